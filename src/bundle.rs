@@ -1,0 +1,124 @@
+//! Writing reports to disk without ever leaving a half-written file or folder: files go to a
+//! temporary sibling and are renamed into place; a report folder is built beside its final
+//! name and renamed as a whole. `MANIFEST.json` lists every file with its size and SHA-256.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::results::Report;
+
+/// A bundle could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    /// An I/O failure on a path.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Writes a file atomically: a temporary file in the same folder, synced, then renamed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// One file of a bundle, as listed in `MANIFEST.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestEntry {
+    /// File name in the folder.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Hex SHA-256.
+    pub sha256: String,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    run_id: &'a str,
+    tool: &'a crate::results::Tool,
+    catalog: &'a crate::results::CatalogRef,
+    files: Vec<ManifestEntry>,
+}
+
+/// Hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Writes `files` (name → bytes) plus `MANIFEST.json` into `dir`, atomically: the folder
+/// appears complete or not at all. An existing folder of that name is replaced.
+pub fn write(dir: &Path, report: &Report, files: &[(String, Vec<u8>)]) -> Result<(), BundleError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BundleError::Io { path, source }
+    };
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io(parent))?;
+    let base = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = parent.join(format!(".{base}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let mut entries = Vec::new();
+    for (name, bytes) in files {
+        let p = tmp.join(name);
+        std::fs::write(&p, bytes).map_err(io(&p))?;
+        entries.push(ManifestEntry {
+            name: name.clone(),
+            size: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        });
+    }
+    let manifest = Manifest {
+        run_id: &report.run.id,
+        tool: &report.run.tool,
+        catalog: &report.run.catalog,
+        files: entries,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| BundleError::Io {
+        path: tmp.join("MANIFEST.json"),
+        source: std::io::Error::other(e),
+    })?;
+    bytes.push(b'\n');
+    let mp = tmp.join("MANIFEST.json");
+    std::fs::write(&mp, bytes).map_err(io(&mp))?;
+    let old = parent.join(format!(".{base}.old-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::rename(dir, &old).map_err(io(dir))?;
+    }
+    std::fs::rename(&tmp, dir).map_err(io(dir))?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}

@@ -1,0 +1,657 @@
+//! The catalog: checks, frameworks and component defaults, loaded from `controls/` and
+//! validated before anything runs.
+//!
+//! The default catalog is embedded in the binary (see `build.rs`). `--catalog DIR` overlays a
+//! directory laid out the same way: a file with the same relative path replaces the embedded
+//! one, other files are added. Loading never stops at the first problem: every problem is
+//! returned with file and line.
+
+pub mod reader;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::checks::Assertion;
+use crate::yaml::{self, Node};
+use reader::Reader;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// The catalog's own version (bumped when checks change meaning).
+pub const CATALOG_VERSION: &str = "2026.11.0";
+
+/// Check id prefixes that describe an action instead of the condition flagged.
+pub const BANNED_ID_PREFIXES: &[&str] = &["ensure-", "check-", "avoid-", "use-", "prefer-"];
+
+/// One problem in the catalog, at its place.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct LoadError {
+    /// Catalog file (relative to the catalog root, or as given).
+    pub file: String,
+    /// 1-based line (0 when unknown).
+    pub line: u32,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+/// Every problem found while loading a catalog.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct LoadErrors(pub Vec<LoadError>);
+
+impl fmt::Display for LoadErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the catalog has {} problem(s):", self.0.len())?;
+        for e in &self.0 {
+            writeln!(f, "  {e}")?;
+        }
+        write!(
+            f,
+            "fix them, then run `kubeattest catalog validate DIR` again"
+        )
+    }
+}
+
+/// How bad a failing check is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Informational or hygiene.
+    Low,
+    /// Weakens a defence.
+    Medium,
+    /// Opens a path to compromise.
+    High,
+    /// Directly exploitable or cluster-wide.
+    Critical,
+}
+
+impl Severity {
+    fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "low" => Some(Severity::Low),
+            "medium" => Some(Severity::Medium),
+            "high" => Some(Severity::High),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// One check: documentation plus exactly one assertion.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// Stable kebab-case id naming the condition flagged.
+    pub id: String,
+    /// Short title.
+    pub title: String,
+    /// Severity of a failure.
+    pub severity: Severity,
+    /// What the check looks at.
+    pub description: String,
+    /// Why the condition matters.
+    pub rationale: String,
+    /// How to fix it.
+    pub remediation: String,
+    /// What the check cannot see.
+    pub limits: Option<String>,
+    /// Benchmarks and documentation.
+    pub references: Vec<String>,
+    /// Equivalent ids in other tools (`kubescape: C-0057`).
+    pub peers: BTreeMap<String, String>,
+    /// How it decides.
+    pub assertion: Assertion,
+    /// Catalog file and line where it is defined.
+    pub file: String,
+    /// 1-based line of its `id`.
+    pub line: u32,
+}
+
+/// One benchmark item.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    /// The benchmark's id (`5.2.2`).
+    pub id: String,
+    /// The benchmark's short title.
+    pub title: String,
+    /// Id of the section holding it.
+    pub section: String,
+    /// The benchmark's own automated/manual label.
+    pub automated: bool,
+    /// Profile / level, when the benchmark has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Checks deciding it (none: the item is manual).
+    pub checks: Vec<String>,
+    /// What an auditor does to assess it by hand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit: Option<String>,
+    /// Line of the item in its framework file.
+    #[serde(skip)]
+    pub line: u32,
+    /// Line of each entry of `checks`.
+    #[serde(skip)]
+    pub check_lines: Vec<u32>,
+}
+
+/// A section of a framework.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    /// Section id (`5.2`).
+    pub id: String,
+    /// Section title.
+    pub title: String,
+    /// Id of the enclosing section, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+}
+
+/// A benchmark: its sections and items in the benchmark's order.
+#[derive(Debug, Clone)]
+pub struct Framework {
+    /// Id used on the command line (`cis-1.12`).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// The benchmark's version.
+    pub version: String,
+    /// Who publishes it.
+    pub publisher: Option<String>,
+    /// Where to read it.
+    pub url: Option<String>,
+    /// Sections, depth-first.
+    pub sections: Vec<Section>,
+    /// Items, depth-first in benchmark order.
+    pub items: Vec<Item>,
+    /// The framework file.
+    pub file: String,
+}
+
+/// A control-plane or node component.
+#[derive(Debug, Clone, Default)]
+pub struct Component {
+    /// Component name (`kube-apiserver`).
+    pub name: String,
+    /// Executable basenames that run it.
+    pub binaries: Vec<String>,
+    /// Documented defaults of its flags, used when a flag is absent.
+    pub defaults: BTreeMap<String, String>,
+}
+
+/// The loaded, validated catalog.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// Catalog version.
+    pub version: String,
+    /// SHA-256 over every catalog file (path and contents, in path order).
+    pub digest: String,
+    /// Checks in file order.
+    pub checks: Vec<Check>,
+    /// Frameworks, sorted by id.
+    pub frameworks: Vec<Framework>,
+    /// Components by name.
+    pub components: BTreeMap<String, Component>,
+}
+
+/// Catalog files: relative path → text.
+pub type Files = BTreeMap<String, String>;
+
+/// The catalog compiled into the binary.
+pub fn embedded_files() -> Files {
+    embedded::CATALOG_FILES
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect()
+}
+
+/// The demo cluster compiled into the binary (used by `collect::demo`).
+pub(crate) fn demo_files() -> &'static [(&'static str, &'static str)] {
+    embedded::DEMO_FILES
+}
+
+/// Reads every `.yaml`/`.yml` file under `dir` (relative paths as keys). Unreadable files
+/// are load errors.
+pub fn read_dir(dir: &Path) -> Result<Files, LoadErrors> {
+    let mut files = Files::new();
+    let mut errors = Vec::new();
+    if !dir.is_dir() {
+        return Err(LoadErrors(vec![LoadError {
+            file: dir.display().to_string(),
+            line: 0,
+            message:
+                "not a directory; pass a folder laid out like `controls/` (checks/, frameworks/)"
+                    .into(),
+        }]));
+    }
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(LoadError {
+                    file: dir.display().to_string(),
+                    line: 0,
+                    message: format!("cannot read: {e}"),
+                });
+                continue;
+            }
+        };
+        let path = entry.path();
+        let is_yaml = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        );
+        if !entry.file_type().is_file() || !is_yaml {
+            continue;
+        }
+        let rel = path
+            .strip_prefix(dir)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                files.insert(rel, text);
+            }
+            Err(e) => errors.push(LoadError {
+                file: path.display().to_string(),
+                line: 0,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// Loads the embedded catalog, overlaid with `overlay` when given.
+pub fn load(overlay: Option<&Path>) -> Result<Catalog, LoadErrors> {
+    let mut files = embedded_files();
+    if let Some(dir) = overlay {
+        files.extend(read_dir(dir)?);
+    }
+    from_files(&files)
+}
+
+fn digest(files: &Files) -> String {
+    let mut h = Sha256::new();
+    for (path, text) in files {
+        h.update(path.as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+        h.update([0]);
+    }
+    format!("sha256:{:x}", h.finalize())
+}
+
+/// Parses and validates a set of catalog files.
+pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
+    let mut errors = Vec::new();
+    let mut checks = Vec::new();
+    let mut frameworks = Vec::new();
+    let mut components = BTreeMap::new();
+    for (path, text) in files {
+        let doc = match yaml::parse_document(text) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(LoadError {
+                    file: path.clone(),
+                    line: e.line,
+                    message: format!("invalid YAML: {}", e.message),
+                });
+                continue;
+            }
+        };
+        let mut r = Reader {
+            file: path.clone(),
+            errors: &mut errors,
+        };
+        if path.starts_with("checks/") {
+            read_checks(&doc, &mut r, &mut checks);
+        } else if path.starts_with("frameworks/") {
+            if let Some(fw) = read_framework(&doc, &mut r) {
+                frameworks.push(fw);
+            }
+        } else if path == "components.yaml" {
+            read_components(&doc, &mut r, &mut components);
+        }
+        // Other YAML files (none today) are ignored so the folder can hold notes.
+    }
+    cross_validate(&checks, &frameworks, &mut errors);
+    frameworks.sort_by(|a, b| a.id.cmp(&b.id));
+    if !errors.is_empty() {
+        errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        return Err(LoadErrors(errors));
+    }
+    Ok(Catalog {
+        version: CATALOG_VERSION.into(),
+        digest: digest(files),
+        checks,
+        frameworks,
+        components,
+    })
+}
+
+fn read_checks(doc: &Node, r: &mut Reader, out: &mut Vec<Check>) {
+    r.known_keys(doc, "a checks file", &["checks"]);
+    for node in r.seq(doc, "checks", "a checks file") {
+        if let Some(c) = read_check(node, r) {
+            out.push(c);
+        }
+    }
+}
+
+const CHECK_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "severity",
+    "description",
+    "rationale",
+    "remediation",
+    "limits",
+    "references",
+    "peers",
+    "assert",
+];
+
+fn read_check(node: &Node, r: &mut Reader) -> Option<Check> {
+    let id = r.string(node, "id", "a check");
+    let what = format!("check `{}`", id.as_deref().unwrap_or("?"));
+    r.known_keys(node, &what, CHECK_KEYS);
+    let id_line = node.get("id").map_or(node.line, |n| n.line);
+    if let Some(id) = &id {
+        let kebab = id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !id.starts_with('-')
+            && !id.ends_with('-');
+        if !kebab {
+            r.error(
+                id_line,
+                format!("check id `{id}` must be kebab-case (a-z, 0-9, -)"),
+            );
+        }
+        if let Some(p) = BANNED_ID_PREFIXES.iter().find(|p| id.starts_with(**p)) {
+            r.error(
+                id_line,
+                format!("check id `{id}` starts with `{p}`: name the condition flagged instead (e.g. `privileged-container`)"),
+            );
+        }
+    }
+    let title = r.string(node, "title", &what);
+    let severity = r.string(node, "severity", &what).and_then(|s| {
+        let sev = Severity::parse(&s);
+        if sev.is_none() {
+            let line = node.get("severity").map_or(node.line, |n| n.line);
+            r.error(
+                line,
+                format!("unknown severity `{s}` in {what}; expected low, medium, high or critical"),
+            );
+        }
+        sev
+    });
+    let description = r.string(node, "description", &what);
+    let rationale = r.string(node, "rationale", &what);
+    let remediation = r.string(node, "remediation", &what);
+    let limits = r.opt_string(node, "limits", &what);
+    let references = r.string_list(node, "references", &what);
+    let peers = r.string_map(node, "peers", &what);
+    let assertion = match node.get("assert") {
+        None => {
+            r.error(node.line, format!("{what} has no `assert` block"));
+            None
+        }
+        Some(a) => crate::checks::parse(a, r, &what),
+    };
+    Some(Check {
+        id: id?,
+        title: title?,
+        severity: severity?,
+        description: description?,
+        rationale: rationale?,
+        remediation: remediation?,
+        limits,
+        references,
+        peers,
+        assertion: assertion?,
+        file: r.file.clone(),
+        line: id_line,
+    })
+}
+
+fn read_framework(doc: &Node, r: &mut Reader) -> Option<Framework> {
+    r.known_keys(
+        doc,
+        "a framework",
+        &[
+            "id",
+            "title",
+            "version",
+            "publisher",
+            "url",
+            "sections",
+            "items",
+        ],
+    );
+    let id = r.string(doc, "id", "a framework");
+    let what = format!("framework `{}`", id.as_deref().unwrap_or("?"));
+    let title = r.string(doc, "title", &what);
+    let version = r.string(doc, "version", &what);
+    let publisher = r.opt_string(doc, "publisher", &what);
+    let url = r.opt_string(doc, "url", &what);
+    let mut fw = Framework {
+        id: id.clone().unwrap_or_default(),
+        title: title.clone().unwrap_or_default(),
+        version: version.clone().unwrap_or_default(),
+        publisher,
+        url,
+        sections: Vec::new(),
+        items: Vec::new(),
+        file: r.file.clone(),
+    };
+    read_section_body(doc, None, r, &mut fw, &what);
+    id?;
+    title?;
+    version?;
+    Some(fw)
+}
+
+fn read_section_body(
+    node: &Node,
+    parent: Option<&str>,
+    r: &mut Reader,
+    fw: &mut Framework,
+    what: &str,
+) {
+    for s in r.opt_seq(node, "sections", what) {
+        r.known_keys(s, "a section", &["id", "title", "sections", "items"]);
+        let id = r.string(s, "id", "a section").unwrap_or_default();
+        let title = r
+            .string(s, "title", &format!("section `{id}`"))
+            .unwrap_or_default();
+        fw.sections.push(Section {
+            id: id.clone(),
+            title,
+            parent: parent.map(str::to_string),
+        });
+        read_section_body(s, Some(&id), r, fw, &format!("section `{id}`"));
+    }
+    for i in r.opt_seq(node, "items", what) {
+        r.known_keys(
+            i,
+            "an item",
+            &["id", "title", "automated", "profile", "checks", "audit"],
+        );
+        let id = r.string(i, "id", "an item").unwrap_or_default();
+        let iw = format!("item `{id}`");
+        let title = r.string(i, "title", &iw).unwrap_or_default();
+        let automated = r.opt_bool(i, "automated", &iw).unwrap_or(false);
+        let profile = r.opt_string(i, "profile", &iw);
+        let checks = r.string_list(i, "checks", &iw);
+        let check_lines = match i.get("checks").map(|n| &n.value) {
+            Some(crate::yaml::NodeValue::Seq(items)) => items.iter().map(|n| n.line).collect(),
+            _ => Vec::new(),
+        };
+        let audit = r.opt_string(i, "audit", &iw);
+        if checks.is_empty() && audit.is_none() {
+            r.error(
+                i.line,
+                format!("{iw} has no checks and no `audit` instructions; a manual item must tell the auditor what to do"),
+            );
+        }
+        fw.items.push(Item {
+            id,
+            title,
+            section: parent.unwrap_or("").to_string(),
+            automated,
+            profile,
+            checks,
+            audit,
+            line: i.line,
+            check_lines,
+        });
+    }
+}
+
+fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Component>) {
+    r.known_keys(doc, "components.yaml", &["components"]);
+    for c in r.seq(doc, "components", "components.yaml") {
+        r.known_keys(c, "a component", &["name", "binaries", "defaults"]);
+        let Some(name) = r.string(c, "name", "a component") else {
+            continue;
+        };
+        let what = format!("component `{name}`");
+        let mut binaries = r.string_list(c, "binaries", &what);
+        if binaries.is_empty() {
+            binaries.push(name.clone());
+        }
+        let defaults = r.string_map(c, "defaults", &what);
+        for flag in defaults.keys() {
+            if !flag.starts_with("--") {
+                r.error(
+                    c.line,
+                    format!("{what}: default `{flag}` must be written as `--flag`"),
+                );
+            }
+        }
+        out.insert(
+            name.clone(),
+            Component {
+                name,
+                binaries,
+                defaults,
+            },
+        );
+    }
+}
+
+/// Checks that need the whole catalog: unique ids, framework items naming real checks.
+fn cross_validate(checks: &[Check], frameworks: &[Framework], errors: &mut Vec<LoadError>) {
+    let mut seen: BTreeMap<&str, &Check> = BTreeMap::new();
+    for c in checks {
+        if let Some(first) = seen.get(c.id.as_str()) {
+            errors.push(LoadError {
+                file: c.file.clone(),
+                line: c.line,
+                message: format!(
+                    "duplicate check id `{}` (first defined at {}:{})",
+                    c.id, first.file, first.line
+                ),
+            });
+        } else {
+            seen.insert(&c.id, c);
+        }
+    }
+    let mut fw_ids = BTreeSet::new();
+    for fw in frameworks {
+        if !fw_ids.insert(fw.id.clone()) {
+            errors.push(LoadError {
+                file: fw.file.clone(),
+                line: 1,
+                message: format!("duplicate framework id `{}`", fw.id),
+            });
+        }
+        let mut item_ids = BTreeSet::new();
+        for item in &fw.items {
+            if !item_ids.insert(item.id.as_str()) {
+                errors.push(LoadError {
+                    file: fw.file.clone(),
+                    line: item.line,
+                    message: format!("duplicate item id `{}` in framework `{}`", item.id, fw.id),
+                });
+            }
+            for (n, cid) in item.checks.iter().enumerate() {
+                if !seen.contains_key(cid.as_str()) {
+                    errors.push(LoadError {
+                        file: fw.file.clone(),
+                        line: item.check_lines.get(n).copied().unwrap_or(item.line),
+                        message: format!(
+                            "item `{}` of framework `{}` names check `{cid}`, which does not exist; define it under checks/ or fix the id",
+                            item.id, fw.id
+                        ),
+                    });
+                }
+            }
+        }
+    }
+}
+
+impl Catalog {
+    /// A check by id.
+    pub fn check(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// A framework by id.
+    pub fn framework(&self, id: &str) -> Option<&Framework> {
+        self.frameworks.iter().find(|f| f.id == id)
+    }
+
+    /// A component by name.
+    pub fn component(&self, name: &str) -> Option<&Component> {
+        self.components.get(name)
+    }
+
+    /// Framework items that use a check: (framework id, item id).
+    pub fn items_using(&self, check: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for fw in &self.frameworks {
+            for item in &fw.items {
+                if item.checks.iter().any(|c| c == check) {
+                    out.push((fw.id.clone(), item.id.clone()));
+                }
+            }
+        }
+        out
+    }
+}

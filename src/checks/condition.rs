@@ -1,0 +1,461 @@
+//! Operators: the closed set of comparisons a condition can make, validated at load time.
+//!
+//! An [`Expectation`] is an operator with its value. It is applied to the observed values of
+//! one path or flag (after defaults); see `controls/README.md` for each operator's meaning.
+
+use regex::Regex;
+use serde_json::Value;
+
+use crate::catalog::reader::Reader;
+use crate::yaml::{Node, NodeValue};
+
+/// One operator of the closed set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Equal.
+    Eq,
+    /// Not equal.
+    Ne,
+    /// Each element in the list.
+    In,
+    /// No element in the list.
+    NotIn,
+    /// Present.
+    Exists,
+    /// Absent.
+    Absent,
+    /// Matches a regex.
+    Matches,
+    /// Numerically ≥ (numbers, durations, quantities).
+    Gte,
+    /// Numerically ≤.
+    Lte,
+    /// All elements in the list.
+    SubsetOf,
+    /// Contains the value(s).
+    Contains,
+    /// File mode grants nothing beyond an octal mode.
+    ModeAtMost,
+    /// File owner `user:group`.
+    Owner,
+}
+
+/// Every operator's name, for error messages.
+pub const OPERATORS: &str =
+    "eq, ne, in, not_in, exists, absent, matches, gte, lte, subset_of, contains, mode_at_most, owner";
+
+impl Op {
+    fn parse(s: &str) -> Option<Op> {
+        Some(match s {
+            "eq" => Op::Eq,
+            "ne" => Op::Ne,
+            "in" => Op::In,
+            "not_in" => Op::NotIn,
+            "exists" => Op::Exists,
+            "absent" => Op::Absent,
+            "matches" => Op::Matches,
+            "gte" => Op::Gte,
+            "lte" => Op::Lte,
+            "subset_of" => Op::SubsetOf,
+            "contains" => Op::Contains,
+            "mode_at_most" => Op::ModeAtMost,
+            "owner" => Op::Owner,
+            _ => return None,
+        })
+    }
+
+    /// The operator's name as written in the catalog.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Eq => "eq",
+            Op::Ne => "ne",
+            Op::In => "in",
+            Op::NotIn => "not_in",
+            Op::Exists => "exists",
+            Op::Absent => "absent",
+            Op::Matches => "matches",
+            Op::Gte => "gte",
+            Op::Lte => "lte",
+            Op::SubsetOf => "subset_of",
+            Op::Contains => "contains",
+            Op::ModeAtMost => "mode_at_most",
+            Op::Owner => "owner",
+        }
+    }
+
+    /// Whether the operator compares element-wise against a list of observed items
+    /// (so comma-separated flag values are split first).
+    pub fn is_list_op(self) -> bool {
+        matches!(self, Op::In | Op::NotIn | Op::SubsetOf | Op::Contains)
+    }
+}
+
+/// An operator and its (validated) value.
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    /// The operator.
+    pub op: Op,
+    /// Its value (`Null` for exists/absent).
+    pub value: Value,
+    regex: Option<Regex>,
+}
+
+impl Expectation {
+    /// Builds an expectation programmatically (tests, other kinds).
+    pub fn new(op: Op, value: Value) -> Result<Expectation, String> {
+        let regex = check_value(op, &value)?;
+        Ok(Expectation { op, value, regex })
+    }
+
+    /// Reads `op` and `value` from a condition node, reporting problems at their lines.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Expectation> {
+        let op_node = node.get("op");
+        let Some(op_node) = op_node else {
+            r.error(
+                node.line,
+                format!("{what} has no `op`; expected one of: {OPERATORS}"),
+            );
+            return None;
+        };
+        let Some(op_text) = op_node.as_str() else {
+            r.error(
+                op_node.line,
+                format!("`op` of {what} must be a string; expected one of: {OPERATORS}"),
+            );
+            return None;
+        };
+        let Some(op) = Op::parse(op_text) else {
+            r.error(
+                op_node.line,
+                format!("unknown operator `{op_text}` in {what}; expected one of: {OPERATORS}"),
+            );
+            return None;
+        };
+        let value_node = node.get("value");
+        let value = value_node.map(Node::to_json).unwrap_or(Value::Null);
+        let line = value_node.map_or(op_node.line, |n| n.line);
+        if matches!(op, Op::Exists | Op::Absent) {
+            if value_node.is_some_and(|n| n.value != NodeValue::Null) {
+                r.error(
+                    line,
+                    format!("operator `{op_text}` in {what} takes no `value`"),
+                );
+                return None;
+            }
+        } else if value_node.is_none() {
+            r.error(
+                op_node.line,
+                format!("operator `{op_text}` in {what} needs a `value`"),
+            );
+            return None;
+        }
+        match check_value(op, &value) {
+            Ok(regex) => Some(Expectation { op, value, regex }),
+            Err(msg) => {
+                r.error(line, format!("{what}: {msg}"));
+                None
+            }
+        }
+    }
+
+    /// `ne true`, `in [a, b]`, `exists`.
+    pub fn describe(&self) -> String {
+        match self.op {
+            Op::Exists | Op::Absent => self.op.name().to_string(),
+            _ => format!("{} {}", self.op.name(), render(&self.value)),
+        }
+    }
+
+    /// Applies the operator. `observed` is `None` when the path or flag is absent and no
+    /// default applies; otherwise the values found (possibly several, from `[*]`).
+    pub fn holds(&self, observed: Option<&[Value]>) -> bool {
+        let Some(values) = observed else {
+            return self.op == Op::Absent;
+        };
+        match self.op {
+            Op::Exists => true,
+            Op::Absent => false,
+            Op::Eq => values.iter().all(|v| loose_eq(v, &self.value)),
+            Op::Ne => values.iter().all(|v| !loose_eq(v, &self.value)),
+            Op::In | Op::SubsetOf => elements(values).all(|e| self.list().any(|x| loose_eq(e, x))),
+            Op::NotIn => elements(values).all(|e| !self.list().any(|x| loose_eq(e, x))),
+            Op::Contains => {
+                let wanted: Vec<&Value> = match &self.value {
+                    Value::Array(a) => a.iter().collect(),
+                    v => vec![v],
+                };
+                values.iter().all(|v| match v {
+                    Value::Array(items) => {
+                        wanted.iter().all(|w| items.iter().any(|i| loose_eq(i, w)))
+                    }
+                    Value::String(s) => wanted.iter().all(|w| s.contains(&text(w))),
+                    other => wanted.iter().all(|w| loose_eq(other, w)),
+                })
+            }
+            Op::Matches => values
+                .iter()
+                .all(|v| self.regex.as_ref().is_some_and(|re| re.is_match(&text(v)))),
+            Op::Gte | Op::Lte => {
+                let Some(limit) = number(&self.value) else {
+                    return false;
+                };
+                values.iter().all(|v| match number(v) {
+                    Some(n) if self.op == Op::Gte => n >= limit,
+                    Some(n) => n <= limit,
+                    None => false,
+                })
+            }
+            Op::ModeAtMost => {
+                let Some(allowed) = octal(&self.value) else {
+                    return false;
+                };
+                values
+                    .iter()
+                    .all(|v| octal(v).is_some_and(|m| m & !allowed == 0))
+            }
+            Op::Owner => values.iter().all(|v| loose_eq(v, &self.value)),
+        }
+    }
+
+    fn list(&self) -> impl Iterator<Item = &Value> {
+        self.value.as_array().into_iter().flatten()
+    }
+}
+
+/// Checks a value's type against its operator; returns the compiled regex for `matches`.
+fn check_value(op: Op, value: &Value) -> Result<Option<Regex>, String> {
+    match op {
+        Op::Exists | Op::Absent => Ok(None),
+        Op::Eq | Op::Ne => match value {
+            Value::Array(_) | Value::Object(_) | Value::Null => Err(format!(
+                "operator `{}` needs a scalar value (string, number or boolean), found {}",
+                op.name(),
+                type_name(value)
+            )),
+            _ => Ok(None),
+        },
+        Op::In | Op::NotIn | Op::SubsetOf => match value {
+            Value::Array(a) if a.iter().all(|v| !v.is_array() && !v.is_object()) => Ok(None),
+            _ => Err(format!(
+                "operator `{}` needs a list of scalars, found {}",
+                op.name(),
+                type_name(value)
+            )),
+        },
+        Op::Contains => match value {
+            Value::Object(_) | Value::Null => Err(format!(
+                "operator `contains` needs a scalar or a list, found {}",
+                type_name(value)
+            )),
+            _ => Ok(None),
+        },
+        Op::Matches => match value {
+            Value::String(s) => Regex::new(s)
+                .map(Some)
+                .map_err(|e| format!("invalid regex `{s}`: {e}")),
+            _ => Err(format!("operator `matches` needs a regex string, found {}", type_name(value))),
+        },
+        Op::Gte | Op::Lte => match number(value) {
+            Some(_) => Ok(None),
+            None => Err(format!(
+                "operator `{}` needs a number, a duration (`300s`, `1h`) or a quantity (`512Mi`, `500m`), found {}",
+                op.name(),
+                render(value)
+            )),
+        },
+        Op::ModeAtMost => match octal(value) {
+            Some(_) => Ok(None),
+            None => Err(format!(
+                "operator `mode_at_most` needs an octal mode such as \"600\", found {}",
+                render(value)
+            )),
+        },
+        Op::Owner => match value {
+            Value::String(s) if s.contains(':') => Ok(None),
+            _ => Err(format!(
+                "operator `owner` needs \"user:group\", found {}",
+                render(value)
+            )),
+        },
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// A value as text: strings unquoted, others as JSON.
+pub fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A value for messages: JSON, compact.
+pub fn render(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Equality that treats `"true"` and `true`, `"30"` and `30` as equal (flags are text).
+fn loose_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Number(_), Value::Number(_)) => number(a) == number(b),
+        (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => a == b,
+        _ => text(a).eq_ignore_ascii_case(&text(b)),
+    }
+}
+
+/// The elements of observed values: list values are flattened.
+fn elements(values: &[Value]) -> impl Iterator<Item = &Value> {
+    values.iter().flat_map(|v| match v {
+        Value::Array(a) => a.iter().collect::<Vec<_>>(),
+        other => vec![other],
+    })
+}
+
+/// A number from a number, a numeric string, a Go duration (seconds) or a quantity.
+pub fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => {
+            let s = s.trim();
+            s.parse::<f64>()
+                .ok()
+                .or_else(|| duration_seconds(s))
+                .or_else(|| quantity(s))
+        }
+        _ => None,
+    }
+}
+
+/// `1h30m`, `300s`, `0h5m0s`, `100ms` → seconds. A duration must contain `s` or `h`, so that
+/// `5m` reads as the quantity 0.005 (CPU millis) rather than five minutes.
+fn duration_seconds(s: &str) -> Option<f64> {
+    if !(s.contains('s') || s.contains('h')) {
+        return None;
+    }
+    let mut total = 0.0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_end == 0 {
+            return None;
+        }
+        let n: f64 = rest[..num_end].parse().ok()?;
+        rest = &rest[num_end..];
+        let (unit, factor) = [
+            ("ns", 1e-9),
+            ("us", 1e-6),
+            ("µs", 1e-6),
+            ("ms", 1e-3),
+            ("s", 1.0),
+            ("m", 60.0),
+            ("h", 3600.0),
+        ]
+        .into_iter()
+        .find(|(u, _)| rest.starts_with(u))?;
+        total += n * factor;
+        rest = &rest[unit.len()..];
+    }
+    Some(total)
+}
+
+/// Kubernetes quantities: `500m`, `2`, `512Mi`, `1G`, `1e3`.
+fn quantity(s: &str) -> Option<f64> {
+    const SUFFIXES: [(&str, f64); 13] = [
+        ("Ki", 1024.0),
+        ("Mi", 1_048_576.0),
+        ("Gi", 1_073_741_824.0),
+        ("Ti", 1_099_511_627_776.0),
+        ("Pi", 1_125_899_906_842_624.0),
+        ("Ei", 1_152_921_504_606_846_976.0),
+        ("n", 1e-9),
+        ("u", 1e-6),
+        ("m", 1e-3),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+    ];
+    for (suffix, factor) in SUFFIXES {
+        if let Some(num) = s.strip_suffix(suffix) {
+            return num.parse::<f64>().ok().map(|n| n * factor);
+        }
+    }
+    None
+}
+
+/// An octal file mode from `"600"`, `"0600"` or a number written as octal digits (600).
+fn octal(v: &Value) -> Option<u32> {
+    let t = text(v);
+    let t = t.trim();
+    if t.is_empty() || t.len() > 5 || !t.chars().all(|c| ('0'..='7').contains(&c)) {
+        return None;
+    }
+    u32::from_str_radix(t, 8).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn e(op: Op, v: Value) -> Expectation {
+        Expectation::new(op, v).unwrap()
+    }
+
+    #[test]
+    fn absent_only_satisfies_absent() {
+        assert!(e(Op::Absent, Value::Null).holds(None));
+        assert!(!e(Op::Ne, json!(true)).holds(None));
+        assert!(!e(Op::Exists, Value::Null).holds(None));
+    }
+
+    #[test]
+    fn loose_equality_for_flags() {
+        assert!(e(Op::Eq, json!(false)).holds(Some(&[json!("false")])));
+        assert!(e(Op::Gte, json!(30)).holds(Some(&[json!("30")])));
+        assert!(!e(Op::Gte, json!(30)).holds(Some(&[json!("7")])));
+    }
+
+    #[test]
+    fn list_operators() {
+        let modes = [json!(["Node", "RBAC"])];
+        assert!(e(Op::NotIn, json!(["AlwaysAllow"])).holds(Some(&modes)));
+        assert!(e(Op::Contains, json!("RBAC")).holds(Some(&modes)));
+        assert!(!e(Op::Contains, json!("ABAC")).holds(Some(&modes)));
+        assert!(e(Op::SubsetOf, json!(["Node", "RBAC", "Webhook"])).holds(Some(&modes)));
+        assert!(e(Op::NotIn, json!(["NET_RAW"])).holds(Some(&[])));
+    }
+
+    #[test]
+    fn numbers_durations_quantities_modes() {
+        assert_eq!(number(&json!("1h30m")), Some(5400.0));
+        assert_eq!(number(&json!("512Mi")), Some(536_870_912.0));
+        assert_eq!(number(&json!("500m")), Some(0.5));
+        assert!(e(Op::ModeAtMost, json!("600")).holds(Some(&[json!("0600")])));
+        assert!(!e(Op::ModeAtMost, json!("600")).holds(Some(&[json!("644")])));
+    }
+
+    #[test]
+    fn rejects_wrong_value_types() {
+        assert!(Expectation::new(Op::In, json!("x")).is_err());
+        assert!(Expectation::new(Op::Matches, json!("(")).is_err());
+        assert!(Expectation::new(Op::Gte, json!("lots")).is_err());
+        assert!(Expectation::new(Op::Owner, json!("root")).is_err());
+    }
+}

@@ -1,0 +1,66 @@
+//! Building findings from objects: the subject (with file and line when read from a file) and
+//! the source of each observation (the field's own line when known).
+
+use crate::catalog::Check;
+use crate::inventory::{Object, Origin};
+use crate::results::{Finding, Observation, Status, Subject};
+
+/// The subject of a finding about an object.
+pub fn subject(obj: &Object) -> Subject {
+    let (file, line) = match &obj.origin {
+        Origin::File { path, line } => (Some(path.clone()), Some(*line)),
+        Origin::Demo { file, line } => (Some(format!("demo/{file}")), Some(*line)),
+        _ => (None, None),
+    };
+    Subject {
+        kind: obj.kind.clone(),
+        namespace: obj.namespace.clone(),
+        name: obj.name.clone(),
+        api_version: Some(obj.api_version.clone()),
+        file,
+        line,
+        node: None,
+    }
+}
+
+/// Where a field of an object was read: `file:line` of the field itself when known.
+pub fn source(obj: &Object, path: &str) -> String {
+    match (&obj.origin, obj.line_of(path)) {
+        (Origin::File { path: file, .. }, Some(line)) => format!("{file}:{line}"),
+        (Origin::Demo { file, .. }, Some(line)) => format!("demo/{file}:{line}"),
+        (origin, _) => origin.describe(),
+    }
+}
+
+/// A finding for a check.
+pub fn finding(
+    check: &Check,
+    status: Status,
+    subject: Subject,
+    observations: Vec<Observation>,
+    message: String,
+) -> Finding {
+    Finding {
+        check: check.id.clone(),
+        status,
+        severity: check.severity,
+        subject,
+        observations,
+        message,
+    }
+}
+
+/// A finding that says the check could not look at (or had nothing to look at for) a kind.
+pub fn about_kind(check: &Check, status: Status, kind: &str, message: String) -> Finding {
+    finding(
+        check,
+        status,
+        Subject {
+            kind: kind.to_string(),
+            name: "*".into(),
+            ..Subject::default()
+        },
+        Vec::new(),
+        message,
+    )
+}

@@ -1,0 +1,496 @@
+//! `fields`: path + operator conditions over objects.
+//!
+//! Decides from the objects in the inventory: workloads (every pod spec), their containers
+//! (containers, initContainers and ephemeralContainers), or objects of given kinds. Records,
+//! per condition, the concrete field path, its value (or that it was absent and which default
+//! applied), the expectation, and the file:line of the field when the object came from a
+//! file. A kind that could not be collected gives `error`, never `pass`.
+
+use serde_json::Value;
+
+use crate::catalog::reader::Reader;
+use crate::catalog::Check;
+use crate::checks::condition::{render, Expectation};
+use crate::checks::evidence;
+use crate::checks::path::{FieldPath, Segment};
+use crate::checks::workload::{self, WORKLOAD_KINDS};
+use crate::checks::{Context, Outcome};
+use crate::inventory::{KindState, Object};
+use crate::results::{Observation, Status};
+use crate::yaml::{Node, NodeValue};
+
+/// What one subject of the check is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// One subject per workload; roots `object`, `pod`, `pod_meta`.
+    Workloads,
+    /// One subject per workload, every container checked; adds root `container`.
+    Containers,
+    /// One subject per object of `kinds`; root `object`, and `item` with `each`.
+    Objects,
+}
+
+/// One condition: where to look, what to expect, what absence means.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// Paths tried in order; the first present one is used.
+    pub paths: Vec<FieldPath>,
+    /// Operator and value.
+    pub expect: Expectation,
+    /// Value used when every path is absent.
+    pub default: Option<Value>,
+}
+
+/// Parameters of a `fields` assertion.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// Subject granularity.
+    pub target: Target,
+    /// Kinds to look at (required for `objects`, a filter otherwise).
+    pub kinds: Vec<String>,
+    /// Iteration path for `objects` (`spec.rules[*]`), relative to the object.
+    pub each: Option<FieldPath>,
+    /// Preconditions: a subject (or container, or item) failing them is not assessed.
+    pub when: Vec<Condition>,
+    /// Conditions that must hold.
+    pub expect: Vec<Condition>,
+    /// Status when an expectation fails (`fail` or `warn`).
+    pub on_fail: Status,
+}
+
+const KEYS: &[&str] = &[
+    "kind", "target", "kinds", "each", "when", "expect", "on_fail",
+];
+
+fn roots_for(target: Target, has_each: bool) -> &'static [&'static str] {
+    match (target, has_each) {
+        (Target::Workloads, _) => &["object", "pod", "pod_meta"],
+        (Target::Containers, _) => &["object", "pod", "pod_meta", "container"],
+        (Target::Objects, false) => &["object"],
+        (Target::Objects, true) => &["object", "item"],
+    }
+}
+
+impl Params {
+    /// Reads and validates the assertion block.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
+        r.known_keys(node, &format!("the `fields` assertion of {what}"), KEYS);
+        let target_line = node.get("target").map_or(node.line, |n| n.line);
+        let target = match r
+            .string(node, "target", &format!("the assertion of {what}"))?
+            .as_str()
+        {
+            "workloads" => Target::Workloads,
+            "containers" => Target::Containers,
+            "objects" => Target::Objects,
+            other => {
+                r.error(
+                    target_line,
+                    format!("unknown target `{other}` in {what}; expected workloads, containers or objects"),
+                );
+                return None;
+            }
+        };
+        let kinds = r.string_list(node, "kinds", what);
+        if target == Target::Objects && kinds.is_empty() {
+            r.error(
+                node.line,
+                format!("{what}: target `objects` needs `kinds: [Kind, …]`"),
+            );
+        }
+        let each = match r.opt_string(node, "each", what) {
+            Some(text) => {
+                let line = node.get("each").map_or(node.line, |n| n.line);
+                if target != Target::Objects {
+                    r.error(
+                        line,
+                        format!("{what}: `each` is only allowed with target `objects`"),
+                    );
+                }
+                match FieldPath::parse(&format!("object.{text}")) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        r.error(line, format!("{what}: `each`: {e}"));
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let roots = roots_for(target, each.is_some());
+        let when = read_conditions(node, "when", r, what, roots);
+        let expect = read_conditions(node, "expect", r, what, roots);
+        if node.get("expect").is_none() {
+            r.error(
+                node.line,
+                format!("{what}: the `fields` assertion needs an `expect` list"),
+            );
+        }
+        let on_fail = match r.opt_string(node, "on_fail", what).as_deref() {
+            None | Some("fail") => Status::Fail,
+            Some("warn") => Status::Warn,
+            Some(other) => {
+                let line = node.get("on_fail").map_or(node.line, |n| n.line);
+                r.error(
+                    line,
+                    format!("{what}: `on_fail` must be fail or warn, found `{other}`"),
+                );
+                Status::Fail
+            }
+        };
+        Some(Params {
+            target,
+            kinds,
+            each,
+            when: when?,
+            expect: expect?,
+            on_fail,
+        })
+    }
+
+    /// One line on how the check decides, for `explain`.
+    pub fn describe(&self) -> String {
+        let scope = match self.target {
+            Target::Workloads => "every workload (Pods and pod templates)".to_string(),
+            Target::Containers => {
+                "every container, init container and ephemeral container of every workload"
+                    .to_string()
+            }
+            Target::Objects => format!("every {}", self.kinds.join(", ")),
+        };
+        let list = |cs: &[Condition]| {
+            cs.iter()
+                .map(|c| {
+                    let paths: Vec<&str> = c.paths.iter().map(|p| p.text.as_str()).collect();
+                    let default = c
+                        .default
+                        .as_ref()
+                        .map(|d| format!(" (absent = {})", render(d)))
+                        .unwrap_or_default();
+                    format!("{} {}{default}", paths.join(" or "), c.expect.describe())
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let mut s = format!("For {scope}: {}", list(&self.expect));
+        if !self.when.is_empty() {
+            s.push_str(&format!(" — only where {}", list(&self.when)));
+        }
+        s
+    }
+}
+
+fn read_conditions(
+    node: &Node,
+    key: &str,
+    r: &mut Reader,
+    what: &str,
+    roots: &[&str],
+) -> Option<Vec<Condition>> {
+    let mut ok = true;
+    let mut out = Vec::new();
+    for (i, c) in r.opt_seq(node, key, what).iter().enumerate() {
+        let cw = format!("{what}, `{key}` #{}", i + 1);
+        r.known_keys(c, &cw, &["path", "op", "value", "default"]);
+        let paths = read_paths(c, r, &cw, roots);
+        let expect = Expectation::read(c, r, &cw);
+        let default = c.get("default").map(Node::to_json);
+        match (paths, expect) {
+            (Some(paths), Some(expect)) => out.push(Condition {
+                paths,
+                expect,
+                default,
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn read_paths(c: &Node, r: &mut Reader, what: &str, roots: &[&str]) -> Option<Vec<FieldPath>> {
+    let Some(p) = c.get("path") else {
+        r.error(c.line, format!("{what} has no `path`"));
+        return None;
+    };
+    let texts: Vec<(&str, u32)> = match &p.value {
+        NodeValue::String(s) => vec![(s.as_str(), p.line)],
+        NodeValue::Seq(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(|s| (s, i.line)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if texts.is_empty() {
+        r.error(
+            p.line,
+            format!("`path` of {what} must be a path or a list of paths"),
+        );
+        return None;
+    }
+    let mut out = Vec::new();
+    for (text, line) in texts {
+        match FieldPath::parse(text) {
+            Ok(fp) if roots.contains(&fp.root.as_str()) => out.push(fp),
+            Ok(fp) => r.error(
+                line,
+                format!(
+                    "path `{text}` in {what} starts with `{}`; for this target a path starts with one of: {}",
+                    fp.root,
+                    roots.join(", ")
+                ),
+            ),
+            Err(e) => r.error(line, format!("{what}: {e}")),
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The values a path can start from for one subject: name → (value, concrete base path).
+type Roots<'a> = Vec<(&'static str, &'a Value, String)>;
+
+impl Condition {
+    /// Observes the condition on one subject: the evidence and whether it holds.
+    fn observe(&self, obj: &Object, roots: &Roots) -> (Observation, bool) {
+        for path in &self.paths {
+            let Some((_, value, base)) = roots.iter().find(|(n, _, _)| *n == path.root) else {
+                continue;
+            };
+            let found = path.resolve(value, base);
+            if found.is_empty() {
+                continue;
+            }
+            let values: Vec<Value> = found.iter().map(|(_, v)| (*v).clone()).collect();
+            let holds = self.expect.holds(Some(&values));
+            let (concrete, observed) = if found.len() == 1 {
+                (found[0].0.clone(), values[0].clone())
+            } else {
+                (
+                    found
+                        .iter()
+                        .map(|(p, _)| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    Value::Array(values),
+                )
+            };
+            let source = evidence::source(obj, &found[0].0);
+            return (
+                Observation {
+                    source,
+                    path: concrete,
+                    observed,
+                    expected: self.expect.describe(),
+                    holds,
+                    note: None,
+                },
+                holds,
+            );
+        }
+        // Every path absent: the default (documented in the catalog) or plain absence.
+        let first = &self.paths[0];
+        let base = roots
+            .iter()
+            .find(|(n, _, _)| *n == first.root)
+            .map(|(_, _, b)| b.clone())
+            .unwrap_or_default();
+        let shown = display_path(first, &base);
+        let (holds, observed, note) = match &self.default {
+            Some(d) => {
+                let wildcard = first.segments.contains(&Segment::Wildcard);
+                let values: Vec<Value> = match d {
+                    Value::Array(items) if wildcard => items.clone(),
+                    other => vec![other.clone()],
+                };
+                (
+                    self.expect.holds(Some(&values)),
+                    d.clone(),
+                    Some(format!("not set; the default {} applies", render(d))),
+                )
+            }
+            None => (
+                self.expect.holds(None),
+                Value::Null,
+                Some("not set".to_string()),
+            ),
+        };
+        let source = evidence::source(obj, &base);
+        (
+            Observation {
+                source,
+                path: shown,
+                observed,
+                expected: self.expect.describe(),
+                holds,
+                note,
+            },
+            holds,
+        )
+    }
+}
+
+/// The path as it would appear in the object, for an absent field.
+fn display_path(p: &FieldPath, base: &str) -> String {
+    let mut s = base.to_string();
+    for seg in &p.segments {
+        s = match seg {
+            Segment::Key(k) => crate::checks::path::join(&s, k),
+            Segment::Index(n) => format!("{s}[{n}]"),
+            Segment::Wildcard => format!("{s}[*]"),
+        };
+    }
+    s
+}
+
+fn all_hold(conds: &[Condition], obj: &Object, roots: &Roots) -> bool {
+    conds.iter().all(|c| c.observe(obj, roots).1)
+}
+
+/// Evaluates the assertion over the inventory.
+pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    let inv = ctx.inventory;
+    let kinds: Vec<&str> = match p.target {
+        Target::Objects => p.kinds.iter().map(String::as_str).collect(),
+        _ if p.kinds.is_empty() => WORKLOAD_KINDS.to_vec(),
+        _ => p.kinds.iter().map(String::as_str).collect(),
+    };
+    let mut out = Outcome::default();
+    for kind in &kinds {
+        match inv.kind_state(kind) {
+            KindState::Collected => {}
+            KindState::Failed(reason) => out.findings.push(evidence::about_kind(
+                check,
+                Status::Error,
+                kind,
+                format!("could not assess {kind} objects: {reason}"),
+            )),
+            KindState::NotServed(reason) => out.findings.push(evidence::about_kind(
+                check,
+                Status::NotApplicable,
+                kind,
+                format!("{kind} is not served by this cluster: {reason}"),
+            )),
+        }
+    }
+    for obj in &inv.objects {
+        if !kinds.contains(&obj.kind.as_str()) {
+            continue;
+        }
+        let mut units: Vec<(Roots, Option<String>)> = Vec::new();
+        match p.target {
+            Target::Workloads | Target::Containers => {
+                let Some(wl) = workload::workload(obj) else {
+                    continue;
+                };
+                let base: Roots = vec![
+                    ("object", &obj.value, String::new()),
+                    ("pod", wl.pod, wl.pod_path.to_string()),
+                    ("pod_meta", wl.pod_meta, wl.pod_meta_path.to_string()),
+                ];
+                if p.target == Target::Workloads {
+                    units.push((base, None));
+                } else {
+                    for c in wl.containers() {
+                        let mut roots = base.clone();
+                        roots.push(("container", c.value, c.path.clone()));
+                        units.push((roots, Some(format!("{} `{}`", c.role, c.name))));
+                    }
+                }
+            }
+            Target::Objects => {
+                let base: Roots = vec![("object", &obj.value, String::new())];
+                match &p.each {
+                    None => units.push((base, None)),
+                    Some(each) => {
+                        for (path, item) in each.resolve(&obj.value, "") {
+                            let mut roots = base.clone();
+                            roots.push(("item", item, path.clone()));
+                            units.push((roots, Some(path)));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(f) = judge(check, p, obj, &units) {
+            out.findings.push(f);
+        }
+    }
+    out.empty_reason = match p.target {
+        Target::Objects => format!("no {} objects in scope", kinds.join("/")),
+        _ => "no workloads in scope".to_string(),
+    };
+    out
+}
+
+/// The verdict on one subject from its units (the workload, each container, or each item).
+fn judge(
+    check: &Check,
+    p: &Params,
+    obj: &Object,
+    units: &[(Roots, Option<String>)],
+) -> Option<crate::results::Finding> {
+    let mut assessed = 0;
+    let mut failing = Vec::new();
+    let mut passing = Vec::new();
+    for (roots, label) in units {
+        if !all_hold(&p.when, obj, roots) {
+            continue;
+        }
+        assessed += 1;
+        for cond in &p.expect {
+            let (mut o, holds) = cond.observe(obj, roots);
+            o.note = match (label, o.note.take()) {
+                (Some(l), Some(n)) => Some(format!("{l}: {n}")),
+                (Some(l), None) => Some(l.clone()),
+                (None, n) => n,
+            };
+            if holds {
+                passing.push(o);
+            } else {
+                failing.push(o);
+            }
+        }
+    }
+    if assessed == 0 {
+        return None;
+    }
+    let subject = evidence::subject(obj);
+    if failing.is_empty() {
+        let what = match p.target {
+            Target::Containers => format!("all {assessed} container(s) comply"),
+            Target::Objects if p.each.is_some() => format!("all {assessed} element(s) comply"),
+            _ => "complies".to_string(),
+        };
+        return Some(evidence::finding(
+            check,
+            Status::Pass,
+            subject,
+            passing,
+            what,
+        ));
+    }
+    let first = &failing[0];
+    let prefix = first
+        .note
+        .as_deref()
+        .and_then(|n| n.split(':').next())
+        .filter(|n| n.contains('`'))
+        .map(|n| format!("{n}: "))
+        .unwrap_or_default();
+    let observed = if first.observed.is_null() {
+        "not set".to_string()
+    } else {
+        render(&first.observed)
+    };
+    let more = if failing.len() > 1 {
+        format!(" (and {} more)", failing.len() - 1)
+    } else {
+        String::new()
+    };
+    let message = format!(
+        "{prefix}{} is {observed}, expected {}{more}",
+        first.path, first.expected
+    );
+    Some(evidence::finding(
+        check, p.on_fail, subject, failing, message,
+    ))
+}

@@ -1,0 +1,376 @@
+//! `flag`: a control-plane component's effective flags.
+//!
+//! Decides from the static pod / mirror pod that runs the component: the container whose
+//! `command` starts with one of the component's binaries (matched by basename), reading
+//! `command` and `args` together. `--f=v`, `--f v` and a bare `--f` (meaning `true`) are
+//! understood; a repeated flag keeps every value (list flags accumulate, scalars use the
+//! last). An absent flag takes the component's documented default from `components.yaml`,
+//! and the evidence says so. A component that is not found is `not_applicable` (manifests,
+//! managed control planes) or `error` (a cluster whose control plane should be visible),
+//! never `pass`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::catalog::reader::Reader;
+use crate::catalog::{Check, Component};
+use crate::checks::condition::{render, Expectation};
+use crate::checks::evidence;
+use crate::checks::{Context, Outcome};
+use crate::inventory::{KindState, Object, SourceKind};
+use crate::results::{Observation, Status, Subject};
+use crate::yaml::Node;
+
+/// One flag condition.
+#[derive(Debug, Clone)]
+pub struct FlagCondition {
+    /// `--flag-name`.
+    pub flag: String,
+    /// Operator and value.
+    pub expect: Expectation,
+    /// Overrides the component's documented default.
+    pub default: Option<String>,
+}
+
+/// Parameters of a `flag` assertion.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// Component name as in `components.yaml`.
+    pub component: String,
+    /// Conditions that must all hold.
+    pub expect: Vec<FlagCondition>,
+}
+
+impl Params {
+    /// Reads and validates the assertion block.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
+        r.known_keys(
+            node,
+            &format!("the `flag` assertion of {what}"),
+            &["kind", "component", "expect"],
+        );
+        let component = r.string(node, "component", &format!("the assertion of {what}"));
+        let mut ok = true;
+        let mut expect = Vec::new();
+        let items = r.seq(node, "expect", what);
+        if items.is_empty() {
+            ok = false;
+        }
+        for (i, c) in items.iter().enumerate() {
+            let cw = format!("{what}, `expect` #{}", i + 1);
+            r.known_keys(c, &cw, &["flag", "op", "value", "default"]);
+            let flag = r.string(c, "flag", &cw);
+            if let Some(f) = &flag {
+                if !f.starts_with("--") || f.len() < 3 || f.contains('=') {
+                    let line = c.get("flag").map_or(c.line, |n| n.line);
+                    r.error(
+                        line,
+                        format!("{cw}: flag `{f}` must be written `--name` without a value"),
+                    );
+                    ok = false;
+                }
+            }
+            let e = Expectation::read(c, r, &cw);
+            // An empty default is real: list flags such as --disable-admission-plugins
+            // default to nothing.
+            let default = match c.get("default").map(|n| &n.value) {
+                Some(crate::yaml::NodeValue::String(s)) if s.is_empty() => Some(String::new()),
+                _ => r.opt_string(c, "default", &cw),
+            };
+            match (flag, e) {
+                (Some(flag), Some(expect_)) => expect.push(FlagCondition {
+                    flag,
+                    expect: expect_,
+                    default,
+                }),
+                _ => ok = false,
+            }
+        }
+        let component = component?;
+        ok.then_some(Params { component, expect })
+    }
+
+    /// One line on how the check decides, for `explain`.
+    pub fn describe(&self) -> String {
+        let conds: Vec<String> = self
+            .expect
+            .iter()
+            .map(|c| format!("{} {}", c.flag, c.expect.describe()))
+            .collect();
+        format!(
+            "Reads the flags of {} from its static pod / mirror pod (command and args): {}",
+            self.component,
+            conds.join("; ")
+        )
+    }
+}
+
+/// A component's flags as given on its command line: name → every value, in order.
+pub type Flags = BTreeMap<String, Vec<String>>;
+
+/// Parses a command line (without the binary). `-f` and `--f` are the same flag.
+pub fn parse_flags(tokens: &[String]) -> Flags {
+    let mut flags = Flags::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = tokens[i].trim();
+        i += 1;
+        if !t.starts_with('-') || t == "-" || t == "--" {
+            continue;
+        }
+        let bare = t.trim_start_matches('-');
+        let (name, value) = match bare.split_once('=') {
+            Some((n, v)) => (n.to_string(), v.to_string()),
+            None => {
+                // `--f v`: the next token is the value unless it is another flag.
+                match tokens.get(i) {
+                    Some(next) if !next.starts_with('-') => {
+                        i += 1;
+                        (bare.to_string(), next.clone())
+                    }
+                    _ => (bare.to_string(), "true".to_string()),
+                }
+            }
+        };
+        flags.entry(format!("--{name}")).or_default().push(value);
+    }
+    flags
+}
+
+/// One running instance of a component found in the inventory.
+pub struct Instance<'a> {
+    /// The pod that runs it.
+    pub object: &'a Object,
+    /// Path of the container in the pod.
+    pub container_path: String,
+    /// The parsed flags.
+    pub flags: Flags,
+}
+
+/// Every instance of a component in the inventory's pods.
+pub fn instances<'a>(objects: &'a [Object], component: &Component) -> Vec<Instance<'a>> {
+    let mut out = Vec::new();
+    for obj in objects.iter().filter(|o| o.kind == "Pod") {
+        let Some(containers) = obj
+            .value
+            .pointer("/spec/containers")
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        for (i, c) in containers.iter().enumerate() {
+            let strings = |key: &str| -> Vec<String> {
+                c.get(key)
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let command = strings("command");
+            let args = strings("args");
+            let Some(first) = command.first() else {
+                continue;
+            };
+            // `command: ["/bin/sh", "-c", "kube-apiserver ..."]` is not parsed: the flags
+            // would be guesses. Only a direct exec of the binary counts.
+            let base = first.rsplit('/').next().unwrap_or(first);
+            if !component.binaries.iter().any(|b| b == base) {
+                continue;
+            }
+            let tokens: Vec<String> = command[1..].iter().chain(args.iter()).cloned().collect();
+            out.push(Instance {
+                object: obj,
+                container_path: format!("spec.containers[{i}]"),
+                flags: parse_flags(&tokens),
+            });
+        }
+    }
+    out
+}
+
+/// Observes one flag condition on one instance's flags.
+pub fn observe(
+    cond: &FlagCondition,
+    flags: &Flags,
+    component: &Component,
+    source: String,
+) -> Observation {
+    let default = cond
+        .default
+        .clone()
+        .or_else(|| component.defaults.get(&cond.flag).cloned());
+    let (raw, note) = match flags.get(&cond.flag) {
+        Some(values) => (Some(values.clone()), None),
+        None => match &default {
+            Some(d) => (
+                Some(vec![d.clone()]),
+                Some(format!("flag not set; the documented default {d} applies")),
+            ),
+            None => (None, Some("flag not set and it has no default".to_string())),
+        },
+    };
+    let (observed, holds) = match raw {
+        None => (Value::Null, cond.expect.holds(None)),
+        Some(values) => {
+            let v = if cond.expect.op.is_list_op() {
+                Value::Array(
+                    values
+                        .iter()
+                        .flat_map(|v| v.split(','))
+                        .map(|s| Value::String(s.trim().to_string()))
+                        .filter(|s| s.as_str() != Some(""))
+                        .collect(),
+                )
+            } else {
+                Value::String(values.last().cloned().unwrap_or_default())
+            };
+            let holds = cond.expect.holds(Some(std::slice::from_ref(&v)));
+            (v, holds)
+        }
+    };
+    Observation {
+        source,
+        path: cond.flag.clone(),
+        observed,
+        expected: cond.expect.describe(),
+        holds,
+        note,
+    }
+}
+
+/// Evaluates the assertion over the inventory.
+pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    let mut out = Outcome::default();
+    let component = ctx
+        .catalog
+        .component(&p.component)
+        .cloned()
+        .unwrap_or_else(|| Component {
+            name: p.component.clone(),
+            binaries: vec![p.component.clone()],
+            defaults: BTreeMap::new(),
+        });
+    let inv = ctx.inventory;
+    let found = instances(&inv.objects, &component);
+    for inst in &found {
+        let source = format!(
+            "{} ({} {})",
+            evidence::source(inst.object, &format!("{}.command", inst.container_path)),
+            inst.container_path,
+            "command and args"
+        );
+        let observations: Vec<Observation> = p
+            .expect
+            .iter()
+            .map(|c| observe(c, &inst.flags, &component, source.clone()))
+            .collect();
+        let failing: Vec<&Observation> = observations.iter().filter(|o| !o.holds).collect();
+        let (status, message) = match failing.first() {
+            None => (Status::Pass, format!("{} flags comply", component.name)),
+            Some(o) => (
+                Status::Fail,
+                format!(
+                    "{} {} is {}, expected {}",
+                    component.name,
+                    o.path,
+                    if o.observed.is_null() {
+                        "not set".to_string()
+                    } else {
+                        render(&o.observed)
+                    },
+                    o.expected
+                ),
+            ),
+        };
+        out.findings.push(evidence::finding(
+            check,
+            status,
+            evidence::subject(inst.object),
+            observations,
+            message,
+        ));
+    }
+    if found.is_empty() {
+        let (status, message) = absent_component(ctx, &component);
+        out.findings.push(evidence::finding(
+            check,
+            status,
+            Subject {
+                kind: "Component".into(),
+                name: component.name.clone(),
+                ..Subject::default()
+            },
+            Vec::new(),
+            message,
+        ));
+    }
+    out
+}
+
+/// What it means that no instance of a component was found.
+pub fn absent_component(ctx: &Context, component: &Component) -> (Status, String) {
+    let inv = ctx.inventory;
+    if inv.target.managed_control_plane() {
+        return (
+            Status::NotApplicable,
+            format!(
+                "managed control plane ({}): the provider runs {} and its flags cannot be read",
+                inv.target.platform.as_deref().unwrap_or("?"),
+                component.name
+            ),
+        );
+    }
+    if let KindState::Failed(reason) = inv.kind_state("Pod") {
+        return (
+            Status::Error,
+            format!(
+                "cannot look for {}: pods could not be listed: {reason}",
+                component.name
+            ),
+        );
+    }
+    match inv.target.source {
+        Some(SourceKind::Manifests) => (
+            Status::NotApplicable,
+            format!(
+                "no {} static pod in the given manifests (a container whose command runs `{}`)",
+                component.name,
+                component.binaries.join("` or `")
+            ),
+        ),
+        _ => (
+            Status::Error,
+            format!(
+                "{} not found: no static pod or mirror pod whose command runs `{}` was collected; scan the control-plane nodes with `kubeattest node`, or check that kube-system pods are in scope",
+                component.name,
+                component.binaries.join("` or `")
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_every_flag_form() {
+        let f = parse_flags(&t(&[
+            "--a=1", "--b", "2", "--c", "--d=x,y", "-v=2", "--d=z",
+        ]));
+        assert_eq!(f["--a"], vec!["1"]);
+        assert_eq!(f["--b"], vec!["2"]);
+        assert_eq!(f["--c"], vec!["true"]);
+        assert_eq!(f["--d"], vec!["x,y", "z"]);
+        assert_eq!(f["--v"], vec!["2"]);
+    }
+}

@@ -1,0 +1,101 @@
+//! The check registry: one module per assertion kind, one match that dispatches to them.
+//!
+//! Each kind parses and validates its parameters at catalog load (errors with file and line)
+//! and evaluates purely over the inventory, returning findings with evidence.
+
+pub mod condition;
+pub mod evidence;
+pub mod fields;
+pub mod flag;
+pub mod path;
+pub mod workload;
+
+use crate::catalog::reader::Reader;
+use crate::catalog::{Catalog, Check};
+use crate::inventory::Inventory;
+use crate::results::Finding;
+use crate::yaml::Node;
+
+/// Assertion kinds known to this build.
+pub const KINDS: &[&str] = &["fields", "flag"];
+
+/// A check's assertion: which module decides it, with its validated parameters.
+#[derive(Debug, Clone)]
+pub enum Assertion {
+    /// Path + operator conditions over objects.
+    Fields(fields::Params),
+    /// Component flags.
+    Flag(flag::Params),
+}
+
+/// What evaluation has to hand.
+pub struct Context<'a> {
+    /// The collected state.
+    pub inventory: &'a Inventory,
+    /// The catalog (component defaults, other checks).
+    pub catalog: &'a Catalog,
+}
+
+/// What a check found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// One finding per subject (plus error/not_applicable findings for kinds not collected).
+    pub findings: Vec<Finding>,
+    /// Why there are no findings, if there are none.
+    pub empty_reason: String,
+}
+
+/// Reads an `assert` block; unknown kinds are load errors at the line of `kind`.
+pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
+    let kind_node = node.get("kind");
+    let Some(kind) = kind_node.and_then(Node::as_str) else {
+        r.error(
+            kind_node.map_or(node.line, |n| n.line),
+            format!(
+                "the `assert` block of {what} needs `kind`: one of {}",
+                KINDS.join(", ")
+            ),
+        );
+        return None;
+    };
+    match kind {
+        "fields" => fields::Params::read(node, r, what).map(Assertion::Fields),
+        "flag" => flag::Params::read(node, r, what).map(Assertion::Flag),
+        other => {
+            r.error(
+                kind_node.map_or(node.line, |n| n.line),
+                format!(
+                    "unknown assertion kind `{other}` in {what}; expected one of: {}",
+                    KINDS.join(", ")
+                ),
+            );
+            None
+        }
+    }
+}
+
+impl Assertion {
+    /// The kind's name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Assertion::Fields(_) => "fields",
+            Assertion::Flag(_) => "flag",
+        }
+    }
+
+    /// How the check decides, in one paragraph (for `explain`).
+    pub fn describe(&self) -> String {
+        match self {
+            Assertion::Fields(p) => p.describe(),
+            Assertion::Flag(p) => p.describe(),
+        }
+    }
+
+    /// Evaluates the check over the inventory.
+    pub fn evaluate(&self, check: &Check, ctx: &Context) -> Outcome {
+        match self {
+            Assertion::Fields(p) => fields::evaluate(check, p, ctx),
+            Assertion::Flag(p) => flag::evaluate(check, p, ctx),
+        }
+    }
+}

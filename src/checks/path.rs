@@ -1,0 +1,171 @@
+//! Field paths: `container.securityContext.capabilities.add[*]`, `meta.annotations["a.b/c"]`.
+//!
+//! A path starts with a root name (which part of the subject it reads, see `fields`) and
+//! resolves to every value it reaches, each with its concrete location in the object
+//! (`spec.template.spec.containers[1].securityContext.privileged`), so evidence can name it.
+
+use serde_json::Value;
+
+/// One step of a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// A mapping key.
+    Key(String),
+    /// One list element.
+    Index(usize),
+    /// Every list element (or every value of a mapping).
+    Wildcard,
+}
+
+/// A parsed path: its root and the steps below it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldPath {
+    /// The root name (`container`, `pod`, `object`, …).
+    pub root: String,
+    /// Steps below the root.
+    pub segments: Vec<Segment>,
+    /// The text as written in the catalog.
+    pub text: String,
+}
+
+/// Appends a key to a concrete path, bracketing keys that are not plain identifiers.
+pub fn join(base: &str, key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
+    match (base.is_empty(), plain) {
+        (true, true) => key.to_string(),
+        (false, true) => format!("{base}.{key}"),
+        (_, false) => format!("{base}[{}]", serde_json::Value::String(key.to_string())),
+    }
+}
+
+impl FieldPath {
+    /// Parses `root.a.b[0][*]["x.y"]`. The error says what is wrong at which character.
+    pub fn parse(text: &str) -> Result<FieldPath, String> {
+        let mut segments = Vec::new();
+        let chars: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        let mut root = None;
+        while i < chars.len() {
+            match chars[i] {
+                '.' => {
+                    if root.is_none() || i + 1 >= chars.len() {
+                        return Err(format!("path `{text}`: unexpected `.` at position {i}"));
+                    }
+                    i += 1;
+                }
+                '[' => {
+                    let close = chars[i..]
+                        .iter()
+                        .position(|&c| c == ']')
+                        .map(|p| p + i)
+                        .ok_or_else(|| format!("path `{text}`: `[` without `]`"))?;
+                    let inner: String = chars[i + 1..close].iter().collect();
+                    let seg = if inner == "*" {
+                        Segment::Wildcard
+                    } else if let Ok(n) = inner.parse::<usize>() {
+                        Segment::Index(n)
+                    } else if inner.len() >= 2
+                        && (inner.starts_with('"') && inner.ends_with('"')
+                            || inner.starts_with('\'') && inner.ends_with('\''))
+                    {
+                        Segment::Key(inner[1..inner.len() - 1].to_string())
+                    } else {
+                        return Err(format!(
+                            "path `{text}`: `[{inner}]` must be `[*]`, a number or a quoted key"
+                        ));
+                    };
+                    if root.is_none() {
+                        return Err(format!("path `{text}`: must start with a root name"));
+                    }
+                    segments.push(seg);
+                    i = close + 1;
+                    continue;
+                }
+                _ => {
+                    let start = i;
+                    while i < chars.len() && chars[i] != '.' && chars[i] != '[' {
+                        i += 1;
+                    }
+                    let name: String = chars[start..i].iter().collect();
+                    if root.is_none() {
+                        root = Some(name);
+                    } else {
+                        segments.push(Segment::Key(name));
+                    }
+                    continue;
+                }
+            }
+        }
+        let root = root.ok_or_else(|| "empty path".to_string())?;
+        Ok(FieldPath {
+            root,
+            segments,
+            text: text.to_string(),
+        })
+    }
+
+    /// Every value the path reaches below `value`, with its concrete path (from `base`).
+    pub fn resolve<'v>(&self, value: &'v Value, base: &str) -> Vec<(String, &'v Value)> {
+        let mut current = vec![(base.to_string(), value)];
+        for seg in &self.segments {
+            let mut next = Vec::new();
+            for (p, v) in current {
+                match (seg, v) {
+                    (Segment::Key(k), Value::Object(m)) => {
+                        if let Some(child) = m.get(k) {
+                            if !child.is_null() {
+                                next.push((join(&p, k), child));
+                            }
+                        }
+                    }
+                    (Segment::Index(n), Value::Array(a)) => {
+                        if let Some(child) = a.get(*n) {
+                            next.push((format!("{p}[{n}]"), child));
+                        }
+                    }
+                    (Segment::Wildcard, Value::Array(a)) => {
+                        for (n, child) in a.iter().enumerate() {
+                            next.push((format!("{p}[{n}]"), child));
+                        }
+                    }
+                    (Segment::Wildcard, Value::Object(m)) => {
+                        for (k, child) in m {
+                            next.push((join(&p, k), child));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            current = next;
+        }
+        current
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_and_resolves() {
+        let p = FieldPath::parse(r#"pod.containers[*].securityContext["a.b/c"]"#).unwrap();
+        assert_eq!(p.root, "pod");
+        assert_eq!(p.segments.len(), 4);
+        let v = json!({"containers": [{"securityContext": {"a.b/c": 1}}, {}]});
+        let got = p.resolve(&v, "spec");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, r#"spec.containers[0].securityContext["a.b/c"]"#);
+    }
+
+    #[test]
+    fn rejects_bad_paths() {
+        assert!(FieldPath::parse("").is_err());
+        assert!(FieldPath::parse("a[x]").is_err());
+        assert!(FieldPath::parse("a.").is_err());
+        assert!(FieldPath::parse("[0]").is_err());
+    }
+}

@@ -1,0 +1,128 @@
+//! Workloads: every object that carries a pod spec, and the containers inside it.
+//!
+//! Bare Pods and the pod templates of Deployment, StatefulSet, DaemonSet, ReplicaSet,
+//! ReplicationController, Job, CronJob and PodTemplate all count. Objects created by a
+//! controller that is itself a workload (a ReplicaSet owned by a Deployment, the Pods of a
+//! ReplicaSet, the Jobs of a CronJob) are skipped, so one flaw is reported once, on the
+//! object a person edits.
+
+use serde_json::Value;
+
+use crate::inventory::Object;
+
+/// Kinds whose objects carry a pod spec.
+pub const WORKLOAD_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+    "PodTemplate",
+];
+
+/// A pod spec inside an object, with where it sits.
+pub struct Workload<'a> {
+    /// The object.
+    pub object: &'a Object,
+    /// The pod spec.
+    pub pod: &'a Value,
+    /// Path of the pod spec in the object (`spec.template.spec`).
+    pub pod_path: &'static str,
+    /// The pod's metadata (template metadata, or the Pod's own).
+    pub pod_meta: &'a Value,
+    /// Path of the pod metadata.
+    pub pod_meta_path: &'static str,
+}
+
+/// One container of a workload.
+pub struct Container<'a> {
+    /// The container.
+    pub value: &'a Value,
+    /// Its path in the object (`spec.template.spec.initContainers[0]`).
+    pub path: String,
+    /// `container`, `init container` or `ephemeral container`.
+    pub role: &'static str,
+    /// Its name.
+    pub name: String,
+}
+
+static EMPTY: Value = Value::Null;
+
+/// The pod spec of an object, if it is a workload that is not managed by another workload.
+pub fn workload(object: &Object) -> Option<Workload<'_>> {
+    let (pod_path, meta_path): (&'static str, &'static str) = match object.kind.as_str() {
+        "Pod" => ("spec", "metadata"),
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => ("spec.template.spec", "spec.template.metadata"),
+        "CronJob" => (
+            "spec.jobTemplate.spec.template.spec",
+            "spec.jobTemplate.spec.template.metadata",
+        ),
+        "PodTemplate" => ("template.spec", "template.metadata"),
+        _ => return None,
+    };
+    if owned_by_workload(&object.value) {
+        return None;
+    }
+    let pod = pointer(&object.value, pod_path)?;
+    Some(Workload {
+        object,
+        pod,
+        pod_path,
+        pod_meta: pointer(&object.value, meta_path).unwrap_or(&EMPTY),
+        pod_meta_path: meta_path,
+    })
+}
+
+fn pointer<'a>(v: &'a Value, dotted: &str) -> Option<&'a Value> {
+    dotted.split('.').try_fold(v, |cur, key| cur.get(key))
+}
+
+/// Whether a controller that is itself a workload owns this object.
+fn owned_by_workload(v: &Value) -> bool {
+    v.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|refs| {
+            refs.iter().any(|r| {
+                r.get("controller").and_then(Value::as_bool) == Some(true)
+                    && r.get("kind")
+                        .and_then(Value::as_str)
+                        .is_some_and(|k| WORKLOAD_KINDS.contains(&k))
+            })
+        })
+}
+
+impl<'a> Workload<'a> {
+    /// Containers, then init containers, then ephemeral containers.
+    pub fn containers(&self) -> Vec<Container<'a>> {
+        let mut out = Vec::new();
+        for (field, role) in [
+            ("containers", "container"),
+            ("initContainers", "init container"),
+            ("ephemeralContainers", "ephemeral container"),
+        ] {
+            if let Some(list) = self.pod.get(field).and_then(Value::as_array) {
+                for (i, c) in list.iter().enumerate() {
+                    out.push(Container {
+                        value: c,
+                        path: format!("{}.{field}[{i}]", self.pod_path),
+                        role,
+                        name: c
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("?")
+                            .to_string(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}

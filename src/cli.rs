@@ -1,0 +1,438 @@
+//! The command line: argument structs, one short function per subcommand, exit codes.
+//!
+//! Exit codes (stable, documented in the README):
+//! - 0: ran; every input was read; no gate tripped
+//! - 1: a gate tripped (`--fail-on`)
+//! - 2: usage error, invalid catalog, or no usable input (nothing was evaluated)
+//! - 3: ran and wrote the report, but some input could not be read (see `coverage`)
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Parser, Subcommand};
+
+use crate::catalog::{self, Catalog, Severity};
+use crate::collect;
+use crate::evaluate::{self, RunInfo};
+use crate::inventory::Inventory;
+use crate::render::{self, Format};
+use crate::results::{Report, Status};
+
+/// Exit code: ran, complete, no gate tripped.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: a gate tripped.
+pub const EXIT_GATE: u8 = 1;
+/// Exit code: usage or input error; nothing evaluated.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: report written, coverage incomplete.
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+/// Kubernetes compliance evidence: CIS Kubernetes Benchmark, NSA/CISA Hardening Guide and
+/// Pod Security Standards checks with the evidence behind every verdict.
+#[derive(Debug, Parser)]
+#[command(name = "kubeattest", version, about, long_about = None)]
+pub struct Cli {
+    /// Overlay a catalog directory (laid out like `controls/`) on the built-in catalog.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub catalog: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate a cluster, manifests, a snapshot or the demo cluster and write a report.
+    Scan(ScanArgs),
+    /// List frameworks, their items and the checks that decide them.
+    Controls {
+        /// What to list.
+        #[command(subcommand)]
+        command: ControlsCommand,
+    },
+    /// Explain a check: what it looks at, why, how to fix it, and where it is used.
+    Explain {
+        /// Check id (e.g. `privileged-container`).
+        check: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Work with catalogs.
+    Catalog {
+        /// What to do.
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+/// `controls` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ControlsCommand {
+    /// List items (of one framework, or all).
+    List {
+        /// Only this framework.
+        #[arg(long, value_name = "ID")]
+        framework: Option<String>,
+    },
+}
+
+/// `catalog` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Validate a catalog directory (overlaid on the built-in one) and print every problem.
+    Validate {
+        /// The directory (e.g. `controls/`).
+        dir: PathBuf,
+    },
+}
+
+/// Arguments of `scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Scan the built-in demo cluster.
+    #[arg(long, conflicts_with_all = ["manifests", "snapshot"])]
+    pub demo: bool,
+    /// Scan manifest files or directories (recursively); `-` reads standard input.
+    #[arg(long, num_args = 1.., value_name = "PATH", conflicts_with = "snapshot")]
+    pub manifests: Vec<PathBuf>,
+    /// Evaluate a snapshot written by `kubeattest snapshot`.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// Frameworks to evaluate, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',', value_name = "ID[,ID]")]
+    pub framework: Vec<String>,
+    /// Report formats, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Format::Json, Format::Csv])]
+    pub format: Vec<Format>,
+    /// Report folder (default: `reports/<target>-<UTC time>/`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Exit 1 when a finding fails at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+    /// Do not print the summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Entry point used by `main.rs`.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::from(EXIT_OK);
+            }
+            eprintln!("kubeattest: error: {e:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Catalog {
+            command: CatalogCommand::Validate { dir },
+        } => validate(&dir),
+        command => {
+            let catalog = catalog::load(cli.catalog.as_deref())?;
+            match command {
+                Command::Scan(args) => scan(&catalog, args),
+                Command::Controls {
+                    command: ControlsCommand::List { framework },
+                } => controls_list(&catalog, framework.as_deref()),
+                Command::Explain { check, json } => explain(&catalog, &check, json),
+                Command::Catalog { .. } => unreachable!("handled above"),
+            }
+        }
+    }
+}
+
+fn validate(dir: &std::path::Path) -> anyhow::Result<u8> {
+    let result = catalog::read_dir(dir).and_then(|files| {
+        let mut all = catalog::embedded_files();
+        all.extend(files);
+        catalog::from_files(&all)
+    });
+    match result {
+        Ok(c) => {
+            let items: usize = c.frameworks.iter().map(|f| f.items.len()).sum();
+            println!(
+                "{}: ok — {} checks, {} frameworks, {} items",
+                dir.display(),
+                c.checks.len(),
+                c.frameworks.len(),
+                items
+            );
+            Ok(EXIT_OK)
+        }
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("{e}");
+            }
+            eprintln!("{}: {} problem(s)", dir.display(), errors.0.len());
+            Ok(EXIT_USAGE)
+        }
+    }
+}
+
+fn select_frameworks<'c>(
+    catalog: &'c Catalog,
+    ids: &[String],
+) -> anyhow::Result<Vec<&'c catalog::Framework>> {
+    if ids.is_empty() {
+        return Ok(catalog.frameworks.iter().collect());
+    }
+    ids.iter()
+        .map(|id| {
+            catalog.framework(id).with_context(|| {
+                let known: Vec<&str> = catalog.frameworks.iter().map(|f| f.id.as_str()).collect();
+                format!("unknown framework `{id}`; known: {}", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
+    let frameworks = select_frameworks(catalog, &args.framework)?;
+    let started_at = evaluate::now();
+    let (inventory, sources) = if args.demo {
+        (collect::demo::collect()?, vec!["demo".to_string()])
+    } else if let Some(path) = &args.snapshot {
+        (
+            collect::snapshot::read(path)?,
+            vec![format!("snapshot {}", path.display())],
+        )
+    } else if !args.manifests.is_empty() {
+        let inv = collect::manifests::collect(&args.manifests);
+        let sources = args
+            .manifests
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        (inv, sources)
+    } else {
+        bail!("nothing to scan: give --demo, --manifests PATH… or --snapshot FILE");
+    };
+    report_coverage(&inventory);
+    if inventory.objects.is_empty()
+        && inventory.node_facts.is_empty()
+        && inventory.coverage.iter().any(|c| c.is_failure())
+    {
+        bail!("no input could be read (see the errors above)");
+    }
+    let info = RunInfo {
+        id: run_id(&started_at),
+        started_at,
+        sources,
+        ..RunInfo::default()
+    };
+    let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
+    let out = args.out.clone().unwrap_or_else(|| default_out(&report));
+    let mut formats = args.format.clone();
+    formats.sort();
+    formats.dedup();
+    let mut files = Vec::new();
+    for f in formats {
+        files.push((f.file_name().to_string(), f.render(&report)?));
+    }
+    crate::bundle::write(&out, &report, &files)?;
+    if !args.quiet {
+        let mut stdout = std::io::stdout().lock();
+        write!(stdout, "{}", render::summary::render(&report))?;
+        writeln!(stdout, "\nreport written to {}", out.display())?;
+    }
+    Ok(exit_code(&report, args.fail_on))
+}
+
+/// The exit code for a finished scan.
+pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
+    if let Some(min) = fail_on {
+        if report
+            .findings
+            .iter()
+            .any(|f| f.status == Status::Fail && f.severity >= min)
+        {
+            return EXIT_GATE;
+        }
+    }
+    if report.coverage_incomplete() {
+        EXIT_INCOMPLETE
+    } else {
+        EXIT_OK
+    }
+}
+
+fn report_coverage(inv: &Inventory) {
+    for c in inv.coverage.iter().filter(|c| c.status != "ok") {
+        let why = c.error.as_deref().unwrap_or("");
+        let level = if c.is_failure() { "error" } else { "skipped" };
+        eprintln!("kubeattest: {level}: {why}");
+    }
+}
+
+fn run_id(started_at: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let h =
+        crate::bundle::sha256_hex(format!("{started_at}{nanos}{}", std::process::id()).as_bytes());
+    h[..16].to_string()
+}
+
+fn default_out(report: &Report) -> PathBuf {
+    let name: String = report
+        .run
+        .target
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let time = report.run.started_at.replace([':', '-'], "");
+    PathBuf::from("reports").join(format!("{name}-{time}"))
+}
+
+fn controls_list(catalog: &Catalog, framework: Option<&str>) -> anyhow::Result<u8> {
+    let ids: Vec<String> = framework.map(|f| vec![f.to_string()]).unwrap_or_default();
+    let frameworks = select_frameworks(catalog, &ids)?;
+    let mut out = std::io::stdout().lock();
+    for fw in frameworks {
+        let mapped = fw.items.iter().filter(|i| !i.checks.is_empty()).count();
+        writeln!(
+            out,
+            "{} — {} {} ({} items, {} mapped to checks, {} manual)",
+            fw.id,
+            fw.title,
+            fw.version,
+            fw.items.len(),
+            mapped,
+            fw.items.len() - mapped
+        )?;
+        for item in &fw.items {
+            let checks = if item.checks.is_empty() {
+                "manual".to_string()
+            } else {
+                item.checks.join(", ")
+            };
+            let label = if item.automated {
+                "automated"
+            } else {
+                "manual"
+            };
+            writeln!(
+                out,
+                "  {:<8} [{label:<9}] {}  → {checks}",
+                item.id, item.title
+            )?;
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn explain(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> {
+    let Some(check) = catalog.check(id) else {
+        let close: Vec<&str> = catalog
+            .checks
+            .iter()
+            .map(|c| c.id.as_str())
+            .filter(|c| c.contains(id) || id.contains(*c))
+            .take(5)
+            .collect();
+        let hint = if close.is_empty() {
+            "run `kubeattest controls list` to see every check".to_string()
+        } else {
+            format!("did you mean: {}?", close.join(", "))
+        };
+        bail!("unknown check `{id}`; {hint}");
+    };
+    let used_by = catalog.items_using(id);
+    let mut out = std::io::stdout().lock();
+    if json {
+        let v = serde_json::json!({
+            "id": check.id,
+            "title": check.title,
+            "severity": check.severity,
+            "description": check.description,
+            "rationale": check.rationale,
+            "remediation": check.remediation,
+            "limits": check.limits,
+            "references": check.references,
+            "peers": check.peers,
+            "assertion": {"kind": check.assertion.kind(), "how": check.assertion.describe()},
+            "used_by": used_by.iter().map(|(f, i)| serde_json::json!({"framework": f, "item": i})).collect::<Vec<_>>(),
+            "defined_at": format!("{}:{}", check.file, check.line),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(EXIT_OK);
+    }
+    writeln!(out, "{} — {}", check.id, check.title)?;
+    writeln!(out, "severity: {}", check.severity.as_str())?;
+    writeln!(out, "\nWhat it checks\n  {}", check.description.trim())?;
+    writeln!(out, "\nWhy it matters\n  {}", check.rationale.trim())?;
+    writeln!(out, "\nHow to fix\n{}", indent(check.remediation.trim()))?;
+    writeln!(
+        out,
+        "\nHow it is checked ({})\n  {}",
+        check.assertion.kind(),
+        check.assertion.describe()
+    )?;
+    if let Some(l) = &check.limits {
+        writeln!(out, "\nLimits\n  {}", l.trim())?;
+    }
+    if !used_by.is_empty() {
+        writeln!(out, "\nUsed by")?;
+        for (f, i) in &used_by {
+            writeln!(out, "  {f} {i}")?;
+        }
+    }
+    if !check.peers.is_empty() {
+        let peers: Vec<String> = check
+            .peers
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        writeln!(out, "\nEquivalent in other tools\n  {}", peers.join(", "))?;
+    }
+    if !check.references.is_empty() {
+        writeln!(out, "\nReferences")?;
+        for r in &check.references {
+            writeln!(out, "  {r}")?;
+        }
+    }
+    writeln!(out, "\nDefined at controls/{}:{}", check.file, check.line)?;
+    Ok(EXIT_OK)
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

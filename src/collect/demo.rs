@@ -1,0 +1,40 @@
+//! The built-in demo cluster: a small kubeadm-like cluster compiled into the binary (see
+//! `src/collect/demo/README.md` for what it contains and which flaws it carries).
+
+use crate::collect::manifests::add_stream;
+use crate::collect::CollectError;
+use crate::inventory::{Coverage, Inventory, Origin, SourceKind, Target};
+
+/// Collects the demo cluster.
+pub fn collect() -> Result<Inventory, CollectError> {
+    let files = crate::catalog::demo_files();
+    let mut target = Target {
+        name: "demo".into(),
+        ..Target::default()
+    };
+    if let Some((file, text)) = files.iter().find(|(f, _)| *f == "cluster.json") {
+        target = serde_json::from_str(text).map_err(|e| CollectError::Demo {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    target.source = Some(SourceKind::Demo);
+    let mut inv = Inventory::new(target, true);
+    for (file, text) in files.iter().filter(|(f, _)| *f != "cluster.json") {
+        let origin = |line| Origin::Demo {
+            file: file.to_string(),
+            line,
+        };
+        let (count, skipped, error) = add_stream(&mut inv, text, &origin);
+        if let Some(e) = error.or_else(|| skipped.first().map(|(l, w)| format!("{l}: {w}"))) {
+            return Err(CollectError::Demo {
+                file: file.to_string(),
+                message: e,
+            });
+        }
+        inv.coverage
+            .push(Coverage::ok(format!("demo/{file}"), count));
+    }
+    inv.finish();
+    Ok(inv)
+}

@@ -1,0 +1,121 @@
+//! Snapshots: what a collection saw, saved as one JSON file so it can be evaluated again
+//! later, offline, with the same verdicts.
+//!
+//! Format (`snapshot_version` 1):
+//! ```json
+//! { "kind": "KubeattestSnapshot", "snapshot_version": 1, "created_at": "…",
+//!   "target": {…}, "complete": false, "kinds": {"Secret": {"state": "failed", "reason": "…"}},
+//!   "coverage": [{source, status, items, error}], "objects": [ …Kubernetes objects… ],
+//!   "node_facts": [ …documents written by `kubeattest node`… ] }
+//! ```
+//! Objects are stored as collected, which means secret values are already redacted.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::collect::CollectError;
+use crate::inventory::{Coverage, Inventory, KindState, Object, Origin, SourceKind, Target};
+
+/// Current snapshot format version.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct SnapshotFile {
+    kind: String,
+    snapshot_version: u32,
+    created_at: String,
+    target: Target,
+    #[serde(default)]
+    complete: bool,
+    #[serde(default)]
+    kinds: BTreeMap<String, KindState>,
+    #[serde(default)]
+    coverage: Vec<Coverage>,
+    #[serde(default)]
+    objects: Vec<Value>,
+    #[serde(default)]
+    node_facts: Vec<Value>,
+}
+
+/// Reads a snapshot into an inventory. Objects that are not Kubernetes objects are reported
+/// in coverage; a file that is not a snapshot is an error.
+pub fn read(path: &Path) -> Result<Inventory, CollectError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CollectError::SnapshotRead {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file: SnapshotFile =
+        serde_json::from_str(&text).map_err(|e| CollectError::SnapshotFormat {
+            path: path.to_path_buf(),
+            message: format!("line {}: {e}", e.line()),
+        })?;
+    if file.kind != "KubeattestSnapshot" {
+        return Err(CollectError::SnapshotFormat {
+            path: path.to_path_buf(),
+            message: format!("`kind` is `{}`, expected `KubeattestSnapshot`", file.kind),
+        });
+    }
+    if file.snapshot_version > SNAPSHOT_VERSION {
+        return Err(CollectError::SnapshotFormat {
+            path: path.to_path_buf(),
+            message: format!(
+                "snapshot_version {} is newer than this kubeattest understands ({SNAPSHOT_VERSION}); upgrade kubeattest",
+                file.snapshot_version
+            ),
+        });
+    }
+    let mut target = file.target;
+    // Keep the original source kind if recorded (a demo snapshot stays a demo).
+    if target.source.is_none() {
+        target.source = Some(SourceKind::Snapshot);
+    }
+    let mut inv = Inventory::new(target, file.complete);
+    inv.kinds = file.kinds;
+    inv.coverage = file.coverage;
+    inv.node_facts = file.node_facts;
+    let shown = path.display().to_string();
+    for (i, value) in file.objects.into_iter().enumerate() {
+        match Object::from_value(
+            value,
+            Origin::Snapshot {
+                path: shown.clone(),
+            },
+            BTreeMap::new(),
+        ) {
+            Ok(o) => inv.objects.push(o),
+            Err(why) => inv.coverage.push(Coverage::failed(
+                format!("{shown} objects[{i}]"),
+                "skipped",
+                why,
+            )),
+        }
+    }
+    inv.finish();
+    Ok(inv)
+}
+
+/// Writes an inventory as a snapshot (atomically: temp file, then rename).
+pub fn write(inv: &Inventory, path: &Path) -> Result<(), CollectError> {
+    let file = SnapshotFile {
+        kind: "KubeattestSnapshot".into(),
+        snapshot_version: SNAPSHOT_VERSION,
+        created_at: crate::evaluate::now(),
+        target: inv.target.clone(),
+        complete: inv.complete,
+        kinds: inv.kinds.clone(),
+        coverage: inv.coverage.clone(),
+        objects: inv.objects.iter().map(|o| o.value.clone()).collect(),
+        node_facts: inv.node_facts.clone(),
+    };
+    let bytes = serde_json::to_vec_pretty(&file).map_err(|e| CollectError::SnapshotWrite {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    crate::bundle::write_atomic(path, &bytes).map_err(|source| CollectError::SnapshotWrite {
+        path: path.to_path_buf(),
+        source,
+    })
+}

@@ -1,0 +1,18 @@
+//! kubeattest: Kubernetes compliance evidence.
+//!
+//! One straight pipeline — catalog → collect → inventory → evaluate → results → render →
+//! bundle. See `ARCHITECTURE.md` in the shared notes and `controls/README.md` for the catalog
+//! format.
+#![deny(missing_docs)]
+
+pub mod bundle;
+pub mod catalog;
+pub mod checks;
+pub mod cli;
+pub mod collect;
+pub mod evaluate;
+pub mod inventory;
+pub mod render;
+pub mod results;
+pub mod secrets;
+pub mod yaml;

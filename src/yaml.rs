@@ -1,0 +1,303 @@
+//! YAML documents as trees that remember the line of every value.
+//!
+//! The catalog loader needs the line of each key to report *every* problem at its place, and
+//! manifests need the line of each field so that findings can point at it. serde-saphyr
+//! provides spans through [`serde_saphyr::Spanned`]; this module keeps them for a whole
+//! document by visiting it without buffering.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+/// A YAML value with the line (1-based) where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// 1-based line of the value (0 when unknown).
+    pub line: u32,
+    /// The value itself.
+    pub value: NodeValue,
+}
+
+/// The shape of a [`Node`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeValue {
+    /// `~`, `null` or an empty value.
+    Null,
+    /// `true` / `false` (strict booleans: `yes`/`no` stay strings).
+    Bool(bool),
+    /// Any number.
+    Number(serde_json::Number),
+    /// A string.
+    String(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, keys in document order (each key with its own line).
+    Map(Vec<(Spanned<String>, Node)>),
+}
+
+/// A YAML document that could not be parsed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct YamlError {
+    /// 1-based line of the problem (0 when the parser gave none).
+    pub line: u32,
+    /// What the parser said.
+    pub message: String,
+}
+
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+    }
+}
+
+fn to_error(err: serde_saphyr::Error) -> YamlError {
+    let line = err
+        .location()
+        .map(|l| u32::try_from(l.line()).unwrap_or(u32::MAX))
+        .unwrap_or(0);
+    // The library's Display includes a source snippet; keep the first line only so that
+    // messages stay one line and never echo a whole (possibly secret) document.
+    let text = err.to_string();
+    let message = text.lines().next().unwrap_or("invalid YAML").to_string();
+    YamlError { line, message }
+}
+
+/// Parses a stream of YAML documents (also JSON, which is YAML). Empty documents are skipped.
+pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
+    let docs: Vec<Option<Spanned<NodeInner>>> =
+        serde_saphyr::from_multiple_with_options(text, options()).map_err(to_error)?;
+    Ok(docs
+        .into_iter()
+        .flatten()
+        .map(|s| s.value.into_node(line_of(&s.referenced)))
+        .filter(|n| n.value != NodeValue::Null)
+        .collect())
+}
+
+/// Parses exactly one YAML document.
+pub fn parse_document(text: &str) -> Result<Node, YamlError> {
+    let mut docs = parse_documents(text)?;
+    match docs.len() {
+        0 => Ok(Node {
+            line: 1,
+            value: NodeValue::Null,
+        }),
+        1 => Ok(docs.remove(0)),
+        _ => Err(YamlError {
+            line: docs[1].line,
+            message: "expected a single YAML document, found several".into(),
+        }),
+    }
+}
+
+fn line_of(loc: &serde_saphyr::Location) -> u32 {
+    u32::try_from(loc.line()).unwrap_or(u32::MAX)
+}
+
+/// Deserialization target; turned into a [`Node`] once its span is known.
+struct NodeInner(NodeValue);
+
+impl NodeInner {
+    fn into_node(self, line: u32) -> Node {
+        Node {
+            line,
+            value: self.0,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for NodeInner {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NodeVisitor).map(NodeInner)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = NodeValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<NodeValue, E> {
+        Ok(NodeValue::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<NodeValue, E> {
+        Ok(NodeValue::Number(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<NodeValue, E> {
+        Ok(NodeValue::Number(v.into()))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<NodeValue, E> {
+        Ok(NodeValue::String(v.to_string()))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<NodeValue, E> {
+        Ok(NodeValue::String(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<NodeValue, E> {
+        Ok(serde_json::Number::from_f64(v)
+            .map(NodeValue::Number)
+            .unwrap_or_else(|| NodeValue::String(v.to_string())))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<NodeValue, E> {
+        Ok(NodeValue::String(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<NodeValue, E> {
+        Ok(NodeValue::String(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<NodeValue, E> {
+        Ok(NodeValue::String(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<NodeValue, E> {
+        Ok(NodeValue::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<NodeValue, E> {
+        Ok(NodeValue::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<NodeValue, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NodeValue, A::Error> {
+        let mut out = Vec::new();
+        while let Some(el) = seq.next_element::<Spanned<NodeInner>>()? {
+            let line = line_of(&el.referenced);
+            out.push(el.value.into_node(line));
+        }
+        Ok(NodeValue::Seq(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NodeValue, A::Error> {
+        let mut out: Vec<(Spanned<String>, Node)> = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<KeyString>>()? {
+            let v: Spanned<NodeInner> = map.next_value()?;
+            let line = line_of(&v.referenced);
+            let key = Spanned::new(key.value.0, key.referenced, key.defined);
+            out.push((key, v.value.into_node(line)));
+        }
+        Ok(NodeValue::Map(out))
+    }
+}
+
+/// Map keys: strings, but numbers and booleans used as keys are kept as their text.
+struct KeyString(String);
+
+impl<'de> Deserialize<'de> for KeyString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = d.deserialize_any(NodeVisitor)?;
+        Ok(KeyString(match v {
+            NodeValue::String(s) => s,
+            NodeValue::Bool(b) => b.to_string(),
+            NodeValue::Number(n) => n.to_string(),
+            NodeValue::Null => "null".into(),
+            _ => return Err(de::Error::custom("complex mapping keys are not supported")),
+        }))
+    }
+}
+
+impl Node {
+    /// The key's line for a map entry, else this node's line.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            NodeValue::Map(entries) => entries.iter().find(|(k, _)| k.value == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// A short name of the node's type, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self.value {
+            NodeValue::Null => "null",
+            NodeValue::Bool(_) => "boolean",
+            NodeValue::Number(_) => "number",
+            NodeValue::String(_) => "string",
+            NodeValue::Seq(_) => "list",
+            NodeValue::Map(_) => "mapping",
+        }
+    }
+
+    /// The string value, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            NodeValue::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Converts to JSON, dropping lines.
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.value {
+            NodeValue::Null => serde_json::Value::Null,
+            NodeValue::Bool(b) => serde_json::Value::Bool(*b),
+            NodeValue::Number(n) => serde_json::Value::Number(n.clone()),
+            NodeValue::String(s) => serde_json::Value::String(s.clone()),
+            NodeValue::Seq(items) => items.iter().map(Node::to_json).collect(),
+            NodeValue::Map(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Converts to JSON and records the line of every value under its field path
+    /// (`spec.containers[0].image`), so findings can point at the offending line.
+    pub fn to_json_with_lines(&self, lines: &mut BTreeMap<String, u32>) -> serde_json::Value {
+        self.json_lines("", lines)
+    }
+
+    fn json_lines(&self, path: &str, lines: &mut BTreeMap<String, u32>) -> serde_json::Value {
+        match &self.value {
+            NodeValue::Seq(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    let p = format!("{path}[{i}]");
+                    lines.insert(p.clone(), n.line);
+                    n.json_lines(&p, lines)
+                })
+                .collect(),
+            NodeValue::Map(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let p = crate::checks::path::join(path, &k.value);
+                        lines.insert(p.clone(), line_of(&k.referenced));
+                        (k.value.clone(), v.json_lines(&p, lines))
+                    })
+                    .collect(),
+            ),
+            _ => self.to_json(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_lines_of_documents_and_keys() {
+        let text = "a: 1\n---\nkind: Pod\nspec:\n  containers:\n  - name: x\n    image: y\n";
+        let docs = parse_documents(text).unwrap();
+        assert_eq!(docs.len(), 2);
+        let mut lines = BTreeMap::new();
+        let json = docs[1].to_json_with_lines(&mut lines);
+        assert_eq!(json["spec"]["containers"][0]["image"], "y");
+        assert_eq!(lines["kind"], 3);
+        assert_eq!(lines["spec.containers[0].image"], 7);
+    }
+
+    #[test]
+    fn strict_booleans_and_errors_have_lines() {
+        let n = parse_document("a: yes\nb: true\n").unwrap();
+        assert_eq!(n.get("a").unwrap().as_str(), Some("yes"));
+        assert_eq!(n.get("b").unwrap().value, NodeValue::Bool(true));
+        assert_eq!(n.get("b").unwrap().line, 2);
+        let err = parse_documents("a: 1\nb: [unclosed\n").unwrap_err();
+        assert!(err.line >= 2, "{err:?}");
+    }
+}
