@@ -259,7 +259,7 @@ impl Condition {
             if found.is_empty() {
                 continue;
             }
-            let values: Vec<Value> = found.iter().map(|(_, v)| (*v).clone()).collect();
+            let values: Vec<Value> = found.iter().map(|(_, v)| v.clone()).collect();
             let holds = self.expect.holds(Some(&values));
             let (concrete, observed) = if found.len() == 1 {
                 (found[0].0.clone(), values[0].clone())
@@ -336,6 +336,7 @@ fn display_path(p: &FieldPath, base: &str) -> String {
             Segment::Key(k) => crate::checks::path::join(&s, k),
             Segment::Index(n) => format!("{s}[{n}]"),
             Segment::Wildcard => format!("{s}[*]"),
+            Segment::Keys => format!("{s}.@keys"),
         };
     }
     s
@@ -375,6 +376,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         if !kinds.contains(&obj.kind.as_str()) {
             continue;
         }
+        // Items of `each` are owned (a path may compute values, e.g. `@keys`).
+        let items: Vec<(String, Value)> = match (&p.target, &p.each) {
+            (Target::Objects, Some(each)) => each.resolve(&obj.value, ""),
+            _ => Vec::new(),
+        };
         let mut units: Vec<(Roots, Option<String>)> = Vec::new();
         match p.target {
             Target::Workloads | Target::Containers => {
@@ -398,14 +404,13 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             }
             Target::Objects => {
                 let base: Roots = vec![("object", &obj.value, String::new())];
-                match &p.each {
-                    None => units.push((base, None)),
-                    Some(each) => {
-                        for (path, item) in each.resolve(&obj.value, "") {
-                            let mut roots = base.clone();
-                            roots.push(("item", item, path.clone()));
-                            units.push((roots, Some(path)));
-                        }
+                if p.each.is_none() {
+                    units.push((base, None));
+                } else {
+                    for (path, item) in &items {
+                        let mut roots = base.clone();
+                        roots.push(("item", item, path.clone()));
+                        units.push((roots, Some(path.clone())));
                     }
                 }
             }

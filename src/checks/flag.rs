@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::catalog::reader::Reader;
 use crate::catalog::{Check, Component};
-use crate::checks::condition::{render, Expectation};
+use crate::checks::condition::{render, Expectation, Op};
 use crate::checks::evidence;
 use crate::checks::{Context, Outcome};
 use crate::inventory::{KindState, Object, SourceKind};
@@ -200,10 +200,14 @@ pub fn observe(
     component: &Component,
     source: String,
 ) -> Observation {
+    // `exists` / `absent` ask whether the flag is on the command line: a default does not
+    // set it.
+    let literal = matches!(cond.expect.op, Op::Exists | Op::Absent);
     let default = cond
         .default
         .clone()
-        .or_else(|| component.defaults.get(&cond.flag).cloned());
+        .or_else(|| component.defaults.get(&cond.flag).cloned())
+        .filter(|_| !literal);
     let (raw, note) = match flags.get(&cond.flag) {
         Some(values) => (Some(values.clone()), None),
         None => match &default {

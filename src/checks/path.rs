@@ -15,6 +15,8 @@ pub enum Segment {
     Index(usize),
     /// Every list element (or every value of a mapping).
     Wildcard,
+    /// `@keys`: the keys of a mapping, as strings (e.g. which volume type a volume uses).
+    Keys,
 }
 
 /// A parsed path: its root and the steps below it.
@@ -92,6 +94,8 @@ impl FieldPath {
                     let name: String = chars[start..i].iter().collect();
                     if root.is_none() {
                         root = Some(name);
+                    } else if name == "@keys" {
+                        segments.push(Segment::Keys);
                     } else {
                         segments.push(Segment::Key(name));
                     }
@@ -108,33 +112,41 @@ impl FieldPath {
     }
 
     /// Every value the path reaches below `value`, with its concrete path (from `base`).
-    pub fn resolve<'v>(&self, value: &'v Value, base: &str) -> Vec<(String, &'v Value)> {
-        let mut current = vec![(base.to_string(), value)];
+    pub fn resolve(&self, value: &Value, base: &str) -> Vec<(String, Value)> {
+        let mut current: Vec<(String, std::borrow::Cow<'_, Value>)> =
+            vec![(base.to_string(), std::borrow::Cow::Borrowed(value))];
         for seg in &self.segments {
             let mut next = Vec::new();
             for (p, v) in current {
                 match (seg, v) {
-                    (Segment::Key(k), Value::Object(m)) => {
+                    (Segment::Key(k), std::borrow::Cow::Borrowed(Value::Object(m))) => {
                         if let Some(child) = m.get(k) {
                             if !child.is_null() {
-                                next.push((join(&p, k), child));
+                                next.push((join(&p, k), std::borrow::Cow::Borrowed(child)));
                             }
                         }
                     }
-                    (Segment::Index(n), Value::Array(a)) => {
+                    (Segment::Index(n), std::borrow::Cow::Borrowed(Value::Array(a))) => {
                         if let Some(child) = a.get(*n) {
-                            next.push((format!("{p}[{n}]"), child));
+                            next.push((format!("{p}[{n}]"), std::borrow::Cow::Borrowed(child)));
                         }
                     }
-                    (Segment::Wildcard, Value::Array(a)) => {
+                    (Segment::Wildcard, std::borrow::Cow::Borrowed(Value::Array(a))) => {
                         for (n, child) in a.iter().enumerate() {
-                            next.push((format!("{p}[{n}]"), child));
+                            next.push((format!("{p}[{n}]"), std::borrow::Cow::Borrowed(child)));
                         }
                     }
-                    (Segment::Wildcard, Value::Object(m)) => {
+                    (Segment::Wildcard, std::borrow::Cow::Borrowed(Value::Object(m))) => {
                         for (k, child) in m {
-                            next.push((join(&p, k), child));
+                            next.push((join(&p, k), std::borrow::Cow::Borrowed(child)));
                         }
+                    }
+                    (Segment::Keys, std::borrow::Cow::Borrowed(Value::Object(m))) => {
+                        let keys = m.keys().map(|k| Value::String(k.clone())).collect();
+                        next.push((
+                            format!("{p}.@keys"),
+                            std::borrow::Cow::Owned(Value::Array(keys)),
+                        ));
                     }
                     _ => {}
                 }
@@ -142,6 +154,9 @@ impl FieldPath {
             current = next;
         }
         current
+            .into_iter()
+            .map(|(p, v)| (p, v.into_owned()))
+            .collect()
     }
 }
 
@@ -159,6 +174,8 @@ mod tests {
         let got = p.resolve(&v, "spec");
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0, r#"spec.containers[0].securityContext["a.b/c"]"#);
+        let keys = FieldPath::parse("pod.containers[0].@keys").unwrap();
+        assert_eq!(keys.resolve(&v, "spec")[0].1, json!(["securityContext"]));
     }
 
     #[test]
