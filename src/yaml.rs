@@ -61,7 +61,18 @@ fn to_error(err: serde_saphyr::Error) -> YamlError {
     // The library's Display includes a source snippet; keep the first line only so that
     // messages stay one line and never echo a whole (possibly secret) document.
     let text = err.to_string();
-    let message = text.lines().next().unwrap_or("invalid YAML").to_string();
+    let first = text.lines().next().unwrap_or("invalid YAML");
+    // "error: line 12 column 3: duplicate mapping key: x, set DuplicateKeyPolicy …" →
+    // "column 3: duplicate mapping key: x" (the line is reported separately).
+    let mut message = first.trim_start_matches("error: ").to_string();
+    if let Some(rest) = message.strip_prefix("line ") {
+        if let Some((_, after)) = rest.split_once(' ') {
+            message = after.to_string();
+        }
+    }
+    if let Some((before, _)) = message.split_once(", set DuplicateKeyPolicy") {
+        message = before.to_string();
+    }
     YamlError { line, message }
 }
 

@@ -249,8 +249,9 @@ fn read_paths(c: &Node, r: &mut Reader, what: &str, roots: &[&str]) -> Option<Ve
 type Roots<'a> = Vec<(&'static str, &'a Value, String)>;
 
 impl Condition {
-    /// Observes the condition on one subject: the evidence and whether it holds.
-    fn observe(&self, obj: &Object, roots: &Roots) -> (Observation, bool) {
+    /// Observes the condition on one subject: the evidence (one observation per value found,
+    /// each with its own path and line) and whether it holds for all of them.
+    fn observe(&self, obj: &Object, roots: &Roots) -> (Vec<Observation>, bool) {
         for path in &self.paths {
             let Some((_, value, base)) = roots.iter().find(|(n, _, _)| *n == path.root) else {
                 continue;
@@ -259,32 +260,22 @@ impl Condition {
             if found.is_empty() {
                 continue;
             }
-            let values: Vec<Value> = found.iter().map(|(_, v)| v.clone()).collect();
-            let holds = self.expect.holds(Some(&values));
-            let (concrete, observed) = if found.len() == 1 {
-                (found[0].0.clone(), values[0].clone())
-            } else {
-                (
-                    found
-                        .iter()
-                        .map(|(p, _)| p.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    Value::Array(values),
-                )
-            };
-            let source = evidence::source(obj, &found[0].0);
-            return (
-                Observation {
-                    source,
-                    path: concrete,
-                    observed,
-                    expected: self.expect.describe(),
-                    holds,
-                    note: None,
-                },
-                holds,
-            );
+            let observations: Vec<Observation> = found
+                .into_iter()
+                .map(|(concrete, v)| {
+                    let holds = self.expect.holds(Some(std::slice::from_ref(&v)));
+                    Observation {
+                        source: evidence::source(obj, &concrete),
+                        path: concrete,
+                        observed: v,
+                        expected: self.expect.describe(),
+                        holds,
+                        note: None,
+                    }
+                })
+                .collect();
+            let holds = observations.iter().all(|o| o.holds);
+            return (observations, holds);
         }
         // Every path absent: the default (documented in the catalog) or plain absence.
         let first = &self.paths[0];
@@ -315,14 +306,14 @@ impl Condition {
         };
         let source = evidence::source(obj, &base);
         (
-            Observation {
+            vec![Observation {
                 source,
                 path: shown,
                 observed,
                 expected: self.expect.describe(),
                 holds,
                 note,
-            },
+            }],
             holds,
         )
     }
@@ -442,16 +433,17 @@ fn judge(
         }
         assessed += 1;
         for cond in &p.expect {
-            let (mut o, holds) = cond.observe(obj, roots);
-            o.note = match (label, o.note.take()) {
-                (Some(l), Some(n)) => Some(format!("{l}: {n}")),
-                (Some(l), None) => Some(l.clone()),
-                (None, n) => n,
-            };
-            if holds {
-                passing.push(o);
-            } else {
-                failing.push(o);
+            for mut o in cond.observe(obj, roots).0 {
+                o.note = match (label, o.note.take()) {
+                    (Some(l), Some(n)) => Some(format!("{l}: {n}")),
+                    (Some(l), None) => Some(l.clone()),
+                    (None, n) => n,
+                };
+                if o.holds {
+                    passing.push(o);
+                } else {
+                    failing.push(o);
+                }
             }
         }
     }

@@ -138,11 +138,19 @@ pub fn add_stream(
     let docs = match yaml::parse_documents(text) {
         Ok(d) => d,
         Err(e) => {
+            let hint = if text.contains("{{") {
+                " (this looks like a template: render it first, e.g. with `helm template`)"
+            } else {
+                ""
+            };
             return (
                 0,
                 Vec::new(),
-                Some(format!("{}: invalid YAML/JSON: {}", e.line, e.message)),
-            )
+                Some(format!(
+                    "{}: invalid YAML/JSON: {}{hint}",
+                    e.line, e.message
+                )),
+            );
         }
     };
     let mut count = 0;

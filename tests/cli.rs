@@ -1,0 +1,334 @@
+//! Behaviour through the command line: the demo scan, manifests, bad input, catalog
+//! validation, determinism, gates and secrets.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use kubeattest::results::{Report, Status};
+use support::{kubeattest, kubeattest_stdin, report, Dir};
+
+const CANARIES: &[&str] = &[
+    "KUBEATTEST-CANARY-TLS-KEY-DO-NOT-LEAK",
+    "KUBEATTEST-CANARY-SECRET-VALUE",
+];
+
+fn base64(s: &str) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &x)| acc | (u32::from(x) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn statuses(report: &Report, framework: &str) -> BTreeSet<Status> {
+    report
+        .frameworks
+        .iter()
+        .find(|f| f.id == framework)
+        .unwrap_or_else(|| panic!("framework {framework} in report"))
+        .items
+        .iter()
+        .map(|i| i.status)
+        .collect()
+}
+
+#[test]
+fn demo_scan_writes_json_and_csv_with_pass_fail_and_manual_items() {
+    let dir = Dir::new();
+    let run = kubeattest(dir.path(), &["scan", "--demo", "--out", "out"]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("cis-1.12"), "{}", run.stdout);
+    let r = report(&dir.path().join("out"));
+    assert_eq!(r.schema_version, "1.0");
+    assert_eq!(r.run.target.name, "demo-kubeadm");
+    for fw in ["cis-1.12", "nsa-cisa-1.2"] {
+        let s = statuses(&r, fw);
+        for want in [Status::Pass, Status::Fail, Status::Manual] {
+            assert!(s.contains(&want), "{fw} has no {want:?} item: {s:?}");
+        }
+    }
+    let csv = std::fs::read_to_string(dir.path().join("out/findings.csv")).expect("csv");
+    assert!(csv.starts_with("framework,item,item_title,item_status,status,severity,check"));
+    assert!(csv.lines().count() > 100, "one row per item × subject");
+    assert!(dir.path().join("out/MANIFEST.json").is_file());
+    // Known flaws of the demo cluster are found with their evidence.
+    let privileged = r
+        .findings
+        .iter()
+        .find(|f| f.check == "privileged-container" && f.status == Status::Fail)
+        .expect("the demo has a privileged container");
+    assert!(privileged
+        .subject
+        .file
+        .as_deref()
+        .is_some_and(|f| f.starts_with("demo/")));
+    let obs = &privileged.observations[0];
+    assert!(obs.path.ends_with("securityContext.privileged"), "{obs:?}");
+    assert!(obs.source.contains(':'), "source names file:line: {obs:?}");
+    let profiling = r
+        .findings
+        .iter()
+        .find(|f| f.check == "apiserver-profiling-enabled")
+        .expect("profiling finding");
+    assert_eq!(profiling.status, Status::Fail);
+    assert!(profiling.observations[0]
+        .note
+        .as_deref()
+        .unwrap_or("")
+        .contains("default"));
+}
+
+#[test]
+fn demo_outputs_never_contain_secret_values() {
+    let dir = Dir::new();
+    let run = kubeattest(dir.path(), &["scan", "--demo", "--out", "out"]);
+    run.assert_code(0);
+    let mut texts = vec![run.stdout.clone(), run.stderr.clone()];
+    for e in std::fs::read_dir(dir.path().join("out"))
+        .expect("out dir")
+        .flatten()
+    {
+        texts.push(String::from_utf8_lossy(&std::fs::read(e.path()).expect("read")).into_owned());
+    }
+    for canary in CANARIES {
+        for form in [canary.to_string(), base64(canary)] {
+            for t in &texts {
+                assert!(!t.contains(&form), "secret value {form} leaked into output");
+            }
+        }
+    }
+}
+
+#[test]
+fn same_input_gives_the_same_findings_in_the_same_order() {
+    let dir = Dir::new();
+    kubeattest(dir.path(), &["scan", "--demo", "--out", "a"]).assert_code(0);
+    kubeattest(dir.path(), &["scan", "--demo", "--out", "b"]).assert_code(0);
+    let (a, b) = (report(&dir.path().join("a")), report(&dir.path().join("b")));
+    assert_eq!(a.findings, b.findings);
+    assert_eq!(a.frameworks, b.frameworks);
+    let csv = |d: &str| std::fs::read(dir.path().join(d).join("findings.csv")).expect("csv");
+    assert_eq!(csv("a"), csv("b"));
+}
+
+#[test]
+fn real_world_corpus_never_panics_and_bad_files_are_reported() {
+    let dir = Dir::new();
+    let corpus = support::corpus();
+    let run = kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            corpus.to_str().expect("utf-8 path"),
+            "--out",
+            "out",
+        ],
+    );
+    assert!(
+        matches!(run.code, 0 | 3),
+        "exit {}: {}",
+        run.code,
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let r = report(&dir.path().join("out"));
+    let ok = r.coverage.iter().filter(|c| c.status == "ok").count();
+    assert!(ok > 100, "most corpus files are manifests: {ok}");
+    assert!(r.findings.iter().any(|f| f.status == Status::Fail));
+    // Every problem names its file (and line where there is one).
+    for c in r.coverage.iter().filter(|c| c.status != "ok") {
+        let e = c.error.as_deref().unwrap_or("");
+        assert!(
+            e.contains(c.source.split(':').next().unwrap_or("?")),
+            "{c:?}"
+        );
+    }
+}
+
+#[test]
+fn malformed_and_foreign_files_are_reported_and_the_rest_is_scanned() {
+    let dir = Dir::new();
+    dir.create(
+        "m/good.yaml",
+        "# a privileged pod\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: x\nspec:\n  containers:\n  - name: c\n    image: i@sha256:abc\n    securityContext:\n      privileged: true\n",
+    );
+    dir.create(
+        "m/broken.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: [unclosed\n",
+    );
+    dir.create("m/values.yaml", "replicaCount: 3\nimage:\n  tag: latest\n");
+    let run = kubeattest(dir.path(), &["scan", "--manifests", "m", "--out", "out"]);
+    run.assert_code(3);
+    assert!(run.stderr.contains("m/broken.yaml:"), "{}", run.stderr);
+    assert!(run.stderr.contains("m/values.yaml:1"), "{}", run.stderr);
+    let r = report(&dir.path().join("out"));
+    let broken = r
+        .coverage
+        .iter()
+        .find(|c| c.source.ends_with("broken.yaml"))
+        .expect("listed");
+    assert_eq!(broken.status, "error");
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.check == "privileged-container")
+        .expect("the good file was scanned");
+    assert_eq!(f.status, Status::Fail);
+    assert_eq!(f.subject.file.as_deref(), Some("m/good.yaml"));
+    assert_eq!(f.subject.line, Some(2));
+    assert_eq!(
+        f.observations[0].source, "m/good.yaml:12",
+        "the offending line"
+    );
+}
+
+#[test]
+fn manifests_from_stdin() {
+    let dir = Dir::new();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  hostPID: true\n  containers: [{name: c, image: i}]\n";
+    let run = kubeattest_stdin(
+        dir.path(),
+        &["scan", "--manifests", "-", "--out", "out", "--quiet"],
+        pod,
+    );
+    run.assert_code(0);
+    let r = report(&dir.path().join("out"));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.check == "host-pid-namespace")
+        .expect("finding");
+    assert_eq!(f.status, Status::Fail);
+    assert_eq!(f.subject.file.as_deref(), Some("-"));
+}
+
+#[test]
+fn fail_on_gate_exits_one() {
+    let dir = Dir::new();
+    kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--demo",
+            "--out",
+            "o",
+            "--quiet",
+            "--fail-on",
+            "high",
+        ],
+    )
+    .assert_code(1);
+}
+
+#[test]
+fn nothing_to_scan_is_a_usage_error() {
+    let dir = Dir::new();
+    let run = kubeattest(dir.path(), &["scan", "--out", "o"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("--demo"), "{}", run.stderr);
+    kubeattest(dir.path(), &["scan", "--demo", "--framework", "nope"]).assert_code(2);
+}
+
+#[test]
+fn catalog_validate_names_file_and_line_of_every_problem() {
+    let dir = Dir::new();
+    dir.create(
+        "cat/checks/mine.yaml",
+        "checks:\n  - id: my-check\n    title: Mine\n    severity: high\n    description: d\n    rationale: r\n    remediation: x\n    assert:\n      kind: fields\n      target: containers\n      expect:\n        - path: container.securityContext.privileged\n          op: equalz\n          value: true\n  - id: ensure-thing\n    title: T\n    severity: urgent\n    description: d\n    rationale: r\n    assert:\n      kind: magic\n",
+    );
+    dir.create(
+        "cat/frameworks/mine.yaml",
+        "id: mine\ntitle: Mine\nversion: '1'\nitems:\n  - id: '1'\n    title: One\n    checks: [no-such-check]\n",
+    );
+    let run = kubeattest(dir.path(), &["catalog", "validate", "cat"]);
+    run.assert_code(2);
+    let e = &run.stderr;
+    assert!(
+        e.contains("checks/mine.yaml:13: unknown operator `equalz`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("checks/mine.yaml:15:") && e.contains("ensure-"),
+        "{e}"
+    );
+    assert!(e.contains("unknown severity `urgent`"), "{e}");
+    assert!(e.contains("has no `remediation`"), "{e}");
+    assert!(e.contains("unknown assertion kind `magic`"), "{e}");
+    assert!(
+        e.contains("frameworks/mine.yaml:7:") && e.contains("no-such-check"),
+        "{e}"
+    );
+    // The built-in catalog itself is valid.
+    let ok = kubeattest(
+        dir.path(),
+        &[
+            "catalog",
+            "validate",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/controls"),
+        ],
+    );
+    ok.assert_code(0);
+}
+
+#[test]
+fn an_invalid_overlay_stops_a_scan_before_anything_runs() {
+    let dir = Dir::new();
+    dir.create("cat/checks/x.yaml", "checks:\n  - id: x\n");
+    let run = kubeattest(
+        dir.path(),
+        &["--catalog", "cat", "scan", "--demo", "--out", "o"],
+    );
+    run.assert_code(2);
+    assert!(run.stderr.contains("checks/x.yaml:2"), "{}", run.stderr);
+    assert!(!dir.path().join("o").exists());
+}
+
+#[test]
+fn explain_and_controls_list() {
+    let dir = Dir::new();
+    let run = kubeattest(dir.path(), &["explain", "privileged-container"]);
+    run.assert_code(0);
+    for part in [
+        "privileged-container",
+        "Why it matters",
+        "How to fix",
+        "cis-1.12 5.2.2",
+        "kubescape",
+    ] {
+        assert!(run.stdout.contains(part), "missing {part}:\n{}", run.stdout);
+    }
+    let run = kubeattest(dir.path(), &["explain", "privileged"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("did you mean"), "{}", run.stderr);
+    let run = kubeattest(dir.path(), &["controls", "list", "--framework", "cis-1.12"]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("131 items"), "{}", run.stdout);
+    assert!(run.stdout.contains("5.2.2"));
+}
+
+#[test]
+fn default_out_dir_is_under_reports() {
+    let dir = Dir::new();
+    kubeattest(dir.path(), &["scan", "--demo", "--quiet"]).assert_code(0);
+    let entries: Vec<_> = std::fs::read_dir(dir.path().join("reports"))
+        .expect("reports/")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(entries[0].starts_with("demo-kubeadm-"), "{entries:?}");
+}
