@@ -111,6 +111,9 @@ pub struct ScanArgs {
     /// Report folder (default: `reports/<target>-<UTC time>/`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Accepted risks (YAML: check, subject, justification, approver, expires).
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
     /// Exit 1 when a finding fails at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
@@ -215,6 +218,10 @@ fn select_frameworks<'c>(
 
 fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     let frameworks = select_frameworks(catalog, &args.framework)?;
+    let exceptions = match &args.exceptions {
+        Some(p) => crate::exceptions::load(p)?,
+        None => Vec::new(),
+    };
     let started_at = evaluate::now();
     let (inventory, sources) = if args.demo {
         (collect::demo::collect()?, vec!["demo".to_string()])
@@ -245,6 +252,7 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         id: run_id(&started_at),
         started_at,
         sources,
+        exceptions,
         ..RunInfo::default()
     };
     let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);

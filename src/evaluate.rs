@@ -24,6 +24,8 @@ pub struct RunInfo {
     pub namespaces: Vec<String>,
     /// Namespaces excluded.
     pub excluded_namespaces: Vec<String>,
+    /// Accepted risks to apply.
+    pub exceptions: Vec<crate::exceptions::Exception>,
 }
 
 /// The current UTC time, RFC 3339 with seconds.
@@ -47,13 +49,21 @@ pub fn evaluate(
     let mut checks = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
     let mut check_status: BTreeMap<String, (Status, String)> = BTreeMap::new();
+    let today = chrono::DateTime::parse_from_rfc3339(&info.started_at)
+        .map(|t| t.date_naive())
+        .unwrap_or_else(|_| chrono::Utc::now().date_naive());
+    let mut exception_results: Vec<crate::exceptions::ExceptionResult> = Vec::new();
     // Checks in catalog order, each once, however many items use it.
     for check in catalog
         .checks
         .iter()
         .filter(|c| wanted.contains(c.id.as_str()))
     {
-        let (status, outcome) = run_check(check, &ctx);
+        let (_, mut outcome) = run_check(check, &ctx);
+        let used = crate::exceptions::apply(&mut outcome.findings, &info.exceptions, today);
+        merge_exception_use(&mut exception_results, used);
+        let status = Status::worst(outcome.findings.iter().map(|f| f.status))
+            .unwrap_or(Status::NotApplicable);
         let message = summarize(&outcome.findings, status, &outcome.empty_reason);
         check_status.insert(check.id.clone(), (status, message.clone()));
         checks.push(CheckResult {
@@ -97,6 +107,24 @@ pub fn evaluate(
         checks,
         findings,
         frameworks: framework_results,
+        exceptions: exception_results,
+    }
+}
+
+/// Adds one check's exception use to the run's totals (same order as given).
+fn merge_exception_use(
+    total: &mut Vec<crate::exceptions::ExceptionResult>,
+    used: Vec<crate::exceptions::ExceptionResult>,
+) {
+    if total.is_empty() {
+        *total = used;
+        return;
+    }
+    for (t, u) in total.iter_mut().zip(used) {
+        t.matched += u.matched;
+        if u.status == "applied" {
+            t.status = u.status;
+        }
     }
 }
 

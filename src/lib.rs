@@ -11,6 +11,7 @@ pub mod checks;
 pub mod cli;
 pub mod collect;
 pub mod evaluate;
+pub mod exceptions;
 pub mod inventory;
 pub mod render;
 pub mod results;

@@ -148,6 +148,9 @@ pub struct Finding {
     pub observations: Vec<Observation>,
     /// One sentence for people.
     pub message: String,
+    /// The exception that waived it, when `status` is `waived`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<crate::exceptions::Waiver>,
 }
 
 /// A check's overall verdict.
@@ -358,6 +361,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Per framework: items and summary.
     pub frameworks: Vec<FrameworkResult>,
+    /// Exceptions given for the run: applied, unused or expired.
+    #[serde(default)]
+    pub exceptions: Vec<crate::exceptions::ExceptionResult>,
 }
 
 impl Report {

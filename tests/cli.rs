@@ -332,3 +332,121 @@ fn default_out_dir_is_under_reports() {
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert!(entries[0].starts_with("demo-kubeadm-"), "{entries:?}");
 }
+
+#[test]
+fn a_snapshot_gives_the_same_verdicts_as_the_scan_it_was_taken_from() {
+    let dir = Dir::new();
+    let inv = kubeattest::collect::demo::collect().expect("demo");
+    let snap = dir.path().join("demo.snapshot.json");
+    kubeattest::collect::snapshot::write(&inv, &snap).expect("write snapshot");
+    let text = std::fs::read_to_string(&snap).expect("read snapshot");
+    for canary in CANARIES {
+        assert!(
+            !text.contains(canary) && !text.contains(&base64(canary)),
+            "snapshot leaks {canary}"
+        );
+    }
+    kubeattest(dir.path(), &["scan", "--demo", "--out", "live", "--quiet"]).assert_code(0);
+    kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--snapshot",
+            "demo.snapshot.json",
+            "--out",
+            "snap",
+            "--quiet",
+        ],
+    )
+    .assert_code(0);
+    let (a, b) = (
+        report(&dir.path().join("live")),
+        report(&dir.path().join("snap")),
+    );
+    let verdicts = |r: &Report| -> Vec<(String, Status, String)> {
+        r.findings
+            .iter()
+            .map(|f| (f.check.clone(), f.status, f.subject.display()))
+            .collect()
+    };
+    assert_eq!(verdicts(&a), verdicts(&b));
+    assert_eq!(a.frameworks, b.frameworks);
+}
+
+#[test]
+fn a_file_that_is_not_a_snapshot_is_a_clear_error() {
+    let dir = Dir::new();
+    dir.create("x.json", "{\"kind\": \"Pod\"}");
+    let run = kubeattest(dir.path(), &["scan", "--snapshot", "x.json", "--out", "o"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("x.json is not a kubeattest snapshot"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn exceptions_waive_matching_failures_and_are_reported() {
+    let dir = Dir::new();
+    dir.create(
+        "exceptions.yaml",
+        "exceptions:\n  - check: host-pid-namespace\n    subject: {kind: DaemonSet, namespace: monitoring, name: node-*}\n    justification: node-exporter reads host process statistics by design.\n    approver: jane.doe@example.com\n    expires: 2999-12-31\n  - check: privileged-container\n    justification: old approval\n    approver: bob@example.com\n    expires: 2001-01-01\n  - check: host-ipc-namespace\n    subject: {name: nothing-matches}\n    justification: unused\n    approver: bob@example.com\n    expires: 2999-12-31\n",
+    );
+    kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--demo",
+            "--exceptions",
+            "exceptions.yaml",
+            "--out",
+            "o",
+            "--quiet",
+        ],
+    )
+    .assert_code(0);
+    let r = report(&dir.path().join("o"));
+    let waived = r
+        .findings
+        .iter()
+        .find(|f| f.check == "host-pid-namespace" && f.subject.name == "node-exporter")
+        .expect("finding");
+    assert_eq!(waived.status, Status::Waived);
+    let w = waived.waiver.as_ref().expect("cites its exception");
+    assert_eq!(w.approver, "jane.doe@example.com");
+    assert_eq!(w.original_status, Status::Fail);
+    assert!(w.source.starts_with("exceptions.yaml:"));
+    let st: Vec<(&str, &str)> = r
+        .exceptions
+        .iter()
+        .map(|e| (e.exception.check.as_str(), e.status.as_str()))
+        .collect();
+    assert_eq!(
+        st,
+        vec![
+            ("host-pid-namespace", "applied"),
+            ("privileged-container", "expired"),
+            ("host-ipc-namespace", "unused")
+        ]
+    );
+    // An expired exception waives nothing.
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.check == "privileged-container" && f.status == Status::Fail));
+    dir.create(
+        "bad.yaml",
+        "exceptions:\n  - check: x\n    expires: tomorrow\n",
+    );
+    let run = kubeattest(
+        dir.path(),
+        &["scan", "--demo", "--exceptions", "bad.yaml", "--out", "o2"],
+    );
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("bad.yaml:3: `expires` must be a date"),
+        "{}",
+        run.stderr
+    );
+}

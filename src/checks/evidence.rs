@@ -47,6 +47,7 @@ pub fn finding(
         subject,
         observations,
         message,
+        waiver: None,
     }
 }
 

@@ -1,0 +1,248 @@
+//! Exceptions: accepted risks. Each names a check and the subjects it covers, with a
+//! justification, an approver and an expiry date. A failing (or warning) finding that matches
+//! a valid exception becomes `waived` and cites it; an expired exception waives nothing and
+//! is reported as expired; an exception that matched nothing is reported as unused.
+//!
+//! ```yaml
+//! exceptions:
+//!   - check: host-network-namespace
+//!     subject: { kind: DaemonSet, namespace: monitoring, name: node-exporter }  # `*` globs
+//!     justification: node-exporter reads host network statistics by design.
+//!     approver: jane.doe@example.com
+//!     expires: 2027-06-30
+//! ```
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::reader::Reader;
+use crate::catalog::{LoadError, LoadErrors};
+use crate::results::{Finding, Status, Subject};
+use crate::yaml;
+
+/// One exception as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exception {
+    /// Check id it covers (`*` globs allowed).
+    pub check: String,
+    /// Kind pattern (`*` = any).
+    pub kind: String,
+    /// Namespace pattern (`*` = any).
+    pub namespace: String,
+    /// Name pattern (`*` = any).
+    pub name: String,
+    /// Why the risk is accepted.
+    pub justification: String,
+    /// Who accepted it.
+    pub approver: String,
+    /// Last day it is valid (inclusive).
+    pub expires: NaiveDate,
+    /// `file:line` where it is written.
+    pub source: String,
+}
+
+/// How an exception was used in a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExceptionResult {
+    /// The exception.
+    #[serde(flatten)]
+    pub exception: Exception,
+    /// `applied`, `unused` or `expired`.
+    pub status: String,
+    /// How many findings it waived (or would have, when expired).
+    pub matched: usize,
+}
+
+/// The exception cited by a waived finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Waiver {
+    /// `file:line` of the exception.
+    pub source: String,
+    /// Why the risk is accepted.
+    pub justification: String,
+    /// Who accepted it.
+    pub approver: String,
+    /// Last valid day.
+    pub expires: NaiveDate,
+    /// The status the finding had before the waiver.
+    pub original_status: Status,
+}
+
+/// Reads an exceptions file; every problem is reported with file and line.
+pub fn load(path: &Path) -> Result<Vec<Exception>, LoadErrors> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        LoadErrors(vec![LoadError {
+            file: shown.clone(),
+            line: 0,
+            message: format!("cannot read exceptions file: {e}"),
+        }])
+    })?;
+    let doc = yaml::parse_document(&text).map_err(|e| {
+        LoadErrors(vec![LoadError {
+            file: shown.clone(),
+            line: e.line,
+            message: format!("invalid YAML: {}", e.message),
+        }])
+    })?;
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut r = Reader {
+        file: shown.clone(),
+        errors: &mut errors,
+    };
+    r.known_keys(&doc, "an exceptions file", &["exceptions"]);
+    for node in r.seq(&doc, "exceptions", "an exceptions file") {
+        let what = "an exception";
+        r.known_keys(
+            node,
+            what,
+            &["check", "subject", "justification", "approver", "expires"],
+        );
+        let check = r.string(node, "check", what);
+        let justification = r.string(node, "justification", what);
+        let approver = r.string(node, "approver", what);
+        let expires = r.string(node, "expires", what).and_then(|s| {
+            let parsed = NaiveDate::parse_from_str(&s, "%Y-%m-%d");
+            if parsed.is_err() {
+                let line = node.get("expires").map_or(node.line, |n| n.line);
+                r.error(
+                    line,
+                    format!("`expires` must be a date YYYY-MM-DD, found `{s}`"),
+                );
+            }
+            parsed.ok()
+        });
+        let (mut kind, mut namespace, mut name) =
+            ("*".to_string(), "*".to_string(), "*".to_string());
+        if let Some(subject) = node.get("subject") {
+            r.known_keys(
+                subject,
+                "the subject of an exception",
+                &["kind", "namespace", "name"],
+            );
+            kind = r.opt_string(subject, "kind", what).unwrap_or(kind);
+            namespace = r
+                .opt_string(subject, "namespace", what)
+                .unwrap_or(namespace);
+            name = r.opt_string(subject, "name", what).unwrap_or(name);
+        }
+        if let (Some(check), Some(justification), Some(approver), Some(expires)) =
+            (check, justification, approver, expires)
+        {
+            out.push(Exception {
+                check,
+                kind,
+                namespace,
+                name,
+                justification,
+                approver,
+                expires,
+                source: format!("{shown}:{}", node.line),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// `*` matches any run of characters; everything else literally.
+fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            let Some(pos) = rest.find(part) else {
+                return false;
+            };
+            rest = &rest[pos + part.len()..];
+        }
+    }
+    true
+}
+
+impl Exception {
+    fn matches(&self, f: &Finding) -> bool {
+        let s: &Subject = &f.subject;
+        glob(&self.check, &f.check)
+            && glob(&self.kind, &s.kind)
+            && glob(&self.namespace, s.namespace.as_deref().unwrap_or(""))
+            && glob(&self.name, &s.name)
+    }
+}
+
+/// Applies exceptions to findings valid on `today`; returns how each was used.
+pub fn apply(
+    findings: &mut [Finding],
+    exceptions: &[Exception],
+    today: NaiveDate,
+) -> Vec<ExceptionResult> {
+    let mut results: Vec<ExceptionResult> = exceptions
+        .iter()
+        .map(|e| ExceptionResult {
+            exception: e.clone(),
+            status: if e.expires < today {
+                "expired"
+            } else {
+                "unused"
+            }
+            .into(),
+            matched: 0,
+        })
+        .collect();
+    for f in findings.iter_mut() {
+        if !matches!(f.status, Status::Fail | Status::Warn) {
+            continue;
+        }
+        for r in results.iter_mut() {
+            if !r.exception.matches(f) {
+                continue;
+            }
+            r.matched += 1;
+            if r.status == "expired" {
+                continue;
+            }
+            r.status = "applied".into();
+            f.waiver = Some(Waiver {
+                source: r.exception.source.clone(),
+                justification: r.exception.justification.clone(),
+                approver: r.exception.approver.clone(),
+                expires: r.exception.expires,
+                original_status: f.status,
+            });
+            f.status = Status::Waived;
+            break;
+        }
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("*", "x"));
+        assert!(glob("kube-*", "kube-proxy"));
+        assert!(glob("*-proxy", "kube-proxy"));
+        assert!(glob("a*c*e", "abcde"));
+        assert!(!glob("kube-*", "coredns"));
+        assert!(!glob("x", "xy"));
+    }
+}
