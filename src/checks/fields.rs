@@ -162,11 +162,13 @@ impl Params {
             cs.iter()
                 .map(|c| {
                     let paths: Vec<&str> = c.paths.iter().map(|p| p.text.as_str()).collect();
-                    let default = c
-                        .default
-                        .as_ref()
-                        .map(|d| format!(" (absent = {})", render(d)))
-                        .unwrap_or_default();
+                    let default = match &c.default {
+                        Some(Value::Array(a)) if a.is_empty() => {
+                            " (absent: nothing to check)".to_string()
+                        }
+                        Some(d) => format!(" (absent = {})", render(d)),
+                        None => String::new(),
+                    };
                     format!("{} {}{default}", paths.join(" or "), c.expect.describe())
                 })
                 .collect::<Vec<_>>()
