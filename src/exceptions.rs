@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::reader::Reader;
 use crate::catalog::{LoadError, LoadErrors};
+use crate::checks::path::glob_match as glob;
 use crate::results::{Finding, Status, Subject};
 use crate::yaml;
 
@@ -151,31 +152,6 @@ pub fn load(path: &Path) -> Result<Vec<Exception>, LoadErrors> {
     }
 }
 
-/// `*` matches any run of characters; everything else literally.
-fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let mut rest = text;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else {
-                return false;
-            };
-            rest = r;
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            let Some(pos) = rest.find(part) else {
-                return false;
-            };
-            rest = &rest[pos + part.len()..];
-        }
-    }
-    true
-}
-
 impl Exception {
     fn matches(&self, f: &Finding) -> bool {
         let s: &Subject = &f.subject;
@@ -230,19 +206,4 @@ pub fn apply(
         }
     }
     results
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob("*", "x"));
-        assert!(glob("kube-*", "kube-proxy"));
-        assert!(glob("*-proxy", "kube-proxy"));
-        assert!(glob("a*c*e", "abcde"));
-        assert!(!glob("kube-*", "coredns"));
-        assert!(!glob("x", "xy"));
-    }
 }

@@ -289,7 +289,7 @@ impl Condition {
         let shown = display_path(first, &base);
         let (holds, observed, note) = match &self.default {
             Some(d) => {
-                let wildcard = first.segments.contains(&Segment::Wildcard);
+                let wildcard = first.segments.iter().any(Segment::is_multi);
                 let values: Vec<Value> = match d {
                     Value::Array(items) if wildcard => items.clone(),
                     other => vec![other.clone()],
@@ -330,6 +330,7 @@ fn display_path(p: &FieldPath, base: &str) -> String {
             Segment::Index(n) => format!("{s}[{n}]"),
             Segment::Wildcard => format!("{s}[*]"),
             Segment::Keys => format!("{s}.@keys"),
+            Segment::KeyGlob(g) => format!("{s}[{}]", Value::String(g.clone())),
         };
     }
     s

@@ -17,6 +17,41 @@ pub enum Segment {
     Wildcard,
     /// `@keys`: the keys of a mapping, as strings (e.g. which volume type a volume uses).
     Keys,
+    /// `["prefix/*"]`: every value of a mapping whose key matches the pattern (`*` = any run
+    /// of characters), e.g. the AppArmor annotations of every container.
+    KeyGlob(String),
+}
+
+impl Segment {
+    /// Whether the segment can yield any number of values (so a list default spreads out).
+    pub fn is_multi(&self) -> bool {
+        matches!(self, Segment::Wildcard | Segment::KeyGlob(_))
+    }
+}
+
+/// `*` matches any run of characters; everything else literally.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            let Some(pos) = rest.find(part) else {
+                return false;
+            };
+            rest = &rest[pos + part.len()..];
+        }
+    }
+    true
 }
 
 /// A parsed path: its root and the steps below it.
@@ -73,7 +108,12 @@ impl FieldPath {
                         && (inner.starts_with('"') && inner.ends_with('"')
                             || inner.starts_with('\'') && inner.ends_with('\''))
                     {
-                        Segment::Key(inner[1..inner.len() - 1].to_string())
+                        let key = inner[1..inner.len() - 1].to_string();
+                        if key.contains('*') {
+                            Segment::KeyGlob(key)
+                        } else {
+                            Segment::Key(key)
+                        }
                     } else {
                         return Err(format!(
                             "path `{text}`: `[{inner}]` must be `[*]`, a number or a quoted key"
@@ -141,6 +181,11 @@ impl FieldPath {
                             next.push((join(&p, k), std::borrow::Cow::Borrowed(child)));
                         }
                     }
+                    (Segment::KeyGlob(pat), std::borrow::Cow::Borrowed(Value::Object(m))) => {
+                        for (k, child) in m.iter().filter(|(k, _)| glob_match(pat, k)) {
+                            next.push((join(&p, k), std::borrow::Cow::Borrowed(child)));
+                        }
+                    }
                     (Segment::Keys, std::borrow::Cow::Borrowed(Value::Object(m))) => {
                         let keys = m.keys().map(|k| Value::String(k.clone())).collect();
                         next.push((
@@ -174,6 +219,10 @@ mod tests {
         let got = p.resolve(&v, "spec");
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0, r#"spec.containers[0].securityContext["a.b/c"]"#);
+        let glob = FieldPath::parse(r#"pod.a["x.io/*"]"#).unwrap();
+        let m = json!({"a": {"x.io/one": 1, "y.io/two": 2, "x.io/three": 3}});
+        assert_eq!(glob.resolve(&m, "").len(), 2);
+        assert!(glob_match("a*c*e", "abcde") && !glob_match("kube-*", "coredns"));
         let keys = FieldPath::parse("pod.containers[0].@keys").unwrap();
         assert_eq!(keys.resolve(&v, "spec")[0].1, json!(["securityContext"]));
     }
