@@ -58,7 +58,11 @@ impl Format {
 
     /// Renders the report in this format. `bundle` lists the files already rendered for the
     /// same folder (name, bytes); the PDF's appendix prints their SHA-256.
-    pub fn render(self, report: &Report, bundle: &[(String, Vec<u8>)]) -> Result<Vec<u8>, RenderError> {
+    pub fn render(
+        self,
+        report: &Report,
+        bundle: &[(String, Vec<u8>)],
+    ) -> Result<Vec<u8>, RenderError> {
         match self {
             Format::Json => json::render(report),
             Format::Csv => csv::render(report),

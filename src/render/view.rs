@@ -335,7 +335,10 @@ impl View {
             },
         ));
         if !sc.excluded_namespaces.is_empty() {
-            cover.push(fact("Excluded namespaces", &sc.excluded_namespaces.join(", ")));
+            cover.push(fact(
+                "Excluded namespaces",
+                &sc.excluded_namespaces.join(", "),
+            ));
         }
         cover.push(fact("Frameworks", &sc.frameworks.join(", ")));
         cover.push(fact(
@@ -365,14 +368,14 @@ impl View {
                 status: item.status.as_str().to_string(),
                 severity: severity.map(|s| s.as_str().to_string()).unwrap_or_default(),
                 checks: item.checks.clone(),
-                assessment: if item.automated { "automated" } else { "manual" }.to_string(),
+                assessment: if item.automated {
+                    "automated"
+                } else {
+                    "manual"
+                }
+                .to_string(),
                 profile: item.profile.clone().unwrap_or_default(),
-                audit: item
-                    .audit
-                    .as_deref()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string(),
+                audit: item.audit.as_deref().unwrap_or_default().trim().to_string(),
                 message: item.message.clone(),
             }
         };
