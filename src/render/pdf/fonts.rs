@@ -86,13 +86,15 @@ impl Fonts {
     }
 
     /// `text` with characters the subset lacks replaced by `?`, and control characters by
-    /// spaces (tabs become four spaces).
+    /// spaces (tabs become four spaces; newlines stay for [`Fonts::wrap`]).
     pub fn clean(&self, face: Face, text: &str) -> String {
         let m = self.metrics(face);
         let mut out = String::with_capacity(text.len());
         for c in text.chars() {
             match c {
                 '\t' => out.push_str("    "),
+                '\n' => out.push('\n'),
+                '\r' => {}
                 c if c.is_control() => out.push(' '),
                 c if m.cmap.contains_key(&(c as u32)) => out.push(c),
                 _ => out.push('?'),
@@ -108,6 +110,18 @@ impl Fonts {
         let space = self.width(face, size, " ");
         let mut lines = Vec::new();
         for para in text.split('\n') {
+            // Keep indentation (YAML in remediation text): every line of the paragraph
+            // starts with it.
+            let trimmed = para.trim_start_matches(' ');
+            let indent = " ".repeat(para.len() - trimmed.len());
+            let indent_w = self.width(face, size, &indent);
+            let width = if indent_w < width / 2.0 {
+                width - indent_w
+            } else {
+                width
+            };
+            let first = lines.len();
+            let para = trimmed;
             let mut line = String::new();
             let mut line_w = 0.0;
             for word in para.split(' ') {
@@ -142,6 +156,11 @@ impl Fonts {
                 }
             }
             lines.push(line);
+            if !indent.is_empty() && indent_w < width {
+                for l in &mut lines[first..] {
+                    l.insert_str(0, &indent);
+                }
+            }
         }
         lines
     }

@@ -217,6 +217,7 @@ impl<'f> Layout<'f> {
     }
 
     /// Text on page `page` with its baseline at `baseline` (from the top).
+    #[allow(clippy::too_many_arguments)]
     pub fn text_on(
         &mut self,
         page: usize,
@@ -227,7 +228,7 @@ impl<'f> Layout<'f> {
         color: Color,
         text: &str,
     ) {
-        let text = self.fonts.clean(face, text);
+        let text = self.fonts.clean(face, text).replace('\n', " ");
         let font = self.fonts.id(face);
         if let Some(ops) = self.pages.get_mut(page) {
             ops.extend([

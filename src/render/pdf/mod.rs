@@ -99,8 +99,8 @@ pub fn render(report: &Report, bundle: &[(String, Vec<u8>)]) -> Result<Vec<u8>, 
     let date = printpdf::OffsetDateTime::from_unix_timestamp(when)
         .map_err(|e| RenderError::Pdf(e.to_string()))?;
     let info = &mut doc.metadata.info;
-    info.creation_date = date.clone();
-    info.modification_date = date.clone();
+    info.creation_date = date;
+    info.modification_date = date;
     info.metadata_date = date;
     info.author = format!("{} {}", report.run.tool.name, report.run.tool.version);
     info.creator = info.author.clone();
