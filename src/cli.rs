@@ -171,7 +171,8 @@ pub struct RenderArgs {
     /// Formats to render, comma-separated (`all`: json, csv, html, pdf).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [FormatChoice::Html, FormatChoice::Pdf])]
     pub format: Vec<FormatChoice>,
-    /// Output folder (default: the folder holding the report); files are written atomically.
+    /// Output folder (default: the folder holding the report); each file is written
+    /// atomically and the folder's MANIFEST.json is rewritten to match.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
@@ -339,14 +340,14 @@ fn render_saved(args: &RenderArgs) -> anyhow::Result<u8> {
         let rendered = f.render(&report, &files)?;
         files.push((f.file_name().to_string(), rendered));
     }
-    for (name, data) in &files {
-        if name == "report.json" && !formats.contains(&Format::Json) && args.out.is_none() {
-            continue;
-        }
-        let path = out.join(name);
-        crate::bundle::write_atomic(&path, data)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        println!("{}", path.display());
+    // Beside the saved report, report.json is already there; elsewhere, copy it so the
+    // folder is a complete bundle. MANIFEST.json is rewritten to list every file.
+    if args.out.is_none() && !formats.contains(&Format::Json) {
+        files.remove(0);
+    }
+    crate::bundle::write_files(&out, &report, &files)?;
+    for (name, _) in &files {
+        println!("{}", out.join(name).display());
     }
     Ok(EXIT_OK)
 }

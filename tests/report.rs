@@ -129,6 +129,7 @@ fn demo_pdf_renders_every_page_with_the_font_embedded() {
     assert_eq!(rendered, pages);
 
     let fonts = String::from_utf8_lossy(&poppler("pdffonts", &[], &pdf).stdout).into_owned();
+    assert!(fonts.contains("DejaVuSans"), "{fonts}");
     let rows: Vec<&str> = fonts.lines().skip(2).collect();
     assert!(!rows.is_empty(), "no fonts: {fonts}");
     for row in rows {
@@ -168,9 +169,7 @@ fn html_contains_every_finding_and_is_self_contained() {
     assert!(html.contains(&report.run.catalog.digest));
 }
 
-#[test]
-fn manifest_hashes_match_the_files() {
-    let (_tmp, dir) = demo_bundle();
+fn assert_manifest_matches(dir: &Path) {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("MANIFEST.json")).expect("MANIFEST.json"))
             .expect("manifest json");
@@ -189,6 +188,21 @@ fn manifest_hashes_match_the_files() {
             "{name} hash"
         );
     }
+}
+
+#[test]
+fn manifest_hashes_match_the_files() {
+    let (_tmp, dir) = demo_bundle();
+    assert_manifest_matches(&dir);
+    // Re-rendering beside the saved report keeps the manifest true.
+    let status = bin()
+        .arg("render")
+        .arg(dir.join("report.json"))
+        .args(["--format", "pdf"])
+        .status()
+        .expect("run render");
+    assert!(status.success());
+    assert_manifest_matches(&dir);
     // The PDF appendix prints the hashes of the files rendered before it.
     let text = pdf_text(&dir.join("report.pdf"));
     let json = std::fs::read(dir.join("report.json")).expect("report.json");

@@ -32,8 +32,10 @@ struct Metrics {
 impl Metrics {
     fn load(doc: &mut PdfDocument, bytes: &[u8], name: &str) -> Result<Metrics, RenderError> {
         let mut warnings = Vec::new();
-        let font = ParsedFont::from_bytes(bytes, 0, &mut warnings)
+        let mut font = ParsedFont::from_bytes(bytes, 0, &mut warnings)
             .ok_or_else(|| RenderError::Pdf(format!("cannot parse embedded font {name}")))?;
+        // The shipped files are subsets: name them with a subset tag (ISO 32000-1, 9.6.4).
+        font.font_name = Some(name.to_string());
         let id = doc.add_font(&font);
         Ok(Metrics {
             id,
@@ -60,9 +62,9 @@ impl Fonts {
     /// Parses the embedded fonts and adds them to `doc`.
     pub fn load(doc: &mut PdfDocument) -> Result<Fonts, RenderError> {
         Ok(Fonts {
-            regular: Metrics::load(doc, REGULAR, "DejaVuSans")?,
-            bold: Metrics::load(doc, BOLD, "DejaVuSans-Bold")?,
-            mono: Metrics::load(doc, MONO, "DejaVuSansMono")?,
+            regular: Metrics::load(doc, REGULAR, "KAREGU+DejaVuSans")?,
+            bold: Metrics::load(doc, BOLD, "KABOLD+DejaVuSans-Bold")?,
+            mono: Metrics::load(doc, MONO, "KAMONO+DejaVuSansMono")?,
         })
     }
 
