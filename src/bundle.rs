@@ -72,6 +72,62 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
+/// Writes `files` (name → bytes) into an existing or new folder, each atomically, then
+/// rewrites its `MANIFEST.json` so it lists every file now in the folder (report files
+/// first, in render order). Used by `render`, which adds formats to a saved run's folder.
+pub fn write_files(
+    dir: &Path,
+    report: &Report,
+    files: &[(String, Vec<u8>)],
+) -> Result<(), BundleError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BundleError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    for (name, bytes) in files {
+        let p = dir.join(name);
+        write_atomic(&p, bytes).map_err(io(&p))?;
+    }
+    let order = ["report.json", "findings.csv", "report.html", "report.pdf"];
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && n != "MANIFEST.json")
+        .collect();
+    names.sort_by_key(|n| {
+        (
+            order.iter().position(|o| o == n).unwrap_or(order.len()),
+            n.clone(),
+        )
+    });
+    let mut entries = Vec::new();
+    for name in names {
+        let p = dir.join(&name);
+        let bytes = std::fs::read(&p).map_err(io(&p))?;
+        entries.push(ManifestEntry {
+            name,
+            size: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+        });
+    }
+    let manifest = Manifest {
+        run_id: &report.run.id,
+        tool: &report.run.tool,
+        catalog: &report.run.catalog,
+        files: entries,
+    };
+    let mp = dir.join("MANIFEST.json");
+    let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| BundleError::Io {
+        path: mp.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    bytes.push(b'\n');
+    write_atomic(&mp, &bytes).map_err(io(&mp))
+}
+
 /// Writes `files` (name → bytes) plus `MANIFEST.json` into `dir`, atomically: the folder
 /// appears complete or not at all. An existing folder of that name is replaced.
 pub fn write(dir: &Path, report: &Report, files: &[(String, Vec<u8>)]) -> Result<(), BundleError> {

@@ -47,6 +47,8 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate a cluster, manifests, a snapshot or the demo cluster and write a report.
     Scan(ScanArgs),
+    /// Re-render a saved `report.json` (HTML, PDF, CSV) without the cluster.
+    Render(RenderArgs),
     /// List frameworks, their items and the checks that decide them.
     Controls {
         /// What to list.
@@ -105,9 +107,9 @@ pub struct ScanArgs {
     /// Frameworks to evaluate, comma-separated (default: all).
     #[arg(long, value_delimiter = ',', value_name = "ID[,ID]")]
     pub framework: Vec<String>,
-    /// Report formats, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Format::Json, Format::Csv])]
-    pub format: Vec<Format>,
+    /// Report formats, comma-separated (`all`: json, csv, html, pdf).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = FormatChoice::DEFAULT)]
+    pub format: Vec<FormatChoice>,
     /// Report folder (default: `reports/<target>-<UTC time>/`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -120,6 +122,62 @@ pub struct ScanArgs {
     /// Do not print the summary.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// A `--format` value: one format, or `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatChoice {
+    /// `report.json`.
+    Json,
+    /// `findings.csv`.
+    Csv,
+    /// `report.html`.
+    Html,
+    /// `report.pdf`.
+    Pdf,
+    /// json, csv, html and pdf.
+    All,
+}
+
+impl FormatChoice {
+    /// The default formats of `scan`.
+    pub const DEFAULT: [FormatChoice; 4] = [
+        FormatChoice::Json,
+        FormatChoice::Html,
+        FormatChoice::Pdf,
+        FormatChoice::Csv,
+    ];
+
+    /// Expands choices into formats.
+    pub fn expand(choices: &[FormatChoice]) -> Vec<Format> {
+        let mut out: Vec<Format> = choices
+            .iter()
+            .flat_map(|c| match c {
+                FormatChoice::Json => vec![Format::Json],
+                FormatChoice::Csv => vec![Format::Csv],
+                FormatChoice::Html => vec![Format::Html],
+                FormatChoice::Pdf => vec![Format::Pdf],
+                FormatChoice::All => Format::ALL.to_vec(),
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Arguments of `render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A `report.json` written by `scan`.
+    pub report: PathBuf,
+    /// Formats to render, comma-separated (`all`: json, csv, html, pdf).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [FormatChoice::Html, FormatChoice::Pdf])]
+    pub format: Vec<FormatChoice>,
+    /// Output folder (default: the folder holding the report); each file is written
+    /// atomically and the folder's MANIFEST.json is rewritten to match.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// Entry point used by `main.rs`.
@@ -157,10 +215,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Catalog {
             command: CatalogCommand::Validate { dir },
         } => validate(&dir),
+        Command::Render(args) => render_saved(&args),
         command => {
             let catalog = catalog::load(cli.catalog.as_deref())?;
             match command {
                 Command::Scan(args) => scan(&catalog, args),
+                Command::Render(args) => render_saved(&args),
                 Command::Controls {
                     command: ControlsCommand::List { framework },
                 } => controls_list(&catalog, framework.as_deref()),
@@ -257,13 +317,7 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     };
     let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
     let out = args.out.clone().unwrap_or_else(|| default_out(&report));
-    let mut formats = args.format.clone();
-    formats.sort();
-    formats.dedup();
-    let mut files = Vec::new();
-    for f in formats {
-        files.push((f.file_name().to_string(), f.render(&report)?));
-    }
+    let files = Format::render_all(&FormatChoice::expand(&args.format), &report)?;
     crate::bundle::write(&out, &report, &files)?;
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
@@ -271,6 +325,39 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         writeln!(stdout, "\nreport written to {}", out.display())?;
     }
     Ok(exit_code(&report, args.fail_on))
+}
+
+fn render_saved(args: &RenderArgs) -> anyhow::Result<u8> {
+    let bytes = std::fs::read(&args.report)
+        .with_context(|| format!("cannot read {}", args.report.display()))?;
+    let report = render::json::parse(&bytes)
+        .with_context(|| format!("{} is not a kubeattest report.json", args.report.display()))?;
+    let out = match &args.out {
+        Some(dir) => dir.clone(),
+        None => args
+            .report
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    let formats = FormatChoice::expand(&args.format);
+    // The PDF appendix hashes the other files of the folder: include the saved report.json.
+    let mut files = vec![("report.json".to_string(), bytes.clone())];
+    for f in formats.iter().filter(|f| **f != Format::Json) {
+        let rendered = f.render(&report, &files)?;
+        files.push((f.file_name().to_string(), rendered));
+    }
+    // Beside the saved report, report.json is already there; elsewhere, copy it so the
+    // folder is a complete bundle. MANIFEST.json is rewritten to list every file.
+    if args.out.is_none() && !formats.contains(&Format::Json) {
+        files.remove(0);
+    }
+    crate::bundle::write_files(&out, &report, &files)?;
+    for (name, _) in &files {
+        println!("{}", out.join(name).display());
+    }
+    Ok(EXIT_OK)
 }
 
 /// The exit code for a finished scan.

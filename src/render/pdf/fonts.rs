@@ -1,0 +1,169 @@
+//! The embedded fonts (pre-subset DejaVu, see `assets/fonts/README.md`) and text measuring
+//! from their glyph advances.
+
+use std::collections::BTreeMap;
+
+use printpdf::{FontId, ParsedFont, PdfDocument};
+
+use crate::render::RenderError;
+
+const REGULAR: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-subset.ttf");
+const BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold-subset.ttf");
+const MONO: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSansMono-subset.ttf");
+
+/// Which face to set text in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    /// DejaVu Sans.
+    Regular,
+    /// DejaVu Sans Bold.
+    Bold,
+    /// DejaVu Sans Mono.
+    Mono,
+}
+
+struct Metrics {
+    id: FontId,
+    cmap: BTreeMap<u32, u16>,
+    widths: BTreeMap<u16, u16>,
+    units_per_em: f32,
+}
+
+impl Metrics {
+    fn load(doc: &mut PdfDocument, bytes: &[u8], name: &str) -> Result<Metrics, RenderError> {
+        let mut warnings = Vec::new();
+        let mut font = ParsedFont::from_bytes(bytes, 0, &mut warnings)
+            .ok_or_else(|| RenderError::Pdf(format!("cannot parse embedded font {name}")))?;
+        // The shipped files are subsets: name them with a subset tag (ISO 32000-1, 9.6.4).
+        font.font_name = Some(name.to_string());
+        let id = doc.add_font(&font);
+        Ok(Metrics {
+            id,
+            cmap: font.codepoint_to_glyph.clone(),
+            widths: font.glyph_widths.clone(),
+            units_per_em: f32::from(font.units_per_em.max(1)),
+        })
+    }
+
+    fn advance(&self, c: char) -> f32 {
+        let gid = self.cmap.get(&(c as u32)).copied().unwrap_or(0);
+        f32::from(self.widths.get(&gid).copied().unwrap_or(0)) / self.units_per_em
+    }
+}
+
+/// The three faces, registered in one document.
+pub struct Fonts {
+    regular: Metrics,
+    bold: Metrics,
+    mono: Metrics,
+}
+
+impl Fonts {
+    /// Parses the embedded fonts and adds them to `doc`.
+    pub fn load(doc: &mut PdfDocument) -> Result<Fonts, RenderError> {
+        Ok(Fonts {
+            regular: Metrics::load(doc, REGULAR, "KAREGU+DejaVuSans")?,
+            bold: Metrics::load(doc, BOLD, "KABOLD+DejaVuSans-Bold")?,
+            mono: Metrics::load(doc, MONO, "KAMONO+DejaVuSansMono")?,
+        })
+    }
+
+    fn metrics(&self, face: Face) -> &Metrics {
+        match face {
+            Face::Regular => &self.regular,
+            Face::Bold => &self.bold,
+            Face::Mono => &self.mono,
+        }
+    }
+
+    /// The font id to select `face`.
+    pub fn id(&self, face: Face) -> FontId {
+        self.metrics(face).id.clone()
+    }
+
+    /// Width of `text` in points at `size`.
+    pub fn width(&self, face: Face, size: f32, text: &str) -> f32 {
+        let m = self.metrics(face);
+        text.chars().map(|c| m.advance(c)).sum::<f32>() * size
+    }
+
+    /// `text` with characters the subset lacks replaced by `?`, and control characters by
+    /// spaces (tabs become four spaces; newlines stay for [`Fonts::wrap`]).
+    pub fn clean(&self, face: Face, text: &str) -> String {
+        let m = self.metrics(face);
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '\t' => out.push_str("    "),
+                '\n' => out.push('\n'),
+                '\r' => {}
+                c if c.is_control() => out.push(' '),
+                c if m.cmap.contains_key(&(c as u32)) => out.push(c),
+                _ => out.push('?'),
+            }
+        }
+        out
+    }
+
+    /// Breaks `text` into lines no wider than `width` points: at spaces where possible,
+    /// inside long words otherwise; `\n` always breaks.
+    pub fn wrap(&self, face: Face, size: f32, text: &str, width: f32) -> Vec<String> {
+        let text = self.clean(face, text);
+        let space = self.width(face, size, " ");
+        let mut lines = Vec::new();
+        for para in text.split('\n') {
+            // Keep indentation (YAML in remediation text): every line of the paragraph
+            // starts with it.
+            let trimmed = para.trim_start_matches(' ');
+            let indent = " ".repeat(para.len() - trimmed.len());
+            let indent_w = self.width(face, size, &indent);
+            let width = if indent_w < width / 2.0 {
+                width - indent_w
+            } else {
+                width
+            };
+            let first = lines.len();
+            let para = trimmed;
+            let mut line = String::new();
+            let mut line_w = 0.0;
+            for word in para.split(' ') {
+                let w = self.width(face, size, word);
+                let sep = if line.is_empty() { 0.0 } else { space };
+                if line_w + sep + w <= width {
+                    if !line.is_empty() {
+                        line.push(' ');
+                    }
+                    line.push_str(word);
+                    line_w += sep + w;
+                    continue;
+                }
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                    line_w = 0.0;
+                }
+                if w <= width {
+                    line.push_str(word);
+                    line_w = w;
+                    continue;
+                }
+                // A word wider than the line: break it by characters.
+                for c in word.chars() {
+                    let cw = self.width(face, size, c.encode_utf8(&mut [0; 4]));
+                    if line_w + cw > width && !line.is_empty() {
+                        lines.push(std::mem::take(&mut line));
+                        line_w = 0.0;
+                    }
+                    line.push(c);
+                    line_w += cw;
+                }
+            }
+            lines.push(line);
+            if !indent.is_empty() && indent_w < width {
+                for l in &mut lines[first..] {
+                    l.insert_str(0, &indent);
+                }
+            }
+        }
+        lines
+    }
+}

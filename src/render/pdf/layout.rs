@@ -1,0 +1,588 @@
+//! A small page layout engine over printpdf operations: a cursor that flows text, boxes and
+//! tables down A4 pages, breaks pages (repeating table headers), and records anchors and
+//! links that are resolved once every page number is known.
+
+use std::collections::BTreeMap;
+
+use printpdf::{
+    Actions, BorderArray, Color, Destination, Line, LinePoint, LinkAnnotation, Op, PaintMode,
+    PdfFontHandle, Point, Pt, Rect, Rgb, TextItem,
+};
+
+use super::fonts::{Face, Fonts};
+
+/// A4 width in points.
+pub const PAGE_W: f32 = 595.28;
+/// A4 height in points.
+pub const PAGE_H: f32 = 841.89;
+/// Left and right margin.
+pub const MARGIN_X: f32 = 42.0;
+/// Top of the text area (below the header).
+pub const TOP: f32 = 58.0;
+/// Bottom of the text area (above the footer).
+pub const BOTTOM: f32 = PAGE_H - 48.0;
+/// Width of the text area.
+pub const TEXT_W: f32 = PAGE_W - 2.0 * MARGIN_X;
+
+/// An sRGB colour from 0–255 components.
+pub fn rgb(r: u8, g: u8, b: u8) -> Color {
+    Color::Rgb(Rgb {
+        r: f32::from(r) / 255.0,
+        g: f32::from(g) / 255.0,
+        b: f32::from(b) / 255.0,
+        icc_profile: None,
+    })
+}
+
+/// Body text colour.
+pub fn ink() -> Color {
+    rgb(28, 36, 48)
+}
+
+/// Secondary text colour.
+pub fn muted() -> Color {
+    rgb(91, 100, 114)
+}
+
+/// Rule and border colour.
+pub fn line_color() -> Color {
+    rgb(217, 222, 229)
+}
+
+/// The colour of a status badge.
+pub fn status_color(status: &str) -> Color {
+    match status {
+        "fail" => rgb(198, 40, 40),
+        "error" => rgb(106, 27, 154),
+        "warn" => rgb(239, 108, 0),
+        "waived" => rgb(0, 131, 143),
+        "manual" => rgb(117, 117, 117),
+        "pass" => rgb(46, 125, 50),
+        _ => rgb(189, 189, 189),
+    }
+}
+
+/// The colour of a severity label.
+pub fn severity_color(sev: &str) -> Color {
+    match sev {
+        "critical" => rgb(142, 0, 0),
+        "high" => rgb(198, 40, 40),
+        "medium" => rgb(239, 108, 0),
+        _ => muted(),
+    }
+}
+
+/// One table cell.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// Text.
+    pub text: String,
+    /// Face.
+    pub face: Face,
+    /// Colour of the text.
+    pub color: Color,
+    /// Draw as a coloured status badge.
+    pub badge: bool,
+    /// Link the cell to an anchor.
+    pub link: Option<String>,
+}
+
+impl Cell {
+    /// Plain text.
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell {
+            text: s.into(),
+            face: Face::Regular,
+            color: ink(),
+            badge: false,
+            link: None,
+        }
+    }
+
+    /// Monospaced text.
+    pub fn mono(s: impl Into<String>) -> Cell {
+        Cell {
+            face: Face::Mono,
+            ..Cell::text(s)
+        }
+    }
+
+    /// Bold text.
+    pub fn bold(s: impl Into<String>) -> Cell {
+        Cell {
+            face: Face::Bold,
+            ..Cell::text(s)
+        }
+    }
+
+    /// A status badge.
+    pub fn badge(status: &str) -> Cell {
+        Cell {
+            badge: true,
+            face: Face::Bold,
+            ..Cell::text(status)
+        }
+    }
+
+    /// A severity label.
+    pub fn severity(sev: &str) -> Cell {
+        Cell {
+            color: severity_color(sev),
+            face: Face::Bold,
+            ..Cell::text(sev.to_uppercase())
+        }
+    }
+
+    /// With a colour.
+    pub fn colored(mut self, c: Color) -> Cell {
+        self.color = c;
+        self
+    }
+
+    /// Linked to an anchor.
+    pub fn linked(mut self, anchor: impl Into<String>) -> Cell {
+        self.link = Some(anchor.into());
+        self
+    }
+}
+
+/// A table row: cells, or a full-width shaded group title.
+#[derive(Debug, Clone)]
+pub enum Row {
+    /// Cells, one per column.
+    Cells(Vec<Cell>),
+    /// A shaded row spanning every column.
+    Group(String),
+}
+
+/// Lines shown per table cell at most; longer values end with a pointer to report.json.
+const MAX_CELL_LINES: usize = 40;
+
+/// The document being laid out.
+pub struct Layout<'f> {
+    /// Fonts and metrics.
+    pub fonts: &'f Fonts,
+    /// Operations per page.
+    pub pages: Vec<Vec<Op>>,
+    /// Cursor: distance from the top of the current page.
+    pub y: f32,
+    /// Anchor → (page index, y from top).
+    pub anchors: BTreeMap<String, (usize, f32)>,
+    /// Links: page index, rectangle (x, y from top, w, h), anchor.
+    pub links: Vec<(usize, [f32; 4], String)>,
+}
+
+impl<'f> Layout<'f> {
+    /// An empty document.
+    pub fn new(fonts: &'f Fonts) -> Layout<'f> {
+        Layout {
+            fonts,
+            pages: Vec::new(),
+            y: TOP,
+            anchors: BTreeMap::new(),
+            links: Vec::new(),
+        }
+    }
+
+    /// Starts a new page.
+    pub fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = TOP;
+    }
+
+    /// Index of the current page.
+    pub fn page(&self) -> usize {
+        self.pages.len().saturating_sub(1)
+    }
+
+    /// Breaks the page unless `h` more points fit.
+    pub fn ensure(&mut self, h: f32) {
+        if self.pages.is_empty() || self.y + h > BOTTOM {
+            self.new_page();
+        }
+    }
+
+    /// Records an anchor at the cursor.
+    pub fn anchor(&mut self, name: impl Into<String>) {
+        let page = self.page();
+        self.anchors.insert(name.into(), (page, self.y));
+    }
+
+    fn ops(&mut self) -> &mut Vec<Op> {
+        if self.pages.is_empty() {
+            self.pages.push(Vec::new());
+        }
+        let i = self.pages.len() - 1;
+        &mut self.pages[i]
+    }
+
+    /// Text on page `page` with its baseline at `baseline` (from the top).
+    #[allow(clippy::too_many_arguments)]
+    pub fn text_on(
+        &mut self,
+        page: usize,
+        x: f32,
+        baseline: f32,
+        face: Face,
+        size: f32,
+        color: Color,
+        text: &str,
+    ) {
+        let text = self.fonts.clean(face, text).replace('\n', " ");
+        let font = self.fonts.id(face);
+        if let Some(ops) = self.pages.get_mut(page) {
+            ops.extend([
+                Op::StartTextSection,
+                Op::SetFont {
+                    font: PdfFontHandle::External(font),
+                    size: Pt(size),
+                },
+                Op::SetFillColor { col: color },
+                Op::SetTextCursor {
+                    pos: Point {
+                        x: Pt(x),
+                        y: Pt(PAGE_H - baseline),
+                    },
+                },
+                Op::ShowText {
+                    items: vec![TextItem::Text(text)],
+                },
+                Op::EndTextSection,
+            ]);
+        }
+    }
+
+    /// Text on the current page.
+    #[allow(clippy::too_many_arguments)]
+    pub fn text(&mut self, x: f32, baseline: f32, face: Face, size: f32, color: Color, text: &str) {
+        self.ops();
+        let p = self.page();
+        self.text_on(p, x, baseline, face, size, color, text);
+    }
+
+    /// A filled rectangle on page `page` (y = top edge, from the top).
+    pub fn rect_on(&mut self, page: usize, x: f32, y: f32, w: f32, h: f32, color: Color) {
+        if let Some(ops) = self.pages.get_mut(page) {
+            ops.extend([
+                Op::SetFillColor { col: color },
+                Op::DrawRectangle {
+                    rectangle: Rect {
+                        x: Pt(x),
+                        y: Pt(PAGE_H - y - h),
+                        width: Pt(w),
+                        height: Pt(h),
+                        mode: Some(PaintMode::Fill),
+                        winding_order: None,
+                    },
+                },
+            ]);
+        }
+    }
+
+    /// A filled rectangle on the current page.
+    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, color: Color) {
+        self.ops();
+        let p = self.page();
+        self.rect_on(p, x, y, w, h, color);
+    }
+
+    /// A straight line on page `page`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn line_on(
+        &mut self,
+        page: usize,
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+        color: Color,
+    ) {
+        let pt = |x: f32, y: f32| LinePoint {
+            p: Point {
+                x: Pt(x),
+                y: Pt(PAGE_H - y),
+            },
+            bezier: false,
+        };
+        if let Some(ops) = self.pages.get_mut(page) {
+            ops.extend([
+                Op::SetOutlineColor { col: color },
+                Op::SetOutlineThickness { pt: Pt(width) },
+                Op::DrawLine {
+                    line: Line {
+                        points: vec![pt(x1, y1), pt(x2, y2)],
+                        is_closed: false,
+                    },
+                },
+            ]);
+        }
+    }
+
+    /// A horizontal rule across the text area at the cursor.
+    pub fn rule(&mut self, width: f32, color: Color) {
+        self.ops();
+        let (p, y) = (self.page(), self.y);
+        self.line_on(p, MARGIN_X, y, PAGE_W - MARGIN_X, y, width, color);
+    }
+
+    /// A link from a rectangle on the current page to an anchor.
+    pub fn link(&mut self, x: f32, y: f32, w: f32, h: f32, anchor: &str) {
+        let p = self.page();
+        self.links.push((p, [x, y, w, h], anchor.to_string()));
+    }
+
+    /// A status badge with its top-left corner at (x, y).
+    pub fn badge(&mut self, x: f32, y: f32, status: &str, size: f32) -> f32 {
+        let label = status.replace('_', " ").to_uppercase();
+        let w = self.fonts.width(Face::Bold, size, &label) + 8.0;
+        let w = w.max(44.0);
+        self.rect(x, y, w, size + 4.0, status_color(status));
+        let tw = self.fonts.width(Face::Bold, size, &label);
+        let fg = if status == "not_applicable" {
+            ink()
+        } else {
+            rgb(255, 255, 255)
+        };
+        self.text(
+            x + (w - tw) / 2.0,
+            y + size + 0.5,
+            Face::Bold,
+            size,
+            fg,
+            &label,
+        );
+        w
+    }
+
+    /// Wrapped text flowing down the page from the cursor, at `x` within `width`.
+    pub fn paragraph(
+        &mut self,
+        face: Face,
+        size: f32,
+        color: Color,
+        text: &str,
+        x: f32,
+        width: f32,
+    ) {
+        let lh = size * 1.35;
+        for line in self.fonts.wrap(face, size, text, width) {
+            self.ensure(lh);
+            let baseline = self.y + size;
+            self.text(x, baseline, face, size, color.clone(), &line);
+            self.y += lh;
+        }
+    }
+
+    /// A monospaced block on a shaded background, flowing across pages.
+    pub fn code_block(&mut self, text: &str, size: f32) {
+        let lh = size * 1.3;
+        let pad = 4.0;
+        self.y += 2.0;
+        for line in self
+            .fonts
+            .wrap(Face::Mono, size, text, TEXT_W - 2.0 * pad - 4.0)
+        {
+            self.ensure(lh);
+            let y = self.y;
+            self.rect(MARGIN_X, y, TEXT_W, lh, rgb(246, 248, 250));
+            self.rect(MARGIN_X, y, 2.0, lh, rgb(150, 160, 175));
+            self.text(
+                MARGIN_X + pad + 2.0,
+                y + size,
+                Face::Mono,
+                size,
+                ink(),
+                &line,
+            );
+            self.y += lh;
+        }
+        self.y += 4.0;
+    }
+
+    /// A heading; level 1 starts a new page. Records `anchor` when given.
+    pub fn heading(&mut self, level: u8, text: &str, anchor: Option<&str>) {
+        let size = match level {
+            1 => 18.0,
+            2 => 13.0,
+            _ => 11.0,
+        };
+        if level == 1 {
+            self.new_page();
+        } else {
+            self.y += 6.0;
+            self.ensure(size * 1.6 + 40.0);
+        }
+        if let Some(a) = anchor {
+            self.anchor(a);
+        }
+        for line in self.fonts.wrap(Face::Bold, size, text, TEXT_W) {
+            let baseline = self.y + size;
+            self.text(MARGIN_X, baseline, Face::Bold, size, ink(), &line);
+            self.y += size * 1.3;
+        }
+        if level == 1 {
+            self.y += 2.0;
+            self.rule(1.2, ink());
+            self.y += 8.0;
+        } else {
+            self.y += 3.0;
+        }
+    }
+
+    /// Vertical space.
+    pub fn space(&mut self, h: f32) {
+        self.y += h;
+    }
+
+    /// A table: `columns` are (title, width fraction); rows break across pages and the
+    /// header is repeated on every page.
+    pub fn table(&mut self, columns: &[(&str, f32)], rows: &[Row], size: f32) {
+        let pad = 3.0;
+        let lh = size * 1.3;
+        let widths: Vec<f32> = columns.iter().map(|(_, f)| f * TEXT_W).collect();
+        let header_h = lh + 2.0 * pad;
+        let mut header_drawn_on: Option<usize> = None;
+        for row in rows {
+            // Lay out the row first to know its height.
+            let (cells, h) = match row {
+                Row::Group(_) => (Vec::new(), lh + 2.0 * pad),
+                Row::Cells(cells) => {
+                    let mut wrapped = Vec::new();
+                    let mut max_lines = 1;
+                    for (i, c) in cells.iter().enumerate() {
+                        let w = widths.get(i).copied().unwrap_or(40.0) - 2.0 * pad;
+                        let mut lines = if c.badge {
+                            vec![c.text.clone()]
+                        } else {
+                            self.fonts.wrap(c.face, size, &c.text, w)
+                        };
+                        if lines.len() > MAX_CELL_LINES {
+                            lines.truncate(MAX_CELL_LINES);
+                            lines.push("… (cut; full value in report.json)".to_string());
+                        }
+                        max_lines = max_lines.max(lines.len());
+                        wrapped.push(lines);
+                    }
+                    let h = max_lines as f32 * lh
+                        + 2.0 * pad
+                        + if cells.iter().any(|c| c.badge) {
+                            1.0
+                        } else {
+                            0.0
+                        };
+                    (wrapped, h)
+                }
+            };
+            let need = if header_drawn_on == Some(self.page()) {
+                h
+            } else {
+                h + header_h
+            };
+            if self.pages.is_empty() || self.y + need > BOTTOM {
+                self.new_page();
+            }
+            if header_drawn_on != Some(self.page()) {
+                self.table_header(columns, &widths, size, pad);
+                header_drawn_on = Some(self.page());
+            }
+            let top = self.y;
+            match row {
+                Row::Group(title) => {
+                    self.rect(MARGIN_X, top, TEXT_W, h, rgb(234, 238, 243));
+                    self.text(
+                        MARGIN_X + pad,
+                        top + pad + size,
+                        Face::Bold,
+                        size,
+                        ink(),
+                        title,
+                    );
+                }
+                Row::Cells(src) => {
+                    let mut x = MARGIN_X;
+                    for (i, lines) in cells.iter().enumerate() {
+                        let c = &src[i];
+                        let w = widths.get(i).copied().unwrap_or(40.0);
+                        if c.badge {
+                            self.badge(x + pad, top + pad, &c.text, size - 1.0);
+                        } else {
+                            for (n, l) in lines.iter().enumerate() {
+                                let baseline = top + pad + size + n as f32 * lh;
+                                self.text(x + pad, baseline, c.face, size, c.color.clone(), l);
+                            }
+                        }
+                        if let Some(a) = &c.link {
+                            self.link(x, top, w, h, a);
+                        }
+                        x += w;
+                    }
+                }
+            }
+            self.y += h;
+            let p = self.page();
+            self.line_on(
+                p,
+                MARGIN_X,
+                self.y,
+                PAGE_W - MARGIN_X,
+                self.y,
+                0.5,
+                line_color(),
+            );
+        }
+        self.y += 8.0;
+    }
+
+    fn table_header(&mut self, columns: &[(&str, f32)], widths: &[f32], size: f32, pad: f32) {
+        let lh = size * 1.3;
+        let h = lh + 2.0 * pad;
+        let top = self.y;
+        self.rect(MARGIN_X, top, TEXT_W, h, rgb(52, 63, 79));
+        let mut x = MARGIN_X;
+        for ((title, _), w) in columns.iter().zip(widths) {
+            self.text(
+                x + pad,
+                top + pad + size,
+                Face::Bold,
+                size,
+                rgb(255, 255, 255),
+                title,
+            );
+            x += w;
+        }
+        self.y += h;
+    }
+
+    /// Turns recorded links into annotations (page numbers are 1-based in PDF).
+    pub fn link_ops(&mut self) {
+        let links = std::mem::take(&mut self.links);
+        for (page, [x, y, w, h], anchor) in links {
+            let Some((tp, ty)) = self.anchors.get(&anchor).copied() else {
+                continue;
+            };
+            let link = LinkAnnotation::new(
+                Rect {
+                    x: Pt(x),
+                    y: Pt(PAGE_H - y - h),
+                    width: Pt(w),
+                    height: Pt(h),
+                    mode: None,
+                    winding_order: None,
+                },
+                Actions::go_to(Destination::Xyz {
+                    page: tp + 1,
+                    left: Some(0.0),
+                    top: Some(PAGE_H - ty + 12.0),
+                    zoom: None,
+                }),
+                Some(BorderArray::Solid([0.0, 0.0, 0.0])),
+                None,
+                None,
+            );
+            if let Some(ops) = self.pages.get_mut(page) {
+                ops.push(Op::LinkAnnotation { link });
+            }
+        }
+    }
+}

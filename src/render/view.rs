@@ -1,0 +1,534 @@
+//! The report as people read it: what the HTML and PDF renderers lay out.
+//!
+//! Built from the [`Report`] alone (so `render report.json` reproduces a run's documents):
+//! per framework the counts, score, a bar per section and the worst items first; per check
+//! its findings grouped with their evidence; manual items; coverage. Every string here is
+//! raw text — escaping is the renderer's job.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::catalog::Severity;
+use crate::results::{Finding, Report, Status};
+
+/// Everything a document shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    /// Document title.
+    pub title: String,
+    /// Target cluster name.
+    pub cluster: String,
+    /// Cover facts, in order: label → value.
+    pub cover: Vec<Fact>,
+    /// When the report was produced (the run's end, UTC), so re-rendering is reproducible.
+    pub generated_at: String,
+    /// Frameworks.
+    pub frameworks: Vec<FrameworkView>,
+    /// Checks that did not pass (fail, error, warn, waived), worst first, with findings.
+    pub problems: Vec<CheckView>,
+    /// Checks that passed or had nothing in scope, with their subjects.
+    pub passed: Vec<CheckView>,
+    /// Coverage: every source read or failed.
+    pub coverage: Vec<CoverageView>,
+    /// Sources that could not be read.
+    pub coverage_failures: usize,
+    /// Total findings.
+    pub finding_count: usize,
+    /// Findings per status, report order.
+    pub finding_counts: Vec<Count>,
+    /// Failing findings per severity, critical first.
+    pub severity_counts: Vec<Count>,
+    /// The published score formula.
+    pub score_formula: String,
+}
+
+/// A label and a value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fact {
+    /// Label.
+    pub label: String,
+    /// Value.
+    pub value: String,
+}
+
+/// A count of something named.
+#[derive(Debug, Clone, Serialize)]
+pub struct Count {
+    /// Status or severity name.
+    pub name: String,
+    /// How many.
+    pub count: usize,
+}
+
+/// One framework.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameworkView {
+    /// Id (`cis-1.12`).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Version.
+    pub version: String,
+    /// Score text (`52.5%` or `n/a`).
+    pub score: String,
+    /// Score value, 0–100, when any item was decided.
+    pub score_value: Option<f64>,
+    /// Items per status, report order.
+    pub counts: Vec<Count>,
+    /// All items.
+    pub total: usize,
+    /// Failing findings of this framework's checks, per severity.
+    pub severity_counts: Vec<Count>,
+    /// Sections with items, depth-first, each with its items and counts.
+    pub sections: Vec<SectionView>,
+    /// Items failing, in error or warning: worst status first, then highest severity.
+    pub worst: Vec<ItemView>,
+    /// Items a person must assess.
+    pub manual: Vec<ItemView>,
+}
+
+/// One section of a framework.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionView {
+    /// Section id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Nesting depth (0 = top).
+    pub depth: usize,
+    /// Items per status (only statuses present), report order.
+    pub counts: Vec<Count>,
+    /// Items directly in this section.
+    pub items: Vec<ItemView>,
+}
+
+/// One framework item.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    /// The benchmark's id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Rolled-up status.
+    pub status: String,
+    /// Highest severity among its non-passing checks (empty when none).
+    pub severity: String,
+    /// Checks deciding it.
+    pub checks: Vec<String>,
+    /// `automated` or `manual` as the benchmark labels it.
+    pub assessment: String,
+    /// Profile / level.
+    pub profile: String,
+    /// Audit instructions (manual items).
+    pub audit: String,
+    /// Why, in one sentence.
+    pub message: String,
+}
+
+/// One check with its findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckView {
+    /// Check id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: String,
+    /// Overall status.
+    pub status: String,
+    /// Why (when no findings, or overall).
+    pub message: String,
+    /// Remediation text.
+    pub remediation: String,
+    /// Framework items it decides (`cis-1.12 1.2.3`).
+    pub items: Vec<String>,
+    /// Equivalent ids in other tools (`kube-bench 1.2.3`).
+    pub peers: Vec<String>,
+    /// Findings per status.
+    pub counts: Vec<Count>,
+    /// Findings that did not pass, with evidence.
+    pub findings: Vec<FindingView>,
+    /// Findings that passed (listed compactly).
+    pub passed: Vec<FindingView>,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingView {
+    /// Status.
+    pub status: String,
+    /// `Kind ns/name`.
+    pub subject: String,
+    /// Namespace (empty when cluster-scoped).
+    pub namespace: String,
+    /// `file:line` or `node NAME` (empty when neither).
+    pub location: String,
+    /// One sentence.
+    pub message: String,
+    /// The evidence.
+    pub observations: Vec<ObservationView>,
+}
+
+/// One observation.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObservationView {
+    /// Where it was read.
+    pub source: String,
+    /// Field path, flag or key.
+    pub path: String,
+    /// The value seen, as text (`(not set)` when absent).
+    pub observed: String,
+    /// What was expected.
+    pub expected: String,
+    /// Whether it satisfied the expectation.
+    pub holds: bool,
+    /// Extra context.
+    pub note: String,
+}
+
+/// One coverage entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageView {
+    /// Source.
+    pub source: String,
+    /// Status.
+    pub status: String,
+    /// Items read.
+    pub items: usize,
+    /// Why it failed or was skipped.
+    pub error: String,
+    /// Whether input was lost.
+    pub failure: bool,
+}
+
+/// Statuses that are problems, worst first.
+fn is_problem(s: Status) -> bool {
+    matches!(
+        s,
+        Status::Fail | Status::Error | Status::Warn | Status::Waived
+    )
+}
+
+fn counts(statuses: impl IntoIterator<Item = Status>, keep_zero: bool) -> Vec<Count> {
+    let mut m: BTreeMap<Status, usize> = BTreeMap::new();
+    for s in statuses {
+        *m.entry(s).or_default() += 1;
+    }
+    Status::ALL
+        .iter()
+        .map(|s| Count {
+            name: s.as_str().to_string(),
+            count: m.get(s).copied().unwrap_or(0),
+        })
+        .filter(|c| keep_zero || c.count > 0)
+        .collect()
+}
+
+const SEVERITIES: [Severity; 4] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+];
+
+fn severity_counts<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<Count> {
+    let mut m: BTreeMap<Severity, usize> = BTreeMap::new();
+    for f in findings {
+        if f.status == Status::Fail {
+            *m.entry(f.severity).or_default() += 1;
+        }
+    }
+    SEVERITIES
+        .iter()
+        .map(|s| Count {
+            name: s.as_str().to_string(),
+            count: m.get(s).copied().unwrap_or(0),
+        })
+        .collect()
+}
+
+/// A value as text; `(not set)` for null.
+pub fn value_text(v: &serde_json::Value) -> String {
+    if v.is_null() {
+        "(not set)".to_string()
+    } else {
+        crate::checks::condition::render(v)
+    }
+}
+
+fn finding_view(f: &Finding) -> FindingView {
+    let s = &f.subject;
+    let location = match (&s.file, s.line, &s.node) {
+        (Some(file), Some(line), _) => format!("{file}:{line}"),
+        (Some(file), None, _) => file.clone(),
+        (None, _, Some(node)) => format!("node {node}"),
+        _ => String::new(),
+    };
+    FindingView {
+        status: f.status.as_str().to_string(),
+        subject: s.display(),
+        namespace: s.namespace.clone().unwrap_or_default(),
+        location,
+        message: f.message.clone(),
+        observations: f
+            .observations
+            .iter()
+            .map(|o| ObservationView {
+                source: o.source.clone(),
+                path: o.path.clone(),
+                observed: value_text(&o.observed),
+                expected: o.expected.clone(),
+                holds: o.holds,
+                note: o.note.clone().unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+impl View {
+    /// Builds the view of a report.
+    pub fn new(report: &Report) -> View {
+        let run = &report.run;
+        let t = &run.target;
+        let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+        for f in &report.findings {
+            by_check.entry(f.check.as_str()).or_default().push(f);
+        }
+        let mut used_by: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for fw in &report.frameworks {
+            for item in &fw.items {
+                for c in &item.checks {
+                    used_by
+                        .entry(c.as_str())
+                        .or_default()
+                        .push(format!("{} {}", fw.id, item.id));
+                }
+            }
+        }
+        let check_severity: BTreeMap<&str, (Severity, Status)> = report
+            .checks
+            .iter()
+            .map(|c| (c.id.as_str(), (c.severity, c.status)))
+            .collect();
+
+        let mut cover = vec![
+            fact("Target cluster", &t.name),
+            fact("API server", t.server.as_deref().unwrap_or("—")),
+            fact(
+                "Kubernetes version",
+                t.kubernetes_version.as_deref().unwrap_or("unknown"),
+            ),
+            fact("Platform", t.platform.as_deref().unwrap_or("unknown")),
+        ];
+        if let Some(ctx) = &t.context {
+            cover.push(fact("kubeconfig context", ctx));
+        }
+        let sc = &run.scope;
+        cover.push(fact("Sources", &sc.sources.join(", ")));
+        cover.push(fact(
+            "Namespaces",
+            &if sc.namespaces.is_empty() {
+                "all".to_string()
+            } else {
+                sc.namespaces.join(", ")
+            },
+        ));
+        if !sc.excluded_namespaces.is_empty() {
+            cover.push(fact(
+                "Excluded namespaces",
+                &sc.excluded_namespaces.join(", "),
+            ));
+        }
+        cover.push(fact("Frameworks", &sc.frameworks.join(", ")));
+        cover.push(fact(
+            "Run",
+            &format!("{} → {} (UTC)", run.started_at, run.finished_at),
+        ));
+        cover.push(fact("Run id", &run.id));
+        cover.push(fact(
+            "Tool",
+            &format!("{} {}", run.tool.name, run.tool.version),
+        ));
+        cover.push(fact("Catalog", &run.catalog.version));
+        cover.push(fact("Catalog digest", &run.catalog.digest));
+        cover.push(fact("Report schema", &report.schema_version));
+
+        let item_view = |item: &crate::results::ItemResult| {
+            let severity = item
+                .checks
+                .iter()
+                .filter_map(|c| check_severity.get(c.as_str()))
+                .filter(|(_, st)| is_problem(*st))
+                .map(|(sev, _)| *sev)
+                .max();
+            ItemView {
+                id: item.id.clone(),
+                title: item.title.clone(),
+                status: item.status.as_str().to_string(),
+                severity: severity.map(|s| s.as_str().to_string()).unwrap_or_default(),
+                checks: item.checks.clone(),
+                assessment: if item.automated {
+                    "automated"
+                } else {
+                    "manual"
+                }
+                .to_string(),
+                profile: item.profile.clone().unwrap_or_default(),
+                audit: item.audit.as_deref().unwrap_or_default().trim().to_string(),
+                message: item.message.clone(),
+            }
+        };
+
+        let frameworks = report
+            .frameworks
+            .iter()
+            .map(|fw| {
+                let depth_of = |id: &str| {
+                    let mut d = 0;
+                    let mut cur = fw.sections.iter().find(|s| s.id == id);
+                    while let Some(p) = cur.and_then(|s| s.parent.as_deref()) {
+                        d += 1;
+                        cur = fw.sections.iter().find(|s| s.id == p);
+                        if d > 16 {
+                            break;
+                        }
+                    }
+                    d
+                };
+                let sections = fw
+                    .sections
+                    .iter()
+                    .map(|s| {
+                        let items: Vec<_> = fw.items.iter().filter(|i| i.section == s.id).collect();
+                        SectionView {
+                            id: s.id.clone(),
+                            title: s.title.clone(),
+                            depth: depth_of(&s.id),
+                            counts: counts(items.iter().map(|i| i.status), false),
+                            items: items.into_iter().map(&item_view).collect(),
+                        }
+                    })
+                    .collect();
+                let mut worst: Vec<ItemView> = fw
+                    .items
+                    .iter()
+                    .filter(|i| matches!(i.status, Status::Fail | Status::Error | Status::Warn))
+                    .map(&item_view)
+                    .collect();
+                let sev_rank = |s: &str| match s {
+                    "critical" => 4,
+                    "high" => 3,
+                    "medium" => 2,
+                    "low" => 1,
+                    _ => 0,
+                };
+                let st_rank = |s: &str| match s {
+                    "fail" => 3,
+                    "error" => 2,
+                    _ => 1,
+                };
+                worst.sort_by_key(|i| {
+                    std::cmp::Reverse((st_rank(&i.status), sev_rank(&i.severity)))
+                });
+                let fw_checks: std::collections::BTreeSet<&str> = fw
+                    .items
+                    .iter()
+                    .flat_map(|i| i.checks.iter().map(String::as_str))
+                    .collect();
+                let fw_findings = fw_checks
+                    .iter()
+                    .flat_map(|c| by_check.get(c).into_iter().flatten().copied());
+                FrameworkView {
+                    id: fw.id.clone(),
+                    title: fw.title.clone(),
+                    version: fw.version.clone(),
+                    score: fw
+                        .summary
+                        .score
+                        .map_or("n/a".to_string(), |v| format!("{v:.1}%")),
+                    score_value: fw.summary.score,
+                    counts: counts(fw.items.iter().map(|i| i.status), true),
+                    total: fw.items.len(),
+                    severity_counts: severity_counts(fw_findings),
+                    sections,
+                    worst,
+                    manual: fw
+                        .items
+                        .iter()
+                        .filter(|i| i.status == Status::Manual)
+                        .map(&item_view)
+                        .collect(),
+                }
+            })
+            .collect();
+
+        let mut problems = Vec::new();
+        let mut passed = Vec::new();
+        for c in &report.checks {
+            let fs = by_check.get(c.id.as_str()).cloned().unwrap_or_default();
+            let view = CheckView {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                severity: c.severity.as_str().to_string(),
+                status: c.status.as_str().to_string(),
+                message: c.message.clone(),
+                remediation: c.remediation.trim_end().to_string(),
+                items: used_by.get(c.id.as_str()).cloned().unwrap_or_default(),
+                peers: c.peers.iter().map(|(k, v)| format!("{k} {v}")).collect(),
+                counts: counts(fs.iter().map(|f| f.status), false),
+                findings: fs
+                    .iter()
+                    .filter(|f| f.status != Status::Pass)
+                    .map(|f| finding_view(f))
+                    .collect(),
+                passed: fs
+                    .iter()
+                    .filter(|f| f.status == Status::Pass)
+                    .map(|f| finding_view(f))
+                    .collect(),
+            };
+            if is_problem(c.status) {
+                problems.push((c.status.rank(), c.severity, view));
+            } else {
+                passed.push(view);
+            }
+        }
+        problems.sort_by_key(|(rank, sev, _)| std::cmp::Reverse((*rank, *sev)));
+
+        let coverage: Vec<CoverageView> = report
+            .coverage
+            .iter()
+            .map(|c| CoverageView {
+                source: c.source.clone(),
+                status: c.status.clone(),
+                items: c.items,
+                error: c.error.clone().unwrap_or_default(),
+                failure: c.is_failure(),
+            })
+            .collect();
+
+        View {
+            title: format!("Kubernetes compliance report — {}", t.name),
+            cluster: t.name.clone(),
+            cover,
+            generated_at: run.finished_at.clone(),
+            frameworks,
+            problems: problems.into_iter().map(|(_, _, v)| v).collect(),
+            passed,
+            coverage_failures: coverage.iter().filter(|c| c.failure).count(),
+            coverage,
+            finding_count: report.findings.len(),
+            finding_counts: counts(report.findings.iter().map(|f| f.status), true),
+            severity_counts: severity_counts(&report.findings),
+            score_formula: crate::results::SCORE_FORMULA.to_string(),
+        }
+    }
+}
+
+fn fact(label: &str, value: &str) -> Fact {
+    Fact {
+        label: label.to_string(),
+        value: value.to_string(),
+    }
+}

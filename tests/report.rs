@@ -1,0 +1,308 @@
+//! HTML and PDF reports and the evidence bundle: what an auditor reads, checked with poppler
+//! (`pdftotext`, `pdftoppm`, `pdffonts`, `pdfinfo`; CI installs `poppler-utils`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kubeattest::results::{Report, Status};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kubeattest"))
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `scan --demo --format all` into a fresh folder and returns it.
+fn demo_bundle() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("bundle");
+    let status = bin()
+        .args(["scan", "--demo", "--quiet", "--format", "all", "--out"])
+        .arg(&out)
+        .status()
+        .expect("run kubeattest");
+    assert!(
+        status.code().is_some_and(|c| c == 0 || c == 3),
+        "scan failed: {status}"
+    );
+    (tmp, out)
+}
+
+fn read_report(dir: &Path) -> Report {
+    let bytes = std::fs::read(dir.join("report.json")).expect("report.json");
+    kubeattest::render::json::parse(&bytes).expect("parse report.json")
+}
+
+fn poppler(tool: &str, args: &[&str], file: &Path) -> std::process::Output {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool} (install poppler-utils): {e}"));
+    assert!(
+        out.status.success(),
+        "{tool} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn pdf_text(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("cannot run pdftotext (install poppler-utils)");
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[test]
+fn demo_pdf_names_every_failing_item_the_cluster_and_a_remediation() {
+    let (_tmp, dir) = demo_bundle();
+    let report = read_report(&dir);
+    let text = pdf_text(&dir.join("report.pdf"));
+    let flat = squash(&text);
+    assert!(
+        text.contains(&report.run.target.name),
+        "cluster name missing"
+    );
+    for fw in &report.frameworks {
+        for item in fw.items.iter().filter(|i| i.status == Status::Fail) {
+            assert!(text.contains(&item.id), "failing item {} missing", item.id);
+        }
+    }
+    let check = report
+        .check("privileged-container")
+        .expect("demo has privileged-container");
+    assert_eq!(check.status, Status::Fail);
+    let first_line = check.remediation.lines().next().expect("remediation text");
+    assert!(
+        flat.contains(&squash(first_line)),
+        "remediation `{first_line}` missing from the PDF text"
+    );
+    assert!(text.contains("Executive summary") && text.contains("Appendix"));
+    assert!(text.contains("page 1 of") || text.contains("page 2 of"));
+}
+
+#[test]
+fn demo_pdf_renders_every_page_with_the_font_embedded() {
+    let (tmp, dir) = demo_bundle();
+    let pdf = dir.join("report.pdf");
+    let info = String::from_utf8_lossy(&poppler("pdfinfo", &[], &pdf).stdout).into_owned();
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("page count");
+    assert!(pages > 5, "only {pages} pages");
+    assert!(info.contains("A4"), "not A4: {info}");
+    let png = tmp.path().join("png");
+    std::fs::create_dir_all(&png).expect("png dir");
+    let out = Command::new("pdftoppm")
+        .args(["-r", "20", "-png"])
+        .arg(&pdf)
+        .arg(png.join("p"))
+        .output()
+        .expect("cannot run pdftoppm (install poppler-utils)");
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "pdftoppm complained: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rendered = std::fs::read_dir(&png).expect("read png dir").count();
+    assert_eq!(rendered, pages);
+
+    let fonts = String::from_utf8_lossy(&poppler("pdffonts", &[], &pdf).stdout).into_owned();
+    assert!(fonts.contains("DejaVuSans"), "{fonts}");
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "no fonts: {fonts}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        // name, type…, encoding, emb, sub, uni, object, id: `emb` is the 5th from the end.
+        let emb = cols.get(cols.len().saturating_sub(5)).copied();
+        assert_eq!(emb, Some("yes"), "font not embedded: {row}");
+    }
+}
+
+#[test]
+fn html_contains_every_finding_and_is_self_contained() {
+    let (_tmp, dir) = demo_bundle();
+    let report = read_report(&dir);
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    for f in &report.findings {
+        let subject = escape(&f.subject.display());
+        assert!(html.contains(&subject), "finding subject {subject} missing");
+        assert!(html.contains(&f.check), "check {} missing", f.check);
+        if f.status != Status::Pass {
+            assert!(
+                html.contains(&escape(&f.message)),
+                "message of {subject} missing"
+            );
+        }
+    }
+    for c in report.checks.iter().filter(|c| c.status == Status::Fail) {
+        assert!(
+            html.contains(&escape(c.remediation.trim_end())),
+            "remediation of {}",
+            c.id
+        );
+    }
+    for needle in ["<link", "src=\"http", "href=\"http", "@import", "url("] {
+        assert!(!html.contains(needle), "external reference `{needle}`");
+    }
+    assert!(html.contains(&report.run.catalog.digest));
+}
+
+fn assert_manifest_matches(dir: &Path) {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("MANIFEST.json")).expect("MANIFEST.json"))
+            .expect("manifest json");
+    let files = manifest["files"].as_array().expect("files");
+    let names: Vec<&str> = files.iter().filter_map(|f| f["name"].as_str()).collect();
+    for want in ["report.json", "findings.csv", "report.html", "report.pdf"] {
+        assert!(names.contains(&want), "{want} not in manifest");
+    }
+    for f in files {
+        let name = f["name"].as_str().expect("name");
+        let bytes = std::fs::read(dir.join(name)).expect("bundle file");
+        assert_eq!(f["size"].as_u64(), Some(bytes.len() as u64), "{name} size");
+        assert_eq!(
+            f["sha256"].as_str(),
+            Some(kubeattest::bundle::sha256_hex(&bytes).as_str()),
+            "{name} hash"
+        );
+    }
+}
+
+#[test]
+fn manifest_hashes_match_the_files() {
+    let (_tmp, dir) = demo_bundle();
+    assert_manifest_matches(&dir);
+    // Re-rendering beside the saved report keeps the manifest true.
+    let status = bin()
+        .arg("render")
+        .arg(dir.join("report.json"))
+        .args(["--format", "pdf"])
+        .status()
+        .expect("run render");
+    assert!(status.success());
+    assert_manifest_matches(&dir);
+    // The PDF appendix prints the hashes of the files rendered before it.
+    let text = pdf_text(&dir.join("report.pdf"));
+    let json = std::fs::read(dir.join("report.json")).expect("report.json");
+    assert!(text.contains(&kubeattest::bundle::sha256_hex(&json)));
+}
+
+#[test]
+fn render_of_saved_report_gives_the_same_html_and_pdf_text() {
+    let (tmp, dir) = demo_bundle();
+    let again = tmp.path().join("again");
+    let status = bin()
+        .arg("render")
+        .arg(dir.join("report.json"))
+        .args(["--format", "csv,html,pdf", "--out"])
+        .arg(&again)
+        .status()
+        .expect("run render");
+    assert!(status.success());
+    let a = std::fs::read(dir.join("report.html")).expect("html");
+    let b = std::fs::read(again.join("report.html")).expect("html again");
+    assert!(a == b, "re-rendered HTML differs");
+    assert_eq!(
+        std::fs::read(dir.join("findings.csv")).expect("csv"),
+        std::fs::read(again.join("findings.csv")).expect("csv again")
+    );
+    assert_eq!(
+        pdf_text(&dir.join("report.pdf")),
+        pdf_text(&again.join("report.pdf")),
+        "re-rendered PDF text differs"
+    );
+}
+
+/// Cluster strings are attacker-controlled: object names, labels and annotations carrying
+/// markup must render as text in the HTML (and not break the PDF).
+#[test]
+fn cluster_strings_are_escaped_in_html() {
+    let (_tmp, dir) = demo_bundle();
+    let mut report = read_report(&dir);
+    let payload = "<script>alert('x')</script>";
+    report.run.target.name = format!("prod{payload}");
+    for (i, f) in report.findings.iter_mut().enumerate() {
+        f.subject.name = format!("web-{i}{payload}");
+        f.subject.namespace = Some(format!("ns\"><img src=x onerror=alert(1)>{i}"));
+        f.message = format!("label app={payload}");
+        for o in &mut f.observations {
+            o.observed = serde_json::json!({
+                "labels": {"app": payload},
+                "annotations": {"note": "<img src=x onerror=alert(1)>"}
+            });
+            o.note = Some(payload.to_string());
+        }
+    }
+    let html = String::from_utf8(kubeattest::render::html::render(&report).expect("render html"))
+        .expect("utf-8");
+    assert!(
+        !html.contains("<script>alert"),
+        "script payload rendered as markup"
+    );
+    assert!(
+        !html.contains("<img src=x"),
+        "img payload rendered as markup"
+    );
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "only our filter script"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;&#x2F;script&gt;")
+            || html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;")
+    );
+    let pdf = kubeattest::render::pdf::render(&report, &[]).expect("render pdf");
+    assert!(pdf.starts_with(b"%PDF"));
+}
+
+/// `reports/sample/` is regenerated by `scan --demo`; this fails when its HTML or PDF no
+/// longer matches what the templates and layout code make from its `report.json`.
+#[test]
+fn committed_sample_is_current() {
+    let sample = repo().join("reports/sample");
+    let report = read_report(&sample);
+    let html = kubeattest::render::html::render(&report).expect("render html");
+    let committed = std::fs::read(sample.join("report.html")).expect("sample report.html");
+    assert!(
+        html == committed,
+        "reports/sample/report.html is stale: regenerate it (see reports/README.md)"
+    );
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let again = tmp.path().join("sample");
+    let status = bin()
+        .arg("render")
+        .arg(sample.join("report.json"))
+        .args(["--format", "all", "--out"])
+        .arg(&again)
+        .status()
+        .expect("run render");
+    assert!(status.success());
+    assert_eq!(
+        pdf_text(&sample.join("report.pdf")),
+        pdf_text(&again.join("report.pdf")),
+        "reports/sample/report.pdf is stale: regenerate it (see reports/README.md)"
+    );
+}
