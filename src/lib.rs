@@ -12,6 +12,7 @@ pub mod cli;
 pub mod collect;
 pub mod evaluate;
 pub mod inventory;
+pub mod node_facts;
 pub mod render;
 pub mod results;
 pub mod secrets;
