@@ -110,6 +110,9 @@ pub struct NodeArgs {
     /// One line of JSON (for logs the cluster scan reads back) instead of pretty JSON.
     #[arg(long)]
     pub compact: bool,
+    /// Collect again every SECONDS, printing one line of JSON each time (the node agent).
+    #[arg(long, value_name = "SECONDS", conflicts_with = "out")]
+    pub every: Option<u64>,
 }
 
 /// Arguments of `scan`.
@@ -201,6 +204,19 @@ fn node(args: NodeArgs) -> anyhow::Result<u8> {
         proc_dir,
         node_name: args.node_name,
     };
+    if let Some(secs) = args.every {
+        loop {
+            let facts = collect::node::collect(&opts);
+            for e in &facts.errors {
+                eprintln!("kubeattest: warning: {e}");
+            }
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", serde_json::to_string(&facts)?)?;
+            out.flush()?;
+            drop(out);
+            std::thread::sleep(std::time::Duration::from_secs(secs.max(1)));
+        }
+    }
     let facts = collect::node::collect(&opts);
     for e in &facts.errors {
         eprintln!("kubeattest: warning: {e}");
