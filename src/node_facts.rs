@@ -119,6 +119,32 @@ pub struct ComponentFact {
     /// How the arguments were derived, when not read directly (k3s/rke2 embedding).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
+    /// Settings given as environment variables instead of flags (etcd's `ETCD_*`, only the
+    /// names in [`ETCD_ENV`]: never the whole environment, which may hold secrets).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+}
+
+/// etcd environment variables recorded (each stands for the flag of the same name:
+/// `ETCD_CERT_FILE` → `--cert-file`).
+pub const ETCD_ENV: &[&str] = &[
+    "ETCD_CERT_FILE",
+    "ETCD_KEY_FILE",
+    "ETCD_CLIENT_CERT_AUTH",
+    "ETCD_AUTO_TLS",
+    "ETCD_PEER_CERT_FILE",
+    "ETCD_PEER_KEY_FILE",
+    "ETCD_PEER_CLIENT_CERT_AUTH",
+    "ETCD_PEER_AUTO_TLS",
+    "ETCD_TRUSTED_CA_FILE",
+    "ETCD_PEER_TRUSTED_CA_FILE",
+    "ETCD_DATA_DIR",
+];
+
+/// The flag an environment variable stands for (`ETCD_CERT_FILE` → `--cert-file`).
+pub fn env_flag(name: &str) -> Option<String> {
+    name.strip_prefix("ETCD_")
+        .map(|rest| format!("--{}", rest.to_ascii_lowercase().replace('_', "-")))
 }
 
 impl ComponentFact {

@@ -349,12 +349,28 @@ fn evaluate_node_facts(
             continue;
         };
         n += 1;
-        let flags = parse_flags(&inst.args);
+        let mut flags = parse_flags(&inst.args);
+        // etcd reads ETCD_* environment variables for flags not given on the command line.
+        let mut from_env = BTreeMap::new();
+        for (var, value) in &inst.env {
+            if let Some(flag) = crate::node_facts::env_flag(var) {
+                if !flags.contains_key(&flag) {
+                    flags.insert(flag.clone(), vec![value.clone()]);
+                    from_env.insert(flag, var.clone());
+                }
+            }
+        }
         let source = format!("node {}: {}", nf.node, inst.describe());
         let mut observations: Vec<Observation> = p
             .expect
             .iter()
-            .map(|c| observe(c, &flags, component, source.clone()))
+            .map(|c| {
+                let mut o = observe(c, &flags, component, source.clone());
+                if let Some(var) = from_env.get(&c.flag) {
+                    o.note = Some(format!("set by environment variable {var}, not a flag"));
+                }
+                o
+            })
             .collect();
         let mut invisible = false;
         if inst.via.is_some() {

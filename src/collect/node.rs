@@ -27,7 +27,7 @@ use crate::checks::flag::{parse_flags, Flags};
 use crate::inventory::Coverage;
 use crate::node_facts::{
     ComponentFact, ComponentSource, ConfigValue, FileFact, FileState, KubeletFacts, NodeFacts,
-    Overridden, ValueSource, FACTS_KIND, FACTS_VERSION,
+    Overridden, ValueSource, ETCD_ENV, FACTS_KIND, FACTS_VERSION,
 };
 
 /// Control-plane and node components and the executable basenames that run them.
@@ -203,9 +203,25 @@ pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact
             executable: exe.clone(),
             args,
             via,
+            env: BTreeMap::new(),
         };
         if let Some((name, _)) = COMPONENTS.iter().find(|(_, bins)| bins.contains(&base)) {
-            out.push(fact(name, argv[1..].to_vec(), None));
+            let mut f = fact(name, argv[1..].to_vec(), None);
+            if *name == "etcd" {
+                // Readable only with the process's uid or CAP_SYS_PTRACE; absent otherwise.
+                let environ = std::fs::read(proc_dir.join(pid.to_string()).join("environ"))
+                    .unwrap_or_default();
+                f.env = etcd_env(
+                    environ
+                        .split(|b| *b == 0)
+                        .map(|kv| String::from_utf8_lossy(kv).into_owned())
+                        .filter_map(|kv| {
+                            kv.split_once('=')
+                                .map(|(k, v)| (k.to_string(), v.to_string()))
+                        }),
+                );
+            }
+            out.push(f);
         } else if base == "k3s" {
             out.extend(
                 k3s_components(&argv[1..])
@@ -215,6 +231,12 @@ pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact
         }
     }
     out
+}
+
+/// The allow-listed `ETCD_*` settings among environment variables.
+fn etcd_env(vars: impl Iterator<Item = (String, String)>) -> BTreeMap<String, String> {
+    vars.filter(|(k, _)| ETCD_ENV.contains(&k.as_str()))
+        .collect()
 }
 
 /// The components a `k3s server|agent` process embeds, with the arguments passed to each
@@ -408,6 +430,18 @@ impl Collector {
                             .cloned()
                             .collect(),
                         via: None,
+                        env: etcd_env(
+                            c.get("env")
+                                .and_then(Value::as_array)
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|e| {
+                                    Some((
+                                        e.get("name")?.as_str()?.to_string(),
+                                        e.get("value")?.as_str()?.to_string(),
+                                    ))
+                                }),
+                        ),
                     });
                 }
             }
@@ -528,6 +562,17 @@ impl Collector {
                 .get(flag)
                 .and_then(|v| v.last())
                 .map(|v| (v.clone(), format!("{component} {flag} ({})", c.describe())))
+                .or_else(|| {
+                    c.env
+                        .iter()
+                        .find(|(k, _)| crate::node_facts::env_flag(k).as_deref() == Some(flag))
+                        .map(|(k, v)| {
+                            (
+                                v.clone(),
+                                format!("{component} environment {k} ({})", c.describe()),
+                            )
+                        })
+                })
         };
         let path_or = |found: Option<(String, String)>, default: &str| -> (String, String) {
             found.unwrap_or_else(|| (default.to_string(), "default path".to_string()))
