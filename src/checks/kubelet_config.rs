@@ -216,38 +216,42 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         } else {
             Status::Pass
         };
-        let message = match results
-            .iter()
-            .find(|(o, u)| !o.holds && (*u || status != Status::Fail))
-        {
-            _ if status == Status::Pass => format!("kubelet on node {} complies", nf.node),
-            Some((o, _)) if status == Status::Error => format!(
-                "kubelet on node {}: {} unknown: {}",
-                nf.node,
-                o.path,
-                o.note.as_deref().unwrap_or("")
-            ),
-            _ => {
-                let o = results
-                    .iter()
-                    .map(|(o, _)| o)
-                    .find(|o| !o.holds)
-                    .map(|o| {
-                        format!(
-                            "{} is {} ({}), expected {}",
-                            o.path,
-                            if o.observed.is_null() {
-                                "not set".into()
-                            } else {
-                                render(&o.observed)
-                            },
-                            o.source.trim_start_matches(&format!("node {}: ", nf.node)),
-                            o.expected
-                        )
-                    })
-                    .unwrap_or_default();
-                format!("kubelet on node {}: {o}", nf.node)
-            }
+        let node = &nf.node;
+        let message = match status {
+            Status::Pass => format!("kubelet on node {node} complies"),
+            Status::Error => results
+                .iter()
+                .find(|(_, u)| *u)
+                .map(|(o, _)| {
+                    format!(
+                        "kubelet on node {node}: {} unknown: {}",
+                        o.path,
+                        o.note.as_deref().unwrap_or("")
+                    )
+                })
+                .unwrap_or_default(),
+            _ => results
+                .iter()
+                .find(|(o, u)| !o.holds && !u)
+                .map(|(o, _)| {
+                    let seen = if o.observed.is_null() {
+                        "not set".to_string()
+                    } else {
+                        render(&o.observed)
+                    };
+                    // When a flag overrode the config file, say so in the message too.
+                    let from = o
+                        .note
+                        .as_deref()
+                        .filter(|n| n.contains(" overrides "))
+                        .unwrap_or_else(|| o.source.trim_start_matches(&format!("node {node}: ")))
+                        .to_string();
+                    format!(
+                        "kubelet on node {node}: {} is {seen} ({from}), expected {}",
+                        o.path, o.expected
+                    )
+                })
+                .unwrap_or_default(),
         };
         out.findings.push(evidence::finding(
             check,
