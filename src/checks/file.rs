@@ -234,3 +234,50 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog;
+
+    fn load(assert: &str) -> Vec<String> {
+        let mut files = catalog::embedded_files();
+        files.insert(
+            "checks/zz-test.yaml".into(),
+            format!(
+                "checks:\n  - id: test-file-check\n    title: t\n    severity: low\n    description: d\n    rationale: r\n    remediation: x\n    assert:\n{assert}"
+            ),
+        );
+        match catalog::from_files(&files) {
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                e.0.iter()
+                    .map(|e| format!("{}:{}: {}", e.file, e.line, e.message))
+                    .collect()
+            }
+        }
+    }
+
+    #[test]
+    fn accepts_roles_and_file_operators() {
+        let errors = load("      kind: file\n      files: [kubelet-config]\n      expect:\n        - { op: mode_at_most, value: \"600\" }\n");
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn unknown_role_and_wrong_operator_are_load_errors_with_lines() {
+        let errors = load("      kind: file\n      files: [kubelet-conf]\n      expect:\n        - { op: eq, value: \"600\" }\n");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("zz-test.yaml:10")
+                    && e.contains("unknown file role `kubelet-conf`")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("takes `mode_at_most` or `owner`")),
+            "{errors:?}"
+        );
+    }
+}

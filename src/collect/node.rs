@@ -201,7 +201,7 @@ pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact
             pid: Some(pid),
             location: location.clone(),
             executable: exe.clone(),
-            args,
+            args: redact_args(args),
             via,
             env: BTreeMap::new(),
         };
@@ -229,6 +229,42 @@ pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact
                     .map(|(c, args, via)| fact(c, args, Some(via))),
             );
         }
+    }
+    out
+}
+
+/// Whether a flag carries a secret inline (`--token`, `--bootstrap-token`, `--…-password`,
+/// `--…-secret`): its value never enters the facts. Flags naming a file keep their value.
+fn secret_flag(name: &str) -> bool {
+    let n = name.trim_start_matches('-').to_ascii_lowercase();
+    if n.ends_with("-file") || n.ends_with("-path") || n.ends_with("-dir") {
+        return false;
+    }
+    n == "token" || n.ends_with("-token") || n.contains("password") || n.contains("secret")
+}
+
+/// Arguments with inline secret values replaced by `<redacted>`.
+pub fn redact_args(args: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut redact_next = false;
+    for a in args {
+        if redact_next && !a.starts_with('-') {
+            out.push("<redacted>".to_string());
+            redact_next = false;
+            continue;
+        }
+        redact_next = false;
+        if a.starts_with('-') {
+            match a.split_once('=') {
+                Some((name, _)) if secret_flag(name) => {
+                    out.push(format!("{name}=<redacted>"));
+                    continue;
+                }
+                None if secret_flag(&a) => redact_next = true,
+                _ => {}
+            }
+        }
+        out.push(a);
     }
     out
 }
@@ -424,11 +460,13 @@ impl Collector {
                         pid: None,
                         location: path.clone(),
                         executable: first.clone(),
-                        args: command[1..]
-                            .iter()
-                            .chain(&strings("args"))
-                            .cloned()
-                            .collect(),
+                        args: redact_args(
+                            command[1..]
+                                .iter()
+                                .chain(&strings("args"))
+                                .cloned()
+                                .collect(),
+                        ),
                         via: None,
                         env: etcd_env(
                             c.get("env")
@@ -932,6 +970,32 @@ mod tests {
         assert_eq!(v.overrides[0].value, Value::Bool(false));
         assert!(!values.contains_key("kind"));
         assert_eq!(values["readOnlyPort"].value, Value::from(0));
+    }
+
+    #[test]
+    fn inline_secrets_are_redacted_file_flags_kept() {
+        let args: Vec<String> = [
+            "--token=K10abc",
+            "--bootstrap-token",
+            "abc.def",
+            "--token-auth-file=/etc/tokens.csv",
+            "--enable-bootstrap-token-auth=true",
+            "--oidc-client-secret=s3cr3t",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            redact_args(args),
+            vec![
+                "--token=<redacted>",
+                "--bootstrap-token",
+                "<redacted>",
+                "--token-auth-file=/etc/tokens.csv",
+                "--enable-bootstrap-token-auth=true",
+                "--oidc-client-secret=<redacted>",
+            ]
+        );
     }
 
     #[test]
