@@ -198,6 +198,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 }
 
 fn node(args: NodeArgs) -> anyhow::Result<u8> {
+    if !args.root.is_dir() {
+        bail!(
+            "--root {} is not a directory; give the node's root filesystem (e.g. the host mounted at /host)",
+            args.root.display()
+        );
+    }
     let proc_dir = args.proc_dir.unwrap_or_else(|| args.root.join("proc"));
     let opts = collect::node::Options {
         root: args.root,

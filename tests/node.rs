@@ -418,3 +418,38 @@ fn real_processes_are_found_in_the_real_proc_by_exact_basename() {
         assert_eq!(kf.config_file.as_deref(), Some("/nonexistent/kubelet.yaml"));
     }
 }
+
+#[test]
+fn a_root_that_is_not_a_directory_is_a_usage_error() {
+    let st = Command::new(env!("CARGO_BIN_EXE_kubeattest"))
+        .args(["node", "--root", "/nonexistent/kubeattest-root"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(2));
+}
+
+#[test]
+fn agent_logs_keep_the_latest_facts_per_node() {
+    let root = materialize("worker");
+    let mut old = collect(root.path());
+    old.collected_at = "2026-01-01T00:00:00Z".into();
+    let new = collect(root.path());
+    let mut other = collect(root.path());
+    other.node = "worker-2".into();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("agents.log");
+    let lines: Vec<String> = [&old, &other, &new]
+        .iter()
+        .map(|f| serde_json::to_string(f).unwrap())
+        .chain(["not json: a log line from the runtime".to_string()])
+        .collect();
+    std::fs::write(&log, lines.join("\n")).unwrap();
+    let (facts, coverage) = node::read_facts(&[log]);
+    assert_eq!(facts.len(), 2);
+    assert_eq!(facts[0].node, "worker");
+    assert_eq!(facts[0].collected_at, new.collected_at);
+    assert_eq!(coverage[0].status, "ok");
+    assert_eq!(coverage[0].items, 3);
+}

@@ -944,6 +944,16 @@ pub fn read_facts(paths: &[PathBuf]) -> (Vec<NodeFacts>, Vec<Coverage>) {
             coverage.push(Coverage::ok(shown, n));
         }
     }
+    // What a node could not collect is coverage too: the report says what is missing.
+    for nf in by_node.values() {
+        for e in &nf.errors {
+            coverage.push(Coverage::failed(
+                format!("node {}", nf.node),
+                "error",
+                format!("node {}: {e}", nf.node),
+            ));
+        }
+    }
     (by_node.into_values().collect(), coverage)
 }
 
