@@ -99,9 +99,9 @@ KUBELET = [
      ("readOnlyPort: 10255   or   kubelet --read-only-port=10255", "readOnlyPort: 0"),
      {"readOnlyPort": 0}, {"readOnlyPort": 10255}),
     ("kubelet-streaming-idle-timeout-disabled", "4.2.5", "low", "Kubelet streaming connections never time out",
-     [dict(key="streamingConnectionIdleTimeout", op="gte", value="1s", default="4h0m0s")],
+     [dict(key="streamingConnectionIdleTimeout", op="gte", value="1s", default="4h0m0s", zero_is_default=True)],
      "A timeout of 0 keeps idle exec, attach and port-forward sessions open forever, which exhausts resources and leaves forgotten sessions usable.",
-     ("streamingConnectionIdleTimeout: 0s", "streamingConnectionIdleTimeout: 5m0s"),
+     ("kubelet --streaming-connection-idle-timeout=0 (in the config file, 0s means the 4h default)", "streamingConnectionIdleTimeout: 5m0s"),
      {"streamingConnectionIdleTimeout": "5m0s"}, {"streamingConnectionIdleTimeout": "0s"}),
     ("kubelet-iptables-util-chains-disabled", "4.2.6", "low", "Kubelet does not manage its iptables chains",
      [dict(key="makeIPTablesUtilChains", op="eq", value=True, default=True)],
@@ -249,6 +249,7 @@ for cid, item, sev, title, conds, rat, (bad, good), pv, fv in KUBELET:
         if "value" in c: parts.append(f"value: {yq(c['value'])}")
         if "default" in c: parts.append(f"default: {yq(c['default'])}")
         if "flag_default" in c: parts.append(f"flag_default: {yq(c['flag_default'])}")
+        if c.get("zero_is_default"): parts.append("zero_is_default: true")
         out.append("        - { " + ", ".join(parts) + " }")
     out.append("")
     write(cid, "pass", "config-file-complies", snapshot("pass: the config file sets a compliant value",
@@ -305,6 +306,18 @@ FLAG_CHECKS = """  - id: kubelet-hostname-override-set
         - { flag: --metrics-bind-address, op: matches, value: '^(127\\.0\\.0\\.1|localhost|\\[::1\\]):', default: "127.0.0.1:10249" }
 """
 out.append(FLAG_CHECKS)
+
+# streamingConnectionIdleTimeout: 0s in the file means the default (4h): that passes; only a
+# flag of 0 disables the timeout.
+sk = kubelet_facts({"streamingConnectionIdleTimeout": "0s"})
+write("kubelet-streaming-idle-timeout-disabled", "pass", "config-file-0s-means-default",
+      snapshot("pass: 0s in the config file is replaced by the kubelet default (4h)", [node("w-1", kubelet=sk)]))
+fk = kubelet_facts({})
+fk["values"]["streamingConnectionIdleTimeout"] = {"value": 0, "source": {"type": "flag", "flag": "--streaming-connection-idle-timeout", "location": "process /usr/bin/kubelet pid 100 (/proc/100/cmdline)"},
+    "overrides": [{"value": "5m0s", "source": {"type": "config_file", "path": "/var/lib/kubelet/config.yaml"}}]}
+os.remove("tests/fixtures/checks/kubelet-streaming-idle-timeout-disabled/fail/config-file-value.snapshot.json")
+write("kubelet-streaming-idle-timeout-disabled", "fail", "flag-zero-overrides-file",
+      snapshot("fail: --streaming-connection-idle-timeout=0 on the command line overrides 5m0s from the config file", [node("w-1", kubelet=fk)]))
 
 def proc(component, args, exe=None):
     return {"component": component, "source": "process", "pid": 100,

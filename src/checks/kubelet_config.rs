@@ -16,7 +16,7 @@ use crate::catalog::Check;
 use crate::checks::condition::{render, Expectation};
 use crate::checks::node_scope::no_node_facts;
 use crate::checks::{evidence, Context, Outcome};
-use crate::node_facts::KubeletFacts;
+use crate::node_facts::{KubeletFacts, ValueSource};
 use crate::results::{Observation, Status, Subject};
 use crate::yaml::{Node, NodeValue};
 
@@ -32,6 +32,10 @@ pub struct KeyCondition {
     pub default: Option<Value>,
     /// Value when unset and the kubelet runs without `--config` (defaults to `default`).
     pub flag_default: Option<Value>,
+    /// A zero (`0`, `0s`) written in the config file or a drop-in means "unset, use the
+    /// default" (kubelet defaulting of durations such as streamingConnectionIdleTimeout); a
+    /// zero given as a flag is taken as written.
+    pub zero_is_default: bool,
 }
 
 /// Parameters of a `kubelet_config` assertion.
@@ -57,7 +61,19 @@ impl Params {
         }
         for (i, c) in items.iter().enumerate() {
             let cw = format!("{what}, `expect` #{}", i + 1);
-            r.known_keys(c, &cw, &["key", "op", "value", "default", "flag_default"]);
+            r.known_keys(
+                c,
+                &cw,
+                &[
+                    "key",
+                    "op",
+                    "value",
+                    "default",
+                    "flag_default",
+                    "zero_is_default",
+                ],
+            );
+            let zero_is_default = r.opt_bool(c, "zero_is_default", &cw).unwrap_or(false);
             let key = r.string(c, "key", &cw);
             let e = Expectation::read(c, r, &cw);
             let scalar = |k: &str, r: &mut Reader| -> Option<Value> {
@@ -78,6 +94,7 @@ impl Params {
                     expect: expect_,
                     default,
                     flag_default,
+                    zero_is_default,
                 }),
                 _ => ok = false,
             }
@@ -102,7 +119,13 @@ impl Params {
 /// Observes one condition on one node's kubelet.
 fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool) {
     let mut unknown = false;
-    let (observed, source, note) = match k.values.get(&c.key) {
+    let set = k.values.get(&c.key).filter(|v| {
+        !(c.zero_is_default
+            && !matches!(v.source, ValueSource::Flag { .. })
+            && crate::checks::condition::number(&v.value) == Some(0.0))
+    });
+    let zero_in_file = set.is_none() && k.values.contains_key(&c.key);
+    let (observed, source, mut note) = match set {
         Some(v) => {
             let note = v.overrides.last().map(|o| {
                 format!(
@@ -156,6 +179,14 @@ fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool
             }
         }
     };
+    if zero_in_file {
+        note = note.map(|n| {
+            format!(
+                "{} is zero in the config file, which the kubelet replaces with its default; {n}",
+                c.key
+            )
+        });
+    }
     let values = observed.map(|v| match (&v, c.expect.op.is_list_op()) {
         (Value::String(s), true) => Value::Array(
             s.split(',')
