@@ -453,3 +453,39 @@ fn agent_logs_keep_the_latest_facts_per_node() {
     assert_eq!(coverage[0].status, "ok");
     assert_eq!(coverage[0].items, 3);
 }
+
+#[test]
+fn k3s_embedded_components_show_only_passed_arguments_and_never_guess() {
+    let root = tempfile::tempdir().unwrap();
+    let pid_dir = root.path().join("proc/42");
+    std::fs::create_dir_all(&pid_dir).unwrap();
+    let argv = [
+        "/usr/local/bin/k3s",
+        "server",
+        "--token=K10-secret-token",
+        "--kube-apiserver-arg=profiling=false",
+        "--kube-apiserver-arg",
+        "audit-log-path=/var/log/audit.log",
+    ];
+    std::fs::write(pid_dir.join("cmdline"), argv.join("\0") + "\0").unwrap();
+    let facts = collect(root.path());
+    let api = facts
+        .component("kube-apiserver")
+        .expect("embedded apiserver");
+    assert_eq!(
+        api.args,
+        vec!["--profiling=false", "--audit-log-path=/var/log/audit.log"]
+    );
+    assert!(api.via.as_deref().unwrap().contains("k3s server"));
+    let text = serde_json::to_string(&facts).unwrap();
+    assert!(
+        !text.contains("K10-secret-token"),
+        "k3s's own token never enters the facts"
+    );
+    let report = evaluate(vec![facts]);
+    let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
+    assert_eq!(status("apiserver-profiling-enabled"), Status::Pass);
+    assert_eq!(status("apiserver-audit-log-path-missing"), Status::Pass);
+    // Not passed through: k3s may set it itself, so the verdict is error, not fail or pass.
+    assert_eq!(status("apiserver-anonymous-auth-enabled"), Status::Error);
+}
