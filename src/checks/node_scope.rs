@@ -90,8 +90,7 @@ pub fn inconsistencies(check: &Check, findings: &[Finding], ctx: &Context) -> Ve
             Status::Warn,
             Subject {
                 kind: "Inconsistent".into(),
-                name: format!("{kind} {name}"),
-                namespace: Some(role.to_string()),
+                name: format!("{role} nodes: {kind} {name}"),
                 ..Subject::default()
             },
             Vec::new(),
