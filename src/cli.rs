@@ -63,6 +63,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Collect node facts (processes, static pods, kubelet config, file modes) on this node.
+    Node(NodeArgs),
     /// Work with catalogs.
     Catalog {
         /// What to do.
@@ -92,6 +94,29 @@ pub enum CatalogCommand {
     },
 }
 
+/// Arguments of `node`.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// The node's root filesystem (e.g. the host mounted read-only at /host).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+    /// The node's /proc (default: <root>/proc; with the host's PID namespace, /proc).
+    #[arg(long = "proc", value_name = "DIR")]
+    pub proc_dir: Option<PathBuf>,
+    /// Node name (default: $NODE_NAME, then <root>/etc/hostname).
+    #[arg(long, value_name = "NAME")]
+    pub node_name: Option<String>,
+    /// Write the facts to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// One line of JSON (for logs the cluster scan reads back) instead of pretty JSON.
+    #[arg(long)]
+    pub compact: bool,
+    /// Collect again every SECONDS, printing one line of JSON each time (the node agent).
+    #[arg(long, value_name = "SECONDS", conflicts_with = "out")]
+    pub every: Option<u64>,
+}
+
 /// Arguments of `scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -104,6 +129,9 @@ pub struct ScanArgs {
     /// Evaluate a snapshot written by `kubeattest snapshot`.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
+    /// Add node facts written by `kubeattest node` (files, or directories of them).
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub node_facts: Vec<PathBuf>,
     /// Frameworks to evaluate, comma-separated (default: all).
     #[arg(long, value_delimiter = ',', value_name = "ID[,ID]")]
     pub framework: Vec<String>,
@@ -225,10 +253,55 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                     command: ControlsCommand::List { framework },
                 } => controls_list(&catalog, framework.as_deref()),
                 Command::Explain { check, json } => explain(&catalog, &check, json),
+                Command::Node(args) => node(args),
                 Command::Catalog { .. } => unreachable!("handled above"),
             }
         }
     }
+}
+
+fn node(args: NodeArgs) -> anyhow::Result<u8> {
+    if !args.root.is_dir() {
+        bail!(
+            "--root {} is not a directory; give the node's root filesystem (e.g. the host mounted at /host)",
+            args.root.display()
+        );
+    }
+    let proc_dir = args.proc_dir.unwrap_or_else(|| args.root.join("proc"));
+    let opts = collect::node::Options {
+        root: args.root,
+        proc_dir,
+        node_name: args.node_name,
+    };
+    if let Some(secs) = args.every {
+        loop {
+            let facts = collect::node::collect(&opts);
+            for e in &facts.errors {
+                eprintln!("kubeattest: warning: {e}");
+            }
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", serde_json::to_string(&facts)?)?;
+            out.flush()?;
+            drop(out);
+            std::thread::sleep(std::time::Duration::from_secs(secs.max(1)));
+        }
+    }
+    let facts = collect::node::collect(&opts);
+    for e in &facts.errors {
+        eprintln!("kubeattest: warning: {e}");
+    }
+    let mut bytes = if args.compact {
+        serde_json::to_vec(&facts)?
+    } else {
+        serde_json::to_vec_pretty(&facts)?
+    };
+    bytes.push(b'\n');
+    match &args.out {
+        Some(path) => crate::bundle::write_atomic(path, &bytes)
+            .with_context(|| format!("cannot write node facts to {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(EXIT_OK)
 }
 
 fn validate(dir: &std::path::Path) -> anyhow::Result<u8> {
@@ -298,9 +371,28 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             .map(|p| p.display().to_string())
             .collect();
         (inv, sources)
+    } else if !args.node_facts.is_empty() {
+        let target = crate::inventory::Target {
+            name: "nodes".into(),
+            source: Some(crate::inventory::SourceKind::Nodes),
+            ..Default::default()
+        };
+        (Inventory::new(target, true), Vec::new())
     } else {
-        bail!("nothing to scan: give --demo, --manifests PATH… or --snapshot FILE");
+        bail!("nothing to scan: give --demo, --manifests PATH…, --snapshot FILE or --node-facts PATH…");
     };
+    let mut inventory = inventory;
+    let mut sources = sources;
+    if !args.node_facts.is_empty() {
+        let (facts, coverage) = collect::node::read_facts(&args.node_facts);
+        sources.extend(
+            args.node_facts
+                .iter()
+                .map(|p| format!("node facts {}", p.display())),
+        );
+        inventory.coverage.extend(coverage);
+        inventory.node_facts.extend(facts);
+    }
     report_coverage(&inventory);
     if inventory.objects.is_empty()
         && inventory.node_facts.is_empty()

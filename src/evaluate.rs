@@ -132,6 +132,8 @@ fn merge_exception_use(
 /// found nothing to look at) and its findings in subject order.
 pub fn run_check(check: &Check, ctx: &Context) -> (Status, Outcome) {
     let mut outcome = check.assertion.evaluate(check, ctx);
+    let extra = crate::checks::node_scope::inconsistencies(check, &outcome.findings, ctx);
+    outcome.findings.extend(extra);
     outcome.findings.sort_by(|a, b| a.subject.cmp(&b.subject));
     let status =
         Status::worst(outcome.findings.iter().map(|f| f.status)).unwrap_or(Status::NotApplicable);

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::node_facts::NodeFacts;
 use crate::secrets;
 
 /// Where the inventory came from.
@@ -24,6 +25,8 @@ pub enum SourceKind {
     Snapshot,
     /// A live cluster through its API server.
     Cluster,
+    /// Node facts only (`scan --node-facts`).
+    Nodes,
 }
 
 /// What was scanned: shown on the report's cover and in `run.target`.
@@ -244,8 +247,8 @@ pub struct Inventory {
     pub target: Target,
     /// All objects, in a deterministic order once [`Inventory::finish`] ran.
     pub objects: Vec<Object>,
-    /// Facts collected on nodes (`kubeattest node`), as JSON documents.
-    pub node_facts: Vec<Value>,
+    /// Facts collected on nodes (`kubeattest node`), one document per node.
+    pub node_facts: Vec<NodeFacts>,
     /// Every source read or failed.
     pub coverage: Vec<Coverage>,
     /// Per kind: collected, failed or not served. Kinds not listed here count as collected

@@ -4,7 +4,9 @@
 //! `command` starts with one of the component's binaries (matched by basename), reading
 //! `command` and `args` together. `--f=v`, `--f v` and a bare `--f` (meaning `true`) are
 //! understood; a repeated flag keeps every value (list flags accumulate, scalars use the
-//! last). An absent flag takes the component's documented default from `components.yaml`,
+//! last). Node facts (`kubeattest node`) are another source for the same component: the
+//! running process on each node (else its static-pod manifest), one finding per node whose
+//! evidence names the node, the process or manifest, and the flag. An absent flag takes the component's documented default from `components.yaml`,
 //! and the evidence says so. A component that is not found is `not_applicable` (manifests,
 //! managed control planes) or `error` (a cluster whose control plane should be visible),
 //! never `pass`.
@@ -299,7 +301,26 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             message,
         ));
     }
-    if found.is_empty() {
+    let on_nodes = evaluate_node_facts(check, p, ctx, &component, &mut out);
+    if found.is_empty() && on_nodes == 0 && !inv.node_facts.is_empty() {
+        let names: Vec<&str> = inv.node_facts.iter().map(|n| n.node.as_str()).collect();
+        out.findings.push(evidence::finding(
+            check,
+            Status::NotApplicable,
+            Subject {
+                kind: "Component".into(),
+                name: component.name.clone(),
+                ..Subject::default()
+            },
+            Vec::new(),
+            format!(
+                "none of the {} scanned node(s) ({}) runs {} (as a process or static pod), and no pod in the inventory does",
+                names.len(),
+                names.join(", "),
+                component.name
+            ),
+        ));
+    } else if found.is_empty() && on_nodes == 0 {
         let (status, message) = absent_component(ctx, &component);
         out.findings.push(evidence::finding(
             check,
@@ -314,6 +335,100 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         ));
     }
     out
+}
+
+/// Judges the component on every node whose facts show it (process first, static pod
+/// otherwise); returns how many nodes did. An absent flag of a component embedded in another
+/// binary (k3s) is `error`: its real value is set where the command line cannot show it.
+fn evaluate_node_facts(
+    check: &Check,
+    p: &Params,
+    ctx: &Context,
+    component: &Component,
+    out: &mut Outcome,
+) -> usize {
+    let mut n = 0;
+    for nf in &ctx.inventory.node_facts {
+        let Some(inst) = nf.component(&component.name) else {
+            continue;
+        };
+        n += 1;
+        let mut flags = parse_flags(&inst.args);
+        // etcd reads ETCD_* environment variables for flags not given on the command line.
+        let mut from_env = BTreeMap::new();
+        for (var, value) in &inst.env {
+            if let Some(flag) = crate::node_facts::env_flag(var) {
+                if !flags.contains_key(&flag) {
+                    flags.insert(flag.clone(), vec![value.clone()]);
+                    from_env.insert(flag, var.clone());
+                }
+            }
+        }
+        let source = format!("node {}: {}", nf.node, inst.describe());
+        let mut observations: Vec<Observation> = p
+            .expect
+            .iter()
+            .map(|c| {
+                let mut o = observe(c, &flags, component, source.clone());
+                if let Some(var) = from_env.get(&c.flag) {
+                    o.note = Some(format!("set by environment variable {var}, not a flag"));
+                }
+                o
+            })
+            .collect();
+        let mut invisible = false;
+        if inst.via.is_some() {
+            for (o, c) in observations.iter_mut().zip(&p.expect) {
+                if !flags.contains_key(&c.flag) && !o.holds {
+                    invisible = true;
+                    o.note = Some(format!(
+                        "flag not passed through; {}",
+                        inst.via.as_deref().unwrap_or("")
+                    ));
+                }
+            }
+        }
+        let failing = observations.iter().find(|o| !o.holds);
+        let (status, message) = match failing {
+            None => (
+                Status::Pass,
+                format!("{} flags comply on node {}", component.name, nf.node),
+            ),
+            Some(o) => (
+                if invisible {
+                    Status::Error
+                } else {
+                    Status::Fail
+                },
+                format!(
+                    "{} {} on node {} is {} ({}), expected {}",
+                    component.name,
+                    o.path,
+                    nf.node,
+                    if o.observed.is_null() {
+                        "not set".to_string()
+                    } else {
+                        render(&o.observed)
+                    },
+                    inst.describe(),
+                    o.expected
+                ),
+            ),
+        };
+        out.findings.push(evidence::finding(
+            check,
+            status,
+            Subject {
+                kind: "Component".into(),
+                name: component.name.clone(),
+                node: Some(nf.node.clone()),
+                ..Subject::default()
+            },
+            observations,
+            message,
+        ));
+    }
+    n
 }
 
 /// What it means that no instance of a component was found.

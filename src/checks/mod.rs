@@ -6,7 +6,10 @@
 pub mod condition;
 pub mod evidence;
 pub mod fields;
+pub mod file;
 pub mod flag;
+pub mod kubelet_config;
+pub mod node_scope;
 pub mod path;
 pub mod workload;
 
@@ -17,7 +20,7 @@ use crate::results::Finding;
 use crate::yaml::Node;
 
 /// Assertion kinds known to this build.
-pub const KINDS: &[&str] = &["fields", "flag"];
+pub const KINDS: &[&str] = &["fields", "flag", "file", "kubelet_config"];
 
 /// A check's assertion: which module decides it, with its validated parameters.
 #[derive(Debug, Clone)]
@@ -26,6 +29,10 @@ pub enum Assertion {
     Fields(fields::Params),
     /// Component flags.
     Flag(flag::Params),
+    /// Mode and owner of node files.
+    File(file::Params),
+    /// The kubelet's effective configuration.
+    KubeletConfig(kubelet_config::Params),
 }
 
 /// What evaluation has to hand.
@@ -61,6 +68,10 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
     match kind {
         "fields" => fields::Params::read(node, r, what).map(Assertion::Fields),
         "flag" => flag::Params::read(node, r, what).map(Assertion::Flag),
+        "file" => file::Params::read(node, r, what).map(Assertion::File),
+        "kubelet_config" => {
+            kubelet_config::Params::read(node, r, what).map(Assertion::KubeletConfig)
+        }
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -80,6 +91,8 @@ impl Assertion {
         match self {
             Assertion::Fields(_) => "fields",
             Assertion::Flag(_) => "flag",
+            Assertion::File(_) => "file",
+            Assertion::KubeletConfig(_) => "kubelet_config",
         }
     }
 
@@ -88,6 +101,8 @@ impl Assertion {
         match self {
             Assertion::Fields(p) => p.describe(),
             Assertion::Flag(p) => p.describe(),
+            Assertion::File(p) => p.describe(),
+            Assertion::KubeletConfig(p) => p.describe(),
         }
     }
 
@@ -96,6 +111,8 @@ impl Assertion {
         match self {
             Assertion::Fields(p) => fields::evaluate(check, p, ctx),
             Assertion::Flag(p) => flag::evaluate(check, p, ctx),
+            Assertion::File(p) => file::evaluate(check, p, ctx),
+            Assertion::KubeletConfig(p) => kubelet_config::evaluate(check, p, ctx),
         }
     }
 }

@@ -20,7 +20,18 @@ pub fn collect() -> Result<Inventory, CollectError> {
     }
     target.source = Some(SourceKind::Demo);
     let mut inv = Inventory::new(target, true);
-    for (file, text) in files.iter().filter(|(f, _)| *f != "cluster.json") {
+    if let Some((file, text)) = files.iter().find(|(f, _)| *f == "node-facts.json") {
+        inv.node_facts = serde_json::from_str(text).map_err(|e| CollectError::Demo {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?;
+        inv.coverage
+            .push(Coverage::ok(format!("demo/{file}"), inv.node_facts.len()));
+    }
+    for (file, text) in files
+        .iter()
+        .filter(|(f, _)| *f != "cluster.json" && *f != "node-facts.json")
+    {
         let origin = |line| Origin::Demo {
             file: file.to_string(),
             line,

@@ -6,6 +6,7 @@
 
 pub mod demo;
 pub mod manifests;
+pub mod node;
 pub mod snapshot;
 
 use std::path::PathBuf;

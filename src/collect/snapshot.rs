@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::collect::CollectError;
 use crate::inventory::{Coverage, Inventory, KindState, Object, Origin, SourceKind, Target};
+use crate::node_facts::NodeFacts;
 
 /// Current snapshot format version.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -37,7 +38,7 @@ struct SnapshotFile {
     #[serde(default)]
     objects: Vec<Value>,
     #[serde(default)]
-    node_facts: Vec<Value>,
+    node_facts: Vec<NodeFacts>,
 }
 
 /// Reads a snapshot into an inventory. Objects that are not Kubernetes objects are reported

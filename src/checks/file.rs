@@ -1,0 +1,283 @@
+//! `file`: mode and owner of node files and directories, from node facts.
+//!
+//! Files are named by role (`apiserver-manifest`, `kubelet-config`, …; see
+//! [`crate::node_facts::FILE_ROLES`]): the collector decides the path, from a flag when the
+//! component names one, and records where the path came from. Each file on each node is one
+//! subject; the evidence names the node, the path, why that path, and the mode or owner
+//! seen. A file that does not exist is `not_applicable` (or what `when_absent` says), a file
+//! that could not be read is `error`; neither is ever `pass`.
+
+use serde_json::Value;
+
+use crate::catalog::reader::Reader;
+use crate::catalog::Check;
+use crate::checks::condition::{Expectation, Op};
+use crate::checks::node_scope::{no_node_facts, node_subject};
+use crate::checks::{evidence, Context, Outcome};
+use crate::node_facts::{is_file_role, FileFact, FileState, FILE_ROLES};
+use crate::results::{Observation, Status, Subject};
+use crate::yaml::Node;
+
+/// Parameters of a `file` assertion.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// File roles to judge.
+    pub files: Vec<String>,
+    /// `mode_at_most` and/or `owner` conditions.
+    pub expect: Vec<Expectation>,
+    /// Status for a file that does not exist (`not_applicable` or `fail`).
+    pub when_absent: Status,
+}
+
+impl Params {
+    /// Reads and validates the assertion block.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
+        r.known_keys(
+            node,
+            &format!("the `file` assertion of {what}"),
+            &["kind", "files", "expect", "when_absent"],
+        );
+        let mut ok = true;
+        let files = r.string_list(node, "files", what);
+        if files.is_empty() {
+            r.error(node.line, format!("{what}: `files` must list file roles"));
+            ok = false;
+        }
+        for f in &files {
+            if !is_file_role(f) {
+                let line = node.get("files").map_or(node.line, |n| n.line);
+                let known: Vec<&str> = FILE_ROLES.iter().map(|(r, _)| *r).collect();
+                r.error(
+                    line,
+                    format!(
+                        "{what}: unknown file role `{f}`; known: {}",
+                        known.join(", ")
+                    ),
+                );
+                ok = false;
+            }
+        }
+        let mut expect = Vec::new();
+        let items = r.seq(node, "expect", what);
+        if items.is_empty() {
+            ok = false;
+        }
+        for (i, c) in items.iter().enumerate() {
+            let cw = format!("{what}, `expect` #{}", i + 1);
+            r.known_keys(c, &cw, &["op", "value"]);
+            match Expectation::read(c, r, &cw) {
+                Some(e) if matches!(e.op, Op::ModeAtMost | Op::Owner) => expect.push(e),
+                Some(e) => {
+                    r.error(
+                        c.line,
+                        format!(
+                            "{cw}: a `file` assertion takes `mode_at_most` or `owner`, not `{}`",
+                            e.op.name()
+                        ),
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        let when_absent = match r.opt_string(node, "when_absent", what).as_deref() {
+            None | Some("not_applicable") => Status::NotApplicable,
+            Some("fail") => Status::Fail,
+            Some(other) => {
+                let line = node.get("when_absent").map_or(node.line, |n| n.line);
+                r.error(
+                    line,
+                    format!("{what}: `when_absent` is `not_applicable` or `fail`, not `{other}`"),
+                );
+                ok = false;
+                Status::NotApplicable
+            }
+        };
+        ok.then_some(Params {
+            files,
+            expect,
+            when_absent,
+        })
+    }
+
+    /// One line on how the check decides, for `explain`.
+    pub fn describe(&self) -> String {
+        let conds: Vec<String> = self.expect.iter().map(Expectation::describe).collect();
+        format!(
+            "Reads node facts (`kubeattest node`): for every {} on every node, {}; a missing file is {}",
+            self.files.join(", "),
+            conds.join(" and "),
+            self.when_absent.as_str()
+        )
+    }
+}
+
+/// What a file fact shows for an operator.
+fn observed(f: &FileFact, op: Op) -> Option<Value> {
+    match op {
+        Op::ModeAtMost => f.mode.clone().map(Value::String),
+        _ => match (&f.owner, &f.group) {
+            (Some(o), Some(g)) => Some(Value::String(format!("{o}:{g}"))),
+            _ => None,
+        },
+    }
+}
+
+/// Evaluates the assertion over the inventory's node facts.
+pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    let mut out = Outcome::default();
+    let facts = &ctx.inventory.node_facts;
+    if facts.is_empty() {
+        out.findings.push(no_node_facts(check, ctx));
+        return out;
+    }
+    for nf in facts {
+        let files: Vec<&FileFact> = nf
+            .files
+            .iter()
+            .filter(|f| p.files.contains(&f.role))
+            .collect();
+        if files.is_empty() {
+            out.findings.push(evidence::finding(
+                check,
+                Status::NotApplicable,
+                node_subject(&nf.node),
+                Vec::new(),
+                format!(
+                    "node {}: no {} here (not collected for this node's components)",
+                    nf.node,
+                    p.files.join(", ")
+                ),
+            ));
+            continue;
+        }
+        for f in files {
+            let subject = Subject {
+                kind: "File".into(),
+                name: f.path.clone(),
+                node: Some(nf.node.clone()),
+                ..Subject::default()
+            };
+            let source = format!("node {}: {} ({})", nf.node, f.path, f.from);
+            let (status, observations, message) = match f.state {
+                FileState::Absent => (
+                    p.when_absent,
+                    Vec::new(),
+                    format!(
+                        "{} does not exist on node {} (path from {})",
+                        f.path, nf.node, f.from
+                    ),
+                ),
+                FileState::Error => (
+                    Status::Error,
+                    Vec::new(),
+                    format!(
+                        "node {}: {}",
+                        nf.node,
+                        f.error.as_deref().unwrap_or("could not be read")
+                    ),
+                ),
+                FileState::Present => {
+                    let obs: Vec<Observation> = p
+                        .expect
+                        .iter()
+                        .map(|e| {
+                            let v = observed(f, e.op);
+                            Observation {
+                                source: source.clone(),
+                                path: match e.op {
+                                    Op::ModeAtMost => "mode".into(),
+                                    _ => "owner:group".into(),
+                                },
+                                holds: e.holds(v.as_ref().map(std::slice::from_ref)),
+                                observed: v.unwrap_or(Value::Null),
+                                expected: e.describe(),
+                                note: f.uid.zip(f.gid).map(|(u, g)| format!("uid {u}, gid {g}")),
+                            }
+                        })
+                        .collect();
+                    let failing: Vec<String> = obs
+                        .iter()
+                        .filter(|o| !o.holds)
+                        .map(|o| {
+                            format!(
+                                "{} is {}, expected {}",
+                                o.path,
+                                crate::checks::condition::render(&o.observed),
+                                o.expected
+                            )
+                        })
+                        .collect();
+                    if failing.is_empty() {
+                        (
+                            Status::Pass,
+                            obs,
+                            format!("{} on node {} complies", f.path, nf.node),
+                        )
+                    } else {
+                        (
+                            Status::Fail,
+                            obs,
+                            format!("{} on node {}: {}", f.path, nf.node, failing.join("; ")),
+                        )
+                    }
+                }
+            };
+            out.findings.push(evidence::finding(
+                check,
+                status,
+                subject,
+                observations,
+                message,
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog;
+
+    fn load(assert: &str) -> Vec<String> {
+        let mut files = catalog::embedded_files();
+        files.insert(
+            "checks/zz-test.yaml".into(),
+            format!(
+                "checks:\n  - id: test-file-check\n    title: t\n    severity: low\n    description: d\n    rationale: r\n    remediation: x\n    assert:\n{assert}"
+            ),
+        );
+        match catalog::from_files(&files) {
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                e.0.iter()
+                    .map(|e| format!("{}:{}: {}", e.file, e.line, e.message))
+                    .collect()
+            }
+        }
+    }
+
+    #[test]
+    fn accepts_roles_and_file_operators() {
+        let errors = load("      kind: file\n      files: [kubelet-config]\n      expect:\n        - { op: mode_at_most, value: \"600\" }\n");
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn unknown_role_and_wrong_operator_are_load_errors_with_lines() {
+        let errors = load("      kind: file\n      files: [kubelet-conf]\n      expect:\n        - { op: eq, value: \"600\" }\n");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("zz-test.yaml:10")
+                    && e.contains("unknown file role `kubelet-conf`")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("takes `mode_at_most` or `owner`")),
+            "{errors:?}"
+        );
+    }
+}

@@ -1,0 +1,332 @@
+//! Node facts: what `kubeattest node` saw on one node, as one versioned JSON document.
+//!
+//! This is the node part of the inventory: running components and their arguments, static
+//! pod manifests, the kubelet's effective configuration with the source of every value, and
+//! the mode and owner of every file the benchmark names. A file or component that is not
+//! there is recorded as such (`state: absent`), so that checks can say `not_applicable` or
+//! `error` with the reason instead of guessing. Only data lives here: collection is in
+//! `collect::node`, judging in `checks::{file, flag, kubelet_config}`.
+//!
+//! Format (`facts_version` 1):
+//! ```json
+//! { "kind": "KubeattestNodeFacts", "facts_version": 1, "node": "cp-1",
+//!   "collected_at": "…", "root": "/host", "proc": "/proc", "roles": ["control-plane"],
+//!   "components": [{ "component": "kube-apiserver", "source": "process", "pid": 812,
+//!                    "location": "/proc/812/cmdline", "args": ["--profiling=false"] }],
+//!   "kubelet": { "config_file": …, "drop_ins": […], "values": { "readOnlyPort": {…} } },
+//!   "files": [{ "role": "apiserver-manifest", "path": "/etc/…", "state": "present",
+//!               "mode": "0600", "owner": "root", "group": "root", "from": "default path" }],
+//!   "errors": ["…"] }
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Current node-facts format version.
+pub const FACTS_VERSION: u32 = 1;
+
+/// The `kind` of a node-facts document.
+pub const FACTS_KIND: &str = "KubeattestNodeFacts";
+
+/// Everything collected on one node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeFacts {
+    /// Always [`FACTS_KIND`].
+    pub kind: String,
+    /// Format version ([`FACTS_VERSION`]).
+    pub facts_version: u32,
+    /// Node name (`--node-name`, `$NODE_NAME`, or the root's `/etc/hostname`).
+    pub node: String,
+    /// UTC time of collection, RFC 3339.
+    pub collected_at: String,
+    /// The directory that stood for the node's `/`.
+    pub root: String,
+    /// The directory that stood for the node's `/proc`.
+    pub proc: String,
+    /// `control-plane` and/or `worker` (from what runs and which manifests exist).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Components found: running processes and static-pod manifests.
+    #[serde(default)]
+    pub components: Vec<ComponentFact>,
+    /// The kubelet's effective configuration, when a kubelet was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubelet: Option<KubeletFacts>,
+    /// Every file and directory the benchmark names, present or not.
+    #[serde(default)]
+    pub files: Vec<FileFact>,
+    /// Problems met while collecting (unreadable files, unparsable configs).
+    #[serde(default)]
+    pub errors: Vec<String>,
+}
+
+impl NodeFacts {
+    /// The role used to compare nodes: `control-plane` when it has that role, else `worker`.
+    pub fn primary_role(&self) -> &str {
+        if self.roles.iter().any(|r| r == "control-plane") {
+            "control-plane"
+        } else {
+            "worker"
+        }
+    }
+
+    /// The instance of a component that decides its flags on this node: the running
+    /// process when there is one, else the static-pod manifest.
+    pub fn component(&self, name: &str) -> Option<&ComponentFact> {
+        let mut found: Vec<&ComponentFact> = self
+            .components
+            .iter()
+            .filter(|c| c.component == name)
+            .collect();
+        found.sort_by_key(|c| c.source != ComponentSource::Process);
+        found.first().copied()
+    }
+
+    /// Every file fact with a role.
+    pub fn files_with_role<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a FileFact> {
+        self.files.iter().filter(move |f| f.role == role)
+    }
+}
+
+/// How a component was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComponentSource {
+    /// A running process (`/proc/<pid>/cmdline`).
+    Process,
+    /// A static-pod manifest on disk.
+    StaticPod,
+}
+
+/// One component instance and its command-line arguments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComponentFact {
+    /// Component name as in `components.yaml` (`kube-apiserver`, `kubelet`, …).
+    pub component: String,
+    /// Process or static pod.
+    pub source: ComponentSource,
+    /// Process id, for processes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// Where the arguments were read: `/proc/812/cmdline` or the manifest's path on the node.
+    pub location: String,
+    /// The executable as started (`/usr/bin/kubelet`, `k3s`).
+    pub executable: String,
+    /// The arguments after the executable, as given.
+    pub args: Vec<String>,
+    /// How the arguments were derived, when not read directly (k3s/rke2 embedding).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// Settings given as environment variables instead of flags (etcd's `ETCD_*`, only the
+    /// names in [`ETCD_ENV`]: never the whole environment, which may hold secrets).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+}
+
+/// etcd environment variables recorded (each stands for the flag of the same name:
+/// `ETCD_CERT_FILE` → `--cert-file`).
+pub const ETCD_ENV: &[&str] = &[
+    "ETCD_CERT_FILE",
+    "ETCD_KEY_FILE",
+    "ETCD_CLIENT_CERT_AUTH",
+    "ETCD_AUTO_TLS",
+    "ETCD_PEER_CERT_FILE",
+    "ETCD_PEER_KEY_FILE",
+    "ETCD_PEER_CLIENT_CERT_AUTH",
+    "ETCD_PEER_AUTO_TLS",
+    "ETCD_TRUSTED_CA_FILE",
+    "ETCD_PEER_TRUSTED_CA_FILE",
+    "ETCD_DATA_DIR",
+];
+
+/// The flag an environment variable stands for (`ETCD_CERT_FILE` → `--cert-file`).
+pub fn env_flag(name: &str) -> Option<String> {
+    name.strip_prefix("ETCD_")
+        .map(|rest| format!("--{}", rest.to_ascii_lowercase().replace('_', "-")))
+}
+
+impl ComponentFact {
+    /// `process kube-apiserver pid 812 (/proc/812/cmdline)` or `static pod /etc/…`.
+    pub fn describe(&self) -> String {
+        let base = match (self.source, self.pid) {
+            (ComponentSource::Process, Some(pid)) => {
+                format!("process {} pid {pid} ({})", self.executable, self.location)
+            }
+            (ComponentSource::Process, None) => format!("process ({})", self.location),
+            (ComponentSource::StaticPod, _) => format!("static pod {}", self.location),
+        };
+        match &self.via {
+            Some(v) => format!("{base}, {v}"),
+            None => base,
+        }
+    }
+}
+
+/// Where one kubelet configuration value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ValueSource {
+    /// The file named by `--config`.
+    ConfigFile {
+        /// Its path on the node.
+        path: String,
+    },
+    /// A drop-in under `--config-dir`.
+    DropIn {
+        /// Its path on the node.
+        path: String,
+    },
+    /// A command-line flag.
+    Flag {
+        /// The flag as given (`--read-only-port`).
+        flag: String,
+        /// Where the command line was read.
+        location: String,
+    },
+}
+
+impl ValueSource {
+    /// `config file /var/lib/kubelet/config.yaml`, `flag --x (process …)`.
+    pub fn describe(&self) -> String {
+        match self {
+            ValueSource::ConfigFile { path } => format!("config file {path}"),
+            ValueSource::DropIn { path } => format!("config drop-in {path}"),
+            ValueSource::Flag { flag, location } => {
+                format!("command-line flag {flag} ({location})")
+            }
+        }
+    }
+}
+
+/// One effective kubelet configuration value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigValue {
+    /// The value in effect.
+    pub value: Value,
+    /// Where it came from.
+    pub source: ValueSource,
+    /// Values it replaced, earliest first (config file value overridden by a drop-in or flag).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<Overridden>,
+}
+
+/// A value that a later source replaced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Overridden {
+    /// The replaced value.
+    pub value: Value,
+    /// Where it had come from.
+    pub source: ValueSource,
+}
+
+/// The kubelet's effective configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KubeletFacts {
+    /// Where the command line was read (`process kubelet pid 1 (/proc/1/cmdline)`).
+    pub command_line: String,
+    /// The file named by `--config` (path on the node), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_file: Option<String>,
+    /// Drop-ins read from `--config-dir`, in the order applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop_ins: Vec<String>,
+    /// Effective values by KubeletConfiguration key path (`authentication.anonymous.enabled`);
+    /// flag-only settings use the flag name (`--hostname-override`).
+    #[serde(default)]
+    pub values: BTreeMap<String, ConfigValue>,
+    /// Why the configuration may be incomplete (config file missing or unparsable).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+impl KubeletFacts {
+    /// Whether a config file is in use (so KubeletConfiguration defaults apply, not flag
+    /// defaults).
+    pub fn uses_config_file(&self) -> bool {
+        self.config_file.is_some()
+    }
+}
+
+/// Whether a file is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileState {
+    /// It exists; mode and owner were read.
+    Present,
+    /// It does not exist.
+    Absent,
+    /// It could not be read (permission, I/O); see `error`.
+    Error,
+}
+
+/// Mode and owner of one benchmark file or directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileFact {
+    /// What the file is for the benchmark (`apiserver-manifest`, `kubelet-config`, …).
+    pub role: String,
+    /// Path on the node (as the node sees it, not under `--root`).
+    pub path: String,
+    /// Present, absent or error.
+    pub state: FileState,
+    /// `file`, `dir` or `symlink`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_type: Option<String>,
+    /// Permission bits, 4 octal digits (`0600`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// Owner name (from the root's `/etc/passwd`; the number when not listed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Group name (from the root's `/etc/group`; the number when not listed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Numeric owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// Numeric group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+    /// Why the path was looked at: `default path`, `kubelet --kubeconfig (process …)`.
+    pub from: String,
+    /// Why it could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// File roles the collector records and `file` checks may name, with what each is.
+pub const FILE_ROLES: &[(&str, &str)] = &[
+    ("apiserver-manifest", "kube-apiserver static pod manifest"),
+    (
+        "controller-manager-manifest",
+        "kube-controller-manager static pod manifest",
+    ),
+    ("scheduler-manifest", "kube-scheduler static pod manifest"),
+    ("etcd-manifest", "etcd static pod manifest"),
+    ("cni-file", "CNI configuration and IPAM state files"),
+    ("etcd-data-dir", "etcd data directory (--data-dir)"),
+    ("admin-kubeconfig", "admin.conf and super-admin.conf"),
+    ("scheduler-kubeconfig", "kube-scheduler kubeconfig"),
+    (
+        "controller-manager-kubeconfig",
+        "kube-controller-manager kubeconfig",
+    ),
+    ("pki-dir", "the Kubernetes PKI directory"),
+    ("pki-file", "every file under the PKI directory"),
+    ("pki-cert", "certificates (*.crt) under the PKI directory"),
+    ("pki-key", "private keys (*.key) under the PKI directory"),
+    ("kubelet-service", "kubelet systemd unit drop-in"),
+    ("proxy-kubeconfig", "kube-proxy kubeconfig"),
+    ("kubelet-kubeconfig", "kubelet kubeconfig (--kubeconfig)"),
+    (
+        "kubelet-client-ca",
+        "kubelet client CA (--client-ca-file / authentication.x509.clientCAFile)",
+    ),
+    ("kubelet-config", "kubelet config file (--config)"),
+];
+
+/// Whether `role` is a known file role.
+pub fn is_file_role(role: &str) -> bool {
+    FILE_ROLES.iter().any(|(r, _)| *r == role)
+}

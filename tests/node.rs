@@ -1,0 +1,491 @@
+//! Node scanning end to end: fixture roots (tests/fixtures/nodes/) collected with
+//! `kubeattest node`, evaluated with `scan --node-facts`; plus real processes read from the
+//! real /proc.
+//!
+//! Git keeps neither file modes nor owners, so [`materialize`] copies a root to a temp dir
+//! and applies `<root>.modes` (`path mode uid:gid`). Tests run as root (chown).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use kubeattest::catalog;
+use kubeattest::collect::node::{self, Options};
+use kubeattest::evaluate::{self, RunInfo};
+use kubeattest::inventory::{Inventory, SourceKind, Target};
+use kubeattest::node_facts::{NodeFacts, ValueSource};
+use kubeattest::results::{Report, Status};
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nodes")
+}
+
+fn copy_tree(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let to = dst.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to);
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        std::os::unix::fs::chown(&to, Some(0), Some(0)).unwrap();
+    }
+}
+
+/// A copy of a fixture root with the modes and owners of `<name>.modes` applied.
+fn materialize(name: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures().join(name), tmp.path());
+    let modes = std::fs::read_to_string(fixtures().join(format!("{name}.modes"))).unwrap();
+    for line in modes
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let [path, mode, owner] = parts[..] else {
+            panic!("bad modes line: {line}");
+        };
+        let target = tmp.path().join(path.trim_start_matches('/'));
+        let mode = u32::from_str_radix(mode, 8).unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode)).unwrap();
+        let (u, g) = owner.split_once(':').unwrap();
+        std::os::unix::fs::chown(&target, Some(u.parse().unwrap()), Some(g.parse().unwrap()))
+            .unwrap();
+    }
+    tmp
+}
+
+fn collect(root: &Path) -> NodeFacts {
+    node::collect(&Options {
+        root: root.to_path_buf(),
+        proc_dir: root.join("proc"),
+        node_name: None,
+    })
+}
+
+fn evaluate(facts: Vec<NodeFacts>) -> Report {
+    let catalog = catalog::load(None).unwrap();
+    let mut inv = Inventory::new(
+        Target {
+            name: "nodes".into(),
+            source: Some(SourceKind::Nodes),
+            ..Target::default()
+        },
+        true,
+    );
+    inv.node_facts = facts;
+    let fw = catalog.framework("cis-1.12").unwrap();
+    evaluate::evaluate(&catalog, &inv, &[fw], RunInfo::default())
+}
+
+fn item_status(report: &Value, id: &str) -> String {
+    report["frameworks"][0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .map(|i| i["status"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no item {id}"))
+}
+
+/// Runs `kubeattest node` then `scan --node-facts` like a user would; returns report.json.
+fn cli_scan(root: &Path) -> Value {
+    let bin = env!("CARGO_BIN_EXE_kubeattest");
+    let work = tempfile::tempdir().unwrap();
+    let facts = work.path().join("facts/node.json");
+    let st = Command::new(bin)
+        .args(["node", "--root"])
+        .arg(root)
+        .arg("--out")
+        .arg(&facts)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = work.path().join("report");
+    let st = Command::new(bin)
+        .args(["scan", "-q", "--framework", "cis-1.12", "--format", "json"])
+        .arg("--node-facts")
+        .arg(facts.parent().unwrap())
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0));
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
+const EXPECTED_FAILS: &[&str] = &[
+    "1.1.1", "1.1.3", "1.1.5", "1.1.7", "1.1.9", "1.1.11", "1.1.12", "1.1.13", "1.1.14", "1.1.15",
+    "1.1.17", "1.1.21", "1.2.1", "1.2.15", "1.2.16", "4.1.1", "4.1.5", "4.1.9", "4.2.1", "4.2.2",
+    "4.2.4",
+];
+
+#[test]
+fn bad_control_plane_fails_expected_items_with_evidence() {
+    let root = materialize("kubeadm-cp-bad");
+    let report = cli_scan(root.path());
+    for id in EXPECTED_FAILS {
+        assert_eq!(item_status(&report, id), "fail", "item {id}");
+    }
+    // Ownership that is right stays right.
+    for id in ["1.1.2", "1.1.19", "1.2.6", "1.2.8"] {
+        assert_eq!(item_status(&report, id), "pass", "item {id}");
+    }
+    let findings = report["findings"].as_array().unwrap();
+    let anon = findings
+        .iter()
+        .find(|f| f["check"] == "kubelet-anonymous-auth-enabled" && f["status"] == "fail")
+        .unwrap();
+    let obs = &anon["observations"][0];
+    assert_eq!(anon["subject"]["node"], "kubeadm-cp-bad");
+    assert!(obs["source"]
+        .as_str()
+        .unwrap()
+        .contains("command-line flag --anonymous-auth"));
+    assert!(obs["note"]
+        .as_str()
+        .unwrap()
+        .contains("overrides authentication.anonymous.enabled=false from config file /var/lib/kubelet/config.yaml"));
+    let mode = findings
+        .iter()
+        .find(|f| f["check"] == "apiserver-manifest-permissive")
+        .unwrap();
+    assert_eq!(mode["observations"][0]["observed"], "0644");
+    assert!(mode["observations"][0]["source"]
+        .as_str()
+        .unwrap()
+        .contains("/etc/kubernetes/manifests/kube-apiserver.yaml"));
+    let profiling = findings
+        .iter()
+        .find(|f| f["check"] == "apiserver-profiling-enabled")
+        .unwrap();
+    assert!(profiling["observations"][0]["source"]
+        .as_str()
+        .unwrap()
+        .contains("process kube-apiserver pid 200"));
+}
+
+#[test]
+fn good_control_plane_passes_the_same_items() {
+    let root = materialize("kubeadm-cp-good");
+    let report = cli_scan(root.path());
+    for id in EXPECTED_FAILS
+        .iter()
+        .chain(&["1.1.2", "1.1.19", "1.1.20", "4.2.3", "4.2.6"])
+    {
+        assert_eq!(item_status(&report, id), "pass", "item {id}");
+    }
+    // No kube-proxy on this node: not applicable, never pass.
+    assert_eq!(item_status(&report, "4.3.1"), "not_applicable");
+}
+
+#[test]
+fn exact_basename_ignores_decoys_and_names_come_from_the_root() {
+    let root = materialize("kubeadm-cp-good");
+    let facts = collect(root.path());
+    assert_eq!(facts.node, "kubeadm-cp-good");
+    assert_eq!(facts.roles, vec!["control-plane"]);
+    let pids: Vec<Option<u32>> = facts
+        .components
+        .iter()
+        .filter(|c| c.component == "kube-apiserver")
+        .map(|c| c.pid)
+        .collect();
+    // pid 200 is kube-apiserver; 300 (`sh -c kube-apiserver`) and 301 (kube-apiserver-proxy) are not.
+    assert_eq!(pids, vec![Some(200), None]);
+    let etcd_dir = facts
+        .files
+        .iter()
+        .find(|f| f.role == "etcd-data-dir")
+        .unwrap();
+    assert_eq!(etcd_dir.owner.as_deref(), Some("etcd"));
+    assert_eq!(etcd_dir.uid, Some(990));
+    assert!(etcd_dir.from.contains("etcd --data-dir"));
+}
+
+#[test]
+fn kubelet_config_at_a_non_default_path_is_read_from_there() {
+    let root = materialize("kubelet-custom-config");
+    let facts = collect(root.path());
+    let k = facts.kubelet.as_ref().unwrap();
+    assert_eq!(
+        k.config_file.as_deref(),
+        Some("/etc/kubelet/custom-config.yaml")
+    );
+    assert_eq!(k.drop_ins, vec!["/etc/kubelet/config.d/10-seccomp.conf"]);
+    // The decoy /var/lib/kubelet/config.yaml (anonymous on) is never read.
+    let anon = &k.values["authentication.anonymous.enabled"];
+    assert_eq!(anon.value, Value::Bool(false));
+    assert_eq!(
+        anon.source,
+        ValueSource::ConfigFile {
+            path: "/etc/kubelet/custom-config.yaml".into()
+        }
+    );
+    // Drop-in over file, flag over file.
+    let seccomp = &k.values["seccompDefault"];
+    assert_eq!(seccomp.value, Value::Bool(true));
+    assert!(matches!(seccomp.source, ValueSource::DropIn { .. }));
+    assert_eq!(seccomp.overrides[0].value, Value::Bool(false));
+    let port = &k.values["readOnlyPort"];
+    assert_eq!(port.value, Value::from(10255));
+    assert!(matches!(port.source, ValueSource::Flag { .. }));
+    let cfg = facts
+        .files
+        .iter()
+        .find(|f| f.role == "kubelet-config")
+        .unwrap();
+    assert_eq!(cfg.path, "/etc/kubelet/custom-config.yaml");
+    assert_eq!(cfg.mode.as_deref(), Some("0600"));
+
+    let report = evaluate(vec![facts]);
+    let status = |check: &str| {
+        report
+            .checks
+            .iter()
+            .find(|c| c.id == check)
+            .map(|c| c.status)
+            .unwrap()
+    };
+    assert_eq!(status("kubelet-anonymous-auth-enabled"), Status::Pass);
+    assert_eq!(status("kubelet-seccomp-default-disabled"), Status::Pass);
+    assert_eq!(status("kubelet-read-only-port-open"), Status::Fail);
+    assert_eq!(status("kubelet-config-file-permissive"), Status::Pass);
+}
+
+#[test]
+fn kubelet_configured_by_flags_only_uses_flag_defaults() {
+    let root = materialize("kubelet-flags-only");
+    let facts = collect(root.path());
+    let k = facts.kubelet.as_ref().unwrap();
+    assert_eq!(k.config_file, None);
+    assert!(!facts.files.iter().any(|f| f.role == "kubelet-config"));
+    assert_eq!(facts.roles, vec!["worker"]);
+    let report = evaluate(vec![facts]);
+    let check = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().clone();
+    assert_eq!(check("kubelet-anonymous-auth-enabled").status, Status::Pass);
+    assert_eq!(check("kubelet-read-only-port-open").status, Status::Pass);
+    // No config file in use: 4.1.9 has nothing to judge on this node.
+    assert_eq!(
+        check("kubelet-config-file-permissive").status,
+        Status::NotApplicable
+    );
+    // seccompDefault is unset: the flag default (false) applies, and the evidence says so.
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.check == "kubelet-seccomp-default-disabled")
+        .unwrap();
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.observations[0]
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("runs without --config"));
+    // Control-plane items are not applicable on a worker, never pass.
+    assert_eq!(
+        check("apiserver-manifest-permissive").status,
+        Status::NotApplicable
+    );
+    assert_eq!(
+        check("apiserver-profiling-enabled").status,
+        Status::NotApplicable
+    );
+}
+
+#[test]
+fn nodes_of_the_same_role_that_differ_are_flagged_inconsistent() {
+    let a = materialize("worker");
+    let b = materialize("worker");
+    std::fs::set_permissions(
+        b.path().join("etc/kubernetes/kubelet.conf"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let mut fa = collect(a.path());
+    fa.node = "worker-a".into();
+    let mut fb = collect(b.path());
+    fb.node = "worker-b".into();
+    let report = evaluate(vec![fa, fb]);
+    let per_node: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "kubelet-kubeconfig-permissive")
+        .collect();
+    assert!(per_node
+        .iter()
+        .any(|f| f.subject.node.as_deref() == Some("worker-b") && f.status == Status::Fail));
+    let inconsistent = per_node
+        .iter()
+        .find(|f| f.subject.kind == "Inconsistent")
+        .expect("an inconsistency finding");
+    assert!(inconsistent.message.contains("worker-a pass"));
+    assert!(inconsistent.message.contains("worker-b fail"));
+}
+
+#[test]
+fn collection_on_a_fixture_root_is_fast() {
+    let root = materialize("kubeadm-cp-good");
+    let start = Instant::now();
+    let facts = collect(root.path());
+    let took = start.elapsed();
+    assert!(!facts.files.is_empty());
+    eprintln!("node collection on kubeadm-cp-good took {took:?}");
+    assert!(took.as_secs_f64() < 0.5, "took {took:?}");
+}
+
+/// Kills the child on drop, so a failing assertion does not leave processes behind.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn real_processes_are_found_in_the_real_proc_by_exact_basename() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &str, name: &str| {
+        let to = dir.path().join(name);
+        std::fs::copy(from, &to).unwrap();
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
+        to
+    };
+    let apiserver = Child(
+        Command::new(copy("/bin/sleep", "kube-apiserver"))
+            .arg("60")
+            .spawn()
+            .unwrap(),
+    );
+    let decoy = Child(
+        Command::new(copy("/bin/sleep", "kube-apiserver-proxy"))
+            .arg("60")
+            .spawn()
+            .unwrap(),
+    );
+    // bash ignores the arguments after `-c CMD NAME`, so the kubelet "runs" with real flags;
+    // `read` waits on the open pipe without forking.
+    let kubelet = Child(
+        Command::new(copy("/bin/bash", "kubelet"))
+            .args([
+                "-c",
+                "read -t 60",
+                "kubelet",
+                "--anonymous-auth=false",
+                "--config=/nonexistent/kubelet.yaml",
+            ])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    // Give the kernel a moment to publish the cmdlines.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let mut errors = Vec::new();
+    let found = node::processes(Path::new("/proc"), &mut errors);
+    let by_pid = |pid: u32| found.iter().find(|c| c.pid == Some(pid));
+    let a = by_pid(apiserver.0.id()).expect("kube-apiserver found");
+    assert_eq!(a.component, "kube-apiserver");
+    assert_eq!(a.args, vec!["60"]);
+    assert!(
+        by_pid(decoy.0.id()).is_none(),
+        "kube-apiserver-proxy must not match"
+    );
+    let k = by_pid(kubelet.0.id()).expect("kubelet found");
+    assert_eq!(k.component, "kubelet");
+    assert!(k.args.contains(&"--anonymous-auth=false".to_string()));
+
+    // The kubelet's --config does not exist: the configuration is incomplete, and unset keys
+    // are errors, not defaults.
+    let facts = node::collect(&Options {
+        root: PathBuf::from("/"),
+        proc_dir: PathBuf::from("/proc"),
+        node_name: Some("this-host".into()),
+    });
+    let kf = facts.kubelet.as_ref().expect("kubelet facts");
+    if kf
+        .command_line
+        .contains(&format!("pid {} ", kubelet.0.id()))
+    {
+        assert!(!kf.errors.is_empty());
+        assert_eq!(kf.config_file.as_deref(), Some("/nonexistent/kubelet.yaml"));
+    }
+}
+
+#[test]
+fn a_root_that_is_not_a_directory_is_a_usage_error() {
+    let st = Command::new(env!("CARGO_BIN_EXE_kubeattest"))
+        .args(["node", "--root", "/nonexistent/kubeattest-root"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(2));
+}
+
+#[test]
+fn agent_logs_keep_the_latest_facts_per_node() {
+    let root = materialize("worker");
+    let mut old = collect(root.path());
+    old.collected_at = "2026-01-01T00:00:00Z".into();
+    let new = collect(root.path());
+    let mut other = collect(root.path());
+    other.node = "worker-2".into();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("agents.log");
+    let lines: Vec<String> = [&old, &other, &new]
+        .iter()
+        .map(|f| serde_json::to_string(f).unwrap())
+        .chain(["not json: a log line from the runtime".to_string()])
+        .collect();
+    std::fs::write(&log, lines.join("\n")).unwrap();
+    let (facts, coverage) = node::read_facts(&[log]);
+    assert_eq!(facts.len(), 2);
+    assert_eq!(facts[0].node, "worker");
+    assert_eq!(facts[0].collected_at, new.collected_at);
+    assert_eq!(coverage[0].status, "ok");
+    assert_eq!(coverage[0].items, 3);
+}
+
+#[test]
+fn k3s_embedded_components_show_only_passed_arguments_and_never_guess() {
+    let root = tempfile::tempdir().unwrap();
+    let pid_dir = root.path().join("proc/42");
+    std::fs::create_dir_all(&pid_dir).unwrap();
+    let argv = [
+        "/usr/local/bin/k3s",
+        "server",
+        "--token=K10-secret-token",
+        "--kube-apiserver-arg=profiling=false",
+        "--kube-apiserver-arg",
+        "audit-log-path=/var/log/audit.log",
+    ];
+    std::fs::write(pid_dir.join("cmdline"), argv.join("\0") + "\0").unwrap();
+    let facts = collect(root.path());
+    let api = facts
+        .component("kube-apiserver")
+        .expect("embedded apiserver");
+    assert_eq!(
+        api.args,
+        vec!["--profiling=false", "--audit-log-path=/var/log/audit.log"]
+    );
+    assert!(api.via.as_deref().unwrap().contains("k3s server"));
+    let text = serde_json::to_string(&facts).unwrap();
+    assert!(
+        !text.contains("K10-secret-token"),
+        "k3s's own token never enters the facts"
+    );
+    let report = evaluate(vec![facts]);
+    let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
+    assert_eq!(status("apiserver-profiling-enabled"), Status::Pass);
+    assert_eq!(status("apiserver-audit-log-path-missing"), Status::Pass);
+    // Not passed through: k3s may set it itself, so the verdict is error, not fail or pass.
+    assert_eq!(status("apiserver-anonymous-auth-enabled"), Status::Error);
+}
