@@ -15,4 +15,5 @@ pub mod inventory;
 pub mod render;
 pub mod results;
 pub mod secrets;
+pub mod who_can;
 pub mod yaml;

@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod fields;
 pub mod flag;
 pub mod path;
+pub mod rbac;
 pub mod workload;
 
 use crate::catalog::reader::Reader;
@@ -17,7 +18,7 @@ use crate::results::Finding;
 use crate::yaml::Node;
 
 /// Assertion kinds known to this build.
-pub const KINDS: &[&str] = &["fields", "flag"];
+pub const KINDS: &[&str] = &["fields", "flag", "rbac"];
 
 /// A check's assertion: which module decides it, with its validated parameters.
 #[derive(Debug, Clone)]
@@ -26,6 +27,8 @@ pub enum Assertion {
     Fields(fields::Params),
     /// Component flags.
     Flag(flag::Params),
+    /// Effective RBAC permissions.
+    Rbac(rbac::Params),
 }
 
 /// What evaluation has to hand.
@@ -61,6 +64,7 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
     match kind {
         "fields" => fields::Params::read(node, r, what).map(Assertion::Fields),
         "flag" => flag::Params::read(node, r, what).map(Assertion::Flag),
+        "rbac" => rbac::Params::read(node, r, what).map(Assertion::Rbac),
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -80,6 +84,7 @@ impl Assertion {
         match self {
             Assertion::Fields(_) => "fields",
             Assertion::Flag(_) => "flag",
+            Assertion::Rbac(_) => "rbac",
         }
     }
 
@@ -88,6 +93,7 @@ impl Assertion {
         match self {
             Assertion::Fields(p) => p.describe(),
             Assertion::Flag(p) => p.describe(),
+            Assertion::Rbac(p) => p.describe(),
         }
     }
 
@@ -96,6 +102,7 @@ impl Assertion {
         match self {
             Assertion::Fields(p) => fields::evaluate(check, p, ctx),
             Assertion::Flag(p) => flag::evaluate(check, p, ctx),
+            Assertion::Rbac(p) => rbac::evaluate(check, p, ctx),
         }
     }
 }
