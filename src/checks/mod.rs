@@ -7,8 +7,10 @@ pub mod condition;
 pub mod evidence;
 pub mod fields;
 pub mod flag;
+pub mod network;
 pub mod path;
 pub mod rbac;
+pub mod selector;
 pub mod workload;
 
 use crate::catalog::reader::Reader;
@@ -18,7 +20,7 @@ use crate::results::Finding;
 use crate::yaml::Node;
 
 /// Assertion kinds known to this build.
-pub const KINDS: &[&str] = &["fields", "flag", "rbac"];
+pub const KINDS: &[&str] = &["fields", "flag", "rbac", "network"];
 
 /// A check's assertion: which module decides it, with its validated parameters.
 #[derive(Debug, Clone)]
@@ -29,6 +31,8 @@ pub enum Assertion {
     Flag(flag::Params),
     /// Effective RBAC permissions.
     Rbac(rbac::Params),
+    /// NetworkPolicy coverage.
+    Network(network::Params),
 }
 
 /// What evaluation has to hand.
@@ -65,6 +69,7 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
         "fields" => fields::Params::read(node, r, what).map(Assertion::Fields),
         "flag" => flag::Params::read(node, r, what).map(Assertion::Flag),
         "rbac" => rbac::Params::read(node, r, what).map(Assertion::Rbac),
+        "network" => network::Params::read(node, r, what).map(Assertion::Network),
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -85,6 +90,7 @@ impl Assertion {
             Assertion::Fields(_) => "fields",
             Assertion::Flag(_) => "flag",
             Assertion::Rbac(_) => "rbac",
+            Assertion::Network(_) => "network",
         }
     }
 
@@ -94,6 +100,7 @@ impl Assertion {
             Assertion::Fields(p) => p.describe(),
             Assertion::Flag(p) => p.describe(),
             Assertion::Rbac(p) => p.describe(),
+            Assertion::Network(p) => p.describe(),
         }
     }
 
@@ -103,6 +110,7 @@ impl Assertion {
             Assertion::Fields(p) => fields::evaluate(check, p, ctx),
             Assertion::Flag(p) => flag::evaluate(check, p, ctx),
             Assertion::Rbac(p) => rbac::evaluate(check, p, ctx),
+            Assertion::Network(p) => network::evaluate(check, p, ctx),
         }
     }
 }

@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::evidence;
+use crate::checks::selector;
 use crate::checks::{Context, Outcome};
 use crate::inventory::{Inventory, KindState, Object};
 use crate::results::{Observation, Status, Subject};
@@ -461,47 +462,6 @@ fn str_list(v: &Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn labels(obj: &Object) -> BTreeMap<String, String> {
-    obj.value
-        .pointer("/metadata/labels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Whether a label selector (matchLabels + matchExpressions) selects these labels.
-fn selects(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
-    if let Some(ml) = selector.get("matchLabels").and_then(Value::as_object) {
-        for (k, v) in ml {
-            if labels.get(k).map(String::as_str) != v.as_str() {
-                return false;
-            }
-        }
-    }
-    if let Some(exprs) = selector.get("matchExpressions").and_then(Value::as_array) {
-        for e in exprs {
-            let key = e.get("key").and_then(Value::as_str).unwrap_or_default();
-            let values = str_list(e, "values");
-            let have = labels.get(key);
-            let ok = match e.get("operator").and_then(Value::as_str) {
-                Some("In") => have.is_some_and(|v| values.contains(v)),
-                Some("NotIn") => !have.is_some_and(|v| values.contains(v)),
-                Some("Exists") => have.is_some(),
-                Some("DoesNotExist") => have.is_none(),
-                _ => false,
-            };
-            if !ok {
-                return false;
-            }
-        }
-    }
-    true
-}
-
 fn own_rules(obj: &Object) -> Vec<RuleRef<'_>> {
     obj.value
         .get("rules")
@@ -538,7 +498,9 @@ pub fn cluster_role_rules<'a>(inv: &'a Inventory, role: &'a Object) -> Vec<RuleR
             .and_then(Value::as_array);
         for sel in selectors.into_iter().flatten() {
             for other in inv.of_kind("ClusterRole") {
-                if other.name != r.name && selects(sel, &labels(other)) {
+                if other.name != r.name
+                    && selector::selects(sel, &selector::labels_of(&other.value["metadata"]))
+                {
                     stack.push(other);
                 }
             }
