@@ -3,6 +3,7 @@
 //! Each kind parses and validates its parameters at catalog load (errors with file and line)
 //! and evaluates purely over the inventory, returning findings with evidence.
 
+pub mod certificate;
 pub mod condition;
 pub mod evidence;
 pub mod fields;
@@ -11,6 +12,7 @@ pub mod network;
 pub mod path;
 pub mod rbac;
 pub mod selector;
+pub mod tls;
 pub mod workload;
 
 use crate::catalog::reader::Reader;
@@ -20,7 +22,7 @@ use crate::results::Finding;
 use crate::yaml::Node;
 
 /// Assertion kinds known to this build.
-pub const KINDS: &[&str] = &["fields", "flag", "rbac", "network"];
+pub const KINDS: &[&str] = &["fields", "flag", "rbac", "network", "tls"];
 
 /// A check's assertion: which module decides it, with its validated parameters.
 #[derive(Debug, Clone)]
@@ -33,6 +35,8 @@ pub enum Assertion {
     Rbac(rbac::Params),
     /// NetworkPolicy coverage.
     Network(network::Params),
+    /// X.509 certificates of TLS Secrets.
+    Tls(tls::Params),
 }
 
 /// What evaluation has to hand.
@@ -70,6 +74,7 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
         "flag" => flag::Params::read(node, r, what).map(Assertion::Flag),
         "rbac" => rbac::Params::read(node, r, what).map(Assertion::Rbac),
         "network" => network::Params::read(node, r, what).map(Assertion::Network),
+        "tls" => tls::Params::read(node, r, what).map(Assertion::Tls),
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -91,6 +96,7 @@ impl Assertion {
             Assertion::Flag(_) => "flag",
             Assertion::Rbac(_) => "rbac",
             Assertion::Network(_) => "network",
+            Assertion::Tls(_) => "tls",
         }
     }
 
@@ -101,6 +107,7 @@ impl Assertion {
             Assertion::Flag(p) => p.describe(),
             Assertion::Rbac(p) => p.describe(),
             Assertion::Network(p) => p.describe(),
+            Assertion::Tls(p) => p.describe(),
         }
     }
 
@@ -111,6 +118,7 @@ impl Assertion {
             Assertion::Flag(p) => flag::evaluate(check, p, ctx),
             Assertion::Rbac(p) => rbac::evaluate(check, p, ctx),
             Assertion::Network(p) => network::evaluate(check, p, ctx),
+            Assertion::Tls(p) => tls::evaluate(check, p, ctx),
         }
     }
 }
