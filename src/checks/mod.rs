@@ -8,6 +8,7 @@ pub mod condition;
 pub mod evidence;
 pub mod fields;
 pub mod flag;
+pub mod ingress;
 pub mod network;
 pub mod path;
 pub mod rbac;
@@ -22,7 +23,7 @@ use crate::results::Finding;
 use crate::yaml::Node;
 
 /// Assertion kinds known to this build.
-pub const KINDS: &[&str] = &["fields", "flag", "rbac", "network", "tls"];
+pub const KINDS: &[&str] = &["fields", "flag", "rbac", "network", "tls", "ingress"];
 
 /// A check's assertion: which module decides it, with its validated parameters.
 #[derive(Debug, Clone)]
@@ -37,6 +38,8 @@ pub enum Assertion {
     Network(network::Params),
     /// X.509 certificates of TLS Secrets.
     Tls(tls::Params),
+    /// How Ingresses are exposed.
+    Ingress(ingress::Params),
 }
 
 /// What evaluation has to hand.
@@ -75,6 +78,7 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
         "rbac" => rbac::Params::read(node, r, what).map(Assertion::Rbac),
         "network" => network::Params::read(node, r, what).map(Assertion::Network),
         "tls" => tls::Params::read(node, r, what).map(Assertion::Tls),
+        "ingress" => ingress::Params::read(node, r, what).map(Assertion::Ingress),
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -97,6 +101,7 @@ impl Assertion {
             Assertion::Rbac(_) => "rbac",
             Assertion::Network(_) => "network",
             Assertion::Tls(_) => "tls",
+            Assertion::Ingress(_) => "ingress",
         }
     }
 
@@ -108,6 +113,7 @@ impl Assertion {
             Assertion::Rbac(p) => p.describe(),
             Assertion::Network(p) => p.describe(),
             Assertion::Tls(p) => p.describe(),
+            Assertion::Ingress(p) => p.describe(),
         }
     }
 
@@ -119,6 +125,7 @@ impl Assertion {
             Assertion::Rbac(p) => rbac::evaluate(check, p, ctx),
             Assertion::Network(p) => network::evaluate(check, p, ctx),
             Assertion::Tls(p) => tls::evaluate(check, p, ctx),
+            Assertion::Ingress(p) => ingress::evaluate(check, p, ctx),
         }
     }
 }
