@@ -3,11 +3,14 @@
 //! Each kind parses and validates its parameters at catalog load (errors with file and line)
 //! and evaluates purely over the inventory, returning findings with evidence.
 
+pub mod admission;
 pub mod certificate;
 pub mod condition;
+pub mod credentials;
 pub mod evidence;
 pub mod fields;
 pub mod flag;
+pub mod images;
 pub mod ingress;
 pub mod network;
 pub mod path;
@@ -23,7 +26,15 @@ use crate::results::Finding;
 use crate::yaml::Node;
 
 /// Assertion kinds known to this build.
-pub const KINDS: &[&str] = &["fields", "flag", "rbac", "network", "tls", "ingress"];
+pub const KINDS: &[&str] = &[
+    "fields",
+    "flag",
+    "rbac",
+    "network",
+    "tls",
+    "ingress",
+    "credentials",
+];
 
 /// A check's assertion: which module decides it, with its validated parameters.
 #[derive(Debug, Clone)]
@@ -40,6 +51,12 @@ pub enum Assertion {
     Tls(tls::Params),
     /// How Ingresses are exposed.
     Ingress(ingress::Params),
+    /// Secrets and credentials handed to workloads.
+    Credentials(credentials::Params),
+    /// Where container images come from and how they are pinned.
+    Images(images::Params),
+    /// What admission control enforces on pods.
+    Admission(admission::Params),
 }
 
 /// What evaluation has to hand.
@@ -79,6 +96,9 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
         "network" => network::Params::read(node, r, what).map(Assertion::Network),
         "tls" => tls::Params::read(node, r, what).map(Assertion::Tls),
         "ingress" => ingress::Params::read(node, r, what).map(Assertion::Ingress),
+        "credentials" => credentials::Params::read(node, r, what).map(Assertion::Credentials),
+        "images" => images::Params::read(node, r, what).map(Assertion::Images),
+        "admission" => admission::Params::read(node, r, what).map(Assertion::Admission),
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -102,6 +122,9 @@ impl Assertion {
             Assertion::Network(_) => "network",
             Assertion::Tls(_) => "tls",
             Assertion::Ingress(_) => "ingress",
+            Assertion::Credentials(_) => "credentials",
+            Assertion::Images(_) => "images",
+            Assertion::Admission(_) => "admission",
         }
     }
 
@@ -114,6 +137,9 @@ impl Assertion {
             Assertion::Network(p) => p.describe(),
             Assertion::Tls(p) => p.describe(),
             Assertion::Ingress(p) => p.describe(),
+            Assertion::Credentials(p) => p.describe(),
+            Assertion::Images(p) => p.describe(),
+            Assertion::Admission(p) => p.describe(),
         }
     }
 
@@ -126,6 +152,9 @@ impl Assertion {
             Assertion::Network(p) => network::evaluate(check, p, ctx),
             Assertion::Tls(p) => tls::evaluate(check, p, ctx),
             Assertion::Ingress(p) => ingress::evaluate(check, p, ctx),
+            Assertion::Credentials(p) => credentials::evaluate(check, p, ctx),
+            Assertion::Images(p) => images::evaluate(check, p, ctx),
+            Assertion::Admission(p) => admission::evaluate(check, p, ctx),
         }
     }
 }
