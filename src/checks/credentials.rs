@@ -35,6 +35,8 @@ pub enum Require {
     LiteralEnv,
     /// No credential-looking ConfigMap key.
     ConfigmapKeys,
+    /// No service-account token mounted automatically.
+    ServiceAccountToken,
 }
 
 /// Parameters of a `credentials` assertion.
@@ -56,10 +58,11 @@ impl Params {
             "secret_env" => Require::SecretEnv,
             "literal_env" => Require::LiteralEnv,
             "configmap_keys" => Require::ConfigmapKeys,
+            "service_account_token" => Require::ServiceAccountToken,
             other => {
                 r.error(
                     node.get("require").map_or(node.line, |n| n.line),
-                    format!("{aw}: unknown `require: {other}`; expected secret_env, literal_env or configmap_keys"),
+                    format!("{aw}: unknown `require: {other}`; expected secret_env, literal_env, configmap_keys or service_account_token"),
                 );
                 return None;
             }
@@ -83,6 +86,7 @@ impl Params {
         match self.require {
             Require::SecretEnv => "Flags containers that receive a Secret through env[].valueFrom.secretKeyRef or envFrom[].secretRef".into(),
             Require::LiteralEnv => "Flags containers with an environment variable whose name looks like a credential (password, secret, token, api key, private key, credentials) and that has a literal value; valueFrom references and *_FILE/*_PATH names are not credentials; values are never shown".into(),
+            Require::ServiceAccountToken => "Flags workloads whose effective automountServiceAccountToken is true: the pod spec's value, else its ServiceAccount's, else the default true".into(),
             Require::ConfigmapKeys => "Flags ConfigMaps with a key whose name looks like a credential and a non-empty value that is not a path; values are never shown".into(),
         }
     }
@@ -258,7 +262,7 @@ fn workload_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outco
                             });
                         }
                     }
-                    Require::ConfigmapKeys => {}
+                    Require::ConfigmapKeys | Require::ServiceAccountToken => {}
                 }
             }
             if p.require == Require::SecretEnv {
@@ -363,6 +367,80 @@ fn configmap_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outc
     }
 }
 
+fn token_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outcome) {
+    for obj in &inv.objects {
+        let Some(w) = workload(obj) else { continue };
+        let ns = obj.namespace.clone().unwrap_or_else(|| "default".into());
+        let sa_name = w
+            .pod
+            .get("serviceAccountName")
+            .or_else(|| w.pod.get("serviceAccount"))
+            .and_then(Value::as_str)
+            .unwrap_or("default")
+            .to_string();
+        let sa = inv
+            .of_kind("ServiceAccount")
+            .find(|s| s.name == sa_name && s.namespace.as_deref() == Some(ns.as_str()));
+        let pod_value = w
+            .pod
+            .get("automountServiceAccountToken")
+            .and_then(Value::as_bool);
+        let sa_value = sa.and_then(|s| {
+            s.value
+                .get("automountServiceAccountToken")
+                .and_then(Value::as_bool)
+        });
+        let pod_path = format!("{}.automountServiceAccountToken", w.pod_path);
+        let (mounted, source, decided) = match (pod_value, sa_value) {
+            (Some(v), _) => (v, evidence::source(obj, &pod_path), pod_path.clone()),
+            (None, Some(v)) => (
+                v,
+                sa.map_or_else(String::new, |s| {
+                    evidence::source(s, "automountServiceAccountToken")
+                }),
+                format!("ServiceAccount {ns}/{sa_name} automountServiceAccountToken"),
+            ),
+            (None, None) => (
+                true,
+                evidence::source(obj, w.pod_path),
+                format!(
+                    "not set on the pod nor on ServiceAccount {ns}/{sa_name}: defaults to true"
+                ),
+            ),
+        };
+        let obs = Observation {
+            source,
+            path: decided,
+            observed: json!({"automount": mounted, "service_account": sa_name, "pod": pod_value, "service_account_setting": sa_value}),
+            expected: "false unless the workload calls the Kubernetes API".into(),
+            holds: !mounted,
+            note: None,
+        };
+        let subject = evidence::subject(obj);
+        let (status, message) = if mounted {
+            (
+                p.on_fail,
+                format!(
+                    "{}: the token of ServiceAccount {sa_name} is mounted",
+                    subject.display()
+                ),
+            )
+        } else {
+            (
+                Status::Pass,
+                format!("{}: no token mounted", subject.display()),
+            )
+        };
+        out.findings.push(evidence::finding(
+            check,
+            status,
+            subject,
+            vec![obs],
+            message,
+        ));
+    }
+}
+
 /// Whether an object is a workload (used to tell "none found" from "nothing to look at").
 fn has_workloads(inv: &Inventory) -> bool {
     inv.objects.iter().any(|o| workload(o).is_some())
@@ -376,6 +454,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         Require::SecretEnv | Require::LiteralEnv => {
             state_error(check, inv, WORKLOAD_KINDS, &mut out);
             workload_findings(check, p, inv, &mut out);
+            if !has_workloads(inv) {
+                out.empty_reason = "no workloads in the inventory".into();
+            }
+        }
+        Require::ServiceAccountToken => {
+            state_error(check, inv, WORKLOAD_KINDS, &mut out);
+            state_error(check, inv, &["ServiceAccount"], &mut out);
+            token_findings(check, p, inv, &mut out);
             if !has_workloads(inv) {
                 out.empty_reason = "no workloads in the inventory".into();
             }
