@@ -72,3 +72,25 @@ fn who_can_get_secrets_in_the_demo_lists_subjects_with_bindings() {
     let in_payments = rbac::who_can(&r, "get", "secrets", Some(""), Some("payments"));
     assert!(in_payments.iter().all(|c| c.binding.scope.is_none()));
 }
+
+#[test]
+fn who_can_cli_lists_subjects_with_their_chain() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubeattest"))
+        .args(["who-can", "get", "secrets", "--demo"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Group developers"), "{text}");
+    assert!(
+        text.contains("via ClusterRoleBinding secret-reader-developers → ClusterRole secret-reader rules[0], cluster-wide"),
+        "{text}"
+    );
+    assert!(text.contains("Group system:masters  [built-in]"), "{text}");
+    let none = std::process::Command::new(env!("CARGO_BIN_EXE_kubeattest"))
+        .args(["who-can", "create", "pods/exec", "-n", "payments", "--demo"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&none.stdout);
+    assert!(!text.contains("alice@example.com"), "{text}");
+}
