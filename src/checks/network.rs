@@ -383,10 +383,18 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             Require::PodSelected | Require::NoAllowAll => (true, "", None),
         };
         let obs = Observation {
-            source: here.first().map_or_else(
-                || "namespace has no policies".to_string(),
-                |pol| pol.origin.describe(),
-            ),
+            // The deciding policy, else the first seen, else the namespace itself.
+            source: here
+                .iter()
+                .find(|pol| decided_by.as_deref() == Some(policy_name(pol).as_str()))
+                .or(here.first())
+                .map(|pol| pol.origin.describe())
+                .or_else(|| {
+                    inv.of_kind("Namespace")
+                        .find(|n| &n.name == ns)
+                        .map(|n| n.origin.describe())
+                })
+                .unwrap_or_else(|| format!("workloads of namespace {ns}")),
             path: format!("namespace {ns}: network policies"),
             observed: json!({"policies": names, "workloads": n_workloads, "decided_by": decided_by}),
             expected: expected.into(),
