@@ -94,3 +94,29 @@ fn who_can_cli_lists_subjects_with_their_chain() {
     let text = String::from_utf8_lossy(&none.stdout);
     assert!(!text.contains("alice@example.com"), "{text}");
 }
+
+#[test]
+fn bad_rbac_settings_and_params_are_load_errors_with_lines() {
+    let mut files = catalog::embedded_files();
+    files.insert(
+        "rbac.yaml".into(),
+        "system_subjects:\n  - { kind: Robot, name: x }\n".into(),
+    );
+    files.insert(
+        "checks/zz-bad.yaml".into(),
+        "checks:\n  - id: bad-rbac\n    title: t\n    severity: low\n    description: d\n    rationale: r\n    remediation: m\n    assert:\n      kind: rbac\n      wildcards: true\n      role_refs: [x]\n"
+            .into(),
+    );
+    let errors = catalog::from_files(&files).expect_err("must fail").0;
+    let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert!(
+        text.iter()
+            .any(|e| e.starts_with("rbac.yaml:2:") && e.contains("User, Group or ServiceAccount")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|e| e.starts_with("checks/zz-bad.yaml:9:") && e.contains("exactly one of")),
+        "{text:?}"
+    );
+}
