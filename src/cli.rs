@@ -65,6 +65,8 @@ pub enum Command {
     },
     /// Collect node facts (processes, static pods, kubelet config, file modes) on this node.
     Node(NodeArgs),
+    /// Who can VERB RESOURCE: every subject granted it, with binding, role and rule.
+    WhoCan(WhoCanArgs),
     /// Work with catalogs.
     Catalog {
         /// What to do.
@@ -208,6 +210,49 @@ pub struct RenderArgs {
     pub out: Option<PathBuf>,
 }
 
+/// Arguments of `who-can`.
+#[derive(Debug, Args)]
+pub struct WhoCanArgs {
+    /// The verb (`get`, `create`, `impersonate`, …).
+    pub verb: String,
+    /// The resource: `secrets`, `deployments.apps`, `pods/exec`.
+    pub resource: String,
+    /// Only grants that apply in this namespace (cluster-wide grants always apply).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Answer for the built-in demo cluster.
+    #[arg(long, conflicts_with_all = ["manifests", "snapshot"])]
+    pub demo: bool,
+    /// Answer for manifest files or directories.
+    #[arg(long, num_args = 1.., value_name = "PATH", conflicts_with = "snapshot")]
+    pub manifests: Vec<PathBuf>,
+    /// Answer for a snapshot file.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+}
+
+fn who_can(catalog: &Catalog, args: &WhoCanArgs) -> anyhow::Result<u8> {
+    let inventory = if args.demo {
+        collect::demo::collect()?
+    } else if let Some(path) = &args.snapshot {
+        collect::snapshot::read(path)?
+    } else if !args.manifests.is_empty() {
+        collect::manifests::collect(&args.manifests)
+    } else {
+        bail!("nothing to read RBAC from: give --demo, --manifests PATH… or --snapshot FILE");
+    };
+    report_coverage(&inventory);
+    let text = crate::who_can::render(
+        &inventory,
+        &catalog.rbac,
+        &args.verb,
+        &args.resource,
+        args.namespace.as_deref(),
+    );
+    write!(std::io::stdout().lock(), "{text}")?;
+    Ok(EXIT_OK)
+}
+
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -253,6 +298,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                     command: ControlsCommand::List { framework },
                 } => controls_list(&catalog, framework.as_deref()),
                 Command::Explain { check, json } => explain(&catalog, &check, json),
+                Command::WhoCan(args) => who_can(&catalog, &args),
                 Command::Node(args) => node(args),
                 Command::Catalog { .. } => unreachable!("handled above"),
             }

@@ -17,4 +17,5 @@ pub mod node_facts;
 pub mod render;
 pub mod results;
 pub mod secrets;
+pub mod who_can;
 pub mod yaml;

@@ -219,6 +219,8 @@ pub struct Catalog {
     pub frameworks: Vec<Framework>,
     /// Components by name.
     pub components: BTreeMap<String, Component>,
+    /// Built-in RBAC subjects, roles and bindings (`rbac.yaml`).
+    pub rbac: crate::checks::rbac::Settings,
 }
 
 /// Catalog files: relative path → text.
@@ -320,6 +322,7 @@ pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
     let mut checks = Vec::new();
     let mut frameworks = Vec::new();
     let mut components = BTreeMap::new();
+    let mut rbac = crate::checks::rbac::Settings::default();
     for (path, text) in files {
         let doc = match yaml::parse_document(text) {
             Ok(d) => d,
@@ -344,6 +347,8 @@ pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
             }
         } else if path == "components.yaml" {
             read_components(&doc, &mut r, &mut components);
+        } else if path == "rbac.yaml" {
+            rbac = crate::checks::rbac::Settings::read(&doc, &mut r);
         }
         // Other YAML files (none today) are ignored so the folder can hold notes.
     }
@@ -359,6 +364,7 @@ pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
         checks,
         frameworks,
         components,
+        rbac,
     })
 }
 

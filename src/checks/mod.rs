@@ -3,14 +3,23 @@
 //! Each kind parses and validates its parameters at catalog load (errors with file and line)
 //! and evaluates purely over the inventory, returning findings with evidence.
 
+pub mod admission;
+pub mod certificate;
 pub mod condition;
+pub mod credentials;
 pub mod evidence;
 pub mod fields;
 pub mod file;
 pub mod flag;
+pub mod images;
+pub mod ingress;
 pub mod kubelet_config;
+pub mod network;
 pub mod node_scope;
 pub mod path;
+pub mod rbac;
+pub mod selector;
+pub mod tls;
 pub mod workload;
 
 use crate::catalog::reader::Reader;
@@ -20,7 +29,19 @@ use crate::results::Finding;
 use crate::yaml::Node;
 
 /// Assertion kinds known to this build.
-pub const KINDS: &[&str] = &["fields", "flag", "file", "kubelet_config"];
+pub const KINDS: &[&str] = &[
+    "fields",
+    "flag",
+    "file",
+    "kubelet_config",
+    "rbac",
+    "network",
+    "tls",
+    "ingress",
+    "credentials",
+    "images",
+    "admission",
+];
 
 /// A check's assertion: which module decides it, with its validated parameters.
 #[derive(Debug, Clone)]
@@ -33,6 +54,20 @@ pub enum Assertion {
     File(file::Params),
     /// The kubelet's effective configuration.
     KubeletConfig(kubelet_config::Params),
+    /// Effective RBAC permissions.
+    Rbac(rbac::Params),
+    /// NetworkPolicy coverage.
+    Network(network::Params),
+    /// X.509 certificates of TLS Secrets.
+    Tls(tls::Params),
+    /// How Ingresses are exposed.
+    Ingress(ingress::Params),
+    /// Secrets and credentials handed to workloads.
+    Credentials(credentials::Params),
+    /// Where container images come from and how they are pinned.
+    Images(images::Params),
+    /// What admission control enforces on pods.
+    Admission(admission::Params),
 }
 
 /// What evaluation has to hand.
@@ -72,6 +107,13 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
         "kubelet_config" => {
             kubelet_config::Params::read(node, r, what).map(Assertion::KubeletConfig)
         }
+        "rbac" => rbac::Params::read(node, r, what).map(Assertion::Rbac),
+        "network" => network::Params::read(node, r, what).map(Assertion::Network),
+        "tls" => tls::Params::read(node, r, what).map(Assertion::Tls),
+        "ingress" => ingress::Params::read(node, r, what).map(Assertion::Ingress),
+        "credentials" => credentials::Params::read(node, r, what).map(Assertion::Credentials),
+        "images" => images::Params::read(node, r, what).map(Assertion::Images),
+        "admission" => admission::Params::read(node, r, what).map(Assertion::Admission),
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -93,6 +135,13 @@ impl Assertion {
             Assertion::Flag(_) => "flag",
             Assertion::File(_) => "file",
             Assertion::KubeletConfig(_) => "kubelet_config",
+            Assertion::Rbac(_) => "rbac",
+            Assertion::Network(_) => "network",
+            Assertion::Tls(_) => "tls",
+            Assertion::Ingress(_) => "ingress",
+            Assertion::Credentials(_) => "credentials",
+            Assertion::Images(_) => "images",
+            Assertion::Admission(_) => "admission",
         }
     }
 
@@ -103,6 +152,13 @@ impl Assertion {
             Assertion::Flag(p) => p.describe(),
             Assertion::File(p) => p.describe(),
             Assertion::KubeletConfig(p) => p.describe(),
+            Assertion::Rbac(p) => p.describe(),
+            Assertion::Network(p) => p.describe(),
+            Assertion::Tls(p) => p.describe(),
+            Assertion::Ingress(p) => p.describe(),
+            Assertion::Credentials(p) => p.describe(),
+            Assertion::Images(p) => p.describe(),
+            Assertion::Admission(p) => p.describe(),
         }
     }
 
@@ -113,6 +169,13 @@ impl Assertion {
             Assertion::Flag(p) => flag::evaluate(check, p, ctx),
             Assertion::File(p) => file::evaluate(check, p, ctx),
             Assertion::KubeletConfig(p) => kubelet_config::evaluate(check, p, ctx),
+            Assertion::Rbac(p) => rbac::evaluate(check, p, ctx),
+            Assertion::Network(p) => network::evaluate(check, p, ctx),
+            Assertion::Tls(p) => tls::evaluate(check, p, ctx),
+            Assertion::Ingress(p) => ingress::evaluate(check, p, ctx),
+            Assertion::Credentials(p) => credentials::evaluate(check, p, ctx),
+            Assertion::Images(p) => images::evaluate(check, p, ctx),
+            Assertion::Admission(p) => admission::evaluate(check, p, ctx),
         }
     }
 }

@@ -1,0 +1,339 @@
+//! `admission`: what admission control enforces on pods.
+//!
+//! Decides from Namespace labels, ValidatingAdmissionPolicy(Binding)s and admission webhook
+//! configurations:
+//! - `psa_enforce`: every namespace with workloads carries
+//!   `pod-security.kubernetes.io/enforce` at `min_level` or stricter (`privileged` <
+//!   `baseline` < `restricted`); namespaces in `exempt_namespaces` are `not_applicable`;
+//! - `policy_mechanism`: the cluster has at least one active pod policy mechanism: a namespace
+//!   enforcing Pod Security Admission at baseline or stricter, a ValidatingAdmissionPolicyBinding,
+//!   or a validating/mutating webhook configuration of a known policy engine
+//!   (`policy_engines`, matched against the configuration's name).
+//!
+//! Evidence is the namespace and its label, or the objects that make up the mechanism.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::catalog::reader::Reader;
+use crate::catalog::Check;
+use crate::checks::evidence;
+use crate::checks::workload::workload;
+use crate::checks::{Context, Outcome};
+use crate::inventory::{Inventory, KindState};
+use crate::results::{Observation, Status, Subject};
+use crate::yaml::Node;
+
+/// The Pod Security Admission enforce label.
+pub const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
+
+/// What an `admission` assertion requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Require {
+    /// PSA enforce label at `min_level` or stricter.
+    PsaEnforce {
+        /// `baseline` or `restricted`.
+        min_level: String,
+    },
+    /// At least one active pod policy mechanism.
+    PolicyMechanism {
+        /// Name fragments of policy engines' webhook configurations.
+        engines: Vec<String>,
+    },
+}
+
+/// Parameters of an `admission` assertion.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// What is required.
+    pub require: Require,
+    /// Namespaces not assessed.
+    pub exempt_namespaces: Vec<String>,
+}
+
+fn level_rank(l: &str) -> Option<u8> {
+    match l {
+        "privileged" => Some(0),
+        "baseline" => Some(1),
+        "restricted" => Some(2),
+        _ => None,
+    }
+}
+
+impl Params {
+    /// Reads and validates the assertion block.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
+        let aw = format!("the `admission` assertion of {what}");
+        r.known_keys(
+            node,
+            &aw,
+            &[
+                "kind",
+                "require",
+                "min_level",
+                "policy_engines",
+                "exempt_namespaces",
+            ],
+        );
+        let req = r.string(node, "require", &aw)?;
+        let require = match req.as_str() {
+            "psa_enforce" => {
+                let min_level = r
+                    .opt_string(node, "min_level", &aw)
+                    .unwrap_or_else(|| "baseline".into());
+                if level_rank(&min_level).is_none() {
+                    r.error(
+                        node.get("min_level").map_or(node.line, |n| n.line),
+                        format!("{aw}: min_level `{min_level}` must be privileged, baseline or restricted"),
+                    );
+                    return None;
+                }
+                Require::PsaEnforce { min_level }
+            }
+            "policy_mechanism" => Require::PolicyMechanism {
+                engines: r.string_list(node, "policy_engines", &aw),
+            },
+            other => {
+                r.error(
+                    node.get("require").map_or(node.line, |n| n.line),
+                    format!("{aw}: unknown `require: {other}`; expected psa_enforce or policy_mechanism"),
+                );
+                return None;
+            }
+        };
+        Some(Params {
+            require,
+            exempt_namespaces: r.string_list(node, "exempt_namespaces", &aw),
+        })
+    }
+
+    /// One line on how the check decides, for `explain`.
+    pub fn describe(&self) -> String {
+        match &self.require {
+            Require::PsaEnforce { min_level } => format!(
+                "Requires every namespace with workloads to carry {ENFORCE_LABEL} at {min_level} or stricter{}",
+                if self.exempt_namespaces.is_empty() { String::new() } else { format!(" (not assessed: {})", self.exempt_namespaces.join(", ")) }
+            ),
+            Require::PolicyMechanism { engines } => format!(
+                "Requires at least one namespace enforcing Pod Security Admission at baseline or stricter, a ValidatingAdmissionPolicyBinding, or a webhook configuration of a policy engine ({})",
+                engines.join(", ")
+            ),
+        }
+    }
+}
+
+fn enforce_of(ns: &crate::inventory::Object) -> Option<&str> {
+    ns.value
+        .pointer("/metadata/labels")
+        .and_then(|l| l.get(ENFORCE_LABEL))
+        .and_then(Value::as_str)
+}
+
+fn namespaces_with_workloads(inv: &Inventory) -> BTreeSet<String> {
+    inv.objects
+        .iter()
+        .filter_map(workload)
+        .map(|w| {
+            w.object
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".into())
+        })
+        .collect()
+}
+
+fn psa(check: &Check, p: &Params, min_level: &str, inv: &Inventory, out: &mut Outcome) {
+    if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state("Namespace") {
+        out.findings.push(evidence::about_kind(
+            check,
+            Status::Error,
+            "Namespace",
+            format!("could not assess namespaces: {reason}"),
+        ));
+        return;
+    }
+    let min = level_rank(min_level).unwrap_or(1);
+    let used = namespaces_with_workloads(inv);
+    let mut names: BTreeSet<String> = inv.of_kind("Namespace").map(|n| n.name.clone()).collect();
+    names.extend(used.iter().cloned());
+    for name in names {
+        let obj = inv.of_kind("Namespace").find(|n| n.name == name);
+        let subject = obj.map(evidence::subject).unwrap_or_else(|| Subject {
+            kind: "Namespace".into(),
+            name: name.clone(),
+            ..Subject::default()
+        });
+        if p.exempt_namespaces.contains(&name) {
+            out.findings.push(evidence::finding(
+                check,
+                Status::NotApplicable,
+                subject,
+                Vec::new(),
+                format!("namespace {name} is exempt from this check (system namespace)"),
+            ));
+            continue;
+        }
+        if !used.contains(&name) {
+            out.findings.push(evidence::finding(
+                check,
+                Status::NotApplicable,
+                subject,
+                Vec::new(),
+                format!("namespace {name} has no workloads"),
+            ));
+            continue;
+        }
+        let level = obj.and_then(enforce_of);
+        let path = format!("metadata.labels[\"{ENFORCE_LABEL}\"]");
+        let holds = level.and_then(level_rank).is_some_and(|r| r >= min);
+        let obs = Observation {
+            source: obj.map_or_else(
+                || "no Namespace object in the inventory".to_string(),
+                |o| evidence::source(o, &path),
+            ),
+            path,
+            observed: json!(level),
+            expected: format!("{min_level} or stricter"),
+            holds,
+            note: obj.is_none().then(|| {
+                "the namespace is only known from its workloads; its labels were not seen".into()
+            }),
+        };
+        let message = match (level, holds) {
+            (Some(l), true) => format!("namespace {name} enforces {l}"),
+            (Some(l), false) => {
+                format!("namespace {name} enforces only {l}; {min_level} or stricter expected")
+            }
+            (None, _) => format!(
+                "namespace {name} has no Pod Security Admission enforce label: any pod is admitted"
+            ),
+        };
+        out.findings.push(evidence::finding(
+            check,
+            if holds { Status::Pass } else { Status::Fail },
+            subject,
+            vec![obs],
+            message,
+        ));
+    }
+    if out.findings.is_empty() {
+        out.empty_reason = "no namespaces or workloads in the inventory".into();
+    }
+}
+
+fn mechanism(check: &Check, p: &Params, engines: &[String], inv: &Inventory, out: &mut Outcome) {
+    let mut obs = Vec::new();
+    for ns in inv.of_kind("Namespace") {
+        if p.exempt_namespaces.contains(&ns.name) {
+            continue;
+        }
+        if let Some(l) = enforce_of(ns).filter(|l| level_rank(l).is_some_and(|r| r >= 1)) {
+            let path = format!("metadata.labels[\"{ENFORCE_LABEL}\"]");
+            obs.push(Observation {
+                source: evidence::source(ns, &path),
+                path: format!("Namespace {}: {path}", ns.name),
+                observed: json!(l),
+                expected: "an active policy mechanism".into(),
+                holds: true,
+                note: Some("Pod Security Admission".into()),
+            });
+        }
+    }
+    for b in inv.of_kind("ValidatingAdmissionPolicyBinding") {
+        obs.push(Observation {
+            source: b.origin.describe(),
+            path: format!("ValidatingAdmissionPolicyBinding {}", b.name),
+            observed: b
+                .value
+                .pointer("/spec/policyName")
+                .cloned()
+                .unwrap_or(Value::Null),
+            expected: "an active policy mechanism".into(),
+            holds: true,
+            note: Some("ValidatingAdmissionPolicy".into()),
+        });
+    }
+    for kind in [
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+    ] {
+        for w in inv.of_kind(kind) {
+            if engines
+                .iter()
+                .any(|e| w.name.to_ascii_lowercase().contains(e.as_str()))
+            {
+                obs.push(Observation {
+                    source: w.origin.describe(),
+                    path: format!("{kind} {}", w.name),
+                    observed: json!(w.name),
+                    expected: "an active policy mechanism".into(),
+                    holds: true,
+                    note: Some("policy engine webhook".into()),
+                });
+            }
+        }
+    }
+    let unknown: Vec<String> = [
+        "Namespace",
+        "ValidatingAdmissionPolicyBinding",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+    ]
+    .iter()
+    .filter_map(|k| match inv.kind_state(k) {
+        KindState::Failed(r) => Some(format!("{k}: {r}")),
+        _ => None,
+    })
+    .collect();
+    let subject = Subject {
+        kind: "Cluster".into(),
+        name: inv.target.name.clone(),
+        ..Subject::default()
+    };
+    let (status, message) = if !obs.is_empty() {
+        (
+            Status::Pass,
+            format!("{} policy mechanism(s) found", obs.len()),
+        )
+    } else if !unknown.is_empty() {
+        (
+            Status::Error,
+            format!(
+                "no policy mechanism seen, but not everything could be listed: {}",
+                unknown.join("; ")
+            ),
+        )
+    } else {
+        (
+            Status::Fail,
+            "no namespace enforces Pod Security Admission (baseline or stricter), and no ValidatingAdmissionPolicyBinding or policy-engine webhook exists".into(),
+        )
+    };
+    out.findings
+        .push(evidence::finding(check, status, subject, obs, message));
+}
+
+/// Evaluates the assertion over the inventory.
+pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    let mut out = Outcome::default();
+    match &p.require {
+        Require::PsaEnforce { min_level } => psa(check, p, min_level, ctx.inventory, &mut out),
+        Require::PolicyMechanism { engines } => {
+            mechanism(check, p, engines, ctx.inventory, &mut out)
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_are_ordered() {
+        assert!(level_rank("restricted") > level_rank("baseline"));
+        assert!(level_rank("baseline") > level_rank("privileged"));
+        assert_eq!(level_rank("bogus"), None);
+    }
+}

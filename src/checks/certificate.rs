@@ -1,0 +1,187 @@
+//! X.509 certificates of `kubernetes.io/tls` Secrets: decoding `tls.crt` (the only Secret value
+//! the inventory keeps, see `secrets.rs`) into the facts the `tls` and `ingress` checks judge.
+//!
+//! Only the public certificate is read; `tls.key` is never touched (the inventory does not even
+//! hold it). The facts recorded are public: fingerprint, subject, issuer, validity, key type and
+//! size, signature algorithm and subject alternative names.
+
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use x509_parser::extensions::GeneralName;
+use x509_parser::objects::{oid2sn, oid_registry};
+use x509_parser::pem::Pem;
+use x509_parser::public_key::PublicKey;
+
+use crate::inventory::Object;
+
+/// The public facts of one certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertInfo {
+    /// SHA-256 of the DER encoding, hex.
+    pub fingerprint_sha256: String,
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Start of validity, RFC 3339.
+    pub not_before: String,
+    /// End of validity, RFC 3339.
+    pub not_after: String,
+    /// End of validity, Unix seconds.
+    #[serde(skip)]
+    pub not_after_ts: i64,
+    /// `RSA`, `EC`, `DSA` or `other`.
+    pub key_type: String,
+    /// Key size in bits (0 when unknown).
+    pub key_bits: usize,
+    /// Signature algorithm short name (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`).
+    pub signature_algorithm: String,
+    /// DNS names and IP addresses of the subjectAltName extension.
+    pub sans: Vec<String>,
+}
+
+fn rfc3339(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| ts.to_string())
+}
+
+/// Parses every certificate of a PEM bundle (leaf first, as written).
+pub fn parse_pem_chain(pem: &[u8]) -> Result<Vec<CertInfo>, String> {
+    let mut out = Vec::new();
+    for block in Pem::iter_from_buffer(pem) {
+        let block = block.map_err(|e| format!("invalid PEM: {e}"))?;
+        if block.label != "CERTIFICATE" {
+            continue;
+        }
+        let cert = block
+            .parse_x509()
+            .map_err(|e| format!("invalid X.509 certificate: {e}"))?;
+        let (key_type, key_bits) = match cert.public_key().parsed() {
+            Ok(k @ PublicKey::RSA(_)) => ("RSA", k.key_size()),
+            Ok(k @ PublicKey::EC(_)) => ("EC", k.key_size()),
+            Ok(k @ PublicKey::DSA(_)) => ("DSA", k.key_size()),
+            Ok(k) => ("other", k.key_size()),
+            Err(_) => ("other", 0),
+        };
+        let alg = &cert.signature_algorithm.algorithm;
+        let signature_algorithm = oid2sn(alg, oid_registry())
+            .map(str::to_string)
+            .unwrap_or_else(|_| alg.to_id_string());
+        let mut sans = Vec::new();
+        if let Ok(Some(ext)) = cert.subject_alternative_name() {
+            for n in &ext.value.general_names {
+                match n {
+                    GeneralName::DNSName(d) => sans.push(d.to_string()),
+                    GeneralName::IPAddress(ip) => sans.push(match ip.len() {
+                        4 => std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string(),
+                        16 => {
+                            let mut b = [0u8; 16];
+                            b.copy_from_slice(ip);
+                            std::net::Ipv6Addr::from(b).to_string()
+                        }
+                        _ => "invalid IP".into(),
+                    }),
+                    _ => {}
+                }
+            }
+        }
+        let nb = cert.validity().not_before.timestamp();
+        let na = cert.validity().not_after.timestamp();
+        out.push(CertInfo {
+            fingerprint_sha256: format!("{:x}", Sha256::digest(&block.contents)),
+            subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
+            not_before: rfc3339(nb),
+            not_after: rfc3339(na),
+            not_after_ts: na,
+            key_type: key_type.into(),
+            key_bits,
+            signature_algorithm,
+            sans,
+        });
+    }
+    if out.is_empty() {
+        return Err("no CERTIFICATE block in tls.crt".into());
+    }
+    Ok(out)
+}
+
+/// Whether an object is a `kubernetes.io/tls` Secret.
+pub fn is_tls_secret(obj: &Object) -> bool {
+    obj.kind == "Secret"
+        && obj.value.get("type").and_then(Value::as_str) == Some("kubernetes.io/tls")
+}
+
+/// The certificate chain of a `kubernetes.io/tls` Secret, from `data["tls.crt"]` (base64) or
+/// `stringData["tls.crt"]` (PEM), with the field it came from.
+pub fn secret_chain(obj: &Object) -> Result<(Vec<CertInfo>, &'static str), String> {
+    if let Some(pem) = obj
+        .value
+        .pointer("/stringData/tls.crt")
+        .and_then(Value::as_str)
+    {
+        return parse_pem_chain(pem.as_bytes()).map(|c| (c, "stringData[\"tls.crt\"]"));
+    }
+    let b64 = obj
+        .value
+        .pointer("/data/tls.crt")
+        .and_then(Value::as_str)
+        .ok_or_else(|| "the secret has no tls.crt".to_string())?;
+    let clean: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
+    let pem = data_encoding::BASE64
+        .decode(clean.as_bytes())
+        .map_err(|e| format!("tls.crt is not valid base64: {e}"))?;
+    parse_pem_chain(&pem).map(|c| (c, "data[\"tls.crt\"]"))
+}
+
+/// Whether a certificate's SANs cover a host name (`*.example.com` covers one label). The
+/// common name is not consulted: browsers and Go clients ignore it.
+pub fn covers(cert: &CertInfo, host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    cert.sans.iter().any(|san| {
+        let san = san.to_ascii_lowercase();
+        if san == host {
+            return true;
+        }
+        match (san.strip_prefix("*."), host.split_once('.')) {
+            (Some(suffix), Some((first, rest))) => !first.is_empty() && rest == suffix,
+            _ => false,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(sans: &[&str]) -> CertInfo {
+        CertInfo {
+            fingerprint_sha256: String::new(),
+            subject: String::new(),
+            issuer: String::new(),
+            not_before: String::new(),
+            not_after: String::new(),
+            not_after_ts: 0,
+            key_type: "EC".into(),
+            key_bits: 256,
+            signature_algorithm: String::new(),
+            sans: sans.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn wildcards_cover_one_label() {
+        let c = cert(&["*.example.com", "example.org"]);
+        assert!(covers(&c, "a.example.com"));
+        assert!(!covers(&c, "a.b.example.com"));
+        assert!(!covers(&c, "example.com"));
+        assert!(covers(&c, "EXAMPLE.org"));
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_pass() {
+        assert!(parse_pem_chain(b"not a certificate").is_err());
+    }
+}

@@ -1,0 +1,242 @@
+//! `images`: where container images come from and how they are pinned.
+//!
+//! Decides from the `image` of every container, init container and ephemeral container of a
+//! workload:
+//! - `digest`: the reference carries `@sha256:…`;
+//! - `tag_pinned`: the reference has a tag other than `latest`, or a digest;
+//! - `registry_allowed`: the registry (the first path segment when it has a `.` or `:` or is
+//!   `localhost`, else `docker.io`) is one of `registries`. With no `registries` configured
+//!   the check is `not_applicable` ("no allow-list"), never a pass.
+//!
+//! Evidence is the container and its image reference.
+
+use serde_json::{json, Value};
+
+use crate::catalog::reader::Reader;
+use crate::catalog::Check;
+use crate::checks::evidence;
+use crate::checks::workload::{workload, WORKLOAD_KINDS};
+use crate::checks::{Context, Outcome};
+use crate::inventory::KindState;
+use crate::results::{Observation, Status};
+use crate::yaml::Node;
+
+/// What an `images` assertion requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Require {
+    /// Pinned by digest.
+    Digest,
+    /// A tag other than `latest` (or a digest).
+    TagPinned,
+    /// From an allowed registry.
+    RegistryAllowed,
+}
+
+/// Parameters of an `images` assertion.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// What is required.
+    pub require: Require,
+    /// Allowed registries (`registry.example.com`, `ghcr.io/org`), for `registry_allowed`.
+    pub registries: Vec<String>,
+    /// Status of a failing container: `fail` (default) or `warn`.
+    pub on_fail: Status,
+}
+
+impl Params {
+    /// Reads and validates the assertion block.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
+        let aw = format!("the `images` assertion of {what}");
+        r.known_keys(node, &aw, &["kind", "require", "registries", "on_fail"]);
+        let req = r.string(node, "require", &aw)?;
+        let require = match req.as_str() {
+            "digest" => Require::Digest,
+            "tag_pinned" => Require::TagPinned,
+            "registry_allowed" => Require::RegistryAllowed,
+            other => {
+                r.error(
+                    node.get("require").map_or(node.line, |n| n.line),
+                    format!("{aw}: unknown `require: {other}`; expected digest, tag_pinned or registry_allowed"),
+                );
+                return None;
+            }
+        };
+        let on_fail = match r.opt_string(node, "on_fail", &aw).as_deref() {
+            None | Some("fail") => Status::Fail,
+            Some("warn") => Status::Warn,
+            Some(other) => {
+                r.error(
+                    node.get("on_fail").map_or(node.line, |n| n.line),
+                    format!("{aw}: on_fail `{other}` must be fail or warn"),
+                );
+                return None;
+            }
+        };
+        Some(Params {
+            require,
+            registries: r.string_list(node, "registries", &aw),
+            on_fail,
+        })
+    }
+
+    /// One line on how the check decides, for `explain`.
+    pub fn describe(&self) -> String {
+        match self.require {
+            Require::Digest => "Requires every container image to be pinned by digest (@sha256:…)".into(),
+            Require::TagPinned => "Requires every container image to name a tag other than `latest` (or a digest)".into(),
+            Require::RegistryAllowed if self.registries.is_empty() => "Requires images from an allow-list of registries; no list is configured, so nothing is assessed (set `registries` in a catalog overlay)".into(),
+            Require::RegistryAllowed => format!("Requires every image to come from {}", self.registries.join(", ")),
+        }
+    }
+}
+
+/// The parts of an image reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// Registry host (`docker.io` when none is named).
+    pub registry: String,
+    /// Repository path without the registry.
+    pub repository: String,
+    /// Tag, if any.
+    pub tag: Option<String>,
+    /// Digest, if any.
+    pub digest: Option<String>,
+}
+
+/// Parses `[registry/]repo[:tag][@digest]` as container runtimes do.
+pub fn parse_image(image: &str) -> ImageRef {
+    let (name, digest) = match image.split_once('@') {
+        Some((n, d)) => (n, Some(d.to_string())),
+        None => (image, None),
+    };
+    let (name, tag) = match name.rsplit_once(':') {
+        Some((n, t)) if !t.contains('/') => (n, Some(t.to_string())),
+        _ => (name, None),
+    };
+    let (registry, repository) = match name.split_once('/') {
+        Some((first, rest))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
+            (first.to_string(), rest.to_string())
+        }
+        _ => ("docker.io".to_string(), name.to_string()),
+    };
+    ImageRef {
+        registry,
+        repository,
+        tag,
+        digest,
+    }
+}
+
+fn allowed(r: &ImageRef, registries: &[String]) -> bool {
+    let full = format!("{}/{}", r.registry, r.repository);
+    registries.iter().any(|a| {
+        let a = a.trim_end_matches('/');
+        r.registry == a || full.starts_with(&format!("{a}/"))
+    })
+}
+
+/// Evaluates the assertion over the inventory.
+pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    let mut out = Outcome::default();
+    let inv = ctx.inventory;
+    if p.require == Require::RegistryAllowed && p.registries.is_empty() {
+        out.findings.push(evidence::about_kind(
+            check,
+            Status::NotApplicable,
+            "Container",
+            "no registry allow-list is configured: set `registries` for this check in a catalog overlay (--catalog) to assess image sources".into(),
+        ));
+        return out;
+    }
+    for kind in WORKLOAD_KINDS {
+        if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state(kind) {
+            out.findings.push(evidence::about_kind(
+                check,
+                Status::Error,
+                kind,
+                format!("could not assess {kind} objects: {reason}"),
+            ));
+        }
+    }
+    for obj in &inv.objects {
+        let Some(w) = workload(obj) else { continue };
+        let mut obs = Vec::new();
+        let mut bad = Vec::new();
+        for c in w.containers() {
+            let image = c.value.get("image").and_then(Value::as_str).unwrap_or("");
+            let r = parse_image(image);
+            let (holds, expected) = match p.require {
+                Require::Digest => (
+                    r.digest.is_some(),
+                    "pinned by digest (@sha256:…)".to_string(),
+                ),
+                Require::TagPinned => (
+                    r.digest.is_some() || r.tag.as_deref().is_some_and(|t| t != "latest"),
+                    "a tag other than latest, or a digest".to_string(),
+                ),
+                Require::RegistryAllowed => (
+                    allowed(&r, &p.registries),
+                    format!("from {}", p.registries.join(", ")),
+                ),
+            };
+            if !holds {
+                bad.push(format!("{} {} ({image})", c.role, c.name));
+            }
+            let path = format!("{}.image", c.path);
+            obs.push(Observation {
+                source: evidence::source(obj, &path),
+                path,
+                observed: json!(image),
+                expected,
+                holds,
+                note: Some(format!("{} {}; registry {}", c.role, c.name, r.registry)),
+            });
+        }
+        let subject = evidence::subject(obj);
+        let (status, message) = if bad.is_empty() {
+            (
+                Status::Pass,
+                format!("{}: every image complies", subject.display()),
+            )
+        } else {
+            (
+                p.on_fail,
+                format!("{}: {}", subject.display(), bad.join(", ")),
+            )
+        };
+        out.findings
+            .push(evidence::finding(check, status, subject, obs, message));
+    }
+    if out.findings.is_empty() {
+        out.empty_reason = "no workloads in the inventory".into();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_references() {
+        let r = parse_image("nginx");
+        assert_eq!((r.registry.as_str(), r.tag.clone()), ("docker.io", None));
+        let r = parse_image("registry.k8s.io/ingress-nginx/controller:v1.9.4@sha256:abc");
+        assert_eq!(r.registry, "registry.k8s.io");
+        assert_eq!(r.tag.as_deref(), Some("v1.9.4"));
+        assert_eq!(r.digest.as_deref(), Some("sha256:abc"));
+        let r = parse_image("localhost:5000/app");
+        assert_eq!((r.registry.as_str(), r.tag), ("localhost:5000", None));
+    }
+
+    #[test]
+    fn allow_list_by_registry_or_prefix() {
+        let regs = vec!["ghcr.io/acme".to_string(), "registry.example".to_string()];
+        assert!(allowed(&parse_image("ghcr.io/acme/app:1"), &regs));
+        assert!(!allowed(&parse_image("ghcr.io/other/app:1"), &regs));
+        assert!(allowed(&parse_image("registry.example/x:1"), &regs));
+        assert!(!allowed(&parse_image("nginx:1"), &regs));
+    }
+}

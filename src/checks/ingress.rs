@@ -1,0 +1,578 @@
+//! `ingress`: how Ingresses are exposed.
+//!
+//! Decides from Ingress objects, the `kubernetes.io/tls` Secrets they name (their `tls.crt`
+//! only, via `checks::certificate`) and the images of ingress controller workloads:
+//! - `tls_hosts`: every host of every rule is listed under `spec.tls`; a rule without a host
+//!   (a catch-all) must be covered by a host-less TLS entry;
+//! - `tls_secrets`: each `spec.tls[].secretName` exists in the Ingress's namespace, is of type
+//!   `kubernetes.io/tls`, and its certificate's SANs cover the entry's hosts;
+//! - `forbidden_annotations`: none of the listed annotations (ingress-nginx snippets,
+//!   CVE-2021-25742) is set;
+//! - `controller_version`: containers whose image contains one of `images` run at least the
+//!   fixed release of their minor line (`fixed_versions`); lines older than every listed one
+//!   fail, newer lines pass.
+//!
+//! Evidence names the Ingress, the host, the Secret and the certificate facts, or the
+//! container and image. Secrets not collected make `tls_secrets` an `error`, never a pass.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::catalog::reader::Reader;
+use crate::catalog::Check;
+use crate::checks::certificate;
+use crate::checks::evidence;
+use crate::checks::workload::{workload, WORKLOAD_KINDS};
+use crate::checks::{Context, Outcome};
+use crate::inventory::{Inventory, KindState, Object};
+use crate::results::{Observation, Status};
+use crate::yaml::Node;
+
+/// What an `ingress` assertion requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Require {
+    /// Every host is served over TLS.
+    TlsHosts,
+    /// Referenced TLS Secrets exist, are TLS, and cover their hosts.
+    TlsSecrets,
+    /// None of these annotations is set.
+    ForbiddenAnnotations(Vec<String>),
+    /// Controller images at or above the fixed release of their line.
+    ControllerVersion {
+        /// Image name fragments identifying the controller.
+        images: Vec<String>,
+        /// Fixed releases, one per minor line (`1.12.1`).
+        fixed: Vec<(u64, u64, u64)>,
+    },
+    /// No container runs these images at all (retired projects).
+    ControllerAbsent {
+        /// Image name fragments identifying the controller.
+        images: Vec<String>,
+    },
+}
+
+/// Parameters of an `ingress` assertion.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// What is required.
+    pub require: Require,
+}
+
+/// Parses `v1.2.3`, `1.2.3`, `1.2` (patch 0); suffixes after `-` or `@` are ignored.
+pub fn parse_version(s: &str) -> Option<(u64, u64, u64)> {
+    let s = s.trim_start_matches('v');
+    let s = s.split(['-', '@', '+']).next()?;
+    let mut it = s.split('.').map(|p| p.parse::<u64>());
+    let major = it.next()?.ok()?;
+    let minor = it.next()?.ok()?;
+    let patch = match it.next() {
+        Some(p) => p.ok()?,
+        None => 0,
+    };
+    Some((major, minor, patch))
+}
+
+impl Params {
+    /// Reads and validates the assertion block.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
+        let aw = format!("the `ingress` assertion of {what}");
+        r.known_keys(
+            node,
+            &aw,
+            &["kind", "require", "annotations", "images", "fixed_versions"],
+        );
+        let req = r.string(node, "require", &aw)?;
+        let require = match req.as_str() {
+            "tls_hosts" => Require::TlsHosts,
+            "tls_secrets" => Require::TlsSecrets,
+            "forbidden_annotations" => {
+                let a = r.string_list(node, "annotations", &aw);
+                if a.is_empty() {
+                    r.error(
+                        node.line,
+                        format!("{aw}: `annotations` must list at least one annotation"),
+                    );
+                    return None;
+                }
+                Require::ForbiddenAnnotations(a)
+            }
+            "controller_version" => {
+                let images = r.string_list(node, "images", &aw);
+                let mut fixed = Vec::new();
+                for v in r.string_list(node, "fixed_versions", &aw) {
+                    match parse_version(&v) {
+                        Some(x) => fixed.push(x),
+                        None => r.error(
+                            node.get("fixed_versions").map_or(node.line, |n| n.line),
+                            format!("{aw}: `{v}` is not a version like 1.12.1"),
+                        ),
+                    }
+                }
+                if images.is_empty() || fixed.is_empty() {
+                    r.error(
+                        node.line,
+                        format!("{aw}: `controller_version` needs `images` and `fixed_versions`"),
+                    );
+                    return None;
+                }
+                fixed.sort_unstable();
+                Require::ControllerVersion { images, fixed }
+            }
+            "controller_absent" => {
+                let images = r.string_list(node, "images", &aw);
+                if images.is_empty() {
+                    r.error(
+                        node.line,
+                        format!("{aw}: `controller_absent` needs `images`"),
+                    );
+                    return None;
+                }
+                Require::ControllerAbsent { images }
+            }
+            other => {
+                r.error(
+                    node.get("require").map_or(node.line, |n| n.line),
+                    format!("{aw}: unknown `require: {other}`; expected tls_hosts, tls_secrets, forbidden_annotations, controller_version or controller_absent"),
+                );
+                return None;
+            }
+        };
+        Some(Params { require })
+    }
+
+    /// One line on how the check decides, for `explain`.
+    pub fn describe(&self) -> String {
+        match &self.require {
+            Require::TlsHosts => "Requires every Ingress rule host (and any host-less catch-all rule) to be listed under spec.tls".into(),
+            Require::TlsSecrets => "Requires every spec.tls secretName to name a kubernetes.io/tls Secret in the Ingress's namespace whose certificate SANs cover the entry's hosts (tls.crt only)".into(),
+            Require::ForbiddenAnnotations(a) => format!("Requires Ingresses not to set {}", a.join(", ")),
+            Require::ControllerVersion { images, fixed } => format!(
+                "Requires containers whose image contains {} to run at least {}",
+                images.join(" or "),
+                fixed.iter().map(|(a, b, c)| format!("{a}.{b}.{c}")).collect::<Vec<_>>().join(" / ")
+            ),
+            Require::ControllerAbsent { images } => format!(
+                "Requires that no container runs an image containing {}",
+                images.join(" or ")
+            ),
+        }
+    }
+}
+
+fn str_list(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Rule hosts of an Ingress: `Some(host)` or `None` for a host-less (catch-all) rule, with the
+/// rule index.
+fn rule_hosts(ing: &Object) -> Vec<(usize, Option<String>)> {
+    let mut out: Vec<(usize, Option<String>)> = ing
+        .value
+        .pointer("/spec/rules")
+        .and_then(Value::as_array)
+        .map(|rules| {
+            rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i, r.get("host").and_then(Value::as_str).map(str::to_string)))
+                .collect()
+        })
+        .unwrap_or_default();
+    if out.is_empty() && ing.value.pointer("/spec/defaultBackend").is_some() {
+        out.push((usize::MAX, None));
+    }
+    out
+}
+
+/// Whether a TLS host entry (possibly `*.example.com`) covers a host.
+fn tls_host_covers(entry: &str, host: &str) -> bool {
+    entry.eq_ignore_ascii_case(host)
+        || entry.strip_prefix("*.").is_some_and(|suffix| {
+            host.split_once('.')
+                .is_some_and(|(first, rest)| !first.is_empty() && rest.eq_ignore_ascii_case(suffix))
+        })
+}
+
+fn tls_hosts(check: &Check, ing: &Object) -> (Status, String, Vec<Observation>) {
+    let tls = ing.value.pointer("/spec/tls").and_then(Value::as_array);
+    let entries: Vec<Vec<String>> = tls
+        .map(|t| t.iter().map(|e| str_list(e.get("hosts"))).collect())
+        .unwrap_or_default();
+    let listed: Vec<&String> = entries.iter().flatten().collect();
+    let hostless_tls = entries.iter().any(Vec::is_empty);
+    let mut obs = Vec::new();
+    let mut bad = Vec::new();
+    for (i, host) in rule_hosts(ing) {
+        let (path, covered, shown) = match &host {
+            Some(h) => (
+                format!("spec.rules[{i}].host"),
+                listed.iter().any(|e| tls_host_covers(e, h)),
+                h.clone(),
+            ),
+            None => (
+                if i == usize::MAX {
+                    "spec.defaultBackend".to_string()
+                } else {
+                    format!("spec.rules[{i}]")
+                },
+                hostless_tls,
+                "(no host: catch-all for every name)".into(),
+            ),
+        };
+        if !covered {
+            bad.push(shown.clone());
+        }
+        obs.push(Observation {
+            source: evidence::source(ing, &path),
+            path,
+            observed: json!({"host": host, "tls_hosts": listed}),
+            expected: "host listed under spec.tls".into(),
+            holds: covered,
+            note: None,
+        });
+    }
+    let _ = check;
+    if obs.is_empty() {
+        return (Status::NotApplicable, "no rules".into(), obs);
+    }
+    if bad.is_empty() {
+        (Status::Pass, "every host is served over TLS".into(), obs)
+    } else {
+        (
+            Status::Fail,
+            format!("served without TLS: {}", bad.join(", ")),
+            obs,
+        )
+    }
+}
+
+fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observation>) {
+    let ns = ing.namespace.clone().unwrap_or_else(|| "default".into());
+    let mut obs = Vec::new();
+    let mut problems = Vec::new();
+    let tls = ing
+        .value
+        .pointer("/spec/tls")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (i, entry) in tls.iter().enumerate() {
+        let hosts = str_list(entry.get("hosts"));
+        let path = format!("spec.tls[{i}].secretName");
+        let Some(name) = entry.get("secretName").and_then(Value::as_str) else {
+            obs.push(Observation {
+                source: evidence::source(ing, &format!("spec.tls[{i}]")),
+                path,
+                observed: Value::Null,
+                expected: "a secretName".into(),
+                holds: false,
+                note: Some("no secretName: the controller's default certificate is served".into()),
+            });
+            problems.push(format!("tls[{i}] names no Secret"));
+            continue;
+        };
+        let secret = inv
+            .of_kind("Secret")
+            .find(|s| s.name == name && s.namespace.as_deref() == Some(ns.as_str()));
+        let (holds, observed, why) = match secret {
+            None => (
+                false,
+                json!({"secret": name}),
+                format!("Secret {ns}/{name} does not exist"),
+            ),
+            Some(s) if !certificate::is_tls_secret(s) => (
+                false,
+                json!({"secret": name, "type": s.value.get("type")}),
+                format!("Secret {ns}/{name} is not of type kubernetes.io/tls"),
+            ),
+            Some(s) => match certificate::secret_chain(s) {
+                Err(e) => (
+                    false,
+                    json!({"secret": name}),
+                    format!("Secret {ns}/{name}: {e}"),
+                ),
+                Ok((chain, _)) => {
+                    let leaf = &chain[0];
+                    let uncovered: Vec<&String> = hosts
+                        .iter()
+                        .filter(|h| !certificate::covers(leaf, h))
+                        .collect();
+                    let observed = json!({"secret": name, "certificate": leaf, "hosts": hosts});
+                    if uncovered.is_empty() {
+                        (true, observed, String::new())
+                    } else {
+                        (
+                            false,
+                            observed,
+                            format!(
+                                "the certificate in {ns}/{name} does not cover {} (SANs: {})",
+                                uncovered
+                                    .iter()
+                                    .map(|s| s.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                                if leaf.sans.is_empty() {
+                                    "none".to_string()
+                                } else {
+                                    leaf.sans.join(", ")
+                                }
+                            ),
+                        )
+                    }
+                }
+            },
+        };
+        if !holds {
+            problems.push(why.clone());
+        }
+        obs.push(Observation {
+            source: evidence::source(ing, &path),
+            path,
+            observed,
+            expected: "an existing kubernetes.io/tls Secret whose SANs cover the hosts".into(),
+            holds,
+            note: (!why.is_empty()).then_some(why),
+        });
+    }
+    if obs.is_empty() {
+        return (Status::NotApplicable, "no spec.tls entries".into(), obs);
+    }
+    if problems.is_empty() {
+        (
+            Status::Pass,
+            "every TLS entry has a valid Secret covering its hosts".into(),
+            obs,
+        )
+    } else {
+        (Status::Fail, problems.join("; "), obs)
+    }
+}
+
+fn forbidden(ing: &Object, annotations: &[String]) -> (Status, String, Vec<Observation>) {
+    let set: Vec<(String, Value)> = annotations
+        .iter()
+        .filter_map(|a| {
+            ing.value
+                .pointer("/metadata/annotations")
+                .and_then(|m| m.get(a))
+                .map(|v| (a.clone(), v.clone()))
+        })
+        .collect();
+    let obs: Vec<Observation> = set
+        .iter()
+        .map(|(a, v)| Observation {
+            source: evidence::source(ing, &format!("metadata.annotations[\"{a}\"]")),
+            path: format!("metadata.annotations[\"{a}\"]"),
+            observed: v.clone(),
+            expected: "absent".into(),
+            holds: false,
+            note: None,
+        })
+        .collect();
+    if set.is_empty() {
+        (Status::Pass, "no forbidden annotation".into(), obs)
+    } else {
+        let names: BTreeSet<&str> = set.iter().map(|(a, _)| a.as_str()).collect();
+        (
+            Status::Fail,
+            format!("sets {}", names.into_iter().collect::<Vec<_>>().join(", ")),
+            obs,
+        )
+    }
+}
+
+fn controller_version(
+    check: &Check,
+    inv: &Inventory,
+    images: &[String],
+    fixed: &[(u64, u64, u64)],
+    out: &mut Outcome,
+) {
+    for obj in inv
+        .objects
+        .iter()
+        .filter(|o| WORKLOAD_KINDS.contains(&o.kind.as_str()))
+    {
+        let Some(w) = workload(obj) else { continue };
+        for c in w.containers() {
+            let image = c
+                .value
+                .get("image")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if !images.iter().any(|i| image.contains(i.as_str())) {
+                continue;
+            }
+            let tag = image
+                .split('@')
+                .next()
+                .and_then(|n| n.rsplit_once(':'))
+                .map(|(_, t)| t)
+                .filter(|t| !t.contains('/'));
+            let version = tag.and_then(parse_version);
+            let (status, message) = match (fixed.is_empty(), version) {
+                (true, _) => (
+                    Status::Fail,
+                    format!("{image}: this controller's project is retired and gets no security fixes"),
+                ),
+                (false, v) => match v {
+                None => (
+                    Status::Fail,
+                    format!("{image}: the version cannot be read from the tag, so it cannot be shown to be a fixed release"),
+                ),
+                Some(v) => {
+                    let line = fixed.iter().find(|f| (f.0, f.1) == (v.0, v.1));
+                    let oldest = fixed.first().copied().unwrap_or((0, 0, 0));
+                    let ok = match line {
+                        Some(f) => v >= *f,
+                        None => (v.0, v.1) > (oldest.0, oldest.1),
+                    };
+                    let newest_line = fixed.iter().all(|f| (v.0, v.1) > (f.0, f.1));
+                    let shown = format!("{}.{}.{}", v.0, v.1, v.2);
+                    if ok {
+                        (
+                            Status::Pass,
+                            if newest_line {
+                                format!("{image}: {shown} is newer than every listed fixed release")
+                            } else {
+                                format!("{image}: {shown} includes the fixes")
+                            },
+                        )
+                    } else {
+                        (
+                            Status::Fail,
+                            format!(
+                                "{image}: {shown} predates the fixed releases ({})",
+                                fixed.iter().map(|(a, b, c)| format!("{a}.{b}.{c}")).collect::<Vec<_>>().join(", ")
+                            ),
+                        )
+                    }
+                }
+                },
+            };
+            let obs = Observation {
+                source: evidence::source(obj, &format!("{}.image", c.path)),
+                path: format!("{}.image", c.path),
+                observed: json!(image),
+                expected: if fixed.is_empty() {
+                    "no such image".to_string()
+                } else {
+                    format!(
+                        "at least {}",
+                        fixed
+                            .iter()
+                            .map(|(a, b, c)| format!("{a}.{b}.{c}"))
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    )
+                },
+                holds: status == Status::Pass,
+                note: Some(format!("{} {}", c.role, c.name)),
+            };
+            out.findings.push(evidence::finding(
+                check,
+                status,
+                evidence::subject(obj),
+                vec![obs],
+                message,
+            ));
+        }
+    }
+    if out.findings.is_empty() {
+        out.empty_reason = format!(
+            "no container runs an image containing {}",
+            images.join(" or ")
+        );
+        if fixed.is_empty() {
+            out.findings.push(evidence::about_kind(
+                check,
+                Status::Pass,
+                "Container",
+                out.empty_reason.clone(),
+            ));
+        }
+    }
+}
+
+fn state_error(check: &Check, inv: &Inventory, kind: &str, out: &mut Outcome) -> bool {
+    match inv.kind_state(kind) {
+        KindState::Collected => false,
+        KindState::Failed(reason) | KindState::NotServed(reason) => {
+            out.findings.push(evidence::about_kind(
+                check,
+                Status::Error,
+                kind,
+                format!("could not assess ingresses: {kind} objects: {reason}"),
+            ));
+            true
+        }
+    }
+}
+
+/// Evaluates the assertion over the inventory.
+pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    let mut out = Outcome::default();
+    let inv = ctx.inventory;
+    if let Require::ControllerVersion { images, fixed } = &p.require {
+        if !state_error(check, inv, "Pod", &mut out) {
+            controller_version(check, inv, images, fixed, &mut out);
+        }
+        return out;
+    }
+    if let Require::ControllerAbsent { images } = &p.require {
+        if !state_error(check, inv, "Pod", &mut out) {
+            controller_version(check, inv, images, &[], &mut out);
+        }
+        return out;
+    }
+    if state_error(check, inv, "Ingress", &mut out) {
+        return out;
+    }
+    if p.require == Require::TlsSecrets && state_error(check, inv, "Secret", &mut out) {
+        return out;
+    }
+    for ing in inv.of_kind("Ingress") {
+        let (status, message, obs) = match &p.require {
+            Require::TlsHosts => tls_hosts(check, ing),
+            Require::TlsSecrets => tls_secrets(inv, ing),
+            Require::ForbiddenAnnotations(a) => forbidden(ing, a),
+            Require::ControllerVersion { .. } | Require::ControllerAbsent { .. } => continue,
+        };
+        let subject = evidence::subject(ing);
+        let message = format!("{}: {message}", subject.display());
+        out.findings
+            .push(evidence::finding(check, status, subject, obs, message));
+    }
+    if out.findings.is_empty() {
+        out.empty_reason = "no Ingress in the inventory".into();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(parse_version("v1.9.4"), Some((1, 9, 4)));
+        assert_eq!(parse_version("1.12"), Some((1, 12, 0)));
+        assert_eq!(parse_version("v1.12.1-rc0"), Some((1, 12, 1)));
+        assert_eq!(parse_version("latest"), None);
+    }
+
+    #[test]
+    fn tls_entries_with_wildcards_cover_one_label() {
+        assert!(tls_host_covers("*.example.com", "a.example.com"));
+        assert!(!tls_host_covers("*.example.com", "example.com"));
+        assert!(tls_host_covers("A.example.com", "a.example.com"));
+    }
+}

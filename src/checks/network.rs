@@ -1,0 +1,536 @@
+//! `network`: NetworkPolicy coverage per namespace and per workload.
+//!
+//! Decides from NetworkPolicies (and Cilium `CiliumNetworkPolicy` /
+//! `CiliumClusterwideNetworkPolicy`, when collected) and from workloads' pod labels: whether a
+//! namespace has any policy, a default-deny for ingress or egress (a policy selecting every
+//! pod that lists the direction in `policyTypes` and allows nothing in it), whether each
+//! workload is selected by some policy, and whether a policy allows everything (an empty
+//! rule `{}`, or ingress from `0.0.0.0/0`). The evidence names the namespace, the policies
+//! seen and the policy or rule that decided. Namespaces are those of Namespace objects and of
+//! workloads; a namespace without workloads is `not_applicable` for coverage questions, and
+//! namespaces listed in `exempt_namespaces` are `not_applicable` with that reason. Never
+//! passes when NetworkPolicies were not collected.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::catalog::reader::Reader;
+use crate::catalog::Check;
+use crate::checks::evidence;
+use crate::checks::selector;
+use crate::checks::workload::workload;
+use crate::checks::{Context, Outcome};
+use crate::inventory::{Inventory, KindState, Object};
+use crate::results::{Observation, Status, Subject};
+use crate::yaml::Node;
+
+/// Cilium's namespaced and cluster-wide policy kinds.
+pub const CILIUM_KINDS: &[&str] = &["CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"];
+
+/// What a `network` assertion requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Require {
+    /// Every namespace with workloads has at least one policy.
+    AnyPolicy,
+    /// Every namespace with workloads has a default-deny ingress policy.
+    DefaultDenyIngress,
+    /// Every namespace with workloads has a default-deny egress policy.
+    DefaultDenyEgress,
+    /// Every workload is selected by some policy.
+    PodSelected,
+    /// No policy allows all traffic.
+    NoAllowAll,
+}
+
+impl Require {
+    fn parse(s: &str) -> Option<Require> {
+        Some(match s {
+            "any_policy" => Require::AnyPolicy,
+            "default_deny_ingress" => Require::DefaultDenyIngress,
+            "default_deny_egress" => Require::DefaultDenyEgress,
+            "pod_selected" => Require::PodSelected,
+            "no_allow_all" => Require::NoAllowAll,
+            _ => None?,
+        })
+    }
+}
+
+/// Parameters of a `network` assertion.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// What is required.
+    pub require: Require,
+    /// Namespaces not assessed (system namespaces), reported `not_applicable`.
+    pub exempt_namespaces: Vec<String>,
+}
+
+impl Params {
+    /// Reads and validates the assertion block.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
+        let aw = format!("the `network` assertion of {what}");
+        r.known_keys(node, &aw, &["kind", "require", "exempt_namespaces"]);
+        let req = r.string(node, "require", &aw)?;
+        let Some(require) = Require::parse(&req) else {
+            r.error(
+                node.get("require").map_or(node.line, |n| n.line),
+                format!("{aw}: unknown `require: {req}`; expected any_policy, default_deny_ingress, default_deny_egress, pod_selected or no_allow_all"),
+            );
+            return None;
+        };
+        let exempt_namespaces = r.string_list(node, "exempt_namespaces", &aw);
+        Some(Params {
+            require,
+            exempt_namespaces,
+        })
+    }
+
+    /// One line on how the check decides, for `explain`.
+    pub fn describe(&self) -> String {
+        let what = match self.require {
+            Require::AnyPolicy => "every namespace with workloads has at least one NetworkPolicy",
+            Require::DefaultDenyIngress => "every namespace with workloads has a policy selecting all pods with policyType Ingress and no ingress rule",
+            Require::DefaultDenyEgress => "every namespace with workloads has a policy selecting all pods with policyType Egress and no egress rule",
+            Require::PodSelected => "every workload's pod labels are selected by some policy of its namespace",
+            Require::NoAllowAll => "no policy has an empty rule `{}` or ingress from 0.0.0.0/0",
+        };
+        let mut s = format!("Requires that {what} (Cilium policies count)");
+        if !self.exempt_namespaces.is_empty() {
+            s.push_str(&format!(
+                "; not assessed in {}",
+                self.exempt_namespaces.join(", ")
+            ));
+        }
+        s
+    }
+}
+
+/// Which directions a policy governs, as the API defines the default of `policyTypes`.
+fn policy_types(p: &Value) -> (bool, bool) {
+    match p.pointer("/spec/policyTypes").and_then(Value::as_array) {
+        Some(types) => (
+            types.iter().any(|t| t == "Ingress"),
+            types.iter().any(|t| t == "Egress"),
+        ),
+        None => (true, p.pointer("/spec/egress").is_some()),
+    }
+}
+
+fn rules<'a>(p: &'a Value, dir: &str) -> &'a [Value] {
+    p.pointer(&format!("/spec/{dir}"))
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Whether a policy is a default deny for a direction (`ingress` or `egress`).
+pub fn is_default_deny(p: &Object, dir: &str) -> bool {
+    if p.kind == "NetworkPolicy" {
+        let (ing, eg) = policy_types(&p.value);
+        let governs = if dir == "ingress" { ing } else { eg };
+        let all_pods = p
+            .value
+            .pointer("/spec/podSelector")
+            .is_none_or(selector::is_empty);
+        governs && all_pods && rules(&p.value, dir).is_empty()
+    } else {
+        // Cilium: a policy selecting every endpoint with the direction present and every rule
+        // empty selects them into default deny without allowing anything.
+        let all = p
+            .value
+            .pointer("/spec/endpointSelector")
+            .is_some_and(selector::is_empty);
+        let rs = p.value.pointer(&format!("/spec/{dir}"));
+        all && rs.is_some_and(|v| {
+            v.as_array().is_some_and(|a| {
+                a.iter()
+                    .all(|r| r.as_object().is_some_and(serde_json::Map::is_empty))
+            })
+        }) && p.value.pointer(&format!("/spec/{dir}Deny")).is_none()
+    }
+}
+
+/// The rules of a NetworkPolicy that allow all traffic: `(path, why)`.
+pub fn allow_all_rules(p: &Object) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if p.kind != "NetworkPolicy" {
+        return out;
+    }
+    let (ing, eg) = policy_types(&p.value);
+    for (dir, peer, on) in [("ingress", "from", ing), ("egress", "to", eg)] {
+        if !on {
+            continue;
+        }
+        for (i, r) in rules(&p.value, dir).iter().enumerate() {
+            let peers = r.get(peer).and_then(Value::as_array);
+            let ports = r.get("ports").and_then(Value::as_array);
+            let no_peers = peers.is_none_or(Vec::is_empty);
+            let no_ports = ports.is_none_or(Vec::is_empty);
+            if no_peers && no_ports {
+                out.push((
+                    format!("spec.{dir}[{i}]"),
+                    format!("an empty {dir} rule allows all {dir} traffic on every port"),
+                ));
+            } else if dir == "ingress" {
+                let world = peers.into_iter().flatten().any(|pe| {
+                    let cidr = pe.pointer("/ipBlock/cidr").and_then(Value::as_str);
+                    let except = pe
+                        .pointer("/ipBlock/except")
+                        .and_then(Value::as_array)
+                        .is_some_and(|e| !e.is_empty());
+                    matches!(cidr, Some("0.0.0.0/0" | "::/0")) && !except
+                });
+                if world {
+                    out.push((
+                        format!("spec.{dir}[{i}].{peer}"),
+                        "allows ingress from any address (0.0.0.0/0)".into(),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a policy selects a pod with these labels in namespace `ns`.
+fn selects_pod(p: &Object, ns: &str, labels: &std::collections::BTreeMap<String, String>) -> bool {
+    match p.kind.as_str() {
+        "NetworkPolicy" => {
+            p.namespace.as_deref() == Some(ns)
+                && p.value
+                    .pointer("/spec/podSelector")
+                    .is_none_or(|s| selector::selects(s, labels))
+        }
+        "CiliumNetworkPolicy" => {
+            p.namespace.as_deref() == Some(ns)
+                && p.value
+                    .pointer("/spec/endpointSelector")
+                    .is_some_and(|s| selector::selects(s, labels))
+        }
+        // Cluster-wide Cilium policies select by endpoint labels, which include the namespace
+        // as `k8s:io.kubernetes.pod.namespace`; only the empty selector is decided here.
+        _ => p
+            .value
+            .pointer("/spec/endpointSelector")
+            .is_some_and(selector::is_empty),
+    }
+}
+
+fn kind_error(check: &Check, inv: &Inventory, out: &mut Outcome) -> bool {
+    match inv.kind_state("NetworkPolicy") {
+        KindState::Collected => false,
+        KindState::Failed(reason) | KindState::NotServed(reason) => {
+            out.findings.push(evidence::about_kind(
+                check,
+                Status::Error,
+                "NetworkPolicy",
+                format!("could not assess network policies: {reason}"),
+            ));
+            true
+        }
+    }
+}
+
+fn policy_name(p: &Object) -> String {
+    evidence::subject(p).display()
+}
+
+/// Evaluates the assertion over the inventory.
+pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    let mut out = Outcome::default();
+    let inv = ctx.inventory;
+    if kind_error(check, inv, &mut out) {
+        return out;
+    }
+    let cilium_seen: Vec<&str> = CILIUM_KINDS
+        .iter()
+        .copied()
+        .filter(|k| inv.kind_state(k) == KindState::Collected)
+        .collect();
+    let policies: Vec<&Object> = inv
+        .objects
+        .iter()
+        .filter(|o| o.kind == "NetworkPolicy" || cilium_seen.contains(&o.kind.as_str()))
+        .collect();
+    if p.require == Require::NoAllowAll {
+        no_allow_all(check, &policies, p, &mut out);
+        return out;
+    }
+    let workloads: Vec<_> = inv.objects.iter().filter_map(workload).collect();
+    let mut namespaces: BTreeSet<String> =
+        inv.of_kind("Namespace").map(|n| n.name.clone()).collect();
+    namespaces.extend(workloads.iter().filter_map(|w| w.object.namespace.clone()));
+    if p.require == Require::PodSelected {
+        for w in &workloads {
+            let ns = w
+                .object
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".into());
+            let subject = evidence::subject(w.object);
+            if p.exempt_namespaces.contains(&ns) {
+                out.findings.push(evidence::finding(
+                    check,
+                    Status::NotApplicable,
+                    subject,
+                    Vec::new(),
+                    format!("namespace {ns} is exempt from this check"),
+                ));
+                continue;
+            }
+            let labels = selector::labels_of(w.pod_meta);
+            let by: Vec<String> = policies
+                .iter()
+                .filter(|pol| selects_pod(pol, &ns, &labels))
+                .map(|pol| policy_name(pol))
+                .collect();
+            let obs = Observation {
+                source: evidence::source(w.object, w.pod_meta_path),
+                path: format!("{}.labels", w.pod_meta_path),
+                observed: json!({"labels": labels, "selected_by": by}),
+                expected: "selected by at least one network policy".into(),
+                holds: !by.is_empty(),
+                note: None,
+            };
+            let (status, message) = if by.is_empty() {
+                (
+                    Status::Fail,
+                    format!(
+                        "{} is selected by no network policy: all its traffic is allowed",
+                        subject.display()
+                    ),
+                )
+            } else {
+                (
+                    Status::Pass,
+                    format!("{} is selected by {}", subject.display(), by.join(", ")),
+                )
+            };
+            out.findings.push(evidence::finding(
+                check,
+                status,
+                subject,
+                vec![obs],
+                message,
+            ));
+        }
+        if workloads.is_empty() {
+            out.empty_reason = "no workloads in the inventory".into();
+        }
+        return out;
+    }
+    for ns in &namespaces {
+        let subject = inv
+            .of_kind("Namespace")
+            .find(|n| &n.name == ns)
+            .map(evidence::subject)
+            .unwrap_or_else(|| Subject {
+                kind: "Namespace".into(),
+                name: ns.clone(),
+                ..Subject::default()
+            });
+        if p.exempt_namespaces.contains(ns) {
+            out.findings.push(evidence::finding(
+                check,
+                Status::NotApplicable,
+                subject,
+                Vec::new(),
+                format!("namespace {ns} is exempt from this check (system namespace)"),
+            ));
+            continue;
+        }
+        let n_workloads = workloads
+            .iter()
+            .filter(|w| w.object.namespace.as_deref() == Some(ns))
+            .count();
+        if n_workloads == 0 {
+            out.findings.push(evidence::finding(
+                check,
+                Status::NotApplicable,
+                subject,
+                Vec::new(),
+                format!("namespace {ns} has no workloads"),
+            ));
+            continue;
+        }
+        let here: Vec<&Object> = policies
+            .iter()
+            .copied()
+            .filter(|pol| {
+                pol.namespace.as_deref() == Some(ns.as_str())
+                    || pol.kind == "CiliumClusterwideNetworkPolicy"
+            })
+            .collect();
+        let names: Vec<String> = here.iter().map(|pol| policy_name(pol)).collect();
+        let (ok, expected, decided_by) = match p.require {
+            Require::AnyPolicy => (!here.is_empty(), "at least one network policy", None),
+            Require::DefaultDenyIngress | Require::DefaultDenyEgress => {
+                let dir = if p.require == Require::DefaultDenyIngress {
+                    "ingress"
+                } else {
+                    "egress"
+                };
+                let deny = here.iter().find(|pol| is_default_deny(pol, dir));
+                (
+                    deny.is_some(),
+                    if dir == "ingress" {
+                        "a default-deny ingress policy"
+                    } else {
+                        "a default-deny egress policy"
+                    },
+                    deny.map(|d| policy_name(d)),
+                )
+            }
+            Require::PodSelected | Require::NoAllowAll => (true, "", None),
+        };
+        let obs = Observation {
+            // The deciding policy, else the first seen, else the namespace itself.
+            source: here
+                .iter()
+                .find(|pol| decided_by.as_deref() == Some(policy_name(pol).as_str()))
+                .or(here.first())
+                .map(|pol| pol.origin.describe())
+                .or_else(|| {
+                    inv.of_kind("Namespace")
+                        .find(|n| &n.name == ns)
+                        .map(|n| n.origin.describe())
+                })
+                .unwrap_or_else(|| format!("workloads of namespace {ns}")),
+            path: format!("namespace {ns}: network policies"),
+            observed: json!({"policies": names, "workloads": n_workloads, "decided_by": decided_by}),
+            expected: expected.into(),
+            holds: ok,
+            note: (cilium_seen.is_empty()).then(|| {
+                "Cilium policies were not collected; only NetworkPolicies were considered"
+                    .to_string()
+            }),
+        };
+        let (status, message) = if ok {
+            (
+                Status::Pass,
+                format!(
+                    "namespace {ns} has {expected}{}",
+                    decided_by.map(|d| format!(" ({d})")).unwrap_or_default()
+                ),
+            )
+        } else if here.is_empty() {
+            (
+                Status::Fail,
+                format!(
+                    "namespace {ns} has {n_workloads} workload(s) and no network policy: every pod accepts and sends any traffic"
+                ),
+            )
+        } else {
+            (
+                Status::Fail,
+                format!(
+                    "namespace {ns} has no {} (policies: {})",
+                    expected.trim_start_matches("a "),
+                    names.join(", ")
+                ),
+            )
+        };
+        out.findings.push(evidence::finding(
+            check,
+            status,
+            subject,
+            vec![obs],
+            message,
+        ));
+    }
+    if namespaces.is_empty() {
+        out.empty_reason = "no namespaces or workloads in the inventory".into();
+    }
+    out
+}
+
+fn no_allow_all(check: &Check, policies: &[&Object], p: &Params, out: &mut Outcome) {
+    for pol in policies {
+        if pol
+            .namespace
+            .as_ref()
+            .is_some_and(|ns| p.exempt_namespaces.contains(ns))
+        {
+            continue;
+        }
+        let subject = evidence::subject(pol);
+        let bad = allow_all_rules(pol);
+        let (status, message, obs) = if bad.is_empty() {
+            (
+                Status::Pass,
+                format!("{} restricts the traffic it allows", subject.display()),
+                Vec::new(),
+            )
+        } else {
+            let obs: Vec<Observation> = bad
+                .iter()
+                .map(|(path, why)| Observation {
+                    source: evidence::source(pol, path),
+                    path: path.clone(),
+                    observed: pol
+                        .value
+                        .pointer(&format!(
+                            "/{}",
+                            path.replace(['.', '['], "/").replace(']', "")
+                        ))
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                    expected: "rules naming peers and ports".into(),
+                    holds: false,
+                    note: Some(why.clone()),
+                })
+                .collect();
+            (
+                Status::Fail,
+                format!("{}: {}", subject.display(), bad[0].1),
+                obs,
+            )
+        };
+        out.findings
+            .push(evidence::finding(check, status, subject, obs, message));
+    }
+    if policies.is_empty() {
+        out.empty_reason = "no network policies in the inventory".into();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Origin;
+    use std::collections::BTreeMap;
+
+    fn pol(spec: Value) -> Object {
+        Object::from_value(
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                   "metadata": {"name": "p", "namespace": "ns"}, "spec": spec}),
+            Origin::Snapshot { path: "t".into() },
+            BTreeMap::new(),
+        )
+        .expect("object")
+    }
+
+    #[test]
+    fn default_deny_needs_all_pods_the_type_and_no_rules() {
+        let p = pol(json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}));
+        assert!(is_default_deny(&p, "ingress") && is_default_deny(&p, "egress"));
+        let p = pol(json!({"podSelector": {}}));
+        assert!(is_default_deny(&p, "ingress") && !is_default_deny(&p, "egress"));
+        let p = pol(json!({"podSelector": {}, "ingress": [{}]}));
+        assert!(!is_default_deny(&p, "ingress"));
+        let p =
+            pol(json!({"podSelector": {"matchLabels": {"a": "b"}}, "policyTypes": ["Ingress"]}));
+        assert!(!is_default_deny(&p, "ingress"));
+    }
+
+    #[test]
+    fn allow_all_rules_are_found() {
+        let p = pol(json!({"podSelector": {}, "ingress": [{}]}));
+        assert_eq!(allow_all_rules(&p).len(), 1);
+        let p = pol(
+            json!({"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}),
+        );
+        assert_eq!(allow_all_rules(&p).len(), 1);
+        let p = pol(json!({"podSelector": {}, "ingress": [{"ports": [{"port": 443}]}]}));
+        assert!(allow_all_rules(&p).is_empty());
+    }
+}

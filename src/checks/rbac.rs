@@ -1,0 +1,1083 @@
+//! `rbac`: effective permissions per subject, from Roles, ClusterRoles (with aggregation
+//! rules), RoleBindings and ClusterRoleBindings.
+//!
+//! Decides four kinds of question: which subjects are granted some verbs on some resources
+//! (`grants`, with `*` in verbs, resources and apiGroups honoured, `*/sub` subresource rules,
+//! and rules narrowed by `resourceNames` counted as narrow, not broad, grants), which subjects
+//! are bound to named ClusterRoles (`role_refs`), which bindings name given subjects
+//! (`subjects`), and which Roles/ClusterRoles use wildcards (`wildcards`). The evidence of a
+//! grant is the chain subject → binding → role → rule, one observation per link found.
+//! Built-in Kubernetes subjects, roles and bindings are listed in the catalog
+//! (`controls/rbac.yaml`) so a stock cluster is not a wall of failures; they show up as
+//! passing findings that say they are built in. Never reads anything but RBAC objects, and
+//! errors (never passes) when one of the four RBAC kinds was not collected. The same engine
+//! answers `kubeattest who-can`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value};
+
+use crate::catalog::reader::Reader;
+use crate::catalog::Check;
+use crate::checks::evidence;
+use crate::checks::selector;
+use crate::checks::{Context, Outcome};
+use crate::inventory::{Inventory, KindState, Object};
+use crate::results::{Observation, Status, Subject};
+use crate::yaml::Node;
+
+/// The four RBAC kinds the engine reads.
+pub const RBAC_KINDS: &[&str] = &["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"];
+
+/// A pattern over RBAC subjects; `*` in a field matches any run of characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectPattern {
+    /// `User`, `Group` or `ServiceAccount`.
+    pub kind: String,
+    /// Name pattern.
+    pub name: String,
+    /// Namespace pattern (service accounts only; `None` matches any).
+    pub namespace: Option<String>,
+}
+
+impl SubjectPattern {
+    fn matches(&self, s: &RbacSubject) -> bool {
+        self.kind == s.kind
+            && glob(&self.name, &s.name)
+            && match (&self.namespace, &s.namespace) {
+                (None, _) => true,
+                (Some(p), Some(ns)) => glob(p, ns),
+                (Some(p), None) => p == "*",
+            }
+    }
+
+    fn read(node: &Node, r: &mut Reader, what: &str) -> Option<SubjectPattern> {
+        r.known_keys(node, what, &["kind", "name", "namespace"]);
+        let kind = r.string(node, "kind", what)?;
+        if !matches!(kind.as_str(), "User" | "Group" | "ServiceAccount") {
+            r.error(
+                node.get("kind").map_or(node.line, |n| n.line),
+                format!("{what}: kind `{kind}` must be User, Group or ServiceAccount"),
+            );
+            return None;
+        }
+        let name = r.string(node, "name", what)?;
+        let namespace = r.opt_string(node, "namespace", what);
+        Some(SubjectPattern {
+            kind,
+            name,
+            namespace,
+        })
+    }
+}
+
+/// A pattern over bindings: kind, namespace and name (`*` globs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingPattern {
+    /// `RoleBinding` or `ClusterRoleBinding`.
+    pub kind: String,
+    /// Namespace pattern (RoleBindings).
+    pub namespace: Option<String>,
+    /// Name pattern.
+    pub name: String,
+}
+
+/// Which subjects, roles and bindings are built into Kubernetes (from `controls/rbac.yaml`).
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Built-in subjects: exempt from `grants` and `role_refs` questions.
+    pub system_subjects: Vec<SubjectPattern>,
+    /// Built-in role names (ClusterRoles): exempt from `wildcards`.
+    pub system_roles: Vec<String>,
+    /// Built-in bindings: exempt from `subjects` questions.
+    pub system_bindings: Vec<BindingPattern>,
+}
+
+impl Settings {
+    /// Reads `rbac.yaml`.
+    pub fn read(doc: &Node, r: &mut Reader) -> Settings {
+        r.known_keys(
+            doc,
+            "rbac.yaml",
+            &["system_subjects", "system_roles", "system_bindings"],
+        );
+        let mut s = Settings::default();
+        for (i, n) in r
+            .opt_seq(doc, "system_subjects", "rbac.yaml")
+            .iter()
+            .enumerate()
+        {
+            if let Some(p) = SubjectPattern::read(n, r, &format!("system_subjects #{}", i + 1)) {
+                s.system_subjects.push(p);
+            }
+        }
+        s.system_roles = r.string_list(doc, "system_roles", "rbac.yaml");
+        for (i, n) in r
+            .opt_seq(doc, "system_bindings", "rbac.yaml")
+            .iter()
+            .enumerate()
+        {
+            let what = format!("system_bindings #{}", i + 1);
+            r.known_keys(n, &what, &["kind", "namespace", "name"]);
+            let kind = r.string(n, "kind", &what);
+            let name = r.string(n, "name", &what);
+            let namespace = r.opt_string(n, "namespace", &what);
+            if let (Some(kind), Some(name)) = (kind, name) {
+                s.system_bindings.push(BindingPattern {
+                    kind,
+                    namespace,
+                    name,
+                });
+            }
+        }
+        s
+    }
+
+    /// Whether a subject is built in.
+    pub fn is_system_subject(&self, s: &RbacSubject) -> bool {
+        self.system_subjects.iter().any(|p| p.matches(s))
+    }
+
+    /// Whether a role object is built in (listed name, or kubeadm's bootstrapping label).
+    pub fn is_system_role(&self, role: &Object) -> bool {
+        let bootstrapping = role
+            .value
+            .pointer("/metadata/labels/kubernetes.io~1bootstrapping")
+            .and_then(Value::as_str)
+            == Some("rbac-defaults");
+        role.kind == "ClusterRole"
+            && (bootstrapping || self.system_roles.iter().any(|p| glob(p, &role.name)))
+    }
+
+    /// Whether a binding object is built in.
+    pub fn is_system_binding(&self, b: &Object) -> bool {
+        self.system_bindings.iter().any(|p| {
+            p.kind == b.kind
+                && glob(&p.name, &b.name)
+                && match (&p.namespace, &b.namespace) {
+                    (None, _) => true,
+                    (Some(pn), Some(ns)) => glob(pn, ns),
+                    (Some(_), None) => false,
+                }
+        })
+    }
+}
+
+/// `*` matches any run of characters; everything else literally.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// One permission asked about: any of `verbs` on any of `resources` in `api_groups`.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    /// Verbs (`any` = any verb).
+    pub verbs: Vec<String>,
+    /// Resources, `resource` or `resource/subresource`.
+    pub resources: Vec<String>,
+    /// API groups (`""` core); empty = any group.
+    pub api_groups: Vec<String>,
+}
+
+/// What an `rbac` assertion asks.
+#[derive(Debug, Clone)]
+pub enum Question {
+    /// Subjects granted any of these permissions.
+    Grants(Vec<Grant>),
+    /// Subjects bound to one of these ClusterRoles (or Roles) by name.
+    RoleRefs(Vec<String>),
+    /// Bindings naming one of these subjects.
+    Subjects(Vec<SubjectPattern>),
+    /// Roles and ClusterRoles with `*` in verbs, resources, apiGroups or nonResourceURLs.
+    Wildcards,
+}
+
+/// Parameters of an `rbac` assertion.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// The question.
+    pub question: Question,
+    /// Status of a positive answer: `fail` (default) or `warn`.
+    pub on_fail: Status,
+}
+
+impl Params {
+    /// Reads and validates the assertion block: exactly one of `grants`, `role_refs`,
+    /// `subjects`, `wildcards: true`.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
+        let aw = format!("the `rbac` assertion of {what}");
+        r.known_keys(
+            node,
+            &aw,
+            &[
+                "kind",
+                "grants",
+                "role_refs",
+                "subjects",
+                "wildcards",
+                "on_fail",
+            ],
+        );
+        let given: Vec<&str> = ["grants", "role_refs", "subjects", "wildcards"]
+            .into_iter()
+            .filter(|k| node.get(k).is_some())
+            .collect();
+        if given.len() != 1 {
+            r.error(
+                node.line,
+                format!(
+                    "{aw} needs exactly one of `grants`, `role_refs`, `subjects`, `wildcards: true` (found {})",
+                    if given.is_empty() { "none".to_string() } else { given.join(", ") }
+                ),
+            );
+            return None;
+        }
+        let on_fail = match r.opt_string(node, "on_fail", &aw).as_deref() {
+            None | Some("fail") => Status::Fail,
+            Some("warn") => Status::Warn,
+            Some(other) => {
+                r.error(
+                    node.get("on_fail").map_or(node.line, |n| n.line),
+                    format!("{aw}: on_fail `{other}` must be fail or warn"),
+                );
+                return None;
+            }
+        };
+        let question = match given[0] {
+            "grants" => {
+                let mut grants = Vec::new();
+                let items = r.seq(node, "grants", &aw);
+                for (i, g) in items.iter().enumerate() {
+                    let gw = format!("{aw}, `grants` #{}", i + 1);
+                    r.known_keys(g, &gw, &["verbs", "resources", "api_groups"]);
+                    let verbs = r.string_list(g, "verbs", &gw);
+                    let resources = r.string_list(g, "resources", &gw);
+                    let api_groups = match g.get("api_groups") {
+                        Some(n) => match &n.value {
+                            crate::yaml::NodeValue::Seq(items) => items
+                                .iter()
+                                .map(|i| i.as_str().unwrap_or_default().to_string())
+                                .collect(),
+                            _ => r.string_list(g, "api_groups", &gw),
+                        },
+                        None => Vec::new(),
+                    };
+                    if verbs.is_empty() || resources.is_empty() {
+                        r.error(g.line, format!("{gw} needs `verbs` and `resources`"));
+                        return None;
+                    }
+                    grants.push(Grant {
+                        verbs,
+                        resources,
+                        api_groups,
+                    });
+                }
+                if grants.is_empty() {
+                    return None;
+                }
+                Question::Grants(grants)
+            }
+            "role_refs" => {
+                let v = r.string_list(node, "role_refs", &aw);
+                if v.is_empty() {
+                    r.error(node.line, format!("{aw}: `role_refs` is empty"));
+                    return None;
+                }
+                Question::RoleRefs(v)
+            }
+            "subjects" => {
+                let mut v = Vec::new();
+                for (i, s) in r.seq(node, "subjects", &aw).iter().enumerate() {
+                    v.push(SubjectPattern::read(
+                        s,
+                        r,
+                        &format!("{aw}, `subjects` #{}", i + 1),
+                    )?);
+                }
+                if v.is_empty() {
+                    return None;
+                }
+                Question::Subjects(v)
+            }
+            _ => {
+                if r.opt_bool(node, "wildcards", &aw) != Some(true) {
+                    r.error(node.line, format!("{aw}: `wildcards` must be true"));
+                    return None;
+                }
+                Question::Wildcards
+            }
+        };
+        Some(Params { question, on_fail })
+    }
+
+    /// One line on how the check decides, for `explain`.
+    pub fn describe(&self) -> String {
+        match &self.question {
+            Question::Grants(g) => format!(
+                "Computes every subject's effective RBAC permissions (bindings, roles, aggregated ClusterRoles, wildcards) and flags subjects outside the built-in list that are granted {}",
+                g.iter().map(Grant::describe).collect::<Vec<_>>().join(" or ")
+            ),
+            Question::RoleRefs(r) => format!(
+                "Flags subjects outside the built-in list bound to {}",
+                r.join(", ")
+            ),
+            Question::Subjects(s) => format!(
+                "Flags bindings (other than built-in ones) naming {}",
+                s.iter()
+                    .map(|p| format!("{} {}", p.kind, p.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Question::Wildcards => "Flags Roles and ClusterRoles (other than built-in ones) with `*` in verbs, resources, apiGroups or nonResourceURLs".into(),
+        }
+    }
+}
+
+impl Grant {
+    fn describe(&self) -> String {
+        format!("{} on {}", self.verbs.join("/"), self.resources.join(", "))
+    }
+}
+
+/// An RBAC subject as named in a binding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RbacSubject {
+    /// `User`, `Group` or `ServiceAccount`.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Namespace (service accounts).
+    pub namespace: Option<String>,
+}
+
+impl RbacSubject {
+    /// `ServiceAccount web/ci-deployer`, `Group developers`.
+    pub fn display(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
+            None => format!("{} {}", self.kind, self.name),
+        }
+    }
+
+    fn as_subject(&self) -> Subject {
+        Subject {
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            ..Subject::default()
+        }
+    }
+}
+
+/// One rule of a role, with the role object it was written in (differs from the bound role
+/// when it came through aggregation).
+#[derive(Debug, Clone)]
+pub struct RuleRef<'a> {
+    /// The Role/ClusterRole holding the rule.
+    pub owner: &'a Object,
+    /// Index in `rules`.
+    pub index: usize,
+    /// The rule.
+    pub rule: &'a Value,
+}
+
+/// A binding with its resolved role.
+#[derive(Debug, Clone)]
+pub struct Binding<'a> {
+    /// The RoleBinding/ClusterRoleBinding.
+    pub object: &'a Object,
+    /// `Role` or `ClusterRole`.
+    pub role_kind: String,
+    /// roleRef.name.
+    pub role_name: String,
+    /// The role object, when found.
+    pub role: Option<&'a Object>,
+    /// The effective rules (aggregation resolved).
+    pub rules: Vec<RuleRef<'a>>,
+    /// Namespace the grant applies to (`None`: cluster-wide).
+    pub scope: Option<String>,
+    /// Subjects.
+    pub subjects: Vec<RbacSubject>,
+}
+
+impl Binding<'_> {
+    /// `ClusterRoleBinding x` / `RoleBinding ns/x`.
+    pub fn display(&self) -> String {
+        evidence::subject(self.object).display()
+    }
+
+    /// `ClusterRole cluster-admin` (with `(not found)` when missing).
+    pub fn role_display(&self) -> String {
+        match self.role {
+            Some(r) => evidence::subject(r).display(),
+            None => format!("{} {} (not found)", self.role_kind, self.role_name),
+        }
+    }
+
+    /// `cluster-wide` or `namespace web`.
+    pub fn scope_display(&self) -> String {
+        match &self.scope {
+            Some(ns) => format!("namespace {ns}"),
+            None => "cluster-wide".into(),
+        }
+    }
+}
+
+/// The RBAC state of an inventory: every binding with its effective rules.
+#[derive(Debug, Default)]
+pub struct Rbac<'a> {
+    /// All bindings, in inventory order.
+    pub bindings: Vec<Binding<'a>>,
+}
+
+fn str_list(v: &Value, key: &str) -> Vec<String> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn own_rules(obj: &Object) -> Vec<RuleRef<'_>> {
+    obj.value
+        .get("rules")
+        .and_then(Value::as_array)
+        .map(|rules| {
+            rules
+                .iter()
+                .enumerate()
+                .map(|(index, rule)| RuleRef {
+                    owner: obj,
+                    index,
+                    rule,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The effective rules of a ClusterRole: its own, plus (transitively) those of every
+/// ClusterRole its `aggregationRule` selects. Rules the API server already copied in are
+/// kept; duplicates do not change any answer.
+pub fn cluster_role_rules<'a>(inv: &'a Inventory, role: &'a Object) -> Vec<RuleRef<'a>> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![role];
+    while let Some(r) = stack.pop() {
+        if !seen.insert(r.name.clone()) {
+            continue;
+        }
+        out.extend(own_rules(r));
+        let selectors = r
+            .value
+            .pointer("/aggregationRule/clusterRoleSelectors")
+            .and_then(Value::as_array);
+        for sel in selectors.into_iter().flatten() {
+            for other in inv.of_kind("ClusterRole") {
+                if other.name != r.name
+                    && selector::selects(sel, &selector::labels_of(&other.value["metadata"]))
+                {
+                    stack.push(other);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Builds the RBAC state of an inventory.
+pub fn build(inv: &Inventory) -> Rbac<'_> {
+    let mut bindings = Vec::new();
+    for obj in inv
+        .objects
+        .iter()
+        .filter(|o| o.kind == "RoleBinding" || o.kind == "ClusterRoleBinding")
+    {
+        let role_kind = obj
+            .value
+            .pointer("/roleRef/kind")
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterRole")
+            .to_string();
+        let role_name = obj
+            .value
+            .pointer("/roleRef/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let scope = if obj.kind == "RoleBinding" {
+            obj.namespace.clone()
+        } else {
+            None
+        };
+        let role = if role_kind == "Role" {
+            inv.of_kind("Role")
+                .find(|r| r.name == role_name && r.namespace == obj.namespace)
+        } else {
+            inv.of_kind("ClusterRole").find(|r| r.name == role_name)
+        };
+        let rules = match role {
+            Some(r) if r.kind == "ClusterRole" => cluster_role_rules(inv, r),
+            Some(r) => own_rules(r),
+            None => Vec::new(),
+        };
+        let subjects = obj
+            .value
+            .get("subjects")
+            .and_then(Value::as_array)
+            .map(|subs| {
+                subs.iter()
+                    .filter_map(|s| {
+                        let kind = s.get("kind").and_then(Value::as_str)?.to_string();
+                        let name = s.get("name").and_then(Value::as_str)?.to_string();
+                        let namespace = if kind == "ServiceAccount" {
+                            s.get("namespace")
+                                .and_then(Value::as_str)
+                                .map(str::to_string)
+                                .or_else(|| obj.namespace.clone())
+                        } else {
+                            None
+                        };
+                        Some(RbacSubject {
+                            kind,
+                            name,
+                            namespace,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        bindings.push(Binding {
+            object: obj,
+            role_kind,
+            role_name,
+            role,
+            rules,
+            scope,
+            subjects,
+        });
+    }
+    Rbac { bindings }
+}
+
+/// How a rule answers a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Allows {
+    /// Not granted.
+    No,
+    /// Granted on every object of the resource.
+    All,
+    /// Granted only on these names (`resourceNames`).
+    Names(Vec<String>),
+}
+
+/// Whether a rule grants `verb` on `resource` (`pods` or `pods/exec`) in `group`
+/// (`None`: any group). `verb == "any"` asks for any verb at all.
+pub fn rule_allows(rule: &Value, verb: &str, resource: &str, group: Option<&str>) -> Allows {
+    let verbs = str_list(rule, "verbs");
+    let any_verb = verb == "any" && !verbs.is_empty();
+    if !any_verb && !verbs.iter().any(|v| v == "*" || v == verb) {
+        return Allows::No;
+    }
+    if let Some(g) = group {
+        if !str_list(rule, "apiGroups")
+            .iter()
+            .any(|x| x == "*" || x == g)
+        {
+            return Allows::No;
+        }
+    }
+    let sub = resource.split_once('/').map(|(_, s)| s);
+    let res_ok = str_list(rule, "resources").iter().any(|r| {
+        r == "*"
+            || r == resource
+            || sub.is_some_and(|s| r.strip_prefix("*/").is_some_and(|rs| rs == s))
+    });
+    if !res_ok {
+        return Allows::No;
+    }
+    let names = str_list(rule, "resourceNames");
+    if names.is_empty() {
+        Allows::All
+    } else {
+        Allows::Names(names)
+    }
+}
+
+/// One link chain: subject → binding → role → rule.
+#[derive(Debug, Clone)]
+pub struct Chain<'a> {
+    /// The subject.
+    pub subject: RbacSubject,
+    /// The binding.
+    pub binding: &'a Binding<'a>,
+    /// The rule, when the question is about a rule.
+    pub rule: Option<RuleRef<'a>>,
+    /// The rule is narrowed by `resourceNames`.
+    pub names: Option<Vec<String>>,
+}
+
+impl Chain<'_> {
+    /// The evidence for this chain.
+    pub fn observation(&self, expected: &str, holds: bool) -> Observation {
+        let b = self.binding;
+        let mut observed = json!({
+            "subject": self.subject.display(),
+            "binding": b.display(),
+            "role": b.role_display(),
+            "scope": b.scope_display(),
+        });
+        let mut path = format!(
+            "{} → {} → {}",
+            self.subject.display(),
+            b.display(),
+            b.role_display()
+        );
+        let mut note = None;
+        if let Some(r) = &self.rule {
+            observed["rule"] = r.rule.clone();
+            path.push_str(&format!(" → rules[{}]", r.index));
+            if b.role.is_some_and(|role| !std::ptr::eq(role, r.owner)) {
+                let from = evidence::subject(r.owner).display();
+                observed["aggregated_from"] = json!(from);
+                note = Some(format!("rule aggregated from {from}"));
+            }
+        }
+        if let Some(names) = &self.names {
+            note = Some(format!(
+                "{}limited to resourceNames {}",
+                note.map(|n| format!("{n}; ")).unwrap_or_default(),
+                names.join(", ")
+            ));
+        }
+        Observation {
+            source: evidence::source(b.object, "subjects"),
+            path,
+            observed,
+            expected: expected.to_string(),
+            holds,
+            note,
+        }
+    }
+}
+
+/// Every chain that grants `verb` on `resource` (in `group`), within `namespace` when given
+/// (cluster-wide grants apply in every namespace).
+pub fn who_can<'a>(
+    rbac: &'a Rbac<'a>,
+    verb: &str,
+    resource: &str,
+    group: Option<&str>,
+    namespace: Option<&str>,
+) -> Vec<Chain<'a>> {
+    let mut out = Vec::new();
+    for b in &rbac.bindings {
+        if let (Some(ns), Some(scope)) = (namespace, &b.scope) {
+            if ns != scope {
+                continue;
+            }
+        }
+        for r in &b.rules {
+            let names = match rule_allows(r.rule, verb, resource, group) {
+                Allows::No => continue,
+                Allows::All => None,
+                Allows::Names(n) => Some(n),
+            };
+            for s in &b.subjects {
+                out.push(Chain {
+                    subject: s.clone(),
+                    binding: b,
+                    rule: Some(r.clone()),
+                    names: names.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn kinds_state(check: &Check, inv: &Inventory, kinds: &[&str], out: &mut Outcome) {
+    for kind in kinds {
+        match inv.kind_state(kind) {
+            KindState::Collected => {}
+            KindState::Failed(reason) | KindState::NotServed(reason) => {
+                out.findings.push(evidence::about_kind(
+                    check,
+                    Status::Error,
+                    kind,
+                    format!("could not assess RBAC: {kind} objects: {reason}"),
+                ))
+            }
+        }
+    }
+}
+
+/// Evaluates the assertion over the inventory.
+pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    let mut out = Outcome::default();
+    let inv = ctx.inventory;
+    let settings = &ctx.catalog.rbac;
+    if let Question::Wildcards = p.question {
+        kinds_state(check, inv, &["Role", "ClusterRole"], &mut out);
+        wildcards(check, p, inv, settings, &mut out);
+        return out;
+    }
+    kinds_state(check, inv, RBAC_KINDS, &mut out);
+    let rbac = build(inv);
+    if rbac.bindings.is_empty() {
+        out.empty_reason = "no RoleBinding or ClusterRoleBinding in the inventory".into();
+        return out;
+    }
+    // Chains per subject, and the text of what is expected.
+    let mut chains: BTreeMap<RbacSubject, Vec<Chain>> = BTreeMap::new();
+    let (expected, exempt_subjects) = match &p.question {
+        Question::Grants(grants) => {
+            for g in grants {
+                for verb in &g.verbs {
+                    for res in &g.resources {
+                        let groups: Vec<Option<&str>> = if g.api_groups.is_empty() {
+                            vec![None]
+                        } else {
+                            g.api_groups.iter().map(|x| Some(x.as_str())).collect()
+                        };
+                        for grp in groups {
+                            for c in who_can(&rbac, verb, res, grp, None) {
+                                chains.entry(c.subject.clone()).or_default().push(c);
+                            }
+                        }
+                    }
+                }
+            }
+            (
+                format!(
+                    "no grant of {}",
+                    grants
+                        .iter()
+                        .map(Grant::describe)
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+                true,
+            )
+        }
+        Question::RoleRefs(names) => {
+            for b in rbac
+                .bindings
+                .iter()
+                .filter(|b| names.contains(&b.role_name))
+            {
+                for s in &b.subjects {
+                    chains.entry(s.clone()).or_default().push(Chain {
+                        subject: s.clone(),
+                        binding: b,
+                        rule: None,
+                        names: None,
+                    });
+                }
+            }
+            (format!("not bound to {}", names.join(", ")), true)
+        }
+        Question::Subjects(patterns) => {
+            for b in &rbac.bindings {
+                if settings.is_system_binding(b.object) {
+                    continue;
+                }
+                for s in b
+                    .subjects
+                    .iter()
+                    .filter(|s| patterns.iter().any(|pt| pt.matches(s)))
+                {
+                    chains.entry(s.clone()).or_default().push(Chain {
+                        subject: s.clone(),
+                        binding: b,
+                        rule: None,
+                        names: None,
+                    });
+                }
+            }
+            ("not named in any binding".to_string(), false)
+        }
+        // Answered above, before bindings are built.
+        Question::Wildcards => return out,
+    };
+    let mut failed = 0;
+    for (subject, cs) in &chains {
+        // Dedupe identical chains (a rule matched for several verbs).
+        let mut seen = BTreeSet::new();
+        let cs: Vec<&Chain> = cs
+            .iter()
+            .filter(|c| {
+                seen.insert((
+                    c.binding.display(),
+                    c.rule
+                        .as_ref()
+                        .map(|r| (evidence::subject(r.owner).display(), r.index)),
+                ))
+            })
+            .collect();
+        let broad: Vec<&&Chain> = cs.iter().filter(|c| c.names.is_none()).collect();
+        let system = exempt_subjects && settings.is_system_subject(subject);
+        let (status, message) = if broad.is_empty() {
+            (
+                Status::Pass,
+                format!(
+                    "{} is granted this only on named objects (resourceNames)",
+                    subject.display()
+                ),
+            )
+        } else if system {
+            (
+                Status::Pass,
+                format!(
+                    "{} is a built-in Kubernetes subject (listed in controls/rbac.yaml); {}",
+                    subject.display(),
+                    first_chain_text(&broad)
+                ),
+            )
+        } else {
+            failed += 1;
+            (
+                p.on_fail,
+                format!("{}: {}", subject.display(), first_chain_text(&broad)),
+            )
+        };
+        let holds = status == Status::Pass;
+        let observations = cs.iter().map(|c| c.observation(&expected, holds)).collect();
+        out.findings.push(evidence::finding(
+            check,
+            status,
+            subject.as_subject(),
+            observations,
+            message,
+        ));
+    }
+    if failed == 0 {
+        let n: BTreeSet<&RbacSubject> = rbac.bindings.iter().flat_map(|b| &b.subjects).collect();
+        let what = match &p.question {
+            Question::Grants(g) => format!(
+                "no subject outside the built-in list is granted {}",
+                g.iter()
+                    .map(Grant::describe)
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+            Question::RoleRefs(r) => format!(
+                "no subject outside the built-in list is bound to {}",
+                r.join(", ")
+            ),
+            Question::Subjects(s) => format!(
+                "no binding outside the built-in ones names {}",
+                s.iter()
+                    .map(|p| format!("{} {}", p.kind, p.name))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+            Question::Wildcards => String::new(),
+        };
+        out.findings.push(evidence::finding(
+            check,
+            Status::Pass,
+            Subject {
+                kind: "RBAC".into(),
+                name: "bindings".into(),
+                ..Subject::default()
+            },
+            Vec::new(),
+            format!(
+                "{} binding(s) naming {} subject(s) examined: {what}",
+                rbac.bindings.len(),
+                n.len(),
+            ),
+        ));
+    }
+    out
+}
+
+fn first_chain_text(chains: &[&&Chain]) -> String {
+    let c = chains[0];
+    let mut s = format!("via {} → {}", c.binding.display(), c.binding.role_display());
+    if let Some(r) = &c.rule {
+        s.push_str(&format!(" rules[{}]", r.index));
+    }
+    s.push_str(&format!(" ({})", c.binding.scope_display()));
+    if chains.len() > 1 {
+        s.push_str(&format!(" and {} more", chains.len() - 1));
+    }
+    s
+}
+
+fn wildcards(check: &Check, p: &Params, inv: &Inventory, settings: &Settings, out: &mut Outcome) {
+    let mut failed = 0;
+    let mut roles = 0;
+    for role in inv
+        .objects
+        .iter()
+        .filter(|o| o.kind == "Role" || o.kind == "ClusterRole")
+    {
+        roles += 1;
+        let mut obs = Vec::new();
+        for r in own_rules(role) {
+            let wild: Vec<&str> = ["verbs", "resources", "apiGroups", "nonResourceURLs"]
+                .into_iter()
+                .filter(|k| str_list(r.rule, k).iter().any(|v| v == "*"))
+                .collect();
+            if !wild.is_empty() {
+                obs.push(Observation {
+                    source: evidence::source(role, &format!("rules[{}]", r.index)),
+                    path: format!("rules[{}] ({})", r.index, wild.join(", ")),
+                    observed: r.rule.clone(),
+                    expected: "explicit lists, no `*`".into(),
+                    holds: false,
+                    note: None,
+                });
+            }
+        }
+        if obs.is_empty() {
+            continue;
+        }
+        let subject = evidence::subject(role);
+        let (status, message) = if settings.is_system_role(role) {
+            for o in &mut obs {
+                o.holds = true;
+            }
+            (
+                Status::Pass,
+                format!(
+                    "{} is a built-in role (controls/rbac.yaml or the rbac-defaults label); its wildcard is stock",
+                    subject.display()
+                ),
+            )
+        } else {
+            failed += 1;
+            (
+                p.on_fail,
+                format!("{} has {} rule(s) with `*`", subject.display(), obs.len()),
+            )
+        };
+        out.findings
+            .push(evidence::finding(check, status, subject, obs, message));
+    }
+    if roles == 0 {
+        out.empty_reason = "no Role or ClusterRole in the inventory".into();
+    } else if failed == 0 {
+        out.findings.push(evidence::finding(
+            check,
+            Status::Pass,
+            Subject {
+                kind: "RBAC".into(),
+                name: "roles".into(),
+                ..Subject::default()
+            },
+            Vec::new(),
+            format!("{roles} role(s) examined: none outside the built-in ones uses `*`"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Origin;
+
+    fn obj(v: Value) -> Object {
+        Object::from_value(v, Origin::Snapshot { path: "t".into() }, BTreeMap::new())
+            .expect("object")
+    }
+
+    fn inv(objs: Vec<Value>) -> Inventory {
+        let mut i = Inventory::new(Default::default(), true);
+        i.objects = objs.into_iter().map(obj).collect();
+        i
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob("system:*", "system:node"));
+        assert!(glob("*-controller", "job-controller"));
+        assert!(glob("a*b*c", "axxbyyc"));
+        assert!(!glob("a*b", "ac"));
+        assert!(glob("x", "x"));
+    }
+
+    #[test]
+    fn rules_match_wildcards_subresources_and_names() {
+        let r = json!({"apiGroups": [""], "resources": ["*/exec"], "verbs": ["create"]});
+        assert_eq!(
+            rule_allows(&r, "create", "pods/exec", Some("")),
+            Allows::All
+        );
+        assert_eq!(rule_allows(&r, "create", "pods", Some("")), Allows::No);
+        let r = json!({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]});
+        assert_eq!(rule_allows(&r, "get", "secrets", Some("")), Allows::All);
+        let r = json!({"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"], "resourceNames": ["a"]});
+        assert_eq!(
+            rule_allows(&r, "get", "secrets", None),
+            Allows::Names(vec!["a".into()])
+        );
+        assert_eq!(rule_allows(&r, "list", "secrets", None), Allows::No);
+    }
+
+    #[test]
+    fn aggregation_is_transitive() {
+        let i = inv(vec![
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "top"},
+                   "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"agg": "top"}}]}}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "mid", "labels": {"agg": "top"}},
+                   "aggregationRule": {"clusterRoleSelectors": [{"matchExpressions": [{"key": "agg", "operator": "In", "values": ["mid"]}]}]}}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "leaf", "labels": {"agg": "mid"}},
+                   "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]}]}),
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b", "namespace": "ns"},
+                   "roleRef": {"kind": "ClusterRole", "name": "top"}, "subjects": [{"kind": "User", "name": "u"}]}),
+        ]);
+        let rbac = build(&i);
+        let got = who_can(&rbac, "list", "secrets", None, Some("ns"));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].subject.name, "u");
+        let o = got[0].observation("x", false);
+        assert!(o
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("aggregated from ClusterRole leaf"));
+        assert!(who_can(&rbac, "list", "secrets", None, Some("other")).is_empty());
+    }
+
+    #[test]
+    fn service_account_namespace_defaults_to_the_binding() {
+        let i = inv(vec![
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "b", "namespace": "ns"}, "roleRef": {"kind": "Role", "name": "r"},
+            "subjects": [{"kind": "ServiceAccount", "name": "sa"}]}),
+        ]);
+        let rbac = build(&i);
+        assert_eq!(
+            rbac.bindings[0].subjects[0].namespace.as_deref(),
+            Some("ns")
+        );
+        assert!(rbac.bindings[0].role.is_none());
+    }
+}

@@ -1,0 +1,329 @@
+//! `tls`: the certificates of `kubernetes.io/tls` Secrets.
+//!
+//! Decides from `tls.crt` only (parsed by `checks::certificate`): expiry (`fail` when expired,
+//! `warn` within `warn_days`), key strength (RSA below `min_rsa_bits`, EC below
+//! `min_ec_bits`), weak signature algorithms (SHA-1, MD5, MD2) and a missing subjectAltName.
+//! The leaf certificate (the first in the bundle) is judged; for expiry every certificate of
+//! the bundle counts. Evidence is the fingerprint, subject, issuer, validity, key type and size,
+//! signature algorithm and SANs: never key material, never any other Secret value. A
+//! certificate that cannot be decoded is an `error`, and Secrets not collected are an
+//! `error`, never a pass. Expiry is judged against the time of evaluation.
+
+use serde_json::json;
+
+use crate::catalog::reader::Reader;
+use crate::catalog::Check;
+use crate::checks::certificate::{self, CertInfo};
+use crate::checks::evidence;
+use crate::checks::{Context, Outcome};
+use crate::inventory::KindState;
+use crate::results::{Observation, Status};
+use crate::yaml::{Node, NodeValue};
+
+/// What a `tls` assertion requires of a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Require {
+    /// Not expired (fail) and not expiring within `warn_days` (warn).
+    NotExpired,
+    /// RSA ≥ `min_rsa_bits`, EC ≥ `min_ec_bits`.
+    StrongKey,
+    /// Signature algorithm not based on SHA-1, MD5 or MD2.
+    StrongSignature,
+    /// A subjectAltName extension with at least one name.
+    SanPresent,
+}
+
+/// Parameters of a `tls` assertion.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// What is required.
+    pub require: Require,
+    /// Days before expiry from which to warn.
+    pub warn_days: i64,
+    /// Minimum RSA modulus size.
+    pub min_rsa_bits: usize,
+    /// Minimum EC key size.
+    pub min_ec_bits: usize,
+}
+
+fn opt_number(node: &Node, key: &str, r: &mut Reader, what: &str) -> Option<i64> {
+    let n = node.get(key)?;
+    match &n.value {
+        NodeValue::Number(x) => x.as_i64().filter(|v| *v >= 0).or_else(|| {
+            r.error(
+                n.line,
+                format!("{what}: `{key}` must be a whole number ≥ 0"),
+            );
+            None
+        }),
+        _ => {
+            r.error(n.line, format!("{what}: `{key}` must be a number"));
+            None
+        }
+    }
+}
+
+impl Params {
+    /// Reads and validates the assertion block.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
+        let aw = format!("the `tls` assertion of {what}");
+        r.known_keys(
+            node,
+            &aw,
+            &[
+                "kind",
+                "require",
+                "warn_days",
+                "min_rsa_bits",
+                "min_ec_bits",
+            ],
+        );
+        let req = r.string(node, "require", &aw)?;
+        let require = match req.as_str() {
+            "not_expired" => Require::NotExpired,
+            "strong_key" => Require::StrongKey,
+            "strong_signature" => Require::StrongSignature,
+            "san_present" => Require::SanPresent,
+            other => {
+                r.error(
+                    node.get("require").map_or(node.line, |n| n.line),
+                    format!("{aw}: unknown `require: {other}`; expected not_expired, strong_key, strong_signature or san_present"),
+                );
+                return None;
+            }
+        };
+        Some(Params {
+            require,
+            warn_days: opt_number(node, "warn_days", r, &aw).unwrap_or(30),
+            min_rsa_bits: opt_number(node, "min_rsa_bits", r, &aw).unwrap_or(2048) as usize,
+            min_ec_bits: opt_number(node, "min_ec_bits", r, &aw).unwrap_or(256) as usize,
+        })
+    }
+
+    /// One line on how the check decides, for `explain`.
+    pub fn describe(&self) -> String {
+        let what = match self.require {
+            Require::NotExpired => format!(
+                "no certificate of the bundle is expired (fail) or expires within {} days (warn)",
+                self.warn_days
+            ),
+            Require::StrongKey => format!(
+                "the leaf key is RSA ≥ {} bits or EC ≥ {} bits",
+                self.min_rsa_bits, self.min_ec_bits
+            ),
+            Require::StrongSignature => "the leaf is not signed with SHA-1, MD5 or MD2".to_string(),
+            Require::SanPresent => "the leaf has a subjectAltName with at least one name".into(),
+        };
+        format!("Parses tls.crt of every kubernetes.io/tls Secret (never tls.key) and requires that {what}")
+    }
+}
+
+/// Judges one chain: status, message, and the expectation text.
+pub fn judge(p: &Params, chain: &[CertInfo], now: i64) -> (Status, String, String) {
+    let Some(leaf) = chain.first() else {
+        return (Status::Error, "no certificate".into(), String::new());
+    };
+    match p.require {
+        Require::NotExpired => {
+            let expected = format!("valid for more than {} days", p.warn_days);
+            let soonest = chain.iter().min_by_key(|c| c.not_after_ts).unwrap_or(leaf);
+            let days = (soonest.not_after_ts - now).div_euclid(86_400);
+            if soonest.not_after_ts <= now {
+                (
+                    Status::Fail,
+                    format!(
+                        "certificate {} expired on {}",
+                        soonest.subject, soonest.not_after
+                    ),
+                    expected,
+                )
+            } else if days < p.warn_days {
+                (
+                    Status::Warn,
+                    format!(
+                        "certificate {} expires on {} (in {days} days)",
+                        soonest.subject, soonest.not_after
+                    ),
+                    expected,
+                )
+            } else {
+                (
+                    Status::Pass,
+                    format!("valid until {} ({days} days)", soonest.not_after),
+                    expected,
+                )
+            }
+        }
+        Require::StrongKey => {
+            let expected = format!(
+                "RSA ≥ {} bits or EC ≥ {} bits",
+                p.min_rsa_bits, p.min_ec_bits
+            );
+            let ok = match leaf.key_type.as_str() {
+                "RSA" => leaf.key_bits >= p.min_rsa_bits,
+                "EC" => leaf.key_bits >= p.min_ec_bits,
+                _ => false,
+            };
+            let status = if ok { Status::Pass } else { Status::Fail };
+            (
+                status,
+                format!("{} key of {} bits", leaf.key_type, leaf.key_bits),
+                expected,
+            )
+        }
+        Require::StrongSignature => {
+            let alg = leaf.signature_algorithm.to_ascii_lowercase();
+            let weak = ["sha1", "sha-1", "md5", "md2"]
+                .iter()
+                .any(|w| alg.contains(w));
+            (
+                if weak { Status::Fail } else { Status::Pass },
+                format!("signed with {}", leaf.signature_algorithm),
+                "not SHA-1, MD5 or MD2".into(),
+            )
+        }
+        Require::SanPresent => {
+            if leaf.sans.is_empty() {
+                (
+                    Status::Fail,
+                    format!(
+                        "no subjectAltName: clients ignore the common name ({})",
+                        leaf.subject
+                    ),
+                    "at least one subjectAltName".into(),
+                )
+            } else {
+                (
+                    Status::Pass,
+                    format!("SANs {}", leaf.sans.join(", ")),
+                    "at least one subjectAltName".into(),
+                )
+            }
+        }
+    }
+}
+
+/// Evaluates the assertion over the inventory.
+pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    evaluate_at(check, p, ctx, chrono::Utc::now().timestamp())
+}
+
+/// Evaluates the assertion as of `now` (Unix seconds).
+pub fn evaluate_at(check: &Check, p: &Params, ctx: &Context, now: i64) -> Outcome {
+    let mut out = Outcome::default();
+    let inv = ctx.inventory;
+    if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state("Secret") {
+        out.findings.push(evidence::about_kind(
+            check,
+            Status::Error,
+            "Secret",
+            format!("could not assess TLS certificates: Secrets: {reason}"),
+        ));
+        return out;
+    }
+    for obj in inv.objects.iter().filter(|o| certificate::is_tls_secret(o)) {
+        let subject = evidence::subject(obj);
+        match certificate::secret_chain(obj) {
+            Err(why) => out.findings.push(evidence::finding(
+                check,
+                Status::Error,
+                subject,
+                Vec::new(),
+                format!("cannot read the certificate: {why}"),
+            )),
+            Ok((chain, field)) => {
+                let (status, message, expected) = judge(p, &chain, now);
+                let obs = Observation {
+                    source: evidence::source(obj, field),
+                    path: field.to_string(),
+                    observed: json!({ "certificates": chain }),
+                    expected,
+                    holds: status == Status::Pass,
+                    note: None,
+                };
+                out.findings.push(evidence::finding(
+                    check,
+                    status,
+                    subject,
+                    vec![obs],
+                    message,
+                ));
+            }
+        }
+    }
+    if out.findings.is_empty() {
+        out.empty_reason = "no kubernetes.io/tls Secret in the inventory".into();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(key: &str, bits: usize, alg: &str, sans: &[&str], not_after_ts: i64) -> CertInfo {
+        CertInfo {
+            fingerprint_sha256: "ab".into(),
+            subject: "CN=x".into(),
+            issuer: "CN=x".into(),
+            not_before: String::new(),
+            not_after: "t".into(),
+            not_after_ts,
+            key_type: key.into(),
+            key_bits: bits,
+            signature_algorithm: alg.into(),
+            sans: sans.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn params(require: Require) -> Params {
+        Params {
+            require,
+            warn_days: 30,
+            min_rsa_bits: 2048,
+            min_ec_bits: 256,
+        }
+    }
+
+    #[test]
+    fn expiry_fails_warns_and_passes() {
+        let p = params(Require::NotExpired);
+        let now = 1_000_000_000;
+        assert_eq!(
+            judge(&p, &[info("EC", 256, "", &[], now - 1)], now).0,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(&p, &[info("EC", 256, "", &[], now + 5 * 86_400)], now).0,
+            Status::Warn
+        );
+        assert_eq!(
+            judge(&p, &[info("EC", 256, "", &[], now + 90 * 86_400)], now).0,
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn keys_signatures_and_sans() {
+        let k = params(Require::StrongKey);
+        assert_eq!(
+            judge(&k, &[info("RSA", 1024, "", &[], 0)], 0).0,
+            Status::Fail
+        );
+        assert_eq!(judge(&k, &[info("EC", 256, "", &[], 0)], 0).0, Status::Pass);
+        let s = params(Require::StrongSignature);
+        assert_eq!(
+            judge(&s, &[info("RSA", 2048, "sha1WithRSAEncryption", &[], 0)], 0).0,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(&s, &[info("RSA", 2048, "ecdsa-with-SHA256", &[], 0)], 0).0,
+            Status::Pass
+        );
+        let n = params(Require::SanPresent);
+        assert_eq!(
+            judge(&n, &[info("RSA", 2048, "", &[], 0)], 0).0,
+            Status::Fail
+        );
+    }
+}

@@ -1,0 +1,122 @@
+//! RBAC engine over whole clusters: a stock kubeadm RBAC set fails no `rbac` check, and the
+//! demo cluster's flaws are found with their chains (`who-can` answers from the same engine).
+
+use std::path::Path;
+
+use kubeattest::catalog;
+use kubeattest::checks::{rbac, Assertion, Context};
+use kubeattest::collect;
+use kubeattest::evaluate::run_check;
+use kubeattest::results::Status;
+
+#[test]
+fn stock_kubeadm_rbac_fails_no_rbac_check() {
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rbac/kubeadm-stock.yaml");
+    let inv = collect::manifests::collect(&[path]);
+    assert!(
+        inv.coverage.iter().all(|c| c.status == "ok"),
+        "{:?}",
+        inv.coverage
+    );
+    let ctx = Context {
+        inventory: &inv,
+        catalog: &catalog,
+    };
+    let mut ran = 0;
+    for check in catalog
+        .checks
+        .iter()
+        .filter(|c| matches!(c.assertion, Assertion::Rbac(_)))
+    {
+        ran += 1;
+        let (status, outcome) = run_check(check, &ctx);
+        let bad: Vec<String> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.status != Status::Pass)
+            .map(|f| {
+                format!(
+                    "{} {}: {}",
+                    f.status.as_str(),
+                    f.subject.display(),
+                    f.message
+                )
+            })
+            .collect();
+        assert_eq!(status, Status::Pass, "{}: {bad:?}", check.id);
+    }
+    assert!(ran >= 13, "only {ran} rbac checks");
+}
+
+#[test]
+fn who_can_get_secrets_in_the_demo_lists_subjects_with_bindings() {
+    let inv = collect::demo::collect().expect("demo loads");
+    let r = rbac::build(&inv);
+    let chains = rbac::who_can(&r, "get", "secrets", Some(""), None);
+    let lines: Vec<String> = chains
+        .iter()
+        .map(|c| format!("{} via {}", c.subject.display(), c.binding.display()))
+        .collect();
+    for want in [
+        "Group developers via ClusterRoleBinding secret-reader-developers",
+        "ServiceAccount web/ci-deployer via ClusterRoleBinding ci-deployer-admin",
+        "Group system:unauthenticated via RoleBinding default/unauthenticated-edit",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == want),
+            "missing {want} in {lines:#?}"
+        );
+    }
+    // In namespace payments, the namespaced grant of `default` does not apply.
+    let in_payments = rbac::who_can(&r, "get", "secrets", Some(""), Some("payments"));
+    assert!(in_payments.iter().all(|c| c.binding.scope.is_none()));
+}
+
+#[test]
+fn who_can_cli_lists_subjects_with_their_chain() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubeattest"))
+        .args(["who-can", "get", "secrets", "--demo"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Group developers"), "{text}");
+    assert!(
+        text.contains("via ClusterRoleBinding secret-reader-developers → ClusterRole secret-reader rules[0], cluster-wide"),
+        "{text}"
+    );
+    assert!(text.contains("Group system:masters  [built-in]"), "{text}");
+    let none = std::process::Command::new(env!("CARGO_BIN_EXE_kubeattest"))
+        .args(["who-can", "create", "pods/exec", "-n", "payments", "--demo"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&none.stdout);
+    assert!(!text.contains("alice@example.com"), "{text}");
+}
+
+#[test]
+fn bad_rbac_settings_and_params_are_load_errors_with_lines() {
+    let mut files = catalog::embedded_files();
+    files.insert(
+        "rbac.yaml".into(),
+        "system_subjects:\n  - { kind: Robot, name: x }\n".into(),
+    );
+    files.insert(
+        "checks/zz-bad.yaml".into(),
+        "checks:\n  - id: bad-rbac\n    title: t\n    severity: low\n    description: d\n    rationale: r\n    remediation: m\n    assert:\n      kind: rbac\n      wildcards: true\n      role_refs: [x]\n"
+            .into(),
+    );
+    let errors = catalog::from_files(&files).expect_err("must fail").0;
+    let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert!(
+        text.iter()
+            .any(|e| e.starts_with("rbac.yaml:2:") && e.contains("User, Group or ServiceAccount")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|e| e.starts_with("checks/zz-bad.yaml:9:") && e.contains("exactly one of")),
+        "{text:?}"
+    );
+}
