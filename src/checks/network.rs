@@ -41,6 +41,8 @@ pub enum Require {
     PodSelected,
     /// No policy allows all traffic.
     NoAllowAll,
+    /// The CNI plugin enforces NetworkPolicies.
+    CniEnforces,
 }
 
 impl Require {
@@ -51,6 +53,7 @@ impl Require {
             "default_deny_egress" => Require::DefaultDenyEgress,
             "pod_selected" => Require::PodSelected,
             "no_allow_all" => Require::NoAllowAll,
+            "cni_enforces" => Require::CniEnforces,
             _ => None?,
         })
     }
@@ -74,7 +77,7 @@ impl Params {
         let Some(require) = Require::parse(&req) else {
             r.error(
                 node.get("require").map_or(node.line, |n| n.line),
-                format!("{aw}: unknown `require: {req}`; expected any_policy, default_deny_ingress, default_deny_egress, pod_selected or no_allow_all"),
+                format!("{aw}: unknown `require: {req}`; expected any_policy, default_deny_ingress, default_deny_egress, pod_selected, no_allow_all or cni_enforces"),
             );
             return None;
         };
@@ -93,6 +96,7 @@ impl Params {
             Require::DefaultDenyEgress => "every namespace with workloads has a policy selecting all pods with policyType Egress and no egress rule",
             Require::PodSelected => "every workload's pod labels are selected by some policy of its namespace",
             Require::NoAllowAll => "no policy has an empty rule `{}` or ingress from 0.0.0.0/0",
+            Require::CniEnforces => "the cluster runs a CNI plugin known to enforce NetworkPolicies (Calico, Cilium, Antrea, Weave Net, kube-router, Azure NPM, the AWS network policy agent); Flannel alone fails; an unrecognised CNI is for a person to decide",
         };
         let mut s = format!("Requires that {what} (Cilium policies count)");
         if !self.exempt_namespaces.is_empty() {
@@ -251,6 +255,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         .iter()
         .filter(|o| o.kind == "NetworkPolicy" || cilium_seen.contains(&o.kind.as_str()))
         .collect();
+    if p.require == Require::CniEnforces {
+        cni(check, inv, &mut out);
+        return out;
+    }
     if p.require == Require::NoAllowAll {
         no_allow_all(check, &policies, p, &mut out);
         return out;
@@ -380,7 +388,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     deny.map(|d| policy_name(d)),
                 )
             }
-            Require::PodSelected | Require::NoAllowAll => (true, "", None),
+            Require::PodSelected | Require::NoAllowAll | Require::CniEnforces => (true, "", None),
         };
         let obs = Observation {
             // The deciding policy, else the first seen, else the namespace itself.
@@ -441,6 +449,83 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         out.empty_reason = "no namespaces or workloads in the inventory".into();
     }
     out
+}
+
+/// CNI plugins that enforce NetworkPolicies, by image name fragment.
+const ENFORCING_CNIS: &[(&str, &str)] = &[
+    ("calico/node", "Calico"),
+    ("calico-node", "Calico"),
+    ("cilium/cilium", "Cilium"),
+    ("antrea/antrea", "Antrea"),
+    ("weaveworks/weave-npc", "Weave Net"),
+    ("weave-npc", "Weave Net"),
+    ("kube-router", "kube-router"),
+    ("azure-npm", "Azure NPM"),
+    ("aws-network-policy-agent", "AWS network policy agent"),
+];
+
+/// CNI plugins that do not enforce NetworkPolicies on their own.
+const NON_ENFORCING_CNIS: &[(&str, &str)] = &[("flannel", "Flannel")];
+
+fn cni(check: &Check, inv: &Inventory, out: &mut Outcome) {
+    if let KindState::Failed(reason) = inv.kind_state("DaemonSet") {
+        out.findings.push(evidence::about_kind(
+            check,
+            Status::Error,
+            "DaemonSet",
+            format!("could not look for the CNI plugin: {reason}"),
+        ));
+        return;
+    }
+    let mut enforcing = Vec::new();
+    let mut other = Vec::new();
+    for obj in &inv.objects {
+        let Some(w) = workload(obj) else { continue };
+        for c in w.containers() {
+            let image = c.value.get("image").and_then(Value::as_str).unwrap_or("");
+            let path = format!("{}.image", c.path);
+            if let Some((_, name)) = ENFORCING_CNIS.iter().find(|(f, _)| image.contains(f)) {
+                enforcing.push((obj, path, image.to_string(), *name));
+            } else if let Some((_, name)) =
+                NON_ENFORCING_CNIS.iter().find(|(f, _)| image.contains(f))
+            {
+                other.push((obj, path, image.to_string(), *name));
+            }
+        }
+    }
+    let obs: Vec<Observation> = enforcing
+        .iter()
+        .map(|x| (x, true))
+        .chain(other.iter().map(|x| (x, false)))
+        .map(|((obj, path, image, name), holds)| Observation {
+            source: evidence::source(obj, path),
+            path: format!("{} {}", evidence::subject(obj).display(), path),
+            observed: json!(image),
+            expected: "a CNI plugin that enforces NetworkPolicies".into(),
+            holds,
+            note: Some((*name).to_string()),
+        })
+        .collect();
+    let subject = Subject {
+        kind: "Cluster".into(),
+        name: inv.target.name.clone(),
+        ..Subject::default()
+    };
+    let (status, message) = if let Some((_, _, _, name)) = enforcing.first() {
+        (Status::Pass, format!("{name} enforces NetworkPolicies"))
+    } else if let Some((_, _, _, name)) = other.first() {
+        (
+            Status::Fail,
+            format!("{name} is the CNI plugin and does not enforce NetworkPolicies: policies are accepted but have no effect"),
+        )
+    } else {
+        (
+            Status::Manual,
+            "no known CNI plugin was found among the workloads (managed or host-installed CNI?): confirm by hand that NetworkPolicies are enforced".into(),
+        )
+    };
+    out.findings
+        .push(evidence::finding(check, status, subject, obs, message));
 }
 
 fn no_allow_all(check: &Check, policies: &[&Object], p: &Params, out: &mut Outcome) {
