@@ -343,3 +343,20 @@ fn large_report_uses_compact_tables() {
     let pages = text.matches('\u{c}').count();
     assert!(pages < 600, "{pages} pages");
 }
+
+/// A run with nothing in it (no findings, no frameworks, no coverage) still renders.
+#[test]
+fn empty_report_renders() {
+    let mut report = read_report(&repo().join("reports/sample"));
+    report.findings.clear();
+    report.frameworks.clear();
+    report.checks.clear();
+    report.coverage.clear();
+    let html = kubeattest::render::html::render(&report).expect("render html");
+    assert!(String::from_utf8_lossy(&html).contains("Every source was read"));
+    let pdf = kubeattest::render::pdf::render(&report, &[]).expect("render pdf");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("empty.pdf");
+    std::fs::write(&path, &pdf).expect("write pdf");
+    assert!(pdf_text(&path).contains("No check failed."));
+}
