@@ -693,7 +693,10 @@ fn findings(l: &mut Layout, view: &View) {
         Face::Regular,
         9.0,
         muted(),
-        "Checks that did not pass, worst first. Each finding names the subject, where it was observed, the value seen and what was expected; the remediation follows.",
+        &format!(
+            "Checks that did not pass, worst first. Each finding names the subject, where it was observed, the value seen and what was expected; the remediation follows. Every observation was collected during the run ({}).",
+            view.cover.iter().find(|f| f.label == "Run").map(|f| f.value.as_str()).unwrap_or("")
+        ),
         MARGIN_X,
         TEXT_W,
     );
