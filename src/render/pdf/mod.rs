@@ -935,10 +935,9 @@ fn passed(l: &mut Layout, view: &View) {
             } else {
                 format!("{} subject(s) passed", c.passed.len())
             };
-            let mut title = Cell::text(format!("{}\n{}", c.title, c.id));
-            title.face = Face::Regular;
             Row::Cells(vec![
-                title.linked(format!("check-{}", c.id)),
+                Cell::text(c.title.clone()),
+                Cell::mono(c.id.clone()).colored(muted()),
                 Cell::badge(&c.status),
                 Cell::severity(&c.severity),
                 Cell::text(subjects).colored(muted()),
@@ -953,10 +952,11 @@ fn passed(l: &mut Layout, view: &View) {
     }
     l.table(
         &[
-            ("Check", 0.5),
-            ("Status", 0.14),
-            ("Severity", 0.11),
-            ("Subjects", 0.25),
+            ("Check", 0.33),
+            ("Id", 0.27),
+            ("Status", 0.13),
+            ("Severity", 0.1),
+            ("Subjects", 0.17),
         ],
         &rows,
         7.5,
