@@ -306,3 +306,57 @@ fn committed_sample_is_current() {
         "reports/sample/report.pdf is stale: regenerate it (see reports/README.md)"
     );
 }
+
+/// A 10,000-finding report stays usable: compact per-check subject tables, not one evidence
+/// block per finding.
+#[test]
+fn large_report_uses_compact_tables() {
+    let (_tmp, dir) = demo_bundle();
+    let mut report = read_report(&dir);
+    let base = report.findings.clone();
+    let mut findings = Vec::new();
+    'fill: for round in 0.. {
+        for f in &base {
+            let mut g = f.clone();
+            g.subject.name = format!("{}-{round}", g.subject.name);
+            findings.push(g);
+            if findings.len() == 10_000 {
+                break 'fill;
+            }
+        }
+    }
+    report.findings = findings;
+    let started = std::time::Instant::now();
+    let pdf = kubeattest::render::pdf::render(&report, &[]).expect("render pdf");
+    let html = kubeattest::render::html::render(&report).expect("render html");
+    eprintln!(
+        "10,000 findings: PDF {} bytes, HTML {} bytes, {:?} (debug build)",
+        pdf.len(),
+        html.len(),
+        started.elapsed()
+    );
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("big.pdf");
+    std::fs::write(&path, &pdf).expect("write pdf");
+    let text = pdf_text(&path);
+    assert!(text.contains("subjects did not pass; one row each"));
+    let pages = text.matches('\u{c}').count();
+    assert!(pages < 600, "{pages} pages");
+}
+
+/// A run with nothing in it (no findings, no frameworks, no coverage) still renders.
+#[test]
+fn empty_report_renders() {
+    let mut report = read_report(&repo().join("reports/sample"));
+    report.findings.clear();
+    report.frameworks.clear();
+    report.checks.clear();
+    report.coverage.clear();
+    let html = kubeattest::render::html::render(&report).expect("render html");
+    assert!(String::from_utf8_lossy(&html).contains("Every source was read"));
+    let pdf = kubeattest::render::pdf::render(&report, &[]).expect("render pdf");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = tmp.path().join("empty.pdf");
+    std::fs::write(&path, &pdf).expect("write pdf");
+    assert!(pdf_text(&path).contains("No check failed."));
+}

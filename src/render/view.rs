@@ -341,6 +341,18 @@ impl View {
             ));
         }
         cover.push(fact("Frameworks", &sc.frameworks.join(", ")));
+        let unread = report.coverage.iter().filter(|c| c.is_failure()).count();
+        cover.push(fact(
+            "Coverage",
+            &if unread == 0 {
+                format!("complete: {} source(s) read", report.coverage.len())
+            } else {
+                format!(
+                    "INCOMPLETE: {unread} of {} source(s) could not be read",
+                    report.coverage.len()
+                )
+            },
+        ));
         cover.push(fact(
             "Run",
             &format!("{} → {} (UTC)", run.started_at, run.finished_at),

@@ -146,15 +146,28 @@ impl Fonts {
                     line_w = w;
                     continue;
                 }
-                // A word wider than the line: break it by characters.
-                for c in word.chars() {
-                    let cw = self.width(face, size, c.encode_utf8(&mut [0; 4]));
-                    if line_w + cw > width && !line.is_empty() {
+                // A word wider than the line: break after `-`, `/`, `.`, `=`, `,`, `:` or `_`
+                // where possible, inside a piece only when the piece alone is too wide.
+                for piece in pieces(word) {
+                    let pw = self.width(face, size, piece);
+                    if line_w + pw <= width {
+                        line.push_str(piece);
+                        line_w += pw;
+                        continue;
+                    }
+                    if !line.is_empty() {
                         lines.push(std::mem::take(&mut line));
                         line_w = 0.0;
                     }
-                    line.push(c);
-                    line_w += cw;
+                    for c in piece.chars() {
+                        let cw = self.width(face, size, c.encode_utf8(&mut [0; 4]));
+                        if line_w + cw > width && !line.is_empty() {
+                            lines.push(std::mem::take(&mut line));
+                            line_w = 0.0;
+                        }
+                        line.push(c);
+                        line_w += cw;
+                    }
                 }
             }
             lines.push(line);
@@ -165,5 +178,68 @@ impl Fonts {
             }
         }
         lines
+    }
+}
+
+/// A word split after each break opportunity (`-`, `/`, `.`, `=`, `,`, `:`, `_`).
+fn pieces(word: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in word.char_indices() {
+        if matches!(c, '-' | '/' | '.' | '=' | ',' | ':' | '_') {
+            let end = i + c.len_utf8();
+            out.push(&word[start..end]);
+            start = end;
+        }
+    }
+    if start < word.len() {
+        out.push(&word[start..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fonts() -> Fonts {
+        let mut doc = PdfDocument::new("t");
+        Fonts::load(&mut doc).expect("embedded fonts parse")
+    }
+
+    #[test]
+    fn measures_from_glyph_advances() {
+        let f = fonts();
+        // DejaVu Sans Mono: every glyph advances 1233/2048 em.
+        let w = f.width(Face::Mono, 10.0, "abcd");
+        assert!((w - 4.0 * 10.0 * 1233.0 / 2048.0).abs() < 0.01, "{w}");
+        assert!(f.width(Face::Bold, 10.0, "W") > f.width(Face::Regular, 10.0, "i"));
+    }
+
+    #[test]
+    fn wraps_within_the_width_and_keeps_indentation() {
+        let f = fonts();
+        let text = "Bad:\n  securityContext:\n    privileged: true\nsupercalifragilisticexpialidocious-and-a-very-long-token-without-spaces words follow here";
+        let lines = f.wrap(Face::Mono, 8.0, text, 120.0);
+        for l in &lines {
+            assert!(f.width(Face::Mono, 8.0, l) <= 120.0 + 0.01, "too wide: {l}");
+        }
+        assert_eq!(lines[1], "  securityContext:");
+        assert_eq!(lines[2], "    privileged: true");
+        let joined: String = lines[3..].concat().replace(' ', "");
+        assert!(joined.starts_with("supercalifragilistic"));
+        // Long ids break after a hyphen, not inside a word.
+        let ids = f.wrap(Face::Mono, 8.0, "workload-in-default-namespace", 70.0);
+        assert!(
+            ids.iter()
+                .all(|l| l.ends_with('-') || ids.last() == Some(l)),
+            "{ids:?}"
+        );
+    }
+
+    #[test]
+    fn replaces_characters_outside_the_subset() {
+        let f = fonts();
+        assert_eq!(f.clean(Face::Regular, "ok → 漢\u{7}"), "ok → ? ");
     }
 }

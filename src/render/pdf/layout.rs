@@ -474,10 +474,16 @@ impl<'f> Layout<'f> {
                     (wrapped, h)
                 }
             };
-            let need = if header_drawn_on == Some(self.page()) {
-                h
+            // A group title keeps with the row after it.
+            let keep = if matches!(row, Row::Group(_)) {
+                2.0 * lh + 2.0 * pad
             } else {
-                h + header_h
+                0.0
+            };
+            let need = if header_drawn_on == Some(self.page()) {
+                h + keep
+            } else {
+                h + header_h + keep
             };
             if self.pages.is_empty() || self.y + need > BOTTOM {
                 self.new_page();

@@ -693,7 +693,10 @@ fn findings(l: &mut Layout, view: &View) {
         Face::Regular,
         9.0,
         muted(),
-        "Checks that did not pass, worst first. Each finding names the subject, where it was observed, the value seen and what was expected; the remediation follows.",
+        &format!(
+            "Checks that did not pass, worst first. Each finding names the subject, where it was observed, the value seen and what was expected; the remediation follows. Every observation was collected during the run ({}).",
+            view.cover.iter().find(|f| f.label == "Run").map(|f| f.value.as_str()).unwrap_or("")
+        ),
         MARGIN_X,
         TEXT_W,
     );
@@ -932,10 +935,9 @@ fn passed(l: &mut Layout, view: &View) {
             } else {
                 format!("{} subject(s) passed", c.passed.len())
             };
-            let mut title = Cell::text(format!("{}\n{}", c.title, c.id));
-            title.face = Face::Regular;
             Row::Cells(vec![
-                title.linked(format!("check-{}", c.id)),
+                Cell::text(c.title.clone()),
+                Cell::mono(c.id.clone()).colored(muted()),
                 Cell::badge(&c.status),
                 Cell::severity(&c.severity),
                 Cell::text(subjects).colored(muted()),
@@ -950,10 +952,11 @@ fn passed(l: &mut Layout, view: &View) {
     }
     l.table(
         &[
-            ("Check", 0.5),
-            ("Status", 0.14),
-            ("Severity", 0.11),
-            ("Subjects", 0.25),
+            ("Check", 0.33),
+            ("Id", 0.27),
+            ("Status", 0.13),
+            ("Severity", 0.1),
+            ("Subjects", 0.17),
         ],
         &rows,
         7.5,
