@@ -126,18 +126,7 @@ impl Params {
                 format!("{what}: the `fields` assertion needs an `expect` list"),
             );
         }
-        let on_fail = match r.opt_string(node, "on_fail", what).as_deref() {
-            None | Some("fail") => Status::Fail,
-            Some("warn") => Status::Warn,
-            Some(other) => {
-                let line = node.get("on_fail").map_or(node.line, |n| n.line);
-                r.error(
-                    line,
-                    format!("{what}: `on_fail` must be fail or warn, found `{other}`"),
-                );
-                Status::Fail
-            }
-        };
+        let on_fail = crate::checks::read_on_fail(node, r, what).unwrap_or(Status::Fail);
         Some(Params {
             target,
             kinds,

@@ -162,17 +162,7 @@ pub fn instances<'a>(objects: &'a [Object], component: &Component) -> Vec<Instan
             continue;
         };
         for (i, c) in containers.iter().enumerate() {
-            let strings = |key: &str| -> Vec<String> {
-                c.get(key)
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
+            let strings = |key: &str| crate::checks::workload::string_list(c, key);
             let command = strings("command");
             let args = strings("args");
             let Some(first) = command.first() else {

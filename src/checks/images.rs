@@ -61,17 +61,7 @@ impl Params {
                 return None;
             }
         };
-        let on_fail = match r.opt_string(node, "on_fail", &aw).as_deref() {
-            None | Some("fail") => Status::Fail,
-            Some("warn") => Status::Warn,
-            Some(other) => {
-                r.error(
-                    node.get("on_fail").map_or(node.line, |n| n.line),
-                    format!("{aw}: on_fail `{other}` must be fail or warn"),
-                );
-                return None;
-            }
-        };
+        let on_fail = crate::checks::read_on_fail(node, r, &aw)?;
         Some(Params {
             require,
             registries: r.string_list(node, "registries", &aw),

@@ -25,7 +25,7 @@ pub mod workload;
 use crate::catalog::reader::Reader;
 use crate::catalog::{Catalog, Check};
 use crate::inventory::Inventory;
-use crate::results::Finding;
+use crate::results::{Finding, Status};
 use crate::yaml::Node;
 
 /// Assertion kinds known to this build.
@@ -85,6 +85,21 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// Why there are no findings, if there are none.
     pub empty_reason: String,
+}
+
+/// Reads the optional `on_fail` of an assertion: `fail` (the default) or `warn`.
+pub fn read_on_fail(node: &Node, r: &mut Reader, what: &str) -> Option<Status> {
+    match r.opt_string(node, "on_fail", what).as_deref() {
+        None | Some("fail") => Some(Status::Fail),
+        Some("warn") => Some(Status::Warn),
+        Some(other) => {
+            r.error(
+                node.get("on_fail").map_or(node.line, |n| n.line),
+                format!("{what}: `on_fail` must be fail or warn, found `{other}`"),
+            );
+            None
+        }
+    }
 }
 
 /// Reads an `assert` block; unknown kinds are load errors at the line of `kind`.

@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::evidence;
+use crate::checks::path::glob_match as glob;
 use crate::checks::selector;
 use crate::checks::{Context, Outcome};
 use crate::inventory::{Inventory, KindState, Object};
@@ -163,31 +164,6 @@ impl Settings {
     }
 }
 
-/// `*` matches any run of characters; everything else literally.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let mut rest = text;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else {
-                return false;
-            };
-            rest = r;
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            match rest.find(part) {
-                Some(at) => rest = &rest[at + part.len()..],
-                None => return false,
-            }
-        }
-    }
-    true
-}
-
 /// One permission asked about: any of `verbs` on any of `resources` in `api_groups`.
 #[derive(Debug, Clone)]
 pub struct Grant {
@@ -252,17 +228,7 @@ impl Params {
             );
             return None;
         }
-        let on_fail = match r.opt_string(node, "on_fail", &aw).as_deref() {
-            None | Some("fail") => Status::Fail,
-            Some("warn") => Status::Warn,
-            Some(other) => {
-                r.error(
-                    node.get("on_fail").map_or(node.line, |n| n.line),
-                    format!("{aw}: on_fail `{other}` must be fail or warn"),
-                );
-                return None;
-            }
-        };
+        let on_fail = crate::checks::read_on_fail(node, r, &aw)?;
         let question = match given[0] {
             "grants" => {
                 let mut grants = Vec::new();

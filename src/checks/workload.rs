@@ -126,3 +126,17 @@ impl<'a> Workload<'a> {
         out
     }
 }
+
+/// The strings of a list field (`command`, `args`) of a container; empty when absent.
+pub fn string_list(container: &Value, key: &str) -> Vec<String> {
+    container
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -435,17 +435,7 @@ impl Collector {
                 .cloned()
                 .unwrap_or_default();
             for c in containers {
-                let strings = |key: &str| -> Vec<String> {
-                    c.get(key)
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_string)
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                };
+                let strings = |key: &str| crate::checks::workload::string_list(&c, key);
                 let command = strings("command");
                 let Some(first) = command.first() else {
                     continue;
