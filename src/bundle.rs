@@ -2,17 +2,27 @@
 //! temporary sibling and are renamed into place; a report folder is built beside its final
 //! name and renamed as a whole. `MANIFEST.json` lists every file with its size and SHA-256.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::render::Format;
 use crate::results::Report;
 
 /// A bundle could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
+    /// A format could not be rendered.
+    #[error("cannot render {path}: {source}")]
+    Render {
+        /// The file being written.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: crate::render::RenderError,
+    },
     /// An I/O failure on a path.
     #[error("cannot write {path}: {source}")]
     Io {
@@ -49,7 +59,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// One file of a bundle, as listed in `MANIFEST.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestEntry {
     /// File name in the folder.
     pub name: String,
@@ -128,9 +138,35 @@ pub fn write_files(
     write_atomic(&mp, &bytes).map_err(io(&mp))
 }
 
-/// Writes `files` (name → bytes) plus `MANIFEST.json` into `dir`, atomically: the folder
-/// appears complete or not at all. An existing folder of that name is replaced.
-pub fn write(dir: &Path, report: &Report, files: &[(String, Vec<u8>)]) -> Result<(), BundleError> {
+/// Counts and hashes what passes through, so a file's manifest entry is known once it is
+/// written, without reading it back or holding it in memory.
+struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Renders `formats` (PDF last, so its appendix can list the others) straight into files of
+/// a new folder, plus `MANIFEST.json`, atomically: the folder is built beside `dir` and
+/// renamed into place, so it appears complete or not at all. An existing folder of that name
+/// is replaced. Returns the manifest entries.
+pub fn write(
+    dir: &Path,
+    report: &Report,
+    formats: &[Format],
+) -> Result<Vec<ManifestEntry>, BundleError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| BundleError::Io { path, source }
@@ -147,34 +183,59 @@ pub fn write(dir: &Path, report: &Report, files: &[(String, Vec<u8>)]) -> Result
     let tmp = parent.join(format!(".{base}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-    let mut entries = Vec::new();
-    for (name, bytes) in files {
-        let p = tmp.join(name);
-        std::fs::write(&p, bytes).map_err(io(&p))?;
-        entries.push(ManifestEntry {
-            name: name.clone(),
-            size: bytes.len() as u64,
-            sha256: sha256_hex(bytes),
-        });
-    }
-    let manifest = Manifest {
-        run_id: &report.run.id,
-        tool: &report.run.tool,
-        catalog: &report.run.catalog,
-        files: entries,
+    let result = (|| {
+        let mut formats = formats.to_vec();
+        formats.sort();
+        formats.dedup();
+        let mut entries: Vec<ManifestEntry> = Vec::new();
+        for f in formats {
+            let p = tmp.join(f.file_name());
+            let file = std::fs::File::create(&p).map_err(io(&p))?;
+            let mut w = HashingWriter {
+                inner: std::io::BufWriter::new(file),
+                hasher: Sha256::new(),
+                size: 0,
+            };
+            f.write_to(report, &entries, &mut w)
+                .map_err(|source| BundleError::Render {
+                    path: p.clone(),
+                    source,
+                })?;
+            w.flush().map_err(io(&p))?;
+            entries.push(ManifestEntry {
+                name: f.file_name().to_string(),
+                size: w.size,
+                sha256: format!("{:x}", w.hasher.finalize()),
+            });
+        }
+        let manifest = Manifest {
+            run_id: &report.run.id,
+            tool: &report.run.tool,
+            catalog: &report.run.catalog,
+            files: entries.clone(),
+        };
+        let mp = tmp.join("MANIFEST.json");
+        let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| BundleError::Io {
+            path: mp.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        bytes.push(b'\n');
+        std::fs::write(&mp, bytes).map_err(io(&mp))?;
+        Ok(entries)
+    })();
+    let entries = match result {
+        Ok(e) => e,
+        Err(e) => {
+            // Nothing half-written is left behind.
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
     };
-    let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| BundleError::Io {
-        path: tmp.join("MANIFEST.json"),
-        source: std::io::Error::other(e),
-    })?;
-    bytes.push(b'\n');
-    let mp = tmp.join("MANIFEST.json");
-    std::fs::write(&mp, bytes).map_err(io(&mp))?;
     let old = parent.join(format!(".{base}.old-{}", std::process::id()));
     if dir.exists() {
         std::fs::rename(dir, &old).map_err(io(dir))?;
     }
     std::fs::rename(&tmp, dir).map_err(io(dir))?;
     let _ = std::fs::remove_dir_all(&old);
-    Ok(())
+    Ok(entries)
 }

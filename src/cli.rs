@@ -455,8 +455,7 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     };
     let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
     let out = args.out.clone().unwrap_or_else(|| default_out(&report));
-    let files = Format::render_all(&FormatChoice::expand(&args.format), &report)?;
-    crate::bundle::write(&out, &report, &files)?;
+    crate::bundle::write(&out, &report, &FormatChoice::expand(&args.format))?;
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", render::summary::render(&report))?;
@@ -481,9 +480,16 @@ fn render_saved(args: &RenderArgs) -> anyhow::Result<u8> {
     };
     let formats = FormatChoice::expand(&args.format);
     // The PDF appendix hashes the other files of the folder: include the saved report.json.
+    let entry = |name: &str, bytes: &[u8]| crate::bundle::ManifestEntry {
+        name: name.to_string(),
+        size: bytes.len() as u64,
+        sha256: crate::bundle::sha256_hex(bytes),
+    };
+    let mut entries = vec![entry("report.json", &bytes)];
     let mut files = vec![("report.json".to_string(), bytes.clone())];
     for f in formats.iter().filter(|f| **f != Format::Json) {
-        let rendered = f.render(&report, &files)?;
+        let rendered = f.render(&report, &entries)?;
+        entries.push(entry(f.file_name(), &rendered));
         files.push((f.file_name().to_string(), rendered));
     }
     // Beside the saved report, report.json is already there; elsewhere, copy it so the

@@ -46,9 +46,9 @@ fn join(obs: &[Observation], f: impl Fn(&Observation) -> &str) -> String {
     v.join("; ")
 }
 
-/// Renders the findings as CSV.
-pub fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// Writes the findings as CSV.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), RenderError> {
+    let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER)?;
     for fw in &report.frameworks {
         for item in &fw.items {
@@ -106,6 +106,6 @@ pub fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
             }
         }
     }
-    w.into_inner()
-        .map_err(|e| RenderError::Io(std::io::Error::other(e.to_string())))
+    w.flush()?;
+    Ok(())
 }

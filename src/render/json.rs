@@ -3,11 +3,11 @@
 use crate::render::RenderError;
 use crate::results::Report;
 
-/// Renders the report as JSON.
-pub fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
-    let mut out = serde_json::to_vec_pretty(report)?;
-    out.push(b'\n');
-    Ok(out)
+/// Writes the report as pretty JSON.
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> Result<(), RenderError> {
+    serde_json::to_writer_pretty(&mut *w, report)?;
+    w.write_all(b"\n")?;
+    Ok(())
 }
 
 /// Reads a `report.json` back.

@@ -7,6 +7,9 @@ pub mod pdf;
 pub mod summary;
 pub mod view;
 
+use std::io::Write;
+
+use crate::bundle::ManifestEntry;
 use crate::results::Report;
 
 /// A rendering failure.
@@ -56,34 +59,27 @@ impl Format {
     /// Every format, in the order they are rendered (PDF last).
     pub const ALL: [Format; 4] = [Format::Json, Format::Csv, Format::Html, Format::Pdf];
 
-    /// Renders the report in this format. `bundle` lists the files already rendered for the
-    /// same folder (name, bytes); the PDF's appendix prints their SHA-256.
-    pub fn render(
-        self,
-        report: &Report,
-        bundle: &[(String, Vec<u8>)],
-    ) -> Result<Vec<u8>, RenderError> {
-        match self {
-            Format::Json => json::render(report),
-            Format::Csv => csv::render(report),
-            Format::Html => html::render(report),
-            Format::Pdf => pdf::render(report, bundle),
-        }
+    /// Renders the report in this format. `bundle` lists the files already written to the
+    /// same folder; the PDF's appendix prints their SHA-256.
+    pub fn render(self, report: &Report, bundle: &[ManifestEntry]) -> Result<Vec<u8>, RenderError> {
+        let mut out = Vec::new();
+        self.write_to(report, bundle, &mut out)?;
+        Ok(out)
     }
 
-    /// Renders several formats in order (PDF last), each knowing the files before it.
-    pub fn render_all(
-        formats: &[Format],
+    /// Renders straight into a writer, so large JSON and CSV reports are never held whole
+    /// in memory.
+    pub fn write_to(
+        self,
         report: &Report,
-    ) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
-        let mut formats = formats.to_vec();
-        formats.sort();
-        formats.dedup();
-        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-        for f in formats {
-            let bytes = f.render(report, &files)?;
-            files.push((f.file_name().to_string(), bytes));
+        bundle: &[ManifestEntry],
+        w: &mut dyn Write,
+    ) -> Result<(), RenderError> {
+        match self {
+            Format::Json => json::write(report, w),
+            Format::Csv => csv::write(report, w),
+            Format::Html => Ok(w.write_all(&html::render(report)?)?),
+            Format::Pdf => Ok(w.write_all(&pdf::render(report, bundle)?)?),
         }
-        Ok(files)
     }
 }

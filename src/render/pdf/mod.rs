@@ -30,7 +30,10 @@ const TOC_PER_PAGE: usize = 44;
 
 /// Renders the report as PDF; `bundle` holds the other files of the folder (name, bytes),
 /// whose sizes and SHA-256 the appendix lists.
-pub fn render(report: &Report, bundle: &[(String, Vec<u8>)]) -> Result<Vec<u8>, RenderError> {
+pub fn render(
+    report: &Report,
+    bundle: &[crate::bundle::ManifestEntry],
+) -> Result<Vec<u8>, RenderError> {
     let view = View::new(report);
     let mut doc = PdfDocument::new(&view.title);
     let fonts = Fonts::load(&mut doc)?;
@@ -963,7 +966,7 @@ fn passed(l: &mut Layout, view: &View) {
     );
 }
 
-fn appendix(l: &mut Layout, view: &View, bundle: &[(String, Vec<u8>)]) {
+fn appendix(l: &mut Layout, view: &View, bundle: &[crate::bundle::ManifestEntry]) {
     l.heading(
         1,
         "Appendix: scope, coverage and bundle hashes",
@@ -1031,11 +1034,11 @@ fn appendix(l: &mut Layout, view: &View, bundle: &[(String, Vec<u8>)]) {
     );
     let rows: Vec<Row> = bundle
         .iter()
-        .map(|(name, bytes)| {
+        .map(|e| {
             Row::Cells(vec![
-                Cell::mono(name.clone()),
-                Cell::text(bytes.len().to_string()),
-                Cell::mono(crate::bundle::sha256_hex(bytes)),
+                Cell::mono(e.name.clone()),
+                Cell::text(e.size.to_string()),
+                Cell::mono(e.sha256.clone()),
             ])
         })
         .collect();
