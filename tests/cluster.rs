@@ -1,35 +1,539 @@
 //! Live-cluster scans, end to end: the `kubeattest` binary against the in-process test API
-//! server through a generated kubeconfig.
+//! server (`tests/support/`) through a generated kubeconfig, and the real `kubectl` against
+//! the same server.
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use base64::Engine as _;
+use serde_json::Value;
 use support::apiserver::{Fault, TestServer};
-use support::clusters;
+use support::clusters::{self, Cluster};
 
-fn kubeattest(args: &[&str], kubeconfig: &Path) -> Output {
+const TEST_CATALOG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/cluster-catalog"
+);
+const CANARIES: &[&str] = &[
+    "KUBEATTEST-CANARY-TLS-KEY-DO-NOT-LEAK",
+    "KUBEATTEST-CANARY-SECRET-VALUE",
+];
+
+struct Run {
+    output: Output,
+    dir: PathBuf,
+    report: Value,
+}
+
+impl Run {
+    fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+}
+
+fn kubeattest(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kubeattest"))
         .args(args)
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
         .env_remove("KUBECONFIG")
         .output()
         .expect("run kubeattest")
 }
 
-#[test]
-fn scans_the_demo_cluster() {
-    let server = TestServer::start(clusters::demo(), vec![]);
-    let dir = tempfile::tempdir().expect("tmp");
-    let kc = server.kubeconfig(dir.path());
-    let out = dir.path().join("report");
-    let o = kubeattest(&["scan", "--out", out.to_str().unwrap()], &kc);
-    eprintln!("{}", String::from_utf8_lossy(&o.stderr));
-    eprintln!("{}", String::from_utf8_lossy(&o.stdout));
-    assert!(o.status.code().is_some_and(|c| c == 0 || c == 3), "{o:?}");
-    for r in server.requests() {
+/// `kubeattest --catalog TEST scan --kubeconfig K --out DIR/report <extra>`.
+fn scan(server: &TestServer, tmp: &Path, name: &str, extra: &[&str]) -> Run {
+    let kc = server.kubeconfig(tmp);
+    let out = tmp.join(name);
+    let mut args = vec![
+        "--catalog",
+        TEST_CATALOG,
+        "scan",
+        "--kubeconfig",
+        kc.to_str().expect("utf-8 path"),
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    let output = kubeattest(&args);
+    let report = std::fs::read_to_string(out.join("report.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    Run {
+        output,
+        dir: out,
+        report,
+    }
+}
+
+/// Findings as comparable tuples: check, status, subject, message.
+fn findings(report: &Value) -> Vec<String> {
+    let mut v: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}/{}/{} — {}",
+                f["check"].as_str().unwrap_or(""),
+                f["status"].as_str().unwrap_or(""),
+                f["subject"]["kind"].as_str().unwrap_or(""),
+                f["subject"]["namespace"].as_str().unwrap_or(""),
+                f["subject"]["name"].as_str().unwrap_or(""),
+                f["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("check {id} not in report"))
+}
+
+fn coverage<'a>(report: &'a Value, source: &str) -> &'a Value {
+    report["coverage"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["source"] == source))
+        .unwrap_or_else(|| panic!("no coverage entry {source}: {}", report["coverage"]))
+}
+
+fn assert_only_gets(server: &TestServer) {
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for r in requests {
         assert_eq!(r.method, "GET", "{}", r.path);
     }
+}
+
+#[test]
+fn scan_equals_snapshot_of_the_same_cluster_and_sends_only_gets() {
+    let server = TestServer::start(clusters::demo(), vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let live = scan(&server, tmp.path(), "live", &[]);
+    assert_eq!(live.code(), 0, "{}", live.stderr());
+    let target = &live.report["run"]["target"];
+    assert_eq!(target["server"], server.url());
+    assert_eq!(target["kubernetes_version"], "v1.33.4");
+    assert_eq!(target["platform"], "kubeadm");
+    assert_eq!(target["context"], "test-ctx");
+    assert_eq!(target["source"], "cluster");
+
+    let snap = tmp.path().join("snap.json");
+    let kc = server.kubeconfig(tmp.path());
+    let o = kubeattest(&[
+        "snapshot",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let offline_out = tmp.path().join("offline");
+    let o = kubeattest(&[
+        "--catalog",
+        TEST_CATALOG,
+        "scan",
+        "--snapshot",
+        snap.to_str().expect("path"),
+        "--out",
+        offline_out.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let offline: Value = serde_json::from_str(
+        &std::fs::read_to_string(offline_out.join("report.json")).expect("offline report"),
+    )
+    .expect("json");
+    assert_eq!(findings(&live.report), findings(&offline));
+    assert_eq!(offline["run"]["target"]["platform"], "kubeadm");
+    assert!(!findings(&live.report).is_empty());
+
+    // And the live scan of the recorded demo cluster says what `--demo` says.
+    let demo_out = tmp.path().join("demo");
+    let o = kubeattest(&[
+        "--catalog",
+        TEST_CATALOG,
+        "scan",
+        "--demo",
+        "--out",
+        demo_out.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let demo: Value = serde_json::from_str(
+        &std::fs::read_to_string(demo_out.join("report.json")).expect("demo report"),
+    )
+    .expect("json");
+    assert_eq!(findings(&live.report), findings(&demo));
+    assert_only_gets(&server);
+}
+
+#[test]
+fn forbidden_secrets_make_secret_checks_error_and_the_rest_complete() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let baseline_server = TestServer::start(clusters::demo(), vec![]);
+    let baseline = scan(&baseline_server, tmp.path(), "baseline", &[]);
+    let server = TestServer::start(clusters::demo(), vec![("secrets", Fault::Always(403))]);
+    let run = scan(&server, tmp.path(), "forbidden", &[]);
+    assert_eq!(
+        run.code(),
+        3,
+        "incomplete coverage exits 3: {}",
+        run.stderr()
+    );
+    let c = check(&run.report, "tls-secret-without-certificate");
+    assert_eq!(c["status"], "error");
+    let msg = c["message"].as_str().unwrap_or("");
+    assert!(
+        msg.contains(
+            "forbidden: the scanning identity cannot list secrets; grant list on secrets, see deploy/"
+        ),
+        "{msg}"
+    );
+    let cov = coverage(&run.report, "/api/v1/secrets");
+    assert_eq!(cov["status"], "forbidden");
+    assert!(cov["error"]
+        .as_str()
+        .unwrap_or("")
+        .contains("cannot list resource"));
+    // Everything else is as complete as without the fault.
+    let others = |r: &Value| -> Vec<String> {
+        findings(r)
+            .into_iter()
+            .filter(|f| !f.starts_with("tls-secret-without-certificate"))
+            .collect()
+    };
+    assert_eq!(others(&run.report), others(&baseline.report));
+    assert_eq!(check(&run.report, "privileged-container")["status"], "fail");
+    assert!(
+        run.stderr().contains("cannot list secrets"),
+        "{}",
+        run.stderr()
+    );
+    assert_only_gets(&server);
+}
+
+#[test]
+fn transient_faults_are_retried_and_expired_lists_restart() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let baseline_server = TestServer::start(clusters::demo(), vec![]);
+    let baseline = scan(&baseline_server, tmp.path(), "baseline", &[]);
+    let server = TestServer::start(
+        clusters::demo(),
+        vec![
+            ("deployments", Fault::Times(500, 2)),
+            ("configmaps", Fault::Times(429, 2)),
+            ("nodes", Fault::Times(404, 1)),
+            ("serviceaccounts", Fault::Times(503, 1)),
+            ("pods", Fault::ExpireContinue(1)),
+            ("roles", Fault::Slow(std::time::Duration::from_millis(300))),
+        ],
+    );
+    let run = scan(&server, tmp.path(), "faulty", &["--page-size", "3"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(findings(&run.report), findings(&baseline.report));
+    let pods_requests = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/api/v1/pods?"))
+        .count();
+    let demo_pods = clusters::demo()
+        .objects
+        .iter()
+        .filter(|o| o["kind"] == "Pod")
+        .count();
+    // Paged by 3, plus the pages read again after the restart.
+    assert!(pods_requests > demo_pods.div_ceil(3), "{pods_requests}");
+    assert_only_gets(&server);
+}
+
+#[test]
+fn persistent_faults_and_timeouts_are_reported_not_crashes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = TestServer::start(
+        clusters::demo(),
+        vec![
+            ("pods", Fault::Always(500)),
+            (
+                "deployments",
+                Fault::Slow(std::time::Duration::from_secs(5)),
+            ),
+        ],
+    );
+    let run = scan(
+        &server,
+        tmp.path(),
+        "broken",
+        &["--request-timeout", "0.3", "--list-deadline", "1"],
+    );
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    let pods = coverage(&run.report, "/api/v1/pods");
+    assert_eq!(pods["status"], "error");
+    assert!(
+        pods["error"].as_str().unwrap_or("").contains("500"),
+        "{pods}"
+    );
+    let deploys = coverage(&run.report, "/apis/apps/v1/deployments");
+    assert!(
+        deploys["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no answer within"),
+        "{deploys}"
+    );
+    // Control-plane flags come from pods: unknown, so error — never pass.
+    let flag = check(&run.report, "apiserver-profiling-enabled");
+    assert_eq!(flag["status"], "error", "{flag}");
+    assert_ne!(check(&run.report, "privileged-container")["status"], "pass");
+}
+
+#[test]
+fn unserved_groups_are_not_applicable() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cluster = Cluster {
+        unserved_groups: vec!["networking.k8s.io".into()],
+        ..clusters::demo()
+    };
+    let server = TestServer::start(cluster, vec![]);
+    let kc = server.kubeconfig(tmp.path());
+    let snap = tmp.path().join("snap.json");
+    let o = kubeattest(&[
+        "snapshot",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snap).expect("snapshot")).expect("json");
+    assert_eq!(s["kinds"]["NetworkPolicy"]["state"], "not_served");
+    assert!(s["kinds"]["NetworkPolicy"]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .contains("networking.k8s.io is not served"));
+    assert_eq!(s["kinds"]["Pod"]["state"], "collected");
+    assert!(!server
+        .requests()
+        .iter()
+        .any(|r| r.path.contains("networking.k8s.io/v1/")));
+}
+
+#[test]
+fn namespace_scope_is_applied_and_recorded() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = TestServer::start(clusters::demo(), vec![]);
+    let run = scan(&server, tmp.path(), "payments", &["-n", "payments"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(
+        run.report["run"]["scope"]["namespaces"],
+        serde_json::json!(["payments"])
+    );
+    let requests = server.requests();
+    assert!(requests
+        .iter()
+        .any(|r| r.path.starts_with("/api/v1/namespaces/payments/pods?")));
+    assert!(!requests.iter().any(|r| r.path.starts_with("/api/v1/pods?")));
+    for f in run.report["findings"].as_array().expect("findings") {
+        let ns = &f["subject"]["namespace"];
+        assert!(ns.is_null() || ns == "payments", "{f}");
+    }
+
+    let run = scan(
+        &server,
+        tmp.path(),
+        "no-kube-system",
+        &["--exclude-namespace", "kube-system"],
+    );
+    assert_eq!(
+        run.report["run"]["scope"]["excluded_namespaces"],
+        serde_json::json!(["kube-system"])
+    );
+    for f in run.report["findings"].as_array().expect("findings") {
+        assert_ne!(f["subject"]["namespace"], "kube-system", "{f}");
+    }
+}
+
+#[test]
+fn canary_secret_values_appear_nowhere() {
+    let cluster = clusters::demo();
+    let served = serde_json::to_string(&cluster.objects).expect("json");
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let needles: Vec<String> = CANARIES
+        .iter()
+        .flat_map(|c| [c.to_string(), b64(c)])
+        .collect();
+    assert!(
+        needles
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .all(|n| served.contains(n.as_str())),
+        "the test cluster must serve the canaries"
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    // A fault too, so error paths are exercised.
+    let server = TestServer::start(cluster, vec![("configmaps", Fault::Always(403))]);
+    let run = scan(&server, tmp.path(), "report", &["--format", "json,csv"]);
+    let kc = server.kubeconfig(tmp.path());
+    let snap = tmp.path().join("snap.json");
+    let snap_run = kubeattest(&[
+        "snapshot",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    let offline = kubeattest(&[
+        "scan",
+        "--snapshot",
+        snap.to_str().expect("path"),
+        "--out",
+        tmp.path().join("offline").to_str().expect("path"),
+    ]);
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for o in [&run.output, &snap_run, &offline] {
+        texts.push((
+            "stdout".into(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        ));
+        texts.push((
+            "stderr".into(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        ));
+    }
+    let mut files = 0;
+    for entry in walk(tmp.path()) {
+        if entry.file_name().is_some_and(|n| n == "kubeconfig") {
+            continue;
+        }
+        texts.push((
+            entry.display().to_string(),
+            String::from_utf8_lossy(&std::fs::read(&entry).expect("read")).into_owned(),
+        ));
+        files += 1;
+    }
+    assert!(files >= 4, "report files and snapshot written ({files})");
+    assert!(run.dir.join("report.json").exists());
+    for (name, text) in &texts {
+        for n in &needles {
+            assert!(!text.contains(n.as_str()), "{n} leaked into {name}");
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn unusable_kubeconfig_is_a_usage_error() {
+    let o = kubeattest(&["scan", "--kubeconfig", "/nonexistent/kubeconfig"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read kubeconfig"));
+}
+
+#[test]
+fn wrong_token_is_reported_without_the_token() {
+    let server = TestServer::start(clusters::demo(), vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kc = server.kubeconfig(tmp.path());
+    let text = std::fs::read_to_string(&kc)
+        .expect("kc")
+        .replace(support::apiserver::TOKEN, "wrong-token-value");
+    std::fs::write(&kc, text).expect("write");
+    let o = kubeattest(&["scan", "--kubeconfig", kc.to_str().expect("path")]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("401"), "{err}");
+    assert!(!err.contains("wrong-token-value"), "{err}");
+}
+
+/// The real `kubectl` against the test server: proves the server speaks Kubernetes as real
+/// clients expect, not only as kube-rs does.
+#[test]
+fn kubectl_works_against_the_test_server() {
+    let kubectl = Path::new("/usr/bin/kubectl");
+    if !kubectl.exists() {
+        eprintln!("kubectl not installed; skipping");
+        return;
+    }
+    let cluster = clusters::demo();
+    let mut want: Vec<String> = cluster
+        .objects
+        .iter()
+        .filter(|o| o["kind"] == "Pod")
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["metadata"]["namespace"].as_str().unwrap_or(""),
+                o["metadata"]["name"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    want.sort();
+    let server = TestServer::start(cluster, vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kc = server.kubeconfig(tmp.path());
+    let run = |args: &[&str]| {
+        Command::new(kubectl)
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .arg("--cache-dir")
+            .arg(tmp.path().join("cache"))
+            .args(args)
+            .env("HOME", tmp.path())
+            .env_remove("KUBECONFIG")
+            .output()
+            .expect("run kubectl")
+    };
+    let o = run(&["get", "pods", "-A", "-o", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let list: Value = serde_json::from_slice(&o.stdout).expect("kubectl json");
+    let mut got: Vec<String> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["metadata"]["namespace"].as_str().unwrap_or(""),
+                o["metadata"]["name"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+
+    let o = run(&["api-resources"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for needle in [
+        "deployments",
+        "networkpolicies",
+        "clusterrolebindings",
+        "secrets",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+    let o = run(&["get", "namespace", "payments", "-o", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_only_gets(&server);
 }

@@ -66,14 +66,35 @@ pub const RESOURCES: &[Resource] = &[
     r("", "v1", "Node", "nodes", false, &["no"]),
     r("", "v1", "Pod", "pods", true, &["po"]),
     r("", "v1", "PodTemplate", "podtemplates", true, &[]),
-    r("", "v1", "ReplicationController", "replicationcontrollers", true, &["rc"]),
+    r(
+        "",
+        "v1",
+        "ReplicationController",
+        "replicationcontrollers",
+        true,
+        &["rc"],
+    ),
     r("", "v1", "Service", "services", true, &["svc"]),
     r("", "v1", "ServiceAccount", "serviceaccounts", true, &["sa"]),
     r("", "v1", "Secret", "secrets", true, &[]),
     r("", "v1", "ConfigMap", "configmaps", true, &["cm"]),
     r("", "v1", "LimitRange", "limitranges", true, &["limits"]),
-    r("", "v1", "ResourceQuota", "resourcequotas", true, &["quota"]),
-    r("", "v1", "PersistentVolume", "persistentvolumes", false, &["pv"]),
+    r(
+        "",
+        "v1",
+        "ResourceQuota",
+        "resourcequotas",
+        true,
+        &["quota"],
+    ),
+    r(
+        "",
+        "v1",
+        "PersistentVolume",
+        "persistentvolumes",
+        false,
+        &["pv"],
+    ),
     r("", "v1", "Event", "events", true, &["ev"]),
     r("apps", "v1", "Deployment", "deployments", true, &["deploy"]),
     r("apps", "v1", "StatefulSet", "statefulsets", true, &["sts"]),
@@ -81,18 +102,102 @@ pub const RESOURCES: &[Resource] = &[
     r("apps", "v1", "ReplicaSet", "replicasets", true, &["rs"]),
     r("batch", "v1", "Job", "jobs", true, &[]),
     r("batch", "v1", "CronJob", "cronjobs", true, &["cj"]),
-    r("networking.k8s.io", "v1", "Ingress", "ingresses", true, &["ing"]),
-    r("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false, &[]),
-    r("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, &["netpol"]),
-    r("rbac.authorization.k8s.io", "v1", "Role", "roles", true, &[]),
-    r("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, &[]),
-    r("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, &[]),
-    r("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, &[]),
-    r("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false, &[]),
-    r("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false, &[]),
-    r("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicy", "validatingadmissionpolicies", false, &[]),
-    r("admissionregistration.k8s.io", "v1", "ValidatingAdmissionPolicyBinding", "validatingadmissionpolicybindings", false, &[]),
-    r("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, &["pdb"]),
+    r(
+        "networking.k8s.io",
+        "v1",
+        "Ingress",
+        "ingresses",
+        true,
+        &["ing"],
+    ),
+    r(
+        "networking.k8s.io",
+        "v1",
+        "IngressClass",
+        "ingressclasses",
+        false,
+        &[],
+    ),
+    r(
+        "networking.k8s.io",
+        "v1",
+        "NetworkPolicy",
+        "networkpolicies",
+        true,
+        &["netpol"],
+    ),
+    r(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "Role",
+        "roles",
+        true,
+        &[],
+    ),
+    r(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "ClusterRole",
+        "clusterroles",
+        false,
+        &[],
+    ),
+    r(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "RoleBinding",
+        "rolebindings",
+        true,
+        &[],
+    ),
+    r(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        false,
+        &[],
+    ),
+    r(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingWebhookConfiguration",
+        "validatingwebhookconfigurations",
+        false,
+        &[],
+    ),
+    r(
+        "admissionregistration.k8s.io",
+        "v1",
+        "MutatingWebhookConfiguration",
+        "mutatingwebhookconfigurations",
+        false,
+        &[],
+    ),
+    r(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingAdmissionPolicy",
+        "validatingadmissionpolicies",
+        false,
+        &[],
+    ),
+    r(
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingAdmissionPolicyBinding",
+        "validatingadmissionpolicybindings",
+        false,
+        &[],
+    ),
+    r(
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        true,
+        &["pdb"],
+    ),
 ];
 
 /// A fault injected on one resource (by plural).
@@ -154,11 +259,9 @@ impl TestServer {
         let ca_cert = ca_params.self_signed(&ca_key).expect("ca cert");
         let issuer = rcgen::Issuer::new(ca_params, ca_key);
         let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
-        let mut leaf = rcgen::CertificateParams::new(vec![
-            "localhost".to_string(),
-            "127.0.0.1".to_string(),
-        ])
-        .expect("leaf params");
+        let mut leaf =
+            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+                .expect("leaf params");
         leaf.distinguished_name
             .push(rcgen::DnType::CommonName, "kube-apiserver");
         leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
@@ -348,8 +451,10 @@ fn resource_list(state: &ServerState, group: &str, version: &str) -> Option<Valu
         resources.push(v);
         if r.kind == "Pod" {
             // A subresource, as real servers list them: clients must skip these.
-            resources.push(json!({"name": "pods/status", "singularName": "", "namespaced": true,
-                "kind": "Pod", "verbs": ["get", "patch", "update"]}));
+            resources.push(
+                json!({"name": "pods/status", "singularName": "", "namespaced": true,
+                "kind": "Pod", "verbs": ["get", "patch", "update"]}),
+            );
         }
     }
     Some(json!({
@@ -432,10 +537,15 @@ async fn handle(
             json!({}),
         );
     }
-    let query: HashMap<String, String> = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-        .into_owned()
+    let query: HashMap<String, String> =
+        form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let segs: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
         .collect();
-    let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
     match segs.as_slice() {
         ["version"] => return ok_json(state.cluster.version.clone()),
         ["api"] => {
@@ -445,7 +555,9 @@ async fn handle(
             }))
         }
         ["apis"] => {
-            return ok_json(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups(&state)}))
+            return ok_json(
+                json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups(&state)}),
+            )
         }
         ["api", "v1"] => {
             return resource_list(&state, "", "v1").map_or_else(not_found_path, ok_json)
@@ -498,7 +610,9 @@ async fn handle(
                 .insert(plural.to_string(), Fault::Times(code, n - 1));
             return fault_status(code, &res, namespace, details);
         }
-        Some(Fault::ExpireContinue(n)) if n > 0 && query.get("continue").is_some_and(|c| !c.is_empty()) => {
+        Some(Fault::ExpireContinue(n))
+            if n > 0 && query.get("continue").is_some_and(|c| !c.is_empty()) =>
+        {
             state
                 .faults
                 .lock()
@@ -539,18 +653,30 @@ async fn handle(
         .iter()
         .filter(|o| o["kind"] == res.kind && o["apiVersion"] == gv.as_str())
         .filter(|o| {
-            namespace.is_none() || o.pointer("/metadata/namespace").and_then(Value::as_str) == namespace
+            namespace.is_none()
+                || o.pointer("/metadata/namespace").and_then(Value::as_str) == namespace
         })
         .collect();
-    let synthetic = if res.kind == "Pod" { state.cluster.synthetic_pods } else { 0 };
+    let synthetic = if res.kind == "Pod" {
+        state.cluster.synthetic_pods
+    } else {
+        0
+    };
     let labels = query.get("labelSelector").cloned().unwrap_or_default();
     let fields = query.get("fieldSelector").cloned().unwrap_or_default();
     let matches = |o: &Value| {
         selector_matches(&labels, |k| {
-            o.pointer("/metadata/labels").and_then(|l| l.get(k)).and_then(Value::as_str).map(str::to_string)
+            o.pointer("/metadata/labels")
+                .and_then(|l| l.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_string)
         }) && selector_matches(&fields, |k| field(o, k))
     };
-    let limit: usize = query.get("limit").and_then(|l| l.parse().ok()).filter(|l| *l > 0).unwrap_or(usize::MAX);
+    let limit: usize = query
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .filter(|l| *l > 0)
+        .unwrap_or(usize::MAX);
     let start: usize = match query.get("continue").filter(|c| !c.is_empty()) {
         None => 0,
         Some(token) => match base64::engine::general_purpose::STANDARD
@@ -560,7 +686,14 @@ async fn handle(
             .and_then(|s| s.strip_prefix("offset:").and_then(|n| n.parse().ok()))
         {
             Some(n) => n,
-            None => return status(400, "BadRequest", "invalid continue token".into(), json!({})),
+            None => {
+                return status(
+                    400,
+                    "BadRequest",
+                    "invalid continue token".into(),
+                    json!({}),
+                )
+            }
         },
     };
     let total = demo.len() + synthetic;
@@ -591,7 +724,8 @@ async fn handle(
     }
     let mut meta = json!({"resourceVersion": "424242"});
     if i < total {
-        meta["continue"] = json!(base64::engine::general_purpose::STANDARD.encode(format!("offset:{i}")));
+        meta["continue"] =
+            json!(base64::engine::general_purpose::STANDARD.encode(format!("offset:{i}")));
         meta["remainingItemCount"] = json!(total - i);
     }
     ok_json(json!({
@@ -601,7 +735,12 @@ async fn handle(
 }
 
 fn not_found_path() -> Response {
-    status(404, "NotFound", "the server could not find the requested resource".into(), json!({}))
+    status(
+        404,
+        "NotFound",
+        "the server could not find the requested resource".into(),
+        json!({}),
+    )
 }
 
 fn fault_status(code: u16, res: &Resource, namespace: Option<&str>, details: Value) -> Response {
