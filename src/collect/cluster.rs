@@ -78,8 +78,9 @@ pub fn install_crypto_provider() {
 /// Scans the cluster: blocks on its own runtime.
 pub fn collect(opts: &Options) -> Result<Inventory, CollectError> {
     install_crypto_provider();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the work is waiting on the network, and one allocator arena keeps memory
+    // from fragmenting across threads on large clusters.
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CollectError::Cluster {
