@@ -333,13 +333,16 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     {
         bail!("no input could be read (see the errors above)");
     }
-    let info = RunInfo {
+    let mut info = RunInfo {
         id: run_id(&started_at),
         started_at,
         sources,
-        namespaces: args.cluster.namespace.clone(),
-        excluded_namespaces: args.cluster.exclude_namespace.clone(),
+        ..RunInfo::default()
     };
+    if inventory.target.source == Some(crate::inventory::SourceKind::Cluster) {
+        info.namespaces = args.cluster.namespace.clone();
+        info.excluded_namespaces = args.cluster.exclude_namespace.clone();
+    }
     let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
     let out = args.out.clone().unwrap_or_else(|| default_out(&report));
     let mut formats = args.format.clone();

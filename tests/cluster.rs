@@ -537,3 +537,77 @@ fn kubectl_works_against_the_test_server() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_only_gets(&server);
 }
+
+#[test]
+fn managed_platforms_make_control_plane_checks_not_applicable() {
+    let mut cluster = clusters::demo();
+    // An EKS cluster: no control-plane mirror pods, no kubeadm-config.
+    cluster.objects.retain(|o| {
+        let name = o["metadata"]["name"].as_str().unwrap_or("");
+        !(o["kind"] == "Pod"
+            && [
+                "kube-apiserver",
+                "kube-controller-manager",
+                "kube-scheduler",
+                "etcd",
+            ]
+            .iter()
+            .any(|c| name.starts_with(c))
+            || o["kind"] == "ConfigMap" && name == "kubeadm-config")
+    });
+    cluster.version = clusters::version("v1.30.2-eks-1552ad0");
+    let server = TestServer::start(cluster, vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = scan(&server, tmp.path(), "eks", &[]);
+    assert_eq!(
+        run.report["run"]["target"]["platform"],
+        "eks",
+        "{}",
+        run.stderr()
+    );
+    let c = check(&run.report, "apiserver-profiling-enabled");
+    assert_eq!(c["status"], "not_applicable", "{c}");
+    assert!(c["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("managed control plane"));
+}
+
+/// `deploy/rbac.yaml` grants `list` on every resource the scanner may list.
+#[test]
+fn deploy_cluster_role_covers_every_listed_resource() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/rbac.yaml"))
+        .expect("deploy/rbac.yaml");
+    let docs = kubeattest::yaml::parse_documents(&text).expect("yaml");
+    let role = docs
+        .iter()
+        .map(|d| d.to_json())
+        .find(|d| d["kind"] == "ClusterRole")
+        .expect("ClusterRole");
+    let rules = role["rules"].as_array().expect("rules");
+    for known in kubeattest::collect::cluster::resources::KNOWN {
+        let res = support::apiserver::RESOURCES
+            .iter()
+            .find(|r| r.kind == known.kind)
+            .unwrap_or_else(|| panic!("test server lacks {}", known.kind));
+        let granted = rules.iter().any(|r| {
+            r["apiGroups"]
+                .as_array()
+                .is_some_and(|g| g.iter().any(|g| g == res.group))
+                && r["resources"]
+                    .as_array()
+                    .is_some_and(|x| x.iter().any(|x| x == res.plural))
+                && r["verbs"]
+                    .as_array()
+                    .is_some_and(|v| v.iter().any(|v| v == "list"))
+                && r["verbs"]
+                    .as_array()
+                    .is_some_and(|v| !v.iter().any(|v| v != "get" && v != "list"))
+        });
+        assert!(
+            granted,
+            "deploy/rbac.yaml does not grant list on {} ({})",
+            res.plural, res.group
+        );
+    }
+}
