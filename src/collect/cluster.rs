@@ -465,7 +465,7 @@ async fn list(
                     }
                     trim::trim(&res.kind, &mut item);
                     if let Ok(o) = Object::from_value(
-                        item,
+                        trim::compact(item),
                         Origin::Api { path: path.clone() },
                         BTreeMap::new(),
                     ) {

@@ -52,6 +52,30 @@ pub fn trim(kind: &str, value: &mut Value) {
     }
 }
 
+/// Rebuilds a value with every map, list and string at its exact size: parsed maps keep the
+/// spare capacity of their growth, and trimmed ones keep the room of the removed keys, which
+/// on 50,000 Pods is most of the memory held.
+pub fn compact(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut out = serde_json::Map::with_capacity(m.len());
+            for (k, v) in m {
+                out.insert(k.into_boxed_str().into_string(), compact(v));
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => {
+            let mut out = Vec::with_capacity(a.len());
+            for v in a {
+                out.push(compact(v));
+            }
+            Value::Array(out)
+        }
+        Value::String(s) => Value::String(s.into_boxed_str().into_string()),
+        other => other,
+    }
+}
+
 /// Whether a controller that is itself a workload owns this object.
 fn controlled_by_workload(v: &Value) -> bool {
     v.pointer("/metadata/ownerReferences")
