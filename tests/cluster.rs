@@ -533,6 +533,33 @@ fn kubectl_works_against_the_test_server() {
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
+    let names = |o: &Output| -> Vec<String> {
+        let v: Value = serde_json::from_slice(&o.stdout).expect("kubectl json");
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["metadata"]["name"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let o = run(&["get", "pods", "-A", "-l", "app=debug-shell", "-o", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(names(&o), vec!["debug-shell".to_string()]);
+    let o = run(&[
+        "get",
+        "pods",
+        "-A",
+        "--field-selector",
+        "metadata.namespace=kube-system",
+        "-o",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(names(&o).iter().any(|n| n == "kube-apiserver-cp-1"));
+    assert!(!names(&o).iter().any(|n| n == "debug-shell"));
+    let o = run(&["get", "pods", "-A", "--chunk-size", "2", "-o", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(names(&o).len(), want.len());
     let o = run(&["get", "namespace", "payments", "-o", "json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_only_gets(&server);
@@ -610,4 +637,38 @@ fn deploy_cluster_role_covers_every_listed_resource() {
             res.plural, res.group
         );
     }
+}
+
+#[test]
+fn kubeconfig_from_a_kubeconfig_list_and_a_named_context() {
+    let server = TestServer::start(clusters::demo(), vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let real = server.kubeconfig(tmp.path());
+    let other_dir = tmp.path().join("other");
+    std::fs::create_dir_all(&other_dir).expect("dir");
+    let other = other_dir.join("config");
+    std::fs::write(
+        &other,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: elsewhere\n  cluster:\n    server: https://127.0.0.1:1\nusers:\n- name: nobody\n  user: {}\ncontexts:\n- name: elsewhere\n  context:\n    cluster: elsewhere\n    user: nobody\ncurrent-context: elsewhere\n",
+    )
+    .expect("write");
+    let list = std::env::join_paths([&other, &real]).expect("join");
+    let out = tmp.path().join("report");
+    let o = Command::new(env!("CARGO_BIN_EXE_kubeattest"))
+        .args(["scan", "--quiet", "--context", "test-ctx", "--out"])
+        .arg(&out)
+        .env("KUBECONFIG", list)
+        .output()
+        .expect("run");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
+            .expect("json");
+    assert_eq!(report["run"]["target"]["context"], "test-ctx");
+    assert_eq!(report["run"]["target"]["server"], server.url());
 }

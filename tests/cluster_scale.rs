@@ -49,11 +49,7 @@ fn large_cluster_scan_has_bounded_memory() {
         o.status.code().is_some_and(|c| c == 0 || c == 3),
         "{stderr}"
     );
-    let kb: u64 = stderr
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("peak RSS in /usr/bin/time output");
+    let kb = peak_kb(&stderr);
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
             .expect("json");
@@ -70,5 +66,34 @@ fn large_cluster_scan_has_bounded_memory() {
         elapsed.as_secs_f64()
     );
     assert!(listed as usize >= pods, "all pods listed");
-    assert!(kb < 1024 * 1024, "peak RSS {kb} kB is over 1 GB");
+    assert!(kb < 1024 * 1024, "scan: peak RSS {kb} kB is over 1 GB");
+
+    let snap = tmp.path().join("snap.json");
+    let o = Command::new(time)
+        .arg("-v")
+        .arg(env!("CARGO_BIN_EXE_kubeattest"))
+        .args(["snapshot", "--quiet", "--kubeconfig"])
+        .arg(&kc)
+        .arg("--out")
+        .arg(&snap)
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let kb = peak_kb(&stderr);
+    let size = std::fs::metadata(&snap).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "snapshot: peak RSS {:.1} MB; file {:.1} MB",
+        kb as f64 / 1024.0,
+        size as f64 / 1e6
+    );
+    assert!(kb < 1024 * 1024, "snapshot: peak RSS {kb} kB is over 1 GB");
+}
+
+fn peak_kb(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("peak RSS in /usr/bin/time output")
 }

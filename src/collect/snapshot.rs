@@ -40,6 +40,21 @@ struct SnapshotFile {
     node_facts: Vec<Value>,
 }
 
+/// What [`write`] serializes: [`SnapshotFile`] borrowing from the inventory, so a snapshot of
+/// a large cluster does not hold a second copy of every object.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    kind: &'static str,
+    snapshot_version: u32,
+    created_at: String,
+    target: &'a Target,
+    complete: bool,
+    kinds: &'a BTreeMap<String, KindState>,
+    coverage: &'a [Coverage],
+    objects: Vec<&'a Value>,
+    node_facts: &'a [Value],
+}
+
 /// Reads a snapshot into an inventory. Objects that are not Kubernetes objects are reported
 /// in coverage; a file that is not a snapshot is an error.
 pub fn read(path: &Path) -> Result<Inventory, CollectError> {
@@ -99,16 +114,16 @@ pub fn read(path: &Path) -> Result<Inventory, CollectError> {
 
 /// Writes an inventory as a snapshot (atomically: temp file, then rename).
 pub fn write(inv: &Inventory, path: &Path) -> Result<(), CollectError> {
-    let file = SnapshotFile {
-        kind: "KubeattestSnapshot".into(),
+    let file = SnapshotRef {
+        kind: "KubeattestSnapshot",
         snapshot_version: SNAPSHOT_VERSION,
         created_at: crate::evaluate::now(),
-        target: inv.target.clone(),
+        target: &inv.target,
         complete: inv.complete,
-        kinds: inv.kinds.clone(),
-        coverage: inv.coverage.clone(),
-        objects: inv.objects.iter().map(|o| o.value.clone()).collect(),
-        node_facts: inv.node_facts.clone(),
+        kinds: &inv.kinds,
+        coverage: &inv.coverage,
+        objects: inv.objects.iter().map(|o| &o.value).collect(),
+        node_facts: &inv.node_facts,
     };
     let bytes = serde_json::to_vec_pretty(&file).map_err(|e| CollectError::SnapshotWrite {
         path: path.to_path_buf(),
