@@ -672,3 +672,33 @@ fn kubeconfig_from_a_kubeconfig_list_and_a_named_context() {
     assert_eq!(report["run"]["target"]["context"], "test-ctx");
     assert_eq!(report["run"]["target"]["server"], server.url());
 }
+
+/// The progress line shows on a terminal (run under `script` for a pty) and not otherwise.
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let script = Path::new("/usr/bin/script");
+    if !script.exists() {
+        eprintln!("script(1) not installed; skipping");
+        return;
+    }
+    let server = TestServer::start(clusters::demo(), vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kc = server.kubeconfig(tmp.path());
+    let cmd = format!(
+        "{} scan --kubeconfig {} --out {}",
+        env!("CARGO_BIN_EXE_kubeattest"),
+        kc.display(),
+        tmp.path().join("tty").display()
+    );
+    let o = Command::new(script)
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("run script");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("resources,"), "{text}");
+    assert!(text.contains("objects"), "{text}");
+    // Not a terminal: no progress line.
+    let run = scan(&server, tmp.path(), "pipe", &[]);
+    assert!(!run.stderr().contains("resources,"), "{}", run.stderr());
+}
