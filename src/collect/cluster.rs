@@ -413,13 +413,14 @@ async fn list(
     res: &Served,
     namespace: Option<&str>,
     progress: &Progress,
-) -> Result<Vec<Object>, Failure> {
+) -> Result<(Vec<Object>, Vec<String>), Failure> {
     let path = res.base_path(namespace);
     let deadline = Instant::now() + opts.deadline;
     let request = kube::core::Request::new(&path);
     let mut restarts = 0;
     'restart: loop {
         let mut objects = Vec::new();
+        let mut skipped = Vec::new();
         let mut token: Option<String> = None;
         loop {
             let mut lp = ListParams::default().limit(opts.page_size);
@@ -464,12 +465,13 @@ async fn list(
                         continue;
                     }
                     trim::trim(&res.kind, &mut item);
-                    if let Ok(o) = Object::from_value(
+                    match Object::from_value(
                         trim::compact(item),
                         Origin::Api { path: path.clone() },
                         BTreeMap::new(),
                     ) {
-                        objects.push(o);
+                        Ok(o) => objects.push(o),
+                        Err(why) => skipped.push(why),
                     }
                 }
                 progress.add_objects(objects.len() - before);
@@ -477,7 +479,7 @@ async fn list(
             drop(page);
             match next {
                 Some(t) => token = Some(t),
-                None => return Ok(objects),
+                None => return Ok((objects, skipped)),
             }
         }
     }
@@ -568,8 +570,15 @@ async fn collect_async(opts: &Options) -> Result<Inventory, CollectError> {
     for (_, res, ns, result) in done {
         let path = res.base_path(ns.as_deref());
         match result {
-            Ok(objs) => {
+            Ok((objs, skipped)) => {
                 coverage.push(Coverage::ok(&path, objs.len()));
+                if let Some(first) = skipped.first() {
+                    coverage.push(Coverage::failed(
+                        &path,
+                        "skipped",
+                        format!("{} listed item(s) skipped: {first}", skipped.len()),
+                    ));
+                }
                 states
                     .entry(res.kind.clone())
                     .or_insert(KindState::Collected);
@@ -626,4 +635,58 @@ async fn collect_async(opts: &Options) -> Result<Inventory, CollectError> {
     inv.kinds = states;
     inv.finish();
     Ok(inv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_error(code: u16) -> kube::Error {
+        kube::Error::Api(Box::new(kube::core::Status {
+            code,
+            reason: "R".into(),
+            message: "m".into(),
+            ..kube::core::Status::default()
+        }))
+    }
+
+    #[test]
+    fn forbidden_is_final_transient_codes_retry_expired_restarts() {
+        assert!(matches!(
+            classify(&api_error(403)).0,
+            Class::Fatal("forbidden")
+        ));
+        assert!(matches!(
+            classify(&api_error(401)).0,
+            Class::Fatal("unauthorized")
+        ));
+        assert!(matches!(classify(&api_error(410)).0, Class::Expired));
+        for code in [404, 429, 500, 503] {
+            assert!(
+                matches!(classify(&api_error(code)).0, Class::Retry),
+                "{code}"
+            );
+        }
+        assert!(matches!(classify(&api_error(400)).0, Class::Fatal("error")));
+    }
+
+    #[test]
+    fn forbidden_secrets_reason_says_what_to_grant() {
+        let res = Served {
+            kind: "Secret".into(),
+            group: String::new(),
+            api_version: "v1".into(),
+            plural: "secrets".into(),
+            namespaced: true,
+        };
+        let f = Failure {
+            status: "forbidden",
+            message: "403".into(),
+        };
+        assert_eq!(
+            kind_reason(&res, &f, None),
+            "forbidden: the scanning identity cannot list secrets; grant list on secrets, see deploy/"
+        );
+        assert_eq!(res.base_path(Some("a")), "/api/v1/namespaces/a/secrets");
+    }
 }
