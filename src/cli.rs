@@ -333,16 +333,13 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     {
         bail!("no input could be read (see the errors above)");
     }
-    let mut info = RunInfo {
+    let info = RunInfo {
         id: run_id(&started_at),
         started_at,
         sources,
-        ..RunInfo::default()
+        namespaces: inventory.namespaces.clone(),
+        excluded_namespaces: inventory.excluded_namespaces.clone(),
     };
-    if inventory.target.source == Some(crate::inventory::SourceKind::Cluster) {
-        info.namespaces = args.cluster.namespace.clone();
-        info.excluded_namespaces = args.cluster.exclude_namespace.clone();
-    }
     let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
     let out = args.out.clone().unwrap_or_else(|| default_out(&report));
     let mut formats = args.format.clone();

@@ -347,6 +347,40 @@ fn namespace_scope_is_applied_and_recorded() {
         assert!(ns.is_null() || ns == "payments", "{f}");
     }
 
+    // A snapshot keeps the scope, and a scan of it reports it.
+    let kc = server.kubeconfig(tmp.path());
+    let snap = tmp.path().join("payments.json");
+    let o = kubeattest(&[
+        "snapshot",
+        "-n",
+        "payments",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let offline = tmp.path().join("payments-offline");
+    let o = kubeattest(&[
+        "--catalog",
+        TEST_CATALOG,
+        "scan",
+        "--snapshot",
+        snap.to_str().expect("path"),
+        "--out",
+        offline.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let offline: Value = serde_json::from_str(
+        &std::fs::read_to_string(offline.join("report.json")).expect("report"),
+    )
+    .expect("json");
+    assert_eq!(
+        offline["run"]["scope"]["namespaces"],
+        serde_json::json!(["payments"])
+    );
+    assert_eq!(findings(&offline), findings(&run.report));
+
     let run = scan(
         &server,
         tmp.path(),

@@ -633,6 +633,8 @@ async fn collect_async(opts: &Options) -> Result<Inventory, CollectError> {
     inv.objects = objects;
     inv.coverage = coverage;
     inv.kinds = states;
+    inv.namespaces = opts.namespaces.clone();
+    inv.excluded_namespaces = opts.exclude_namespaces.clone();
     inv.finish();
     Ok(inv)
 }

@@ -6,7 +6,8 @@
 //! { "kind": "KubeattestSnapshot", "snapshot_version": 1, "created_at": "…",
 //!   "target": {…}, "complete": false, "kinds": {"Secret": {"state": "failed", "reason": "…"}},
 //!   "coverage": [{source, status, items, error}], "objects": [ …Kubernetes objects… ],
-//!   "node_facts": [ …documents written by `kubeattest node`… ] }
+//!   "node_facts": [ …documents written by `kubeattest node`… ],
+//!   "namespaces": ["…"], "excluded_namespaces": ["…"] }   (scope of a cluster scan, if limited)
 //! ```
 //! Objects are stored as collected, which means secret values are already redacted.
 
@@ -38,6 +39,10 @@ struct SnapshotFile {
     objects: Vec<Value>,
     #[serde(default)]
     node_facts: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    namespaces: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    excluded_namespaces: Vec<String>,
 }
 
 /// What [`write`] serializes: [`SnapshotFile`] borrowing from the inventory, so a snapshot of
@@ -53,6 +58,10 @@ struct SnapshotRef<'a> {
     coverage: &'a [Coverage],
     objects: Vec<&'a Value>,
     node_facts: &'a [Value],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    namespaces: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    excluded_namespaces: &'a [String],
 }
 
 /// Reads a snapshot into an inventory. Objects that are not Kubernetes objects are reported
@@ -91,6 +100,8 @@ pub fn read(path: &Path) -> Result<Inventory, CollectError> {
     inv.kinds = file.kinds;
     inv.coverage = file.coverage;
     inv.node_facts = file.node_facts;
+    inv.namespaces = file.namespaces;
+    inv.excluded_namespaces = file.excluded_namespaces;
     let shown = path.display().to_string();
     for (i, value) in file.objects.into_iter().enumerate() {
         match Object::from_value(
@@ -124,6 +135,8 @@ pub fn write(inv: &Inventory, path: &Path) -> Result<(), CollectError> {
         coverage: &inv.coverage,
         objects: inv.objects.iter().map(|o| &o.value).collect(),
         node_facts: &inv.node_facts,
+        namespaces: &inv.namespaces,
+        excluded_namespaces: &inv.excluded_namespaces,
     };
     let bytes = serde_json::to_vec_pretty(&file).map_err(|e| CollectError::SnapshotWrite {
         path: path.to_path_buf(),
