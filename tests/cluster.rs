@@ -736,3 +736,31 @@ fn progress_shows_on_a_terminal_only() {
     let run = scan(&server, tmp.path(), "pipe", &[]);
     assert!(!run.stderr().contains("resources,"), "{}", run.stderr());
 }
+
+#[test]
+fn forbidden_discovery_of_a_group_fails_only_its_kinds() {
+    let server = TestServer::start(
+        clusters::demo(),
+        vec![("rbac.authorization.k8s.io/v1", Fault::Always(403))],
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kc = server.kubeconfig(tmp.path());
+    let snap = tmp.path().join("snap.json");
+    let o = kubeattest(&[
+        "snapshot",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snap).expect("snapshot")).expect("json");
+    assert_eq!(s["kinds"]["ClusterRole"]["state"], "failed");
+    assert!(s["kinds"]["ClusterRole"]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("forbidden: discovery of /apis/rbac.authorization.k8s.io/v1 failed"));
+    assert_eq!(s["kinds"]["Pod"]["state"], "collected");
+    assert_eq!(s["kinds"]["Deployment"]["state"], "collected");
+}

@@ -200,7 +200,8 @@ pub const RESOURCES: &[Resource] = &[
     ),
 ];
 
-/// A fault injected on one resource (by plural).
+/// A fault injected on one resource (by plural), or with [`Fault::Always`] on one group's
+/// discovery document (by `group/version`).
 #[derive(Debug, Clone)]
 pub enum Fault {
     /// Answer every request with this status code.
@@ -572,7 +573,24 @@ async fn handle(
                     ok_json(x)
                 })
         }
-        ["apis", g, v] => return resource_list(&state, g, v).map_or_else(not_found_path, ok_json),
+        ["apis", g, v] => {
+            // A fault keyed `group/version` applies to that discovery document.
+            if let Some(Fault::Always(code)) = state
+                .faults
+                .lock()
+                .expect("faults")
+                .get(&format!("{g}/{v}"))
+                .cloned()
+            {
+                return status(
+                    code,
+                    reason_of(code),
+                    format!("injected fault {code}"),
+                    json!({}),
+                );
+            }
+            return resource_list(&state, g, v).map_or_else(not_found_path, ok_json);
+        }
         _ => {}
     }
     // Resource paths: {root}/[namespaces/{ns}/]{plural}[/{name}]
