@@ -67,6 +67,9 @@ pub enum Command {
     Node(NodeArgs),
     /// Who can VERB RESOURCE: every subject granted it, with binding, role and rule.
     WhoCan(WhoCanArgs),
+    /// Save what a cluster scan collects (secret values removed) to a file, to evaluate
+    /// later with `scan --snapshot FILE`.
+    Snapshot(SnapshotArgs),
     /// Work with catalogs.
     Catalog {
         /// What to do.
@@ -149,9 +152,82 @@ pub struct ScanArgs {
     /// Exit 1 when a finding fails at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
-    /// Do not print the summary.
+    /// Do not print the summary or progress.
     #[arg(long, short)]
     pub quiet: bool,
+    /// How to reach the cluster (used when no other source is given).
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// Arguments of `snapshot`.
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The snapshot file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Do not print progress.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// How to reach the cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// How to reach a cluster and what part of it to read.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// kubeconfig file (default: `KUBECONFIG`, then `~/.kube/config`, then in-cluster).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context (default: the current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Only this namespace (repeatable); cluster-scoped objects are still read.
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Vec<String>,
+    /// Skip this namespace (repeatable).
+    #[arg(long, value_name = "NS")]
+    pub exclude_namespace: Vec<String>,
+    /// Seconds allowed for one API request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub request_timeout: f64,
+    /// Seconds allowed for listing one resource, retries included.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
+    pub list_deadline: f64,
+    /// Objects per page when listing.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub page_size: u32,
+    /// Lists in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
+}
+
+impl ClusterArgs {
+    /// Collector options for these arguments; `kinds` as needed by the checks.
+    pub fn options(
+        &self,
+        kinds: std::collections::BTreeSet<String>,
+        quiet: bool,
+    ) -> collect::cluster::Options {
+        use std::io::IsTerminal as _;
+        collect::cluster::Options {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespaces: self.namespace.clone(),
+            exclude_namespaces: self.exclude_namespace.clone(),
+            kinds,
+            page_size: self.page_size.max(1),
+            concurrency: self.concurrency.max(1),
+            request_timeout: secs(self.request_timeout),
+            deadline: secs(self.list_deadline),
+            progress: !quiet && std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+fn secs(s: f64) -> std::time::Duration {
+    std::time::Duration::try_from_secs_f64(s.max(0.001)).unwrap_or(std::time::Duration::MAX)
 }
 
 /// A `--format` value: one format, or `all`.
@@ -255,6 +331,7 @@ fn who_can(catalog: &Catalog, args: &WhoCanArgs) -> anyhow::Result<u8> {
 
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
+    collect::cluster::install_crypto_provider();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -300,6 +377,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 Command::Explain { check, json } => explain(&catalog, &check, json),
                 Command::WhoCan(args) => who_can(&catalog, &args),
                 Command::Node(args) => node(args),
+                Command::Snapshot(args) => snapshot(args),
                 Command::Catalog { .. } => unreachable!("handled above"),
             }
         }
@@ -425,7 +503,21 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         };
         (Inventory::new(target, true), Vec::new())
     } else {
-        bail!("nothing to scan: give --demo, --manifests PATH…, --snapshot FILE or --node-facts PATH…");
+        let wanted: std::collections::BTreeSet<&str> = frameworks
+            .iter()
+            .flat_map(|f| f.items.iter())
+            .flat_map(|i| i.checks.iter().map(String::as_str))
+            .collect();
+        let kinds = collect::cluster::resources::needed_kinds(Some(
+            catalog
+                .checks
+                .iter()
+                .filter(|c| wanted.contains(c.id.as_str())),
+        ));
+        let opts = args.cluster.options(kinds, args.quiet);
+        let inv = collect::cluster::collect(&opts)?;
+        let server = inv.target.server.clone().unwrap_or_default();
+        (inv, vec![format!("cluster {server}")])
     };
     let mut inventory = inventory;
     let mut sources = sources;
@@ -451,7 +543,8 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         started_at,
         sources,
         exceptions,
-        ..RunInfo::default()
+        namespaces: inventory.namespaces.clone(),
+        excluded_namespaces: inventory.excluded_namespaces.clone(),
     };
     let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
     let out = args.out.clone().unwrap_or_else(|| default_out(&report));
@@ -502,6 +595,25 @@ fn render_saved(args: &RenderArgs) -> anyhow::Result<u8> {
         println!("{}", out.join(name).display());
     }
     Ok(EXIT_OK)
+}
+
+fn snapshot(args: SnapshotArgs) -> anyhow::Result<u8> {
+    let kinds =
+        collect::cluster::resources::needed_kinds(None::<std::iter::Empty<&catalog::Check>>);
+    let opts = args.cluster.options(kinds, args.quiet);
+    let inv = collect::cluster::collect(&opts)?;
+    report_coverage(&inv);
+    collect::snapshot::write(&inv, &args.out)?;
+    if !args.quiet {
+        eprintln!(
+            "kubeattest: snapshot of {} ({} objects) written to {}",
+            inv.target.server.as_deref().unwrap_or(&inv.target.name),
+            inv.objects.len(),
+            args.out.display()
+        );
+    }
+    let incomplete = inv.coverage.iter().any(|c| c.is_failure());
+    Ok(if incomplete { EXIT_INCOMPLETE } else { EXIT_OK })
 }
 
 /// The exit code for a finished scan.

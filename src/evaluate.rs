@@ -60,6 +60,9 @@ pub fn evaluate(
         .filter(|c| wanted.contains(c.id.as_str()))
     {
         let (_, mut outcome) = run_check(check, &ctx);
+        // Cluster-scoped objects (RBAC bindings, nodes) are always read; findings about
+        // subjects in namespaces outside the requested scope are not reported.
+        outcome.findings.retain(|f| in_scope(inventory, f));
         let used = crate::exceptions::apply(&mut outcome.findings, &info.exceptions, today);
         merge_exception_use(&mut exception_results, used);
         let status = Status::worst(outcome.findings.iter().map(|f| f.status))
@@ -109,6 +112,15 @@ pub fn evaluate(
         frameworks: framework_results,
         exceptions: exception_results,
     }
+}
+
+/// Whether a finding's subject lies in the inventory's namespace scope.
+fn in_scope(inventory: &Inventory, f: &Finding) -> bool {
+    let Some(ns) = f.subject.namespace.as_deref() else {
+        return true;
+    };
+    (inventory.namespaces.is_empty() || inventory.namespaces.iter().any(|n| n == ns))
+        && !inventory.excluded_namespaces.iter().any(|n| n == ns)
 }
 
 /// Adds one check's exception use to the run's totals (same order as given).

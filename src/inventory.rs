@@ -256,6 +256,10 @@ pub struct Inventory {
     pub kinds: BTreeMap<String, KindState>,
     /// True for file-like sources (manifests, demo): every object given was read.
     pub complete: bool,
+    /// Namespaces a cluster scan was limited to (empty: all).
+    pub namespaces: Vec<String>,
+    /// Namespaces a cluster scan skipped.
+    pub excluded_namespaces: Vec<String>,
 }
 
 impl Inventory {

@@ -235,11 +235,25 @@ fn fail_on_gate_exits_one() {
 }
 
 #[test]
-fn nothing_to_scan_is_a_usage_error() {
+fn no_source_and_no_cluster_is_a_usage_error() {
     let dir = Dir::new();
-    let run = kubeattest(dir.path(), &["scan", "--out", "o"]);
-    run.assert_code(2);
-    assert!(run.stderr.contains("--demo"), "{}", run.stderr);
+    // Without a source flag `scan` reads the current cluster; with no kubeconfig there is
+    // none, and the error says what else to give.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_kubeattest"))
+        .args(["scan", "--out", "o"])
+        .current_dir(dir.path())
+        .env_remove("KUBECONFIG")
+        .env("HOME", dir.path())
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no kubeconfig found") && stderr.contains("--demo"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("o").exists());
     kubeattest(dir.path(), &["scan", "--demo", "--framework", "nope"]).assert_code(2);
 }
 

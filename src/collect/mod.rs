@@ -4,6 +4,7 @@
 //! A source that cannot be read in part is recorded in the inventory's coverage and the rest
 //! is still collected; only a source that cannot be used at all is a [`CollectError`].
 
+pub mod cluster;
 pub mod demo;
 pub mod manifests;
 pub mod node;
@@ -39,6 +40,12 @@ pub enum CollectError {
         /// Why.
         #[source]
         source: std::io::Error,
+    },
+    /// The cluster cannot be scanned at all (no kubeconfig, unreachable, discovery failed).
+    #[error("{message}")]
+    Cluster {
+        /// What is wrong and what to do.
+        message: String,
     },
     /// The embedded demo cluster is broken (a build problem, not a user problem).
     #[error("the built-in demo cluster is invalid ({file}): {message}")]

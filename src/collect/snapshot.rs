@@ -6,7 +6,8 @@
 //! { "kind": "KubeattestSnapshot", "snapshot_version": 1, "created_at": "…",
 //!   "target": {…}, "complete": false, "kinds": {"Secret": {"state": "failed", "reason": "…"}},
 //!   "coverage": [{source, status, items, error}], "objects": [ …Kubernetes objects… ],
-//!   "node_facts": [ …documents written by `kubeattest node`… ] }
+//!   "node_facts": [ …documents written by `kubeattest node`… ],
+//!   "namespaces": ["…"], "excluded_namespaces": ["…"] }   (scope of a cluster scan, if limited)
 //! ```
 //! Objects are stored as collected, which means secret values are already redacted.
 
@@ -39,6 +40,29 @@ struct SnapshotFile {
     objects: Vec<Value>,
     #[serde(default)]
     node_facts: Vec<NodeFacts>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    namespaces: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    excluded_namespaces: Vec<String>,
+}
+
+/// What [`write`] serializes: [`SnapshotFile`] borrowing from the inventory, so a snapshot of
+/// a large cluster does not hold a second copy of every object.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    kind: &'static str,
+    snapshot_version: u32,
+    created_at: String,
+    target: &'a Target,
+    complete: bool,
+    kinds: &'a BTreeMap<String, KindState>,
+    coverage: &'a [Coverage],
+    objects: Vec<&'a Value>,
+    node_facts: &'a [NodeFacts],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    namespaces: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    excluded_namespaces: &'a [String],
 }
 
 /// Reads a snapshot into an inventory. Objects that are not Kubernetes objects are reported
@@ -77,6 +101,8 @@ pub fn read(path: &Path) -> Result<Inventory, CollectError> {
     inv.kinds = file.kinds;
     inv.coverage = file.coverage;
     inv.node_facts = file.node_facts;
+    inv.namespaces = file.namespaces;
+    inv.excluded_namespaces = file.excluded_namespaces;
     let shown = path.display().to_string();
     for (i, value) in file.objects.into_iter().enumerate() {
         match Object::from_value(
@@ -100,16 +126,18 @@ pub fn read(path: &Path) -> Result<Inventory, CollectError> {
 
 /// Writes an inventory as a snapshot (atomically: temp file, then rename).
 pub fn write(inv: &Inventory, path: &Path) -> Result<(), CollectError> {
-    let file = SnapshotFile {
-        kind: "KubeattestSnapshot".into(),
+    let file = SnapshotRef {
+        kind: "KubeattestSnapshot",
         snapshot_version: SNAPSHOT_VERSION,
         created_at: crate::evaluate::now(),
-        target: inv.target.clone(),
+        target: &inv.target,
         complete: inv.complete,
-        kinds: inv.kinds.clone(),
-        coverage: inv.coverage.clone(),
-        objects: inv.objects.iter().map(|o| o.value.clone()).collect(),
-        node_facts: inv.node_facts.clone(),
+        kinds: &inv.kinds,
+        coverage: &inv.coverage,
+        objects: inv.objects.iter().map(|o| &o.value).collect(),
+        node_facts: &inv.node_facts,
+        namespaces: &inv.namespaces,
+        excluded_namespaces: &inv.excluded_namespaces,
     };
     let bytes = serde_json::to_vec_pretty(&file).map_err(|e| CollectError::SnapshotWrite {
         path: path.to_path_buf(),

@@ -1,5 +1,10 @@
-//! Test harness shared by the integration tests: a temp dir and a command wrapper.
+//! Test support shared by the integration tests: a temp dir, a command wrapper, and an
+//! in-process, Kubernetes-faithful HTTPS API server ([`apiserver`]) with the clusters it
+//! serves ([`clusters`]).
 #![allow(dead_code)]
+
+pub mod apiserver;
+pub mod clusters;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

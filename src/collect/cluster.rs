@@ -1,0 +1,694 @@
+//! A live cluster through its API server (kube-rs): discovery first, then paginated lists of
+//! the kinds the selected checks read, with bounded concurrency and retries within a deadline.
+//!
+//! Only `GET` requests are sent. Faults are evidence, not crashes: a list that is forbidden,
+//! or keeps failing until its deadline, becomes a coverage entry and a
+//! [`KindState::Failed`] with the reason, and the checks that need the kind say `error`. A
+//! kind the server does not serve is [`KindState::NotServed`]. Secret values are dropped as
+//! each page arrives ([`Object::from_value`]), and large kinds are trimmed ([`trim`]).
+
+pub mod platform;
+pub mod progress;
+pub mod resources;
+pub mod trim;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kube::api::ListParams;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use serde_json::Value;
+
+use crate::collect::CollectError;
+use crate::inventory::{Coverage, Inventory, KindState, Object, Origin, SourceKind, Target};
+use progress::Progress;
+
+/// How to reach the cluster and what to list.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// A kubeconfig file (default: `KUBECONFIG`, then `~/.kube/config`, then in-cluster).
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context (default: the current context).
+    pub context: Option<String>,
+    /// Only these namespaces (empty: all).
+    pub namespaces: Vec<String>,
+    /// Skip these namespaces.
+    pub exclude_namespaces: Vec<String>,
+    /// Kinds to list (see [`resources::needed_kinds`]).
+    pub kinds: BTreeSet<String>,
+    /// Objects per page (`limit`).
+    pub page_size: u32,
+    /// Lists in flight at once.
+    pub concurrency: usize,
+    /// Time allowed for one request.
+    pub request_timeout: Duration,
+    /// Time allowed for one list, retries included.
+    pub deadline: Duration,
+    /// Show a progress line on stderr.
+    pub progress: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            kubeconfig: None,
+            context: None,
+            namespaces: Vec::new(),
+            exclude_namespaces: Vec::new(),
+            kinds: resources::needed_kinds(None::<std::iter::Empty<&crate::catalog::Check>>),
+            page_size: 500,
+            concurrency: 4,
+            request_timeout: Duration::from_secs(30),
+            deadline: Duration::from_secs(120),
+            progress: false,
+        }
+    }
+}
+
+/// The rustls crypto provider (ring): installed once, before any TLS connection.
+pub fn install_crypto_provider() {
+    // Err means a provider is installed already, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Scans the cluster: blocks on its own runtime.
+pub fn collect(opts: &Options) -> Result<Inventory, CollectError> {
+    install_crypto_provider();
+    // One thread: the work is waiting on the network, and one allocator arena keeps memory
+    // from fragmenting across threads on large clusters.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CollectError::Cluster {
+            message: format!("cannot start the async runtime: {e}"),
+        })?;
+    rt.block_on(collect_async(opts))
+}
+
+/// A resource as the server serves it.
+#[derive(Debug, Clone)]
+struct Served {
+    kind: String,
+    group: String,
+    /// `v1` or `apps/v1`.
+    api_version: String,
+    plural: String,
+    namespaced: bool,
+}
+
+impl Served {
+    fn base_path(&self, namespace: Option<&str>) -> String {
+        let root = if self.group.is_empty() {
+            format!("/api/{}", self.api_version)
+        } else {
+            format!("/apis/{}", self.api_version)
+        };
+        match namespace {
+            Some(ns) => format!("{root}/namespaces/{ns}/{}", self.plural),
+            None => format!("{root}/{}", self.plural),
+        }
+    }
+}
+
+/// Why a request finally failed.
+#[derive(Debug, Clone)]
+struct Failure {
+    /// Coverage status: `forbidden`, `unauthorized`, `not_found`, `expired`, `error`.
+    status: &'static str,
+    /// What happened (server message or transport error; never a secret value).
+    message: String,
+}
+
+/// How one error is handled.
+enum Class {
+    Retry,
+    Expired,
+    Fatal(&'static str),
+}
+
+fn classify(e: &kube::Error) -> (Class, String) {
+    match e {
+        kube::Error::Api(s) => {
+            let msg = format!("{} {} {}", s.code, s.reason, s.message);
+            let class = match s.code {
+                401 => Class::Fatal("unauthorized"),
+                403 => Class::Fatal("forbidden"),
+                410 => Class::Expired,
+                404 | 408 | 429 | 500 | 502 | 503 | 504 => Class::Retry,
+                _ => Class::Fatal("error"),
+            };
+            (class, msg)
+        }
+        kube::Error::BuildRequest(_) | kube::Error::SerdeError(_) => {
+            (Class::Fatal("error"), e.to_string())
+        }
+        other => (Class::Retry, other.to_string()),
+    }
+}
+
+/// Runs `f` until it succeeds, fails for good, or the deadline passes (backoff 100 ms
+/// doubling to 2 s). A 410 is handed back at once (the caller restarts its list).
+async fn retrying<T, F, Fut>(opts: &Options, deadline: Instant, mut f: F) -> Result<T, Failure>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, kube::Error>>,
+{
+    let mut backoff = Duration::from_millis(100);
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        let (class, message) = match tokio::time::timeout(opts.request_timeout, f()).await {
+            Ok(Ok(v)) => return Ok(v),
+            Ok(Err(e)) => classify(&e),
+            Err(_) => (
+                Class::Retry,
+                format!("no answer within {}s", opts.request_timeout.as_secs_f32()),
+            ),
+        };
+        match class {
+            Class::Fatal(status) => return Err(Failure { status, message }),
+            Class::Expired => {
+                return Err(Failure {
+                    status: "expired",
+                    message,
+                })
+            }
+            Class::Retry => {
+                if Instant::now() + backoff > deadline {
+                    return Err(Failure {
+                        status: "error",
+                        message: format!("{message} (gave up after {attempts} attempt(s))"),
+                    });
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+async fn client(opts: &Options) -> Result<(Client, Option<String>, String), CollectError> {
+    let kopts = KubeConfigOptions {
+        context: opts.context.clone(),
+        ..KubeConfigOptions::default()
+    };
+    let from_file = match &opts.kubeconfig {
+        Some(path) => Some(
+            Kubeconfig::read_from(path).map_err(|e| CollectError::Cluster {
+                message: format!("cannot read kubeconfig {}: {e}", path.display()),
+            })?,
+        ),
+        None => Kubeconfig::read().ok(),
+    };
+    let (mut config, context) = match from_file {
+        Some(kc) => {
+            let context = opts.context.clone().or_else(|| kc.current_context.clone());
+            let config = Config::from_custom_kubeconfig(kc, &kopts)
+                .await
+                .map_err(|e| CollectError::Cluster {
+                    message: format!("cannot use the kubeconfig: {e}"),
+                })?;
+            (config, context)
+        }
+        None if opts.context.is_some() => {
+            return Err(CollectError::Cluster {
+                message: "--context given but no kubeconfig found (KUBECONFIG, ~/.kube/config)"
+                    .into(),
+            })
+        }
+        None => {
+            let config = Config::incluster().map_err(|e| CollectError::Cluster {
+                message: format!(
+                    "no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running in a pod ({e}); to scan without a cluster, give --demo, --manifests PATH… or --snapshot FILE"
+                ),
+            })?;
+            (config, None)
+        }
+    };
+    // Retries are ours (within a deadline, reported); the client's would hide them.
+    config.default_retry = false;
+    config.connect_timeout = Some(opts.request_timeout);
+    let url = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
+    let client = Client::try_from(config).map_err(|e| CollectError::Cluster {
+        message: format!("cannot build the API client: {e}"),
+    })?;
+    Ok((client, context, url))
+}
+
+/// Discovery: which of the wanted kinds are served, where, and which groups exist.
+struct Discovery {
+    served: Vec<Served>,
+    groups: Vec<String>,
+    states: BTreeMap<String, KindState>,
+    coverage: Vec<Coverage>,
+}
+
+async fn discover(client: &Client, opts: &Options) -> Result<Discovery, CollectError> {
+    let deadline = Instant::now() + opts.deadline;
+    let mut d = Discovery {
+        served: Vec::new(),
+        groups: Vec::new(),
+        states: BTreeMap::new(),
+        coverage: Vec::new(),
+    };
+    let mut wanted: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for kind in &opts.kinds {
+        match resources::known(kind) {
+            Some(k) => wanted.entry(k.group).or_default().push(k.kind),
+            None => {
+                d.states.insert(
+                    kind.clone(),
+                    KindState::Failed(format!(
+                        "kubeattest does not know which API group serves {kind}"
+                    )),
+                );
+            }
+        }
+    }
+    let groups = retrying(opts, deadline, || client.list_api_groups())
+        .await
+        .map_err(|f| CollectError::Cluster {
+            message: format!("API discovery failed (GET /apis): {}", f.message),
+        })?;
+    d.groups = groups.groups.iter().map(|g| g.name.clone()).collect();
+    d.coverage.push(Coverage::ok("/apis", groups.groups.len()));
+    for (group, kinds) in &wanted {
+        // Versions to try: preferred first.
+        let versions: Vec<String> = if group.is_empty() {
+            vec!["v1".into()]
+        } else {
+            match groups.groups.iter().find(|g| g.name == *group) {
+                None => {
+                    for kind in kinds {
+                        let why = format!("the API group {group} is not served");
+                        d.coverage.push(Coverage {
+                            source: format!("{kind} ({group})"),
+                            status: "not_applicable".into(),
+                            items: 0,
+                            error: Some(why.clone()),
+                        });
+                        d.states.insert(kind.to_string(), KindState::NotServed(why));
+                    }
+                    continue;
+                }
+                Some(g) => {
+                    let mut v: Vec<String> = g
+                        .preferred_version
+                        .iter()
+                        .map(|p| p.group_version.clone())
+                        .collect();
+                    for x in &g.versions {
+                        if !v.contains(&x.group_version) {
+                            v.push(x.group_version.clone());
+                        }
+                    }
+                    v
+                }
+            }
+        };
+        let mut missing: Vec<&str> = kinds.clone();
+        for gv in &versions {
+            if missing.is_empty() {
+                break;
+            }
+            let path = if group.is_empty() {
+                format!("/api/{gv}")
+            } else {
+                format!("/apis/{gv}")
+            };
+            let listed = if group.is_empty() {
+                retrying(opts, deadline, || client.list_core_api_resources(gv)).await
+            } else {
+                retrying(opts, deadline, || client.list_api_group_resources(gv)).await
+            };
+            let list = match listed {
+                Ok(l) => l,
+                Err(f) => {
+                    d.coverage
+                        .push(Coverage::failed(&path, f.status, f.message.clone()));
+                    for kind in missing.drain(..) {
+                        d.states.insert(
+                            kind.to_string(),
+                            KindState::Failed(format!(
+                                "{}: discovery of {path} failed: {}",
+                                f.status, f.message
+                            )),
+                        );
+                    }
+                    break;
+                }
+            };
+            d.coverage.push(Coverage::ok(&path, list.resources.len()));
+            missing.retain(|kind| {
+                let Some(r) = list
+                    .resources
+                    .iter()
+                    .find(|r| r.kind == *kind && !r.name.contains('/'))
+                else {
+                    return true;
+                };
+                d.served.push(Served {
+                    kind: kind.to_string(),
+                    group: group.to_string(),
+                    api_version: gv.clone(),
+                    plural: r.name.clone(),
+                    namespaced: r.namespaced,
+                });
+                false
+            });
+        }
+        for kind in missing {
+            let why = format!(
+                "{kind} is not served in {}",
+                if group.is_empty() {
+                    "the core API group"
+                } else {
+                    group
+                }
+            );
+            d.coverage.push(Coverage {
+                source: format!("{kind} ({})", if group.is_empty() { "core" } else { group }),
+                status: "not_applicable".into(),
+                items: 0,
+                error: Some(why.clone()),
+            });
+            d.states.insert(kind.to_string(), KindState::NotServed(why));
+        }
+    }
+    Ok(d)
+}
+
+/// The reason recorded on a kind whose list failed.
+fn kind_reason(res: &Served, f: &Failure, namespace: Option<&str>) -> String {
+    let scope = namespace.map_or(String::new(), |ns| format!(" in namespace {ns}"));
+    match f.status {
+        "forbidden" | "unauthorized" => format!(
+            "{}: the scanning identity cannot list {}{scope}; grant list on {}{}, see deploy/",
+            f.status,
+            res.plural,
+            res.plural,
+            if res.group.is_empty() {
+                String::new()
+            } else {
+                format!(" (API group {})", res.group)
+            }
+        ),
+        _ => format!("cannot list {}{scope}: {}", res.plural, f.message),
+    }
+}
+
+/// Lists one resource (in one namespace or cluster-wide), page by page, converting each page
+/// into inventory objects before asking for the next. Restarts on 410 Expired.
+async fn list(
+    client: &Client,
+    opts: &Options,
+    res: &Served,
+    namespace: Option<&str>,
+    progress: &Progress,
+) -> Result<(Vec<Object>, Vec<String>), Failure> {
+    let path = res.base_path(namespace);
+    let deadline = Instant::now() + opts.deadline;
+    let request = kube::core::Request::new(&path);
+    let mut restarts = 0;
+    'restart: loop {
+        let mut objects = Vec::new();
+        let mut skipped = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut lp = ListParams::default().limit(opts.page_size);
+            lp.continue_token = token.clone();
+            let page: Value = match retrying(opts, deadline, || {
+                let req = request.list(&lp);
+                async move {
+                    let req = req.map_err(kube::Error::BuildRequest)?;
+                    client.request::<Value>(req).await
+                }
+            })
+            .await
+            {
+                Ok(p) => p,
+                Err(f) if f.status == "expired" && restarts < 5 && Instant::now() < deadline => {
+                    restarts += 1;
+                    progress.add_objects_dropped(objects.len());
+                    continue 'restart;
+                }
+                Err(f) => return Err(f),
+            };
+            let next = page
+                .pointer("/metadata/continue")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            let mut page = page;
+            if let Some(Value::Array(items)) = page.get_mut("items").map(Value::take) {
+                let before = objects.len();
+                for mut item in items {
+                    if let Some(obj) = item.as_object_mut() {
+                        obj.entry("kind")
+                            .or_insert_with(|| Value::String(res.kind.clone()));
+                        obj.entry("apiVersion")
+                            .or_insert_with(|| Value::String(res.api_version.clone()));
+                    }
+                    let ns = item
+                        .pointer("/metadata/namespace")
+                        .and_then(Value::as_str)
+                        .map(str::to_string);
+                    if !in_scope(opts, &res.kind, &item, ns.as_deref()) {
+                        continue;
+                    }
+                    trim::trim(&res.kind, &mut item);
+                    match Object::from_value(
+                        trim::compact(item),
+                        Origin::Api { path: path.clone() },
+                        BTreeMap::new(),
+                    ) {
+                        Ok(o) => objects.push(o),
+                        Err(why) => skipped.push(why),
+                    }
+                }
+                progress.add_objects(objects.len() - before);
+            }
+            drop(page);
+            match next {
+                Some(t) => token = Some(t),
+                None => return Ok((objects, skipped)),
+            }
+        }
+    }
+}
+
+/// Whether an object is inside the namespace scope.
+fn in_scope(opts: &Options, kind: &str, item: &Value, ns: Option<&str>) -> bool {
+    let ns = if kind == "Namespace" {
+        item.pointer("/metadata/name").and_then(Value::as_str)
+    } else {
+        ns
+    };
+    let Some(ns) = ns else {
+        return true;
+    };
+    if opts.exclude_namespaces.iter().any(|x| x == ns) {
+        return false;
+    }
+    kind != "Namespace" || opts.namespaces.is_empty() || opts.namespaces.iter().any(|x| x == ns)
+}
+
+async fn collect_async(opts: &Options) -> Result<Inventory, CollectError> {
+    let (client, context, url) = client(opts).await?;
+    let progress = Arc::new(Progress::new(opts.progress));
+    let ticker = progress.clone().spawn_ticker();
+    let deadline = Instant::now() + opts.deadline;
+    let version = retrying(opts, deadline, || client.apiserver_version()).await;
+    let mut coverage = Vec::new();
+    let git_version = match &version {
+        Ok(v) => {
+            coverage.push(Coverage::ok("/version", 1));
+            Some(v.git_version.clone())
+        }
+        Err(f) if f.status == "error" => {
+            // Nothing answers: there is no cluster to report on.
+            return Err(CollectError::Cluster {
+                message: format!("cannot reach the API server at {}: {}", url, f.message),
+            });
+        }
+        Err(f) => {
+            coverage.push(Coverage::failed("/version", f.status, f.message.clone()));
+            None
+        }
+    };
+    let discovery = discover(&client, opts).await?;
+    coverage.extend(discovery.coverage);
+    let mut states = discovery.states;
+
+    // One job per (resource, namespace).
+    let mut jobs: Vec<(Served, Option<String>)> = Vec::new();
+    for res in &discovery.served {
+        if res.namespaced && !opts.namespaces.is_empty() {
+            for ns in &opts.namespaces {
+                jobs.push((res.clone(), Some(ns.clone())));
+            }
+        } else {
+            jobs.push((res.clone(), None));
+        }
+    }
+    progress.set_lists(jobs.len());
+    let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, (res, ns)) in jobs.into_iter().enumerate() {
+        let client = client.clone();
+        let opts = opts.clone();
+        let sem = sem.clone();
+        let progress = progress.clone();
+        set.spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            let result = list(&client, &opts, &res, ns.as_deref(), &progress).await;
+            progress.list_done();
+            (i, res, ns, result)
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok(r) => done.push(r),
+            Err(e) => {
+                return Err(CollectError::Cluster {
+                    message: format!("a list task failed: {e}"),
+                })
+            }
+        }
+    }
+    done.sort_by_key(|(i, ..)| *i);
+    let mut objects = Vec::new();
+    for (_, res, ns, result) in done {
+        let path = res.base_path(ns.as_deref());
+        match result {
+            Ok((objs, skipped)) => {
+                coverage.push(Coverage::ok(&path, objs.len()));
+                if let Some(first) = skipped.first() {
+                    coverage.push(Coverage::failed(
+                        &path,
+                        "skipped",
+                        format!("{} listed item(s) skipped: {first}", skipped.len()),
+                    ));
+                }
+                states
+                    .entry(res.kind.clone())
+                    .or_insert(KindState::Collected);
+                objects.extend(objs);
+            }
+            Err(f) => {
+                let reason = kind_reason(&res, &f, ns.as_deref());
+                coverage.push(Coverage::failed(
+                    &path,
+                    f.status,
+                    format!("{reason} (server said: {})", f.message),
+                ));
+                states.insert(res.kind.clone(), KindState::Failed(reason));
+            }
+        }
+    }
+    progress.finish();
+    if let Some(t) = ticker {
+        let _ = t.await;
+    }
+
+    let nodes: Vec<&Value> = objects
+        .iter()
+        .filter(|o| o.kind == "Node")
+        .map(|o| &o.value)
+        .collect();
+    let kubeadm = objects.iter().any(|o| {
+        o.kind == "ConfigMap"
+            && o.namespace.as_deref() == Some("kube-system")
+            && o.name == "kubeadm-config"
+            || o.kind == "Pod"
+                && o.value
+                    .pointer("/metadata/annotations")
+                    .and_then(Value::as_object)
+                    .is_some_and(|a| a.keys().any(|k| k.starts_with("kubeadm.kubernetes.io/")))
+    });
+    let detected = platform::detect(&platform::Clues {
+        git_version: git_version.as_deref().unwrap_or(""),
+        nodes,
+        groups: discovery.groups.iter().map(String::as_str).collect(),
+        kubeadm_config: kubeadm,
+    });
+    let target = Target {
+        name: context.clone().unwrap_or_else(|| "cluster".into()),
+        server: Some(url),
+        kubernetes_version: git_version,
+        platform: detected.map(|(p, _)| p.to_string()),
+        context,
+        source: Some(SourceKind::Cluster),
+    };
+    let mut inv = Inventory::new(target, false);
+    inv.objects = objects;
+    inv.coverage = coverage;
+    inv.kinds = states;
+    inv.namespaces = opts.namespaces.clone();
+    inv.excluded_namespaces = opts.exclude_namespaces.clone();
+    inv.finish();
+    Ok(inv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_error(code: u16) -> kube::Error {
+        kube::Error::Api(Box::new(kube::core::Status {
+            code,
+            reason: "R".into(),
+            message: "m".into(),
+            ..kube::core::Status::default()
+        }))
+    }
+
+    #[test]
+    fn forbidden_is_final_transient_codes_retry_expired_restarts() {
+        assert!(matches!(
+            classify(&api_error(403)).0,
+            Class::Fatal("forbidden")
+        ));
+        assert!(matches!(
+            classify(&api_error(401)).0,
+            Class::Fatal("unauthorized")
+        ));
+        assert!(matches!(classify(&api_error(410)).0, Class::Expired));
+        for code in [404, 429, 500, 503] {
+            assert!(
+                matches!(classify(&api_error(code)).0, Class::Retry),
+                "{code}"
+            );
+        }
+        assert!(matches!(classify(&api_error(400)).0, Class::Fatal("error")));
+    }
+
+    #[test]
+    fn forbidden_secrets_reason_says_what_to_grant() {
+        let res = Served {
+            kind: "Secret".into(),
+            group: String::new(),
+            api_version: "v1".into(),
+            plural: "secrets".into(),
+            namespaced: true,
+        };
+        let f = Failure {
+            status: "forbidden",
+            message: "403".into(),
+        };
+        assert_eq!(
+            kind_reason(&res, &f, None),
+            "forbidden: the scanning identity cannot list secrets; grant list on secrets, see deploy/"
+        );
+        assert_eq!(res.base_path(Some("a")), "/api/v1/namespaces/a/secrets");
+    }
+}

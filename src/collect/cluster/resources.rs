@@ -1,0 +1,145 @@
+//! Which API resources a scan lists: the kinds the selected checks read, looked up in the
+//! server's discovery documents (group, served version, plural, scope).
+
+use std::collections::BTreeSet;
+
+use crate::catalog::Check;
+use crate::checks::workload::WORKLOAD_KINDS;
+use crate::checks::Assertion;
+
+/// A kind the scanner knows how to list: its API group and the versions to prefer, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Known {
+    /// API group (`""` for the core group).
+    pub group: &'static str,
+    /// Kind.
+    pub kind: &'static str,
+}
+
+/// Every kind a scan may list. Checks name kinds; this table says which group serves them.
+pub const KNOWN: &[Known] = &[
+    k("", "Namespace"),
+    k("", "Node"),
+    k("", "Pod"),
+    k("", "PodTemplate"),
+    k("", "ReplicationController"),
+    k("", "Service"),
+    k("", "ServiceAccount"),
+    k("", "Secret"),
+    k("", "ConfigMap"),
+    k("", "LimitRange"),
+    k("", "ResourceQuota"),
+    k("", "PersistentVolume"),
+    k("apps", "Deployment"),
+    k("apps", "StatefulSet"),
+    k("apps", "DaemonSet"),
+    k("apps", "ReplicaSet"),
+    k("batch", "Job"),
+    k("batch", "CronJob"),
+    k("networking.k8s.io", "Ingress"),
+    k("networking.k8s.io", "IngressClass"),
+    k("networking.k8s.io", "NetworkPolicy"),
+    k("rbac.authorization.k8s.io", "Role"),
+    k("rbac.authorization.k8s.io", "ClusterRole"),
+    k("rbac.authorization.k8s.io", "RoleBinding"),
+    k("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    k(
+        "admissionregistration.k8s.io",
+        "ValidatingWebhookConfiguration",
+    ),
+    k(
+        "admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration",
+    ),
+    k("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    k(
+        "admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicyBinding",
+    ),
+    k("policy", "PodDisruptionBudget"),
+];
+
+const fn k(group: &'static str, kind: &'static str) -> Known {
+    Known { group, kind }
+}
+
+/// Kinds every cluster scan lists whatever the checks: scope, platform detection and the
+/// report's target facts come from them.
+pub const ALWAYS: &[&str] = &["Namespace", "Node"];
+
+/// The known entry for a kind.
+pub fn known(kind: &str) -> Option<Known> {
+    KNOWN.iter().copied().find(|k| k.kind == kind)
+}
+
+/// Kinds an assertion kind reads, for assertion kinds whose parameters do not name them.
+/// An assertion kind not listed here gets every known kind (never less than it needs).
+fn kinds_of_assertion_kind(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        // Mirror pods carry the control-plane flags; kubelet settings sit in ConfigMaps.
+        "flag" => &["Pod", "ConfigMap"],
+        "kubelet_config" => &["ConfigMap", "Node"],
+        "file" => &[],
+        "rbac" => &[
+            "Role",
+            "ClusterRole",
+            "RoleBinding",
+            "ClusterRoleBinding",
+            "ServiceAccount",
+            "Pod",
+        ],
+        "tls" => &["Secret", "Ingress"],
+        "ingress" => &["Ingress", "Secret", "Service", "IngressClass"],
+        "network" => &["NetworkPolicy", "Pod", "Namespace", "Service"],
+        "admission" => &[
+            "Namespace",
+            "Pod",
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+        ],
+        _ => return None,
+    })
+}
+
+/// The kinds the given checks read, plus [`ALWAYS`]. `None` for `checks` means "everything
+/// a scan can list" (snapshots are collected for any later evaluation).
+pub fn needed_kinds<'a>(checks: Option<impl Iterator<Item = &'a Check>>) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = ALWAYS.iter().map(|s| s.to_string()).collect();
+    let Some(checks) = checks else {
+        out.extend(KNOWN.iter().map(|k| k.kind.to_string()));
+        return out;
+    };
+    for check in checks {
+        match &check.assertion {
+            Assertion::Fields(p) if !p.kinds.is_empty() => {
+                out.extend(p.kinds.iter().cloned());
+            }
+            Assertion::Fields(_) => out.extend(WORKLOAD_KINDS.iter().map(|s| s.to_string())),
+            other => match kinds_of_assertion_kind(other.kind()) {
+                Some(kinds) => out.extend(kinds.iter().map(|s| s.to_string())),
+                None => out.extend(KNOWN.iter().map(|k| k.kind.to_string())),
+            },
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_workload_kind_is_known() {
+        for kind in WORKLOAD_KINDS {
+            assert!(known(kind).is_some(), "{kind}");
+        }
+    }
+
+    #[test]
+    fn everything_when_no_checks_given() {
+        let all = needed_kinds(None::<std::iter::Empty<&Check>>);
+        assert_eq!(all.len(), KNOWN.len());
+    }
+}

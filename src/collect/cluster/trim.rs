@@ -1,0 +1,131 @@
+//! Keeping only what checks read, so memory stays bounded on large clusters.
+//!
+//! `managedFields` is dropped for every object in [`Object::from_value`]
+//! (crate::inventory::Object::from_value). Here, before that: the
+//! `last-applied-configuration` annotation (a second copy of the object) on every kind, and
+//! a Pod's `status` apart from `phase` (container statuses, conditions and IPs are the bulk
+//! of a running Pod and no check reads them).
+//!
+//! A Pod created by a workload controller (ReplicaSet, Job, DaemonSet, StatefulSet, …) is
+//! judged through its controller's pod template, never on its own
+//! ([`workload`](crate::checks::workload::workload) skips it), so of such a Pod only its
+//! identity, labels, owner and the scalar fields of its spec (service account, node, host
+//! namespaces) are kept: on large clusters these Pods are almost all of the objects.
+
+use serde_json::Value;
+
+use crate::checks::workload::WORKLOAD_KINDS;
+
+/// Metadata kept on a controller-owned Pod.
+const OWNED_POD_METADATA: &[&str] = &[
+    "name",
+    "namespace",
+    "uid",
+    "labels",
+    "ownerReferences",
+    "creationTimestamp",
+];
+
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Drops the parts of a listed object that no check reads.
+pub fn trim(kind: &str, value: &mut Value) {
+    if let Some(ann) = value
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
+        ann.remove(LAST_APPLIED);
+    }
+    if kind != "Pod" {
+        return;
+    }
+    if let Some(status) = value.get_mut("status").and_then(Value::as_object_mut) {
+        status.retain(|k, _| k == "phase");
+    }
+    if controlled_by_workload(value) {
+        if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.retain(|k, _| OWNED_POD_METADATA.contains(&k.as_str()));
+        }
+        if let Some(spec) = value.get_mut("spec").and_then(Value::as_object_mut) {
+            spec.retain(|_, v| !v.is_array() && !v.is_object());
+        }
+    }
+}
+
+/// Rebuilds a value with every map, list and string at its exact size: parsed maps keep the
+/// spare capacity of their growth, and trimmed ones keep the room of the removed keys, which
+/// on 50,000 Pods is most of the memory held.
+pub fn compact(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut out = serde_json::Map::with_capacity(m.len());
+            for (k, v) in m {
+                out.insert(k.into_boxed_str().into_string(), compact(v));
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => {
+            let mut out = Vec::with_capacity(a.len());
+            for v in a {
+                out.push(compact(v));
+            }
+            Value::Array(out)
+        }
+        Value::String(s) => Value::String(s.into_boxed_str().into_string()),
+        other => other,
+    }
+}
+
+/// Whether a controller that is itself a workload owns this object.
+fn controlled_by_workload(v: &Value) -> bool {
+    v.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|refs| {
+            refs.iter().any(|r| {
+                r.get("controller").and_then(Value::as_bool) == Some(true)
+                    && r.get("kind")
+                        .and_then(Value::as_str)
+                        .is_some_and(|k| WORKLOAD_KINDS.contains(&k))
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pods_keep_spec_and_phase() {
+        let mut pod = json!({
+            "metadata": {"name": "p", "annotations": {LAST_APPLIED: "{}", "a": "b"}},
+            "spec": {"containers": [{"name": "c"}]},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "c"}]}
+        });
+        trim("Pod", &mut pod);
+        assert_eq!(
+            pod,
+            json!({"metadata": {"name": "p", "annotations": {"a": "b"}},
+                   "spec": {"containers": [{"name": "c"}]}, "status": {"phase": "Running"}})
+        );
+    }
+
+    #[test]
+    fn controller_owned_pods_keep_identity_and_scalars() {
+        let owner = json!([{"kind": "ReplicaSet", "name": "rs", "controller": true}]);
+        let mut pod = json!({
+            "metadata": {"name": "p", "namespace": "n", "labels": {"a": "b"},
+                         "annotations": {"x": "y"}, "ownerReferences": owner},
+            "spec": {"serviceAccountName": "sa", "hostNetwork": true, "containers": [{"name": "c"}]},
+            "status": {"phase": "Running", "podIP": "10.0.0.1"}
+        });
+        trim("Pod", &mut pod);
+        assert_eq!(
+            pod,
+            json!({"metadata": {"name": "p", "namespace": "n", "labels": {"a": "b"},
+                                "ownerReferences": owner},
+                   "spec": {"serviceAccountName": "sa", "hostNetwork": true},
+                   "status": {"phase": "Running"}})
+        );
+    }
+}

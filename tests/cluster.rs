@@ -1,0 +1,827 @@
+//! Live-cluster scans, end to end: the `kubeattest` binary against the in-process test API
+//! server (`tests/support/`) through a generated kubeconfig, and the real `kubectl` against
+//! the same server.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use base64::Engine as _;
+use serde_json::Value;
+use support::apiserver::{Fault, TestServer};
+use support::clusters::{self, Cluster};
+
+const TEST_CATALOG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/cluster-catalog"
+);
+const CANARIES: &[&str] = &[
+    "KUBEATTEST-CANARY-TLS-KEY-DO-NOT-LEAK",
+    "KUBEATTEST-CANARY-SECRET-VALUE",
+];
+
+struct Run {
+    output: Output,
+    dir: PathBuf,
+    report: Value,
+}
+
+impl Run {
+    fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+}
+
+fn kubeattest(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kubeattest"))
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("run kubeattest")
+}
+
+/// `kubeattest --catalog TEST scan --kubeconfig K --out DIR/report <extra>`.
+fn scan(server: &TestServer, tmp: &Path, name: &str, extra: &[&str]) -> Run {
+    let kc = server.kubeconfig(tmp);
+    let out = tmp.join(name);
+    let mut args = vec![
+        "--catalog",
+        TEST_CATALOG,
+        "scan",
+        "--kubeconfig",
+        kc.to_str().expect("utf-8 path"),
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    let output = kubeattest(&args);
+    let report = std::fs::read_to_string(out.join("report.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    Run {
+        output,
+        dir: out,
+        report,
+    }
+}
+
+/// Findings as comparable tuples: check, status, subject, message.
+fn findings(report: &Value) -> Vec<String> {
+    let mut v: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}/{}/{} — {}",
+                f["check"].as_str().unwrap_or(""),
+                f["status"].as_str().unwrap_or(""),
+                f["subject"]["kind"].as_str().unwrap_or(""),
+                f["subject"]["namespace"].as_str().unwrap_or(""),
+                f["subject"]["name"].as_str().unwrap_or(""),
+                f["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("check {id} not in report"))
+}
+
+fn coverage<'a>(report: &'a Value, source: &str) -> &'a Value {
+    report["coverage"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["source"] == source))
+        .unwrap_or_else(|| panic!("no coverage entry {source}: {}", report["coverage"]))
+}
+
+fn assert_only_gets(server: &TestServer) {
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for r in requests {
+        assert_eq!(r.method, "GET", "{}", r.path);
+    }
+}
+
+#[test]
+fn scan_equals_snapshot_of_the_same_cluster_and_sends_only_gets() {
+    let server = TestServer::start(clusters::demo(), vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let live = scan(&server, tmp.path(), "live", &[]);
+    assert_eq!(live.code(), 0, "{}", live.stderr());
+    let target = &live.report["run"]["target"];
+    assert_eq!(target["server"], server.url());
+    assert_eq!(target["kubernetes_version"], "v1.33.4");
+    assert_eq!(target["platform"], "kubeadm");
+    assert_eq!(target["context"], "test-ctx");
+    assert_eq!(target["source"], "cluster");
+
+    let snap = tmp.path().join("snap.json");
+    let kc = server.kubeconfig(tmp.path());
+    let o = kubeattest(&[
+        "snapshot",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let offline_out = tmp.path().join("offline");
+    let o = kubeattest(&[
+        "--catalog",
+        TEST_CATALOG,
+        "scan",
+        "--snapshot",
+        snap.to_str().expect("path"),
+        "--out",
+        offline_out.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let offline: Value = serde_json::from_str(
+        &std::fs::read_to_string(offline_out.join("report.json")).expect("offline report"),
+    )
+    .expect("json");
+    assert_eq!(findings(&live.report), findings(&offline));
+    assert_eq!(offline["run"]["target"]["platform"], "kubeadm");
+    assert!(!findings(&live.report).is_empty());
+
+    // And the live scan of the recorded demo cluster says what `--demo` says.
+    let demo_out = tmp.path().join("demo");
+    let o = kubeattest(&[
+        "--catalog",
+        TEST_CATALOG,
+        "scan",
+        "--demo",
+        "--out",
+        demo_out.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let demo: Value = serde_json::from_str(
+        &std::fs::read_to_string(demo_out.join("report.json")).expect("demo report"),
+    )
+    .expect("json");
+    // The demo also carries node facts (`kubeattest node` output), which an API scan cannot
+    // see, and which decide the node and flag checks per node: compare everything else.
+    let findings_of_demo = demo["findings"].as_array().expect("findings");
+    let node_checks: Vec<String> = demo["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| {
+            findings_of_demo.iter().any(|f| {
+                f["check"] == c["id"]
+                    && (!f["subject"]["node"].is_null()
+                        || f["message"].as_str().unwrap_or("").contains("scanned node"))
+            })
+        })
+        .map(|c| format!("{} ", c["id"].as_str().unwrap_or("")))
+        .collect();
+    let api_only = |r: &Value| -> Vec<String> {
+        // Cluster-level subjects are named after the target (context vs demo name).
+        let target = r["run"]["target"]["name"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        findings(r)
+            .into_iter()
+            .filter(|f| !node_checks.iter().any(|c| f.starts_with(c.as_str())))
+            .map(|f| f.replace(&format!("Cluster//{target} "), "Cluster//<target> "))
+            .collect()
+    };
+    let (a, b) = (api_only(&live.report), api_only(&demo));
+    let only_live: Vec<&String> = a.iter().filter(|f| !b.contains(f)).collect();
+    let only_demo: Vec<&String> = b.iter().filter(|f| !a.contains(f)).collect();
+    assert!(
+        only_live.is_empty() && only_demo.is_empty(),
+        "only in the live scan: {only_live:#?}\nonly in the demo scan: {only_demo:#?}"
+    );
+    assert_only_gets(&server);
+}
+
+#[test]
+fn forbidden_secrets_make_secret_checks_error_and_the_rest_complete() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let baseline_server = TestServer::start(clusters::demo(), vec![]);
+    let baseline = scan(&baseline_server, tmp.path(), "baseline", &[]);
+    let server = TestServer::start(clusters::demo(), vec![("secrets", Fault::Always(403))]);
+    let run = scan(&server, tmp.path(), "forbidden", &[]);
+    assert_eq!(
+        run.code(),
+        3,
+        "incomplete coverage exits 3: {}",
+        run.stderr()
+    );
+    let c = check(&run.report, "tls-secret-without-certificate");
+    assert_eq!(c["status"], "error");
+    let msg = c["message"].as_str().unwrap_or("");
+    assert!(
+        msg.contains(
+            "forbidden: the scanning identity cannot list secrets; grant list on secrets, see deploy/"
+        ),
+        "{msg}"
+    );
+    let cov = coverage(&run.report, "/api/v1/secrets");
+    assert_eq!(cov["status"], "forbidden");
+    assert!(cov["error"]
+        .as_str()
+        .unwrap_or("")
+        .contains("cannot list resource"));
+    // The real TLS checks need secrets too and say why they could not look.
+    let tls = check(&run.report, "tls-certificate-expired");
+    assert_eq!(tls["status"], "error");
+    assert!(
+        tls["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("cannot list secrets"),
+        "{tls}"
+    );
+    // Everything that does not read secrets is as complete as without the fault.
+    let needs_secrets: Vec<String> = run.report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["status"] == "error"
+                && f["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("cannot list secrets")
+        })
+        .map(|f| f["check"].as_str().unwrap_or("").to_string())
+        .collect();
+    let others = |r: &Value| -> Vec<String> {
+        findings(r)
+            .into_iter()
+            .filter(|f| {
+                !needs_secrets
+                    .iter()
+                    .any(|c| f.starts_with(&format!("{c} ")))
+            })
+            .collect()
+    };
+    assert_eq!(others(&run.report), others(&baseline.report));
+    assert_eq!(check(&run.report, "privileged-container")["status"], "fail");
+    assert!(
+        run.stderr().contains("cannot list secrets"),
+        "{}",
+        run.stderr()
+    );
+    assert_only_gets(&server);
+}
+
+#[test]
+fn transient_faults_are_retried_and_expired_lists_restart() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let baseline_server = TestServer::start(clusters::demo(), vec![]);
+    let baseline = scan(&baseline_server, tmp.path(), "baseline", &[]);
+    let server = TestServer::start(
+        clusters::demo(),
+        vec![
+            ("deployments", Fault::Times(500, 2)),
+            ("configmaps", Fault::Times(429, 2)),
+            ("nodes", Fault::Times(404, 1)),
+            ("serviceaccounts", Fault::Times(503, 1)),
+            ("pods", Fault::ExpireContinue(1)),
+            ("roles", Fault::Slow(std::time::Duration::from_millis(300))),
+        ],
+    );
+    let run = scan(&server, tmp.path(), "faulty", &["--page-size", "3"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(findings(&run.report), findings(&baseline.report));
+    let pods_requests = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/api/v1/pods?"))
+        .count();
+    let demo_pods = clusters::demo()
+        .objects
+        .iter()
+        .filter(|o| o["kind"] == "Pod")
+        .count();
+    // Paged by 3, plus the pages read again after the restart.
+    assert!(pods_requests > demo_pods.div_ceil(3), "{pods_requests}");
+    assert_only_gets(&server);
+}
+
+#[test]
+fn persistent_faults_and_timeouts_are_reported_not_crashes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = TestServer::start(
+        clusters::demo(),
+        vec![
+            ("pods", Fault::Always(500)),
+            (
+                "deployments",
+                Fault::Slow(std::time::Duration::from_secs(5)),
+            ),
+        ],
+    );
+    let run = scan(
+        &server,
+        tmp.path(),
+        "broken",
+        &["--request-timeout", "0.3", "--list-deadline", "1"],
+    );
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    let pods = coverage(&run.report, "/api/v1/pods");
+    assert_eq!(pods["status"], "error");
+    assert!(
+        pods["error"].as_str().unwrap_or("").contains("500"),
+        "{pods}"
+    );
+    let deploys = coverage(&run.report, "/apis/apps/v1/deployments");
+    assert!(
+        deploys["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no answer within"),
+        "{deploys}"
+    );
+    // Control-plane flags come from pods: unknown, so error — never pass.
+    let flag = check(&run.report, "apiserver-profiling-enabled");
+    assert_eq!(flag["status"], "error", "{flag}");
+    assert_ne!(check(&run.report, "privileged-container")["status"], "pass");
+}
+
+#[test]
+fn unserved_groups_are_not_applicable() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cluster = Cluster {
+        unserved_groups: vec!["networking.k8s.io".into()],
+        ..clusters::demo()
+    };
+    let server = TestServer::start(cluster, vec![]);
+    let kc = server.kubeconfig(tmp.path());
+    let snap = tmp.path().join("snap.json");
+    let o = kubeattest(&[
+        "snapshot",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snap).expect("snapshot")).expect("json");
+    assert_eq!(s["kinds"]["NetworkPolicy"]["state"], "not_served");
+    assert!(s["kinds"]["NetworkPolicy"]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .contains("networking.k8s.io is not served"));
+    assert_eq!(s["kinds"]["Pod"]["state"], "collected");
+    assert!(!server
+        .requests()
+        .iter()
+        .any(|r| r.path.contains("networking.k8s.io/v1/")));
+}
+
+#[test]
+fn namespace_scope_is_applied_and_recorded() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = TestServer::start(clusters::demo(), vec![]);
+    let run = scan(&server, tmp.path(), "payments", &["-n", "payments"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(
+        run.report["run"]["scope"]["namespaces"],
+        serde_json::json!(["payments"])
+    );
+    let requests = server.requests();
+    assert!(requests
+        .iter()
+        .any(|r| r.path.starts_with("/api/v1/namespaces/payments/pods?")));
+    assert!(!requests.iter().any(|r| r.path.starts_with("/api/v1/pods?")));
+    for f in run.report["findings"].as_array().expect("findings") {
+        let ns = &f["subject"]["namespace"];
+        assert!(ns.is_null() || ns == "payments", "{f}");
+    }
+
+    // A snapshot keeps the scope, and a scan of it reports it.
+    let kc = server.kubeconfig(tmp.path());
+    let snap = tmp.path().join("payments.json");
+    let o = kubeattest(&[
+        "snapshot",
+        "-n",
+        "payments",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let offline = tmp.path().join("payments-offline");
+    let o = kubeattest(&[
+        "--catalog",
+        TEST_CATALOG,
+        "scan",
+        "--snapshot",
+        snap.to_str().expect("path"),
+        "--out",
+        offline.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let offline: Value = serde_json::from_str(
+        &std::fs::read_to_string(offline.join("report.json")).expect("report"),
+    )
+    .expect("json");
+    assert_eq!(
+        offline["run"]["scope"]["namespaces"],
+        serde_json::json!(["payments"])
+    );
+    assert_eq!(findings(&offline), findings(&run.report));
+
+    let run = scan(
+        &server,
+        tmp.path(),
+        "no-kube-system",
+        &["--exclude-namespace", "kube-system"],
+    );
+    assert_eq!(
+        run.report["run"]["scope"]["excluded_namespaces"],
+        serde_json::json!(["kube-system"])
+    );
+    for f in run.report["findings"].as_array().expect("findings") {
+        assert_ne!(f["subject"]["namespace"], "kube-system", "{f}");
+    }
+}
+
+#[test]
+fn canary_secret_values_appear_nowhere() {
+    let cluster = clusters::demo();
+    let served = serde_json::to_string(&cluster.objects).expect("json");
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let needles: Vec<String> = CANARIES
+        .iter()
+        .flat_map(|c| [c.to_string(), b64(c)])
+        .collect();
+    assert!(
+        needles
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .all(|n| served.contains(n.as_str())),
+        "the test cluster must serve the canaries"
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    // A fault too, so error paths are exercised.
+    let server = TestServer::start(cluster, vec![("configmaps", Fault::Always(403))]);
+    let run = scan(&server, tmp.path(), "report", &["--format", "json,csv"]);
+    let kc = server.kubeconfig(tmp.path());
+    let snap = tmp.path().join("snap.json");
+    let snap_run = kubeattest(&[
+        "snapshot",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    let offline = kubeattest(&[
+        "scan",
+        "--snapshot",
+        snap.to_str().expect("path"),
+        "--out",
+        tmp.path().join("offline").to_str().expect("path"),
+    ]);
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for o in [&run.output, &snap_run, &offline] {
+        texts.push((
+            "stdout".into(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        ));
+        texts.push((
+            "stderr".into(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        ));
+    }
+    let mut files = 0;
+    for entry in walk(tmp.path()) {
+        if entry.file_name().is_some_and(|n| n == "kubeconfig") {
+            continue;
+        }
+        texts.push((
+            entry.display().to_string(),
+            String::from_utf8_lossy(&std::fs::read(&entry).expect("read")).into_owned(),
+        ));
+        files += 1;
+    }
+    assert!(files >= 4, "report files and snapshot written ({files})");
+    assert!(run.dir.join("report.json").exists());
+    for (name, text) in &texts {
+        for n in &needles {
+            assert!(!text.contains(n.as_str()), "{n} leaked into {name}");
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn unusable_kubeconfig_is_a_usage_error() {
+    let o = kubeattest(&["scan", "--kubeconfig", "/nonexistent/kubeconfig"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read kubeconfig"));
+}
+
+#[test]
+fn wrong_token_is_reported_without_the_token() {
+    let server = TestServer::start(clusters::demo(), vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kc = server.kubeconfig(tmp.path());
+    let text = std::fs::read_to_string(&kc)
+        .expect("kc")
+        .replace(support::apiserver::TOKEN, "wrong-token-value");
+    std::fs::write(&kc, text).expect("write");
+    let o = kubeattest(&["scan", "--kubeconfig", kc.to_str().expect("path")]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("401"), "{err}");
+    assert!(!err.contains("wrong-token-value"), "{err}");
+}
+
+/// The real `kubectl` against the test server: proves the server speaks Kubernetes as real
+/// clients expect, not only as kube-rs does.
+#[test]
+fn kubectl_works_against_the_test_server() {
+    let kubectl = Path::new("/usr/bin/kubectl");
+    if !kubectl.exists() {
+        eprintln!("kubectl not installed; skipping");
+        return;
+    }
+    let cluster = clusters::demo();
+    let mut want: Vec<String> = cluster
+        .objects
+        .iter()
+        .filter(|o| o["kind"] == "Pod")
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["metadata"]["namespace"].as_str().unwrap_or(""),
+                o["metadata"]["name"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    want.sort();
+    let server = TestServer::start(cluster, vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kc = server.kubeconfig(tmp.path());
+    let run = |args: &[&str]| {
+        Command::new(kubectl)
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .arg("--cache-dir")
+            .arg(tmp.path().join("cache"))
+            .args(args)
+            .env("HOME", tmp.path())
+            .env_remove("KUBECONFIG")
+            .output()
+            .expect("run kubectl")
+    };
+    let o = run(&["get", "pods", "-A", "-o", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let list: Value = serde_json::from_slice(&o.stdout).expect("kubectl json");
+    let mut got: Vec<String> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|o| {
+            format!(
+                "{}/{}",
+                o["metadata"]["namespace"].as_str().unwrap_or(""),
+                o["metadata"]["name"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+
+    let o = run(&["api-resources"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for needle in [
+        "deployments",
+        "networkpolicies",
+        "clusterrolebindings",
+        "secrets",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+    let names = |o: &Output| -> Vec<String> {
+        let v: Value = serde_json::from_slice(&o.stdout).expect("kubectl json");
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["metadata"]["name"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let o = run(&["get", "pods", "-A", "-l", "app=debug-shell", "-o", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(names(&o), vec!["debug-shell".to_string()]);
+    let o = run(&[
+        "get",
+        "pods",
+        "-A",
+        "--field-selector",
+        "metadata.namespace=kube-system",
+        "-o",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(names(&o).iter().any(|n| n == "kube-apiserver-cp-1"));
+    assert!(!names(&o).iter().any(|n| n == "debug-shell"));
+    let o = run(&["get", "pods", "-A", "--chunk-size", "2", "-o", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(names(&o).len(), want.len());
+    let o = run(&["get", "namespace", "payments", "-o", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_only_gets(&server);
+}
+
+#[test]
+fn managed_platforms_make_control_plane_checks_not_applicable() {
+    let mut cluster = clusters::demo();
+    // An EKS cluster: no control-plane mirror pods, no kubeadm-config.
+    cluster.objects.retain(|o| {
+        let name = o["metadata"]["name"].as_str().unwrap_or("");
+        !(o["kind"] == "Pod"
+            && [
+                "kube-apiserver",
+                "kube-controller-manager",
+                "kube-scheduler",
+                "etcd",
+            ]
+            .iter()
+            .any(|c| name.starts_with(c))
+            || o["kind"] == "ConfigMap" && name == "kubeadm-config")
+    });
+    cluster.version = clusters::version("v1.30.2-eks-1552ad0");
+    let server = TestServer::start(cluster, vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = scan(&server, tmp.path(), "eks", &[]);
+    assert_eq!(
+        run.report["run"]["target"]["platform"],
+        "eks",
+        "{}",
+        run.stderr()
+    );
+    let c = check(&run.report, "apiserver-profiling-enabled");
+    assert_eq!(c["status"], "not_applicable", "{c}");
+    assert!(c["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("managed control plane"));
+}
+
+/// `deploy/rbac.yaml` grants `list` on every resource the scanner may list.
+#[test]
+fn deploy_cluster_role_covers_every_listed_resource() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/rbac.yaml"))
+        .expect("deploy/rbac.yaml");
+    let docs = kubeattest::yaml::parse_documents(&text).expect("yaml");
+    let role = docs
+        .iter()
+        .map(|d| d.to_json())
+        .find(|d| d["kind"] == "ClusterRole")
+        .expect("ClusterRole");
+    let rules = role["rules"].as_array().expect("rules");
+    for known in kubeattest::collect::cluster::resources::KNOWN {
+        let res = support::apiserver::RESOURCES
+            .iter()
+            .find(|r| r.kind == known.kind)
+            .unwrap_or_else(|| panic!("test server lacks {}", known.kind));
+        let granted = rules.iter().any(|r| {
+            r["apiGroups"]
+                .as_array()
+                .is_some_and(|g| g.iter().any(|g| g == res.group))
+                && r["resources"]
+                    .as_array()
+                    .is_some_and(|x| x.iter().any(|x| x == res.plural))
+                && r["verbs"]
+                    .as_array()
+                    .is_some_and(|v| v.iter().any(|v| v == "list"))
+                && r["verbs"]
+                    .as_array()
+                    .is_some_and(|v| !v.iter().any(|v| v != "get" && v != "list"))
+        });
+        assert!(
+            granted,
+            "deploy/rbac.yaml does not grant list on {} ({})",
+            res.plural, res.group
+        );
+    }
+}
+
+#[test]
+fn kubeconfig_from_a_kubeconfig_list_and_a_named_context() {
+    let server = TestServer::start(clusters::demo(), vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let real = server.kubeconfig(tmp.path());
+    let other_dir = tmp.path().join("other");
+    std::fs::create_dir_all(&other_dir).expect("dir");
+    let other = other_dir.join("config");
+    std::fs::write(
+        &other,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: elsewhere\n  cluster:\n    server: https://127.0.0.1:1\nusers:\n- name: nobody\n  user: {}\ncontexts:\n- name: elsewhere\n  context:\n    cluster: elsewhere\n    user: nobody\ncurrent-context: elsewhere\n",
+    )
+    .expect("write");
+    let list = std::env::join_paths([&other, &real]).expect("join");
+    let out = tmp.path().join("report");
+    let o = Command::new(env!("CARGO_BIN_EXE_kubeattest"))
+        .args(["scan", "--quiet", "--context", "test-ctx", "--out"])
+        .arg(&out)
+        .env("KUBECONFIG", list)
+        .output()
+        .expect("run");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
+            .expect("json");
+    assert_eq!(report["run"]["target"]["context"], "test-ctx");
+    assert_eq!(report["run"]["target"]["server"], server.url());
+}
+
+/// The progress line shows on a terminal (run under `script` for a pty) and not otherwise.
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let script = Path::new("/usr/bin/script");
+    if !script.exists() {
+        eprintln!("script(1) not installed; skipping");
+        return;
+    }
+    let server = TestServer::start(clusters::demo(), vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kc = server.kubeconfig(tmp.path());
+    let cmd = format!(
+        "{} scan --kubeconfig {} --out {}",
+        env!("CARGO_BIN_EXE_kubeattest"),
+        kc.display(),
+        tmp.path().join("tty").display()
+    );
+    let o = Command::new(script)
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("run script");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("resources,"), "{text}");
+    assert!(text.contains("objects"), "{text}");
+    // Not a terminal: no progress line.
+    let run = scan(&server, tmp.path(), "pipe", &[]);
+    assert!(!run.stderr().contains("resources,"), "{}", run.stderr());
+}
+
+#[test]
+fn forbidden_discovery_of_a_group_fails_only_its_kinds() {
+    let server = TestServer::start(
+        clusters::demo(),
+        vec![("rbac.authorization.k8s.io/v1", Fault::Always(403))],
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kc = server.kubeconfig(tmp.path());
+    let snap = tmp.path().join("snap.json");
+    let o = kubeattest(&[
+        "snapshot",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snap).expect("snapshot")).expect("json");
+    assert_eq!(s["kinds"]["ClusterRole"]["state"], "failed");
+    assert!(s["kinds"]["ClusterRole"]["reason"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("forbidden: discovery of /apis/rbac.authorization.k8s.io/v1 failed"));
+    assert_eq!(s["kinds"]["Pod"]["state"], "collected");
+    assert_eq!(s["kinds"]["Deployment"]["state"], "collected");
+}
