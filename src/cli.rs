@@ -305,6 +305,16 @@ pub struct WhoCanArgs {
     /// Answer for a snapshot file.
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
+    /// kubeconfig file, when answering for the current cluster (no --demo, --manifests or
+    /// --snapshot).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context, when answering for the current cluster.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Do not show progress.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 fn who_can(catalog: &Catalog, args: &WhoCanArgs) -> anyhow::Result<u8> {
@@ -315,7 +325,28 @@ fn who_can(catalog: &Catalog, args: &WhoCanArgs) -> anyhow::Result<u8> {
     } else if !args.manifests.is_empty() {
         collect::manifests::collect(&args.manifests)
     } else {
-        bail!("nothing to read RBAC from: give --demo, --manifests PATH… or --snapshot FILE");
+        // The current cluster: only the RBAC objects are listed (GET only).
+        let cluster = ClusterArgs {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+            namespace: Vec::new(),
+            exclude_namespace: Vec::new(),
+            request_timeout: 30.0,
+            list_deadline: 120.0,
+            page_size: 500,
+            concurrency: 4,
+        };
+        let kinds = [
+            "Role",
+            "ClusterRole",
+            "RoleBinding",
+            "ClusterRoleBinding",
+            "ServiceAccount",
+        ]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+        collect::cluster::collect(&cluster.options(kinds, args.quiet))?
     };
     report_coverage(&inventory);
     let text = crate::who_can::render(

@@ -825,3 +825,32 @@ fn forbidden_discovery_of_a_group_fails_only_its_kinds() {
     assert_eq!(s["kinds"]["Pod"]["state"], "collected");
     assert_eq!(s["kinds"]["Deployment"]["state"], "collected");
 }
+
+#[test]
+fn who_can_answers_for_the_current_cluster_with_gets_only() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = TestServer::start(clusters::demo(), vec![]);
+    let kc = server.kubeconfig(tmp.path());
+    let live = kubeattest(&[
+        "who-can",
+        "get",
+        "secrets",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--quiet",
+    ]);
+    assert_eq!(live.status.code(), Some(0), "{live:?}");
+    let demo = kubeattest(&["who-can", "get", "secrets", "--demo"]);
+    let text = String::from_utf8_lossy(&live.stdout);
+    assert!(text.contains("ServiceAccount web/ci-deployer"), "{text}");
+    assert!(
+        text.contains("ClusterRoleBinding ci-deployer-admin"),
+        "{text}"
+    );
+    assert_eq!(
+        text,
+        String::from_utf8_lossy(&demo.stdout),
+        "same engine, same answer"
+    );
+    assert_only_gets(&server);
+}
