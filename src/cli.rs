@@ -201,6 +201,10 @@ pub struct ClusterArgs {
     /// Lists in flight at once.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub concurrency: usize,
+    /// Namespace of the node agents (`deploy/node-agent.yaml`) whose logs hold node facts;
+    /// `none` to not read them.
+    #[arg(long, value_name = "NS", default_value = "kubeattest")]
+    pub agent_namespace: String,
 }
 
 impl ClusterArgs {
@@ -222,6 +226,7 @@ impl ClusterArgs {
             request_timeout: secs(self.request_timeout),
             deadline: secs(self.list_deadline),
             progress: !quiet && std::io::stderr().is_terminal(),
+            agent_namespace: Some(self.agent_namespace.clone()).filter(|n| n != "none"),
         }
     }
 }
@@ -335,6 +340,7 @@ fn who_can(catalog: &Catalog, args: &WhoCanArgs) -> anyhow::Result<u8> {
             list_deadline: 120.0,
             page_size: 500,
             concurrency: 4,
+            agent_namespace: "none".into(),
         };
         let kinds = [
             "Role",

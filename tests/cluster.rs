@@ -854,3 +854,60 @@ fn who_can_answers_for_the_current_cluster_with_gets_only() {
     );
     assert_only_gets(&server);
 }
+
+#[test]
+fn node_facts_are_read_from_the_node_agents_logs() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut cluster = clusters::demo();
+    // Two agent pods whose logs hold the demo's node facts, one JSON document per line (older
+    // lines first, as `kubeattest node --every` prints them).
+    let facts: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/collect/demo/node-facts.json"
+        ))
+        .expect("demo node facts"),
+    )
+    .expect("json");
+    for (i, pod) in ["agent-a", "agent-b"].iter().enumerate() {
+        cluster.objects.push(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": pod, "namespace": "kubeattest",
+                "labels": {"app.kubernetes.io/name": "kubeattest-node-agent"}},
+            "spec": {"containers": [{"name": "agent", "image": "kubeattest"}]}
+        }));
+        let mine: Vec<String> = facts
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| n % 2 == i)
+            .map(|(_, f)| f.to_string())
+            .collect();
+        cluster.pod_logs.insert(
+            format!("kubeattest/{pod}"),
+            format!("starting\n{}", mine.join("\n")),
+        );
+    }
+    let server = TestServer::start(cluster, vec![]);
+    let run = scan(&server, tmp.path(), "with-agents", &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let cov = coverage(
+        &run.report,
+        "/api/v1/namespaces/kubeattest/pods/agent-a/log",
+    );
+    assert_eq!(cov["status"], "ok", "{cov}");
+    let nodes: std::collections::BTreeSet<&str> = run.report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["subject"]["node"].as_str())
+        .collect();
+    assert_eq!(
+        nodes.into_iter().collect::<Vec<_>>(),
+        vec!["cp-1", "worker-1", "worker-2"]
+    );
+    assert_ne!(
+        check(&run.report, "kubelet-anonymous-auth-enabled")["status"],
+        "error"
+    );
+    assert_only_gets(&server);
+}

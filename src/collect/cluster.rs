@@ -7,6 +7,7 @@
 //! kind the server does not serve is [`KindState::NotServed`]. Secret values are dropped as
 //! each page arrives ([`Object::from_value`]), and large kinds are trimmed ([`trim`]).
 
+pub mod agent;
 pub mod platform;
 pub mod progress;
 pub mod resources;
@@ -50,6 +51,8 @@ pub struct Options {
     pub deadline: Duration,
     /// Show a progress line on stderr.
     pub progress: bool,
+    /// Namespace of the node agents whose logs hold node facts (`None`: do not read them).
+    pub agent_namespace: Option<String>,
 }
 
 impl Default for Options {
@@ -65,6 +68,7 @@ impl Default for Options {
             request_timeout: Duration::from_secs(30),
             deadline: Duration::from_secs(120),
             progress: false,
+            agent_namespace: Some("kubeattest".into()),
         }
     }
 }
@@ -630,6 +634,11 @@ async fn collect_async(opts: &Options) -> Result<Inventory, CollectError> {
         source: Some(SourceKind::Cluster),
     };
     let mut inv = Inventory::new(target, false);
+    if let Some(ns) = &opts.agent_namespace {
+        let (facts, agent_coverage) = agent::fetch(&client, ns, &objects).await;
+        coverage.extend(agent_coverage);
+        inv.node_facts = facts;
+    }
     inv.objects = objects;
     inv.coverage = coverage;
     inv.kinds = states;

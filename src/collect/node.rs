@@ -853,6 +853,29 @@ fn apply_flags(values: &mut BTreeMap<String, ConfigValue>, flags: &Flags, locati
     }
 }
 
+/// Parses node facts from text: one document, a list of documents, or one document per line
+/// (the agent's log, where other lines are ignored).
+pub fn parse_facts_text(text: &str) -> Result<Vec<NodeFacts>, String> {
+    match serde_json::from_str::<NodeFacts>(text) {
+        Ok(d) => Ok(vec![d]),
+        Err(whole) => {
+            if let Ok(list) = serde_json::from_str::<Vec<NodeFacts>>(text) {
+                return Ok(list);
+            }
+            let lines: Vec<NodeFacts> = text
+                .lines()
+                .filter(|l| l.trim_start().starts_with('{'))
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect();
+            if lines.is_empty() && !text.trim().is_empty() {
+                Err(whole.to_string())
+            } else {
+                Ok(lines)
+            }
+        }
+    }
+}
+
 /// Reads node-facts files or directories of them (`*.json`, `*.jsonl`, `*.log`). A file holds
 /// one document, or one document per line (the agent's log), in which case the last one per
 /// node wins. Returns the facts (one per node, sorted by name) and a coverage entry per file.
@@ -892,26 +915,21 @@ pub fn read_facts(paths: &[PathBuf]) -> (Vec<NodeFacts>, Vec<Coverage>) {
                 continue;
             }
         };
-        let docs: Vec<NodeFacts> = match serde_json::from_str::<NodeFacts>(&text) {
-            Ok(d) => vec![d],
-            Err(whole) => {
-                let lines: Vec<NodeFacts> = text
-                    .lines()
-                    .filter(|l| l.trim_start().starts_with('{'))
-                    .filter_map(|l| serde_json::from_str(l).ok())
-                    .collect();
-                if lines.is_empty() {
-                    coverage.push(Coverage::failed(
-                        shown,
-                        "error",
-                        format!(
-                            "{} holds no node facts written by `kubeattest node`: {whole}",
-                            f.display()
-                        ),
-                    ));
-                    continue;
-                }
-                lines
+        let docs: Vec<NodeFacts> = match parse_facts_text(&text) {
+            Ok(d) if !d.is_empty() => d,
+            Ok(_) | Err(_) => {
+                let why = parse_facts_text(&text)
+                    .err()
+                    .unwrap_or_else(|| "empty".into());
+                coverage.push(Coverage::failed(
+                    shown,
+                    "error",
+                    format!(
+                        "{} holds no node facts written by `kubeattest node`: {why}",
+                        f.display()
+                    ),
+                ));
+                continue;
             }
         };
         let mut n = 0;

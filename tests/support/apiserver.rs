@@ -593,6 +593,22 @@ async fn handle(
         }
         _ => {}
     }
+    // Pod logs: the node agents print their facts there.
+    if let ["api", "v1", "namespaces", ns, "pods", name, "log"] = segs.as_slice() {
+        let tail: usize = query
+            .get("tailLines")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(usize::MAX);
+        return match state.cluster.pod_logs.get(&format!("{ns}/{name}")) {
+            Some(text) => {
+                let lines: Vec<&str> = text.lines().collect();
+                let start = lines.len().saturating_sub(tail);
+                let body = lines[start..].join("\n") + "\n";
+                (StatusCode::OK, [("content-type", "text/plain")], body).into_response()
+            }
+            None => not_found_path(),
+        };
+    }
     // Resource paths: {root}/[namespaces/{ns}/]{plural}[/{name}]
     let (group, version, rest): (&str, &str, &[&str]) = match segs.as_slice() {
         ["api", v, rest @ ..] => ("", *v, rest),

@@ -14,6 +14,8 @@ pub struct Cluster {
     pub synthetic_pods: usize,
     /// API groups not to serve (e.g. `networking.k8s.io`).
     pub unserved_groups: Vec<String>,
+    /// Pod logs by `namespace/name` (`GET …/pods/NAME/log`).
+    pub pod_logs: std::collections::BTreeMap<String, String>,
 }
 
 /// The demo cluster's files, unredacted (they hold the canary secrets).
