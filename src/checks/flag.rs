@@ -162,7 +162,7 @@ pub fn instances<'a>(objects: &'a [Object], component: &Component) -> Vec<Instan
             continue;
         };
         for (i, c) in containers.iter().enumerate() {
-            let strings = |key: &str| crate::checks::workload::string_list(c, key);
+            let strings = |key: &str| crate::checks::path::strings(c, key);
             let command = strings("command");
             let args = strings("args");
             let Some(first) = command.first() else {

@@ -23,6 +23,7 @@ use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::certificate;
 use crate::checks::evidence;
+use crate::checks::path::strings;
 use crate::checks::workload::{workload, WORKLOAD_KINDS};
 use crate::checks::{Context, Outcome};
 use crate::inventory::{Inventory, KindState, Object};
@@ -160,17 +161,6 @@ impl Params {
     }
 }
 
-fn str_list(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Rule hosts of an Ingress: `Some(host)` or `None` for a host-less (catch-all) rule, with the
 /// rule index.
 fn rule_hosts(ing: &Object) -> Vec<(usize, Option<String>)> {
@@ -204,7 +194,7 @@ fn tls_host_covers(entry: &str, host: &str) -> bool {
 fn tls_hosts(check: &Check, ing: &Object) -> (Status, String, Vec<Observation>) {
     let tls = ing.value.pointer("/spec/tls").and_then(Value::as_array);
     let entries: Vec<Vec<String>> = tls
-        .map(|t| t.iter().map(|e| str_list(e.get("hosts"))).collect())
+        .map(|t| t.iter().map(|e| strings(e, "hosts")).collect())
         .unwrap_or_default();
     let listed: Vec<&String> = entries.iter().flatten().collect();
     let hostless_tls = entries.iter().any(Vec::is_empty);
@@ -265,7 +255,7 @@ fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observatio
         .cloned()
         .unwrap_or_default();
     for (i, entry) in tls.iter().enumerate() {
-        let hosts = str_list(entry.get("hosts"));
+        let hosts = strings(entry, "hosts");
         let path = format!("spec.tls[{i}].secretName");
         let Some(name) = entry.get("secretName").and_then(Value::as_str) else {
             obs.push(Observation {

@@ -29,6 +29,20 @@ impl Segment {
     }
 }
 
+/// The strings of a list field (`command`, `verbs`, `hosts`); empty when absent, non-strings
+/// skipped.
+pub fn strings(v: &Value, key: &str) -> Vec<String> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// `*` matches any run of characters; everything else literally.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();

@@ -21,6 +21,7 @@ use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::evidence;
 use crate::checks::path::glob_match as glob;
+use crate::checks::path::strings;
 use crate::checks::selector;
 use crate::checks::{Context, Outcome};
 use crate::inventory::{Inventory, KindState, Object};
@@ -416,18 +417,6 @@ pub struct Rbac<'a> {
     pub bindings: Vec<Binding<'a>>,
 }
 
-fn str_list(v: &Value, key: &str) -> Vec<String> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn own_rules(obj: &Object) -> Vec<RuleRef<'_>> {
     obj.value
         .get("rules")
@@ -564,13 +553,13 @@ pub enum Allows {
 /// Whether a rule grants `verb` on `resource` (`pods` or `pods/exec`) in `group`
 /// (`None`: any group). `verb == "any"` asks for any verb at all.
 pub fn rule_allows(rule: &Value, verb: &str, resource: &str, group: Option<&str>) -> Allows {
-    let verbs = str_list(rule, "verbs");
+    let verbs = strings(rule, "verbs");
     let any_verb = verb == "any" && !verbs.is_empty();
     if !any_verb && !verbs.iter().any(|v| v == "*" || v == verb) {
         return Allows::No;
     }
     if let Some(g) = group {
-        if !str_list(rule, "apiGroups")
+        if !strings(rule, "apiGroups")
             .iter()
             .any(|x| x == "*" || x == g)
         {
@@ -578,7 +567,7 @@ pub fn rule_allows(rule: &Value, verb: &str, resource: &str, group: Option<&str>
         }
     }
     let sub = resource.split_once('/').map(|(_, s)| s);
-    let res_ok = str_list(rule, "resources").iter().any(|r| {
+    let res_ok = strings(rule, "resources").iter().any(|r| {
         r == "*"
             || r == resource
             || sub.is_some_and(|s| r.strip_prefix("*/").is_some_and(|rs| rs == s))
@@ -586,7 +575,7 @@ pub fn rule_allows(rule: &Value, verb: &str, resource: &str, group: Option<&str>
     if !res_ok {
         return Allows::No;
     }
-    let names = str_list(rule, "resourceNames");
+    let names = strings(rule, "resourceNames");
     if names.is_empty() {
         Allows::All
     } else {
@@ -909,7 +898,7 @@ fn wildcards(check: &Check, p: &Params, inv: &Inventory, settings: &Settings, ou
         for r in own_rules(role) {
             let wild: Vec<&str> = ["verbs", "resources", "apiGroups", "nonResourceURLs"]
                 .into_iter()
-                .filter(|k| str_list(r.rule, k).iter().any(|v| v == "*"))
+                .filter(|k| strings(r.rule, k).iter().any(|v| v == "*"))
                 .collect();
             if !wild.is_empty() {
                 obs.push(Observation {

@@ -85,8 +85,9 @@ fn pointer<'a>(v: &'a Value, dotted: &str) -> Option<&'a Value> {
     dotted.split('.').try_fold(v, |cur, key| cur.get(key))
 }
 
-/// Whether a controller that is itself a workload owns this object.
-fn owned_by_workload(v: &Value) -> bool {
+/// Whether a controller that is itself a workload owns this object (it is then judged
+/// through that controller's template).
+pub fn owned_by_workload(v: &Value) -> bool {
     v.pointer("/metadata/ownerReferences")
         .and_then(Value::as_array)
         .is_some_and(|refs| {
@@ -125,18 +126,4 @@ impl<'a> Workload<'a> {
         }
         out
     }
-}
-
-/// The strings of a list field (`command`, `args`) of a container; empty when absent.
-pub fn string_list(container: &Value, key: &str) -> Vec<String> {
-    container
-        .get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -435,7 +435,7 @@ impl Collector {
                 .cloned()
                 .unwrap_or_default();
             for c in containers {
-                let strings = |key: &str| crate::checks::workload::string_list(&c, key);
+                let strings = |key: &str| crate::checks::path::strings(&c, key);
                 let command = strings("command");
                 let Some(first) = command.first() else {
                     continue;

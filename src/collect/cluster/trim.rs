@@ -14,8 +14,6 @@
 
 use serde_json::Value;
 
-use crate::checks::workload::WORKLOAD_KINDS;
-
 /// Metadata kept on a controller-owned Pod.
 const OWNED_POD_METADATA: &[&str] = &[
     "name",
@@ -42,7 +40,7 @@ pub fn trim(kind: &str, value: &mut Value) {
     if let Some(status) = value.get_mut("status").and_then(Value::as_object_mut) {
         status.retain(|k, _| k == "phase");
     }
-    if controlled_by_workload(value) {
+    if crate::checks::workload::owned_by_workload(value) {
         if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.retain(|k, _| OWNED_POD_METADATA.contains(&k.as_str()));
         }
@@ -74,20 +72,6 @@ pub fn compact(v: Value) -> Value {
         Value::String(s) => Value::String(s.into_boxed_str().into_string()),
         other => other,
     }
-}
-
-/// Whether a controller that is itself a workload owns this object.
-fn controlled_by_workload(v: &Value) -> bool {
-    v.pointer("/metadata/ownerReferences")
-        .and_then(Value::as_array)
-        .is_some_and(|refs| {
-            refs.iter().any(|r| {
-                r.get("controller").and_then(Value::as_bool) == Some(true)
-                    && r.get("kind")
-                        .and_then(Value::as_str)
-                        .is_some_and(|k| WORKLOAD_KINDS.contains(&k))
-            })
-        })
 }
 
 #[cfg(test)]
