@@ -46,28 +46,37 @@ pub fn evaluate(
         .flat_map(|f| f.items.iter())
         .flat_map(|i| i.checks.iter().map(String::as_str))
         .collect();
-    let mut checks = Vec::new();
     let mut findings: Vec<Finding> = Vec::new();
-    let mut check_status: BTreeMap<String, (Status, String)> = BTreeMap::new();
-    let today = chrono::DateTime::parse_from_rfc3339(&info.started_at)
-        .map(|t| t.date_naive())
-        .unwrap_or_else(|_| chrono::Utc::now().date_naive());
-    let mut exception_results: Vec<crate::exceptions::ExceptionResult> = Vec::new();
-    // Checks in catalog order, each once, however many items use it.
+    // Checks in catalog order, each once, however many items use it; each check's findings
+    // are one contiguous run of `findings`.
+    let mut runs: Vec<(&Check, std::ops::Range<usize>, String)> = Vec::new();
     for check in catalog
         .checks
         .iter()
         .filter(|c| wanted.contains(c.id.as_str()))
     {
-        let (_, mut outcome) = run_check(check, &ctx);
+        let (_, outcome) = run_check(check, &ctx);
+        let start = findings.len();
         // Cluster-scoped objects (RBAC bindings, nodes) are always read; findings about
         // subjects in namespaces outside the requested scope are not reported.
-        outcome.findings.retain(|f| in_scope(inventory, f));
-        let used = crate::exceptions::apply(&mut outcome.findings, &info.exceptions, today);
-        merge_exception_use(&mut exception_results, used);
-        let status = Status::worst(outcome.findings.iter().map(|f| f.status))
-            .unwrap_or(Status::NotApplicable);
-        let message = summarize(&outcome.findings, status, &outcome.empty_reason);
+        findings.extend(
+            outcome
+                .findings
+                .into_iter()
+                .filter(|f| in_scope(inventory, f)),
+        );
+        runs.push((check, start..findings.len(), outcome.empty_reason));
+    }
+    let today = chrono::DateTime::parse_from_rfc3339(&info.started_at)
+        .map(|t| t.date_naive())
+        .unwrap_or_else(|_| chrono::Utc::now().date_naive());
+    let exception_results = crate::exceptions::apply(&mut findings, &info.exceptions, today);
+    let mut checks = Vec::new();
+    let mut check_status: BTreeMap<String, (Status, String)> = BTreeMap::new();
+    for (check, range, empty_reason) in runs {
+        let own = &findings[range];
+        let status = Status::worst(own.iter().map(|f| f.status)).unwrap_or(Status::NotApplicable);
+        let message = summarize(own, status, &empty_reason);
         check_status.insert(check.id.clone(), (status, message.clone()));
         checks.push(CheckResult {
             id: check.id.clone(),
@@ -78,7 +87,6 @@ pub fn evaluate(
             remediation: check.remediation.clone(),
             peers: check.peers.clone(),
         });
-        findings.extend(outcome.findings);
     }
     let framework_results: Vec<FrameworkResult> = frameworks
         .iter()
@@ -121,23 +129,6 @@ fn in_scope(inventory: &Inventory, f: &Finding) -> bool {
     };
     (inventory.namespaces.is_empty() || inventory.namespaces.iter().any(|n| n == ns))
         && !inventory.excluded_namespaces.iter().any(|n| n == ns)
-}
-
-/// Adds one check's exception use to the run's totals (same order as given).
-fn merge_exception_use(
-    total: &mut Vec<crate::exceptions::ExceptionResult>,
-    used: Vec<crate::exceptions::ExceptionResult>,
-) {
-    if total.is_empty() {
-        *total = used;
-        return;
-    }
-    for (t, u) in total.iter_mut().zip(used) {
-        t.matched += u.matched;
-        if u.status == "applied" {
-            t.status = u.status;
-        }
-    }
 }
 
 /// Evaluates one check: its overall status (worst of its findings; not_applicable when it
