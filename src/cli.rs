@@ -1,4 +1,5 @@
-//! The command line: argument structs, one short function per subcommand, exit codes.
+//! The command line: argument structs, exit codes, and the dispatch to the subcommands'
+//! bodies in [`crate::commands`].
 //!
 //! Exit codes (stable, documented in the README):
 //! - 0: ran; every input was read; no gate tripped
@@ -6,19 +7,16 @@
 //! - 2: usage error, invalid catalog, or no usable input (nothing was evaluated)
 //! - 3: ran and wrote the report, but some input could not be read (see `coverage`)
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand};
 
-use crate::catalog::{self, Catalog, Severity};
+use crate::catalog::{self, Severity};
 use crate::collect;
-use crate::evaluate::{self, RunInfo};
-use crate::inventory::Inventory;
-use crate::render::{self, Format};
-use crate::results::{Report, Status};
+use crate::commands;
+use crate::render::Format;
+use crate::results::Detail;
 
 /// Exit code: ran, complete, no gate tripped.
 pub const EXIT_OK: u8 = 0;
@@ -146,6 +144,11 @@ pub struct ScanArgs {
     /// Report folder (default: `reports/<target>-<UTC time>/`).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// How much of the passing side to write: `summary` (counts only), `failing` (passes
+    /// as check + subject, no observations) or `full` (every observation). Failing, warn,
+    /// error and waived findings always keep their evidence.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = Detail::Failing)]
+    pub detail: Detail,
     /// Accepted risks (YAML: check, subject, justification, approver, expires).
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
@@ -289,6 +292,10 @@ pub struct RenderArgs {
     /// atomically and the folder's MANIFEST.json is rewritten to match.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write less of the passing side than the report holds (`summary`, `failing`); a
+    /// report cannot gain detail it was not written with.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub detail: Option<Detail>,
 }
 
 /// Arguments of `who-can`.
@@ -320,50 +327,6 @@ pub struct WhoCanArgs {
     /// Do not show progress.
     #[arg(long, short)]
     pub quiet: bool,
-}
-
-fn who_can(catalog: &Catalog, args: &WhoCanArgs) -> anyhow::Result<u8> {
-    let inventory = if args.demo {
-        collect::demo::collect()?
-    } else if let Some(path) = &args.snapshot {
-        collect::snapshot::read(path)?
-    } else if !args.manifests.is_empty() {
-        collect::manifests::collect(&args.manifests)
-    } else {
-        // The current cluster: only the RBAC objects are listed (GET only).
-        let cluster = ClusterArgs {
-            kubeconfig: args.kubeconfig.clone(),
-            context: args.context.clone(),
-            namespace: Vec::new(),
-            exclude_namespace: Vec::new(),
-            request_timeout: 30.0,
-            list_deadline: 120.0,
-            page_size: 500,
-            concurrency: 4,
-            agent_namespace: "none".into(),
-        };
-        let kinds = [
-            "Role",
-            "ClusterRole",
-            "RoleBinding",
-            "ClusterRoleBinding",
-            "ServiceAccount",
-        ]
-        .iter()
-        .map(|k| k.to_string())
-        .collect();
-        collect::cluster::collect(&cluster.options(kinds, args.quiet))?
-    };
-    report_coverage(&inventory);
-    let text = crate::who_can::render(
-        &inventory,
-        &catalog.rbac,
-        &args.verb,
-        &args.resource,
-        args.namespace.as_deref(),
-    );
-    write!(std::io::stdout().lock(), "{text}")?;
-    Ok(EXIT_OK)
 }
 
 /// Entry point used by `main.rs`.
@@ -401,426 +364,24 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Catalog {
             command: CatalogCommand::Validate { dir },
-        } => validate(&dir),
-        Command::Render(args) => render_saved(&args),
+        } => commands::catalog::validate(&dir),
+        Command::Render(args) => commands::render::render_saved(&args),
         command => {
             let catalog = catalog::load(cli.catalog.as_deref())?;
             match command {
-                Command::Scan(args) => scan(&catalog, args),
-                Command::Render(args) => render_saved(&args),
+                Command::Scan(args) => commands::scan::scan(&catalog, args),
+                Command::Render(args) => commands::render::render_saved(&args),
                 Command::Controls {
                     command: ControlsCommand::List { framework },
-                } => controls_list(&catalog, framework.as_deref()),
-                Command::Explain { check, json } => explain(&catalog, &check, json),
-                Command::WhoCan(args) => who_can(&catalog, &args),
-                Command::Node(args) => node(args),
-                Command::Snapshot(args) => snapshot(args),
+                } => commands::controls::controls_list(&catalog, framework.as_deref()),
+                Command::Explain { check, json } => {
+                    commands::explain::explain(&catalog, &check, json)
+                }
+                Command::WhoCan(args) => commands::who_can::who_can(&catalog, &args),
+                Command::Node(args) => commands::node::node(args),
+                Command::Snapshot(args) => commands::snapshot::snapshot(args),
                 Command::Catalog { .. } => unreachable!("handled above"),
             }
         }
     }
-}
-
-fn node(args: NodeArgs) -> anyhow::Result<u8> {
-    if !args.root.is_dir() {
-        bail!(
-            "--root {} is not a directory; give the node's root filesystem (e.g. the host mounted at /host)",
-            args.root.display()
-        );
-    }
-    let proc_dir = args.proc_dir.unwrap_or_else(|| args.root.join("proc"));
-    let opts = collect::node::Options {
-        root: args.root,
-        proc_dir,
-        node_name: args.node_name,
-    };
-    if let Some(secs) = args.every {
-        loop {
-            let facts = collect::node::collect(&opts);
-            for e in &facts.errors {
-                eprintln!("kubeattest: warning: {e}");
-            }
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{}", serde_json::to_string(&facts)?)?;
-            out.flush()?;
-            drop(out);
-            std::thread::sleep(std::time::Duration::from_secs(secs.max(1)));
-        }
-    }
-    let facts = collect::node::collect(&opts);
-    for e in &facts.errors {
-        eprintln!("kubeattest: warning: {e}");
-    }
-    let mut bytes = if args.compact {
-        serde_json::to_vec(&facts)?
-    } else {
-        serde_json::to_vec_pretty(&facts)?
-    };
-    bytes.push(b'\n');
-    match &args.out {
-        Some(path) => crate::bundle::write_atomic(path, &bytes)
-            .with_context(|| format!("cannot write node facts to {}", path.display()))?,
-        None => std::io::stdout().lock().write_all(&bytes)?,
-    }
-    Ok(EXIT_OK)
-}
-
-fn validate(dir: &std::path::Path) -> anyhow::Result<u8> {
-    let result = catalog::read_dir(dir).and_then(|files| {
-        let mut all = catalog::embedded_files();
-        all.extend(files);
-        catalog::from_files(&all)
-    });
-    match result {
-        Ok(c) => {
-            let items: usize = c.frameworks.iter().map(|f| f.items.len()).sum();
-            println!(
-                "{}: ok — {} checks, {} frameworks, {} items",
-                dir.display(),
-                c.checks.len(),
-                c.frameworks.len(),
-                items
-            );
-            Ok(EXIT_OK)
-        }
-        Err(errors) => {
-            for e in &errors.0 {
-                eprintln!("{e}");
-            }
-            eprintln!("{}: {} problem(s)", dir.display(), errors.0.len());
-            Ok(EXIT_USAGE)
-        }
-    }
-}
-
-fn select_frameworks<'c>(
-    catalog: &'c Catalog,
-    ids: &[String],
-) -> anyhow::Result<Vec<&'c catalog::Framework>> {
-    if ids.is_empty() {
-        return Ok(catalog.frameworks.iter().collect());
-    }
-    ids.iter()
-        .map(|id| {
-            catalog.framework(id).with_context(|| {
-                let known: Vec<&str> = catalog.frameworks.iter().map(|f| f.id.as_str()).collect();
-                format!("unknown framework `{id}`; known: {}", known.join(", "))
-            })
-        })
-        .collect()
-}
-
-fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
-    let frameworks = select_frameworks(catalog, &args.framework)?;
-    let exceptions = match &args.exceptions {
-        Some(p) => crate::exceptions::load(p)?,
-        None => Vec::new(),
-    };
-    let started_at = evaluate::now();
-    let (inventory, sources) = if args.demo {
-        (collect::demo::collect()?, vec!["demo".to_string()])
-    } else if let Some(path) = &args.snapshot {
-        (
-            collect::snapshot::read(path)?,
-            vec![format!("snapshot {}", path.display())],
-        )
-    } else if !args.manifests.is_empty() {
-        let inv = collect::manifests::collect(&args.manifests);
-        let sources = args
-            .manifests
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        (inv, sources)
-    } else if !args.node_facts.is_empty() {
-        let target = crate::inventory::Target {
-            name: "nodes".into(),
-            source: Some(crate::inventory::SourceKind::Nodes),
-            ..Default::default()
-        };
-        (Inventory::new(target, true), Vec::new())
-    } else {
-        let wanted: std::collections::BTreeSet<&str> = frameworks
-            .iter()
-            .flat_map(|f| f.items.iter())
-            .flat_map(|i| i.checks.iter().map(String::as_str))
-            .collect();
-        let kinds = collect::cluster::resources::needed_kinds(Some(
-            catalog
-                .checks
-                .iter()
-                .filter(|c| wanted.contains(c.id.as_str())),
-        ));
-        let opts = args.cluster.options(kinds, args.quiet);
-        let inv = collect::cluster::collect(&opts)?;
-        let server = inv.target.server.clone().unwrap_or_default();
-        (inv, vec![format!("cluster {server}")])
-    };
-    let mut inventory = inventory;
-    let mut sources = sources;
-    if !args.node_facts.is_empty() {
-        let (facts, coverage) = collect::node::read_facts(&args.node_facts);
-        sources.extend(
-            args.node_facts
-                .iter()
-                .map(|p| format!("node facts {}", p.display())),
-        );
-        inventory.coverage.extend(coverage);
-        inventory.node_facts.extend(facts);
-    }
-    report_coverage(&inventory);
-    if inventory.objects.is_empty()
-        && inventory.node_facts.is_empty()
-        && inventory.coverage.iter().any(|c| c.is_failure())
-    {
-        bail!("no input could be read (see the errors above)");
-    }
-    let info = RunInfo {
-        id: run_id(&started_at),
-        started_at,
-        sources,
-        exceptions,
-        namespaces: inventory.namespaces.clone(),
-        excluded_namespaces: inventory.excluded_namespaces.clone(),
-    };
-    let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
-    let out = args.out.clone().unwrap_or_else(|| default_out(&report));
-    crate::bundle::write(&out, &report, &FormatChoice::expand(&args.format))?;
-    if !args.quiet {
-        let mut stdout = std::io::stdout().lock();
-        write!(stdout, "{}", render::summary::render(&report))?;
-        writeln!(stdout, "\nreport written to {}", out.display())?;
-    }
-    Ok(exit_code(&report, args.fail_on))
-}
-
-fn render_saved(args: &RenderArgs) -> anyhow::Result<u8> {
-    let bytes = std::fs::read(&args.report)
-        .with_context(|| format!("cannot read {}", args.report.display()))?;
-    let report = render::json::parse(&bytes)
-        .with_context(|| format!("{} is not a kubeattest report.json", args.report.display()))?;
-    let out = match &args.out {
-        Some(dir) => dir.clone(),
-        None => args
-            .report
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(".")),
-    };
-    let formats = FormatChoice::expand(&args.format);
-    // The PDF appendix hashes the other files of the folder: include the saved report.json.
-    let entry = |name: &str, bytes: &[u8]| crate::bundle::ManifestEntry {
-        name: name.to_string(),
-        size: bytes.len() as u64,
-        sha256: crate::bundle::sha256_hex(bytes),
-    };
-    let mut entries = vec![entry("report.json", &bytes)];
-    let mut files = vec![("report.json".to_string(), bytes.clone())];
-    for f in formats.iter().filter(|f| **f != Format::Json) {
-        let rendered = f.render(&report, &entries)?;
-        entries.push(entry(f.file_name(), &rendered));
-        files.push((f.file_name().to_string(), rendered));
-    }
-    // Beside the saved report, report.json is already there; elsewhere, copy it so the
-    // folder is a complete bundle. MANIFEST.json is rewritten to list every file.
-    if args.out.is_none() && !formats.contains(&Format::Json) {
-        files.remove(0);
-    }
-    crate::bundle::write_files(&out, &report, &files)?;
-    for (name, _) in &files {
-        println!("{}", out.join(name).display());
-    }
-    Ok(EXIT_OK)
-}
-
-fn snapshot(args: SnapshotArgs) -> anyhow::Result<u8> {
-    let kinds =
-        collect::cluster::resources::needed_kinds(None::<std::iter::Empty<&catalog::Check>>);
-    let opts = args.cluster.options(kinds, args.quiet);
-    let inv = collect::cluster::collect(&opts)?;
-    report_coverage(&inv);
-    collect::snapshot::write(&inv, &args.out)?;
-    if !args.quiet {
-        eprintln!(
-            "kubeattest: snapshot of {} ({} objects) written to {}",
-            inv.target.server.as_deref().unwrap_or(&inv.target.name),
-            inv.objects.len(),
-            args.out.display()
-        );
-    }
-    let incomplete = inv.coverage.iter().any(|c| c.is_failure());
-    Ok(if incomplete { EXIT_INCOMPLETE } else { EXIT_OK })
-}
-
-/// The exit code for a finished scan.
-pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
-    if let Some(min) = fail_on {
-        if report
-            .findings
-            .iter()
-            .any(|f| f.status == Status::Fail && f.severity >= min)
-        {
-            return EXIT_GATE;
-        }
-    }
-    if report.coverage_incomplete() {
-        EXIT_INCOMPLETE
-    } else {
-        EXIT_OK
-    }
-}
-
-fn report_coverage(inv: &Inventory) {
-    for c in inv.coverage.iter().filter(|c| c.status != "ok") {
-        let why = c.error.as_deref().unwrap_or("");
-        let level = if c.is_failure() { "error" } else { "skipped" };
-        eprintln!("kubeattest: {level}: {why}");
-    }
-}
-
-fn run_id(started_at: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let h =
-        crate::bundle::sha256_hex(format!("{started_at}{nanos}{}", std::process::id()).as_bytes());
-    h[..16].to_string()
-}
-
-fn default_out(report: &Report) -> PathBuf {
-    let name: String = report
-        .run
-        .target
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let time = report.run.started_at.replace([':', '-'], "");
-    PathBuf::from("reports").join(format!("{name}-{time}"))
-}
-
-fn controls_list(catalog: &Catalog, framework: Option<&str>) -> anyhow::Result<u8> {
-    let ids: Vec<String> = framework.map(|f| vec![f.to_string()]).unwrap_or_default();
-    let frameworks = select_frameworks(catalog, &ids)?;
-    let mut out = std::io::stdout().lock();
-    for fw in frameworks {
-        let mapped = fw.items.iter().filter(|i| !i.checks.is_empty()).count();
-        writeln!(
-            out,
-            "{} — {} {} ({} items, {} mapped to checks, {} manual)",
-            fw.id,
-            fw.title,
-            fw.version,
-            fw.items.len(),
-            mapped,
-            fw.items.len() - mapped
-        )?;
-        for item in &fw.items {
-            let checks = if item.checks.is_empty() {
-                "manual".to_string()
-            } else {
-                item.checks.join(", ")
-            };
-            let label = if item.automated {
-                "automated"
-            } else {
-                "manual"
-            };
-            writeln!(
-                out,
-                "  {:<8} [{label:<9}] {}  → {checks}",
-                item.id, item.title
-            )?;
-        }
-    }
-    Ok(EXIT_OK)
-}
-
-fn explain(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> {
-    let Some(check) = catalog.check(id) else {
-        let close: Vec<&str> = catalog
-            .checks
-            .iter()
-            .map(|c| c.id.as_str())
-            .filter(|c| c.contains(id) || id.contains(*c))
-            .take(5)
-            .collect();
-        let hint = if close.is_empty() {
-            "run `kubeattest controls list` to see every check".to_string()
-        } else {
-            format!("did you mean: {}?", close.join(", "))
-        };
-        bail!("unknown check `{id}`; {hint}");
-    };
-    let used_by = catalog.items_using(id);
-    let mut out = std::io::stdout().lock();
-    if json {
-        let v = serde_json::json!({
-            "id": check.id,
-            "title": check.title,
-            "severity": check.severity,
-            "description": check.description,
-            "rationale": check.rationale,
-            "remediation": check.remediation,
-            "limits": check.limits,
-            "references": check.references,
-            "peers": check.peers,
-            "assertion": {"kind": check.assertion.kind(), "how": check.assertion.describe()},
-            "used_by": used_by.iter().map(|(f, i)| serde_json::json!({"framework": f, "item": i})).collect::<Vec<_>>(),
-            "defined_at": format!("{}:{}", check.file, check.line),
-        });
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
-        return Ok(EXIT_OK);
-    }
-    writeln!(out, "{} — {}", check.id, check.title)?;
-    writeln!(out, "severity: {}", check.severity.as_str())?;
-    writeln!(out, "\nWhat it checks\n  {}", check.description.trim())?;
-    writeln!(out, "\nWhy it matters\n  {}", check.rationale.trim())?;
-    writeln!(out, "\nHow to fix\n{}", indent(check.remediation.trim()))?;
-    writeln!(
-        out,
-        "\nHow it is checked ({})\n  {}",
-        check.assertion.kind(),
-        check.assertion.describe()
-    )?;
-    if let Some(l) = &check.limits {
-        writeln!(out, "\nLimits\n  {}", l.trim())?;
-    }
-    if !used_by.is_empty() {
-        writeln!(out, "\nUsed by")?;
-        for (f, i) in &used_by {
-            writeln!(out, "  {f} {i}")?;
-        }
-    }
-    if !check.peers.is_empty() {
-        let peers: Vec<String> = check
-            .peers
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        writeln!(out, "\nEquivalent in other tools\n  {}", peers.join(", "))?;
-    }
-    if !check.references.is_empty() {
-        writeln!(out, "\nReferences")?;
-        for r in &check.references {
-            writeln!(out, "  {r}")?;
-        }
-    }
-    writeln!(out, "\nDefined at controls/{}:{}", check.file, check.line)?;
-    Ok(EXIT_OK)
-}
-
-fn indent(s: &str) -> String {
-    s.lines()
-        .map(|l| format!("  {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }

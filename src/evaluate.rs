@@ -7,8 +7,8 @@ use crate::catalog::{Catalog, Check, Framework};
 use crate::checks::{Context, Outcome};
 use crate::inventory::Inventory;
 use crate::results::{
-    CatalogRef, CheckResult, Finding, FrameworkResult, ItemResult, Report, Run, Scope,
-    SectionResult, Status, Summary, Tool, SCHEMA_VERSION,
+    CatalogRef, CheckResult, Counts, Detail, Finding, FrameworkResult, ItemResult, Report, Run,
+    Scope, SectionResult, Status, Summary, Tool, SCHEMA_VERSION,
 };
 
 /// How a run was started, for the report's `run` section.
@@ -26,6 +26,57 @@ pub struct RunInfo {
     pub excluded_namespaces: Vec<String>,
     /// Accepted risks to apply.
     pub exceptions: Vec<crate::exceptions::Exception>,
+    /// How much of the passing side to keep.
+    pub detail: Detail,
+}
+
+/// One check's findings as they go into the report.
+struct CheckRun<'a> {
+    check: &'a Check,
+    /// Findings in subject order, passes compacted or dropped per [`Detail`].
+    findings: Vec<Finding>,
+    /// Passes counted but not listed (`Detail::Summary`).
+    unlisted_passes: usize,
+    /// The message of the check's only finding, kept even when that finding is a compact
+    /// pass, so a single-subject check still says what was seen.
+    only_message: Option<String>,
+    /// Why there are no findings, if there are none.
+    empty_reason: String,
+}
+
+/// Runs one check for the report: in-scope findings only, and passes made as cheap as
+/// `detail` allows right away, so memory grows with what fails rather than with the input.
+fn run_for_report<'a>(check: &'a Check, ctx: &Context, detail: Detail) -> CheckRun<'a> {
+    let (_, outcome) = run_check(check, ctx);
+    // Cluster-scoped objects (RBAC bindings, nodes) are always read; findings about
+    // subjects in namespaces outside the requested scope are not reported.
+    let mut findings: Vec<Finding> = outcome
+        .findings
+        .into_iter()
+        .filter(|f| in_scope(ctx.inventory, f))
+        .collect();
+    let only_message = match findings.as_slice() {
+        [one] => Some(one.message.clone()),
+        _ => None,
+    };
+    let mut unlisted_passes = 0;
+    match detail {
+        Detail::Full => {}
+        Detail::Failing => findings.iter_mut().for_each(Finding::compact_if_pass),
+        Detail::Summary => {
+            let before = findings.len();
+            findings.retain(|f| f.status != Status::Pass);
+            unlisted_passes = before - findings.len();
+        }
+    }
+    findings.shrink_to_fit();
+    CheckRun {
+        check,
+        findings,
+        unlisted_passes,
+        only_message,
+        empty_reason: outcome.empty_reason,
+    }
 }
 
 /// The current UTC time, RFC 3339 with seconds.
@@ -46,26 +97,27 @@ pub fn evaluate(
         .flat_map(|f| f.items.iter())
         .flat_map(|i| i.checks.iter().map(String::as_str))
         .collect();
-    let mut findings: Vec<Finding> = Vec::new();
-    // Checks in catalog order, each once, however many items use it; each check's findings
-    // are one contiguous run of `findings`.
-    let mut runs: Vec<(&Check, std::ops::Range<usize>, String)> = Vec::new();
-    for check in catalog
+    // Checks in catalog order, each once, however many items use it.
+    let runs: Vec<CheckRun> = catalog
         .checks
         .iter()
         .filter(|c| wanted.contains(c.id.as_str()))
-    {
-        let (_, outcome) = run_check(check, &ctx);
+        .map(|check| run_for_report(check, &ctx, info.detail))
+        .collect();
+    // Each check's findings become one contiguous run of `findings`.
+    let mut findings: Vec<Finding> =
+        Vec::with_capacity(runs.iter().map(|r| r.findings.len()).sum());
+    let mut spans = Vec::with_capacity(runs.len());
+    for run in runs {
         let start = findings.len();
-        // Cluster-scoped objects (RBAC bindings, nodes) are always read; findings about
-        // subjects in namespaces outside the requested scope are not reported.
-        findings.extend(
-            outcome
-                .findings
-                .into_iter()
-                .filter(|f| in_scope(inventory, f)),
-        );
-        runs.push((check, start..findings.len(), outcome.empty_reason));
+        findings.extend(run.findings);
+        spans.push((
+            run.check,
+            start..findings.len(),
+            run.unlisted_passes,
+            run.only_message,
+            run.empty_reason,
+        ));
     }
     let today = chrono::DateTime::parse_from_rfc3339(&info.started_at)
         .map(|t| t.date_naive())
@@ -73,10 +125,19 @@ pub fn evaluate(
     let exception_results = crate::exceptions::apply(&mut findings, &info.exceptions, today);
     let mut checks = Vec::new();
     let mut check_status: BTreeMap<String, (Status, String)> = BTreeMap::new();
-    for (check, range, empty_reason) in runs {
+    for (check, range, unlisted_passes, only_message, empty_reason) in spans {
         let own = &findings[range];
-        let status = Status::worst(own.iter().map(|f| f.status)).unwrap_or(Status::NotApplicable);
-        let message = summarize(own, status, &empty_reason);
+        let mut counts = Counts::of(own.iter().map(|f| f.status));
+        counts.add(Status::Pass, unlisted_passes);
+        let status = counts.worst().unwrap_or(Status::NotApplicable);
+        let message = match own {
+            // A lone finding speaks for the check (its message, after any waiver).
+            [one] if counts.total() == 1 && !one.message.is_empty() => one.message.clone(),
+            _ if counts.total() == 1 => only_message.unwrap_or_default(),
+            // Every subject could not be assessed: the first reason says why.
+            [first, ..] if counts.error == counts.total() => first.message.clone(),
+            _ => summarize(&counts, &empty_reason),
+        };
         check_status.insert(check.id.clone(), (status, message.clone()));
         checks.push(CheckResult {
             id: check.id.clone(),
@@ -84,7 +145,9 @@ pub fn evaluate(
             severity: check.severity,
             status,
             message,
+            rationale: check.rationale.clone(),
             remediation: check.remediation.clone(),
+            counts,
             peers: check.peers.clone(),
         });
     }
@@ -113,6 +176,7 @@ pub fn evaluate(
                 namespaces: info.namespaces,
                 excluded_namespaces: info.excluded_namespaces,
             },
+            detail: info.detail,
         },
         coverage: inventory.coverage.clone(),
         checks,
@@ -143,27 +207,17 @@ pub fn run_check(check: &Check, ctx: &Context) -> (Status, Outcome) {
     (status, outcome)
 }
 
-/// One sentence on a check's overall result.
-fn summarize(findings: &[Finding], status: Status, empty_reason: &str) -> String {
-    if findings.is_empty() {
+/// One sentence on a check's overall result from its counts (several subjects, or none).
+fn summarize(counts: &Counts, empty_reason: &str) -> String {
+    if counts.total() == 0 {
         return empty_reason.to_string();
-    }
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in findings {
-        *counts.entry(f.status.as_str()).or_default() += 1;
-    }
-    if findings.len() == 1 || status == Status::Error && counts.len() == 1 {
-        return findings[0].message.clone();
     }
     let parts: Vec<String> = Status::ALL
         .iter()
-        .filter_map(|s| {
-            counts
-                .get(s.as_str())
-                .map(|n| format!("{n} {}", s.as_str()))
-        })
+        .filter(|s| counts.get(**s) > 0)
+        .map(|s| format!("{} {}", counts.get(*s), s.as_str()))
         .collect();
-    format!("{} subject(s): {}", findings.len(), parts.join(", "))
+    format!("{} subject(s): {}", counts.total(), parts.join(", "))
 }
 
 /// Rolls a framework's items up from their checks.
@@ -201,7 +255,13 @@ fn roll_up(fw: &Framework, checks: &BTreeMap<String, (Status, String)>) -> Frame
                 checks: item.checks.clone(),
                 automated: item.automated,
                 profile: item.profile.clone(),
-                audit: item.audit.clone(),
+                // Audit instructions are for items a person decides; for the others the
+                // checks' own text says what was looked at.
+                audit: if status == Status::Manual {
+                    item.audit.clone()
+                } else {
+                    None
+                },
                 message,
             }
         })

@@ -194,13 +194,13 @@ pub fn apply(
                 continue;
             }
             r.status = "applied".into();
-            f.waiver = Some(Waiver {
+            f.waiver = Some(Box::new(Waiver {
                 source: r.exception.source.clone(),
                 justification: r.exception.justification.clone(),
                 approver: r.exception.approver.clone(),
                 expires: r.exception.expires,
                 original_status: f.status,
-            });
+            }));
             f.status = Status::Waived;
             break;
         }

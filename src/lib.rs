@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod collect;
+pub mod commands;
 pub mod evaluate;
 pub mod exceptions;
 pub mod inventory;

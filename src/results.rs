@@ -9,7 +9,32 @@ use crate::catalog::Severity;
 use crate::inventory::{Coverage, Target};
 
 /// Version of the report schema.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "2.0";
+
+/// How much of the passing side a report carries. Failing, warn, error and waived findings
+/// always keep their full observations; this only decides what a *pass* costs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Detail {
+    /// Passing findings are not listed, only counted per check (`checks[].counts`).
+    Summary,
+    /// Passing findings are listed compactly: check and subject, no observations (default).
+    #[default]
+    Failing,
+    /// Every finding keeps its observations and message, passes included (schema 1.0 content).
+    Full,
+}
+
+impl Detail {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detail::Summary => "summary",
+            Detail::Failing => "failing",
+            Detail::Full => "full",
+        }
+    }
+}
 
 /// The verdict of a check on a subject, of a check overall, or of a framework item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -81,8 +106,8 @@ impl Status {
 pub struct Subject {
     /// Object kind (`Deployment`), or `Cluster`/`Node` for facts.
     pub kind: String,
-    /// Namespace, if namespaced.
-    #[serde(default)]
+    /// Namespace, if namespaced (absent when cluster-scoped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Object name.
     pub name: String,
@@ -144,13 +169,101 @@ pub struct Finding {
     pub severity: Severity,
     /// What it is about.
     pub subject: Subject,
-    /// The evidence.
+    /// The evidence. Empty for a compact pass (see [`Detail`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub observations: Vec<Observation>,
-    /// One sentence for people.
+    /// One sentence for people. Empty for a compact pass.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
-    /// The exception that waived it, when `status` is `waived`.
+    /// The exception that waived it, when `status` is `waived` (boxed: most findings have
+    /// none, and a pass should cost as little as possible).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub waiver: Option<crate::exceptions::Waiver>,
+    pub waiver: Option<Box<crate::exceptions::Waiver>>,
+}
+
+impl Finding {
+    /// Drops what a pass does not need to carry at `Detail::Failing`: its observations,
+    /// message and the subject's API version (kind, namespace, name, file and line stay).
+    /// Other statuses are left whole.
+    pub fn compact_if_pass(&mut self) {
+        if self.status == Status::Pass {
+            self.observations = Vec::new();
+            self.message = String::new();
+            self.subject.api_version = None;
+        }
+    }
+}
+
+/// How many findings (check × subject) of each status a check produced. Counts passes even
+/// when a report does not list them (`Detail::Summary`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Passing subjects.
+    pub pass: usize,
+    /// Failing subjects.
+    pub fail: usize,
+    /// Subjects with warnings.
+    pub warn: usize,
+    /// Subjects for a person to assess.
+    pub manual: usize,
+    /// Not applicable.
+    pub not_applicable: usize,
+    /// Could not be assessed.
+    pub error: usize,
+    /// Waived by an exception.
+    pub waived: usize,
+}
+
+impl Counts {
+    /// Counts statuses.
+    pub fn of(statuses: impl IntoIterator<Item = Status>) -> Counts {
+        let mut c = Counts::default();
+        for s in statuses {
+            c.add(s, 1);
+        }
+        c
+    }
+
+    /// Adds `n` findings of `status`.
+    pub fn add(&mut self, status: Status, n: usize) {
+        match status {
+            Status::Pass => self.pass += n,
+            Status::Fail => self.fail += n,
+            Status::Warn => self.warn += n,
+            Status::Manual => self.manual += n,
+            Status::NotApplicable => self.not_applicable += n,
+            Status::Error => self.error += n,
+            Status::Waived => self.waived += n,
+        }
+    }
+
+    /// The count for one status.
+    pub fn get(&self, status: Status) -> usize {
+        match status {
+            Status::Pass => self.pass,
+            Status::Fail => self.fail,
+            Status::Warn => self.warn,
+            Status::Manual => self.manual,
+            Status::NotApplicable => self.not_applicable,
+            Status::Error => self.error,
+            Status::Waived => self.waived,
+        }
+    }
+
+    /// All findings counted.
+    pub fn total(&self) -> usize {
+        Status::ALL.iter().map(|s| self.get(*s)).sum()
+    }
+
+    /// Findings that did not pass (and were not not_applicable).
+    pub fn not_passing(&self) -> usize {
+        self.fail + self.warn + self.manual + self.error + self.waived
+    }
+
+    /// The worst status counted; `None` when nothing was.
+    pub fn worst(&self) -> Option<Status> {
+        Status::worst(Status::ALL.into_iter().filter(|s| self.get(*s) > 0))
+    }
 }
 
 /// A check's overall verdict.
@@ -166,8 +279,14 @@ pub struct CheckResult {
     pub status: Status,
     /// Why, when there are no findings or the check could not run.
     pub message: String,
-    /// Remediation text (also rendered in CSV/HTML/PDF).
+    /// Why the check matters (the catalog's rationale), stored once here.
+    #[serde(default)]
+    pub rationale: String,
+    /// Remediation text, stored once here (CSV rows carry only its first line).
     pub remediation: String,
+    /// Findings per status, passes included even when they are not listed.
+    #[serde(default)]
+    pub counts: Counts,
     /// Equivalent ids in other tools.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub peers: std::collections::BTreeMap<String, String>,
@@ -344,6 +463,14 @@ pub struct Run {
     pub target: Target,
     /// Scope.
     pub scope: Scope,
+    /// How much of the passing side `findings` carries. Reports of schema 1.0 carried
+    /// everything, so a missing value reads as `full`.
+    #[serde(default = "detail_of_v1")]
+    pub detail: Detail,
+}
+
+fn detail_of_v1() -> Detail {
+    Detail::Full
 }
 
 /// The whole report.
@@ -357,7 +484,8 @@ pub struct Report {
     pub coverage: Vec<Coverage>,
     /// Per check: overall verdict.
     pub checks: Vec<CheckResult>,
-    /// Check × subject verdicts with evidence, in check then subject order.
+    /// Check × subject verdicts, in check then subject order: each check's findings are one
+    /// contiguous run. Passes are compact or absent according to `run.detail`.
     pub findings: Vec<Finding>,
     /// Per framework: items and summary.
     pub frameworks: Vec<FrameworkResult>,
@@ -372,9 +500,85 @@ impl Report {
         self.checks.iter().find(|c| c.id == id)
     }
 
-    /// Findings of one check.
-    pub fn findings_of<'a>(&'a self, check: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings.iter().filter(move |f| f.check == check)
+    /// Findings of one check (a slice of its contiguous run; empty when it has none).
+    pub fn findings_of(&self, check: &str) -> &[Finding] {
+        let wanted = self.check_position(check);
+        let start = self
+            .findings
+            .partition_point(|f| self.check_position(&f.check) < wanted);
+        let end = start + self.findings[start..].partition_point(|f| f.check == check);
+        &self.findings[start..end]
+    }
+
+    /// The position of a check in `checks` (unknown ids sort last).
+    fn check_position(&self, id: &str) -> usize {
+        self.checks
+            .iter()
+            .position(|c| c.id == id)
+            .unwrap_or(self.checks.len())
+    }
+
+    /// Each check's findings as a map from check id to its contiguous run, built in one pass.
+    pub fn runs(&self) -> std::collections::HashMap<&str, std::ops::Range<usize>> {
+        let mut runs: std::collections::HashMap<&str, std::ops::Range<usize>> =
+            std::collections::HashMap::new();
+        for (i, f) in self.findings.iter().enumerate() {
+            runs.entry(f.check.as_str())
+                .and_modify(|r| r.end = i + 1)
+                .or_insert(i..i + 1);
+        }
+        runs
+    }
+
+    /// Sets every check's `counts` from the findings listed (for reports whose findings were
+    /// built or edited outside `evaluate`; unlisted passes are lost).
+    pub fn recount(&mut self) {
+        let counts: Vec<Counts> = {
+            let runs = self.runs();
+            self.checks
+                .iter()
+                .map(|c| {
+                    let own = runs.get(c.id.as_str()).cloned().unwrap_or(0..0);
+                    Counts::of(self.findings[own].iter().map(|f| f.status))
+                })
+                .collect()
+        };
+        for (c, n) in self.checks.iter_mut().zip(counts) {
+            c.counts = n;
+        }
+    }
+
+    /// Brings a report read from disk to the current model: orders findings by check (so
+    /// each check's run is contiguous), fills `checks[].counts` of schema 1.0 reports, and
+    /// compacts passes when `detail` asks for less than the report holds.
+    pub fn normalize(&mut self, detail: Option<Detail>) {
+        let order: std::collections::HashMap<String, usize> = self
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        let pos = |f: &Finding| order.get(&f.check).copied().unwrap_or(usize::MAX);
+        if !self.findings.windows(2).all(|w| pos(&w[0]) <= pos(&w[1])) {
+            self.findings.sort_by_key(|f| pos(f));
+        }
+        if !self.schema_version.starts_with("2.") {
+            self.recount();
+            self.schema_version = SCHEMA_VERSION.into();
+        }
+        match detail {
+            Some(Detail::Full) | None => {}
+            Some(Detail::Failing) => {
+                if self.run.detail == Detail::Full {
+                    self.findings.iter_mut().for_each(Finding::compact_if_pass);
+                    self.run.detail = Detail::Failing;
+                }
+            }
+            Some(Detail::Summary) => {
+                self.findings.retain(|f| f.status != Status::Pass);
+                self.run.detail = Detail::Summary;
+            }
+        }
     }
 
     /// Whether any source could not be read.

@@ -52,7 +52,7 @@ fn demo_scan_writes_json_and_csv_with_pass_fail_and_manual_items() {
     run.assert_code(0);
     assert!(run.stdout.contains("cis-1.12"), "{}", run.stdout);
     let r = report(&dir.path().join("out"));
-    assert_eq!(r.schema_version, "1.0");
+    assert_eq!(r.schema_version, "2.0");
     assert_eq!(r.run.target.name, "demo-kubeadm");
     for fw in ["cis-1.12", "nsa-cisa-1.2"] {
         let s = statuses(&r, fw);
@@ -61,8 +61,13 @@ fn demo_scan_writes_json_and_csv_with_pass_fail_and_manual_items() {
         }
     }
     let csv = std::fs::read_to_string(dir.path().join("out/findings.csv")).expect("csv");
-    assert!(csv.starts_with("framework,item,item_title,item_status,status,severity,check"));
-    assert!(csv.lines().count() > 100, "one row per item × subject");
+    assert!(csv.starts_with("status,severity,check,items,subject_kind"));
+    assert!(csv.lines().count() > 100, "one row per check × subject");
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("fail,") && l.contains("cis-1.12 5.")),
+        "rows name the framework items of their check"
+    );
     assert!(dir.path().join("out/MANIFEST.json").is_file());
     // Known flaws of the demo cluster are found with their evidence.
     let privileged = r

@@ -145,14 +145,35 @@ fn html_contains_every_finding_and_is_self_contained() {
     let (_tmp, dir) = demo_bundle();
     let report = read_report(&dir);
     let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
-    for f in &report.findings {
-        let subject = escape(&f.subject.display());
-        assert!(html.contains(&subject), "finding subject {subject} missing");
-        assert!(html.contains(&f.check), "check {} missing", f.check);
-        if f.status != Status::Pass {
+    // Per check, the first subjects that did not pass (with their message) and the first
+    // that passed are listed; the rest are counted.
+    let runs = report.runs();
+    for c in &report.checks {
+        assert!(
+            html.contains(&format!("id=\"check-{}\"", c.id)),
+            "check {} missing",
+            c.id
+        );
+        let own = &report.findings[runs.get(c.id.as_str()).cloned().unwrap_or(0..0)];
+        let (passed, not): (Vec<_>, Vec<_>) = own.iter().partition(|f| f.status == Status::Pass);
+        for f in not.iter().take(kubeattest::render::view::FINDING_LIMIT) {
+            let subject = escape(&f.subject.display());
+            assert!(html.contains(&subject), "finding subject {subject} missing");
             assert!(
                 html.contains(&escape(&f.message)),
                 "message of {subject} missing"
+            );
+        }
+        for f in passed.iter().take(kubeattest::render::view::PASSED_LIMIT) {
+            let subject = escape(&f.subject.display());
+            assert!(html.contains(&subject), "passing subject {subject} missing");
+        }
+        if not.len() > kubeattest::render::view::FINDING_LIMIT {
+            let more = not.len() - kubeattest::render::view::FINDING_LIMIT;
+            assert!(
+                html.contains(&format!("… and {more} more subject(s)")),
+                "{}",
+                c.id
             );
         }
     }
@@ -308,7 +329,7 @@ fn committed_sample_is_current() {
 }
 
 /// A 10,000-finding report stays usable: compact per-check subject tables, not one evidence
-/// block per finding.
+/// block per finding, and at most `FINDING_LIMIT` subjects per check in HTML and PDF.
 #[test]
 fn large_report_uses_compact_tables() {
     let (_tmp, dir) = demo_bundle();
@@ -326,6 +347,8 @@ fn large_report_uses_compact_tables() {
         }
     }
     report.findings = findings;
+    report.normalize(None);
+    report.recount();
     let started = std::time::Instant::now();
     let pdf = kubeattest::render::pdf::render(&report, &[]).expect("render pdf");
     let html = kubeattest::render::html::render(&report).expect("render html");
@@ -341,7 +364,11 @@ fn large_report_uses_compact_tables() {
     let text = pdf_text(&path);
     assert!(text.contains("subjects did not pass; one row each"));
     let pages = text.matches('\u{c}').count();
-    assert!(pages < 600, "{pages} pages");
+    assert!(pages < 300, "{pages} pages");
+    // Bounded by what failed per check, not by the number of findings.
+    assert!(squash(&text).contains("more subject(s) that did not pass"));
+    assert!(html.len() < 2_000_000, "HTML {} bytes", html.len());
+    assert!(String::from_utf8_lossy(&html).contains("more in findings.csv"));
 }
 
 /// A run with nothing in it (no findings, no frameworks, no coverage) still renders.

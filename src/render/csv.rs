@@ -1,19 +1,27 @@
-//! `findings.csv`: one row per framework item × subject, for spreadsheets and GRC tools.
+//! `findings.csv`: one row per finding (check × subject), for spreadsheets and GRC tools.
 //!
-//! An item whose checks found nothing to look at gets one row with the check's status and
-//! reason; a manual item gets one row with its audit instructions.
+//! Each row names the framework items its check decides (`items`: `cis-1.12 5.2.2;
+//! pss-baseline privileged`), so a failing subject is listed once however many frameworks
+//! ask about it; filter `items` to see one control. A check that found nothing to look at
+//! gets one row with its status and reason; a manual item (no check) gets one row with its
+//! audit instructions. Passes are listed as the report holds them (compact at the default
+//! detail; counted in one row at `summary`). A check's remediation is written in full once,
+//! in report.json; rows that did not pass carry its first line.
+//!
+//! Cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
+//! carriage return) are prefixed with `'`, as OWASP advises against CSV injection: object
+//! names and observed values come from the cluster and are attacker-controlled.
+
+use std::collections::HashMap;
 
 use crate::render::RenderError;
-use crate::results::{Finding, Observation, Report};
+use crate::results::{CheckResult, Finding, Observation, Report, Status};
 
 const HEADER: &[&str] = &[
-    "framework",
-    "item",
-    "item_title",
-    "item_status",
     "status",
     "severity",
     "check",
+    "items",
     "subject_kind",
     "subject_namespace",
     "subject_name",
@@ -46,66 +54,164 @@ fn join(obs: &[Observation], f: impl Fn(&Observation) -> &str) -> String {
     v.join("; ")
 }
 
-/// Writes the findings as CSV.
+/// A cell made safe to open in a spreadsheet: a leading formula character gets a `'`.
+pub fn cell(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
+}
+
+/// The first line of a remediation: what to do, in short (the full text is in report.json).
+fn first_line(text: &str) -> &str {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+}
+
+struct Rows<W: std::io::Write> {
+    w: csv::Writer<W>,
+}
+
+impl<W: std::io::Write> Rows<W> {
+    fn row(&mut self, cells: &[&str]) -> Result<(), RenderError> {
+        for c in cells {
+            self.w.write_field(cell(c).as_bytes())?;
+        }
+        self.w.write_record(std::iter::empty::<&[u8]>())?;
+        Ok(())
+    }
+
+    /// One row about a check as a whole (no subject listed).
+    fn check_row(
+        &mut self,
+        check: &CheckResult,
+        items: &str,
+        status: Status,
+        message: &str,
+    ) -> Result<(), RenderError> {
+        let remediation = if status == Status::Pass {
+            ""
+        } else {
+            first_line(&check.remediation)
+        };
+        let mut row = vec![
+            status.as_str(),
+            check.severity.as_str(),
+            check.id.as_str(),
+            items,
+        ];
+        row.extend(["", "", "", "", "", "", "", ""]);
+        row.extend([message, remediation]);
+        self.row(&row)
+    }
+
+    fn finding_row(
+        &mut self,
+        check: &CheckResult,
+        items: &str,
+        f: &Finding,
+    ) -> Result<(), RenderError> {
+        let line = f.subject.line.map(|l| l.to_string()).unwrap_or_default();
+        let observed = observed(&f.observations);
+        let expected = join(&f.observations, |o| o.expected.as_str());
+        let source = join(&f.observations, |o| o.source.as_str());
+        let remediation = if f.status == Status::Pass {
+            ""
+        } else {
+            first_line(&check.remediation)
+        };
+        self.row(&[
+            f.status.as_str(),
+            f.severity.as_str(),
+            f.check.as_str(),
+            items,
+            f.subject.kind.as_str(),
+            f.subject.namespace.as_deref().unwrap_or_default(),
+            f.subject.name.as_str(),
+            f.subject.file.as_deref().unwrap_or_default(),
+            line.as_str(),
+            observed.as_str(),
+            expected.as_str(),
+            source.as_str(),
+            f.message.as_str(),
+            remediation,
+        ])
+    }
+}
+
+/// Writes the findings as CSV, streaming from the report's findings (no copy of them).
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), RenderError> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(HEADER)?;
+    let mut rows = Rows {
+        w: csv::Writer::from_writer(out),
+    };
+    rows.w.write_record(HEADER)?;
+    // The framework items each check decides, written once per row as `fw item; …`.
+    let mut items: HashMap<&str, Vec<String>> = HashMap::new();
     for fw in &report.frameworks {
         for item in &fw.items {
-            let base = [
-                fw.id.as_str(),
-                item.id.as_str(),
-                item.title.as_str(),
-                item.status.as_str(),
-            ];
-            if item.checks.is_empty() {
-                let audit = item.audit.clone().unwrap_or_default();
-                let mut row: Vec<String> = base.iter().map(|s| s.to_string()).collect();
-                row.extend(["manual", "", "", "", "", "", "", "", "", "", ""].map(String::from));
-                row.push(item.message.clone());
-                row.push(audit);
-                w.write_record(&row)?;
-                continue;
-            }
-            for check_id in &item.checks {
-                let Some(check) = report.check(check_id) else {
-                    continue;
-                };
-                let findings: Vec<&Finding> = report.findings_of(check_id).collect();
-                if findings.is_empty() {
-                    let mut row: Vec<String> = base.iter().map(|s| s.to_string()).collect();
-                    row.extend([
-                        check.status.as_str().to_string(),
-                        check.severity.as_str().to_string(),
-                        check.id.clone(),
-                    ]);
-                    row.extend(["", "", "", "", "", "", "", ""].map(String::from));
-                    row.push(check.message.clone());
-                    row.push(check.remediation.clone());
-                    w.write_record(&row)?;
-                }
-                for f in findings {
-                    let mut row: Vec<String> = base.iter().map(|s| s.to_string()).collect();
-                    row.extend([
-                        f.status.as_str().to_string(),
-                        f.severity.as_str().to_string(),
-                        f.check.clone(),
-                        f.subject.kind.clone(),
-                        f.subject.namespace.clone().unwrap_or_default(),
-                        f.subject.name.clone(),
-                        f.subject.file.clone().unwrap_or_default(),
-                        f.subject.line.map(|l| l.to_string()).unwrap_or_default(),
-                        observed(&f.observations),
-                        join(&f.observations, |o| o.expected.as_str()),
-                        join(&f.observations, |o| o.source.as_str()),
-                        f.message.clone(),
-                        check.remediation.clone(),
-                    ]);
-                    w.write_record(&row)?;
-                }
+            for c in &item.checks {
+                items
+                    .entry(c.as_str())
+                    .or_default()
+                    .push(format!("{} {}", fw.id, item.id));
             }
         }
     }
-    w.flush()?;
+    let items: HashMap<&str, String> = items.into_iter().map(|(k, v)| (k, v.join("; "))).collect();
+    let runs = report.runs();
+    for check in &report.checks {
+        let decides = items.get(check.id.as_str()).map_or("", String::as_str);
+        let findings = &report.findings[runs.get(check.id.as_str()).cloned().unwrap_or(0..0)];
+        if check.counts.total() == 0 {
+            rows.check_row(check, decides, check.status, &check.message)?;
+        }
+        for f in findings {
+            rows.finding_row(check, decides, f)?;
+        }
+        let listed = findings.iter().filter(|f| f.status == Status::Pass).count();
+        let unlisted = check.counts.pass.saturating_sub(listed);
+        if unlisted > 0 {
+            let note = format!(
+                "{unlisted} subject(s) passed (not listed: report written with --detail summary)"
+            );
+            rows.check_row(check, decides, Status::Pass, &note)?;
+        }
+    }
+    for fw in &report.frameworks {
+        for item in fw.items.iter().filter(|i| i.checks.is_empty()) {
+            let id = format!("{} {}", fw.id, item.id);
+            let title = format!("{} (assess by hand)", item.title);
+            let audit = item.audit.as_deref().unwrap_or_default().trim();
+            let mut row = vec![item.status.as_str(), "", "", id.as_str()];
+            row.extend(["", "", "", "", "", "", "", ""]);
+            row.extend([title.as_str(), audit]);
+            rows.row(&row)?;
+        }
+    }
+    rows.w.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for s in ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(cell(s).starts_with('\''), "{s:?}");
+        }
+        assert_eq!(cell("--anonymous-auth=false"), "'--anonymous-auth=false");
+        for s in ["web", "", "1.2.3", "a=b"] {
+            assert_eq!(cell(s), s);
+        }
+    }
+
+    #[test]
+    fn first_line_skips_blank_lines() {
+        assert_eq!(first_line("\n  Set x.\nThen y."), "Set x.");
+        assert_eq!(first_line(""), "");
+    }
 }

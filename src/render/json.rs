@@ -1,16 +1,141 @@
-//! `report.json`: the evidence model, pretty-printed, keys in a fixed order.
+//! `report.json`: the evidence model, keys in a fixed order.
+//!
+//! The run and the frameworks' headers are pretty-printed; every record of a list
+//! (coverage entry, check, finding, framework item, exception) is one line: a large report
+//! stays greppable and line-diffable, costs no indentation per field, and is written
+//! straight from the model without building the document in memory.
+
+use std::io::Write;
+
+use serde::Serialize;
 
 use crate::render::RenderError;
 use crate::results::Report;
 
-/// Writes the report as pretty JSON.
-pub fn write(report: &Report, w: &mut dyn std::io::Write) -> Result<(), RenderError> {
-    serde_json::to_writer_pretty(&mut *w, report)?;
-    w.write_all(b"\n")?;
+/// Writes the report as JSON.
+pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
+    w.write_all(b"{\n")?;
+    field(w, "schema_version", &report.schema_version)?;
+    field(w, "run", &report.run)?;
+    records(w, "  ", "coverage", &report.coverage)?;
+    w.write_all(b",\n")?;
+    records(w, "  ", "checks", &report.checks)?;
+    w.write_all(b",\n")?;
+    records(w, "  ", "findings", &report.findings)?;
+    w.write_all(b",\n  \"frameworks\": [")?;
+    for (i, fw) in report.frameworks.iter().enumerate() {
+        w.write_all(if i == 0 { b"\n    {\n" } else { b",\n    {\n" })?;
+        for (key, value) in [
+            ("id", serde_json::to_string(&fw.id)?),
+            ("title", serde_json::to_string(&fw.title)?),
+            ("version", serde_json::to_string(&fw.version)?),
+            ("summary", serde_json::to_string(&fw.summary)?),
+        ] {
+            writeln!(w, "      {}: {value},", serde_json::to_string(key)?)?;
+        }
+        records(w, "      ", "sections", &fw.sections)?;
+        w.write_all(b",\n")?;
+        records(w, "      ", "items", &fw.items)?;
+        w.write_all(b"\n    }")?;
+    }
+    w.write_all(if report.frameworks.is_empty() {
+        b"],\n"
+    } else {
+        b"\n  ],\n"
+    })?;
+    records(w, "  ", "exceptions", &report.exceptions)?;
+    w.write_all(b"\n}\n")?;
     Ok(())
 }
 
-/// Reads a `report.json` back.
+/// `"key": [` then one compact record per line, then `]` (no trailing comma or newline).
+fn records<T: Serialize>(
+    w: &mut dyn Write,
+    indent: &str,
+    key: &str,
+    items: &[T],
+) -> Result<(), RenderError> {
+    write!(w, "{indent}{}: [", serde_json::to_string(key)?)?;
+    for (i, item) in items.iter().enumerate() {
+        w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        write!(w, "{indent}  ")?;
+        serde_json::to_writer(&mut *w, item)?;
+    }
+    if !items.is_empty() {
+        write!(w, "\n{indent}")?;
+    }
+    w.write_all(b"]")?;
+    Ok(())
+}
+
+/// One top-level key with its value pretty-printed, indented one level, and a comma.
+fn field<T: Serialize>(w: &mut dyn Write, key: &str, value: &T) -> Result<(), RenderError> {
+    let text = serde_json::to_string_pretty(value)?;
+    write!(w, "  {}: ", serde_json::to_string(key)?)?;
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            w.write_all(b"\n  ")?;
+        }
+        w.write_all(line.as_bytes())?;
+    }
+    w.write_all(b",\n")?;
+    Ok(())
+}
+
+/// Reads a `report.json` back (schema 1.x or 2.x), normalized to the current model.
 pub fn parse(bytes: &[u8]) -> Result<Report, serde_json::Error> {
-    serde_json::from_slice(bytes)
+    let mut report: Report = serde_json::from_slice(bytes)?;
+    report.normalize(None);
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_report_reads_back_identical() {
+        let inventory = crate::collect::demo::collect().expect("demo");
+        let catalog = crate::catalog::load(None).expect("catalog");
+        let frameworks: Vec<_> = catalog.frameworks.iter().collect();
+        let info = crate::evaluate::RunInfo {
+            started_at: "2026-01-01T00:00:00Z".into(),
+            ..Default::default()
+        };
+        let report = crate::evaluate::evaluate(&catalog, &inventory, &frameworks, info);
+        let mut bytes = Vec::new();
+        write(&report, &mut bytes).expect("write");
+        let value: serde_json::Value = serde_json::from_slice(&bytes).expect("valid JSON");
+        assert_eq!(value, serde_json::to_value(&report).expect("value"));
+        let text = String::from_utf8(bytes).expect("utf-8");
+        // One finding per line.
+        let lines = text
+            .lines()
+            .filter(|l| l.starts_with("    {\"check\":"))
+            .count();
+        assert_eq!(lines, report.findings.len());
+    }
+
+    #[test]
+    fn empty_lists_are_valid_json() {
+        let report = Report {
+            schema_version: crate::results::SCHEMA_VERSION.into(),
+            run: serde_json::from_value(serde_json::json!({
+                "id": "x", "tool": {"name": "kubeattest", "version": "0"},
+                "catalog": {"version": "1", "digest": "d"},
+                "started_at": "2026-01-01T00:00:00Z", "finished_at": "2026-01-01T00:00:00Z",
+                "target": {"name": "t"}, "scope": {"frameworks": [], "sources": []}
+            }))
+            .expect("run"),
+            coverage: Vec::new(),
+            checks: Vec::new(),
+            findings: Vec::new(),
+            frameworks: Vec::new(),
+            exceptions: Vec::new(),
+        };
+        let mut bytes = Vec::new();
+        write(&report, &mut bytes).expect("write");
+        let back: Report = serde_json::from_slice(&bytes).expect("valid JSON");
+        assert_eq!(back, report);
+    }
 }

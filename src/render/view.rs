@@ -4,13 +4,25 @@
 //! per framework the counts, score, a bar per section and the worst items first; per check
 //! its findings grouped with their evidence; manual items; coverage. Every string here is
 //! raw text — escaping is the renderer's job.
+//!
+//! The view is bounded by what failed, not by the size of the cluster: per check at most
+//! [`FINDING_LIMIT`] non-passing subjects and [`PASSED_LIMIT`] passing ones are listed, the
+//! rest counted ("… and N more in findings.csv"); counts come from `checks[].counts`, so no
+//! finding is copied to compute them.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::catalog::Severity;
-use crate::results::{Finding, Report, Status};
+use crate::results::{CheckResult, Counts, Finding, Report, Status};
+
+/// Non-passing subjects listed per check (with their evidence); the rest are counted.
+pub const FINDING_LIMIT: usize = 25;
+/// Passing subjects listed per check; the rest are counted.
+pub const PASSED_LIMIT: usize = 10;
+/// Sources listed in the coverage table (failures first); the rest are counted.
+pub const COVERAGE_LIMIT: usize = 60;
 
 /// Everything a document shows.
 #[derive(Debug, Clone, Serialize)]
@@ -29,8 +41,12 @@ pub struct View {
     pub problems: Vec<CheckView>,
     /// Checks that passed or had nothing in scope, with their subjects.
     pub passed: Vec<CheckView>,
-    /// Coverage: every source read or failed.
+    /// Coverage: sources that failed first, then those read, at most [`COVERAGE_LIMIT`].
     pub coverage: Vec<CoverageView>,
+    /// Every source read or failed.
+    pub coverage_total: usize,
+    /// Sources not listed in `coverage` (all in report.json).
+    pub coverage_more: usize,
     /// Sources that could not be read.
     pub coverage_failures: usize,
     /// Total findings.
@@ -147,10 +163,18 @@ pub struct CheckView {
     pub peers: Vec<String>,
     /// Findings per status.
     pub counts: Vec<Count>,
-    /// Findings that did not pass, with evidence.
+    /// Findings that did not pass, with evidence: the first [`FINDING_LIMIT`].
     pub findings: Vec<FindingView>,
-    /// Findings that passed (listed compactly).
+    /// Subjects that did not pass, in all.
+    pub finding_total: usize,
+    /// Non-passing subjects not listed in `findings`.
+    pub more_findings: usize,
+    /// Findings that passed (listed compactly): the first [`PASSED_LIMIT`].
     pub passed: Vec<FindingView>,
+    /// Subjects that passed, in all (listed or not).
+    pub passed_total: usize,
+    /// Passing subjects not listed in `passed`.
+    pub more_passed: usize,
 }
 
 /// One finding.
@@ -225,6 +249,17 @@ fn counts(statuses: impl IntoIterator<Item = Status>, keep_zero: bool) -> Vec<Co
         .collect()
 }
 
+fn counts_of(c: &Counts, keep_zero: bool) -> Vec<Count> {
+    Status::ALL
+        .iter()
+        .map(|s| Count {
+            name: s.as_str().to_string(),
+            count: c.get(*s),
+        })
+        .filter(|c| keep_zero || c.count > 0)
+        .collect()
+}
+
 const SEVERITIES: [Severity; 4] = [
     Severity::Critical,
     Severity::High,
@@ -232,12 +267,11 @@ const SEVERITIES: [Severity; 4] = [
     Severity::Low,
 ];
 
-fn severity_counts<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<Count> {
+/// Failing findings per severity, from the checks' counts (a check has one severity).
+fn severity_counts<'a>(checks: impl IntoIterator<Item = &'a CheckResult>) -> Vec<Count> {
     let mut m: BTreeMap<Severity, usize> = BTreeMap::new();
-    for f in findings {
-        if f.status == Status::Fail {
-            *m.entry(f.severity).or_default() += 1;
-        }
+    for c in checks {
+        *m.entry(c.severity).or_default() += c.counts.fail;
     }
     SEVERITIES
         .iter()
@@ -291,10 +325,7 @@ impl View {
     pub fn new(report: &Report) -> View {
         let run = &report.run;
         let t = &run.target;
-        let mut by_check: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-        for f in &report.findings {
-            by_check.entry(f.check.as_str()).or_default().push(f);
-        }
+        let runs = report.runs();
         let mut used_by: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for fw in &report.frameworks {
             for item in &fw.items {
@@ -448,9 +479,10 @@ impl View {
                     .iter()
                     .flat_map(|i| i.checks.iter().map(String::as_str))
                     .collect();
-                let fw_findings = fw_checks
+                let fw_results = report
+                    .checks
                     .iter()
-                    .flat_map(|c| by_check.get(c).into_iter().flatten().copied());
+                    .filter(|c| fw_checks.contains(c.id.as_str()));
                 FrameworkView {
                     id: fw.id.clone(),
                     title: fw.title.clone(),
@@ -462,7 +494,7 @@ impl View {
                     score_value: fw.summary.score,
                     counts: counts(fw.items.iter().map(|i| i.status), true),
                     total: fw.items.len(),
-                    severity_counts: severity_counts(fw_findings),
+                    severity_counts: severity_counts(fw_results),
                     sections,
                     worst,
                     manual: fw
@@ -478,7 +510,16 @@ impl View {
         let mut problems = Vec::new();
         let mut passed = Vec::new();
         for c in &report.checks {
-            let fs = by_check.get(c.id.as_str()).cloned().unwrap_or_default();
+            let own: &[Finding] = runs
+                .get(c.id.as_str())
+                .map_or(&[], |r| &report.findings[r.clone()]);
+            let not_passing = own.iter().filter(|f| f.status != Status::Pass);
+            let passing = own.iter().filter(|f| f.status == Status::Pass);
+            let finding_total = c.counts.total() - c.counts.pass;
+            let findings: Vec<FindingView> =
+                not_passing.take(FINDING_LIMIT).map(finding_view).collect();
+            let passed_list: Vec<FindingView> =
+                passing.take(PASSED_LIMIT).map(finding_view).collect();
             let view = CheckView {
                 id: c.id.clone(),
                 title: c.title.clone(),
@@ -488,17 +529,13 @@ impl View {
                 remediation: c.remediation.trim_end().to_string(),
                 items: used_by.get(c.id.as_str()).cloned().unwrap_or_default(),
                 peers: c.peers.iter().map(|(k, v)| format!("{k} {v}")).collect(),
-                counts: counts(fs.iter().map(|f| f.status), false),
-                findings: fs
-                    .iter()
-                    .filter(|f| f.status != Status::Pass)
-                    .map(|f| finding_view(f))
-                    .collect(),
-                passed: fs
-                    .iter()
-                    .filter(|f| f.status == Status::Pass)
-                    .map(|f| finding_view(f))
-                    .collect(),
+                counts: counts_of(&c.counts, false),
+                more_findings: finding_total.saturating_sub(findings.len()),
+                finding_total,
+                findings,
+                more_passed: c.counts.pass.saturating_sub(passed_list.len()),
+                passed_total: c.counts.pass,
+                passed: passed_list,
             };
             if is_problem(c.status) {
                 problems.push((c.status.rank(), c.severity, view));
@@ -508,9 +545,14 @@ impl View {
         }
         problems.sort_by_key(|(rank, sev, _)| std::cmp::Reverse((*rank, *sev)));
 
+        // Failures first (they matter to an auditor), then sources read, in report order.
+        let coverage_failures = report.coverage.iter().filter(|c| c.is_failure()).count();
         let coverage: Vec<CoverageView> = report
             .coverage
             .iter()
+            .filter(|c| c.is_failure())
+            .chain(report.coverage.iter().filter(|c| !c.is_failure()))
+            .take(COVERAGE_LIMIT)
             .map(|c| CoverageView {
                 source: c.source.clone(),
                 status: c.status.clone(),
@@ -519,6 +561,12 @@ impl View {
                 failure: c.is_failure(),
             })
             .collect();
+        let mut all_counts = Counts::default();
+        for c in &report.checks {
+            for s in Status::ALL {
+                all_counts.add(s, c.counts.get(s));
+            }
+        }
 
         View {
             title: format!("Kubernetes compliance report — {}", t.name),
@@ -528,11 +576,13 @@ impl View {
             frameworks,
             problems: problems.into_iter().map(|(_, _, v)| v).collect(),
             passed,
-            coverage_failures: coverage.iter().filter(|c| c.failure).count(),
+            coverage_failures,
+            coverage_total: report.coverage.len(),
+            coverage_more: report.coverage.len().saturating_sub(coverage.len()),
             coverage,
-            finding_count: report.findings.len(),
-            finding_counts: counts(report.findings.iter().map(|f| f.status), true),
-            severity_counts: severity_counts(&report.findings),
+            finding_count: all_counts.total(),
+            finding_counts: counts_of(&all_counts, true),
+            severity_counts: severity_counts(&report.checks),
             score_formula: crate::results::SCORE_FORMULA.to_string(),
         }
     }

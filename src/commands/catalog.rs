@@ -1,0 +1,33 @@
+//! `kubeattest catalog validate DIR`: every problem of a catalog folder, with file:line.
+
+use crate::catalog;
+use crate::cli::{EXIT_OK, EXIT_USAGE};
+
+/// Validates a catalog folder overlaid on the built-in one.
+pub fn validate(dir: &std::path::Path) -> anyhow::Result<u8> {
+    let result = catalog::read_dir(dir).and_then(|files| {
+        let mut all = catalog::embedded_files();
+        all.extend(files);
+        catalog::from_files(&all)
+    });
+    match result {
+        Ok(c) => {
+            let items: usize = c.frameworks.iter().map(|f| f.items.len()).sum();
+            println!(
+                "{}: ok — {} checks, {} frameworks, {} items",
+                dir.display(),
+                c.checks.len(),
+                c.frameworks.len(),
+                items
+            );
+            Ok(EXIT_OK)
+        }
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("{e}");
+            }
+            eprintln!("{}: {} problem(s)", dir.display(), errors.0.len());
+            Ok(EXIT_USAGE)
+        }
+    }
+}

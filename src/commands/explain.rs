@@ -1,0 +1,90 @@
+//! `kubeattest explain ID`: what a check looks at, why, how to fix it, where it is used.
+
+use std::io::Write as _;
+
+use anyhow::bail;
+
+use crate::catalog::Catalog;
+use crate::cli::EXIT_OK;
+
+/// Explains a check.
+pub fn explain(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> {
+    let Some(check) = catalog.check(id) else {
+        let close: Vec<&str> = catalog
+            .checks
+            .iter()
+            .map(|c| c.id.as_str())
+            .filter(|c| c.contains(id) || id.contains(*c))
+            .take(5)
+            .collect();
+        let hint = if close.is_empty() {
+            "run `kubeattest controls list` to see every check".to_string()
+        } else {
+            format!("did you mean: {}?", close.join(", "))
+        };
+        bail!("unknown check `{id}`; {hint}");
+    };
+    let used_by = catalog.items_using(id);
+    let mut out = std::io::stdout().lock();
+    if json {
+        let v = serde_json::json!({
+            "id": check.id,
+            "title": check.title,
+            "severity": check.severity,
+            "description": check.description,
+            "rationale": check.rationale,
+            "remediation": check.remediation,
+            "limits": check.limits,
+            "references": check.references,
+            "peers": check.peers,
+            "assertion": {"kind": check.assertion.kind(), "how": check.assertion.describe()},
+            "used_by": used_by.iter().map(|(f, i)| serde_json::json!({"framework": f, "item": i})).collect::<Vec<_>>(),
+            "defined_at": format!("{}:{}", check.file, check.line),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(EXIT_OK);
+    }
+    writeln!(out, "{} — {}", check.id, check.title)?;
+    writeln!(out, "severity: {}", check.severity.as_str())?;
+    writeln!(out, "\nWhat it checks\n  {}", check.description.trim())?;
+    writeln!(out, "\nWhy it matters\n  {}", check.rationale.trim())?;
+    writeln!(out, "\nHow to fix\n{}", indent(check.remediation.trim()))?;
+    writeln!(
+        out,
+        "\nHow it is checked ({})\n  {}",
+        check.assertion.kind(),
+        check.assertion.describe()
+    )?;
+    if let Some(l) = &check.limits {
+        writeln!(out, "\nLimits\n  {}", l.trim())?;
+    }
+    if !used_by.is_empty() {
+        writeln!(out, "\nUsed by")?;
+        for (f, i) in &used_by {
+            writeln!(out, "  {f} {i}")?;
+        }
+    }
+    if !check.peers.is_empty() {
+        let peers: Vec<String> = check
+            .peers
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        writeln!(out, "\nEquivalent in other tools\n  {}", peers.join(", "))?;
+    }
+    if !check.references.is_empty() {
+        writeln!(out, "\nReferences")?;
+        for r in &check.references {
+            writeln!(out, "  {r}")?;
+        }
+    }
+    writeln!(out, "\nDefined at controls/{}:{}", check.file, check.line)?;
+    Ok(EXIT_OK)
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

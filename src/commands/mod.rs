@@ -1,0 +1,43 @@
+//! The body of each subcommand, one module each; `cli` parses the command line and calls
+//! them. Each returns the exit code (see `cli` for their meaning).
+
+pub mod catalog;
+pub mod controls;
+pub mod explain;
+pub mod node;
+pub mod render;
+pub mod scan;
+pub mod snapshot;
+pub mod who_can;
+
+use anyhow::Context as _;
+
+use crate::catalog::{Catalog, Framework};
+use crate::inventory::Inventory;
+
+/// The frameworks named by `ids` (all when empty), or which ids are unknown.
+pub fn select_frameworks<'c>(
+    catalog: &'c Catalog,
+    ids: &[String],
+) -> anyhow::Result<Vec<&'c Framework>> {
+    if ids.is_empty() {
+        return Ok(catalog.frameworks.iter().collect());
+    }
+    ids.iter()
+        .map(|id| {
+            catalog.framework(id).with_context(|| {
+                let known: Vec<&str> = catalog.frameworks.iter().map(|f| f.id.as_str()).collect();
+                format!("unknown framework `{id}`; known: {}", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+/// Prints on stderr every source that was not read in full.
+pub fn report_coverage(inv: &Inventory) {
+    for c in inv.coverage.iter().filter(|c| c.status != "ok") {
+        let why = c.error.as_deref().unwrap_or("");
+        let level = if c.is_failure() { "error" } else { "skipped" };
+        eprintln!("kubeattest: {level}: {why}");
+    }
+}

@@ -1,0 +1,57 @@
+//! `kubeattest render report.json`: the documents of a saved report, without the cluster.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use crate::cli::{FormatChoice, RenderArgs, EXIT_OK};
+use crate::render::{self, Format};
+
+/// Renders a saved report.
+pub fn render_saved(args: &RenderArgs) -> anyhow::Result<u8> {
+    let bytes = std::fs::read(&args.report)
+        .with_context(|| format!("cannot read {}", args.report.display()))?;
+    let mut report = render::json::parse(&bytes)
+        .with_context(|| format!("{} is not a kubeattest report.json", args.report.display()))?;
+    report.normalize(args.detail);
+    let out = match &args.out {
+        Some(dir) => dir.clone(),
+        None => args
+            .report
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    let formats = FormatChoice::expand(&args.format);
+    // The PDF appendix hashes the other files of the folder: include the saved report.json.
+    let entry = |name: &str, bytes: &[u8]| crate::bundle::ManifestEntry {
+        name: name.to_string(),
+        size: bytes.len() as u64,
+        sha256: crate::bundle::sha256_hex(bytes),
+    };
+    // Asked for JSON, the report is written again in the current schema (with the detail
+    // asked for); otherwise the saved bytes stand.
+    let json = if formats.contains(&Format::Json) {
+        Format::Json.render(&report, &[])?
+    } else {
+        bytes
+    };
+    let mut entries = vec![entry("report.json", &json)];
+    let mut files = vec![("report.json".to_string(), json)];
+    for f in formats.iter().filter(|f| **f != Format::Json) {
+        let rendered = f.render(&report, &entries)?;
+        entries.push(entry(f.file_name(), &rendered));
+        files.push((f.file_name().to_string(), rendered));
+    }
+    // Beside the saved report, report.json is already there; elsewhere, copy it so the
+    // folder is a complete bundle. MANIFEST.json is rewritten to list every file.
+    if args.out.is_none() && !formats.contains(&Format::Json) {
+        files.remove(0);
+    }
+    crate::bundle::write_files(&out, &report, &files)?;
+    for (name, _) in &files {
+        println!("{}", out.join(name).display());
+    }
+    Ok(EXIT_OK)
+}
