@@ -525,7 +525,12 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             vec![format!("snapshot {}", path.display())],
         )
     } else if !args.manifests.is_empty() {
-        let inv = collect::manifests::collect(&args.manifests);
+        // Objects without a namespace go where `kubectl apply -n NS` would put them.
+        let ns = match args.cluster.namespace.as_slice() {
+            [one] => one.as_str(),
+            _ => collect::manifests::DEFAULT_NAMESPACE,
+        };
+        let inv = collect::manifests::collect_in(&args.manifests, ns);
         let sources = args
             .manifests
             .iter()

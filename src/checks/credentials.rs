@@ -366,6 +366,8 @@ fn token_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outcome)
             .get("serviceAccountName")
             .or_else(|| w.pod.get("serviceAccount"))
             .and_then(Value::as_str)
+            // `serviceAccountName: ""` is the default ServiceAccount, as the API server sees it.
+            .filter(|n| !n.is_empty())
             .unwrap_or("default")
             .to_string();
         let sa = inv
