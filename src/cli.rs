@@ -580,6 +580,9 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     {
         bail!("no input could be read (see the errors above)");
     }
+    if let Some(why) = crate::evaluate::nothing_to_evaluate(catalog, &inventory, &frameworks) {
+        bail!("{why}");
+    }
     let info = RunInfo {
         id: run_id(&started_at),
         started_at,

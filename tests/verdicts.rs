@@ -144,3 +144,40 @@ fn a_binding_to_a_role_not_in_the_input_is_an_error_not_a_pass() {
         secrets.message
     );
 }
+
+#[test]
+fn a_folder_of_only_foreign_kinds_has_nothing_to_evaluate_and_exits_2() {
+    let dir = Dir::new();
+    dir.create(
+        "m/widget.yaml",
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\n",
+    );
+    dir.create(
+        "m/gadget.yaml",
+        "apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: g\n",
+    );
+    let run = kubeattest(dir.path(), &["scan", "--manifests", "m", "--out", "out"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("nothing to evaluate"), "{}", run.stderr);
+    assert!(run.stderr.contains("Gadget, Widget"), "{}", run.stderr);
+    assert!(
+        !dir.path().join("out/report.json").exists(),
+        "no report, so no pass"
+    );
+}
+
+#[test]
+fn absence_in_manifests_is_not_a_pass() {
+    let dir = Dir::new();
+    dir.create("m/good.yaml", GOOD_POD);
+    let run = kubeattest(dir.path(), &["scan", "--manifests", "m", "--out", "out"]);
+    run.assert_code(0);
+    let r = report(&dir.path().join("out"));
+    for id in [
+        "ingress-nginx-controller-end-of-life",
+        "pod-policy-mechanism-missing",
+    ] {
+        let c = r.checks.iter().find(|c| c.id == id).expect(id);
+        assert_eq!(c.status, Status::NotApplicable, "{id}: {}", c.message);
+    }
+}

@@ -481,7 +481,11 @@ fn controller_version(
             "no container runs an image containing {}",
             images.join(" or ")
         );
-        if fixed.is_empty() {
+        if !crate::checks::absence_is_known(inv) {
+            out.empty_reason.push_str(
+                "; manifests show only what was given, so absence from them proves nothing",
+            );
+        } else if fixed.is_empty() {
             out.findings.push(evidence::about_kind(
                 check,
                 Status::Pass,
