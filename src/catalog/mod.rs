@@ -221,6 +221,8 @@ pub struct Catalog {
     pub components: BTreeMap<String, Component>,
     /// Built-in RBAC subjects, roles and bindings (`rbac.yaml`).
     pub rbac: crate::checks::rbac::Settings,
+    /// Credentials recognised by value (`credentials.yaml`).
+    pub credentials: crate::checks::credentials::Settings,
 }
 
 /// Catalog files: relative path → text.
@@ -323,6 +325,7 @@ pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
     let mut frameworks = Vec::new();
     let mut components = BTreeMap::new();
     let mut rbac = crate::checks::rbac::Settings::default();
+    let mut credentials = crate::checks::credentials::Settings::default();
     for (path, text) in files {
         let doc = match yaml::parse_document(text) {
             Ok(d) => d,
@@ -349,6 +352,8 @@ pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
             read_components(&doc, &mut r, &mut components);
         } else if path == "rbac.yaml" {
             rbac = crate::checks::rbac::Settings::read(&doc, &mut r);
+        } else if path == "credentials.yaml" {
+            credentials = crate::checks::credentials::Settings::read(&doc, &mut r);
         }
         // Other YAML files (none today) are ignored so the folder can hold notes.
     }
@@ -365,6 +370,7 @@ pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
         frameworks,
         components,
         rbac,
+        credentials,
     })
 }
 
