@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::checks::Assertion;
-use crate::yaml::{self, Node};
+use crate::yaml::{self, Node, NodeValue};
 use reader::Reader;
 
 mod embedded {
@@ -204,6 +204,21 @@ pub struct Component {
     pub binaries: Vec<String>,
     /// Documented defaults of its flags, used when a flag is absent.
     pub defaults: BTreeMap<String, String>,
+    /// Flags that take a value (a path, a list, a number): given bare or empty, they are
+    /// "set without a value", which satisfies no condition but `absent`'s opposite.
+    pub value_flags: BTreeSet<String>,
+    /// Numeric flags whose values at or below a bound have a special meaning (usually "off").
+    pub numeric_flags: BTreeMap<String, NumericMeaning>,
+}
+
+/// What a numeric flag's value at or below `at_or_below` means (`0` switches the
+/// terminated-pod garbage collector off).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumericMeaning {
+    /// Values at or below this bound have the meaning.
+    pub at_or_below: f64,
+    /// The meaning, in words, for evidence.
+    pub means: String,
 }
 
 /// The loaded, validated catalog.
@@ -558,7 +573,17 @@ fn read_section_body(
 fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Component>) {
     r.known_keys(doc, "components.yaml", &["components"]);
     for c in r.seq(doc, "components", "components.yaml") {
-        r.known_keys(c, "a component", &["name", "binaries", "defaults"]);
+        r.known_keys(
+            c,
+            "a component",
+            &[
+                "name",
+                "binaries",
+                "defaults",
+                "value_flags",
+                "numeric_flags",
+            ],
+        );
         let Some(name) = r.string(c, "name", "a component") else {
             continue;
         };
@@ -576,12 +601,49 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 );
             }
         }
+        let value_flags: BTreeSet<String> =
+            r.string_list(c, "value_flags", &what).into_iter().collect();
+        let mut numeric_flags = BTreeMap::new();
+        if let Some(n) = c
+            .get("numeric_flags")
+            .filter(|n| n.value != NodeValue::Null)
+        {
+            for (flag, spec) in r.map(n, &format!("`numeric_flags` of {what}")) {
+                let fw = format!("{what}, numeric flag `{flag}`");
+                r.known_keys(spec, &fw, &["at_or_below", "means"]);
+                let bound = spec.get("at_or_below").and_then(|b| match &b.value {
+                    NodeValue::Number(x) => x.as_f64(),
+                    _ => None,
+                });
+                let means = r.string(spec, "means", &fw);
+                match (bound, means) {
+                    (Some(at_or_below), Some(means)) => {
+                        numeric_flags
+                            .insert(flag.to_string(), NumericMeaning { at_or_below, means });
+                    }
+                    (None, _) => {
+                        r.error(spec.line, format!("{fw}: `at_or_below` must be a number"))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for flag in value_flags.iter().chain(numeric_flags.keys()) {
+            if !flag.starts_with("--") {
+                r.error(
+                    c.line,
+                    format!("{what}: flag `{flag}` must be written as `--flag`"),
+                );
+            }
+        }
         out.insert(
             name.clone(),
             Component {
                 name,
                 binaries,
                 defaults,
+                value_flags,
+                numeric_flags,
             },
         );
     }
