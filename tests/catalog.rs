@@ -186,3 +186,36 @@ fn cis_1_12_has_every_benchmark_item() {
         "CIS Kubernetes Benchmark v1.12 has 131 items"
     );
 }
+
+/// Raw operator names (`ne`, `eq`, `not_in`, …) are catalog syntax, not words for people:
+/// no failing fixture's message may show one.
+#[test]
+fn failing_messages_read_as_words_not_operators() {
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
+    let root = fixtures_root();
+    let raw = regex::Regex::new(
+        r"\b(ne|eq|not_in|gte|lte|subset_of|mode_at_most)\b|expected (in|exists|absent|matches|contains|owner)\b",
+    )
+    .expect("regex");
+    let mut problems = Vec::new();
+    for check in &catalog.checks {
+        for file in files_in(&root.join(&check.id).join("fail")) {
+            let inv = load_fixture(&file);
+            let ctx = Context {
+                inventory: &inv,
+                catalog: &catalog,
+            };
+            let (_, outcome) = run_check(check, &ctx);
+            for f in &outcome.findings {
+                if raw.is_match(&f.message) {
+                    problems.push(format!("{}: {}", file.display(), f.message));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "messages with raw operator names:\n{}",
+        problems.join("\n")
+    );
+}
