@@ -170,7 +170,7 @@ pub struct CheckResult {
     pub remediation: String,
     /// Equivalent ids in other tools.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub peers: std::collections::BTreeMap<String, String>,
+    pub peers: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// Counts per status and the score of a framework.

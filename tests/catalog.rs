@@ -219,3 +219,56 @@ fn failing_messages_read_as_words_not_operators() {
         problems.join("\n")
     );
 }
+
+/// Every `peers` id names a check its tool publishes (list in tests/fixtures/peer-ids.yaml,
+/// with the commit it was taken from); a typo or a retired id fails here.
+#[test]
+fn every_peer_id_is_published_by_its_tool() {
+    #[derive(serde::Deserialize)]
+    struct Published {
+        source: String,
+        ids: Vec<String>,
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/peer-ids.yaml");
+    let text = std::fs::read_to_string(&path).expect("peer id list");
+    let published: std::collections::BTreeMap<String, Published> =
+        serde_saphyr::from_str(&text).expect("peer id list parses");
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for c in &catalog.checks {
+        for (tool, ids) in &c.peers {
+            let Some(list) = published.get(tool) else {
+                problems.push(format!("{}: unknown peer tool `{tool}`", c.id));
+                continue;
+            };
+            assert!(
+                !list.source.is_empty(),
+                "{tool}: name the source of its ids"
+            );
+            for id in ids {
+                checked += 1;
+                if !list.ids.contains(id) {
+                    problems.push(format!("{}: {tool} publishes no `{id}`", c.id));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked > 150, "only {checked} peer ids");
+}
+
+/// Every control-plane flag check names its equivalent in at least one peer tool (checkov
+/// CKV_K8S and Trivy KCV where they have one).
+#[test]
+fn control_plane_flag_checks_have_peers() {
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
+    let bare: Vec<&str> = catalog
+        .checks
+        .iter()
+        .filter(|c| matches!(c.assertion, kubeattest::checks::Assertion::Flag(_)))
+        .filter(|c| c.peers.is_empty())
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(bare.is_empty(), "flag checks without peers: {bare:?}");
+}

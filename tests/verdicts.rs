@@ -181,3 +181,27 @@ fn absence_in_manifests_is_not_a_pass() {
         assert_eq!(c.status, Status::NotApplicable, "{id}: {}", c.message);
     }
 }
+
+#[test]
+fn explain_prints_peers_as_lists() {
+    let dir = Dir::new();
+    let run = kubeattest(
+        dir.path(),
+        &["explain", "service-account-token-automounted"],
+    );
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("kubescape: C-0034, C-0190"),
+        "{}",
+        run.stdout
+    );
+    let run = kubeattest(
+        dir.path(),
+        &["explain", "service-account-token-automounted", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(
+        v["peers"]["kubescape"],
+        serde_json::json!(["C-0034", "C-0190"])
+    );
+}

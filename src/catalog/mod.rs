@@ -125,8 +125,9 @@ pub struct Check {
     pub limits: Option<String>,
     /// Benchmarks and documentation.
     pub references: Vec<String>,
-    /// Equivalent ids in other tools (`kubescape: C-0057`).
-    pub peers: BTreeMap<String, String>,
+    /// Equivalent ids in other tools, several per tool where the tool splits the condition
+    /// (`kubescape: [C-0034, C-0190]`).
+    pub peers: BTreeMap<String, Vec<String>>,
     /// How it decides.
     pub assertion: Assertion,
     /// Catalog file and line where it is defined.
@@ -452,7 +453,7 @@ fn read_check(node: &Node, r: &mut Reader) -> Option<Check> {
     let remediation = r.string(node, "remediation", &what);
     let limits = r.opt_string(node, "limits", &what);
     let references = r.string_list(node, "references", &what);
-    let peers = r.string_map(node, "peers", &what);
+    let peers = read_peers(node, r, &what);
     let assertion = match node.get("assert") {
         None => {
             r.error(node.line, format!("{what} has no `assert` block"));
@@ -568,6 +569,23 @@ fn read_section_body(
             check_lines,
         });
     }
+}
+
+/// `peers`: tool → one id or a list of ids.
+fn read_peers(node: &Node, r: &mut Reader, what: &str) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    let Some(n) = node.get("peers").filter(|n| n.value != NodeValue::Null) else {
+        return out;
+    };
+    for (tool, _) in r.map(n, &format!("`peers` of {what}")) {
+        let ids = r.string_list(n, tool, &format!("`peers.{tool}` of {what}"));
+        if ids.is_empty() {
+            r.error(n.line, format!("`peers.{tool}` of {what} names no id"));
+            continue;
+        }
+        out.insert(tool.to_string(), ids);
+    }
+    out
 }
 
 fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Component>) {
