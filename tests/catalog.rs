@@ -272,3 +272,31 @@ fn control_plane_flag_checks_have_peers() {
         .collect();
     assert!(bare.is_empty(), "flag checks without peers: {bare:?}");
 }
+
+/// The two ingress-nginx checks recognise the same table of image repositories.
+#[test]
+fn ingress_nginx_checks_share_one_image_table() {
+    use kubeattest::checks::ingress::Require;
+    use kubeattest::checks::Assertion;
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
+    let images = |id: &str| -> Vec<String> {
+        let check = catalog.checks.iter().find(|c| c.id == id).expect(id);
+        match &check.assertion {
+            Assertion::Ingress(p) => match &p.require {
+                Require::ControllerVersion { images, .. }
+                | Require::ControllerAbsent { images } => images.clone(),
+                _ => panic!("{id}: not a controller check"),
+            },
+            _ => panic!("{id}: not an ingress check"),
+        }
+    };
+    let a = images("ingress-nginx-controller-vulnerable");
+    assert_eq!(a, images("ingress-nginx-controller-end-of-life"));
+    for name in [
+        "registry.k8s.io/ingress-nginx/controller",
+        "k8s.gcr.io/ingress-nginx/controller",
+        "quay.io/kubernetes-ingress-controller/nginx-ingress-controller",
+    ] {
+        assert!(a.iter().any(|i| i == name), "{name} missing");
+    }
+}
