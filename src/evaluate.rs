@@ -186,6 +186,44 @@ pub fn evaluate(
     }
 }
 
+/// Why a manifest scan has nothing to evaluate, if so: no object was read, or every object
+/// read is of a kind no check of the selected frameworks looks at. Such a run must not
+/// produce a report full of `not_applicable` items and a pass or two on absence.
+pub fn nothing_to_evaluate(
+    catalog: &Catalog,
+    inventory: &Inventory,
+    frameworks: &[&Framework],
+) -> Option<String> {
+    if inventory.target.source != Some(crate::inventory::SourceKind::Manifests)
+        || !inventory.node_facts.is_empty()
+    {
+        return None;
+    }
+    let wanted: BTreeSet<&str> = frameworks
+        .iter()
+        .flat_map(|f| f.items.iter())
+        .flat_map(|i| i.checks.iter().map(String::as_str))
+        .collect();
+    let kinds = crate::collect::cluster::resources::needed_kinds(Some(
+        catalog
+            .checks
+            .iter()
+            .filter(|c| wanted.contains(c.id.as_str())),
+    ));
+    if inventory.objects.iter().any(|o| kinds.contains(&o.kind)) {
+        return None;
+    }
+    let read: BTreeSet<&str> = inventory.objects.iter().map(|o| o.kind.as_str()).collect();
+    Some(if read.is_empty() {
+        "nothing to evaluate: no Kubernetes object was read from the input".to_string()
+    } else {
+        format!(
+            "nothing to evaluate: the input holds only kinds that no selected check looks at ({}); give manifests of workloads, RBAC, namespaces or policies",
+            read.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
 /// Whether a finding's subject lies in the inventory's namespace scope.
 fn in_scope(inventory: &Inventory, f: &Finding) -> bool {
     let Some(ns) = f.subject.namespace.as_deref() else {

@@ -287,9 +287,33 @@ pub struct CheckResult {
     /// Findings per status, passes included even when they are not listed.
     #[serde(default)]
     pub counts: Counts,
-    /// Equivalent ids in other tools.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub peers: std::collections::BTreeMap<String, String>,
+    /// Equivalent ids in other tools, per tool (reports before peers became lists held one
+    /// id per tool; they read as a list of one).
+    #[serde(
+        default,
+        skip_serializing_if = "std::collections::BTreeMap::is_empty",
+        deserialize_with = "peer_lists"
+    )]
+    pub peers: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+fn peer_lists<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    let map = std::collections::BTreeMap::<String, OneOrMany>::deserialize(d)?;
+    Ok(map
+        .into_iter()
+        .map(|(tool, ids)| match ids {
+            OneOrMany::One(id) => (tool, vec![id]),
+            OneOrMany::Many(ids) => (tool, ids),
+        })
+        .collect())
 }
 
 /// Counts per status and the score of a framework.

@@ -1,6 +1,8 @@
 //! `kubeattest who-can VERB RESOURCE`: every subject granted a permission, with the binding,
 //! role and rule that grant it, answered by the same engine as the `rbac` checks
-//! (`checks::rbac`). Built-in subjects (from `controls/rbac.yaml`) are marked, not hidden.
+//! (`checks::rbac`). Built-in subjects (from `controls/rbac.yaml`) are marked, not hidden;
+//! bindings whose role is not in the input (and not a built-in ClusterRole) are listed as
+//! unknown, never left out silently.
 
 use std::fmt::Write as _;
 
@@ -45,7 +47,14 @@ pub fn render(
 ) -> String {
     let r = parse_resource(resource);
     let state = rbac::build(inv);
-    let mut chains = rbac::who_can(&state, verb, &r.resource, r.group.as_deref(), namespace);
+    let mut chains = rbac::who_can(
+        &state,
+        settings,
+        verb,
+        &r.resource,
+        r.group.as_deref(),
+        namespace,
+    );
     chains.sort_by_key(|c| c.subject.clone());
     let mut out = String::new();
     let scope = namespace.map_or("in any namespace".to_string(), |ns| {
@@ -60,8 +69,27 @@ pub fn render(
             );
         }
     }
+    let unknown = rbac::unresolved(&state, settings, &[r.resource.as_str()], namespace);
+    for b in &unknown {
+        let subjects: Vec<String> = b.subjects.iter().map(|s| s.display()).collect();
+        let _ = writeln!(
+            out,
+            "  unknown: {} → {}: its rules are unknown, so {} may or may not be granted this",
+            b.display(),
+            b.role_display(),
+            if subjects.is_empty() {
+                "no subject".to_string()
+            } else {
+                subjects.join(", ")
+            }
+        );
+    }
     if chains.is_empty() {
-        let _ = writeln!(out, "  nobody (no binding grants it)");
+        if unknown.is_empty() {
+            let _ = writeln!(out, "  nobody (no binding grants it)");
+        } else {
+            let _ = writeln!(out, "  nobody else (no other binding grants it)");
+        }
         return out;
     }
     let mut last = String::new();
@@ -86,9 +114,14 @@ pub fn render(
             .as_ref()
             .map(|n| format!(" (only {})", n.join(", ")))
             .unwrap_or_default();
+        let stock = if c.binding.role.is_none() {
+            " (stock rules from the catalog)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "    via {} → {}{rule}, {}{names}",
+            "    via {} → {}{stock}{rule}, {}{names}",
             c.binding.display(),
             c.binding.role_display(),
             c.binding.scope_display()

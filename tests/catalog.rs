@@ -186,3 +186,117 @@ fn cis_1_12_has_every_benchmark_item() {
         "CIS Kubernetes Benchmark v1.12 has 131 items"
     );
 }
+
+/// Raw operator names (`ne`, `eq`, `not_in`, …) are catalog syntax, not words for people:
+/// no failing fixture's message may show one.
+#[test]
+fn failing_messages_read_as_words_not_operators() {
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
+    let root = fixtures_root();
+    let raw = regex::Regex::new(
+        r"\b(ne|eq|not_in|gte|lte|subset_of|mode_at_most)\b|expected (in|exists|absent|matches|contains|owner)\b",
+    )
+    .expect("regex");
+    let mut problems = Vec::new();
+    for check in &catalog.checks {
+        for file in files_in(&root.join(&check.id).join("fail")) {
+            let inv = load_fixture(&file);
+            let ctx = Context {
+                inventory: &inv,
+                catalog: &catalog,
+            };
+            let (_, outcome) = run_check(check, &ctx);
+            for f in &outcome.findings {
+                if raw.is_match(&f.message) {
+                    problems.push(format!("{}: {}", file.display(), f.message));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "messages with raw operator names:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Every `peers` id names a check its tool publishes (list in tests/fixtures/peer-ids.yaml,
+/// with the commit it was taken from); a typo or a retired id fails here.
+#[test]
+fn every_peer_id_is_published_by_its_tool() {
+    #[derive(serde::Deserialize)]
+    struct Published {
+        source: String,
+        ids: Vec<String>,
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/peer-ids.yaml");
+    let text = std::fs::read_to_string(&path).expect("peer id list");
+    let published: std::collections::BTreeMap<String, Published> =
+        serde_saphyr::from_str(&text).expect("peer id list parses");
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for c in &catalog.checks {
+        for (tool, ids) in &c.peers {
+            let Some(list) = published.get(tool) else {
+                problems.push(format!("{}: unknown peer tool `{tool}`", c.id));
+                continue;
+            };
+            assert!(
+                !list.source.is_empty(),
+                "{tool}: name the source of its ids"
+            );
+            for id in ids {
+                checked += 1;
+                if !list.ids.contains(id) {
+                    problems.push(format!("{}: {tool} publishes no `{id}`", c.id));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked > 150, "only {checked} peer ids");
+}
+
+/// Every control-plane flag check names its equivalent in at least one peer tool (checkov
+/// CKV_K8S and Trivy KCV where they have one).
+#[test]
+fn control_plane_flag_checks_have_peers() {
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
+    let bare: Vec<&str> = catalog
+        .checks
+        .iter()
+        .filter(|c| matches!(c.assertion, kubeattest::checks::Assertion::Flag(_)))
+        .filter(|c| c.peers.is_empty())
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(bare.is_empty(), "flag checks without peers: {bare:?}");
+}
+
+/// The two ingress-nginx checks recognise the same table of image repositories.
+#[test]
+fn ingress_nginx_checks_share_one_image_table() {
+    use kubeattest::checks::ingress::Require;
+    use kubeattest::checks::Assertion;
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
+    let images = |id: &str| -> Vec<String> {
+        let check = catalog.checks.iter().find(|c| c.id == id).expect(id);
+        match &check.assertion {
+            Assertion::Ingress(p) => match &p.require {
+                Require::ControllerVersion { images, .. }
+                | Require::ControllerAbsent { images } => images.clone(),
+                _ => panic!("{id}: not a controller check"),
+            },
+            _ => panic!("{id}: not an ingress check"),
+        }
+    };
+    let a = images("ingress-nginx-controller-vulnerable");
+    assert_eq!(a, images("ingress-nginx-controller-end-of-life"));
+    for name in [
+        "registry.k8s.io/ingress-nginx/controller",
+        "k8s.gcr.io/ingress-nginx/controller",
+        "quay.io/kubernetes-ingress-controller/nginx-ingress-controller",
+    ] {
+        assert!(a.iter().any(|i| i == name), "{name} missing");
+    }
+}

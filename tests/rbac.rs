@@ -52,8 +52,9 @@ fn stock_kubeadm_rbac_fails_no_rbac_check() {
 #[test]
 fn who_can_get_secrets_in_the_demo_lists_subjects_with_bindings() {
     let inv = collect::demo::collect().expect("demo loads");
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
     let r = rbac::build(&inv);
-    let chains = rbac::who_can(&r, "get", "secrets", Some(""), None);
+    let chains = rbac::who_can(&r, &catalog.rbac, "get", "secrets", Some(""), None);
     let lines: Vec<String> = chains
         .iter()
         .map(|c| format!("{} via {}", c.subject.display(), c.binding.display()))
@@ -69,7 +70,14 @@ fn who_can_get_secrets_in_the_demo_lists_subjects_with_bindings() {
         );
     }
     // In namespace payments, the namespaced grant of `default` does not apply.
-    let in_payments = rbac::who_can(&r, "get", "secrets", Some(""), Some("payments"));
+    let in_payments = rbac::who_can(
+        &r,
+        &catalog.rbac,
+        "get",
+        "secrets",
+        Some(""),
+        Some("payments"),
+    );
     assert!(in_payments.iter().all(|c| c.binding.scope.is_none()));
 }
 

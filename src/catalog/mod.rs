@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::checks::Assertion;
-use crate::yaml::{self, Node};
+use crate::yaml::{self, Node, NodeValue};
 use reader::Reader;
 
 mod embedded {
@@ -125,8 +125,9 @@ pub struct Check {
     pub limits: Option<String>,
     /// Benchmarks and documentation.
     pub references: Vec<String>,
-    /// Equivalent ids in other tools (`kubescape: C-0057`).
-    pub peers: BTreeMap<String, String>,
+    /// Equivalent ids in other tools, several per tool where the tool splits the condition
+    /// (`kubescape: [C-0034, C-0190]`).
+    pub peers: BTreeMap<String, Vec<String>>,
     /// How it decides.
     pub assertion: Assertion,
     /// Catalog file and line where it is defined.
@@ -204,6 +205,21 @@ pub struct Component {
     pub binaries: Vec<String>,
     /// Documented defaults of its flags, used when a flag is absent.
     pub defaults: BTreeMap<String, String>,
+    /// Flags that take a value (a path, a list, a number): given bare or empty, they are
+    /// "set without a value", which satisfies no condition but `absent`'s opposite.
+    pub value_flags: BTreeSet<String>,
+    /// Numeric flags whose values at or below a bound have a special meaning (usually "off").
+    pub numeric_flags: BTreeMap<String, NumericMeaning>,
+}
+
+/// What a numeric flag's value at or below `at_or_below` means (`0` switches the
+/// terminated-pod garbage collector off).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumericMeaning {
+    /// Values at or below this bound have the meaning.
+    pub at_or_below: f64,
+    /// The meaning, in words, for evidence.
+    pub means: String,
 }
 
 /// The loaded, validated catalog.
@@ -221,6 +237,8 @@ pub struct Catalog {
     pub components: BTreeMap<String, Component>,
     /// Built-in RBAC subjects, roles and bindings (`rbac.yaml`).
     pub rbac: crate::checks::rbac::Settings,
+    /// Credentials recognised by value (`credentials.yaml`).
+    pub credentials: crate::checks::credentials::Settings,
 }
 
 /// Catalog files: relative path → text.
@@ -323,6 +341,7 @@ pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
     let mut frameworks = Vec::new();
     let mut components = BTreeMap::new();
     let mut rbac = crate::checks::rbac::Settings::default();
+    let mut credentials = crate::checks::credentials::Settings::default();
     for (path, text) in files {
         let doc = match yaml::parse_document(text) {
             Ok(d) => d,
@@ -349,6 +368,8 @@ pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
             read_components(&doc, &mut r, &mut components);
         } else if path == "rbac.yaml" {
             rbac = crate::checks::rbac::Settings::read(&doc, &mut r);
+        } else if path == "credentials.yaml" {
+            credentials = crate::checks::credentials::Settings::read(&doc, &mut r);
         }
         // Other YAML files (none today) are ignored so the folder can hold notes.
     }
@@ -365,6 +386,7 @@ pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
         frameworks,
         components,
         rbac,
+        credentials,
     })
 }
 
@@ -431,7 +453,7 @@ fn read_check(node: &Node, r: &mut Reader) -> Option<Check> {
     let remediation = r.string(node, "remediation", &what);
     let limits = r.opt_string(node, "limits", &what);
     let references = r.string_list(node, "references", &what);
-    let peers = r.string_map(node, "peers", &what);
+    let peers = read_peers(node, r, &what);
     let assertion = match node.get("assert") {
         None => {
             r.error(node.line, format!("{what} has no `assert` block"));
@@ -549,10 +571,37 @@ fn read_section_body(
     }
 }
 
+/// `peers`: tool → one id or a list of ids.
+fn read_peers(node: &Node, r: &mut Reader, what: &str) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    let Some(n) = node.get("peers").filter(|n| n.value != NodeValue::Null) else {
+        return out;
+    };
+    for (tool, _) in r.map(n, &format!("`peers` of {what}")) {
+        let ids = r.string_list(n, tool, &format!("`peers.{tool}` of {what}"));
+        if ids.is_empty() {
+            r.error(n.line, format!("`peers.{tool}` of {what} names no id"));
+            continue;
+        }
+        out.insert(tool.to_string(), ids);
+    }
+    out
+}
+
 fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Component>) {
     r.known_keys(doc, "components.yaml", &["components"]);
     for c in r.seq(doc, "components", "components.yaml") {
-        r.known_keys(c, "a component", &["name", "binaries", "defaults"]);
+        r.known_keys(
+            c,
+            "a component",
+            &[
+                "name",
+                "binaries",
+                "defaults",
+                "value_flags",
+                "numeric_flags",
+            ],
+        );
         let Some(name) = r.string(c, "name", "a component") else {
             continue;
         };
@@ -570,12 +619,49 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 );
             }
         }
+        let value_flags: BTreeSet<String> =
+            r.string_list(c, "value_flags", &what).into_iter().collect();
+        let mut numeric_flags = BTreeMap::new();
+        if let Some(n) = c
+            .get("numeric_flags")
+            .filter(|n| n.value != NodeValue::Null)
+        {
+            for (flag, spec) in r.map(n, &format!("`numeric_flags` of {what}")) {
+                let fw = format!("{what}, numeric flag `{flag}`");
+                r.known_keys(spec, &fw, &["at_or_below", "means"]);
+                let bound = spec.get("at_or_below").and_then(|b| match &b.value {
+                    NodeValue::Number(x) => x.as_f64(),
+                    _ => None,
+                });
+                let means = r.string(spec, "means", &fw);
+                match (bound, means) {
+                    (Some(at_or_below), Some(means)) => {
+                        numeric_flags
+                            .insert(flag.to_string(), NumericMeaning { at_or_below, means });
+                    }
+                    (None, _) => {
+                        r.error(spec.line, format!("{fw}: `at_or_below` must be a number"))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for flag in value_flags.iter().chain(numeric_flags.keys()) {
+            if !flag.starts_with("--") {
+                r.error(
+                    c.line,
+                    format!("{what}: flag `{flag}` must be written as `--flag`"),
+                );
+            }
+        }
         out.insert(
             name.clone(),
             Component {
                 name,
                 binaries,
                 defaults,
+                value_flags,
+                numeric_flags,
             },
         );
     }

@@ -304,6 +304,20 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], inv: &Inventory, out
                 unknown.join("; ")
             ),
         )
+    } else if !crate::checks::absence_is_known(inv)
+        && [
+            "Namespace",
+            "ValidatingAdmissionPolicyBinding",
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration",
+        ]
+        .iter()
+        .all(|k| inv.of_kind(k).next().is_none())
+    {
+        (
+            Status::NotApplicable,
+            "the input holds no Namespace, ValidatingAdmissionPolicyBinding or webhook configuration: whether the cluster has a pod policy mechanism cannot be seen from these manifests".into(),
+        )
     } else {
         (
             Status::Fail,

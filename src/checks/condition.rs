@@ -158,11 +158,23 @@ impl Expectation {
         }
     }
 
-    /// `ne true`, `in [a, b]`, `exists`.
+    /// What is expected, in words for people: `not true`, `one of [a, b]`, `set`.
     pub fn describe(&self) -> String {
+        let v = render(&self.value);
         match self.op {
-            Op::Exists | Op::Absent => self.op.name().to_string(),
-            _ => format!("{} {}", self.op.name(), render(&self.value)),
+            Op::Exists => "set".to_string(),
+            Op::Absent => "not set".to_string(),
+            Op::Eq => v,
+            Op::Ne => format!("not {v}"),
+            Op::In => format!("one of {v}"),
+            Op::NotIn => format!("none of {v}"),
+            Op::Matches => format!("matching {v}"),
+            Op::Gte => format!("at least {v}"),
+            Op::Lte => format!("at most {v}"),
+            Op::SubsetOf => format!("only values from {v}"),
+            Op::Contains => format!("including {v}"),
+            Op::ModeAtMost => format!("permissions {v} or stricter"),
+            Op::Owner => format!("owned by {v}"),
         }
     }
 

@@ -3,15 +3,18 @@
 //! Decides from workloads' containers and from ConfigMaps:
 //! - `secret_env`: a Secret passed as an environment variable (`env[].valueFrom.secretKeyRef`
 //!   or `envFrom[].secretRef`) instead of a mounted file;
-//! - `literal_env`: an environment variable whose *name* looks like a credential and that has
-//!   a literal `value` (a `valueFrom` reference is not a credential in plain text, and names
-//!   ending in `_FILE`, `_PATH`, `_DIR`, `_URL`, … point at one rather than hold it);
+//! - `literal_env`: an environment variable with a literal `value` whose *name* looks like a
+//!   credential (a `valueFrom` reference is not a credential in plain text, and names ending
+//!   in `_FILE`, `_PATH`, `_DIR`, `_URL`, `_KEY_ID`, … point at one rather than hold it), or
+//!   whose *value* matches a credential pattern (`controls/credentials.yaml`: PEM private
+//!   keys, token formats, JWTs, authorization values, URLs with a password);
 //! - `configmap_keys`: a ConfigMap key whose name looks like a credential, with a non-empty
-//!   value that is not a file path.
+//!   value that is not a file path, or whose value matches a credential pattern.
 //!
 //! Values are read only to drop the obvious non-credentials (empty, a path, a `$(VAR)`
-//! reference, `true`/`false`); they never enter evidence, messages or logs. Evidence is the
-//! container, the variable or key *name*, and the Secret name and key when referenced.
+//! reference, `true`/`false`) and to match the value patterns; they never enter evidence,
+//! messages or logs. Evidence is the container, the variable or key *name*, the name of the
+//! pattern that matched, and the Secret name and key when referenced.
 
 use std::collections::BTreeSet;
 
@@ -75,11 +78,84 @@ impl Params {
     pub fn describe(&self) -> String {
         match self.require {
             Require::SecretEnv => "Flags containers that receive a Secret through env[].valueFrom.secretKeyRef or envFrom[].secretRef".into(),
-            Require::LiteralEnv => "Flags containers with an environment variable whose name looks like a credential (password, secret, token, api key, private key, credentials) and that has a literal value; valueFrom references and *_FILE/*_PATH names are not credentials; values are never shown".into(),
+            Require::LiteralEnv => "Flags containers with an environment variable that has a literal value and either a name that looks like a credential (password, secret, token, api key, *_KEY, private key, credentials) or a value that matches a credential pattern of controls/credentials.yaml (PEM private key, AWS key id, GitHub/GitLab/Slack/Stripe token, JWT, Bearer/Basic value, URL with a password); valueFrom references, *_FILE/*_PATH names and public keys are not credentials; values are never shown, only the pattern's name".into(),
             Require::ServiceAccountToken => "Flags workloads whose effective automountServiceAccountToken is true: the pod spec's value, else its ServiceAccount's, else the default true".into(),
-            Require::ConfigmapKeys => "Flags ConfigMaps with a key whose name looks like a credential and a non-empty value that is not a path; values are never shown".into(),
+            Require::ConfigmapKeys => "Flags ConfigMaps with a key whose name looks like a credential and a non-empty single-line value that is not a path, or whose value (even a whole config file) matches a credential pattern of controls/credentials.yaml; values are never shown, only the pattern's name".into(),
         }
     }
+}
+
+/// A credential recognised by its value (`controls/credentials.yaml`).
+#[derive(Debug, Clone)]
+pub struct ValuePattern {
+    /// Short name shown in evidence (`jwt`, `url-with-password`).
+    pub name: String,
+    /// What it recognises, in words.
+    pub description: String,
+    /// The pattern, matched anywhere in the value.
+    pub regex: regex::Regex,
+}
+
+/// Credential patterns of the catalog (`credentials.yaml`).
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Values that are credentials whatever their name.
+    pub value_patterns: Vec<ValuePattern>,
+}
+
+impl Settings {
+    /// Reads `credentials.yaml`; a bad regex is a load error at its line.
+    pub fn read(doc: &Node, r: &mut Reader) -> Settings {
+        r.known_keys(doc, "credentials.yaml", &["value_patterns"]);
+        let mut s = Settings::default();
+        for (i, n) in r
+            .opt_seq(doc, "value_patterns", "credentials.yaml")
+            .iter()
+            .enumerate()
+        {
+            let what = format!("value_patterns #{}", i + 1);
+            r.known_keys(n, &what, &["name", "description", "regex"]);
+            let (Some(name), Some(description), Some(text)) = (
+                r.string(n, "name", &what),
+                r.string(n, "description", &what),
+                r.string(n, "regex", &what),
+            ) else {
+                continue;
+            };
+            match regex::Regex::new(&text) {
+                Ok(regex) => s.value_patterns.push(ValuePattern {
+                    name,
+                    description,
+                    regex,
+                }),
+                Err(e) => {
+                    let shown: String = e.to_string().chars().take(300).collect();
+                    r.error(
+                        n.get("regex").map_or(n.line, |x| x.line),
+                        format!("{what} ({name}): invalid regex: {shown}"),
+                    )
+                }
+            }
+        }
+        s
+    }
+
+    /// The name of the first pattern a value matches (the value is never returned).
+    pub fn value_pattern(&self, value: &str) -> Option<&str> {
+        self.value_patterns
+            .iter()
+            .find(|p| p.regex.is_match(value))
+            .map(|p| p.name.as_str())
+    }
+}
+
+/// Why a name/value pair is taken for a credential: its name, or a value pattern.
+fn credential_reason(settings: &Settings, name: &str, value: &str) -> Option<String> {
+    if let Some(p) = settings.value_pattern(value) {
+        return Some(format!("value matches {p}"));
+    }
+    (credential_name(name) && could_be_credential(value) && !value.contains('\n'))
+        .then(|| "name looks like a credential".to_string())
 }
 
 /// Name fragments (after splitting on `_`, `-`, `.` and case changes) that mark a credential.
@@ -123,8 +199,12 @@ const NOT_A_VALUE_WORDS: &[&str] = &[
     "timeout",
     "expiry",
     "expiration",
-    "header",
     "type",
+    "scheme",
+    "method",
+    "provider",
+    "strategy",
+    "realm",
     "mode",
     "policy",
     "id",
@@ -173,10 +253,55 @@ fn words(name: &str) -> Vec<String> {
     parts
 }
 
+/// Words before a final `key` that make it something other than a secret key
+/// (`PUBLIC_KEY`, `CACHE_KEY`, `SORT_KEY`).
+const NOT_SECRET_KEY_WORDS: &[&str] = &[
+    "public",
+    "pub",
+    "cache",
+    "sort",
+    "partition",
+    "primary",
+    "foreign",
+    "routing",
+    "label",
+    "lookup",
+    "map",
+    "index",
+    "idempotency",
+    "hotkey",
+    "shortcut",
+    "sharding",
+    "shard",
+];
+
+/// Whether a name ends in a key (`_KEY`, `-key`, `.key`, `KEY_CONTENT`) that holds key
+/// material, not a public key, an id or a path to one.
+fn secret_key_name(w: &[String], name: &str) -> bool {
+    let parts: Vec<String> = name
+        .split(['_', '-', '.'])
+        .filter(|p| !p.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let n = parts.len();
+    let ends_key = n >= 2 && parts[n - 1] == "key"
+        || n >= 2 && parts[n - 2] == "key" && parts[n - 1] == "content";
+    let before = if n >= 2 && parts[n - 1] == "content" {
+        n.checked_sub(3)
+    } else {
+        n.checked_sub(2)
+    };
+    let exempt = before
+        .and_then(|i| parts.get(i))
+        .is_some_and(|b| NOT_SECRET_KEY_WORDS.contains(&b.as_str()))
+        || w.iter().any(|x| x == "publickey");
+    ends_key && !exempt
+}
+
 /// Whether a variable or key name looks like it holds a credential.
 pub fn credential_name(name: &str) -> bool {
     let w = words(name);
-    let hit = w.iter().any(|x| CREDENTIAL_WORDS.contains(&x.as_str()));
+    let hit = w.iter().any(|x| CREDENTIAL_WORDS.contains(&x.as_str())) || secret_key_name(&w, name);
     // The last word decides what the variable is: `DB_PASSWORD_FILE` is a file.
     let last = name
         .rsplit(['_', '-', '.'])
@@ -217,7 +342,13 @@ fn state_error(check: &Check, inv: &Inventory, kinds: &[&str], out: &mut Outcome
     failed
 }
 
-fn workload_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outcome) {
+fn workload_findings(
+    check: &Check,
+    p: &Params,
+    settings: &Settings,
+    inv: &Inventory,
+    out: &mut Outcome,
+) {
     for obj in inv.objects.iter() {
         let Some(w) = workload(obj) else { continue };
         let mut obs = Vec::new();
@@ -241,11 +372,13 @@ fn workload_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outco
                     }
                     Require::LiteralEnv => {
                         let literal = e.get("value").and_then(Value::as_str);
-                        if credential_name(name) && literal.is_some_and(could_be_credential) {
+                        if let Some(why) =
+                            literal.and_then(|v| credential_reason(settings, name, v))
+                        {
                             obs.push(Observation {
                                 source: evidence::source(obj, &path),
                                 path: format!("{path}.value"),
-                                observed: json!({"env": name, "value": "<not shown>"}),
+                                observed: json!({"env": name, "value": "<not shown>", "recognised_by": why}),
                                 expected: "credentials from a Secret (valueFrom or a mounted file), not a literal value".into(),
                                 holds: false,
                                 note: Some(format!("{} {}", c.role, c.name)),
@@ -282,11 +415,17 @@ fn workload_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outco
             let names: BTreeSet<String> = obs
                 .iter()
                 .filter_map(|o| {
-                    o.observed
+                    let name = o
+                        .observed
                         .get("env")
                         .or_else(|| o.observed.get("secret"))
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
+                        .and_then(Value::as_str)?;
+                    Some(
+                        match o.observed.get("recognised_by").and_then(Value::as_str) {
+                            Some(why) => format!("{name} ({why})"),
+                            None => name.to_string(),
+                        },
+                    )
                 })
                 .collect();
             let what = match p.require {
@@ -307,19 +446,25 @@ fn workload_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outco
     }
 }
 
-fn configmap_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outcome) {
+fn configmap_findings(
+    check: &Check,
+    p: &Params,
+    settings: &Settings,
+    inv: &Inventory,
+    out: &mut Outcome,
+) {
     for cm in inv.of_kind("ConfigMap") {
         let mut obs = Vec::new();
         if let Some(data) = cm.value.get("data").and_then(Value::as_object) {
             for (k, v) in data {
                 let val = v.as_str().unwrap_or_default();
-                // Whole config files (multi-line) are not judged by key name.
-                if credential_name(k) && could_be_credential(val) && !val.contains('\n') {
+                // Whole config files (multi-line) are judged by value patterns only.
+                if let Some(why) = credential_reason(settings, k, val) {
                     let path = format!("data[\"{k}\"]");
                     obs.push(Observation {
                         source: evidence::source(cm, &path),
                         path,
-                        observed: json!({"key": k, "value": "<not shown>"}),
+                        observed: json!({"key": k, "value": "<not shown>", "recognised_by": why}),
                         expected: "credentials in a Secret, not a ConfigMap".into(),
                         holds: false,
                         note: None,
@@ -337,10 +482,13 @@ fn configmap_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outc
             let keys: Vec<String> = obs
                 .iter()
                 .filter_map(|o| {
-                    o.observed
-                        .get("key")
+                    let key = o.observed.get("key").and_then(Value::as_str)?;
+                    let why = o
+                        .observed
+                        .get("recognised_by")
                         .and_then(Value::as_str)
-                        .map(str::to_string)
+                        .unwrap_or_default();
+                    Some(format!("{key} ({why})"))
                 })
                 .collect();
             (
@@ -366,6 +514,8 @@ fn token_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outcome)
             .get("serviceAccountName")
             .or_else(|| w.pod.get("serviceAccount"))
             .and_then(Value::as_str)
+            // `serviceAccountName: ""` is the default ServiceAccount, as the API server sees it.
+            .filter(|n| !n.is_empty())
             .unwrap_or("default")
             .to_string();
         let sa = inv
@@ -443,7 +593,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     match p.require {
         Require::SecretEnv | Require::LiteralEnv => {
             state_error(check, inv, WORKLOAD_KINDS, &mut out);
-            workload_findings(check, p, inv, &mut out);
+            workload_findings(check, p, &ctx.catalog.credentials, inv, &mut out);
             if !has_workloads(inv) {
                 out.empty_reason = "no workloads in the inventory".into();
             }
@@ -458,7 +608,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         }
         Require::ConfigmapKeys => {
             state_error(check, inv, &["ConfigMap"], &mut out);
-            configmap_findings(check, p, inv, &mut out);
+            configmap_findings(check, p, &ctx.catalog.credentials, inv, &mut out);
             if out.findings.is_empty() {
                 out.empty_reason = "no ConfigMaps in the inventory".into();
             }
@@ -506,6 +656,80 @@ mod tests {
         ] {
             assert!(!credential_name(n), "{n} should not look like a credential");
         }
+    }
+
+    #[test]
+    fn key_names_hold_key_material_unless_public_or_ids() {
+        for n in [
+            "STRIPE_KEY",
+            "tls-key",
+            "signing.key",
+            "SSH_KEY_CONTENT",
+            "SERVICE_TOKEN",
+            "APP_SECRET",
+            "DB_PASSWD",
+            "DB_PWD",
+            "AUTH_HEADER",
+        ] {
+            assert!(credential_name(n), "{n} should look like a credential");
+        }
+        for n in [
+            "SSH_PUBLIC_KEY",
+            "AWS_ACCESS_KEY_ID",
+            "SIGNING_KEY_ID",
+            "TLS_KEY_PATH",
+            "TLS_KEY_FILE",
+            "CACHE_KEY",
+            "KEY",
+        ] {
+            assert!(!credential_name(n), "{n} should not look like a credential");
+        }
+    }
+
+    #[test]
+    fn values_that_are_credentials_whatever_the_name() {
+        let s = crate::catalog::load(None).expect("catalog").credentials;
+        let cases = [
+            (
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+                "pem-private-key",
+            ),
+            ("-----BEGIN PRIVATE KEY-----", "pem-private-key"),
+            ("AKIAIOSFODNN7EXAMPLE", "aws-access-key-id"),
+            ("ghp_0123456789abcdefghijABCDEFGHIJ012345", "github-token"),
+            ("glpat-aB3dE5fG7hJ9kL1mN3pQ", "gitlab-token"),
+            ("xoxb-1234567890-abcdefghij", "slack-token"),
+            ("sk_live_0123456789abcdefABCD", "stripe-key"),
+            (
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+                "jwt",
+            ),
+            ("Bearer abcdef0123456789", "authorization-header-value"),
+            ("Basic dXNlcjpwYXNzd29yZA==", "authorization-header-value"),
+            ("postgres://app:s3cr3t@db/app", "url-with-password"),
+        ];
+        for (value, want) in cases {
+            assert_eq!(s.value_pattern(value), Some(want), "{want}");
+        }
+        for value in [
+            "JWT",
+            "my_key_value",
+            "Bearer",
+            "https://example.com/path",
+            "postgres://app@db/app",
+            "postgres://app:$(DB_PASSWORD)@db/app",
+            "postgres://app:${DB_PASSWORD}@db/app",
+            "-----BEGIN PUBLIC KEY-----",
+            "-----BEGIN CERTIFICATE-----",
+            "akia-lowercase",
+        ] {
+            assert_eq!(s.value_pattern(value), None, "{value}");
+        }
+        // The reason names the pattern, never the value.
+        let why = credential_reason(&s, "DATABASE_URL", "postgres://app:s3cr3t@db/app")
+            .expect("credential");
+        assert_eq!(why, "value matches url-with-password");
+        assert!(!why.contains("s3cr3t"));
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub struct Condition {
     pub expect: Expectation,
     /// Value used when every path is absent.
     pub default: Option<Value>,
+    /// What the finding says when every path is absent (and no default applies), e.g.
+    /// "runAsNonRoot not set on pod or container; runAsUser not set; image user unknown".
+    pub when_absent: Option<String>,
 }
 
 /// Parameters of a `fields` assertion.
@@ -182,15 +185,17 @@ fn read_conditions(
     let mut out = Vec::new();
     for (i, c) in r.opt_seq(node, key, what).iter().enumerate() {
         let cw = format!("{what}, `{key}` #{}", i + 1);
-        r.known_keys(c, &cw, &["path", "op", "value", "default"]);
+        r.known_keys(c, &cw, &["path", "op", "value", "default", "when_absent"]);
         let paths = read_paths(c, r, &cw, roots);
         let expect = Expectation::read(c, r, &cw);
         let default = c.get("default").map(Node::to_json);
+        let when_absent = r.opt_string(c, "when_absent", &cw);
         match (paths, expect) {
             (Some(paths), Some(expect)) => out.push(Condition {
                 paths,
                 expect,
                 default,
+                when_absent,
             }),
             _ => ok = false,
         }
@@ -275,7 +280,22 @@ impl Condition {
             .find(|(n, _, _)| *n == first.root)
             .map(|(_, _, b)| b.clone())
             .unwrap_or_default();
-        let shown = display_path(first, &base);
+        let mut shown = display_path(first, &base);
+        if self.paths.len() > 1 {
+            // Point at the outermost missing mapping (`…securityContext`), not at a field
+            // inside it.
+            if let Some((_, value, _)) = roots.iter().find(|(n, _, _)| *n == first.root) {
+                let mut parent = first.clone();
+                while parent.segments.len() > 1 {
+                    parent.segments.pop();
+                    if parent.resolve(value, &base).is_empty() {
+                        shown = display_path(&parent, &base);
+                    } else {
+                        break;
+                    }
+                }
+            }
+        }
         let (holds, observed, note) = match &self.default {
             Some(d) => {
                 let wildcard = first.segments.iter().any(Segment::is_multi);
@@ -307,6 +327,57 @@ impl Condition {
             }],
             holds,
         )
+    }
+}
+
+impl Condition {
+    /// What to say when every path is absent: the catalog's `when_absent` text, else, for a
+    /// condition over several fields, each parent that is missing (`…securityContext is not
+    /// set`) or that sets none of the fields looked at. `None` for a single path (the generic
+    /// "PATH is not set" says it).
+    fn absent_text(&self, roots: &Roots) -> Option<String> {
+        if let Some(t) = &self.when_absent {
+            return Some(t.clone());
+        }
+        if self.paths.len() < 2 {
+            return None;
+        }
+        // Group the fields by their parent, in order.
+        let mut groups: Vec<(String, bool, Vec<String>)> = Vec::new();
+        for p in &self.paths {
+            let Some((_, value, base)) = roots.iter().find(|(n, _, _)| *n == p.root) else {
+                continue;
+            };
+            let mut parent = p.clone();
+            let leaf = match parent.segments.pop() {
+                Some(Segment::Key(k)) => k,
+                Some(other) => {
+                    parent.segments.push(other);
+                    String::new()
+                }
+                None => String::new(),
+            };
+            let shown = display_path(&parent, base);
+            let exists = parent.segments.is_empty() || !parent.resolve(value, base).is_empty();
+            match groups.iter_mut().find(|(g, _, _)| *g == shown) {
+                Some((_, _, leaves)) => leaves.push(leaf),
+                None => groups.push((shown, exists, vec![leaf])),
+            }
+        }
+        let parts: Vec<String> = groups
+            .into_iter()
+            .map(|(parent, exists, leaves)| {
+                let leaves: Vec<String> = leaves.into_iter().filter(|l| !l.is_empty()).collect();
+                if !exists {
+                    format!("{parent} is not set")
+                } else if leaves.len() == 1 {
+                    format!("{parent}.{} is not set", leaves[0])
+                } else {
+                    format!("{parent} sets none of {}", leaves.join(", "))
+                }
+            })
+            .collect();
+        Some(parts.join("; "))
     }
 }
 
@@ -419,13 +490,24 @@ fn judge(
     let mut assessed = 0;
     let mut failing = Vec::new();
     let mut passing = Vec::new();
+    // The words for the first failure when every field it looked at is absent.
+    let mut first_absent: Option<String> = None;
     for (roots, label) in units {
         if !all_hold(&p.when, obj, roots) {
             continue;
         }
         assessed += 1;
         for cond in &p.expect {
-            for mut o in cond.observe(obj, roots).0 {
+            let (observations, holds) = cond.observe(obj, roots);
+            if !holds
+                && failing.is_empty()
+                && observations
+                    .first()
+                    .is_some_and(|o| o.observed.is_null() && !o.holds)
+            {
+                first_absent = cond.absent_text(roots);
+            }
+            for mut o in observations {
                 o.note = match (label, o.note.take()) {
                     (Some(l), Some(n)) => Some(format!("{l}: {n}")),
                     (Some(l), None) => Some(l.clone()),
@@ -475,10 +557,13 @@ fn judge(
     } else {
         String::new()
     };
-    let message = format!(
-        "{prefix}{} is {observed}, expected {}{more}",
-        first.path, first.expected
-    );
+    let message = match first_absent {
+        Some(text) => format!("{prefix}{text}{more}"),
+        None => format!(
+            "{prefix}{} is {observed}, expected {}{more}",
+            first.path, first.expected
+        ),
+    };
     Some(evidence::finding(
         check, p.on_fail, subject, failing, message,
     ))

@@ -229,13 +229,49 @@ pub fn observe(
             (v, holds)
         }
     };
-    Observation {
+    let mut o = Observation {
         source,
         path: cond.flag.clone(),
         observed,
         expected: cond.expect.describe(),
         holds,
         note,
+    };
+    if cond.expect.op != Op::Absent {
+        if let Some(values) = flags.get(&cond.flag) {
+            judge_value(&mut o, cond, values, component);
+        }
+    }
+    o
+}
+
+/// A flag given on the command line is judged by what its value means: a flag that needs a
+/// value given bare (`--tls-cert-file` followed by another flag, read as `true`) or empty
+/// (`--tls-cert-file=`) is "set without a value"; a numeric flag at or below its special
+/// bound means what `components.yaml` says (`--terminated-pod-gc-threshold=0`: off).
+fn judge_value(o: &mut Observation, cond: &FlagCondition, values: &[String], c: &Component) {
+    let last = values.last().map(|v| v.trim()).unwrap_or_default();
+    if c.value_flags.contains(&cond.flag) && (last.is_empty() || last == "true") {
+        o.holds = false;
+        o.observed = Value::String("set without a value".into());
+        o.note = Some(format!(
+            "{} needs a value; given bare or empty it does not count as set",
+            cond.flag
+        ));
+        return;
+    }
+    if let Some(m) = c.numeric_flags.get(&cond.flag) {
+        match last.parse::<f64>() {
+            Ok(x) if x <= m.at_or_below => {
+                o.holds = false;
+                o.note = Some(format!("{}={last}: {}", cond.flag, m.means));
+            }
+            Ok(_) => {}
+            Err(_) => {
+                o.holds = false;
+                o.note = Some(format!("{} must be a number", cond.flag));
+            }
+        }
     }
 }
 
@@ -250,6 +286,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             name: p.component.clone(),
             binaries: vec![p.component.clone()],
             defaults: BTreeMap::new(),
+            value_flags: Default::default(),
+            numeric_flags: BTreeMap::new(),
         });
     let inv = ctx.inventory;
     let found = instances(&inv.objects, &component);
@@ -271,7 +309,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             Some(o) => (
                 Status::Fail,
                 format!(
-                    "{} {} is {}, expected {}",
+                    "{} {} is {}, expected {}{}",
                     component.name,
                     o.path,
                     if o.observed.is_null() {
@@ -279,7 +317,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     } else {
                         render(&o.observed)
                     },
-                    o.expected
+                    o.expected,
+                    match (&o.note, o.observed.is_null()) {
+                        (Some(n), false) => format!(" ({n})"),
+                        _ => String::new(),
+                    }
                 ),
             ),
         };
@@ -469,6 +511,70 @@ mod tests {
 
     fn t(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn flags_are_judged_by_what_their_value_means() {
+        let catalog = crate::catalog::load(None).expect("catalog");
+        let apiserver = catalog.component("kube-apiserver").expect("apiserver");
+        let cm = catalog
+            .component("kube-controller-manager")
+            .expect("controller manager");
+        let cond = |flag: &str| FlagCondition {
+            flag: flag.into(),
+            expect: Expectation::new(Op::Exists, Value::Null).expect("exists"),
+            default: None,
+        };
+        let check = |c: &Component, flag: &str, tokens: &[&str]| {
+            observe(&cond(flag), &parse_flags(&t(tokens)), c, String::new())
+        };
+        for tokens in [
+            &["--tls-cert-file", "--secure-port=6443"][..],
+            &["--tls-cert-file="],
+            &["--tls-cert-file"],
+        ] {
+            let o = check(apiserver, "--tls-cert-file", tokens);
+            assert!(!o.holds, "{tokens:?}");
+            assert_eq!(o.observed, Value::String("set without a value".into()));
+        }
+        assert!(
+            check(
+                apiserver,
+                "--tls-cert-file",
+                &["--tls-cert-file", "/pki/a.crt"]
+            )
+            .holds
+        );
+        let o = check(
+            cm,
+            "--terminated-pod-gc-threshold",
+            &["--terminated-pod-gc-threshold=0"],
+        );
+        assert!(!o.holds);
+        assert!(o.note.unwrap_or_default().contains("switches"));
+        assert!(
+            check(
+                cm,
+                "--terminated-pod-gc-threshold",
+                &["--terminated-pod-gc-threshold=10"]
+            )
+            .holds
+        );
+        // `absent` asks only whether the flag is on the command line.
+        let absent = FlagCondition {
+            flag: "--token-auth-file".into(),
+            expect: Expectation::new(Op::Absent, Value::Null).expect("absent"),
+            default: None,
+        };
+        assert!(
+            !observe(
+                &absent,
+                &parse_flags(&t(&["--token-auth-file="])),
+                apiserver,
+                String::new()
+            )
+            .holds
+        );
     }
 
     #[test]

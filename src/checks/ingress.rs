@@ -8,7 +8,8 @@
 //!   `kubernetes.io/tls`, and its certificate's SANs cover the entry's hosts;
 //! - `forbidden_annotations`: none of the listed annotations (ingress-nginx snippets,
 //!   CVE-2021-25742) is set;
-//! - `controller_version`: containers whose image contains one of `images` run at least the
+//! - `controller_version`: containers whose image is one of `images` (a table of every
+//!   repository the project shipped under; mirrors of the same path match too) run at least the
 //!   fixed release of their minor line (`fixed_versions`); lines older than every listed one
 //!   fail, newer lines pass.
 //!
@@ -41,14 +42,14 @@ pub enum Require {
     ForbiddenAnnotations(Vec<String>),
     /// Controller images at or above the fixed release of their line.
     ControllerVersion {
-        /// Image name fragments identifying the controller.
+        /// Image repositories that are the controller (mirrors of the same path match).
         images: Vec<String>,
         /// Fixed releases, one per minor line (`1.12.1`).
         fixed: Vec<(u64, u64, u64)>,
     },
     /// No container runs these images at all (retired projects).
     ControllerAbsent {
-        /// Image name fragments identifying the controller.
+        /// Image repositories that are the controller (mirrors of the same path match).
         images: Vec<String>,
     },
 }
@@ -379,6 +380,31 @@ fn forbidden(ing: &Object, annotations: &[String]) -> (Status, String, Vec<Obser
     }
 }
 
+/// The repository of an image reference: without its digest (`@sha256:…`) and tag.
+pub fn repository(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    match no_digest.rsplit_once(':') {
+        // A `:` after the last `/` starts the tag; before it, it is a registry port.
+        Some((repo, tag)) if !tag.contains('/') => repo,
+        _ => no_digest,
+    }
+}
+
+/// Whether an image is the listed repository (`registry.k8s.io/ingress-nginx/controller`),
+/// under that registry or mirrored under another (`harbor.example/ingress-nginx/controller`).
+pub fn image_is(image: &str, listed: &str) -> bool {
+    let repo = repository(image.trim());
+    if repo == listed {
+        return true;
+    }
+    // The path below the registry host, matched whole under any other registry.
+    let path = match listed.split_once('/') {
+        Some((host, rest)) if host.contains('.') || host.contains(':') => rest,
+        _ => listed,
+    };
+    repo == path || repo.ends_with(&format!("/{path}"))
+}
+
 fn controller_version(
     check: &Check,
     inv: &Inventory,
@@ -398,7 +424,7 @@ fn controller_version(
                 .get("image")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            if !images.iter().any(|i| image.contains(i.as_str())) {
+            if !images.iter().any(|i| image_is(image, i)) {
                 continue;
             }
             let tag = image
@@ -481,7 +507,11 @@ fn controller_version(
             "no container runs an image containing {}",
             images.join(" or ")
         );
-        if fixed.is_empty() {
+        if !crate::checks::absence_is_known(inv) {
+            out.empty_reason.push_str(
+                "; manifests show only what was given, so absence from them proves nothing",
+            );
+        } else if fixed.is_empty() {
             out.findings.push(evidence::about_kind(
                 check,
                 Status::Pass,
@@ -550,6 +580,27 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn images_match_by_repository_with_tags_digests_and_mirrors() {
+        let listed = "registry.k8s.io/ingress-nginx/controller";
+        for image in [
+            "registry.k8s.io/ingress-nginx/controller:v1.9.4",
+            "registry.k8s.io/ingress-nginx/controller:v1.9.4@sha256:5b161f051d017e55d358435f295f5e9a297e66158f136321d9b04520ec6c48a3",
+            "registry.k8s.io/ingress-nginx/controller@sha256:5b161f051d017e55d358435f295f5e9a297e66158f136321d9b04520ec6c48a3",
+            "harbor.example:8443/ingress-nginx/controller:v1.12.1",
+        ] {
+            assert!(image_is(image, listed), "{image}");
+        }
+        for image in [
+            "registry.k8s.io/ingress-nginx/controller-chroot:v1.9.4",
+            "registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.4.0",
+            "example/not-ingress-nginx/controller:v1",
+        ] {
+            assert!(!image_is(image, listed), "{image}");
+        }
+        assert_eq!(repository("localhost:5000/app"), "localhost:5000/app");
+    }
 
     #[test]
     fn versions_parse() {

@@ -87,6 +87,14 @@ pub struct Outcome {
     pub empty_reason: String,
 }
 
+/// Whether "no object of this kind" can be read as "the cluster has none": true for a live
+/// cluster listing (or a snapshot or the demo of one), false for manifests, which show only
+/// what someone chose to give. A verdict that rests on absence is `not_applicable` when this
+/// is false.
+pub fn absence_is_known(inv: &Inventory) -> bool {
+    inv.target.source != Some(crate::inventory::SourceKind::Manifests)
+}
+
 /// Reads the optional `on_fail` of an assertion: `fail` (the default) or `warn`.
 pub fn read_on_fail(node: &Node, r: &mut Reader, what: &str) -> Option<Status> {
     match r.opt_string(node, "on_fail", what).as_deref() {

@@ -5,9 +5,12 @@
 //! namespace has any policy, a default-deny for ingress or egress (a policy selecting every
 //! pod that lists the direction in `policyTypes` and allows nothing in it), whether each
 //! workload is selected by some policy, and whether a policy allows everything (an empty
-//! rule `{}`, or ingress from `0.0.0.0/0`). The evidence names the namespace, the policies
+//! rule `{}`, or ingress from `0.0.0.0/0`). A Cilium policy's rule sets are `spec` and every
+//! item of `specs`; a Cilium `ingressDeny`/`egressDeny` rule that denies every peer counts as
+//! a default deny. The evidence names the namespace, the policies
 //! seen and the policy or rule that decided. Namespaces are those of Namespace objects and of
-//! workloads; a namespace without workloads is `not_applicable` for coverage questions, and
+//! workloads; a namespace without workloads is `not_applicable` for coverage questions
+//! (unless `include_empty_namespaces`, for benchmarks that ask for policies everywhere), and
 //! namespaces listed in `exempt_namespaces` are `not_applicable` with that reason. Never
 //! passes when NetworkPolicies were not collected.
 
@@ -66,13 +69,25 @@ pub struct Params {
     pub require: Require,
     /// Namespaces not assessed (system namespaces), reported `not_applicable`.
     pub exempt_namespaces: Vec<String>,
+    /// Judge namespaces without workloads too (CIS asks for policies in every namespace: a
+    /// workload deployed later would start unprotected).
+    pub include_empty_namespaces: bool,
 }
 
 impl Params {
     /// Reads and validates the assertion block.
     pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
         let aw = format!("the `network` assertion of {what}");
-        r.known_keys(node, &aw, &["kind", "require", "exempt_namespaces"]);
+        r.known_keys(
+            node,
+            &aw,
+            &[
+                "kind",
+                "require",
+                "exempt_namespaces",
+                "include_empty_namespaces",
+            ],
+        );
         let req = r.string(node, "require", &aw)?;
         let Some(require) = Require::parse(&req) else {
             r.error(
@@ -82,9 +97,13 @@ impl Params {
             return None;
         };
         let exempt_namespaces = r.string_list(node, "exempt_namespaces", &aw);
+        let include_empty_namespaces = r
+            .opt_bool(node, "include_empty_namespaces", &aw)
+            .unwrap_or(false);
         Some(Params {
             require,
             exempt_namespaces,
+            include_empty_namespaces,
         })
     }
 
@@ -99,6 +118,9 @@ impl Params {
             Require::CniEnforces => "the cluster runs a CNI plugin known to enforce NetworkPolicies (Calico, Cilium, Antrea, Weave Net, kube-router, Azure NPM, the AWS network policy agent); Flannel alone fails; an unrecognised CNI is for a person to decide",
         };
         let mut s = format!("Requires that {what} (Cilium policies count)");
+        if self.include_empty_namespaces {
+            s.push_str("; namespaces without workloads are judged too");
+        }
         if !self.exempt_namespaces.is_empty() {
             s.push_str(&format!(
                 "; not assessed in {}",
@@ -126,6 +148,59 @@ fn rules<'a>(p: &'a Value, dir: &str) -> &'a [Value] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// The rule sets of a Cilium policy: `spec` and every item of `specs` (a policy may use
+/// either or both).
+fn cilium_specs(p: &Value) -> Vec<&Value> {
+    let mut out: Vec<&Value> = p.get("spec").into_iter().collect();
+    out.extend(
+        p.get("specs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten(),
+    );
+    out
+}
+
+/// Whether a Cilium deny rule denies every peer (`fromEntities`/`toEntities: [all]`, or the
+/// whole address space as a CIDR).
+fn denies_everything(rule: &Value, dir: &str) -> bool {
+    let (entities, cidr) = if dir == "ingress" {
+        ("fromEntities", "fromCIDR")
+    } else {
+        ("toEntities", "toCIDR")
+    };
+    let all_entities = crate::checks::path::strings(rule, entities)
+        .iter()
+        .any(|e| e == "all");
+    let cidrs = crate::checks::path::strings(rule, cidr);
+    let all_cidrs = cidrs.iter().any(|c| c == "0.0.0.0/0") && cidrs.iter().any(|c| c == "::/0");
+    let no_ports = rule
+        .get("toPorts")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty);
+    (all_entities || all_cidrs) && no_ports
+}
+
+/// Whether one Cilium spec is a default deny for a direction: it selects every endpoint and
+/// either has the direction with only empty rules (Cilium's default-deny switch) and no deny
+/// rules, or has a deny rule that denies every peer.
+fn cilium_spec_denies(spec: &Value, dir: &str) -> bool {
+    let all = spec.get("endpointSelector").is_some_and(selector::is_empty);
+    if !all {
+        return false;
+    }
+    let deny = spec.get(format!("{dir}Deny")).and_then(Value::as_array);
+    if deny.is_some_and(|rs| rs.iter().any(|r| denies_everything(r, dir))) {
+        return true;
+    }
+    spec.get(dir).is_some_and(|v| {
+        v.as_array().is_some_and(|a| {
+            a.iter()
+                .all(|r| r.as_object().is_some_and(serde_json::Map::is_empty))
+        })
+    }) && deny.is_none()
+}
+
 /// Whether a policy is a default deny for a direction (`ingress` or `egress`).
 pub fn is_default_deny(p: &Object, dir: &str) -> bool {
     if p.kind == "NetworkPolicy" {
@@ -137,19 +212,10 @@ pub fn is_default_deny(p: &Object, dir: &str) -> bool {
             .is_none_or(selector::is_empty);
         governs && all_pods && rules(&p.value, dir).is_empty()
     } else {
-        // Cilium: a policy selecting every endpoint with the direction present and every rule
-        // empty selects them into default deny without allowing anything.
-        let all = p
-            .value
-            .pointer("/spec/endpointSelector")
-            .is_some_and(selector::is_empty);
-        let rs = p.value.pointer(&format!("/spec/{dir}"));
-        all && rs.is_some_and(|v| {
-            v.as_array().is_some_and(|a| {
-                a.iter()
-                    .all(|r| r.as_object().is_some_and(serde_json::Map::is_empty))
-            })
-        }) && p.value.pointer(&format!("/spec/{dir}Deny")).is_none()
+        // Cilium: `spec` or any item of `specs`.
+        cilium_specs(&p.value)
+            .iter()
+            .any(|spec| cilium_spec_denies(spec, dir))
     }
 }
 
@@ -206,16 +272,16 @@ fn selects_pod(p: &Object, ns: &str, labels: &std::collections::BTreeMap<String,
         }
         "CiliumNetworkPolicy" => {
             p.namespace.as_deref() == Some(ns)
-                && p.value
-                    .pointer("/spec/endpointSelector")
-                    .is_some_and(|s| selector::selects(s, labels))
+                && cilium_specs(&p.value).iter().any(|spec| {
+                    spec.get("endpointSelector")
+                        .is_some_and(|s| selector::selects(s, labels))
+                })
         }
         // Cluster-wide Cilium policies select by endpoint labels, which include the namespace
         // as `k8s:io.kubernetes.pod.namespace`; only the empty selector is decided here.
-        _ => p
-            .value
-            .pointer("/spec/endpointSelector")
-            .is_some_and(selector::is_empty),
+        _ => cilium_specs(&p.value)
+            .iter()
+            .any(|spec| spec.get("endpointSelector").is_some_and(selector::is_empty)),
     }
 }
 
@@ -350,7 +416,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             .iter()
             .filter(|w| w.object.namespace.as_deref() == Some(ns))
             .count();
-        if n_workloads == 0 {
+        if n_workloads == 0 && !p.include_empty_namespaces {
             out.findings.push(evidence::finding(
                 check,
                 Status::NotApplicable,
@@ -418,6 +484,13 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 format!(
                     "namespace {ns} has {expected}{}",
                     decided_by.map(|d| format!(" ({d})")).unwrap_or_default()
+                ),
+            )
+        } else if here.is_empty() && n_workloads == 0 {
+            (
+                Status::Fail,
+                format!(
+                    "namespace {ns} has no network policy: any workload deployed there will accept and send any traffic"
                 ),
             )
         } else if here.is_empty() {
@@ -605,6 +678,39 @@ mod tests {
         let p =
             pol(json!({"podSelector": {"matchLabels": {"a": "b"}}, "policyTypes": ["Ingress"]}));
         assert!(!is_default_deny(&p, "ingress"));
+    }
+
+    #[test]
+    fn cilium_specs_lists_and_deny_rules_count() {
+        let cilium = |v: Value| {
+            Object::from_value(
+                v,
+                crate::inventory::Origin::Snapshot { path: "t".into() },
+                BTreeMap::new(),
+            )
+            .expect("object")
+        };
+        let meta = json!({"name": "p", "namespace": "ns"});
+        let p = cilium(
+            json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": meta,
+            "specs": [{"endpointSelector": {"matchLabels": {"a": "b"}}}, {"endpointSelector": {}, "egress": [{}]}]}),
+        );
+        assert!(is_default_deny(&p, "egress") && !is_default_deny(&p, "ingress"));
+        let p = cilium(
+            json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": meta,
+            "spec": {"endpointSelector": {}, "ingressDeny": [{"fromEntities": ["all"]}]}}),
+        );
+        assert!(is_default_deny(&p, "ingress"));
+        let p = cilium(
+            json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": meta,
+            "spec": {"endpointSelector": {}, "ingressDeny": [{"fromEntities": ["all"], "toPorts": [{"ports": [{"port": "22"}]}]}]}}),
+        );
+        assert!(!is_default_deny(&p, "ingress"));
+        let p = cilium(
+            json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": meta,
+            "spec": {"endpointSelector": {}, "egressDeny": [{"toCIDR": ["0.0.0.0/0", "::/0"]}]}}),
+        );
+        assert!(is_default_deny(&p, "egress"));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! errors (never passes) when one of the four RBAC kinds was not collected. The same engine
 //! answers `kubeattest who-can`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
@@ -24,7 +25,7 @@ use crate::checks::path::glob_match as glob;
 use crate::checks::path::strings;
 use crate::checks::selector;
 use crate::checks::{Context, Outcome};
-use crate::inventory::{Inventory, KindState, Object};
+use crate::inventory::{Inventory, KindState, Object, Origin};
 use crate::results::{Observation, Status, Subject};
 use crate::yaml::Node;
 
@@ -93,6 +94,11 @@ pub struct Settings {
     pub system_roles: Vec<String>,
     /// Built-in bindings: exempt from `subjects` questions.
     pub system_bindings: Vec<BindingPattern>,
+    /// Resources outside any namespace: granted only through ClusterRoleBindings.
+    pub cluster_scoped_resources: BTreeSet<String>,
+    /// Built-in ClusterRoles with their stock rules, used when a binding names one that is
+    /// not in the input.
+    pub builtin_cluster_roles: Vec<Object>,
 }
 
 impl Settings {
@@ -101,7 +107,13 @@ impl Settings {
         r.known_keys(
             doc,
             "rbac.yaml",
-            &["system_subjects", "system_roles", "system_bindings"],
+            &[
+                "system_subjects",
+                "system_roles",
+                "system_bindings",
+                "cluster_scoped_resources",
+                "builtin_cluster_roles",
+            ],
         );
         let mut s = Settings::default();
         for (i, n) in r
@@ -132,7 +144,75 @@ impl Settings {
                 });
             }
         }
+        s.cluster_scoped_resources = r
+            .string_list(doc, "cluster_scoped_resources", "rbac.yaml")
+            .into_iter()
+            .collect();
+        for (i, n) in r
+            .opt_seq(doc, "builtin_cluster_roles", "rbac.yaml")
+            .iter()
+            .enumerate()
+        {
+            let what = format!("builtin_cluster_roles #{}", i + 1);
+            r.known_keys(n, &what, &["name", "rules"]);
+            let Some(name) = r.string(n, "name", &what) else {
+                continue;
+            };
+            let rules = r.seq(n, "rules", &what).iter().map(Node::to_json).collect();
+            let value = json!({
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRole",
+                "metadata": {"name": name},
+                "rules": Value::Array(rules),
+            });
+            let origin = Origin::File {
+                path: r.file.clone(),
+                line: n.line,
+            };
+            match Object::from_value(value, origin, BTreeMap::new()) {
+                Ok(o) => s.builtin_cluster_roles.push(o),
+                Err(e) => r.error(n.line, format!("{what}: {e}")),
+            }
+        }
         s
+    }
+
+    /// Whether a resource (`nodes`, `nodes/proxy`) lives outside namespaces, so only a
+    /// ClusterRoleBinding can grant it.
+    pub fn is_cluster_scoped(&self, resource: &str) -> bool {
+        let base = resource.split_once('/').map_or(resource, |(b, _)| b);
+        self.cluster_scoped_resources.contains(base)
+    }
+
+    /// The stock ClusterRole of this name, when the catalog ships its rules.
+    pub fn builtin_cluster_role(&self, name: &str) -> Option<&Object> {
+        self.builtin_cluster_roles.iter().find(|o| o.name == name)
+    }
+
+    /// The rules a binding grants: the role's own (aggregation resolved) when it is in the
+    /// input, the catalog's stock rules for a built-in ClusterRole that is not, else none.
+    pub fn rules_of<'a>(&'a self, b: &'a Binding<'a>) -> Cow<'a, [RuleRef<'a>]> {
+        if b.role.is_some() {
+            return Cow::Borrowed(&b.rules);
+        }
+        match self.stock_role(b) {
+            Some(role) => Cow::Owned(own_rules(role)),
+            None => Cow::Borrowed(&[]),
+        }
+    }
+
+    /// The catalog's stock role for a binding whose role is not in the input.
+    pub fn stock_role<'a>(&'a self, b: &Binding<'_>) -> Option<&'a Object> {
+        if b.role.is_some() || b.role_kind != "ClusterRole" {
+            return None;
+        }
+        self.builtin_cluster_role(&b.role_name)
+    }
+
+    /// Whether a binding's rules are unknown: its role is not in the input and is not a
+    /// built-in ClusterRole whose rules the catalog ships.
+    pub fn is_unresolved(&self, b: &Binding<'_>) -> bool {
+        b.role.is_none() && self.stock_role(b).is_none()
     }
 
     /// Whether a subject is built in.
@@ -397,7 +477,7 @@ impl Binding<'_> {
     pub fn role_display(&self) -> String {
         match self.role {
             Some(r) => evidence::subject(r).display(),
-            None => format!("{} {} (not found)", self.role_kind, self.role_name),
+            None => format!("{} {} (not in the input)", self.role_kind, self.role_name),
         }
     }
 
@@ -616,7 +696,14 @@ impl Chain<'_> {
         if let Some(r) = &self.rule {
             observed["rule"] = r.rule.clone();
             path.push_str(&format!(" → rules[{}]", r.index));
-            if b.role.is_some_and(|role| !std::ptr::eq(role, r.owner)) {
+            if b.role.is_none() {
+                note = Some(format!(
+                    "{} {} is not in the input: judged with its stock rules ({})",
+                    b.role_kind,
+                    b.role_name,
+                    r.owner.origin.describe()
+                ));
+            } else if b.role.is_some_and(|role| !std::ptr::eq(role, r.owner)) {
                 let from = evidence::subject(r.owner).display();
                 observed["aggregated_from"] = json!(from);
                 note = Some(format!("rule aggregated from {from}"));
@@ -640,10 +727,51 @@ impl Chain<'_> {
     }
 }
 
+/// Whether a binding can grant `resource` in `namespace` (`None`: anywhere): a RoleBinding
+/// grants only namespaced resources, only in its own namespace; a ClusterRoleBinding grants
+/// everywhere.
+pub fn binding_applies(
+    b: &Binding<'_>,
+    settings: &Settings,
+    resource: &str,
+    namespace: Option<&str>,
+) -> bool {
+    match &b.scope {
+        None => true,
+        Some(scope) => {
+            !settings.is_cluster_scoped(resource) && namespace.is_none_or(|ns| ns == scope)
+        }
+    }
+}
+
+/// Bindings whose rules are unknown (their role is not in the input and is not a built-in
+/// ClusterRole the catalog knows) that could grant any of `resources` in `namespace`
+/// (`None`: anywhere).
+pub fn unresolved<'a>(
+    rbac: &'a Rbac<'a>,
+    settings: &Settings,
+    resources: &[&str],
+    namespace: Option<&str>,
+) -> Vec<&'a Binding<'a>> {
+    rbac.bindings
+        .iter()
+        .filter(|b| settings.is_unresolved(b))
+        .filter(|b| {
+            resources
+                .iter()
+                .any(|res| binding_applies(b, settings, res, namespace))
+        })
+        .collect()
+}
+
 /// Every chain that grants `verb` on `resource` (in `group`), within `namespace` when given
-/// (cluster-wide grants apply in every namespace).
+/// (cluster-wide grants apply in every namespace). RoleBindings never grant cluster-scoped
+/// resources (`settings.cluster_scoped_resources`), whatever role they name; a binding to a
+/// built-in ClusterRole that is not in the input is answered from the catalog's stock rules;
+/// a binding to any other missing role grants nothing here (see [`unresolved`]).
 pub fn who_can<'a>(
     rbac: &'a Rbac<'a>,
+    settings: &'a Settings,
     verb: &str,
     resource: &str,
     group: Option<&str>,
@@ -651,12 +779,10 @@ pub fn who_can<'a>(
 ) -> Vec<Chain<'a>> {
     let mut out = Vec::new();
     for b in &rbac.bindings {
-        if let (Some(ns), Some(scope)) = (namespace, &b.scope) {
-            if ns != scope {
-                continue;
-            }
+        if !binding_applies(b, settings, resource, namespace) {
+            continue;
         }
-        for r in &b.rules {
+        for r in settings.rules_of(b).iter() {
             let names = match rule_allows(r.rule, verb, resource, group) {
                 Allows::No => continue,
                 Allows::All => None,
@@ -709,8 +835,19 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     }
     // Chains per subject, and the text of what is expected.
     let mut chains: BTreeMap<RbacSubject, Vec<Chain>> = BTreeMap::new();
+    // Bindings whose rules are unknown, per subject (grants questions only).
+    let mut unknown: BTreeMap<RbacSubject, Vec<&Binding>> = BTreeMap::new();
     let (expected, exempt_subjects) = match &p.question {
         Question::Grants(grants) => {
+            let resources: Vec<&str> = grants
+                .iter()
+                .flat_map(|g| g.resources.iter().map(String::as_str))
+                .collect();
+            for b in unresolved(&rbac, settings, &resources, None) {
+                for s in &b.subjects {
+                    unknown.entry(s.clone()).or_default().push(b);
+                }
+            }
             for g in grants {
                 for verb in &g.verbs {
                     for res in &g.resources {
@@ -720,7 +857,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                             g.api_groups.iter().map(|x| Some(x.as_str())).collect()
                         };
                         for grp in groups {
-                            for c in who_can(&rbac, verb, res, grp, None) {
+                            for c in who_can(&rbac, settings, verb, res, grp, None) {
                                 chains.entry(c.subject.clone()).or_default().push(c);
                             }
                         }
@@ -780,6 +917,49 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         Question::Wildcards => return out,
     };
     let mut failed = 0;
+    let mut unknowns = 0;
+    for (subject, bs) in &unknown {
+        // A definite grant (fail) or a built-in subject is decided without the unknown rules.
+        if chains.contains_key(subject) || settings.is_system_subject(subject) {
+            continue;
+        }
+        unknowns += 1;
+        let observations = bs
+            .iter()
+            .map(|b| Observation {
+                source: evidence::source(b.object, "roleRef"),
+                path: format!(
+                    "{} → {} → {}",
+                    subject.display(),
+                    b.display(),
+                    b.role_display()
+                ),
+                observed: json!({
+                    "subject": subject.display(),
+                    "binding": b.display(),
+                    "role": b.role_display(),
+                    "scope": b.scope_display(),
+                }),
+                expected: format!("the rules of {} {}", b.role_kind, b.role_name),
+                holds: false,
+                note: Some("the role is not in the input, so its rules are unknown".into()),
+            })
+            .collect();
+        let b = bs[0];
+        out.findings.push(evidence::finding(
+            check,
+            Status::Error,
+            subject.as_subject(),
+            observations,
+            format!(
+                "{}: {} {} is not in the input (bound by {}), so its rules are unknown: include the role in the input or scan the cluster",
+                subject.display(),
+                b.role_kind,
+                b.role_name,
+                b.display()
+            ),
+        ));
+    }
     for (subject, cs) in &chains {
         // Dedupe identical chains (a rule matched for several verbs).
         let mut seen = BTreeSet::new();
@@ -796,7 +976,20 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             .collect();
         let broad: Vec<&&Chain> = cs.iter().filter(|c| c.names.is_none()).collect();
         let system = exempt_subjects && settings.is_system_subject(subject);
-        let (status, message) = if broad.is_empty() {
+        let (status, message) = if broad.is_empty() && !system && unknown.contains_key(subject) {
+            unknowns += 1;
+            let b = unknown[subject][0];
+            (
+                Status::Error,
+                format!(
+                    "{} is granted this only on named objects here, but {} {} (bound by {}) is not in the input, so its rules are unknown",
+                    subject.display(),
+                    b.role_kind,
+                    b.role_name,
+                    b.display()
+                ),
+            )
+        } else if broad.is_empty() {
             (
                 Status::Pass,
                 format!(
@@ -830,7 +1023,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             message,
         ));
     }
-    if failed == 0 {
+    if failed == 0 && unknowns == 0 {
         let n: BTreeSet<&RbacSubject> = rbac.bindings.iter().flat_map(|b| &b.subjects).collect();
         let what = match &p.question {
             Question::Grants(g) => format!(
@@ -875,6 +1068,9 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
 fn first_chain_text(chains: &[&&Chain]) -> String {
     let c = chains[0];
     let mut s = format!("via {} → {}", c.binding.display(), c.binding.role_display());
+    if c.binding.role.is_none() && c.rule.is_some() {
+        s.push_str(" (stock rules from the catalog)");
+    }
     if let Some(r) = &c.rule {
         s.push_str(&format!(" rules[{}]", r.index));
     }
@@ -969,6 +1165,111 @@ mod tests {
         i
     }
 
+    fn settings() -> Settings {
+        crate::catalog::load(None).expect("catalog").rbac
+    }
+
+    fn cluster_role(name: &str, resources: &[&str]) -> Value {
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": name},
+               "rules": [{"apiGroups": ["", "certificates.k8s.io"], "resources": resources, "verbs": ["*"]}]})
+    }
+
+    fn binding(kind: &str, ns: Option<&str>, role_kind: &str, role: &str) -> Value {
+        let mut meta = json!({"name": "b"});
+        if let Some(ns) = ns {
+            meta["namespace"] = json!(ns);
+        }
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind, "metadata": meta,
+               "roleRef": {"kind": role_kind, "name": role}, "subjects": [{"kind": "User", "name": "u"}]})
+    }
+
+    #[test]
+    fn role_bindings_never_grant_cluster_scoped_resources() {
+        let s = settings();
+        let res = &[
+            "nodes/proxy",
+            "persistentvolumes",
+            "certificatesigningrequests/approval",
+            "pods/exec",
+        ];
+        let i = inv(vec![
+            cluster_role("wide", res),
+            binding("RoleBinding", Some("ns"), "ClusterRole", "wide"),
+        ]);
+        let rbac = build(&i);
+        for r in &res[..3] {
+            assert!(who_can(&rbac, &s, "get", r, None, None).is_empty(), "{r}");
+            assert!(
+                who_can(&rbac, &s, "get", r, None, Some("ns")).is_empty(),
+                "{r}"
+            );
+        }
+        assert_eq!(
+            who_can(&rbac, &s, "create", "pods/exec", None, Some("ns")).len(),
+            1
+        );
+        assert!(who_can(&rbac, &s, "create", "pods/exec", None, Some("other")).is_empty());
+        // The same role through a ClusterRoleBinding grants them everywhere.
+        let i = inv(vec![
+            cluster_role("wide", res),
+            binding("ClusterRoleBinding", None, "ClusterRole", "wide"),
+        ]);
+        let rbac = build(&i);
+        for r in res {
+            assert_eq!(
+                who_can(&rbac, &s, "get", r, None, Some("ns")).len(),
+                1,
+                "{r}"
+            );
+        }
+    }
+
+    #[test]
+    fn built_in_cluster_roles_are_judged_by_their_stock_rules() {
+        let s = settings();
+        let i = inv(vec![binding(
+            "RoleBinding",
+            Some("ns"),
+            "ClusterRole",
+            "edit",
+        )]);
+        let rbac = build(&i);
+        let got = who_can(&rbac, &s, "get", "secrets", Some(""), Some("ns"));
+        assert_eq!(got.len(), 1);
+        assert!(got[0]
+            .observation("x", false)
+            .note
+            .unwrap_or_default()
+            .contains("not in the input"));
+        assert!(who_can(&rbac, &s, "create", "persistentvolumes", None, None).is_empty());
+        assert!(unresolved(&rbac, &s, &["secrets"], None).is_empty());
+        let i = inv(vec![binding(
+            "RoleBinding",
+            Some("ns"),
+            "ClusterRole",
+            "view",
+        )]);
+        let rbac = build(&i);
+        assert!(who_can(&rbac, &s, "get", "secrets", Some(""), None).is_empty());
+    }
+
+    #[test]
+    fn roles_not_in_the_input_are_unresolved_not_empty() {
+        let s = settings();
+        let i = inv(vec![
+            binding("RoleBinding", Some("ns"), "ClusterRole", "custom"),
+            binding("RoleBinding", Some("ns"), "Role", "edit"),
+        ]);
+        let rbac = build(&i);
+        assert!(who_can(&rbac, &s, "get", "secrets", None, None).is_empty());
+        // Both bindings: a namespaced Role named like a built-in ClusterRole is not one.
+        assert_eq!(unresolved(&rbac, &s, &["secrets"], None).len(), 2);
+        assert_eq!(unresolved(&rbac, &s, &["secrets"], Some("ns")).len(), 2);
+        assert!(unresolved(&rbac, &s, &["secrets"], Some("other")).is_empty());
+        // A RoleBinding cannot grant a cluster-scoped resource, whatever its role holds.
+        assert!(unresolved(&rbac, &s, &["nodes/proxy"], None).is_empty());
+    }
+
     #[test]
     fn globs() {
         assert!(glob("system:*", "system:node"));
@@ -1009,7 +1310,8 @@ mod tests {
                    "roleRef": {"kind": "ClusterRole", "name": "top"}, "subjects": [{"kind": "User", "name": "u"}]}),
         ]);
         let rbac = build(&i);
-        let got = who_can(&rbac, "list", "secrets", None, Some("ns"));
+        let s = settings();
+        let got = who_can(&rbac, &s, "list", "secrets", None, Some("ns"));
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].subject.name, "u");
         let o = got[0].observation("x", false);
@@ -1018,7 +1320,7 @@ mod tests {
             .as_deref()
             .unwrap_or("")
             .contains("aggregated from ClusterRole leaf"));
-        assert!(who_can(&rbac, "list", "secrets", None, Some("other")).is_empty());
+        assert!(who_can(&rbac, &s, "list", "secrets", None, Some("other")).is_empty());
     }
 
     #[test]

@@ -1,20 +1,101 @@
 //! Manifests: files, directories (recursively) and stdin (`-`); YAML multi-document streams
 //! and JSON; `kind: List` and every `*List` are expanded. Every object keeps its file and the
 //! line of each of its fields. A file that cannot be read or parsed is a coverage error that
-//! names the file and line; a document that is not a Kubernetes object is skipped with the
-//! reason; the other files are still read.
+//! names the file and line; a document that is not a Kubernetes object, or one whose fields
+//! have the wrong type (`collect::shape`), is left out and listed as `invalid` with the file,
+//! line and reason (exit code 3); the other documents and files are still read.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::collect::shape;
 use crate::inventory::{Coverage, Inventory, Object, Origin, SourceKind, Target};
 use crate::yaml::{self, Node, NodeValue};
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
-/// Collects every manifest under `inputs` into an inventory.
+/// Built-in kinds that live outside namespaces (`kubectl api-resources --namespaced=false`,
+/// Kubernetes 1.31, plus the cluster-wide policy kinds of Cilium and Calico). Every other kind
+/// in a manifest is namespaced: without `metadata.namespace` it lands in the namespace
+/// `kubectl apply` would use.
+const CLUSTER_SCOPED_KINDS: &[&str] = &[
+    "APIService",
+    "CertificateSigningRequest",
+    "CiliumClusterwideNetworkPolicy",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ClusterTrustBundle",
+    "ComponentStatus",
+    "CSIDriver",
+    "CSINode",
+    "CustomResourceDefinition",
+    "DeviceClass",
+    "FlowSchema",
+    "GlobalNetworkPolicy",
+    "IngressClass",
+    "IPAddress",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "SelfSubjectAccessReview",
+    "SelfSubjectReview",
+    "SelfSubjectRulesReview",
+    "ServiceCIDR",
+    "StorageClass",
+    "SubjectAccessReview",
+    "TokenReview",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+    "VolumeAttributesClass",
+];
+
+/// Whether a kind lives outside namespaces.
+pub fn is_cluster_scoped_kind(kind: &str) -> bool {
+    CLUSTER_SCOPED_KINDS.contains(&kind)
+}
+
+/// The namespace of objects whose manifest names none, as `kubectl apply` decides it.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// Collects every manifest under `inputs` into an inventory; namespaced objects without
+/// `metadata.namespace` are in `default`.
 pub fn collect(inputs: &[PathBuf]) -> Inventory {
+    collect_in(inputs, DEFAULT_NAMESPACE)
+}
+
+/// Collects every manifest under `inputs`; namespaced objects without `metadata.namespace`
+/// are put in `namespace` (`kubectl apply -n NS`), and cluster-scoped objects lose a stray
+/// namespace (the API server ignores it too).
+pub fn collect_in(inputs: &[PathBuf], namespace: &str) -> Inventory {
+    let mut inv = collect_raw(inputs);
+    place_in_namespaces(&mut inv, namespace);
+    inv.finish();
+    inv
+}
+
+/// Gives namespaced objects without a namespace `namespace`, and drops the namespace of
+/// cluster-scoped ones.
+pub fn place_in_namespaces(inv: &mut Inventory, namespace: &str) {
+    for o in &mut inv.objects {
+        if is_cluster_scoped_kind(&o.kind) {
+            o.namespace = None;
+        } else if o.namespace.as_deref().is_none_or(str::is_empty) {
+            o.namespace = Some(namespace.to_string());
+        }
+    }
+}
+
+fn collect_raw(inputs: &[PathBuf]) -> Inventory {
     let mut inv = Inventory::new(
         Target {
             name: "manifests".into(),
@@ -102,10 +183,12 @@ pub fn add_text(inv: &mut Inventory, file: &str, text: &str) {
         });
         return;
     }
+    // A document that is not a judgeable object is input lost: `invalid`, so the exit code
+    // says the scan is incomplete (3).
     if count == 0 && !skipped.is_empty() {
         inv.coverage.push(Coverage {
             source: file.to_string(),
-            status: "skipped".into(),
+            status: "invalid".into(),
             items: 0,
             error: Some(
                 skipped
@@ -121,7 +204,7 @@ pub fn add_text(inv: &mut Inventory, file: &str, text: &str) {
     for (line, why) in skipped {
         inv.coverage.push(Coverage {
             source: format!("{file}:{line}"),
-            status: "skipped".into(),
+            status: "invalid".into(),
             items: 0,
             error: Some(format!("{file}:{line}: {why}")),
         });
@@ -159,6 +242,22 @@ pub fn add_stream(
         for node in expand_lists(&doc) {
             let mut lines = BTreeMap::new();
             let value = node.to_json_with_lines(&mut lines);
+            let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+            if let Some(p) = shape::problem(kind, &value) {
+                let name = value
+                    .pointer("/metadata/name")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("(no name)");
+                let line = shape::line(&p, &lines).unwrap_or(node.line);
+                skipped.push((
+                    line,
+                    format!(
+                        "{kind} {name}: {}; the object is not judged (fix the manifest: the API server would reject it)",
+                        p.message
+                    ),
+                ));
+                continue;
+            }
             match Object::from_value(value, origin(node.line), lines) {
                 Ok(obj) => {
                     inv.objects.push(obj);
@@ -207,7 +306,7 @@ mod tests {
         let mut inv = Inventory::default();
         add_text(&mut inv, "v.yaml", "replicaCount: 3\n");
         add_text(&mut inv, "b.yaml", "a: [\n");
-        assert_eq!(inv.coverage[0].status, "skipped");
+        assert_eq!(inv.coverage[0].status, "invalid");
         assert!(inv.coverage[0]
             .error
             .as_deref()

@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod demo;
 pub mod manifests;
 pub mod node;
+pub mod shape;
 pub mod snapshot;
 
 use std::path::PathBuf;

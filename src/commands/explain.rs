@@ -68,9 +68,9 @@ pub fn explain(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> {
         let peers: Vec<String> = check
             .peers
             .iter()
-            .map(|(k, v)| format!("{k} {v}"))
+            .map(|(k, v)| format!("{k}: {}", v.join(", ")))
             .collect();
-        writeln!(out, "\nEquivalent in other tools\n  {}", peers.join(", "))?;
+        writeln!(out, "\nEquivalent in other tools\n  {}", peers.join("\n  "))?;
     }
     if !check.references.is_empty() {
         writeln!(out, "\nReferences")?;

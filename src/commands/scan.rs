@@ -30,7 +30,12 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             vec![format!("snapshot {}", path.display())],
         )
     } else if !args.manifests.is_empty() {
-        let inv = collect::manifests::collect(&args.manifests);
+        // Objects without a namespace go where `kubectl apply -n NS` would put them.
+        let ns = match args.cluster.namespace.as_slice() {
+            [one] => one.as_str(),
+            _ => collect::manifests::DEFAULT_NAMESPACE,
+        };
+        let inv = collect::manifests::collect_in(&args.manifests, ns);
         let sources = args
             .manifests
             .iter()
@@ -79,6 +84,9 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         && inventory.coverage.iter().any(|c| c.is_failure())
     {
         bail!("no input could be read (see the errors above)");
+    }
+    if let Some(why) = crate::evaluate::nothing_to_evaluate(catalog, &inventory, &frameworks) {
+        bail!("{why}");
     }
     let info = RunInfo {
         id: run_id(&started_at),

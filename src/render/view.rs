@@ -528,7 +528,11 @@ impl View {
                 message: c.message.clone(),
                 remediation: c.remediation.trim_end().to_string(),
                 items: used_by.get(c.id.as_str()).cloned().unwrap_or_default(),
-                peers: c.peers.iter().map(|(k, v)| format!("{k} {v}")).collect(),
+                peers: c
+                    .peers
+                    .iter()
+                    .map(|(k, v)| format!("{k} {}", v.join(", ")))
+                    .collect(),
                 counts: counts_of(&c.counts, false),
                 more_findings: finding_total.saturating_sub(findings.len()),
                 finding_total,

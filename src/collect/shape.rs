@@ -1,0 +1,398 @@
+//! Shapes of the fields the checks read. A manifest whose `spec`, `containers`,
+//! `securityContext`, `capabilities.add`, … has the wrong type (a list where a mapping belongs,
+//! a string where a list belongs) would otherwise look like an object with the field unset,
+//! and "unset" can pass a check. Such an object is not judged at all: the collector reports
+//! it with its file, line and the field path, and leaves it out of the inventory.
+//!
+//! The API server rejects these shapes, so only manifests are checked. `null` is accepted
+//! everywhere (it means "not set" to the API server too).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// The type a field must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ty {
+    /// A mapping.
+    Map,
+    /// A list of mappings.
+    Maps,
+    /// A list of strings.
+    Strings,
+    /// A string.
+    Str,
+    /// A boolean.
+    Bool,
+    /// An integer.
+    Int,
+}
+
+impl Ty {
+    fn holds(self, v: &Value) -> bool {
+        match self {
+            Ty::Map => v.is_object(),
+            Ty::Maps => v.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
+            Ty::Strings => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            Ty::Str => v.is_string(),
+            Ty::Bool => v.is_boolean(),
+            Ty::Int => v.is_i64() || v.is_u64(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Ty::Map => "a mapping",
+            Ty::Maps => "a list of mappings",
+            Ty::Strings => "a list of strings",
+            Ty::Str => "a string",
+            Ty::Bool => "a boolean (true or false)",
+            Ty::Int => "an integer",
+        }
+    }
+}
+
+/// Fields of every object.
+const OBJECT: &[(&str, Ty)] = &[
+    ("metadata", Ty::Map),
+    ("metadata.labels", Ty::Map),
+    ("metadata.annotations", Ty::Map),
+    ("metadata.namespace", Ty::Str),
+    ("spec", Ty::Map),
+];
+
+/// Fields of a pod spec.
+const POD_SPEC: &[(&str, Ty)] = &[
+    ("containers", Ty::Maps),
+    ("initContainers", Ty::Maps),
+    ("ephemeralContainers", Ty::Maps),
+    ("volumes", Ty::Maps),
+    ("securityContext", Ty::Map),
+    ("securityContext.runAsNonRoot", Ty::Bool),
+    ("securityContext.runAsUser", Ty::Int),
+    ("securityContext.runAsGroup", Ty::Int),
+    ("securityContext.seccompProfile", Ty::Map),
+    ("securityContext.seLinuxOptions", Ty::Map),
+    ("securityContext.sysctls", Ty::Maps),
+    ("hostNetwork", Ty::Bool),
+    ("hostPID", Ty::Bool),
+    ("hostIPC", Ty::Bool),
+    ("hostUsers", Ty::Bool),
+    ("automountServiceAccountToken", Ty::Bool),
+    ("serviceAccountName", Ty::Str),
+    ("serviceAccount", Ty::Str),
+];
+
+/// Fields of a container.
+const CONTAINER: &[(&str, Ty)] = &[
+    ("image", Ty::Str),
+    ("command", Ty::Strings),
+    ("args", Ty::Strings),
+    ("env", Ty::Maps),
+    ("envFrom", Ty::Maps),
+    ("ports", Ty::Maps),
+    ("resources", Ty::Map),
+    ("resources.limits", Ty::Map),
+    ("resources.requests", Ty::Map),
+    ("volumeMounts", Ty::Maps),
+    ("securityContext", Ty::Map),
+    ("securityContext.privileged", Ty::Bool),
+    ("securityContext.allowPrivilegeEscalation", Ty::Bool),
+    ("securityContext.readOnlyRootFilesystem", Ty::Bool),
+    ("securityContext.runAsNonRoot", Ty::Bool),
+    ("securityContext.runAsUser", Ty::Int),
+    ("securityContext.runAsGroup", Ty::Int),
+    ("securityContext.procMount", Ty::Str),
+    ("securityContext.capabilities", Ty::Map),
+    ("securityContext.capabilities.add", Ty::Strings),
+    ("securityContext.capabilities.drop", Ty::Strings),
+    ("securityContext.seccompProfile", Ty::Map),
+    ("securityContext.appArmorProfile", Ty::Map),
+];
+
+/// Fields of other kinds the checks read, by kind.
+const BY_KIND: &[(&str, &[(&str, Ty)])] = &[
+    ("Role", RULES),
+    ("ClusterRole", RULES),
+    ("RoleBinding", BINDING),
+    ("ClusterRoleBinding", BINDING),
+    (
+        "NetworkPolicy",
+        &[
+            ("spec.podSelector", Ty::Map),
+            ("spec.policyTypes", Ty::Strings),
+            ("spec.ingress", Ty::Maps),
+            ("spec.egress", Ty::Maps),
+        ],
+    ),
+    ("ConfigMap", &[("data", Ty::Map)]),
+    ("Secret", &[("data", Ty::Map), ("stringData", Ty::Map)]),
+    (
+        "Ingress",
+        &[
+            ("spec.tls", Ty::Maps),
+            ("spec.rules", Ty::Maps),
+            ("spec.defaultBackend", Ty::Map),
+        ],
+    ),
+    (
+        "ServiceAccount",
+        &[("automountServiceAccountToken", Ty::Bool)],
+    ),
+];
+
+const RULES: &[(&str, Ty)] = &[("rules", Ty::Maps), ("aggregationRule", Ty::Map)];
+const BINDING: &[(&str, Ty)] = &[("roleRef", Ty::Map), ("subjects", Ty::Maps)];
+const RULE: &[(&str, Ty)] = &[
+    ("verbs", Ty::Strings),
+    ("resources", Ty::Strings),
+    ("apiGroups", Ty::Strings),
+    ("resourceNames", Ty::Strings),
+    ("nonResourceURLs", Ty::Strings),
+];
+
+/// Where a kind keeps its pod spec (and the mappings on the way to it).
+fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
+    match kind {
+        "Pod" => Some(&["spec"]),
+        "Deployment"
+        | "ReplicaSet"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "Job"
+        | "ReplicationController" => Some(&["spec", "template", "spec"]),
+        "PodTemplate" => Some(&["template", "spec"]),
+        "CronJob" => Some(&["spec", "jobTemplate", "spec", "template", "spec"]),
+        _ => None,
+    }
+}
+
+/// A field with the wrong type: its path and what it should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Field path (`spec.containers[0].securityContext.capabilities.add`).
+    pub path: String,
+    /// What the field must be and what was found.
+    pub message: String,
+}
+
+fn type_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn join(base: &str, key: &str) -> String {
+    if base.is_empty() {
+        key.to_string()
+    } else {
+        format!("{base}.{key}")
+    }
+}
+
+/// Checks `fields` under `base` of `v`; the first wrong type found.
+fn fields(v: &Value, base: &str, table: &[(&str, Ty)]) -> Option<Problem> {
+    for (path, ty) in table {
+        let mut cur = v;
+        let mut found = true;
+        for seg in path.split('.') {
+            match cur.get(seg) {
+                Some(next) if !next.is_null() => cur = next,
+                _ => {
+                    found = false;
+                    break;
+                }
+            }
+        }
+        if found && !ty.holds(cur) {
+            let shown = match (ty, cur) {
+                // A list with a wrong item: say which item.
+                (Ty::Maps | Ty::Strings, Value::Array(items)) => {
+                    let bad = items
+                        .iter()
+                        .position(|i| {
+                            !(if *ty == Ty::Maps {
+                                i.is_object()
+                            } else {
+                                i.is_string()
+                            })
+                        })
+                        .unwrap_or(0);
+                    return Some(Problem {
+                        path: format!("{}[{bad}]", join(base, path)),
+                        message: format!(
+                            "`{}[{bad}]` must be {}, found {}",
+                            join(base, path),
+                            if *ty == Ty::Maps {
+                                "a mapping"
+                            } else {
+                                "a string"
+                            },
+                            type_of(&items[bad])
+                        ),
+                    });
+                }
+                _ => type_of(cur),
+            };
+            return Some(Problem {
+                path: join(base, path),
+                message: format!(
+                    "`{}` must be {}, found {shown}",
+                    join(base, path),
+                    ty.name()
+                ),
+            });
+        }
+    }
+    None
+}
+
+/// The first field of an object (JSON of a manifest document) whose type is wrong.
+pub fn problem(kind: &str, obj: &Value) -> Option<Problem> {
+    if let Some(p) = fields(obj, "", OBJECT) {
+        return Some(p);
+    }
+    if let Some(path) = pod_spec_path(kind) {
+        let mut cur = obj;
+        let mut base = String::new();
+        for seg in path {
+            base = join(&base, seg);
+            match cur.get(*seg) {
+                None | Some(Value::Null) => return None,
+                Some(next) if next.is_object() => cur = next,
+                Some(other) => {
+                    return Some(Problem {
+                        message: format!("`{base}` must be a mapping, found {}", type_of(other)),
+                        path: base,
+                    })
+                }
+            }
+        }
+        if let Some(p) = fields(cur, &base, POD_SPEC) {
+            return Some(p);
+        }
+        for list in ["containers", "initContainers", "ephemeralContainers"] {
+            for (i, c) in cur
+                .get(list)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if let Some(p) = fields(c, &format!("{base}.{list}[{i}]"), CONTAINER) {
+                    return Some(p);
+                }
+            }
+        }
+    }
+    let table = BY_KIND.iter().find(|(k, _)| *k == kind).map(|(_, t)| *t)?;
+    if let Some(p) = fields(obj, "", table) {
+        return Some(p);
+    }
+    for (i, rule) in obj
+        .get("rules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if matches!(kind, "Role" | "ClusterRole") {
+            if let Some(p) = fields(rule, &format!("rules[{i}]"), RULE) {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// The line of a problem's field (or the nearest enclosing field), from an object's lines.
+pub fn line(p: &Problem, lines: &BTreeMap<String, u32>) -> Option<u32> {
+    let mut path = p.path.as_str();
+    loop {
+        if let Some(l) = lines.get(path) {
+            return Some(*l);
+        }
+        let cut = path.rfind(['.', '['])?;
+        path = &path[..cut];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn wrong_types_are_found_with_their_path() {
+        let pod = json!({"metadata": {"name": "p"}, "spec": {"containers": [
+            {"name": "a", "image": "x", "securityContext": {"capabilities": {"add": "SYS_ADMIN"}}}]}});
+        let p = problem("Pod", &pod).expect("problem");
+        assert_eq!(
+            p.path,
+            "spec.containers[0].securityContext.capabilities.add"
+        );
+        assert!(
+            p.message
+                .contains("must be a list of strings, found a string"),
+            "{}",
+            p.message
+        );
+
+        let dep = json!({"metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": {"name": "a"}}}}});
+        assert_eq!(
+            problem("Deployment", &dep).expect("problem").path,
+            "spec.template.spec.containers"
+        );
+
+        let spec_list = json!({"metadata": {"name": "p"}, "spec": [{"containers": []}]});
+        assert_eq!(problem("Pod", &spec_list).expect("problem").path, "spec");
+
+        let priv_string = json!({"metadata": {"name": "p"}, "spec": {"containers": [
+            {"name": "a", "securityContext": {"privileged": "true"}}]}});
+        assert!(problem("Pod", &priv_string).is_some());
+
+        let null_item = json!({"metadata": {"name": "p"}, "spec": {"containers": [null]}});
+        assert_eq!(
+            problem("Pod", &null_item).expect("problem").path,
+            "spec.containers[0]"
+        );
+
+        let rule =
+            json!({"metadata": {"name": "r"}, "rules": [{"verbs": "get", "resources": ["pods"]}]});
+        assert_eq!(
+            problem("Role", &rule).expect("problem").path,
+            "rules[0].verbs"
+        );
+    }
+
+    #[test]
+    fn well_formed_and_null_fields_are_fine() {
+        let pod = json!({"metadata": {"name": "p", "labels": null}, "spec": {"securityContext": null,
+            "containers": [{"name": "a", "image": "x", "securityContext": {"capabilities": {"drop": ["ALL"]}}}]}});
+        assert_eq!(problem("Pod", &pod), None);
+        assert_eq!(
+            problem(
+                "Widget",
+                &json!({"metadata": {"name": "w"}, "spec": {"x": [1]}})
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn lines_fall_back_to_the_enclosing_field() {
+        let mut lines = BTreeMap::new();
+        lines.insert("spec".to_string(), 5);
+        lines.insert("spec.containers".to_string(), 6);
+        let p = Problem {
+            path: "spec.containers[0]".into(),
+            message: String::new(),
+        };
+        assert_eq!(line(&p, &lines), Some(6));
+    }
+}
