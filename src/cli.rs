@@ -143,9 +143,13 @@ pub struct ScanArgs {
     /// Report formats, comma-separated (`all`: json, csv, html, pdf).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = FormatChoice::DEFAULT)]
     pub format: Vec<FormatChoice>,
-    /// Report folder (default: `reports/<target>-<UTC time>/`).
+    /// Report folder (default: `reports/<target>-<UTC time>/`). An existing folder is
+    /// replaced only when it is a previous report (holds kubeattest's MANIFEST.json).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace whatever is at `--out` (a file, or a folder that is not a report).
+    #[arg(long)]
+    pub force: bool,
     /// Accepted risks (YAML: check, subject, justification, approver, expires).
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
@@ -512,6 +516,20 @@ fn select_frameworks<'c>(
 
 fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     let frameworks = select_frameworks(catalog, &args.framework)?;
+    let out_policy = crate::bundle::OutPolicy {
+        force: args.force,
+        inputs: args
+            .manifests
+            .iter()
+            .chain(&args.snapshot)
+            .chain(&args.node_facts)
+            .chain(&args.exceptions)
+            .cloned()
+            .collect(),
+    };
+    if let Some(out) = &args.out {
+        crate::bundle::check_out(out, &out_policy)?;
+    }
     let exceptions = match &args.exceptions {
         Some(p) => crate::exceptions::load(p)?,
         None => Vec::new(),
@@ -585,7 +603,12 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     };
     let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
     let out = args.out.clone().unwrap_or_else(|| default_out(&report));
-    crate::bundle::write(&out, &report, &FormatChoice::expand(&args.format))?;
+    crate::bundle::write(
+        &out,
+        &report,
+        &FormatChoice::expand(&args.format),
+        &out_policy,
+    )?;
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", render::summary::render(&report))?;
@@ -610,11 +633,7 @@ fn render_saved(args: &RenderArgs) -> anyhow::Result<u8> {
     };
     let formats = FormatChoice::expand(&args.format);
     // The PDF appendix hashes the other files of the folder: include the saved report.json.
-    let entry = |name: &str, bytes: &[u8]| crate::bundle::ManifestEntry {
-        name: name.to_string(),
-        size: bytes.len() as u64,
-        sha256: crate::bundle::sha256_hex(bytes),
-    };
+    let entry = crate::manifest::ManifestEntry::of;
     let mut entries = vec![entry("report.json", &bytes)];
     let mut files = vec![("report.json".to_string(), bytes.clone())];
     for f in formats.iter().filter(|f| **f != Format::Json) {

@@ -13,6 +13,7 @@ pub mod collect;
 pub mod evaluate;
 pub mod exceptions;
 pub mod inventory;
+pub mod manifest;
 pub mod node_facts;
 pub mod render;
 pub mod results;

@@ -32,7 +32,7 @@ const TOC_PER_PAGE: usize = 44;
 /// whose sizes and SHA-256 the appendix lists.
 pub fn render(
     report: &Report,
-    bundle: &[crate::bundle::ManifestEntry],
+    bundle: &[crate::manifest::ManifestEntry],
 ) -> Result<Vec<u8>, RenderError> {
     let view = View::new(report);
     let mut doc = PdfDocument::new(&view.title);
@@ -966,7 +966,7 @@ fn passed(l: &mut Layout, view: &View) {
     );
 }
 
-fn appendix(l: &mut Layout, view: &View, bundle: &[crate::bundle::ManifestEntry]) {
+fn appendix(l: &mut Layout, view: &View, bundle: &[crate::manifest::ManifestEntry]) {
     l.heading(
         1,
         "Appendix: scope, coverage and bundle hashes",
