@@ -194,10 +194,10 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "NS")]
     pub exclude_namespace: Vec<String>,
     /// Seconds allowed for one API request.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = seconds)]
     pub request_timeout: f64,
     /// Seconds allowed for listing one resource, retries included.
-    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0, value_parser = seconds)]
     pub list_deadline: f64,
     /// Objects per page when listing.
     #[arg(long, value_name = "N", default_value_t = 500)]
@@ -233,6 +233,21 @@ impl ClusterArgs {
             agent_namespace: Some(self.agent_namespace.clone()).filter(|n| n != "none"),
         }
     }
+}
+
+/// A number of seconds: finite, above zero, at most a week.
+fn seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{}` is not a number of seconds", crate::quote::quote(s)))?;
+    if !v.is_finite() || v <= 0.0 || v > 604_800.0 {
+        return Err(format!(
+            "`{}` is out of range: give a number of seconds above 0 and at most 604800 (a week)",
+            crate::quote::quote(s)
+        ));
+    }
+    Ok(v)
 }
 
 fn secs(s: f64) -> std::time::Duration {

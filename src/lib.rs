@@ -15,6 +15,7 @@ pub mod exceptions;
 pub mod inventory;
 pub mod manifest;
 pub mod node_facts;
+pub mod quote;
 pub mod render;
 pub mod results;
 pub mod secrets;

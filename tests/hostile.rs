@@ -6,3 +6,6 @@ mod support;
 
 #[path = "hostile/out.rs"]
 mod out;
+
+#[path = "hostile/api.rs"]
+mod api;
