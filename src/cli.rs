@@ -141,9 +141,13 @@ pub struct ScanArgs {
     /// Report formats, comma-separated (`all`: json, csv, html, pdf).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = FormatChoice::DEFAULT)]
     pub format: Vec<FormatChoice>,
-    /// Report folder (default: `reports/<target>-<UTC time>/`).
+    /// Report folder (default: `reports/<target>-<UTC time>/`). An existing folder is
+    /// replaced only when it is a previous report (holds kubeattest's MANIFEST.json).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace whatever is at `--out` (a file, or a folder that is not a report).
+    #[arg(long)]
+    pub force: bool,
     /// How much of the passing side to write: `summary` (counts only), `failing` (passes
     /// as check + subject, no observations) or `full` (every observation). Failing, warn,
     /// error and waived findings always keep their evidence.
@@ -193,10 +197,10 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "NS")]
     pub exclude_namespace: Vec<String>,
     /// Seconds allowed for one API request.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = seconds)]
     pub request_timeout: f64,
     /// Seconds allowed for listing one resource, retries included.
-    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0, value_parser = seconds)]
     pub list_deadline: f64,
     /// Objects per page when listing.
     #[arg(long, value_name = "N", default_value_t = 500)]
@@ -232,6 +236,21 @@ impl ClusterArgs {
             agent_namespace: Some(self.agent_namespace.clone()).filter(|n| n != "none"),
         }
     }
+}
+
+/// A number of seconds: finite, above zero, at most a week.
+fn seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{}` is not a number of seconds", crate::quote::quote(s)))?;
+    if !v.is_finite() || v <= 0.0 || v > 604_800.0 {
+        return Err(format!(
+            "`{}` is out of range: give a number of seconds above 0 and at most 604800 (a week)",
+            crate::quote::quote(s)
+        ));
+    }
+    Ok(v)
 }
 
 fn secs(s: f64) -> std::time::Duration {

@@ -157,9 +157,7 @@ impl Object {
             // Large and never evaluated; dropping it bounds memory on big clusters.
             m.remove("managedFields");
         }
-        if kind == "Secret" {
-            secrets::redact(&mut value);
-        }
+        secrets::redact_object(&kind, &mut value);
         Ok(Object {
             api_version,
             kind,

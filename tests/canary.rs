@@ -102,3 +102,202 @@ fn credentials_found_by_value_never_appear_in_any_output() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+mod support;
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+use support::apiserver::{Fault, TestServer};
+
+const KEY_CANARY: &str = "KUBEATTEST-CANARY-KEY-IN-TLS-CRT";
+const CANARIES: &[&str] = &[
+    KEY_CANARY,
+    "KUBEATTEST-CANARY-MISKINDED-SECRET",
+    "KUBEATTEST-CANARY-CONFIGMAP-VALUE",
+    "KUBEATTEST-CANARY-ENV-VALUE",
+    "KUBEATTEST-CANARY-ARG-VALUE",
+    "KUBEATTEST-CANARY-NESTED-SECRET",
+];
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// The certificate of a catalog fixture, as PEM.
+fn certificate_pem() -> String {
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/checks/tls-certificate-expired/pass/valid-until-2036.yaml"
+    ))
+    .expect("fixture");
+    let crt = fixture
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("tls.crt: "))
+        .expect("tls.crt");
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(crt)
+            .expect("base64"),
+    )
+    .expect("pem")
+}
+
+/// Every canary, in plain text and base64, and any string value that decodes to one.
+fn assert_no_canary(name: &str, text: &str) {
+    for c in CANARIES {
+        assert!(!text.contains(c), "{c} leaked into {name}");
+        assert!(!text.contains(&b64(c)), "{c} (base64) leaked into {name}");
+    }
+    assert!(
+        !text.contains("BEGIN PRIVATE KEY"),
+        "a private key leaked into {name}"
+    );
+    if let Ok(v) = serde_json::from_str::<Value>(text) {
+        fn walk(name: &str, v: &Value) {
+            match v {
+                Value::String(s) => {
+                    if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(s.trim()) {
+                        let decoded = String::from_utf8_lossy(&bytes);
+                        assert!(
+                            !decoded.contains("BEGIN PRIVATE KEY") && !decoded.contains("CANARY"),
+                            "a base64 value in {name} decodes to a secret"
+                        );
+                    }
+                }
+                Value::Array(a) => a.iter().for_each(|x| walk(name, x)),
+                Value::Object(m) => m.values().for_each(|x| walk(name, x)),
+                _ => {}
+            }
+        }
+        walk(name, &v);
+    }
+}
+
+#[test]
+fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_value() {
+    let key = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        b64(KEY_CANARY)
+    );
+    let combined = format!("{}{key}", certificate_pem());
+    let mut cluster = support::clusters::Cluster {
+        version: support::clusters::version("v1.33.4"),
+        ..Default::default()
+    };
+    cluster.objects = vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}),
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "db", "namespace": "shop"},
+            "data": {"DB_PASSWORD": "KUBEATTEST-CANARY-CONFIGMAP-VALUE", "mode": "fast"}}),
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"containers": [{"name": "web", "image": "nginx:1.27",
+                "env": [{"name": "API_TOKEN", "value": "KUBEATTEST-CANARY-ENV-VALUE"}],
+                "args": ["--db-password=KUBEATTEST-CANARY-ARG-VALUE", "--port=80"]}]}}),
+    ];
+    // The `secrets` list: a TLS Secret whose tls.crt holds its key, and an item whose body
+    // claims another kind.
+    let secrets = json!({"kind": "SecretList", "apiVersion": "v1", "metadata": {}, "items": [
+        {"metadata": {"name": "pay-tls", "namespace": "shop"}, "type": "kubernetes.io/tls",
+         "data": {"tls.crt": b64(&combined), "tls.key": b64(&key)}},
+        {"kind": "ConfigMap", "apiVersion": "v1",
+         "metadata": {"name": "sneaky", "namespace": "shop"},
+         "data": {"password": b64("KUBEATTEST-CANARY-MISKINDED-SECRET")}}
+    ]});
+    let server = TestServer::start(cluster, vec![("secrets", Fault::Body(secrets))]);
+    let tmp = support::Dir::new();
+    let kc = server.kubeconfig(tmp.path());
+    let snap = tmp.path().join("snap.json");
+    let path = |p: &std::path::Path| p.to_str().expect("utf-8").to_string();
+    let snap_run = support::kubeattest(
+        tmp.path(),
+        &[
+            "snapshot",
+            "--kubeconfig",
+            &path(&kc),
+            "--out",
+            &path(&snap),
+        ],
+    );
+    assert!(snap.is_file(), "{}", snap_run.stderr);
+    // Nested Secrets come from manifests: a Template and a List inside a List.
+    tmp.create(
+        "in/nested.yaml",
+        "apiVersion: template.openshift.io/v1\nkind: Template\nmetadata: {name: app, namespace: shop}\nobjects:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: inner}\n  stringData: {password: KUBEATTEST-CANARY-NESTED-SECRET}\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: deep, namespace: shop}\n    stringData: {token: KUBEATTEST-CANARY-NESTED-SECRET}\n",
+    );
+    let offline = support::kubeattest(
+        tmp.path(),
+        &[
+            "scan",
+            "--snapshot",
+            &path(&snap),
+            "--format",
+            "all",
+            "--out",
+            "offline",
+        ],
+    );
+    let nested = support::kubeattest(
+        tmp.path(),
+        &[
+            "scan",
+            "--manifests",
+            "in",
+            "--format",
+            "json,csv,html",
+            "--out",
+            "nested",
+        ],
+    );
+    for run in [&snap_run, &offline, &nested] {
+        assert_no_canary("stdout", &run.stdout);
+        assert_no_canary("stderr", &run.stderr);
+    }
+    let mut files = 0;
+    for e in walkdir::WalkDir::new(tmp.path()) {
+        let e = e.expect("walk");
+        if !e.file_type().is_file()
+            || e.file_name() == "kubeconfig"
+            || e.path().starts_with(tmp.path().join("in"))
+        {
+            continue;
+        }
+        let bytes = std::fs::read(e.path()).expect("read");
+        assert_no_canary(
+            &e.path().display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+        );
+        files += 1;
+    }
+    assert!(files >= 6, "snapshot and report files written ({files})");
+    // The key in tls.crt is a finding of its own, and the mis-kinded item is a Secret.
+    let report = support::report(&tmp.path().join("offline"));
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.check == "tls-certificate-holds-private-key")
+        .expect("finding");
+    assert_eq!(f.status, kubeattest::results::Status::Fail);
+    let snap_text = std::fs::read_to_string(&snap).expect("snapshot");
+    let snap_json: Value = serde_json::from_str(&snap_text).expect("json");
+    let sneaky = snap_json["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .find(|o| o["metadata"]["name"] == "sneaky")
+        .expect("listed");
+    assert_eq!(sneaky["kind"], "Secret");
+    // Credential values keep their names, and still read as credentials offline.
+    for check in [
+        "credential-in-configmap",
+        "credential-in-environment-variable",
+    ] {
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.check == check && f.status == kubeattest::results::Status::Fail),
+            "{check} still fails from the snapshot"
+        );
+    }
+}

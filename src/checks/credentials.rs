@@ -314,7 +314,8 @@ pub fn credential_name(name: &str) -> bool {
 }
 
 /// Whether a value could be a credential (never shown; only used to drop obvious non-values).
-fn could_be_credential(value: &str) -> bool {
+/// Also used by [`crate::secrets`] to decide which values never leave the process.
+pub fn could_be_credential(value: &str) -> bool {
     let v = value.trim();
     !(v.is_empty()
         || v.starts_with('/')

@@ -31,6 +31,9 @@ pub enum Require {
     StrongSignature,
     /// A subjectAltName extension with at least one name.
     SanPresent,
+    /// `tls.crt` holds certificates only: no private key or other block (which redaction
+    /// dropped and counted on the way in).
+    CertificatesOnly,
 }
 
 /// Parameters of a `tls` assertion.
@@ -84,10 +87,11 @@ impl Params {
             "strong_key" => Require::StrongKey,
             "strong_signature" => Require::StrongSignature,
             "san_present" => Require::SanPresent,
+            "certificates_only" => Require::CertificatesOnly,
             other => {
                 r.error(
                     node.get("require").map_or(node.line, |n| n.line),
-                    format!("{aw}: unknown `require: {other}`; expected not_expired, strong_key, strong_signature or san_present"),
+                    format!("{aw}: unknown `require: {other}`; expected not_expired, strong_key, strong_signature, san_present or certificates_only"),
                 );
                 return None;
             }
@@ -113,6 +117,7 @@ impl Params {
             ),
             Require::StrongSignature => "the leaf is not signed with SHA-1, MD5 or MD2".to_string(),
             Require::SanPresent => "the leaf has a subjectAltName with at least one name".into(),
+            Require::CertificatesOnly => "it holds CERTIFICATE blocks only (a private key or any other block there was dropped on the way in and is counted, never shown)".into(),
         };
         format!("Parses tls.crt of every kubernetes.io/tls Secret (never tls.key) and requires that {what}")
     }
@@ -200,7 +205,48 @@ pub fn judge(p: &Params, chain: &[CertInfo], now: i64) -> (Status, String, Strin
                 )
             }
         }
+        Require::CertificatesOnly => (
+            Status::Pass,
+            "judged from what redaction dropped, not from the chain".into(),
+            "CERTIFICATE blocks only".into(),
+        ),
     }
+}
+
+/// The finding of `certificates_only` on one Secret, from what redaction dropped.
+fn certificates_only(
+    check: &Check,
+    obj: &crate::inventory::Object,
+    subject: crate::results::Subject,
+) -> crate::results::Finding {
+    let (blocks, labels) = crate::secrets::dropped_from_tls_crt(&obj.value);
+    if blocks == 0 {
+        return evidence::finding(
+            check,
+            Status::Pass,
+            subject,
+            Vec::new(),
+            "tls.crt holds certificates only".into(),
+        );
+    }
+    let field = if obj.value.pointer("/stringData/tls.crt").is_some() {
+        "stringData[\"tls.crt\"]"
+    } else {
+        "data[\"tls.crt\"]"
+    };
+    let obs = Observation {
+        source: evidence::source(obj, field),
+        path: field.to_string(),
+        observed: json!({ "other_blocks": blocks, "labels": labels }),
+        expected: "CERTIFICATE blocks only; the private key in tls.key".into(),
+        holds: false,
+        note: Some("the blocks were removed on the way in and are never shown".into()),
+    };
+    let message = format!(
+        "tls.crt also held {blocks} block(s) that are not certificates ({}): a key stored where it is treated as public",
+        labels.join(", ")
+    );
+    evidence::finding(check, Status::Fail, subject, vec![obs], message)
 }
 
 /// Evaluates the assertion over the inventory.
@@ -223,6 +269,10 @@ pub fn evaluate_at(check: &Check, p: &Params, ctx: &Context, now: i64) -> Outcom
     }
     for obj in inv.objects.iter().filter(|o| certificate::is_tls_secret(o)) {
         let subject = evidence::subject(obj);
+        if p.require == Require::CertificatesOnly {
+            out.findings.push(certificates_only(check, obj, subject));
+            continue;
+        }
         match certificate::secret_chain(obj) {
             Err(why) => out.findings.push(evidence::finding(
                 check,

@@ -426,6 +426,8 @@ async fn list(
         let mut objects = Vec::new();
         let mut skipped = Vec::new();
         let mut token: Option<String> = None;
+        let mut tokens = std::collections::HashSet::new();
+        let mut pages = 0usize;
         loop {
             let mut lp = ListParams::default().limit(opts.page_size);
             lp.continue_token = token.clone();
@@ -446,46 +448,108 @@ async fn list(
                 }
                 Err(f) => return Err(f),
             };
+            pages += 1;
+            let mut page = page;
+            let items = list_items(&mut page).map_err(|why| Failure {
+                status: "error",
+                message: format!("GET {path}: {why}; the server or a proxy in between did not answer with a list"),
+            })?;
             let next = page
                 .pointer("/metadata/continue")
                 .and_then(Value::as_str)
                 .filter(|t| !t.is_empty())
                 .map(str::to_string);
-            let mut page = page;
-            if let Some(Value::Array(items)) = page.get_mut("items").map(Value::take) {
-                let before = objects.len();
-                for mut item in items {
-                    if let Some(obj) = item.as_object_mut() {
-                        obj.entry("kind")
-                            .or_insert_with(|| Value::String(res.kind.clone()));
-                        obj.entry("apiVersion")
-                            .or_insert_with(|| Value::String(res.api_version.clone()));
-                    }
-                    let ns = item
-                        .pointer("/metadata/namespace")
-                        .and_then(Value::as_str)
-                        .map(str::to_string);
-                    if !in_scope(opts, &res.kind, &item, ns.as_deref()) {
-                        continue;
-                    }
-                    trim::trim(&res.kind, &mut item);
-                    match Object::from_value(
-                        trim::compact(item),
-                        Origin::Api { path: path.clone() },
-                        BTreeMap::new(),
-                    ) {
-                        Ok(o) => objects.push(o),
-                        Err(why) => skipped.push(why),
-                    }
+            let before = objects.len();
+            for mut item in items {
+                if let Some(obj) = item.as_object_mut() {
+                    // Everything listed from a resource is of its kind, whatever the item
+                    // says: a `secrets` item claiming to be a ConfigMap is still redacted.
+                    obj.insert("kind".into(), Value::String(res.kind.clone()));
+                    obj.insert("apiVersion".into(), Value::String(res.api_version.clone()));
                 }
-                progress.add_objects(objects.len() - before);
+                let ns = item
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                if !in_scope(opts, &res.kind, &item, ns.as_deref()) {
+                    continue;
+                }
+                trim::trim(&res.kind, &mut item);
+                match Object::from_value(
+                    trim::compact(item),
+                    Origin::Api { path: path.clone() },
+                    BTreeMap::new(),
+                ) {
+                    Ok(o) => objects.push(o),
+                    Err(why) => skipped.push(why),
+                }
             }
+            progress.add_objects(objects.len() - before);
             drop(page);
-            match next {
-                Some(t) => token = Some(t),
-                None => return Ok((objects, skipped)),
+            let Some(t) = next else {
+                return Ok((objects, skipped));
+            };
+            if !tokens.insert(t.clone()) {
+                return Err(Failure {
+                    status: "error",
+                    message: format!("GET {path}: the server sent the same `continue` token twice (page {pages}); the list would never end"),
+                });
             }
+            if pages >= MAX_PAGES || Instant::now() >= deadline {
+                return Err(Failure {
+                    status: "error",
+                    message: format!(
+                        "GET {path}: still paging after {pages} pages and {:.0}s; raise --list-deadline or --page-size if the list is really that large",
+                        opts.deadline.as_secs_f64()
+                    ),
+                });
+            }
+            token = Some(t);
         }
+    }
+}
+
+/// Most pages one list may take (each of `--page-size` objects); the list deadline bounds
+/// time as well.
+const MAX_PAGES: usize = 100_000;
+
+/// The items of a list response, which must be a `*List` with an `items` array: anything
+/// else (a `Status`, an object, a redirect's body, `items` missing or not an array) is not
+/// an empty list but an answer we cannot use.
+fn list_items(page: &mut Value) -> Result<Vec<Value>, String> {
+    let kind = page
+        .get("kind")
+        .and_then(Value::as_str)
+        .map(|k| crate::quote::bounded(k, 80));
+    let Some(kind) = kind.filter(|k| k.ends_with("List")) else {
+        return Err(match page.get("kind").and_then(Value::as_str) {
+            Some(k) => format!(
+                "the response is a `{}`, not a list",
+                crate::quote::bounded(k, 80)
+            ),
+            None if page.is_object() => "the response has no `kind`; expected a list".into(),
+            None => "the response is not a JSON object; expected a list".into(),
+        });
+    };
+    match page.get_mut("items").map(Value::take) {
+        Some(Value::Array(items)) => Ok(items),
+        None => Err(format!("the `{kind}` response has no `items`")),
+        Some(other) => Err(format!(
+            "`items` of the `{kind}` response is {}, not an array",
+            type_name(&other)
+        )),
+    }
+}
+
+/// A JSON value's type, for messages.
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

@@ -25,11 +25,7 @@ pub fn render_saved(args: &RenderArgs) -> anyhow::Result<u8> {
     };
     let formats = FormatChoice::expand(&args.format);
     // The PDF appendix hashes the other files of the folder: include the saved report.json.
-    let entry = |name: &str, bytes: &[u8]| crate::bundle::ManifestEntry {
-        name: name.to_string(),
-        size: bytes.len() as u64,
-        sha256: crate::bundle::sha256_hex(bytes),
-    };
+    let entry = crate::manifest::ManifestEntry::of;
     // Asked for JSON, the report is written again in the current schema (with the detail
     // asked for); otherwise the saved bytes stand.
     let json = if formats.contains(&Format::Json) {

@@ -17,6 +17,20 @@ use crate::results::{Report, Status};
 /// Runs a scan.
 pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     let frameworks = select_frameworks(catalog, &args.framework)?;
+    let out_policy = crate::bundle::OutPolicy {
+        force: args.force,
+        inputs: args
+            .manifests
+            .iter()
+            .chain(&args.snapshot)
+            .chain(&args.node_facts)
+            .chain(&args.exceptions)
+            .cloned()
+            .collect(),
+    };
+    if let Some(out) = &args.out {
+        crate::bundle::check_out(out, &out_policy)?;
+    }
     let exceptions = match &args.exceptions {
         Some(p) => crate::exceptions::load(p)?,
         None => Vec::new(),
@@ -99,7 +113,12 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     };
     let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
     let out = args.out.clone().unwrap_or_else(|| default_out(&report));
-    crate::bundle::write(&out, &report, &FormatChoice::expand(&args.format))?;
+    crate::bundle::write(
+        &out,
+        &report,
+        &FormatChoice::expand(&args.format),
+        &out_policy,
+    )?;
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", render::summary::render(&report))?;

@@ -9,7 +9,7 @@ pub mod view;
 
 use std::io::Write;
 
-use crate::bundle::ManifestEntry;
+use crate::manifest::ManifestEntry;
 use crate::results::Report;
 
 /// A rendering failure.

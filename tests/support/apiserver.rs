@@ -212,6 +212,15 @@ pub enum Fault {
     ExpireContinue(usize),
     /// Wait this long before answering.
     Slow(Duration),
+    /// Answer every list with 200 and this body (a `Status`, an object, a list without
+    /// `items`, …).
+    Body(Value),
+    /// Answer every list with a 302 redirect carrying this JSON body.
+    Redirect(Value),
+    /// Answer every list page with one more page to come (a fresh `continue` token each time).
+    EndlessContinue,
+    /// Answer every list page with the same `continue` token.
+    SameContinue,
 }
 
 /// One logged request.
@@ -660,6 +669,29 @@ async fn handle(
             );
         }
         Some(Fault::Slow(d)) => tokio::time::sleep(d).await,
+        Some(Fault::Body(body)) if name.is_none() => return ok_json(body),
+        Some(Fault::Redirect(body)) if name.is_none() => {
+            return (
+                StatusCode::FOUND,
+                [
+                    ("content-type", "application/json"),
+                    ("location", "https://elsewhere.invalid/"),
+                ],
+                body.to_string(),
+            )
+                .into_response();
+        }
+        Some(Fault::EndlessContinue | Fault::SameContinue) if name.is_none() => {
+            let n = state.log.lock().expect("log").len();
+            let token = match fault {
+                Some(Fault::SameContinue) => "same".to_string(),
+                _ => format!("page-{n}"),
+            };
+            return ok_json(json!({
+                "kind": format!("{}List", res.kind), "apiVersion": group_version(&res),
+                "metadata": {"resourceVersion": "1", "continue": token}, "items": []
+            }));
+        }
         _ => {}
     }
     let gv = group_version(&res);

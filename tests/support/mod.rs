@@ -105,7 +105,7 @@ pub fn report(dir: &Path) -> kubeattest::results::Report {
     serde_json::from_slice(&bytes).expect("report.json parses into the evidence model")
 }
 
-/// The shared corpus of real-world manifests.
+/// The vendored corpus of real-world manifests (`tests/corpus/`, see its README).
 pub fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }

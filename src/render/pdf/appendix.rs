@@ -4,7 +4,7 @@ use super::fonts::Face;
 use super::layout::{ink, muted, Cell, Layout, Row, MARGIN_X, TEXT_W};
 use crate::render::view::View;
 
-pub(super) fn appendix(l: &mut Layout, view: &View, bundle: &[crate::bundle::ManifestEntry]) {
+pub(super) fn appendix(l: &mut Layout, view: &View, bundle: &[crate::manifest::ManifestEntry]) {
     l.heading(
         1,
         "Appendix: scope, coverage and bundle hashes",

@@ -30,7 +30,7 @@ const TOC_PER_PAGE: usize = 44;
 /// whose sizes and SHA-256 the appendix lists.
 pub fn render(
     report: &Report,
-    bundle: &[crate::bundle::ManifestEntry],
+    bundle: &[crate::manifest::ManifestEntry],
 ) -> Result<Vec<u8>, RenderError> {
     let view = View::new(report);
     let mut doc = PdfDocument::new(&view.title);
