@@ -169,8 +169,37 @@ pub struct CheckResult {
     /// Remediation text (also rendered in CSV/HTML/PDF).
     pub remediation: String,
     /// Equivalent ids in other tools.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "std::collections::BTreeMap::is_empty",
+        deserialize_with = "peer_lists"
+    )]
     pub peers: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// Reads `peers` as lists, also from reports written before peers became lists (one id per
+/// tool).
+fn peer_lists<'de, D>(d: D) -> Result<std::collections::BTreeMap<String, Vec<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    let raw: std::collections::BTreeMap<String, OneOrMany> = Deserialize::deserialize(d)?;
+    Ok(raw
+        .into_iter()
+        .map(|(k, v)| {
+            let ids = match v {
+                OneOrMany::One(id) => vec![id],
+                OneOrMany::Many(ids) => ids,
+            };
+            (k, ids)
+        })
+        .collect())
 }
 
 /// Counts per status and the score of a framework.
