@@ -300,3 +300,15 @@ fn ingress_nginx_checks_share_one_image_table() {
         assert!(a.iter().any(|i| i == name), "{name} missing");
     }
 }
+
+/// A check no framework uses never runs: the built-in catalog has none.
+#[test]
+fn every_check_is_used_by_a_framework() {
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
+    let unused: Vec<&str> = catalog
+        .unused_checks()
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(unused.is_empty(), "checks no framework uses: {unused:?}");
+}

@@ -205,3 +205,20 @@ fn explain_prints_peers_as_lists() {
         serde_json::json!(["C-0034", "C-0190"])
     );
 }
+
+#[test]
+fn catalog_validate_warns_about_checks_no_framework_uses() {
+    let dir = Dir::new();
+    dir.create(
+        "cat/checks/extra.yaml",
+        "checks:\n  - id: orphan-check\n    title: Orphan\n    severity: low\n    description: d\n    rationale: r\n    remediation: fix\n    assert:\n      kind: fields\n      target: containers\n      expect:\n        - {path: container.image, op: exists}\n",
+    );
+    let run = kubeattest(dir.path(), &["catalog", "validate", "cat"]);
+    run.assert_code(0);
+    assert!(
+        run.stderr
+            .contains("warning: check `orphan-check` is used by no framework item"),
+        "{}",
+        run.stderr
+    );
+}

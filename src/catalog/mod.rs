@@ -719,6 +719,21 @@ fn cross_validate(checks: &[Check], frameworks: &[Framework], errors: &mut Vec<L
 }
 
 impl Catalog {
+    /// Checks no framework item uses: they never run in a scan (a warning for
+    /// `catalog validate`, with the file and line of each).
+    pub fn unused_checks(&self) -> Vec<&Check> {
+        let used: BTreeSet<&str> = self
+            .frameworks
+            .iter()
+            .flat_map(|f| f.items.iter())
+            .flat_map(|i| i.checks.iter().map(String::as_str))
+            .collect();
+        self.checks
+            .iter()
+            .filter(|c| !used.contains(c.id.as_str()))
+            .collect()
+    }
+
     /// A check by id.
     pub fn check(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id)

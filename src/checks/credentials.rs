@@ -558,7 +558,22 @@ fn token_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outcome)
             note: None,
         };
         let subject = evidence::subject(obj);
-        let (status, message) = if mounted {
+        // A named ServiceAccount missing from manifests may well turn automounting off: its
+        // setting is unknown, not "unset". (The `default` ServiceAccount that every namespace
+        // gets sets nothing; a live cluster listing that lacks the account is complete.)
+        let unknown_account = pod_value.is_none()
+            && sa.is_none()
+            && sa_name != "default"
+            && !crate::checks::absence_is_known(inv);
+        let (status, message) = if unknown_account {
+            (
+                Status::Error,
+                format!(
+                    "{}: ServiceAccount {ns}/{sa_name} is not in the input, so whether it turns token automounting off is unknown; include it or set automountServiceAccountToken on the pod",
+                    subject.display()
+                ),
+            )
+        } else if mounted {
             (
                 p.on_fail,
                 format!(

@@ -12,6 +12,14 @@
 //! passing findings that say they are built in. Never reads anything but RBAC objects, and
 //! errors (never passes) when one of the four RBAC kinds was not collected. The same engine
 //! answers `kubeattest who-can`.
+//!
+//! Scoping follows the API server: a RoleBinding grants its role's rules only on namespaced
+//! resources of its own namespace, even when the role is a ClusterRole; cluster-scoped
+//! resources (the table `cluster_scoped_resources` of `controls/rbac.yaml`) are granted only
+//! through ClusterRoleBindings. A binding whose role is not in the input is judged with the
+//! stock rules of a built-in ClusterRole (`builtin_cluster_roles`: cluster-admin, admin, edit,
+//! view, a few system roles); any other missing role makes its subjects `error` for permission
+//! questions ("its rules are unknown"), never a pass.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};

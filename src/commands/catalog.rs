@@ -12,6 +12,12 @@ pub fn validate(dir: &std::path::Path) -> anyhow::Result<u8> {
     });
     match result {
         Ok(c) => {
+            for check in c.unused_checks() {
+                eprintln!(
+                    "{}:{}: warning: check `{}` is used by no framework item, so no scan runs it; map it in a framework or remove it",
+                    check.file, check.line, check.id
+                );
+            }
             let items: usize = c.frameworks.iter().map(|f| f.items.len()).sum();
             println!(
                 "{}: ok — {} checks, {} frameworks, {} items",
