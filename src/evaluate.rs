@@ -40,7 +40,7 @@ pub fn evaluate(
     frameworks: &[&Framework],
     info: RunInfo,
 ) -> Report {
-    let ctx = Context { inventory, catalog };
+    let ctx = Context::new(inventory, catalog);
     let wanted: BTreeSet<&str> = frameworks
         .iter()
         .flat_map(|f| f.items.iter())
@@ -48,14 +48,22 @@ pub fn evaluate(
         .collect();
     let mut findings: Vec<Finding> = Vec::new();
     // Checks in catalog order, each once, however many items use it; each check's findings
-    // are one contiguous run of `findings`.
+    // are one contiguous run of `findings`. They are evaluated in parallel across cores;
+    // `collect` keeps catalog order, so the output does not depend on the schedule.
     let mut runs: Vec<(&Check, std::ops::Range<usize>, String)> = Vec::new();
-    for check in catalog
+    let selected: Vec<&Check> = catalog
         .checks
         .iter()
         .filter(|c| wanted.contains(c.id.as_str()))
-    {
-        let (_, outcome) = run_check(check, &ctx);
+        .collect();
+    let outcomes: Vec<Outcome> = {
+        use rayon::prelude::*;
+        selected
+            .par_iter()
+            .map(|check| run_check(check, &ctx).1)
+            .collect()
+    };
+    for (check, outcome) in selected.into_iter().zip(outcomes) {
         let start = findings.len();
         // Cluster-scoped objects (RBAC bindings, nodes) are always read; findings about
         // subjects in namespaces outside the requested scope are not reported.

@@ -76,10 +76,7 @@ fn every_check_has_fixtures_that_give_their_verdict() {
                         bad.error
                     ));
                 }
-                let ctx = Context {
-                    inventory: &inv,
-                    catalog: &catalog,
-                };
+                let ctx = Context::new(&inv, &catalog);
                 let (got, outcome) = run_check(check, &ctx);
                 if got.as_str() != *status {
                     let msgs: Vec<String> = outcome
