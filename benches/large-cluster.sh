@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Peak memory of a live scan and a snapshot of a large synthetic cluster (default 50,000 Pods,
-# or the number given), served by the in-process test API server; prints peak RSS and time.
-# Needs GNU time at /usr/bin/time.
+# Live clusters at scale, served by the in-process test API server (tests/support/):
+#
+#   benches/large-cluster.sh                 # 100,000 mixed objects (bare pods included),
+#                                            # json, json+csv and all formats; then 50,000
+#                                            # controller-owned Pods (scan json + snapshot)
+#   benches/large-cluster.sh 20000 10000     # mixed objects, synthetic Pods
+#
+# Prints wall time, peak RSS (GNU time at /usr/bin/time) and report size per run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-KUBEATTEST_SYNTHETIC_PODS="${1:-50000}" \
-  cargo test --release --test cluster_scale -- --ignored --nocapture 2>&1 |
-  grep -E "synthetic pods|snapshot:|test result|panicked"
+OBJECTS="${1:-100000}"
+PODS="${2:-50000}"
+KUBEATTEST_SYNTHETIC_OBJECTS="$OBJECTS" KUBEATTEST_SYNTHETIC_PODS="$PODS" \
+  cargo test --release --test cluster_scale -- --ignored --nocapture --test-threads 1 2>&1 |
+  grep -E "mixed cluster:|synthetic pods|snapshot:|test result|panicked"

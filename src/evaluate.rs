@@ -91,19 +91,28 @@ pub fn evaluate(
     frameworks: &[&Framework],
     info: RunInfo,
 ) -> Report {
-    let ctx = Context { inventory, catalog };
+    let ctx = Context::new(inventory, catalog);
     let wanted: BTreeSet<&str> = frameworks
         .iter()
         .flat_map(|f| f.items.iter())
         .flat_map(|i| i.checks.iter().map(String::as_str))
         .collect();
-    // Checks in catalog order, each once, however many items use it.
-    let runs: Vec<CheckRun> = catalog
+    // Checks in catalog order, each once, however many items use it. They are evaluated in
+    // parallel across cores, each compacting its passes as it finishes (so at most one
+    // uncompacted run per core is held); `collect` keeps catalog order, so the output does
+    // not depend on the schedule.
+    let selected: Vec<&Check> = catalog
         .checks
         .iter()
         .filter(|c| wanted.contains(c.id.as_str()))
-        .map(|check| run_for_report(check, &ctx, info.detail))
         .collect();
+    let runs: Vec<CheckRun> = {
+        use rayon::prelude::*;
+        selected
+            .par_iter()
+            .map(|check| run_for_report(check, &ctx, info.detail))
+            .collect()
+    };
     // Each check's findings become one contiguous run of `findings`.
     let mut findings: Vec<Finding> =
         Vec::with_capacity(runs.iter().map(|r| r.findings.len()).sum());

@@ -76,10 +76,7 @@ fn every_check_has_fixtures_that_give_their_verdict() {
                         bad.error
                     ));
                 }
-                let ctx = Context {
-                    inventory: &inv,
-                    catalog: &catalog,
-                };
+                let ctx = Context::new(&inv, &catalog);
                 let (got, outcome) = run_check(check, &ctx);
                 if got.as_str() != *status {
                     let msgs: Vec<String> = outcome
@@ -201,10 +198,7 @@ fn failing_messages_read_as_words_not_operators() {
     for check in &catalog.checks {
         for file in files_in(&root.join(&check.id).join("fail")) {
             let inv = load_fixture(&file);
-            let ctx = Context {
-                inventory: &inv,
-                catalog: &catalog,
-            };
+            let ctx = Context::new(&inv, &catalog);
             let (_, outcome) = run_check(check, &ctx);
             for f in &outcome.findings {
                 if raw.is_match(&f.message) {

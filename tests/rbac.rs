@@ -19,10 +19,7 @@ fn stock_kubeadm_rbac_fails_no_rbac_check() {
         "{:?}",
         inv.coverage
     );
-    let ctx = Context {
-        inventory: &inv,
-        catalog: &catalog,
-    };
+    let ctx = Context::new(&inv, &catalog);
     let mut ran = 0;
     for check in catalog
         .checks

@@ -105,10 +105,7 @@ fn generated_certificates_get_their_verdicts_and_keys_never_leak() {
     std::fs::write(&file, &text).expect("write");
     let inv = collect::manifests::collect(&[file]);
     let catalog = catalog::load(None).expect("catalog");
-    let ctx = Context {
-        inventory: &inv,
-        catalog: &catalog,
-    };
+    let ctx = Context::new(&inv, &catalog);
     use Status::{Fail, Pass, Warn};
     let want: BTreeMap<&str, [(&str, Status); 5]> = [
         (

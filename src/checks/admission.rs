@@ -158,7 +158,7 @@ fn psa(check: &Check, p: &Params, min_level: &str, inv: &Inventory, out: &mut Ou
     let mut names: BTreeSet<String> = inv.of_kind("Namespace").map(|n| n.name.clone()).collect();
     names.extend(used.iter().cloned());
     for name in names {
-        let obj = inv.of_kind("Namespace").find(|n| n.name == name);
+        let obj = inv.find_named("Namespace", &name);
         let subject = obj.map(evidence::subject).unwrap_or_else(|| Subject {
             kind: "Namespace".into(),
             name: name.clone(),

@@ -519,9 +519,7 @@ fn token_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outcome)
             .filter(|n| !n.is_empty())
             .unwrap_or("default")
             .to_string();
-        let sa = inv
-            .of_kind("ServiceAccount")
-            .find(|s| s.name == sa_name && s.namespace.as_deref() == Some(ns.as_str()));
+        let sa = inv.find("ServiceAccount", Some(ns.as_str()), &sa_name);
         let pod_value = w
             .pod
             .get("automountServiceAccountToken")

@@ -13,7 +13,7 @@ use crate::catalog::Check;
 use crate::checks::condition::{render, Expectation};
 use crate::checks::evidence;
 use crate::checks::path::{FieldPath, Segment};
-use crate::checks::workload::{self, WORKLOAD_KINDS};
+use crate::checks::workload::{Container, Workload, WORKLOAD_KINDS};
 use crate::checks::{Context, Outcome};
 use crate::inventory::{KindState, Object};
 use crate::results::{Observation, Status};
@@ -426,10 +426,25 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             )),
         }
     }
-    for obj in &inv.objects {
-        if !kinds.contains(&obj.kind.as_str()) {
-            continue;
-        }
+    // Objects of each kind once, through the inventory's index; workloads from the run's
+    // shared list (findings are put in subject order later).
+    let mut distinct = kinds.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let objects: Vec<(&Object, Option<&(Workload, Vec<Container>)>)> = match p.target {
+        Target::Objects => distinct
+            .iter()
+            .flat_map(|k| inv.of_kind(k))
+            .map(|o| (o, None))
+            .collect(),
+        Target::Workloads | Target::Containers => ctx
+            .workloads()
+            .iter()
+            .filter(|(w, _)| distinct.contains(&w.object.kind.as_str()))
+            .map(|entry| (entry.0.object, Some(entry)))
+            .collect(),
+    };
+    for (obj, wl) in objects {
         // Items of `each` are owned (a path may compute values, e.g. `@keys`).
         let items: Vec<(String, Value)> = match (&p.target, &p.each) {
             (Target::Objects, Some(each)) => each.resolve(&obj.value, ""),
@@ -438,7 +453,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         let mut units: Vec<(Roots, Option<String>)> = Vec::new();
         match p.target {
             Target::Workloads | Target::Containers => {
-                let Some(wl) = workload::workload(obj) else {
+                let Some((wl, containers)) = wl else {
                     continue;
                 };
                 let base: Roots = vec![
@@ -449,7 +464,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 if p.target == Target::Workloads {
                     units.push((base, None));
                 } else {
-                    for c in wl.containers() {
+                    for c in containers {
                         let mut roots = base.clone();
                         roots.push(("container", c.value, c.path.clone()));
                         units.push((roots, Some(format!("{} `{}`", c.role, c.name))));

@@ -270,9 +270,7 @@ fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observatio
             problems.push(format!("tls[{i}] names no Secret"));
             continue;
         };
-        let secret = inv
-            .of_kind("Secret")
-            .find(|s| s.name == name && s.namespace.as_deref() == Some(ns.as_str()));
+        let secret = inv.find("Secret", Some(ns.as_str()), name);
         let (holds, observed, why) = match secret {
             None => (
                 false,

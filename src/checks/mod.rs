@@ -22,6 +22,8 @@ pub mod selector;
 pub mod tls;
 pub mod workload;
 
+use std::sync::OnceLock;
+
 use crate::catalog::reader::Reader;
 use crate::catalog::{Catalog, Check};
 use crate::inventory::Inventory;
@@ -70,12 +72,51 @@ pub enum Assertion {
     Admission(admission::Params),
 }
 
-/// What evaluation has to hand.
+/// What evaluation has to hand: the inventory, the catalog, and what several checks derive
+/// from the inventory, built once per run on first use (checks run in parallel and share it).
 pub struct Context<'a> {
     /// The collected state.
     pub inventory: &'a Inventory,
     /// The catalog (component defaults, other checks).
     pub catalog: &'a Catalog,
+    /// Every binding with its resolved role and rules, for the `rbac` checks.
+    rbac: OnceLock<rbac::Rbac<'a>>,
+    /// Every workload with its containers, in inventory order.
+    workloads: OnceLock<Vec<(workload::Workload<'a>, Vec<workload::Container<'a>>)>>,
+}
+
+impl<'a> Context<'a> {
+    /// A context for evaluating checks of `catalog` over `inventory`.
+    pub fn new(inventory: &'a Inventory, catalog: &'a Catalog) -> Context<'a> {
+        Context {
+            inventory,
+            catalog,
+            rbac: OnceLock::new(),
+            workloads: OnceLock::new(),
+        }
+    }
+
+    /// Every workload of the inventory ([`workload::workload`]) with its containers
+    /// ([`workload::Workload::containers`]), in inventory order, found on the first call:
+    /// the many checks over pod specs then share one pass over the objects.
+    pub fn workloads(&self) -> &[(workload::Workload<'a>, Vec<workload::Container<'a>>)] {
+        self.workloads.get_or_init(|| {
+            self.inventory
+                .objects
+                .iter()
+                .filter_map(workload::workload)
+                .map(|w| {
+                    let containers = w.containers();
+                    (w, containers)
+                })
+                .collect()
+        })
+    }
+
+    /// The RBAC state of the inventory ([`rbac::build`]), built on the first call.
+    pub fn rbac(&self) -> &rbac::Rbac<'a> {
+        self.rbac.get_or_init(|| rbac::build(self.inventory))
+    }
 }
 
 /// What a check found.

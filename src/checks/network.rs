@@ -14,7 +14,7 @@
 //! namespaces listed in `exempt_namespaces` are `not_applicable` with that reason. Never
 //! passes when NetworkPolicies were not collected.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
@@ -300,6 +300,41 @@ fn kind_error(check: &Check, inv: &Inventory, out: &mut Outcome) -> bool {
     }
 }
 
+/// The policies that can apply in a namespace: its own and the cluster-wide ones, found by a
+/// lookup rather than a scan of every policy for every namespace or workload.
+struct PoliciesByNamespace<'a> {
+    /// Position in the policy list and policy, per namespace.
+    namespaced: BTreeMap<&'a str, Vec<(usize, &'a Object)>>,
+    /// `CiliumClusterwideNetworkPolicy` objects (they apply in every namespace).
+    clusterwide: Vec<(usize, &'a Object)>,
+}
+
+impl<'a> PoliciesByNamespace<'a> {
+    fn new(policies: &[&'a Object]) -> PoliciesByNamespace<'a> {
+        let mut namespaced: BTreeMap<&str, Vec<(usize, &Object)>> = BTreeMap::new();
+        let mut clusterwide = Vec::new();
+        for (i, pol) in policies.iter().copied().enumerate() {
+            if pol.kind == "CiliumClusterwideNetworkPolicy" {
+                clusterwide.push((i, pol));
+            } else if let Some(ns) = pol.namespace.as_deref() {
+                namespaced.entry(ns).or_default().push((i, pol));
+            }
+        }
+        PoliciesByNamespace {
+            namespaced,
+            clusterwide,
+        }
+    }
+
+    /// The policies of `ns` and the cluster-wide ones, in the order of the policy list.
+    fn candidates(&self, ns: &str) -> Vec<&'a Object> {
+        let mut v: Vec<(usize, &Object)> = self.clusterwide.clone();
+        v.extend(self.namespaced.get(ns).into_iter().flatten().copied());
+        v.sort_by_key(|(i, _)| *i);
+        v.into_iter().map(|(_, p)| p).collect()
+    }
+}
+
 fn policy_name(p: &Object) -> String {
     evidence::subject(p).display()
 }
@@ -329,7 +364,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         no_allow_all(check, &policies, p, &mut out);
         return out;
     }
+    let by_ns = PoliciesByNamespace::new(&policies);
     let workloads: Vec<_> = inv.objects.iter().filter_map(workload).collect();
+    let mut workloads_in: BTreeMap<&str, usize> = BTreeMap::new();
+    for w in &workloads {
+        if let Some(ns) = w.object.namespace.as_deref() {
+            *workloads_in.entry(ns).or_default() += 1;
+        }
+    }
     let mut namespaces: BTreeSet<String> =
         inv.of_kind("Namespace").map(|n| n.name.clone()).collect();
     namespaces.extend(workloads.iter().filter_map(|w| w.object.namespace.clone()));
@@ -352,8 +394,9 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 continue;
             }
             let labels = selector::labels_of(w.pod_meta);
-            let by: Vec<String> = policies
-                .iter()
+            let by: Vec<String> = by_ns
+                .candidates(&ns)
+                .into_iter()
                 .filter(|pol| selects_pod(pol, &ns, &labels))
                 .map(|pol| policy_name(pol))
                 .collect();
@@ -394,8 +437,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     }
     for ns in &namespaces {
         let subject = inv
-            .of_kind("Namespace")
-            .find(|n| &n.name == ns)
+            .find_named("Namespace", ns)
             .map(evidence::subject)
             .unwrap_or_else(|| Subject {
                 kind: "Namespace".into(),
@@ -412,10 +454,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             ));
             continue;
         }
-        let n_workloads = workloads
-            .iter()
-            .filter(|w| w.object.namespace.as_deref() == Some(ns))
-            .count();
+        let n_workloads = workloads_in.get(ns.as_str()).copied().unwrap_or(0);
         if n_workloads == 0 && !p.include_empty_namespaces {
             out.findings.push(evidence::finding(
                 check,
@@ -426,14 +465,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             ));
             continue;
         }
-        let here: Vec<&Object> = policies
-            .iter()
-            .copied()
-            .filter(|pol| {
-                pol.namespace.as_deref() == Some(ns.as_str())
-                    || pol.kind == "CiliumClusterwideNetworkPolicy"
-            })
-            .collect();
+        let here: Vec<&Object> = by_ns.candidates(ns);
         let names: Vec<String> = here.iter().map(|pol| policy_name(pol)).collect();
         let (ok, expected, decided_by) = match p.require {
             Require::AnyPolicy => (!here.is_empty(), "at least one network policy", None),
@@ -463,11 +495,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 .find(|pol| decided_by.as_deref() == Some(policy_name(pol).as_str()))
                 .or(here.first())
                 .map(|pol| pol.origin.describe())
-                .or_else(|| {
-                    inv.of_kind("Namespace")
-                        .find(|n| &n.name == ns)
-                        .map(|n| n.origin.describe())
-                })
+                .or_else(|| inv.find_named("Namespace", ns).map(|n| n.origin.describe()))
                 .unwrap_or_else(|| format!("workloads of namespace {ns}")),
             path: format!("namespace {ns}: network policies"),
             observed: json!({"policies": names, "workloads": n_workloads, "decided_by": decided_by}),

@@ -22,7 +22,7 @@
 //! questions ("its rules are unknown"), never a pass.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{json, Value};
 
@@ -552,9 +552,12 @@ pub fn cluster_role_rules<'a>(inv: &'a Inventory, role: &'a Object) -> Vec<RuleR
     out
 }
 
-/// Builds the RBAC state of an inventory.
+/// Builds the RBAC state of an inventory. Roles are found through the inventory's index and
+/// each ClusterRole's aggregation is resolved once, however many bindings name it; checks
+/// share one build per run through [`Context::rbac`].
 pub fn build(inv: &Inventory) -> Rbac<'_> {
     let mut bindings = Vec::new();
+    let mut aggregated: HashMap<*const Object, Vec<RuleRef<'_>>> = HashMap::new();
     for obj in inv
         .objects
         .iter()
@@ -578,13 +581,15 @@ pub fn build(inv: &Inventory) -> Rbac<'_> {
             None
         };
         let role = if role_kind == "Role" {
-            inv.of_kind("Role")
-                .find(|r| r.name == role_name && r.namespace == obj.namespace)
+            inv.find("Role", obj.namespace.as_deref(), &role_name)
         } else {
-            inv.of_kind("ClusterRole").find(|r| r.name == role_name)
+            inv.find_named("ClusterRole", &role_name)
         };
         let rules = match role {
-            Some(r) if r.kind == "ClusterRole" => cluster_role_rules(inv, r),
+            Some(r) if r.kind == "ClusterRole" => aggregated
+                .entry(std::ptr::from_ref(r))
+                .or_insert_with(|| cluster_role_rules(inv, r))
+                .clone(),
             Some(r) => own_rules(r),
             None => Vec::new(),
         };
@@ -836,7 +841,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         return out;
     }
     kinds_state(check, inv, RBAC_KINDS, &mut out);
-    let rbac = build(inv);
+    let rbac = ctx.rbac();
     if rbac.bindings.is_empty() {
         out.empty_reason = "no RoleBinding or ClusterRoleBinding in the inventory".into();
         return out;
@@ -865,7 +870,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                             g.api_groups.iter().map(|x| Some(x.as_str())).collect()
                         };
                         for grp in groups {
-                            for c in who_can(&rbac, settings, verb, res, grp, None) {
+                            for c in who_can(rbac, settings, verb, res, grp, None) {
                                 chains.entry(c.subject.clone()).or_default().push(c);
                             }
                         }

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::clusters::{synthetic_pod, Cluster};
+use super::clusters::Cluster;
 
 /// The bearer token the server accepts.
 pub const TOKEN: &str = "kubeattest-test-token-0123456789";
@@ -723,11 +723,7 @@ async fn handle(
                 || o.pointer("/metadata/namespace").and_then(Value::as_str) == namespace
         })
         .collect();
-    let synthetic = if res.kind == "Pod" {
-        state.cluster.synthetic_pods
-    } else {
-        0
-    };
+    let synthetic = state.cluster.synthetic_count(res.kind);
     let labels = query.get("labelSelector").cloned().unwrap_or_default();
     let fields = query.get("fieldSelector").cloned().unwrap_or_default();
     let matches = |o: &Value| {
@@ -770,11 +766,9 @@ async fn handle(
         let obj = if i < demo.len() {
             Some(demo[i].clone())
         } else {
-            let n = i - demo.len();
-            let ns_ok = namespace.is_none_or(|ns| {
-                ns == format!("load-{}", n % super::clusters::SYNTHETIC_NAMESPACES)
-            });
-            ns_ok.then(|| synthetic_pod(n))
+            state
+                .cluster
+                .synthetic_object(res.kind, i - demo.len(), namespace)
         };
         i += 1;
         let Some(mut obj) = obj else { continue };

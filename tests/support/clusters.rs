@@ -1,6 +1,12 @@
 //! Clusters the test API server serves: the demo cluster (read from the same YAML files the
-//! binary embeds, canary secrets included) and synthetic pods for scale tests.
+//! binary embeds, canary secrets included), and for scale tests synthetic controller-owned
+//! pods ([`synthetic_pod`]) or a synthetic cluster of mixed kinds ([`Cluster::synthetic_objects`]:
+//! workloads of every kind, bare and owned pods, RBAC, network policies, ingresses, TLS
+//! secrets, config maps over up to 500 namespaces, about a third of them with a flaw).
+//! Synthetic objects are made when listed, so a 100,000-object cluster costs the server
+//! no memory.
 
+use base64::Engine as _;
 use serde_json::{json, Value};
 
 /// A recorded cluster.
@@ -12,6 +18,8 @@ pub struct Cluster {
     pub version: Value,
     /// Extra generated Pods (see [`synthetic_pod`]).
     pub synthetic_pods: usize,
+    /// Extra generated objects of mixed kinds, about this many in all (see [`MIX`]).
+    pub synthetic_objects: usize,
     /// API groups not to serve (e.g. `networking.k8s.io`).
     pub unserved_groups: Vec<String>,
     /// Pod logs by `namespace/name` (`GET …/pods/NAME/log`).
@@ -53,6 +61,252 @@ pub fn version(git: &str) -> Value {
         "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.24.0", "compiler": "gc",
         "platform": "linux/amd64"
     })
+}
+
+/// Shares (per mille) of the kinds of the synthetic mixed objects, Namespaces aside.
+pub const MIX: &[(&str, usize)] = &[
+    ("Pod", 400),
+    ("Deployment", 50),
+    ("ReplicaSet", 50),
+    ("StatefulSet", 15),
+    ("DaemonSet", 5),
+    ("Job", 15),
+    ("CronJob", 10),
+    ("Service", 80),
+    ("ConfigMap", 115),
+    ("Secret", 50),
+    ("ServiceAccount", 60),
+    ("Role", 30),
+    ("RoleBinding", 50),
+    ("NetworkPolicy", 30),
+    ("Ingress", 30),
+    ("ClusterRole", 5),
+    ("ClusterRoleBinding", 5),
+];
+
+/// A fixed test certificate (public part only) for synthetic TLS Secrets.
+const BENCH_CERT: &str = include_str!("../../benches/certs/good.pem");
+
+impl Cluster {
+    /// Namespaces of the synthetic mixed objects: 500, or fewer for small clusters.
+    pub fn mixed_namespaces(&self) -> usize {
+        (self.synthetic_objects / 20).clamp(1, 500)
+    }
+
+    /// How many synthetic objects of `kind` the server lists after the recorded ones.
+    pub fn synthetic_count(&self, kind: &str) -> usize {
+        if self.synthetic_objects == 0 {
+            return if kind == "Pod" {
+                self.synthetic_pods
+            } else {
+                0
+            };
+        }
+        let rest = self
+            .synthetic_objects
+            .saturating_sub(self.mixed_namespaces());
+        let mixed = match kind {
+            "Namespace" => self.mixed_namespaces(),
+            _ => MIX
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map_or(0, |(_, share)| rest * share / 1000),
+        };
+        mixed
+            + if kind == "Pod" {
+                self.synthetic_pods
+            } else {
+                0
+            }
+    }
+
+    /// Synthetic object `n` of `kind`, if it lies in `namespace` (`None`: any).
+    pub fn synthetic_object(&self, kind: &str, n: usize, namespace: Option<&str>) -> Option<Value> {
+        if kind == "Pod" && n < self.synthetic_pods {
+            let ns = format!("load-{}", n % SYNTHETIC_NAMESPACES);
+            return namespace
+                .is_none_or(|want| want == ns)
+                .then(|| synthetic_pod(n));
+        }
+        let n = if kind == "Pod" {
+            n - self.synthetic_pods
+        } else {
+            n
+        };
+        let namespaces = self.mixed_namespaces();
+        let ns = format!("bench-{:03}", n % namespaces);
+        let cluster_scoped = matches!(kind, "Namespace" | "ClusterRole" | "ClusterRoleBinding");
+        if !cluster_scoped && namespace.is_some_and(|want| want != ns) {
+            return None;
+        }
+        if cluster_scoped && namespace.is_some() {
+            return None;
+        }
+        Some(mixed_object(kind, n, &ns, n / namespaces))
+    }
+}
+
+/// Mixed object `n` of `kind` in namespace `ns`, the `local`-th of its kind there; names
+/// are unique per kind and namespace and references point within the namespace.
+fn mixed_object(kind: &str, n: usize, ns: &str, local: usize) -> Value {
+    let name = format!("{}-{local}", kind.to_ascii_lowercase());
+    let app = format!("app-{}", local % 40);
+    let flawed = n % 3 == 0;
+    let meta = json!({"name": name, "namespace": ns, "uid": format!("10000000-0000-4000-8000-{n:012}"),
+        "labels": {"app": app, "team": format!("team-{}", n % 17)},
+        "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{\"apiVersion\":\"v1\"}"}});
+    let container = |c: &str| {
+        let sc = if flawed {
+            json!({"privileged": n % 2 == 0, "runAsUser": 0})
+        } else {
+            json!({"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "runAsNonRoot": true,
+                   "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}})
+        };
+        let mut env = vec![json!({"name": "LOG_LEVEL", "value": "info"})];
+        if n % 7 == 0 {
+            env.push(json!({"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": format!("{app}-db"), "key": "password"}}}));
+        }
+        json!({"name": c, "image": format!("registry.example.com/{app}:{}", if n % 5 == 0 { "latest" } else { "1.4.2" }),
+               "ports": [{"containerPort": 8080}], "env": env, "securityContext": sc,
+               "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}})
+    };
+    let pod_spec = json!({
+        "serviceAccountName": format!("serviceaccount-{}", local % 10),
+        "automountServiceAccountToken": n % 2 == 0,
+        "hostNetwork": flawed && n % 4 == 0,
+        "containers": [container("main"), container("sidecar")],
+    });
+    let template = json!({"metadata": {"labels": {"app": app}}, "spec": pod_spec});
+    let rbac = "rbac.authorization.k8s.io/v1";
+    match kind {
+        "Namespace" => {
+            let labels = if n % 5 < 3 {
+                json!({"pod-security.kubernetes.io/enforce": "restricted"})
+            } else {
+                json!({})
+            };
+            json!({"apiVersion": "v1", "kind": "Namespace",
+                   "metadata": {"name": format!("bench-{n:03}"), "labels": labels}})
+        }
+        "Pod" if n % 5 < 2 => {
+            // Bare: judged on its own.
+            let mut meta = meta;
+            meta["labels"]["app"] = json!(app);
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": pod_spec,
+                   "status": {"phase": "Running", "podIP": "10.0.0.1", "conditions": [{"type": "Ready", "status": "True"}]}})
+        }
+        "Pod" => {
+            let mut pod = synthetic_pod(n);
+            pod["metadata"]["namespace"] = json!(ns);
+            pod["metadata"]["name"] = json!(format!("owned-{local}"));
+            pod
+        }
+        "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" => json!({
+            "apiVersion": "apps/v1", "kind": kind, "metadata": meta,
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": app}}, "template": template}}),
+        "Job" => {
+            json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": {"template": template}})
+        }
+        "CronJob" => json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta,
+            "spec": {"schedule": "*/15 * * * *", "jobTemplate": {"spec": {"template": template}}}}),
+        "Service" => json!({"apiVersion": "v1", "kind": "Service", "metadata": meta,
+            "spec": {"selector": {"app": app}, "ports": [{"port": 80, "targetPort": 8080}]}}),
+        "ConfigMap" => {
+            let mut data = json!({"LOG_LEVEL": "info", "app.properties": "port=8080\nmode=prod\n"});
+            if n % 10 == 0 {
+                data["db_password"] = json!("hunter2-not-a-real-one");
+            }
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data})
+        }
+        "Secret" if n % 2 == 0 => {
+            let mut meta = meta;
+            meta["name"] = json!(format!("tls-{}", local / 2));
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls", "metadata": meta,
+                   "data": {"tls.crt": base64::engine::general_purpose::STANDARD.encode(BENCH_CERT),
+                            "tls.key": "cGxhY2Vob2xkZXI="}})
+        }
+        "Secret" => {
+            let mut meta = meta;
+            meta["name"] = json!(format!("{app}-db"));
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": meta,
+                   "data": {"password": "cGxhY2Vob2xkZXI="}})
+        }
+        "ServiceAccount" => json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta,
+            "automountServiceAccountToken": n % 3 != 0}),
+        "Role" => {
+            let mut rules = vec![
+                json!({"apiGroups": [""], "resources": ["configmaps", "pods"], "verbs": ["get", "list"]}),
+            ];
+            if n % 6 == 0 {
+                rules.push(json!({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}));
+            } else if n % 6 == 1 {
+                rules.push(
+                    json!({"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}),
+                );
+            }
+            json!({"apiVersion": rbac, "kind": "Role", "metadata": meta, "rules": rules})
+        }
+        "RoleBinding" => {
+            let role = if n % 4 == 0 {
+                let name = ["admin", "edit", "view", "cluster-admin"][n / 4 % 4];
+                json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name})
+            } else {
+                json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": format!("role-{}", local % 12)})
+            };
+            let subject = match n % 3 {
+                0 => {
+                    json!({"kind": "ServiceAccount", "name": format!("serviceaccount-{}", local % 10), "namespace": ns})
+                }
+                1 => {
+                    json!({"kind": "Group", "name": format!("team-{}", n % 17), "apiGroup": "rbac.authorization.k8s.io"})
+                }
+                _ => {
+                    json!({"kind": "User", "name": format!("user-{}@example.com", n % 97), "apiGroup": "rbac.authorization.k8s.io"})
+                }
+            };
+            json!({"apiVersion": rbac, "kind": "RoleBinding", "metadata": meta, "roleRef": role, "subjects": [subject]})
+        }
+        "NetworkPolicy" => {
+            let spec = match n % 3 {
+                0 => json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+                1 => json!({"podSelector": {}, "ingress": [{}]}),
+                _ => json!({"podSelector": {"matchLabels": {"app": app}},
+                            "ingress": [{"from": [{"podSelector": {"matchLabels": {"tier": "web"}}}]}]}),
+            };
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta, "spec": spec})
+        }
+        "Ingress" => {
+            let host = format!("{app}.bench.example.com");
+            let mut spec = json!({"ingressClassName": "nginx", "rules": [{"host": host, "http": {"paths": [
+                {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": app, "port": {"number": 80}}}}]}}]});
+            if n % 4 != 0 {
+                spec["tls"] =
+                    json!([{"hosts": [host], "secretName": format!("tls-{}", local % 15)}]);
+            }
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta, "spec": spec})
+        }
+        "ClusterRole" => {
+            let mut rules =
+                vec![json!({"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]})];
+            if n % 5 == 0 {
+                rules.push(json!({"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}));
+            }
+            json!({"apiVersion": rbac, "kind": "ClusterRole",
+                   "metadata": {"name": format!("bench-role-{n}")}, "rules": rules})
+        }
+        "ClusterRoleBinding" => {
+            let role = if n % 5 == 0 {
+                "cluster-admin".to_string()
+            } else {
+                format!("bench-role-{n}")
+            };
+            json!({"apiVersion": rbac, "kind": "ClusterRoleBinding",
+                   "metadata": {"name": format!("bench-binding-{n}")},
+                   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+                   "subjects": [{"kind": "ServiceAccount", "name": "controller", "namespace": ns}]})
+        }
+        other => json!({"apiVersion": "v1", "kind": other, "metadata": meta}),
+    }
 }
 
 /// Namespaces synthetic pods are spread over.

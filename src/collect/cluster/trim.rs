@@ -1,7 +1,9 @@
 //! Keeping only what checks read, so memory stays bounded on large clusters.
 //!
-//! `managedFields` is dropped for every object in [`Object::from_value`]
-//! (crate::inventory::Object::from_value). Here, before that: the
+//! [`trim`] runs on every object whatever its source (cluster lists, manifest files,
+//! snapshots, the demo), from [`Object::from_value`](crate::inventory::Object::from_value),
+//! which also drops `managedFields`; the cluster collector runs it earlier too, before
+//! [`compact`]. It drops the
 //! `last-applied-configuration` annotation (a second copy of the object) on every kind, and
 //! a Pod's `status` apart from `phase` (container statuses, conditions and IPs are the bulk
 //! of a running Pod and no check reads them).
