@@ -150,6 +150,10 @@ pub struct ScanArgs {
     /// Replace whatever is at `--out` (a file, or a folder that is not a report).
     #[arg(long)]
     pub force: bool,
+    /// Largest input file read (manifests, snapshot, exceptions, node facts), in MiB;
+    /// a larger one is a coverage error.
+    #[arg(long, value_name = "MIB", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_input_size: u64,
     /// Accepted risks (YAML: check, subject, justification, approver, expires).
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
@@ -402,7 +406,8 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::from(EXIT_OK);
             }
-            eprintln!("kubeattest: error: {e:#}");
+            let text = format!("{e:#}");
+            eprintln!("kubeattest: error: {}", crate::quote::bounded(&text, 4_000));
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -531,6 +536,7 @@ fn select_frameworks<'c>(
 
 fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     let frameworks = select_frameworks(catalog, &args.framework)?;
+    collect::set_max_input_bytes(args.max_input_size << 20);
     let out_policy = crate::bundle::OutPolicy {
         force: args.force,
         inputs: args
@@ -709,7 +715,7 @@ fn report_coverage(inv: &Inventory) {
     for c in inv.coverage.iter().filter(|c| c.status != "ok") {
         let why = c.error.as_deref().unwrap_or("");
         let level = if c.is_failure() { "error" } else { "skipped" };
-        eprintln!("kubeattest: {level}: {why}");
+        eprintln!("kubeattest: {level}: {}", crate::quote::bounded(why, 2_000));
     }
 }
 

@@ -74,13 +74,18 @@ pub struct Waiver {
 /// Reads an exceptions file; every problem is reported with file and line.
 pub fn load(path: &Path) -> Result<Vec<Exception>, LoadErrors> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        LoadErrors(vec![LoadError {
-            file: shown.clone(),
-            line: 0,
-            message: format!("cannot read exceptions file: {e}"),
-        }])
-    })?;
+    let text = crate::collect::read_input(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| {
+            String::from_utf8(b).map_err(|_| "not UTF-8 text; write it as YAML in UTF-8".into())
+        })
+        .map_err(|e| {
+            LoadErrors(vec![LoadError {
+                file: shown.clone(),
+                line: 0,
+                message: format!("cannot read exceptions file: {e}"),
+            }])
+        })?;
     let doc = yaml::parse_document(&text).map_err(|e| {
         LoadErrors(vec![LoadError {
             file: shown.clone(),

@@ -9,3 +9,6 @@ mod out;
 
 #[path = "hostile/api.rs"]
 mod api;
+
+#[path = "hostile/files.rs"]
+mod files;
