@@ -552,7 +552,7 @@ fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         crate::bundle::check_out(out, &out_policy)?;
     }
     let exceptions = match &args.exceptions {
-        Some(p) => crate::exceptions::load(p)?,
+        Some(p) => crate::exceptions::load(p, catalog)?,
         None => Vec::new(),
     };
     let started_at = evaluate::now();

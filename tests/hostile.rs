@@ -12,3 +12,6 @@ mod api;
 
 #[path = "hostile/files.rs"]
 mod files;
+
+#[path = "hostile/exceptions.rs"]
+mod exceptions;
