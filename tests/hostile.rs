@@ -15,3 +15,6 @@ mod files;
 
 #[path = "hostile/exceptions.rs"]
 mod exceptions;
+
+#[path = "hostile/mutate.rs"]
+mod mutate;

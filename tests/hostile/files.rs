@@ -309,3 +309,33 @@ fn control_characters_in_names_are_escaped_on_the_terminal() {
     assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
     assert!(run.stderr.contains("\\u{1b}"), "{:?}", run.stderr);
 }
+
+#[test]
+fn a_30k_character_name_renders_in_bounded_time() {
+    let dir = Dir::new();
+    dir.create(
+        "long.yaml",
+        &GOOD.replace("name: good", &format!("name: {}", "a".repeat(30_000))),
+    );
+    let started = Instant::now();
+    let run = kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "long.yaml",
+            "--format",
+            "pdf,html,json",
+            "--out",
+            "out",
+            "-q",
+        ],
+    );
+    run.assert_code(0);
+    assert!(
+        started.elapsed() < Duration::from_secs(90),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(dir.path().join("out/report.pdf").is_file());
+}
