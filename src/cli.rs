@@ -148,6 +148,10 @@ pub struct ScanArgs {
     /// Replace whatever is at `--out` (a file, or a folder that is not a report).
     #[arg(long)]
     pub force: bool,
+    /// Largest input file read (manifests, snapshot, exceptions, node facts), in MiB;
+    /// a larger one is a coverage error.
+    #[arg(long, value_name = "MIB", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_input_size: u64,
     /// How much of the passing side to write: `summary` (counts only), `failing` (passes
     /// as check + subject, no observations) or `full` (every observation). Failing, warn,
     /// error and waived findings always keep their evidence.
@@ -365,7 +369,8 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::from(EXIT_OK);
             }
-            eprintln!("kubeattest: error: {e:#}");
+            let text = format!("{e:#}");
+            eprintln!("kubeattest: error: {}", crate::quote::bounded(&text, 4_000));
             ExitCode::from(EXIT_USAGE)
         }
     }

@@ -11,6 +11,11 @@
 //!     approver: jane.doe@example.com
 //!     expires: 2027-06-30
 //! ```
+//!
+//! The file is checked against the catalog: a `check` naming no known check, or a subject
+//! `kind` that is not a Kubernetes kind, is an error with file:line; a `check` pattern that
+//! matches more than one check (`'*'`, `pod-*`) is a blanket waiver and must say so with
+//! `scope: all-checks`; such exceptions are marked `blanket` in the report.
 
 use std::path::Path;
 
@@ -18,7 +23,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::reader::Reader;
-use crate::catalog::{LoadError, LoadErrors};
+use crate::catalog::{Catalog, LoadError};
 use crate::checks::path::glob_match as glob;
 use crate::results::{Finding, Status, Subject};
 use crate::yaml;
@@ -42,6 +47,34 @@ pub struct Exception {
     pub expires: NaiveDate,
     /// `file:line` where it is written.
     pub source: String,
+    /// The check pattern covers more than one check (`scope: all-checks` was given).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blanket: bool,
+}
+
+/// Every problem found in an exceptions file.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ExceptionErrors(pub Vec<LoadError>);
+
+impl std::fmt::Display for ExceptionErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "the exceptions file has {} problem(s); fix them and run again:",
+            self.0.len()
+        )?;
+        for e in &self.0 {
+            writeln!(f, "  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `kind` (a pattern) can name a Kubernetes kind: `*` globs, else CamelCase.
+fn kind_pattern_ok(kind: &str) -> bool {
+    kind.contains('*')
+        || (kind.starts_with(|c: char| c.is_ascii_uppercase())
+            && kind.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// How an exception was used in a run.
@@ -71,18 +104,24 @@ pub struct Waiver {
     pub original_status: Status,
 }
 
-/// Reads an exceptions file; every problem is reported with file and line.
-pub fn load(path: &Path) -> Result<Vec<Exception>, LoadErrors> {
+/// Reads an exceptions file and checks it against `catalog`; every problem is reported
+/// with file and line.
+pub fn load(path: &Path, catalog: &Catalog) -> Result<Vec<Exception>, ExceptionErrors> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        LoadErrors(vec![LoadError {
-            file: shown.clone(),
-            line: 0,
-            message: format!("cannot read exceptions file: {e}"),
-        }])
-    })?;
+    let text = crate::collect::read_input(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| {
+            String::from_utf8(b).map_err(|_| "not UTF-8 text; write it as YAML in UTF-8".into())
+        })
+        .map_err(|e| {
+            ExceptionErrors(vec![LoadError {
+                file: shown.clone(),
+                line: 0,
+                message: format!("cannot read exceptions file: {e}"),
+            }])
+        })?;
     let doc = yaml::parse_document(&text).map_err(|e| {
-        LoadErrors(vec![LoadError {
+        ExceptionErrors(vec![LoadError {
             file: shown.clone(),
             line: e.line,
             message: format!("invalid YAML: {}", e.message),
@@ -100,9 +139,43 @@ pub fn load(path: &Path) -> Result<Vec<Exception>, LoadErrors> {
         r.known_keys(
             node,
             what,
-            &["check", "subject", "justification", "approver", "expires"],
+            &[
+                "check",
+                "scope",
+                "subject",
+                "justification",
+                "approver",
+                "expires",
+            ],
         );
         let check = r.string(node, "check", what);
+        let scope = r.opt_string(node, "scope", what);
+        let line_of = |key: &str| node.get(key).map_or(node.line, |n| n.line);
+        let mut blanket = false;
+        if let Some(pattern) = &check {
+            let matched = catalog
+                .checks
+                .iter()
+                .filter(|c| glob(pattern, &c.id))
+                .count();
+            let shown = crate::quote::quote(pattern);
+            match (matched, scope.as_deref()) {
+                (0, _) => r.error(
+                    line_of("check"),
+                    format!("`check: {shown}` names no known check; see `kubeattest controls list` or `kubeattest explain ID`"),
+                ),
+                (1, None) => {}
+                (_, Some("all-checks")) => blanket = true,
+                (n, None) => r.error(
+                    line_of("check"),
+                    format!("`check: {shown}` matches {n} checks: a blanket waiver must say so with `scope: all-checks`, or name one check"),
+                ),
+                (_, Some(other)) => r.error(
+                    line_of("scope"),
+                    format!("`scope: {}` is not known; the only scope is `all-checks`", crate::quote::quote(other)),
+                ),
+            }
+        }
         let justification = r.string(node, "justification", what);
         let approver = r.string(node, "approver", what);
         let expires = r.string(node, "expires", what).and_then(|s| {
@@ -129,6 +202,16 @@ pub fn load(path: &Path) -> Result<Vec<Exception>, LoadErrors> {
                 .opt_string(subject, "namespace", what)
                 .unwrap_or(namespace);
             name = r.opt_string(subject, "name", what).unwrap_or(name);
+            if !kind_pattern_ok(&kind) {
+                let line = subject.get("kind").map_or(subject.line, |n| n.line);
+                r.error(
+                    line,
+                    format!(
+                        "`kind: {}` is not a Kubernetes kind; kinds are CamelCase (e.g. `Deployment`), `*` globs",
+                        crate::quote::quote(&kind)
+                    ),
+                );
+            }
         }
         if let (Some(check), Some(justification), Some(approver), Some(expires)) =
             (check, justification, approver, expires)
@@ -142,13 +225,14 @@ pub fn load(path: &Path) -> Result<Vec<Exception>, LoadErrors> {
                 approver,
                 expires,
                 source: format!("{shown}:{}", node.line),
+                blanket,
             });
         }
     }
     if errors.is_empty() {
         Ok(out)
     } else {
-        Err(LoadErrors(errors))
+        Err(ExceptionErrors(errors))
     }
 }
 

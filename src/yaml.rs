@@ -208,7 +208,319 @@ impl<'de> Deserialize<'de> for KeyString {
     }
 }
 
+/// The most YAML nodes one object (a document, or one item of a `*List`) may have.
+pub const MAX_NODES_PER_OBJECT: usize = 250_000;
+
+/// One object read from a manifest stream, already converted to JSON with the line of every
+/// field (see [`Node::to_json_with_lines`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamObject {
+    /// Line where the object starts.
+    pub line: u32,
+    /// The object.
+    pub value: serde_json::Value,
+    /// Line of every field path.
+    pub lines: BTreeMap<String, u32>,
+}
+
+/// One entry of a manifest stream: an object, or why an object could not be used.
+#[derive(Debug, Clone)]
+pub enum StreamItem {
+    /// An object (a document, or an item of a `*List`, nested Lists flattened).
+    Object(StreamObject),
+    /// An object over [`MAX_NODES_PER_OBJECT`]: skipped, the rest is read.
+    TooLarge {
+        /// Where it starts.
+        line: u32,
+    },
+    /// A document that could not be parsed; after a syntax error the stream ends.
+    Error(YamlError),
+}
+
+/// Reads a manifest stream document by document without holding the text, with budgets
+/// per document (a `kubectl get -o yaml` dump is one document); the items of a top-level
+/// `*List` are converted one by one as they are parsed, so a List of 100,000 objects never
+/// exists as one tree; Lists inside Lists are flattened. `max_bytes` caps the input.
+pub fn read_stream<R: std::io::Read>(
+    reader: R,
+    max_bytes: usize,
+    mut each: impl FnMut(StreamItem),
+) {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_reader_input_bytes = Some(max_bytes);
+    budget.max_nodes = usize::MAX / 2;
+    budget.max_events = usize::MAX / 2;
+    budget.max_total_scalar_bytes = max_bytes;
+    budget.max_documents = usize::MAX / 2;
+    let mut opts = options();
+    opts.budget = Some(budget);
+    let mut reader = reader;
+    for doc in serde_saphyr::read_with_options::<_, Spanned<StreamDoc>>(&mut reader, opts) {
+        match doc {
+            Err(e) => each(StreamItem::Error(to_error(e))),
+            Ok(doc) => {
+                let line = line_of(&doc.referenced);
+                doc.value.emit(line, &mut each);
+            }
+        }
+    }
+}
+
+/// A document of a manifest stream, its top-level `items` (if a sequence) converted as read.
+struct StreamDoc {
+    fields: Vec<(Spanned<String>, Node)>,
+    items: Option<Vec<StreamItem>>,
+    other: Option<NodeValue>,
+}
+
+impl StreamDoc {
+    fn emit(self, line: u32, each: &mut impl FnMut(StreamItem)) {
+        if let Some(value) = self.other {
+            let node = Node { line, value };
+            if node.value != NodeValue::Null {
+                each(object(&node));
+            }
+            return;
+        }
+        let is_list = self
+            .fields
+            .iter()
+            .find(|(k, _)| k.value == "kind")
+            .and_then(|(_, v)| v.as_str())
+            .is_some_and(|k| k.ends_with("List"));
+        match self.items {
+            Some(items) if is_list => items.into_iter().for_each(each),
+            items => {
+                // Not a List: put the items back in place (lines of the items are lost).
+                let node = Node {
+                    line,
+                    value: NodeValue::Map(self.fields),
+                };
+                let StreamItem::Object(mut obj) = object(&node) else {
+                    each(object(&node));
+                    return;
+                };
+                if let Some(items) = items {
+                    let values: Vec<serde_json::Value> = items
+                        .into_iter()
+                        .filter_map(|i| match i {
+                            StreamItem::Object(o) => Some(o.value),
+                            _ => None,
+                        })
+                        .collect();
+                    if let Some(map) = obj.value.as_object_mut() {
+                        map.insert("items".into(), serde_json::Value::Array(values));
+                    }
+                }
+                each(StreamItem::Object(obj));
+            }
+        }
+    }
+}
+
+/// A node as an object (or too large to be one).
+fn object(node: &Node) -> StreamItem {
+    if node.count(MAX_NODES_PER_OBJECT + 1) > MAX_NODES_PER_OBJECT {
+        return StreamItem::TooLarge { line: node.line };
+    }
+    let mut lines = BTreeMap::new();
+    let value = node.to_json_with_lines(&mut lines);
+    StreamItem::Object(StreamObject {
+        line: node.line,
+        value,
+        lines,
+    })
+}
+
+/// A `*List` node's items, nested Lists flattened (depth-bounded by the parser).
+fn flatten(node: Node, out: &mut Vec<StreamItem>) {
+    let is_list = node
+        .get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|k| k.ends_with("List"));
+    if is_list && matches!(node.get("items").map(|n| &n.value), Some(NodeValue::Seq(_))) {
+        if let NodeValue::Map(entries) = node.value {
+            for (k, v) in entries {
+                if k.value == "items" {
+                    if let NodeValue::Seq(items) = v.value {
+                        for item in items {
+                            flatten(item, out);
+                        }
+                    }
+                }
+            }
+        }
+        return;
+    }
+    out.push(object(&node));
+}
+
+impl<'de> Deserialize<'de> for StreamDoc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StreamDocVisitor)
+    }
+}
+
+struct StreamDocVisitor;
+
+macro_rules! other_doc {
+    ($($name:ident($t:ty)),*) => {
+        $(fn $name<E: de::Error>(self, v: $t) -> Result<StreamDoc, E> {
+            NodeVisitor.$name(v).map(StreamDoc::other)
+        })*
+    };
+}
+
+impl StreamDoc {
+    fn other(v: NodeValue) -> StreamDoc {
+        StreamDoc {
+            fields: Vec::new(),
+            items: None,
+            other: Some(v),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for StreamDocVisitor {
+    type Value = StreamDoc;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a YAML document")
+    }
+    other_doc!(
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_i128(i128),
+        visit_u128(u128),
+        visit_f64(f64),
+        visit_str(&str),
+        visit_string(String),
+        visit_bytes(&[u8])
+    );
+    fn visit_unit<E: de::Error>(self) -> Result<StreamDoc, E> {
+        Ok(StreamDoc::other(NodeValue::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<StreamDoc, E> {
+        Ok(StreamDoc::other(NodeValue::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<StreamDoc, D::Error> {
+        d.deserialize_any(StreamDocVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<StreamDoc, A::Error> {
+        NodeVisitor.visit_seq(seq).map(StreamDoc::other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StreamDoc, A::Error> {
+        let mut fields: Vec<(Spanned<String>, Node)> = Vec::new();
+        let mut items = None;
+        while let Some(key) = map.next_key::<Spanned<KeyString>>()? {
+            let key = Spanned::new(key.value.0, key.referenced, key.defined);
+            if key.value == "items" && items.is_none() {
+                let v: Spanned<ItemsField> = map.next_value()?;
+                match v.value {
+                    ItemsField::Seq(converted) => {
+                        items = Some(converted);
+                        continue;
+                    }
+                    ItemsField::Other(value) => {
+                        let line = line_of(&v.referenced);
+                        fields.push((key, Node { line, value }));
+                        continue;
+                    }
+                }
+            }
+            let v: Spanned<NodeInner> = map.next_value()?;
+            let line = line_of(&v.referenced);
+            fields.push((key, v.value.into_node(line)));
+        }
+        Ok(StreamDoc {
+            fields,
+            items,
+            other: None,
+        })
+    }
+}
+
+/// A top-level `items` field: a sequence converted element by element, or anything else.
+enum ItemsField {
+    Seq(Vec<StreamItem>),
+    Other(NodeValue),
+}
+
+impl<'de> Deserialize<'de> for ItemsField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ItemsVisitor)
+    }
+}
+
+struct ItemsVisitor;
+
+macro_rules! other_items {
+    ($($name:ident($t:ty)),*) => {
+        $(fn $name<E: de::Error>(self, v: $t) -> Result<ItemsField, E> {
+            NodeVisitor.$name(v).map(ItemsField::Other)
+        })*
+    };
+}
+
+impl<'de> Visitor<'de> for ItemsVisitor {
+    type Value = ItemsField;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    other_items!(
+        visit_bool(bool),
+        visit_i64(i64),
+        visit_u64(u64),
+        visit_i128(i128),
+        visit_u128(u128),
+        visit_f64(f64),
+        visit_str(&str),
+        visit_string(String),
+        visit_bytes(&[u8])
+    );
+    fn visit_unit<E: de::Error>(self) -> Result<ItemsField, E> {
+        Ok(ItemsField::Other(NodeValue::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<ItemsField, E> {
+        Ok(ItemsField::Other(NodeValue::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<ItemsField, D::Error> {
+        d.deserialize_any(ItemsVisitor)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ItemsField, A::Error> {
+        NodeVisitor.visit_map(map).map(ItemsField::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ItemsField, A::Error> {
+        let mut out = Vec::new();
+        while let Some(el) = seq.next_element::<Spanned<NodeInner>>()? {
+            let line = line_of(&el.referenced);
+            flatten(el.value.into_node(line), &mut out);
+        }
+        Ok(ItemsField::Seq(out))
+    }
+}
+
 impl Node {
+    /// How many nodes this tree has, counting no further than `limit`.
+    pub fn count(&self, limit: usize) -> usize {
+        let mut n = 0;
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            n += 1;
+            if n >= limit {
+                return n;
+            }
+            match &node.value {
+                NodeValue::Seq(items) => stack.extend(items.iter()),
+                NodeValue::Map(entries) => stack.extend(entries.iter().map(|(_, v)| v)),
+                _ => {}
+            }
+        }
+        n
+    }
+
     /// The key's line for a map entry, else this node's line.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
@@ -300,6 +612,52 @@ mod tests {
         assert_eq!(json["spec"]["containers"][0]["image"], "y");
         assert_eq!(lines["kind"], 3);
         assert_eq!(lines["spec.containers[0].image"], 7);
+    }
+
+    fn stream(text: &str) -> Vec<StreamItem> {
+        let mut out = Vec::new();
+        read_stream(text.as_bytes(), 1 << 20, |i| out.push(i));
+        out
+    }
+
+    #[test]
+    fn streams_list_items_flattened_with_lines() {
+        let text = "kind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nitems:\n- kind: Pod\n  metadata: {name: b}\n- kind: List\n  items:\n  - kind: Pod\n    metadata: {name: c}\nkind: List\n";
+        let items = stream(text);
+        let names: Vec<(String, u32)> = items
+            .iter()
+            .map(|i| match i {
+                StreamItem::Object(o) => (
+                    o.value["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or("?")
+                        .to_string(),
+                    o.line,
+                ),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            vec![("a".into(), 1), ("b".into(), 6), ("c".into(), 10)]
+        );
+        let StreamItem::Object(c) = &items[2] else {
+            panic!()
+        };
+        assert_eq!(c.lines["metadata.name"], 11);
+    }
+
+    #[test]
+    fn stream_errors_and_non_lists_with_items() {
+        let items = stream("kind: Thing\nitems: [1, 2]\nmetadata: {name: t}\n---\na: [\n");
+        assert!(
+            matches!(&items[0], StreamItem::Object(o) if o.value["items"] == serde_json::json!([1, 2])),
+            "{items:?}"
+        );
+        assert!(
+            matches!(items.last(), Some(StreamItem::Error(_))),
+            "{items:?}"
+        );
     }
 
     #[test]

@@ -9,3 +9,12 @@ mod out;
 
 #[path = "hostile/api.rs"]
 mod api;
+
+#[path = "hostile/files.rs"]
+mod files;
+
+#[path = "hostile/exceptions.rs"]
+mod exceptions;
+
+#[path = "hostile/mutate.rs"]
+mod mutate;

@@ -19,6 +19,9 @@ use crate::inventory::{KindState, Object};
 use crate::results::{Observation, Status};
 use crate::yaml::{Node, NodeValue};
 
+/// A workload with its containers, as the run's shared list holds it.
+type WorkloadWithContainers<'a> = (Workload<'a>, Vec<Container<'a>>);
+
 /// What one subject of the check is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -431,7 +434,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut distinct = kinds.clone();
     distinct.sort_unstable();
     distinct.dedup();
-    let objects: Vec<(&Object, Option<&(Workload, Vec<Container>)>)> = match p.target {
+    let objects: Vec<(&Object, Option<&WorkloadWithContainers>)> = match p.target {
         Target::Objects => distinct
             .iter()
             .flat_map(|k| inv.of_kind(k))

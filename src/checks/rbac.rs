@@ -856,7 +856,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 .iter()
                 .flat_map(|g| g.resources.iter().map(String::as_str))
                 .collect();
-            for b in unresolved(&rbac, settings, &resources, None) {
+            for b in unresolved(rbac, settings, &resources, None) {
                 for s in &b.subjects {
                     unknown.entry(s.clone()).or_default().push(b);
                 }

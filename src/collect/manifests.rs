@@ -1,17 +1,19 @@
-//! Manifests: files, directories (recursively) and stdin (`-`); YAML multi-document streams
-//! and JSON; `kind: List` and every `*List` are expanded. Every object keeps its file and the
-//! line of each of its fields. A file that cannot be read or parsed is a coverage error that
-//! names the file and line; a document that is not a Kubernetes object, or one whose fields
-//! have the wrong type (`collect::shape`), is left out and listed as `invalid` with the file,
-//! line and reason (exit code 3); the other documents and files are still read.
+//! Manifests: files, directories (recursively, following symbolic links with loop
+//! detection) and stdin (`-`); YAML multi-document streams and JSON, read as a stream so a
+//! big file never exists as one tree; `kind: List` and every `*List` are expanded item by
+//! item, Lists inside Lists flattened. Every object keeps its file and the line of each of
+//! its fields. A file that cannot be read or parsed is a coverage error that names the file
+//! and line; FIFOs, devices, loops and files over the size cap are reported without being
+//! read; a document that is not a Kubernetes object, or one whose fields have the wrong
+//! type (`collect::shape`), is left out and listed as `invalid` with the file, line and
+//! reason (exit code 3); the other documents and files are still read.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::collect::shape;
+use crate::collect::{max_input_bytes, open_input, shape, special_kind};
 use crate::inventory::{Coverage, Inventory, Object, Origin, SourceKind, Target};
-use crate::yaml::{self, Node, NodeValue};
+use crate::yaml::{self, StreamItem};
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
@@ -106,40 +108,70 @@ fn collect_raw(inputs: &[PathBuf]) -> Inventory {
     );
     for input in inputs {
         if input.as_os_str() == "-" {
-            let mut text = String::new();
-            match std::io::stdin().read_to_string(&mut text) {
-                Ok(_) => add_text(&mut inv, "-", &text),
-                Err(e) => inv.coverage.push(Coverage::failed(
-                    "-",
-                    "error",
-                    format!("cannot read standard input: {e}"),
-                )),
-            }
+            let stdin = std::io::stdin().lock();
+            add_reader(&mut inv, "-", stdin.take(max_input_bytes() + 1));
         } else if input.is_dir() {
-            let mut files: Vec<PathBuf> = Vec::new();
-            for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
-                match entry {
-                    Ok(e) if e.file_type().is_file() && has_manifest_ext(e.path()) => {
-                        files.push(e.into_path());
-                    }
-                    Ok(_) => {}
-                    Err(e) => inv.coverage.push(Coverage::failed(
-                        e.path()
-                            .map_or(input.display().to_string(), |p| p.display().to_string()),
-                        "error",
-                        format!("cannot read: {e}"),
-                    )),
-                }
-            }
-            for f in files {
-                add_file(&mut inv, &f);
-            }
+            add_dir(&mut inv, input);
         } else {
             add_file(&mut inv, input);
         }
     }
     inv.finish();
     inv
+}
+
+/// Every manifest file under a folder; special files and symbolic-link loops are reported.
+fn add_dir(inv: &mut Inventory, dir: &Path) {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(e) if e.file_type().is_dir() => {}
+            Ok(e) if e.file_type().is_file() => {
+                if has_manifest_ext(e.path()) {
+                    files.push(e.into_path());
+                }
+            }
+            Ok(e) => {
+                let shown = shown(e.path());
+                let kind = e
+                    .metadata()
+                    .ok()
+                    .and_then(|m| special_kind(&m))
+                    .unwrap_or("not a regular file");
+                inv.coverage.push(Coverage::failed(
+                    &shown,
+                    "skipped",
+                    format!("{shown}: {kind}; not read, since reading it could block or never end"),
+                ));
+            }
+            Err(e) => {
+                let path = e.path().map_or_else(|| shown(dir), shown);
+                let why = match e.loop_ancestor() {
+                    Some(a) => format!(
+                        "{path}: symbolic link loop back to {}; not followed",
+                        shown(a)
+                    ),
+                    None => format!(
+                        "{path}: cannot read: {}",
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), |io| io.to_string())
+                    ),
+                };
+                inv.coverage.push(Coverage::failed(&path, "error", why));
+            }
+        }
+    }
+    for f in files {
+        add_file(inv, &f);
+    }
+}
+
+/// A path as shown in coverage and messages: control characters escaped.
+fn shown(p: &Path) -> String {
+    crate::quote::escape_controls(&p.display().to_string()).into_owned()
 }
 
 fn has_manifest_ext(p: &Path) -> bool {
@@ -149,31 +181,63 @@ fn has_manifest_ext(p: &Path) -> bool {
 }
 
 fn add_file(inv: &mut Inventory, path: &Path) {
-    let shown = path.display().to_string();
-    match std::fs::read(path) {
-        Err(e) => inv.coverage.push(Coverage::failed(
-            &shown,
-            "error",
-            format!("{shown}: cannot read: {e}"),
-        )),
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => add_text(inv, &shown, &text),
-            Err(_) => inv.coverage.push(Coverage::failed(
-                &shown,
-                "error",
-                format!("{shown}: not UTF-8 text; manifests must be YAML or JSON"),
-            )),
-        },
+    let shown = shown(path);
+    match open_input(path) {
+        Err(e) => inv
+            .coverage
+            .push(Coverage::failed(&shown, "error", format!("{shown}: {e}"))),
+        Ok(reader) => add_reader(inv, &shown, reader),
     }
 }
 
-/// Adds every object of a YAML/JSON stream read from `file`.
-pub fn add_text(inv: &mut Inventory, file: &str, text: &str) {
+/// Reads a stream of at most the input cap (the reader stops one byte past it).
+fn add_reader(inv: &mut Inventory, file: &str, reader: impl Read) {
+    let mut sniff = Sniff {
+        inner: reader,
+        read: 0,
+        binary: false,
+    };
     let origin = |line| Origin::File {
         path: file.to_string(),
         line,
     };
-    let (count, skipped, error) = add_stream(inv, text, &origin);
+    let mut result = add_stream_from(inv, &mut sniff, &origin);
+    if sniff.binary {
+        result.2 = Some("not UTF-8 text (binary, UTF-16 or another encoding); manifests must be YAML or JSON in UTF-8".into());
+    } else if sniff.read > max_input_bytes() {
+        result.2 = Some(format!(
+            "larger than the {} MiB input limit; raise it with --max-input-size if this file is really that large",
+            max_input_bytes() >> 20
+        ));
+    }
+    record(inv, file, result);
+}
+
+/// Counts what passes and spots NUL bytes (binary or UTF-16) early.
+struct Sniff<R> {
+    inner: R,
+    read: u64,
+    binary: bool,
+}
+
+impl<R: Read> Read for Sniff<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.read < 8192 && buf[..n].contains(&0) {
+            self.binary = true;
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "NUL byte",
+            ));
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+type StreamResult = (usize, Vec<(u32, String)>, Option<String>);
+
+fn record(inv: &mut Inventory, file: &str, (count, skipped, error): StreamResult) {
     if let Some(e) = error {
         inv.coverage.push(Coverage {
             source: file.to_string(),
@@ -181,6 +245,13 @@ pub fn add_text(inv: &mut Inventory, file: &str, text: &str) {
             items: count,
             error: Some(format!("{file}:{e}")),
         });
+        for (line, why) in skipped {
+            inv.coverage.push(Coverage::failed(
+                format!("{file}:{line}"),
+                "invalid",
+                format!("{file}:{line}: {why}"),
+            ));
+        }
         return;
     }
     // A document that is not a judgeable object is input lost: `invalid`, so the exit code
@@ -193,6 +264,7 @@ pub fn add_text(inv: &mut Inventory, file: &str, text: &str) {
             error: Some(
                 skipped
                     .iter()
+                    .take(20)
                     .map(|(line, why)| format!("{file}:{line}: {why}"))
                     .collect::<Vec<_>>()
                     .join("; "),
@@ -211,6 +283,16 @@ pub fn add_text(inv: &mut Inventory, file: &str, text: &str) {
     }
 }
 
+/// Adds every object of a YAML/JSON stream read from `file`.
+pub fn add_text(inv: &mut Inventory, file: &str, text: &str) {
+    let origin = |line| Origin::File {
+        path: file.to_string(),
+        line,
+    };
+    let result = add_stream(inv, text, &origin);
+    record(inv, file, result);
+}
+
 /// Parses a stream and adds its objects; returns (objects added, skipped documents with
 /// their reasons, parse error).
 pub fn add_stream(
@@ -218,68 +300,73 @@ pub fn add_stream(
     text: &str,
     origin: &dyn Fn(u32) -> Origin,
 ) -> (usize, Vec<(u32, String)>, Option<String>) {
-    let docs = match yaml::parse_documents(text) {
-        Ok(d) => d,
-        Err(e) => {
-            let hint = if text.contains("{{") {
-                " (this looks like a template: render it first, e.g. with `helm template`)"
-            } else {
-                ""
-            };
-            return (
-                0,
-                Vec::new(),
-                Some(format!(
-                    "{}: invalid YAML/JSON: {}{hint}",
-                    e.line, e.message
-                )),
-            );
+    let (count, skipped, error) = add_stream_from(inv, text.as_bytes(), origin);
+    let error = error.map(|e| {
+        if text.contains("{{") {
+            format!("{e} (this looks like a template: render it first, e.g. with `helm template`)")
+        } else {
+            e
         }
-    };
+    });
+    (count, skipped, error)
+}
+
+fn add_stream_from(
+    inv: &mut Inventory,
+    reader: impl Read,
+    origin: &dyn Fn(u32) -> Origin,
+) -> StreamResult {
     let mut count = 0;
     let mut skipped = Vec::new();
-    for doc in docs {
-        for node in expand_lists(&doc) {
-            let mut lines = BTreeMap::new();
-            let value = node.to_json_with_lines(&mut lines);
-            let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
-            if let Some(p) = shape::problem(kind, &value) {
-                let name = value
+    let mut error = None;
+    let cap = usize::try_from(max_input_bytes()).unwrap_or(usize::MAX);
+    yaml::read_stream(reader, cap, |item| match item {
+        StreamItem::Object(o) => {
+            let kind = o.value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+            if let Some(p) = shape::problem(kind, &o.value) {
+                let name = o
+                    .value
                     .pointer("/metadata/name")
                     .and_then(|n| n.as_str())
                     .unwrap_or("(no name)");
-                let line = shape::line(&p, &lines).unwrap_or(node.line);
+                let line = shape::line(&p, &o.lines).unwrap_or(o.line);
                 skipped.push((
                     line,
                     format!(
-                        "{kind} {name}: {}; the object is not judged (fix the manifest: the API server would reject it)",
+                        "{} {}: {}; the object is not judged (fix the manifest: the API server would reject it)",
+                        crate::quote::quote(kind),
+                        crate::quote::quote(name),
                         p.message
                     ),
                 ));
-                continue;
+                return;
             }
-            match Object::from_value(value, origin(node.line), lines) {
+            match Object::from_value(o.value, origin(o.line), o.lines) {
                 Ok(obj) => {
                     inv.objects.push(obj);
                     count += 1;
                 }
-                Err(why) => skipped.push((node.line, why)),
+                Err(why) => skipped.push((o.line, crate::quote::quote(&why))),
             }
         }
-    }
-    (count, skipped, None)
-}
-
-/// `kind: List` (and `PodList`, …) with `items` becomes its items; anything else itself.
-fn expand_lists(doc: &Node) -> Vec<&Node> {
-    let is_list = doc
-        .get("kind")
-        .and_then(Node::as_str)
-        .is_some_and(|k| k == "List" || k.ends_with("List"));
-    match (is_list, doc.get("items").map(|n| &n.value)) {
-        (true, Some(NodeValue::Seq(items))) => items.iter().collect(),
-        _ => vec![doc],
-    }
+        StreamItem::TooLarge { line } => skipped.push((
+            line,
+            format!(
+                "object has more than {} YAML nodes; skipped (the rest of the file is read)",
+                yaml::MAX_NODES_PER_OBJECT
+            ),
+        )),
+        StreamItem::Error(e) => {
+            if error.is_none() {
+                error = Some(format!(
+                    "{}: invalid YAML/JSON: {}",
+                    e.line,
+                    crate::quote::quote(&e.message)
+                ));
+            }
+        }
+    });
+    (count, skipped, error)
 }
 
 #[cfg(test)]

@@ -11,7 +11,86 @@ pub mod node;
 pub mod shape;
 pub mod snapshot;
 
-use std::path::PathBuf;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Default cap on any one input file: far above real manifests, snapshots and node facts,
+/// far below what `/dev/zero` would grow to.
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = 512 << 20;
+
+static MAX_INPUT_BYTES: AtomicU64 = AtomicU64::new(DEFAULT_MAX_INPUT_BYTES);
+
+/// Sets the cap on any one input file (`--max-input-size`).
+pub fn set_max_input_bytes(bytes: u64) {
+    MAX_INPUT_BYTES.store(bytes.max(1), Ordering::Relaxed);
+}
+
+/// The cap on any one input file.
+pub fn max_input_bytes() -> u64 {
+    MAX_INPUT_BYTES.load(Ordering::Relaxed)
+}
+
+/// Why an input file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// Not a regular file: a FIFO, a device, a socket (reading could block or never end).
+    #[error("not a regular file ({0}); not read, since reading it could block or never end")]
+    NotAFile(&'static str),
+    /// Over the size cap.
+    #[error("larger than the {} MiB input limit; raise it with --max-input-size if this file is really that large", .0 >> 20)]
+    TooLarge(u64),
+    /// The file could not be opened or read.
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What kind of special file a path is, if it is not a regular file or a folder.
+pub fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt as _;
+    let t = meta.file_type();
+    if t.is_file() || t.is_dir() {
+        None
+    } else if t.is_fifo() {
+        Some("a FIFO")
+    } else if t.is_char_device() {
+        Some("a character device")
+    } else if t.is_block_device() {
+        Some("a block device")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        Some("not a regular file")
+    }
+}
+
+/// Opens an input file (following symbolic links) after checking it is a regular file
+/// within the size cap; the returned reader stops one byte past the cap, so a file growing
+/// while read is caught too (see [`read_input`]).
+pub fn open_input(path: &Path) -> Result<std::io::Take<std::fs::File>, InputError> {
+    let meta = std::fs::metadata(path)?;
+    if let Some(kind) = special_kind(&meta) {
+        return Err(InputError::NotAFile(kind));
+    }
+    if meta.is_dir() {
+        return Err(InputError::Io(std::io::Error::other("is a folder")));
+    }
+    let max = max_input_bytes();
+    if meta.len() > max {
+        return Err(InputError::TooLarge(max));
+    }
+    Ok(std::fs::File::open(path)?.take(max + 1))
+}
+
+/// Reads a whole input file within the cap ([`open_input`]).
+pub fn read_input(path: &Path) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    open_input(path)?.read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max_input_bytes() {
+        return Err(InputError::TooLarge(max_input_bytes()));
+    }
+    Ok(bytes)
+}
 
 /// A source that could not be used at all.
 #[derive(Debug, thiserror::Error)]

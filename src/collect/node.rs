@@ -904,7 +904,9 @@ pub fn read_facts(paths: &[PathBuf]) -> (Vec<NodeFacts>, Vec<Coverage>) {
     let mut coverage = Vec::new();
     for f in files {
         let shown = format!("node facts {}", f.display());
-        let text = match std::fs::read_to_string(&f) {
+        let text = match crate::collect::read_input(&f)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+        {
             Ok(t) => t,
             Err(e) => {
                 coverage.push(Coverage::failed(

@@ -68,9 +68,16 @@ struct SnapshotRef<'a> {
 /// Reads a snapshot into an inventory. Objects that are not Kubernetes objects are reported
 /// in coverage; a file that is not a snapshot is an error.
 pub fn read(path: &Path) -> Result<Inventory, CollectError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CollectError::SnapshotRead {
+    let bytes = crate::collect::read_input(path).map_err(|e| CollectError::SnapshotRead {
         path: path.to_path_buf(),
-        source,
+        source: match e {
+            crate::collect::InputError::Io(io) => io,
+            other => std::io::Error::other(other.to_string()),
+        },
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| CollectError::SnapshotFormat {
+        path: path.to_path_buf(),
+        message: "not UTF-8 text".into(),
     })?;
     let file: SnapshotFile =
         serde_json::from_str(&text).map_err(|e| CollectError::SnapshotFormat {

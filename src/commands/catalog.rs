@@ -30,7 +30,7 @@ pub fn validate(dir: &std::path::Path) -> anyhow::Result<u8> {
         }
         Err(errors) => {
             for e in &errors.0 {
-                eprintln!("{e}");
+                eprintln!("{}", crate::quote::bounded(&e.to_string(), 1_000));
             }
             eprintln!("{}: {} problem(s)", dir.display(), errors.0.len());
             Ok(EXIT_USAGE)

@@ -38,6 +38,6 @@ pub fn report_coverage(inv: &Inventory) {
     for c in inv.coverage.iter().filter(|c| c.status != "ok") {
         let why = c.error.as_deref().unwrap_or("");
         let level = if c.is_failure() { "error" } else { "skipped" };
-        eprintln!("kubeattest: {level}: {why}");
+        eprintln!("kubeattest: {level}: {}", crate::quote::bounded(why, 2_000));
     }
 }

@@ -17,6 +17,7 @@ use crate::results::{Report, Status};
 /// Runs a scan.
 pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     let frameworks = select_frameworks(catalog, &args.framework)?;
+    collect::set_max_input_bytes(args.max_input_size << 20);
     let out_policy = crate::bundle::OutPolicy {
         force: args.force,
         inputs: args
@@ -32,7 +33,7 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         crate::bundle::check_out(out, &out_policy)?;
     }
     let exceptions = match &args.exceptions {
-        Some(p) => crate::exceptions::load(p)?,
+        Some(p) => crate::exceptions::load(p, catalog)?,
         None => Vec::new(),
     };
     let started_at = evaluate::now();

@@ -126,3 +126,33 @@ fn leftovers_of_a_killed_run_are_cleaned_and_a_report_moved_aside_is_put_back() 
     assert!(!dir.path().join(".out.tmp-999999998").exists());
     assert!(dir.path().join("out/MANIFEST.json").is_file(), "put back");
 }
+
+#[test]
+fn render_does_not_overwrite_files_of_a_folder_that_is_not_a_report() {
+    let dir = Dir::new();
+    dir.create("in/pod.yaml", POD);
+    scan(&dir, "out", &[]).assert_code(0);
+    dir.create("site/report.html", "<p>my page</p>\n");
+    let before = tree(&dir.path().join("site"));
+    let run = kubeattest(
+        dir.path(),
+        &[
+            "render",
+            "out/report.json",
+            "--format",
+            "html",
+            "--out",
+            "site",
+        ],
+    );
+    run.assert_code(2);
+    assert!(run.stderr.contains("report.html"), "{}", run.stderr);
+    assert_eq!(tree(&dir.path().join("site")), before);
+    // Into its own report folder, it adds the format.
+    kubeattest(
+        dir.path(),
+        &["render", "out/report.json", "--format", "html"],
+    )
+    .assert_code(0);
+    assert!(dir.path().join("out/report.html").is_file());
+}

@@ -366,7 +366,7 @@ impl<'f> Layout<'f> {
         width: f32,
     ) {
         let lh = size * 1.35;
-        for line in self.fonts.wrap(face, size, text, width) {
+        for line in self.fonts.wrap(face, size, &bounded_tokens(text), width) {
             self.ensure(lh);
             let baseline = self.y + size;
             self.text(x, baseline, face, size, color.clone(), &line);
@@ -379,10 +379,12 @@ impl<'f> Layout<'f> {
         let lh = size * 1.3;
         let pad = 4.0;
         self.y += 2.0;
-        for line in self
-            .fonts
-            .wrap(Face::Mono, size, text, TEXT_W - 2.0 * pad - 4.0)
-        {
+        for line in self.fonts.wrap(
+            Face::Mono,
+            size,
+            &bounded_tokens(text),
+            TEXT_W - 2.0 * pad - 4.0,
+        ) {
             self.ensure(lh);
             let y = self.y;
             self.rect(MARGIN_X, y, TEXT_W, lh, rgb(246, 248, 250));
@@ -416,7 +418,10 @@ impl<'f> Layout<'f> {
         if let Some(a) = anchor {
             self.anchor(a);
         }
-        for line in self.fonts.wrap(Face::Bold, size, text, TEXT_W) {
+        for line in self
+            .fonts
+            .wrap(Face::Bold, size, &bounded_tokens(text), TEXT_W)
+        {
             let baseline = self.y + size;
             self.text(MARGIN_X, baseline, Face::Bold, size, ink(), &line);
             self.y += size * 1.3;
@@ -455,7 +460,7 @@ impl<'f> Layout<'f> {
                         let mut lines = if c.badge {
                             vec![c.text.clone()]
                         } else {
-                            self.fonts.wrap(c.face, size, &c.text, w)
+                            self.fonts.wrap(c.face, size, &bounded_tokens(&c.text), w)
                         };
                         if lines.len() > MAX_CELL_LINES {
                             lines.truncate(MAX_CELL_LINES);
@@ -590,5 +595,77 @@ impl<'f> Layout<'f> {
                 ops.push(Op::LinkAnnotation { link });
             }
         }
+    }
+}
+
+/// Longest run of characters without a space laid out in the PDF; the rest of such a token
+/// is cut (the full value is in report.json), so layout time and page count stay linear in
+/// the text and bounded per token.
+pub const MAX_TOKEN_CHARS: usize = 300;
+
+/// Most characters of one text laid out in the PDF.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+/// `text` with every unbroken token cut to [`MAX_TOKEN_CHARS`] and the whole to
+/// [`MAX_TEXT_CHARS`], each cut saying how much was left out.
+pub fn bounded_tokens(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut run = 0usize;
+    let mut total = 0usize;
+    let fits = text.chars().all(|c| {
+        total += 1;
+        run = if c.is_whitespace() { 0 } else { run + 1 };
+        run <= MAX_TOKEN_CHARS && total <= MAX_TEXT_CHARS
+    });
+    if fits {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::new();
+    let (mut run, mut shown, mut cut) = (0usize, 0usize, 0usize);
+    let flush = |out: &mut String, cut: &mut usize| {
+        if *cut > 0 {
+            out.push_str(&format!("… (+{cut} characters)"));
+            *cut = 0;
+        }
+    };
+    for c in text.chars() {
+        if shown >= MAX_TEXT_CHARS {
+            cut += 1;
+            continue;
+        }
+        if c.is_whitespace() {
+            flush(&mut out, &mut cut);
+            run = 0;
+        } else {
+            run += 1;
+            if run > MAX_TOKEN_CHARS {
+                cut += 1;
+                continue;
+            }
+        }
+        out.push(c);
+        shown += 1;
+    }
+    flush(&mut out, &mut cut);
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_tokens_are_cut_by_a_bounded_rule() {
+        assert_eq!(bounded_tokens("a b"), "a b");
+        let long = "x".repeat(30_000);
+        let text = format!("id {long} end");
+        let cut = bounded_tokens(&text);
+        assert!(cut.starts_with("id xxx"));
+        assert!(
+            cut.ends_with("… (+29700 characters) end"),
+            "{}",
+            &cut[cut.len() - 40..]
+        );
+        let many = "word ".repeat(10_000);
+        assert!(bounded_tokens(&many).chars().count() < MAX_TEXT_CHARS + 40);
     }
 }
