@@ -249,6 +249,8 @@ pub enum FormatChoice {
     Html,
     /// `report.pdf`.
     Pdf,
+    /// `report.sarif` (SARIF 2.1.0).
+    Sarif,
     /// json, csv, html and pdf.
     All,
 }
@@ -271,6 +273,7 @@ impl FormatChoice {
                 FormatChoice::Csv => vec![Format::Csv],
                 FormatChoice::Html => vec![Format::Html],
                 FormatChoice::Pdf => vec![Format::Pdf],
+                FormatChoice::Sarif => vec![Format::Sarif],
                 FormatChoice::All => Format::ALL.to_vec(),
             })
             .collect();

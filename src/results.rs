@@ -290,6 +290,10 @@ pub struct CheckResult {
     /// Equivalent ids in other tools.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub peers: std::collections::BTreeMap<String, String>,
+    /// The catalog's references (benchmarks, documentation pages), for formats that link
+    /// a rule to its help (SARIF `helpUri`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
 }
 
 /// Counts per status and the score of a framework.

@@ -4,6 +4,7 @@ pub mod csv;
 pub mod html;
 pub mod json;
 pub mod pdf;
+pub mod sarif;
 pub mod summary;
 pub mod view;
 
@@ -41,6 +42,8 @@ pub enum Format {
     Csv,
     /// `report.html`: one self-contained page.
     Html,
+    /// `report.sarif`: SARIF 2.1.0 for code-scanning tools.
+    Sarif,
     /// `report.pdf`: the audit document (rendered last: its appendix lists the other files' hashes).
     Pdf,
 }
@@ -52,11 +55,12 @@ impl Format {
             Format::Json => "report.json",
             Format::Csv => "findings.csv",
             Format::Html => "report.html",
+            Format::Sarif => "report.sarif",
             Format::Pdf => "report.pdf",
         }
     }
 
-    /// Every format, in the order they are rendered (PDF last).
+    /// The bundle formats `--format all` writes, in the order they are rendered (PDF last).
     pub const ALL: [Format; 4] = [Format::Json, Format::Csv, Format::Html, Format::Pdf];
 
     /// Renders the report in this format. `bundle` lists the files already written to the
@@ -79,6 +83,7 @@ impl Format {
             Format::Json => json::write(report, w),
             Format::Csv => csv::write(report, w),
             Format::Html => Ok(w.write_all(&html::render(report)?)?),
+            Format::Sarif => sarif::write(report, w),
             Format::Pdf => Ok(w.write_all(&pdf::render(report, bundle)?)?),
         }
     }
