@@ -3,9 +3,11 @@
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod pdf;
 pub mod sarif;
 pub mod summary;
+pub mod table;
 pub mod view;
 
 use std::io::Write;
@@ -28,6 +30,9 @@ pub enum RenderError {
     /// The PDF could not be laid out.
     #[error("cannot render PDF: {0}")]
     Pdf(String),
+    /// YAML serialisation failed.
+    #[error("cannot render YAML: {0}")]
+    Yaml(String),
     /// Writing to the output failed.
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
@@ -44,6 +49,8 @@ pub enum Format {
     Html,
     /// `report.sarif`: SARIF 2.1.0 for code-scanning tools.
     Sarif,
+    /// `junit.xml`: JUnit XML, one testsuite per framework, one testcase per item.
+    Junit,
     /// `report.pdf`: the audit document (rendered last: its appendix lists the other files' hashes).
     Pdf,
 }
@@ -56,6 +63,7 @@ impl Format {
             Format::Csv => "findings.csv",
             Format::Html => "report.html",
             Format::Sarif => "report.sarif",
+            Format::Junit => "junit.xml",
             Format::Pdf => "report.pdf",
         }
     }
@@ -84,7 +92,13 @@ impl Format {
             Format::Csv => csv::write(report, w),
             Format::Html => Ok(w.write_all(&html::render(report)?)?),
             Format::Sarif => sarif::write(report, w),
+            Format::Junit => junit::write(report, w),
             Format::Pdf => Ok(w.write_all(&pdf::render(report, bundle)?)?),
         }
     }
+}
+
+/// Writes the report as YAML (the same keys as `report.json`), for `-o yaml`.
+pub fn write_yaml(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
+    serde_saphyr::to_io_writer(&mut &mut *w, report).map_err(|e| RenderError::Yaml(e.to_string()))
 }
