@@ -385,6 +385,8 @@ pub enum OutputFormat {
     Sarif,
     /// JUnit XML.
     Junit,
+    /// OpenReports YAML stream.
+    Openreports,
 }
 
 /// A `--format` value: one format, or `all`.
@@ -402,6 +404,8 @@ pub enum FormatChoice {
     Sarif,
     /// `junit.xml` (JUnit XML).
     Junit,
+    /// `openreports.yaml` (OpenReports resources to `kubectl apply`).
+    Openreports,
     /// json, csv, html and pdf.
     All,
 }
@@ -426,6 +430,7 @@ impl FormatChoice {
                 FormatChoice::Pdf => vec![Format::Pdf],
                 FormatChoice::Sarif => vec![Format::Sarif],
                 FormatChoice::Junit => vec![Format::Junit],
+                FormatChoice::Openreports => vec![Format::Openreports],
                 FormatChoice::All => Format::ALL.to_vec(),
             })
             .collect();

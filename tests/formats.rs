@@ -599,3 +599,90 @@ fn who_can_exits_2_when_its_input_cannot_be_read() {
         .to_lowercase()
         .contains("nobody"));
 }
+
+// ---------------------------------------------------------------------------------------
+// OpenReports
+
+/// The `openAPIV3Schema` of a vendored OpenReports CRD, as a JSON Schema validator.
+fn crd_validator(file: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(repo().join("schemas/vendor/openreports").join(file))
+        .expect("vendored CRD");
+    let crd: Value = serde_saphyr::from_str(&text).expect("CRD is YAML");
+    let schema = crd["spec"]["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .find(|v| v["name"] == "v1alpha1")
+        .expect("v1alpha1")["schema"]["openAPIV3Schema"]
+        .clone();
+    jsonschema::draft4::options()
+        .build(&schema)
+        .expect("CRD schema compiles")
+}
+
+#[test]
+fn openreports_stream_has_a_report_per_namespace_and_validates_against_the_crds() {
+    let (_tmp, out) = scan(&["--demo", "--format", "openreports"]);
+    let path = out.join("openreports.yaml");
+    let text = std::fs::read_to_string(&path).expect("openreports.yaml");
+    let docs: Vec<Value> = serde_saphyr::from_multiple(&text).expect("a YAML stream");
+    let reports = crd_validator("openreports.io_reports.yaml");
+    let cluster = crd_validator("openreports.io_clusterreports.yaml");
+    let mut namespaces = Vec::new();
+    for d in &docs {
+        assert_eq!(d["apiVersion"], "openreports.io/v1alpha1");
+        match d["kind"].as_str() {
+            Some("Report") => {
+                assert_valid(&reports, d, "Report");
+                namespaces.push(d["metadata"]["namespace"].as_str().expect("ns").to_string());
+            }
+            Some("ClusterReport") => assert_valid(&cluster, d, "ClusterReport"),
+            other => panic!("unexpected kind {other:?}"),
+        }
+        let results = d["results"].as_array().expect("results");
+        let summed: u64 = ["pass", "fail", "warn", "error", "skip"]
+            .iter()
+            .map(|k| d["summary"][k].as_u64().expect("count"))
+            .sum();
+        assert_eq!(summed as usize, results.len());
+        for r in results {
+            assert!(r["policy"].is_string() && r["result"].is_string());
+        }
+    }
+    assert_eq!(
+        docs.iter().filter(|d| d["kind"] == "ClusterReport").count(),
+        1
+    );
+    let mut sorted = namespaces.clone();
+    sorted.dedup();
+    assert_eq!(sorted.len(), namespaces.len(), "one Report per namespace");
+    assert!(namespaces.len() > 1, "the demo spans namespaces");
+    let priv_fail = docs
+        .iter()
+        .flat_map(|d| d["results"].as_array().expect("results"))
+        .find(|r| r["policy"] == "privileged-container" && r["result"] == "fail")
+        .expect("a failing privileged-container result");
+    assert!(priv_fail["rule"].is_string() && priv_fail["severity"] == "high");
+    // kubectl parses the stream (offline: `apply --dry-run=client` needs a server for the
+    // kind's REST mapping; `label --local` decodes every document without one).
+    match Command::new("kubectl")
+        .args(["label", "--local", "-o", "name", "-f"])
+        .arg(&path)
+        .arg("kubeattest.io/checked=true")
+        .env("KUBECONFIG", "/dev/null")
+        .output()
+    {
+        Ok(o) => {
+            assert!(
+                o.status.success(),
+                "kubectl could not read the stream: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&o.stdout).lines().count(),
+                docs.len()
+            );
+        }
+        Err(_) => eprintln!("kubectl not installed; skipping its check"),
+    }
+}

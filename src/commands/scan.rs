@@ -159,6 +159,7 @@ pub fn print(
         OutputFormat::Yaml => render::write_yaml(report, w)?,
         OutputFormat::Sarif => render::Format::Sarif.write_to(report, &[], w)?,
         OutputFormat::Junit => render::Format::Junit.write_to(report, &[], w)?,
+        OutputFormat::Openreports => render::Format::Openreports.write_to(report, &[], w)?,
     }
     Ok(())
 }

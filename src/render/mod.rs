@@ -4,6 +4,7 @@ pub mod csv;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod openreports;
 pub mod pdf;
 pub mod sarif;
 pub mod summary;
@@ -51,6 +52,8 @@ pub enum Format {
     Sarif,
     /// `junit.xml`: JUnit XML, one testsuite per framework, one testcase per item.
     Junit,
+    /// `openreports.yaml`: OpenReports `Report` per namespace and one `ClusterReport`.
+    Openreports,
     /// `report.pdf`: the audit document (rendered last: its appendix lists the other files' hashes).
     Pdf,
 }
@@ -64,6 +67,7 @@ impl Format {
             Format::Html => "report.html",
             Format::Sarif => "report.sarif",
             Format::Junit => "junit.xml",
+            Format::Openreports => "openreports.yaml",
             Format::Pdf => "report.pdf",
         }
     }
@@ -93,6 +97,7 @@ impl Format {
             Format::Html => Ok(w.write_all(&html::render(report)?)?),
             Format::Sarif => sarif::write(report, w),
             Format::Junit => junit::write(report, w),
+            Format::Openreports => openreports::write(report, w),
             Format::Pdf => Ok(w.write_all(&pdf::render(report, bundle)?)?),
         }
     }
