@@ -406,6 +406,8 @@ pub enum FormatChoice {
     Junit,
     /// `openreports.yaml` (OpenReports resources to `kubectl apply`).
     Openreports,
+    /// `oscal-assessment-results.json` (OSCAL 1.1.2 assessment results).
+    Oscal,
     /// json, csv, html and pdf.
     All,
 }
@@ -431,6 +433,7 @@ impl FormatChoice {
                 FormatChoice::Sarif => vec![Format::Sarif],
                 FormatChoice::Junit => vec![Format::Junit],
                 FormatChoice::Openreports => vec![Format::Openreports],
+                FormatChoice::Oscal => vec![Format::Oscal],
                 FormatChoice::All => Format::ALL.to_vec(),
             })
             .collect();

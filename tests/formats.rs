@@ -686,3 +686,146 @@ fn openreports_stream_has_a_report_per_namespace_and_validates_against_the_crds(
         Err(_) => eprintln!("kubectl not installed; skipping its check"),
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// OSCAL
+
+/// Reads an OSCAL assessment-results file with compliance-trestle (PyPI), whose models are
+/// generated from NIST's OSCAL JSON schema and reject unknown fields, bad UUIDs and bad
+/// enum values. Prints `findings observations`.
+const TRESTLE: &str = r#"
+import pathlib, sys
+from trestle.oscal.assessment_results import AssessmentResults
+ar = AssessmentResults.oscal_read(pathlib.Path(sys.argv[1]))
+r = ar.results[0]
+print(len(r.findings or []), len(r.observations or []))
+"#;
+
+fn oscal_checked(path: &Path) {
+    let doc = read_json(path);
+    let ar = &doc["assessment-results"];
+    assert_eq!(ar["metadata"]["oscal-version"], "1.1.2");
+    let uuid = regex_uuid();
+    let mut all = Vec::new();
+    collect_uuids(&doc, &mut all);
+    assert!(!all.is_empty());
+    for u in &all {
+        assert!(uuid(u), "not an OSCAL UUID: {u}");
+    }
+    let mut sorted = all.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), all.len(), "UUIDs are unique");
+    if !python_has("trestle") {
+        eprintln!("compliance-trestle not installed; skipping its check");
+        return;
+    }
+    let out = Command::new("python3")
+        .args(["-c", TRESTLE])
+        .arg(path)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "trestle rejected {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn regex_uuid() -> impl Fn(&str) -> bool {
+    |u: &str| {
+        let b = u.as_bytes();
+        u.len() == 36
+            && [8, 13, 18, 23].iter().all(|i| b[*i] == b'-')
+            && b[14] == b'5'
+            && matches!(b[19], b'8' | b'9' | b'a' | b'b')
+            && u.chars()
+                .filter(|c| *c != '-')
+                .all(|c| c.is_ascii_hexdigit())
+    }
+}
+
+fn collect_uuids(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "uuid" {
+                    out.push(x.as_str().unwrap_or("").to_string());
+                } else {
+                    collect_uuids(x, out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_uuids(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn oscal_assessment_results_of_demo_and_manifests_are_read_by_trestle() {
+    let (_tmp, out) = scan(&["--demo", "--format", "json,csv,oscal"]);
+    let path = out.join("oscal-assessment-results.json");
+    oscal_checked(&path);
+    let doc = read_json(&path);
+    let ar = &doc["assessment-results"];
+    // Bundle files written before it are back-matter resources with their SHA-256.
+    let resources = ar["back-matter"]["resources"]
+        .as_array()
+        .expect("resources");
+    let manifest = read_json(&out.join("MANIFEST.json"));
+    for name in ["report.json", "findings.csv"] {
+        let r = resources
+            .iter()
+            .find(|r| r["title"] == name)
+            .expect("resource");
+        let listed = manifest["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .find(|f| f["name"] == name)
+            .expect("in MANIFEST");
+        assert_eq!(r["rlinks"][0]["hashes"][0]["value"], listed["sha256"]);
+    }
+    // One finding per framework item, satisfied only when it passed or was waived.
+    let report = read_json(&out.join("report.json"));
+    let items: Vec<&Value> = report["frameworks"]
+        .as_array()
+        .expect("frameworks")
+        .iter()
+        .flat_map(|f| f["items"].as_array().expect("items"))
+        .collect();
+    let findings = ar["results"][0]["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), items.len());
+    for (f, i) in findings.iter().zip(&items) {
+        let satisfied = matches!(i["status"].as_str(), Some("pass" | "waived"));
+        assert_eq!(
+            f["target"]["status"]["state"],
+            if satisfied {
+                "satisfied"
+            } else {
+                "not-satisfied"
+            }
+        );
+    }
+    let (_tmp2, out2) = scan(&["--manifests", PRIVILEGED, "--format", "oscal"]);
+    oscal_checked(&out2.join("oscal-assessment-results.json"));
+}
+
+#[test]
+fn oscal_output_is_reproducible_from_a_saved_report() {
+    let (tmp, out) = scan(&["--demo", "--format", "json"]);
+    let render = |dir: &str| {
+        let target = tmp.path().join(dir);
+        let status = bin()
+            .arg("render")
+            .arg(out.join("report.json"))
+            .args(["--format", "oscal", "--out"])
+            .arg(&target)
+            .status()
+            .expect("render");
+        assert!(status.success());
+        std::fs::read(target.join("oscal-assessment-results.json")).expect("oscal")
+    };
+    assert_eq!(render("a"), render("b"), "same report, same OSCAL bytes");
+}

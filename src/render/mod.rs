@@ -5,6 +5,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod openreports;
+pub mod oscal;
 pub mod pdf;
 pub mod sarif;
 pub mod summary;
@@ -54,6 +55,9 @@ pub enum Format {
     Junit,
     /// `openreports.yaml`: OpenReports `Report` per namespace and one `ClusterReport`.
     Openreports,
+    /// `oscal-assessment-results.json`: OSCAL 1.1.2 assessment results (after the files it
+    /// lists as back-matter with their SHA-256).
+    Oscal,
     /// `report.pdf`: the audit document (rendered last: its appendix lists the other files' hashes).
     Pdf,
 }
@@ -68,6 +72,7 @@ impl Format {
             Format::Sarif => "report.sarif",
             Format::Junit => "junit.xml",
             Format::Openreports => "openreports.yaml",
+            Format::Oscal => "oscal-assessment-results.json",
             Format::Pdf => "report.pdf",
         }
     }
@@ -98,6 +103,7 @@ impl Format {
             Format::Sarif => sarif::write(report, w),
             Format::Junit => junit::write(report, w),
             Format::Openreports => openreports::write(report, w),
+            Format::Oscal => oscal::write(report, bundle, w),
             Format::Pdf => Ok(w.write_all(&pdf::render(report, bundle)?)?),
         }
     }
