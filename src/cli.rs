@@ -3,7 +3,7 @@
 //!
 //! Exit codes (stable, documented in the README):
 //! - 0: ran; every input was read; no gate tripped
-//! - 1: a gate tripped (`--fail-on`)
+//! - 1: a gate tripped (`--fail-on`, `--fail-on-status`, `--min-score`); wins over 3
 //! - 2: usage error, invalid catalog, or no usable input (nothing was evaluated)
 //! - 3: ran and wrote the report, but some input could not be read (see `coverage`)
 
@@ -44,7 +44,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate a cluster, manifests, a snapshot or the demo cluster and write a report.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Re-render a saved `report.json` (HTML, PDF, CSV) without the cluster.
     Render(RenderArgs),
     /// List frameworks, their items and the checks that decide them.
@@ -55,7 +55,8 @@ pub enum Command {
     },
     /// Explain a check: what it looks at, why, how to fix it, and where it is used.
     Explain {
-        /// Check id (e.g. `privileged-container`).
+        /// Check id (`privileged-container`), framework item id (`5.2.2`, `cis-1.12/5.2.2`)
+        /// or another tool's id (`C-0057`, `CKV_K8S_16`).
         check: String,
         /// Print JSON instead of text.
         #[arg(long)]
@@ -138,11 +139,24 @@ pub struct ScanArgs {
     /// Frameworks to evaluate, comma-separated (default: all).
     #[arg(long, value_delimiter = ',', value_name = "ID[,ID]")]
     pub framework: Vec<String>,
-    /// Report formats, comma-separated (`all`: json, csv, html, pdf).
+    /// Only these checks, comma-separated: check ids, framework item ids (`5.2.2`,
+    /// `cis-1.12/5.2.2`) or other tools' ids (`C-0057`, `CKV_K8S_16`).
+    #[arg(long = "check", value_delimiter = ',', value_name = "ID[,ID]")]
+    pub checks: Vec<String>,
+    /// Leave out these checks (same ids as `--check`).
+    #[arg(long = "skip", value_delimiter = ',', value_name = "ID[,ID]")]
+    pub skip: Vec<String>,
+    /// Report formats written to the folder, comma-separated (`all`: json, csv, html, pdf;
+    /// also `sarif`, `junit`).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = FormatChoice::DEFAULT)]
     pub format: Vec<FormatChoice>,
-    /// Report folder (default: `reports/<target>-<UTC time>/`). An existing folder is
-    /// replaced only when it is a previous report (holds kubeattest's MANIFEST.json).
+    /// Print one format on standard output instead of the summary; no report folder is
+    /// written unless `--out` is also given.
+    #[arg(long, short = 'o', value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+    /// Report folder (default: `reports/<target>-<UTC time>/`, or none with `-o`). An
+    /// existing folder is replaced only when it is a previous report (holds kubeattest's
+    /// MANIFEST.json).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Replace whatever is at `--out` (a file, or a folder that is not a report).
@@ -160,9 +174,18 @@ pub struct ScanArgs {
     /// Accepted risks (YAML: check, subject, justification, approver, expires).
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
-    /// Exit 1 when a finding fails at or above this severity.
+    /// Exit 1 when a finding fails at or above this severity (the findings that tripped it
+    /// are printed on standard error).
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
+    /// Exit 1 when any finding has one of these statuses (`error`: input that could not be
+    /// assessed, including sources that could not be read).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "STATUS")]
+    pub fail_on_status: Vec<GateStatus>,
+    /// Exit 1 when a framework's score falls below N: `N` for every framework, or
+    /// `FRAMEWORK=N,…` (aliases `cis`, `nsa`, `pss` allowed).
+    #[arg(long, value_name = "N|FW=N,…", value_parser = parse_min_score)]
+    pub min_score: Option<MinScore>,
     /// Do not print the summary or progress.
     #[arg(long, short)]
     pub quiet: bool,
@@ -200,12 +223,13 @@ pub struct ClusterArgs {
     /// Skip this namespace (repeatable).
     #[arg(long, value_name = "NS")]
     pub exclude_namespace: Vec<String>,
-    /// Seconds allowed for one API request.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = seconds)]
-    pub request_timeout: f64,
-    /// Seconds allowed for listing one resource, retries included.
-    #[arg(long, value_name = "SECONDS", default_value_t = 120.0, value_parser = seconds)]
-    pub list_deadline: f64,
+    /// Time allowed for one API request (`30s`, `2m`, `1m30s`, `500ms`; a bare number is
+    /// seconds).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: std::time::Duration,
+    /// Time allowed for listing one resource, retries included (`2m`, `90s`).
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = parse_duration)]
+    pub list_deadline: std::time::Duration,
     /// Objects per page when listing.
     #[arg(long, value_name = "N", default_value_t = 500)]
     pub page_size: u32,
@@ -234,31 +258,147 @@ impl ClusterArgs {
             kinds,
             page_size: self.page_size.max(1),
             concurrency: self.concurrency.max(1),
-            request_timeout: secs(self.request_timeout),
-            deadline: secs(self.list_deadline),
+            request_timeout: self.request_timeout,
+            deadline: self.list_deadline,
             progress: !quiet && std::io::stderr().is_terminal(),
             agent_namespace: Some(self.agent_namespace.clone()).filter(|n| n != "none"),
         }
     }
 }
 
-/// A number of seconds: finite, above zero, at most a week.
-fn seconds(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{}` is not a number of seconds", crate::quote::quote(s)))?;
-    if !v.is_finite() || v <= 0.0 || v > 604_800.0 {
-        return Err(format!(
-            "`{}` is out of range: give a number of seconds above 0 and at most 604800 (a week)",
-            crate::quote::quote(s)
-        ));
+/// Parses a kubectl-style duration: `30s`, `2m`, `1h`, `500ms`, `1m30s`, or a bare number
+/// of seconds (`45`, `0.5`). Rejects zero, negative, non-finite and overflowing values.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let bad =
+        |why: &str| format!("invalid duration `{text}`: {why} (use e.g. `30s`, `2m`, `1m30s`)");
+    if t.is_empty() {
+        return Err(bad("empty"));
     }
-    Ok(v)
+    let secs: f64 = if let Ok(n) = t.parse::<f64>() {
+        n
+    } else {
+        let mut total = 0.0f64;
+        let mut rest = t;
+        while !rest.is_empty() {
+            let num_len = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .ok_or_else(|| bad("missing unit"))?;
+            if num_len == 0 {
+                return Err(bad("expected a number"));
+            }
+            let n: f64 = rest[..num_len].parse().map_err(|_| bad("not a number"))?;
+            rest = &rest[num_len..];
+            let unit_len = rest
+                .find(|c: char| c.is_ascii_digit() || c == '.')
+                .unwrap_or(rest.len());
+            let factor = match &rest[..unit_len] {
+                "ms" => 0.001,
+                "s" => 1.0,
+                "m" => 60.0,
+                "h" => 3600.0,
+                _ => return Err(bad("units are ms, s, m, h")),
+            };
+            rest = &rest[unit_len..];
+            total += n * factor;
+        }
+        total
+    };
+    if !secs.is_finite() {
+        return Err(bad("not finite"));
+    }
+    if secs <= 0.0 {
+        return Err(bad("must be more than zero"));
+    }
+    if secs > 604_800.0 {
+        return Err(bad("at most a week (604800 seconds)"));
+    }
+    std::time::Duration::try_from_secs_f64(secs).map_err(|_| bad("too large"))
 }
 
-fn secs(s: f64) -> std::time::Duration {
-    std::time::Duration::try_from_secs_f64(s.max(0.001)).unwrap_or(std::time::Duration::MAX)
+/// A status that `--fail-on-status` gates on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GateStatus {
+    /// Could not be assessed, or a source could not be read.
+    Error,
+    /// Advisory failures.
+    Warn,
+    /// Items left for a person.
+    Manual,
+    /// Failures (any severity).
+    Fail,
+}
+
+impl GateStatus {
+    /// The report status gated on.
+    pub fn status(self) -> crate::results::Status {
+        use crate::results::Status;
+        match self {
+            GateStatus::Error => Status::Error,
+            GateStatus::Warn => Status::Warn,
+            GateStatus::Manual => Status::Manual,
+            GateStatus::Fail => Status::Fail,
+        }
+    }
+}
+
+/// `--min-score`: one threshold for every framework, or one per framework.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MinScore {
+    /// Threshold for frameworks not named.
+    pub all: Option<f64>,
+    /// Per framework id or alias.
+    pub per: Vec<(String, f64)>,
+}
+
+/// Parses `80` or `cis=80,nsa-cisa-1.2=70`.
+pub fn parse_min_score(text: &str) -> Result<MinScore, String> {
+    let score = |s: &str| -> Result<f64, String> {
+        let n: f64 = s
+            .trim()
+            .trim_end_matches('%')
+            .parse()
+            .map_err(|_| format!("invalid score `{s}`: expected a number from 0 to 100"))?;
+        if !(0.0..=100.0).contains(&n) {
+            return Err(format!(
+                "invalid score `{s}`: expected a number from 0 to 100"
+            ));
+        }
+        Ok(n)
+    };
+    let mut m = MinScore {
+        all: None,
+        per: Vec::new(),
+    };
+    for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+        match part.split_once('=') {
+            Some((fw, n)) => m.per.push((fw.trim().to_string(), score(n)?)),
+            None => m.all = Some(score(part)?),
+        }
+    }
+    if m.all.is_none() && m.per.is_empty() {
+        return Err("empty --min-score: give `N` or `FRAMEWORK=N,…`".into());
+    }
+    Ok(m)
+}
+
+/// A format printed on standard output by `scan -o`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Every item, kube-bench style, grouped by section with totals.
+    Table,
+    /// `table` plus the checks deciding each item and their counts.
+    Wide,
+    /// report.json.
+    Json,
+    /// report.json as YAML.
+    Yaml,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML.
+    Junit,
+    /// OpenReports YAML stream.
+    Openreports,
 }
 
 /// A `--format` value: one format, or `all`.
@@ -272,6 +412,14 @@ pub enum FormatChoice {
     Html,
     /// `report.pdf`.
     Pdf,
+    /// `report.sarif` (SARIF 2.1.0).
+    Sarif,
+    /// `junit.xml` (JUnit XML).
+    Junit,
+    /// `openreports.yaml` (OpenReports resources to `kubectl apply`).
+    Openreports,
+    /// `oscal-assessment-results.json` (OSCAL 1.1.2 assessment results).
+    Oscal,
     /// json, csv, html and pdf.
     All,
 }
@@ -294,6 +442,10 @@ impl FormatChoice {
                 FormatChoice::Csv => vec![Format::Csv],
                 FormatChoice::Html => vec![Format::Html],
                 FormatChoice::Pdf => vec![Format::Pdf],
+                FormatChoice::Sarif => vec![Format::Sarif],
+                FormatChoice::Junit => vec![Format::Junit],
+                FormatChoice::Openreports => vec![Format::Openreports],
+                FormatChoice::Oscal => vec![Format::Oscal],
                 FormatChoice::All => Format::ALL.to_vec(),
             })
             .collect();
@@ -393,7 +545,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         command => {
             let catalog = catalog::load(cli.catalog.as_deref())?;
             match command {
-                Command::Scan(args) => commands::scan::scan(&catalog, args),
+                Command::Scan(args) => commands::scan::scan(&catalog, *args),
                 Command::Render(args) => commands::render::render_saved(&args),
                 Command::Controls {
                     command: ControlsCommand::List { framework },

@@ -158,6 +158,7 @@ pub fn evaluate(
             remediation: check.remediation.clone(),
             counts,
             peers: check.peers.clone(),
+            references: check.references.clone(),
         });
     }
     let framework_results: Vec<FrameworkResult> = frameworks

@@ -295,6 +295,10 @@ pub struct CheckResult {
         deserialize_with = "peer_lists"
     )]
     pub peers: std::collections::BTreeMap<String, Vec<String>>,
+    /// The catalog's references (benchmarks, documentation pages), for formats that link
+    /// a rule to its help (SARIF `helpUri`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
 }
 
 fn peer_lists<'de, D: serde::Deserializer<'de>>(

@@ -150,7 +150,30 @@ fn classify(e: &kube::Error) -> (Class, String) {
         kube::Error::BuildRequest(_) | kube::Error::SerdeError(_) => {
             (Class::Fatal("error"), e.to_string())
         }
-        other => (Class::Retry, other.to_string()),
+        // A transport failure: retried only when it is a timeout (the server may be slow);
+        // connection refused, DNS and TLS failures will not heal within the deadline, so
+        // they end the request at once with the whole cause chain.
+        other => {
+            let mut text = other.to_string();
+            let mut cause = std::error::Error::source(other);
+            while let Some(c) = cause {
+                let more = c.to_string();
+                if !text.contains(&more) {
+                    text.push_str(": ");
+                    text.push_str(&more);
+                }
+                cause = c.source();
+            }
+            let lower = text.to_ascii_lowercase();
+            if lower.contains("timed out") || lower.contains("timeout") {
+                (Class::Retry, text)
+            } else {
+                (
+                    Class::Fatal("error"),
+                    format!("API server unreachable: {text}"),
+                )
+            }
+        }
     }
 }
 

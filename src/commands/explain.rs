@@ -6,9 +6,51 @@ use anyhow::bail;
 
 use crate::catalog::Catalog;
 use crate::cli::EXIT_OK;
+use crate::commands::select;
 
-/// Explains a check.
+/// Explains a check, named by its id, a framework item id (`5.2.2`, `cis-1.12/5.2.2`:
+/// the checks deciding it) or another tool's id (`C-0057`).
 pub fn explain(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> {
+    if catalog.check(id).is_none() {
+        let frameworks: Vec<&crate::catalog::Framework> = catalog.frameworks.iter().collect();
+        let named = select::resolve(catalog, &frameworks, id);
+        if !named.is_empty() {
+            let mut checks: Vec<&str> = Vec::new();
+            for n in &named {
+                match n {
+                    select::Named::Check(c) => checks.push(&c.id),
+                    select::Named::Item(fw, item) => {
+                        if !json {
+                            let mut out = std::io::stdout().lock();
+                            writeln!(out, "{} {} — {}", fw.id, item.id, item.title)?;
+                            if item.checks.is_empty() {
+                                writeln!(out, "  manual: no check decides it")?;
+                                if let Some(a) = &item.audit {
+                                    writeln!(out, "\nHow to assess it\n{}", indent(a.trim()))?;
+                                }
+                            } else {
+                                writeln!(out, "  decided by: {}", item.checks.join(", "))?;
+                            }
+                            writeln!(out)?;
+                        }
+                        checks.extend(item.checks.iter().map(String::as_str));
+                    }
+                }
+            }
+            checks.dedup();
+            for c in checks {
+                explain_check(catalog, c, json)?;
+                if !json {
+                    writeln!(std::io::stdout().lock())?;
+                }
+            }
+            return Ok(EXIT_OK);
+        }
+    }
+    explain_check(catalog, id, json)
+}
+
+fn explain_check(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> {
     let Some(check) = catalog.check(id) else {
         let close: Vec<&str> = catalog
             .checks
@@ -22,7 +64,7 @@ pub fn explain(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> {
         } else {
             format!("did you mean: {}?", close.join(", "))
         };
-        bail!("unknown check `{id}`; {hint}");
+        bail!("unknown check, item or peer id `{id}`; {hint}");
     };
     let used_by = catalog.items_using(id);
     let mut out = std::io::stdout().lock();

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod node;
 pub mod render;
 pub mod scan;
+pub mod select;
 pub mod snapshot;
 pub mod who_can;
 
@@ -15,7 +16,8 @@ use anyhow::Context as _;
 use crate::catalog::{Catalog, Framework};
 use crate::inventory::Inventory;
 
-/// The frameworks named by `ids` (all when empty), or which ids are unknown.
+/// The frameworks named by `ids` (all when empty; aliases `cis`, `nsa`, `pss` name every
+/// framework whose id starts with `alias-`), or which ids are unknown.
 pub fn select_frameworks<'c>(
     catalog: &'c Catalog,
     ids: &[String],
@@ -23,14 +25,33 @@ pub fn select_frameworks<'c>(
     if ids.is_empty() {
         return Ok(catalog.frameworks.iter().collect());
     }
-    ids.iter()
-        .map(|id| {
-            catalog.framework(id).with_context(|| {
+    let mut out: Vec<&Framework> = Vec::new();
+    for id in ids {
+        let exact = catalog.framework(id);
+        let found: Vec<&Framework> = match exact {
+            Some(f) => vec![f],
+            None => catalog
+                .frameworks
+                .iter()
+                .filter(|f| select::framework_matches(&f.id, id))
+                .collect(),
+        };
+        if found.is_empty() {
+            None::<()>.with_context(|| {
                 let known: Vec<&str> = catalog.frameworks.iter().map(|f| f.id.as_str()).collect();
-                format!("unknown framework `{id}`; known: {}", known.join(", "))
-            })
-        })
-        .collect()
+                format!(
+                    "unknown framework `{id}`; known: {} (aliases: cis, nsa, pss)",
+                    known.join(", ")
+                )
+            })?;
+        }
+        for f in found {
+            if !out.iter().any(|o| o.id == f.id) {
+                out.push(f);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Prints on stderr every source that was not read in full.

@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use anyhow::bail;
 
 use crate::catalog::{Catalog, Severity};
-use crate::cli::{FormatChoice, ScanArgs, EXIT_GATE, EXIT_INCOMPLETE, EXIT_OK};
+use crate::cli::{
+    FormatChoice, GateStatus, MinScore, OutputFormat, ScanArgs, EXIT_GATE, EXIT_INCOMPLETE, EXIT_OK,
+};
 use crate::collect;
-use crate::commands::{report_coverage, select_frameworks};
+use crate::commands::{report_coverage, select, select_frameworks};
 use crate::evaluate::{self, RunInfo};
 use crate::inventory::Inventory;
 use crate::render;
@@ -16,7 +18,10 @@ use crate::results::{Report, Status};
 
 /// Runs a scan.
 pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
-    let frameworks = select_frameworks(catalog, &args.framework)?;
+    let selected = select_frameworks(catalog, &args.framework)?;
+    let narrowed = select::narrow(catalog, &selected, &args.checks, &args.skip)?;
+    let frameworks: Vec<&crate::catalog::Framework> = narrowed.iter().collect();
+    reject_cluster_flags(&args)?;
     collect::set_max_input_bytes(args.max_input_size << 20);
     let out_policy = crate::bundle::OutPolicy {
         force: args.force,
@@ -31,6 +36,16 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     };
     if let Some(out) = &args.out {
         crate::bundle::check_out(out, &out_policy)?;
+    }
+    if let Some(min) = &args.min_score {
+        for (name, _) in &min.per {
+            if !frameworks
+                .iter()
+                .any(|f| select::framework_matches(&f.id, name))
+            {
+                bail!("--min-score: `{name}` names no framework of this scan");
+            }
+        }
     }
     let exceptions = match &args.exceptions {
         Some(p) => crate::exceptions::load(p, catalog)?,
@@ -113,19 +128,198 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         detail: args.detail,
     };
     let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
-    let out = args.out.clone().unwrap_or_else(|| default_out(&report));
-    crate::bundle::write(
-        &out,
-        &report,
-        &FormatChoice::expand(&args.format),
-        &out_policy,
-    )?;
-    if !args.quiet {
-        let mut stdout = std::io::stdout().lock();
-        write!(stdout, "{}", render::summary::render(&report))?;
-        writeln!(stdout, "\nreport written to {}", out.display())?;
+    // With `-o`, standard output holds that format and a folder is written only on request.
+    let out = match (&args.out, args.output) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, None) => Some(default_out(&report)),
+        (None, Some(_)) => None,
+    };
+    if let Some(out) = &out {
+        crate::bundle::write(
+            out,
+            &report,
+            &FormatChoice::expand(&args.format),
+            &out_policy,
+        )?;
     }
-    Ok(exit_code(&report, args.fail_on))
+    match args.output {
+        Some(format) => {
+            let mut stdout = std::io::stdout().lock();
+            print(&report, format, &mut stdout)?;
+            stdout.flush()?;
+            if let (Some(out), false) = (&out, args.quiet) {
+                eprintln!("report written to {}", out.display());
+            }
+        }
+        None if !args.quiet => {
+            let mut stdout = std::io::stdout().lock();
+            write!(stdout, "{}", render::summary::render(&report))?;
+            if let Some(out) = &out {
+                writeln!(stdout, "\nreport written to {}", out.display())?;
+            }
+        }
+        None => {}
+    }
+    let tripped = gates(&report, &args);
+    for line in &tripped {
+        eprintln!("kubeattest: gate: {line}");
+    }
+    if !tripped.is_empty() {
+        return Ok(EXIT_GATE);
+    }
+    Ok(exit_code(&report, None))
+}
+
+/// Prints one format of the report (for `-o`).
+pub fn print(
+    report: &Report,
+    format: OutputFormat,
+    w: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+    let colour = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let style = |wide| render::table::Style { wide, colour };
+    match format {
+        OutputFormat::Table => render::table::write(report, style(false), w)?,
+        OutputFormat::Wide => render::table::write(report, style(true), w)?,
+        OutputFormat::Json => render::Format::Json.write_to(report, &[], w)?,
+        OutputFormat::Yaml => render::write_yaml(report, w)?,
+        OutputFormat::Sarif => render::Format::Sarif.write_to(report, &[], w)?,
+        OutputFormat::Junit => render::Format::Junit.write_to(report, &[], w)?,
+        OutputFormat::Openreports => render::Format::Openreports.write_to(report, &[], w)?,
+    }
+    Ok(())
+}
+
+/// `--kubeconfig`, `--context`, `-n` and `--exclude-namespace` only mean something for a
+/// cluster scan; with another source they are refused rather than silently ignored.
+fn reject_cluster_flags(args: &ScanArgs) -> anyhow::Result<()> {
+    let other = if args.demo {
+        Some("--demo")
+    } else if args.snapshot.is_some() {
+        Some("--snapshot")
+    } else if !args.manifests.is_empty() {
+        Some("--manifests")
+    } else if !args.node_facts.is_empty() {
+        Some("--node-facts (without a cluster)")
+    } else {
+        None
+    };
+    let Some(source) = other else {
+        return Ok(());
+    };
+    let c = &args.cluster;
+    let given: Vec<&str> = [
+        (c.kubeconfig.is_some(), "--kubeconfig"),
+        (c.context.is_some(), "--context"),
+        (!c.namespace.is_empty(), "--namespace/-n"),
+        (!c.exclude_namespace.is_empty(), "--exclude-namespace"),
+    ]
+    .into_iter()
+    .filter_map(|(set, name)| set.then_some(name))
+    .collect();
+    if !given.is_empty() {
+        bail!(
+            "{} only apply to a cluster scan and cannot be combined with {source}; drop them, or scan the cluster without {source}",
+            given.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Findings listed per tripped gate; the rest are counted.
+const GATE_SHOWN: usize = 20;
+
+fn listed<'r>(
+    what: String,
+    found: impl Iterator<Item = &'r crate::results::Finding>,
+) -> Vec<String> {
+    let found: Vec<_> = found.collect();
+    if found.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![format!("{what}: {} finding(s)", found.len())];
+    for f in found.iter().take(GATE_SHOWN) {
+        let at = f
+            .observations
+            .iter()
+            .find(|o| !o.holds)
+            .map(|o| format!(" at {}", o.source))
+            .unwrap_or_default();
+        lines.push(format!(
+            "  {} {} {} ({}){at}",
+            f.status.as_str(),
+            f.check,
+            f.subject.display(),
+            f.severity.as_str()
+        ));
+    }
+    if found.len() > GATE_SHOWN {
+        lines.push(format!("  … and {} more", found.len() - GATE_SHOWN));
+    }
+    lines
+}
+
+/// Every gate that tripped, with the findings or scores that tripped it (empty: none).
+pub fn gates(report: &Report, args: &ScanArgs) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(min) = args.fail_on {
+        out.extend(listed(
+            format!("--fail-on {}", min.as_str()),
+            report
+                .findings
+                .iter()
+                .filter(|f| f.status == Status::Fail && f.severity >= min),
+        ));
+    }
+    for gate in &args.fail_on_status {
+        let status = gate.status();
+        out.extend(listed(
+            format!("--fail-on-status {}", status.as_str()),
+            report.findings.iter().filter(|f| f.status == status),
+        ));
+        if *gate == GateStatus::Error {
+            for c in report.coverage.iter().filter(|c| c.is_failure()) {
+                out.push(format!(
+                    "--fail-on-status error: not read: {}",
+                    c.error.as_deref().unwrap_or(&c.source)
+                ));
+            }
+        }
+    }
+    if let Some(min) = &args.min_score {
+        out.extend(score_gate(report, min));
+    }
+    out
+}
+
+fn score_gate(report: &Report, min: &MinScore) -> Vec<String> {
+    let mut out = Vec::new();
+    for fw in &report.frameworks {
+        let wanted = min
+            .per
+            .iter()
+            .rev()
+            .find(|(name, _)| select::framework_matches(&fw.id, name))
+            .map(|(_, n)| *n)
+            .or(min.all);
+        let Some(wanted) = wanted else {
+            continue;
+        };
+        match fw.summary.score {
+            Some(score) if score >= wanted => {}
+            Some(score) => out.push(format!(
+                "--min-score: {} scored {score:.1}, below {wanted}",
+                fw.id
+            )),
+            None => out.push(format!(
+                "--min-score: {} has no score (no item was decided), so it cannot reach {wanted}",
+                fw.id
+            )),
+        }
+    }
+    out
 }
 
 /// The exit code for a finished scan.

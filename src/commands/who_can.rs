@@ -3,7 +3,7 @@
 use std::io::Write as _;
 
 use crate::catalog::Catalog;
-use crate::cli::{ClusterArgs, WhoCanArgs, EXIT_OK};
+use crate::cli::{ClusterArgs, WhoCanArgs, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE};
 use crate::collect;
 use crate::commands::report_coverage;
 
@@ -22,8 +22,8 @@ pub fn who_can(catalog: &Catalog, args: &WhoCanArgs) -> anyhow::Result<u8> {
             context: args.context.clone(),
             namespace: Vec::new(),
             exclude_namespace: Vec::new(),
-            request_timeout: 30.0,
-            list_deadline: 120.0,
+            request_timeout: std::time::Duration::from_secs(30),
+            list_deadline: std::time::Duration::from_secs(120),
             page_size: 500,
             concurrency: 4,
             agent_namespace: "none".into(),
@@ -41,6 +41,15 @@ pub fn who_can(catalog: &Catalog, args: &WhoCanArgs) -> anyhow::Result<u8> {
         collect::cluster::collect(&cluster.options(kinds, args.quiet))?
     };
     report_coverage(&inventory);
+    let unread = inventory.coverage.iter().any(|c| c.is_failure());
+    if unread && inventory.objects.is_empty() {
+        // No answer rather than a wrong "nobody".
+        eprintln!(
+            "kubeattest: error: no input could be read (see above); cannot say who can {} {}",
+            args.verb, args.resource
+        );
+        return Ok(EXIT_USAGE);
+    }
     let text = crate::who_can::render(
         &inventory,
         &catalog.rbac,
@@ -49,5 +58,9 @@ pub fn who_can(catalog: &Catalog, args: &WhoCanArgs) -> anyhow::Result<u8> {
         args.namespace.as_deref(),
     );
     write!(std::io::stdout().lock(), "{text}")?;
+    if unread {
+        eprintln!("kubeattest: warning: some input could not be read (see above); the answer may be incomplete");
+        return Ok(EXIT_INCOMPLETE);
+    }
     Ok(EXIT_OK)
 }

@@ -3,8 +3,13 @@
 pub mod csv;
 pub mod html;
 pub mod json;
+pub mod junit;
+pub mod openreports;
+pub mod oscal;
 pub mod pdf;
+pub mod sarif;
 pub mod summary;
+pub mod table;
 pub mod view;
 
 use std::io::Write;
@@ -27,6 +32,9 @@ pub enum RenderError {
     /// The PDF could not be laid out.
     #[error("cannot render PDF: {0}")]
     Pdf(String),
+    /// YAML serialisation failed.
+    #[error("cannot render YAML: {0}")]
+    Yaml(String),
     /// Writing to the output failed.
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
@@ -41,6 +49,15 @@ pub enum Format {
     Csv,
     /// `report.html`: one self-contained page.
     Html,
+    /// `report.sarif`: SARIF 2.1.0 for code-scanning tools.
+    Sarif,
+    /// `junit.xml`: JUnit XML, one testsuite per framework, one testcase per item.
+    Junit,
+    /// `openreports.yaml`: OpenReports `Report` per namespace and one `ClusterReport`.
+    Openreports,
+    /// `oscal-assessment-results.json`: OSCAL 1.1.2 assessment results (after the files it
+    /// lists as back-matter with their SHA-256).
+    Oscal,
     /// `report.pdf`: the audit document (rendered last: its appendix lists the other files' hashes).
     Pdf,
 }
@@ -52,11 +69,15 @@ impl Format {
             Format::Json => "report.json",
             Format::Csv => "findings.csv",
             Format::Html => "report.html",
+            Format::Sarif => "report.sarif",
+            Format::Junit => "junit.xml",
+            Format::Openreports => "openreports.yaml",
+            Format::Oscal => "oscal-assessment-results.json",
             Format::Pdf => "report.pdf",
         }
     }
 
-    /// Every format, in the order they are rendered (PDF last).
+    /// The bundle formats `--format all` writes, in the order they are rendered (PDF last).
     pub const ALL: [Format; 4] = [Format::Json, Format::Csv, Format::Html, Format::Pdf];
 
     /// Renders the report in this format. `bundle` lists the files already written to the
@@ -79,7 +100,16 @@ impl Format {
             Format::Json => json::write(report, w),
             Format::Csv => csv::write(report, w),
             Format::Html => Ok(w.write_all(&html::render(report)?)?),
+            Format::Sarif => sarif::write(report, w),
+            Format::Junit => junit::write(report, w),
+            Format::Openreports => openreports::write(report, w),
+            Format::Oscal => oscal::write(report, bundle, w),
             Format::Pdf => Ok(w.write_all(&pdf::render(report, bundle)?)?),
         }
     }
+}
+
+/// Writes the report as YAML (the same keys as `report.json`), for `-o yaml`.
+pub fn write_yaml(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
+    serde_saphyr::to_io_writer(&mut &mut *w, report).map_err(|e| RenderError::Yaml(e.to_string()))
 }
