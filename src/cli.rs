@@ -68,6 +68,24 @@ pub enum Command {
     /// Save what a cluster scan collects (secret values removed) to a file, to evaluate
     /// later with `scan --snapshot FILE`.
     Snapshot(SnapshotArgs),
+    /// Check a report folder: every file's size and SHA-256 against MANIFEST.json, files
+    /// added or removed, and the signature (MANIFEST.sig). Exit 0 intact, 1 not.
+    Verify {
+        /// The report folder.
+        dir: PathBuf,
+        /// The signer's public key (`KEY.pub` from `keygen`); a signature by it is required.
+        #[arg(long, value_name = "PUB")]
+        key: Option<PathBuf>,
+    },
+    /// Write a new Ed25519 key pair for `scan --sign` (KEY, and KEY.pub for `verify`).
+    Keygen {
+        /// Where to write the private key (the public key goes to FILE.pub).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Drift between two runs: score changes, items and findings new, fixed or changed,
+    /// exceptions expired in between.
+    Diff(DiffArgs),
     /// Work with catalogs.
     Catalog {
         /// What to do.
@@ -155,6 +173,10 @@ pub struct ScanArgs {
     /// Exit 1 when a finding fails at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
+    /// Sign MANIFEST.json with this Ed25519 private key (from `kubeattest keygen`) into
+    /// MANIFEST.sig.
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
     /// Do not print the summary or progress.
     #[arg(long, short)]
     pub quiet: bool,
@@ -298,6 +320,35 @@ pub struct RenderArgs {
     pub detail: Option<Detail>,
 }
 
+/// A drift report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// `drift.json`.
+    Json,
+    /// `drift.html`.
+    Html,
+    /// `drift.csv`.
+    Csv,
+}
+
+/// Arguments of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older run: a report folder or its report.json.
+    pub old: PathBuf,
+    /// The newer run: a report folder or its report.json.
+    pub new: PathBuf,
+    /// Also write a drift report in these formats (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMAT")]
+    pub format: Vec<DiffFormat>,
+    /// Folder for the drift report (default: `drift/`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Exit 1 when a finding failing at or above this severity is new (or newly failing).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on_new: Option<Severity>,
+}
+
 /// Arguments of `who-can`.
 #[derive(Debug, Args)]
 pub struct WhoCanArgs {
@@ -366,6 +417,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             command: CatalogCommand::Validate { dir },
         } => commands::catalog::validate(&dir),
         Command::Render(args) => commands::render::render_saved(&args),
+        Command::Verify { dir, key } => commands::verify::verify(&dir, key.as_deref()),
+        Command::Keygen { out } => commands::verify::keygen(&out),
+        Command::Diff(args) => commands::diff::diff(&args),
         command => {
             let catalog = catalog::load(cli.catalog.as_deref())?;
             match command {
@@ -380,7 +434,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 Command::WhoCan(args) => commands::who_can::who_can(&catalog, &args),
                 Command::Node(args) => commands::node::node(args),
                 Command::Snapshot(args) => commands::snapshot::snapshot(args),
-                Command::Catalog { .. } => unreachable!("handled above"),
+                Command::Catalog { .. }
+                | Command::Verify { .. }
+                | Command::Keygen { .. }
+                | Command::Diff(_) => unreachable!("handled above"),
             }
         }
     }

@@ -3,11 +3,13 @@
 
 pub mod catalog;
 pub mod controls;
+pub mod diff;
 pub mod explain;
 pub mod node;
 pub mod render;
 pub mod scan;
 pub mod snapshot;
+pub mod verify;
 pub mod who_can;
 
 use anyhow::Context as _;

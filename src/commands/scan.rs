@@ -17,6 +17,12 @@ use crate::results::{Report, Status};
 /// Runs a scan.
 pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     let frameworks = select_frameworks(catalog, &args.framework)?;
+    // Read the key before any work, so a bad key is a usage error, not a lost scan.
+    let signing_key = args
+        .sign
+        .as_deref()
+        .map(crate::signature::read_signing_key)
+        .transpose()?;
     let exceptions = match &args.exceptions {
         Some(p) => crate::exceptions::load(p)?,
         None => Vec::new(),
@@ -92,6 +98,12 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
     let out = args.out.clone().unwrap_or_else(|| default_out(&report));
     crate::bundle::write(&out, &report, &FormatChoice::expand(&args.format))?;
+    if let Some(key) = &signing_key {
+        let id = crate::signature::sign_bundle(&out, key)?;
+        if !args.quiet {
+            eprintln!("kubeattest: signed MANIFEST.json with key {id} (MANIFEST.sig)");
+        }
+    }
     if !args.quiet {
         let mut stdout = std::io::stdout().lock();
         write!(stdout, "{}", render::summary::render(&report))?;
