@@ -42,6 +42,7 @@ pub struct Cli {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once; `scan` carries most flags
 pub enum Command {
     /// Evaluate a cluster, manifests, a snapshot or the demo cluster and write a report.
     Scan(ScanArgs),
@@ -173,6 +174,12 @@ pub struct ScanArgs {
     /// Exit 1 when a finding fails at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
+    /// Who prepares the report (on the cover and in `run.attribution`).
+    #[arg(long, value_name = "NAME")]
+    pub preparer: Option<String>,
+    /// The preparer's organisation.
+    #[arg(long, value_name = "NAME")]
+    pub organisation: Option<String>,
     /// Sign MANIFEST.json with this Ed25519 private key (from `kubeattest keygen`) into
     /// MANIFEST.sig.
     #[arg(long, value_name = "KEY")]

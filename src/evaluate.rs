@@ -177,6 +177,7 @@ pub fn evaluate(
                 excluded_namespaces: info.excluded_namespaces,
             },
             detail: info.detail,
+            attribution: Default::default(),
         },
         coverage: inventory.coverage.clone(),
         checks,

@@ -467,6 +467,14 @@ pub struct Run {
     /// everything, so a missing value reads as `full`.
     #[serde(default = "detail_of_v1")]
     pub detail: Detail,
+    /// Who prepared it, the identity that read the target, the host, and the scope in words
+    /// (empty in reports written before these were recorded).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub attribution: crate::attribution::Attribution,
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 fn detail_of_v1() -> Detail {

@@ -281,3 +281,179 @@ fn diff_lists_exactly_the_fixed_finding() {
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     assert!(stdout(&o).contains("privileged-container on DaemonSet apps/node-agent"));
 }
+
+const EXCEPTIONS: &str = "exceptions:
+  - check: host-pid-namespace
+    subject: { kind: DaemonSet, namespace: monitoring, name: node-* }
+    justification: node-exporter reads host process statistics by design.
+    approver: jane.doe@example.com
+    ticket: RISK-1234
+    expires: 2099-06-30
+  - check: host-network-namespace
+    subject: { kind: DaemonSet, namespace: monitoring, name: node-* }
+    justification: node-exporter serves metrics on the host network.
+    approver: joe.bloggs@example.com
+    expires: 2020-01-31
+";
+
+fn pdftotext(pdf: &Path, args: &[&str]) -> String {
+    let out = Command::new("pdftotext")
+        .args(args)
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) installed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn page_count(pdf: &Path) -> usize {
+    let out = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Pages:")
+                .map(|n| n.trim().parse().unwrap_or(0))
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn who_waivers_register_and_sign_off_in_every_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ex = tmp.path().join("exceptions.yaml");
+    std::fs::write(&ex, EXCEPTIONS).unwrap();
+    let out = tmp.path().join("b");
+    let o = run(&[
+        os("scan"),
+        os("--demo"),
+        os("--quiet"),
+        os("--format"),
+        os("all"),
+        os("--preparer"),
+        os("Ada Auditor"),
+        os("--organisation"),
+        os("Example Ltd"),
+        os("--exceptions"),
+        ex.as_os_str(),
+        os("--out"),
+        out.as_os_str(),
+    ]);
+    assert!(
+        matches!(code(&o), 0 | 3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // JSON: run.attribution, waiver with ticket.
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let at = &report["run"]["attribution"];
+    assert_eq!(at["preparer"], "Ada Auditor");
+    assert_eq!(at["organisation"], "Example Ltd");
+    assert_eq!(at["identity"], "demo");
+    assert!(!at["host"].as_str().unwrap().is_empty());
+    let scope = at["scope_statement"].as_str().unwrap();
+    assert!(
+        scope.contains("demo cluster") && scope.contains("All namespaces"),
+        "{scope}"
+    );
+    let waived: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "waived")
+        .collect();
+    assert!(!waived.is_empty());
+    assert!(waived.iter().all(|f| f["waiver"]["ticket"] == "RISK-1234"));
+    assert!(report["exceptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["status"] == "expired"));
+
+    // CSV: waiver columns filled on waived rows only.
+    let mut csv = csv::Reader::from_path(out.join("findings.csv")).unwrap();
+    let header = csv.headers().unwrap().clone();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let (st, just, appr, tick, exp, src) = (
+        col("status"),
+        col("waiver_justification"),
+        col("waiver_approver"),
+        col("waiver_ticket"),
+        col("waiver_expires"),
+        col("waiver_source"),
+    );
+    let mut waived_rows = 0;
+    for r in csv.records() {
+        let r = r.unwrap();
+        if &r[st] == "waived" {
+            waived_rows += 1;
+            assert!(r[just].contains("host process statistics"));
+            assert_eq!(&r[appr], "jane.doe@example.com");
+            assert_eq!(&r[tick], "RISK-1234");
+            assert_eq!(&r[exp], "2099-06-30");
+            assert!(r[src].contains("exceptions.yaml:"));
+        } else {
+            assert_eq!(&r[just], "");
+        }
+    }
+    assert_eq!(waived_rows, waived.len());
+
+    // HTML: cover facts, register, expired notice, sign-off.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for s in [
+        "Prepared by",
+        "Ada Auditor",
+        "Example Ltd",
+        "Exceptions register",
+        "RISK-1234",
+        "EXPIRED EXCEPTION",
+        "Sign-off",
+        "Reviewer name",
+        "Bundle digest",
+    ] {
+        assert!(html.contains(s), "HTML lacks {s}");
+    }
+
+    // PDF: cover names preparer, identity and scope; register; last page is the sign-off.
+    let pdf = out.join("report.pdf");
+    let cover = pdftotext(&pdf, &["-f", "1", "-l", "1"]);
+    for s in ["Prepared by", "Ada Auditor", "Read as", "demo", "Scope"] {
+        assert!(cover.contains(s), "cover lacks {s}: {cover}");
+    }
+    let all = pdftotext(&pdf, &[]);
+    assert!(all.contains("Exceptions register"));
+    assert!(all.contains("RISK-1234"));
+    assert!(all.contains("EXPIRED EXCEPTION"));
+    let n = page_count(&pdf).to_string();
+    let last = pdftotext(&pdf, &["-f", &n, "-l", &n]);
+    for s in [
+        "Sign-off",
+        "Reviewer name",
+        "Role",
+        "Date",
+        "Signature",
+        "Bundle digest",
+    ] {
+        assert!(last.contains(s), "last page lacks {s}: {last}");
+    }
+    // The digest on the sign-off page is the one of the files listed before the PDF.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("MANIFEST.json")).unwrap()).unwrap();
+    let entries: String = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] != "report.pdf")
+        .map(|f| {
+            format!(
+                "{} {} {}\n",
+                f["name"].as_str().unwrap(),
+                f["size"],
+                f["sha256"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let digest = kubeattest::bundle::sha256_hex(entries.as_bytes());
+    assert!(last.replace(['\n', ' '], "").contains(&digest), "{last}");
+}

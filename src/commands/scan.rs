@@ -95,7 +95,8 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         excluded_namespaces: inventory.excluded_namespaces.clone(),
         detail: args.detail,
     };
-    let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
+    let mut report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
+    report.run.attribution = attribution(&args, &report, &inventory);
     let out = args.out.clone().unwrap_or_else(|| default_out(&report));
     crate::bundle::write(&out, &report, &FormatChoice::expand(&args.format))?;
     if let Some(key) = &signing_key {
@@ -110,6 +111,46 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         writeln!(stdout, "\nreport written to {}", out.display())?;
     }
     Ok(exit_code(&report, args.fail_on))
+}
+
+/// Who prepared the run, the identity that read the target (no request), host and scope.
+fn attribution(
+    args: &ScanArgs,
+    report: &Report,
+    inventory: &Inventory,
+) -> crate::attribution::Attribution {
+    use crate::attribution as a;
+    use crate::inventory::SourceKind;
+    let identity = match inventory.target.source {
+        Some(SourceKind::Demo) => "demo".to_string(),
+        Some(SourceKind::Manifests) => "manifests".to_string(),
+        Some(SourceKind::Snapshot) => {
+            "snapshot (read from a file; the identity that took it is not recorded)".to_string()
+        }
+        Some(SourceKind::Nodes) => {
+            "node (facts collected on the nodes by `kubeattest node`)".to_string()
+        }
+        Some(SourceKind::Cluster) | None => a::kubeconfig_identity(
+            args.cluster.kubeconfig.as_deref(),
+            args.cluster.context.as_deref(),
+        )
+        .or_else(|| a::service_account_identity(std::path::Path::new(a::SERVICE_ACCOUNT_DIR)))
+        .unwrap_or_else(|| "unknown (no kubeconfig user and no mounted service account)".into()),
+    };
+    let mut roles: Vec<String> = inventory
+        .node_facts
+        .iter()
+        .map(|n| n.primary_role().to_string())
+        .collect();
+    roles.sort();
+    roles.dedup();
+    a::Attribution {
+        preparer: args.preparer.clone(),
+        organisation: args.organisation.clone(),
+        identity,
+        host: a::host_name(),
+        scope_statement: a::scope_statement(report, &roles),
+    }
 }
 
 /// The exit code for a finished scan.

@@ -57,6 +57,186 @@ pub struct View {
     pub severity_counts: Vec<Count>,
     /// The published score formula.
     pub score_formula: String,
+    /// The sign-off block (last PDF page, end of the HTML).
+    pub sign_off: SignOff,
+    /// The exceptions register: every exception given, applied first.
+    pub exceptions: Vec<ExceptionView>,
+    /// Exceptions given that had expired at the run (listed loudly on the summary page).
+    pub expired_exceptions: Vec<ExceptionView>,
+}
+
+/// One exception of the register.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExceptionView {
+    /// `applied`, `unused`, `expired` (or `invalid`).
+    pub status: String,
+    /// Check id pattern.
+    pub check: String,
+    /// Subject pattern in words (`DaemonSet monitoring/node-*`, `any subject`).
+    pub subject: String,
+    /// Why the risk is accepted.
+    pub justification: String,
+    /// Who accepted it.
+    pub approver: String,
+    /// Ticket, when given.
+    pub ticket: String,
+    /// Last valid day.
+    pub expires: String,
+    /// `file:line`.
+    pub source: String,
+    /// Findings it matched.
+    pub matched: usize,
+    /// Subjects it waived (at most [`FINDING_LIMIT`]).
+    pub waived: Vec<String>,
+    /// Waived subjects not listed.
+    pub more_waived: usize,
+}
+
+fn exception_views(report: &Report) -> Vec<ExceptionView> {
+    let order = |s: &str| match s {
+        "expired" => 0,
+        "invalid" => 1,
+        "applied" => 2,
+        _ => 3,
+    };
+    let mut out: Vec<ExceptionView> = report
+        .exceptions
+        .iter()
+        .map(|r| {
+            let e = &r.exception;
+            let waived: Vec<String> = report
+                .findings
+                .iter()
+                .filter(|f| f.waiver.as_ref().is_some_and(|w| w.source == e.source))
+                .map(|f| format!("{} on {}", f.check, f.subject.display()))
+                .collect();
+            let any = |p: &str| p == "*" || p.is_empty();
+            let subject = if any(&e.kind) && any(&e.namespace) && any(&e.name) {
+                "any subject".to_string()
+            } else {
+                format!("{} {}/{}", e.kind, e.namespace, e.name)
+            };
+            ExceptionView {
+                status: r.status.clone(),
+                check: e.check.clone(),
+                subject,
+                justification: e.justification.clone(),
+                approver: e.approver.clone(),
+                ticket: e.ticket.clone().unwrap_or_default(),
+                expires: e.expires.to_string(),
+                source: e.source.clone(),
+                matched: r.matched,
+                more_waived: waived.len().saturating_sub(FINDING_LIMIT),
+                waived: waived.into_iter().take(FINDING_LIMIT).collect(),
+            }
+        })
+        .collect();
+    out.sort_by_key(|e| order(&e.status));
+    out
+}
+
+/// The sign-off block: the figures a reviewer signs, the bundle digest, blanks to fill.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SignOff {
+    /// Summary figures: label → value.
+    pub figures: Vec<Fact>,
+    /// SHA-256 over the manifest entries (`name size sha256` lines) of the files rendered
+    /// before this document; empty when there were none.
+    pub digest: String,
+    /// The files the digest covers, comma-separated.
+    pub digest_files: String,
+    /// The blanks for the reviewer, in order.
+    pub blanks: Vec<String>,
+}
+
+/// SHA-256 over the manifest entries of `bundle`, one `name size sha256` line each, in order.
+/// Recompute with `jq -r '.files[] | "\(.name) \(.size) \(.sha256)"' MANIFEST.json`
+/// (first lines only) `| sha256sum`.
+pub fn bundle_digest(bundle: &[crate::bundle::ManifestEntry]) -> String {
+    let text: String = bundle
+        .iter()
+        .map(|e| format!("{} {} {}\n", e.name, e.size, e.sha256))
+        .collect();
+    crate::bundle::sha256_hex(text.as_bytes())
+}
+
+impl View {
+    /// Records the bundle files rendered before this document in the sign-off block.
+    pub fn with_bundle(mut self, bundle: &[crate::bundle::ManifestEntry]) -> View {
+        if !bundle.is_empty() {
+            self.sign_off.digest = bundle_digest(bundle);
+            self.sign_off.digest_files = bundle
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+        self
+    }
+}
+
+fn sign_off(report: &Report) -> SignOff {
+    let mut figures = Vec::new();
+    for fw in &report.frameworks {
+        let s = &fw.summary;
+        figures.push(fact(
+            &format!("{} {}", fw.title, fw.version),
+            &format!(
+                "score {} — {} items: {} pass, {} fail, {} warn, {} error, {} waived, {} manual, {} not applicable",
+                s.score.map_or("n/a".to_string(), |v| format!("{v:.1}%")),
+                s.total, s.pass, s.fail, s.warn, s.error, s.waived, s.manual, s.not_applicable
+            ),
+        ));
+    }
+    let all: Counts = report.checks.iter().fold(Counts::default(), |mut a, c| {
+        for st in Status::ALL {
+            a.add(st, c.counts.get(st));
+        }
+        a
+    });
+    figures.push(fact(
+        "Findings",
+        &format!(
+            "{} in all: {} fail, {} warn, {} error, {} waived, {} manual, {} pass",
+            all.total(),
+            all.fail,
+            all.warn,
+            all.error,
+            all.waived,
+            all.manual,
+            all.pass
+        ),
+    ));
+    let ex = |st: &str| report.exceptions.iter().filter(|e| e.status == st).count();
+    figures.push(fact(
+        "Exceptions",
+        &format!(
+            "{} given: {} applied, {} expired, {} unused",
+            report.exceptions.len(),
+            ex("applied"),
+            ex("expired"),
+            ex("unused")
+        ),
+    ));
+    let unread = report.coverage.iter().filter(|c| c.is_failure()).count();
+    figures.push(fact(
+        "Coverage",
+        &format!(
+            "{} source(s), {} could not be read",
+            report.coverage.len(),
+            unread
+        ),
+    ));
+    figures.push(fact("Run id", &report.run.id));
+    SignOff {
+        figures,
+        digest: String::new(),
+        digest_files: String::new(),
+        blanks: ["Reviewer name", "Role", "Date", "Signature"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    }
 }
 
 /// A label and a value.
@@ -190,8 +370,26 @@ pub struct FindingView {
     pub location: String,
     /// One sentence.
     pub message: String,
+    /// For a waived finding: the exception in words (justification, approver, ticket,
+    /// expiry, source); empty otherwise.
+    pub waiver: String,
     /// The evidence.
     pub observations: Vec<ObservationView>,
+}
+
+/// A waiver in words, for people.
+pub fn waiver_text(w: &crate::exceptions::Waiver) -> String {
+    let mut s = format!(
+        "Waived (was {}): \"{}\" — approved by {}",
+        w.original_status.as_str(),
+        w.justification.trim(),
+        w.approver
+    );
+    if let Some(t) = &w.ticket {
+        s.push_str(&format!(", ticket {t}"));
+    }
+    s.push_str(&format!(", valid until {} ({}).", w.expires, w.source));
+    s
 }
 
 /// One observation.
@@ -305,6 +503,7 @@ fn finding_view(f: &Finding) -> FindingView {
         namespace: s.namespace.clone().unwrap_or_default(),
         location,
         message: f.message.clone(),
+        waiver: f.waiver.as_deref().map(waiver_text).unwrap_or_default(),
         observations: f
             .observations
             .iter()
@@ -343,7 +542,24 @@ impl View {
             .map(|c| (c.id.as_str(), (c.severity, c.status)))
             .collect();
 
-        let mut cover = vec![
+        let at = &run.attribution;
+        let mut cover = Vec::new();
+        if let Some(p) = &at.preparer {
+            cover.push(fact("Prepared by", p));
+        }
+        if let Some(o) = &at.organisation {
+            cover.push(fact("Organisation", o));
+        }
+        if !at.identity.is_empty() {
+            cover.push(fact("Read as", &at.identity));
+        }
+        if !at.host.is_empty() {
+            cover.push(fact("Run on host", &at.host));
+        }
+        if !at.scope_statement.is_empty() {
+            cover.push(fact("Scope", &at.scope_statement));
+        }
+        cover.extend([
             fact("Target cluster", &t.name),
             fact("API server", t.server.as_deref().unwrap_or("—")),
             fact(
@@ -351,7 +567,7 @@ impl View {
                 t.kubernetes_version.as_deref().unwrap_or("unknown"),
             ),
             fact("Platform", t.platform.as_deref().unwrap_or("unknown")),
-        ];
+        ]);
         if let Some(ctx) = &t.context {
             cover.push(fact("kubeconfig context", ctx));
         }
@@ -584,6 +800,12 @@ impl View {
             finding_counts: counts_of(&all_counts, true),
             severity_counts: severity_counts(&report.checks),
             score_formula: crate::results::SCORE_FORMULA.to_string(),
+            sign_off: sign_off(report),
+            expired_exceptions: exception_views(report)
+                .into_iter()
+                .filter(|e| e.status == "expired")
+                .collect(),
+            exceptions: exception_views(report),
         }
     }
 }

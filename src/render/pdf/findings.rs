@@ -178,6 +178,16 @@ fn finding_block(l: &mut Layout, f: &FindingView) {
         text = format!("{} — {}", f.location, text);
     }
     l.paragraph(Face::Regular, 8.0, muted(), &text, x, TEXT_W - w - 6.0);
+    if !f.waiver.is_empty() {
+        l.paragraph(
+            Face::Regular,
+            8.0,
+            status_color("waived"),
+            &f.waiver,
+            x,
+            TEXT_W - w - 6.0,
+        );
+    }
     if !f.observations.is_empty() {
         let rows: Vec<Row> = f
             .observations

@@ -30,6 +30,7 @@ pub(super) fn summary(l: &mut Layout, view: &View) {
         TEXT_W,
     );
     l.space(6.0);
+    super::register::expired_notice(l, view);
     let rows: Vec<Row> = view
         .frameworks
         .iter()
