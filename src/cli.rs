@@ -84,6 +84,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Attestations for manual items.
+    Attest {
+        /// What to do.
+        #[command(subcommand)]
+        command: AttestCommand,
+    },
     /// Drift between two runs: score changes, items and findings new, fixed or changed,
     /// exceptions expired in between.
     Diff(DiffArgs),
@@ -103,6 +109,18 @@ pub enum ControlsCommand {
         /// Only this framework.
         #[arg(long, value_name = "ID")]
         framework: Option<String>,
+    },
+}
+
+/// `attest` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AttestCommand {
+    /// Print a ready-to-fill attestations file: every manual item of a framework with its
+    /// audit instructions.
+    Template {
+        /// The framework (e.g. `cis-1.12`).
+        #[arg(long, value_name = "ID")]
+        framework: String,
     },
 }
 
@@ -174,6 +192,10 @@ pub struct ScanArgs {
     /// Exit 1 when a finding fails at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
+    /// Answers to manual items (YAML: item or check, result, statement, evidence,
+    /// assessor, date, expires); `kubeattest attest template` writes one to fill in.
+    #[arg(long, value_name = "FILE")]
+    pub attestations: Option<PathBuf>,
     /// Who prepares the report (on the cover and in `run.attribution`).
     #[arg(long, value_name = "NAME")]
     pub preparer: Option<String>,
@@ -441,6 +463,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 Command::WhoCan(args) => commands::who_can::who_can(&catalog, &args),
                 Command::Node(args) => commands::node::node(args),
                 Command::Snapshot(args) => commands::snapshot::snapshot(args),
+                Command::Attest {
+                    command: AttestCommand::Template { framework },
+                } => commands::attest::template(&catalog, &framework),
                 Command::Catalog { .. }
                 | Command::Verify { .. }
                 | Command::Keygen { .. }

@@ -184,6 +184,7 @@ pub fn evaluate(
         findings,
         frameworks: framework_results,
         exceptions: exception_results,
+        attestations: Vec::new(),
     }
 }
 
@@ -264,6 +265,7 @@ fn roll_up(fw: &Framework, checks: &BTreeMap<String, (Status, String)>) -> Frame
                     None
                 },
                 message,
+                attestation: None,
             }
         })
         .collect();

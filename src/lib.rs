@@ -5,6 +5,7 @@
 //! format.
 #![deny(missing_docs)]
 
+pub mod attestations;
 pub mod attribution;
 pub mod bundle;
 pub mod catalog;

@@ -313,6 +313,10 @@ pub struct Summary {
     pub total: usize,
     /// 100 × (pass + waived) ÷ (pass + waived + fail + warn + error); null when nothing was decided.
     pub score: Option<f64>,
+    /// Items whose status a person attested (already counted in pass, fail or
+    /// not_applicable); absent in reports without attestations.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attested: usize,
     /// The score's formula, printed beside it.
     pub score_formula: String,
 }
@@ -382,6 +386,9 @@ pub struct ItemResult {
     pub audit: Option<String>,
     /// Why, in one sentence.
     pub message: String,
+    /// Set when a person decided this manual item (`--attestations`): the status is theirs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<Box<crate::attestations::Attested>>,
 }
 
 /// A section of a framework, for rendering the tree.
@@ -473,6 +480,10 @@ pub struct Run {
     pub attribution: crate::attribution::Attribution,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
     *v == T::default()
 }
@@ -500,6 +511,9 @@ pub struct Report {
     /// Exceptions given for the run: applied, unused or expired.
     #[serde(default)]
     pub exceptions: Vec<crate::exceptions::ExceptionResult>,
+    /// Attestations given for the run: applied, expired, invalid or unused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attestations: Vec<crate::attestations::AttestationResult>,
 }
 
 impl Report {

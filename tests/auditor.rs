@@ -457,3 +457,154 @@ fn who_waivers_register_and_sign_off_in_every_format() {
     let digest = kubeattest::bundle::sha256_hex(entries.as_bytes());
     assert!(last.replace(['\n', ' '], "").contains(&digest), "{last}");
 }
+
+fn attestation(item: &str, result: &str, evidence: &str, date: &str, expires: &str) -> String {
+    format!(
+        "  - framework: cis-1.12\n    item: \"{item}\"\n    result: {result}\n    statement: Checked by hand on every control plane node.\n    evidence: {evidence}\n    assessor: sam.assessor@example.com\n    date: {date}\n    expires: {expires}\n"
+    )
+}
+
+#[test]
+fn attestations_decide_manual_items_only_and_are_marked_everywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The template lists every manual item and loads as is (todo entries are skipped).
+    let o = run(&[
+        os("attest"),
+        os("template"),
+        os("--framework"),
+        os("cis-1.12"),
+    ]);
+    assert_eq!(code(&o), 0);
+    let template = stdout(&o);
+    assert!(template.contains("item: \"1.2.20\"") && template.contains("# Audit:"));
+    std::fs::write(tmp.path().join("evidence.txt"), "mode 600 on all nodes\n").unwrap();
+    let file = format!(
+        "attestations:\n{}{}{}{}",
+        attestation(
+            "1.2.20",
+            "pass",
+            "{ url: \"https://tickets.example/AUD-1\" }",
+            "2026-01-10",
+            "2099-01-10"
+        ),
+        attestation(
+            "1.2.28",
+            "pass",
+            "{ url: \"https://tickets.example/AUD-2\" }",
+            "2024-01-10",
+            "2025-01-10"
+        ),
+        attestation(
+            "5.1.1",
+            "pass",
+            "{ url: \"https://tickets.example/AUD-3\" }",
+            "2026-01-10",
+            "2099-01-10"
+        ),
+        attestation(
+            "5.1.1x",
+            "pass",
+            "{ file: evidence.txt, sha256: 0000 }",
+            "2026-01-10",
+            "2099-01-10"
+        ),
+    );
+    let att = tmp.path().join("att.yaml");
+    std::fs::write(&att, file).unwrap();
+    let out = tmp.path().join("b");
+    let o = run(&[
+        os("scan"),
+        os("--demo"),
+        os("--quiet"),
+        os("--framework"),
+        os("cis-1.12"),
+        os("--format"),
+        os("all"),
+        os("--attestations"),
+        att.as_os_str(),
+        os("--out"),
+        out.as_os_str(),
+    ]);
+    assert!(
+        matches!(code(&o), 0 | 3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let fw = &report["frameworks"][0];
+    let item = |id: &str| {
+        fw["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(item("1.2.20")["status"], "pass");
+    assert_eq!(
+        item("1.2.20")["attestation"]["assessor"],
+        "sam.assessor@example.com"
+    );
+    assert_eq!(
+        item("1.2.28")["status"],
+        "manual",
+        "expired leaves it manual"
+    );
+    assert!(item("1.2.28").get("attestation").is_none());
+    assert_ne!(
+        item("5.1.1")["status"],
+        "pass",
+        "an automated verdict is never overridden"
+    );
+    assert_eq!(fw["summary"]["attested"], 1);
+    let statuses: Vec<(String, String)> = report["attestations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["item"].as_str().unwrap().to_string(),
+                a["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("1.2.20".to_string(), "applied".to_string()),
+            ("1.2.28".into(), "expired".into()),
+            ("5.1.1".into(), "unused".into()),
+            ("5.1.1x".into(), "invalid".into()),
+        ]
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("attested by sam.assessor@example.com on 2026-01-10"));
+    assert!(html.contains("Attestations of manual items"));
+    let csv = std::fs::read_to_string(out.join("findings.csv")).unwrap();
+    assert!(csv.contains("attested by sam.assessor@example.com on 2026-01-10"));
+    let pdf = pdftotext(&out.join("report.pdf"), &[]);
+    assert!(pdf.contains("ATT. PASS"), "attested badge");
+    assert!(pdf.contains("Attestations of manual items"));
+    assert!(pdf.contains("ATTESTED"), "own count on the summary page");
+
+    // A malformed file is an error naming file and line; nothing is evaluated.
+    std::fs::write(
+        &att,
+        "attestations:\n  - item: \"1.2.20\"\n    result: maybe\n",
+    )
+    .unwrap();
+    let o = run(&[
+        os("scan"),
+        os("--demo"),
+        os("--quiet"),
+        os("--attestations"),
+        att.as_os_str(),
+        os("--out"),
+        tmp.path().join("c").as_os_str(),
+    ]);
+    assert_eq!(code(&o), 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("att.yaml") && err.contains(":3"), "{err}");
+}

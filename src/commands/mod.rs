@@ -1,6 +1,7 @@
 //! The body of each subcommand, one module each; `cli` parses the command line and calls
 //! them. Each returns the exit code (see `cli` for their meaning).
 
+pub mod attest;
 pub mod catalog;
 pub mod controls;
 pub mod diff;

@@ -27,6 +27,10 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         Some(p) => crate::exceptions::load(p)?,
         None => Vec::new(),
     };
+    let attestations = match &args.attestations {
+        Some(p) => crate::attestations::load(p)?,
+        None => Vec::new(),
+    };
     let started_at = evaluate::now();
     let (inventory, sources) = if args.demo {
         (collect::demo::collect()?, vec!["demo".to_string()])
@@ -96,6 +100,10 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         detail: args.detail,
     };
     let mut report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
+    if args.attestations.is_some() {
+        let today = chrono::Utc::now().date_naive();
+        crate::attestations::apply(&mut report, &attestations, today);
+    }
     report.run.attribution = attribution(&args, &report, &inventory);
     let out = args.out.clone().unwrap_or_else(|| default_out(&report));
     crate::bundle::write(&out, &report, &FormatChoice::expand(&args.format))?;

@@ -198,7 +198,10 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
     for fw in &report.frameworks {
         for item in fw.items.iter().filter(|i| i.checks.is_empty()) {
             let id = format!("{} {}", fw.id, item.id);
-            let title = format!("{} (assess by hand)", item.title);
+            let title = match &item.attestation {
+                Some(a) => format!("{} ({}: {})", item.title, a.label(), a.statement.trim()),
+                None => format!("{} (assess by hand)", item.title),
+            };
             let audit = item.audit.as_deref().unwrap_or_default().trim();
             let mut row = vec![item.status.as_str(), "", "", id.as_str()];
             row.extend(["", "", "", "", "", "", "", ""]);

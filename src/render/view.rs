@@ -63,6 +63,74 @@ pub struct View {
     pub exceptions: Vec<ExceptionView>,
     /// Exceptions given that had expired at the run (listed loudly on the summary page).
     pub expired_exceptions: Vec<ExceptionView>,
+    /// Attestations given: applied, expired, invalid, unused.
+    pub attestations: Vec<AttestationView>,
+}
+
+impl ItemView {
+    /// The badge: the status, or `attested_<status>` when a person decided the item.
+    pub fn badge(&self) -> String {
+        if self.attested.is_empty() {
+            self.status.clone()
+        } else {
+            format!("attested_{}", self.status)
+        }
+    }
+}
+
+/// One attestation, for the register.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttestationView {
+    /// `applied`, `expired`, `invalid`, `unused`.
+    pub status: String,
+    /// What it answers (`cis-1.12 item 1.1.9`, `check x`).
+    pub target: String,
+    /// The attested result.
+    pub result: String,
+    /// Statement.
+    pub statement: String,
+    /// Evidence reference.
+    pub evidence: String,
+    /// Who and when.
+    pub assessor: String,
+    /// Assessment date.
+    pub date: String,
+    /// Last valid day.
+    pub expires: String,
+    /// `file:line`.
+    pub source: String,
+    /// Why not applied.
+    pub reason: String,
+    /// Items answered.
+    pub items: String,
+}
+
+fn attestation_views(report: &Report) -> Vec<AttestationView> {
+    report
+        .attestations
+        .iter()
+        .map(|r| {
+            let a = &r.attestation;
+            let target = match (&a.item, &a.check) {
+                (Some(i), _) => format!("{} item {i}", a.framework.as_deref().unwrap_or("")),
+                (None, Some(c)) => format!("check {c}"),
+                _ => String::new(),
+            };
+            AttestationView {
+                status: r.status.clone(),
+                target: target.trim().to_string(),
+                result: a.result.as_str().to_string(),
+                statement: a.statement.clone(),
+                evidence: a.evidence.clone(),
+                assessor: a.assessor.clone(),
+                date: a.date.to_string(),
+                expires: a.expires.to_string(),
+                source: a.source.clone(),
+                reason: r.reason.clone(),
+                items: r.items.join(", "),
+            }
+        })
+        .collect()
 }
 
 /// One exception of the register.
@@ -274,6 +342,8 @@ pub struct FrameworkView {
     pub counts: Vec<Count>,
     /// All items.
     pub total: usize,
+    /// Items a person attested (counted in their status too).
+    pub attested: usize,
     /// Failing findings of this framework's checks, per severity.
     pub severity_counts: Vec<Count>,
     /// Sections with items, depth-first, each with its items and counts.
@@ -320,6 +390,8 @@ pub struct ItemView {
     pub audit: String,
     /// Why, in one sentence.
     pub message: String,
+    /// "attested by X on D (evidence …)" when a person decided the item; empty otherwise.
+    pub attested: String,
 }
 
 /// One check with its findings.
@@ -627,12 +699,27 @@ impl View {
                 status: item.status.as_str().to_string(),
                 severity: severity.map(|s| s.as_str().to_string()).unwrap_or_default(),
                 checks: item.checks.clone(),
-                assessment: if item.automated {
+                assessment: if item.attestation.is_some() {
+                    "attested"
+                } else if item.automated {
                     "automated"
                 } else {
                     "manual"
                 }
                 .to_string(),
+                attested: item
+                    .attestation
+                    .as_deref()
+                    .map(|a| {
+                        format!(
+                            "{} (evidence: {}, valid until {}, {})",
+                            a.label(),
+                            a.evidence,
+                            a.expires,
+                            a.source
+                        )
+                    })
+                    .unwrap_or_default(),
                 profile: item.profile.clone().unwrap_or_default(),
                 audit: item.audit.as_deref().unwrap_or_default().trim().to_string(),
                 message: item.message.clone(),
@@ -710,6 +797,7 @@ impl View {
                     score_value: fw.summary.score,
                     counts: counts(fw.items.iter().map(|i| i.status), true),
                     total: fw.items.len(),
+                    attested: fw.summary.attested,
                     severity_counts: severity_counts(fw_results),
                     sections,
                     worst,
@@ -806,6 +894,7 @@ impl View {
                 .filter(|e| e.status == "expired")
                 .collect(),
             exceptions: exception_views(report),
+            attestations: attestation_views(report),
         }
     }
 }

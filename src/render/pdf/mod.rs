@@ -61,7 +61,11 @@ pub fn render(
             format!("check-{}", c.id),
         ));
     }
-    toc.push((1, "Exceptions register".into(), "exceptions".into()));
+    toc.push((
+        1,
+        "Exceptions register and attestations".into(),
+        "exceptions".into(),
+    ));
     toc.push((1, "Manual items".into(), "manual".into()));
     toc.push((1, "Passed checks".into(), "passed".into()));
     toc.push((
@@ -82,6 +86,7 @@ pub fn render(
     }
     findings::findings(&mut l, &view);
     register::register(&mut l, &view);
+    register::attestations(&mut l, &view);
     findings::manual(&mut l, &view);
     findings::passed(&mut l, &view);
     appendix::appendix(&mut l, &view, bundle);

@@ -147,3 +147,65 @@ pub(super) fn expired_notice(l: &mut Layout, view: &View) {
     }
     l.y = y + h + 8.0;
 }
+
+/// The attestations given for the run, after the exceptions register.
+pub(super) fn attestations(l: &mut Layout, view: &View) {
+    l.heading(2, "Attestations of manual items", Some("attestations"));
+    if view.attestations.is_empty() {
+        l.paragraph(
+            Face::Regular,
+            9.0,
+            muted(),
+            "No attestations were given (scan --attestations FILE; `kubeattest attest template --framework ID` writes one to fill in). Manual items stay manual.",
+            MARGIN_X,
+            TEXT_W,
+        );
+        return;
+    }
+    l.paragraph(
+        Face::Regular,
+        8.5,
+        ink(),
+        "A person's answer to a manual item. An applied attestation gives the item its result, marked ATT. in every table; an expired or invalid one leaves the item manual.",
+        MARGIN_X,
+        TEXT_W,
+    );
+    for a in &view.attestations {
+        l.ensure(90.0);
+        l.space(6.0);
+        let y = l.y;
+        let badge = if a.status == "applied" {
+            format!("attested_{}", a.result)
+        } else if a.status == "unused" {
+            "not_applicable".to_string()
+        } else {
+            "fail".to_string()
+        };
+        let w = l.badge(MARGIN_X, y, &badge, 7.5);
+        l.text(
+            MARGIN_X + w + 6.0,
+            y + 8.0,
+            Face::Bold,
+            9.5,
+            ink(),
+            &format!("{} — {}", a.target, a.status),
+        );
+        l.y += 14.0;
+        let mut rows = vec![
+            fact("Result", &a.result),
+            fact("Statement", &a.statement),
+            fact("Evidence", &a.evidence),
+            fact("Assessor", &a.assessor),
+            fact("Assessed on", &a.date),
+            fact("Expires", &a.expires),
+            fact("Source", &a.source),
+        ];
+        if !a.items.is_empty() {
+            rows.push(fact("Items answered", &a.items));
+        }
+        if !a.reason.is_empty() {
+            rows.push(fact("Not applied because", &a.reason));
+        }
+        l.table(&[("Field", 0.2), ("Value", 0.8)], &rows, 8.0);
+    }
+}
