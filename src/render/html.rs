@@ -100,15 +100,6 @@ pub fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
     render_view(&view)
 }
 
-/// Renders the report as HTML whose sign-off block carries the digest of the bundle files
-/// rendered before it.
-pub fn render_in_bundle(
-    report: &Report,
-    bundle: &[crate::bundle::ManifestEntry],
-) -> Result<Vec<u8>, RenderError> {
-    render_view(&View::new(report).with_bundle(bundle))
-}
-
 /// Renders an already-built view.
 pub fn render_view(view: &View) -> Result<Vec<u8>, RenderError> {
     let page = Page {

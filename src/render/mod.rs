@@ -78,7 +78,7 @@ impl Format {
         match self {
             Format::Json => json::write(report, w),
             Format::Csv => csv::write(report, w),
-            Format::Html => Ok(w.write_all(&html::render_in_bundle(report, bundle)?)?),
+            Format::Html => Ok(w.write_all(&html::render(report)?)?),
             Format::Pdf => Ok(w.write_all(&pdf::render(report, bundle)?)?),
         }
     }

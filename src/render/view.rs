@@ -407,6 +407,9 @@ pub struct CheckView {
     pub status: String,
     /// Why (when no findings, or overall).
     pub message: String,
+    /// The title phrased as a pass, for the passed checks (`No finding: <title>`; a
+    /// not-applicable check says so).
+    pub pass_title: String,
     /// Remediation text.
     pub remediation: String,
     /// Framework items it decides (`cis-1.12 1.2.3`).
@@ -445,6 +448,9 @@ pub struct FindingView {
     /// For a waived finding: the exception in words (justification, approver, ticket,
     /// expiry, source); empty otherwise.
     pub waiver: String,
+    /// The expectation shared by every observation when it is long: shown once above the
+    /// evidence table (the rows then say "as above"); empty otherwise.
+    pub expected: String,
     /// The evidence.
     pub observations: Vec<ObservationView>,
 }
@@ -552,13 +558,59 @@ fn severity_counts<'a>(checks: impl IntoIterator<Item = &'a CheckResult>) -> Vec
         .collect()
 }
 
-/// A value as text; `(not set)` for null.
+/// A value as text for people: `(not set)` for null, lists as `a, b, c`, objects as
+/// `key: value; key: value` (never raw JSON).
 pub fn value_text(v: &serde_json::Value) -> String {
-    if v.is_null() {
-        "(not set)".to_string()
-    } else {
-        crate::checks::condition::render(v)
+    use serde_json::Value;
+    match v {
+        Value::Null => "(not set)".to_string(),
+        Value::Array(a) if a.is_empty() => "(none)".to_string(),
+        Value::Array(a) => a.iter().map(value_text).collect::<Vec<_>>().join(", "),
+        Value::Object(m) => m
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| format!("{}: {}", k.replace('_', " "), value_text(v)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => crate::checks::condition::render(other),
     }
+}
+
+/// An expectation in words: operator names (`eq`, `ne`, `in`, `subset_of`, …) and JSON
+/// lists become phrases (`anything but true`, `one of: a, b`).
+pub fn expected_text(expected: &str) -> String {
+    let e = expected.trim();
+    let list = |rest: &str| -> String {
+        match serde_json::from_str::<serde_json::Value>(rest.trim()) {
+            Ok(v @ serde_json::Value::Array(_)) => value_text(&v),
+            _ => rest.trim().to_string(),
+        }
+    };
+    let (op, rest) = e.split_once(' ').unwrap_or((e, ""));
+    match op {
+        "eq" => rest.to_string(),
+        "ne" => format!("anything but {rest}"),
+        "in" => format!("one of: {}", list(rest)),
+        "not_in" => format!("none of: {}", list(rest)),
+        "subset_of" => format!("allowed values only: {}", list(rest)),
+        "contains" => format!("includes {}", list(rest)),
+        "not_contains" => format!("does not include {}", list(rest)),
+        "gte" | "ge" => format!("at least {rest}"),
+        "lte" | "le" => format!("at most {rest}"),
+        "gt" => format!("more than {rest}"),
+        "lt" => format!("less than {rest}"),
+        "mode_at_most" => format!("permissions {rest} or stricter"),
+        "exists" if rest.is_empty() => "set".to_string(),
+        "absent" if rest.is_empty() => "not set".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// A field path for people: internal selector syntax in words.
+pub fn path_text(path: &str) -> String {
+    path.replace("[*]", "[each]")
+        .replace(".@keys", " (keys)")
+        .replace("@keys", "(keys)")
 }
 
 fn finding_view(f: &Finding) -> FindingView {
@@ -569,6 +621,28 @@ fn finding_view(f: &Finding) -> FindingView {
         (None, _, Some(node)) => format!("node {node}"),
         _ => String::new(),
     };
+    let mut observations: Vec<ObservationView> = f
+        .observations
+        .iter()
+        .map(|o| ObservationView {
+            source: o.source.clone(),
+            path: path_text(&o.path),
+            observed: value_text(&o.observed),
+            expected: expected_text(&o.expected),
+            holds: o.holds,
+            note: o.note.clone().unwrap_or_default(),
+        })
+        .collect();
+    // A long expectation shared by every row is said once, above the table.
+    let mut expected = String::new();
+    if let Some(first) = observations.first().map(|o| o.expected.clone()) {
+        if first.chars().count() > 40 && observations.iter().all(|o| o.expected == first) {
+            expected = first;
+            for o in &mut observations {
+                o.expected = "as above".to_string();
+            }
+        }
+    }
     FindingView {
         status: f.status.as_str().to_string(),
         subject: s.display(),
@@ -576,18 +650,8 @@ fn finding_view(f: &Finding) -> FindingView {
         location,
         message: f.message.clone(),
         waiver: f.waiver.as_deref().map(waiver_text).unwrap_or_default(),
-        observations: f
-            .observations
-            .iter()
-            .map(|o| ObservationView {
-                source: o.source.clone(),
-                path: o.path.clone(),
-                observed: value_text(&o.observed),
-                expected: o.expected.clone(),
-                holds: o.holds,
-                note: o.note.clone().unwrap_or_default(),
-            })
-            .collect(),
+        expected,
+        observations,
     }
 }
 
@@ -827,6 +891,10 @@ impl View {
             let view = CheckView {
                 id: c.id.clone(),
                 title: c.title.clone(),
+                pass_title: match c.status {
+                    Status::NotApplicable => format!("Not applicable: {}", c.title),
+                    _ => format!("No finding: {}", c.title),
+                },
                 severity: c.severity.as_str().to_string(),
                 status: c.status.as_str().to_string(),
                 message: c.message.clone(),
@@ -903,5 +971,34 @@ fn fact(label: &str, value: &str) -> Fact {
     Fact {
         label: label.to_string(),
         value: value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod words_tests {
+    use super::*;
+
+    #[test]
+    fn operators_and_json_become_words() {
+        assert_eq!(expected_text("ne true"), "anything but true");
+        assert_eq!(expected_text("eq false"), "false");
+        assert_eq!(
+            expected_text(r#"in ["RuntimeDefault","Localhost"]"#),
+            "one of: RuntimeDefault, Localhost"
+        );
+        assert_eq!(
+            expected_text(r#"subset_of ["name","csi"]"#),
+            "allowed values only: name, csi"
+        );
+        assert_eq!(expected_text("exists"), "set");
+        let v = serde_json::json!({"subject": "ServiceAccount a/b", "rule": {"verbs": ["*"]}, "pod": null});
+        assert_eq!(
+            value_text(&v),
+            "subject: ServiceAccount a/b; rule: verbs: *"
+        );
+        assert_eq!(
+            path_text("spec.containers[*].env.@keys"),
+            "spec.containers[each].env (keys)"
+        );
     }
 }
