@@ -338,6 +338,8 @@ impl<'f> Layout<'f> {
         let label = match status.strip_prefix("attested_") {
             Some("not_applicable") => "ATT. N/A".to_string(),
             Some(r) => format!("ATT. {}", r.to_uppercase()),
+            // Short enough for a status column: the badge never covers the next cell.
+            None if status == "not_applicable" => "N/A".to_string(),
             None => status.replace('_', " ").to_uppercase(),
         };
         let w = self.fonts.width(Face::Bold, size, &label) + 8.0;
