@@ -117,8 +117,10 @@ pub fn write_files(
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with('.') && n != "MANIFEST.json")
+        .filter(|n| !n.starts_with('.') && n != "MANIFEST.json" && n != "MANIFEST.sig")
         .collect();
+    // The manifest is about to change: a signature over the old one would no longer hold.
+    let _ = std::fs::remove_file(dir.join("MANIFEST.sig"));
     names.sort_by_key(|n| {
         (
             order.iter().position(|o| o == n).unwrap_or(order.len()),

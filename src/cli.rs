@@ -42,6 +42,7 @@ pub struct Cli {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once; `scan` carries most flags
 pub enum Command {
     /// Evaluate a cluster, manifests, a snapshot or the demo cluster and write a report.
     Scan(Box<ScanArgs>),
@@ -69,6 +70,30 @@ pub enum Command {
     /// Save what a cluster scan collects (secret values removed) to a file, to evaluate
     /// later with `scan --snapshot FILE`.
     Snapshot(SnapshotArgs),
+    /// Check a report folder: every file's size and SHA-256 against MANIFEST.json, files
+    /// added or removed, and the signature (MANIFEST.sig). Exit 0 intact, 1 not.
+    Verify {
+        /// The report folder.
+        dir: PathBuf,
+        /// The signer's public key (`KEY.pub` from `keygen`); a signature by it is required.
+        #[arg(long, value_name = "PUB")]
+        key: Option<PathBuf>,
+    },
+    /// Write a new Ed25519 key pair for `scan --sign` (KEY, and KEY.pub for `verify`).
+    Keygen {
+        /// Where to write the private key (the public key goes to FILE.pub).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Attestations for manual items.
+    Attest {
+        /// What to do.
+        #[command(subcommand)]
+        command: AttestCommand,
+    },
+    /// Drift between two runs: score changes, items and findings new, fixed or changed,
+    /// exceptions expired in between.
+    Diff(DiffArgs),
     /// Work with catalogs.
     Catalog {
         /// What to do.
@@ -85,6 +110,18 @@ pub enum ControlsCommand {
         /// Only this framework.
         #[arg(long, value_name = "ID")]
         framework: Option<String>,
+    },
+}
+
+/// `attest` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AttestCommand {
+    /// Print a ready-to-fill attestations file: every manual item of a framework with its
+    /// audit instructions.
+    Template {
+        /// The framework (e.g. `cis-1.12`).
+        #[arg(long, value_name = "ID")]
+        framework: String,
     },
 }
 
@@ -186,6 +223,20 @@ pub struct ScanArgs {
     /// `FRAMEWORK=N,…` (aliases `cis`, `nsa`, `pss` allowed).
     #[arg(long, value_name = "N|FW=N,…", value_parser = parse_min_score)]
     pub min_score: Option<MinScore>,
+    /// Answers to manual items (YAML: item or check, result, statement, evidence,
+    /// assessor, date, expires); `kubeattest attest template` writes one to fill in.
+    #[arg(long, value_name = "FILE")]
+    pub attestations: Option<PathBuf>,
+    /// Who prepares the report (on the cover and in `run.attribution`).
+    #[arg(long, value_name = "NAME")]
+    pub preparer: Option<String>,
+    /// The preparer's organisation.
+    #[arg(long, value_name = "NAME")]
+    pub organisation: Option<String>,
+    /// Sign MANIFEST.json with this Ed25519 private key (from `kubeattest keygen`) into
+    /// MANIFEST.sig.
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
     /// Do not print the summary or progress.
     #[arg(long, short)]
     pub quiet: bool,
@@ -473,6 +524,35 @@ pub struct RenderArgs {
     pub detail: Option<Detail>,
 }
 
+/// A drift report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum DiffFormat {
+    /// `drift.json`.
+    Json,
+    /// `drift.html`.
+    Html,
+    /// `drift.csv`.
+    Csv,
+}
+
+/// Arguments of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older run: a report folder or its report.json.
+    pub old: PathBuf,
+    /// The newer run: a report folder or its report.json.
+    pub new: PathBuf,
+    /// Also write a drift report in these formats (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMAT")]
+    pub format: Vec<DiffFormat>,
+    /// Folder for the drift report (default: `drift/`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Exit 1 when a finding failing at or above this severity is new (or newly failing).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on_new: Option<Severity>,
+}
+
 /// Arguments of `who-can`.
 #[derive(Debug, Args)]
 pub struct WhoCanArgs {
@@ -542,6 +622,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             command: CatalogCommand::Validate { dir },
         } => commands::catalog::validate(&dir),
         Command::Render(args) => commands::render::render_saved(&args),
+        Command::Verify { dir, key } => commands::verify::verify(&dir, key.as_deref()),
+        Command::Keygen { out } => commands::verify::keygen(&out),
+        Command::Diff(args) => commands::diff::diff(&args),
         command => {
             let catalog = catalog::load(cli.catalog.as_deref())?;
             match command {
@@ -556,7 +639,13 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 Command::WhoCan(args) => commands::who_can::who_can(&catalog, &args),
                 Command::Node(args) => commands::node::node(args),
                 Command::Snapshot(args) => commands::snapshot::snapshot(args),
-                Command::Catalog { .. } => unreachable!("handled above"),
+                Command::Attest {
+                    command: AttestCommand::Template { framework },
+                } => commands::attest::template(&catalog, &framework),
+                Command::Catalog { .. }
+                | Command::Verify { .. }
+                | Command::Keygen { .. }
+                | Command::Diff(_) => unreachable!("handled above"),
             }
         }
     }

@@ -187,12 +187,14 @@ pub fn evaluate(
                 excluded_namespaces: info.excluded_namespaces,
             },
             detail: info.detail,
+            attribution: Default::default(),
         },
         coverage: inventory.coverage.clone(),
         checks,
         findings,
         frameworks: framework_results,
         exceptions: exception_results,
+        attestations: Vec::new(),
     }
 }
 
@@ -311,6 +313,7 @@ fn roll_up(fw: &Framework, checks: &BTreeMap<String, (Status, String)>) -> Frame
                     None
                 },
                 message,
+                attestation: None,
             }
         })
         .collect();

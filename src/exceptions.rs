@@ -45,6 +45,9 @@ pub struct Exception {
     pub approver: String,
     /// Last day it is valid (inclusive).
     pub expires: NaiveDate,
+    /// The change or risk ticket that records the acceptance, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
     /// `file:line` where it is written.
     pub source: String,
     /// The check pattern covers more than one check (`scope: all-checks` was given).
@@ -100,6 +103,9 @@ pub struct Waiver {
     pub approver: String,
     /// Last valid day.
     pub expires: NaiveDate,
+    /// The ticket recording the acceptance, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
     /// The status the finding had before the waiver.
     pub original_status: Status,
 }
@@ -146,6 +152,7 @@ pub fn load(path: &Path, catalog: &Catalog) -> Result<Vec<Exception>, ExceptionE
                 "justification",
                 "approver",
                 "expires",
+                "ticket",
             ],
         );
         let check = r.string(node, "check", what);
@@ -178,6 +185,7 @@ pub fn load(path: &Path, catalog: &Catalog) -> Result<Vec<Exception>, ExceptionE
         }
         let justification = r.string(node, "justification", what);
         let approver = r.string(node, "approver", what);
+        let ticket = r.opt_string(node, "ticket", what);
         let expires = r.string(node, "expires", what).and_then(|s| {
             let parsed = NaiveDate::parse_from_str(&s, "%Y-%m-%d");
             if parsed.is_err() {
@@ -224,6 +232,7 @@ pub fn load(path: &Path, catalog: &Catalog) -> Result<Vec<Exception>, ExceptionE
                 justification,
                 approver,
                 expires,
+                ticket,
                 source: format!("{shown}:{}", node.line),
                 blanket,
             });
@@ -283,6 +292,7 @@ pub fn apply(
                 justification: r.exception.justification.clone(),
                 approver: r.exception.approver.clone(),
                 expires: r.exception.expires,
+                ticket: r.exception.ticket.clone(),
                 original_status: f.status,
             }));
             f.status = Status::Waived;

@@ -5,12 +5,15 @@
 //! format.
 #![deny(missing_docs)]
 
+pub mod attestations;
+pub mod attribution;
 pub mod bundle;
 pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod collect;
 pub mod commands;
+pub mod diff;
 pub mod evaluate;
 pub mod exceptions;
 pub mod inventory;
@@ -20,5 +23,7 @@ pub mod quote;
 pub mod render;
 pub mod results;
 pub mod secrets;
+pub mod signature;
+pub mod verify;
 pub mod who_can;
 pub mod yaml;

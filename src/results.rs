@@ -341,6 +341,10 @@ pub struct Summary {
     pub total: usize,
     /// 100 × (pass + waived) ÷ (pass + waived + fail + warn + error); null when nothing was decided.
     pub score: Option<f64>,
+    /// Items whose status a person attested (already counted in pass, fail or
+    /// not_applicable); absent in reports without attestations.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attested: usize,
     /// The score's formula, printed beside it.
     pub score_formula: String,
 }
@@ -410,6 +414,9 @@ pub struct ItemResult {
     pub audit: Option<String>,
     /// Why, in one sentence.
     pub message: String,
+    /// Set when a person decided this manual item (`--attestations`): the status is theirs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<Box<crate::attestations::Attested>>,
 }
 
 /// A section of a framework, for rendering the tree.
@@ -495,6 +502,18 @@ pub struct Run {
     /// everything, so a missing value reads as `full`.
     #[serde(default = "detail_of_v1")]
     pub detail: Detail,
+    /// Who prepared it, the identity that read the target, the host, and the scope in words
+    /// (empty in reports written before these were recorded).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub attribution: crate::attribution::Attribution,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 fn detail_of_v1() -> Detail {
@@ -520,6 +539,9 @@ pub struct Report {
     /// Exceptions given for the run: applied, unused or expired.
     #[serde(default)]
     pub exceptions: Vec<crate::exceptions::ExceptionResult>,
+    /// Attestations given for the run: applied, expired, invalid or unused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attestations: Vec<crate::attestations::AttestationResult>,
 }
 
 impl Report {

@@ -1,14 +1,17 @@
 //! The body of each subcommand, one module each; `cli` parses the command line and calls
 //! them. Each returns the exit code (see `cli` for their meaning).
 
+pub mod attest;
 pub mod catalog;
 pub mod controls;
+pub mod diff;
 pub mod explain;
 pub mod node;
 pub mod render;
 pub mod scan;
 pub mod select;
 pub mod snapshot;
+pub mod verify;
 pub mod who_can;
 
 use anyhow::Context as _;

@@ -22,6 +22,12 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     let narrowed = select::narrow(catalog, &selected, &args.checks, &args.skip)?;
     let frameworks: Vec<&crate::catalog::Framework> = narrowed.iter().collect();
     reject_cluster_flags(&args)?;
+    // Read the key before any work, so a bad key is a usage error, not a lost scan.
+    let signing_key = args
+        .sign
+        .as_deref()
+        .map(crate::signature::read_signing_key)
+        .transpose()?;
     collect::set_max_input_bytes(args.max_input_size << 20);
     let out_policy = crate::bundle::OutPolicy {
         force: args.force,
@@ -49,6 +55,10 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     }
     let exceptions = match &args.exceptions {
         Some(p) => crate::exceptions::load(p, catalog)?,
+        None => Vec::new(),
+    };
+    let attestations = match &args.attestations {
+        Some(p) => crate::attestations::load(p)?,
         None => Vec::new(),
     };
     let started_at = evaluate::now();
@@ -127,7 +137,12 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         excluded_namespaces: inventory.excluded_namespaces.clone(),
         detail: args.detail,
     };
-    let report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
+    let mut report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
+    if args.attestations.is_some() {
+        let today = chrono::Utc::now().date_naive();
+        crate::attestations::apply(&mut report, &attestations, today);
+    }
+    report.run.attribution = attribution(&args, &report, &inventory);
     // With `-o`, standard output holds that format and a folder is written only on request.
     let out = match (&args.out, args.output) {
         (Some(dir), _) => Some(dir.clone()),
@@ -141,6 +156,12 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             &FormatChoice::expand(&args.format),
             &out_policy,
         )?;
+        if let Some(key) = &signing_key {
+            let id = crate::signature::sign_bundle(out, key)?;
+            if !args.quiet {
+                eprintln!("kubeattest: signed MANIFEST.json with key {id} (MANIFEST.sig)");
+            }
+        }
     }
     match args.output {
         Some(format) => {
@@ -320,6 +341,46 @@ fn score_gate(report: &Report, min: &MinScore) -> Vec<String> {
         }
     }
     out
+}
+
+/// Who prepared the run, the identity that read the target (no request), host and scope.
+fn attribution(
+    args: &ScanArgs,
+    report: &Report,
+    inventory: &Inventory,
+) -> crate::attribution::Attribution {
+    use crate::attribution as a;
+    use crate::inventory::SourceKind;
+    let identity = match inventory.target.source {
+        Some(SourceKind::Demo) => "demo".to_string(),
+        Some(SourceKind::Manifests) => "manifests".to_string(),
+        Some(SourceKind::Snapshot) => {
+            "snapshot (read from a file; the identity that took it is not recorded)".to_string()
+        }
+        Some(SourceKind::Nodes) => {
+            "node (facts collected on the nodes by `kubeattest node`)".to_string()
+        }
+        Some(SourceKind::Cluster) | None => a::kubeconfig_identity(
+            args.cluster.kubeconfig.as_deref(),
+            args.cluster.context.as_deref(),
+        )
+        .or_else(|| a::service_account_identity(std::path::Path::new(a::SERVICE_ACCOUNT_DIR)))
+        .unwrap_or_else(|| "unknown (no kubeconfig user and no mounted service account)".into()),
+    };
+    let mut roles: Vec<String> = inventory
+        .node_facts
+        .iter()
+        .map(|n| n.primary_role().to_string())
+        .collect();
+    roles.sort();
+    roles.dedup();
+    a::Attribution {
+        preparer: args.preparer.clone(),
+        organisation: args.organisation.clone(),
+        identity,
+        host: a::host_name(),
+        scope_statement: a::scope_statement(report, &roles),
+    }
 }
 
 /// The exit code for a finished scan.

@@ -32,6 +32,11 @@ const HEADER: &[&str] = &[
     "source",
     "message",
     "remediation",
+    "waiver_justification",
+    "waiver_approver",
+    "waiver_ticket",
+    "waiver_expires",
+    "waiver_source",
 ];
 
 fn observed(obs: &[Observation]) -> String {
@@ -70,6 +75,9 @@ fn first_line(text: &str) -> &str {
         .unwrap_or("")
 }
 
+/// The waiver columns of a row no exception waived.
+const NO_WAIVER: [&str; 5] = ["", "", "", "", ""];
+
 struct Rows<W: std::io::Write> {
     w: csv::Writer<W>,
 }
@@ -104,6 +112,7 @@ impl<W: std::io::Write> Rows<W> {
         ];
         row.extend(["", "", "", "", "", "", "", ""]);
         row.extend([message, remediation]);
+        row.extend(NO_WAIVER);
         self.row(&row)
     }
 
@@ -122,6 +131,8 @@ impl<W: std::io::Write> Rows<W> {
         } else {
             first_line(&check.remediation)
         };
+        let w = f.waiver.as_deref();
+        let expires = w.map(|w| w.expires.to_string()).unwrap_or_default();
         self.row(&[
             f.status.as_str(),
             f.severity.as_str(),
@@ -137,6 +148,11 @@ impl<W: std::io::Write> Rows<W> {
             source.as_str(),
             f.message.as_str(),
             remediation,
+            w.map_or("", |w| w.justification.as_str()),
+            w.map_or("", |w| w.approver.as_str()),
+            w.and_then(|w| w.ticket.as_deref()).unwrap_or_default(),
+            expires.as_str(),
+            w.map_or("", |w| w.source.as_str()),
         ])
     }
 }
@@ -182,11 +198,15 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
     for fw in &report.frameworks {
         for item in fw.items.iter().filter(|i| i.checks.is_empty()) {
             let id = format!("{} {}", fw.id, item.id);
-            let title = format!("{} (assess by hand)", item.title);
+            let title = match &item.attestation {
+                Some(a) => format!("{} ({}: {})", item.title, a.label(), a.statement.trim()),
+                None => format!("{} (assess by hand)", item.title),
+            };
             let audit = item.audit.as_deref().unwrap_or_default().trim();
             let mut row = vec![item.status.as_str(), "", "", id.as_str()];
             row.extend(["", "", "", "", "", "", "", ""]);
             row.extend([title.as_str(), audit]);
+            row.extend(NO_WAIVER);
             rows.row(&row)?;
         }
     }

@@ -44,6 +44,10 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
         b"\n  ],\n"
     })?;
     records(w, "  ", "exceptions", &report.exceptions)?;
+    if !report.attestations.is_empty() {
+        w.write_all(b",\n")?;
+        records(w, "  ", "attestations", &report.attestations)?;
+    }
     w.write_all(b"\n}\n")?;
     Ok(())
 }
@@ -132,6 +136,7 @@ mod tests {
             findings: Vec::new(),
             frameworks: Vec::new(),
             exceptions: Vec::new(),
+            attestations: Vec::new(),
         };
         let mut bytes = Vec::new();
         write(&report, &mut bytes).expect("write");

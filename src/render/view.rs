@@ -57,6 +57,254 @@ pub struct View {
     pub severity_counts: Vec<Count>,
     /// The published score formula.
     pub score_formula: String,
+    /// The sign-off block (last PDF page, end of the HTML).
+    pub sign_off: SignOff,
+    /// The exceptions register: every exception given, applied first.
+    pub exceptions: Vec<ExceptionView>,
+    /// Exceptions given that had expired at the run (listed loudly on the summary page).
+    pub expired_exceptions: Vec<ExceptionView>,
+    /// Attestations given: applied, expired, invalid, unused.
+    pub attestations: Vec<AttestationView>,
+}
+
+impl ItemView {
+    /// The badge: the status, or `attested_<status>` when a person decided the item.
+    pub fn badge(&self) -> String {
+        if self.attested.is_empty() {
+            self.status.clone()
+        } else {
+            format!("attested_{}", self.status)
+        }
+    }
+}
+
+/// One attestation, for the register.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttestationView {
+    /// `applied`, `expired`, `invalid`, `unused`.
+    pub status: String,
+    /// What it answers (`cis-1.12 item 1.1.9`, `check x`).
+    pub target: String,
+    /// The attested result.
+    pub result: String,
+    /// Statement.
+    pub statement: String,
+    /// Evidence reference.
+    pub evidence: String,
+    /// Who and when.
+    pub assessor: String,
+    /// Assessment date.
+    pub date: String,
+    /// Last valid day.
+    pub expires: String,
+    /// `file:line`.
+    pub source: String,
+    /// Why not applied.
+    pub reason: String,
+    /// Items answered.
+    pub items: String,
+}
+
+fn attestation_views(report: &Report) -> Vec<AttestationView> {
+    report
+        .attestations
+        .iter()
+        .map(|r| {
+            let a = &r.attestation;
+            let target = match (&a.item, &a.check) {
+                (Some(i), _) => format!("{} item {i}", a.framework.as_deref().unwrap_or("")),
+                (None, Some(c)) => format!("check {c}"),
+                _ => String::new(),
+            };
+            AttestationView {
+                status: r.status.clone(),
+                target: target.trim().to_string(),
+                result: a.result.as_str().to_string(),
+                statement: a.statement.clone(),
+                evidence: a.evidence.clone(),
+                assessor: a.assessor.clone(),
+                date: a.date.to_string(),
+                expires: a.expires.to_string(),
+                source: a.source.clone(),
+                reason: r.reason.clone(),
+                items: r.items.join(", "),
+            }
+        })
+        .collect()
+}
+
+/// One exception of the register.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExceptionView {
+    /// `applied`, `unused`, `expired` (or `invalid`).
+    pub status: String,
+    /// Check id pattern.
+    pub check: String,
+    /// Subject pattern in words (`DaemonSet monitoring/node-*`, `any subject`).
+    pub subject: String,
+    /// Why the risk is accepted.
+    pub justification: String,
+    /// Who accepted it.
+    pub approver: String,
+    /// Ticket, when given.
+    pub ticket: String,
+    /// Last valid day.
+    pub expires: String,
+    /// `file:line`.
+    pub source: String,
+    /// Findings it matched.
+    pub matched: usize,
+    /// Subjects it waived (at most [`FINDING_LIMIT`]).
+    pub waived: Vec<String>,
+    /// Waived subjects not listed.
+    pub more_waived: usize,
+}
+
+fn exception_views(report: &Report) -> Vec<ExceptionView> {
+    let order = |s: &str| match s {
+        "expired" => 0,
+        "invalid" => 1,
+        "applied" => 2,
+        _ => 3,
+    };
+    let mut out: Vec<ExceptionView> = report
+        .exceptions
+        .iter()
+        .map(|r| {
+            let e = &r.exception;
+            let waived: Vec<String> = report
+                .findings
+                .iter()
+                .filter(|f| f.waiver.as_ref().is_some_and(|w| w.source == e.source))
+                .map(|f| format!("{} on {}", f.check, f.subject.display()))
+                .collect();
+            let any = |p: &str| p == "*" || p.is_empty();
+            let subject = if any(&e.kind) && any(&e.namespace) && any(&e.name) {
+                "any subject".to_string()
+            } else {
+                format!("{} {}/{}", e.kind, e.namespace, e.name)
+            };
+            ExceptionView {
+                status: r.status.clone(),
+                check: e.check.clone(),
+                subject,
+                justification: e.justification.clone(),
+                approver: e.approver.clone(),
+                ticket: e.ticket.clone().unwrap_or_default(),
+                expires: e.expires.to_string(),
+                source: e.source.clone(),
+                matched: r.matched,
+                more_waived: waived.len().saturating_sub(FINDING_LIMIT),
+                waived: waived.into_iter().take(FINDING_LIMIT).collect(),
+            }
+        })
+        .collect();
+    out.sort_by_key(|e| order(&e.status));
+    out
+}
+
+/// The sign-off block: the figures a reviewer signs, the bundle digest, blanks to fill.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SignOff {
+    /// Summary figures: label → value.
+    pub figures: Vec<Fact>,
+    /// SHA-256 over the manifest entries (`name size sha256` lines) of the files rendered
+    /// before this document; empty when there were none.
+    pub digest: String,
+    /// The files the digest covers, comma-separated.
+    pub digest_files: String,
+    /// The blanks for the reviewer, in order.
+    pub blanks: Vec<String>,
+}
+
+/// SHA-256 over the manifest entries of `bundle`, one `name size sha256` line each, in order.
+/// Recompute with `jq -r '.files[] | "\(.name) \(.size) \(.sha256)"' MANIFEST.json`
+/// (first lines only) `| sha256sum`.
+pub fn bundle_digest(bundle: &[crate::bundle::ManifestEntry]) -> String {
+    let text: String = bundle
+        .iter()
+        .map(|e| format!("{} {} {}\n", e.name, e.size, e.sha256))
+        .collect();
+    crate::bundle::sha256_hex(text.as_bytes())
+}
+
+impl View {
+    /// Records the bundle files rendered before this document in the sign-off block.
+    pub fn with_bundle(mut self, bundle: &[crate::bundle::ManifestEntry]) -> View {
+        if !bundle.is_empty() {
+            self.sign_off.digest = bundle_digest(bundle);
+            self.sign_off.digest_files = bundle
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+        self
+    }
+}
+
+fn sign_off(report: &Report) -> SignOff {
+    let mut figures = Vec::new();
+    for fw in &report.frameworks {
+        let s = &fw.summary;
+        figures.push(fact(
+            &format!("{} {}", fw.title, fw.version),
+            &format!(
+                "score {} — {} items: {} pass, {} fail, {} warn, {} error, {} waived, {} manual, {} not applicable",
+                s.score.map_or("n/a".to_string(), |v| format!("{v:.1}%")),
+                s.total, s.pass, s.fail, s.warn, s.error, s.waived, s.manual, s.not_applicable
+            ),
+        ));
+    }
+    let all: Counts = report.checks.iter().fold(Counts::default(), |mut a, c| {
+        for st in Status::ALL {
+            a.add(st, c.counts.get(st));
+        }
+        a
+    });
+    figures.push(fact(
+        "Findings",
+        &format!(
+            "{} in all: {} fail, {} warn, {} error, {} waived, {} manual, {} pass",
+            all.total(),
+            all.fail,
+            all.warn,
+            all.error,
+            all.waived,
+            all.manual,
+            all.pass
+        ),
+    ));
+    let ex = |st: &str| report.exceptions.iter().filter(|e| e.status == st).count();
+    figures.push(fact(
+        "Exceptions",
+        &format!(
+            "{} given: {} applied, {} expired, {} unused",
+            report.exceptions.len(),
+            ex("applied"),
+            ex("expired"),
+            ex("unused")
+        ),
+    ));
+    let unread = report.coverage.iter().filter(|c| c.is_failure()).count();
+    figures.push(fact(
+        "Coverage",
+        &format!(
+            "{} source(s), {} could not be read",
+            report.coverage.len(),
+            unread
+        ),
+    ));
+    figures.push(fact("Run id", &report.run.id));
+    SignOff {
+        figures,
+        digest: String::new(),
+        digest_files: String::new(),
+        blanks: ["Reviewer name", "Role", "Date", "Signature"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    }
 }
 
 /// A label and a value.
@@ -94,6 +342,8 @@ pub struct FrameworkView {
     pub counts: Vec<Count>,
     /// All items.
     pub total: usize,
+    /// Items a person attested (counted in their status too).
+    pub attested: usize,
     /// Failing findings of this framework's checks, per severity.
     pub severity_counts: Vec<Count>,
     /// Sections with items, depth-first, each with its items and counts.
@@ -140,6 +390,8 @@ pub struct ItemView {
     pub audit: String,
     /// Why, in one sentence.
     pub message: String,
+    /// "attested by X on D (evidence …)" when a person decided the item; empty otherwise.
+    pub attested: String,
 }
 
 /// One check with its findings.
@@ -155,6 +407,9 @@ pub struct CheckView {
     pub status: String,
     /// Why (when no findings, or overall).
     pub message: String,
+    /// The title phrased as a pass, for the passed checks (`No finding: <title>`; a
+    /// not-applicable check says so).
+    pub pass_title: String,
     /// Remediation text.
     pub remediation: String,
     /// Framework items it decides (`cis-1.12 1.2.3`).
@@ -190,8 +445,29 @@ pub struct FindingView {
     pub location: String,
     /// One sentence.
     pub message: String,
+    /// For a waived finding: the exception in words (justification, approver, ticket,
+    /// expiry, source); empty otherwise.
+    pub waiver: String,
+    /// The expectation shared by every observation when it is long: shown once above the
+    /// evidence table (the rows then say "as above"); empty otherwise.
+    pub expected: String,
     /// The evidence.
     pub observations: Vec<ObservationView>,
+}
+
+/// A waiver in words, for people.
+pub fn waiver_text(w: &crate::exceptions::Waiver) -> String {
+    let mut s = format!(
+        "Waived (was {}): \"{}\" — approved by {}",
+        w.original_status.as_str(),
+        w.justification.trim(),
+        w.approver
+    );
+    if let Some(t) = &w.ticket {
+        s.push_str(&format!(", ticket {t}"));
+    }
+    s.push_str(&format!(", valid until {} ({}).", w.expires, w.source));
+    s
 }
 
 /// One observation.
@@ -282,13 +558,59 @@ fn severity_counts<'a>(checks: impl IntoIterator<Item = &'a CheckResult>) -> Vec
         .collect()
 }
 
-/// A value as text; `(not set)` for null.
+/// A value as text for people: `(not set)` for null, lists as `a, b, c`, objects as
+/// `key: value; key: value` (never raw JSON).
 pub fn value_text(v: &serde_json::Value) -> String {
-    if v.is_null() {
-        "(not set)".to_string()
-    } else {
-        crate::checks::condition::render(v)
+    use serde_json::Value;
+    match v {
+        Value::Null => "(not set)".to_string(),
+        Value::Array(a) if a.is_empty() => "(none)".to_string(),
+        Value::Array(a) => a.iter().map(value_text).collect::<Vec<_>>().join(", "),
+        Value::Object(m) => m
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| format!("{}: {}", k.replace('_', " "), value_text(v)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => crate::checks::condition::render(other),
     }
+}
+
+/// An expectation in words: operator names (`eq`, `ne`, `in`, `subset_of`, …) and JSON
+/// lists become phrases (`anything but true`, `one of: a, b`).
+pub fn expected_text(expected: &str) -> String {
+    let e = expected.trim();
+    let list = |rest: &str| -> String {
+        match serde_json::from_str::<serde_json::Value>(rest.trim()) {
+            Ok(v @ serde_json::Value::Array(_)) => value_text(&v),
+            _ => rest.trim().to_string(),
+        }
+    };
+    let (op, rest) = e.split_once(' ').unwrap_or((e, ""));
+    match op {
+        "eq" => rest.to_string(),
+        "ne" => format!("anything but {rest}"),
+        "in" => format!("one of: {}", list(rest)),
+        "not_in" => format!("none of: {}", list(rest)),
+        "subset_of" => format!("allowed values only: {}", list(rest)),
+        "contains" => format!("includes {}", list(rest)),
+        "not_contains" => format!("does not include {}", list(rest)),
+        "gte" | "ge" => format!("at least {rest}"),
+        "lte" | "le" => format!("at most {rest}"),
+        "gt" => format!("more than {rest}"),
+        "lt" => format!("less than {rest}"),
+        "mode_at_most" => format!("permissions {rest} or stricter"),
+        "exists" if rest.is_empty() => "set".to_string(),
+        "absent" if rest.is_empty() => "not set".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// A field path for people: internal selector syntax in words.
+pub fn path_text(path: &str) -> String {
+    path.replace("[*]", "[each]")
+        .replace(".@keys", " (keys)")
+        .replace("@keys", "(keys)")
 }
 
 fn finding_view(f: &Finding) -> FindingView {
@@ -299,24 +621,37 @@ fn finding_view(f: &Finding) -> FindingView {
         (None, _, Some(node)) => format!("node {node}"),
         _ => String::new(),
     };
+    let mut observations: Vec<ObservationView> = f
+        .observations
+        .iter()
+        .map(|o| ObservationView {
+            source: o.source.clone(),
+            path: path_text(&o.path),
+            observed: value_text(&o.observed),
+            expected: expected_text(&o.expected),
+            holds: o.holds,
+            note: o.note.clone().unwrap_or_default(),
+        })
+        .collect();
+    // A long expectation shared by every row is said once, above the table.
+    let mut expected = String::new();
+    if let Some(first) = observations.first().map(|o| o.expected.clone()) {
+        if first.chars().count() > 40 && observations.iter().all(|o| o.expected == first) {
+            expected = first;
+            for o in &mut observations {
+                o.expected = "as above".to_string();
+            }
+        }
+    }
     FindingView {
         status: f.status.as_str().to_string(),
         subject: s.display(),
         namespace: s.namespace.clone().unwrap_or_default(),
         location,
         message: f.message.clone(),
-        observations: f
-            .observations
-            .iter()
-            .map(|o| ObservationView {
-                source: o.source.clone(),
-                path: o.path.clone(),
-                observed: value_text(&o.observed),
-                expected: o.expected.clone(),
-                holds: o.holds,
-                note: o.note.clone().unwrap_or_default(),
-            })
-            .collect(),
+        waiver: f.waiver.as_deref().map(waiver_text).unwrap_or_default(),
+        expected,
+        observations,
     }
 }
 
@@ -343,7 +678,24 @@ impl View {
             .map(|c| (c.id.as_str(), (c.severity, c.status)))
             .collect();
 
-        let mut cover = vec![
+        let at = &run.attribution;
+        let mut cover = Vec::new();
+        if let Some(p) = &at.preparer {
+            cover.push(fact("Prepared by", p));
+        }
+        if let Some(o) = &at.organisation {
+            cover.push(fact("Organisation", o));
+        }
+        if !at.identity.is_empty() {
+            cover.push(fact("Read as", &at.identity));
+        }
+        if !at.host.is_empty() {
+            cover.push(fact("Run on host", &at.host));
+        }
+        if !at.scope_statement.is_empty() {
+            cover.push(fact("Scope", &at.scope_statement));
+        }
+        cover.extend([
             fact("Target cluster", &t.name),
             fact("API server", t.server.as_deref().unwrap_or("—")),
             fact(
@@ -351,7 +703,7 @@ impl View {
                 t.kubernetes_version.as_deref().unwrap_or("unknown"),
             ),
             fact("Platform", t.platform.as_deref().unwrap_or("unknown")),
-        ];
+        ]);
         if let Some(ctx) = &t.context {
             cover.push(fact("kubeconfig context", ctx));
         }
@@ -411,12 +763,27 @@ impl View {
                 status: item.status.as_str().to_string(),
                 severity: severity.map(|s| s.as_str().to_string()).unwrap_or_default(),
                 checks: item.checks.clone(),
-                assessment: if item.automated {
+                assessment: if item.attestation.is_some() {
+                    "attested"
+                } else if item.automated {
                     "automated"
                 } else {
                     "manual"
                 }
                 .to_string(),
+                attested: item
+                    .attestation
+                    .as_deref()
+                    .map(|a| {
+                        format!(
+                            "{} (evidence: {}, valid until {}, {})",
+                            a.label(),
+                            a.evidence,
+                            a.expires,
+                            a.source
+                        )
+                    })
+                    .unwrap_or_default(),
                 profile: item.profile.clone().unwrap_or_default(),
                 audit: item.audit.as_deref().unwrap_or_default().trim().to_string(),
                 message: item.message.clone(),
@@ -494,6 +861,7 @@ impl View {
                     score_value: fw.summary.score,
                     counts: counts(fw.items.iter().map(|i| i.status), true),
                     total: fw.items.len(),
+                    attested: fw.summary.attested,
                     severity_counts: severity_counts(fw_results),
                     sections,
                     worst,
@@ -523,6 +891,10 @@ impl View {
             let view = CheckView {
                 id: c.id.clone(),
                 title: c.title.clone(),
+                pass_title: match c.status {
+                    Status::NotApplicable => format!("Not applicable: {}", c.title),
+                    _ => format!("No finding: {}", c.title),
+                },
                 severity: c.severity.as_str().to_string(),
                 status: c.status.as_str().to_string(),
                 message: c.message.clone(),
@@ -588,6 +960,13 @@ impl View {
             finding_counts: counts_of(&all_counts, true),
             severity_counts: severity_counts(&report.checks),
             score_formula: crate::results::SCORE_FORMULA.to_string(),
+            sign_off: sign_off(report),
+            expired_exceptions: exception_views(report)
+                .into_iter()
+                .filter(|e| e.status == "expired")
+                .collect(),
+            exceptions: exception_views(report),
+            attestations: attestation_views(report),
         }
     }
 }
@@ -596,5 +975,34 @@ fn fact(label: &str, value: &str) -> Fact {
     Fact {
         label: label.to_string(),
         value: value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod words_tests {
+    use super::*;
+
+    #[test]
+    fn operators_and_json_become_words() {
+        assert_eq!(expected_text("ne true"), "anything but true");
+        assert_eq!(expected_text("eq false"), "false");
+        assert_eq!(
+            expected_text(r#"in ["RuntimeDefault","Localhost"]"#),
+            "one of: RuntimeDefault, Localhost"
+        );
+        assert_eq!(
+            expected_text(r#"subset_of ["name","csi"]"#),
+            "allowed values only: name, csi"
+        );
+        assert_eq!(expected_text("exists"), "set");
+        let v = serde_json::json!({"subject": "ServiceAccount a/b", "rule": {"verbs": ["*"]}, "pod": null});
+        assert_eq!(
+            value_text(&v),
+            "subject: ServiceAccount a/b; rule: verbs: *"
+        );
+        assert_eq!(
+            path_text("spec.containers[*].env.@keys"),
+            "spec.containers[each].env (keys)"
+        );
     }
 }

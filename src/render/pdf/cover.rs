@@ -6,16 +6,16 @@ use crate::render::view::View;
 
 pub(super) fn cover(l: &mut Layout, view: &View) {
     l.new_page();
-    l.rect(0.0, 0.0, PAGE_W, 250.0, rgb(28, 36, 48));
+    l.rect(0.0, 0.0, PAGE_W, 215.0, rgb(28, 36, 48));
     l.text(
         MARGIN_X,
-        90.0,
+        75.0,
         Face::Regular,
         12.0,
         rgb(180, 190, 205),
         "kubeattest · compliance evidence",
     );
-    l.y = 120.0;
+    l.y = 100.0;
     for line in l
         .fonts
         .wrap(Face::Bold, 26.0, "Kubernetes compliance report", TEXT_W)
@@ -29,22 +29,21 @@ pub(super) fn cover(l: &mut Layout, view: &View) {
         l.text(MARGIN_X, b, Face::Bold, 20.0, rgb(144, 202, 249), &line);
         l.y += 26.0;
     }
-    l.y = 280.0;
-    let label_w = 130.0;
+    // Facts at 9 pt so preparer, identity and the scope statement fit with the scores.
+    l.y = 240.0;
+    let label_w = 120.0;
     for f in &view.cover {
-        let lines = l
-            .fonts
-            .wrap(Face::Regular, 10.0, &f.value, TEXT_W - label_w);
-        let b = l.y + 10.0;
-        l.text(MARGIN_X, b, Face::Regular, 10.0, muted(), &f.label);
+        let lines = l.fonts.wrap(Face::Regular, 9.0, &f.value, TEXT_W - label_w);
+        let b = l.y + 9.0;
+        l.text(MARGIN_X, b, Face::Regular, 9.0, muted(), &f.label);
         for line in lines {
-            let b = l.y + 10.0;
-            l.text(MARGIN_X + label_w, b, Face::Regular, 10.0, ink(), &line);
-            l.y += 14.0;
+            let b = l.y + 9.0;
+            l.text(MARGIN_X + label_w, b, Face::Regular, 9.0, ink(), &line);
+            l.y += 12.0;
         }
-        l.y += 3.0;
+        l.y += 2.0;
     }
-    l.y += 16.0;
+    l.y += 12.0;
     // Scores at a glance.
     for fw in &view.frameworks {
         let b = l.y + 11.0;

@@ -178,6 +178,26 @@ fn finding_block(l: &mut Layout, f: &FindingView) {
         text = format!("{} — {}", f.location, text);
     }
     l.paragraph(Face::Regular, 8.0, muted(), &text, x, TEXT_W - w - 6.0);
+    if !f.waiver.is_empty() {
+        l.paragraph(
+            Face::Regular,
+            8.0,
+            status_color("waived"),
+            &f.waiver,
+            x,
+            TEXT_W - w - 6.0,
+        );
+    }
+    if !f.expected.is_empty() {
+        l.paragraph(
+            Face::Regular,
+            8.0,
+            ink(),
+            &format!("Expected: {}", f.expected),
+            x,
+            TEXT_W - w - 6.0,
+        );
+    }
     if !f.observations.is_empty() {
         let rows: Vec<Row> = f
             .observations
@@ -277,7 +297,7 @@ pub(super) fn passed(l: &mut Layout, view: &View) {
                 format!("{} subject(s) passed", c.passed_total)
             };
             Row::Cells(vec![
-                Cell::text(c.title.clone()),
+                Cell::text(c.pass_title.clone()),
                 Cell::mono(c.id.clone()).colored(muted()),
                 Cell::badge(&c.status),
                 Cell::severity(&c.severity),

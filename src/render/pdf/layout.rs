@@ -58,6 +58,7 @@ pub fn status_color(status: &str) -> Color {
         "waived" => rgb(0, 131, 143),
         "manual" => rgb(117, 117, 117),
         "pass" => rgb(46, 125, 50),
+        s if s.starts_with("attested") => rgb(21, 101, 192),
         _ => rgb(189, 189, 189),
     }
 }
@@ -334,7 +335,13 @@ impl<'f> Layout<'f> {
 
     /// A status badge with its top-left corner at (x, y).
     pub fn badge(&mut self, x: f32, y: f32, status: &str, size: f32) -> f32 {
-        let label = status.replace('_', " ").to_uppercase();
+        let label = match status.strip_prefix("attested_") {
+            Some("not_applicable") => "ATT. N/A".to_string(),
+            Some(r) => format!("ATT. {}", r.to_uppercase()),
+            // Short enough for a status column: the badge never covers the next cell.
+            None if status == "not_applicable" => "N/A".to_string(),
+            None => status.replace('_', " ").to_uppercase(),
+        };
         let w = self.fonts.width(Face::Bold, size, &label) + 8.0;
         let w = w.max(44.0);
         self.rect(x, y, w, size + 4.0, status_color(status));

@@ -5,7 +5,7 @@
 //! charts, one chapter per framework (section chart, worst items, every item with a status
 //! badge), findings with evidence and remediation (compact per-check subject tables when a
 //! check has many), manual items, passed checks, appendix (scope, coverage, SHA-256 of the
-//! other bundle files). Every page but the cover carries the cluster name, "page X of Y" and
+//! other bundle files), and last the sign-off page. Every page but the cover carries the cluster name, "page X of Y" and
 //! the generation time (the run's end, so re-rendering `report.json` gives the same text).
 
 mod appendix;
@@ -13,6 +13,8 @@ mod cover;
 mod findings;
 pub mod fonts;
 pub mod layout;
+mod register;
+mod signoff;
 mod summary;
 
 use printpdf::{PdfDocument, PdfPage, PdfSaveOptions};
@@ -32,7 +34,7 @@ pub fn render(
     report: &Report,
     bundle: &[crate::manifest::ManifestEntry],
 ) -> Result<Vec<u8>, RenderError> {
-    let view = View::new(report);
+    let view = View::new(report).with_bundle(bundle);
     let mut doc = PdfDocument::new(&view.title);
     let fonts = Fonts::load(&mut doc)?;
     let mut l = Layout::new(&fonts);
@@ -59,6 +61,11 @@ pub fn render(
             format!("check-{}", c.id),
         ));
     }
+    toc.push((
+        1,
+        "Exceptions register and attestations".into(),
+        "exceptions".into(),
+    ));
     toc.push((1, "Manual items".into(), "manual".into()));
     toc.push((1, "Passed checks".into(), "passed".into()));
     toc.push((
@@ -66,6 +73,7 @@ pub fn render(
         "Appendix: scope, coverage and bundle hashes".into(),
         "appendix".into(),
     ));
+    toc.push((1, "Sign-off".into(), "sign-off".into()));
     let toc_pages = toc.len().div_ceil(TOC_PER_PAGE);
 
     cover::cover(&mut l, &view);
@@ -77,9 +85,12 @@ pub fn render(
         summary::framework(&mut l, fw, &view);
     }
     findings::findings(&mut l, &view);
+    register::register(&mut l, &view);
+    register::attestations(&mut l, &view);
     findings::manual(&mut l, &view);
     findings::passed(&mut l, &view);
     appendix::appendix(&mut l, &view, bundle);
+    signoff::sign_off(&mut l, &view);
     cover::table_of_contents(&mut l, &toc, toc_pages);
     cover::header_footer(&mut l, &view);
     l.link_ops();

@@ -7,6 +7,24 @@ use super::layout::{
 };
 use crate::render::view::{Count, FrameworkView, View};
 
+/// A sentence naming the items a person attested, per framework (empty when none).
+fn attested_note(view: &View) -> String {
+    let parts: Vec<String> = view
+        .frameworks
+        .iter()
+        .filter(|f| f.attested > 0)
+        .map(|f| format!("{} {}: {}", f.title, f.version, f.attested))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ATTESTED (manual items decided by a person, not by a check; included in the counts above): {}.",
+            parts.join("; ")
+        )
+    }
+}
+
 /// The executive summary: what was evaluated, the scores, and the worst items.
 pub(super) fn summary(l: &mut Layout, view: &View) {
     l.heading(1, "Executive summary", Some("summary"));
@@ -30,6 +48,7 @@ pub(super) fn summary(l: &mut Layout, view: &View) {
         TEXT_W,
     );
     l.space(6.0);
+    super::register::expired_notice(l, view);
     let rows: Vec<Row> = view
         .frameworks
         .iter()
@@ -60,7 +79,7 @@ pub(super) fn summary(l: &mut Layout, view: &View) {
         Face::Regular,
         8.0,
         muted(),
-        &format!("Score = {}.", view.score_formula),
+        &format!("Score = {}.{}", view.score_formula, attested_note(view)),
         MARGIN_X,
         TEXT_W,
     );
@@ -173,7 +192,7 @@ fn worst_items(l: &mut Layout, view: &View) {
             .take(15)
             .map(|i| {
                 Row::Cells(vec![
-                    Cell::badge(&i.status),
+                    Cell::badge(&i.badge()),
                     Cell::severity(&i.severity),
                     Cell::bold(i.id.clone()),
                     Cell::text(i.title.clone()),
@@ -339,7 +358,9 @@ pub(super) fn framework(l: &mut Layout, fw: &FrameworkView, view: &View) {
         }
         rows.push(Row::Group(format!("{} {}", s.id, s.title)));
         for i in &s.items {
-            let why = if i.checks.is_empty() {
+            let why = if !i.attested.is_empty() {
+                i.attested.clone()
+            } else if i.checks.is_empty() {
                 "manual: see the audit instructions".to_string()
             } else {
                 i.checks.join(", ")
@@ -352,7 +373,7 @@ pub(super) fn framework(l: &mut Layout, fw: &FrameworkView, view: &View) {
             rows.push(Row::Cells(vec![
                 Cell::bold(i.id.clone()),
                 Cell::text(i.title.clone()),
-                Cell::badge(&i.status),
+                Cell::badge(&i.badge()),
                 Cell::mono(why).colored(muted()).linked(link),
             ]));
         }
