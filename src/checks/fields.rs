@@ -13,8 +13,8 @@ use crate::catalog::Check;
 use crate::checks::condition::{render, Expectation};
 use crate::checks::evidence;
 use crate::checks::path::{FieldPath, Segment};
-use crate::checks::workload::{Container, Workload, WORKLOAD_KINDS};
-use crate::checks::{Context, Outcome};
+use crate::checks::workload::WORKLOAD_KINDS;
+use crate::checks::{Context, Outcome, WorkloadEntry};
 use crate::inventory::{KindState, Object};
 use crate::results::{Observation, Status};
 use crate::yaml::{Node, NodeValue};
@@ -360,7 +360,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut distinct = kinds.clone();
     distinct.sort_unstable();
     distinct.dedup();
-    let objects: Vec<(&Object, Option<&(Workload, Vec<Container>)>)> = match p.target {
+    let objects: Vec<(&Object, Option<&WorkloadEntry>)> = match p.target {
         Target::Objects => distinct
             .iter()
             .flat_map(|k| inv.of_kind(k))

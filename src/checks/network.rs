@@ -332,7 +332,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 .candidates(&ns)
                 .into_iter()
                 .filter(|pol| selects_pod(pol, &ns, &labels))
-                .map(|pol| policy_name(pol))
+                .map(policy_name)
                 .collect();
             let obs = Observation {
                 source: evidence::source(w.object, w.pod_meta_path),
