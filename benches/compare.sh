@@ -44,7 +44,8 @@ measure() {
   /usr/bin/time -f "%e %M %U %S" -o "$tfile" "$@" >/dev/null 2>"$BENCH_DIR/stderr.txt"
   local rc=$?
   set -e
-  read -r wall kib usr sys <"$tfile"
+  # GNU time puts "Command exited with non-zero status N" first when the tool fails.
+  read -r wall kib usr sys < <(tail -n 1 "$tfile")
   local cpu
   cpu=$(echo "$usr + $sys" | bc -l)
   local bytes=0

@@ -14,7 +14,8 @@ tags, Secrets in env vars, credential-looking ConfigMap keys, wildcard roles, bi
 cluster-admin, Ingresses without TLS or with a weak, expired or wrong-host certificate,
 namespaces without network policies or Pod Security labels).
 
-Output is one file per namespace (`ns-000.yaml`, …) plus `cluster.yaml`; the same N always
+Output is one file per namespace (`ns-000.yaml`, …) plus `cluster-00.yaml`, … (cluster-scoped
+objects, 500 a file); the same N always
 gives byte-identical files (a fixed seed, no clock). Certificates are fixed test certificates
 from `benches/certs/` (public parts only; the `tls.key` values are placeholders).
 """
@@ -368,7 +369,9 @@ def mixed(n, out):
             labels["pod-security.kubernetes.io/enforce"] = g.r.choice(["restricted", "baseline"])
         nsobj = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"ns-{ns:03}", "labels": labels}}
         files[ns].insert(0, nsobj)
-    write(out, {f"ns-{ns:03}.yaml": docs for ns, docs in files.items()} | {"cluster.yaml": cluster})
+    # At most 500 documents a file (kubeattest caps a YAML stream at 1,024 documents).
+    chunks = {f"cluster-{k // 500:02}.yaml": cluster[k : k + 500] for k in range(0, len(cluster), 500)}
+    write(out, {f"ns-{ns:03}.yaml": docs for ns, docs in files.items()} | chunks)
 
 
 def deployments(n, out):

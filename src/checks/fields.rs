@@ -13,14 +13,11 @@ use crate::catalog::Check;
 use crate::checks::condition::{render, Expectation};
 use crate::checks::evidence;
 use crate::checks::path::{FieldPath, Segment};
-use crate::checks::workload::{Container, Workload, WORKLOAD_KINDS};
-use crate::checks::{Context, Outcome};
+use crate::checks::workload::WORKLOAD_KINDS;
+use crate::checks::{Context, Outcome, WorkloadEntry};
 use crate::inventory::{KindState, Object};
 use crate::results::{Observation, Status};
 use crate::yaml::{Node, NodeValue};
-
-/// A workload with its containers, as the run's shared list holds it.
-type WorkloadWithContainers<'a> = (Workload<'a>, Vec<Container<'a>>);
 
 /// What one subject of the check is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -434,7 +431,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut distinct = kinds.clone();
     distinct.sort_unstable();
     distinct.dedup();
-    let objects: Vec<(&Object, Option<&WorkloadWithContainers>)> = match p.target {
+    let objects: Vec<(&Object, Option<&WorkloadEntry>)> = match p.target {
         Target::Objects => distinct
             .iter()
             .flat_map(|k| inv.of_kind(k))

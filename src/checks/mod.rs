@@ -72,6 +72,9 @@ pub enum Assertion {
     Admission(admission::Params),
 }
 
+/// A workload with its containers.
+pub type WorkloadEntry<'a> = (workload::Workload<'a>, Vec<workload::Container<'a>>);
+
 /// What evaluation has to hand: the inventory, the catalog, and what several checks derive
 /// from the inventory, built once per run on first use (checks run in parallel and share it).
 pub struct Context<'a> {
@@ -82,7 +85,7 @@ pub struct Context<'a> {
     /// Every binding with its resolved role and rules, for the `rbac` checks.
     rbac: OnceLock<rbac::Rbac<'a>>,
     /// Every workload with its containers, in inventory order.
-    workloads: OnceLock<Vec<(workload::Workload<'a>, Vec<workload::Container<'a>>)>>,
+    workloads: OnceLock<Vec<WorkloadEntry<'a>>>,
 }
 
 impl<'a> Context<'a> {
@@ -99,7 +102,7 @@ impl<'a> Context<'a> {
     /// Every workload of the inventory ([`workload::workload`]) with its containers
     /// ([`workload::Workload::containers`]), in inventory order, found on the first call:
     /// the many checks over pod specs then share one pass over the objects.
-    pub fn workloads(&self) -> &[(workload::Workload<'a>, Vec<workload::Container<'a>>)] {
+    pub fn workloads(&self) -> &[WorkloadEntry<'a>] {
         self.workloads.get_or_init(|| {
             self.inventory
                 .objects
