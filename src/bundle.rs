@@ -153,7 +153,8 @@ pub fn write_files(
 }
 
 /// Counts and hashes what passes through, so a file's manifest entry is known once it is
-/// written, without reading it back or holding it in memory.
+/// written, without reading it back or holding it in memory. It sits below the buffer, so
+/// it hashes and writes in large chunks, not per serialised token.
 struct HashingWriter<W: Write> {
     inner: W,
     hasher: Sha256,
@@ -518,17 +519,21 @@ pub fn write(
         for f in formats {
             let p = tmp.join(f.file_name());
             let file = std::fs::File::create(&p).map_err(io(&p))?;
-            let mut w = HashingWriter {
-                inner: std::io::BufWriter::new(file),
-                hasher: Sha256::new(),
-                size: 0,
-            };
+            let mut w = std::io::BufWriter::with_capacity(
+                1 << 16,
+                HashingWriter {
+                    inner: file,
+                    hasher: Sha256::new(),
+                    size: 0,
+                },
+            );
             f.write_to(report, &entries, &mut w)
                 .map_err(|source| BundleError::Render {
                     path: p.clone(),
                     source,
                 })?;
             w.flush().map_err(io(&p))?;
+            let w = w.into_inner().map_err(|e| io(&p)(e.into_error()))?;
             entries.push(ManifestEntry {
                 name: f.file_name().to_string(),
                 size: w.size,
