@@ -812,6 +812,72 @@ fn oscal_assessment_results_of_demo_and_manifests_are_read_by_trestle() {
     oscal_checked(&out2.join("oscal-assessment-results.json"));
 }
 
+/// The vendored NIST OSCAL 1.1.2 assessment-results JSON Schema (draft-07), byte-identical
+/// to the release asset named in `schemas/vendor/README.md`.
+const OSCAL_SCHEMA: &str = "schemas/vendor/oscal-1.1.2/oscal_assessment-results_schema.json";
+const OSCAL_SCHEMA_SHA256: &str =
+    "d033da70154cf6625ae46a746199e88e58f2928b1387dfac051d381b92f41b0d";
+
+/// NIST's schema as a validator: draft-07, formats checked, patterns (which use `\p{L}` and
+/// `\p{N}` classes) compiled by the crate's default engine, fancy-regex.
+fn oscal_validator() -> jsonschema::Validator {
+    use sha2::Digest;
+    let bytes = std::fs::read(repo().join(OSCAL_SCHEMA)).expect("vendored OSCAL schema");
+    let sha: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        sha, OSCAL_SCHEMA_SHA256,
+        "{OSCAL_SCHEMA} is not the NIST v1.1.2 release asset; replace it, do not edit it"
+    );
+    let schema: Value = serde_json::from_slice(&bytes).expect("schema is JSON");
+    assert_eq!(
+        schema["$id"],
+        "http://csrc.nist.gov/ns/oscal/1.1.2/oscal-ar-schema.json"
+    );
+    jsonschema::draft7::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("OSCAL schema compiles")
+}
+
+#[test]
+fn oscal_assessment_results_validate_against_the_nist_1_1_2_schema() {
+    let v = oscal_validator();
+    let (_tmp, out) = scan(&["--demo", "--format", "json,csv,oscal"]);
+    let demo = read_json(&out.join("oscal-assessment-results.json"));
+    assert_valid(&v, &demo, "demo OSCAL");
+    let (_tmp2, out2) = scan(&["--manifests", PRIVILEGED, "--format", "oscal"]);
+    let manifests = read_json(&out2.join("oscal-assessment-results.json"));
+    assert_valid(&v, &manifests, "manifest-scan OSCAL");
+    // The schema really bites: its UUID and date-time patterns, token pattern and enums.
+    let broken: [(&str, Value); 4] = [
+        ("/assessment-results/uuid", Value::from("not-a-uuid")),
+        (
+            "/assessment-results/metadata/last-modified",
+            Value::from("today"),
+        ),
+        (
+            "/assessment-results/results/0/findings/0/target/target-id",
+            Value::from("5.2.2"),
+        ),
+        (
+            "/assessment-results/results/0/findings/0/target/status/state",
+            Value::from("fine"),
+        ),
+    ];
+    for (pointer, value) in broken {
+        let mut doc = demo.clone();
+        *doc.pointer_mut(pointer).expect(pointer) = value;
+        assert!(
+            v.iter_errors(&doc)
+                .any(|e| e.instance_path().to_string() == pointer),
+            "the schema did not reject {pointer}"
+        );
+    }
+}
+
 #[test]
 fn oscal_output_is_reproducible_from_a_saved_report() {
     let (tmp, out) = scan(&["--demo", "--format", "json"]);
