@@ -5,9 +5,9 @@ use super::fonts::Face;
 use super::layout::{
     ink, line_color, muted, severity_color, status_color, Cell, Layout, Row, MARGIN_X, TEXT_W,
 };
-/// Above this many non-passing findings, a check's subjects are listed in one compact table
-/// instead of one evidence block each.
-const DETAIL_LIMIT: usize = 12;
+/// Non-passing subjects of a check shown with their whole evidence; the next ones (up to the
+/// view's limit) are listed one row each in a compact table.
+const DETAIL_LIMIT: usize = 3;
 
 use crate::render::view::{CheckView, FindingView, View};
 
@@ -85,51 +85,54 @@ fn check(l: &mut Layout, c: &CheckView) {
     l.space(3.0);
     if c.findings.is_empty() {
         l.paragraph(Face::Regular, 9.0, ink(), &c.message, MARGIN_X, TEXT_W);
-    } else if c.findings.len() <= DETAIL_LIMIT {
-        for f in &c.findings {
+    } else {
+        // The first subjects with their full evidence, the rest one row each: an auditor
+        // sees what the evidence looks like, and the document stays short.
+        let (blocks, rest) = c.findings.split_at(c.findings.len().min(DETAIL_LIMIT));
+        for f in blocks {
             finding_block(l, f);
         }
-    } else {
-        l.paragraph(
-            Face::Regular,
-            8.5,
-            ink(),
-            &format!(
-                "{} subjects did not pass; one row each (every observation is in report.json).",
-                c.finding_total
-            ),
-            MARGIN_X,
-            TEXT_W,
-        );
-        let rows: Vec<Row> = c
-            .findings
-            .iter()
-            .map(|f| {
-                let obs = f
-                    .observations
-                    .iter()
-                    .find(|o| !o.holds)
-                    .or(f.observations.first())
-                    .map(|o| format!("{} = {} (expected {})", o.path, o.observed, o.expected))
-                    .unwrap_or_else(|| f.message.clone());
-                Row::Cells(vec![
-                    Cell::badge(&f.status),
-                    Cell::mono(f.subject.clone()),
-                    Cell::mono(f.location.clone()).colored(muted()),
-                    Cell::mono(obs),
-                ])
-            })
-            .collect();
-        l.table(
-            &[
-                ("Status", 0.11),
-                ("Subject", 0.32),
-                ("Location", 0.2),
-                ("Observed", 0.37),
-            ],
-            &rows,
-            7.0,
-        );
+        if !rest.is_empty() {
+            l.paragraph(
+                Face::Regular,
+                8.5,
+                ink(),
+                &format!(
+                    "{} other subjects did not pass; one row each (every observation is in report.json).",
+                    rest.len()
+                ),
+                MARGIN_X,
+                TEXT_W,
+            );
+            let rows: Vec<Row> = rest
+                .iter()
+                .map(|f| {
+                    let obs = f
+                        .observations
+                        .iter()
+                        .find(|o| !o.holds)
+                        .or(f.observations.first())
+                        .map(|o| format!("{} = {} (expected {})", o.path, o.observed, o.expected))
+                        .unwrap_or_else(|| f.message.clone());
+                    Row::Cells(vec![
+                        Cell::badge(&f.status),
+                        Cell::mono(f.subject.clone()),
+                        Cell::mono(f.location.clone()).colored(muted()),
+                        Cell::mono(obs),
+                    ])
+                })
+                .collect();
+            l.table(
+                &[
+                    ("Status", 0.11),
+                    ("Subject", 0.32),
+                    ("Location", 0.2),
+                    ("Observed", 0.37),
+                ],
+                &rows,
+                7.0,
+            );
+        }
     }
     if c.more_findings > 0 {
         l.paragraph(
