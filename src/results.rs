@@ -323,20 +323,9 @@ fn peer_lists<'de, D: serde::Deserializer<'de>>(
 /// Counts per status and the score of a framework.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    /// Items passing.
-    pub pass: usize,
-    /// Items failing.
-    pub fail: usize,
-    /// Items with warnings.
-    pub warn: usize,
-    /// Items for a person to assess.
-    pub manual: usize,
-    /// Items with nothing in scope.
-    pub not_applicable: usize,
-    /// Items that could not be assessed.
-    pub error: usize,
-    /// Items waived by an exception.
-    pub waived: usize,
+    /// Items per status (written as `pass`, `fail`, … beside the other fields).
+    #[serde(flatten)]
+    pub counts: Counts,
     /// All items.
     pub total: usize,
     /// 100 × (pass + waived) ÷ (pass + waived + fail + warn + error); null when nothing was decided.
@@ -355,39 +344,22 @@ pub const SCORE_FORMULA: &str = "100 × (pass + waived) ÷ (pass + waived + fail
 impl Summary {
     /// Counts statuses and computes the score.
     pub fn from_statuses(statuses: impl IntoIterator<Item = Status>) -> Summary {
-        let mut s = Summary {
+        let counts = Counts::of(statuses);
+        let c = &counts;
+        let good = c.pass + c.waived;
+        let decided = good + c.fail + c.warn + c.error;
+        Summary {
+            total: counts.total(),
+            score: (decided > 0).then(|| ((good as f64) * 1000.0 / decided as f64).round() / 10.0),
+            attested: 0,
             score_formula: SCORE_FORMULA.into(),
-            ..Summary::default()
-        };
-        for st in statuses {
-            s.total += 1;
-            match st {
-                Status::Pass => s.pass += 1,
-                Status::Fail => s.fail += 1,
-                Status::Warn => s.warn += 1,
-                Status::Manual => s.manual += 1,
-                Status::NotApplicable => s.not_applicable += 1,
-                Status::Error => s.error += 1,
-                Status::Waived => s.waived += 1,
-            }
+            counts,
         }
-        let good = s.pass + s.waived;
-        let decided = good + s.fail + s.warn + s.error;
-        s.score = (decided > 0).then(|| ((good as f64) * 1000.0 / decided as f64).round() / 10.0);
-        s
     }
 
     /// The count for one status.
     pub fn count(&self, status: Status) -> usize {
-        match status {
-            Status::Pass => self.pass,
-            Status::Fail => self.fail,
-            Status::Warn => self.warn,
-            Status::Manual => self.manual,
-            Status::NotApplicable => self.not_applicable,
-            Status::Error => self.error,
-            Status::Waived => self.waived,
-        }
+        self.counts.get(status)
     }
 }
 

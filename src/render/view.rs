@@ -252,7 +252,14 @@ fn sign_off(report: &Report) -> SignOff {
             &format!(
                 "score {} — {} items: {} pass, {} fail, {} warn, {} error, {} waived, {} manual, {} not applicable",
                 s.score.map_or("n/a".to_string(), |v| format!("{v:.1}%")),
-                s.total, s.pass, s.fail, s.warn, s.error, s.waived, s.manual, s.not_applicable
+                s.total,
+                s.counts.pass,
+                s.counts.fail,
+                s.counts.warn,
+                s.counts.error,
+                s.counts.waived,
+                s.counts.manual,
+                s.counts.not_applicable
             ),
         ));
     }
