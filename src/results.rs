@@ -522,22 +522,20 @@ impl Report {
         self.checks.iter().find(|c| c.id == id)
     }
 
-    /// Findings of one check (a slice of its contiguous run; empty when it has none).
-    pub fn findings_of(&self, check: &str) -> &[Finding] {
-        let wanted = self.check_position(check);
-        let start = self
-            .findings
-            .partition_point(|f| self.check_position(&f.check) < wanted);
-        let end = start + self.findings[start..].partition_point(|f| f.check == check);
-        &self.findings[start..end]
-    }
-
-    /// The position of a check in `checks` (unknown ids sort last).
-    fn check_position(&self, id: &str) -> usize {
-        self.checks
-            .iter()
-            .position(|c| c.id == id)
-            .unwrap_or(self.checks.len())
+    /// The framework items each check decides, as `framework{sep}item` in report order
+    /// (`cis-1.12 5.2.2` with `" "`), for the renderers that label a check with its items.
+    pub fn items_by_check(&self, sep: &str) -> std::collections::HashMap<&str, Vec<String>> {
+        let mut m: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
+        for fw in &self.frameworks {
+            for item in &fw.items {
+                for c in &item.checks {
+                    m.entry(c.as_str())
+                        .or_default()
+                        .push(format!("{}{sep}{}", fw.id, item.id));
+                }
+            }
+        }
+        m
     }
 
     /// Each check's findings as a map from check id to its contiguous run, built in one pass.

@@ -164,18 +164,11 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
     };
     rows.w.write_record(HEADER)?;
     // The framework items each check decides, written once per row as `fw item; …`.
-    let mut items: HashMap<&str, Vec<String>> = HashMap::new();
-    for fw in &report.frameworks {
-        for item in &fw.items {
-            for c in &item.checks {
-                items
-                    .entry(c.as_str())
-                    .or_default()
-                    .push(format!("{} {}", fw.id, item.id));
-            }
-        }
-    }
-    let items: HashMap<&str, String> = items.into_iter().map(|(k, v)| (k, v.join("; "))).collect();
+    let items: HashMap<&str, String> = report
+        .items_by_check(" ")
+        .into_iter()
+        .map(|(k, v)| (k, v.join("; ")))
+        .collect();
     let runs = report.runs();
     for check in &report.checks {
         let decides = items.get(check.id.as_str()).map_or("", String::as_str);

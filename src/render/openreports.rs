@@ -35,20 +35,6 @@ fn result_word(s: Status) -> &'static str {
     }
 }
 
-fn items_by_check(report: &Report) -> HashMap<&str, Vec<String>> {
-    let mut m: HashMap<&str, Vec<String>> = HashMap::new();
-    for fw in &report.frameworks {
-        for item in &fw.items {
-            for c in &item.checks {
-                m.entry(c.as_str())
-                    .or_default()
-                    .push(format!("{}/{}", fw.id, item.id));
-            }
-        }
-    }
-    m
-}
-
 fn result(f: &Finding, report: &Report, items: &HashMap<&str, Vec<String>>) -> Value {
     let title = report
         .check(&f.check)
@@ -149,7 +135,7 @@ fn resource(report: &Report, kind: &str, namespace: Option<&str>, results: Vec<V
 
 /// The documents: one `Report` per namespace (sorted), then the `ClusterReport`.
 pub fn documents(report: &Report) -> Vec<Value> {
-    let items = items_by_check(report);
+    let items = report.items_by_check("/");
     let mut by_ns: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     let mut cluster = Vec::new();
     for f in &report.findings {

@@ -224,24 +224,9 @@ fn result(f: &Finding, check: Option<&CheckResult>, index: usize) -> Value {
     Value::Object(r)
 }
 
-/// The framework items each check decides (`cis-1.12 5.2.2`), for rule tags.
-fn items_by_check(report: &Report) -> HashMap<&str, Vec<String>> {
-    let mut m: HashMap<&str, Vec<String>> = HashMap::new();
-    for fw in &report.frameworks {
-        for item in &fw.items {
-            for c in &item.checks {
-                m.entry(c.as_str())
-                    .or_default()
-                    .push(format!("{} {}", fw.id, item.id));
-            }
-        }
-    }
-    m
-}
-
 /// Builds the SARIF document.
 pub fn document(report: &Report) -> Value {
-    let items = items_by_check(report);
+    let items = report.items_by_check(" ");
     let index: HashMap<&str, usize> = report
         .checks
         .iter()

@@ -668,17 +668,7 @@ impl View {
         let run = &report.run;
         let t = &run.target;
         let runs = report.runs();
-        let mut used_by: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for fw in &report.frameworks {
-            for item in &fw.items {
-                for c in &item.checks {
-                    used_by
-                        .entry(c.as_str())
-                        .or_default()
-                        .push(format!("{} {}", fw.id, item.id));
-                }
-            }
-        }
+        let used_by = report.items_by_check(" ");
         let check_severity: BTreeMap<&str, (Severity, Status)> = report
             .checks
             .iter()
