@@ -38,17 +38,11 @@ pub(super) fn register(l: &mut Layout, view: &View) {
     for e in &view.exceptions {
         l.ensure(90.0);
         l.space(6.0);
-        let y = l.y;
-        let w = l.badge(MARGIN_X, y, &badge_status(&e.status), 7.5);
-        l.text(
-            MARGIN_X + w + 6.0,
-            y + 8.0,
-            Face::Bold,
-            9.5,
-            ink(),
+        entry_heading(
+            l,
+            &badge_status(&e.status),
             &format!("{} — {}", e.check, e.subject),
         );
-        l.y += 14.0;
         let mut rows = vec![
             fact("Status", &e.status),
             fact("Justification", &e.justification),
@@ -95,6 +89,14 @@ fn badge_status(status: &str) -> String {
         _ => "not_applicable",
     }
     .to_string()
+}
+
+/// The first line of a register entry: its status badge and what it is about.
+fn entry_heading(l: &mut Layout, badge: &str, text: &str) {
+    let y = l.y;
+    let w = l.badge(MARGIN_X, y, badge, 7.5);
+    l.text(MARGIN_X + w + 6.0, y + 8.0, Face::Bold, 9.5, ink(), text);
+    l.y += 14.0;
 }
 
 fn fact(label: &str, value: &str) -> Row {
@@ -173,7 +175,6 @@ pub(super) fn attestations(l: &mut Layout, view: &View) {
     for a in &view.attestations {
         l.ensure(90.0);
         l.space(6.0);
-        let y = l.y;
         let badge = if a.status == "applied" {
             format!("attested_{}", a.result)
         } else if a.status == "unused" {
@@ -181,16 +182,7 @@ pub(super) fn attestations(l: &mut Layout, view: &View) {
         } else {
             "fail".to_string()
         };
-        let w = l.badge(MARGIN_X, y, &badge, 7.5);
-        l.text(
-            MARGIN_X + w + 6.0,
-            y + 8.0,
-            Face::Bold,
-            9.5,
-            ink(),
-            &format!("{} — {}", a.target, a.status),
-        );
-        l.y += 14.0;
+        entry_heading(l, &badge, &format!("{} — {}", a.target, a.status));
         let mut rows = vec![
             fact("Result", &a.result),
             fact("Statement", &a.statement),
