@@ -7,6 +7,7 @@ pub mod junit;
 pub mod openreports;
 pub mod oscal;
 pub mod pdf;
+pub mod prose;
 pub mod sarif;
 pub mod summary;
 pub mod table;
