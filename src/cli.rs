@@ -103,6 +103,39 @@ pub enum Command {
     /// One report over many clusters: the report folders under DIR… (bundles, or
     /// `<cluster>/<UTC time>/` trees), each verified before it is counted.
     Fleet(FleetArgs),
+    /// Write the catalog's checks in another tool's enforcement format.
+    Export {
+        /// What to write.
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+/// `export` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// ValidatingAdmissionPolicy + Binding manifests (CEL) for every `fields` check of the
+    /// frameworks that CEL can state over the admitted object; the rest are listed as not
+    /// exported, with the reason.
+    Vap(VapArgs),
+}
+
+/// Arguments of `export vap`.
+#[derive(Debug, Args)]
+pub struct VapArgs {
+    /// Frameworks whose checks to export, comma-separated (`pss-restricted`, `cis`, …).
+    #[arg(long, required = true, value_delimiter = ',', value_name = "ID[,ID]")]
+    pub framework: Vec<String>,
+    /// What a binding does with a violation.
+    #[arg(long, value_enum, default_value_t = crate::export::vap::Action::Deny)]
+    pub action: crate::export::vap::Action,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Do not list the checks not exported on standard error (they stay in the file's
+    /// opening comment).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `controls` subcommands.
@@ -720,6 +753,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 Command::Attest {
                     command: AttestCommand::Template { framework },
                 } => commands::attest::template(&catalog, &framework),
+                Command::Export {
+                    command: ExportCommand::Vap(args),
+                } => commands::export::vap(&catalog, &args),
                 Command::Catalog { .. }
                 | Command::Verify { .. }
                 | Command::Keygen { .. }
