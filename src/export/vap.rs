@@ -14,8 +14,9 @@
 //!
 //! What cannot be said faithfully is not exported, with the reason: other assertion kinds
 //! (they need more than the one object admitted), operators over files, quantities or
-//! durations, `contains`, and the checks listed in [`DISAGREE`], whose CEL disagreed with
-//! their own fixtures (`tests/vap.rs` evaluates every exported policy against them).
+//! durations, fields named by CEL keywords, and the checks listed in [`DISAGREE`], whose
+//! CEL disagreed with their own fixtures (`tests/vap.rs` evaluates every exported policy
+//! against them, object by object).
 
 use serde_json::Value;
 
@@ -447,7 +448,9 @@ fn key_access(e: &str, k: &str) -> Result<(String, String), String> {
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if RESERVED.contains(&k) {
-        return Err(format!("field `{k}` is a CEL keyword"));
+        return Err(format!(
+            "field `{k}` is a CEL keyword (Kubernetes spells it `__{k}__`, which the fixtures cannot check)"
+        ));
     }
     Ok(if ident {
         (format!("has({e}.{k})"), format!("{e}.{k}"))
@@ -513,6 +516,8 @@ fn check_op(c: &Condition) -> Result<(), String> {
         | Op::Exists
         | Op::Absent
         | Op::Matches => Ok(()),
+        // On a list field (`capabilities.drop`): every wanted value is an element.
+        Op::Contains if c.expect.value.is_string() || c.expect.value.is_array() => Ok(()),
         Op::Gte | Op::Lte if c.expect.value.is_number() => Ok(()),
         Op::Gte | Op::Lte => Err(format!(
             "`{}` on a quantity or duration ({}) has no plain CEL comparison",
@@ -539,6 +544,13 @@ fn predicate(c: &Condition, v: &str) -> Result<String, String> {
         Op::Matches => {
             let re = value.as_str().ok_or("`matches` needs a string")?;
             format!("string({v}).matches({})", quote(re))
+        }
+        Op::Contains => {
+            let wanted = match value {
+                Value::Array(_) => literal(value)?,
+                scalar => format!("[{}]", literal(scalar)?),
+            };
+            format!("{wanted}.all(w, w in {v})")
         }
         Op::Gte => format!("{v} >= {}", literal(value)?),
         Op::Lte => format!("{v} <= {}", literal(value)?),
