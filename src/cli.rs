@@ -127,7 +127,7 @@ pub struct VapArgs {
     #[arg(long, required = true, value_delimiter = ',', value_name = "ID[,ID]")]
     pub framework: Vec<String>,
     /// What a binding does with a violation.
-    #[arg(long, value_enum, default_value_t = crate::export::vap::Action::Deny)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = crate::export::vap::Action::Deny)]
     pub action: crate::export::vap::Action,
     /// Write to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]

@@ -372,3 +372,68 @@ fn out_is_protected_like_scan() {
     run.assert_code(2);
     assert!(!t.path().join("f2").exists());
 }
+
+#[test]
+fn with_a_key_only_runs_signed_by_it_count() {
+    let t = Dir::new();
+    kubeattest(t.path(), &["keygen", "--out", "signer"]).assert_code(0);
+    kubeattest(
+        t.path(),
+        &[
+            "scan",
+            "--demo",
+            "--format",
+            "json",
+            "--sign",
+            "signer",
+            "--out",
+            "runs/signed",
+            "--quiet",
+        ],
+    )
+    .assert_code(0);
+    kubeattest(
+        t.path(),
+        &[
+            "scan",
+            "--demo",
+            "--format",
+            "json",
+            "--out",
+            "runs/unsigned",
+            "--quiet",
+        ],
+    )
+    .assert_code(0);
+    let run = kubeattest(
+        t.path(),
+        &[
+            "fleet",
+            "runs",
+            "--out",
+            "f",
+            "--key",
+            "signer.pub",
+            "--format",
+            "json",
+        ],
+    );
+    run.assert_code(3);
+    let fleet: Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("f/fleet.json")).expect("read"))
+            .expect("json");
+    assert_eq!(fleet["totals"]["runs"], 1);
+    assert!(fleet["clusters"][0]["latest"]["signed_by"].is_string());
+    let rejected = &fleet["rejected"][0];
+    assert!(rejected["path"]
+        .as_str()
+        .expect("path")
+        .ends_with("unsigned"));
+    assert!(
+        rejected["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("MANIFEST.sig"),
+        "{rejected}"
+    );
+}

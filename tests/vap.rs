@@ -200,7 +200,7 @@ fn output_parses_with_kubectl_and_lists_what_was_skipped() {
             "--framework",
             "pss-restricted,cis-1.12",
             "--action",
-            "warn",
+            "Warn",
             "--out",
             "k/policies.yaml",
         ],
