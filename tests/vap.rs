@@ -1,5 +1,6 @@
-//! `kubeattest export vap`: the policies parse with the real kubectl (no server needed:
-//! `kubectl kustomize` reads every document as a Kubernetes resource), and the CEL of every
+//! `kubeattest export vap`: the policies parse with the real kubectl (`kubectl kustomize`,
+//! which needs no server, and `kubectl apply --dry-run=client` against the test API server,
+//! which sees only reads), and the CEL of every
 //! exported policy, run by the `cel` crate, agrees with the check's own fixtures: each
 //! object the check fails is denied, every other object admitted, so every failing fixture
 //! is denied and every passing one admitted.
@@ -251,4 +252,46 @@ fn output_parses_with_kubectl_and_lists_what_was_skipped() {
         bindings
     );
     assert!(text.contains("apiVersion: admissionregistration.k8s.io/v1"));
+
+    // `kubectl apply --dry-run=client` against the test API server (which serves the
+    // admissionregistration.k8s.io/v1 discovery): every document maps to a known resource
+    // and kubectl sends nothing but reads.
+    let server = support::apiserver::TestServer::start(support::clusters::demo(), vec![]);
+    let kc = server.kubeconfig(t.path());
+    let out = Command::new(kubectl)
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .arg("--cache-dir")
+        .arg(t.path().join("cache"))
+        .args([
+            "apply",
+            "--dry-run=client",
+            "--validate=false",
+            "-f",
+            "k/policies.yaml",
+        ])
+        .current_dir(t.path())
+        .env("HOME", t.path())
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("run kubectl");
+    assert!(
+        out.status.success(),
+        "kubectl apply --dry-run=client: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("(dry run)").count(),
+        policies + bindings,
+        "{text}"
+    );
+    assert!(text.contains("validatingadmissionpolicy.admissionregistration.k8s.io/kubeattest-"));
+    let writes: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(writes.is_empty(), "kubectl wrote: {writes:?}");
 }
