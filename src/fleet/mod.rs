@@ -246,8 +246,9 @@ impl Rollup {
     ) -> Fleet {
         let stale_secs = stale_after.as_secs();
         let mut clusters = Vec::new();
-        // (framework, item) → (title, failing clusters); framework → clusters evaluating it.
-        let mut failing: BTreeMap<(String, String), (String, Vec<String>)> = BTreeMap::new();
+        // (framework, item) → (first seen, title, failing clusters); framework → clusters
+        // evaluating it. First seen keeps the benchmark's own item order among ties.
+        let mut failing: BTreeMap<(String, String), (usize, String, Vec<String>)> = BTreeMap::new();
         let mut evaluated: BTreeMap<String, usize> = BTreeMap::new();
         for (name, mut acc) in self.clusters {
             let Some(latest) = acc.latest.take() else {
@@ -295,10 +296,11 @@ impl Rollup {
             for f in &latest.frameworks {
                 *evaluated.entry(f.id.clone()).or_default() += 1;
                 for (item, title) in &f.failing {
+                    let seen = failing.len();
                     failing
                         .entry((f.id.clone(), item.clone()))
-                        .or_insert_with(|| (title.clone(), Vec::new()))
-                        .1
+                        .or_insert_with(|| (seen, title.clone(), Vec::new()))
+                        .2
                         .push(name.clone());
                 }
             }
@@ -327,9 +329,11 @@ impl Rollup {
                 },
             });
         }
+        let mut failing: Vec<_> = failing.into_iter().collect();
+        failing.sort_by_key(|(_, (seen, _, _))| *seen);
         let mut worst_items: Vec<WorstItem> = failing
             .into_iter()
-            .map(|((framework, item), (title, names))| WorstItem {
+            .map(|((framework, item), (_, title, names))| WorstItem {
                 of_clusters: evaluated.get(&framework).copied().unwrap_or(0),
                 failing_clusters: names.len(),
                 clusters: names,
@@ -338,7 +342,7 @@ impl Rollup {
                 title,
             })
             .collect();
-        // Most clusters first; ties stay in framework and item id order (stable sort).
+        // Most clusters first; ties stay in the order first seen (stable sort).
         worst_items.sort_by_key(|w| std::cmp::Reverse(w.failing_clusters));
         let mut rejected = self.rejected;
         rejected.sort_by(|a, b| a.path.cmp(&b.path));
