@@ -100,6 +100,42 @@ pub enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// One report over many clusters: the report folders under DIR… (bundles, or
+    /// `<cluster>/<UTC time>/` trees), each verified before it is counted.
+    Fleet(FleetArgs),
+    /// Write the catalog's checks in another tool's enforcement format.
+    Export {
+        /// What to write.
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+/// `export` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// ValidatingAdmissionPolicy + Binding manifests (CEL) for every `fields` check of the
+    /// frameworks that CEL can state over the admitted object; the rest are listed as not
+    /// exported, with the reason.
+    Vap(VapArgs),
+}
+
+/// Arguments of `export vap`.
+#[derive(Debug, Args)]
+pub struct VapArgs {
+    /// Frameworks whose checks to export, comma-separated (`pss-restricted`, `cis`, …).
+    #[arg(long, required = true, value_delimiter = ',', value_name = "ID[,ID]")]
+    pub framework: Vec<String>,
+    /// What a binding does with a violation.
+    #[arg(long, value_enum, ignore_case = true, default_value_t = crate::export::vap::Action::Deny)]
+    pub action: crate::export::vap::Action,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Do not list the checks not exported on standard error (they stay in the file's
+    /// opening comment).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `controls` subcommands.
@@ -553,6 +589,80 @@ pub struct DiffArgs {
     pub fail_on_new: Option<Severity>,
 }
 
+/// A fleet report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum FleetFormat {
+    /// `fleet.json`.
+    Json,
+    /// `fleet.csv`.
+    Csv,
+    /// `fleet.html`.
+    Html,
+    /// `fleet.pdf`.
+    Pdf,
+    /// json, csv, html and pdf.
+    All,
+}
+
+impl FleetFormat {
+    /// Expands `all`.
+    pub fn expand(choices: &[FleetFormat]) -> Vec<FleetFormat> {
+        use FleetFormat::*;
+        choices
+            .iter()
+            .flat_map(|c| match c {
+                All => vec![Json, Csv, Html, Pdf],
+                c => vec![*c],
+            })
+            .collect()
+    }
+}
+
+/// Arguments of `fleet`.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// Report folders, or folders holding them (`<root>/<cluster>/<UTC time>/`).
+    #[arg(required = true, num_args = 1.., value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the fleet report. An existing folder is replaced only when it is a
+    /// previous report (holds kubeattest's MANIFEST.json and nothing else).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace whatever is at `--out` (not allowed inside the folders read).
+    #[arg(long)]
+    pub force: bool,
+    /// Formats, comma-separated (`all`: json, csv, html, pdf).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [FleetFormat::All])]
+    pub format: Vec<FleetFormat>,
+    /// A cluster whose newest run started longer ago than this is stale (`7d`, `36h`,
+    /// `1d12h`).
+    #[arg(long, value_name = "AGE", default_value = "7d", value_parser = crate::fleet::parse_age)]
+    pub stale_after: std::time::Duration,
+    /// Measure staleness at this time (RFC 3339; default: now), for a reproducible report.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Count only runs signed with this public key (`KEY.pub` from `keygen`).
+    #[arg(long, value_name = "PUB")]
+    pub key: Option<PathBuf>,
+    /// Do not print the summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl FleetArgs {
+    /// `--stale-after` in words (`7d`, `36h`).
+    pub fn stale_after_text(&self) -> String {
+        let s = self.stale_after.as_secs();
+        if s % 86_400 == 0 {
+            format!("{}d", s / 86_400)
+        } else if s % 3_600 == 0 {
+            format!("{}h", s / 3_600)
+        } else {
+            format!("{s}s")
+        }
+    }
+}
+
 /// Arguments of `who-can`.
 #[derive(Debug, Args)]
 pub struct WhoCanArgs {
@@ -625,6 +735,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify { dir, key } => commands::verify::verify(&dir, key.as_deref()),
         Command::Keygen { out } => commands::verify::keygen(&out),
         Command::Diff(args) => commands::diff::diff(&args),
+        Command::Fleet(args) => commands::fleet::fleet(&args),
         command => {
             let catalog = catalog::load(cli.catalog.as_deref())?;
             match command {
@@ -642,10 +753,14 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 Command::Attest {
                     command: AttestCommand::Template { framework },
                 } => commands::attest::template(&catalog, &framework),
+                Command::Export {
+                    command: ExportCommand::Vap(args),
+                } => commands::export::vap(&catalog, &args),
                 Command::Catalog { .. }
                 | Command::Verify { .. }
                 | Command::Keygen { .. }
-                | Command::Diff(_) => unreachable!("handled above"),
+                | Command::Diff(_)
+                | Command::Fleet(_) => unreachable!("handled above"),
             }
         }
     }

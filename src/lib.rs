@@ -16,6 +16,8 @@ pub mod commands;
 pub mod diff;
 pub mod evaluate;
 pub mod exceptions;
+pub mod export;
+pub mod fleet;
 pub mod inventory;
 pub mod manifest;
 pub mod node_facts;

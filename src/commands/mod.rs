@@ -6,6 +6,8 @@ pub mod catalog;
 pub mod controls;
 pub mod diff;
 pub mod explain;
+pub mod export;
+pub mod fleet;
 pub mod node;
 pub mod render;
 pub mod scan;
