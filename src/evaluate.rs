@@ -91,7 +91,10 @@ pub fn evaluate(
     frameworks: &[&Framework],
     info: RunInfo,
 ) -> Report {
-    let ctx = Context::new(inventory, catalog);
+    let mut ctx = Context::new(inventory, catalog);
+    if info.detail != Detail::Full {
+        ctx = ctx.without_pass_evidence();
+    }
     let wanted: BTreeSet<&str> = frameworks
         .iter()
         .flat_map(|f| f.items.iter())

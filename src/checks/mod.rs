@@ -86,6 +86,9 @@ pub struct Context<'a> {
     rbac: OnceLock<rbac::Rbac<'a>>,
     /// Every workload with its containers, in inventory order.
     workloads: OnceLock<Vec<WorkloadEntry<'a>>>,
+    /// Whether passing findings keep their observations (`--detail full`); otherwise checks
+    /// that can tell a pass cheaply skip building evidence nobody will read.
+    pass_evidence: bool,
 }
 
 impl<'a> Context<'a> {
@@ -96,7 +99,19 @@ impl<'a> Context<'a> {
             catalog,
             rbac: OnceLock::new(),
             workloads: OnceLock::new(),
+            pass_evidence: true,
         }
+    }
+
+    /// The same context for a report that drops the observations of passes.
+    pub fn without_pass_evidence(mut self) -> Context<'a> {
+        self.pass_evidence = false;
+        self
+    }
+
+    /// Whether passing findings keep their observations.
+    pub fn pass_evidence(&self) -> bool {
+        self.pass_evidence
     }
 
     /// Every workload of the inventory ([`workload::workload`]) with its containers
