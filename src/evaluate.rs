@@ -77,7 +77,7 @@ fn run_for_report<'a>(
         let owner = crate::ownership::owner_of(ctx.inventory, &f.subject, owner_labels);
         if f.status == Status::Pass {
             passes.add(owner, &f.subject, f.status, f.severity);
-        } else {
+        } else if owner != crate::ownership::NO_OWNER {
             f.subject.owner = Some(owner.to_string());
         }
     }

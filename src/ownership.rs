@@ -8,7 +8,8 @@
 //! same keys on its Namespace (one index lookup); else [`NO_OWNER`].
 //!
 //! Cost follows failures: a finding that did not pass records its owner on its subject
-//! (`subject.owner`); a pass records nothing and is only counted in [`Breakdown`] (per
+//! (`subject.owner`, left out when it is [`NO_OWNER`]: a cluster without owner labels
+//! should not spell that out on every failure); a pass records nothing and is only counted in [`Breakdown`] (per
 //! owner, namespace and node: counts per status, failures per severity and a score), so the
 //! grouped tables are exact at every `--detail` without one extra byte per pass.
 

@@ -124,7 +124,8 @@ pub struct Subject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
     /// Who owns the subject (owner label value, see [`crate::ownership`]), recorded on
-    /// findings that did not pass; passes are only counted per owner in `breakdown`.
+    /// findings that did not pass when an owner label was found (absent: no owner, or a
+    /// pass); passes are only counted per owner in `breakdown`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
 }

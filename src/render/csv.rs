@@ -10,7 +10,7 @@
 //!
 //! `subject_namespace`, `subject_node` and `owner` group rows by namespace, node and owner
 //! (see [`crate::ownership`]). The owner is recorded only on findings that did not pass
-//! (cost follows failures), so pass rows leave it empty; per-owner totals with passes are in
+//! (cost follows failures), so pass rows leave it empty (`(no owner)` when none was found); per-owner totals with passes are in
 //! report.json `breakdown` and the HTML/PDF "By owner" table.
 //!
 //! Cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
@@ -132,7 +132,15 @@ impl<W: std::io::Write> Rows<W> {
         check: &CheckResult,
         items: &str,
         f: &Finding,
+        grouped: bool,
     ) -> Result<(), RenderError> {
+        // Owners are recorded on what did not pass, and left out when none was found.
+        let owner = match (&f.subject.owner, f.status) {
+            (Some(o), _) => o.as_str(),
+            (None, Status::Pass) => "",
+            (None, _) if grouped => crate::ownership::NO_OWNER,
+            (None, _) => "",
+        };
         let line = f.subject.line.map(|l| l.to_string()).unwrap_or_default();
         let observed = observed(&f.observations);
         let expected = join(&f.observations, |o| o.expected.as_str());
@@ -165,7 +173,7 @@ impl<W: std::io::Write> Rows<W> {
             expires.as_str(),
             w.map_or("", |w| w.source.as_str()),
             f.subject.node.as_deref().unwrap_or_default(),
-            f.subject.owner.as_deref().unwrap_or_default(),
+            owner,
         ])
     }
 }
@@ -190,7 +198,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
             rows.check_row(check, decides, check.status, &check.message)?;
         }
         for f in findings {
-            rows.finding_row(check, decides, f)?;
+            rows.finding_row(check, decides, f, !report.breakdown.is_empty())?;
         }
         let listed = findings.iter().filter(|f| f.status == Status::Pass).count();
         let unlisted = check.counts.pass.saturating_sub(listed);
