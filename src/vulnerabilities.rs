@@ -63,10 +63,8 @@ pub struct ImageScan {
 pub struct Evidence {
     /// Scans read, in file order.
     pub scans: Vec<ImageScan>,
-    /// Files given (read or not).
+    /// Files given (read or not; those not read are coverage errors).
     pub files: usize,
-    /// Files that could not be read.
-    pub failed: Vec<String>,
     /// The oldest scan accepted (`--max-scan-age`).
     pub max_age: chrono::Duration,
     /// The time scan ages are measured at (the run's start).
@@ -78,7 +76,6 @@ impl Default for Evidence {
         Evidence {
             scans: Vec::new(),
             files: 0,
-            failed: Vec::new(),
             max_age: chrono::Duration::days(7),
             as_of: Utc::now(),
         }

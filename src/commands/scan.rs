@@ -134,8 +134,11 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         evidence.files += args.vulnerabilities.len();
     }
     if let Some(evidence) = inventory.vulnerabilities.as_mut() {
+        // Scan ages are measured at the run's start, the time the report states.
         evidence.max_age = args.max_scan_age;
-        evidence.as_of = chrono::Utc::now();
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&started_at) {
+            evidence.as_of = t.with_timezone(&chrono::Utc);
+        }
     }
     report_coverage(&inventory);
     if inventory.objects.is_empty()
