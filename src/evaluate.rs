@@ -56,7 +56,7 @@ fn run_for_report<'a>(
     check: &'a Check,
     ctx: &Context,
     detail: Detail,
-    owner_labels: &[String],
+    owners: &crate::ownership::Owners,
 ) -> CheckRun<'a> {
     let (_, outcome) = run_check(check, ctx);
     // Cluster-scoped objects (RBAC bindings, nodes) are always read; findings about
@@ -74,7 +74,7 @@ fn run_for_report<'a>(
     // only counted for passes.
     let mut passes = crate::ownership::Tally::default();
     for f in &mut findings {
-        let owner = crate::ownership::owner_of(ctx.inventory, &f.subject, owner_labels);
+        let owner = owners.of(&f.subject);
         if f.status == Status::Pass {
             passes.add(owner, &f.subject, f.status, f.severity);
         } else if owner != crate::ownership::NO_OWNER {
@@ -130,11 +130,12 @@ pub fn evaluate(
         .filter(|c| wanted.contains(c.id.as_str()))
         .collect();
     let owner_labels = crate::ownership::owner_labels(&info.owner_labels);
+    let owners = crate::ownership::Owners::new(inventory, &owner_labels);
     let runs: Vec<CheckRun> = {
         use rayon::prelude::*;
         selected
             .par_iter()
-            .map(|check| run_for_report(check, &ctx, info.detail, &owner_labels))
+            .map(|check| run_for_report(check, &ctx, info.detail, &owners))
             .collect()
     };
     let mut tally = crate::ownership::Tally::default();

@@ -13,7 +13,7 @@
 //! owner, namespace and node: counts per status, failures per severity and a score), so the
 //! grouped tables are exact at every `--detail` without one extra byte per pass.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -48,9 +48,76 @@ fn label<'a>(meta: Option<&'a Value>, key: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
+/// The owner of every object and namespace of an inventory, resolved once per run: checks
+/// name the same object many times (one finding per check), so each finding costs one hash
+/// lookup instead of an index search and label reads.
+pub struct Owners<'a> {
+    /// Every object: (kind, namespace, name) → the owner its own or template labels name.
+    objects: HashMap<(&'a str, Option<&'a str>, &'a str), Option<&'a str>>,
+    /// Namespaces whose labels name an owner.
+    namespaces: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Owners<'a> {
+    /// Resolves the owners of `inv` for `keys` (the first object of a kind, namespace and
+    /// name in inventory order wins, as [`Inventory::find`] does).
+    pub fn new(inv: &'a Inventory, keys: &[String]) -> Owners<'a> {
+        let mut objects = HashMap::new();
+        let mut namespaces = HashMap::new();
+        for obj in &inv.objects {
+            let key = (
+                obj.kind.as_str(),
+                obj.namespace.as_deref(),
+                obj.name.as_str(),
+            );
+            if objects.contains_key(&key) {
+                continue;
+            }
+            let own = obj.value.get("metadata");
+            let found = if obj.kind == "Namespace" && obj.namespace.is_none() {
+                let found = first_label(own, None, keys);
+                if let Some(o) = found {
+                    namespaces.entry(obj.name.as_str()).or_insert(o);
+                }
+                found
+            } else {
+                let template = crate::checks::workload::workload(obj).map(|w| w.pod_meta);
+                first_label(own, template, keys)
+            };
+            objects.insert(key, found);
+        }
+        Owners {
+            objects,
+            namespaces,
+        }
+    }
+
+    /// The owner of a subject: its object's, else its namespace's, else [`NO_OWNER`].
+    pub fn of(&self, subject: &Subject) -> &'a str {
+        let ns = subject.namespace.as_deref();
+        if let Some(Some(o)) = self
+            .objects
+            .get(&(subject.kind.as_str(), ns, subject.name.as_str()))
+        {
+            return o;
+        }
+        ns.and_then(|ns| self.namespaces.get(ns).copied())
+            .unwrap_or(NO_OWNER)
+    }
+}
+
+fn first_label<'a>(
+    own: Option<&'a Value>,
+    template: Option<&'a Value>,
+    keys: &[String],
+) -> Option<&'a str> {
+    keys.iter()
+        .find_map(|key| label(own, key).or_else(|| label(template, key)))
+}
+
 /// The owner of a subject: the first of `keys` found on the subject object (its own labels,
-/// then its pod template's), then on its namespace; else [`NO_OWNER`]. Borrows from the
-/// inventory, so resolving a pass allocates nothing.
+/// then its pod template's), then on its namespace; else [`NO_OWNER`]. One lookup; for many
+/// subjects, [`Owners`] resolves each object once.
 pub fn owner_of<'a>(inv: &'a Inventory, subject: &Subject, keys: &[String]) -> &'a str {
     let ns = subject.namespace.as_deref();
     if let Some(obj) = inv.find(&subject.kind, ns, &subject.name) {
@@ -303,6 +370,19 @@ mod tests {
             owner_of(&inv, &subject("Deployment", "n", "a"), &team),
             "blue"
         );
+        for keys in [keys, team] {
+            let owners = Owners::new(&inv, &keys);
+            for s in [
+                subject("Deployment", "n", "a"),
+                subject("Deployment", "n", "b"),
+                subject("ConfigMap", "n", "c"),
+                subject("Namespace", "", "n"),
+                subject("Pod", "x", "gone"),
+                subject("Pod", "n", "gone"),
+            ] {
+                assert_eq!(owners.of(&s), owner_of(&inv, &s, &keys), "{s:?}");
+            }
+        }
     }
 
     #[test]

@@ -311,3 +311,35 @@ fn summary_detail_keeps_per_owner_pass_counts() {
     };
     assert_eq!(key(&full), key(&summary));
 }
+
+#[test]
+fn owner_names_from_labels_are_escaped_and_neutralised() {
+    let dir = Dir::new();
+    dir.create(
+        "app.yaml",
+        &MANIFESTS
+            .replace("team: checkout", "team: \"<script>alert(1)</script>\"")
+            .replace("team: platform", "team: \"=HYPERLINK(1)\""),
+    );
+    let run = kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "app.yaml",
+            "--quiet",
+            "--format",
+            "html,csv",
+            "--out",
+            "d",
+            "--owner-label",
+            "team",
+        ],
+    );
+    assert!(matches!(run.code, 0 | 3), "{}", run.stderr);
+    let html = std::fs::read_to_string(dir.path().join("d/report.html")).expect("html");
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;"));
+    let csv = std::fs::read_to_string(dir.path().join("d/findings.csv")).expect("csv");
+    assert!(csv.contains(",'=HYPERLINK(1)") && !csv.contains(",=HYPERLINK(1)"));
+}
