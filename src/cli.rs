@@ -273,6 +273,19 @@ pub struct ScanArgs {
     /// MANIFEST.sig.
     #[arg(long, value_name = "KEY")]
     pub sign: Option<PathBuf>,
+    /// Label keys that name a subject's owner, tried in order on the object, its pod
+    /// template, then its namespace (default: app.kubernetes.io/part-of,team,owner); the
+    /// report groups results by owner, namespace and node.
+    #[arg(long, value_delimiter = ',', value_name = "KEY[,KEY]")]
+    pub owner_label: Vec<String>,
+    /// Vulnerability scan results to use as evidence: Trivy JSON (`trivy image -f json`,
+    /// `trivy k8s --format json`) or Grype JSON (`grype -o json`); matched to workload
+    /// images by digest, else by reference. `--demo` adds its own sample Trivy file.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub vulnerabilities: Vec<PathBuf>,
+    /// Oldest vulnerability scan accepted, by the scan's own timestamp (`7d`, `36h`).
+    #[arg(long, value_name = "AGE", default_value = "7d", value_parser = crate::vulnerabilities::parse_age)]
+    pub max_scan_age: chrono::Duration,
     /// Do not print the summary or progress.
     #[arg(long, short)]
     pub quiet: bool,
@@ -558,6 +571,11 @@ pub struct RenderArgs {
     /// report cannot gain detail it was not written with.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub detail: Option<Detail>,
+    /// The owner label keys the by-owner tables are about. Owners are resolved from the
+    /// cluster's labels at scan time (report.json keeps no labels), so this must match the
+    /// keys the report was scanned with; otherwise rescan with `scan --owner-label`.
+    #[arg(long, value_delimiter = ',', value_name = "KEY[,KEY]")]
+    pub owner_label: Vec<String>,
 }
 
 /// A drift report format.

@@ -20,6 +20,7 @@ pub mod path;
 pub mod rbac;
 pub mod selector;
 pub mod tls;
+pub mod vulnerability;
 pub mod workload;
 
 use std::sync::OnceLock;
@@ -43,6 +44,7 @@ pub const KINDS: &[&str] = &[
     "credentials",
     "images",
     "admission",
+    "vulnerabilities",
 ];
 
 /// A check's assertion: which module decides it, with its validated parameters.
@@ -70,6 +72,8 @@ pub enum Assertion {
     Images(images::Params),
     /// What admission control enforces on pods.
     Admission(admission::Params),
+    /// What vulnerability scanners found in workload images, and how recently.
+    Vulnerabilities(vulnerability::Params),
 }
 
 /// A workload with its containers.
@@ -196,6 +200,9 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
         "credentials" => credentials::Params::read(node, r, what).map(Assertion::Credentials),
         "images" => images::Params::read(node, r, what).map(Assertion::Images),
         "admission" => admission::Params::read(node, r, what).map(Assertion::Admission),
+        "vulnerabilities" => {
+            vulnerability::Params::read(node, r, what).map(Assertion::Vulnerabilities)
+        }
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -224,6 +231,7 @@ impl Assertion {
             Assertion::Credentials(_) => "credentials",
             Assertion::Images(_) => "images",
             Assertion::Admission(_) => "admission",
+            Assertion::Vulnerabilities(_) => "vulnerabilities",
         }
     }
 
@@ -241,6 +249,7 @@ impl Assertion {
             Assertion::Credentials(p) => p.describe(),
             Assertion::Images(p) => p.describe(),
             Assertion::Admission(p) => p.describe(),
+            Assertion::Vulnerabilities(p) => p.describe(),
         }
     }
 
@@ -258,6 +267,7 @@ impl Assertion {
             Assertion::Credentials(p) => credentials::evaluate(check, p, ctx),
             Assertion::Images(p) => images::evaluate(check, p, ctx),
             Assertion::Admission(p) => admission::evaluate(check, p, ctx),
+            Assertion::Vulnerabilities(p) => vulnerability::evaluate(check, p, ctx),
         }
     }
 }

@@ -37,6 +37,7 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             .chain(&args.snapshot)
             .chain(&args.node_facts)
             .chain(&args.exceptions)
+            .chain(&args.vulnerabilities)
             .cloned()
             .collect(),
     };
@@ -118,6 +119,27 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         inventory.coverage.extend(coverage);
         inventory.node_facts.extend(facts);
     }
+    if !args.vulnerabilities.is_empty() {
+        let (mut scans, coverage) = crate::vulnerabilities::load(&args.vulnerabilities);
+        sources.extend(
+            args.vulnerabilities
+                .iter()
+                .map(|p| format!("vulnerabilities {}", p.display())),
+        );
+        inventory.coverage.extend(coverage);
+        let evidence = inventory
+            .vulnerabilities
+            .get_or_insert_with(crate::vulnerabilities::Evidence::default);
+        evidence.scans.append(&mut scans);
+        evidence.files += args.vulnerabilities.len();
+    }
+    if let Some(evidence) = inventory.vulnerabilities.as_mut() {
+        // Scan ages are measured at the run's start, the time the report states.
+        evidence.max_age = args.max_scan_age;
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&started_at) {
+            evidence.as_of = t.with_timezone(&chrono::Utc);
+        }
+    }
     report_coverage(&inventory);
     if inventory.objects.is_empty()
         && inventory.node_facts.is_empty()
@@ -136,6 +158,7 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         namespaces: inventory.namespaces.clone(),
         excluded_namespaces: inventory.excluded_namespaces.clone(),
         detail: args.detail,
+        owner_labels: args.owner_label.clone(),
     };
     let mut report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
     if args.attestations.is_some() {

@@ -48,6 +48,20 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
         w.write_all(b",\n")?;
         records(w, "  ", "attestations", &report.attestations)?;
     }
+    if !report.breakdown.is_empty() {
+        let b = &report.breakdown;
+        write!(
+            w,
+            ",\n  \"breakdown\": {{\n    \"owner_labels\": {},\n",
+            serde_json::to_string(&b.owner_labels)?
+        )?;
+        records(w, "    ", "owners", &b.owners)?;
+        w.write_all(b",\n")?;
+        records(w, "    ", "namespaces", &b.namespaces)?;
+        w.write_all(b",\n")?;
+        records(w, "    ", "nodes", &b.nodes)?;
+        w.write_all(b"\n  }")?;
+    }
     w.write_all(b"\n}\n")?;
     Ok(())
 }
@@ -137,6 +151,7 @@ mod tests {
             frameworks: Vec::new(),
             exceptions: Vec::new(),
             attestations: Vec::new(),
+            breakdown: Default::default(),
         };
         let mut bytes = Vec::new();
         write(&report, &mut bytes).expect("write");

@@ -1,6 +1,7 @@
 //! Renderers: results → bytes, one module per format, fed only by the [`Report`].
 
 pub mod csv;
+pub mod groups;
 pub mod html;
 pub mod json;
 pub mod junit;

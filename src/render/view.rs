@@ -69,6 +69,8 @@ pub struct View {
     pub expired_exceptions: Vec<ExceptionView>,
     /// Attestations given: applied, expired, invalid, unused.
     pub attestations: Vec<AttestationView>,
+    /// Results by owner, namespace and node.
+    pub groups: crate::render::groups::GroupsView,
 }
 
 impl ItemView {
@@ -1027,6 +1029,7 @@ impl View {
                 .collect(),
             exceptions: exception_views(report),
             attestations: attestation_views(report),
+            groups: crate::render::groups::GroupsView::new(&report.breakdown),
         }
     }
 }

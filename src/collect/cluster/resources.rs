@@ -89,6 +89,7 @@ fn kinds_of_assertion_kind(kind: &str) -> Option<&'static [&'static str]> {
             "Pod",
         ],
         "tls" => &["Secret", "Ingress"],
+        "vulnerabilities" => WORKLOAD_KINDS,
         "ingress" => &["Ingress", "Secret", "Service", "IngressClass"],
         "network" => &["NetworkPolicy", "Pod", "Namespace", "Service"],
         "admission" => &[

@@ -13,6 +13,7 @@ mod cover;
 mod findings;
 pub mod fonts;
 pub mod layout;
+mod owners;
 mod register;
 mod signoff;
 mod summary;
@@ -47,6 +48,13 @@ pub fn render(
             1,
             format!("{} {}", fw.title, fw.version),
             format!("fw-{}", fw.id),
+        ));
+    }
+    if view.groups.present {
+        toc.push((
+            1,
+            "Results by owner, namespace and node".into(),
+            "owners".into(),
         ));
     }
     toc.push((
@@ -84,6 +92,7 @@ pub fn render(
     for fw in &view.frameworks {
         summary::framework(&mut l, fw, &view);
     }
+    owners::owners(&mut l, &view);
     findings::findings(&mut l, &view);
     register::register(&mut l, &view);
     register::attestations(&mut l, &view);
