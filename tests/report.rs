@@ -426,7 +426,8 @@ fn large_report_uses_compact_tables() {
     assert!(pages < 300, "{pages} pages");
     // Bounded by what failed per check, not by the number of findings.
     assert!(squash(&text).contains("more subject(s) that did not pass"));
-    assert!(html.len() < 2_000_000, "HTML {} bytes", html.len());
+    // At most 25 subjects per check over ~170 checks, whatever the number of findings.
+    assert!(html.len() < 2_500_000, "HTML {} bytes", html.len());
     assert!(String::from_utf8_lossy(&html).contains("more in findings.csv"));
 }
 
