@@ -195,6 +195,7 @@ pub fn evaluate(
         frameworks: framework_results,
         exceptions: exception_results,
         attestations: Vec::new(),
+        exposure: None,
     }
 }
 

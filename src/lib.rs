@@ -16,6 +16,7 @@ pub mod commands;
 pub mod diff;
 pub mod evaluate;
 pub mod exceptions;
+pub mod exposure;
 pub mod inventory;
 pub mod manifest;
 pub mod node_facts;

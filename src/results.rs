@@ -514,6 +514,10 @@ pub struct Report {
     /// Attestations given for the run: applied, expired, invalid or unused.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attestations: Vec<crate::attestations::AttestationResult>,
+    /// Every way into the cluster from outside (absent for node-only scans and reports
+    /// written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<crate::exposure::Exposure>,
 }
 
 impl Report {

@@ -4,7 +4,9 @@
 //! Fixtures live in `tests/fixtures/checks/<check-id>/<status>/<case>.(yaml|json)`, where
 //! `<status>` is `pass`, `fail`, `warn`, `not_applicable` or `error`. A fixture is a manifest
 //! stream (or a `*.snapshot.json` snapshot) evaluated alone for its check. The first line of
-//! a YAML fixture is a comment that says the verdict and why.
+//! a YAML fixture is a comment that says the verdict and why. A check folder may hold
+//! `registries.txt` (one trusted registry prefix a line): its fixtures are then evaluated as
+//! `scan --registries` would, with that allow-list.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -50,6 +52,18 @@ fn every_check_has_fixtures_that_give_their_verdict() {
     let mut problems = Vec::new();
     for check in &catalog.checks {
         let dir = root.join(&check.id);
+        let with_list;
+        let (catalog, check) = match std::fs::read_to_string(dir.join("registries.txt")) {
+            Ok(text) => {
+                let list: Vec<String> = text.lines().map(str::to_string).collect();
+                let mut c = catalog.clone();
+                kubeattest::checks::images::apply_allow_list(&mut c, &list);
+                with_list = c;
+                let check = with_list.check(&check.id).expect("same catalog");
+                (&with_list, check)
+            }
+            Err(_) => (&catalog, check),
+        };
         for required in ["pass", "fail"] {
             if files_in(&dir.join(required)).is_empty() {
                 problems.push(format!(
@@ -76,7 +90,7 @@ fn every_check_has_fixtures_that_give_their_verdict() {
                         bad.error
                     ));
                 }
-                let ctx = Context::new(&inv, &catalog);
+                let ctx = Context::new(&inv, catalog);
                 let (got, outcome) = run_check(check, &ctx);
                 if got.as_str() != *status {
                     let msgs: Vec<String> = outcome

@@ -18,6 +18,7 @@ pub mod network;
 pub mod node_scope;
 pub mod path;
 pub mod rbac;
+pub mod rbac_hygiene;
 pub mod selector;
 pub mod tls;
 pub mod workload;

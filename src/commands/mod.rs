@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod controls;
 pub mod diff;
 pub mod explain;
+pub mod exposure;
 pub mod node;
 pub mod render;
 pub mod scan;

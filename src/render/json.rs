@@ -48,6 +48,16 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
         w.write_all(b",\n")?;
         records(w, "  ", "attestations", &report.attestations)?;
     }
+    if let Some(e) = &report.exposure {
+        // One entry per line, like the other lists.
+        w.write_all(b",\n  \"exposure\": {\n")?;
+        records(w, "    ", "entries", &e.entries)?;
+        if !e.not_read.is_empty() {
+            w.write_all(b",\n")?;
+            records(w, "    ", "not_read", &e.not_read)?;
+        }
+        w.write_all(b"\n  }")?;
+    }
     w.write_all(b"\n}\n")?;
     Ok(())
 }
@@ -137,6 +147,7 @@ mod tests {
             frameworks: Vec::new(),
             exceptions: Vec::new(),
             attestations: Vec::new(),
+            exposure: Some(crate::exposure::Exposure::default()),
         };
         let mut bytes = Vec::new();
         write(&report, &mut bytes).expect("write");

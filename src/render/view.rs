@@ -65,6 +65,8 @@ pub struct View {
     pub expired_exceptions: Vec<ExceptionView>,
     /// Attestations given: applied, expired, invalid, unused.
     pub attestations: Vec<AttestationView>,
+    /// The exposure inventory, bounded (absent for node-only scans and older reports).
+    pub exposure: Option<crate::exposure::ExposureView>,
 }
 
 impl ItemView {
@@ -964,6 +966,7 @@ impl View {
                 .collect(),
             exceptions: exception_views(report),
             attestations: attestation_views(report),
+            exposure: crate::exposure::view(report.exposure.as_ref()),
         }
     }
 }

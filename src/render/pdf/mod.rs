@@ -10,6 +10,7 @@
 
 mod appendix;
 mod cover;
+mod exposure;
 mod findings;
 pub mod fonts;
 pub mod layout;
@@ -61,6 +62,9 @@ pub fn render(
             format!("check-{}", c.id),
         ));
     }
+    if view.exposure.is_some() {
+        toc.push((1, "Exposure".into(), "exposure".into()));
+    }
     toc.push((
         1,
         "Exceptions register and attestations".into(),
@@ -85,6 +89,7 @@ pub fn render(
         summary::framework(&mut l, fw, &view);
     }
     findings::findings(&mut l, &view);
+    exposure::exposure(&mut l, &view);
     register::register(&mut l, &view);
     register::attestations(&mut l, &view);
     findings::manual(&mut l, &view);
