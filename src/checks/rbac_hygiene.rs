@@ -11,7 +11,9 @@
 //!   is taken to exist).
 //! - `duplicate_grants`: a subject granted the same permission through more than one
 //!   binding, where the second binding's scope covers the first (the same namespace, or
-//!   cluster-wide); wildcards in the covering rule count.
+//!   cluster-wide); wildcards in the covering rule count. Two built-in bindings overlapping
+//!   (as `system:discovery` and `system:public-info-viewer` do) are how Kubernetes ships and
+//!   are not reported.
 //! - `unused_service_accounts`: ServiceAccounts granted rights that no pod or pod template
 //!   of their namespace runs as.
 //!
@@ -499,7 +501,10 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
         for (xi, x) in bindings.iter().enumerate() {
             for (yi, y) in bindings.iter().enumerate() {
                 let covers_scope = y.scope.is_none() || y.scope == x.scope;
-                if xi == yi || !covers_scope || (x.scope == y.scope && yi > xi) {
+                // Two built-in bindings overlapping is how Kubernetes ships.
+                let stock =
+                    settings.is_system_binding(x.object) && settings.is_system_binding(y.object);
+                if xi == yi || !covers_scope || (x.scope == y.scope && yi > xi) || stock {
                     continue;
                 }
                 // Permissions of x that y already grants.
