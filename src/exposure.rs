@@ -33,6 +33,8 @@ use crate::inventory::{Inventory, KindState, Object};
 /// Entries listed in the HTML and PDF documents; the rest are counted (all are in
 /// report.json and in `kubeattest exposure`).
 pub const ENTRY_LIMIT: usize = 60;
+/// Namespaces listed in the per-namespace table of the documents; the rest are counted.
+pub const NAMESPACE_LIMIT: usize = 40;
 
 /// Kinds the exposure inventory reads (besides the workload kinds).
 pub const KINDS: &[&str] = &[
@@ -217,7 +219,7 @@ impl Policies<'_> {
                     return (
                         Some(false),
                         format!(
-                            "NetworkPolicy {}/{} {path} {why}",
+                            "NetworkPolicy {}/{} lets everyone in: {why} ({path})",
                             pol.namespace.as_deref().unwrap_or_default(),
                             pol.name
                         ),
@@ -888,10 +890,13 @@ pub struct EntryRow {
 pub struct ExposureView {
     /// Every entry.
     pub total: usize,
-    /// Per namespace.
+    /// Per namespace, in name order: at most [`NAMESPACE_LIMIT`], those with the most
+    /// entries without TLS or a restricting policy chosen first.
     pub namespaces: Vec<NamespaceRow>,
-    /// Entries listed: those without TLS or without a restricting policy first, then the
-    /// rest, at most [`ENTRY_LIMIT`].
+    /// Namespaces not listed.
+    pub more_namespaces: usize,
+    /// Entries listed, in namespace order: at most [`ENTRY_LIMIT`], chosen among those
+    /// without TLS or without a restricting policy first.
     pub entries: Vec<EntryRow>,
     /// Entries not listed (all are in report.json).
     pub more: usize,
@@ -906,7 +911,7 @@ pub fn view(exposure: Option<&Exposure>) -> Option<ExposureView> {
     for x in &e.entries {
         per.entry(&x.namespace).or_default().push(x);
     }
-    let namespaces = per
+    let mut namespaces: Vec<NamespaceRow> = per
         .iter()
         .map(|(ns, xs)| {
             let ways: Vec<String> = Way::ALL
@@ -932,14 +937,24 @@ pub fn view(exposure: Option<&Exposure>) -> Option<ExposureView> {
             }
         })
         .collect();
+    let more_namespaces = namespaces.len().saturating_sub(NAMESPACE_LIMIT);
+    if more_namespaces > 0 {
+        namespaces.sort_by_key(|n| std::cmp::Reverse(n.without_tls + n.unrestricted));
+        namespaces.truncate(NAMESPACE_LIMIT);
+        namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+    }
+    // Which entries are listed: those without TLS or a restricting policy first; listed in
+    // namespace order.
     let risky = |x: &Entry| x.tls == Some(false) || x.ingress_restricted == Some(false);
-    let ordered = e
-        .entries
-        .iter()
-        .filter(|x| risky(x))
-        .chain(e.entries.iter().filter(|x| !risky(x)));
-    let entries = ordered
+    let mut shown: Vec<usize> = (0..e.entries.len())
+        .filter(|i| risky(&e.entries[*i]))
+        .chain((0..e.entries.len()).filter(|i| !risky(&e.entries[*i])))
         .take(ENTRY_LIMIT)
+        .collect();
+    shown.sort_unstable();
+    let entries = shown
+        .into_iter()
+        .map(|i| &e.entries[i])
         .map(|x| EntryRow {
             namespace: x.namespace.clone(),
             way: x.way.label().into(),
@@ -956,6 +971,7 @@ pub fn view(exposure: Option<&Exposure>) -> Option<ExposureView> {
     Some(ExposureView {
         total: e.entries.len(),
         namespaces,
+        more_namespaces,
         entries,
         more: e.entries.len().saturating_sub(ENTRY_LIMIT),
         not_read: e
@@ -1014,6 +1030,42 @@ pub fn text(e: &Exposure, target: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_list_a_bounded_number_risky_first_in_namespace_order() {
+        let entry = |i: usize, risky: bool| Entry {
+            way: Way::Ingress,
+            namespace: format!("ns-{:03}", i),
+            kind: "Ingress".into(),
+            name: format!("i{i}"),
+            address: "h".into(),
+            tls: Some(!risky),
+            tls_reason: String::new(),
+            ingress_restricted: Some(true),
+            ingress_reason: String::new(),
+            backends: Vec::new(),
+            source: String::new(),
+        };
+        let e = Exposure {
+            entries: (0..100).map(|i| entry(i, i % 2 == 1)).collect(),
+            not_read: Vec::new(),
+        };
+        let v = view(Some(&e)).expect("view");
+        assert_eq!(
+            (v.total, v.entries.len(), v.more),
+            (100, ENTRY_LIMIT, 100 - ENTRY_LIMIT)
+        );
+        assert_eq!(v.entries.iter().filter(|r| r.tls == "no").count(), 50);
+        assert!(v
+            .entries
+            .windows(2)
+            .all(|w| w[0].namespace < w[1].namespace));
+        assert_eq!(
+            (v.namespaces.len(), v.more_namespaces),
+            (NAMESPACE_LIMIT, 60)
+        );
+        assert!(v.namespaces.iter().all(|n| n.without_tls == 1));
+    }
 
     #[test]
     fn tls_hosts_match_one_wildcard_label() {

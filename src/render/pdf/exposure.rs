@@ -76,15 +76,29 @@ pub(super) fn exposure(l: &mut Layout, view: &View) {
         &rows,
         8.0,
     );
+    if x.more_namespaces > 0 {
+        l.paragraph(
+            Face::Regular,
+            7.5,
+            muted(),
+            &format!(
+                "… and {} more namespace(s), in report.json (exposure).",
+                x.more_namespaces
+            ),
+            MARGIN_X,
+            TEXT_W,
+        );
+    }
     l.heading(2, "Entries", None);
     l.paragraph(
         Face::Regular,
         8.5,
         muted(),
-        &format!(
-            "{} way(s) in; those without TLS or without a restricting NetworkPolicy first.",
-            x.total
-        ),
+        &if x.more > 0 {
+            format!("{} way(s) in, by namespace; those without TLS or without a restricting NetworkPolicy are listed first.", x.total)
+        } else {
+            format!("{} way(s) in, by namespace.", x.total)
+        },
         MARGIN_X,
         TEXT_W,
     );
