@@ -312,7 +312,7 @@ pub fn inventory(inv: &Inventory) -> Exposure {
         absence_known: crate::checks::absence_is_known(inv),
         by_ns,
     };
-    let pods: Vec<Pods> = inv
+    let mut pods: Vec<Pods> = inv
         .objects
         .iter()
         .filter_map(workload)
@@ -324,6 +324,9 @@ pub fn inventory(inv: &Inventory) -> Exposure {
             pod: w.pod,
         })
         .collect();
+    // By namespace (stable: inventory order within one), so a Service finds its pods
+    // without scanning every workload.
+    pods.sort_by(|a, b| a.namespace.cmp(&b.namespace));
     let mut entries = Vec::new();
     services(inv, &pods, &policies, &mut entries);
     ingresses(inv, &pods, &policies, &mut entries);
@@ -341,7 +344,8 @@ pub fn inventory(inv: &Inventory) -> Exposure {
     Exposure { entries, not_read }
 }
 
-/// The workloads a Service's selector selects (none for a Service without a selector).
+/// The workloads a Service's selector selects (none for a Service without a selector);
+/// `pods` is sorted by namespace.
 fn backing<'a, 'p>(svc: &Object, pods: &'p [Pods<'a>]) -> Vec<&'p Pods<'a>> {
     let Some(sel) = svc
         .value
@@ -352,12 +356,13 @@ fn backing<'a, 'p>(svc: &Object, pods: &'p [Pods<'a>]) -> Vec<&'p Pods<'a>> {
         return Vec::new();
     };
     let ns = namespace_of(svc);
-    pods.iter()
+    let start = pods.partition_point(|p| p.namespace < ns);
+    let end = pods.partition_point(|p| p.namespace <= ns);
+    pods[start..end]
+        .iter()
         .filter(|p| {
-            p.namespace == ns
-                && sel
-                    .iter()
-                    .all(|(k, v)| p.labels.get(k).map(String::as_str) == v.as_str())
+            sel.iter()
+                .all(|(k, v)| p.labels.get(k).map(String::as_str) == v.as_str())
         })
         .collect()
 }
