@@ -229,3 +229,36 @@ fn unread_kinds_are_named_and_the_answer_is_marked_incomplete() {
         .iter()
         .any(|n| n.kind == "Service" && n.reason.contains("forbidden")));
 }
+
+#[test]
+fn the_current_cluster_is_read_with_gets_only_and_answers_as_the_demo_does() {
+    use support::apiserver::TestServer;
+    let dir = Dir::new();
+    let server = TestServer::start(support::clusters::demo(), vec![]);
+    let kc = server.kubeconfig(dir.path());
+    let live = exposure_json(
+        &dir,
+        &["--kubeconfig", kc.to_str().expect("path"), "--quiet"],
+    );
+    let demo = exposure_json(&dir, &["--demo"]);
+    // The same objects, read from the API instead of the demo files.
+    let strip = |e: &Exposure| -> Vec<Entry> {
+        e.entries
+            .iter()
+            .cloned()
+            .map(|mut x| {
+                x.source = String::new();
+                x
+            })
+            .collect()
+    };
+    assert_eq!(strip(&live), strip(&demo));
+    assert!(live.entries.iter().any(|x| x.way == Way::HttpRoute));
+    let requests = server.requests();
+    assert!(requests.iter().any(|r| r
+        .path
+        .starts_with("/apis/gateway.networking.k8s.io/v1/httproutes")));
+    for r in requests {
+        assert_eq!(r.method, "GET", "{}", r.path);
+    }
+}
