@@ -89,6 +89,20 @@ impl Way {
             Way::HostPort => "Host port",
         }
     }
+
+    /// `n` of them, in words (`2 Ingress hosts`, `1 host-network workload`).
+    pub fn counted(self, n: usize) -> String {
+        let one = match self {
+            Way::LoadBalancer => "LoadBalancer Service",
+            Way::NodePort => "NodePort Service",
+            Way::ExternalIp => "Service external IP",
+            Way::Ingress => "Ingress host",
+            Way::HttpRoute => "HTTPRoute host",
+            Way::HostNetwork => "host-network workload",
+            Way::HostPort => "host port",
+        };
+        format!("{n} {one}{}", if n == 1 { "" } else { "s" })
+    }
 }
 
 /// One way in.
@@ -923,7 +937,7 @@ pub fn view(exposure: Option<&Exposure>) -> Option<ExposureView> {
                 .iter()
                 .filter_map(|w| {
                     let n = xs.iter().filter(|x| x.way == *w).count();
-                    (n > 0).then(|| format!("{n} {}", w.label()))
+                    (n > 0).then(|| w.counted(n))
                 })
                 .collect();
             NamespaceRow {

@@ -8,6 +8,7 @@ pub mod certificate;
 pub mod condition;
 pub mod credentials;
 pub mod evidence;
+pub mod exposure;
 pub mod fields;
 pub mod file;
 pub mod flag;
@@ -44,6 +45,7 @@ pub const KINDS: &[&str] = &[
     "credentials",
     "images",
     "admission",
+    "exposure",
 ];
 
 /// A check's assertion: which module decides it, with its validated parameters.
@@ -71,6 +73,8 @@ pub enum Assertion {
     Images(images::Params),
     /// What admission control enforces on pods.
     Admission(admission::Params),
+    /// Services exposed in production namespaces.
+    Exposure(exposure::Params),
 }
 
 /// A workload with its containers.
@@ -182,6 +186,7 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
         "credentials" => credentials::Params::read(node, r, what).map(Assertion::Credentials),
         "images" => images::Params::read(node, r, what).map(Assertion::Images),
         "admission" => admission::Params::read(node, r, what).map(Assertion::Admission),
+        "exposure" => exposure::Params::read(node, r, what).map(Assertion::Exposure),
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -210,6 +215,7 @@ impl Assertion {
             Assertion::Credentials(_) => "credentials",
             Assertion::Images(_) => "images",
             Assertion::Admission(_) => "admission",
+            Assertion::Exposure(_) => "exposure",
         }
     }
 
@@ -227,6 +233,7 @@ impl Assertion {
             Assertion::Credentials(p) => p.describe(),
             Assertion::Images(p) => p.describe(),
             Assertion::Admission(p) => p.describe(),
+            Assertion::Exposure(p) => p.describe(),
         }
     }
 
@@ -244,6 +251,7 @@ impl Assertion {
             Assertion::Credentials(p) => credentials::evaluate(check, p, ctx),
             Assertion::Images(p) => images::evaluate(check, p, ctx),
             Assertion::Admission(p) => admission::evaluate(check, p, ctx),
+            Assertion::Exposure(p) => exposure::evaluate(check, p, ctx),
         }
     }
 }

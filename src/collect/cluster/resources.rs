@@ -100,6 +100,7 @@ fn kinds_of_assertion_kind(kind: &str) -> Option<&'static [&'static str]> {
             "PodTemplate",
         ],
         "tls" => &["Secret", "Ingress"],
+        "exposure" => &["Service", "Namespace"],
         "ingress" => &["Ingress", "Secret", "Service", "IngressClass"],
         "network" => &["NetworkPolicy", "Pod", "Namespace", "Service"],
         "admission" => &[
