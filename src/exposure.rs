@@ -191,7 +191,7 @@ impl Policies<'_> {
             return (
                 Some(false),
                 format!(
-                    "{} runs on the host network, where NetworkPolicies do not apply",
+                    "{} is on the host network: NetworkPolicies do not apply",
                     h.display()
                 ),
             );
@@ -233,7 +233,7 @@ impl Policies<'_> {
                     return (
                         Some(false),
                         format!(
-                            "NetworkPolicy {}/{} lets everyone in: {why} ({path})",
+                            "NetworkPolicy {}/{}: {why} ({path})",
                             pol.namespace.as_deref().unwrap_or_default(),
                             pol.name
                         ),
@@ -442,7 +442,7 @@ fn service_tls(svc: &Object) -> (Option<bool>, String) {
     }
     (
         None,
-        "a Service forwards TCP/UDP: whether the application speaks TLS is not visible".into(),
+        "TCP/UDP Service: TLS inside the application is not visible".into(),
     )
 }
 
@@ -632,7 +632,8 @@ fn ingresses(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<
             let (tls, tls_reason) = if host == "*" {
                 (
                     Some(false),
-                    "requests for any host (no `host` in the rule) are served without a certificate that names them".to_string(),
+                    "a rule without `host` answers any host name: no certificate names it"
+                        .to_string(),
                 )
             } else if let Some(t) = tls_hosts.iter().find(|t| host_covered(t, &host)) {
                 (Some(true), format!("spec.tls lists {t}"))
@@ -798,8 +799,7 @@ fn host_workloads(pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
             name: p.object.name.clone(),
             address,
             tls: None,
-            tls_reason:
-                "a port on the node carries whatever the process speaks: TLS is not visible".into(),
+            tls_reason: "the process decides: TLS is not visible".into(),
             ingress_restricted: restricted.0,
             ingress_reason: restricted.1,
             backends: Vec::new(),
@@ -818,10 +818,10 @@ fn host_workloads(pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
                 })
                 .collect();
             let address = if listed.is_empty() {
-                "every port the pod opens, on the node's addresses (no ports declared)".to_string()
+                "node addresses: any port the pod opens (none declared)".to_string()
             } else {
                 format!(
-                    "the node's addresses, ports {} and any other port the pod opens",
+                    "node addresses: {} and any port the pod opens",
                     listed.join(", ")
                 )
             };
@@ -846,7 +846,7 @@ fn host_workloads(pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
         if !host_ports.is_empty() {
             out.push(entry(
                 Way::HostPort,
-                format!("the node's addresses, port {}", host_ports.join(", ")),
+                format!("node addresses: {}", host_ports.join(", ")),
                 policies.judge(&[p]),
             ));
         }

@@ -3,8 +3,8 @@
 //! Decides `require: node_port_in_production`: every Service of a production namespace must
 //! not be of type NodePort. A namespace is production when its name matches the `names`
 //! pattern, or when its Namespace object carries one of the `labels` (key → accepted
-//! values). Services outside production namespaces are `not_applicable`, with the rule that
-//! was applied; when the name does not decide and the Namespace's labels are not in the
+//! values). Services outside production namespaces are counted, not listed (the check is
+//! `not_applicable` with the rule applied when no Service is in one); when the name does not decide and the Namespace's labels are not in the
 //! input, the Service is `not_applicable` with that reason (never a pass). Evidence names
 //! the Service's type and the name or label that made the namespace production.
 
@@ -95,6 +95,14 @@ impl Params {
 
     /// One line on how the check decides, for `explain`.
     pub fn describe(&self) -> String {
+        format!(
+            "Flags Services of type NodePort in production namespaces; a namespace is production when {}",
+            self.describe_rule()
+        )
+    }
+
+    /// The production rule in words.
+    fn describe_rule(&self) -> String {
         let mut rule = Vec::new();
         if let Some(re) = &self.names {
             rule.push(format!("its name matches `{}`", shown(re)));
@@ -102,13 +110,10 @@ impl Params {
         for (k, vs) in &self.labels {
             rule.push(format!("it is labelled {k}={}", vs.join("|")));
         }
-        format!(
-            "Flags Services of type NodePort in production namespaces; a namespace is production when {}",
-            rule.join(" or ")
-        )
+        rule.join(" or ")
     }
 
-    /// Why a namespace is production (`Some(reason)`), is not (`None`), or cannot be told.
+    /// Whether a namespace is production (and why), is not, or cannot be told.
     fn production(&self, ns: &str, labels: Option<&BTreeMap<String, String>>) -> Verdict {
         if let Some(re) = &self.names {
             if re.is_match(ns) {
@@ -116,10 +121,7 @@ impl Params {
             }
         }
         if self.labels.is_empty() {
-            return Verdict::No(format!(
-                "its name does not match `{}`",
-                self.names.as_ref().map_or("", shown)
-            ));
+            return Verdict::No;
         }
         let Some(labels) = labels else {
             return Verdict::Unknown;
@@ -131,7 +133,7 @@ impl Params {
                 }
             }
         }
-        Verdict::No("neither its name nor its labels say production".into())
+        Verdict::No
     }
 }
 
@@ -145,7 +147,7 @@ fn shown(re: &regex::Regex) -> &str {
 
 enum Verdict {
     Yes(String),
-    No(String),
+    No,
     Unknown,
 }
 
@@ -163,6 +165,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         return out;
     }
     let namespaces_read = inv.kind_state("Namespace") == KindState::Collected;
+    let mut outside = 0;
     for svc in inv.of_kind("Service") {
         let ns = svc.namespace.clone().unwrap_or_else(|| "default".into());
         let labels = inv
@@ -176,14 +179,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             .unwrap_or("ClusterIP");
         let why = match p.production(&ns, labels.as_ref()) {
             Verdict::Yes(why) => why,
-            Verdict::No(why) => {
-                out.findings.push(evidence::finding(
-                    check,
-                    Status::NotApplicable,
-                    subject,
-                    Vec::new(),
-                    format!("namespace {ns} is not production: {why}"),
-                ));
+            Verdict::No => {
+                // Counted, not listed: most Services of a cluster are not in production
+                // namespaces, and saying so per Service costs without telling anything.
+                outside += 1;
                 continue;
             }
             Verdict::Unknown => {
@@ -236,7 +235,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         ));
     }
     if out.findings.is_empty() {
-        out.empty_reason = "no Service in the inventory".into();
+        out.empty_reason = if outside == 0 {
+            "no Service in the inventory".into()
+        } else {
+            format!(
+                "none of the {outside} Service(s) is in a production namespace ({})",
+                p.describe_rule()
+            )
+        };
     }
     out
 }
