@@ -67,6 +67,10 @@ pub enum Command {
     Node(NodeArgs),
     /// Who can VERB RESOURCE: every subject granted it, with binding, role and rule.
     WhoCan(WhoCanArgs),
+    /// What is exposed outside the cluster, per namespace: LoadBalancer and NodePort
+    /// Services, external IPs, Ingress and HTTPRoute hosts, host-network pods and host
+    /// ports, with TLS and NetworkPolicy coverage.
+    Exposure(ExposureArgs),
     /// Save what a cluster scan collects (secret values removed) to a file, to evaluate
     /// later with `scan --snapshot FILE`.
     Snapshot(SnapshotArgs),
@@ -244,6 +248,11 @@ pub struct ScanArgs {
     /// error and waived findings always keep their evidence.
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = Detail::Failing)]
     pub detail: Detail,
+    /// Trusted image registries, comma-separated registry hosts or host/repository
+    /// prefixes (`registry.example.com,ghcr.io/acme`): turns on the registry allow-list
+    /// check, which is manual ("not assessed") without it.
+    #[arg(long, value_delimiter = ',', value_name = "PREFIX[,PREFIX]")]
+    pub registries: Vec<String>,
     /// Accepted risks (YAML: check, subject, justification, approver, expires).
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
@@ -712,6 +721,36 @@ pub struct WhoCanArgs {
     pub quiet: bool,
 }
 
+/// Arguments of `exposure`.
+#[derive(Debug, Args)]
+pub struct ExposureArgs {
+    /// Print JSON (the `exposure` object of report.json) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// List the built-in demo cluster.
+    #[arg(long, conflicts_with_all = ["manifests", "snapshot"])]
+    pub demo: bool,
+    /// List manifest files or directories.
+    #[arg(long, num_args = 1.., value_name = "PATH", conflicts_with = "snapshot")]
+    pub manifests: Vec<PathBuf>,
+    /// List a snapshot file.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// kubeconfig file, when listing the current cluster (no --demo, --manifests or
+    /// --snapshot).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "manifests", "snapshot"])]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context, when listing the current cluster.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["demo", "manifests", "snapshot"])]
+    pub context: Option<String>,
+    /// Only this namespace of the current cluster (repeatable).
+    #[arg(long, short = 'n', value_name = "NS", conflicts_with_all = ["demo", "manifests", "snapshot"])]
+    pub namespace: Vec<String>,
+    /// Do not show progress.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
     collect::cluster::install_crypto_provider();
@@ -766,6 +805,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                     commands::explain::explain(&catalog, &check, json)
                 }
                 Command::WhoCan(args) => commands::who_can::who_can(&catalog, &args),
+                Command::Exposure(args) => commands::exposure::exposure(&args),
                 Command::Node(args) => commands::node::node(args),
                 Command::Snapshot(args) => commands::snapshot::snapshot(args),
                 Command::Attest {

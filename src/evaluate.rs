@@ -230,6 +230,7 @@ pub fn evaluate(
         exceptions: exception_results,
         attestations: Vec::new(),
         breakdown,
+        exposure: None,
     }
 }
 

@@ -17,6 +17,7 @@ pub mod diff;
 pub mod evaluate;
 pub mod exceptions;
 pub mod export;
+pub mod exposure;
 pub mod fleet;
 pub mod inventory;
 pub mod manifest;

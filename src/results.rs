@@ -524,6 +524,10 @@ pub struct Report {
     /// written before ownership was recorded).
     #[serde(default, skip_serializing_if = "crate::ownership::Breakdown::is_empty")]
     pub breakdown: crate::ownership::Breakdown,
+    /// Every way into the cluster from outside (absent for node-only scans and reports
+    /// written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<crate::exposure::Exposure>,
 }
 
 impl Report {

@@ -391,7 +391,7 @@ fn unserved_groups_are_not_applicable() {
     assert!(!server
         .requests()
         .iter()
-        .any(|r| r.path.contains("networking.k8s.io/v1/")));
+        .any(|r| r.path.contains("/networking.k8s.io/v1/")));
 }
 
 #[test]

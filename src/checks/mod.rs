@@ -8,6 +8,7 @@ pub mod certificate;
 pub mod condition;
 pub mod credentials;
 pub mod evidence;
+pub mod exposure;
 pub mod fields;
 pub mod file;
 pub mod flag;
@@ -18,6 +19,7 @@ pub mod network;
 pub mod node_scope;
 pub mod path;
 pub mod rbac;
+pub mod rbac_hygiene;
 pub mod selector;
 pub mod tls;
 pub mod vulnerability;
@@ -45,6 +47,7 @@ pub const KINDS: &[&str] = &[
     "images",
     "admission",
     "vulnerabilities",
+    "exposure",
 ];
 
 /// A check's assertion: which module decides it, with its validated parameters.
@@ -74,6 +77,8 @@ pub enum Assertion {
     Admission(admission::Params),
     /// What vulnerability scanners found in workload images, and how recently.
     Vulnerabilities(vulnerability::Params),
+    /// Services exposed in production namespaces.
+    Exposure(exposure::Params),
 }
 
 /// A workload with its containers.
@@ -203,6 +208,7 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
         "vulnerabilities" => {
             vulnerability::Params::read(node, r, what).map(Assertion::Vulnerabilities)
         }
+        "exposure" => exposure::Params::read(node, r, what).map(Assertion::Exposure),
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -232,6 +238,7 @@ impl Assertion {
             Assertion::Images(_) => "images",
             Assertion::Admission(_) => "admission",
             Assertion::Vulnerabilities(_) => "vulnerabilities",
+            Assertion::Exposure(_) => "exposure",
         }
     }
 
@@ -250,6 +257,7 @@ impl Assertion {
             Assertion::Images(p) => p.describe(),
             Assertion::Admission(p) => p.describe(),
             Assertion::Vulnerabilities(p) => p.describe(),
+            Assertion::Exposure(p) => p.describe(),
         }
     }
 
@@ -268,6 +276,7 @@ impl Assertion {
             Assertion::Images(p) => images::evaluate(check, p, ctx),
             Assertion::Admission(p) => admission::evaluate(check, p, ctx),
             Assertion::Vulnerabilities(p) => vulnerability::evaluate(check, p, ctx),
+            Assertion::Exposure(p) => exposure::evaluate(check, p, ctx),
         }
     }
 }

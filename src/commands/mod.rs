@@ -7,6 +7,7 @@ pub mod controls;
 pub mod diff;
 pub mod explain;
 pub mod export;
+pub mod exposure;
 pub mod fleet;
 pub mod node;
 pub mod render;

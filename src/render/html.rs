@@ -15,6 +15,8 @@ use crate::results::Report;
 const TEMPLATE: &str = include_str!("../../templates/report.html");
 /// Its name: the `.html` suffix turns on autoescaping.
 const TEMPLATE_NAME: &str = "report.html";
+/// The exposure section, included by the report template (autoescaped too).
+const EXPOSURE_TEMPLATE: &str = include_str!("../../templates/exposure.html");
 
 /// Width of the bar area of a section chart, in SVG units.
 const BAR_WIDTH: f64 = 420.0;
@@ -138,8 +140,11 @@ pub fn render_view(view: &View) -> Result<Vec<u8>, RenderError> {
     let mut tera = tera::Tera::default();
     tera.register_filter("prose", prose_filter);
     tera.register_filter("catalog_text", catalog_text_filter);
-    tera.add_raw_template(TEMPLATE_NAME, TEMPLATE)
-        .map_err(|e| RenderError::Template(e.to_string()))?;
+    tera.add_raw_templates([
+        ("exposure.html", EXPOSURE_TEMPLATE),
+        (TEMPLATE_NAME, TEMPLATE),
+    ])
+    .map_err(|e| RenderError::Template(e.to_string()))?;
     let ctx =
         tera::Context::from_serialize(&page).map_err(|e| RenderError::Template(e.to_string()))?;
     let out = tera

@@ -62,6 +62,16 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
         records(w, "    ", "nodes", &b.nodes)?;
         w.write_all(b"\n  }")?;
     }
+    if let Some(e) = &report.exposure {
+        // One entry per line, like the other lists.
+        w.write_all(b",\n  \"exposure\": {\n")?;
+        records(w, "    ", "entries", &e.entries)?;
+        if !e.not_read.is_empty() {
+            w.write_all(b",\n")?;
+            records(w, "    ", "not_read", &e.not_read)?;
+        }
+        w.write_all(b"\n  }")?;
+    }
     w.write_all(b"\n}\n")?;
     Ok(())
 }
@@ -152,6 +162,7 @@ mod tests {
             exceptions: Vec::new(),
             attestations: Vec::new(),
             breakdown: Default::default(),
+            exposure: Some(crate::exposure::Exposure::default()),
         };
         let mut bytes = Vec::new();
         write(&report, &mut bytes).expect("write");

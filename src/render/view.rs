@@ -71,6 +71,8 @@ pub struct View {
     pub attestations: Vec<AttestationView>,
     /// Results by owner, namespace and node.
     pub groups: crate::render::groups::GroupsView,
+    /// The exposure inventory, bounded (absent for node-only scans and older reports).
+    pub exposure: Option<crate::exposure::ExposureView>,
 }
 
 impl ItemView {
@@ -1030,6 +1032,7 @@ impl View {
             exceptions: exception_views(report),
             attestations: attestation_views(report),
             groups: crate::render::groups::GroupsView::new(&report.breakdown),
+            exposure: crate::exposure::view(report.exposure.as_ref()),
         }
     }
 }

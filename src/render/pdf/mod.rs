@@ -10,6 +10,7 @@
 
 mod appendix;
 mod cover;
+mod exposure;
 mod findings;
 pub mod fonts;
 pub mod layout;
@@ -69,6 +70,9 @@ pub fn render(
             format!("check-{}", c.id),
         ));
     }
+    if view.exposure.is_some() {
+        toc.push((1, "Exposure".into(), "exposure".into()));
+    }
     toc.push((
         1,
         "Exceptions register and attestations".into(),
@@ -94,6 +98,7 @@ pub fn render(
     }
     owners::owners(&mut l, &view);
     findings::findings(&mut l, &view);
+    exposure::exposure(&mut l, &view);
     register::register(&mut l, &view);
     register::attestations(&mut l, &view);
     findings::manual(&mut l, &view);
