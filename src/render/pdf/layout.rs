@@ -90,10 +90,11 @@ pub struct Cell {
 }
 
 impl Cell {
-    /// Plain text.
+    /// Plain text (words for people: the catalog's `code` backticks are dropped; evidence
+    /// goes in [`Cell::mono`], shown as written).
     pub fn text(s: impl Into<String>) -> Cell {
         Cell {
-            text: s.into(),
+            text: prose::plain(&s.into()),
             face: Face::Regular,
             color: ink(),
             badge: false,
@@ -101,11 +102,12 @@ impl Cell {
         }
     }
 
-    /// Monospaced text.
+    /// Monospaced text, as written.
     pub fn mono(s: impl Into<String>) -> Cell {
         Cell {
+            text: s.into(),
             face: Face::Mono,
-            ..Cell::text(s)
+            ..Cell::text("")
         }
     }
 
