@@ -4,7 +4,7 @@
 # (/reports, the working directory) and /tmp, so it runs with a read-only root filesystem.
 #
 #   docker build -t kubeattest:0.1.0 .
-#   docker run --rm -v "$PWD/reports:/reports" kubeattest:0.1.0 scan --demo --out-root /reports
+#   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD/reports:/reports" kubeattest:0.1.0 scan --demo --out-root /reports
 #
 # Both stages are pinned by tag; pin them by digest (`image@sha256:…`) for reproducible builds.
 

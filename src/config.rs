@@ -163,13 +163,13 @@ pub fn read(path: &Path, given: impl Fn(&str) -> bool) -> Result<Vec<OsString>, 
     let entries = match &doc.value {
         NodeValue::Map(entries) => entries.as_slice(),
         NodeValue::Null => &[],
-        _ => return Err(ConfigErrors(vec![at(
-            doc.line,
-            format!(
+        _ => {
+            let message = format!(
                 "a configuration file is a mapping of scan options (`fail-on: high`), found a {}",
                 doc.type_name()
-            ),
-        )])),
+            );
+            return Err(ConfigErrors(vec![at(doc.line, message)]));
+        }
     };
     let scan = scan_command();
     let mut errors = Vec::new();
