@@ -414,7 +414,7 @@ fn clean_stale(parent: &Path) {
 /// Puts `new` in place of `old_path`: exchanged atomically where the system can
 /// (Linux `renameat2(RENAME_EXCHANGE)`), else moved aside and back on failure. Returns
 /// where the previous occupant now is, for the caller to remove.
-fn swap_in(new: &Path, target: &Path, aside: &Path) -> std::io::Result<Option<PathBuf>> {
+pub fn swap_in(new: &Path, target: &Path, aside: &Path) -> std::io::Result<Option<PathBuf>> {
     if std::fs::symlink_metadata(target).is_err() {
         std::fs::rename(new, target)?;
         return Ok(None);
@@ -471,7 +471,7 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 }
 
 /// Removes what a swap moved out of the way.
-fn remove_any(path: &Path) {
+pub fn remove_any(path: &Path) {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => {
             let _ = std::fs::remove_dir_all(path);

@@ -67,6 +67,10 @@ pub enum Command {
     Node(NodeArgs),
     /// Who can VERB RESOURCE: every subject granted it, with binding, role and rule.
     WhoCan(WhoCanArgs),
+    /// What is exposed outside the cluster, per namespace: LoadBalancer and NodePort
+    /// Services, external IPs, Ingress and HTTPRoute hosts, host-network pods and host
+    /// ports, with TLS and NetworkPolicy coverage.
+    Exposure(ExposureArgs),
     /// Save what a cluster scan collects (secret values removed) to a file, to evaluate
     /// later with `scan --snapshot FILE`.
     Snapshot(SnapshotArgs),
@@ -100,6 +104,42 @@ pub enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// One report over many clusters: the report folders under DIR… (bundles, or
+    /// `<cluster>/<UTC time>/` trees), each verified before it is counted.
+    Fleet(FleetArgs),
+    /// Write the catalog's checks in another tool's enforcement format.
+    Export {
+        /// What to write.
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+}
+
+/// `export` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// ValidatingAdmissionPolicy + Binding manifests (CEL) for every `fields` check of the
+    /// frameworks that CEL can state over the admitted object; the rest are listed as not
+    /// exported, with the reason.
+    Vap(VapArgs),
+}
+
+/// Arguments of `export vap`.
+#[derive(Debug, Args)]
+pub struct VapArgs {
+    /// Frameworks whose checks to export, comma-separated (`pss-restricted`, `cis`, …).
+    #[arg(long, required = true, value_delimiter = ',', value_name = "ID[,ID]")]
+    pub framework: Vec<String>,
+    /// What a binding does with a violation.
+    #[arg(long, value_enum, ignore_case = true, default_value_t = crate::export::vap::Action::Deny)]
+    pub action: crate::export::vap::Action,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Do not list the checks not exported on standard error (they stay in the file's
+    /// opening comment).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `controls` subcommands.
@@ -228,6 +268,11 @@ pub struct ScanArgs {
     /// error and waived findings always keep their evidence.
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = Detail::Failing)]
     pub detail: Detail,
+    /// Trusted image registries, comma-separated registry hosts or host/repository
+    /// prefixes (`registry.example.com,ghcr.io/acme`): turns on the registry allow-list
+    /// check, which is manual ("not assessed") without it.
+    #[arg(long, value_delimiter = ',', value_name = "PREFIX[,PREFIX]")]
+    pub registries: Vec<String>,
     /// Accepted risks (YAML: check, subject, justification, approver, expires).
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
@@ -257,6 +302,19 @@ pub struct ScanArgs {
     /// MANIFEST.sig.
     #[arg(long, value_name = "KEY")]
     pub sign: Option<PathBuf>,
+    /// Label keys that name a subject's owner, tried in order on the object, its pod
+    /// template, then its namespace (default: app.kubernetes.io/part-of,team,owner); the
+    /// report groups results by owner, namespace and node.
+    #[arg(long, value_delimiter = ',', value_name = "KEY[,KEY]")]
+    pub owner_label: Vec<String>,
+    /// Vulnerability scan results to use as evidence: Trivy JSON (`trivy image -f json`,
+    /// `trivy k8s --format json`) or Grype JSON (`grype -o json`); matched to workload
+    /// images by digest, else by reference. `--demo` adds its own sample Trivy file.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub vulnerabilities: Vec<PathBuf>,
+    /// Oldest vulnerability scan accepted, by the scan's own timestamp (`7d`, `36h`).
+    #[arg(long, value_name = "AGE", default_value = "7d", value_parser = crate::vulnerabilities::parse_age)]
+    pub max_scan_age: chrono::Duration,
     /// Do not print the summary or progress.
     #[arg(long, short)]
     pub quiet: bool,
@@ -542,6 +600,11 @@ pub struct RenderArgs {
     /// report cannot gain detail it was not written with.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub detail: Option<Detail>,
+    /// The owner label keys the by-owner tables are about. Owners are resolved from the
+    /// cluster's labels at scan time (report.json keeps no labels), so this must match the
+    /// keys the report was scanned with; otherwise rescan with `scan --owner-label`.
+    #[arg(long, value_delimiter = ',', value_name = "KEY[,KEY]")]
+    pub owner_label: Vec<String>,
 }
 
 /// A drift report format.
@@ -573,6 +636,80 @@ pub struct DiffArgs {
     pub fail_on_new: Option<Severity>,
 }
 
+/// A fleet report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum FleetFormat {
+    /// `fleet.json`.
+    Json,
+    /// `fleet.csv`.
+    Csv,
+    /// `fleet.html`.
+    Html,
+    /// `fleet.pdf`.
+    Pdf,
+    /// json, csv, html and pdf.
+    All,
+}
+
+impl FleetFormat {
+    /// Expands `all`.
+    pub fn expand(choices: &[FleetFormat]) -> Vec<FleetFormat> {
+        use FleetFormat::*;
+        choices
+            .iter()
+            .flat_map(|c| match c {
+                All => vec![Json, Csv, Html, Pdf],
+                c => vec![*c],
+            })
+            .collect()
+    }
+}
+
+/// Arguments of `fleet`.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// Report folders, or folders holding them (`<root>/<cluster>/<UTC time>/`).
+    #[arg(required = true, num_args = 1.., value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the fleet report. An existing folder is replaced only when it is a
+    /// previous report (holds kubeattest's MANIFEST.json and nothing else).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace whatever is at `--out` (not allowed inside the folders read).
+    #[arg(long)]
+    pub force: bool,
+    /// Formats, comma-separated (`all`: json, csv, html, pdf).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [FleetFormat::All])]
+    pub format: Vec<FleetFormat>,
+    /// A cluster whose newest run started longer ago than this is stale (`7d`, `36h`,
+    /// `1d12h`).
+    #[arg(long, value_name = "AGE", default_value = "7d", value_parser = crate::fleet::parse_age)]
+    pub stale_after: std::time::Duration,
+    /// Measure staleness at this time (RFC 3339; default: now), for a reproducible report.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Count only runs signed with this public key (`KEY.pub` from `keygen`).
+    #[arg(long, value_name = "PUB")]
+    pub key: Option<PathBuf>,
+    /// Do not print the summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl FleetArgs {
+    /// `--stale-after` in words (`7d`, `36h`).
+    pub fn stale_after_text(&self) -> String {
+        let s = self.stale_after.as_secs();
+        if s % 86_400 == 0 {
+            format!("{}d", s / 86_400)
+        } else if s % 3_600 == 0 {
+            format!("{}h", s / 3_600)
+        } else {
+            format!("{s}s")
+        }
+    }
+}
+
 /// Arguments of `who-can`.
 #[derive(Debug, Args)]
 pub struct WhoCanArgs {
@@ -599,6 +736,36 @@ pub struct WhoCanArgs {
     /// kubeconfig context, when answering for the current cluster.
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
+    /// Do not show progress.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `exposure`.
+#[derive(Debug, Args)]
+pub struct ExposureArgs {
+    /// Print JSON (the `exposure` object of report.json) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// List the built-in demo cluster.
+    #[arg(long, conflicts_with_all = ["manifests", "snapshot"])]
+    pub demo: bool,
+    /// List manifest files or directories.
+    #[arg(long, num_args = 1.., value_name = "PATH", conflicts_with = "snapshot")]
+    pub manifests: Vec<PathBuf>,
+    /// List a snapshot file.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// kubeconfig file, when listing the current cluster (no --demo, --manifests or
+    /// --snapshot).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["demo", "manifests", "snapshot"])]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context, when listing the current cluster.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["demo", "manifests", "snapshot"])]
+    pub context: Option<String>,
+    /// Only this namespace of the current cluster (repeatable).
+    #[arg(long, short = 'n', value_name = "NS", conflicts_with_all = ["demo", "manifests", "snapshot"])]
+    pub namespace: Vec<String>,
     /// Do not show progress.
     #[arg(long, short)]
     pub quiet: bool,
@@ -659,6 +826,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify { dir, key } => commands::verify::verify(&dir, key.as_deref()),
         Command::Keygen { out } => commands::verify::keygen(&out),
         Command::Diff(args) => commands::diff::diff(&args),
+        Command::Fleet(args) => commands::fleet::fleet(&args),
         command => {
             let catalog = catalog::load(cli.catalog.as_deref())?;
             match command {
@@ -671,15 +839,20 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                     commands::explain::explain(&catalog, &check, json)
                 }
                 Command::WhoCan(args) => commands::who_can::who_can(&catalog, &args),
+                Command::Exposure(args) => commands::exposure::exposure(&args),
                 Command::Node(args) => commands::node::node(args),
                 Command::Snapshot(args) => commands::snapshot::snapshot(args),
                 Command::Attest {
                     command: AttestCommand::Template { framework },
                 } => commands::attest::template(&catalog, &framework),
+                Command::Export {
+                    command: ExportCommand::Vap(args),
+                } => commands::export::vap(&catalog, &args),
                 Command::Catalog { .. }
                 | Command::Verify { .. }
                 | Command::Keygen { .. }
-                | Command::Diff(_) => unreachable!("handled above"),
+                | Command::Diff(_)
+                | Command::Fleet(_) => unreachable!("handled above"),
             }
         }
     }

@@ -28,6 +28,9 @@ pub struct RunInfo {
     pub exceptions: Vec<crate::exceptions::Exception>,
     /// How much of the passing side to keep.
     pub detail: Detail,
+    /// Label keys an owner is resolved from, in order (empty: the defaults of
+    /// [`crate::ownership::DEFAULT_OWNER_LABELS`]).
+    pub owner_labels: Vec<String>,
 }
 
 /// One check's findings as they go into the report.
@@ -42,11 +45,19 @@ struct CheckRun<'a> {
     only_message: Option<String>,
     /// Why there are no findings, if there are none.
     empty_reason: String,
+    /// Passes counted per owner, namespace and node (the other statuses are counted after
+    /// exceptions applied, from the owner recorded on their subjects).
+    passes: crate::ownership::Tally,
 }
 
 /// Runs one check for the report: in-scope findings only, and passes made as cheap as
 /// `detail` allows right away, so memory grows with what fails rather than with the input.
-fn run_for_report<'a>(check: &'a Check, ctx: &Context, detail: Detail) -> CheckRun<'a> {
+fn run_for_report<'a>(
+    check: &'a Check,
+    ctx: &Context,
+    detail: Detail,
+    owners: &crate::ownership::Owners,
+) -> CheckRun<'a> {
     let (_, outcome) = run_check(check, ctx);
     // Cluster-scoped objects (RBAC bindings, nodes) are always read; findings about
     // subjects in namespaces outside the requested scope are not reported.
@@ -59,6 +70,17 @@ fn run_for_report<'a>(check: &'a Check, ctx: &Context, detail: Detail) -> CheckR
         [one] => Some(one.message.clone()),
         _ => None,
     };
+    // Owners are resolved now, while the labels are at hand: recorded on what did not pass,
+    // only counted for passes.
+    let mut passes = crate::ownership::Tally::default();
+    for f in &mut findings {
+        let owner = owners.of(&f.subject);
+        if f.status == Status::Pass {
+            passes.add(owner, &f.subject, f.status, f.severity);
+        } else if owner != crate::ownership::NO_OWNER {
+            f.subject.owner = Some(owner.to_string());
+        }
+    }
     let mut unlisted_passes = 0;
     match detail {
         Detail::Full => {}
@@ -76,6 +98,7 @@ fn run_for_report<'a>(check: &'a Check, ctx: &Context, detail: Detail) -> CheckR
         unlisted_passes,
         only_message,
         empty_reason: outcome.empty_reason,
+        passes,
     }
 }
 
@@ -91,7 +114,10 @@ pub fn evaluate(
     frameworks: &[&Framework],
     info: RunInfo,
 ) -> Report {
-    let ctx = Context::new(inventory, catalog);
+    let mut ctx = Context::new(inventory, catalog);
+    if info.detail != Detail::Full {
+        ctx = ctx.without_pass_evidence();
+    }
     let wanted: BTreeSet<&str> = frameworks
         .iter()
         .flat_map(|f| f.items.iter())
@@ -106,18 +132,22 @@ pub fn evaluate(
         .iter()
         .filter(|c| wanted.contains(c.id.as_str()))
         .collect();
+    let owner_labels = crate::ownership::owner_labels(&info.owner_labels);
+    let owners = crate::ownership::Owners::new(inventory, &owner_labels);
     let runs: Vec<CheckRun> = {
         use rayon::prelude::*;
         selected
             .par_iter()
-            .map(|check| run_for_report(check, &ctx, info.detail))
+            .map(|check| run_for_report(check, &ctx, info.detail, &owners))
             .collect()
     };
+    let mut tally = crate::ownership::Tally::default();
     // Each check's findings become one contiguous run of `findings`.
     let mut findings: Vec<Finding> =
         Vec::with_capacity(runs.iter().map(|r| r.findings.len()).sum());
     let mut spans = Vec::with_capacity(runs.len());
     for run in runs {
+        tally.merge(run.passes);
         let start = findings.len();
         findings.extend(run.findings);
         spans.push((
@@ -132,6 +162,10 @@ pub fn evaluate(
         .map(|t| t.date_naive())
         .unwrap_or_else(|_| chrono::Utc::now().date_naive());
     let exception_results = crate::exceptions::apply(&mut findings, &info.exceptions, today);
+    for f in findings.iter().filter(|f| f.status != Status::Pass) {
+        tally.add_recorded(f);
+    }
+    let breakdown = tally.finish(owner_labels);
     let mut checks = Vec::new();
     let mut check_status: BTreeMap<String, (Status, String)> = BTreeMap::new();
     for (check, range, unlisted_passes, only_message, empty_reason) in spans {
@@ -195,6 +229,8 @@ pub fn evaluate(
         frameworks: framework_results,
         exceptions: exception_results,
         attestations: Vec::new(),
+        breakdown,
+        exposure: None,
     }
 }
 

@@ -331,6 +331,9 @@ pub struct Inventory {
     pub namespaces: Vec<String>,
     /// Namespaces a cluster scan skipped.
     pub excluded_namespaces: Vec<String>,
+    /// Vulnerability scan results given with `--vulnerabilities` (or the demo's sample);
+    /// `None` when none were given.
+    pub vulnerabilities: Option<crate::vulnerabilities::Evidence>,
     /// Objects by kind and namespace, built on the first lookup (see [`Inventory::of_kind`]).
     index: OnceLock<Index>,
 }

@@ -123,6 +123,11 @@ pub struct Subject {
     /// Node the fact was collected on, when node facts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    /// Who owns the subject (owner label value, see [`crate::ownership`]), recorded on
+    /// findings that did not pass when an owner label was found (absent: no owner, or a
+    /// pass); passes are only counted per owner in `breakdown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl Subject {
@@ -190,6 +195,7 @@ impl Finding {
             self.observations = Vec::new();
             self.message = String::new();
             self.subject.api_version = None;
+            self.subject.owner = None;
         }
     }
 }
@@ -514,6 +520,14 @@ pub struct Report {
     /// Attestations given for the run: applied, expired, invalid or unused.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attestations: Vec<crate::attestations::AttestationResult>,
+    /// Findings grouped by owner, namespace and node, passes counted (absent in reports
+    /// written before ownership was recorded).
+    #[serde(default, skip_serializing_if = "crate::ownership::Breakdown::is_empty")]
+    pub breakdown: crate::ownership::Breakdown,
+    /// Every way into the cluster from outside (absent for node-only scans and reports
+    /// written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<crate::exposure::Exposure>,
 }
 
 impl Report {

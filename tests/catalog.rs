@@ -2,9 +2,15 @@
 //! that prove it can pass *and* fail; every fixture gives the verdict its folder names.
 //!
 //! Fixtures live in `tests/fixtures/checks/<check-id>/<status>/<case>.(yaml|json)`, where
-//! `<status>` is `pass`, `fail`, `warn`, `not_applicable` or `error`. A fixture is a manifest
-//! stream (or a `*.snapshot.json` snapshot) evaluated alone for its check. The first line of
-//! a YAML fixture is a comment that says the verdict and why.
+//! `<status>` is `pass`, `fail`, `warn`, `manual`, `not_applicable` or `error`. A fixture is a
+//! manifest stream (or a `*.snapshot.json` snapshot) evaluated alone for its check. The first
+//! line of a YAML fixture is a comment that says the verdict and why.
+//!
+//! A fixture that needs inputs besides objects is a folder `<case>/`: its `*.yaml` files are
+//! the manifests, its `*.json` files vulnerability scans (as `scan --vulnerabilities`), and an
+//! optional `as-of.txt` the RFC 3339 time scan ages are measured at. A check folder may hold
+//! `registries.txt` (one trusted registry prefix a line): its fixtures are then evaluated as
+//! `scan --registries` would, with that allow-list.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,7 +21,7 @@ use kubeattest::collect;
 use kubeattest::evaluate::run_check;
 use kubeattest::inventory::Inventory;
 
-const STATUSES: &[&str] = &["pass", "fail", "warn", "not_applicable", "error"];
+const STATUSES: &[&str] = &["pass", "fail", "warn", "manual", "not_applicable", "error"];
 
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks")
@@ -26,7 +32,7 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
         .map(|rd| {
             rd.flatten()
                 .map(|e| e.path())
-                .filter(|p| p.is_file())
+                .filter(|p| p.is_file() || p.is_dir())
                 .collect()
         })
         .unwrap_or_default();
@@ -34,7 +40,44 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// A folder fixture: manifests, vulnerability scans and the time scans are judged at.
+fn load_folder_fixture(dir: &Path) -> Inventory {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    let with_ext = |ext: &str| {
+        let mut v: Vec<PathBuf> = files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == ext))
+            .cloned()
+            .collect();
+        v.sort();
+        v
+    };
+    let mut inv = collect::manifests::collect(&with_ext("yaml"));
+    let scans = with_ext("json");
+    if !scans.is_empty() {
+        let (found, coverage) = kubeattest::vulnerabilities::load(&scans);
+        inv.coverage.extend(coverage);
+        let mut evidence = kubeattest::vulnerabilities::Evidence {
+            scans: found,
+            files: scans.len(),
+            ..Default::default()
+        };
+        if let Ok(text) = std::fs::read_to_string(dir.join("as-of.txt")) {
+            evidence.as_of = chrono::DateTime::parse_from_rfc3339(text.trim())
+                .unwrap_or_else(|e| panic!("{}/as-of.txt: {e}", dir.display()))
+                .with_timezone(&chrono::Utc);
+        }
+        inv.vulnerabilities = Some(evidence);
+    }
+    inv
+}
+
 fn load_fixture(path: &Path) -> Inventory {
+    if path.is_dir() {
+        return load_folder_fixture(path);
+    }
     let name = path.to_string_lossy();
     if name.ends_with(".snapshot.json") {
         collect::snapshot::read(path).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -50,6 +93,18 @@ fn every_check_has_fixtures_that_give_their_verdict() {
     let mut problems = Vec::new();
     for check in &catalog.checks {
         let dir = root.join(&check.id);
+        let with_list;
+        let (catalog, check) = match std::fs::read_to_string(dir.join("registries.txt")) {
+            Ok(text) => {
+                let list: Vec<String> = text.lines().map(str::to_string).collect();
+                let mut c = catalog.clone();
+                kubeattest::checks::images::apply_allow_list(&mut c, &list);
+                with_list = c;
+                let check = with_list.check(&check.id).expect("same catalog");
+                (&with_list, check)
+            }
+            Err(_) => (&catalog, check),
+        };
         for required in ["pass", "fail"] {
             if files_in(&dir.join(required)).is_empty() {
                 problems.push(format!(
@@ -60,13 +115,22 @@ fn every_check_has_fixtures_that_give_their_verdict() {
         }
         for status in STATUSES {
             for file in files_in(&dir.join(status)) {
-                let text = std::fs::read_to_string(&file).unwrap_or_default();
-                let is_yaml = file.extension().is_some_and(|e| e == "yaml" || e == "yml");
-                if is_yaml && !text.starts_with('#') {
-                    problems.push(format!(
-                        "{}: first line must be a comment saying the verdict and why",
-                        file.display()
-                    ));
+                let yamls: Vec<PathBuf> = if file.is_dir() {
+                    files_in(&file)
+                } else {
+                    vec![file.clone()]
+                };
+                for y in yamls
+                    .iter()
+                    .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+                {
+                    let text = std::fs::read_to_string(y).unwrap_or_default();
+                    if !text.starts_with('#') {
+                        problems.push(format!(
+                            "{}: first line must be a comment saying the verdict and why",
+                            y.display()
+                        ));
+                    }
                 }
                 let inv = load_fixture(&file);
                 if let Some(bad) = inv.coverage.iter().find(|c| c.status != "ok") {
@@ -76,7 +140,7 @@ fn every_check_has_fixtures_that_give_their_verdict() {
                         bad.error
                     ));
                 }
-                let ctx = Context::new(&inv, &catalog);
+                let ctx = Context::new(&inv, catalog);
                 let (got, outcome) = run_check(check, &ctx);
                 if got.as_str() != *status {
                     let msgs: Vec<String> = outcome

@@ -366,12 +366,18 @@ fn a_snapshot_gives_the_same_verdicts_as_the_scan_it_was_taken_from() {
         );
     }
     kubeattest(dir.path(), &["scan", "--demo", "--out", "live", "--quiet"]).assert_code(0);
+    // A snapshot holds the cluster, not other scanners' results: `--demo` adds its sample
+    // vulnerability scan, so the snapshot run is given the same file.
+    let scans = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src/collect/demo/scans/trivy-k8s.json");
     kubeattest(
         dir.path(),
         &[
             "scan",
             "--snapshot",
             "demo.snapshot.json",
+            "--vulnerabilities",
+            &scans.to_string_lossy(),
             "--out",
             "snap",
             "--quiet",

@@ -110,9 +110,12 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     let csv = std::fs::metadata(out.join("findings.csv"))
         .expect("csv")
         .len();
+    // 300 KB until issue 13 added the `subject_node` and `owner` columns (~7 KB) and the
+    // demo's vulnerability evidence (34 subjects that did not pass, ~16 KB): both are
+    // failure-side cost, which follows failures by design; passes stay compact.
     assert!(
-        csv <= 300 * 1024,
-        "demo findings.csv is {csv} bytes (target ≤ 300 KB)"
+        csv <= 320 * 1024,
+        "demo findings.csv is {csv} bytes (target ≤ 320 KB)"
     );
     let json = std::fs::metadata(out.join("report.json"))
         .expect("json")
@@ -121,9 +124,12 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     let full = std::fs::metadata(full_out.join("report.json"))
         .expect("json")
         .len();
+    // 70% until issue 13 added the demo's vulnerability evidence and owners on failing
+    // subjects (~30 KB, on the failing side of both reports, which raises the ratio without
+    // any pass costing more).
     assert!(
-        json * 10 <= full * 7,
-        "default report.json ({json} bytes) should be at most 70% of --detail full ({full})"
+        json * 100 <= full * 72,
+        "default report.json ({json} bytes) should be at most 72% of --detail full ({full})"
     );
 }
 

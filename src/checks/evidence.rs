@@ -20,6 +20,7 @@ pub fn subject(obj: &Object) -> Subject {
         file,
         line,
         node: None,
+        owner: None,
     }
 }
 

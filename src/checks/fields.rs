@@ -245,6 +245,34 @@ fn read_paths(c: &Node, r: &mut Reader, what: &str, roots: &[&str]) -> Option<Ve
 type Roots<'a> = Vec<(&'static str, &'a Value, String)>;
 
 impl Condition {
+    /// Whether the condition holds on one subject, decided as [`Condition::observe`] decides
+    /// it but without building the evidence (a pass's evidence is dropped unless the report
+    /// keeps it).
+    fn holds(&self, roots: &Roots) -> bool {
+        for path in &self.paths {
+            let Some((_, value, base)) = roots.iter().find(|(n, _, _)| *n == path.root) else {
+                continue;
+            };
+            let found = path.resolve(value, base);
+            if found.is_empty() {
+                continue;
+            }
+            return found
+                .iter()
+                .all(|(_, v)| self.expect.holds(Some(std::slice::from_ref(v))));
+        }
+        match (&self.default, self.paths.first()) {
+            (Some(d), Some(first)) => {
+                let wildcard = first.segments.iter().any(Segment::is_multi);
+                match d {
+                    Value::Array(items) if wildcard => self.expect.holds(Some(items)),
+                    other => self.expect.holds(Some(std::slice::from_ref(other))),
+                }
+            }
+            _ => self.expect.holds(None),
+        }
+    }
+
     /// Observes the condition on one subject: the evidence (one observation per value found,
     /// each with its own path and line) and whether it holds for all of them.
     fn observe(&self, obj: &Object, roots: &Roots) -> (Vec<Observation>, bool) {
@@ -396,8 +424,8 @@ fn display_path(p: &FieldPath, base: &str) -> String {
     s
 }
 
-fn all_hold(conds: &[Condition], obj: &Object, roots: &Roots) -> bool {
-    conds.iter().all(|c| c.observe(obj, roots).1)
+fn all_hold(conds: &[Condition], roots: &Roots) -> bool {
+    conds.iter().all(|c| c.holds(roots))
 }
 
 /// Evaluates the assertion over the inventory.
@@ -484,7 +512,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 }
             }
         }
-        if let Some(f) = judge(check, p, obj, &units) {
+        if let Some(f) = judge(check, p, obj, &units, ctx.pass_evidence()) {
             out.findings.push(f);
         }
     }
@@ -501,6 +529,7 @@ fn judge(
     p: &Params,
     obj: &Object,
     units: &[(Roots, Option<String>)],
+    pass_evidence: bool,
 ) -> Option<crate::results::Finding> {
     let mut assessed = 0;
     let mut failing = Vec::new();
@@ -508,11 +537,14 @@ fn judge(
     // The words for the first failure when every field it looked at is absent.
     let mut first_absent: Option<String> = None;
     for (roots, label) in units {
-        if !all_hold(&p.when, obj, roots) {
+        if !all_hold(&p.when, roots) {
             continue;
         }
         assessed += 1;
         for cond in &p.expect {
+            if !pass_evidence && cond.holds(roots) {
+                continue;
+            }
             let (observations, holds) = cond.observe(obj, roots);
             if !holds
                 && failing.is_empty()

@@ -5,8 +5,10 @@
 //! - `digest`: the reference carries `@sha256:…`;
 //! - `tag_pinned`: the reference has a tag other than `latest`, or a digest;
 //! - `registry_allowed`: the registry (the first path segment when it has a `.` or `:` or is
-//!   `localhost`, else `docker.io`) is one of `registries`. With no `registries` configured
-//!   the check is `not_applicable` ("no allow-list"), never a pass.
+//!   `localhost`, else `docker.io`), or the registry and a repository prefix, is one of
+//!   `registries`. The list comes from `scan --registries` ([`apply_allow_list`]) or from a
+//!   catalog overlay. With no list the check is `manual` ("not assessed: no allow-list
+//!   given"), never a pass, so a framework item that uses it cannot pass without one.
 //!
 //! Evidence is the container and its image reference.
 
@@ -74,7 +76,7 @@ impl Params {
         match self.require {
             Require::Digest => "Requires every container image to be pinned by digest (@sha256:…)".into(),
             Require::TagPinned => "Requires every container image to name a tag other than `latest` (or a digest)".into(),
-            Require::RegistryAllowed if self.registries.is_empty() => "Requires images from an allow-list of registries; no list is configured, so nothing is assessed (set `registries` in a catalog overlay)".into(),
+            Require::RegistryAllowed if self.registries.is_empty() => "Requires images from an allow-list of registries; no list is given, so nothing is assessed and the check is manual (pass `scan --registries LIST`, or set `registries` in a catalog overlay)".into(),
             Require::RegistryAllowed => format!("Requires every image to come from {}", self.registries.join(", ")),
         }
     }
@@ -119,6 +121,27 @@ pub fn parse_image(image: &str) -> ImageRef {
     }
 }
 
+/// Gives every `registry_allowed` check of the catalog this allow-list (`scan --registries`),
+/// replacing the one the catalog sets. Entries are trimmed; empty ones are dropped. An empty
+/// list leaves the catalog as it is.
+pub fn apply_allow_list(catalog: &mut crate::catalog::Catalog, registries: &[String]) {
+    let list: Vec<String> = registries
+        .iter()
+        .map(|r| r.trim().trim_end_matches('/').to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if list.is_empty() {
+        return;
+    }
+    for check in &mut catalog.checks {
+        if let crate::checks::Assertion::Images(p) = &mut check.assertion {
+            if p.require == Require::RegistryAllowed {
+                p.registries = list.clone();
+            }
+        }
+    }
+}
+
 fn allowed(r: &ImageRef, registries: &[String]) -> bool {
     let full = format!("{}/{}", r.registry, r.repository);
     registries.iter().any(|a| {
@@ -134,9 +157,9 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     if p.require == Require::RegistryAllowed && p.registries.is_empty() {
         out.findings.push(evidence::about_kind(
             check,
-            Status::NotApplicable,
+            Status::Manual,
             "Container",
-            "no registry allow-list is configured: set `registries` for this check in a catalog overlay (--catalog) to assess image sources".into(),
+            "not assessed: no allow-list given; pass `--registries` with the trusted registry prefixes (e.g. `registry.example.com,ghcr.io/acme`) to assess where images come from, or review the image list by hand".into(),
         ));
         return out;
     }
@@ -219,6 +242,32 @@ mod tests {
         assert_eq!(r.digest.as_deref(), Some("sha256:abc"));
         let r = parse_image("localhost:5000/app");
         assert_eq!((r.registry.as_str(), r.tag), ("localhost:5000", None));
+    }
+
+    #[test]
+    fn no_allow_list_is_manual_never_pass() {
+        let mut catalog = crate::catalog::load(None).expect("catalog");
+        let check = catalog
+            .check("image-registry-not-allowed")
+            .expect("check")
+            .clone();
+        let inv = crate::inventory::Inventory::new(Default::default(), true);
+        let ctx = Context::new(&inv, &catalog);
+        let out = check.assertion.evaluate(&check, &ctx);
+        assert_eq!(out.findings.len(), 1);
+        assert_eq!(out.findings[0].status, Status::Manual);
+        assert!(out.findings[0]
+            .message
+            .starts_with("not assessed: no allow-list given"));
+        apply_allow_list(&mut catalog, &[" ghcr.io/acme/ ".into(), String::new()]);
+        let crate::checks::Assertion::Images(p) = &catalog
+            .check("image-registry-not-allowed")
+            .expect("check")
+            .assertion
+        else {
+            panic!("images assertion");
+        };
+        assert_eq!(p.registries, vec!["ghcr.io/acme".to_string()]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod certificate;
 pub mod condition;
 pub mod credentials;
 pub mod evidence;
+pub mod exposure;
 pub mod fields;
 pub mod file;
 pub mod flag;
@@ -18,8 +19,10 @@ pub mod network;
 pub mod node_scope;
 pub mod path;
 pub mod rbac;
+pub mod rbac_hygiene;
 pub mod selector;
 pub mod tls;
+pub mod vulnerability;
 pub mod workload;
 
 use std::sync::OnceLock;
@@ -43,6 +46,8 @@ pub const KINDS: &[&str] = &[
     "credentials",
     "images",
     "admission",
+    "vulnerabilities",
+    "exposure",
 ];
 
 /// A check's assertion: which module decides it, with its validated parameters.
@@ -70,6 +75,10 @@ pub enum Assertion {
     Images(images::Params),
     /// What admission control enforces on pods.
     Admission(admission::Params),
+    /// What vulnerability scanners found in workload images, and how recently.
+    Vulnerabilities(vulnerability::Params),
+    /// Services exposed in production namespaces.
+    Exposure(exposure::Params),
 }
 
 /// A workload with its containers.
@@ -86,6 +95,9 @@ pub struct Context<'a> {
     rbac: OnceLock<rbac::Rbac<'a>>,
     /// Every workload with its containers, in inventory order.
     workloads: OnceLock<Vec<WorkloadEntry<'a>>>,
+    /// Whether passing findings keep their observations (`--detail full`); otherwise checks
+    /// that can tell a pass cheaply skip building evidence nobody will read.
+    pass_evidence: bool,
 }
 
 impl<'a> Context<'a> {
@@ -96,7 +108,19 @@ impl<'a> Context<'a> {
             catalog,
             rbac: OnceLock::new(),
             workloads: OnceLock::new(),
+            pass_evidence: true,
         }
+    }
+
+    /// The same context for a report that drops the observations of passes.
+    pub fn without_pass_evidence(mut self) -> Context<'a> {
+        self.pass_evidence = false;
+        self
+    }
+
+    /// Whether passing findings keep their observations.
+    pub fn pass_evidence(&self) -> bool {
+        self.pass_evidence
     }
 
     /// Every workload of the inventory ([`workload::workload`]) with its containers
@@ -181,6 +205,10 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
         "credentials" => credentials::Params::read(node, r, what).map(Assertion::Credentials),
         "images" => images::Params::read(node, r, what).map(Assertion::Images),
         "admission" => admission::Params::read(node, r, what).map(Assertion::Admission),
+        "vulnerabilities" => {
+            vulnerability::Params::read(node, r, what).map(Assertion::Vulnerabilities)
+        }
+        "exposure" => exposure::Params::read(node, r, what).map(Assertion::Exposure),
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -209,6 +237,8 @@ impl Assertion {
             Assertion::Credentials(_) => "credentials",
             Assertion::Images(_) => "images",
             Assertion::Admission(_) => "admission",
+            Assertion::Vulnerabilities(_) => "vulnerabilities",
+            Assertion::Exposure(_) => "exposure",
         }
     }
 
@@ -226,6 +256,8 @@ impl Assertion {
             Assertion::Credentials(p) => p.describe(),
             Assertion::Images(p) => p.describe(),
             Assertion::Admission(p) => p.describe(),
+            Assertion::Vulnerabilities(p) => p.describe(),
+            Assertion::Exposure(p) => p.describe(),
         }
     }
 
@@ -243,6 +275,8 @@ impl Assertion {
             Assertion::Credentials(p) => credentials::evaluate(check, p, ctx),
             Assertion::Images(p) => images::evaluate(check, p, ctx),
             Assertion::Admission(p) => admission::evaluate(check, p, ctx),
+            Assertion::Vulnerabilities(p) => vulnerability::evaluate(check, p, ctx),
+            Assertion::Exposure(p) => exposure::evaluate(check, p, ctx),
         }
     }
 }

@@ -132,7 +132,7 @@ impl Params {
 }
 
 /// Which directions a policy governs, as the API defines the default of `policyTypes`.
-fn policy_types(p: &Value) -> (bool, bool) {
+pub fn policy_types(p: &Value) -> (bool, bool) {
     match p.pointer("/spec/policyTypes").and_then(Value::as_array) {
         Some(types) => (
             types.iter().any(|t| t == "Ingress"),
@@ -262,7 +262,11 @@ pub fn allow_all_rules(p: &Object) -> Vec<(String, String)> {
 }
 
 /// Whether a policy selects a pod with these labels in namespace `ns`.
-fn selects_pod(p: &Object, ns: &str, labels: &std::collections::BTreeMap<String, String>) -> bool {
+pub fn selects_pod(
+    p: &Object,
+    ns: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> bool {
     match p.kind.as_str() {
         "NetworkPolicy" => {
             p.namespace.as_deref() == Some(ns)

@@ -275,6 +275,8 @@ pub enum Question {
     Subjects(Vec<SubjectPattern>),
     /// Roles and ClusterRoles with `*` in verbs, resources, apiGroups or nonResourceURLs.
     Wildcards,
+    /// A hygiene question ([`crate::checks::rbac_hygiene`]).
+    Hygiene(crate::checks::rbac_hygiene::Hygiene),
 }
 
 /// Parameters of an `rbac` assertion.
@@ -301,17 +303,30 @@ impl Params {
                 "subjects",
                 "wildcards",
                 "on_fail",
+                "unused_roles",
+                "missing_subjects",
+                "duplicate_grants",
+                "unused_service_accounts",
             ],
         );
-        let given: Vec<&str> = ["grants", "role_refs", "subjects", "wildcards"]
-            .into_iter()
-            .filter(|k| node.get(k).is_some())
-            .collect();
+        let given: Vec<&str> = [
+            "grants",
+            "role_refs",
+            "subjects",
+            "wildcards",
+            "unused_roles",
+            "missing_subjects",
+            "duplicate_grants",
+            "unused_service_accounts",
+        ]
+        .into_iter()
+        .filter(|k| node.get(k).is_some())
+        .collect();
         if given.len() != 1 {
             r.error(
                 node.line,
                 format!(
-                    "{aw} needs exactly one of `grants`, `role_refs`, `subjects`, `wildcards: true` (found {})",
+                    "{aw} needs exactly one of `grants`, `role_refs`, `subjects`, `wildcards: true`, `unused_roles: true`, `missing_subjects: true`, `duplicate_grants: true`, `unused_service_accounts: true` (found {})",
                     if given.is_empty() { "none".to_string() } else { given.join(", ") }
                 ),
             );
@@ -374,6 +389,22 @@ impl Params {
                 }
                 Question::Subjects(v)
             }
+            key @ ("unused_roles"
+            | "missing_subjects"
+            | "duplicate_grants"
+            | "unused_service_accounts") => {
+                use crate::checks::rbac_hygiene::Hygiene;
+                if r.opt_bool(node, key, &aw) != Some(true) {
+                    r.error(node.line, format!("{aw}: `{key}` must be true"));
+                    return None;
+                }
+                Question::Hygiene(match key {
+                    "unused_roles" => Hygiene::UnusedRoles,
+                    "missing_subjects" => Hygiene::MissingSubjects,
+                    "duplicate_grants" => Hygiene::DuplicateGrants,
+                    _ => Hygiene::UnusedServiceAccounts,
+                })
+            }
             _ => {
                 if r.opt_bool(node, "wildcards", &aw) != Some(true) {
                     r.error(node.line, format!("{aw}: `wildcards` must be true"));
@@ -404,6 +435,7 @@ impl Params {
                     .join(", ")
             ),
             Question::Wildcards => "Flags Roles and ClusterRoles (other than built-in ones) with `*` in verbs, resources, apiGroups or nonResourceURLs".into(),
+            Question::Hygiene(h) => h.describe().into(),
         }
     }
 }
@@ -434,7 +466,8 @@ impl RbacSubject {
         }
     }
 
-    fn as_subject(&self) -> Subject {
+    /// The subject of a finding about this RBAC subject.
+    pub fn as_subject(&self) -> Subject {
         Subject {
             kind: self.kind.clone(),
             namespace: self.namespace.clone(),
@@ -505,7 +538,8 @@ pub struct Rbac<'a> {
     pub bindings: Vec<Binding<'a>>,
 }
 
-fn own_rules(obj: &Object) -> Vec<RuleRef<'_>> {
+/// The rules written in a Role or ClusterRole itself (no aggregation).
+pub fn own_rules(obj: &Object) -> Vec<RuleRef<'_>> {
     obj.value
         .get("rules")
         .and_then(Value::as_array)
@@ -814,7 +848,8 @@ pub fn who_can<'a>(
     out
 }
 
-fn kinds_state(check: &Check, inv: &Inventory, kinds: &[&str], out: &mut Outcome) {
+/// An `error` finding for each of `kinds` that was not collected.
+pub fn kinds_state(check: &Check, inv: &Inventory, kinds: &[&str], out: &mut Outcome) {
     for kind in kinds {
         match inv.kind_state(kind) {
             KindState::Collected => {}
@@ -838,6 +873,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     if let Question::Wildcards = p.question {
         kinds_state(check, inv, &["Role", "ClusterRole"], &mut out);
         wildcards(check, p, inv, settings, &mut out);
+        return out;
+    }
+    if let Question::Hygiene(h) = p.question {
+        crate::checks::rbac_hygiene::evaluate(h, check, p, ctx, &mut out);
         return out;
     }
     kinds_state(check, inv, RBAC_KINDS, &mut out);
@@ -927,7 +966,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             ("not named in any binding".to_string(), false)
         }
         // Answered above, before bindings are built.
-        Question::Wildcards => return out,
+        Question::Wildcards | Question::Hygiene(_) => return out,
     };
     let mut failed = 0;
     let mut unknowns = 0;
@@ -1057,7 +1096,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     .collect::<Vec<_>>()
                     .join(" or ")
             ),
-            Question::Wildcards => String::new(),
+            Question::Wildcards | Question::Hygiene(_) => String::new(),
         };
         out.findings.push(evidence::finding(
             check,

@@ -28,10 +28,27 @@ pub fn collect() -> Result<Inventory, CollectError> {
         inv.coverage
             .push(Coverage::ok(format!("demo/{file}"), inv.node_facts.len()));
     }
-    for (file, text) in files
-        .iter()
-        .filter(|(f, _)| *f != "cluster.json" && *f != "node-facts.json")
-    {
+    // The sample vulnerability scan (`scans/`, Trivy's `trivy k8s --format json` shape) is
+    // evidence about the demo's images, not objects: it is read as `--vulnerabilities` would.
+    let mut evidence = crate::vulnerabilities::Evidence::default();
+    for (file, text) in files.iter().filter(|(f, _)| f.starts_with("scans/")) {
+        let name = format!("demo/{file}");
+        let mut scans =
+            crate::vulnerabilities::parse(&name, text).map_err(|message| CollectError::Demo {
+                file: file.to_string(),
+                message,
+            })?;
+        inv.coverage
+            .push(Coverage::ok(format!("vulnerabilities {name}"), scans.len()));
+        evidence.files += 1;
+        evidence.scans.append(&mut scans);
+    }
+    if evidence.files > 0 {
+        inv.vulnerabilities = Some(evidence);
+    }
+    for (file, text) in files.iter().filter(|(f, _)| {
+        *f != "cluster.json" && *f != "node-facts.json" && !f.starts_with("scans/")
+    }) {
         let origin = |line| Origin::Demo {
             file: file.to_string(),
             line,

@@ -14,6 +14,15 @@ pub fn render_saved(args: &RenderArgs) -> anyhow::Result<u8> {
     let mut report = render::json::parse(&bytes)
         .with_context(|| format!("{} is not a kubeattest report.json", args.report.display()))?;
     report.normalize(args.detail);
+    if !args.owner_label.is_empty() && args.owner_label != report.breakdown.owner_labels {
+        anyhow::bail!(
+            "--owner-label {}: {} was scanned with owner labels [{}]; owners are resolved from the cluster's labels at scan time and report.json keeps no labels, so rescan with `scan --owner-label {}`",
+            args.owner_label.join(","),
+            args.report.display(),
+            report.breakdown.owner_labels.join(", "),
+            args.owner_label.join(",")
+        );
+    }
     let out = match &args.out {
         Some(dir) => dir.clone(),
         None => args

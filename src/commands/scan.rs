@@ -18,6 +18,16 @@ use crate::results::{Report, Status};
 
 /// Runs a scan.
 pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
+    // `--registries` is a run parameter of the registry allow-list check.
+    let with_registries;
+    let catalog = if args.registries.iter().any(|r| !r.trim().is_empty()) {
+        let mut c = catalog.clone();
+        crate::checks::images::apply_allow_list(&mut c, &args.registries);
+        with_registries = c;
+        &with_registries
+    } else {
+        catalog
+    };
     let selected = select_frameworks(catalog, &args.framework)?;
     let narrowed = select::narrow(catalog, &selected, &args.checks, &args.skip)?;
     let frameworks: Vec<&crate::catalog::Framework> = narrowed.iter().collect();
@@ -37,6 +47,7 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             .chain(&args.snapshot)
             .chain(&args.node_facts)
             .chain(&args.exceptions)
+            .chain(&args.vulnerabilities)
             .cloned()
             .collect(),
     };
@@ -102,12 +113,19 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             .flat_map(|f| f.items.iter())
             .flat_map(|i| i.checks.iter().map(String::as_str))
             .collect();
-        let kinds = collect::cluster::resources::needed_kinds(Some(
+        let mut kinds = collect::cluster::resources::needed_kinds(Some(
             catalog
                 .checks
                 .iter()
                 .filter(|c| wanted.contains(c.id.as_str())),
         ));
+        // The exposure section reads these whatever the checks.
+        kinds.extend(
+            crate::exposure::KINDS
+                .iter()
+                .chain(crate::checks::workload::WORKLOAD_KINDS)
+                .map(|k| k.to_string()),
+        );
         let opts = args.cluster.options(kinds, args.quiet);
         let inv = collect::cluster::collect(&opts)?;
         let server = inv.target.server.clone().unwrap_or_default();
@@ -128,6 +146,27 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         inventory.coverage.extend(coverage);
         inventory.node_facts.extend(facts);
     }
+    if !args.vulnerabilities.is_empty() {
+        let (mut scans, coverage) = crate::vulnerabilities::load(&args.vulnerabilities);
+        sources.extend(
+            args.vulnerabilities
+                .iter()
+                .map(|p| format!("vulnerabilities {}", p.display())),
+        );
+        inventory.coverage.extend(coverage);
+        let evidence = inventory
+            .vulnerabilities
+            .get_or_insert_with(crate::vulnerabilities::Evidence::default);
+        evidence.scans.append(&mut scans);
+        evidence.files += args.vulnerabilities.len();
+    }
+    if let Some(evidence) = inventory.vulnerabilities.as_mut() {
+        // Scan ages are measured at the run's start, the time the report states.
+        evidence.max_age = args.max_scan_age;
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&started_at) {
+            evidence.as_of = t.with_timezone(&chrono::Utc);
+        }
+    }
     report_coverage(&inventory);
     if inventory.objects.is_empty()
         && inventory.node_facts.is_empty()
@@ -146,8 +185,12 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         namespaces: inventory.namespaces.clone(),
         excluded_namespaces: inventory.excluded_namespaces.clone(),
         detail: args.detail,
+        owner_labels: args.owner_label.clone(),
     };
     let mut report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
+    if inventory.target.source != Some(crate::inventory::SourceKind::Nodes) {
+        report.exposure = Some(crate::exposure::inventory(&inventory));
+    }
     if args.attestations.is_some() {
         let today = chrono::Utc::now().date_naive();
         crate::attestations::apply(&mut report, &attestations, today);

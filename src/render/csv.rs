@@ -8,6 +8,11 @@
 //! detail; counted in one row at `summary`). A check's remediation is written in full once,
 //! in report.json; rows that did not pass carry its first line.
 //!
+//! `subject_namespace`, `subject_node` and `owner` group rows by namespace, node and owner
+//! (see [`crate::ownership`]). The owner is recorded only on findings that did not pass
+//! (cost follows failures), so pass rows leave it empty (`(no owner)` when none was found); per-owner totals with passes are in
+//! report.json `breakdown` and the HTML/PDF "By owner" table.
+//!
 //! Cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or
 //! carriage return) are prefixed with `'`, as OWASP advises against CSV injection: object
 //! names and observed values come from the cluster and are attacker-controlled.
@@ -37,6 +42,8 @@ const HEADER: &[&str] = &[
     "waiver_ticket",
     "waiver_expires",
     "waiver_source",
+    "subject_node",
+    "owner",
 ];
 
 fn observed(obs: &[Observation]) -> String {
@@ -78,6 +85,9 @@ fn first_line(text: &str) -> &str {
 /// The waiver columns of a row no exception waived.
 const NO_WAIVER: [&str; 5] = ["", "", "", "", ""];
 
+/// The node and owner columns of a row about a check or item as a whole.
+const NO_GROUPS: [&str; 2] = ["", ""];
+
 struct Rows<W: std::io::Write> {
     w: csv::Writer<W>,
 }
@@ -113,6 +123,7 @@ impl<W: std::io::Write> Rows<W> {
         row.extend(["", "", "", "", "", "", "", ""]);
         row.extend([message, remediation]);
         row.extend(NO_WAIVER);
+        row.extend(NO_GROUPS);
         self.row(&row)
     }
 
@@ -121,7 +132,15 @@ impl<W: std::io::Write> Rows<W> {
         check: &CheckResult,
         items: &str,
         f: &Finding,
+        grouped: bool,
     ) -> Result<(), RenderError> {
+        // Owners are recorded on what did not pass, and left out when none was found.
+        let owner = match (&f.subject.owner, f.status) {
+            (Some(o), _) => o.as_str(),
+            (None, Status::Pass) => "",
+            (None, _) if grouped => crate::ownership::NO_OWNER,
+            (None, _) => "",
+        };
         let line = f.subject.line.map(|l| l.to_string()).unwrap_or_default();
         let observed = observed(&f.observations);
         let expected = join(&f.observations, |o| o.expected.as_str());
@@ -153,6 +172,8 @@ impl<W: std::io::Write> Rows<W> {
             w.and_then(|w| w.ticket.as_deref()).unwrap_or_default(),
             expires.as_str(),
             w.map_or("", |w| w.source.as_str()),
+            f.subject.node.as_deref().unwrap_or_default(),
+            owner,
         ])
     }
 }
@@ -177,7 +198,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
             rows.check_row(check, decides, check.status, &check.message)?;
         }
         for f in findings {
-            rows.finding_row(check, decides, f)?;
+            rows.finding_row(check, decides, f, !report.breakdown.is_empty())?;
         }
         let listed = findings.iter().filter(|f| f.status == Status::Pass).count();
         let unlisted = check.counts.pass.saturating_sub(listed);
@@ -200,6 +221,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
             row.extend(["", "", "", "", "", "", "", ""]);
             row.extend([title.as_str(), audit]);
             row.extend(NO_WAIVER);
+            row.extend(NO_GROUPS);
             rows.row(&row)?;
         }
     }

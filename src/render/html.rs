@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::render::prose;
 use crate::render::view::{FrameworkView, View};
 use crate::render::RenderError;
 use crate::results::Report;
@@ -14,6 +15,8 @@ use crate::results::Report;
 const TEMPLATE: &str = include_str!("../../templates/report.html");
 /// Its name: the `.html` suffix turns on autoescaping.
 const TEMPLATE_NAME: &str = "report.html";
+/// The exposure section, included by the report template (autoescaped too).
+const EXPOSURE_TEMPLATE: &str = include_str!("../../templates/exposure.html");
 
 /// Width of the bar area of a section chart, in SVG units.
 const BAR_WIDTH: f64 = 420.0;
@@ -94,6 +97,34 @@ fn round(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
+/// `{{ text | prose }}`: escaped text with the catalog's `code` spans in `<code>`.
+fn prose_filter(val: std::borrow::Cow<'_, str>, _: tera::Kwargs, _: &tera::State) -> tera::Value {
+    tera::Value::safe_string(&prose::html(&val))
+}
+
+/// `{{ remediation | catalog_text }}`: paragraphs (`<p>`, with code spans) and indented
+/// code (`<pre>`), every part escaped.
+fn catalog_text_filter(
+    val: std::borrow::Cow<'_, str>,
+    _: tera::Kwargs,
+    _: &tera::State,
+) -> tera::Value {
+    let mut out = String::new();
+    for b in prose::blocks(&val) {
+        if b.kind == "code" {
+            // Code is shown as written: only escaped, backticks kept.
+            out.push_str("<pre>");
+            out.push_str(&prose::escape_html(&b.text));
+            out.push_str("</pre>");
+        } else {
+            out.push_str("<p>");
+            out.push_str(&prose::html(&b.text));
+            out.push_str("</p>");
+        }
+    }
+    tera::Value::safe_string(&out)
+}
+
 /// Renders the report as a self-contained HTML page.
 pub fn render(report: &Report) -> Result<Vec<u8>, RenderError> {
     let view = View::new(report);
@@ -107,8 +138,13 @@ pub fn render_view(view: &View) -> Result<Vec<u8>, RenderError> {
         charts: view.frameworks.iter().map(chart).collect(),
     };
     let mut tera = tera::Tera::default();
-    tera.add_raw_template(TEMPLATE_NAME, TEMPLATE)
-        .map_err(|e| RenderError::Template(e.to_string()))?;
+    tera.register_filter("prose", prose_filter);
+    tera.register_filter("catalog_text", catalog_text_filter);
+    tera.add_raw_templates([
+        ("exposure.html", EXPOSURE_TEMPLATE),
+        (TEMPLATE_NAME, TEMPLATE),
+    ])
+    .map_err(|e| RenderError::Template(e.to_string()))?;
     let ctx =
         tera::Context::from_serialize(&page).map_err(|e| RenderError::Template(e.to_string()))?;
     let out = tera

@@ -48,6 +48,30 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
         w.write_all(b",\n")?;
         records(w, "  ", "attestations", &report.attestations)?;
     }
+    if !report.breakdown.is_empty() {
+        let b = &report.breakdown;
+        write!(
+            w,
+            ",\n  \"breakdown\": {{\n    \"owner_labels\": {},\n",
+            serde_json::to_string(&b.owner_labels)?
+        )?;
+        records(w, "    ", "owners", &b.owners)?;
+        w.write_all(b",\n")?;
+        records(w, "    ", "namespaces", &b.namespaces)?;
+        w.write_all(b",\n")?;
+        records(w, "    ", "nodes", &b.nodes)?;
+        w.write_all(b"\n  }")?;
+    }
+    if let Some(e) = &report.exposure {
+        // One entry per line, like the other lists.
+        w.write_all(b",\n  \"exposure\": {\n")?;
+        records(w, "    ", "entries", &e.entries)?;
+        if !e.not_read.is_empty() {
+            w.write_all(b",\n")?;
+            records(w, "    ", "not_read", &e.not_read)?;
+        }
+        w.write_all(b"\n  }")?;
+    }
     w.write_all(b"\n}\n")?;
     Ok(())
 }
@@ -137,6 +161,8 @@ mod tests {
             frameworks: Vec::new(),
             exceptions: Vec::new(),
             attestations: Vec::new(),
+            breakdown: Default::default(),
+            exposure: Some(crate::exposure::Exposure::default()),
         };
         let mut bytes = Vec::new();
         write(&report, &mut bytes).expect("write");

@@ -1,12 +1,14 @@
 //! Renderers: results → bytes, one module per format, fed only by the [`Report`].
 
 pub mod csv;
+pub mod groups;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod openreports;
 pub mod oscal;
 pub mod pdf;
+pub mod prose;
 pub mod sarif;
 pub mod summary;
 pub mod table;

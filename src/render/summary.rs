@@ -56,6 +56,22 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
+    let owners: Vec<String> = report
+        .breakdown
+        .owners
+        .iter()
+        .filter(|g| g.counts.fail > 0)
+        .take(5)
+        .map(|g| format!("{} {}", g.name, g.counts.fail))
+        .collect();
+    if !owners.is_empty() {
+        let _ = writeln!(
+            s,
+            "
+failing findings by owner: {}",
+            owners.join(", ")
+        );
+    }
     let failed: Vec<_> = report.coverage.iter().filter(|c| c.is_failure()).collect();
     if !failed.is_empty() {
         let _ = writeln!(

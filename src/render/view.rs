@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::catalog::Severity;
+use crate::render::prose;
 use crate::results::{CheckResult, Counts, Finding, Report, Status};
 
 /// Non-passing subjects listed per check (with their evidence); the rest are counted.
@@ -39,6 +40,9 @@ pub struct View {
     pub frameworks: Vec<FrameworkView>,
     /// Checks that did not pass (fail, error, warn, waived), worst first, with findings.
     pub problems: Vec<CheckView>,
+    /// The report was written with `--detail full`: the PDF then shows every listed subject
+    /// with its evidence and names the passing ones.
+    pub full_detail: bool,
     /// Checks that passed or had nothing in scope, with their subjects.
     pub passed: Vec<CheckView>,
     /// Coverage: sources that failed first, then those read, at most [`COVERAGE_LIMIT`].
@@ -65,6 +69,10 @@ pub struct View {
     pub expired_exceptions: Vec<ExceptionView>,
     /// Attestations given: applied, expired, invalid, unused.
     pub attestations: Vec<AttestationView>,
+    /// Results by owner, namespace and node.
+    pub groups: crate::render::groups::GroupsView,
+    /// The exposure inventory, bounded (absent for node-only scans and older reports).
+    pub exposure: Option<crate::exposure::ExposureView>,
 }
 
 impl ItemView {
@@ -492,6 +500,10 @@ pub struct ObservationView {
     pub holds: bool,
     /// Extra context.
     pub note: String,
+    /// The value as records of labelled facts when it is one (an RBAC grant chain) or a
+    /// list of them (the certificates of a chain): shown as small tables instead of one
+    /// line of text.
+    pub records: Vec<Vec<Fact>>,
 }
 
 /// One coverage entry.
@@ -571,6 +583,8 @@ pub fn value_text(v: &serde_json::Value) -> String {
     use serde_json::Value;
     match v {
         Value::Null => "(not set)".to_string(),
+        // An empty string (the core API group) would otherwise show as nothing at all.
+        Value::String(s) if s.is_empty() => "\"\"".to_string(),
         Value::Array(a) if a.is_empty() => "(none)".to_string(),
         Value::Array(a) => a.iter().map(value_text).collect::<Vec<_>>().join(", "),
         Value::Object(m) => m
@@ -613,6 +627,41 @@ pub fn expected_text(expected: &str) -> String {
     }
 }
 
+/// An observed value as records of facts: an object is one record; an object whose only
+/// field is a list of objects (`certificates: [...]`) is one record per element.
+fn records_of(v: &serde_json::Value) -> Vec<Vec<Fact>> {
+    use serde_json::Value;
+    let record = |m: &serde_json::Map<String, Value>| -> Vec<Fact> {
+        m.iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| fact(&label_text(k), &value_text(v)))
+            .collect()
+    };
+    match v {
+        Value::Object(m) if m.len() == 1 => match m.values().next() {
+            Some(Value::Array(a)) if !a.is_empty() && a.iter().all(Value::is_object) => {
+                a.iter().filter_map(Value::as_object).map(record).collect()
+            }
+            _ => vec![record(m)],
+        },
+        Value::Object(m) => vec![record(m)],
+        _ => Vec::new(),
+    }
+}
+
+/// A record key for people: `not_after` → `Not after`.
+fn label_text(key: &str) -> String {
+    if key == "sans" {
+        return "Subject alternative names".to_string();
+    }
+    let words = key.replace(['_', '-'], " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// A field path for people: internal selector syntax in words.
 pub fn path_text(path: &str) -> String {
     path.replace("[*]", "[each]")
@@ -631,13 +680,23 @@ fn finding_view(f: &Finding) -> FindingView {
     let mut observations: Vec<ObservationView> = f
         .observations
         .iter()
-        .map(|o| ObservationView {
-            source: o.source.clone(),
-            path: path_text(&o.path),
-            observed: value_text(&o.observed),
-            expected: expected_text(&o.expected),
-            holds: o.holds,
-            note: o.note.clone().unwrap_or_default(),
+        .map(|o| {
+            let note = o.note.as_deref().map(prose::plain).unwrap_or_default();
+            let mut observed = value_text(&o.observed);
+            // "(not set)" followed by a note that says where it was not set says it twice.
+            if o.observed.is_null() && note.starts_with("not set") {
+                observed = String::new();
+            }
+            let records = records_of(&o.observed);
+            ObservationView {
+                source: o.source.clone(),
+                path: path_text(&o.path),
+                observed,
+                expected: prose::plain(&expected_text(&o.expected)),
+                holds: o.holds,
+                note,
+                records,
+            }
         })
         .collect();
     // A long expectation shared by every row is said once, above the table.
@@ -650,9 +709,16 @@ fn finding_view(f: &Finding) -> FindingView {
             }
         }
     }
+    // Node findings name the node in the subject line, not only in the location.
+    let subject = match &s.node {
+        Some(node) if !s.display().contains(node.as_str()) => {
+            format!("{} on node {node}", s.display())
+        }
+        _ => s.display(),
+    };
     FindingView {
         status: f.status.as_str().to_string(),
-        subject: s.display(),
+        subject,
         namespace: s.namespace.clone().unwrap_or_default(),
         location,
         message: f.message.clone(),
@@ -951,6 +1017,7 @@ impl View {
             generated_at: run.finished_at.clone(),
             frameworks,
             problems: problems.into_iter().map(|(_, _, v)| v).collect(),
+            full_detail: report.run.detail == crate::results::Detail::Full,
             passed,
             coverage_failures,
             coverage_total: report.coverage.len(),
@@ -967,6 +1034,8 @@ impl View {
                 .collect(),
             exceptions: exception_views(report),
             attestations: attestation_views(report),
+            groups: crate::render::groups::GroupsView::new(&report.breakdown),
+            exposure: crate::exposure::view(report.exposure.as_ref()),
         }
     }
 }
@@ -981,6 +1050,23 @@ fn fact(label: &str, value: &str) -> Fact {
 #[cfg(test)]
 mod words_tests {
     use super::*;
+
+    #[test]
+    fn records_become_fact_tables() {
+        let grant = serde_json::json!({"subject": "Group g", "binding": "RoleBinding a/b", "rule": {"apiGroups": [""]}});
+        let r = records_of(&grant);
+        assert_eq!(r.len(), 1);
+        let labels: Vec<&str> = r[0].iter().map(|f| f.label.as_str()).collect();
+        assert_eq!(labels, ["Subject", "Binding", "Rule"]);
+        assert_eq!(r[0][2].value, "apiGroups: \"\"");
+        let chain = serde_json::json!({"certificates": [{"subject": "CN=a", "sans": []}, {"subject": "CN=ca"}]});
+        let r = records_of(&chain);
+        assert_eq!(r.len(), 2, "one record per certificate");
+        assert_eq!(r[0][1].label, "Subject alternative names");
+        assert_eq!(r[0][1].value, "(none)");
+        assert!(records_of(&serde_json::json!("plain")).is_empty());
+        assert!(records_of(&serde_json::json!({"certificates": []}))[0].len() == 1);
+    }
 
     #[test]
     fn operators_and_json_become_words() {

@@ -135,6 +135,22 @@ pub const RESOURCES: &[Resource] = &[
         &["netpol"],
     ),
     r(
+        "gateway.networking.k8s.io",
+        "v1",
+        "Gateway",
+        "gateways",
+        true,
+        &["gtw"],
+    ),
+    r(
+        "gateway.networking.k8s.io",
+        "v1",
+        "HTTPRoute",
+        "httproutes",
+        true,
+        &[],
+    ),
+    r(
         "rbac.authorization.k8s.io",
         "v1",
         "Role",

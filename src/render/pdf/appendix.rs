@@ -75,11 +75,10 @@ pub(super) fn appendix(l: &mut Layout, view: &View, bundle: &[crate::manifest::M
         );
     }
     l.heading(2, "Bundle files", None);
-    l.paragraph(
-        Face::Regular,
+    l.rich_paragraph(
         8.5,
         ink(),
-        "SHA-256 of every other file of this report folder at the time this PDF was rendered (MANIFEST.json lists this PDF too). Verify with `sha256sum`.",
+        "SHA-256 of every other file of this report folder at the time this PDF was rendered (`MANIFEST.json` lists this PDF too). Verify with `sha256sum` or `kubeattest verify`.",
         MARGIN_X,
         TEXT_W,
     );

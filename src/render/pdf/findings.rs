@@ -5,11 +5,19 @@ use super::fonts::Face;
 use super::layout::{
     ink, line_color, muted, severity_color, status_color, Cell, Layout, Row, MARGIN_X, TEXT_W,
 };
-/// Non-passing subjects of a check shown with their whole evidence; the next ones (up to the
-/// view's limit) are listed one row each in a compact table.
-const DETAIL_LIMIT: usize = 3;
+/// Non-passing subjects of a critical or high check shown with their whole evidence; the
+/// next ones (up to the view's limit), and every subject of a medium or low check, are
+/// listed one row each in a compact table. report.html and report.json keep the rest.
+const DETAIL_LIMIT: usize = 2;
 
-use crate::render::view::{CheckView, FindingView, View};
+/// Whether a check of this severity gets full evidence blocks and its whole remediation
+/// (examples included) in the PDF.
+fn in_full(severity: &str) -> bool {
+    matches!(severity, "critical" | "high")
+}
+
+use crate::render::prose;
+use crate::render::view::{CheckView, Fact, FindingView, ObservationView, View};
 
 pub(super) fn findings(l: &mut Layout, view: &View) {
     l.heading(
@@ -39,11 +47,13 @@ pub(super) fn findings(l: &mut Layout, view: &View) {
         );
     }
     for c in &view.problems {
-        check(l, c);
+        check(l, c, view.full_detail);
     }
 }
 
-fn check(l: &mut Layout, c: &CheckView) {
+/// One failing check; `full` (`--detail full`) shows every listed subject with its evidence,
+/// the whole remediation, and names the subjects that passed.
+fn check(l: &mut Layout, c: &CheckView, full: bool) {
     l.y += 8.0;
     l.ensure(90.0);
     l.rule(0.8, line_color());
@@ -84,36 +94,51 @@ fn check(l: &mut Layout, c: &CheckView) {
     l.paragraph(Face::Regular, 8.0, muted(), &meta, MARGIN_X, TEXT_W);
     l.space(3.0);
     if c.findings.is_empty() {
-        l.paragraph(Face::Regular, 9.0, ink(), &c.message, MARGIN_X, TEXT_W);
+        l.rich_paragraph(9.0, ink(), &c.message, MARGIN_X, TEXT_W);
     } else {
         // The first subjects with their full evidence, the rest one row each: an auditor
         // sees what the evidence looks like, and the document stays short.
-        let (blocks, rest) = c.findings.split_at(c.findings.len().min(DETAIL_LIMIT));
+        let detail = if full {
+            c.findings.len()
+        } else if in_full(&c.severity) {
+            DETAIL_LIMIT
+        } else {
+            0
+        };
+        let (blocks, rest) = c.findings.split_at(c.findings.len().min(detail));
         for f in blocks {
             finding_block(l, f);
         }
         if !rest.is_empty() {
-            l.paragraph(
-                Face::Regular,
-                8.5,
-                ink(),
-                &format!(
-                    "{} other subjects did not pass; one row each (every observation is in report.json).",
+            let intro = if blocks.is_empty() {
+                format!(
+                    "{} subject(s) did not pass; one row each, with the first observation that did not hold (every observation is in report.html and report.json).",
                     rest.len()
-                ),
-                MARGIN_X,
-                TEXT_W,
-            );
+                )
+            } else {
+                format!(
+                    "{} other subject(s) did not pass; one row each (every observation is in report.html and report.json).",
+                    rest.len()
+                )
+            };
+            l.paragraph(Face::Regular, 8.5, ink(), &intro, MARGIN_X, TEXT_W);
             let rows: Vec<Row> = rest
                 .iter()
                 .map(|f| {
+                    // A record (a grant chain) reads better as the finding's own sentence.
                     let obs = f
                         .observations
                         .iter()
                         .find(|o| !o.holds)
                         .or(f.observations.first())
+                        .filter(|o| o.records.is_empty())
                         .map(|o| format!("{} = {} (expected {})", o.path, o.observed, o.expected))
-                        .unwrap_or_else(|| f.message.clone());
+                        .unwrap_or_else(|| prose::plain(&f.message));
+                    let obs = if f.waiver.is_empty() {
+                        obs
+                    } else {
+                        format!("{obs}\n{}", f.waiver)
+                    };
                     Row::Cells(vec![
                         Cell::badge(&f.status),
                         Cell::mono(f.subject.clone()),
@@ -124,10 +149,10 @@ fn check(l: &mut Layout, c: &CheckView) {
                 .collect();
             l.table(
                 &[
-                    ("Status", 0.11),
-                    ("Subject", 0.32),
-                    ("Location", 0.2),
-                    ("Observed", 0.37),
+                    ("Status", 0.1),
+                    ("Subject", 0.33),
+                    ("Location", 0.17),
+                    ("Observed", 0.4),
                 ],
                 &rows,
                 7.0,
@@ -150,19 +175,37 @@ fn check(l: &mut Layout, c: &CheckView) {
     l.space(2.0);
     l.ensure(30.0);
     l.paragraph(Face::Bold, 9.0, ink(), "Remediation", MARGIN_X, TEXT_W);
-    l.code_block(&c.remediation, 7.5);
+    if full || in_full(&c.severity) {
+        catalog_text(l, &c.remediation);
+    } else {
+        // The first paragraph; the examples are in report.html.
+        let first = prose::blocks(&c.remediation)
+            .into_iter()
+            .find(|b| b.kind == "prose")
+            .map(|b| b.text)
+            .unwrap_or_default();
+        l.rich_paragraph(8.5, ink(), &first, MARGIN_X, TEXT_W);
+    }
     if c.passed_total > 0 {
-        l.paragraph(
-            Face::Regular,
-            8.0,
-            muted(),
-            &format!(
+        let text = if full && !c.passed.is_empty() {
+            let names: Vec<String> = c.passed.iter().map(|f| f.subject.clone()).collect();
+            let more = if c.more_passed > 0 {
+                format!(" … and {} more in findings.csv", c.more_passed)
+            } else {
+                String::new()
+            };
+            format!(
+                "{} subject(s) passed this check: {}{more}.",
+                c.passed_total,
+                names.join(", ")
+            )
+        } else {
+            format!(
                 "{} subject(s) passed this check (listed in findings.csv and report.json).",
                 c.passed_total
-            ),
-            MARGIN_X,
-            TEXT_W,
-        );
+            )
+        };
+        l.paragraph(Face::Regular, 8.0, muted(), &text, MARGIN_X, TEXT_W);
     }
 }
 
@@ -180,7 +223,7 @@ fn finding_block(l: &mut Layout, f: &FindingView) {
     if !f.location.is_empty() {
         text = format!("{} — {}", f.location, text);
     }
-    l.paragraph(Face::Regular, 8.0, muted(), &text, x, TEXT_W - w - 6.0);
+    l.rich_paragraph(8.0, muted(), &text, x, TEXT_W - w - 6.0);
     if !f.waiver.is_empty() {
         l.paragraph(
             Face::Regular,
@@ -201,15 +244,18 @@ fn finding_block(l: &mut Layout, f: &FindingView) {
             TEXT_W - w - 6.0,
         );
     }
-    if !f.observations.is_empty() {
-        let rows: Vec<Row> = f
-            .observations
+    // Records (RBAC grant chains, certificates) get a table of their own fields; plain
+    // values share one Source / Path / Observed / Expected table.
+    let (records, values): (Vec<&ObservationView>, Vec<&ObservationView>) =
+        f.observations.iter().partition(|o| !o.records.is_empty());
+    if !values.is_empty() {
+        let rows: Vec<Row> = values
             .iter()
             .map(|o| {
-                let observed = if o.note.is_empty() {
-                    o.observed.clone()
-                } else {
-                    format!("{} ({})", o.observed, o.note)
+                let observed = match (o.observed.is_empty(), o.note.is_empty()) {
+                    (_, true) => o.observed.clone(),
+                    (true, false) => o.note.clone(),
+                    (false, false) => format!("{} ({})", o.observed, o.note),
                 };
                 Row::Cells(vec![
                     Cell::mono(o.source.clone()),
@@ -225,16 +271,121 @@ fn finding_block(l: &mut Layout, f: &FindingView) {
             .collect();
         l.table(
             &[
-                ("Source", 0.34),
-                ("Path", 0.22),
-                ("Observed", 0.26),
+                ("Source", 0.26),
+                ("Path", 0.24),
+                ("Observed", 0.32),
                 ("Expected", 0.18),
             ],
             &rows,
             7.0,
         );
-    } else {
-        l.space(4.0);
+    }
+    if !records.is_empty() {
+        record_tables(l, &records);
+    }
+    l.space(4.0);
+}
+
+/// Observations that are one record each with the same fields (the grants of one subject)
+/// share one table, a column per field; otherwise each record (a certificate) is a
+/// two-column table of its own.
+fn record_tables(l: &mut Layout, records: &[&ObservationView]) {
+    fn single(o: &ObservationView) -> Option<&[Fact]> {
+        match o.records.as_slice() {
+            [one] => Some(one.as_slice()),
+            _ => None,
+        }
+    }
+    fn labels(r: &[Fact]) -> Vec<&str> {
+        r.iter().map(|f| f.label.as_str()).collect()
+    }
+    let rows_of: Vec<&[Fact]> = records.iter().filter_map(|o| single(o)).collect();
+    let shared =
+        rows_of.len() == records.len() && rows_of.iter().all(|r| labels(r) == labels(rows_of[0]));
+    if shared {
+        let first = labels(rows_of[0]);
+        let value = |r: &[Fact], i: usize| r.get(i).map(|f| f.value.clone());
+        // A field with one value in every row (the subject, already named above) is left out.
+        let varies = |i: usize| rows_of.iter().any(|r| value(r, i) != value(rows_of[0], i));
+        let keep: Vec<usize> = (0..first.len())
+            .filter(|&i| varies(i) || first[i] != "Subject")
+            .collect();
+        if !keep.is_empty() && keep.len() <= 5 {
+            let share = 0.8 / keep.len() as f32;
+            let mut columns: Vec<(&str, f32)> = vec![("Source", 0.2)];
+            columns.extend(keep.iter().map(|&i| (first[i], share)));
+            let rows: Vec<Row> = records
+                .iter()
+                .zip(&rows_of)
+                .map(|(o, r)| {
+                    let color = if o.holds { ink() } else { status_color("fail") };
+                    let mut cells = vec![Cell::mono(o.source.clone())];
+                    cells.extend(
+                        keep.iter()
+                            .filter_map(|&i| r.get(i))
+                            .map(|f| Cell::mono(f.value.clone()).colored(color.clone())),
+                    );
+                    Row::Cells(cells)
+                })
+                .collect();
+            l.table(&columns, &rows, 7.0);
+            expected_line(l, records);
+            return;
+        }
+    }
+    for o in records {
+        for (n, record) in o.records.iter().enumerate() {
+            let mut rows = Vec::new();
+            if n == 0 {
+                rows.push(Row::Cells(vec![
+                    Cell::bold("Source"),
+                    Cell::mono(o.source.clone()),
+                ]));
+                if !o.path.is_empty() {
+                    rows.push(Row::Cells(vec![
+                        Cell::bold("Field"),
+                        Cell::mono(o.path.clone()),
+                    ]));
+                }
+            }
+            rows.extend(record.iter().map(|f| {
+                Row::Cells(vec![
+                    Cell::bold(f.label.clone()),
+                    Cell::mono(f.value.clone()),
+                ])
+            }));
+            l.table(&[("Fact", 0.22), ("Value", 0.78)], &rows, 7.0);
+        }
+    }
+    expected_line(l, records);
+}
+
+/// The expectation under a record table, unless the finding already said it once.
+fn expected_line(l: &mut Layout, records: &[&ObservationView]) {
+    if let Some(o) = records.iter().find(|o| o.expected != "as above") {
+        l.paragraph(
+            Face::Regular,
+            7.5,
+            muted(),
+            &format!("Expected: {}", o.expected),
+            MARGIN_X,
+            TEXT_W,
+        );
+    }
+}
+
+/// Catalog text (remediation) as paragraphs with `code` spans and indented code blocks;
+/// a paragraph that is only a label (`Bad:`) is bold.
+fn catalog_text(l: &mut Layout, text: &str) {
+    for b in prose::blocks(text) {
+        if b.kind == "code" {
+            l.code_block(&b.text, 7.5);
+        } else if b.text.ends_with(':') && !b.text.contains(' ') {
+            l.paragraph(Face::Bold, 8.0, ink(), &b.text, MARGIN_X, TEXT_W);
+        } else {
+            l.rich_paragraph(8.5, ink(), &b.text, MARGIN_X, TEXT_W);
+            l.space(2.0);
+        }
     }
 }
 
@@ -267,7 +418,7 @@ pub(super) fn manual(l: &mut Layout, view: &View) {
                 Row::Cells(vec![
                     Cell::bold(i.id.clone()),
                     Cell::text(i.title.clone()),
-                    Cell::mono(audit),
+                    Cell::mono(prose::plain(&audit)),
                 ])
             })
             .collect();

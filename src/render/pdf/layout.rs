@@ -10,6 +10,7 @@ use printpdf::{
 };
 
 use super::fonts::{Face, Fonts};
+use crate::render::prose;
 
 /// A4 width in points.
 pub const PAGE_W: f32 = 595.28;
@@ -377,6 +378,73 @@ impl<'f> Layout<'f> {
             self.ensure(lh);
             let baseline = self.y + size;
             self.text(x, baseline, face, size, color.clone(), &line);
+            self.y += lh;
+        }
+    }
+
+    /// Wrapped prose flowing down the page like [`Layout::paragraph`], with the catalog's
+    /// `code` spans in the monospaced face and without their backticks.
+    pub fn rich_paragraph(&mut self, size: f32, color: Color, text: &str, x: f32, width: f32) {
+        let text = bounded_tokens(text);
+        let spans = prose::spans(&text);
+        // Words are runs of pieces with no space between them (`admin`: is one word).
+        let mut words: Vec<Vec<(Face, String)>> = Vec::new();
+        let mut glue = false;
+        for span in &spans {
+            let face = if span.code { Face::Mono } else { Face::Regular };
+            let cleaned = self.fonts.clean(face, &span.text).replace('\n', " ");
+            for (i, part) in cleaned.split(' ').enumerate() {
+                if i > 0 {
+                    glue = false;
+                }
+                if part.is_empty() {
+                    continue;
+                }
+                match words.last_mut() {
+                    Some(word) if glue => word.push((face, part.to_string())),
+                    _ => words.push(vec![(face, part.to_string())]),
+                }
+                glue = true;
+            }
+        }
+        let word_w = |w: &[(Face, String)]| -> f32 {
+            w.iter().map(|(f, t)| self.fonts.width(*f, size, t)).sum()
+        };
+        if !spans.iter().any(|s| s.code) || words.iter().any(|w| word_w(w) > width) {
+            // No code, or a word too wide for the line: the plain paragraph breaks inside it.
+            let plain = prose::plain(&text);
+            return self.paragraph(Face::Regular, size, color, &plain, x, width);
+        }
+        let space = self.fonts.width(Face::Regular, size, " ");
+        let lh = size * 1.35;
+        let mut lines: Vec<Vec<&[(Face, String)]>> = vec![Vec::new()];
+        let mut line_w = 0.0;
+        for word in &words {
+            let w = word_w(word);
+            let current = lines.len() - 1;
+            if !lines[current].is_empty() && line_w + space + w > width {
+                lines.push(Vec::new());
+                line_w = 0.0;
+            }
+            let current = lines.len() - 1;
+            line_w += if lines[current].is_empty() {
+                w
+            } else {
+                space + w
+            };
+            lines[current].push(word);
+        }
+        for line in lines {
+            self.ensure(lh);
+            let baseline = self.y + size;
+            let mut cx = x;
+            for word in line {
+                for (face, piece) in word {
+                    self.text(cx, baseline, *face, size, color.clone(), piece);
+                    cx += self.fonts.width(*face, size, piece);
+                }
+                cx += space;
+            }
             self.y += lh;
         }
     }

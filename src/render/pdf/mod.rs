@@ -10,9 +10,11 @@
 
 mod appendix;
 mod cover;
+mod exposure;
 mod findings;
 pub mod fonts;
 pub mod layout;
+mod owners;
 mod register;
 mod signoff;
 mod summary;
@@ -49,6 +51,13 @@ pub fn render(
             format!("fw-{}", fw.id),
         ));
     }
+    if view.groups.present {
+        toc.push((
+            1,
+            "Results by owner, namespace and node".into(),
+            "owners".into(),
+        ));
+    }
     toc.push((
         1,
         "Findings with evidence and remediation".into(),
@@ -60,6 +69,9 @@ pub fn render(
             format!("{} ({})", c.title, c.id),
             format!("check-{}", c.id),
         ));
+    }
+    if view.exposure.is_some() {
+        toc.push((1, "Exposure".into(), "exposure".into()));
     }
     toc.push((
         1,
@@ -84,7 +96,9 @@ pub fn render(
     for fw in &view.frameworks {
         summary::framework(&mut l, fw, &view);
     }
+    owners::owners(&mut l, &view);
     findings::findings(&mut l, &view);
+    exposure::exposure(&mut l, &view);
     register::register(&mut l, &view);
     register::attestations(&mut l, &view);
     findings::manual(&mut l, &view);

@@ -154,11 +154,10 @@ pub(super) fn expired_notice(l: &mut Layout, view: &View) {
 pub(super) fn attestations(l: &mut Layout, view: &View) {
     l.heading(2, "Attestations of manual items", Some("attestations"));
     if view.attestations.is_empty() {
-        l.paragraph(
-            Face::Regular,
+        l.rich_paragraph(
             9.0,
             muted(),
-            "No attestations were given (scan --attestations FILE; `kubeattest attest template --framework ID` writes one to fill in). Manual items stay manual.",
+            "No attestations were given (`scan --attestations FILE`; `kubeattest attest template --framework ID` writes one to fill in). Manual items stay manual.",
             MARGIN_X,
             TEXT_W,
         );

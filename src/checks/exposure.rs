@@ -1,0 +1,277 @@
+//! `exposure`: Services exposed in production namespaces.
+//!
+//! Decides `require: node_port_in_production`: every Service of a production namespace must
+//! not be of type NodePort. A namespace is production when its name matches the `names`
+//! pattern, or when its Namespace object carries one of the `labels` (key → accepted
+//! values). Services outside production namespaces are counted, not listed (the check is
+//! `not_applicable` with the rule applied when no Service is in one); when the name does not decide and the Namespace's labels are not in the
+//! input, the Service is `not_applicable` with that reason (never a pass). Evidence names
+//! the Service's type and the name or label that made the namespace production.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::catalog::reader::Reader;
+use crate::catalog::Check;
+use crate::checks::{evidence, selector, Context, Outcome};
+use crate::inventory::KindState;
+use crate::results::{Observation, Status};
+use crate::yaml::Node;
+
+/// What an `exposure` assertion requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Require {
+    /// No NodePort Service in a production namespace.
+    NodePortInProduction,
+}
+
+/// Parameters of an `exposure` assertion.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// What is required.
+    pub require: Require,
+    /// Namespace names that are production (a regular expression, matched whole).
+    pub names: Option<regex::Regex>,
+    /// Namespace labels that make it production: key → accepted values.
+    pub labels: BTreeMap<String, Vec<String>>,
+}
+
+impl Params {
+    /// Reads and validates the assertion block.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
+        let aw = format!("the `exposure` assertion of {what}");
+        r.known_keys(node, &aw, &["kind", "require", "production"]);
+        let req = r.string(node, "require", &aw)?;
+        let require = match req.as_str() {
+            "node_port_in_production" => Require::NodePortInProduction,
+            other => {
+                r.error(
+                    node.get("require").map_or(node.line, |n| n.line),
+                    format!("{aw}: unknown `require: {other}`; expected node_port_in_production"),
+                );
+                return None;
+            }
+        };
+        let Some(prod) = node.get("production") else {
+            r.error(
+                node.line,
+                format!("{aw} needs `production` (`names` and/or `labels`)"),
+            );
+            return None;
+        };
+        let pw = format!("`production` of {aw}");
+        r.known_keys(prod, &pw, &["names", "labels"]);
+        let names = match r.opt_string(prod, "names", &pw) {
+            None => None,
+            Some(p) => match regex::Regex::new(&format!("^(?:{p})$")) {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    r.error(
+                        prod.get("names").map_or(prod.line, |n| n.line),
+                        format!("{pw}: `names` is not a valid regular expression: {e}"),
+                    );
+                    return None;
+                }
+            },
+        };
+        let mut labels = BTreeMap::new();
+        if let Some(l) = prod.get("labels") {
+            for (key, _) in r.map(l, &format!("`labels` of {pw}")) {
+                let values = r.string_list(l, key, &pw);
+                labels.insert(key.to_string(), values);
+            }
+        }
+        if names.is_none() && labels.is_empty() {
+            r.error(prod.line, format!("{pw} needs `names` or `labels`"));
+            return None;
+        }
+        Some(Params {
+            require,
+            names,
+            labels,
+        })
+    }
+
+    /// One line on how the check decides, for `explain`.
+    pub fn describe(&self) -> String {
+        format!(
+            "Flags Services of type NodePort in production namespaces; a namespace is production when {}",
+            self.describe_rule()
+        )
+    }
+
+    /// The production rule in words.
+    fn describe_rule(&self) -> String {
+        let mut rule = Vec::new();
+        if let Some(re) = &self.names {
+            rule.push(format!("its name matches `{}`", shown(re)));
+        }
+        for (k, vs) in &self.labels {
+            rule.push(format!("it is labelled {k}={}", vs.join("|")));
+        }
+        rule.join(" or ")
+    }
+
+    /// Whether a namespace is production (and why), is not, or cannot be told.
+    fn production(&self, ns: &str, labels: Option<&BTreeMap<String, String>>) -> Verdict {
+        if let Some(re) = &self.names {
+            if re.is_match(ns) {
+                return Verdict::Yes(format!("its name matches `{}`", shown(re)));
+            }
+        }
+        if self.labels.is_empty() {
+            return Verdict::No;
+        }
+        let Some(labels) = labels else {
+            return Verdict::Unknown;
+        };
+        for (k, vs) in &self.labels {
+            if let Some(v) = labels.get(k) {
+                if vs.iter().any(|x| x == v) {
+                    return Verdict::Yes(format!("it is labelled {k}={v}"));
+                }
+            }
+        }
+        Verdict::No
+    }
+}
+
+/// The pattern as written in the catalog (without the anchors added when compiling it).
+fn shown(re: &regex::Regex) -> &str {
+    let s = re.as_str();
+    s.strip_prefix("^(?:")
+        .and_then(|s| s.strip_suffix(")$"))
+        .unwrap_or(s)
+}
+
+enum Verdict {
+    Yes(String),
+    No,
+    Unknown,
+}
+
+/// Evaluates the assertion over the inventory.
+pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    let mut out = Outcome::default();
+    let inv = ctx.inventory;
+    if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state("Service") {
+        out.findings.push(evidence::about_kind(
+            check,
+            Status::Error,
+            "Service",
+            format!("could not assess Services: {reason}"),
+        ));
+        return out;
+    }
+    let namespaces_read = inv.kind_state("Namespace") == KindState::Collected;
+    let mut outside = 0;
+    for svc in inv.of_kind("Service") {
+        let ns = svc.namespace.clone().unwrap_or_else(|| "default".into());
+        let labels = inv
+            .find("Namespace", None, &ns)
+            .map(|n| selector::labels_of(&n.value["metadata"]));
+        let subject = evidence::subject(svc);
+        let ty = svc
+            .value
+            .pointer("/spec/type")
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterIP");
+        let why = match p.production(&ns, labels.as_ref()) {
+            Verdict::Yes(why) => why,
+            Verdict::No => {
+                // Counted, not listed: most Services of a cluster are not in production
+                // namespaces, and saying so per Service costs without telling anything.
+                outside += 1;
+                continue;
+            }
+            Verdict::Unknown => {
+                let reason = if namespaces_read {
+                    format!("Namespace {ns} is not in the input")
+                } else {
+                    "Namespaces were not read".to_string()
+                };
+                out.findings.push(evidence::finding(
+                    check,
+                    Status::NotApplicable,
+                    subject,
+                    Vec::new(),
+                    format!(
+                        "whether namespace {ns} is production cannot be told: its name does not say so and its labels are unknown ({reason})"
+                    ),
+                ));
+                continue;
+            }
+        };
+        let node_port = ty == "NodePort";
+        let obs = Observation {
+            source: evidence::source(svc, "spec.type"),
+            path: "spec.type".into(),
+            observed: json!(ty),
+            expected: "not NodePort in a production namespace".into(),
+            holds: !node_port,
+            note: Some(format!("namespace {ns} is production: {why}")),
+        };
+        let (status, message) = if node_port {
+            (
+                Status::Fail,
+                format!(
+                    "{} is a NodePort Service in production namespace {ns} ({why}): every node's address exposes it",
+                    subject.display()
+                ),
+            )
+        } else {
+            (
+                Status::Pass,
+                format!("{} is of type {ty}", subject.display()),
+            )
+        };
+        out.findings.push(evidence::finding(
+            check,
+            status,
+            subject,
+            vec![obs],
+            message,
+        ));
+    }
+    if out.findings.is_empty() {
+        out.empty_reason = if outside == 0 {
+            "no Service in the inventory".into()
+        } else {
+            format!(
+                "none of the {outside} Service(s) is in a production namespace ({})",
+                p.describe_rule()
+            )
+        };
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog;
+
+    fn load(assert: &str) -> Result<catalog::Catalog, catalog::LoadErrors> {
+        let mut files = catalog::embedded_files();
+        files.insert(
+            "checks/zz-test.yaml".into(),
+            format!(
+                "checks:\n  - id: test-exposure\n    title: t\n    severity: low\n    description: d\n    rationale: r\n    remediation: m\n    assert:\n{assert}"
+            ),
+        );
+        catalog::from_files(&files)
+    }
+
+    #[test]
+    fn bad_parameters_are_load_errors_with_lines() {
+        let e = load("      kind: exposure\n      require: node_port_in_production\n      production:\n        names: \"(prod\"\n")
+            .expect_err("bad regex");
+        assert!(e.0.iter().any(|e| e.file == "checks/zz-test.yaml"
+            && e.line == 12
+            && e.message.contains("not a valid regular expression")));
+        let e = load("      kind: exposure\n      require: node_port_in_production\n")
+            .expect_err("no production rule");
+        assert!(e.0.iter().any(|e| e.message.contains("needs `production`")));
+        assert!(load("      kind: exposure\n      require: node_port_in_production\n      production: {labels: {env: [prod]}}\n").is_ok());
+    }
+}

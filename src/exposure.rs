@@ -1,0 +1,1096 @@
+//! The exposure inventory: every way into the cluster from outside it, per namespace.
+//!
+//! Built from the inventory alone, whatever the source (cluster, snapshot, manifests, demo):
+//! Services of type LoadBalancer and NodePort, every Service `externalIPs` address, every
+//! Ingress host and Gateway API HTTPRoute hostname, and every workload on the host network
+//! or with a `hostPort`. Each entry says whether traffic is encrypted (TLS) and whether a
+//! NetworkPolicy restricts ingress to the pods behind it, each as yes / no / unknown with
+//! the reason: unknown is never written as yes.
+//!
+//! - TLS: an Ingress host is covered when a `spec.tls` entry lists it (a `*.example` entry
+//!   covers one label); an HTTPRoute when every Gateway listener it attaches to is HTTPS or
+//!   TLS; a Service when its ports declare HTTPS/TLS (`appProtocol`, or a port name starting
+//!   with `https`/`tls`) and not when one declares plain HTTP; otherwise unknown (TLS inside
+//!   the application is not visible).
+//! - NetworkPolicy: the pods behind an entry are the workloads its Service selector (or the
+//!   Services an Ingress or HTTPRoute sends to) selects; ingress is restricted when every
+//!   one of them is selected by a policy governing ingress (the rules of
+//!   [`crate::checks::network`]) and no such policy allows all ingress. Host-network pods are
+//!   never restricted (NetworkPolicies do not apply to them).
+//!
+//! The data goes into `report.json` (`exposure`); [`view`] bounds it for the HTML and PDF
+//! documents, and [`text`] prints it for `kubeattest exposure`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::checks::workload::{workload, WORKLOAD_KINDS};
+use crate::checks::{network, selector};
+use crate::inventory::{Inventory, KindState, Object};
+
+/// Entries listed in the HTML and PDF documents; the rest are counted (all are in
+/// report.json and in `kubeattest exposure`).
+pub const ENTRY_LIMIT: usize = 60;
+/// Namespaces listed in the per-namespace table of the documents; the rest are counted.
+pub const NAMESPACE_LIMIT: usize = 40;
+
+/// Kinds the exposure inventory reads (besides the workload kinds).
+pub const KINDS: &[&str] = &[
+    "Service",
+    "Ingress",
+    "Gateway",
+    "HTTPRoute",
+    "NetworkPolicy",
+];
+
+/// How an entry lets traffic in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Way {
+    /// A Service of type LoadBalancer.
+    LoadBalancer,
+    /// A Service of type NodePort.
+    NodePort,
+    /// A Service's `externalIPs`.
+    ExternalIp,
+    /// An Ingress host.
+    Ingress,
+    /// A Gateway API HTTPRoute hostname.
+    HttpRoute,
+    /// A workload on the host network.
+    HostNetwork,
+    /// A container port bound to the node (`hostPort`).
+    HostPort,
+}
+
+impl Way {
+    /// Every way, in report order.
+    pub const ALL: [Way; 7] = [
+        Way::LoadBalancer,
+        Way::NodePort,
+        Way::ExternalIp,
+        Way::Ingress,
+        Way::HttpRoute,
+        Way::HostNetwork,
+        Way::HostPort,
+    ];
+
+    /// Words for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Way::LoadBalancer => "LoadBalancer Service",
+            Way::NodePort => "NodePort Service",
+            Way::ExternalIp => "Service external IP",
+            Way::Ingress => "Ingress host",
+            Way::HttpRoute => "HTTPRoute host",
+            Way::HostNetwork => "Host network",
+            Way::HostPort => "Host port",
+        }
+    }
+
+    /// `n` of them, in words (`2 Ingress hosts`, `1 host-network workload`).
+    pub fn counted(self, n: usize) -> String {
+        let one = match self {
+            Way::LoadBalancer => "LoadBalancer Service",
+            Way::NodePort => "NodePort Service",
+            Way::ExternalIp => "Service external IP",
+            Way::Ingress => "Ingress host",
+            Way::HttpRoute => "HTTPRoute host",
+            Way::HostNetwork => "host-network workload",
+            Way::HostPort => "host port",
+        };
+        format!("{n} {one}{}", if n == 1 { "" } else { "s" })
+    }
+}
+
+/// One way in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// How traffic gets in.
+    pub way: Way,
+    /// Namespace of the object.
+    pub namespace: String,
+    /// Object kind (`Service`, `Ingress`, `HTTPRoute`, `Deployment`, …).
+    pub kind: String,
+    /// Object name.
+    pub name: String,
+    /// What is reachable: host name, addresses and ports.
+    pub address: String,
+    /// Whether the traffic is encrypted; `null` when it cannot be told.
+    pub tls: Option<bool>,
+    /// Why `tls` is what it is.
+    pub tls_reason: String,
+    /// Whether a NetworkPolicy restricts ingress to every pod behind it; `null` when it
+    /// cannot be told.
+    pub ingress_restricted: Option<bool>,
+    /// Why `ingress_restricted` is what it is.
+    pub ingress_reason: String,
+    /// The workloads behind it (`Deployment web/storefront`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backends: Vec<String>,
+    /// Where the object was read (`file:line`, API path, demo file).
+    pub source: String,
+}
+
+/// A kind the inventory needed and could not read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotRead {
+    /// The kind.
+    pub kind: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The exposure inventory of one run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Exposure {
+    /// Every way in, by namespace, way, object and address.
+    pub entries: Vec<Entry>,
+    /// Kinds that could not be read: the inventory may miss entries of these kinds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_read: Vec<NotRead>,
+}
+
+/// A workload, as far as exposure cares.
+struct Pods<'a> {
+    object: &'a Object,
+    namespace: String,
+    labels: BTreeMap<String, String>,
+    host_network: bool,
+    pod: &'a Value,
+}
+
+impl Pods<'_> {
+    fn display(&self) -> String {
+        format!(
+            "{} {}/{}",
+            self.object.kind, self.namespace, self.object.name
+        )
+    }
+}
+
+/// Policies by namespace, or why they are unknown.
+struct Policies<'a> {
+    unknown: Option<String>,
+    absence_known: bool,
+    by_ns: BTreeMap<String, Vec<&'a Object>>,
+}
+
+impl Policies<'_> {
+    /// Whether ingress to every one of `pods` is restricted, with the reason.
+    fn judge(&self, pods: &[&Pods]) -> (Option<bool>, String) {
+        if pods.is_empty() {
+            return (
+                None,
+                "no workload in the input backs it, so no policy can be related to it".into(),
+            );
+        }
+        if let Some(h) = pods.iter().find(|p| p.host_network) {
+            return (
+                Some(false),
+                format!(
+                    "{} is on the host network: NetworkPolicies do not apply",
+                    h.display()
+                ),
+            );
+        }
+        if let Some(why) = &self.unknown {
+            return (None, format!("NetworkPolicies were not read: {why}"));
+        }
+        let mut by = BTreeSet::new();
+        for p in pods {
+            let here = self.by_ns.get(&p.namespace).map_or(&[][..], Vec::as_slice);
+            let selecting: Vec<&&Object> = here
+                .iter()
+                .filter(|pol| network::selects_pod(pol, &p.namespace, &p.labels))
+                .filter(|pol| governs_ingress(pol))
+                .collect();
+            if selecting.is_empty() {
+                if !self.absence_known {
+                    return (
+                        None,
+                        format!(
+                            "no NetworkPolicy in the given files selects {}; policies kept elsewhere are not visible",
+                            p.display()
+                        ),
+                    );
+                }
+                return (
+                    Some(false),
+                    format!(
+                        "{} is selected by no NetworkPolicy governing ingress",
+                        p.display()
+                    ),
+                );
+            }
+            for pol in &selecting {
+                if let Some((path, why)) = network::allow_all_rules(pol)
+                    .into_iter()
+                    .find(|(path, _)| path.starts_with("spec.ingress"))
+                {
+                    return (
+                        Some(false),
+                        format!(
+                            "NetworkPolicy {}/{}: {why} ({path})",
+                            pol.namespace.as_deref().unwrap_or_default(),
+                            pol.name
+                        ),
+                    );
+                }
+                by.insert(format!(
+                    "{}/{}",
+                    pol.namespace.as_deref().unwrap_or_default(),
+                    pol.name
+                ));
+            }
+        }
+        (
+            Some(true),
+            format!(
+                "restricted by NetworkPolicy {}",
+                by.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    }
+}
+
+fn governs_ingress(p: &Object) -> bool {
+    if p.kind == "NetworkPolicy" {
+        network::policy_types(&p.value).0
+    } else {
+        // Cilium: a rule set with ingress or ingressDeny rules.
+        p.value
+            .get("spec")
+            .into_iter()
+            .chain(
+                p.value
+                    .get("specs")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten(),
+            )
+            .any(|s| s.get("ingress").is_some() || s.get("ingressDeny").is_some())
+    }
+}
+
+fn str_at<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
+    v.pointer(ptr).and_then(Value::as_str)
+}
+
+fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+fn namespace_of(o: &Object) -> String {
+    o.namespace.clone().unwrap_or_else(|| "default".into())
+}
+
+/// Builds the exposure inventory.
+pub fn inventory(inv: &Inventory) -> Exposure {
+    let mut not_read = Vec::new();
+    for kind in KINDS.iter().chain(WORKLOAD_KINDS) {
+        if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state(kind) {
+            // Gateway API kinds are optional: a cluster without the CRDs has no routes.
+            let optional = matches!(*kind, "Gateway" | "HTTPRoute")
+                && matches!(inv.kind_state(kind), KindState::NotServed(_));
+            if !optional {
+                not_read.push(NotRead {
+                    kind: kind.to_string(),
+                    reason,
+                });
+            }
+        }
+    }
+    let cilium: Vec<&str> = network::CILIUM_KINDS
+        .iter()
+        .copied()
+        .filter(|k| inv.kinds.contains_key(*k) && inv.kind_state(k) == KindState::Collected)
+        .collect();
+    let mut by_ns: BTreeMap<String, Vec<&Object>> = BTreeMap::new();
+    for p in inv
+        .objects
+        .iter()
+        .filter(|o| o.kind == "NetworkPolicy" || cilium.contains(&o.kind.as_str()))
+    {
+        by_ns.entry(namespace_of(p)).or_default().push(p);
+    }
+    let policies = Policies {
+        unknown: match inv.kind_state("NetworkPolicy") {
+            KindState::Collected => None,
+            KindState::Failed(r) | KindState::NotServed(r) => Some(r),
+        },
+        absence_known: crate::checks::absence_is_known(inv),
+        by_ns,
+    };
+    let mut pods: Vec<Pods> = inv
+        .objects
+        .iter()
+        .filter_map(workload)
+        .map(|w| Pods {
+            object: w.object,
+            namespace: namespace_of(w.object),
+            labels: selector::labels_of(w.pod_meta),
+            host_network: w.pod.get("hostNetwork").and_then(Value::as_bool) == Some(true),
+            pod: w.pod,
+        })
+        .collect();
+    // By namespace (stable: inventory order within one), so a Service finds its pods
+    // without scanning every workload.
+    pods.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+    let mut entries = Vec::new();
+    services(inv, &pods, &policies, &mut entries);
+    ingresses(inv, &pods, &policies, &mut entries);
+    routes(inv, &pods, &policies, &mut entries);
+    host_workloads(&pods, &policies, &mut entries);
+    entries.sort_by(|a, b| {
+        (&a.namespace, a.way, &a.kind, &a.name, &a.address).cmp(&(
+            &b.namespace,
+            b.way,
+            &b.kind,
+            &b.name,
+            &b.address,
+        ))
+    });
+    Exposure { entries, not_read }
+}
+
+/// The workloads a Service's selector selects (none for a Service without a selector);
+/// `pods` is sorted by namespace.
+fn backing<'a, 'p>(svc: &Object, pods: &'p [Pods<'a>]) -> Vec<&'p Pods<'a>> {
+    let Some(sel) = svc
+        .value
+        .pointer("/spec/selector")
+        .and_then(Value::as_object)
+        .filter(|m| !m.is_empty())
+    else {
+        return Vec::new();
+    };
+    let ns = namespace_of(svc);
+    let start = pods.partition_point(|p| p.namespace < ns);
+    let end = pods.partition_point(|p| p.namespace <= ns);
+    pods[start..end]
+        .iter()
+        .filter(|p| {
+            sel.iter()
+                .all(|(k, v)| p.labels.get(k).map(String::as_str) == v.as_str())
+        })
+        .collect()
+}
+
+fn backends_of(list: &[&Pods]) -> Vec<String> {
+    let set: BTreeSet<String> = list.iter().map(|p| p.display()).collect();
+    set.into_iter().collect()
+}
+
+fn port_text(p: &Value, node: bool) -> String {
+    let proto = p.get("protocol").and_then(Value::as_str).unwrap_or("TCP");
+    let port = if node {
+        p.get("nodePort")
+    } else {
+        p.get("port")
+    };
+    match port.and_then(Value::as_u64) {
+        Some(n) => format!("{n}/{proto}"),
+        None if node => "node port not yet allocated".into(),
+        None => format!("?/{proto}"),
+    }
+}
+
+/// TLS of a Service, from what its ports declare.
+fn service_tls(svc: &Object) -> (Option<bool>, String) {
+    let ports = svc.value.pointer("/spec/ports").and_then(Value::as_array);
+    let ports = ports.map_or(&[][..], Vec::as_slice);
+    let declared = |p: &Value| -> Option<bool> {
+        let app = p.get("appProtocol").and_then(Value::as_str).unwrap_or("");
+        let name = p.get("name").and_then(Value::as_str).unwrap_or("");
+        let app = app.to_ascii_lowercase();
+        if matches!(app.as_str(), "https" | "tls" | "kubernetes.io/wss")
+            || name.starts_with("https")
+            || name.starts_with("tls")
+        {
+            Some(true)
+        } else if matches!(
+            app.as_str(),
+            "http" | "kubernetes.io/h2c" | "kubernetes.io/ws"
+        ) || name == "http"
+            || name.starts_with("http-")
+        {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    if let Some(p) = ports.iter().find(|p| declared(p) == Some(false)) {
+        return (
+            Some(false),
+            format!(
+                "port {} ({}) is declared plain HTTP",
+                p.get("name").and_then(Value::as_str).unwrap_or("unnamed"),
+                port_text(p, false)
+            ),
+        );
+    }
+    if !ports.is_empty() && ports.iter().all(|p| declared(p) == Some(true)) {
+        return (
+            Some(true),
+            "every port is declared HTTPS/TLS (appProtocol or port name); the certificate is the application's".into(),
+        );
+    }
+    (
+        None,
+        "TCP/UDP Service: TLS inside the application is not visible".into(),
+    )
+}
+
+fn services(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
+    for svc in inv.of_kind("Service") {
+        let spec = svc.value.get("spec").unwrap_or(&Value::Null);
+        let ty = spec
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterIP");
+        let ports = array(spec, "ports");
+        let external: Vec<&str> = array(spec, "externalIPs")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        if !matches!(ty, "LoadBalancer" | "NodePort") && external.is_empty() {
+            continue;
+        }
+        let behind = backing(svc, pods);
+        let (restricted, ingress_reason) = if spec.get("selector").is_none() {
+            (
+                None,
+                "the Service has no selector: its endpoints are managed by hand and not related to workloads".into(),
+            )
+        } else {
+            policies.judge(&behind)
+        };
+        let (tls, tls_reason) = service_tls(svc);
+        let service_ports: Vec<String> = ports.iter().map(|p| port_text(p, false)).collect();
+        let entry = |way: Way, address: String| Entry {
+            way,
+            namespace: namespace_of(svc),
+            kind: svc.kind.clone(),
+            name: svc.name.clone(),
+            address,
+            tls,
+            tls_reason: tls_reason.clone(),
+            ingress_restricted: restricted,
+            ingress_reason: ingress_reason.clone(),
+            backends: backends_of(&behind),
+            source: svc.origin.describe(),
+        };
+        match ty {
+            "LoadBalancer" => {
+                let mut addrs: Vec<String> = svc
+                    .value
+                    .pointer("/status/loadBalancer/ingress")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| {
+                        i.get("ip")
+                            .or_else(|| i.get("hostname"))
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    })
+                    .collect();
+                if addrs.is_empty() {
+                    addrs.push("address not yet assigned".into());
+                }
+                let ranges: Vec<String> = array(spec, "loadBalancerSourceRanges")
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect();
+                let ranges = if !ranges.is_empty() {
+                    ranges.join(", ")
+                } else if let Some(a) = str_at(
+                    &svc.value,
+                    "/metadata/annotations/service.beta.kubernetes.io~1load-balancer-source-ranges",
+                ) {
+                    a.to_string()
+                } else {
+                    "any address".into()
+                };
+                out.push(entry(
+                    Way::LoadBalancer,
+                    format!(
+                        "{} ports {}; sources {ranges}",
+                        addrs.join(", "),
+                        service_ports.join(", ")
+                    ),
+                ));
+            }
+            "NodePort" => {
+                let node_ports: Vec<String> = ports.iter().map(|p| port_text(p, true)).collect();
+                out.push(entry(
+                    Way::NodePort,
+                    format!("every node, ports {}", node_ports.join(", ")),
+                ));
+            }
+            _ => {}
+        }
+        if !external.is_empty() {
+            out.push(entry(
+                Way::ExternalIp,
+                format!("{} ports {}", external.join(", "), service_ports.join(", ")),
+            ));
+        }
+    }
+}
+
+/// Whether a TLS host entry (`*.example.com` or exact) covers a host.
+fn host_covered(pattern: &str, host: &str) -> bool {
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host
+            .split_once('.')
+            .is_some_and(|(first, rest)| !first.is_empty() && rest == suffix),
+        None => pattern == host,
+    }
+}
+
+/// The workloads behind named Services of a namespace.
+fn behind_services<'a, 'p>(
+    inv: &Inventory,
+    ns: &str,
+    names: &BTreeSet<(String, String)>,
+    pods: &'p [Pods<'a>],
+) -> (Vec<&'p Pods<'a>>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    for (svc_ns, name) in names {
+        let svc_ns = if svc_ns.is_empty() { ns } else { svc_ns };
+        match inv.find("Service", Some(svc_ns), name) {
+            Some(svc) => out.extend(backing(svc, pods)),
+            None => missing.push(format!("Service {svc_ns}/{name}")),
+        }
+    }
+    (out, missing)
+}
+
+fn judge_routes(
+    policies: &Policies,
+    behind: &[&Pods],
+    missing: &[String],
+) -> (Option<bool>, String) {
+    let (r, why) = policies.judge(behind);
+    if r == Some(true) && !missing.is_empty() {
+        return (
+            None,
+            format!("{why}, but {} is not in the input", missing.join(", ")),
+        );
+    }
+    if behind.is_empty() && !missing.is_empty() {
+        return (None, format!("{} is not in the input", missing.join(", ")));
+    }
+    (r, why)
+}
+
+fn ingresses(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
+    for ing in inv.of_kind("Ingress") {
+        let ns = namespace_of(ing);
+        let spec = ing.value.get("spec").unwrap_or(&Value::Null);
+        let tls_entries = array(spec, "tls");
+        let tls_hosts: Vec<&str> = tls_entries
+            .iter()
+            .flat_map(|t| array(t, "hosts"))
+            .filter_map(Value::as_str)
+            .collect();
+        // Host → the Services its paths send to.
+        let mut hosts: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+        for rule in array(spec, "rules") {
+            let host = rule
+                .get("host")
+                .and_then(Value::as_str)
+                .unwrap_or("*")
+                .to_string();
+            let e = hosts.entry(host).or_default();
+            for path in rule
+                .pointer("/http/paths")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(name) = str_at(path, "/backend/service/name") {
+                    e.insert((String::new(), name.to_string()));
+                }
+            }
+        }
+        if let Some(name) = str_at(spec, "/defaultBackend/service/name") {
+            hosts
+                .entry("*".into())
+                .or_default()
+                .insert((String::new(), name.to_string()));
+        }
+        for (host, svcs) in hosts {
+            let (tls, tls_reason) = if host == "*" {
+                (
+                    Some(false),
+                    "a rule without `host` answers any host name: no certificate names it"
+                        .to_string(),
+                )
+            } else if let Some(t) = tls_hosts.iter().find(|t| host_covered(t, &host)) {
+                (Some(true), format!("spec.tls lists {t}"))
+            } else {
+                (
+                    Some(false),
+                    format!("no spec.tls entry lists {host}: served over plain HTTP"),
+                )
+            };
+            let (behind, missing) = behind_services(inv, &ns, &svcs, pods);
+            let (restricted, ingress_reason) = judge_routes(policies, &behind, &missing);
+            out.push(Entry {
+                way: Way::Ingress,
+                namespace: ns.clone(),
+                kind: ing.kind.clone(),
+                name: ing.name.clone(),
+                address: host,
+                tls,
+                tls_reason,
+                ingress_restricted: restricted,
+                ingress_reason,
+                backends: backends_of(&behind),
+                source: ing.origin.describe(),
+            });
+        }
+    }
+}
+
+/// TLS of an HTTPRoute hostname, from the Gateway listeners it attaches to.
+fn route_tls(inv: &Inventory, route: &Object, host: &str) -> (Option<bool>, String) {
+    if let KindState::Failed(r) | KindState::NotServed(r) = inv.kind_state("Gateway") {
+        return (None, format!("Gateways were not read: {r}"));
+    }
+    let ns = namespace_of(route);
+    let parents = route
+        .value
+        .pointer("/spec/parentRefs")
+        .and_then(Value::as_array);
+    let mut secure = Vec::new();
+    let mut plain = Vec::new();
+    for parent in parents.into_iter().flatten() {
+        if parent
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("Gateway")
+            != "Gateway"
+        {
+            continue;
+        }
+        let name = parent
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let gw_ns = parent
+            .get("namespace")
+            .and_then(Value::as_str)
+            .unwrap_or(&ns);
+        let Some(gw) = inv.find("Gateway", Some(gw_ns), name) else {
+            return (
+                None,
+                format!("Gateway {gw_ns}/{name} is not in the input, so its listeners are unknown"),
+            );
+        };
+        let section = parent.get("sectionName").and_then(Value::as_str);
+        for l in gw
+            .value
+            .pointer("/spec/listeners")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let lname = l.get("name").and_then(Value::as_str).unwrap_or_default();
+            if section.is_some_and(|s| s != lname) {
+                continue;
+            }
+            let matches_host = match l.get("hostname").and_then(Value::as_str) {
+                None => true,
+                Some(h) => host == "*" || host_covered(h, host) || h == host,
+            };
+            if !matches_host {
+                continue;
+            }
+            let what = format!("Gateway {gw_ns}/{name} listener {lname}");
+            match l.get("protocol").and_then(Value::as_str) {
+                Some("HTTPS" | "TLS") => secure.push(what),
+                _ => plain.push(what),
+            }
+        }
+    }
+    if !plain.is_empty() {
+        (
+            Some(false),
+            format!("served over plain HTTP by {}", plain.join(", ")),
+        )
+    } else if !secure.is_empty() {
+        (Some(true), format!("terminated by {}", secure.join(", ")))
+    } else {
+        (None, "no Gateway listener in the input accepts it".into())
+    }
+}
+
+fn routes(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
+    for route in inv.of_kind("HTTPRoute") {
+        let ns = namespace_of(route);
+        let spec = route.value.get("spec").unwrap_or(&Value::Null);
+        let mut hosts: Vec<String> = array(spec, "hostnames")
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
+        if hosts.is_empty() {
+            hosts.push("*".into());
+        }
+        let mut svcs = BTreeSet::new();
+        for rule in array(spec, "rules") {
+            for b in array(rule, "backendRefs") {
+                let kind = b.get("kind").and_then(Value::as_str).unwrap_or("Service");
+                if kind != "Service" {
+                    continue;
+                }
+                if let Some(name) = b.get("name").and_then(Value::as_str) {
+                    let bns = b.get("namespace").and_then(Value::as_str).unwrap_or("");
+                    svcs.insert((bns.to_string(), name.to_string()));
+                }
+            }
+        }
+        let (behind, missing) = behind_services(inv, &ns, &svcs, pods);
+        let (restricted, ingress_reason) = judge_routes(policies, &behind, &missing);
+        for host in hosts {
+            let (tls, tls_reason) = route_tls(inv, route, &host);
+            out.push(Entry {
+                way: Way::HttpRoute,
+                namespace: ns.clone(),
+                kind: route.kind.clone(),
+                name: route.name.clone(),
+                address: host,
+                tls,
+                tls_reason,
+                ingress_restricted: restricted,
+                ingress_reason: ingress_reason.clone(),
+                backends: backends_of(&behind),
+                source: route.origin.describe(),
+            });
+        }
+    }
+}
+
+fn container_ports(pod: &Value) -> Vec<&Value> {
+    ["containers", "initContainers"]
+        .iter()
+        .flat_map(|k| array(pod, k))
+        .flat_map(|c| array(c, "ports"))
+        .collect()
+}
+
+fn host_workloads(pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
+    for p in pods {
+        let ports = container_ports(p.pod);
+        let entry = |way: Way, address: String, restricted: (Option<bool>, String)| Entry {
+            way,
+            namespace: p.namespace.clone(),
+            kind: p.object.kind.clone(),
+            name: p.object.name.clone(),
+            address,
+            tls: None,
+            tls_reason: "the process decides: TLS is not visible".into(),
+            ingress_restricted: restricted.0,
+            ingress_reason: restricted.1,
+            backends: Vec::new(),
+            source: p.object.origin.describe(),
+        };
+        if p.host_network {
+            let listed: Vec<String> = ports
+                .iter()
+                .filter_map(|port| {
+                    let n = port.get("containerPort").and_then(Value::as_u64)?;
+                    let proto = port
+                        .get("protocol")
+                        .and_then(Value::as_str)
+                        .unwrap_or("TCP");
+                    Some(format!("{n}/{proto}"))
+                })
+                .collect();
+            let address = if listed.is_empty() {
+                "node addresses: any port the pod opens (none declared)".to_string()
+            } else {
+                format!(
+                    "node addresses: {} and any port the pod opens",
+                    listed.join(", ")
+                )
+            };
+            out.push(entry(Way::HostNetwork, address, policies.judge(&[p])));
+            continue;
+        }
+        let host_ports: Vec<String> = ports
+            .iter()
+            .filter_map(|port| {
+                let h = port.get("hostPort").and_then(Value::as_u64)?;
+                let proto = port
+                    .get("protocol")
+                    .and_then(Value::as_str)
+                    .unwrap_or("TCP");
+                let c = port
+                    .get("containerPort")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(h);
+                Some(format!("{h}/{proto} → container port {c}"))
+            })
+            .collect();
+        if !host_ports.is_empty() {
+            out.push(entry(
+                Way::HostPort,
+                format!("node addresses: {}", host_ports.join(", ")),
+                policies.judge(&[p]),
+            ));
+        }
+    }
+}
+
+/// Words for a yes / no / unknown.
+pub fn yes_no(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "unknown",
+    }
+}
+
+/// One namespace of the summary table.
+#[derive(Debug, Clone, Serialize)]
+pub struct NamespaceRow {
+    /// Namespace.
+    pub namespace: String,
+    /// Ways in, per way label, in words (`2 Ingress hosts, 1 NodePort Service`).
+    pub ways: String,
+    /// Entries.
+    pub total: usize,
+    /// Entries without TLS (`tls: false`).
+    pub without_tls: usize,
+    /// Entries whose pods no NetworkPolicy restricts (`ingress_restricted: false`).
+    pub unrestricted: usize,
+    /// Entries where either is unknown.
+    pub unknown: usize,
+}
+
+/// One entry, in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryRow {
+    /// Namespace.
+    pub namespace: String,
+    /// Way, in words.
+    pub way: String,
+    /// `Service storefront`.
+    pub object: String,
+    /// What is reachable.
+    pub address: String,
+    /// `yes`, `no`, `unknown`.
+    pub tls: String,
+    /// Why.
+    pub tls_reason: String,
+    /// `yes`, `no`, `unknown`.
+    pub restricted: String,
+    /// Why.
+    pub restricted_reason: String,
+    /// Workloads behind it.
+    pub backends: String,
+    /// Where it was read.
+    pub source: String,
+}
+
+/// The exposure section as people read it, bounded.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExposureView {
+    /// Every entry.
+    pub total: usize,
+    /// Per namespace, in name order: at most [`NAMESPACE_LIMIT`], those with the most
+    /// entries without TLS or a restricting policy chosen first.
+    pub namespaces: Vec<NamespaceRow>,
+    /// Namespaces not listed.
+    pub more_namespaces: usize,
+    /// Entries listed, in namespace order: at most [`ENTRY_LIMIT`], chosen among those
+    /// without TLS or without a restricting policy first.
+    pub entries: Vec<EntryRow>,
+    /// Entries not listed (all are in report.json).
+    pub more: usize,
+    /// Kinds not read, in words.
+    pub not_read: Vec<String>,
+}
+
+/// The bounded view of a report's exposure inventory (`None` when the report has none).
+pub fn view(exposure: Option<&Exposure>) -> Option<ExposureView> {
+    let e = exposure?;
+    let mut per: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
+    for x in &e.entries {
+        per.entry(&x.namespace).or_default().push(x);
+    }
+    let mut namespaces: Vec<NamespaceRow> = per
+        .iter()
+        .map(|(ns, xs)| {
+            let ways: Vec<String> = Way::ALL
+                .iter()
+                .filter_map(|w| {
+                    let n = xs.iter().filter(|x| x.way == *w).count();
+                    (n > 0).then(|| w.counted(n))
+                })
+                .collect();
+            NamespaceRow {
+                namespace: ns.to_string(),
+                ways: ways.join(", "),
+                total: xs.len(),
+                without_tls: xs.iter().filter(|x| x.tls == Some(false)).count(),
+                unrestricted: xs
+                    .iter()
+                    .filter(|x| x.ingress_restricted == Some(false))
+                    .count(),
+                unknown: xs
+                    .iter()
+                    .filter(|x| x.tls.is_none() || x.ingress_restricted.is_none())
+                    .count(),
+            }
+        })
+        .collect();
+    let more_namespaces = namespaces.len().saturating_sub(NAMESPACE_LIMIT);
+    if more_namespaces > 0 {
+        namespaces.sort_by_key(|n| std::cmp::Reverse(n.without_tls + n.unrestricted));
+        namespaces.truncate(NAMESPACE_LIMIT);
+        namespaces.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+    }
+    // Which entries are listed: those without TLS or a restricting policy first; listed in
+    // namespace order.
+    let risky = |x: &Entry| x.tls == Some(false) || x.ingress_restricted == Some(false);
+    let mut shown: Vec<usize> = (0..e.entries.len())
+        .filter(|i| risky(&e.entries[*i]))
+        .chain((0..e.entries.len()).filter(|i| !risky(&e.entries[*i])))
+        .take(ENTRY_LIMIT)
+        .collect();
+    shown.sort_unstable();
+    let entries = shown
+        .into_iter()
+        .map(|i| &e.entries[i])
+        .map(|x| EntryRow {
+            namespace: x.namespace.clone(),
+            way: x.way.label().into(),
+            object: format!("{} {}", x.kind, x.name),
+            address: x.address.clone(),
+            tls: yes_no(x.tls).into(),
+            tls_reason: x.tls_reason.clone(),
+            restricted: yes_no(x.ingress_restricted).into(),
+            restricted_reason: x.ingress_reason.clone(),
+            backends: x.backends.join(", "),
+            source: x.source.clone(),
+        })
+        .collect();
+    Some(ExposureView {
+        total: e.entries.len(),
+        namespaces,
+        more_namespaces,
+        entries,
+        more: e.entries.len().saturating_sub(ENTRY_LIMIT),
+        not_read: e
+            .not_read
+            .iter()
+            .map(|n| format!("{}: {}", n.kind, n.reason))
+            .collect(),
+    })
+}
+
+/// The inventory as text for a terminal (`kubeattest exposure`): every entry, per namespace.
+pub fn text(e: &Exposure, target: &str) -> String {
+    let mut s = String::new();
+    let namespaces: BTreeSet<&str> = e.entries.iter().map(|x| x.namespace.as_str()).collect();
+    s.push_str(&format!(
+        "Exposure of {target}: {} way(s) in, in {} namespace(s)\n",
+        e.entries.len(),
+        namespaces.len()
+    ));
+    for n in &e.not_read {
+        s.push_str(&format!(
+            "  not read: {} ({}); entries of this kind may be missing\n",
+            n.kind, n.reason
+        ));
+    }
+    let mut current = None;
+    for x in &e.entries {
+        if current != Some(x.namespace.as_str()) {
+            current = Some(x.namespace.as_str());
+            s.push_str(&format!("\nnamespace {}\n", x.namespace));
+        }
+        s.push_str(&format!(
+            "  {:<21} {} {}: {}\n",
+            x.way.label(),
+            x.kind,
+            x.name,
+            crate::quote::bounded(&x.address, 300)
+        ));
+        s.push_str(&format!(
+            "      TLS: {} ({})\n      NetworkPolicy restricts ingress: {} ({})\n",
+            yes_no(x.tls),
+            x.tls_reason,
+            yes_no(x.ingress_restricted),
+            x.ingress_reason
+        ));
+        if !x.backends.is_empty() {
+            s.push_str(&format!("      backed by {}\n", x.backends.join(", ")));
+        }
+    }
+    if e.entries.is_empty() {
+        s.push_str("\nNo LoadBalancer or NodePort Service, external IP, Ingress, HTTPRoute, host-network pod or host port was found.\n");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_list_a_bounded_number_risky_first_in_namespace_order() {
+        let entry = |i: usize, risky: bool| Entry {
+            way: Way::Ingress,
+            namespace: format!("ns-{:03}", i),
+            kind: "Ingress".into(),
+            name: format!("i{i}"),
+            address: "h".into(),
+            tls: Some(!risky),
+            tls_reason: String::new(),
+            ingress_restricted: Some(true),
+            ingress_reason: String::new(),
+            backends: Vec::new(),
+            source: String::new(),
+        };
+        let e = Exposure {
+            entries: (0..100).map(|i| entry(i, i % 2 == 1)).collect(),
+            not_read: Vec::new(),
+        };
+        let v = view(Some(&e)).expect("view");
+        assert_eq!(
+            (v.total, v.entries.len(), v.more),
+            (100, ENTRY_LIMIT, 100 - ENTRY_LIMIT)
+        );
+        assert_eq!(v.entries.iter().filter(|r| r.tls == "no").count(), 50);
+        assert!(v
+            .entries
+            .windows(2)
+            .all(|w| w[0].namespace < w[1].namespace));
+        assert_eq!(
+            (v.namespaces.len(), v.more_namespaces),
+            (NAMESPACE_LIMIT, 60)
+        );
+        assert!(v.namespaces.iter().all(|n| n.without_tls == 1));
+    }
+
+    #[test]
+    fn tls_hosts_match_one_wildcard_label() {
+        assert!(host_covered("*.example.com", "shop.example.com"));
+        assert!(!host_covered("*.example.com", "a.b.example.com"));
+        assert!(!host_covered("*.example.com", "example.com"));
+        assert!(host_covered("shop.example.com", "shop.example.com"));
+    }
+}
