@@ -425,6 +425,8 @@ fn retention_keeps_exactly_n_runs_and_never_what_is_not_ours() {
         String::from_utf8_lossy(&o.stderr).into_owned()
     };
     scan("10");
+    // Run folders are named to the second: the next scan must start in a later one.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let cluster = root.join("prod-eu");
     let latest = std::fs::read_to_string(cluster.join("latest")).expect("latest");
     let first = cluster.join(latest.trim());
