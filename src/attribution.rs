@@ -30,6 +30,84 @@ pub struct Attribution {
     /// The scope of the run in words.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scope_statement: String,
+    /// The pod that ran the scan, when run in a cluster (from the downward API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<PodIdentity>,
+}
+
+/// Where in a cluster a scan ran: the pod, its node, and the Job and CronJob that started
+/// it. Each value comes from an environment variable the pod's manifest fills in with the
+/// downward API (`deploy/cronjob.yaml`); a variable that is unset or empty is left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodIdentity {
+    /// The pod's namespace (`KUBEATTEST_POD_NAMESPACE` ← `metadata.namespace`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The pod's name (`KUBEATTEST_POD_NAME` ← `metadata.name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The node it ran on (`KUBEATTEST_NODE_NAME` ← `spec.nodeName`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// The Job that created the pod (`KUBEATTEST_JOB_NAME` ← the
+    /// `batch.kubernetes.io/job-name` label).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    /// The CronJob that created the Job (`KUBEATTEST_CRONJOB_NAME`, a label of the CronJob's
+    /// pod template).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cronjob: Option<String>,
+}
+
+/// The environment variables read by [`pod_identity`], in the order of [`PodIdentity`]'s
+/// fields.
+pub const POD_ENV: [&str; 5] = [
+    "KUBEATTEST_POD_NAMESPACE",
+    "KUBEATTEST_POD_NAME",
+    "KUBEATTEST_NODE_NAME",
+    "KUBEATTEST_JOB_NAME",
+    "KUBEATTEST_CRONJOB_NAME",
+];
+
+/// The pod identity from the environment (`env` looks a variable up); `None` when no
+/// variable is set. Values are names, cut at 253 characters (the longest Kubernetes name).
+pub fn pod_identity(env: impl Fn(&str) -> Option<String>) -> Option<PodIdentity> {
+    let get = |i: usize| {
+        env(POD_ENV[i])
+            .map(|v| v.trim().chars().take(253).collect::<String>())
+            .filter(|v| !v.is_empty())
+    };
+    let pod = PodIdentity {
+        namespace: get(0),
+        name: get(1),
+        node: get(2),
+        job: get(3),
+        cronjob: get(4),
+    };
+    (pod != PodIdentity::default()).then_some(pod)
+}
+
+impl PodIdentity {
+    /// In words: `pod kubeattest/kubeattest-29412345-abcde on node n1, Job …, CronJob …`.
+    pub fn describe(&self) -> String {
+        let name = match (&self.namespace, &self.name) {
+            (Some(ns), Some(n)) => format!("pod {ns}/{n}"),
+            (None, Some(n)) => format!("pod {n}"),
+            (Some(ns), None) => format!("a pod in namespace {ns}"),
+            (None, None) => "a pod".into(),
+        };
+        let mut parts = vec![name];
+        if let Some(node) = &self.node {
+            parts.push(format!("on node {node}"));
+        }
+        match (&self.job, &self.cronjob) {
+            (Some(j), Some(c)) => parts.push(format!("started by Job {j} of CronJob {c}")),
+            (Some(j), None) => parts.push(format!("started by Job {j}")),
+            (None, Some(c)) => parts.push(format!("started by CronJob {c}")),
+            (None, None) => {}
+        }
+        parts.join(" ")
+    }
 }
 
 /// Where a pod's service account files are mounted.
@@ -201,6 +279,28 @@ mod tests {
         let id = service_account_identity(tmp.path()).unwrap();
         assert_eq!(id, "service account kubeattest/scanner (in cluster)");
         assert!(!id.contains("c2ln"));
+    }
+
+    #[test]
+    fn pod_identity_from_downward_api_variables() {
+        let env = |k: &str| {
+            match k {
+                "KUBEATTEST_POD_NAMESPACE" => Some("kubeattest"),
+                "KUBEATTEST_POD_NAME" => Some("kubeattest-29412345-x7k2p"),
+                "KUBEATTEST_NODE_NAME" => Some("node-1"),
+                "KUBEATTEST_JOB_NAME" => Some("kubeattest-29412345"),
+                "KUBEATTEST_CRONJOB_NAME" => Some(""),
+                _ => None,
+            }
+            .map(str::to_string)
+        };
+        let pod = pod_identity(env).unwrap();
+        assert_eq!(pod.cronjob, None, "empty is unset");
+        assert_eq!(
+            pod.describe(),
+            "pod kubeattest/kubeattest-29412345-x7k2p on node node-1 started by Job kubeattest-29412345"
+        );
+        assert_eq!(pod_identity(|_| None), None);
     }
 
     #[test]

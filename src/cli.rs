@@ -239,6 +239,26 @@ pub struct ScanArgs {
     /// Replace whatever is at `--out` (a file, or a folder that is not a report).
     #[arg(long)]
     pub force: bool,
+    /// Keep reports under DIR: each run goes to `DIR/<cluster>/<UTC time>/` and
+    /// `DIR/<cluster>/latest` (a file) names the newest; see `--keep`, `--keep-days`.
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub out_root: Option<PathBuf>,
+    /// The cluster's name in the report and under `--out-root` (default: the kubeconfig
+    /// context; `cluster` in a pod).
+    #[arg(long, value_name = "NAME")]
+    pub cluster_name: Option<String>,
+    /// With `--out-root`: keep the newest N runs of the cluster, remove older ones (only
+    /// folders holding kubeattest's MANIFEST.json and nothing else).
+    #[arg(long, value_name = "N", requires = "out_root", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub keep: Option<u64>,
+    /// With `--out-root`: keep the runs younger than D days (with `--keep`, a run either
+    /// keeps stays).
+    #[arg(long, value_name = "D", requires = "out_root", value_parser = clap::value_parser!(u64).range(1..=36_500))]
+    pub keep_days: Option<u64>,
+    /// Read scan options from a YAML file (keys are the long flag names: `fail-on: high`);
+    /// flags given here win. Default: $KUBEATTEST_CONFIG.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Largest input file read (manifests, snapshot, exceptions, node facts), in MiB;
     /// a larger one is a coverage error.
     #[arg(long, value_name = "MIB", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
@@ -347,7 +367,7 @@ pub struct ClusterArgs {
     pub concurrency: usize,
     /// Namespace of the node agents (`deploy/node-agent.yaml`) whose logs hold node facts;
     /// `none` to not read them.
-    #[arg(long, value_name = "NS", default_value = "kubeattest")]
+    #[arg(long, value_name = "NS", default_value = collect::cluster::AGENT_NAMESPACE)]
     pub agent_namespace: String,
 }
 
@@ -754,12 +774,26 @@ pub struct ExposureArgs {
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
     collect::cluster::install_crypto_provider();
-    let cli = match Cli::try_parse() {
+    use crate::config::{self, ArgsError};
+    let cli = match config::parse_args(std::env::args_os().collect(), std::env::var_os(config::ENV))
+    {
         Ok(c) => c,
-        Err(e) => {
+        Err(ArgsError::Clap(e)) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
             let _ = e.print();
             return ExitCode::from(code);
+        }
+        Err(ArgsError::Config(e)) => {
+            eprint!("kubeattest: error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        Err(ArgsError::Combined { file, error }) => {
+            eprintln!(
+                "kubeattest: with the options of the configuration file {}:",
+                file.display()
+            );
+            let _ = error.print();
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     match run(cli) {

@@ -878,7 +878,7 @@ fn node_facts_are_read_from_the_node_agents_logs() {
     for (i, pod) in ["agent-a", "agent-b"].iter().enumerate() {
         cluster.objects.push(serde_json::json!({
             "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": pod, "namespace": "kubeattest",
+            "metadata": {"name": pod, "namespace": "kubeattest-agent",
                 "labels": {"app.kubernetes.io/name": "kubeattest-node-agent"}},
             "spec": {"containers": [{"name": "agent", "image": "kubeattest"}]}
         }));
@@ -889,7 +889,7 @@ fn node_facts_are_read_from_the_node_agents_logs() {
             .map(|(_, f)| f.to_string())
             .collect();
         cluster.pod_logs.insert(
-            format!("kubeattest/{pod}"),
+            format!("kubeattest-agent/{pod}"),
             format!("starting\n{}", mine.join("\n")),
         );
     }
@@ -898,7 +898,7 @@ fn node_facts_are_read_from_the_node_agents_logs() {
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let cov = coverage(
         &run.report,
-        "/api/v1/namespaces/kubeattest/pods/agent-a/log",
+        "/api/v1/namespaces/kubeattest-agent/pods/agent-a/log",
     );
     assert_eq!(cov["status"], "ok", "{cov}");
     let nodes: std::collections::BTreeSet<&str> = run.report["findings"]

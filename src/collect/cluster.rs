@@ -28,6 +28,10 @@ use crate::collect::CollectError;
 use crate::inventory::{Coverage, Inventory, KindState, Object, Origin, SourceKind, Target};
 use progress::Progress;
 
+/// The namespace of the node agents by default (`deploy/node-agent.yaml`): their own, apart
+/// from the scanner's, because they need the `privileged` Pod Security level.
+pub const AGENT_NAMESPACE: &str = "kubeattest-agent";
+
 /// How to reach the cluster and what to list.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -68,7 +72,7 @@ impl Default for Options {
             request_timeout: Duration::from_secs(30),
             deadline: Duration::from_secs(120),
             progress: false,
-            agent_namespace: Some("kubeattest".into()),
+            agent_namespace: Some(AGENT_NAMESPACE.into()),
         }
     }
 }

@@ -79,7 +79,18 @@ pub fn collect(inputs: &[PathBuf]) -> Inventory {
 /// are put in `namespace` (`kubectl apply -n NS`), and cluster-scoped objects lose a stray
 /// namespace (the API server ignores it too).
 pub fn collect_in(inputs: &[PathBuf], namespace: &str) -> Inventory {
-    let mut inv = collect_raw(inputs);
+    collect_in_except(inputs, namespace, &[])
+}
+
+/// Like [`collect_in`], but a file met while walking a folder that is one of `own_files` (the
+/// run's exceptions or attestations file: kubeattest's input, not a manifest) is not read
+/// as a manifest. A file named directly in `inputs` is always read.
+pub fn collect_in_except(inputs: &[PathBuf], namespace: &str, own_files: &[PathBuf]) -> Inventory {
+    let own: Vec<PathBuf> = own_files
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let mut inv = collect_raw(inputs, &own);
     place_in_namespaces(&mut inv, namespace);
     inv.finish();
     inv
@@ -97,7 +108,7 @@ pub fn place_in_namespaces(inv: &mut Inventory, namespace: &str) {
     }
 }
 
-fn collect_raw(inputs: &[PathBuf]) -> Inventory {
+fn collect_raw(inputs: &[PathBuf], own: &[PathBuf]) -> Inventory {
     let mut inv = Inventory::new(
         Target {
             name: "manifests".into(),
@@ -111,7 +122,7 @@ fn collect_raw(inputs: &[PathBuf]) -> Inventory {
             let stdin = std::io::stdin().lock();
             add_reader(&mut inv, "-", stdin.take(max_input_bytes() + 1));
         } else if input.is_dir() {
-            add_dir(&mut inv, input);
+            add_dir(&mut inv, input, own);
         } else {
             add_file(&mut inv, input);
         }
@@ -121,7 +132,7 @@ fn collect_raw(inputs: &[PathBuf]) -> Inventory {
 }
 
 /// Every manifest file under a folder; special files and symbolic-link loops are reported.
-fn add_dir(inv: &mut Inventory, dir: &Path) {
+fn add_dir(inv: &mut Inventory, dir: &Path, own: &[PathBuf]) {
     let mut files: Vec<PathBuf> = Vec::new();
     for entry in walkdir::WalkDir::new(dir)
         .follow_links(true)
@@ -130,7 +141,9 @@ fn add_dir(inv: &mut Inventory, dir: &Path) {
         match entry {
             Ok(e) if e.file_type().is_dir() => {}
             Ok(e) if e.file_type().is_file() => {
-                if has_manifest_ext(e.path()) {
+                let is_own =
+                    !own.is_empty() && e.path().canonicalize().is_ok_and(|c| own.contains(&c));
+                if has_manifest_ext(e.path()) && !is_own {
                     files.push(e.into_path());
                 }
             }

@@ -86,7 +86,14 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             [one] => one.as_str(),
             _ => collect::manifests::DEFAULT_NAMESPACE,
         };
-        let inv = collect::manifests::collect_in(&args.manifests, ns);
+        // The exceptions and attestations files may sit among the manifests (`deploy/`).
+        let own: Vec<PathBuf> = args
+            .exceptions
+            .iter()
+            .chain(&args.attestations)
+            .cloned()
+            .collect();
+        let inv = collect::manifests::collect_in_except(&args.manifests, ns, &own);
         let sources = args
             .manifests
             .iter()
@@ -125,6 +132,9 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         (inv, vec![format!("cluster {server}")])
     };
     let mut inventory = inventory;
+    if let Some(name) = &args.cluster_name {
+        inventory.target.name = name.clone();
+    }
     let mut sources = sources;
     if !args.node_facts.is_empty() {
         let (facts, coverage) = collect::node::read_facts(&args.node_facts);
@@ -189,6 +199,9 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     // With `-o`, standard output holds that format and a folder is written only on request.
     let out = match (&args.out, args.output) {
         (Some(dir), _) => Some(dir.clone()),
+        (None, _) if args.out_root.is_some() => args.out_root.as_deref().map(|root| {
+            crate::retention::run_folder(root, &report.run.target.name, &report.run.started_at)
+        }),
         (None, None) => Some(default_out(&report)),
         (None, Some(_)) => None,
     };
@@ -204,6 +217,9 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             if !args.quiet {
                 eprintln!("kubeattest: signed MANIFEST.json with key {id} (MANIFEST.sig)");
             }
+        }
+        if args.out_root.is_some() {
+            keep_reports(out, &args);
         }
     }
     match args.output {
@@ -238,6 +254,41 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     std::mem::forget(report);
     std::mem::forget(inventory);
     Ok(code)
+}
+
+/// After a run written under `--out-root`: `latest` names it, and `--keep`/`--keep-days`
+/// remove older runs of the cluster. Problems are reported, not fatal: the report is written.
+fn keep_reports(out: &std::path::Path, args: &ScanArgs) {
+    use crate::retention;
+    let (Some(cluster_dir), Some(run)) = (out.parent(), out.file_name()) else {
+        return;
+    };
+    let run = run.to_string_lossy();
+    if let Err(e) = retention::point_latest(cluster_dir, &run) {
+        eprintln!("kubeattest: warning: {e}");
+    }
+    let policy = retention::Policy {
+        keep: args.keep.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        keep_days: args.keep_days,
+    };
+    match retention::prune(cluster_dir, &run, policy, chrono::Utc::now()) {
+        Ok(outcome) => {
+            if !args.quiet && !outcome.removed.is_empty() {
+                eprintln!(
+                    "kubeattest: removed {} older report(s) of {}",
+                    outcome.removed.len(),
+                    cluster_dir.display()
+                );
+            }
+            for (path, why) in &outcome.left {
+                eprintln!(
+                    "kubeattest: warning: kept {} although retention would remove it: {why}",
+                    path.display()
+                );
+            }
+        }
+        Err(e) => eprintln!("kubeattest: warning: retention: {e}"),
+    }
 }
 
 /// Prints one format of the report (for `-o`).
@@ -429,6 +480,7 @@ fn attribution(
         identity,
         host: a::host_name(),
         scope_statement: a::scope_statement(report, &roles),
+        pod: a::pod_identity(|k| std::env::var(k).ok()),
     }
 }
 

@@ -755,6 +755,9 @@ impl View {
         if !at.host.is_empty() {
             cover.push(fact("Run on host", &at.host));
         }
+        if let Some(pod) = &at.pod {
+            cover.push(fact("Run in", &pod.describe()));
+        }
         if !at.scope_statement.is_empty() {
             cover.push(fact("Scope", &at.scope_statement));
         }
