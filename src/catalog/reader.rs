@@ -58,6 +58,28 @@ impl Reader<'_> {
         }
     }
 
+    /// Reports that `key` has a value outside `expected` (naming them) and gives `None`: the
+    /// last arm of a `match` over a key's allowed values.
+    pub fn unknown<T>(
+        &mut self,
+        parent: &Node,
+        key: &str,
+        what: &str,
+        value: &str,
+        expected: &[&str],
+    ) -> Option<T> {
+        let list = match expected {
+            [] => "nothing".to_string(),
+            [one] => (*one).to_string(),
+            [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+        };
+        self.error(
+            parent.get(key).map_or(parent.line, |n| n.line),
+            format!("{what}: unknown `{key}: {value}`; expected {list}"),
+        );
+        None
+    }
+
     /// A required non-empty string.
     pub fn string(&mut self, parent: &Node, key: &str, what: &str) -> Option<String> {
         match parent.get(key) {

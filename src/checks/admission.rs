@@ -95,11 +95,13 @@ impl Params {
                 engines: r.string_list(node, "policy_engines", &aw),
             },
             other => {
-                r.error(
-                    node.get("require").map_or(node.line, |n| n.line),
-                    format!("{aw}: unknown `require: {other}`; expected psa_enforce or policy_mechanism"),
-                );
-                return None;
+                return r.unknown(
+                    node,
+                    "require",
+                    &aw,
+                    other,
+                    &["psa_enforce", "policy_mechanism"],
+                )
             }
         };
         Some(Params {

@@ -63,11 +63,18 @@ impl Params {
             "configmap_keys" => Require::ConfigmapKeys,
             "service_account_token" => Require::ServiceAccountToken,
             other => {
-                r.error(
-                    node.get("require").map_or(node.line, |n| n.line),
-                    format!("{aw}: unknown `require: {other}`; expected secret_env, literal_env, configmap_keys or service_account_token"),
-                );
-                return None;
+                return r.unknown(
+                    node,
+                    "require",
+                    &aw,
+                    other,
+                    &[
+                        "secret_env",
+                        "literal_env",
+                        "configmap_keys",
+                        "service_account_token",
+                    ],
+                )
             }
         };
         let on_fail = crate::checks::read_on_fail(node, r, &aw)?;

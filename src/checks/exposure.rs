@@ -45,13 +45,7 @@ impl Params {
         let req = r.string(node, "require", &aw)?;
         let require = match req.as_str() {
             "node_port_in_production" => Require::NodePortInProduction,
-            other => {
-                r.error(
-                    node.get("require").map_or(node.line, |n| n.line),
-                    format!("{aw}: unknown `require: {other}`; expected node_port_in_production"),
-                );
-                return None;
-            }
+            other => return r.unknown(node, "require", &aw, other, &["node_port_in_production"]),
         };
         let Some(prod) = node.get("production") else {
             r.error(

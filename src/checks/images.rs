@@ -56,11 +56,13 @@ impl Params {
             "tag_pinned" => Require::TagPinned,
             "registry_allowed" => Require::RegistryAllowed,
             other => {
-                r.error(
-                    node.get("require").map_or(node.line, |n| n.line),
-                    format!("{aw}: unknown `require: {other}`; expected digest, tag_pinned or registry_allowed"),
-                );
-                return None;
+                return r.unknown(
+                    node,
+                    "require",
+                    &aw,
+                    other,
+                    &["digest", "tag_pinned", "registry_allowed"],
+                )
             }
         };
         let on_fail = crate::checks::read_on_fail(node, r, &aw)?;

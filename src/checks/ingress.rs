@@ -133,11 +133,19 @@ impl Params {
                 Require::ControllerAbsent { images }
             }
             other => {
-                r.error(
-                    node.get("require").map_or(node.line, |n| n.line),
-                    format!("{aw}: unknown `require: {other}`; expected tls_hosts, tls_secrets, forbidden_annotations, controller_version or controller_absent"),
-                );
-                return None;
+                return r.unknown(
+                    node,
+                    "require",
+                    &aw,
+                    other,
+                    &[
+                        "tls_hosts",
+                        "tls_secrets",
+                        "forbidden_annotations",
+                        "controller_version",
+                        "controller_absent",
+                    ],
+                )
             }
         };
         Some(Params { require })

@@ -90,11 +90,20 @@ impl Params {
         );
         let req = r.string(node, "require", &aw)?;
         let Some(require) = Require::parse(&req) else {
-            r.error(
-                node.get("require").map_or(node.line, |n| n.line),
-                format!("{aw}: unknown `require: {req}`; expected any_policy, default_deny_ingress, default_deny_egress, pod_selected, no_allow_all or cni_enforces"),
+            return r.unknown(
+                node,
+                "require",
+                &aw,
+                &req,
+                &[
+                    "any_policy",
+                    "default_deny_ingress",
+                    "default_deny_egress",
+                    "pod_selected",
+                    "no_allow_all",
+                    "cni_enforces",
+                ],
             );
-            return None;
         };
         let exempt_namespaces = r.string_list(node, "exempt_namespaces", &aw);
         let include_empty_namespaces = r

@@ -89,11 +89,19 @@ impl Params {
             "san_present" => Require::SanPresent,
             "certificates_only" => Require::CertificatesOnly,
             other => {
-                r.error(
-                    node.get("require").map_or(node.line, |n| n.line),
-                    format!("{aw}: unknown `require: {other}`; expected not_expired, strong_key, strong_signature, san_present or certificates_only"),
-                );
-                return None;
+                return r.unknown(
+                    node,
+                    "require",
+                    &aw,
+                    other,
+                    &[
+                        "not_expired",
+                        "strong_key",
+                        "strong_signature",
+                        "san_present",
+                        "certificates_only",
+                    ],
+                )
             }
         };
         Some(Params {
