@@ -22,6 +22,9 @@ use crate::results::{CheckResult, Counts, Finding, Report, Status};
 pub const FINDING_LIMIT: usize = 25;
 /// Passing subjects listed per check; the rest are counted.
 pub const PASSED_LIMIT: usize = 10;
+/// Observations shown per finding (a subject granted the same thing through hundreds of
+/// bindings has hundreds); the rest are counted and stay in report.json.
+pub const OBSERVATION_LIMIT: usize = 20;
 /// Sources listed in the coverage table (failures first); the rest are counted.
 pub const COVERAGE_LIMIT: usize = 60;
 
@@ -468,6 +471,8 @@ pub struct FindingView {
     pub expected: String,
     /// The evidence.
     pub observations: Vec<ObservationView>,
+    /// Observations not shown (beyond [`OBSERVATION_LIMIT`]; in report.json).
+    pub more_observations: usize,
 }
 
 /// A waiver in words, for people.
@@ -677,9 +682,11 @@ fn finding_view(f: &Finding) -> FindingView {
         (None, _, Some(node)) => format!("node {node}"),
         _ => String::new(),
     };
+    let more_observations = f.observations.len().saturating_sub(OBSERVATION_LIMIT);
     let mut observations: Vec<ObservationView> = f
         .observations
         .iter()
+        .take(OBSERVATION_LIMIT)
         .map(|o| {
             let note = o.note.as_deref().map(prose::plain).unwrap_or_default();
             let mut observed = value_text(&o.observed);
@@ -725,6 +732,7 @@ fn finding_view(f: &Finding) -> FindingView {
         waiver: f.waiver.as_deref().map(waiver_text).unwrap_or_default(),
         expected,
         observations,
+        more_observations,
     }
 }
 
@@ -1050,6 +1058,30 @@ fn fact(label: &str, value: &str) -> Fact {
 #[cfg(test)]
 mod words_tests {
     use super::*;
+
+    #[test]
+    fn a_finding_shows_a_bounded_number_of_observations() {
+        let o = crate::results::Observation {
+            source: "a.yaml:1".into(),
+            path: "rules[0]".into(),
+            observed: serde_json::json!({"binding": "RoleBinding a/b"}),
+            expected: "each permission granted through one binding".into(),
+            holds: false,
+            note: None,
+        };
+        let f = Finding {
+            check: "c".into(),
+            status: Status::Fail,
+            severity: Severity::Low,
+            subject: crate::results::Subject::default(),
+            observations: vec![o; OBSERVATION_LIMIT + 30],
+            message: "m".into(),
+            waiver: None,
+        };
+        let v = finding_view(&f);
+        assert_eq!(v.observations.len(), OBSERVATION_LIMIT);
+        assert_eq!(v.more_observations, 30);
+    }
 
     #[test]
     fn records_become_fact_tables() {

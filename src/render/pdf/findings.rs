@@ -283,6 +283,19 @@ fn finding_block(l: &mut Layout, f: &FindingView) {
     if !records.is_empty() {
         record_tables(l, &records);
     }
+    if f.more_observations > 0 {
+        l.paragraph(
+            Face::Regular,
+            7.5,
+            muted(),
+            &format!(
+                "… and {} more observation(s) in report.json.",
+                f.more_observations
+            ),
+            MARGIN_X,
+            TEXT_W,
+        );
+    }
     l.space(4.0);
 }
 
