@@ -6,9 +6,7 @@ use printpdf::{PdfDocument, PdfPage, PdfSaveOptions};
 
 use crate::fleet::{delta_text, html::WORST_SHOWN, score_text, Fleet};
 use crate::render::pdf::fonts::{Face, Fonts};
-use crate::render::pdf::layout::{
-    ink, line_color, muted, rgb, Cell, Layout, Row, MARGIN_X, PAGE_H, PAGE_W, TEXT_W,
-};
+use crate::render::pdf::layout::{ink, muted, rgb, Cell, Layout, Row, MARGIN_X, TEXT_W};
 use crate::render::RenderError;
 
 /// Renders the fleet as PDF.
@@ -209,31 +207,9 @@ pub fn render(fleet: &Fleet) -> Result<Vec<u8>, RenderError> {
         l.table(&[("Folder", 0.4), ("Why", 0.6)], &rows, 8.5);
     }
 
-    let total = l.pages.len();
-    for page in 0..total {
-        let fy = PAGE_H - 28.0;
-        l.line_on(
-            page,
-            MARGIN_X,
-            fy - 10.0,
-            PAGE_W - MARGIN_X,
-            fy - 10.0,
-            0.5,
-            line_color(),
-        );
+    for page in 0..l.pages.len() {
         let left = format!("kubeattest fleet · as of {}", fleet.as_of);
-        l.text_on(page, MARGIN_X, fy, Face::Regular, 8.0, muted(), &left);
-        let num = format!("page {} of {}", page + 1, total);
-        let w = l.fonts.width(Face::Regular, 8.0, &num);
-        l.text_on(
-            page,
-            PAGE_W - MARGIN_X - w,
-            fy,
-            Face::Regular,
-            8.0,
-            muted(),
-            &num,
-        );
+        l.footer(page, &left);
     }
     l.link_ops();
     let pages = std::mem::take(&mut l.pages)

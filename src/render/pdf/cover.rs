@@ -1,7 +1,7 @@
 //! The cover page, the table of contents, and the header and footer of every other page.
 
 use super::fonts::Face;
-use super::layout::{ink, line_color, muted, rgb, Layout, MARGIN_X, PAGE_H, PAGE_W, TEXT_W};
+use super::layout::{ink, line_color, muted, rgb, Layout, MARGIN_X, PAGE_W, TEXT_W};
 use crate::render::view::View;
 
 pub(super) fn cover(l: &mut Layout, view: &View) {
@@ -179,29 +179,8 @@ pub(super) fn header_footer(l: &mut Layout, view: &View) {
             0.5,
             line_color(),
         );
-        let fy = PAGE_H - 28.0;
-        l.line_on(
-            page,
-            MARGIN_X,
-            fy - 10.0,
-            PAGE_W - MARGIN_X,
-            fy - 10.0,
-            0.5,
-            line_color(),
-        );
         let gen = format!("Generated {} · run {}", view.generated_at, run_id(view));
-        l.text_on(page, MARGIN_X, fy, Face::Regular, 8.0, muted(), &gen);
-        let num = format!("page {} of {}", page + 1, total);
-        let w = l.fonts.width(Face::Regular, 8.0, &num);
-        l.text_on(
-            page,
-            PAGE_W - MARGIN_X - w,
-            fy,
-            Face::Regular,
-            8.0,
-            muted(),
-            &num,
-        );
+        l.footer(page, &gen);
     }
 }
 

@@ -451,6 +451,33 @@ impl<'f> Layout<'f> {
         }
     }
 
+    /// The footer of page `page`: a rule, `left` at the left and "page X of Y" at the right.
+    pub fn footer(&mut self, page: usize, left: &str) {
+        let total = self.pages.len();
+        let fy = PAGE_H - 28.0;
+        self.line_on(
+            page,
+            MARGIN_X,
+            fy - 10.0,
+            PAGE_W - MARGIN_X,
+            fy - 10.0,
+            0.5,
+            line_color(),
+        );
+        self.text_on(page, MARGIN_X, fy, Face::Regular, 8.0, muted(), left);
+        let num = format!("page {} of {}", page + 1, total);
+        let w = self.fonts.width(Face::Regular, 8.0, &num);
+        self.text_on(
+            page,
+            PAGE_W - MARGIN_X - w,
+            fy,
+            Face::Regular,
+            8.0,
+            muted(),
+            &num,
+        );
+    }
+
     /// A monospaced block on a shaded background, flowing across pages.
     pub fn code_block(&mut self, text: &str, size: f32) {
         let lh = size * 1.3;
