@@ -363,10 +363,30 @@ impl<'de> Deserialize<'de> for StreamDoc {
 
 struct StreamDocVisitor;
 
-macro_rules! other_doc {
-    ($($name:ident($t:ty)),*) => {
-        $(fn $name<E: de::Error>(self, v: $t) -> Result<StreamDoc, E> {
-            NodeVisitor.$name(v).map(StreamDoc::other)
+/// The scalar and null methods of a visitor that looks for one structure and keeps anything
+/// else as a plain [`NodeValue`] wrapped by `$wrap`: each defers to [`NodeVisitor`].
+macro_rules! scalars_via_node {
+    ($out:ty, $wrap:expr) => {
+        scalars_via_node!(@each $out, $wrap,
+            visit_bool(bool),
+            visit_i64(i64),
+            visit_u64(u64),
+            visit_i128(i128),
+            visit_u128(u128),
+            visit_f64(f64),
+            visit_str(&str),
+            visit_string(String),
+            visit_bytes(&[u8]));
+        fn visit_unit<E: de::Error>(self) -> Result<$out, E> {
+            Ok($wrap(NodeValue::Null))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<$out, E> {
+            Ok($wrap(NodeValue::Null))
+        }
+    };
+    (@each $out:ty, $wrap:expr, $($name:ident($t:ty)),*) => {
+        $(fn $name<E: de::Error>(self, v: $t) -> Result<$out, E> {
+            NodeVisitor.$name(v).map($wrap)
         })*
     };
 }
@@ -387,23 +407,7 @@ impl<'de> Visitor<'de> for StreamDocVisitor {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a YAML document")
     }
-    other_doc!(
-        visit_bool(bool),
-        visit_i64(i64),
-        visit_u64(u64),
-        visit_i128(i128),
-        visit_u128(u128),
-        visit_f64(f64),
-        visit_str(&str),
-        visit_string(String),
-        visit_bytes(&[u8])
-    );
-    fn visit_unit<E: de::Error>(self) -> Result<StreamDoc, E> {
-        Ok(StreamDoc::other(NodeValue::Null))
-    }
-    fn visit_none<E: de::Error>(self) -> Result<StreamDoc, E> {
-        Ok(StreamDoc::other(NodeValue::Null))
-    }
+    scalars_via_node!(StreamDoc, StreamDoc::other);
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<StreamDoc, D::Error> {
         d.deserialize_any(StreamDocVisitor)
     }
@@ -455,37 +459,13 @@ impl<'de> Deserialize<'de> for ItemsField {
 
 struct ItemsVisitor;
 
-macro_rules! other_items {
-    ($($name:ident($t:ty)),*) => {
-        $(fn $name<E: de::Error>(self, v: $t) -> Result<ItemsField, E> {
-            NodeVisitor.$name(v).map(ItemsField::Other)
-        })*
-    };
-}
-
 impl<'de> Visitor<'de> for ItemsVisitor {
     type Value = ItemsField;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any YAML value")
     }
-    other_items!(
-        visit_bool(bool),
-        visit_i64(i64),
-        visit_u64(u64),
-        visit_i128(i128),
-        visit_u128(u128),
-        visit_f64(f64),
-        visit_str(&str),
-        visit_string(String),
-        visit_bytes(&[u8])
-    );
-    fn visit_unit<E: de::Error>(self) -> Result<ItemsField, E> {
-        Ok(ItemsField::Other(NodeValue::Null))
-    }
-    fn visit_none<E: de::Error>(self) -> Result<ItemsField, E> {
-        Ok(ItemsField::Other(NodeValue::Null))
-    }
+    scalars_via_node!(ItemsField, ItemsField::Other);
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<ItemsField, D::Error> {
         d.deserialize_any(ItemsVisitor)
     }
