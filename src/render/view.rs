@@ -717,12 +717,10 @@ fn finding_view(f: &Finding) -> FindingView {
         }
     }
     // Node findings name the node in the subject line, not only in the location.
-    let subject = match &s.node {
-        Some(node) if !s.display().contains(node.as_str()) => {
-            format!("{} on node {node}", s.display())
-        }
-        _ => s.display(),
-    };
+    let mut subject = s.display();
+    if let Some(node) = s.node.as_deref().filter(|n| !subject.contains(n)) {
+        subject = format!("{subject} on node {node}");
+    }
     FindingView {
         status: f.status.as_str().to_string(),
         subject,
