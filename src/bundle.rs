@@ -515,30 +515,21 @@ pub fn write(
         let mut formats = formats.to_vec();
         formats.sort();
         formats.dedup();
-        let mut entries: Vec<ManifestEntry> = Vec::new();
-        for f in formats {
-            let p = tmp.join(f.file_name());
-            let file = std::fs::File::create(&p).map_err(io(&p))?;
-            let mut w = std::io::BufWriter::with_capacity(
-                1 << 16,
-                HashingWriter {
-                    inner: file,
-                    hasher: Sha256::new(),
-                    size: 0,
-                },
-            );
-            f.write_to(report, &entries, &mut w)
-                .map_err(|source| BundleError::Render {
-                    path: p.clone(),
-                    source,
-                })?;
-            w.flush().map_err(io(&p))?;
-            let w = w.into_inner().map_err(|e| io(&p)(e.into_error()))?;
-            entries.push(ManifestEntry {
-                name: f.file_name().to_string(),
-                size: w.size,
-                sha256: format!("{:x}", w.hasher.finalize()),
-            });
+        // The formats that list no other file are rendered in parallel; OSCAL and the PDF
+        // list the files before them, so they come last, in order.
+        let (independent, listing): (Vec<Format>, Vec<Format>) = formats
+            .into_iter()
+            .partition(|f| !matches!(f, Format::Oscal | Format::Pdf));
+        let mut entries: Vec<ManifestEntry> = {
+            use rayon::prelude::*;
+            independent
+                .par_iter()
+                .map(|f| render_file(&tmp, report, *f, &[]))
+                .collect::<Result<_, _>>()?
+        };
+        for f in listing {
+            let entry = render_file(&tmp, report, f, &entries)?;
+            entries.push(entry);
         }
         let manifest = Manifest {
             run_id: &report.run.id,
@@ -578,6 +569,41 @@ pub fn write(
         }
     }
     Ok(entries)
+}
+
+/// Renders one format into `dir`, hashing it as it is written.
+fn render_file(
+    dir: &Path,
+    report: &Report,
+    f: Format,
+    before: &[ManifestEntry],
+) -> Result<ManifestEntry, BundleError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BundleError::Io { path, source }
+    };
+    let p = dir.join(f.file_name());
+    let file = std::fs::File::create(&p).map_err(io(&p))?;
+    let mut w = std::io::BufWriter::with_capacity(
+        1 << 16,
+        HashingWriter {
+            inner: file,
+            hasher: Sha256::new(),
+            size: 0,
+        },
+    );
+    f.write_to(report, before, &mut w)
+        .map_err(|source| BundleError::Render {
+            path: p.clone(),
+            source,
+        })?;
+    w.flush().map_err(io(&p))?;
+    let w = w.into_inner().map_err(|e| io(&p)(e.into_error()))?;
+    Ok(ManifestEntry {
+        name: f.file_name().to_string(),
+        size: w.size,
+        sha256: format!("{:x}", w.hasher.finalize()),
+    })
 }
 
 #[cfg(test)]

@@ -175,7 +175,7 @@ pub fn read(path: &Path, given: impl Fn(&str) -> bool) -> Result<Vec<OsString>, 
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for (key, node) in entries {
-        let key_line = u32::try_from(key.referenced.line()).unwrap_or(0);
+        let key_line = key.line;
         let Some(arg) = scan
             .get_arguments()
             .find(|a| is_key(a) && a.get_long() == Some(key.value.as_str()))

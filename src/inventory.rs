@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::node_facts::NodeFacts;
 use crate::secrets;
+pub use crate::yaml::FieldLines;
 
 /// Where the inventory came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,7 +136,7 @@ impl Object {
     pub fn from_value(
         mut value: Value,
         origin: Origin,
-        lines: BTreeMap<String, u32>,
+        lines: impl Into<FieldLines>,
     ) -> Result<Object, String> {
         let obj = value
             .as_object()
@@ -176,7 +177,7 @@ impl Object {
             name,
             value,
             origin,
-            lines: FieldLines::from(lines),
+            lines: lines.into(),
         })
     }
 
@@ -199,63 +200,6 @@ impl Object {
             .then_with(|| a.name.cmp(&b.name))
             .then_with(|| a.origin.describe().cmp(&b.origin.describe()))
     }
-}
-
-/// The line of each field path of an object read from a file, kept compactly: a 64-bit hash
-/// of the path beside its line, sorted by hash, instead of one heap string per YAML node.
-///
-/// A manifest object has one entry per field, list item and key; keeping the paths as strings
-/// made lines the largest part of a big scan's memory (about 11 KB per object). Lookups hash
-/// the asked path the same way; two paths of one object sharing a 64-bit hash is the only
-/// way to get a wrong line, and with a few hundred paths per object that chance is ~1e-15.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldLines {
-    /// Path hashes, sorted.
-    hashes: Box<[u64]>,
-    /// The line of the path whose hash is at the same index.
-    lines: Box<[u32]>,
-}
-
-impl FieldLines {
-    /// The line of a field path, if it was recorded.
-    pub fn get(&self, path: &str) -> Option<u32> {
-        let h = path_hash(path);
-        self.hashes
-            .binary_search(&h)
-            .ok()
-            .and_then(|i| self.lines.get(i).copied())
-    }
-
-    /// How many paths have a line.
-    pub fn len(&self) -> usize {
-        self.hashes.len()
-    }
-
-    /// Whether no path has a line (objects not read from a file).
-    pub fn is_empty(&self) -> bool {
-        self.hashes.is_empty()
-    }
-}
-
-impl From<BTreeMap<String, u32>> for FieldLines {
-    fn from(map: BTreeMap<String, u32>) -> FieldLines {
-        let mut pairs: Vec<(u64, u32)> = map.iter().map(|(p, l)| (path_hash(p), *l)).collect();
-        pairs.sort_unstable();
-        // Keep the first of equal hashes: the same rule whichever map built it.
-        pairs.dedup_by_key(|(h, _)| *h);
-        let (hashes, lines): (Vec<u64>, Vec<u32>) = pairs.into_iter().unzip();
-        FieldLines {
-            hashes: hashes.into_boxed_slice(),
-            lines: lines.into_boxed_slice(),
-        }
-    }
-}
-
-/// FNV-1a, 64 bits: stable across runs and builds (unlike `std`'s randomly seeded hasher).
-fn path_hash(path: &str) -> u64 {
-    path.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// Whether a kind of object was collected, so "none found" can be told from "could not look".

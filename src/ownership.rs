@@ -315,7 +315,7 @@ mod tests {
                 path: "t.yaml".into(),
                 line: 1,
             },
-            Default::default(),
+            crate::inventory::FieldLines::default(),
         )
         .expect("object")
     }

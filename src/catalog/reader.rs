@@ -44,7 +44,7 @@ impl Reader<'_> {
         if let NodeValue::Map(entries) = &node.value {
             for (k, _) in entries {
                 if !allowed.contains(&k.value.as_str()) {
-                    let line = u32::try_from(k.referenced.line()).unwrap_or(0);
+                    let line = k.line;
                     self.error(
                         line,
                         format!(

@@ -242,7 +242,7 @@ fn read_paths(c: &Node, r: &mut Reader, what: &str, roots: &[&str]) -> Option<Ve
 }
 
 /// The values a path can start from for one subject: name → (value, concrete base path).
-type Roots<'a> = Vec<(&'static str, &'a Value, String)>;
+type Roots<'a> = Vec<(&'static str, &'a Value, &'a str)>;
 
 impl Condition {
     /// Whether the condition holds on one subject, decided as [`Condition::observe`] decides
@@ -250,16 +250,16 @@ impl Condition {
     /// keeps it).
     fn holds(&self, roots: &Roots) -> bool {
         for path in &self.paths {
-            let Some((_, value, base)) = roots.iter().find(|(n, _, _)| *n == path.root) else {
+            let Some((_, value, _)) = roots.iter().find(|(n, _, _)| *n == path.root) else {
                 continue;
             };
-            let found = path.resolve(value, base);
+            let found = path.values(value);
             if found.is_empty() {
                 continue;
             }
             return found
                 .iter()
-                .all(|(_, v)| self.expect.holds(Some(std::slice::from_ref(v))));
+                .all(|v| self.expect.holds(Some(std::slice::from_ref(v.as_ref()))));
         }
         match (&self.default, self.paths.first()) {
             (Some(d), Some(first)) => {
@@ -306,7 +306,7 @@ impl Condition {
         let base = roots
             .iter()
             .find(|(n, _, _)| *n == first.root)
-            .map(|(_, _, b)| b.clone())
+            .map(|(_, _, b)| b.to_string())
             .unwrap_or_default();
         let mut shown = display_path(first, &base);
         if self.paths.len() > 1 {
@@ -316,7 +316,7 @@ impl Condition {
                 let mut parent = first.clone();
                 while parent.segments.len() > 1 {
                     parent.segments.pop();
-                    if parent.resolve(value, &base).is_empty() {
+                    if parent.values(value).is_empty() {
                         shown = display_path(&parent, &base);
                     } else {
                         break;
@@ -386,7 +386,7 @@ impl Condition {
                 None => String::new(),
             };
             let shown = display_path(&parent, base);
-            let exists = parent.segments.is_empty() || !parent.resolve(value, base).is_empty();
+            let exists = parent.segments.is_empty() || !parent.values(value).is_empty();
             match groups.iter_mut().find(|(g, _, _)| *g == shown) {
                 Some((_, _, leaves)) => leaves.push(leaf),
                 None => groups.push((shown, exists, vec![leaf])),
@@ -485,28 +485,28 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     continue;
                 };
                 let base: Roots = vec![
-                    ("object", &obj.value, String::new()),
-                    ("pod", wl.pod, wl.pod_path.to_string()),
-                    ("pod_meta", wl.pod_meta, wl.pod_meta_path.to_string()),
+                    ("object", &obj.value, ""),
+                    ("pod", wl.pod, wl.pod_path),
+                    ("pod_meta", wl.pod_meta, wl.pod_meta_path),
                 ];
                 if p.target == Target::Workloads {
                     units.push((base, None));
                 } else {
                     for c in containers {
                         let mut roots = base.clone();
-                        roots.push(("container", c.value, c.path.clone()));
+                        roots.push(("container", c.value, c.path.as_str()));
                         units.push((roots, Some(format!("{} `{}`", c.role, c.name))));
                     }
                 }
             }
             Target::Objects => {
-                let base: Roots = vec![("object", &obj.value, String::new())];
+                let base: Roots = vec![("object", &obj.value, "")];
                 if p.each.is_none() {
                     units.push((base, None));
                 } else {
                     for (path, item) in &items {
                         let mut roots = base.clone();
-                        roots.push(("item", item, path.clone()));
+                        roots.push(("item", item, path.as_str()));
                         units.push((roots, Some(path.clone())));
                     }
                 }

@@ -81,15 +81,19 @@ pub struct FieldPath {
 
 /// Appends a key to a concrete path, bracketing keys that are not plain identifiers.
 pub fn join(base: &str, key: &str) -> String {
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$');
-    match (base.is_empty(), plain) {
+    match (base.is_empty(), is_plain_key(key)) {
         (true, true) => key.to_string(),
         (false, true) => format!("{base}.{key}"),
         (_, false) => format!("{base}[{}]", serde_json::Value::String(key.to_string())),
     }
+}
+
+/// Whether a key is written bare in a path (`spec.x`) rather than quoted (`labels["a.b/c"]`).
+pub fn is_plain_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'$')
 }
 
 impl FieldPath {
@@ -163,6 +167,47 @@ impl FieldPath {
             segments,
             text: text.to_string(),
         })
+    }
+
+    /// The values [`FieldPath::resolve`] finds, without their concrete paths: for deciding
+    /// whether a condition holds, where the paths would be built only to be dropped.
+    pub fn values<'v>(&self, value: &'v Value) -> Vec<std::borrow::Cow<'v, Value>> {
+        use std::borrow::Cow;
+        let mut current: Vec<Cow<'v, Value>> = vec![Cow::Borrowed(value)];
+        for seg in &self.segments {
+            let mut next = Vec::new();
+            for v in current {
+                let Cow::Borrowed(v) = v else { continue };
+                match (seg, v) {
+                    (Segment::Key(k), Value::Object(m)) => {
+                        if let Some(child) = m.get(k).filter(|c| !c.is_null()) {
+                            next.push(Cow::Borrowed(child));
+                        }
+                    }
+                    (Segment::Index(n), Value::Array(a)) => {
+                        next.extend(a.get(*n).map(Cow::Borrowed));
+                    }
+                    (Segment::Wildcard, Value::Array(a)) => {
+                        next.extend(a.iter().map(Cow::Borrowed))
+                    }
+                    (Segment::Wildcard, Value::Object(m)) => {
+                        next.extend(m.values().map(Cow::Borrowed));
+                    }
+                    (Segment::KeyGlob(pat), Value::Object(m)) => next.extend(
+                        m.iter()
+                            .filter(|(k, _)| glob_match(pat, k))
+                            .map(|(_, c)| Cow::Borrowed(c)),
+                    ),
+                    (Segment::Keys, Value::Object(m)) => {
+                        let keys = m.keys().map(|k| Value::String(k.clone())).collect();
+                        next.push(Cow::Owned(Value::Array(keys)));
+                    }
+                    _ => {}
+                }
+            }
+            current = next;
+        }
+        current
     }
 
     /// Every value the path reaches below `value`, with its concrete path (from `base`).

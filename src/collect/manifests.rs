@@ -177,8 +177,20 @@ fn add_dir(inv: &mut Inventory, dir: &Path, own: &[PathBuf]) {
             }
         }
     }
-    for f in files {
-        add_file(inv, &f);
+    // Files are read in parallel, each into its own inventory, and merged in path order, so
+    // the result does not depend on the schedule.
+    use rayon::prelude::*;
+    let read: Vec<Inventory> = files
+        .par_iter()
+        .map(|f| {
+            let mut own = Inventory::default();
+            add_file(&mut own, f);
+            own
+        })
+        .collect();
+    for mut one in read {
+        inv.objects.append(&mut one.objects);
+        inv.coverage.append(&mut one.coverage);
     }
 }
 
@@ -203,8 +215,34 @@ fn add_file(inv: &mut Inventory, path: &Path) {
     }
 }
 
-/// Reads a stream of at most the input cap (the reader stops one byte past it).
-fn add_reader(inv: &mut Inventory, file: &str, reader: impl Read) {
+/// Reads a stream of at most the input cap (the reader stops one byte past it). The text is
+/// read whole first, so that its documents can take the fast reader of [`yaml::read_text`];
+/// input that is binary, over the cap or not UTF-8 goes through the streaming reader, which
+/// says what is wrong with it.
+fn add_reader(inv: &mut Inventory, file: &str, mut reader: impl Read) {
+    let cap = max_input_bytes();
+    let mut bytes = Vec::new();
+    let complete = (&mut reader)
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .is_ok();
+    if complete && bytes.len() as u64 <= cap && !bytes.contains(&0) {
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            let origin = |line| Origin::File {
+                path: file.to_string(),
+                line,
+            };
+            let result = add_stream(inv, text, &origin);
+            record(inv, file, result);
+            return;
+        }
+    }
+    add_reader_streaming(inv, file, std::io::Cursor::new(bytes).chain(reader));
+}
+
+/// [`add_reader`] for input the text path cannot take: read as a stream, with what is wrong
+/// with it (binary, too large, not UTF-8) in the coverage entry.
+fn add_reader_streaming(inv: &mut Inventory, file: &str, reader: impl Read) {
     let mut sniff = Sniff {
         inner: reader,
         read: 0,
@@ -214,7 +252,10 @@ fn add_reader(inv: &mut Inventory, file: &str, reader: impl Read) {
         path: file.to_string(),
         line,
     };
-    let mut result = add_stream_from(inv, &mut sniff, &origin);
+    let cap = usize::try_from(max_input_bytes()).unwrap_or(usize::MAX);
+    let mut result = add_items(inv, &origin, |each| {
+        yaml::read_stream(&mut sniff, cap, each)
+    });
     if sniff.binary {
         result.2 = Some("not UTF-8 text (binary, UTF-16 or another encoding); manifests must be YAML or JSON in UTF-8".into());
     } else if sniff.read > max_input_bytes() {
@@ -313,7 +354,8 @@ pub fn add_stream(
     text: &str,
     origin: &dyn Fn(u32) -> Origin,
 ) -> (usize, Vec<(u32, String)>, Option<String>) {
-    let (count, skipped, error) = add_stream_from(inv, text.as_bytes(), origin);
+    let cap = usize::try_from(max_input_bytes()).unwrap_or(usize::MAX);
+    let (count, skipped, error) = add_items(inv, origin, |each| yaml::read_text(text, cap, each));
     let error = error.map(|e| {
         if text.contains("{{") {
             format!("{e} (this looks like a template: render it first, e.g. with `helm template`)")
@@ -324,16 +366,16 @@ pub fn add_stream(
     (count, skipped, error)
 }
 
-fn add_stream_from(
+/// Adds the objects `read` hands over (a YAML reader given the callback).
+fn add_items(
     inv: &mut Inventory,
-    reader: impl Read,
     origin: &dyn Fn(u32) -> Origin,
+    read: impl FnOnce(&mut dyn FnMut(StreamItem)),
 ) -> StreamResult {
     let mut count = 0;
     let mut skipped = Vec::new();
     let mut error = None;
-    let cap = usize::try_from(max_input_bytes()).unwrap_or(usize::MAX);
-    yaml::read_stream(reader, cap, |item| match item {
+    read(&mut |item| match item {
         StreamItem::Object(o) => {
             let kind = o.value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
             if let Some(p) = shape::problem(kind, &o.value) {

@@ -7,8 +7,6 @@
 //! The API server rejects these shapes, so only manifests are checked. `null` is accepted
 //! everywhere (it means "not set" to the API server too).
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 /// The type a field must have.
@@ -311,11 +309,11 @@ pub fn problem(kind: &str, obj: &Value) -> Option<Problem> {
 }
 
 /// The line of a problem's field (or the nearest enclosing field), from an object's lines.
-pub fn line(p: &Problem, lines: &BTreeMap<String, u32>) -> Option<u32> {
+pub fn line(p: &Problem, lines: &crate::inventory::FieldLines) -> Option<u32> {
     let mut path = p.path.as_str();
     loop {
         if let Some(l) = lines.get(path) {
-            return Some(*l);
+            return Some(l);
         }
         let cut = path.rfind(['.', '['])?;
         path = &path[..cut];
@@ -386,9 +384,10 @@ mod tests {
 
     #[test]
     fn lines_fall_back_to_the_enclosing_field() {
-        let mut lines = BTreeMap::new();
-        lines.insert("spec".to_string(), 5);
-        lines.insert("spec.containers".to_string(), 6);
+        let mut map = std::collections::BTreeMap::new();
+        map.insert("spec".to_string(), 5);
+        map.insert("spec.containers".to_string(), 6);
+        let lines = crate::inventory::FieldLines::from(map);
         let p = Problem {
             path: "spec.containers[0]".into(),
             message: String::new(),

@@ -5,11 +5,15 @@
 //! provides spans through [`serde_saphyr::Spanned`]; this module keeps them for a whole
 //! document by visiting it without buffering.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+
+mod block;
+mod lines;
+
+pub use lines::FieldLines;
 
 /// A YAML value with the line (1-based) where it was written.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +38,25 @@ pub enum NodeValue {
     /// A sequence.
     Seq(Vec<Node>),
     /// A mapping, keys in document order (each key with its own line).
-    Map(Vec<(Spanned<String>, Node)>),
+    Map(Vec<(Key, Node)>),
+}
+
+/// A mapping key and the line it was written on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// The key's text (numbers and booleans used as keys keep their text).
+    pub value: String,
+    /// 1-based line of the key.
+    pub line: u32,
+}
+
+impl Key {
+    fn spanned(key: Spanned<KeyString>) -> Key {
+        Key {
+            line: line_of(&key.referenced),
+            value: key.value.0,
+        }
+    }
 }
 
 /// A YAML document that could not be parsed.
@@ -181,12 +203,11 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(NodeValue::Seq(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NodeValue, A::Error> {
-        let mut out: Vec<(Spanned<String>, Node)> = Vec::new();
+        let mut out: Vec<(Key, Node)> = Vec::new();
         while let Some(key) = map.next_key::<Spanned<KeyString>>()? {
             let v: Spanned<NodeInner> = map.next_value()?;
             let line = line_of(&v.referenced);
-            let key = Spanned::new(key.value.0, key.referenced, key.defined);
-            out.push((key, v.value.into_node(line)));
+            out.push((Key::spanned(key), v.value.into_node(line)));
         }
         Ok(NodeValue::Map(out))
     }
@@ -220,7 +241,7 @@ pub struct StreamObject {
     /// The object.
     pub value: serde_json::Value,
     /// Line of every field path.
-    pub lines: BTreeMap<String, u32>,
+    pub lines: FieldLines,
 }
 
 /// One entry of a manifest stream: an object, or why an object could not be used.
@@ -266,9 +287,73 @@ pub fn read_stream<R: std::io::Read>(
     }
 }
 
+/// Like [`read_stream`], for a stream already in memory: documents written in the block style
+/// almost every manifest uses are read by a fast reader (see `block`), any other document by
+/// serde-saphyr, with the same items, lines and errors either way.
+pub fn read_text(text: &str, max_bytes: usize, mut each: impl FnMut(StreamItem)) {
+    let Some(chunks) = block::chunks(text) else {
+        return read_stream(text.as_bytes(), max_bytes, each);
+    };
+    for chunk in chunks {
+        let fast = block::document(chunk).and_then(|root| match root {
+            None => Some(Vec::new()),
+            Some(root) => emit_root(root),
+        });
+        if let Some(items) = fast {
+            items.into_iter().for_each(&mut each);
+            continue;
+        }
+        let mut failed = false;
+        let by = chunk.first_line - 1;
+        read_stream(chunk.text.as_bytes(), max_bytes, |mut item| {
+            shift(&mut item, by);
+            failed |= matches!(item, StreamItem::Error(_));
+            each(item);
+        });
+        // After a syntax error the stream ends, as it does in `read_stream`.
+        if failed {
+            return;
+        }
+    }
+}
+
+/// The items of a document read by the fast reader, as [`StreamDoc::emit`] gives them; `None`
+/// for the shapes only serde-saphyr's path converts (a root that is not a mapping, `items`
+/// in an object that is not a List).
+fn emit_root(root: Node) -> Option<Vec<StreamItem>> {
+    if !matches!(root.value, NodeValue::Map(_)) {
+        return None;
+    }
+    let is_list = root
+        .get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|k| k.ends_with("List"));
+    let items_seq = matches!(root.get("items").map(|n| &n.value), Some(NodeValue::Seq(_)));
+    let mut out = Vec::new();
+    match (is_list, items_seq) {
+        (true, true) => flatten(root, &mut out),
+        (false, true) => return None,
+        _ => out.push(object(&root)),
+    }
+    Some(out)
+}
+
+/// Moves an item read from a part of a stream to the lines of the whole stream.
+fn shift(item: &mut StreamItem, by: u32) {
+    match item {
+        StreamItem::Object(o) => {
+            o.line += by;
+            o.lines.shift(by);
+        }
+        StreamItem::TooLarge { line } => *line += by,
+        StreamItem::Error(e) if e.line > 0 => e.line += by,
+        StreamItem::Error(_) => {}
+    }
+}
+
 /// A document of a manifest stream, its top-level `items` (if a sequence) converted as read.
 struct StreamDoc {
-    fields: Vec<(Spanned<String>, Node)>,
+    fields: Vec<(Key, Node)>,
     items: Option<Vec<StreamItem>>,
     other: Option<NodeValue>,
 }
@@ -323,8 +408,7 @@ fn object(node: &Node) -> StreamItem {
     if node.count(MAX_NODES_PER_OBJECT + 1) > MAX_NODES_PER_OBJECT {
         return StreamItem::TooLarge { line: node.line };
     }
-    let mut lines = BTreeMap::new();
-    let value = node.to_json_with_lines(&mut lines);
+    let (value, lines) = node.to_json_with_lines();
     StreamItem::Object(StreamObject {
         line: node.line,
         value,
@@ -415,10 +499,10 @@ impl<'de> Visitor<'de> for StreamDocVisitor {
         NodeVisitor.visit_seq(seq).map(StreamDoc::other)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StreamDoc, A::Error> {
-        let mut fields: Vec<(Spanned<String>, Node)> = Vec::new();
+        let mut fields: Vec<(Key, Node)> = Vec::new();
         let mut items = None;
         while let Some(key) = map.next_key::<Spanned<KeyString>>()? {
-            let key = Spanned::new(key.value.0, key.referenced, key.defined);
+            let key = Key::spanned(key);
             if key.value == "items" && items.is_none() {
                 let v: Spanned<ItemsField> = map.next_value()?;
                 match v.value {
@@ -547,32 +631,42 @@ impl Node {
     }
 
     /// Converts to JSON and records the line of every value under its field path
-    /// (`spec.containers[0].image`), so findings can point at the offending line.
-    pub fn to_json_with_lines(&self, lines: &mut BTreeMap<String, u32>) -> serde_json::Value {
-        self.json_lines("", lines)
+    /// (`spec.containers[0].image`), so findings can point at the offending line. The paths
+    /// are hashed as the tree is walked (see [`FieldLines`]), never built as strings.
+    pub fn to_json_with_lines(&self) -> (serde_json::Value, FieldLines) {
+        let mut pairs = Vec::new();
+        let value = self.json_lines(lines::FNV_OFFSET, true, &mut pairs);
+        (value, FieldLines::from_hashes(pairs))
     }
 
-    fn json_lines(&self, path: &str, lines: &mut BTreeMap<String, u32>) -> serde_json::Value {
+    /// `hash` is the hash of this node's path, `root` whether that path is empty.
+    fn json_lines(&self, hash: u64, root: bool, pairs: &mut Vec<(u64, u32)>) -> serde_json::Value {
         match &self.value {
             NodeValue::Seq(items) => items
                 .iter()
                 .enumerate()
                 .map(|(i, n)| {
-                    let p = format!("{path}[{i}]");
-                    lines.insert(p.clone(), n.line);
-                    n.json_lines(&p, lines)
+                    let h = lines::extend_index(hash, i);
+                    pairs.push((h, n.line));
+                    n.json_lines(h, false, pairs)
                 })
                 .collect(),
-            NodeValue::Map(entries) => serde_json::Value::Object(
-                entries
-                    .iter()
-                    .map(|(k, v)| {
-                        let p = crate::checks::path::join(path, &k.value);
-                        lines.insert(p.clone(), line_of(&k.referenced));
-                        (k.value.clone(), v.json_lines(&p, lines))
-                    })
-                    .collect(),
-            ),
+            NodeValue::Map(entries) => {
+                let mut map = serde_json::Map::with_capacity(entries.len());
+                for (k, v) in entries {
+                    // The same text `checks::path::join` gives.
+                    let h = if crate::checks::path::is_plain_key(&k.value) {
+                        let h = if root { hash } else { lines::extend(hash, ".") };
+                        lines::extend(h, &k.value)
+                    } else {
+                        let quoted = serde_json::Value::String(k.value.clone()).to_string();
+                        lines::extend(lines::extend(lines::extend(hash, "["), &quoted), "]")
+                    };
+                    pairs.push((h, k.line));
+                    map.insert(k.value.clone(), v.json_lines(h, false, pairs));
+                }
+                serde_json::Value::Object(map)
+            }
             _ => self.to_json(),
         }
     }
@@ -587,11 +681,12 @@ mod tests {
         let text = "a: 1\n---\nkind: Pod\nspec:\n  containers:\n  - name: x\n    image: y\n";
         let docs = parse_documents(text).unwrap();
         assert_eq!(docs.len(), 2);
-        let mut lines = BTreeMap::new();
-        let json = docs[1].to_json_with_lines(&mut lines);
+        let (json, lines) = docs[1].to_json_with_lines();
         assert_eq!(json["spec"]["containers"][0]["image"], "y");
-        assert_eq!(lines["kind"], 3);
-        assert_eq!(lines["spec.containers[0].image"], 7);
+        assert_eq!(lines.get("kind"), Some(3));
+        assert_eq!(lines.get("spec.containers[0].image"), Some(7));
+        assert_eq!(lines.get("spec.containers[0]"), Some(6));
+        assert_eq!(lines.get("spec"), Some(4));
     }
 
     fn stream(text: &str) -> Vec<StreamItem> {
@@ -624,7 +719,7 @@ mod tests {
         let StreamItem::Object(c) = &items[2] else {
             panic!()
         };
-        assert_eq!(c.lines["metadata.name"], 11);
+        assert_eq!(c.lines.get("metadata.name"), Some(11));
     }
 
     #[test]
