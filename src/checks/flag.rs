@@ -151,9 +151,12 @@ pub struct Instance<'a> {
 }
 
 /// Every instance of a component in the inventory's pods.
-pub fn instances<'a>(objects: &'a [Object], component: &Component) -> Vec<Instance<'a>> {
+pub fn instances<'a>(
+    objects: impl IntoIterator<Item = &'a Object>,
+    component: &Component,
+) -> Vec<Instance<'a>> {
     let mut out = Vec::new();
-    for obj in objects.iter().filter(|o| o.kind == "Pod") {
+    for obj in objects.into_iter().filter(|o| o.kind == "Pod") {
         let Some(containers) = obj
             .value
             .pointer("/spec/containers")
@@ -162,6 +165,16 @@ pub fn instances<'a>(objects: &'a [Object], component: &Component) -> Vec<Instan
             continue;
         };
         for (i, c) in containers.iter().enumerate() {
+            // Most pods run no control-plane binary: look at the executable before copying
+            // the command line.
+            let executable = c
+                .get("command")
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().find_map(Value::as_str))
+                .map(|first| first.rsplit('/').next().unwrap_or(first));
+            if !executable.is_some_and(|e| component.binaries.iter().any(|b| b == e)) {
+                continue;
+            }
             let strings = |key: &str| crate::checks::path::strings(c, key);
             let command = strings("command");
             let args = strings("args");
@@ -290,7 +303,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             numeric_flags: BTreeMap::new(),
         });
     let inv = ctx.inventory;
-    let found = instances(&inv.objects, &component);
+    let found = instances(inv.of_kind("Pod"), &component);
     for inst in &found {
         let source = format!(
             "{} ({} {})",
