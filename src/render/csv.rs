@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 
 use crate::render::RenderError;
-use crate::results::{CheckResult, Finding, Observation, Report, Status};
+use crate::results::{CheckResult, Finding, Listed, Observation, Report, Status, Subject};
 
 const HEADER: &[&str] = &[
     "status",
@@ -127,6 +127,32 @@ impl<W: std::io::Write> Rows<W> {
         self.row(&row)
     }
 
+    /// One row for a compact pass: its check and subject, nothing observed.
+    fn pass_row(
+        &mut self,
+        check: &CheckResult,
+        items: &str,
+        s: &Subject,
+    ) -> Result<(), RenderError> {
+        let line = s.line.map(|l| l.to_string()).unwrap_or_default();
+        let mut row = vec![
+            Status::Pass.as_str(),
+            check.severity.as_str(),
+            check.id.as_str(),
+            items,
+            s.kind.as_str(),
+            s.namespace.as_deref().unwrap_or_default(),
+            s.name.as_str(),
+            s.file.as_deref().unwrap_or_default(),
+            line.as_str(),
+        ];
+        row.extend(["", "", "", "", ""]);
+        row.extend(NO_WAIVER);
+        // Passes are never given an owner (see the module doc).
+        row.extend([s.node.as_deref().unwrap_or_default(), ""]);
+        self.row(&row)
+    }
+
     fn finding_row(
         &mut self,
         check: &CheckResult,
@@ -190,17 +216,26 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
         .into_iter()
         .map(|(k, v)| (k, v.join("; ")))
         .collect();
-    let runs = report.runs();
+    let listing = report.listing();
+    let grouped = !report.breakdown.is_empty();
     for check in &report.checks {
         let decides = items.get(check.id.as_str()).map_or("", String::as_str);
-        let findings = &report.findings[runs.get(check.id.as_str()).cloned().unwrap_or(0..0)];
         if check.counts.total() == 0 {
             rows.check_row(check, decides, check.status, &check.message)?;
         }
-        for f in findings {
-            rows.finding_row(check, decides, f, !report.breakdown.is_empty())?;
+        let mut listed = 0;
+        for entry in listing.of(check) {
+            match entry {
+                Listed::Finding(f) => {
+                    listed += usize::from(f.status == Status::Pass);
+                    rows.finding_row(check, decides, f, grouped)?;
+                }
+                Listed::Pass(_, subject) => {
+                    listed += 1;
+                    rows.pass_row(check, decides, subject)?;
+                }
+            }
         }
-        let listed = findings.iter().filter(|f| f.status == Status::Pass).count();
         let unlisted = check.counts.pass.saturating_sub(listed);
         if unlisted > 0 {
             let note = format!(
