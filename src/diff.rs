@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Severity;
-use crate::results::{Report, Status, Subject};
+use crate::results::{Listed, Report, Status, Subject};
 
 /// Which run a drift report compares.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -218,61 +218,61 @@ pub fn diff(old: &Report, new: &Report) -> Drift {
         old.checks.iter().map(|c| c.id.as_str()).collect();
     let new_checks: std::collections::BTreeSet<&str> =
         new.checks.iter().map(|c| c.id.as_str()).collect();
-    let old_findings: BTreeMap<Key, &crate::results::Finding> = old
-        .findings
-        .iter()
-        .map(|f| (key(&f.check, &f.subject), f))
+    // Passes count as much as findings here (a fail → pass is a fix), whether a report lists
+    // them as findings (`--detail full`, schema 1.x) or in its pass lists.
+    let old_findings: BTreeMap<Key, Listed> = old
+        .listed()
+        .map(|f| (key(f.check(), f.subject()), f))
         .collect();
-    let new_findings: BTreeMap<Key, &crate::results::Finding> = new
-        .findings
-        .iter()
-        .map(|f| (key(&f.check, &f.subject), f))
+    let new_findings: BTreeMap<Key, Listed> = new
+        .listed()
+        .map(|f| (key(f.check(), f.subject()), f))
         .collect();
     let mut findings = Vec::new();
     for (k, n) in &new_findings {
         let o = old_findings.get(k);
-        let before = o.map(|f| f.status);
+        let before = o.map(|f| f.status());
         let change = match before {
-            _ if !not_passing(n.status) => match before {
+            _ if !not_passing(n.status()) => match before {
                 Some(b) if not_passing(b) => Some(Change::Fixed),
                 _ => None,
             },
-            Some(b) if not_passing(b) => (b != n.status).then_some(Change::Changed),
+            Some(b) if not_passing(b) => (b != n.status()).then_some(Change::Changed),
             Some(_) => Some(Change::New),
-            None if old_checks.contains(n.check.as_str()) => Some(Change::New),
+            None if old_checks.contains(n.check()) => Some(Change::New),
             None => None,
         };
         if let Some(change) = change {
             findings.push(FindingChange {
                 change,
-                check: n.check.clone(),
-                severity: n.severity,
-                subject: n.subject.clone(),
+                check: n.check().to_string(),
+                severity: n.severity(),
+                subject: n.subject().clone(),
                 old: before,
-                new: Some(n.status),
-                message: if n.message.is_empty() {
-                    o.map(|f| f.message.clone()).unwrap_or_default()
+                new: Some(n.status()),
+                message: if n.message().is_empty() {
+                    o.map(|f| f.message().to_string()).unwrap_or_default()
                 } else {
-                    n.message.clone()
+                    n.message().to_string()
                 },
             });
         }
     }
     for (k, o) in &old_findings {
         if new_findings.contains_key(k)
-            || !not_passing(o.status)
-            || !new_checks.contains(o.check.as_str())
+            || !not_passing(o.status())
+            || !new_checks.contains(o.check())
         {
             continue;
         }
         findings.push(FindingChange {
             change: Change::Fixed,
-            check: o.check.clone(),
-            severity: o.severity,
-            subject: o.subject.clone(),
-            old: Some(o.status),
+            check: o.check().to_string(),
+            severity: o.severity(),
+            subject: o.subject().clone(),
+            old: Some(o.status()),
             new: None,
-            message: o.message.clone(),
+            message: o.message().to_string(),
         });
     }
     findings.sort_by(|a, b| {

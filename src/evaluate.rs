@@ -7,8 +7,8 @@ use crate::catalog::{Catalog, Check, Framework};
 use crate::checks::{Context, Outcome};
 use crate::inventory::Inventory;
 use crate::results::{
-    CatalogRef, CheckResult, Counts, Detail, Finding, FrameworkResult, ItemResult, Report, Run,
-    Scope, SectionResult, Status, Summary, Tool, SCHEMA_VERSION,
+    CatalogRef, CheckResult, Counts, Detail, Finding, FrameworkResult, ItemResult, Passed, Report,
+    Run, Scope, SectionResult, Status, SubjectTable, Summary, Tool, SCHEMA_VERSION,
 };
 
 /// How a run was started, for the report's `run` section.
@@ -36,8 +36,11 @@ pub struct RunInfo {
 /// One check's findings as they go into the report.
 struct CheckRun<'a> {
     check: &'a Check,
-    /// Findings in subject order, passes compacted or dropped per [`Detail`].
+    /// Findings in subject order: passes only at [`Detail::Full`].
     findings: Vec<Finding>,
+    /// Passes at [`Detail::Failing`]: provisional indexes into the run's [`SubjectTable`],
+    /// in subject order.
+    passed: Vec<u32>,
     /// Passes counted but not listed (`Detail::Summary`).
     unlisted_passes: usize,
     /// The message of the check's only finding, kept even when that finding is a compact
@@ -51,12 +54,14 @@ struct CheckRun<'a> {
 }
 
 /// Runs one check for the report: in-scope findings only, and passes made as cheap as
-/// `detail` allows right away, so memory grows with what fails rather than with the input.
+/// `detail` allows right away (at `Detail::Failing` a pass becomes an index into the
+/// shared subject table), so memory grows with what fails rather than with the input.
 fn run_for_report<'a>(
     check: &'a Check,
     ctx: &Context,
     detail: Detail,
     owners: &crate::ownership::Owners,
+    subjects: &std::sync::Mutex<SubjectTable>,
 ) -> CheckRun<'a> {
     let (_, outcome) = run_check(check, ctx);
     // Cluster-scoped objects (RBAC bindings, nodes) are always read; findings about
@@ -82,9 +87,25 @@ fn run_for_report<'a>(
         }
     }
     let mut unlisted_passes = 0;
+    let mut passed = Vec::new();
     match detail {
         Detail::Full => {}
-        Detail::Failing => findings.iter_mut().for_each(Finding::compact_if_pass),
+        Detail::Failing => {
+            let (passes, rest): (Vec<Finding>, Vec<Finding>) =
+                findings.into_iter().partition(|f| f.status == Status::Pass);
+            findings = rest;
+            if !passes.is_empty() {
+                // One lock per check; a poisoned lock only means another check panicked.
+                let mut table = subjects.lock().unwrap_or_else(|e| e.into_inner());
+                passed = passes
+                    .into_iter()
+                    .map(|mut f| {
+                        f.subject.compact();
+                        table.intern(f.subject)
+                    })
+                    .collect();
+            }
+        }
         Detail::Summary => {
             let before = findings.len();
             findings.retain(|f| f.status != Status::Pass);
@@ -95,6 +116,7 @@ fn run_for_report<'a>(
     CheckRun {
         check,
         findings,
+        passed,
         unlisted_passes,
         only_message,
         empty_reason: outcome.empty_reason,
@@ -134,11 +156,12 @@ pub fn evaluate(
         .collect();
     let owner_labels = crate::ownership::owner_labels(&info.owner_labels);
     let owners = crate::ownership::Owners::new(inventory, &owner_labels);
+    let subjects = std::sync::Mutex::new(SubjectTable::default());
     let runs: Vec<CheckRun> = {
         use rayon::prelude::*;
         selected
             .par_iter()
-            .map(|check| run_for_report(check, &ctx, info.detail, &owners))
+            .map(|check| run_for_report(check, &ctx, info.detail, &owners, &subjects))
             .collect()
     };
     let mut tally = crate::ownership::Tally::default();
@@ -146,14 +169,22 @@ pub fn evaluate(
     let mut findings: Vec<Finding> =
         Vec::with_capacity(runs.iter().map(|r| r.findings.len()).sum());
     let mut spans = Vec::with_capacity(runs.len());
+    let mut passed = Vec::new();
     for run in runs {
         tally.merge(run.passes);
         let start = findings.len();
         findings.extend(run.findings);
+        let listed_passes = run.passed.len();
+        if !run.passed.is_empty() {
+            passed.push(Passed {
+                check: run.check.id.clone(),
+                subjects: run.passed,
+            });
+        }
         spans.push((
             run.check,
             start..findings.len(),
-            run.unlisted_passes,
+            listed_passes + run.unlisted_passes, // passes not in `findings`
             run.only_message,
             run.empty_reason,
         ));
@@ -168,10 +199,15 @@ pub fn evaluate(
     let breakdown = tally.finish(owner_labels);
     let mut checks = Vec::new();
     let mut check_status: BTreeMap<String, (Status, String)> = BTreeMap::new();
-    for (check, range, unlisted_passes, only_message, empty_reason) in spans {
+    // Subjects are numbered by first appearance in catalog order, whatever the schedule.
+    let subjects = subjects
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .finish(&mut passed);
+    for (check, range, other_passes, only_message, empty_reason) in spans {
         let own = &findings[range];
         let mut counts = Counts::of(own.iter().map(|f| f.status));
-        counts.add(Status::Pass, unlisted_passes);
+        counts.add(Status::Pass, other_passes);
         let status = counts.worst().unwrap_or(Status::NotApplicable);
         let message = match own {
             // A lone finding speaks for the check (its message, after any waiver).
@@ -226,6 +262,8 @@ pub fn evaluate(
         coverage: inventory.coverage.clone(),
         checks,
         findings,
+        subjects,
+        passed,
         frameworks: framework_results,
         exceptions: exception_results,
         attestations: Vec::new(),

@@ -9,7 +9,7 @@ use crate::catalog::Severity;
 use crate::inventory::{Coverage, Target};
 
 /// Version of the report schema.
-pub const SCHEMA_VERSION: &str = "2.0";
+pub const SCHEMA_VERSION: &str = "2.1";
 
 /// How much of the passing side a report carries. Failing, warn, error and waived findings
 /// always keep their full observations; this only decides what a *pass* costs.
@@ -18,7 +18,9 @@ pub const SCHEMA_VERSION: &str = "2.0";
 pub enum Detail {
     /// Passing findings are not listed, only counted per check (`checks[].counts`).
     Summary,
-    /// Passing findings are listed compactly: check and subject, no observations (default).
+    /// Passing findings are listed compactly, not as findings: each subject once in
+    /// `subjects`, and per check the indexes of the subjects that passed (`passed`); no
+    /// observations (default).
     #[default]
     Failing,
     /// Every finding keeps its observations and message, passes included (schema 1.0 content).
@@ -194,9 +196,184 @@ impl Finding {
         if self.status == Status::Pass {
             self.observations = Vec::new();
             self.message = String::new();
-            self.subject.api_version = None;
-            self.subject.owner = None;
+            self.subject.compact();
         }
+    }
+}
+
+impl Subject {
+    /// Drops what a compact pass does not record: the API version and the owner.
+    pub fn compact(&mut self) {
+        self.api_version = None;
+        self.owner = None;
+    }
+}
+
+/// A finding as a report lists it: a whole [`Finding`], or a pass held in the report's
+/// subject table (`Detail::Failing`).
+#[derive(Debug, Clone, Copy)]
+pub enum Listed<'r> {
+    /// A finding of `findings` (any status).
+    Finding(&'r Finding),
+    /// A compact pass: its check and subject.
+    Pass(&'r CheckResult, &'r Subject),
+}
+
+impl<'r> Listed<'r> {
+    /// Check id.
+    pub fn check(&self) -> &'r str {
+        match self {
+            Listed::Finding(f) => &f.check,
+            Listed::Pass(c, _) => &c.id,
+        }
+    }
+
+    /// Verdict.
+    pub fn status(&self) -> Status {
+        match self {
+            Listed::Finding(f) => f.status,
+            Listed::Pass(..) => Status::Pass,
+        }
+    }
+
+    /// Severity (the check's).
+    pub fn severity(&self) -> Severity {
+        match self {
+            Listed::Finding(f) => f.severity,
+            Listed::Pass(c, _) => c.severity,
+        }
+    }
+
+    /// The subject.
+    pub fn subject(&self) -> &'r Subject {
+        match self {
+            Listed::Finding(f) => &f.subject,
+            Listed::Pass(_, s) => s,
+        }
+    }
+
+    /// The message (empty for a compact pass).
+    pub fn message(&self) -> &'r str {
+        match self {
+            Listed::Finding(f) => &f.message,
+            Listed::Pass(..) => "",
+        }
+    }
+
+    /// As a finding: borrowed when it is one, built (a compact pass) when not.
+    pub fn to_finding(&self) -> std::borrow::Cow<'r, Finding> {
+        match self {
+            Listed::Finding(f) => std::borrow::Cow::Borrowed(*f),
+            Listed::Pass(c, s) => std::borrow::Cow::Owned(Finding {
+                check: c.id.clone(),
+                status: Status::Pass,
+                severity: c.severity,
+                subject: (*s).clone(),
+                observations: Vec::new(),
+                message: String::new(),
+                waiver: None,
+            }),
+        }
+    }
+}
+
+/// The order in which a check's findings and its compact passes are merged back: the
+/// subject's order without the fields a compact pass drops.
+fn listing_order(s: &Subject) -> impl Ord + '_ {
+    (&s.kind, &s.namespace, &s.name, &s.file, s.line, &s.node)
+}
+
+/// A report's findings and passes by check, indexed once (see [`Report::listing`]).
+#[derive(Debug)]
+pub struct Listing<'r> {
+    report: &'r Report,
+    runs: std::collections::HashMap<&'r str, std::ops::Range<usize>>,
+    passed: std::collections::HashMap<&'r str, &'r [u32]>,
+}
+
+impl<'r> Listing<'r> {
+    /// The findings of a check's run (passes included only at `Detail::Full`).
+    pub fn findings(&self, check: &str) -> &'r [Finding] {
+        let report: &'r Report = self.report;
+        match self.runs.get(check) {
+            Some(r) => &report.findings[r.clone()],
+            None => &[],
+        }
+    }
+
+    /// The subjects of a check's compact passes, in its subject order.
+    pub fn passed(&self, check: &str) -> impl Iterator<Item = &'r Subject> + 'r {
+        let subjects: &'r [Subject] = &self.report.subjects;
+        self.passed
+            .get(check)
+            .copied()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(move |i| subjects.get(*i as usize))
+    }
+
+    /// Everything listed for a check, findings and compact passes merged in subject order.
+    pub fn of(&self, check: &'r CheckResult) -> impl Iterator<Item = Listed<'r>> + 'r {
+        let mut findings = self.findings(&check.id).iter().peekable();
+        let mut passes = self.passed(&check.id).peekable();
+        std::iter::from_fn(move || match (findings.peek(), passes.peek()) {
+            (Some(f), Some(s)) if listing_order(&f.subject) > listing_order(s) => {
+                passes.next().map(|s| Listed::Pass(check, s))
+            }
+            (Some(_), _) => findings.next().map(Listed::Finding),
+            (None, _) => passes.next().map(|s| Listed::Pass(check, s)),
+        })
+    }
+}
+
+/// One check's passing subjects at `Detail::Failing`: a pass costs an index, not a finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Passed {
+    /// Check id.
+    pub check: String,
+    /// Indexes into [`Report::subjects`], in the check's subject order.
+    pub subjects: Vec<u32>,
+}
+
+/// Builds a report's subject table: each distinct subject is stored once and named by an
+/// index. Subjects may be interned in any order (checks run in parallel); [`finish`]
+/// renumbers them by first appearance in the pass lists, so the table does not depend on
+/// the schedule.
+///
+/// [`finish`]: SubjectTable::finish
+#[derive(Debug, Default)]
+pub struct SubjectTable {
+    index: std::collections::HashMap<Subject, u32>,
+}
+
+impl SubjectTable {
+    /// The (provisional) index of a subject, adding it when new.
+    pub fn intern(&mut self, subject: Subject) -> u32 {
+        let next = self.index.len() as u32;
+        *self.index.entry(subject).or_insert(next)
+    }
+
+    /// The table, with the indexes in `lists` rewritten so that subjects are numbered in
+    /// order of first appearance (lists in order, each in its order).
+    pub fn finish(self, lists: &mut [Passed]) -> Vec<Subject> {
+        let mut renumbered = vec![u32::MAX; self.index.len()];
+        let mut next = 0;
+        for id in lists.iter_mut().flat_map(|l| l.subjects.iter_mut()) {
+            let slot = &mut renumbered[*id as usize];
+            if *slot == u32::MAX {
+                *slot = next;
+                next += 1;
+            }
+            *id = *slot;
+        }
+        let mut table: Vec<(u32, Subject)> = self
+            .index
+            .into_iter()
+            .map(|(s, id)| (renumbered[id as usize], s))
+            .filter(|(id, _)| *id != u32::MAX)
+            .collect();
+        table.sort_unstable_by_key(|(id, _)| *id);
+        table.into_iter().map(|(_, s)| s).collect()
     }
 }
 
@@ -510,8 +687,18 @@ pub struct Report {
     /// Per check: overall verdict.
     pub checks: Vec<CheckResult>,
     /// Check × subject verdicts, in check then subject order: each check's findings are one
-    /// contiguous run. Passes are compact or absent according to `run.detail`.
+    /// contiguous run. Passes are here only at `Detail::Full` (with their observations); at
+    /// `Detail::Failing` they are in `passed`, at `Detail::Summary` only counted.
     pub findings: Vec<Finding>,
+    /// The subjects of the passes listed in `passed`, each once, in order of first
+    /// appearance (checks in report order, subjects in each check's order). Compact: kind,
+    /// namespace, name, file, line and node (no API version, no owner).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<Subject>,
+    /// Per check that had passes at `Detail::Failing`, the subjects that passed (indexes
+    /// into `subjects`, in the check's subject order); checks in report order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passed: Vec<Passed>,
     /// Per framework: items and summary.
     pub frameworks: Vec<FrameworkResult>,
     /// Exceptions given for the run: applied, unused or expired.
@@ -564,16 +751,53 @@ impl Report {
         runs
     }
 
-    /// Sets every check's `counts` from the findings listed (for reports whose findings were
-    /// built or edited outside `evaluate`; unlisted passes are lost).
+    /// Each check's compact passes (`passed`) as a map from check id to subject indexes.
+    pub fn passed_by_check(&self) -> std::collections::HashMap<&str, &[u32]> {
+        self.passed
+            .iter()
+            .map(|p| (p.check.as_str(), p.subjects.as_slice()))
+            .collect()
+    }
+
+    /// The findings and compact passes of each check, indexed once for lookups by check.
+    pub fn listing(&self) -> Listing<'_> {
+        Listing {
+            report: self,
+            runs: self.runs(),
+            passed: self.passed_by_check(),
+        }
+    }
+
+    /// Everything the report lists, check by check in report order: each check's findings
+    /// and compact passes merged in subject order (a pass is a [`Listed::Pass`] at
+    /// `Detail::Failing`, a [`Listed::Finding`] at `Detail::Full`).
+    pub fn listed(&self) -> impl Iterator<Item = Listed<'_>> + '_ {
+        let listing = self.listing();
+        let known: std::collections::HashSet<&str> =
+            self.checks.iter().map(|c| c.id.as_str()).collect();
+        // Findings of a check missing from `checks` (a hand-edited report) come last.
+        let orphans = self
+            .findings
+            .iter()
+            .filter(move |f| !known.contains(f.check.as_str()))
+            .map(Listed::Finding);
+        self.checks
+            .iter()
+            .flat_map(move |c| listing.of(c))
+            .chain(orphans)
+    }
+
+    /// Sets every check's `counts` from the findings and passes listed (for reports whose
+    /// findings were built or edited outside `evaluate`; unlisted passes are lost).
     pub fn recount(&mut self) {
         let counts: Vec<Counts> = {
-            let runs = self.runs();
+            let listing = self.listing();
             self.checks
                 .iter()
                 .map(|c| {
-                    let own = runs.get(c.id.as_str()).cloned().unwrap_or(0..0);
-                    Counts::of(self.findings[own].iter().map(|f| f.status))
+                    let mut n = Counts::of(listing.findings(&c.id).iter().map(|f| f.status));
+                    n.add(Status::Pass, listing.passed(&c.id).count());
+                    n
                 })
                 .collect()
         };
@@ -582,9 +806,11 @@ impl Report {
         }
     }
 
-    /// Brings a report read from disk to the current model: orders findings by check (so
-    /// each check's run is contiguous), fills `checks[].counts` of schema 1.0 reports, and
-    /// compacts passes when `detail` asks for less than the report holds.
+    /// Brings a report read from disk to the current model (and schema version): orders
+    /// findings by check (so each check's run is contiguous), fills `checks[].counts` of
+    /// schema 1.0 reports, moves the compact passes of schema 2.0 reports out of `findings`
+    /// into `subjects` and `passed`, and compacts passes when `detail` asks for less than
+    /// the report holds.
     pub fn normalize(&mut self, detail: Option<Detail>) {
         let order: std::collections::HashMap<String, usize> = self
             .checks
@@ -598,21 +824,73 @@ impl Report {
         }
         if !self.schema_version.starts_with("2.") {
             self.recount();
-            self.schema_version = SCHEMA_VERSION.into();
         }
+        // Schema 2.0 listed compact passes among the findings; they move to the pass lists,
+        // so the model is the same whichever version was read.
+        if self.run.detail == Detail::Failing {
+            self.move_passes();
+        }
+        self.schema_version = SCHEMA_VERSION.into();
         match detail {
             Some(Detail::Full) | None => {}
             Some(Detail::Failing) => {
                 if self.run.detail == Detail::Full {
-                    self.findings.iter_mut().for_each(Finding::compact_if_pass);
+                    self.move_passes();
                     self.run.detail = Detail::Failing;
                 }
             }
             Some(Detail::Summary) => {
                 self.findings.retain(|f| f.status != Status::Pass);
+                self.subjects = Vec::new();
+                self.passed = Vec::new();
                 self.run.detail = Detail::Summary;
             }
         }
+    }
+
+    /// Moves the passes listed in `findings` into `subjects` and `passed`, compacted.
+    fn move_passes(&mut self) {
+        if !self.findings.iter().any(|f| f.status == Status::Pass) {
+            return;
+        }
+        let mut table = SubjectTable::default();
+        let mut lists: Vec<Passed> = Vec::new();
+        // The subjects already in the table keep their first places.
+        for s in std::mem::take(&mut self.subjects) {
+            table.intern(s);
+        }
+        let mut old = std::mem::take(&mut self.passed).into_iter().peekable();
+        let order: std::collections::HashMap<&str, usize> = self
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        let pos = |check: &str| order.get(check).copied().unwrap_or(usize::MAX);
+        let mut kept = Vec::with_capacity(self.findings.len());
+        for mut f in std::mem::take(&mut self.findings) {
+            // Lists already held for earlier checks come first.
+            while old.peek().is_some_and(|p| pos(&p.check) <= pos(&f.check)) {
+                lists.extend(old.next());
+            }
+            if f.status != Status::Pass {
+                kept.push(f);
+                continue;
+            }
+            f.subject.compact();
+            let id = table.intern(f.subject);
+            match lists.last_mut() {
+                Some(l) if l.check == f.check => l.subjects.push(id),
+                _ => lists.push(Passed {
+                    check: f.check,
+                    subjects: vec![id],
+                }),
+            }
+        }
+        lists.extend(old);
+        self.findings = kept;
+        self.subjects = table.finish(&mut lists);
+        self.passed = lists;
     }
 
     /// Whether any source could not be read.

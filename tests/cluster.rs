@@ -70,11 +70,23 @@ fn scan(server: &TestServer, tmp: &Path, name: &str, extra: &[&str]) -> Run {
     }
 }
 
-/// Findings as comparable tuples: check, status, subject, message.
+/// The findings, and the compact passes of the pass lists (schema 2.1) as findings of status
+/// pass (check and subject).
+fn entries(report: &Value) -> Vec<Value> {
+    let mut v: Vec<Value> = report["findings"].as_array().expect("findings").clone();
+    let subjects = report["subjects"].as_array().cloned().unwrap_or_default();
+    for p in report["passed"].as_array().into_iter().flatten() {
+        for i in p["subjects"].as_array().expect("indexes") {
+            let subject = subjects[i.as_u64().expect("index") as usize].clone();
+            v.push(serde_json::json!({"check": p["check"], "status": "pass", "subject": subject}));
+        }
+    }
+    v
+}
+
+/// Findings (passes included) as comparable tuples: check, status, subject, message.
 fn findings(report: &Value) -> Vec<String> {
-    let mut v: Vec<String> = report["findings"]
-        .as_array()
-        .expect("findings")
+    let mut v: Vec<String> = entries(report)
         .iter()
         .map(|f| {
             format!(
@@ -173,7 +185,7 @@ fn scan_equals_snapshot_of_the_same_cluster_and_sends_only_gets() {
     .expect("json");
     // The demo also carries node facts (`kubeattest node` output), which an API scan cannot
     // see, and which decide the node and flag checks per node: compare everything else.
-    let findings_of_demo = demo["findings"].as_array().expect("findings");
+    let findings_of_demo = entries(&demo);
     let node_checks: Vec<String> = demo["checks"]
         .as_array()
         .expect("checks")
@@ -409,7 +421,7 @@ fn namespace_scope_is_applied_and_recorded() {
         .iter()
         .any(|r| r.path.starts_with("/api/v1/namespaces/payments/pods?")));
     assert!(!requests.iter().any(|r| r.path.starts_with("/api/v1/pods?")));
-    for f in run.report["findings"].as_array().expect("findings") {
+    for f in &entries(&run.report) {
         let ns = &f["subject"]["namespace"];
         assert!(ns.is_null() || ns == "payments", "{f}");
     }
@@ -458,7 +470,7 @@ fn namespace_scope_is_applied_and_recorded() {
         run.report["run"]["scope"]["excluded_namespaces"],
         serde_json::json!(["kube-system"])
     );
-    for f in run.report["findings"].as_array().expect("findings") {
+    for f in &entries(&run.report) {
         assert_ne!(f["subject"]["namespace"], "kube-system", "{f}");
     }
 }
@@ -901,9 +913,8 @@ fn node_facts_are_read_from_the_node_agents_logs() {
         "/api/v1/namespaces/kubeattest-agent/pods/agent-a/log",
     );
     assert_eq!(cov["status"], "ok", "{cov}");
-    let nodes: std::collections::BTreeSet<&str> = run.report["findings"]
-        .as_array()
-        .expect("findings")
+    let entries = entries(&run.report);
+    let nodes: std::collections::BTreeSet<&str> = entries
         .iter()
         .filter_map(|f| f["subject"]["node"].as_str())
         .collect();

@@ -112,10 +112,9 @@ fn the_registry_item_is_not_assessed_without_an_allow_list_and_never_passes() {
         .collect();
     assert!(bad.iter().any(|s| s.contains("node-exporter")), "{bad:?}");
     let passed: Vec<String> = r
-        .findings
-        .iter()
-        .filter(|f| f.check == "image-registry-not-allowed" && f.status == Status::Pass)
-        .map(|f| f.subject.display())
+        .listed()
+        .filter(|f| f.check() == "image-registry-not-allowed" && f.status() == Status::Pass)
+        .map(|f| f.subject().display())
         .collect();
     assert!(
         passed.iter().any(|s| s.contains("payments-api")),

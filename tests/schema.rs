@@ -73,20 +73,45 @@ fn passes(report: &Value) -> Vec<&Value> {
         .collect()
 }
 
+/// The compact passes of a 2.1 report at `--detail failing`: (check, subject) per pass.
+fn listed_passes(report: &Value) -> Vec<(&str, &Value)> {
+    let subjects = report["subjects"].as_array().map_or(&[][..], Vec::as_slice);
+    report["passed"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .flat_map(|p| {
+            let check = p["check"].as_str().expect("check id");
+            p["subjects"]
+                .as_array()
+                .expect("subject indexes")
+                .iter()
+                .map(move |i| (check, &subjects[i.as_u64().expect("index") as usize]))
+        })
+        .collect()
+}
+
 #[test]
 fn demo_report_is_v2_and_passes_are_compact_by_default() {
     let (_tmp, out, report) = scan(&["--demo", "--format", "json,csv"]);
     assert_valid(&report, "demo, default detail");
-    assert_eq!(report["schema_version"], "2.0");
+    assert_eq!(report["schema_version"], "2.1");
     assert_eq!(report["run"]["detail"], "failing");
-    let passes = passes(&report);
+    assert!(passes(&report).is_empty(), "passes are not findings");
+    let passes = listed_passes(&report);
     assert!(!passes.is_empty(), "the demo has passing subjects");
-    for p in &passes {
-        assert!(p.get("observations").is_none(), "compact pass: {p}");
+    for (check, s) in &passes {
         assert!(
-            p["subject"]["name"].is_string(),
-            "a pass names its subject: {p}"
+            s["name"].is_string(),
+            "a pass names its subject: {check} {s}"
         );
+        assert!(s.get("owner").is_none() && s.get("api_version").is_none());
+    }
+    // Every pass counted is listed, once per check and subject.
+    for c in report["checks"].as_array().expect("checks") {
+        let id = c["id"].as_str().expect("id");
+        let listed = passes.iter().filter(|(check, _)| *check == id).count();
+        assert_eq!(Some(listed as u64), c["counts"]["pass"].as_u64(), "{id}");
     }
     // Failing findings keep their evidence.
     let failing: Vec<&Value> = findings(&report)
@@ -110,12 +135,13 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     let csv = std::fs::metadata(out.join("findings.csv"))
         .expect("csv")
         .len();
-    // 300 KB until issue 13 added the `subject_node` and `owner` columns (~7 KB) and the
-    // demo's vulnerability evidence (34 subjects that did not pass, ~16 KB): both are
-    // failure-side cost, which follows failures by design; passes stay compact.
+    // 318 KB after issue 13 added the `subject_node` and `owner` columns and the demo's
+    // vulnerability evidence; 299 KB since cells are written relative to the row's subject
+    // (source `line N`, no subject name opening the message, no grant fields its path
+    // names) and not_applicable rows carry no remediation.
     assert!(
-        csv <= 320 * 1024,
-        "demo findings.csv is {csv} bytes (target ≤ 320 KB)"
+        csv <= 300_000,
+        "demo findings.csv is {csv} bytes (target ≤ 300 KB)"
     );
     let json = std::fs::metadata(out.join("report.json"))
         .expect("json")
@@ -124,12 +150,11 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     let full = std::fs::metadata(full_out.join("report.json"))
         .expect("json")
         .len();
-    // 70% until issue 13 added the demo's vulnerability evidence and owners on failing
-    // subjects (~30 KB, on the failing side of both reports, which raises the ratio without
-    // any pass costing more).
+    // 72% while schema 2.0 listed each compact pass as a finding (~180 bytes each); 59%
+    // since a pass is an index into the subject table (schema 2.1).
     assert!(
-        json * 100 <= full * 72,
-        "default report.json ({json} bytes) should be at most 72% of --detail full ({full})"
+        json * 100 <= full * 60,
+        "default report.json ({json} bytes) should be at most 60% of --detail full ({full})"
     );
 }
 
@@ -138,6 +163,10 @@ fn detail_full_keeps_passing_observations() {
     let (_tmp, _out, report) = scan(&["--demo", "--format", "json", "--detail", "full"]);
     assert_valid(&report, "demo, --detail full");
     assert_eq!(report["run"]["detail"], "full");
+    assert!(
+        listed_passes(&report).is_empty(),
+        "at full, passes are findings"
+    );
     let passes = passes(&report);
     assert!(
         passes
@@ -153,6 +182,7 @@ fn detail_summary_counts_passes_without_listing_them() {
     let (_tmp, out, full) = scan(&["--demo", "--format", "json,csv", "--detail", "summary"]);
     assert_valid(&full, "demo, --detail summary");
     assert!(passes(&full).is_empty());
+    assert!(listed_passes(&full).is_empty());
     let counted: u64 = full["checks"]
         .as_array()
         .expect("checks")
@@ -201,6 +231,9 @@ fn manifest_report_validates() {
     assert!(findings(&report)
         .iter()
         .any(|f| f["subject"]["file"].is_string()));
+    assert!(listed_passes(&report)
+        .iter()
+        .any(|(_, s)| s["file"].is_string()));
 }
 
 #[test]
@@ -242,7 +275,97 @@ fn render_with_less_detail_compacts_a_full_report() {
     assert!(status.success());
     let report = read(&again.join("report.json"));
     assert_valid(&report, "re-rendered with --detail failing");
-    assert!(passes(&report)
+    assert!(
+        passes(&report).is_empty(),
+        "passes moved out of the findings"
+    );
+    let (_d, _, failing) = scan(&["--demo", "--format", "json"]);
+    assert_eq!(report["subjects"], failing["subjects"]);
+    assert_eq!(report["passed"], failing["passed"]);
+}
+
+fn fixture_2_0() -> Value {
+    read(&repo().join("tests/fixtures/reports/v2.0-report.json"))
+}
+
+#[test]
+fn a_schema_2_0_report_reads_and_renders_as_2_1() {
+    let old = fixture_2_0();
+    assert_eq!(old["schema_version"], "2.0");
+    assert_valid(&old, "schema 2.0 fixture");
+    let inline: Vec<(String, String)> = passes(&old)
         .iter()
-        .all(|p| p.get("observations").is_none()));
+        .map(|p| (p["check"].to_string(), p["subject"]["name"].to_string()))
+        .collect();
+    assert!(!inline.is_empty());
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("rendered");
+    let status = bin()
+        .arg("render")
+        .arg(repo().join("tests/fixtures/reports/v2.0-report.json"))
+        .args(["--format", "json,csv", "--out"])
+        .arg(&out)
+        .status()
+        .expect("run kubeattest");
+    assert!(status.success(), "render of a 2.0 report failed: {status}");
+    let again = read(&out.join("report.json"));
+    assert_valid(&again, "2.0 rendered again");
+    assert_eq!(again["schema_version"], "2.1");
+    assert!(passes(&again).is_empty());
+    let moved: Vec<(String, String)> = listed_passes(&again)
+        .iter()
+        .map(|(c, s)| (format!("{c:?}"), s["name"].to_string()))
+        .collect();
+    assert_eq!(moved, inline, "the same passes, in the same order");
+    // The CSV still has one row per pass.
+    let csv = std::fs::read_to_string(out.join("findings.csv")).expect("csv");
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("pass,")).count(),
+        inline.len()
+    );
+}
+
+#[test]
+fn diff_sees_pass_and_fail_across_schema_2_0_and_2_1() {
+    use kubeattest::diff::Change;
+    use kubeattest::render::json::parse;
+    let old_2_0 = fixture_2_0();
+    // The same run, written as 2.1 (passes in the subject table).
+    let mut same_2_1 = parse(&serde_json::to_vec(&old_2_0).expect("bytes")).expect("2.0 reads");
+    let mut bytes = Vec::new();
+    kubeattest::render::json::write(&same_2_1, &mut bytes).expect("write 2.1");
+    same_2_1 = parse(&bytes).expect("2.1 reads");
+    assert!(!same_2_1.passed.is_empty());
+    let old = parse(&serde_json::to_vec(&old_2_0).expect("bytes")).expect("2.0 reads");
+    assert!(kubeattest::diff::diff(&old, &same_2_1).findings.is_empty());
+    // A later 2.0 run in which the first pass fails.
+    let mut later = old_2_0.clone();
+    let first_pass = later["findings"]
+        .as_array_mut()
+        .expect("findings")
+        .iter_mut()
+        .find(|f| f["status"] == "pass")
+        .expect("a pass");
+    first_pass["status"] = "fail".into();
+    first_pass["message"] = "now failing".into();
+    let name = first_pass["subject"]["name"]
+        .as_str()
+        .expect("name")
+        .to_string();
+    let later = parse(&serde_json::to_vec(&later).expect("bytes")).expect("2.0 reads");
+    let changed = |d: &kubeattest::diff::Drift| -> Vec<(Change, String)> {
+        d.findings
+            .iter()
+            .map(|f| (f.change, f.subject.name.clone()))
+            .collect()
+    };
+    // 2.1 (pass listed by index) → 2.0 (fail): new; and back: fixed.
+    assert_eq!(
+        changed(&kubeattest::diff::diff(&same_2_1, &later)),
+        vec![(Change::New, name.clone())]
+    );
+    assert_eq!(
+        changed(&kubeattest::diff::diff(&later, &same_2_1)),
+        vec![(Change::Fixed, name)]
+    );
 }

@@ -143,10 +143,11 @@ fn scan(dir: &Dir, out: &str, extra: &[&str]) -> (support::Run, Option<Report>) 
     (run, r)
 }
 
-fn finding<'a>(r: &'a Report, check: &str, name: &str) -> &'a kubeattest::results::Finding {
-    r.findings
-        .iter()
-        .find(|f| f.check == check && f.subject.name == name)
+/// A check's finding on a subject, a compact pass of the pass lists included.
+fn finding(r: &Report, check: &str, name: &str) -> kubeattest::results::Finding {
+    r.listed()
+        .find(|f| f.check() == check && f.subject().name == name)
+        .map(|f| f.to_finding().into_owned())
         .unwrap_or_else(|| panic!("no {check} finding on {name}"))
 }
 

@@ -4,9 +4,16 @@
 //! pss-baseline privileged`), so a failing subject is listed once however many frameworks
 //! ask about it; filter `items` to see one control. A check that found nothing to look at
 //! gets one row with its status and reason; a manual item (no check) gets one row with its
-//! audit instructions. Passes are listed as the report holds them (compact at the default
-//! detail; counted in one row at `summary`). A check's remediation is written in full once,
-//! in report.json; rows that did not pass carry its first line.
+//! audit instructions. Passes are listed as the report holds them (one row per pass from
+//! the report's pass lists at the default detail, nothing observed; as findings at `full`;
+//! counted in one row at `summary`). A check's remediation is written in full once, in
+//! report.json; rows that call for action (neither pass nor not_applicable) carry its first
+//! line, the `Good:` line when the remediation opens with a `Bad:` example.
+//!
+//! Cells are written relative to the row's subject, which has its own columns: `source` is
+//! `line N` for a place in the subject's `file` and drops a `node X: ` prefix naming the
+//! subject's node; `message` does not open with the subject's name; an observed record
+//! leaves out the fields its path already names (a grant's subject, binding and role).
 //!
 //! `subject_namespace`, `subject_node` and `owner` group rows by namespace, node and owner
 //! (see [`crate::ownership`]). The owner is recorded only on findings that did not pass
@@ -20,7 +27,7 @@
 use std::collections::HashMap;
 
 use crate::render::RenderError;
-use crate::results::{CheckResult, Finding, Observation, Report, Status};
+use crate::results::{CheckResult, Finding, Listed, Observation, Report, Status, Subject};
 
 const HEADER: &[&str] = &[
     "status",
@@ -49,10 +56,19 @@ const HEADER: &[&str] = &[
 fn observed(obs: &[Observation]) -> String {
     obs.iter()
         .map(|o| {
-            let v = if o.observed.is_null() {
-                "(not set)".to_string()
-            } else {
-                crate::checks::condition::render(&o.observed)
+            let v = match &o.observed {
+                serde_json::Value::Null => "(not set)".to_string(),
+                // A record's fields that the path already names (a grant's subject, binding
+                // and role in `subject → binding → role → rules[0]`) are not repeated.
+                serde_json::Value::Object(fields) => {
+                    let rest: serde_json::Map<String, serde_json::Value> = fields
+                        .iter()
+                        .filter(|(_, v)| !v.as_str().is_some_and(|s| o.path.contains(s)))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    serde_json::Value::Object(rest).to_string()
+                }
+                other => crate::checks::condition::render(other),
             };
             format!("{}={v}", o.path)
         })
@@ -66,6 +82,38 @@ fn join(obs: &[Observation], f: impl Fn(&Observation) -> &str) -> String {
     v.join("; ")
 }
 
+/// Where each observation was read, relative to the row's subject: a place in the
+/// subject's own file is `line N` (the file is in the `file` column), and a fact read on
+/// the subject's node drops the `node X: ` prefix (the node is in `subject_node`).
+fn sources(obs: &[Observation], subject: &Subject) -> String {
+    let file = subject.file.as_deref().map(|f| format!("{f}:"));
+    let node = subject.node.as_deref().map(|n| format!("node {n}: "));
+    let mut v: Vec<String> = obs
+        .iter()
+        .map(|o| {
+            let s = o.source.as_str();
+            if let Some(rest) = file.as_deref().and_then(|f| s.strip_prefix(f)) {
+                format!("line {rest}")
+            } else if let Some(rest) = node.as_deref().and_then(|n| s.strip_prefix(n)) {
+                rest.to_string()
+            } else {
+                s.to_string()
+            }
+        })
+        .collect();
+    v.dedup();
+    v.join("; ")
+}
+
+/// Whether a row carries the first line of its check's remediation: only rows that call
+/// for action (not a pass, and not a check or subject that was not applicable).
+fn remediation_for(status: Status, check: &CheckResult) -> &str {
+    match status {
+        Status::Pass | Status::NotApplicable => "",
+        _ => first_line(&check.remediation),
+    }
+}
+
 /// A cell made safe to open in a spreadsheet: a leading formula character gets a `'`.
 pub fn cell(s: &str) -> std::borrow::Cow<'_, str> {
     match s.chars().next() {
@@ -74,12 +122,18 @@ pub fn cell(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The first line of a remediation: what to do, in short (the full text is in report.json).
+/// The first line of a remediation that says what to do, in short (the full text is in
+/// report.json): remediations show the bad field or flag before the good one, so a
+/// `Bad:` line is skipped for the `Good:` line after it.
 fn first_line(text: &str) -> &str {
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("")
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("");
+    if first.starts_with("Bad:") {
+        if let Some(good) = lines.find(|l| !l.starts_with("Bad:")) {
+            return good;
+        }
+    }
+    first
 }
 
 /// The waiver columns of a row no exception waived.
@@ -109,11 +163,7 @@ impl<W: std::io::Write> Rows<W> {
         status: Status,
         message: &str,
     ) -> Result<(), RenderError> {
-        let remediation = if status == Status::Pass {
-            ""
-        } else {
-            first_line(&check.remediation)
-        };
+        let remediation = remediation_for(status, check);
         let mut row = vec![
             status.as_str(),
             check.severity.as_str(),
@@ -124,6 +174,32 @@ impl<W: std::io::Write> Rows<W> {
         row.extend([message, remediation]);
         row.extend(NO_WAIVER);
         row.extend(NO_GROUPS);
+        self.row(&row)
+    }
+
+    /// One row for a compact pass: its check and subject, nothing observed.
+    fn pass_row(
+        &mut self,
+        check: &CheckResult,
+        items: &str,
+        s: &Subject,
+    ) -> Result<(), RenderError> {
+        let line = s.line.map(|l| l.to_string()).unwrap_or_default();
+        let mut row = vec![
+            Status::Pass.as_str(),
+            check.severity.as_str(),
+            check.id.as_str(),
+            items,
+            s.kind.as_str(),
+            s.namespace.as_deref().unwrap_or_default(),
+            s.name.as_str(),
+            s.file.as_deref().unwrap_or_default(),
+            line.as_str(),
+        ];
+        row.extend(["", "", "", "", ""]);
+        row.extend(NO_WAIVER);
+        // Passes are never given an owner (see the module doc).
+        row.extend([s.node.as_deref().unwrap_or_default(), ""]);
         self.row(&row)
     }
 
@@ -144,12 +220,12 @@ impl<W: std::io::Write> Rows<W> {
         let line = f.subject.line.map(|l| l.to_string()).unwrap_or_default();
         let observed = observed(&f.observations);
         let expected = join(&f.observations, |o| o.expected.as_str());
-        let source = join(&f.observations, |o| o.source.as_str());
-        let remediation = if f.status == Status::Pass {
-            ""
-        } else {
-            first_line(&check.remediation)
-        };
+        let source = sources(&f.observations, &f.subject);
+        // The subject is in its own columns; a message that starts by naming it does not
+        // repeat it.
+        let prefix = format!("{}: ", f.subject.display());
+        let message = f.message.strip_prefix(&prefix).unwrap_or(&f.message);
+        let remediation = remediation_for(f.status, check);
         let w = f.waiver.as_deref();
         let expires = w.map(|w| w.expires.to_string()).unwrap_or_default();
         self.row(&[
@@ -165,7 +241,7 @@ impl<W: std::io::Write> Rows<W> {
             observed.as_str(),
             expected.as_str(),
             source.as_str(),
-            f.message.as_str(),
+            message,
             remediation,
             w.map_or("", |w| w.justification.as_str()),
             w.map_or("", |w| w.approver.as_str()),
@@ -190,17 +266,26 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
         .into_iter()
         .map(|(k, v)| (k, v.join("; ")))
         .collect();
-    let runs = report.runs();
+    let listing = report.listing();
+    let grouped = !report.breakdown.is_empty();
     for check in &report.checks {
         let decides = items.get(check.id.as_str()).map_or("", String::as_str);
-        let findings = &report.findings[runs.get(check.id.as_str()).cloned().unwrap_or(0..0)];
         if check.counts.total() == 0 {
             rows.check_row(check, decides, check.status, &check.message)?;
         }
-        for f in findings {
-            rows.finding_row(check, decides, f, !report.breakdown.is_empty())?;
+        let mut listed = 0;
+        for entry in listing.of(check) {
+            match entry {
+                Listed::Finding(f) => {
+                    listed += usize::from(f.status == Status::Pass);
+                    rows.finding_row(check, decides, f, grouped)?;
+                }
+                Listed::Pass(_, subject) => {
+                    listed += 1;
+                    rows.pass_row(check, decides, subject)?;
+                }
+            }
         }
-        let listed = findings.iter().filter(|f| f.status == Status::Pass).count();
         let unlisted = check.counts.pass.saturating_sub(listed);
         if unlisted > 0 {
             let note = format!(
@@ -245,8 +330,59 @@ mod tests {
     }
 
     #[test]
-    fn first_line_skips_blank_lines() {
+    fn first_line_skips_blank_lines_and_the_bad_example() {
         assert_eq!(first_line("\n  Set x.\nThen y."), "Set x.");
         assert_eq!(first_line(""), "");
+        assert_eq!(
+            first_line("Bad:   kube-apiserver --x=10 ...\nGood:  kube-apiserver --x=100 ..."),
+            "Good:  kube-apiserver --x=100 ..."
+        );
+        assert_eq!(first_line("Bad: only"), "Bad: only");
+    }
+
+    fn obs(source: &str, path: &str, observed: serde_json::Value) -> Observation {
+        Observation {
+            source: source.into(),
+            path: path.into(),
+            observed,
+            expected: "x".into(),
+            holds: false,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn sources_are_relative_to_the_subject() {
+        let s = Subject {
+            kind: "Pod".into(),
+            name: "p".into(),
+            file: Some("demo/a.yaml".into()),
+            node: Some("cp-1".into()),
+            ..Default::default()
+        };
+        let o = [
+            obs("demo/a.yaml:28 (command)", "p", serde_json::Value::Null),
+            obs("demo/b.yaml:3", "p", serde_json::Value::Null),
+            obs("node cp-1: /etc/x", "p", serde_json::Value::Null),
+            obs("node w-1: /etc/x", "p", serde_json::Value::Null),
+        ];
+        assert_eq!(
+            sources(&o, &s),
+            "line 28 (command); demo/b.yaml:3; /etc/x; node w-1: /etc/x"
+        );
+    }
+
+    #[test]
+    fn a_record_does_not_repeat_what_its_path_names() {
+        let o = obs(
+            "rbac.yaml:1",
+            "Group g → RoleBinding ns/b → ClusterRole edit → rules[2]",
+            serde_json::json!({"subject": "Group g", "binding": "RoleBinding ns/b",
+                "role": "ClusterRole edit", "scope": "namespace ns", "rule": {"verbs": ["get"]}}),
+        );
+        assert_eq!(
+            observed(&[o]),
+            "Group g → RoleBinding ns/b → ClusterRole edit → rules[2]={\"scope\":\"namespace ns\",\"rule\":{\"verbs\":[\"get\"]}}"
+        );
     }
 }

@@ -138,9 +138,10 @@ pub fn documents(report: &Report) -> Vec<Value> {
     let items = report.items_by_check("/");
     let mut by_ns: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     let mut cluster = Vec::new();
-    for f in &report.findings {
-        let r = result(f, report, &items);
-        match f.subject.namespace.as_deref() {
+    for entry in report.listed() {
+        let f = entry.to_finding();
+        let r = result(&f, report, &items);
+        match entry.subject().namespace.as_deref() {
             Some(ns) if !ns.is_empty() => by_ns.entry(ns).or_default().push(r),
             _ => cluster.push(r),
         }

@@ -739,7 +739,7 @@ impl View {
     pub fn new(report: &Report) -> View {
         let run = &report.run;
         let t = &run.target;
-        let runs = report.runs();
+        let listing = report.listing();
         let used_by = report.items_by_check(" ");
         let check_severity: BTreeMap<&str, (Severity, Status)> = report
             .checks
@@ -950,16 +950,17 @@ impl View {
         let mut problems = Vec::new();
         let mut passed = Vec::new();
         for c in &report.checks {
-            let own: &[Finding] = runs
-                .get(c.id.as_str())
-                .map_or(&[], |r| &report.findings[r.clone()]);
+            let own: &[Finding] = listing.findings(&c.id);
             let not_passing = own.iter().filter(|f| f.status != Status::Pass);
-            let passing = own.iter().filter(|f| f.status == Status::Pass);
+            // Passes are findings at `--detail full`, compact entries at `failing`.
+            let passing = listing.of(c).filter(|l| l.status() == Status::Pass);
             let finding_total = c.counts.total() - c.counts.pass;
             let findings: Vec<FindingView> =
                 not_passing.take(FINDING_LIMIT).map(finding_view).collect();
-            let passed_list: Vec<FindingView> =
-                passing.take(PASSED_LIMIT).map(finding_view).collect();
+            let passed_list: Vec<FindingView> = passing
+                .take(PASSED_LIMIT)
+                .map(|l| finding_view(&l.to_finding()))
+                .collect();
             let view = CheckView {
                 id: c.id.clone(),
                 title: c.title.clone(),
