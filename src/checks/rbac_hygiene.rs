@@ -498,8 +498,21 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
             .collect();
         let mut obs = Vec::new();
         let mut pairs = Vec::new();
+        // Only a cluster-wide binding or one in the same namespace can cover another: a
+        // subject bound in hundreds of namespaces is not compared pair by pair.
+        let mut by_scope: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+        for (i, b) in bindings.iter().enumerate() {
+            by_scope.entry(b.scope.as_deref()).or_default().push(i);
+        }
+        let cluster_wide = by_scope.get(&None).cloned().unwrap_or_default();
         for (xi, x) in bindings.iter().enumerate() {
-            for (yi, y) in bindings.iter().enumerate() {
+            let mut candidates: Vec<usize> = cluster_wide.clone();
+            if x.scope.is_some() {
+                candidates.extend(by_scope.get(&x.scope.as_deref()).into_iter().flatten());
+                candidates.sort_unstable();
+            }
+            for yi in candidates {
+                let y = bindings[yi];
                 let covers_scope = y.scope.is_none() || y.scope == x.scope;
                 // Two built-in bindings overlapping is how Kubernetes ships.
                 let stock =
