@@ -150,50 +150,74 @@ pub struct Instance<'a> {
     pub flags: Flags,
 }
 
-/// Every instance of a component in the inventory's pods.
-pub fn instances<'a>(
-    objects: impl IntoIterator<Item = &'a Object>,
-    component: &Component,
-) -> Vec<Instance<'a>> {
+/// A pod container that runs a named executable: the pod, the container's index and the
+/// executable's file name (the first string of `command`, without its folder).
+#[derive(Debug, Clone, Copy)]
+pub struct Executable<'a> {
+    /// The pod.
+    pub object: &'a Object,
+    /// Index in `spec.containers`.
+    pub index: usize,
+    /// `kube-apiserver` for `command: [/usr/local/bin/kube-apiserver, ...]`.
+    pub name: &'a str,
+}
+
+/// Every container of `pods` with a `command`, in order.
+pub fn executables<'a>(pods: impl IntoIterator<Item = &'a Object>) -> Vec<Executable<'a>> {
     let mut out = Vec::new();
-    for obj in objects.into_iter().filter(|o| o.kind == "Pod") {
+    for obj in pods.into_iter().filter(|o| o.kind == "Pod") {
         let Some(containers) = obj
             .value
-            .pointer("/spec/containers")
+            .get("spec")
+            .and_then(|s| s.get("containers"))
             .and_then(Value::as_array)
         else {
             continue;
         };
-        for (i, c) in containers.iter().enumerate() {
-            // Most pods run no control-plane binary: look at the executable before copying
-            // the command line.
-            let executable = c
+        for (index, c) in containers.iter().enumerate() {
+            let first = c
                 .get("command")
                 .and_then(Value::as_array)
-                .and_then(|a| a.iter().find_map(Value::as_str))
-                .map(|first| first.rsplit('/').next().unwrap_or(first));
-            if !executable.is_some_and(|e| component.binaries.iter().any(|b| b == e)) {
-                continue;
+                .and_then(|a| a.iter().find_map(Value::as_str));
+            if let Some(first) = first {
+                let name = first.rsplit('/').next().unwrap_or(first);
+                out.push(Executable {
+                    object: obj,
+                    index,
+                    name,
+                });
             }
-            let strings = |key: &str| crate::checks::path::strings(c, key);
-            let command = strings("command");
-            let args = strings("args");
-            let Some(first) = command.first() else {
-                continue;
-            };
-            // `command: ["/bin/sh", "-c", "kube-apiserver ..."]` is not parsed: the flags
-            // would be guesses. Only a direct exec of the binary counts.
-            let base = first.rsplit('/').next().unwrap_or(first);
-            if !component.binaries.iter().any(|b| b == base) {
-                continue;
-            }
-            let tokens: Vec<String> = command[1..].iter().chain(args.iter()).cloned().collect();
-            out.push(Instance {
-                object: obj,
-                container_path: format!("spec.containers[{i}]"),
-                flags: parse_flags(&tokens),
-            });
         }
+    }
+    out
+}
+
+/// Every instance of a component among `executables`.
+pub fn instances<'a>(executables: &[Executable<'a>], component: &Component) -> Vec<Instance<'a>> {
+    let mut out = Vec::new();
+    for e in executables {
+        if !component.binaries.iter().any(|b| b == e.name) {
+            continue;
+        }
+        let Some(c) = e
+            .object
+            .value
+            .pointer("/spec/containers")
+            .and_then(|cs| cs.get(e.index))
+        else {
+            continue;
+        };
+        let strings = |key: &str| crate::checks::path::strings(c, key);
+        let command = strings("command");
+        let args = strings("args");
+        // `command: ["/bin/sh", "-c", "kube-apiserver ..."]` is not parsed: the flags would
+        // be guesses. Only a direct exec of the binary counts (the executable's name).
+        let tokens: Vec<String> = command.iter().skip(1).chain(args.iter()).cloned().collect();
+        out.push(Instance {
+            object: e.object,
+            container_path: format!("spec.containers[{}]", e.index),
+            flags: parse_flags(&tokens),
+        });
     }
     out
 }
@@ -303,7 +327,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             numeric_flags: BTreeMap::new(),
         });
     let inv = ctx.inventory;
-    let found = instances(inv.of_kind("Pod"), &component);
+    let found = instances(ctx.executables(), &component);
     for inst in &found {
         let source = format!(
             "{} ({} {})",

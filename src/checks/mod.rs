@@ -95,6 +95,8 @@ pub struct Context<'a> {
     rbac: OnceLock<rbac::Rbac<'a>>,
     /// Every workload with its containers, in inventory order.
     workloads: OnceLock<Vec<WorkloadEntry<'a>>>,
+    /// Every pod container that names an executable, in inventory order.
+    executables: OnceLock<Vec<flag::Executable<'a>>>,
     /// Whether passing findings keep their observations (`--detail full`); otherwise checks
     /// that can tell a pass cheaply skip building evidence nobody will read.
     pass_evidence: bool,
@@ -108,6 +110,7 @@ impl<'a> Context<'a> {
             catalog,
             rbac: OnceLock::new(),
             workloads: OnceLock::new(),
+            executables: OnceLock::new(),
             pass_evidence: true,
         }
     }
@@ -138,6 +141,13 @@ impl<'a> Context<'a> {
                 })
                 .collect()
         })
+    }
+
+    /// Every pod container with a `command`, found on the first call: the control-plane
+    /// flag checks (one per flag, dozens of them) then look only at these.
+    pub fn executables(&self) -> &[flag::Executable<'a>] {
+        self.executables
+            .get_or_init(|| flag::executables(self.inventory.of_kind("Pod")))
     }
 
     /// The RBAC state of the inventory ([`rbac::build`]), built on the first call.

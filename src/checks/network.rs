@@ -378,7 +378,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         return out;
     }
     let by_ns = PoliciesByNamespace::new(&policies);
-    let workloads: Vec<_> = inv.objects.iter().filter_map(workload).collect();
+    let workloads: Vec<&crate::checks::workload::Workload> =
+        ctx.workloads().iter().map(|(w, _)| w).collect();
     let mut workloads_in: BTreeMap<&str, usize> = BTreeMap::new();
     for w in &workloads {
         if let Some(ns) = w.object.namespace.as_deref() {

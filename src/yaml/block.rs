@@ -975,6 +975,88 @@ pub(super) mod tests {
         assert!(read * 10 >= docs * 8, "read {read} of {docs} documents");
     }
 
+    mod mutated {
+        use super::agree;
+        use proptest::prelude::*;
+
+        /// Manifests the mutations start from: every fail fixture of a few checks.
+        fn seeds() -> Vec<String> {
+            let root =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks");
+            let mut out = Vec::new();
+            for check in [
+                "privileged-container",
+                "credential-in-configmap",
+                "host-pid-namespace",
+            ] {
+                let Ok(dir) = std::fs::read_dir(root.join(check).join("fail")) else {
+                    continue;
+                };
+                let mut files: Vec<_> = dir.filter_map(Result::ok).map(|e| e.path()).collect();
+                files.sort();
+                out.extend(files.iter().filter_map(|f| std::fs::read_to_string(f).ok()));
+            }
+            out
+        }
+
+        fn edit() -> impl Strategy<Value = (usize, usize, String)> {
+            let token = prop_oneof![
+                Just(String::new()),
+                Just(": ".to_string()),
+                Just(":".to_string()),
+                Just("- ".to_string()),
+                Just(" ".to_string()),
+                Just("  ".to_string()),
+                Just("\n".to_string()),
+                Just("#".to_string()),
+                Just(" #".to_string()),
+                Just("\"".to_string()),
+                Just("'".to_string()),
+                Just("|".to_string()),
+                Just(">-".to_string()),
+                Just("[".to_string()),
+                Just("]".to_string()),
+                Just("{".to_string()),
+                Just(",".to_string()),
+                Just("\\".to_string()),
+                Just("\t".to_string()),
+                Just("\n---\n".to_string()),
+                Just("&a".to_string()),
+                Just("0x1".to_string()),
+                Just("1.5".to_string()),
+                Just("true".to_string()),
+                "[ -~]{0,8}",
+            ];
+            (any::<usize>(), 0usize..6, token)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256),
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            /// Whatever the edit, the fast reader reads a document exactly as serde-saphyr
+            /// does, or leaves it to serde-saphyr.
+            #[test]
+            fn mutated_manifests_read_alike(seed in 0usize..64, edits in proptest::collection::vec(edit(), 1..5)) {
+                let seeds = seeds();
+                prop_assume!(!seeds.is_empty());
+                let mut text: Vec<char> = seeds[seed % seeds.len()].chars().collect();
+                for (at, delete, insert) in edits {
+                    let i = at % (text.len() + 1);
+                    let end = (i + delete).min(text.len());
+                    text.splice(i..end, insert.chars());
+                }
+                let text: String = text.into_iter().collect();
+                if let Err(e) = agree(&text) {
+                    prop_assert!(false, "{}", e);
+                }
+            }
+        }
+    }
+
     /// Differential run over a folder given in `KUBEATTEST_YAML_DIFF` (e.g. a corpus of
     /// real-world manifests): prints how many documents the fast reader took.
     #[test]
