@@ -333,7 +333,7 @@ fn emit_root(root: Node) -> Option<Vec<StreamItem>> {
     match (is_list, items_seq) {
         (true, true) => flatten(root, &mut out),
         (false, true) => return None,
-        _ => out.push(object(&root)),
+        _ => out.push(object(root)),
     }
     Some(out)
 }
@@ -363,7 +363,7 @@ impl StreamDoc {
         if let Some(value) = self.other {
             let node = Node { line, value };
             if node.value != NodeValue::Null {
-                each(object(&node));
+                each(object(node));
             }
             return;
         }
@@ -381,8 +381,8 @@ impl StreamDoc {
                     line,
                     value: NodeValue::Map(self.fields),
                 };
-                let StreamItem::Object(mut obj) = object(&node) else {
-                    each(object(&node));
+                let StreamItem::Object(mut obj) = object(node) else {
+                    each(StreamItem::TooLarge { line });
                     return;
                 };
                 if let Some(items) = items {
@@ -404,16 +404,13 @@ impl StreamDoc {
 }
 
 /// A node as an object (or too large to be one).
-fn object(node: &Node) -> StreamItem {
+fn object(node: Node) -> StreamItem {
     if node.count(MAX_NODES_PER_OBJECT + 1) > MAX_NODES_PER_OBJECT {
         return StreamItem::TooLarge { line: node.line };
     }
-    let (value, lines) = node.to_json_with_lines();
-    StreamItem::Object(StreamObject {
-        line: node.line,
-        value,
-        lines,
-    })
+    let line = node.line;
+    let (value, lines) = node.into_json_with_lines();
+    StreamItem::Object(StreamObject { line, value, lines })
 }
 
 /// A `*List` node's items, nested Lists flattened (depth-bounded by the parser).
@@ -436,7 +433,7 @@ fn flatten(node: Node, out: &mut Vec<StreamItem>) {
         }
         return;
     }
-    out.push(object(&node));
+    out.push(object(node));
 }
 
 impl<'de> Deserialize<'de> for StreamDoc {
@@ -632,18 +629,19 @@ impl Node {
 
     /// Converts to JSON and records the line of every value under its field path
     /// (`spec.containers[0].image`), so findings can point at the offending line. The paths
-    /// are hashed as the tree is walked (see [`FieldLines`]), never built as strings.
-    pub fn to_json_with_lines(&self) -> (serde_json::Value, FieldLines) {
+    /// are hashed as the tree is walked (see [`FieldLines`]), never built as strings; the
+    /// tree's strings move into the JSON.
+    pub fn into_json_with_lines(self) -> (serde_json::Value, FieldLines) {
         let mut pairs = Vec::new();
         let value = self.json_lines(lines::FNV_OFFSET, true, &mut pairs);
         (value, FieldLines::from_hashes(pairs))
     }
 
     /// `hash` is the hash of this node's path, `root` whether that path is empty.
-    fn json_lines(&self, hash: u64, root: bool, pairs: &mut Vec<(u64, u32)>) -> serde_json::Value {
-        match &self.value {
+    fn json_lines(self, hash: u64, root: bool, pairs: &mut Vec<(u64, u32)>) -> serde_json::Value {
+        match self.value {
             NodeValue::Seq(items) => items
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(i, n)| {
                     let h = lines::extend_index(hash, i);
@@ -663,11 +661,14 @@ impl Node {
                         lines::extend(lines::extend(lines::extend(hash, "["), &quoted), "]")
                     };
                     pairs.push((h, k.line));
-                    map.insert(k.value.clone(), v.json_lines(h, false, pairs));
+                    map.insert(k.value, v.json_lines(h, false, pairs));
                 }
                 serde_json::Value::Object(map)
             }
-            _ => self.to_json(),
+            NodeValue::Null => serde_json::Value::Null,
+            NodeValue::Bool(b) => serde_json::Value::Bool(b),
+            NodeValue::Number(n) => serde_json::Value::Number(n),
+            NodeValue::String(s) => serde_json::Value::String(s),
         }
     }
 }
@@ -681,7 +682,7 @@ mod tests {
         let text = "a: 1\n---\nkind: Pod\nspec:\n  containers:\n  - name: x\n    image: y\n";
         let docs = parse_documents(text).unwrap();
         assert_eq!(docs.len(), 2);
-        let (json, lines) = docs[1].to_json_with_lines();
+        let (json, lines) = docs[1].clone().into_json_with_lines();
         assert_eq!(json["spec"]["containers"][0]["image"], "y");
         assert_eq!(lines.get("kind"), Some(3));
         assert_eq!(lines.get("spec.containers[0].image"), Some(7));
