@@ -253,13 +253,14 @@ impl Condition {
             let Some((_, value, _)) = roots.iter().find(|(n, _, _)| *n == path.root) else {
                 continue;
             };
-            let found = path.values(value);
-            if found.is_empty() {
-                continue;
+            let mut found = false;
+            let all = path.visit(value, &mut |v| {
+                found = true;
+                self.expect.holds(Some(std::slice::from_ref(v)))
+            });
+            if found {
+                return all;
             }
-            return found
-                .iter()
-                .all(|v| self.expect.holds(Some(std::slice::from_ref(v.as_ref()))));
         }
         match (&self.default, self.paths.first()) {
             (Some(d), Some(first)) => {
@@ -316,7 +317,7 @@ impl Condition {
                 let mut parent = first.clone();
                 while parent.segments.len() > 1 {
                     parent.segments.pop();
-                    if parent.values(value).is_empty() {
+                    if !parent.exists(value) {
                         shown = display_path(&parent, &base);
                     } else {
                         break;
@@ -386,7 +387,7 @@ impl Condition {
                 None => String::new(),
             };
             let shown = display_path(&parent, base);
-            let exists = parent.segments.is_empty() || !parent.values(value).is_empty();
+            let exists = parent.segments.is_empty() || parent.exists(value);
             match groups.iter_mut().find(|(g, _, _)| *g == shown) {
                 Some((_, _, leaves)) => leaves.push(leaf),
                 None => groups.push((shown, exists, vec![leaf])),

@@ -88,6 +88,31 @@ pub fn join(base: &str, key: &str) -> String {
     }
 }
 
+/// [`FieldPath::visit`] over the segments left.
+fn walk(segments: &[Segment], v: &Value, f: &mut dyn FnMut(&Value) -> bool) -> bool {
+    let Some((seg, rest)) = segments.split_first() else {
+        return f(v);
+    };
+    match (seg, v) {
+        (Segment::Key(k), Value::Object(m)) => match m.get(k) {
+            Some(child) if !child.is_null() => walk(rest, child, f),
+            _ => true,
+        },
+        (Segment::Index(n), Value::Array(a)) => a.get(*n).is_none_or(|c| walk(rest, c, f)),
+        (Segment::Wildcard, Value::Array(a)) => a.iter().all(|c| walk(rest, c, f)),
+        (Segment::Wildcard, Value::Object(m)) => m.values().all(|c| walk(rest, c, f)),
+        (Segment::KeyGlob(pat), Value::Object(m)) => m
+            .iter()
+            .filter(|(k, _)| glob_match(pat, k))
+            .all(|(_, c)| walk(rest, c, f)),
+        // The keys are a computed value: nothing can be looked up inside them.
+        (Segment::Keys, Value::Object(m)) if rest.is_empty() => f(&Value::Array(
+            m.keys().map(|k| Value::String(k.clone())).collect(),
+        )),
+        _ => true,
+    }
+}
+
 /// Whether a key is written bare in a path (`spec.x`) rather than quoted (`labels["a.b/c"]`).
 pub fn is_plain_key(key: &str) -> bool {
     !key.is_empty()
@@ -169,45 +194,16 @@ impl FieldPath {
         })
     }
 
-    /// The values [`FieldPath::resolve`] finds, without their concrete paths: for deciding
-    /// whether a condition holds, where the paths would be built only to be dropped.
-    pub fn values<'v>(&self, value: &'v Value) -> Vec<std::borrow::Cow<'v, Value>> {
-        use std::borrow::Cow;
-        let mut current: Vec<Cow<'v, Value>> = vec![Cow::Borrowed(value)];
-        for seg in &self.segments {
-            let mut next = Vec::new();
-            for v in current {
-                let Cow::Borrowed(v) = v else { continue };
-                match (seg, v) {
-                    (Segment::Key(k), Value::Object(m)) => {
-                        if let Some(child) = m.get(k).filter(|c| !c.is_null()) {
-                            next.push(Cow::Borrowed(child));
-                        }
-                    }
-                    (Segment::Index(n), Value::Array(a)) => {
-                        next.extend(a.get(*n).map(Cow::Borrowed));
-                    }
-                    (Segment::Wildcard, Value::Array(a)) => {
-                        next.extend(a.iter().map(Cow::Borrowed))
-                    }
-                    (Segment::Wildcard, Value::Object(m)) => {
-                        next.extend(m.values().map(Cow::Borrowed));
-                    }
-                    (Segment::KeyGlob(pat), Value::Object(m)) => next.extend(
-                        m.iter()
-                            .filter(|(k, _)| glob_match(pat, k))
-                            .map(|(_, c)| Cow::Borrowed(c)),
-                    ),
-                    (Segment::Keys, Value::Object(m)) => {
-                        let keys = m.keys().map(|k| Value::String(k.clone())).collect();
-                        next.push(Cow::Owned(Value::Array(keys)));
-                    }
-                    _ => {}
-                }
-            }
-            current = next;
-        }
-        current
+    /// Calls `f` on each value [`FieldPath::resolve`] finds, in the same order, without
+    /// building their concrete paths or collecting them (deciding whether a condition holds
+    /// is the hottest loop of a scan), until `f` returns false. Returns false if stopped.
+    pub fn visit(&self, value: &Value, f: &mut dyn FnMut(&Value) -> bool) -> bool {
+        walk(&self.segments, value, f)
+    }
+
+    /// Whether the path finds any value.
+    pub fn exists(&self, value: &Value) -> bool {
+        !self.visit(value, &mut |_| false)
     }
 
     /// Every value the path reaches below `value`, with its concrete path (from `base`).
