@@ -619,6 +619,34 @@ impl Flow<'_> {
         self.s.as_bytes().get(self.at).copied()
     }
 
+    /// Whether the collection just opened closes at once (`[]`, `{}`), consuming `close`.
+    fn closes(&mut self, close: u8) -> bool {
+        self.skip_spaces();
+        let empty = self.peek() == Some(close);
+        if empty {
+            self.at += 1;
+        }
+        empty
+    }
+
+    /// After an element: `,` then another element (false), or `close` (true); `None` for
+    /// anything else, a trailing comma included.
+    fn separator(&mut self, close: u8) -> Option<bool> {
+        self.skip_spaces();
+        match self.peek()? {
+            b',' => {
+                self.at += 1;
+                self.skip_spaces();
+                (self.peek()? != close).then_some(false)
+            }
+            c if c == close => {
+                self.at += 1;
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+
     fn value(&mut self, depth: usize) -> Option<NodeValue> {
         if depth > 64 {
             return None;
@@ -628,42 +656,23 @@ impl Flow<'_> {
             b'[' => {
                 self.at += 1;
                 let mut items = Vec::new();
-                self.skip_spaces();
-                if self.peek() == Some(b']') {
-                    self.at += 1;
-                    return Some(NodeValue::Seq(items));
-                }
-                loop {
+                let mut done = self.closes(b']');
+                while !done {
                     let v = self.value(depth + 1)?;
-                    self.skip_spaces();
-                    // `[a: b]` is a one-pair mapping: left to serde-saphyr.
                     items.push(Node {
                         line: self.line,
                         value: v,
                     });
-                    match self.peek()? {
-                        b',' => self.at += 1,
-                        b']' => {
-                            self.at += 1;
-                            return Some(NodeValue::Seq(items));
-                        }
-                        _ => return None,
-                    }
-                    self.skip_spaces();
-                    if self.peek() == Some(b']') {
-                        return None;
-                    }
+                    // `[a: b]` is a one-pair mapping: left to serde-saphyr.
+                    done = self.separator(b']')?;
                 }
+                Some(NodeValue::Seq(items))
             }
             b'{' => {
                 self.at += 1;
                 let mut entries: Vec<(Key, Node)> = Vec::new();
-                self.skip_spaces();
-                if self.peek() == Some(b'}') {
-                    self.at += 1;
-                    return Some(NodeValue::Map(entries));
-                }
-                loop {
+                let mut done = self.closes(b'}');
+                while !done {
                     let key = match self.value(depth + 1)? {
                         NodeValue::String(k) => k,
                         _ => return None,
@@ -682,20 +691,9 @@ impl Flow<'_> {
                     }
                     let line = self.line;
                     entries.push((Key { value: key, line }, Node { line, value: v }));
-                    self.skip_spaces();
-                    match self.peek()? {
-                        b',' => self.at += 1,
-                        b'}' => {
-                            self.at += 1;
-                            return Some(NodeValue::Map(entries));
-                        }
-                        _ => return None,
-                    }
-                    self.skip_spaces();
-                    if self.peek() == Some(b'}') {
-                        return None;
-                    }
+                    done = self.separator(b'}')?;
                 }
+                Some(NodeValue::Map(entries))
             }
             b'"' | b'\'' => {
                 let (v, used) = quoted(&self.s[self.at..])?;
