@@ -125,3 +125,76 @@ fn the_registry_item_is_not_assessed_without_an_allow_list_and_never_passes() {
     assert!(f.observations.iter().any(|o| !o.holds
         && o.expected == "from registry.k8s.io, ghcr.io/demo-example, registry.demo.example"));
 }
+
+/// A subject bound in many namespaces and by several cluster-wide bindings gets one
+/// observation per binding, naming the first binding that already grants its permissions
+/// and counting the others, not one observation per pair.
+#[test]
+fn duplicate_grants_name_one_covering_binding_and_count_the_others() {
+    let dir = Dir::new();
+    let mut text = String::from(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: pod-reader}\nrules:\n- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [get, list]\n",
+    );
+    for i in 0..4 {
+        text.push_str(&format!(
+            "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: readers-{i}}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pod-reader}}\nsubjects:\n- {{apiGroup: rbac.authorization.k8s.io, kind: User, name: carol@example.com}}\n"
+        ));
+    }
+    for ns in ["a", "b", "c"] {
+        text.push_str(&format!(
+            "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: readers, namespace: {ns}}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pod-reader}}\nsubjects:\n- {{apiGroup: rbac.authorization.k8s.io, kind: User, name: carol@example.com}}\n"
+        ));
+    }
+    dir.create("rbac.yaml", &text);
+    let out = kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "rbac.yaml",
+            "--framework",
+            "kubeattest-hygiene",
+            "--format",
+            "json",
+            "--out",
+            "out",
+            "--quiet",
+        ],
+    );
+    assert!(
+        matches!(out.code, 0 | 1),
+        "exit {}: {}",
+        out.code,
+        out.stderr
+    );
+    let r = report(&dir.path().join("out"));
+    let twice = failing(&r, "rbac-permission-granted-twice");
+    assert_eq!(twice.len(), 1, "{twice:#?}");
+    // Three namespaced bindings and three cluster-wide ones after the first: six bindings
+    // whose permissions another binding already grants, one observation each.
+    let obs = &twice[0].observations;
+    assert_eq!(obs.len(), 6, "{obs:#?}");
+    let namespaced = obs
+        .iter()
+        .find(|o| o.observed["granted_by"]["binding"] == "RoleBinding a/readers")
+        .expect("RoleBinding a/readers");
+    assert_eq!(
+        namespaced.observed["also_granted_by"]["binding"],
+        "ClusterRoleBinding readers-0"
+    );
+    assert_eq!(namespaced.observed["also_granted_by_others"], 3);
+    assert!(
+        namespaced
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("and by 3 other binding(s)"),
+        "{:?}",
+        namespaced.note
+    );
+    assert!(
+        twice[0].message.contains("and 1 more binding(s)"),
+        "{}",
+        twice[0].message
+    );
+}

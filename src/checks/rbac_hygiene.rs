@@ -460,6 +460,9 @@ impl Atom {
     }
 }
 
+/// How many "binding also granted by binding" pairs a finding's message names.
+const PAIRS_SHOWN: usize = 5;
+
 fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
     let settings = &ctx.catalog.rbac;
     let rbac = ctx.rbac();
@@ -511,6 +514,11 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                 candidates.extend(by_scope.get(&x.scope.as_deref()).into_iter().flatten());
                 candidates.sort_unstable();
             }
+            // The first binding that already grants some of x's permissions is shown in
+            // full; the others are counted (a subject bound in every namespace and by many
+            // cluster-wide bindings would otherwise give one observation per pair).
+            let mut first = None;
+            let mut others = 0usize;
             for yi in candidates {
                 let y = bindings[yi];
                 let covers_scope = y.scope.is_none() || y.scope == x.scope;
@@ -518,6 +526,13 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                 let stock =
                     settings.is_system_binding(x.object) && settings.is_system_binding(y.object);
                 if xi == yi || !covers_scope || (x.scope == y.scope && yi > xi) || stock {
+                    continue;
+                }
+                if first.is_some() {
+                    let overlaps = grants[xi]
+                        .iter()
+                        .any(|(a, ..)| grants[yi].iter().any(|(ya, ..)| ya.covers(a)));
+                    others += usize::from(overlaps);
                     continue;
                 }
                 // Permissions of x that y already grants.
@@ -537,45 +552,59 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                         ));
                     }
                 }
-                if dup.is_empty() {
-                    continue;
+                if !dup.is_empty() {
+                    first = Some((y, dup, rules));
                 }
-                dup.sort_by(|a, b| a.0.cmp(b.0));
-                dup.dedup_by(|a, b| a.0 == b.0);
-                let shown: Vec<String> = dup
-                    .iter()
-                    .take(PERMISSIONS_SHOWN)
-                    .map(|(a, ..)| a.describe())
-                    .collect();
-                pairs.push(format!("{} also granted by {}", x.display(), y.display()));
-                obs.push(Observation {
-                    source: evidence::source(x.object, "roleRef"),
-                    path: format!(
-                        "{} → {} → {} and → {} → {}",
-                        subject.display(),
-                        x.display(),
-                        x.role_display(),
-                        y.display(),
-                        y.role_display()
-                    ),
-                    observed: json!({
+            }
+            let Some((y, mut dup, rules)) = first else {
+                continue;
+            };
+            dup.sort_by(|a, b| a.0.cmp(b.0));
+            dup.dedup_by(|a, b| a.0 == b.0);
+            let shown: Vec<String> = dup
+                .iter()
+                .take(PERMISSIONS_SHOWN)
+                .map(|(a, ..)| a.describe())
+                .collect();
+            pairs.push(format!("{} also granted by {}", x.display(), y.display()));
+            let more = if others > 0 {
+                format!(" (and by {others} other binding(s))")
+            } else {
+                String::new()
+            };
+            obs.push(Observation {
+                source: evidence::source(x.object, "roleRef"),
+                path: format!(
+                    "{} → {} → {} and → {} → {}",
+                    subject.display(),
+                    x.display(),
+                    x.role_display(),
+                    y.display(),
+                    y.role_display()
+                ),
+                observed: {
+                    let mut v = json!({
                         "permissions": shown,
                         "more_permissions": dup.len().saturating_sub(PERMISSIONS_SHOWN),
                         "granted_by": {"binding": x.display(), "role": x.role_display(), "scope": x.scope_display()},
                         "also_granted_by": {"binding": y.display(), "role": y.role_display(), "scope": y.scope_display()},
                         "rules": rules.iter().map(|(a, b)| format!("{a} ⊆ {b}")).collect::<Vec<_>>(),
-                    }),
-                    expected: "each permission granted through one binding".into(),
-                    holds: false,
-                    note: Some(format!(
-                        "{} permission(s) of {} are already granted by {} ({})",
-                        dup.len(),
-                        x.display(),
-                        y.display(),
-                        y.scope_display()
-                    )),
-                });
-            }
+                    });
+                    if others > 0 {
+                        v["also_granted_by_others"] = json!(others);
+                    }
+                    v
+                },
+                expected: "each permission granted through one binding".into(),
+                holds: false,
+                note: Some(format!(
+                    "{} permission(s) of {} are already granted by {} ({}){more}",
+                    dup.len(),
+                    x.display(),
+                    y.display(),
+                    y.scope_display()
+                )),
+            });
         }
         let (status, message) = if obs.is_empty() {
             (
@@ -590,9 +619,18 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
             (
                 p.on_fail,
                 format!(
-                    "{} is granted the same permissions more than once: {}",
+                    "{} is granted the same permissions more than once: {}{}",
                     subject.display(),
-                    pairs.join("; ")
+                    pairs
+                        .iter()
+                        .take(PAIRS_SHOWN)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    match pairs.len().saturating_sub(PAIRS_SHOWN) {
+                        0 => String::new(),
+                        n => format!("; and {n} more binding(s)"),
+                    }
                 ),
             )
         };
