@@ -79,6 +79,15 @@ pub(super) fn document(chunk: Chunk<'_>) -> Option<Option<Node>> {
     }
 }
 
+/// Every document of `text` with content, if this reader can read them all.
+pub(super) fn documents(text: &str) -> Option<Vec<Node>> {
+    let mut out = Vec::new();
+    for chunk in chunks(text)? {
+        out.extend(document(chunk)?);
+    }
+    Some(out)
+}
+
 /// A line: where its content starts (after the indentation) and ends (before the newline).
 #[derive(Debug, Clone, Copy)]
 struct Line {
@@ -745,7 +754,7 @@ pub(super) mod tests {
             let Some(fast) = document(chunk) else {
                 continue;
             };
-            let slow = crate::yaml::parse_documents(chunk.text)
+            let slow = crate::yaml::saphyr_documents(chunk.text)
                 .map_err(|e| format!("serde-saphyr rejects what was read: {e}\n{}", chunk.text))?;
             let fast: Vec<Node> = fast.into_iter().collect();
             if fast != slow {

@@ -99,7 +99,18 @@ fn to_error(err: serde_saphyr::Error) -> YamlError {
 }
 
 /// Parses a stream of YAML documents (also JSON, which is YAML). Empty documents are skipped.
+///
+/// The catalog and configuration files are block YAML: the fast reader (see `block`) reads
+/// them when it can read every document, serde-saphyr otherwise (and for every error).
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
+    match block::documents(text) {
+        Some(nodes) => Ok(nodes),
+        None => saphyr_documents(text),
+    }
+}
+
+/// [`parse_documents`] by serde-saphyr alone.
+pub(crate) fn saphyr_documents(text: &str) -> Result<Vec<Node>, YamlError> {
     let docs: Vec<Option<Spanned<NodeInner>>> =
         serde_saphyr::from_multiple_with_options(text, options()).map_err(to_error)?;
     Ok(docs
