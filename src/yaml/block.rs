@@ -101,7 +101,15 @@ struct Parser<'a> {
     text: &'a str,
     lines: Vec<Line>,
     pos: usize,
+    /// Block collections open around the current line.
+    depth: usize,
 }
+
+/// How deeply block collections may nest before the document is left to serde-saphyr,
+/// whose own budget (64 levels) then says what is wrong. Each level is a few stack frames
+/// here: a document nested thousands of levels deep must not overflow a reader thread's
+/// stack.
+const MAX_DEPTH: usize = 64;
 
 impl<'a> Parser<'a> {
     fn new(chunk: Chunk<'a>) -> Option<Parser<'a>> {
@@ -126,6 +134,7 @@ impl<'a> Parser<'a> {
             text,
             lines,
             pos: 0,
+            depth: 0,
         };
         // The document's own `---` line may carry a comment, nothing else.
         if let Some(first) = p.lines.first().copied() {
@@ -161,14 +170,17 @@ impl<'a> Parser<'a> {
     fn block(&mut self, indent: usize) -> Option<Node> {
         let l = self.lines[self.pos];
         let c = self.content(&l);
-        if c.contains('\t') {
+        if c.contains('\t') || self.depth >= MAX_DEPTH {
             return None;
         }
-        if is_seq_entry(c) {
+        self.depth += 1;
+        let node = if is_seq_entry(c) {
             self.seq(indent)
         } else {
             self.map(indent)
-        }
+        };
+        self.depth -= 1;
+        node
     }
 
     fn map(&mut self, indent: usize) -> Option<Node> {
@@ -800,6 +812,23 @@ pub(super) mod tests {
             }
             (x, y) => format!("{path}: {x:?} against {y:?}"),
         }
+    }
+
+    /// Nesting deeper than serde-saphyr accepts is left to it.
+    #[test]
+    fn deep_nesting_is_declined() {
+        let deep: String = (0..200).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        let chunk = Chunk {
+            text: &deep,
+            first_line: 1,
+        };
+        assert!(document(chunk).is_none());
+        let seq: String = (0..200).map(|i| format!("{}-\n", " ".repeat(i))).collect();
+        let chunk = Chunk {
+            text: &seq,
+            first_line: 1,
+        };
+        assert!(document(chunk).is_none());
     }
 
     #[test]

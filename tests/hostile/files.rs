@@ -116,6 +116,17 @@ fn deep_nesting_is_refused() {
         &format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
     );
     assert_reported(&dir, "deep.yaml", "invalid YAML", Duration::from_secs(60));
+    // Block nesting, read in a folder (so on a reader thread, with a smaller stack).
+    let deep: String = (0..5_000)
+        .map(|i| format!("{}- \n", " ".repeat(i)))
+        .collect();
+    dir.create("folder/deep-block.yaml", &deep);
+    assert_reported(
+        &dir,
+        "folder",
+        "deep-block.yaml:65: invalid YAML",
+        Duration::from_secs(60),
+    );
 }
 
 #[test]
