@@ -186,6 +186,7 @@ impl<'a> Parser<'a> {
     fn map(&mut self, indent: usize) -> Option<Node> {
         let line = self.lines[self.pos].no;
         let mut entries: Vec<(Key, Node)> = Vec::new();
+        let mut seen = None;
         while let Some(i) = self.next_content() {
             let l = self.lines[i];
             if l.indent < indent {
@@ -197,7 +198,7 @@ impl<'a> Parser<'a> {
             }
             let (key, after) = map_key(c)?;
             // Duplicate keys are an error serde-saphyr words.
-            if entries.iter().any(|(k, _)| k.value == key) {
+            if duplicate(&entries, &mut seen, &key) {
                 return None;
             }
             let value = self.value(i, l.start + after, indent, true)?;
@@ -430,6 +431,21 @@ fn printable(text: &str) -> bool {
         0xef => !(b.get(i + 1) == Some(&0xbf) && matches!(b.get(i + 2), Some(0xbe | 0xbf))),
         _ => true,
     })
+}
+
+/// Whether `key` is already a key of `entries`, the mapping being read; `seen` holds its keys
+/// once it has more than a few, so a mapping of 100,000 keys is not compared pair by pair.
+fn duplicate(
+    entries: &[(Key, Node)],
+    seen: &mut Option<std::collections::HashSet<String>>,
+    key: &str,
+) -> bool {
+    const LINEAR: usize = 16;
+    if entries.len() < LINEAR {
+        return entries.iter().any(|(k, _)| k.value == key);
+    }
+    let set = seen.get_or_insert_with(|| entries.iter().map(|(k, _)| k.value.clone()).collect());
+    !set.insert(key.to_string())
 }
 
 /// `-` alone or followed by a space: a block sequence entry.
@@ -692,6 +708,7 @@ impl Flow<'_> {
             b'{' => {
                 self.at += 1;
                 let mut entries: Vec<(Key, Node)> = Vec::new();
+                let mut seen = None;
                 let mut done = self.closes(b'}');
                 while !done {
                     let key = match self.value(depth + 1)? {
@@ -707,7 +724,7 @@ impl Flow<'_> {
                         return None;
                     }
                     let v = self.value(depth + 1)?;
-                    if entries.iter().any(|(k, _)| k.value == key) {
+                    if duplicate(&entries, &mut seen, &key) {
                         return None;
                     }
                     let line = self.line;
@@ -812,6 +829,28 @@ pub(super) mod tests {
             }
             (x, y) => format!("{path}: {x:?} against {y:?}"),
         }
+    }
+
+    /// A mapping with many keys is read in linear time, and a duplicate among them found.
+    #[test]
+    fn large_mappings_find_duplicates() {
+        let mut text = String::from("data:\n");
+        for i in 0..50_000 {
+            text.push_str(&format!("  k{i}: v\n"));
+        }
+        let chunk = |t: &str| {
+            document(Chunk {
+                text: t,
+                first_line: 1,
+            })
+            .map(|_| ())
+        };
+        assert!(chunk(&text).is_some());
+        text.push_str("  k777: again\n");
+        assert!(chunk(&text).is_none());
+        let flow: String = (0..40).map(|i| format!("k{i}: {i}, ")).collect();
+        assert!(chunk(&format!("a: {{{flow}k3: x}}\n")).is_none());
+        assert!(chunk(&format!("a: {{{flow}z: x}}\n")).is_some());
     }
 
     /// Nesting deeper than serde-saphyr accepts is left to it.
