@@ -150,12 +150,14 @@ pub struct Instance<'a> {
     pub flags: Flags,
 }
 
-/// A pod container that runs a named executable: the pod, the container's index and the
-/// executable's file name (the first string of `command`, without its folder).
+/// A pod container that runs a named executable: the pod, the container and its index, and
+/// the executable's file name (the first string of `command`, without its folder).
 #[derive(Debug, Clone, Copy)]
 pub struct Executable<'a> {
     /// The pod.
     pub object: &'a Object,
+    /// The container.
+    pub container: &'a Value,
     /// Index in `spec.containers`.
     pub index: usize,
     /// `kube-apiserver` for `command: [/usr/local/bin/kube-apiserver, ...]`.
@@ -183,6 +185,7 @@ pub fn executables<'a>(pods: impl IntoIterator<Item = &'a Object>) -> Vec<Execut
                 let name = first.rsplit('/').next().unwrap_or(first);
                 out.push(Executable {
                     object: obj,
+                    container: c,
                     index,
                     name,
                 });
@@ -199,15 +202,7 @@ pub fn instances<'a>(executables: &[Executable<'a>], component: &Component) -> V
         if !component.binaries.iter().any(|b| b == e.name) {
             continue;
         }
-        let Some(c) = e
-            .object
-            .value
-            .pointer("/spec/containers")
-            .and_then(|cs| cs.get(e.index))
-        else {
-            continue;
-        };
-        let strings = |key: &str| crate::checks::path::strings(c, key);
+        let strings = |key: &str| crate::checks::path::strings(e.container, key);
         let command = strings("command");
         let args = strings("args");
         // `command: ["/bin/sh", "-c", "kube-apiserver ..."]` is not parsed: the flags would

@@ -81,34 +81,107 @@ pub struct FieldPath {
 
 /// Appends a key to a concrete path, bracketing keys that are not plain identifiers.
 pub fn join(base: &str, key: &str) -> String {
-    match (base.is_empty(), is_plain_key(key)) {
-        (true, true) => key.to_string(),
-        (false, true) => format!("{base}.{key}"),
-        (_, false) => format!("{base}[{}]", serde_json::Value::String(key.to_string())),
+    let mut path = base.to_string();
+    path.key(key);
+    path
+}
+
+/// Where a walk along a path is: nothing, when only the values matter
+/// ([`FieldPath::visit`]), or the concrete path so far ([`FieldPath::resolve`]).
+trait Trail {
+    /// A mark to come back to after a branch.
+    fn mark(&self) -> usize;
+    /// Back to a mark.
+    fn back(&mut self, mark: usize);
+    /// Into a key of a mapping.
+    fn key(&mut self, key: &str);
+    /// Into an item of a list.
+    fn index(&mut self, n: usize);
+    /// Onto a mapping's keys (`@keys`).
+    fn keys(&mut self);
+}
+
+impl Trail for () {
+    fn mark(&self) -> usize {
+        0
+    }
+    fn back(&mut self, _: usize) {}
+    fn key(&mut self, _: &str) {}
+    fn index(&mut self, _: usize) {}
+    fn keys(&mut self) {}
+}
+
+/// The concrete path: `a.b`, `a["x.y/z"]` for a key that is not plain, `a[0]`, `a.@keys`.
+impl Trail for String {
+    fn mark(&self) -> usize {
+        self.len()
+    }
+    fn back(&mut self, mark: usize) {
+        self.truncate(mark);
+    }
+    fn key(&mut self, key: &str) {
+        if !is_plain_key(key) {
+            self.push('[');
+            self.push_str(&serde_json::Value::String(key.to_string()).to_string());
+            self.push(']');
+        } else {
+            if !self.is_empty() {
+                self.push('.');
+            }
+            self.push_str(key);
+        }
+    }
+    fn index(&mut self, n: usize) {
+        use std::fmt::Write as _;
+        let _ = write!(self, "[{n}]");
+    }
+    fn keys(&mut self) {
+        self.push_str(".@keys");
     }
 }
 
-/// [`FieldPath::visit`] over the segments left.
-fn walk(segments: &[Segment], v: &Value, f: &mut dyn FnMut(&Value) -> bool) -> bool {
+/// Calls `f` on every value the segments left reach from `v`, depth first (the order of the
+/// values in the document), until `f` returns false. Returns false if stopped.
+fn walk<T: Trail>(
+    segments: &[Segment],
+    v: &Value,
+    trail: &mut T,
+    f: &mut dyn FnMut(&T, &Value) -> bool,
+) -> bool {
     let Some((seg, rest)) = segments.split_first() else {
-        return f(v);
+        return f(trail, v);
+    };
+    let mark = trail.mark();
+    let mut into = |trail: &mut T, step: &dyn Fn(&mut T), child: &Value| {
+        step(trail);
+        let go_on = walk(rest, child, trail, f);
+        trail.back(mark);
+        go_on
     };
     match (seg, v) {
         (Segment::Key(k), Value::Object(m)) => match m.get(k) {
-            Some(child) if !child.is_null() => walk(rest, child, f),
+            Some(child) if !child.is_null() => into(trail, &|t| t.key(k), child),
             _ => true,
         },
-        (Segment::Index(n), Value::Array(a)) => a.get(*n).is_none_or(|c| walk(rest, c, f)),
-        (Segment::Wildcard, Value::Array(a)) => a.iter().all(|c| walk(rest, c, f)),
-        (Segment::Wildcard, Value::Object(m)) => m.values().all(|c| walk(rest, c, f)),
+        (Segment::Index(n), Value::Array(a)) => {
+            a.get(*n).is_none_or(|c| into(trail, &|t| t.index(*n), c))
+        }
+        (Segment::Wildcard, Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .all(|(n, c)| into(trail, &|t| t.index(n), c)),
+        (Segment::Wildcard, Value::Object(m)) => {
+            m.iter().all(|(k, c)| into(trail, &|t| t.key(k), c))
+        }
         (Segment::KeyGlob(pat), Value::Object(m)) => m
             .iter()
             .filter(|(k, _)| glob_match(pat, k))
-            .all(|(_, c)| walk(rest, c, f)),
+            .all(|(k, c)| into(trail, &|t| t.key(k), c)),
         // The keys are a computed value: nothing can be looked up inside them.
-        (Segment::Keys, Value::Object(m)) if rest.is_empty() => f(&Value::Array(
-            m.keys().map(|k| Value::String(k.clone())).collect(),
-        )),
+        (Segment::Keys, Value::Object(m)) if rest.is_empty() => {
+            let keys = Value::Array(m.keys().map(|k| Value::String(k.clone())).collect());
+            into(trail, &|t| t.keys(), &keys)
+        }
         _ => true,
     }
 }
@@ -198,7 +271,7 @@ impl FieldPath {
     /// building their concrete paths or collecting them (deciding whether a condition holds
     /// is the hottest loop of a scan), until `f` returns false. Returns false if stopped.
     pub fn visit(&self, value: &Value, f: &mut dyn FnMut(&Value) -> bool) -> bool {
-        walk(&self.segments, value, f)
+        walk(&self.segments, value, &mut (), &mut |_, v| f(v))
     }
 
     /// Whether the path finds any value.
@@ -208,55 +281,17 @@ impl FieldPath {
 
     /// Every value the path reaches below `value`, with its concrete path (from `base`).
     pub fn resolve(&self, value: &Value, base: &str) -> Vec<(String, Value)> {
-        let mut current: Vec<(String, std::borrow::Cow<'_, Value>)> =
-            vec![(base.to_string(), std::borrow::Cow::Borrowed(value))];
-        for seg in &self.segments {
-            let mut next = Vec::new();
-            for (p, v) in current {
-                match (seg, v) {
-                    (Segment::Key(k), std::borrow::Cow::Borrowed(Value::Object(m))) => {
-                        if let Some(child) = m.get(k) {
-                            if !child.is_null() {
-                                next.push((join(&p, k), std::borrow::Cow::Borrowed(child)));
-                            }
-                        }
-                    }
-                    (Segment::Index(n), std::borrow::Cow::Borrowed(Value::Array(a))) => {
-                        if let Some(child) = a.get(*n) {
-                            next.push((format!("{p}[{n}]"), std::borrow::Cow::Borrowed(child)));
-                        }
-                    }
-                    (Segment::Wildcard, std::borrow::Cow::Borrowed(Value::Array(a))) => {
-                        for (n, child) in a.iter().enumerate() {
-                            next.push((format!("{p}[{n}]"), std::borrow::Cow::Borrowed(child)));
-                        }
-                    }
-                    (Segment::Wildcard, std::borrow::Cow::Borrowed(Value::Object(m))) => {
-                        for (k, child) in m {
-                            next.push((join(&p, k), std::borrow::Cow::Borrowed(child)));
-                        }
-                    }
-                    (Segment::KeyGlob(pat), std::borrow::Cow::Borrowed(Value::Object(m))) => {
-                        for (k, child) in m.iter().filter(|(k, _)| glob_match(pat, k)) {
-                            next.push((join(&p, k), std::borrow::Cow::Borrowed(child)));
-                        }
-                    }
-                    (Segment::Keys, std::borrow::Cow::Borrowed(Value::Object(m))) => {
-                        let keys = m.keys().map(|k| Value::String(k.clone())).collect();
-                        next.push((
-                            format!("{p}.@keys"),
-                            std::borrow::Cow::Owned(Value::Array(keys)),
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-            current = next;
-        }
-        current
-            .into_iter()
-            .map(|(p, v)| (p, v.into_owned()))
-            .collect()
+        let mut found = Vec::new();
+        walk(
+            &self.segments,
+            value,
+            &mut base.to_string(),
+            &mut |path, v| {
+                found.push((path.clone(), v.clone()));
+                true
+            },
+        );
+        found
     }
 }
 

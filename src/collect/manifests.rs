@@ -252,9 +252,8 @@ fn add_reader_streaming(inv: &mut Inventory, file: &str, reader: impl Read) {
         path: file.to_string(),
         line,
     };
-    let cap = usize::try_from(max_input_bytes()).unwrap_or(usize::MAX);
     let mut result = add_items(inv, &origin, |each| {
-        yaml::read_stream(&mut sniff, cap, each)
+        yaml::read_stream(&mut sniff, input_cap(), each)
     });
     if sniff.binary {
         result.2 = Some("not UTF-8 text (binary, UTF-16 or another encoding); manifests must be YAML or JSON in UTF-8".into());
@@ -354,8 +353,8 @@ pub fn add_stream(
     text: &str,
     origin: &dyn Fn(u32) -> Origin,
 ) -> (usize, Vec<(u32, String)>, Option<String>) {
-    let cap = usize::try_from(max_input_bytes()).unwrap_or(usize::MAX);
-    let (count, skipped, error) = add_items(inv, origin, |each| yaml::read_text(text, cap, each));
+    let (count, skipped, error) =
+        add_items(inv, origin, |each| yaml::read_text(text, input_cap(), each));
     let error = error.map(|e| {
         if text.contains("{{") {
             format!("{e} (this looks like a template: render it first, e.g. with `helm template`)")
@@ -364,6 +363,11 @@ pub fn add_stream(
         }
     });
     (count, skipped, error)
+}
+
+/// The input cap in bytes, for the YAML readers.
+fn input_cap() -> usize {
+    usize::try_from(max_input_bytes()).unwrap_or(usize::MAX)
 }
 
 /// Adds the objects `read` hands over (a YAML reader given the callback).

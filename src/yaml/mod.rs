@@ -332,20 +332,17 @@ pub fn read_text(text: &str, max_bytes: usize, mut each: impl FnMut(StreamItem))
 /// for the shapes only serde-saphyr's path converts (a root that is not a mapping, `items`
 /// in an object that is not a List).
 fn emit_root(root: Node) -> Option<Vec<StreamItem>> {
-    if !matches!(root.value, NodeValue::Map(_)) {
-        return None;
-    }
     let is_list = root
         .get("kind")
         .and_then(Node::as_str)
         .is_some_and(|k| k.ends_with("List"));
     let items_seq = matches!(root.get("items").map(|n| &n.value), Some(NodeValue::Seq(_)));
-    let mut out = Vec::new();
-    match (is_list, items_seq) {
-        (true, true) => flatten(root, &mut out),
-        (false, true) => return None,
-        _ => out.push(object(root)),
+    if !matches!(root.value, NodeValue::Map(_)) || (items_seq && !is_list) {
+        return None;
     }
+    // A List's items, nested Lists flattened, or the object itself.
+    let mut out = Vec::new();
+    flatten(root, &mut out);
     Some(out)
 }
 
