@@ -131,10 +131,10 @@ type Key = (String, String, Option<String>, String, Option<String>);
 fn key(check: &str, s: &Subject) -> Key {
     (
         check.to_string(),
-        s.kind.clone(),
-        s.namespace.clone(),
-        s.name.clone(),
-        s.node.clone(),
+        s.kind.to_string(),
+        s.namespace.as_deref().map(str::to_string),
+        s.name.to_string(),
+        s.node.as_deref().map(str::to_string),
     )
 }
 

@@ -129,6 +129,8 @@ pub struct Object {
     pub origin: Origin,
     /// Line of every field path (`spec.containers[0].image`) when read from a file.
     pub lines: FieldLines,
+    /// The object as findings name it, made on first use and shared by them all.
+    subject: std::sync::OnceLock<crate::results::Subject>,
 }
 
 impl Object {
@@ -178,6 +180,30 @@ impl Object {
             value,
             origin,
             lines: lines.into(),
+            subject: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The object as findings name it: kind, namespace, name, API version and, when read
+    /// from a file, the file and line. Made once and shared (cloning it copies no string),
+    /// so identity fields must not change once checks run.
+    pub fn subject(&self) -> &crate::results::Subject {
+        self.subject.get_or_init(|| {
+            let (file, line) = match &self.origin {
+                Origin::File { path, line } => (Some(path.as_str().into()), Some(*line)),
+                Origin::Demo { file, line } => (Some(format!("demo/{file}").into()), Some(*line)),
+                _ => (None, None),
+            };
+            crate::results::Subject {
+                kind: self.kind.as_str().into(),
+                namespace: self.namespace.as_deref().map(Into::into),
+                name: self.name.as_str().into(),
+                api_version: Some(self.api_version.as_str().into()),
+                file,
+                line,
+                node: None,
+                owner: None,
+            }
         })
     }
 

@@ -95,10 +95,7 @@ impl<'a> Owners<'a> {
     /// The owner of a subject: its object's, else its namespace's, else [`NO_OWNER`].
     pub fn of(&self, subject: &Subject) -> &'a str {
         let ns = subject.namespace.as_deref();
-        if let Some(Some(o)) = self
-            .objects
-            .get(&(subject.kind.as_str(), ns, subject.name.as_str()))
-        {
+        if let Some(Some(o)) = self.objects.get(&(&*subject.kind, ns, &*subject.name)) {
             return o;
         }
         ns.and_then(|ns| self.namespaces.get(ns).copied())

@@ -4,6 +4,7 @@
 //! Outside tools rely on these keys; changing their meaning bumps [`SCHEMA_VERSION`].
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use crate::catalog::Severity;
 use crate::inventory::{Coverage, Target};
@@ -103,33 +104,34 @@ impl Status {
     }
 }
 
-/// What a finding is about.
+/// What a finding is about. Its strings are shared (`Arc<str>`): the subject of an object is
+/// made once per run and every finding about the object holds the same strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub struct Subject {
     /// Object kind (`Deployment`), or `Cluster`/`Node` for facts.
-    pub kind: String,
+    pub kind: Arc<str>,
     /// Namespace, if namespaced (absent when cluster-scoped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<Arc<str>>,
     /// Object name.
-    pub name: String,
+    pub name: Arc<str>,
     /// API version, when an object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<Arc<str>>,
     /// Manifest file, when read from a file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
+    pub file: Option<Arc<str>>,
     /// Line of the object in `file`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
     /// Node the fact was collected on, when node facts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node: Option<String>,
+    pub node: Option<Arc<str>>,
     /// Who owns the subject (owner label value, see [`crate::ownership`]), recorded on
     /// findings that did not pass when an owner label was found (absent: no owner, or a
     /// pass); passes are only counted per owner in `breakdown`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    pub owner: Option<Arc<str>>,
 }
 
 impl Subject {
@@ -174,8 +176,9 @@ pub struct Finding {
     pub status: Status,
     /// The check's severity.
     pub severity: Severity,
-    /// What it is about.
-    pub subject: Subject,
+    /// What it is about (boxed: findings are moved and copied as a whole while a report is
+    /// assembled, and a boxed subject keeps them small).
+    pub subject: Box<Subject>,
     /// The evidence. Empty for a compact pass (see [`Detail`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub observations: Vec<Observation>,
@@ -268,7 +271,7 @@ impl<'r> Listed<'r> {
                 check: c.id.clone(),
                 status: Status::Pass,
                 severity: c.severity,
-                subject: (*s).clone(),
+                subject: Box::new((*s).clone()),
                 observations: Vec::new(),
                 message: String::new(),
                 waiver: None,
@@ -878,7 +881,7 @@ impl Report {
                 continue;
             }
             f.subject.compact();
-            let id = table.intern(f.subject);
+            let id = table.intern(*f.subject);
             match lists.last_mut() {
                 Some(l) if l.check == f.check => l.subjects.push(id),
                 _ => lists.push(Passed {

@@ -435,7 +435,7 @@ fn exceptions_waive_matching_failures_and_are_reported() {
     let waived = r
         .findings
         .iter()
-        .find(|f| f.check == "host-pid-namespace" && f.subject.name == "node-exporter")
+        .find(|f| f.check == "host-pid-namespace" && &*f.subject.name == "node-exporter")
         .expect("finding");
     assert_eq!(waived.status, Status::Waived);
     let w = waived.waiver.as_ref().expect("cites its exception");

@@ -79,14 +79,14 @@ fn a_five_thousand_object_cluster_scans_in_bounded_memory() {
     let bare_pod_findings = report
         .findings
         .iter()
-        .filter(|f| f.subject.kind == "Pod" && f.subject.name.starts_with("pod-"))
+        .filter(|f| &*f.subject.kind == "Pod" && f.subject.name.starts_with("pod-"))
         .count();
     assert!(bare_pod_findings > 0, "bare pods are evaluated");
     assert!(
         !report
             .findings
             .iter()
-            .any(|f| f.subject.kind == "Pod" && f.subject.name.starts_with("owned-")),
+            .any(|f| &*f.subject.kind == "Pod" && f.subject.name.starts_with("owned-")),
         "controller-owned pods are judged through their controller"
     );
     assert!(

@@ -323,7 +323,7 @@ fn nodes_of_the_same_role_that_differ_are_flagged_inconsistent() {
         .any(|f| f.subject.node.as_deref() == Some("worker-b") && f.status == Status::Fail));
     let inconsistent = per_node
         .iter()
-        .find(|f| f.subject.kind == "Inconsistent")
+        .find(|f| &*f.subject.kind == "Inconsistent")
         .expect("an inconsistency finding");
     assert!(inconsistent.message.contains("worker-a pass"));
     assert!(inconsistent.message.contains("worker-b fail"));

@@ -72,7 +72,7 @@ fn demo_report_counts_every_finding_per_owner_namespace_and_node() {
     let storefront = r
         .findings
         .iter()
-        .find(|f| f.subject.name == "storefront" && f.status == Status::Fail)
+        .find(|f| &*f.subject.name == "storefront" && f.status == Status::Fail)
         .expect("a failing storefront finding");
     assert_eq!(storefront.subject.owner.as_deref(), Some("web"));
 }
@@ -184,8 +184,8 @@ fn owners_of(r: &Report, name: &str) -> Vec<String> {
     let mut v: Vec<String> = r
         .findings
         .iter()
-        .filter(|f| f.subject.name == name && f.status != Status::Pass)
-        .filter_map(|f| f.subject.owner.clone())
+        .filter(|f| &*f.subject.name == name && f.status != Status::Pass)
+        .filter_map(|f| f.subject.owner.as_deref().map(str::to_string))
         .collect();
     v.sort();
     v.dedup();

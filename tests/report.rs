@@ -327,11 +327,11 @@ fn cluster_strings_are_escaped_in_html() {
     let payload = "<script>alert('x')</script>";
     report.run.target.name = format!("prod{payload}");
     for (i, s) in report.subjects.iter_mut().enumerate() {
-        s.name = format!("passing-{i}{payload}");
+        s.name = format!("passing-{i}{payload}").into();
     }
     for (i, f) in report.findings.iter_mut().enumerate() {
-        f.subject.name = format!("web-{i}{payload}");
-        f.subject.namespace = Some(format!("ns\"><img src=x onerror=alert(1)>{i}"));
+        f.subject.name = format!("web-{i}{payload}").into();
+        f.subject.namespace = Some(format!("ns\"><img src=x onerror=alert(1)>{i}").into());
         f.message = format!("label app={payload}");
         for o in &mut f.observations {
             o.observed = serde_json::json!({
@@ -411,7 +411,7 @@ fn large_report_uses_compact_tables() {
     'fill: for round in 0.. {
         for f in &base {
             let mut g = f.clone();
-            g.subject.name = format!("{}-{round}", g.subject.name);
+            g.subject.name = format!("{}-{round}", g.subject.name).into();
             findings.push(g);
             if findings.len() == 10_000 {
                 break 'fill;

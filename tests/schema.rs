@@ -356,7 +356,7 @@ fn diff_sees_pass_and_fail_across_schema_2_0_and_2_1() {
     let changed = |d: &kubeattest::diff::Drift| -> Vec<(Change, String)> {
         d.findings
             .iter()
-            .map(|f| (f.change, f.subject.name.clone()))
+            .map(|f| (f.change, f.subject.name.to_string()))
             .collect()
     };
     // 2.1 (pass listed by index) → 2.0 (fail): new; and back: fixed.

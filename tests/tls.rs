@@ -157,7 +157,7 @@ fn generated_certificates_get_their_verdicts_and_keys_never_leak() {
             let f = outcome
                 .findings
                 .iter()
-                .find(|f| f.subject.name == *name)
+                .find(|f| &*f.subject.name == *name)
                 .unwrap_or_else(|| panic!("{id}: no finding for {name}"));
             assert_eq!(f.status, *status, "{id} on {name}: {}", f.message);
         }

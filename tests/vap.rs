@@ -133,9 +133,9 @@ fn agreement() {
                 {
                     let fails = outcome.findings.iter().any(|f| {
                         matches!(f.status, Status::Fail | Status::Warn)
-                            && f.subject.kind == obj.kind
-                            && f.subject.name == obj.name
-                            && f.subject.namespace == obj.namespace
+                            && *f.subject.kind == *obj.kind
+                            && *f.subject.name == *obj.name
+                            && f.subject.namespace.as_deref() == obj.namespace.as_deref()
                     });
                     let admitted = match admits(policy, &obj.value) {
                         Ok(a) => a,

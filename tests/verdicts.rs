@@ -32,8 +32,8 @@ fn a_malformed_pod_among_good_ones_is_named_not_judged_and_exits_3() {
     assert_eq!(entry.status, "invalid");
     assert!(entry.error.as_deref().unwrap_or("").contains(field));
     // Not judged at all: no finding names it, so nothing passes on the wrong-typed field.
-    assert!(r.findings.iter().all(|f| f.subject.name != "bad"));
-    assert!(r.findings.iter().any(|f| f.subject.name == "good"));
+    assert!(r.findings.iter().all(|f| &*f.subject.name != "bad"));
+    assert!(r.findings.iter().any(|f| &*f.subject.name == "good"));
 }
 
 #[test]

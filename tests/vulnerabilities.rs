@@ -146,7 +146,7 @@ fn scan(dir: &Dir, out: &str, extra: &[&str]) -> (support::Run, Option<Report>) 
 /// A check's finding on a subject, a compact pass of the pass lists included.
 fn finding(r: &Report, check: &str, name: &str) -> kubeattest::results::Finding {
     r.listed()
-        .find(|f| f.check() == check && f.subject().name == name)
+        .find(|f| f.check() == check && &*f.subject().name == name)
         .map(|f| f.to_finding().into_owned())
         .unwrap_or_else(|| panic!("no {check} finding on {name}"))
 }

@@ -163,7 +163,7 @@ fn psa(check: &Check, p: &Params, min_level: &str, inv: &Inventory, out: &mut Ou
         let obj = inv.find_named("Namespace", &name);
         let subject = obj.map(evidence::subject).unwrap_or_else(|| Subject {
             kind: "Namespace".into(),
-            name: name.clone(),
+            name: name.as_str().into(),
             ..Subject::default()
         });
         if p.exempt_namespaces.contains(&name) {
@@ -290,7 +290,7 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], inv: &Inventory, out
     .collect();
     let subject = Subject {
         kind: "Cluster".into(),
-        name: inv.target.name.clone(),
+        name: inv.target.name.as_str().into(),
         ..Subject::default()
     };
     let (status, message) = if !obs.is_empty() {

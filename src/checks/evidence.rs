@@ -7,21 +7,7 @@ use crate::results::{Finding, Observation, Status, Subject};
 
 /// The subject of a finding about an object.
 pub fn subject(obj: &Object) -> Subject {
-    let (file, line) = match &obj.origin {
-        Origin::File { path, line } => (Some(path.clone()), Some(*line)),
-        Origin::Demo { file, line } => (Some(format!("demo/{file}")), Some(*line)),
-        _ => (None, None),
-    };
-    Subject {
-        kind: obj.kind.clone(),
-        namespace: obj.namespace.clone(),
-        name: obj.name.clone(),
-        api_version: Some(obj.api_version.clone()),
-        file,
-        line,
-        node: None,
-        owner: None,
-    }
+    obj.subject().clone()
 }
 
 /// Where a field of an object was read: `file:line` of the field itself when known.
@@ -45,7 +31,7 @@ pub fn finding(
         check: check.id.clone(),
         status,
         severity: check.severity,
-        subject,
+        subject: Box::new(subject),
         observations,
         message,
         waiver: None,
@@ -58,7 +44,7 @@ pub fn about_kind(check: &Check, status: Status, kind: &str, message: String) ->
         check,
         status,
         Subject {
-            kind: kind.to_string(),
+            kind: kind.into(),
             name: "*".into(),
             ..Subject::default()
         },

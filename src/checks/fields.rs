@@ -242,7 +242,62 @@ fn read_paths(c: &Node, r: &mut Reader, what: &str, roots: &[&str]) -> Option<Ve
 }
 
 /// The values a path can start from for one subject: name → (value, concrete base path).
-type Roots<'a> = Vec<(&'static str, &'a Value, &'a str)>;
+/// The values a condition's paths start from: `(root name, value, path of the value)`.
+type Roots<'a> = [(&'static str, &'a Value, &'a str)];
+
+/// One unit a subject is judged on: at most four roots (object, pod, pod metadata and a
+/// container, or object and an item), kept inline so that judging a subject allocates
+/// nothing until something is observed.
+#[derive(Clone, Copy)]
+struct Unit<'a> {
+    roots: [(&'static str, &'a Value, &'a str); 4],
+    len: usize,
+    label: Label<'a>,
+}
+
+impl<'a> Unit<'a> {
+    fn new(base: &[(&'static str, &'a Value, &'a str)], label: Label<'a>) -> Unit<'a> {
+        let mut roots = [("", &Value::Null, ""); 4];
+        roots[..base.len()].copy_from_slice(base);
+        Unit {
+            roots,
+            len: base.len(),
+            label,
+        }
+    }
+
+    fn with(mut self, root: (&'static str, &'a Value, &'a str), label: Label<'a>) -> Unit<'a> {
+        self.roots[self.len] = root;
+        self.len += 1;
+        self.label = label;
+        self
+    }
+
+    fn roots(&self) -> &Roots<'a> {
+        &self.roots[..self.len]
+    }
+}
+
+/// What a unit's observations are noted with; written out only when one is recorded.
+#[derive(Clone, Copy)]
+enum Label<'a> {
+    /// The whole subject.
+    Subject,
+    /// One container: its role (`container`, `init container`) and name.
+    Container(&'a str, &'a str),
+    /// One item of `each`, by path.
+    Item(&'a str),
+}
+
+impl Label<'_> {
+    fn text(self) -> Option<String> {
+        match self {
+            Label::Subject => None,
+            Label::Container(role, name) => Some(format!("{role} `{name}`")),
+            Label::Item(path) => Some(path.to_string()),
+        }
+    }
+}
 
 impl Condition {
     /// Whether the condition holds on one subject, decided as [`Condition::observe`] decides
@@ -479,36 +534,38 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             (Target::Objects, Some(each)) => each.resolve(&obj.value, ""),
             _ => Vec::new(),
         };
-        let mut units: Vec<(Roots, Option<String>)> = Vec::new();
+        let mut units: Vec<Unit> = Vec::new();
         match p.target {
             Target::Workloads | Target::Containers => {
                 let Some((wl, containers)) = wl else {
                     continue;
                 };
-                let base: Roots = vec![
-                    ("object", &obj.value, ""),
-                    ("pod", wl.pod, wl.pod_path),
-                    ("pod_meta", wl.pod_meta, wl.pod_meta_path),
-                ];
+                let base = Unit::new(
+                    &[
+                        ("object", &obj.value, ""),
+                        ("pod", wl.pod, wl.pod_path),
+                        ("pod_meta", wl.pod_meta, wl.pod_meta_path),
+                    ],
+                    Label::Subject,
+                );
                 if p.target == Target::Workloads {
-                    units.push((base, None));
+                    units.push(base);
                 } else {
                     for c in containers {
-                        let mut roots = base.clone();
-                        roots.push(("container", c.value, c.path.as_str()));
-                        units.push((roots, Some(format!("{} `{}`", c.role, c.name))));
+                        units.push(base.with(
+                            ("container", c.value, c.path.as_str()),
+                            Label::Container(c.role, &c.name),
+                        ));
                     }
                 }
             }
             Target::Objects => {
-                let base: Roots = vec![("object", &obj.value, "")];
+                let base = Unit::new(&[("object", &obj.value, "")], Label::Subject);
                 if p.each.is_none() {
-                    units.push((base, None));
+                    units.push(base);
                 } else {
                     for (path, item) in &items {
-                        let mut roots = base.clone();
-                        roots.push(("item", item, path.as_str()));
-                        units.push((roots, Some(path.clone())));
+                        units.push(base.with(("item", item, path.as_str()), Label::Item(path)));
                     }
                 }
             }
@@ -529,7 +586,7 @@ fn judge(
     check: &Check,
     p: &Params,
     obj: &Object,
-    units: &[(Roots, Option<String>)],
+    units: &[Unit],
     pass_evidence: bool,
 ) -> Option<crate::results::Finding> {
     let mut assessed = 0;
@@ -537,7 +594,8 @@ fn judge(
     let mut passing = Vec::new();
     // The words for the first failure when every field it looked at is absent.
     let mut first_absent: Option<String> = None;
-    for (roots, label) in units {
+    for unit in units {
+        let roots = unit.roots();
         if !all_hold(&p.when, roots) {
             continue;
         }
@@ -556,9 +614,9 @@ fn judge(
                 first_absent = cond.absent_text(roots);
             }
             for mut o in observations {
-                o.note = match (label, o.note.take()) {
+                o.note = match (unit.label.text(), o.note.take()) {
                     (Some(l), Some(n)) => Some(format!("{l}: {n}")),
-                    (Some(l), None) => Some(l.clone()),
+                    (Some(l), None) => Some(l),
                     (None, n) => n,
                 };
                 if o.holds {

@@ -154,8 +154,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         for f in files {
             let subject = Subject {
                 kind: "File".into(),
-                name: f.path.clone(),
-                node: Some(nf.node.clone()),
+                name: f.path.as_str().into(),
+                node: Some(nf.node.as_str().into()),
                 ..Subject::default()
             };
             let source = format!("node {}: {} ({})", nf.node, f.path, f.from);

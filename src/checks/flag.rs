@@ -373,7 +373,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             Status::NotApplicable,
             Subject {
                 kind: "Component".into(),
-                name: component.name.clone(),
+                name: component.name.as_str().into(),
                 ..Subject::default()
             },
             Vec::new(),
@@ -391,7 +391,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             status,
             Subject {
                 kind: "Component".into(),
-                name: component.name.clone(),
+                name: component.name.as_str().into(),
                 ..Subject::default()
             },
             Vec::new(),
@@ -484,8 +484,8 @@ fn evaluate_node_facts(
             status,
             Subject {
                 kind: "Component".into(),
-                name: component.name.clone(),
-                node: Some(nf.node.clone()),
+                name: component.name.as_str().into(),
+                node: Some(nf.node.as_str().into()),
                 ..Subject::default()
             },
             observations,

@@ -222,7 +222,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         let subject = Subject {
             kind: "Component".into(),
             name: "kubelet".into(),
-            node: Some(nf.node.clone()),
+            node: Some(nf.node.as_str().into()),
             ..Subject::default()
         };
         let Some(k) = &nf.kubelet else {

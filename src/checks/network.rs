@@ -455,7 +455,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             .map(evidence::subject)
             .unwrap_or_else(|| Subject {
                 kind: "Namespace".into(),
-                name: ns.clone(),
+                name: ns.as_str().into(),
                 ..Subject::default()
             });
         if p.exempt_namespaces.contains(ns) {
@@ -623,7 +623,7 @@ fn cni(check: &Check, inv: &Inventory, out: &mut Outcome) {
         .collect();
     let subject = Subject {
         kind: "Cluster".into(),
-        name: inv.target.name.clone(),
+        name: inv.target.name.as_str().into(),
         ..Subject::default()
     };
     let (status, message) = if let Some((_, _, _, name)) = enforcing.first() {

@@ -37,8 +37,8 @@ pub fn no_node_facts(check: &Check, ctx: &Context) -> Finding {
 pub fn node_subject(node: &str) -> Subject {
     Subject {
         kind: "Node".into(),
-        name: node.to_string(),
-        node: Some(node.to_string()),
+        name: node.into(),
+        node: Some(node.into()),
         ..Subject::default()
     }
 }
@@ -71,7 +71,7 @@ pub fn inconsistencies(check: &Check, findings: &[Finding], ctx: &Context) -> Ve
         }
         let role = roles.get(node).copied().unwrap_or("worker");
         groups
-            .entry((role, f.subject.kind.as_str(), f.subject.name.as_str()))
+            .entry((role, &*f.subject.kind, &*f.subject.name))
             .or_default()
             .push((node, f.status));
     }
@@ -90,7 +90,7 @@ pub fn inconsistencies(check: &Check, findings: &[Finding], ctx: &Context) -> Ve
             Status::Warn,
             Subject {
                 kind: "Inconsistent".into(),
-                name: format!("{role} nodes: {kind} {name}"),
+                name: format!("{role} nodes: {kind} {name}").into(),
                 ..Subject::default()
             },
             Vec::new(),

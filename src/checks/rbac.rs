@@ -469,9 +469,9 @@ impl RbacSubject {
     /// The subject of a finding about this RBAC subject.
     pub fn as_subject(&self) -> Subject {
         Subject {
-            kind: self.kind.clone(),
-            namespace: self.namespace.clone(),
-            name: self.name.clone(),
+            kind: self.kind.as_str().into(),
+            namespace: self.namespace.as_deref().map(Into::into),
+            name: self.name.as_str().into(),
             ..Subject::default()
         }
     }

@@ -190,9 +190,9 @@ impl<W: std::io::Write> Rows<W> {
             check.severity.as_str(),
             check.id.as_str(),
             items,
-            s.kind.as_str(),
+            &*s.kind,
             s.namespace.as_deref().unwrap_or_default(),
-            s.name.as_str(),
+            &*s.name,
             s.file.as_deref().unwrap_or_default(),
             line.as_str(),
         ];
@@ -212,7 +212,7 @@ impl<W: std::io::Write> Rows<W> {
     ) -> Result<(), RenderError> {
         // Owners are recorded on what did not pass, and left out when none was found.
         let owner = match (&f.subject.owner, f.status) {
-            (Some(o), _) => o.as_str(),
+            (Some(o), _) => &**o,
             (None, Status::Pass) => "",
             (None, _) if grouped => crate::ownership::NO_OWNER,
             (None, _) => "",
@@ -233,9 +233,9 @@ impl<W: std::io::Write> Rows<W> {
             f.severity.as_str(),
             f.check.as_str(),
             items,
-            f.subject.kind.as_str(),
+            &*f.subject.kind,
             f.subject.namespace.as_deref().unwrap_or_default(),
-            f.subject.name.as_str(),
+            &*f.subject.name,
             f.subject.file.as_deref().unwrap_or_default(),
             line.as_str(),
             observed.as_str(),

@@ -46,12 +46,12 @@ fn result(f: &Finding, report: &Report, items: &HashMap<&str, Vec<String>>) -> V
     };
     let mut resource = Map::new();
     if let Some(v) = &f.subject.api_version {
-        resource.insert("apiVersion".into(), v.clone().into());
+        resource.insert("apiVersion".into(), v.to_string().into());
     }
-    resource.insert("kind".into(), f.subject.kind.clone().into());
-    resource.insert("name".into(), f.subject.name.clone().into());
+    resource.insert("kind".into(), f.subject.kind.to_string().into());
+    resource.insert("name".into(), f.subject.name.to_string().into());
     if let Some(ns) = &f.subject.namespace {
-        resource.insert("namespace".into(), ns.clone().into());
+        resource.insert("namespace".into(), ns.to_string().into());
     }
     let mut props: BTreeMap<&str, String> = BTreeMap::new();
     props.insert("status", f.status.as_str().into());

@@ -135,7 +135,7 @@ fn physical(f: &Finding) -> Option<(String, u32)> {
         .chain(any)
         .find_map(|o| file_line(&o.source))
         .map(|(file, line)| (file.to_string(), line))
-        .or_else(|| Some((f.subject.file.clone()?, f.subject.line?)))
+        .or_else(|| Some((f.subject.file.as_deref()?.to_string(), f.subject.line?)))
 }
 
 fn logical(s: &Subject) -> Value {
@@ -144,7 +144,7 @@ fn logical(s: &Subject) -> Value {
         None => format!("{}/{}", s.kind, s.name),
     };
     let mut l = Map::new();
-    l.insert("name".into(), s.name.clone().into());
+    l.insert("name".into(), s.name.to_string().into());
     l.insert("fullyQualifiedName".into(), qualified.into());
     l.insert("kind".into(), "resource".into());
     Value::Object(l)

@@ -678,7 +678,7 @@ fn finding_view(f: &Finding) -> FindingView {
     let s = &f.subject;
     let location = match (&s.file, s.line, &s.node) {
         (Some(file), Some(line), _) => format!("{file}:{line}"),
-        (Some(file), None, _) => file.clone(),
+        (Some(file), None, _) => file.to_string(),
         (None, _, Some(node)) => format!("node {node}"),
         _ => String::new(),
     };
@@ -724,7 +724,7 @@ fn finding_view(f: &Finding) -> FindingView {
     FindingView {
         status: f.status.as_str().to_string(),
         subject,
-        namespace: s.namespace.clone().unwrap_or_default(),
+        namespace: s.namespace.as_deref().unwrap_or_default().to_string(),
         location,
         message: f.message.clone(),
         waiver: f.waiver.as_deref().map(waiver_text).unwrap_or_default(),
@@ -1072,7 +1072,7 @@ mod words_tests {
             check: "c".into(),
             status: Status::Fail,
             severity: Severity::Low,
-            subject: crate::results::Subject::default(),
+            subject: Box::default(),
             observations: vec![o; OBSERVATION_LIMIT + 30],
             message: "m".into(),
             waiver: None,
