@@ -21,6 +21,7 @@
 //! The data goes into `report.json` (`exposure`); [`view`] bounds it for the HTML and PDF
 //! documents, and [`text`] prints it for `kubeattest exposure`.
 
+use crate::checks::path::Lookup;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -276,7 +277,7 @@ fn governs_ingress(p: &Object) -> bool {
 }
 
 fn str_at<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
-    v.pointer(ptr).and_then(Value::as_str)
+    v.at(ptr).and_then(Value::as_str)
 }
 
 fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
@@ -363,7 +364,7 @@ pub fn inventory(inv: &Inventory) -> Exposure {
 fn backing<'a, 'p>(svc: &Object, pods: &'p [Pods<'a>]) -> Vec<&'p Pods<'a>> {
     let Some(sel) = svc
         .value
-        .pointer("/spec/selector")
+        .at("/spec/selector")
         .and_then(Value::as_object)
         .filter(|m| !m.is_empty())
     else {
@@ -402,7 +403,7 @@ fn port_text(p: &Value, node: bool) -> String {
 
 /// TLS of a Service, from what its ports declare.
 fn service_tls(svc: &Object) -> (Option<bool>, String) {
-    let ports = svc.value.pointer("/spec/ports").and_then(Value::as_array);
+    let ports = svc.value.at("/spec/ports").and_then(Value::as_array);
     let ports = ports.map_or(&[][..], Vec::as_slice);
     let declared = |p: &Value| -> Option<bool> {
         let app = p.get("appProtocol").and_then(Value::as_str).unwrap_or("");
@@ -489,7 +490,7 @@ fn services(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<E
             "LoadBalancer" => {
                 let mut addrs: Vec<String> = svc
                     .value
-                    .pointer("/status/loadBalancer/ingress")
+                    .at("/status/loadBalancer/ingress")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
@@ -612,7 +613,7 @@ fn ingresses(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<
                 .to_string();
             let e = hosts.entry(host).or_default();
             for path in rule
-                .pointer("/http/paths")
+                .at("/http/paths")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
@@ -668,10 +669,7 @@ fn route_tls(inv: &Inventory, route: &Object, host: &str) -> (Option<bool>, Stri
         return (None, format!("Gateways were not read: {r}"));
     }
     let ns = namespace_of(route);
-    let parents = route
-        .value
-        .pointer("/spec/parentRefs")
-        .and_then(Value::as_array);
+    let parents = route.value.at("/spec/parentRefs").and_then(Value::as_array);
     let mut secure = Vec::new();
     let mut plain = Vec::new();
     for parent in parents.into_iter().flatten() {
@@ -700,7 +698,7 @@ fn route_tls(inv: &Inventory, route: &Object, host: &str) -> (Option<bool>, Stri
         let section = parent.get("sectionName").and_then(Value::as_str);
         for l in gw
             .value
-            .pointer("/spec/listeners")
+            .at("/spec/listeners")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()

@@ -12,6 +12,7 @@
 //!
 //! Evidence is the namespace and its label, or the objects that make up the mechanism.
 
+use crate::checks::path::Lookup;
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
@@ -127,7 +128,7 @@ impl Params {
 
 fn enforce_of(ns: &crate::inventory::Object) -> Option<&str> {
     ns.value
-        .pointer("/metadata/labels")
+        .at("/metadata/labels")
         .and_then(|l| l.get(ENFORCE_LABEL))
         .and_then(Value::as_str)
 }
@@ -248,7 +249,7 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], inv: &Inventory, out
             path: format!("ValidatingAdmissionPolicyBinding {}", b.name),
             observed: b
                 .value
-                .pointer("/spec/policyName")
+                .at("/spec/policyName")
                 .cloned()
                 .unwrap_or(Value::Null),
             expected: "an active policy mechanism".into(),

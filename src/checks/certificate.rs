@@ -5,6 +5,7 @@
 //! hold it). The facts recorded are public: fingerprint, subject, issuer, validity, key type and
 //! size, signature algorithm and subject alternative names.
 
+use crate::checks::path::Lookup;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -117,16 +118,12 @@ pub fn is_tls_secret(obj: &Object) -> bool {
 /// The certificate chain of a `kubernetes.io/tls` Secret, from `data["tls.crt"]` (base64) or
 /// `stringData["tls.crt"]` (PEM), with the field it came from.
 pub fn secret_chain(obj: &Object) -> Result<(Vec<CertInfo>, &'static str), String> {
-    if let Some(pem) = obj
-        .value
-        .pointer("/stringData/tls.crt")
-        .and_then(Value::as_str)
-    {
+    if let Some(pem) = obj.value.at("/stringData/tls.crt").and_then(Value::as_str) {
         return parse_pem_chain(pem.as_bytes()).map(|c| (c, "stringData[\"tls.crt\"]"));
     }
     let b64 = obj
         .value
-        .pointer("/data/tls.crt")
+        .at("/data/tls.crt")
         .and_then(Value::as_str)
         .ok_or_else(|| "the secret has no tls.crt".to_string())?;
     let clean: String = b64.chars().filter(|c| !c.is_whitespace()).collect();

@@ -16,6 +16,7 @@
 //! messages or logs. Evidence is the container, the variable or key *name*, the name of the
 //! pattern that matched, and the Secret name and key when referenced.
 
+use crate::checks::path::Lookup;
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
@@ -367,7 +368,7 @@ fn workload_findings(
                 let path = format!("{}.env[{i}]", c.path);
                 match p.require {
                     Require::SecretEnv => {
-                        if let Some(r) = e.pointer("/valueFrom/secretKeyRef") {
+                        if let Some(r) = e.at("/valueFrom/secretKeyRef") {
                             obs.push(Observation {
                                 source: evidence::source(obj, &path),
                                 path: format!("{path}.valueFrom.secretKeyRef"),

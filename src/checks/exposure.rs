@@ -8,6 +8,7 @@
 //! input, the Service is `not_applicable` with that reason (never a pass). Evidence names
 //! the Service's type and the name or label that made the namespace production.
 
+use crate::checks::path::Lookup;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -168,7 +169,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         let subject = evidence::subject(svc);
         let ty = svc
             .value
-            .pointer("/spec/type")
+            .at("/spec/type")
             .and_then(Value::as_str)
             .unwrap_or("ClusterIP");
         let why = match p.production(&ns, labels.as_ref()) {

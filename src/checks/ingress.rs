@@ -16,6 +16,7 @@
 //! Evidence names the Ingress, the host, the Secret and the certificate facts, or the
 //! container and image. Secrets not collected make `tls_secrets` an `error`, never a pass.
 
+use crate::checks::path::Lookup;
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
@@ -175,7 +176,7 @@ impl Params {
 fn rule_hosts(ing: &Object) -> Vec<(usize, Option<String>)> {
     let mut out: Vec<(usize, Option<String>)> = ing
         .value
-        .pointer("/spec/rules")
+        .at("/spec/rules")
         .and_then(Value::as_array)
         .map(|rules| {
             rules
@@ -185,7 +186,7 @@ fn rule_hosts(ing: &Object) -> Vec<(usize, Option<String>)> {
                 .collect()
         })
         .unwrap_or_default();
-    if out.is_empty() && ing.value.pointer("/spec/defaultBackend").is_some() {
+    if out.is_empty() && ing.value.at("/spec/defaultBackend").is_some() {
         out.push((usize::MAX, None));
     }
     out
@@ -201,7 +202,7 @@ fn tls_host_covers(entry: &str, host: &str) -> bool {
 }
 
 fn tls_hosts(check: &Check, ing: &Object) -> (Status, String, Vec<Observation>) {
-    let tls = ing.value.pointer("/spec/tls").and_then(Value::as_array);
+    let tls = ing.value.at("/spec/tls").and_then(Value::as_array);
     let entries: Vec<Vec<String>> = tls
         .map(|t| t.iter().map(|e| strings(e, "hosts")).collect())
         .unwrap_or_default();
@@ -259,7 +260,7 @@ fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observatio
     let mut problems = Vec::new();
     let tls = ing
         .value
-        .pointer("/spec/tls")
+        .at("/spec/tls")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
@@ -358,7 +359,7 @@ fn forbidden(ing: &Object, annotations: &[String]) -> (Status, String, Vec<Obser
         .iter()
         .filter_map(|a| {
             ing.value
-                .pointer("/metadata/annotations")
+                .at("/metadata/annotations")
                 .and_then(|m| m.get(a))
                 .map(|v| (a.clone(), v.clone()))
         })

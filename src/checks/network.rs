@@ -14,6 +14,7 @@
 //! namespaces listed in `exempt_namespaces` are `not_applicable` with that reason. Never
 //! passes when NetworkPolicies were not collected.
 
+use crate::checks::path::Lookup;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
@@ -142,17 +143,17 @@ impl Params {
 
 /// Which directions a policy governs, as the API defines the default of `policyTypes`.
 pub fn policy_types(p: &Value) -> (bool, bool) {
-    match p.pointer("/spec/policyTypes").and_then(Value::as_array) {
+    match p.at("/spec/policyTypes").and_then(Value::as_array) {
         Some(types) => (
             types.iter().any(|t| t == "Ingress"),
             types.iter().any(|t| t == "Egress"),
         ),
-        None => (true, p.pointer("/spec/egress").is_some()),
+        None => (true, p.at("/spec/egress").is_some()),
     }
 }
 
 fn rules<'a>(p: &'a Value, dir: &str) -> &'a [Value] {
-    p.pointer(&format!("/spec/{dir}"))
+    p.at(&format!("/spec/{dir}"))
         .and_then(Value::as_array)
         .map_or(&[], Vec::as_slice)
 }
@@ -217,7 +218,7 @@ pub fn is_default_deny(p: &Object, dir: &str) -> bool {
         let governs = if dir == "ingress" { ing } else { eg };
         let all_pods = p
             .value
-            .pointer("/spec/podSelector")
+            .at("/spec/podSelector")
             .is_none_or(selector::is_empty);
         governs && all_pods && rules(&p.value, dir).is_empty()
     } else {
@@ -251,9 +252,9 @@ pub fn allow_all_rules(p: &Object) -> Vec<(String, String)> {
                 ));
             } else if dir == "ingress" {
                 let world = peers.into_iter().flatten().any(|pe| {
-                    let cidr = pe.pointer("/ipBlock/cidr").and_then(Value::as_str);
+                    let cidr = pe.at("/ipBlock/cidr").and_then(Value::as_str);
                     let except = pe
-                        .pointer("/ipBlock/except")
+                        .at("/ipBlock/except")
                         .and_then(Value::as_array)
                         .is_some_and(|e| !e.is_empty());
                     matches!(cidr, Some("0.0.0.0/0" | "::/0")) && !except
@@ -280,7 +281,7 @@ pub fn selects_pod(
         "NetworkPolicy" => {
             p.namespace.as_deref() == Some(ns)
                 && p.value
-                    .pointer("/spec/podSelector")
+                    .at("/spec/podSelector")
                     .is_none_or(|s| selector::selects(s, labels))
         }
         "CiliumNetworkPolicy" => {
@@ -668,7 +669,7 @@ fn no_allow_all(check: &Check, policies: &[&Object], p: &Params, out: &mut Outco
                     path: path.clone(),
                     observed: pol
                         .value
-                        .pointer(&format!(
+                        .at(&format!(
                             "/{}",
                             path.replace(['.', '['], "/").replace(']', "")
                         ))

@@ -21,6 +21,7 @@
 //! view, a few system roles); any other missing role makes its subjects `error` for permission
 //! questions ("its rules are unknown"), never a pass.
 
+use crate::checks::path::Lookup;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -232,7 +233,7 @@ impl Settings {
     pub fn is_system_role(&self, role: &Object) -> bool {
         let bootstrapping = role
             .value
-            .pointer("/metadata/labels/kubernetes.io~1bootstrapping")
+            .at("/metadata/labels/kubernetes.io~1bootstrapping")
             .and_then(Value::as_str)
             == Some("rbac-defaults");
         role.kind == "ClusterRole"
@@ -571,7 +572,7 @@ pub fn cluster_role_rules<'a>(inv: &'a Inventory, role: &'a Object) -> Vec<RuleR
         out.extend(own_rules(r));
         let selectors = r
             .value
-            .pointer("/aggregationRule/clusterRoleSelectors")
+            .at("/aggregationRule/clusterRoleSelectors")
             .and_then(Value::as_array);
         for sel in selectors.into_iter().flatten() {
             for other in inv.of_kind("ClusterRole") {
@@ -599,13 +600,13 @@ pub fn build(inv: &Inventory) -> Rbac<'_> {
     {
         let role_kind = obj
             .value
-            .pointer("/roleRef/kind")
+            .at("/roleRef/kind")
             .and_then(Value::as_str)
             .unwrap_or("ClusterRole")
             .to_string();
         let role_name = obj
             .value
-            .pointer("/roleRef/name")
+            .at("/roleRef/name")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();

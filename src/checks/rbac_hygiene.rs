@@ -22,6 +22,7 @@
 //! objects outside the namespaces a cluster scan read, the verdict is `not_applicable` with
 //! that reason; a kind that was not collected is `error`. Never a pass on missing data.
 
+use crate::checks::path::Lookup;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
@@ -110,11 +111,11 @@ pub fn evaluate(h: Hygiene, check: &Check, p: &Params, ctx: &Context, out: &mut 
 fn role_ref(b: &Object) -> (&str, &str) {
     (
         b.value
-            .pointer("/roleRef/kind")
+            .at("/roleRef/kind")
             .and_then(Value::as_str)
             .unwrap_or("ClusterRole"),
         b.value
-            .pointer("/roleRef/name")
+            .at("/roleRef/name")
             .and_then(Value::as_str)
             .unwrap_or_default(),
     )
@@ -142,7 +143,7 @@ fn unused_roles(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
         .filter_map(|r| {
             let sels = r
                 .value
-                .pointer("/aggregationRule/clusterRoleSelectors")
+                .at("/aggregationRule/clusterRoleSelectors")
                 .and_then(Value::as_array)?;
             Some((r, sels.iter().collect()))
         })

@@ -9,6 +9,7 @@
 //! certificate that cannot be decoded is an `error`, and Secrets not collected are an
 //! `error`, never a pass. Expiry is judged against the time of evaluation.
 
+use crate::checks::path::Lookup;
 use serde_json::json;
 
 use crate::catalog::reader::Reader;
@@ -237,7 +238,7 @@ fn certificates_only(
             "tls.crt holds certificates only".into(),
         );
     }
-    let field = if obj.value.pointer("/stringData/tls.crt").is_some() {
+    let field = if obj.value.at("/stringData/tls.crt").is_some() {
         "stringData[\"tls.crt\"]"
     } else {
         "data[\"tls.crt\"]"

@@ -8,6 +8,8 @@
 
 use serde_json::Value;
 
+use super::path::Lookup;
+
 use crate::inventory::Object;
 
 /// Kinds whose objects carry a pod spec.
@@ -82,18 +84,18 @@ pub fn workload(object: &Object) -> Option<Workload<'_>> {
 }
 
 fn pointer<'a>(v: &'a Value, dotted: &str) -> Option<&'a Value> {
-    dotted.split('.').try_fold(v, |cur, key| cur.get(key))
+    dotted.split('.').try_fold(v, |cur, key| cur.key(key))
 }
 
 /// Whether a controller that is itself a workload owns this object (it is then judged
 /// through that controller's template).
 pub fn owned_by_workload(v: &Value) -> bool {
-    v.pointer("/metadata/ownerReferences")
+    v.at("/metadata/ownerReferences")
         .and_then(Value::as_array)
         .is_some_and(|refs| {
             refs.iter().any(|r| {
-                r.get("controller").and_then(Value::as_bool) == Some(true)
-                    && r.get("kind")
+                r.key("controller").and_then(Value::as_bool) == Some(true)
+                    && r.key("kind")
                         .and_then(Value::as_str)
                         .is_some_and(|k| WORKLOAD_KINDS.contains(&k))
             })
@@ -109,14 +111,14 @@ impl<'a> Workload<'a> {
             ("initContainers", "init container"),
             ("ephemeralContainers", "ephemeral container"),
         ] {
-            if let Some(list) = self.pod.get(field).and_then(Value::as_array) {
+            if let Some(list) = self.pod.key(field).and_then(Value::as_array) {
                 for (i, c) in list.iter().enumerate() {
                     out.push(Container {
                         value: c,
                         path: format!("{}.{field}[{i}]", self.pod_path),
                         role,
                         name: c
-                            .get("name")
+                            .key("name")
                             .and_then(Value::as_str)
                             .unwrap_or("?")
                             .to_string(),
