@@ -384,6 +384,9 @@ impl Inventory {
     /// Sorts objects so that evaluation order, and so output, is deterministic.
     pub fn finish(&mut self) {
         self.objects.sort_by(Object::order);
+        // Objects are held to the end of the run; growing the vector left up to half of it
+        // unused (on 100,000 objects, 10 MB or more).
+        self.objects.shrink_to_fit();
         self.index = OnceLock::new();
     }
 
