@@ -242,7 +242,6 @@ fn read_paths(c: &Node, r: &mut Reader, what: &str, roots: &[&str]) -> Option<Ve
 }
 
 /// The values a path can start from for one subject: name → (value, concrete base path).
-/// The values a condition's paths start from: `(root name, value, path of the value)`.
 type Roots<'a> = [(&'static str, &'a Value, &'a str)];
 
 /// One unit a subject is judged on: at most four roots (object, pod, pod metadata and a
