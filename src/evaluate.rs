@@ -92,7 +92,8 @@ fn run_for_report<'a>(
             f.subject.owner = Some(name.clone());
         }
         // Kept to the end of the run: a vector grown by `push` holds room for four
-        // observations where most findings have one (on 100,000 objects, 150 MB).
+        // observations where most findings have one (on 100,000 objects, about 130 MB of
+        // peak memory).
         f.observations.shrink_to_fit();
     }
     let mut unlisted_passes = 0;

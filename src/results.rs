@@ -142,6 +142,12 @@ impl Subject {
             None => format!("{} {}", self.kind, self.name),
         }
     }
+
+    /// Drops what a compact pass does not record: the API version and the owner.
+    pub fn compact(&mut self) {
+        self.api_version = None;
+        self.owner = None;
+    }
 }
 
 /// What was observed where, and what was expected.
@@ -189,27 +195,6 @@ pub struct Finding {
     /// none, and a pass should cost as little as possible).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<Box<crate::exceptions::Waiver>>,
-}
-
-impl Finding {
-    /// Drops what a pass does not need to carry at `Detail::Failing`: its observations,
-    /// message and the subject's API version (kind, namespace, name, file and line stay).
-    /// Other statuses are left whole.
-    pub fn compact_if_pass(&mut self) {
-        if self.status == Status::Pass {
-            self.observations = Vec::new();
-            self.message = String::new();
-            self.subject.compact();
-        }
-    }
-}
-
-impl Subject {
-    /// Drops what a compact pass does not record: the API version and the owner.
-    pub fn compact(&mut self) {
-        self.api_version = None;
-        self.owner = None;
-    }
 }
 
 /// A finding as a report lists it: a whole [`Finding`], or a pass held in the report's
