@@ -138,7 +138,8 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     // 318 KB after issue 13 added the `subject_node` and `owner` columns and the demo's
     // vulnerability evidence; 299 KB since cells are written relative to the row's subject
     // (source `line N`, no subject name opening the message, no grant fields its path
-    // names) and not_applicable rows carry no remediation.
+    // names) and not_applicable rows carry no remediation; 299.7 KB since the remediation
+    // cell holds a whole first sentence instead of a first line cut mid-sentence.
     assert!(
         csv <= 300_000,
         "demo findings.csv is {csv} bytes (target ≤ 300 KB)"

@@ -8,7 +8,8 @@
 //! the report's pass lists at the default detail, nothing observed; as findings at `full`;
 //! counted in one row at `summary`). A check's remediation is written in full once, in
 //! report.json; rows that call for action (neither pass nor not_applicable) carry its first
-//! line, the `Good:` line when the remediation opens with a `Bad:` example.
+//! sentence, or its `Good:` example (a command or setting) when the remediation opens with
+//! a `Bad:` one.
 //!
 //! Cells are written relative to the row's subject, which has its own columns: `source` is
 //! `line N` for a place in the subject's `file` and drops a `node X: ` prefix naming the
@@ -105,12 +106,12 @@ fn sources(obs: &[Observation], subject: &Subject) -> String {
     v.join("; ")
 }
 
-/// Whether a row carries the first line of its check's remediation: only rows that call
-/// for action (not a pass, and not a check or subject that was not applicable).
-fn remediation_for(status: Status, check: &CheckResult) -> &str {
+/// Whether a row carries its check's short remediation: only rows that call for action
+/// (not a pass, and not a check or subject that was not applicable).
+fn remediation_for(status: Status, short: &str) -> &str {
     match status {
         Status::Pass | Status::NotApplicable => "",
-        _ => first_line(&check.remediation),
+        _ => short,
     }
 }
 
@@ -122,18 +123,70 @@ pub fn cell(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The first line of a remediation that says what to do, in short (the full text is in
-/// report.json): remediations show the bad field or flag before the good one, so a
-/// `Bad:` line is skipped for the `Good:` line after it.
-fn first_line(text: &str) -> &str {
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.next().unwrap_or("");
-    if first.starts_with("Bad:") {
-        if let Some(good) = lines.find(|l| !l.starts_with("Bad:")) {
-            return good;
+/// What a remediation says to do, in one line (the full text is in report.json).
+///
+/// Remediation text is wrapped prose, then examples. The cell takes the opening paragraph,
+/// its lines joined, up to the end of its first sentence or clause (`.` or `;`, outside
+/// backticks and not in `e.g.`), so that no cell stops mid-sentence. A remediation that
+/// shows the bad flag or field first gives its `Good:` example instead (the command or
+/// setting, continuation lines included); a lead that ends in `:` before a `Good:`
+/// example is followed by that example.
+fn short_remediation(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = lines.iter().take_while(|l| l.trim().is_empty()).count();
+    let starts = |l: &str, word: &str| l.trim_start().starts_with(word);
+    let mut lead = Vec::new();
+    while let Some(l) = lines.get(i).filter(|l| !l.trim().is_empty()) {
+        if starts(l, "Bad:") || starts(l, "Good:") {
+            break;
+        }
+        lead.push(l.trim());
+        i += 1;
+    }
+    let lead = first_sentence(&lead.join(" "));
+    if !lead.is_empty() && !lead.ends_with(':') {
+        return lead;
+    }
+    // The example: the first `Good:` line and the indented lines continuing it.
+    let rest = &lines[i..];
+    let good = rest.iter().position(|l| starts(l, "Good:")).map(|g| {
+        let head = rest[g].trim().trim_start_matches("Good:").trim();
+        let more = rest[g + 1..]
+            .iter()
+            .take_while(|l| l.starts_with(' ') && !l.trim().is_empty() && !starts(l, "Bad:"));
+        let mut parts = vec![head];
+        parts.extend(more.map(|l| l.trim()));
+        parts.join(" ")
+    });
+    match (lead.strip_suffix(':'), good) {
+        (Some(lead), Some(good)) if !good.is_empty() => format!("{lead}: {good}"),
+        (None, Some(good)) if !good.is_empty() => good,
+        (Some(lead), _) => format!("{lead}."),
+        _ => lead,
+    }
+}
+
+/// The text up to the end of its first sentence or clause, which ends in `.`: a `.` or
+/// `;` before a space or the end, outside backticks and not the dot of `e.g.`/`i.e.`.
+fn first_sentence(text: &str) -> String {
+    let mut in_code = false;
+    for (at, c) in text.char_indices() {
+        match c {
+            '`' => in_code = !in_code,
+            '.' | ';' if !in_code => {
+                let end = text[at + 1..]
+                    .chars()
+                    .next()
+                    .is_none_or(char::is_whitespace);
+                let abbreviation = ["e.g", "i.e"].iter().any(|a| text[..at].ends_with(a));
+                if end && !abbreviation {
+                    return format!("{}.", &text[..at]);
+                }
+            }
+            _ => {}
         }
     }
-    first
+    text.to_string()
 }
 
 /// The waiver columns of a row no exception waived.
@@ -162,8 +215,9 @@ impl<W: std::io::Write> Rows<W> {
         items: &str,
         status: Status,
         message: &str,
+        short: &str,
     ) -> Result<(), RenderError> {
-        let remediation = remediation_for(status, check);
+        let remediation = remediation_for(status, short);
         let mut row = vec![
             status.as_str(),
             check.severity.as_str(),
@@ -205,10 +259,10 @@ impl<W: std::io::Write> Rows<W> {
 
     fn finding_row(
         &mut self,
-        check: &CheckResult,
         items: &str,
         f: &Finding,
         grouped: bool,
+        short: &str,
     ) -> Result<(), RenderError> {
         // Owners are recorded on what did not pass, and left out when none was found.
         let owner = match (&f.subject.owner, f.status) {
@@ -225,7 +279,7 @@ impl<W: std::io::Write> Rows<W> {
         // repeat it.
         let prefix = format!("{}: ", f.subject.display());
         let message = f.message.strip_prefix(&prefix).unwrap_or(&f.message);
-        let remediation = remediation_for(f.status, check);
+        let remediation = remediation_for(f.status, short);
         let w = f.waiver.as_deref();
         let expires = w.map(|w| w.expires.to_string()).unwrap_or_default();
         self.row(&[
@@ -270,15 +324,16 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
     let grouped = !report.breakdown.is_empty();
     for check in &report.checks {
         let decides = items.get(check.id.as_str()).map_or("", String::as_str);
+        let short = short_remediation(&check.remediation);
         if check.counts.total() == 0 {
-            rows.check_row(check, decides, check.status, &check.message)?;
+            rows.check_row(check, decides, check.status, &check.message, &short)?;
         }
         let mut listed = 0;
         for entry in listing.of(check) {
             match entry {
                 Listed::Finding(f) => {
                     listed += usize::from(f.status == Status::Pass);
-                    rows.finding_row(check, decides, f, grouped)?;
+                    rows.finding_row(decides, f, grouped, &short)?;
                 }
                 Listed::Pass(_, subject) => {
                     listed += 1;
@@ -291,7 +346,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
             let note = format!(
                 "{unlisted} subject(s) passed (not listed: report written with --detail summary)"
             );
-            rows.check_row(check, decides, Status::Pass, &note)?;
+            rows.check_row(check, decides, Status::Pass, &note, &short)?;
         }
     }
     for fw in &report.frameworks {
@@ -330,14 +385,47 @@ mod tests {
     }
 
     #[test]
-    fn first_line_skips_blank_lines_and_the_bad_example() {
-        assert_eq!(first_line("\n  Set x.\nThen y."), "Set x.");
-        assert_eq!(first_line(""), "");
+    fn short_remediation_is_the_first_sentence_or_the_good_example() {
+        assert_eq!(short_remediation("\n  Set x.\nThen y."), "Set x.");
+        assert_eq!(short_remediation(""), "");
+        // Wrapped lines are joined; the sentence ends at `;` or `.`, not inside backticks
+        // or an abbreviation.
         assert_eq!(
-            first_line("Bad:   kube-apiserver --x=10 ...\nGood:  kube-apiserver --x=100 ..."),
-            "Good:  kube-apiserver --x=100 ..."
+            short_remediation("Run a CNI (e.g. Calico) or set `a.b; c`\nand x; then y.\n"),
+            "Run a CNI (e.g. Calico) or set `a.b; c` and x."
         );
-        assert_eq!(first_line("Bad: only"), "Bad: only");
+        assert_eq!(
+            short_remediation("Bad:   kube-apiserver --x=10 ...\nGood:  kube-apiserver --x=100\n         --y=1 ...\n"),
+            "kube-apiserver --x=100 --y=1 ..."
+        );
+        assert_eq!(
+            short_remediation("Set it in the config file:\nBad:   a: true\nGood:  a: false\n"),
+            "Set it in the config file: a: false"
+        );
+        assert_eq!(
+            short_remediation("List the networks:\n\n    spec: {}\n"),
+            "List the networks."
+        );
+        assert_eq!(short_remediation("Bad: only"), "");
+    }
+
+    /// Every remediation in the built-in catalog gives a cell that reads as a finished
+    /// sentence or a `Good:` example: wrapped text is never cut mid-sentence, and a
+    /// remediation that is only an example needs a sentence before it.
+    #[test]
+    fn every_builtin_remediation_has_a_whole_short_form() {
+        let catalog = crate::catalog::load(None).expect("built-in catalog");
+        for check in &catalog.checks {
+            let short = short_remediation(&check.remediation);
+            // A `Good:` example is a command or a setting, not a sentence.
+            let example = check.remediation.contains("Good:");
+            let whole = short.ends_with(['.', ')']) || (example && !short.is_empty());
+            assert!(
+                whole,
+                "{}: remediation cell `{short}` is not a whole sentence",
+                check.id
+            );
+        }
     }
 
     fn obs(source: &str, path: &str, observed: serde_json::Value) -> Observation {
