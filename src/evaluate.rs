@@ -1,14 +1,15 @@
 //! catalog × inventory → report: runs every check the selected frameworks use, rolls items
 //! up (worst status wins, no check = manual), and orders everything deterministically.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use crate::catalog::{Catalog, Check, Framework};
 use crate::checks::{Context, Outcome};
 use crate::inventory::Inventory;
 use crate::results::{
     CatalogRef, CheckResult, Counts, Detail, Finding, FrameworkResult, ItemResult, Passed, Report,
-    Run, Scope, SectionResult, Status, SubjectTable, Summary, Tool, SCHEMA_VERSION,
+    Run, Scope, SectionResult, Status, Subject, SubjectTable, Summary, Tool, SCHEMA_VERSION,
 };
 
 /// How a run was started, for the report's `run` section.
@@ -56,12 +57,12 @@ struct CheckRun<'a> {
 /// Runs one check for the report: in-scope findings only, and passes made as cheap as
 /// `detail` allows right away (at `Detail::Failing` a pass becomes an index into the
 /// shared subject table), so memory grows with what fails rather than with the input.
-fn run_for_report<'a>(
+fn run_for_report<'a, 'o>(
     check: &'a Check,
     ctx: &Context,
     detail: Detail,
-    owners: &crate::ownership::Owners,
-    subjects: &std::sync::Mutex<SubjectTable>,
+    owners: &crate::ownership::Owners<'o>,
+    subjects: &Mutex<Subjects<'o>>,
 ) -> CheckRun<'a> {
     let (_, outcome) = run_check(check, ctx);
     // Cluster-scoped objects (RBAC bindings, nodes) are always read; findings about
@@ -78,50 +79,69 @@ fn run_for_report<'a>(
     // Owners are resolved now, while the labels are at hand: recorded on what did not pass,
     // only counted for passes.
     let mut passes = crate::ownership::Tally::default();
-    // One string per owner for all the findings of the check.
-    let mut owner_names: std::collections::HashMap<&str, std::sync::Arc<str>> =
-        std::collections::HashMap::new();
-    for f in &mut findings {
-        let owner = owners.of(&f.subject);
+    let mut unlisted_passes = 0;
+    let mut passed = Vec::new();
+    // One lock per check; a poisoned lock only means another check panicked.
+    let mut guard = subjects.lock().unwrap_or_else(|e| e.into_inner());
+    let Subjects {
+        table,
+        seen,
+        owner_names,
+    } = &mut *guard;
+    findings.retain_mut(|f| {
+        // A subject an object made is met by many checks: what follows from it is worked
+        // out once. One made for this finding alone is not remembered.
+        let mut memo = (Arc::strong_count(&f.subject) > 1).then(|| {
+            seen.entry(Arc::as_ptr(&f.subject) as usize)
+                .or_insert_with(|| Seen {
+                    _subject: f.subject.clone(),
+                    owner: owners.of(&f.subject),
+                    index: None,
+                    with_owner: None,
+                })
+        });
+        let owner = memo
+            .as_ref()
+            .map_or_else(|| owners.of(&f.subject), |m| m.owner);
         if f.status == Status::Pass {
             passes.add(owner, &f.subject, f.status, f.severity);
-            continue;
+            let mut compact = || {
+                let mut s = (*f.subject).clone();
+                s.compact();
+                table.intern(s)
+            };
+            match detail {
+                Detail::Full => return true,
+                Detail::Summary => unlisted_passes += 1,
+                Detail::Failing => passed.push(match memo {
+                    Some(m) => *m.index.get_or_insert_with(compact),
+                    None => compact(),
+                }),
+            }
+            return false;
         }
         if owner != crate::ownership::NO_OWNER {
             let name = owner_names.entry(owner).or_insert_with(|| owner.into());
-            f.subject.owner = Some(name.clone());
+            match memo.as_mut() {
+                Some(m) => {
+                    let with_owner = m.with_owner.get_or_insert_with(|| {
+                        Arc::new(Subject {
+                            owner: Some(name.clone()),
+                            ..(*f.subject).clone()
+                        })
+                    });
+                    f.subject = with_owner.clone();
+                }
+                None => Arc::make_mut(&mut f.subject).owner = Some(name.clone()),
+            }
         }
         // Kept to the end of the run: a vector grown by `push` holds room for four
         // observations where most findings have one (on 100,000 objects, about 130 MB of
         // peak memory).
         f.observations.shrink_to_fit();
-    }
-    let mut unlisted_passes = 0;
-    let mut passed = Vec::new();
-    match detail {
-        Detail::Full => {}
-        Detail::Failing => {
-            let (passes, rest): (Vec<Finding>, Vec<Finding>) =
-                findings.into_iter().partition(|f| f.status == Status::Pass);
-            findings = rest;
-            if !passes.is_empty() {
-                // One lock per check; a poisoned lock only means another check panicked.
-                let mut table = subjects.lock().unwrap_or_else(|e| e.into_inner());
-                passed = passes
-                    .into_iter()
-                    .map(|mut f| {
-                        f.subject.compact();
-                        table.intern(*f.subject)
-                    })
-                    .collect();
-            }
-        }
-        Detail::Summary => {
-            let before = findings.len();
-            findings.retain(|f| f.status != Status::Pass);
-            unlisted_passes = before - findings.len();
-        }
-    }
+        true
+    });
+    drop(guard);
     findings.shrink_to_fit();
     CheckRun {
         check,
@@ -132,6 +152,28 @@ fn run_for_report<'a>(
         empty_reason: outcome.empty_reason,
         passes,
     }
+}
+
+/// What the checks' runs share about subjects: the table of passing subjects, and for
+/// each subject an object made (and so met by many checks) what follows from it.
+#[derive(Default)]
+struct Subjects<'o> {
+    table: SubjectTable,
+    /// By the address of the shared subject.
+    seen: HashMap<usize, Seen<'o>>,
+    /// One string per owner for all the findings of the run.
+    owner_names: HashMap<&'o str, Arc<str>>,
+}
+
+/// What follows from one shared subject, each worked out when first needed.
+struct Seen<'o> {
+    /// Holds the subject, so that its address is not reused while it is a key.
+    _subject: Arc<Subject>,
+    owner: &'o str,
+    /// Its index in the subject table, as a compact pass.
+    index: Option<u32>,
+    /// The copy that records its owner, shared by the findings that did not pass.
+    with_owner: Option<Arc<Subject>>,
 }
 
 /// The current UTC time, RFC 3339 with seconds.
@@ -166,7 +208,7 @@ pub fn evaluate(
         .collect();
     let owner_labels = crate::ownership::owner_labels(&info.owner_labels);
     let owners = crate::ownership::Owners::new(inventory, &owner_labels);
-    let subjects = std::sync::Mutex::new(SubjectTable::default());
+    let subjects = Mutex::new(Subjects::default());
     let runs: Vec<CheckRun> = {
         use rayon::prelude::*;
         selected
@@ -213,6 +255,7 @@ pub fn evaluate(
     let subjects = subjects
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
+        .table
         .finish(&mut passed);
     for (check, range, other_passes, only_message, empty_reason) in spans {
         let own = &findings[range];

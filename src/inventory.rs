@@ -136,7 +136,7 @@ pub struct Object {
 /// An object's [`Subject`](crate::results::Subject), made on first use. It follows from the
 /// object's other fields, so it takes no part in comparing objects.
 #[derive(Debug, Clone, Default)]
-struct SubjectCell(OnceLock<crate::results::Subject>);
+struct SubjectCell(OnceLock<std::sync::Arc<crate::results::Subject>>);
 
 impl PartialEq for SubjectCell {
     fn eq(&self, _: &SubjectCell) -> bool {
@@ -196,16 +196,16 @@ impl Object {
     }
 
     /// The object as findings name it: kind, namespace, name, API version and, when read
-    /// from a file, the file and line. Made once and shared (cloning it copies no string),
+    /// from a file, the file and line. Made once and shared by every finding about the object,
     /// so identity fields must not change once checks run.
-    pub fn subject(&self) -> &crate::results::Subject {
+    pub fn subject(&self) -> &std::sync::Arc<crate::results::Subject> {
         self.subject.0.get_or_init(|| {
             let (file, line) = match &self.origin {
                 Origin::File { path, line } => (Some(path.as_str().into()), Some(*line)),
                 Origin::Demo { file, line } => (Some(format!("demo/{file}").into()), Some(*line)),
                 _ => (None, None),
             };
-            crate::results::Subject {
+            std::sync::Arc::new(crate::results::Subject {
                 kind: self.kind.as_str().into(),
                 namespace: self.namespace.as_deref().map(Into::into),
                 name: self.name.as_str().into(),
@@ -214,7 +214,7 @@ impl Object {
                 line,
                 node: None,
                 owner: None,
-            }
+            })
         })
     }
 

@@ -182,9 +182,10 @@ pub struct Finding {
     pub status: Status,
     /// The check's severity.
     pub severity: Severity,
-    /// What it is about (boxed: findings are moved and copied as a whole while a report is
-    /// assembled, and a boxed subject keeps them small).
-    pub subject: Box<Subject>,
+    /// What it is about. Shared: every finding about an object points at the one subject
+    /// the object made ([`Object::subject`](crate::inventory::Object::subject)), and
+    /// findings are moved and copied as a whole while a report is assembled.
+    pub subject: std::sync::Arc<Subject>,
     /// The evidence. Empty for a compact pass (see [`Detail`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub observations: Vec<Observation>,
@@ -256,7 +257,7 @@ impl<'r> Listed<'r> {
                 check: c.id.clone(),
                 status: Status::Pass,
                 severity: c.severity,
-                subject: Box::new((*s).clone()),
+                subject: std::sync::Arc::new((*s).clone()),
                 observations: Vec::new(),
                 message: String::new(),
                 waiver: None,
@@ -856,7 +857,7 @@ impl Report {
             .collect();
         let pos = |check: &str| order.get(check).copied().unwrap_or(usize::MAX);
         let mut kept = Vec::with_capacity(self.findings.len());
-        for mut f in std::mem::take(&mut self.findings) {
+        for f in std::mem::take(&mut self.findings) {
             // Lists already held for earlier checks come first.
             while old.peek().is_some_and(|p| pos(&p.check) <= pos(&f.check)) {
                 lists.extend(old.next());
@@ -865,8 +866,9 @@ impl Report {
                 kept.push(f);
                 continue;
             }
-            f.subject.compact();
-            let id = table.intern(*f.subject);
+            let mut subject = std::sync::Arc::unwrap_or_clone(f.subject);
+            subject.compact();
+            let id = table.intern(subject);
             match lists.last_mut() {
                 Some(l) if l.check == f.check => l.subjects.push(id),
                 _ => lists.push(Passed {

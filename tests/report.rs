@@ -330,8 +330,9 @@ fn cluster_strings_are_escaped_in_html() {
         s.name = format!("passing-{i}{payload}").into();
     }
     for (i, f) in report.findings.iter_mut().enumerate() {
-        f.subject.name = format!("web-{i}{payload}").into();
-        f.subject.namespace = Some(format!("ns\"><img src=x onerror=alert(1)>{i}").into());
+        let subject = std::sync::Arc::make_mut(&mut f.subject);
+        subject.name = format!("web-{i}{payload}").into();
+        subject.namespace = Some(format!("ns\"><img src=x onerror=alert(1)>{i}").into());
         f.message = format!("label app={payload}");
         for o in &mut f.observations {
             o.observed = serde_json::json!({
@@ -411,7 +412,8 @@ fn large_report_uses_compact_tables() {
     'fill: for round in 0.. {
         for f in &base {
             let mut g = f.clone();
-            g.subject.name = format!("{}-{round}", g.subject.name).into();
+            let name = format!("{}-{round}", g.subject.name).into();
+            std::sync::Arc::make_mut(&mut g.subject).name = name;
             findings.push(g);
             if findings.len() == 10_000 {
                 break 'fill;

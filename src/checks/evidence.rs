@@ -1,12 +1,14 @@
 //! Building findings from objects: the subject (with file and line when read from a file) and
 //! the source of each observation (the field's own line when known).
 
+use std::sync::Arc;
+
 use crate::catalog::Check;
 use crate::inventory::{Object, Origin};
 use crate::results::{Finding, Observation, Status, Subject};
 
-/// The subject of a finding about an object.
-pub fn subject(obj: &Object) -> Subject {
+/// The subject of a finding about an object: the object's own, shared.
+pub fn subject(obj: &Object) -> Arc<Subject> {
     obj.subject().clone()
 }
 
@@ -23,7 +25,7 @@ pub fn source(obj: &Object, path: &str) -> String {
 pub fn finding(
     check: &Check,
     status: Status,
-    subject: Subject,
+    subject: impl Into<Arc<Subject>>,
     observations: Vec<Observation>,
     message: String,
 ) -> Finding {
@@ -31,7 +33,7 @@ pub fn finding(
         check: check.id.clone(),
         status,
         severity: check.severity,
-        subject: Box::new(subject),
+        subject: subject.into(),
         observations,
         message,
         waiver: None,

@@ -454,10 +454,13 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         let subject = inv
             .find_named("Namespace", ns)
             .map(evidence::subject)
-            .unwrap_or_else(|| Subject {
-                kind: "Namespace".into(),
-                name: ns.as_str().into(),
-                ..Subject::default()
+            .unwrap_or_else(|| {
+                Subject {
+                    kind: "Namespace".into(),
+                    name: ns.as_str().into(),
+                    ..Subject::default()
+                }
+                .into()
             });
         if p.exempt_namespaces.contains(ns) {
             out.findings.push(evidence::finding(

@@ -226,7 +226,7 @@ pub fn judge(p: &Params, chain: &[CertInfo], now: i64) -> (Status, String, Strin
 fn certificates_only(
     check: &Check,
     obj: &crate::inventory::Object,
-    subject: crate::results::Subject,
+    subject: std::sync::Arc<crate::results::Subject>,
 ) -> crate::results::Finding {
     let (blocks, labels) = crate::secrets::dropped_from_tls_crt(&obj.value);
     if blocks == 0 {

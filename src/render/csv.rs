@@ -106,6 +106,23 @@ fn sources(obs: &[Observation], subject: &Subject) -> String {
     v.join("; ")
 }
 
+/// The subject is in its own columns: a message that starts by naming it
+/// ([`Subject::display`] and `: `) does not repeat it. Compared piece by piece, since this
+/// runs for every row.
+fn without_subject<'m>(message: &'m str, s: &Subject) -> &'m str {
+    let rest = message
+        .strip_prefix(&*s.kind)
+        .and_then(|r| r.strip_prefix(' '));
+    let rest = match (&s.namespace, rest) {
+        (Some(ns), Some(r)) => r.strip_prefix(&**ns).and_then(|r| r.strip_prefix('/')),
+        (None, r) => r,
+        (_, None) => None,
+    };
+    rest.and_then(|r| r.strip_prefix(&*s.name))
+        .and_then(|r| r.strip_prefix(": "))
+        .unwrap_or(message)
+}
+
 /// Whether a row carries its check's short remediation: only rows that call for action
 /// (not a pass, and not a check or subject that was not applicable).
 fn remediation_for(status: Status, short: &str) -> &str {
@@ -275,10 +292,7 @@ impl<W: std::io::Write> Rows<W> {
         let observed = observed(&f.observations);
         let expected = join(&f.observations, |o| o.expected.as_str());
         let source = sources(&f.observations, &f.subject);
-        // The subject is in its own columns; a message that starts by naming it does not
-        // repeat it.
-        let prefix = format!("{}: ", f.subject.display());
-        let message = f.message.strip_prefix(&prefix).unwrap_or(&f.message);
+        let message = without_subject(&f.message, &f.subject);
         let remediation = remediation_for(f.status, short);
         let w = f.waiver.as_deref();
         let expires = w.map(|w| w.expires.to_string()).unwrap_or_default();
@@ -382,6 +396,33 @@ mod tests {
         for s in ["web", "", "1.2.3", "a=b"] {
             assert_eq!(cell(s), s);
         }
+    }
+
+    #[test]
+    fn a_message_does_not_repeat_its_subject() {
+        let mut s = Subject {
+            kind: "Pod".into(),
+            namespace: Some("web".into()),
+            name: "api".into(),
+            ..Subject::default()
+        };
+        for (message, cell) in [
+            ("Pod web/api: runs as root", "runs as root"),
+            ("Pod web/apix: runs as root", "Pod web/apix: runs as root"),
+            ("Pod other/api: x", "Pod other/api: x"),
+            ("runs as root", "runs as root"),
+        ] {
+            assert_eq!(without_subject(message, &s), cell);
+            assert_eq!(
+                without_subject(message, &s),
+                message
+                    .strip_prefix(&format!("{}: ", s.display()))
+                    .unwrap_or(message)
+            );
+        }
+        s.namespace = None;
+        assert_eq!(without_subject("Pod api: x", &s), "x");
+        assert_eq!(without_subject("Pod web/api: x", &s), "Pod web/api: x");
     }
 
     #[test]

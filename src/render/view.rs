@@ -1072,7 +1072,7 @@ mod words_tests {
             check: "c".into(),
             status: Status::Fail,
             severity: Severity::Low,
-            subject: Box::default(),
+            subject: Default::default(),
             observations: vec![o; OBSERVATION_LIMIT + 30],
             message: "m".into(),
             waiver: None,

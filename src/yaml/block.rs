@@ -581,6 +581,20 @@ fn canonical_float(s: &str) -> Option<f64> {
 /// A quoted scalar at the start of `s` (one line): its value and the bytes it used.
 fn quoted(s: &str) -> Option<(String, usize)> {
     let quote = s.as_bytes()[0];
+    // Most quoted scalars hold no escape: copied at their exact size (built a character at
+    // a time, a string keeps up to twice its length, and the inventory keeps every one).
+    let body = &s[1..];
+    let stop: &[char] = if quote == b'"' {
+        &['"', '\\', '\t']
+    } else {
+        &['\'', '\t']
+    };
+    if let Some(e) = body.find(stop) {
+        let doubled = quote == b'\'' && body.as_bytes().get(e + 1) == Some(&b'\'');
+        if body.as_bytes()[e] == quote && !doubled {
+            return Some((body[..e].to_string(), e + 2));
+        }
+    }
     let mut out = String::new();
     let mut chars = s.char_indices().skip(1);
     while let Some((i, c)) = chars.next() {
@@ -767,6 +781,20 @@ impl Flow<'_> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_scalars_with_and_without_escapes() {
+        let q = |s: &str| quoted(s).map(|(v, used)| (v, s[used..].to_string()));
+        assert_eq!(q(r#""app-0" rest"#), Some(("app-0".into(), " rest".into())));
+        assert_eq!(q("'it''s' x"), Some(("it's".into(), " x".into())));
+        assert_eq!(q("'a' x"), Some(("a".into(), " x".into())));
+        assert_eq!(q(r#""a\"b" x"#), Some(("a\"b".into(), " x".into())));
+        assert_eq!(q(r#""" x"#), Some(("".into(), " x".into())));
+        assert_eq!(q("\"a\tb\""), None);
+        assert_eq!(q("\"open"), None);
+        let (v, _) = quoted(r#""registry.example.com/app-0:latest""#).expect("quoted");
+        assert_eq!(v.capacity(), v.len());
+    }
 
     /// Reads every document of `text` with this reader and with serde-saphyr: the number of
     /// documents this reader read, or how the two disagree.
