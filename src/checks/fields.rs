@@ -520,13 +520,20 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             .flat_map(|k| inv.of_kind(k))
             .map(|o| (o, None))
             .collect(),
-        Target::Workloads | Target::Containers => ctx
-            .workloads()
-            .iter()
-            .filter(|(w, _)| distinct.contains(&w.object.kind.as_str()))
-            .map(|entry| (entry.0.object, Some(entry)))
-            .collect(),
+        Target::Workloads | Target::Containers => {
+            // Sized once: grown by doubling, lists this long (and the findings below) would
+            // have their memory copied and fresh pages zeroed at every step.
+            let mut v = Vec::with_capacity(ctx.workloads().len());
+            v.extend(
+                ctx.workloads()
+                    .iter()
+                    .filter(|(w, _)| distinct.contains(&w.object.kind.as_str()))
+                    .map(|entry| (entry.0.object, Some(entry))),
+            );
+            v
+        }
     };
+    out.findings.reserve(objects.len());
     for (obj, wl) in objects {
         // Items of `each` are owned (a path may compute values, e.g. `@keys`).
         let items: Vec<(String, Value)> = match (&p.target, &p.each) {

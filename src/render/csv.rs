@@ -256,7 +256,9 @@ impl<W: std::io::Write> Rows<W> {
         s: &Subject,
     ) -> Result<(), RenderError> {
         let line = s.line.map(|l| l.to_string()).unwrap_or_default();
-        let mut row = vec![
+        // Most rows are passes: their cells are laid out without a list of their own.
+        let [w1, w2, w3, w4, w5] = NO_WAIVER;
+        self.row(&[
             Status::Pass.as_str(),
             check.severity.as_str(),
             check.id.as_str(),
@@ -266,12 +268,20 @@ impl<W: std::io::Write> Rows<W> {
             &*s.name,
             s.file.as_deref().unwrap_or_default(),
             line.as_str(),
-        ];
-        row.extend(["", "", "", "", ""]);
-        row.extend(NO_WAIVER);
-        // Passes are never given an owner (see the module doc).
-        row.extend([s.node.as_deref().unwrap_or_default(), ""]);
-        self.row(&row)
+            "",
+            "",
+            "",
+            "",
+            "",
+            w1,
+            w2,
+            w3,
+            w4,
+            w5,
+            s.node.as_deref().unwrap_or_default(),
+            // Passes are never given an owner (see the module doc).
+            "",
+        ])
     }
 
     fn finding_row(
