@@ -187,10 +187,13 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         detail: args.detail,
         owner_labels: args.owner_label.clone(),
     };
-    let mut report = evaluate::evaluate(catalog, &inventory, &frameworks, info);
-    if inventory.target.source != Some(crate::inventory::SourceKind::Nodes) {
-        report.exposure = Some(crate::exposure::inventory(&inventory));
-    }
+    // The exposure section reads only the inventory: it is drawn up while the checks run.
+    let wants_exposure = inventory.target.source != Some(crate::inventory::SourceKind::Nodes);
+    let (mut report, exposure) = rayon::join(
+        || evaluate::evaluate(catalog, &inventory, &frameworks, info),
+        || wants_exposure.then(|| crate::exposure::inventory(&inventory)),
+    );
+    report.exposure = exposure;
     if args.attestations.is_some() {
         let today = chrono::Utc::now().date_naive();
         crate::attestations::apply(&mut report, &attestations, today);
