@@ -94,8 +94,9 @@ fn run_for_report<'a, 'o>(
         let mut memo = (Arc::strong_count(&f.subject) > 1).then(|| {
             seen.entry(Arc::as_ptr(&f.subject) as usize)
                 .or_insert_with(|| Seen {
-                    _subject: f.subject.clone(),
+                    subject: f.subject.clone(),
                     owner: owners.of(&f.subject),
+                    passes: 0,
                     index: None,
                     with_owner: None,
                 })
@@ -104,7 +105,11 @@ fn run_for_report<'a, 'o>(
             .as_ref()
             .map_or_else(|| owners.of(&f.subject), |m| m.owner);
         if f.status == Status::Pass {
-            passes.add(owner, &f.subject, f.status, f.severity);
+            // Passes of a shared subject are counted on it, and tallied once per subject.
+            match memo.as_mut() {
+                Some(m) => m.passes += 1,
+                None => passes.add(owner, &f.subject, f.status, f.severity),
+            }
             let mut compact = || {
                 let mut s = (*f.subject).clone();
                 s.compact();
@@ -167,9 +172,11 @@ struct Subjects<'o> {
 
 /// What follows from one shared subject, each worked out when first needed.
 struct Seen<'o> {
-    /// Holds the subject, so that its address is not reused while it is a key.
-    _subject: Arc<Subject>,
+    /// The subject, held so that its address is not reused while it is a key.
+    subject: Arc<Subject>,
     owner: &'o str,
+    /// How many checks it passed, tallied by owner, namespace and node once the checks ran.
+    passes: usize,
     /// Its index in the subject table, as a compact pass.
     index: Option<u32>,
     /// The copy that records its owner, shared by the findings that did not pass.
@@ -216,7 +223,12 @@ pub fn evaluate(
             .map(|check| run_for_report(check, &ctx, info.detail, &owners, &subjects))
             .collect()
     };
+    let Subjects { table, seen, .. } = subjects.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut tally = crate::ownership::Tally::default();
+    for m in seen.values().filter(|m| m.passes > 0) {
+        tally.add_passes(m.owner, &m.subject, m.passes);
+    }
+    drop(seen);
     // Each check's findings become one contiguous run of `findings`.
     let mut findings: Vec<Finding> =
         Vec::with_capacity(runs.iter().map(|r| r.findings.len()).sum());
@@ -252,11 +264,7 @@ pub fn evaluate(
     let mut checks = Vec::new();
     let mut check_status: BTreeMap<String, (Status, String)> = BTreeMap::new();
     // Subjects are numbered by first appearance in catalog order, whatever the schedule.
-    let subjects = subjects
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .table
-        .finish(&mut passed);
+    let subjects = table.finish(&mut passed);
     for (check, range, other_passes, only_message, empty_reason) in spans {
         let own = &findings[range];
         let mut counts = Counts::of(own.iter().map(|f| f.status));

@@ -219,13 +219,26 @@ pub struct Tally {
 }
 
 fn bump(map: &mut BTreeMap<String, GroupTally>, key: &str, status: Status, severity: Severity) {
+    bump_by(map, key, status, 1, severity);
+}
+
+/// Adds `n` findings of `status` (of `severity`, counted for failures) to a group.
+fn bump_by(
+    map: &mut BTreeMap<String, GroupTally>,
+    key: &str,
+    status: Status,
+    n: usize,
+    severity: Severity,
+) {
     let g = match map.get_mut(key) {
         Some(g) => g,
         None => map.entry(key.to_string()).or_default(),
     };
-    g.counts.add(status, 1);
+    g.counts.add(status, n);
     if status == Status::Fail {
-        g.fail.add(severity);
+        for _ in 0..n {
+            g.fail.add(severity);
+        }
     }
 }
 
@@ -237,6 +250,18 @@ impl Tally {
         bump(&mut self.namespaces, ns, status, severity);
         if let Some(node) = subject.node.as_deref() {
             bump(&mut self.nodes, node, status, severity);
+        }
+    }
+
+    /// Counts `n` passes of one subject of `owner`.
+    pub fn add_passes(&mut self, owner: &str, subject: &Subject, n: usize) {
+        // A pass has no severity that counts; any will do.
+        let any = Severity::Low;
+        bump_by(&mut self.owners, owner, Status::Pass, n, any);
+        let ns = subject.namespace.as_deref().unwrap_or(CLUSTER_SCOPED);
+        bump_by(&mut self.namespaces, ns, Status::Pass, n, any);
+        if let Some(node) = subject.node.as_deref() {
+            bump_by(&mut self.nodes, node, Status::Pass, n, any);
         }
     }
 
