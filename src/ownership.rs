@@ -219,26 +219,30 @@ pub struct Tally {
 }
 
 fn bump(map: &mut BTreeMap<String, GroupTally>, key: &str, status: Status, severity: Severity) {
-    bump_by(map, key, status, 1, severity);
+    bump_by(
+        map,
+        key,
+        status,
+        1,
+        (status == Status::Fail).then_some(severity),
+    );
 }
 
-/// Adds `n` findings of `status` (of `severity`, counted for failures) to a group.
+/// Adds `n` findings of `status` to a group, and the severity of a failure when given.
 fn bump_by(
     map: &mut BTreeMap<String, GroupTally>,
     key: &str,
     status: Status,
     n: usize,
-    severity: Severity,
+    failure: Option<Severity>,
 ) {
     let g = match map.get_mut(key) {
         Some(g) => g,
         None => map.entry(key.to_string()).or_default(),
     };
     g.counts.add(status, n);
-    if status == Status::Fail {
-        for _ in 0..n {
-            g.fail.add(severity);
-        }
+    if let Some(severity) = failure {
+        g.fail.add(severity);
     }
 }
 
@@ -255,13 +259,11 @@ impl Tally {
 
     /// Counts `n` passes of one subject of `owner`.
     pub fn add_passes(&mut self, owner: &str, subject: &Subject, n: usize) {
-        // A pass has no severity that counts; any will do.
-        let any = Severity::Low;
-        bump_by(&mut self.owners, owner, Status::Pass, n, any);
+        bump_by(&mut self.owners, owner, Status::Pass, n, None);
         let ns = subject.namespace.as_deref().unwrap_or(CLUSTER_SCOPED);
-        bump_by(&mut self.namespaces, ns, Status::Pass, n, any);
+        bump_by(&mut self.namespaces, ns, Status::Pass, n, None);
         if let Some(node) = subject.node.as_deref() {
-            bump_by(&mut self.nodes, node, Status::Pass, n, any);
+            bump_by(&mut self.nodes, node, Status::Pass, n, None);
         }
     }
 
