@@ -162,14 +162,7 @@ fn psa(check: &Check, p: &Params, min_level: &str, inv: &Inventory, out: &mut Ou
     names.extend(used.iter().cloned());
     for name in names {
         let obj = inv.find_named("Namespace", &name);
-        let subject = obj.map(evidence::subject).unwrap_or_else(|| {
-            Subject {
-                kind: "Namespace".into(),
-                name: name.as_str().into(),
-                ..Subject::default()
-            }
-            .into()
-        });
+        let subject = evidence::namespace(obj, &name);
         if p.exempt_namespaces.contains(&name) {
             out.findings.push(evidence::finding(
                 check,

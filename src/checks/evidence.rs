@@ -12,6 +12,19 @@ pub fn subject(obj: &Object) -> Arc<Subject> {
     obj.subject().clone()
 }
 
+/// The subject of namespace `name`: its object's when the input has it, else one that only
+/// names it (a namespace known from the workloads in it).
+pub fn namespace(obj: Option<&Object>, name: &str) -> Arc<Subject> {
+    match obj {
+        Some(obj) => subject(obj),
+        None => Arc::new(Subject {
+            kind: "Namespace".into(),
+            name: name.into(),
+            ..Subject::default()
+        }),
+    }
+}
+
 /// Where a field of an object was read: `file:line` of the field itself when known.
 pub fn source(obj: &Object, path: &str) -> String {
     match (&obj.origin, obj.line_of(path)) {

@@ -451,17 +451,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         return out;
     }
     for ns in &namespaces {
-        let subject = inv
-            .find_named("Namespace", ns)
-            .map(evidence::subject)
-            .unwrap_or_else(|| {
-                Subject {
-                    kind: "Namespace".into(),
-                    name: ns.as_str().into(),
-                    ..Subject::default()
-                }
-                .into()
-            });
+        let subject = evidence::namespace(inv.find_named("Namespace", ns), ns);
         if p.exempt_namespaces.contains(ns) {
             out.findings.push(evidence::finding(
                 check,

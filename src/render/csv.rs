@@ -468,9 +468,13 @@ mod tests {
         let catalog = crate::catalog::load(None).expect("built-in catalog");
         for check in &catalog.checks {
             let short = short_remediation(&check.remediation);
-            // A `Good:` example is a command or a setting, not a sentence.
-            let example = check.remediation.contains("Good:");
-            let whole = short.ends_with(['.', ')']) || (example && !short.is_empty());
+            // A `Good:` example is a command or a setting, not a sentence: the cell must
+            // hold the whole first line of it.
+            let good = check.remediation.lines().find_map(|l| {
+                let head = l.trim_start().strip_prefix("Good:")?.trim();
+                (!head.is_empty()).then_some(head)
+            });
+            let whole = short.ends_with(['.', ')']) || good.is_some_and(|g| short.contains(g));
             assert!(
                 whole,
                 "{}: remediation cell `{short}` is not a whole sentence",
