@@ -318,9 +318,17 @@ fn demo_ships_a_sample_scan_and_shows_vulnerability_findings() {
         "{}",
         ledger.message
     );
-    // The sample was scanned 2026-11-20: older than 7 days from any run after 2026-11-27.
-    assert_eq!(
-        finding(&r, "image-scan-stale", "storefront").status,
-        Status::Fail
+    // The demo dates its sample scan at midnight 12 days before the run's day: older than
+    // the default 7 days, and said the same way on every run of a day.
+    let stale = finding(&r, "image-scan-stale", "storefront");
+    assert_eq!(stale.status, Status::Fail);
+    let started = chrono::DateTime::parse_from_rfc3339(&r.run.started_at).expect("started_at");
+    let scanned = (started - chrono::Duration::days(12)).format("%Y-%m-%d");
+    assert!(
+        stale
+            .message
+            .contains(&format!("scanned 12 days ago ({scanned})")),
+        "{}",
+        stale.message
     );
 }

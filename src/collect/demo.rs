@@ -5,6 +5,12 @@ use crate::collect::manifests::add_stream;
 use crate::collect::CollectError;
 use crate::inventory::{Coverage, Inventory, Origin, SourceKind, Target};
 
+/// How many days before the run the demo's sample vulnerability scan is dated: more than the
+/// default `--max-scan-age` (7 days), so `image-scan-stale` fails on the demo whatever the date.
+pub fn scan_age() -> chrono::Duration {
+    chrono::Duration::days(12)
+}
+
 /// Collects the demo cluster.
 pub fn collect() -> Result<Inventory, CollectError> {
     let files = crate::catalog::demo_files();
@@ -31,6 +37,12 @@ pub fn collect() -> Result<Inventory, CollectError> {
     // The sample vulnerability scan (`scans/`, Trivy's `trivy k8s --format json` shape) is
     // evidence about the demo's images, not objects: it is read as `--vulnerabilities` would.
     let mut evidence = crate::vulnerabilities::Evidence::default();
+    // Its timestamps are moved to midnight UTC `scan_age()` before today, so the demo's
+    // report reads the same on any day (the file's own date would make the scan a day older
+    // every day) and on every run of a day.
+    let scanned_at = (chrono::Utc::now().date_naive() - scan_age())
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc());
     for (file, text) in files.iter().filter(|(f, _)| f.starts_with("scans/")) {
         let name = format!("demo/{file}");
         let mut scans =
@@ -40,6 +52,9 @@ pub fn collect() -> Result<Inventory, CollectError> {
             })?;
         inv.coverage
             .push(Coverage::ok(format!("vulnerabilities {name}"), scans.len()));
+        for scan in scans.iter_mut().filter(|s| s.scanned_at.is_some()) {
+            scan.scanned_at = scanned_at;
+        }
         evidence.files += 1;
         evidence.scans.append(&mut scans);
     }
