@@ -24,8 +24,8 @@
 use crate::checks::path::Lookup;
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::document::Doc;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::checks::workload::{workload, WORKLOAD_KINDS};
 use crate::checks::{network, selector};
@@ -160,7 +160,7 @@ struct Pods<'a> {
     namespace: String,
     labels: BTreeMap<String, String>,
     host_network: bool,
-    pod: &'a Value,
+    pod: &'a Doc,
 }
 
 impl Pods<'_> {
@@ -268,7 +268,7 @@ fn governs_ingress(p: &Object) -> bool {
             .chain(
                 p.value
                     .get("specs")
-                    .and_then(Value::as_array)
+                    .and_then(Doc::as_array)
                     .into_iter()
                     .flatten(),
             )
@@ -276,14 +276,12 @@ fn governs_ingress(p: &Object) -> bool {
     }
 }
 
-fn str_at<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
-    v.at(ptr).and_then(Value::as_str)
+fn str_at<'a>(v: &'a Doc, ptr: &str) -> Option<&'a str> {
+    v.at(ptr).and_then(Doc::as_str)
 }
 
-fn array<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+fn array<'a>(v: &'a Doc, key: &str) -> &'a [Doc] {
+    v.get(key).and_then(Doc::as_array).unwrap_or(&[])
 }
 
 fn namespace_of(o: &Object) -> String {
@@ -335,7 +333,7 @@ pub fn inventory(inv: &Inventory) -> Exposure {
             object: w.object,
             namespace: namespace_of(w.object),
             labels: selector::labels_of(w.pod_meta),
-            host_network: w.pod.get("hostNetwork").and_then(Value::as_bool) == Some(true),
+            host_network: w.pod.get("hostNetwork").and_then(Doc::as_bool) == Some(true),
             pod: w.pod,
         })
         .collect();
@@ -365,7 +363,7 @@ fn backing<'a, 'p>(svc: &Object, pods: &'p [Pods<'a>]) -> Vec<&'p Pods<'a>> {
     let Some(sel) = svc
         .value
         .at("/spec/selector")
-        .and_then(Value::as_object)
+        .and_then(Doc::as_object)
         .filter(|m| !m.is_empty())
     else {
         return Vec::new();
@@ -387,14 +385,14 @@ fn backends_of(list: &[&Pods]) -> Vec<String> {
     set.into_iter().collect()
 }
 
-fn port_text(p: &Value, node: bool) -> String {
-    let proto = p.get("protocol").and_then(Value::as_str).unwrap_or("TCP");
+fn port_text(p: &Doc, node: bool) -> String {
+    let proto = p.get("protocol").and_then(Doc::as_str).unwrap_or("TCP");
     let port = if node {
         p.get("nodePort")
     } else {
         p.get("port")
     };
-    match port.and_then(Value::as_u64) {
+    match port.and_then(Doc::as_u64) {
         Some(n) => format!("{n}/{proto}"),
         None if node => "node port not yet allocated".into(),
         None => format!("?/{proto}"),
@@ -403,11 +401,11 @@ fn port_text(p: &Value, node: bool) -> String {
 
 /// TLS of a Service, from what its ports declare.
 fn service_tls(svc: &Object) -> (Option<bool>, String) {
-    let ports = svc.value.at("/spec/ports").and_then(Value::as_array);
-    let ports = ports.map_or(&[][..], Vec::as_slice);
-    let declared = |p: &Value| -> Option<bool> {
-        let app = p.get("appProtocol").and_then(Value::as_str).unwrap_or("");
-        let name = p.get("name").and_then(Value::as_str).unwrap_or("");
+    let ports = svc.value.at("/spec/ports").and_then(Doc::as_array);
+    let ports = ports.unwrap_or(&[]);
+    let declared = |p: &Doc| -> Option<bool> {
+        let app = p.get("appProtocol").and_then(Doc::as_str).unwrap_or("");
+        let name = p.get("name").and_then(Doc::as_str).unwrap_or("");
         let app = app.to_ascii_lowercase();
         if matches!(app.as_str(), "https" | "tls" | "kubernetes.io/wss")
             || name.starts_with("https")
@@ -430,7 +428,7 @@ fn service_tls(svc: &Object) -> (Option<bool>, String) {
             Some(false),
             format!(
                 "port {} ({}) is declared plain HTTP",
-                p.get("name").and_then(Value::as_str).unwrap_or("unnamed"),
+                p.get("name").and_then(Doc::as_str).unwrap_or("unnamed"),
                 port_text(p, false)
             ),
         );
@@ -449,15 +447,15 @@ fn service_tls(svc: &Object) -> (Option<bool>, String) {
 
 fn services(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
     for svc in inv.of_kind("Service") {
-        let spec = svc.value.get("spec").unwrap_or(&Value::Null);
+        let spec = svc.value.get("spec").unwrap_or(&Doc::Null);
         let ty = spec
             .get("type")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .unwrap_or("ClusterIP");
         let ports = array(spec, "ports");
         let external: Vec<&str> = array(spec, "externalIPs")
             .iter()
-            .filter_map(Value::as_str)
+            .filter_map(Doc::as_str)
             .collect();
         if !matches!(ty, "LoadBalancer" | "NodePort") && external.is_empty() {
             continue;
@@ -491,13 +489,13 @@ fn services(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<E
                 let mut addrs: Vec<String> = svc
                     .value
                     .at("/status/loadBalancer/ingress")
-                    .and_then(Value::as_array)
+                    .and_then(Doc::as_array)
                     .into_iter()
                     .flatten()
                     .filter_map(|i| {
                         i.get("ip")
                             .or_else(|| i.get("hostname"))
-                            .and_then(Value::as_str)
+                            .and_then(Doc::as_str)
                             .map(str::to_string)
                     })
                     .collect();
@@ -506,7 +504,7 @@ fn services(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<E
                 }
                 let ranges: Vec<String> = array(spec, "loadBalancerSourceRanges")
                     .iter()
-                    .filter_map(Value::as_str)
+                    .filter_map(Doc::as_str)
                     .map(str::to_string)
                     .collect();
                 let ranges = if !ranges.is_empty() {
@@ -596,25 +594,25 @@ fn judge_routes(
 fn ingresses(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
     for ing in inv.of_kind("Ingress") {
         let ns = namespace_of(ing);
-        let spec = ing.value.get("spec").unwrap_or(&Value::Null);
+        let spec = ing.value.get("spec").unwrap_or(&Doc::Null);
         let tls_entries = array(spec, "tls");
         let tls_hosts: Vec<&str> = tls_entries
             .iter()
             .flat_map(|t| array(t, "hosts"))
-            .filter_map(Value::as_str)
+            .filter_map(Doc::as_str)
             .collect();
         // Host → the Services its paths send to.
         let mut hosts: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
         for rule in array(spec, "rules") {
             let host = rule
                 .get("host")
-                .and_then(Value::as_str)
+                .and_then(Doc::as_str)
                 .unwrap_or("*")
                 .to_string();
             let e = hosts.entry(host).or_default();
             for path in rule
                 .at("/http/paths")
-                .and_then(Value::as_array)
+                .and_then(Doc::as_array)
                 .into_iter()
                 .flatten()
             {
@@ -669,45 +667,39 @@ fn route_tls(inv: &Inventory, route: &Object, host: &str) -> (Option<bool>, Stri
         return (None, format!("Gateways were not read: {r}"));
     }
     let ns = namespace_of(route);
-    let parents = route.value.at("/spec/parentRefs").and_then(Value::as_array);
+    let parents = route.value.at("/spec/parentRefs").and_then(Doc::as_array);
     let mut secure = Vec::new();
     let mut plain = Vec::new();
     for parent in parents.into_iter().flatten() {
         if parent
             .get("kind")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .unwrap_or("Gateway")
             != "Gateway"
         {
             continue;
         }
-        let name = parent
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let gw_ns = parent
-            .get("namespace")
-            .and_then(Value::as_str)
-            .unwrap_or(&ns);
+        let name = parent.get("name").and_then(Doc::as_str).unwrap_or_default();
+        let gw_ns = parent.get("namespace").and_then(Doc::as_str).unwrap_or(&ns);
         let Some(gw) = inv.find("Gateway", Some(gw_ns), name) else {
             return (
                 None,
                 format!("Gateway {gw_ns}/{name} is not in the input, so its listeners are unknown"),
             );
         };
-        let section = parent.get("sectionName").and_then(Value::as_str);
+        let section = parent.get("sectionName").and_then(Doc::as_str);
         for l in gw
             .value
             .at("/spec/listeners")
-            .and_then(Value::as_array)
+            .and_then(Doc::as_array)
             .into_iter()
             .flatten()
         {
-            let lname = l.get("name").and_then(Value::as_str).unwrap_or_default();
+            let lname = l.get("name").and_then(Doc::as_str).unwrap_or_default();
             if section.is_some_and(|s| s != lname) {
                 continue;
             }
-            let matches_host = match l.get("hostname").and_then(Value::as_str) {
+            let matches_host = match l.get("hostname").and_then(Doc::as_str) {
                 None => true,
                 Some(h) => host == "*" || host_covered(h, host) || h == host,
             };
@@ -715,7 +707,7 @@ fn route_tls(inv: &Inventory, route: &Object, host: &str) -> (Option<bool>, Stri
                 continue;
             }
             let what = format!("Gateway {gw_ns}/{name} listener {lname}");
-            match l.get("protocol").and_then(Value::as_str) {
+            match l.get("protocol").and_then(Doc::as_str) {
                 Some("HTTPS" | "TLS") => secure.push(what),
                 _ => plain.push(what),
             }
@@ -736,10 +728,10 @@ fn route_tls(inv: &Inventory, route: &Object, host: &str) -> (Option<bool>, Stri
 fn routes(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
     for route in inv.of_kind("HTTPRoute") {
         let ns = namespace_of(route);
-        let spec = route.value.get("spec").unwrap_or(&Value::Null);
+        let spec = route.value.get("spec").unwrap_or(&Doc::Null);
         let mut hosts: Vec<String> = array(spec, "hostnames")
             .iter()
-            .filter_map(Value::as_str)
+            .filter_map(Doc::as_str)
             .map(str::to_string)
             .collect();
         if hosts.is_empty() {
@@ -748,12 +740,12 @@ fn routes(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<Ent
         let mut svcs = BTreeSet::new();
         for rule in array(spec, "rules") {
             for b in array(rule, "backendRefs") {
-                let kind = b.get("kind").and_then(Value::as_str).unwrap_or("Service");
+                let kind = b.get("kind").and_then(Doc::as_str).unwrap_or("Service");
                 if kind != "Service" {
                     continue;
                 }
-                if let Some(name) = b.get("name").and_then(Value::as_str) {
-                    let bns = b.get("namespace").and_then(Value::as_str).unwrap_or("");
+                if let Some(name) = b.get("name").and_then(Doc::as_str) {
+                    let bns = b.get("namespace").and_then(Doc::as_str).unwrap_or("");
                     svcs.insert((bns.to_string(), name.to_string()));
                 }
             }
@@ -779,7 +771,7 @@ fn routes(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<Ent
     }
 }
 
-fn container_ports(pod: &Value) -> Vec<&Value> {
+fn container_ports(pod: &Doc) -> Vec<&Doc> {
     ["containers", "initContainers"]
         .iter()
         .flat_map(|k| array(pod, k))
@@ -807,11 +799,8 @@ fn host_workloads(pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
             let listed: Vec<String> = ports
                 .iter()
                 .filter_map(|port| {
-                    let n = port.get("containerPort").and_then(Value::as_u64)?;
-                    let proto = port
-                        .get("protocol")
-                        .and_then(Value::as_str)
-                        .unwrap_or("TCP");
+                    let n = port.get("containerPort").and_then(Doc::as_u64)?;
+                    let proto = port.get("protocol").and_then(Doc::as_str).unwrap_or("TCP");
                     Some(format!("{n}/{proto}"))
                 })
                 .collect();
@@ -829,15 +818,9 @@ fn host_workloads(pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
         let host_ports: Vec<String> = ports
             .iter()
             .filter_map(|port| {
-                let h = port.get("hostPort").and_then(Value::as_u64)?;
-                let proto = port
-                    .get("protocol")
-                    .and_then(Value::as_str)
-                    .unwrap_or("TCP");
-                let c = port
-                    .get("containerPort")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(h);
+                let h = port.get("hostPort").and_then(Doc::as_u64)?;
+                let proto = port.get("protocol").and_then(Doc::as_str).unwrap_or("TCP");
+                let c = port.get("containerPort").and_then(Doc::as_u64).unwrap_or(h);
                 Some(format!("{h}/{proto} → container port {c}"))
             })
             .collect();

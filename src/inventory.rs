@@ -123,8 +123,8 @@ pub struct Object {
     pub namespace: Option<String>,
     /// `metadata.name` (or `generateName`).
     pub name: String,
-    /// The whole object.
-    pub value: Value,
+    /// The whole object, as a compact document.
+    pub value: crate::document::Doc,
     /// Where it came from.
     pub origin: Origin,
     /// Line of every field path (`spec.containers[0].image`) when read from a file.
@@ -188,7 +188,7 @@ impl Object {
             kind,
             namespace,
             name,
-            value,
+            value: value.into(),
             origin,
             lines: lines.into(),
             subject: SubjectCell::default(),

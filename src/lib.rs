@@ -15,6 +15,7 @@ pub mod collect;
 pub mod commands;
 pub mod config;
 pub mod diff;
+pub mod document;
 pub mod evaluate;
 pub mod exceptions;
 pub mod export;

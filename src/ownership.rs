@@ -15,8 +15,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::document::Doc;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::catalog::Severity;
 use crate::inventory::Inventory;
@@ -40,7 +40,7 @@ pub fn owner_labels(given: &[String]) -> Vec<String> {
     }
 }
 
-fn label<'a>(meta: Option<&'a Value>, key: &str) -> Option<&'a str> {
+fn label<'a>(meta: Option<&'a Doc>, key: &str) -> Option<&'a str> {
     meta?
         .get("labels")?
         .get(key)?
@@ -104,8 +104,8 @@ impl<'a> Owners<'a> {
 }
 
 fn first_label<'a>(
-    own: Option<&'a Value>,
-    template: Option<&'a Value>,
+    own: Option<&'a Doc>,
+    template: Option<&'a Doc>,
     keys: &[String],
 ) -> Option<&'a str> {
     keys.iter()
@@ -332,7 +332,7 @@ mod tests {
     use crate::inventory::{Object, Origin, Target};
     use serde_json::json;
 
-    fn obj(v: Value) -> Object {
+    fn obj(v: serde_json::Value) -> Object {
         Object::from_value(
             v,
             Origin::File {

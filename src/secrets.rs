@@ -307,18 +307,19 @@ pub fn redact(secret: &mut Value) {
 
 /// How many non-certificate blocks redaction dropped from a Secret's `tls.crt`, and their
 /// PEM labels (`PRIVATE KEY`, …).
-pub fn dropped_from_tls_crt(secret: &Value) -> (usize, Vec<String>) {
+pub fn dropped_from_tls_crt(secret: &crate::document::Doc) -> (usize, Vec<String>) {
+    use crate::document::Doc;
     let rec = secret.get(RECORD).and_then(|r| r.get("tls.crt"));
     let blocks = rec
         .and_then(|r| r.get("dropped_blocks"))
-        .and_then(Value::as_u64)
+        .and_then(Doc::as_u64)
         .unwrap_or(0) as usize;
     let labels = rec
         .and_then(|r| r.get("labels"))
-        .and_then(Value::as_array)
+        .and_then(Doc::as_array)
         .into_iter()
         .flatten()
-        .filter_map(Value::as_str)
+        .filter_map(Doc::as_str)
         .map(str::to_string)
         .collect();
     (blocks, labels)
@@ -369,12 +370,15 @@ mod tests {
         );
         assert_eq!(s["stringData"]["tls.crt"], "");
         assert_eq!(
-            dropped_from_tls_crt(&s),
+            dropped_from_tls_crt(&crate::document::Doc::from(s.clone())),
             (2, vec!["PRIVATE KEY".to_string()])
         );
         // Redacting again (a snapshot read back) keeps the count.
         redact(&mut s);
-        assert_eq!(dropped_from_tls_crt(&s).0, 2);
+        assert_eq!(
+            dropped_from_tls_crt(&crate::document::Doc::from(s.clone())).0,
+            2
+        );
     }
 
     #[test]

@@ -137,7 +137,7 @@ fn agreement() {
                             && *f.subject.name == *obj.name
                             && f.subject.namespace.as_deref() == obj.namespace.as_deref()
                     });
-                    let admitted = match admits(policy, &obj.value) {
+                    let admitted = match admits(policy, &obj.value.to_value()) {
                         Ok(a) => a,
                         Err(e) => {
                             problems.push(format!(

@@ -15,6 +15,7 @@
 use crate::checks::path::Lookup;
 use std::collections::BTreeSet;
 
+use crate::document::Doc;
 use serde_json::{json, Value};
 
 use crate::catalog::reader::Reader;
@@ -130,7 +131,7 @@ fn enforce_of(ns: &crate::inventory::Object) -> Option<&str> {
     ns.value
         .at("/metadata/labels")
         .and_then(|l| l.get(ENFORCE_LABEL))
-        .and_then(Value::as_str)
+        .and_then(Doc::as_str)
 }
 
 fn namespaces_with_workloads(inv: &Inventory) -> BTreeSet<String> {
@@ -246,7 +247,7 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], inv: &Inventory, out
             observed: b
                 .value
                 .at("/spec/policyName")
-                .cloned()
+                .map(Doc::to_value)
                 .unwrap_or(Value::Null),
             expected: "an active policy mechanism".into(),
             holds: true,

@@ -6,8 +6,8 @@
 //! size, signature algorithm and subject alternative names.
 
 use crate::checks::path::Lookup;
+use crate::document::Doc;
 use serde::Serialize;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use x509_parser::extensions::GeneralName;
 use x509_parser::objects::{oid2sn, oid_registry};
@@ -111,20 +111,19 @@ pub fn parse_pem_chain(pem: &[u8]) -> Result<Vec<CertInfo>, String> {
 
 /// Whether an object is a `kubernetes.io/tls` Secret.
 pub fn is_tls_secret(obj: &Object) -> bool {
-    obj.kind == "Secret"
-        && obj.value.get("type").and_then(Value::as_str) == Some("kubernetes.io/tls")
+    obj.kind == "Secret" && obj.value.get("type").and_then(Doc::as_str) == Some("kubernetes.io/tls")
 }
 
 /// The certificate chain of a `kubernetes.io/tls` Secret, from `data["tls.crt"]` (base64) or
 /// `stringData["tls.crt"]` (PEM), with the field it came from.
 pub fn secret_chain(obj: &Object) -> Result<(Vec<CertInfo>, &'static str), String> {
-    if let Some(pem) = obj.value.at("/stringData/tls.crt").and_then(Value::as_str) {
+    if let Some(pem) = obj.value.at("/stringData/tls.crt").and_then(Doc::as_str) {
         return parse_pem_chain(pem.as_bytes()).map(|c| (c, "stringData[\"tls.crt\"]"));
     }
     let b64 = obj
         .value
         .at("/data/tls.crt")
-        .and_then(Value::as_str)
+        .and_then(Doc::as_str)
         .ok_or_else(|| "the secret has no tls.crt".to_string())?;
     let clean: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
     let pem = data_encoding::BASE64

@@ -19,6 +19,7 @@
 use crate::checks::path::Lookup;
 use std::collections::BTreeSet;
 
+use crate::document::Doc;
 use serde_json::{json, Value};
 
 use crate::catalog::reader::Reader;
@@ -362,9 +363,9 @@ fn workload_findings(
         let Some(w) = workload(obj) else { continue };
         let mut obs = Vec::new();
         for c in w.containers() {
-            let env = c.value.get("env").and_then(Value::as_array);
+            let env = c.value.get("env").and_then(Doc::as_array);
             for (i, e) in env.into_iter().flatten().enumerate() {
-                let name = e.get("name").and_then(Value::as_str).unwrap_or("?");
+                let name = e.get("name").and_then(Doc::as_str).unwrap_or("?");
                 let path = format!("{}.env[{i}]", c.path);
                 match p.require {
                     Require::SecretEnv => {
@@ -380,7 +381,7 @@ fn workload_findings(
                         }
                     }
                     Require::LiteralEnv => {
-                        let literal = e.get("value").and_then(Value::as_str);
+                        let literal = e.get("value").and_then(Doc::as_str);
                         if let Some(why) =
                             literal.and_then(|v| credential_reason(settings, name, v))
                         {
@@ -398,7 +399,7 @@ fn workload_findings(
                 }
             }
             if p.require == Require::SecretEnv {
-                let env_from = c.value.get("envFrom").and_then(Value::as_array);
+                let env_from = c.value.get("envFrom").and_then(Doc::as_array);
                 for (i, e) in env_from.into_iter().flatten().enumerate() {
                     if let Some(r) = e.get("secretRef") {
                         let path = format!("{}.envFrom[{i}].secretRef", c.path);
@@ -464,7 +465,7 @@ fn configmap_findings(
 ) {
     for cm in inv.of_kind("ConfigMap") {
         let mut obs = Vec::new();
-        if let Some(data) = cm.value.get("data").and_then(Value::as_object) {
+        if let Some(data) = cm.value.get("data").and_then(Doc::as_object) {
             for (k, v) in data {
                 let val = v.as_str().unwrap_or_default();
                 // Whole config files (multi-line) are judged by value patterns only.
@@ -522,7 +523,7 @@ fn token_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outcome)
             .pod
             .get("serviceAccountName")
             .or_else(|| w.pod.get("serviceAccount"))
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             // `serviceAccountName: ""` is the default ServiceAccount, as the API server sees it.
             .filter(|n| !n.is_empty())
             .unwrap_or("default")
@@ -531,11 +532,11 @@ fn token_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outcome)
         let pod_value = w
             .pod
             .get("automountServiceAccountToken")
-            .and_then(Value::as_bool);
+            .and_then(Doc::as_bool);
         let sa_value = sa.and_then(|s| {
             s.value
                 .get("automountServiceAccountToken")
-                .and_then(Value::as_bool)
+                .and_then(Doc::as_bool)
         });
         let pod_path = format!("{}.automountServiceAccountToken", w.pod_path);
         let (mounted, source, decided) = match (pod_value, sa_value) {

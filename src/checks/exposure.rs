@@ -11,7 +11,8 @@
 use crate::checks::path::Lookup;
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use crate::document::Doc;
+use serde_json::json;
 
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
@@ -170,7 +171,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         let ty = svc
             .value
             .at("/spec/type")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .unwrap_or("ClusterIP");
         let why = match p.production(&ns, labels.as_ref()) {
             Verdict::Yes(why) => why,

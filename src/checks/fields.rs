@@ -8,6 +8,8 @@
 
 use serde_json::Value;
 
+use crate::document::Doc;
+
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::condition::{render, Expectation};
@@ -242,21 +244,21 @@ fn read_paths(c: &Node, r: &mut Reader, what: &str, roots: &[&str]) -> Option<Ve
 }
 
 /// The values a path can start from for one subject: name → (value, concrete base path).
-type Roots<'a> = [(&'static str, &'a Value, &'a str)];
+type Roots<'a> = [(&'static str, &'a Doc, &'a str)];
 
 /// One unit a subject is judged on: at most four roots (object, pod, pod metadata and a
 /// container, or object and an item), kept inline so that judging a subject allocates
 /// nothing until something is observed.
 #[derive(Clone, Copy)]
 struct Unit<'a> {
-    roots: [(&'static str, &'a Value, &'a str); 4],
+    roots: [(&'static str, &'a Doc, &'a str); 4],
     len: usize,
     label: Label<'a>,
 }
 
 impl<'a> Unit<'a> {
-    fn new(base: &[(&'static str, &'a Value, &'a str)], label: Label<'a>) -> Unit<'a> {
-        let mut roots = [("", &Value::Null, ""); 4];
+    fn new(base: &[(&'static str, &'a Doc, &'a str)], label: Label<'a>) -> Unit<'a> {
+        let mut roots = [("", &Doc::Null, ""); 4];
         roots[..base.len()].copy_from_slice(base);
         Unit {
             roots,
@@ -265,7 +267,7 @@ impl<'a> Unit<'a> {
         }
     }
 
-    fn with(mut self, root: (&'static str, &'a Value, &'a str), label: Label<'a>) -> Unit<'a> {
+    fn with(mut self, root: (&'static str, &'a Doc, &'a str), label: Label<'a>) -> Unit<'a> {
         self.roots[self.len] = root;
         self.len += 1;
         self.label = label;
@@ -324,7 +326,7 @@ impl Condition {
                     other => self.expect.holds(Some(std::slice::from_ref(other))),
                 }
             }
-            _ => self.expect.holds(None),
+            _ => self.expect.holds::<Value>(None),
         }
     }
 
@@ -346,7 +348,7 @@ impl Condition {
                     Observation {
                         source: evidence::source(obj, &concrete),
                         path: concrete,
-                        observed: v,
+                        observed: v.to_value(),
                         expected: self.expect.describe(),
                         holds,
                         note: None,
@@ -393,7 +395,7 @@ impl Condition {
                 )
             }
             None => (
-                self.expect.holds(None),
+                self.expect.holds::<Value>(None),
                 Value::Null,
                 Some("not set".to_string()),
             ),
@@ -536,7 +538,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     out.findings.reserve(objects.len());
     for (obj, wl) in objects {
         // Items of `each` are owned (a path may compute values, e.g. `@keys`).
-        let items: Vec<(String, Value)> = match (&p.target, &p.each) {
+        let items: Vec<(String, Doc)> = match (&p.target, &p.each) {
             (Target::Objects, Some(each)) => each.resolve(&obj.value, ""),
             _ => Vec::new(),
         };

@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::document::Doc;
 use serde_json::Value;
 
 use crate::catalog::reader::Reader;
@@ -157,7 +158,7 @@ pub struct Executable<'a> {
     /// The pod.
     pub object: &'a Object,
     /// The container.
-    pub container: &'a Value,
+    pub container: &'a crate::document::Doc,
     /// Index in `spec.containers`.
     pub index: usize,
     /// `kube-apiserver` for `command: [/usr/local/bin/kube-apiserver, ...]`.
@@ -172,15 +173,15 @@ pub fn executables<'a>(pods: impl IntoIterator<Item = &'a Object>) -> Vec<Execut
             .value
             .get("spec")
             .and_then(|s| s.get("containers"))
-            .and_then(Value::as_array)
+            .and_then(Doc::as_array)
         else {
             continue;
         };
         for (index, c) in containers.iter().enumerate() {
             let first = c
                 .get("command")
-                .and_then(Value::as_array)
-                .and_then(|a| a.iter().find_map(Value::as_str));
+                .and_then(Doc::as_array)
+                .and_then(|a| a.iter().find_map(Doc::as_str));
             if let Some(first) = first {
                 let name = first.rsplit('/').next().unwrap_or(first);
                 out.push(Executable {
@@ -243,7 +244,7 @@ pub fn observe(
         },
     };
     let (observed, holds) = match raw {
-        None => (Value::Null, cond.expect.holds(None)),
+        None => (Value::Null, cond.expect.holds::<Value>(None)),
         Some(values) => {
             let v = if cond.expect.op.is_list_op() {
                 Value::Array(

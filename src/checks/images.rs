@@ -12,7 +12,8 @@
 //!
 //! Evidence is the container and its image reference.
 
-use serde_json::{json, Value};
+use crate::document::Doc;
+use serde_json::json;
 
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
@@ -180,7 +181,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         let mut obs = Vec::new();
         let mut bad = Vec::new();
         for c in w.containers() {
-            let image = c.value.get("image").and_then(Value::as_str).unwrap_or("");
+            let image = c.value.get("image").and_then(Doc::as_str).unwrap_or("");
             let r = parse_image(image);
             let (holds, expected) = match p.require {
                 Require::Digest => (

@@ -19,6 +19,7 @@
 use crate::checks::path::Lookup;
 use std::collections::BTreeSet;
 
+use crate::document::Doc;
 use serde_json::{json, Value};
 
 use crate::catalog::reader::Reader;
@@ -177,12 +178,12 @@ fn rule_hosts(ing: &Object) -> Vec<(usize, Option<String>)> {
     let mut out: Vec<(usize, Option<String>)> = ing
         .value
         .at("/spec/rules")
-        .and_then(Value::as_array)
+        .and_then(Doc::as_array)
         .map(|rules| {
             rules
                 .iter()
                 .enumerate()
-                .map(|(i, r)| (i, r.get("host").and_then(Value::as_str).map(str::to_string)))
+                .map(|(i, r)| (i, r.get("host").and_then(Doc::as_str).map(str::to_string)))
                 .collect()
         })
         .unwrap_or_default();
@@ -202,7 +203,7 @@ fn tls_host_covers(entry: &str, host: &str) -> bool {
 }
 
 fn tls_hosts(check: &Check, ing: &Object) -> (Status, String, Vec<Observation>) {
-    let tls = ing.value.at("/spec/tls").and_then(Value::as_array);
+    let tls = ing.value.at("/spec/tls").and_then(Doc::as_array);
     let entries: Vec<Vec<String>> = tls
         .map(|t| t.iter().map(|e| strings(e, "hosts")).collect())
         .unwrap_or_default();
@@ -261,13 +262,12 @@ fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observatio
     let tls = ing
         .value
         .at("/spec/tls")
-        .and_then(Value::as_array)
-        .cloned()
+        .and_then(Doc::as_array)
         .unwrap_or_default();
     for (i, entry) in tls.iter().enumerate() {
         let hosts = strings(entry, "hosts");
         let path = format!("spec.tls[{i}].secretName");
-        let Some(name) = entry.get("secretName").and_then(Value::as_str) else {
+        let Some(name) = entry.get("secretName").and_then(Doc::as_str) else {
             obs.push(Observation {
                 source: evidence::source(ing, &format!("spec.tls[{i}]")),
                 path,
@@ -361,7 +361,7 @@ fn forbidden(ing: &Object, annotations: &[String]) -> (Status, String, Vec<Obser
             ing.value
                 .at("/metadata/annotations")
                 .and_then(|m| m.get(a))
-                .map(|v| (a.clone(), v.clone()))
+                .map(|v| (a.clone(), v.to_value()))
         })
         .collect();
     let obs: Vec<Observation> = set
@@ -429,7 +429,7 @@ fn controller_version(
             let image = c
                 .value
                 .get("image")
-                .and_then(Value::as_str)
+                .and_then(Doc::as_str)
                 .unwrap_or_default();
             if !images.iter().any(|i| image_is(image, i)) {
                 continue;

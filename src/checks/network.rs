@@ -17,6 +17,7 @@
 use crate::checks::path::Lookup;
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::document::Doc;
 use serde_json::{json, Value};
 
 use crate::catalog::reader::Reader;
@@ -142,8 +143,8 @@ impl Params {
 }
 
 /// Which directions a policy governs, as the API defines the default of `policyTypes`.
-pub fn policy_types(p: &Value) -> (bool, bool) {
-    match p.at("/spec/policyTypes").and_then(Value::as_array) {
+pub fn policy_types(p: &Doc) -> (bool, bool) {
+    match p.at("/spec/policyTypes").and_then(Doc::as_array) {
         Some(types) => (
             types.iter().any(|t| t == "Ingress"),
             types.iter().any(|t| t == "Egress"),
@@ -152,28 +153,23 @@ pub fn policy_types(p: &Value) -> (bool, bool) {
     }
 }
 
-fn rules<'a>(p: &'a Value, dir: &str) -> &'a [Value] {
+fn rules<'a>(p: &'a Doc, dir: &str) -> &'a [Doc] {
     p.at(&format!("/spec/{dir}"))
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
+        .and_then(Doc::as_array)
+        .unwrap_or(&[])
 }
 
 /// The rule sets of a Cilium policy: `spec` and every item of `specs` (a policy may use
 /// either or both).
-fn cilium_specs(p: &Value) -> Vec<&Value> {
-    let mut out: Vec<&Value> = p.get("spec").into_iter().collect();
-    out.extend(
-        p.get("specs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten(),
-    );
+fn cilium_specs(p: &Doc) -> Vec<&Doc> {
+    let mut out: Vec<&Doc> = p.get("spec").into_iter().collect();
+    out.extend(p.get("specs").and_then(Doc::as_array).into_iter().flatten());
     out
 }
 
 /// Whether a Cilium deny rule denies every peer (`fromEntities`/`toEntities: [all]`, or the
 /// whole address space as a CIDR).
-fn denies_everything(rule: &Value, dir: &str) -> bool {
+fn denies_everything(rule: &Doc, dir: &str) -> bool {
     let (entities, cidr) = if dir == "ingress" {
         ("fromEntities", "fromCIDR")
     } else {
@@ -186,27 +182,27 @@ fn denies_everything(rule: &Value, dir: &str) -> bool {
     let all_cidrs = cidrs.iter().any(|c| c == "0.0.0.0/0") && cidrs.iter().any(|c| c == "::/0");
     let no_ports = rule
         .get("toPorts")
-        .and_then(Value::as_array)
-        .is_none_or(Vec::is_empty);
+        .and_then(Doc::as_array)
+        .is_none_or(<[Doc]>::is_empty);
     (all_entities || all_cidrs) && no_ports
 }
 
 /// Whether one Cilium spec is a default deny for a direction: it selects every endpoint and
 /// either has the direction with only empty rules (Cilium's default-deny switch) and no deny
 /// rules, or has a deny rule that denies every peer.
-fn cilium_spec_denies(spec: &Value, dir: &str) -> bool {
+fn cilium_spec_denies(spec: &Doc, dir: &str) -> bool {
     let all = spec.get("endpointSelector").is_some_and(selector::is_empty);
     if !all {
         return false;
     }
-    let deny = spec.get(format!("{dir}Deny")).and_then(Value::as_array);
+    let deny = spec.get(format!("{dir}Deny")).and_then(Doc::as_array);
     if deny.is_some_and(|rs| rs.iter().any(|r| denies_everything(r, dir))) {
         return true;
     }
     spec.get(dir).is_some_and(|v| {
         v.as_array().is_some_and(|a| {
             a.iter()
-                .all(|r| r.as_object().is_some_and(serde_json::Map::is_empty))
+                .all(|r| r.as_object().is_some_and(crate::document::Fields::is_empty))
         })
     }) && deny.is_none()
 }
@@ -241,10 +237,10 @@ pub fn allow_all_rules(p: &Object) -> Vec<(String, String)> {
             continue;
         }
         for (i, r) in rules(&p.value, dir).iter().enumerate() {
-            let peers = r.get(peer).and_then(Value::as_array);
-            let ports = r.get("ports").and_then(Value::as_array);
-            let no_peers = peers.is_none_or(Vec::is_empty);
-            let no_ports = ports.is_none_or(Vec::is_empty);
+            let peers = r.get(peer).and_then(Doc::as_array);
+            let ports = r.get("ports").and_then(Doc::as_array);
+            let no_peers = peers.is_none_or(<[Doc]>::is_empty);
+            let no_ports = ports.is_none_or(<[Doc]>::is_empty);
             if no_peers && no_ports {
                 out.push((
                     format!("spec.{dir}[{i}]"),
@@ -252,10 +248,10 @@ pub fn allow_all_rules(p: &Object) -> Vec<(String, String)> {
                 ));
             } else if dir == "ingress" {
                 let world = peers.into_iter().flatten().any(|pe| {
-                    let cidr = pe.at("/ipBlock/cidr").and_then(Value::as_str);
+                    let cidr = pe.at("/ipBlock/cidr").and_then(Doc::as_str);
                     let except = pe
                         .at("/ipBlock/except")
-                        .and_then(Value::as_array)
+                        .and_then(Doc::as_array)
                         .is_some_and(|e| !e.is_empty());
                     matches!(cidr, Some("0.0.0.0/0" | "::/0")) && !except
                 });
@@ -591,7 +587,7 @@ fn cni(check: &Check, inv: &Inventory, out: &mut Outcome) {
     for obj in &inv.objects {
         let Some(w) = workload(obj) else { continue };
         for c in w.containers() {
-            let image = c.value.get("image").and_then(Value::as_str).unwrap_or("");
+            let image = c.value.get("image").and_then(Doc::as_str).unwrap_or("");
             let path = format!("{}.image", c.path);
             if let Some((_, name)) = ENFORCING_CNIS.iter().find(|(f, _)| image.contains(f)) {
                 enforcing.push((obj, path, image.to_string(), *name));
@@ -666,7 +662,7 @@ fn no_allow_all(check: &Check, policies: &[&Object], p: &Params, out: &mut Outco
                             "/{}",
                             path.replace(['.', '['], "/").replace(']', "")
                         ))
-                        .cloned()
+                        .map(Doc::to_value)
                         .unwrap_or(Value::Null),
                     expected: "rules naming peers and ports".into(),
                     holds: false,

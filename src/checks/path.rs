@@ -6,6 +6,8 @@
 
 use serde_json::Value;
 
+use crate::document::Doc;
+
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
@@ -31,12 +33,12 @@ impl Segment {
 
 /// The strings of a list field (`command`, `verbs`, `hosts`); empty when absent, non-strings
 /// skipped.
-pub fn strings(v: &Value, key: &str) -> Vec<String> {
+pub fn strings(v: &Doc, key: &str) -> Vec<String> {
     v.get(key)
-        .and_then(Value::as_array)
+        .and_then(Doc::as_array)
         .map(|a| {
             a.iter()
-                .filter_map(Value::as_str)
+                .filter_map(Doc::as_str)
                 .map(str::to_string)
                 .collect()
         })
@@ -155,42 +157,41 @@ pub fn field<'v>(m: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v
 /// Lookups on JSON values through [`field`]: `Value::get` and `Value::pointer` as checks
 /// use them, without hashing keys of small objects.
 pub trait Lookup {
+    /// The tree's node type.
+    type Node;
     /// The value of `key`, when this is an object that has it.
-    fn key(&self, key: &str) -> Option<&Value>;
+    fn key(&self, key: &str) -> Option<&Self::Node>;
     /// The value a JSON pointer (RFC 6901, `/spec/template`) designates, as
     /// `Value::pointer` finds it.
-    fn at(&self, pointer: &str) -> Option<&Value>;
+    fn at(&self, pointer: &str) -> Option<&Self::Node>;
+}
+
+impl Lookup for Doc {
+    type Node = Doc;
+
+    fn key(&self, key: &str) -> Option<&Doc> {
+        self.get(key)
+    }
+
+    fn at(&self, pointer: &str) -> Option<&Doc> {
+        self.pointer(pointer)
+    }
 }
 
 impl Lookup for Value {
+    type Node = Value;
+
     fn key(&self, key: &str) -> Option<&Value> {
         self.as_object().and_then(|m| field(m, key))
     }
 
     fn at(&self, pointer: &str) -> Option<&Value> {
-        if pointer.is_empty() {
-            return Some(self);
-        }
-        pointer
-            .strip_prefix('/')?
-            .split('/')
-            .try_fold(self, |cur, token| {
-                let token: std::borrow::Cow<str> = if token.contains('~') {
-                    token.replace("~1", "/").replace("~0", "~").into()
-                } else {
-                    token.into()
-                };
-                match cur {
-                    Value::Object(m) => field(m, &token),
-                    // Indexes as serde_json reads them: no sign, no leading zero.
-                    Value::Array(a)
-                        if !token.starts_with('+') && (token == "0" || !token.starts_with('0')) =>
-                    {
-                        token.parse::<usize>().ok().and_then(|i| a.get(i))
-                    }
-                    _ => None,
-                }
-            })
+        use crate::document::{pointer_index, pointer_tokens};
+        pointer_tokens(pointer)?.try_fold(self, |cur, token| match cur {
+            Value::Object(m) => field(m, &token),
+            Value::Array(a) => pointer_index(&token).and_then(|i| a.get(i)),
+            _ => None,
+        })
     }
 }
 
@@ -198,42 +199,40 @@ impl Lookup for Value {
 /// values in the document), until `f` returns false. Returns false if stopped.
 fn walk<T: Trail>(
     segments: &[Segment],
-    v: &Value,
+    v: &Doc,
     trail: &mut T,
-    f: &mut dyn FnMut(&T, &Value) -> bool,
+    f: &mut dyn FnMut(&T, &Doc) -> bool,
 ) -> bool {
     let Some((seg, rest)) = segments.split_first() else {
         return f(trail, v);
     };
     let mark = trail.mark();
-    let mut into = |trail: &mut T, step: &dyn Fn(&mut T), child: &Value| {
+    let mut into = |trail: &mut T, step: &dyn Fn(&mut T), child: &Doc| {
         step(trail);
         let go_on = walk(rest, child, trail, f);
         trail.back(mark);
         go_on
     };
     match (seg, v) {
-        (Segment::Key(k), Value::Object(m)) => match field(m, k) {
+        (Segment::Key(k), Doc::Object(m)) => match m.get(k) {
             Some(child) if !child.is_null() => into(trail, &|t| t.key(k), child),
             _ => true,
         },
-        (Segment::Index(n), Value::Array(a)) => {
+        (Segment::Index(n), Doc::Array(a)) => {
             a.get(*n).is_none_or(|c| into(trail, &|t| t.index(*n), c))
         }
-        (Segment::Wildcard, Value::Array(a)) => a
+        (Segment::Wildcard, Doc::Array(a)) => a
             .iter()
             .enumerate()
             .all(|(n, c)| into(trail, &|t| t.index(n), c)),
-        (Segment::Wildcard, Value::Object(m)) => {
-            m.iter().all(|(k, c)| into(trail, &|t| t.key(k), c))
-        }
-        (Segment::KeyGlob(pat), Value::Object(m)) => m
+        (Segment::Wildcard, Doc::Object(m)) => m.iter().all(|(k, c)| into(trail, &|t| t.key(k), c)),
+        (Segment::KeyGlob(pat), Doc::Object(m)) => m
             .iter()
             .filter(|(k, _)| glob_match(pat, k))
             .all(|(k, c)| into(trail, &|t| t.key(k), c)),
         // The keys are a computed value: nothing can be looked up inside them.
-        (Segment::Keys, Value::Object(m)) if rest.is_empty() => {
-            let keys = Value::Array(m.keys().map(|k| Value::String(k.clone())).collect());
+        (Segment::Keys, Doc::Object(m)) if rest.is_empty() => {
+            let keys = Doc::Array(m.keys().map(|k| Doc::String(k.into())).collect());
             into(trail, &|t| t.keys(), &keys)
         }
         _ => true,
@@ -324,17 +323,17 @@ impl FieldPath {
     /// Calls `f` on each value [`FieldPath::resolve`] finds, in the same order, without
     /// building their concrete paths or collecting them (deciding whether a condition holds
     /// is the hottest loop of a scan), until `f` returns false. Returns false if stopped.
-    pub fn visit(&self, value: &Value, f: &mut dyn FnMut(&Value) -> bool) -> bool {
+    pub fn visit(&self, value: &Doc, f: &mut dyn FnMut(&Doc) -> bool) -> bool {
         walk(&self.segments, value, &mut (), &mut |_, v| f(v))
     }
 
     /// Whether the path finds any value.
-    pub fn exists(&self, value: &Value) -> bool {
+    pub fn exists(&self, value: &Doc) -> bool {
         !self.visit(value, &mut |_| false)
     }
 
     /// Every value the path reaches below `value`, with its concrete path (from `base`).
-    pub fn resolve(&self, value: &Value, base: &str) -> Vec<(String, Value)> {
+    pub fn resolve(&self, value: &Doc, base: &str) -> Vec<(String, Doc)> {
         let mut found = Vec::new();
         walk(
             &self.segments,
@@ -359,16 +358,18 @@ mod tests {
         let p = FieldPath::parse(r#"pod.containers[*].securityContext["a.b/c"]"#).unwrap();
         assert_eq!(p.root, "pod");
         assert_eq!(p.segments.len(), 4);
-        let v = json!({"containers": [{"securityContext": {"a.b/c": 1}}, {}]});
+        let v = Doc::from(json!({"containers": [{"securityContext": {"a.b/c": 1}}, {}]}));
         let got = p.resolve(&v, "spec");
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0, r#"spec.containers[0].securityContext["a.b/c"]"#);
         let glob = FieldPath::parse(r#"pod.a["x.io/*"]"#).unwrap();
-        let m = json!({"a": {"x.io/one": 1, "y.io/two": 2, "x.io/three": 3}});
+        let m = Doc::from(json!({"a": {"x.io/one": 1, "y.io/two": 2, "x.io/three": 3}}));
         assert_eq!(glob.resolve(&m, "").len(), 2);
         assert!(glob_match("a*c*e", "abcde") && !glob_match("kube-*", "coredns"));
         let keys = FieldPath::parse("pod.containers[0].@keys").unwrap();
         assert_eq!(keys.resolve(&v, "spec")[0].1, json!(["securityContext"]));
+        let d = Doc::from(json!({"spec": {"a/b": 1}}));
+        assert_eq!(d.at("/spec/a~1b").and_then(Doc::as_i64), Some(1));
     }
 
     #[test]

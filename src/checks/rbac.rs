@@ -25,6 +25,7 @@ use crate::checks::path::Lookup;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::document::Doc;
 use serde_json::{json, Value};
 
 use crate::catalog::reader::Reader;
@@ -234,7 +235,7 @@ impl Settings {
         let bootstrapping = role
             .value
             .at("/metadata/labels/kubernetes.io~1bootstrapping")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             == Some("rbac-defaults");
         role.kind == "ClusterRole"
             && (bootstrapping || self.system_roles.iter().any(|p| glob(p, &role.name)))
@@ -487,7 +488,7 @@ pub struct RuleRef<'a> {
     /// Index in `rules`.
     pub index: usize,
     /// The rule.
-    pub rule: &'a Value,
+    pub rule: &'a Doc,
 }
 
 /// A binding with its resolved role.
@@ -543,7 +544,7 @@ pub struct Rbac<'a> {
 pub fn own_rules(obj: &Object) -> Vec<RuleRef<'_>> {
     obj.value
         .get("rules")
-        .and_then(Value::as_array)
+        .and_then(Doc::as_array)
         .map(|rules| {
             rules
                 .iter()
@@ -573,7 +574,7 @@ pub fn cluster_role_rules<'a>(inv: &'a Inventory, role: &'a Object) -> Vec<RuleR
         let selectors = r
             .value
             .at("/aggregationRule/clusterRoleSelectors")
-            .and_then(Value::as_array);
+            .and_then(Doc::as_array);
         for sel in selectors.into_iter().flatten() {
             for other in inv.of_kind("ClusterRole") {
                 if other.name != r.name
@@ -601,13 +602,13 @@ pub fn build(inv: &Inventory) -> Rbac<'_> {
         let role_kind = obj
             .value
             .at("/roleRef/kind")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .unwrap_or("ClusterRole")
             .to_string();
         let role_name = obj
             .value
             .at("/roleRef/name")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .unwrap_or_default()
             .to_string();
         let scope = if obj.kind == "RoleBinding" {
@@ -631,15 +632,15 @@ pub fn build(inv: &Inventory) -> Rbac<'_> {
         let subjects = obj
             .value
             .get("subjects")
-            .and_then(Value::as_array)
+            .and_then(Doc::as_array)
             .map(|subs| {
                 subs.iter()
                     .filter_map(|s| {
-                        let kind = s.get("kind").and_then(Value::as_str)?.to_string();
-                        let name = s.get("name").and_then(Value::as_str)?.to_string();
+                        let kind = s.get("kind").and_then(Doc::as_str)?.to_string();
+                        let name = s.get("name").and_then(Doc::as_str)?.to_string();
                         let namespace = if kind == "ServiceAccount" {
                             s.get("namespace")
-                                .and_then(Value::as_str)
+                                .and_then(Doc::as_str)
                                 .map(str::to_string)
                                 .or_else(|| obj.namespace.clone())
                         } else {
@@ -680,7 +681,7 @@ pub enum Allows {
 
 /// Whether a rule grants `verb` on `resource` (`pods` or `pods/exec`) in `group`
 /// (`None`: any group). `verb == "any"` asks for any verb at all.
-pub fn rule_allows(rule: &Value, verb: &str, resource: &str, group: Option<&str>) -> Allows {
+pub fn rule_allows(rule: &Doc, verb: &str, resource: &str, group: Option<&str>) -> Allows {
     let verbs = strings(rule, "verbs");
     let any_verb = verb == "any" && !verbs.is_empty();
     if !any_verb && !verbs.iter().any(|v| v == "*" || v == verb) {
@@ -742,7 +743,7 @@ impl Chain<'_> {
         );
         let mut note = None;
         if let Some(r) = &self.rule {
-            observed["rule"] = r.rule.clone();
+            observed["rule"] = r.rule.to_value();
             path.push_str(&format!(" → rules[{}]", r.index));
             if b.role.is_none() {
                 note = Some(format!(
@@ -1153,7 +1154,7 @@ fn wildcards(check: &Check, p: &Params, inv: &Inventory, settings: &Settings, ou
                 obs.push(Observation {
                     source: evidence::source(role, &format!("rules[{}]", r.index)),
                     path: format!("rules[{}] ({})", r.index, wild.join(", ")),
-                    observed: r.rule.clone(),
+                    observed: r.rule.to_value(),
                     expected: "explicit lists, no `*`".into(),
                     holds: false,
                     note: None,
@@ -1334,15 +1335,21 @@ mod tests {
 
     #[test]
     fn rules_match_wildcards_subresources_and_names() {
-        let r = json!({"apiGroups": [""], "resources": ["*/exec"], "verbs": ["create"]});
+        let r = crate::document::Doc::from(
+            json!({"apiGroups": [""], "resources": ["*/exec"], "verbs": ["create"]}),
+        );
         assert_eq!(
             rule_allows(&r, "create", "pods/exec", Some("")),
             Allows::All
         );
         assert_eq!(rule_allows(&r, "create", "pods", Some("")), Allows::No);
-        let r = json!({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]});
+        let r = crate::document::Doc::from(
+            json!({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}),
+        );
         assert_eq!(rule_allows(&r, "get", "secrets", Some("")), Allows::All);
-        let r = json!({"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"], "resourceNames": ["a"]});
+        let r = crate::document::Doc::from(
+            json!({"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"], "resourceNames": ["a"]}),
+        );
         assert_eq!(
             rule_allows(&r, "get", "secrets", None),
             Allows::Names(vec!["a".into()])

@@ -25,7 +25,8 @@
 use crate::checks::path::Lookup;
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{json, Value};
+use crate::document::Doc;
+use serde_json::json;
 
 use crate::catalog::Check;
 use crate::checks::evidence;
@@ -112,11 +113,11 @@ fn role_ref(b: &Object) -> (&str, &str) {
     (
         b.value
             .at("/roleRef/kind")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .unwrap_or("ClusterRole"),
         b.value
             .at("/roleRef/name")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .unwrap_or_default(),
     )
 }
@@ -138,13 +139,13 @@ fn unused_roles(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
         };
         bound.entry((kind, ns, name)).or_default().push(b);
     }
-    let aggregators: Vec<(&Object, Vec<&Value>)> = inv
+    let aggregators: Vec<(&Object, Vec<&Doc>)> = inv
         .of_kind("ClusterRole")
         .filter_map(|r| {
             let sels = r
                 .value
                 .at("/aggregationRule/clusterRoleSelectors")
-                .and_then(Value::as_array)?;
+                .and_then(Doc::as_array)?;
             Some((r, sels.iter().collect()))
         })
         .collect();
@@ -197,7 +198,7 @@ fn unused_roles(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
             .map(|r| Observation {
                 source: evidence::source(role, &format!("rules[{}]", r.index)),
                 path: format!("{} rules[{}]", subject.display(), r.index),
-                observed: r.rule.clone(),
+                observed: r.rule.to_value(),
                 expected: "a rule of a role some binding names".into(),
                 holds: false,
                 note: None,
@@ -279,19 +280,19 @@ fn missing_subjects(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
             .object
             .value
             .get("subjects")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice);
+            .and_then(Doc::as_array)
+            .unwrap_or(&[]);
         let mut missing = Vec::new();
         let mut unknown = Vec::new();
         let mut present = 0;
         for (i, s) in raw.iter().enumerate() {
-            if s.get("kind").and_then(Value::as_str) != Some("ServiceAccount") {
+            if s.get("kind").and_then(Doc::as_str) != Some("ServiceAccount") {
                 continue;
             }
-            let name = s.get("name").and_then(Value::as_str).unwrap_or_default();
+            let name = s.get("name").and_then(Doc::as_str).unwrap_or_default();
             let ns = s
                 .get("namespace")
-                .and_then(Value::as_str)
+                .and_then(Doc::as_str)
                 .or(b.object.namespace.as_deref());
             let path = format!("subjects[{i}]");
             let Some(ns) = ns else {
@@ -389,7 +390,7 @@ struct Atom {
 }
 
 impl Atom {
-    fn of_rule(rule: &Value) -> Vec<Atom> {
+    fn of_rule(rule: &Doc) -> Vec<Atom> {
         let verbs = strings(rule, "verbs");
         let mut names = strings(rule, "resourceNames");
         names.sort();
@@ -484,7 +485,7 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
         }
         examined += 1;
         // Each binding's effective permissions: (atom, rule owner, rule index).
-        let grants: Vec<Vec<(Atom, String, usize, &Value)>> = bindings
+        let grants: Vec<Vec<(Atom, String, usize, &Doc)>> = bindings
             .iter()
             .map(|b| {
                 let mut v = Vec::new();
@@ -677,7 +678,7 @@ fn unused_service_accounts(check: &Check, p: &Params, ctx: &Context, out: &mut O
                 .pod
                 .get("serviceAccountName")
                 .or_else(|| w.pod.get("serviceAccount"))
-                .and_then(Value::as_str)
+                .and_then(Doc::as_str)
                 .unwrap_or("default");
             Some((ns, sa.to_string()))
         })
@@ -774,9 +775,12 @@ mod tests {
 
     #[test]
     fn rules_expand_to_every_verb_resource_and_group() {
-        let rule = json!({"apiGroups": ["", "apps"], "resources": ["pods", "deployments"], "verbs": ["get", "list"]});
+        let rule = crate::document::Doc::from(
+            json!({"apiGroups": ["", "apps"], "resources": ["pods", "deployments"], "verbs": ["get", "list"]}),
+        );
         assert_eq!(Atom::of_rule(&rule).len(), 8);
-        let urls = json!({"nonResourceURLs": ["/healthz"], "verbs": ["get"]});
+        let urls =
+            crate::document::Doc::from(json!({"nonResourceURLs": ["/healthz"], "verbs": ["get"]}));
         assert_eq!(Atom::of_rule(&urls)[0].describe(), "get /healthz");
     }
 }

@@ -3,50 +3,50 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use crate::document::Doc;
 
 /// The labels of an object's metadata (or of a pod template's metadata).
-pub fn labels_of(meta: &Value) -> BTreeMap<String, String> {
+pub fn labels_of(meta: &Doc) -> BTreeMap<String, String> {
     meta.get("labels")
-        .and_then(Value::as_object)
+        .and_then(Doc::as_object)
         .map(|m| {
             m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.to_string(), s.to_string())))
                 .collect()
         })
         .unwrap_or_default()
 }
 
 /// Whether a selector selects everything (`{}`, or no terms at all).
-pub fn is_empty(selector: &Value) -> bool {
+pub fn is_empty(selector: &Doc) -> bool {
     let none = |k: &str| match selector.get(k) {
-        None | Some(Value::Null) => true,
-        Some(Value::Object(m)) => m.is_empty(),
-        Some(Value::Array(a)) => a.is_empty(),
+        None | Some(Doc::Null) => true,
+        Some(Doc::Object(m)) => m.is_empty(),
+        Some(Doc::Array(a)) => a.is_empty(),
         _ => false,
     };
     none("matchLabels") && none("matchExpressions")
 }
 
 /// Whether a label selector selects these labels. An unknown operator selects nothing.
-pub fn selects(selector: &Value, labels: &BTreeMap<String, String>) -> bool {
-    if let Some(ml) = selector.get("matchLabels").and_then(Value::as_object) {
+pub fn selects(selector: &Doc, labels: &BTreeMap<String, String>) -> bool {
+    if let Some(ml) = selector.get("matchLabels").and_then(Doc::as_object) {
         for (k, v) in ml {
             if labels.get(k).map(String::as_str) != v.as_str() {
                 return false;
             }
         }
     }
-    if let Some(exprs) = selector.get("matchExpressions").and_then(Value::as_array) {
+    if let Some(exprs) = selector.get("matchExpressions").and_then(Doc::as_array) {
         for e in exprs {
-            let key = e.get("key").and_then(Value::as_str).unwrap_or_default();
+            let key = e.get("key").and_then(Doc::as_str).unwrap_or_default();
             let values: Vec<&str> = e
                 .get("values")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .and_then(Doc::as_array)
+                .map(|a| a.iter().filter_map(Doc::as_str).collect())
                 .unwrap_or_default();
             let have = labels.get(key).map(String::as_str);
-            let ok = match e.get("operator").and_then(Value::as_str) {
+            let ok = match e.get("operator").and_then(Doc::as_str) {
                 Some("In") => have.is_some_and(|v| values.contains(&v)),
                 Some("NotIn") => !have.is_some_and(|v| values.contains(&v)),
                 Some("Exists") => have.is_some(),
@@ -69,14 +69,24 @@ mod tests {
     #[test]
     fn selects_by_labels_and_expressions() {
         let l: BTreeMap<String, String> = [("app".to_string(), "web".to_string())].into();
-        assert!(selects(&json!({}), &l));
-        assert!(is_empty(&json!({})));
-        assert!(selects(&json!({"matchLabels": {"app": "web"}}), &l));
-        assert!(!selects(&json!({"matchLabels": {"app": "db"}}), &l));
+        assert!(selects(&crate::document::Doc::from(json!({})), &l));
+        assert!(is_empty(&crate::document::Doc::from(json!({}))));
         assert!(selects(
-            &json!({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}),
+            &crate::document::Doc::from(json!({"matchLabels": {"app": "web"}})),
             &l
         ));
-        assert!(!is_empty(&json!({"matchLabels": {"a": "b"}})));
+        assert!(!selects(
+            &crate::document::Doc::from(json!({"matchLabels": {"app": "db"}})),
+            &l
+        ));
+        assert!(selects(
+            &crate::document::Doc::from(
+                json!({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]})
+            ),
+            &l
+        ));
+        assert!(!is_empty(&crate::document::Doc::from(
+            json!({"matchLabels": {"a": "b"}})
+        )));
     }
 }

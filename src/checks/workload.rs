@@ -6,7 +6,7 @@
 //! ReplicaSet, the Jobs of a CronJob) are skipped, so one flaw is reported once, on the
 //! object a person edits.
 
-use serde_json::Value;
+use crate::document::Doc;
 
 use super::path::Lookup;
 
@@ -30,11 +30,11 @@ pub struct Workload<'a> {
     /// The object.
     pub object: &'a Object,
     /// The pod spec.
-    pub pod: &'a Value,
+    pub pod: &'a Doc,
     /// Path of the pod spec in the object (`spec.template.spec`).
     pub pod_path: &'static str,
     /// The pod's metadata (template metadata, or the Pod's own).
-    pub pod_meta: &'a Value,
+    pub pod_meta: &'a Doc,
     /// Path of the pod metadata.
     pub pod_meta_path: &'static str,
 }
@@ -42,7 +42,7 @@ pub struct Workload<'a> {
 /// One container of a workload.
 pub struct Container<'a> {
     /// The container.
-    pub value: &'a Value,
+    pub value: &'a Doc,
     /// Its path in the object (`spec.template.spec.initContainers[0]`).
     pub path: String,
     /// `container`, `init container` or `ephemeral container`.
@@ -51,7 +51,7 @@ pub struct Container<'a> {
     pub name: String,
 }
 
-static EMPTY: Value = Value::Null;
+static EMPTY: Doc = Doc::Null;
 
 /// The pod spec of an object, if it is a workload that is not managed by another workload.
 pub fn workload(object: &Object) -> Option<Workload<'_>> {
@@ -83,23 +83,51 @@ pub fn workload(object: &Object) -> Option<Workload<'_>> {
     })
 }
 
-fn pointer<'a>(v: &'a Value, dotted: &str) -> Option<&'a Value> {
+fn pointer<'a>(v: &'a Doc, dotted: &str) -> Option<&'a Doc> {
     dotted.split('.').try_fold(v, |cur, key| cur.key(key))
 }
 
 /// Whether a controller that is itself a workload owns this object (it is then judged
 /// through that controller's template).
-pub fn owned_by_workload(v: &Value) -> bool {
-    v.at("/metadata/ownerReferences")
-        .and_then(Value::as_array)
-        .is_some_and(|refs| {
-            refs.iter().any(|r| {
-                r.key("controller").and_then(Value::as_bool) == Some(true)
-                    && r.key("kind")
-                        .and_then(Value::as_str)
-                        .is_some_and(|k| WORKLOAD_KINDS.contains(&k))
-            })
-        })
+pub fn owned_by_workload(v: &Doc) -> bool {
+    controlled_by_workload(
+        v.at("/metadata/ownerReferences")
+            .and_then(Doc::as_array)
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    r.key("controller").and_then(Doc::as_bool),
+                    r.key("kind").and_then(Doc::as_str),
+                )
+            }),
+    )
+}
+
+/// [`owned_by_workload`] on an object not yet in the inventory (trimming it as it is read).
+pub fn json_owned_by_workload(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    controlled_by_workload(
+        v.at("/metadata/ownerReferences")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    r.key("controller").and_then(Value::as_bool),
+                    r.key("kind").and_then(Value::as_str),
+                )
+            }),
+    )
+}
+
+/// Whether one of the owner references (`controller`, `kind`) is a controlling workload.
+fn controlled_by_workload<'a>(
+    mut refs: impl Iterator<Item = (Option<bool>, Option<&'a str>)>,
+) -> bool {
+    refs.any(|(controller, kind)| {
+        controller == Some(true) && kind.is_some_and(|k| WORKLOAD_KINDS.contains(&k))
+    })
 }
 
 impl<'a> Workload<'a> {
@@ -111,7 +139,7 @@ impl<'a> Workload<'a> {
             ("initContainers", "init container"),
             ("ephemeralContainers", "ephemeral container"),
         ] {
-            if let Some(list) = self.pod.key(field).and_then(Value::as_array) {
+            if let Some(list) = self.pod.key(field).and_then(Doc::as_array) {
                 for (i, c) in list.iter().enumerate() {
                     out.push(Container {
                         value: c,
@@ -119,7 +147,7 @@ impl<'a> Workload<'a> {
                         role,
                         name: c
                             .key("name")
-                            .and_then(Value::as_str)
+                            .and_then(Doc::as_str)
                             .unwrap_or("?")
                             .to_string(),
                     });

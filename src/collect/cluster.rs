@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::document::Doc;
 use kube::api::ListParams;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
@@ -695,7 +696,7 @@ async fn collect_async(opts: &Options) -> Result<Inventory, CollectError> {
         let _ = t.await;
     }
 
-    let nodes: Vec<&Value> = objects
+    let nodes: Vec<&Doc> = objects
         .iter()
         .filter(|o| o.kind == "Node")
         .map(|o| &o.value)
@@ -707,7 +708,7 @@ async fn collect_async(opts: &Options) -> Result<Inventory, CollectError> {
             || o.kind == "Pod"
                 && o.value
                     .pointer("/metadata/annotations")
-                    .and_then(Value::as_object)
+                    .and_then(Doc::as_object)
                     .is_some_and(|a| a.keys().any(|k| k.starts_with("kubeadm.kubernetes.io/")))
     });
     let detected = platform::detect(&platform::Clues {

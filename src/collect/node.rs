@@ -435,6 +435,7 @@ impl Collector {
                 .cloned()
                 .unwrap_or_default();
             for c in containers {
+                let c = crate::document::Doc::from(c);
                 let strings = |key: &str| crate::checks::path::strings(&c, key);
                 let command = strings("command");
                 let Some(first) = command.first() else {
@@ -460,7 +461,7 @@ impl Collector {
                         via: None,
                         env: etcd_env(
                             c.get("env")
-                                .and_then(Value::as_array)
+                                .and_then(crate::document::Doc::as_array)
                                 .into_iter()
                                 .flatten()
                                 .filter_map(|e| {

@@ -57,7 +57,7 @@ struct SnapshotRef<'a> {
     complete: bool,
     kinds: &'a BTreeMap<String, KindState>,
     coverage: &'a [Coverage],
-    objects: Vec<&'a Value>,
+    objects: Vec<&'a crate::document::Doc>,
     node_facts: &'a [NodeFacts],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     namespaces: &'a [String],

@@ -573,7 +573,7 @@ fn absent_holds(c: &Condition) -> bool {
             };
             c.expect.holds(Some(&values))
         }
-        None => c.expect.holds(None),
+        None => c.expect.holds::<Value>(None),
     }
 }
 

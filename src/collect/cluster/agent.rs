@@ -8,9 +8,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::document::Doc;
 use kube::api::{Api, LogParams};
 use kube::Client;
-use serde_json::Value;
 
 use crate::collect::node::parse_facts_text;
 use crate::inventory::{Coverage, Object};
@@ -37,7 +37,7 @@ pub async fn fetch(
             && o.value
                 .pointer("/metadata/labels")
                 .and_then(|l| l.get(AGENT_LABEL.0))
-                .and_then(Value::as_str)
+                .and_then(Doc::as_str)
                 == Some(AGENT_LABEL.1)
     });
     let api: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), namespace);

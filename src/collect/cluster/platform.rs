@@ -4,7 +4,7 @@
 //! Managed platforms (EKS, GKE, AKS) run the control plane themselves: its flags are not ours
 //! to check, and the flag checks say `not_applicable` ("managed control plane").
 
-use serde_json::Value;
+use crate::document::Doc;
 
 /// What platform detection looks at.
 #[derive(Debug, Default)]
@@ -12,7 +12,7 @@ pub struct Clues<'a> {
     /// `gitVersion` from `/version` (`v1.33.4`, `v1.30.2-eks-1552ad0`, `v1.31.1+k3s1`).
     pub git_version: &'a str,
     /// Node objects (labels, `spec.providerID`).
-    pub nodes: Vec<&'a Value>,
+    pub nodes: Vec<&'a Doc>,
     /// API group names served.
     pub groups: Vec<&'a str>,
     /// Whether a `kube-system/kubeadm-config` ConfigMap or kubeadm mirror pods were seen.
@@ -39,11 +39,11 @@ pub fn detect(clues: &Clues) -> Option<(&'static str, String)> {
         return Some(("gke", format!("version {v}")));
     }
     for node in &clues.nodes {
-        let labels = node.pointer("/metadata/labels").and_then(Value::as_object);
+        let labels = node.pointer("/metadata/labels").and_then(Doc::as_object);
         let label = |k: &str| labels.is_some_and(|l| l.contains_key(k));
         let provider = node
             .pointer("/spec/providerID")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .unwrap_or("");
         if label("kubernetes.azure.com/cluster")
             || provider.starts_with("azure://") && label("kubernetes.azure.com/role")
@@ -59,7 +59,7 @@ pub fn detect(clues: &Clues) -> Option<(&'static str, String)> {
         if label("node.kubernetes.io/instance-type")
             && node
                 .pointer("/metadata/labels/node.kubernetes.io~1instance-type")
-                .and_then(Value::as_str)
+                .and_then(Doc::as_str)
                 == Some("k3s")
         {
             return Some(("k3s", "node instance type k3s".into()));
@@ -97,6 +97,7 @@ mod tests {
     fn aks_from_node_labels_and_openshift_from_groups() {
         let node = json!({"metadata": {"labels": {"kubernetes.azure.com/cluster": "x"}},
                           "spec": {"providerID": "azure:///subscriptions/x"}});
+        let node = crate::document::Doc::from(node);
         let clues = Clues {
             git_version: "v1.30.3",
             nodes: vec![&node],

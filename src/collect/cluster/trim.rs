@@ -42,7 +42,7 @@ pub fn trim(kind: &str, value: &mut Value) {
     if let Some(status) = value.get_mut("status").and_then(Value::as_object_mut) {
         status.retain(|k, _| k == "phase");
     }
-    if crate::checks::workload::owned_by_workload(value) {
+    if crate::checks::workload::json_owned_by_workload(value) {
         if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.retain(|k, _| OWNED_POD_METADATA.contains(&k.as_str()));
         }

@@ -1,0 +1,425 @@
+//! An object's document as the inventory keeps it: the same tree as a JSON value, in about a
+//! third of the memory.
+//!
+//! `serde_json::Value` with `preserve_order` costs 80 bytes a node and 112 bytes a map entry
+//! plus a hash index per map; on 100,000 objects that was 416 MB of the inventory. A [`Doc`]
+//! is a 24-byte node: strings as `Box<str>`, arrays and maps as boxed slices at their exact
+//! size, map entries in document order and found by a linear scan (Kubernetes maps are
+//! small; the generated 100k set has 93 distinct keys). Measured on that set: 159 MB.
+//!
+//! Checks read documents; observations and reports keep `serde_json::Value`
+//! ([`Doc::to_value`]).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Number, Value};
+
+/// One node of a document.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Doc {
+    /// `null`.
+    #[default]
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number, as JSON read it.
+    Number(Number),
+    /// A string.
+    String(Box<str>),
+    /// A list.
+    Array(Box<[Doc]>),
+    /// A mapping, in document order.
+    Object(Fields),
+}
+
+/// A mapping's entries, in document order.
+#[derive(Debug, Clone, Default)]
+pub struct Fields(Box<[(Box<str>, Doc)]>);
+
+/// Maps compare as sets of entries, whatever their order (as `serde_json::Value` does).
+impl PartialEq for Fields {
+    fn eq(&self, other: &Fields) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl Fields {
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&Doc> {
+        self.0.iter().find(|(k, _)| &**k == key).map(|(_, v)| v)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Entries in document order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &Doc)> + ExactSizeIterator {
+        self.0.iter().map(|(k, v)| (&**k, v))
+    }
+
+    /// Keys in document order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator {
+        self.0.iter().map(|(k, _)| &**k)
+    }
+
+    /// Values in document order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Doc> + ExactSizeIterator {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = (&'a str, &'a Doc);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (Box<str>, Doc)>,
+        fn(&'a (Box<str>, Doc)) -> (&'a str, &'a Doc),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (&**k, v))
+    }
+}
+
+impl Doc {
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Doc::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Doc::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The number as `i64`, if it is one that fits.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Doc::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+
+    /// The number as `u64`, if it is one that fits.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Doc::Number(n) => n.as_u64(),
+            _ => None,
+        }
+    }
+
+    /// The number as `f64`, if this is a number.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Doc::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+
+    /// The items, if this is a list.
+    pub fn as_array(&self) -> Option<&[Doc]> {
+        match self {
+            Doc::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The entries, if this is a mapping.
+    pub fn as_object(&self) -> Option<&Fields> {
+        match self {
+            Doc::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Whether this is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Doc::Null)
+    }
+
+    /// Whether this is a mapping.
+    pub fn is_object(&self) -> bool {
+        matches!(self, Doc::Object(_))
+    }
+
+    /// Whether this is a list.
+    pub fn is_array(&self) -> bool {
+        matches!(self, Doc::Array(_))
+    }
+
+    /// Whether this is a string.
+    pub fn is_string(&self) -> bool {
+        matches!(self, Doc::String(_))
+    }
+
+    /// The value of `key`, if this is a mapping that has it.
+    pub fn get(&self, key: impl AsRef<str>) -> Option<&Doc> {
+        self.as_object().and_then(|m| m.get(key.as_ref()))
+    }
+
+    /// The node a JSON pointer (RFC 6901, `/spec/template`) designates, as
+    /// `serde_json::Value::pointer` finds it.
+    pub fn pointer(&self, pointer: &str) -> Option<&Doc> {
+        pointer_tokens(pointer)?.try_fold(self, |cur, token| match cur {
+            Doc::Object(m) => m.get(&token),
+            Doc::Array(a) => pointer_index(&token).and_then(|i| a.get(i)),
+            _ => None,
+        })
+    }
+
+    /// The same tree as a JSON value (for evidence and reports).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Doc::Null => Value::Null,
+            Doc::Bool(b) => Value::Bool(*b),
+            Doc::Number(n) => Value::Number(n.clone()),
+            Doc::String(s) => Value::String(s.to_string()),
+            Doc::Array(a) => Value::Array(a.iter().map(Doc::to_value).collect()),
+            Doc::Object(m) => {
+                let mut out = serde_json::Map::with_capacity(m.len());
+                for (k, v) in m.iter() {
+                    out.insert(k.to_string(), v.to_value());
+                }
+                Value::Object(out)
+            }
+        }
+    }
+}
+
+/// The unescaped tokens of a JSON pointer (RFC 6901: `~1` is `/`, `~0` is `~`); none for the
+/// empty pointer (the whole document), and `None` when it does not start with `/`.
+pub fn pointer_tokens(pointer: &str) -> Option<impl Iterator<Item = std::borrow::Cow<'_, str>>> {
+    let tokens = match pointer {
+        "" => None,
+        p => Some(p.strip_prefix('/')?.split('/')),
+    };
+    Some(tokens.into_iter().flatten().map(|token| {
+        if token.contains('~') {
+            token.replace("~1", "/").replace("~0", "~").into()
+        } else {
+            token.into()
+        }
+    }))
+}
+
+/// A pointer token as a list index, as serde_json reads them: no sign, no leading zero.
+pub fn pointer_index(token: &str) -> Option<usize> {
+    if token.starts_with('+') || (token != "0" && token.starts_with('0')) {
+        return None;
+    }
+    token.parse().ok()
+}
+
+impl From<Value> for Doc {
+    fn from(v: Value) -> Doc {
+        match v {
+            Value::Null => Doc::Null,
+            Value::Bool(b) => Doc::Bool(b),
+            Value::Number(n) => Doc::Number(n),
+            Value::String(s) => Doc::String(s.into_boxed_str()),
+            Value::Array(a) => Doc::Array(a.into_iter().map(Doc::from).collect()),
+            Value::Object(m) => Doc::Object(Fields(
+                m.into_iter()
+                    .map(|(k, v)| (k.into_boxed_str(), Doc::from(v)))
+                    .collect(),
+            )),
+        }
+    }
+}
+
+impl From<&Value> for Doc {
+    fn from(v: &Value) -> Doc {
+        Doc::from(v.clone())
+    }
+}
+
+/// `doc["key"]`: the value, or `null` when absent (as `serde_json::Value` indexes).
+impl std::ops::Index<&str> for Doc {
+    type Output = Doc;
+
+    fn index(&self, key: &str) -> &Doc {
+        static NULL: Doc = Doc::Null;
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+/// `doc[0]`: the item, or `null` when absent.
+impl std::ops::Index<usize> for Doc {
+    type Output = Doc;
+
+    fn index(&self, i: usize) -> &Doc {
+        static NULL: Doc = Doc::Null;
+        self.as_array().and_then(|a| a.get(i)).unwrap_or(&NULL)
+    }
+}
+
+impl PartialEq<str> for Doc {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == Some(other)
+    }
+}
+
+impl PartialEq<&str> for Doc {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == Some(*other)
+    }
+}
+
+impl PartialEq<Value> for Doc {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Doc::Null, Value::Null) => true,
+            (Doc::Bool(a), Value::Bool(b)) => a == b,
+            (Doc::Number(a), Value::Number(b)) => a == b,
+            (Doc::String(a), Value::String(b)) => **a == **b,
+            (Doc::Array(a), Value::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+            }
+            // Maps compare as sets of entries, as `serde_json::Value` does.
+            (Doc::Object(a), Value::Object(b)) => {
+                a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v == w))
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Serialize for Doc {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Doc::Null => s.serialize_unit(),
+            Doc::Bool(b) => s.serialize_bool(*b),
+            Doc::Number(n) => n.serialize(s),
+            Doc::String(v) => s.serialize_str(v),
+            Doc::Array(a) => {
+                let mut seq = s.serialize_seq(Some(a.len()))?;
+                for v in a.iter() {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
+            Doc::Object(m) => {
+                let mut map = s.serialize_map(Some(m.len()))?;
+                for (k, v) in m.iter() {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Doc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Doc, D::Error> {
+        Value::deserialize(d).map(Doc::from)
+    }
+}
+
+/// What the condition engine needs of a value, whether a document node or a JSON value
+/// (node facts, flags and catalog literals stay JSON): its kind and a list's items.
+pub trait Tree: PartialEq<Value> + Sized {
+    /// The node, seen as one of the JSON kinds.
+    fn view(&self) -> View<'_, Self>;
+    /// The node as compact JSON text.
+    fn json(&self) -> String;
+}
+
+/// A node seen as one of the JSON kinds.
+pub enum View<'a, T> {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number.
+    Number(&'a Number),
+    /// A string.
+    String(&'a str),
+    /// A list.
+    Array(&'a [T]),
+    /// A mapping.
+    Object,
+}
+
+impl Tree for Doc {
+    fn view(&self) -> View<'_, Doc> {
+        match self {
+            Doc::Null => View::Null,
+            Doc::Bool(b) => View::Bool(*b),
+            Doc::Number(n) => View::Number(n),
+            Doc::String(s) => View::String(s),
+            Doc::Array(a) => View::Array(a),
+            Doc::Object(_) => View::Object,
+        }
+    }
+
+    fn json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl Tree for Value {
+    fn view(&self) -> View<'_, Value> {
+        match self {
+            Value::Null => View::Null,
+            Value::Bool(b) => View::Bool(*b),
+            Value::Number(n) => View::Number(n),
+            Value::String(s) => View::String(s),
+            Value::Array(a) => View::Array(a),
+            Value::Object(_) => View::Object,
+        }
+    }
+
+    fn json(&self) -> String {
+        self.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keeps_the_tree_and_its_order() {
+        let v = json!({"b": 1, "a": [true, null, "x", {"z": 1.5, "y": -2}]});
+        let d = Doc::from(v.clone());
+        assert_eq!(d.to_value(), v);
+        assert_eq!(d, v);
+        assert_eq!(serde_json::to_string(&d).unwrap(), v.to_string());
+        assert_eq!(d.pointer("/a/3/y").and_then(Doc::as_i64), Some(-2));
+        assert_eq!(d.get("b").and_then(Doc::as_u64), Some(1));
+        let keys: Vec<&str> = d.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["b", "a"]);
+    }
+
+    #[test]
+    fn maps_compare_whatever_their_order() {
+        let a = Doc::from(json!({"x": 1, "y": [1, 2]}));
+        let b = Doc::from(json!({"y": [1, 2], "x": 1}));
+        assert_eq!(a, b);
+        assert_ne!(a, Doc::from(json!({"x": 1, "y": [2, 1]})));
+    }
+
+    #[test]
+    fn is_smaller_than_a_json_value() {
+        assert_eq!(std::mem::size_of::<Doc>(), 24);
+        assert!(std::mem::size_of::<Doc>() * 3 <= std::mem::size_of::<Value>());
+    }
+}
