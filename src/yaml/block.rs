@@ -326,8 +326,9 @@ impl<'a> Parser<'a> {
             Some(b'+') => (Chomp::Keep, &h[1..]),
             _ => (Chomp::Clip, h),
         };
-        let h = h.trim_start_matches(' ');
-        if !(h.is_empty() || (h.starts_with('#') && header.len() > h.len())) {
+        let comment = h.trim_start_matches(' ');
+        // A comment after the header must be separated from it by a space (`|#` is invalid).
+        if !(comment.is_empty() || (comment.starts_with('#') && h.len() > comment.len())) {
             return None;
         }
         // Content lines: blank ones, and those indented deeper than the collection.
@@ -879,6 +880,23 @@ pub(super) mod tests {
         let flow: String = (0..40).map(|i| format!("k{i}: {i}, ")).collect();
         assert!(chunk(&format!("a: {{{flow}k3: x}}\n")).is_none());
         assert!(chunk(&format!("a: {{{flow}z: x}}\n")).is_some());
+    }
+
+    /// A block scalar header may carry a comment only after a space: `|#` is left to
+    /// serde-saphyr, which rejects it.
+    #[test]
+    fn block_scalar_comments_need_a_space() {
+        let chunk = |t: &str| {
+            document(Chunk {
+                text: t,
+                first_line: 1,
+            })
+            .map(|_| ())
+        };
+        assert!(chunk("a: | # note\n  x\n").is_some());
+        assert!(chunk("a: |- # note\n  x\n").is_some());
+        assert!(chunk("a: |#\n  x\n").is_none());
+        assert!(chunk("a: |-#\n  x\n").is_none());
     }
 
     /// Nesting deeper than serde-saphyr accepts is left to it.
