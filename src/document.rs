@@ -63,11 +63,6 @@ impl Fields {
         self.0.iter().map(|(k, _)| &**k)
     }
 
-    /// Values in document order.
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &Doc> + ExactSizeIterator {
-        self.0.iter().map(|(_, v)| v)
-    }
-
     /// How many entries.
     pub fn len(&self) -> usize {
         self.0.len()
@@ -124,14 +119,6 @@ impl Doc {
         }
     }
 
-    /// The number as `f64`, if this is a number.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Doc::Number(n) => n.as_f64(),
-            _ => None,
-        }
-    }
-
     /// The items, if this is a list.
     pub fn as_array(&self) -> Option<&[Doc]> {
         match self {
@@ -151,21 +138,6 @@ impl Doc {
     /// Whether this is `null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Doc::Null)
-    }
-
-    /// Whether this is a mapping.
-    pub fn is_object(&self) -> bool {
-        matches!(self, Doc::Object(_))
-    }
-
-    /// Whether this is a list.
-    pub fn is_array(&self) -> bool {
-        matches!(self, Doc::Array(_))
-    }
-
-    /// Whether this is a string.
-    pub fn is_string(&self) -> bool {
-        matches!(self, Doc::String(_))
     }
 
     /// The value of `key`, if this is a mapping that has it.
@@ -243,12 +215,6 @@ impl From<Value> for Doc {
     }
 }
 
-impl From<&Value> for Doc {
-    fn from(v: &Value) -> Doc {
-        Doc::from(v.clone())
-    }
-}
-
 /// `doc["key"]`: the value, or `null` when absent (as `serde_json::Value` indexes).
 impl std::ops::Index<&str> for Doc {
     type Output = Doc;
@@ -259,25 +225,9 @@ impl std::ops::Index<&str> for Doc {
     }
 }
 
-/// `doc[0]`: the item, or `null` when absent.
-impl std::ops::Index<usize> for Doc {
-    type Output = Doc;
-
-    fn index(&self, i: usize) -> &Doc {
-        static NULL: Doc = Doc::Null;
-        self.as_array().and_then(|a| a.get(i)).unwrap_or(&NULL)
-    }
-}
-
 impl PartialEq<str> for Doc {
     fn eq(&self, other: &str) -> bool {
         self.as_str() == Some(other)
-    }
-}
-
-impl PartialEq<&str> for Doc {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == Some(*other)
     }
 }
 

@@ -337,7 +337,7 @@ impl Condition {
             let Some((_, value, base)) = roots.iter().find(|(n, _, _)| *n == path.root) else {
                 continue;
             };
-            let found = path.resolve(value, base);
+            let found = path.resolve(value, base, Doc::to_value);
             if found.is_empty() {
                 continue;
             }
@@ -348,7 +348,7 @@ impl Condition {
                     Observation {
                         source: evidence::source(obj, &concrete),
                         path: concrete,
-                        observed: v.to_value(),
+                        observed: v,
                         expected: self.expect.describe(),
                         holds,
                         note: None,
@@ -539,7 +539,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     for (obj, wl) in objects {
         // Items of `each` are owned (a path may compute values, e.g. `@keys`).
         let items: Vec<(String, Doc)> = match (&p.target, &p.each) {
-            (Target::Objects, Some(each)) => each.resolve(&obj.value, ""),
+            (Target::Objects, Some(each)) => each.resolve(&obj.value, "", Doc::clone),
             _ => Vec::new(),
         };
         let mut units: Vec<Unit> = Vec::new();

@@ -332,15 +332,16 @@ impl FieldPath {
         !self.visit(value, &mut |_| false)
     }
 
-    /// Every value the path reaches below `value`, with its concrete path (from `base`).
-    pub fn resolve(&self, value: &Doc, base: &str) -> Vec<(String, Doc)> {
+    /// Every value the path reaches below `value`, with its concrete path (from `base`),
+    /// each made owned by `own` (a document for further lookups, or JSON for evidence).
+    pub fn resolve<O>(&self, value: &Doc, base: &str, own: impl Fn(&Doc) -> O) -> Vec<(String, O)> {
         let mut found = Vec::new();
         walk(
             &self.segments,
             value,
             &mut base.to_string(),
             &mut |path, v| {
-                found.push((path.clone(), v.clone()));
+                found.push((path.clone(), own(v)));
                 true
             },
         );
@@ -359,15 +360,18 @@ mod tests {
         assert_eq!(p.root, "pod");
         assert_eq!(p.segments.len(), 4);
         let v = Doc::from(json!({"containers": [{"securityContext": {"a.b/c": 1}}, {}]}));
-        let got = p.resolve(&v, "spec");
+        let got = p.resolve(&v, "spec", Doc::clone);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0, r#"spec.containers[0].securityContext["a.b/c"]"#);
         let glob = FieldPath::parse(r#"pod.a["x.io/*"]"#).unwrap();
         let m = Doc::from(json!({"a": {"x.io/one": 1, "y.io/two": 2, "x.io/three": 3}}));
-        assert_eq!(glob.resolve(&m, "").len(), 2);
+        assert_eq!(glob.resolve(&m, "", Doc::clone).len(), 2);
         assert!(glob_match("a*c*e", "abcde") && !glob_match("kube-*", "coredns"));
         let keys = FieldPath::parse("pod.containers[0].@keys").unwrap();
-        assert_eq!(keys.resolve(&v, "spec")[0].1, json!(["securityContext"]));
+        assert_eq!(
+            keys.resolve(&v, "spec", Doc::to_value)[0].1,
+            json!(["securityContext"])
+        );
         let d = Doc::from(json!({"spec": {"a/b": 1}}));
         assert_eq!(d.at("/spec/a~1b").and_then(Doc::as_i64), Some(1));
     }

@@ -6,7 +6,7 @@
 //! ReplicaSet, the Jobs of a CronJob) are skipped, so one flaw is reported once, on the
 //! object a person edits.
 
-use crate::document::Doc;
+use crate::document::{Doc, Tree, View};
 
 use super::path::Lookup;
 
@@ -88,45 +88,16 @@ fn pointer<'a>(v: &'a Doc, dotted: &str) -> Option<&'a Doc> {
 }
 
 /// Whether a controller that is itself a workload owns this object (it is then judged
-/// through that controller's template).
-pub fn owned_by_workload(v: &Doc) -> bool {
-    controlled_by_workload(
-        v.at("/metadata/ownerReferences")
-            .and_then(Doc::as_array)
-            .into_iter()
-            .flatten()
-            .map(|r| {
-                (
-                    r.key("controller").and_then(Doc::as_bool),
-                    r.key("kind").and_then(Doc::as_str),
-                )
-            }),
-    )
-}
-
-/// [`owned_by_workload`] on an object not yet in the inventory (trimming it as it is read).
-pub fn json_owned_by_workload(v: &serde_json::Value) -> bool {
-    use serde_json::Value;
-    controlled_by_workload(
-        v.at("/metadata/ownerReferences")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|r| {
-                (
-                    r.key("controller").and_then(Value::as_bool),
-                    r.key("kind").and_then(Value::as_str),
-                )
-            }),
-    )
-}
-
-/// Whether one of the owner references (`controller`, `kind`) is a controlling workload.
-fn controlled_by_workload<'a>(
-    mut refs: impl Iterator<Item = (Option<bool>, Option<&'a str>)>,
-) -> bool {
-    refs.any(|(controller, kind)| {
-        controller == Some(true) && kind.is_some_and(|k| WORKLOAD_KINDS.contains(&k))
+/// through that controller's template). Also asked of an object as it is read, before it
+/// becomes a document ([`trim`](crate::collect::cluster::trim::trim)).
+pub fn owned_by_workload<T: Tree + Lookup<Node = T>>(v: &T) -> bool {
+    let Some(View::Array(refs)) = v.at("/metadata/ownerReferences").map(Tree::view) else {
+        return false;
+    };
+    refs.iter().any(|r| {
+        matches!(r.key("controller").map(Tree::view), Some(View::Bool(true)))
+            && matches!(r.key("kind").map(Tree::view),
+                        Some(View::String(k)) if WORKLOAD_KINDS.contains(&k))
     })
 }
 

@@ -502,12 +502,9 @@ async fn list(
                 if !in_scope(opts, &res.kind, &item, ns.as_deref()) {
                     continue;
                 }
-                trim::trim(&res.kind, &mut item);
-                match Object::from_value(
-                    trim::compact(item),
-                    Origin::Api { path: path.clone() },
-                    BTreeMap::new(),
-                ) {
+                // `from_value` trims it and keeps it as an exact-size document.
+                match Object::from_value(item, Origin::Api { path: path.clone() }, BTreeMap::new())
+                {
                     Ok(o) => objects.push(o),
                     Err(why) => skipped.push(why),
                 }

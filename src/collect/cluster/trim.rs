@@ -2,8 +2,8 @@
 //!
 //! [`trim`] runs on every object whatever its source (cluster lists, manifest files,
 //! snapshots, the demo), from [`Object::from_value`](crate::inventory::Object::from_value),
-//! which also drops `managedFields`; the cluster collector runs it earlier too, before
-//! [`compact`]. It drops the
+//! which also drops `managedFields`, before the object becomes a compact document
+//! ([`Doc`](crate::document::Doc), every string, list and map at its exact size). It drops the
 //! `last-applied-configuration` annotation (a second copy of the object) on every kind, and
 //! a Pod's `status` apart from `phase` (container statuses, conditions and IPs are the bulk
 //! of a running Pod and no check reads them).
@@ -42,37 +42,13 @@ pub fn trim(kind: &str, value: &mut Value) {
     if let Some(status) = value.get_mut("status").and_then(Value::as_object_mut) {
         status.retain(|k, _| k == "phase");
     }
-    if crate::checks::workload::json_owned_by_workload(value) {
+    if crate::checks::workload::owned_by_workload(value) {
         if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.retain(|k, _| OWNED_POD_METADATA.contains(&k.as_str()));
         }
         if let Some(spec) = value.get_mut("spec").and_then(Value::as_object_mut) {
             spec.retain(|_, v| !v.is_array() && !v.is_object());
         }
-    }
-}
-
-/// Rebuilds a value with every map, list and string at its exact size: parsed maps keep the
-/// spare capacity of their growth, and trimmed ones keep the room of the removed keys, which
-/// on 50,000 Pods is most of the memory held.
-pub fn compact(v: Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut out = serde_json::Map::with_capacity(m.len());
-            for (k, v) in m {
-                out.insert(k.into_boxed_str().into_string(), compact(v));
-            }
-            Value::Object(out)
-        }
-        Value::Array(a) => {
-            let mut out = Vec::with_capacity(a.len());
-            for v in a {
-                out.push(compact(v));
-            }
-            Value::Array(out)
-        }
-        Value::String(s) => Value::String(s.into_boxed_str().into_string()),
-        other => other,
     }
 }
 
