@@ -397,12 +397,7 @@ fn summarize(counts: &Counts, empty_reason: &str) -> String {
     if counts.total() == 0 {
         return empty_reason.to_string();
     }
-    let parts: Vec<String> = Status::ALL
-        .iter()
-        .filter(|s| counts.get(**s) > 0)
-        .map(|s| format!("{} {}", counts.get(*s), s.as_str()))
-        .collect();
-    format!("{} subject(s): {}", counts.total(), parts.join(", "))
+    counts.summary()
 }
 
 /// Rolls a framework's items up from their checks.
@@ -411,27 +406,9 @@ fn roll_up(fw: &Framework, checks: &BTreeMap<String, (Status, String)>) -> Frame
         .items
         .iter()
         .map(|item| {
-            let (status, message) = if item.checks.is_empty() {
-                (
-                    Status::Manual,
-                    "no automated check: assess by hand (see the audit instructions)".to_string(),
-                )
-            } else {
-                let results: Vec<(&String, &(Status, String))> = item
-                    .checks
-                    .iter()
-                    .filter_map(|c| checks.get(c).map(|r| (c, r)))
-                    .collect();
-                let worst = Status::worst(results.iter().map(|(_, (s, _))| *s))
-                    .unwrap_or(Status::NotApplicable);
-                let message = results
-                    .iter()
-                    .filter(|(_, (s, _))| *s == worst)
-                    .map(|(id, (_, m))| format!("{id}: {m}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                (worst, message)
-            };
+            let (status, message) = crate::results::item_message(&item.checks, |id| {
+                checks.get(id).map(|(s, m)| (*s, m.as_str()))
+            });
             ItemResult {
                 id: item.id.clone(),
                 title: item.title.clone(),

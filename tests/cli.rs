@@ -52,7 +52,7 @@ fn demo_scan_writes_json_and_csv_with_pass_fail_and_manual_items() {
     run.assert_code(0);
     assert!(run.stdout.contains("cis-1.12"), "{}", run.stdout);
     let r = report(&dir.path().join("out"));
-    assert_eq!(r.schema_version, "2.1");
+    assert_eq!(r.schema_version, "2.2");
     assert_eq!(r.run.target.name, "demo-kubeadm");
     for fw in ["cis-1.12", "nsa-cisa-1.2"] {
         let s = statuses(&r, fw);

@@ -59,10 +59,7 @@ fn scan(server: &TestServer, tmp: &Path, name: &str, extra: &[&str]) -> Run {
     ];
     args.extend_from_slice(extra);
     let output = kubeattest(&args);
-    let report = std::fs::read_to_string(out.join("report.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
+    let report = support::report_json(&out.join("report.json")).unwrap_or(Value::Null);
     Run {
         output,
         dir: out,
@@ -160,10 +157,7 @@ fn scan_equals_snapshot_of_the_same_cluster_and_sends_only_gets() {
         offline_out.to_str().expect("path"),
     ]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let offline: Value = serde_json::from_str(
-        &std::fs::read_to_string(offline_out.join("report.json")).expect("offline report"),
-    )
-    .expect("json");
+    let offline = support::report_json(&offline_out.join("report.json")).expect("offline report");
     assert_eq!(findings(&live.report), findings(&offline));
     assert_eq!(offline["run"]["target"]["platform"], "kubeadm");
     assert!(!findings(&live.report).is_empty());
@@ -179,10 +173,7 @@ fn scan_equals_snapshot_of_the_same_cluster_and_sends_only_gets() {
         demo_out.to_str().expect("path"),
     ]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let demo: Value = serde_json::from_str(
-        &std::fs::read_to_string(demo_out.join("report.json")).expect("demo report"),
-    )
-    .expect("json");
+    let demo = support::report_json(&demo_out.join("report.json")).expect("demo report");
     // The demo also carries node facts (`kubeattest node` output), which an API scan cannot
     // see, and which decide the node and flag checks per node: compare everything else.
     let findings_of_demo = entries(&demo);
@@ -450,10 +441,7 @@ fn namespace_scope_is_applied_and_recorded() {
         offline.to_str().expect("path"),
     ]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let offline: Value = serde_json::from_str(
-        &std::fs::read_to_string(offline.join("report.json")).expect("report"),
-    )
-    .expect("json");
+    let offline = support::report_json(&offline.join("report.json")).expect("report");
     assert_eq!(
         offline["run"]["scope"]["namespaces"],
         serde_json::json!(["payments"])
@@ -779,9 +767,7 @@ fn kubeconfig_from_a_kubeconfig_list_and_a_named_context() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("report"))
-            .expect("json");
+    let report = support::report_json(&out.join("report.json")).expect("report");
     assert_eq!(report["run"]["target"]["context"], "test-ctx");
     assert_eq!(report["run"]["target"]["server"], server.url());
 }

@@ -69,7 +69,7 @@ fn our_manifests_pass_our_checks_with_the_shipped_exceptions() {
         .output()
         .expect("run");
     let stderr = String::from_utf8_lossy(&o.stderr);
-    let report = read_json(&out.join("report.json"));
+    let report = support::report_json(&out.join("report.json")).expect("report");
     let bad: Vec<String> = report["findings"]
         .as_array()
         .expect("findings")

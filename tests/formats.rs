@@ -315,7 +315,7 @@ fn output_table_lists_every_item_on_stdout_and_writes_no_folder() {
 fn output_formats_print_parseable_documents() {
     let json = run(&["scan", "--demo", "-o", "json"]);
     let v: Value = serde_json::from_slice(&json.stdout).expect("-o json is JSON");
-    assert_eq!(v["schema_version"], "2.1");
+    assert_eq!(v["schema_version"], "2.2");
     let sarif = run(&["scan", "--demo", "-o", "sarif"]);
     let v: Value = serde_json::from_slice(&sarif.stdout).expect("-o sarif is JSON");
     assert_valid(&sarif_validator(), &v, "-o sarif");

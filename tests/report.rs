@@ -30,9 +30,14 @@ fn demo_bundle() -> (tempfile::TempDir, PathBuf) {
     (tmp, out)
 }
 
+/// Reads a saved report as `render` does: the checks that passed or did not apply get
+/// their static text back from the built-in catalog.
 fn read_report(dir: &Path) -> Report {
     let bytes = std::fs::read(dir.join("report.json")).expect("report.json");
-    kubeattest::render::json::parse(&bytes).expect("parse report.json")
+    let mut report = kubeattest::render::json::parse(&bytes).expect("parse report.json");
+    let catalog = kubeattest::catalog::load(None).expect("built-in catalog");
+    report.fill_static_text(&catalog);
+    report
 }
 
 fn poppler(tool: &str, args: &[&str], file: &Path) -> std::process::Output {

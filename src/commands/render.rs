@@ -14,6 +14,10 @@ pub fn render_saved(args: &RenderArgs) -> anyhow::Result<u8> {
     let mut report = render::json::parse(&bytes)
         .with_context(|| format!("{} is not a kubeattest report.json", args.report.display()))?;
     report.normalize(args.detail);
+    // Checks that passed or did not apply are saved without their static text; the
+    // built-in catalog gives it back when the report was made with it.
+    let catalog = crate::catalog::load(None).context("cannot load the built-in catalog")?;
+    report.fill_static_text(&catalog);
     if !args.owner_label.is_empty() && args.owner_label != report.breakdown.owner_labels {
         anyhow::bail!(
             "--owner-label {}: {} was scanned with owner labels [{}]; owners are resolved from the cluster's labels at scan time and report.json keeps no labels, so rescan with `scan --owner-label {}`",

@@ -4,13 +4,25 @@
 //! (coverage entry, check, finding, framework item, exception) is one line: a large report
 //! stays greppable and line-diffable, costs no indentation per field, and is written
 //! straight from the model without building the document in memory.
+//!
+//! Nothing is said twice (schema 2.2; [`crate::results`]' `record` reads it back): a finding
+//! names its subject by index in `subjects` and gives its severity only when it is not its
+//! check's; a check's message is left out when it only counts its subjects, an item's when
+//! its checks' verdicts give it; counts leave out zeros; and below `--detail full` a check that passed or did not apply leaves out its
+//! static text (rationale, remediation, references, peers: the catalog's, named by
+//! `run.catalog`), since nothing in the report asks to act on it.
 
+use std::collections::HashMap;
 use std::io::Write;
 
+use serde::ser::SerializeMap;
 use serde::Serialize;
 
+use crate::catalog::Severity;
 use crate::render::RenderError;
-use crate::results::Report;
+use crate::results::{
+    CheckResult, Counts, Detail, Finding, ItemResult, Observation, Report, Status, Subject,
+};
 
 /// Writes the report as JSON.
 pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
@@ -19,19 +31,61 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
     field(w, "run", &report.run)?;
     records(w, "  ", "coverage", &report.coverage)?;
     w.write_all(b",\n")?;
-    records(w, "  ", "checks", &report.checks)?;
+    let lean = report.run.detail != Detail::Full;
+    let checks: Vec<CheckRecord> = report
+        .checks
+        .iter()
+        .map(|c| CheckRecord::of(c, lean))
+        .collect();
+    records(w, "  ", "checks", &checks)?;
+    drop(checks);
     w.write_all(b",\n")?;
-    records(w, "  ", "findings", &report.findings)?;
-    // Compact passes (`--detail failing`): each subject once, then per check the indexes
-    // of the subjects that passed.
-    if !report.subjects.is_empty() {
-        w.write_all(b",\n")?;
-        records(w, "  ", "subjects", &report.subjects)?;
+    // Subjects: the pass subjects (`--detail failing`) keep their indexes; the findings'
+    // own follow, each once, in order of first appearance.
+    let mut table: Vec<&Subject> = report.subjects.iter().collect();
+    let mut index: HashMap<&Subject, u32> = table
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (*s, i as u32))
+        .collect();
+    let severity: HashMap<&str, Severity> = report
+        .checks
+        .iter()
+        .map(|c| (c.id.as_str(), c.severity))
+        .collect();
+    write!(w, "  \"findings\": [")?;
+    for (i, f) in report.findings.iter().enumerate() {
+        let subject: &Subject = &f.subject;
+        let next = table.len() as u32;
+        let id = *index.entry(subject).or_insert_with(|| {
+            table.push(subject);
+            next
+        });
+        w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+        let record = FindingRecord::of(f, id, severity.get(f.check.as_str()).copied());
+        serde_json::to_writer(&mut *w, &record)?;
     }
+    w.write_all(if report.findings.is_empty() {
+        b"]"
+    } else {
+        b"\n  ]"
+    })?;
+    drop(index);
+    if !table.is_empty() {
+        w.write_all(b",\n")?;
+        records(w, "  ", "subjects", &table)?;
+    }
+    drop(table);
+    // Compact passes (`--detail failing`): per check the indexes of the subjects that passed.
     if !report.passed.is_empty() {
         w.write_all(b",\n")?;
         records(w, "  ", "passed", &report.passed)?;
     }
+    let verdicts: HashMap<&str, (Status, &str)> = report
+        .checks
+        .iter()
+        .map(|c| (c.id.as_str(), (c.status, c.message.as_str())))
+        .collect();
     w.write_all(b",\n  \"frameworks\": [")?;
     for (i, fw) in report.frameworks.iter().enumerate() {
         w.write_all(if i == 0 { b"\n    {\n" } else { b",\n    {\n" })?;
@@ -45,7 +99,12 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
         }
         records(w, "      ", "sections", &fw.sections)?;
         w.write_all(b",\n")?;
-        records(w, "      ", "items", &fw.items)?;
+        let items: Vec<ItemRecord> = fw
+            .items
+            .iter()
+            .map(|i| ItemRecord::of(i, &verdicts))
+            .collect();
+        records(w, "      ", "items", &items)?;
         w.write_all(b"\n    }")?;
     }
     w.write_all(if report.frameworks.is_empty() {
@@ -84,6 +143,139 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
     }
     w.write_all(b"\n}\n")?;
     Ok(())
+}
+
+/// A check as written: static text only where there is something to act on.
+#[derive(Serialize)]
+struct CheckRecord<'a> {
+    id: &'a str,
+    title: &'a str,
+    severity: Severity,
+    status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rationale: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation: Option<&'a str>,
+    counts: NonZero<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peers: Option<&'a std::collections::BTreeMap<String, Vec<String>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    references: Option<&'a [String]>,
+}
+
+impl<'a> CheckRecord<'a> {
+    /// `lean`: below `--detail full`, where a check that passed or did not apply leaves
+    /// out its static text.
+    fn of(c: &'a CheckResult, lean: bool) -> Self {
+        let text = !(lean && matches!(c.status, Status::Pass | Status::NotApplicable));
+        CheckRecord {
+            id: &c.id,
+            title: &c.title,
+            severity: c.severity,
+            status: c.status,
+            message: (c.message.is_empty() || c.message != c.counts.summary())
+                .then_some(c.message.as_str()),
+            rationale: text.then_some(c.rationale.as_str()),
+            remediation: text.then_some(c.remediation.as_str()),
+            counts: NonZero(&c.counts),
+            peers: (text && !c.peers.is_empty()).then_some(&c.peers),
+            references: (text && !c.references.is_empty()).then_some(c.references.as_slice()),
+        }
+    }
+}
+
+/// Counts without their zeros, in the model's field order.
+struct NonZero<'a>(&'a Counts);
+
+impl Serialize for NonZero<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let order = [
+            Status::Pass,
+            Status::Fail,
+            Status::Warn,
+            Status::Manual,
+            Status::NotApplicable,
+            Status::Error,
+            Status::Waived,
+        ];
+        let mut map = s.serialize_map(None)?;
+        for status in order {
+            let n = self.0.get(status);
+            if n > 0 {
+                map.serialize_entry(status.as_str(), &n)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// A finding as written: its subject by index, its severity only when not its check's.
+#[derive(Serialize)]
+struct FindingRecord<'a> {
+    check: &'a str,
+    status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    severity: Option<Severity>,
+    subject: u32,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    observations: &'a [Observation],
+    #[serde(skip_serializing_if = "str::is_empty")]
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver: Option<&'a crate::exceptions::Waiver>,
+}
+
+impl<'a> FindingRecord<'a> {
+    fn of(f: &'a Finding, subject: u32, check_severity: Option<Severity>) -> Self {
+        FindingRecord {
+            check: &f.check,
+            status: f.status,
+            severity: (check_severity != Some(f.severity)).then_some(f.severity),
+            subject,
+            observations: &f.observations,
+            message: &f.message,
+            waiver: f.waiver.as_deref(),
+        }
+    }
+}
+
+/// A framework item as written: its message only when its checks' verdicts do not give it.
+#[derive(Serialize)]
+struct ItemRecord<'a> {
+    id: &'a str,
+    title: &'a str,
+    section: &'a str,
+    status: Status,
+    checks: &'a [String],
+    automated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attestation: Option<&'a crate::attestations::Attested>,
+}
+
+impl<'a> ItemRecord<'a> {
+    fn of(i: &'a ItemResult, verdicts: &HashMap<&str, (Status, &str)>) -> Self {
+        let derived = crate::results::item_message(&i.checks, |id| verdicts.get(id).copied()).1;
+        ItemRecord {
+            id: &i.id,
+            title: &i.title,
+            section: &i.section,
+            status: i.status,
+            checks: &i.checks,
+            automated: i.automated,
+            profile: i.profile.as_deref(),
+            audit: i.audit.as_deref(),
+            message: (i.message != derived).then_some(i.message.as_str()),
+            attestation: i.attestation.as_deref(),
+        }
+    }
 }
 
 /// `"key": [` then one compact record per line, then `]` (no trailing comma or newline).
@@ -144,8 +336,26 @@ mod tests {
         let mut bytes = Vec::new();
         write(&report, &mut bytes).expect("write");
         let value: serde_json::Value = serde_json::from_slice(&bytes).expect("valid JSON");
-        assert_eq!(value, serde_json::to_value(&report).expect("value"));
-        assert_eq!(parse(&bytes).expect("reads back"), report);
+        // Everything but the static text of the checks that passed or did not apply, which
+        // the catalog gives back.
+        let mut back = parse(&bytes).expect("reads back");
+        assert!(back.checks.iter().any(|c| c.remediation.is_empty()));
+        assert!(back.fill_static_text(&catalog));
+        assert_eq!(back, report);
+        // The model written out in full (every subject and severity inline) reads the same.
+        let expanded = serde_json::to_vec(&report).expect("expanded");
+        assert_eq!(parse(&expanded).expect("reads back"), report);
+        assert!(bytes.len() < expanded.len());
+        // Nothing said twice: subjects by index, each once; no severity equal to the check's.
+        let table = value["subjects"].as_array().expect("subjects");
+        let distinct: std::collections::HashSet<String> =
+            table.iter().map(|s| s.to_string()).collect();
+        assert_eq!(distinct.len(), table.len());
+        for f in value["findings"].as_array().expect("findings") {
+            let i = f["subject"].as_u64().expect("an index") as usize;
+            assert!(i < table.len());
+            assert!(f.get("severity").is_none(), "{f}");
+        }
         let text = String::from_utf8(bytes).expect("utf-8");
         // One finding, subject and check's passes per line.
         let lines = |prefix: &str| text.lines().filter(|l| l.starts_with(prefix)).count();
@@ -153,7 +363,33 @@ mod tests {
             lines("    {\"check\":"),
             report.findings.len() + report.passed.len()
         );
-        assert_eq!(lines("    {\"kind\":"), report.subjects.len());
+        assert_eq!(lines("    {\"kind\":"), table.len());
+    }
+
+    #[test]
+    fn static_text_is_written_for_checks_to_act_on_and_at_full_detail() {
+        use crate::results::{Detail, Status};
+        let written = |detail| {
+            let mut bytes = Vec::new();
+            write(&demo_report(detail), &mut bytes).expect("write");
+            let v: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+            v["checks"].as_array().expect("checks").clone()
+        };
+        for c in written(Detail::Failing) {
+            let quiet = matches!(c["status"].as_str(), Some("pass" | "not_applicable"));
+            assert_eq!(c.get("remediation").is_none(), quiet, "{c}");
+            assert_eq!(c.get("rationale").is_none(), quiet, "{c}");
+            assert!(c["counts"]
+                .as_object()
+                .expect("counts")
+                .values()
+                .all(|n| n != 0));
+        }
+        assert!(written(Detail::Full)
+            .iter()
+            .all(|c| c.get("remediation").is_some() && c.get("rationale").is_some()));
+        let report = demo_report(Detail::Failing);
+        assert!(report.checks.iter().any(|c| c.status == Status::Pass));
     }
 
     fn demo_report(detail: crate::results::Detail) -> Report {

@@ -30,10 +30,8 @@ fn scan_with(fault: Fault, extra: &[&str]) -> (i32, Value, String, Duration) {
     for r in server.requests() {
         assert_eq!(r.method, "GET", "{r:?}");
     }
-    let report = std::fs::read_to_string(dir.path().join("out/report.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
+    let report =
+        crate::support::report_json(&dir.path().join("out/report.json")).unwrap_or(Value::Null);
     (run.code, report, run.stderr, took)
 }
 

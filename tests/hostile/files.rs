@@ -34,10 +34,8 @@ fn scan(dir: &Dir, inputs: &[&str], extra: &[&str]) -> (Run, Value, Duration) {
     let run = kubeattest(dir.path(), &args);
     let took = started.elapsed();
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    let report = std::fs::read_to_string(dir.path().join("out/report.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
+    let report =
+        crate::support::report_json(&dir.path().join("out/report.json")).unwrap_or(Value::Null);
     (run, report, took)
 }
 

@@ -105,6 +105,16 @@ pub fn report(dir: &Path) -> kubeattest::results::Report {
     serde_json::from_slice(&bytes).expect("report.json parses into the evidence model")
 }
 
+/// Reads the `report.json` at `path` with every finding self-contained (its subject,
+/// severity and messages written out, as the model serializes; the file names subjects by
+/// index), for tests that look into it as `serde_json::Value`. `None` when it is missing or
+/// is not a report.
+pub fn report_json(path: &Path) -> Option<serde_json::Value> {
+    let bytes = std::fs::read(path).ok()?;
+    let report = kubeattest::render::json::parse(&bytes).ok()?;
+    serde_json::to_value(&report).ok()
+}
+
 /// The vendored corpus of real-world manifests (`tests/corpus/`, see its README).
 pub fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")

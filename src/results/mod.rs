@@ -9,8 +9,11 @@ use std::sync::Arc;
 use crate::catalog::Severity;
 use crate::inventory::{Coverage, Target};
 
+mod record;
+pub use record::RecordError;
+
 /// Version of the report schema.
-pub const SCHEMA_VERSION: &str = "2.1";
+pub const SCHEMA_VERSION: &str = "2.2";
 
 /// How much of the passing side a report carries. Failing, warn, error and waived findings
 /// always keep their full observations; this only decides what a *pass* costs.
@@ -371,18 +374,25 @@ impl SubjectTable {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Passing subjects.
+    #[serde(default)]
     pub pass: usize,
     /// Failing subjects.
+    #[serde(default)]
     pub fail: usize,
     /// Subjects with warnings.
+    #[serde(default)]
     pub warn: usize,
     /// Subjects for a person to assess.
+    #[serde(default)]
     pub manual: usize,
     /// Not applicable.
+    #[serde(default)]
     pub not_applicable: usize,
     /// Could not be assessed.
+    #[serde(default)]
     pub error: usize,
     /// Waived by an exception.
+    #[serde(default)]
     pub waived: usize,
 }
 
@@ -432,6 +442,21 @@ impl Counts {
         self.fail + self.warn + self.manual + self.error + self.waived
     }
 
+    /// `12 subject(s): 3 fail, 9 pass` (statuses worst first); empty when nothing was
+    /// counted. A check over several subjects says this, and `report.json` then leaves
+    /// its message out.
+    pub fn summary(&self) -> String {
+        if self.total() == 0 {
+            return String::new();
+        }
+        let parts: Vec<String> = Status::ALL
+            .iter()
+            .filter(|s| self.get(**s) > 0)
+            .map(|s| format!("{} {}", self.get(*s), s.as_str()))
+            .collect();
+        format!("{} subject(s): {}", self.total(), parts.join(", "))
+    }
+
     /// The worst status counted; `None` when nothing was.
     pub fn worst(&self) -> Option<Status> {
         Status::worst(Status::ALL.into_iter().filter(|s| self.get(*s) > 0))
@@ -449,12 +474,16 @@ pub struct CheckResult {
     pub severity: Severity,
     /// Worst status over its findings (not_applicable when none).
     pub status: Status,
-    /// Why, when there are no findings or the check could not run.
+    /// Why, when there are no findings or the check could not run; otherwise what its
+    /// subjects came to. Left out of `report.json` when it only counts them
+    /// ([`Counts::summary`]), and filled back in when read.
+    #[serde(default)]
     pub message: String,
     /// Why the check matters (the catalog's rationale), stored once here.
     #[serde(default)]
     pub rationale: String,
     /// Remediation text, stored once here (CSV rows carry only its first line).
+    #[serde(default)]
     pub remediation: String,
     /// Findings per status, passes included even when they are not listed.
     #[serde(default)]
@@ -535,6 +564,35 @@ impl Summary {
     }
 }
 
+/// A framework item's status and message from the verdicts of its checks (`verdict` gives a
+/// check's status and message, `None` for a check the report does not hold): the worst
+/// status, and the messages of the checks that have it as `check: message`, joined by `; `.
+/// Items without checks are for a person to assess.
+pub fn item_message<'m>(
+    checks: &[String],
+    verdict: impl Fn(&str) -> Option<(Status, &'m str)>,
+) -> (Status, String) {
+    if checks.is_empty() {
+        return (
+            Status::Manual,
+            "no automated check: assess by hand (see the audit instructions)".to_string(),
+        );
+    }
+    let results: Vec<(&String, (Status, &str))> = checks
+        .iter()
+        .filter_map(|c| verdict(c).map(|r| (c, r)))
+        .collect();
+    let worst =
+        Status::worst(results.iter().map(|(_, (s, _))| *s)).unwrap_or(Status::NotApplicable);
+    let message = results
+        .iter()
+        .filter(|(_, (s, _))| *s == worst)
+        .map(|(id, (_, m))| format!("{id}: {m}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    (worst, message)
+}
+
 /// A framework item's verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemResult {
@@ -556,7 +614,9 @@ pub struct ItemResult {
     /// Instructions for the auditor (manual items).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<String>,
-    /// Why, in one sentence.
+    /// Why, in one sentence. Left out of `report.json` when it is the one its checks'
+    /// verdicts give ([`item_message`]), and filled back in when read.
+    #[serde(default)]
     pub message: String,
     /// Set when a person decided this manual item (`--attestations`): the status is theirs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -664,8 +724,10 @@ fn detail_of_v1() -> Detail {
     Detail::Full
 }
 
-/// The whole report.
+/// The whole report. Read through [`record`], which resolves what `report.json` leaves
+/// out (subject indexes, severities equal to their check's, derived item messages).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "record::ReportRecord")]
 pub struct Report {
     /// Schema version of this document.
     pub schema_version: String,
@@ -881,6 +943,30 @@ impl Report {
         self.findings = kept;
         self.subjects = table.finish(&mut lists);
         self.passed = lists;
+    }
+
+    /// Fills back the static text (rationale, remediation, references, peers) that
+    /// `report.json` leaves out of checks that passed or did not apply below
+    /// `--detail full`, from `catalog` when it is the one the report was made with (same
+    /// digest); with another catalog nothing is filled and `false` is returned.
+    pub fn fill_static_text(&mut self, catalog: &crate::catalog::Catalog) -> bool {
+        if catalog.digest != self.run.catalog.digest {
+            return false;
+        }
+        let by_id: std::collections::HashMap<&str, &crate::catalog::Check> =
+            catalog.checks.iter().map(|c| (c.id.as_str(), c)).collect();
+        for c in &mut self.checks {
+            let Some(source) = by_id.get(c.id.as_str()) else {
+                continue;
+            };
+            if c.rationale.is_empty() && c.remediation.is_empty() {
+                c.rationale = source.rationale.clone();
+                c.remediation = source.remediation.clone();
+                c.references = source.references.clone();
+                c.peers = source.peers.clone();
+            }
+        }
+        true
     }
 
     /// Whether any source could not be read.
