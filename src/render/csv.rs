@@ -212,16 +212,68 @@ const NO_WAIVER: [&str; 5] = ["", "", "", "", ""];
 /// The node and owner columns of a row about a check or item as a whole.
 const NO_GROUPS: [&str; 2] = ["", ""];
 
-struct Rows<W: std::io::Write> {
-    w: csv::Writer<W>,
+/// Rows written as the `csv` crate writes them (a field is quoted, its quotes doubled, only
+/// when it holds a comma, a quote, CR or LF; rows end in LF), straight into one buffer:
+/// most rows are passes whose leading and trailing cells are the same for a whole check,
+/// so those are escaped once per check ([`PassRows`]) and copied.
+struct Rows<'w> {
+    out: &'w mut dyn std::io::Write,
+    buf: Vec<u8>,
 }
 
-impl<W: std::io::Write> Rows<W> {
-    fn row(&mut self, cells: &[&str]) -> Result<(), RenderError> {
-        for c in cells {
-            self.w.write_field(cell(c).as_bytes())?;
+/// The buffer is handed to the writer in pieces of about this size.
+const FLUSH_AT: usize = 1 << 18;
+
+/// The cells of a check's pass rows before and after the subject's.
+struct PassRows {
+    /// `pass,severity,check,items,`
+    lead: Vec<u8>,
+}
+
+/// Appends `s` as one CSV cell: neutralised for spreadsheets ([`cell`]), then quoted when
+/// it must be.
+fn push_cell(buf: &mut Vec<u8>, s: &str) {
+    let s = cell(s);
+    let bytes = s.as_bytes();
+    if bytes
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        buf.push(b'"');
+        for &b in bytes {
+            if b == b'"' {
+                buf.push(b'"');
+            }
+            buf.push(b);
         }
-        self.w.write_record(std::iter::empty::<&[u8]>())?;
+        buf.push(b'"');
+    } else {
+        buf.extend_from_slice(bytes);
+    }
+}
+
+impl Rows<'_> {
+    fn row(&mut self, cells: &[&str]) -> Result<(), RenderError> {
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            push_cell(&mut self.buf, c);
+        }
+        self.end_row()
+    }
+
+    fn end_row(&mut self) -> Result<(), RenderError> {
+        self.buf.push(b'\n');
+        if self.buf.len() >= FLUSH_AT {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), RenderError> {
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
         Ok(())
     }
 
@@ -248,40 +300,43 @@ impl<W: std::io::Write> Rows<W> {
         self.row(&row)
     }
 
-    /// One row for a compact pass: its check and subject, nothing observed.
-    fn pass_row(
-        &mut self,
-        check: &CheckResult,
-        items: &str,
-        s: &Subject,
-    ) -> Result<(), RenderError> {
-        let line = s.line.map(|l| l.to_string()).unwrap_or_default();
-        // Most rows are passes: their cells are laid out without a list of their own.
-        let [w1, w2, w3, w4, w5] = NO_WAIVER;
-        self.row(&[
+    /// The cells a check's pass rows share, escaped once.
+    fn pass_rows(check: &CheckResult, items: &str) -> PassRows {
+        let mut lead = Vec::new();
+        for c in [
             Status::Pass.as_str(),
             check.severity.as_str(),
             check.id.as_str(),
             items,
-            &*s.kind,
-            s.namespace.as_deref().unwrap_or_default(),
-            &*s.name,
-            s.file.as_deref().unwrap_or_default(),
-            line.as_str(),
-            "",
-            "",
-            "",
-            "",
-            "",
-            w1,
-            w2,
-            w3,
-            w4,
-            w5,
-            s.node.as_deref().unwrap_or_default(),
-            // Passes are never given an owner (see the module doc).
-            "",
-        ])
+        ] {
+            push_cell(&mut lead, c);
+            lead.push(b',');
+        }
+        PassRows { lead }
+    }
+
+    /// One row for a compact pass: its check and subject, nothing observed.
+    fn pass_row(&mut self, shared: &PassRows, s: &Subject) -> Result<(), RenderError> {
+        let buf = &mut self.buf;
+        buf.extend_from_slice(&shared.lead);
+        push_cell(buf, &s.kind);
+        buf.push(b',');
+        push_cell(buf, s.namespace.as_deref().unwrap_or_default());
+        buf.push(b',');
+        push_cell(buf, &s.name);
+        buf.push(b',');
+        push_cell(buf, s.file.as_deref().unwrap_or_default());
+        buf.push(b',');
+        if let Some(line) = s.line {
+            // Writing into a Vec cannot fail.
+            let _ = std::io::Write::write_fmt(buf, format_args!("{line}"));
+        }
+        // Nothing observed, expected, sourced, said or waived (ten empty cells), then the
+        // node, and no owner: passes are never given one (see the module doc).
+        buf.extend_from_slice(b",,,,,,,,,,,");
+        push_cell(buf, s.node.as_deref().unwrap_or_default());
+        buf.push(b',');
+        self.end_row()
     }
 
     fn finding_row(
@@ -335,9 +390,10 @@ impl<W: std::io::Write> Rows<W> {
 /// Writes the findings as CSV, streaming from the report's findings (no copy of them).
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), RenderError> {
     let mut rows = Rows {
-        w: csv::Writer::from_writer(out),
+        out,
+        buf: Vec::with_capacity(FLUSH_AT + (1 << 12)),
     };
-    rows.w.write_record(HEADER)?;
+    rows.row(HEADER)?;
     // The framework items each check decides, written once per row as `fw item; …`.
     let items: HashMap<&str, String> = report
         .items_by_check(" ")
@@ -349,6 +405,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
     for check in &report.checks {
         let decides = items.get(check.id.as_str()).map_or("", String::as_str);
         let short = short_remediation(&check.remediation);
+        let passes = Rows::pass_rows(check, decides);
         if check.counts.total() == 0 {
             rows.check_row(check, decides, check.status, &check.message, &short)?;
         }
@@ -361,7 +418,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
                 }
                 Listed::Pass(_, subject) => {
                     listed += 1;
-                    rows.pass_row(check, decides, subject)?;
+                    rows.pass_row(&passes, subject)?;
                 }
             }
         }
@@ -389,13 +446,47 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
             rows.row(&row)?;
         }
     }
-    rows.w.flush()?;
+    rows.flush()?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_are_quoted_as_the_csv_crate_quotes_them() {
+        let cells = [
+            "plain",
+            "",
+            "a,b",
+            "say \"hi\"",
+            "two\nlines",
+            "cr\rhere",
+            "=1+2",
+            "-x",
+            "'q",
+            "é ü",
+        ];
+        let mut ours = Vec::new();
+        let mut rows = Rows {
+            out: &mut ours,
+            buf: Vec::new(),
+        };
+        let reversed: Vec<&str> = cells.iter().rev().copied().collect();
+        rows.row(&cells).expect("row");
+        rows.row(&reversed).expect("row");
+        rows.flush().expect("flush");
+        let mut theirs = csv::Writer::from_writer(Vec::new());
+        for row in [&cells[..], &reversed] {
+            let safe: Vec<String> = row.iter().map(|c| cell(c).into_owned()).collect();
+            theirs.write_record(&safe).expect("record");
+        }
+        assert_eq!(
+            String::from_utf8(ours).expect("utf-8"),
+            String::from_utf8(theirs.into_inner().expect("inner")).expect("utf-8")
+        );
+    }
 
     #[test]
     fn formula_cells_are_neutralised() {
