@@ -822,7 +822,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Catalog {
             command: CatalogCommand::Validate { dir },
         } => commands::catalog::validate(&dir),
-        Command::Render(args) => commands::render::render_saved(&args),
+        Command::Render(args) => commands::render::render_saved(&args, cli.catalog.as_deref()),
         Command::Verify { dir, key } => commands::verify::verify(&dir, key.as_deref()),
         Command::Keygen { out } => commands::verify::keygen(&out),
         Command::Diff(args) => commands::diff::diff(&args),
@@ -831,7 +831,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             let catalog = catalog::load(cli.catalog.as_deref())?;
             match command {
                 Command::Scan(args) => commands::scan::scan(&catalog, *args),
-                Command::Render(args) => commands::render::render_saved(&args),
+                Command::Render(args) => {
+                    commands::render::render_saved(&args, cli.catalog.as_deref())
+                }
                 Command::Controls {
                     command: ControlsCommand::List { framework },
                 } => commands::controls::controls_list(&catalog, framework.as_deref()),

@@ -7,17 +7,20 @@ use anyhow::Context as _;
 use crate::cli::{FormatChoice, RenderArgs, EXIT_OK};
 use crate::render::{self, Format};
 
-/// Renders a saved report.
-pub fn render_saved(args: &RenderArgs) -> anyhow::Result<u8> {
+/// Renders a saved report. `overlay` is the `--catalog` given, whose text fills back what
+/// the report leaves to its catalog.
+pub fn render_saved(args: &RenderArgs, overlay: Option<&std::path::Path>) -> anyhow::Result<u8> {
     let bytes = std::fs::read(&args.report)
         .with_context(|| format!("cannot read {}", args.report.display()))?;
     let mut report = render::json::parse(&bytes)
         .with_context(|| format!("{} is not a kubeattest report.json", args.report.display()))?;
     report.normalize(args.detail);
-    // Checks that passed or did not apply are saved without their static text; the
-    // built-in catalog gives it back when the report was made with it.
-    let catalog = crate::catalog::load(None).context("cannot load the built-in catalog")?;
-    report.fill_static_text(&catalog);
+    // Checks that passed or did not apply are saved without their static text; the catalog
+    // gives it back when the report was made with it (same digest). A catalog that does not
+    // load leaves the text out; the report itself is rendered all the same.
+    if let Ok(catalog) = crate::catalog::load(overlay) {
+        report.fill_static_text(&catalog);
+    }
     if !args.owner_label.is_empty() && args.owner_label != report.breakdown.owner_labels {
         anyhow::bail!(
             "--owner-label {}: {} was scanned with owner labels [{}]; owners are resolved from the cluster's labels at scan time and report.json keeps no labels, so rescan with `scan --owner-label {}`",

@@ -8,9 +8,10 @@
 //! Nothing is said twice (schema 2.2; [`crate::results`]' `record` reads it back): a finding
 //! names its subject by index in `subjects` and gives its severity only when it is not its
 //! check's; a check's message is left out when it only counts its subjects, an item's when
-//! its checks' verdicts give it; counts leave out zeros; and below `--detail full` a check that passed or did not apply leaves out its
-//! static text (rationale, remediation, references, peers: the catalog's, named by
-//! `run.catalog`), since nothing in the report asks to act on it.
+//! its checks' verdicts give it; counts leave out zeros; and below `--detail full` a check
+//! that passed or did not apply leaves out its static text (rationale, remediation,
+//! references, peers: the catalog's, named by `run.catalog`), since nothing in the report
+//! asks to act on it.
 
 use std::collections::HashMap;
 use std::io::Write;
