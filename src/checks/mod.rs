@@ -84,6 +84,13 @@ pub enum Assertion {
 /// A workload with its containers.
 pub type WorkloadEntry<'a> = (workload::Workload<'a>, Vec<workload::Container<'a>>);
 
+/// A TLS Secret and its certificate chain with the field it came from, or why it could not
+/// be read.
+pub type TlsSecret<'a> = (
+    &'a crate::inventory::Object,
+    Result<(Vec<certificate::CertInfo>, &'static str), String>,
+);
+
 /// What evaluation has to hand: the inventory, the catalog, and what several checks derive
 /// from the inventory, built once per run on first use (checks run in parallel and share it).
 pub struct Context<'a> {
@@ -97,6 +104,8 @@ pub struct Context<'a> {
     workloads: OnceLock<Vec<WorkloadEntry<'a>>>,
     /// Every pod container that names an executable, in inventory order.
     executables: OnceLock<Vec<flag::Executable<'a>>>,
+    /// Every `kubernetes.io/tls` Secret with its certificate chain, in inventory order.
+    tls_secrets: OnceLock<Vec<TlsSecret<'a>>>,
     /// Whether passing findings keep their observations (`--detail full`); otherwise checks
     /// that can tell a pass cheaply skip building evidence nobody will read.
     pass_evidence: bool,
@@ -111,6 +120,7 @@ impl<'a> Context<'a> {
             rbac: OnceLock::new(),
             workloads: OnceLock::new(),
             executables: OnceLock::new(),
+            tls_secrets: OnceLock::new(),
             pass_evidence: true,
         }
     }
@@ -124,6 +134,20 @@ impl<'a> Context<'a> {
     /// Whether passing findings keep their observations.
     pub fn pass_evidence(&self) -> bool {
         self.pass_evidence
+    }
+
+    /// Every `kubernetes.io/tls` Secret of the inventory with its certificate chain as
+    /// [`certificate::secret_chain`] reads it, in inventory order, parsed on the first call:
+    /// the TLS checks share one parse of each certificate.
+    pub fn tls_secrets(&self) -> &[TlsSecret<'a>] {
+        self.tls_secrets.get_or_init(|| {
+            self.inventory
+                .objects
+                .iter()
+                .filter(|o| certificate::is_tls_secret(o))
+                .map(|o| (o, certificate::secret_chain(o)))
+                .collect()
+        })
     }
 
     /// Every workload of the inventory ([`workload::workload`]) with its containers

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
-use crate::checks::certificate::{self, CertInfo};
+use crate::checks::certificate::CertInfo;
 use crate::checks::evidence;
 use crate::checks::{Context, Outcome};
 use crate::inventory::KindState;
@@ -276,13 +276,13 @@ pub fn evaluate_at(check: &Check, p: &Params, ctx: &Context, now: i64) -> Outcom
         ));
         return out;
     }
-    for obj in inv.objects.iter().filter(|o| certificate::is_tls_secret(o)) {
+    for (obj, chain) in ctx.tls_secrets() {
         let subject = evidence::subject(obj);
         if p.require == Require::CertificatesOnly {
             out.findings.push(certificates_only(check, obj, subject));
             continue;
         }
-        match certificate::secret_chain(obj) {
+        match chain {
             Err(why) => out.findings.push(evidence::finding(
                 check,
                 Status::Error,
@@ -291,7 +291,7 @@ pub fn evaluate_at(check: &Check, p: &Params, ctx: &Context, now: i64) -> Outcom
                 format!("cannot read the certificate: {why}"),
             )),
             Ok((chain, field)) => {
-                let (status, message, expected) = judge(p, &chain, now);
+                let (status, message, expected) = judge(p, chain, now);
                 let obs = Observation {
                     source: evidence::source(obj, field),
                     path: field.to_string(),
