@@ -214,8 +214,8 @@ const NO_GROUPS: [&str; 2] = ["", ""];
 
 /// Rows written as the `csv` crate writes them (a field is quoted, its quotes doubled, only
 /// when it holds a comma, a quote, CR or LF; rows end in LF), straight into one buffer:
-/// most rows are passes whose leading and trailing cells are the same for a whole check,
-/// so those are escaped once per check ([`PassRows`]) and copied.
+/// most rows are passes whose leading cells are the same for a whole check, so those are
+/// escaped once per check ([`Rows::pass_lead`]) and copied.
 struct Rows<'w> {
     out: &'w mut dyn std::io::Write,
     buf: Vec<u8>,
@@ -223,12 +223,6 @@ struct Rows<'w> {
 
 /// The buffer is handed to the writer in pieces of about this size.
 const FLUSH_AT: usize = 1 << 18;
-
-/// The cells of a check's pass rows before and after the subject's.
-struct PassRows {
-    /// `pass,severity,check,items,`
-    lead: Vec<u8>,
-}
 
 /// Appends `s` as one CSV cell: neutralised for spreadsheets ([`cell`]), then quoted when
 /// it must be.
@@ -300,8 +294,8 @@ impl Rows<'_> {
         self.row(&row)
     }
 
-    /// The cells a check's pass rows share, escaped once.
-    fn pass_rows(check: &CheckResult, items: &str) -> PassRows {
+    /// The cells a check's pass rows open with (`pass,severity,check,items,`), escaped once.
+    fn pass_lead(check: &CheckResult, items: &str) -> Vec<u8> {
         let mut lead = Vec::new();
         for c in [
             Status::Pass.as_str(),
@@ -312,13 +306,13 @@ impl Rows<'_> {
             push_cell(&mut lead, c);
             lead.push(b',');
         }
-        PassRows { lead }
+        lead
     }
 
     /// One row for a compact pass: its check and subject, nothing observed.
-    fn pass_row(&mut self, shared: &PassRows, s: &Subject) -> Result<(), RenderError> {
+    fn pass_row(&mut self, lead: &[u8], s: &Subject) -> Result<(), RenderError> {
         let buf = &mut self.buf;
-        buf.extend_from_slice(&shared.lead);
+        buf.extend_from_slice(lead);
         push_cell(buf, &s.kind);
         buf.push(b',');
         push_cell(buf, s.namespace.as_deref().unwrap_or_default());
@@ -405,7 +399,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
     for check in &report.checks {
         let decides = items.get(check.id.as_str()).map_or("", String::as_str);
         let short = short_remediation(&check.remediation);
-        let passes = Rows::pass_rows(check, decides);
+        let pass_lead = Rows::pass_lead(check, decides);
         if check.counts.total() == 0 {
             rows.check_row(check, decides, check.status, &check.message, &short)?;
         }
@@ -418,7 +412,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
                 }
                 Listed::Pass(_, subject) => {
                     listed += 1;
-                    rows.pass_row(&passes, subject)?;
+                    rows.pass_row(&pass_lead, subject)?;
                 }
             }
         }

@@ -49,11 +49,9 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
         .enumerate()
         .map(|(i, s)| (*s, i as u32))
         .collect();
-    let severity: HashMap<&str, Severity> = report
-        .checks
-        .iter()
-        .map(|c| (c.id.as_str(), c.severity))
-        .collect();
+    // Each check once, for the severity of its findings and the verdict of its items.
+    let by_id: HashMap<&str, &CheckResult> =
+        report.checks.iter().map(|c| (c.id.as_str(), c)).collect();
     write!(w, "  \"findings\": [")?;
     for (i, f) in report.findings.iter().enumerate() {
         let subject: &Subject = &f.subject;
@@ -63,7 +61,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
             next
         });
         w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-        let record = FindingRecord::of(f, id, severity.get(f.check.as_str()).copied());
+        let record = FindingRecord::of(f, id, by_id.get(f.check.as_str()).map(|c| c.severity));
         serde_json::to_writer(&mut *w, &record)?;
     }
     w.write_all(if report.findings.is_empty() {
@@ -82,11 +80,6 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
         w.write_all(b",\n")?;
         records(w, "  ", "passed", &report.passed)?;
     }
-    let verdicts: HashMap<&str, (Status, &str)> = report
-        .checks
-        .iter()
-        .map(|c| (c.id.as_str(), (c.status, c.message.as_str())))
-        .collect();
     w.write_all(b",\n  \"frameworks\": [")?;
     for (i, fw) in report.frameworks.iter().enumerate() {
         w.write_all(if i == 0 { b"\n    {\n" } else { b",\n    {\n" })?;
@@ -100,11 +93,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
         }
         records(w, "      ", "sections", &fw.sections)?;
         w.write_all(b",\n")?;
-        let items: Vec<ItemRecord> = fw
-            .items
-            .iter()
-            .map(|i| ItemRecord::of(i, &verdicts))
-            .collect();
+        let items: Vec<ItemRecord> = fw.items.iter().map(|i| ItemRecord::of(i, &by_id)).collect();
         records(w, "      ", "items", &items)?;
         w.write_all(b"\n    }")?;
     }
@@ -262,8 +251,9 @@ struct ItemRecord<'a> {
 }
 
 impl<'a> ItemRecord<'a> {
-    fn of(i: &'a ItemResult, verdicts: &HashMap<&str, (Status, &str)>) -> Self {
-        let derived = crate::results::item_message(&i.checks, |id| verdicts.get(id).copied()).1;
+    fn of(i: &'a ItemResult, checks: &HashMap<&str, &CheckResult>) -> Self {
+        let verdict = |id: &str| checks.get(id).map(|c| (c.status, c.message.as_str()));
+        let derived = crate::results::item_message(&i.checks, verdict).1;
         ItemRecord {
             id: &i.id,
             title: &i.title,
