@@ -106,7 +106,7 @@ impl Origin {
         match self {
             Origin::File { path, line } => format!("{path}:{line}"),
             Origin::Api { path } => format!("api {path}"),
-            Origin::Demo { file, line } => format!("demo {file}:{line}"),
+            Origin::Demo { file, line } => format!("demo/{file}:{line}"),
             Origin::Snapshot { path } => format!("snapshot {path}"),
         }
     }

@@ -379,11 +379,17 @@ fn trivy_k8s(file: &str, resources: &[Value], created: Option<DateTime<Utc>>) ->
                 last.1.push(r.clone());
             }
         }
-        for (i, (image, results)) in images.into_iter().enumerate() {
-            let meta = metas.get(i).copied();
+        let single = images.len() == 1 && metas.len() == 1;
+        for (image, results) in images {
+            let meta = metadata_of(&image, &metas, single);
             let mut names = strings(meta.and_then(|m| m.get("RepoTags")));
-            names.push(image.clone());
-            let digests = strings(meta.and_then(|m| m.get("RepoDigests")));
+            let mut digests = strings(meta.and_then(|m| m.get("RepoDigests")));
+            // A target that is a digest reference names content, not a tag.
+            if image.contains('@') {
+                digests.push(image.clone());
+            } else {
+                names.push(image.clone());
+            }
             out.push(scan(
                 file,
                 "trivy",
@@ -396,6 +402,37 @@ fn trivy_k8s(file: &str, resources: &[Value], created: Option<DateTime<Utc>>) ->
         }
     }
     out
+}
+
+/// The entry of a Trivy Kubernetes resource's `Metadata[]` that describes `image`: the one
+/// whose digests hold the image's digest (a pinned image), or whose tags or digests name the
+/// image's repository. Trivy does not keep `Metadata[]` in the order of `Results[]`, so a
+/// position says nothing; only a resource with one image and one entry pairs them unseen.
+fn metadata_of<'v>(image: &str, metas: &[&'v Value], single: bool) -> Option<&'v Value> {
+    let (reference, digest) = normalise(image);
+    let repository = |r: &str| -> String {
+        let n = normalise(r).0;
+        n.rsplit_once(':')
+            .map(|(repo, _)| repo.to_string())
+            .unwrap_or(n)
+    };
+    let wanted = repository(image);
+    let describes = |m: &Value| {
+        let tags = strings(m.get("RepoTags"));
+        let digests = strings(m.get("RepoDigests"));
+        match &digest {
+            Some(d) => digests.iter().any(|r| digest_of(r).as_ref() == Some(d)),
+            None => {
+                tags.iter().any(|t| normalise(t).0 == reference)
+                    || digests.iter().any(|r| repository(r) == wanted)
+            }
+        }
+    };
+    metas
+        .iter()
+        .copied()
+        .find(|m| describes(m))
+        .or_else(|| metas.first().copied().filter(|_| single))
 }
 
 fn grype(file: &str, v: &Value) -> Result<ImageScan, String> {
@@ -475,6 +512,37 @@ mod tests {
             (r.as_str(), d.as_deref()),
             ("ghcr.io/a/b:latest", Some("sha256:abc"))
         );
+    }
+
+    #[test]
+    fn trivy_k8s_pairs_metadata_by_image_not_by_position() {
+        let resource = serde_json::json!({
+            "Namespace": "web", "Kind": "Deployment", "Name": "shop",
+            "Metadata": [
+                {"RepoTags": ["docker.io/library/redis:7"], "RepoDigests": ["redis@sha256:bbb"]},
+                {"RepoTags": [], "RepoDigests": ["ghcr.io/acme/api@sha256:aaa"]}
+            ],
+            "Results": [
+                {"Target": "ghcr.io/acme/api@sha256:aaa (alpine 3.20.3)", "Class": "os-pkgs"},
+                {"Target": "redis:7 (debian 12.7)", "Class": "os-pkgs"},
+                {"Target": "nginx:1.27 (debian 12.7)", "Class": "os-pkgs"}
+            ]
+        });
+        let scans = trivy_k8s("k.json", &[resource], None);
+        let of = |image: &str| scans.iter().find(|s| s.image == image).expect("scanned");
+        let api = of("ghcr.io/acme/api@sha256:aaa");
+        assert_eq!(api.digests, ["sha256:aaa"]);
+        assert!(
+            api.references.is_empty(),
+            "a digest target is no `:latest` tag"
+        );
+        let redis = of("redis:7");
+        assert_eq!(redis.digests, ["sha256:bbb"]);
+        assert_eq!(redis.references, ["docker.io/library/redis:7"]);
+        // No entry describes nginx: it keeps only what its target says.
+        let nginx = of("nginx:1.27");
+        assert!(nginx.digests.is_empty());
+        assert_eq!(nginx.references, ["docker.io/library/nginx:1.27"]);
     }
 
     #[test]

@@ -202,6 +202,41 @@ fn malformed_and_foreign_files_are_reported_and_the_rest_is_scanned() {
 }
 
 #[test]
+fn evidence_for_a_missing_or_computed_field_points_at_the_nearest_line_that_holds_it() {
+    let dir = Dir::new();
+    dir.create(
+        "m/ns.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n  labels:\n    team: shop\n",
+    );
+    dir.create(
+        "m/pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: web}\nspec:\n  containers: [{name: c, image: i}]\n  volumes:\n  - name: host\n    hostPath: {path: /var}\n",
+    );
+    let run = kubeattest(
+        dir.path(),
+        &["scan", "--manifests", "m", "--out", "out", "--quiet"],
+    );
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let r = report(&dir.path().join("out"));
+    let source = |check: &str| {
+        r.findings
+            .iter()
+            .find(|f| f.check == check && f.status == Status::Fail)
+            .unwrap_or_else(|| panic!("{check} fails"))
+            .observations[0]
+            .source
+            .clone()
+    };
+    // The enforce label is absent: the labels it belongs in.
+    assert_eq!(
+        source("namespace-without-pod-security-enforcement"),
+        "m/ns.yaml:5"
+    );
+    // A volume's keys have no line of their own: the volume's.
+    assert_eq!(source("pss-restricted-volume-type"), "m/pod.yaml:7");
+}
+
+#[test]
 fn manifests_from_stdin() {
     let dir = Dir::new();
     let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  hostPID: true\n  containers: [{name: c, image: i}]\n";

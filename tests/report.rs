@@ -221,9 +221,10 @@ fn html_contains_every_finding_and_is_self_contained() {
         for f in not.iter().take(kubeattest::render::view::FINDING_LIMIT) {
             let subject = escape(&f.subject.display());
             assert!(html.contains(&subject), "finding subject {subject} missing");
-            // Messages render their `code` spans as <code>.
+            // Messages render their `code` spans as <code>, and paths in words.
+            let message = kubeattest::render::view::path_text(&f.message);
             assert!(
-                html.contains(&kubeattest::render::prose::html(&f.message)),
+                html.contains(&kubeattest::render::prose::html(&message)),
                 "message of {subject} missing"
             );
         }

@@ -25,8 +25,8 @@ use serde_json::{json, Value};
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::evidence;
-use crate::checks::workload::{workload, WORKLOAD_KINDS};
-use crate::checks::{Context, Outcome};
+use crate::checks::workload::WORKLOAD_KINDS;
+use crate::checks::{Context, Outcome, WorkloadEntry};
 use crate::inventory::{Inventory, KindState};
 use crate::results::{Observation, Status};
 use crate::yaml::Node;
@@ -356,13 +356,13 @@ fn workload_findings(
     check: &Check,
     p: &Params,
     settings: &Settings,
-    inv: &Inventory,
+    workloads: &[WorkloadEntry],
     out: &mut Outcome,
 ) {
-    for obj in inv.objects.iter() {
-        let Some(w) = workload(obj) else { continue };
+    for (w, containers) in workloads {
+        let obj = w.object;
         let mut obs = Vec::new();
-        for c in w.containers() {
+        for c in containers {
             let env = c.value.get("env").and_then(Doc::as_array);
             for (i, e) in env.into_iter().flatten().enumerate() {
                 let name = e.get("name").and_then(Doc::as_str).unwrap_or("?");
@@ -515,9 +515,15 @@ fn configmap_findings(
     }
 }
 
-fn token_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outcome) {
-    for obj in &inv.objects {
-        let Some(w) = workload(obj) else { continue };
+fn token_findings(
+    check: &Check,
+    p: &Params,
+    inv: &Inventory,
+    workloads: &[WorkloadEntry],
+    out: &mut Outcome,
+) {
+    for (w, _) in workloads {
+        let obj = w.object;
         let ns = obj.namespace.clone().unwrap_or_else(|| "default".into());
         let sa_name = w
             .pod
@@ -604,11 +610,6 @@ fn token_findings(check: &Check, p: &Params, inv: &Inventory, out: &mut Outcome)
     }
 }
 
-/// Whether an object is a workload (used to tell "none found" from "nothing to look at").
-fn has_workloads(inv: &Inventory) -> bool {
-    inv.objects.iter().any(|o| workload(o).is_some())
-}
-
 /// Evaluates the assertion over the inventory.
 pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
@@ -616,16 +617,22 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     match p.require {
         Require::SecretEnv | Require::LiteralEnv => {
             state_error(check, inv, WORKLOAD_KINDS, &mut out);
-            workload_findings(check, p, &ctx.catalog.credentials, inv, &mut out);
-            if !has_workloads(inv) {
+            workload_findings(
+                check,
+                p,
+                &ctx.catalog.credentials,
+                ctx.workloads(),
+                &mut out,
+            );
+            if ctx.workloads().is_empty() {
                 out.empty_reason = "no workloads in the inventory".into();
             }
         }
         Require::ServiceAccountToken => {
             state_error(check, inv, WORKLOAD_KINDS, &mut out);
             state_error(check, inv, &["ServiceAccount"], &mut out);
-            token_findings(check, p, inv, &mut out);
-            if !has_workloads(inv) {
+            token_findings(check, p, inv, ctx.workloads(), &mut out);
+            if ctx.workloads().is_empty() {
                 out.empty_reason = "no workloads in the inventory".into();
             }
         }

@@ -25,13 +25,33 @@ pub fn namespace(obj: Option<&Object>, name: &str) -> Arc<Subject> {
     }
 }
 
-/// Where a field of an object was read: `file:line` of the field itself when known.
+/// Where a field of an object was read: `file:line` of the field itself when known, else of
+/// the nearest enclosing field the file has (a missing label points at `metadata.labels`, a
+/// volume's `@keys` at the volume), else of the object.
 pub fn source(obj: &Object, path: &str) -> String {
-    match (&obj.origin, obj.line_of(path)) {
+    let line = std::iter::successors(Some(path), |p| parent(p)).find_map(|p| obj.line_of(p));
+    match (&obj.origin, line) {
         (Origin::File { path: file, .. }, Some(line)) => format!("{file}:{line}"),
         (Origin::Demo { file, .. }, Some(line)) => format!("demo/{file}:{line}"),
         (origin, _) => origin.describe(),
     }
+}
+
+/// The path one step up: `a.b[0]` → `a.b`, `a["x.y"]` → `a`, `a.@keys` → `a`, `a` → ``;
+/// `None` above the root. A bracketed key is a JSON string, so an unescaped `["` only ever
+/// opens a segment.
+fn parent(path: &str) -> Option<&str> {
+    if path.is_empty() {
+        return None;
+    }
+    let cut = if path.ends_with("\"]") {
+        path.rfind("[\"")
+    } else if path.ends_with(']') {
+        path.rfind('[')
+    } else {
+        Some(path.rfind('.').unwrap_or(0))
+    };
+    Some(&path[..cut.unwrap_or(0)])
 }
 
 /// A finding for a check.
@@ -66,4 +86,23 @@ pub fn about_kind(check: &Check, status: Status, kind: &str, message: String) ->
         Vec::new(),
         message,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parent;
+
+    #[test]
+    fn parent_steps_up_one_segment() {
+        let up = |p| parent(p);
+        assert_eq!(up("spec.volumes[0].@keys"), Some("spec.volumes[0]"));
+        assert_eq!(up("spec.volumes[0]"), Some("spec.volumes"));
+        assert_eq!(
+            up(r#"metadata.labels["pod-security.kubernetes.io/enforce"]"#),
+            Some("metadata.labels")
+        );
+        assert_eq!(up(r#"data["a.b"].x"#), Some(r#"data["a.b"]"#));
+        assert_eq!(up("automountServiceAccountToken"), Some(""));
+        assert_eq!(up(""), None);
+    }
 }

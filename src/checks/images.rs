@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::evidence;
-use crate::checks::workload::{workload, WORKLOAD_KINDS};
+use crate::checks::workload::WORKLOAD_KINDS;
 use crate::checks::{Context, Outcome};
 use crate::inventory::KindState;
 use crate::results::{Observation, Status};
@@ -176,11 +176,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             ));
         }
     }
-    for obj in &inv.objects {
-        let Some(w) = workload(obj) else { continue };
+    for (w, containers) in ctx.workloads() {
+        let obj = w.object;
         let mut obs = Vec::new();
         let mut bad = Vec::new();
-        for c in w.containers() {
+        for c in containers {
             let image = c.value.get("image").and_then(Doc::as_str).unwrap_or("");
             let r = parse_image(image);
             let (holds, expected) = match p.require {

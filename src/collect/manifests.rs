@@ -127,7 +127,7 @@ fn collect_raw(inputs: &[PathBuf], own: &[PathBuf]) -> Inventory {
             add_file(&mut inv, input);
         }
     }
-    inv.finish();
+    // Not finished here: the caller sorts once namespaces are placed.
     inv
 }
 

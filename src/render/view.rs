@@ -726,7 +726,8 @@ fn finding_view(f: &Finding) -> FindingView {
         subject,
         namespace: s.namespace.as_deref().unwrap_or_default().to_string(),
         location,
-        message: f.message.clone(),
+        // Field messages name the path as the check walked it (`volumes[0].@keys`).
+        message: path_text(&f.message),
         waiver: f.waiver.as_deref().map(waiver_text).unwrap_or_default(),
         expected,
         observations,
@@ -1080,6 +1081,15 @@ mod words_tests {
         let v = finding_view(&f);
         assert_eq!(v.observations.len(), OBSERVATION_LIMIT);
         assert_eq!(v.more_observations, 30);
+        // The message of a field check names the path in words, as the rows do.
+        let f = Finding {
+            message: r#"spec.volumes[0].@keys is ["hostPath","name"], expected …"#.into(),
+            ..f
+        };
+        assert_eq!(
+            finding_view(&f).message,
+            r#"spec.volumes[0] (keys) is ["hostPath","name"], expected …"#
+        );
     }
 
     #[test]
