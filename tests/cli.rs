@@ -212,6 +212,10 @@ fn evidence_for_a_missing_or_computed_field_points_at_the_nearest_line_that_hold
         "m/pod.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: web}\nspec:\n  containers: [{name: c, image: i}]\n  volumes:\n  - name: host\n    hostPath: {path: /var}\n",
     );
+    dir.create(
+        "m/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: web}\ndata:\n  LOG_LEVEL: info\n  api_token: s3cr3t-canary\n",
+    );
     let run = kubeattest(
         dir.path(),
         &["scan", "--manifests", "m", "--out", "out", "--quiet"],
@@ -234,6 +238,8 @@ fn evidence_for_a_missing_or_computed_field_points_at_the_nearest_line_that_hold
     );
     // A volume's keys have no line of their own: the volume's.
     assert_eq!(source("pss-restricted-volume-type"), "m/pod.yaml:7");
+    // A credential-looking key: its own line.
+    assert_eq!(source("credential-in-configmap"), "m/cm.yaml:6");
 }
 
 #[test]

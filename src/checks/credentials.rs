@@ -27,7 +27,7 @@ use crate::catalog::Check;
 use crate::checks::evidence;
 use crate::checks::workload::WORKLOAD_KINDS;
 use crate::checks::{Context, Outcome, WorkloadEntry};
-use crate::inventory::{Inventory, KindState};
+use crate::inventory::Inventory;
 use crate::results::{Observation, Status};
 use crate::yaml::Node;
 
@@ -336,22 +336,6 @@ pub fn could_be_credential(value: &str) -> bool {
         ))
 }
 
-fn state_error(check: &Check, inv: &Inventory, kinds: &[&str], out: &mut Outcome) -> bool {
-    let mut failed = false;
-    for kind in kinds {
-        if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state(kind) {
-            out.findings.push(evidence::about_kind(
-                check,
-                Status::Error,
-                kind,
-                format!("could not assess {kind} objects: {reason}"),
-            ));
-            failed = true;
-        }
-    }
-    failed
-}
-
 fn workload_findings(
     check: &Check,
     p: &Params,
@@ -470,7 +454,9 @@ fn configmap_findings(
                 let val = v.as_str().unwrap_or_default();
                 // Whole config files (multi-line) are judged by value patterns only.
                 if let Some(why) = credential_reason(settings, k, val) {
-                    let path = format!("data[\"{k}\"]");
+                    // As every path is written (`data.api_token`, `data["app.key"]`), so
+                    // its line is found.
+                    let path = crate::checks::path::join("data", k);
                     obs.push(Observation {
                         source: evidence::source(cm, &path),
                         path,
@@ -616,7 +602,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let inv = ctx.inventory;
     match p.require {
         Require::SecretEnv | Require::LiteralEnv => {
-            state_error(check, inv, WORKLOAD_KINDS, &mut out);
+            evidence::kinds_not_collected(check, inv, WORKLOAD_KINDS, &mut out);
             workload_findings(
                 check,
                 p,
@@ -629,15 +615,15 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             }
         }
         Require::ServiceAccountToken => {
-            state_error(check, inv, WORKLOAD_KINDS, &mut out);
-            state_error(check, inv, &["ServiceAccount"], &mut out);
+            evidence::kinds_not_collected(check, inv, WORKLOAD_KINDS, &mut out);
+            evidence::kinds_not_collected(check, inv, &["ServiceAccount"], &mut out);
             token_findings(check, p, inv, ctx.workloads(), &mut out);
             if ctx.workloads().is_empty() {
                 out.empty_reason = "no workloads in the inventory".into();
             }
         }
         Require::ConfigmapKeys => {
-            state_error(check, inv, &["ConfigMap"], &mut out);
+            evidence::kinds_not_collected(check, inv, &["ConfigMap"], &mut out);
             configmap_findings(check, p, &ctx.catalog.credentials, inv, &mut out);
             if out.findings.is_empty() {
                 out.empty_reason = "no ConfigMaps in the inventory".into();

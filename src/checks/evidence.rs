@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use crate::catalog::Check;
-use crate::inventory::{Object, Origin};
+use crate::checks::Outcome;
+use crate::inventory::{Inventory, KindState, Object, Origin};
 use crate::results::{Finding, Observation, Status, Subject};
 
 /// The subject of a finding about an object: the object's own, shared.
@@ -71,6 +72,30 @@ pub fn finding(
         message,
         waiver: None,
     }
+}
+
+/// An `error` finding for each of `kinds` that was not collected (listing failed, or the
+/// server does not serve it): the check cannot tell "none" from "could not look" for them.
+/// Whether there was any.
+pub fn kinds_not_collected(
+    check: &Check,
+    inv: &Inventory,
+    kinds: &[&str],
+    out: &mut Outcome,
+) -> bool {
+    let mut failed = false;
+    for kind in kinds {
+        if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state(kind) {
+            out.findings.push(about_kind(
+                check,
+                Status::Error,
+                kind,
+                format!("could not assess {kind} objects: {reason}"),
+            ));
+            failed = true;
+        }
+    }
+    failed
 }
 
 /// A finding that says the check could not look at (or had nothing to look at for) a kind.

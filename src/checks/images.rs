@@ -20,7 +20,6 @@ use crate::catalog::Check;
 use crate::checks::evidence;
 use crate::checks::workload::WORKLOAD_KINDS;
 use crate::checks::{Context, Outcome};
-use crate::inventory::KindState;
 use crate::results::{Observation, Status};
 use crate::yaml::Node;
 
@@ -166,16 +165,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         ));
         return out;
     }
-    for kind in WORKLOAD_KINDS {
-        if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state(kind) {
-            out.findings.push(evidence::about_kind(
-                check,
-                Status::Error,
-                kind,
-                format!("could not assess {kind} objects: {reason}"),
-            ));
-        }
-    }
+    evidence::kinds_not_collected(check, inv, WORKLOAD_KINDS, &mut out);
     for (w, containers) in ctx.workloads() {
         let obj = w.object;
         let mut obs = Vec::new();
