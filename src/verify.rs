@@ -121,17 +121,16 @@ pub fn verify(dir: &Path, key: Option<&VerifyingKey>) -> Outcome {
             out.problems.push(Problem::Removed(l.name.clone()));
             continue;
         }
-        match std::fs::read(&p) {
+        match size_and_sha256(&p) {
             Err(e) => out.problems.push(Problem::Changed {
                 name: l.name.clone(),
                 how: format!("cannot read it: {e}"),
             }),
-            Ok(bytes) => {
-                let sha = crate::bundle::sha256_hex(&bytes);
-                if bytes.len() as u64 != l.size {
+            Ok((size, sha)) => {
+                if size != l.size {
                     out.problems.push(Problem::Changed {
                         name: l.name.clone(),
-                        how: format!("{} bytes, manifest says {}", bytes.len(), l.size),
+                        how: format!("{size} bytes, manifest says {}", l.size),
                     });
                 } else if !sha.eq_ignore_ascii_case(&l.sha256) {
                     out.problems.push(Problem::Changed {
@@ -146,4 +145,30 @@ pub fn verify(dir: &Path, key: Option<&VerifyingKey>) -> Outcome {
     }
     out.problems.extend(present.into_keys().map(Problem::Added));
     out
+}
+
+/// The size and SHA-256 of a file, read in pieces: a bundle of a large cluster holds files of
+/// hundreds of megabytes, and verifying one must not need that much memory.
+fn size_and_sha256(path: &Path) -> std::io::Result<(u64, String)> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let size = std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok((size, format!("{:x}", hasher.finalize())))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_file_is_hashed_in_pieces_as_a_whole() {
+        let dir = std::env::temp_dir().join(format!("kubeattest-verify-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("big.csv");
+        // Larger than one read, not a multiple of it.
+        let bytes: Vec<u8> = (0..200_003u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).expect("write");
+        let (size, sha) = super::size_and_sha256(&path).expect("read");
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(size, bytes.len() as u64);
+        assert_eq!(sha, crate::bundle::sha256_hex(&bytes));
+    }
 }
