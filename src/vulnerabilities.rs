@@ -293,15 +293,22 @@ fn trivy_vulns(results: Option<&Value>) -> Vec<Vulnerability> {
     dedup(out)
 }
 
+/// A scan of `image`, known also by `names` (tags) and `digests`. The image as the scanner
+/// named it is one of them: a digest reference names content, not a tag.
 fn scan(
     file: &str,
     scanner: &'static str,
     image: String,
-    names: Vec<String>,
-    digests: Vec<String>,
+    mut names: Vec<String>,
+    mut digests: Vec<String>,
     scanned_at: Option<DateTime<Utc>>,
     vulnerabilities: Vec<Vulnerability>,
 ) -> ImageScan {
+    if image.contains('@') {
+        digests.push(image.clone());
+    } else {
+        names.push(image.clone());
+    }
     let mut references: Vec<String> = names
         .iter()
         .filter(|n| !n.is_empty())
@@ -330,14 +337,8 @@ fn trivy_image(file: &str, v: &Value, created: Option<DateTime<Utc>>) -> ImageSc
         .unwrap_or("")
         .to_string();
     let meta = v.get("Metadata");
-    let mut names = strings(meta.and_then(|m| m.get("RepoTags")));
-    // An ArtifactName that is a digest reference names content, not a tag.
-    let mut digests = strings(meta.and_then(|m| m.get("RepoDigests")));
-    if name.contains('@') {
-        digests.push(name.clone());
-    } else {
-        names.push(name.clone());
-    }
+    let names = strings(meta.and_then(|m| m.get("RepoTags")));
+    let digests = strings(meta.and_then(|m| m.get("RepoDigests")));
     scan(
         file,
         "trivy",
@@ -382,14 +383,8 @@ fn trivy_k8s(file: &str, resources: &[Value], created: Option<DateTime<Utc>>) ->
         let single = images.len() == 1 && metas.len() == 1;
         for (image, results) in images {
             let meta = metadata_of(&image, &metas, single);
-            let mut names = strings(meta.and_then(|m| m.get("RepoTags")));
-            let mut digests = strings(meta.and_then(|m| m.get("RepoDigests")));
-            // A target that is a digest reference names content, not a tag.
-            if image.contains('@') {
-                digests.push(image.clone());
-            } else {
-                names.push(image.clone());
-            }
+            let names = strings(meta.and_then(|m| m.get("RepoTags")));
+            let digests = strings(meta.and_then(|m| m.get("RepoDigests")));
             out.push(scan(
                 file,
                 "trivy",
@@ -444,18 +439,13 @@ fn grype(file: &str, v: &Value) -> Result<ImageScan, String> {
             format!("{file}: Grype report without `source.target.userInput`: scan an image (`grype IMAGE -o json`)")
         })?
         .to_string();
-    let mut names = strings(target.and_then(|t| t.get("tags")));
+    let names = strings(target.and_then(|t| t.get("tags")));
     let mut digests = strings(target.and_then(|t| t.get("repoDigests")));
     if let Some(d) = target
         .and_then(|t| t.get("manifestDigest"))
         .and_then(Value::as_str)
     {
         digests.push(d.to_string());
-    }
-    if image.contains('@') {
-        digests.push(image.clone());
-    } else {
-        names.push(image.clone());
     }
     let mut vulns = Vec::new();
     for m in v

@@ -76,14 +76,7 @@ pub fn finding(
 
 /// An `error` finding for each of `kinds` that was not collected (listing failed, or the
 /// server does not serve it): the check cannot tell "none" from "could not look" for them.
-/// Whether there was any.
-pub fn kinds_not_collected(
-    check: &Check,
-    inv: &Inventory,
-    kinds: &[&str],
-    out: &mut Outcome,
-) -> bool {
-    let mut failed = false;
+pub fn kinds_not_collected(check: &Check, inv: &Inventory, kinds: &[&str], out: &mut Outcome) {
     for kind in kinds {
         if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state(kind) {
             out.findings.push(about_kind(
@@ -92,10 +85,8 @@ pub fn kinds_not_collected(
                 kind,
                 format!("could not assess {kind} objects: {reason}"),
             ));
-            failed = true;
         }
     }
-    failed
 }
 
 /// A finding that says the check could not look at (or had nothing to look at for) a kind.
