@@ -13,7 +13,7 @@
 //! owner, namespace and node: counts per status, failures per severity and a score), so the
 //! grouped tables are exact at every `--detail` without one extra byte per pass.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::document::Doc;
 use serde::{Deserialize, Serialize};
@@ -210,15 +210,17 @@ struct GroupTally {
     fail: BySeverity,
 }
 
-/// Counts being gathered during evaluation.
+/// Counts being gathered during evaluation. Hash maps, not ordered ones: a large cluster
+/// has tens of thousands of owners and every finding bumps three groups, while the order
+/// is set once by [`Tally::finish`].
 #[derive(Debug, Default)]
 pub struct Tally {
-    owners: BTreeMap<String, GroupTally>,
-    namespaces: BTreeMap<String, GroupTally>,
-    nodes: BTreeMap<String, GroupTally>,
+    owners: HashMap<String, GroupTally>,
+    namespaces: HashMap<String, GroupTally>,
+    nodes: HashMap<String, GroupTally>,
 }
 
-fn bump(map: &mut BTreeMap<String, GroupTally>, key: &str, status: Status, severity: Severity) {
+fn bump(map: &mut HashMap<String, GroupTally>, key: &str, status: Status, severity: Severity) {
     bump_by(
         map,
         key,
@@ -230,7 +232,7 @@ fn bump(map: &mut BTreeMap<String, GroupTally>, key: &str, status: Status, sever
 
 /// Adds `n` findings of `status` to a group, and the severity of a failure when given.
 fn bump_by(
-    map: &mut BTreeMap<String, GroupTally>,
+    map: &mut HashMap<String, GroupTally>,
     key: &str,
     status: Status,
     n: usize,
@@ -295,7 +297,7 @@ impl Tally {
 
     /// The breakdown: groups ordered by failures (critical first), then name.
     pub fn finish(self, owner_labels: Vec<String>) -> Breakdown {
-        fn groups(map: BTreeMap<String, GroupTally>) -> Vec<Group> {
+        fn groups(map: HashMap<String, GroupTally>) -> Vec<Group> {
             let mut v: Vec<Group> = map
                 .into_iter()
                 .map(|(name, t)| Group {

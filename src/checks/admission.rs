@@ -21,7 +21,6 @@ use serde_json::{json, Value};
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::evidence;
-use crate::checks::workload::workload;
 use crate::checks::{Context, Outcome};
 use crate::inventory::{Inventory, KindState};
 use crate::results::{Observation, Status, Subject};
@@ -134,20 +133,15 @@ fn enforce_of(ns: &crate::inventory::Object) -> Option<&str> {
         .and_then(Doc::as_str)
 }
 
-fn namespaces_with_workloads(inv: &Inventory) -> BTreeSet<String> {
-    inv.objects
+fn namespaces_with_workloads<'a>(ctx: &Context<'a>) -> BTreeSet<&'a str> {
+    ctx.workloads()
         .iter()
-        .filter_map(workload)
-        .map(|w| {
-            w.object
-                .namespace
-                .clone()
-                .unwrap_or_else(|| "default".into())
-        })
+        .map(|(w, _)| w.object.namespace.as_deref().unwrap_or("default"))
         .collect()
 }
 
-fn psa(check: &Check, p: &Params, min_level: &str, inv: &Inventory, out: &mut Outcome) {
+fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outcome) {
+    let inv = ctx.inventory;
     if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state("Namespace") {
         out.findings.push(evidence::about_kind(
             check,
@@ -158,13 +152,13 @@ fn psa(check: &Check, p: &Params, min_level: &str, inv: &Inventory, out: &mut Ou
         return;
     }
     let min = level_rank(min_level).unwrap_or(1);
-    let used = namespaces_with_workloads(inv);
-    let mut names: BTreeSet<String> = inv.of_kind("Namespace").map(|n| n.name.clone()).collect();
-    names.extend(used.iter().cloned());
+    let used = namespaces_with_workloads(ctx);
+    let mut names: BTreeSet<&str> = inv.of_kind("Namespace").map(|n| n.name.as_str()).collect();
+    names.extend(used.iter().copied());
     for name in names {
-        let obj = inv.find_named("Namespace", &name);
-        let subject = evidence::namespace(obj, &name);
-        if p.exempt_namespaces.contains(&name) {
+        let obj = inv.find_named("Namespace", name);
+        let subject = evidence::namespace(obj, name);
+        if p.exempt_namespaces.iter().any(|e| e == name) {
             out.findings.push(evidence::finding(
                 check,
                 Status::NotApplicable,
@@ -332,7 +326,7 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], inv: &Inventory, out
 pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
     match &p.require {
-        Require::PsaEnforce { min_level } => psa(check, p, min_level, ctx.inventory, &mut out),
+        Require::PsaEnforce { min_level } => psa(check, p, min_level, ctx, &mut out),
         Require::PolicyMechanism { engines } => {
             mechanism(check, p, engines, ctx.inventory, &mut out)
         }

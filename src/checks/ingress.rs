@@ -27,7 +27,6 @@ use crate::catalog::Check;
 use crate::checks::certificate;
 use crate::checks::evidence;
 use crate::checks::path::strings;
-use crate::checks::workload::{workload, WORKLOAD_KINDS};
 use crate::checks::{Context, Outcome};
 use crate::inventory::{Inventory, KindState, Object};
 use crate::results::{Observation, Status};
@@ -409,23 +408,22 @@ pub fn image_is(image: &str, listed: &str) -> bool {
         Some((host, rest)) if host.contains('.') || host.contains(':') => rest,
         _ => listed,
     };
-    repo == path || repo.ends_with(&format!("/{path}"))
+    repo == path
+        || repo
+            .strip_suffix(path)
+            .is_some_and(|above| above.ends_with('/'))
 }
 
 fn controller_version(
     check: &Check,
-    inv: &Inventory,
+    ctx: &Context,
     images: &[String],
     fixed: &[(u64, u64, u64)],
     out: &mut Outcome,
 ) {
-    for obj in inv
-        .objects
-        .iter()
-        .filter(|o| WORKLOAD_KINDS.contains(&o.kind.as_str()))
-    {
-        let Some(w) = workload(obj) else { continue };
-        for c in w.containers() {
+    for (w, containers) in ctx.workloads() {
+        let obj = w.object;
+        for c in containers {
             let image = c
                 .value
                 .get("image")
@@ -514,7 +512,7 @@ fn controller_version(
             "no container runs an image containing {}",
             images.join(" or ")
         );
-        if !crate::checks::absence_is_known(inv) {
+        if !crate::checks::absence_is_known(ctx.inventory) {
             out.empty_reason.push_str(
                 "; manifests show only what was given, so absence from them proves nothing",
             );
@@ -550,13 +548,13 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let inv = ctx.inventory;
     if let Require::ControllerVersion { images, fixed } = &p.require {
         if !state_error(check, inv, "Pod", &mut out) {
-            controller_version(check, inv, images, fixed, &mut out);
+            controller_version(check, ctx, images, fixed, &mut out);
         }
         return out;
     }
     if let Require::ControllerAbsent { images } = &p.require {
         if !state_error(check, inv, "Pod", &mut out) {
-            controller_version(check, inv, images, &[], &mut out);
+            controller_version(check, ctx, images, &[], &mut out);
         }
         return out;
     }

@@ -24,7 +24,6 @@ use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::evidence;
 use crate::checks::selector;
-use crate::checks::workload::workload;
 use crate::checks::{Context, Outcome};
 use crate::inventory::{Inventory, KindState, Object};
 use crate::results::{Observation, Status, Subject};
@@ -367,7 +366,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         .filter(|o| o.kind == "NetworkPolicy" || cilium_seen.contains(&o.kind.as_str()))
         .collect();
     if p.require == Require::CniEnforces {
-        cni(check, inv, &mut out);
+        cni(check, ctx, &mut out);
         return out;
     }
     if p.require == Require::NoAllowAll {
@@ -572,7 +571,8 @@ const ENFORCING_CNIS: &[(&str, &str)] = &[
 /// CNI plugins that do not enforce NetworkPolicies on their own.
 const NON_ENFORCING_CNIS: &[(&str, &str)] = &[("flannel", "Flannel")];
 
-fn cni(check: &Check, inv: &Inventory, out: &mut Outcome) {
+fn cni(check: &Check, ctx: &Context, out: &mut Outcome) {
+    let inv = ctx.inventory;
     if let KindState::Failed(reason) = inv.kind_state("DaemonSet") {
         out.findings.push(evidence::about_kind(
             check,
@@ -584,17 +584,17 @@ fn cni(check: &Check, inv: &Inventory, out: &mut Outcome) {
     }
     let mut enforcing = Vec::new();
     let mut other = Vec::new();
-    for obj in &inv.objects {
-        let Some(w) = workload(obj) else { continue };
-        for c in w.containers() {
+    for (w, containers) in ctx.workloads() {
+        let obj = w.object;
+        for c in containers {
             let image = c.value.get("image").and_then(Doc::as_str).unwrap_or("");
-            let path = format!("{}.image", c.path);
+            let path = || format!("{}.image", c.path);
             if let Some((_, name)) = ENFORCING_CNIS.iter().find(|(f, _)| image.contains(f)) {
-                enforcing.push((obj, path, image.to_string(), *name));
+                enforcing.push((obj, path(), image.to_string(), *name));
             } else if let Some((_, name)) =
                 NON_ENFORCING_CNIS.iter().find(|(f, _)| image.contains(f))
             {
-                other.push((obj, path, image.to_string(), *name));
+                other.push((obj, path(), image.to_string(), *name));
             }
         }
     }
