@@ -72,6 +72,73 @@ impl Fields {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The value of `key`, to change it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Doc> {
+        self.0.iter_mut().find(|(k, _)| &**k == key).map(|(_, v)| v)
+    }
+
+    /// Entries in document order, values changeable.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Doc)> {
+        self.0.iter_mut().map(|(k, v)| (&**k, v))
+    }
+
+    /// Keeps the entries `keep` accepts, in order. (Entries are a boxed slice at its exact
+    /// size, so removing one rebuilds it: meant for the few removals of redaction and
+    /// trimming, not for building maps.)
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &Doc) -> bool) {
+        if self.0.iter().all(|(k, v)| keep(k, v)) {
+            return;
+        }
+        let mut entries = std::mem::take(&mut self.0).into_vec();
+        entries.retain(|(k, v)| keep(k, v));
+        self.0 = entries.into_boxed_slice();
+    }
+
+    /// Removes `key`.
+    pub fn remove(&mut self, key: &str) {
+        self.retain(|k, _| k != key);
+    }
+
+    /// Sets `key` to `value`: in its place when present, else as the last entry.
+    pub fn insert(&mut self, key: &str, value: Doc) {
+        if let Some(v) = self.get_mut(key) {
+            *v = value;
+            return;
+        }
+        let mut entries = std::mem::take(&mut self.0).into_vec();
+        entries.push((key.into(), value));
+        self.0 = entries.into_boxed_slice();
+    }
+
+    /// Entries from (key, value) pairs in order; a repeated key keeps its first place and
+    /// its last value, as a JSON object read with `preserve_order` does.
+    pub fn from_entries(entries: Vec<(Box<str>, Doc)>) -> Fields {
+        // Readers reject duplicate keys; this only guards keys that differ in YAML but not
+        // as text (`1` and `"1"`). Small maps are compared pairwise, large ones through a
+        // set, so a mapping of 100,000 keys stays linear.
+        let repeated = if entries.len() <= 16 {
+            (1..entries.len()).any(|i| entries[..i].iter().any(|(k, _)| *k == entries[i].0))
+        } else {
+            let mut seen = std::collections::HashSet::with_capacity(entries.len());
+            !entries.iter().all(|(k, _)| seen.insert(&**k))
+        };
+        if !repeated {
+            return Fields(entries.into_boxed_slice());
+        }
+        let mut place: std::collections::HashMap<Box<str>, usize> = Default::default();
+        let mut out: Vec<(Box<str>, Doc)> = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            match place.get(&k) {
+                Some(&i) => out[i].1 = v,
+                None => {
+                    place.insert(k.clone(), out.len());
+                    out.push((k, v));
+                }
+            }
+        }
+        Fields(out.into_boxed_slice())
+    }
 }
 
 impl<'a> IntoIterator for &'a Fields {
@@ -133,6 +200,19 @@ impl Doc {
             Doc::Object(m) => Some(m),
             _ => None,
         }
+    }
+
+    /// The entries, if this is a mapping, to change them.
+    pub fn as_object_mut(&mut self) -> Option<&mut Fields> {
+        match self {
+            Doc::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The value of `key`, if this is a mapping that has it, to change it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Doc> {
+        self.as_object_mut().and_then(|m| m.get_mut(key))
     }
 
     /// Whether this is `null`.
@@ -365,6 +445,30 @@ mod tests {
         let b = Doc::from(json!({"y": [1, 2], "x": 1}));
         assert_eq!(a, b);
         assert_ne!(a, Doc::from(json!({"x": 1, "y": [2, 1]})));
+    }
+
+    #[test]
+    fn fields_change_in_place_and_keep_their_order() {
+        let mut d = Doc::from(json!({"a": 1, "b": 2, "c": 3}));
+        let m = d.as_object_mut().unwrap();
+        m.remove("b");
+        m.insert("a", Doc::Bool(true));
+        m.insert("d", Doc::Null);
+        m.retain(|k, _| k != "c");
+        assert_eq!(d.to_value().to_string(), r#"{"a":true,"d":null}"#);
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_first_place_and_the_last_value() {
+        let entry = |k: &str, v: i64| (Box::<str>::from(k), Doc::Number(v.into()));
+        let small = Fields::from_entries(vec![entry("1", 1), entry("x", 2), entry("1", 3)]);
+        assert_eq!(small.keys().collect::<Vec<_>>(), ["1", "x"]);
+        assert_eq!(small.get("1").and_then(Doc::as_i64), Some(3));
+        let mut many: Vec<_> = (0..40).map(|i| entry(&format!("k{i}"), i)).collect();
+        many.push(entry("k7", -1));
+        let large = Fields::from_entries(many);
+        assert_eq!(large.len(), 40);
+        assert_eq!(large.get("k7").and_then(Doc::as_i64), Some(-1));
     }
 
     #[test]

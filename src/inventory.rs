@@ -18,6 +18,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::document::Doc;
 use crate::node_facts::NodeFacts;
 use crate::secrets;
 pub use crate::yaml::FieldLines;
@@ -124,7 +125,7 @@ pub struct Object {
     /// `metadata.name` (or `generateName`).
     pub name: String,
     /// The whole object, as a compact document.
-    pub value: crate::document::Doc,
+    pub value: Doc,
     /// Where it came from.
     pub origin: Origin,
     /// Line of every field path (`spec.containers[0].image`) when read from a file.
@@ -151,31 +152,45 @@ impl Object {
         origin: Origin,
         lines: impl Into<FieldLines>,
     ) -> Result<Object, String> {
+        if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+            // Large and never evaluated: dropped before the rest becomes a document.
+            m.remove("managedFields");
+        }
+        Object::from_doc(value.into(), origin, lines)
+    }
+
+    /// Builds an object from its document, or says why it is not a Kubernetes object. What
+    /// no check reads is dropped and secret values are redacted here, whatever the source.
+    pub fn from_doc(
+        mut value: Doc,
+        origin: Origin,
+        lines: impl Into<FieldLines>,
+    ) -> Result<Object, String> {
         let obj = value
             .as_object()
             .ok_or_else(|| "not a Kubernetes object: expected a mapping".to_string())?;
         let kind = obj
             .get("kind")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .filter(|k| !k.is_empty())
             .ok_or_else(|| "not a Kubernetes object: no `kind`".to_string())?
             .to_string();
         let api_version = obj
             .get("apiVersion")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .ok_or_else(|| format!("not a Kubernetes object: {kind} has no `apiVersion`"))?
             .to_string();
         let meta = obj.get("metadata");
         let name = meta
             .and_then(|m| m.get("name").or_else(|| m.get("generateName")))
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .ok_or_else(|| format!("{kind} has no `metadata.name`"))?
             .to_string();
         let namespace = meta
             .and_then(|m| m.get("namespace"))
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .map(str::to_string);
-        if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        if let Some(m) = value.get_mut("metadata").and_then(Doc::as_object_mut) {
             // Large and never evaluated; dropping it bounds memory on big clusters.
             m.remove("managedFields");
         }
@@ -188,7 +203,7 @@ impl Object {
             kind,
             namespace,
             name,
-            value: value.into(),
+            value,
             origin,
             lines: lines.into(),
             subject: SubjectCell::default(),

@@ -8,7 +8,7 @@
 //! credentials (ConfigMap keys, literal env values, `--password=` style arguments), which
 //! keep their names and get [`REDACTED_CREDENTIAL`] as value.
 
-use serde_json::{Map, Value};
+use crate::document::{Doc, Fields};
 
 use crate::checks::credentials::{could_be_credential, credential_name};
 
@@ -26,7 +26,7 @@ pub const RECORD: &str = "kubeattestRedaction";
 /// Redacts an object on its way into the inventory: a Secret (by kind: callers listing the
 /// `secrets` resource set the kind from the resource, not from the body), Secrets nested at
 /// any depth, and credential values of other objects.
-pub fn redact_object(kind: &str, value: &mut Value) {
+pub fn redact_object(kind: &str, value: &mut Doc) {
     if kind == "Secret" {
         redact(value);
         return;
@@ -40,23 +40,23 @@ pub fn redact_object(kind: &str, value: &mut Value) {
 }
 
 /// Redacts every mapping below the top whose `kind` is `Secret`.
-fn redact_nested(value: &mut Value, depth: usize, found: &mut bool) {
+fn redact_nested(value: &mut Doc, depth: usize, found: &mut bool) {
     if depth > 256 {
         return;
     }
     match value {
-        Value::Object(map) => {
-            if depth > 0 && map.get("kind").and_then(Value::as_str) == Some("Secret") {
+        Doc::Object(map) => {
+            if depth > 0 && map.get("kind").and_then(Doc::as_str) == Some("Secret") {
                 *found = true;
                 redact(value);
                 return;
             }
-            for v in map.values_mut() {
+            for (_, v) in map.iter_mut() {
                 redact_nested(v, depth + 1, found);
             }
         }
-        Value::Array(items) => {
-            for v in items {
+        Doc::Array(items) => {
+            for v in items.iter_mut() {
                 redact_nested(v, depth + 1, found);
             }
         }
@@ -64,26 +64,31 @@ fn redact_nested(value: &mut Value, depth: usize, found: &mut bool) {
     }
 }
 
-fn drop_last_applied(value: &mut Value) {
-    if let Some(ann) = value
-        .pointer_mut("/metadata/annotations")
-        .and_then(Value::as_object_mut)
-    {
+/// The `metadata.annotations` of an object, to change them.
+fn annotations(value: &mut Doc) -> Option<&mut Fields> {
+    value
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("annotations"))
+        .and_then(Doc::as_object_mut)
+}
+
+fn drop_last_applied(value: &mut Doc) {
+    if let Some(ann) = annotations(value) {
         ann.remove("kubectl.kubernetes.io/last-applied-configuration");
     }
 }
 
 /// Replaces values the `credentials` checks classify as credentials: ConfigMap `data` keys,
 /// literal `env` values, and secret-looking flags in `command`/`args`.
-fn redact_credentials(kind: &str, value: &mut Value) {
+fn redact_credentials(kind: &str, value: &mut Doc) {
     if kind == "ConfigMap" {
-        if let Some(data) = value.get_mut("data").and_then(Value::as_object_mut) {
+        if let Some(data) = value.get_mut("data").and_then(Doc::as_object_mut) {
             for (k, v) in data.iter_mut() {
                 let hides = v
                     .as_str()
                     .is_some_and(|s| could_be_credential(s) && !s.contains('\n'));
                 if credential_name(k) && hides {
-                    *v = Value::String(REDACTED_CREDENTIAL.into());
+                    *v = Doc::String(REDACTED_CREDENTIAL.into());
                 }
             }
         }
@@ -91,33 +96,33 @@ fn redact_credentials(kind: &str, value: &mut Value) {
     redact_containers(value, 0);
 }
 
-fn redact_containers(value: &mut Value, depth: usize) {
+fn redact_containers(value: &mut Doc, depth: usize) {
     if depth > 256 {
         return;
     }
     match value {
-        Value::Object(map) => {
+        Doc::Object(map) => {
             redact_env(map);
             for key in ["command", "args"] {
-                if let Some(Value::Array(args)) = map.get_mut(key) {
-                    if args.iter().all(Value::is_string) {
+                if let Some(Doc::Array(args)) = map.get_mut(key) {
+                    if args.iter().all(|a| a.as_str().is_some()) {
                         let strings: Vec<String> = args
                             .iter()
                             .filter_map(|a| a.as_str().map(str::to_string))
                             .collect();
                         *args = crate::collect::node::redact_args(strings)
                             .into_iter()
-                            .map(Value::String)
+                            .map(|a| Doc::String(a.into_boxed_str()))
                             .collect();
                     }
                 }
             }
-            for v in map.values_mut() {
+            for (_, v) in map.iter_mut() {
                 redact_containers(v, depth + 1);
             }
         }
-        Value::Array(items) => {
-            for v in items {
+        Doc::Array(items) => {
+            for v in items.iter_mut() {
                 redact_containers(v, depth + 1);
             }
         }
@@ -125,21 +130,21 @@ fn redact_containers(value: &mut Value, depth: usize) {
     }
 }
 
-fn redact_env(container: &mut Map<String, Value>) {
-    let Some(Value::Array(env)) = container.get_mut("env") else {
+fn redact_env(container: &mut Fields) {
+    let Some(Doc::Array(env)) = container.get_mut("env") else {
         return;
     };
-    for e in env.iter_mut().filter_map(Value::as_object_mut) {
+    for e in env.iter_mut().filter_map(Doc::as_object_mut) {
         let named = e
             .get("name")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .is_some_and(credential_name);
         let literal = e
             .get("value")
-            .and_then(Value::as_str)
+            .and_then(Doc::as_str)
             .is_some_and(could_be_credential);
         if named && literal {
-            e.insert("value".into(), Value::String(REDACTED_CREDENTIAL.into()));
+            e.insert("value", Doc::String(REDACTED_CREDENTIAL.into()));
         }
     }
 }
@@ -208,9 +213,9 @@ fn certificates_only(pem: &str) -> (String, Dropped) {
 }
 
 /// Keeps only the certificates of a `tls.crt` value (`base64`: from `data`).
-fn redact_tls_crt(value: &mut Value, base64: bool) -> Dropped {
+fn redact_tls_crt(value: &mut Doc, base64: bool) -> Dropped {
     let Some(text) = value.as_str() else {
-        *value = Value::String(REDACTED.into());
+        *value = Doc::String(REDACTED.into());
         return Dropped {
             blocks: 1,
             labels: vec!["not a string".into()],
@@ -225,7 +230,7 @@ fn redact_tls_crt(value: &mut Value, base64: bool) -> Dropped {
         Some(text.to_string())
     };
     let Some(pem) = decoded else {
-        *value = Value::String(REDACTED.into());
+        *value = Doc::String(REDACTED.into());
         return Dropped {
             blocks: 1,
             labels: vec!["not base64 of PEM text".into()],
@@ -233,61 +238,60 @@ fn redact_tls_crt(value: &mut Value, base64: bool) -> Dropped {
     };
     let (kept, dropped) = certificates_only(&pem);
     if dropped.blocks > 0 {
-        *value = Value::String(if base64 {
+        let kept = if base64 {
             data_encoding::BASE64.encode(kept.as_bytes())
         } else {
             kept
-        });
+        };
+        *value = Doc::String(kept.into_boxed_str());
     }
     dropped
 }
 
 /// Replaces every secret value of a Secret object in place.
-pub fn redact(secret: &mut Value) {
+pub fn redact(secret: &mut Doc) {
     let secret_type = secret
         .get("type")
-        .and_then(Value::as_str)
+        .and_then(Doc::as_str)
         .unwrap_or("Opaque")
         .to_string();
     let mut dropped = Dropped::default();
     for field in ["data", "stringData", "binaryData"] {
-        if let Some(map) = secret.get_mut(field).and_then(Value::as_object_mut) {
-            for (key, value) in map.iter_mut() {
-                if !keeps(&secret_type, key) || field == "binaryData" {
-                    *value = Value::String(REDACTED.into());
-                } else {
-                    let d = redact_tls_crt(value, field == "data");
-                    dropped.blocks += d.blocks;
-                    dropped.labels.extend(d.labels);
+        let Some(v) = secret.get_mut(field) else {
+            continue;
+        };
+        match v {
+            Doc::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    if !keeps(&secret_type, key) || field == "binaryData" {
+                        *value = Doc::String(REDACTED.into());
+                    } else {
+                        let d = redact_tls_crt(value, field == "data");
+                        dropped.blocks += d.blocks;
+                        dropped.labels.extend(d.labels);
+                    }
                 }
             }
-        } else if let Some(v) = secret.get_mut(field) {
-            if !v.is_null() {
-                *v = Value::String(REDACTED.into());
-            }
+            Doc::Null => {}
+            other => *other = Doc::String(REDACTED.into()),
         }
     }
-    if let Some(ann) = secret
-        .pointer_mut("/metadata/annotations")
-        .and_then(Value::as_object_mut)
-    {
-        ann.remove("kubectl.kubernetes.io/last-applied-configuration");
-    }
+    drop_last_applied(secret);
     if let Some(obj) = secret.as_object_mut() {
         // A record from an earlier redaction (a snapshot read back) is kept, not trusted
         // beyond its counts.
         let earlier = obj
             .get(RECORD)
             .and_then(|r| r.pointer("/tls.crt/dropped_blocks"))
-            .and_then(Value::as_u64)
+            .and_then(Doc::as_u64)
             .unwrap_or(0) as usize;
         let mut labels: Vec<String> = obj
             .get(RECORD)
             .and_then(|r| r.pointer("/tls.crt/labels"))
-            .and_then(Value::as_array)
+            .and_then(Doc::as_array)
             .into_iter()
             .flatten()
-            .filter_map(Value::as_str)
+            .filter_map(Doc::as_str)
             .map(|l| crate::quote::bounded(l, 60))
             .take(16)
             .collect();
@@ -298,8 +302,10 @@ pub fn redact(secret: &mut Value) {
             labels.sort();
             labels.dedup();
             obj.insert(
-                RECORD.into(),
-                serde_json::json!({"tls.crt": {"dropped_blocks": blocks, "labels": labels}}),
+                RECORD,
+                Doc::from(
+                    serde_json::json!({"tls.crt": {"dropped_blocks": blocks, "labels": labels}}),
+                ),
             );
         }
     }
@@ -307,8 +313,7 @@ pub fn redact(secret: &mut Value) {
 
 /// How many non-certificate blocks redaction dropped from a Secret's `tls.crt`, and their
 /// PEM labels (`PRIVATE KEY`, …).
-pub fn dropped_from_tls_crt(secret: &crate::document::Doc) -> (usize, Vec<String>) {
-    use crate::document::Doc;
+pub fn dropped_from_tls_crt(secret: &Doc) -> (usize, Vec<String>) {
     let rec = secret.get(RECORD).and_then(|r| r.get("tls.crt"));
     let blocks = rec
         .and_then(|r| r.get("dropped_blocks"))
@@ -329,6 +334,20 @@ pub fn dropped_from_tls_crt(secret: &crate::document::Doc) -> (usize, Vec<String
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The module's `redact`, on a document made from JSON and back.
+    fn redact(value: &mut serde_json::Value) {
+        let mut doc = Doc::from(value.clone());
+        super::redact(&mut doc);
+        *value = doc.to_value();
+    }
+
+    /// The module's `redact_object`, on a document made from JSON and back.
+    fn redact_object(kind: &str, value: &mut serde_json::Value) {
+        let mut doc = Doc::from(value.clone());
+        super::redact_object(kind, &mut doc);
+        *value = doc.to_value();
+    }
 
     #[test]
     fn keeps_only_the_tls_certificate() {

@@ -12,6 +12,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::collect::{max_input_bytes, open_input, shape, special_kind};
+use crate::document::Doc;
 use crate::inventory::{Coverage, Inventory, Object, Origin, SourceKind, Target};
 use crate::yaml::{self, StreamItem};
 
@@ -385,12 +386,12 @@ fn add_items(
     let mut error = None;
     read(&mut |item| match item {
         StreamItem::Object(o) => {
-            let kind = o.value.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+            let kind = o.value.get("kind").and_then(Doc::as_str).unwrap_or("");
             if let Some(p) = shape::problem(kind, &o.value) {
                 let name = o
                     .value
                     .pointer("/metadata/name")
-                    .and_then(|n| n.as_str())
+                    .and_then(Doc::as_str)
                     .unwrap_or("(no name)");
                 let line = shape::line(&p, &o.lines).unwrap_or(o.line);
                 skipped.push((
@@ -404,7 +405,7 @@ fn add_items(
                 ));
                 return;
             }
-            match Object::from_value(o.value, origin(o.line), o.lines) {
+            match Object::from_doc(o.value, origin(o.line), o.lines) {
                 Ok(obj) => {
                     inv.objects.push(obj);
                     count += 1;

@@ -7,7 +7,7 @@
 //! The API server rejects these shapes, so only manifests are checked. `null` is accepted
 //! everywhere (it means "not set" to the API server too).
 
-use serde_json::Value;
+use crate::document::Doc;
 
 /// The type a field must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,14 +27,16 @@ enum Ty {
 }
 
 impl Ty {
-    fn holds(self, v: &Value) -> bool {
+    fn holds(self, v: &Doc) -> bool {
+        let is_map = |v: &Doc| matches!(v, Doc::Object(_));
+        let is_str = |v: &Doc| matches!(v, Doc::String(_));
         match self {
-            Ty::Map => v.is_object(),
-            Ty::Maps => v.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
-            Ty::Strings => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
-            Ty::Str => v.is_string(),
-            Ty::Bool => v.is_boolean(),
-            Ty::Int => v.is_i64() || v.is_u64(),
+            Ty::Map => is_map(v),
+            Ty::Maps => v.as_array().is_some_and(|a| a.iter().all(is_map)),
+            Ty::Strings => v.as_array().is_some_and(|a| a.iter().all(is_str)),
+            Ty::Str => is_str(v),
+            Ty::Bool => matches!(v, Doc::Bool(_)),
+            Ty::Int => matches!(v, Doc::Number(n) if n.is_i64() || n.is_u64()),
         }
     }
 
@@ -174,14 +176,14 @@ pub struct Problem {
     pub message: String,
 }
 
-fn type_of(v: &Value) -> &'static str {
+fn type_of(v: &Doc) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
+        Doc::Null => "null",
+        Doc::Bool(_) => "a boolean",
+        Doc::Number(_) => "a number",
+        Doc::String(_) => "a string",
+        Doc::Array(_) => "a list",
+        Doc::Object(_) => "a mapping",
     }
 }
 
@@ -194,7 +196,7 @@ fn join(base: &str, key: &str) -> String {
 }
 
 /// Checks `fields` under `base` of `v`; the first wrong type found.
-fn fields(v: &Value, base: &str, table: &[(&str, Ty)]) -> Option<Problem> {
+fn fields(v: &Doc, base: &str, table: &[(&str, Ty)]) -> Option<Problem> {
     for (path, ty) in table {
         let mut cur = v;
         let mut found = true;
@@ -210,14 +212,14 @@ fn fields(v: &Value, base: &str, table: &[(&str, Ty)]) -> Option<Problem> {
         if found && !ty.holds(cur) {
             let shown = match (ty, cur) {
                 // A list with a wrong item: say which item.
-                (Ty::Maps | Ty::Strings, Value::Array(items)) => {
+                (Ty::Maps | Ty::Strings, Doc::Array(items)) => {
                     let bad = items
                         .iter()
                         .position(|i| {
                             !(if *ty == Ty::Maps {
-                                i.is_object()
+                                matches!(i, Doc::Object(_))
                             } else {
-                                i.is_string()
+                                matches!(i, Doc::String(_))
                             })
                         })
                         .unwrap_or(0);
@@ -250,8 +252,8 @@ fn fields(v: &Value, base: &str, table: &[(&str, Ty)]) -> Option<Problem> {
     None
 }
 
-/// The first field of an object (JSON of a manifest document) whose type is wrong.
-pub fn problem(kind: &str, obj: &Value) -> Option<Problem> {
+/// The first field of an object (a manifest document) whose type is wrong.
+pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
     if let Some(p) = fields(obj, "", OBJECT) {
         return Some(p);
     }
@@ -261,8 +263,8 @@ pub fn problem(kind: &str, obj: &Value) -> Option<Problem> {
         for seg in path {
             base = join(&base, seg);
             match cur.get(*seg) {
-                None | Some(Value::Null) => return None,
-                Some(next) if next.is_object() => cur = next,
+                None | Some(Doc::Null) => return None,
+                Some(next @ Doc::Object(_)) => cur = next,
                 Some(other) => {
                     return Some(Problem {
                         message: format!("`{base}` must be a mapping, found {}", type_of(other)),
@@ -277,7 +279,7 @@ pub fn problem(kind: &str, obj: &Value) -> Option<Problem> {
         for list in ["containers", "initContainers", "ephemeralContainers"] {
             for (i, c) in cur
                 .get(list)
-                .and_then(Value::as_array)
+                .and_then(Doc::as_array)
                 .into_iter()
                 .flatten()
                 .enumerate()
@@ -294,7 +296,7 @@ pub fn problem(kind: &str, obj: &Value) -> Option<Problem> {
     }
     for (i, rule) in obj
         .get("rules")
-        .and_then(Value::as_array)
+        .and_then(Doc::as_array)
         .into_iter()
         .flatten()
         .enumerate()
@@ -324,6 +326,11 @@ pub fn line(p: &Problem, lines: &crate::inventory::FieldLines) -> Option<u32> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The module's `problem`, on a document made from JSON.
+    fn problem(kind: &str, v: &serde_json::Value) -> Option<Problem> {
+        super::problem(kind, &Doc::from(v.clone()))
+    }
 
     #[test]
     fn wrong_types_are_found_with_their_path() {

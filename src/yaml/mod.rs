@@ -10,6 +10,8 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
+use crate::document::{Doc, Fields};
+
 mod block;
 mod lines;
 
@@ -243,14 +245,14 @@ impl<'de> Deserialize<'de> for KeyString {
 /// The most YAML nodes one object (a document, or one item of a `*List`) may have.
 pub const MAX_NODES_PER_OBJECT: usize = 250_000;
 
-/// One object read from a manifest stream, already converted to JSON with the line of every
-/// field (see [`Node::to_json_with_lines`]).
+/// One object read from a manifest stream, already converted to the inventory's document with
+/// the line of every field (see [`Node::into_doc_with_lines`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamObject {
     /// Line where the object starts.
     pub line: u32,
     /// The object.
-    pub value: serde_json::Value,
+    pub value: Doc,
     /// Line of every field path.
     pub lines: FieldLines,
 }
@@ -394,7 +396,7 @@ impl StreamDoc {
                     return;
                 };
                 if let Some(items) = items {
-                    let values: Vec<serde_json::Value> = items
+                    let values: Box<[Doc]> = items
                         .into_iter()
                         .filter_map(|i| match i {
                             StreamItem::Object(o) => Some(o.value),
@@ -402,7 +404,7 @@ impl StreamDoc {
                         })
                         .collect();
                     if let Some(map) = obj.value.as_object_mut() {
-                        map.insert("items".into(), serde_json::Value::Array(values));
+                        map.insert("items", Doc::Array(values));
                     }
                 }
                 each(StreamItem::Object(obj));
@@ -417,7 +419,7 @@ fn object(node: Node) -> StreamItem {
         return StreamItem::TooLarge { line: node.line };
     }
     let line = node.line;
-    let (value, lines) = node.into_json_with_lines();
+    let (value, lines) = node.into_doc_with_lines();
     StreamItem::Object(StreamObject { line, value, lines })
 }
 
@@ -635,48 +637,52 @@ impl Node {
         }
     }
 
-    /// Converts to JSON and records the line of every value under its field path
-    /// (`spec.containers[0].image`), so findings can point at the offending line. The paths
-    /// are hashed as the tree is walked (see [`FieldLines`]), never built as strings; the
-    /// tree's strings move into the JSON.
-    pub fn into_json_with_lines(self) -> (serde_json::Value, FieldLines) {
+    /// Converts to the inventory's document and records the line of every value under its
+    /// field path (`spec.containers[0].image`), so findings can point at the offending line.
+    /// The paths are hashed as the tree is walked (see [`FieldLines`]), never built as
+    /// strings; the tree's strings move into the document.
+    pub fn into_doc_with_lines(self) -> (Doc, FieldLines) {
         let mut pairs = Vec::new();
-        let value = self.json_lines(lines::FNV_OFFSET, true, &mut pairs);
-        (value, FieldLines::from_hashes(pairs))
+        let doc = self.doc_lines(lines::FNV_OFFSET, true, &mut pairs);
+        (doc, FieldLines::from_hashes(pairs))
     }
 
     /// `hash` is the hash of this node's path, `root` whether that path is empty.
-    fn json_lines(self, hash: u64, root: bool, pairs: &mut Vec<(u64, u32)>) -> serde_json::Value {
+    fn doc_lines(self, hash: u64, root: bool, pairs: &mut Vec<(u64, u32)>) -> Doc {
         match self.value {
-            NodeValue::Seq(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, n)| {
-                    let h = lines::extend_index(hash, i);
-                    pairs.push((h, n.line));
-                    n.json_lines(h, false, pairs)
-                })
-                .collect(),
+            NodeValue::Seq(items) => Doc::Array(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        let h = lines::extend_index(hash, i);
+                        pairs.push((h, n.line));
+                        n.doc_lines(h, false, pairs)
+                    })
+                    .collect(),
+            ),
             NodeValue::Map(entries) => {
-                let mut map = serde_json::Map::with_capacity(entries.len());
-                for (k, v) in entries {
-                    // The same text `checks::path::join` gives.
-                    let h = if crate::checks::path::is_plain_key(&k.value) {
-                        let h = if root { hash } else { lines::extend(hash, ".") };
-                        lines::extend(h, &k.value)
-                    } else {
-                        let quoted = serde_json::Value::String(k.value.clone()).to_string();
-                        lines::extend(lines::extend(lines::extend(hash, "["), &quoted), "]")
-                    };
-                    pairs.push((h, k.line));
-                    map.insert(k.value, v.json_lines(h, false, pairs));
-                }
-                serde_json::Value::Object(map)
+                let entries = entries
+                    .into_iter()
+                    .map(|(k, v)| {
+                        // The same text `checks::path::join` gives.
+                        let h = if crate::checks::path::is_plain_key(&k.value) {
+                            let h = if root { hash } else { lines::extend(hash, ".") };
+                            lines::extend(h, &k.value)
+                        } else {
+                            let quoted = serde_json::Value::String(k.value.clone()).to_string();
+                            lines::extend(lines::extend(lines::extend(hash, "["), &quoted), "]")
+                        };
+                        pairs.push((h, k.line));
+                        (k.value.into_boxed_str(), v.doc_lines(h, false, pairs))
+                    })
+                    .collect();
+                Doc::Object(Fields::from_entries(entries))
             }
-            NodeValue::Null => serde_json::Value::Null,
-            NodeValue::Bool(b) => serde_json::Value::Bool(b),
-            NodeValue::Number(n) => serde_json::Value::Number(n),
-            NodeValue::String(s) => serde_json::Value::String(s),
+            NodeValue::Null => Doc::Null,
+            NodeValue::Bool(b) => Doc::Bool(b),
+            NodeValue::Number(n) => Doc::Number(n),
+            NodeValue::String(s) => Doc::String(s.into_boxed_str()),
         }
     }
 }
@@ -690,8 +696,12 @@ mod tests {
         let text = "a: 1\n---\nkind: Pod\nspec:\n  containers:\n  - name: x\n    image: y\n";
         let docs = parse_documents(text).unwrap();
         assert_eq!(docs.len(), 2);
-        let (json, lines) = docs[1].clone().into_json_with_lines();
-        assert_eq!(json["spec"]["containers"][0]["image"], "y");
+        let (doc, lines) = docs[1].clone().into_doc_with_lines();
+        assert_eq!(
+            doc.pointer("/spec/containers/0/image")
+                .and_then(Doc::as_str),
+            Some("y")
+        );
         assert_eq!(lines.get("kind"), Some(3));
         assert_eq!(lines.get("spec.containers[0].image"), Some(7));
         assert_eq!(lines.get("spec.containers[0]"), Some(6));

@@ -1,9 +1,9 @@
 //! Keeping only what checks read, so memory stays bounded on large clusters.
 //!
 //! [`trim`] runs on every object whatever its source (cluster lists, manifest files,
-//! snapshots, the demo), from [`Object::from_value`](crate::inventory::Object::from_value),
-//! which also drops `managedFields`, before the object becomes a compact document
-//! ([`Doc`](crate::document::Doc), every string, list and map at its exact size). It drops the
+//! snapshots, the demo), from [`Object::from_doc`](crate::inventory::Object::from_doc), on
+//! the compact document ([`Doc`](crate::document::Doc)) the object is kept as; JSON from the
+//! API loses `managedFields` before it becomes one. It drops the
 //! `last-applied-configuration` annotation (a second copy of the object) on every kind, and
 //! a Pod's `status` apart from `phase` (container statuses, conditions and IPs are the bulk
 //! of a running Pod and no check reads them).
@@ -14,7 +14,7 @@
 //! identity, labels, owner and the scalar fields of its spec (service account, node, host
 //! namespaces) are kept: on large clusters these Pods are almost all of the objects.
 
-use serde_json::Value;
+use crate::document::Doc;
 
 /// Metadata kept on a controller-owned Pod.
 const OWNED_POD_METADATA: &[&str] = &[
@@ -29,25 +29,26 @@ const OWNED_POD_METADATA: &[&str] = &[
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// Drops the parts of a listed object that no check reads.
-pub fn trim(kind: &str, value: &mut Value) {
+pub fn trim(kind: &str, value: &mut Doc) {
     if let Some(ann) = value
-        .pointer_mut("/metadata/annotations")
-        .and_then(Value::as_object_mut)
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("annotations"))
+        .and_then(Doc::as_object_mut)
     {
         ann.remove(LAST_APPLIED);
     }
     if kind != "Pod" {
         return;
     }
-    if let Some(status) = value.get_mut("status").and_then(Value::as_object_mut) {
+    if let Some(status) = value.get_mut("status").and_then(Doc::as_object_mut) {
         status.retain(|k, _| k == "phase");
     }
     if crate::checks::workload::owned_by_workload(value) {
-        if let Some(meta) = value.get_mut("metadata").and_then(Value::as_object_mut) {
-            meta.retain(|k, _| OWNED_POD_METADATA.contains(&k.as_str()));
+        if let Some(meta) = value.get_mut("metadata").and_then(Doc::as_object_mut) {
+            meta.retain(|k, _| OWNED_POD_METADATA.contains(&k));
         }
-        if let Some(spec) = value.get_mut("spec").and_then(Value::as_object_mut) {
-            spec.retain(|_, v| !v.is_array() && !v.is_object());
+        if let Some(spec) = value.get_mut("spec").and_then(Doc::as_object_mut) {
+            spec.retain(|_, v| !matches!(v, Doc::Array(_) | Doc::Object(_)));
         }
     }
 }
@@ -56,6 +57,13 @@ pub fn trim(kind: &str, value: &mut Value) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The module's `trim`, on a document made from JSON and back.
+    fn trim(kind: &str, value: &mut serde_json::Value) {
+        let mut doc = Doc::from(value.clone());
+        super::trim(kind, &mut doc);
+        *value = doc.to_value();
+    }
 
     #[test]
     fn pods_keep_spec_and_phase() {
