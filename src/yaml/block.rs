@@ -29,7 +29,7 @@ pub(super) fn chunks(text: &str) -> Option<Vec<Chunk<'_>>> {
     let mut start = 0;
     let mut start_line = 1u32;
     let mut offset = 0;
-    for (line, l) in (1u32..).zip(text.split_inclusive('\n')) {
+    for (line, l) in (1u32..).zip(lines_of(text)) {
         if l.starts_with('%') {
             return None;
         }
@@ -50,6 +50,26 @@ pub(super) fn chunks(text: &str) -> Option<Vec<Chunk<'_>>> {
         });
     }
     Some(out)
+}
+
+/// The lines of `text`, each with its `\n` (as `split_inclusive('\n')` gives them). A plain
+/// byte loop: manifest lines are short, and the general searcher's set-up per line cost more
+/// than the search.
+fn lines_of(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest
+            .bytes()
+            .position(|b| b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
+        // `\n` is ASCII, so `end` is a character boundary.
+        let (line, after) = rest.split_at(end);
+        rest = after;
+        Some(line)
+    })
 }
 
 fn is_marker(line: &str) -> bool {
@@ -119,7 +139,7 @@ impl<'a> Parser<'a> {
         }
         let mut lines = Vec::new();
         let mut offset = 0;
-        for (n, l) in text.split_inclusive('\n').enumerate() {
+        for (n, l) in lines_of(text).enumerate() {
             let body = l.strip_suffix('\n').unwrap_or(l);
             let indent = body.len() - body.trim_start_matches(' ').len();
             lines.push(Line {
@@ -425,6 +445,10 @@ enum Chomp {
 /// U+FFFF. serde-saphyr rejects the rest, and its error is the one to show.
 fn printable(text: &str) -> bool {
     let b = text.as_bytes();
+    // Almost every manifest is printable ASCII: one cheap test per byte.
+    if b.iter().all(|&c| matches!(c, b' '..=b'~' | b'\n' | b'\t')) {
+        return true;
+    }
     b.iter().enumerate().all(|(i, &c)| match c {
         b'\t' | b'\n' => true,
         0..=0x1f | 0x7f => false,
@@ -782,6 +806,33 @@ impl Flow<'_> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+
+    #[test]
+    fn lines_split_as_split_inclusive_does() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\n\nb\n",
+            "é: ü\n  - x\r\n",
+            "\n\n",
+        ] {
+            let ours: Vec<&str> = lines_of(text).collect();
+            let std: Vec<&str> = text.split_inclusive('\n').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn printable_declines_controls_and_noncharacters() {
+        assert!(printable("a: b\n\tc: 'é'\n"));
+        for bad in ["a\rb", "a\u{7}b", "a\u{86}b", "\u{fffe}"] {
+            assert!(!printable(bad), "{bad:?}");
+        }
+        assert!(printable("next line\u{85}"));
+    }
 
     #[test]
     fn quoted_scalars_with_and_without_escapes() {
