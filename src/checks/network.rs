@@ -410,13 +410,18 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 .filter(|pol| selects_pod(pol, &ns, &labels))
                 .map(policy_name)
                 .collect();
-            let obs = Observation {
-                source: evidence::source(w.object, w.pod_meta_path),
-                path: format!("{}.labels", w.pod_meta_path),
-                observed: json!({"labels": labels, "selected_by": by}),
-                expected: "selected by at least one network policy".into(),
-                holds: !by.is_empty(),
-                note: None,
+            // A pass's evidence is built only when the report keeps it.
+            let observations = if by.is_empty() || ctx.pass_evidence() {
+                vec![Observation {
+                    source: evidence::source(w.object, w.pod_meta_path),
+                    path: format!("{}.labels", w.pod_meta_path),
+                    observed: json!({"labels": labels, "selected_by": by}),
+                    expected: "selected by at least one network policy".into(),
+                    holds: !by.is_empty(),
+                    note: None,
+                }]
+            } else {
+                Vec::new()
             };
             let (status, message) = if by.is_empty() {
                 (
@@ -436,7 +441,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 check,
                 status,
                 subject,
-                vec![obs],
+                observations,
                 message,
             ));
         }
