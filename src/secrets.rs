@@ -64,16 +64,12 @@ fn redact_nested(value: &mut Doc, depth: usize, found: &mut bool) {
     }
 }
 
-/// The `metadata.annotations` of an object, to change them.
-fn annotations(value: &mut Doc) -> Option<&mut Fields> {
-    value
+fn drop_last_applied(value: &mut Doc) {
+    if let Some(ann) = value
         .get_mut("metadata")
         .and_then(|m| m.get_mut("annotations"))
         .and_then(Doc::as_object_mut)
-}
-
-fn drop_last_applied(value: &mut Doc) {
-    if let Some(ann) = annotations(value) {
+    {
         ann.remove("kubectl.kubernetes.io/last-applied-configuration");
     }
 }
