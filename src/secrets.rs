@@ -64,13 +64,18 @@ fn redact_nested(value: &mut Doc, depth: usize, found: &mut bool) {
     }
 }
 
-fn drop_last_applied(value: &mut Doc) {
+/// The annotation `kubectl apply` leaves: a second copy of the whole object as applied.
+pub(crate) const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Drops an object's [`LAST_APPLIED`] annotation: it repeats a Secret's values, and on any
+/// other object it is bulk no check reads ([`trim`](crate::collect::cluster::trim::trim)).
+pub(crate) fn drop_last_applied(value: &mut Doc) {
     if let Some(ann) = value
         .get_mut("metadata")
         .and_then(|m| m.get_mut("annotations"))
         .and_then(Doc::as_object_mut)
     {
-        ann.remove("kubectl.kubernetes.io/last-applied-configuration");
+        ann.remove(LAST_APPLIED);
     }
 }
 

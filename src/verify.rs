@@ -160,14 +160,12 @@ fn size_and_sha256(path: &Path) -> std::io::Result<(u64, String)> {
 mod tests {
     #[test]
     fn a_file_is_hashed_in_pieces_as_a_whole() {
-        let dir = std::env::temp_dir().join(format!("kubeattest-verify-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("big.csv");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("big.csv");
         // Larger than one read, not a multiple of it.
         let bytes: Vec<u8> = (0..200_003u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&path, &bytes).expect("write");
         let (size, sha) = super::size_and_sha256(&path).expect("read");
-        std::fs::remove_dir_all(&dir).ok();
         assert_eq!(size, bytes.len() as u64);
         assert_eq!(sha, crate::bundle::sha256_hex(&bytes));
     }

@@ -26,17 +26,9 @@ const OWNED_POD_METADATA: &[&str] = &[
     "creationTimestamp",
 ];
 
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
 /// Drops the parts of a listed object that no check reads.
 pub fn trim(kind: &str, value: &mut Doc) {
-    if let Some(ann) = value
-        .get_mut("metadata")
-        .and_then(|m| m.get_mut("annotations"))
-        .and_then(Doc::as_object_mut)
-    {
-        ann.remove(LAST_APPLIED);
-    }
+    crate::secrets::drop_last_applied(value);
     if kind != "Pod" {
         return;
     }
@@ -56,6 +48,7 @@ pub fn trim(kind: &str, value: &mut Doc) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secrets::LAST_APPLIED;
     use serde_json::json;
 
     /// The module's `trim`, on a document made from JSON and back.
