@@ -73,6 +73,15 @@ fn run_for_report<'a, 'o>(
         .filter(|f| in_scope(ctx.inventory, f))
         .collect();
     let only_message = match findings.as_slice() {
+        // A lone pass speaks for its check; checks leave a pass's words out when passes
+        // are compact, so they are asked again, this once, with passes in full.
+        [one] if one.status == Status::Pass && one.message.is_empty() && !ctx.pass_evidence() => {
+            let (_, full) = run_check(check, &ctx.with_pass_evidence());
+            full.findings
+                .into_iter()
+                .find(|f| f.status == Status::Pass && f.subject == one.subject)
+                .map(|f| f.message)
+        }
         [one] => Some(one.message.clone()),
         _ => None,
     };

@@ -414,3 +414,49 @@ fn diff_sees_pass_and_fail_across_schema_2_0_and_2_1() {
         vec![(Change::Fixed, name)]
     );
 }
+
+/// A check that looked at one subject says what it saw, at every detail: passes leave their
+/// words out while compact, and the lone one a check's message quotes is asked for again.
+#[test]
+fn a_check_with_one_passing_subject_says_the_same_at_every_detail() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        tmp.path().join("web.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  mode: fast\n---\n\
+apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      \
+automountServiceAccountToken: false\n      containers:\n      - name: web\n        \
+image: registry.example.com/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n        \
+env:\n        - name: MODE\n          value: fast\n        securityContext:\n          readOnlyRootFilesystem: true\n",
+    )
+    .expect("write manifest");
+    let dir = tmp.path().to_str().expect("utf-8 path");
+    let messages = |detail: &str| -> Vec<(String, String)> {
+        let (_t, _o, report) = scan(&["--manifests", dir, "--format", "json", "--detail", detail]);
+        report["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .filter(|c| c["status"] == "pass")
+            .map(|c| {
+                let id = c["id"].as_str().expect("id").to_string();
+                (id, c["message"].as_str().unwrap_or_default().to_string())
+            })
+            .collect()
+    };
+    let full = messages("full");
+    assert_eq!(messages("failing"), full);
+    assert_eq!(messages("summary"), full);
+    for id in [
+        "image-not-pinned-by-digest",
+        "service-account-token-automounted",
+        "credential-in-environment-variable",
+        "credential-in-configmap",
+        "writable-root-filesystem",
+    ] {
+        let said = full.iter().find(|(c, _)| c == id).map(|(_, m)| m.as_str());
+        assert!(
+            said.is_some_and(|m| !m.is_empty()),
+            "{id} passed on one subject and should say so: {said:?}"
+        );
+    }
+}

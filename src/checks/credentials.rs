@@ -26,8 +26,7 @@ use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::evidence;
 use crate::checks::workload::WORKLOAD_KINDS;
-use crate::checks::{Context, Outcome, WorkloadEntry};
-use crate::inventory::Inventory;
+use crate::checks::{Context, Outcome};
 use crate::results::{Observation, Status};
 use crate::yaml::Node;
 
@@ -336,24 +335,21 @@ pub fn could_be_credential(value: &str) -> bool {
         ))
 }
 
-fn workload_findings(
-    check: &Check,
-    p: &Params,
-    settings: &Settings,
-    workloads: &[WorkloadEntry],
-    out: &mut Outcome,
-) {
-    for (w, containers) in workloads {
+fn workload_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
+    let settings = &ctx.catalog.credentials;
+    for (w, containers) in ctx.workloads() {
         let obj = w.object;
         let mut obs = Vec::new();
         for c in containers {
             let env = c.value.get("env").and_then(Doc::as_array);
             for (i, e) in env.into_iter().flatten().enumerate() {
                 let name = e.get("name").and_then(Doc::as_str).unwrap_or("?");
-                let path = format!("{}.env[{i}]", c.path);
+                // Written only for what is recorded: most variables are not.
+                let path = || format!("{}.env[{i}]", c.path);
                 match p.require {
                     Require::SecretEnv => {
                         if let Some(r) = e.at("/valueFrom/secretKeyRef") {
+                            let path = path();
                             obs.push(Observation {
                                 source: evidence::source(obj, &path),
                                 path: format!("{path}.valueFrom.secretKeyRef"),
@@ -369,6 +365,7 @@ fn workload_findings(
                         if let Some(why) =
                             literal.and_then(|v| credential_reason(settings, name, v))
                         {
+                            let path = path();
                             obs.push(Observation {
                                 source: evidence::source(obj, &path),
                                 path: format!("{path}.value"),
@@ -403,7 +400,7 @@ fn workload_findings(
         let (status, message) = if obs.is_empty() {
             (
                 Status::Pass,
-                format!("{}: nothing found", subject.display()),
+                ctx.pass_message(|| format!("{}: nothing found", subject.display())),
             )
         } else {
             let names: BTreeSet<String> = obs
@@ -440,14 +437,9 @@ fn workload_findings(
     }
 }
 
-fn configmap_findings(
-    check: &Check,
-    p: &Params,
-    settings: &Settings,
-    inv: &Inventory,
-    out: &mut Outcome,
-) {
-    for cm in inv.of_kind("ConfigMap") {
+fn configmap_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
+    let settings = &ctx.catalog.credentials;
+    for cm in ctx.inventory.of_kind("ConfigMap") {
         let mut obs = Vec::new();
         if let Some(data) = cm.value.get("data").and_then(Doc::as_object) {
             for (k, v) in data {
@@ -472,7 +464,7 @@ fn configmap_findings(
         let (status, message) = if obs.is_empty() {
             (
                 Status::Pass,
-                format!("{}: no credential-looking key", subject.display()),
+                ctx.pass_message(|| format!("{}: no credential-looking key", subject.display())),
             )
         } else {
             let keys: Vec<String> = obs
@@ -501,14 +493,9 @@ fn configmap_findings(
     }
 }
 
-fn token_findings(
-    check: &Check,
-    p: &Params,
-    inv: &Inventory,
-    workloads: &[WorkloadEntry],
-    out: &mut Outcome,
-) {
-    for (w, _) in workloads {
+fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
+    let inv = ctx.inventory;
+    for (w, _) in ctx.workloads() {
         let obj = w.object;
         let ns = obj.namespace.clone().unwrap_or_else(|| "default".into());
         let sa_name = w
@@ -530,6 +517,25 @@ fn token_findings(
                 .get("automountServiceAccountToken")
                 .and_then(Doc::as_bool)
         });
+        let subject = evidence::subject(obj);
+        // A named ServiceAccount missing from manifests may well turn automounting off: its
+        // setting is unknown, not "unset". (The `default` ServiceAccount that every namespace
+        // gets sets nothing; a live cluster listing that lacks the account is complete.)
+        let unknown_account = pod_value.is_none()
+            && sa.is_none()
+            && sa_name != "default"
+            && !crate::checks::absence_is_known(inv);
+        let mounted = pod_value.or(sa_value).unwrap_or(true);
+        if !mounted && !unknown_account && !ctx.pass_evidence() {
+            out.findings.push(evidence::finding(
+                check,
+                Status::Pass,
+                subject,
+                Vec::new(),
+                String::new(),
+            ));
+            continue;
+        }
         let pod_path = format!("{}.automountServiceAccountToken", w.pod_path);
         let (mounted, source, decided) = match (pod_value, sa_value) {
             (Some(v), _) => (v, evidence::source(obj, &pod_path), pod_path.clone()),
@@ -556,14 +562,6 @@ fn token_findings(
             holds: !mounted,
             note: None,
         };
-        let subject = evidence::subject(obj);
-        // A named ServiceAccount missing from manifests may well turn automounting off: its
-        // setting is unknown, not "unset". (The `default` ServiceAccount that every namespace
-        // gets sets nothing; a live cluster listing that lacks the account is complete.)
-        let unknown_account = pod_value.is_none()
-            && sa.is_none()
-            && sa_name != "default"
-            && !crate::checks::absence_is_known(inv);
         let (status, message) = if unknown_account {
             (
                 Status::Error,
@@ -603,13 +601,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     match p.require {
         Require::SecretEnv | Require::LiteralEnv => {
             evidence::kinds_not_collected(check, inv, WORKLOAD_KINDS, &mut out);
-            workload_findings(
-                check,
-                p,
-                &ctx.catalog.credentials,
-                ctx.workloads(),
-                &mut out,
-            );
+            workload_findings(check, p, ctx, &mut out);
             if ctx.workloads().is_empty() {
                 out.empty_reason = "no workloads in the inventory".into();
             }
@@ -617,14 +609,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         Require::ServiceAccountToken => {
             evidence::kinds_not_collected(check, inv, WORKLOAD_KINDS, &mut out);
             evidence::kinds_not_collected(check, inv, &["ServiceAccount"], &mut out);
-            token_findings(check, p, inv, ctx.workloads(), &mut out);
+            token_findings(check, p, ctx, &mut out);
             if ctx.workloads().is_empty() {
                 out.empty_reason = "no workloads in the inventory".into();
             }
         }
         Require::ConfigmapKeys => {
             evidence::kinds_not_collected(check, inv, &["ConfigMap"], &mut out);
-            configmap_findings(check, p, &ctx.catalog.credentials, inv, &mut out);
+            configmap_findings(check, p, ctx, &mut out);
             if out.findings.is_empty() {
                 out.empty_reason = "no ConfigMaps in the inventory".into();
             }

@@ -44,6 +44,8 @@ pub struct Condition {
     /// What the finding says when every path is absent (and no default applies), e.g.
     /// "runAsNonRoot not set on pod or container; runAsUser not set; image user unknown".
     pub when_absent: Option<String>,
+    /// `expect` in words ([`Expectation::describe`]), written once for every observation.
+    pub expected: String,
 }
 
 /// Parameters of a `fields` assertion.
@@ -195,6 +197,7 @@ fn read_conditions(
         match (paths, expect) {
             (Some(paths), Some(expect)) => out.push(Condition {
                 paths,
+                expected: expect.describe(),
                 expect,
                 default,
                 when_absent,
@@ -291,12 +294,30 @@ enum Label<'a> {
 }
 
 impl Label<'_> {
-    fn text(self) -> Option<String> {
-        match self {
-            Label::Subject => None,
-            Label::Container(role, name) => Some(format!("{role} `{name}`")),
-            Label::Item(path) => Some(path.to_string()),
+    /// An observation's note with the label in front (`container `app`: not set; …`).
+    fn note(self, note: Option<String>) -> Option<String> {
+        let extra = note.as_ref().map_or(0, |n| n.len() + 2);
+        let mut s = match self {
+            Label::Subject => return note,
+            Label::Item(path) => {
+                let mut s = String::with_capacity(path.len() + extra);
+                s.push_str(path);
+                s
+            }
+            Label::Container(role, name) => {
+                let mut s = String::with_capacity(role.len() + name.len() + 3 + extra);
+                s.push_str(role);
+                s.push_str(" `");
+                s.push_str(name);
+                s.push('`');
+                s
+            }
+        };
+        if let Some(n) = note {
+            s.push_str(": ");
+            s.push_str(&n);
         }
+        Some(s)
     }
 }
 
@@ -349,7 +370,7 @@ impl Condition {
                         source: evidence::source(obj, &concrete),
                         path: concrete,
                         observed: v,
-                        expected: self.expect.describe(),
+                        expected: self.expected.clone(),
                         holds,
                         note: None,
                     }
@@ -406,7 +427,7 @@ impl Condition {
                 source,
                 path: shown,
                 observed,
-                expected: self.expect.describe(),
+                expected: self.expected.clone(),
                 holds,
                 note,
             }],
@@ -470,13 +491,20 @@ impl Condition {
 fn display_path(p: &FieldPath, base: &str) -> String {
     let mut s = base.to_string();
     for seg in &p.segments {
-        s = match seg {
-            Segment::Key(k) => crate::checks::path::join(&s, k),
-            Segment::Index(n) => format!("{s}[{n}]"),
-            Segment::Wildcard => format!("{s}[*]"),
-            Segment::Keys => format!("{s}.@keys"),
-            Segment::KeyGlob(g) => format!("{s}[{}]", Value::String(g.clone())),
-        };
+        match seg {
+            Segment::Key(k) => crate::checks::path::push_key(&mut s, k),
+            Segment::Index(n) => {
+                use std::fmt::Write as _;
+                let _ = write!(s, "[{n}]");
+            }
+            Segment::Wildcard => s.push_str("[*]"),
+            Segment::Keys => s.push_str(".@keys"),
+            Segment::KeyGlob(g) => {
+                s.push('[');
+                s.push_str(&Value::String(g.clone()).to_string());
+                s.push(']');
+            }
+        }
     }
     s
 }
@@ -622,11 +650,7 @@ fn judge(
                 first_absent = cond.absent_text(roots);
             }
             for mut o in observations {
-                o.note = match (unit.label.text(), o.note.take()) {
-                    (Some(l), Some(n)) => Some(format!("{l}: {n}")),
-                    (Some(l), None) => Some(l),
-                    (None, n) => n,
-                };
+                o.note = unit.label.note(o.note.take());
                 if o.holds {
                     passing.push(o);
                 } else {
@@ -641,6 +665,8 @@ fn judge(
     let subject = evidence::subject(obj);
     if failing.is_empty() {
         let what = match p.target {
+            // Words nobody reads are not written (see `Context::pass_evidence`).
+            _ if !pass_evidence => String::new(),
             Target::Containers => format!("all {assessed} container(s) comply"),
             Target::Objects if p.each.is_some() => format!("all {assessed} element(s) comply"),
             _ => "complies".to_string(),

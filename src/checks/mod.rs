@@ -25,7 +25,7 @@ pub mod tls;
 pub mod vulnerability;
 pub mod workload;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::catalog::reader::Reader;
 use crate::catalog::{Catalog, Check};
@@ -98,6 +98,17 @@ pub struct Context<'a> {
     pub inventory: &'a Inventory,
     /// The catalog (component defaults, other checks).
     pub catalog: &'a Catalog,
+    /// What the checks share, built on first use; shared by [`Context::with_pass_evidence`].
+    shared: Arc<Shared<'a>>,
+    /// Whether passing findings keep their observations and message (`--detail full`);
+    /// otherwise checks that can tell a pass cheaply skip building evidence and words
+    /// nobody will read.
+    pass_evidence: bool,
+}
+
+/// What the checks of one run share, each found on the first call that needs it.
+#[derive(Default)]
+struct Shared<'a> {
     /// Every binding with its resolved role and rules, for the `rbac` checks.
     rbac: OnceLock<rbac::Rbac<'a>>,
     /// Every workload with its containers, in inventory order.
@@ -106,9 +117,6 @@ pub struct Context<'a> {
     executables: OnceLock<Vec<flag::Executable<'a>>>,
     /// Every `kubernetes.io/tls` Secret with its certificate chain, in inventory order.
     tls_secrets: OnceLock<Vec<TlsSecret<'a>>>,
-    /// Whether passing findings keep their observations (`--detail full`); otherwise checks
-    /// that can tell a pass cheaply skip building evidence nobody will read.
-    pass_evidence: bool,
 }
 
 impl<'a> Context<'a> {
@@ -117,10 +125,7 @@ impl<'a> Context<'a> {
         Context {
             inventory,
             catalog,
-            rbac: OnceLock::new(),
-            workloads: OnceLock::new(),
-            executables: OnceLock::new(),
-            tls_secrets: OnceLock::new(),
+            shared: Arc::default(),
             pass_evidence: true,
         }
     }
@@ -131,16 +136,37 @@ impl<'a> Context<'a> {
         self
     }
 
+    /// The same context, sharing what was already found, with passes in full (for the one
+    /// pass whose message a report shows).
+    pub fn with_pass_evidence(&self) -> Context<'a> {
+        Context {
+            inventory: self.inventory,
+            catalog: self.catalog,
+            shared: self.shared.clone(),
+            pass_evidence: true,
+        }
+    }
+
     /// Whether passing findings keep their observations.
     pub fn pass_evidence(&self) -> bool {
         self.pass_evidence
+    }
+
+    /// A pass's message: `words()` when passes are kept in full, else empty (nobody reads
+    /// it; the one pass a report shows is asked for again, see `evaluate`).
+    pub fn pass_message(&self, words: impl FnOnce() -> String) -> String {
+        if self.pass_evidence {
+            words()
+        } else {
+            String::new()
+        }
     }
 
     /// Every `kubernetes.io/tls` Secret of the inventory with its certificate chain as
     /// [`certificate::secret_chain`] reads it, in inventory order, parsed on the first call:
     /// the TLS checks share one parse of each certificate.
     pub fn tls_secrets(&self) -> &[TlsSecret<'a>] {
-        self.tls_secrets.get_or_init(|| {
+        self.shared.tls_secrets.get_or_init(|| {
             self.inventory
                 .objects
                 .iter()
@@ -154,7 +180,7 @@ impl<'a> Context<'a> {
     /// ([`workload::Workload::containers`]), in inventory order, found on the first call:
     /// the many checks over pod specs then share one pass over the objects.
     pub fn workloads(&self) -> &[WorkloadEntry<'a>] {
-        self.workloads.get_or_init(|| {
+        self.shared.workloads.get_or_init(|| {
             self.inventory
                 .objects
                 .iter()
@@ -170,13 +196,14 @@ impl<'a> Context<'a> {
     /// Every pod container with a `command`, found on the first call: the control-plane
     /// flag checks (one per flag, dozens of them) then look only at these.
     pub fn executables(&self) -> &[flag::Executable<'a>] {
-        self.executables
+        self.shared
+            .executables
             .get_or_init(|| flag::executables(self.inventory.of_kind("Pod")))
     }
 
     /// The RBAC state of the inventory ([`rbac::build`]), built on the first call.
     pub fn rbac(&self) -> &rbac::Rbac<'a> {
-        self.rbac.get_or_init(|| rbac::build(self.inventory))
+        self.shared.rbac.get_or_init(|| rbac::build(self.inventory))
     }
 }
 

@@ -45,29 +45,34 @@ pub fn strings(v: &Doc, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The strings of a list field, borrowed, as [`strings`] lists them.
+pub fn str_items<'v>(v: &'v Doc, key: &str) -> impl Iterator<Item = &'v str> {
+    v.get(key)
+        .and_then(Doc::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Doc::as_str)
+}
+
 /// `*` matches any run of characters; everything else literally.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
+    let Some((first, tail)) = pattern.split_once('*') else {
         return pattern == text;
-    }
-    let mut rest = text;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else {
-                return false;
-            };
-            rest = r;
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
+    };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    // The parts between stars, each found leftmost; the last must end the text.
+    let (middle, last) = tail.rsplit_once('*').unwrap_or(("", tail));
+    if tail.contains('*') {
+        for part in middle.split('*') {
             let Some(pos) = rest.find(part) else {
                 return false;
             };
             rest = &rest[pos + part.len()..];
         }
     }
-    true
+    rest.ends_with(last)
 }
 
 /// A parsed path: its root and the steps below it.
@@ -86,6 +91,11 @@ pub fn join(base: &str, key: &str) -> String {
     let mut path = base.to_string();
     path.key(key);
     path
+}
+
+/// Appends a key to a concrete path in place, as [`join`] does.
+pub fn push_key(path: &mut String, key: &str) {
+    path.key(key);
 }
 
 /// Where a walk along a path is: nothing, when only the values matter
@@ -353,6 +363,59 @@ impl FieldPath {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Star patterns as glob_match read them before it stopped collecting the parts.
+    fn glob_by_parts(pattern: &str, text: &str) -> bool {
+        let parts: Vec<&str> = pattern.split('*').collect();
+        if parts.len() == 1 {
+            return pattern == text;
+        }
+        let mut rest = text;
+        for (i, part) in parts.iter().enumerate() {
+            if i == 0 {
+                let Some(r) = rest.strip_prefix(part) else {
+                    return false;
+                };
+                rest = r;
+            } else if i == parts.len() - 1 {
+                return rest.ends_with(part);
+            } else {
+                let Some(pos) = rest.find(part) else {
+                    return false;
+                };
+                rest = &rest[pos + part.len()..];
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn glob_match_agrees_with_matching_part_by_part() {
+        // Every pattern over `a`, `b`, `*` up to five characters against every text over
+        // `a`, `b` up to five.
+        fn words(alphabet: &[char], max: usize) -> Vec<String> {
+            let mut all = vec![String::new()];
+            let mut last = vec![String::new()];
+            for _ in 0..max {
+                last = last
+                    .iter()
+                    .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                    .collect();
+                all.extend(last.iter().cloned());
+            }
+            all
+        }
+        let texts = words(&['a', 'b'], 5);
+        for pattern in words(&['a', 'b', '*'], 5) {
+            for text in &texts {
+                assert_eq!(
+                    glob_match(&pattern, text),
+                    glob_by_parts(&pattern, text),
+                    "{pattern:?} on {text:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn parses_and_resolves() {

@@ -32,7 +32,7 @@ use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::evidence;
 use crate::checks::path::glob_match as glob;
-use crate::checks::path::strings;
+use crate::checks::path::{str_items, strings};
 use crate::checks::selector;
 use crate::checks::{Context, Outcome};
 use crate::inventory::{Inventory, KindState, Object, Origin};
@@ -682,21 +682,17 @@ pub enum Allows {
 /// Whether a rule grants `verb` on `resource` (`pods` or `pods/exec`) in `group`
 /// (`None`: any group). `verb == "any"` asks for any verb at all.
 pub fn rule_allows(rule: &Doc, verb: &str, resource: &str, group: Option<&str>) -> Allows {
-    let verbs = strings(rule, "verbs");
-    let any_verb = verb == "any" && !verbs.is_empty();
-    if !any_verb && !verbs.iter().any(|v| v == "*" || v == verb) {
+    let any_verb = verb == "any" && str_items(rule, "verbs").next().is_some();
+    if !any_verb && !str_items(rule, "verbs").any(|v| v == "*" || v == verb) {
         return Allows::No;
     }
     if let Some(g) = group {
-        if !strings(rule, "apiGroups")
-            .iter()
-            .any(|x| x == "*" || x == g)
-        {
+        if !str_items(rule, "apiGroups").any(|x| x == "*" || x == g) {
             return Allows::No;
         }
     }
     let sub = resource.split_once('/').map(|(_, s)| s);
-    let res_ok = strings(rule, "resources").iter().any(|r| {
+    let res_ok = str_items(rule, "resources").any(|r| {
         r == "*"
             || r == resource
             || sub.is_some_and(|s| r.strip_prefix("*/").is_some_and(|rs| rs == s))

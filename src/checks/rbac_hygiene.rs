@@ -30,7 +30,7 @@ use serde_json::json;
 
 use crate::catalog::Check;
 use crate::checks::evidence;
-use crate::checks::path::strings;
+use crate::checks::path::str_items;
 use crate::checks::rbac::{kinds_state, own_rules, Binding, Params, RbacSubject, RBAC_KINDS};
 use crate::checks::selector;
 use crate::checks::workload::WORKLOAD_KINDS;
@@ -381,37 +381,36 @@ fn missing_subjects(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
 /// One permission a rule grants: verb on group/resource (or a non-resource URL), maybe
 /// limited to names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Atom {
+struct Atom<'a> {
     url: bool,
-    group: String,
-    resource: String,
-    verb: String,
-    names: Vec<String>,
+    group: &'a str,
+    resource: &'a str,
+    verb: &'a str,
+    names: Vec<&'a str>,
 }
 
-impl Atom {
-    fn of_rule(rule: &Doc) -> Vec<Atom> {
-        let verbs = strings(rule, "verbs");
-        let mut names = strings(rule, "resourceNames");
-        names.sort();
+impl<'a> Atom<'a> {
+    fn of_rule(rule: &'a Doc) -> Vec<Atom<'a>> {
+        let mut names: Vec<&str> = str_items(rule, "resourceNames").collect();
+        names.sort_unstable();
         let mut out = Vec::new();
-        for verb in &verbs {
-            for url in strings(rule, "nonResourceURLs") {
+        for verb in str_items(rule, "verbs") {
+            for url in str_items(rule, "nonResourceURLs") {
                 out.push(Atom {
                     url: true,
-                    group: String::new(),
+                    group: "",
                     resource: url,
-                    verb: verb.clone(),
+                    verb,
                     names: Vec::new(),
                 });
             }
-            for group in strings(rule, "apiGroups") {
-                for resource in strings(rule, "resources") {
+            for group in str_items(rule, "apiGroups") {
+                for resource in str_items(rule, "resources") {
                     out.push(Atom {
                         url: false,
-                        group: group.clone(),
+                        group,
                         resource,
-                        verb: verb.clone(),
+                        verb,
                         names: names.clone(),
                     });
                 }
@@ -421,7 +420,7 @@ impl Atom {
     }
 
     /// Whether this permission includes `other`.
-    fn covers(&self, other: &Atom) -> bool {
+    fn covers(&self, other: &Atom<'_>) -> bool {
         let resource = self.resource == "*"
             || self.resource == other.resource
             || (!self.url
@@ -450,7 +449,7 @@ impl Atom {
             return format!("{} {}", self.verb, self.resource);
         }
         let res = if self.group.is_empty() || self.resource == "*" && self.group == "*" {
-            self.resource.clone()
+            self.resource.to_string()
         } else {
             format!("{}.{}", self.resource, self.group)
         };
@@ -485,16 +484,16 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
         }
         examined += 1;
         // Each binding's effective permissions: (atom, rule owner, rule index).
-        let grants: Vec<Vec<(Atom, String, usize, &Doc)>> = bindings
+        let grants: Vec<Vec<(Atom, &Object, usize)>> = bindings
             .iter()
             .map(|b| {
                 let mut v = Vec::new();
                 for r in settings.rules_of(b).iter() {
                     for a in Atom::of_rule(r.rule) {
                         let granted = b.scope.is_none()
-                            || (!a.url && !settings.is_cluster_scoped(&a.resource));
+                            || (!a.url && !settings.is_cluster_scoped(a.resource));
                         if granted {
-                            v.push((a, evidence::subject(r.owner).display(), r.index, r.rule));
+                            v.push((a, r.owner, r.index));
                         }
                     }
                 }
@@ -540,9 +539,10 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                 // Permissions of x that y already grants.
                 let mut dup: Vec<(&Atom, String, String)> = Vec::new();
                 let mut rules = BTreeSet::new();
-                for (a, owner, idx, _) in &grants[xi] {
-                    if let Some((_, yo, yidx, _)) = grants[yi].iter().find(|(ya, ..)| ya.covers(a))
-                    {
+                for (a, owner, idx) in &grants[xi] {
+                    if let Some((_, yo, yidx)) = grants[yi].iter().find(|(ya, ..)| ya.covers(a)) {
+                        let owner = evidence::subject(owner).display();
+                        let yo = evidence::subject(yo).display();
                         dup.push((
                             a,
                             format!("{owner} rules[{idx}]"),
@@ -756,11 +756,11 @@ mod tests {
 
     #[test]
     fn wildcards_and_subresources_cover() {
-        let a = |g: &str, r: &str, v: &str| Atom {
+        let a = |g: &'static str, r: &'static str, v: &'static str| Atom {
             url: false,
-            group: g.into(),
-            resource: r.into(),
-            verb: v.into(),
+            group: g,
+            resource: r,
+            verb: v,
             names: Vec::new(),
         };
         assert!(a("*", "*", "*").covers(&a("", "pods", "get")));
@@ -768,7 +768,7 @@ mod tests {
         assert!(!a("", "pods", "get").covers(&a("", "pods", "list")));
         assert!(!a("apps", "pods", "get").covers(&a("", "pods", "get")));
         let mut named = a("", "secrets", "get");
-        named.names = vec!["x".into()];
+        named.names = vec!["x"];
         assert!(a("", "secrets", "get").covers(&named));
         assert!(!named.covers(&a("", "secrets", "get")));
     }

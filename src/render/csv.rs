@@ -27,6 +27,7 @@
 
 use std::collections::HashMap;
 
+use crate::render::sink::Sink;
 use crate::render::RenderError;
 use crate::results::{CheckResult, Finding, Listed, Observation, Report, Status, Subject};
 
@@ -55,55 +56,93 @@ const HEADER: &[&str] = &[
 ];
 
 fn observed(obs: &[Observation]) -> String {
-    obs.iter()
-        .map(|o| {
-            let v = match &o.observed {
-                serde_json::Value::Null => "(not set)".to_string(),
-                // A record's fields that the path already names (a grant's subject, binding
-                // and role in `subject → binding → role → rules[0]`) are not repeated.
-                serde_json::Value::Object(fields) => {
-                    let rest: serde_json::Map<String, serde_json::Value> = fields
-                        .iter()
-                        .filter(|(_, v)| !v.as_str().is_some_and(|s| o.path.contains(s)))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect();
-                    serde_json::Value::Object(rest).to_string()
-                }
-                other => crate::checks::condition::render(other),
-            };
-            format!("{}={v}", o.path)
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (i, o) in obs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        out.push_str(&o.path);
+        out.push('=');
+        // Writing into a String cannot fail.
+        let _ = match &o.observed {
+            serde_json::Value::Null => write!(out, "(not set)"),
+            // A record's fields that the path already names (a grant's subject, binding
+            // and role in `subject → binding → role → rules[0]`) are not repeated.
+            serde_json::Value::Object(fields) => {
+                let rest: serde_json::Map<String, serde_json::Value> = fields
+                    .iter()
+                    .filter(|(_, v)| !v.as_str().is_some_and(|s| o.path.contains(s)))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                write!(out, "{}", serde_json::Value::Object(rest))
+            }
+            serde_json::Value::String(text) => write!(out, "{text}"),
+            other => write!(out, "{other}"),
+        };
+    }
+    out
 }
 
+/// Each observation's text, `; `-separated, a repeat of the one before left out.
 fn join(obs: &[Observation], f: impl Fn(&Observation) -> &str) -> String {
-    let mut v: Vec<&str> = obs.iter().map(f).collect();
-    v.dedup();
-    v.join("; ")
+    let mut out = String::new();
+    let mut last = None;
+    for text in obs.iter().map(f) {
+        if last == Some(text) {
+            continue;
+        }
+        if last.is_some() {
+            out.push_str("; ");
+        }
+        out.push_str(text);
+        last = Some(text);
+    }
+    out
 }
 
 /// Where each observation was read, relative to the row's subject: a place in the
 /// subject's own file is `line N` (the file is in the `file` column), and a fact read on
 /// the subject's node drops the `node X: ` prefix (the node is in `subject_node`).
 fn sources(obs: &[Observation], subject: &Subject) -> String {
-    let file = subject.file.as_deref().map(|f| format!("{f}:"));
-    let node = subject.node.as_deref().map(|n| format!("node {n}: "));
-    let mut v: Vec<String> = obs
-        .iter()
-        .map(|o| {
-            let s = o.source.as_str();
-            if let Some(rest) = file.as_deref().and_then(|f| s.strip_prefix(f)) {
-                format!("line {rest}")
-            } else if let Some(rest) = node.as_deref().and_then(|n| s.strip_prefix(n)) {
-                rest.to_string()
-            } else {
-                s.to_string()
-            }
-        })
-        .collect();
-    v.dedup();
-    v.join("; ")
+    let mut out = String::new();
+    let mut last: Option<(&str, &str)> = None;
+    for o in obs {
+        let s = o.source.as_str();
+        let in_file = subject.file.as_deref().and_then(|f| {
+            s.strip_prefix(f)
+                .and_then(|r| r.strip_prefix(':'))
+                .map(|rest| ("line ", rest))
+        });
+        let on_node = || {
+            subject.node.as_deref().and_then(|n| {
+                s.strip_prefix("node ")
+                    .and_then(|r| r.strip_prefix(n))
+                    .and_then(|r| r.strip_prefix(": "))
+                    .map(|rest| ("", rest))
+            })
+        };
+        let shown = in_file.or_else(on_node).unwrap_or(("", s));
+        if last.is_some_and(|l| same_text(l, shown)) {
+            continue;
+        }
+        if last.is_some() {
+            out.push_str("; ");
+        }
+        out.push_str(shown.0);
+        out.push_str(shown.1);
+        last = Some(shown);
+    }
+    out
+}
+
+/// Whether two texts, each in two pieces, read the same.
+fn same_text((a1, b1): (&str, &str), (a2, b2): (&str, &str)) -> bool {
+    a1.len() + b1.len() == a2.len() + b2.len()
+        && a1
+            .bytes()
+            .chain(b1.bytes())
+            .eq(a2.bytes().chain(b2.bytes()))
 }
 
 /// The subject is in its own columns: a message that starts by naming it
@@ -217,28 +256,31 @@ const NO_GROUPS: [&str; 2] = ["", ""];
 /// most rows are passes whose leading cells are the same for a whole check, so those are
 /// escaped once per check ([`Rows::pass_lead`]) and copied.
 struct Rows<'w> {
-    out: &'w mut dyn std::io::Write,
-    buf: Vec<u8>,
+    out: Sink<'w>,
 }
-
-/// The buffer is handed to the writer in pieces of about this size.
-const FLUSH_AT: usize = 1 << 18;
 
 /// Appends `s` as one CSV cell: neutralised for spreadsheets ([`cell`]), then quoted when
 /// it must be.
 fn push_cell(buf: &mut Vec<u8>, s: &str) {
-    let s = cell(s);
     let bytes = s.as_bytes();
-    if bytes
-        .iter()
-        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
-    {
+    // `cell`'s rule, without building a new string: the `'` is never quoted.
+    let formula = matches!(
+        bytes.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    );
+    let quoted = needs_quotes(bytes);
+    if quoted {
         buf.push(b'"');
-        for &b in bytes {
-            if b == b'"' {
-                buf.push(b'"');
+    }
+    if formula {
+        buf.push(b'\'');
+    }
+    if quoted {
+        for (i, part) in bytes.split(|&b| b == b'"').enumerate() {
+            if i > 0 {
+                buf.extend_from_slice(b"\"\"");
             }
-            buf.push(b);
+            buf.extend_from_slice(part);
         }
         buf.push(b'"');
     } else {
@@ -246,29 +288,44 @@ fn push_cell(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// Whether a cell holds a comma, a quote, CR or LF, looked for eight bytes at a time (most
+/// cells hold none, and this runs over every byte of the file).
+fn needs_quotes(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // A high bit set for each byte of `w` equal to `b` (exact as to whether there is one).
+    fn has(w: u64, b: u8) -> u64 {
+        let x = w ^ (ONES * u64::from(b));
+        x.wrapping_sub(ONES) & !x & (ONES << 7)
+    }
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        if has(w, b',') | has(w, b'"') | has(w, b'\r') | has(w, b'\n') != 0 {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+}
+
 impl Rows<'_> {
     fn row(&mut self, cells: &[&str]) -> Result<(), RenderError> {
         for (i, c) in cells.iter().enumerate() {
             if i > 0 {
-                self.buf.push(b',');
+                self.out.buf.push(b',');
             }
-            push_cell(&mut self.buf, c);
+            push_cell(&mut self.out.buf, c);
         }
         self.end_row()
     }
 
     fn end_row(&mut self) -> Result<(), RenderError> {
-        self.buf.push(b'\n');
-        if self.buf.len() >= FLUSH_AT {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<(), RenderError> {
-        self.out.write_all(&self.buf)?;
-        self.buf.clear();
-        Ok(())
+        self.out.buf.push(b'\n');
+        Ok(self.out.end_record()?)
     }
 
     /// One row about a check as a whole (no subject listed).
@@ -311,7 +368,7 @@ impl Rows<'_> {
 
     /// One row for a compact pass: its check and subject, nothing observed.
     fn pass_row(&mut self, lead: &[u8], s: &Subject) -> Result<(), RenderError> {
-        let buf = &mut self.buf;
+        let buf = &mut self.out.buf;
         buf.extend_from_slice(lead);
         push_cell(buf, &s.kind);
         buf.push(b',');
@@ -384,8 +441,7 @@ impl Rows<'_> {
 /// Writes the findings as CSV, streaming from the report's findings (no copy of them).
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), RenderError> {
     let mut rows = Rows {
-        out,
-        buf: Vec::with_capacity(FLUSH_AT + (1 << 12)),
+        out: Sink::new(out),
     };
     rows.row(HEADER)?;
     // The framework items each check decides, written once per row as `fw item; …`.
@@ -440,7 +496,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> Result<(), Render
             rows.row(&row)?;
         }
     }
-    rows.flush()?;
+    rows.out.finish()?;
     Ok(())
 }
 
@@ -461,16 +517,18 @@ mod tests {
             "-x",
             "'q",
             "é ü",
+            "=a,\"b\"",
+            "\r\n",
+            "\"",
         ];
         let mut ours = Vec::new();
         let mut rows = Rows {
-            out: &mut ours,
-            buf: Vec::new(),
+            out: Sink::new(&mut ours),
         };
         let reversed: Vec<&str> = cells.iter().rev().copied().collect();
         rows.row(&cells).expect("row");
         rows.row(&reversed).expect("row");
-        rows.flush().expect("flush");
+        rows.out.finish().expect("flush");
         let mut theirs = csv::Writer::from_writer(Vec::new());
         for row in [&cells[..], &reversed] {
             let safe: Vec<String> = row.iter().map(|c| cell(c).into_owned()).collect();
@@ -480,6 +538,28 @@ mod tests {
             String::from_utf8(ours).expect("utf-8"),
             String::from_utf8(theirs.into_inner().expect("inner")).expect("utf-8")
         );
+    }
+
+    #[test]
+    fn quoting_is_found_at_every_place_in_a_word() {
+        let naive = |b: &[u8]| b.iter().any(|c| matches!(c, b',' | b'"' | b'\r' | b'\n'));
+        for len in 0..24 {
+            // Every byte value as filler (bytes next to the special ones, high bytes).
+            for fill in 0..=255u8 {
+                let plain = vec![fill; len];
+                assert_eq!(needs_quotes(&plain), naive(&plain), "{fill} × {len}");
+                for at in 0..len {
+                    for special in [b',', b'"', b'\r', b'\n'] {
+                        let mut v = plain.clone();
+                        v[at] = special;
+                        assert!(
+                            needs_quotes(&v),
+                            "{special} at {at} of {len}, filler {fill}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

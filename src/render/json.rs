@@ -20,13 +20,16 @@ use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use crate::catalog::Severity;
+use crate::render::sink::Sink;
 use crate::render::RenderError;
 use crate::results::{
     CheckResult, Counts, Detail, Finding, ItemResult, Observation, Report, Status, Subject,
 };
 
 /// Writes the report as JSON.
-pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
+pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), RenderError> {
+    let mut sink = Sink::new(out);
+    let w = &mut sink;
     w.write_all(b"{\n")?;
     field(w, "schema_version", &report.schema_version)?;
     field(w, "run", &report.run)?;
@@ -139,6 +142,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
         w.write_all(b"\n  }")?;
     }
     w.write_all(b"\n}\n")?;
+    sink.finish()?;
     Ok(())
 }
 
@@ -278,7 +282,7 @@ impl<'a> ItemRecord<'a> {
 
 /// `"key": [` then one compact record per line, then `]` (no trailing comma or newline).
 fn records<T: Serialize>(
-    w: &mut dyn Write,
+    w: &mut Sink<'_>,
     indent: &str,
     key: &str,
     items: &[T],
@@ -297,7 +301,7 @@ fn records<T: Serialize>(
 }
 
 /// One top-level key with its value pretty-printed, indented one level, and a comma.
-fn field<T: Serialize>(w: &mut dyn Write, key: &str, value: &T) -> Result<(), RenderError> {
+fn field<T: Serialize>(w: &mut Sink<'_>, key: &str, value: &T) -> Result<(), RenderError> {
     let text = serde_json::to_string_pretty(value)?;
     write!(w, "  {}: ", serde_json::to_string(key)?)?;
     for (i, line) in text.lines().enumerate() {

@@ -10,6 +10,7 @@ pub mod oscal;
 pub mod pdf;
 pub mod prose;
 pub mod sarif;
+pub mod sink;
 pub mod summary;
 pub mod table;
 pub mod view;
