@@ -183,6 +183,8 @@ fn add_dir(inv: &mut Inventory, dir: &Path, own: &[PathBuf]) {
     use rayon::prelude::*;
     let read: Vec<Inventory> = files
         .par_iter()
+        // Each file a task of its own, so a core done with its share takes the next file.
+        .with_max_len(1)
         .map(|f| {
             let mut own = Inventory::default();
             add_file(&mut own, f);
