@@ -32,10 +32,23 @@ pub fn namespace(obj: Option<&Object>, name: &str) -> Arc<Subject> {
 pub fn source(obj: &Object, path: &str) -> String {
     let line = std::iter::successors(Some(path), |p| parent(p)).find_map(|p| obj.line_of(p));
     match (&obj.origin, line) {
-        (Origin::File { path: file, .. }, Some(line)) => format!("{file}:{line}"),
-        (Origin::Demo { file, .. }, Some(line)) => format!("demo/{file}:{line}"),
+        (Origin::File { path: file, .. }, Some(line)) => file_line("", file, line),
+        (Origin::Demo { file, .. }, Some(line)) => file_line("demo/", file, line),
         (origin, _) => origin.describe(),
     }
+}
+
+/// `{prefix}{file}:{line}`, written straight into one string (this runs for every
+/// observation recorded).
+fn file_line(prefix: &str, file: &str, line: u32) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(prefix.len() + file.len() + 11);
+    s.push_str(prefix);
+    s.push_str(file);
+    s.push(':');
+    // Writing into a String cannot fail.
+    let _ = write!(s, "{line}");
+    s
 }
 
 /// The path one step up: `a.b[0]` → `a.b`, `a["x.y"]` → `a`, `a.@keys` → `a`, `a` → ``;
