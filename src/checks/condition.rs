@@ -315,9 +315,20 @@ pub fn text<T: Tree>(v: &T) -> String {
 
 /// A value for messages: JSON, compact.
 pub fn render(v: &Value) -> String {
+    let mut out = String::new();
+    render_into(&mut out, v);
+    out
+}
+
+/// [`render`], appended to `out`.
+pub fn render_into(out: &mut String, v: &Value) {
+    use std::fmt::Write as _;
     match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) => out.push_str(s),
+        // Writing into a String cannot fail.
+        other => {
+            let _ = write!(out, "{other}");
+        }
     }
 }
 

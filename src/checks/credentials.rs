@@ -527,27 +527,21 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
             && !crate::checks::absence_is_known(inv);
         let mounted = pod_value.or(sa_value).unwrap_or(true);
         if !mounted && !unknown_account && !ctx.pass_evidence() {
-            out.findings.push(evidence::finding(
-                check,
-                Status::Pass,
-                subject,
-                Vec::new(),
-                String::new(),
-            ));
+            out.findings.push(evidence::compact_pass(check, subject));
             continue;
         }
         let pod_path = format!("{}.automountServiceAccountToken", w.pod_path);
-        let (mounted, source, decided) = match (pod_value, sa_value) {
-            (Some(v), _) => (v, evidence::source(obj, &pod_path), pod_path.clone()),
-            (None, Some(v)) => (
-                v,
+        // Where `mounted` was decided: the pod's field, else its ServiceAccount's, else the
+        // default.
+        let (source, decided) = match (pod_value, sa_value) {
+            (Some(_), _) => (evidence::source(obj, &pod_path), pod_path.clone()),
+            (None, Some(_)) => (
                 sa.map_or_else(String::new, |s| {
                     evidence::source(s, "automountServiceAccountToken")
                 }),
                 format!("ServiceAccount {ns}/{sa_name} automountServiceAccountToken"),
             ),
             (None, None) => (
-                true,
                 evidence::source(obj, w.pod_path),
                 format!(
                     "not set on the pod nor on ServiceAccount {ns}/{sa_name}: defaults to true"

@@ -665,7 +665,7 @@ fn judge(
     let subject = evidence::subject(obj);
     if failing.is_empty() {
         let what = match p.target {
-            // Words nobody reads are not written (see `Context::pass_evidence`).
+            // Words nobody reads are not written (see `Context::pass_message`).
             _ if !pass_evidence => String::new(),
             Target::Containers => format!("all {assessed} container(s) comply"),
             Target::Objects if p.each.is_some() => format!("all {assessed} element(s) comply"),

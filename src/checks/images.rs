@@ -197,13 +197,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 .iter()
                 .all(|c| p.holds(&parse_image(image_of(c))))
         {
-            out.findings.push(evidence::finding(
-                check,
-                Status::Pass,
-                evidence::subject(obj),
-                Vec::new(),
-                String::new(),
-            ));
+            out.findings
+                .push(evidence::compact_pass(check, evidence::subject(obj)));
             continue;
         }
         let mut obs = Vec::new();

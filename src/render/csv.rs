@@ -56,7 +56,7 @@ const HEADER: &[&str] = &[
 ];
 
 fn observed(obs: &[Observation]) -> String {
-    use std::fmt::Write as _;
+    use crate::checks::condition::render_into;
     let mut out = String::new();
     for (i, o) in obs.iter().enumerate() {
         if i > 0 {
@@ -64,9 +64,8 @@ fn observed(obs: &[Observation]) -> String {
         }
         out.push_str(&o.path);
         out.push('=');
-        // Writing into a String cannot fail.
-        let _ = match &o.observed {
-            serde_json::Value::Null => write!(out, "(not set)"),
+        match &o.observed {
+            serde_json::Value::Null => out.push_str("(not set)"),
             // A record's fields that the path already names (a grant's subject, binding
             // and role in `subject → binding → role → rules[0]`) are not repeated.
             serde_json::Value::Object(fields) => {
@@ -75,11 +74,10 @@ fn observed(obs: &[Observation]) -> String {
                     .filter(|(_, v)| !v.as_str().is_some_and(|s| o.path.contains(s)))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
-                write!(out, "{}", serde_json::Value::Object(rest))
+                render_into(&mut out, &serde_json::Value::Object(rest));
             }
-            serde_json::Value::String(text) => write!(out, "{text}"),
-            other => write!(out, "{other}"),
-        };
+            other => render_into(&mut out, other),
+        }
     }
     out
 }
@@ -173,10 +171,20 @@ fn remediation_for(status: Status, short: &str) -> &str {
 
 /// A cell made safe to open in a spreadsheet: a leading formula character gets a `'`.
 pub fn cell(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
-        _ => s.into(),
+    if is_formula(s) {
+        format!("'{s}").into()
+    } else {
+        s.into()
     }
+}
+
+/// Whether a spreadsheet would run the cell as a formula (it starts with `=`, `+`, `-`,
+/// `@`, tab or carriage return).
+fn is_formula(s: &str) -> bool {
+    matches!(
+        s.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }
 
 /// What a remediation says to do, in one line (the full text is in report.json).
@@ -263,11 +271,8 @@ struct Rows<'w> {
 /// it must be.
 fn push_cell(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    // `cell`'s rule, without building a new string: the `'` is never quoted.
-    let formula = matches!(
-        bytes.first(),
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-    );
+    // `cell`, without building a new string: the `'` itself never needs quoting.
+    let formula = is_formula(s);
     let quoted = needs_quotes(bytes);
     if quoted {
         buf.push(b'"');
