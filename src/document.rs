@@ -120,13 +120,14 @@ impl Fields {
         let repeated = if entries.len() <= 16 {
             (1..entries.len()).any(|i| entries[..i].iter().any(|(k, _)| *k == entries[i].0))
         } else {
-            let mut seen = std::collections::HashSet::with_capacity(entries.len());
+            let mut seen =
+                foldhash::HashSet::with_capacity_and_hasher(entries.len(), Default::default());
             !entries.iter().all(|(k, _)| seen.insert(&**k))
         };
         if !repeated {
             return Fields(entries.into_boxed_slice());
         }
-        let mut place: std::collections::HashMap<Box<str>, usize> = Default::default();
+        let mut place: foldhash::HashMap<Box<str>, usize> = Default::default();
         let mut out: Vec<(Box<str>, Doc)> = Vec::with_capacity(entries.len());
         for (k, v) in entries {
             match place.get(&k) {

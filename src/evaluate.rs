@@ -1,7 +1,8 @@
 //! catalog × inventory → report: runs every check the selected frameworks use, rolls items
 //! up (worst status wins, no check = manual), and orders everything deterministically.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use foldhash::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use crate::catalog::{Catalog, Check, Framework};

@@ -12,7 +12,8 @@
 //! so relating objects (a binding to its role, a workload to its service account, an
 //! ingress to its secret) never scans the whole inventory per item.
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -368,7 +369,7 @@ struct Index {
 
 impl Index {
     fn build(objects: &[Object]) -> Index {
-        let mut kinds: HashMap<String, KindIndex> = HashMap::new();
+        let mut kinds: HashMap<String, KindIndex> = HashMap::default();
         for (i, o) in objects.iter().enumerate() {
             let Ok(i) = u32::try_from(i) else { break };
             let k = kinds.entry(o.kind.clone()).or_default();

@@ -13,7 +13,7 @@
 //! owner, namespace and node: counts per status, failures per severity and a score), so the
 //! grouped tables are exact at every `--detail` without one extra byte per pass.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::document::Doc;
 use serde::{Deserialize, Serialize};
@@ -62,8 +62,8 @@ impl<'a> Owners<'a> {
     /// Resolves the owners of `inv` for `keys` (the first object of a kind, namespace and
     /// name in inventory order wins, as [`Inventory::find`] does).
     pub fn new(inv: &'a Inventory, keys: &[String]) -> Owners<'a> {
-        let mut objects = HashMap::new();
-        let mut namespaces = HashMap::new();
+        let mut objects = HashMap::default();
+        let mut namespaces = HashMap::default();
         for obj in &inv.objects {
             let key = (
                 obj.kind.as_str(),

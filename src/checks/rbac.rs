@@ -22,8 +22,9 @@
 //! questions ("its rules are unknown"), never a pass.
 
 use crate::checks::path::Lookup;
+use foldhash::HashMap;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::document::Doc;
 use serde_json::{json, Value};
@@ -593,7 +594,7 @@ pub fn cluster_role_rules<'a>(inv: &'a Inventory, role: &'a Object) -> Vec<RuleR
 /// share one build per run through [`Context::rbac`].
 pub fn build(inv: &Inventory) -> Rbac<'_> {
     let mut bindings = Vec::new();
-    let mut aggregated: HashMap<*const Object, Vec<RuleRef<'_>>> = HashMap::new();
+    let mut aggregated: HashMap<*const Object, Vec<RuleRef<'_>>> = HashMap::default();
     for obj in inv
         .objects
         .iter()

@@ -454,7 +454,7 @@ async fn list(
         let mut objects = Vec::new();
         let mut skipped = Vec::new();
         let mut token: Option<String> = None;
-        let mut tokens = std::collections::HashSet::new();
+        let mut tokens = foldhash::HashSet::default();
         let mut pages = 0usize;
         loop {
             let mut lp = ListParams::default().limit(opts.page_size);

@@ -25,7 +25,7 @@
 //! carriage return) are prefixed with `'`, as OWASP advises against CSV injection: object
 //! names and observed values come from the cluster and are attacker-controlled.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::render::sink::Sink;
 use crate::render::RenderError;

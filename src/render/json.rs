@@ -13,7 +13,7 @@
 //! references, peers: the catalog's, named by `run.catalog`), since nothing in the report
 //! asks to act on it.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::io::Write;
 
 use serde::ser::SerializeMap;
@@ -57,7 +57,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), RenderError> {
         report.checks.iter().map(|c| (c.id.as_str(), c)).collect();
     // Findings about one object share one subject: it is looked up by value once, then by
     // address (hashing a whole subject per finding was 4 % of a scan's work).
-    let mut by_address: HashMap<*const Subject, u32> = HashMap::new();
+    let mut by_address: HashMap<*const Subject, u32> = HashMap::default();
     write!(w, "  \"findings\": [")?;
     for (i, f) in report.findings.iter().enumerate() {
         let subject: &Subject = &f.subject;
@@ -350,8 +350,7 @@ mod tests {
         assert!(bytes.len() < expanded.len());
         // Nothing said twice: subjects by index, each once; no severity equal to the check's.
         let table = value["subjects"].as_array().expect("subjects");
-        let distinct: std::collections::HashSet<String> =
-            table.iter().map(|s| s.to_string()).collect();
+        let distinct: foldhash::HashSet<String> = table.iter().map(|s| s.to_string()).collect();
         assert_eq!(distinct.len(), table.len());
         for f in value["findings"].as_array().expect("findings") {
             let i = f["subject"].as_u64().expect("an index") as usize;
@@ -437,7 +436,7 @@ mod tests {
             assert_eq!(others, c.counts.total() - c.counts.pass, "{}", c.id);
         }
         // Each subject once, each used, numbered by first appearance.
-        let distinct: std::collections::HashSet<_> = report.subjects.iter().collect();
+        let distinct: foldhash::HashSet<_> = report.subjects.iter().collect();
         assert_eq!(distinct.len(), report.subjects.len());
         let mut next = 0;
         for &i in report.passed.iter().flat_map(|p| p.subjects.iter()) {

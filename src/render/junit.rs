@@ -6,7 +6,7 @@
 //! `<error>`; warn, manual and not_applicable items are `<skipped>` with the reason (as
 //! kube-bench does with WARN); waived items pass and name the exception in `<system-out>`.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::io::Write;
 
 use crate::render::RenderError;

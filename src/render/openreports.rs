@@ -11,7 +11,8 @@
 //! offending field's `file:line` or API path in `properties.source`. `summary` counts the
 //! results listed. No timestamps: the same report gives the same stream.
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use serde_json::{json, Map, Value};

@@ -12,7 +12,7 @@
 //! be read become tool execution notifications: a SARIF consumer must not read them as
 //! clean.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::io::Write;
 
 use serde_json::{json, Map, Value};

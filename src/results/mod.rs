@@ -279,8 +279,8 @@ fn listing_order(s: &Subject) -> impl Ord + '_ {
 #[derive(Debug)]
 pub struct Listing<'r> {
     report: &'r Report,
-    runs: std::collections::HashMap<&'r str, std::ops::Range<usize>>,
-    passed: std::collections::HashMap<&'r str, &'r [u32]>,
+    runs: foldhash::HashMap<&'r str, std::ops::Range<usize>>,
+    passed: foldhash::HashMap<&'r str, &'r [u32]>,
 }
 
 impl<'r> Listing<'r> {
@@ -335,7 +335,7 @@ pub struct Passed {
 /// [`finish`]: SubjectTable::finish
 #[derive(Debug, Default)]
 pub struct SubjectTable {
-    index: std::collections::HashMap<Subject, u32>,
+    index: foldhash::HashMap<Subject, u32>,
 }
 
 impl SubjectTable {
@@ -776,8 +776,8 @@ impl Report {
 
     /// The framework items each check decides, as `framework{sep}item` in report order
     /// (`cis-1.12 5.2.2` with `" "`), for the renderers that label a check with its items.
-    pub fn items_by_check(&self, sep: &str) -> std::collections::HashMap<&str, Vec<String>> {
-        let mut m: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
+    pub fn items_by_check(&self, sep: &str) -> foldhash::HashMap<&str, Vec<String>> {
+        let mut m: foldhash::HashMap<&str, Vec<String>> = foldhash::HashMap::default();
         for fw in &self.frameworks {
             for item in &fw.items {
                 for c in &item.checks {
@@ -791,9 +791,9 @@ impl Report {
     }
 
     /// Each check's findings as a map from check id to its contiguous run, built in one pass.
-    pub fn runs(&self) -> std::collections::HashMap<&str, std::ops::Range<usize>> {
-        let mut runs: std::collections::HashMap<&str, std::ops::Range<usize>> =
-            std::collections::HashMap::new();
+    pub fn runs(&self) -> foldhash::HashMap<&str, std::ops::Range<usize>> {
+        let mut runs: foldhash::HashMap<&str, std::ops::Range<usize>> =
+            foldhash::HashMap::default();
         for (i, f) in self.findings.iter().enumerate() {
             runs.entry(f.check.as_str())
                 .and_modify(|r| r.end = i + 1)
@@ -803,7 +803,7 @@ impl Report {
     }
 
     /// Each check's compact passes (`passed`) as a map from check id to subject indexes.
-    pub fn passed_by_check(&self) -> std::collections::HashMap<&str, &[u32]> {
+    pub fn passed_by_check(&self) -> foldhash::HashMap<&str, &[u32]> {
         self.passed
             .iter()
             .map(|p| (p.check.as_str(), p.subjects.as_slice()))
@@ -824,8 +824,7 @@ impl Report {
     /// `Detail::Failing`, a [`Listed::Finding`] at `Detail::Full`).
     pub fn listed(&self) -> impl Iterator<Item = Listed<'_>> + '_ {
         let listing = self.listing();
-        let known: std::collections::HashSet<&str> =
-            self.checks.iter().map(|c| c.id.as_str()).collect();
+        let known: foldhash::HashSet<&str> = self.checks.iter().map(|c| c.id.as_str()).collect();
         // Findings of a check missing from `checks` (a hand-edited report) come last.
         let orphans = self
             .findings
@@ -863,7 +862,7 @@ impl Report {
     /// into `subjects` and `passed`, and compacts passes when `detail` asks for less than
     /// the report holds.
     pub fn normalize(&mut self, detail: Option<Detail>) {
-        let order: std::collections::HashMap<String, usize> = self
+        let order: foldhash::HashMap<String, usize> = self
             .checks
             .iter()
             .enumerate()
@@ -911,7 +910,7 @@ impl Report {
             table.intern(s);
         }
         let mut old = std::mem::take(&mut self.passed).into_iter().peekable();
-        let order: std::collections::HashMap<&str, usize> = self
+        let order: foldhash::HashMap<&str, usize> = self
             .checks
             .iter()
             .enumerate()
@@ -953,7 +952,7 @@ impl Report {
         if catalog.digest != self.run.catalog.digest {
             return false;
         }
-        let by_id: std::collections::HashMap<&str, &crate::catalog::Check> =
+        let by_id: foldhash::HashMap<&str, &crate::catalog::Check> =
             catalog.checks.iter().map(|c| (c.id.as_str(), c)).collect();
         for c in &mut self.checks {
             let Some(source) = by_id.get(c.id.as_str()) else {

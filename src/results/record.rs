@@ -16,7 +16,7 @@
 //! Reports of schema 1.x, 2.0 and 2.1 (every subject and severity in full) read through the
 //! same path, so the model is the same whichever version was read.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
