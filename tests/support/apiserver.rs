@@ -262,6 +262,10 @@ struct ServerState {
     faults: Mutex<HashMap<String, Fault>>,
     log: Mutex<Vec<Logged>>,
     addr: SocketAddr,
+    /// Synthetic objects as listed cluster-wide (JSON text, kind and apiVersion left out),
+    /// made on first listing: a large synthetic cluster is scanned several times, and
+    /// building every object again on each scan took more CPU than the scanner it served.
+    listed: Mutex<HashMap<(&'static str, usize), Arc<str>>>,
 }
 
 /// A running test API server.
@@ -332,6 +336,7 @@ impl TestServer {
             ),
             log: Mutex::new(Vec::new()),
             addr,
+            listed: Mutex::new(HashMap::new()),
         });
         let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
         let st = state.clone();
@@ -430,7 +435,11 @@ fn status(code: u16, reason: &str, message: String, details: Value) -> Response 
 }
 
 fn ok_json(v: Value) -> Response {
-    let mut resp = Response::new(Body::from(v.to_string()));
+    ok_body(v.to_string())
+}
+
+fn ok_body(body: String) -> Response {
+    let mut resp = Response::new(Body::from(body));
     resp.headers_mut().insert(
         "content-type",
         axum::http::HeaderValue::from_static("application/json"),
@@ -783,28 +792,53 @@ async fn handle(
         },
     };
     let total = demo.len() + synthetic;
-    let mut items = Vec::new();
+    // Each item as JSON text.
+    let mut items: Vec<Arc<str>> = Vec::new();
     let mut i = start;
     let need_filter = !labels.is_empty() || !fields.is_empty();
-    while i < total && items.len() < limit {
-        let obj = if i < demo.len() {
-            Some(demo[i].clone())
-        } else {
-            state
-                .cluster
-                .synthetic_object(res.kind, i - demo.len(), namespace)
-        };
-        i += 1;
-        let Some(mut obj) = obj else { continue };
-        if need_filter && !matches(&obj) {
-            continue;
-        }
-        // Real servers omit kind/apiVersion on list items of built-in types.
+    // Real servers omit kind/apiVersion on list items of built-in types.
+    let listed = |mut obj: Value| -> Arc<str> {
         if let Some(m) = obj.as_object_mut() {
             m.remove("kind");
             m.remove("apiVersion");
         }
-        items.push(obj);
+        obj.to_string().into()
+    };
+    while i < total && items.len() < limit {
+        let at = i;
+        i += 1;
+        if at < demo.len() {
+            let obj = demo[at];
+            if !need_filter || matches(obj) {
+                items.push(listed(obj.clone()));
+            }
+            continue;
+        }
+        let n = at - demo.len();
+        if namespace.is_none() && !need_filter {
+            let key = (res.kind, n);
+            let cached = state.listed.lock().unwrap().get(&key).cloned();
+            let text = match cached {
+                Some(text) => Some(text),
+                None => state
+                    .cluster
+                    .synthetic_object(res.kind, n, None)
+                    .map(|obj| {
+                        let text = listed(obj);
+                        state.listed.lock().unwrap().insert(key, text.clone());
+                        text
+                    }),
+            };
+            items.extend(text);
+            continue;
+        }
+        let Some(obj) = state.cluster.synthetic_object(res.kind, n, namespace) else {
+            continue;
+        };
+        if need_filter && !matches(&obj) {
+            continue;
+        }
+        items.push(listed(obj));
     }
     let mut meta = json!({"resourceVersion": "424242"});
     if i < total {
@@ -812,10 +846,21 @@ async fn handle(
             json!(base64::engine::general_purpose::STANDARD.encode(format!("offset:{i}")));
         meta["remainingItemCount"] = json!(total - i);
     }
-    ok_json(json!({
-        "kind": format!("{}List", res.kind), "apiVersion": gv,
-        "metadata": meta, "items": items
-    }))
+    // The list without its items, then the items' text spliced in.
+    let mut body = json!({
+        "kind": format!("{}List", res.kind), "apiVersion": gv, "metadata": meta
+    })
+    .to_string();
+    body.pop(); // the closing brace
+    body.push_str(",\"items\":[");
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    body.push_str("]}");
+    ok_body(body)
 }
 
 fn not_found_path() -> Response {
