@@ -357,9 +357,77 @@ impl Serialize for Doc {
     }
 }
 
+/// Read straight into a document, as `serde_json::Value` would read it then
+/// [`Doc::from`] converts it (numbers, `null` for a float JSON cannot hold, a repeated key in
+/// its first place with its last value), without building the `Value` first: on API list
+/// pages that tree (a hash index per mapping) cost more than the document itself.
 impl<'de> Deserialize<'de> for Doc {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Doc, D::Error> {
-        Value::deserialize(d).map(Doc::from)
+        d.deserialize_any(DocVisitor)
+    }
+}
+
+struct DocVisitor;
+
+impl<'de> serde::de::Visitor<'de> for DocVisitor {
+    type Value = Doc;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Doc, E> {
+        Ok(Doc::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Doc, E> {
+        Ok(Doc::Number(n.into()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Doc, E> {
+        Ok(Doc::Number(n.into()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Doc, E> {
+        Ok(Number::from_f64(n).map_or(Doc::Null, Doc::Number))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Doc, E> {
+        Ok(Doc::String(s.into()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Doc, E> {
+        Ok(Doc::String(s.into_boxed_str()))
+    }
+
+    fn visit_none<E>(self) -> Result<Doc, E> {
+        Ok(Doc::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Doc, D::Error> {
+        Doc::deserialize(d)
+    }
+
+    fn visit_unit<E>(self) -> Result<Doc, E> {
+        Ok(Doc::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Doc, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element::<Doc>()? {
+            items.push(item);
+        }
+        Ok(Doc::Array(items.into_boxed_slice()))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Doc, A::Error> {
+        let mut entries: Vec<(Box<str>, Doc)> =
+            Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value::<Doc>()?;
+            entries.push((key.into_boxed_str(), value));
+        }
+        Ok(Doc::Object(Fields::from_entries(entries)))
     }
 }
 
@@ -426,6 +494,31 @@ impl Tree for Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn reads_json_as_a_value_would_read_it() {
+        // Order kept, a repeated key in its first place with its last value, integers at
+        // both ends of their range, floats, escapes, empty collections, nesting.
+        let texts = [
+            r#"{"b":1,"a":[true,null,"x\u00e9\n",{"z":1.5,"y":-2}],"b":3,"c":{}}"#,
+            r#"[18446744073709551615,-9223372036854775808,1e300,-0.0,0.1,[],[[[]]]]"#,
+            r#""plain""#,
+            r#"{"metadata":{"name":"a","labels":{"k":"v","k":"w"}},"items":[{"x":[1,{"y":null}]}]}"#,
+        ];
+        for text in texts {
+            let direct: Doc = serde_json::from_str(text).unwrap();
+            let value: Value = serde_json::from_str(text).unwrap();
+            let via = Doc::from(value.clone());
+            assert_eq!(direct, via, "{text}");
+            assert_eq!(direct.to_value(), value, "{text}");
+            assert_eq!(
+                serde_json::to_string(&direct).unwrap(),
+                serde_json::to_string(&via).unwrap(),
+                "{text}: order"
+            );
+        }
+        assert!(serde_json::from_str::<Doc>(r#"{"a":}"#).is_err());
+    }
 
     #[test]
     fn keeps_the_tree_and_its_order() {

@@ -23,7 +23,6 @@ use crate::document::Doc;
 use kube::api::ListParams;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
-use serde_json::Value;
 
 use crate::collect::CollectError;
 use crate::inventory::{Coverage, Inventory, KindState, Object, Origin, SourceKind, Target};
@@ -459,11 +458,12 @@ async fn list(
         loop {
             let mut lp = ListParams::default().limit(opts.page_size);
             lp.continue_token = token.clone();
-            let page: Value = match retrying(opts, deadline, || {
+            // Read straight into a document: a page never becomes a `serde_json::Value`.
+            let page: Doc = match retrying(opts, deadline, || {
                 let req = request.list(&lp);
                 async move {
                     let req = req.map_err(kube::Error::BuildRequest)?;
-                    client.request::<Value>(req).await
+                    client.request::<Doc>(req).await
                 }
             })
             .await
@@ -484,7 +484,7 @@ async fn list(
             })?;
             let next = page
                 .pointer("/metadata/continue")
-                .and_then(Value::as_str)
+                .and_then(Doc::as_str)
                 .filter(|t| !t.is_empty())
                 .map(str::to_string);
             let before = objects.len();
@@ -492,19 +492,18 @@ async fn list(
                 if let Some(obj) = item.as_object_mut() {
                     // Everything listed from a resource is of its kind, whatever the item
                     // says: a `secrets` item claiming to be a ConfigMap is still redacted.
-                    obj.insert("kind".into(), Value::String(res.kind.clone()));
-                    obj.insert("apiVersion".into(), Value::String(res.api_version.clone()));
+                    obj.insert("kind", Doc::String(res.kind.as_str().into()));
+                    obj.insert("apiVersion", Doc::String(res.api_version.as_str().into()));
                 }
                 let ns = item
                     .pointer("/metadata/namespace")
-                    .and_then(Value::as_str)
+                    .and_then(Doc::as_str)
                     .map(str::to_string);
                 if !in_scope(opts, &res.kind, &item, ns.as_deref()) {
                     continue;
                 }
-                // `from_value` trims it and keeps it as an exact-size document.
-                match Object::from_value(item, Origin::Api { path: path.clone() }, BTreeMap::new())
-                {
+                // `from_doc` drops managedFields, redacts and trims it.
+                match Object::from_doc(item, Origin::Api { path: path.clone() }, BTreeMap::new()) {
                     Ok(o) => objects.push(o),
                     Err(why) => skipped.push(why),
                 }
@@ -541,23 +540,25 @@ const MAX_PAGES: usize = 100_000;
 /// The items of a list response, which must be a `*List` with an `items` array: anything
 /// else (a `Status`, an object, a redirect's body, `items` missing or not an array) is not
 /// an empty list but an answer we cannot use.
-fn list_items(page: &mut Value) -> Result<Vec<Value>, String> {
+fn list_items(page: &mut Doc) -> Result<Vec<Doc>, String> {
     let kind = page
         .get("kind")
-        .and_then(Value::as_str)
+        .and_then(Doc::as_str)
         .map(|k| crate::quote::bounded(k, 80));
     let Some(kind) = kind.filter(|k| k.ends_with("List")) else {
-        return Err(match page.get("kind").and_then(Value::as_str) {
+        return Err(match page.get("kind").and_then(Doc::as_str) {
             Some(k) => format!(
                 "the response is a `{}`, not a list",
                 crate::quote::bounded(k, 80)
             ),
-            None if page.is_object() => "the response has no `kind`; expected a list".into(),
+            None if page.as_object().is_some() => {
+                "the response has no `kind`; expected a list".into()
+            }
             None => "the response is not a JSON object; expected a list".into(),
         });
     };
-    match page.get_mut("items").map(Value::take) {
-        Some(Value::Array(items)) => Ok(items),
+    match page.get_mut("items").map(std::mem::take) {
+        Some(Doc::Array(items)) => Ok(items.into_vec()),
         None => Err(format!("the `{kind}` response has no `items`")),
         Some(other) => Err(format!(
             "`items` of the `{kind}` response is {}, not an array",
@@ -567,21 +568,21 @@ fn list_items(page: &mut Value) -> Result<Vec<Value>, String> {
 }
 
 /// A JSON value's type, for messages.
-fn type_name(v: &Value) -> &'static str {
+fn type_name(v: &Doc) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Doc::Null => "null",
+        Doc::Bool(_) => "a boolean",
+        Doc::Number(_) => "a number",
+        Doc::String(_) => "a string",
+        Doc::Array(_) => "an array",
+        Doc::Object(_) => "an object",
     }
 }
 
 /// Whether an object is inside the namespace scope.
-fn in_scope(opts: &Options, kind: &str, item: &Value, ns: Option<&str>) -> bool {
+fn in_scope(opts: &Options, kind: &str, item: &Doc, ns: Option<&str>) -> bool {
     let ns = if kind == "Namespace" {
-        item.pointer("/metadata/name").and_then(Value::as_str)
+        item.pointer("/metadata/name").and_then(Doc::as_str)
     } else {
         ns
     };
