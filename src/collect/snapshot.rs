@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::collect::CollectError;
 use crate::inventory::{Coverage, Inventory, KindState, Object, Origin, SourceKind, Target};
@@ -36,8 +35,9 @@ struct SnapshotFile {
     kinds: BTreeMap<String, KindState>,
     #[serde(default)]
     coverage: Vec<Coverage>,
+    /// Read straight into documents (see `Doc`'s `Deserialize`).
     #[serde(default)]
-    objects: Vec<Value>,
+    objects: Vec<crate::document::Doc>,
     #[serde(default)]
     node_facts: Vec<NodeFacts>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -112,7 +112,7 @@ pub fn read(path: &Path) -> Result<Inventory, CollectError> {
     inv.excluded_namespaces = file.excluded_namespaces;
     let shown = path.display().to_string();
     for (i, value) in file.objects.into_iter().enumerate() {
-        match Object::from_value(
+        match Object::from_doc(
             value,
             Origin::Snapshot {
                 path: shown.clone(),
