@@ -797,7 +797,7 @@ async fn handle(
     let mut i = start;
     let need_filter = !labels.is_empty() || !fields.is_empty();
     // Real servers omit kind/apiVersion on list items of built-in types.
-    let listed = |mut obj: Value| -> Arc<str> {
+    let as_item = |mut obj: Value| -> Arc<str> {
         if let Some(m) = obj.as_object_mut() {
             m.remove("kind");
             m.remove("apiVersion");
@@ -810,7 +810,7 @@ async fn handle(
         if at < demo.len() {
             let obj = demo[at];
             if !need_filter || matches(obj) {
-                items.push(listed(obj.clone()));
+                items.push(as_item(obj.clone()));
             }
             continue;
         }
@@ -824,7 +824,7 @@ async fn handle(
                     .cluster
                     .synthetic_object(res.kind, n, None)
                     .map(|obj| {
-                        let text = listed(obj);
+                        let text = as_item(obj);
                         state.listed.lock().unwrap().insert(key, text.clone());
                         text
                     }),
@@ -838,7 +838,7 @@ async fn handle(
         if need_filter && !matches(&obj) {
             continue;
         }
-        items.push(listed(obj));
+        items.push(as_item(obj));
     }
     let mut meta = json!({"resourceVersion": "424242"});
     if i < total {
