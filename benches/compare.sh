@@ -7,6 +7,7 @@
 #   SETS="1000 10000" benches/compare.sh
 #   CHECKOV_SETS="1000 10000" benches/compare.sh   # checkov on more sets (default: 1000)
 #   CHECKOV=/path/to/checkov KUBEATTEST=/path/to/kubeattest benches/compare.sh
+#   REPEAT=15 benches/compare.sh       # kubeattest runs per case on sets up to 10k (median kept)
 #
 # Inputs come from benches/generate.py (deterministic) and are cached under $BENCH_DIR
 # (default /tmp/kubeattest-bench). Needs GNU time at /usr/bin/time and python3.
@@ -14,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SETS="${SETS:-1000 10000 100000}"
 CHECKOV_SETS="${CHECKOV_SETS:-1000}"
+REPEAT="${REPEAT:-9}"
 BENCH_DIR="${BENCH_DIR:-/tmp/kubeattest-bench}"
 KUBEATTEST="${KUBEATTEST:-./target/release/kubeattest}"
 CHECKOV="${CHECKOV:-$(command -v checkov || true)}"
@@ -34,24 +36,39 @@ gen() { # shape n -> dir
   echo "$dir"
 }
 
-# measure NAME SET -- command…: runs once, records wall s, peak RSS MiB, output bytes.
+# measure NAME SET OUT RUNS -- command…: runs the command RUNS times (OUT removed before each
+# run), records the median wall time (ms resolution) and CPU time, the largest peak RSS and
+# the output bytes. A single short run says little on a shared host: at 1k objects the
+# scan takes tens of milliseconds, the size of the host's jitter.
 measure() {
-  local name="$1" set="$2" out="$3"
-  shift 4
-  local tfile="$BENCH_DIR/time.txt"
-  rm -rf "$out"
-  set +e
-  /usr/bin/time -f "%e %M %U %S" -o "$tfile" "$@" >/dev/null 2>"$BENCH_DIR/stderr.txt"
-  local rc=$?
-  set -e
-  # GNU time puts "Command exited with non-zero status N" first when the tool fails.
-  read -r wall kib usr sys < <(tail -n 1 "$tfile")
-  local cpu
-  cpu=$(echo "$usr + $sys" | bc -l)
+  local name="$1" set="$2" out="$3" repeat="$4"
+  shift 5
+  local tfile="$BENCH_DIR/time.txt" runs="$BENCH_DIR/runs.txt" rc=0
+  : >"$runs"
+  for ((i = 0; i < repeat; i++)); do
+    rm -rf "$out"
+    set +e
+    local t0 t1
+    t0=$(date +%s%N)
+    /usr/bin/time -f "%M %U %S" -o "$tfile" "$@" >/dev/null 2>"$BENCH_DIR/stderr.txt"
+    rc=$?
+    t1=$(date +%s%N)
+    set -e
+    # GNU time puts "Command exited with non-zero status N" first when the tool fails.
+    read -r kib usr sys < <(tail -n 1 "$tfile")
+    echo "$(( (t1 - t0) / 1000 )) $kib $(echo "$usr + $sys" | bc -l)" >>"$runs"
+  done
+  local wall kib cpu
+  read -r wall kib cpu < <(python3 -c '
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+print(statistics.median(int(r[0]) for r in rows) / 1e6,
+      max(int(r[1]) for r in rows),
+      statistics.median(float(r[2]) for r in rows))' "$runs")
   local bytes=0
   [[ -e "$out" ]] && bytes=$(du -sb "$out" | cut -f1)
-  printf "%-22s %-16s %8.2f s %8.2f s %8.0f MiB %10.1f MB  exit %s\n" \
-    "$name" "$set" "$wall" "$cpu" "$((kib / 1024))" "$(echo "$bytes / 1000000" | bc -l)" "$rc"
+  printf "%-22s %-16s %8.3f s %8.2f s %8.0f MiB %10.1f MB  exit %s  (median of %s)\n" \
+    "$name" "$set" "$wall" "$cpu" "$((kib / 1024))" "$(echo "$bytes / 1000000" | bc -l)" "$rc" "$repeat"
   printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$name" "$set" "$wall" "$kib" "$bytes" "$cpu" >>"$results"
 }
 
@@ -62,19 +79,21 @@ printf "%-22s %-16s %10s %10s %12s %13s\n" tool set wall "CPU" "peak RSS" output
 for n in $SETS; do
   dir=$(gen mixed "$n")
   objs="mixed-$n"
-  measure kubeattest-json "$objs" "$BENCH_DIR/out" -- "$KUBEATTEST" scan --manifests "$dir" --out "$BENCH_DIR/out" --format json --quiet
-  measure kubeattest-json+csv "$objs" "$BENCH_DIR/out" -- "$KUBEATTEST" scan --manifests "$dir" --out "$BENCH_DIR/out" --format json,csv --quiet
-  measure kubeattest-all "$objs" "$BENCH_DIR/out" -- "$KUBEATTEST" scan --manifests "$dir" --out "$BENCH_DIR/out" --format all --quiet
+  # Runs under a second are repeated (REPEAT, default 9) and their median is kept.
+  reps=$(( n <= 10000 ? REPEAT : 1 ))
+  measure kubeattest-json "$objs" "$BENCH_DIR/out" "$reps" -- "$KUBEATTEST" scan --manifests "$dir" --out "$BENCH_DIR/out" --format json --quiet
+  measure kubeattest-json+csv "$objs" "$BENCH_DIR/out" "$reps" -- "$KUBEATTEST" scan --manifests "$dir" --out "$BENCH_DIR/out" --format json,csv --quiet
+  measure kubeattest-all "$objs" "$BENCH_DIR/out" "$reps" -- "$KUBEATTEST" scan --manifests "$dir" --out "$BENCH_DIR/out" --format all --quiet
   if [[ -n "$CHECKOV" && " $CHECKOV_SETS " == *" $n "* ]]; then
-    measure checkov "$objs" "$BENCH_DIR/checkov.json" -- sh -c \
+    measure checkov "$objs" "$BENCH_DIR/checkov.json" 1 -- sh -c \
       "'$CHECKOV' -d '$dir' --framework kubernetes --quiet --compact -o json > '$BENCH_DIR/checkov.json'"
   fi
 done
 if [[ "${DEPLOYMENTS:-10000}" != 0 ]]; then
   dir=$(gen deployments "${DEPLOYMENTS:-10000}")
   objs="deployments-${DEPLOYMENTS:-10000}"
-  measure kubeattest-json+csv "$objs" "$BENCH_DIR/out" -- "$KUBEATTEST" scan --manifests "$dir" --out "$BENCH_DIR/out" --format json,csv --quiet
-  measure kubeattest-all "$objs" "$BENCH_DIR/out" -- "$KUBEATTEST" scan --manifests "$dir" --out "$BENCH_DIR/out" --format all --quiet
+  measure kubeattest-json+csv "$objs" "$BENCH_DIR/out" 1 -- "$KUBEATTEST" scan --manifests "$dir" --out "$BENCH_DIR/out" --format json,csv --quiet
+  measure kubeattest-all "$objs" "$BENCH_DIR/out" 1 -- "$KUBEATTEST" scan --manifests "$dir" --out "$BENCH_DIR/out" --format all --quiet
 fi
 rm -rf "$BENCH_DIR/out"
 

@@ -6,7 +6,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::manifest::FILE_NAME as MANIFEST;
 
@@ -150,27 +149,6 @@ pub fn write_files(
     })?;
     bytes.push(b'\n');
     write_atomic(&mp, &bytes).map_err(io(&mp))
-}
-
-/// Counts and hashes what passes through, so a file's manifest entry is known once it is
-/// written, without reading it back or holding it in memory. It sits below the buffer, so
-/// it hashes and writes in large chunks, not per serialised token.
-struct HashingWriter<W: Write> {
-    inner: W,
-    hasher: Sha256,
-    size: u64,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.size += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 /// What `--out` may replace, and which paths it must stay out of.
@@ -571,38 +549,35 @@ pub fn write(
     Ok(entries)
 }
 
-/// Renders one format into `dir`, hashing it as it is written.
+/// Renders one format into `dir`; the file is hashed and written on a thread of its own
+/// while the format is rendered ([`crate::hashed_file`]).
 fn render_file(
     dir: &Path,
     report: &Report,
     f: Format,
     before: &[ManifestEntry],
 ) -> Result<ManifestEntry, BundleError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| BundleError::Io { path, source }
-    };
     let p = dir.join(f.file_name());
-    let file = std::fs::File::create(&p).map_err(io(&p))?;
-    let mut w = std::io::BufWriter::with_capacity(
-        1 << 16,
-        HashingWriter {
-            inner: file,
-            hasher: Sha256::new(),
-            size: 0,
-        },
-    );
-    f.write_to(report, before, &mut w)
-        .map_err(|source| BundleError::Render {
-            path: p.clone(),
-            source,
-        })?;
-    w.flush().map_err(io(&p))?;
-    let w = w.into_inner().map_err(|e| io(&p)(e.into_error()))?;
+    let io = |source| BundleError::Io {
+        path: p.clone(),
+        source,
+    };
+    let file = std::fs::File::create(&p).map_err(io)?;
+    let (rendered, written) = std::thread::scope(|s| {
+        let mut w = crate::hashed_file::HashedFile::start(s, file);
+        let rendered = f.write_to(report, before, &mut w);
+        (rendered, w.finish())
+    });
+    // A failed write (a full disk) explains a failed render too: it is reported first.
+    let written = written.map_err(io)?;
+    rendered.map_err(|source| BundleError::Render {
+        path: p.clone(),
+        source,
+    })?;
     Ok(ManifestEntry {
         name: f.file_name().to_string(),
-        size: w.size,
-        sha256: format!("{:x}", w.hasher.finalize()),
+        size: written.size,
+        sha256: written.sha256,
     })
 }
 

@@ -21,6 +21,7 @@ pub mod exceptions;
 pub mod export;
 pub mod exposure;
 pub mod fleet;
+pub mod hashed_file;
 pub mod inventory;
 pub mod manifest;
 pub mod node_facts;

@@ -334,44 +334,87 @@ fn digest(files: &Files) -> String {
     format!("sha256:{:x}", h.finalize())
 }
 
+/// What one catalog file contributes.
+enum Part {
+    Checks(Vec<Check>),
+    Framework(Framework),
+    Components(BTreeMap<String, Component>),
+    Rbac(crate::checks::rbac::Settings),
+    Credentials(crate::checks::credentials::Settings),
+    /// Other YAML files (none today) are ignored so the folder can hold notes.
+    Nothing,
+}
+
+/// Parses and reads one catalog file; its problems go to `errors`.
+fn read_file(path: &str, text: &str, errors: &mut Vec<LoadError>) -> Part {
+    let doc = match yaml::parse_document(text) {
+        Ok(d) => d,
+        Err(e) => {
+            errors.push(LoadError {
+                file: path.to_string(),
+                line: e.line,
+                message: format!("invalid YAML: {}", e.message),
+            });
+            return Part::Nothing;
+        }
+    };
+    let mut r = Reader {
+        file: path.to_string(),
+        errors,
+    };
+    if path.starts_with("checks/") {
+        let mut checks = Vec::new();
+        read_checks(&doc, &mut r, &mut checks);
+        Part::Checks(checks)
+    } else if path.starts_with("frameworks/") {
+        read_framework(&doc, &mut r).map_or(Part::Nothing, Part::Framework)
+    } else if path == "components.yaml" {
+        let mut components = BTreeMap::new();
+        read_components(&doc, &mut r, &mut components);
+        Part::Components(components)
+    } else if path == "rbac.yaml" {
+        Part::Rbac(crate::checks::rbac::Settings::read(&doc, &mut r))
+    } else if path == "credentials.yaml" {
+        Part::Credentials(crate::checks::credentials::Settings::read(&doc, &mut r))
+    } else {
+        Part::Nothing
+    }
+}
+
 /// Parses and validates a set of catalog files.
 pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
+    use rayon::prelude::*;
+    // Every scan starts here: the files are read on all cores, the digest alongside.
+    let (parts, digest) = rayon::join(
+        || {
+            files
+                .par_iter()
+                .map(|(path, text)| {
+                    let mut errors = Vec::new();
+                    let part = read_file(path, text, &mut errors);
+                    (part, errors)
+                })
+                .collect::<Vec<_>>()
+        },
+        || digest(files),
+    );
     let mut errors = Vec::new();
     let mut checks = Vec::new();
     let mut frameworks = Vec::new();
     let mut components = BTreeMap::new();
     let mut rbac = crate::checks::rbac::Settings::default();
     let mut credentials = crate::checks::credentials::Settings::default();
-    for (path, text) in files {
-        let doc = match yaml::parse_document(text) {
-            Ok(d) => d,
-            Err(e) => {
-                errors.push(LoadError {
-                    file: path.clone(),
-                    line: e.line,
-                    message: format!("invalid YAML: {}", e.message),
-                });
-                continue;
-            }
-        };
-        let mut r = Reader {
-            file: path.clone(),
-            errors: &mut errors,
-        };
-        if path.starts_with("checks/") {
-            read_checks(&doc, &mut r, &mut checks);
-        } else if path.starts_with("frameworks/") {
-            if let Some(fw) = read_framework(&doc, &mut r) {
-                frameworks.push(fw);
-            }
-        } else if path == "components.yaml" {
-            read_components(&doc, &mut r, &mut components);
-        } else if path == "rbac.yaml" {
-            rbac = crate::checks::rbac::Settings::read(&doc, &mut r);
-        } else if path == "credentials.yaml" {
-            credentials = crate::checks::credentials::Settings::read(&doc, &mut r);
+    // Merged in path order, as a sequential read would have.
+    for (part, mut file_errors) in parts {
+        errors.append(&mut file_errors);
+        match part {
+            Part::Checks(mut c) => checks.append(&mut c),
+            Part::Framework(fw) => frameworks.push(fw),
+            Part::Components(mut c) => components.append(&mut c),
+            Part::Rbac(s) => rbac = s,
+            Part::Credentials(s) => credentials = s,
+            Part::Nothing => {}
         }
-        // Other YAML files (none today) are ignored so the folder can hold notes.
     }
     cross_validate(&checks, &frameworks, &mut errors);
     frameworks.sort_by(|a, b| a.id.cmp(&b.id));
@@ -381,7 +424,7 @@ pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
     }
     Ok(Catalog {
         version: CATALOG_VERSION.into(),
-        digest: digest(files),
+        digest,
         checks,
         frameworks,
         components,
