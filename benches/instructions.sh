@@ -39,7 +39,9 @@ for bin in "${bins[@]}"; do
     >/dev/null 2>&1 || true # a scan with failing findings exits non-zero
   [[ -f "$work/report/MANIFEST.json" ]] || { echo "$bin: the scan wrote no report" >&2; exit 1; }
   rm -rf "$work/report"
-  total=$(cg_annotate "$out" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+  # awk reads to the end: leaving early would kill cg_annotate with SIGPIPE, and with
+  # pipefail the script would stop without a word.
+  total=$(cg_annotate "$out" | awk '/PROGRAM TOTALS/ && !t {gsub(",", "", $1); t = $1} END {print t}')
   sha=$(cg_annotate "$out" | awk '/sha2::sha256::compress/ {gsub(",", "", $1); s += $1} END {printf "%.0f\n", s}')
   printf "%-40s %16s %16s\n" "$bin" "$total" "$((total - sha))"
 done

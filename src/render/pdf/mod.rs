@@ -133,10 +133,49 @@ pub fn render(
     info.producer = info.author.clone();
     info.subject = format!("Compliance evidence for {}", view.cluster);
     info.identifier = report.run.id.clone();
+    // printpdf compresses every stream at zlib's best level, one after the other: that was a
+    // quarter of a PDF's time. The streams are compressed here instead, at the default
+    // level (a PDF 1-2 % larger) and on all cores.
     let opts = PdfSaveOptions {
         subset_fonts: false,
+        optimize: false,
         ..PdfSaveOptions::default()
     };
     let mut warnings = Vec::new();
-    Ok(doc.save(&opts, &mut warnings))
+    let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
+    compress_streams(&mut lo);
+    let mut bytes = Vec::new();
+    lo.save_to(&mut bytes)
+        .map_err(|e| RenderError::Pdf(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// Compresses (Flate) every stream that allows it and has no filter yet, where that makes
+/// it smaller, as `lopdf::Document::compress` does but at the default level and in parallel.
+fn compress_streams(doc: &mut lopdf::Document) {
+    use flate2::write::ZlibEncoder;
+    use flate2::Compression;
+    use rayon::prelude::*;
+    use std::io::Write as _;
+    let mut streams: Vec<&mut lopdf::Stream> = doc
+        .objects
+        .values_mut()
+        .filter_map(|o| match o {
+            lopdf::Object::Stream(s) if s.allows_compression && s.dict.get(b"Filter").is_err() => {
+                Some(s)
+            }
+            _ => None,
+        })
+        .collect();
+    streams.par_iter_mut().for_each(|s| {
+        let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
+        let compressed = z.write_all(&s.content).and_then(|()| z.finish());
+        // The same rule as lopdf: kept only when it saves more than the filter entry costs.
+        if let Ok(c) = compressed {
+            if c.len() + 19 < s.content.len() {
+                s.dict.set("Filter", "FlateDecode");
+                s.set_content(c);
+            }
+        }
+    });
 }
