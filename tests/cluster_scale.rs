@@ -11,8 +11,9 @@
 
 mod support;
 
-/// The test API server builds every synthetic object it lists as a `serde_json::Value`; with
-/// the system allocator it took more of the two cores than the scanner it serves.
+/// The test API server builds each synthetic object as a `serde_json::Value` (on its first
+/// cluster-wide listing, then keeps its text); with the system allocator that took more of
+/// the two cores than the scanner it serves.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -552,7 +552,8 @@ fn plain_start(s: &str) -> bool {
         [] => false,
         [b'-' | b'?' | b':', next, ..] => !matches!(next, b' '),
         [b'-' | b'?' | b':'] => false,
-        // `iter().any`, not `contains`: that is a call to `memchr` for every scalar.
+        // `iter().any`, not `contains` (a call to `memchr`), here and in `resolve`: these
+        // run for every scalar.
         [first, ..] => !b",[]{}#&*!|>'\"%@`".iter().any(|c| c == first),
     }
 }
@@ -594,13 +595,9 @@ fn resolve(s: &str) -> Option<NodeValue> {
         // `1_000`, `.inf`) is left to serde-saphyr. A text with no digit, two dots (an IP
         // address, a version) or a colon is a string there too.
         let digit = b.iter().any(u8::is_ascii_digit);
-        let numberish = b.iter().all(|c| {
-            c.is_ascii_hexdigit()
-                || matches!(
-                    c,
-                    b'x' | b'X' | b'o' | b'O' | b'b' | b'B' | b'_' | b'+' | b'-' | b'.'
-                )
-        });
+        let numberish = b
+            .iter()
+            .all(|c| c.is_ascii_hexdigit() || b"xXoObB_+-.".iter().any(|x| x == c));
         let dots = b.iter().filter(|c| **c == b'.').count();
         let words = matches!(
             s.to_ascii_lowercase().as_str(),
