@@ -8,6 +8,7 @@
 
 pub mod reader;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
@@ -241,14 +242,15 @@ pub struct Catalog {
     pub credentials: crate::checks::credentials::Settings,
 }
 
-/// Catalog files: relative path → text.
-pub type Files = BTreeMap<String, String>;
+/// Catalog files: relative path → text (the built-in ones borrowed from the binary, not
+/// copied: every scan starts by reading them).
+pub type Files = BTreeMap<String, Cow<'static, str>>;
 
 /// The catalog compiled into the binary.
 pub fn embedded_files() -> Files {
     embedded::CATALOG_FILES
         .iter()
-        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .map(|(p, t)| (p.to_string(), Cow::Borrowed(*t)))
         .collect()
 }
 
@@ -298,7 +300,7 @@ pub fn read_dir(dir: &Path) -> Result<Files, LoadErrors> {
             .replace('\\', "/");
         match std::fs::read_to_string(path) {
             Ok(text) => {
-                files.insert(rel, text);
+                files.insert(rel, Cow::Owned(text));
             }
             Err(e) => errors.push(LoadError {
                 file: path.display().to_string(),

@@ -253,7 +253,8 @@ mod tests {
             "checks/zz-test.yaml".into(),
             format!(
                 "checks:\n  - id: test-exposure\n    title: t\n    severity: low\n    description: d\n    rationale: r\n    remediation: m\n    assert:\n{assert}"
-            ),
+            )
+            .into(),
         );
         catalog::from_files(&files)
     }

@@ -245,7 +245,8 @@ mod tests {
             "checks/zz-test.yaml".into(),
             format!(
                 "checks:\n  - id: test-file-check\n    title: t\n    severity: low\n    description: d\n    rationale: r\n    remediation: x\n    assert:\n{assert}"
-            ),
+            )
+            .into(),
         );
         match catalog::from_files(&files) {
             Ok(_) => Vec::new(),

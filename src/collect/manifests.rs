@@ -121,7 +121,7 @@ fn collect_raw(inputs: &[PathBuf], own: &[PathBuf]) -> Inventory {
     for input in inputs {
         if input.as_os_str() == "-" {
             let stdin = std::io::stdin().lock();
-            add_reader(&mut inv, "-", stdin.take(max_input_bytes() + 1));
+            add_reader(&mut inv, "-", stdin.take(max_input_bytes() + 1), 0);
         } else if input.is_dir() {
             add_dir(&mut inv, input, own);
         } else {
@@ -218,17 +218,17 @@ fn add_file(inv: &mut Inventory, path: &Path) {
         Err(e) => inv
             .coverage
             .push(Coverage::failed(&shown, "error", format!("{shown}: {e}"))),
-        Ok(reader) => add_reader(inv, &shown, reader),
+        Ok((reader, size)) => add_reader(inv, &shown, reader, size),
     }
 }
 
 /// Reads a stream of at most the input cap (the reader stops one byte past it). The text is
 /// read whole first, so that its documents can take the fast reader of [`yaml::read_text`];
 /// input that is binary, over the cap or not UTF-8 goes through the streaming reader, which
-/// says what is wrong with it.
-fn add_reader(inv: &mut Inventory, file: &str, mut reader: impl Read) {
+/// says what is wrong with it. `size_hint` is the buffer to start with (0 when unknown).
+fn add_reader(inv: &mut Inventory, file: &str, mut reader: impl Read, size_hint: usize) {
     let cap = max_input_bytes();
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(size_hint);
     let complete = (&mut reader)
         .take(cap.saturating_add(1))
         .read_to_end(&mut bytes)

@@ -66,8 +66,9 @@ pub fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
 
 /// Opens an input file (following symbolic links) after checking it is a regular file
 /// within the size cap; the returned reader stops one byte past the cap, so a file growing
-/// while read is caught too (see [`read_input`]).
-pub fn open_input(path: &Path) -> Result<std::io::Take<std::fs::File>, InputError> {
+/// while read is caught too (see [`read_input`]). Also returns the buffer size to read it
+/// whole in one go.
+pub fn open_input(path: &Path) -> Result<(std::io::Take<std::fs::File>, usize), InputError> {
     let meta = std::fs::metadata(path)?;
     if let Some(kind) = special_kind(&meta) {
         return Err(InputError::NotAFile(kind));
@@ -79,13 +80,19 @@ pub fn open_input(path: &Path) -> Result<std::io::Take<std::fs::File>, InputErro
     if meta.len() > max {
         return Err(InputError::TooLarge(max));
     }
-    Ok(std::fs::File::open(path)?.take(max + 1))
+    let file = std::fs::File::open(path)?.take(max + 1);
+    // One byte more than the file holds, so that reading it whole never grows the buffer.
+    Ok((
+        file,
+        usize::try_from(meta.len()).map_or(0, |n| n.saturating_add(1)),
+    ))
 }
 
 /// Reads a whole input file within the cap ([`open_input`]).
 pub fn read_input(path: &Path) -> Result<Vec<u8>, InputError> {
-    let mut bytes = Vec::new();
-    open_input(path)?.read_to_end(&mut bytes)?;
+    let (mut file, size) = open_input(path)?;
+    let mut bytes = Vec::with_capacity(size);
+    file.read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max_input_bytes() {
         return Err(InputError::TooLarge(max_input_bytes()));
     }
