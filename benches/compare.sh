@@ -37,9 +37,9 @@ gen() { # shape n -> dir
 }
 
 # measure NAME SET OUT RUNS -- command…: runs the command RUNS times (OUT removed before each
-# run), records the median wall time (ms resolution) and CPU time, the largest peak RSS and
-# the output bytes. A single short run says little on a shared host: at 1k objects the
-# scan takes tens of milliseconds, the size of the host's jitter.
+# run), records the median wall time (ms resolution) and CPU time, the largest peak RSS, the
+# highest exit status and the output bytes. A single short run says little on a shared
+# host: at 1k objects the scan takes tens of milliseconds, the size of the host's jitter.
 measure() {
   local name="$1" set="$2" out="$3" repeat="$4"
   shift 5
@@ -51,8 +51,9 @@ measure() {
     local t0 t1
     t0=$(date +%s%N)
     /usr/bin/time -f "%M %U %S" -o "$tfile" "$@" >/dev/null 2>"$BENCH_DIR/stderr.txt"
-    rc=$?
+    local r=$?
     t1=$(date +%s%N)
+    ((r > rc)) && rc=$r # the worst exit of the runs, not only the last one's
     set -e
     # GNU time puts "Command exited with non-zero status N" first when the tool fails.
     read -r kib usr sys < <(tail -n 1 "$tfile")
