@@ -139,6 +139,7 @@ pub const ETCD_ENV: &[&str] = &[
     "ETCD_TRUSTED_CA_FILE",
     "ETCD_PEER_TRUSTED_CA_FILE",
     "ETCD_DATA_DIR",
+    "ETCD_CONFIG_FILE",
 ];
 
 /// The flag an environment variable stands for (`ETCD_CERT_FILE` → `--cert-file`).

@@ -211,6 +211,43 @@ pub struct Component {
     pub value_flags: BTreeSet<String>,
     /// Numeric flags whose values at or below a bound have a special meaning (usually "off").
     pub numeric_flags: BTreeMap<String, NumericMeaning>,
+    /// Flags naming a configuration file that takes over other flags.
+    pub config_files: Vec<ConfigFile>,
+}
+
+/// A flag that names a configuration file which takes over other flags (kube-proxy and
+/// kube-scheduler `--config`, etcd `--config-file`, kube-apiserver `--authorization-config`).
+/// When it is on the command line, the flags it takes over no longer say what the component
+/// runs with; the file is not read, so a condition on them is left to be confirmed by hand.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigFile {
+    /// The flag that names the file (`--config`).
+    pub flag: String,
+    /// Flags the file decides whether or not they are given (the component ignores them):
+    /// flag → the setting in the file that decides, in words.
+    pub replaces: BTreeMap<String, String>,
+    /// When set, the file decides every other flag (etcd): where in the file, in words.
+    pub replaces_all: Option<String>,
+    /// Flags the file may set when they are not on the command line (given, the flag
+    /// decides): flag → the setting in the file, in words.
+    pub may_set: BTreeMap<String, String>,
+}
+
+impl ConfigFile {
+    /// The setting in the file that decides `flag`, when the file decides it; `given` says
+    /// whether `flag` is on the command line.
+    pub fn decides(&self, flag: &str, given: bool) -> Option<&str> {
+        if flag == self.flag {
+            return None;
+        }
+        if let Some(s) = self.replaces.get(flag) {
+            return Some(s);
+        }
+        if let Some(s) = self.may_set.get(flag).filter(|_| !given) {
+            return Some(s);
+        }
+        self.replaces_all.as_deref()
+    }
 }
 
 /// What a numeric flag's value at or below `at_or_below` means (`0` switches the
@@ -645,6 +682,7 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 "defaults",
                 "value_flags",
                 "numeric_flags",
+                "config_files",
             ],
         );
         let Some(name) = r.string(c, "name", "a component") else {
@@ -691,7 +729,13 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 }
             }
         }
-        for flag in value_flags.iter().chain(numeric_flags.keys()) {
+        let config_files = read_config_files(c, r, &what);
+        let named = config_files.iter().flat_map(|f| {
+            std::iter::once(&f.flag)
+                .chain(f.replaces.keys())
+                .chain(f.may_set.keys())
+        });
+        for flag in value_flags.iter().chain(numeric_flags.keys()).chain(named) {
             if !flag.starts_with("--") {
                 r.error(
                     c.line,
@@ -707,9 +751,38 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 defaults,
                 value_flags,
                 numeric_flags,
+                config_files,
             },
         );
     }
+}
+
+/// The `config_files` of a component.
+fn read_config_files(c: &Node, r: &mut Reader, what: &str) -> Vec<ConfigFile> {
+    let mut out = Vec::new();
+    for f in r.opt_seq(c, "config_files", what) {
+        let fw = format!("{what}, a `config_files` entry");
+        r.known_keys(f, &fw, &["flag", "replaces", "replaces_all", "may_set"]);
+        let Some(flag) = r.string(f, "flag", &fw) else {
+            continue;
+        };
+        let file = ConfigFile {
+            replaces: r.string_map(f, "replaces", &fw),
+            replaces_all: r.opt_string(f, "replaces_all", &fw),
+            may_set: r.string_map(f, "may_set", &fw),
+            flag,
+        };
+        if file.replaces.is_empty() && file.replaces_all.is_none() && file.may_set.is_empty() {
+            r.error(
+                f.line,
+                format!(
+                    "{fw}: name what the file takes over (`replaces`, `replaces_all` or `may_set`)"
+                ),
+            );
+        }
+        out.push(file);
+    }
+    out
 }
 
 /// Checks that need the whole catalog: unique ids, framework items naming real checks.

@@ -6,10 +6,14 @@
 //! understood; a repeated flag keeps every value (list flags accumulate, scalars use the
 //! last). Node facts (`kubeattest node`) are another source for the same component: the
 //! running process on each node (else its static-pod manifest), one finding per node whose
-//! evidence names the node, the process or manifest, and the flag. An absent flag takes the component's documented default from `components.yaml`,
-//! and the evidence says so. A component that is not found is `not_applicable` (manifests,
-//! managed control planes) or `error` (a cluster whose control plane should be visible),
-//! never `pass`.
+//! evidence names the node, the process or manifest, and the flag. An absent flag takes the
+//! component's documented default from `components.yaml`, and the evidence says so; etcd's
+//! `ETCD_*` variables stand for flags it is not given. A flag taken over by a configuration
+//! file on the command line (`components.yaml` `config_files`: kube-proxy `--config`, etcd
+//! `--config-file`, …) decides nothing: the file is not read, so the check is `manual` and
+//! names the file and the setting in it. A component that is not found is `not_applicable`
+//! (manifests, managed control planes) or `error` (a cluster whose control plane should be
+//! visible), never `pass`.
 
 use std::collections::BTreeMap;
 
@@ -147,8 +151,44 @@ pub struct Instance<'a> {
     pub object: &'a Object,
     /// Path of the container in the pod.
     pub container_path: String,
-    /// The parsed flags.
+    /// The parsed flags, with the settings given as environment variables (etcd's `ETCD_*`)
+    /// for flags not on the command line.
     pub flags: Flags,
+    /// Flags whose value came from an environment variable: flag → variable.
+    pub from_env: BTreeMap<String, String>,
+}
+
+/// Adds the settings given as environment variables to `flags`: etcd reads the allow-listed
+/// `ETCD_*` variables for flags not on its command line (no other component reads flags from
+/// its environment). Returns which flags came from which variable.
+pub fn merge_env<'v>(
+    component: &Component,
+    flags: &mut Flags,
+    env: impl IntoIterator<Item = (&'v str, &'v str)>,
+) -> BTreeMap<String, String> {
+    let mut from_env = BTreeMap::new();
+    if component.name != "etcd" {
+        return from_env;
+    }
+    for (var, value) in env {
+        if !crate::node_facts::ETCD_ENV.contains(&var) {
+            continue;
+        }
+        if let Some(flag) = crate::node_facts::env_flag(var) {
+            if !flags.contains_key(&flag) {
+                flags.insert(flag.clone(), vec![value.to_string()]);
+                from_env.insert(flag, var.to_string());
+            }
+        }
+    }
+    from_env
+}
+
+/// The note of an observation whose value came from an environment variable.
+fn env_note(o: &mut Observation, var: Option<&String>, file: Option<&FileDecides>) {
+    if let (Some(var), None) = (var, file) {
+        o.note = Some(format!("set by environment variable {var}, not a flag"));
+    }
 }
 
 /// A pod container that runs a named executable: the pod, the container and its index, and
@@ -209,10 +249,21 @@ pub fn instances<'a>(executables: &[Executable<'a>], component: &Component) -> V
         // `command: ["/bin/sh", "-c", "kube-apiserver ..."]` is not parsed: the flags would
         // be guesses. Only a direct exec of the binary counts (the executable's name).
         let tokens: Vec<String> = command.iter().skip(1).chain(args.iter()).cloned().collect();
+        let mut flags = parse_flags(&tokens);
+        // Only literal values: one taken from a Secret or ConfigMap cannot be seen here.
+        let env = e
+            .container
+            .get("env")
+            .and_then(Doc::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| Some((v.get("name")?.as_str()?, v.get("value")?.as_str()?)));
+        let from_env = merge_env(component, &mut flags, env);
         out.push(Instance {
             object: e.object,
             container_path: format!("spec.containers[{}]", e.index),
-            flags: parse_flags(&tokens),
+            flags,
+            from_env,
         });
     }
     out
@@ -227,6 +278,16 @@ pub fn observe(
 ) -> Observation {
     // `exists` / `absent` ask whether the flag is on the command line: a default does not
     // set it.
+    if let Some(file) = decided_by_file(component, &cond.flag, flags) {
+        return Observation {
+            source,
+            path: cond.flag.clone(),
+            observed: Value::Null,
+            expected: cond.expect.describe(),
+            holds: false,
+            note: Some(file.note(&cond.flag, flags)),
+        };
+    }
     let literal = matches!(cond.expect.op, Op::Exists | Op::Absent);
     let default = cond
         .default
@@ -278,6 +339,57 @@ pub fn observe(
     o
 }
 
+/// A configuration file on the command line that decides a flag instead of the command line.
+pub struct FileDecides<'c> {
+    /// The flag naming the file (`--config`).
+    pub file_flag: &'c str,
+    /// The file's path, as given.
+    pub path: String,
+    /// The setting in the file that decides, in words.
+    pub setting: &'c str,
+}
+
+impl FileDecides<'_> {
+    /// The observation's note: what the command line says, and why it does not decide.
+    fn note(&self, flag: &str, flags: &Flags) -> String {
+        let ignored = match flags.get(flag).and_then(|v| v.last()) {
+            Some(v) => format!("{flag}={v} on the command line is ignored: "),
+            None => String::new(),
+        };
+        format!(
+            "{ignored}{}={} is given and {} in that file decides; the file is not read",
+            self.file_flag, self.path, self.setting
+        )
+    }
+
+    /// The finding's message when this is all that keeps the check from a verdict.
+    pub fn message(&self, component: &str, flag: &str) -> String {
+        format!(
+            "{component} reads its settings from {}={}: {} there decides {flag}, and that file is not read; confirm the setting by hand",
+            self.file_flag, self.path, self.setting
+        )
+    }
+}
+
+/// The configuration file given on the command line that decides `flag`, if any (kube-proxy
+/// ignores `--metrics-bind-address` once `--config` is given; etcd ignores every flag once
+/// `--config-file` is).
+pub fn decided_by_file<'c>(
+    component: &'c Component,
+    flag: &str,
+    flags: &Flags,
+) -> Option<FileDecides<'c>> {
+    component.config_files.iter().find_map(|f| {
+        let path = flags.get(&f.flag)?.last()?;
+        let setting = f.decides(flag, flags.contains_key(flag))?;
+        Some(FileDecides {
+            file_flag: &f.flag,
+            path: path.clone(),
+            setting,
+        })
+    })
+}
+
 /// A flag given on the command line is judged by what its value means: a flag that needs a
 /// value given bare (`--tls-cert-file` followed by another flag, read as `true`) or empty
 /// (`--tls-cert-file=`) is "set without a value"; a numeric flag at or below its special
@@ -321,6 +433,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             defaults: BTreeMap::new(),
             value_flags: Default::default(),
             numeric_flags: BTreeMap::new(),
+            config_files: Vec::new(),
         });
     let inv = ctx.inventory;
     let found = instances(ctx.executables(), &component);
@@ -331,15 +444,35 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             inst.container_path,
             "command and args"
         );
+        let files: Vec<Option<FileDecides>> = p
+            .expect
+            .iter()
+            .map(|c| decided_by_file(&component, &c.flag, &inst.flags))
+            .collect();
         let observations: Vec<Observation> = p
             .expect
             .iter()
-            .map(|c| observe(c, &inst.flags, &component, source.clone()))
+            .zip(&files)
+            .map(|(c, file)| {
+                let mut o = observe(c, &inst.flags, &component, source.clone());
+                env_note(&mut o, inst.from_env.get(&c.flag), file.as_ref());
+                o
+            })
             .collect();
-        let failing: Vec<&Observation> = observations.iter().filter(|o| !o.holds).collect();
-        let (status, message) = match failing.first() {
-            None => (Status::Pass, format!("{} flags comply", component.name)),
-            Some(o) => (
+        let failing = observations
+            .iter()
+            .zip(&files)
+            .find(|(o, f)| !o.holds && f.is_none())
+            .map(|(o, _)| o);
+        let undecided = p
+            .expect
+            .iter()
+            .zip(&files)
+            .find_map(|(c, f)| Some((c, f.as_ref()?)));
+        let (status, message) = match (failing, undecided) {
+            (None, None) => (Status::Pass, format!("{} flags comply", component.name)),
+            (None, Some((c, file))) => (Status::Manual, file.message(&component.name, &c.flag)),
+            (Some(o), _) => (
                 Status::Fail,
                 format!(
                     "{} {} is {}, expected {}{}",
@@ -419,32 +552,31 @@ fn evaluate_node_facts(
         };
         n += 1;
         let mut flags = parse_flags(&inst.args);
-        // etcd reads ETCD_* environment variables for flags not given on the command line.
-        let mut from_env = BTreeMap::new();
-        for (var, value) in &inst.env {
-            if let Some(flag) = crate::node_facts::env_flag(var) {
-                if !flags.contains_key(&flag) {
-                    flags.insert(flag.clone(), vec![value.clone()]);
-                    from_env.insert(flag, var.clone());
-                }
-            }
-        }
+        let from_env = merge_env(
+            component,
+            &mut flags,
+            inst.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
         let source = format!("node {}: {}", nf.node, inst.describe());
+        let files: Vec<Option<FileDecides>> = p
+            .expect
+            .iter()
+            .map(|c| decided_by_file(component, &c.flag, &flags))
+            .collect();
         let mut observations: Vec<Observation> = p
             .expect
             .iter()
-            .map(|c| {
+            .zip(&files)
+            .map(|(c, file)| {
                 let mut o = observe(c, &flags, component, source.clone());
-                if let Some(var) = from_env.get(&c.flag) {
-                    o.note = Some(format!("set by environment variable {var}, not a flag"));
-                }
+                env_note(&mut o, from_env.get(&c.flag), file.as_ref());
                 o
             })
             .collect();
         let mut invisible = false;
         if inst.via.is_some() {
-            for (o, c) in observations.iter_mut().zip(&p.expect) {
-                if !flags.contains_key(&c.flag) && !o.holds {
+            for ((o, c), file) in observations.iter_mut().zip(&p.expect).zip(&files) {
+                if !flags.contains_key(&c.flag) && !o.holds && file.is_none() {
                     invisible = true;
                     o.note = Some(format!(
                         "flag not passed through; {}",
@@ -453,13 +585,30 @@ fn evaluate_node_facts(
                 }
             }
         }
-        let failing = observations.iter().find(|o| !o.holds);
-        let (status, message) = match failing {
-            None => (
+        let failing = observations
+            .iter()
+            .zip(&files)
+            .find(|(o, f)| !o.holds && f.is_none())
+            .map(|(o, _)| o);
+        let undecided = p
+            .expect
+            .iter()
+            .zip(&files)
+            .find_map(|(c, f)| Some((c, f.as_ref()?)));
+        let (status, message) = match (failing, undecided) {
+            (None, None) => (
                 Status::Pass,
                 format!("{} flags comply on node {}", component.name, nf.node),
             ),
-            Some(o) => (
+            (None, Some((c, file))) => (
+                Status::Manual,
+                format!(
+                    "node {}: {}",
+                    nf.node,
+                    file.message(&component.name, &c.flag)
+                ),
+            ),
+            (Some(o), _) => (
                 if invisible {
                     Status::Error
                 } else {
@@ -608,6 +757,85 @@ mod tests {
             )
             .holds
         );
+    }
+
+    #[test]
+    fn a_configuration_file_on_the_command_line_takes_over_the_flags_it_names() {
+        let catalog = crate::catalog::load(None).expect("catalog");
+        let component = |name: &str| catalog.component(name).expect("component");
+        let decided = |name: &str, flag: &str, tokens: &[&str]| {
+            decided_by_file(component(name), flag, &parse_flags(&t(tokens)))
+                .map(|f| (f.file_flag.to_string(), f.path))
+        };
+        // Replaced: the flag is ignored whether or not it is given.
+        let sched = ["--config=/etc/s.yaml", "--profiling=false"];
+        assert_eq!(
+            decided("kube-scheduler", "--profiling", &sched),
+            Some(("--config".into(), "/etc/s.yaml".into()))
+        );
+        assert_eq!(decided("kube-scheduler", "--bind-address", &sched), None);
+        assert_eq!(
+            decided("kube-scheduler", "--profiling", &["--profiling=false"]),
+            None
+        );
+        // May set: only when the flag is absent.
+        let authn = "--authentication-config=/etc/a.yaml";
+        assert!(decided("kube-apiserver", "--anonymous-auth", &[authn]).is_some());
+        assert_eq!(
+            decided(
+                "kube-apiserver",
+                "--anonymous-auth",
+                &[authn, "--anonymous-auth=false"]
+            ),
+            None
+        );
+        // Replaces all: every other flag, never the file flag itself.
+        let etcd = ["--config-file", "/etc/e.yml", "--client-cert-auth=true"];
+        assert!(decided("etcd", "--client-cert-auth", &etcd).is_some());
+        assert!(decided("etcd", "--peer-auto-tls", &etcd).is_some());
+        assert_eq!(decided("etcd", "--config-file", &etcd), None);
+
+        // The observation shows nothing as holding and says why, and never uses a default.
+        let cond = FlagCondition {
+            flag: "--profiling".into(),
+            expect: Expectation::new(Op::Eq, Value::String("false".into())).expect("eq"),
+            default: None,
+        };
+        let o = observe(
+            &cond,
+            &parse_flags(&t(&sched)),
+            component("kube-scheduler"),
+            String::new(),
+        );
+        assert!(!o.holds);
+        assert_eq!(o.observed, Value::Null);
+        let note = o.note.unwrap_or_default();
+        assert!(
+            note.contains("--profiling=false on the command line is ignored"),
+            "{note}"
+        );
+        assert!(note.contains("enableProfiling"), "{note}");
+    }
+
+    #[test]
+    fn only_etcd_reads_flags_from_its_environment() {
+        let catalog = crate::catalog::load(None).expect("catalog");
+        let env = [("ETCD_CLIENT_CERT_AUTH", "true"), ("ETCD_NAME", "x")];
+        let etcd = catalog.component("etcd").expect("etcd");
+        let mut flags = parse_flags(&t(&["--auto-tls=false"]));
+        let from = merge_env(etcd, &mut flags, env);
+        assert_eq!(flags["--client-cert-auth"], vec!["true"]);
+        // Not allow-listed: not recorded, not used.
+        assert!(!flags.contains_key("--name"));
+        assert_eq!(from["--client-cert-auth"], "ETCD_CLIENT_CERT_AUTH");
+        // The command line wins.
+        let mut flags = parse_flags(&t(&["--client-cert-auth=false"]));
+        merge_env(etcd, &mut flags, env);
+        assert_eq!(flags["--client-cert-auth"], vec!["false"]);
+        let apiserver = catalog.component("kube-apiserver").expect("apiserver");
+        let mut flags = Flags::new();
+        assert!(merge_env(apiserver, &mut flags, env).is_empty());
+        assert!(flags.is_empty());
     }
 
     #[test]
