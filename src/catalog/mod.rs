@@ -213,6 +213,9 @@ pub struct Component {
     pub numeric_flags: BTreeMap<String, NumericMeaning>,
     /// Flags naming a configuration file that takes over other flags.
     pub config_files: Vec<ConfigFile>,
+    /// The component runs as a DaemonSet (kube-proxy): DaemonSet pod templates are searched
+    /// too, as its pods listed from a cluster keep no containers.
+    pub daemonset: bool,
 }
 
 /// A flag that names a configuration file which takes over other flags (kube-proxy and
@@ -231,6 +234,20 @@ pub struct ConfigFile {
     /// Flags the file may set when they are not on the command line (given, the flag
     /// decides): flag → the setting in the file, in words.
     pub may_set: BTreeMap<String, String>,
+    /// The `kind` the file declares (`KubeProxyConfiguration`), when `keys` can be read.
+    pub kind: Option<String>,
+    /// Settings read from the file when it is mounted from a ConfigMap in the input: flag →
+    /// the file's key and the value it takes when absent or empty.
+    pub keys: BTreeMap<String, FileKey>,
+}
+
+/// A setting of a configuration file that stands for a flag.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileKey {
+    /// Dotted path of the key in the file (`metricsBindAddress`).
+    pub key: String,
+    /// The value the component uses when the key is absent or empty.
+    pub default: Option<String>,
 }
 
 impl ConfigFile {
@@ -683,6 +700,7 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 "value_flags",
                 "numeric_flags",
                 "config_files",
+                "daemonset",
             ],
         );
         let Some(name) = r.string(c, "name", "a component") else {
@@ -752,6 +770,7 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 value_flags,
                 numeric_flags,
                 config_files,
+                daemonset: r.opt_bool(c, "daemonset", &what).unwrap_or(false),
             },
         );
     }
@@ -762,16 +781,48 @@ fn read_config_files(c: &Node, r: &mut Reader, what: &str) -> Vec<ConfigFile> {
     let mut out = Vec::new();
     for f in r.opt_seq(c, "config_files", what) {
         let fw = format!("{what}, a `config_files` entry");
-        r.known_keys(f, &fw, &["flag", "replaces", "replaces_all", "may_set"]);
+        r.known_keys(
+            f,
+            &fw,
+            &[
+                "flag",
+                "replaces",
+                "replaces_all",
+                "may_set",
+                "kind",
+                "keys",
+            ],
+        );
         let Some(flag) = r.string(f, "flag", &fw) else {
             continue;
         };
+        let mut keys = BTreeMap::new();
+        if let Some(n) = f.get("keys").filter(|n| n.value != NodeValue::Null) {
+            for (k, spec) in r.map(n, &format!("`keys` of {fw}")) {
+                let kw = format!("{fw}, key for `{k}`");
+                r.known_keys(spec, &kw, &["key", "default"]);
+                if let Some(key) = r.string(spec, "key", &kw) {
+                    let default = r.opt_string(spec, "default", &kw);
+                    keys.insert(k.to_string(), FileKey { key, default });
+                }
+            }
+        }
         let file = ConfigFile {
             replaces: r.string_map(f, "replaces", &fw),
             replaces_all: r.opt_string(f, "replaces_all", &fw),
             may_set: r.string_map(f, "may_set", &fw),
+            kind: r.opt_string(f, "kind", &fw),
+            keys,
             flag,
         };
+        for k in file.keys.keys() {
+            if file.decides(k, false).is_none() {
+                r.error(
+                    f.line,
+                    format!("{fw}: `keys` names {k}, which the file does not take over"),
+                );
+            }
+        }
         if file.replaces.is_empty() && file.replaces_all.is_none() && file.may_set.is_empty() {
             r.error(
                 f.line,

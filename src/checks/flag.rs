@@ -147,10 +147,14 @@ pub fn parse_flags(tokens: &[String]) -> Flags {
 
 /// One running instance of a component found in the inventory.
 pub struct Instance<'a> {
-    /// The pod that runs it.
+    /// The pod (or DaemonSet) that runs it.
     pub object: &'a Object,
-    /// Path of the container in the pod.
+    /// Path of the container in the object.
     pub container_path: String,
+    /// The container.
+    pub container: &'a Doc,
+    /// The pod spec the container is in (its volumes).
+    pub spec: &'a Doc,
     /// The parsed flags, with the settings given as environment variables (etcd's `ETCD_*`)
     /// for flags not on the command line.
     pub flags: Flags,
@@ -191,15 +195,20 @@ fn env_note(o: &mut Observation, var: Option<&String>, file: Option<&FileDecides
     }
 }
 
-/// A pod container that runs a named executable: the pod, the container and its index, and
-/// the executable's file name (the first string of `command`, without its folder).
+/// A container that runs a named executable: its pod (or DaemonSet), the pod spec, the
+/// container and its index, and the executable's file name (the first string of `command`,
+/// without its folder).
 #[derive(Debug, Clone, Copy)]
 pub struct Executable<'a> {
-    /// The pod.
+    /// The pod, or the DaemonSet whose pod template holds the container.
     pub object: &'a Object,
+    /// Where the pod spec is in the object: `spec`, or `spec.template.spec`.
+    pub spec_path: &'static str,
+    /// The pod spec.
+    pub spec: &'a Doc,
     /// The container.
     pub container: &'a crate::document::Doc,
-    /// Index in `spec.containers`.
+    /// Index in the spec's `containers`.
     pub index: usize,
     /// `kube-apiserver` for `command: [/usr/local/bin/kube-apiserver, ...]`.
     pub name: &'a str,
@@ -209,31 +218,57 @@ pub struct Executable<'a> {
 pub fn executables<'a>(pods: impl IntoIterator<Item = &'a Object>) -> Vec<Executable<'a>> {
     let mut out = Vec::new();
     for obj in pods.into_iter().filter(|o| o.kind == "Pod") {
-        let Some(containers) = obj
-            .value
-            .get("spec")
-            .and_then(|s| s.get("containers"))
-            .and_then(Doc::as_array)
-        else {
-            continue;
-        };
-        for (index, c) in containers.iter().enumerate() {
-            let first = c
-                .get("command")
-                .and_then(Doc::as_array)
-                .and_then(|a| a.iter().find_map(Doc::as_str));
-            if let Some(first) = first {
-                let name = first.rsplit('/').next().unwrap_or(first);
-                out.push(Executable {
-                    object: obj,
-                    container: c,
-                    index,
-                    name,
-                });
-            }
+        if let Some(spec) = obj.value.get("spec") {
+            push_executables(obj, "spec", spec, &mut out);
         }
     }
     out
+}
+
+/// Every container with a `command` in the pod templates of `daemonsets`, in order.
+pub fn template_executables<'a>(
+    daemonsets: impl IntoIterator<Item = &'a Object>,
+) -> Vec<Executable<'a>> {
+    let mut out = Vec::new();
+    for obj in daemonsets.into_iter().filter(|o| o.kind == "DaemonSet") {
+        let spec = obj
+            .value
+            .get("spec")
+            .and_then(|s| s.get("template"))
+            .and_then(|t| t.get("spec"));
+        if let Some(spec) = spec {
+            push_executables(obj, "spec.template.spec", spec, &mut out);
+        }
+    }
+    out
+}
+
+fn push_executables<'a>(
+    obj: &'a Object,
+    spec_path: &'static str,
+    spec: &'a Doc,
+    out: &mut Vec<Executable<'a>>,
+) {
+    let Some(containers) = spec.get("containers").and_then(Doc::as_array) else {
+        return;
+    };
+    for (index, c) in containers.iter().enumerate() {
+        let first = c
+            .get("command")
+            .and_then(Doc::as_array)
+            .and_then(|a| a.iter().find_map(Doc::as_str));
+        if let Some(first) = first {
+            let name = first.rsplit('/').next().unwrap_or(first);
+            out.push(Executable {
+                object: obj,
+                spec_path,
+                spec,
+                container: c,
+                index,
+                name,
+            });
+        }
+    }
 }
 
 /// Every instance of a component among `executables`.
@@ -261,7 +296,9 @@ pub fn instances<'a>(executables: &[Executable<'a>], component: &Component) -> V
         let from_env = merge_env(component, &mut flags, env);
         out.push(Instance {
             object: e.object,
-            container_path: format!("spec.containers[{}]", e.index),
+            container_path: format!("{}.containers[{}]", e.spec_path, e.index),
+            container: e.container,
+            spec: e.spec,
             flags,
             from_env,
         });
@@ -347,6 +384,8 @@ pub struct FileDecides<'c> {
     pub path: String,
     /// The setting in the file that decides, in words.
     pub setting: &'c str,
+    /// Why the input does not show the file, when it was looked for (a ConfigMap volume).
+    pub unread: Option<String>,
 }
 
 impl FileDecides<'_> {
@@ -357,16 +396,29 @@ impl FileDecides<'_> {
             None => String::new(),
         };
         format!(
-            "{ignored}{}={} is given and {} in that file decides; the file is not read",
-            self.file_flag, self.path, self.setting
+            "{ignored}{}={} is given and {} in that file decides; {}",
+            self.file_flag,
+            self.path,
+            self.setting,
+            self.unread_words()
         )
+    }
+
+    fn unread_words(&self) -> String {
+        match &self.unread {
+            Some(why) => format!("the input does not show the file: {why}"),
+            None => "the file is not read".to_string(),
+        }
     }
 
     /// The finding's message when this is all that keeps the check from a verdict.
     pub fn message(&self, component: &str, flag: &str) -> String {
         format!(
-            "{component} reads its settings from {}={}: {} there decides {flag}, and that file is not read; confirm the setting by hand",
-            self.file_flag, self.path, self.setting
+            "{component} reads its settings from {}={}: {} there decides {flag}, and {}; confirm the setting by hand",
+            self.file_flag,
+            self.path,
+            self.setting,
+            self.unread_words()
         )
     }
 }
@@ -386,8 +438,113 @@ pub fn decided_by_file<'c>(
             file_flag: &f.flag,
             path: path.clone(),
             setting,
+            unread: None,
         })
     })
+}
+
+/// Reads the configuration files of `inst` that are mounted from a ConfigMap in the input,
+/// for the settings the catalog names (`keys`): each such condition is then decided by the
+/// file's value (its `files` entry cleared). A file the input does not show keeps its
+/// conditions undecided, with the reason; returns why a file in the input is unusable.
+fn read_mounted_files(
+    inv: &crate::inventory::Inventory,
+    inst: &Instance,
+    component: &Component,
+    expect: &[FlagCondition],
+    files: &mut [Option<FileDecides>],
+    observations: &mut [Observation],
+) -> Option<String> {
+    use crate::checks::mounted_file::{self, Mounted};
+    let mut read: BTreeMap<String, Mounted> = BTreeMap::new();
+    let mut invalid = None;
+    for ((cond, slot), o) in expect.iter().zip(files.iter_mut()).zip(observations) {
+        let Some(fd) = slot.as_mut() else {
+            continue;
+        };
+        let Some(config) = component
+            .config_files
+            .iter()
+            .find(|f| f.flag == fd.file_flag)
+        else {
+            continue;
+        };
+        let Some(key) = config.keys.get(&cond.flag) else {
+            continue;
+        };
+        let mounted = read.entry(config.flag.clone()).or_insert_with(|| {
+            mounted_file::read(
+                inv,
+                inst.object,
+                inst.spec,
+                inst.container,
+                &fd.path,
+                config.kind.as_deref(),
+            )
+        });
+        match mounted {
+            Mounted::Read { source, content } => {
+                *o = observe_file_key(cond, key, content, component, source.clone(), fd);
+                *slot = None;
+            }
+            Mounted::NotVisible(why) => {
+                fd.unread = Some(why.clone());
+                o.note = Some(fd.note(&cond.flag, &inst.flags));
+            }
+            Mounted::Invalid(why) => {
+                invalid = Some(why.clone());
+                fd.unread = Some(why.clone());
+                o.note = Some(fd.note(&cond.flag, &inst.flags));
+            }
+        }
+    }
+    invalid
+}
+
+/// Observes a condition on the setting of a configuration file that stands for its flag.
+fn observe_file_key(
+    cond: &FlagCondition,
+    key: &crate::catalog::FileKey,
+    content: &Value,
+    component: &Component,
+    source: String,
+    file: &FileDecides,
+) -> Observation {
+    let value = crate::checks::mounted_file::value_at(content, &key.key);
+    let (value, note) = match (value, &key.default) {
+        (Some(v), _) => (Some(v), None),
+        (None, Some(d)) => (
+            Some(d.clone()),
+            Some(format!("not set in the file; the default {d} applies")),
+        ),
+        (None, None) => (None, Some("not set in the file".to_string())),
+    };
+    let mut flags = Flags::new();
+    if let Some(v) = value {
+        flags.insert(cond.flag.clone(), vec![v]);
+    }
+    // The file's value alone decides: no flag default, no other file.
+    let plain = Component {
+        name: component.name.clone(),
+        value_flags: component.value_flags.clone(),
+        numeric_flags: component.numeric_flags.clone(),
+        ..Component::default()
+    };
+    let cond = FlagCondition {
+        default: None,
+        ..cond.clone()
+    };
+    let mut o = observe(&cond, &flags, &plain, source);
+    o.path = key.key.clone();
+    let read = format!(
+        "read from {}={} for {}",
+        file.file_flag, file.path, cond.flag
+    );
+    o.note = Some(match (note, o.note.take()) {
+        (Some(n), _) | (None, Some(n)) => format!("{n}; {read}"),
+        (None, None) => read,
+    });
+    o
 }
 
 /// A flag given on the command line is judged by what its value means: a flag that needs a
@@ -430,13 +587,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         .unwrap_or_else(|| Component {
             name: p.component.clone(),
             binaries: vec![p.component.clone()],
-            defaults: BTreeMap::new(),
-            value_flags: Default::default(),
-            numeric_flags: BTreeMap::new(),
-            config_files: Vec::new(),
+            ..Component::default()
         });
     let inv = ctx.inventory;
-    let found = instances(ctx.executables(), &component);
+    let mut found = instances(ctx.executables(), &component);
+    if component.daemonset {
+        let templates = template_executables(inv.of_kind("DaemonSet"));
+        found.extend(instances(&templates, &component));
+    }
     for inst in &found {
         let source = format!(
             "{} ({} {})",
@@ -444,12 +602,12 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             inst.container_path,
             "command and args"
         );
-        let files: Vec<Option<FileDecides>> = p
+        let mut files: Vec<Option<FileDecides>> = p
             .expect
             .iter()
             .map(|c| decided_by_file(&component, &c.flag, &inst.flags))
             .collect();
-        let observations: Vec<Observation> = p
+        let mut observations: Vec<Observation> = p
             .expect
             .iter()
             .zip(&files)
@@ -459,6 +617,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 o
             })
             .collect();
+        let invalid = read_mounted_files(
+            inv,
+            inst,
+            &component,
+            &p.expect,
+            &mut files,
+            &mut observations,
+        );
         let failing = observations
             .iter()
             .zip(&files)
@@ -469,10 +635,19 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             .iter()
             .zip(&files)
             .find_map(|(c, f)| Some((c, f.as_ref()?)));
-        let (status, message) = match (failing, undecided) {
-            (None, None) => (Status::Pass, format!("{} flags comply", component.name)),
-            (None, Some((c, file))) => (Status::Manual, file.message(&component.name, &c.flag)),
-            (Some(o), _) => (
+        let (status, message) = match (failing, invalid, undecided) {
+            (None, Some(why), _) => (
+                Status::Error,
+                format!(
+                    "{}: cannot read its configuration file: {why}",
+                    component.name
+                ),
+            ),
+            (None, None, None) => (Status::Pass, format!("{} flags comply", component.name)),
+            (None, None, Some((c, file))) => {
+                (Status::Manual, file.message(&component.name, &c.flag))
+            }
+            (Some(o), _, _) => (
                 Status::Fail,
                 format!(
                     "{} {} is {}, expected {}{}",

@@ -15,6 +15,7 @@ pub mod flag;
 pub mod images;
 pub mod ingress;
 pub mod kubelet_config;
+pub mod mounted_file;
 pub mod network;
 pub mod node_scope;
 pub mod path;

@@ -78,8 +78,9 @@ pub fn known(kind: &str) -> Option<Known> {
 /// An assertion kind not listed here gets every known kind (never less than it needs).
 fn kinds_of_assertion_kind(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
-        // Mirror pods carry the control-plane flags; kubelet settings sit in ConfigMaps.
-        "flag" => &["Pod", "ConfigMap"],
+        // Mirror pods carry the control-plane flags, kube-proxy's DaemonSet its own; a
+        // configuration file mounted from a ConfigMap (kube-proxy's) is read from it.
+        "flag" => &["Pod", "ConfigMap", "DaemonSet"],
         "kubelet_config" => &["ConfigMap", "Node"],
         "file" => &[],
         "rbac" => &[
