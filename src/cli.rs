@@ -133,6 +133,10 @@ pub struct VapArgs {
     /// What a binding does with a violation.
     #[arg(long, value_enum, ignore_case = true, default_value_t = crate::export::vap::Action::Deny)]
     pub action: crate::export::vap::Action,
+    /// Leave this namespace out of the bindings (repeatable, or comma-separated), e.g. the
+    /// system namespaces whose DaemonSets need host access: `kube-system`.
+    #[arg(long, value_delimiter = ',', value_name = "NS")]
+    pub exclude_namespace: Vec<String>,
     /// Write to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,

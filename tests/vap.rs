@@ -202,6 +202,8 @@ fn output_parses_with_kubectl_and_lists_what_was_skipped() {
             "pss-restricted,cis-1.12",
             "--action",
             "Warn",
+            "--exclude-namespace",
+            "kube-system,kube-node-lease",
             "--out",
             "k/policies.yaml",
         ],
@@ -223,6 +225,13 @@ fn output_parses_with_kubectl_and_lists_what_was_skipped() {
     assert!(policies > 0);
     assert_eq!(policies, bindings);
     assert_eq!(yaml.matches("validationActions: [Warn]").count(), bindings);
+    // Every binding leaves the named namespaces out, and the file says so.
+    assert_eq!(
+        yaml.matches("values: [\"kube-node-lease\", \"kube-system\"]")
+            .count(),
+        bindings
+    );
+    assert!(yaml.contains("# Bindings leave out the namespaces kube-node-lease, kube-system.\n"));
     assert!(yaml.contains("kubeattest.io/items: \"pss-restricted/"));
 
     let kubectl = Path::new("/usr/bin/kubectl");
@@ -252,6 +261,10 @@ fn output_parses_with_kubectl_and_lists_what_was_skipped() {
         bindings
     );
     assert!(text.contains("apiVersion: admissionregistration.k8s.io/v1"));
+    assert_eq!(
+        text.matches("key: kubernetes.io/metadata.name").count(),
+        bindings
+    );
 
     // `kubectl apply --dry-run=client` against the test API server (which serves the
     // admissionregistration.k8s.io/v1 discovery): every document maps to a known resource
@@ -294,4 +307,30 @@ fn output_parses_with_kubectl_and_lists_what_was_skipped() {
         .map(|r| format!("{} {}", r.method, r.path))
         .collect();
     assert!(writes.is_empty(), "kubectl wrote: {writes:?}");
+}
+
+#[test]
+fn a_namespace_that_cannot_exist_is_refused() {
+    let t = Dir::new();
+    let run = kubeattest(
+        t.path(),
+        &[
+            "export",
+            "vap",
+            "--framework",
+            "pss-baseline",
+            "--exclude-namespace",
+            "kube-system,Kube System",
+            "--out",
+            "policies.yaml",
+        ],
+    );
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("\"Kube System\" is not a namespace name"),
+        "{}",
+        run.stderr
+    );
+    assert!(!t.path().join("policies.yaml").exists());
 }

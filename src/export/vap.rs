@@ -578,14 +578,40 @@ fn absent_holds(c: &Condition) -> bool {
 }
 
 /// Writes the policies and bindings as one YAML stream, opening with a comment that lists
-/// every check not exported and why.
-pub fn to_yaml(export: &Export, frameworks: &[&Framework], action: Action) -> String {
+/// every check not exported and why. The bindings leave out the namespaces in `exclude`
+/// (a `namespaceSelector` on the `kubernetes.io/metadata.name` label every namespace has).
+pub fn to_yaml(
+    export: &Export,
+    frameworks: &[&Framework],
+    action: Action,
+    exclude: &[String],
+) -> String {
     let q = |s: &str| Value::String(s.to_string()).to_string();
     let ids: Vec<&str> = frameworks.iter().map(|f| f.id.as_str()).collect();
+    let mut exclude: Vec<&str> = exclude
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .collect();
+    exclude.sort_unstable();
+    exclude.dedup();
+    let (selector, excluded) = if exclude.is_empty() {
+        (String::new(), String::new())
+    } else {
+        let values: Vec<String> = exclude.iter().map(|n| q(n)).collect();
+        (
+            format!(
+                "  matchResources:\n    namespaceSelector:\n      matchExpressions:\n        - key: kubernetes.io/metadata.name\n          operator: NotIn\n          values: [{}]\n",
+                values.join(", ")
+            ),
+            format!("# Bindings leave out the namespaces {}.\n", exclude.join(", ")),
+        )
+    };
     let mut out = format!(
         "# ValidatingAdmissionPolicies written by kubeattest {} from the checks of {}.\n\
          # Each policy enforces one check (annotation kubeattest.io/check) and names the framework\n\
          # items it decides (kubeattest.io/items). Bindings use validationActions [{}].\n\
+         {excluded}\
          # Exported: {} check(s). Not exported: {} check(s):\n",
         env!("CARGO_PKG_VERSION"),
         ids.join(", "),
@@ -652,6 +678,7 @@ pub fn to_yaml(export: &Export, frameworks: &[&Framework], action: Action) -> St
             q(&name),
             action.as_str()
         ));
+        out.push_str(&selector);
     }
     out
 }
@@ -679,8 +706,16 @@ mod tests {
         let fw = catalog.framework("pss-restricted").expect("framework");
         let export = export(&catalog, &[fw]);
         assert!(!export.policies.is_empty());
-        let yaml = to_yaml(&export, &[fw], Action::Deny);
+        let yaml = to_yaml(&export, &[fw], Action::Deny, &[]);
         assert!(yaml.contains("kind: ValidatingAdmissionPolicyBinding"));
         assert!(yaml.contains("validationActions: [Deny]"));
+        assert!(!yaml.contains("namespaceSelector"));
+        let exclude = ["kube-system".to_string(), " ".into(), "kube-system".into()];
+        let yaml = to_yaml(&export, &[fw], Action::Deny, &exclude);
+        assert_eq!(
+            yaml.matches("values: [\"kube-system\"]").count(),
+            export.policies.len()
+        );
+        assert!(yaml.contains("# Bindings leave out the namespaces kube-system.\n"));
     }
 }
