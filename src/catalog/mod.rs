@@ -221,7 +221,9 @@ pub struct Component {
 /// A flag that names a configuration file which takes over other flags (kube-proxy and
 /// kube-scheduler `--config`, etcd `--config-file`, kube-apiserver `--authorization-config`).
 /// When it is on the command line, the flags it takes over no longer say what the component
-/// runs with; the file is not read, so a condition on them is left to be confirmed by hand.
+/// runs with: a condition on them is decided by the file's setting when the file is mounted
+/// from a ConfigMap in the input and `keys` names that setting, else left to be confirmed by
+/// hand.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfigFile {
     /// The flag that names the file (`--config`).

@@ -10,8 +10,11 @@
 //! component's documented default from `components.yaml`, and the evidence says so; etcd's
 //! `ETCD_*` variables stand for flags it is not given. A flag taken over by a configuration
 //! file on the command line (`components.yaml` `config_files`: kube-proxy `--config`, etcd
-//! `--config-file`, …) decides nothing: the file is not read, so the check is `manual` and
-//! names the file and the setting in it. A component that is not found is `not_applicable`
+//! `--config-file`, …) decides nothing: when the file is mounted from a ConfigMap in the input
+//! ([`mounted_file`](crate::checks::mounted_file), kube-proxy's), the setting the catalog
+//! names is read from it instead; otherwise the check is `manual` and names the file and the
+//! setting in it. kube-proxy is also found in DaemonSet pod templates (`daemonset` in
+//! `components.yaml`). A component that is not found is `not_applicable`
 //! (manifests, managed control planes) or `error` (a cluster whose control plane should be
 //! visible), never `pass`.
 
