@@ -316,9 +316,20 @@ pub fn observe(
     component: &Component,
     source: String,
 ) -> Observation {
-    // `exists` / `absent` ask whether the flag is on the command line: a default does not
-    // set it.
-    if let Some(file) = decided_by_file(component, &cond.flag, flags) {
+    let file = decided_by_file(component, &cond.flag, flags);
+    observe_with(cond, flags, component, source, file.as_ref())
+}
+
+/// [`observe`], given the configuration file that decides the condition instead of the
+/// command line, if any.
+fn observe_with(
+    cond: &FlagCondition,
+    flags: &Flags,
+    component: &Component,
+    source: String,
+    file: Option<&FileDecides>,
+) -> Observation {
+    if let Some(file) = file {
         return Observation {
             source,
             path: cond.flag.clone(),
@@ -328,6 +339,8 @@ pub fn observe(
             note: Some(file.note(&cond.flag, flags)),
         };
     }
+    // `exists` / `absent` ask whether the flag is on the command line: a default does not
+    // set it.
     let literal = matches!(cond.expect.op, Op::Exists | Op::Absent);
     let default = cond
         .default
@@ -446,6 +459,56 @@ pub fn decided_by_file<'c>(
     })
 }
 
+/// Observes every condition of `p` on one instance's flags: for each, the configuration file
+/// that decides it instead of the command line (if any), and the observation.
+fn observe_all<'c>(
+    p: &Params,
+    component: &'c Component,
+    flags: &Flags,
+    from_env: &BTreeMap<String, String>,
+    source: &str,
+) -> (Vec<Option<FileDecides<'c>>>, Vec<Observation>) {
+    let files: Vec<Option<FileDecides>> = p
+        .expect
+        .iter()
+        .map(|c| decided_by_file(component, &c.flag, flags))
+        .collect();
+    let observations = p
+        .expect
+        .iter()
+        .zip(&files)
+        .map(|(c, file)| {
+            let mut o = observe_with(c, flags, component, source.to_string(), file.as_ref());
+            env_note(&mut o, from_env.get(&c.flag), file.as_ref());
+            o
+        })
+        .collect();
+    (files, observations)
+}
+
+/// The first observation the command line shows failing, and the first condition left to
+/// a configuration file (with that file).
+fn first_failing_and_undecided<'a, 'c>(
+    p: &'a Params,
+    files: &'a [Option<FileDecides<'c>>],
+    observations: &'a [Observation],
+) -> (
+    Option<&'a Observation>,
+    Option<(&'a FlagCondition, &'a FileDecides<'c>)>,
+) {
+    let failing = observations
+        .iter()
+        .zip(files)
+        .find(|(o, f)| !o.holds && f.is_none())
+        .map(|(o, _)| o);
+    let undecided = p
+        .expect
+        .iter()
+        .zip(files)
+        .find_map(|(c, f)| Some((c, f.as_ref()?)));
+    (failing, undecided)
+}
+
 /// Reads the configuration files of `inst` that are mounted from a ConfigMap in the input,
 /// for the settings the catalog names (`keys`): each such condition is then decided by the
 /// file's value (its `files` entry cleared). A file the input does not show keeps its
@@ -485,17 +548,15 @@ fn read_mounted_files(
                 config.kind.as_deref(),
             )
         });
-        match mounted {
+        match &*mounted {
             Mounted::Read { source, content } => {
                 *o = observe_file_key(cond, key, content, component, source.clone(), fd);
                 *slot = None;
             }
-            Mounted::NotVisible(why) => {
-                fd.unread = Some(why.clone());
-                o.note = Some(fd.note(&cond.flag, &inst.flags));
-            }
-            Mounted::Invalid(why) => {
-                invalid = Some(why.clone());
+            Mounted::NotVisible(why) | Mounted::Invalid(why) => {
+                if matches!(mounted, Mounted::Invalid(_)) {
+                    invalid = Some(why.clone());
+                }
                 fd.unread = Some(why.clone());
                 o.note = Some(fd.note(&cond.flag, &inst.flags));
             }
@@ -605,21 +666,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             inst.container_path,
             "command and args"
         );
-        let mut files: Vec<Option<FileDecides>> = p
-            .expect
-            .iter()
-            .map(|c| decided_by_file(&component, &c.flag, &inst.flags))
-            .collect();
-        let mut observations: Vec<Observation> = p
-            .expect
-            .iter()
-            .zip(&files)
-            .map(|(c, file)| {
-                let mut o = observe(c, &inst.flags, &component, source.clone());
-                env_note(&mut o, inst.from_env.get(&c.flag), file.as_ref());
-                o
-            })
-            .collect();
+        let (mut files, mut observations) =
+            observe_all(p, &component, &inst.flags, &inst.from_env, &source);
         let invalid = read_mounted_files(
             inv,
             inst,
@@ -628,16 +676,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             &mut files,
             &mut observations,
         );
-        let failing = observations
-            .iter()
-            .zip(&files)
-            .find(|(o, f)| !o.holds && f.is_none())
-            .map(|(o, _)| o);
-        let undecided = p
-            .expect
-            .iter()
-            .zip(&files)
-            .find_map(|(c, f)| Some((c, f.as_ref()?)));
+        let (failing, undecided) = first_failing_and_undecided(p, &files, &observations);
         let (status, message) = match (failing, invalid, undecided) {
             (None, Some(why), _) => (
                 Status::Error,
@@ -736,21 +775,7 @@ fn evaluate_node_facts(
             inst.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         );
         let source = format!("node {}: {}", nf.node, inst.describe());
-        let files: Vec<Option<FileDecides>> = p
-            .expect
-            .iter()
-            .map(|c| decided_by_file(component, &c.flag, &flags))
-            .collect();
-        let mut observations: Vec<Observation> = p
-            .expect
-            .iter()
-            .zip(&files)
-            .map(|(c, file)| {
-                let mut o = observe(c, &flags, component, source.clone());
-                env_note(&mut o, from_env.get(&c.flag), file.as_ref());
-                o
-            })
-            .collect();
+        let (files, mut observations) = observe_all(p, component, &flags, &from_env, &source);
         let mut invisible = false;
         if inst.via.is_some() {
             for ((o, c), file) in observations.iter_mut().zip(&p.expect).zip(&files) {
@@ -763,16 +788,7 @@ fn evaluate_node_facts(
                 }
             }
         }
-        let failing = observations
-            .iter()
-            .zip(&files)
-            .find(|(o, f)| !o.holds && f.is_none())
-            .map(|(o, _)| o);
-        let undecided = p
-            .expect
-            .iter()
-            .zip(&files)
-            .find_map(|(c, f)| Some((c, f.as_ref()?)));
+        let (failing, undecided) = first_failing_and_undecided(p, &files, &observations);
         let (status, message) = match (failing, undecided) {
             (None, None) => (
                 Status::Pass,
