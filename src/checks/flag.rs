@@ -408,13 +408,16 @@ impl FileDecides<'_> {
     /// The observation's note: what the command line says, and why it does not decide.
     fn note(&self, flag: &str, flags: &Flags) -> String {
         let ignored = match flags.get(flag).and_then(|v| v.last()) {
-            Some(v) => format!("{flag}={v} on the command line is ignored: "),
+            Some(v) => format!(
+                "{flag}={} on the command line is ignored: ",
+                crate::quote::quote(v)
+            ),
             None => String::new(),
         };
         format!(
             "{ignored}{}={} is given and {} in that file decides; {}",
             self.file_flag,
-            self.path,
+            crate::quote::quote(&self.path),
             self.setting,
             self.unread_words()
         )
@@ -432,7 +435,7 @@ impl FileDecides<'_> {
         format!(
             "{component} reads its settings from {}={}: {} there decides {flag}, and {}; confirm the setting by hand",
             self.file_flag,
-            self.path,
+            crate::quote::quote(&self.path),
             self.setting,
             self.unread_words()
         )
@@ -602,7 +605,9 @@ fn observe_file_key(
     o.path = key.key.clone();
     let read = format!(
         "read from {}={} for {}",
-        file.file_flag, file.path, cond.flag
+        file.file_flag,
+        crate::quote::quote(&file.path),
+        cond.flag
     );
     o.note = Some(match (note, o.note.take()) {
         (Some(n), _) | (None, Some(n)) => format!("{n}; {read}"),
@@ -1009,6 +1014,18 @@ mod tests {
             "{note}"
         );
         assert!(note.contains("enableProfiling"), "{note}");
+
+        // A path from the input is quoted: control characters escaped, never shown raw.
+        let odd = ["--config=/etc/s\u{202e}.yaml"];
+        let file = decided_by_file(
+            component("kube-scheduler"),
+            "--profiling",
+            &parse_flags(&t(&odd)),
+        )
+        .expect("decided by the file");
+        let message = file.message("kube-scheduler", "--profiling");
+        assert!(!message.contains('\u{202e}'), "{message}");
+        assert!(message.contains("\\u{202e}"), "{message}");
     }
 
     #[test]

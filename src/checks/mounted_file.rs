@@ -36,11 +36,14 @@ pub fn read(
     path: &str,
     kind: Option<&str>,
 ) -> Mounted {
+    // Names and paths come from the input: quoted (control characters escaped, bounded).
+    let q = crate::quote::quote;
     let (volume_name, file) = match mounted_at(container, path) {
         Some(m) => m,
         None => {
             return Mounted::NotVisible(format!(
-                "{path} is not on a volume mounted in the container"
+                "{} is not on a volume mounted in the container",
+                q(path)
             ))
         }
     };
@@ -52,11 +55,13 @@ pub fn read(
         .find(|v| v.get("name").and_then(Doc::as_str) == Some(volume_name));
     let Some(config_map) = volume.and_then(|v| v.get("configMap")) else {
         return Mounted::NotVisible(format!(
-            "{path} is on volume {volume_name}, which is not a ConfigMap (a file on the node is not in the input)"
+            "{} is on volume {}, which is not a ConfigMap (a file on the node is not in the input)",
+            q(path),
+            q(volume_name)
         ));
     };
     let Some(cm_name) = config_map.get("name").and_then(Doc::as_str) else {
-        return Mounted::NotVisible(format!("volume {volume_name} names no ConfigMap"));
+        return Mounted::NotVisible(format!("volume {} names no ConfigMap", q(volume_name)));
     };
     let key = match config_map.get("items").and_then(Doc::as_array) {
         Some(items) => items
@@ -67,9 +72,12 @@ pub fn read(
         None => Some(file.clone()).filter(|f| !f.is_empty() && !f.contains('/')),
     };
     let ns = pod.namespace.as_deref().unwrap_or("default");
+    let cm_label = format!("{}/{}", q(ns), q(cm_name));
     let Some(key) = key else {
         return Mounted::NotVisible(format!(
-            "ConfigMap {ns}/{cm_name}, mounted from volume {volume_name}, has no key that becomes {path}"
+            "ConfigMap {cm_label}, mounted from volume {}, has no key that becomes {}",
+            q(volume_name),
+            q(path)
         ));
     };
     let Some(cm) = inv.find("ConfigMap", Some(ns), cm_name) else {
@@ -78,7 +86,9 @@ pub fn read(
             _ => "it is not in the input".to_string(),
         };
         return Mounted::NotVisible(format!(
-            "{path} is key {key} of ConfigMap {ns}/{cm_name}, and {why}"
+            "{} is key {} of ConfigMap {cm_label}, and {why}",
+            q(path),
+            q(&key)
         ));
     };
     let Some(text) = cm
@@ -88,14 +98,18 @@ pub fn read(
         .and_then(Doc::as_str)
     else {
         return Mounted::Invalid(format!(
-            "ConfigMap {ns}/{cm_name} has no key {key}, which {path} is mounted from"
+            "ConfigMap {cm_label} has no key {}, which {} is mounted from",
+            q(&key),
+            q(path)
         ));
     };
     let content = match crate::yaml::parse_document(text) {
         Ok(node) => node.to_json(),
         Err(e) => {
             return Mounted::Invalid(format!(
-                "key {key} of ConfigMap {ns}/{cm_name} ({path}) is not valid YAML: {e}"
+                "key {} of ConfigMap {cm_label} ({}) is not valid YAML: {e}",
+                q(&key),
+                q(path)
             ))
         }
     };
@@ -103,15 +117,19 @@ pub fn read(
         let declared = content.get("kind").and_then(Value::as_str).unwrap_or("");
         if declared != kind {
             return Mounted::Invalid(format!(
-                "key {key} of ConfigMap {ns}/{cm_name} ({path}) declares kind `{declared}`, not {kind}"
+                "key {} of ConfigMap {cm_label} ({}) declares kind `{}`, not {kind}",
+                q(&key),
+                q(path),
+                q(declared)
             ));
         }
     }
     let data_path = crate::checks::path::join("data", &key);
     Mounted::Read {
         source: format!(
-            "{} (ConfigMap {ns}/{cm_name}, key {key})",
-            evidence::source(cm, &data_path)
+            "{} (ConfigMap {cm_label}, key {})",
+            evidence::source(cm, &data_path),
+            q(&key)
         ),
         content,
     }
