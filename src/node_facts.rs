@@ -12,7 +12,10 @@
 //! { "kind": "KubeattestNodeFacts", "facts_version": 1, "node": "cp-1",
 //!   "collected_at": "…", "root": "/host", "proc": "/proc", "roles": ["control-plane"],
 //!   "components": [{ "component": "kube-apiserver", "source": "process", "pid": 812,
-//!                    "location": "/proc/812/cmdline", "args": ["--profiling=false"] }],
+//!                    "location": "/proc/812/cmdline", "args": ["--profiling=false"],
+//!                    "config_files": [{ "flag": "--authorization-config", "path": "/etc/…",
+//!                                       "state": "present", "kind": "AuthorizationConfiguration",
+//!                                       "values": { "authorizers[].type": ["Node", "RBAC"] } }] }],
 //!   "kubelet": { "config_file": …, "drop_ins": […], "values": { "readOnlyPort": {…} } },
 //!   "files": [{ "role": "apiserver-manifest", "path": "/etc/…", "state": "present",
 //!               "mode": "0600", "owner": "root", "group": "root", "from": "default path" }],
@@ -123,6 +126,48 @@ pub struct ComponentFact {
     /// names in [`ETCD_ENV`]: never the whole environment, which may hold secrets).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// Configuration files named on its command line that take over flags (kube-scheduler
+    /// `--config`, etcd `--config-file`, …), with only the settings the catalog reads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_files: Vec<ConfigFileFact>,
+}
+
+/// A component's configuration file and the settings read from it. Only the keys the catalog
+/// names (`keys` in `components.yaml`) are recorded, never the whole file: an authentication
+/// configuration may name identity providers, and nothing else is needed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigFileFact {
+    /// The flag naming the file (`--config`).
+    pub flag: String,
+    /// The path as given on the command line (as the component sees it).
+    pub path: String,
+    /// Where it was read on the node: the same path, the process's root
+    /// (`/proc/812/root/…`), or the static pod's hostPath volume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_from: Option<String>,
+    /// Present (read and parsed); absent (not on the node's filesystem: missing, inside the
+    /// container image, on a volume that is not a hostPath); or error (unreadable, not YAML,
+    /// not the kind expected).
+    pub state: FileState,
+    /// The `kind` the file declares, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Every key looked for: its value, or null when the file does not set it.
+    #[serde(default)]
+    pub values: BTreeMap<String, Value>,
+    /// Why it could not be read or used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl ConfigFileFact {
+    /// `/etc/kubernetes/scheduler.yaml` or `/etc/k/s.yaml (read at /srv/k/s.yaml)`.
+    pub fn describe(&self) -> String {
+        match &self.read_from {
+            Some(at) if *at != self.path => format!("{} (read at {at})", self.path),
+            _ => self.path.clone(),
+        }
+    }
 }
 
 /// etcd environment variables recorded (each stands for the flag of the same name:

@@ -66,6 +66,7 @@ fn collect(root: &Path) -> NodeFacts {
         root: root.to_path_buf(),
         proc_dir: root.join("proc"),
         node_name: None,
+        config_files: node::config_files_of(&catalog::load(None).unwrap()),
     })
 }
 
@@ -342,6 +343,188 @@ fn collection_on_a_fixture_root_is_fast() {
     assert!(took.as_secs_f64() < 0.5, "took {took:?}");
 }
 
+/// Statuses of the items about settings that components' configuration files take over.
+fn config_file_items(report: &Value) -> Vec<(&'static str, String)> {
+    [
+        "1.2.1", "1.2.6", "1.2.7", "1.2.8", "1.4.1", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6",
+        "2.7", "4.3.1",
+    ]
+    .into_iter()
+    .map(|id| (id, item_status(report, id)))
+    .collect()
+}
+
+fn with(items: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    items.iter().map(|(i, s)| (*i, s.to_string())).collect()
+}
+
+/// Settings a configuration file takes over are read from that file on the node (kube-apiserver
+/// `--authorization-config` and `--authentication-config`, etcd `--config-file`, kube-scheduler
+/// `--config` through its static pod's hostPath volume), as the components' references say; a
+/// file that is not there stays `manual`, one that is not the kind expected is an `error`.
+#[test]
+fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
+    let root = materialize("config-files");
+    let facts = collect(root.path());
+    // Only the settings the catalog reads are recorded: the authentication file's issuer
+    // and audience (canaries) never enter the facts.
+    let text = serde_json::to_string(&facts).unwrap();
+    assert!(!text.contains("canary"), "{text}");
+    let scheduler = facts.component("kube-scheduler").unwrap();
+    let file = &scheduler.config_files[0];
+    assert_eq!(file.path, "/etc/kubernetes/scheduler-config.yaml");
+    assert_eq!(
+        file.read_from.as_deref(),
+        Some("/etc/kubernetes/custom/scheduler.yaml")
+    );
+    assert_eq!(file.values["enableProfiling"], Value::Bool(false));
+    // etcd ignores its flags once given a file: the data directory is the file's.
+    let data_dir = facts.files_with_role("etcd-data-dir").next().unwrap();
+    assert_eq!(data_dir.path, "/var/lib/etcd-data");
+    assert!(data_dir.from.contains("--config-file"), "{}", data_dir.from);
+
+    let report = cli_scan(root.path());
+    assert!(!report.to_string().contains("canary"));
+    // etcd's --client-cert-auth=false on the command line is ignored; its file enables
+    // peer auto-TLS. kube-proxy's file (inside its container) is not on the node.
+    let expected = with(&[
+        ("1.2.1", "pass"),
+        ("1.2.6", "pass"),
+        ("1.2.7", "pass"),
+        ("1.2.8", "pass"),
+        ("1.4.1", "pass"),
+        ("2.1", "pass"),
+        ("2.2", "pass"),
+        ("2.3", "pass"),
+        ("2.4", "pass"),
+        ("2.5", "pass"),
+        ("2.6", "fail"),
+        ("2.7", "pass"),
+        ("4.3.1", "manual"),
+    ]);
+    assert_eq!(config_file_items(&report), expected);
+    let auto_tls = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "etcd-peer-auto-tls-enabled")
+        .unwrap();
+    let obs = &auto_tls["observations"][0];
+    assert_eq!(obs["path"], "peer-transport-security.auto-tls");
+    assert!(obs["source"]
+        .as_str()
+        .unwrap()
+        .contains("file /etc/etcd/etcd.conf.yml, given by --config-file"));
+    assert!(auto_tls["message"]
+        .as_str()
+        .unwrap()
+        .contains("read from --config-file=/etc/etcd/etcd.conf.yml"));
+
+    // The same files, saying the opposite.
+    let write = |path: &str, text: &str| std::fs::write(root.path().join(path), text).unwrap();
+    write(
+        "etc/kubernetes/authz.yaml",
+        "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\nauthorizers:\n  - {type: AlwaysAllow, name: all}\n",
+    );
+    // Without an `anonymous` section, the flag's default (enabled) applies.
+    write(
+        "etc/kubernetes/authn.yaml",
+        "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConfiguration\n",
+    );
+    // enableProfiling defaults to true.
+    write(
+        "etc/kubernetes/custom/scheduler.yaml",
+        "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n",
+    );
+    write(
+        "etc/etcd/etcd.conf.yml",
+        "data-dir: /var/lib/etcd-data\nclient-transport-security:\n  auto-tls: true\n",
+    );
+    let report = cli_scan(root.path());
+    let expected = with(&[
+        ("1.2.1", "fail"),
+        ("1.2.6", "fail"),
+        ("1.2.7", "fail"),
+        ("1.2.8", "fail"),
+        ("1.4.1", "fail"),
+        ("2.1", "fail"),
+        ("2.2", "fail"),
+        ("2.3", "fail"),
+        ("2.4", "fail"),
+        ("2.5", "fail"),
+        ("2.6", "pass"),
+        ("2.7", "fail"),
+        ("4.3.1", "manual"),
+    ]);
+    assert_eq!(config_file_items(&report), expected);
+
+    // A file that is not what the flag names is an error; one that is gone, manual.
+    write(
+        "etc/kubernetes/authz.yaml",
+        "kind: KubeSchedulerConfiguration\n",
+    );
+    std::fs::remove_file(root.path().join("etc/kubernetes/custom/scheduler.yaml")).unwrap();
+    let report = cli_scan(root.path());
+    assert_eq!(item_status(&report, "1.2.6"), "error");
+    assert_eq!(item_status(&report, "1.4.1"), "manual");
+    let profiling = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "scheduler-profiling-enabled")
+        .unwrap();
+    assert!(profiling["message"]
+        .as_str()
+        .unwrap()
+        .contains("/etc/kubernetes/custom/scheduler.yaml, where /etc/kubernetes/scheduler-config.yaml is on the node, does not exist"),
+        "{}",
+        profiling["message"]
+    );
+}
+
+/// A real process's configuration file is read through the process's own root
+/// (`/proc/<pid>/root`), as a file inside a container must be.
+#[test]
+fn a_real_process_file_is_read_through_its_own_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("scheduler.yaml");
+    std::fs::write(
+        &config,
+        "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nenableProfiling: false\n",
+    )
+    .unwrap();
+    let exe = dir.path().join("kube-scheduler");
+    std::fs::copy("/bin/bash", &exe).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let scheduler = Child(
+        Command::new(&exe)
+            .args(["-c", "read -t 60", "kube-scheduler"])
+            .arg(format!("--config={}", config.display()))
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let facts = node::collect(&Options {
+        root: PathBuf::from("/"),
+        proc_dir: PathBuf::from("/proc"),
+        node_name: Some("this-host".into()),
+        config_files: node::config_files_of(&catalog::load(None).unwrap()),
+    });
+    let pid = scheduler.0.id();
+    let fact = facts
+        .components
+        .iter()
+        .find(|c| c.pid == Some(pid))
+        .expect("kube-scheduler found");
+    let file = &fact.config_files[0];
+    assert_eq!(
+        file.read_from.as_deref(),
+        Some(format!("/proc/{pid}/root{}", config.display()).as_str())
+    );
+    assert_eq!(file.values["enableProfiling"], Value::Bool(false));
+}
+
 /// Kills the child on drop, so a failing assertion does not leave processes behind.
 struct Child(std::process::Child);
 
@@ -410,6 +593,7 @@ fn real_processes_are_found_in_the_real_proc_by_exact_basename() {
         root: PathBuf::from("/"),
         proc_dir: PathBuf::from("/proc"),
         node_name: Some("this-host".into()),
+        config_files: node::config_files_of(&catalog::load(None).unwrap()),
     });
     let kf = facts.kubelet.as_ref().expect("kubelet facts");
     if kf

@@ -221,9 +221,9 @@ pub struct Component {
 /// A flag that names a configuration file which takes over other flags (kube-proxy and
 /// kube-scheduler `--config`, etcd `--config-file`, kube-apiserver `--authorization-config`).
 /// When it is on the command line, the flags it takes over no longer say what the component
-/// runs with: a condition on them is decided by the file's setting when the file is mounted
-/// from a ConfigMap in the input and `keys` names that setting, else left to be confirmed by
-/// hand.
+/// runs with: a condition on them is decided by the file's setting when `keys` names that
+/// setting and the file can be seen (mounted from a ConfigMap in the input, or read on the
+/// node by `kubeattest node`), else left to be confirmed by hand.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfigFile {
     /// The flag that names the file (`--config`).
@@ -238,7 +238,7 @@ pub struct ConfigFile {
     pub may_set: BTreeMap<String, String>,
     /// The `kind` the file declares (`KubeProxyConfiguration`), when `keys` can be read.
     pub kind: Option<String>,
-    /// Settings read from the file when it is mounted from a ConfigMap in the input: flag →
+    /// Settings read from the file (from a ConfigMap in the input, or on the node): flag →
     /// the file's key and the value it takes when absent or empty.
     pub keys: BTreeMap<String, FileKey>,
 }
@@ -246,7 +246,8 @@ pub struct ConfigFile {
 /// A setting of a configuration file that stands for a flag.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileKey {
-    /// Dotted path of the key in the file (`metricsBindAddress`).
+    /// Dotted path of the key in the file (`metricsBindAddress`); `list[].field` takes the
+    /// field of every item (`authorizers[].type`).
     pub key: String,
     /// The value the component uses when the key is absent or empty.
     pub default: Option<String>,

@@ -24,7 +24,7 @@ use crate::document::Doc;
 use serde_json::Value;
 
 use crate::catalog::reader::Reader;
-use crate::catalog::{Check, Component};
+use crate::catalog::{Check, Component, ConfigFile};
 use crate::checks::condition::{render, Expectation, Op};
 use crate::checks::evidence;
 use crate::checks::{Context, Outcome};
@@ -400,7 +400,8 @@ pub struct FileDecides<'c> {
     pub path: String,
     /// The setting in the file that decides, in words.
     pub setting: &'c str,
-    /// Why the input does not show the file, when it was looked for (a ConfigMap volume).
+    /// Why the file, when it was looked for, decides nothing: the input does not show it, or
+    /// it cannot be used (words that complete "and …").
     pub unread: Option<String>,
 }
 
@@ -424,10 +425,9 @@ impl FileDecides<'_> {
     }
 
     fn unread_words(&self) -> String {
-        match &self.unread {
-            Some(why) => format!("the input does not show the file: {why}"),
-            None => "the file is not read".to_string(),
-        }
+        self.unread
+            .clone()
+            .unwrap_or_else(|| "the file is not read".to_string())
     }
 
     /// The finding's message when this is all that keeps the check from a verdict.
@@ -512,20 +512,37 @@ fn first_failing_and_undecided<'a, 'c>(
     (failing, undecided)
 }
 
-/// Reads the configuration files of `inst` that are mounted from a ConfigMap in the input,
-/// for the settings the catalog names (`keys`): each such condition is then decided by the
-/// file's value (its `files` entry cleared). A file the input does not show keeps its
-/// conditions undecided, with the reason; returns why a file in the input is unusable.
-fn read_mounted_files(
-    inv: &crate::inventory::Inventory,
-    inst: &Instance,
+/// Why node facts lack a file or setting the catalog reads.
+const OLDER_FACTS: &str =
+    "the node facts come from a version of kubeattest that did not read it: collect them again";
+
+/// A configuration file as the input shows it.
+enum FileSettings {
+    /// Read: where (for evidence), and the value of each key it was read for, as a flag
+    /// would give it (`None`: the file does not set it). A key not in the map was not read.
+    Read {
+        source: String,
+        values: BTreeMap<String, Option<String>>,
+    },
+    /// The input does not show the file, and why.
+    NotVisible(String),
+    /// The file is in the input but cannot be used, and why.
+    Invalid(String),
+}
+
+/// Decides each condition left to a configuration file by that file's setting, when the
+/// catalog names the setting (`keys`) and `read` shows the file (asked once per file): its
+/// `files` entry is then cleared. A file `read` cannot show keeps its conditions undecided,
+/// with the reason; returns why a file that is there cannot be used.
+fn decide_by_files(
+    flags: &Flags,
     component: &Component,
     expect: &[FlagCondition],
     files: &mut [Option<FileDecides>],
     observations: &mut [Observation],
+    mut read: impl FnMut(&ConfigFile, &str) -> FileSettings,
 ) -> Option<String> {
-    use crate::checks::mounted_file::{self, Mounted};
-    let mut read: BTreeMap<String, Mounted> = BTreeMap::new();
+    let mut shown: BTreeMap<String, FileSettings> = BTreeMap::new();
     let mut invalid = None;
     for ((cond, slot), o) in expect.iter().zip(files.iter_mut()).zip(observations) {
         let Some(fd) = slot.as_mut() else {
@@ -541,43 +558,116 @@ fn read_mounted_files(
         let Some(key) = config.keys.get(&cond.flag) else {
             continue;
         };
-        let mounted = read.entry(config.flag.clone()).or_insert_with(|| {
-            mounted_file::read(
-                inv,
-                inst.object,
-                inst.spec,
-                inst.container,
-                &fd.path,
-                config.kind.as_deref(),
-            )
-        });
-        match &*mounted {
-            Mounted::Read { source, content } => {
-                *o = observe_file_key(cond, key, content, component, source.clone(), fd);
-                *slot = None;
-            }
-            Mounted::NotVisible(why) | Mounted::Invalid(why) => {
-                if matches!(mounted, Mounted::Invalid(_)) {
-                    invalid = Some(why.clone());
+        let settings = shown
+            .entry(config.flag.clone())
+            .or_insert_with(|| read(config, &fd.path));
+        let why = match &*settings {
+            FileSettings::Read { source, values } => match values.get(&key.key) {
+                Some(value) => {
+                    *o = observe_file_key(cond, key, value.clone(), component, source.clone(), fd);
+                    *slot = None;
+                    continue;
                 }
-                fd.unread = Some(why.clone());
-                o.note = Some(fd.note(&cond.flag, &inst.flags));
+                None => format!("`{}` was not read from it ({OLDER_FACTS})", key.key),
+            },
+            FileSettings::NotVisible(why) => format!("the input does not show the file: {why}"),
+            FileSettings::Invalid(why) => {
+                invalid = Some(why.clone());
+                format!("the file cannot be used: {why}")
             }
-        }
+        };
+        fd.unread = Some(why);
+        o.note = Some(fd.note(&cond.flag, flags));
     }
     invalid
+}
+
+/// [`decide_by_files`] for a pod: a file mounted from a ConfigMap in the input is read.
+fn read_mounted_files(
+    inv: &crate::inventory::Inventory,
+    inst: &Instance,
+    component: &Component,
+    expect: &[FlagCondition],
+    files: &mut [Option<FileDecides>],
+    observations: &mut [Observation],
+) -> Option<String> {
+    use crate::checks::mounted_file::{self, Mounted};
+    decide_by_files(
+        &inst.flags,
+        component,
+        expect,
+        files,
+        observations,
+        |config, path| {
+            let kind = config.kind.as_deref();
+            match mounted_file::read(inv, inst.object, inst.spec, inst.container, path, kind) {
+                Mounted::Read { source, content } => FileSettings::Read {
+                    source,
+                    values: config
+                        .keys
+                        .values()
+                        .map(|k| (k.key.clone(), mounted_file::value_at(&content, &k.key)))
+                        .collect(),
+                },
+                Mounted::NotVisible(why) => FileSettings::NotVisible(why),
+                Mounted::Invalid(why) => FileSettings::Invalid(why),
+            }
+        },
+    )
+}
+
+/// [`decide_by_files`] for a component on a node: the files `kubeattest node` read there.
+fn read_node_files(
+    node: &str,
+    inst: &crate::node_facts::ComponentFact,
+    flags: &Flags,
+    component: &Component,
+    expect: &[FlagCondition],
+    files: &mut [Option<FileDecides>],
+    observations: &mut [Observation],
+) -> Option<String> {
+    use crate::node_facts::FileState;
+    decide_by_files(
+        flags,
+        component,
+        expect,
+        files,
+        observations,
+        |config, _| {
+            let Some(f) = inst.config_files.iter().find(|f| f.flag == config.flag) else {
+                return FileSettings::NotVisible(OLDER_FACTS.to_string());
+            };
+            let why = || f.error.clone().unwrap_or_default();
+            match f.state {
+                FileState::Present => FileSettings::Read {
+                    source: format!(
+                        "node {node}: file {}, given by {} to {}",
+                        crate::quote::quote(&f.describe()),
+                        f.flag,
+                        inst.describe()
+                    ),
+                    values: f
+                        .values
+                        .iter()
+                        .map(|(k, v)| (k.clone(), crate::checks::mounted_file::flag_text(v)))
+                        .collect(),
+                },
+                FileState::Absent => FileSettings::NotVisible(why()),
+                FileState::Error => FileSettings::Invalid(why()),
+            }
+        },
+    )
 }
 
 /// Observes a condition on the setting of a configuration file that stands for its flag.
 fn observe_file_key(
     cond: &FlagCondition,
     key: &crate::catalog::FileKey,
-    content: &Value,
+    value: Option<String>,
     component: &Component,
     source: String,
     file: &FileDecides,
 ) -> Observation {
-    let value = crate::checks::mounted_file::value_at(content, &key.key);
     let (value, note) = match (value, &key.default) {
         (Some(v), _) => (Some(v), None),
         (None, Some(d)) => (
@@ -780,7 +870,16 @@ fn evaluate_node_facts(
             inst.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         );
         let source = format!("node {}: {}", nf.node, inst.describe());
-        let (files, mut observations) = observe_all(p, component, &flags, &from_env, &source);
+        let (mut files, mut observations) = observe_all(p, component, &flags, &from_env, &source);
+        let invalid = read_node_files(
+            &nf.node,
+            inst,
+            &flags,
+            component,
+            &p.expect,
+            &mut files,
+            &mut observations,
+        );
         let mut invisible = false;
         if inst.via.is_some() {
             for ((o, c), file) in observations.iter_mut().zip(&p.expect).zip(&files) {
@@ -794,12 +893,19 @@ fn evaluate_node_facts(
             }
         }
         let (failing, undecided) = first_failing_and_undecided(p, &files, &observations);
-        let (status, message) = match (failing, undecided) {
-            (None, None) => (
+        let (status, message) = match (failing, invalid, undecided) {
+            (None, Some(why), _) => (
+                Status::Error,
+                format!(
+                    "{} on node {}: cannot read its configuration file: {why}",
+                    component.name, nf.node
+                ),
+            ),
+            (None, None, None) => (
                 Status::Pass,
                 format!("{} flags comply on node {}", component.name, nf.node),
             ),
-            (None, Some((c, file))) => (
+            (None, None, Some((c, file))) => (
                 Status::Manual,
                 format!(
                     "node {}: {}",
@@ -807,14 +913,14 @@ fn evaluate_node_facts(
                     file.message(&component.name, &c.flag)
                 ),
             ),
-            (Some(o), _) => (
+            (Some(o), _, _) => (
                 if invisible {
                     Status::Error
                 } else {
                     Status::Fail
                 },
                 format!(
-                    "{} {} on node {} is {} ({}), expected {}",
+                    "{} {} on node {} is {} ({}), expected {}{}",
                     component.name,
                     o.path,
                     nf.node,
@@ -824,7 +930,12 @@ fn evaluate_node_facts(
                         render(&o.observed)
                     },
                     inst.describe(),
-                    o.expected
+                    o.expected,
+                    // A setting read from a configuration file: say which file.
+                    match &o.note {
+                        Some(n) if !p.expect.iter().any(|c| c.flag == o.path) => format!(" ({n})"),
+                        _ => String::new(),
+                    }
                 ),
             ),
         };

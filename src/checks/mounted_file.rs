@@ -38,26 +38,21 @@ pub fn read(
 ) -> Mounted {
     // Names and paths come from the input: quoted (control characters escaped, bounded).
     let q = crate::quote::quote;
-    let (volume_name, file) = match mounted_at(container, path) {
-        Some(m) => m,
-        None => {
-            return Mounted::NotVisible(format!(
-                "{} is not on a volume mounted in the container",
-                q(path)
-            ))
-        }
+    let (volume_name, volume, file) = match volume_of(spec, container, path) {
+        Ok(v) => v,
+        Err(why) => return Mounted::NotVisible(why),
     };
-    let volume = spec
-        .get("volumes")
-        .and_then(Doc::as_array)
-        .into_iter()
-        .flatten()
-        .find(|v| v.get("name").and_then(Doc::as_str) == Some(volume_name));
     let Some(config_map) = volume.and_then(|v| v.get("configMap")) else {
+        let on_node = volume.is_some_and(|v| v.get("hostPath").is_some());
         return Mounted::NotVisible(format!(
-            "{} is on volume {}, which is not a ConfigMap (a file on the node is not in the input)",
+            "{} is on volume {}, which is not a ConfigMap ({})",
             q(path),
-            q(volume_name)
+            q(volume_name),
+            if on_node {
+                "a file on the node: `kubeattest node` reads it there"
+            } else {
+                "its content is not in the input"
+            }
         ));
     };
     let Some(cm_name) = config_map.get("name").and_then(Doc::as_str) else {
@@ -135,6 +130,49 @@ pub fn read(
     }
 }
 
+/// Where on the node the file at `path` of a static pod's `container` is: the `hostPath`
+/// volume mounted there, and the file's place in it. `Err` says why the file is not on the
+/// node's filesystem (inside the image, or on another kind of volume).
+pub fn on_host(spec: &Doc, container: &Doc, path: &str) -> Result<String, String> {
+    let q = crate::quote::quote;
+    let (volume_name, volume, file) = volume_of(spec, container, path)?;
+    let host = volume
+        .and_then(|v| v.get("hostPath"))
+        .and_then(|h| h.get("path"))
+        .and_then(Doc::as_str);
+    match host {
+        Some(dir) if file.is_empty() => Ok(dir.to_string()),
+        Some(dir) => Ok(format!("{}/{file}", dir.trim_end_matches('/'))),
+        None => Err(format!(
+            "{} is on volume {}, which is not a hostPath volume",
+            q(path),
+            q(volume_name)
+        )),
+    }
+}
+
+/// The volume holding `path` in `container`: its name, its entry in the pod spec (`None`
+/// when the spec lacks it), and the file's place in it; `Err` when no volume holds it.
+fn volume_of<'d>(
+    spec: &'d Doc,
+    container: &'d Doc,
+    path: &str,
+) -> Result<(&'d str, Option<&'d Doc>, String), String> {
+    let Some((name, file)) = mounted_at(container, path) else {
+        return Err(format!(
+            "{} is not on a volume mounted in the container (it is inside the image)",
+            crate::quote::quote(path)
+        ));
+    };
+    let volume = spec
+        .get("volumes")
+        .and_then(Doc::as_array)
+        .into_iter()
+        .flatten()
+        .find(|v| v.get("name").and_then(Doc::as_str) == Some(name));
+    Ok((name, volume, file))
+}
+
 /// The volume holding `path` in `container` (the mount whose `mountPath` is the longest
 /// prefix of it), and the file's path inside that volume (through `subPath`).
 fn mounted_at<'d>(container: &'d Doc, path: &str) -> Option<(&'d str, String)> {
@@ -172,10 +210,30 @@ fn mounted_at<'d>(container: &'d Doc, path: &str) -> Option<(&'d str, String)> {
     best.map(|(_, name, file)| (name, file))
 }
 
-/// The value at a dotted `key` of a file's content, as a flag would give it: a string as
-/// is, a list joined with commas, other scalars written out; absent, null or empty: `None`.
-pub fn value_at(content: &Value, key: &str) -> Option<String> {
-    let v = key.split('.').try_fold(content, |v, k| v.get(k))?;
+/// The value at `key` of a file's content: a dotted path (`client-transport-security.cert-file`)
+/// in which `name[]` takes `name` of every item of a list (`authorizers[].type`: the `type` of
+/// each authorizer, in order). `None` when a step is missing.
+pub fn lookup(content: &Value, key: &str) -> Option<Value> {
+    match key.split_once('.') {
+        None => match key.strip_suffix("[]") {
+            Some(list) => content.get(list).filter(|v| v.is_array()).cloned(),
+            None => content.get(key).cloned(),
+        },
+        Some((step, rest)) => match step.strip_suffix("[]") {
+            Some(list) => {
+                let items = content.get(list)?.as_array()?;
+                Some(Value::Array(
+                    items.iter().filter_map(|i| lookup(i, rest)).collect(),
+                ))
+            }
+            None => lookup(content.get(step)?, rest),
+        },
+    }
+}
+
+/// A file's value written as a flag would give it: a string as is, a list joined with
+/// commas, other scalars written out; null or empty: `None`.
+pub fn flag_text(v: &Value) -> Option<String> {
     let text = match v {
         Value::Null => return None,
         Value::String(s) => s.clone(),
@@ -190,6 +248,11 @@ pub fn value_at(content: &Value, key: &str) -> Option<String> {
         other => other.to_string(),
     };
     Some(text).filter(|t| !t.is_empty())
+}
+
+/// The value at `key` (see [`lookup`]) as a flag would give it (see [`flag_text`]).
+pub fn value_at(content: &Value, key: &str) -> Option<String> {
+    flag_text(&lookup(content, key)?)
 }
 
 #[cfg(test)]
@@ -225,6 +288,34 @@ mod tests {
     }
 
     #[test]
+    fn a_static_pod_file_is_found_on_the_host_through_its_host_path_volume() {
+        let spec = doc(json!({"volumes": [
+            {"name": "cfg", "hostPath": {"path": "/srv/k8s/"}},
+            {"name": "one", "hostPath": {"path": "/srv/one.yaml", "type": "File"}},
+            {"name": "cm", "configMap": {"name": "x"}},
+        ]}));
+        let c = doc(json!({"volumeMounts": [
+            {"name": "cfg", "mountPath": "/etc/kubernetes/config"},
+            {"name": "one", "mountPath": "/etc/one.yaml"},
+            {"name": "cm", "mountPath": "/etc/cm"},
+        ]}));
+        assert_eq!(
+            on_host(&spec, &c, "/etc/kubernetes/config/scheduler.yaml"),
+            Ok("/srv/k8s/scheduler.yaml".to_string())
+        );
+        assert_eq!(
+            on_host(&spec, &c, "/etc/one.yaml"),
+            Ok("/srv/one.yaml".to_string())
+        );
+        assert!(on_host(&spec, &c, "/etc/cm/a")
+            .unwrap_err()
+            .contains("not a hostPath"));
+        assert!(on_host(&spec, &c, "/opt/a")
+            .unwrap_err()
+            .contains("inside the image"));
+    }
+
+    #[test]
     fn values_read_like_flags() {
         let c = json!({"a": {"b": "x"}, "e": "", "l": ["p", "q"], "t": false, "n": null});
         assert_eq!(value_at(&c, "a.b").as_deref(), Some("x"));
@@ -233,5 +324,24 @@ mod tests {
         assert_eq!(value_at(&c, "missing"), None);
         assert_eq!(value_at(&c, "l").as_deref(), Some("p,q"));
         assert_eq!(value_at(&c, "t").as_deref(), Some("false"));
+        let authz = json!({"authorizers": [{"type": "Node"}, {"name": "x"}, {"type": "RBAC"}]});
+        assert_eq!(
+            value_at(&authz, "authorizers[].type").as_deref(),
+            Some("Node,RBAC")
+        );
+        assert_eq!(
+            value_at(&json!({"authorizers": []}), "authorizers[].type"),
+            None
+        );
+        assert_eq!(value_at(&json!({}), "authorizers[].type"), None);
+        let etcd = json!({"client-transport-security": {"cert-file": "/p/s.crt", "client-cert-auth": true}});
+        assert_eq!(
+            value_at(&etcd, "client-transport-security.cert-file").as_deref(),
+            Some("/p/s.crt")
+        );
+        assert_eq!(
+            value_at(&etcd, "client-transport-security.client-cert-auth").as_deref(),
+            Some("true")
+        );
     }
 }

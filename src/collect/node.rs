@@ -23,11 +23,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::catalog::ConfigFile;
 use crate::checks::flag::{parse_flags, Flags};
 use crate::inventory::Coverage;
 use crate::node_facts::{
-    ComponentFact, ComponentSource, ConfigValue, FileFact, FileState, KubeletFacts, NodeFacts,
-    Overridden, ValueSource, ETCD_ENV, FACTS_KIND, FACTS_VERSION,
+    ComponentFact, ComponentSource, ConfigFileFact, ConfigValue, FileFact, FileState, KubeletFacts,
+    NodeFacts, Overridden, ValueSource, ETCD_ENV, FACTS_KIND, FACTS_VERSION,
 };
 
 /// Control-plane and node components and the executable basenames that run them.
@@ -62,6 +63,19 @@ pub struct Options {
     pub proc_dir: PathBuf,
     /// Node name; default `$NODE_NAME`, then the root's `/etc/hostname`.
     pub node_name: Option<String>,
+    /// The configuration files each component may be given and the settings to read from
+    /// them (the catalog's `config_files`, by component name; see [`config_files_of`]).
+    pub config_files: BTreeMap<String, Vec<ConfigFile>>,
+}
+
+/// The catalog's configuration files by component, for [`Options::config_files`].
+pub fn config_files_of(catalog: &crate::catalog::Catalog) -> BTreeMap<String, Vec<ConfigFile>> {
+    catalog
+        .components
+        .iter()
+        .filter(|(_, c)| c.config_files.iter().any(|f| !f.keys.is_empty()))
+        .map(|(name, c)| (name.clone(), c.config_files.clone()))
+        .collect()
 }
 
 /// Collects the facts of one node. Never fails: what cannot be read is recorded.
@@ -71,8 +85,15 @@ pub fn collect(opts: &Options) -> NodeFacts {
         errors: Vec::new(),
         users: read_ids(&opts.root.join("etc/passwd")),
         groups: read_ids(&opts.root.join("etc/group")),
+        config_files: opts.config_files.clone(),
     };
     let mut components = processes(&opts.proc_dir, &mut c.errors);
+    for fact in &mut components {
+        let root = fact
+            .pid
+            .map(|pid| opts.proc_dir.join(pid.to_string()).join("root"));
+        fact.config_files = c.config_files(fact, &|path| c.process_file(root.as_deref(), path));
+    }
     let kubelet = components
         .iter()
         .find(|p| p.component == "kubelet")
@@ -204,6 +225,7 @@ pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact
             args: redact_args(args),
             via,
             env: BTreeMap::new(),
+            config_files: Vec::new(),
         };
         if let Some((name, _)) = COMPONENTS.iter().find(|(_, bins)| bins.contains(&base)) {
             let mut f = fact(name, argv[1..].to_vec(), None);
@@ -322,6 +344,20 @@ struct Collector {
     errors: Vec<String>,
     users: BTreeMap<u32, String>,
     groups: BTreeMap<u32, String>,
+    config_files: BTreeMap<String, Vec<ConfigFile>>,
+}
+
+/// Where a file a component names is on the node, or why it is not on the node's filesystem.
+type Located = Result<Location, String>;
+
+/// A file a component names, found on the node.
+struct Location {
+    /// The path to open.
+    open: PathBuf,
+    /// How the facts say where it was read (`None`: the same path as given).
+    shown: Option<String>,
+    /// Said when the file is not there: what else could have shown it.
+    if_absent: Option<String>,
 }
 
 /// Kubelet flags that set a KubeletConfiguration key.
@@ -401,6 +437,86 @@ impl Collector {
         facts
     }
 
+    /// A file named on a process's command line: through the process's root
+    /// (`/proc/<pid>/root`, its own view, which a container's process needs) when that can
+    /// be opened, else at the same path on the node.
+    fn process_file(&self, proc_root: Option<&Path>, path: &str) -> Located {
+        if !path.starts_with('/') {
+            return Err(relative(path));
+        }
+        match proc_root {
+            Some(r) if std::fs::read_dir(r).is_ok() => Ok(Location {
+                open: r.join(path.trim_start_matches('/')),
+                shown: Some(format!("{}{path}", r.display())),
+                if_absent: None,
+            }),
+            _ => Ok(Location {
+                open: self.host(path),
+                shown: None,
+                if_absent: proc_root.map(|r| {
+                    format!(
+                        "the process's own root {} cannot be opened (a file inside a container is read there, which needs CAP_SYS_PTRACE)",
+                        r.display()
+                    )
+                }),
+            }),
+        }
+    }
+
+    /// Reads the configuration files `fact` is given that the catalog reads settings from,
+    /// recording only those settings.
+    fn config_files(
+        &self,
+        fact: &ComponentFact,
+        locate: &dyn Fn(&str) -> Located,
+    ) -> Vec<ConfigFileFact> {
+        let Some(specs) = self.config_files.get(&fact.component) else {
+            return Vec::new();
+        };
+        let flags = parse_flags(&fact.args);
+        specs
+            .iter()
+            .filter(|spec| !spec.keys.is_empty())
+            .filter_map(|spec| {
+                let path = flags.get(&spec.flag)?.last()?;
+                Some(read_config_file(spec, path, locate(path)))
+            })
+            .collect()
+    }
+
+    /// The value a configuration file read on the node gives `flag`, when that file takes
+    /// the flag over (etcd's `data-dir` under `--config-file`), with where it was read.
+    fn file_setting(
+        &self,
+        c: &ComponentFact,
+        flag: &str,
+        flags: &Flags,
+    ) -> Option<(String, String)> {
+        self.config_files
+            .get(&c.component)?
+            .iter()
+            .find_map(|spec| {
+                spec.decides(flag, flags.contains_key(flag))?;
+                let key = spec.keys.get(flag)?;
+                let file = c
+                    .config_files
+                    .iter()
+                    .find(|f| f.flag == spec.flag && f.state == FileState::Present)?;
+                let value = crate::checks::mounted_file::flag_text(file.values.get(&key.key)?)?;
+                Some((
+                    value,
+                    format!(
+                        "{} `{}` in {} {} ({})",
+                        c.component,
+                        key.key,
+                        spec.flag,
+                        file.describe(),
+                        c.describe()
+                    ),
+                ))
+            })
+    }
+
     fn read_yaml(&self, path: &str) -> Result<Value, String> {
         let text = std::fs::read_to_string(self.host(path))
             .map_err(|e| format!("cannot read {path}: {e}"))?;
@@ -429,6 +545,7 @@ impl Collector {
                     continue;
                 }
             };
+            let spec = crate::document::Doc::from(pod.get("spec").cloned().unwrap_or(Value::Null));
             let containers = pod
                 .pointer("/spec/containers")
                 .and_then(Value::as_array)
@@ -445,7 +562,7 @@ impl Collector {
                 if let Some((component, _)) =
                     COMPONENTS.iter().find(|(_, bins)| bins.contains(&base))
                 {
-                    out.push(ComponentFact {
+                    let mut fact = ComponentFact {
                         component: component.to_string(),
                         source: ComponentSource::StaticPod,
                         pid: None,
@@ -471,7 +588,21 @@ impl Collector {
                                     ))
                                 }),
                         ),
+                        config_files: Vec::new(),
+                    };
+                    // The path is the container's: its hostPath volume says where it is.
+                    fact.config_files = self.config_files(&fact, &|p| {
+                        if !p.starts_with('/') {
+                            return Err(relative(p));
+                        }
+                        let on_host = crate::checks::mounted_file::on_host(&spec, &c, p)?;
+                        Ok(Location {
+                            open: self.host(&on_host),
+                            shown: Some(on_host),
+                            if_absent: None,
+                        })
                     });
+                    out.push(fact);
                 }
             }
         }
@@ -587,10 +718,13 @@ impl Collector {
         let flag_of = |component: &str, flag: &str| -> Option<(String, String)> {
             let c = pick(components, component)?;
             let flags: Flags = parse_flags(&c.args);
-            flags
-                .get(flag)
-                .and_then(|v| v.last())
-                .map(|v| (v.clone(), format!("{component} {flag} ({})", c.describe())))
+            self.file_setting(c, flag, &flags)
+                .or_else(|| {
+                    flags
+                        .get(flag)
+                        .and_then(|v| v.last())
+                        .map(|v| (v.clone(), format!("{component} {flag} ({})", c.describe())))
+                })
                 .or_else(|| {
                     c.env
                         .iter()
@@ -735,6 +869,99 @@ impl Collector {
         }
         out
     }
+}
+
+/// Why a relative path is not looked for: it names a file in the component's working
+/// directory, which a command line does not show.
+fn relative(path: &str) -> String {
+    format!(
+        "{} is relative to the component's working directory, which the command line does not show",
+        crate::quote::quote(path)
+    )
+}
+
+/// Reads one configuration file at the place `located` gives, recording the settings `spec`
+/// names (each key: its value, or null when the file leaves it out) and the declared kind.
+fn read_config_file(spec: &ConfigFile, path: &str, located: Located) -> ConfigFileFact {
+    let mut fact = ConfigFileFact {
+        flag: spec.flag.clone(),
+        path: path.to_string(),
+        read_from: None,
+        state: FileState::Error,
+        kind: None,
+        values: BTreeMap::new(),
+        error: None,
+    };
+    let q = crate::quote::quote;
+    let Location {
+        open,
+        shown: read_from,
+        if_absent,
+    } = match located {
+        Ok(l) => l,
+        Err(why) => {
+            // Not on the node's filesystem at all (inside the image, on another volume).
+            fact.state = FileState::Absent;
+            fact.error = Some(why);
+            return fact;
+        }
+    };
+    fact.read_from = read_from;
+    let shown = fact.describe();
+    let text = match std::fs::read_to_string(&open) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fact.state = FileState::Absent;
+            let missing = match &fact.read_from {
+                Some(at) if *at != fact.path => format!(
+                    "{}, where {} is on the node, does not exist",
+                    q(at),
+                    q(&fact.path)
+                ),
+                _ => format!("{} does not exist on the node", q(&fact.path)),
+            };
+            fact.error = Some(match if_absent {
+                Some(why) => format!("{missing}, and {why}"),
+                None => missing,
+            });
+            return fact;
+        }
+        Err(e) => {
+            fact.error = Some(format!("cannot read {}: {e}", q(&shown)));
+            return fact;
+        }
+    };
+    let content = match crate::yaml::parse_document(&text) {
+        Ok(node) => node.to_json(),
+        Err(e) => {
+            fact.error = Some(format!("{} is not valid YAML: {e}", q(&shown)));
+            return fact;
+        }
+    };
+    if !content.is_object() {
+        fact.error = Some(format!("{} is not a mapping of settings", q(&shown)));
+        return fact;
+    }
+    fact.kind = content
+        .get("kind")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(kind) = &spec.kind {
+        if fact.kind.as_deref() != Some(kind.as_str()) {
+            fact.error = Some(format!(
+                "{} declares kind `{}`, not {kind}",
+                q(&shown),
+                q(fact.kind.as_deref().unwrap_or(""))
+            ));
+            return fact;
+        }
+    }
+    for key in spec.keys.values() {
+        let v = crate::checks::mounted_file::lookup(&content, &key.key).unwrap_or(Value::Null);
+        fact.values.insert(key.key.clone(), v);
+    }
+    fact.state = FileState::Present;
+    fact
 }
 
 /// The instance of a component that decides (process first, then static pod).
@@ -971,6 +1198,63 @@ pub fn read_facts(paths: &[PathBuf]) -> (Vec<NodeFacts>, Vec<Coverage>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_configuration_file_gives_only_the_settings_the_catalog_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sched.yaml");
+        let spec = ConfigFile {
+            flag: "--config".into(),
+            kind: Some("KubeSchedulerConfiguration".into()),
+            keys: [(
+                "--profiling".to_string(),
+                crate::catalog::FileKey {
+                    key: "enableProfiling".into(),
+                    default: Some("true".into()),
+                },
+            )]
+            .into(),
+            ..ConfigFile::default()
+        };
+        let at = |open: &Path| -> Located {
+            Ok(Location {
+                open: open.to_path_buf(),
+                shown: None,
+                if_absent: None,
+            })
+        };
+        std::fs::write(
+            &file,
+            "kind: KubeSchedulerConfiguration\nclientConnection: {kubeconfig: /k}\n",
+        )
+        .unwrap();
+        let f = read_config_file(&spec, "/etc/s.yaml", at(&file));
+        assert_eq!(f.state, FileState::Present);
+        // Looked for and not set: null; nothing else recorded.
+        assert_eq!(
+            f.values,
+            BTreeMap::from([("enableProfiling".to_string(), Value::Null)])
+        );
+        std::fs::write(
+            &file,
+            "kind: KubeProxyConfiguration\nenableProfiling: false\n",
+        )
+        .unwrap();
+        let f = read_config_file(&spec, "/etc/s.yaml", at(&file));
+        assert_eq!(f.state, FileState::Error);
+        assert!(f.values.is_empty());
+        assert!(f.error.unwrap().contains("not KubeSchedulerConfiguration"));
+        std::fs::write(&file, "kind: [unclosed\n").unwrap();
+        assert_eq!(
+            read_config_file(&spec, "/etc/s.yaml", at(&file)).state,
+            FileState::Error
+        );
+        let gone = read_config_file(&spec, "/etc/s.yaml", at(&dir.path().join("none")));
+        assert_eq!(gone.state, FileState::Absent);
+        let rel = read_config_file(&spec, "s.yaml", Err(relative("s.yaml")));
+        assert_eq!(rel.state, FileState::Absent);
+        assert!(rel.error.unwrap().contains("working directory"));
+    }
 
     #[test]
     fn flags_override_config_and_keep_history() {
