@@ -314,9 +314,18 @@ fn catalog_validate_names_file_and_line_of_every_problem() {
         "cat/frameworks/mine.yaml",
         "id: mine\ntitle: Mine\nversion: '1'\nitems:\n  - id: '1'\n    title: One\n    checks: [no-such-check]\n",
     );
+    // A pattern must say in words what it accepts: reports show the words, not the regex.
+    dir.create(
+        "cat/checks/pattern.yaml",
+        "checks:\n  - id: my-pattern\n    title: P\n    severity: low\n    description: d\n    rationale: r\n    remediation: x\n    assert:\n      kind: fields\n      target: containers\n      expect:\n        - path: container.image\n          op: matches\n          value: '^registry[.]example/'\n",
+    );
     let run = kubeattest(dir.path(), &["catalog", "validate", "cat"]);
     run.assert_code(2);
     let e = &run.stderr;
+    assert!(
+        e.contains("checks/pattern.yaml:13: operator `matches`") && e.contains("needs `means`"),
+        "{e}"
+    );
     assert!(
         e.contains("checks/mine.yaml:13: unknown operator `equalz`"),
         "{e}"

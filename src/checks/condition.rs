@@ -100,13 +100,21 @@ pub struct Expectation {
     /// Its value (`Null` for exists/absent).
     pub value: Value,
     regex: Option<Regex>,
+    /// What is expected in words, when the value is not for people (a regular expression):
+    /// the condition's `means`.
+    pub means: Option<String>,
 }
 
 impl Expectation {
     /// Builds an expectation programmatically (tests, other kinds).
     pub fn new(op: Op, value: Value) -> Result<Expectation, String> {
         let regex = check_value(op, &value)?;
-        Ok(Expectation { op, value, regex })
+        Ok(Expectation {
+            op,
+            value,
+            regex,
+            means: None,
+        })
     }
 
     /// Reads `op` and `value` from a condition node, reporting problems at their lines.
@@ -151,8 +159,24 @@ impl Expectation {
             );
             return None;
         }
+        let means = r.opt_string(node, "means", what);
+        // A pattern is for machines: people read what it stands for (rule 9).
+        if op == Op::Matches && means.is_none() {
+            r.error(
+                op_node.line,
+                format!(
+                    "operator `{op_text}` in {what} needs `means`: what the pattern accepts, in words for the report"
+                ),
+            );
+            return None;
+        }
         match check_value(op, &value) {
-            Ok(regex) => Some(Expectation { op, value, regex }),
+            Ok(regex) => Some(Expectation {
+                op,
+                value,
+                regex,
+                means,
+            }),
             Err(msg) => {
                 r.error(line, format!("{what}: {msg}"));
                 None
@@ -160,8 +184,12 @@ impl Expectation {
         }
     }
 
-    /// What is expected, in words for people: `not true`, `one of [a, b]`, `set`.
+    /// What is expected, in words for people: `not true`, `one of [a, b]`, `set`, or the
+    /// condition's `means`.
     pub fn describe(&self) -> String {
+        if let Some(m) = &self.means {
+            return m.clone();
+        }
         let v = render(&self.value);
         match self.op {
             Op::Exists => "set".to_string(),

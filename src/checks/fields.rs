@@ -189,7 +189,11 @@ fn read_conditions(
     let mut out = Vec::new();
     for (i, c) in r.opt_seq(node, key, what).iter().enumerate() {
         let cw = format!("{what}, `{key}` #{}", i + 1);
-        r.known_keys(c, &cw, &["path", "op", "value", "default", "when_absent"]);
+        r.known_keys(
+            c,
+            &cw,
+            &["path", "op", "value", "means", "default", "when_absent"],
+        );
         let paths = read_paths(c, r, &cw, roots);
         let expect = Expectation::read(c, r, &cw);
         let default = c.get("default").map(Node::to_json);

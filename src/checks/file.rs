@@ -64,7 +64,7 @@ impl Params {
         }
         for (i, c) in items.iter().enumerate() {
             let cw = format!("{what}, `expect` #{}", i + 1);
-            r.known_keys(c, &cw, &["op", "value"]);
+            r.known_keys(c, &cw, &["op", "value", "means"]);
             match Expectation::read(c, r, &cw) {
                 Some(e) if matches!(e.op, Op::ModeAtMost | Op::Owner) => expect.push(e),
                 Some(e) => {

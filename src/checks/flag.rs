@@ -69,7 +69,7 @@ impl Params {
         }
         for (i, c) in items.iter().enumerate() {
             let cw = format!("{what}, `expect` #{}", i + 1);
-            r.known_keys(c, &cw, &["flag", "op", "value", "default"]);
+            r.known_keys(c, &cw, &["flag", "op", "value", "means", "default"]);
             let flag = r.string(c, "flag", &cw);
             if let Some(f) = &flag {
                 if !f.starts_with("--") || f.len() < 3 || f.contains('=') {
@@ -591,50 +591,109 @@ fn read_mounted_files(
     files: &mut [Option<FileDecides>],
     observations: &mut [Observation],
 ) -> Option<String> {
-    use crate::checks::mounted_file::{self, Mounted};
     decide_by_files(
         &inst.flags,
         component,
         expect,
         files,
         observations,
-        |config, path| {
-            let kind = config.kind.as_deref();
-            match mounted_file::read(inv, inst.object, inst.spec, inst.container, path, kind) {
-                Mounted::Read { source, content } => FileSettings::Read {
-                    source,
-                    values: config
-                        .keys
-                        .values()
-                        .map(|k| (k.key.clone(), mounted_file::value_at(&content, &k.key)))
-                        .collect(),
-                },
-                Mounted::NotVisible(why) => FileSettings::NotVisible(why),
-                Mounted::Invalid(why) => FileSettings::Invalid(why),
-            }
-        },
+        |config, path| mounted_settings(inv, inst, config, path),
     )
 }
 
-/// [`decide_by_files`] for a component on a node: the files `kubeattest node` read there.
+/// The settings `config` names, read from the file at `path` of `inst`'s container as the
+/// input shows it (a ConfigMap volume).
+fn mounted_settings(
+    inv: &crate::inventory::Inventory,
+    inst: &Instance,
+    config: &ConfigFile,
+    path: &str,
+) -> FileSettings {
+    use crate::checks::mounted_file::{self, Mounted};
+    let kind = config.kind.as_deref();
+    match mounted_file::read(inv, inst.object, inst.spec, inst.container, path, kind) {
+        Mounted::Read { source, content } => FileSettings::Read {
+            source,
+            values: config
+                .keys
+                .values()
+                .map(|k| (k.key.clone(), mounted_file::value_at(&content, &k.key)))
+                .collect(),
+        },
+        Mounted::NotVisible(why) => FileSettings::NotVisible(why),
+        Mounted::Invalid(why) => FileSettings::Invalid(why),
+    }
+}
+
+/// Whether a process runs a pod template's command line: the same flags, with the same
+/// values wherever the template gives one literally (`$(NODE_NAME)` is the kubelet's to
+/// expand).
+fn runs_template(process: &Flags, template: &Flags) -> bool {
+    process.len() == template.len()
+        && template.iter().all(|(flag, values)| {
+            process
+                .get(flag)
+                .is_some_and(|v| v == values || values.iter().any(|t| t.contains("$(")))
+        })
+}
+
+/// Where a component on a node is judged.
+struct OnNode<'a> {
+    /// The node's name.
+    node: &'a str,
+    /// The component as the node facts show it.
+    fact: &'a crate::node_facts::ComponentFact,
+    /// Its flags (with etcd's environment).
+    flags: &'a Flags,
+    /// The component's instances in the inventory (DaemonSet templates among them).
+    found: &'a [Instance<'a>],
+    inv: &'a crate::inventory::Inventory,
+}
+
+/// [`decide_by_files`] for a component on a node: the files `kubeattest node` read there. A
+/// file it could not see inside the container of a DaemonSet's pod (kube-proxy's) is read
+/// from the ConfigMap the DaemonSet mounts, when exactly one DaemonSet in the input runs the
+/// process's command line.
 fn read_node_files(
-    node: &str,
-    inst: &crate::node_facts::ComponentFact,
-    flags: &Flags,
+    on: &OnNode,
     component: &Component,
     expect: &[FlagCondition],
     files: &mut [Option<FileDecides>],
     observations: &mut [Observation],
 ) -> Option<String> {
     use crate::node_facts::FileState;
+    let inst = on.fact;
+    let node = on.node;
     decide_by_files(
-        flags,
+        on.flags,
         component,
         expect,
         files,
         observations,
-        |config, _| {
-            let Some(f) = inst.config_files.iter().find(|f| f.flag == config.flag) else {
+        |config, path| {
+            let f = inst.config_files.iter().find(|f| f.flag == config.flag);
+            if component.daemonset && f.is_none_or(|f| f.state != FileState::Present) {
+                let runs: Vec<&Instance> = on
+                    .found
+                    .iter()
+                    .filter(|i| i.object.kind == "DaemonSet" && runs_template(on.flags, &i.flags))
+                    .collect();
+                if let [ds] = runs[..] {
+                    if let FileSettings::Read { source, values } =
+                        mounted_settings(on.inv, ds, config, path)
+                    {
+                        return FileSettings::Read {
+                            source: format!(
+                                "{source}, mounted by {}, whose command line {} on node {node} runs",
+                                evidence::subject(ds.object).display(),
+                                inst.describe()
+                            ),
+                            values,
+                        };
+                    }
+                }
+            }
+            let Some(f) = f else {
                 return FileSettings::NotVisible(OLDER_FACTS.to_string());
             };
             let why = || f.error.clone().unwrap_or_default();
@@ -811,7 +870,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             message,
         ));
     }
-    let on_nodes = evaluate_node_facts(check, p, ctx, &component, &mut out);
+    let on_nodes = evaluate_node_facts(check, p, ctx, &component, &found, &mut out);
     if found.is_empty() && on_nodes == 0 && !inv.node_facts.is_empty() {
         let names: Vec<&str> = inv.node_facts.iter().map(|n| n.node.as_str()).collect();
         out.findings.push(evidence::finding(
@@ -855,6 +914,7 @@ fn evaluate_node_facts(
     p: &Params,
     ctx: &Context,
     component: &Component,
+    found: &[Instance],
     out: &mut Outcome,
 ) -> usize {
     let mut n = 0;
@@ -871,15 +931,14 @@ fn evaluate_node_facts(
         );
         let source = format!("node {}: {}", nf.node, inst.describe());
         let (mut files, mut observations) = observe_all(p, component, &flags, &from_env, &source);
-        let invalid = read_node_files(
-            &nf.node,
-            inst,
-            &flags,
-            component,
-            &p.expect,
-            &mut files,
-            &mut observations,
-        );
+        let on = OnNode {
+            node: &nf.node,
+            fact: inst,
+            flags: &flags,
+            found,
+            inv: ctx.inventory,
+        };
+        let invalid = read_node_files(&on, component, &p.expect, &mut files, &mut observations);
         let mut invisible = false;
         if inst.via.is_some() {
             for ((o, c), file) in observations.iter_mut().zip(&p.expect).zip(&files) {

@@ -68,6 +68,7 @@ impl Params {
                     "key",
                     "op",
                     "value",
+                    "means",
                     "default",
                     "flag_default",
                     "zero_is_default",
