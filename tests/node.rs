@@ -66,7 +66,7 @@ fn collect(root: &Path) -> NodeFacts {
         root: root.to_path_buf(),
         proc_dir: root.join("proc"),
         node_name: None,
-        config_files: node::config_files_of(&catalog::load(None).unwrap()),
+        config_files: node::config_files_of(&catalog::embedded_components().unwrap()),
     })
 }
 
@@ -509,7 +509,7 @@ fn a_real_process_file_is_read_through_its_own_root() {
         root: PathBuf::from("/"),
         proc_dir: PathBuf::from("/proc"),
         node_name: Some("this-host".into()),
-        config_files: node::config_files_of(&catalog::load(None).unwrap()),
+        config_files: node::config_files_of(&catalog::embedded_components().unwrap()),
     });
     let pid = scheduler.0.id();
     let fact = facts
@@ -593,7 +593,7 @@ fn real_processes_are_found_in_the_real_proc_by_exact_basename() {
         root: PathBuf::from("/"),
         proc_dir: PathBuf::from("/proc"),
         node_name: Some("this-host".into()),
-        config_files: node::config_files_of(&catalog::load(None).unwrap()),
+        config_files: node::config_files_of(&catalog::embedded_components().unwrap()),
     });
     let kf = facts.kubelet.as_ref().expect("kubelet facts");
     if kf

@@ -311,6 +311,20 @@ pub fn embedded_files() -> Files {
         .collect()
 }
 
+/// The components of the embedded catalog (`components.yaml` alone): what `kubeattest node`
+/// needs, without reading the checks and frameworks.
+pub fn embedded_components() -> Result<BTreeMap<String, Component>, LoadErrors> {
+    let text = embedded::CATALOG_FILES
+        .iter()
+        .find(|(path, _)| *path == "components.yaml")
+        .map_or("", |(_, text)| *text);
+    let mut errors = Vec::new();
+    match read_file("components.yaml", text, &mut errors) {
+        Part::Components(c) if errors.is_empty() => Ok(c),
+        _ => Err(LoadErrors(errors)),
+    }
+}
+
 /// The demo cluster compiled into the binary (used by `collect::demo`).
 pub(crate) fn demo_files() -> &'static [(&'static str, &'static str)] {
     embedded::DEMO_FILES

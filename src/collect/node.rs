@@ -69,9 +69,10 @@ pub struct Options {
 }
 
 /// The catalog's configuration files by component, for [`Options::config_files`].
-pub fn config_files_of(catalog: &crate::catalog::Catalog) -> BTreeMap<String, Vec<ConfigFile>> {
-    catalog
-        .components
+pub fn config_files_of(
+    components: &BTreeMap<String, crate::catalog::Component>,
+) -> BTreeMap<String, Vec<ConfigFile>> {
+    components
         .iter()
         .filter(|(_, c)| c.config_files.iter().any(|f| !f.keys.is_empty()))
         .map(|(name, c)| (name.clone(), c.config_files.clone()))
@@ -85,7 +86,7 @@ pub fn collect(opts: &Options) -> NodeFacts {
         errors: Vec::new(),
         users: read_ids(&opts.root.join("etc/passwd")),
         groups: read_ids(&opts.root.join("etc/group")),
-        config_files: opts.config_files.clone(),
+        config_files: &opts.config_files,
     };
     let mut components = processes(&opts.proc_dir, &mut c.errors);
     for fact in &mut components {
@@ -339,12 +340,12 @@ fn k3s_components(args: &[String]) -> Vec<(&'static str, Vec<String>, String)> {
         .collect()
 }
 
-struct Collector {
+struct Collector<'o> {
     root: PathBuf,
     errors: Vec<String>,
     users: BTreeMap<u32, String>,
     groups: BTreeMap<u32, String>,
-    config_files: BTreeMap<String, Vec<ConfigFile>>,
+    config_files: &'o BTreeMap<String, Vec<ConfigFile>>,
 }
 
 /// Where a file a component names is on the node, or why it is not on the node's filesystem.
@@ -387,7 +388,7 @@ const KUBELET_FLAG_KEYS: &[(&str, &str)] = &[
     ("--pod-manifest-path", "staticPodPath"),
 ];
 
-impl Collector {
+impl Collector<'_> {
     /// The host path `p` (absolute, as the node sees it) under the root.
     fn host(&self, p: &str) -> PathBuf {
         self.root.join(p.trim_start_matches('/'))

@@ -17,13 +17,13 @@ pub fn node(args: NodeArgs) -> anyhow::Result<u8> {
     }
     let proc_dir = args.proc_dir.unwrap_or_else(|| args.root.join("proc"));
     // The catalog says which configuration files to read, and which settings in them.
-    let catalog = crate::catalog::load(None)
+    let components = crate::catalog::embedded_components()
         .map_err(|e| anyhow::anyhow!("the built-in catalog does not load: {e}"))?;
     let opts = collect::node::Options {
         root: args.root,
         proc_dir,
         node_name: args.node_name,
-        config_files: collect::node::config_files_of(&catalog),
+        config_files: collect::node::config_files_of(&components),
     };
     if let Some(secs) = args.every {
         loop {
