@@ -647,6 +647,7 @@ struct OnNode<'a> {
     flags: &'a Flags,
     /// The component's instances in the inventory (DaemonSet templates among them).
     found: &'a [Instance<'a>],
+    /// The inventory (the ConfigMaps a DaemonSet mounts).
     inv: &'a crate::inventory::Inventory,
 }
 
@@ -672,7 +673,8 @@ fn read_node_files(
         observations,
         |config, path| {
             let f = inst.config_files.iter().find(|f| f.flag == config.flag);
-            if component.daemonset && f.is_none_or(|f| f.state != FileState::Present) {
+            // Only a file the node could not see; one it read, even broken, speaks for itself.
+            if component.daemonset && f.is_none_or(|f| f.state == FileState::Absent) {
                 let runs: Vec<&Instance> = on
                     .found
                     .iter()
@@ -1196,6 +1198,30 @@ mod tests {
         let message = file.message("kube-scheduler", "--profiling");
         assert!(!message.contains('\u{202e}'), "{message}");
         assert!(message.contains("\\u{202e}"), "{message}");
+    }
+
+    #[test]
+    fn a_process_runs_a_template_whose_literal_flags_it_repeats() {
+        let template = parse_flags(&t(&[
+            "--config=/var/lib/kube-proxy/config.conf",
+            "--hostname-override=$(NODE_NAME)",
+        ]));
+        let on_node = |args: &[&str]| runs_template(&parse_flags(&t(args)), &template);
+        assert!(on_node(&[
+            "--config=/var/lib/kube-proxy/config.conf",
+            "--hostname-override=w-1"
+        ]));
+        // Another file, or a flag more or less, is another command line.
+        assert!(!on_node(&[
+            "--config=/etc/proxy.conf",
+            "--hostname-override=w-1"
+        ]));
+        assert!(!on_node(&["--config=/var/lib/kube-proxy/config.conf"]));
+        assert!(!on_node(&[
+            "--config=/var/lib/kube-proxy/config.conf",
+            "--hostname-override=w-1",
+            "--v=2"
+        ]));
     }
 
     #[test]
