@@ -348,6 +348,20 @@ pub fn render(v: &Value) -> String {
     out
 }
 
+/// A value in a sentence for people: a list of scalars as `a, b`, not as JSON; anything
+/// else as [`render`] gives it. (Evidence keeps the value itself.)
+pub fn words(v: &Value) -> String {
+    match v {
+        Value::Array(items) if items.iter().all(|i| !i.is_array() && !i.is_object()) => {
+            if items.is_empty() {
+                return "empty".to_string();
+            }
+            items.iter().map(render).collect::<Vec<_>>().join(", ")
+        }
+        other => render(other),
+    }
+}
+
 /// [`render`], appended to `out`.
 pub fn render_into(out: &mut String, v: &Value) {
     use std::fmt::Write as _;
@@ -469,6 +483,15 @@ mod tests {
 
     fn e(op: Op, v: Value) -> Expectation {
         Expectation::new(op, v).unwrap()
+    }
+
+    #[test]
+    fn lists_read_as_words_in_sentences() {
+        assert_eq!(words(&json!(["Node", "RBAC"])), "Node, RBAC");
+        assert_eq!(words(&json!([])), "empty");
+        assert_eq!(words(&json!("x")), "x");
+        assert_eq!(words(&json!(true)), "true");
+        assert_eq!(words(&json!([{"a": 1}])), r#"[{"a":1}]"#);
     }
 
     #[test]

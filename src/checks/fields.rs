@@ -694,7 +694,7 @@ fn judge(
     let observed = if first.observed.is_null() {
         "not set".to_string()
     } else {
-        render(&first.observed)
+        crate::checks::condition::words(&first.observed)
     };
     let more = if failing.len() > 1 {
         format!(" (and {} more)", failing.len() - 1)

@@ -203,7 +203,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                             format!(
                                 "{} is {}, expected {}",
                                 o.path,
-                                crate::checks::condition::render(&o.observed),
+                                crate::checks::condition::words(&o.observed),
                                 o.expected
                             )
                         })

@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use crate::catalog::reader::Reader;
 use crate::catalog::{Check, Component, ConfigFile};
-use crate::checks::condition::{render, Expectation, Op};
+use crate::checks::condition::{words, Expectation, Op};
 use crate::checks::evidence;
 use crate::checks::{Context, Outcome};
 use crate::inventory::{KindState, Object, SourceKind};
@@ -720,6 +720,18 @@ fn read_node_files(
     )
 }
 
+/// A flag, or a configuration file's setting, named in a sentence: `--profiling` as is,
+/// `enableProfiling` in backticks, `authorizers[].type` as "`type` of each of `authorizers`".
+fn setting_words(path: &str) -> String {
+    if path.starts_with("--") {
+        return path.to_string();
+    }
+    match path.split_once("[].") {
+        Some((list, field)) => format!("`{field}` of each of `{list}`"),
+        None => format!("`{path}`"),
+    }
+}
+
 /// Observes a condition on the setting of a configuration file that stands for its flag.
 fn observe_file_key(
     cond: &FlagCondition,
@@ -850,11 +862,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 format!(
                     "{} {} is {}, expected {}{}",
                     component.name,
-                    o.path,
+                    setting_words(&o.path),
                     if o.observed.is_null() {
                         "not set".to_string()
                     } else {
-                        render(&o.observed)
+                        words(&o.observed)
                     },
                     o.expected,
                     match (&o.note, o.observed.is_null()) {
@@ -983,12 +995,12 @@ fn evaluate_node_facts(
                 format!(
                     "{} {} on node {} is {} ({}), expected {}{}",
                     component.name,
-                    o.path,
+                    setting_words(&o.path),
                     nf.node,
                     if o.observed.is_null() {
                         "not set".to_string()
                     } else {
-                        render(&o.observed)
+                        words(&o.observed)
                     },
                     inst.describe(),
                     o.expected,
@@ -1198,6 +1210,16 @@ mod tests {
         let message = file.message("kube-scheduler", "--profiling");
         assert!(!message.contains('\u{202e}'), "{message}");
         assert!(message.contains("\\u{202e}"), "{message}");
+    }
+
+    #[test]
+    fn settings_are_named_in_words() {
+        assert_eq!(setting_words("--profiling"), "--profiling");
+        assert_eq!(setting_words("enableProfiling"), "`enableProfiling`");
+        assert_eq!(
+            setting_words("authorizers[].type"),
+            "`type` of each of `authorizers`"
+        );
     }
 
     #[test]

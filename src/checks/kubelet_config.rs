@@ -269,7 +269,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     let seen = if o.observed.is_null() {
                         "not set".to_string()
                     } else {
-                        render(&o.observed)
+                        crate::checks::condition::words(&o.observed)
                     };
                     // When a flag overrode the config file, say so in the message too.
                     let from = o
