@@ -184,13 +184,13 @@ impl Expectation {
         }
     }
 
-    /// What is expected, in words for people: `not true`, `one of [a, b]`, `set`, or the
+    /// What is expected, in words for people: `not true`, `one of a, b`, `set`, or the
     /// condition's `means`.
     pub fn describe(&self) -> String {
         if let Some(m) = &self.means {
             return m.clone();
         }
-        let v = render(&self.value);
+        let v = words(&self.value);
         match self.op {
             Op::Exists => "set".to_string(),
             Op::Absent => "not set".to_string(),
