@@ -68,14 +68,23 @@ pub struct Options {
     pub config_files: BTreeMap<String, Vec<ConfigFile>>,
 }
 
-/// The catalog's configuration files by component, for [`Options::config_files`].
+/// The catalog's configuration files that name settings to read (`keys`), by component, for
+/// [`Options::config_files`].
 pub fn config_files_of(
     components: &BTreeMap<String, crate::catalog::Component>,
 ) -> BTreeMap<String, Vec<ConfigFile>> {
     components
         .iter()
-        .filter(|(_, c)| c.config_files.iter().any(|f| !f.keys.is_empty()))
-        .map(|(name, c)| (name.clone(), c.config_files.clone()))
+        .map(|(name, c)| {
+            let read: Vec<ConfigFile> = c
+                .config_files
+                .iter()
+                .filter(|f| !f.keys.is_empty())
+                .cloned()
+                .collect();
+            (name.clone(), read)
+        })
+        .filter(|(_, read)| !read.is_empty())
         .collect()
 }
 
@@ -477,7 +486,6 @@ impl Collector<'_> {
         let flags = parse_flags(&fact.args);
         specs
             .iter()
-            .filter(|spec| !spec.keys.is_empty())
             .filter_map(|spec| {
                 let path = flags.get(&spec.flag)?.last()?;
                 Some(read_config_file(spec, path, locate(path)))
