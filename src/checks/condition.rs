@@ -348,16 +348,22 @@ pub fn render(v: &Value) -> String {
     out
 }
 
-/// A value in a sentence for people: a list of scalars as `a, b`, not as JSON; anything
-/// else as [`render`] gives it. (Evidence keeps the value itself.)
+/// A value in a sentence for people: a list of scalars as `a, b` and a mapping of scalars as
+/// `path: /run, type: File`, not as JSON; anything else as [`render`] gives it. (Evidence
+/// keeps the value itself.)
 pub fn words(v: &Value) -> String {
+    let scalar = |i: &Value| !i.is_array() && !i.is_object();
     match v {
-        Value::Array(items) if items.iter().all(|i| !i.is_array() && !i.is_object()) => {
-            if items.is_empty() {
-                return "empty".to_string();
-            }
+        Value::Array(items) if items.is_empty() => "empty".to_string(),
+        Value::Object(m) if m.is_empty() => "empty".to_string(),
+        Value::Array(items) if items.iter().all(scalar) => {
             items.iter().map(render).collect::<Vec<_>>().join(", ")
         }
+        Value::Object(m) if m.values().all(scalar) => m
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", render(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
         other => render(other),
     }
 }
@@ -492,6 +498,12 @@ mod tests {
         assert_eq!(words(&json!("x")), "x");
         assert_eq!(words(&json!(true)), "true");
         assert_eq!(words(&json!([{"a": 1}])), r#"[{"a":1}]"#);
+        assert_eq!(
+            words(&json!({"path": "/run/xtables.lock", "type": "FileOrCreate"})),
+            "path: /run/xtables.lock, type: FileOrCreate"
+        );
+        assert_eq!(words(&json!({})), "empty");
+        assert_eq!(words(&json!({"a": {"b": 1}})), r#"{"a":{"b":1}}"#);
     }
 
     #[test]

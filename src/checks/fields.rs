@@ -357,7 +357,7 @@ impl Condition {
 
     /// Observes the condition on one subject: the evidence (one observation per value found,
     /// each with its own path and line) and whether it holds for all of them.
-    fn observe(&self, obj: &Object, roots: &Roots) -> (Vec<Observation>, bool) {
+    fn observe(&self, obj: &Object, roots: &Roots) -> Observed<'_> {
         for path in &self.paths {
             let Some((_, value, base)) = roots.iter().find(|(n, _, _)| *n == path.root) else {
                 continue;
@@ -381,7 +381,12 @@ impl Condition {
                 })
                 .collect();
             let holds = observations.iter().all(|o| o.holds);
-            return (observations, holds);
+            return Observed {
+                observations,
+                holds,
+                absent: false,
+                root: &path.root,
+            };
         }
         // Every path absent: the default (documented in the catalog) or plain absence.
         let first = &self.paths[0];
@@ -426,8 +431,8 @@ impl Condition {
             ),
         };
         let source = evidence::source(obj, &base);
-        (
-            vec![Observation {
+        Observed {
+            observations: vec![Observation {
                 source,
                 path: shown,
                 observed,
@@ -436,8 +441,22 @@ impl Condition {
                 note,
             }],
             holds,
-        )
+            absent: true,
+            root: &first.root,
+        }
     }
+}
+
+/// What [`Condition::observe`] saw on one subject.
+struct Observed<'c> {
+    /// One observation per value found, each with its own path and line.
+    observations: Vec<Observation>,
+    /// Whether the condition holds for all of them.
+    holds: bool,
+    /// Every path was absent: the observed value is the default, or null.
+    absent: bool,
+    /// The root the observed path starts from (`container`, `pod`, …).
+    root: &'c str,
 }
 
 impl Condition {
@@ -445,7 +464,7 @@ impl Condition {
     /// condition over several fields, each parent that is missing (`…securityContext is not
     /// set`) or that sets none of the fields looked at. `None` for a single path (the generic
     /// "PATH is not set" says it).
-    fn absent_text(&self, roots: &Roots) -> Option<String> {
+    fn absent_text(&self, roots: &Roots, label: Label) -> Option<String> {
         if let Some(t) = &self.when_absent {
             return Some(t.clone());
         }
@@ -455,7 +474,7 @@ impl Condition {
         // Group the fields by their parent, in order.
         let mut groups: Vec<(String, bool, Vec<String>)> = Vec::new();
         for p in &self.paths {
-            let Some((_, value, base)) = roots.iter().find(|(n, _, _)| *n == p.root) else {
+            let Some((root, value, base)) = roots.iter().find(|(n, _, _)| *n == p.root) else {
                 continue;
             };
             let mut parent = p.clone();
@@ -467,7 +486,7 @@ impl Condition {
                 }
                 None => String::new(),
             };
-            let shown = display_path(&parent, base);
+            let shown = path_words(root, base, label, &display_path(&parent, base));
             let exists = parent.segments.is_empty() || parent.exists(value);
             match groups.iter_mut().find(|(g, _, _)| *g == shown) {
                 Some((_, _, leaves)) => leaves.push(leaf),
@@ -481,7 +500,9 @@ impl Condition {
                 if !exists {
                     format!("{parent} is not set")
                 } else if leaves.len() == 1 {
-                    format!("{parent}.{} is not set", leaves[0])
+                    let mut field = parent;
+                    crate::checks::path::push_key(&mut field, &leaves[0]);
+                    format!("{field} is not set")
                 } else {
                     format!("{parent} sets none of {}", leaves.join(", "))
                 }
@@ -511,6 +532,63 @@ fn display_path(p: &FieldPath, base: &str) -> String {
         }
     }
     s
+}
+
+/// A concrete path as a message names it for people: relative to the container a finding is
+/// about (`securityContext.privileged`, not `spec.template.spec.containers[0].securityContext.
+/// privileged`, which the observation keeps), or to the pod spec (`hostPID`; `pod
+/// securityContext.runAsNonRoot` beside a container). Paths from the object or an item of
+/// `each` are named whole.
+fn path_words(root: &str, base: &str, label: Label, concrete: &str) -> String {
+    let rel = match concrete.strip_prefix(base) {
+        Some(rest) if !base.is_empty() => rest.strip_prefix('.').unwrap_or(rest),
+        _ => return concrete.to_string(),
+    };
+    let beside_container = matches!(label, Label::Container(..));
+    match root {
+        "container" if rel.is_empty() => "the container".to_string(),
+        "container" => rel.to_string(),
+        "pod" | "pod_meta" if rel.is_empty() => "the pod".to_string(),
+        "pod" if beside_container => format!("pod {rel}"),
+        "pod" => rel.to_string(),
+        "pod_meta" => format!("pod {rel}"),
+        _ => concrete.to_string(),
+    }
+}
+
+/// The first failure in words: "securityContext.privileged is true, expected false", "the
+/// keys of volumes[0] are name, hostPath, expected …", "allowPrivilegeEscalation is not set
+/// (default true), expected false".
+fn failure_words(o: &Observation, seen: &Observed, roots: &Roots, label: Label) -> String {
+    let root = seen.root;
+    let base = roots
+        .iter()
+        .find(|(n, _, _)| *n == root)
+        .map_or("", |(_, _, b)| *b);
+    let observed = if o.observed.is_null() {
+        "not set".to_string()
+    } else if seen.absent {
+        format!(
+            "not set (default {})",
+            crate::checks::condition::words(&o.observed)
+        )
+    } else {
+        crate::checks::condition::words(&o.observed)
+    };
+    match o.path.strip_suffix("@keys") {
+        Some(parent) => {
+            let parent = parent.strip_suffix('.').unwrap_or(parent);
+            let shown = path_words(root, base, label, parent);
+            format!(
+                "the keys of {shown} are {observed}, expected {}",
+                o.expected
+            )
+        }
+        None => {
+            let shown = path_words(root, base, label, &o.path);
+            format!("{shown} is {observed}, expected {}", o.expected)
+        }
+    }
 }
 
 fn all_hold(conds: &[Condition], roots: &Roots) -> bool {
@@ -632,8 +710,8 @@ fn judge(
     let mut assessed = 0;
     let mut failing = Vec::new();
     let mut passing = Vec::new();
-    // The words for the first failure when every field it looked at is absent.
-    let mut first_absent: Option<String> = None;
+    // The words for the first failure.
+    let mut first_words: Option<String> = None;
     for unit in units {
         let roots = unit.roots();
         if !all_hold(&p.when, roots) {
@@ -644,16 +722,20 @@ fn judge(
             if !pass_evidence && cond.holds(roots) {
                 continue;
             }
-            let (observations, holds) = cond.observe(obj, roots);
-            if !holds
+            let mut seen = cond.observe(obj, roots);
+            if !seen.holds
                 && failing.is_empty()
-                && observations
+                && seen
+                    .observations
                     .first()
                     .is_some_and(|o| o.observed.is_null() && !o.holds)
             {
-                first_absent = cond.absent_text(roots);
+                first_words = cond.absent_text(roots, unit.label);
             }
-            for mut o in observations {
+            for mut o in std::mem::take(&mut seen.observations) {
+                if !o.holds && first_words.is_none() {
+                    first_words = Some(failure_words(&o, &seen, roots, unit.label));
+                }
                 o.note = unit.label.note(o.note.take());
                 if o.holds {
                     passing.push(o);
@@ -691,23 +773,12 @@ fn judge(
         .filter(|n| n.contains('`'))
         .map(|n| format!("{n}: "))
         .unwrap_or_default();
-    let observed = if first.observed.is_null() {
-        "not set".to_string()
-    } else {
-        crate::checks::condition::words(&first.observed)
-    };
     let more = if failing.len() > 1 {
         format!(" (and {} more)", failing.len() - 1)
     } else {
         String::new()
     };
-    let message = match first_absent {
-        Some(text) => format!("{prefix}{text}{more}"),
-        None => format!(
-            "{prefix}{} is {observed}, expected {}{more}",
-            first.path, first.expected
-        ),
-    };
+    let message = format!("{prefix}{}{more}", first_words.unwrap_or_default());
     Some(evidence::finding(
         check, p.on_fail, subject, failing, message,
     ))

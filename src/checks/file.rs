@@ -163,10 +163,17 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 FileState::Absent => (
                     p.when_absent,
                     Vec::new(),
-                    format!(
-                        "{} does not exist on node {} (path from {})",
-                        f.path, nf.node, f.from
-                    ),
+                    if f.from == "default path" {
+                        format!(
+                            "{} does not exist on node {} (default path)",
+                            f.path, nf.node
+                        )
+                    } else {
+                        format!(
+                            "{} does not exist on node {} (path from {})",
+                            f.path, nf.node, f.from
+                        )
+                    },
                 ),
                 FileState::Error => (
                     Status::Error,

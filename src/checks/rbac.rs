@@ -1118,9 +1118,15 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
 
 fn first_chain_text(chains: &[&&Chain]) -> String {
     let c = chains[0];
-    let mut s = format!("via {} → {}", c.binding.display(), c.binding.role_display());
+    let mut s = format!("via {} → ", c.binding.display());
     if c.binding.role.is_none() && c.rule.is_some() {
-        s.push_str(" (stock rules from the catalog)");
+        let b = &c.binding;
+        s.push_str(&format!(
+            "{} {} (not in the input; its stock rules from the catalog)",
+            b.role_kind, b.role_name
+        ));
+    } else {
+        s.push_str(&c.binding.role_display());
     }
     if let Some(r) = &c.rule {
         s.push_str(&format!(" rules[{}]", r.index));
