@@ -346,8 +346,8 @@ fn collection_on_a_fixture_root_is_fast() {
 /// Statuses of the items about settings that components' configuration files take over.
 fn config_file_items(report: &Value) -> Vec<(&'static str, String)> {
     [
-        "1.2.1", "1.2.6", "1.2.7", "1.2.8", "1.4.1", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6",
-        "2.7", "4.3.1",
+        "1.2.1", "1.2.6", "1.2.7", "1.2.8", "1.2.28", "1.4.1", "2.1", "2.2", "2.3", "2.4", "2.5",
+        "2.6", "2.7", "4.3.1",
     ]
     .into_iter()
     .map(|id| (id, item_status(report, id)))
@@ -367,9 +367,24 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
     let root = materialize("config-files");
     let facts = collect(root.path());
     // Only the settings the catalog reads are recorded: the authentication file's issuer
-    // and audience (canaries) never enter the facts.
+    // and audience, the encryption keys' names and material and the KMS endpoint (canaries)
+    // never enter the facts.
     let text = serde_json::to_string(&facts).unwrap();
     assert!(!text.contains("canary"), "{text}");
+    let apiserver = facts.component("kube-apiserver").unwrap();
+    let encryption = apiserver
+        .config_files
+        .iter()
+        .find(|f| f.flag == "--encryption-provider-config")
+        .unwrap();
+    assert_eq!(
+        encryption.values["resources[].providers[].@keys"],
+        serde_json::json!([
+            [["identity"]],
+            [["aescbc"], ["kms"], ["identity"]],
+            [["secretbox"]]
+        ])
+    );
     let scheduler = facts.component("kube-scheduler").unwrap();
     let file = &scheduler.config_files[0];
     assert_eq!(file.path, "/etc/kubernetes/scheduler-config.yaml");
@@ -392,6 +407,7 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
         ("1.2.6", "pass"),
         ("1.2.7", "pass"),
         ("1.2.8", "pass"),
+        ("1.2.28", "pass"),
         ("1.4.1", "pass"),
         ("2.1", "pass"),
         ("2.2", "pass"),
@@ -440,12 +456,18 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
         "etc/etcd/etcd.conf.yml",
         "data-dir: /var/lib/etcd-data\nclient-transport-security:\n  auto-tls: true\n",
     );
+    // Secrets in an entry before the wildcard, identity first: written in clear text.
+    write(
+        "etc/kubernetes/enc/encryption.yaml",
+        "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - identity: {}\n      - aescbc: {keys: [{name: k, secret: c2VjcmV0}]}\n  - resources: ['*.*']\n    providers:\n      - aescbc: {keys: [{name: k, secret: c2VjcmV0}]}\n",
+    );
     let report = cli_scan(root.path());
     let expected = with(&[
         ("1.2.1", "fail"),
         ("1.2.6", "fail"),
         ("1.2.7", "fail"),
         ("1.2.8", "fail"),
+        ("1.2.28", "fail"),
         ("1.4.1", "fail"),
         ("2.1", "fail"),
         ("2.2", "fail"),
@@ -464,9 +486,11 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
         "kind: KubeSchedulerConfiguration\n",
     );
     std::fs::remove_file(root.path().join("etc/kubernetes/custom/scheduler.yaml")).unwrap();
+    std::fs::remove_file(root.path().join("etc/kubernetes/enc/encryption.yaml")).unwrap();
     let report = cli_scan(root.path());
     assert_eq!(item_status(&report, "1.2.6"), "error");
     assert_eq!(item_status(&report, "1.4.1"), "manual");
+    assert_eq!(item_status(&report, "1.2.28"), "manual");
     let profiling = report["findings"]
         .as_array()
         .unwrap()

@@ -241,6 +241,10 @@ pub struct ConfigFile {
     /// Settings read from the file (from a ConfigMap in the input, or on the node): flag →
     /// the file's key and the value it takes when absent or empty.
     pub keys: BTreeMap<String, FileKey>,
+    /// Further keys read on the node for checks of the file itself, not of a flag (the
+    /// resources and provider types of an EncryptionConfiguration). Each is a [`FileKey`]
+    /// path; only what it names is recorded, so a key never reaches key material.
+    pub reads: Vec<String>,
 }
 
 /// A setting of a configuration file that stands for a flag.
@@ -808,6 +812,7 @@ fn read_config_files(c: &Node, r: &mut Reader, what: &str) -> Vec<ConfigFile> {
                 "may_set",
                 "kind",
                 "keys",
+                "reads",
             ],
         );
         let Some(flag) = r.string(f, "flag", &fw) else {
@@ -830,6 +835,7 @@ fn read_config_files(c: &Node, r: &mut Reader, what: &str) -> Vec<ConfigFile> {
             may_set: r.string_map(f, "may_set", &fw),
             kind: r.opt_string(f, "kind", &fw),
             keys,
+            reads: r.string_list(f, "reads", &fw),
             flag,
         };
         for k in file.keys.keys() {
@@ -840,12 +846,22 @@ fn read_config_files(c: &Node, r: &mut Reader, what: &str) -> Vec<ConfigFile> {
                 );
             }
         }
-        if file.replaces.is_empty() && file.replaces_all.is_none() && file.may_set.is_empty() {
+        if file.replaces.is_empty()
+            && file.replaces_all.is_none()
+            && file.may_set.is_empty()
+            && file.reads.is_empty()
+        {
             r.error(
                 f.line,
                 format!(
-                    "{fw}: name what the file takes over (`replaces`, `replaces_all` or `may_set`)"
+                    "{fw}: name what the file takes over (`replaces`, `replaces_all` or `may_set`) or what is read from it (`reads`)"
                 ),
+            );
+        }
+        if !file.reads.is_empty() && file.kind.is_none() {
+            r.error(
+                f.line,
+                format!("{fw}: `reads` needs the `kind` the file must declare"),
             );
         }
         out.push(file);

@@ -7,6 +7,7 @@ pub mod admission;
 pub mod certificate;
 pub mod condition;
 pub mod credentials;
+pub mod encryption;
 pub mod evidence;
 pub mod exposure;
 pub mod fields;
@@ -16,6 +17,7 @@ pub mod images;
 pub mod ingress;
 pub mod kubelet_config;
 pub mod mounted_file;
+pub mod namespace_limits;
 pub mod network;
 pub mod node_scope;
 pub mod path;
@@ -49,6 +51,8 @@ pub const KINDS: &[&str] = &[
     "admission",
     "vulnerabilities",
     "exposure",
+    "encryption",
+    "namespace_limits",
 ];
 
 /// A check's assertion: which module decides it, with its validated parameters.
@@ -80,6 +84,10 @@ pub enum Assertion {
     Vulnerabilities(vulnerability::Params),
     /// Services exposed in production namespaces.
     Exposure(exposure::Params),
+    /// Which provider the API server encrypts a resource with at rest.
+    Encryption(encryption::Params),
+    /// LimitRange and ResourceQuota objects in namespaces that run workloads.
+    NamespaceLimits(namespace_limits::Params),
 }
 
 /// A workload with its containers.
@@ -271,6 +279,10 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
             vulnerability::Params::read(node, r, what).map(Assertion::Vulnerabilities)
         }
         "exposure" => exposure::Params::read(node, r, what).map(Assertion::Exposure),
+        "encryption" => encryption::Params::read(node, r, what).map(Assertion::Encryption),
+        "namespace_limits" => {
+            namespace_limits::Params::read(node, r, what).map(Assertion::NamespaceLimits)
+        }
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -301,6 +313,8 @@ impl Assertion {
             Assertion::Admission(_) => "admission",
             Assertion::Vulnerabilities(_) => "vulnerabilities",
             Assertion::Exposure(_) => "exposure",
+            Assertion::Encryption(_) => "encryption",
+            Assertion::NamespaceLimits(_) => "namespace_limits",
         }
     }
 
@@ -320,6 +334,8 @@ impl Assertion {
             Assertion::Admission(p) => p.describe(),
             Assertion::Vulnerabilities(p) => p.describe(),
             Assertion::Exposure(p) => p.describe(),
+            Assertion::Encryption(p) => p.describe(),
+            Assertion::NamespaceLimits(p) => p.describe(),
         }
     }
 
@@ -339,6 +355,8 @@ impl Assertion {
             Assertion::Admission(p) => admission::evaluate(check, p, ctx),
             Assertion::Vulnerabilities(p) => vulnerability::evaluate(check, p, ctx),
             Assertion::Exposure(p) => exposure::evaluate(check, p, ctx),
+            Assertion::Encryption(p) => encryption::evaluate(check, p, ctx),
+            Assertion::NamespaceLimits(p) => namespace_limits::evaluate(check, p, ctx),
         }
     }
 }

@@ -212,9 +212,18 @@ fn mounted_at<'d>(container: &'d Doc, path: &str) -> Option<(&'d str, String)> {
 
 /// The value at `key` of a file's content: a dotted path (`client-transport-security.cert-file`)
 /// in which `name[]` takes `name` of every item of a list (`authorizers[].type`: the `type` of
-/// each authorizer, in order). `None` when a step is missing.
+/// each authorizer, in order) and a last step `@keys` the keys of a mapping, without their
+/// values (`providers[].@keys`: which kind each provider is, never its key material). `None`
+/// when a step is missing.
 pub fn lookup(content: &Value, key: &str) -> Option<Value> {
     match key.split_once('.') {
+        None if key == "@keys" => Some(Value::Array(
+            content
+                .as_object()?
+                .keys()
+                .map(|k| Value::String(k.clone()))
+                .collect(),
+        )),
         None => match key.strip_suffix("[]") {
             Some(list) => content.get(list).filter(|v| v.is_array()).cloned(),
             None => content.get(key).cloned(),

@@ -79,7 +79,7 @@ pub fn config_files_of(
             let read: Vec<ConfigFile> = c
                 .config_files
                 .iter()
-                .filter(|f| !f.keys.is_empty())
+                .filter(|f| !f.keys.is_empty() || !f.reads.is_empty())
                 .cloned()
                 .collect();
             (name.clone(), read)
@@ -965,9 +965,9 @@ fn read_config_file(spec: &ConfigFile, path: &str, located: Located) -> ConfigFi
             return fact;
         }
     }
-    for key in spec.keys.values() {
-        let v = crate::checks::mounted_file::lookup(&content, &key.key).unwrap_or(Value::Null);
-        fact.values.insert(key.key.clone(), v);
+    for key in spec.keys.values().map(|k| &k.key).chain(&spec.reads) {
+        let v = crate::checks::mounted_file::lookup(&content, key).unwrap_or(Value::Null);
+        fact.values.insert(key.clone(), v);
     }
     fact.state = FileState::Present;
     fact

@@ -1,0 +1,401 @@
+//! `encryption`: which provider the API server encrypts a resource with at rest.
+//!
+//! Decides from node facts: the `EncryptionConfiguration` named by kube-apiserver's
+//! `--encryption-provider-config`, read on the node by `kubeattest node`, which records only
+//! each entry's resource names and its providers' types (never a key, a secret or a KMS
+//! endpoint). The API server writes a resource with the first provider of the first entry
+//! that names it (`secrets`, or the wildcards `*.` and `*.*`); that provider's type must be
+//! one the check allows. No flag, no entry for the resource, or a first provider outside the
+//! list is `fail`; a file the node could not see is `manual`, one that could not be used is
+//! `error`; none is ever `pass`.
+
+use serde_json::Value;
+
+use crate::catalog::reader::Reader;
+use crate::catalog::Check;
+use crate::checks::flag::parse_flags;
+use crate::checks::node_scope::no_node_facts;
+use crate::checks::{evidence, Context, Outcome};
+use crate::node_facts::{ComponentFact, ConfigFileFact, FileState};
+use crate::results::{Observation, Status, Subject};
+use crate::yaml::Node;
+
+/// The flag that names the file.
+const FLAG: &str = "--encryption-provider-config";
+/// The component that reads it.
+const COMPONENT: &str = "kube-apiserver";
+/// The recorded keys (`components.yaml`, `reads`): each entry's resources, and the keys of
+/// each of its providers (one key: the provider's type).
+const RESOURCES: &str = "resources[].resources";
+const PROVIDERS: &str = "resources[].providers[].@keys";
+
+/// Parameters of an `encryption` assertion.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// The resource, as the configuration names it (`secrets`).
+    pub resource: String,
+    /// Provider types allowed to be first (`aescbc`, `kms`, `secretbox`).
+    pub providers: Vec<String>,
+}
+
+impl Params {
+    /// Reads and validates the assertion block.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
+        let w = format!("the `encryption` assertion of {what}");
+        r.known_keys(node, &w, &["kind", "resource", "providers"]);
+        let resource = r.string(node, "resource", &w);
+        let providers = r.string_list(node, "providers", &w);
+        if providers.is_empty() {
+            r.error(
+                node.line,
+                format!("{w} needs `providers`: the provider types allowed to be first"),
+            );
+            return None;
+        }
+        Some(Params {
+            resource: resource?,
+            providers,
+        })
+    }
+
+    /// One line on how the check decides, for `explain`.
+    pub fn describe(&self) -> String {
+        format!(
+            "Reads node facts (`kubeattest node`): on every node running {COMPONENT}, the file named by {FLAG} must give {} a first provider of type {}",
+            self.resource,
+            or_list(&self.providers)
+        )
+    }
+
+    /// What is expected, in words.
+    fn expected(&self) -> String {
+        format!(
+            "{} written with {} (the first provider of the first entry that names them)",
+            self.resource,
+            or_list(&self.providers)
+        )
+    }
+
+    /// Whether an entry's resource name covers the resource: itself, or the wildcards for
+    /// every resource (`*.*`) and for the core group (`*.`; secrets are in the core group).
+    fn covers(&self, name: &str) -> bool {
+        name == self.resource || name == "*.*" || (name == "*." && !self.resource.contains('.'))
+    }
+}
+
+/// `a, b or c`.
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// What the configuration file says about the resource.
+enum Verdict {
+    /// The first provider's type for the resource, and which entry (1-based) named it.
+    First(String, usize),
+    /// No entry names the resource.
+    NotCovered,
+    /// The recorded values cannot be read as entries, and why.
+    Unreadable(String),
+}
+
+/// The first provider for the resource, from the file's recorded values.
+fn first_provider(p: &Params, file: &ConfigFileFact) -> Verdict {
+    let (Some(Value::Array(entries)), Some(Value::Array(providers))) =
+        (file.values.get(RESOURCES), file.values.get(PROVIDERS))
+    else {
+        return Verdict::Unreadable(
+            "the facts do not list its resources and providers: collect them again with this version of kubeattest".to_string(),
+        );
+    };
+    if entries.len() != providers.len() {
+        return Verdict::Unreadable(format!(
+            "{} entries name resources but {} list providers; every entry of `resources` needs both",
+            entries.len(),
+            providers.len()
+        ));
+    }
+    for (i, (names, provs)) in entries.iter().zip(providers).enumerate() {
+        let covered = names
+            .as_array()
+            .is_some_and(|n| n.iter().filter_map(Value::as_str).any(|n| p.covers(n)));
+        if !covered {
+            continue;
+        }
+        // Each provider is a mapping with one key, its type.
+        return match provs
+            .as_array()
+            .and_then(|l| l.first())
+            .and_then(Value::as_array)
+            .and_then(|keys| keys.first())
+            .and_then(Value::as_str)
+        {
+            Some(t) => Verdict::First(t.to_string(), i + 1),
+            None => Verdict::Unreadable(format!("entry {} has no provider", i + 1)),
+        };
+    }
+    Verdict::NotCovered
+}
+
+/// Judges one node's API server.
+fn judge(p: &Params, node: &str, inst: &ComponentFact) -> (Status, Vec<Observation>, String) {
+    let described = inst.describe();
+    let flags = parse_flags(&inst.args);
+    let path = flags
+        .get(FLAG)
+        .and_then(|v| v.last())
+        .filter(|v| !v.is_empty());
+    let mut o = Observation {
+        source: format!("node {node}: {described}"),
+        path: FLAG.to_string(),
+        observed: Value::Null,
+        expected: p.expected(),
+        holds: false,
+        note: None,
+    };
+    let Some(path) = path else {
+        if let Some(via) = &inst.via {
+            // An embedded API server (k3s) takes settings the command line does not show.
+            o.note = Some(format!("flag not passed through; {via}"));
+            return (
+                Status::Error,
+                vec![o],
+                format!(
+                    "{COMPONENT} on node {node}: {FLAG} is not on the command line it shows ({via}); check the encryption configuration by hand"
+                ),
+            );
+        }
+        o.note = Some("not set: nothing is encrypted at rest".to_string());
+        return (
+            Status::Fail,
+            vec![o],
+            format!(
+                "{COMPONENT} on node {node} has no {FLAG} ({described}): {} are written to etcd unencrypted",
+                p.resource
+            ),
+        );
+    };
+    o.observed = Value::String(path.clone());
+    let Some(file) = inst.config_files.iter().find(|f| f.flag == FLAG) else {
+        return (
+            Status::Manual,
+            vec![o],
+            format!(
+                "{COMPONENT} on node {node}: {path} was not read, as the node facts come from a version of kubeattest that did not read it: collect them again"
+            ),
+        );
+    };
+    let shown = file.describe();
+    match file.state {
+        FileState::Absent => {
+            return (
+                Status::Manual,
+                vec![o],
+                format!(
+                    "{COMPONENT} on node {node}: {}; confirm by hand that its first provider for {} is {}",
+                    file.error.as_deref().unwrap_or("the file is not on the node"),
+                    p.resource,
+                    or_list(&p.providers)
+                ),
+            )
+        }
+        FileState::Error => {
+            return (
+                Status::Error,
+                vec![o],
+                format!(
+                    "{COMPONENT} on node {node}: cannot read its encryption configuration: {}",
+                    file.error.as_deref().unwrap_or("unreadable")
+                ),
+            )
+        }
+        FileState::Present => {}
+    }
+    o.source = format!("node {node}: file {shown}, given by {FLAG} ({described})");
+    o.path = format!("resources[].providers[0] for {}", p.resource);
+    match first_provider(p, file) {
+        Verdict::Unreadable(why) => {
+            o.observed = Value::Null;
+            (
+                Status::Error,
+                vec![o],
+                format!("{COMPONENT} on node {node}: cannot judge {shown}: {why}"),
+            )
+        }
+        Verdict::NotCovered => {
+            o.observed = Value::Null;
+            o.note = Some(format!(
+                "no entry names {} or a wildcard for them",
+                p.resource
+            ));
+            (
+                Status::Fail,
+                vec![o],
+                format!(
+                    "{COMPONENT} on node {node}: {shown} has no entry for {}, so they are written to etcd unencrypted",
+                    p.resource
+                ),
+            )
+        }
+        Verdict::First(kind, entry) => {
+            o.observed = Value::String(kind.clone());
+            o.note = Some(format!("entry {entry} of `resources`"));
+            if p.providers.contains(&kind) {
+                o.holds = true;
+                (
+                    Status::Pass,
+                    vec![o],
+                    format!(
+                        "{COMPONENT} on node {node} writes {} with {kind}",
+                        p.resource
+                    ),
+                )
+            } else {
+                let meaning = if kind == "identity" {
+                    " (no encryption)"
+                } else {
+                    ""
+                };
+                (
+                    Status::Fail,
+                    vec![o],
+                    format!(
+                        "{COMPONENT} on node {node} writes {} with {kind}{meaning} (first provider of entry {entry} in {shown}), expected {}",
+                        p.resource,
+                        or_list(&p.providers)
+                    ),
+                )
+            }
+        }
+    }
+}
+
+/// Evaluates the assertion over the inventory's node facts: one finding per node that runs
+/// the API server.
+pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    let mut out = Outcome::default();
+    let facts = &ctx.inventory.node_facts;
+    if facts.is_empty() {
+        out.findings.push(no_node_facts(check, ctx));
+        return out;
+    }
+    for nf in facts {
+        let Some(inst) = nf.component(COMPONENT) else {
+            continue;
+        };
+        let (status, observations, message) = judge(p, &nf.node, inst);
+        out.findings.push(evidence::finding(
+            check,
+            status,
+            Subject {
+                kind: "Component".into(),
+                name: COMPONENT.into(),
+                node: Some(nf.node.as_str().into()),
+                ..Subject::default()
+            },
+            observations,
+            message,
+        ));
+    }
+    if out.findings.is_empty() {
+        let names: Vec<&str> = facts.iter().map(|n| n.node.as_str()).collect();
+        out.findings.push(evidence::finding(
+            check,
+            Status::NotApplicable,
+            Subject {
+                kind: "Component".into(),
+                name: COMPONENT.into(),
+                ..Subject::default()
+            },
+            Vec::new(),
+            format!(
+                "none of the {} scanned node(s) ({}) runs {COMPONENT}",
+                names.len(),
+                names.join(", ")
+            ),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn params() -> Params {
+        Params {
+            resource: "secrets".into(),
+            providers: vec!["aescbc".into(), "kms".into(), "secretbox".into()],
+        }
+    }
+
+    fn file(resources: Value, providers: Value) -> ConfigFileFact {
+        ConfigFileFact {
+            flag: FLAG.into(),
+            path: "/etc/kubernetes/enc.yaml".into(),
+            read_from: None,
+            state: FileState::Present,
+            kind: Some("EncryptionConfiguration".into()),
+            values: [
+                (RESOURCES.to_string(), resources),
+                (PROVIDERS.to_string(), providers),
+            ]
+            .into(),
+            error: None,
+        }
+    }
+
+    fn first(resources: Value, providers: Value) -> String {
+        match first_provider(&params(), &file(resources, providers)) {
+            Verdict::First(t, n) => format!("{t} #{n}"),
+            Verdict::NotCovered => "not covered".into(),
+            Verdict::Unreadable(why) => format!("unreadable: {why}"),
+        }
+    }
+
+    #[test]
+    fn the_first_entry_naming_the_resource_decides_with_its_first_provider() {
+        // The documentation's example: secrets are listed with identity first.
+        assert_eq!(
+            first(
+                json!([["secrets", "configmaps"], ["events"], ["*.*"]]),
+                json!([
+                    [["identity"], ["aesgcm"], ["aescbc"]],
+                    [["identity"]],
+                    [["aescbc"]]
+                ])
+            ),
+            "identity #1"
+        );
+        // A wildcard entry after a narrower one that does not name secrets.
+        assert_eq!(
+            first(
+                json!([["configmaps"], ["*."]]),
+                json!([[["identity"]], [["kms"], ["identity"]]])
+            ),
+            "kms #2"
+        );
+        assert_eq!(
+            first(json!([["configmaps"]]), json!([[["aescbc"]]])),
+            "not covered"
+        );
+        assert!(first(json!([["secrets"]]), json!([])).starts_with("unreadable"));
+        assert!(first(json!([["secrets"]]), json!([[]])).starts_with("unreadable"));
+    }
+
+    #[test]
+    fn the_core_group_wildcard_does_not_cover_other_groups() {
+        let p = Params {
+            resource: "widgets.example.com".into(),
+            ..params()
+        };
+        assert!(!p.covers("*."));
+        assert!(p.covers("*.*"));
+        assert!(params().covers("*."));
+        assert_eq!(or_list(&params().providers), "aescbc, kms or secretbox");
+    }
+}
