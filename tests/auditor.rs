@@ -488,7 +488,7 @@ fn attestations_decide_manual_items_only_and_are_marked_everywhere() {
             "2099-01-10"
         ),
         attestation(
-            "3.2.2",
+            "3.1.1",
             "pass",
             "{ url: \"https://tickets.example/AUD-2\" }",
             "2024-01-10",
@@ -548,11 +548,11 @@ fn attestations_decide_manual_items_only_and_are_marked_everywhere() {
         "sam.assessor@example.com"
     );
     assert_eq!(
-        item("3.2.2")["status"],
+        item("3.1.1")["status"],
         "manual",
         "expired leaves it manual"
     );
-    assert!(item("3.2.2").get("attestation").is_none());
+    assert!(item("3.1.1").get("attestation").is_none());
     assert_ne!(
         item("5.1.1")["status"],
         "pass",
@@ -574,7 +574,7 @@ fn attestations_decide_manual_items_only_and_are_marked_everywhere() {
         statuses,
         [
             ("1.2.20".to_string(), "applied".to_string()),
-            ("3.2.2".into(), "expired".into()),
+            ("3.1.1".into(), "expired".into()),
             ("5.1.1".into(), "unused".into()),
             ("5.1.1x".into(), "invalid".into()),
         ]

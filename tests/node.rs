@@ -347,7 +347,7 @@ fn collection_on_a_fixture_root_is_fast() {
 fn config_file_items(report: &Value) -> Vec<(&'static str, String)> {
     [
         "1.2.1", "1.2.6", "1.2.7", "1.2.8", "1.2.28", "1.4.1", "2.1", "2.2", "2.3", "2.4", "2.5",
-        "2.6", "2.7", "4.3.1",
+        "2.6", "2.7", "3.2.2", "4.3.1",
     ]
     .into_iter()
     .map(|id| (id, item_status(report, id)))
@@ -416,6 +416,7 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
         ("2.5", "pass"),
         ("2.6", "fail"),
         ("2.7", "pass"),
+        ("3.2.2", "pass"),
         ("4.3.1", "manual"),
     ]);
     assert_eq!(config_file_items(&report), expected);
@@ -456,6 +457,11 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
         "etc/etcd/etcd.conf.yml",
         "data-dir: /var/lib/etcd-data\nclient-transport-security:\n  auto-tls: true\n",
     );
+    // Every request with its payload, secrets included.
+    write(
+        "etc/kubernetes/audit/policy.yaml",
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: RequestResponse\n",
+    );
     // Secrets in an entry before the wildcard, identity first: written in clear text.
     write(
         "etc/kubernetes/enc/encryption.yaml",
@@ -476,6 +482,7 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
         ("2.5", "fail"),
         ("2.6", "pass"),
         ("2.7", "fail"),
+        ("3.2.2", "fail"),
         ("4.3.1", "manual"),
     ]);
     assert_eq!(config_file_items(&report), expected);
@@ -487,10 +494,12 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
     );
     std::fs::remove_file(root.path().join("etc/kubernetes/custom/scheduler.yaml")).unwrap();
     std::fs::remove_file(root.path().join("etc/kubernetes/enc/encryption.yaml")).unwrap();
+    std::fs::remove_file(root.path().join("etc/kubernetes/audit/policy.yaml")).unwrap();
     let report = cli_scan(root.path());
     assert_eq!(item_status(&report, "1.2.6"), "error");
     assert_eq!(item_status(&report, "1.4.1"), "manual");
     assert_eq!(item_status(&report, "1.2.28"), "manual");
+    assert_eq!(item_status(&report, "3.2.2"), "manual");
     let profiling = report["findings"]
         .as_array()
         .unwrap()

@@ -13,17 +13,14 @@ use serde_json::Value;
 
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
-use crate::checks::flag::parse_flags;
-use crate::checks::node_scope::no_node_facts;
-use crate::checks::{evidence, Context, Outcome};
-use crate::node_facts::{ComponentFact, ConfigFileFact, FileState};
-use crate::results::{Observation, Status, Subject};
+use crate::checks::apiserver_file::{self, Absence, ReadFile, COMPONENT};
+use crate::checks::{Context, Outcome};
+use crate::node_facts::ConfigFileFact;
+use crate::results::{Observation, Status};
 use crate::yaml::Node;
 
 /// The flag that names the file.
 const FLAG: &str = "--encryption-provider-config";
-/// The component that reads it.
-const COMPONENT: &str = "kube-apiserver";
 /// The recorded keys (`components.yaml`, `reads`): each entry's resources, and the keys of
 /// each of its providers (one key: the provider's type).
 const RESOURCES: &str = "resources[].resources";
@@ -93,7 +90,7 @@ fn or_list(items: &[String]) -> String {
 }
 
 /// What the configuration file says about the resource.
-enum Verdict {
+enum FirstProvider {
     /// The first provider's type for the resource, and which entry (1-based) named it.
     First(String, usize),
     /// No entry names the resource.
@@ -103,16 +100,16 @@ enum Verdict {
 }
 
 /// The first provider for the resource, from the file's recorded values.
-fn first_provider(p: &Params, file: &ConfigFileFact) -> Verdict {
+fn first_provider(p: &Params, file: &ConfigFileFact) -> FirstProvider {
     let (Some(Value::Array(entries)), Some(Value::Array(providers))) =
         (file.values.get(RESOURCES), file.values.get(PROVIDERS))
     else {
-        return Verdict::Unreadable(
+        return FirstProvider::Unreadable(
             "the facts do not list its resources and providers: collect them again with this version of kubeattest".to_string(),
         );
     };
     if entries.len() != providers.len() {
-        return Verdict::Unreadable(format!(
+        return FirstProvider::Unreadable(format!(
             "{} entries name resources but {} list providers; every entry of `resources` needs both",
             entries.len(),
             providers.len()
@@ -133,100 +130,33 @@ fn first_provider(p: &Params, file: &ConfigFileFact) -> Verdict {
             .and_then(|keys| keys.first())
             .and_then(Value::as_str)
         {
-            Some(t) => Verdict::First(t.to_string(), i + 1),
-            None => Verdict::Unreadable(format!("entry {} has no provider", i + 1)),
+            Some(t) => FirstProvider::First(t.to_string(), i + 1),
+            None => FirstProvider::Unreadable(format!("entry {} has no provider", i + 1)),
         };
     }
-    Verdict::NotCovered
+    FirstProvider::NotCovered
 }
 
-/// Judges one node's API server.
-fn judge(p: &Params, node: &str, inst: &ComponentFact) -> (Status, Vec<Observation>, String) {
-    let described = inst.describe();
-    let flags = parse_flags(&inst.args);
-    let path = flags
-        .get(FLAG)
-        .and_then(|v| v.last())
-        .filter(|v| !v.is_empty());
+/// Judges the file one node read.
+fn judge(p: &Params, read: &ReadFile) -> apiserver_file::Verdict {
+    let ReadFile {
+        node, file, shown, ..
+    } = read;
     let mut o = Observation {
-        source: format!("node {node}: {described}"),
-        path: FLAG.to_string(),
+        source: read.source.clone(),
+        path: format!("resources[].providers[0] for {}", p.resource),
         observed: Value::Null,
         expected: p.expected(),
         holds: false,
         note: None,
     };
-    let Some(path) = path else {
-        if let Some(via) = &inst.via {
-            // An embedded API server (k3s) takes settings the command line does not show.
-            o.note = Some(format!("flag not passed through; {via}"));
-            return (
-                Status::Error,
-                vec![o],
-                format!(
-                    "{COMPONENT} on node {node}: {FLAG} is not on the command line it shows ({via}); check the encryption configuration by hand"
-                ),
-            );
-        }
-        o.note = Some("not set: nothing is encrypted at rest".to_string());
-        return (
-            Status::Fail,
-            vec![o],
-            format!(
-                "{COMPONENT} on node {node} has no {FLAG} ({described}): {} are written to etcd unencrypted",
-                p.resource
-            ),
-        );
-    };
-    o.observed = Value::String(path.clone());
-    let Some(file) = inst.config_files.iter().find(|f| f.flag == FLAG) else {
-        return (
-            Status::Manual,
-            vec![o],
-            format!(
-                "{COMPONENT} on node {node}: {path} was not read, as the node facts come from a version of kubeattest that did not read it: collect them again"
-            ),
-        );
-    };
-    let shown = file.describe();
-    match file.state {
-        FileState::Absent => {
-            return (
-                Status::Manual,
-                vec![o],
-                format!(
-                    "{COMPONENT} on node {node}: {}; confirm by hand that its first provider for {} is {}",
-                    file.error.as_deref().unwrap_or("the file is not on the node"),
-                    p.resource,
-                    or_list(&p.providers)
-                ),
-            )
-        }
-        FileState::Error => {
-            return (
-                Status::Error,
-                vec![o],
-                format!(
-                    "{COMPONENT} on node {node}: cannot read its encryption configuration: {}",
-                    file.error.as_deref().unwrap_or("unreadable")
-                ),
-            )
-        }
-        FileState::Present => {}
-    }
-    o.source = format!("node {node}: file {shown}, given by {FLAG} ({described})");
-    o.path = format!("resources[].providers[0] for {}", p.resource);
     match first_provider(p, file) {
-        Verdict::Unreadable(why) => {
-            o.observed = Value::Null;
-            (
-                Status::Error,
-                vec![o],
-                format!("{COMPONENT} on node {node}: cannot judge {shown}: {why}"),
-            )
-        }
-        Verdict::NotCovered => {
-            o.observed = Value::Null;
+        FirstProvider::Unreadable(why) => (
+            Status::Error,
+            vec![o],
+            format!("{COMPONENT} on node {node}: cannot judge {shown}: {why}"),
+        ),
+        FirstProvider::NotCovered => {
             o.note = Some(format!(
                 "no entry names {} or a wildcard for them",
                 p.resource
@@ -240,7 +170,7 @@ fn judge(p: &Params, node: &str, inst: &ComponentFact) -> (Status, Vec<Observati
                 ),
             )
         }
-        Verdict::First(kind, entry) => {
+        FirstProvider::First(kind, entry) => {
             o.observed = Value::String(kind.clone());
             o.note = Some(format!("entry {entry} of `resources`"));
             if p.providers.contains(&kind) {
@@ -276,54 +206,19 @@ fn judge(p: &Params, node: &str, inst: &ComponentFact) -> (Status, Vec<Observati
 /// Evaluates the assertion over the inventory's node facts: one finding per node that runs
 /// the API server.
 pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
-    let mut out = Outcome::default();
-    let facts = &ctx.inventory.node_facts;
-    if facts.is_empty() {
-        out.findings.push(no_node_facts(check, ctx));
-        return out;
-    }
-    for nf in facts {
-        let Some(inst) = nf.component(COMPONENT) else {
-            continue;
-        };
-        let (status, observations, message) = judge(p, &nf.node, inst);
-        out.findings.push(evidence::finding(
-            check,
-            status,
-            Subject {
-                kind: "Component".into(),
-                name: COMPONENT.into(),
-                node: Some(nf.node.as_str().into()),
-                ..Subject::default()
-            },
-            observations,
-            message,
-        ));
-    }
-    if out.findings.is_empty() {
-        let names: Vec<&str> = facts.iter().map(|n| n.node.as_str()).collect();
-        out.findings.push(evidence::finding(
-            check,
-            Status::NotApplicable,
-            Subject {
-                kind: "Component".into(),
-                name: COMPONENT.into(),
-                ..Subject::default()
-            },
-            Vec::new(),
-            format!(
-                "none of the {} scanned node(s) ({}) runs {COMPONENT}",
-                names.len(),
-                names.join(", ")
-            ),
-        ));
-    }
-    out
+    let absence = Absence {
+        consequence: format!("{} are written to etcd unencrypted", p.resource),
+        note: "not set: nothing is encrypted at rest".to_string(),
+    };
+    apiserver_file::evaluate(check, ctx, FLAG, &p.expected(), &absence, &|read| {
+        judge(p, read)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::node_facts::FileState;
     use serde_json::json;
 
     fn params() -> Params {
@@ -351,9 +246,9 @@ mod tests {
 
     fn first(resources: Value, providers: Value) -> String {
         match first_provider(&params(), &file(resources, providers)) {
-            Verdict::First(t, n) => format!("{t} #{n}"),
-            Verdict::NotCovered => "not covered".into(),
-            Verdict::Unreadable(why) => format!("unreadable: {why}"),
+            FirstProvider::First(t, n) => format!("{t} #{n}"),
+            FirstProvider::NotCovered => "not covered".into(),
+            FirstProvider::Unreadable(why) => format!("unreadable: {why}"),
         }
     }
 

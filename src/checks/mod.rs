@@ -4,6 +4,8 @@
 //! and evaluates purely over the inventory, returning findings with evidence.
 
 pub mod admission;
+pub mod apiserver_file;
+pub mod audit_policy;
 pub mod certificate;
 pub mod condition;
 pub mod credentials;
@@ -53,6 +55,7 @@ pub const KINDS: &[&str] = &[
     "exposure",
     "encryption",
     "namespace_limits",
+    "audit_policy",
 ];
 
 /// A check's assertion: which module decides it, with its validated parameters.
@@ -88,6 +91,8 @@ pub enum Assertion {
     Encryption(encryption::Params),
     /// LimitRange and ResourceQuota objects in namespaces that run workloads.
     NamespaceLimits(namespace_limits::Params),
+    /// What the API server's audit policy records.
+    AuditPolicy(audit_policy::Params),
 }
 
 /// A workload with its containers.
@@ -283,6 +288,7 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
         "namespace_limits" => {
             namespace_limits::Params::read(node, r, what).map(Assertion::NamespaceLimits)
         }
+        "audit_policy" => audit_policy::Params::read(node, r, what).map(Assertion::AuditPolicy),
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -315,6 +321,7 @@ impl Assertion {
             Assertion::Exposure(_) => "exposure",
             Assertion::Encryption(_) => "encryption",
             Assertion::NamespaceLimits(_) => "namespace_limits",
+            Assertion::AuditPolicy(_) => "audit_policy",
         }
     }
 
@@ -336,6 +343,7 @@ impl Assertion {
             Assertion::Exposure(p) => p.describe(),
             Assertion::Encryption(p) => p.describe(),
             Assertion::NamespaceLimits(p) => p.describe(),
+            Assertion::AuditPolicy(p) => p.describe(),
         }
     }
 
@@ -357,6 +365,7 @@ impl Assertion {
             Assertion::Exposure(p) => exposure::evaluate(check, p, ctx),
             Assertion::Encryption(p) => encryption::evaluate(check, p, ctx),
             Assertion::NamespaceLimits(p) => namespace_limits::evaluate(check, p, ctx),
+            Assertion::AuditPolicy(p) => audit_policy::evaluate(check, p, ctx),
         }
     }
 }

@@ -1,0 +1,507 @@
+//! `audit_policy`: what the API server's audit policy records for given requests.
+//!
+//! Decides from node facts: the audit `Policy` named by kube-apiserver's `--audit-policy-file`,
+//! read on the node by `kubeattest node` (its `rules`). For every request the catalog names (an
+//! API group, a resource or subresource, a verb), the rules are walked in order as the API
+//! server walks them: the first rule that matches every such request (no `users`,
+//! `userGroups`, `namespaces` or `resourceNames`) sets its level, and a request no rule matches
+//! is not logged (`None`). A rule limited to some users, namespaces or names matches only some
+//! requests: when its level is above what is allowed (payloads logged) the check fails; when
+//! it is below (not logged for those), a person decides, so the check is `manual` naming the
+//! rule. No flag is `fail`; a file the node could not see is `manual`, one that could not be
+//! used is `error`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::catalog::reader::Reader;
+use crate::catalog::Check;
+use crate::checks::apiserver_file::{self, Absence, ReadFile, Verdict, COMPONENT};
+use crate::checks::{Context, Outcome};
+use crate::results::{Observation, Status};
+use crate::yaml::Node;
+
+/// The flag that names the file.
+const FLAG: &str = "--audit-policy-file";
+/// The recorded key (`components.yaml`, `reads`).
+const RULES: &str = "rules";
+
+/// Audit levels, least to most recorded.
+const LEVELS: &[&str] = &["None", "Metadata", "Request", "RequestResponse"];
+
+/// Requests of one kind and the levels they must be logged at.
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    /// API group (`""` for the core group).
+    pub group: String,
+    /// Resources, `resource` or `resource/subresource`.
+    pub resources: Vec<String>,
+    /// Verbs.
+    pub verbs: Vec<String>,
+    /// Lowest and highest level allowed (indexes into [`LEVELS`]).
+    pub min: usize,
+    /// See `min`.
+    pub max: usize,
+}
+
+/// Parameters of an `audit_policy` assertion.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// The requests judged.
+    pub expect: Vec<Expectation>,
+}
+
+fn level_index(level: &str) -> Option<usize> {
+    LEVELS.iter().position(|l| *l == level)
+}
+
+impl Params {
+    /// Reads and validates the assertion block.
+    pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
+        let aw = format!("the `audit_policy` assertion of {what}");
+        r.known_keys(node, &aw, &["kind", "expect"]);
+        let mut expect = Vec::new();
+        let mut ok = true;
+        for (i, e) in r.seq(node, "expect", &aw).iter().enumerate() {
+            let ew = format!("{aw}, `expect` #{}", i + 1);
+            r.known_keys(e, &ew, &["group", "resources", "verbs", "levels"]);
+            // `""` is the core group, as in a policy's `resources`.
+            let group = match e.get("group").map(|n| &n.value) {
+                Some(crate::yaml::NodeValue::String(s)) if s.is_empty() => String::new(),
+                _ => r.opt_string(e, "group", &ew).unwrap_or_default(),
+            };
+            let resources = r.string_list(e, "resources", &ew);
+            let verbs = r.string_list(e, "verbs", &ew);
+            let levels = r.string_list(e, "levels", &ew);
+            let idx: Vec<Option<usize>> = levels.iter().map(|l| level_index(l)).collect();
+            if resources.is_empty() || verbs.is_empty() || levels.is_empty() {
+                r.error(
+                    e.line,
+                    format!("{ew} needs `resources`, `verbs` and `levels`"),
+                );
+                ok = false;
+                continue;
+            }
+            if idx.iter().any(Option::is_none) {
+                r.error(
+                    e.line,
+                    format!("{ew}: `levels` are among {}", LEVELS.join(", ")),
+                );
+                ok = false;
+                continue;
+            }
+            let idx: Vec<usize> = idx.into_iter().flatten().collect();
+            expect.push(Expectation {
+                group,
+                resources,
+                verbs,
+                min: idx.iter().copied().min().unwrap_or(0),
+                max: idx.iter().copied().max().unwrap_or(0),
+            });
+        }
+        if expect.is_empty() {
+            ok = false;
+        }
+        ok.then_some(Params { expect })
+    }
+
+    /// One line on how the check decides, for `explain`.
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self.expect.iter().map(Expectation::words).collect();
+        format!(
+            "Reads node facts (`kubeattest node`): on every node running {COMPONENT}, the audit Policy named by {FLAG} logs {}",
+            parts.join("; ")
+        )
+    }
+}
+
+impl Expectation {
+    /// `secrets, configmaps (get, list) at Metadata`.
+    fn words(&self) -> String {
+        format!(
+            "{} ({}) {}",
+            self.resources
+                .iter()
+                .map(|r| resource_name(&self.group, r))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.verbs.join(", "),
+            self.levels_words()
+        )
+    }
+
+    /// `at Metadata`, `at Metadata or more`.
+    fn levels_words(&self) -> String {
+        if self.min == self.max {
+            format!("at {}", LEVELS[self.min])
+        } else if self.max == LEVELS.len() - 1 {
+            format!("at {} or more", LEVELS[self.min])
+        } else {
+            format!("at {} to {}", LEVELS[self.min], LEVELS[self.max])
+        }
+    }
+}
+
+/// `secrets` or `deployments.apps`.
+fn resource_name(group: &str, resource: &str) -> String {
+    if group.is_empty() {
+        resource.to_string()
+    } else {
+        match resource.split_once('/') {
+            Some((r, sub)) => format!("{r}.{group}/{sub}"),
+            None => format!("{resource}.{group}"),
+        }
+    }
+}
+
+/// One request to place in the policy.
+struct Request<'a> {
+    group: &'a str,
+    /// `pods` or `pods/exec`.
+    resource: &'a str,
+    verb: &'a str,
+}
+
+fn strings(v: Option<&Value>) -> Vec<&str> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// Whether a rule's resource entry matches the request, as the API server's policy checker
+/// does: `*`, `resource`, `resource/subresource`, `*/subresource`, `resource/*`.
+fn resource_matches(pattern: &str, req: &Request) -> bool {
+    let (resource, sub) = match req.resource.split_once('/') {
+        Some((r, s)) => (r, Some(s)),
+        None => (req.resource, None),
+    };
+    if pattern == req.resource || pattern == "*" {
+        return true;
+    }
+    if let (Some(sub), Some(p)) = (sub, pattern.strip_prefix("*/")) {
+        if p == sub {
+            return true;
+        }
+    }
+    pattern.strip_suffix("/*") == Some(resource)
+}
+
+/// How a rule applies to a request: not at all, to every such request, or only to some
+/// (limited by user, group, namespace or name).
+#[derive(PartialEq)]
+enum Applies {
+    No,
+    All,
+    Some,
+}
+
+fn applies(rule: &Value, req: &Request) -> Applies {
+    let verbs = strings(rule.get("verbs"));
+    if !verbs.is_empty() && !verbs.contains(&req.verb) {
+        return Applies::No;
+    }
+    // A rule for non-resource URLs never matches a resource request.
+    if !strings(rule.get("nonResourceURLs")).is_empty() {
+        return Applies::No;
+    }
+    let mut limited = ["users", "userGroups", "namespaces"]
+        .iter()
+        .any(|k| !strings(rule.get(*k)).is_empty());
+    let groups = rule.get("resources").and_then(Value::as_array);
+    if let Some(groups) = groups.filter(|g| !g.is_empty()) {
+        let mut matched = false;
+        for gr in groups {
+            let group = gr.get("group").and_then(Value::as_str).unwrap_or("");
+            if group != req.group {
+                continue;
+            }
+            let resources = strings(gr.get("resources"));
+            if resources.is_empty() || resources.iter().any(|p| resource_matches(p, req)) {
+                matched = true;
+                // Names limit the entry to some objects; an entry without names wins.
+                if strings(gr.get("resourceNames")).is_empty() {
+                    return if limited { Applies::Some } else { Applies::All };
+                }
+            }
+        }
+        if !matched {
+            return Applies::No;
+        }
+        limited = true;
+    }
+    if limited {
+        Applies::Some
+    } else {
+        Applies::All
+    }
+}
+
+/// What the policy does with one request: the level of the rule that decides for every such
+/// request (1-based rule number; `None` when no rule matches), and the rules before it that
+/// decide for some with a level outside `min..=max`.
+struct Placed {
+    level: usize,
+    rule: Option<usize>,
+    some: Vec<(usize, usize)>,
+}
+
+fn place(rules: &[Value], req: &Request, e: &Expectation) -> Placed {
+    let mut some = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let level = rule
+            .get("level")
+            .and_then(Value::as_str)
+            .and_then(level_index)
+            // A rule without a valid level is refused by the API server; read it as None.
+            .unwrap_or(0);
+        match applies(rule, req) {
+            Applies::No => {}
+            Applies::All => {
+                return Placed {
+                    level,
+                    rule: Some(i + 1),
+                    some,
+                }
+            }
+            Applies::Some => {
+                if level < e.min || level > e.max {
+                    some.push((level, i + 1));
+                }
+            }
+        }
+    }
+    Placed {
+        level: 0,
+        rule: None,
+        some,
+    }
+}
+
+/// Judges the policy one node read.
+fn judge(p: &Params, read: &ReadFile) -> Verdict {
+    let ReadFile {
+        node, file, shown, ..
+    } = read;
+    let rules: &[Value] = match file.values.get(RULES) {
+        Some(Value::Array(r)) => r,
+        // A policy without rules logs nothing.
+        Some(Value::Null) => &[],
+        None => {
+            return (
+                Status::Manual,
+                Vec::new(),
+                format!(
+                    "{COMPONENT} on node {node}: the node facts do not list the rules of {shown}: collect them again with this version of kubeattest"
+                ),
+            )
+        }
+        Some(_) => {
+            return (
+                Status::Error,
+                Vec::new(),
+                format!("{COMPONENT} on node {node}: `rules` of {shown} is not a list"),
+            )
+        }
+    };
+    let mut observations = Vec::new();
+    // The first request logged outside its levels for all, then for some.
+    let mut failing: Option<String> = None;
+    let mut undecided: Option<String> = None;
+    for e in &p.expect {
+        for resource in &e.resources {
+            let name = resource_name(&e.group, resource);
+            let mut seen = BTreeMap::new();
+            let mut holds = true;
+            let mut notes = Vec::new();
+            for verb in &e.verbs {
+                let req = Request {
+                    group: &e.group,
+                    resource,
+                    verb,
+                };
+                let placed = place(rules, &req, e);
+                let by = match placed.rule {
+                    Some(n) => format!("rule {n}"),
+                    None => "no rule".to_string(),
+                };
+                seen.insert(verb.clone(), json!(LEVELS[placed.level]));
+                let level = LEVELS[placed.level];
+                if placed.level < e.min || placed.level > e.max {
+                    holds = false;
+                    let why = if placed.level == 0 {
+                        format!("{name} {verb} is not logged ({by} gives {level})")
+                    } else {
+                        format!(
+                            "{name} {verb} is logged at {level} ({by}), which records its content"
+                        )
+                    };
+                    notes.push(why.clone());
+                    failing.get_or_insert(why);
+                }
+                for (lvl, n) in placed.some {
+                    let level = LEVELS[lvl];
+                    if lvl > e.max {
+                        holds = false;
+                        let why = format!(
+                            "{name} {verb} is logged at {level} for some users, namespaces or names (rule {n}), which records its content"
+                        );
+                        notes.push(why.clone());
+                        failing.get_or_insert(why);
+                    } else {
+                        let why = format!(
+                            "rule {n} logs {name} {verb} at {level} for some users, namespaces or names"
+                        );
+                        notes.push(why.clone());
+                        undecided.get_or_insert(why);
+                    }
+                }
+            }
+            observations.push(Observation {
+                source: read.source.clone(),
+                path: format!("rules for {name}"),
+                observed: Value::Object(seen.into_iter().collect()),
+                expected: format!("{} logged {}", e.verbs.join(", "), e.levels_words()),
+                holds,
+                note: (!notes.is_empty()).then(|| notes.join("; ")),
+            });
+        }
+    }
+    match (failing, undecided) {
+        (Some(why), _) => (
+            Status::Fail,
+            observations,
+            format!("{COMPONENT} on node {node}: the audit policy {shown}: {why}"),
+        ),
+        (None, Some(why)) => (
+            Status::Manual,
+            observations,
+            format!(
+                "{COMPONENT} on node {node}: the audit policy {shown}: {why}; decide whether leaving those out is intended"
+            ),
+        ),
+        (None, None) => (
+            Status::Pass,
+            observations,
+            format!("{COMPONENT} on node {node}: the audit policy {shown} logs every request looked at as required"),
+        ),
+    }
+}
+
+/// Evaluates the assertion over the inventory's node facts.
+pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    let absence = Absence {
+        consequence: "no request is audited".to_string(),
+        note: "not set: the API server records no audit events".to_string(),
+    };
+    let expected = format!("an audit policy that logs {}", {
+        let parts: Vec<String> = p.expect.iter().map(Expectation::words).collect();
+        parts.join("; ")
+    });
+    apiserver_file::evaluate(check, ctx, FLAG, &expected, &absence, &|read| {
+        judge(p, read)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata_only() -> Expectation {
+        Expectation {
+            group: String::new(),
+            resources: vec!["secrets".into()],
+            verbs: vec!["get".into()],
+            min: 1,
+            max: 1,
+        }
+    }
+
+    fn at_least_metadata() -> Expectation {
+        Expectation {
+            max: 3,
+            ..metadata_only()
+        }
+    }
+
+    fn level_of(
+        rules: Value,
+        group: &str,
+        resource: &str,
+        verb: &str,
+        e: &Expectation,
+    ) -> (String, Option<usize>, Vec<(usize, usize)>) {
+        let rules = rules.as_array().unwrap().clone();
+        let p = place(
+            &rules,
+            &Request {
+                group,
+                resource,
+                verb,
+            },
+            e,
+        );
+        (LEVELS[p.level].to_string(), p.rule, p.some)
+    }
+
+    #[test]
+    fn the_first_rule_for_every_such_request_decides() {
+        // The audit task page's example policy, in order.
+        let rules = json!([
+            {"level": "RequestResponse", "resources": [{"group": "", "resources": ["pods"]}]},
+            {"level": "Metadata", "resources": [{"group": "", "resources": ["pods/log", "pods/status"]}]},
+            {"level": "None", "resources": [{"group": "", "resources": ["configmaps"], "resourceNames": ["controller-leader"]}]},
+            {"level": "None", "users": ["system:kube-proxy"], "verbs": ["watch"], "resources": [{"group": "", "resources": ["endpoints", "services"]}]},
+            {"level": "None", "userGroups": ["system:authenticated"], "nonResourceURLs": ["/api*", "/version"]},
+            {"level": "Request", "resources": [{"group": "", "resources": ["configmaps"]}], "namespaces": ["kube-system"]},
+            {"level": "Metadata", "resources": [{"group": "", "resources": ["secrets", "configmaps"]}]},
+            {"level": "Request", "resources": [{"group": ""}, {"group": "extensions"}]},
+            {"level": "Metadata", "omitStages": ["RequestReceived"]}
+        ]);
+        let m = metadata_only();
+        assert_eq!(
+            level_of(rules.clone(), "", "secrets", "get", &m),
+            ("Metadata".into(), Some(7), vec![])
+        );
+        // configmaps: Metadata for most, but None for one name and Request in kube-system.
+        assert_eq!(
+            level_of(rules.clone(), "", "configmaps", "get", &m),
+            ("Metadata".into(), Some(7), vec![(0, 3), (2, 6)])
+        );
+        let any = at_least_metadata();
+        assert_eq!(
+            level_of(rules.clone(), "", "pods", "create", &any).1,
+            Some(1)
+        );
+        // pods/exec is not `pods`: the group-wide Request rule takes it.
+        assert_eq!(
+            level_of(rules.clone(), "", "pods/exec", "create", &any),
+            ("Request".into(), Some(8), vec![])
+        );
+        assert_eq!(
+            level_of(rules.clone(), "apps", "deployments", "update", &any),
+            ("Metadata".into(), Some(9), vec![])
+        );
+        assert_eq!(
+            level_of(json!([]), "", "secrets", "get", &m),
+            ("None".into(), None, vec![])
+        );
+    }
+
+    #[test]
+    fn resource_patterns_follow_the_policy_checker() {
+        let r = |resource| Request {
+            group: "",
+            resource,
+            verb: "get",
+        };
+        assert!(resource_matches("*", &r("pods/exec")));
+        assert!(resource_matches("*/exec", &r("pods/exec")));
+        assert!(resource_matches("pods/*", &r("pods/exec")));
+        assert!(resource_matches("pods/*", &r("pods")));
+        assert!(!resource_matches("pods", &r("pods/exec")));
+        assert!(!resource_matches("*/log", &r("pods/exec")));
+        assert_eq!(resource_name("apps", "deployments"), "deployments.apps");
+        assert_eq!(resource_name("", "pods/exec"), "pods/exec");
+    }
+}
