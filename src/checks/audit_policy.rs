@@ -489,6 +489,18 @@ mod tests {
     }
 
     #[test]
+    fn the_catalog_reads_the_rules() {
+        let components = crate::catalog::embedded_components().unwrap();
+        let file = components[COMPONENT]
+            .config_files
+            .iter()
+            .find(|f| f.flag == FLAG)
+            .unwrap();
+        assert_eq!(file.kind.as_deref(), Some("Policy"));
+        assert_eq!(file.reads, [RULES]);
+    }
+
+    #[test]
     fn resource_patterns_follow_the_policy_checker() {
         let r = |resource| Request {
             group: "",

@@ -184,8 +184,8 @@ impl Expectation {
         }
     }
 
-    /// What is expected, in words for people: `not true`, `one of a, b`, `set`, or the
-    /// condition's `means`.
+    /// What is expected, in words for people: `false` (for `ne true`), `not false`, `one of
+    /// a, b`, `set`, or the condition's `means`.
     pub fn describe(&self) -> String {
         if let Some(m) = &self.means {
             return m.clone();
@@ -195,6 +195,9 @@ impl Expectation {
             Op::Exists => "set".to_string(),
             Op::Absent => "not set".to_string(),
             Op::Eq => v,
+            // Reads "false", not "not true". (`ne false` stays "not false": such conditions
+            // usually pass when the field is unset, which "true" would not say.)
+            Op::Ne if self.value == Value::Bool(true) => "false".to_string(),
             Op::Ne => format!("not {v}"),
             Op::In => format!("one of {v}"),
             Op::NotIn => format!("none of {v}"),
@@ -537,6 +540,13 @@ mod tests {
         assert_eq!(number(&json!("500m")), Some(0.5));
         assert!(e(Op::ModeAtMost, json!("600")).holds(Some(&[json!("0600")])));
         assert!(!e(Op::ModeAtMost, json!("600")).holds(Some(&[json!("644")])));
+    }
+
+    #[test]
+    fn a_boolean_that_must_not_be_true_is_expected_false() {
+        assert_eq!(e(Op::Ne, json!(true)).describe(), "false");
+        assert_eq!(e(Op::Ne, json!(false)).describe(), "not false");
+        assert_eq!(e(Op::Ne, json!("default")).describe(), "not default");
     }
 
     #[test]

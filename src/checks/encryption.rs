@@ -283,6 +283,19 @@ mod tests {
     }
 
     #[test]
+    fn the_catalog_reads_what_the_check_judges() {
+        let components = crate::catalog::embedded_components().unwrap();
+        let file = components[COMPONENT]
+            .config_files
+            .iter()
+            .find(|f| f.flag == FLAG)
+            .unwrap();
+        assert_eq!(file.kind.as_deref(), Some("EncryptionConfiguration"));
+        assert!(file.reads.iter().any(|k| k == RESOURCES));
+        assert!(file.reads.iter().any(|k| k == PROVIDERS));
+    }
+
+    #[test]
     fn the_core_group_wildcard_does_not_cover_other_groups() {
         let p = Params {
             resource: "widgets.example.com".into(),
