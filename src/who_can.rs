@@ -114,16 +114,11 @@ pub fn render(
             .as_ref()
             .map(|n| format!(" (only {})", n.join(", ")))
             .unwrap_or_default();
-        let stock = if c.binding.role.is_none() {
-            " (stock rules from the catalog)"
-        } else {
-            ""
-        };
         let _ = writeln!(
             out,
-            "    via {} → {}{stock}{rule}, {}{names}",
+            "    via {} → {}{rule}, {}{names}",
             c.binding.display(),
-            c.binding.role_display(),
+            c.binding.role_words(true),
             c.binding.scope_display()
         );
     }

@@ -525,6 +525,19 @@ impl Binding<'_> {
         }
     }
 
+    /// [`Binding::role_display`], or for a role not in the input whose `stock` rules the
+    /// catalog supplies: `ClusterRole edit (not in the input; its stock rules from the
+    /// catalog)`.
+    pub fn role_words(&self, stock: bool) -> String {
+        match self.role {
+            None if stock => format!(
+                "{} {} (not in the input; its stock rules from the catalog)",
+                self.role_kind, self.role_name
+            ),
+            _ => self.role_display(),
+        }
+    }
+
     /// `cluster-wide` or `namespace web`.
     pub fn scope_display(&self) -> String {
         match &self.scope {
@@ -1118,16 +1131,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
 
 fn first_chain_text(chains: &[&&Chain]) -> String {
     let c = chains[0];
-    let mut s = format!("via {} → ", c.binding.display());
-    if c.binding.role.is_none() && c.rule.is_some() {
-        let b = &c.binding;
-        s.push_str(&format!(
-            "{} {} (not in the input; its stock rules from the catalog)",
-            b.role_kind, b.role_name
-        ));
-    } else {
-        s.push_str(&c.binding.role_display());
-    }
+    let mut s = format!(
+        "via {} → {}",
+        c.binding.display(),
+        c.binding.role_words(c.rule.is_some())
+    );
     if let Some(r) = &c.rule {
         s.push_str(&format!(" rules[{}]", r.index));
     }
