@@ -806,33 +806,14 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::from(EXIT_OK);
             }
-            eprintln!("kubeattest: error: {}", error_text(&format!("{e:#}")));
+            let text = format!("{e:#}");
+            eprintln!(
+                "kubeattest: error: {}",
+                crate::quote::bounded_lines(&text, 4_000)
+            );
             ExitCode::from(EXIT_USAGE)
         }
     }
-}
-
-/// An error for the terminal: control characters escaped and at most 4,000 characters, as
-/// for anything quoted from input, but the lines of a multi-line message (the catalog's list
-/// of problems) kept as lines, each after the first indented so that no line of it can pass
-/// for a line of its own.
-fn error_text(text: &str) -> String {
-    let mut out = String::new();
-    for (i, line) in text.lines().enumerate() {
-        if i > 0 {
-            out.push('\n');
-            if !line.starts_with(' ') {
-                out.push_str("  ");
-            }
-        }
-        out.push_str(&crate::quote::escape_controls(line));
-    }
-    let count = out.chars().count();
-    if count > 4_000 {
-        let head: String = out.chars().take(4_000).collect();
-        return format!("{head}… ({} more characters)", count - 4_000);
-    }
-    out
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -887,24 +868,5 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             std::mem::forget(catalog);
             code
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::error_text;
-
-    #[test]
-    fn error_lines_stay_lines_and_controls_stay_escaped() {
-        assert_eq!(
-            error_text("the catalog has 2 problem(s):\n  a.yaml:1: x\n  b.yaml:2: y"),
-            "the catalog has 2 problem(s):\n  a.yaml:1: x\n  b.yaml:2: y"
-        );
-        // A newline from input cannot start a line of its own, nor a terminal sequence run.
-        assert_eq!(
-            error_text("bad name x\nkubeattest: ok \u{1b}[2J"),
-            "bad name x\n  kubeattest: ok \\u{1b}[2J"
-        );
-        assert!(error_text(&"x".repeat(5_000)).ends_with("(1000 more characters)"));
     }
 }

@@ -31,16 +31,36 @@ fn needs_escape(c: char) -> bool {
 /// `s` escaped ([`escape_controls`]) and cut to at most `max` characters, saying how much
 /// was left out.
 pub fn bounded(s: &str, max: usize) -> String {
+    bounded_with(s, max, |t| escape_controls(t).into_owned())
+}
+
+/// [`bounded`], but the lines of a multi-line message (our own list of problems) are kept as
+/// lines, each after the first indented so that a newline from input cannot start a line
+/// that passes for one of its own.
+pub fn bounded_lines(s: &str, max: usize) -> String {
+    bounded_with(s, max, |t| {
+        let mut out = String::with_capacity(t.len());
+        for (i, line) in t.lines().enumerate() {
+            if i > 0 {
+                out.push('\n');
+                if !line.starts_with(' ') {
+                    out.push_str("  ");
+                }
+            }
+            out.push_str(&escape_controls(line));
+        }
+        out
+    })
+}
+
+/// `s` cut to at most `max` characters, then written with `escape`.
+fn bounded_with(s: &str, max: usize, escape: impl Fn(&str) -> String) -> String {
     let count = s.chars().count();
     if count <= max {
-        return escape_controls(s).into_owned();
+        return escape(s);
     }
     let head: String = s.chars().take(max).collect();
-    format!(
-        "{}… ({} more characters)",
-        escape_controls(&head),
-        count - max
-    )
+    format!("{}… ({} more characters)", escape(&head), count - max)
 }
 
 /// `s` bounded to [`MAX_QUOTE`] characters.
@@ -51,6 +71,23 @@ pub fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_lines_stay_lines_and_controls_stay_escaped() {
+        assert_eq!(
+            bounded_lines(
+                "the catalog has 2 problem(s):\n  a.yaml:1: x\n  b.yaml:2: y",
+                100
+            ),
+            "the catalog has 2 problem(s):\n  a.yaml:1: x\n  b.yaml:2: y"
+        );
+        // A newline from input cannot start a line of its own, nor a terminal sequence run.
+        assert_eq!(
+            bounded_lines("bad name x\nkubeattest: ok \u{1b}[2J", 100),
+            "bad name x\n  kubeattest: ok \\u{1b}[2J"
+        );
+        assert!(bounded_lines(&"x".repeat(5_000), 4_000).ends_with("(1000 more characters)"));
+    }
 
     #[test]
     fn escapes_terminal_sequences_and_bounds_length() {

@@ -133,13 +133,6 @@ fn enforce_of(ns: &crate::inventory::Object) -> Option<&str> {
         .and_then(Doc::as_str)
 }
 
-fn namespaces_with_workloads<'a>(ctx: &Context<'a>) -> BTreeSet<&'a str> {
-    ctx.workloads()
-        .iter()
-        .map(|(w, _)| w.object.namespace.as_deref().unwrap_or("default"))
-        .collect()
-}
-
 fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outcome) {
     let inv = ctx.inventory;
     if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state("Namespace") {
@@ -152,23 +145,18 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
         return;
     }
     let min = level_rank(min_level).unwrap_or(1);
-    let used = namespaces_with_workloads(ctx);
+    let used = ctx.workloads_per_namespace();
     let mut names: BTreeSet<&str> = inv.of_kind("Namespace").map(|n| n.name.as_str()).collect();
-    names.extend(used.iter().copied());
+    names.extend(used.keys().copied());
     for name in names {
         let obj = inv.find_named("Namespace", name);
         let subject = evidence::namespace(obj, name);
         if p.exempt_namespaces.iter().any(|e| e == name) {
-            out.findings.push(evidence::finding(
-                check,
-                Status::NotApplicable,
-                subject,
-                Vec::new(),
-                format!("namespace {name} is exempt from this check (system namespace)"),
-            ));
+            out.findings
+                .push(evidence::exempt_namespace(check, subject, name));
             continue;
         }
-        if !used.contains(&name) {
+        if !used.contains_key(&name) {
             out.findings.push(evidence::finding(
                 check,
                 Status::NotApplicable,

@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use crate::catalog::Check;
-use crate::checks::flag::parse_flags;
+use crate::checks::flag::{self, parse_flags};
 use crate::checks::node_scope::no_node_facts;
 use crate::checks::{evidence, Context, Outcome};
 use crate::node_facts::{ComponentFact, ConfigFileFact, FileState};
@@ -26,8 +26,6 @@ pub struct ReadFile<'a> {
     pub file: &'a ConfigFileFact,
     /// Where it was read, for evidence: `node cp-1: file /etc/…, given by --flag (process …)`.
     pub source: String,
-    /// The file as people name it (`/etc/k/enc.yaml (read at …)`).
-    pub shown: String,
 }
 
 /// A verdict: status, evidence, message.
@@ -114,33 +112,17 @@ fn from_pods(
     absence: &Absence,
     out: &mut Outcome,
 ) {
-    let component = ctx
-        .catalog
-        .component(COMPONENT)
-        .cloned()
-        .unwrap_or_else(|| crate::catalog::Component {
-            name: COMPONENT.into(),
-            binaries: vec![COMPONENT.into()],
-            ..crate::catalog::Component::default()
-        });
-    let found = crate::checks::flag::instances(ctx.executables(), &component);
+    let component = flag::component(ctx, COMPONENT);
+    let found = flag::instances(ctx.executables(), &component);
     if found.is_empty() {
         out.findings.push(no_node_facts(check, ctx));
         return;
     }
     for inst in found {
         let subject = evidence::subject(inst.object);
-        let path = inst
-            .flags
-            .get(flag)
-            .and_then(|v| v.last())
-            .filter(|v| !v.is_empty());
+        let path = named_file(&inst.flags, flag);
         let o = Observation {
-            source: format!(
-                "{} ({} command and args)",
-                evidence::source(inst.object, &format!("{}.command", inst.container_path)),
-                inst.container_path
-            ),
+            source: inst.source(),
             path: flag.to_string(),
             observed: path.map_or(Value::Null, |p| Value::String(p.clone())),
             expected: expected.to_string(),
@@ -169,6 +151,14 @@ fn from_pods(
     }
 }
 
+/// The file `flag` names on a command line (its last value), unless empty.
+fn named_file<'f>(flags: &'f flag::Flags, flag: &str) -> Option<&'f String> {
+    flags
+        .get(flag)
+        .and_then(|v| v.last())
+        .filter(|v| !v.is_empty())
+}
+
 /// The file on one node, or the verdict when it cannot be judged.
 fn locate<'a>(
     node: &'a str,
@@ -179,10 +169,7 @@ fn locate<'a>(
 ) -> Result<ReadFile<'a>, Verdict> {
     let described = inst.describe();
     let flags = parse_flags(&inst.args);
-    let path = flags
-        .get(flag)
-        .and_then(|v| v.last())
-        .filter(|v| !v.is_empty());
+    let path = named_file(&flags, flag);
     let mut o = Observation {
         source: format!("node {node}: {described}"),
         path: flag.to_string(),
@@ -249,7 +236,19 @@ fn locate<'a>(
                 "node {node}: file {}, given by {flag} ({described})",
                 file.describe()
             ),
-            shown: file.describe(),
         }),
     }
+}
+
+/// The built-in catalog's entry for the file `flag` names, for tests that tie a kind to what
+/// `kubeattest node` reads.
+#[cfg(test)]
+pub fn catalog_entry(flag: &str) -> crate::catalog::ConfigFile {
+    let components = crate::catalog::embedded_components().expect("built-in components");
+    components[COMPONENT]
+        .config_files
+        .iter()
+        .find(|f| f.flag == flag)
+        .cloned()
+        .expect("a config_files entry for the flag")
 }

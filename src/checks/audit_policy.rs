@@ -108,11 +108,17 @@ impl Params {
 
     /// One line on how the check decides, for `explain`.
     pub fn describe(&self) -> String {
-        let parts: Vec<String> = self.expect.iter().map(Expectation::words).collect();
         format!(
             "Reads node facts (`kubeattest node`): on every node running {COMPONENT}, the audit Policy named by {FLAG} logs {}",
-            parts.join("; ")
+            self.words()
         )
+    }
+
+    /// Every request and its levels: `secrets (get) at Metadata; pods/exec (create) at
+    /// Metadata or more`.
+    fn words(&self) -> String {
+        let parts: Vec<String> = self.expect.iter().map(Expectation::words).collect();
+        parts.join("; ")
     }
 }
 
@@ -280,9 +286,8 @@ fn place(rules: &[Value], req: &Request, e: &Expectation) -> Placed {
 
 /// Judges the policy one node read.
 fn judge(p: &Params, read: &ReadFile) -> Verdict {
-    let ReadFile {
-        node, file, shown, ..
-    } = read;
+    let ReadFile { node, file, .. } = read;
+    let shown = file.describe();
     let rules: &[Value] = match file.values.get(RULES) {
         Some(Value::Array(r)) => r,
         // A policy without rules logs nothing.
@@ -394,10 +399,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         consequence: "no request is audited".to_string(),
         note: "not set: the API server records no audit events".to_string(),
     };
-    let expected = format!("an audit policy that logs {}", {
-        let parts: Vec<String> = p.expect.iter().map(Expectation::words).collect();
-        parts.join("; ")
-    });
+    let expected = format!("an audit policy that logs {}", p.words());
     apiserver_file::evaluate(check, ctx, FLAG, &expected, &absence, &|read| {
         judge(p, read)
     })
@@ -490,12 +492,7 @@ mod tests {
 
     #[test]
     fn the_catalog_reads_the_rules() {
-        let components = crate::catalog::embedded_components().unwrap();
-        let file = components[COMPONENT]
-            .config_files
-            .iter()
-            .find(|f| f.flag == FLAG)
-            .unwrap();
+        let file = apiserver_file::catalog_entry(FLAG);
         assert_eq!(file.kind.as_deref(), Some("Policy"));
         assert_eq!(file.reads, [RULES]);
     }

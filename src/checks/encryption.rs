@@ -139,9 +139,8 @@ fn first_provider(p: &Params, file: &ConfigFileFact) -> FirstProvider {
 
 /// Judges the file one node read.
 fn judge(p: &Params, read: &ReadFile) -> apiserver_file::Verdict {
-    let ReadFile {
-        node, file, shown, ..
-    } = read;
+    let ReadFile { node, file, .. } = read;
+    let shown = file.describe();
     let mut o = Observation {
         source: read.source.clone(),
         path: format!("resources[].providers[0] for {}", p.resource),
@@ -284,12 +283,7 @@ mod tests {
 
     #[test]
     fn the_catalog_reads_what_the_check_judges() {
-        let components = crate::catalog::embedded_components().unwrap();
-        let file = components[COMPONENT]
-            .config_files
-            .iter()
-            .find(|f| f.flag == FLAG)
-            .unwrap();
+        let file = apiserver_file::catalog_entry(FLAG);
         assert_eq!(file.kind.as_deref(), Some("EncryptionConfiguration"));
         assert!(file.reads.iter().any(|k| k == RESOURCES));
         assert!(file.reads.iter().any(|k| k == PROVIDERS));

@@ -108,6 +108,17 @@ pub fn kinds_not_collected(check: &Check, inv: &Inventory, kinds: &[&str], out: 
     }
 }
 
+/// The `not_applicable` finding for a namespace the check's `exempt_namespaces` lists.
+pub fn exempt_namespace(check: &Check, subject: Arc<Subject>, ns: &str) -> Finding {
+    finding(
+        check,
+        Status::NotApplicable,
+        subject,
+        Vec::new(),
+        format!("namespace {ns} is exempt from this check (system namespace)"),
+    )
+}
+
 /// A finding that says the check could not look at (or had nothing to look at for) a kind.
 pub fn about_kind(check: &Check, status: Status, kind: &str, message: String) -> Finding {
     finding(

@@ -165,6 +165,18 @@ pub struct Instance<'a> {
     pub from_env: BTreeMap<String, String>,
 }
 
+impl Instance<'_> {
+    /// Where its command line was read, for evidence: `file:line (spec.containers[0] command
+    /// and args)`.
+    pub fn source(&self) -> String {
+        format!(
+            "{} ({} command and args)",
+            evidence::source(self.object, &format!("{}.command", self.container_path)),
+            self.container_path
+        )
+    }
+}
+
 /// Adds the settings given as environment variables to `flags`: etcd reads the allow-listed
 /// `ETCD_*` variables for flags not on its command line (no other component reads flags from
 /// its environment). Returns which flags came from which variable.
@@ -809,18 +821,23 @@ fn judge_value(o: &mut Observation, cond: &FlagCondition, values: &[String], c: 
     }
 }
 
+/// The catalog's component `name`, or one found by its name alone when the catalog does not
+/// describe it.
+pub fn component(ctx: &Context, name: &str) -> Component {
+    ctx.catalog
+        .component(name)
+        .cloned()
+        .unwrap_or_else(|| Component {
+            name: name.to_string(),
+            binaries: vec![name.to_string()],
+            ..Component::default()
+        })
+}
+
 /// Evaluates the assertion over the inventory.
 pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
-    let component = ctx
-        .catalog
-        .component(&p.component)
-        .cloned()
-        .unwrap_or_else(|| Component {
-            name: p.component.clone(),
-            binaries: vec![p.component.clone()],
-            ..Component::default()
-        });
+    let component = component(ctx, &p.component);
     let inv = ctx.inventory;
     let mut found = instances(ctx.executables(), &component);
     if component.daemonset {
@@ -828,12 +845,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         found.extend(instances(&templates, &component));
     }
     for inst in &found {
-        let source = format!(
-            "{} ({} {})",
-            evidence::source(inst.object, &format!("{}.command", inst.container_path)),
-            inst.container_path,
-            "command and args"
-        );
+        let source = inst.source();
         let (mut files, mut observations) =
             observe_all(p, &component, &inst.flags, &inst.from_env, &source);
         let invalid = read_mounted_files(

@@ -207,6 +207,16 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// How many workloads run in each namespace (`default` for one without a namespace).
+    pub fn workloads_per_namespace(&self) -> std::collections::BTreeMap<&'a str, usize> {
+        let mut per = std::collections::BTreeMap::new();
+        for (w, _) in self.workloads() {
+            *per.entry(w.object.namespace.as_deref().unwrap_or("default"))
+                .or_default() += 1;
+        }
+        per
+    }
+
     /// Every pod container with a `command`, found on the first call: the control-plane
     /// flag checks (one per flag, dozens of them) then look only at these.
     pub fn executables(&self) -> &[flag::Executable<'a>] {

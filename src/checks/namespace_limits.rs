@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::{absence_is_known, evidence, Context, Outcome};
-use crate::inventory::{KindState, Object};
+use crate::inventory::Object;
 use crate::results::{Observation, Status};
 use crate::yaml::Node;
 
@@ -81,19 +81,9 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
     let inv = ctx.inventory;
     let kind = p.require.as_str();
-    if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state(kind) {
-        out.findings.push(evidence::about_kind(
-            check,
-            Status::Error,
-            kind,
-            format!("could not assess {kind} objects: {reason}"),
-        ));
+    evidence::kinds_not_collected(check, inv, &[kind], &mut out);
+    if !out.findings.is_empty() {
         return out;
-    }
-    let mut workloads_in: BTreeMap<&str, usize> = BTreeMap::new();
-    for (w, _) in ctx.workloads() {
-        let ns = w.object.namespace.as_deref().unwrap_or("default");
-        *workloads_in.entry(ns).or_default() += 1;
     }
     let mut held: BTreeMap<&str, Vec<&Object>> = BTreeMap::new();
     for o in inv.of_kind(kind) {
@@ -102,16 +92,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         }
     }
     let known = absence_is_known(inv);
-    for (ns, n_workloads) in workloads_in {
+    for (ns, n_workloads) in ctx.workloads_per_namespace() {
         let subject = evidence::namespace(inv.find_named("Namespace", ns), ns);
         if p.exempt_namespaces.iter().any(|e| e == ns) {
-            out.findings.push(evidence::finding(
-                check,
-                Status::NotApplicable,
-                subject,
-                Vec::new(),
-                format!("namespace {ns} is exempt from this check (system namespace)"),
-            ));
+            out.findings
+                .push(evidence::exempt_namespace(check, subject, ns));
             continue;
         }
         let here = held.get(ns).map(Vec::as_slice).unwrap_or_default();

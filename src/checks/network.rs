@@ -453,13 +453,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     for ns in &namespaces {
         let subject = evidence::namespace(inv.find_named("Namespace", ns), ns);
         if p.exempt_namespaces.contains(ns) {
-            out.findings.push(evidence::finding(
-                check,
-                Status::NotApplicable,
-                subject,
-                Vec::new(),
-                format!("namespace {ns} is exempt from this check (system namespace)"),
-            ));
+            out.findings
+                .push(evidence::exempt_namespace(check, subject, ns));
             continue;
         }
         let n_workloads = workloads_in.get(ns.as_str()).copied().unwrap_or(0);
