@@ -103,6 +103,10 @@ pub struct Expectation {
     /// What is expected in words, when the value is not for people (a regular expression):
     /// the condition's `means`.
     pub means: Option<String>,
+    /// Whether strings compare in any letter case (`ignore_case: true`), for values a
+    /// consumer reads that way: container runtimes take `all` and `net_raw` as `ALL` and
+    /// `NET_RAW`.
+    pub ignore_case: bool,
 }
 
 impl Expectation {
@@ -114,6 +118,7 @@ impl Expectation {
             value,
             regex,
             means: None,
+            ignore_case: false,
         })
     }
 
@@ -160,6 +165,7 @@ impl Expectation {
             return None;
         }
         let means = r.opt_string(node, "means", what);
+        let ignore_case = r.opt_bool(node, "ignore_case", what).unwrap_or(false);
         // A pattern is for machines: people read what it stands for (rule 9).
         if op == Op::Matches && means.is_none() {
             r.error(
@@ -176,6 +182,7 @@ impl Expectation {
                 value,
                 regex,
                 means,
+                ignore_case,
             }),
             Err(msg) => {
                 r.error(line, format!("{what}: {msg}"));
@@ -220,10 +227,10 @@ impl Expectation {
         match self.op {
             Op::Exists => true,
             Op::Absent => false,
-            Op::Eq => values.iter().all(|v| loose_eq(v, &self.value)),
-            Op::Ne => values.iter().all(|v| !loose_eq(v, &self.value)),
-            Op::In | Op::SubsetOf => elements(values).all(|e| self.list().any(|x| loose_eq(e, x))),
-            Op::NotIn => elements(values).all(|e| !self.list().any(|x| loose_eq(e, x))),
+            Op::Eq => values.iter().all(|v| self.same(v, &self.value)),
+            Op::Ne => values.iter().all(|v| !self.same(v, &self.value)),
+            Op::In | Op::SubsetOf => elements(values).all(|e| self.list().any(|x| self.same(e, x))),
+            Op::NotIn => elements(values).all(|e| !self.list().any(|x| self.same(e, x))),
             Op::Contains => {
                 let wanted: Vec<&Value> = match &self.value {
                     Value::Array(a) => a.iter().collect(),
@@ -231,10 +238,14 @@ impl Expectation {
                 };
                 values.iter().all(|v| match v.view() {
                     View::Array(items) => {
-                        wanted.iter().all(|w| items.iter().any(|i| loose_eq(i, w)))
+                        wanted.iter().all(|w| items.iter().any(|i| self.same(i, w)))
                     }
+                    View::String(s) if self.ignore_case => wanted.iter().all(|w| {
+                        s.to_ascii_lowercase()
+                            .contains(&text(*w).to_ascii_lowercase())
+                    }),
                     View::String(s) => wanted.iter().all(|w| s.contains(&text(*w))),
-                    _ => wanted.iter().all(|w| loose_eq(v, w)),
+                    _ => wanted.iter().all(|w| self.same(v, w)),
                 })
             }
             Op::Matches => values
@@ -258,7 +269,15 @@ impl Expectation {
                     .iter()
                     .all(|v| octal(v).is_some_and(|m| m & !allowed == 0))
             }
-            Op::Owner => values.iter().all(|v| loose_eq(v, &self.value)),
+            Op::Owner => values.iter().all(|v| self.same(v, &self.value)),
+        }
+    }
+
+    /// `loose_eq`, in any letter case when the condition says so.
+    fn same<T: Tree>(&self, a: &T, b: &Value) -> bool {
+        match (self.ignore_case, a.view(), b) {
+            (true, View::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
+            _ => loose_eq(a, b),
         }
     }
 
@@ -521,6 +540,19 @@ mod tests {
         assert!(e(Op::Eq, json!(false)).holds(Some(&[json!("false")])));
         assert!(e(Op::Gte, json!(30)).holds(Some(&[json!("30")])));
         assert!(!e(Op::Gte, json!(30)).holds(Some(&[json!("7")])));
+    }
+
+    #[test]
+    fn ignore_case_folds_strings_only_when_asked() {
+        let drop = [json!(["all"])];
+        assert!(!e(Op::Contains, json!("ALL")).holds(Some(&drop)));
+        let mut folded = e(Op::Contains, json!("ALL"));
+        folded.ignore_case = true;
+        assert!(folded.holds(Some(&drop)));
+        let mut allowed = e(Op::In, json!(["NET_BIND_SERVICE"]));
+        allowed.ignore_case = true;
+        assert!(allowed.holds(Some(&[json!(["net_bind_service"])])));
+        assert!(!allowed.holds(Some(&[json!(["sys_admin"])])));
     }
 
     #[test]

@@ -192,7 +192,15 @@ fn read_conditions(
         r.known_keys(
             c,
             &cw,
-            &["path", "op", "value", "means", "default", "when_absent"],
+            &[
+                "path",
+                "op",
+                "value",
+                "means",
+                "ignore_case",
+                "default",
+                "when_absent",
+            ],
         );
         let paths = read_paths(c, r, &cw, roots);
         let expect = Expectation::read(c, r, &cw);

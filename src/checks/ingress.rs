@@ -10,8 +10,9 @@
 //!   CVE-2021-25742) is set;
 //! - `controller_version`: containers whose image is one of `images` (a table of every
 //!   repository the project shipped under; mirrors of the same path match too) run at least the
-//!   fixed release of their minor line (`fixed_versions`); lines older than every listed one
-//!   fail, newer lines pass.
+//!   fixed release of their minor line (`fixed_versions`, see `checks::release`); lines older
+//!   than every listed one fail, newer lines pass, and a tag without a version (a digest only,
+//!   `latest`) is `manual`: the release must be looked up.
 //!
 //! Evidence names the Ingress, the host, the Secret and the certificate facts, or the
 //! container and image. Secrets not collected make `tls_secrets` an `error`, never a pass.
@@ -27,6 +28,7 @@ use crate::catalog::Check;
 use crate::checks::certificate;
 use crate::checks::evidence;
 use crate::checks::path::strings;
+use crate::checks::release;
 use crate::checks::{Context, Outcome};
 use crate::inventory::{Inventory, KindState, Object};
 use crate::results::{Observation, Status};
@@ -46,7 +48,7 @@ pub enum Require {
         /// Image repositories that are the controller (mirrors of the same path match).
         images: Vec<String>,
         /// Fixed releases, one per minor line (`1.12.1`).
-        fixed: Vec<(u64, u64, u64)>,
+        fixed: Vec<release::Version>,
     },
     /// No container runs these images at all (retired projects).
     ControllerAbsent {
@@ -60,20 +62,6 @@ pub enum Require {
 pub struct Params {
     /// What is required.
     pub require: Require,
-}
-
-/// Parses `v1.2.3`, `1.2.3`, `1.2` (patch 0); suffixes after `-` or `@` are ignored.
-pub fn parse_version(s: &str) -> Option<(u64, u64, u64)> {
-    let s = s.trim_start_matches('v');
-    let s = s.split(['-', '@', '+']).next()?;
-    let mut it = s.split('.').map(|p| p.parse::<u64>());
-    let major = it.next()?.ok()?;
-    let minor = it.next()?.ok()?;
-    let patch = match it.next() {
-        Some(p) => p.ok()?,
-        None => 0,
-    };
-    Some((major, minor, patch))
 }
 
 impl Params {
@@ -102,16 +90,7 @@ impl Params {
             }
             "controller_version" => {
                 let images = r.string_list(node, "images", &aw);
-                let mut fixed = Vec::new();
-                for v in r.string_list(node, "fixed_versions", &aw) {
-                    match parse_version(&v) {
-                        Some(x) => fixed.push(x),
-                        None => r.error(
-                            node.get("fixed_versions").map_or(node.line, |n| n.line),
-                            format!("{aw}: `{v}` is not a version like 1.12.1"),
-                        ),
-                    }
-                }
+                let fixed = release::read_fixed(node, r, &aw);
                 if images.is_empty() || fixed.is_empty() {
                     r.error(
                         node.line,
@@ -119,7 +98,6 @@ impl Params {
                     );
                     return None;
                 }
-                fixed.sort_unstable();
                 Require::ControllerVersion { images, fixed }
             }
             "controller_absent" => {
@@ -418,7 +396,7 @@ fn controller_version(
     check: &Check,
     ctx: &Context,
     images: &[String],
-    fixed: &[(u64, u64, u64)],
+    fixed: &[release::Version],
     out: &mut Outcome,
 ) {
     for (w, containers) in ctx.workloads() {
@@ -438,45 +416,35 @@ fn controller_version(
                 .and_then(|n| n.rsplit_once(':'))
                 .map(|(_, t)| t)
                 .filter(|t| !t.contains('/'));
-            let version = tag.and_then(parse_version);
+            let version = tag.and_then(release::parse);
             let (status, message) = match (fixed.is_empty(), version) {
                 (true, _) => (
                     Status::Fail,
                     format!("{image}: this controller's project is retired and gets no security fixes"),
                 ),
-                (false, v) => match v {
-                None => (
-                    Status::Fail,
-                    format!("{image}: the version cannot be read from the tag, so it cannot be shown to be a fixed release"),
+                // Unknown is never pass, and not a fail either: someone must look the
+                // digest up.
+                (false, None) => (
+                    Status::Manual,
+                    format!("{image}: the version cannot be read from the tag; look up which release the image is and compare it with {}", release::list_words(fixed)),
                 ),
-                Some(v) => {
-                    let line = fixed.iter().find(|f| (f.0, f.1) == (v.0, v.1));
-                    let oldest = fixed.first().copied().unwrap_or((0, 0, 0));
-                    let ok = match line {
-                        Some(f) => v >= *f,
-                        None => (v.0, v.1) > (oldest.0, oldest.1),
-                    };
-                    let newest_line = fixed.iter().all(|f| (v.0, v.1) > (f.0, f.1));
-                    let shown = format!("{}.{}.{}", v.0, v.1, v.2);
-                    if ok {
-                        (
-                            Status::Pass,
-                            if newest_line {
-                                format!("{image}: {shown} is newer than every listed fixed release")
-                            } else {
-                                format!("{image}: {shown} includes the fixes")
-                            },
-                        )
-                    } else {
-                        (
-                            Status::Fail,
-                            format!(
-                                "{image}: {shown} predates the fixed releases ({})",
-                                fixed.iter().map(|(a, b, c)| format!("{a}.{b}.{c}")).collect::<Vec<_>>().join(", ")
-                            ),
-                        )
-                    }
-                }
+                (false, Some(v)) => match release::standing(v, fixed) {
+                    release::Standing::Fixed => (
+                        Status::Pass,
+                        format!("{image}: {} includes the fixes", release::words(v)),
+                    ),
+                    release::Standing::NewerLine => (
+                        Status::Pass,
+                        format!("{image}: {} is newer than every listed fixed release", release::words(v)),
+                    ),
+                    release::Standing::Predates(_) => (
+                        Status::Fail,
+                        format!(
+                            "{image}: {} predates the fixed releases ({})",
+                            release::words(v),
+                            release::list_words(fixed)
+                        ),
+                    ),
                 },
             };
             let obs = Observation {
@@ -488,11 +456,7 @@ fn controller_version(
                 } else {
                     format!(
                         "at least {}",
-                        fixed
-                            .iter()
-                            .map(|(a, b, c)| format!("{a}.{b}.{c}"))
-                            .collect::<Vec<_>>()
-                            .join(" / ")
+                        release::list_words(fixed).replace(", ", " / ")
                     )
                 },
                 holds: status == Status::Pass,
@@ -605,14 +569,6 @@ mod tests {
             assert!(!image_is(image, listed), "{image}");
         }
         assert_eq!(repository("localhost:5000/app"), "localhost:5000/app");
-    }
-
-    #[test]
-    fn versions_parse() {
-        assert_eq!(parse_version("v1.9.4"), Some((1, 9, 4)));
-        assert_eq!(parse_version("1.12"), Some((1, 12, 0)));
-        assert_eq!(parse_version("v1.12.1-rc0"), Some((1, 12, 1)));
-        assert_eq!(parse_version("latest"), None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod flag;
 pub mod images;
 pub mod ingress;
 pub mod kubelet_config;
+pub mod kubelet_version;
 pub mod mounted_file;
 pub mod namespace_limits;
 pub mod network;
@@ -25,6 +26,7 @@ pub mod node_scope;
 pub mod path;
 pub mod rbac;
 pub mod rbac_hygiene;
+pub mod release;
 pub mod selector;
 pub mod tls;
 pub mod vulnerability;
@@ -56,6 +58,7 @@ pub const KINDS: &[&str] = &[
     "encryption",
     "namespace_limits",
     "audit_policy",
+    "kubelet_version",
 ];
 
 /// A check's assertion: which module decides it, with its validated parameters.
@@ -93,6 +96,8 @@ pub enum Assertion {
     NamespaceLimits(namespace_limits::Params),
     /// What the API server's audit policy records.
     AuditPolicy(audit_policy::Params),
+    /// The kubelet release each Node reports, against the releases with a fix.
+    KubeletVersion(kubelet_version::Params),
 }
 
 /// A workload with its containers.
@@ -299,6 +304,9 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
             namespace_limits::Params::read(node, r, what).map(Assertion::NamespaceLimits)
         }
         "audit_policy" => audit_policy::Params::read(node, r, what).map(Assertion::AuditPolicy),
+        "kubelet_version" => {
+            kubelet_version::Params::read(node, r, what).map(Assertion::KubeletVersion)
+        }
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -332,6 +340,7 @@ impl Assertion {
             Assertion::Encryption(_) => "encryption",
             Assertion::NamespaceLimits(_) => "namespace_limits",
             Assertion::AuditPolicy(_) => "audit_policy",
+            Assertion::KubeletVersion(_) => "kubelet_version",
         }
     }
 
@@ -354,6 +363,7 @@ impl Assertion {
             Assertion::Encryption(p) => p.describe(),
             Assertion::NamespaceLimits(p) => p.describe(),
             Assertion::AuditPolicy(p) => p.describe(),
+            Assertion::KubeletVersion(p) => p.describe(),
         }
     }
 
@@ -376,6 +386,7 @@ impl Assertion {
             Assertion::Encryption(p) => encryption::evaluate(check, p, ctx),
             Assertion::NamespaceLimits(p) => namespace_limits::evaluate(check, p, ctx),
             Assertion::AuditPolicy(p) => audit_policy::evaluate(check, p, ctx),
+            Assertion::KubeletVersion(p) => kubelet_version::evaluate(check, p, ctx),
         }
     }
 }

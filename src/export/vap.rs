@@ -533,6 +533,9 @@ fn check_op(c: &Condition) -> Result<(), String> {
 
 /// The operator applied to one value `v`.
 fn predicate(c: &Condition, v: &str) -> Result<String, String> {
+    if c.expect.ignore_case {
+        return folded_predicate(c, v);
+    }
     let value = &c.expect.value;
     Ok(match c.expect.op {
         Op::Eq => format!("{v} == {}", literal(value)?),
@@ -555,6 +558,51 @@ fn predicate(c: &Condition, v: &str) -> Result<String, String> {
         Op::Gte => format!("{v} >= {}", literal(value)?),
         Op::Lte => format!("{v} <= {}", literal(value)?),
         other => return Err(format!("operator `{}` is not exported", other.name())),
+    })
+}
+
+/// The operator applied to one value `v`, strings compared in any letter case
+/// (`ignore_case`): as an anchored case-insensitive pattern, which RE2 (and so CEL's
+/// `matches`) reads without any extension library.
+fn folded_predicate(c: &Condition, v: &str) -> Result<String, String> {
+    let strings = |x: &Value| -> Result<Vec<String>, String> {
+        let items = match x {
+            Value::Array(items) => items.iter().collect(),
+            one => vec![one],
+        };
+        items
+            .into_iter()
+            .map(|i| match i {
+                Value::String(s) => Ok(regex::escape(s)),
+                other => Err(format!(
+                    "`ignore_case` on the non-string {other} is not exported"
+                )),
+            })
+            .collect()
+    };
+    let pattern = |alternatives: &[String]| quote(&format!("(?i)^({})$", alternatives.join("|")));
+    let any_of = pattern(&strings(&c.expect.value)?);
+    Ok(match c.expect.op {
+        Op::Eq | Op::In | Op::SubsetOf => format!("string({v}).matches({any_of})"),
+        Op::Ne | Op::NotIn => format!("!string({v}).matches({any_of})"),
+        Op::Contains => strings(&c.expect.value)?
+            .iter()
+            .map(|w| {
+                format!(
+                    "{v}.exists(x, string(x).matches({}))",
+                    pattern(std::slice::from_ref(w))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" && "),
+        Op::Exists => "true".into(),
+        Op::Absent => "false".into(),
+        other => {
+            return Err(format!(
+                "operator `{}` with `ignore_case` is not exported",
+                other.name()
+            ))
+        }
     })
 }
 
