@@ -525,3 +525,42 @@ fn exceptions_waive_matching_failures_and_are_reported() {
         run.stderr
     );
 }
+
+/// A check selected alone still sees the workloads it judges: a Deployment is something the
+/// ingress controller's version check and the network checks look at, not "nothing to
+/// evaluate".
+#[test]
+fn a_check_selected_alone_reads_the_workloads_it_judges() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks");
+    for (check, fixture, want) in [
+        (
+            "ingress-nginx-controller-vulnerable",
+            "ingress-nginx-controller-vulnerable/fail/v1-9-4.yaml",
+            "fail",
+        ),
+        (
+            "workload-can-reach-instance-metadata",
+            "workload-can-reach-instance-metadata/fail/no-policy.yaml",
+            "fail",
+        ),
+    ] {
+        let path = fixtures.join(fixture);
+        let path = path.to_str().expect("utf-8 path");
+        let run = kubeattest(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+            &["scan", "--manifests", path, "--check", check, "-o", "json"],
+        );
+        assert!(
+            !run.stderr.contains("nothing to evaluate"),
+            "{check}: {}",
+            run.stderr
+        );
+        let report: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{check}: not JSON ({e}): {}", run.stderr));
+        let status = report["checks"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["id"] == check))
+            .map(|c| c["status"].clone());
+        assert_eq!(status, Some(serde_json::json!(want)), "{check}");
+    }
+}

@@ -110,6 +110,10 @@ fn demo_evidence_reads_as_words_tables_and_code() {
     let text = pdf_text(&dir.join("report.pdf"));
     // Catalog text shows code in a monospaced face, never its backticks.
     assert!(!text.contains('`'), "a backtick reached the PDF");
+    // The rows of subjects that did not pass say what was seen in words: field paths such
+    // as `spec.template.spec.containers[0]…` appear only in the lead finding's evidence table.
+    let paths = text.matches("spec.template.spec.").count();
+    assert!(paths <= 12, "{paths} field paths in the PDF's text");
     // Grant chains and certificates are tables of their own fields.
     for label in [
         "Binding",

@@ -9,6 +9,7 @@ pub mod audit_policy;
 pub mod certificate;
 pub mod condition;
 pub mod credentials;
+pub mod egress;
 pub mod encryption;
 pub mod evidence;
 pub mod exposure;

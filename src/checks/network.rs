@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
+use crate::checks::egress;
 use crate::checks::evidence;
 use crate::checks::selector;
 use crate::checks::{Context, Outcome};
@@ -47,6 +48,8 @@ pub enum Require {
     NoAllowAll,
     /// The CNI plugin enforces NetworkPolicies.
     CniEnforces,
+    /// No workload's egress policies let it reach the cloud instance metadata service.
+    MetadataUnreachable,
 }
 
 impl Require {
@@ -58,6 +61,7 @@ impl Require {
             "pod_selected" => Require::PodSelected,
             "no_allow_all" => Require::NoAllowAll,
             "cni_enforces" => Require::CniEnforces,
+            "metadata_unreachable" => Require::MetadataUnreachable,
             _ => None?,
         })
     }
@@ -73,6 +77,8 @@ pub struct Params {
     /// Judge namespaces without workloads too (CIS asks for policies in every namespace: a
     /// workload deployed later would start unprotected).
     pub include_empty_namespaces: bool,
+    /// `metadata_unreachable`: the metadata service's addresses and port (`addresses`, `port`).
+    pub metadata: Vec<egress::Destination>,
 }
 
 impl Params {
@@ -87,6 +93,8 @@ impl Params {
                 "require",
                 "exempt_namespaces",
                 "include_empty_namespaces",
+                "addresses",
+                "port",
             ],
         );
         let req = r.string(node, "require", &aw)?;
@@ -103,6 +111,7 @@ impl Params {
                     "pod_selected",
                     "no_allow_all",
                     "cni_enforces",
+                    "metadata_unreachable",
                 ],
             );
         };
@@ -110,11 +119,24 @@ impl Params {
         let include_empty_namespaces = r
             .opt_bool(node, "include_empty_namespaces", &aw)
             .unwrap_or(false);
+        let metadata = if require == Require::MetadataUnreachable {
+            read_destinations(node, r, &aw)?
+        } else {
+            Vec::new()
+        };
         Some(Params {
             require,
             exempt_namespaces,
             include_empty_namespaces,
+            metadata,
         })
+    }
+
+    /// `metadata_unreachable`'s addresses in words: `169.254.169.254 and fd00:ec2::254 (port 80)`.
+    fn metadata_words(&self) -> String {
+        let addresses: Vec<String> = self.metadata.iter().map(|d| d.ip.to_string()).collect();
+        let port = self.metadata.first().map_or(0, |d| d.port);
+        format!("{} (TCP port {port})", addresses.join(" and "))
     }
 
     /// One line on how the check decides, for `explain`.
@@ -126,6 +148,12 @@ impl Params {
             Require::PodSelected => "every workload's pod labels are selected by some policy of its namespace",
             Require::NoAllowAll => "no policy has an empty rule `{}` or ingress from 0.0.0.0/0",
             Require::CniEnforces => "the cluster runs a CNI plugin known to enforce NetworkPolicies (Calico, Cilium, Antrea, Weave Net, kube-router, Azure NPM, the AWS network policy agent); Flannel alone fails; an unrecognised CNI is for a person to decide",
+            Require::MetadataUnreachable => {
+                return format!(
+                    "Requires every workload outside the host network to be selected by an egress NetworkPolicy and no egress rule of those to allow {}",
+                    self.metadata_words()
+                )
+            }
         };
         let mut s = format!("Requires that {what} (Cilium policies count)");
         if self.include_empty_namespaces {
@@ -139,6 +167,37 @@ impl Params {
         }
         s
     }
+}
+
+/// Reads `addresses` (IP addresses) and `port` of a `metadata_unreachable` assertion.
+fn read_destinations(node: &Node, r: &mut Reader, what: &str) -> Option<Vec<egress::Destination>> {
+    let port = node.get("port");
+    let port = match port.and_then(|n| n.to_json().as_u64()).map(u16::try_from) {
+        Some(Ok(p)) if p > 0 => p,
+        _ => {
+            r.error(
+                port.map_or(node.line, |n| n.line),
+                format!("{what}: `metadata_unreachable` needs `port`, a TCP port such as 80"),
+            );
+            return None;
+        }
+    };
+    let line = node.get("addresses").map_or(node.line, |n| n.line);
+    let mut out = Vec::new();
+    for a in r.string_list(node, "addresses", what) {
+        match a.parse() {
+            Ok(ip) => out.push(egress::Destination { ip, port }),
+            Err(_) => r.error(line, format!("{what}: `{a}` is not an IP address")),
+        }
+    }
+    if out.is_empty() {
+        r.error(
+            line,
+            format!("{what}: `metadata_unreachable` needs `addresses`, such as [169.254.169.254]"),
+        );
+        return None;
+    }
+    Some(out)
 }
 
 /// Which directions a policy governs, as the API defines the default of `policyTypes`.
@@ -374,6 +433,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         return out;
     }
     let by_ns = PoliciesByNamespace::new(&policies);
+    if p.require == Require::MetadataUnreachable {
+        metadata_unreachable(check, p, ctx, &by_ns, &mut out);
+        return out;
+    }
     let workloads: Vec<&crate::checks::workload::Workload> =
         ctx.workloads().iter().map(|(w, _)| w).collect();
     let mut workloads_in: BTreeMap<&str, usize> = BTreeMap::new();
@@ -394,13 +457,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 .unwrap_or_else(|| "default".into());
             let subject = evidence::subject(w.object);
             if p.exempt_namespaces.contains(&ns) {
-                out.findings.push(evidence::finding(
-                    check,
-                    Status::NotApplicable,
-                    subject,
-                    Vec::new(),
-                    format!("namespace {ns} is exempt from this check"),
-                ));
+                out.findings
+                    .push(evidence::exempt_namespace(check, subject, &ns));
                 continue;
             }
             let labels = selector::labels_of(w.pod_meta);
@@ -489,7 +547,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     deny.map(|d| policy_name(d)),
                 )
             }
-            Require::PodSelected | Require::NoAllowAll | Require::CniEnforces => (true, "", None),
+            Require::PodSelected
+            | Require::NoAllowAll
+            | Require::CniEnforces
+            | Require::MetadataUnreachable => (true, "", None),
         };
         let obs = Observation {
             // The deciding policy, else the first seen, else the namespace itself.
@@ -553,6 +614,124 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         out.empty_reason = "no namespaces or workloads in the inventory".into();
     }
     out
+}
+
+/// `metadata_unreachable`: one finding per workload. A pod in the host's network namespace is
+/// beyond NetworkPolicies and fails; one selected by a Cilium policy is `manual` (its rules
+/// are not evaluated here); otherwise the NetworkPolicies of its namespace that select it and
+/// govern egress decide: none, or one rule allowing a metadata address, fails.
+fn metadata_unreachable(
+    check: &Check,
+    p: &Params,
+    ctx: &Context,
+    by_ns: &PoliciesByNamespace,
+    out: &mut Outcome,
+) {
+    let target = p.metadata_words();
+    // Messages name the first address; the expectation names them all.
+    let first = p
+        .metadata
+        .first()
+        .map(|d| d.ip.to_string())
+        .unwrap_or_default();
+    for (w, _) in ctx.workloads() {
+        let ns = w.object.namespace.as_deref().unwrap_or("default");
+        let subject = evidence::subject(w.object);
+        if p.exempt_namespaces.iter().any(|e| e == ns) {
+            out.findings
+                .push(evidence::exempt_namespace(check, subject, ns));
+            continue;
+        }
+        // An observation of the field at `path` of `obj`.
+        let observation = |obj: &Object, path: String, observed: Value, holds: bool| Observation {
+            source: evidence::source(obj, &path),
+            path,
+            observed,
+            expected: format!("no egress allowed to {target}"),
+            holds,
+            note: None,
+        };
+        let host_network = w.pod.get("hostNetwork").and_then(Doc::as_bool) == Some(true);
+        if host_network {
+            let path = format!("{}.hostNetwork", w.pod_path);
+            out.findings.push(evidence::finding(
+                check,
+                Status::Fail,
+                subject,
+                vec![observation(w.object, path, json!(true), false)],
+                format!("{}: uses the node's network, where network policies do not apply, so it reaches the metadata service ({first}) as the node does", w.object.subject().display()),
+            ));
+            continue;
+        }
+        let labels = selector::labels_of(w.pod_meta);
+        let selecting: Vec<&Object> = by_ns
+            .candidates(ns)
+            .into_iter()
+            .filter(|pol| selects_pod(pol, ns, &labels))
+            .collect();
+        if let Some(cilium) = selecting.iter().find(|pol| pol.kind != "NetworkPolicy") {
+            out.findings.push(evidence::finding(
+                check,
+                Status::Manual,
+                subject,
+                Vec::new(),
+                format!(
+                    "{}: selected by {}, whose egress rules this check does not evaluate; confirm they do not allow {target}",
+                    w.object.subject().display(),
+                    policy_name(cilium)
+                ),
+            ));
+            continue;
+        }
+        let governing: Vec<&Object> = selecting
+            .into_iter()
+            .filter(|pol| policy_types(&pol.value).1)
+            .collect();
+        let names: Vec<String> = governing.iter().map(|pol| policy_name(pol)).collect();
+        let allowing = governing.iter().find_map(|pol| {
+            rules(&pol.value, "egress")
+                .iter()
+                .enumerate()
+                .find_map(|(i, rule)| {
+                    p.metadata
+                        .iter()
+                        .find(|d| egress::rule_allows(rule, **d))
+                        .map(|d| (*pol, i, d.ip))
+                })
+        });
+        let display = w.object.subject().display();
+        let labels_path = || format!("{}.labels", w.pod_meta_path);
+        let (status, obs, message) = match allowing {
+            _ if governing.is_empty() => (
+                Status::Fail,
+                observation(w.object, labels_path(), json!({ "egress_policies": names }), false),
+                format!("{display}: no network policy limits its egress, so it can reach the metadata service ({first})"),
+            ),
+            Some((pol, i, ip)) => (
+                Status::Fail,
+                observation(pol, format!("spec.egress[{i}]"), json!({ "policy": policy_name(pol) }), false),
+                format!(
+                    "{display}: egress rule {} of {} allows the metadata service ({ip})",
+                    i + 1,
+                    policy_name(pol)
+                ),
+            ),
+            None if !ctx.pass_evidence() => {
+                out.findings.push(evidence::compact_pass(check, subject));
+                continue;
+            }
+            None => (
+                Status::Pass,
+                observation(w.object, labels_path(), json!({ "labels": labels, "egress_policies": names }), true),
+                format!("{display}: egress limited by {}, none of whose rules allows {target}", names.join(", ")),
+            ),
+        };
+        let finding = evidence::finding(check, status, subject, vec![obs], message);
+        out.findings.push(finding);
+    }
+    if out.findings.is_empty() {
+        out.empty_reason = "no workloads in the inventory".into();
+    }
 }
 
 /// CNI plugins that enforce NetworkPolicies, by image name fragment.

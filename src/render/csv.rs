@@ -13,7 +13,8 @@
 //!
 //! Cells are written relative to the row's subject, which has its own columns: `source` is
 //! `line N` for a place in the subject's `file` and drops a `node X: ` prefix naming the
-//! subject's node; `message` does not open with the subject's name; an observed record
+//! subject's node; `message` does not open with the subject's name nor repeat the
+//! `expected` cell (`…, expected false`); an observed record
 //! leaves out the fields its path already names (a grant's subject, binding and role).
 //!
 //! `subject_namespace`, `subject_node` and `owner` group rows by namespace, node and owner
@@ -158,6 +159,25 @@ fn without_subject<'m>(message: &'m str, s: &Subject) -> &'m str {
     rest.and_then(|r| r.strip_prefix(&*s.name))
         .and_then(|r| r.strip_prefix(": "))
         .unwrap_or(message)
+}
+
+/// The `expected` column holds what each observation expected: a message that says it
+/// again (`…, expected false`) does not. Only fail-side rows have messages that do, so this
+/// copies nothing on a pass.
+fn without_expected<'m>(message: &'m str, obs: &[Observation]) -> std::borrow::Cow<'m, str> {
+    let mut out = std::borrow::Cow::Borrowed(message);
+    let mut last = None;
+    for e in obs.iter().map(|o| o.expected.as_str()) {
+        if e.is_empty() || last == Some(e) {
+            continue;
+        }
+        last = Some(e);
+        let said = format!(", expected {e}");
+        if out.contains(&said) {
+            out = std::borrow::Cow::Owned(out.replace(&said, ""));
+        }
+    }
+    out
 }
 
 /// Whether a row carries its check's short remediation: only rows that call for action
@@ -413,7 +433,7 @@ impl Rows<'_> {
         let observed = observed(&f.observations);
         let expected = join(&f.observations, |o| o.expected.as_str());
         let source = sources(&f.observations, &f.subject);
-        let message = without_subject(&f.message, &f.subject);
+        let message = without_expected(without_subject(&f.message, &f.subject), &f.observations);
         let remediation = remediation_for(f.status, short);
         let w = f.waiver.as_deref();
         let expires = w.map(|w| w.expires.to_string()).unwrap_or_default();
@@ -430,7 +450,7 @@ impl Rows<'_> {
             observed.as_str(),
             expected.as_str(),
             source.as_str(),
-            message,
+            &message,
             remediation,
             w.map_or("", |w| w.justification.as_str()),
             w.map_or("", |w| w.approver.as_str()),

@@ -74,8 +74,15 @@ pub fn known(kind: &str) -> Option<Known> {
     KNOWN.iter().copied().find(|k| k.kind == kind)
 }
 
-/// Kinds an assertion kind reads, for assertion kinds whose parameters do not name them.
-/// An assertion kind not listed here gets every known kind (never less than it needs).
+/// Assertion kinds that read workloads (every kind of [`WORKLOAD_KINDS`]) besides the kinds
+/// [`kinds_of_assertion_kind`] lists: the pods' service accounts (`rbac`), the controller's
+/// image (`ingress`), the pod labels policies select and the CNI's DaemonSet (`network`),
+/// the images scanners reported on (`vulnerabilities`).
+const READS_WORKLOADS: &[&str] = &["rbac", "ingress", "network", "vulnerabilities"];
+
+/// Kinds an assertion kind reads, for assertion kinds whose parameters do not name them
+/// (workloads apart: [`READS_WORKLOADS`]). An assertion kind not listed here gets every known
+/// kind (never less than it needs).
 fn kinds_of_assertion_kind(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         // Mirror pods carry the control-plane flags, kube-proxy's DaemonSet its own; a
@@ -89,22 +96,13 @@ fn kinds_of_assertion_kind(kind: &str) -> Option<&'static [&'static str]> {
             "RoleBinding",
             "ClusterRoleBinding",
             "ServiceAccount",
-            // Which accounts pods run as (`unused_service_accounts`).
-            "Pod",
-            "Deployment",
-            "StatefulSet",
-            "DaemonSet",
-            "ReplicaSet",
-            "ReplicationController",
-            "Job",
-            "CronJob",
-            "PodTemplate",
         ],
         "tls" => &["Secret", "Ingress"],
-        "vulnerabilities" => WORKLOAD_KINDS,
+        "vulnerabilities" => &[],
         "exposure" => &["Service", "Namespace"],
         "ingress" => &["Ingress", "Secret", "Service", "IngressClass"],
-        "network" => &["NetworkPolicy", "Pod", "Namespace", "Service"],
+        "network" => &["NetworkPolicy", "Namespace", "Service"],
+        "kubelet_version" => &["Node"],
         "admission" => &[
             "Namespace",
             "Pod",
@@ -131,10 +129,15 @@ pub fn needed_kinds<'a>(checks: Option<impl Iterator<Item = &'a Check>>) -> BTre
                 out.extend(p.kinds.iter().cloned());
             }
             Assertion::Fields(_) => out.extend(WORKLOAD_KINDS.iter().map(|s| s.to_string())),
-            other => match kinds_of_assertion_kind(other.kind()) {
-                Some(kinds) => out.extend(kinds.iter().map(|s| s.to_string())),
-                None => out.extend(KNOWN.iter().map(|k| k.kind.to_string())),
-            },
+            other => {
+                match kinds_of_assertion_kind(other.kind()) {
+                    Some(kinds) => out.extend(kinds.iter().map(|s| s.to_string())),
+                    None => out.extend(KNOWN.iter().map(|k| k.kind.to_string())),
+                }
+                if READS_WORKLOADS.contains(&other.kind()) {
+                    out.extend(WORKLOAD_KINDS.iter().map(|s| s.to_string()));
+                }
+            }
         }
     }
     out
@@ -148,6 +151,13 @@ mod tests {
     fn every_workload_kind_is_known() {
         for kind in WORKLOAD_KINDS {
             assert!(known(kind).is_some(), "{kind}");
+        }
+    }
+
+    #[test]
+    fn assertion_kinds_that_read_workloads_are_known() {
+        for kind in READS_WORKLOADS {
+            assert!(kinds_of_assertion_kind(kind).is_some(), "{kind}");
         }
     }
 

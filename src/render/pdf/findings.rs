@@ -112,7 +112,7 @@ fn check(l: &mut Layout, c: &CheckView, full: bool) {
         if !rest.is_empty() {
             let intro = if blocks.is_empty() {
                 format!(
-                    "{} subject(s) did not pass; one row each, with the first observation that did not hold (every observation is in report.html and report.json).",
+                    "{} subject(s) did not pass; one row each, with what was seen (every observation is in report.html and report.json).",
                     rest.len()
                 )
             } else {
@@ -125,15 +125,13 @@ fn check(l: &mut Layout, c: &CheckView, full: bool) {
             let rows: Vec<Row> = rest
                 .iter()
                 .map(|f| {
-                    // A record (a grant chain) reads better as the finding's own sentence.
-                    let obs = f
-                        .observations
-                        .iter()
-                        .find(|o| !o.holds)
-                        .or(f.observations.first())
-                        .filter(|o| o.records.is_empty())
-                        .map(|o| format!("{} = {} (expected {})", o.path, o.observed, o.expected))
-                        .unwrap_or_else(|| prose::plain(&f.message));
+                    // The finding's own sentence, in words (rule 9): field paths and raw values
+                    // stay in report.json. Its subject has the next column.
+                    let words = prose::plain(&f.message);
+                    let obs = words
+                        .strip_prefix(f.subject.as_str())
+                        .and_then(|w| w.strip_prefix(": "))
+                        .map_or_else(|| words.clone(), str::to_string);
                     let obs = if f.waiver.is_empty() {
                         obs
                     } else {

@@ -1,0 +1,171 @@
+//! Whether a NetworkPolicy egress rule lets a pod reach one address outside the cluster, as
+//! the NetworkPolicy API defines it: a rule without `to` allows every destination, one
+//! without `ports` every port; among peers only an `ipBlock` can name an address that is not
+//! a pod (pod and namespace selectors select pods), and its `except` ranges are taken out;
+//! a port matches by number (or `port`..`endPort`) and protocol (TCP when unset), never by
+//! name, since an address outside the cluster has no named ports.
+
+use std::net::IpAddr;
+
+use crate::document::Doc;
+
+/// A destination: an address and a TCP port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Destination {
+    /// The address.
+    pub ip: IpAddr,
+    /// The TCP port.
+    pub port: u16,
+}
+
+/// Whether `cidr` (`169.254.0.0/16`, `::/0`, or a bare address) holds `ip`; `None` when it is
+/// not a CIDR.
+pub fn cidr_holds(cidr: &str, ip: IpAddr) -> Option<bool> {
+    let (addr, bits) = match cidr.split_once('/') {
+        Some((a, b)) => (a.trim(), Some(b.trim().parse::<u32>().ok()?)),
+        None => (cidr.trim(), None),
+    };
+    let net: IpAddr = addr.parse().ok()?;
+    let (net, ip, width) = match (net, ip) {
+        (IpAddr::V4(n), IpAddr::V4(i)) => (u128::from(u32::from(n)), u128::from(u32::from(i)), 32),
+        (IpAddr::V6(n), IpAddr::V6(i)) => (u128::from(n), u128::from(i), 128),
+        // Another family never holds the address (but is a valid CIDR).
+        _ => return Some(false),
+    };
+    let bits = bits.unwrap_or(width);
+    if bits > width {
+        return None;
+    }
+    if bits == 0 {
+        return Some(true);
+    }
+    let shift = width - bits;
+    Some(net >> shift == ip >> shift)
+}
+
+/// Whether one entry of a rule's `ports` lets TCP traffic to `port` through.
+fn port_allows(entry: &Doc, port: u16) -> bool {
+    let protocol = entry.get("protocol").and_then(Doc::as_str).unwrap_or("TCP");
+    if protocol != "TCP" {
+        return false;
+    }
+    let Some(p) = entry.get("port") else {
+        // No port: every port of the protocol.
+        return true;
+    };
+    let Some(first) = p.as_i64() else {
+        // A named port names a container port of the destination pod.
+        return false;
+    };
+    let last = entry.get("endPort").and_then(Doc::as_i64).unwrap_or(first);
+    (first..=last).contains(&i64::from(port))
+}
+
+/// Whether a peer of a rule's `to` is an `ipBlock` that holds the address (and no `except`
+/// range of it does).
+fn peer_allows(peer: &Doc, ip: IpAddr) -> bool {
+    let Some(block) = peer.get("ipBlock") else {
+        return false;
+    };
+    let cidr = block.get("cidr").and_then(Doc::as_str).unwrap_or_default();
+    if cidr_holds(cidr, ip) != Some(true) {
+        return false;
+    }
+    let excepted = block
+        .get("except")
+        .and_then(Doc::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Doc::as_str)
+        .any(|e| cidr_holds(e, ip) == Some(true));
+    !excepted
+}
+
+/// Whether a NetworkPolicy egress rule allows traffic to `to`.
+pub fn rule_allows(rule: &Doc, to: Destination) -> bool {
+    let ports_ok = match rule.get("ports").and_then(Doc::as_array) {
+        None => true,
+        Some([]) => true,
+        Some(ports) => ports.iter().any(|e| port_allows(e, to.port)),
+    };
+    let peers_ok = match rule.get("to").and_then(Doc::as_array) {
+        None => true,
+        Some([]) => true,
+        Some(peers) => peers.iter().any(|p| peer_allows(p, to.ip)),
+    };
+    ports_ok && peers_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Doc;
+    use serde_json::json;
+
+    fn metadata() -> Destination {
+        Destination {
+            ip: "169.254.169.254".parse().unwrap(),
+            port: 80,
+        }
+    }
+
+    #[test]
+    fn cidrs_hold_addresses_of_their_family() {
+        let ip: IpAddr = "169.254.169.254".parse().unwrap();
+        assert_eq!(cidr_holds("0.0.0.0/0", ip), Some(true));
+        assert_eq!(cidr_holds("169.254.0.0/16", ip), Some(true));
+        assert_eq!(cidr_holds("169.254.169.254/32", ip), Some(true));
+        assert_eq!(cidr_holds("169.254.169.254", ip), Some(true));
+        assert_eq!(cidr_holds("10.0.0.0/8", ip), Some(false));
+        assert_eq!(cidr_holds("::/0", ip), Some(false));
+        assert_eq!(cidr_holds("10.0.0.0/33", ip), None);
+        assert_eq!(cidr_holds("nonsense", ip), None);
+        let v6: IpAddr = "fd00:ec2::254".parse().unwrap();
+        assert_eq!(cidr_holds("fd00:ec2::/32", v6), Some(true));
+        assert_eq!(cidr_holds("::/0", v6), Some(true));
+    }
+
+    #[test]
+    fn rules_allow_as_the_api_defines() {
+        let rule = |v: serde_json::Value| Doc::from(v);
+        // Every destination, every port.
+        assert!(rule_allows(&rule(json!({})), metadata()));
+        // The world except the metadata address.
+        assert!(!rule_allows(
+            &rule(
+                json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}]})
+            ),
+            metadata()
+        ));
+        assert!(rule_allows(
+            &rule(json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]})),
+            metadata()
+        ));
+        // Pods only.
+        assert!(!rule_allows(
+            &rule(json!({"to": [{"namespaceSelector": {}}]})),
+            metadata()
+        ));
+        // DNS only.
+        assert!(!rule_allows(
+            &rule(
+                json!({"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]})
+            ),
+            metadata()
+        ));
+        // A range holding 80, and a port-less TCP entry.
+        assert!(rule_allows(
+            &rule(json!({"ports": [{"port": 1, "endPort": 1024}]})),
+            metadata()
+        ));
+        assert!(rule_allows(
+            &rule(json!({"ports": [{"protocol": "TCP"}]})),
+            metadata()
+        ));
+        // A named port cannot match an address outside the cluster.
+        assert!(!rule_allows(
+            &rule(json!({"ports": [{"port": "http"}]})),
+            metadata()
+        ));
+    }
+}
