@@ -16,6 +16,7 @@
 
 use crate::checks::path::Lookup;
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
 
 use crate::document::Doc;
 use serde_json::{json, Value};
@@ -77,8 +78,10 @@ pub struct Params {
     /// Judge namespaces without workloads too (CIS asks for policies in every namespace: a
     /// workload deployed later would start unprotected).
     pub include_empty_namespaces: bool,
-    /// `metadata_unreachable`: the metadata service's addresses and port (`addresses`, `port`).
-    pub metadata: Vec<egress::Destination>,
+    /// `metadata_unreachable`: the metadata service's addresses (`addresses`).
+    pub metadata_addresses: Vec<IpAddr>,
+    /// `metadata_unreachable`: the TCP port it listens on (`port`).
+    pub metadata_port: u16,
 }
 
 impl Params {
@@ -119,24 +122,32 @@ impl Params {
         let include_empty_namespaces = r
             .opt_bool(node, "include_empty_namespaces", &aw)
             .unwrap_or(false);
-        let metadata = if require == Require::MetadataUnreachable {
+        let (metadata_addresses, metadata_port) = if require == Require::MetadataUnreachable {
             read_destinations(node, r, &aw)?
         } else {
-            Vec::new()
+            (Vec::new(), 0)
         };
         Some(Params {
             require,
             exempt_namespaces,
             include_empty_namespaces,
-            metadata,
+            metadata_addresses,
+            metadata_port,
         })
     }
 
     /// `metadata_unreachable`'s addresses in words: `169.254.169.254 and fd00:ec2::254 (port 80)`.
     fn metadata_words(&self) -> String {
-        let addresses: Vec<String> = self.metadata.iter().map(|d| d.ip.to_string()).collect();
-        let port = self.metadata.first().map_or(0, |d| d.port);
-        format!("{} (TCP port {port})", addresses.join(" and "))
+        let addresses: Vec<String> = self
+            .metadata_addresses
+            .iter()
+            .map(IpAddr::to_string)
+            .collect();
+        format!(
+            "{} (TCP port {})",
+            addresses.join(" and "),
+            self.metadata_port
+        )
     }
 
     /// One line on how the check decides, for `explain`.
@@ -170,7 +181,7 @@ impl Params {
 }
 
 /// Reads `addresses` (IP addresses) and `port` of a `metadata_unreachable` assertion.
-fn read_destinations(node: &Node, r: &mut Reader, what: &str) -> Option<Vec<egress::Destination>> {
+fn read_destinations(node: &Node, r: &mut Reader, what: &str) -> Option<(Vec<IpAddr>, u16)> {
     let port = node.get("port");
     let port = match port.and_then(|n| n.to_json().as_u64()).map(u16::try_from) {
         Some(Ok(p)) if p > 0 => p,
@@ -186,7 +197,7 @@ fn read_destinations(node: &Node, r: &mut Reader, what: &str) -> Option<Vec<egre
     let mut out = Vec::new();
     for a in r.string_list(node, "addresses", what) {
         match a.parse() {
-            Ok(ip) => out.push(egress::Destination { ip, port }),
+            Ok(ip) => out.push(ip),
             Err(_) => r.error(line, format!("{what}: `{a}` is not an IP address")),
         }
     }
@@ -197,7 +208,7 @@ fn read_destinations(node: &Node, r: &mut Reader, what: &str) -> Option<Vec<egre
         );
         return None;
     }
-    Some(out)
+    Some((out, port))
 }
 
 /// Which directions a policy governs, as the API defines the default of `policyTypes`.
@@ -630,13 +641,14 @@ fn metadata_unreachable(
     let target = p.metadata_words();
     // Messages name the first address; the expectation names them all.
     let first = p
-        .metadata
+        .metadata_addresses
         .first()
-        .map(|d| d.ip.to_string())
+        .map(IpAddr::to_string)
         .unwrap_or_default();
     for (w, _) in ctx.workloads() {
         let ns = w.object.namespace.as_deref().unwrap_or("default");
         let subject = evidence::subject(w.object);
+        let display = subject.display();
         if p.exempt_namespaces.iter().any(|e| e == ns) {
             out.findings
                 .push(evidence::exempt_namespace(check, subject, ns));
@@ -659,7 +671,7 @@ fn metadata_unreachable(
                 Status::Fail,
                 subject,
                 vec![observation(w.object, path, json!(true), false)],
-                format!("{}: uses the node's network, where network policies do not apply, so it reaches the metadata service ({first}) as the node does", w.object.subject().display()),
+                format!("{display}: uses the node's network, where network policies do not apply, so it reaches the metadata service ({first}) as the node does"),
             ));
             continue;
         }
@@ -676,8 +688,7 @@ fn metadata_unreachable(
                 subject,
                 Vec::new(),
                 format!(
-                    "{}: selected by {}, whose egress rules this check does not evaluate; confirm they do not allow {target}",
-                    w.object.subject().display(),
+                    "{display}: selected by {}, whose egress rules this check does not evaluate; confirm they do not allow {target}",
                     policy_name(cilium)
                 ),
             ));
@@ -693,13 +704,12 @@ fn metadata_unreachable(
                 .iter()
                 .enumerate()
                 .find_map(|(i, rule)| {
-                    p.metadata
+                    p.metadata_addresses
                         .iter()
-                        .find(|d| egress::rule_allows(rule, **d))
-                        .map(|d| (*pol, i, d.ip))
+                        .find(|ip| egress::rule_allows(rule, **ip, p.metadata_port))
+                        .map(|ip| (*pol, i, *ip))
                 })
         });
-        let display = w.object.subject().display();
         let labels_path = || format!("{}.labels", w.pod_meta_path);
         let (status, obs, message) = match allowing {
             _ if governing.is_empty() => (

@@ -581,11 +581,12 @@ fn folded_predicate(c: &Condition, v: &str) -> Result<String, String> {
             .collect()
     };
     let pattern = |alternatives: &[String]| quote(&format!("(?i)^({})$", alternatives.join("|")));
-    let any_of = pattern(&strings(&c.expect.value)?);
+    let alternatives = strings(&c.expect.value)?;
+    let any_of = pattern(&alternatives);
     Ok(match c.expect.op {
         Op::Eq | Op::In | Op::SubsetOf => format!("string({v}).matches({any_of})"),
         Op::Ne | Op::NotIn => format!("!string({v}).matches({any_of})"),
-        Op::Contains => strings(&c.expect.value)?
+        Op::Contains => alternatives
             .iter()
             .map(|w| {
                 format!(
