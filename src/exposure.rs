@@ -44,6 +44,8 @@ pub const KINDS: &[&str] = &[
     "Gateway",
     "HTTPRoute",
     "NetworkPolicy",
+    "CiliumNetworkPolicy",
+    "CiliumClusterwideNetworkPolicy",
 ];
 
 /// How an entry lets traffic in.
@@ -176,6 +178,8 @@ impl Pods<'_> {
 struct Policies<'a> {
     unknown: Option<String>,
     absence_known: bool,
+    /// Why Cilium policies, served by the cluster, were not read.
+    cilium_unread: Option<String>,
     by_ns: BTreeMap<String, Vec<&'a Object>>,
 }
 
@@ -209,6 +213,15 @@ impl Policies<'_> {
                 .filter(|pol| governs_ingress(pol))
                 .collect();
             if selecting.is_empty() {
+                if let Some(why) = &self.cilium_unread {
+                    return (
+                        None,
+                        format!(
+                            "no NetworkPolicy selects {}, and Cilium policies could not be read: {why}",
+                            p.display()
+                        ),
+                    );
+                }
                 if !self.absence_known {
                     return (
                         None,
@@ -293,8 +306,9 @@ pub fn inventory(inv: &Inventory) -> Exposure {
     let mut not_read = Vec::new();
     for kind in KINDS.iter().chain(WORKLOAD_KINDS) {
         if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state(kind) {
-            // Gateway API kinds are optional: a cluster without the CRDs has no routes.
-            let optional = matches!(*kind, "Gateway" | "HTTPRoute")
+            // Gateway API and Cilium kinds are optional: a cluster without the CRDs has none.
+            let optional = (matches!(*kind, "Gateway" | "HTTPRoute")
+                || network::CILIUM_KINDS.contains(kind))
                 && matches!(inv.kind_state(kind), KindState::NotServed(_));
             if !optional {
                 not_read.push(NotRead {
@@ -307,7 +321,7 @@ pub fn inventory(inv: &Inventory) -> Exposure {
     let cilium: Vec<&str> = network::CILIUM_KINDS
         .iter()
         .copied()
-        .filter(|k| inv.kinds.contains_key(*k) && inv.kind_state(k) == KindState::Collected)
+        .filter(|k| inv.kind_state(k) == KindState::Collected)
         .collect();
     let mut by_ns: BTreeMap<String, Vec<&Object>> = BTreeMap::new();
     for p in inv
@@ -323,12 +337,13 @@ pub fn inventory(inv: &Inventory) -> Exposure {
             KindState::Failed(r) | KindState::NotServed(r) => Some(r),
         },
         absence_known: crate::checks::absence_is_known(inv),
+        cilium_unread: network::cilium_unread(inv),
         by_ns,
     };
     let mut pods: Vec<Pods> = inv
         .objects
         .iter()
-        .filter_map(workload)
+        .filter_map(|o| workload(o, inv))
         .map(|w| Pods {
             object: w.object,
             namespace: namespace_of(w.object),

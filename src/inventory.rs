@@ -198,7 +198,8 @@ impl Object {
         secrets::redact_object(&kind, &mut value);
         // What no check reads goes, whatever the source (files exported with `kubectl get
         // -o yaml` carry the same bulk as API lists).
-        crate::collect::cluster::trim::trim(&kind, &mut value);
+        let from_file = matches!(origin, Origin::File { .. } | Origin::Demo { .. });
+        crate::collect::cluster::trim::trim(&kind, &mut value, from_file);
         Ok(Object {
             api_version,
             kind,

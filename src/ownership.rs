@@ -81,7 +81,7 @@ impl<'a> Owners<'a> {
                 }
                 found
             } else {
-                let template = crate::checks::workload::workload(obj).map(|w| w.pod_meta);
+                let template = crate::checks::workload::workload(obj, inv).map(|w| w.pod_meta);
                 first_label(own, template, keys)
             };
             objects.insert(key, found);
@@ -119,7 +119,7 @@ pub fn owner_of<'a>(inv: &'a Inventory, subject: &Subject, keys: &[String]) -> &
     let ns = subject.namespace.as_deref();
     if let Some(obj) = inv.find(&subject.kind, ns, &subject.name) {
         let own = obj.value.get("metadata");
-        let template = crate::checks::workload::workload(obj).map(|w| w.pod_meta);
+        let template = crate::checks::workload::workload(obj, inv).map(|w| w.pod_meta);
         for key in keys {
             if let Some(v) = label(own, key).or_else(|| label(template, key)) {
                 return v;

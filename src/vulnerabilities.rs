@@ -86,17 +86,8 @@ impl Default for Evidence {
 /// `library/` and `latest` filled in as runtimes do, and its digest if pinned.
 pub fn normalise(image: &str) -> (String, Option<String>) {
     let r = parse_image(image.trim());
-    let registry = match r.registry.as_str() {
-        "index.docker.io" | "registry-1.docker.io" => "docker.io".to_string(),
-        other => other.to_string(),
-    };
-    let repository = if registry == "docker.io" && !r.repository.contains('/') {
-        format!("library/{}", r.repository)
-    } else {
-        r.repository
-    };
     let tag = r.tag.unwrap_or_else(|| "latest".into());
-    (format!("{registry}/{repository}:{tag}"), r.digest)
+    (format!("{}/{}:{tag}", r.registry, r.repository), r.digest)
 }
 
 impl Evidence {

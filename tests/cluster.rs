@@ -914,3 +914,94 @@ fn node_facts_are_read_from_the_node_agents_logs() {
     );
     assert_only_gets(&server);
 }
+
+/// A cluster where only a `CiliumNetworkPolicy` selects the workload `mesh/api`.
+fn cilium_cluster() -> Cluster {
+    let mut cluster = clusters::demo();
+    cluster.objects.extend([
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "mesh", "labels": {"kubernetes.io/metadata.name": "mesh"}}}),
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "api", "namespace": "mesh"},
+            "spec": {"selector": {"matchLabels": {"app": "api"}},
+                "template": {"metadata": {"labels": {"app": "api"}},
+                    "spec": {"containers": [{"name": "api", "image": "registry.example.com/api:1.0"}]}}}}),
+        serde_json::json!({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+            "metadata": {"name": "api-ingress", "namespace": "mesh"},
+            "spec": {"endpointSelector": {"matchLabels": {"app": "api"}},
+                "ingress": [{"fromEndpoints": [{"matchLabels": {"app": "web"}}]}]}}),
+    ]);
+    cluster
+}
+
+/// The finding of a check about `mesh/api` (or namespace `mesh`), as `status — message`.
+fn mesh_api(run: &Run, check: &str) -> String {
+    let found: Vec<String> = entries(&run.report)
+        .iter()
+        .filter(|f| {
+            f["check"] == check
+                && (f["subject"]["namespace"] == "mesh"
+                    || (f["subject"]["kind"] == "Namespace" && f["subject"]["name"] == "mesh"))
+        })
+        .map(|f| {
+            format!(
+                "{} — {}",
+                f["status"].as_str().unwrap_or(""),
+                f["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "{check}: {found:?}\n{}", run.stderr());
+    found[0].clone()
+}
+
+/// Cilium's policies are listed where its CRDs are served, so a workload only a
+/// CiliumNetworkPolicy selects passes. Where they are served but cannot be read (403), "no
+/// policy selects it" is `error` with the reason, never `fail`; where they are not served,
+/// NetworkPolicies alone decide.
+#[test]
+fn cilium_policies_are_listed_and_unread_ones_never_fail_a_workload() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let checks = [
+        "--check",
+        "workload-not-selected-by-network-policy,namespace-without-network-policy",
+    ];
+
+    let server = TestServer::start(cilium_cluster(), vec![]);
+    let run = scan(&server, tmp.path(), "read", &checks);
+    let selected = mesh_api(&run, "workload-not-selected-by-network-policy");
+    assert!(selected.starts_with("pass"), "{selected}");
+    assert!(mesh_api(&run, "namespace-without-network-policy").starts_with("pass"));
+    assert!(server
+        .requests()
+        .iter()
+        .any(|r| r.path.contains("/apis/cilium.io/v2/ciliumnetworkpolicies")));
+    assert_only_gets(&server);
+
+    let server = TestServer::start(
+        cilium_cluster(),
+        vec![("ciliumnetworkpolicies", Fault::Always(403))],
+    );
+    let run = scan(&server, tmp.path(), "forbidden", &checks);
+    for check in [
+        "workload-not-selected-by-network-policy",
+        "namespace-without-network-policy",
+    ] {
+        let got = mesh_api(&run, check);
+        assert!(
+            got.starts_with("error")
+                && got.contains("Cilium policies")
+                && got.contains("forbidden"),
+            "{check}: {got}"
+        );
+    }
+
+    let cluster = Cluster {
+        unserved_groups: vec!["cilium.io".into()],
+        ..cilium_cluster()
+    };
+    let server = TestServer::start(cluster, vec![]);
+    let run = scan(&server, tmp.path(), "not-served", &checks);
+    let got = mesh_api(&run, "workload-not-selected-by-network-policy");
+    assert!(got.starts_with("fail"), "{got}");
+}

@@ -36,6 +36,8 @@ pub enum Op {
     SubsetOf,
     /// Contains the value(s).
     Contains,
+    /// Contains at least one of the values.
+    ContainsAny,
     /// File mode grants nothing beyond an octal mode.
     ModeAtMost,
     /// File owner `user:group`.
@@ -44,7 +46,7 @@ pub enum Op {
 
 /// Every operator's name, for error messages.
 pub const OPERATORS: &str =
-    "eq, ne, in, not_in, exists, absent, matches, gte, lte, subset_of, contains, mode_at_most, owner";
+    "eq, ne, in, not_in, exists, absent, matches, gte, lte, subset_of, contains, contains_any, mode_at_most, owner";
 
 impl Op {
     fn parse(s: &str) -> Option<Op> {
@@ -60,6 +62,7 @@ impl Op {
             "lte" => Op::Lte,
             "subset_of" => Op::SubsetOf,
             "contains" => Op::Contains,
+            "contains_any" => Op::ContainsAny,
             "mode_at_most" => Op::ModeAtMost,
             "owner" => Op::Owner,
             _ => return None,
@@ -80,6 +83,7 @@ impl Op {
             Op::Lte => "lte",
             Op::SubsetOf => "subset_of",
             Op::Contains => "contains",
+            Op::ContainsAny => "contains_any",
             Op::ModeAtMost => "mode_at_most",
             Op::Owner => "owner",
         }
@@ -88,7 +92,10 @@ impl Op {
     /// Whether the operator compares element-wise against a list of observed items
     /// (so comma-separated flag values are split first).
     pub fn is_list_op(self) -> bool {
-        matches!(self, Op::In | Op::NotIn | Op::SubsetOf | Op::Contains)
+        matches!(
+            self,
+            Op::In | Op::NotIn | Op::SubsetOf | Op::Contains | Op::ContainsAny
+        )
     }
 }
 
@@ -107,6 +114,10 @@ pub struct Expectation {
     /// consumer reads that way: container runtimes take `all` and `net_raw` as `ALL` and
     /// `NET_RAW`.
     pub ignore_case: bool,
+    /// Separator a string value is split at before a list operator compares its elements
+    /// (`split: ","`): a value the consumer reads as a comma-separated list, such as the
+    /// load-balancer-source-ranges annotation. Parts are trimmed; empty parts are dropped.
+    pub split: Option<String>,
 }
 
 impl Expectation {
@@ -119,6 +130,7 @@ impl Expectation {
             regex,
             means: None,
             ignore_case: false,
+            split: None,
         })
     }
 
@@ -166,6 +178,14 @@ impl Expectation {
         }
         let means = r.opt_string(node, "means", what);
         let ignore_case = r.opt_bool(node, "ignore_case", what).unwrap_or(false);
+        let split = r.opt_string(node, "split", what);
+        if split.is_some() && !op.is_list_op() {
+            r.error(
+                line,
+                format!("`split` in {what} needs a list operator (in, not_in, subset_of, contains, contains_any)"),
+            );
+            return None;
+        }
         // A pattern is for machines: people read what it stands for (rule 9).
         if op == Op::Matches && means.is_none() {
             r.error(
@@ -183,6 +203,7 @@ impl Expectation {
                 regex,
                 means,
                 ignore_case,
+                split,
             }),
             Err(msg) => {
                 r.error(line, format!("{what}: {msg}"));
@@ -213,6 +234,7 @@ impl Expectation {
             Op::Lte => format!("at most {v}"),
             Op::SubsetOf => format!("only values from {v}"),
             Op::Contains => format!("including {v}"),
+            Op::ContainsAny => format!("including one of {v}"),
             Op::ModeAtMost => format!("permissions {v} or stricter"),
             Op::Owner => format!("owned by {v}"),
         }
@@ -224,6 +246,15 @@ impl Expectation {
         let Some(values) = observed else {
             return self.op == Op::Absent;
         };
+        if let Some(sep) = &self.split {
+            let parts: Vec<Value> = values.iter().map(|v| split_value(v, sep)).collect();
+            return self.compare(&parts);
+        }
+        self.compare(values)
+    }
+
+    /// The operator over present values.
+    fn compare<T: Tree>(&self, values: &[T]) -> bool {
         match self.op {
             Op::Exists => true,
             Op::Absent => false,
@@ -248,6 +279,15 @@ impl Expectation {
                     _ => wanted.iter().all(|w| self.same(v, w)),
                 })
             }
+            Op::ContainsAny => values.iter().all(|v| match v.view() {
+                View::Array(items) => self.list().any(|w| items.iter().any(|i| self.same(i, w))),
+                View::String(s) if self.ignore_case => self.list().any(|w| {
+                    s.to_ascii_lowercase()
+                        .contains(&text(w).to_ascii_lowercase())
+                }),
+                View::String(s) => self.list().any(|w| s.contains(&text(w))),
+                _ => self.list().any(|w| self.same(v, w)),
+            }),
             Op::Matches => values
                 .iter()
                 .all(|v| self.regex.as_ref().is_some_and(|re| re.is_match(&text(v)))),
@@ -298,7 +338,7 @@ fn check_value(op: Op, value: &Value) -> Result<Option<Regex>, String> {
             )),
             _ => Ok(None),
         },
-        Op::In | Op::NotIn | Op::SubsetOf => match value {
+        Op::In | Op::NotIn | Op::SubsetOf | Op::ContainsAny => match value {
             Value::Array(a) if a.iter().all(|v| !v.is_array() && !v.is_object()) => Ok(None),
             _ => Err(format!(
                 "operator `{}` needs a list of scalars, found {}",
@@ -409,6 +449,20 @@ fn loose_eq<T: Tree>(a: &T, b: &Value) -> bool {
         (View::Number(_), Value::Number(_)) => number(a) == number(b),
         (View::Array(_) | View::Object, _) | (_, Value::Array(_) | Value::Object(_)) => a == b,
         _ => text(a).eq_ignore_ascii_case(&text(b)),
+    }
+}
+
+/// A string value as the list of its trimmed, non-empty parts; any other value as it is.
+fn split_value<T: Tree>(v: &T, sep: &str) -> Value {
+    match v.view() {
+        View::String(s) => Value::Array(
+            s.split(sep)
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| Value::String(p.to_string()))
+                .collect(),
+        ),
+        _ => serde_json::from_str(&v.json()).unwrap_or(Value::Null),
     }
 }
 
@@ -563,6 +617,17 @@ mod tests {
         assert!(!e(Op::Contains, json!("ABAC")).holds(Some(&modes)));
         assert!(e(Op::SubsetOf, json!(["Node", "RBAC", "Webhook"])).holds(Some(&modes)));
         assert!(e(Op::NotIn, json!(["NET_RAW"])).holds::<Value>(Some(&[])));
+        let either = e(Op::ContainsAny, json!(["NET_RAW", "ALL"]));
+        assert!(either.holds(Some(&[json!(["ALL"])])));
+        assert!(either.holds(Some(&[json!(["CHOWN", "NET_RAW"])])));
+        assert!(!either.holds(Some(&[json!(["CHOWN"])])));
+        assert!(!either.holds(Some(&[json!([])])));
+        assert!(Expectation::new(Op::ContainsAny, json!("ALL")).is_err());
+        let mut ranges = e(Op::NotIn, json!(["0.0.0.0/0"]));
+        ranges.split = Some(",".into());
+        assert!(!ranges.holds(Some(&[json!("10.0.0.0/8, 0.0.0.0/0")])));
+        assert!(ranges.holds(Some(&[json!("10.0.0.0/8,,192.168.0.0/16")])));
+        assert!(ranges.holds(Some(&[json!(["10.0.0.0/8"])])));
     }
 
     #[test]

@@ -331,7 +331,7 @@ pub fn could_be_credential(value: &str) -> bool {
         || v.starts_with("${")
         || matches!(
             v.to_ascii_lowercase().as_str(),
-            "true" | "false" | "yes" | "no" | "none" | "null" | "changeme" | "<redacted>"
+            "true" | "false" | "yes" | "no" | "none" | "null" | "<redacted>"
         ))
 }
 

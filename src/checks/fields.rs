@@ -198,6 +198,7 @@ fn read_conditions(
                 "value",
                 "means",
                 "ignore_case",
+                "split",
                 "default",
                 "when_absent",
             ],

@@ -87,20 +87,37 @@ impl Params {
 /// The parts of an image reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRef {
-    /// Registry host (`docker.io` when none is named).
+    /// Registry host (`docker.io` when none is named, or for Docker Hub's other names).
     pub registry: String,
-    /// Repository path without the registry.
+    /// Repository path without the registry (`library/nginx` for Docker Hub's `nginx`).
     pub repository: String,
     /// Tag, if any.
     pub tag: Option<String>,
-    /// Digest, if any.
+    /// Digest, if any and well formed (`sha256:` and hex digits).
     pub digest: Option<String>,
 }
 
-/// Parses `[registry/]repo[:tag][@digest]` as container runtimes do.
+/// Whether a digest has the OCI form `algorithm:encoded` with hex digits after the colon.
+/// The digits are not counted (`sha256:` needs 64): a short digest is rarely a real mistake
+/// but often a placeholder, while an empty or missing one (`nginx@sha256:`) pins nothing.
+fn well_formed_digest(d: &str) -> bool {
+    let Some((alg, hex)) = d.split_once(':') else {
+        return false;
+    };
+    !alg.is_empty()
+        && alg
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b))
+        && !hex.is_empty()
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Parses `[registry/]repo[:tag][@digest]` as container runtimes do: no registry, or
+/// `index.docker.io` / `registry-1.docker.io`, is Docker Hub (`docker.io`), whose one-part
+/// names live under `library/`. A malformed digest (`nginx@sha256:`) is no digest.
 pub fn parse_image(image: &str) -> ImageRef {
     let (name, digest) = match image.split_once('@') {
-        Some((n, d)) => (n, Some(d.to_string())),
+        Some((n, d)) => (n, well_formed_digest(d).then(|| d.to_string())),
         None => (image, None),
     };
     let (name, tag) = match name.rsplit_once(':') {
@@ -114,6 +131,15 @@ pub fn parse_image(image: &str) -> ImageRef {
             (first.to_string(), rest.to_string())
         }
         _ => ("docker.io".to_string(), name.to_string()),
+    };
+    let registry = match registry.as_str() {
+        "index.docker.io" | "registry-1.docker.io" => "docker.io".to_string(),
+        _ => registry,
+    };
+    let repository = if registry == "docker.io" && !repository.contains('/') {
+        format!("library/{repository}")
+    } else {
+        repository
     };
     ImageRef {
         registry,
@@ -129,7 +155,7 @@ pub fn parse_image(image: &str) -> ImageRef {
 pub fn apply_allow_list(catalog: &mut crate::catalog::Catalog, registries: &[String]) {
     let list: Vec<String> = registries
         .iter()
-        .map(|r| r.trim().trim_end_matches('/').to_string())
+        .map(|r| docker_hub_named_once(r.trim().trim_end_matches('/')))
         .filter(|r| !r.is_empty())
         .collect();
     if list.is_empty() {
@@ -142,6 +168,20 @@ pub fn apply_allow_list(catalog: &mut crate::catalog::Catalog, registries: &[Str
             }
         }
     }
+}
+
+/// An allow-list entry with Docker Hub's other host names written `docker.io`, as
+/// [`parse_image`] writes image references.
+fn docker_hub_named_once(entry: &str) -> String {
+    for alias in ["index.docker.io", "registry-1.docker.io"] {
+        if entry == alias {
+            return "docker.io".into();
+        }
+        if let Some(rest) = entry.strip_prefix(alias).and_then(|r| r.strip_prefix('/')) {
+            return format!("docker.io/{rest}");
+        }
+    }
+    entry.to_string()
 }
 
 fn allowed(r: &ImageRef, registries: &[String]) -> bool {
@@ -250,10 +290,29 @@ mod tests {
     fn parses_references() {
         let r = parse_image("nginx");
         assert_eq!((r.registry.as_str(), r.tag.clone()), ("docker.io", None));
-        let r = parse_image("registry.k8s.io/ingress-nginx/controller:v1.9.4@sha256:abc");
+        assert_eq!(r.repository, "library/nginx");
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        let r = parse_image(&format!(
+            "registry.k8s.io/ingress-nginx/controller:v1.9.4@{digest}"
+        ));
         assert_eq!(r.registry, "registry.k8s.io");
         assert_eq!(r.tag.as_deref(), Some("v1.9.4"));
-        assert_eq!(r.digest.as_deref(), Some("sha256:abc"));
+        assert_eq!(r.digest.as_deref(), Some(digest.as_str()));
+        for malformed in ["nginx@sha256:", "nginx@sha256:xyz", "nginx@latest"] {
+            assert_eq!(parse_image(malformed).digest, None, "{malformed}");
+        }
+        for hub in [
+            "nginx:1.27",
+            "index.docker.io/library/nginx:1.27",
+            "docker.io/nginx:1.27",
+        ] {
+            let r = parse_image(hub);
+            assert_eq!(
+                (r.registry.as_str(), r.repository.as_str()),
+                ("docker.io", "library/nginx"),
+                "{hub}"
+            );
+        }
         let r = parse_image("localhost:5000/app");
         assert_eq!((r.registry.as_str(), r.tag), ("localhost:5000", None));
     }
@@ -291,5 +350,9 @@ mod tests {
         assert!(!allowed(&parse_image("ghcr.io/other/app:1"), &regs));
         assert!(allowed(&parse_image("registry.example/x:1"), &regs));
         assert!(!allowed(&parse_image("nginx:1"), &regs));
+        let hub = vec![docker_hub_named_once("index.docker.io/library")];
+        assert!(allowed(&parse_image("nginx:1.27"), &hub));
+        assert!(allowed(&parse_image("docker.io/library/nginx:1.27"), &hub));
+        assert!(!allowed(&parse_image("bitnami/nginx:1.27"), &hub));
     }
 }

@@ -150,7 +150,8 @@ impl Params {
 }
 
 /// Rule hosts of an Ingress: `Some(host)` or `None` for a host-less (catch-all) rule, with the
-/// rule index.
+/// rule index; a `defaultBackend` is one more catch-all (index `usize::MAX`): it answers every
+/// request no rule matches, whatever the host, with or without rules beside it.
 fn rule_hosts(ing: &Object) -> Vec<(usize, Option<String>)> {
     let mut out: Vec<(usize, Option<String>)> = ing
         .value
@@ -164,7 +165,7 @@ fn rule_hosts(ing: &Object) -> Vec<(usize, Option<String>)> {
                 .collect()
         })
         .unwrap_or_default();
-    if out.is_empty() && ing.value.at("/spec/defaultBackend").is_some() {
+    if ing.value.at("/spec/defaultBackend").is_some() {
         out.push((usize::MAX, None));
     }
     out

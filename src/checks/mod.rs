@@ -204,7 +204,7 @@ impl<'a> Context<'a> {
             self.inventory
                 .objects
                 .iter()
-                .filter_map(workload::workload)
+                .filter_map(|o| workload::workload(o, self.inventory))
                 .map(|w| {
                     let containers = w.containers();
                     (w, containers)

@@ -12,7 +12,8 @@
 //! workloads; a namespace without workloads is `not_applicable` for coverage questions
 //! (unless `include_empty_namespaces`, for benchmarks that ask for policies everywhere), and
 //! namespaces listed in `exempt_namespaces` are `not_applicable` with that reason. Never
-//! passes when NetworkPolicies were not collected.
+//! passes when NetworkPolicies were not collected; when Cilium's CRDs are served but its
+//! policies could not be read, a verdict an unread Cilium policy could change is `error`.
 
 use crate::checks::path::Lookup;
 use std::collections::{BTreeMap, BTreeSet};
@@ -211,14 +212,21 @@ fn read_destinations(node: &Node, r: &mut Reader, what: &str) -> Option<(Vec<IpA
     Some((out, port))
 }
 
-/// Which directions a policy governs, as the API defines the default of `policyTypes`.
+/// Which directions a policy governs, as the API server defaults `policyTypes`: when it is
+/// unset or empty, Ingress, plus Egress when the policy has at least one egress rule (so
+/// `egress: []` alone denies nothing).
 pub fn policy_types(p: &Doc) -> (bool, bool) {
     match p.at("/spec/policyTypes").and_then(Doc::as_array) {
-        Some(types) => (
+        Some(types) if !types.is_empty() => (
             types.iter().any(|t| t == "Ingress"),
             types.iter().any(|t| t == "Egress"),
         ),
-        None => (true, p.at("/spec/egress").is_some()),
+        _ => (
+            true,
+            p.at("/spec/egress")
+                .and_then(Doc::as_array)
+                .is_some_and(|rules| !rules.is_empty()),
+        ),
     }
 }
 
@@ -364,6 +372,16 @@ pub fn selects_pod(
     }
 }
 
+/// Why Cilium policies are unknown: a Cilium kind the source should have listed and did not
+/// (a failed list, or a snapshot taken before they were listed). `None` when they were read,
+/// or are not served (no Cilium CRDs: there are none).
+pub fn cilium_unread(inv: &Inventory) -> Option<String> {
+    CILIUM_KINDS.iter().find_map(|k| match inv.kind_state(k) {
+        KindState::Failed(reason) => Some(reason),
+        KindState::Collected | KindState::NotServed(_) => None,
+    })
+}
+
 fn kind_error(check: &Check, inv: &Inventory, out: &mut Outcome) -> bool {
     match inv.kind_state("NetworkPolicy") {
         KindState::Collected => false,
@@ -430,6 +448,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         .copied()
         .filter(|k| inv.kind_state(k) == KindState::Collected)
         .collect();
+    let cilium_unread = cilium_unread(inv);
     let policies: Vec<&Object> = inv
         .objects
         .iter()
@@ -445,7 +464,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     }
     let by_ns = PoliciesByNamespace::new(&policies);
     if p.require == Require::MetadataUnreachable {
-        metadata_unreachable(check, p, ctx, &by_ns, &mut out);
+        metadata_unreachable(check, p, ctx, &by_ns, cilium_unread.as_deref(), &mut out);
         return out;
     }
     let workloads: Vec<&crate::checks::workload::Workload> =
@@ -492,7 +511,15 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             } else {
                 Vec::new()
             };
-            let (status, message) = if by.is_empty() {
+            let (status, message) = if let (true, Some(why)) = (by.is_empty(), &cilium_unread) {
+                (
+                    Status::Error,
+                    format!(
+                        "{} is selected by no NetworkPolicy, and Cilium policies, which may select it, could not be read: {why}",
+                        subject.display()
+                    ),
+                )
+            } else if by.is_empty() {
                 (
                     Status::Fail,
                     format!(
@@ -576,10 +603,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             observed: json!({"policies": names, "workloads": n_workloads, "decided_by": decided_by}),
             expected: expected.into(),
             holds: ok,
-            note: (cilium_seen.is_empty()).then(|| {
-                "Cilium policies were not collected; only NetworkPolicies were considered"
-                    .to_string()
-            }),
+            note: None,
         };
         let (status, message) = if ok {
             (
@@ -587,6 +611,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 format!(
                     "namespace {ns} has {expected}{}",
                     decided_by.map(|d| format!(" ({d})")).unwrap_or_default()
+                ),
+            )
+        } else if let Some(why) = &cilium_unread {
+            (
+                Status::Error,
+                format!(
+                    "namespace {ns} has no {} among its NetworkPolicies, and its Cilium policies could not be read: {why}",
+                    expected.trim_start_matches("a ")
                 ),
             )
         } else if here.is_empty() && n_workloads == 0 {
@@ -636,6 +668,7 @@ fn metadata_unreachable(
     p: &Params,
     ctx: &Context,
     by_ns: &PoliciesByNamespace,
+    cilium_unread: Option<&str>,
     out: &mut Outcome,
 ) {
     let target = p.metadata_words();
@@ -711,13 +744,23 @@ fn metadata_unreachable(
                 })
         });
         let labels_path = || format!("{}.labels", w.pod_meta_path);
-        let (status, obs, message) = match allowing {
+        let (status, obs, message) = match (allowing, cilium_unread) {
+            // An unread Cilium policy may limit the egress, or allow the address.
+            (None, Some(why)) => (
+                Status::Error,
+                observation(w.object, labels_path(), json!({ "egress_policies": names }), false),
+                if governing.is_empty() {
+                    format!("{display}: no NetworkPolicy limits its egress, and Cilium policies, which may, could not be read: {why}")
+                } else {
+                    format!("{display}: its NetworkPolicies allow no egress to the metadata service ({first}), but Cilium policies, which may allow it, could not be read: {why}")
+                },
+            ),
             _ if governing.is_empty() => (
                 Status::Fail,
                 observation(w.object, labels_path(), json!({ "egress_policies": names }), false),
                 format!("{display}: no network policy limits its egress, so it can reach the metadata service ({first})"),
             ),
-            Some((pol, i, ip)) => (
+            (Some((pol, i, ip)), _) => (
                 Status::Fail,
                 observation(pol, format!("spec.egress[{i}]"), json!({ "policy": policy_name(pol) }), false),
                 format!(
@@ -726,11 +769,11 @@ fn metadata_unreachable(
                     policy_name(pol)
                 ),
             ),
-            None if !ctx.pass_evidence() => {
+            (None, None) if !ctx.pass_evidence() => {
                 out.findings.push(evidence::compact_pass(check, subject));
                 continue;
             }
-            None => (
+            (None, None) => (
                 Status::Pass,
                 observation(w.object, labels_path(), json!({ "labels": labels, "egress_policies": names }), true),
                 format!("{display}: egress limited by {}, none of whose rules allows {target}", names.join(", ")),

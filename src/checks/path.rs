@@ -240,9 +240,15 @@ fn walk<T: Trail>(
             .iter()
             .filter(|(k, _)| glob_match(pat, k))
             .all(|(k, c)| into(trail, &|t| t.key(k), c)),
-        // The keys are a computed value: nothing can be looked up inside them.
+        // The keys are a computed value: nothing can be looked up inside them. A key whose
+        // value is null is not set: the API server decodes it as an absent field.
         (Segment::Keys, Doc::Object(m)) if rest.is_empty() => {
-            let keys = Doc::Array(m.keys().map(|k| Doc::String(k.into())).collect());
+            let keys = Doc::Array(
+                m.iter()
+                    .filter(|(_, v)| !matches!(v, Doc::Null))
+                    .map(|(k, _)| Doc::String(k.into()))
+                    .collect(),
+            );
             into(trail, &|t| t.keys(), &keys)
         }
         _ => true,

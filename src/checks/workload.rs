@@ -4,13 +4,14 @@
 //! ReplicationController, Job, CronJob and PodTemplate all count. Objects created by a
 //! controller that is itself a workload (a ReplicaSet owned by a Deployment, the Pods of a
 //! ReplicaSet, the Jobs of a CronJob) are skipped, so one flaw is reported once, on the
-//! object a person edits.
+//! object a person edits ([`judged_through_owner`]) — unless that owner is not in the files
+//! given, or a Pod runs ephemeral containers no template has.
 
 use crate::document::{Doc, Tree, View};
 
 use super::path::Lookup;
 
-use crate::inventory::Object;
+use crate::inventory::{Inventory, Object};
 
 /// Kinds whose objects carry a pod spec.
 pub const WORKLOAD_KINDS: &[&str] = &[
@@ -53,8 +54,50 @@ pub struct Container<'a> {
 
 static EMPTY: Doc = Doc::Null;
 
-/// The pod spec of an object, if it is a workload that is not managed by another workload.
-pub fn workload(object: &Object) -> Option<Workload<'_>> {
+/// The pod spec of an object, if it is a workload that is not judged through its owner
+/// ([`judged_through_owner`]).
+pub fn workload<'a>(object: &'a Object, inv: &Inventory) -> Option<Workload<'a>> {
+    if judged_through_owner(object, inv) {
+        return None;
+    }
+    pod_spec(object)
+}
+
+/// Whether an object is judged through the workload controller that owns it, and so not on
+/// its own: a workload controller owns it, it runs no ephemeral containers (added to a
+/// running Pod by `kubectl debug`, they are in no template), and the owner is in the input.
+/// From a cluster the owner is taken as listed (its kind's list failing is reported as such),
+/// and owned Pods are kept without their containers ([`trim`](crate::collect::cluster::trim)),
+/// so they are always judged through it; from files, an owner that is not among them
+/// leaves the object to be judged itself.
+pub fn judged_through_owner(object: &Object, inv: &Inventory) -> bool {
+    if !owned_by_workload(&object.value) || has_ephemeral_containers(&object.value) {
+        return false;
+    }
+    if !inv.complete {
+        return true;
+    }
+    controller_of(&object.value)
+        .is_some_and(|(kind, name)| inv.find(kind, object.namespace.as_deref(), name).is_some())
+}
+
+/// Whether a Pod has ephemeral containers.
+pub fn has_ephemeral_containers<T: Tree + Lookup<Node = T>>(v: &T) -> bool {
+    matches!(v.at("/spec/ephemeralContainers").map(Tree::view), Some(View::Array(a)) if !a.is_empty())
+}
+
+/// The kind and name of the workload controller that owns an object.
+fn controller_of(v: &Doc) -> Option<(&str, &str)> {
+    v.at("/metadata/ownerReferences")
+        .and_then(Doc::as_array)?
+        .iter()
+        .find(|r| r.key("controller").and_then(Doc::as_bool) == Some(true))
+        .and_then(|r| Some((r.key("kind")?.as_str()?, r.key("name")?.as_str()?)))
+        .filter(|(kind, _)| WORKLOAD_KINDS.contains(kind))
+}
+
+/// The pod spec of an object whose kind carries one, owned or not.
+fn pod_spec(object: &Object) -> Option<Workload<'_>> {
     let (pod_path, meta_path): (&'static str, &'static str) = match object.kind.as_str() {
         "Pod" => ("spec", "metadata"),
         "Deployment"
@@ -70,9 +113,6 @@ pub fn workload(object: &Object) -> Option<Workload<'_>> {
         "PodTemplate" => ("template.spec", "template.metadata"),
         _ => return None,
     };
-    if owned_by_workload(&object.value) {
-        return None;
-    }
     let pod = pointer(&object.value, pod_path)?;
     Some(Workload {
         object,

@@ -507,6 +507,9 @@ fn literal(v: &Value) -> Result<String, String> {
 
 /// Operators CEL can state with the same meaning.
 fn check_op(c: &Condition) -> Result<(), String> {
+    if c.expect.split.is_some() {
+        return Err("`split` (a string read as a list) is not exported".into());
+    }
     match c.expect.op {
         Op::Eq
         | Op::Ne
@@ -518,6 +521,7 @@ fn check_op(c: &Condition) -> Result<(), String> {
         | Op::Matches => Ok(()),
         // On a list field (`capabilities.drop`): every wanted value is an element.
         Op::Contains if c.expect.value.is_string() || c.expect.value.is_array() => Ok(()),
+        Op::ContainsAny if c.expect.value.is_array() => Ok(()),
         Op::Gte | Op::Lte if c.expect.value.is_number() => Ok(()),
         Op::Gte | Op::Lte => Err(format!(
             "`{}` on a quantity or duration ({}) has no plain CEL comparison",
@@ -555,6 +559,7 @@ fn predicate(c: &Condition, v: &str) -> Result<String, String> {
             };
             format!("{wanted}.all(w, w in {v})")
         }
+        Op::ContainsAny => format!("{}.exists(w, w in {v})", literal(value)?),
         Op::Gte => format!("{v} >= {}", literal(value)?),
         Op::Lte => format!("{v} <= {}", literal(value)?),
         other => return Err(format!("operator `{}` is not exported", other.name())),
@@ -596,6 +601,7 @@ fn folded_predicate(c: &Condition, v: &str) -> Result<String, String> {
             })
             .collect::<Vec<_>>()
             .join(" && "),
+        Op::ContainsAny => format!("{v}.exists(x, string(x).matches({any_of}))"),
         Op::Exists => "true".into(),
         Op::Absent => "false".into(),
         other => {

@@ -135,6 +135,22 @@ pub const RESOURCES: &[Resource] = &[
         &["netpol"],
     ),
     r(
+        "cilium.io",
+        "v2",
+        "CiliumNetworkPolicy",
+        "ciliumnetworkpolicies",
+        true,
+        &["cnp"],
+    ),
+    r(
+        "cilium.io",
+        "v2",
+        "CiliumClusterwideNetworkPolicy",
+        "ciliumclusterwidenetworkpolicies",
+        false,
+        &["ccnp"],
+    ),
+    r(
         "gateway.networking.k8s.io",
         "v1",
         "Gateway",

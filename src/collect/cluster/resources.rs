@@ -39,6 +39,9 @@ pub const KNOWN: &[Known] = &[
     k("networking.k8s.io", "Ingress"),
     k("networking.k8s.io", "IngressClass"),
     k("networking.k8s.io", "NetworkPolicy"),
+    // Cilium's own policies: listed where its CRDs are served (not served elsewhere).
+    k("cilium.io", "CiliumNetworkPolicy"),
+    k("cilium.io", "CiliumClusterwideNetworkPolicy"),
     k("gateway.networking.k8s.io", "Gateway"),
     k("gateway.networking.k8s.io", "HTTPRoute"),
     k("rbac.authorization.k8s.io", "Role"),
@@ -101,7 +104,13 @@ fn kinds_of_assertion_kind(kind: &str) -> Option<&'static [&'static str]> {
         "vulnerabilities" => &[],
         "exposure" => &["Service", "Namespace"],
         "ingress" => &["Ingress", "Secret", "Service", "IngressClass"],
-        "network" => &["NetworkPolicy", "Namespace", "Service"],
+        "network" => &[
+            "NetworkPolicy",
+            "CiliumNetworkPolicy",
+            "CiliumClusterwideNetworkPolicy",
+            "Namespace",
+            "Service",
+        ],
         "kubelet_version" => &["Node"],
         "admission" => &[
             "Namespace",

@@ -9,10 +9,13 @@
 //! of a running Pod and no check reads them).
 //!
 //! A Pod created by a workload controller (ReplicaSet, Job, DaemonSet, StatefulSet, …) is
-//! judged through its controller's pod template, never on its own
-//! ([`workload`](crate::checks::workload::workload) skips it), so of such a Pod only its
-//! identity, labels, owner and the scalar fields of its spec (service account, node, host
-//! namespaces) are kept: on large clusters these Pods are almost all of the objects.
+//! judged through its controller's pod template, not on its own
+//! ([`judged_through_owner`](crate::checks::workload::judged_through_owner)), so of such a
+//! Pod listed from a cluster only its identity, labels, owner and the scalar fields of its
+//! spec (service account, node, host namespaces) are kept: on large clusters these Pods are
+//! almost all of the objects. Two keep their spec: one with ephemeral containers (added to
+//! the running Pod by `kubectl debug`, they are in no template, so the Pod is judged itself),
+//! and any read from a file (`kubectl get pods -o yaml`), whose owner may not be in the input.
 
 use crate::document::Doc;
 
@@ -26,8 +29,9 @@ const OWNED_POD_METADATA: &[&str] = &[
     "creationTimestamp",
 ];
 
-/// Drops the parts of a listed object that no check reads.
-pub fn trim(kind: &str, value: &mut Doc) {
+/// Drops the parts of a listed object that no check reads. `from_file`: the object was read
+/// from a file, where a controller-owned Pod keeps its spec.
+pub fn trim(kind: &str, value: &mut Doc, from_file: bool) {
     crate::secrets::drop_last_applied(value);
     if kind != "Pod" {
         return;
@@ -35,7 +39,10 @@ pub fn trim(kind: &str, value: &mut Doc) {
     if let Some(status) = value.get_mut("status").and_then(Doc::as_object_mut) {
         status.retain(|k, _| k == "phase");
     }
-    if crate::checks::workload::owned_by_workload(value) {
+    if !from_file
+        && crate::checks::workload::owned_by_workload(value)
+        && !crate::checks::workload::has_ephemeral_containers(value)
+    {
         if let Some(meta) = value.get_mut("metadata").and_then(Doc::as_object_mut) {
             meta.retain(|k, _| OWNED_POD_METADATA.contains(&k));
         }
@@ -54,7 +61,7 @@ mod tests {
     /// The module's `trim`, on a document made from JSON and back.
     fn trim(kind: &str, value: &mut serde_json::Value) {
         let mut doc = Doc::from(value.clone());
-        super::trim(kind, &mut doc);
+        super::trim(kind, &mut doc, false);
         *value = doc.to_value();
     }
 
@@ -90,5 +97,17 @@ mod tests {
                    "spec": {"serviceAccountName": "sa", "hostNetwork": true},
                    "status": {"phase": "Running"}})
         );
+        // Debugged with an ephemeral container, or read from a file: the spec stays.
+        let debugged = json!({
+            "metadata": {"name": "p", "ownerReferences": owner},
+            "spec": {"containers": [{"name": "c"}], "ephemeralContainers": [{"name": "debugger"}]}
+        });
+        let mut pod = debugged.clone();
+        trim("Pod", &mut pod);
+        assert_eq!(pod, debugged);
+        let mut doc = Doc::from(json!({"metadata": {"ownerReferences": owner},
+                                       "spec": {"containers": [{"name": "c"}]}}));
+        super::trim("Pod", &mut doc, true);
+        assert!(doc.to_value()["spec"]["containers"].is_array());
     }
 }
