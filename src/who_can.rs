@@ -1,6 +1,7 @@
 //! `kubeattest who-can VERB RESOURCE`: every subject granted a permission, with the binding,
 //! role and rule that grant it, answered by the same engine as the `rbac` checks
-//! (`checks::rbac`). Built-in subjects (from `controls/rbac.yaml`) are marked, not hidden;
+//! (`checks::rbac`). Grants through stock bindings (`controls/rbac.yaml`) are marked
+//! `[built-in]`, not hidden;
 //! bindings whose role is not in the input (and not a built-in ClusterRole) are listed as
 //! unknown, never left out silently.
 
@@ -46,7 +47,7 @@ pub fn render(
     namespace: Option<&str>,
 ) -> String {
     let r = parse_resource(resource);
-    let state = rbac::build(inv);
+    let state = rbac::build(inv, settings);
     let mut chains = rbac::who_can(
         &state,
         settings,
@@ -69,14 +70,15 @@ pub fn render(
             );
         }
     }
-    let unknown = rbac::unresolved(&state, settings, &[r.resource.as_str()], namespace);
+    let unknown = rbac::unresolved(&state, settings, &[(verb, r.resource.as_str())], namespace);
     for b in &unknown {
         let subjects: Vec<String> = b.subjects.iter().map(|s| s.display()).collect();
         let _ = writeln!(
             out,
-            "  unknown: {} → {}: its rules are unknown, so {} may or may not be granted this",
+            "  unknown: {} → {}: {}; {} may or may not be granted this",
             b.display(),
             b.role_display(),
+            b.unknown_reason(),
             if subjects.is_empty() {
                 "no subject".to_string()
             } else {
@@ -96,19 +98,14 @@ pub fn render(
     for c in &chains {
         let who = c.subject.display();
         if who != last {
-            let tag = if settings.is_system_subject(&c.subject) {
-                "  [built-in]"
-            } else {
-                ""
-            };
-            let _ = writeln!(out, "  {who}{tag}");
+            let _ = writeln!(out, "  {who}");
             last = who;
         }
-        let rule = c
-            .rule
-            .as_ref()
-            .map(|r| format!(" rules[{}]", r.index))
-            .unwrap_or_default();
+        let tag = if settings.is_stock_grant(c.binding, &c.subject) {
+            "  [built-in]"
+        } else {
+            ""
+        };
         let names = c
             .names
             .as_ref()
@@ -116,9 +113,8 @@ pub fn render(
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "    via {} → {}{rule}, {}{names}",
-            c.binding.display(),
-            c.binding.role_words(true),
+            "    via {}, {}{names}{tag}",
+            c.via(),
             c.binding.scope_display()
         );
     }

@@ -64,7 +64,7 @@ fn stock_kubeadm_rbac_fails_no_rbac_check() {
 fn who_can_get_secrets_in_the_demo_lists_subjects_with_bindings() {
     let inv = collect::demo::collect().expect("demo loads");
     let catalog = catalog::load(None).expect("the built-in catalog loads");
-    let r = rbac::build(&inv);
+    let r = rbac::build(&inv, &catalog.rbac);
     let chains = rbac::who_can(&r, &catalog.rbac, "get", "secrets", Some(""), None);
     let lines: Vec<String> = chains
         .iter()
@@ -105,7 +105,10 @@ fn who_can_cli_lists_subjects_with_their_chain() {
         text.contains("via ClusterRoleBinding secret-reader-developers → ClusterRole secret-reader rules[0], cluster-wide"),
         "{text}"
     );
-    assert!(text.contains("Group system:masters  [built-in]"), "{text}");
+    assert!(
+        text.contains("  Group system:masters\n    via ClusterRoleBinding cluster-admin → ClusterRole cluster-admin rules[0], cluster-wide  [built-in]"),
+        "{text}"
+    );
     let none = std::process::Command::new(env!("CARGO_BIN_EXE_kubeattest"))
         .args(["who-can", "create", "pods/exec", "-n", "payments", "--demo"])
         .output()
@@ -138,4 +141,21 @@ fn bad_rbac_settings_and_params_are_load_errors_with_lines() {
             .any(|e| e.starts_with("checks/zz-bad.yaml:9:") && e.contains("exactly one of")),
         "{text:?}"
     );
+}
+
+#[test]
+fn who_can_sees_input_roles_aggregated_into_stock_view() {
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/checks/secrets-readable/fail/view-aggregates-input-role.yaml");
+    let inv = collect::manifests::collect(&[path]);
+    let r = rbac::build(&inv, &catalog.rbac);
+    let chains = rbac::who_can(&r, &catalog.rbac, "get", "secrets", Some(""), Some("web"));
+    assert_eq!(chains.len(), 1, "{chains:?}");
+    assert_eq!(chains[0].subject.display(), "Group web-viewers");
+    assert!(chains[0]
+        .via()
+        .contains("← ClusterRole aggregate-secrets-view rules[0]"));
+    let text = kubeattest::who_can::render(&inv, &catalog.rbac, "get", "secrets", None);
+    assert!(text.contains("Group web-viewers"), "{text}");
 }

@@ -71,7 +71,8 @@ fn objects_without_a_namespace_are_in_default_or_the_single_dash_n() {
         None,
         "a cluster-scoped object drops a stray namespace"
     );
-    let rbac = kubeattest::checks::rbac::build(&inv);
+    let settings = kubeattest::catalog::load(None).expect("catalog").rbac;
+    let rbac = kubeattest::checks::rbac::build(&inv, &settings);
     assert_eq!(rbac.bindings[0].scope_display(), "namespace default");
     assert_eq!(
         rbac.bindings[0].subjects[0].display(),

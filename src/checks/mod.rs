@@ -233,7 +233,9 @@ impl<'a> Context<'a> {
 
     /// The RBAC state of the inventory ([`rbac::build`]), built on the first call.
     pub fn rbac(&self) -> &rbac::Rbac<'a> {
-        self.shared.rbac.get_or_init(|| rbac::build(self.inventory))
+        self.shared
+            .rbac
+            .get_or_init(|| rbac::build(self.inventory, &self.catalog.rbac))
     }
 }
 

@@ -7,18 +7,22 @@
 //! are bound to named ClusterRoles (`role_refs`), which bindings name given subjects
 //! (`subjects`), and which Roles/ClusterRoles use wildcards (`wildcards`). The evidence of a
 //! grant is the chain subject → binding → role → rule, one observation per link found.
-//! Built-in Kubernetes subjects, roles and bindings are listed in the catalog
-//! (`controls/rbac.yaml`) so a stock cluster is not a wall of failures; they show up as
-//! passing findings that say they are built in. Never reads anything but RBAC objects, and
+//! The bindings Kubernetes and kubeadm create are listed by content in the catalog
+//! (`controls/rbac.yaml`, `stock_bindings`) so a stock cluster is not a wall of failures;
+//! a subject is exempt only where such a stock binding names it, and shows up there as a
+//! passing finding that says it is built in. Never reads anything but RBAC objects, and
 //! errors (never passes) when one of the four RBAC kinds was not collected. The same engine
 //! answers `kubeattest who-can`.
 //!
 //! Scoping follows the API server: a RoleBinding grants its role's rules only on namespaced
 //! resources of its own namespace, even when the role is a ClusterRole; cluster-scoped
 //! resources (the table `cluster_scoped_resources` of `controls/rbac.yaml`) are granted only
-//! through ClusterRoleBindings. A binding whose role is not in the input is judged with the
-//! stock rules of a built-in ClusterRole (`builtin_cluster_roles`: cluster-admin, admin, edit,
-//! view, a few system roles); any other missing role makes its subjects `error` for permission
+//! through ClusterRoleBindings (but for `namespaced_requests`: `bind` on `clusterroles` is
+//! checked in the namespace of the RoleBinding being created). A binding whose role is not in
+//! the input is judged with the stock rules of a built-in ClusterRole (`builtin_cluster_roles`:
+//! cluster-admin, admin, edit, view, a few system roles), with the input's ClusterRoles that
+//! its stock `aggregationRule` selects; any other missing role, or an aggregated ClusterRole of
+//! a manifest that nothing in the input feeds, makes its subjects `error` for permission
 //! questions ("its rules are unknown"), never a pass.
 
 use crate::checks::path::Lookup;
@@ -85,28 +89,131 @@ impl SubjectPattern {
     }
 }
 
-/// A pattern over bindings: kind, namespace and name (`*` globs).
+/// A binding as Kubernetes or kubeadm creates it: kind, namespace, name, roleRef and the
+/// subjects it names. `*` stands for one text, the same in every field: it matches any run of
+/// characters in the binding's name, and that run is put in place of `*` in the other fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BindingPattern {
+pub struct StockBinding {
     /// `RoleBinding` or `ClusterRoleBinding`.
     pub kind: String,
-    /// Namespace pattern (RoleBindings).
+    /// Namespace (RoleBindings).
     pub namespace: Option<String>,
     /// Name pattern.
     pub name: String,
+    /// roleRef kind: `Role` or `ClusterRole`.
+    pub role_kind: String,
+    /// roleRef name.
+    pub role_name: String,
+    /// The subjects the stock binding names.
+    pub subjects: Vec<SubjectPattern>,
+}
+
+impl StockBinding {
+    /// The text `*` stands for when this entry describes `b` (kind, namespace, name and
+    /// roleRef all match), `Some("")` for an entry without `*`.
+    fn capture<'b>(&self, b: &'b Binding<'_>) -> Option<&'b str> {
+        if self.kind != b.object.kind || self.namespace != b.object.namespace {
+            return None;
+        }
+        let captured = capture(&self.name, &b.object.name)?;
+        let fill = |pattern: &str| pattern.replace('*', captured);
+        (self.role_kind == b.role_kind && fill(&self.role_name) == b.role_name).then_some(captured)
+    }
+
+    /// Whether `s` is one of the subjects this entry names, with `*` standing for `captured`.
+    fn names(&self, s: &RbacSubject, captured: &str) -> bool {
+        let fill = |pattern: &str| pattern.replace('*', captured);
+        self.subjects.iter().any(|p| {
+            p.kind == s.kind
+                && fill(&p.name) == s.name
+                && p.namespace.as_deref().map(fill) == s.namespace
+        })
+    }
+
+    fn read(node: &Node, r: &mut Reader, what: &str) -> Option<StockBinding> {
+        r.known_keys(
+            node,
+            what,
+            &["kind", "namespace", "name", "roleRef", "subjects"],
+        );
+        let kind = r.string(node, "kind", what)?;
+        if !matches!(kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
+            r.error(
+                node.get("kind").map_or(node.line, |n| n.line),
+                format!("{what}: kind `{kind}` must be RoleBinding or ClusterRoleBinding"),
+            );
+            return None;
+        }
+        let namespace = r.opt_string(node, "namespace", what);
+        if (kind == "RoleBinding") != namespace.is_some() {
+            r.error(
+                node.line,
+                format!("{what}: a RoleBinding needs a `namespace`, a ClusterRoleBinding has none"),
+            );
+            return None;
+        }
+        let name = r.string(node, "name", what)?;
+        if name.matches('*').count() > 1 {
+            r.error(
+                node.line,
+                format!("{what}: `name` may hold one `*` at most"),
+            );
+            return None;
+        }
+        let Some(role_ref) = node.get("roleRef") else {
+            r.error(node.line, format!("{what}: `roleRef` is missing"));
+            return None;
+        };
+        let rw = format!("{what}, `roleRef`");
+        r.known_keys(role_ref, &rw, &["kind", "name"]);
+        let role_kind = r.string(role_ref, "kind", &rw)?;
+        let role_name = r.string(role_ref, "name", &rw)?;
+        let mut subjects = Vec::new();
+        for (i, n) in r.seq(node, "subjects", what).iter().enumerate() {
+            subjects.push(SubjectPattern::read(
+                n,
+                r,
+                &format!("{what}, `subjects` #{}", i + 1),
+            )?);
+        }
+        Some(StockBinding {
+            kind,
+            namespace,
+            name,
+            role_kind,
+            role_name,
+            subjects,
+        })
+    }
+}
+
+/// The text a pattern's one `*` matched in `text` (`Some("")` when the pattern has none and
+/// equals the text).
+fn capture<'t>(pattern: &str, text: &'t str) -> Option<&'t str> {
+    match pattern.split_once('*') {
+        None => (pattern == text).then_some(""),
+        Some((head, tail)) => text
+            .strip_prefix(head)
+            .and_then(|rest| rest.strip_suffix(tail)),
+    }
 }
 
 /// Which subjects, roles and bindings are built into Kubernetes (from `controls/rbac.yaml`).
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
-    /// Built-in subjects: exempt from `grants` and `role_refs` questions.
+    /// The bindings Kubernetes and kubeadm create, by content: their subjects are exempt
+    /// there, and only there.
+    pub stock_bindings: Vec<StockBinding>,
+    /// Identities the control plane uses without a pod: left out of the hygiene questions
+    /// `duplicate_grants` and `unused_service_accounts` only.
     pub system_subjects: Vec<SubjectPattern>,
-    /// Built-in role names (ClusterRoles): exempt from `wildcards`.
+    /// Built-in ClusterRole names: not judged by `unused_roles`.
     pub system_roles: Vec<String>,
-    /// Built-in bindings: exempt from `subjects` questions.
-    pub system_bindings: Vec<BindingPattern>,
     /// Resources outside any namespace: granted only through ClusterRoleBindings.
     pub cluster_scoped_resources: BTreeSet<String>,
+    /// `(verb, resource)` requests on a cluster-scoped resource that the API server checks in
+    /// a namespace (`bind` on `clusterroles`), so a RoleBinding grants them there.
+    pub namespaced_requests: BTreeSet<(String, String)>,
     /// Built-in ClusterRoles with their stock rules, used when a binding names one that is
     /// not in the input.
     pub builtin_cluster_roles: Vec<Object>,
@@ -119,14 +226,24 @@ impl Settings {
             doc,
             "rbac.yaml",
             &[
+                "stock_bindings",
                 "system_subjects",
                 "system_roles",
-                "system_bindings",
                 "cluster_scoped_resources",
+                "namespaced_requests",
                 "builtin_cluster_roles",
             ],
         );
         let mut s = Settings::default();
+        for (i, n) in r
+            .opt_seq(doc, "stock_bindings", "rbac.yaml")
+            .iter()
+            .enumerate()
+        {
+            if let Some(b) = StockBinding::read(n, r, &format!("stock_bindings #{}", i + 1)) {
+                s.stock_bindings.push(b);
+            }
+        }
         for (i, n) in r
             .opt_seq(doc, "system_subjects", "rbac.yaml")
             .iter()
@@ -137,45 +254,47 @@ impl Settings {
             }
         }
         s.system_roles = r.string_list(doc, "system_roles", "rbac.yaml");
-        for (i, n) in r
-            .opt_seq(doc, "system_bindings", "rbac.yaml")
-            .iter()
-            .enumerate()
-        {
-            let what = format!("system_bindings #{}", i + 1);
-            r.known_keys(n, &what, &["kind", "namespace", "name"]);
-            let kind = r.string(n, "kind", &what);
-            let name = r.string(n, "name", &what);
-            let namespace = r.opt_string(n, "namespace", &what);
-            if let (Some(kind), Some(name)) = (kind, name) {
-                s.system_bindings.push(BindingPattern {
-                    kind,
-                    namespace,
-                    name,
-                });
-            }
-        }
         s.cluster_scoped_resources = r
             .string_list(doc, "cluster_scoped_resources", "rbac.yaml")
             .into_iter()
             .collect();
+        for (i, n) in r
+            .opt_seq(doc, "namespaced_requests", "rbac.yaml")
+            .iter()
+            .enumerate()
+        {
+            let what = format!("namespaced_requests #{}", i + 1);
+            r.known_keys(n, &what, &["verb", "resources"]);
+            let Some(verb) = r.string(n, "verb", &what) else {
+                continue;
+            };
+            for res in r.string_list(n, "resources", &what) {
+                s.namespaced_requests.insert((verb.clone(), res));
+            }
+        }
         for (i, n) in r
             .opt_seq(doc, "builtin_cluster_roles", "rbac.yaml")
             .iter()
             .enumerate()
         {
             let what = format!("builtin_cluster_roles #{}", i + 1);
-            r.known_keys(n, &what, &["name", "rules"]);
+            r.known_keys(n, &what, &["name", "labels", "aggregationRule", "rules"]);
             let Some(name) = r.string(n, "name", &what) else {
                 continue;
             };
             let rules = r.seq(n, "rules", &what).iter().map(Node::to_json).collect();
-            let value = json!({
+            let mut value = json!({
                 "apiVersion": "rbac.authorization.k8s.io/v1",
                 "kind": "ClusterRole",
                 "metadata": {"name": name},
                 "rules": Value::Array(rules),
             });
+            if let Some(labels) = n.get("labels") {
+                value["metadata"]["labels"] = labels.to_json();
+            }
+            if let Some(agg) = n.get("aggregationRule") {
+                value["aggregationRule"] = agg.to_json();
+            }
             let origin = Origin::File {
                 path: r.file.clone(),
                 line: n.line,
@@ -195,21 +314,25 @@ impl Settings {
         self.cluster_scoped_resources.contains(base)
     }
 
+    /// Whether a RoleBinding can grant `verb` on `resource`: the resource is namespaced, or
+    /// the API server checks that verb on it in a namespace (`bind` on `clusterroles`).
+    pub fn is_namespaced_request(&self, verb: &str, resource: &str) -> bool {
+        !self.is_cluster_scoped(resource)
+            || self
+                .namespaced_requests
+                .contains(&(verb.to_string(), resource.to_string()))
+    }
+
     /// The stock ClusterRole of this name, when the catalog ships its rules.
     pub fn builtin_cluster_role(&self, name: &str) -> Option<&Object> {
         self.builtin_cluster_roles.iter().find(|o| o.name == name)
     }
 
     /// The rules a binding grants: the role's own (aggregation resolved) when it is in the
-    /// input, the catalog's stock rules for a built-in ClusterRole that is not, else none.
+    /// input, the catalog's stock rules for a built-in ClusterRole that is not (with the
+    /// input's ClusterRoles aggregated into it), else none.
     pub fn rules_of<'a>(&'a self, b: &'a Binding<'a>) -> Cow<'a, [RuleRef<'a>]> {
-        if b.role.is_some() {
-            return Cow::Borrowed(&b.rules);
-        }
-        match self.stock_role(b) {
-            Some(role) => Cow::Owned(own_rules(role)),
-            None => Cow::Borrowed(&[]),
-        }
+        Cow::Borrowed(&b.rules)
     }
 
     /// The catalog's stock role for a binding whose role is not in the input.
@@ -221,39 +344,64 @@ impl Settings {
     }
 
     /// Whether a binding's rules are unknown: its role is not in the input and is not a
-    /// built-in ClusterRole whose rules the catalog ships.
+    /// built-in ClusterRole whose rules the catalog ships, or it is an aggregated ClusterRole
+    /// of a manifest whose rules the control plane fills in from roles not in the input.
     pub fn is_unresolved(&self, b: &Binding<'_>) -> bool {
-        b.role.is_none() && self.stock_role(b).is_none()
+        (b.role.is_none() && self.stock_role(b).is_none()) || b.aggregation_unknown
     }
 
-    /// Whether a subject is built in.
+    /// Whether `s` is named by `b` as Kubernetes or kubeadm ship it: `b` matches an entry of
+    /// `stock_bindings` (kind, namespace, name, roleRef) and `s` is one of its subjects.
+    pub fn is_stock_grant(&self, b: &Binding<'_>, s: &RbacSubject) -> bool {
+        self.stock_bindings
+            .iter()
+            .any(|e| e.capture(b).is_some_and(|c| e.names(s, c)))
+    }
+
+    /// Whether a binding is stock with every subject it names.
+    pub fn is_stock_binding(&self, b: &Binding<'_>) -> bool {
+        self.stock_bindings.iter().any(|e| {
+            e.capture(b)
+                .is_some_and(|c| b.subjects.iter().all(|s| e.names(s, c)))
+        })
+    }
+
+    /// Whether a subject is an identity the control plane uses without a pod (hygiene
+    /// questions only: permission questions exempt subjects through [`Self::is_stock_grant`]).
     pub fn is_system_subject(&self, s: &RbacSubject) -> bool {
         self.system_subjects.iter().any(|p| p.matches(s))
     }
 
-    /// Whether a role object is built in (listed name, or kubeadm's bootstrapping label).
+    /// Whether a role object is built in (listed name, or kubeadm's bootstrapping label), for
+    /// the hygiene questions.
     pub fn is_system_role(&self, role: &Object) -> bool {
-        let bootstrapping = role
-            .value
-            .at("/metadata/labels/kubernetes.io~1bootstrapping")
-            .and_then(Doc::as_str)
-            == Some("rbac-defaults");
         role.kind == "ClusterRole"
-            && (bootstrapping || self.system_roles.iter().any(|p| glob(p, &role.name)))
+            && (has_bootstrap_label(role) || self.system_roles.iter().any(|p| glob(p, &role.name)))
     }
 
-    /// Whether a binding object is built in.
-    pub fn is_system_binding(&self, b: &Object) -> bool {
-        self.system_bindings.iter().any(|p| {
-            p.kind == b.kind
-                && glob(&p.name, &b.name)
-                && match (&p.namespace, &b.namespace) {
-                    (None, _) => true,
-                    (Some(pn), Some(ns)) => glob(pn, ns),
-                    (Some(_), None) => false,
-                }
+    /// Whether a role's wildcards are stock: a ClusterRole whose rules are exactly the
+    /// catalog's stock rules of the built-in ClusterRole of its name (cluster-admin), or a
+    /// `system:*` ClusterRole with the bootstrap label `kubernetes.io/bootstrapping:
+    /// rbac-defaults`. A role named admin, edit or view has no stock wildcard.
+    pub fn is_stock_wildcard_role(&self, role: &Object) -> bool {
+        if role.kind != "ClusterRole" {
+            return false;
+        }
+        if role.name.starts_with("system:") && has_bootstrap_label(role) {
+            return true;
+        }
+        self.builtin_cluster_role(&role.name).is_some_and(|stock| {
+            role.value.get("rules").map(Doc::to_value)
+                == stock.value.get("rules").map(Doc::to_value)
         })
     }
+}
+
+fn has_bootstrap_label(role: &Object) -> bool {
+    role.value
+        .at("/metadata/labels/kubernetes.io~1bootstrapping")
+        .and_then(Doc::as_str)
+        == Some("rbac-defaults")
 }
 
 /// One permission asked about: any of `verbs` on any of `resources` in `api_groups`.
@@ -272,7 +420,7 @@ pub struct Grant {
 pub enum Question {
     /// Subjects granted any of these permissions.
     Grants(Vec<Grant>),
-    /// Subjects bound to one of these ClusterRoles (or Roles) by name.
+    /// Subjects bound to one of these ClusterRoles by name (roleRef kind ClusterRole).
     RoleRefs(Vec<String>),
     /// Bindings naming one of these subjects.
     Subjects(Vec<SubjectPattern>),
@@ -461,6 +609,39 @@ pub struct RbacSubject {
 }
 
 impl RbacSubject {
+    /// A subject of `binding` as written: a ServiceAccount without a namespace is in the
+    /// binding's, and a User named `system:serviceaccount:NS:NAME` (the username a
+    /// ServiceAccount authenticates as) is that ServiceAccount.
+    fn read(kind: &str, name: &str, subject: &Doc, binding: &Object) -> RbacSubject {
+        if kind == "User" {
+            if let Some((ns, sa)) = name
+                .strip_prefix("system:serviceaccount:")
+                .and_then(|rest| rest.split_once(':'))
+                .filter(|(ns, sa)| !ns.is_empty() && !sa.is_empty() && !sa.contains(':'))
+            {
+                return RbacSubject {
+                    kind: "ServiceAccount".into(),
+                    name: sa.to_string(),
+                    namespace: Some(ns.to_string()),
+                };
+            }
+        }
+        let namespace = if kind == "ServiceAccount" {
+            subject
+                .get("namespace")
+                .and_then(Doc::as_str)
+                .map(str::to_string)
+                .or_else(|| binding.namespace.clone())
+        } else {
+            None
+        };
+        RbacSubject {
+            kind: kind.to_string(),
+            name: name.to_string(),
+            namespace,
+        }
+    }
+
     /// `ServiceAccount web/ci-deployer`, `Group developers`.
     pub fn display(&self) -> String {
         match &self.namespace {
@@ -490,6 +671,8 @@ pub struct RuleRef<'a> {
     pub index: usize,
     /// The rule.
     pub rule: &'a Doc,
+    /// The rule is the catalog's stock rule of a built-in ClusterRole not in the input.
+    pub stock: bool,
 }
 
 /// A binding with its resolved role.
@@ -509,9 +692,33 @@ pub struct Binding<'a> {
     pub scope: Option<String>,
     /// Subjects.
     pub subjects: Vec<RbacSubject>,
+    /// The role is an aggregated ClusterRole read from a manifest with no rules of its own
+    /// and none gathered from the input: the control plane fills its rules in from roles
+    /// that are not in the input, so they are unknown.
+    pub aggregation_unknown: bool,
 }
 
 impl Binding<'_> {
+    /// Why this binding's rules are unknown (see [`Settings::is_unresolved`]), as a clause:
+    /// `ClusterRole x is not in the input (bound by RoleBinding ns/b), so its rules are
+    /// unknown`.
+    pub fn unknown_reason(&self) -> String {
+        if self.aggregation_unknown {
+            format!(
+                "ClusterRole {} (bound by {}) is aggregated (aggregationRule) and no role in the input feeds it: its rules are filled in by the control plane from roles not in the input, so they are unknown",
+                self.role_name,
+                self.display()
+            )
+        } else {
+            format!(
+                "{} {} is not in the input (bound by {}), so its rules are unknown",
+                self.role_kind,
+                self.role_name,
+                self.display()
+            )
+        }
+    }
+
     /// `ClusterRoleBinding x` / `RoleBinding ns/x`.
     pub fn display(&self) -> String {
         evidence::subject(self.object).display()
@@ -567,6 +774,7 @@ pub fn own_rules(obj: &Object) -> Vec<RuleRef<'_>> {
                     owner: obj,
                     index,
                     rule,
+                    stock: false,
                 })
                 .collect()
         })
@@ -577,6 +785,19 @@ pub fn own_rules(obj: &Object) -> Vec<RuleRef<'_>> {
 /// ClusterRole its `aggregationRule` selects. Rules the API server already copied in are
 /// kept; duplicates do not change any answer.
 pub fn cluster_role_rules<'a>(inv: &'a Inventory, role: &'a Object) -> Vec<RuleRef<'a>> {
+    aggregate(role, || inv.of_kind("ClusterRole"), |_| false)
+}
+
+/// The rules of `role` and, transitively, of every ClusterRole of `pool` its
+/// `aggregationRule` selects; rules of roles for which `stock` holds are marked as stock.
+fn aggregate<'a, I>(
+    role: &'a Object,
+    pool: impl Fn() -> I,
+    stock: impl Fn(&Object) -> bool,
+) -> Vec<RuleRef<'a>>
+where
+    I: Iterator<Item = &'a Object>,
+{
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     let mut stack = vec![role];
@@ -584,13 +805,17 @@ pub fn cluster_role_rules<'a>(inv: &'a Inventory, role: &'a Object) -> Vec<RuleR
         if !seen.insert(r.name.clone()) {
             continue;
         }
-        out.extend(own_rules(r));
+        let is_stock = stock(r);
+        out.extend(own_rules(r).into_iter().map(|mut rr| {
+            rr.stock = is_stock;
+            rr
+        }));
         let selectors = r
             .value
             .at("/aggregationRule/clusterRoleSelectors")
             .and_then(Doc::as_array);
         for sel in selectors.into_iter().flatten() {
-            for other in inv.of_kind("ClusterRole") {
+            for other in pool() {
                 if other.name != r.name
                     && selector::selects(sel, &selector::labels_of(&other.value["metadata"]))
                 {
@@ -602,10 +827,24 @@ pub fn cluster_role_rules<'a>(inv: &'a Inventory, role: &'a Object) -> Vec<RuleR
     out
 }
 
+/// Whether `role` is an aggregated ClusterRole read from a manifest whose effective rules
+/// are empty: the control plane would fill them in from roles not in the input. A role
+/// listed from a cluster (or a snapshot of one) already holds what the controller copied in.
+fn aggregation_unknown(role: &Object, rules: &[RuleRef<'_>]) -> bool {
+    role.kind == "ClusterRole"
+        && role.value.get("aggregationRule").is_some()
+        && rules.is_empty()
+        && matches!(role.origin, Origin::File { .. })
+}
+
 /// Builds the RBAC state of an inventory. Roles are found through the inventory's index and
 /// each ClusterRole's aggregation is resolved once, however many bindings name it; checks
-/// share one build per run through [`Context::rbac`].
-pub fn build(inv: &Inventory) -> Rbac<'_> {
+/// share one build per run through [`Context::rbac`]. A binding to a built-in ClusterRole
+/// that is not in the input gets the catalog's stock rules, with the input's ClusterRoles
+/// its stock `aggregationRule` selects (transitively: a role labelled `aggregate-to-view`
+/// reaches view, edit and admin). User subjects named `system:serviceaccount:NS:NAME` are
+/// read as the ServiceAccount NS/NAME they are.
+pub fn build<'a>(inv: &'a Inventory, settings: &'a Settings) -> Rbac<'a> {
     let mut bindings = Vec::new();
     let mut aggregated: HashMap<*const Object, Vec<RuleRef<'_>>> = HashMap::default();
     for obj in inv
@@ -635,14 +874,40 @@ pub fn build(inv: &Inventory) -> Rbac<'_> {
         } else {
             inv.find_named("ClusterRole", &role_name)
         };
-        let rules = match role {
-            Some(r) if r.kind == "ClusterRole" => aggregated
+        let stock = match role {
+            None if role_kind == "ClusterRole" => settings.builtin_cluster_role(&role_name),
+            _ => None,
+        };
+        let rules = match (role, stock) {
+            (Some(r), _) if r.kind == "ClusterRole" => aggregated
                 .entry(std::ptr::from_ref(r))
                 .or_insert_with(|| cluster_role_rules(inv, r))
                 .clone(),
-            Some(r) => own_rules(r),
-            None => Vec::new(),
+            (Some(r), _) => own_rules(r),
+            (None, Some(st)) => aggregated
+                .entry(std::ptr::from_ref(st))
+                .or_insert_with(|| {
+                    // The input's ClusterRoles, and the stock roles it does not hold.
+                    let pool = || {
+                        inv.of_kind("ClusterRole").chain(
+                            settings
+                                .builtin_cluster_roles
+                                .iter()
+                                .filter(|b| inv.find_named("ClusterRole", &b.name).is_none()),
+                        )
+                    };
+                    let is_stock = |o: &Object| {
+                        settings
+                            .builtin_cluster_roles
+                            .iter()
+                            .any(|b| std::ptr::eq(b, o))
+                    };
+                    aggregate(st, pool, is_stock)
+                })
+                .clone(),
+            (None, None) => Vec::new(),
         };
+        let aggregation_unknown = role.is_some_and(|r| aggregation_unknown(r, &rules));
         let subjects = obj
             .value
             .get("subjects")
@@ -650,21 +915,9 @@ pub fn build(inv: &Inventory) -> Rbac<'_> {
             .map(|subs| {
                 subs.iter()
                     .filter_map(|s| {
-                        let kind = s.get("kind").and_then(Doc::as_str)?.to_string();
-                        let name = s.get("name").and_then(Doc::as_str)?.to_string();
-                        let namespace = if kind == "ServiceAccount" {
-                            s.get("namespace")
-                                .and_then(Doc::as_str)
-                                .map(str::to_string)
-                                .or_else(|| obj.namespace.clone())
-                        } else {
-                            None
-                        };
-                        Some(RbacSubject {
-                            kind,
-                            name,
-                            namespace,
-                        })
+                        let kind = s.get("kind").and_then(Doc::as_str)?;
+                        let name = s.get("name").and_then(Doc::as_str)?;
+                        Some(RbacSubject::read(kind, name, s, obj))
                     })
                     .collect()
             })
@@ -677,6 +930,7 @@ pub fn build(inv: &Inventory) -> Rbac<'_> {
             rules,
             scope,
             subjects,
+            aggregation_unknown,
         });
     }
     Rbac { bindings }
@@ -736,6 +990,31 @@ pub struct Chain<'a> {
 }
 
 impl Chain<'_> {
+    /// `ClusterRoleBinding b → ClusterRole r rules[0]`, naming the ClusterRole a rule was
+    /// aggregated from (`→ ClusterRole view (not in the input) ← ClusterRole extra rules[0]`).
+    pub fn via(&self) -> String {
+        let b = self.binding;
+        match &self.rule {
+            None => format!("{} → {}", b.display(), b.role_display()),
+            Some(r) if r.stock => format!(
+                "{} → {} rules[{}]",
+                b.display(),
+                b.role_words(true),
+                r.index
+            ),
+            Some(r) if b.role.is_some_and(|role| std::ptr::eq(role, r.owner)) => {
+                format!("{} → {} rules[{}]", b.display(), b.role_display(), r.index)
+            }
+            Some(r) => format!(
+                "{} → {} ← {} rules[{}] (aggregated)",
+                b.display(),
+                b.role_display(),
+                evidence::subject(r.owner).display(),
+                r.index
+            ),
+        }
+    }
+
     /// The evidence for this chain.
     pub fn observation(&self, expected: &str, holds: bool) -> Observation {
         let b = self.binding;
@@ -755,17 +1034,24 @@ impl Chain<'_> {
         if let Some(r) = &self.rule {
             observed["rule"] = r.rule.to_value();
             path.push_str(&format!(" → rules[{}]", r.index));
-            if b.role.is_none() {
+            if r.stock {
                 note = Some(format!(
                     "{} {} is not in the input: judged with its stock rules ({})",
                     b.role_kind,
                     b.role_name,
                     r.owner.origin.describe()
                 ));
-            } else if b.role.is_some_and(|role| !std::ptr::eq(role, r.owner)) {
+            } else if b.role.is_none_or(|role| !std::ptr::eq(role, r.owner)) {
                 let from = evidence::subject(r.owner).display();
                 observed["aggregated_from"] = json!(from);
-                note = Some(format!("rule aggregated from {from}"));
+                note = Some(if b.role.is_none() {
+                    format!(
+                        "rule aggregated from {from} into the stock {} {} (not in the input)",
+                        b.role_kind, b.role_name
+                    )
+                } else {
+                    format!("rule aggregated from {from}")
+                });
             }
         }
         if let Some(names) = &self.names {
@@ -786,46 +1072,48 @@ impl Chain<'_> {
     }
 }
 
-/// Whether a binding can grant `resource` in `namespace` (`None`: anywhere): a RoleBinding
-/// grants only namespaced resources, only in its own namespace; a ClusterRoleBinding grants
-/// everywhere.
+/// Whether a binding can grant `verb` on `resource` in `namespace` (`None`: anywhere): a
+/// RoleBinding grants only namespaced requests (namespaced resources, and the few verbs on
+/// cluster-scoped ones the API server checks in a namespace, as `bind` on `clusterroles`),
+/// only in its own namespace; a ClusterRoleBinding grants everywhere.
 pub fn binding_applies(
     b: &Binding<'_>,
     settings: &Settings,
+    verb: &str,
     resource: &str,
     namespace: Option<&str>,
 ) -> bool {
     match &b.scope {
         None => true,
         Some(scope) => {
-            !settings.is_cluster_scoped(resource) && namespace.is_none_or(|ns| ns == scope)
+            settings.is_namespaced_request(verb, resource) && namespace.is_none_or(|ns| ns == scope)
         }
     }
 }
 
-/// Bindings whose rules are unknown (their role is not in the input and is not a built-in
-/// ClusterRole the catalog knows) that could grant any of `resources` in `namespace`
-/// (`None`: anywhere).
+/// Bindings whose rules are unknown ([`Settings::is_unresolved`]) that could grant any of
+/// `requests` (verb, resource) in `namespace` (`None`: anywhere).
 pub fn unresolved<'a>(
     rbac: &'a Rbac<'a>,
     settings: &Settings,
-    resources: &[&str],
+    requests: &[(&str, &str)],
     namespace: Option<&str>,
 ) -> Vec<&'a Binding<'a>> {
     rbac.bindings
         .iter()
         .filter(|b| settings.is_unresolved(b))
         .filter(|b| {
-            resources
+            requests
                 .iter()
-                .any(|res| binding_applies(b, settings, res, namespace))
+                .any(|(verb, res)| binding_applies(b, settings, verb, res, namespace))
         })
         .collect()
 }
 
 /// Every chain that grants `verb` on `resource` (in `group`), within `namespace` when given
 /// (cluster-wide grants apply in every namespace). RoleBindings never grant cluster-scoped
-/// resources (`settings.cluster_scoped_resources`), whatever role they name; a binding to a
+/// resources (`settings.cluster_scoped_resources`, but for `settings.namespaced_requests`),
+/// whatever role they name; a binding to a
 /// built-in ClusterRole that is not in the input is answered from the catalog's stock rules;
 /// a binding to any other missing role grants nothing here (see [`unresolved`]).
 pub fn who_can<'a>(
@@ -838,7 +1126,7 @@ pub fn who_can<'a>(
 ) -> Vec<Chain<'a>> {
     let mut out = Vec::new();
     for b in &rbac.bindings {
-        if !binding_applies(b, settings, resource, namespace) {
+        if !binding_applies(b, settings, verb, resource, namespace) {
             continue;
         }
         for r in settings.rules_of(b).iter() {
@@ -899,17 +1187,24 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     }
     // Chains per subject, and the text of what is expected.
     let mut chains: BTreeMap<RbacSubject, Vec<Chain>> = BTreeMap::new();
-    // Bindings whose rules are unknown, per subject (grants questions only).
+    // Bindings whose rules are unknown, per subject (grants questions only), leaving out
+    // the stock bindings of their stock subjects.
     let mut unknown: BTreeMap<RbacSubject, Vec<&Binding>> = BTreeMap::new();
-    let (expected, exempt_subjects) = match &p.question {
+    let expected = match &p.question {
         Question::Grants(grants) => {
-            let resources: Vec<&str> = grants
+            let requests: Vec<(&str, &str)> = grants
                 .iter()
-                .flat_map(|g| g.resources.iter().map(String::as_str))
+                .flat_map(|g| {
+                    g.verbs
+                        .iter()
+                        .flat_map(|v| g.resources.iter().map(move |r| (v.as_str(), r.as_str())))
+                })
                 .collect();
-            for b in unresolved(rbac, settings, &resources, None) {
+            for b in unresolved(rbac, settings, &requests, None) {
                 for s in &b.subjects {
-                    unknown.entry(s.clone()).or_default().push(b);
+                    if !settings.is_stock_grant(b, s) {
+                        unknown.entry(s.clone()).or_default().push(b);
+                    }
                 }
             }
             for g in grants {
@@ -928,23 +1223,21 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     }
                 }
             }
-            (
-                format!(
-                    "no grant of {}",
-                    grants
-                        .iter()
-                        .map(Grant::describe)
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                ),
-                true,
+            format!(
+                "no grant of {}",
+                grants
+                    .iter()
+                    .map(Grant::describe)
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             )
         }
         Question::RoleRefs(names) => {
+            // A namespaced Role that happens to share a ClusterRole's name is not it.
             for b in rbac
                 .bindings
                 .iter()
-                .filter(|b| names.contains(&b.role_name))
+                .filter(|b| b.role_kind == "ClusterRole" && names.contains(&b.role_name))
             {
                 for s in &b.subjects {
                     chains.entry(s.clone()).or_default().push(Chain {
@@ -955,18 +1248,13 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     });
                 }
             }
-            (format!("not bound to {}", names.join(", ")), true)
+            format!("not bound to {}", names.join(", "))
         }
         Question::Subjects(patterns) => {
             for b in &rbac.bindings {
-                if settings.is_system_binding(b.object) {
-                    continue;
-                }
-                for s in b
-                    .subjects
-                    .iter()
-                    .filter(|s| patterns.iter().any(|pt| pt.matches(s)))
-                {
+                for s in b.subjects.iter().filter(|s| {
+                    patterns.iter().any(|pt| pt.matches(s)) && !settings.is_stock_grant(b, s)
+                }) {
                     chains.entry(s.clone()).or_default().push(Chain {
                         subject: s.clone(),
                         binding: b,
@@ -975,7 +1263,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     });
                 }
             }
-            ("not named in any binding".to_string(), false)
+            "not named in any binding".to_string()
         }
         // Answered above, before bindings are built.
         Question::Wildcards | Question::Hygiene(_) => return out,
@@ -983,8 +1271,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut failed = 0;
     let mut unknowns = 0;
     for (subject, bs) in &unknown {
-        // A definite grant (fail) or a built-in subject is decided without the unknown rules.
-        if chains.contains_key(subject) || settings.is_system_subject(subject) {
+        // A subject with some grant is decided below, with its unknown bindings in mind.
+        if chains.contains_key(subject) {
             continue;
         }
         unknowns += 1;
@@ -1006,7 +1294,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 }),
                 expected: format!("the rules of {} {}", b.role_kind, b.role_name),
                 holds: false,
-                note: Some("the role is not in the input, so its rules are unknown".into()),
+                note: Some(if b.aggregation_unknown {
+                    "the role is aggregated and no role in the input feeds it: its rules are filled in by the control plane from roles not in the input".into()
+                } else {
+                    "the role is not in the input, so its rules are unknown".into()
+                }),
             })
             .collect();
         let b = bs[0];
@@ -1016,11 +1308,9 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             subject.as_subject(),
             observations,
             format!(
-                "{}: {} {} is not in the input (bound by {}), so its rules are unknown: include the role in the input or scan the cluster",
+                "{}: {}: include the roles in the input or scan the cluster",
                 subject.display(),
-                b.role_kind,
-                b.role_name,
-                b.display()
+                b.unknown_reason()
             ),
         ));
     }
@@ -1038,22 +1328,37 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 ))
             })
             .collect();
-        let broad: Vec<&&Chain> = cs.iter().filter(|c| c.names.is_none()).collect();
-        let system = exempt_subjects && settings.is_system_subject(subject);
-        let (status, message) = if broad.is_empty() && !system && unknown.contains_key(subject) {
+        // Broad grants through bindings that are not the stock binding of this subject.
+        let broad: Vec<&&Chain> = cs
+            .iter()
+            .filter(|c| c.names.is_none() && !settings.is_stock_grant(c.binding, subject))
+            .collect();
+        let stock: Vec<&&Chain> = cs
+            .iter()
+            .filter(|c| c.names.is_none() && settings.is_stock_grant(c.binding, subject))
+            .collect();
+        let (status, message) = if !broad.is_empty() {
+            failed += 1;
+            (
+                p.on_fail,
+                format!("{}: {}", subject.display(), first_chain_text(&broad)),
+            )
+        } else if let Some(b) = unknown.get(subject).and_then(|bs| bs.first()) {
             unknowns += 1;
-            let b = unknown[subject][0];
+            let how = if stock.is_empty() {
+                "only on named objects"
+            } else {
+                "only through its stock binding"
+            };
             (
                 Status::Error,
                 format!(
-                    "{} is granted this only on named objects here, but {} {} (bound by {}) is not in the input, so its rules are unknown",
+                    "{} is granted this {how} here, but {}",
                     subject.display(),
-                    b.role_kind,
-                    b.role_name,
-                    b.display()
+                    b.unknown_reason()
                 ),
             )
-        } else if broad.is_empty() {
+        } else if stock.is_empty() {
             (
                 Status::Pass,
                 format!(
@@ -1061,24 +1366,23 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     subject.display()
                 ),
             )
-        } else if system {
+        } else {
             (
                 Status::Pass,
                 format!(
-                    "{} is a built-in Kubernetes subject (listed in controls/rbac.yaml); {}",
+                    "{} is granted this by its stock Kubernetes binding (listed in controls/rbac.yaml); {}",
                     subject.display(),
-                    first_chain_text(&broad)
+                    first_chain_text(&stock)
                 ),
             )
-        } else {
-            failed += 1;
-            (
-                p.on_fail,
-                format!("{}: {}", subject.display(), first_chain_text(&broad)),
-            )
         };
-        let holds = status == Status::Pass;
-        let observations = cs.iter().map(|c| c.observation(&expected, holds)).collect();
+        let observations = cs
+            .iter()
+            .map(|c| {
+                let exempt = c.names.is_some() || settings.is_stock_grant(c.binding, subject);
+                c.observation(&expected, exempt)
+            })
+            .collect();
         out.findings.push(evidence::finding(
             check,
             status,
@@ -1131,15 +1435,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
 
 fn first_chain_text(chains: &[&&Chain]) -> String {
     let c = chains[0];
-    let mut s = format!(
-        "via {} → {}",
-        c.binding.display(),
-        c.binding.role_words(c.rule.is_some())
-    );
-    if let Some(r) = &c.rule {
-        s.push_str(&format!(" rules[{}]", r.index));
-    }
-    s.push_str(&format!(" ({})", c.binding.scope_display()));
+    let mut s = format!("via {} ({})", c.via(), c.binding.scope_display());
     if chains.len() > 1 {
         s.push_str(&format!(" and {} more", chains.len() - 1));
     }
@@ -1176,14 +1472,14 @@ fn wildcards(check: &Check, p: &Params, inv: &Inventory, settings: &Settings, ou
             continue;
         }
         let subject = evidence::subject(role);
-        let (status, message) = if settings.is_system_role(role) {
+        let (status, message) = if settings.is_stock_wildcard_role(role) {
             for o in &mut obs {
                 o.holds = true;
             }
             (
                 Status::Pass,
                 format!(
-                    "{} is a built-in role (controls/rbac.yaml or the rbac-defaults label); its wildcard is stock",
+                    "{} is a built-in role (the stock rules of controls/rbac.yaml, or a system: role with the rbac-defaults label); its wildcard is stock",
                     subject.display()
                 ),
             )
@@ -1261,7 +1557,7 @@ mod tests {
             cluster_role("wide", res),
             binding("RoleBinding", Some("ns"), "ClusterRole", "wide"),
         ]);
-        let rbac = build(&i);
+        let rbac = build(&i, &s);
         for r in &res[..3] {
             assert!(who_can(&rbac, &s, "get", r, None, None).is_empty(), "{r}");
             assert!(
@@ -1279,7 +1575,7 @@ mod tests {
             cluster_role("wide", res),
             binding("ClusterRoleBinding", None, "ClusterRole", "wide"),
         ]);
-        let rbac = build(&i);
+        let rbac = build(&i, &s);
         for r in res {
             assert_eq!(
                 who_can(&rbac, &s, "get", r, None, Some("ns")).len(),
@@ -1298,7 +1594,7 @@ mod tests {
             "ClusterRole",
             "edit",
         )]);
-        let rbac = build(&i);
+        let rbac = build(&i, &s);
         let got = who_can(&rbac, &s, "get", "secrets", Some(""), Some("ns"));
         assert_eq!(got.len(), 1);
         assert!(got[0]
@@ -1307,14 +1603,14 @@ mod tests {
             .unwrap_or_default()
             .contains("not in the input"));
         assert!(who_can(&rbac, &s, "create", "persistentvolumes", None, None).is_empty());
-        assert!(unresolved(&rbac, &s, &["secrets"], None).is_empty());
+        assert!(unresolved(&rbac, &s, &[("get", "secrets")], None).is_empty());
         let i = inv(vec![binding(
             "RoleBinding",
             Some("ns"),
             "ClusterRole",
             "view",
         )]);
-        let rbac = build(&i);
+        let rbac = build(&i, &s);
         assert!(who_can(&rbac, &s, "get", "secrets", Some(""), None).is_empty());
     }
 
@@ -1325,14 +1621,17 @@ mod tests {
             binding("RoleBinding", Some("ns"), "ClusterRole", "custom"),
             binding("RoleBinding", Some("ns"), "Role", "edit"),
         ]);
-        let rbac = build(&i);
+        let rbac = build(&i, &s);
         assert!(who_can(&rbac, &s, "get", "secrets", None, None).is_empty());
         // Both bindings: a namespaced Role named like a built-in ClusterRole is not one.
-        assert_eq!(unresolved(&rbac, &s, &["secrets"], None).len(), 2);
-        assert_eq!(unresolved(&rbac, &s, &["secrets"], Some("ns")).len(), 2);
-        assert!(unresolved(&rbac, &s, &["secrets"], Some("other")).is_empty());
+        assert_eq!(unresolved(&rbac, &s, &[("get", "secrets")], None).len(), 2);
+        assert_eq!(
+            unresolved(&rbac, &s, &[("get", "secrets")], Some("ns")).len(),
+            2
+        );
+        assert!(unresolved(&rbac, &s, &[("get", "secrets")], Some("other")).is_empty());
         // A RoleBinding cannot grant a cluster-scoped resource, whatever its role holds.
-        assert!(unresolved(&rbac, &s, &["nodes/proxy"], None).is_empty());
+        assert!(unresolved(&rbac, &s, &[("get", "nodes/proxy")], None).is_empty());
     }
 
     #[test]
@@ -1380,8 +1679,8 @@ mod tests {
             json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "b", "namespace": "ns"},
                    "roleRef": {"kind": "ClusterRole", "name": "top"}, "subjects": [{"kind": "User", "name": "u"}]}),
         ]);
-        let rbac = build(&i);
         let s = settings();
+        let rbac = build(&i, &s);
         let got = who_can(&rbac, &s, "list", "secrets", None, Some("ns"));
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].subject.name, "u");
@@ -1401,11 +1700,144 @@ mod tests {
             "metadata": {"name": "b", "namespace": "ns"}, "roleRef": {"kind": "Role", "name": "r"},
             "subjects": [{"kind": "ServiceAccount", "name": "sa"}]}),
         ]);
-        let rbac = build(&i);
+        let s = settings();
+        let rbac = build(&i, &s);
         assert_eq!(
             rbac.bindings[0].subjects[0].namespace.as_deref(),
             Some("ns")
         );
         assert!(rbac.bindings[0].role.is_none());
+    }
+
+    #[test]
+    fn stock_bindings_exempt_only_their_own_subjects() {
+        let s = settings();
+        let crb = |name: &str, role: &str, kind: &str, subject: &str, ns: Option<&str>| {
+            let mut sub = json!({"kind": kind, "name": subject});
+            if let Some(ns) = ns {
+                sub["namespace"] = json!(ns);
+            }
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                   "metadata": {"name": name}, "roleRef": {"kind": "ClusterRole", "name": role},
+                   "subjects": [sub]})
+        };
+        let i = inv(vec![
+            crb(
+                "system:controller:job-controller",
+                "system:controller:job-controller",
+                "ServiceAccount",
+                "job-controller",
+                Some("kube-system"),
+            ),
+            crb(
+                "system:controller:job-controller",
+                "system:controller:job-controller",
+                "ServiceAccount",
+                "other",
+                Some("kube-system"),
+            ),
+            crb(
+                "system:controller:a",
+                "system:controller:b",
+                "ServiceAccount",
+                "a",
+                Some("kube-system"),
+            ),
+            crb(
+                "nodes-admin",
+                "cluster-admin",
+                "Group",
+                "system:nodes",
+                None,
+            ),
+            crb(
+                "cluster-admin",
+                "cluster-admin",
+                "Group",
+                "system:masters",
+                None,
+            ),
+            crb(
+                "kubeadm:masters-extra",
+                "view",
+                "Group",
+                "system:masters",
+                None,
+            ),
+        ]);
+        let rbac = build(&i, &s);
+        let stock: Vec<bool> = rbac
+            .bindings
+            .iter()
+            .map(|b| s.is_stock_grant(b, &b.subjects[0]))
+            .collect();
+        assert_eq!(stock, [true, false, false, false, true, false]);
+    }
+
+    #[test]
+    fn bind_on_clusterroles_is_checked_in_the_rolebinding_namespace() {
+        let s = settings();
+        let i = inv(vec![
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "g"},
+                   "rules": [{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["bind", "escalate"]},
+                             {"apiGroups": [""], "resources": ["users", "serviceaccounts"], "verbs": ["impersonate"]}]}),
+            binding("RoleBinding", Some("ns"), "ClusterRole", "g"),
+        ]);
+        let rbac = build(&i, &s);
+        assert_eq!(
+            who_can(&rbac, &s, "bind", "clusterroles", None, Some("ns")).len(),
+            1
+        );
+        assert!(who_can(&rbac, &s, "bind", "clusterroles", None, Some("other")).is_empty());
+        assert!(who_can(&rbac, &s, "escalate", "clusterroles", None, None).is_empty());
+        assert!(who_can(&rbac, &s, "impersonate", "users", None, None).is_empty());
+        assert_eq!(
+            who_can(&rbac, &s, "impersonate", "serviceaccounts", None, None).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn service_account_usernames_are_service_accounts() {
+        let s = settings();
+        let i = inv(vec![
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "b", "namespace": "ns"}, "roleRef": {"kind": "Role", "name": "r"},
+            "subjects": [{"kind": "User", "name": "system:serviceaccount:web:default"},
+                         {"kind": "User", "name": "system:serviceaccount:bad"}]}),
+        ]);
+        let rbac = build(&i, &s);
+        assert_eq!(
+            rbac.bindings[0].subjects[0].display(),
+            "ServiceAccount web/default"
+        );
+        assert_eq!(rbac.bindings[0].subjects[1].kind, "User");
+    }
+
+    #[test]
+    fn aggregated_roles_of_manifests_fed_by_nothing_are_unresolved() {
+        let s = settings();
+        let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "agg"},
+                          "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"x": "y"}}]}, "rules": []});
+        let b = binding("ClusterRoleBinding", None, "ClusterRole", "agg");
+        let file = |v: Value| {
+            Object::from_value(
+                v,
+                Origin::File {
+                    path: "f".into(),
+                    line: 1,
+                },
+                BTreeMap::new(),
+            )
+            .expect("object")
+        };
+        let mut i = Inventory::new(Default::default(), true);
+        i.objects = vec![file(role.clone()), file(b.clone())];
+        let rbac = build(&i, &s);
+        assert!(s.is_unresolved(&rbac.bindings[0]));
+        // Listed from a cluster, the controller has filled `rules` in: they are what it grants.
+        let i = inv(vec![role, b]);
+        let rbac = build(&i, &s);
+        assert!(!s.is_unresolved(&rbac.bindings[0]));
     }
 }

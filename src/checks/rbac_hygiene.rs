@@ -11,9 +11,9 @@
 //!   is taken to exist).
 //! - `duplicate_grants`: a subject granted the same permission through more than one
 //!   binding, where the second binding's scope covers the first (the same namespace, or
-//!   cluster-wide); wildcards in the covering rule count. Two built-in bindings overlapping
-//!   (as `system:discovery` and `system:public-info-viewer` do) are how Kubernetes ships and
-//!   are not reported.
+//!   cluster-wide); wildcards in the covering rule count. Two stock bindings overlapping
+//!   (as `system:discovery` and `system:public-info-viewer` do; `stock_bindings` of the
+//!   catalog, recognised by content) are how Kubernetes ships and are not reported.
 //! - `unused_service_accounts`: ServiceAccounts granted rights that no pod or pod template
 //!   of their namespace runs as.
 //!
@@ -273,7 +273,7 @@ fn missing_subjects(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
     }
     let mut examined = 0;
     for b in &ctx.rbac().bindings {
-        if settings.is_system_binding(b.object) {
+        if settings.is_stock_binding(b) {
             continue;
         }
         let raw = b
@@ -491,7 +491,7 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                 for r in settings.rules_of(b).iter() {
                     for a in Atom::of_rule(r.rule) {
                         let granted = b.scope.is_none()
-                            || (!a.url && !settings.is_cluster_scoped(a.resource));
+                            || (!a.url && settings.is_namespaced_request(a.verb, a.resource));
                         if granted {
                             v.push((a, r.owner, r.index));
                         }
@@ -524,8 +524,7 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                 let y = bindings[yi];
                 let covers_scope = y.scope.is_none() || y.scope == x.scope;
                 // Two built-in bindings overlapping is how Kubernetes ships.
-                let stock =
-                    settings.is_system_binding(x.object) && settings.is_system_binding(y.object);
+                let stock = settings.is_stock_binding(x) && settings.is_stock_binding(y);
                 if xi == yi || !covers_scope || (x.scope == y.scope && yi > xi) || stock {
                     continue;
                 }
@@ -685,11 +684,11 @@ fn unused_service_accounts(check: &Check, p: &Params, ctx: &Context, out: &mut O
         .collect();
     let mut granted: BTreeMap<&RbacSubject, Vec<&Binding>> = BTreeMap::new();
     for b in &ctx.rbac().bindings {
-        if settings.is_system_binding(b.object) {
-            continue;
-        }
         for s in &b.subjects {
-            if s.kind == "ServiceAccount" && s.namespace.is_some() && !settings.is_system_subject(s)
+            if s.kind == "ServiceAccount"
+                && s.namespace.is_some()
+                && !settings.is_stock_grant(b, s)
+                && !settings.is_system_subject(s)
             {
                 granted.entry(s).or_default().push(b);
             }
