@@ -359,6 +359,10 @@ pub const FILE_ROLES: &[(&str, &str)] = &[
         "kube-controller-manager kubeconfig",
     ),
     ("pki-dir", "the Kubernetes PKI directory"),
+    (
+        "pki-subdir",
+        "directories under the PKI directory (pki/etcd)",
+    ),
     ("pki-file", "every file under the PKI directory"),
     ("pki-cert", "certificates (*.crt) under the PKI directory"),
     ("pki-key", "private keys (*.key) under the PKI directory"),

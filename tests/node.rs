@@ -708,3 +708,112 @@ fn k3s_embedded_components_show_only_passed_arguments_and_never_guess() {
     // Not passed through: k3s may set it itself, so the verdict is error, not fail or pass.
     assert_eq!(status("apiserver-anonymous-auth-enabled"), Status::Error);
 }
+
+/// A node root written here: files (content, or `None` for a directory) and one kubelet.
+fn root_with(files: &[(&str, Option<&str>)], kubelet: &[&str]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let at = |p: &str| tmp.path().join(p.trim_start_matches('/'));
+    std::fs::create_dir_all(at("/etc")).unwrap();
+    std::fs::write(
+        at("/etc/passwd"),
+        "root:x:0:0::/root:/bin/sh\netcd:x:1001:1001::/:/sbin/nologin\n",
+    )
+    .unwrap();
+    std::fs::write(at("/etc/group"), "root:x:0:\netcd:x:1001:\n").unwrap();
+    for (path, content) in files {
+        match content {
+            Some(text) => {
+                std::fs::create_dir_all(at(path).parent().unwrap()).unwrap();
+                std::fs::write(at(path), text).unwrap();
+            }
+            None => std::fs::create_dir_all(at(path)).unwrap(),
+        }
+    }
+    std::fs::create_dir_all(at("/proc/100")).unwrap();
+    let mut cmdline = Vec::new();
+    for a in std::iter::once("/usr/bin/kubelet").chain(kubelet.iter().copied()) {
+        cmdline.extend_from_slice(a.as_bytes());
+        cmdline.push(0);
+    }
+    std::fs::write(at("/proc/100/cmdline"), cmdline).unwrap();
+    tmp
+}
+
+#[test]
+fn kubelet_values_are_read_as_the_kubelet_reads_them() {
+    let config = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n\
+                  authentication:\n  anonymous:\n    enabled: no\n  x509:\n    clientCAFile: \"\"\n\
+                  featureGates:\n  RotateKubeletServerCertificate: off\n  Quoted: \"no\"\n\
+                  streamingConnectionIdleTimeout: 5m\ntlsCipherSuites: []\n";
+    let root = root_with(
+        &[
+            ("/var/lib/kubelet/config.yaml", Some(config)),
+            ("/etc/kubernetes/pki/ca.crt", Some("x")),
+            ("/etc/kubernetes/pki/etcd/ca.key", Some("x")),
+        ],
+        &[
+            "--config=/var/lib/kubelet/config.yaml",
+            "--rotate-certificates=0",
+            "--seccomp-default=T",
+            "--feature-gates=SomeGate=True",
+            "--feature-gates=SomeGate=F",
+            "--read-only-port=1",
+        ],
+    );
+    std::os::unix::fs::chown(
+        root.path().join("etc/kubernetes/pki/etcd"),
+        Some(1001),
+        Some(1001),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        root.path().join("etc/kubernetes/pki/etcd/ca.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let facts = collect(root.path());
+    let k = facts.kubelet.as_ref().unwrap();
+    let v = |key: &str| k.values[key].value.clone();
+    // YAML 1.1 in the config file (go-yaml v2 under sigs.k8s.io/yaml): plain off/no are
+    // false, a quoted "no" stays a string.
+    assert_eq!(v("authentication.anonymous.enabled"), Value::Bool(false));
+    assert_eq!(
+        v("featureGates.RotateKubeletServerCertificate"),
+        Value::Bool(false)
+    );
+    assert_eq!(v("featureGates.Quoted"), Value::String("no".into()));
+    // Boolean flags and gates by Go's strconv.ParseBool; a port of 1 stays a number.
+    assert_eq!(v("rotateCertificates"), Value::Bool(false));
+    assert_eq!(v("seccompDefault"), Value::Bool(true));
+    assert_eq!(v("featureGates.SomeGate"), Value::Bool(false));
+    assert_eq!(v("readOnlyPort"), Value::from(1));
+    // The PKI directory's subdirectories are judged for ownership (CIS 1.1.19), not for the
+    // certificate and key permission items.
+    let sub = facts
+        .files
+        .iter()
+        .find(|f| f.path == "/etc/kubernetes/pki/etcd")
+        .unwrap();
+    assert_eq!(sub.role, "pki-subdir");
+    assert_eq!(sub.owner.as_deref(), Some("etcd"));
+
+    let report = evaluate(vec![facts]);
+    let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
+    assert_eq!(status("kubelet-anonymous-auth-enabled"), Status::Pass);
+    assert_eq!(
+        status("kubelet-server-cert-rotation-disabled"),
+        Status::Fail
+    );
+    assert_eq!(
+        status("kubelet-certificate-rotation-disabled"),
+        Status::Fail
+    );
+    assert_eq!(
+        status("kubelet-streaming-idle-timeout-disabled"),
+        Status::Pass
+    );
+    assert_eq!(status("kubelet-weak-tls-cipher-suites"), Status::Fail);
+    assert_eq!(status("kubelet-client-ca-file-missing"), Status::Fail);
+    assert_eq!(status("pki-not-root-owned"), Status::Fail);
+    assert_eq!(status("pki-key-permissive"), Status::Pass);
+}

@@ -211,6 +211,14 @@ pub struct Component {
     pub value_flags: BTreeSet<String>,
     /// Numeric flags whose values at or below a bound have a special meaning (usually "off").
     pub numeric_flags: BTreeMap<String, NumericMeaning>,
+    /// Flags whose empty value (`--f=`) is valid and means something of its own (nothing
+    /// disabled, a server off): flag → that meaning, in words. Given empty, such a flag is
+    /// judged on its empty value, not as "set without a value".
+    pub empty_means: BTreeMap<String, String>,
+    /// Flags holding `key=bool` pairs (`--feature-gates`): given more than once they merge
+    /// per key, the later value winning, and each value is read as Go's `strconv.ParseBool`
+    /// reads it (`0`, `False` → `false`).
+    pub bool_map_flags: BTreeSet<String>,
     /// Flags naming a configuration file that takes over other flags.
     pub config_files: Vec<ConfigFile>,
     /// The component runs as a DaemonSet (kube-proxy): DaemonSet pod templates are searched
@@ -720,6 +728,8 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 "defaults",
                 "value_flags",
                 "numeric_flags",
+                "empty_means",
+                "bool_map_flags",
                 "config_files",
                 "daemonset",
             ],
@@ -768,13 +778,24 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 }
             }
         }
+        let empty_means = r.string_map(c, "empty_means", &what);
+        let bool_map_flags: BTreeSet<String> = r
+            .string_list(c, "bool_map_flags", &what)
+            .into_iter()
+            .collect();
         let config_files = read_config_files(c, r, &what);
         let named = config_files.iter().flat_map(|f| {
             std::iter::once(&f.flag)
                 .chain(f.replaces.keys())
                 .chain(f.may_set.keys())
         });
-        for flag in value_flags.iter().chain(numeric_flags.keys()).chain(named) {
+        for flag in value_flags
+            .iter()
+            .chain(numeric_flags.keys())
+            .chain(empty_means.keys())
+            .chain(&bool_map_flags)
+            .chain(named)
+        {
             if !flag.starts_with("--") {
                 r.error(
                     c.line,
@@ -790,6 +811,8 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 defaults,
                 value_flags,
                 numeric_flags,
+                empty_means,
+                bool_map_flags,
                 config_files,
                 daemonset: r.opt_bool(c, "daemonset", &what).unwrap_or(false),
             },

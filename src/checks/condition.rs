@@ -292,10 +292,14 @@ impl Expectation {
                 .iter()
                 .all(|v| self.regex.as_ref().is_some_and(|re| re.is_match(&text(v)))),
             Op::Gte | Op::Lte => {
-                let Some(limit) = number(&self.value) else {
+                // The limit says what is compared: a duration limit (`1s`) reads the observed
+                // values as Go durations (`5m` is five minutes), any other as numbers or
+                // quantities (`500m` is 0.5).
+                let scale = Scale::of(&self.value);
+                let Some(limit) = scale.read(&self.value) else {
                     return false;
                 };
-                values.iter().all(|v| match number(v) {
+                values.iter().all(|v| match scale.read(v) {
                     Some(n) if self.op == Op::Gte => n >= limit,
                     Some(n) => n <= limit,
                     None => false,
@@ -359,10 +363,10 @@ fn check_value(op: Op, value: &Value) -> Result<Option<Regex>, String> {
                 .map_err(|e| format!("invalid regex `{s}`: {e}")),
             _ => Err(format!("operator `matches` needs a regex string, found {}", type_name(value))),
         },
-        Op::Gte | Op::Lte => match number(value) {
+        Op::Gte | Op::Lte => match Scale::of(value).read(value) {
             Some(_) => Ok(None),
             None => Err(format!(
-                "operator `{}` needs a number, a duration (`300s`, `1h`) or a quantity (`512Mi`, `500m`), found {}",
+                "operator `{}` needs a number, a duration (`300s`, `5m0s`, `1h`) or a quantity (`512Mi`, `500m`), found {}",
                 op.name(),
                 render(value)
             )),
@@ -442,10 +446,16 @@ pub fn render_into(out: &mut String, v: &Value) {
     }
 }
 
-/// Equality that treats `"true"` and `true`, `"30"` and `30` as equal (flags are text).
+/// Equality that treats `"true"` and `true`, `"30"` and `30` as equal (flags are text). A
+/// string compared with a boolean is read as Go's `strconv.ParseBool` reads it, as boolean
+/// flags are (`1`, `t`, `T`, `TRUE`, `true`, `True`; `0`, `f`, `F`, `FALSE`, `false`,
+/// `False`).
 fn loose_eq<T: Tree>(a: &T, b: &Value) -> bool {
     match (a.view(), b) {
         (View::String(x), Value::String(y)) => x == y,
+        (View::String(x), Value::Bool(y)) if parse_bool(x.trim()).is_some() => {
+            parse_bool(x.trim()) == Some(*y)
+        }
         (View::Number(_), Value::Number(_)) => number(a) == number(b),
         (View::Array(_) | View::Object, _) | (_, Value::Array(_) | Value::Object(_)) => a == b,
         _ => text(a).eq_ignore_ascii_case(&text(b)),
@@ -466,6 +476,15 @@ fn split_value<T: Tree>(v: &T, sep: &str) -> Value {
     }
 }
 
+/// A boolean as Go's `strconv.ParseBool` reads it (boolean flags, feature gates).
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
 /// The elements of observed values: list values are flattened.
 fn elements<T: Tree>(values: &[T]) -> impl Iterator<Item = &T> {
     values.iter().flat_map(|v| match v.view() {
@@ -474,53 +493,106 @@ fn elements<T: Tree>(values: &[T]) -> impl Iterator<Item = &T> {
     })
 }
 
-/// A number from a number, a numeric string, a Go duration (seconds) or a quantity.
+/// What a `gte` / `lte` limit measures, and so how observed values are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// A Go duration (`30s`, `4h0m0s`): observed values are read as durations, in seconds.
+    Duration,
+    /// A number or a quantity (`30`, `512Mi`, `500m`).
+    Number,
+}
+
+impl Scale {
+    /// The scale of a limit: a string that is a Go duration and no number or quantity is a
+    /// duration (`1s`, `1h30m`, `5m0s`); anything else, `5m` included (a quantity: 0.005),
+    /// is a number. Write `5m0s` for five minutes.
+    pub fn of(limit: &Value) -> Scale {
+        match limit {
+            Value::String(s) if duration_seconds(s).is_some() && number(limit).is_none() => {
+                Scale::Duration
+            }
+            _ => Scale::Number,
+        }
+    }
+
+    /// A value on this scale: seconds for a duration (a number is taken as seconds only when
+    /// it is 0, as Go's `time.ParseDuration` takes `0`), else [`number`].
+    pub fn read<T: Tree>(self, v: &T) -> Option<f64> {
+        match self {
+            Scale::Number => number(v),
+            Scale::Duration => match v.view() {
+                View::String(s) => duration_seconds(s.trim()),
+                View::Number(n) => n.as_f64().filter(|x| *x == 0.0),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// A number from a number, a numeric string or a quantity (`512Mi`, `500m`). Durations are
+/// read by [`Scale::Duration`], where the limit is one.
 pub fn number<T: Tree>(v: &T) -> Option<f64> {
     match v.view() {
         View::Number(n) => n.as_f64(),
         View::String(s) => {
             let s = s.trim();
-            s.parse::<f64>()
-                .ok()
-                .or_else(|| duration_seconds(s))
-                .or_else(|| quantity(s))
+            s.parse::<f64>().ok().or_else(|| quantity(s))
         }
         _ => None,
     }
 }
 
-/// `1h30m`, `300s`, `0h5m0s`, `100ms` → seconds. A duration must contain `s` or `h`, so that
-/// `5m` reads as the quantity 0.005 (CPU millis) rather than five minutes.
-fn duration_seconds(s: &str) -> Option<f64> {
-    if !(s.contains('s') || s.contains('h')) {
+/// A Go duration in seconds, as `time.ParseDuration` reads it: an optional sign, then one or
+/// more decimal numbers each with a unit (`ns`, `us`, `µs`, `μs`, `ms`, `s`, `m`, `h`):
+/// `300s`, `5m`, `1h30m`, `5m0s`, `1.5h`, `-1s`; `0` alone needs no unit. Anything else
+/// (`5`, `5x`, `1hm`, ``) is not a duration.
+pub fn duration_seconds(s: &str) -> Option<f64> {
+    let (sign, body) = match s.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if body == "0" {
+        return Some(0.0);
+    }
+    if body.is_empty() {
         return None;
     }
     let mut total = 0.0;
-    let mut rest = s;
+    let mut rest = body;
     while !rest.is_empty() {
         let num_end = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
-        if num_end == 0 {
+        let digits = &rest[..num_end];
+        // Go accepts `1.`, `.5`, not `.` alone.
+        if digits.is_empty() || digits == "." || digits.matches('.').count() > 1 {
             return None;
         }
-        let n: f64 = rest[..num_end].parse().ok()?;
+        let n: f64 = if digits.ends_with('.') {
+            digits.trim_end_matches('.').parse().ok()?
+        } else if digits.starts_with('.') {
+            format!("0{digits}").parse().ok()?
+        } else {
+            digits.parse().ok()?
+        };
         rest = &rest[num_end..];
-        let (unit, factor) = [
-            ("ns", 1e-9),
-            ("us", 1e-6),
-            ("µs", 1e-6),
-            ("ms", 1e-3),
-            ("s", 1.0),
-            ("m", 60.0),
-            ("h", 3600.0),
-        ]
-        .into_iter()
-        .find(|(u, _)| rest.starts_with(u))?;
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let factor = match &rest[..unit_end] {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            // No unit, or one Go does not know.
+            _ => return None,
+        };
         total += n * factor;
-        rest = &rest[unit.len()..];
+        rest = &rest[unit_end..];
     }
-    Some(total)
+    Some(sign * total)
 }
 
 /// Kubernetes quantities: `500m`, `2`, `512Mi`, `1G`, `1e3`.
@@ -632,11 +704,72 @@ mod tests {
 
     #[test]
     fn numbers_durations_quantities_modes() {
-        assert_eq!(number(&json!("1h30m")), Some(5400.0));
+        assert_eq!(duration_seconds("1h30m"), Some(5400.0));
         assert_eq!(number(&json!("512Mi")), Some(536_870_912.0));
         assert_eq!(number(&json!("500m")), Some(0.5));
+        assert_eq!(number(&json!("5M")), Some(5e6));
+        assert_eq!(number(&json!("100Mi")), Some(104_857_600.0));
         assert!(e(Op::ModeAtMost, json!("600")).holds(Some(&[json!("0600")])));
         assert!(!e(Op::ModeAtMost, json!("600")).holds(Some(&[json!("644")])));
+    }
+
+    #[test]
+    fn go_durations_parse_as_time_parse_duration_does() {
+        for (d, secs) in [
+            ("5m", 300.0),
+            ("30m", 1800.0),
+            ("1m", 60.0),
+            ("5m0s", 300.0),
+            ("1h30m", 5400.0),
+            ("4h0m0s", 14400.0),
+            ("300s", 300.0),
+            ("1.5h", 5400.0),
+            ("100ms", 0.1),
+            ("0", 0.0),
+            ("0s", 0.0),
+            ("-1s", -1.0),
+        ] {
+            assert_eq!(duration_seconds(d), Some(secs), "{d}");
+        }
+        assert!((duration_seconds("2us").unwrap() - 2e-6).abs() < 1e-12);
+        assert!((duration_seconds("2µs").unwrap() - 2e-6).abs() < 1e-12);
+        assert!((duration_seconds("10ns").unwrap() - 1e-8).abs() < 1e-15);
+        for bad in ["", "5", "5x", "1hm", "h", ".s", "1..2s", "1h-5m"] {
+            assert_eq!(duration_seconds(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_duration_limit_reads_minutes_a_number_limit_reads_quantities() {
+        assert_eq!(Scale::of(&json!("1s")), Scale::Duration);
+        assert_eq!(Scale::of(&json!("4h0m0s")), Scale::Duration);
+        assert_eq!(Scale::of(&json!("5m")), Scale::Number);
+        assert_eq!(Scale::of(&json!(30)), Scale::Number);
+        let at_least_1s = e(Op::Gte, json!("1s"));
+        for ok in ["5m", "30m", "1m", "1h30m", "5m0s", "4h"] {
+            assert!(at_least_1s.holds(Some(&[json!(ok)])), "{ok}");
+        }
+        for bad in ["0", "0s", "100ms", "5", "lots"] {
+            assert!(!at_least_1s.holds(Some(&[json!(bad)])), "{bad}");
+        }
+        assert!(!at_least_1s.holds(Some(&[json!(0)])));
+        // Quantities keep their meaning under a number or quantity limit.
+        assert!(e(Op::Lte, json!("1")).holds(Some(&[json!("500m")])));
+        assert!(e(Op::Gte, json!("100Mi")).holds(Some(&[json!("500M")])));
+        assert!(!e(Op::Gte, json!("100Mi")).holds(Some(&[json!("5M")])));
+        assert!(!e(Op::Gte, json!("100Mi")).holds(Some(&[json!("64Mi")])));
+    }
+
+    #[test]
+    fn strings_compared_with_booleans_read_as_go_parse_bool() {
+        for f in ["0", "f", "F", "FALSE", "false", "False"] {
+            assert!(e(Op::Eq, json!(false)).holds(Some(&[json!(f)])), "{f}");
+            assert!(!e(Op::Ne, json!(false)).holds(Some(&[json!(f)])), "{f}");
+        }
+        for t in ["1", "t", "T", "TRUE", "true", "True"] {
+            assert!(e(Op::Eq, json!(true)).holds(Some(&[json!(t)])), "{t}");
+        }
+        assert!(!e(Op::Eq, json!(false)).holds(Some(&[json!("no")])));
     }
 
     #[test]

@@ -359,8 +359,11 @@ fn observe_with(
         .clone()
         .or_else(|| component.defaults.get(&cond.flag).cloned())
         .filter(|_| !literal);
-    let (raw, note) = match flags.get(&cond.flag) {
-        Some(values) => (Some(values.clone()), None),
+    let given = flags
+        .get(&cond.flag)
+        .map(|values| effective_values(component, &cond.flag, values));
+    let (raw, note) = match &given {
+        Some((values, note)) => (Some(values.clone()), note.clone()),
         None => match &default {
             Some(d) => (
                 Some(vec![d.clone()]),
@@ -397,11 +400,70 @@ fn observe_with(
         note,
     };
     if cond.expect.op != Op::Absent {
-        if let Some(values) = flags.get(&cond.flag) {
+        if let Some((values, _)) = &given {
             judge_value(&mut o, cond, values, component);
         }
     }
     o
+}
+
+/// The values a flag given on the command line takes effect with, and a note when they are
+/// not the text as given: a `bool_map_flags` flag (`--feature-gates`) merged per key, the
+/// later winning, each value read as a Go boolean (`RotateKubeletServerCertificate=0` →
+/// `=false`); one value, the pairs joined by commas.
+fn effective_values(
+    component: &Component,
+    flag: &str,
+    values: &[String],
+) -> (Vec<String>, Option<String>) {
+    if !component.bool_map_flags.contains(flag) {
+        return (values.to_vec(), None);
+    }
+    let mut merged: Vec<(String, String)> = Vec::new();
+    for pair in values.iter().flat_map(|v| v.split(',')) {
+        let pair = pair.trim();
+        if pair.is_empty() {
+            continue;
+        }
+        let (key, value) = match pair.split_once('=') {
+            Some((k, v)) => {
+                let v = v.trim();
+                let v = match crate::checks::condition::parse_bool(v) {
+                    Some(b) => b.to_string(),
+                    None => v.to_string(),
+                };
+                (k.trim().to_string(), v)
+            }
+            // Not a pair: kept as written (the component would not start with it).
+            None => (pair.to_string(), String::new()),
+        };
+        merged.retain(|(k, _)| *k != key);
+        merged.push((key, value));
+    }
+    merged.sort();
+    let joined = merged
+        .iter()
+        .map(|(k, v)| {
+            if v.is_empty() {
+                k.clone()
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let as_given = values.join(" ");
+    let note = (values.len() > 1 || joined != as_given).then(|| {
+        format!(
+            "{flag} as given: {}; pairs merged per key (the later wins) and read as booleans",
+            values
+                .iter()
+                .map(|v| crate::quote::quote(v))
+                .collect::<Vec<_>>()
+                .join(", then ")
+        )
+    });
+    (vec![joined], note)
 }
 
 /// A configuration file on the command line that decides a flag instead of the command line.
@@ -770,6 +832,8 @@ fn observe_file_key(
         name: component.name.clone(),
         value_flags: component.value_flags.clone(),
         numeric_flags: component.numeric_flags.clone(),
+        empty_means: component.empty_means.clone(),
+        bool_map_flags: component.bool_map_flags.clone(),
         ..Component::default()
     };
     let cond = FlagCondition {
@@ -797,6 +861,17 @@ fn observe_file_key(
 /// bound means what `components.yaml` says (`--terminated-pod-gc-threshold=0`: off).
 fn judge_value(o: &mut Observation, cond: &FlagCondition, values: &[String], c: &Component) {
     let last = values.last().map(|v| v.trim()).unwrap_or_default();
+    if last.is_empty() {
+        if let Some(means) = c.empty_means.get(&cond.flag) {
+            // Valid and meaningful: judged on the empty value itself.
+            let empty = format!("{}= (empty): {means}", cond.flag);
+            o.note = Some(match o.note.take() {
+                Some(n) => format!("{empty}; {n}"),
+                None => empty,
+            });
+            return;
+        }
+    }
     if c.value_flags.contains(&cond.flag) && (last.is_empty() || last == "true") {
         o.holds = false;
         o.observed = Value::String("set without a value".into());
@@ -1088,6 +1163,23 @@ mod tests {
 
     fn t(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn feature_gates_merge_per_gate_and_read_go_booleans() {
+        let c = Component {
+            bool_map_flags: ["--feature-gates".to_string()].into(),
+            ..Component::default()
+        };
+        let (v, note) =
+            effective_values(&c, "--feature-gates", &t(&["A=true,B=0", "A=F", "C=True"]));
+        assert_eq!(v, t(&["A=false,B=false,C=true"]));
+        assert!(note.unwrap().contains("the later wins"));
+        let (v, note) = effective_values(&c, "--feature-gates", &t(&["A=true"]));
+        assert_eq!((v, note), (t(&["A=true"]), None));
+        // Other flags are taken as given.
+        let (v, _) = effective_values(&c, "--profiling", &t(&["0", "1"]));
+        assert_eq!(v, t(&["0", "1"]));
     }
 
     #[test]

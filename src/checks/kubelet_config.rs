@@ -36,6 +36,9 @@ pub struct KeyCondition {
     /// default" (kubelet defaulting of durations such as streamingConnectionIdleTimeout); a
     /// zero given as a flag is taken as written.
     pub zero_is_default: bool,
+    /// When set, a key set nowhere passes, for this reason (a benchmark that accepts the
+    /// setting's absence, whatever the kubelet's own default); the evidence says it is unset.
+    pub unset_passes: Option<String>,
 }
 
 /// Parameters of a `kubelet_config` assertion.
@@ -43,6 +46,9 @@ pub struct KeyCondition {
 pub struct Params {
     /// Conditions that must all hold.
     pub expect: Vec<KeyCondition>,
+    /// Alternatives (`or`): the check also passes when every condition of one of them holds
+    /// (a serving certificate from files, or from rotation).
+    pub or: Vec<Vec<KeyCondition>>,
 }
 
 impl Params {
@@ -51,81 +57,164 @@ impl Params {
         r.known_keys(
             node,
             &format!("the `kubelet_config` assertion of {what}"),
-            &["kind", "expect"],
+            &["kind", "expect", "or"],
         );
         let mut ok = true;
-        let mut expect = Vec::new();
         let items = r.seq(node, "expect", what);
         if items.is_empty() {
             ok = false;
         }
-        for (i, c) in items.iter().enumerate() {
-            let cw = format!("{what}, `expect` #{}", i + 1);
-            r.known_keys(
-                c,
-                &cw,
-                &[
-                    "key",
-                    "op",
-                    "value",
-                    "means",
-                    "default",
-                    "flag_default",
-                    "zero_is_default",
-                ],
-            );
-            let zero_is_default = r.opt_bool(c, "zero_is_default", &cw).unwrap_or(false);
-            let key = r.string(c, "key", &cw);
-            let e = Expectation::read(c, r, &cw);
-            let scalar = |k: &str, r: &mut Reader| -> Option<Value> {
-                let n = c.get(k)?;
-                match &n.value {
-                    NodeValue::Seq(_) | NodeValue::Map(_) | NodeValue::Null => {
-                        r.error(n.line, format!("{cw}: `{k}` must be a scalar"));
-                        None
-                    }
-                    _ => Some(n.to_json()),
-                }
+        let expect = read_conditions(items, r, what, "expect", &mut ok);
+        let mut or = Vec::new();
+        if let Some(alts) = node.get("or") {
+            let NodeValue::Seq(alts) = &alts.value else {
+                r.error(
+                    alts.line,
+                    format!(
+                        "{what}: `or` must be a list of alternatives, each a list of conditions"
+                    ),
+                );
+                return None;
             };
-            let default = scalar("default", r);
-            let flag_default = scalar("flag_default", r);
-            match (key, e) {
-                (Some(key), Some(expect_)) => expect.push(KeyCondition {
-                    key,
-                    expect: expect_,
-                    default,
-                    flag_default,
-                    zero_is_default,
-                }),
-                _ => ok = false,
+            for (i, alt) in alts.iter().enumerate() {
+                let aw = format!("{what}, `or` #{}", i + 1);
+                match &alt.value {
+                    NodeValue::Seq(conds) if !conds.is_empty() => {
+                        or.push(read_conditions(conds, r, &aw, "expect", &mut ok));
+                    }
+                    _ => {
+                        r.error(
+                            alt.line,
+                            format!("{aw} must be a non-empty list of conditions"),
+                        );
+                        ok = false;
+                    }
+                }
             }
         }
-        ok.then_some(Params { expect })
+        ok.then_some(Params { expect, or })
     }
 
     /// One line on how the check decides, for `explain`.
     pub fn describe(&self) -> String {
-        let conds: Vec<String> = self
-            .expect
-            .iter()
-            .map(|c| format!("{} {}", c.key, c.expect.describe()))
-            .collect();
-        format!(
+        let group = |g: &[KeyCondition]| -> String {
+            g.iter()
+                .map(|c| format!("{} {}", c.key, c.expect.describe()))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let mut text = format!(
             "Reads the kubelet's effective configuration on every node (--config file, then --config-dir drop-ins, then command-line flags, which win): {}",
-            conds.join("; ")
-        )
+            group(&self.expect)
+        );
+        for alt in &self.or {
+            text.push_str(&format!("; or else {}", group(alt)));
+        }
+        text
+    }
+}
+
+/// Reads a list of key conditions; clears `ok` on any problem.
+fn read_conditions(
+    items: &[Node],
+    r: &mut Reader,
+    what: &str,
+    list: &str,
+    ok: &mut bool,
+) -> Vec<KeyCondition> {
+    let mut out = Vec::new();
+    for (i, c) in items.iter().enumerate() {
+        let cw = format!("{what}, `{list}` #{}", i + 1);
+        r.known_keys(
+            c,
+            &cw,
+            &[
+                "key",
+                "op",
+                "value",
+                "means",
+                "default",
+                "flag_default",
+                "zero_is_default",
+                "unset_passes",
+            ],
+        );
+        let zero_is_default = r.opt_bool(c, "zero_is_default", &cw).unwrap_or(false);
+        let unset_passes = r.opt_string(c, "unset_passes", &cw);
+        let key = r.string(c, "key", &cw);
+        let e = Expectation::read(c, r, &cw);
+        let scalar = |k: &str, r: &mut Reader| -> Option<Value> {
+            let n = c.get(k)?;
+            match &n.value {
+                NodeValue::Seq(_) | NodeValue::Map(_) | NodeValue::Null => {
+                    r.error(n.line, format!("{cw}: `{k}` must be a scalar"));
+                    None
+                }
+                _ => Some(n.to_json()),
+            }
+        };
+        let default = scalar("default", r);
+        let flag_default = scalar("flag_default", r);
+        match (key, e) {
+            (Some(key), Some(expect)) => out.push(KeyCondition {
+                key,
+                expect,
+                default,
+                flag_default,
+                zero_is_default,
+                unset_passes,
+            }),
+            _ => *ok = false,
+        }
+    }
+    out
+}
+
+/// Whether a value is zero: `0`, or a zero duration (`0s`).
+fn is_zero(v: &Value) -> bool {
+    let scale = crate::checks::condition::Scale::Duration;
+    crate::checks::condition::number(v) == Some(0.0) || scale.read(v) == Some(0.0)
+}
+
+/// Whether a value is empty (`""`, `[]`): Go cannot tell it from unset, so the kubelet
+/// takes it as unset, in the config file and on the command line alike
+/// (`clientCAFile: ""`, `--tls-cipher-suites=`).
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Null => true,
+        _ => false,
     }
 }
 
 /// Observes one condition on one node's kubelet.
 fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool) {
     let mut unknown = false;
-    let set = k.values.get(&c.key).filter(|v| {
-        !(c.zero_is_default
+    let found = k.values.get(&c.key);
+    // A value the kubelet takes as unset: empty anywhere, or zero in a file for keys whose
+    // zero means "use the default".
+    let unset_why = found.and_then(|v| {
+        if is_empty(&v.value) {
+            Some(format!(
+                "{} is empty ({}), which the kubelet takes as unset",
+                c.key,
+                v.source.describe()
+            ))
+        } else if c.zero_is_default
             && !matches!(v.source, ValueSource::Flag { .. })
-            && crate::checks::condition::number(&v.value) == Some(0.0))
+            && is_zero(&v.value)
+        {
+            Some(format!(
+                "{} is zero in the config file, which the kubelet replaces with its default",
+                c.key
+            ))
+        } else {
+            None
+        }
     });
-    let zero_in_file = set.is_none() && k.values.contains_key(&c.key);
+    let set = found.filter(|_| unset_why.is_none());
+    let mut holds_anyway = false;
     let (observed, source, mut note) = match set {
         Some(v) => {
             let note = v.overrides.last().map(|o| {
@@ -153,6 +242,11 @@ fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool
             } else {
                 c.flag_default.clone().or_else(|| c.default.clone())
             };
+            let which = if k.uses_config_file() {
+                "KubeletConfiguration default"
+            } else {
+                "flag default"
+            };
             let source = format!("node {node}: {}", k.command_line);
             if !k.errors.is_empty() {
                 unknown = true;
@@ -164,14 +258,21 @@ fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool
                         k.errors.join("; ")
                     )),
                 )
+            } else if let Some(why) = &c.unset_passes {
+                // The benchmark accepts the absence: say it is unset, what the kubelet then
+                // runs with, and why that passes.
+                holds_anyway = true;
+                let runs = default
+                    .map(|d| format!("; the {which} is {}", render(&d)))
+                    .unwrap_or_default();
+                (
+                    None,
+                    source,
+                    Some(format!("{} is {where_}{runs}; {why}", c.key)),
+                )
             } else {
                 match default {
                     Some(d) => {
-                        let which = if k.uses_config_file() {
-                            "KubeletConfiguration default"
-                        } else {
-                            "flag default"
-                        };
                         let note = format!("{where_}; the {which} {} applies", render(&d));
                         (Some(d), source, Some(note))
                     }
@@ -180,13 +281,8 @@ fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool
             }
         }
     };
-    if zero_in_file {
-        note = note.map(|n| {
-            format!(
-                "{} is zero in the config file, which the kubelet replaces with its default; {n}",
-                c.key
-            )
-        });
+    if let Some(why) = unset_why {
+        note = note.map(|n| format!("{why}; {n}"));
     }
     let values = observed.map(|v| match (&v, c.expect.op.is_list_op()) {
         (Value::String(s), true) => Value::Array(
@@ -197,7 +293,8 @@ fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool
         ),
         _ => v,
     });
-    let holds = !unknown && c.expect.holds(values.as_ref().map(std::slice::from_ref));
+    let holds =
+        !unknown && (holds_anyway || c.expect.holds(values.as_ref().map(std::slice::from_ref)));
     (
         Observation {
             source,
@@ -209,6 +306,45 @@ fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool
         },
         unknown,
     )
+}
+
+/// The verdict of one group of conditions (`expect`, or one alternative of `or`): fail when
+/// one is seen failing, error when one could not be told, else pass.
+fn group_status(results: &[(Observation, bool)]) -> Status {
+    if results.iter().any(|(o, u)| !o.holds && !u) {
+        Status::Fail
+    } else if results.iter().any(|(_, u)| *u) {
+        Status::Error
+    } else {
+        Status::Pass
+    }
+}
+
+/// `tlsCertFile is not set (...)`: what a failing observation saw, for a message.
+fn failing_words(node: &str, o: &Observation) -> String {
+    // An empty value: say so, and where it was given, rather than "not set".
+    let empty = format!("{} is empty (", o.path);
+    if let Some(first) = o
+        .note
+        .as_deref()
+        .and_then(|n| n.split("; ").next())
+        .filter(|f| f.starts_with(&empty))
+    {
+        return format!("{first}; expected {}", o.expected);
+    }
+    let seen = if o.observed.is_null() {
+        "not set".to_string()
+    } else {
+        crate::checks::condition::words(&o.observed)
+    };
+    // When a flag overrode the config file, say so in the message too.
+    let from = o
+        .note
+        .as_deref()
+        .filter(|n| n.contains(" overrides "))
+        .unwrap_or_else(|| o.source.trim_start_matches(&format!("node {node}: ")))
+        .to_string();
+    format!("{} is {seen} ({from}), expected {}", o.path, o.expected)
 }
 
 /// Evaluates the assertion over the inventory's node facts.
@@ -239,20 +375,62 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             ));
             continue;
         };
-        let results: Vec<(Observation, bool)> =
-            p.expect.iter().map(|c| observe(&nf.node, c, k)).collect();
-        let status = if results.iter().any(|(o, u)| !o.holds && !u) {
-            Status::Fail
-        } else if results.iter().any(|(_, u)| *u) {
+        let node = &nf.node;
+        let groups: Vec<Vec<(Observation, bool)>> = std::iter::once(&p.expect)
+            .chain(&p.or)
+            .map(|g| g.iter().map(|c| observe(node, c, k)).collect())
+            .collect();
+        let statuses: Vec<Status> = groups.iter().map(|g| group_status(g)).collect();
+        let status = if statuses.contains(&Status::Pass) {
+            Status::Pass
+        } else if statuses.contains(&Status::Error) {
             Status::Error
         } else {
-            Status::Pass
+            Status::Fail
         };
-        let node = &nf.node;
         let message = match status {
-            Status::Pass => format!("kubelet on node {node} complies"),
-            Status::Error => results
+            Status::Pass => {
+                // Say which conditions passed only because the benchmark accepts them unset.
+                let conditions = std::iter::once(&p.expect).chain(&p.or);
+                let accepted: Vec<String> = groups
+                    .iter()
+                    .zip(conditions)
+                    .zip(&statuses)
+                    .find(|(_, s)| **s == Status::Pass)
+                    .into_iter()
+                    .flat_map(|((g, conds), _)| g.iter().zip(conds))
+                    .filter(|((o, _), c)| c.unset_passes.is_some() && o.observed.is_null())
+                    .filter_map(|((o, _), _)| o.note.clone())
+                    .collect();
+                let with_alt = match statuses.first() {
+                    Some(Status::Pass) | None => String::new(),
+                    Some(_) => {
+                        let alt = groups
+                            .iter()
+                            .zip(&statuses)
+                            .find(|(_, s)| **s == Status::Pass)
+                            .map(|(g, _)| {
+                                g.iter()
+                                    .map(|(o, _)| format!("{} {}", o.path, o.expected))
+                                    .collect::<Vec<_>>()
+                                    .join(" and ")
+                            })
+                            .unwrap_or_default();
+                        format!(" ({alt})")
+                    }
+                };
+                if accepted.is_empty() {
+                    format!("kubelet on node {node} complies{with_alt}")
+                } else {
+                    format!(
+                        "kubelet on node {node} complies{with_alt}: {}",
+                        accepted.join("; ")
+                    )
+                }
+            }
+            Status::Error => groups
                 .iter()
+                .flatten()
                 .find(|(_, u)| *u)
                 .map(|(o, _)| {
                     format!(
@@ -262,34 +440,29 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     )
                 })
                 .unwrap_or_default(),
-            _ => results
-                .iter()
-                .find(|(o, u)| !o.holds && !u)
-                .map(|(o, _)| {
-                    let seen = if o.observed.is_null() {
-                        "not set".to_string()
-                    } else {
-                        crate::checks::condition::words(&o.observed)
-                    };
-                    // When a flag overrode the config file, say so in the message too.
-                    let from = o
-                        .note
-                        .as_deref()
-                        .filter(|n| n.contains(" overrides "))
-                        .unwrap_or_else(|| o.source.trim_start_matches(&format!("node {node}: ")))
-                        .to_string();
+            _ => {
+                let mut parts = groups.iter().filter_map(|g| {
+                    g.iter()
+                        .find(|(o, u)| !o.holds && !u)
+                        .map(|(o, _)| failing_words(node, o))
+                });
+                let first = parts.next().unwrap_or_default();
+                let rest: Vec<String> = parts.collect();
+                if rest.is_empty() {
+                    format!("kubelet on node {node}: {first}")
+                } else {
                     format!(
-                        "kubelet on node {node}: {} is {seen} ({from}), expected {}",
-                        o.path, o.expected
+                        "kubelet on node {node}: {first}; nor is the alternative met: {}",
+                        rest.join("; ")
                     )
-                })
-                .unwrap_or_default(),
+                }
+            }
         };
         out.findings.push(evidence::finding(
             check,
             status,
             subject,
-            results.into_iter().map(|(o, _)| o).collect(),
+            groups.into_iter().flatten().map(|(o, _)| o).collect(),
             message,
         ));
     }

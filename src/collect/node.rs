@@ -370,6 +370,18 @@ struct Location {
     if_absent: Option<String>,
 }
 
+/// Kubelet flags that are booleans: their values are read as Go's `strconv.ParseBool` reads
+/// them (`--anonymous-auth=0` is false).
+const KUBELET_BOOL_FLAGS: &[&str] = &[
+    "--anonymous-auth",
+    "--authentication-token-webhook",
+    "--make-iptables-util-chains",
+    "--rotate-certificates",
+    "--rotate-server-certificates",
+    "--seccomp-default",
+    "--protect-kernel-defaults",
+];
+
 /// Kubelet flags that set a KubeletConfiguration key.
 const KUBELET_FLAG_KEYS: &[(&str, &str)] = &[
     ("--anonymous-auth", "authentication.anonymous.enabled"),
@@ -412,7 +424,7 @@ impl Collector<'_> {
         if let Some(path) = flags.get("--config").and_then(|v| v.last()) {
             facts.config_file = Some(path.clone());
             let source = ValueSource::ConfigFile { path: path.clone() };
-            match self.read_yaml(path) {
+            match self.read_kubelet_yaml(path) {
                 Ok(v) => merge(&mut facts.values, &v, source),
                 Err(e) => facts.errors.push(e),
             }
@@ -429,7 +441,7 @@ impl Collector<'_> {
             names.sort();
             for name in names {
                 let path = format!("{}/{name}", dir.trim_end_matches('/'));
-                match self.read_yaml(&path) {
+                match self.read_kubelet_yaml(&path) {
                     Ok(v) => merge(
                         &mut facts.values,
                         &v,
@@ -524,6 +536,16 @@ impl Collector<'_> {
                     ),
                 ))
             })
+    }
+
+    /// A kubelet configuration file or drop-in, read as the kubelet reads it: YAML 1.1
+    /// (sigs.k8s.io/yaml over go-yaml v2), where a plain `off` or `no` is `false`.
+    fn read_kubelet_yaml(&self, path: &str) -> Result<Value, String> {
+        let text = std::fs::read_to_string(self.host(path))
+            .map_err(|e| format!("cannot read {path}: {e}"))?;
+        crate::yaml::parse_document_yaml11(&text)
+            .map(|n| n.to_json())
+            .map_err(|e| format!("cannot parse {path}: {e}"))
     }
 
     fn read_yaml(&self, path: &str) -> Result<Value, String> {
@@ -693,6 +715,18 @@ impl Collector<'_> {
 
     /// Files under a directory (recursively, bounded), each with a role from its name.
     fn walk(&self, dir: &str, from: &str, role_of: &dyn Fn(&str) -> &'static str) -> Vec<FileFact> {
+        self.walk_with_dirs(dir, from, role_of, None)
+    }
+
+    /// [`Self::walk`], also giving each directory below `dir` the role `dir_role` when one
+    /// is given.
+    fn walk_with_dirs(
+        &self,
+        dir: &str,
+        from: &str,
+        role_of: &dyn Fn(&str) -> &'static str,
+        dir_role: Option<&str>,
+    ) -> Vec<FileFact> {
         let host = self.host(dir);
         let mut out = Vec::new();
         for entry in walkdir::WalkDir::new(&host)
@@ -703,7 +737,8 @@ impl Collector<'_> {
             .flatten()
             .take(5000)
         {
-            if entry.file_type().is_dir() {
+            let is_dir = entry.file_type().is_dir();
+            if is_dir && dir_role.is_none() {
                 continue;
             }
             let Ok(rel) = entry.path().strip_prefix(&host) else {
@@ -711,7 +746,11 @@ impl Collector<'_> {
             };
             let path = format!("{}/{}", dir.trim_end_matches('/'), rel.display());
             let name = rel.display().to_string();
-            out.push(self.stat(role_of(&name), &path, from));
+            let role = match dir_role {
+                Some(r) if is_dir => r,
+                _ => role_of(&name),
+            };
+            out.push(self.stat(role, &path, from));
         }
         out
     }
@@ -819,15 +858,22 @@ impl Collector<'_> {
             ),
         };
         out.push(self.stat("pki-dir", &pki, &pki_from));
-        out.extend(self.walk(&pki, &pki_from, &|name| {
-            if name.ends_with(".crt") {
-                "pki-cert"
-            } else if name.ends_with(".key") {
-                "pki-key"
-            } else {
-                "pki-file"
-            }
-        }));
+        // CIS 1.1.19 audits `find /etc/kubernetes/pki/ | xargs stat -c %U:%G`: directories
+        // below it (pki/etcd) too.
+        out.extend(self.walk_with_dirs(
+            &pki,
+            &pki_from,
+            &|name| {
+                if name.ends_with(".crt") {
+                    "pki-cert"
+                } else if name.ends_with(".key") {
+                    "pki-key"
+                } else {
+                    "pki-file"
+                }
+            },
+            Some("pki-subdir"),
+        ));
         // 4.1.1–4.1.2: kubelet service drop-in (both places packages put it).
         for p in [
             "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
@@ -1054,6 +1100,15 @@ fn typed(s: &str) -> Value {
     }
 }
 
+/// A boolean flag's text as Go's `strconv.ParseBool` reads it (`0`, `f`, `False` → false);
+/// anything else as [`typed`] gives it (the kubelet would not have started with it).
+fn boolean(s: &str) -> Value {
+    match crate::checks::condition::parse_bool(s.trim()) {
+        Some(b) => Value::Bool(b),
+        None => typed(s),
+    }
+}
+
 /// Lays the command-line flags over the config: flags win.
 fn apply_flags(values: &mut BTreeMap<String, ConfigValue>, flags: &Flags, location: &str) {
     for (flag, given) in flags {
@@ -1072,14 +1127,18 @@ fn apply_flags(values: &mut BTreeMap<String, ConfigValue>, flags: &Flags, locati
                     .collect();
                 set(values, "tlsCipherSuites".into(), Value::Array(list), source);
             }
+            Some((_, key)) if KUBELET_BOOL_FLAGS.contains(&flag.as_str()) => {
+                set(values, key.to_string(), boolean(last), source)
+            }
             Some((_, key)) => set(values, key.to_string(), typed(last), source),
+            // A map of gate=bool: repeated, the flag merges per gate and the later wins.
             None if flag == "--feature-gates" => {
                 for gate in given.iter().flat_map(|v| v.split(',')) {
                     if let Some((name, v)) = gate.split_once('=') {
                         set(
                             values,
                             format!("featureGates.{}", name.trim()),
-                            typed(v.trim()),
+                            boolean(v.trim()),
                             source.clone(),
                         );
                     }

@@ -113,8 +113,15 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
 
 /// [`parse_documents`] by serde-saphyr alone.
 pub(crate) fn saphyr_documents(text: &str) -> Result<Vec<Node>, YamlError> {
+    saphyr_documents_with(text, options())
+}
+
+fn saphyr_documents_with(
+    text: &str,
+    options: serde_saphyr::Options,
+) -> Result<Vec<Node>, YamlError> {
     let docs: Vec<Option<Spanned<NodeInner>>> =
-        serde_saphyr::from_multiple_with_options(text, options()).map_err(to_error)?;
+        serde_saphyr::from_multiple_with_options(text, options).map_err(to_error)?;
     Ok(docs
         .into_iter()
         .flatten()
@@ -126,6 +133,28 @@ pub(crate) fn saphyr_documents(text: &str) -> Result<Vec<Node>, YamlError> {
 /// Parses exactly one YAML document.
 pub fn parse_document(text: &str) -> Result<Node, YamlError> {
     let mut docs = parse_documents(text)?;
+    match docs.len() {
+        0 => Ok(Node {
+            line: 1,
+            value: NodeValue::Null,
+        }),
+        1 => Ok(docs.remove(0)),
+        _ => Err(YamlError {
+            line: docs[1].line,
+            message: "expected a single YAML document, found several".into(),
+        }),
+    }
+}
+
+/// Parses exactly one YAML document as Go's YAML 1.1 readers do (go-yaml v2, behind
+/// sigs.k8s.io/yaml, which the kubelet reads its configuration files with): plain `yes`,
+/// `no`, `on`, `off`, `y`, `n` (in any of their spellings) are booleans; quoted, they stay
+/// strings.
+pub fn parse_document_yaml11(text: &str) -> Result<Node, YamlError> {
+    let options = serde_saphyr::options! {
+        strict_booleans: false,
+    };
+    let mut docs = saphyr_documents_with(text, options)?;
     match docs.len() {
         0 => Ok(Node {
             line: 1,
@@ -762,5 +791,17 @@ mod tests {
         assert_eq!(n.get("b").unwrap().line, 2);
         let err = parse_documents("a: 1\nb: [unclosed\n").unwrap_err();
         assert!(err.line >= 2, "{err:?}");
+    }
+
+    #[test]
+    fn yaml11_reads_go_yaml_v2_booleans_when_plain() {
+        let n =
+            parse_document_yaml11("a: off\nb: no\nc: \"no\"\nd: Yes\ne: true\nf: 'on'\n").unwrap();
+        assert_eq!(n.get("a").unwrap().value, NodeValue::Bool(false));
+        assert_eq!(n.get("b").unwrap().value, NodeValue::Bool(false));
+        assert_eq!(n.get("c").unwrap().as_str(), Some("no"));
+        assert_eq!(n.get("d").unwrap().value, NodeValue::Bool(true));
+        assert_eq!(n.get("e").unwrap().value, NodeValue::Bool(true));
+        assert_eq!(n.get("f").unwrap().as_str(), Some("on"));
     }
 }
