@@ -178,7 +178,8 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     // names) and not_applicable rows carry no remediation; 299.7 KB since the remediation
     // cell holds a whole first sentence instead of a first line cut mid-sentence; 297.6 KB
     // with the message no longer repeating the `expected` cell, NSA/CISA 2.8.1's per-workload
-    // check included.
+    // check included; 298.2 KB with CIS 5.6.4's object-in-default-namespace and NET_RAW passes
+    // for containers dropping ALL, the message no longer naming the `source` cell again.
     assert!(
         csv <= 300_000,
         "demo findings.csv is {csv} bytes (target ≤ 300 KB)"

@@ -321,7 +321,9 @@ fn group_status(results: &[(Observation, bool)]) -> Status {
 }
 
 /// `tlsCertFile is not set (...)`: what a failing observation saw, for a message.
-fn failing_words(node: &str, o: &Observation) -> String {
+/// `with_source`: name where the value was read (not repeated for an alternative read from
+/// the same place as the first failing setting).
+fn failing_words(node: &str, o: &Observation, with_source: bool) -> String {
     // An empty value: say so, and where it was given, rather than "not set".
     let empty = format!("{} is empty (", o.path);
     if let Some(first) = o
@@ -344,6 +346,9 @@ fn failing_words(node: &str, o: &Observation) -> String {
         .filter(|n| n.contains(" overrides "))
         .unwrap_or_else(|| o.source.trim_start_matches(&format!("node {node}: ")))
         .to_string();
+    if !with_source {
+        return format!("{} is {seen}, expected {}", o.path, o.expected);
+    }
     format!("{} is {seen} ({from}), expected {}", o.path, o.expected)
 }
 
@@ -441,13 +446,19 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 })
                 .unwrap_or_default(),
             _ => {
-                let mut parts = groups.iter().filter_map(|g| {
-                    g.iter()
-                        .find(|(o, u)| !o.holds && !u)
-                        .map(|(o, _)| failing_words(node, o))
-                });
-                let first = parts.next().unwrap_or_default();
-                let rest: Vec<String> = parts.collect();
+                let mut failing = groups
+                    .iter()
+                    .filter_map(|g| g.iter().find(|(o, u)| !o.holds && !u).map(|(o, _)| o));
+                let first_obs = failing.next();
+                let first = first_obs
+                    .map(|o| failing_words(node, o, true))
+                    .unwrap_or_default();
+                let rest: Vec<String> = failing
+                    .map(|o| {
+                        let elsewhere = first_obs.is_none_or(|f| f.source != o.source);
+                        failing_words(node, o, elsewhere)
+                    })
+                    .collect();
                 if rest.is_empty() {
                     format!("kubelet on node {node}: {first}")
                 } else {

@@ -183,6 +183,26 @@ fn without_expected<'m>(message: &'m str, obs: &[Observation]) -> std::borrow::C
     out
 }
 
+/// The `source` column says where each observation was read: a message that names the same
+/// place in parentheses (`tlsCertFile is not set (process /usr/bin/kubelet pid 811 …)`) does
+/// not say it again. `source` is that cell (places joined by `; `).
+fn without_source<'m>(
+    message: std::borrow::Cow<'m, str>,
+    source: &str,
+) -> std::borrow::Cow<'m, str> {
+    let mut out = message;
+    if source.is_empty() || !out.contains(" (") {
+        return out;
+    }
+    for place in source.split("; ").filter(|p| !p.is_empty()) {
+        let said = format!(" ({place})");
+        if out.contains(&said) {
+            out = std::borrow::Cow::Owned(out.replace(&said, ""));
+        }
+    }
+    out
+}
+
 /// Whether a row carries its check's short remediation: only rows that call for action
 /// (not a pass, and not a check or subject that was not applicable).
 fn remediation_for(status: Status, short: &str) -> &str {
@@ -436,7 +456,10 @@ impl Rows<'_> {
         let observed = observed(&f.observations);
         let expected = join(&f.observations, |o| o.expected.as_str());
         let source = sources(&f.observations, &f.subject);
-        let message = without_expected(without_subject(&f.message, &f.subject), &f.observations);
+        let message = without_source(
+            without_expected(without_subject(&f.message, &f.subject), &f.observations),
+            &source,
+        );
         let remediation = remediation_for(f.status, short);
         let w = f.waiver.as_deref();
         let expires = w.map(|w| w.expires.to_string()).unwrap_or_default();
@@ -720,5 +743,20 @@ mod tests {
             observed(&[o]),
             "Group g → RoleBinding ns/b → ClusterRole edit → rules[2]={\"scope\":\"namespace ns\",\"rule\":{\"verbs\":[\"get\"]}}"
         );
+    }
+
+    #[test]
+    fn a_message_does_not_repeat_the_source_cell() {
+        let source = "line 3; process /usr/bin/kubelet pid 811";
+        let message =
+            "kubelet on node n: tlsCertFile is not set (process /usr/bin/kubelet pid 811)";
+        assert_eq!(
+            without_source(message.into(), source),
+            "kubelet on node n: tlsCertFile is not set"
+        );
+        assert!(matches!(
+            without_source("no parenthesis".into(), source),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }
