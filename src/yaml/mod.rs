@@ -132,7 +132,11 @@ fn saphyr_documents_with(
 
 /// Parses exactly one YAML document.
 pub fn parse_document(text: &str) -> Result<Node, YamlError> {
-    let mut docs = parse_documents(text)?;
+    single(parse_documents(text)?)
+}
+
+/// The one document of a stream (null for an empty one); several are an error.
+fn single(mut docs: Vec<Node>) -> Result<Node, YamlError> {
     match docs.len() {
         0 => Ok(Node {
             line: 1,
@@ -154,18 +158,7 @@ pub fn parse_document_yaml11(text: &str) -> Result<Node, YamlError> {
     let options = serde_saphyr::options! {
         strict_booleans: false,
     };
-    let mut docs = saphyr_documents_with(text, options)?;
-    match docs.len() {
-        0 => Ok(Node {
-            line: 1,
-            value: NodeValue::Null,
-        }),
-        1 => Ok(docs.remove(0)),
-        _ => Err(YamlError {
-            line: docs[1].line,
-            message: "expected a single YAML document, found several".into(),
-        }),
-    }
+    single(saphyr_documents_with(text, options)?)
 }
 
 fn line_of(loc: &serde_saphyr::Location) -> u32 {
