@@ -242,12 +242,13 @@ impl Policies<'_> {
             for pol in &selecting {
                 if let Some((path, why)) = network::allow_all_rules(pol)
                     .into_iter()
-                    .find(|(path, _)| path.starts_with("spec.ingress"))
+                    .find(|(path, _)| path.contains("ingress["))
                 {
                     return (
                         Some(false),
                         format!(
-                            "NetworkPolicy {}/{}: {why} ({path})",
+                            "{} {}/{}: {why} ({path})",
+                            pol.kind,
                             pol.namespace.as_deref().unwrap_or_default(),
                             pol.name
                         ),

@@ -302,11 +302,76 @@ pub fn is_default_deny(p: &Object, dir: &str) -> bool {
     }
 }
 
-/// The rules of a NetworkPolicy that allow all traffic: `(path, why)`.
+/// The rules of a Cilium policy that open it to everyone: an ingress rule from the entities
+/// `all` or `world` or from the whole address space (`fromCIDR`, `fromCIDRSet`), and an egress
+/// rule to `all` on every port. (An empty Cilium rule `{}` allows nothing: it is Cilium's
+/// default-deny switch.)
+fn cilium_allow_all_rules(p: &Object) -> Vec<(String, String)> {
+    let whole = |c: &str| matches!(c, "0.0.0.0/0" | "::/0");
+    let mut out = Vec::new();
+    let specs = cilium_specs(&p.value);
+    for (j, spec) in specs.iter().enumerate() {
+        // `spec` first, then the items of `specs`.
+        let at = if j == 0 && p.value.get("spec").is_some() {
+            "spec".to_string()
+        } else {
+            let offset = usize::from(p.value.get("spec").is_some());
+            format!("specs[{}]", j - offset)
+        };
+        let ingress = spec.get("ingress").and_then(Doc::as_array).unwrap_or(&[]);
+        for (i, r) in ingress.iter().enumerate() {
+            let entities = crate::checks::path::strings(r, "fromEntities");
+            let cidr_set: Vec<String> = r
+                .get("fromCIDRSet")
+                .and_then(Doc::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.get("cidr").and_then(Doc::as_str).map(str::to_string))
+                .collect();
+            if let Some(e) = entities
+                .iter()
+                .find(|e| matches!(e.as_str(), "all" | "world"))
+            {
+                out.push((
+                    format!("{at}.ingress[{i}].fromEntities"),
+                    format!("allows ingress from the entity `{e}` (any address)"),
+                ));
+            } else if crate::checks::path::strings(r, "fromCIDR")
+                .iter()
+                .chain(&cidr_set)
+                .any(|c| whole(c))
+            {
+                out.push((
+                    format!("{at}.ingress[{i}]"),
+                    "allows ingress from any address (0.0.0.0/0)".into(),
+                ));
+            }
+        }
+        let egress = spec.get("egress").and_then(Doc::as_array).unwrap_or(&[]);
+        for (i, r) in egress.iter().enumerate() {
+            let all = crate::checks::path::strings(r, "toEntities")
+                .iter()
+                .any(|e| e == "all");
+            let no_ports = r
+                .get("toPorts")
+                .and_then(Doc::as_array)
+                .is_none_or(<[Doc]>::is_empty);
+            if all && no_ports {
+                out.push((
+                    format!("{at}.egress[{i}].toEntities"),
+                    "allows egress to the entity `all` on every port".into(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The rules of a policy that allow all traffic: `(path, why)`.
 pub fn allow_all_rules(p: &Object) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if p.kind != "NetworkPolicy" {
-        return out;
+        return cilium_allow_all_rules(p);
     }
     let (ing, eg) = policy_types(&p.value);
     for (dir, peer, on) in [("ingress", "from", ing), ("egress", "to", eg)] {
