@@ -4,11 +4,16 @@
 //! configurations:
 //! - `psa_enforce`: every namespace with workloads carries
 //!   `pod-security.kubernetes.io/enforce` at `min_level` or stricter (`privileged` <
-//!   `baseline` < `restricted`); namespaces in `exempt_namespaces` are `not_applicable`;
+//!   `baseline` < `restricted`; a value that is no level is read as `restricted`, as Pod
+//!   Security Admission reads it); namespaces in `exempt_namespaces` are `not_applicable`, and
+//!   so are namespaces manifests name without their Namespace object. A namespace without the
+//!   label is `manual` when a kube-apiserver of the input reads an admission configuration
+//!   file (its PodSecurity `defaults` apply to unlabelled namespaces), else it fails;
 //! - `policy_mechanism`: the cluster has at least one active pod policy mechanism: a namespace
-//!   enforcing Pod Security Admission at baseline or stricter, a ValidatingAdmissionPolicyBinding,
-//!   or a validating/mutating webhook configuration of a known policy engine
-//!   (`policy_engines`, matched against the configuration's name).
+//!   enforcing Pod Security Admission at baseline or stricter, a ValidatingAdmissionPolicyBinding
+//!   whose policy exists, or a validating/mutating webhook configuration of a known policy
+//!   engine (`policy_engines`, matched against the configuration's name) with a rule for pods
+//!   or the workloads that create them.
 //!
 //! Evidence is the namespace and its label, or the objects that make up the mechanism.
 
@@ -22,7 +27,7 @@ use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::evidence;
 use crate::checks::{Context, Outcome};
-use crate::inventory::{Inventory, KindState};
+use crate::inventory::KindState;
 use crate::results::{Observation, Status, Subject};
 use crate::yaml::Node;
 
@@ -133,6 +138,46 @@ fn enforce_of(ns: &crate::inventory::Object) -> Option<&str> {
         .and_then(Doc::as_str)
 }
 
+/// The level a label value enforces, as Pod Security Admission reads it: a value that is not
+/// a level is read as `restricted` ("If labels cannot be parsed correctly, the values of
+/// "restricted" and "latest" are used"). The flag says whether the value was one.
+fn enforced_rank(label: &str) -> (u8, bool) {
+    match level_rank(label) {
+        Some(r) => (r, true),
+        None => (2, false),
+    }
+}
+
+/// The admission configuration file a kube-apiserver of the input is started with
+/// (`--admission-control-config-file`): its PodSecurity `defaults` may enforce a level on
+/// namespaces that carry no label, so their absence proves nothing.
+fn admission_config_file(ctx: &Context) -> Option<String> {
+    const FLAG: &str = "--admission-control-config-file";
+    ctx.executables()
+        .iter()
+        .filter(|e| e.name == "kube-apiserver")
+        .find_map(|e| {
+            let args: Vec<&str> = ["command", "args"]
+                .iter()
+                .flat_map(|k| {
+                    e.container
+                        .get(k)
+                        .and_then(Doc::as_array)
+                        .into_iter()
+                        .flatten()
+                })
+                .filter_map(Doc::as_str)
+                .collect();
+            args.iter().enumerate().find_map(|(i, a)| {
+                if let Some(v) = a.strip_prefix(FLAG).and_then(|r| r.strip_prefix('=')) {
+                    return Some(v.to_string());
+                }
+                (*a == FLAG).then(|| args.get(i + 1).map_or_else(String::new, |v| v.to_string()))
+            })
+        })
+        .filter(|f| !f.is_empty())
+}
+
 fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outcome) {
     let inv = ctx.inventory;
     if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state("Namespace") {
@@ -146,6 +191,8 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
     }
     let min = level_rank(min_level).unwrap_or(1);
     let used = ctx.workloads_per_namespace();
+    let defaults_file = admission_config_file(ctx);
+    let absence_known = crate::checks::absence_is_known(inv);
     let mut names: BTreeSet<&str> = inv.of_kind("Namespace").map(|n| n.name.as_str()).collect();
     names.extend(used.keys().copied());
     for name in names {
@@ -166,9 +213,20 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
             ));
             continue;
         }
+        if obj.is_none() && !absence_known {
+            out.findings.push(evidence::finding(
+                check,
+                Status::NotApplicable,
+                subject,
+                Vec::new(),
+                format!("namespace {name} is only known from its workloads: its Namespace object, and so its labels, is not in the input"),
+            ));
+            continue;
+        }
         let level = obj.and_then(enforce_of);
         let path = format!("metadata.labels[\"{ENFORCE_LABEL}\"]");
-        let holds = level.and_then(level_rank).is_some_and(|r| r >= min);
+        let (rank, is_level) = level.map_or((0, true), enforced_rank);
+        let holds = level.is_some() && rank >= min;
         let obs = Observation {
             source: obj.map_or_else(
                 || "no Namespace object in the inventory".to_string(),
@@ -182,18 +240,30 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
                 "the namespace is only known from its workloads; its labels were not seen".into()
             }),
         };
-        let message = match (level, holds) {
-            (Some(l), true) => format!("namespace {name} enforces {l}"),
-            (Some(l), false) => {
-                format!("namespace {name} enforces only {l}; {min_level} or stricter expected")
-            }
-            (None, _) => format!(
-                "namespace {name} has no Pod Security Admission enforce label: any pod is admitted"
+        let (status, message) = match (level, holds) {
+            (Some(l), true) if !is_level => (
+                Status::Pass,
+                format!("namespace {name} enforces restricted: its label value `{l}` is not a level, which Pod Security Admission reads as restricted"),
             ),
+            (Some(l), true) => (Status::Pass, format!("namespace {name} enforces {l}")),
+            (Some(l), false) => (
+                Status::Fail,
+                format!("namespace {name} enforces only {l}; {min_level} or stricter expected"),
+            ),
+            (None, _) => match &defaults_file {
+                Some(file) => (
+                    Status::Manual,
+                    format!("namespace {name} has no Pod Security Admission enforce label; the API server reads the admission configuration {file}, whose PodSecurity defaults.enforce applies to it: confirm that level is {min_level} or stricter"),
+                ),
+                None => (
+                    Status::Fail,
+                    format!("namespace {name} has no Pod Security Admission enforce label: any pod is admitted"),
+                ),
+            },
         };
         out.findings.push(evidence::finding(
             check,
-            if holds { Status::Pass } else { Status::Fail },
+            status,
             subject,
             vec![obs],
             message,
@@ -204,13 +274,44 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
     }
 }
 
-fn mechanism(check: &Check, p: &Params, engines: &[String], inv: &Inventory, out: &mut Outcome) {
+/// Whether a webhook configuration has a webhook whose rules cover pods or the workloads that
+/// make them (`*` included): an engine's webhook that matches neither enforces nothing on pods.
+fn webhook_covers_pods(w: &crate::inventory::Object) -> bool {
+    const POD_MAKERS: &[&str] = &[
+        "*",
+        "*/*",
+        "pods",
+        "deployments",
+        "statefulsets",
+        "daemonsets",
+        "replicasets",
+        "replicationcontrollers",
+        "jobs",
+        "cronjobs",
+    ];
+    w.value
+        .get("webhooks")
+        .and_then(Doc::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|h| h.get("rules").and_then(Doc::as_array).into_iter().flatten())
+        .any(|rule| {
+            crate::checks::path::strings(rule, "resources")
+                .iter()
+                .any(|r| POD_MAKERS.contains(&r.as_str()))
+        })
+}
+
+fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: &mut Outcome) {
+    let inv = ctx.inventory;
     let mut obs = Vec::new();
+    // Bindings whose policy is not in the input: what they enforce cannot be seen.
+    let mut unseen = Vec::new();
     for ns in inv.of_kind("Namespace") {
         if p.exempt_namespaces.contains(&ns.name) {
             continue;
         }
-        if let Some(l) = enforce_of(ns).filter(|l| level_rank(l).is_some_and(|r| r >= 1)) {
+        if let Some(l) = enforce_of(ns).filter(|l| enforced_rank(l).0 >= 1) {
             let path = format!("metadata.labels[\"{ENFORCE_LABEL}\"]");
             obs.push(Observation {
                 source: evidence::source(ns, &path),
@@ -223,6 +324,19 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], inv: &Inventory, out
         }
     }
     for b in inv.of_kind("ValidatingAdmissionPolicyBinding") {
+        // "If the referenced resource does not exist, this binding is considered invalid and
+        // will be ignored."
+        let policy = b.value.at("/spec/policyName").and_then(Doc::as_str);
+        if policy.is_none_or(|name| inv.find_named("ValidatingAdmissionPolicy", name).is_none()) {
+            if !crate::checks::absence_is_known(inv) {
+                unseen.push(format!(
+                    "ValidatingAdmissionPolicyBinding {} names policy {}, which is not in the input",
+                    b.name,
+                    policy.unwrap_or("(none)")
+                ));
+            }
+            continue;
+        }
         obs.push(Observation {
             source: b.origin.describe(),
             path: format!("ValidatingAdmissionPolicyBinding {}", b.name),
@@ -241,9 +355,10 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], inv: &Inventory, out
         "MutatingWebhookConfiguration",
     ] {
         for w in inv.of_kind(kind) {
-            if engines
-                .iter()
-                .any(|e| w.name.to_ascii_lowercase().contains(e.as_str()))
+            if webhook_covers_pods(w)
+                && engines
+                    .iter()
+                    .any(|e| w.name.to_ascii_lowercase().contains(e.as_str()))
             {
                 obs.push(Observation {
                     source: w.origin.describe(),
@@ -286,6 +401,21 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], inv: &Inventory, out
                 unknown.join("; ")
             ),
         )
+    } else if !unseen.is_empty() {
+        (
+            Status::Manual,
+            format!(
+                "no policy mechanism seen in the input, but {}: confirm the policy exists and governs pods",
+                unseen.join("; ")
+            ),
+        )
+    } else if let Some(file) = admission_config_file(ctx) {
+        (
+            Status::Manual,
+            format!(
+                "no namespace is labelled to enforce Pod Security Admission and no policy engine was seen, but the API server reads the admission configuration {file}: confirm its PodSecurity defaults.enforce is baseline or stricter"
+            ),
+        )
     } else if !crate::checks::absence_is_known(inv)
         && [
             "Namespace",
@@ -315,9 +445,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
     match &p.require {
         Require::PsaEnforce { min_level } => psa(check, p, min_level, ctx, &mut out),
-        Require::PolicyMechanism { engines } => {
-            mechanism(check, p, engines, ctx.inventory, &mut out)
-        }
+        Require::PolicyMechanism { engines } => mechanism(check, p, engines, ctx, &mut out),
     }
     out
 }

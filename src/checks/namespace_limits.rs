@@ -57,9 +57,17 @@ impl Params {
     }
 }
 
-/// Whether a LimitRange gives containers that set nothing a default (`default` or
-/// `defaultRequest` in one of its `spec.limits`).
+/// Whether a LimitRange gives containers that set nothing a default: `default` or
+/// `defaultRequest` in a `Container` item of its `spec.limits`, or `max` or `min`, from which
+/// the API server fills in the defaults when the LimitRange is created ("If a default
+/// limit is unspecified, but the max is specified, default the limit to the max"; a minimum
+/// becomes the default request).
 fn gives_defaults(range: &Object) -> bool {
+    let set = |l: &crate::document::Doc, k: &str| {
+        l.get(k)
+            .and_then(|d| d.as_object())
+            .is_some_and(|m| !m.is_empty())
+    };
     range
         .value
         .get("spec")
@@ -67,11 +75,12 @@ fn gives_defaults(range: &Object) -> bool {
         .and_then(|l| l.as_array())
         .is_some_and(|limits| {
             limits.iter().any(|l| {
-                ["default", "defaultRequest"].iter().any(|k| {
-                    l.get(k)
-                        .and_then(|d| d.as_object())
-                        .is_some_and(|m| !m.is_empty())
-                })
+                // Only a `Container` item gives containers anything (the API accepts defaults
+                // on no other type).
+                l.get("type").and_then(|t| t.as_str()) == Some("Container")
+                    && ["default", "defaultRequest", "max", "min"]
+                        .iter()
+                        .any(|k| set(l, k))
             })
         })
 }
