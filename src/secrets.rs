@@ -1,7 +1,7 @@
 //! What of a Secret the inventory keeps: its metadata, its type, the names of its keys, and
 //! the certificates (`CERTIFICATE` PEM blocks only) in `tls.crt` of a `kubernetes.io/tls`
-//! secret (which the TLS checks read). Every other value — `tls.key`, any key or other block
-//! found in `tls.crt`, passwords, tokens, `stringData`, and the `last-applied-configuration`
+//! secret (which the TLS checks read). Every other value — `tls.key`, any key, other block or
+//! text outside the blocks found in `tls.crt`, passwords, tokens, `stringData`, and the `last-applied-configuration`
 //! annotation that repeats them — is replaced before the object enters the inventory, so no
 //! report, snapshot, log or error can contain it. The same holds for Secrets nested in other
 //! objects (a `List`, a `Template`), and for values the `credentials` checks classify as
@@ -20,7 +20,9 @@ pub const REDACTED: &str = "<redacted>";
 pub const REDACTED_CREDENTIAL: &str = "<redacted credential>";
 
 /// The field, added to a redacted Secret, that records what was dropped from `tls.crt`:
-/// `{"tls.crt": {"dropped_blocks": N, "labels": ["PRIVATE KEY"]}}` (PEM labels only).
+/// `{"tls.crt": {"dropped_blocks": N, "labels": ["PRIVATE KEY"]}}` (PEM labels only), with
+/// `"text_outside_blocks": true` when explanatory text was dropped and `"unreadable": why`
+/// when the value could not be read as PEM text (see [`TlsCrtRecord`]).
 pub const RECORD: &str = "kubeattestRedaction";
 
 /// Redacts an object on its way into the inventory: a Secret (by kind: callers listing the
@@ -155,20 +157,41 @@ fn keeps(secret_type: &str, key: &str) -> bool {
     secret_type == "kubernetes.io/tls" && key == "tls.crt"
 }
 
-/// What [`certificates_only`] dropped.
+/// What [`certificates_only`] and [`redact_tls_crt`] dropped.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Dropped {
+    /// Blocks that are not certificates (and base64 data outside blocks).
     blocks: usize,
+    /// Their PEM labels.
     labels: Vec<String>,
+    /// Explanatory text outside the PEM blocks (RFC 7468 §2 permits it): dropped, since it
+    /// is part of a Secret, but no key.
+    text: bool,
+    /// Why the value could not be read as PEM text at all (it was replaced whole).
+    unreadable: Option<String>,
+}
+
+/// The label under which base64 data outside PEM blocks (a bare key, say) is counted.
+const BASE64_OUTSIDE: &str = "base64 data outside PEM blocks";
+
+/// Whether a line outside PEM blocks looks like base64 data (a key without its `BEGIN`/`END`
+/// lines) rather than explanatory text: 40 or more characters of the base64 alphabet only.
+/// `openssl x509 -text` output has spaces, colons and dots on every long line.
+fn looks_like_base64(line: &str) -> bool {
+    line.len() >= 40
+        && line
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
 /// The `CERTIFICATE` PEM blocks of `pem`, and what else was there (other blocks by label;
-/// text outside blocks counts as one unlabelled block).
+/// base64 data outside blocks as one block; explanatory text outside blocks, which RFC 7468
+/// §2 permits, only as a flag).
 fn certificates_only(pem: &str) -> (String, Dropped) {
     let mut kept = String::new();
     let mut dropped = Dropped::default();
     let mut current: Option<(String, String)> = None;
-    let mut stray = false;
+    let mut base64 = false;
     for line in pem.lines() {
         let t = line.trim();
         match &mut current {
@@ -178,8 +201,10 @@ fn certificates_only(pem: &str) -> (String, Dropped) {
                     .and_then(|r| r.strip_suffix("-----"))
                 {
                     current = Some((label.to_string(), format!("{t}\n")));
+                } else if looks_like_base64(t) {
+                    base64 = true;
                 } else if !t.is_empty() {
-                    stray = true;
+                    dropped.text = true;
                 }
             }
             Some((label, text)) => {
@@ -204,41 +229,56 @@ fn certificates_only(pem: &str) -> (String, Dropped) {
             crate::quote::bounded(&label, 40)
         ));
     }
-    if stray {
+    if base64 {
         dropped.blocks += 1;
-        dropped.labels.push("text outside PEM blocks".into());
+        dropped.labels.push(BASE64_OUTSIDE.into());
+    }
+    if kept.is_empty() && dropped.blocks == 0 && dropped.text {
+        dropped.unreadable = Some("it holds text but no PEM block".into());
     }
     dropped.labels.sort();
     dropped.labels.dedup();
     (kept, dropped)
 }
 
-/// Keeps only the certificates of a `tls.crt` value (`base64`: from `data`).
+/// A `tls.crt` value replaced whole, and why it could not be read.
+fn unreadable(value: &mut Doc, why: &str) -> Dropped {
+    *value = Doc::String(REDACTED.into());
+    Dropped {
+        unreadable: Some(why.into()),
+        ..Dropped::default()
+    }
+}
+
+/// Keeps only the certificates of a `tls.crt` value (`base64`: from `data`). Line breaks in
+/// base64 are ignored, as Go's decoder (which the API server uses) ignores `\r` and `\n`.
 fn redact_tls_crt(value: &mut Doc, base64: bool) -> Dropped {
     let Some(text) = value.as_str() else {
-        *value = Doc::String(REDACTED.into());
-        return Dropped {
-            blocks: 1,
-            labels: vec!["not a string".into()],
-        };
+        return unreadable(value, "it is not a string");
     };
-    let decoded = if base64 {
-        match data_encoding::BASE64.decode(text.trim().as_bytes()) {
-            Ok(bytes) => String::from_utf8(bytes).ok(),
-            Err(_) => None,
+    let pem = if base64 {
+        let clean: Vec<u8> = text
+            .trim()
+            .bytes()
+            .filter(|b| !matches!(b, b'\r' | b'\n'))
+            .collect();
+        let Ok(bytes) = data_encoding::BASE64.decode(&clean) else {
+            return unreadable(value, "it is not valid base64");
+        };
+        match String::from_utf8(bytes) {
+            Ok(pem) => pem,
+            Err(_) => {
+                return unreadable(
+                    value,
+                    "it is binary data, such as a DER certificate, not PEM text",
+                )
+            }
         }
     } else {
-        Some(text.to_string())
-    };
-    let Some(pem) = decoded else {
-        *value = Doc::String(REDACTED.into());
-        return Dropped {
-            blocks: 1,
-            labels: vec!["not base64 of PEM text".into()],
-        };
+        text.to_string()
     };
     let (kept, dropped) = certificates_only(&pem);
-    if dropped.blocks > 0 {
+    if dropped.blocks > 0 || dropped.text || dropped.unreadable.is_some() {
         let kept = if base64 {
             data_encoding::BASE64.encode(kept.as_bytes())
         } else {
@@ -248,6 +288,17 @@ fn redact_tls_crt(value: &mut Doc, base64: bool) -> Dropped {
     }
     dropped
 }
+
+/// Labels an earlier version of the redaction counted as dropped blocks although they are
+/// no key: text outside PEM blocks, or a value that could not be read.
+const LEGACY_LABELS: [(&str, Option<&str>); 3] = [
+    ("text outside PEM blocks", None),
+    (
+        "not base64 of PEM text",
+        Some("it is not base64 of PEM text"),
+    ),
+    ("not a string", Some("it is not a string")),
+];
 
 /// Replaces every secret value of a Secret object in place.
 pub fn redact(secret: &mut Doc) {
@@ -270,6 +321,8 @@ pub fn redact(secret: &mut Doc) {
                         let d = redact_tls_crt(value, field == "data");
                         dropped.blocks += d.blocks;
                         dropped.labels.extend(d.labels);
+                        dropped.text |= d.text;
+                        dropped.unreadable = dropped.unreadable.or(d.unreadable);
                     }
                 }
             }
@@ -280,55 +333,87 @@ pub fn redact(secret: &mut Doc) {
     drop_last_applied(secret);
     if let Some(obj) = secret.as_object_mut() {
         // A record from an earlier redaction (a snapshot read back) is kept, not trusted
-        // beyond its counts.
-        let earlier = obj
-            .get(RECORD)
-            .and_then(|r| r.pointer("/tls.crt/dropped_blocks"))
-            .and_then(Doc::as_u64)
-            .unwrap_or(0) as usize;
-        let mut labels: Vec<String> = obj
-            .get(RECORD)
-            .and_then(|r| r.pointer("/tls.crt/labels"))
-            .and_then(Doc::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Doc::as_str)
-            .map(|l| crate::quote::bounded(l, 60))
-            .take(16)
-            .collect();
+        // beyond its counts, flags and bounded words: it saw the value before it was replaced.
+        let earlier = obj.get(RECORD).map(tls_crt_record).unwrap_or_default();
         obj.remove(RECORD);
-        let blocks = dropped.blocks + earlier;
-        if blocks > 0 {
+        let blocks = dropped.blocks + earlier.dropped_blocks;
+        let text = dropped.text || earlier.text_outside_blocks;
+        let unreadable = earlier.unreadable.or(dropped.unreadable);
+        if blocks > 0 || text || unreadable.is_some() {
+            let mut labels = earlier.labels;
             labels.extend(dropped.labels);
             labels.sort();
             labels.dedup();
-            obj.insert(
-                RECORD,
-                Doc::from(
-                    serde_json::json!({"tls.crt": {"dropped_blocks": blocks, "labels": labels}}),
-                ),
-            );
+            let mut rec = serde_json::json!({"dropped_blocks": blocks, "labels": labels});
+            if text {
+                rec["text_outside_blocks"] = true.into();
+            }
+            if let Some(why) = unreadable {
+                rec["unreadable"] = why.into();
+            }
+            obj.insert(RECORD, Doc::from(serde_json::json!({ "tls.crt": rec })));
         }
     }
 }
 
-/// How many non-certificate blocks redaction dropped from a Secret's `tls.crt`, and their
-/// PEM labels (`PRIVATE KEY`, …).
-pub fn dropped_from_tls_crt(secret: &Doc) -> (usize, Vec<String>) {
-    let rec = secret.get(RECORD).and_then(|r| r.get("tls.crt"));
-    let blocks = rec
-        .and_then(|r| r.get("dropped_blocks"))
-        .and_then(Doc::as_u64)
-        .unwrap_or(0) as usize;
+/// What redaction dropped from a Secret's `tls.crt` (recorded under [`RECORD`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TlsCrtRecord {
+    /// How many blocks that are not certificates were dropped (keys and other PEM blocks,
+    /// base64 data outside blocks).
+    pub dropped_blocks: usize,
+    /// Their PEM labels (`PRIVATE KEY`, …).
+    pub labels: Vec<String>,
+    /// Whether explanatory text outside the PEM blocks was dropped (no key: RFC 7468 §2
+    /// permits such text).
+    pub text_outside_blocks: bool,
+    /// Why `tls.crt` could not be read as PEM text at all, when it could not.
+    pub unreadable: Option<String>,
+}
+
+/// Reads a [`RECORD`] value, turning labels of earlier versions that were no key into flags.
+fn tls_crt_record(record: &Doc) -> TlsCrtRecord {
+    let rec = record.get("tls.crt");
+    let mut out = TlsCrtRecord {
+        dropped_blocks: rec
+            .and_then(|r| r.get("dropped_blocks"))
+            .and_then(Doc::as_u64)
+            .unwrap_or(0) as usize,
+        text_outside_blocks: rec
+            .and_then(|r| r.get("text_outside_blocks"))
+            .and_then(Doc::as_bool)
+            .unwrap_or(false),
+        unreadable: rec
+            .and_then(|r| r.get("unreadable"))
+            .and_then(Doc::as_str)
+            .map(|w| crate::quote::bounded(w, 120)),
+        labels: Vec::new(),
+    };
     let labels = rec
         .and_then(|r| r.get("labels"))
         .and_then(Doc::as_array)
         .into_iter()
         .flatten()
         .filter_map(Doc::as_str)
-        .map(str::to_string)
-        .collect();
-    (blocks, labels)
+        .take(16);
+    for label in labels {
+        match LEGACY_LABELS.iter().find(|(l, _)| *l == label) {
+            Some((_, why)) => {
+                out.dropped_blocks = out.dropped_blocks.saturating_sub(1);
+                match why {
+                    Some(why) => out.unreadable = out.unreadable.or(Some((*why).into())),
+                    None => out.text_outside_blocks = true,
+                }
+            }
+            None => out.labels.push(crate::quote::bounded(label, 60)),
+        }
+    }
+    out
+}
+
+/// What redaction dropped from a Secret's `tls.crt`: counts, PEM labels and flags only.
+pub fn dropped_from_tls_crt(secret: &Doc) -> TlsCrtRecord {
+    secret.get(RECORD).map(tls_crt_record).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -389,16 +474,76 @@ mod tests {
             data_encoding::BASE64.encode(CERT.as_bytes())
         );
         assert_eq!(s["stringData"]["tls.crt"], "");
-        assert_eq!(
-            dropped_from_tls_crt(&crate::document::Doc::from(s.clone())),
-            (2, vec!["PRIVATE KEY".to_string()])
-        );
+        let rec = dropped_from_tls_crt(&crate::document::Doc::from(s.clone()));
+        assert_eq!(rec.dropped_blocks, 2);
+        assert_eq!(rec.labels, vec!["PRIVATE KEY".to_string()]);
         // Redacting again (a snapshot read back) keeps the count.
         redact(&mut s);
         assert_eq!(
-            dropped_from_tls_crt(&crate::document::Doc::from(s.clone())).0,
+            dropped_from_tls_crt(&crate::document::Doc::from(s.clone())).dropped_blocks,
             2
         );
+    }
+
+    #[test]
+    fn text_outside_blocks_is_dropped_but_no_key() {
+        let text = format!("Certificate:\n    Subject: CN=CANARY-TEXT\n{CERT}trailing CANARY\n");
+        let mut s = json!({
+            "kind": "Secret", "type": "kubernetes.io/tls", "metadata": {"name": "x"},
+            "data": {"tls.crt": data_encoding::BASE64.encode(text.as_bytes())}
+        });
+        redact(&mut s);
+        assert_eq!(
+            s["data"]["tls.crt"],
+            data_encoding::BASE64.encode(CERT.as_bytes())
+        );
+        assert!(!s.to_string().contains("CANARY"), "{s}");
+        let rec = dropped_from_tls_crt(&Doc::from(s.clone()));
+        assert_eq!((rec.dropped_blocks, rec.text_outside_blocks), (0, true));
+        // A bare base64 key (no BEGIN/END lines) is still counted.
+        let bare = format!("{CERT}{}\n", "Q0FOQVJZ".repeat(8));
+        let mut s = json!({"kind": "Secret", "type": "kubernetes.io/tls",
+            "stringData": {"tls.crt": bare}});
+        redact(&mut s);
+        assert!(!s.to_string().contains("Q0FOQVJZ"), "{s}");
+        let rec = dropped_from_tls_crt(&Doc::from(s.clone()));
+        assert_eq!(rec.dropped_blocks, 1);
+        assert_eq!(rec.labels, vec![BASE64_OUTSIDE.to_string()]);
+    }
+
+    #[test]
+    fn wrapped_base64_is_read_and_binary_is_unreadable() {
+        let b64 = data_encoding::BASE64.encode(CERT.as_bytes());
+        let wrapped = format!("{}\r\n{}\n", &b64[..20], &b64[20..]);
+        let mut s = json!({"kind": "Secret", "type": "kubernetes.io/tls",
+            "data": {"tls.crt": wrapped.clone()}});
+        redact(&mut s);
+        assert_eq!(
+            s["data"]["tls.crt"], wrapped,
+            "nothing to drop, kept as written"
+        );
+        assert_eq!(
+            dropped_from_tls_crt(&Doc::from(s.clone())),
+            TlsCrtRecord::default()
+        );
+        let mut der = json!({"kind": "Secret", "type": "kubernetes.io/tls",
+            "data": {"tls.crt": data_encoding::BASE64.encode(&[0x30, 0x82, 0xff, 0xfe])}});
+        redact(&mut der);
+        assert_eq!(der["data"]["tls.crt"], REDACTED);
+        let rec = dropped_from_tls_crt(&Doc::from(der.clone()));
+        assert_eq!(rec.dropped_blocks, 0);
+        assert!(rec.unreadable.is_some_and(|w| w.contains("binary")));
+        // Read back (a snapshot), the first reason stands.
+        redact(&mut der);
+        let rec = dropped_from_tls_crt(&Doc::from(der.clone()));
+        assert!(rec.unreadable.is_some_and(|w| w.contains("binary")));
+        // An earlier version's record counted text and unreadable values as blocks.
+        let mut old = json!({"kind": "Secret", "type": "kubernetes.io/tls",
+            "data": {"tls.crt": data_encoding::BASE64.encode(CERT.as_bytes())},
+            RECORD: {"tls.crt": {"dropped_blocks": 1, "labels": ["text outside PEM blocks"]}}});
+        redact(&mut old);
+        let rec = dropped_from_tls_crt(&Doc::from(old.clone()));
+        assert_eq!((rec.dropped_blocks, rec.text_outside_blocks), (0, true));
     }
 
     #[test]

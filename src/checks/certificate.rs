@@ -11,8 +11,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use x509_parser::extensions::GeneralName;
 use x509_parser::objects::{oid2sn, oid_registry};
+use x509_parser::oid_registry::{OID_PKCS1_RSASSAPSS, OID_SIG_ED25519, OID_SIG_ED448};
 use x509_parser::pem::Pem;
 use x509_parser::public_key::PublicKey;
+use x509_parser::signature_algorithm::SignatureAlgorithm;
+use x509_parser::x509::AlgorithmIdentifier;
 
 use crate::inventory::Object;
 
@@ -29,14 +32,23 @@ pub struct CertInfo {
     pub not_before: String,
     /// End of validity, RFC 3339.
     pub not_after: String,
+    /// Start of validity, Unix seconds.
+    #[serde(skip)]
+    pub not_before_ts: i64,
     /// End of validity, Unix seconds.
     #[serde(skip)]
     pub not_after_ts: i64,
-    /// `RSA`, `EC`, `DSA` or `other`.
+    /// `RSA`, `EC`, `DSA`, `Ed25519`, `Ed448` or `other`.
     pub key_type: String,
     /// Key size in bits (0 when unknown).
     pub key_bits: usize,
-    /// Signature algorithm short name (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`).
+    /// The OID of the public key algorithm, when `key_type` is `other` (a key this tool does
+    /// not know).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_algorithm_oid: Option<String>,
+    /// Signature algorithm short name (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`); for
+    /// RSASSA-PSS with its hash (`rsassa-pss with SHA-1`, the default of RFC 4055 when the
+    /// parameters name none), or `rsassa-pss with unreadable parameters`.
     pub signature_algorithm: String,
     /// DNS names and IP addresses of the subjectAltName extension.
     pub sans: Vec<String>,
@@ -46,6 +58,33 @@ fn rfc3339(ts: i64) -> String {
     chrono::DateTime::from_timestamp(ts, 0)
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_else(|| ts.to_string())
+}
+
+/// The name of a signature algorithm; for RSASSA-PSS with the hash its parameters name
+/// (SHA-1 when they name none, per RFC 4055 §3.1).
+fn signature_name(alg: &AlgorithmIdentifier) -> String {
+    let oid = &alg.algorithm;
+    let name = oid2sn(oid, oid_registry())
+        .map(str::to_string)
+        .unwrap_or_else(|_| oid.to_id_string());
+    if *oid != OID_PKCS1_RSASSAPSS {
+        return name;
+    }
+    match SignatureAlgorithm::try_from(alg) {
+        Ok(SignatureAlgorithm::RSASSA_PSS(params)) => {
+            let hash = params.hash_algorithm_oid();
+            let hash = match hash.to_id_string().as_str() {
+                "1.3.14.3.2.26" => "SHA-1".to_string(),
+                "1.2.840.113549.2.5" => "MD5".to_string(),
+                "1.2.840.113549.2.2" => "MD2".to_string(),
+                id => oid2sn(hash, oid_registry())
+                    .map(str::to_string)
+                    .unwrap_or_else(|_| id.to_string()),
+            };
+            format!("{name} with {hash}")
+        }
+        _ => format!("{name} with unreadable parameters"),
+    }
 }
 
 /// Parses every certificate of a PEM bundle (leaf first, as written).
@@ -59,17 +98,27 @@ pub fn parse_pem_chain(pem: &[u8]) -> Result<Vec<CertInfo>, String> {
         let cert = block
             .parse_x509()
             .map_err(|e| format!("invalid X.509 certificate: {e}"))?;
-        let (key_type, key_bits) = match cert.public_key().parsed() {
-            Ok(k @ PublicKey::RSA(_)) => ("RSA", k.key_size()),
-            Ok(k @ PublicKey::EC(_)) => ("EC", k.key_size()),
-            Ok(k @ PublicKey::DSA(_)) => ("DSA", k.key_size()),
-            Ok(k) => ("other", k.key_size()),
-            Err(_) => ("other", 0),
+        let key_alg = &cert.public_key().algorithm.algorithm;
+        let (key_type, key_bits) = if *key_alg == OID_SIG_ED25519 {
+            // RFC 8410: a 32-byte public key, about 128 bits of security.
+            (
+                "Ed25519",
+                cert.public_key().subject_public_key.data.len() * 8,
+            )
+        } else if *key_alg == OID_SIG_ED448 {
+            // RFC 8410: a 57-byte public key, about 224 bits of security.
+            ("Ed448", cert.public_key().subject_public_key.data.len() * 8)
+        } else {
+            match cert.public_key().parsed() {
+                Ok(k @ PublicKey::RSA(_)) => ("RSA", k.key_size()),
+                Ok(k @ PublicKey::EC(_)) => ("EC", k.key_size()),
+                Ok(k @ PublicKey::DSA(_)) => ("DSA", k.key_size()),
+                Ok(k) => ("other", k.key_size()),
+                Err(_) => ("other", 0),
+            }
         };
-        let alg = &cert.signature_algorithm.algorithm;
-        let signature_algorithm = oid2sn(alg, oid_registry())
-            .map(str::to_string)
-            .unwrap_or_else(|_| alg.to_id_string());
+        let key_algorithm_oid = (key_type == "other").then(|| key_alg.to_id_string());
+        let signature_algorithm = signature_name(&cert.signature_algorithm);
         let mut sans = Vec::new();
         if let Ok(Some(ext)) = cert.subject_alternative_name() {
             for n in &ext.value.general_names {
@@ -96,9 +145,11 @@ pub fn parse_pem_chain(pem: &[u8]) -> Result<Vec<CertInfo>, String> {
             issuer: cert.issuer().to_string(),
             not_before: rfc3339(nb),
             not_after: rfc3339(na),
+            not_before_ts: nb,
             not_after_ts: na,
             key_type: key_type.into(),
             key_bits,
+            key_algorithm_oid,
             signature_algorithm,
             sans,
         });
@@ -117,6 +168,10 @@ pub fn is_tls_secret(obj: &Object) -> bool {
 /// The certificate chain of a `kubernetes.io/tls` Secret, from `data["tls.crt"]` (base64) or
 /// `stringData["tls.crt"]` (PEM), with the field it came from.
 pub fn secret_chain(obj: &Object) -> Result<(Vec<CertInfo>, &'static str), String> {
+    // Redaction recorded that tls.crt could not be read as PEM text (and replaced it whole).
+    if let Some(why) = crate::secrets::dropped_from_tls_crt(&obj.value).unreadable {
+        return Err(format!("tls.crt cannot be read as PEM: {why}"));
+    }
     if let Some(pem) = obj.value.at("/stringData/tls.crt").and_then(Doc::as_str) {
         return parse_pem_chain(pem.as_bytes()).map(|c| (c, "stringData[\"tls.crt\"]"));
     }
@@ -159,9 +214,11 @@ mod tests {
             issuer: String::new(),
             not_before: String::new(),
             not_after: String::new(),
+            not_before_ts: 0,
             not_after_ts: 0,
             key_type: "EC".into(),
             key_bits: 256,
+            key_algorithm_oid: None,
             signature_algorithm: String::new(),
             sans: sans.iter().map(|s| s.to_string()).collect(),
         }

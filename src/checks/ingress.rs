@@ -417,7 +417,7 @@ fn controller_version(
                 .and_then(|n| n.rsplit_once(':'))
                 .map(|(_, t)| t)
                 .filter(|t| !t.contains('/'));
-            let version = tag.and_then(release::parse);
+            let version = tag.and_then(|t| release::standing_of(t, fixed));
             let (status, message) = match (fixed.is_empty(), version) {
                 (true, _) => (
                     Status::Fail,
@@ -429,7 +429,7 @@ fn controller_version(
                     Status::Manual,
                     format!("{image}: the version cannot be read from the tag; look up which release the image is and compare it with {}", release::list_words(fixed)),
                 ),
-                (false, Some(v)) => match release::standing(v, fixed) {
+                (false, Some((v, standing))) => match standing {
                     release::Standing::Fixed => (
                         Status::Pass,
                         format!("{image}: {} includes the fixes", release::words(v)),
@@ -437,6 +437,14 @@ fn controller_version(
                     release::Standing::NewerLine => (
                         Status::Pass,
                         format!("{image}: {} is newer than every listed fixed release", release::words(v)),
+                    ),
+                    release::Standing::PreReleaseOfFix(fix) => (
+                        Status::Manual,
+                        format!(
+                            "{image}: {} is a pre-release of {}, the fixed release, and comes before it; whether this build already carries the fixes is for a person to check",
+                            tag.unwrap_or_default(),
+                            release::words(fix)
+                        ),
                     ),
                     release::Standing::Predates(_) => (
                         Status::Fail,

@@ -4,8 +4,10 @@
 //! One subject per Node, judged from `status.nodeInfo.kubeletVersion`:
 //! - at or after the fix of its line, or a line newer than every listed one: `pass`;
 //! - before the fix of its line, or a line older than every listed one: `fail`;
-//! - a vendor or pre-release build (`v1.21.4-eks-…`, `+k3s1`) before the upstream fix:
-//!   `manual`, since vendors backport fixes without raising the number;
+//! - a vendor or pre-release build (`v1.21.4-eks-…`, `+k3s1`, `-rc.1`) before the upstream
+//!   fix: `manual`, since vendors backport fixes without raising the number; a pre-release of
+//!   the fixed release itself (`v1.21.5-rc.0`) comes before it in semver order and is
+//!   `manual` too (vendor builds `v1.21.5-eks-…` are releases and pass);
 //! - no version: `not_applicable` for manifests (a Node manifest rarely carries `status`),
 //!   `error` for a cluster or snapshot; a version that is not one is an `error`.
 //!
@@ -105,12 +107,12 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             ));
             continue;
         };
-        let (status, message) = match release::parse(text) {
+        let (status, message) = match release::standing_of(text, &p.fixed) {
             None => (
                 Status::Error,
                 format!("node {name} reports kubelet version `{text}`, which is not a version like v1.21.5"),
             ),
-            Some(v) => match (release::standing(v, &p.fixed), release::build_suffix(text)) {
+            Some((v, standing)) => match (standing, release::build_suffix(text)) {
                 (Standing::Fixed | Standing::NewerLine, _) if !ctx.pass_evidence() => {
                     out.findings
                         .push(evidence::compact_pass(check, evidence::subject(node)));
@@ -123,6 +125,15 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 (Standing::NewerLine, _) => (
                     Status::Pass,
                     format!("node {name}: kubelet {text} is from a line released with the fix"),
+                ),
+                (Standing::PreReleaseOfFix(fix), _) => (
+                    Status::Manual,
+                    format!(
+                        "node {name}: kubelet {text} is a pre-release of {}, the first {}.{} release with the fix, and comes before it; whether this build already carries the fix is for a person to check",
+                        release::words(fix),
+                        fix.0,
+                        fix.1
+                    ),
                 ),
                 (Standing::Predates(fix), Some(_)) => (
                     Status::Manual,

@@ -30,6 +30,26 @@ pub fn build_suffix(s: &str) -> Option<&str> {
     s.find(['-', '+']).map(|i| &s[i..]).filter(|x| x.len() > 1)
 }
 
+/// Whether a version is a pre-release (`-rc.0`, `-rc0`, `-beta.1`, `-alpha.2`, and
+/// `-rc.0.12+0123abcd` built from after it): semver orders it before the release of the same
+/// number. Vendor suffixes (`-eks-1a2b3c`, `-gke.301`, `+k3s1`) are releases, not pre-releases.
+pub fn is_prerelease(s: &str) -> bool {
+    let Some(rest) = s.find('-').map(|i| &s[i + 1..]) else {
+        return false;
+    };
+    // A `+` before the `-` makes the `-` part of build metadata, not a pre-release.
+    if s.find('+').is_some_and(|plus| plus < s.len() - rest.len()) {
+        return false;
+    }
+    let first = rest.split(['.', '-', '+']).next().unwrap_or_default();
+    let first = first.to_ascii_lowercase();
+    ["alpha", "beta", "rc"].iter().any(|p| {
+        first
+            .strip_prefix(p)
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
 /// `1.2.3`.
 pub fn words(v: Version) -> String {
     format!("{}.{}.{}", v.0, v.1, v.2)
@@ -54,6 +74,10 @@ pub enum Standing {
     /// Before the fix: `Some(fix)` of its own line, `None` when its line is older than every
     /// line with a fix (it never got one).
     Predates(Option<Version>),
+    /// A pre-release of the fixed release of its own line (`1.21.5-rc.0` for the fix 1.21.5):
+    /// before the fix in semver order, and whether it already carries the fix is not told by
+    /// its number.
+    PreReleaseOfFix(Version),
 }
 
 /// Where `v` stands against `fixed` (sorted, one release per line). A line between two listed
@@ -72,6 +96,23 @@ pub fn standing(v: Version, fixed: &[Version]) -> Standing {
         (_, Some(newest)) if (v.0, v.1) > line(newest) => Standing::NewerLine,
         _ => Standing::Fixed,
     }
+}
+
+/// Where the version written `text` stands against `fixed`, with its numbers; `None` when
+/// it is not a version. A pre-release of its line's fix is [`Standing::PreReleaseOfFix`];
+/// pre-releases of earlier numbers predate the fix like their releases.
+pub fn standing_of(text: &str, fixed: &[Version]) -> Option<(Version, Standing)> {
+    let v = parse(text)?;
+    let standing = match standing(v, fixed) {
+        Standing::Fixed if is_prerelease(text) => {
+            match fixed.iter().find(|f| (f.0, f.1) == (v.0, v.1)) {
+                Some(fix) if v == *fix => Standing::PreReleaseOfFix(*fix),
+                _ => Standing::Fixed,
+            }
+        }
+        other => other,
+    };
+    Some((v, standing))
 }
 
 /// Reads `fixed_versions` (at least one; each a version such as `1.21.5`), sorted; problems
@@ -104,6 +145,51 @@ mod tests {
         assert_eq!(build_suffix("v1.21.4-eks-033ce7e"), Some("-eks-033ce7e"));
         assert_eq!(build_suffix("v1.21.4+k3s1"), Some("+k3s1"));
         assert_eq!(build_suffix("v1.21.4"), None);
+    }
+
+    #[test]
+    fn pre_releases_are_told_from_vendor_builds() {
+        for pre in [
+            "v1.21.5-rc.0",
+            "v1.21.5-rc0",
+            "v1.21.5-beta.1",
+            "v1.21.5-alpha.2",
+            "v1.21.5-rc.0.12+0123abcd",
+            "v1.12.1-RC1",
+        ] {
+            assert!(is_prerelease(pre), "{pre}");
+        }
+        for release in [
+            "v1.21.5",
+            "v1.21.5-eks-bc4871b",
+            "v1.20.11-gke.1300",
+            "v1.29.3+k3s1",
+            "v1.29.3+rke2r1",
+            "v1.29.3+k3s1-rc.1",
+            "v1.21.5-rcx",
+            "v1.21.5-alphabet",
+        ] {
+            assert!(!is_prerelease(release), "{release}");
+        }
+        let fixed = [(1, 20, 11), (1, 21, 5)];
+        let at = |t: &str| standing_of(t, &fixed).map(|(_, s)| s);
+        assert_eq!(
+            at("v1.21.5-rc.0"),
+            Some(Standing::PreReleaseOfFix((1, 21, 5)))
+        );
+        assert_eq!(
+            at("v1.21.5-rc.0.12+0123abcd"),
+            Some(Standing::PreReleaseOfFix((1, 21, 5)))
+        );
+        assert_eq!(
+            at("v1.21.4-rc.1"),
+            Some(Standing::Predates(Some((1, 21, 5))))
+        );
+        assert_eq!(at("v1.21.6-rc.0"), Some(Standing::Fixed));
+        assert_eq!(at("v1.21.5-eks-bc4871b"), Some(Standing::Fixed));
+        assert_eq!(at("v1.21.5+k3s1"), Some(Standing::Fixed));
+        assert_eq!(at("v1.21.5"), Some(Standing::Fixed));
+        assert_eq!(at("latest"), None);
     }
 
     #[test]

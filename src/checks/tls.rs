@@ -1,8 +1,10 @@
 //! `tls`: the certificates of `kubernetes.io/tls` Secrets.
 //!
-//! Decides from `tls.crt` only (parsed by `checks::certificate`): expiry (`fail` when expired,
-//! `warn` within `warn_days`), key strength (RSA below `min_rsa_bits`, EC below
-//! `min_ec_bits`), weak signature algorithms (SHA-1, MD5, MD2) and a missing subjectAltName.
+//! Decides from `tls.crt` only (parsed by `checks::certificate`): validity (`fail` when expired
+//! or not valid yet, `warn` within `warn_days` of expiry), key strength (RSA below
+//! `min_rsa_bits`, EC below `min_ec_bits`, DSA; Ed25519 and Ed448 pass; an algorithm not
+//! known here is `manual`), weak signature algorithms (SHA-1, MD5, MD2, also as the hash of
+//! RSASSA-PSS) and a missing subjectAltName.
 //! The leaf certificate (the first in the bundle) is judged; for expiry every certificate of
 //! the bundle counts. Evidence is the fingerprint, subject, issuer, validity, key type and size,
 //! signature algorithm and SANs: never key material, never any other Secret value. A
@@ -117,16 +119,16 @@ impl Params {
     pub fn describe(&self) -> String {
         let what = match self.require {
             Require::NotExpired => format!(
-                "no certificate of the bundle is expired (fail) or expires within {} days (warn)",
+                "no certificate of the bundle is expired or not valid yet (fail) or expires within {} days (warn)",
                 self.warn_days
             ),
             Require::StrongKey => format!(
-                "the leaf key is RSA ≥ {} bits or EC ≥ {} bits",
+                "the leaf key is RSA ≥ {} bits, EC ≥ {} bits, Ed25519 or Ed448 (another algorithm is manual)",
                 self.min_rsa_bits, self.min_ec_bits
             ),
             Require::StrongSignature => "the leaf is not signed with SHA-1, MD5 or MD2".to_string(),
             Require::SanPresent => "the leaf has a subjectAltName with at least one name".into(),
-            Require::CertificatesOnly => "it holds CERTIFICATE blocks only (a private key or any other block there was dropped on the way in and is counted, never shown)".into(),
+            Require::CertificatesOnly => "it holds CERTIFICATE blocks only (a private key, any other block or base64 data outside blocks was dropped on the way in and is counted, never shown; explanatory text outside blocks is permitted)".into(),
         };
         format!("Parses tls.crt of every kubernetes.io/tls Secret (never tls.key) and requires that {what}")
     }
@@ -139,7 +141,23 @@ pub fn judge(p: &Params, chain: &[CertInfo], now: i64) -> (Status, String, Strin
     };
     match p.require {
         Require::NotExpired => {
-            let expected = format!("valid for more than {} days", p.warn_days);
+            let expected = format!("valid now and for more than {} days", p.warn_days);
+            // RFC 5280 §4.1.2.5: a certificate is valid from notBefore; before then clients
+            // reject it, so a certificate not valid yet is no valid certificate.
+            if let Some(early) = chain
+                .iter()
+                .filter(|c| c.not_before_ts > now)
+                .max_by_key(|c| c.not_before_ts)
+            {
+                return (
+                    Status::Fail,
+                    format!(
+                        "certificate {} is not valid before {}: clients reject it until then",
+                        early.subject, early.not_before
+                    ),
+                    expected,
+                );
+            }
             let soonest = chain.iter().min_by_key(|c| c.not_after_ts).unwrap_or(leaf);
             let days = (soonest.not_after_ts - now).div_euclid(86_400);
             if soonest.not_after_ts <= now {
@@ -170,13 +188,32 @@ pub fn judge(p: &Params, chain: &[CertInfo], now: i64) -> (Status, String, Strin
         }
         Require::StrongKey => {
             let expected = format!(
-                "RSA ≥ {} bits or EC ≥ {} bits",
+                "RSA ≥ {} bits, EC ≥ {} bits, Ed25519 or Ed448",
                 p.min_rsa_bits, p.min_ec_bits
             );
             let ok = match leaf.key_type.as_str() {
                 "RSA" => leaf.key_bits >= p.min_rsa_bits,
                 "EC" => leaf.key_bits >= p.min_ec_bits,
-                _ => false,
+                // RFC 8032: about 128 and 224 bits of security, with no smaller variant.
+                "Ed25519" | "Ed448" => {
+                    return (
+                        Status::Pass,
+                        format!("{} key (fixed size, RFC 8032)", leaf.key_type),
+                        expected,
+                    )
+                }
+                "DSA" => false,
+                _ => {
+                    // Unknown is never pass, and a key this tool cannot size is no fail.
+                    return (
+                        Status::Manual,
+                        format!(
+                            "the key algorithm {} is not one this check knows (RSA, EC, Ed25519, Ed448); judge its strength by hand",
+                            leaf.key_algorithm_oid.as_deref().unwrap_or("(unknown OID)")
+                        ),
+                        expected,
+                    );
+                }
             };
             let status = if ok { Status::Pass } else { Status::Fail };
             (
@@ -187,7 +224,17 @@ pub fn judge(p: &Params, chain: &[CertInfo], now: i64) -> (Status, String, Strin
         }
         Require::StrongSignature => {
             let alg = leaf.signature_algorithm.to_ascii_lowercase();
-            let weak = ["sha1", "sha-1", "md5", "md2"]
+            if alg.contains("unreadable parameters") {
+                return (
+                    Status::Error,
+                    format!(
+                        "signed with {}: the hash cannot be told",
+                        leaf.signature_algorithm
+                    ),
+                    "not SHA-1, MD5 or MD2".into(),
+                );
+            }
+            let weak = ["sha1", "sha-1", "md5", "md4", "md2"]
                 .iter()
                 .any(|w| alg.contains(w));
             (
@@ -228,15 +275,24 @@ fn certificates_only(
     obj: &crate::inventory::Object,
     subject: std::sync::Arc<crate::results::Subject>,
 ) -> crate::results::Finding {
-    let (blocks, labels) = crate::secrets::dropped_from_tls_crt(&obj.value);
-    if blocks == 0 {
+    let rec = crate::secrets::dropped_from_tls_crt(&obj.value);
+    if let Some(why) = &rec.unreadable {
         return evidence::finding(
             check,
-            Status::Pass,
+            Status::Error,
             subject,
             Vec::new(),
-            "tls.crt holds certificates only".into(),
+            format!("tls.crt cannot be read as PEM ({why}), so what it holds cannot be told"),
         );
+    }
+    let (blocks, labels) = (rec.dropped_blocks, rec.labels);
+    if blocks == 0 {
+        let message = if rec.text_outside_blocks {
+            "tls.crt holds certificates only (and text outside the PEM blocks, which RFC 7468 permits; not shown)"
+        } else {
+            "tls.crt holds certificates only"
+        };
+        return evidence::finding(check, Status::Pass, subject, Vec::new(), message.into());
     }
     let field = if obj.value.at("/stringData/tls.crt").is_some() {
         "stringData[\"tls.crt\"]"
@@ -327,9 +383,11 @@ mod tests {
             issuer: "CN=x".into(),
             not_before: String::new(),
             not_after: "t".into(),
+            not_before_ts: 0,
             not_after_ts,
             key_type: key.into(),
             key_bits: bits,
+            key_algorithm_oid: (key == "other").then(|| "1.2.3.4".into()),
             signature_algorithm: alg.into(),
             sans: sans.iter().map(|s| s.to_string()).collect(),
         }
@@ -360,6 +418,12 @@ mod tests {
             judge(&p, &[info("EC", 256, "", &[], now + 90 * 86_400)], now).0,
             Status::Pass
         );
+        let mut future = info("EC", 256, "", &[], now + 900 * 86_400);
+        future.not_before_ts = now + 800 * 86_400;
+        future.not_before = "2099-01-01T00:00:00Z".into();
+        let (status, message, _) = judge(&p, &[future], now);
+        assert_eq!(status, Status::Fail);
+        assert!(message.contains("not valid before 2099"), "{message}");
     }
 
     #[test]
@@ -378,6 +442,41 @@ mod tests {
         assert_eq!(
             judge(&s, &[info("RSA", 2048, "ecdsa-with-SHA256", &[], 0)], 0).0,
             Status::Pass
+        );
+        assert_eq!(
+            judge(&k, &[info("Ed25519", 256, "", &[], 0)], 0).0,
+            Status::Pass
+        );
+        let (status, message, _) = judge(&k, &[info("other", 0, "", &[], 0)], 0);
+        assert_eq!(status, Status::Manual);
+        assert!(message.contains("1.2.3.4"), "{message}");
+        assert_eq!(
+            judge(&s, &[info("RSA", 2048, "rsassa-pss with SHA-1", &[], 0)], 0).0,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(
+                &s,
+                &[info("RSA", 2048, "rsassa-pss with sha256", &[], 0)],
+                0
+            )
+            .0,
+            Status::Pass
+        );
+        assert_eq!(
+            judge(
+                &s,
+                &[info(
+                    "RSA",
+                    2048,
+                    "rsassa-pss with unreadable parameters",
+                    &[],
+                    0
+                )],
+                0
+            )
+            .0,
+            Status::Error
         );
         let n = params(Require::SanPresent);
         assert_eq!(
