@@ -219,11 +219,36 @@ pub struct Component {
     /// per key, the later value winning, and each value is read as Go's `strconv.ParseBool`
     /// reads it (`0`, `False` → `false`).
     pub bool_map_flags: BTreeSet<String>,
+    /// Boolean flags (pflag `Bool`): they never take the next argument as their value, so
+    /// `--anonymous-auth false` is `--anonymous-auth` (true) and a stray `false`.
+    pub bool_flags: BTreeSet<String>,
+    /// Integer flags (pflag `Int`): read as Go's `strconv.ParseInt(s, 0, 64)` reads them
+    /// (`030` is octal 24, `0xa` is 10, `1_00` is 100).
+    pub int_flags: BTreeSet<String>,
+    /// Deprecated list flags that, given with items, set two list flags at once
+    /// (kube-apiserver `--admission-control`).
+    pub exclusive_lists: Vec<ExclusiveList>,
     /// Flags naming a configuration file that takes over other flags.
     pub config_files: Vec<ConfigFile>,
     /// The component runs as a DaemonSet (kube-proxy): DaemonSet pod templates are searched
     /// too, as its pods listed from a cluster keep no containers.
     pub daemonset: bool,
+}
+
+/// A deprecated list flag that, given with at least one item, enables exactly its items and
+/// disables every other item of `all` (kube-apiserver `--admission-control`, per
+/// `computePluginNames`); the component refuses to start when it is combined with a non-empty
+/// `enables` or `disables` flag.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExclusiveList {
+    /// The deprecated flag (`--admission-control`).
+    pub flag: String,
+    /// The list flag it stands for the items of (`--enable-admission-plugins`).
+    pub enables: String,
+    /// The list flag every other item goes to (`--disable-admission-plugins`).
+    pub disables: String,
+    /// Every item the component knows, in its order.
+    pub all: Vec<String>,
 }
 
 /// A flag that names a configuration file which takes over other flags (kube-proxy and
@@ -730,6 +755,9 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 "numeric_flags",
                 "empty_means",
                 "bool_map_flags",
+                "bool_flags",
+                "int_flags",
+                "exclusive_lists",
                 "config_files",
                 "daemonset",
             ],
@@ -783,7 +811,32 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
             .string_list(c, "bool_map_flags", &what)
             .into_iter()
             .collect();
+        let bool_flags: BTreeSet<String> =
+            r.string_list(c, "bool_flags", &what).into_iter().collect();
+        let int_flags: BTreeSet<String> =
+            r.string_list(c, "int_flags", &what).into_iter().collect();
+        let mut exclusive_lists = Vec::new();
+        for e in r.opt_seq(c, "exclusive_lists", &what) {
+            let ew = format!("{what}, an `exclusive_lists` entry");
+            r.known_keys(e, &ew, &["flag", "enables", "disables", "all"]);
+            let all = r.string_list(e, "all", &ew);
+            if let (Some(flag), Some(enables), Some(disables)) = (
+                r.string(e, "flag", &ew),
+                r.string(e, "enables", &ew),
+                r.string(e, "disables", &ew),
+            ) {
+                exclusive_lists.push(ExclusiveList {
+                    flag,
+                    enables,
+                    disables,
+                    all,
+                });
+            }
+        }
         let config_files = read_config_files(c, r, &what);
+        let listed = exclusive_lists
+            .iter()
+            .flat_map(|e| [&e.flag, &e.enables, &e.disables]);
         let named = config_files.iter().flat_map(|f| {
             std::iter::once(&f.flag)
                 .chain(f.replaces.keys())
@@ -794,6 +847,9 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
             .chain(numeric_flags.keys())
             .chain(empty_means.keys())
             .chain(&bool_map_flags)
+            .chain(&bool_flags)
+            .chain(&int_flags)
+            .chain(listed)
             .chain(named)
         {
             if !flag.starts_with("--") {
@@ -813,6 +869,9 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 numeric_flags,
                 empty_means,
                 bool_map_flags,
+                bool_flags,
+                int_flags,
+                exclusive_lists,
                 config_files,
                 daemonset: r.opt_bool(c, "daemonset", &what).unwrap_or(false),
             },

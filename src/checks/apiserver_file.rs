@@ -120,6 +120,34 @@ fn from_pods(
     }
     for inst in found {
         let subject = evidence::subject(inst.object);
+        // A command line whose value for the flag cannot be seen decides nothing.
+        let hidden = inst
+            .unreadable
+            .as_ref()
+            .or_else(|| inst.unknown.get(flag))
+            .cloned();
+        if let Some(why) = hidden {
+            let o = Observation {
+                source: inst.source(),
+                path: flag.to_string(),
+                observed: Value::Null,
+                expected: expected.to_string(),
+                holds: false,
+                note: Some(why.clone()),
+            };
+            let message = format!(
+                "{COMPONENT} in {}: {why}; confirm {flag} by hand",
+                subject.display()
+            );
+            out.findings.push(evidence::finding(
+                check,
+                Status::Manual,
+                subject,
+                vec![o],
+                message,
+            ));
+            continue;
+        }
         let path = named_file(&inst.flags, flag);
         let o = Observation {
             source: inst.source(),

@@ -1,10 +1,16 @@
 //! `flag`: a control-plane component's effective flags.
 //!
 //! Decides from the static pod / mirror pod that runs the component: the container whose
-//! `command` starts with one of the component's binaries (matched by basename), reading
-//! `command` and `args` together. `--f=v`, `--f v` and a bare `--f` (meaning `true`) are
-//! understood; a repeated flag keeps every value (list flags accumulate, scalars use the
-//! last). Node facts (`kubeattest node`) are another source for the same component: the
+//! `command` (or, without one, `args`) starts with one of the component's binaries (matched by
+//! basename), or runs it through a shell's `-c` script that splits into words without a shell
+//! (otherwise its flags are `manual`), reading `command` and `args` together after the
+//! kubelet's `$(VAR)` expansion from the container's literal `env` (a reference whose value
+//! cannot be seen makes that flag `manual`). `--f=v`, `--f v` and a bare `--f` (meaning
+//! `true`) are understood, except that a boolean flag (`bool_flags`) never takes the next
+//! argument; a repeated flag keeps every value (list flags accumulate, an empty occurrence
+//! adding nothing; scalars use the last). Integer flags read in Go's syntax (`int_flags`),
+//! and a deprecated list flag sets the lists it stands for (`exclusive_lists`:
+//! `--admission-control`). Node facts (`kubeattest node`) are another source for the same component: the
 //! running process on each node (else its static-pod manifest), one finding per node whose
 //! evidence names the node, the process or manifest, and the flag. An absent flag takes the
 //! component's documented default from `components.yaml`, and the evidence says so; etcd's
@@ -18,7 +24,7 @@
 //! (manifests, managed control planes) or `error` (a cluster whose control plane should be
 //! visible), never `pass`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::document::Doc;
 use serde_json::Value;
@@ -121,17 +127,48 @@ pub type Flags = BTreeMap<String, Vec<String>>;
 
 /// Parses a command line (without the binary). `-f` and `--f` are the same flag.
 pub fn parse_flags(tokens: &[String]) -> Flags {
-    let mut flags = Flags::new();
+    parse_command(tokens, &BTreeSet::new()).flags
+}
+
+/// A command line as a component's flag parser reads it.
+#[derive(Debug, Default)]
+pub struct CommandLine {
+    /// The flags and their values.
+    pub flags: Flags,
+    /// Arguments that are no flag's value, each with the boolean flag just before it, if any
+    /// (`--anonymous-auth false`: `false` is such an argument).
+    pub positionals: Vec<(Option<String>, String)>,
+}
+
+/// Parses a command line (without the binary) as pflag does: `--f=v`; `--f v` unless `--f`
+/// is one of `bool_flags`, which never take the next argument (`--f` alone is `true`).
+pub fn parse_command(tokens: &[String], bool_flags: &BTreeSet<String>) -> CommandLine {
+    let mut out = CommandLine::default();
     let mut i = 0;
     while i < tokens.len() {
         let t = tokens[i].trim();
         i += 1;
-        if !t.starts_with('-') || t == "-" || t == "--" {
+        if t == "--" {
+            // Everything after `--` is an argument.
+            out.positionals
+                .extend(tokens[i..].iter().map(|t| (None, t.clone())));
+            break;
+        }
+        if !t.starts_with('-') || t == "-" {
+            out.positionals.push((None, t.to_string()));
             continue;
         }
         let bare = t.trim_start_matches('-');
         let (name, value) = match bare.split_once('=') {
             Some((n, v)) => (n.to_string(), v.to_string()),
+            None if bool_flags.contains(&format!("--{bare}")) => {
+                if let Some(next) = tokens.get(i).filter(|n| !n.starts_with('-')) {
+                    out.positionals
+                        .push((Some(format!("--{bare}")), next.clone()));
+                    i += 1;
+                }
+                (bare.to_string(), "true".to_string())
+            }
             None => {
                 // `--f v`: the next token is the value unless it is another flag.
                 match tokens.get(i) {
@@ -143,9 +180,122 @@ pub fn parse_flags(tokens: &[String]) -> Flags {
                 }
             }
         };
-        flags.entry(format!("--{name}")).or_default().push(value);
+        out.flags
+            .entry(format!("--{name}"))
+            .or_default()
+            .push(value);
     }
-    flags
+    out
+}
+
+/// A component's command line as it takes effect: flags, flags whose value cannot be seen
+/// (flag → why) and notes on how a flag was read (flag → note).
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// The flags, `exclusive_lists` applied.
+    pub flags: Flags,
+    /// Flags whose value the input does not show, with the reason.
+    pub unknown: BTreeMap<String, String>,
+    /// How a flag was read, when not as written.
+    pub notes: BTreeMap<String, String>,
+}
+
+/// Applies what the component's catalog entry says about its flags to a parsed command line:
+/// a boolean flag's stray argument is noted, an integer flag is read in Go's syntax, and a
+/// deprecated `exclusive_lists` flag (`--admission-control`) sets the lists it stands for.
+/// `unknown` holds the flags whose value is already known to be invisible.
+pub fn resolve(
+    component: &Component,
+    cmd: CommandLine,
+    mut unknown: BTreeMap<String, String>,
+) -> Resolved {
+    let mut flags = cmd.flags;
+    let mut notes = BTreeMap::new();
+    for (flag, word) in &cmd.positionals {
+        if let Some(flag) = flag {
+            notes.insert(
+                flag.clone(),
+                format!(
+                    "`{flag} {}`: a boolean flag does not take the next argument, so {flag} is true and {} is a separate argument (only {flag}=value sets it)",
+                    crate::quote::quote(word),
+                    crate::quote::quote(word)
+                ),
+            );
+        }
+    }
+    for flag in &component.int_flags {
+        let Some(values) = flags.get_mut(flag) else {
+            continue;
+        };
+        for v in values.iter_mut() {
+            let text = v.trim();
+            if let Some(n) = crate::checks::command_line::go_parse_int(text) {
+                if n.to_string() != text {
+                    notes.insert(
+                        flag.clone(),
+                        format!(
+                            "{flag}={} reads as {n} (Go integer syntax: a leading 0 is octal, 0x hexadecimal, _ separates digits)",
+                            crate::quote::quote(text)
+                        ),
+                    );
+                    *v = n.to_string();
+                }
+            }
+        }
+    }
+    let items = |flags: &Flags, flag: &str| -> Vec<String> {
+        flags
+            .get(flag)
+            .into_iter()
+            .flatten()
+            .flat_map(|v| v.split(','))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    for e in &component.exclusive_lists {
+        if let Some(why) = unknown.get(&e.flag).cloned() {
+            for f in [&e.enables, &e.disables] {
+                unknown.entry(f.clone()).or_insert_with(|| why.clone());
+            }
+            continue;
+        }
+        let given = items(&flags, &e.flag);
+        if given.is_empty() {
+            continue;
+        }
+        if !items(&flags, &e.enables).is_empty() || !items(&flags, &e.disables).is_empty() {
+            let why = format!(
+                "{} is given together with {} or {}: the component refuses to start with both",
+                e.flag, e.enables, e.disables
+            );
+            for f in [&e.flag, &e.enables, &e.disables] {
+                unknown.insert(f.clone(), why.clone());
+            }
+            continue;
+        }
+        let others: Vec<&str> = e
+            .all
+            .iter()
+            .filter(|p| !given.contains(p))
+            .map(String::as_str)
+            .collect();
+        let joined = given.join(",");
+        flags.insert(e.enables.clone(), vec![joined.clone()]);
+        flags.insert(e.disables.clone(), vec![others.join(",")]);
+        let note = format!(
+            "set by the deprecated {}={}: exactly these are enabled and every other is disabled",
+            e.flag,
+            crate::quote::quote(&joined)
+        );
+        notes.insert(e.enables.clone(), note.clone());
+        notes.insert(e.disables.clone(), note);
+    }
+    Resolved {
+        flags,
+        unknown,
+        notes,
+    }
 }
 
 /// One running instance of a component found in the inventory.
@@ -163,6 +313,13 @@ pub struct Instance<'a> {
     pub flags: Flags,
     /// Flags whose value came from an environment variable: flag → variable.
     pub from_env: BTreeMap<String, String>,
+    /// Flags whose value the input does not show (`$(VAR)` from a Secret, an `ETCD_*`
+    /// variable from `valueFrom`): flag → why.
+    pub unknown: BTreeMap<String, String>,
+    /// Why no flag can be read at all (a shell script that needs a shell to split), if so.
+    pub unreadable: Option<String>,
+    /// How a flag was read, when not as written: flag → note.
+    pub notes: BTreeMap<String, String>,
 }
 
 impl Instance<'_> {
@@ -211,9 +368,10 @@ fn env_note(o: &mut Observation, var: Option<&String>, file: Option<&FileDecides
 }
 
 /// A container that runs a named executable: its pod (or DaemonSet), the pod spec, the
-/// container and its index, and the executable's file name (the first string of `command`,
-/// without its folder).
-#[derive(Debug, Clone, Copy)]
+/// container and its index, the executable's file name and its arguments, after the kubelet's
+/// `$(VAR)` expansion. The executable is the first string of `command` (of `args` when there
+/// is no `command`), or the first word of a shell's `-c` script.
+#[derive(Debug, Clone)]
 pub struct Executable<'a> {
     /// The pod, or the DaemonSet whose pod template holds the container.
     pub object: &'a Object,
@@ -225,11 +383,22 @@ pub struct Executable<'a> {
     pub container: &'a crate::document::Doc,
     /// Index in the spec's `containers`.
     pub index: usize,
-    /// `kube-apiserver` for `command: [/usr/local/bin/kube-apiserver, ...]`.
-    pub name: &'a str,
+    /// `kube-apiserver` for `command: [/usr/local/bin/kube-apiserver, ...]`; empty when a
+    /// shell script cannot be split into words.
+    pub name: String,
+    /// Its arguments, `$(VAR)` expanded.
+    pub args: Vec<String>,
+    /// References whose value cannot be seen, left as `$(VAR)` in `args`: variable → why.
+    pub unresolved: Vec<(String, String)>,
+    /// The shell script it runs, when it runs one.
+    pub script: Option<String>,
+    /// Why the script cannot be split into words, if so.
+    pub unreadable: Option<String>,
+    /// Its environment.
+    pub env: crate::checks::command_line::ContainerEnv,
 }
 
-/// Every container of `pods` with a `command`, in order.
+/// Every container of `pods` with a `command` (or `args`), in order.
 pub fn executables<'a>(pods: impl IntoIterator<Item = &'a Object>) -> Vec<Executable<'a>> {
     let mut out = Vec::new();
     for obj in pods.into_iter().filter(|o| o.kind == "Pod") {
@@ -240,7 +409,8 @@ pub fn executables<'a>(pods: impl IntoIterator<Item = &'a Object>) -> Vec<Execut
     out
 }
 
-/// Every container with a `command` in the pod templates of `daemonsets`, in order.
+/// Every container with a `command` (or `args`) in the pod templates of `daemonsets`, in
+/// order.
 pub fn template_executables<'a>(
     daemonsets: impl IntoIterator<Item = &'a Object>,
 ) -> Vec<Executable<'a>> {
@@ -264,51 +434,161 @@ fn push_executables<'a>(
     spec: &'a Doc,
     out: &mut Vec<Executable<'a>>,
 ) {
+    use crate::checks::command_line::{expand, shell_script, shell_words, ContainerEnv};
     let Some(containers) = spec.get("containers").and_then(Doc::as_array) else {
         return;
     };
     for (index, c) in containers.iter().enumerate() {
-        let first = c
-            .get("command")
-            .and_then(Doc::as_array)
-            .and_then(|a| a.iter().find_map(Doc::as_str));
-        if let Some(first) = first {
-            let name = first.rsplit('/').next().unwrap_or(first);
-            out.push(Executable {
-                object: obj,
-                spec_path,
-                spec,
-                container: c,
-                index,
-                name,
-            });
+        let strings = |key: &str| crate::checks::path::strings(c, key);
+        // Without `command`, an image without an entrypoint runs `args` itself.
+        let argv: Vec<String> = strings("command")
+            .into_iter()
+            .chain(strings("args"))
+            .collect();
+        if argv.is_empty() {
+            continue;
         }
+        let env = ContainerEnv::of(c);
+        let mut unresolved: Vec<(String, String)> = Vec::new();
+        let argv: Vec<String> = argv
+            .iter()
+            .map(|a| {
+                let (text, refs) = expand(a, &env);
+                for r in refs {
+                    if !unresolved.iter().any(|(v, _)| *v == r.0) {
+                        unresolved.push(r);
+                    }
+                }
+                text
+            })
+            .collect();
+        let mut e = Executable {
+            object: obj,
+            spec_path,
+            spec,
+            container: c,
+            index,
+            name: String::new(),
+            args: Vec::new(),
+            unresolved,
+            script: None,
+            unreadable: None,
+            env,
+        };
+        let words = match shell_script(&argv) {
+            Some(script) => {
+                e.script = Some(script.to_string());
+                let uses = e
+                    .unresolved
+                    .iter()
+                    .find(|(v, _)| script.contains(&format!("$({v})")));
+                let words = match uses {
+                    Some((var, why)) => Err(format!("the shell script uses $({var}), which {why}")),
+                    None => shell_words(script),
+                };
+                match words {
+                    Ok(w) => w,
+                    Err(why) => {
+                        e.unreadable = Some(why);
+                        out.push(e);
+                        continue;
+                    }
+                }
+            }
+            None => argv,
+        };
+        let Some((first, rest)) = words.split_first() else {
+            continue;
+        };
+        e.name = first.rsplit('/').next().unwrap_or(first).to_string();
+        e.args = rest.to_vec();
+        out.push(e);
     }
 }
 
 /// Every instance of a component among `executables`.
 pub fn instances<'a>(executables: &[Executable<'a>], component: &Component) -> Vec<Instance<'a>> {
+    use crate::checks::command_line::EnvValue;
     let mut out = Vec::new();
     for e in executables {
-        if !component.binaries.iter().any(|b| b == e.name) {
+        let runs = match (&e.unreadable, &e.script) {
+            (Some(_), Some(script)) => {
+                crate::checks::command_line::script_names(script, &component.binaries)
+            }
+            _ => component.binaries.contains(&e.name),
+        };
+        if !runs {
             continue;
         }
-        let strings = |key: &str| crate::checks::path::strings(e.container, key);
-        let command = strings("command");
-        let args = strings("args");
-        // `command: ["/bin/sh", "-c", "kube-apiserver ..."]` is not parsed: the flags would
-        // be guesses. Only a direct exec of the binary counts (the executable's name).
-        let tokens: Vec<String> = command.iter().skip(1).chain(args.iter()).cloned().collect();
-        let mut flags = parse_flags(&tokens);
+        let cmd = parse_command(&e.args, &component.bool_flags);
+        let refers = |text: &str| {
+            e.unresolved
+                .iter()
+                .find(|(var, _)| text.contains(&format!("$({var})")))
+        };
+        let mut unreadable = e.unreadable.clone().map(|why| {
+            format!(
+                "{} is started by a shell script whose words cannot be read reliably: {why}",
+                component.name
+            )
+        });
+        // A reference standing for an argument or a flag's name may hold any flags.
+        if unreadable.is_none() {
+            let words = cmd
+                .positionals
+                .iter()
+                .map(|(_, w)| w)
+                .chain(cmd.flags.keys());
+            for w in words {
+                if let Some((var, why)) = refers(w) {
+                    unreadable = Some(format!(
+                        "the argument {} uses $({var}), which {why}: it may hold any flags",
+                        crate::quote::quote(w)
+                    ));
+                    break;
+                }
+            }
+        }
+        let mut unknown = BTreeMap::new();
+        for (flag, values) in &cmd.flags {
+            if let Some((v, (var, why))) = values.iter().find_map(|v| Some((v, refers(v)?))) {
+                unknown.insert(
+                    flag.clone(),
+                    format!(
+                        "{flag} is given as {}: $({var}) {why}",
+                        crate::quote::quote(v)
+                    ),
+                );
+            }
+        }
+        let r = resolve(component, cmd, unknown);
+        let (mut flags, mut unknown, notes) = (r.flags, r.unknown, r.notes);
         // Only literal values: one taken from a Secret or ConfigMap cannot be seen here.
-        let env = e
-            .container
-            .get("env")
-            .and_then(Doc::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|v| Some((v.get("name")?.as_str()?, v.get("value")?.as_str()?)));
-        let from_env = merge_env(component, &mut flags, env);
+        let literal = e.env.vars.iter().filter_map(|(k, v)| match v {
+            EnvValue::Known(v) => Some((k.as_str(), v.as_str())),
+            EnvValue::Hidden(_) => None,
+        });
+        let from_env = merge_env(component, &mut flags, literal);
+        if component.name == "etcd" {
+            for var in crate::node_facts::ETCD_ENV {
+                let Some(flag) = crate::node_facts::env_flag(var) else {
+                    continue;
+                };
+                if flags.contains_key(&flag) || unknown.contains_key(&flag) {
+                    continue;
+                }
+                // Undefined without envFrom: etcd simply does not get it.
+                let hidden = e.env.vars.contains_key(*var) || e.env.env_from.is_some();
+                if let (Err(why), true) = (e.env.lookup(var), hidden) {
+                    unknown.insert(
+                        flag.clone(),
+                        format!(
+                            "{flag} is not on the command line and etcd reads {var}, which {why}"
+                        ),
+                    );
+                }
+            }
+        }
         out.push(Instance {
             object: e.object,
             container_path: format!("{}.containers[{}]", e.spec_path, e.index),
@@ -316,6 +596,9 @@ pub fn instances<'a>(executables: &[Executable<'a>], component: &Component) -> V
             spec: e.spec,
             flags,
             from_env,
+            unknown,
+            unreadable,
+            notes,
         });
     }
     out
@@ -563,12 +846,56 @@ fn observe_all<'c>(
     (files, observations)
 }
 
-/// The first observation the command line shows failing, and the first condition left to
-/// a configuration file (with that file).
+/// Marks each condition whose flag's value the input does not show (`unknown`, or every
+/// condition when the whole command line is `unreadable`): its observation holds nothing,
+/// shows no value and says why, and no configuration file is left to decide it. Adds how a
+/// flag was read (`notes`) to the other observations. Returns, per condition, why it is
+/// unknown.
+fn mark_unknown(
+    p: &Params,
+    unknown: &BTreeMap<String, String>,
+    unreadable: Option<&str>,
+    notes: &BTreeMap<String, String>,
+    files: &mut [Option<FileDecides>],
+    observations: &mut [Observation],
+) -> Vec<Option<String>> {
+    p.expect
+        .iter()
+        .zip(files.iter_mut())
+        .zip(observations.iter_mut())
+        .map(|((c, file), o)| {
+            let why = match unreadable {
+                Some(w) => Some(w.to_string()),
+                None if file.is_none() => unknown.get(&c.flag).cloned(),
+                None => None,
+            };
+            match (&why, notes.get(&c.flag)) {
+                (Some(w), _) => {
+                    *file = None;
+                    o.observed = Value::Null;
+                    o.holds = false;
+                    o.note = Some(format!("{w}; the value cannot be judged"));
+                }
+                (None, Some(n)) if file.is_none() => {
+                    o.note = Some(match o.note.take() {
+                        Some(x) => format!("{n}; {x}"),
+                        None => n.clone(),
+                    });
+                }
+                _ => {}
+            }
+            why
+        })
+        .collect()
+}
+
+/// The first observation the command line shows failing (not one whose value is `unknown`),
+/// and the first condition left to a configuration file (with that file).
 fn first_failing_and_undecided<'a, 'c>(
     p: &'a Params,
     files: &'a [Option<FileDecides<'c>>],
     observations: &'a [Observation],
+    unknown: &[Option<String>],
 ) -> (
     Option<&'a Observation>,
     Option<(&'a FlagCondition, &'a FileDecides<'c>)>,
@@ -576,8 +903,9 @@ fn first_failing_and_undecided<'a, 'c>(
     let failing = observations
         .iter()
         .zip(files)
-        .find(|(o, f)| !o.holds && f.is_none())
-        .map(|(o, _)| o);
+        .zip(unknown)
+        .find(|((o, f), u)| !o.holds && f.is_none() && u.is_none())
+        .map(|((o, _), _)| o);
     let undecided = p
         .expect
         .iter()
@@ -859,8 +1187,17 @@ fn observe_file_key(
 /// value given bare (`--tls-cert-file` followed by another flag, read as `true`) or empty
 /// (`--tls-cert-file=`) is "set without a value"; a numeric flag at or below its special
 /// bound means what `components.yaml` says (`--terminated-pod-gc-threshold=0`: off).
+///
+/// A list flag (judged by a list operator) accumulates: pflag appends each occurrence, and an
+/// empty one adds nothing, so it is "set without a value" only when every occurrence is.
 fn judge_value(o: &mut Observation, cond: &FlagCondition, values: &[String], c: &Component) {
-    let last = values.last().map(|v| v.trim()).unwrap_or_default();
+    let given = |v: &&String| !v.trim().is_empty();
+    let last = if cond.expect.op.is_list_op() {
+        values.iter().rev().find(given).or(values.last())
+    } else {
+        values.last()
+    };
+    let last = last.map(|v| v.trim()).unwrap_or_default();
     if last.is_empty() {
         if let Some(means) = c.empty_means.get(&cond.flag) {
             // Valid and meaningful: judged on the empty value itself.
@@ -923,6 +1260,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         let source = inst.source();
         let (mut files, mut observations) =
             observe_all(p, &component, &inst.flags, &inst.from_env, &source);
+        let unknown = mark_unknown(
+            p,
+            &inst.unknown,
+            inst.unreadable.as_deref(),
+            &inst.notes,
+            &mut files,
+            &mut observations,
+        );
         let invalid = read_mounted_files(
             inv,
             inst,
@@ -931,13 +1276,22 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             &mut files,
             &mut observations,
         );
-        let (failing, undecided) = first_failing_and_undecided(p, &files, &observations);
+        let (failing, undecided) = first_failing_and_undecided(p, &files, &observations, &unknown);
+        let unknown = unknown.iter().flatten().next();
         let (status, message) = match (failing, invalid, undecided) {
             (None, Some(why), _) => (
                 Status::Error,
                 format!(
                     "{}: cannot read its configuration file: {why}",
                     component.name
+                ),
+            ),
+            (None, None, _) if unknown.is_some() => (
+                Status::Manual,
+                format!(
+                    "{}: {}; confirm it by hand",
+                    component.name,
+                    unknown.map_or("", String::as_str)
                 ),
             ),
             (None, None, None) => (Status::Pass, format!("{} flags comply", component.name)),
@@ -1024,7 +1378,12 @@ fn evaluate_node_facts(
             continue;
         };
         n += 1;
-        let mut flags = parse_flags(&inst.args);
+        let r = resolve(
+            component,
+            parse_command(&inst.args, &component.bool_flags),
+            BTreeMap::new(),
+        );
+        let mut flags = r.flags;
         let from_env = merge_env(
             component,
             &mut flags,
@@ -1032,6 +1391,7 @@ fn evaluate_node_facts(
         );
         let source = format!("node {}: {}", nf.node, inst.describe());
         let (mut files, mut observations) = observe_all(p, component, &flags, &from_env, &source);
+        let unknown = mark_unknown(p, &r.unknown, None, &r.notes, &mut files, &mut observations);
         let on = OnNode {
             node: &nf.node,
             fact: inst,
@@ -1052,13 +1412,23 @@ fn evaluate_node_facts(
                 }
             }
         }
-        let (failing, undecided) = first_failing_and_undecided(p, &files, &observations);
+        let (failing, undecided) = first_failing_and_undecided(p, &files, &observations, &unknown);
+        let unknown = unknown.iter().flatten().next();
         let (status, message) = match (failing, invalid, undecided) {
             (None, Some(why), _) => (
                 Status::Error,
                 format!(
                     "{} on node {}: cannot read its configuration file: {why}",
                     component.name, nf.node
+                ),
+            ),
+            (None, None, _) if unknown.is_some() => (
+                Status::Manual,
+                format!(
+                    "node {}: {}: {}; confirm it by hand",
+                    nf.node,
+                    component.name,
+                    unknown.map_or("", String::as_str)
                 ),
             ),
             (None, None, None) => (

@@ -7,6 +7,7 @@ pub mod admission;
 pub mod apiserver_file;
 pub mod audit_policy;
 pub mod certificate;
+pub mod command_line;
 pub mod condition;
 pub mod credentials;
 pub mod egress;

@@ -1,0 +1,409 @@
+//! How a container's command line reaches its program: the kubelet's `$(VAR)` expansion from
+//! the container's environment, a shell script (`sh -c "kube-apiserver …"`) split into words
+//! when that can be done reliably, and Go's integer syntax for `Int` flags.
+//!
+//! Nothing here guesses: a reference whose value the input does not show, or a script whose
+//! words depend on the shell (variables, globbing, several commands), is reported with the
+//! reason, and the checks that need the value say `manual`.
+
+use std::collections::BTreeMap;
+
+use crate::document::Doc;
+
+/// A variable of a container's environment as the input shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnvValue {
+    /// A literal value (after the kubelet's expansion of earlier variables).
+    Known(String),
+    /// A value the input does not show, and why (words that follow the variable's name:
+    /// "comes from a Secret (valueFrom)").
+    Hidden(String),
+}
+
+/// A container's environment: `env` in order (a later entry wins) and whether `envFrom` may
+/// define more.
+#[derive(Debug, Clone, Default)]
+pub struct ContainerEnv {
+    /// Each variable of `env`.
+    pub vars: BTreeMap<String, EnvValue>,
+    /// The `envFrom` sources, in words, when there are any: they may define any variable.
+    pub env_from: Option<String>,
+}
+
+impl ContainerEnv {
+    /// Reads a container's `env` and `envFrom`. An `env` value may refer to variables defined
+    /// before it, as the kubelet expands it.
+    pub fn of(container: &Doc) -> ContainerEnv {
+        let mut env = ContainerEnv::default();
+        let sources: Vec<String> = container
+            .get("envFrom")
+            .and_then(Doc::as_array)
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                let named = |k: &str| {
+                    s.get(k)
+                        .and_then(|r| r.get("name"))
+                        .and_then(Doc::as_str)
+                        .map(|n| format!("{k} {}", crate::quote::quote(n)))
+                };
+                named("configMapRef")
+                    .or_else(|| named("secretRef"))
+                    .unwrap_or_else(|| "a source".to_string())
+            })
+            .collect();
+        if !sources.is_empty() {
+            env.env_from = Some(sources.join(", "));
+        }
+        for v in container
+            .get("env")
+            .and_then(Doc::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(name) = v.get("name").and_then(Doc::as_str) else {
+                continue;
+            };
+            let value = match (v.get("value").and_then(Doc::as_str), v.get("valueFrom")) {
+                (Some(text), _) if !text.is_empty() => {
+                    let (expanded, unresolved) = expand(text, &env);
+                    match unresolved.first() {
+                        None => EnvValue::Known(expanded),
+                        Some((var, why)) => EnvValue::Hidden(format!("uses $({var}), which {why}")),
+                    }
+                }
+                (_, Some(from)) => {
+                    let kind = [
+                        "secretKeyRef",
+                        "configMapKeyRef",
+                        "fieldRef",
+                        "resourceFieldRef",
+                    ]
+                    .into_iter()
+                    .find(|k| from.get(k).is_some())
+                    .unwrap_or("valueFrom");
+                    EnvValue::Hidden(format!(
+                        "comes from env[].valueFrom ({kind}), whose value the input does not show"
+                    ))
+                }
+                _ => EnvValue::Known(String::new()),
+            };
+            env.vars.insert(name.to_string(), value);
+        }
+        env
+    }
+
+    /// A variable's value, or why it cannot be seen.
+    pub fn lookup(&self, var: &str) -> Result<&str, String> {
+        match self.vars.get(var) {
+            Some(EnvValue::Known(v)) => Ok(v),
+            Some(EnvValue::Hidden(why)) => Err(why.clone()),
+            None => Err(match &self.env_from {
+                Some(from) => {
+                    format!("is not in env and may come from envFrom ({from}), which is not read")
+                }
+                None => "is not defined in the container's env".to_string(),
+            }),
+        }
+    }
+}
+
+/// Expands `$(VAR)` in a command or argument as the kubelet does (`$$` is a literal `$`; an
+/// unclosed `$(` and any other `$x` stay as written). A reference whose value cannot be seen is
+/// left as `$(VAR)` and returned with the reason.
+pub fn expand(input: &str, env: &ContainerEnv) -> (String, Vec<(String, String)>) {
+    let mut out = String::with_capacity(input.len());
+    let mut unresolved = Vec::new();
+    let mut rest = input;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        match after.chars().next() {
+            None => {
+                out.push('$');
+                rest = after;
+            }
+            Some('$') => {
+                out.push('$');
+                rest = &after[1..];
+            }
+            Some('(') => match after.find(')') {
+                Some(close) => {
+                    let var = &after[1..close];
+                    match env.lookup(var) {
+                        Ok(v) => out.push_str(v),
+                        Err(why) => {
+                            out.push_str(&format!("$({var})"));
+                            if !unresolved.iter().any(|(v, _)| v == var) {
+                                unresolved.push((var.to_string(), why));
+                            }
+                        }
+                    }
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push_str("$(");
+                    rest = &after[1..];
+                }
+            },
+            Some(c) => {
+                out.push('$');
+                out.push(c);
+                rest = &after[c.len_utf8()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    (out, unresolved)
+}
+
+/// Shells whose `-c` script is read.
+const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "ksh", "zsh", "busybox"];
+
+/// Whether `argv` runs a shell script (`sh -c SCRIPT`, `bash -ec SCRIPT`): the script.
+pub fn shell_script(argv: &[String]) -> Option<&str> {
+    let first = argv.first()?;
+    let base = first.rsplit('/').next().unwrap_or(first);
+    if !SHELLS.contains(&base) {
+        return None;
+    }
+    let mut i = 1;
+    // `busybox sh -c …`
+    if base == "busybox" && argv.get(1).is_some_and(|a| SHELLS.contains(&a.as_str())) {
+        i = 2;
+    }
+    while let Some(opt) = argv.get(i) {
+        let letters = opt.strip_prefix('-')?;
+        i += 1;
+        if letters.is_empty() || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
+            return None;
+        }
+        if letters.contains('c') {
+            return argv.get(i).map(String::as_str);
+        }
+    }
+    None
+}
+
+/// The words of a one-command shell script (`exec` dropped), or why they cannot be read
+/// without running a shell: variables, command substitution, globbing, several commands,
+/// redirections, comments and variable assignments are not followed.
+pub fn shell_words(script: &str) -> Result<Vec<String>, String> {
+    let unreadable = |what: &str| Err(format!("the shell script uses {what}"));
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = script.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            '\\' => match chars.next() {
+                Some('\n') => {}
+                Some(n) => {
+                    word.push(n);
+                    in_word = true;
+                }
+                None => return unreadable("a trailing backslash"),
+            },
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(n) => word.push(n),
+                        None => return unreadable("an unclosed quote"),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('$') => return unreadable("`$` (shell expansion)"),
+                        Some('`') => return unreadable("command substitution"),
+                        Some('\\') => match chars.next() {
+                            Some(n @ ('"' | '\\' | '$' | '`')) => word.push(n),
+                            Some('\n') => {}
+                            Some(n) => {
+                                word.push('\\');
+                                word.push(n);
+                            }
+                            None => return unreadable("an unclosed quote"),
+                        },
+                        Some(n) => word.push(n),
+                        None => return unreadable("an unclosed quote"),
+                    }
+                }
+            }
+            '$' => return unreadable("`$` (shell expansion)"),
+            '`' => return unreadable("command substitution"),
+            '\n' | ';' | '&' | '|' => return unreadable("several commands"),
+            '<' | '>' => return unreadable("a redirection"),
+            '(' | ')' | '{' | '}' => return unreadable("a group or brace expansion"),
+            '*' | '?' | '[' => return unreadable("a wildcard"),
+            '#' | '~' if !in_word => return unreadable("a comment or `~`"),
+            c => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    if words.first().is_some_and(|w| w == "exec") {
+        words.remove(0);
+    }
+    if words.first().is_some_and(|w| {
+        w.split_once('=').is_some_and(|(name, _)| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    }) {
+        return unreadable("a variable assignment before the command");
+    }
+    Ok(words)
+}
+
+/// Whether a script names one of `binaries` as a word (`/usr/local/bin/kube-apiserver`
+/// counts), however the rest of it reads.
+pub fn script_names(script: &str, binaries: &[String]) -> bool {
+    script
+        .split(|c: char| c.is_whitespace() || ";&|()<>\"'`{}".contains(c))
+        .map(|w| w.rsplit('/').next().unwrap_or(w))
+        .any(|w| binaries.iter().any(|b| b == w))
+}
+
+/// Reads an integer as Go's `strconv.ParseInt(s, 0, 64)` does (pflag `Int` flags): an
+/// optional sign, then `0x`/`0o`/`0b` or a leading `0` (octal) for the base, `_` between
+/// digits allowed.
+pub fn go_parse_int(s: &str) -> Option<i64> {
+    let (negative, body) = match s.as_bytes().first() {
+        Some(b'+') => (false, &s[1..]),
+        Some(b'-') => (true, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits, prefixed) = if let Some(r) = lower.strip_prefix("0x") {
+        (16, r, true)
+    } else if let Some(r) = lower.strip_prefix("0o") {
+        (8, r, true)
+    } else if let Some(r) = lower.strip_prefix("0b") {
+        (2, r, true)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..], true)
+    } else {
+        (10, lower.as_str(), false)
+    };
+    // Underscores only between digits (a base prefix counts as one).
+    let mut saw_digit = prefixed;
+    let mut last_underscore = false;
+    for c in digits.chars() {
+        if c == '_' {
+            if !saw_digit {
+                return None;
+            }
+            saw_digit = false;
+            last_underscore = true;
+        } else if c.is_digit(radix) {
+            saw_digit = true;
+            last_underscore = false;
+        } else {
+            return None;
+        }
+    }
+    if last_underscore {
+        return None;
+    }
+    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    if clean.is_empty() {
+        // `0` alone is octal with no digits left: zero.
+        return (lower == "0").then_some(0);
+    }
+    let magnitude = i128::from_str_radix(&clean, radix).ok()?;
+    let v = if negative { -magnitude } else { magnitude };
+    i64::try_from(v).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_read_as_go_reads_them() {
+        assert_eq!(go_parse_int("30"), Some(30));
+        assert_eq!(go_parse_int("030"), Some(24));
+        assert_eq!(go_parse_int("0xa"), Some(10));
+        assert_eq!(go_parse_int("0X1E"), Some(30));
+        assert_eq!(go_parse_int("0o17"), Some(15));
+        assert_eq!(go_parse_int("0b101"), Some(5));
+        assert_eq!(go_parse_int("1_00"), Some(100));
+        assert_eq!(go_parse_int("0_30"), Some(24));
+        assert_eq!(go_parse_int("-5"), Some(-5));
+        assert_eq!(go_parse_int("+5"), Some(5));
+        assert_eq!(go_parse_int("0"), Some(0));
+        for bad in [
+            "",
+            "08",
+            "1__0",
+            "_1",
+            "1_",
+            "0x",
+            "abc",
+            "10.5",
+            "99999999999999999999",
+        ] {
+            assert_eq!(go_parse_int(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn scripts_are_split_only_when_no_shell_is_needed() {
+        let w = shell_words("exec /usr/local/bin/kube-apiserver --a='x y' --b=\"z\" \\\n --c\n")
+            .expect("readable");
+        assert_eq!(
+            w,
+            ["/usr/local/bin/kube-apiserver", "--a=x y", "--b=z", "--c"]
+        );
+        for bad in [
+            "kube-apiserver --a=$X",
+            "kube-apiserver --a=\"$X\"",
+            "mkdir -p /x && kube-apiserver",
+            "kube-apiserver --a=`cat f`",
+            "kube-apiserver > /log",
+            "kube-apiserver --a=*",
+            "A=1 kube-apiserver",
+            "kube-apiserver\nkube-apiserver",
+        ] {
+            assert!(shell_words(bad).is_err(), "{bad}");
+        }
+        let argv = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(shell_script(&argv(&["/bin/sh", "-ec", "x"])), Some("x"));
+        assert_eq!(shell_script(&argv(&["bash", "-e", "-c", "x"])), Some("x"));
+        assert_eq!(shell_script(&argv(&["kube-apiserver", "-c", "x"])), None);
+        assert!(script_names(
+            "set -e; exec /bin/kube-apiserver --x",
+            &["kube-apiserver".into()]
+        ));
+    }
+
+    #[test]
+    fn references_expand_from_literal_env_only() {
+        let mut env = ContainerEnv::default();
+        env.vars.insert("A".into(), EnvValue::Known("x".into()));
+        env.vars
+            .insert("S".into(), EnvValue::Hidden("is secret".into()));
+        assert_eq!(expand("--f=$(A),$$(A),$(", &env).0, "--f=x,$(A),$(");
+        let (text, unresolved) = expand("--f=$(S)$(U)", &env);
+        assert_eq!(text, "--f=$(S)$(U)");
+        assert_eq!(unresolved.len(), 2);
+        assert_eq!(unresolved[0].1, "is secret");
+        env.env_from = Some("configMapRef \"c\"".into());
+        assert!(env.lookup("U").unwrap_err().contains("envFrom"));
+    }
+}
