@@ -24,8 +24,21 @@ use crate::yaml::Node;
 
 /// The flag that names the file.
 const FLAG: &str = "--audit-policy-file";
-/// The recorded key (`components.yaml`, `reads`).
+/// The recorded keys (`components.yaml`, `reads`).
 const RULES: &str = "rules";
+/// See [`RULES`]: the stages the whole policy writes no event for.
+const OMIT: &str = "omitStages";
+
+/// Whether a rule writes no event for an ordinary request: its `omitStages`, with the
+/// policy's ("the union of both are omitted"), hold both stages such a request passes
+/// through (`RequestReceived`, `ResponseComplete`; `ResponseStarted` is for long-running
+/// requests only).
+fn omits_every_event(rule: &Value, policy_omits: &[&str]) -> bool {
+    let rule_omits = strings(rule.get(OMIT));
+    ["RequestReceived", "ResponseComplete"]
+        .iter()
+        .all(|stage| policy_omits.contains(stage) || rule_omits.contains(stage))
+}
 
 /// Audit levels, least to most recorded.
 const LEVELS: &[&str] = &["None", "Metadata", "Request", "RequestResponse"];
@@ -248,24 +261,29 @@ fn applies(rule: &Value, req: &Request) -> Applies {
 /// decide for some with a level outside `min..=max`.
 struct Placed {
     level: usize,
+    /// The deciding rule has a level but omits every stage of the request.
+    silenced: bool,
     rule: Option<usize>,
     some: Vec<(usize, usize)>,
 }
 
-fn place(rules: &[Value], req: &Request, e: &Expectation) -> Placed {
+fn place(rules: &[Value], policy_omits: &[&str], req: &Request, e: &Expectation) -> Placed {
     let mut some = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
-        let level = rule
+        let written = rule
             .get("level")
             .and_then(Value::as_str)
             .and_then(level_index)
             // A rule without a valid level is refused by the API server; read it as None.
             .unwrap_or(0);
+        let silenced = written > 0 && omits_every_event(rule, policy_omits);
+        let level = if silenced { 0 } else { written };
         match applies(rule, req) {
             Applies::No => {}
             Applies::All => {
                 return Placed {
                     level,
+                    silenced,
                     rule: Some(i + 1),
                     some,
                 }
@@ -279,6 +297,7 @@ fn place(rules: &[Value], req: &Request, e: &Expectation) -> Placed {
     }
     Placed {
         level: 0,
+        silenced: false,
         rule: None,
         some,
     }
@@ -309,6 +328,26 @@ fn judge(p: &Params, read: &ReadFile) -> Verdict {
             )
         }
     };
+    let policy_omits: Vec<&str> = match file.values.get(OMIT) {
+        Some(Value::Array(stages)) => stages.iter().filter_map(Value::as_str).collect(),
+        Some(Value::Null) => Vec::new(),
+        None => {
+            return (
+                Status::Manual,
+                Vec::new(),
+                format!(
+                    "{COMPONENT} on node {node}: the node facts do not list the omitStages of {shown}: collect them again with this version of kubeattest"
+                ),
+            )
+        }
+        Some(_) => {
+            return (
+                Status::Error,
+                Vec::new(),
+                format!("{COMPONENT} on node {node}: `omitStages` of {shown} is not a list"),
+            )
+        }
+    };
     let mut observations = Vec::new();
     // The first request logged outside its levels for all, then for some.
     let mut failing: Option<String> = None;
@@ -325,20 +364,24 @@ fn judge(p: &Params, read: &ReadFile) -> Verdict {
                     resource,
                     verb,
                 };
-                let placed = place(rules, &req, e);
+                let placed = place(rules, &policy_omits, &req, e);
                 let by = match placed.rule {
-                    Some(n) => format!("rule {n}"),
-                    None => "no rule".to_string(),
+                    Some(n) if placed.silenced => {
+                        format!("rule {n} omits every stage it would be logged at")
+                    }
+                    Some(n) => format!("rule {n} gives {}", LEVELS[placed.level]),
+                    None => "no rule matches".to_string(),
                 };
                 seen.insert(verb.clone(), json!(LEVELS[placed.level]));
                 let level = LEVELS[placed.level];
                 if placed.level < e.min || placed.level > e.max {
                     holds = false;
                     let why = if placed.level == 0 {
-                        format!("{name} {verb} is not logged ({by} gives {level})")
+                        format!("{name} {verb} is not logged ({by})")
                     } else {
                         format!(
-                            "{name} {verb} is logged at {level} ({by}), which records its content"
+                            "{name} {verb} is logged at {level} (rule {}), which records its content",
+                            placed.rule.unwrap_or_default()
                         )
                     };
                     notes.push(why.clone());
@@ -436,6 +479,7 @@ mod tests {
         let rules = rules.as_array().unwrap().clone();
         let p = place(
             &rules,
+            &[],
             &Request {
                 group,
                 resource,
@@ -491,10 +535,24 @@ mod tests {
     }
 
     #[test]
+    fn omitted_stages_silence_a_rule_only_together() {
+        let rule = json!({"level": "Metadata", "omitStages": ["RequestReceived"]});
+        assert!(!omits_every_event(&rule, &[]));
+        assert!(omits_every_event(&rule, &["ResponseComplete"]));
+        let req = Request {
+            group: "",
+            resource: "secrets",
+            verb: "get",
+        };
+        let p = place(&[rule], &["ResponseComplete"], &req, &metadata_only());
+        assert_eq!((p.level, p.silenced, p.rule), (0, true, Some(1)));
+    }
+
+    #[test]
     fn the_catalog_reads_the_rules() {
         let file = apiserver_file::catalog_entry(FLAG);
         assert_eq!(file.kind.as_deref(), Some("Policy"));
-        assert_eq!(file.reads, [RULES]);
+        assert_eq!(file.reads, [RULES, OMIT]);
     }
 
     #[test]
