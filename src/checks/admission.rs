@@ -152,28 +152,14 @@ fn enforced_rank(label: &str) -> (u8, bool) {
 /// (`--admission-control-config-file`): its PodSecurity `defaults` may enforce a level on
 /// namespaces that carry no label, so their absence proves nothing.
 fn admission_config_file(ctx: &Context) -> Option<String> {
-    const FLAG: &str = "--admission-control-config-file";
     ctx.executables()
         .iter()
         .filter(|e| e.name == "kube-apiserver")
         .find_map(|e| {
-            let args: Vec<&str> = ["command", "args"]
-                .iter()
-                .flat_map(|k| {
-                    e.container
-                        .get(k)
-                        .and_then(Doc::as_array)
-                        .into_iter()
-                        .flatten()
-                })
-                .filter_map(Doc::as_str)
-                .collect();
-            args.iter().enumerate().find_map(|(i, a)| {
-                if let Some(v) = a.strip_prefix(FLAG).and_then(|r| r.strip_prefix('=')) {
-                    return Some(v.to_string());
-                }
-                (*a == FLAG).then(|| args.get(i + 1).map_or_else(String::new, |v| v.to_string()))
-            })
+            crate::checks::flag::parse_flags(&e.args)
+                .get("--admission-control-config-file")
+                .and_then(|v| v.last())
+                .cloned()
         })
         .filter(|f| !f.is_empty())
 }

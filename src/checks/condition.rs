@@ -262,32 +262,13 @@ impl Expectation {
             Op::Ne => values.iter().all(|v| !self.same(v, &self.value)),
             Op::In | Op::SubsetOf => elements(values).all(|e| self.list().any(|x| self.same(e, x))),
             Op::NotIn => elements(values).all(|e| !self.list().any(|x| self.same(e, x))),
-            Op::Contains => {
-                let wanted: Vec<&Value> = match &self.value {
-                    Value::Array(a) => a.iter().collect(),
-                    v => vec![v],
-                };
-                values.iter().all(|v| match v.view() {
-                    View::Array(items) => {
-                        wanted.iter().all(|w| items.iter().any(|i| self.same(i, w)))
-                    }
-                    View::String(s) if self.ignore_case => wanted.iter().all(|w| {
-                        s.to_ascii_lowercase()
-                            .contains(&text(*w).to_ascii_lowercase())
-                    }),
-                    View::String(s) => wanted.iter().all(|w| s.contains(&text(*w))),
-                    _ => wanted.iter().all(|w| self.same(v, w)),
-                })
-            }
-            Op::ContainsAny => values.iter().all(|v| match v.view() {
-                View::Array(items) => self.list().any(|w| items.iter().any(|i| self.same(i, w))),
-                View::String(s) if self.ignore_case => self.list().any(|w| {
-                    s.to_ascii_lowercase()
-                        .contains(&text(w).to_ascii_lowercase())
-                }),
-                View::String(s) => self.list().any(|w| s.contains(&text(w))),
-                _ => self.list().any(|w| self.same(v, w)),
+            Op::Contains => values.iter().all(|v| match &self.value {
+                Value::Array(wanted) => wanted.iter().all(|w| self.includes(v, w)),
+                w => self.includes(v, w),
             }),
+            Op::ContainsAny => values
+                .iter()
+                .all(|v| self.list().any(|w| self.includes(v, w))),
             Op::Matches => values
                 .iter()
                 .all(|v| self.regex.as_ref().is_some_and(|re| re.is_match(&text(v)))),
@@ -314,6 +295,19 @@ impl Expectation {
                     .all(|v| octal(v).is_some_and(|m| m & !allowed == 0))
             }
             Op::Owner => values.iter().all(|v| self.same(v, &self.value)),
+        }
+    }
+
+    /// Whether one observed value includes `w`: as an element of a list, as a substring of a
+    /// string, or as the value itself (`contains`, `contains_any`).
+    fn includes<T: Tree>(&self, v: &T, w: &Value) -> bool {
+        match v.view() {
+            View::Array(items) => items.iter().any(|i| self.same(i, w)),
+            View::String(s) if self.ignore_case => s
+                .to_ascii_lowercase()
+                .contains(&text(w).to_ascii_lowercase()),
+            View::String(s) => s.contains(&text(w)),
+            _ => self.same(v, w),
         }
     }
 

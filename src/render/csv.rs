@@ -165,22 +165,16 @@ fn without_subject<'m>(message: &'m str, s: &Subject) -> &'m str {
 /// again (`…, expected false`) does not. A message that says no `, expected ` is returned
 /// as it is, without building any pattern.
 fn without_expected<'m>(message: &'m str, obs: &[Observation]) -> std::borrow::Cow<'m, str> {
-    let mut out = std::borrow::Cow::Borrowed(message);
     if !message.contains(", expected ") {
-        return out;
+        return std::borrow::Cow::Borrowed(message);
     }
     let mut last = None;
-    for e in obs.iter().map(|o| o.expected.as_str()) {
-        if e.is_empty() || last == Some(e) {
-            continue;
-        }
-        last = Some(e);
-        let said = format!(", expected {e}");
-        if out.contains(&said) {
-            out = std::borrow::Cow::Owned(out.replace(&said, ""));
-        }
-    }
-    out
+    let said = obs
+        .iter()
+        .map(|o| o.expected.as_str())
+        .filter(|e| !e.is_empty())
+        .filter(|e| last.replace(*e) != Some(*e));
+    without_said(message.into(), said.map(|e| format!(", expected {e}")))
 }
 
 /// The `source` column says where each observation was read: a message that names the same
@@ -190,14 +184,22 @@ fn without_source<'m>(
     message: std::borrow::Cow<'m, str>,
     source: &str,
 ) -> std::borrow::Cow<'m, str> {
-    let mut out = message;
-    if source.is_empty() || !out.contains(" (") {
-        return out;
+    if source.is_empty() || !message.contains(" (") {
+        return message;
     }
-    for place in source.split("; ").filter(|p| !p.is_empty()) {
-        let said = format!(" ({place})");
-        if out.contains(&said) {
-            out = std::borrow::Cow::Owned(out.replace(&said, ""));
+    let said = source.split("; ").filter(|p| !p.is_empty());
+    without_said(message, said.map(|place| format!(" ({place})")))
+}
+
+/// `message` with every occurrence of each of `said` removed; borrowed while nothing is.
+fn without_said<'m>(
+    message: std::borrow::Cow<'m, str>,
+    said: impl Iterator<Item = String>,
+) -> std::borrow::Cow<'m, str> {
+    let mut out = message;
+    for s in said {
+        if out.contains(&s) {
+            out = std::borrow::Cow::Owned(out.replace(&s, ""));
         }
     }
     out
