@@ -18,6 +18,9 @@ enum Ty {
     Maps,
     /// A list of strings.
     Strings,
+    /// A mapping of strings (labels, annotations); `null` values are accepted as the API's
+    /// JSON decoding accepts them.
+    StrMap,
     /// A string.
     Str,
     /// A boolean.
@@ -34,6 +37,9 @@ impl Ty {
             Ty::Map => is_map(v),
             Ty::Maps => v.as_array().is_some_and(|a| a.iter().all(is_map)),
             Ty::Strings => v.as_array().is_some_and(|a| a.iter().all(is_str)),
+            Ty::StrMap => v
+                .as_object()
+                .is_some_and(|m| m.iter().all(|(_, v)| is_str(v) || v.is_null())),
             Ty::Str => is_str(v),
             Ty::Bool => matches!(v, Doc::Bool(_)),
             Ty::Int => matches!(v, Doc::Number(n) if n.is_i64() || n.is_u64()),
@@ -45,6 +51,7 @@ impl Ty {
             Ty::Map => "a mapping",
             Ty::Maps => "a list of mappings",
             Ty::Strings => "a list of strings",
+            Ty::StrMap => "a mapping of strings",
             Ty::Str => "a string",
             Ty::Bool => "a boolean (true or false)",
             Ty::Int => "an integer",
@@ -55,8 +62,8 @@ impl Ty {
 /// Fields of every object.
 const OBJECT: &[(&str, Ty)] = &[
     ("metadata", Ty::Map),
-    ("metadata.labels", Ty::Map),
-    ("metadata.annotations", Ty::Map),
+    ("metadata.labels", Ty::StrMap),
+    ("metadata.annotations", Ty::StrMap),
     ("metadata.namespace", Ty::Str),
     ("spec", Ty::Map),
 ];
@@ -237,6 +244,24 @@ fn fields(v: &Doc, base: &str, table: &[(&str, Ty)]) -> Option<Problem> {
                         ),
                     });
                 }
+                // A mapping with a value that is no string (`enabled: yes` is a boolean to
+                // YAML 1.1): say which key.
+                (Ty::StrMap, Doc::Object(m)) => {
+                    if let Some((key, value)) = m
+                        .iter()
+                        .find(|(_, v)| !matches!(v, Doc::String(_) | Doc::Null))
+                    {
+                        let at = format!("{}[\"{}\"]", join(base, path), crate::quote::quote(key));
+                        return Some(Problem {
+                            message: format!(
+                                "`{at}` must be a string, found {} (quote the value)",
+                                type_of(value)
+                            ),
+                            path: at,
+                        });
+                    }
+                    type_of(cur)
+                }
                 _ => type_of(cur),
             };
             return Some(Problem {
@@ -373,6 +398,22 @@ mod tests {
             problem("Role", &rule).expect("problem").path,
             "rules[0].verbs"
         );
+    }
+
+    #[test]
+    fn label_and_annotation_values_must_be_strings() {
+        // `tier: on` is `true` to kubectl's YAML 1.1 reader; the API server rejects it.
+        let ns = json!({"metadata": {"name": "n", "labels": {"app": "web", "tier": true}}});
+        let p = problem("Namespace", &ns).expect("problem");
+        assert_eq!(p.path, "metadata.labels[\"tier\"]");
+        assert!(
+            p.message.contains("must be a string, found a boolean"),
+            "{}",
+            p.message
+        );
+        let ok = json!({"metadata": {"name": "n", "labels": {"app": "web", "x": null},
+            "annotations": {"a": "1"}}});
+        assert_eq!(problem("Namespace", &ok), None);
     }
 
     #[test]

@@ -558,15 +558,23 @@ fn plain_start(s: &str) -> bool {
     }
 }
 
-/// The value of a plain scalar as serde-saphyr resolves it (strict booleans), or `None` when
-/// the text could be one of YAML's less common forms (octal, hex, `.inf`, `1_000`, `1e3`,
-/// sexagesimal…), which serde-saphyr then reads.
+/// The value of a plain scalar as serde-saphyr resolves it, or `None` when the text could be
+/// one of YAML's less common forms (octal, hex, `.inf`, `1_000`, `1e3`, sexagesimal…) or a
+/// YAML 1.1 boolean (`yes`, `off`…), which serde-saphyr then reads with the caller's schema
+/// (strict for the catalog, YAML 1.1 for manifests).
 fn resolve(s: &str) -> Option<NodeValue> {
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Some(NodeValue::Null),
         "true" => return Some(NodeValue::Bool(true)),
         "false" => return Some(NodeValue::Bool(false)),
         _ => {}
+    }
+    if s.len() <= 3
+        && ["y", "n", "yes", "no", "on", "off"]
+            .iter()
+            .any(|w| s.eq_ignore_ascii_case(w))
+    {
+        return None;
     }
     if !plain_start(s) {
         return None;
@@ -902,6 +910,17 @@ pub(super) mod tests {
             };
             let slow = crate::yaml::saphyr_documents(chunk.text)
                 .map_err(|e| format!("serde-saphyr rejects what was read: {e}\n{}", chunk.text))?;
+            // What this reader reads, it reads alike under both schemas (it declines the
+            // scalars they type differently).
+            let manifest =
+                crate::yaml::saphyr_documents_with(chunk.text, crate::yaml::manifest_options())
+                    .map_err(|e| format!("serde-saphyr rejects what was read: {e}"))?;
+            if manifest != slow {
+                return Err(format!(
+                    "the schemas differ on what was read\n{}",
+                    chunk.text
+                ));
+            }
             let fast: Vec<Node> = fast.into_iter().collect();
             if fast != slow {
                 let at = match (fast.first(), slow.first()) {
@@ -1025,6 +1044,9 @@ pub(super) mod tests {
             "y",
             "n",
             "Y",
+            "YES",
+            "Off",
+            "oN",
             "True",
             "TRUE",
             "False",

@@ -77,6 +77,16 @@ fn options() -> serde_saphyr::Options {
     }
 }
 
+/// How kubectl reads a manifest (sigs.k8s.io/yaml over go-yaml v2, YAML 1.1): plain `yes`,
+/// `no`, `on`, `off`, `y`, `n` are booleans and `0644` is octal, so `hostNetwork: yes` is
+/// the host network and `defaultMode: 0400` is 256, as the API server receives them.
+pub(crate) fn manifest_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: false,
+        legacy_octal_numbers: true,
+    }
+}
+
 fn to_error(err: serde_saphyr::Error) -> YamlError {
     let line = err
         .location()
@@ -116,7 +126,7 @@ pub(crate) fn saphyr_documents(text: &str) -> Result<Vec<Node>, YamlError> {
     saphyr_documents_with(text, options())
 }
 
-fn saphyr_documents_with(
+pub(crate) fn saphyr_documents_with(
     text: &str,
     options: serde_saphyr::Options,
 ) -> Result<Vec<Node>, YamlError> {
@@ -152,13 +162,10 @@ fn single(mut docs: Vec<Node>) -> Result<Node, YamlError> {
 
 /// Parses exactly one YAML document as Go's YAML 1.1 readers do (go-yaml v2, behind
 /// sigs.k8s.io/yaml, which the kubelet reads its configuration files with): plain `yes`,
-/// `no`, `on`, `off`, `y`, `n` (in any of their spellings) are booleans; quoted, they stay
-/// strings.
+/// `no`, `on`, `off`, `y`, `n` (in any of their spellings) are booleans (quoted, they stay
+/// strings) and `0644` is octal.
 pub fn parse_document_yaml11(text: &str) -> Result<Node, YamlError> {
-    let options = serde_saphyr::options! {
-        strict_booleans: false,
-    };
-    single(saphyr_documents_with(text, options)?)
+    single(saphyr_documents_with(text, manifest_options())?)
 }
 
 fn line_of(loc: &serde_saphyr::Location) -> u32 {
@@ -308,7 +315,7 @@ pub fn read_stream<R: std::io::Read>(
     budget.max_events = usize::MAX / 2;
     budget.max_total_scalar_bytes = max_bytes;
     budget.max_documents = usize::MAX / 2;
-    let mut opts = options();
+    let mut opts = manifest_options();
     opts.budget = Some(budget);
     let mut reader = reader;
     for doc in serde_saphyr::read_with_options::<_, Spanned<StreamDoc>>(&mut reader, opts) {
@@ -784,6 +791,39 @@ mod tests {
         assert_eq!(n.get("b").unwrap().line, 2);
         let err = parse_documents("a: 1\nb: [unclosed\n").unwrap_err();
         assert!(err.line >= 2, "{err:?}");
+    }
+
+    /// Manifests are read as kubectl reads them (YAML 1.1), by the fast reader and by
+    /// serde-saphyr alike; the catalog keeps strict booleans.
+    #[test]
+    fn manifests_read_yaml11_booleans_and_octal_as_kubectl_does() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: yes\n  hostPID: 'yes'\n  volumes:\n  - name: s\n    secret:\n      secretName: s\n      defaultMode: 0400\n  containers:\n  - name: c\n    image: nginx\n";
+        for streamed in [false, true] {
+            let mut objects = Vec::new();
+            let mut each = |item| {
+                if let StreamItem::Object(o) = item {
+                    objects.push(o.value);
+                }
+            };
+            if streamed {
+                read_stream(text.as_bytes(), usize::MAX, &mut each);
+            } else {
+                read_text(text, usize::MAX, &mut each);
+            }
+            let pod = &objects[0];
+            assert_eq!(pod.pointer("/spec/hostNetwork"), Some(&Doc::Bool(true)));
+            assert_eq!(
+                pod.pointer("/spec/hostPID").and_then(Doc::as_str),
+                Some("yes")
+            );
+            assert_eq!(
+                pod.pointer("/spec/volumes/0/secret/defaultMode")
+                    .and_then(Doc::as_i64),
+                Some(0o400)
+            );
+        }
+        let catalog = parse_document("a: yes\nb: 0400\n").unwrap();
+        assert_eq!(catalog.get("a").and_then(Node::as_str), Some("yes"));
     }
 
     #[test]
