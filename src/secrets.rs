@@ -10,7 +10,7 @@
 
 use crate::document::{Doc, Fields};
 
-use crate::checks::credentials::{could_be_credential, credential_name};
+use crate::checks::credentials::{could_be_credential, credential_by_name, credential_name};
 
 /// The text that replaces a secret value.
 pub const REDACTED: &str = "<redacted>";
@@ -81,16 +81,14 @@ pub(crate) fn drop_last_applied(value: &mut Doc) {
     }
 }
 
-/// Replaces values the `credentials` checks classify as credentials: ConfigMap `data` keys,
+/// Replaces values the `credentials` checks classify as credentials by name: ConfigMap
+/// `data` keys (one-line values, a final newline included, as the check judges them),
 /// literal `env` values, and secret-looking flags in `command`/`args`.
 fn redact_credentials(kind: &str, value: &mut Doc) {
     if kind == "ConfigMap" {
         if let Some(data) = value.get_mut("data").and_then(Doc::as_object_mut) {
             for (k, v) in data.iter_mut() {
-                let hides = v
-                    .as_str()
-                    .is_some_and(|s| could_be_credential(s) && !s.contains('\n'));
-                if credential_name(k) && hides {
+                if v.as_str().is_some_and(|s| credential_by_name(k, s)) {
                     *v = Doc::String(REDACTED_CREDENTIAL.into());
                 }
             }
@@ -556,10 +554,19 @@ mod tests {
         });
         redact_object("Template", &mut t);
         assert!(!t.to_string().contains("CANARY"), "{t}");
-        let mut cm = json!({"kind": "ConfigMap", "data": {"DB_PASSWORD": "CANARY", "mode": "x"}});
+        let mut cm = json!({"kind": "ConfigMap", "data": {"DB_PASSWORD": "CANARY", "mode": "x",
+            "password": "CANARY-BLOCK\n", "PGPASSWORD": "CANARY-PG",
+            "passwordMinLength": "8", "token.conf": "a: 1\nb: 2\n"}});
         redact_object("ConfigMap", &mut cm);
         assert_eq!(cm["data"]["DB_PASSWORD"], REDACTED_CREDENTIAL);
         assert_eq!(cm["data"]["mode"], "x");
+        // A block scalar's one line with its final newline is a one-line value.
+        assert_eq!(cm["data"]["password"], REDACTED_CREDENTIAL);
+        assert_eq!(cm["data"]["PGPASSWORD"], REDACTED_CREDENTIAL);
+        assert!(!cm.to_string().contains("CANARY"), "{cm}");
+        // Settings and whole files are kept, as the check does not judge them by name.
+        assert_eq!(cm["data"]["passwordMinLength"], "8");
+        assert_eq!(cm["data"]["token.conf"], "a: 1\nb: 2\n");
         let mut pod = json!({"kind": "Pod", "spec": {"containers": [{"name": "c",
             "env": [{"name": "API_TOKEN", "value": "CANARY"}, {"name": "LOG", "value": "debug"}],
             "args": ["--db-password=CANARY", "--verbose"]}]}});

@@ -3,13 +3,15 @@
 //! Decides from workloads' containers and from ConfigMaps:
 //! - `secret_env`: a Secret passed as an environment variable (`env[].valueFrom.secretKeyRef`
 //!   or `envFrom[].secretRef`) instead of a mounted file;
-//! - `literal_env`: an environment variable with a literal `value` whose *name* looks like a
-//!   credential (a `valueFrom` reference is not a credential in plain text, and names ending
-//!   in `_FILE`, `_PATH`, `_DIR`, `_URL`, `_KEY_ID`, … point at one rather than hold it), or
+//! - `literal_env`: an environment variable with a literal one-line `value` whose *name* looks
+//!   like a credential ([`credential_name`]: a `valueFrom` reference is not a credential in
+//!   plain text, and names ending in `_FILE`, `_PATH`, `_DIR`, `_URL`, `_KEY_ID`, `MinLength`,
+//!   … point at or configure one rather than hold it), or
 //!   whose *value* matches a credential pattern (`controls/credentials.yaml`: PEM private
 //!   keys, token formats, JWTs, authorization values, URLs with a password);
 //! - `configmap_keys`: a ConfigMap key whose name looks like a credential, with a non-empty
-//!   value that is not a file path, or whose value matches a credential pattern.
+//!   one-line value (a final newline included) that is not a file path, or whose value
+//!   matches a credential pattern.
 //!
 //! Values are read only to drop the obvious non-credentials (empty, a path, a `$(VAR)`
 //! reference, `true`/`false`) and to match the value patterns; they never enter evidence,
@@ -86,9 +88,9 @@ impl Params {
     pub fn describe(&self) -> String {
         match self.require {
             Require::SecretEnv => "Flags containers that receive a Secret through env[].valueFrom.secretKeyRef or envFrom[].secretRef".into(),
-            Require::LiteralEnv => "Flags containers with an environment variable that has a literal value and either a name that looks like a credential (password, secret, token, api key, *_KEY, private key, credentials) or a value that matches a credential pattern of controls/credentials.yaml (PEM private key, AWS key id, GitHub/GitLab/Slack/Stripe token, JWT, Bearer/Basic value, URL with a password); valueFrom references, *_FILE/*_PATH names and public keys are not credentials; values are never shown, only the pattern's name".into(),
+            Require::LiteralEnv => "Flags containers with an environment variable that has a literal value and either a name that looks like a credential (password, secret, token, api key, *_KEY, private key, credentials, as a word in snake_case or camelCase or as the end of one word such as PGPASSWORD) with a one-line value, or a value that matches a credential pattern of controls/credentials.yaml (PEM private key, AWS key id, GitHub/GitLab/Slack/Stripe token, JWT, Bearer/Basic value, URL with a password); valueFrom references, names whose last word points at or configures one (*_FILE, *_PATH, passwordMinLength, tokenTtl) and public keys are not credentials; values are never shown, only the pattern's name".into(),
             Require::ServiceAccountToken => "Flags workloads whose effective automountServiceAccountToken is true: the pod spec's value, else its ServiceAccount's, else the default true".into(),
-            Require::ConfigmapKeys => "Flags ConfigMaps with a key whose name looks like a credential and a non-empty single-line value that is not a path, or whose value (even a whole config file) matches a credential pattern of controls/credentials.yaml; values are never shown, only the pattern's name".into(),
+            Require::ConfigmapKeys => "Flags ConfigMaps with a key whose name looks like a credential and a non-empty one-line value (a final newline included) that is not a path, or whose value (even a whole config file) matches a credential pattern of controls/credentials.yaml; values are never shown, only the pattern's name".into(),
         }
     }
 }
@@ -162,11 +164,26 @@ fn credential_reason(settings: &Settings, name: &str, value: &str) -> Option<Str
     if let Some(p) = settings.value_pattern(value) {
         return Some(format!("value matches {p}"));
     }
-    (credential_name(name) && could_be_credential(value) && !value.contains('\n'))
-        .then(|| "name looks like a credential".to_string())
+    credential_by_name(name, value).then(|| "name looks like a credential".to_string())
 }
 
-/// Name fragments (after splitting on `_`, `-`, `.` and case changes) that mark a credential.
+/// Whether a name/value pair is taken for a credential by its name: the name looks like a
+/// credential and the value is one line that could be one. A multi-line value (a whole
+/// configuration file) is judged by the value patterns only. Also used by
+/// [`crate::secrets`], so what is judged this way is what is redacted.
+pub fn credential_by_name(name: &str, value: &str) -> bool {
+    credential_name(name) && one_line(value).is_some_and(could_be_credential)
+}
+
+/// The value without its final line breaks, when that leaves one line: a YAML block scalar
+/// (`password: |` then `hunter2`) holds `hunter2` and a newline, still a one-line value.
+/// `None` when lines remain (a file).
+pub fn one_line(value: &str) -> Option<&str> {
+    let v = value.trim_end_matches(['\n', '\r']);
+    (!v.contains(['\n', '\r'])).then_some(v)
+}
+
+/// Words (after splitting on `_`, `-`, `.`, `/` and case changes) that mark a credential.
 const CREDENTIAL_WORDS: &[&str] = &[
     "password",
     "passwd",
@@ -184,8 +201,24 @@ const CREDENTIAL_WORDS: &[&str] = &[
     "auth",
 ];
 
-/// Name fragments that mean the variable names, locates or configures a credential rather
-/// than holds it.
+/// Credential words that also mark a credential as the ending of a single word:
+/// `PGPASSWORD` (libpq's password variable), `HTPASSWD`, `APITOKEN`, `JWTSECRET`. Not
+/// `pass`, `pwd` or `auth`, which end ordinary words and names: bypass, compass; `OLDPWD`
+/// (a directory); oauth.
+const CREDENTIAL_ENDINGS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "credential",
+    "credentials",
+    "privatekey",
+    "secretkey",
+];
+
+/// Last words that mean the variable names, locates or configures a credential rather than
+/// holds it.
 const NOT_A_VALUE_WORDS: &[&str] = &[
     "file",
     "path",
@@ -230,9 +263,10 @@ const NOT_A_VALUE_WORDS: &[&str] = &[
     "secretname",
 ];
 
-/// Splits a name into lowercase words (`dbPassword_FILE` → db, password, file), and also
-/// offers adjacent pairs joined (`API_KEY` → apikey).
-fn words(name: &str) -> Vec<String> {
+/// Splits a name into lowercase words, on `_`, `-`, `.`, `/` and a lower-case letter or
+/// digit followed by an upper-case one: `dbPassword_FILE` and `DB_PASSWORD_FILE` both give
+/// db, password, file.
+fn parts(name: &str) -> Vec<String> {
     let mut parts: Vec<String> = Vec::new();
     let mut cur = String::new();
     let mut prev_lower = false;
@@ -253,12 +287,13 @@ fn words(name: &str) -> Vec<String> {
     if !cur.is_empty() {
         parts.push(cur);
     }
-    let pairs: Vec<String> = parts
-        .windows(2)
-        .map(|w| format!("{}{}", w[0], w[1]))
-        .collect();
-    parts.extend(pairs);
     parts
+}
+
+/// The [`parts`] of a name, then adjacent pairs joined (`API_KEY` → api, key, apikey).
+fn words(parts: &[String]) -> Vec<String> {
+    let pairs = parts.windows(2).map(|w| format!("{}{}", w[0], w[1]));
+    parts.iter().cloned().chain(pairs).collect()
 }
 
 /// Words before a final `key` that make it something other than a secret key
@@ -283,14 +318,9 @@ const NOT_SECRET_KEY_WORDS: &[&str] = &[
     "shard",
 ];
 
-/// Whether a name ends in a key (`_KEY`, `-key`, `.key`, `KEY_CONTENT`) that holds key
-/// material, not a public key, an id or a path to one.
-fn secret_key_name(w: &[String], name: &str) -> bool {
-    let parts: Vec<String> = name
-        .split(['_', '-', '.'])
-        .filter(|p| !p.is_empty())
-        .map(str::to_ascii_lowercase)
-        .collect();
+/// Whether a name ends in a key (`_KEY`, `-key`, `.key`, `signingKey`, `KEY_CONTENT`) that
+/// holds key material, not a public key, an id or a path to one.
+fn secret_key_name(w: &[String], parts: &[String]) -> bool {
     let n = parts.len();
     let ends_key = n >= 2 && parts[n - 1] == "key"
         || n >= 2 && parts[n - 2] == "key" && parts[n - 1] == "content";
@@ -306,17 +336,25 @@ fn secret_key_name(w: &[String], name: &str) -> bool {
     ends_key && !exempt
 }
 
-/// Whether a variable or key name looks like it holds a credential.
+/// Whether a variable or key name looks like it holds a credential: a credential word as a
+/// word of the name (`DB_PASSWORD`, `dbPassword`), as the ending of one (`PGPASSWORD`), or a
+/// final secret `key`; unless the last word says it names, locates or configures one
+/// (`DB_PASSWORD_FILE`, `passwordMinLength`, `tokenTtl`). camelCase and snake_case names
+/// are read the same way.
 pub fn credential_name(name: &str) -> bool {
-    let w = words(name);
-    let hit = w.iter().any(|x| CREDENTIAL_WORDS.contains(&x.as_str())) || secret_key_name(&w, name);
+    let parts = parts(name);
+    let w = words(&parts);
+    let hit = w.iter().any(|x| CREDENTIAL_WORDS.contains(&x.as_str()))
+        || parts.iter().any(|p| {
+            CREDENTIAL_ENDINGS
+                .iter()
+                .any(|e| p.len() > e.len() && p.ends_with(e))
+        })
+        || secret_key_name(&w, &parts);
     // The last word decides what the variable is: `DB_PASSWORD_FILE` is a file.
-    let last = name
-        .rsplit(['_', '-', '.'])
-        .next()
-        .unwrap_or(name)
-        .to_ascii_lowercase();
-    let describes = NOT_A_VALUE_WORDS.contains(&last.as_str())
+    let describes = parts
+        .last()
+        .is_some_and(|last| NOT_A_VALUE_WORDS.contains(&last.as_str()))
         || w.iter().any(|x| x == "secretname" || x == "tokenurl");
     hit && !describes
 }
@@ -638,6 +676,68 @@ mod tests {
         ] {
             assert!(credential_name(n), "{n} should look like a credential");
         }
+    }
+
+    #[test]
+    fn credential_words_ending_a_single_word() {
+        for n in [
+            "PGPASSWORD",
+            "HTPASSWD",
+            "APITOKEN",
+            "APIToken",
+            "JWTSECRET",
+            "DBPassword",
+            "mysqlRootPassword",
+            "AWSCREDENTIALS",
+        ] {
+            assert!(credential_name(n), "{n} should look like a credential");
+        }
+        // Not `pass`, `pwd` or `auth`: they end ordinary words and names.
+        for n in [
+            "BYPASS",
+            "COMPASS",
+            "OLDPWD",
+            "OAUTH",
+            "PGPASSFILE",
+            "HTPASSWD_FILE",
+        ] {
+            assert!(!credential_name(n), "{n} should not look like a credential");
+        }
+    }
+
+    #[test]
+    fn camel_case_and_snake_case_read_the_same() {
+        for (snake, camel) in [
+            ("PASSWORD_MIN_LENGTH", "passwordMinLength"),
+            ("TOKEN_TTL", "tokenTtl"),
+            ("TOKEN_TTL", "tokenTTL"),
+            ("AUTH_PROVIDER", "authProvider"),
+            ("PASSWORD_FILE", "passwordFile"),
+            ("DB_PASSWORD", "dbPassword"),
+            ("SIGNING_KEY", "signingKey"),
+            ("CACHE_KEY", "cacheKey"),
+            ("SIGNING_KEY_ID", "signingKeyId"),
+        ] {
+            assert_eq!(
+                credential_name(snake),
+                credential_name(camel),
+                "{snake} / {camel}"
+            );
+        }
+        assert!(!credential_name("passwordMinLength"));
+        assert!(credential_name("signingKey"));
+    }
+
+    #[test]
+    fn a_one_line_value_may_end_in_a_newline() {
+        assert_eq!(one_line("hunter2\n"), Some("hunter2"));
+        assert_eq!(one_line("hunter2\r\n\n"), Some("hunter2"));
+        assert_eq!(one_line("hunter2"), Some("hunter2"));
+        assert_eq!(one_line("a\nb\n"), None);
+        assert!(credential_by_name("password", "hunter2\n"));
+        assert!(!credential_by_name("password", "user=a\npassword=b\n"));
+        assert!(!credential_by_name("password", "\n"));
+        assert!(!credential_by_name("password", "/etc/pw\n"));
     }
 
     #[test]
