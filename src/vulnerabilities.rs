@@ -1,41 +1,47 @@
 //! Vulnerability evidence from other scanners: Trivy and Grype JSON reports read into one
 //! model of "image X, scanned at T, has these vulnerabilities", matched to workload images
-//! by digest or by normalised reference. kubeattest keeps no vulnerability database: the
-//! verdicts (`checks::vulnerability`) rest only on what these files say.
+//! by digest (a pinned image: only a scan that records that digest) or by normalised reference.
+//! kubeattest keeps no vulnerability database: the verdicts (`checks::vulnerability`) rest only
+//! on what these files say. Vulnerabilities are kept per package: the same id in two packages
+//! is two entries, each with its own severity and fix.
 //!
 //! Shapes read (the documented JSON of each tool; the fixtures in
 //! `tests/fixtures/vulnerabilities/` follow them):
 //! - Trivy image report (`trivy image -f json`, `SchemaVersion: 2`): `ArtifactName`,
 //!   `CreatedAt`, `Metadata.{ImageID,RepoTags,RepoDigests}`,
-//!   `Results[].Vulnerabilities[].{VulnerabilityID,Severity,FixedVersion}`.
+//!   `Results[].{Class,Vulnerabilities[].{VulnerabilityID,PkgName,Severity,FixedVersion}}`;
+//!   only `os-pkgs` and `lang-pkgs` results come from the vulnerability scanner (`secret`,
+//!   `config`, `license` results do not), so a report without them looked for none.
 //! - Trivy Kubernetes report (`trivy k8s --format json`): `Resources[]` (older releases:
 //!   `Vulnerabilities[]`) of `{Namespace, Kind, Name, Metadata[], Results[]}`, the image
 //!   named by each result's `Target` (`image:tag (os version)`) or the metadata's tags and
 //!   digests; `CreatedAt` when present.
-//! - Grype (`grype -o json`): `matches[].vulnerability.{id,severity,fix.{state,versions}}`,
+//! - Grype (`grype -o json`): `matches[].{vulnerability.{id,severity,fix.{state,versions}},
+//!   artifact.name}` (`matches` is a vulnerability scan even when empty),
 //!   `source.target.{userInput,tags,repoDigests,manifestDigest,imageID}`,
 //!   `descriptor.timestamp`.
 //!
 //! A file that is none of these, or not JSON, is a coverage error naming the file (and the
 //! line and column serde reports); the other files are still read.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::checks::images::parse_image;
+use crate::checks::images::{parse_image, ImageRef, ImageRefError};
 use crate::inventory::Coverage;
 
-/// One vulnerability of a scanned image.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One vulnerability of one package of a scanned image.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Vulnerability {
     /// `CVE-2024-1234`, `GHSA-…`.
     pub id: String,
+    /// The package it was found in (Trivy `PkgName`, Grype `artifact.name`; empty if none).
+    pub package: String,
     /// Upper-case severity as the scanner gave it (`CRITICAL`, `HIGH`, …).
     pub severity: String,
-    /// Whether the scanner names a fixed version.
+    /// Whether the scanner names a fixed version of this package.
     pub fixable: bool,
 }
 
@@ -54,8 +60,14 @@ pub struct ImageScan {
     pub digests: Vec<String>,
     /// When the scan ran, by the scanner's own timestamp.
     pub scanned_at: Option<DateTime<Utc>>,
-    /// Its vulnerabilities, one per id (the most severe and fixable entry wins).
+    /// Its vulnerabilities, one per package, id, severity and fixability (identical entries,
+    /// such as one package found at two paths, once).
     pub vulnerabilities: Vec<Vulnerability>,
+    /// Whether the scan looked for vulnerabilities at all: a Trivy `os-pkgs` or `lang-pkgs`
+    /// result (or, in reports from before Trivy named result classes, a result with a
+    /// `Vulnerabilities` field), or a Grype `matches` list. A secret-only Trivy scan
+    /// (`--scanners secret`) or one without results says nothing about vulnerabilities.
+    pub vulnerability_results: bool,
 }
 
 /// Every scan given for a run, and how old a scan may be.
@@ -82,30 +94,54 @@ impl Default for Evidence {
     }
 }
 
-/// A workload image normalised for matching: `registry/repository:tag`, Docker Hub's
-/// `library/` and `latest` filled in as runtimes do, and its digest if pinned.
-pub fn normalise(image: &str) -> (String, Option<String>) {
-    let r = parse_image(image.trim());
-    let tag = r.tag.unwrap_or_else(|| "latest".into());
-    (format!("{}/{}:{tag}", r.registry, r.repository), r.digest)
+/// An image reference normalised for matching: `registry/repository:tag`, Docker Hub's
+/// `library/` filled in and `latest` when it names neither tag nor digest (as the kubelet
+/// does; a digest-only reference keeps no tag), and its digest if pinned.
+pub fn normalise(image: &str) -> Result<(String, Option<String>), ImageRefError> {
+    parse_image(image.trim()).map(|r| normalised(&r))
+}
+
+/// [`normalise`] of a reference already parsed.
+fn normalised(r: &ImageRef) -> (String, Option<String>) {
+    let name = format!("{}/{}", r.registry, r.repository);
+    let reference = match (&r.tag, &r.digest) {
+        (Some(tag), _) => format!("{name}:{tag}"),
+        (None, Some(_)) => name,
+        (None, None) => format!("{name}:latest"),
+    };
+    (reference, r.digest.clone())
+}
+
+/// `registry/repository` of a reference, without tag or digest.
+fn repository_of(image: &str) -> Option<String> {
+    parse_image(image.trim())
+        .ok()
+        .map(|r| format!("{}/{}", r.registry, r.repository))
 }
 
 impl Evidence {
-    /// The scan of a workload image: by digest when the image is pinned (a scan of the same
-    /// tag with other digests is of other content and does not match), else by reference;
-    /// the newest when several match.
+    /// The scan of a workload image reference (`None` when it does not parse; see
+    /// [`Evidence::find_ref`]).
     pub fn find(&self, image: &str) -> Option<&ImageScan> {
-        let (reference, digest) = normalise(image);
+        parse_image(image.trim())
+            .ok()
+            .and_then(|r| self.find_ref(&r))
+    }
+
+    /// The scan of a parsed workload image: a pinned image only by its digest (a scan that
+    /// records other digests, or none, may be of other content: a tag moves), else by
+    /// normalised reference. When several match, one that looked for vulnerabilities wins,
+    /// then the newest.
+    pub fn find_ref(&self, image: &ImageRef) -> Option<&ImageScan> {
+        let (reference, digest) = normalised(image);
         let matches = |s: &&ImageScan| match &digest {
-            Some(d) => {
-                s.digests.contains(d) || (s.digests.is_empty() && s.references.contains(&reference))
-            }
+            Some(d) => s.digests.contains(d),
             None => s.references.contains(&reference),
         };
         self.scans
             .iter()
             .filter(matches)
-            .max_by(|a, b| a.scanned_at.cmp(&b.scanned_at))
+            .max_by_key(|s| (s.vulnerability_results, s.scanned_at))
     }
 }
 
@@ -225,23 +261,13 @@ fn digest_of(repo_digest: &str) -> Option<String> {
         })
 }
 
-/// Keeps one entry per id: the most severe, fixable if any entry is.
+/// Drops identical entries (the same package, id, severity and fix, found at two paths) and
+/// orders the rest by id then package. Entries are never merged: a fix or severity of one
+/// package says nothing of another.
 fn dedup(mut vulns: Vec<Vulnerability>) -> Vec<Vulnerability> {
-    let mut by_id: BTreeMap<String, Vulnerability> = BTreeMap::new();
-    for v in vulns.drain(..) {
-        match by_id.get_mut(&v.id) {
-            Some(e) => {
-                if severity_rank(&v.severity) > severity_rank(&e.severity) {
-                    e.severity = v.severity.clone();
-                }
-                e.fixable |= v.fixable;
-            }
-            None => {
-                by_id.insert(v.id.clone(), v);
-            }
-        }
-    }
-    by_id.into_values().collect()
+    vulns.sort();
+    vulns.dedup();
+    vulns
 }
 
 /// Higher is worse: CRITICAL 4, HIGH 3, MEDIUM 2, LOW 1, other 0.
@@ -253,6 +279,22 @@ pub fn severity_rank(s: &str) -> u8 {
         "LOW" => 1,
         _ => 0,
     }
+}
+
+/// Whether a Trivy result comes from the vulnerability scanner: class `os-pkgs` or
+/// `lang-pkgs`, or (before Trivy named classes) a `Vulnerabilities` field.
+fn trivy_vulnerability_result(r: &Value) -> bool {
+    match r.get("Class").and_then(Value::as_str) {
+        Some(class) => matches!(class, "os-pkgs" | "lang-pkgs"),
+        None => r.get("Vulnerabilities").is_some(),
+    }
+}
+
+/// Whether any of Trivy's results comes from the vulnerability scanner.
+fn trivy_looked(results: Option<&Value>) -> bool {
+    results
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(trivy_vulnerability_result))
 }
 
 fn trivy_vulns(results: Option<&Value>) -> Vec<Vulnerability> {
@@ -269,6 +311,11 @@ fn trivy_vulns(results: Option<&Value>) -> Vec<Vulnerability> {
             };
             out.push(Vulnerability {
                 id: id.to_string(),
+                package: v
+                    .get("PkgName")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 severity: v
                     .get("Severity")
                     .and_then(Value::as_str)
@@ -284,8 +331,15 @@ fn trivy_vulns(results: Option<&Value>) -> Vec<Vulnerability> {
     dedup(out)
 }
 
+/// What a scan found: its vulnerabilities, and whether it looked for any.
+struct Found {
+    vulnerabilities: Vec<Vulnerability>,
+    looked: bool,
+}
+
 /// A scan of `image`, known also by `names` (tags) and `digests`. The image as the scanner
-/// named it is one of them: a digest reference names content, not a tag.
+/// named it is one of them: a digest reference names content, not a tag. Names that are not
+/// image references are left out.
 fn scan(
     file: &str,
     scanner: &'static str,
@@ -293,7 +347,7 @@ fn scan(
     mut names: Vec<String>,
     mut digests: Vec<String>,
     scanned_at: Option<DateTime<Utc>>,
-    vulnerabilities: Vec<Vulnerability>,
+    found: Found,
 ) -> ImageScan {
     if image.contains('@') {
         digests.push(image.clone());
@@ -303,7 +357,7 @@ fn scan(
     let mut references: Vec<String> = names
         .iter()
         .filter(|n| !n.is_empty())
-        .map(|n| normalise(n).0)
+        .filter_map(|n| normalise(n).ok().map(|(r, _)| r))
         .collect();
     references.sort();
     references.dedup();
@@ -317,7 +371,8 @@ fn scan(
         references,
         digests,
         scanned_at,
-        vulnerabilities,
+        vulnerabilities: found.vulnerabilities,
+        vulnerability_results: found.looked,
     }
 }
 
@@ -337,7 +392,10 @@ fn trivy_image(file: &str, v: &Value, created: Option<DateTime<Utc>>) -> ImageSc
         names,
         digests,
         created,
-        trivy_vulns(v.get("Results")),
+        Found {
+            vulnerabilities: trivy_vulns(v.get("Results")),
+            looked: trivy_looked(v.get("Results")),
+        },
     )
 }
 
@@ -376,6 +434,7 @@ fn trivy_k8s(file: &str, resources: &[Value], created: Option<DateTime<Utc>>) ->
             let meta = metadata_of(&image, &metas, single);
             let names = strings(meta.and_then(|m| m.get("RepoTags")));
             let digests = strings(meta.and_then(|m| m.get("RepoDigests")));
+            let results = Value::Array(results);
             out.push(scan(
                 file,
                 "trivy",
@@ -383,7 +442,10 @@ fn trivy_k8s(file: &str, resources: &[Value], created: Option<DateTime<Utc>>) ->
                 names,
                 digests,
                 created,
-                trivy_vulns(Some(&Value::Array(results))),
+                Found {
+                    vulnerabilities: trivy_vulns(Some(&results)),
+                    looked: trivy_looked(Some(&results)),
+                },
             ));
         }
     }
@@ -395,22 +457,22 @@ fn trivy_k8s(file: &str, resources: &[Value], created: Option<DateTime<Utc>>) ->
 /// image's repository. Trivy does not keep `Metadata[]` in the order of `Results[]`, so a
 /// position says nothing; only a resource with one image and one entry pairs them unseen.
 fn metadata_of<'v>(image: &str, metas: &[&'v Value], single: bool) -> Option<&'v Value> {
-    let (reference, digest) = normalise(image);
-    let repository = |r: &str| -> String {
-        let n = normalise(r).0;
-        n.rsplit_once(':')
-            .map(|(repo, _)| repo.to_string())
-            .unwrap_or(n)
+    let (reference, digest) = match normalise(image) {
+        Ok((reference, digest)) => (Some(reference), digest),
+        Err(_) => (None, None),
     };
-    let wanted = repository(image);
+    let wanted = repository_of(image);
     let describes = |m: &Value| {
         let tags = strings(m.get("RepoTags"));
         let digests = strings(m.get("RepoDigests"));
         match &digest {
             Some(d) => digests.iter().any(|r| digest_of(r).as_ref() == Some(d)),
             None => {
-                tags.iter().any(|t| normalise(t).0 == reference)
-                    || digests.iter().any(|r| repository(r) == wanted)
+                tags.iter()
+                    .any(|t| reference.is_some() && normalise(t).ok().map(|(r, _)| r) == reference)
+                    || digests
+                        .iter()
+                        .any(|r| wanted.is_some() && repository_of(r) == wanted)
             }
         }
     };
@@ -439,12 +501,8 @@ fn grype(file: &str, v: &Value) -> Result<ImageScan, String> {
         digests.push(d.to_string());
     }
     let mut vulns = Vec::new();
-    for m in v
-        .get("matches")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    let matches = v.get("matches").and_then(Value::as_array);
+    for m in matches.into_iter().flatten() {
         let Some(vuln) = m.get("vulnerability") else {
             continue;
         };
@@ -456,6 +514,11 @@ fn grype(file: &str, v: &Value) -> Result<ImageScan, String> {
             || !strings(fix.and_then(|f| f.get("versions"))).is_empty();
         vulns.push(Vulnerability {
             id: id.to_string(),
+            package: m
+                .pointer("/artifact/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             severity: vuln
                 .get("severity")
                 .and_then(Value::as_str)
@@ -471,7 +534,10 @@ fn grype(file: &str, v: &Value) -> Result<ImageScan, String> {
         names,
         digests,
         time(v.pointer("/descriptor/timestamp")),
-        dedup(vulns),
+        Found {
+            vulnerabilities: dedup(vulns),
+            looked: matches.is_some(),
+        },
     ))
 }
 
@@ -481,49 +547,112 @@ mod tests {
 
     #[test]
     fn normalises_as_runtimes_do() {
-        assert_eq!(normalise("nginx").0, "docker.io/library/nginx:latest");
-        assert_eq!(normalise("nginx:1.27").0, "docker.io/library/nginx:1.27");
+        let n = |image: &str| normalise(image).expect("reference").0;
+        assert_eq!(n("nginx"), "docker.io/library/nginx:latest");
+        assert_eq!(n("nginx:1.27"), "docker.io/library/nginx:1.27");
         assert_eq!(
-            normalise("index.docker.io/library/nginx:1.27").0,
+            n("index.docker.io/library/nginx:1.27"),
             "docker.io/library/nginx:1.27"
         );
-        assert_eq!(normalise("bitnami/redis:7").0, "docker.io/bitnami/redis:7");
-        let (r, d) = normalise("ghcr.io/a/b@sha256:abc");
+        assert_eq!(n("bitnami/redis:7"), "docker.io/bitnami/redis:7");
+        // A digest-only reference names content, not `latest`.
+        let digest = format!("sha256:{}", "c".repeat(64));
+        let (r, d) = normalise(&format!("ghcr.io/a/b@{digest}")).expect("reference");
+        assert_eq!((r.as_str(), d), ("ghcr.io/a/b", Some(digest)));
+        assert!(normalise("ghcr.io/a/b@sha256:abc").is_err());
         assert_eq!(
-            (r.as_str(), d.as_deref()),
-            ("ghcr.io/a/b:latest", Some("sha256:abc"))
+            repository_of("localhost:5000/app").as_deref(),
+            Some("localhost:5000/app")
         );
     }
 
     #[test]
     fn trivy_k8s_pairs_metadata_by_image_not_by_position() {
+        let a = format!("sha256:{}", "a".repeat(64));
+        let b = format!("sha256:{}", "b".repeat(64));
+        let api_image = format!("ghcr.io/acme/api@{a}");
         let resource = serde_json::json!({
             "Namespace": "web", "Kind": "Deployment", "Name": "shop",
             "Metadata": [
-                {"RepoTags": ["docker.io/library/redis:7"], "RepoDigests": ["redis@sha256:bbb"]},
-                {"RepoTags": [], "RepoDigests": ["ghcr.io/acme/api@sha256:aaa"]}
+                {"RepoTags": ["docker.io/library/redis:7"], "RepoDigests": [format!("redis@{b}")]},
+                {"RepoTags": [], "RepoDigests": [api_image.clone()]}
             ],
             "Results": [
-                {"Target": "ghcr.io/acme/api@sha256:aaa (alpine 3.20.3)", "Class": "os-pkgs"},
+                {"Target": format!("{api_image} (alpine 3.20.3)"), "Class": "os-pkgs"},
                 {"Target": "redis:7 (debian 12.7)", "Class": "os-pkgs"},
                 {"Target": "nginx:1.27 (debian 12.7)", "Class": "os-pkgs"}
             ]
         });
         let scans = trivy_k8s("k.json", &[resource], None);
         let of = |image: &str| scans.iter().find(|s| s.image == image).expect("scanned");
-        let api = of("ghcr.io/acme/api@sha256:aaa");
-        assert_eq!(api.digests, ["sha256:aaa"]);
+        let api = of(&api_image);
+        assert_eq!(api.digests, [a]);
         assert!(
             api.references.is_empty(),
             "a digest target is no `:latest` tag"
         );
         let redis = of("redis:7");
-        assert_eq!(redis.digests, ["sha256:bbb"]);
+        assert_eq!(redis.digests, [b]);
         assert_eq!(redis.references, ["docker.io/library/redis:7"]);
         // No entry describes nginx: it keeps only what its target says.
         let nginx = of("nginx:1.27");
         assert!(nginx.digests.is_empty());
         assert_eq!(nginx.references, ["docker.io/library/nginx:1.27"]);
+        assert!(scans.iter().all(|s| s.vulnerability_results));
+    }
+
+    #[test]
+    fn only_vulnerability_results_count_as_a_vulnerability_scan() {
+        let report = |results: serde_json::Value| {
+            let mut v = serde_json::json!({"SchemaVersion": 2, "ArtifactName": "app:1"});
+            if !results.is_null() {
+                v["Results"] = results;
+            }
+            parse("t.json", &v.to_string()).expect("trivy")[0].vulnerability_results
+        };
+        // A clean vulnerability scan still has its OS (or language) result.
+        assert!(report(
+            serde_json::json!([{"Target": "app:1 (alpine 3.20.3)", "Class": "os-pkgs", "Type": "alpine"}])
+        ));
+        assert!(report(
+            serde_json::json!([{"Target": "app/go.mod", "Class": "lang-pkgs", "Type": "gomod"}])
+        ));
+        // Before Trivy named classes: a result with a Vulnerabilities field (even null).
+        assert!(report(
+            serde_json::json!([{"Target": "app:1 (alpine 3.7)", "Vulnerabilities": null}])
+        ));
+        // `--scanners secret` or `misconfig`, or nothing found at all: no vulnerability results.
+        assert!(!report(
+            serde_json::json!([{"Target": "/app/config.yaml", "Class": "secret", "Secrets": []}])
+        ));
+        assert!(!report(
+            serde_json::json!([{"Target": "Dockerfile", "Class": "config"}])
+        ));
+        assert!(!report(serde_json::json!([])));
+        assert!(!report(serde_json::Value::Null));
+        // Grype's matches list is a vulnerability scan, even empty.
+        let grype =
+            serde_json::json!({"matches": [], "source": {"target": {"userInput": "app:1"}}});
+        assert!(parse("g.json", &grype.to_string()).expect("grype")[0].vulnerability_results);
+    }
+
+    #[test]
+    fn entries_are_kept_per_package() {
+        let v = |package: &str, severity: &str, fixable| Vulnerability {
+            id: "CVE-2023-0001".into(),
+            package: package.into(),
+            severity: severity.into(),
+            fixable,
+        };
+        let kept = dedup(vec![
+            v("libfoo", "LOW", true),
+            v("foo", "CRITICAL", false),
+            v("libfoo", "LOW", true),
+        ]);
+        assert_eq!(
+            kept,
+            [v("foo", "CRITICAL", false), v("libfoo", "LOW", true)]
+        );
     }
 
     #[test]

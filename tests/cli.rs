@@ -169,7 +169,7 @@ fn malformed_and_foreign_files_are_reported_and_the_rest_is_scanned() {
     let dir = Dir::new();
     dir.create(
         "m/good.yaml",
-        "# a privileged pod\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: x\nspec:\n  containers:\n  - name: c\n    image: i@sha256:abc\n    securityContext:\n      privileged: true\n",
+        "# a privileged pod\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: x\nspec:\n  containers:\n  - name: c\n    image: i@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n    securityContext:\n      privileged: true\n",
     );
     dir.create(
         "m/broken.yaml",

@@ -8,7 +8,7 @@ use kubeattest::collect;
 use kubeattest::results::Status;
 use support::{kubeattest, report, Dir};
 
-const GOOD_POD: &str = "# fine\napiVersion: v1\nkind: Pod\nmetadata:\n  name: good\n  namespace: shop\nspec:\n  containers:\n  - name: c\n    image: registry.example/app:1.0@sha256:abc\n";
+const GOOD_POD: &str = "# fine\napiVersion: v1\nkind: Pod\nmetadata:\n  name: good\n  namespace: shop\nspec:\n  containers:\n  - name: c\n    image: registry.example/app:1.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n";
 
 #[test]
 fn a_malformed_pod_among_good_ones_is_named_not_judged_and_exits_3() {

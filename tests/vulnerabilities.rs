@@ -62,12 +62,21 @@ fn grype_report() {
         .references
         .contains(&"docker.io/library/redis:7.2.4".to_string()));
     assert_eq!(s.digests.len(), 2, "repoDigests and manifestDigest");
-    // The same id for two packages counts once; `wont-fix` is not fixable.
-    assert_eq!(s.vulnerabilities.len(), 2);
-    let by_id = |id: &str| s.vulnerabilities.iter().find(|v| v.id == id).expect(id);
-    assert!(by_id("CVE-2024-31449").fixable);
-    assert_eq!(by_id("CVE-2024-31449").severity, "HIGH");
-    assert!(!by_id("CVE-2023-45853").fixable);
+    // The same id in two packages is two entries (each judged on its own fix and severity);
+    // `wont-fix` is not fixable.
+    assert_eq!(s.vulnerabilities.len(), 3);
+    let of = |id: &str, package: &str| {
+        s.vulnerabilities
+            .iter()
+            .find(|v| v.id == id && v.package == package)
+            .unwrap_or_else(|| panic!("{id} in {package}"))
+    };
+    for package in ["redis", "redis-server"] {
+        assert!(of("CVE-2024-31449", package).fixable);
+        assert_eq!(of("CVE-2024-31449", package).severity, "HIGH");
+    }
+    assert!(!of("CVE-2023-45853", "zlib1g").fixable);
+    assert!(s.vulnerability_results);
     assert_eq!(
         s.scanned_at.map(|t| t.to_rfc3339()),
         Some("2026-10-10T12:00:00+00:00".to_string())
@@ -91,7 +100,21 @@ fn matching_prefers_digest_and_normalises_references() {
     // Pinned to other content than was scanned: not the same image, whatever the tag.
     let other = format!("sha256:{}", "0".repeat(64));
     assert!(ev.find(&format!("nginx:1.25.3@{other}")).is_none());
-    assert_eq!(normalise("library/nginx:1").0, "docker.io/library/nginx:1");
+    assert_eq!(
+        normalise("library/nginx:1").expect("reference").0,
+        "docker.io/library/nginx:1"
+    );
+    // A pinned image is matched only by its digest: a scan of its tag that records no
+    // digest may be of other content.
+    let mut tag_only = ev.scans[0].clone();
+    tag_only.digests.clear();
+    let ev = vulnerabilities::Evidence {
+        scans: vec![tag_only],
+        ..Default::default()
+    };
+    assert!(ev.find("nginx:1.25.3").is_some());
+    assert!(ev.find(&format!("nginx:1.25.3@{digest}")).is_none());
+    assert!(ev.find("nginx@sha256:abc").is_none(), "not a reference");
 }
 
 const WORKLOADS: &str = r#"# two workloads: one scanned by its tag, one never scanned

@@ -1,14 +1,20 @@
 //! `images`: where container images come from and how they are pinned.
 //!
 //! Decides from the `image` of every container, init container and ephemeral container of a
-//! workload:
-//! - `digest`: the reference carries `@sha256:…`;
+//! workload, parsed as the kubelet parses it ([`parse_image`]):
+//! - `digest`: the reference carries a digest (`@sha256:…`);
 //! - `tag_pinned`: the reference has a tag other than `latest`, or a digest;
-//! - `registry_allowed`: the registry (the first path segment when it has a `.` or `:` or is
-//!   `localhost`, else `docker.io`), or the registry and a repository prefix, is one of
-//!   `registries`. The list comes from `scan --registries` ([`apply_allow_list`]) or from a
-//!   catalog overlay. With no list the check is `manual` ("not assessed: no allow-list
-//!   given"), never a pass, so a framework item that uses it cannot pass without one.
+//! - `registry_allowed`: the registry (the first path segment when it has a `.` or `:`, is
+//!   `localhost` or is not lowercase, else `docker.io`), or the registry and a repository
+//!   prefix, is one of `registries`. The list comes from `scan --registries`
+//!   ([`apply_allow_list`]) or from a catalog overlay. With no list the check is `manual`
+//!   ("not assessed: no allow-list given"), never a pass, so a framework item that uses it
+//!   cannot pass without one.
+//!
+//! A reference the kubelet refuses (`InvalidImageName`: a short digest, an empty tag, an
+//! upper-case repository) pins nothing (`digest`, `tag_pinned` fail) and names no known
+//! registry (`registry_allowed` is an error); a container without an image (a template left
+//! for config management to fill in) is `manual`. Neither is ever a pass.
 //!
 //! Evidence is the container and its image reference.
 
@@ -76,8 +82,8 @@ impl Params {
     /// One line on how the check decides, for `explain`.
     pub fn describe(&self) -> String {
         match self.require {
-            Require::Digest => "Requires every container image to be pinned by digest (@sha256:…)".into(),
-            Require::TagPinned => "Requires every container image to name a tag other than `latest` (or a digest)".into(),
+            Require::Digest => "Requires every container image to be pinned by digest (@sha256:…); a reference the kubelet refuses pins nothing, and a container without an image is left for a person".into(),
+            Require::TagPinned => "Requires every container image to name a tag other than `latest` (or a digest); a reference the kubelet refuses pins nothing, and a container without an image is left for a person".into(),
             Require::RegistryAllowed if self.registries.is_empty() => "Requires images from an allow-list of registries; no list is given, so nothing is assessed and the check is manual (pass `scan --registries LIST`, or set `registries` in a catalog overlay)".into(),
             Require::RegistryAllowed => format!("Requires every image to come from {}", self.registries.join(", ")),
         }
@@ -87,66 +93,184 @@ impl Params {
 /// The parts of an image reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRef {
-    /// Registry host (`docker.io` when none is named, or for Docker Hub's other names).
+    /// Registry host as written (`docker.io` when none is named, or for Docker Hub's other
+    /// names). Host names compare in any letter case.
     pub registry: String,
     /// Repository path without the registry (`library/nginx` for Docker Hub's `nginx`).
     pub repository: String,
     /// Tag, if any.
     pub tag: Option<String>,
-    /// Digest, if any and well formed (`sha256:` and hex digits).
+    /// Digest, if any (`sha256:` and 64 lowercase hex digits, or `sha384:`/`sha512:`).
     pub digest: Option<String>,
 }
 
-/// Whether a digest has the OCI form `algorithm:encoded` with hex digits after the colon.
-/// The digits are not counted (`sha256:` needs 64): a short digest is rarely a real mistake
-/// but often a placeholder, while an empty or missing one (`nginx@sha256:`) pins nothing.
-fn well_formed_digest(d: &str) -> bool {
-    let Some((alg, hex)) = d.split_once(':') else {
-        return false;
-    };
-    !alg.is_empty()
-        && alg
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b))
-        && !hex.is_empty()
-        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+/// Why a container's `image` names nothing the kubelet would pull.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImageRefError {
+    /// Absent or empty: a pod template may leave it to config management or a controller
+    /// to fill in (the API server requires it before anything runs).
+    #[error("image not set")]
+    NotSet,
+    /// Not a reference of the `distribution/reference` grammar the kubelet parses with; it
+    /// refuses to start the container (`InvalidImageName`). Says what is wrong.
+    #[error("not a valid image reference ({0})")]
+    Invalid(String),
 }
 
-/// Parses `[registry/]repo[:tag][@digest]` as container runtimes do: no registry, or
-/// `index.docker.io` / `registry-1.docker.io`, is Docker Hub (`docker.io`), whose one-part
-/// names live under `library/`. A malformed digest (`nginx@sha256:`) is no digest.
-pub fn parse_image(image: &str) -> ImageRef {
-    let (name, digest) = match image.split_once('@') {
-        Some((n, d)) => (n, well_formed_digest(d).then(|| d.to_string())),
-        None => (image, None),
-    };
-    let (name, tag) = match name.rsplit_once(':') {
-        Some((n, t)) if !t.contains('/') => (n, Some(t.to_string())),
-        _ => (name, None),
-    };
-    let (registry, repository) = match name.split_once('/') {
-        Some((first, rest))
-            if first.contains('.') || first.contains(':') || first == "localhost" =>
-        {
-            (first.to_string(), rest.to_string())
+/// The reference grammar (`distribution/reference`, the parser behind the kubelet's
+/// `ParseImageName`), anchored, over `domain/remainder`: capture 1 is the name, 2 the tag,
+/// 3 the digest. Tags and digests use ASCII word characters only.
+const REFERENCE_GRAMMAR: &str = concat!(
+    "^(",
+    // domain: DNS-like components (any case) or a bracketed IPv6 address, then a port
+    r"(?:(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*",
+    r"|\[[a-fA-F0-9:]+\])(?::[0-9]+)?/)?",
+    // path components: lowercase alphanumerics joined by `.`, `_`, `__` or dashes
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*",
+    ")",
+    r"(?::([0-9A-Za-z_][0-9A-Za-z_.-]{0,127}))?",
+    r"(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$",
+);
+
+/// The longest repository path the grammar accepts.
+const REPOSITORY_PATH_MAX: usize = 255;
+
+fn reference_grammar() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        // The pattern is a constant, tested below.
+        regex::Regex::new(REFERENCE_GRAMMAR).unwrap_or_else(|e| panic!("reference grammar: {e}"))
+    })
+}
+
+/// What is wrong with a digest the grammar matched, as the kubelet's digest check sees it:
+/// a known algorithm whose encoding is exactly its length in lowercase hex.
+fn digest_problem(digest: &str) -> Option<String> {
+    let (alg, hex) = digest.split_once(':')?;
+    let want = match alg {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        other => {
+            return Some(format!(
+                "digest algorithm `{other}` is not sha256, sha384 or sha512"
+            ))
         }
-        _ => ("docker.io".to_string(), name.to_string()),
     };
-    let registry = match registry.as_str() {
-        "index.docker.io" | "registry-1.docker.io" => "docker.io".to_string(),
-        _ => registry,
-    };
-    let repository = if registry == "docker.io" && !repository.contains('/') {
-        format!("library/{repository}")
-    } else {
-        repository
-    };
-    ImageRef {
-        registry,
-        repository,
-        tag,
-        digest,
+    if hex.len() != want {
+        return Some(format!(
+            "a {alg} digest has {want} hex digits, not {}",
+            hex.len()
+        ));
     }
+    if !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Some("digest hex digits must be lowercase".into());
+    }
+    None
+}
+
+/// Which part of a reference (without its registry) breaks the grammar, in words.
+fn grammar_problem(rest: &str) -> String {
+    let (name, digest) = match rest.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (rest, None),
+    };
+    let last = name.rsplit('/').next().unwrap_or(name);
+    let tag = last.split_once(':').map(|(_, t)| t);
+    let tag_ok = |t: &str| {
+        let mut chars = t.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && t.len() <= 128
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    };
+    match (tag, digest) {
+        (Some(t), _) if !tag_ok(t) => format!(
+            "the tag `{t}` is not 1 to 128 letters, digits, `_`, `.` or `-` starting with a letter, digit or `_`"
+        ),
+        (_, Some(d)) => format!(
+            "the digest `{d}` is not an algorithm, `:` and at least 32 hex digits (sha256: 64)"
+        ),
+        _ => "the repository name is not lowercase letters and digits in `/`-separated parts joined by `.`, `_`, `__` or `-`, with at most a `:tag` and an `@digest` after it".into(),
+    }
+}
+
+/// Splits the registry off as the reference parser does: the first path component is a
+/// registry host when it has a `.` or `:`, is `localhost`, or is not lowercase (repository
+/// names are lowercase, so `Evil/app` names the host `Evil`); otherwise the image is on
+/// Docker Hub (`docker.io`), whose one-part names live under `library/`.
+fn split_registry(image: &str) -> (&str, String) {
+    let (registry, rest) = match image.split_once('/') {
+        Some((first, rest))
+            if first == "localhost"
+                || first.contains(['.', ':'])
+                || first.bytes().any(|b| b.is_ascii_uppercase()) =>
+        {
+            (first, rest)
+        }
+        _ => ("docker.io", image),
+    };
+    let registry = match registry {
+        "index.docker.io" | "registry-1.docker.io" => "docker.io",
+        other => other,
+    };
+    let rest = if registry == "docker.io" && !rest.contains('/') {
+        format!("library/{rest}")
+    } else {
+        rest.to_string()
+    };
+    (registry, rest)
+}
+
+/// Parses `[registry/]repository[:tag][@digest]` as the kubelet does before it pulls
+/// (`distribution/reference`'s normalised parse): no registry, or `index.docker.io` /
+/// `registry-1.docker.io`, is Docker Hub (`docker.io`), whose one-part names live under
+/// `library/`. A reference that does not follow the grammar (a short or empty digest, an
+/// empty tag, an upper-case repository, spaces) is an error, as the kubelet refuses it; an
+/// empty one is [`ImageRefError::NotSet`].
+pub fn parse_image(image: &str) -> Result<ImageRef, ImageRefError> {
+    let invalid = |why: &str| Err(ImageRefError::Invalid(why.to_string()));
+    if image.trim().is_empty() {
+        return Err(ImageRefError::NotSet);
+    }
+    if image.len() == 64
+        && image
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return invalid("a bare 64-digit hex identifier names no repository");
+    }
+    let (registry, rest) = split_registry(image);
+    let repository_part = rest.split(':').next().unwrap_or_default();
+    let repository_part = repository_part.split('@').next().unwrap_or_default();
+    if repository_part.bytes().any(|b| b.is_ascii_uppercase()) {
+        return invalid("the repository name must be lowercase");
+    }
+    let full = format!("{registry}/{rest}");
+    let Some(caps) = reference_grammar().captures(&full) else {
+        return Err(ImageRefError::Invalid(grammar_problem(&rest)));
+    };
+    let name = caps.get(1).map_or("", |m| m.as_str());
+    let Some(repository) = name
+        .strip_prefix(registry)
+        .and_then(|r| r.strip_prefix('/'))
+    else {
+        return invalid("not of the form [registry/]repository[:tag][@digest]");
+    };
+    if repository.len() > REPOSITORY_PATH_MAX {
+        return invalid("the repository path is longer than 255 characters");
+    }
+    let digest = caps.get(3).map(|m| m.as_str().to_string());
+    if let Some(problem) = digest.as_deref().and_then(digest_problem) {
+        return Err(ImageRefError::Invalid(problem));
+    }
+    Ok(ImageRef {
+        registry: registry.to_string(),
+        repository: repository.to_string(),
+        tag: caps.get(2).map(|m| m.as_str().to_string()),
+        digest,
+    })
 }
 
 /// Gives every `registry_allowed` check of the catalog this allow-list (`scan --registries`),
@@ -185,10 +309,16 @@ fn docker_hub_named_once(entry: &str) -> String {
 }
 
 fn allowed(r: &ImageRef, registries: &[String]) -> bool {
-    let full = format!("{}/{}", r.registry, r.repository);
     registries.iter().any(|a| {
         let a = a.trim_end_matches('/');
-        r.registry == a || full.starts_with(&format!("{a}/"))
+        let (host, prefix) = a.split_once('/').unwrap_or((a, ""));
+        // Host names are case-insensitive (`REGISTRY.EXAMPLE.COM` is registry.example.com);
+        // repository paths are lowercase by the grammar.
+        host.eq_ignore_ascii_case(&r.registry)
+            && (prefix.is_empty()
+                || r.repository
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('/')))
     })
 }
 
@@ -203,11 +333,32 @@ impl Params {
             Require::RegistryAllowed => allowed(r, &self.registries),
         }
     }
+
+    /// A container's status, and why when the reference itself decides it: a reference that
+    /// does not parse pins nothing (`on_fail` for `digest` and `tag_pinned`) and comes from
+    /// no known registry (`error`); an image not set is left to a person (`manual`).
+    fn judge(&self, parsed: &Result<ImageRef, ImageRefError>) -> (Status, Option<String>) {
+        match parsed {
+            Ok(r) if self.holds(r) => (Status::Pass, None),
+            Ok(_) => (self.on_fail, None),
+            Err(e @ ImageRefError::NotSet) => (Status::Manual, Some(e.to_string())),
+            Err(e) if self.require == Require::RegistryAllowed => (
+                Status::Error,
+                Some(format!("{e}, so its registry is unknown")),
+            ),
+            Err(e) => (self.on_fail, Some(e.to_string())),
+        }
+    }
 }
 
-/// A container's image reference as written (empty when it names none).
-fn image_of<'a>(c: &Container<'a>) -> &'a str {
-    c.value.get("image").and_then(Doc::as_str).unwrap_or("")
+/// A container's image reference as written (`None` when it names none).
+fn image_of<'a>(c: &Container<'a>) -> Option<&'a str> {
+    c.value.get("image").and_then(Doc::as_str)
+}
+
+/// A container's image, parsed; not set when absent or empty.
+fn parsed(image: Option<&str>) -> Result<ImageRef, ImageRefError> {
+    image.map_or(Err(ImageRefError::NotSet), parse_image)
 }
 
 /// Evaluates the assertion over the inventory.
@@ -235,7 +386,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         if !ctx.pass_evidence()
             && containers
                 .iter()
-                .all(|c| p.holds(&parse_image(image_of(c))))
+                .all(|c| p.judge(&parsed(image_of(c))).0 == Status::Pass)
         {
             out.findings
                 .push(evidence::compact_pass(check, evidence::subject(obj)));
@@ -243,35 +394,41 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         }
         let mut obs = Vec::new();
         let mut bad = Vec::new();
+        let mut statuses = Vec::new();
         for c in containers {
             let image = image_of(c);
-            let r = parse_image(image);
-            let holds = p.holds(&r);
-            let expected = expected.clone();
-            if !holds {
-                bad.push(format!("{} {} ({image})", c.role, c.name));
+            let r = parsed(image);
+            let (status, why) = p.judge(&r);
+            statuses.push(status);
+            let shown = image.unwrap_or_default();
+            match (&why, status) {
+                (_, Status::Pass) => {}
+                (Some(why), _) if shown.trim().is_empty() => {
+                    bad.push(format!("{} {}: {why}", c.role, c.name));
+                }
+                (Some(why), _) => bad.push(format!("{} {} ({shown}): {why}", c.role, c.name)),
+                (None, _) => bad.push(format!("{} {} ({shown})", c.role, c.name)),
             }
             let path = format!("{}.image", c.path);
+            let note = match &r {
+                Ok(r) => format!("{} {}; registry {}", c.role, c.name, r.registry),
+                Err(e) => format!("{} {}; {e}", c.role, c.name),
+            };
             obs.push(Observation {
                 source: evidence::source(obj, &path),
                 path,
                 observed: json!(image),
-                expected,
-                holds,
-                note: Some(format!("{} {}; registry {}", c.role, c.name, r.registry)),
+                expected: expected.clone(),
+                holds: status == Status::Pass,
+                note: Some(note),
             });
         }
         let subject = evidence::subject(obj);
-        let (status, message) = if bad.is_empty() {
-            (
-                Status::Pass,
-                format!("{}: every image complies", subject.display()),
-            )
+        let status = Status::worst(statuses).unwrap_or(Status::Pass);
+        let message = if bad.is_empty() {
+            format!("{}: every image complies", subject.display())
         } else {
-            (
-                p.on_fail,
-                format!("{}: {}", subject.display(), bad.join(", ")),
-            )
+            format!("{}: {}", subject.display(), bad.join(", "))
         };
         out.findings
             .push(evidence::finding(check, status, subject, obs, message));
@@ -286,35 +443,135 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
 mod tests {
     use super::*;
 
+    fn ok(image: &str) -> ImageRef {
+        parse_image(image).unwrap_or_else(|e| panic!("{image}: {e}"))
+    }
+
+    fn invalid(image: &str) -> String {
+        match parse_image(image) {
+            Err(ImageRefError::Invalid(why)) => why,
+            other => panic!("{image}: expected invalid, got {other:?}"),
+        }
+    }
+
     #[test]
     fn parses_references() {
-        let r = parse_image("nginx");
+        let r = ok("nginx");
         assert_eq!((r.registry.as_str(), r.tag.clone()), ("docker.io", None));
         assert_eq!(r.repository, "library/nginx");
         let digest = format!("sha256:{}", "ab".repeat(32));
-        let r = parse_image(&format!(
+        let r = ok(&format!(
             "registry.k8s.io/ingress-nginx/controller:v1.9.4@{digest}"
         ));
         assert_eq!(r.registry, "registry.k8s.io");
         assert_eq!(r.tag.as_deref(), Some("v1.9.4"));
         assert_eq!(r.digest.as_deref(), Some(digest.as_str()));
-        for malformed in ["nginx@sha256:", "nginx@sha256:xyz", "nginx@latest"] {
-            assert_eq!(parse_image(malformed).digest, None, "{malformed}");
-        }
         for hub in [
             "nginx:1.27",
             "index.docker.io/library/nginx:1.27",
+            "index.docker.io/nginx:1.27",
             "docker.io/nginx:1.27",
         ] {
-            let r = parse_image(hub);
+            let r = ok(hub);
             assert_eq!(
                 (r.registry.as_str(), r.repository.as_str()),
                 ("docker.io", "library/nginx"),
                 "{hub}"
             );
         }
-        let r = parse_image("localhost:5000/app");
+        let r = ok("localhost:5000/app");
         assert_eq!((r.registry.as_str(), r.tag), ("localhost:5000", None));
+        assert_eq!(ok("localhost/app:1.0").registry, "localhost");
+        assert_eq!(ok("[::1]:5000/app:1").registry, "[::1]:5000");
+        // No `/`: Docker Hub's `localhost` image, tag 5000.
+        let r = ok("localhost:5000");
+        assert_eq!(
+            (r.repository.as_str(), r.tag.as_deref()),
+            ("library/localhost", Some("5000"))
+        );
+        assert_eq!(
+            ok(&format!("nginx@sha512:{}", "b".repeat(128)))
+                .digest
+                .map(|d| d.len()),
+            Some(135)
+        );
+        assert_eq!(ok("a__b/c-d--e/f.g:V1_x.y-z").repository, "a__b/c-d--e/f.g");
+    }
+
+    #[test]
+    fn a_first_component_that_is_not_lowercase_is_a_registry_host() {
+        // Repository names are lowercase, so the parser takes `Evil` for a host.
+        let r = ok("Evil/app:1.0");
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("Evil", "app")
+        );
+        assert_eq!(ok("MyRegistry/team/app").registry, "MyRegistry");
+        assert!(!allowed(&r, &["docker.io".to_string()]));
+        // Host names compare in any case.
+        let r = ok("REGISTRY.EXAMPLE.COM/x:1");
+        assert!(allowed(&r, &["registry.example.com".to_string()]));
+    }
+
+    #[test]
+    fn references_the_kubelet_refuses_are_invalid() {
+        for (image, why) in [
+            ("nginx@sha256:abc", "the digest `sha256:abc`"),
+            ("nginx@sha256:", "the digest"),
+            ("nginx@latest", "the digest"),
+            ("nginx:", "the tag ``"),
+            ("nginx:1.0 ", "the tag `1.0 `"),
+            (" nginx", "the repository name"),
+            ("nginx:1.0@", "the digest ``"),
+            ("nginx:-x", "the tag `-x`"),
+            ("nginx:1.0:2.0", "the tag `1.0:2.0`"),
+            (
+                &format!("nginx@sha256:{}:1.0", "a".repeat(64)),
+                "the digest",
+            ),
+            (&format!("nginx:{}", "a".repeat(129)), "the tag"),
+            ("Nginx:1.0", "lowercase"),
+            ("docker.io/Library/nginx", "lowercase"),
+            ("ghcr.io/Acme/app:1", "lowercase"),
+            (
+                &format!("nginx@sha256:{}", "a".repeat(32)),
+                "64 hex digits, not 32",
+            ),
+            (&format!("nginx@sha256:{}", "A".repeat(64)), "lowercase"),
+            (&format!("nginx@md5:{}", "a".repeat(32)), "not sha256"),
+            (&"a".repeat(64), "64-digit hex identifier"),
+            (&format!("x/{}", "a".repeat(255)), "longer than 255"),
+        ] {
+            let got = invalid(image);
+            assert!(got.contains(why), "{image}: {got}");
+        }
+        assert_eq!(ok(&format!("x/{}", "a".repeat(253))).repository.len(), 255);
+        assert_eq!(parse_image(""), Err(ImageRefError::NotSet));
+        assert_eq!(parse_image("  "), Err(ImageRefError::NotSet));
+    }
+
+    #[test]
+    fn unparsed_and_unset_images_are_never_a_pass() {
+        let p = |require| Params {
+            require,
+            registries: vec!["docker.io".into()],
+            on_fail: Status::Fail,
+        };
+        let bad = parse_image("nginx@sha256:abc");
+        assert_eq!(p(Require::Digest).judge(&bad).0, Status::Fail);
+        assert_eq!(p(Require::TagPinned).judge(&bad).0, Status::Fail);
+        assert_eq!(p(Require::RegistryAllowed).judge(&bad).0, Status::Error);
+        for require in [
+            Require::Digest,
+            Require::TagPinned,
+            Require::RegistryAllowed,
+        ] {
+            let (status, why) = p(require).judge(&Err(ImageRefError::NotSet));
+            assert_eq!(
+                (status, why.as_deref()),
+                (Status::Manual, Some("image not set"))
+            );
+        }
     }
 
     #[test]
@@ -346,13 +603,16 @@ mod tests {
     #[test]
     fn allow_list_by_registry_or_prefix() {
         let regs = vec!["ghcr.io/acme".to_string(), "registry.example".to_string()];
-        assert!(allowed(&parse_image("ghcr.io/acme/app:1"), &regs));
-        assert!(!allowed(&parse_image("ghcr.io/other/app:1"), &regs));
-        assert!(allowed(&parse_image("registry.example/x:1"), &regs));
-        assert!(!allowed(&parse_image("nginx:1"), &regs));
+        assert!(allowed(&ok("ghcr.io/acme/app:1"), &regs));
+        assert!(!allowed(&ok("ghcr.io/other/app:1"), &regs));
+        assert!(!allowed(&ok("ghcr.io/acme-evil/app:1"), &regs));
+        assert!(!allowed(&ok("ghcr.io/acme:1"), &regs));
+        assert!(allowed(&ok("registry.example/x:1"), &regs));
+        assert!(!allowed(&ok("registry.example.evil.io/x:1"), &regs));
+        assert!(!allowed(&ok("nginx:1"), &regs));
         let hub = vec![docker_hub_named_once("index.docker.io/library")];
-        assert!(allowed(&parse_image("nginx:1.27"), &hub));
-        assert!(allowed(&parse_image("docker.io/library/nginx:1.27"), &hub));
-        assert!(!allowed(&parse_image("bitnami/nginx:1.27"), &hub));
+        assert!(allowed(&ok("nginx:1.27"), &hub));
+        assert!(allowed(&ok("docker.io/library/nginx:1.27"), &hub));
+        assert!(!allowed(&ok("bitnami/nginx:1.27"), &hub));
     }
 }
