@@ -6,11 +6,14 @@
 //! report, snapshot, log or error can contain it. The same holds for Secrets nested in other
 //! objects (a `List`, a `Template`), and for values the `credentials` checks classify as
 //! credentials (ConfigMap keys, literal env values, `--password=` style arguments), which
-//! keep their names and get [`REDACTED_CREDENTIAL`] as value.
+//! keep their names and get [`REDACTED_CREDENTIAL`] as value, or a text naming the value
+//! pattern they match (a password URL, a private key inside a config file).
 
 use crate::document::{Doc, Fields};
 
-use crate::checks::credentials::{could_be_credential, credential_by_name, credential_name};
+use crate::checks::credentials::{
+    could_be_credential, credential_by_name, credential_name, redaction_patterns,
+};
 
 /// The text that replaces a secret value.
 pub const REDACTED: &str = "<redacted>";
@@ -18,6 +21,30 @@ pub const REDACTED: &str = "<redacted>";
 /// The text that replaces a value classified as a credential outside a Secret; it still
 /// reads as a credential, so a snapshot is judged as the cluster was.
 pub const REDACTED_CREDENTIAL: &str = "<redacted credential>";
+
+/// What replaces a value (outside a Secret) that matches a credential value pattern:
+/// `<redacted credential matching url-with-password>`; the check reads the pattern's name
+/// back ([`redacted_match`]), so a snapshot is judged as the cluster was.
+fn redacted_matching(pattern: &str) -> String {
+    format!("{REDACTED_MATCH}{pattern}>")
+}
+
+const REDACTED_MATCH: &str = "<redacted credential matching ";
+
+/// The pattern name a value redacted by [`redacted_matching`] records.
+pub fn redacted_match(value: &str) -> Option<&str> {
+    value.strip_prefix(REDACTED_MATCH)?.strip_suffix('>')
+}
+
+/// The replacement for a credential value outside a Secret: one matching a value pattern
+/// records the pattern (as the check names it first), one recognised by its name (`by_name`)
+/// gets [`REDACTED_CREDENTIAL`]; `None` when it is neither.
+fn credential_replacement(value: &str, by_name: bool) -> Option<String> {
+    if let Some(p) = redaction_patterns().value_pattern(value) {
+        return Some(redacted_matching(p));
+    }
+    by_name.then(|| REDACTED_CREDENTIAL.to_string())
+}
 
 /// The field, added to a redacted Secret, that records what was dropped from `tls.crt`:
 /// `{"tls.crt": {"dropped_blocks": N, "labels": ["PRIVATE KEY"]}}` (PEM labels only), with
@@ -88,8 +115,11 @@ fn redact_credentials(kind: &str, value: &mut Doc) {
     if kind == "ConfigMap" {
         if let Some(data) = value.get_mut("data").and_then(Doc::as_object_mut) {
             for (k, v) in data.iter_mut() {
-                if v.as_str().is_some_and(|s| credential_by_name(k, s)) {
-                    *v = Doc::String(REDACTED_CREDENTIAL.into());
+                let replacement = v
+                    .as_str()
+                    .and_then(|s| credential_replacement(s, credential_by_name(k, s)));
+                if let Some(r) = replacement {
+                    *v = Doc::String(r.into());
                 }
             }
         }
@@ -140,12 +170,11 @@ fn redact_env(container: &mut Fields) {
             .get("name")
             .and_then(Doc::as_str)
             .is_some_and(credential_name);
-        let literal = e
-            .get("value")
-            .and_then(Doc::as_str)
-            .is_some_and(could_be_credential);
-        if named && literal {
-            e.insert("value", Doc::String(REDACTED_CREDENTIAL.into()));
+        let Some(literal) = e.get("value").and_then(Doc::as_str) else {
+            continue;
+        };
+        if let Some(r) = credential_replacement(literal, named && could_be_credential(literal)) {
+            e.insert("value", Doc::String(r.into()));
         }
     }
 }

@@ -117,6 +117,8 @@ const CANARIES: &[&str] = &[
     "KUBEATTEST-CANARY-ENV-VALUE",
     "KUBEATTEST-CANARY-ARG-VALUE",
     "KUBEATTEST-CANARY-NESTED-SECRET",
+    "KUBEATTEST-CANARY-URL-PASSWORD",
+    "KUBEATTEST-CANARY-PEM-IN-CONFIG",
 ];
 
 fn b64(s: &str) -> String {
@@ -188,11 +190,16 @@ fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_va
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}),
         json!({"apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": "db", "namespace": "shop"},
-            "data": {"DB_PASSWORD": "KUBEATTEST-CANARY-CONFIGMAP-VALUE", "mode": "fast"}}),
+            "data": {"DB_PASSWORD": "KUBEATTEST-CANARY-CONFIGMAP-VALUE", "mode": "fast",
+                // Found by their value only: a password URL, a key inside a config file.
+                "dsn": "postgres://app:KUBEATTEST-CANARY-URL-PASSWORD@db/app",
+                "app.conf": "tls:\n  key: |\n    -----BEGIN PRIVATE KEY-----\n    KUBEATTEST-CANARY-PEM-IN-CONFIG\n    -----END PRIVATE KEY-----\n"}}),
         json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "web", "namespace": "shop"},
             "spec": {"containers": [{"name": "web", "image": "nginx:1.27",
-                "env": [{"name": "API_TOKEN", "value": "KUBEATTEST-CANARY-ENV-VALUE"}],
+                "env": [{"name": "API_TOKEN", "value": "KUBEATTEST-CANARY-ENV-VALUE"},
+                    {"name": "DATABASE_URL",
+                     "value": "postgres://app:KUBEATTEST-CANARY-URL-PASSWORD@db/app"}],
                 "args": ["--db-password=KUBEATTEST-CANARY-ARG-VALUE", "--port=80"]}]}}),
     ];
     // The `secrets` list: a TLS Secret whose tls.crt holds its key, and an item whose body
@@ -300,4 +307,21 @@ fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_va
             "{check} still fails from the snapshot"
         );
     }
+    // Values found by a pattern were replaced when collected, and still name it offline.
+    let offline_json =
+        std::fs::read_to_string(tmp.path().join("offline/report.json")).expect("report.json");
+    for (check, pattern) in [
+        ("credential-in-configmap", "url-with-password"),
+        ("credential-in-configmap", "pem-private-key"),
+        ("credential-in-environment-variable", "url-with-password"),
+    ] {
+        assert!(
+            report.findings.iter().any(|f| f.check == check
+                && serde_json::to_string(&f.observations)
+                    .is_ok_and(|o| o.contains(&format!("value matches {pattern}")))),
+            "{check} names {pattern} from the snapshot"
+        );
+    }
+    assert!(snap_text.contains("<redacted credential matching url-with-password>"));
+    assert!(offline_json.contains("pem-private-key"));
 }

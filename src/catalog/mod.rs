@@ -362,6 +362,20 @@ pub fn embedded_components() -> Result<BTreeMap<String, Component>, LoadErrors> 
     }
 }
 
+/// The credential value patterns of the embedded catalog (`credentials.yaml` alone): what
+/// redaction applies when no catalog was loaded (see
+/// [`crate::checks::credentials::redaction_patterns`]).
+pub(crate) fn embedded_credentials() -> crate::checks::credentials::Settings {
+    let text = embedded::CATALOG_FILES
+        .iter()
+        .find(|(path, _)| *path == "credentials.yaml")
+        .map_or("", |(_, text)| *text);
+    match read_file("credentials.yaml", text, &mut Vec::new()) {
+        Part::Credentials(s) => s,
+        _ => crate::checks::credentials::Settings::default(),
+    }
+}
+
 /// The demo cluster compiled into the binary (used by `collect::demo`).
 pub(crate) fn demo_files() -> &'static [(&'static str, &'static str)] {
     embedded::DEMO_FILES
@@ -430,7 +444,9 @@ pub fn load(overlay: Option<&Path>) -> Result<Catalog, LoadErrors> {
     if let Some(dir) = overlay {
         files.extend(read_dir(dir)?);
     }
-    from_files(&files)
+    let catalog = from_files(&files)?;
+    crate::checks::credentials::register_for_redaction(&catalog.credentials);
+    Ok(catalog)
 }
 
 fn digest(files: &Files) -> String {

@@ -159,8 +159,27 @@ impl Settings {
     }
 }
 
-/// Why a name/value pair is taken for a credential: its name, or a value pattern.
+/// The value patterns collection redacts with: the first catalog loaded in this process
+/// (registered by [`crate::catalog::load`]), or the embedded catalog's.
+static FOR_REDACTION: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
+
+/// Makes a loaded catalog's value patterns the ones redaction applies (the first one wins:
+/// a process loads one catalog).
+pub fn register_for_redaction(settings: &Settings) {
+    let _ = FOR_REDACTION.set(settings.clone());
+}
+
+/// The value patterns [`crate::secrets`] redacts with (see [`register_for_redaction`]).
+pub(crate) fn redaction_patterns() -> &'static Settings {
+    FOR_REDACTION.get_or_init(crate::catalog::embedded_credentials)
+}
+
+/// Why a name/value pair is taken for a credential: its name, or a value pattern (also one
+/// matched, and the value replaced, when the object was collected).
 fn credential_reason(settings: &Settings, name: &str, value: &str) -> Option<String> {
+    if let Some(p) = crate::secrets::redacted_match(value) {
+        return Some(format!("value matches {p}"));
+    }
     if let Some(p) = settings.value_pattern(value) {
         return Some(format!("value matches {p}"));
     }
