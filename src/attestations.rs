@@ -2,12 +2,14 @@
 //! and an expiry. A valid attestation gives a manual item its status (pass, fail or
 //! not_applicable), always marked as attested (`items[].attestation`, its own count
 //! `summary.attested`); an expired or invalid one is listed and leaves the item manual.
-//! An item decided by automated checks is never overridden.
+//! An item decided by automated checks is never overridden. By `check:`, an attestation
+//! decides only the items that wait on that check alone; an item the benchmark leaves to a
+//! person, or one also waiting on another check, needs `item:`.
 //!
 //! ```yaml
 //! attestations:
 //!   - framework: cis-1.12          # optional: the item id is looked up in this framework
-//!     item: "1.1.9"                # or `check: <check id>`: every manual item it decides
+//!     item: "1.1.9"                # or `check: <check id>`: the manual items waiting on it alone
 //!     result: pass                 # pass | fail | not_applicable (`todo`: not filled in yet)
 //!     statement: CNI files are 600 on every node (checked with stat on all 6 nodes).
 //!     evidence: { file: evidence/cni-perms.txt, sha256: 3b1f… }   # or { url: https://… }
@@ -257,6 +259,20 @@ fn date_field(r: &mut Reader, node: &yaml::Node, key: &str, what: &str) -> Optio
 /// framework's summary; records how every attestation was used in `report.attestations`.
 pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate) {
     let mut results = Vec::new();
+    let verdicts: std::collections::HashMap<&str, crate::results::Part> = report
+        .checks
+        .iter()
+        .map(|c| {
+            (
+                c.id.as_str(),
+                crate::results::Part {
+                    status: c.status,
+                    message: c.message.as_str(),
+                    unassessed: c.unassessed.as_deref(),
+                },
+            )
+        })
+        .collect();
     for a in attestations {
         let mut res = AttestationResult {
             attestation: a.clone(),
@@ -276,6 +292,7 @@ pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate
         }
         let mut matched = 0;
         let mut automated = Vec::new();
+        let mut other_reasons = Vec::new();
         for fw in report.frameworks.iter_mut() {
             if a.framework.as_deref().is_some_and(|f| f != fw.id) {
                 continue;
@@ -293,6 +310,26 @@ pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate
                 if item.status != Status::Manual {
                     automated.push(format!("{} {} ({})", fw.id, item.id, item.status.as_str()));
                     continue;
+                }
+                // By check, an attestation answers for that check only: it decides an item
+                // left to a person for that reason alone, not one the benchmark leaves to a
+                // person or that waits on another check too (those need `item:`).
+                if let Some(c) = &a.check {
+                    let waiting =
+                        crate::results::awaiting(&item.checks, |id| verdicts.get(id).copied());
+                    if !item.automated || waiting != [c.as_str()] {
+                        other_reasons.push(format!(
+                            "{} {} ({})",
+                            fw.id,
+                            item.id,
+                            if item.automated {
+                                format!("waits on {}", waiting.join(", "))
+                            } else {
+                                "the benchmark leaves it to a person".to_string()
+                            }
+                        ));
+                        continue;
+                    }
                 }
                 if res.status != "unused" && res.status != "applied" {
                     continue;
@@ -325,6 +362,17 @@ pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate
                 automated.join(", ")
             );
         }
+        if res.status == "unused" && !other_reasons.is_empty() {
+            let more = format!(
+                "manual for more than this check, so attest the item itself: {}",
+                other_reasons.join(", ")
+            );
+            res.reason = if res.reason.is_empty() {
+                more
+            } else {
+                format!("{}; {more}", res.reason)
+            };
+        }
         results.push(res);
     }
     for fw in report.frameworks.iter_mut() {
@@ -341,16 +389,27 @@ fn summary_with_attested(fw: &crate::results::FrameworkResult) -> Summary {
 }
 
 /// A ready-to-fill attestations file listing every manual item of `framework` (items no
-/// check decides) with its audit instructions as comments.
+/// check decides, and items the benchmark leaves to a person, which are manual unless a
+/// check fails) with its audit instructions as comments.
 pub fn template(framework: &Framework) -> String {
     let mut t = format!(
         "# Attestations for {} {} — fill in `result` (pass | fail | not_applicable),\n# statement, evidence, assessor, date and expires; entries left at `result: todo`\n# are skipped. Use: kubeattest scan … --attestations attestations.yaml\nattestations:\n",
         framework.title, framework.version
     );
-    for item in framework.items.iter().filter(|i| i.checks.is_empty()) {
+    for item in framework
+        .items
+        .iter()
+        .filter(|i| i.checks.is_empty() || !i.automated)
+    {
         t.push_str(&format!("\n  # {} {}\n", item.id, item.title.trim()));
         if let Some(p) = &item.profile {
             t.push_str(&format!("  # Profile: {p}\n"));
+        }
+        if !item.checks.is_empty() {
+            t.push_str(&format!(
+                "  # Evidence from checks (a failing one decides the item): {}\n",
+                item.checks.join(", ")
+            ));
         }
         if let Some(audit) = &item.audit {
             t.push_str("  # Audit:\n");

@@ -1,5 +1,6 @@
 //! catalog × inventory → report: runs every check the selected frameworks use, rolls items
-//! up (worst status wins, no check = manual), and orders everything deterministically.
+//! up (worst status wins, no check = manual; see [`crate::results::item_status`]), and
+//! orders everything deterministically.
 
 use foldhash::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
@@ -9,8 +10,9 @@ use crate::catalog::{Catalog, Check, Framework};
 use crate::checks::{Context, Outcome};
 use crate::inventory::Inventory;
 use crate::results::{
-    CatalogRef, CheckResult, Counts, Detail, Finding, FrameworkResult, ItemResult, Passed, Report,
-    Run, Scope, SectionResult, Status, Subject, SubjectTable, Summary, Tool, SCHEMA_VERSION,
+    CatalogRef, CheckResult, Counts, Detail, Finding, FrameworkResult, ItemResult, Part, Passed,
+    Report, Run, Scope, SectionResult, Status, Subject, SubjectTable, Summary, Tool,
+    SCHEMA_VERSION,
 };
 
 /// How a run was started, for the report's `run` section.
@@ -275,8 +277,9 @@ pub fn evaluate(
         tally.add_recorded(f);
     }
     let breakdown = tally.finish(owner_labels);
+    let absence_known = crate::checks::absence_is_known(inventory);
     let mut checks = Vec::new();
-    let mut check_status: BTreeMap<String, (Status, String)> = BTreeMap::new();
+    let mut check_status: BTreeMap<String, (Status, String, Option<String>)> = BTreeMap::new();
     // Subjects are numbered by first appearance in catalog order, whatever the schedule.
     let subjects = table.finish(&mut passed);
     for (check, range, other_passes, only_message, empty_reason) in spans {
@@ -292,7 +295,11 @@ pub fn evaluate(
             [first, ..] if counts.error == counts.total() => first.message.clone(),
             _ => summarize(&counts, &empty_reason),
         };
-        check_status.insert(check.id.clone(), (status, message.clone()));
+        let unassessed = unassessed(own, &counts, absence_known, &message);
+        check_status.insert(
+            check.id.clone(),
+            (status, message.clone(), unassessed.clone()),
+        );
         checks.push(CheckResult {
             id: check.id.clone(),
             title: check.title.clone(),
@@ -304,6 +311,7 @@ pub fn evaluate(
             counts,
             peers: check.peers.clone(),
             references: check.references.clone(),
+            unassessed,
         });
     }
     let framework_results: Vec<FrameworkResult> = frameworks
@@ -406,6 +414,27 @@ pub fn run_check(check: &Check, ctx: &Context) -> (Status, Outcome) {
     (status, outcome)
 }
 
+/// Why a check's subjects were (partly) not assessed for want of input, if so: the message
+/// of its first finding marked [`Finding::unassessed`], or, when it found nothing at all in
+/// an input whose absences prove nothing (manifests, node facts alone), its own message.
+fn unassessed(
+    findings: &[Finding],
+    counts: &Counts,
+    absence_known: bool,
+    message: &str,
+) -> Option<String> {
+    if let Some(f) = findings.iter().find(|f| f.unassessed) {
+        return Some(f.message.clone());
+    }
+    (counts.total() == 0 && !absence_known).then(|| {
+        if message.is_empty() {
+            "nothing of what it looks at is in the input".to_string()
+        } else {
+            message.to_string()
+        }
+    })
+}
+
 /// One sentence on a check's overall result from its counts (several subjects, or none).
 fn summarize(counts: &Counts, empty_reason: &str) -> String {
     if counts.total() == 0 {
@@ -414,21 +443,33 @@ fn summarize(counts: &Counts, empty_reason: &str) -> String {
     counts.summary()
 }
 
-/// Rolls a framework's items up from their checks.
-fn roll_up(fw: &Framework, checks: &BTreeMap<String, (Status, String)>) -> FrameworkResult {
+/// Rolls a framework's items up from their checks (see [`crate::results::item_status`]).
+fn roll_up(
+    fw: &Framework,
+    checks: &BTreeMap<String, (Status, String, Option<String>)>,
+) -> FrameworkResult {
     let items: Vec<ItemResult> = fw
         .items
         .iter()
         .map(|item| {
-            let (status, message) = crate::results::item_message(&item.checks, |id| {
-                checks.get(id).map(|(s, m)| (*s, m.as_str()))
-            });
+            // The checks the run left out are listed too; having no verdict, they keep the
+            // item from passing.
+            let listed: Vec<String> = item.checks.iter().chain(&item.not_run).cloned().collect();
+            let verdict = |id: &str| {
+                checks.get(id).map(|(s, m, why)| Part {
+                    status: *s,
+                    message: m.as_str(),
+                    unassessed: why.as_deref(),
+                })
+            };
+            let status = crate::results::item_status(item.automated, &listed, verdict);
+            let message = crate::results::item_message(status, item.automated, &listed, verdict);
             ItemResult {
                 id: item.id.clone(),
                 title: item.title.clone(),
                 section: item.section.clone(),
                 status,
-                checks: item.checks.clone(),
+                checks: listed,
                 automated: item.automated,
                 profile: item.profile.clone(),
                 // Audit instructions are for items a person decides; for the others the

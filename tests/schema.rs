@@ -179,10 +179,12 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     // cell holds a whole first sentence instead of a first line cut mid-sentence; 297.6 KB
     // with the message no longer repeating the `expected` cell, NSA/CISA 2.8.1's per-workload
     // check included; 298.2 KB with CIS 5.6.4's object-in-default-namespace and NET_RAW passes
-    // for containers dropping ALL, the message no longer naming the `source` cell again.
+    // for containers dropping ALL, the message no longer naming the `source` cell again;
+    // 307.3 KB with NSA/CISA 1.1.1's runAsGroup and 1.5.2's ServiceAccount checks (a row
+    // per workload each) and the CIS 2.7 and NSA/CISA 4.1.1 checks.
     assert!(
-        csv <= 300_000,
-        "demo findings.csv is {csv} bytes (target ≤ 300 KB)"
+        csv <= 308_000,
+        "demo findings.csv is {csv} bytes (target ≤ 308 KB)"
     );
     let json = std::fs::metadata(out.join("report.json"))
         .expect("json")
@@ -199,10 +201,13 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
         "default report.json ({json} bytes) should be at most 57% of --detail full ({full})"
     );
     // 509 KB in schema 2.1, 383 KB in 2.2 (issue 15 asks for 300 KB; what is left is the
-    // failing evidence and the text of the checks that failed).
+    // failing evidence and the text of the checks that failed); 414 KB with the failing
+    // evidence of four more checks (NSA/CISA 1.1.1 runAsGroup, 1.5.2 ServiceAccount, 4.1.1
+    // audit backend, CIS 2.7) and the audit instructions of the items the benchmark leaves
+    // to a person, now manual.
     assert!(
-        json <= 400_000,
-        "demo report.json is {json} bytes (383 KB in schema 2.2)"
+        json <= 415_000,
+        "demo report.json is {json} bytes (414 KB in schema 2.2)"
     );
 }
 

@@ -223,3 +223,256 @@ fn catalog_validate_warns_about_checks_no_framework_uses() {
         run.stderr
     );
 }
+
+/// The status, message and audit of a framework item in a report.
+fn item<'r>(
+    r: &'r kubeattest::results::Report,
+    framework: &str,
+    id: &str,
+) -> &'r kubeattest::results::ItemResult {
+    r.frameworks
+        .iter()
+        .find(|f| f.id == framework)
+        .and_then(|f| f.items.iter().find(|i| i.id == id))
+        .unwrap_or_else(|| panic!("no item {framework} {id}"))
+}
+
+const ANON_BINDING: &str = "# a RoleBinding for a user\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: reader, namespace: app}\nrules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n  verbs: [get]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reader, namespace: app}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}\nsubjects:\n- {kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}\n";
+
+#[test]
+fn a_passing_part_beside_one_not_in_the_input_is_manual_not_pass() {
+    // NSA/CISA 3.1.1: no anonymous binding passes, but the manifests hold no kube-apiserver,
+    // whose --anonymous-auth defaults to true: the item is not assessed, so it is manual.
+    let dir = Dir::new();
+    dir.create("m/rbac.yaml", ANON_BINDING);
+    kubeattest(dir.path(), &["scan", "--manifests", "m", "--out", "out"]).assert_code(0);
+    let r = report(&dir.path().join("out"));
+    let anon = item(&r, "nsa-cisa-1.2", "3.1.1");
+    assert_eq!(anon.status, Status::Manual, "{}", anon.message);
+    assert!(
+        anon.message
+            .contains("apiserver-anonymous-auth-enabled: not assessed: no kube-apiserver"),
+        "{}",
+        anon.message
+    );
+    assert!(anon.audit.is_some());
+    let flag = r.check("apiserver-anonymous-auth-enabled").unwrap();
+    assert!(flag.unassessed.is_some());
+    // Parts that do not apply (no Windows pod) do not stop a pass.
+    dir.create("p/pod.yaml", GOOD_POD);
+    kubeattest(dir.path(), &["scan", "--manifests", "p", "--out", "out2"]).assert_code(0);
+    let r = report(&dir.path().join("out2"));
+    assert_eq!(
+        item(&r, "pss-baseline", "baseline.host-namespaces").status,
+        Status::Pass
+    );
+    // Every part not applicable stays not applicable.
+    assert_eq!(
+        item(&r, "nsa-cisa-1.2", "3.1.1").status,
+        Status::NotApplicable
+    );
+}
+
+#[test]
+fn a_waived_part_does_not_hide_one_still_to_assess() {
+    let dir = Dir::new();
+    dir.create(
+        "m/pod.yaml",
+        "# a pod on a mutable tag\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: app\nspec:\n  containers:\n  - name: c\n    image: nginx:latest\n",
+    );
+    dir.create(
+        "exc.yaml",
+        "exceptions:\n  - check: image-tag-mutable\n    subject: { kind: Pod, namespace: app, name: web }\n    justification: test\n    approver: a@example.com\n    expires: 2099-01-01\n  - check: image-not-pinned-by-digest\n    subject: { kind: Pod, namespace: app, name: web }\n    justification: test\n    approver: a@example.com\n    expires: 2099-01-01\n",
+    );
+    kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "m",
+            "--exceptions",
+            "exc.yaml",
+            "--framework",
+            "nsa",
+            "--out",
+            "out",
+        ],
+    )
+    .assert_code(0);
+    let r = report(&dir.path().join("out"));
+    // No registry allow-list: image-registry-not-allowed is manual; the item stays manual
+    // (and unscored) whatever was waived.
+    let registries = item(&r, "nsa-cisa-1.2", "1.3.2");
+    assert_eq!(registries.status, Status::Manual, "{}", registries.message);
+    assert!(registries.message.contains("image-registry-not-allowed"));
+}
+
+#[test]
+fn items_the_benchmark_leaves_to_a_person_are_manual_unless_a_check_fails() {
+    let dir = Dir::new();
+    let etcd = |ca: &str| {
+        format!("# etcd and the API server\napiVersion: v1\nkind: Pod\nmetadata:\n  name: etcd-cp1\n  namespace: kube-system\nspec:\n  containers:\n  - name: etcd\n    image: registry.k8s.io/etcd:3.5.21-0\n    command: [etcd, --client-cert-auth=true, --trusted-ca-file={ca}]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver-cp1\n  namespace: kube-system\nspec:\n  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.33.0\n    command: [kube-apiserver, --client-ca-file=/etc/kubernetes/pki/ca.crt]\n")
+    };
+    dir.create("shared/cp.yaml", &etcd("/etc/kubernetes/pki/ca.crt"));
+    dir.create("own/cp.yaml", &etcd("/etc/kubernetes/pki/etcd/ca.crt"));
+    dir.create("rbac/rbac.yaml", ANON_BINDING);
+    for (input, out) in [("shared", "o1"), ("own", "o2"), ("rbac", "o3")] {
+        kubeattest(dir.path(), &["scan", "--manifests", input, "--out", out]).assert_code(0);
+    }
+    // CIS 2.7 (Manual): the CIS audit compares the two files; the same file fails.
+    let shared = report(&dir.path().join("o1"));
+    let unique_ca = item(&shared, "cis-1.12", "2.7");
+    assert_eq!(unique_ca.status, Status::Fail, "{}", unique_ca.message);
+    assert!(unique_ca.audit.is_none());
+    // Different files: still for a person (the files may hold the same CA), with the audit
+    // instructions and the checks' results as evidence.
+    let own = report(&dir.path().join("o2"));
+    let unique_ca = item(&own, "cis-1.12", "2.7");
+    assert_eq!(unique_ca.status, Status::Manual);
+    assert!(unique_ca
+        .audit
+        .as_deref()
+        .unwrap_or("")
+        .contains("--client-ca-file"));
+    assert!(
+        unique_ca.message.contains("as evidence: pass"),
+        "{}",
+        unique_ca.message
+    );
+    // NSA/CISA 3.2.4 (judgement): passing RBAC checks are evidence, not a pass; with no RBAC
+    // in the input it is still manual, with its audit instructions.
+    let rbac = report(&dir.path().join("o3"));
+    for r in [&rbac, &own] {
+        let least = item(r, "nsa-cisa-1.2", "3.2.4");
+        assert_eq!(least.status, Status::Manual, "{}", least.message);
+        assert!(least.audit.is_some());
+    }
+    assert_eq!(item(&own, "nsa-cisa-1.2", "2.6.1").status, Status::Manual);
+}
+
+#[test]
+fn an_item_only_partly_run_never_passes_and_lists_what_did_not_run() {
+    let dir = Dir::new();
+    dir.create(
+        "m/pod.yaml",
+        "# shares the host IPC namespace\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: app\nspec:\n  hostIPC: true\n  containers:\n  - name: c\n    image: nginx:1.27\n",
+    );
+    for (flag, id, out) in [
+        ("--check", "host-pid-namespace", "o1"),
+        ("--skip", "host-ipc-namespace", "o2"),
+        ("--check", "host-ipc-namespace", "o3"),
+    ] {
+        kubeattest(
+            dir.path(),
+            &["scan", "--manifests", "m", flag, id, "--out", out],
+        )
+        .assert_code(0);
+    }
+    for out in ["o1", "o2"] {
+        let r = report(&dir.path().join(out));
+        let ns = item(&r, "pss-baseline", "baseline.host-namespaces");
+        assert_eq!(ns.status, Status::Manual, "{out}: {}", ns.message);
+        assert!(ns.message.contains("partly assessed"), "{}", ns.message);
+        assert!(ns.message.contains("host-ipc-namespace"), "{}", ns.message);
+        assert_eq!(ns.checks.len(), 3, "every check is listed: {:?}", ns.checks);
+        assert_eq!(item(&r, "nsa-cisa-1.2", "1.4.4").status, Status::Manual);
+        let pss = r
+            .frameworks
+            .iter()
+            .find(|f| f.id == "pss-baseline")
+            .unwrap();
+        if out == "o1" {
+            assert_eq!(pss.summary.score, None, "nothing decided, nothing scored");
+        }
+    }
+    // A failure in what ran still fails.
+    let r = report(&dir.path().join("o3"));
+    assert_eq!(
+        item(&r, "pss-baseline", "baseline.host-namespaces").status,
+        Status::Fail
+    );
+    let run = kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "m",
+            "--check",
+            "host-pid-namespace",
+            "-o",
+            "wide",
+            "--framework",
+            "nsa",
+        ],
+    );
+    assert!(
+        run.stdout.contains("NOT RUN host-ipc-namespace"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn node_facts_alone_know_nothing_about_objects() {
+    let dir = Dir::new();
+    dir.create(
+        "facts.json",
+        r#"{"kind": "KubeattestNodeFacts", "facts_version": 1, "node": "w1", "collected_at": "2026-01-01T00:00:00Z", "root": "/", "proc": "/proc", "roles": ["worker"], "components": [{"component": "kubelet", "source": "process", "pid": 100, "location": "/proc/100/cmdline", "executable": "/usr/bin/kubelet", "args": ["--anonymous-auth=false"]}]}"#,
+    );
+    let run = kubeattest(
+        dir.path(),
+        &["scan", "--node-facts", "facts.json", "--out", "out"],
+    );
+    assert!(matches!(run.code, 0 | 3), "{}", run.stderr);
+    let r = report(&dir.path().join("out"));
+    // No object was read: neither "no ingress-nginx" (a pass) nor "no namespace enforces"
+    // (a failure) can be said.
+    for id in [
+        "ingress-nginx-controller-end-of-life",
+        "pod-policy-mechanism-missing",
+        "namespace-without-pod-security-enforcement",
+    ] {
+        let c = r.check(id).expect(id);
+        assert_eq!(c.status, Status::NotApplicable, "{id}: {}", c.message);
+        assert!(c.unassessed.is_some(), "{id}");
+    }
+    assert_eq!(
+        item(&r, "nsa-cisa-1.2", "5.4").status,
+        Status::NotApplicable
+    );
+    assert_eq!(item(&r, "cis-1.12", "5.2.1").status, Status::Manual);
+}
+
+#[test]
+fn an_attestation_by_check_decides_only_items_waiting_on_that_check_alone() {
+    let dir = Dir::new();
+    dir.create("m/rbac.yaml", ANON_BINDING);
+    dir.create(
+        "att.yaml",
+        "attestations:\n  - check: apiserver-anonymous-auth-enabled\n    result: pass\n    statement: --anonymous-auth=false on every control plane node.\n    evidence: { url: \"https://tickets.example/AUD-9\" }\n    assessor: sam.assessor@example.com\n    date: 2026-01-10\n    expires: 2099-01-10\n",
+    );
+    kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "m",
+            "--attestations",
+            "att.yaml",
+            "--out",
+            "out",
+        ],
+    )
+    .assert_code(0);
+    let r = report(&dir.path().join("out"));
+    // NSA/CISA 3.1.1 waited on that check alone: attested.
+    let anon = item(&r, "nsa-cisa-1.2", "3.1.1");
+    assert_eq!(anon.status, Status::Pass, "{}", anon.message);
+    assert!(anon.attestation.is_some());
+    // CIS 1.2.1 is left to a person by the benchmark: it needs an attestation of the item.
+    let cis = item(&r, "cis-1.12", "1.2.1");
+    assert_eq!(cis.status, Status::Manual);
+    assert!(cis.attestation.is_none());
+    assert_eq!(r.attestations[0].status, "applied");
+    assert_eq!(r.attestations[0].items, ["nsa-cisa-1.2 3.1.1"]);
+}

@@ -162,6 +162,11 @@ pub struct Item {
     /// Line of each entry of `checks`.
     #[serde(skip)]
     pub check_lines: Vec<u32>,
+    /// Checks of the item that `--check`/`--skip` left out of this run (in catalog order):
+    /// the item is judged without them, so it cannot pass, and the report still lists
+    /// them. Empty in a catalog as loaded.
+    #[serde(skip)]
+    pub not_run: Vec<String>,
 }
 
 /// A section of a framework.
@@ -736,6 +741,7 @@ fn read_section_body(
             audit,
             line: i.line,
             check_lines,
+            not_run: Vec::new(),
         });
     }
 }

@@ -206,7 +206,7 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
                 subject,
                 Vec::new(),
                 format!("namespace {name} is only known from its workloads: its Namespace object, and so its labels, is not in the input"),
-            ));
+            ).not_assessed());
             continue;
         }
         let level = obj.and_then(enforce_of);
@@ -414,7 +414,7 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
     {
         (
             Status::NotApplicable,
-            "the input holds no Namespace, ValidatingAdmissionPolicyBinding or webhook configuration: whether the cluster has a pod policy mechanism cannot be seen from these manifests".into(),
+            "the input holds no Namespace, ValidatingAdmissionPolicyBinding or webhook configuration: whether the cluster has a pod policy mechanism cannot be seen from this input".into(),
         )
     } else {
         (
@@ -422,8 +422,13 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
             "no namespace enforces Pod Security Admission (baseline or stricter), and no ValidatingAdmissionPolicyBinding or policy-engine webhook exists".into(),
         )
     };
-    out.findings
-        .push(evidence::finding(check, status, subject, obs, message));
+    let finding = evidence::finding(check, status, subject, obs, message);
+    // Not applicable here only ever means the input could not show it.
+    out.findings.push(if status == Status::NotApplicable {
+        finding.not_assessed()
+    } else {
+        finding
+    });
 }
 
 /// Evaluates the assertion over the inventory.

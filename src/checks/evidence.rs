@@ -90,6 +90,7 @@ pub fn finding(
         observations,
         message,
         waiver: None,
+        unassessed: false,
     }
 }
 

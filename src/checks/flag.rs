@@ -56,6 +56,50 @@ pub struct Params {
     pub component: String,
     /// Conditions that must all hold.
     pub expect: Vec<FlagCondition>,
+    /// Alternatives: an instance that fails `expect` passes when every condition of one of
+    /// these holds (the API server's audit log backend or its webhook backend).
+    pub or: Vec<Vec<FlagCondition>>,
+}
+
+/// Reads a list of flag conditions; a problem clears `ok`.
+fn read_conditions(
+    items: &[Node],
+    r: &mut Reader,
+    what: &str,
+    ok: &mut bool,
+) -> Vec<FlagCondition> {
+    let mut expect = Vec::new();
+    for (i, c) in items.iter().enumerate() {
+        let cw = format!("{what}, `expect` #{}", i + 1);
+        r.known_keys(c, &cw, &["flag", "op", "value", "means", "default"]);
+        let flag = r.string(c, "flag", &cw);
+        if let Some(f) = &flag {
+            if !f.starts_with("--") || f.len() < 3 || f.contains('=') {
+                let line = c.get("flag").map_or(c.line, |n| n.line);
+                r.error(
+                    line,
+                    format!("{cw}: flag `{f}` must be written `--name` without a value"),
+                );
+                *ok = false;
+            }
+        }
+        let e = Expectation::read(c, r, &cw);
+        // An empty default is real: list flags such as --disable-admission-plugins
+        // default to nothing.
+        let default = match c.get("default").map(|n| &n.value) {
+            Some(crate::yaml::NodeValue::String(s)) if s.is_empty() => Some(String::new()),
+            _ => r.opt_string(c, "default", &cw),
+        };
+        match (flag, e) {
+            (Some(flag), Some(expect_)) => expect.push(FlagCondition {
+                flag,
+                expect: expect_,
+                default,
+            }),
+            _ => *ok = false,
+        }
+    }
+    expect
 }
 
 impl Params {
@@ -64,47 +108,48 @@ impl Params {
         r.known_keys(
             node,
             &format!("the `flag` assertion of {what}"),
-            &["kind", "component", "expect"],
+            &["kind", "component", "expect", "or"],
         );
         let component = r.string(node, "component", &format!("the assertion of {what}"));
         let mut ok = true;
-        let mut expect = Vec::new();
         let items = r.seq(node, "expect", what);
         if items.is_empty() {
             ok = false;
         }
-        for (i, c) in items.iter().enumerate() {
-            let cw = format!("{what}, `expect` #{}", i + 1);
-            r.known_keys(c, &cw, &["flag", "op", "value", "means", "default"]);
-            let flag = r.string(c, "flag", &cw);
-            if let Some(f) = &flag {
-                if !f.starts_with("--") || f.len() < 3 || f.contains('=') {
-                    let line = c.get("flag").map_or(c.line, |n| n.line);
-                    r.error(
-                        line,
-                        format!("{cw}: flag `{f}` must be written `--name` without a value"),
-                    );
-                    ok = false;
-                }
-            }
-            let e = Expectation::read(c, r, &cw);
-            // An empty default is real: list flags such as --disable-admission-plugins
-            // default to nothing.
-            let default = match c.get("default").map(|n| &n.value) {
-                Some(crate::yaml::NodeValue::String(s)) if s.is_empty() => Some(String::new()),
-                _ => r.opt_string(c, "default", &cw),
+        let expect = read_conditions(items, r, what, &mut ok);
+        let mut or = Vec::new();
+        if let Some(alts) = node.get("or") {
+            let crate::yaml::NodeValue::Seq(alts) = &alts.value else {
+                r.error(
+                    alts.line,
+                    format!(
+                        "{what}: `or` must be a list of alternatives, each a list of conditions"
+                    ),
+                );
+                return None;
             };
-            match (flag, e) {
-                (Some(flag), Some(expect_)) => expect.push(FlagCondition {
-                    flag,
-                    expect: expect_,
-                    default,
-                }),
-                _ => ok = false,
+            for (i, alt) in alts.iter().enumerate() {
+                let aw = format!("{what}, `or` #{}", i + 1);
+                match &alt.value {
+                    crate::yaml::NodeValue::Seq(conds) if !conds.is_empty() => {
+                        or.push(read_conditions(conds, r, &aw, &mut ok));
+                    }
+                    _ => {
+                        r.error(
+                            alt.line,
+                            format!("{aw} must be a non-empty list of conditions"),
+                        );
+                        ok = false;
+                    }
+                }
             }
         }
         let component = component?;
-        ok.then_some(Params { component, expect })
+        ok.then_some(Params {
+            component,
+            expect,
+            or,
+        })
     }
 
     /// One line on how the check decides, for `explain`.
@@ -114,10 +159,25 @@ impl Params {
             .iter()
             .map(|c| format!("{} {}", c.flag, c.expect.describe()))
             .collect();
+        let alternatives: Vec<String> = self
+            .or
+            .iter()
+            .map(|alt| {
+                alt.iter()
+                    .map(|c| format!("{} {}", c.flag, c.expect.describe()))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .collect();
         format!(
-            "Reads the flags of {} from its static pod / mirror pod (command and args): {}",
+            "Reads the flags of {} from its static pod / mirror pod (command and args): {}{}",
             self.component,
-            conds.join("; ")
+            conds.join("; "),
+            if alternatives.is_empty() {
+                String::new()
+            } else {
+                format!("; or else: {}", alternatives.join("; or else: "))
+            }
         )
     }
 }
@@ -1246,8 +1306,66 @@ pub fn component(ctx: &Context, name: &str) -> Component {
         })
 }
 
-/// Evaluates the assertion over the inventory.
+/// Evaluates the assertion over the inventory: `expect`, and where an instance fails it,
+/// each alternative of `or` on the same instance (the first that passes decides; one that
+/// cannot be seen leaves the instance `manual` rather than failed).
 pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
+    let mut out = evaluate_conditions(check, p, ctx);
+    if p.or.is_empty() {
+        return out;
+    }
+    let alternatives: Vec<Outcome> =
+        p.or.iter()
+            .map(|alt| {
+                let q = Params {
+                    component: p.component.clone(),
+                    expect: alt.clone(),
+                    or: Vec::new(),
+                };
+                evaluate_conditions(check, &q, ctx)
+            })
+            .collect();
+    for f in out
+        .findings
+        .iter_mut()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Warn | Status::Manual))
+    {
+        // The same instance judged on each alternative.
+        let same: Vec<&crate::results::Finding> = alternatives
+            .iter()
+            .filter_map(|o| o.findings.iter().find(|a| a.subject == f.subject))
+            .collect();
+        if let Some(pass) = same.iter().find(|a| a.status == Status::Pass) {
+            *f = (*pass).clone();
+            continue;
+        }
+        if f.status == Status::Manual {
+            continue;
+        }
+        let undecided = same
+            .iter()
+            .find(|a| a.status == Status::Manual)
+            .or_else(|| same.iter().find(|a| a.status == Status::Error));
+        let why: Vec<&str> = same.iter().map(|a| a.message.as_str()).collect();
+        let mut observations = std::mem::take(&mut f.observations);
+        observations.extend(same.iter().flat_map(|a| a.observations.iter().cloned()));
+        match undecided {
+            Some(a) => *f = (*a).clone(),
+            None => {
+                f.message = format!(
+                    "{}; nor does the alternative hold: {}",
+                    f.message,
+                    why.join("; ")
+                )
+            }
+        }
+        f.observations = observations;
+    }
+    out
+}
+
+/// Evaluates `expect` over the inventory (without `or`).
+fn evaluate_conditions(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
     let component = component(ctx, &p.component);
     let inv = ctx.inventory;
@@ -1343,10 +1461,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 names.join(", "),
                 component.name
             ),
-        ));
+        ).not_assessed());
     } else if found.is_empty() && on_nodes == 0 {
         let (status, message) = absent_component(ctx, &component);
-        out.findings.push(evidence::finding(
+        let finding = evidence::finding(
             check,
             status,
             Subject {
@@ -1356,7 +1474,13 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             },
             Vec::new(),
             message,
-        ));
+        );
+        // Not found where the input cannot show it: its flags were not assessed.
+        out.findings.push(if status == Status::NotApplicable {
+            finding.not_assessed()
+        } else {
+            finding
+        });
     }
     out
 }
@@ -1485,7 +1609,8 @@ fn evaluate_node_facts(
     n
 }
 
-/// What it means that no instance of a component was found.
+/// What it means that no instance of a component was found. `not_applicable` here always
+/// means "not in the input" (the caller marks the finding not assessed).
 pub fn absent_component(ctx: &Context, component: &Component) -> (Status, String) {
     let inv = ctx.inventory;
     if inv.target.managed_control_plane() {

@@ -17,6 +17,7 @@ pub mod exposure;
 pub mod fields;
 pub mod file;
 pub mod flag;
+pub mod flags_differ;
 pub mod images;
 pub mod ingress;
 pub mod kubelet_config;
@@ -61,6 +62,7 @@ pub const KINDS: &[&str] = &[
     "namespace_limits",
     "audit_policy",
     "kubelet_version",
+    "flags_differ",
 ];
 
 /// A check's assertion: which module decides it, with its validated parameters.
@@ -100,6 +102,8 @@ pub enum Assertion {
     AuditPolicy(audit_policy::Params),
     /// The kubelet release each Node reports, against the releases with a fix.
     KubeletVersion(kubelet_version::Params),
+    /// Two components' flags that must name different files.
+    FlagsDiffer(flags_differ::Params),
 }
 
 /// A workload with its containers.
@@ -249,12 +253,19 @@ pub struct Outcome {
     pub empty_reason: String,
 }
 
-/// Whether "no object of this kind" can be read as "the cluster has none": true for a live
-/// cluster listing (or a snapshot or the demo of one), false for manifests, which show only
-/// what someone chose to give. A verdict that rests on absence is `not_applicable` when this
-/// is false.
+/// Whether "no object of this kind" can be read as "the cluster has none": true only where
+/// objects were listed from the cluster (a live cluster, a snapshot of one, the demo);
+/// false for manifests, which show only what someone chose to give, for node facts alone
+/// (`scan --node-facts`), which read no object at all, and for an inventory that does not
+/// say where it came from. A verdict that rests on absence is `not_applicable` (not
+/// assessed) when this is false. Kinds a cluster scan could not list are told apart by
+/// [`Inventory::kind_state`].
 pub fn absence_is_known(inv: &Inventory) -> bool {
-    inv.target.source != Some(crate::inventory::SourceKind::Manifests)
+    use crate::inventory::SourceKind;
+    matches!(
+        inv.target.source,
+        Some(SourceKind::Cluster | SourceKind::Snapshot | SourceKind::Demo)
+    )
 }
 
 /// Reads the optional `on_fail` of an assertion: `fail` (the default) or `warn`.
@@ -311,6 +322,7 @@ pub fn parse(node: &Node, r: &mut Reader, what: &str) -> Option<Assertion> {
         "kubelet_version" => {
             kubelet_version::Params::read(node, r, what).map(Assertion::KubeletVersion)
         }
+        "flags_differ" => flags_differ::Params::read(node, r, what).map(Assertion::FlagsDiffer),
         other => {
             r.error(
                 kind_node.map_or(node.line, |n| n.line),
@@ -345,6 +357,7 @@ impl Assertion {
             Assertion::NamespaceLimits(_) => "namespace_limits",
             Assertion::AuditPolicy(_) => "audit_policy",
             Assertion::KubeletVersion(_) => "kubelet_version",
+            Assertion::FlagsDiffer(_) => "flags_differ",
         }
     }
 
@@ -368,6 +381,7 @@ impl Assertion {
             Assertion::NamespaceLimits(p) => p.describe(),
             Assertion::AuditPolicy(p) => p.describe(),
             Assertion::KubeletVersion(p) => p.describe(),
+            Assertion::FlagsDiffer(p) => p.describe(),
         }
     }
 
@@ -391,6 +405,7 @@ impl Assertion {
             Assertion::NamespaceLimits(p) => namespace_limits::evaluate(check, p, ctx),
             Assertion::AuditPolicy(p) => audit_policy::evaluate(check, p, ctx),
             Assertion::KubeletVersion(p) => kubelet_version::evaluate(check, p, ctx),
+            Assertion::FlagsDiffer(p) => flags_differ::evaluate(check, p, ctx),
         }
     }
 }

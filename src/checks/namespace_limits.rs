@@ -172,13 +172,13 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 ),
             ),
         };
-        out.findings.push(evidence::finding(
-            check,
-            status,
-            subject,
-            observations,
-            message,
-        ));
+        let finding = evidence::finding(check, status, subject, observations, message);
+        // Not applicable here only when the manifests cannot show the namespace's objects.
+        out.findings.push(if status == Status::NotApplicable {
+            finding.not_assessed()
+        } else {
+            finding
+        });
     }
     if out.findings.is_empty() {
         out.empty_reason = "no workloads in the inventory".into();

@@ -20,7 +20,7 @@ pub fn no_node_facts(check: &Check, ctx: &Context) -> Finding {
             "no node facts collected: run `kubeattest node` on each node (or the node-agent DaemonSet) and pass the facts with `scan --node-facts`".to_string(),
         ),
     };
-    evidence::finding(
+    let finding = evidence::finding(
         check,
         status,
         Subject {
@@ -30,7 +30,13 @@ pub fn no_node_facts(check: &Check, ctx: &Context) -> Finding {
         },
         Vec::new(),
         message,
-    )
+    );
+    // Nothing on a node was looked at: not assessed, not "nothing there".
+    if status == Status::NotApplicable {
+        finding.not_assessed()
+    } else {
+        finding
+    }
 }
 
 /// The subject for a node as a whole.

@@ -28,6 +28,15 @@ pub fn explain(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> {
                                 if let Some(a) = &item.audit {
                                     writeln!(out, "\nHow to assess it\n{}", indent(a.trim()))?;
                                 }
+                            } else if !item.automated {
+                                writeln!(
+                                    out,
+                                    "  decided by: {} (manual in the benchmark: a failing check fails it; otherwise a person judges it, with the checks as evidence)",
+                                    item.checks.join(", ")
+                                )?;
+                                if let Some(a) = &item.audit {
+                                    writeln!(out, "\nHow to assess it\n{}", indent(a.trim()))?;
+                                }
                             } else {
                                 writeln!(out, "  decided by: {}", item.checks.join(", "))?;
                             }

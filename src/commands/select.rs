@@ -116,9 +116,11 @@ fn resolve_all<'c>(
 ///
 /// Ids resolve to checks (an item id stands for the checks deciding it). `--check` keeps
 /// the items that use a selected check, judged on the selected checks only, and items named
-/// by id whole; `--skip` removes checks (and items named by id). An item left without any
-/// check is dropped, never shown as passing. Manual items (no check) stay only when no
-/// `--check` is given or they are named.
+/// by id whole; `--skip` removes checks (and items named by id). An item keeps the checks
+/// left out in [`Item::not_run`]: it is only partly assessed, so it can fail but never
+/// pass (`manual`, naming them). An item left without any check is dropped, never shown
+/// as passing. Manual items (no check) stay only when no `--check` is given or they are
+/// named.
 pub fn narrow(
     catalog: &Catalog,
     frameworks: &[&Framework],
@@ -156,6 +158,12 @@ pub fn narrow(
                     .filter(|(c, _)| keep_check(c))
                     .map(|(c, l)| (c.clone(), l))
                     .unzip();
+                narrowed.not_run = item
+                    .checks
+                    .iter()
+                    .filter(|c| !keep_check(c))
+                    .cloned()
+                    .collect();
                 let manual = item.checks.is_empty();
                 let keep = if manual {
                     !selecting || named

@@ -164,6 +164,8 @@ struct CheckRecord<'a> {
     peers: Option<&'a std::collections::BTreeMap<String, Vec<String>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     references: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unassessed: Option<&'a str>,
 }
 
 impl<'a> CheckRecord<'a> {
@@ -183,6 +185,7 @@ impl<'a> CheckRecord<'a> {
             counts: NonZero(&c.counts),
             peers: (text && !c.peers.is_empty()).then_some(&c.peers),
             references: (text && !c.references.is_empty()).then_some(c.references.as_slice()),
+            unassessed: c.unassessed.as_deref(),
         }
     }
 }
@@ -226,6 +229,8 @@ struct FindingRecord<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     waiver: Option<&'a crate::exceptions::Waiver>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    unassessed: bool,
 }
 
 impl<'a> FindingRecord<'a> {
@@ -238,6 +243,7 @@ impl<'a> FindingRecord<'a> {
             observations: &f.observations,
             message: &f.message,
             waiver: f.waiver.as_deref(),
+            unassessed: f.unassessed,
         }
     }
 }
@@ -263,8 +269,14 @@ struct ItemRecord<'a> {
 
 impl<'a> ItemRecord<'a> {
     fn of(i: &'a ItemResult, checks: &HashMap<&str, &CheckResult>) -> Self {
-        let verdict = |id: &str| checks.get(id).map(|c| (c.status, c.message.as_str()));
-        let derived = crate::results::item_message(&i.checks, verdict).1;
+        let verdict = |id: &str| {
+            checks.get(id).map(|c| crate::results::Part {
+                status: c.status,
+                message: c.message.as_str(),
+                unassessed: c.unassessed.as_deref(),
+            })
+        };
+        let derived = crate::results::item_message(i.status, i.automated, &i.checks, verdict);
         ItemRecord {
             id: &i.id,
             title: &i.title,

@@ -9,7 +9,8 @@
 //!
 //! Items are grouped under their section, in benchmark order, titles never cut; each
 //! framework ends with its totals and score. `wide` adds, under each item, the checks that
-//! decide it with their findings per status. Colour only when asked for (a terminal without
+//! decide it with their findings per status (`NOT RUN` for one `--check`/`--skip` left out)
+//! and, for an item that is manual, not applicable or in error, why. Colour only when asked for (a terminal without
 //! `NO_COLOR`): the caller decides.
 
 use std::io::Write;
@@ -91,6 +92,8 @@ pub fn write(report: &Report, style: Style, w: &mut dyn Write) -> Result<(), Ren
             if style.wide {
                 for c in &item.checks {
                     let Some(check) = report.check(c) else {
+                        // Left out by --check/--skip: listed, so the gap shows.
+                        writeln!(w, "       NOT RUN {c}")?;
                         continue;
                     };
                     let counts: Vec<String> = Status::ALL
@@ -111,9 +114,13 @@ pub fn write(report: &Report, style: Style, w: &mut dyn Write) -> Result<(), Ren
                         check.severity.as_str()
                     )?;
                 }
-                // The counts above say it for checked items, unless no check could judge.
+                // The counts above say it for checked items, unless no check could judge or
+                // the item is left to a person (partly assessed, or labelled manual).
                 let why = item.checks.is_empty()
-                    || matches!(item.status, Status::Error | Status::NotApplicable);
+                    || matches!(
+                        item.status,
+                        Status::Error | Status::NotApplicable | Status::Manual
+                    );
                 if why && !item.message.is_empty() {
                     writeln!(w, "       {}", item.message)?;
                 }

@@ -1077,6 +1077,7 @@ mod words_tests {
             observations: vec![o; OBSERVATION_LIMIT + 30],
             message: "m".into(),
             waiver: None,
+            unassessed: false,
         };
         let v = finding_view(&f);
         assert_eq!(v.observations.len(), OBSERVATION_LIMIT);

@@ -10,7 +10,9 @@ use crate::catalog::Severity;
 use crate::inventory::{Coverage, Target};
 
 mod record;
+mod rollup;
 pub use record::RecordError;
+pub use rollup::{awaiting, item_message, item_status, Part};
 
 /// Version of the report schema.
 pub const SCHEMA_VERSION: &str = "2.2";
@@ -75,14 +77,16 @@ impl Status {
     ];
 
     /// How bad a status is when rolling up: the worst wins.
-    /// fail > error > warn > waived > manual > pass > not_applicable.
+    /// fail > error > warn > manual > waived > pass > not_applicable: a part still for a
+    /// person to assess keeps the whole `manual`, whatever else was waived or passed (a
+    /// waived finding is a failure someone accepted, and is scored as good).
     pub fn rank(self) -> u8 {
         match self {
             Status::Fail => 6,
             Status::Error => 5,
             Status::Warn => 4,
-            Status::Waived => 3,
-            Status::Manual => 2,
+            Status::Manual => 3,
+            Status::Waived => 2,
             Status::Pass => 1,
             Status::NotApplicable => 0,
         }
@@ -199,6 +203,21 @@ pub struct Finding {
     /// none, and a pass should cost as little as possible).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<Box<crate::exceptions::Waiver>>,
+    /// Set on a `not_applicable` finding when the input does not hold what the check looks
+    /// at (a component missing from manifests, a managed control plane, no node facts, a
+    /// kind the manifests leave out): nothing was assessed, which is not "nothing to
+    /// assess". An item with such a part and a passing one is `manual`, never `pass`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unassessed: bool,
+}
+
+impl Finding {
+    /// The same finding, marked as not assessed for want of input (see
+    /// [`Finding::unassessed`]).
+    pub fn not_assessed(mut self) -> Finding {
+        self.unassessed = true;
+        self
+    }
 }
 
 /// A finding as a report lists it: a whole [`Finding`], or a pass held in the report's
@@ -264,6 +283,7 @@ impl<'r> Listed<'r> {
                 observations: Vec::new(),
                 message: String::new(),
                 waiver: None,
+                unassessed: false,
             }),
         }
     }
@@ -500,6 +520,11 @@ pub struct CheckResult {
     /// a rule to its help (SARIF `helpUri`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+    /// Why some or all of its subjects were not assessed, when the input did not hold what
+    /// the check looks at (the first such finding's message, or why it found nothing in an
+    /// input whose absences prove nothing): an item the check decides cannot pass on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unassessed: Option<String>,
 }
 
 fn peer_lists<'de, D: serde::Deserializer<'de>>(
@@ -564,35 +589,6 @@ impl Summary {
     }
 }
 
-/// A framework item's status and message from the verdicts of its checks (`verdict` gives a
-/// check's status and message, `None` for a check the report does not hold): the worst
-/// status, and the messages of the checks that have it as `check: message`, joined by `; `.
-/// Items without checks are for a person to assess.
-pub fn item_message<'m>(
-    checks: &[String],
-    verdict: impl Fn(&str) -> Option<(Status, &'m str)>,
-) -> (Status, String) {
-    if checks.is_empty() {
-        return (
-            Status::Manual,
-            "no automated check: assess by hand (see the audit instructions)".to_string(),
-        );
-    }
-    let results: Vec<(&String, (Status, &str))> = checks
-        .iter()
-        .filter_map(|c| verdict(c).map(|r| (c, r)))
-        .collect();
-    let worst =
-        Status::worst(results.iter().map(|(_, (s, _))| *s)).unwrap_or(Status::NotApplicable);
-    let message = results
-        .iter()
-        .filter(|(_, (s, _))| *s == worst)
-        .map(|(id, (_, m))| format!("{id}: {m}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    (worst, message)
-}
-
 /// A framework item's verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemResult {
@@ -604,9 +600,11 @@ pub struct ItemResult {
     pub section: String,
     /// Rolled-up status.
     pub status: Status,
-    /// Checks deciding it.
+    /// Checks deciding it; a check the report holds no result for was left out by
+    /// `--check`/`--skip` (not run), and the item is then at best `manual`.
     pub checks: Vec<String>,
-    /// The benchmark's own automated/manual label.
+    /// The benchmark's own automated/manual label. An item it labels manual is for a person
+    /// to judge: its checks are evidence, and only a failing one decides it.
     pub automated: bool,
     /// Profile / level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -614,8 +612,8 @@ pub struct ItemResult {
     /// Instructions for the auditor (manual items).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<String>,
-    /// Why, in one sentence. Left out of `report.json` when it is the one its checks'
-    /// verdicts give ([`item_message`]), and filled back in when read.
+    /// Why, in one sentence. Left out of `report.json` when it is the one its status and its
+    /// checks' verdicts give ([`item_message`]), and filled back in when read.
     #[serde(default)]
     pub message: String,
     /// Set when a person decided this manual item (`--attestations`): the status is theirs.
@@ -710,6 +708,10 @@ pub struct Run {
     /// (empty in reports written before these were recorded).
     #[serde(default, skip_serializing_if = "is_default")]
     pub attribution: crate::attribution::Attribution,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn is_zero(n: &usize) -> bool {

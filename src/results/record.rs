@@ -6,8 +6,8 @@
 //! - a finding gives its severity only when it differs from its check's;
 //! - a check gives its message only when it says more than its counts
 //!   ([`Counts::summary`](super::Counts::summary));
-//! - a framework item gives its message only when it differs from the one its checks'
-//!   verdicts give ([`item_message`]);
+//! - a framework item gives its message only when it differs from the one its status and
+//!   its checks' verdicts give ([`item_message`]);
 //! - counts leave out zeros.
 //!
 //! An empty message therefore reads as the one derived (no report of ours holds an empty
@@ -22,8 +22,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::{
-    item_message, CheckResult, Finding, FrameworkResult, Observation, Passed, Report, Run, Status,
-    Subject,
+    item_message, CheckResult, Finding, FrameworkResult, Observation, Part, Passed, Report, Run,
+    Status, Subject,
 };
 use crate::catalog::Severity;
 
@@ -63,6 +63,8 @@ struct FindingRecord {
     message: String,
     #[serde(default)]
     waiver: Option<Box<crate::exceptions::Waiver>>,
+    #[serde(default)]
+    unassessed: bool,
 }
 
 /// A subject in full (schema ≤ 2.1), or its index in `subjects` (2.2).
@@ -140,6 +142,7 @@ impl TryFrom<ReportRecord> for Report {
                 observations: f.observations,
                 message: f.message,
                 waiver: f.waiver,
+                unassessed: f.unassessed,
             });
         }
         drop(shared);
@@ -158,13 +161,24 @@ impl TryFrom<ReportRecord> for Report {
             c.message = c.counts.summary();
         }
         let mut frameworks = r.frameworks;
-        let verdicts: HashMap<&str, (Status, &str)> = checks
+        let verdicts: HashMap<&str, Part> = checks
             .iter()
-            .map(|c| (c.id.as_str(), (c.status, c.message.as_str())))
+            .map(|c| {
+                (
+                    c.id.as_str(),
+                    Part {
+                        status: c.status,
+                        message: c.message.as_str(),
+                        unassessed: c.unassessed.as_deref(),
+                    },
+                )
+            })
             .collect();
         for item in frameworks.iter_mut().flat_map(|f| f.items.iter_mut()) {
             if item.message.is_empty() {
-                item.message = item_message(&item.checks, |id| verdicts.get(id).copied()).1;
+                item.message = item_message(item.status, item.automated, &item.checks, |id| {
+                    verdicts.get(id).copied()
+                });
             }
         }
         Ok(Report {

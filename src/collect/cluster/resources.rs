@@ -91,6 +91,7 @@ fn kinds_of_assertion_kind(kind: &str) -> Option<&'static [&'static str]> {
         // Mirror pods carry the control-plane flags, kube-proxy's DaemonSet its own; a
         // configuration file mounted from a ConfigMap (kube-proxy's) is read from it.
         "flag" => &["Pod", "ConfigMap", "DaemonSet"],
+        "flags_differ" => &["Pod", "DaemonSet"],
         "kubelet_config" => &["ConfigMap", "Node"],
         "file" => &[],
         "rbac" => &[
