@@ -199,9 +199,11 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
         "default report.json ({json} bytes) should be at most 57% of --detail full ({full})"
     );
     // 509 KB in schema 2.1, 383 KB in 2.2 (issue 15 asks for 300 KB; what is left is the
-    // failing evidence and the text of the checks that failed).
+    // failing evidence and the text of the checks that failed); 400.9 KB since NSA/CISA 5.2
+    // is decided by ingress-nginx-snippets-allowed, which fails on the demo's ConfigMap
+    // (allow-snippet-annotations "true" on controller 1.9.4).
     assert!(
-        json <= 400_000,
+        json <= 402_000,
         "demo report.json is {json} bytes (383 KB in schema 2.2)"
     );
 }
