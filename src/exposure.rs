@@ -8,15 +8,22 @@
 //! the reason: unknown is never written as yes.
 //!
 //! - TLS: an Ingress host is covered when a `spec.tls` entry lists it (a `*.example` entry
-//!   covers one label); an HTTPRoute when every Gateway listener it attaches to is HTTPS or
-//!   TLS; a Service when its ports declare HTTPS/TLS (`appProtocol`, or a port name starting
-//!   with `https`/`tls`) and not when one declares plain HTTP; otherwise unknown (TLS inside
-//!   the application is not visible).
+//!   covers one label), and a rule without `host` (or `host: ""`) when an entry lists no
+//!   hosts; an HTTPRoute hostname when every Gateway listener it attaches to is HTTPS (a
+//!   listener attaches when the parentRef names it, it takes HTTPRoutes from the route's
+//!   namespace, `Same` by default, and its hostname intersects the route's, `*.example.com`
+//!   matching any depth below); a Service when its ports declare HTTPS/TLS (`appProtocol`, or
+//!   a port name starting with `https`/`tls`) and not when one declares plain HTTP; otherwise
+//!   unknown (TLS inside the application is not visible).
 //! - NetworkPolicy: the pods behind an entry are the workloads its Service selector (or the
 //!   Services an Ingress or HTTPRoute sends to) selects; ingress is restricted when every
 //!   one of them is selected by a policy governing ingress (the rules of
-//!   [`crate::checks::network`]) and no such policy allows all ingress. Host-network pods are
+//!   [`crate::checks::network`]) and no such policy admits every source (a rule without
+//!   `from`, whatever its ports, or an `ipBlock` holding every address). Host-network pods are
 //!   never restricted (NetworkPolicies do not apply to them).
+//! - Ports: a LoadBalancer's source ranges as Kubernetes reads them ([`source_ranges`]); host
+//!   ports of regular containers only (the kubelet maps no other), and for host-network pods
+//!   the declared ports of regular and sidecar containers.
 //!
 //! The data goes into `report.json` (`exposure`); [`view`] bounds it for the HTML and PDF
 //! documents, and [`text`] prints it for `kubeattest exposure`.
@@ -240,10 +247,7 @@ impl Policies<'_> {
                 );
             }
             for pol in &selecting {
-                if let Some((path, why)) = network::allow_all_rules(pol)
-                    .into_iter()
-                    .find(|(path, _)| path.contains("ingress["))
-                {
+                if let Some((path, why)) = open_ingress_rule(pol) {
                     return (
                         Some(false),
                         format!(
@@ -268,6 +272,73 @@ impl Policies<'_> {
                 by.into_iter().collect::<Vec<_>>().join(", ")
             ),
         )
+    }
+}
+
+/// The first ingress rule of a policy that admits every source, with why: a rule without
+/// `from` ("If this field is empty or missing, this rule matches all sources"), on every
+/// port or on the ports it lists, or one whose `ipBlock` holds every address (any `/0`,
+/// compared as a network) and excepts nothing. Cilium policies: [`network::allow_all_rules`].
+fn open_ingress_rule(p: &Object) -> Option<(String, String)> {
+    if p.kind != "NetworkPolicy" {
+        return network::allow_all_rules(p)
+            .into_iter()
+            .find(|(path, _)| path.contains("ingress["));
+    }
+    if !network::policy_types(&p.value).0 {
+        return None;
+    }
+    let rules = p
+        .value
+        .at("/spec/ingress")
+        .and_then(Doc::as_array)
+        .unwrap_or(&[]);
+    for (i, r) in rules.iter().enumerate() {
+        let peers = array(r, "from");
+        let ports = array(r, "ports");
+        if peers.is_empty() {
+            let on = if ports.is_empty() {
+                "on every port".to_string()
+            } else {
+                let listed: Vec<String> = ports
+                    .iter()
+                    .map(|port| {
+                        let proto = port.get("protocol").and_then(Doc::as_str).unwrap_or("TCP");
+                        let n = match (port.get("port"), port.get("endPort").and_then(Doc::as_u64))
+                        {
+                            (Some(p), Some(end)) => format!("{}-{end}", scalar(p)),
+                            (Some(p), None) => scalar(p),
+                            (None, _) => "every port".into(),
+                        };
+                        format!("{n}/{proto}")
+                    })
+                    .collect();
+                format!("on {}", listed.join(", "))
+            };
+            return Some((
+                format!("spec.ingress[{i}]"),
+                format!("an ingress rule without `from` admits every source {on}"),
+            ));
+        }
+        for (j, peer) in peers.iter().enumerate() {
+            let cidr = peer.at("/ipBlock/cidr").and_then(Doc::as_str);
+            let excepts = !array(peer.get("ipBlock").unwrap_or(&Doc::Null), "except").is_empty();
+            if let Some(c) = cidr.filter(|c| !excepts && cidr_is_whole(c) == Some(true)) {
+                return Some((
+                    format!("spec.ingress[{i}].from[{j}]"),
+                    format!("admits any address ({c})"),
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// A port number or name as text.
+fn scalar(v: &Doc) -> String {
+    match v.as_str() {
+        Some(s) => s.to_string(),
+        None => v.to_value().to_string(),
     }
 }
 
@@ -518,21 +589,7 @@ fn services(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<E
                 if addrs.is_empty() {
                     addrs.push("address not yet assigned".into());
                 }
-                let ranges: Vec<String> = array(spec, "loadBalancerSourceRanges")
-                    .iter()
-                    .filter_map(Doc::as_str)
-                    .map(str::to_string)
-                    .collect();
-                let ranges = if !ranges.is_empty() {
-                    ranges.join(", ")
-                } else if let Some(a) = str_at(
-                    &svc.value,
-                    "/metadata/annotations/service.beta.kubernetes.io~1load-balancer-source-ranges",
-                ) {
-                    a.to_string()
-                } else {
-                    "any address".into()
-                };
+                let ranges = source_ranges(svc).words();
                 out.push(entry(
                     Way::LoadBalancer,
                     format!(
@@ -557,6 +614,160 @@ fn services(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<E
                 format!("{} ports {}", external.join(", "), service_ports.join(", ")),
             ));
         }
+    }
+}
+
+/// The annotation older clients use for a LoadBalancer's source ranges.
+pub const SOURCE_RANGES_ANNOTATION: &str = "service.beta.kubernetes.io/load-balancer-source-ranges";
+
+/// Where a LoadBalancer Service's source ranges come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangesFrom {
+    /// `spec.loadBalancerSourceRanges` (when it lists any).
+    Field,
+    /// The `service.beta.kubernetes.io/load-balancer-source-ranges` annotation.
+    Annotation,
+    /// Neither (or both empty): Kubernetes allows `0.0.0.0/0`.
+    Unset,
+}
+
+impl RangesFrom {
+    /// The path read, for evidence.
+    pub fn path(self) -> String {
+        match self {
+            RangesFrom::Annotation => {
+                format!("metadata.annotations[\"{SOURCE_RANGES_ANNOTATION}\"]")
+            }
+            RangesFrom::Field | RangesFrom::Unset => "spec.loadBalancerSourceRanges".into(),
+        }
+    }
+}
+
+/// One source range as Kubernetes parses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRange {
+    /// The range as written (trimmed).
+    pub text: String,
+    /// Whether it holds every address of its family: any `/0`, and an IPv4-mapped `/96`,
+    /// which Go's `IPNet.String()` writes `0.0.0.0/0`.
+    pub whole: bool,
+}
+
+/// A LoadBalancer Service's source ranges, read as Kubernetes reads them
+/// (`GetLoadBalancerSourceRanges`: the field when it lists any, else the annotation, a
+/// comma-separated list whose empty value means `0.0.0.0/0`; each range parsed as a CIDR by
+/// `ParseCIDRSloppy`, IPv4 octets with leading zeros accepted, and judged as the network it
+/// names, not as text: `10.0.0.0/0` is every address).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRanges {
+    /// Where they come from.
+    pub from: RangesFrom,
+    /// The ranges; one `0.0.0.0/0` when nothing is set.
+    pub ranges: Vec<SourceRange>,
+    /// Entries that are not CIDR ranges (the API server refuses such a Service).
+    pub invalid: Vec<String>,
+}
+
+impl SourceRanges {
+    /// Whether every address (of a family) may connect.
+    pub fn allows_all(&self) -> bool {
+        self.ranges.iter().any(|r| r.whole)
+    }
+
+    /// The ranges in words (`any address` when nothing limits them).
+    pub fn words(&self) -> String {
+        if self.from == RangesFrom::Unset {
+            return "any address".into();
+        }
+        let listed: Vec<&str> = self.ranges.iter().map(|r| r.text.as_str()).collect();
+        let mut s = listed.join(", ");
+        if self.allows_all() {
+            s.push_str(" (any address)");
+        }
+        if !self.invalid.is_empty() {
+            if !s.is_empty() {
+                s.push_str("; ");
+            }
+            s.push_str(&format!(
+                "not IP ranges: {} (the API server refuses such a Service)",
+                self.invalid
+                    .iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        s
+    }
+}
+
+/// Reads the source ranges of a Service (whatever its type).
+pub fn source_ranges(svc: &Object) -> SourceRanges {
+    let field: Vec<&str> = svc
+        .value
+        .at("/spec/loadBalancerSourceRanges")
+        .and_then(Doc::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Doc::as_str)
+        .collect();
+    let annotation = svc
+        .value
+        .at("/metadata/annotations")
+        .and_then(|a| a.get(SOURCE_RANGES_ANNOTATION))
+        .and_then(Doc::as_str)
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    let (from, specs): (RangesFrom, Vec<&str>) = if !field.is_empty() {
+        (RangesFrom::Field, field)
+    } else if let Some(a) = annotation {
+        (RangesFrom::Annotation, a.split(',').collect())
+    } else {
+        (RangesFrom::Unset, vec!["0.0.0.0/0"])
+    };
+    let mut ranges = Vec::new();
+    let mut invalid = Vec::new();
+    for spec in specs {
+        let text = spec.trim();
+        match cidr_is_whole(text) {
+            Some(whole) => ranges.push(SourceRange {
+                text: text.to_string(),
+                whole,
+            }),
+            None => invalid.push(text.to_string()),
+        }
+    }
+    SourceRanges {
+        from,
+        ranges,
+        invalid,
+    }
+}
+
+/// Parses a CIDR as `k8s.io/utils/net.ParseCIDRSloppy` does: `Some(true)` when the network
+/// holds every address of its family, `Some(false)` for a narrower one, `None` when the text
+/// is not a CIDR.
+pub fn cidr_is_whole(text: &str) -> Option<bool> {
+    let (addr, prefix) = text.split_once('/')?;
+    if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let prefix: u32 = prefix.parse().ok()?;
+    if addr.contains(':') {
+        let ip: std::net::Ipv6Addr = addr.parse().ok()?;
+        if prefix > 128 {
+            return None;
+        }
+        Some(prefix == 0 || (prefix == 96 && ip.to_ipv4_mapped().is_some()))
+    } else {
+        let octets: Vec<&str> = addr.split('.').collect();
+        let valid = octets.len() == 4
+            && octets.iter().all(|o| {
+                !o.is_empty()
+                    && o.bytes().all(|b| b.is_ascii_digit())
+                    && o.parse::<u32>().is_ok_and(|n| n <= 255)
+            });
+        (valid && prefix <= 32).then_some(prefix == 0)
     }
 }
 
@@ -619,12 +830,12 @@ fn ingresses(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<
             .collect();
         // Host → the Services its paths send to.
         let mut hosts: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+        // A TLS entry without hosts covers the catch-all: `hosts` "defaults to the wildcard
+        // host setting for the loadbalancer controller fulfilling this Ingress".
+        let hostless_tls = tls_entries.iter().any(|t| array(t, "hosts").is_empty());
         for rule in array(spec, "rules") {
-            let host = rule
-                .get("host")
-                .and_then(Doc::as_str)
-                .unwrap_or("*")
-                .to_string();
+            // `host: ""` is no host (omitempty): a catch-all.
+            let host = crate::checks::ingress::rule_host(rule).unwrap_or_else(|| "*".into());
             let e = hosts.entry(host).or_default();
             for path in rule
                 .at("/http/paths")
@@ -644,10 +855,16 @@ fn ingresses(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<
                 .insert((String::new(), name.to_string()));
         }
         for (host, svcs) in hosts {
-            let (tls, tls_reason) = if host == "*" {
+            let (tls, tls_reason) = if host == "*" && hostless_tls {
+                (
+                    Some(true),
+                    "a spec.tls entry without hosts covers the rule without `host` (the controller's wildcard host)"
+                        .to_string(),
+                )
+            } else if host == "*" {
                 (
                     Some(false),
-                    "a rule without `host` answers any host name: no certificate names it"
+                    "a rule without `host` answers any host name, and no spec.tls entry without hosts covers it"
                         .to_string(),
                 )
             } else if let Some(t) = tls_hosts.iter().find(|t| host_covered(t, &host)) {
@@ -677,7 +894,98 @@ fn ingresses(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<
     }
 }
 
-/// TLS of an HTTPRoute hostname, from the Gateway listeners it attaches to.
+/// Whether a Gateway listener's hostname and an HTTPRoute hostname intersect (Gateway API:
+/// a hostname starting with `*.` is a suffix match, so `*.example.com` matches
+/// `test.example.com` and `foo.test.example.com`, not `example.com`; a listener without a
+/// hostname, or a route without hostnames (`*` here), matches every name).
+fn hostnames_intersect(listener: Option<&str>, route: &str) -> bool {
+    let Some(l) = listener else {
+        return true;
+    };
+    if route == "*" {
+        return true;
+    }
+    let (l, r) = (l.to_ascii_lowercase(), route.to_ascii_lowercase());
+    let under = |host: &str, suffix: &str| {
+        host.len() > suffix.len() + 1 && host.ends_with(&format!(".{suffix}"))
+    };
+    match (l.strip_prefix("*."), r.strip_prefix("*.")) {
+        (None, None) => l == r,
+        (Some(s), None) => under(&r, s),
+        (None, Some(t)) => under(&l, t),
+        (Some(s), Some(t)) => s == t || under(t, s) || under(s, t),
+    }
+}
+
+/// Whether a listener takes routes from the route's namespace: `allowedRoutes.namespaces.from`
+/// defaults to `Same`; `Selector` needs the route's Namespace labels.
+fn listener_admits_namespace(
+    inv: &Inventory,
+    gw: &Object,
+    listener: &Doc,
+    route_ns: &str,
+) -> Result<bool, String> {
+    let gw_ns = namespace_of(gw);
+    let from = listener
+        .at("/allowedRoutes/namespaces/from")
+        .and_then(Doc::as_str)
+        .unwrap_or("Same");
+    match from {
+        "Same" => Ok(gw_ns == route_ns),
+        "All" => Ok(true),
+        "Selector" => {
+            let Some(sel) = listener.at("/allowedRoutes/namespaces/selector") else {
+                return Ok(false);
+            };
+            let Some(ns) = inv.find("Namespace", None, route_ns) else {
+                return Err(format!(
+                    "Gateway {gw_ns}/{} selects route namespaces by label, and Namespace {route_ns} is not in the input",
+                    gw.name
+                ));
+            };
+            let mut labels = selector::labels_of(&ns.value["metadata"]);
+            labels.insert("kubernetes.io/metadata.name".into(), route_ns.into());
+            Ok(selector::selects(sel, &labels))
+        }
+        "None" => Ok(false),
+        other => Err(format!(
+            "Gateway {gw_ns}/{} has allowedRoutes.namespaces.from {other}, which is not known",
+            gw.name
+        )),
+    }
+}
+
+/// Whether a listener takes HTTPRoutes: `allowedRoutes.kinds` when it lists any, else its
+/// protocol (HTTP and HTTPS take HTTPRoutes; TLS, TCP and UDP take their own route kinds);
+/// `Err` for a protocol of an implementation.
+fn listener_takes_http_routes(listener: &Doc) -> Result<bool, String> {
+    let kinds = array(listener.get("allowedRoutes").unwrap_or(&Doc::Null), "kinds");
+    let proto = listener
+        .get("protocol")
+        .and_then(Doc::as_str)
+        .unwrap_or_default();
+    let by_protocol = match proto {
+        "HTTP" | "HTTPS" => Ok(true),
+        "TLS" | "TCP" | "UDP" => Ok(false),
+        other => Err(format!(
+            "listener protocol {other} is an implementation's own"
+        )),
+    };
+    if kinds.is_empty() {
+        return by_protocol;
+    }
+    let listed = kinds.iter().any(|k| {
+        k.get("kind").and_then(Doc::as_str) == Some("HTTPRoute")
+            && k.get("group")
+                .and_then(Doc::as_str)
+                .is_none_or(|g| g == "gateway.networking.k8s.io")
+    });
+    Ok(listed && by_protocol.unwrap_or(true))
+}
+
+/// TLS of an HTTPRoute hostname, from the Gateway listeners it attaches to: those its
+/// `parentRefs` name (`sectionName`, `port`) that take HTTPRoutes from its namespace and
+/// whose hostname intersects this one.
 fn route_tls(inv: &Inventory, route: &Object, host: &str) -> (Option<bool>, String) {
     if let KindState::Failed(r) | KindState::NotServed(r) = inv.kind_state("Gateway") {
         return (None, format!("Gateways were not read: {r}"));
@@ -686,6 +994,8 @@ fn route_tls(inv: &Inventory, route: &Object, host: &str) -> (Option<bool>, Stri
     let parents = route.value.at("/spec/parentRefs").and_then(Doc::as_array);
     let mut secure = Vec::new();
     let mut plain = Vec::new();
+    let mut unknown = Vec::new();
+    let mut refused = Vec::new();
     for parent in parents.into_iter().flatten() {
         if parent
             .get("kind")
@@ -704,6 +1014,7 @@ fn route_tls(inv: &Inventory, route: &Object, host: &str) -> (Option<bool>, Stri
             );
         };
         let section = parent.get("sectionName").and_then(Doc::as_str);
+        let port = parent.get("port").and_then(Doc::as_u64);
         for l in gw
             .value
             .at("/spec/listeners")
@@ -712,19 +1023,38 @@ fn route_tls(inv: &Inventory, route: &Object, host: &str) -> (Option<bool>, Stri
             .flatten()
         {
             let lname = l.get("name").and_then(Doc::as_str).unwrap_or_default();
-            if section.is_some_and(|s| s != lname) {
-                continue;
-            }
-            let matches_host = match l.get("hostname").and_then(Doc::as_str) {
-                None => true,
-                Some(h) => host == "*" || host_covered(h, host) || h == host,
-            };
-            if !matches_host {
+            if section.is_some_and(|s| s != lname)
+                || port.is_some_and(|p| l.get("port").and_then(Doc::as_u64) != Some(p))
+                || !hostnames_intersect(l.get("hostname").and_then(Doc::as_str), host)
+            {
                 continue;
             }
             let what = format!("Gateway {gw_ns}/{name} listener {lname}");
+            match (
+                listener_admits_namespace(inv, gw, l, &ns),
+                listener_takes_http_routes(l),
+            ) {
+                (Ok(false), _) => {
+                    refused.push(format!(
+                        "{what} takes no routes from namespace {ns} (allowedRoutes.namespaces.from: {})",
+                        l.at("/allowedRoutes/namespaces/from")
+                            .and_then(Doc::as_str)
+                            .unwrap_or("Same, the default")
+                    ));
+                    continue;
+                }
+                (_, Ok(false)) => {
+                    refused.push(format!("{what} takes no HTTPRoutes"));
+                    continue;
+                }
+                (Err(why), _) | (_, Err(why)) => {
+                    unknown.push(format!("{what}: {why}"));
+                    continue;
+                }
+                (Ok(true), Ok(true)) => {}
+            }
             match l.get("protocol").and_then(Doc::as_str) {
-                Some("HTTPS" | "TLS") => secure.push(what),
+                Some("HTTPS") => secure.push(what),
                 _ => plain.push(what),
             }
         }
@@ -734,10 +1064,26 @@ fn route_tls(inv: &Inventory, route: &Object, host: &str) -> (Option<bool>, Stri
             Some(false),
             format!("served over plain HTTP by {}", plain.join(", ")),
         )
+    } else if !unknown.is_empty() {
+        (
+            None,
+            format!("whether it attaches cannot be told: {}", unknown.join("; ")),
+        )
     } else if !secure.is_empty() {
         (Some(true), format!("terminated by {}", secure.join(", ")))
+    } else if !refused.is_empty() {
+        (
+            None,
+            format!(
+                "it attaches to no listener, so no Gateway serves it: {}",
+                refused.join("; ")
+            ),
+        )
     } else {
-        (None, "no Gateway listener in the input accepts it".into())
+        (
+            None,
+            "no Gateway listener in the input accepts its hostname".into(),
+        )
     }
 }
 
@@ -787,10 +1133,27 @@ fn routes(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<Ent
     }
 }
 
+/// The ports of the containers that run beside the app: regular containers, and init
+/// containers with `restartPolicy: Always` (sidecars, which run as long as the pod); a plain
+/// init container runs to completion before them.
 fn container_ports(pod: &Doc) -> Vec<&Doc> {
-    ["containers", "initContainers"]
+    array(pod, "containers")
         .iter()
-        .flat_map(|k| array(pod, k))
+        .chain(
+            array(pod, "initContainers")
+                .iter()
+                .filter(|c| c.get("restartPolicy").and_then(Doc::as_str) == Some("Always")),
+        )
+        .flat_map(|c| array(c, "ports"))
+        .collect()
+}
+
+/// The ports bound on the node by `hostPort`: the kubelet maps those of `spec.containers`
+/// only (`generatePodSandboxConfig` builds the sandbox's port mappings from them; init
+/// containers, sidecars included, get none).
+fn host_mapped_ports(pod: &Doc) -> Vec<&Doc> {
+    array(pod, "containers")
+        .iter()
         .flat_map(|c| array(c, "ports"))
         .collect()
 }
@@ -831,7 +1194,7 @@ fn host_workloads(pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
             out.push(entry(Way::HostNetwork, address, policies.judge(&[p])));
             continue;
         }
-        let host_ports: Vec<String> = ports
+        let host_ports: Vec<String> = host_mapped_ports(p.pod)
             .iter()
             .filter_map(|port| {
                 let h = port.get("hostPort").and_then(Doc::as_u64)?;
@@ -1081,6 +1444,141 @@ mod tests {
             (NAMESPACE_LIMIT, 60)
         );
         assert!(v.namespaces.iter().all(|n| n.without_tls == 1));
+    }
+
+    #[test]
+    fn source_ranges_are_compared_as_networks() {
+        for whole in [
+            "0.0.0.0/0",
+            "10.0.0.0/0",
+            "192.168.1.1/0",
+            "0.0.0.0/00",
+            "::/0",
+            "0:0:0:0:0:0:0:0/0",
+            "::ffff:0.0.0.0/96",
+        ] {
+            assert_eq!(cidr_is_whole(whole), Some(true), "{whole}");
+        }
+        for narrow in [
+            "10.0.0.0/8",
+            "0.0.0.0/1",
+            "2001:db8::/32",
+            "::ffff:10.0.0.0/104",
+        ] {
+            assert_eq!(cidr_is_whole(narrow), Some(false), "{narrow}");
+        }
+        for invalid in [
+            "10.0.0.0",
+            "",
+            "10.0.0.0/33",
+            "a.b.c.d/8",
+            "10.0.0/8",
+            "::/129",
+        ] {
+            assert_eq!(cidr_is_whole(invalid), None, "{invalid}");
+        }
+    }
+
+    fn service(v: serde_json::Value) -> Object {
+        Object::from_value(
+            v,
+            crate::inventory::Origin::Snapshot { path: "t".into() },
+            BTreeMap::new(),
+        )
+        .expect("a Service")
+    }
+
+    #[test]
+    fn source_ranges_are_read_as_kubernetes_reads_them() {
+        let ann = |a: &str| {
+            service(serde_json::json!({"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": "s", "namespace": "n",
+                    "annotations": {SOURCE_RANGES_ANNOTATION: a}},
+                "spec": {"type": "LoadBalancer", "loadBalancerSourceRanges": []}}))
+        };
+        let empty = source_ranges(&ann("  "));
+        assert_eq!(empty.from, RangesFrom::Unset);
+        assert!(empty.allows_all());
+        assert_eq!(empty.words(), "any address");
+        let listed = source_ranges(&ann("10.0.0.0/8, 192.168.1.1/0"));
+        assert_eq!(listed.from, RangesFrom::Annotation);
+        assert!(listed.allows_all());
+        let field = service(serde_json::json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "s", "namespace": "n",
+                "annotations": {SOURCE_RANGES_ANNOTATION: "0.0.0.0/0"}},
+            "spec": {"type": "LoadBalancer", "loadBalancerSourceRanges": ["10.0.0.0/8"]}}));
+        let r = source_ranges(&field);
+        assert_eq!((r.from, r.allows_all()), (RangesFrom::Field, false));
+    }
+
+    #[test]
+    fn gateway_hostnames_intersect_as_the_gateway_api_says() {
+        assert!(hostnames_intersect(
+            Some("*.example.com"),
+            "test.example.com"
+        ));
+        assert!(hostnames_intersect(
+            Some("*.example.com"),
+            "foo.test.example.com"
+        ));
+        assert!(!hostnames_intersect(Some("*.example.com"), "example.com"));
+        assert!(!hostnames_intersect(
+            Some("*.example.com"),
+            "test.example.net"
+        ));
+        assert!(hostnames_intersect(
+            Some("test.example.com"),
+            "*.example.com"
+        ));
+        assert!(hostnames_intersect(
+            Some("*.example.com"),
+            "*.test.example.com"
+        ));
+        assert!(hostnames_intersect(None, "a.example.com"));
+        assert!(hostnames_intersect(Some("a.example.com"), "*"));
+        assert!(!hostnames_intersect(Some("a.example.com"), "b.example.com"));
+    }
+
+    #[test]
+    fn host_ports_are_those_of_regular_containers() {
+        let pod = Doc::from(serde_json::json!({
+            "initContainers": [
+                {"name": "init", "ports": [{"containerPort": 9000, "hostPort": 9000}]},
+                {"name": "sidecar", "restartPolicy": "Always", "ports": [{"containerPort": 9001, "hostPort": 9001}]}
+            ],
+            "containers": [{"name": "c", "ports": [{"containerPort": 8080, "hostPort": 80}]}]
+        }));
+        let host: Vec<u64> = host_mapped_ports(&pod)
+            .iter()
+            .filter_map(|p| p.get("hostPort").and_then(Doc::as_u64))
+            .collect();
+        assert_eq!(host, vec![80]);
+        let declared: Vec<u64> = container_ports(&pod)
+            .iter()
+            .filter_map(|p| p.get("containerPort").and_then(Doc::as_u64))
+            .collect();
+        assert_eq!(declared, vec![8080, 9001]);
+    }
+
+    #[test]
+    fn a_rule_without_from_admits_every_source() {
+        let pol = service(serde_json::json!({"apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy", "metadata": {"name": "p", "namespace": "n"},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress"],
+                "ingress": [{"ports": [{"port": 8080}]}]}}));
+        let (path, why) = open_ingress_rule(&pol).expect("open");
+        assert_eq!(path, "spec.ingress[0]");
+        assert!(why.contains("8080/TCP"), "{why}");
+        let narrow = service(serde_json::json!({"apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy", "metadata": {"name": "p", "namespace": "n"},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress"],
+                "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]},
+                            {"from": [{"ipBlock": {"cidr": "10.0.0.0/0", "except": ["10.1.0.0/16"]}}]}]}}));
+        assert_eq!(open_ingress_rule(&narrow), None);
+        let world = service(serde_json::json!({"apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy", "metadata": {"name": "p", "namespace": "n"},
+            "spec": {"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/0"}}]}]}}));
+        assert!(open_ingress_rule(&world).is_some());
     }
 
     #[test]

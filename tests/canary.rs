@@ -119,7 +119,12 @@ const CANARIES: &[&str] = &[
     "KUBEATTEST-CANARY-NESTED-SECRET",
     "KUBEATTEST-CANARY-URL-PASSWORD",
     "KUBEATTEST-CANARY-PEM-IN-CONFIG",
+    SNIPPET_CANARY,
 ];
+
+/// A bearer token in an ingress-nginx snippet annotation: the check that flags the
+/// annotation names it and never shows its value.
+const SNIPPET_CANARY: &str = "KUBEATTEST-CANARY-SNIPPET-BEARER";
 
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
@@ -324,4 +329,79 @@ fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_va
     }
     assert!(snap_text.contains("<redacted credential matching url-with-password>"));
     assert!(offline_json.contains("pem-private-key"));
+}
+
+/// An Ingress whose snippet annotations hold a credential: every format names the annotation
+/// (the finding fails) and none holds the value, the PDF's text included.
+#[test]
+fn snippet_annotation_values_never_appear_in_any_format() {
+    let tmp = support::Dir::new();
+    tmp.create(
+        "in/ingress.yaml",
+        &format!(
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: shop\n  namespace: shop\n  annotations:\n    nginx.ingress.kubernetes.io/configuration-snippet: |\n      proxy_set_header Authorization \"Bearer {SNIPPET_CANARY}\";\n    nginx.ingress.kubernetes.io/server-snippet: \"set $token {SNIPPET_CANARY};\"\n    nginx.ingress.kubernetes.io/stream-snippet: \"# {SNIPPET_CANARY}\"\nspec:\n  ingressClassName: nginx\n  rules:\n  - host: shop.example.com\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend:\n          service:\n            name: web\n            port:\n              number: 80\n"
+        ),
+    );
+    let run = support::kubeattest(
+        tmp.path(),
+        &[
+            "scan",
+            "--manifests",
+            "in",
+            "--format",
+            "json,csv,html,pdf,sarif,junit,oscal,openreports",
+            "--out",
+            "out",
+            "--quiet",
+        ],
+    );
+    assert_no_canary("stdout", &run.stdout);
+    assert_no_canary("stderr", &run.stderr);
+    let mut seen = std::collections::BTreeSet::new();
+    for e in std::fs::read_dir(tmp.path().join("out"))
+        .expect("report written")
+        .flatten()
+    {
+        let path = e.path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).expect("read")).into_owned();
+        assert_no_canary(&path.display().to_string(), &text);
+        if path.extension().is_some_and(|x| x == "pdf") {
+            // The PDF's streams are compressed: read its text.
+            let out = std::process::Command::new("pdftotext")
+                .arg(&path)
+                .arg("-")
+                .output()
+                .expect("cannot run pdftotext (install poppler-utils)");
+            assert!(out.status.success(), "pdftotext failed");
+            assert_no_canary("report.pdf text", &String::from_utf8_lossy(&out.stdout));
+        }
+        seen.insert(
+            path.extension()
+                .map(|x| x.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+    }
+    for ext in ["json", "csv", "html", "pdf", "sarif", "xml", "yaml"] {
+        assert!(seen.contains(ext), "no .{ext} file written: {seen:?}");
+    }
+    for stdout_format in ["json", "yaml", "table", "wide", "sarif", "junit"] {
+        let run = support::kubeattest(
+            tmp.path(),
+            &["scan", "--manifests", "in", "-o", stdout_format],
+        );
+        assert_no_canary(stdout_format, &run.stdout);
+    }
+    // The finding is there, naming the annotations.
+    let report = support::report(&tmp.path().join("out"));
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.check == "ingress-snippet-annotation")
+        .expect("finding");
+    assert_eq!(f.status, kubeattest::results::Status::Fail);
+    assert!(f.message.contains("stream-snippet"), "{}", f.message);
+    assert!(f
+        .observations
+        .iter()
+        .all(|o| o.observed == serde_json::json!("<not shown>")));
 }

@@ -262,3 +262,113 @@ fn the_current_cluster_is_read_with_gets_only_and_answers_as_the_demo_does() {
         assert_eq!(r.method, "GET", "{}", r.path);
     }
 }
+
+/// What each way in really lets through, as Kubernetes and the Gateway API decide it: a
+/// host-less TLS entry covers the catch-all, a `*.` listener matches any depth, a route in
+/// another namespace does not attach by default, a rule without `from` admits every source,
+/// an empty source-ranges annotation is every address, and init containers map no host port.
+#[test]
+fn entries_follow_what_kubernetes_and_the_gateway_api_do() {
+    let dir = Dir::new();
+    dir.create(
+        "m.yaml",
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      initContainers:
+      - {name: init, image: busybox, ports: [{containerPort: 9000, hostPort: 9000}]}
+      containers:
+      - {name: c, image: nginx, ports: [{containerPort: 8080, hostPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+  annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: ""}
+spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: ports-only, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress:
+  - ports: [{port: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: catch-all, namespace: shop}
+spec:
+  tls:
+  - secretName: default-cert
+  rules:
+  - host: ""
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: shop}
+spec:
+  gatewayClassName: x
+  listeners:
+  - {name: http-wild, protocol: HTTP, port: 80, hostname: "*.example.com"}
+  - {name: https-exact, protocol: HTTPS, port: 443, hostname: "a.b.example.com", tls: {certificateRefs: [{name: c}]}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: deep, namespace: shop}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: ["a.b.example.com"]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: elsewhere, namespace: other}
+spec:
+  parentRefs: [{name: gw, namespace: shop}]
+  hostnames: ["x.example.com"]
+"#,
+    );
+    let e = exposure_json(&dir, &["--manifests", "m.yaml"]);
+    let catch_all = find(&e, Way::Ingress, "shop", "catch-all");
+    assert_eq!(catch_all.address, "*");
+    assert_eq!(catch_all.tls, Some(true), "{}", catch_all.tls_reason);
+
+    let deep = find(&e, Way::HttpRoute, "shop", "deep");
+    assert_eq!(deep.tls, Some(false), "{}", deep.tls_reason);
+    assert!(deep.tls_reason.contains("http-wild"), "{}", deep.tls_reason);
+    let elsewhere = find(&e, Way::HttpRoute, "other", "elsewhere");
+    assert_eq!(elsewhere.tls, None, "{}", elsewhere.tls_reason);
+    assert!(
+        elsewhere.tls_reason.contains("attaches to no listener"),
+        "{}",
+        elsewhere.tls_reason
+    );
+
+    let lb = find(&e, Way::LoadBalancer, "shop", "web");
+    assert!(
+        lb.address.ends_with("sources any address"),
+        "{}",
+        lb.address
+    );
+    assert_eq!(lb.ingress_restricted, Some(false), "{}", lb.ingress_reason);
+    assert!(
+        lb.ingress_reason.contains("without `from`"),
+        "{}",
+        lb.ingress_reason
+    );
+
+    let ports = find(&e, Way::HostPort, "shop", "web");
+    assert!(ports.address.contains("8080/TCP"), "{}", ports.address);
+    assert!(!ports.address.contains("9000"), "{}", ports.address);
+}

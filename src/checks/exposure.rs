@@ -1,4 +1,10 @@
-//! `exposure`: Services exposed in production namespaces.
+//! `exposure`: Services exposed outside the cluster.
+//!
+//! Decides `require: load_balancer_open`: every Service of type LoadBalancer names source
+//! ranges, none of which holds every address. The ranges are read as Kubernetes reads them
+//! ([`crate::exposure::source_ranges`]: the field, else the annotation, else `0.0.0.0/0`) and
+//! compared as networks, not as text (`10.0.0.0/0` and `::ffff:0:0/96` are every address);
+//! an entry that is not a CIDR is an `error` (the API server refuses such a Service).
 //!
 //! Decides `require: node_port_in_production`: every Service of a production namespace must
 //! not be of type NodePort. A namespace is production when its name matches the `names`
@@ -17,6 +23,7 @@ use serde_json::json;
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::{evidence, selector, Context, Outcome};
+use crate::exposure::{source_ranges, RangesFrom};
 use crate::inventory::KindState;
 use crate::results::{Observation, Status};
 use crate::yaml::Node;
@@ -26,6 +33,8 @@ use crate::yaml::Node;
 pub enum Require {
     /// No NodePort Service in a production namespace.
     NodePortInProduction,
+    /// No LoadBalancer Service open to every address.
+    LoadBalancerOpen,
 }
 
 /// Parameters of an `exposure` assertion.
@@ -47,7 +56,29 @@ impl Params {
         let req = r.string(node, "require", &aw)?;
         let require = match req.as_str() {
             "node_port_in_production" => Require::NodePortInProduction,
-            other => return r.unknown(node, "require", &aw, other, &["node_port_in_production"]),
+            "load_balancer_open" => {
+                if node.get("production").is_some() {
+                    r.error(
+                        node.line,
+                        format!("{aw}: `production` applies to node_port_in_production only"),
+                    );
+                    return None;
+                }
+                return Some(Params {
+                    require: Require::LoadBalancerOpen,
+                    names: None,
+                    labels: BTreeMap::new(),
+                });
+            }
+            other => {
+                return r.unknown(
+                    node,
+                    "require",
+                    &aw,
+                    other,
+                    &["node_port_in_production", "load_balancer_open"],
+                )
+            }
         };
         let Some(prod) = node.get("production") else {
             r.error(
@@ -91,6 +122,9 @@ impl Params {
 
     /// One line on how the check decides, for `explain`.
     pub fn describe(&self) -> String {
+        if self.require == Require::LoadBalancerOpen {
+            return "Flags LoadBalancer Services whose source ranges (spec.loadBalancerSourceRanges, else the load-balancer-source-ranges annotation, else 0.0.0.0/0) include a network holding every address".into();
+        }
         format!(
             "Flags Services of type NodePort in production namespaces; a namespace is production when {}",
             self.describe_rule()
@@ -158,6 +192,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             "Service",
             format!("could not assess Services: {reason}"),
         ));
+        return out;
+    }
+    if p.require == Require::LoadBalancerOpen {
+        load_balancer_open(check, ctx, &mut out);
         return out;
     }
     let namespaces_read = inv.kind_state("Namespace") == KindState::Collected;
@@ -241,6 +279,95 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         };
     }
     out
+}
+
+/// `load_balancer_open`: one finding per LoadBalancer Service.
+fn load_balancer_open(check: &Check, ctx: &Context, out: &mut Outcome) {
+    let mut others = 0;
+    for svc in ctx.inventory.of_kind("Service") {
+        let ty = svc
+            .value
+            .at("/spec/type")
+            .and_then(Doc::as_str)
+            .unwrap_or("ClusterIP");
+        if ty != "LoadBalancer" {
+            others += 1;
+            continue;
+        }
+        let subject = evidence::subject(svc);
+        let ranges = source_ranges(svc);
+        let path = ranges.from.path();
+        let listed: Vec<&str> = ranges.ranges.iter().map(|r| r.text.as_str()).collect();
+        let whole: Vec<&str> = ranges
+            .ranges
+            .iter()
+            .filter(|r| r.whole)
+            .map(|r| r.text.as_str())
+            .collect();
+        let (status, message, observed) = if !ranges.invalid.is_empty() {
+            (
+                Status::Error,
+                format!(
+                    "{}: {path} holds {}, which is not an IP range (CIDR); the API server refuses such a Service, so it is reported, not judged",
+                    subject.display(),
+                    ranges.invalid.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+                ),
+                json!({"ranges": listed, "invalid": ranges.invalid}),
+            )
+        } else if ranges.from == RangesFrom::Unset {
+            (
+                Status::Fail,
+                format!(
+                    "{}: no source ranges (field and annotation unset or empty), so every address may connect",
+                    subject.display()
+                ),
+                json!({"ranges": []}),
+            )
+        } else if !whole.is_empty() {
+            (
+                Status::Fail,
+                format!(
+                    "{}: source range {} holds every address (a /0 network, whatever address is written before the prefix)",
+                    subject.display(),
+                    whole.join(", ")
+                ),
+                json!({"ranges": listed}),
+            )
+        } else {
+            (
+                Status::Pass,
+                format!(
+                    "{}: connections limited to {}",
+                    subject.display(),
+                    listed.join(", ")
+                ),
+                json!({"ranges": listed}),
+            )
+        };
+        let obs = Observation {
+            source: evidence::source(svc, &path),
+            path,
+            observed,
+            expected: "source ranges, none holding every address".into(),
+            holds: status == Status::Pass,
+            note: (ranges.from == RangesFrom::Annotation)
+                .then(|| "read from the annotation: the field lists no range".to_string()),
+        };
+        out.findings.push(evidence::finding(
+            check,
+            status,
+            subject,
+            vec![obs],
+            message,
+        ));
+    }
+    if out.findings.is_empty() {
+        out.empty_reason = if others == 0 {
+            "no Service in the inventory".into()
+        } else {
+            format!("none of the {others} Service(s) is of type LoadBalancer")
+        };
+    }
 }
 
 #[cfg(test)]

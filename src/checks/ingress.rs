@@ -7,15 +7,22 @@
 //! - `tls_secrets`: each `spec.tls[].secretName` exists in the Ingress's namespace, is of type
 //!   `kubernetes.io/tls`, and its certificate's SANs cover the entry's hosts;
 //! - `forbidden_annotations`: none of the listed annotations (ingress-nginx snippets,
-//!   CVE-2021-25742) is set;
+//!   CVE-2021-25742) is set; the evidence names the annotation, never its value (snippets
+//!   carry credentials such as `proxy_set_header Authorization`);
+//! - `snippets_allowed`: the ingress-nginx controller refuses snippet annotations, from its
+//!   release and the ConfigMap its `--configmap` flag names (see [`snippets`]);
 //! - `controller_version`: containers whose image is one of `images` (a table of every
 //!   repository the project shipped under; mirrors of the same path match too) run at least the
 //!   fixed release of their minor line (`fixed_versions`, see `checks::release`); lines older
-//!   than every listed one fail, newer lines pass, and a tag without a version (a digest only,
-//!   `latest`) is `manual`: the release must be looked up.
+//!   than every listed one fail, newer lines pass, and a tag without a full version (a digest
+//!   only, `latest`, `v1.12`) is `manual`: the release must be looked up.
 //!
 //! Evidence names the Ingress, the host, the Secret and the certificate facts, or the
-//! container and image. Secrets not collected make `tls_secrets` an `error`, never a pass.
+//! container and image. Secrets not collected make `tls_secrets` an `error`, never a pass; a
+//! Secret missing from manifests is `not_applicable` (it may be kept elsewhere or created by
+//! cert-manager), while a cluster or snapshot without it fails.
+
+pub mod snippets;
 
 use crate::checks::path::Lookup;
 use std::collections::BTreeSet;
@@ -55,6 +62,8 @@ pub enum Require {
         /// Image repositories that are the controller (mirrors of the same path match).
         images: Vec<String>,
     },
+    /// The ingress-nginx controller refuses snippet annotations.
+    SnippetsAllowed(snippets::Releases),
 }
 
 /// Parameters of an `ingress` assertion.
@@ -71,7 +80,17 @@ impl Params {
         r.known_keys(
             node,
             &aw,
-            &["kind", "require", "annotations", "images", "fixed_versions"],
+            &[
+                "kind",
+                "require",
+                "annotations",
+                "images",
+                "fixed_versions",
+                "option_since",
+                "off_by_default_since",
+                "risk_level_since",
+                "risk_level_high_since",
+            ],
         );
         let req = r.string(node, "require", &aw)?;
         let require = match req.as_str() {
@@ -111,6 +130,7 @@ impl Params {
                 }
                 Require::ControllerAbsent { images }
             }
+            "snippets_allowed" => Require::SnippetsAllowed(snippets::Releases::read(node, r, &aw)?),
             other => {
                 return r.unknown(
                     node,
@@ -123,6 +143,7 @@ impl Params {
                         "forbidden_annotations",
                         "controller_version",
                         "controller_absent",
+                        "snippets_allowed",
                     ],
                 )
             }
@@ -145,13 +166,15 @@ impl Params {
                 "Requires that no container runs an image containing {}",
                 images.join(" or ")
             ),
+            Require::SnippetsAllowed(r) => r.describe(),
         }
     }
 }
 
 /// Rule hosts of an Ingress: `Some(host)` or `None` for a host-less (catch-all) rule, with the
 /// rule index; a `defaultBackend` is one more catch-all (index `usize::MAX`): it answers every
-/// request no rule matches, whatever the host, with or without rules beside it.
+/// request no rule matches, whatever the host, with or without rules beside it. `host: ""` is
+/// no host: the field is `omitempty`, so the API cannot tell it from an unset one.
 fn rule_hosts(ing: &Object) -> Vec<(usize, Option<String>)> {
     let mut out: Vec<(usize, Option<String>)> = ing
         .value
@@ -161,7 +184,7 @@ fn rule_hosts(ing: &Object) -> Vec<(usize, Option<String>)> {
             rules
                 .iter()
                 .enumerate()
-                .map(|(i, r)| (i, r.get("host").and_then(Doc::as_str).map(str::to_string)))
+                .map(|(i, r)| (i, rule_host(r)))
                 .collect()
         })
         .unwrap_or_default();
@@ -169,6 +192,14 @@ fn rule_hosts(ing: &Object) -> Vec<(usize, Option<String>)> {
         out.push((usize::MAX, None));
     }
     out
+}
+
+/// The host of an Ingress rule; `None` when unset or empty (a catch-all).
+pub fn rule_host(rule: &Doc) -> Option<String> {
+    rule.get("host")
+        .and_then(Doc::as_str)
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
 }
 
 /// Whether a TLS host entry (possibly `*.example.com`) covers a host.
@@ -237,6 +268,9 @@ fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observatio
     let ns = ing.namespace.clone().unwrap_or_else(|| "default".into());
     let mut obs = Vec::new();
     let mut problems = Vec::new();
+    // Secrets the input does not hold where their absence proves nothing (manifests).
+    let mut unseen = Vec::new();
+    let absence_known = crate::checks::absence_is_known(inv);
     let tls = ing
         .value
         .at("/spec/tls")
@@ -258,6 +292,21 @@ fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observatio
             continue;
         };
         let secret = inv.find("Secret", Some(ns.as_str()), name);
+        if secret.is_none() && !absence_known {
+            let why = format!(
+                "Secret {ns}/{name} is not in the given files; manifests show only what was given (it may be kept elsewhere or created by cert-manager), so its absence proves nothing"
+            );
+            unseen.push(format!("Secret {ns}/{name}"));
+            obs.push(Observation {
+                source: evidence::source(ing, &path),
+                path,
+                observed: json!({"secret": name}),
+                expected: "an existing kubernetes.io/tls Secret whose SANs cover the hosts".into(),
+                holds: true,
+                note: Some(why),
+            });
+            continue;
+        }
         let (holds, observed, why) = match secret {
             None => (
                 false,
@@ -321,33 +370,47 @@ fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observatio
     if obs.is_empty() {
         return (Status::NotApplicable, "no spec.tls entries".into(), obs);
     }
-    if problems.is_empty() {
+    if !problems.is_empty() {
+        (Status::Fail, problems.join("; "), obs)
+    } else if !unseen.is_empty() {
+        (
+            Status::NotApplicable,
+            format!(
+                "{} not in the given files, and manifests show only what was given: the certificate cannot be judged here",
+                unseen.join(", ")
+            ),
+            obs,
+        )
+    } else {
         (
             Status::Pass,
             "every TLS entry has a valid Secret covering its hosts".into(),
             obs,
         )
-    } else {
-        (Status::Fail, problems.join("; "), obs)
     }
 }
 
+/// What the evidence shows in place of an annotation's value.
+const NOT_SHOWN: &str = "<not shown>";
+
 fn forbidden(ing: &Object, annotations: &[String]) -> (Status, String, Vec<Observation>) {
-    let set: Vec<(String, Value)> = annotations
+    // Names only: a snippet's value is raw nginx configuration and often holds credentials
+    // (`proxy_set_header Authorization "Bearer …"`), so it never reaches the evidence.
+    let set: Vec<&String> = annotations
         .iter()
-        .filter_map(|a| {
+        .filter(|a| {
             ing.value
                 .at("/metadata/annotations")
-                .and_then(|m| m.get(a))
-                .map(|v| (a.clone(), v.to_value()))
+                .and_then(|m| m.get(a.as_str()))
+                .is_some()
         })
         .collect();
     let obs: Vec<Observation> = set
         .iter()
-        .map(|(a, v)| Observation {
+        .map(|a| Observation {
             source: evidence::source(ing, &format!("metadata.annotations[\"{a}\"]")),
             path: format!("metadata.annotations[\"{a}\"]"),
-            observed: v.clone(),
+            observed: json!(NOT_SHOWN),
             expected: "absent".into(),
             holds: false,
             note: None,
@@ -356,7 +419,7 @@ fn forbidden(ing: &Object, annotations: &[String]) -> (Status, String, Vec<Obser
     if set.is_empty() {
         (Status::Pass, "no forbidden annotation".into(), obs)
     } else {
-        let names: BTreeSet<&str> = set.iter().map(|(a, _)| a.as_str()).collect();
+        let names: BTreeSet<&str> = set.iter().map(|a| a.as_str()).collect();
         (
             Status::Fail,
             format!("sets {}", names.into_iter().collect::<Vec<_>>().join(", ")),
@@ -393,6 +456,40 @@ pub fn image_is(image: &str, listed: &str) -> bool {
             .is_some_and(|above| above.ends_with('/'))
 }
 
+/// The tag of an image when it names one release (`v1.12.1`, `1.12.1`, `v1.12.1-rc.0`):
+/// `None` for a digest only, `latest`, or a tag without a patch number (`v1.12`, which is
+/// moved from release to release and names none of them).
+pub fn release_tag(image: &str) -> Option<&str> {
+    let tag = image
+        .split('@')
+        .next()
+        .and_then(|n| n.rsplit_once(':'))
+        .map(|(_, t)| t)
+        .filter(|t| !t.contains('/'))?;
+    let core = tag.trim_start_matches('v').split(['-', '+']).next()?;
+    let parts: Vec<&str> = core.split('.').collect();
+    (parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
+    .then_some(tag)
+}
+
+/// Words on why a tag that looks like a version is not read as one (`v1.12`).
+fn partial_tag_note(image: &str) -> &'static str {
+    let tag = image
+        .split('@')
+        .next()
+        .and_then(|n| n.rsplit_once(':'))
+        .map(|(_, t)| t)
+        .filter(|t| !t.contains('/'));
+    if tag.is_some_and(|t| release::parse(t).is_some()) {
+        " (it names no patch release, so it may be any release of its line)"
+    } else {
+        ""
+    }
+}
+
 fn controller_version(
     check: &Check,
     ctx: &Context,
@@ -411,12 +508,7 @@ fn controller_version(
             if !images.iter().any(|i| image_is(image, i)) {
                 continue;
             }
-            let tag = image
-                .split('@')
-                .next()
-                .and_then(|n| n.rsplit_once(':'))
-                .map(|(_, t)| t)
-                .filter(|t| !t.contains('/'));
+            let tag = release_tag(image);
             let version = tag.and_then(|t| release::standing_of(t, fixed));
             let (status, message) = match (fixed.is_empty(), version) {
                 (true, _) => (
@@ -427,7 +519,7 @@ fn controller_version(
                 // digest up.
                 (false, None) => (
                     Status::Manual,
-                    format!("{image}: the version cannot be read from the tag; look up which release the image is and compare it with {}", release::list_words(fixed)),
+                    format!("{image}: the version cannot be read from the tag{}; look up which release the image is and compare it with {}", partial_tag_note(image), release::list_words(fixed)),
                 ),
                 (false, Some((v, standing))) => match standing {
                     release::Standing::Fixed => (
@@ -531,6 +623,12 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         }
         return out;
     }
+    if let Require::SnippetsAllowed(releases) = &p.require {
+        if !state_error(check, inv, "Pod", &mut out) {
+            snippets::evaluate(check, ctx, releases, &mut out);
+        }
+        return out;
+    }
     if state_error(check, inv, "Ingress", &mut out) {
         return out;
     }
@@ -542,7 +640,9 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             Require::TlsHosts => tls_hosts(check, ing),
             Require::TlsSecrets => tls_secrets(inv, ing),
             Require::ForbiddenAnnotations(a) => forbidden(ing, a),
-            Require::ControllerVersion { .. } | Require::ControllerAbsent { .. } => continue,
+            Require::ControllerVersion { .. }
+            | Require::ControllerAbsent { .. }
+            | Require::SnippetsAllowed(_) => continue,
         };
         let subject = evidence::subject(ing);
         let message = format!("{}: {message}", subject.display());
@@ -578,6 +678,55 @@ mod tests {
             assert!(!image_is(image, listed), "{image}");
         }
         assert_eq!(repository("localhost:5000/app"), "localhost:5000/app");
+    }
+
+    #[test]
+    fn only_tags_naming_one_release_are_read() {
+        let tag = |t: &str| {
+            release_tag(&format!("registry.k8s.io/ingress-nginx/controller{t}")).map(str::to_string)
+        };
+        assert_eq!(tag(":v1.12.1"), Some("v1.12.1".to_string()));
+        assert_eq!(
+            tag(":1.12.1-rc.0@sha256:ab"),
+            Some("1.12.1-rc.0".to_string())
+        );
+        assert_eq!(tag(":v1.12"), None);
+        assert_eq!(tag(":latest"), None);
+        assert_eq!(tag("@sha256:ab"), None);
+        assert_eq!(tag(":v1.12.1.4"), None);
+    }
+
+    #[test]
+    fn an_empty_host_is_no_host() {
+        let rule = |v: serde_json::Value| rule_host(&Doc::from(v));
+        assert_eq!(rule(json!({"host": ""})), None);
+        assert_eq!(rule(json!({})), None);
+        assert_eq!(rule(json!({"host": "a.example"})), Some("a.example".into()));
+    }
+
+    #[test]
+    fn forbidden_annotations_are_named_never_shown() {
+        let ing = Object::from_value(
+            json!({
+                "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                "metadata": {"name": "i", "namespace": "shop", "annotations": {
+                    "nginx.ingress.kubernetes.io/configuration-snippet": "proxy_set_header Authorization \"Bearer SECRET\";"}},
+            }),
+            crate::inventory::Origin::Snapshot { path: "t".into() },
+            std::collections::BTreeMap::new(),
+        )
+        .expect("an Ingress");
+        let (status, message, obs) = forbidden(
+            &ing,
+            &["nginx.ingress.kubernetes.io/configuration-snippet".to_string()],
+        );
+        assert_eq!(status, Status::Fail);
+        let shown = format!(
+            "{message} {}",
+            serde_json::to_string(&obs[0].observed).unwrap_or_default()
+        );
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert_eq!(obs[0].observed, json!(NOT_SHOWN));
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! ([`Context::rbac`](crate::checks::Context::rbac)) as the permission questions:
 //! - `unused_roles`: Roles and ClusterRoles no binding names. Built-in roles (the catalog's
 //!   `system_roles`, `system:*`, the `rbac-defaults` label), aggregating ClusterRoles and
-//!   ClusterRoles that feed one (selected by an `aggregationRule`, or labelled
-//!   `rbac.authorization.k8s.io/aggregate-to-*`) are not judged.
+//!   ClusterRoles that feed one (selected by the `aggregationRule` of a ClusterRole of the
+//!   input, or of a built-in one the input lacks: admin, edit and view gather
+//!   `rbac.authorization.k8s.io/aggregate-to-*: "true"`) are not judged.
 //! - `missing_subjects`: bindings naming a ServiceAccount that does not exist in its
 //!   namespace (the `default` account, which the API server creates in every namespace,
 //!   is taken to exist).
@@ -139,8 +140,16 @@ fn unused_roles(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
         };
         bound.entry((kind, ns, name)).or_default().push(b);
     }
+    // Aggregating ClusterRoles: those of the input, and the built-in ones (admin, edit, view
+    // gather `rbac.authorization.k8s.io/aggregate-to-*: "true"`) where the input lacks them.
     let aggregators: Vec<(&Object, Vec<&Doc>)> = inv
         .of_kind("ClusterRole")
+        .chain(
+            settings
+                .builtin_cluster_roles
+                .iter()
+                .filter(|b| inv.find("ClusterRole", None, &b.name).is_none()),
+        )
         .filter_map(|r| {
             let sels = r
                 .value
@@ -163,12 +172,11 @@ fn unused_roles(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
         }
         let labels = selector::labels_of(&role.value["metadata"]);
         if role.kind == "ClusterRole" {
-            let feeds = labels
-                .keys()
-                .any(|k| k.starts_with("rbac.authorization.k8s.io/aggregate-to-"))
-                || aggregators.iter().any(|(agg, sels)| {
-                    agg.name != role.name && sels.iter().any(|s| selector::selects(s, &labels))
-                });
+            // A role feeds an aggregate when an aggregator's selector selects its labels (a
+            // label `aggregate-to-view: "false"` feeds nothing).
+            let feeds = aggregators.iter().any(|(agg, sels)| {
+                agg.name != role.name && sels.iter().any(|s| selector::selects(s, &labels))
+            });
             if feeds {
                 continue;
             }
@@ -461,6 +469,17 @@ impl<'a> Atom<'a> {
     }
 }
 
+/// The permissions of `x` that a permission of `y` covers.
+fn covered_by<'a, 'g>(
+    x: &'g [(Atom<'a>, &Object, usize)],
+    y: &[(Atom<'a>, &Object, usize)],
+) -> BTreeSet<&'g Atom<'a>> {
+    x.iter()
+        .filter(|(a, ..)| y.iter().any(|(ya, ..)| ya.covers(a)))
+        .map(|(a, ..)| a)
+        .collect()
+}
+
 /// How many "binding also granted by binding" pairs a finding's message names.
 const PAIRS_SHOWN: usize = 5;
 
@@ -525,14 +544,24 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                 let covers_scope = y.scope.is_none() || y.scope == x.scope;
                 // Two built-in bindings overlapping is how Kubernetes ships.
                 let stock = settings.is_stock_binding(x) && settings.is_stock_binding(y);
-                if xi == yi || !covers_scope || (x.scope == y.scope && yi > xi) || stock {
+                if xi == yi || !covers_scope || stock {
+                    continue;
+                }
+                // Bindings of the same scope are compared both ways (a wide binding listed
+                // after a narrow one covers it as much as one listed before); the same
+                // overlap seen from the other side (two bindings granting each other's
+                // permissions, such as two bindings of one role) is reported once, with the
+                // binding listed first.
+                let covered = covered_by(&grants[xi], &grants[yi]);
+                if covered.is_empty()
+                    || (x.scope == y.scope
+                        && yi < xi
+                        && covered == covered_by(&grants[yi], &grants[xi]))
+                {
                     continue;
                 }
                 if first.is_some() {
-                    let overlaps = grants[xi]
-                        .iter()
-                        .any(|(a, ..)| grants[yi].iter().any(|(ya, ..)| ya.covers(a)));
-                    others += usize::from(overlaps);
+                    others += 1;
                     continue;
                 }
                 // Permissions of x that y already grants.
@@ -770,6 +799,30 @@ mod tests {
         named.names = vec!["x"];
         assert!(a("", "secrets", "get").covers(&named));
         assert!(!named.covers(&a("", "secrets", "get")));
+    }
+
+    #[test]
+    fn coverage_is_asked_both_ways() {
+        let a = |g: &'static str, r: &'static str, v: &'static str| Atom {
+            url: false,
+            group: g,
+            resource: r,
+            verb: v,
+            names: Vec::new(),
+        };
+        let obj = Object::from_value(
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                "metadata": {"name": "r", "namespace": "n"}}),
+            crate::inventory::Origin::Snapshot { path: "t".into() },
+            BTreeMap::new(),
+        )
+        .expect("a Role");
+        let narrow = vec![(a("", "configmaps", "get"), &obj, 0)];
+        let wide = vec![(a("*", "*", "*"), &obj, 0)];
+        assert_eq!(covered_by(&narrow, &wide).len(), 1);
+        assert!(covered_by(&wide, &narrow).is_empty());
+        // Two bindings of one role cover each other with the same permissions.
+        assert_eq!(covered_by(&narrow, &narrow), covered_by(&narrow, &narrow));
     }
 
     #[test]

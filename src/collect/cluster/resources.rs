@@ -104,7 +104,7 @@ fn kinds_of_assertion_kind(kind: &str) -> Option<&'static [&'static str]> {
         "tls" => &["Secret", "Ingress"],
         "vulnerabilities" => &[],
         "exposure" => &["Service", "Namespace"],
-        "ingress" => &["Ingress", "Secret", "Service", "IngressClass"],
+        "ingress" => &["Ingress", "Secret", "Service", "IngressClass", "ConfigMap"],
         "network" => &[
             "NetworkPolicy",
             "CiliumNetworkPolicy",
