@@ -21,6 +21,12 @@
 //!               "mode": "0600", "owner": "root", "group": "root", "from": "default path" }],
 //!   "errors": ["…"] }
 //! ```
+//!
+//! Fields added since the first release are optional, so older facts stay readable and what
+//! they lack is never taken as compliant: a component's `exe` (what the process runs), a
+//! kubelet value's `note` and `invalid` (a value the kubelet refuses), a file's `unlocated`
+//! (not found where looked for, though its component runs). More than one process running a
+//! component is read from `components` itself, in older facts too.
 
 use std::collections::BTreeMap;
 
@@ -76,20 +82,65 @@ impl NodeFacts {
     }
 
     /// The instance of a component that decides its flags on this node: the running
-    /// process when there is one, else the static-pod manifest.
-    pub fn component(&self, name: &str) -> Option<&ComponentFact> {
-        let mut found: Vec<&ComponentFact> = self
-            .components
-            .iter()
-            .filter(|c| c.component == name)
-            .collect();
-        found.sort_by_key(|c| c.source != ComponentSource::Process);
-        found.first().copied()
+    /// process when there is one, else the static-pod manifest. More than one process
+    /// running it (a stray or a decoy beside the real one, or nested clusters seen from the
+    /// host) is [`Ambiguous`]: which one is this node's cannot be told, and none is picked.
+    pub fn component(&self, name: &str) -> Result<Option<&ComponentFact>, Ambiguous> {
+        instance_of(&self.components, name)
     }
 
     /// Every file fact with a role.
     pub fn files_with_role<'a>(&'a self, role: &'a str) -> impl Iterator<Item = &'a FileFact> {
         self.files.iter().filter(move |f| f.role == role)
+    }
+}
+
+/// The instance of component `name` among `components` that decides on its node: the
+/// running process when there is one, else the first static-pod manifest; more than one
+/// process (distinct pids) is [`Ambiguous`].
+pub fn instance_of<'a>(
+    components: &'a [ComponentFact],
+    name: &str,
+) -> Result<Option<&'a ComponentFact>, Ambiguous> {
+    let mut pids: Vec<u32> = components
+        .iter()
+        .filter(|c| c.component == name && c.source == ComponentSource::Process)
+        .filter_map(|c| c.pid)
+        .collect();
+    pids.sort_unstable();
+    pids.dedup();
+    if pids.len() > 1 {
+        return Err(Ambiguous {
+            component: name.to_string(),
+            pids,
+        });
+    }
+    // Stable: the first manifest in name order when no process runs it.
+    Ok(components
+        .iter()
+        .filter(|c| c.component == name)
+        .min_by_key(|c| c.source != ComponentSource::Process))
+}
+
+/// More than one process runs the same component on one node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ambiguous {
+    /// The component (`kubelet`).
+    pub component: String,
+    /// The processes running it, lowest first.
+    pub pids: Vec<u32>,
+}
+
+impl std::fmt::Display for Ambiguous {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pids: Vec<String> = self.pids.iter().map(u32::to_string).collect();
+        write!(
+            f,
+            "{} {} processes run (pids {}): which one is this node's cannot be told, so none is judged; find out why more than one runs (a stray copy, or other clusters' nodes seen from this host) and collect where only one does",
+            self.pids.len(),
+            self.component,
+            pids.join(", ")
+        )
     }
 }
 
@@ -115,8 +166,12 @@ pub struct ComponentFact {
     pub pid: Option<u32>,
     /// Where the arguments were read: `/proc/812/cmdline` or the manifest's path on the node.
     pub location: String,
-    /// The executable as started (`/usr/bin/kubelet`, `k3s`).
+    /// The executable as started (`/usr/bin/kubelet`, `k3s`): `argv[0]`.
     pub executable: String,
+    /// What the process really runs (`/proc/<pid>/exe`, as the process's own filesystem
+    /// names it), when it could be read; the component is recognised by its basename.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe: Option<String>,
     /// The arguments after the executable, as given.
     pub args: Vec<String>,
     /// How the arguments were derived, when not read directly (k3s/rke2 embedding).
@@ -185,6 +240,7 @@ pub const ETCD_ENV: &[&str] = &[
     "ETCD_PEER_TRUSTED_CA_FILE",
     "ETCD_DATA_DIR",
     "ETCD_CONFIG_FILE",
+    "ETCD_NAME",
 ];
 
 /// The flag an environment variable stands for (`ETCD_CERT_FILE` → `--cert-file`).
@@ -256,6 +312,14 @@ pub struct ConfigValue {
     /// Values it replaced, earliest first (config file value overridden by a drop-in or flag).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<Overridden>,
+    /// How the value was read, when not as written (`--read-only-port=0x0` reads as 0; a
+    /// boolean flag followed by a separate word).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Why the kubelet refuses this value and does not start (`--anonymous-auth=` is no
+    /// boolean): such a value decides nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<String>,
 }
 
 /// A value that a later source replaced.
@@ -322,10 +386,12 @@ pub struct FileFact {
     /// Permission bits, 4 octal digits (`0600`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
-    /// Owner name (from the root's `/etc/passwd`; the number when not listed).
+    /// Owner name (from the root's `/etc/passwd`; when not listed there, `root` for uid 0,
+    /// else the number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
-    /// Group name (from the root's `/etc/group`; the number when not listed).
+    /// Group name (from the root's `/etc/group`; when not listed there, `root` for gid 0,
+    /// else the number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// Numeric owner.
@@ -339,6 +405,11 @@ pub struct FileFact {
     /// Why it could not be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Set on an absent file that must be somewhere else: it was not at any place looked
+    /// at, yet the component it belongs to runs (a kubelet started by a unit file nowhere
+    /// systemd's usual directories hold). Says where it was looked for; judged `manual`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlocated: Option<String>,
 }
 
 /// File roles the collector records and `file` checks may name, with what each is.
@@ -366,7 +437,10 @@ pub const FILE_ROLES: &[(&str, &str)] = &[
     ("pki-file", "every file under the PKI directory"),
     ("pki-cert", "certificates (*.crt) under the PKI directory"),
     ("pki-key", "private keys (*.key) under the PKI directory"),
-    ("kubelet-service", "kubelet systemd unit drop-in"),
+    (
+        "kubelet-service",
+        "kubelet systemd unit file (kubelet.service) and its drop-ins",
+    ),
     ("proxy-kubeconfig", "kube-proxy kubeconfig"),
     ("kubelet-kubeconfig", "kubelet kubeconfig (--kubeconfig)"),
     (

@@ -66,7 +66,7 @@ fn collect(root: &Path) -> NodeFacts {
         root: root.to_path_buf(),
         proc_dir: root.join("proc"),
         node_name: None,
-        config_files: node::config_files_of(&catalog::embedded_components().unwrap()),
+        components: catalog::embedded_components().unwrap(),
     })
 }
 
@@ -395,7 +395,7 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
     // never enter the facts.
     let text = serde_json::to_string(&facts).unwrap();
     assert!(!text.contains("canary"), "{text}");
-    let apiserver = facts.component("kube-apiserver").unwrap();
+    let apiserver = facts.component("kube-apiserver").unwrap().unwrap();
     let encryption = apiserver
         .config_files
         .iter()
@@ -409,7 +409,7 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
             [["secretbox"]]
         ])
     );
-    let scheduler = facts.component("kube-scheduler").unwrap();
+    let scheduler = facts.component("kube-scheduler").unwrap().unwrap();
     let file = &scheduler.config_files[0];
     assert_eq!(file.path, "/etc/kubernetes/scheduler-config.yaml");
     assert_eq!(
@@ -566,7 +566,7 @@ fn a_real_process_file_is_read_through_its_own_root() {
         root: PathBuf::from("/"),
         proc_dir: PathBuf::from("/proc"),
         node_name: Some("this-host".into()),
-        config_files: node::config_files_of(&catalog::embedded_components().unwrap()),
+        components: catalog::embedded_components().unwrap(),
     });
     let pid = scheduler.0.id();
     let fact = facts
@@ -650,15 +650,27 @@ fn real_processes_are_found_in_the_real_proc_by_exact_basename() {
         root: PathBuf::from("/"),
         proc_dir: PathBuf::from("/proc"),
         node_name: Some("this-host".into()),
-        config_files: node::config_files_of(&catalog::embedded_components().unwrap()),
+        components: catalog::embedded_components().unwrap(),
     });
-    let kf = facts.kubelet.as_ref().expect("kubelet facts");
-    if kf
-        .command_line
-        .contains(&format!("pid {} ", kubelet.0.id()))
-    {
-        assert!(!kf.errors.is_empty());
-        assert_eq!(kf.config_file.as_deref(), Some("/nonexistent/kubelet.yaml"));
+    // Other test runs on this machine may run a "kubelet" too: then none is taken for the
+    // node's, and the facts say which processes ran.
+    match facts.kubelet.as_ref() {
+        Some(kf) => {
+            assert!(kf
+                .command_line
+                .contains(&format!("pid {} ", kubelet.0.id())));
+            assert!(!kf.errors.is_empty());
+            assert_eq!(kf.config_file.as_deref(), Some("/nonexistent/kubelet.yaml"));
+        }
+        None => assert!(
+            facts
+                .errors
+                .iter()
+                .any(|e| e.contains("kubelet processes run")
+                    && e.contains(&kubelet.0.id().to_string())),
+            "{:?}",
+            facts.errors
+        ),
     }
 }
 
@@ -714,6 +726,7 @@ fn k3s_embedded_components_show_only_passed_arguments_and_never_guess() {
     let facts = collect(root.path());
     let api = facts
         .component("kube-apiserver")
+        .unwrap()
         .expect("embedded apiserver");
     assert_eq!(
         api.args,
@@ -840,4 +853,666 @@ fn kubelet_values_are_read_as_the_kubelet_reads_them() {
     assert_eq!(status("kubelet-client-ca-file-missing"), Status::Fail);
     assert_eq!(status("pki-not-root-owned"), Status::Fail);
     assert_eq!(status("pki-key-permissive"), Status::Pass);
+}
+
+/// [`evaluate`] keeping every finding, passes included, with its message.
+fn evaluate_full(facts: Vec<NodeFacts>) -> Report {
+    let catalog = catalog::load(None).unwrap();
+    let mut inv = Inventory::new(
+        Target {
+            name: "nodes".into(),
+            source: Some(SourceKind::Nodes),
+            ..Target::default()
+        },
+        true,
+    );
+    inv.node_facts = facts;
+    let fw = catalog.framework("cis-1.12").unwrap();
+    let run = RunInfo {
+        detail: kubeattest::results::Detail::Full,
+        ..RunInfo::default()
+    };
+    evaluate::evaluate(&catalog, &inv, &[fw], run)
+}
+
+/// A node root written here: files (content, or `None` for a directory), processes (pid,
+/// argv) with `/etc/passwd` and `/etc/group` naming root and etcd.
+struct Root {
+    dir: tempfile::TempDir,
+}
+
+impl Root {
+    fn new(files: &[(&str, Option<&str>)], procs: &[(u32, &[&str])]) -> Root {
+        let root = Root {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        root.write(
+            "/etc/passwd",
+            "root:x:0:0::/root:/bin/sh\netcd:x:1001:1001::/:/sbin/nologin\n",
+        );
+        root.write("/etc/group", "root:x:0:\netcd:x:1001:\n");
+        for (path, content) in files {
+            match content {
+                Some(text) => root.write(path, text),
+                None => std::fs::create_dir_all(root.at(path)).unwrap(),
+            }
+        }
+        for (pid, argv) in procs {
+            root.process(*pid, argv);
+        }
+        root
+    }
+
+    fn at(&self, path: &str) -> PathBuf {
+        self.dir.path().join(path.trim_start_matches('/'))
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        std::fs::create_dir_all(self.at(path).parent().unwrap()).unwrap();
+        std::fs::write(self.at(path), text).unwrap();
+    }
+
+    fn process(&self, pid: u32, argv: &[&str]) {
+        let mut cmdline = Vec::new();
+        for a in argv {
+            cmdline.extend_from_slice(a.as_bytes());
+            cmdline.push(0);
+        }
+        self.write(&format!("/proc/{pid}/cmdline"), "");
+        std::fs::write(self.at(&format!("/proc/{pid}/cmdline")), cmdline).unwrap();
+    }
+
+    fn link(&self, path: &str, target: &str) {
+        std::fs::create_dir_all(self.at(path).parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, self.at(path)).unwrap();
+    }
+
+    fn mode(&self, path: &str, mode: u32, uid: u32, gid: u32) {
+        std::fs::set_permissions(self.at(path), std::fs::Permissions::from_mode(mode)).unwrap();
+        std::os::unix::fs::chown(self.at(path), Some(uid), Some(gid)).unwrap();
+    }
+
+    fn facts(&self) -> NodeFacts {
+        collect(self.dir.path())
+    }
+}
+
+/// The findings of one check, as (status, message).
+fn findings_of(report: &Report, check: &str) -> Vec<(Status, String)> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.check == check && &*f.subject.kind != "Inconsistent")
+        .map(|f| (f.status, f.message.clone()))
+        .collect()
+}
+
+/// The one finding of a check (panics when there is not exactly one).
+fn only(report: &Report, check: &str) -> (Status, String) {
+    let all = findings_of(report, check);
+    assert_eq!(all.len(), 1, "{check}: {all:?}");
+    all.into_iter().next().unwrap()
+}
+
+const KUBELET_CONFIG: &str =
+    "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n\
+    authentication:\n  anonymous: {enabled: false}\n  webhook: {enabled: true}\n\
+    authorization: {mode: Webhook}\nreadOnlyPort: 0\nrotateCertificates: true\n";
+
+/// A worker with the kubelet config above and the kubelet started with `flags`.
+fn kubelet_with(config: &str, flags: &[&str]) -> Root {
+    let argv: Vec<&str> = ["/usr/bin/kubelet", "--config=/var/lib/kubelet/config.yaml"]
+        .into_iter()
+        .chain(flags.iter().copied())
+        .collect();
+    Root::new(
+        &[("/var/lib/kubelet/config.yaml", Some(config))],
+        &[(100, &argv)],
+    )
+}
+
+/// Kubelet flags are read as the kubelet's pflag reads them (cmd/kubelet/app/options): a
+/// boolean never takes the next argument (the kubelet then refuses the stray word:
+/// "unknown command"), an empty boolean or integer is refused (strconv fails, the kubelet
+/// does not start), and integers take Go's syntax (`strconv.ParseInt(s, 0, 32)`).
+#[test]
+fn kubelet_flags_are_read_with_the_kubelets_flag_types() {
+    // `--anonymous-auth false`: true, and a stray `false`.
+    let root = kubelet_with(KUBELET_CONFIG, &["--anonymous-auth", "false"]);
+    let facts = root.facts();
+    let v = &facts.kubelet.as_ref().unwrap().values["authentication.anonymous.enabled"];
+    assert_eq!(v.value, Value::Bool(true));
+    assert!(v.note.as_deref().unwrap().contains("unknown command"));
+    let report = evaluate_full(vec![facts]);
+    let (status, message) = only(&report, "kubelet-anonymous-auth-enabled");
+    assert_eq!(status, Status::Fail, "{message}");
+    assert!(
+        message.contains("does not take the next argument"),
+        "{message}"
+    );
+
+    // Empty booleans and integers: the kubelet does not start; the config file's value is
+    // not silently replaced by a default.
+    let enabled = KUBELET_CONFIG.replace("enabled: false", "enabled: true");
+    let open = KUBELET_CONFIG.replace("readOnlyPort: 0", "readOnlyPort: 10255");
+    for (config, flag, check) in [
+        (
+            enabled.as_str(),
+            "--anonymous-auth=",
+            "kubelet-anonymous-auth-enabled",
+        ),
+        (
+            open.as_str(),
+            "--read-only-port=",
+            "kubelet-read-only-port-open",
+        ),
+        (
+            KUBELET_CONFIG,
+            "--read-only-port=abc",
+            "kubelet-read-only-port-open",
+        ),
+        (
+            KUBELET_CONFIG,
+            "--make-iptables-util-chains=maybe",
+            "kubelet-iptables-util-chains-disabled",
+        ),
+    ] {
+        let report = evaluate_full(vec![kubelet_with(config, &[flag]).facts()]);
+        let (status, message) = only(&report, check);
+        assert_eq!(status, Status::Error, "{flag}: {message}");
+        assert!(message.contains("does not start"), "{flag}: {message}");
+    }
+    // An empty text flag is unset (Go cannot tell): the config file's value stands.
+    let report = evaluate_full(vec![kubelet_with(
+        KUBELET_CONFIG,
+        &["--authorization-mode="],
+    )
+    .facts()]);
+    assert_eq!(
+        only(&report, "kubelet-authorization-always-allow").0,
+        Status::Pass
+    );
+
+    // Go integer syntax: 0x0 is 0, 010 is 8.
+    let facts = kubelet_with(KUBELET_CONFIG, &["--read-only-port=0x0"]).facts();
+    let v = &facts.kubelet.as_ref().unwrap().values["readOnlyPort"];
+    assert_eq!(v.value, Value::from(0));
+    assert!(v.note.as_deref().unwrap().contains("reads as 0"));
+    let report = evaluate_full(vec![facts]);
+    assert_eq!(only(&report, "kubelet-read-only-port-open").0, Status::Pass);
+    let report = evaluate_full(vec![kubelet_with(
+        KUBELET_CONFIG,
+        &["--read-only-port=010"],
+    )
+    .facts()]);
+    let (status, message) = only(&report, "kubelet-read-only-port-open");
+    assert_eq!(status, Status::Fail);
+    assert!(message.contains("readOnlyPort is 8"), "{message}");
+}
+
+/// A component is what its process runs (`/proc/<pid>/exe`), not what it calls itself; two
+/// kubelets on one node decide nothing.
+#[test]
+fn a_process_is_what_it_runs_and_two_kubelets_are_an_error() {
+    let root = kubelet_with(KUBELET_CONFIG, &[]);
+    // pid 42 calls itself kubelet and says anonymous-auth is off; it runs bash.
+    root.process(42, &["kubelet", "--anonymous-auth=false"]);
+    root.link("/proc/42/exe", "/usr/bin/bash");
+    root.link("/proc/100/exe", "/usr/bin/kubelet (deleted)");
+    let facts = root.facts();
+    let kubelets: Vec<Option<u32>> = facts
+        .components
+        .iter()
+        .filter(|c| c.component == "kubelet")
+        .map(|c| c.pid)
+        .collect();
+    assert_eq!(kubelets, vec![Some(100)]);
+    assert!(
+        facts
+            .errors
+            .iter()
+            .any(|e| e.contains("process 42") && e.contains("not taken for kubelet")),
+        "{:?}",
+        facts.errors
+    );
+    assert_eq!(
+        facts.component("kubelet").unwrap().unwrap().exe.as_deref(),
+        Some("/usr/bin/kubelet")
+    );
+
+    // Both run a kubelet: which one is the node's cannot be told.
+    std::fs::remove_file(root.at("/proc/42/exe")).unwrap();
+    root.link("/proc/42/exe", "/usr/local/bin/kubelet");
+    let facts = root.facts();
+    assert!(facts.kubelet.is_none());
+    let report = evaluate_full(vec![facts]);
+    for check in [
+        "kubelet-anonymous-auth-enabled",
+        "kubelet-hostname-override-set",
+        "kubelet-kubeconfig-permissive",
+        "kubelet-config-file-permissive",
+    ] {
+        let (status, message) = only(&report, check);
+        assert_eq!(status, Status::Error, "{check}: {message}");
+        assert!(message.contains("pids 42, 100"), "{check}: {message}");
+    }
+}
+
+/// A real process that calls itself kubelet (`exec -a`) but runs something else is not
+/// taken for the kubelet.
+#[test]
+fn a_real_process_calling_itself_kubelet_is_not_the_kubelet() {
+    use std::os::unix::process::CommandExt;
+    let decoy = Child(
+        Command::new("/bin/sleep")
+            .arg0("/usr/bin/kubelet")
+            .arg("60")
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let mut errors = Vec::new();
+    let found = node::processes(Path::new("/proc"), &mut errors);
+    let pid = decoy.0.id();
+    assert!(!found.iter().any(|c| c.pid == Some(pid)), "{found:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains(&format!("process {pid} ")) && e.contains("sleep")),
+        "{errors:?}"
+    );
+}
+
+/// The kubelet runs every file in its static pod directory whose name does not start with a
+/// dot (pkg/kubelet/config/file.go): kops names them `kube-apiserver.manifest`.
+#[test]
+fn static_pods_are_every_file_the_kubelet_reads() {
+    let pod = |c: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: {c}}}\nspec:\n  containers:\n  - name: {c}\n    command: [/usr/local/bin/{c}, --profiling=false]\n")
+    };
+    let root = kubelet_with(KUBELET_CONFIG, &[]);
+    root.write(
+        "/etc/kubernetes/manifests/kube-apiserver.manifest",
+        &pod("kube-apiserver"),
+    );
+    root.write("/etc/kubernetes/manifests/etcd.manifest", &pod("etcd"));
+    // A dot file (an editor's swap file) and a directory are not read.
+    root.write(
+        "/etc/kubernetes/manifests/.kube-scheduler.yaml.swp",
+        &pod("kube-scheduler"),
+    );
+    root.write(
+        "/etc/kubernetes/manifests/old/kube-scheduler.yaml",
+        &pod("kube-scheduler"),
+    );
+    root.mode(
+        "/etc/kubernetes/manifests/kube-apiserver.manifest",
+        0o644,
+        0,
+        0,
+    );
+    root.mode("/etc/kubernetes/manifests/etcd.manifest", 0o600, 0, 0);
+    let facts = root.facts();
+    assert_eq!(facts.roles, vec!["control-plane"]);
+    assert!(facts.component("kube-scheduler").unwrap().is_none());
+    let report = evaluate_full(vec![facts]);
+    let (status, message) = only(&report, "apiserver-manifest-permissive");
+    assert_eq!(status, Status::Fail, "{message}");
+    assert!(message.contains("kube-apiserver.manifest"), "{message}");
+    assert_eq!(only(&report, "etcd-manifest-permissive").0, Status::Pass);
+    assert_eq!(only(&report, "apiserver-profiling-enabled").0, Status::Pass);
+    assert_eq!(
+        only(&report, "scheduler-manifest-permissive").0,
+        Status::NotApplicable
+    );
+}
+
+/// CIS 4.1.1/4.1.2 judge the kubelet's service file "based on the file location on your
+/// system": kubelet.service and its drop-ins wherever systemd loads units, the unit the
+/// kubelet's cgroup names; none found while a kubelet runs is manual.
+#[test]
+fn the_kubelet_service_file_is_looked_for_where_systemd_loads_units() {
+    // A unit file alone, world-writable and owned by another user (no kubeadm drop-in).
+    let root = kubelet_with(KUBELET_CONFIG, &[]);
+    root.write(
+        "/etc/passwd",
+        "root:x:0:0::/root:/bin/sh\nkube:x:1002:1002::/:/sbin/nologin\n",
+    );
+    root.write("/etc/group", "root:x:0:\nkube:x:1002:\n");
+    root.write(
+        "/etc/systemd/system/kubelet.service",
+        "[Service]\nExecStart=/usr/bin/kubelet\n",
+    );
+    root.mode("/etc/systemd/system/kubelet.service", 0o666, 1002, 1002);
+    let report = evaluate_full(vec![root.facts()]);
+    let (status, message) = only(&report, "kubelet-service-file-permissive");
+    assert_eq!(status, Status::Fail, "{message}");
+    assert!(
+        message.contains("/etc/systemd/system/kubelet.service"),
+        "{message}"
+    );
+    let (status, message) = only(&report, "kubelet-service-file-not-root-owned");
+    assert_eq!(status, Status::Fail, "{message}");
+    assert!(message.contains("kube:kube"), "{message}");
+
+    // The package's unit in /lib/systemd/system and a drop-in: both judged.
+    let root = kubelet_with(KUBELET_CONFIG, &[]);
+    root.write("/lib/systemd/system/kubelet.service", "[Service]\n");
+    root.write(
+        "/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
+        "[Service]\n",
+    );
+    root.mode("/lib/systemd/system/kubelet.service", 0o644, 0, 0);
+    root.mode(
+        "/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
+        0o600,
+        0,
+        0,
+    );
+    let report = evaluate_full(vec![root.facts()]);
+    let all = findings_of(&report, "kubelet-service-file-permissive");
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(all
+        .iter()
+        .any(|(s, m)| *s == Status::Fail && m.contains("/lib/systemd/system/kubelet.service ")));
+    assert!(all.iter().any(|(s, _)| *s == Status::Pass));
+
+    // The unit the kubelet's cgroup names.
+    let root = kubelet_with(KUBELET_CONFIG, &[]);
+    root.write("/proc/100/cgroup", "0::/system.slice/node-agent.service\n");
+    root.write("/etc/systemd/system/node-agent.service", "[Service]\n");
+    root.mode("/etc/systemd/system/node-agent.service", 0o600, 0, 0);
+    let report = evaluate_full(vec![root.facts()]);
+    assert_eq!(
+        only(&report, "kubelet-service-file-permissive").0,
+        Status::Pass
+    );
+
+    // None anywhere, and a kubelet runs: somewhere else, to be confirmed by hand.
+    let report = evaluate_full(vec![kubelet_with(KUBELET_CONFIG, &[]).facts()]);
+    let (status, message) = only(&report, "kubelet-service-file-permissive");
+    assert_eq!(status, Status::Manual, "{message}");
+    assert!(message.contains("systemctl cat kubelet"), "{message}");
+    // None, and no kubelet: not applicable.
+    let root = Root::new(&[("/etc/kubernetes/kubelet.conf", Some("x"))], &[]);
+    let report = evaluate_full(vec![root.facts()]);
+    assert_eq!(
+        only(&report, "kubelet-service-file-permissive").0,
+        Status::NotApplicable
+    );
+}
+
+/// A file a containerised component names is where the component sees it: a static pod's
+/// through its hostPath volume, a process's in its own root (`/proc/<pid>/root`), kube-proxy's
+/// kubeconfig from its `--config` file (which takes `--kubeconfig` over); a path that cannot be
+/// placed on the node is an error, not a missing file.
+#[test]
+fn container_paths_are_looked_up_where_the_component_sees_them() {
+    let etcd = "apiVersion: v1\nkind: Pod\nmetadata: {name: etcd}\nspec:\n  containers:\n  - name: etcd\n    command: [etcd, --data-dir=/var/lib/etcd]\n    volumeMounts:\n    - {name: etcd-data, mountPath: /var/lib/etcd}\n  volumes:\n  - name: etcd-data\n    hostPath: {path: /data/etcd, type: DirectoryOrCreate}\n";
+    let scheduler = "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-scheduler}\nspec:\n  containers:\n  - name: kube-scheduler\n    command: [kube-scheduler, --kubeconfig=/etc/kubernetes/scheduler.conf]\n";
+    let root = kubelet_with(KUBELET_CONFIG, &[]);
+    root.write("/etc/kubernetes/manifests/etcd.yaml", etcd);
+    root.write("/etc/kubernetes/manifests/kube-scheduler.yaml", scheduler);
+    std::fs::create_dir_all(root.at("/data/etcd/member")).unwrap();
+    root.mode("/data/etcd", 0o700, 1001, 1001);
+    // The same path on the node is someone else's, and must not be judged.
+    std::fs::create_dir_all(root.at("/var/lib/etcd")).unwrap();
+    root.mode("/var/lib/etcd", 0o755, 0, 0);
+    root.write("/etc/kubernetes/scheduler.conf", "x");
+    // kube-proxy (a DaemonSet's container): its kubeconfig only inside its own root.
+    root.process(
+        150,
+        &[
+            "/usr/local/bin/kube-proxy",
+            "--kubeconfig=/var/lib/kube-proxy/kubeconfig.conf",
+        ],
+    );
+    root.write(
+        "/proc/150/root/var/lib/kube-proxy/kubeconfig.conf",
+        "apiVersion: v1\n",
+    );
+    root.mode(
+        "/proc/150/root/var/lib/kube-proxy/kubeconfig.conf",
+        0o644,
+        0,
+        0,
+    );
+    let facts = root.facts();
+    let data = facts.files_with_role("etcd-data-dir").next().unwrap();
+    assert_eq!(data.path, "/data/etcd");
+    // The same etcd seen as a process (host PID namespace) whose own root cannot be opened:
+    // the static pod running its command line says where its files are.
+    root.process(300, &["etcd", "--data-dir=/var/lib/etcd"]);
+    let seen = root.facts();
+    let data = seen.files_with_role("etcd-data-dir").next().unwrap();
+    assert_eq!(data.path, "/data/etcd", "{data:?}");
+    assert!(data.from.contains("process etcd pid 300"), "{}", data.from);
+    std::fs::remove_dir_all(root.at("/proc/300")).unwrap();
+    let report = evaluate_full(vec![facts]);
+    assert_eq!(only(&report, "etcd-data-dir-permissive").0, Status::Pass);
+    assert_eq!(
+        only(&report, "etcd-data-dir-not-etcd-owned").0,
+        Status::Pass
+    );
+    // The scheduler's kubeconfig is on no volume: inside its image.
+    let (status, message) = only(&report, "scheduler-kubeconfig-permissive");
+    assert_eq!(status, Status::Error, "{message}");
+    assert!(message.contains("inside the image"), "{message}");
+    let (status, message) = only(&report, "proxy-kubeconfig-permissive");
+    assert_eq!(status, Status::Fail, "{message}");
+    assert!(
+        message.contains("/var/lib/kube-proxy/kubeconfig.conf"),
+        "{message}"
+    );
+
+    // kubeadm's kube-proxy: --config names a KubeProxyConfiguration whose
+    // clientConnection.kubeconfig is the kubeconfig; --kubeconfig is then ignored.
+    std::fs::remove_dir_all(root.at("/proc/150")).unwrap();
+    root.process(
+        150,
+        &[
+            "/usr/local/bin/kube-proxy",
+            "--config=/var/lib/kube-proxy/config.conf",
+            "--kubeconfig=/etc/kubernetes/proxy.conf",
+        ],
+    );
+    root.write(
+        "/proc/150/root/var/lib/kube-proxy/config.conf",
+        "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclientConnection:\n  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf\n",
+    );
+    root.write(
+        "/proc/150/root/var/lib/kube-proxy/kubeconfig.conf",
+        "apiVersion: v1\n",
+    );
+    root.mode(
+        "/proc/150/root/var/lib/kube-proxy/kubeconfig.conf",
+        0o600,
+        0,
+        0,
+    );
+    root.write("/etc/kubernetes/proxy.conf", "x");
+    root.mode("/etc/kubernetes/proxy.conf", 0o666, 0, 0);
+    let report = evaluate_full(vec![root.facts()]);
+    let (status, message) = only(&report, "proxy-kubeconfig-permissive");
+    assert_eq!(status, Status::Pass, "{message}");
+
+    // A process's file that is not on the node, whose own root cannot be opened: unknown.
+    std::fs::remove_dir_all(root.at("/proc/150")).unwrap();
+    root.process(
+        150,
+        &[
+            "/usr/local/bin/kube-proxy",
+            "--kubeconfig=/var/lib/kube-proxy/kubeconfig.conf",
+        ],
+    );
+    let report = evaluate_full(vec![root.facts()]);
+    let (status, message) = only(&report, "proxy-kubeconfig-permissive");
+    assert_eq!(status, Status::Error, "{message}");
+    assert!(message.contains("cannot be opened"), "{message}");
+}
+
+/// etcd started without a data directory keeps `<name>.etcd` in its working directory
+/// (etcdmain: `cfg.ec.Dir = fmt.Sprintf("%v.etcd", cfg.ec.Name)`, name `default`).
+#[test]
+fn etcd_without_a_data_dir_uses_its_working_directory() {
+    let root = Root::new(
+        &[("/srv/etcd-run/default.etcd/member", None)],
+        &[(
+            300,
+            &[
+                "/usr/local/bin/etcd",
+                "--listen-client-urls=https://127.0.0.1:2379",
+            ],
+        )],
+    );
+    root.link("/proc/300/cwd", "/srv/etcd-run");
+    root.mode("/srv/etcd-run/default.etcd", 0o755, 1001, 1001);
+    let facts = root.facts();
+    let data = facts.files_with_role("etcd-data-dir").next().unwrap();
+    assert_eq!(data.path, "/srv/etcd-run/default.etcd");
+    assert!(data.from.contains("working directory"), "{}", data.from);
+    let report = evaluate_full(vec![facts]);
+    assert_eq!(only(&report, "etcd-data-dir-permissive").0, Status::Fail);
+    // `--name` (here from ETCD_NAME's flag) names the directory; without a readable working
+    // directory the path cannot be placed.
+    std::fs::remove_dir_all(root.at("/proc/300")).unwrap();
+    root.process(300, &["/usr/local/bin/etcd", "--name=cp-1"]);
+    let facts = root.facts();
+    let data = facts.files_with_role("etcd-data-dir").next().unwrap();
+    assert_eq!(data.state, kubeattest::node_facts::FileState::Error);
+    assert!(
+        data.error.as_deref().unwrap().contains("cp-1.etcd"),
+        "{data:?}"
+    );
+}
+
+/// Symbolic links in the node's root resolve inside it, as chroot would: an absolute target
+/// is the node's path, never the collector's.
+#[test]
+fn symbolic_links_resolve_inside_the_root() {
+    let root = Root::new(
+        &[
+            ("/srv/k8s/kubelet.conf", Some("apiVersion: v1\n")),
+            ("/srv/k8s/pki/ca.crt", Some("CA")),
+            ("/etc/kubelet/config.yaml", Some(KUBELET_CONFIG)),
+        ],
+        &[(
+            100,
+            &[
+                "/usr/bin/kubelet",
+                "--kubeconfig=/etc/kubernetes/kubelet.conf",
+                "--config=/var/lib/kubelet/config.yaml",
+            ],
+        )],
+    );
+    root.link("/etc/kubernetes", "/srv/k8s");
+    root.link("/var/lib/kubelet/config.yaml", "/etc/kubelet/config.yaml");
+    root.mode("/srv/k8s/kubelet.conf", 0o644, 0, 0);
+    // A link to a path only the collector has: nothing on the node.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("admin.conf"), "x").unwrap();
+    root.link(
+        "/srv/k8s/admin.conf",
+        &outside.path().join("admin.conf").display().to_string(),
+    );
+    let facts = root.facts();
+    assert!(facts.errors.is_empty(), "{:?}", facts.errors);
+    let report = evaluate_full(vec![facts]);
+    let (status, message) = only(&report, "kubelet-kubeconfig-permissive");
+    assert_eq!(status, Status::Fail, "{message}");
+    assert_eq!(
+        only(&report, "kubelet-anonymous-auth-enabled").0,
+        Status::Pass
+    );
+    assert_eq!(only(&report, "kubelet-read-only-port-open").0, Status::Pass);
+    assert_eq!(
+        only(&report, "kubelet-client-ca-not-root-owned").0,
+        Status::Pass
+    );
+    let admin: Vec<_> = findings_of(&report, "admin-kubeconfig-permissive");
+    assert!(
+        admin.iter().all(|(s, _)| *s == Status::NotApplicable),
+        "{admin:?}"
+    );
+}
+
+/// uid and gid 0 are root whatever the node's passwd and group files say (or lack); another
+/// id they do not name cannot be compared with a name.
+#[test]
+fn owners_without_passwd_entries() {
+    let root = kubelet_with(
+        KUBELET_CONFIG,
+        &["--kubeconfig=/etc/kubernetes/kubelet.conf"],
+    );
+    std::fs::remove_file(root.at("/etc/passwd")).unwrap();
+    std::fs::remove_file(root.at("/etc/group")).unwrap();
+    root.write("/etc/kubernetes/kubelet.conf", "x");
+    root.mode("/etc/kubernetes/kubelet.conf", 0o600, 0, 0);
+    root.write("/var/lib/etcd/member/x", "x");
+    root.mode("/var/lib/etcd", 0o700, 1001, 1001);
+    let report = evaluate_full(vec![root.facts()]);
+    assert_eq!(
+        only(&report, "kubelet-kubeconfig-not-root-owned").0,
+        Status::Pass
+    );
+    let (status, message) = only(&report, "etcd-data-dir-not-etcd-owned");
+    assert_eq!(status, Status::Error, "{message}");
+    assert!(message.contains("uid 1001 has no name"), "{message}");
+    // Not uid 0, so not root, named or not.
+    root.mode("/etc/kubernetes/kubelet.conf", 0o600, 1001, 0);
+    let report = evaluate_full(vec![root.facts()]);
+    let (status, message) = only(&report, "kubelet-kubeconfig-not-root-owned");
+    assert_eq!(status, Status::Fail, "{message}");
+    assert!(message.contains("1001:root"), "{message}");
+}
+
+/// Every node runs a kubelet: one that was not seen is an error for its flag checks as for
+/// its configuration checks; an empty `--hostname-override=` is no override (GetHostname
+/// falls back to the host's name).
+#[test]
+fn the_kubelets_flags_unseen_or_empty() {
+    let root = Root::new(
+        &[("/var/lib/kubelet/config.yaml", Some(KUBELET_CONFIG))],
+        &[],
+    );
+    let report = evaluate_full(vec![root.facts()]);
+    for check in [
+        "kubelet-hostname-override-set",
+        "kubelet-anonymous-auth-enabled",
+    ] {
+        let (status, message) = only(&report, check);
+        assert_eq!(status, Status::Error, "{check}: {message}");
+        assert!(
+            message.contains("host's PID namespace"),
+            "{check}: {message}"
+        );
+    }
+    let report = evaluate_full(vec![kubelet_with(
+        KUBELET_CONFIG,
+        &["--hostname-override="],
+    )
+    .facts()]);
+    assert_eq!(
+        only(&report, "kubelet-hostname-override-set").0,
+        Status::Pass
+    );
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.check == "kubelet-hostname-override-set")
+        .unwrap();
+    assert!(f.observations[0]
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("host's own name"));
+    let report = evaluate_full(vec![kubelet_with(
+        KUBELET_CONFIG,
+        &["--hostname-override=n9"],
+    )
+    .facts()]);
+    assert_eq!(
+        only(&report, "kubelet-hostname-override-set").0,
+        Status::Fail
+    );
 }

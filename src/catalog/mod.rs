@@ -238,6 +238,12 @@ pub struct Component {
     /// The component runs as a DaemonSet (kube-proxy): DaemonSet pod templates are searched
     /// too, as its pods listed from a cluster keep no containers.
     pub daemonset: bool,
+    /// Flags whose empty value (`--f=`) is the same as not giving the flag (the component
+    /// tests the value's length): flag → what the component then does, in words.
+    pub empty_is_unset: BTreeMap<String, String>,
+    /// The component runs on every node (the kubelet): node facts in which it is not found
+    /// are an `error` (the collector could not see it), never `not_applicable`.
+    pub every_node: bool,
 }
 
 /// A deprecated list flag that, given with at least one item, enables exactly its items and
@@ -782,6 +788,8 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 "exclusive_lists",
                 "config_files",
                 "daemonset",
+                "empty_is_unset",
+                "every_node",
             ],
         );
         let Some(name) = r.string(c, "name", "a component") else {
@@ -829,6 +837,7 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
             }
         }
         let empty_means = r.string_map(c, "empty_means", &what);
+        let empty_is_unset = r.string_map(c, "empty_is_unset", &what);
         let bool_map_flags: BTreeSet<String> = r
             .string_list(c, "bool_map_flags", &what)
             .into_iter()
@@ -868,6 +877,7 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
             .iter()
             .chain(numeric_flags.keys())
             .chain(empty_means.keys())
+            .chain(empty_is_unset.keys())
             .chain(&bool_map_flags)
             .chain(&bool_flags)
             .chain(&int_flags)
@@ -896,6 +906,8 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 exclusive_lists,
                 config_files,
                 daemonset: r.opt_bool(c, "daemonset", &what).unwrap_or(false),
+                empty_is_unset,
+                every_node: r.opt_bool(c, "every_node", &what).unwrap_or(false),
             },
         );
     }

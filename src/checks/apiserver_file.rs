@@ -58,13 +58,18 @@ pub fn evaluate(
         return out;
     }
     for nf in facts {
-        let Some(inst) = nf.component(COMPONENT) else {
-            continue;
-        };
-        let (status, observations, message) = match locate(&nf.node, inst, flag, expected, absence)
-        {
-            Ok(read) => judge(&read),
-            Err(verdict) => verdict,
+        let (status, observations, message) = match nf.component(COMPONENT) {
+            Ok(None) => continue,
+            // Two API servers on one node: which one's file decides cannot be told.
+            Err(many) => (
+                Status::Error,
+                Vec::new(),
+                format!("node {}: {many}", nf.node),
+            ),
+            Ok(Some(inst)) => match locate(&nf.node, inst, flag, expected, absence) {
+                Ok(read) => judge(&read),
+                Err(verdict) => verdict,
+            },
         };
         out.findings.push(evidence::finding(
             check,

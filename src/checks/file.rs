@@ -5,7 +5,10 @@
 //! component names one, and records where the path came from. Each file on each node is one
 //! subject; the evidence names the node, the path, why that path, and the mode or owner
 //! seen. A file that does not exist is `not_applicable` (or what `when_absent` says), a file
-//! that could not be read is `error`; neither is ever `pass`.
+//! that could not be read or placed on the node is `error`, and one that was not where it
+//! was looked for although what it belongs to runs (`unlocated`) is `manual`; none is ever
+//! `pass`. Owners compare by name, uid and gid 0 being `root` by definition; an id the node
+//! does not name is `error` unless the expected owner is root.
 
 use serde_json::Value;
 
@@ -112,15 +115,62 @@ impl Params {
     }
 }
 
-/// What a file fact shows for an operator.
+/// An owner or group as a name: uid or gid 0 is `root` by definition, whatever the node's
+/// files say or lack; another id is its name from the node's `/etc/passwd` or `/etc/group`,
+/// or `Err(id)` when the collector found none there (it then recorded the number).
+fn name(recorded: Option<&str>, id: Option<u32>) -> Option<Result<String, String>> {
+    match (recorded, id) {
+        (_, Some(0)) => Some(Ok("root".to_string())),
+        (Some(n), Some(id)) if n == id.to_string() => Some(Err(n.to_string())),
+        (Some(n), _) => Some(Ok(n.to_string())),
+        (None, Some(id)) => Some(Err(id.to_string())),
+        (None, None) => None,
+    }
+}
+
+/// What a file fact shows for an operator (an owner as `user:group`, an id in place of a
+/// name the node does not list).
 fn observed(f: &FileFact, op: Op) -> Option<Value> {
     match op {
         Op::ModeAtMost => f.mode.clone().map(Value::String),
-        _ => match (&f.owner, &f.group) {
-            (Some(o), Some(g)) => Some(Value::String(format!("{o}:{g}"))),
+        _ => match (
+            name(f.owner.as_deref(), f.uid),
+            name(f.group.as_deref(), f.gid),
+        ) {
+            (Some(o), Some(g)) => {
+                let text = |r: Result<String, String>| r.unwrap_or_else(|id| id);
+                Some(Value::String(format!("{}:{}", text(o), text(g))))
+            }
             _ => None,
         },
     }
+}
+
+/// Why an owner condition cannot be told: the file's uid or gid has no name on the node and
+/// the expected name is not root (root is id 0, so any other id is not root, named or not).
+fn unresolved(f: &FileFact, e: &Expectation) -> Option<String> {
+    if e.op != Op::Owner {
+        return None;
+    }
+    let expected = e.value.as_str().unwrap_or_default();
+    let (want_user, want_group) = expected.split_once(':').unwrap_or((expected, ""));
+    let mut missing = Vec::new();
+    if let Some(Err(id)) = name(f.owner.as_deref(), f.uid) {
+        if want_user != "root" {
+            missing.push(format!("uid {id} has no name in the node's /etc/passwd"));
+        }
+    }
+    if let Some(Err(id)) = name(f.group.as_deref(), f.gid) {
+        if !want_group.is_empty() && want_group != "root" {
+            missing.push(format!("gid {id} has no name in the node's /etc/group"));
+        }
+    }
+    (!missing.is_empty()).then(|| {
+        format!(
+            "{}: cannot tell whether it is owned by {expected}",
+            missing.join(" and ")
+        )
+    })
 }
 
 /// Evaluates the assertion over the inventory's node facts.
@@ -132,10 +182,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         return out;
     }
     for nf in facts {
+        // Each file is one subject, even when it has several of the roles judged (a PKI
+        // directory that could not be looked into stands for its certificates and keys).
+        let mut seen = std::collections::BTreeSet::new();
         let files: Vec<&FileFact> = nf
             .files
             .iter()
             .filter(|f| p.files.contains(&f.role))
+            .filter(|f| seen.insert(f.path.as_str()))
             .collect();
         if files.is_empty() {
             out.findings.push(evidence::finding(
@@ -159,7 +213,18 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 ..Subject::default()
             };
             let source = format!("node {}: {} ({})", nf.node, f.path, f.from);
+            let unknown_owner = p.expect.iter().find_map(|e| unresolved(f, e));
             let (status, observations, message) = match f.state {
+                // Not where it was looked for, yet what it belongs to runs: somewhere else.
+                FileState::Absent if f.unlocated.is_some() => (
+                    Status::Manual,
+                    Vec::new(),
+                    format!(
+                        "node {}: {}; confirm its permissions and owner by hand",
+                        nf.node,
+                        f.unlocated.as_deref().unwrap_or_default()
+                    ),
+                ),
                 FileState::Absent => (
                     p.when_absent,
                     Vec::new(),
@@ -182,6 +247,16 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                         "node {}: {}",
                         nf.node,
                         f.error.as_deref().unwrap_or("could not be read")
+                    ),
+                ),
+                FileState::Present if unknown_owner.is_some() => (
+                    Status::Error,
+                    Vec::new(),
+                    format!(
+                        "{} on node {}: {}",
+                        f.path,
+                        nf.node,
+                        unknown_owner.as_deref().unwrap_or_default()
                     ),
                 ),
                 FileState::Present => {

@@ -12,7 +12,10 @@
 //! and a deprecated list flag sets the lists it stands for (`exclusive_lists`:
 //! `--admission-control`). Node facts (`kubeattest node`) are another source for the same component: the
 //! running process on each node (else its static-pod manifest), one finding per node whose
-//! evidence names the node, the process or manifest, and the flag. An absent flag takes the
+//! evidence names the node, the process or manifest, and the flag; more than one process
+//! running the component on a node is `error` (which is the node's cannot be told), and so is
+//! a node that does not show a component running on every node (`every_node`: the kubelet).
+//! A flag in `empty_is_unset` given empty is judged as absent (`--hostname-override=`). An absent flag takes the
 //! component's documented default from `components.yaml`, and the evidence says so; etcd's
 //! `ETCD_*` variables stand for flags it is not given. A flag taken over by a configuration
 //! file on the command line (`components.yaml` `config_files`: kube-proxy `--config`, etcd
@@ -702,8 +705,24 @@ fn observe_with(
         .clone()
         .or_else(|| component.defaults.get(&cond.flag).cloned())
         .filter(|_| !literal);
+    // An empty value the component takes as no value at all (`--hostname-override=`).
+    let empty_unset = component
+        .empty_is_unset
+        .get(&cond.flag)
+        .filter(|_| {
+            flags
+                .get(&cond.flag)
+                .is_some_and(|v| v.iter().all(|x| x.is_empty()))
+        })
+        .map(|means| {
+            format!(
+                "{}= (empty) is the same as not giving it: {means}",
+                cond.flag
+            )
+        });
     let given = flags
         .get(&cond.flag)
+        .filter(|_| empty_unset.is_none())
         .map(|values| effective_values(component, &cond.flag, values));
     let (raw, note) = match &given {
         Some((values, note)) => (Some(values.clone()), note.clone()),
@@ -733,6 +752,10 @@ fn observe_with(
             let holds = cond.expect.holds(Some(std::slice::from_ref(&v)));
             (v, holds)
         }
+    };
+    let note = match (empty_unset, note) {
+        (Some(e), Some(n)) => Some(format!("{e}; {n}")),
+        (e, n) => e.or(n),
     };
     let mut o = Observation {
         source,
@@ -1498,8 +1521,42 @@ fn evaluate_node_facts(
 ) -> usize {
     let mut n = 0;
     for nf in &ctx.inventory.node_facts {
-        let Some(inst) = nf.component(&component.name) else {
-            continue;
+        let subject = || Subject {
+            kind: "Component".into(),
+            name: component.name.as_str().into(),
+            node: Some(nf.node.as_str().into()),
+            ..Subject::default()
+        };
+        let inst = match nf.component(&component.name) {
+            Ok(Some(inst)) => inst,
+            // A component that runs on every node (the kubelet) and was not seen: the
+            // collector could not see it, which decides nothing.
+            Ok(None) if component.every_node => {
+                n += 1;
+                out.findings.push(evidence::finding(
+                    check,
+                    Status::Error,
+                    subject(),
+                    Vec::new(),
+                    format!(
+                        "no {} process found on node {} (reading {}): cannot tell its flags; run the collector with the host's PID namespace",
+                        component.name, nf.node, nf.proc
+                    ),
+                ));
+                continue;
+            }
+            Ok(None) => continue,
+            Err(many) => {
+                n += 1;
+                out.findings.push(evidence::finding(
+                    check,
+                    Status::Error,
+                    subject(),
+                    Vec::new(),
+                    format!("node {}: {many}", nf.node),
+                ));
+                continue;
+            }
         };
         n += 1;
         let r = resolve(
@@ -1848,13 +1905,13 @@ mod tests {
     #[test]
     fn only_etcd_reads_flags_from_its_environment() {
         let catalog = crate::catalog::load(None).expect("catalog");
-        let env = [("ETCD_CLIENT_CERT_AUTH", "true"), ("ETCD_NAME", "x")];
+        let env = [("ETCD_CLIENT_CERT_AUTH", "true"), ("ETCD_LOG_LEVEL", "x")];
         let etcd = catalog.component("etcd").expect("etcd");
         let mut flags = parse_flags(&t(&["--auto-tls=false"]));
         let from = merge_env(etcd, &mut flags, env);
         assert_eq!(flags["--client-cert-auth"], vec!["true"]);
         // Not allow-listed: not recorded, not used.
-        assert!(!flags.contains_key("--name"));
+        assert!(!flags.contains_key("--log-level"));
         assert_eq!(from["--client-cert-auth"], "ETCD_CLIENT_CERT_AUTH");
         // The command line wins.
         let mut flags = parse_flags(&t(&["--client-cert-auth=false"]));

@@ -7,16 +7,20 @@
 //! set nowhere takes the documented default — the KubeletConfiguration default when a config
 //! file is in use, the flag default (`flag_default`) when the kubelet runs on flags only —
 //! and the evidence says so. A node without a kubelet is `error` (the agent could not see
-//! it); a config file that could not be read makes unset keys `error`, never defaults.
+//! it), and so is one where more than one kubelet runs (which one is the node's cannot be
+//! told); a config file that could not be read makes unset keys `error`, never defaults. A
+//! value the kubelet refuses, so that it does not start (`--anonymous-auth=`,
+//! `--read-only-port=abc`, `readOnlyPort: ""`), is `error`: "empty means unset" holds only
+//! for text and list keys.
 
 use serde_json::Value;
 
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
-use crate::checks::condition::{render, Expectation};
+use crate::checks::condition::{render, Expectation, Scale};
 use crate::checks::node_scope::no_node_facts;
 use crate::checks::{evidence, Context, Outcome};
-use crate::node_facts::{KubeletFacts, ValueSource};
+use crate::node_facts::{ConfigValue, KubeletFacts, ValueSource};
 use crate::results::{Observation, Status, Subject};
 use crate::yaml::{Node, NodeValue};
 
@@ -188,10 +192,130 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
+/// The type of a condition's key in KubeletConfiguration, as far as its values say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyType {
+    /// A boolean (`authentication.anonymous.enabled`).
+    Bool,
+    /// An integer (`readOnlyPort`).
+    Int,
+    /// A Go duration (`streamingConnectionIdleTimeout`).
+    Duration,
+}
+
+/// The type of a condition's key, from its value and defaults: `None` for text and lists.
+fn key_type(c: &KeyCondition) -> Option<KeyType> {
+    [
+        Some(&c.expect.value),
+        c.default.as_ref(),
+        c.flag_default.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|v| match v {
+        Value::Bool(_) => Some(KeyType::Bool),
+        Value::Number(_) => Some(KeyType::Int),
+        Value::String(_) if Scale::of(v) == Scale::Duration => Some(KeyType::Duration),
+        _ => None,
+    })
+}
+
+/// Why the kubelet refuses the value found for a boolean, integer or duration key, so that it
+/// does not start and the value decides nothing: as the collector recorded it (`invalid`),
+/// or, in facts collected before it did and in configuration files, a text where a boolean
+/// or a number belongs (pflag's strconv and Go's JSON decoding both refuse
+/// `--anonymous-auth=`, `--read-only-port=abc` and `readOnlyPort: ""`), or an empty
+/// duration (`time.ParseDuration("")` fails). A flag's text that pflag does read
+/// (`--read-only-port=0x0`, in older facts) is returned as `Ok` with the value it reads as.
+fn refused(c: &KeyCondition, v: &ConfigValue) -> Option<Result<(Value, String), String>> {
+    if let Some(why) = &v.invalid {
+        return Some(Err(why.clone()));
+    }
+    let Value::String(text) = &v.value else {
+        return None;
+    };
+    let kind = key_type(c)?;
+    let q = crate::quote::quote;
+    let what = match kind {
+        KeyType::Bool => "a boolean",
+        KeyType::Int => "an integer",
+        KeyType::Duration => "a duration",
+    };
+    match (&v.source, kind) {
+        // Durations are text: only an empty one is refused.
+        (_, KeyType::Duration) if !text.is_empty() => None,
+        (ValueSource::Flag { flag, .. }, _) => {
+            match kind {
+                KeyType::Bool => {
+                    if let Some(b) = crate::checks::condition::parse_bool(text) {
+                        return Some(Ok((
+                            Value::Bool(b),
+                            format!("{flag}={} reads as {b}", q(text)),
+                        )));
+                    }
+                }
+                KeyType::Int => {
+                    if let Some(n) = crate::checks::command_line::go_parse_int(text) {
+                        return Some(Ok((
+                            Value::from(n),
+                            format!(
+                                "{flag}={} reads as {n} (Go integer syntax: a leading 0 is octal, 0x hexadecimal)",
+                                q(text)
+                            ),
+                        )));
+                    }
+                }
+                KeyType::Duration => {}
+            }
+            Some(Err(format!(
+                "{flag}={} is not {what}: the kubelet refuses the flag and does not start",
+                q(text)
+            )))
+        }
+        (other, _) => Some(Err(format!(
+            "{} is {} in {}, where {what} belongs: the kubelet cannot decode the file and does not start",
+            c.key,
+            if text.is_empty() {
+                "an empty string".to_string()
+            } else {
+                format!("the string {}", q(text))
+            },
+            other.describe()
+        ))),
+    }
+}
+
 /// Observes one condition on one node's kubelet.
 fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool) {
     let mut unknown = false;
-    let found = k.values.get(&c.key);
+    let read_as: Option<ConfigValue>;
+    let found = match k.values.get(&c.key) {
+        Some(v) => match refused(c, v) {
+            Some(Err(why)) => {
+                return (
+                    Observation {
+                        source: format!("node {node}: {}", v.source.describe()),
+                        path: c.key.clone(),
+                        observed: v.value.clone(),
+                        expected: c.expect.describe(),
+                        holds: false,
+                        note: Some(why),
+                    },
+                    true,
+                );
+            }
+            Some(Ok((value, note))) => {
+                read_as = Some(ConfigValue {
+                    value,
+                    note: Some(note),
+                    ..v.clone()
+                });
+                read_as.as_ref()
+            }
+            None => Some(v),
+        },
+        None => None,
+    };
     // A value the kubelet takes as unset: empty anywhere, or zero in a file for keys whose
     // zero means "use the default".
     let unset_why = found.and_then(|v| {
@@ -217,7 +341,7 @@ fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool
     let mut holds_anyway = false;
     let (observed, source, mut note) = match set {
         Some(v) => {
-            let note = v.overrides.last().map(|o| {
+            let overrides = v.overrides.last().map(|o| {
                 format!(
                     "{} overrides {}={} from {}",
                     v.source.describe(),
@@ -226,6 +350,11 @@ fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool
                     o.source.describe()
                 )
             });
+            // How the value was read (`0x0` as 0; a boolean flag before a stray word).
+            let note = match (&v.note, overrides) {
+                (Some(n), Some(o)) => Some(format!("{o}; {n}")),
+                (n, o) => o.or_else(|| n.clone()),
+            };
             (
                 Some(v.value.clone()),
                 format!("node {node}: {}", v.source.describe()),
@@ -367,6 +496,17 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             node: Some(nf.node.as_str().into()),
             ..Subject::default()
         };
+        // Two kubelets on one node: which one is the node's cannot be told.
+        if let Err(many) = nf.component("kubelet") {
+            out.findings.push(evidence::finding(
+                check,
+                Status::Error,
+                subject,
+                Vec::new(),
+                format!("node {}: {many}", nf.node),
+            ));
+            continue;
+        }
         let Some(k) = &nf.kubelet else {
             out.findings.push(evidence::finding(
                 check,
@@ -439,7 +579,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 .find(|(_, u)| *u)
                 .map(|(o, _)| {
                     format!(
-                        "kubelet on node {node}: {} unknown: {}",
+                        "kubelet on node {node}: {} cannot be judged: {}",
                         o.path,
                         o.note.as_deref().unwrap_or("")
                     )

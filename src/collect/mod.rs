@@ -6,8 +6,10 @@
 
 pub mod cluster;
 pub mod demo;
+pub mod kubelet_config;
 pub mod manifests;
 pub mod node;
+pub mod rooted;
 pub mod shape;
 pub mod snapshot;
 

@@ -1,34 +1,49 @@
 //! `kubeattest node`: collects [`NodeFacts`] on one node, reading a root directory (the
 //! node's `/`, possibly mounted read-only in a container) and a proc directory.
 //!
-//! - Components are found in `<proc>/*/cmdline` by the **exact basename** of the executable
-//!   (`kube-apiserver`, never `kube-apiserver-proxy` or a shell whose arguments mention it);
-//!   `k3s server|agent` yields the components it embeds, with only the arguments passed through
-//!   `--kube-apiserver-arg` & co. visible (said in `via`).
+//! - Components are found in `<proc>/*` by the **exact basename** of the executable the
+//!   process runs (`/proc/<pid>/exe`; `argv[0]` only when that link cannot be read):
+//!   `kube-apiserver`, never `kube-apiserver-proxy`, a shell whose arguments mention it, or a
+//!   process that only calls itself `kubelet`. `k3s server|agent` yields the components it
+//!   embeds, with only the arguments passed through `--kube-apiserver-arg` & co. visible
+//!   (said in `via`). Every process found is recorded; when more than one runs the same
+//!   component, none of them is taken for the node's (see [`NodeFacts::component`]).
 //! - Static-pod manifests are read from the kubelet's effective `staticPodPath` (default
-//!   `/etc/kubernetes/manifests`, plus rke2's `pod-manifests`).
+//!   `/etc/kubernetes/manifests`, plus rke2's `pod-manifests`), as the kubelet reads it: every
+//!   regular file whose name does not start with a dot (`kube-apiserver.manifest` too), or
+//!   the one file the path names.
 //! - The kubelet's effective configuration is the file named by `--config`, then the
 //!   `--config-dir` drop-ins in name order, then command-line flags, which win; every value
-//!   keeps its source and what it replaced. Default paths are never guessed when the kubelet
-//!   says where its config is.
+//!   keeps its source and what it replaced. Flags are read with the kubelet's flag types from
+//!   the catalog (`bool_flags`, `int_flags` in `components.yaml`): a boolean never takes the
+//!   next argument, an integer is read in Go's syntax, and a value the kubelet would refuse
+//!   is recorded as such. Default paths are never guessed when the kubelet says where its
+//!   config is.
 //! - Every file the benchmark names is stat'ed (mode, owner and group, names from the root's
-//!   `/etc/passwd` and `/etc/group`), including paths taken from flags; a missing file is an
-//!   `absent` fact, not an error.
+//!   `/etc/passwd` and `/etc/group`), including paths taken from flags, where the component
+//!   sees them: a process's file in its own root (`/proc/<pid>/root`), a static pod's through
+//!   its hostPath volumes, a relative path from the working directory. A file that cannot be
+//!   placed on the node is an `error` fact with the reason; a missing file is `absent`.
+//! - Every path is resolved inside its root as `chroot` would ([`rooted`]): an absolute link
+//!   target is the node's path, never the collector's.
 //!
 //! Nothing is written to the node; nothing is judged here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::catalog::ConfigFile;
-use crate::checks::flag::{parse_flags, Flags};
+use crate::catalog::{Component, ConfigFile};
+use crate::checks::flag::{parse_command, parse_flags};
+use crate::collect::kubelet_config::{apply_flags, merge};
+use crate::collect::rooted;
+use crate::document::Doc;
 use crate::inventory::Coverage;
 use crate::node_facts::{
-    ComponentFact, ComponentSource, ConfigFileFact, ConfigValue, FileFact, FileState, KubeletFacts,
-    NodeFacts, Overridden, ValueSource, ETCD_ENV, FACTS_KIND, FACTS_VERSION,
+    Ambiguous, ComponentFact, ComponentSource, ConfigFileFact, FileFact, FileState, KubeletFacts,
+    NodeFacts, ValueSource, ETCD_ENV, FACTS_KIND, FACTS_VERSION,
 };
 
 /// Control-plane and node components and the executable basenames that run them.
@@ -54,6 +69,24 @@ const STATIC_POD_DIRS: &[&str] = &[
     "/var/lib/rancher/rke2/agent/pod-manifests",
 ];
 
+/// Directories systemd loads system unit files from, highest precedence first
+/// (`/lib/systemd/system` where /usr is not merged).
+const UNIT_DIRS: &[&str] = &[
+    "/etc/systemd/system",
+    "/run/systemd/system",
+    "/usr/local/lib/systemd/system",
+    "/usr/lib/systemd/system",
+    "/lib/systemd/system",
+];
+
+/// Units that run a kubelet: distribution packages and kubeadm (`kubelet.service`), the
+/// kubelet snap and MicroK8s (the names kube-bench's `svc` list has).
+const KUBELET_UNITS: &[&str] = &[
+    "kubelet.service",
+    "snap.kubelet.daemon.service",
+    "snap.microk8s.daemon-kubelet.service",
+];
+
 /// What to collect from.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -63,15 +96,14 @@ pub struct Options {
     pub proc_dir: PathBuf,
     /// Node name; default `$NODE_NAME`, then the root's `/etc/hostname`.
     pub node_name: Option<String>,
-    /// The configuration files each component may be given and the settings to read from
-    /// them (the catalog's `config_files`, by component name; see [`config_files_of`]).
-    pub config_files: BTreeMap<String, Vec<ConfigFile>>,
+    /// The catalog's components (`components.yaml`): the configuration files each may be
+    /// given and the settings to read from them, and the types of their flags.
+    pub components: BTreeMap<String, Component>,
 }
 
-/// The catalog's configuration files that name settings to read (`keys`), by component, for
-/// [`Options::config_files`].
+/// The catalog's configuration files that name settings to read (`keys`), by component.
 pub fn config_files_of(
-    components: &BTreeMap<String, crate::catalog::Component>,
+    components: &BTreeMap<String, Component>,
 ) -> BTreeMap<String, Vec<ConfigFile>> {
     components
         .iter()
@@ -92,29 +124,39 @@ pub fn config_files_of(
 pub fn collect(opts: &Options) -> NodeFacts {
     let mut c = Collector {
         root: opts.root.clone(),
+        proc_dir: opts.proc_dir.clone(),
         errors: Vec::new(),
-        users: read_ids(&opts.root.join("etc/passwd")),
-        groups: read_ids(&opts.root.join("etc/group")),
-        config_files: &opts.config_files,
+        users: read_ids(&opts.root, "/etc/passwd"),
+        groups: read_ids(&opts.root, "/etc/group"),
+        components: &opts.components,
+        config_files: config_files_of(&opts.components),
+        pods: BTreeMap::new(),
+        pod_facts: Vec::new(),
+        kubelet_view: View {
+            dir: opts.root.clone(),
+            process: None,
+        },
     };
     let mut components = processes(&opts.proc_dir, &mut c.errors);
-    for fact in &mut components {
-        let root = fact
-            .pid
-            .map(|pid| opts.proc_dir.join(pid.to_string()).join("root"));
-        fact.config_files = c.config_files(fact, &|path| c.process_file(root.as_deref(), path));
-    }
-    let kubelet = components
-        .iter()
-        .find(|p| p.component == "kubelet")
-        .cloned()
-        .map(|k| c.kubelet(&k));
+    let kubelet = match pick(&components, "kubelet") {
+        Ok(Some(k)) => {
+            let k = k.clone();
+            c.kubelet_view = c.own_view(&k);
+            Some(c.kubelet(&k))
+        }
+        Ok(None) => None,
+        Err(many) => {
+            c.errors.push(many.to_string());
+            None
+        }
+    };
     let static_dirs: Vec<(String, String)> = match kubelet
         .as_ref()
         .and_then(|k| k.values.get("staticPodPath"))
         .and_then(|v| {
             v.value
                 .as_str()
+                .filter(|s| !s.is_empty())
                 .map(|s| (s.to_string(), v.source.describe()))
         }) {
         Some((dir, source)) => vec![(dir, format!("kubelet staticPodPath ({source})"))],
@@ -123,15 +165,27 @@ pub fn collect(opts: &Options) -> NodeFacts {
             .map(|d| (d.to_string(), "default path".to_string()))
             .collect(),
     };
-    let mut manifests: BTreeMap<String, String> = BTreeMap::new();
+    let mut manifests: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut pods = Vec::new();
     for (dir, _) in &static_dirs {
         for fact in c.static_pods(dir) {
-            manifests
-                .entry(fact.component.clone())
-                .or_insert_with(|| fact.location.clone());
-            components.push(fact);
+            let held = manifests.entry(fact.component.clone()).or_default();
+            if !held.contains(&fact.location) {
+                held.push(fact.location.clone());
+            }
+            pods.push(fact);
         }
     }
+    // Processes' configuration files, once static pods are known: a process whose own root
+    // cannot be opened may be a static pod's container, whose volumes say where its files are.
+    let files: Vec<Vec<ConfigFileFact>> = components
+        .iter()
+        .map(|fact| c.config_files(fact, &|path| c.locate(Some(fact), path)))
+        .collect();
+    for (fact, files) in components.iter_mut().zip(files) {
+        fact.config_files = files;
+    }
+    components.extend(pods);
     let mut roles = Vec::new();
     if components
         .iter()
@@ -166,16 +220,26 @@ fn node_name(opts: &Options) -> String {
             return n.trim().to_string();
         }
     }
-    std::fs::read_to_string(opts.root.join("etc/hostname"))
+    rooted::read_to_string(&opts.root, "/etc/hostname")
         .ok()
+        .flatten()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// `uid → name` from a passwd or group file (`name:x:id:…`).
-fn read_ids(path: &Path) -> BTreeMap<u32, String> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+/// `id → name` from the root's passwd or group file (`name:x:id:…`).
+fn read_ids(root: &Path, path: &str) -> BTreeMap<u32, String> {
+    parse_ids(
+        &rooted::read_to_string(root, path)
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+    )
+}
+
+/// `id → name` from the text of a passwd or group file.
+fn parse_ids(text: &str) -> BTreeMap<u32, String> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| {
@@ -191,7 +255,24 @@ fn read_ids(path: &Path) -> BTreeMap<u32, String> {
         })
 }
 
-/// Every process whose executable basename names a component.
+/// The last component of a path.
+fn basename(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The component an executable's basename runs, if any.
+fn component_of(base: &str) -> Option<&'static str> {
+    COMPONENTS
+        .iter()
+        .find(|(_, bins)| bins.contains(&base))
+        .map(|(name, _)| *name)
+}
+
+/// Every process whose executable's basename names a component. The executable is what
+/// `/proc/<pid>/exe` points to (what the process really runs); `argv[0]`, which a process
+/// sets as it likes (`exec -a kubelet bash`), decides only when that link cannot be read
+/// (another user's process without CAP_SYS_PTRACE, a fixture). A process that calls itself
+/// a component but runs something else is not taken for it, and `errors` says so.
 pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact> {
     let entries = match std::fs::read_dir(proc_dir) {
         Ok(e) => e,
@@ -210,7 +291,8 @@ pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact
     pids.sort_unstable();
     let mut out = Vec::new();
     for pid in pids {
-        let path = proc_dir.join(pid.to_string()).join("cmdline");
+        let dir = proc_dir.join(pid.to_string());
+        let path = dir.join("cmdline");
         // Processes come and go; an unreadable or empty cmdline (kernel thread) is skipped.
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
@@ -224,7 +306,24 @@ pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact
             None => continue,
         };
         let exe = &argv[0];
-        let base = exe.rsplit('/').next().unwrap_or(exe);
+        // The kernel appends " (deleted)" when the binary was replaced since it started.
+        let runs: Option<String> = std::fs::read_link(dir.join("exe")).ok().map(|p| {
+            let s = p.to_string_lossy().into_owned();
+            s.strip_suffix(" (deleted)")
+                .map(str::to_string)
+                .unwrap_or(s)
+        });
+        let base = runs.as_deref().map_or(basename(exe), basename);
+        let called = basename(exe);
+        if let Some(runs) = &runs {
+            if base != called && (component_of(called).is_some() || called == "k3s") {
+                errors.push(format!(
+                    "process {pid} calls itself {} (argv[0]) but runs {}: not taken for {called}",
+                    crate::quote::quote(exe),
+                    crate::quote::quote(runs)
+                ));
+            }
+        }
         let location = path.display().to_string();
         let fact = |component: &str, args: Vec<String>, via: Option<String>| ComponentFact {
             component: component.to_string(),
@@ -232,17 +331,17 @@ pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact
             pid: Some(pid),
             location: location.clone(),
             executable: exe.clone(),
+            exe: runs.clone(),
             args: redact_args(args),
             via,
             env: BTreeMap::new(),
             config_files: Vec::new(),
         };
-        if let Some((name, _)) = COMPONENTS.iter().find(|(_, bins)| bins.contains(&base)) {
+        if let Some(name) = component_of(base) {
             let mut f = fact(name, argv[1..].to_vec(), None);
-            if *name == "etcd" {
+            if name == "etcd" {
                 // Readable only with the process's uid or CAP_SYS_PTRACE; absent otherwise.
-                let environ = std::fs::read(proc_dir.join(pid.to_string()).join("environ"))
-                    .unwrap_or_default();
+                let environ = std::fs::read(dir.join("environ")).unwrap_or_default();
                 f.env = etcd_env(
                     environ
                         .split(|b| *b == 0)
@@ -264,7 +363,6 @@ pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact
     }
     out
 }
-
 /// Whether a flag carries a secret inline (`--token`, `--bootstrap-token`, `--…-password`,
 /// `--…-secret`): its value never enters the facts. Flags naming a file keep their value.
 fn secret_flag(name: &str) -> bool {
@@ -351,138 +449,324 @@ fn k3s_components(args: &[String]) -> Vec<(&'static str, Vec<String>, String)> {
 
 struct Collector<'o> {
     root: PathBuf,
+    proc_dir: PathBuf,
     errors: Vec<String>,
     users: BTreeMap<u32, String>,
     groups: BTreeMap<u32, String>,
-    config_files: &'o BTreeMap<String, Vec<ConfigFile>>,
+    components: &'o BTreeMap<String, Component>,
+    config_files: BTreeMap<String, Vec<ConfigFile>>,
+    /// Static pods read: (manifest path, component) → its container, for its volumes and
+    /// working directory.
+    pods: BTreeMap<(String, String), StaticPod>,
+    /// The static pods' component facts, in the order read.
+    pod_facts: Vec<ComponentFact>,
+    /// The kubelet's filesystem (its own root, else the node's): static pods and their
+    /// hostPath volumes are there.
+    kubelet_view: View,
 }
 
-/// Where a file a component names is on the node, or why it is not on the node's filesystem.
+/// A static pod's container, as its manifest gives it.
+struct StaticPod {
+    /// The pod spec (its volumes).
+    spec: Doc,
+    /// The container (its mounts and working directory).
+    container: Doc,
+    /// Its command line after the executable, as recorded (secrets redacted).
+    args: Vec<String>,
+}
+
+/// A filesystem paths are resolved in: the node's root, or a process's own root.
+#[derive(Debug, Clone)]
+struct View {
+    /// The directory standing for `/`.
+    dir: PathBuf,
+    /// For a process's own root, how to name it in evidence (`/proc/812/root`).
+    process: Option<String>,
+}
+
+/// Where a file a component names is, or why it cannot be placed on the node.
 type Located = Result<Location, String>;
 
-/// A file a component names, found on the node.
+/// A file a component names, placed on the node.
+#[derive(Debug, Clone)]
 struct Location {
-    /// The path to open.
-    open: PathBuf,
-    /// How the facts say where it was read (`None`: the same path as given).
+    /// The filesystem to resolve `path` in.
+    view: View,
+    /// The path there (absolute): as given, through a hostPath volume, or from the
+    /// working directory.
+    path: String,
+    /// How the facts say where it was read (`None`: the same path as given, on the node).
     shown: Option<String>,
     /// Said when the file is not there: what else could have shown it.
     if_absent: Option<String>,
 }
 
-/// Kubelet flags that are booleans: their values are read as Go's `strconv.ParseBool` reads
-/// them (`--anonymous-auth=0` is false).
-const KUBELET_BOOL_FLAGS: &[&str] = &[
-    "--anonymous-auth",
-    "--authentication-token-webhook",
-    "--make-iptables-util-chains",
-    "--rotate-certificates",
-    "--rotate-server-certificates",
-    "--seccomp-default",
-    "--protect-kernel-defaults",
-];
-
-/// Kubelet flags that set a KubeletConfiguration key.
-const KUBELET_FLAG_KEYS: &[(&str, &str)] = &[
-    ("--anonymous-auth", "authentication.anonymous.enabled"),
-    (
-        "--authentication-token-webhook",
-        "authentication.webhook.enabled",
-    ),
-    ("--authorization-mode", "authorization.mode"),
-    ("--client-ca-file", "authentication.x509.clientCAFile"),
-    ("--read-only-port", "readOnlyPort"),
-    (
-        "--streaming-connection-idle-timeout",
-        "streamingConnectionIdleTimeout",
-    ),
-    ("--make-iptables-util-chains", "makeIPTablesUtilChains"),
-    ("--event-qps", "eventRecordQPS"),
-    ("--tls-cert-file", "tlsCertFile"),
-    ("--tls-private-key-file", "tlsPrivateKeyFile"),
-    ("--tls-cipher-suites", "tlsCipherSuites"),
-    ("--rotate-certificates", "rotateCertificates"),
-    ("--rotate-server-certificates", "serverTLSBootstrap"),
-    ("--pod-max-pids", "podPidsLimit"),
-    ("--seccomp-default", "seccompDefault"),
-    ("--protect-kernel-defaults", "protectKernelDefaults"),
-    ("--pod-manifest-path", "staticPodPath"),
-];
+/// Where a component's file is, by what the component runs with.
+enum Named<'a> {
+    /// The component does not run on this node.
+    NotRunning,
+    /// More than one process runs it.
+    Ambiguous(Ambiguous),
+    /// A path it names (its flag, environment variable or configuration file), with why.
+    Path {
+        path: String,
+        from: String,
+        inst: &'a ComponentFact,
+    },
+    /// It names none: its default applies (`why`: a configuration file took the flag over
+    /// and leaves the setting out).
+    Unset {
+        inst: &'a ComponentFact,
+        why: Option<String>,
+    },
+    /// A configuration file it is given decides, and could not be read.
+    Unknown(String),
+}
 
 impl Collector<'_> {
-    /// The host path `p` (absolute, as the node sees it) under the root.
-    fn host(&self, p: &str) -> PathBuf {
-        self.root.join(p.trim_start_matches('/'))
+    /// The node's own root.
+    fn node_view(&self) -> View {
+        View {
+            dir: self.root.clone(),
+            process: None,
+        }
+    }
+
+    /// A process's own root (`<proc>/<pid>/root`) when it can be opened, else the node's.
+    fn own_view(&self, fact: &ComponentFact) -> View {
+        match self.proc_root(fact) {
+            Some(r) if std::fs::read_dir(&r).is_ok() => View {
+                process: Some(r.display().to_string()),
+                dir: r,
+            },
+            _ => self.node_view(),
+        }
+    }
+
+    /// `<proc>/<pid>/root` of a process.
+    fn proc_root(&self, fact: &ComponentFact) -> Option<PathBuf> {
+        (fact.source == ComponentSource::Process)
+            .then_some(fact.pid)
+            .flatten()
+            .map(|pid| self.proc_dir.join(pid.to_string()).join("root"))
+    }
+
+    /// The one static pod whose container runs exactly `inst`'s command line, if `inst` is a
+    /// process.
+    fn pod_running(&self, inst: &ComponentFact) -> Option<&ComponentFact> {
+        if inst.source != ComponentSource::Process || inst.via.is_some() {
+            return None;
+        }
+        let mut same = self.pod_facts.iter().filter(|p| {
+            p.component == inst.component
+                && self
+                    .pods
+                    .get(&(p.location.clone(), p.component.clone()))
+                    .is_some_and(|pod| pod.args == inst.args)
+        });
+        match (same.next(), same.next()) {
+            (Some(p), None) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// A component's command line as its flag parser reads it (its boolean flags never take
+    /// the next argument).
+    fn command(&self, fact: &ComponentFact) -> crate::checks::flag::CommandLine {
+        let none = BTreeSet::new();
+        let bools = self
+            .components
+            .get(&fact.component)
+            .map_or(&none, |c| &c.bool_flags);
+        parse_command(&fact.args, bools)
+    }
+
+    /// Where the file at `path`, named by `inst` (or by nothing: a default path), is: for a
+    /// process, in its own root when that can be opened (a file inside a container is only
+    /// there), else at the same path on the node; for a static pod, through the hostPath
+    /// volume mounted there; a relative path from the working directory.
+    fn locate(&self, inst: Option<&ComponentFact>, path: &str) -> Located {
+        let Some(inst) = inst else {
+            return Ok(Location {
+                view: self.node_view(),
+                path: absolute(path),
+                shown: None,
+                if_absent: None,
+            });
+        };
+        let path = self.absolute_for(inst, path)?;
+        match inst.source {
+            ComponentSource::Process => {
+                let view = self.own_view(inst);
+                match &view.process {
+                    Some(r) => Ok(Location {
+                        shown: Some(format!("{r}{path}")),
+                        view,
+                        path,
+                        if_absent: None,
+                    }),
+                    // Without its own root, the static pod that runs exactly this command
+                    // line says where the file is (kubeadm's etcd, seen from the host).
+                    None if self.pod_running(inst).is_some() => {
+                        let pod = self.pod_running(inst).unwrap_or(inst);
+                        let mut at = self.locate(Some(pod), &path)?;
+                        at.shown = Some(format!(
+                            "{} (through the hostPath volumes of static pod {}, whose command line {} runs)",
+                            at.path,
+                            pod.location,
+                            inst.describe()
+                        ));
+                        Ok(at)
+                    }
+                    None => Ok(Location {
+                        view,
+                        path,
+                        shown: None,
+                        if_absent: self.proc_root(inst).map(|r| {
+                            format!(
+                                "the process's own root {} cannot be opened (a file inside a container is read there, which needs CAP_SYS_PTRACE)",
+                                r.display()
+                            )
+                        }),
+                    }),
+                }
+            }
+            ComponentSource::StaticPod => {
+                let key = (inst.location.clone(), inst.component.clone());
+                let Some(StaticPod {
+                    spec, container, ..
+                }) = self.pods.get(&key)
+                else {
+                    return Ok(Location {
+                        view: self.kubelet_view.clone(),
+                        path,
+                        shown: None,
+                        if_absent: None,
+                    });
+                };
+                let on_host = crate::checks::mounted_file::on_host(spec, container, &path)?;
+                Ok(Location {
+                    view: self.kubelet_view.clone(),
+                    shown: Some(on_host.clone()),
+                    path: on_host,
+                    if_absent: None,
+                })
+            }
+        }
+    }
+
+    /// `path` made absolute as `inst` sees it: a relative path starts at its working
+    /// directory (`/proc/<pid>/cwd`, or the static pod container's `workingDir`).
+    fn absolute_for(&self, inst: &ComponentFact, path: &str) -> Result<String, String> {
+        if path.starts_with('/') {
+            return Ok(path.to_string());
+        }
+        let q = crate::quote::quote;
+        match inst.source {
+            ComponentSource::Process => {
+                let cwd = inst
+                    .pid
+                    .map(|pid| self.proc_dir.join(pid.to_string()).join("cwd"));
+                match cwd.as_ref().map(std::fs::read_link) {
+                    Some(Ok(dir)) => Ok(format!(
+                        "{}/{path}",
+                        dir.to_string_lossy().trim_end_matches('/')
+                    )),
+                    _ => Err(format!(
+                        "{} is relative to the working directory of {}, which {} does not show (reading it needs CAP_SYS_PTRACE)",
+                        q(path),
+                        inst.describe(),
+                        cwd.map_or_else(|| "its command line".to_string(), |c| c.display().to_string())
+                    )),
+                }
+            }
+            ComponentSource::StaticPod => {
+                let key = (inst.location.clone(), inst.component.clone());
+                let dir = self
+                    .pods
+                    .get(&key)
+                    .and_then(|p| p.container.get("workingDir").and_then(Doc::as_str))
+                    .filter(|d| d.starts_with('/'));
+                match dir {
+                    Some(d) => Ok(format!("{}/{path}", d.trim_end_matches('/'))),
+                    None => Err(format!(
+                        "{} is relative to the working directory of the container in {}, which its image sets (the manifest gives no workingDir)",
+                        q(path),
+                        inst.location
+                    )),
+                }
+            }
+        }
     }
 
     fn kubelet(&mut self, k: &ComponentFact) -> KubeletFacts {
-        let flags = parse_flags(&k.args);
+        let cmd = self.command(k);
+        let flags = &cmd.flags;
         let mut facts = KubeletFacts {
             command_line: k.describe(),
             ..KubeletFacts::default()
         };
-        if let Some(path) = flags.get("--config").and_then(|v| v.last()) {
+        // An empty --config or --config-dir names nothing: the kubelet checks the length.
+        let given = |flag: &str| {
+            flags
+                .get(flag)
+                .and_then(|v| v.last())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(path) = given("--config") {
             facts.config_file = Some(path.clone());
             let source = ValueSource::ConfigFile { path: path.clone() };
-            match self.read_kubelet_yaml(path) {
+            match self.read_kubelet_yaml(k, path) {
                 Ok(v) => merge(&mut facts.values, &v, source),
                 Err(e) => facts.errors.push(e),
             }
         }
-        if let Some(dir) = flags.get("--config-dir").and_then(|v| v.last()) {
-            let mut names: Vec<String> = std::fs::read_dir(self.host(dir))
-                .map(|rd| {
-                    rd.flatten()
-                        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                        .filter(|n| n.ends_with(".conf"))
-                        .collect()
-                })
-                .unwrap_or_default();
-            names.sort();
-            for name in names {
-                let path = format!("{}/{name}", dir.trim_end_matches('/'));
-                match self.read_kubelet_yaml(&path) {
-                    Ok(v) => merge(
-                        &mut facts.values,
-                        &v,
-                        ValueSource::DropIn { path: path.clone() },
-                    ),
-                    Err(e) => facts.errors.push(e),
+        if let Some(dir) = given("--config-dir") {
+            match self.list_dir(Some(k), dir) {
+                Ok(names) => {
+                    for name in names.into_iter().filter(|n| n.ends_with(".conf")) {
+                        let path = format!("{}/{name}", dir.trim_end_matches('/'));
+                        match self.read_kubelet_yaml(k, &path) {
+                            Ok(v) => merge(
+                                &mut facts.values,
+                                &v,
+                                ValueSource::DropIn { path: path.clone() },
+                            ),
+                            Err(e) => facts.errors.push(e),
+                        }
+                        facts.drop_ins.push(path);
+                    }
                 }
-                facts.drop_ins.push(path);
+                Err(e) => facts.errors.push(e),
             }
         }
-        apply_flags(&mut facts.values, &flags, &k.describe());
+        apply_flags(
+            &mut facts.values,
+            &cmd,
+            self.components.get("kubelet"),
+            &k.describe(),
+        );
         for e in &facts.errors {
             self.errors.push(format!("kubelet: {e}"));
         }
         facts
     }
 
-    /// A file named on a process's command line: through the process's root
-    /// (`/proc/<pid>/root`, its own view, which a container's process needs) when that can
-    /// be opened, else at the same path on the node.
-    fn process_file(&self, proc_root: Option<&Path>, path: &str) -> Located {
-        if !path.starts_with('/') {
-            return Err(relative(path));
-        }
-        match proc_root {
-            Some(r) if std::fs::read_dir(r).is_ok() => Ok(Location {
-                open: r.join(path.trim_start_matches('/')),
-                shown: Some(format!("{}{path}", r.display())),
-                if_absent: None,
-            }),
-            _ => Ok(Location {
-                open: self.host(path),
-                shown: None,
-                if_absent: proc_root.map(|r| {
-                    format!(
-                        "the process's own root {} cannot be opened (a file inside a container is read there, which needs CAP_SYS_PTRACE)",
-                        r.display()
-                    )
-                }),
-            }),
-        }
+    /// The names in a directory a component names (sorted; none starting with a dot), or
+    /// why it cannot be listed. A directory that is not there holds nothing.
+    fn list_dir(&self, inst: Option<&ComponentFact>, dir: &str) -> Result<Vec<String>, String> {
+        let at = self.locate(inst, dir)?;
+        let Some(r) = rooted::resolve(&at.view.dir, &at.path)? else {
+            return Ok(Vec::new());
+        };
+        let rd = std::fs::read_dir(&r.host).map_err(|e| format!("cannot list {dir}: {e}"))?;
+        let mut names: Vec<String> = rd
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        names.sort();
+        Ok(names)
     }
 
     /// Reads the configuration files `fact` is given that the catalog reads settings from,
@@ -495,7 +779,7 @@ impl Collector<'_> {
         let Some(specs) = self.config_files.get(&fact.component) else {
             return Vec::new();
         };
-        let flags = parse_flags(&fact.args);
+        let flags = self.command(fact).flags;
         specs
             .iter()
             .filter_map(|spec| {
@@ -505,142 +789,227 @@ impl Collector<'_> {
             .collect()
     }
 
-    /// The value a configuration file read on the node gives `flag`, when that file takes
-    /// the flag over (etcd's `data-dir` under `--config-file`), with where it was read.
-    fn file_setting(
-        &self,
-        c: &ComponentFact,
-        flag: &str,
-        flags: &Flags,
-    ) -> Option<(String, String)> {
-        self.config_files
-            .get(&c.component)?
+    /// Where `component`'s `flag` names a file: the configuration file that takes the flag
+    /// over (etcd's `data-dir` under `--config-file`, kube-proxy's
+    /// `clientConnection.kubeconfig` under `--config`), else the flag, else an environment
+    /// variable standing for it (etcd's `ETCD_*`).
+    fn named<'a>(&self, components: &'a [ComponentFact], component: &str, flag: &str) -> Named<'a> {
+        let inst = match pick(components, component) {
+            Err(many) => return Named::Ambiguous(many),
+            Ok(None) => return Named::NotRunning,
+            Ok(Some(i)) => i,
+        };
+        let flags = self.command(inst).flags;
+        for spec in self.config_files.get(component).into_iter().flatten() {
+            let Some(file) = flags.get(&spec.flag).and_then(|v| v.last()) else {
+                continue;
+            };
+            if file.is_empty() || spec.decides(flag, flags.contains_key(flag)).is_none() {
+                continue;
+            }
+            let read = inst.config_files.iter().find(|f| f.flag == spec.flag);
+            let which = format!(
+                "{} {} ({})",
+                spec.flag,
+                read.map_or_else(|| file.clone(), ConfigFileFact::describe),
+                inst.describe()
+            );
+            let Some(key) = spec.keys.get(flag) else {
+                return Named::Unknown(format!(
+                    "{component} ignores {flag} when given {which}, and the setting that replaces it is not read"
+                ));
+            };
+            return match read {
+                Some(f) if f.state == FileState::Present => {
+                    match f
+                        .values
+                        .get(&key.key)
+                        .and_then(crate::checks::mounted_file::flag_text)
+                    {
+                        Some(v) => Named::Path {
+                            path: v,
+                            from: format!("{component} `{}` in {which}", key.key),
+                            inst,
+                        },
+                        None => Named::Unset {
+                            inst,
+                            why: Some(format!(
+                                "{component} ignores {flag} when given {which}, which sets no `{}`",
+                                key.key
+                            )),
+                        },
+                    }
+                }
+                Some(f) => Named::Unknown(format!(
+                    "{component} takes {flag} from `{}` in {which}, which could not be read: {}",
+                    key.key,
+                    f.error.as_deref().unwrap_or("unreadable")
+                )),
+                None => Named::Unknown(format!(
+                    "{component} takes {flag} from `{}` in {which}, which was not read",
+                    key.key
+                )),
+            };
+        }
+        if let Some(v) = flags.get(flag).and_then(|v| v.last()) {
+            // An empty value names no file.
+            if v.is_empty() {
+                return Named::Unset { inst, why: None };
+            }
+            return Named::Path {
+                path: v.clone(),
+                from: format!("{component} {flag} ({})", inst.describe()),
+                inst,
+            };
+        }
+        if let Some((k, v)) = inst
+            .env
             .iter()
-            .find_map(|spec| {
-                spec.decides(flag, flags.contains_key(flag))?;
-                let key = spec.keys.get(flag)?;
-                let file = c
-                    .config_files
-                    .iter()
-                    .find(|f| f.flag == spec.flag && f.state == FileState::Present)?;
-                let value = crate::checks::mounted_file::flag_text(file.values.get(&key.key)?)?;
-                Some((
-                    value,
-                    format!(
-                        "{} `{}` in {} {} ({})",
-                        c.component,
-                        key.key,
-                        spec.flag,
-                        file.describe(),
-                        c.describe()
-                    ),
-                ))
-            })
+            .find(|(k, _)| crate::node_facts::env_flag(k).as_deref() == Some(flag))
+        {
+            return Named::Path {
+                path: v.clone(),
+                from: format!("{component} environment {k} ({})", inst.describe()),
+                inst,
+            };
+        }
+        Named::Unset { inst, why: None }
     }
 
-    /// A kubelet configuration file or drop-in, read as the kubelet reads it: YAML 1.1
-    /// (sigs.k8s.io/yaml over go-yaml v2), where a plain `off` or `no` is `false`.
-    fn read_kubelet_yaml(&self, path: &str) -> Result<Value, String> {
-        let text = std::fs::read_to_string(self.host(path))
-            .map_err(|e| format!("cannot read {path}: {e}"))?;
+    /// A kubelet configuration file or drop-in, read where the kubelet reads it, as it reads
+    /// it: YAML 1.1 (sigs.k8s.io/yaml over go-yaml v2), where a plain `off` or `no` is
+    /// `false`.
+    fn read_kubelet_yaml(&self, k: &ComponentFact, path: &str) -> Result<Value, String> {
+        let at = self.locate(Some(k), path)?;
+        let text = match rooted::read_to_string(&at.view.dir, &at.path)? {
+            Some(t) => t,
+            None => {
+                return Err(match (&at.shown, &at.if_absent) {
+                    (_, Some(why)) => {
+                        format!("cannot read {path}: it does not exist on the node, and {why}")
+                    }
+                    (Some(s), None) => format!("cannot read {path}: {s} does not exist"),
+                    (None, None) => format!("cannot read {path}: it does not exist"),
+                })
+            }
+        };
         crate::yaml::parse_document_yaml11(&text)
             .map(|n| n.to_json())
             .map_err(|e| format!("cannot parse {path}: {e}"))
     }
 
-    fn read_yaml(&self, path: &str) -> Result<Value, String> {
-        let text = std::fs::read_to_string(self.host(path))
-            .map_err(|e| format!("cannot read {path}: {e}"))?;
-        crate::yaml::parse_document(&text)
-            .map(|n| n.to_json())
-            .map_err(|e| format!("cannot parse {path}: {e}"))
-    }
-
+    /// The static pods in the kubelet's `staticPodPath` (`dir`, seen in `view`, the kubelet's
+    /// filesystem): as the kubelet reads it (pkg/kubelet/config/file.go), every regular file
+    /// in the directory whose name does not start with a dot, in name order, or the one file
+    /// the path names.
     fn static_pods(&mut self, dir: &str) -> Vec<ComponentFact> {
-        let Ok(rd) = std::fs::read_dir(self.host(dir)) else {
+        let view = self.kubelet_view.clone();
+        let Ok(Some((resolved, meta))) = rooted::metadata(&view.dir, dir) else {
             return Vec::new();
         };
-        let mut names: Vec<String> = rd
-            .flatten()
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml") || n.ends_with(".json"))
-            .collect();
-        names.sort();
+        let files: Vec<String> = if meta.is_dir() {
+            let mut names: Vec<String> = std::fs::read_dir(&resolved.host)
+                .map(|rd| {
+                    rd.flatten()
+                        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                        .filter(|n| !n.starts_with('.'))
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.sort();
+            names
+                .into_iter()
+                .map(|n| format!("{}/{n}", dir.trim_end_matches('/')))
+                // Regular files only, links followed (subdirectories are not recursed into).
+                .filter(
+                    |p| matches!(rooted::metadata(&view.dir, p), Ok(Some((_, m))) if m.is_file()),
+                )
+                .collect()
+        } else if meta.is_file() {
+            vec![dir.to_string()]
+        } else {
+            Vec::new()
+        };
         let mut out = Vec::new();
-        for name in names {
-            let path = format!("{}/{name}", dir.trim_end_matches('/'));
-            let pod = match self.read_yaml(&path) {
+        for path in files {
+            let pod = match rooted::read_to_string(&view.dir, &path)
+                .and_then(|t| t.ok_or_else(|| "it does not exist".to_string()))
+                .and_then(|t| {
+                    crate::yaml::parse_document(&t)
+                        .map(|n| n.to_json())
+                        .map_err(|e| format!("cannot parse {path}: {e}"))
+                }) {
                 Ok(v) => v,
                 Err(e) => {
-                    self.errors.push(format!("static pod {e}"));
+                    self.errors.push(format!("static pod {path}: {e}"));
                     continue;
                 }
             };
-            let spec = crate::document::Doc::from(pod.get("spec").cloned().unwrap_or(Value::Null));
+            let spec = Doc::from(pod.get("spec").cloned().unwrap_or(Value::Null));
             let containers = pod
                 .pointer("/spec/containers")
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
             for c in containers {
-                let c = crate::document::Doc::from(c);
+                let c = Doc::from(c);
                 let strings = |key: &str| crate::checks::path::strings(&c, key);
                 let command = strings("command");
                 let Some(first) = command.first() else {
                     continue;
                 };
-                let base = first.rsplit('/').next().unwrap_or(first);
-                if let Some((component, _)) =
-                    COMPONENTS.iter().find(|(_, bins)| bins.contains(&base))
-                {
-                    let mut fact = ComponentFact {
-                        component: component.to_string(),
-                        source: ComponentSource::StaticPod,
-                        pid: None,
-                        location: path.clone(),
-                        executable: first.clone(),
-                        args: redact_args(
-                            command[1..]
-                                .iter()
-                                .chain(&strings("args"))
-                                .cloned()
-                                .collect(),
-                        ),
-                        via: None,
-                        env: etcd_env(
-                            c.get("env")
-                                .and_then(crate::document::Doc::as_array)
-                                .into_iter()
-                                .flatten()
-                                .filter_map(|e| {
-                                    Some((
-                                        e.get("name")?.as_str()?.to_string(),
-                                        e.get("value")?.as_str()?.to_string(),
-                                    ))
-                                }),
-                        ),
-                        config_files: Vec::new(),
-                    };
-                    // The path is the container's: its hostPath volume says where it is.
-                    fact.config_files = self.config_files(&fact, &|p| {
-                        if !p.starts_with('/') {
-                            return Err(relative(p));
-                        }
-                        let on_host = crate::checks::mounted_file::on_host(&spec, &c, p)?;
-                        Ok(Location {
-                            open: self.host(&on_host),
-                            shown: Some(on_host),
-                            if_absent: None,
-                        })
-                    });
-                    out.push(fact);
-                }
+                let Some(component) = component_of(basename(first)) else {
+                    continue;
+                };
+                let mut fact = ComponentFact {
+                    component: component.to_string(),
+                    source: ComponentSource::StaticPod,
+                    pid: None,
+                    location: path.clone(),
+                    executable: first.clone(),
+                    exe: None,
+                    args: redact_args(
+                        command[1..]
+                            .iter()
+                            .chain(&strings("args"))
+                            .cloned()
+                            .collect(),
+                    ),
+                    via: None,
+                    env: etcd_env(
+                        c.get("env")
+                            .and_then(Doc::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|e| {
+                                Some((
+                                    e.get("name")?.as_str()?.to_string(),
+                                    e.get("value")?.as_str()?.to_string(),
+                                ))
+                            }),
+                    ),
+                    config_files: Vec::new(),
+                };
+                self.pods.insert(
+                    (path.clone(), component.to_string()),
+                    StaticPod {
+                        spec: spec.clone(),
+                        container: c.clone(),
+                        args: fact.args.clone(),
+                    },
+                );
+                self.pod_facts.push(fact.clone());
+                // The path is the container's: its hostPath volume says where it is.
+                let files = self.config_files(&fact, &|p| self.locate(Some(&fact), p));
+                fact.config_files = files;
+                out.push(fact);
             }
         }
         out
     }
 
-    fn stat(&self, role: &str, path: &str, from: &str) -> FileFact {
+    /// The fact for `role` at `path` (as a component names it), placed by `located`.
+    fn stat_at(&self, role: &str, path: &str, from: &str, located: Located) -> FileFact {
         let mut fact = FileFact {
             role: role.to_string(),
             path: path.to_string(),
@@ -653,83 +1022,104 @@ impl Collector<'_> {
             gid: None,
             from: from.to_string(),
             error: None,
+            unlocated: None,
         };
-        match self.metadata(path) {
-            Ok(Some(m)) => {
+        let at = match located {
+            Ok(at) => at,
+            Err(why) => {
+                // Not on the node's filesystem where it could be looked at.
+                fact.state = FileState::Error;
+                fact.error = Some(format!(
+                    "{} cannot be placed on the node: {why}",
+                    crate::quote::quote(path)
+                ));
+                return fact;
+            }
+        };
+        let mut notes = Vec::new();
+        if at.path != path {
+            notes.push(format!("{path} is {} on the node", at.path));
+            fact.path = at.path.clone();
+        }
+        if let Some(r) = &at.view.process {
+            notes.push(format!("seen in the process's own root {r}"));
+        }
+        match rooted::metadata(&at.view.dir, &at.path) {
+            Ok(Some((r, m))) => {
+                if r.canonical != at.path {
+                    notes.push(format!("links resolved to {}", r.canonical));
+                }
                 fact.state = FileState::Present;
                 fact.file_type = Some(if m.is_dir() { "dir" } else { "file" }.into());
                 fact.mode = Some(format!("{:04o}", m.permissions().mode() & 0o7777));
                 fact.uid = Some(m.uid());
                 fact.gid = Some(m.gid());
-                fact.owner = Some(
-                    self.users
-                        .get(&m.uid())
-                        .cloned()
-                        .unwrap_or_else(|| m.uid().to_string()),
-                );
-                fact.group = Some(
-                    self.groups
-                        .get(&m.gid())
-                        .cloned()
-                        .unwrap_or_else(|| m.gid().to_string()),
-                );
+                fact.owner = Some(name_of(&self.users, m.uid()));
+                fact.group = Some(name_of(&self.groups, m.gid()));
             }
-            Ok(None) => {}
+            Ok(None) => {
+                if let Some(why) = &at.if_absent {
+                    // Perhaps only inside the container: cannot tell.
+                    fact.state = FileState::Error;
+                    fact.error = Some(format!("{} does not exist on the node, and {why}", at.path));
+                }
+            }
             Err(e) => {
                 fact.state = FileState::Error;
                 fact.error = Some(e);
             }
         }
+        if !notes.is_empty() {
+            fact.from = format!("{}; {}", fact.from, notes.join(", "));
+        }
         fact
     }
 
-    /// Metadata of a node path, following symlinks *inside the root* (an absolute link
-    /// target means the node's path, not the container's).
-    fn metadata(&self, path: &str) -> Result<Option<std::fs::Metadata>, String> {
-        let mut current = path.to_string();
-        for _ in 0..16 {
-            let host = self.host(&current);
-            let m = match std::fs::symlink_metadata(&host) {
-                Ok(m) => m,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                Err(e) => return Err(format!("cannot stat {current}: {e}")),
-            };
-            if !m.file_type().is_symlink() {
-                return Ok(Some(m));
+    /// The fact for `role` at a node path.
+    fn stat(&self, role: &str, path: &str, from: &str) -> FileFact {
+        self.stat_at(role, path, from, self.locate(None, path))
+    }
+
+    /// A fact for `role` that could not be looked for, and why.
+    fn failed(&self, role: &str, path: &str, from: &str, why: String) -> FileFact {
+        let mut f = self.stat_at(role, path, from, Err(String::new()));
+        f.error = Some(why);
+        f
+    }
+
+    /// The fact for `role` at the path `named` gives, or at `default` on the node.
+    fn stat_named(&self, role: &str, named: Named, default: &str) -> FileFact {
+        match named {
+            Named::NotRunning | Named::Unset { why: None, .. } => {
+                self.stat(role, default, "default path")
             }
-            let target = std::fs::read_link(&host)
-                .map_err(|e| format!("cannot read link {current}: {e}"))?;
-            let target = target.to_string_lossy().into_owned();
-            current = if target.starts_with('/') {
-                target
-            } else {
-                let parent = Path::new(&current)
-                    .parent()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
-                format!("{}/{target}", parent.trim_end_matches('/'))
-            };
+            Named::Unset { why: Some(why), .. } => {
+                self.stat(role, default, &format!("default path ({why})"))
+            }
+            Named::Ambiguous(many) => self.failed(role, default, "default path", many.to_string()),
+            Named::Unknown(why) => self.failed(role, default, "default path", why),
+            Named::Path { path, from, inst } => {
+                let at = self.locate(Some(inst), &path);
+                self.stat_at(role, &path, &from, at)
+            }
         }
-        Err(format!("too many symbolic links resolving {path}"))
     }
 
-    /// Files under a directory (recursively, bounded), each with a role from its name.
-    fn walk(&self, dir: &str, from: &str, role_of: &dyn Fn(&str) -> &'static str) -> Vec<FileFact> {
-        self.walk_with_dirs(dir, from, role_of, None)
-    }
-
-    /// [`Self::walk`], also giving each directory below `dir` the role `dir_role` when one
-    /// is given.
-    fn walk_with_dirs(
+    /// Files under a directory (recursively, bounded), each with a role from its name, and
+    /// each directory below it with `dir_role` when one is given. `at` places the directory.
+    fn walk(
         &self,
         dir: &str,
         from: &str,
+        at: &Location,
         role_of: &dyn Fn(&str) -> &'static str,
         dir_role: Option<&str>,
     ) -> Vec<FileFact> {
-        let host = self.host(dir);
+        let Ok(Some(resolved)) = rooted::resolve(&at.view.dir, &at.path) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
-        for entry in walkdir::WalkDir::new(&host)
+        for entry in walkdir::WalkDir::new(&resolved.host)
             .min_depth(1)
             .max_depth(4)
             .sort_by_file_name()
@@ -741,18 +1131,49 @@ impl Collector<'_> {
             if is_dir && dir_role.is_none() {
                 continue;
             }
-            let Ok(rel) = entry.path().strip_prefix(&host) else {
+            let Ok(rel) = entry.path().strip_prefix(&resolved.host) else {
                 continue;
             };
-            let path = format!("{}/{}", dir.trim_end_matches('/'), rel.display());
             let name = rel.display().to_string();
+            let path = format!("{}/{name}", dir.trim_end_matches('/'));
             let role = match dir_role {
                 Some(r) if is_dir => r,
                 _ => role_of(&name),
             };
-            out.push(self.stat(role, &path, from));
+            let inner = Location {
+                path: format!("{}/{name}", at.path.trim_end_matches('/')),
+                ..at.clone()
+            };
+            out.push(self.stat_at(role, &path, from, Ok(inner)));
         }
         out
+    }
+
+    /// A directory's files (and the directory itself when `include_top`; only the
+    /// directory when it is missing or cannot be placed).
+    #[allow(clippy::too_many_arguments)]
+    fn walk_or_stat(
+        &self,
+        role: &str,
+        dir: &str,
+        from: &str,
+        located: Located,
+        include_top: bool,
+        role_of: &dyn Fn(&str) -> &'static str,
+        dir_role: Option<&str>,
+    ) -> Vec<FileFact> {
+        let top = self.stat_at(role, dir, from, located.clone());
+        match located {
+            Ok(at) if top.state == FileState::Present => {
+                let mut out = Vec::new();
+                if include_top {
+                    out.push(top);
+                }
+                out.extend(self.walk(dir, from, &at, role_of, dir_role));
+                out
+            }
+            _ => vec![top],
+        }
     }
 
     fn files(
@@ -760,35 +1181,19 @@ impl Collector<'_> {
         components: &[ComponentFact],
         kubelet: Option<&KubeletFacts>,
         static_dirs: &[(String, String)],
-        manifests: &BTreeMap<String, String>,
+        manifests: &BTreeMap<String, Vec<String>>,
     ) -> Vec<FileFact> {
         let mut out = Vec::new();
-        let flag_of = |component: &str, flag: &str| -> Option<(String, String)> {
-            let c = pick(components, component)?;
-            let flags: Flags = parse_flags(&c.args);
-            self.file_setting(c, flag, &flags)
-                .or_else(|| {
-                    flags
-                        .get(flag)
-                        .and_then(|v| v.last())
-                        .map(|v| (v.clone(), format!("{component} {flag} ({})", c.describe())))
-                })
-                .or_else(|| {
-                    c.env
-                        .iter()
-                        .find(|(k, _)| crate::node_facts::env_flag(k).as_deref() == Some(flag))
-                        .map(|(k, v)| {
-                            (
-                                v.clone(),
-                                format!("{component} environment {k} ({})", c.describe()),
-                            )
-                        })
-                })
+        // Static pods and their manifests are on the kubelet's filesystem.
+        let in_kubelet = |path: &str| -> Located {
+            Ok(Location {
+                view: self.kubelet_view.clone(),
+                path: absolute(path),
+                shown: None,
+                if_absent: None,
+            })
         };
-        let path_or = |found: Option<(String, String)>, default: &str| -> (String, String) {
-            found.unwrap_or_else(|| (default.to_string(), "default path".to_string()))
-        };
-        // 1.1.1–1.1.8: static pod manifests.
+        // 1.1.1–1.1.8: static pod manifests: every file that holds the component.
         let (dir, dir_from) = static_dirs
             .first()
             .cloned()
@@ -800,31 +1205,62 @@ impl Collector<'_> {
             ("etcd", "etcd-manifest"),
         ] {
             match manifests.get(component) {
-                Some(path) => out.push(self.stat(role, path, "static pod manifest that runs it")),
-                None => out.push(self.stat(
-                    role,
-                    &format!("{}/{component}.yaml", dir.trim_end_matches('/')),
-                    &format!("static pod directory ({dir_from})"),
-                )),
+                Some(paths) => {
+                    for path in paths {
+                        out.push(self.stat_at(
+                            role,
+                            path,
+                            "static pod manifest that runs it",
+                            in_kubelet(path),
+                        ))
+                    }
+                }
+                None => {
+                    let path = format!("{}/{component}.yaml", dir.trim_end_matches('/'));
+                    out.push(self.stat_at(
+                        role,
+                        &path,
+                        &format!("static pod directory ({dir_from})"),
+                        in_kubelet(&path),
+                    ))
+                }
             }
         }
-        // 1.1.9–1.1.10: CNI.
-        let (cni_dir, cni_from) = path_or(flag_of("kubelet", "--cni-conf-dir"), "/etc/cni/net.d");
-        for (d, from) in [
-            (cni_dir, cni_from),
+        // 1.1.9–1.1.10: CNI (the container runtime's configuration, on the node).
+        let cni = match self.named(components, "kubelet", "--cni-conf-dir") {
+            Named::Path { path, from, inst } => {
+                Some((path.clone(), from, self.locate(Some(inst), &path)))
+            }
+            _ => None,
+        };
+        let (cni_dir, cni_from, cni_at) = cni.unwrap_or_else(|| {
             (
-                "/var/lib/cni/networks".to_string(),
+                "/etc/cni/net.d".to_string(),
                 "default path".to_string(),
-            ),
-        ] {
-            match self.metadata(&d) {
-                Ok(Some(_)) => out.extend(self.walk(&d, &from, &|_| "cni-file")),
-                _ => out.push(self.stat("cni-file", &d, &from)),
-            }
-        }
+                self.locate(None, "/etc/cni/net.d"),
+            )
+        });
+        out.extend(self.walk_or_stat(
+            "cni-file",
+            &cni_dir,
+            &cni_from,
+            cni_at,
+            false,
+            &|_| "cni-file",
+            None,
+        ));
+        let networks = "/var/lib/cni/networks";
+        out.extend(self.walk_or_stat(
+            "cni-file",
+            networks,
+            "default path",
+            self.locate(None, networks),
+            false,
+            &|_| "cni-file",
+            None,
+        ));
         // 1.1.11–1.1.12: etcd data dir.
-        let (p, from) = path_or(flag_of("etcd", "--data-dir"), "/var/lib/etcd");
-        out.push(self.stat("etcd-data-dir", &p, &from));
+        out.push(self.etcd_data_dir(components));
         // 1.1.13–1.1.18: kubeconfigs.
         for p in [
             "/etc/kubernetes/admin.conf",
@@ -832,37 +1268,45 @@ impl Collector<'_> {
         ] {
             out.push(self.stat("admin-kubeconfig", p, "default path"));
         }
-        let (p, from) = path_or(
-            flag_of("kube-scheduler", "--kubeconfig"),
+        out.push(self.stat_named(
+            "scheduler-kubeconfig",
+            self.named(components, "kube-scheduler", "--kubeconfig"),
             "/etc/kubernetes/scheduler.conf",
-        );
-        out.push(self.stat("scheduler-kubeconfig", &p, &from));
-        let (p, from) = path_or(
-            flag_of("kube-controller-manager", "--kubeconfig"),
+        ));
+        out.push(self.stat_named(
+            "controller-manager-kubeconfig",
+            self.named(components, "kube-controller-manager", "--kubeconfig"),
             "/etc/kubernetes/controller-manager.conf",
-        );
-        out.push(self.stat("controller-manager-kubeconfig", &p, &from));
-        // 1.1.19–1.1.21: PKI.
-        let pki = flag_of("kube-apiserver", "--client-ca-file")
-            .and_then(|(ca, from)| {
-                Path::new(&ca)
-                    .parent()
-                    .map(|d| (d.display().to_string(), from))
-            })
-            .filter(|(d, _)| d != "/" && !d.is_empty());
-        let (pki, pki_from) = match pki {
-            Some((d, from)) => (d, format!("directory of {from}")),
-            None => (
+        ));
+        // 1.1.19–1.1.21: PKI. CIS 1.1.19 audits `find /etc/kubernetes/pki/ | xargs stat -c
+        // %U:%G`: directories below it (pki/etcd) too.
+        let pki = match self.named(components, "kube-apiserver", "--client-ca-file") {
+            Named::Path { path, from, inst } => Path::new(&path)
+                .parent()
+                .map(|d| d.display().to_string())
+                .filter(|d| d != "/" && !d.is_empty())
+                .map(|d| {
+                    (
+                        d.clone(),
+                        format!("directory of {from}"),
+                        self.locate(Some(inst), &d),
+                    )
+                }),
+            _ => None,
+        };
+        let (pki, pki_from, pki_at) = pki.unwrap_or_else(|| {
+            (
                 "/etc/kubernetes/pki".to_string(),
                 "default path".to_string(),
-            ),
-        };
-        out.push(self.stat("pki-dir", &pki, &pki_from));
-        // CIS 1.1.19 audits `find /etc/kubernetes/pki/ | xargs stat -c %U:%G`: directories
-        // below it (pki/etcd) too.
-        out.extend(self.walk_with_dirs(
+                self.locate(None, "/etc/kubernetes/pki"),
+            )
+        });
+        let pki_files = self.walk_or_stat(
+            "pki-dir",
             &pki,
             &pki_from,
+            pki_at,
+            true,
             &|name| {
                 if name.ends_with(".crt") {
                     "pki-cert"
@@ -873,66 +1317,240 @@ impl Collector<'_> {
                 }
             },
             Some("pki-subdir"),
-        ));
-        // 4.1.1–4.1.2: kubelet service drop-in (both places packages put it).
-        for p in [
-            "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf",
-            "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
-        ] {
-            out.push(self.stat("kubelet-service", p, "default path"));
+        );
+        // A directory that could not be looked into: its certificates and keys are unknown
+        // too, not absent.
+        if let [dir] = &pki_files[..] {
+            if dir.state == FileState::Error {
+                for role in ["pki-cert", "pki-key"] {
+                    out.push(FileFact {
+                        role: role.to_string(),
+                        ..dir.clone()
+                    });
+                }
+            }
         }
+        out.extend(pki_files);
+        // 4.1.1–4.1.2: the kubelet's systemd unit and drop-ins.
+        out.extend(self.kubelet_units(components));
         // 4.1.3–4.1.4: kube-proxy kubeconfig.
-        let (p, from) = path_or(
-            flag_of("kube-proxy", "--kubeconfig"),
+        out.push(self.stat_named(
+            "proxy-kubeconfig",
+            self.named(components, "kube-proxy", "--kubeconfig"),
             "/etc/kubernetes/proxy.conf",
-        );
-        out.push(self.stat("proxy-kubeconfig", &p, &from));
+        ));
         // 4.1.5–4.1.10: kubelet kubeconfig, client CA, config file.
-        let (p, from) = path_or(
-            flag_of("kubelet", "--kubeconfig"),
+        out.push(self.stat_named(
+            "kubelet-kubeconfig",
+            self.named(components, "kubelet", "--kubeconfig"),
             "/etc/kubernetes/kubelet.conf",
-        );
-        out.push(self.stat("kubelet-kubeconfig", &p, &from));
-        let ca = kubelet
-            .and_then(|k| k.values.get("authentication.x509.clientCAFile"))
-            .and_then(|v| {
-                v.value.as_str().map(|s| {
-                    (
-                        s.to_string(),
-                        format!("kubelet clientCAFile ({})", v.source.describe()),
-                    )
-                })
-            });
-        let (p, from) = path_or(ca, "/etc/kubernetes/pki/ca.crt");
-        out.push(self.stat("kubelet-client-ca", &p, &from));
-        match kubelet {
-            Some(k) => {
+        ));
+        let running = pick(components, "kubelet");
+        let ca_default = "/etc/kubernetes/pki/ca.crt";
+        let ca = kubelet.and_then(|k| k.values.get("authentication.x509.clientCAFile"));
+        out.push(match (&running, ca) {
+            (Err(many), _) => self.failed(
+                "kubelet-client-ca",
+                ca_default,
+                "default path",
+                many.to_string(),
+            ),
+            (Ok(Some(inst)), Some(v)) if v.value.as_str().is_some_and(|s| !s.is_empty()) => {
+                let path = v.value.as_str().unwrap_or_default();
+                self.stat_at(
+                    "kubelet-client-ca",
+                    path,
+                    &format!("kubelet clientCAFile ({})", v.source.describe()),
+                    self.locate(Some(inst), path),
+                )
+            }
+            _ => self.stat("kubelet-client-ca", ca_default, "default path"),
+        });
+        let config_default = "/var/lib/kubelet/config.yaml";
+        match (&running, kubelet) {
+            (Err(many), _) => out.push(self.failed(
+                "kubelet-config",
+                config_default,
+                "default path",
+                many.to_string(),
+            )),
+            (Ok(Some(inst)), Some(k)) => {
                 if let Some(p) = &k.config_file {
-                    out.push(self.stat(
+                    out.push(self.stat_at(
                         "kubelet-config",
                         p,
                         &format!("kubelet --config ({})", k.command_line),
+                        self.locate(Some(inst), p),
                     ));
                 }
                 // A kubelet without --config uses no config file: nothing to stat.
             }
-            None => out.push(self.stat(
+            _ => out.push(self.stat(
                 "kubelet-config",
-                "/var/lib/kubelet/config.yaml",
+                config_default,
                 "default path (no kubelet process found)",
             )),
         }
         out
     }
+
+    /// etcd's data directory: its `--data-dir` (flag, `ETCD_DATA_DIR`, or `data-dir` in its
+    /// `--config-file`); without one, etcd keeps its data in `<name>.etcd` in its working
+    /// directory (`--name` defaults to `default`).
+    fn etcd_data_dir(&self, components: &[ComponentFact]) -> FileFact {
+        let role = "etcd-data-dir";
+        match self.named(components, "etcd", "--data-dir") {
+            Named::Unset { inst, why } => {
+                let name = match self.named(components, "etcd", "--name") {
+                    Named::Path { path, .. } => path,
+                    _ => "default".to_string(),
+                };
+                let rel = format!("{name}.etcd");
+                let from = format!(
+                    "etcd runs without a data directory{}, so it keeps its data in {rel} in its working directory ({})",
+                    why.map(|w| format!(" ({w})")).unwrap_or_default(),
+                    inst.describe()
+                );
+                self.stat_at(role, &rel, &from, self.locate(Some(inst), &rel))
+            }
+            other => self.stat_named(role, other, "/var/lib/etcd"),
+        }
+    }
+
+    /// The kubelet's systemd unit files and drop-ins (CIS 4.1.1–4.1.2 "the kubelet service
+    /// file", whose location depends on the system): `kubelet.service` (and the kubelet
+    /// snap's units), plus the unit the kubelet's cgroup names, in every directory systemd
+    /// loads units from, with their `.d/*.conf` drop-ins, on the kubelet's own filesystem.
+    /// None found while a kubelet runs: one absent fact marked `unlocated`.
+    fn kubelet_units(&self, components: &[ComponentFact]) -> Vec<FileFact> {
+        let role = "kubelet-service";
+        let running = pick(components, "kubelet");
+        let inst = running.as_ref().ok().copied().flatten();
+        let view = match inst {
+            Some(k) if k.via.is_none() => self.own_view(k),
+            _ => self.node_view(),
+        };
+        let mut units: Vec<(String, &str)> = KUBELET_UNITS
+            .iter()
+            .map(|u| (u.to_string(), "systemd unit"))
+            .collect();
+        if let Some(u) = inst.and_then(|k| self.cgroup_unit(k)) {
+            if !units.iter().any(|(n, _)| *n == u) {
+                units.push((u, "systemd unit named by the kubelet's cgroup"));
+            }
+        }
+        let in_view = |path: &str| -> Located {
+            Ok(Location {
+                view: view.clone(),
+                path: path.to_string(),
+                shown: None,
+                if_absent: None,
+            })
+        };
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        let mut consider = |path: String, from: String, out: &mut Vec<FileFact>| {
+            match rooted::metadata(&view.dir, &path) {
+                // A unit linked to /dev/null is masked: no unit file.
+                Ok(Some((r, m))) if m.is_file() && r.canonical != "/dev/null" => {
+                    if seen.insert(r.canonical) {
+                        out.push(self.stat_at(role, &path, &from, in_view(&path)));
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => out.push(self.failed(role, &path, &from, e)),
+            }
+        };
+        for dir in UNIT_DIRS {
+            for (unit, what) in &units {
+                consider(
+                    format!("{dir}/{unit}"),
+                    format!("kubelet {what} {unit}"),
+                    &mut out,
+                );
+                let dropins = format!("{dir}/{unit}.d");
+                let names = rooted::resolve(&view.dir, &dropins)
+                    .ok()
+                    .flatten()
+                    .and_then(|r| std::fs::read_dir(r.host).ok())
+                    .map(|rd| {
+                        let mut v: Vec<String> = rd
+                            .flatten()
+                            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                            .filter(|n| n.ends_with(".conf"))
+                            .collect();
+                        v.sort();
+                        v
+                    })
+                    .unwrap_or_default();
+                for n in names {
+                    consider(
+                        format!("{dropins}/{n}"),
+                        format!("drop-in of the kubelet {what} {unit}"),
+                        &mut out,
+                    );
+                }
+            }
+        }
+        if out.is_empty() {
+            let first = format!("{}/{}", UNIT_DIRS[0], KUBELET_UNITS[0]);
+            let mut f = self.stat_at(role, &first, "default path", in_view(&first));
+            let names: Vec<&str> = units.iter().map(|(u, _)| u.as_str()).collect();
+            match (&running, inst) {
+                (Err(many), _) => {
+                    f.state = FileState::Error;
+                    f.error = Some(many.to_string());
+                }
+                (Ok(_), Some(k)) => {
+                    f.unlocated = Some(format!(
+                        "no {} unit file or drop-in in {}, yet the kubelet runs ({}): its service file, if it has one, is elsewhere (`systemctl cat kubelet` shows where), or something other than systemd starts it",
+                        names.join(" or "),
+                        UNIT_DIRS.join(", "),
+                        k.describe()
+                    ));
+                }
+                _ => {}
+            }
+            out.push(f);
+        }
+        out
+    }
+
+    /// The systemd service a process runs in, from `/proc/<pid>/cgroup` (the last
+    /// `*.service` of its path in the unified or the `name=systemd` hierarchy).
+    fn cgroup_unit(&self, k: &ComponentFact) -> Option<String> {
+        let pid = k.pid?;
+        let text =
+            std::fs::read_to_string(self.proc_dir.join(pid.to_string()).join("cgroup")).ok()?;
+        text.lines()
+            .filter_map(|l| {
+                let mut parts = l.splitn(3, ':');
+                let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+                (controllers.is_empty() || controllers == "name=systemd").then_some(path)
+            })
+            .flat_map(|path| path.split('/'))
+            .rfind(|c| c.ends_with(".service") && !c.contains(char::is_whitespace))
+            .map(str::to_string)
+    }
 }
 
-/// Why a relative path is not looked for: it names a file in the component's working
-/// directory, which a command line does not show.
-fn relative(path: &str) -> String {
-    format!(
-        "{} is relative to the component's working directory, which the command line does not show",
-        crate::quote::quote(path)
-    )
+/// A name for an id from passwd or group: as listed; when not listed, `root` for 0 (root by
+/// definition), else the number.
+fn name_of(names: &BTreeMap<u32, String>, id: u32) -> String {
+    match names.get(&id) {
+        Some(n) => n.clone(),
+        None if id == 0 => "root".to_string(),
+        None => id.to_string(),
+    }
+}
+
+/// `path` with a leading `/`.
+fn absolute(path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    }
 }
 
 /// Reads one configuration file at the place `located` gives, recording the settings `spec`
@@ -949,7 +1567,8 @@ fn read_config_file(spec: &ConfigFile, path: &str, located: Located) -> ConfigFi
     };
     let q = crate::quote::quote;
     let Location {
-        open,
+        view,
+        path: open,
         shown: read_from,
         if_absent,
     } = match located {
@@ -963,9 +1582,9 @@ fn read_config_file(spec: &ConfigFile, path: &str, located: Located) -> ConfigFi
     };
     fact.read_from = read_from;
     let shown = fact.describe();
-    let text = match std::fs::read_to_string(&open) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let text = match rooted::read_to_string(&view.dir, &open) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
             fact.state = FileState::Absent;
             let missing = match &fact.read_from {
                 Some(at) if *at != fact.path => format!(
@@ -1019,134 +1638,12 @@ fn read_config_file(spec: &ConfigFile, path: &str, located: Located) -> ConfigFi
     fact
 }
 
-/// The instance of a component that decides (process first, then static pod).
-fn pick<'a>(components: &'a [ComponentFact], name: &str) -> Option<&'a ComponentFact> {
-    components
-        .iter()
-        .filter(|c| c.component == name)
-        .min_by_key(|c| c.source != ComponentSource::Process)
-}
-
-/// Flattens a config document into dotted keys and lays it over `values`.
-fn merge(values: &mut BTreeMap<String, ConfigValue>, doc: &Value, source: ValueSource) {
-    let mut flat = Vec::new();
-    flatten("", doc, &mut flat);
-    for (key, value) in flat {
-        if key == "kind" || key == "apiVersion" {
-            continue;
-        }
-        set(values, key, value, source.clone());
-    }
-}
-
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
-    match v {
-        Value::Object(map) if !map.is_empty() => {
-            for (k, child) in map {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&key, child, out);
-            }
-        }
-        Value::Object(_) => {}
-        other if !prefix.is_empty() => out.push((prefix.to_string(), other.clone())),
-        _ => {}
-    }
-}
-
-fn set(values: &mut BTreeMap<String, ConfigValue>, key: String, value: Value, source: ValueSource) {
-    match values.remove(&key) {
-        Some(old) => {
-            let mut overrides = old.overrides;
-            overrides.push(Overridden {
-                value: old.value,
-                source: old.source,
-            });
-            values.insert(
-                key,
-                ConfigValue {
-                    value,
-                    source,
-                    overrides,
-                },
-            );
-        }
-        None => {
-            values.insert(
-                key,
-                ConfigValue {
-                    value,
-                    source,
-                    overrides: Vec::new(),
-                },
-            );
-        }
-    }
-}
-
-/// A flag's text as a typed value: booleans and numbers as such, text otherwise.
-fn typed(s: &str) -> Value {
-    match s {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        _ => s
-            .parse::<i64>()
-            .map(Value::from)
-            .or_else(|_| s.parse::<f64>().map(Value::from))
-            .unwrap_or_else(|_| Value::String(s.to_string())),
-    }
-}
-
-/// A boolean flag's text as Go's `strconv.ParseBool` reads it (`0`, `f`, `False` → false);
-/// anything else as [`typed`] gives it (the kubelet would not have started with it).
-fn boolean(s: &str) -> Value {
-    match crate::checks::condition::parse_bool(s.trim()) {
-        Some(b) => Value::Bool(b),
-        None => typed(s),
-    }
-}
-
-/// Lays the command-line flags over the config: flags win.
-fn apply_flags(values: &mut BTreeMap<String, ConfigValue>, flags: &Flags, location: &str) {
-    for (flag, given) in flags {
-        let Some(last) = given.last() else { continue };
-        let source = ValueSource::Flag {
-            flag: flag.clone(),
-            location: location.to_string(),
-        };
-        match KUBELET_FLAG_KEYS.iter().find(|(f, _)| f == flag) {
-            Some((_, "tlsCipherSuites")) => {
-                let list = given
-                    .iter()
-                    .flat_map(|v| v.split(','))
-                    .map(|s| Value::String(s.trim().to_string()))
-                    .filter(|s| s.as_str() != Some(""))
-                    .collect();
-                set(values, "tlsCipherSuites".into(), Value::Array(list), source);
-            }
-            Some((_, key)) if KUBELET_BOOL_FLAGS.contains(&flag.as_str()) => {
-                set(values, key.to_string(), boolean(last), source)
-            }
-            Some((_, key)) => set(values, key.to_string(), typed(last), source),
-            // A map of gate=bool: repeated, the flag merges per gate and the later wins.
-            None if flag == "--feature-gates" => {
-                for gate in given.iter().flat_map(|v| v.split(',')) {
-                    if let Some((name, v)) = gate.split_once('=') {
-                        set(
-                            values,
-                            format!("featureGates.{}", name.trim()),
-                            boolean(v.trim()),
-                            source.clone(),
-                        );
-                    }
-                }
-            }
-            None => set(values, flag.clone(), typed(last), source),
-        }
-    }
+/// The instance of a component that decides (see [`crate::node_facts::instance_of`]).
+fn pick<'a>(
+    components: &'a [ComponentFact],
+    name: &str,
+) -> Result<Option<&'a ComponentFact>, Ambiguous> {
+    crate::node_facts::instance_of(components, name)
 }
 
 /// Parses node facts from text: one document, a list of documents, or one document per line
@@ -1286,7 +1783,11 @@ mod tests {
         };
         let at = |open: &Path| -> Located {
             Ok(Location {
-                open: open.to_path_buf(),
+                view: View {
+                    dir: PathBuf::from("/"),
+                    process: None,
+                },
+                path: open.display().to_string(),
                 shown: None,
                 if_absent: None,
             })
@@ -1319,30 +1820,13 @@ mod tests {
         );
         let gone = read_config_file(&spec, "/etc/s.yaml", at(&dir.path().join("none")));
         assert_eq!(gone.state, FileState::Absent);
-        let rel = read_config_file(&spec, "s.yaml", Err(relative("s.yaml")));
+        let rel = read_config_file(
+            &spec,
+            "s.yaml",
+            Err("s.yaml is relative to the working directory".into()),
+        );
         assert_eq!(rel.state, FileState::Absent);
         assert!(rel.error.unwrap().contains("working directory"));
-    }
-
-    #[test]
-    fn flags_override_config_and_keep_history() {
-        let mut values = BTreeMap::new();
-        let doc = serde_json::json!({"kind": "KubeletConfiguration",
-            "authentication": {"anonymous": {"enabled": false}}, "readOnlyPort": 0});
-        merge(
-            &mut values,
-            &doc,
-            ValueSource::ConfigFile {
-                path: "/c.yaml".into(),
-            },
-        );
-        let flags = parse_flags(&["--anonymous-auth=true".to_string()]);
-        apply_flags(&mut values, &flags, "process kubelet");
-        let v = &values["authentication.anonymous.enabled"];
-        assert_eq!(v.value, Value::Bool(true));
-        assert_eq!(v.overrides[0].value, Value::Bool(false));
-        assert!(!values.contains_key("kind"));
-        assert_eq!(values["readOnlyPort"].value, Value::from(0));
     }
 
     #[test]
@@ -1394,7 +1878,7 @@ mod tests {
             "root:x:0:0::/root:/bin/sh\ntoor:x:0:0::/:/bin/sh\netcd:x:1001:1001::/:/sbin/nologin\n",
         )
         .unwrap();
-        let ids = read_ids(&p);
+        let ids = read_ids(dir.path(), "/passwd");
         assert_eq!(ids[&0], "root");
         assert_eq!(ids[&1001], "etcd");
     }

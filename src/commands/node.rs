@@ -23,7 +23,7 @@ pub fn node(args: NodeArgs) -> anyhow::Result<u8> {
         root: args.root,
         proc_dir,
         node_name: args.node_name,
-        config_files: collect::node::config_files_of(&components),
+        components,
     };
     if let Some(secs) = args.every {
         loop {

@@ -1,0 +1,264 @@
+//! The kubelet's effective configuration as `kubeattest node` assembles it: the file named by
+//! `--config`, then the `--config-dir` drop-ins, then command-line flags, which win, every
+//! value keeping its source and what it replaced.
+//!
+//! Flags are read as the kubelet's pflag reads them, with the types the catalog gives the
+//! kubelet's flags (`bool_flags`, `int_flags` in `components.yaml`): a boolean flag never takes
+//! the next argument (`--anonymous-auth false` is true and a stray word the kubelet refuses),
+//! its value is read by Go's `strconv.ParseBool`, an integer's by `strconv.ParseInt(s, 0, …)`
+//! (`0x0` is 0), and a value pflag refuses (`--anonymous-auth=`, `--read-only-port=abc`) is
+//! recorded as `invalid`: the kubelet does not start with it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::catalog::Component;
+use crate::checks::flag::CommandLine;
+use crate::node_facts::{ConfigValue, Overridden, ValueSource};
+
+/// Kubelet flags that set a KubeletConfiguration key.
+const KUBELET_FLAG_KEYS: &[(&str, &str)] = &[
+    ("--anonymous-auth", "authentication.anonymous.enabled"),
+    (
+        "--authentication-token-webhook",
+        "authentication.webhook.enabled",
+    ),
+    ("--authorization-mode", "authorization.mode"),
+    ("--client-ca-file", "authentication.x509.clientCAFile"),
+    ("--read-only-port", "readOnlyPort"),
+    (
+        "--streaming-connection-idle-timeout",
+        "streamingConnectionIdleTimeout",
+    ),
+    ("--make-iptables-util-chains", "makeIPTablesUtilChains"),
+    ("--event-qps", "eventRecordQPS"),
+    ("--tls-cert-file", "tlsCertFile"),
+    ("--tls-private-key-file", "tlsPrivateKeyFile"),
+    ("--tls-cipher-suites", "tlsCipherSuites"),
+    ("--rotate-certificates", "rotateCertificates"),
+    ("--rotate-server-certificates", "serverTLSBootstrap"),
+    ("--pod-max-pids", "podPidsLimit"),
+    ("--seccomp-default", "seccompDefault"),
+    ("--protect-kernel-defaults", "protectKernelDefaults"),
+    ("--pod-manifest-path", "staticPodPath"),
+];
+
+/// Flattens a config document into dotted keys and lays it over `values`.
+pub(crate) fn merge(values: &mut BTreeMap<String, ConfigValue>, doc: &Value, source: ValueSource) {
+    let mut flat = Vec::new();
+    flatten("", doc, &mut flat);
+    for (key, value) in flat {
+        if key == "kind" || key == "apiVersion" {
+            continue;
+        }
+        set(values, key, Read::plain(value), source.clone());
+    }
+}
+
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            for (k, child) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, child, out);
+            }
+        }
+        Value::Object(_) => {}
+        other if !prefix.is_empty() => out.push((prefix.to_string(), other.clone())),
+        _ => {}
+    }
+}
+
+/// A value as read, with how it was read and whether the kubelet would refuse it.
+struct Read {
+    value: Value,
+    note: Option<String>,
+    invalid: Option<String>,
+}
+
+impl Read {
+    fn plain(value: Value) -> Read {
+        Read {
+            value,
+            note: None,
+            invalid: None,
+        }
+    }
+}
+
+fn set(values: &mut BTreeMap<String, ConfigValue>, key: String, read: Read, source: ValueSource) {
+    let overrides = match values.remove(&key) {
+        Some(old) => {
+            let mut overrides = old.overrides;
+            overrides.push(Overridden {
+                value: old.value,
+                source: old.source,
+            });
+            overrides
+        }
+        None => Vec::new(),
+    };
+    values.insert(
+        key,
+        ConfigValue {
+            value: read.value,
+            source,
+            overrides,
+            note: read.note,
+            invalid: read.invalid,
+        },
+    );
+}
+
+/// A flag's text as a typed value: booleans and numbers as such, text otherwise.
+fn typed(s: &str) -> Value {
+    match s {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => s
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| s.parse::<f64>().map(Value::from))
+            .unwrap_or_else(|_| Value::String(s.to_string())),
+    }
+}
+
+/// A boolean flag's value as pflag reads it: Go's `strconv.ParseBool` (`0`, `f`, `False` are
+/// false); anything else, the empty text included, is refused and the kubelet does not
+/// start.
+fn boolean(flag: &str, s: &str) -> Read {
+    match crate::checks::condition::parse_bool(s) {
+        Some(b) => Read::plain(Value::Bool(b)),
+        None => Read {
+            value: Value::String(s.to_string()),
+            note: None,
+            invalid: Some(format!(
+                "{flag}={} is not a boolean (Go's strconv.ParseBool takes 1, t, T, TRUE, true, True, 0, f, F, FALSE, false or False): the kubelet refuses the flag and does not start",
+                crate::quote::quote(s)
+            )),
+        },
+    }
+}
+
+/// An integer flag's value as pflag reads it: Go's `strconv.ParseInt(s, 0, …)` (`0x0` is 0,
+/// `010` is 8); anything else, the empty text included, is refused and the kubelet does not
+/// start.
+fn integer(flag: &str, s: &str) -> Read {
+    match crate::checks::command_line::go_parse_int(s) {
+        Some(n) => Read {
+            value: Value::from(n),
+            note: (n.to_string() != s).then(|| {
+                format!(
+                    "{flag}={} reads as {n} (Go integer syntax: a leading 0 is octal, 0x hexadecimal, _ separates digits)",
+                    crate::quote::quote(s)
+                )
+            }),
+            invalid: None,
+        },
+        None => Read {
+            value: Value::String(s.to_string()),
+            note: None,
+            invalid: Some(format!(
+                "{flag}={} is not an integer (Go's strconv.ParseInt): the kubelet refuses the flag and does not start",
+                crate::quote::quote(s)
+            )),
+        },
+    }
+}
+
+/// Lays the command-line flags over the config: flags win. `component` (the catalog's
+/// kubelet) gives the flags' types: a boolean flag (`bool_flags`) never took the next
+/// argument, and its value and an integer flag's (`int_flags`) are read as pflag reads them.
+pub(crate) fn apply_flags(
+    values: &mut BTreeMap<String, ConfigValue>,
+    cmd: &CommandLine,
+    component: Option<&Component>,
+    location: &str,
+) {
+    let is = |set: fn(&Component) -> &BTreeSet<String>, flag: &str| {
+        component.is_some_and(|c| set(c).contains(flag))
+    };
+    for (flag, given) in &cmd.flags {
+        let Some(last) = given.last() else { continue };
+        let source = ValueSource::Flag {
+            flag: flag.clone(),
+            location: location.to_string(),
+        };
+        let key = KUBELET_FLAG_KEYS
+            .iter()
+            .find(|(f, _)| f == flag)
+            .map_or(flag.as_str(), |(_, k)| *k);
+        if key == "tlsCipherSuites" {
+            let list = given
+                .iter()
+                .flat_map(|v| v.split(','))
+                .map(|s| Value::String(s.trim().to_string()))
+                .filter(|s| s.as_str() != Some(""))
+                .collect();
+            set(values, key.into(), Read::plain(Value::Array(list)), source);
+        } else if flag == "--feature-gates" || is(|c| &c.bool_map_flags, flag) {
+            // A map of gate=bool: repeated, the flag merges per gate and the later wins.
+            for gate in given.iter().flat_map(|v| v.split(',')) {
+                if let Some((name, v)) = gate.split_once('=') {
+                    set(
+                        values,
+                        format!("featureGates.{}", name.trim()),
+                        boolean(&format!("{flag} {}", name.trim()), v.trim()),
+                        source.clone(),
+                    );
+                }
+            }
+        } else if is(|c| &c.bool_flags, flag) {
+            let mut read = boolean(flag, last);
+            // `--anonymous-auth false`: true, and a stray `false` the kubelet refuses.
+            if let Some((_, word)) = cmd
+                .positionals
+                .iter()
+                .find(|(f, _)| f.as_deref() == Some(flag.as_str()))
+            {
+                read.note = Some(format!(
+                    "`{flag} {}`: a boolean flag does not take the next argument, so {flag} is true and {} is a separate argument, which the kubelet refuses (\"unknown command\"); only {flag}=value sets the flag",
+                    crate::quote::quote(word),
+                    crate::quote::quote(word)
+                ));
+            }
+            set(values, key.to_string(), read, source);
+        } else if is(|c| &c.int_flags, flag) {
+            set(values, key.to_string(), integer(flag, last), source);
+        } else {
+            set(values, key.to_string(), Read::plain(typed(last)), source);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::flag::parse_command;
+
+    #[test]
+    fn flags_override_config_and_keep_history() {
+        let mut values = BTreeMap::new();
+        let doc = serde_json::json!({"kind": "KubeletConfiguration",
+            "authentication": {"anonymous": {"enabled": false}}, "readOnlyPort": 0});
+        merge(
+            &mut values,
+            &doc,
+            ValueSource::ConfigFile {
+                path: "/c.yaml".into(),
+            },
+        );
+        let cmd = parse_command(&["--anonymous-auth=true".to_string()], &BTreeSet::new());
+        apply_flags(&mut values, &cmd, None, "process kubelet");
+        let v = &values["authentication.anonymous.enabled"];
+        assert_eq!(v.value, Value::Bool(true));
+        assert_eq!(v.overrides[0].value, Value::Bool(false));
+        assert!(!values.contains_key("kind"));
+        assert_eq!(values["readOnlyPort"].value, Value::from(0));
+    }
+}
