@@ -139,10 +139,11 @@ fn demo_evidence_reads_as_words_tables_and_code() {
         "no fact table in the HTML"
     );
     // The demo's findings fit a document an auditor reads (was 97 pages before the owners
-    // and exposure chapters and issue 13's checks were added; 80 with them); passing
+    // and exposure chapters and issue 13's checks were added; 80 with them; 86 with five
+    // more checks and the manual items' audit text); passing
     // subjects are counted, not named.
     let pages = text.matches('\u{c}').count();
-    assert!(pages <= 85, "the demo PDF has {pages} pages");
+    assert!(pages <= 88, "the demo PDF has {pages} pages");
     assert!(!text.contains("passed this check:"));
 
     // `--detail full` names the passing subjects and shows every listed one with evidence.

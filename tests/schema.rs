@@ -181,10 +181,12 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     // check included; 298.2 KB with CIS 5.6.4's object-in-default-namespace and NET_RAW passes
     // for containers dropping ALL, the message no longer naming the `source` cell again;
     // 307.3 KB with NSA/CISA 1.1.1's runAsGroup and 1.5.2's ServiceAccount checks (a row
-    // per workload each) and the CIS 2.7 and NSA/CISA 4.1.1 checks.
+    // per workload each) and the CIS 2.7 and NSA/CISA 4.1.1 checks; 306.6 KB with NSA/CISA
+    // 5.2's ingress-nginx-snippets-allowed and the message no longer naming the
+    // `subject_node` cell again. Issue 15's 300 KB is missed by those new checks' failures.
     assert!(
-        csv <= 308_000,
-        "demo findings.csv is {csv} bytes (target ≤ 308 KB)"
+        csv <= 307_000,
+        "demo findings.csv is {csv} bytes (issue 15 asks for 300 KB; 306.6 KB now)"
     );
     let json = std::fs::metadata(out.join("report.json"))
         .expect("json")
@@ -201,10 +203,13 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
         "default report.json ({json} bytes) should be at most 57% of --detail full ({full})"
     );
     // 509 KB in schema 2.1, 383 KB in 2.2 (issue 15 asks for 300 KB; what is left is the
-    // failing evidence and the text of the checks that failed); MEASURE
+    // failing evidence and the text of the checks that failed); 416.8 KB with the failing
+    // evidence of five more checks (NSA/CISA 1.1.1 runAsGroup, 1.5.2 ServiceAccount, 4.1.1
+    // audit backend, 5.2 ingress-nginx snippets allowed, CIS 2.7) and the audit instructions
+    // of the items the benchmark leaves to a person, now manual.
     assert!(
-        json <= 430_000,
-        "demo report.json is {json} bytes (MEASURE)"
+        json <= 418_000,
+        "demo report.json is {json} bytes (416.8 KB)"
     );
 }
 

@@ -211,8 +211,27 @@ fn instances(ctx: &Context, of: &FlagOf) -> Vec<Seen> {
         });
     }
     for nf in &ctx.inventory.node_facts {
-        let Some(fact) = nf.component(&component.name) else {
-            continue;
+        let subject = || {
+            Arc::new(Subject {
+                kind: "Component".into(),
+                name: component.name.as_str().into(),
+                node: Some(nf.node.as_str().into()),
+                ..Subject::default()
+            })
+        };
+        let fact = match nf.component(&component.name) {
+            Ok(Some(fact)) => fact,
+            Ok(None) => continue,
+            // Several processes run it: which one is the node's cannot be told.
+            Err(many) => {
+                out.push(Seen {
+                    subject: subject(),
+                    node: Some(nf.node.clone()),
+                    source: format!("node {}", nf.node),
+                    value: Value::Unseen(many.to_string()),
+                });
+                continue;
+            }
         };
         let r = flag::resolve(
             &component,
@@ -237,12 +256,7 @@ fn instances(ctx: &Context, of: &FlagOf) -> Vec<Seen> {
             },
         };
         out.push(Seen {
-            subject: Arc::new(Subject {
-                kind: "Component".into(),
-                name: component.name.as_str().into(),
-                node: Some(nf.node.as_str().into()),
-                ..Subject::default()
-            }),
+            subject: subject(),
             node: Some(nf.node.clone()),
             source: format!("node {}: {}", nf.node, fact.describe()),
             value,

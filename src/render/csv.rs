@@ -14,7 +14,7 @@
 //! Cells are written relative to the row's subject, which has its own columns: `source` is
 //! `line N` for a place in the subject's `file` and drops a `node X: ` prefix naming the
 //! subject's node; `message` does not open with the subject's name nor repeat the
-//! `expected` cell (`…, expected false`); an observed record
+//! `expected` cell (`…, expected false`) or the subject's node (`on node cp-1`); an observed record
 //! leaves out the fields its path already names (a grant's subject, binding and role).
 //!
 //! `subject_namespace`, `subject_node` and `owner` group rows by namespace, node and owner
@@ -189,6 +189,20 @@ fn without_source<'m>(
     }
     let said = source.split("; ").filter(|p| !p.is_empty());
     without_said(message, said.map(|place| format!(" ({place})")))
+}
+
+/// The `subject_node` column names the node: a message that says it again (`kube-apiserver
+/// --profiling on node cp-1 is true`) does not.
+fn without_node<'m>(
+    message: std::borrow::Cow<'m, str>,
+    node: Option<&str>,
+) -> std::borrow::Cow<'m, str> {
+    match node {
+        Some(n) if message.contains(" on node ") => {
+            without_said(message, std::iter::once(format!(" on node {n}")))
+        }
+        _ => message,
+    }
 }
 
 /// `message` with every occurrence of each of `said` removed; borrowed while nothing is.
@@ -462,6 +476,7 @@ impl Rows<'_> {
             without_expected(without_subject(&f.message, &f.subject), &f.observations),
             &source,
         );
+        let message = without_node(message, f.subject.node.as_deref());
         let remediation = remediation_for(f.status, short);
         let w = f.waiver.as_deref();
         let expires = w.map(|w| w.expires.to_string()).unwrap_or_default();
@@ -760,5 +775,16 @@ mod tests {
             without_source("no parenthesis".into(), source),
             std::borrow::Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn a_message_does_not_repeat_the_node_cell() {
+        let message = "kube-apiserver --profiling on node cp-1 is true";
+        assert_eq!(
+            without_node(message.into(), Some("cp-1")),
+            "kube-apiserver --profiling is true"
+        );
+        assert_eq!(without_node(message.into(), Some("cp-2")), message);
+        assert_eq!(without_node(message.into(), None), message);
     }
 }
