@@ -201,6 +201,43 @@ impl Reader<'_> {
         }
     }
 
+    /// The alternatives of an assertion's optional `or`: a list of non-empty condition
+    /// lists, each read by `read` (given the list, this reader, what it is, and `ok` to clear
+    /// on a problem). `None` when `or` is not a list at all (recorded as an error).
+    pub fn alternatives<T>(
+        &mut self,
+        parent: &Node,
+        what: &str,
+        ok: &mut bool,
+        mut read: impl FnMut(&[Node], &mut Self, &str, &mut bool) -> Vec<T>,
+    ) -> Option<Vec<Vec<T>>> {
+        let Some(alts) = parent.get("or") else {
+            return Some(Vec::new());
+        };
+        let NodeValue::Seq(alts) = &alts.value else {
+            self.error(
+                alts.line,
+                format!("{what}: `or` must be a list of alternatives, each a list of conditions"),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, alt) in alts.iter().enumerate() {
+            let aw = format!("{what}, `or` #{}", i + 1);
+            match &alt.value {
+                NodeValue::Seq(conds) if !conds.is_empty() => out.push(read(conds, self, &aw, ok)),
+                _ => {
+                    self.error(
+                        alt.line,
+                        format!("{aw} must be a non-empty list of conditions"),
+                    );
+                    *ok = false;
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// An optional list of nodes.
     pub fn opt_seq<'n>(&mut self, parent: &'n Node, key: &str, what: &str) -> &'n [Node] {
         match parent.get(key) {

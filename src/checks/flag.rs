@@ -120,33 +120,9 @@ impl Params {
             ok = false;
         }
         let expect = read_conditions(items, r, what, &mut ok);
-        let mut or = Vec::new();
-        if let Some(alts) = node.get("or") {
-            let crate::yaml::NodeValue::Seq(alts) = &alts.value else {
-                r.error(
-                    alts.line,
-                    format!(
-                        "{what}: `or` must be a list of alternatives, each a list of conditions"
-                    ),
-                );
-                return None;
-            };
-            for (i, alt) in alts.iter().enumerate() {
-                let aw = format!("{what}, `or` #{}", i + 1);
-                match &alt.value {
-                    crate::yaml::NodeValue::Seq(conds) if !conds.is_empty() => {
-                        or.push(read_conditions(conds, r, &aw, &mut ok));
-                    }
-                    _ => {
-                        r.error(
-                            alt.line,
-                            format!("{aw} must be a non-empty list of conditions"),
-                        );
-                        ok = false;
-                    }
-                }
-            }
-        }
+        let or = r.alternatives(node, what, &mut ok, |conds, r, aw, ok| {
+            read_conditions(conds, r, aw, ok)
+        })?;
         let component = component?;
         ok.then_some(Params {
             component,
