@@ -424,11 +424,7 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
     };
     let finding = evidence::finding(check, status, subject, obs, message);
     // Not applicable here only ever means the input could not show it.
-    out.findings.push(if status == Status::NotApplicable {
-        finding.not_assessed()
-    } else {
-        finding
-    });
+    out.findings.push(finding.not_assessed_if_not_applicable());
 }
 
 /// Evaluates the assertion over the inventory.

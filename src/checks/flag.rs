@@ -38,7 +38,7 @@ use crate::checks::condition::{words, Expectation, Op};
 use crate::checks::evidence;
 use crate::checks::{Context, Outcome};
 use crate::inventory::{KindState, Object, SourceKind};
-use crate::results::{Observation, Status, Subject};
+use crate::results::{Finding, Observation, Status, Subject};
 use crate::yaml::Node;
 
 /// One flag condition.
@@ -1330,7 +1330,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         .filter(|f| matches!(f.status, Status::Fail | Status::Warn | Status::Manual))
     {
         // The same instance judged on each alternative.
-        let same: Vec<&crate::results::Finding> = alternatives
+        let same: Vec<&Finding> = alternatives
             .iter()
             .filter_map(|o| o.findings.iter().find(|a| a.subject == f.subject))
             .collect();
@@ -1443,43 +1443,8 @@ fn evaluate_conditions(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         ));
     }
     let on_nodes = evaluate_node_facts(check, p, ctx, &component, &found, &mut out);
-    if found.is_empty() && on_nodes == 0 && !inv.node_facts.is_empty() {
-        let names: Vec<&str> = inv.node_facts.iter().map(|n| n.node.as_str()).collect();
-        out.findings.push(evidence::finding(
-            check,
-            Status::NotApplicable,
-            Subject {
-                kind: "Component".into(),
-                name: component.name.as_str().into(),
-                ..Subject::default()
-            },
-            Vec::new(),
-            format!(
-                "none of the {} scanned node(s) ({}) runs {} (as a process or static pod), and no pod in the inventory does",
-                names.len(),
-                names.join(", "),
-                component.name
-            ),
-        ).not_assessed());
-    } else if found.is_empty() && on_nodes == 0 {
-        let (status, message) = absent_component(ctx, &component);
-        let finding = evidence::finding(
-            check,
-            status,
-            Subject {
-                kind: "Component".into(),
-                name: component.name.as_str().into(),
-                ..Subject::default()
-            },
-            Vec::new(),
-            message,
-        );
-        // Not found where the input cannot show it: its flags were not assessed.
-        out.findings.push(if status == Status::NotApplicable {
-            finding.not_assessed()
-        } else {
-            finding
-        });
+    if found.is_empty() && on_nodes == 0 {
+        out.findings.push(absent_finding(check, ctx, &component));
     }
     out
 }
@@ -1642,10 +1607,41 @@ fn evaluate_node_facts(
     n
 }
 
+/// The finding of a check whose component was found nowhere in the input: about the
+/// component as a whole, not applicable (and not assessed: not in the input) or an error
+/// when it should have been seen.
+pub fn absent_finding(check: &Check, ctx: &Context, component: &Component) -> Finding {
+    let (status, message) = absent_component(ctx, component);
+    let finding = evidence::finding(
+        check,
+        status,
+        Subject {
+            kind: "Component".into(),
+            name: component.name.as_str().into(),
+            ..Subject::default()
+        },
+        Vec::new(),
+        message,
+    );
+    finding.not_assessed_if_not_applicable()
+}
+
 /// What it means that no instance of a component was found. `not_applicable` here always
-/// means "not in the input" (the caller marks the finding not assessed).
-pub fn absent_component(ctx: &Context, component: &Component) -> (Status, String) {
+/// means "not in the input".
+fn absent_component(ctx: &Context, component: &Component) -> (Status, String) {
     let inv = ctx.inventory;
+    if !inv.node_facts.is_empty() {
+        let names: Vec<&str> = inv.node_facts.iter().map(|n| n.node.as_str()).collect();
+        return (
+            Status::NotApplicable,
+            format!(
+                "none of the {} scanned node(s) ({}) runs {} (as a process or static pod), and no pod in the inventory does",
+                names.len(),
+                names.join(", "),
+                component.name
+            ),
+        );
+    }
     if inv.target.managed_control_plane() {
         return (
             Status::NotApplicable,

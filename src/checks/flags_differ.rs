@@ -413,33 +413,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let others = instances(ctx, &p.other);
     if mine.is_empty() {
         let component = flag::component(ctx, &p.flag.component);
-        let (status, message) = if ctx.inventory.node_facts.is_empty() {
-            flag::absent_component(ctx, &component)
-        } else {
-            (
-                Status::NotApplicable,
-                format!(
-                    "none of the scanned nodes runs {} (as a process or static pod), and no pod in the inventory does",
-                    component.name
-                ),
-            )
-        };
-        let f = evidence::finding(
-            check,
-            status,
-            Subject {
-                kind: "Component".into(),
-                name: component.name.as_str().into(),
-                ..Subject::default()
-            },
-            Vec::new(),
-            message,
-        );
-        out.findings.push(if status == Status::NotApplicable {
-            f.not_assessed()
-        } else {
-            f
-        });
+        out.findings
+            .push(flag::absent_finding(check, ctx, &component));
         return out;
     }
     if others.is_empty() {

@@ -174,11 +174,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         };
         let finding = evidence::finding(check, status, subject, observations, message);
         // Not applicable here only when the manifests cannot show the namespace's objects.
-        out.findings.push(if status == Status::NotApplicable {
-            finding.not_assessed()
-        } else {
-            finding
-        });
+        out.findings.push(finding.not_assessed_if_not_applicable());
     }
     if out.findings.is_empty() {
         out.empty_reason = "no workloads in the inventory".into();

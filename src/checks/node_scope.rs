@@ -32,11 +32,7 @@ pub fn no_node_facts(check: &Check, ctx: &Context) -> Finding {
         message,
     );
     // Nothing on a node was looked at: not assessed, not "nothing there".
-    if status == Status::NotApplicable {
-        finding.not_assessed()
-    } else {
-        finding
-    }
+    finding.not_assessed_if_not_applicable()
 }
 
 /// The subject for a node as a whole.

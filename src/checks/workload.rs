@@ -96,9 +96,10 @@ fn controller_of(v: &Doc) -> Option<(&str, &str)> {
         .filter(|(kind, _)| WORKLOAD_KINDS.contains(kind))
 }
 
-/// The pod spec of an object whose kind carries one, owned or not.
-fn pod_spec(object: &Object) -> Option<Workload<'_>> {
-    let (pod_path, meta_path): (&'static str, &'static str) = match object.kind.as_str() {
+/// Where a kind keeps its pod spec and its pod's metadata, as dotted paths (`spec.template.spec`,
+/// `spec.template.metadata`); `None` for kinds that carry no pod.
+pub fn pod_paths(kind: &str) -> Option<(&'static str, &'static str)> {
+    Some(match kind {
         "Pod" => ("spec", "metadata"),
         "Deployment"
         | "StatefulSet"
@@ -112,7 +113,12 @@ fn pod_spec(object: &Object) -> Option<Workload<'_>> {
         ),
         "PodTemplate" => ("template.spec", "template.metadata"),
         _ => return None,
-    };
+    })
+}
+
+/// The pod spec of an object whose kind carries one, owned or not.
+fn pod_spec(object: &Object) -> Option<Workload<'_>> {
+    let (pod_path, meta_path) = pod_paths(object.kind.as_str())?;
     let pod = pointer(&object.value, pod_path)?;
     Some(Workload {
         object,

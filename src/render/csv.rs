@@ -11,7 +11,12 @@
 //! sentence, or its `Good:` example (a command or setting) when the remediation opens with
 //! a `Bad:` one.
 //!
-//! Cells are written relative to the row's subject, which has its own columns: `source` is
+//! `severity` is given on rows that call for action or a look (not on passes nor on
+//! not_applicable rows, as with the remediation): the check's severity is in report.json
+//! `checks`.
+//!
+//! Cells are written relative to the row's subject, which has its own columns: `observed`
+//! paths inside the subject's pod spec start there (`containers[0].image`); `source` is
 //! `line N` for a place in the subject's `file` and drops a `node X: ` prefix naming the
 //! subject's node; `message` does not open with the subject's name nor repeat the
 //! `expected` cell (`…, expected false`) or the subject's node (`on node cp-1`); an observed record
@@ -56,14 +61,20 @@ const HEADER: &[&str] = &[
     "owner",
 ];
 
-fn observed(obs: &[Observation]) -> String {
+/// Each observation as `path=value`, `; `-separated. A path inside the subject's pod spec is
+/// written from the pod spec (`containers[0].image`, not
+/// `spec.jobTemplate.spec.template.spec.containers[0].image`), as messages say it; the full
+/// path is in report.json.
+fn observed(obs: &[Observation], subject: &Subject) -> String {
     use crate::checks::condition::render_into;
+    let pod_spec = crate::checks::workload::pod_paths(&subject.kind).map(|(spec, _)| spec);
     let mut out = String::new();
     for (i, o) in obs.iter().enumerate() {
         if i > 0 {
             out.push_str("; ");
         }
-        out.push_str(&o.path);
+        let in_pod_spec = pod_spec.and_then(|p| o.path.strip_prefix(p)?.strip_prefix('.'));
+        out.push_str(in_pod_spec.unwrap_or(&o.path));
         out.push('=');
         match &o.observed {
             serde_json::Value::Null => out.push_str("(not set)"),
@@ -222,10 +233,27 @@ fn without_said<'m>(
 /// Whether a row carries its check's short remediation: only rows that call for action
 /// (not a pass, and not a check or subject that was not applicable).
 fn remediation_for(status: Status, short: &str) -> &str {
-    match status {
-        Status::Pass | Status::NotApplicable => "",
-        _ => short,
+    if calls_for_action(status) {
+        short
+    } else {
+        ""
     }
+}
+
+/// A row's severity: how bad what it found is, so only rows that call for action carry
+/// one (a check's severity is in report.json `checks`).
+fn severity_for(status: Status, severity: &str) -> &str {
+    if calls_for_action(status) {
+        severity
+    } else {
+        ""
+    }
+}
+
+/// Whether a row reports something to act on or look at: not a pass, and not a check or
+/// subject that was not applicable.
+fn calls_for_action(status: Status) -> bool {
+    !matches!(status, Status::Pass | Status::NotApplicable)
 }
 
 /// A cell made safe to open in a spreadsheet: a leading formula character gets a `'`.
@@ -404,7 +432,7 @@ impl Rows<'_> {
         let remediation = remediation_for(status, short);
         let mut row = vec![
             status.as_str(),
-            check.severity.as_str(),
+            severity_for(status, check.severity.as_str()),
             check.id.as_str(),
             items,
         ];
@@ -415,12 +443,13 @@ impl Rows<'_> {
         self.row(&row)
     }
 
-    /// The cells a check's pass rows open with (`pass,severity,check,items,`), escaped once.
+    /// The cells a check's pass rows open with (`pass,,check,items,`: no severity, see
+    /// [`severity_for`]), escaped once.
     fn pass_lead(check: &CheckResult, items: &str) -> Vec<u8> {
         let mut lead = Vec::new();
         for c in [
             Status::Pass.as_str(),
-            check.severity.as_str(),
+            severity_for(Status::Pass, check.severity.as_str()),
             check.id.as_str(),
             items,
         ] {
@@ -469,7 +498,7 @@ impl Rows<'_> {
             (None, _) => "",
         };
         let line = f.subject.line.map(|l| l.to_string()).unwrap_or_default();
-        let observed = observed(&f.observations);
+        let observed = observed(&f.observations, &f.subject);
         let expected = join(&f.observations, |o| o.expected.as_str());
         let source = sources(&f.observations, &f.subject);
         let message = without_source(
@@ -482,7 +511,7 @@ impl Rows<'_> {
         let expires = w.map(|w| w.expires.to_string()).unwrap_or_default();
         self.row(&[
             f.status.as_str(),
-            f.severity.as_str(),
+            severity_for(f.status, f.severity.as_str()),
             f.check.as_str(),
             items,
             &*f.subject.kind,
@@ -756,10 +785,64 @@ mod tests {
             serde_json::json!({"subject": "Group g", "binding": "RoleBinding ns/b",
                 "role": "ClusterRole edit", "scope": "namespace ns", "rule": {"verbs": ["get"]}}),
         );
+        let binding = Subject {
+            kind: "RoleBinding".into(),
+            ..Default::default()
+        };
         assert_eq!(
-            observed(&[o]),
+            observed(&[o], &binding),
             "Group g → RoleBinding ns/b → ClusterRole edit → rules[2]={\"scope\":\"namespace ns\",\"rule\":{\"verbs\":[\"get\"]}}"
         );
+    }
+
+    #[test]
+    fn observed_paths_start_at_the_subjects_pod_spec() {
+        let of = |kind: &str, path: &str| {
+            let s = Subject {
+                kind: kind.into(),
+                ..Default::default()
+            };
+            observed(&[obs("f.yaml:1", path, serde_json::json!(true))], &s)
+        };
+        assert_eq!(
+            of(
+                "CronJob",
+                "spec.jobTemplate.spec.template.spec.containers[0].securityContext.privileged"
+            ),
+            "containers[0].securityContext.privileged=true"
+        );
+        assert_eq!(
+            of("Deployment", "spec.template.spec.hostPID"),
+            "hostPID=true"
+        );
+        assert_eq!(of("Pod", "spec.hostNetwork"), "hostNetwork=true");
+        // Outside the pod spec (the pod template's labels, the object's own fields), and
+        // kinds without a pod: the path as it is.
+        assert_eq!(
+            of("Deployment", "spec.template.metadata.labels"),
+            "spec.template.metadata.labels=true"
+        );
+        assert_eq!(
+            of("Deployment", "spec.template.spec"),
+            "spec.template.spec=true"
+        );
+        assert_eq!(of("Service", "spec.type"), "spec.type=true");
+    }
+
+    #[test]
+    fn only_rows_that_call_for_action_carry_a_severity() {
+        for status in [Status::Pass, Status::NotApplicable] {
+            assert_eq!(severity_for(status, "high"), "");
+        }
+        for status in [
+            Status::Fail,
+            Status::Warn,
+            Status::Error,
+            Status::Manual,
+            Status::Waived,
+        ] {
+            assert_eq!(severity_for(status, "high"), "high");
+        }
     }
 
     #[test]

@@ -218,6 +218,16 @@ impl Finding {
         self.unassessed = true;
         self
     }
+
+    /// The same finding, marked as not assessed when it is `not_applicable`: for findings
+    /// about something the input did not show, where not applicable means "not seen".
+    pub fn not_assessed_if_not_applicable(self) -> Finding {
+        if self.status == Status::NotApplicable {
+            self.not_assessed()
+        } else {
+            self
+        }
+    }
 }
 
 /// A finding as a report lists it: a whole [`Finding`], or a pass held in the report's

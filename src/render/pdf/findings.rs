@@ -406,7 +406,7 @@ pub(super) fn manual(l: &mut Layout, view: &View) {
         Face::Regular,
         9.0,
         muted(),
-        "No automated check decides these items; they are never reported as pass. An auditor assesses each with the instructions given.",
+        "A person decides these items: the benchmark marks them manual, or the automated checks could not settle them (nothing failed, but part was not or could not be assessed). They are never reported as pass. An auditor assesses each with the instructions given and can record the result with --attestations.",
         MARGIN_X,
         TEXT_W,
     );
