@@ -404,14 +404,50 @@ fn in_scope(inventory: &Inventory, f: &Finding) -> bool {
 
 /// Evaluates one check: its overall status (worst of its findings; not_applicable when it
 /// found nothing to look at) and its findings in subject order.
+///
+/// A check that would pass on manifests of which a file could not be read is an `error`
+/// instead, with one finding per such file: the objects in the unread part were not judged,
+/// so "nothing fails" is not known (what fails in the rest still fails).
 pub fn run_check(check: &Check, ctx: &Context) -> (Status, Outcome) {
     let mut outcome = check.assertion.evaluate(check, ctx);
     let extra = crate::checks::node_scope::inconsistencies(check, &outcome.findings, ctx);
     outcome.findings.extend(extra);
+    if Status::worst(outcome.findings.iter().map(|f| f.status)) == Some(Status::Pass) {
+        outcome.findings.extend(unread_files(check, ctx.inventory));
+    }
     outcome.findings.sort_by(|a, b| a.subject.cmp(&b.subject));
     let status =
         Status::worst(outcome.findings.iter().map(|f| f.status)).unwrap_or(Status::NotApplicable);
     (status, outcome)
+}
+
+/// An `error` finding for each manifest file that could not be read (see [`run_check`]).
+fn unread_files(check: &Check, inventory: &crate::inventory::Inventory) -> Vec<Finding> {
+    if inventory.target.source != Some(crate::inventory::SourceKind::Manifests) {
+        return Vec::new();
+    }
+    inventory
+        .coverage
+        .iter()
+        .filter(|c| c.is_unread_file())
+        .map(|c| {
+            let why = c.error.as_deref().unwrap_or("cannot read it");
+            crate::checks::evidence::finding(
+                check,
+                Status::Error,
+                crate::results::Subject {
+                    kind: "File".into(),
+                    name: c.source.as_str().into(),
+                    file: Some(c.source.as_str().into()),
+                    ..Default::default()
+                },
+                Vec::new(),
+                format!(
+                    "{why}; the objects in it were not judged, so this check cannot pass: fix the file (or leave it out of --manifests) and scan again"
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Why a check's subjects were (partly) not assessed for want of input, if so: the message

@@ -195,7 +195,11 @@ impl Object {
             // Large and never evaluated; dropping it bounds memory on big clusters.
             m.remove("managedFields");
         }
+        // Redacted by the kind as written: a same-named resource of another group is
+        // redacted as the built-in kind would be.
         secrets::redact_object(&kind, &mut value);
+        let kind =
+            crate::collect::cluster::resources::evaluated_kind(&kind, &api_version).into_owned();
         // What no check reads goes, whatever the source (files exported with `kubectl get
         // -o yaml` carry the same bulk as API lists).
         let from_file = matches!(origin, Origin::File { .. } | Origin::Demo { .. });
@@ -306,6 +310,13 @@ impl Coverage {
     /// Whether this entry means some input was lost.
     pub fn is_failure(&self) -> bool {
         !matches!(self.status.as_str(), "ok" | "skipped" | "not_applicable")
+    }
+
+    /// Whether this entry is an input file that could not be read to its end (a YAML
+    /// syntax error, an unreadable or binary file): what the unread part holds is unknown.
+    /// An object read but refused (`invalid`) is known, so it is not one.
+    pub fn is_unread_file(&self) -> bool {
+        self.status == "error"
     }
 }
 
@@ -532,8 +543,13 @@ mod tests {
         if let Some(ns) = ns {
             meta["namespace"] = json!(ns);
         }
+        // The kind's own group: another group's kind of that name is another resource.
+        let api_version = match crate::collect::cluster::resources::known(kind) {
+            Some(k) if !k.group.is_empty() => format!("{}/v1", k.group),
+            _ => "v1".to_string(),
+        };
         Object::from_value(
-            json!({"apiVersion": "v1", "kind": kind, "metadata": meta}),
+            json!({"apiVersion": api_version, "kind": kind, "metadata": meta}),
             Origin::File {
                 path: file.into(),
                 line: 1,

@@ -476,3 +476,44 @@ fn an_attestation_by_check_decides_only_items_waiting_on_that_check_alone() {
     assert_eq!(r.attestations[0].status, "applied");
     assert_eq!(r.attestations[0].items, ["nsa-cisa-1.2 3.1.1"]);
 }
+
+#[test]
+fn a_file_that_cannot_be_read_keeps_every_check_from_passing() {
+    let dir = Dir::new();
+    dir.create("m/good.yaml", GOOD_POD);
+    // A privileged Deployment the reader stops at: it cannot count as "nothing privileged".
+    dir.create(
+        "m/broken.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n         image: nginx\n        securityContext: {privileged: true}\n",
+    );
+    let run = kubeattest(dir.path(), &["scan", "--manifests", "m", "--out", "out"]);
+    run.assert_code(3);
+    let r = report(&dir.path().join("out"));
+    let privileged = r
+        .checks
+        .iter()
+        .find(|c| c.id == "privileged-container")
+        .expect("privileged-container ran");
+    assert_eq!(privileged.status, Status::Error);
+    let unread = r
+        .findings
+        .iter()
+        .find(|f| f.check == "privileged-container" && f.status == Status::Error)
+        .expect("an error finding names the unread file");
+    assert!(unread.subject.name.ends_with("broken.yaml"), "{unread:?}");
+    assert!(
+        unread.message.contains("were not judged"),
+        "{}",
+        unread.message
+    );
+    // No check or framework item passes, and the good Pod is still judged.
+    assert!(r.checks.iter().all(|c| c.status != Status::Pass));
+    for fw in &r.frameworks {
+        assert!(
+            fw.items.iter().all(|i| i.status != Status::Pass),
+            "{} has a passing item",
+            fw.id
+        );
+    }
+    assert!(r.subjects.iter().any(|s| &*s.name == "good"));
+}

@@ -34,6 +34,20 @@ pub fn cidr_holds(cidr: &str, ip: IpAddr) -> Option<bool> {
     Some(net >> shift == ip >> shift)
 }
 
+/// The whole address family a CIDR covers when its prefix length is 0 (`10.0.0.0/0`,
+/// `0.0.0.0/00` and `::0/0` are as open as `0.0.0.0/0` and `::/0`; the API server accepts
+/// them): `0.0.0.0/0` or `::/0`. `None` for any other CIDR or text.
+pub fn whole_family(cidr: &str) -> Option<&'static str> {
+    let (addr, bits) = cidr.split_once('/')?;
+    if bits.trim().parse::<u32>().ok()? != 0 {
+        return None;
+    }
+    match addr.trim().parse::<IpAddr>().ok()? {
+        IpAddr::V4(_) => Some("0.0.0.0/0"),
+        IpAddr::V6(_) => Some("::/0"),
+    }
+}
+
 /// Whether one entry of a rule's `ports` lets TCP traffic to `port` through.
 fn port_allows(entry: &Doc, port: u16) -> bool {
     let protocol = entry.get("protocol").and_then(Doc::as_str).unwrap_or("TCP");
@@ -97,6 +111,19 @@ mod tests {
     fn allows(rule: serde_json::Value) -> bool {
         let ip = "169.254.169.254".parse().expect("an address");
         rule_allows(&Doc::from(rule), ip, 80)
+    }
+
+    #[test]
+    fn a_zero_prefix_is_the_whole_family_however_written() {
+        for v4 in ["0.0.0.0/0", "10.0.0.0/0", "1.2.3.4/0", "0.0.0.0/00"] {
+            assert_eq!(whole_family(v4), Some("0.0.0.0/0"), "{v4}");
+        }
+        for v6 in ["::/0", "::0/0", "0:0:0:0:0:0:0:0/0", "fd00::/0"] {
+            assert_eq!(whole_family(v6), Some("::/0"), "{v6}");
+        }
+        for not in ["0.0.0.0/1", "10.0.0.0/8", "0.0.0.0", "x/0", "::/1"] {
+            assert_eq!(whole_family(not), None, "{not}");
+        }
     }
 
     #[test]

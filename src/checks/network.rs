@@ -256,7 +256,11 @@ fn denies_everything(rule: &Doc, dir: &str) -> bool {
         .iter()
         .any(|e| e == "all");
     let cidrs = crate::checks::path::strings(rule, cidr);
-    let all_cidrs = cidrs.iter().any(|c| c == "0.0.0.0/0") && cidrs.iter().any(|c| c == "::/0");
+    let families: Vec<&str> = cidrs
+        .iter()
+        .filter_map(|c| egress::whole_family(c))
+        .collect();
+    let all_cidrs = families.contains(&"0.0.0.0/0") && families.contains(&"::/0");
     let no_ports = rule
         .get("toPorts")
         .and_then(Doc::as_array)
@@ -307,7 +311,7 @@ pub fn is_default_deny(p: &Object, dir: &str) -> bool {
 /// rule to `all` on every port. (An empty Cilium rule `{}` allows nothing: it is Cilium's
 /// default-deny switch.)
 fn cilium_allow_all_rules(p: &Object) -> Vec<(String, String)> {
-    let whole = |c: &str| matches!(c, "0.0.0.0/0" | "::/0");
+    let whole = |c: &str| egress::whole_family(c).is_some();
     let mut out = Vec::new();
     let specs = cilium_specs(&p.value);
     for (j, spec) in specs.iter().enumerate() {
@@ -389,18 +393,25 @@ pub fn allow_all_rules(p: &Object) -> Vec<(String, String)> {
                     format!("an empty {dir} rule allows all {dir} traffic on every port"),
                 ));
             } else if dir == "ingress" {
-                let world = peers.into_iter().flatten().any(|pe| {
-                    let cidr = pe.at("/ipBlock/cidr").and_then(Doc::as_str);
+                let world = peers.into_iter().flatten().find_map(|pe| {
                     let except = pe
                         .at("/ipBlock/except")
                         .and_then(Doc::as_array)
                         .is_some_and(|e| !e.is_empty());
-                    matches!(cidr, Some("0.0.0.0/0" | "::/0")) && !except
+                    let cidr = pe.at("/ipBlock/cidr").and_then(Doc::as_str)?;
+                    egress::whole_family(cidr)
+                        .filter(|_| !except)
+                        .map(|family| (cidr, family))
                 });
-                if world {
+                if let Some((cidr, family)) = world {
+                    let written = if cidr == family {
+                        String::new()
+                    } else {
+                        format!(", written {cidr}")
+                    };
                     out.push((
                         format!("spec.{dir}[{i}].{peer}"),
-                        "allows ingress from any address (0.0.0.0/0)".into(),
+                        format!("allows ingress from any address ({family}{written})"),
                     ));
                 }
             }
@@ -501,6 +512,62 @@ fn policy_name(p: &Object) -> String {
     evidence::subject(p).display()
 }
 
+/// Whether an object is a network policy of another engine, read but not evaluated here:
+/// Calico's namespaced (`NetworkPolicy.crd.projectcalico.org`, see
+/// [`evaluated_kind`](crate::collect::cluster::resources::evaluated_kind)) and global
+/// policies, the AdminNetworkPolicy API, Antrea's.
+fn is_unevaluated_policy(o: &Object) -> bool {
+    o.kind.starts_with("NetworkPolicy.")
+        || matches!(
+            o.kind.as_str(),
+            "GlobalNetworkPolicy"
+                | "AdminNetworkPolicy"
+                | "BaselineAdminNetworkPolicy"
+                | "ClusterNetworkPolicy"
+        )
+}
+
+/// The policies of other engines in the input, per namespace and cluster-wide. They may
+/// select a pod no evaluated policy selects, so where one may apply, "no policy" is a
+/// question for a person (`manual`), not a `fail`.
+struct Unevaluated<'a> {
+    cluster_wide: Vec<&'a Object>,
+    by_ns: BTreeMap<&'a str, Vec<&'a Object>>,
+}
+
+impl<'a> Unevaluated<'a> {
+    fn new(inv: &'a Inventory) -> Self {
+        let mut u = Unevaluated {
+            cluster_wide: Vec::new(),
+            by_ns: BTreeMap::new(),
+        };
+        for o in inv.objects.iter().filter(|o| is_unevaluated_policy(o)) {
+            match o.namespace.as_deref() {
+                Some(ns) => u.by_ns.entry(ns).or_default().push(o),
+                None => u.cluster_wide.push(o),
+            }
+        }
+        u
+    }
+
+    /// What a finding says when those that may apply in `ns` leave it open; `None` when
+    /// there are none.
+    fn in_namespace(&self, ns: &str) -> Option<String> {
+        let here = self.by_ns.get(ns).map_or(&[][..], Vec::as_slice);
+        let all: Vec<String> = here
+            .iter()
+            .chain(&self.cluster_wide)
+            .map(|o| policy_name(o))
+            .collect();
+        (!all.is_empty()).then(|| {
+            format!(
+                "{} of another policy engine, which this check does not evaluate, may apply: confirm by hand",
+                all.join(", ")
+            )
+        })
+    }
+}
+
 /// Evaluates the assertion over the inventory.
 pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
@@ -519,6 +586,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         .iter()
         .filter(|o| o.kind == "NetworkPolicy" || cilium_seen.contains(&o.kind.as_str()))
         .collect();
+    let unevaluated = Unevaluated::new(inv);
     if p.require == Require::CniEnforces {
         cni(check, ctx, &mut out);
         return out;
@@ -529,7 +597,15 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     }
     let by_ns = PoliciesByNamespace::new(&policies);
     if p.require == Require::MetadataUnreachable {
-        metadata_unreachable(check, p, ctx, &by_ns, cilium_unread.as_deref(), &mut out);
+        metadata_unreachable(
+            check,
+            p,
+            ctx,
+            &by_ns,
+            cilium_unread.as_deref(),
+            &unevaluated,
+            &mut out,
+        );
         return out;
     }
     let workloads: Vec<&crate::checks::workload::Workload> =
@@ -554,6 +630,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             if p.exempt_namespaces.contains(&ns) {
                 out.findings
                     .push(evidence::exempt_namespace(check, subject, &ns));
+                continue;
+            }
+            if let Some(finding) = host_network(check, w, subject.clone()) {
+                out.findings.push(finding);
                 continue;
             }
             let labels = selector::labels_of(w.pod_meta);
@@ -581,6 +661,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     Status::Error,
                     format!(
                         "{} is selected by no NetworkPolicy, and Cilium policies, which may select it, could not be read: {why}",
+                        subject.display()
+                    ),
+                )
+            } else if let (true, Some(other)) = (by.is_empty(), unevaluated.in_namespace(&ns)) {
+                (
+                    Status::Manual,
+                    format!(
+                        "{} is selected by no NetworkPolicy; {other}",
                         subject.display()
                     ),
                 )
@@ -686,6 +774,19 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     expected.trim_start_matches("a ")
                 ),
             )
+        } else if let Some(other) = unevaluated.in_namespace(ns) {
+            let missing = if p.require == Require::AnyPolicy {
+                "NetworkPolicy".to_string()
+            } else {
+                format!(
+                    "{} among its NetworkPolicies",
+                    expected.trim_start_matches("a ")
+                )
+            };
+            (
+                Status::Manual,
+                format!("namespace {ns} has no {missing}; {other}"),
+            )
         } else if here.is_empty() && n_workloads == 0 {
             (
                 Status::Fail,
@@ -724,6 +825,46 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     out
 }
 
+/// Whether a workload's pods use the node's network namespace.
+fn uses_host_network(w: &crate::checks::workload::Workload) -> bool {
+    w.pod.get("hostNetwork").and_then(Doc::as_bool) == Some(true)
+}
+
+/// The finding of a workload in the node's network namespace, which network policies do not
+/// isolate: the NetworkPolicy page leaves their behaviour for `hostNetwork` pods undefined,
+/// and the most common implementations ignore such pods when matching selectors. `None` for
+/// any other workload.
+fn host_network(
+    check: &Check,
+    w: &crate::checks::workload::Workload,
+    subject: std::sync::Arc<Subject>,
+) -> Option<crate::results::Finding> {
+    if !uses_host_network(w) {
+        return None;
+    }
+    let path = format!("{}.hostNetwork", w.pod_path);
+    let message = format!(
+        "{} uses the node's network namespace: network policies do not isolate it (most network plugins ignore hostNetwork pods when matching selectors)",
+        subject.display()
+    );
+    let observation = Observation {
+        source: evidence::source(w.object, &path),
+        path,
+        observed: json!(true),
+        expected: "pods isolated by network policies, which needs the pod's own network namespace"
+            .into(),
+        holds: false,
+        note: None,
+    };
+    Some(evidence::finding(
+        check,
+        Status::Fail,
+        subject,
+        vec![observation],
+        message,
+    ))
+}
+
 /// `metadata_unreachable`: one finding per workload. A pod in the host's network namespace is
 /// beyond NetworkPolicies and fails; one selected by a Cilium policy is `manual` (its rules
 /// are not evaluated here); otherwise the NetworkPolicies of its namespace that select it and
@@ -734,6 +875,7 @@ fn metadata_unreachable(
     ctx: &Context,
     by_ns: &PoliciesByNamespace,
     cilium_unread: Option<&str>,
+    unevaluated: &Unevaluated,
     out: &mut Outcome,
 ) {
     let target = p.metadata_words();
@@ -761,8 +903,7 @@ fn metadata_unreachable(
             holds,
             note: None,
         };
-        let host_network = w.pod.get("hostNetwork").and_then(Doc::as_bool) == Some(true);
-        if host_network {
+        if uses_host_network(w) {
             let path = format!("{}.hostNetwork", w.pod_path);
             out.findings.push(evidence::finding(
                 check,
@@ -819,6 +960,14 @@ fn metadata_unreachable(
                 } else {
                     format!("{display}: its NetworkPolicies allow no egress to the metadata service ({first}), but Cilium policies, which may allow it, could not be read: {why}")
                 },
+            ),
+            (None, None) if governing.is_empty() && unevaluated.in_namespace(ns).is_some() => (
+                Status::Manual,
+                observation(w.object, labels_path(), json!({ "egress_policies": names }), false),
+                format!(
+                    "{display}: no NetworkPolicy limits its egress; {}",
+                    unevaluated.in_namespace(ns).unwrap_or_default()
+                ),
             ),
             _ if governing.is_empty() => (
                 Status::Fail,

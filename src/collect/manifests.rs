@@ -389,7 +389,15 @@ fn add_items(
     read(&mut |item| match item {
         StreamItem::Object(o) => {
             let kind = o.value.get("kind").and_then(Doc::as_str).unwrap_or("");
-            if let Some(p) = shape::problem(kind, &o.value) {
+            let api_version = o
+                .value
+                .get("apiVersion")
+                .and_then(Doc::as_str)
+                .unwrap_or("");
+            // The built-in kind's shape only: a same-named resource of another group (a
+            // Calico NetworkPolicy) has its own.
+            let evaluated = crate::collect::cluster::resources::evaluated_kind(kind, api_version);
+            if let Some(p) = shape::problem(&evaluated, &o.value) {
                 let name = o
                     .value
                     .pointer("/metadata/name")
@@ -442,14 +450,14 @@ mod tests {
     #[test]
     fn lists_are_expanded_and_lines_kept() {
         let mut inv = Inventory::default();
-        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n";
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec: {containers: [{name: c}]}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec: {containers: [{name: c}]}\n";
         add_text(&mut inv, "x.yaml", text);
         assert_eq!(inv.objects.len(), 2);
         assert_eq!(
             inv.objects[1].origin,
             Origin::File {
                 path: "x.yaml".into(),
-                line: 7
+                line: 8
             }
         );
     }

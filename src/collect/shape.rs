@@ -288,7 +288,16 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
         for seg in path {
             base = join(&base, seg);
             match cur.get(*seg) {
-                None | Some(Doc::Null) => return None,
+                // The API server requires the pod spec (a document without one is a
+                // fragment or a patch): judged, its absence would pass every pod check.
+                None | Some(Doc::Null) => {
+                    return Some(Problem {
+                        message: format!(
+                            "`{base}` is required: a {kind} needs its pod spec (is this a patch or a fragment?)"
+                        ),
+                        path: base,
+                    })
+                }
                 Some(next @ Doc::Object(_)) => cur = next,
                 Some(other) => {
                     return Some(Problem {
@@ -300,6 +309,17 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
         }
         if let Some(p) = fields(cur, &base, POD_SPEC) {
             return Some(p);
+        }
+        if cur
+            .get("containers")
+            .and_then(Doc::as_array)
+            .is_none_or(<[Doc]>::is_empty)
+        {
+            let path = join(&base, "containers");
+            return Some(Problem {
+                message: format!("`{path}` is required: a pod needs at least one container"),
+                path,
+            });
         }
         for list in ["containers", "initContainers", "ephemeralContainers"] {
             for (i, c) in cur
@@ -397,6 +417,31 @@ mod tests {
         assert_eq!(
             problem("Role", &rule).expect("problem").path,
             "rules[0].verbs"
+        );
+    }
+
+    #[test]
+    fn a_pod_spec_and_one_container_are_required() {
+        let no_template = json!({"metadata": {"name": "d"}, "spec": {"replicas": 3}});
+        let p = problem("Deployment", &no_template).expect("problem");
+        assert_eq!(p.path, "spec.template");
+        assert!(p.message.contains("is required"), "{}", p.message);
+        let null_spec = json!({"metadata": {"name": "d"}, "spec": {"template": {"spec": null}}});
+        assert_eq!(
+            problem("Deployment", &null_spec).expect("problem").path,
+            "spec.template.spec"
+        );
+        for containers in [json!(null), json!([])] {
+            let pod = json!({"metadata": {"name": "p"}, "spec": {"containers": containers}});
+            assert_eq!(
+                problem("Pod", &pod).expect("problem").path,
+                "spec.containers"
+            );
+        }
+        let cron = json!({"metadata": {"name": "c"}, "spec": {"jobTemplate": {"spec": {}}}});
+        assert_eq!(
+            problem("CronJob", &cron).expect("problem").path,
+            "spec.jobTemplate.spec.template"
         );
     }
 

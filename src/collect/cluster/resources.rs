@@ -77,6 +77,25 @@ pub fn known(kind: &str) -> Option<Known> {
     KNOWN.iter().copied().find(|k| k.kind == kind)
 }
 
+/// The kind an object is evaluated as. A kind of [`KNOWN`] under another API group is a
+/// different resource that shares the name (Calico's `crd.projectcalico.org/v1`
+/// NetworkPolicy, Knative's `serving.knative.dev/v1` Service, Istio's
+/// `networking.istio.io/v1` Gateway): it is named `Kind.group`, as kubectl names a resource
+/// of a group, so that no check reads it as the built-in kind. The `extensions` group that
+/// served workloads, Ingresses and NetworkPolicies before their own groups counts as theirs.
+pub fn evaluated_kind<'k>(kind: &'k str, api_version: &str) -> std::borrow::Cow<'k, str> {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let legacy = group == "extensions"
+        && matches!(
+            kind,
+            "Deployment" | "DaemonSet" | "ReplicaSet" | "Ingress" | "NetworkPolicy"
+        );
+    match known(kind) {
+        Some(k) if k.group != group && !legacy => format!("{kind}.{group}").into(),
+        _ => kind.into(),
+    }
+}
+
 /// Assertion kinds that read workloads (every kind of [`WORKLOAD_KINDS`]) besides the kinds
 /// [`kinds_of_assertion_kind`] lists: the pods' service accounts (`rbac`), the controller's
 /// image (`ingress`), the pod labels policies select and the CNI's DaemonSet (`network`),
@@ -156,6 +175,37 @@ pub fn needed_kinds<'a>(checks: Option<impl Iterator<Item = &'a Check>>) -> BTre
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_built_in_kind_of_another_group_is_another_resource() {
+        assert_eq!(
+            evaluated_kind("NetworkPolicy", "networking.k8s.io/v1"),
+            "NetworkPolicy"
+        );
+        assert_eq!(
+            evaluated_kind("NetworkPolicy", "extensions/v1beta1"),
+            "NetworkPolicy"
+        );
+        assert_eq!(evaluated_kind("Deployment", "apps/v1beta2"), "Deployment");
+        assert_eq!(evaluated_kind("Pod", "v1"), "Pod");
+        assert_eq!(
+            evaluated_kind("NetworkPolicy", "crd.projectcalico.org/v1"),
+            "NetworkPolicy.crd.projectcalico.org"
+        );
+        assert_eq!(
+            evaluated_kind("Service", "serving.knative.dev/v1"),
+            "Service.serving.knative.dev"
+        );
+        assert_eq!(
+            evaluated_kind("Gateway", "networking.istio.io/v1"),
+            "Gateway.networking.istio.io"
+        );
+        // Kinds kubeattest does not know are left as they are.
+        assert_eq!(
+            evaluated_kind("GlobalNetworkPolicy", "projectcalico.org/v3"),
+            "GlobalNetworkPolicy"
+        );
+    }
 
     #[test]
     fn every_workload_kind_is_known() {
