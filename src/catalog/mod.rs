@@ -230,6 +230,9 @@ pub struct Component {
     /// Integer flags (pflag `Int`): read as Go's `strconv.ParseInt(s, 0, 64)` reads them
     /// (`030` is octal 24, `0xa` is 10, `1_00` is 100).
     pub int_flags: BTreeSet<String>,
+    /// Flags holding one IP address (pflag `IP`): given more than once the last wins, and the
+    /// address is compared as an address (`0:0:0:0:0:0:0:1` is `::1`).
+    pub ip_flags: BTreeSet<String>,
     /// Deprecated list flags that, given with items, set two list flags at once
     /// (kube-apiserver `--admission-control`).
     pub exclusive_lists: Vec<ExclusiveList>,
@@ -785,6 +788,7 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 "bool_map_flags",
                 "bool_flags",
                 "int_flags",
+                "ip_flags",
                 "exclusive_lists",
                 "config_files",
                 "daemonset",
@@ -846,6 +850,7 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
             r.string_list(c, "bool_flags", &what).into_iter().collect();
         let int_flags: BTreeSet<String> =
             r.string_list(c, "int_flags", &what).into_iter().collect();
+        let ip_flags: BTreeSet<String> = r.string_list(c, "ip_flags", &what).into_iter().collect();
         let mut exclusive_lists = Vec::new();
         for e in r.opt_seq(c, "exclusive_lists", &what) {
             let ew = format!("{what}, an `exclusive_lists` entry");
@@ -881,6 +886,7 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
             .chain(&bool_map_flags)
             .chain(&bool_flags)
             .chain(&int_flags)
+            .chain(&ip_flags)
             .chain(listed)
             .chain(named)
         {
@@ -903,6 +909,7 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 bool_map_flags,
                 bool_flags,
                 int_flags,
+                ip_flags,
                 exclusive_lists,
                 config_files,
                 daemonset: r.opt_bool(c, "daemonset", &what).unwrap_or(false),

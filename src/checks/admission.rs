@@ -323,6 +323,15 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
             }
             continue;
         }
+        // Only `Deny` refuses a request: a binding that audits or warns limits nothing.
+        let denies = b
+            .value
+            .at("/spec/validationActions")
+            .and_then(Doc::as_array)
+            .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("Deny")));
+        if !denies {
+            continue;
+        }
         obs.push(Observation {
             source: b.origin.describe(),
             path: format!("ValidatingAdmissionPolicyBinding {}", b.name),
@@ -419,7 +428,7 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
     } else {
         (
             Status::Fail,
-            "no namespace enforces Pod Security Admission (baseline or stricter), and no ValidatingAdmissionPolicyBinding or policy-engine webhook exists".into(),
+            "no namespace enforces Pod Security Admission (baseline or stricter), and no ValidatingAdmissionPolicyBinding that denies (validationActions with Deny) or policy-engine webhook exists".into(),
         )
     };
     let finding = evidence::finding(check, status, subject, obs, message);

@@ -299,6 +299,25 @@ pub fn resolve(
             }
             continue;
         }
+        // An item both enabled and disabled: kube-apiserver refuses to start ("… in
+        // enable-admission-plugins and disable-admission-plugins overlapped").
+        let disabled = items(&flags, &e.disables);
+        let both: Vec<String> = items(&flags, &e.enables)
+            .into_iter()
+            .filter(|p| disabled.contains(p))
+            .collect();
+        if !both.is_empty() {
+            let why = format!(
+                "{} is in both {} and {}: the component refuses to start with the two overlapping",
+                both.join(", "),
+                e.enables,
+                e.disables
+            );
+            for f in [&e.enables, &e.disables] {
+                unknown.insert(f.clone(), why.clone());
+            }
+            continue;
+        }
         let given = items(&flags, &e.flag);
         if given.is_empty() {
             continue;
@@ -437,15 +456,38 @@ pub struct Executable<'a> {
     pub env: crate::checks::command_line::ContainerEnv,
 }
 
-/// Every container of `pods` with a `command` (or `args`), in order.
+/// Every container with a `command` (or `args`) of the `pods` that can be control-plane
+/// pods ([`control_plane_pod`]), in order.
 pub fn executables<'a>(pods: impl IntoIterator<Item = &'a Object>) -> Vec<Executable<'a>> {
     let mut out = Vec::new();
-    for obj in pods.into_iter().filter(|o| o.kind == "Pod") {
+    for obj in pods
+        .into_iter()
+        .filter(|o| o.kind == "Pod" && control_plane_pod(o))
+    {
         if let Some(spec) = obj.value.get("spec") {
             push_executables(obj, "spec", spec, &mut out);
         }
     }
     out
+}
+
+/// Whether a Pod can be a control-plane component: a mirror pod of a static pod (the
+/// kubelet's `kubernetes.io/config.mirror` annotation), a pod of `kube-system` (where kubeadm,
+/// RKE2, kOps and Talos put them) or of an `openshift-` namespace, or one labelled
+/// `tier: control-plane` as kubeadm labels them. An application's own etcd or API server in
+/// its namespace (a Cilium kvstore, a Patroni etcd) is not the cluster's.
+pub fn control_plane_pod(o: &Object) -> bool {
+    let meta = o.value.get("metadata");
+    let annotated = meta
+        .and_then(|m| m.get("annotations"))
+        .is_some_and(|a| a.get("kubernetes.io/config.mirror").is_some());
+    let labelled = meta
+        .and_then(|m| m.get("labels"))
+        .and_then(|l| l.get("tier"))
+        .and_then(Doc::as_str)
+        == Some("control-plane");
+    let namespace = o.namespace.as_deref().unwrap_or("default");
+    annotated || labelled || namespace == "kube-system" || namespace.starts_with("openshift-")
 }
 
 /// Every container with a `command` (or `args`) in the pod templates of `daemonsets`, in
@@ -713,7 +755,14 @@ fn observe_with(
     let (observed, holds) = match raw {
         None => (Value::Null, cond.expect.holds::<Value>(None)),
         Some(values) => {
-            let v = if cond.expect.op.is_list_op() {
+            let v = if component.ip_flags.contains(&cond.flag) {
+                // One address: the last given wins, compared as an address.
+                let last = values.last().map(|v| v.trim()).unwrap_or_default();
+                Value::String(
+                    last.parse::<std::net::IpAddr>()
+                        .map_or_else(|_| last.to_string(), |ip| ip.to_string()),
+                )
+            } else if cond.expect.op.is_list_op() {
                 Value::Array(
                     values
                         .iter()

@@ -355,15 +355,23 @@ impl Settings {
     pub fn is_stock_grant(&self, b: &Binding<'_>, s: &RbacSubject) -> bool {
         self.stock_bindings
             .iter()
-            .any(|e| e.capture(b).is_some_and(|c| e.names(s, c)))
+            .any(|e| e.capture(b).is_some_and(|c| self.stock_subject(e, s, c)))
     }
 
     /// Whether a binding is stock with every subject it names.
     pub fn is_stock_binding(&self, b: &Binding<'_>) -> bool {
         self.stock_bindings.iter().any(|e| {
             e.capture(b)
-                .is_some_and(|c| b.subjects.iter().all(|s| e.names(s, c)))
+                .is_some_and(|c| b.subjects.iter().all(|s| self.stock_subject(e, s, c)))
         })
+    }
+
+    /// Whether `s` is a subject of the stock binding `e` matched with `captured` for its `*`.
+    /// A subject `*` stands for is stock only when it is also a known system identity
+    /// (`system:controller:*` binds the controllers listed in `system_subjects`, not any
+    /// account a binding of that name pattern happens to name).
+    fn stock_subject(&self, e: &StockBinding, s: &RbacSubject, captured: &str) -> bool {
+        e.names(s, captured) && (captured.is_empty() || self.is_system_subject(s))
     }
 
     /// Whether a subject is an identity the control plane uses without a pod (hygiene
@@ -1455,7 +1463,9 @@ fn wildcards(check: &Check, p: &Params, inv: &Inventory, settings: &Settings, ou
         for r in own_rules(role) {
             let wild: Vec<&str> = ["verbs", "resources", "apiGroups", "nonResourceURLs"]
                 .into_iter()
-                .filter(|k| strings(r.rule, k).iter().any(|v| v == "*"))
+                // `*` alone, or within a value: `*/exec` is that subresource of every
+                // resource, `/apis/*` every path under it.
+                .filter(|k| strings(r.rule, k).iter().any(|v| v.contains('*')))
                 .collect();
             if !wild.is_empty() {
                 obs.push(Observation {
