@@ -29,15 +29,29 @@ const RULES: &str = "rules";
 /// See [`RULES`]: the stages the whole policy writes no event for.
 const OMIT: &str = "omitStages";
 
-/// Whether a rule writes no event for an ordinary request: its `omitStages`, with the
-/// policy's ("the union of both are omitted"), hold both stages such a request passes
-/// through (`RequestReceived`, `ResponseComplete`; `ResponseStarted` is for long-running
-/// requests only).
-fn omits_every_event(rule: &Value, policy_omits: &[&str]) -> bool {
+/// Whether a rule writes no event for a request: its `omitStages`, with the policy's ("the
+/// union of both are omitted"), hold every stage the request passes through:
+/// `RequestReceived` and `ResponseComplete`, and `ResponseStarted` too for a long-running
+/// request ([`long_running`]), which the API server logs when its response starts.
+fn omits_every_event(rule: &Value, policy_omits: &[&str], req: &Request) -> bool {
     let rule_omits = strings(rule.get(OMIT));
+    let started = long_running(req).then_some("ResponseStarted");
     ["RequestReceived", "ResponseComplete"]
-        .iter()
-        .all(|stage| policy_omits.contains(stage) || rule_omits.contains(stage))
+        .into_iter()
+        .chain(started)
+        .all(|stage| policy_omits.contains(&stage) || rule_omits.contains(&stage))
+}
+
+/// Whether the API server treats a request as long-running, as kube-apiserver's
+/// `BasicLongRunningRequestCheck` does: the verbs `watch` and `proxy`, and the subresources
+/// `attach`, `exec`, `proxy`, `log` and `portforward`.
+fn long_running(req: &Request) -> bool {
+    let subresource = req.resource.split_once('/').map(|(_, s)| s);
+    matches!(req.verb, "watch" | "proxy")
+        || matches!(
+            subresource,
+            Some("attach" | "exec" | "proxy" | "log" | "portforward")
+        )
 }
 
 /// Audit levels, least to most recorded.
@@ -276,7 +290,7 @@ fn place(rules: &[Value], policy_omits: &[&str], req: &Request, e: &Expectation)
             .and_then(level_index)
             // A rule without a valid level is refused by the API server; read it as None.
             .unwrap_or(0);
-        let silenced = written > 0 && omits_every_event(rule, policy_omits);
+        let silenced = written > 0 && omits_every_event(rule, policy_omits, req);
         let level = if silenced { 0 } else { written };
         match applies(rule, req) {
             Applies::No => {}
@@ -537,15 +551,41 @@ mod tests {
     #[test]
     fn omitted_stages_silence_a_rule_only_together() {
         let rule = json!({"level": "Metadata", "omitStages": ["RequestReceived"]});
-        assert!(!omits_every_event(&rule, &[]));
-        assert!(omits_every_event(&rule, &["ResponseComplete"]));
         let req = Request {
             group: "",
             resource: "secrets",
             verb: "get",
         };
-        let p = place(&[rule], &["ResponseComplete"], &req, &metadata_only());
+        assert!(!omits_every_event(&rule, &[], &req));
+        assert!(omits_every_event(&rule, &["ResponseComplete"], &req));
+        let p = place(
+            std::slice::from_ref(&rule),
+            &["ResponseComplete"],
+            &req,
+            &metadata_only(),
+        );
         assert_eq!((p.level, p.silenced, p.rule), (0, true, Some(1)));
+        // Long-running requests are still logged when their response starts.
+        for (resource, verb) in [
+            ("pods/exec", "create"),
+            ("pods/log", "get"),
+            ("pods", "watch"),
+        ] {
+            let long = Request {
+                group: "",
+                resource,
+                verb,
+            };
+            assert!(
+                !omits_every_event(&rule, &["ResponseComplete"], &long),
+                "{resource} {verb}"
+            );
+            assert!(omits_every_event(
+                &rule,
+                &["ResponseComplete", "ResponseStarted"],
+                &long
+            ));
+        }
     }
 
     #[test]

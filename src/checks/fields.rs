@@ -7,6 +7,7 @@
 //! file. A kind that could not be collected gives `error`, never `pass`.
 
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 use crate::document::Doc;
 
@@ -71,8 +72,8 @@ const KEYS: &[&str] = &[
 
 fn roots_for(target: Target, has_each: bool) -> &'static [&'static str] {
     match (target, has_each) {
-        (Target::Workloads, _) => &["object", "pod", "pod_meta"],
-        (Target::Containers, _) => &["object", "pod", "pod_meta", "container"],
+        (Target::Workloads, _) => &["object", "pod", "pod_meta", "limit_range"],
+        (Target::Containers, _) => &["object", "pod", "pod_meta", "container", "limit_range"],
         (Target::Objects, false) => &["object"],
         (Target::Objects, true) => &["object", "item"],
     }
@@ -262,19 +263,19 @@ fn read_paths(c: &Node, r: &mut Reader, what: &str, roots: &[&str]) -> Option<Ve
 /// The values a path can start from for one subject: name → (value, concrete base path).
 type Roots<'a> = [(&'static str, &'a Doc, &'a str)];
 
-/// One unit a subject is judged on: at most four roots (object, pod, pod metadata and a
-/// container, or object and an item), kept inline so that judging a subject allocates
+/// One unit a subject is judged on: at most five roots (object, pod, pod metadata, the
+/// namespace's LimitRange defaults and a container, or object and an item), kept inline so that judging a subject allocates
 /// nothing until something is observed.
 #[derive(Clone, Copy)]
 struct Unit<'a> {
-    roots: [(&'static str, &'a Doc, &'a str); 4],
+    roots: [(&'static str, &'a Doc, &'a str); 5],
     len: usize,
     label: Label<'a>,
 }
 
 impl<'a> Unit<'a> {
     fn new(base: &[(&'static str, &'a Doc, &'a str)], label: Label<'a>) -> Unit<'a> {
-        let mut roots = [("", &Doc::Null, ""); 4];
+        let mut roots = [("", &Doc::Null, ""); 5];
         roots[..base.len()].copy_from_slice(base);
         Unit {
             roots,
@@ -655,6 +656,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         }
     };
     out.findings.reserve(objects.len());
+    let limit_ranges = LimitRangeDefaults::new(inv);
     for (obj, wl) in objects {
         // Items of `each` are owned (a path may compute values, e.g. `@keys`).
         let items: Vec<(String, Doc)> = match (&p.target, &p.each) {
@@ -667,11 +669,13 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 let Some((wl, containers)) = wl else {
                     continue;
                 };
+                let (defaults, from) = limit_ranges.of(obj.namespace.as_deref());
                 let base = Unit::new(
                     &[
                         ("object", &obj.value, ""),
                         ("pod", wl.pod, wl.pod_path),
                         ("pod_meta", wl.pod_meta, wl.pod_meta_path),
+                        ("limit_range", defaults, from),
                     ],
                     Label::Subject,
                 );
@@ -706,6 +710,72 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         _ => "no workloads in scope".to_string(),
     };
     out
+}
+
+/// The default container limits the LimitRanges of each namespace give (root `limit_range`):
+/// per resource, the `default` of a `Container` item, else its `max` (from which the API
+/// server fills in the default: "If a default limit is unspecified, but the max is
+/// specified, default the limit to the max"). The LimitRanger admission plugin sets them on
+/// every container that sets none, so `paths: [container.resources.limits.cpu,
+/// limit_range.cpu]` asks for a limit given either way.
+struct LimitRangeDefaults {
+    by_namespace: BTreeMap<String, (Doc, String)>,
+}
+
+impl LimitRangeDefaults {
+    fn new(inv: &crate::inventory::Inventory) -> Self {
+        let mut found: BTreeMap<String, (serde_json::Map<String, Value>, Vec<String>)> =
+            BTreeMap::new();
+        for range in inv.of_kind("LimitRange") {
+            let Some(ns) = range.namespace.as_deref() else {
+                continue;
+            };
+            let items = range
+                .value
+                .get("spec")
+                .and_then(|spec| spec.get("limits"))
+                .and_then(Doc::as_array)
+                .unwrap_or(&[]);
+            for item in items
+                .iter()
+                .filter(|l| l.get("type").and_then(Doc::as_str) == Some("Container"))
+            {
+                let (limits, names) = found.entry(ns.to_string()).or_default();
+                let before = limits.len();
+                for key in ["default", "max"] {
+                    let Some(values) = item.get(key).and_then(Doc::as_object) else {
+                        continue;
+                    };
+                    for (resource, v) in values.iter() {
+                        limits
+                            .entry(resource.to_string())
+                            .or_insert_with(|| v.to_value());
+                    }
+                }
+                if limits.len() > before && !names.contains(&range.name) {
+                    names.push(range.name.clone());
+                }
+            }
+        }
+        LimitRangeDefaults {
+            by_namespace: found
+                .into_iter()
+                .filter(|(_, (limits, _))| !limits.is_empty())
+                .map(|(ns, (limits, names))| {
+                    let from = format!("LimitRange {ns}/{} default limits", names.join(", "));
+                    (ns, (Doc::from(Value::Object(limits)), from))
+                })
+                .collect(),
+        }
+    }
+
+    /// The defaults of a namespace (an empty document when none) and where they come from.
+    fn of(&self, namespace: Option<&str>) -> (&Doc, &str) {
+        const NONE: &Doc = &Doc::Null;
+        self.by_namespace
+            .get(namespace.unwrap_or("default"))
+            .map_or((NONE, ""), |(d, from)| (d, from.as_str()))
+    }
 }
 
 /// The verdict on one subject from its units (the workload, each container, or each item).

@@ -49,7 +49,7 @@ impl Params {
     /// One line on how the check decides, for `explain`.
     pub fn describe(&self) -> String {
         let what = if self.require == "LimitRange" {
-            "a LimitRange that sets default limits or requests"
+            "a LimitRange that gives containers default limits"
         } else {
             "a ResourceQuota"
         };
@@ -57,11 +57,11 @@ impl Params {
     }
 }
 
-/// Whether a LimitRange gives containers that set nothing a default: `default` or
-/// `defaultRequest` in a `Container` item of its `spec.limits`, or `max` or `min`, from which
-/// the API server fills in the defaults when the LimitRange is created ("If a default
-/// limit is unspecified, but the max is specified, default the limit to the max"; a minimum
-/// becomes the default request).
+/// Whether a LimitRange gives containers that set nothing a default limit: `default` in a
+/// `Container` item of its `spec.limits`, or `max`, from which the API server fills in the
+/// default limit when the LimitRange is created ("If a default limit is unspecified, but the
+/// max is specified, default the limit to the max"). `defaultRequest` and `min` give requests
+/// only (a minimum becomes the default request), so a container can still use the whole node.
 fn gives_defaults(range: &Object) -> bool {
     let set = |l: &crate::document::Doc, k: &str| {
         l.get(k)
@@ -78,9 +78,7 @@ fn gives_defaults(range: &Object) -> bool {
                 // Only a `Container` item gives containers anything (the API accepts defaults
                 // on no other type).
                 l.get("type").and_then(|t| t.as_str()) == Some("Container")
-                    && ["default", "defaultRequest", "max", "min"]
-                        .iter()
-                        .any(|k| set(l, k))
+                    && ["default", "max"].iter().any(|k| set(l, k))
             })
         })
 }
@@ -116,7 +114,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         };
         let names: Vec<Value> = here.iter().map(|o| json!(o.name)).collect();
         let expected = if kind == "LimitRange" {
-            "a LimitRange with default limits or requests"
+            "a LimitRange with default container limits"
         } else {
             "a ResourceQuota"
         };
@@ -146,7 +144,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 Status::Fail,
                 vec![observation(false)],
                 format!(
-                    "namespace {ns} runs {n_workloads} workload(s); its LimitRange {} sets no default limits or requests, so containers that set none are unbounded",
+                    "namespace {ns} runs {n_workloads} workload(s); its LimitRange {} gives containers no default limit (no `default` or `max` in a Container item)",
                     here.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             ),
