@@ -632,7 +632,10 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
         } else {
             (
                 Status::Pass,
-                format!("{}: no token mounted", subject.display()),
+                format!(
+                    "{}: the service account token is not automounted",
+                    subject.display()
+                ),
             )
         };
         out.findings.push(evidence::finding(

@@ -287,9 +287,7 @@ pub fn resolve(
             .get(flag)
             .into_iter()
             .flatten()
-            .flat_map(|v| v.split(','))
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
+            .flat_map(|v| list_items(v))
             .collect()
     };
     for e in &component.exclusive_lists {
@@ -766,9 +764,8 @@ fn observe_with(
                 Value::Array(
                     values
                         .iter()
-                        .flat_map(|v| v.split(','))
-                        .map(|s| Value::String(s.trim().to_string()))
-                        .filter(|s| s.as_str() != Some(""))
+                        .flat_map(|v| list_items(v))
+                        .map(Value::String)
                         .collect(),
                 )
             } else {
@@ -796,6 +793,39 @@ fn observe_with(
         }
     }
     o
+}
+
+/// The items of a list flag's value as pflag reads a string slice: one CSV record, so a
+/// quoted item is unquoted (`"NodeRestriction"`; `"a,b"` is one item; `""` inside quotes is
+/// a quote). Items are trimmed and empty ones dropped.
+fn list_items(value: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut item = String::new();
+    let mut chars = value.chars().peekable();
+    let (mut at_start, mut quoted) = (true, false);
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if at_start => quoted = true,
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                item.push('"');
+            }
+            '"' if quoted => quoted = false,
+            ',' if !quoted => {
+                items.push(std::mem::take(&mut item));
+                at_start = true;
+                continue;
+            }
+            c => item.push(c),
+        }
+        at_start = false;
+    }
+    items.push(item);
+    items
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// The values a flag given on the command line takes effect with, and a note when they are
@@ -1736,6 +1766,16 @@ mod tests {
 
     fn t(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn list_values_are_read_as_one_csv_record() {
+        assert_eq!(list_items("Node,RBAC"), t(&["Node", "RBAC"]));
+        assert_eq!(list_items("\"NodeRestriction\""), t(&["NodeRestriction"]));
+        assert_eq!(list_items("\"a,b\",c"), t(&["a,b", "c"]));
+        assert_eq!(list_items("\"say \"\"hi\"\"\""), t(&["say \"hi\""]));
+        assert_eq!(list_items(""), t(&[]));
+        assert_eq!(list_items("a,,b,"), t(&["a", "b"]));
     }
 
     #[test]
