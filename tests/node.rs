@@ -1516,3 +1516,65 @@ fn the_kubelets_flags_unseen_or_empty() {
         Status::Fail
     );
 }
+
+/// The kubelet's configuration files as the kubelet loads them (cmd/kubelet/app/server.go,
+/// pkg/kubelet/kubeletconfig/configfiles): drop-ins in subdirectories of `--config-dir`
+/// count, relative paths in the config file are relative to its directory, and a file the
+/// kubelet refuses (empty, or not a KubeletConfiguration) decides nothing.
+#[test]
+fn kubelet_files_are_loaded_as_the_kubelet_loads_them() {
+    let open = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n\
+                authentication:\n  anonymous: {enabled: true}\nreadOnlyPort: 10255\n";
+    let config = format!(
+        "{KUBELET_CONFIG}authentication:\n  anonymous: {{enabled: false}}\n  x509: {{clientCAFile: pki/ca.crt}}\n"
+    );
+    let config = config.replacen(
+        "authentication:\n  anonymous: {enabled: false}\n  webhook: {enabled: true}\n",
+        "",
+        1,
+    );
+    let root = Root::new(
+        &[
+            ("/var/lib/kubelet/config.yaml", Some(&config)),
+            ("/var/lib/kubelet/pki/ca.crt", Some("x")),
+            (
+                "/etc/kubernetes/kubelet.conf.d/site/50-open.conf",
+                Some(open),
+            ),
+        ],
+        &[(
+            100,
+            &[
+                "/usr/bin/kubelet",
+                "--config=/var/lib/kubelet/config.yaml",
+                "--config-dir=/etc/kubernetes/kubelet.conf.d",
+            ],
+        )],
+    );
+    let facts = root.facts();
+    let k = facts.kubelet.as_ref().expect("kubelet");
+    assert_eq!(
+        k.drop_ins,
+        vec!["/etc/kubernetes/kubelet.conf.d/site/50-open.conf"]
+    );
+    assert_eq!(
+        k.values["authentication.x509.clientCAFile"].value,
+        Value::from("/var/lib/kubelet/pki/ca.crt")
+    );
+    let report = evaluate_full(vec![facts]);
+    assert_eq!(
+        only(&report, "kubelet-anonymous-auth-enabled").0,
+        Status::Fail
+    );
+    assert_eq!(only(&report, "kubelet-read-only-port-open").0, Status::Fail);
+
+    for refused in [
+        "",
+        "authentication:\n  anonymous: {enabled: false}\nreadOnlyPort: 0\n",
+        "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nreadOnlyPort: 0\n",
+    ] {
+        let report = evaluate_full(vec![kubelet_with(refused, &[]).facts()]);
+        let (status, message) = only(&report, "kubelet-read-only-port-open");
+        assert_eq!(status, Status::Error, "{refused:?}: {message}");
+    }
+}

@@ -717,15 +717,17 @@ impl Collector<'_> {
             facts.config_file = Some(path.clone());
             let source = ValueSource::ConfigFile { path: path.clone() };
             match self.read_kubelet_yaml(k, path) {
-                Ok(v) => merge(&mut facts.values, &v, source),
+                Ok(mut v) => {
+                    resolve_relative_paths(&mut v, path);
+                    merge(&mut facts.values, &v, source);
+                }
                 Err(e) => facts.errors.push(e),
             }
         }
         if let Some(dir) = given("--config-dir") {
-            match self.list_dir(Some(k), dir) {
-                Ok(names) => {
-                    for name in names.into_iter().filter(|n| n.ends_with(".conf")) {
-                        let path = format!("{}/{name}", dir.trim_end_matches('/'));
+            match self.drop_ins(k, dir.trim_end_matches('/'), 0) {
+                Ok(paths) => {
+                    for path in paths {
                         match self.read_kubelet_yaml(k, &path) {
                             Ok(v) => merge(
                                 &mut facts.values,
@@ -752,21 +754,33 @@ impl Collector<'_> {
         facts
     }
 
-    /// The names in a directory a component names (sorted; none starting with a dot), or
-    /// why it cannot be listed. A directory that is not there holds nothing.
-    fn list_dir(&self, inst: Option<&ComponentFact>, dir: &str) -> Result<Vec<String>, String> {
-        let at = self.locate(inst, dir)?;
+    /// The kubelet's drop-in files under `dir`, as its `mergeKubeletConfigurations` walks
+    /// them (`filepath.WalkDir`, lexical order, subdirectories included): every file whose
+    /// name ends in `.conf`, dot-files too. `depth` bounds the walk.
+    fn drop_ins(&self, k: &ComponentFact, dir: &str, depth: usize) -> Result<Vec<String>, String> {
+        let at = self.locate(Some(k), dir)?;
         let Some(r) = rooted::resolve(&at.view.dir, &at.path)? else {
             return Ok(Vec::new());
         };
         let rd = std::fs::read_dir(&r.host).map_err(|e| format!("cannot list {dir}: {e}"))?;
-        let mut names: Vec<String> = rd
+        let mut entries: Vec<(String, bool)> = rd
             .flatten()
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .filter(|n| !n.starts_with('.'))
+            .filter_map(|e| {
+                let name = e.file_name().to_str()?.to_string();
+                Some((name, e.file_type().is_ok_and(|t| t.is_dir())))
+            })
             .collect();
-        names.sort();
-        Ok(names)
+        entries.sort();
+        let mut out = Vec::new();
+        for (name, is_dir) in entries {
+            let path = format!("{dir}/{name}");
+            if is_dir && depth < 16 {
+                out.extend(self.drop_ins(k, &path, depth + 1)?);
+            } else if !is_dir && name.ends_with(".conf") {
+                out.push(path);
+            }
+        }
+        Ok(out)
     }
 
     /// Reads the configuration files `fact` is given that the catalog reads settings from,
@@ -893,9 +907,28 @@ impl Collector<'_> {
                 })
             }
         };
-        crate::yaml::parse_document_yaml11(&text)
+        if text.trim().is_empty() {
+            return Err(format!(
+                "{path} is empty: the kubelet refuses an empty configuration file"
+            ));
+        }
+        let v = crate::yaml::parse_document_yaml11(&text)
             .map(|n| n.to_json())
-            .map_err(|e| format!("cannot parse {path}: {e}"))
+            .map_err(|e| format!("cannot parse {path}: {e}"))?;
+        // The kubelet decodes the file by its type and refuses any other (server.go: "no
+        // apiVersion/kind" for a drop-in; the codec for the --config file).
+        let kind = v.get("kind").and_then(Value::as_str);
+        let group = v
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .and_then(|a| a.split_once('/'))
+            .map(|(g, _)| g);
+        if kind != Some("KubeletConfiguration") || group != Some("kubelet.config.k8s.io") {
+            return Err(format!(
+                "{path} is not a KubeletConfiguration (apiVersion kubelet.config.k8s.io/…): the kubelet refuses it"
+            ));
+        }
+        Ok(v)
     }
 
     /// The static pods in the kubelet's `staticPodPath` (`dir`, seen in `view`, the kubelet's
@@ -1758,6 +1791,33 @@ pub fn read_facts(paths: &[PathBuf]) -> (Vec<NodeFacts>, Vec<Coverage>) {
         }
     }
     (by_node.into_values().collect(), coverage)
+}
+
+/// The paths of a kubelet configuration file that the kubelet resolves against the file's
+/// own directory when they are relative (configfiles.go `resolveRelativePaths` over
+/// `KubeletConfigurationPathRefs`).
+const RELATIVE_TO_FILE: &[&str] = &[
+    "/staticPodPath",
+    "/authentication/x509/clientCAFile",
+    "/tlsCertFile",
+    "/tlsPrivateKeyFile",
+];
+
+/// Makes the relative paths of the configuration file `file` ([`RELATIVE_TO_FILE`]) relative
+/// to its directory, as the kubelet reads them.
+fn resolve_relative_paths(v: &mut Value, file: &str) {
+    let dir = match file.rsplit_once('/') {
+        Some(("", _)) => "/",
+        Some((d, _)) => d,
+        None => ".",
+    };
+    for pointer in RELATIVE_TO_FILE {
+        if let Some(Value::String(p)) = v.pointer_mut(pointer) {
+            if !p.is_empty() && !p.starts_with('/') {
+                *p = format!("{}/{p}", dir.trim_end_matches('/'));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
