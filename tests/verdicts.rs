@@ -517,3 +517,23 @@ fn a_file_that_cannot_be_read_keeps_every_check_from_passing() {
     }
     assert!(r.subjects.iter().any(|s| &*s.name == "good"));
 }
+
+#[test]
+fn a_built_in_kind_under_the_wrong_api_group_is_refused_by_name() {
+    let dir = Dir::new();
+    dir.create("m/good.yaml", GOOD_POD);
+    dir.create(
+        "m/wrong.yaml",
+        "apiVersion: v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n",
+    );
+    let run = kubeattest(dir.path(), &["scan", "--manifests", "m", "--out", "out"]);
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains("m/wrong.yaml:1: Deployment web: apiVersion v1 does not serve Deployment (it is apps/v1)"),
+        "{}",
+        run.stderr
+    );
+    let r = report(&dir.path().join("out"));
+    assert!(r.findings.iter().all(|f| &*f.subject.name != "web"));
+}

@@ -397,20 +397,24 @@ fn add_items(
             // The built-in kind's shape only: a same-named resource of another group (a
             // Calico NetworkPolicy) has its own.
             let evaluated = crate::collect::cluster::resources::evaluated_kind(kind, api_version);
-            if let Some(p) = shape::problem(&evaluated, &o.value) {
+            let refused = match crate::collect::cluster::resources::wrong_group(kind, api_version) {
+                Some(why) => Some((o.line, why)),
+                None => shape::problem(&evaluated, &o.value)
+                    .map(|p| (shape::line(&p, &o.lines).unwrap_or(o.line), p.message)),
+            };
+            if let Some((line, why)) = refused {
                 let name = o
                     .value
                     .pointer("/metadata/name")
                     .and_then(Doc::as_str)
                     .unwrap_or("(no name)");
-                let line = shape::line(&p, &o.lines).unwrap_or(o.line);
                 skipped.push((
                     line,
                     format!(
                         "{} {}: {}; the object is not judged (fix the manifest: the API server would reject it)",
                         crate::quote::quote(kind),
                         crate::quote::quote(name),
-                        p.message
+                        why
                     ),
                 ));
                 return;

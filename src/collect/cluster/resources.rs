@@ -96,6 +96,27 @@ pub fn evaluated_kind<'k>(kind: &'k str, api_version: &str) -> std::borrow::Cow<
     }
 }
 
+/// Why a built-in kind under another built-in API group is a mistake the API server
+/// refuses (`apiVersion: v1` with `kind: Deployment`), if it is one. A group of a custom
+/// resource always holds a dot and is not a `*.k8s.io` group, so `Kind.group` of
+/// [`evaluated_kind`] is kept for those.
+pub fn wrong_group(kind: &str, api_version: &str) -> Option<String> {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let built_in = !group.contains('.') || group.ends_with(".k8s.io");
+    let k = known(kind)?;
+    (built_in && evaluated_kind(kind, api_version) != kind).then(|| {
+        let served = if k.group.is_empty() {
+            "v1".to_string()
+        } else {
+            format!("{}/v1", k.group)
+        };
+        format!(
+            "apiVersion {} does not serve {kind} (it is {served})",
+            crate::quote::quote(api_version)
+        )
+    })
+}
+
 /// Assertion kinds that read workloads (every kind of [`WORKLOAD_KINDS`]) besides the kinds
 /// [`kinds_of_assertion_kind`] lists: the pods' service accounts (`rbac`), the controller's
 /// image (`ingress`), the pod labels policies select and the CNI's DaemonSet (`network`),
@@ -200,6 +221,17 @@ mod tests {
             evaluated_kind("Gateway", "networking.istio.io/v1"),
             "Gateway.networking.istio.io"
         );
+        assert_eq!(
+            wrong_group("Deployment", "v1").as_deref(),
+            Some("apiVersion v1 does not serve Deployment (it is apps/v1)")
+        );
+        assert!(wrong_group("Pod", "apps/v1").is_some());
+        assert!(wrong_group("NetworkPolicy", "policy.networking.k8s.io/v1alpha1").is_some());
+        assert_eq!(
+            wrong_group("NetworkPolicy", "crd.projectcalico.org/v1"),
+            None
+        );
+        assert_eq!(wrong_group("Deployment", "apps/v1"), None);
         // Kinds kubeattest does not know are left as they are.
         assert_eq!(
             evaluated_kind("GlobalNetworkPolicy", "projectcalico.org/v3"),
