@@ -71,6 +71,11 @@ fn collect(root: &Path) -> NodeFacts {
 }
 
 fn evaluate(facts: Vec<NodeFacts>) -> Report {
+    evaluate_with(facts, RunInfo::default())
+}
+
+/// The CIS 1.12 report on node facts alone, for a run described by `run`.
+fn evaluate_with(facts: Vec<NodeFacts>, run: RunInfo) -> Report {
     let catalog = catalog::load(None).unwrap();
     let mut inv = Inventory::new(
         Target {
@@ -82,7 +87,7 @@ fn evaluate(facts: Vec<NodeFacts>) -> Report {
     );
     inv.node_facts = facts;
     let fw = catalog.framework("cis-1.12").unwrap();
-    evaluate::evaluate(&catalog, &inv, &[fw], RunInfo::default())
+    evaluate::evaluate(&catalog, &inv, &[fw], run)
 }
 
 fn item_status(report: &Value, id: &str) -> String {
@@ -857,22 +862,13 @@ fn kubelet_values_are_read_as_the_kubelet_reads_them() {
 
 /// [`evaluate`] keeping every finding, passes included, with its message.
 fn evaluate_full(facts: Vec<NodeFacts>) -> Report {
-    let catalog = catalog::load(None).unwrap();
-    let mut inv = Inventory::new(
-        Target {
-            name: "nodes".into(),
-            source: Some(SourceKind::Nodes),
-            ..Target::default()
+    evaluate_with(
+        facts,
+        RunInfo {
+            detail: kubeattest::results::Detail::Full,
+            ..RunInfo::default()
         },
-        true,
-    );
-    inv.node_facts = facts;
-    let fw = catalog.framework("cis-1.12").unwrap();
-    let run = RunInfo {
-        detail: kubeattest::results::Detail::Full,
-        ..RunInfo::default()
-    };
-    evaluate::evaluate(&catalog, &inv, &[fw], run)
+    )
 }
 
 /// A node root written here: files (content, or `None` for a directory), processes (pid,

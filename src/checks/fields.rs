@@ -656,7 +656,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         }
     };
     out.findings.reserve(objects.len());
-    let limit_ranges = LimitRangeDefaults::new(inv);
+    let limit_ranges = ctx.limit_range_defaults();
     for (obj, wl) in objects {
         // Items of `each` are owned (a path may compute values, e.g. `@keys`).
         let items: Vec<(String, Doc)> = match (&p.target, &p.each) {
@@ -718,12 +718,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
 /// specified, default the limit to the max"). The LimitRanger admission plugin sets them on
 /// every container that sets none, so `paths: [container.resources.limits.cpu,
 /// limit_range.cpu]` asks for a limit given either way.
-struct LimitRangeDefaults {
+pub struct LimitRangeDefaults {
     by_namespace: BTreeMap<String, (Doc, String)>,
 }
 
 impl LimitRangeDefaults {
-    fn new(inv: &crate::inventory::Inventory) -> Self {
+    /// Those of the inventory, found once per run (shared by the `fields` checks through
+    /// [`Context::limit_range_defaults`]).
+    pub fn new(inv: &crate::inventory::Inventory) -> Self {
         let mut found: BTreeMap<String, (serde_json::Map<String, Value>, Vec<String>)> =
             BTreeMap::new();
         for range in inv.of_kind("LimitRange") {

@@ -142,6 +142,11 @@ struct Shared<'a> {
     executables: OnceLock<Vec<flag::Executable<'a>>>,
     /// Every `kubernetes.io/tls` Secret with its certificate chain, in inventory order.
     tls_secrets: OnceLock<Vec<TlsSecret<'a>>>,
+    /// The default container limits of each namespace's LimitRanges (`fields` root
+    /// `limit_range`).
+    limit_ranges: OnceLock<fields::LimitRangeDefaults>,
+    /// Network policies of other engines, per namespace, for the `network` checks.
+    unevaluated_policies: OnceLock<network::Unevaluated<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -234,6 +239,20 @@ impl<'a> Context<'a> {
         self.shared
             .executables
             .get_or_init(|| flag::executables(self.inventory.of_kind("Pod")))
+    }
+
+    /// The default container limits of each namespace's LimitRanges, found on the first call.
+    pub fn limit_range_defaults(&self) -> &fields::LimitRangeDefaults {
+        self.shared
+            .limit_ranges
+            .get_or_init(|| fields::LimitRangeDefaults::new(self.inventory))
+    }
+
+    /// The network policies of other engines in the inventory, found on the first call.
+    pub fn unevaluated_policies(&self) -> &network::Unevaluated<'a> {
+        self.shared
+            .unevaluated_policies
+            .get_or_init(|| network::Unevaluated::new(self.inventory))
     }
 
     /// The RBAC state of the inventory ([`rbac::build`]), built on the first call.

@@ -530,13 +530,15 @@ fn is_unevaluated_policy(o: &Object) -> bool {
 /// The policies of other engines in the input, per namespace and cluster-wide. They may
 /// select a pod no evaluated policy selects, so where one may apply, "no policy" is a
 /// question for a person (`manual`), not a `fail`.
-struct Unevaluated<'a> {
+pub struct Unevaluated<'a> {
     cluster_wide: Vec<&'a Object>,
     by_ns: BTreeMap<&'a str, Vec<&'a Object>>,
 }
 
 impl<'a> Unevaluated<'a> {
-    fn new(inv: &'a Inventory) -> Self {
+    /// Those of the inventory, found in one pass (shared by the network checks through
+    /// [`Context::unevaluated_policies`]).
+    pub fn new(inv: &'a Inventory) -> Self {
         let mut u = Unevaluated {
             cluster_wide: Vec::new(),
             by_ns: BTreeMap::new(),
@@ -586,7 +588,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         .iter()
         .filter(|o| o.kind == "NetworkPolicy" || cilium_seen.contains(&o.kind.as_str()))
         .collect();
-    let unevaluated = Unevaluated::new(inv);
+    let unevaluated = ctx.unevaluated_policies();
     if p.require == Require::CniEnforces {
         cni(check, ctx, &mut out);
         return out;
@@ -603,7 +605,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             ctx,
             &by_ns,
             cilium_unread.as_deref(),
-            &unevaluated,
+            unevaluated,
             &mut out,
         );
         return out;
@@ -950,6 +952,11 @@ fn metadata_unreachable(
                 })
         });
         let labels_path = || format!("{}.labels", w.pod_meta_path);
+        // Policies of another engine matter only where no NetworkPolicy limits the egress.
+        let other_engine = governing
+            .is_empty()
+            .then(|| unevaluated.in_namespace(ns))
+            .flatten();
         let (status, obs, message) = match (allowing, cilium_unread) {
             // An unread Cilium policy may limit the egress, or allow the address.
             (None, Some(why)) => (
@@ -961,12 +968,12 @@ fn metadata_unreachable(
                     format!("{display}: its NetworkPolicies allow no egress to the metadata service ({first}), but Cilium policies, which may allow it, could not be read: {why}")
                 },
             ),
-            (None, None) if governing.is_empty() && unevaluated.in_namespace(ns).is_some() => (
+            (None, None) if other_engine.is_some() => (
                 Status::Manual,
                 observation(w.object, labels_path(), json!({ "egress_policies": names }), false),
                 format!(
                     "{display}: no NetworkPolicy limits its egress; {}",
-                    unevaluated.in_namespace(ns).unwrap_or_default()
+                    other_engine.unwrap_or_default()
                 ),
             ),
             _ if governing.is_empty() => (
