@@ -134,6 +134,7 @@ fn redact_containers(value: &mut Doc, depth: usize) {
     match value {
         Doc::Object(map) => {
             redact_env(map);
+            redact_image(map);
             for key in ["command", "args"] {
                 if let Some(Doc::Array(args)) = map.get_mut(key) {
                     if args.iter().all(|a| a.as_str().is_some()) {
@@ -179,6 +180,23 @@ fn redact_env(container: &mut Fields) {
     }
 }
 
+/// Replaces an `image` that carries a credential: a value pattern (a URL with a password,
+/// a token) or user information before the registry (`user:password@registry/app`; a
+/// digest after `@` never holds a `/`). No such reference is valid, so nothing that runs is
+/// hidden; the image checks call it invalid without repeating it.
+fn redact_image(container: &mut Fields) {
+    let Some(image) = container.get("image").and_then(Doc::as_str) else {
+        return;
+    };
+    let userinfo = image
+        .split_once('@')
+        .is_some_and(|(before, after)| before.contains(':') && after.contains('/'));
+    let replacement = credential_replacement(image, userinfo);
+    if let Some(r) = replacement {
+        container.insert("image", Doc::String(r.into()));
+    }
+}
+
 /// Keys whose values are public and needed by checks, per secret type.
 fn keeps(secret_type: &str, key: &str) -> bool {
     secret_type == "kubernetes.io/tls" && key == "tls.crt"
@@ -211,54 +229,152 @@ fn looks_like_base64(line: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
+/// The label recorded for a block whose `BEGIN` line holds no label we may repeat.
+const UNREADABLE_LABEL: &str = "a block with an unreadable label";
+
+/// The PEM label of the rest of a `BEGIN ` line and what follows its closing dashes.
+/// Only a label of capitals, digits and spaces (at most 40) is returned: whatever else sits
+/// on that line may be key data pasted onto it, and a label is repeated in reports.
+fn pem_label(rest: &str) -> (Option<&str>, &str) {
+    let Some((label, after)) = rest.split_once("-----") else {
+        return (None, "");
+    };
+    (readable_label(label).then_some(label), after.trim())
+}
+
+/// Whether `label` may be repeated: capitals, digits and spaces, at most 40.
+fn readable_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= 40
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+}
+
+/// A PEM block being read by [`certificates_only`].
+struct Block {
+    /// Its label, if readable ([`pem_label`]).
+    label: Option<String>,
+    /// Its `BEGIN` line and the lines read so far.
+    text: String,
+    /// Base64 of its body, to decode a certificate.
+    body: String,
+    /// Why it cannot be a certificate we keep, whatever its label says.
+    broken: Option<&'static str>,
+}
+
+impl Block {
+    /// The label under which the block is counted as dropped.
+    fn dropped_label(&self, why: Option<&str>) -> String {
+        match (self.label.as_deref(), why.or(self.broken)) {
+            (None, _) => UNREADABLE_LABEL.into(),
+            (Some(label), Some(why)) => format!("{label} ({why})"),
+            (Some(label), None) => label.to_string(),
+        }
+    }
+
+    /// Whether the block is one whole X.509 certificate: a `CERTIFICATE` label, base64
+    /// lines only, and a body that is exactly one certificate. Anything else is dropped, so
+    /// that key data inside a mislabelled or broken block never stays in the Secret.
+    fn is_certificate(&self) -> bool {
+        self.label.as_deref() == Some("CERTIFICATE")
+            && self.broken.is_none()
+            && data_encoding::BASE64
+                .decode(self.body.as_bytes())
+                .ok()
+                .and_then(|der| {
+                    x509_parser::parse_x509_certificate(&der)
+                        .ok()
+                        .map(|(rest, _)| rest.is_empty())
+                })
+                .unwrap_or(false)
+    }
+}
+
 /// The `CERTIFICATE` PEM blocks of `pem`, and what else was there (other blocks by label;
 /// base64 data outside blocks as one block; explanatory text outside blocks, which RFC 7468
-/// §2 permits, only as a flag).
+/// §2 permits, only as a flag). A block is kept only when it is whole (its own `END` line,
+/// no other `BEGIN` inside) and decodes to exactly one certificate.
 fn certificates_only(pem: &str) -> (String, Dropped) {
     let mut kept = String::new();
     let mut dropped = Dropped::default();
-    let mut current: Option<(String, String)> = None;
+    let count = |dropped: &mut Dropped, label: String| {
+        dropped.blocks += 1;
+        dropped.labels.push(label);
+    };
+    let mut current: Option<Block> = None;
     let mut base64 = false;
     for line in pem.lines() {
         let t = line.trim();
+        if let Some(rest) = t.strip_prefix("-----BEGIN ") {
+            // A BEGIN inside a block: that block never ended (a lost END line).
+            if let Some(open) = current.take() {
+                count(&mut dropped, open.dropped_label(Some("unterminated")));
+            }
+            let (label, after) = pem_label(rest);
+            let block = Block {
+                label: label.map(str::to_string),
+                text: format!("{t}\n"),
+                body: String::new(),
+                broken: label.is_none().then_some("unreadable label"),
+            };
+            if after.is_empty() {
+                current = Some(block);
+            } else if after.contains("-----END ") {
+                count(&mut dropped, block.dropped_label(Some("on one line")));
+            } else {
+                current = Some(Block {
+                    broken: Some("data after its label"),
+                    ..block
+                });
+            }
+            continue;
+        }
         match &mut current {
             None => {
-                if let Some(label) = t
-                    .strip_prefix("-----BEGIN ")
-                    .and_then(|r| r.strip_suffix("-----"))
-                {
-                    current = Some((label.to_string(), format!("{t}\n")));
-                } else if looks_like_base64(t) {
+                if looks_like_base64(t) {
                     base64 = true;
                 } else if !t.is_empty() {
                     dropped.text = true;
                 }
             }
-            Some((label, text)) => {
-                text.push_str(t);
-                text.push('\n');
-                if t.starts_with("-----END ") {
-                    if label == "CERTIFICATE" {
-                        kept.push_str(text);
-                    } else {
-                        dropped.blocks += 1;
-                        dropped.labels.push(crate::quote::bounded(label, 40));
+            Some(block) => {
+                if let Some(rest) = t.strip_prefix("-----END ") {
+                    let end_label = pem_label(rest).0;
+                    if end_label.is_none() || end_label != block.label.as_deref() {
+                        block.broken = block.broken.or(Some("ends with another label"));
                     }
-                    current = None;
+                    block.text.push_str(t);
+                    block.text.push('\n');
+                    if let Some(done) = current.take() {
+                        if done.is_certificate() {
+                            kept.push_str(&done.text);
+                        } else {
+                            let certificate = done.label.as_deref() == Some("CERTIFICATE");
+                            let why = (certificate && done.broken.is_none())
+                                .then_some("not one readable certificate");
+                            count(&mut dropped, done.dropped_label(why));
+                        }
+                    }
+                } else {
+                    if !t
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+                    {
+                        block.broken = block.broken.or(Some("not base64 inside"));
+                    }
+                    block.text.push_str(t);
+                    block.text.push('\n');
+                    block.body.push_str(t);
                 }
             }
         }
     }
-    if let Some((label, _)) = current {
-        dropped.blocks += 1;
-        dropped.labels.push(format!(
-            "{} (unterminated)",
-            crate::quote::bounded(&label, 40)
-        ));
+    if let Some(open) = current {
+        count(&mut dropped, open.dropped_label(Some("unterminated")));
     }
     if base64 {
-        dropped.blocks += 1;
-        dropped.labels.push(BASE64_OUTSIDE.into());
+        count(&mut dropped, BASE64_OUTSIDE.into());
     }
     if kept.is_empty() && dropped.blocks == 0 && dropped.text {
         dropped.unreadable = Some("it holds text but no PEM block".into());
@@ -432,10 +548,31 @@ fn tls_crt_record(record: &Doc) -> TlsCrtRecord {
                     None => out.text_outside_blocks = true,
                 }
             }
-            None => out.labels.push(crate::quote::bounded(label, 60)),
+            None => out.labels.push(safe_label(label)),
         }
     }
     out
+}
+
+/// A label of an earlier record as it may be shown: a readable PEM label ([`pem_label`]) or
+/// one of ours, with an optional reason in words; anything else (an earlier version kept
+/// text after a label's dashes, which could be key data) becomes [`UNREADABLE_LABEL`].
+fn safe_label(label: &str) -> String {
+    let (head, why) = match label.strip_suffix(')').and_then(|l| l.split_once(" (")) {
+        Some((head, why)) => (head, Some(why)),
+        None => (label, None),
+    };
+    let words = |w: &str| {
+        w.len() <= 40
+            && w.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b' ')
+    };
+    let head_ok = head == UNREADABLE_LABEL || head == BASE64_OUTSIDE || readable_label(head);
+    match (head_ok, why) {
+        (true, None) => head.to_string(),
+        (true, Some(why)) if words(why) => label.to_string(),
+        _ => UNREADABLE_LABEL.into(),
+    }
 }
 
 /// What redaction dropped from a Secret's `tls.crt`: counts, PEM labels and flags only.
@@ -482,7 +619,8 @@ mod tests {
     }
 
     const KEY: &str = "-----BEGIN PRIVATE KEY-----\nQ0FOQVJZLUtFWQ==\n-----END PRIVATE KEY-----\n";
-    const CERT: &str = "-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n";
+    /// A real certificate (EC P-256, self-signed): only whole certificates are kept.
+    const CERT: &str = include_str!("../tests/fixtures/pki/redaction-test.crt");
 
     #[test]
     fn a_key_in_tls_crt_is_dropped_and_counted() {
@@ -571,6 +709,84 @@ mod tests {
         redact(&mut old);
         let rec = dropped_from_tls_crt(&Doc::from(old.clone()));
         assert_eq!((rec.dropped_blocks, rec.text_outside_blocks), (0, true));
+    }
+
+    #[test]
+    fn credentials_in_image_references_are_redacted() {
+        let mut p = json!({"kind": "Pod", "spec": {"containers": [
+            {"name": "a", "image": "https://deploy:CANARY1@registry.example.com/app:1"},
+            {"name": "b", "image": "deploy:CANARY2@registry.example.com/app:1"},
+            {"name": "c", "image": "nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}
+        ]}});
+        redact_object("Pod", &mut p);
+        assert!(!p.to_string().contains("CANARY"), "{p}");
+        assert!(p["spec"]["containers"][2]["image"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("nginx:1.27@sha256:")));
+    }
+
+    /// Broken PEM never keeps key data, and a dropped block is named by its label only.
+    #[test]
+    fn broken_blocks_keep_no_key_data() {
+        let body = "MHcCAQEEIKBFieoBeVrTCANARYKEYDATAbWfQ3o9iW0yCANARYKEYDATA2";
+        let one_line =
+            format!("-----BEGIN EC PRIVATE KEY----- {body} -----END EC PRIVATE KEY-----");
+        let cert_body: String = CERT.lines().filter(|l| !l.starts_with("-----")).collect();
+        let cases = [
+            // A key pasted on one line after a certificate.
+            (format!("{CERT}{one_line}\n"), 1, "EC PRIVATE KEY (on one line)"),
+            // The certificate's END line lost: the key that follows is not part of it.
+            (
+                format!("-----BEGIN CERTIFICATE-----\n{cert_body}\n-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"),
+                2,
+                "CERTIFICATE (unterminated)",
+            ),
+            // A broken END line: the block runs on into the key.
+            (
+                format!("-----BEGIN CERTIFICATE-----\n{cert_body}\n----END CERTIFICATE-----\n{body}\n-----END PRIVATE KEY-----\n"),
+                1,
+                "CERTIFICATE (not base64 inside)",
+            ),
+            // Key data inside a CERTIFICATE block.
+            (
+                format!("-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"),
+                1,
+                "CERTIFICATE (not one readable certificate)",
+            ),
+            // A certificate with key data appended to its body.
+            (
+                format!("-----BEGIN CERTIFICATE-----\n{cert_body}{body}\n-----END CERTIFICATE-----\n"),
+                1,
+                "CERTIFICATE (not one readable certificate)",
+            ),
+            // Data after a label that is no label.
+            (format!("-----BEGIN {body}-----\n{body}\n-----END X-----\n"), 1, UNREADABLE_LABEL),
+        ];
+        for (pem, blocks, label) in cases {
+            let mut s = json!({"kind": "Secret", "type": "kubernetes.io/tls",
+                "data": {"tls.crt": data_encoding::BASE64.encode(pem.as_bytes())},
+                "stringData": {"tls.crt": pem.clone()}});
+            redact(&mut s);
+            let text = s.to_string();
+            let decoded = data_encoding::BASE64
+                .decode(s["data"]["tls.crt"].as_str().unwrap_or_default().as_bytes())
+                .unwrap_or_default();
+            for shown in [text.clone(), String::from_utf8_lossy(&decoded).into_owned()] {
+                assert!(!shown.contains("CANARYKEYDATA"), "{pem}\n→ {shown}");
+                assert!(!shown.contains("KBFieoBeVrT"), "{pem}\n→ {shown}");
+            }
+            let rec = dropped_from_tls_crt(&Doc::from(s.clone()));
+            assert_eq!(rec.dropped_blocks, 2 * blocks, "{pem}: {rec:?}");
+            assert!(rec.labels.iter().any(|l| l == label), "{pem}: {rec:?}");
+        }
+        // A record written by an earlier version, with key text after a label, shows none.
+        let mut old = json!({"kind": "Secret", "type": "kubernetes.io/tls",
+            "data": {"tls.crt": data_encoding::BASE64.encode(CERT.as_bytes())},
+            RECORD: {"tls.crt": {"dropped_blocks": 1,
+                "labels": [format!("EC PRIVATE KEY----- {} (unterminated)", &body[..20])]}}});
+        redact(&mut old);
+        let rec = dropped_from_tls_crt(&Doc::from(old.clone()));
+        assert_eq!(rec.labels, vec![UNREADABLE_LABEL.to_string()]);
     }
 
     #[test]

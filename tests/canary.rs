@@ -119,6 +119,7 @@ const CANARIES: &[&str] = &[
     "KUBEATTEST-CANARY-NESTED-SECRET",
     "KUBEATTEST-CANARY-URL-PASSWORD",
     "KUBEATTEST-CANARY-PEM-IN-CONFIG",
+    "KUBEATTEST-CANARY-IMAGE-PASSWORD",
     SNIPPET_CANARY,
 ];
 
@@ -155,6 +156,11 @@ fn assert_no_canary(name: &str, text: &str) {
         assert!(!text.contains(c), "{c} leaked into {name}");
         assert!(!text.contains(&b64(c)), "{c} (base64) leaked into {name}");
     }
+    // Part of a key body is a leak too (a label once carried the first characters).
+    assert!(
+        !text.contains(&b64(KEY_CANARY)[..16]),
+        "part of a key body leaked into {name}"
+    );
     assert!(
         !text.contains("BEGIN PRIVATE KEY"),
         "a private key leaked into {name}"
@@ -201,7 +207,9 @@ fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_va
                 "app.conf": "tls:\n  key: |\n    -----BEGIN PRIVATE KEY-----\n    KUBEATTEST-CANARY-PEM-IN-CONFIG\n    -----END PRIVATE KEY-----\n"}}),
         json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "web", "namespace": "shop"},
-            "spec": {"containers": [{"name": "web", "image": "nginx:1.27",
+            "spec": {"containers": [
+                {"name": "pull", "image": "https://deploy:KUBEATTEST-CANARY-IMAGE-PASSWORD@registry.example.com/app:1"},
+                {"name": "web", "image": "nginx:1.27",
                 "env": [{"name": "API_TOKEN", "value": "KUBEATTEST-CANARY-ENV-VALUE"},
                     {"name": "DATABASE_URL",
                      "value": "postgres://app:KUBEATTEST-CANARY-URL-PASSWORD@db/app"}],
@@ -212,6 +220,13 @@ fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_va
     let secrets = json!({"kind": "SecretList", "apiVersion": "v1", "metadata": {}, "items": [
         {"metadata": {"name": "pay-tls", "namespace": "shop"}, "type": "kubernetes.io/tls",
          "data": {"tls.crt": b64(&combined), "tls.key": b64(&key)}},
+        // A key pasted on one line, and a certificate whose END line was lost before a key.
+        {"metadata": {"name": "one-line-tls", "namespace": "shop"}, "type": "kubernetes.io/tls",
+         "data": {"tls.crt": b64(&format!("{}-----BEGIN PRIVATE KEY----- {} -----END PRIVATE KEY-----\n",
+            certificate_pem(), b64(KEY_CANARY)))}},
+        {"metadata": {"name": "lost-end-tls", "namespace": "shop"}, "type": "kubernetes.io/tls",
+         "data": {"tls.crt": b64(&format!("{}{key}",
+            certificate_pem().replace("-----END CERTIFICATE-----\n", "")))}},
         {"kind": "ConfigMap", "apiVersion": "v1",
          "metadata": {"name": "sneaky", "namespace": "shop"},
          "data": {"password": b64("KUBEATTEST-CANARY-MISKINDED-SECRET")}}
