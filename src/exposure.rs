@@ -669,9 +669,53 @@ pub struct SourceRanges {
 }
 
 impl SourceRanges {
-    /// Whether every address (of a family) may connect.
+    /// Whether every address (of a family) may connect: one range holds them all, or the
+    /// ranges together do (`0.0.0.0/1` and `128.0.0.0/1`).
     pub fn allows_all(&self) -> bool {
-        self.ranges.iter().any(|r| r.whole)
+        self.ranges.iter().any(|r| r.whole) || !self.whole_families().is_empty()
+    }
+
+    /// The IP families (`IPv4`, `IPv6`) whose every address the ranges hold together.
+    pub fn whole_families(&self) -> Vec<&'static str> {
+        let mut by_family: BTreeMap<&'static str, Vec<(u128, u128)>> = BTreeMap::new();
+        for r in &self.ranges {
+            if let Some((family, first, last)) = cidr_interval(&r.text) {
+                by_family.entry(family).or_default().push((first, last));
+            }
+        }
+        by_family
+            .into_iter()
+            .filter(|(family, spans)| {
+                let max = if *family == "IPv4" {
+                    u128::from(u32::MAX)
+                } else {
+                    u128::MAX
+                };
+                let mut spans = spans.clone();
+                spans.sort_unstable();
+                // Walk up from address 0: `need` is the lowest address not yet held.
+                let mut need = 0u128;
+                for (first, last) in spans {
+                    if first > need {
+                        return false;
+                    }
+                    if last == max {
+                        return true;
+                    }
+                    need = need.max(last + 1);
+                }
+                false
+            })
+            .map(|(f, _)| f)
+            .collect()
+    }
+
+    /// The IP families any range is of.
+    pub fn families(&self) -> BTreeSet<&'static str> {
+        self.ranges
+            .iter()
+            .filter_map(|r| cidr_interval(&r.text).map(|(f, ..)| f))
+            .collect()
     }
 
     /// The ranges in words (`any address` when nothing limits them).
@@ -768,6 +812,44 @@ pub fn cidr_is_whole(text: &str) -> Option<bool> {
                     && o.parse::<u32>().is_ok_and(|n| n <= 255)
             });
         (valid && prefix <= 32).then_some(prefix == 0)
+    }
+}
+
+/// A CIDR's family and its first and last address, as `ParseCIDRSloppy` reads it (an
+/// IPv4-mapped IPv6 network of prefix 96 or more is the IPv4 network it maps).
+fn cidr_interval(text: &str) -> Option<(&'static str, u128, u128)> {
+    let (addr, prefix) = text.split_once('/')?;
+    cidr_is_whole(text)?;
+    let prefix: u32 = prefix.parse().ok()?;
+    let span = |bits: u32, value: u128, prefix: u32| {
+        let host = bits - prefix;
+        let mask = if host >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << host) - 1
+        };
+        (value & !mask, value | mask)
+    };
+    if addr.contains(':') {
+        let ip: std::net::Ipv6Addr = addr.parse().ok()?;
+        match ip.to_ipv4_mapped() {
+            Some(v4) if prefix >= 96 => {
+                let (first, last) = span(32, u128::from(u32::from(v4)), prefix - 96);
+                Some(("IPv4", first, last))
+            }
+            _ => {
+                let (first, last) = span(128, u128::from(ip), prefix);
+                Some(("IPv6", first, last))
+            }
+        }
+    } else {
+        // Octets with leading zeros are read as decimal (`ParseCIDRSloppy`).
+        let mut v = 0u32;
+        for o in addr.split('.') {
+            v = (v << 8) | o.parse::<u32>().ok()?;
+        }
+        let (first, last) = span(32, u128::from(v), prefix);
+        Some(("IPv4", first, last))
     }
 }
 
@@ -1467,6 +1549,40 @@ mod tests {
         ] {
             assert_eq!(cidr_is_whole(narrow), Some(false), "{narrow}");
         }
+        let ranges = |list: &[&str]| SourceRanges {
+            from: RangesFrom::Field,
+            ranges: list
+                .iter()
+                .map(|t| SourceRange {
+                    text: t.to_string(),
+                    whole: cidr_is_whole(t) == Some(true),
+                })
+                .collect(),
+            invalid: Vec::new(),
+        };
+        assert_eq!(
+            ranges(&["0.0.0.0/1", "128.0.0.0/1"]).whole_families(),
+            ["IPv4"]
+        );
+        assert_eq!(
+            ranges(&["128.0.0.0/1", "10.0.0.0/8", "0.0.0.0/1"]).whole_families(),
+            ["IPv4"]
+        );
+        assert!(ranges(&["0.0.0.0/1", "128.0.0.0/2"])
+            .whole_families()
+            .is_empty());
+        assert_eq!(ranges(&["::/1", "8000::/1"]).whole_families(), ["IPv6"]);
+        assert_eq!(
+            ranges(&["::ffff:0.0.0.0/97", "128.0.0.0/1"]).whole_families(),
+            ["IPv4"]
+        );
+        assert_eq!(
+            ranges(&["10.0.0.0/8", "2001:db8::/32"])
+                .families()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["IPv4", "IPv6"]
+        );
         for invalid in [
             "10.0.0.0",
             "",

@@ -19,7 +19,97 @@ pub struct ResourceArg {
     pub group: Option<String>,
 }
 
-/// Parses `resource[.group][/subresource]`.
+/// The API group `kubectl auth can-i` resolves a built-in resource named without one to
+/// (the preferred group of a stock cluster's discovery): `pods` is core `pods`, not
+/// `pods.metrics.k8s.io`; `deployments` is `deployments.apps`.
+const BUILT_IN_GROUPS: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "bindings",
+            "componentstatuses",
+            "configmaps",
+            "endpoints",
+            "events",
+            "limitranges",
+            "namespaces",
+            "nodes",
+            "persistentvolumeclaims",
+            "persistentvolumes",
+            "pods",
+            "podtemplates",
+            "replicationcontrollers",
+            "resourcequotas",
+            "secrets",
+            "serviceaccounts",
+            "services",
+        ],
+    ),
+    (
+        "apps",
+        &[
+            "controllerrevisions",
+            "daemonsets",
+            "deployments",
+            "replicasets",
+            "statefulsets",
+        ],
+    ),
+    ("batch", &["cronjobs", "jobs"]),
+    ("autoscaling", &["horizontalpodautoscalers"]),
+    ("policy", &["poddisruptionbudgets"]),
+    (
+        "networking.k8s.io",
+        &["ingressclasses", "ingresses", "networkpolicies"],
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        &[
+            "clusterrolebindings",
+            "clusterroles",
+            "rolebindings",
+            "roles",
+        ],
+    ),
+    (
+        "admissionregistration.k8s.io",
+        &[
+            "mutatingwebhookconfigurations",
+            "validatingadmissionpolicies",
+            "validatingadmissionpolicybindings",
+            "validatingwebhookconfigurations",
+        ],
+    ),
+    ("apiextensions.k8s.io", &["customresourcedefinitions"]),
+    ("certificates.k8s.io", &["certificatesigningrequests"]),
+    ("coordination.k8s.io", &["leases"]),
+    ("discovery.k8s.io", &["endpointslices"]),
+    ("node.k8s.io", &["runtimeclasses"]),
+    ("scheduling.k8s.io", &["priorityclasses"]),
+    (
+        "storage.k8s.io",
+        &[
+            "csidrivers",
+            "csinodes",
+            "csistoragecapacities",
+            "storageclasses",
+            "volumeattachments",
+        ],
+    ),
+    ("authentication.k8s.io", &["tokenreviews"]),
+    (
+        "authorization.k8s.io",
+        &[
+            "localsubjectaccessreviews",
+            "selfsubjectaccessreviews",
+            "selfsubjectrulesreviews",
+            "subjectaccessreviews",
+        ],
+    ),
+];
+
+/// Parses `resource[.group][/subresource]`. A built-in resource named without a group is in
+/// its own group ([`BUILT_IN_GROUPS`]); any other resource without one matches every group.
 pub fn parse_resource(arg: &str) -> ResourceArg {
     let (main, sub) = match arg.split_once('/') {
         Some((m, s)) => (m, Some(s)),
@@ -27,7 +117,13 @@ pub fn parse_resource(arg: &str) -> ResourceArg {
     };
     let (res, group) = match main.split_once('.') {
         Some((r, g)) => (r, Some(g.to_string())),
-        None => (main, None),
+        None => (
+            main,
+            BUILT_IN_GROUPS
+                .iter()
+                .find(|(_, resources)| resources.contains(&main))
+                .map(|(g, _)| g.to_string()),
+        ),
     };
     ResourceArg {
         resource: match sub {
@@ -46,21 +142,28 @@ pub fn render(
     resource: &str,
     namespace: Option<&str>,
 ) -> String {
+    let url = resource.starts_with('/');
     let r = parse_resource(resource);
     let state = rbac::build(inv, settings);
-    let mut chains = rbac::who_can(
-        &state,
-        settings,
-        verb,
-        &r.resource,
-        r.group.as_deref(),
-        namespace,
-    );
+    let mut chains = if url {
+        rbac::who_can_url(&state, settings, verb, resource)
+    } else {
+        rbac::who_can(
+            &state,
+            settings,
+            verb,
+            &r.resource,
+            r.group.as_deref(),
+            namespace,
+        )
+    };
     chains.sort_by_key(|c| c.subject.clone());
     let mut out = String::new();
-    let scope = namespace.map_or("in any namespace".to_string(), |ns| {
-        format!("in namespace {ns}")
-    });
+    let scope = match namespace {
+        _ if url => "(a non-resource URL: only cluster-wide bindings grant it)".to_string(),
+        Some(ns) => format!("in namespace {ns}"),
+        None => "in any namespace".to_string(),
+    };
     let _ = writeln!(out, "who can {verb} {resource} {scope}:");
     for kind in rbac::RBAC_KINDS {
         if let crate::inventory::KindState::Failed(why) = inv.kind_state(kind) {
@@ -70,7 +173,16 @@ pub fn render(
             );
         }
     }
-    let unknown = rbac::unresolved(&state, settings, &[(verb, r.resource.as_str())], namespace);
+    let unknown: Vec<&rbac::Binding> = if url {
+        // Only cluster-wide bindings grant non-resource URLs.
+        state
+            .bindings
+            .iter()
+            .filter(|b| b.scope.is_none() && settings.is_unresolved(b))
+            .collect()
+    } else {
+        rbac::unresolved(&state, settings, &[(verb, r.resource.as_str())], namespace)
+    };
     for b in &unknown {
         let subjects: Vec<String> = b.subjects.iter().map(|s| s.display()).collect();
         let _ = writeln!(
@@ -111,9 +223,21 @@ pub fn render(
             .as_ref()
             .map(|n| format!(" (only {})", n.join(", ")))
             .unwrap_or_default();
+        // Asked without a group for a resource that is not built in: say which group the
+        // rule is for.
+        let groups = match (&r.group, &c.rule) {
+            (None, Some(rule)) if !url => {
+                let g: Vec<String> = crate::checks::path::strings(rule.rule, "apiGroups")
+                    .into_iter()
+                    .map(|g| if g.is_empty() { "core".into() } else { g })
+                    .collect();
+                format!(" (apiGroups {})", g.join(", "))
+            }
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "    via {}, {}{names}{tag}",
+            "    via {}, {}{groups}{names}{tag}",
             c.via(),
             c.binding.scope_display()
         );
@@ -134,6 +258,12 @@ mod tests {
                 group: Some("apps".into())
             }
         );
-        assert_eq!(parse_resource("secrets").group, None);
+        assert_eq!(parse_resource("secrets").group.as_deref(), Some(""));
+        assert_eq!(parse_resource("deployments").group.as_deref(), Some("apps"));
+        assert_eq!(
+            parse_resource("pods.metrics.k8s.io").group.as_deref(),
+            Some("metrics.k8s.io")
+        );
+        assert_eq!(parse_resource("widgets").group, None);
     }
 }

@@ -98,7 +98,8 @@ fn every_check_has_fixtures_that_give_their_verdict() {
             Ok(text) => {
                 let list: Vec<String> = text.lines().map(str::to_string).collect();
                 let mut c = catalog.clone();
-                kubeattest::checks::images::apply_allow_list(&mut c, &list);
+                kubeattest::checks::images::apply_allow_list(&mut c, &list)
+                    .expect("the fixture's allow-list is valid");
                 with_list = c;
                 let check = with_list.check(&check.id).expect("same catalog");
                 (&with_list, check)

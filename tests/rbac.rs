@@ -159,3 +159,76 @@ fn who_can_sees_input_roles_aggregated_into_stock_view() {
     let text = kubeattest::who_can::render(&inv, &catalog.rbac, "get", "secrets", None);
     assert!(text.contains("Group web-viewers"), "{text}");
 }
+
+/// `who-can` as `kubectl auth can-i` reads its arguments: a non-resource URL (`/metrics`) is
+/// matched against `nonResourceURLs` of cluster-wide bindings only, and a built-in resource
+/// named without a group is in its own group (`pods` is core pods, not
+/// `pods.metrics.k8s.io`).
+#[test]
+fn who_can_reads_urls_and_resource_groups_as_kubectl_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rbac = r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: prom}
+rules:
+- nonResourceURLs: ["/metrics", "/debug/*"]
+  verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: prom}
+subjects: [{kind: ServiceAccount, name: prometheus, namespace: mon}]
+roleRef: {kind: ClusterRole, name: prom, apiGroup: rbac.authorization.k8s.io}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: prom-local, namespace: mon}
+subjects: [{kind: User, name: local-only}]
+roleRef: {kind: ClusterRole, name: prom, apiGroup: rbac.authorization.k8s.io}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: metrics-pods}
+rules:
+- apiGroups: [metrics.k8s.io]
+  resources: [pods]
+  verbs: [get, list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: metrics}
+subjects: [{kind: ServiceAccount, name: hpa, namespace: kube-system}]
+roleRef: {kind: ClusterRole, name: metrics-pods, apiGroup: rbac.authorization.k8s.io}
+"#;
+    std::fs::write(dir.path().join("rbac.yaml"), rbac).expect("write");
+    let ask = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubeattest"))
+            .arg("who-can")
+            .args(args)
+            .arg("--manifests")
+            .arg(dir.path())
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for url in ["/metrics", "/debug/pprof"] {
+        let text = ask(&["get", url]);
+        assert!(
+            text.contains("ServiceAccount mon/prometheus\n    via ClusterRoleBinding prom"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("local-only"),
+            "a RoleBinding grants no URL: {text}"
+        );
+    }
+    assert!(ask(&["get", "/healthz"]).contains("nobody"));
+    let core = ask(&["get", "pods"]);
+    assert!(!core.contains("hpa"), "{core}");
+    let metrics = ask(&["get", "pods.metrics.k8s.io"]);
+    assert!(
+        metrics.contains("ServiceAccount kube-system/hpa"),
+        "{metrics}"
+    );
+}

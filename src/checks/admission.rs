@@ -164,6 +164,30 @@ fn admission_config_file(ctx: &Context) -> Option<String> {
         .filter(|f| !f.is_empty())
 }
 
+/// The kube-apiserver of the input that turns the PodSecurity admission plugin off
+/// (`--disable-admission-plugins` naming it), as words: namespace labels then enforce
+/// nothing ("Once the feature is enabled or the webhook is installed, you can configure
+/// namespaces…").
+fn pod_security_disabled(ctx: &Context) -> Option<String> {
+    ctx.executables()
+        .iter()
+        .filter(|e| e.name == "kube-apiserver")
+        .find(|e| {
+            crate::checks::flag::parse_flags(&e.args)
+                .get("--disable-admission-plugins")
+                .into_iter()
+                .flatten()
+                .flat_map(|v| crate::checks::flag::list_items(v))
+                .any(|item| item == "PodSecurity")
+        })
+        .map(|e| {
+            format!(
+                "the kube-apiserver ({}) is started with --disable-admission-plugins naming PodSecurity, so Pod Security Admission labels enforce nothing",
+                evidence::subject(e.object).display()
+            )
+        })
+}
+
 fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outcome) {
     let inv = ctx.inventory;
     if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state("Namespace") {
@@ -178,6 +202,7 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
     let min = level_rank(min_level).unwrap_or(1);
     let used = ctx.workloads_per_namespace();
     let defaults_file = admission_config_file(ctx);
+    let disabled = pod_security_disabled(ctx);
     let absence_known = crate::checks::absence_is_known(inv);
     let mut names: BTreeSet<&str> = inv.of_kind("Namespace").map(|n| n.name.as_str()).collect();
     names.extend(used.keys().copied());
@@ -212,7 +237,7 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
         let level = obj.and_then(enforce_of);
         let path = format!("metadata.labels[\"{ENFORCE_LABEL}\"]");
         let (rank, is_level) = level.map_or((0, true), enforced_rank);
-        let holds = level.is_some() && rank >= min;
+        let holds = level.is_some() && rank >= min && disabled.is_none();
         let obs = Observation {
             source: obj.map_or_else(
                 || "no Namespace object in the inventory".to_string(),
@@ -222,11 +247,21 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
             observed: json!(level),
             expected: format!("{min_level} or stricter"),
             holds,
-            note: obj.is_none().then(|| {
-                "the namespace is only known from its workloads; its labels were not seen".into()
+            note: disabled.clone().or_else(|| {
+                obj.is_none().then(|| {
+                    "the namespace is only known from its workloads; its labels were not seen"
+                        .into()
+                })
             }),
         };
         let (status, message) = match (level, holds) {
+            (_, _) if disabled.is_some() => (
+                Status::Fail,
+                format!(
+                    "namespace {name}: {}: any pod is admitted",
+                    disabled.as_deref().unwrap_or_default()
+                ),
+            ),
             (Some(l), true) if !is_level => (
                 Status::Pass,
                 format!("namespace {name} enforces restricted: its label value `{l}` is not a level, which Pod Security Admission reads as restricted"),
@@ -260,9 +295,10 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
     }
 }
 
-/// Whether a webhook configuration has a webhook whose rules cover pods or the workloads that
-/// make them (`*` included): an engine's webhook that matches neither enforces nothing on pods.
-fn webhook_covers_pods(w: &crate::inventory::Object) -> bool {
+/// Whether any of `rules` (webhook `rules`, or a ValidatingAdmissionPolicy's
+/// `matchConstraints.resourceRules`) names pods or a workload that makes them (`*`
+/// included): a policy that matches neither enforces nothing on pods.
+fn rules_cover_pods<'d>(rules: impl IntoIterator<Item = &'d Doc>) -> bool {
     const POD_MAKERS: &[&str] = &[
         "*",
         "*/*",
@@ -275,17 +311,24 @@ fn webhook_covers_pods(w: &crate::inventory::Object) -> bool {
         "jobs",
         "cronjobs",
     ];
-    w.value
-        .get("webhooks")
-        .and_then(Doc::as_array)
-        .into_iter()
-        .flatten()
-        .flat_map(|h| h.get("rules").and_then(Doc::as_array).into_iter().flatten())
-        .any(|rule| {
-            crate::checks::path::strings(rule, "resources")
-                .iter()
-                .any(|r| POD_MAKERS.contains(&r.as_str()))
-        })
+    rules.into_iter().any(|rule| {
+        crate::checks::path::strings(rule, "resources")
+            .iter()
+            .any(|r| POD_MAKERS.contains(&r.as_str()))
+    })
+}
+
+/// Whether a webhook configuration has a webhook whose rules cover pods
+/// ([`rules_cover_pods`]).
+fn webhook_covers_pods(w: &crate::inventory::Object) -> bool {
+    rules_cover_pods(
+        w.value
+            .get("webhooks")
+            .and_then(Doc::as_array)
+            .into_iter()
+            .flatten()
+            .flat_map(|h| h.get("rules").and_then(Doc::as_array).into_iter().flatten()),
+    )
 }
 
 fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: &mut Outcome) {
@@ -293,8 +336,10 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
     let mut obs = Vec::new();
     // Bindings whose policy is not in the input: what they enforce cannot be seen.
     let mut unseen = Vec::new();
+    // Labels enforce nothing with the PodSecurity plugin turned off.
+    let psa_disabled = pod_security_disabled(ctx);
     for ns in inv.of_kind("Namespace") {
-        if p.exempt_namespaces.contains(&ns.name) {
+        if p.exempt_namespaces.contains(&ns.name) || psa_disabled.is_some() {
             continue;
         }
         if let Some(l) = enforce_of(ns).filter(|l| enforced_rank(l).0 >= 1) {
@@ -313,7 +358,9 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
         // "If the referenced resource does not exist, this binding is considered invalid and
         // will be ignored."
         let policy = b.value.at("/spec/policyName").and_then(Doc::as_str);
-        if policy.is_none_or(|name| inv.find_named("ValidatingAdmissionPolicy", name).is_none()) {
+        let policy_object =
+            policy.and_then(|name| inv.find_named("ValidatingAdmissionPolicy", name));
+        if policy_object.is_none() {
             if !crate::checks::absence_is_known(inv) {
                 unseen.push(format!(
                     "ValidatingAdmissionPolicyBinding {} names policy {}, which is not in the input",
@@ -329,7 +376,18 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
             .at("/spec/validationActions")
             .and_then(Doc::as_array)
             .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("Deny")));
-        if !denies {
+        // "MatchConstraints specifies what resources this policy is designed to validate":
+        // a policy on ConfigMaps only limits no pod.
+        let on_pods = policy_object.is_some_and(|o| {
+            rules_cover_pods(
+                o.value
+                    .at("/spec/matchConstraints/resourceRules")
+                    .and_then(Doc::as_array)
+                    .into_iter()
+                    .flatten(),
+            )
+        });
+        if !denies || !on_pods {
             continue;
         }
         obs.push(Observation {
@@ -404,7 +462,7 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
                 unseen.join("; ")
             ),
         )
-    } else if let Some(file) = admission_config_file(ctx) {
+    } else if let Some(file) = admission_config_file(ctx).filter(|_| psa_disabled.is_none()) {
         (
             Status::Manual,
             format!(
@@ -426,9 +484,13 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
             "the input holds no Namespace, ValidatingAdmissionPolicyBinding or webhook configuration: whether the cluster has a pod policy mechanism cannot be seen from this input".into(),
         )
     } else {
+        let psa = match &psa_disabled {
+            Some(why) => why.clone(),
+            None => "no namespace enforces Pod Security Admission (baseline or stricter)".into(),
+        };
         (
             Status::Fail,
-            "no namespace enforces Pod Security Admission (baseline or stricter), and no ValidatingAdmissionPolicyBinding that denies (validationActions with Deny) or policy-engine webhook exists".into(),
+            format!("{psa}, and no ValidatingAdmissionPolicyBinding that denies (validationActions with Deny) on pods or policy-engine webhook for pods exists"),
         )
     };
     let finding = evidence::finding(check, status, subject, obs, message);

@@ -52,6 +52,9 @@ pub struct CertInfo {
     pub signature_algorithm: String,
     /// DNS names and IP addresses of the subjectAltName extension.
     pub sans: Vec<String>,
+    /// Whether basicConstraints marks it a CA certificate.
+    #[serde(skip)]
+    pub is_ca: bool,
 }
 
 fn rfc3339(ts: i64) -> String {
@@ -152,10 +155,30 @@ pub fn parse_pem_chain(pem: &[u8]) -> Result<Vec<CertInfo>, String> {
             key_algorithm_oid,
             signature_algorithm,
             sans,
+            is_ca: cert
+                .basic_constraints()
+                .ok()
+                .flatten()
+                .is_some_and(|b| b.value.ca),
         });
     }
     if out.is_empty() {
         return Err("no CERTIFICATE block in tls.crt".into());
+    }
+    // A server presents the first certificate as its own ("The sender's certificate MUST
+    // come in the first CertificateEntry", RFC 8446 §4.4.2; Go's LoadX509KeyPair takes the
+    // leaf first): a CA first with a non-CA after it is a chain out of order, whose server
+    // certificate is not the one judged or served.
+    if let Some(server) = out
+        .iter()
+        .skip(1)
+        .find(|c| !c.is_ca)
+        .filter(|_| out[0].is_ca)
+    {
+        return Err(format!(
+            "the first certificate of tls.crt ({}) is a CA certificate and the server certificate ({}) comes after it: a server presents the first certificate as its own, so put the server certificate first",
+            out[0].subject, server.subject
+        ));
     }
     Ok(out)
 }
@@ -221,6 +244,7 @@ mod tests {
             key_algorithm_oid: None,
             signature_algorithm: String::new(),
             sans: sans.iter().map(|s| s.to_string()).collect(),
+            is_ca: false,
         }
     }
 

@@ -555,15 +555,7 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
     for (w, _) in ctx.workloads() {
         let obj = w.object;
         let ns = obj.namespace.clone().unwrap_or_else(|| "default".into());
-        let sa_name = w
-            .pod
-            .get("serviceAccountName")
-            .or_else(|| w.pod.get("serviceAccount"))
-            .and_then(Doc::as_str)
-            // `serviceAccountName: ""` is the default ServiceAccount, as the API server sees it.
-            .filter(|n| !n.is_empty())
-            .unwrap_or("default")
-            .to_string();
+        let sa_name = w.service_account().to_string();
         let sa = inv.find("ServiceAccount", Some(ns.as_str()), &sa_name);
         let pod_value = w
             .pod
@@ -582,7 +574,9 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
             && sa.is_none()
             && sa_name != "default"
             && !crate::checks::absence_is_known(inv);
-        let mounted = pod_value.or(sa_value).unwrap_or(true);
+        let automounted = pod_value.or(sa_value).unwrap_or(true);
+        let legacy = legacy_token_volumes(w, inv, &ns);
+        let mounted = automounted || !legacy.is_empty();
         if !mounted && !unknown_account && !ctx.pass_evidence() {
             out.findings.push(evidence::compact_pass(check, subject));
             continue;
@@ -605,14 +599,27 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
                 ),
             ),
         };
-        let obs = Observation {
+        let mut obs = vec![Observation {
             source,
             path: decided,
-            observed: json!({"automount": mounted, "service_account": sa_name, "pod": pod_value, "service_account_setting": sa_value}),
+            observed: json!({"automount": automounted, "service_account": sa_name, "pod": pod_value, "service_account_setting": sa_value}),
             expected: "false unless the workload calls the Kubernetes API".into(),
-            holds: !mounted,
+            holds: !automounted,
             note: None,
-        };
+        }];
+        for (path, secret) in &legacy {
+            obs.push(Observation {
+                source: evidence::source(obj, path),
+                path: path.clone(),
+                observed: json!({"secret": secret, "type": LEGACY_TOKEN_TYPE}),
+                expected: "no long-lived service account token Secret mounted".into(),
+                holds: false,
+                note: Some(
+                    "a token Secret never expires, unlike the projected token the kubelet rotates"
+                        .into(),
+                ),
+            });
+        }
         let (status, message) = if unknown_account {
             (
                 Status::Error,
@@ -621,11 +628,19 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
                     subject.display()
                 ),
             )
-        } else if mounted {
+        } else if automounted {
             (
                 p.on_fail,
                 format!(
                     "{}: the token of ServiceAccount {sa_name} is mounted",
+                    subject.display()
+                ),
+            )
+        } else if let Some((_, secret)) = legacy.first() {
+            (
+                p.on_fail,
+                format!(
+                    "{}: the long-lived service account token Secret {ns}/{secret} is mounted as a volume",
                     subject.display()
                 ),
             )
@@ -638,14 +653,56 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
                 ),
             )
         };
-        out.findings.push(evidence::finding(
-            check,
-            status,
-            subject,
-            vec![obs],
-            message,
-        ));
+        out.findings
+            .push(evidence::finding(check, status, subject, obs, message));
     }
+}
+
+/// The type of the legacy, long-lived service account token Secret.
+const LEGACY_TOKEN_TYPE: &str = "kubernetes.io/service-account-token";
+
+/// The pod's volumes that mount a legacy token Secret of its namespace ([`LEGACY_TOKEN_TYPE`],
+/// in the input), as a `secret` volume or a projected `secret` source: (path, Secret name).
+fn legacy_token_volumes(
+    w: &crate::checks::workload::Workload,
+    inv: &crate::inventory::Inventory,
+    ns: &str,
+) -> Vec<(String, String)> {
+    let is_token = |name: &str| {
+        inv.find("Secret", Some(ns), name)
+            .is_some_and(|s| s.value.get("type").and_then(Doc::as_str) == Some(LEGACY_TOKEN_TYPE))
+    };
+    let mut out = Vec::new();
+    let volumes = w
+        .pod
+        .get("volumes")
+        .and_then(Doc::as_array)
+        .into_iter()
+        .flatten();
+    for (i, v) in volumes.enumerate() {
+        let base = format!("{}.volumes[{i}]", w.pod_path);
+        if let Some(name) = v.at("/secret/secretName").and_then(Doc::as_str) {
+            if is_token(name) {
+                out.push((format!("{base}.secret.secretName"), name.to_string()));
+            }
+        }
+        let sources = v
+            .at("/projected/sources")
+            .and_then(Doc::as_array)
+            .into_iter()
+            .flatten();
+        for (j, src) in sources.enumerate() {
+            if let Some(name) = src.at("/secret/name").and_then(Doc::as_str) {
+                if is_token(name) {
+                    out.push((
+                        format!("{base}.projected.sources[{j}].secret.name"),
+                        name.to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Evaluates the assertion over the inventory.

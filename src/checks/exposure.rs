@@ -282,6 +282,38 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
 }
 
 /// `load_balancer_open`: one finding per LoadBalancer Service.
+/// A Service's `spec.ipFamilies` as written.
+fn ip_families(svc: &crate::inventory::Object) -> Vec<String> {
+    svc.value
+        .get("spec")
+        .map(|spec| crate::checks::path::strings(spec, "ipFamilies"))
+        .unwrap_or_default()
+}
+
+/// An IP family the Service has (or, `false`, may have) that none of its source ranges is
+/// of: listed in `spec.ipFamilies`, or both families under `ipFamilyPolicy:
+/// RequireDualStack` (sure), or under `PreferDualStack` with no family listed (only on a
+/// dual-stack cluster).
+fn unfiltered_family(
+    svc: &crate::inventory::Object,
+    ranged: &std::collections::BTreeSet<&'static str>,
+) -> Option<(&'static str, bool)> {
+    let listed = ip_families(svc);
+    let policy = svc.value.at("/spec/ipFamilyPolicy").and_then(Doc::as_str);
+    ["IPv4", "IPv6"]
+        .into_iter()
+        .filter(|f| !ranged.contains(f))
+        .find_map(|f| {
+            if listed.iter().any(|l| l == f) || policy == Some("RequireDualStack") {
+                Some((f, true))
+            } else if policy == Some("PreferDualStack") && listed.is_empty() {
+                Some((f, false))
+            } else {
+                None
+            }
+        })
+}
+
 fn load_balancer_open(check: &Check, ctx: &Context, out: &mut Outcome) {
     let mut others = 0;
     for svc in ctx.inventory.of_kind("Service") {
@@ -332,6 +364,36 @@ fn load_balancer_open(check: &Check, ctx: &Context, out: &mut Outcome) {
                     whole.join(", ")
                 ),
                 json!({"ranges": listed}),
+            )
+        } else if let Some(family) = ranges.whole_families().first() {
+            (
+                Status::Fail,
+                format!(
+                    "{}: source ranges {} together hold every {family} address",
+                    subject.display(),
+                    listed.join(", ")
+                ),
+                json!({"ranges": listed}),
+            )
+        } else if let Some((family, sure)) = unfiltered_family(svc, &ranges.families()) {
+            // kube-proxy splits the ranges by family and filters a family only when it has
+            // ranges of its own (pkg/proxy/serviceport.go).
+            let (status, how) = if sure {
+                (Status::Fail, "the Service has")
+            } else {
+                (
+                    Status::Manual,
+                    "the Service prefers dual-stack, so on a dual-stack cluster it has",
+                )
+            };
+            (
+                status,
+                format!(
+                    "{}: source ranges {} name no {family} range, and {how} {family} addresses: Kubernetes applies the ranges per IP family, so every {family} address may connect",
+                    subject.display(),
+                    listed.join(", ")
+                ),
+                json!({"ranges": listed, "ip_families": ip_families(svc)}),
             )
         } else {
             (

@@ -798,7 +798,7 @@ fn observe_with(
 /// The items of a list flag's value as pflag reads a string slice: one CSV record, so a
 /// quoted item is unquoted (`"NodeRestriction"`; `"a,b"` is one item; `""` inside quotes is
 /// a quote). Items are trimmed and empty ones dropped.
-fn list_items(value: &str) -> Vec<String> {
+pub fn list_items(value: &str) -> Vec<String> {
     let mut items = Vec::new();
     let mut item = String::new();
     let mut chars = value.chars().peekable();

@@ -276,14 +276,19 @@ pub fn parse_image(image: &str) -> Result<ImageRef, ImageRefError> {
 /// Gives every `registry_allowed` check of the catalog this allow-list (`scan --registries`),
 /// replacing the one the catalog sets. Entries are trimmed; empty ones are dropped. An empty
 /// list leaves the catalog as it is.
-pub fn apply_allow_list(catalog: &mut crate::catalog::Catalog, registries: &[String]) {
+pub fn apply_allow_list(
+    catalog: &mut crate::catalog::Catalog,
+    registries: &[String],
+) -> Result<(), String> {
     let list: Vec<String> = registries
         .iter()
-        .map(|r| docker_hub_named_once(r.trim().trim_end_matches('/')))
+        .map(|r| allow_list_entry(r))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
         .filter(|r| !r.is_empty())
         .collect();
     if list.is_empty() {
-        return;
+        return Ok(());
     }
     for check in &mut catalog.checks {
         if let crate::checks::Assertion::Images(p) = &mut check.assertion {
@@ -291,6 +296,37 @@ pub fn apply_allow_list(catalog: &mut crate::catalog::Catalog, registries: &[Str
                 p.registries = list.clone();
             }
         }
+    }
+    Ok(())
+}
+
+/// An allow-list entry as compared with image references (trimmed, no trailing `/`, Docker
+/// Hub named once), or why it can never match one: a scheme (`https://`), a wildcard, a tag
+/// or digest, or spaces. Such an entry would fail every image, so it is refused.
+fn allow_list_entry(raw: &str) -> Result<String, String> {
+    let entry = raw.trim().trim_end_matches('/');
+    let why = if entry.contains("://") {
+        Some("an image reference has no scheme: write the registry host alone (`registry.example.com`)")
+    } else if entry.contains('*') {
+        Some("entries are prefixes already: `registry.example.com` allows everything under it, no `*` needed")
+    } else if entry.contains('@')
+        || entry
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':') && entry.contains('/'))
+    {
+        Some("an entry is a registry host or a repository path, without tag or digest")
+    } else if entry.contains(char::is_whitespace) {
+        Some("an entry holds no spaces (separate entries with commas)")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(format!(
+            "--registries: `{}` can never match an image: {why}",
+            raw.trim()
+        )),
+        None => Ok(docker_hub_named_once(entry)),
     }
 }
 
@@ -589,7 +625,8 @@ mod tests {
         assert!(out.findings[0]
             .message
             .starts_with("not assessed: no allow-list given"));
-        apply_allow_list(&mut catalog, &[" ghcr.io/acme/ ".into(), String::new()]);
+        apply_allow_list(&mut catalog, &[" ghcr.io/acme/ ".into(), String::new()])
+            .expect("valid entries");
         let crate::checks::Assertion::Images(p) = &catalog
             .check("image-registry-not-allowed")
             .expect("check")
@@ -598,6 +635,19 @@ mod tests {
             panic!("images assertion");
         };
         assert_eq!(p.registries, vec!["ghcr.io/acme".to_string()]);
+        for bad in [
+            "https://registry.example.com",
+            "registry.example.com/*",
+            "ghcr.io/acme/app:1.0",
+            "a b",
+        ] {
+            assert!(
+                apply_allow_list(&mut catalog, &[bad.into()]).is_err(),
+                "{bad}"
+            );
+        }
+        // A registry port is no tag.
+        assert!(apply_allow_list(&mut catalog, &["localhost:5000".into()]).is_ok());
     }
 
     #[test]

@@ -456,7 +456,8 @@ pub fn image_is(image: &str, listed: &str) -> bool {
             .is_some_and(|above| above.ends_with('/'))
 }
 
-/// The tag of an image when it names one release (`v1.12.1`, `1.12.1`, `v1.12.1-rc.0`):
+/// The tag of an image when it names one release (`v1.12.1`, `1.12.1`, `v1.12.1-rc.0`,
+/// `nginx-1.11.2-rancher1`):
 /// `None` for a digest only, `latest`, or a tag without a patch number (`v1.12`, which is
 /// moved from release to release and names none of them).
 pub fn release_tag(image: &str) -> Option<&str> {
@@ -466,6 +467,8 @@ pub fn release_tag(image: &str) -> Option<&str> {
         .and_then(|n| n.rsplit_once(':'))
         .map(|(_, t)| t)
         .filter(|t| !t.contains('/'))?;
+    // Rancher's rebuilds name their releases `nginx-1.11.2-rancher1`.
+    let tag = tag.strip_prefix("nginx-").unwrap_or(tag);
     let core = tag.trim_start_matches('v').split(['-', '+']).next()?;
     let parts: Vec<&str> = core.split('.').collect();
     (parts.len() == 3

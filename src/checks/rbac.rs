@@ -380,11 +380,25 @@ impl Settings {
         self.system_subjects.iter().any(|p| p.matches(s))
     }
 
-    /// Whether a role object is built in (listed name, or kubeadm's bootstrapping label), for
-    /// the hygiene questions.
+    /// Whether a role object is built in, for the hygiene questions: a ClusterRole with a
+    /// listed name or the bootstrapping label `kubernetes.io/bootstrapping: rbac-defaults`,
+    /// or a Role with that label in `kube-system` or `kube-public`, where the API server
+    /// creates its default Roles (`extension-apiserver-authentication-reader`,
+    /// `system::leader-locking-*`, `system:controller:bootstrap-signer`, …).
     pub fn is_system_role(&self, role: &Object) -> bool {
-        role.kind == "ClusterRole"
-            && (has_bootstrap_label(role) || self.system_roles.iter().any(|p| glob(p, &role.name)))
+        match role.kind.as_str() {
+            "ClusterRole" => {
+                has_bootstrap_label(role) || self.system_roles.iter().any(|p| glob(p, &role.name))
+            }
+            "Role" => {
+                has_bootstrap_label(role)
+                    && matches!(
+                        role.namespace.as_deref(),
+                        Some("kube-system" | "kube-public")
+                    )
+            }
+            _ => false,
+        }
     }
 
     /// Whether a role's wildcards are stock: a ClusterRole whose rules are exactly the
@@ -982,6 +996,45 @@ pub fn rule_allows(rule: &Doc, verb: &str, resource: &str, group: Option<&str>) 
     } else {
         Allows::Names(names)
     }
+}
+
+/// Whether a rule grants `verb` on the non-resource URL `url` (`/metrics`): a
+/// `nonResourceURLs` item equal to it, `*`, or ending in `*` and a prefix of it, as the RBAC
+/// authorizer matches them.
+pub fn rule_allows_url(rule: &Doc, verb: &str, url: &str) -> bool {
+    str_items(rule, "verbs").any(|v| v == "*" || v == verb)
+        && str_items(rule, "nonResourceURLs").any(|u| {
+            u == url
+                || u.strip_suffix('*')
+                    .is_some_and(|prefix| url.starts_with(prefix))
+        })
+}
+
+/// Every chain that grants `verb` on the non-resource URL `url`: only cluster-wide bindings
+/// grant non-resource URLs (a RoleBinding's rules apply within its namespace, where URLs
+/// are not).
+pub fn who_can_url<'a>(
+    rbac: &'a Rbac<'a>,
+    settings: &'a Settings,
+    verb: &str,
+    url: &str,
+) -> Vec<Chain<'a>> {
+    let mut out = Vec::new();
+    for b in rbac.bindings.iter().filter(|b| b.scope.is_none()) {
+        for r in settings.rules_of(b).iter() {
+            if rule_allows_url(r.rule, verb, url) {
+                for s in &b.subjects {
+                    out.push(Chain {
+                        subject: s.clone(),
+                        binding: b,
+                        rule: Some(r.clone()),
+                        names: None,
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 /// One link chain: subject → binding → role → rule.

@@ -636,7 +636,19 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                 )),
             });
         }
-        let (status, message) = if obs.is_empty() {
+        let unknown = bindings.iter().find(|b| settings.is_unresolved(b));
+        let (status, message) = if let (true, Some(b)) = (obs.is_empty(), unknown) {
+            // A role that is not in the input may hold what another binding grants.
+            (
+                Status::Error,
+                format!(
+                    "{}: could not compare its {} bindings: {}: include the roles in the input or scan the cluster",
+                    subject.display(),
+                    bindings.len(),
+                    b.unknown_reason()
+                ),
+            )
+        } else if obs.is_empty() {
             (
                 Status::Pass,
                 format!(
@@ -702,13 +714,7 @@ fn unused_service_accounts(check: &Check, p: &Params, ctx: &Context, out: &mut O
         .iter()
         .filter_map(|(w, _)| {
             let ns = w.object.namespace.clone()?;
-            let sa = w
-                .pod
-                .get("serviceAccountName")
-                .or_else(|| w.pod.get("serviceAccount"))
-                .and_then(Doc::as_str)
-                .unwrap_or("default");
-            Some((ns, sa.to_string()))
+            Some((ns, w.service_account().to_string()))
         })
         .collect();
     let mut granted: BTreeMap<&RbacSubject, Vec<&Binding>> = BTreeMap::new();

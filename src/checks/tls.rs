@@ -127,7 +127,7 @@ impl Params {
                 self.min_rsa_bits, self.min_ec_bits
             ),
             Require::StrongSignature => "the leaf is not signed with SHA-1, MD5 or MD2".to_string(),
-            Require::SanPresent => "the leaf has a subjectAltName with at least one name".into(),
+            Require::SanPresent => "the leaf has a subjectAltName with at least one DNS name or IP address".into(),
             Require::CertificatesOnly => "it holds CERTIFICATE blocks only (a private key, any other block or base64 data outside blocks was dropped on the way in and is counted, never shown; explanatory text outside blocks is permitted)".into(),
         };
         format!("Parses tls.crt of every kubernetes.io/tls Secret (never tls.key) and requires that {what}")
@@ -248,7 +248,7 @@ pub fn judge(p: &Params, chain: &[CertInfo], now: i64) -> (Status, String, Strin
                 (
                     Status::Fail,
                     format!(
-                        "no subjectAltName: clients ignore the common name ({})",
+                        "no DNS name or IP address in subjectAltName: clients ignore the common name ({})",
                         leaf.subject
                     ),
                     "at least one subjectAltName".into(),
@@ -390,6 +390,7 @@ mod tests {
             key_algorithm_oid: (key == "other").then(|| "1.2.3.4".into()),
             signature_algorithm: alg.into(),
             sans: sans.iter().map(|s| s.to_string()).collect(),
+            is_ca: false,
         }
     }
 

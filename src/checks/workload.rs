@@ -148,6 +148,17 @@ pub fn owned_by_workload<T: Tree + Lookup<Node = T>>(v: &T) -> bool {
 }
 
 impl<'a> Workload<'a> {
+    /// The ServiceAccount the pod runs as, as the API server converts the spec:
+    /// `serviceAccountName`, else the deprecated `serviceAccount` (when the new field is
+    /// empty or absent), else `default`.
+    pub fn service_account(&self) -> &'a str {
+        ["serviceAccountName", "serviceAccount"]
+            .into_iter()
+            .filter_map(|f| self.pod.get(f).and_then(Doc::as_str))
+            .find(|n| !n.is_empty())
+            .unwrap_or("default")
+    }
+
     /// Containers, then init containers, then ephemeral containers.
     pub fn containers(&self) -> Vec<Container<'a>> {
         let mut out = Vec::new();

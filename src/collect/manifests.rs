@@ -396,10 +396,9 @@ fn add_items(
                 .unwrap_or("");
             // The built-in kind's shape only: a same-named resource of another group (a
             // Calico NetworkPolicy) has its own.
-            let evaluated = crate::collect::cluster::resources::evaluated_kind(kind, api_version);
-            let refused = match crate::collect::cluster::resources::wrong_group(kind, api_version) {
-                Some(why) => Some((o.line, why)),
-                None => shape::problem(&evaluated, &o.value)
+            let refused = match crate::collect::cluster::resources::served_kind(kind, api_version) {
+                Err(why) => Some((o.line, why)),
+                Ok(evaluated) => shape::problem(&evaluated, &o.value)
                     .map(|p| (shape::line(&p, &o.lines).unwrap_or(o.line), p.message)),
             };
             if let Some((line, why)) = refused {

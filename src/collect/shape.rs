@@ -117,6 +117,9 @@ const CONTAINER: &[(&str, Ty)] = &[
     ("securityContext.appArmorProfile", Ty::Map),
 ];
 
+/// Fields of a container's `env` item (`EnvVar.value` is a string).
+const ENV_VAR: &[(&str, Ty)] = &[("name", Ty::Str), ("value", Ty::Str)];
+
 /// Fields of other kinds the checks read, by kind.
 const BY_KIND: &[(&str, &[(&str, Ty)])] = &[
     ("Role", RULES),
@@ -132,8 +135,13 @@ const BY_KIND: &[(&str, &[(&str, Ty)])] = &[
             ("spec.egress", Ty::Maps),
         ],
     ),
-    ("ConfigMap", &[("data", Ty::Map)]),
-    ("Secret", &[("data", Ty::Map), ("stringData", Ty::Map)]),
+    // `map[string]string`: an unquoted number or a list is refused by the API server (and
+    // would otherwise be read as no value by the credential checks).
+    ("ConfigMap", &[("data", Ty::StrMap)]),
+    (
+        "Secret",
+        &[("data", Ty::StrMap), ("stringData", Ty::StrMap)],
+    ),
     (
         "Ingress",
         &[
@@ -329,8 +337,20 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
                 .flatten()
                 .enumerate()
             {
-                if let Some(p) = fields(c, &format!("{base}.{list}[{i}]"), CONTAINER) {
+                let at = format!("{base}.{list}[{i}]");
+                if let Some(p) = fields(c, &at, CONTAINER) {
                     return Some(p);
+                }
+                for (j, e) in c
+                    .get("env")
+                    .and_then(Doc::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    if let Some(p) = fields(e, &format!("{at}.env[{j}]"), ENV_VAR) {
+                        return Some(p);
+                    }
                 }
             }
         }
@@ -459,6 +479,26 @@ mod tests {
         let ok = json!({"metadata": {"name": "n", "labels": {"app": "web", "x": null},
             "annotations": {"a": "1"}}});
         assert_eq!(problem("Namespace", &ok), None);
+    }
+
+    #[test]
+    fn config_data_and_env_values_must_be_strings() {
+        // An unquoted number is a number to YAML; `data` is map[string]string.
+        let cm = json!({"metadata": {"name": "c"}, "data": {"api_token": 99999999}});
+        let p = problem("ConfigMap", &cm).expect("problem");
+        assert_eq!(p.path, "data[\"api_token\"]");
+        assert!(
+            !p.message.contains("99999999"),
+            "no value shown: {}",
+            p.message
+        );
+        let secret = json!({"metadata": {"name": "s"}, "stringData": {"password": ["CANARY"]}});
+        let p = problem("Secret", &secret).expect("problem");
+        assert!(!p.message.contains("CANARY"), "{}", p.message);
+        let pod = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c",
+            "env": [{"name": "A", "value": "1"}, {"name": "DB_PASSWORD", "value": {"k": "v"}}]}]}});
+        let p = problem("Pod", &pod).expect("problem");
+        assert_eq!(p.path, "spec.containers[0].env[1].value");
     }
 
     #[test]

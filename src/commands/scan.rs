@@ -22,7 +22,8 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     let with_registries;
     let catalog = if args.registries.iter().any(|r| !r.trim().is_empty()) {
         let mut c = catalog.clone();
-        crate::checks::images::apply_allow_list(&mut c, &args.registries);
+        crate::checks::images::apply_allow_list(&mut c, &args.registries)
+            .map_err(anyhow::Error::msg)?;
         with_registries = c;
         &with_registries
     } else {

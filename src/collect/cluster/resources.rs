@@ -96,25 +96,31 @@ pub fn evaluated_kind<'k>(kind: &'k str, api_version: &str) -> std::borrow::Cow<
     }
 }
 
-/// Why a built-in kind under another built-in API group is a mistake the API server
-/// refuses (`apiVersion: v1` with `kind: Deployment`), if it is one. A group of a custom
-/// resource always holds a dot and is not a `*.k8s.io` group, so `Kind.group` of
-/// [`evaluated_kind`] is kept for those.
-pub fn wrong_group(kind: &str, api_version: &str) -> Option<String> {
+/// The kind a manifest object is evaluated as ([`evaluated_kind`]), or why the API server
+/// would refuse it: a built-in kind under another built-in API group (`apiVersion: v1` with
+/// `kind: Deployment`) is a mistake, not another resource. A group of a custom resource
+/// always holds a dot and is not a `*.k8s.io` group, so `Kind.group` is kept for those.
+pub fn served_kind<'k>(
+    kind: &'k str,
+    api_version: &str,
+) -> Result<std::borrow::Cow<'k, str>, String> {
+    let evaluated = evaluated_kind(kind, api_version);
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
     let built_in = !group.contains('.') || group.ends_with(".k8s.io");
-    let k = known(kind)?;
-    (built_in && evaluated_kind(kind, api_version) != kind).then(|| {
-        let served = if k.group.is_empty() {
-            "v1".to_string()
-        } else {
-            format!("{}/v1", k.group)
-        };
-        format!(
-            "apiVersion {} does not serve {kind} (it is {served})",
-            crate::quote::quote(api_version)
-        )
-    })
+    match known(kind) {
+        Some(k) if built_in && evaluated != kind => {
+            let served = if k.group.is_empty() {
+                "v1".to_string()
+            } else {
+                format!("{}/v1", k.group)
+            };
+            Err(format!(
+                "apiVersion {} does not serve {kind} (it is {served})",
+                crate::quote::quote(api_version)
+            ))
+        }
+        _ => Ok(evaluated),
+    }
 }
 
 /// Assertion kinds that read workloads (every kind of [`WORKLOAD_KINDS`]) besides the kinds
@@ -222,16 +228,19 @@ mod tests {
             "Gateway.networking.istio.io"
         );
         assert_eq!(
-            wrong_group("Deployment", "v1").as_deref(),
+            served_kind("Deployment", "v1").err().as_deref(),
             Some("apiVersion v1 does not serve Deployment (it is apps/v1)")
         );
-        assert!(wrong_group("Pod", "apps/v1").is_some());
-        assert!(wrong_group("NetworkPolicy", "policy.networking.k8s.io/v1alpha1").is_some());
+        assert!(served_kind("Pod", "apps/v1").is_err());
+        assert!(served_kind("NetworkPolicy", "policy.networking.k8s.io/v1alpha1").is_err());
         assert_eq!(
-            wrong_group("NetworkPolicy", "crd.projectcalico.org/v1"),
-            None
+            served_kind("NetworkPolicy", "crd.projectcalico.org/v1").as_deref(),
+            Ok("NetworkPolicy.crd.projectcalico.org")
         );
-        assert_eq!(wrong_group("Deployment", "apps/v1"), None);
+        assert_eq!(
+            served_kind("Deployment", "apps/v1").as_deref(),
+            Ok("Deployment")
+        );
         // Kinds kubeattest does not know are left as they are.
         assert_eq!(
             evaluated_kind("GlobalNetworkPolicy", "projectcalico.org/v3"),
