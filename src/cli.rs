@@ -719,7 +719,9 @@ impl FleetArgs {
 pub struct WhoCanArgs {
     /// The verb (`get`, `create`, `impersonate`, …).
     pub verb: String,
-    /// The resource: `secrets`, `deployments.apps`, `pods/exec`.
+    /// The resource: `secrets`, `deployments.apps`, `pods/exec`, `pods.metrics.k8s.io` (a
+    /// built-in resource without a group is in its own group, as for `kubectl auth can-i`),
+    /// or a non-resource URL such as `/metrics`.
     pub resource: String,
     /// Only grants that apply in this namespace (cluster-wide grants always apply).
     #[arg(long, short = 'n', value_name = "NS")]

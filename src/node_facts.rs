@@ -450,6 +450,9 @@ pub const FILE_ROLES: &[(&str, &str)] = &[
     ("kubelet-config", "kubelet config file (--config)"),
 ];
 
+/// File roles that name directories; every other role names a regular file.
+pub const DIRECTORY_ROLES: &[&str] = &["etcd-data-dir", "pki-dir", "pki-subdir"];
+
 /// Whether `role` is a known file role.
 pub fn is_file_role(role: &str) -> bool {
     FILE_ROLES.iter().any(|(r, _)| *r == role)

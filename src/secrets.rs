@@ -180,6 +180,31 @@ fn redact_env(container: &mut Fields) {
     }
 }
 
+/// Annotations of a Secret whose values are public and kept: the ServiceAccount a token
+/// Secret belongs to, and cert-manager's records of the certificate (issuer, names).
+fn public_secret_annotation(key: &str) -> bool {
+    matches!(
+        key,
+        "kubernetes.io/service-account.name" | "kubernetes.io/service-account.uid"
+    ) || key.starts_with("cert-manager.io/")
+}
+
+/// Replaces a Secret's annotation values but the public ones: tools and people park
+/// credentials there too (a backup of the key, a token), and no check reads them.
+fn redact_annotations(secret: &mut Doc) {
+    if let Some(ann) = secret
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("annotations"))
+        .and_then(Doc::as_object_mut)
+    {
+        for (key, value) in ann.iter_mut() {
+            if !public_secret_annotation(key) {
+                *value = Doc::String(REDACTED.into());
+            }
+        }
+    }
+}
+
 /// Replaces an `image` that carries a credential: a value pattern (a URL with a password,
 /// a token) or user information before the registry (`user:password@registry/app`; a
 /// digest after `@` never holds a `/`). No such reference is valid, so nothing that runs is
@@ -474,6 +499,7 @@ pub fn redact(secret: &mut Doc) {
         }
     }
     drop_last_applied(secret);
+    redact_annotations(secret);
     if let Some(obj) = secret.as_object_mut() {
         // A record from an earlier redaction (a snapshot read back) is kept, not trusted
         // beyond its counts, flags and bounded words: it saw the value before it was replaced.
@@ -605,7 +631,9 @@ mod tests {
         let mut s = json!({
             "kind": "Secret", "type": "kubernetes.io/tls",
             "metadata": {"name": "x", "annotations": {
-                "kubectl.kubernetes.io/last-applied-configuration": "CANARY", "a": "b"}},
+                "kubectl.kubernetes.io/last-applied-configuration": "CANARY",
+                "example.com/backup-key": "CANARY", "a": "b",
+                "cert-manager.io/issuer-name": "letsencrypt"}},
             "data": {"tls.crt": crt, "tls.key": "CANARY"},
             "stringData": {"other": "CANARY"}
         });
@@ -615,7 +643,14 @@ mod tests {
         assert_eq!(s["data"]["tls.crt"], crt);
         assert!(s.get(RECORD).is_none(), "nothing dropped");
         assert_eq!(s["data"]["tls.key"], REDACTED);
-        assert_eq!(s["metadata"]["annotations"]["a"], "b");
+        assert_eq!(
+            s["metadata"]["annotations"]["a"], REDACTED,
+            "annotation values go"
+        );
+        assert_eq!(
+            s["metadata"]["annotations"]["cert-manager.io/issuer-name"],
+            "letsencrypt"
+        );
     }
 
     const KEY: &str = "-----BEGIN PRIVATE KEY-----\nQ0FOQVJZLUtFWQ==\n-----END PRIVATE KEY-----\n";

@@ -1005,3 +1005,47 @@ fn cilium_policies_are_listed_and_unread_ones_never_fail_a_workload() {
     let got = mesh_api(&run, "workload-not-selected-by-network-policy");
     assert!(got.starts_with("fail"), "{got}");
 }
+
+/// Checks that decide which namespaces or workloads there are read the workload lists: a
+/// Pods list that could not be read (forbidden) or that came back cut (items said to remain,
+/// no `continue` token to fetch them) makes them error, never pass on fewer workloads.
+#[test]
+fn unread_or_cut_workload_lists_make_namespace_and_workload_checks_error() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cut = serde_json::json!({"kind": "PodList", "apiVersion": "v1",
+        "metadata": {"resourceVersion": "1", "remainingItemCount": 3}, "items": []});
+    for (name, fault) in [
+        ("forbidden-pods", Fault::Always(403)),
+        ("cut-pods", Fault::Body(cut)),
+    ] {
+        let server = TestServer::start(clusters::demo(), vec![("pods", fault)]);
+        let run = scan(&server, tmp.path(), name, &[]);
+        assert_eq!(
+            run.code(),
+            3,
+            "{name}: incomplete coverage exits 3: {}",
+            run.stderr()
+        );
+        for id in [
+            "namespace-without-default-deny-ingress",
+            "namespace-without-network-policy",
+            "namespace-without-limit-range",
+            "namespace-without-pod-security-enforcement",
+            "workload-not-selected-by-network-policy",
+        ] {
+            assert_eq!(check(&run.report, id)["status"], "error", "{name}: {id}");
+        }
+        if name == "cut-pods" {
+            let cov = coverage(&run.report, "/api/v1/pods");
+            assert_eq!(cov["status"], "error", "{cov}");
+            assert!(
+                cov["error"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("3 more item(s) remain"),
+                "{cov}"
+            );
+        }
+        assert_only_gets(&server);
+    }
+}

@@ -1574,3 +1574,112 @@ fn kubelet_files_are_loaded_as_the_kubelet_loads_them() {
         assert_eq!(status, Status::Error, "{refused:?}: {message}");
     }
 }
+
+/// The kubelet's static-pod URL headers carry credentials (`Authorization`; upstream marks
+/// the field `datapolicy:"token"`): neither `staticPodURLHeader` in the config file nor
+/// `--manifest-url-header` on the command line reaches the facts.
+#[test]
+fn kubelet_url_headers_never_reach_the_facts() {
+    let config = format!(
+        "{KUBELET_CONFIG}staticPodURL: https://config.example/pods\nstaticPodURLHeader:\n  Authorization: [\"Bearer KUBEATTEST-CANARY-CONFIG-HEADER\"]\n"
+    );
+    let root = Root::new(
+        &[("/var/lib/kubelet/config.yaml", Some(&config))],
+        &[(
+            100,
+            &[
+                "/usr/bin/kubelet",
+                "--config=/var/lib/kubelet/config.yaml",
+                "--manifest-url-header=Authorization:Bearer KUBEATTEST-CANARY-FLAG-HEADER",
+                "--token",
+                "-KUBEATTEST-CANARY-DASHED",
+            ],
+        )],
+    );
+    let facts = serde_json::to_string(&root.facts()).expect("facts serialize");
+    assert!(!facts.contains("KUBEATTEST-CANARY"), "{facts}");
+    assert!(
+        facts.contains("staticPodURL"),
+        "other keys are kept: {facts}"
+    );
+}
+
+/// The PKI is every directory the API server's CA and key flags name (the outermost), so a
+/// client CA in a subdirectory leaves the keys beside it judged (CIS 1.1.21 audits
+/// `find /etc/kubernetes/pki/ -name '*.key'`); what the walk cannot look at (a link to a
+/// directory, a directory too deep) is an error, never a pass; a directory where a file
+/// belongs is an error too.
+#[test]
+fn the_pki_is_found_from_the_api_servers_flags_and_nothing_is_skipped_silently() {
+    let files: Vec<(String, Option<&str>)> = vec![
+        ("/etc/kubernetes/pki/client-ca/ca.crt".into(), Some("CA")),
+        ("/etc/kubernetes/pki/apiserver.crt".into(), Some("CERT")),
+        ("/etc/kubernetes/pki/apiserver.key".into(), Some("KEY")),
+        ("/etc/kubernetes/pki/sa.key".into(), Some("KEY")),
+        ("/srv/etcd-pki/ca.key".into(), Some("KEY")),
+        ("/etc/kubernetes/admin.conf".into(), None),
+    ];
+    let files: Vec<(&str, Option<&str>)> = files.iter().map(|(p, c)| (p.as_str(), *c)).collect();
+    let root = Root::new(
+        &files,
+        &[(
+            200,
+            &[
+                "kube-apiserver",
+                "--client-ca-file=/etc/kubernetes/pki/client-ca/ca.crt",
+                "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+                "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
+                "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key",
+            ],
+        )],
+    );
+    for (path, mode) in [
+        ("/etc/kubernetes/pki/client-ca/ca.crt", 0o644),
+        ("/etc/kubernetes/pki/apiserver.crt", 0o644),
+        ("/etc/kubernetes/pki/apiserver.key", 0o644),
+        ("/etc/kubernetes/pki/sa.key", 0o600),
+    ] {
+        root.mode(path, mode, 0, 0);
+    }
+    let facts = root.facts();
+    let dirs: Vec<&str> = facts
+        .files
+        .iter()
+        .filter(|f| f.role == "pki-dir")
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(dirs, ["/etc/kubernetes/pki"]);
+    let report = evaluate_full(vec![facts]);
+    let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
+    assert_eq!(
+        status("pki-key-permissive"),
+        Status::Fail,
+        "apiserver.key is 0644"
+    );
+    assert_eq!(
+        status("admin-kubeconfig-permissive"),
+        Status::Error,
+        "a directory"
+    );
+
+    // A link to a directory and a directory five levels down: their keys were not seen.
+    root.link("/etc/kubernetes/pki/etcd", "/srv/etcd-pki");
+    root.mode("/etc/kubernetes/pki/apiserver.key", 0o600, 0, 0);
+    root.write("/etc/kubernetes/pki/a/b/c/d/deep.key", "KEY");
+    let facts = root.facts();
+    let unread: Vec<&str> = facts
+        .files
+        .iter()
+        .filter(|f| f.role == "pki-key" && f.state == kubeattest::node_facts::FileState::Error)
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(
+        unread,
+        ["/etc/kubernetes/pki/a/b/c/d", "/etc/kubernetes/pki/etcd"],
+        "{:#?}",
+        facts.files
+    );
+    let report = evaluate_full(vec![facts]);
+    let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
+    assert_eq!(status("pki-key-permissive"), Status::Error);
+}

@@ -199,6 +199,11 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
         ));
         return;
     }
+    // Namespaces without workloads are not judged: that needs every workload list.
+    evidence::kinds_not_collected(check, inv, crate::checks::workload::WORKLOAD_KINDS, out);
+    if !out.findings.is_empty() {
+        return;
+    }
     let min = level_rank(min_level).unwrap_or(1);
     let used = ctx.workloads_per_namespace();
     let defaults_file = admission_config_file(ctx);

@@ -3,7 +3,8 @@
 //! Decides from workloads' containers and from ConfigMaps:
 //! - `secret_env`: a Secret passed as an environment variable (`env[].valueFrom.secretKeyRef`
 //!   or `envFrom[].secretRef`) instead of a mounted file;
-//! - `literal_env`: an environment variable with a literal one-line `value` whose *name* looks
+//! - `literal_env`: an environment variable with a literal `value` (of any number of lines:
+//!   unlike a ConfigMap key, an environment variable rarely holds a whole file) whose *name* looks
 //!   like a credential ([`credential_name`]: a `valueFrom` reference is not a credential in
 //!   plain text, and names ending in `_FILE`, `_PATH`, `_DIR`, `_URL`, `_KEY_ID`, `MinLength`,
 //!   … point at or configure one rather than hold it), or
@@ -88,7 +89,7 @@ impl Params {
     pub fn describe(&self) -> String {
         match self.require {
             Require::SecretEnv => "Flags containers that receive a Secret through env[].valueFrom.secretKeyRef or envFrom[].secretRef".into(),
-            Require::LiteralEnv => "Flags containers with an environment variable that has a literal value and either a name that looks like a credential (password, secret, token, api key, *_KEY, private key, credentials, as a word in snake_case or camelCase or as the end of one word such as PGPASSWORD) with a one-line value, or a value that matches a credential pattern of controls/credentials.yaml (PEM private key, AWS key id, GitHub/GitLab/Slack/Stripe token, JWT, Bearer/Basic value, URL with a password); valueFrom references, names whose last word points at or configures one (*_FILE, *_PATH, passwordMinLength, tokenTtl) and public keys are not credentials; values are never shown, only the pattern's name".into(),
+            Require::LiteralEnv => "Flags containers with an environment variable that has a literal value and either a name that looks like a credential (password, secret, token, api key, *_KEY, private key, credentials, as a word in snake_case or camelCase or as the end of one word such as PGPASSWORD) with a value that is not empty, a path, a $(VAR) reference or a boolean (of any number of lines), or a value that matches a credential pattern of controls/credentials.yaml (PEM private key, AWS key id, GitHub/GitLab/Slack/Stripe token, JWT, Bearer/Basic value, URL with a password); valueFrom references, names whose last word points at or configures one (*_FILE, *_PATH, passwordMinLength, tokenTtl) and public keys are not credentials; values are never shown, only the pattern's name".into(),
             Require::ServiceAccountToken => "Flags workloads whose effective automountServiceAccountToken is true: the pod spec's value, else its ServiceAccount's, else the default true".into(),
             Require::ConfigmapKeys => "Flags ConfigMaps with a key whose name looks like a credential and a non-empty one-line value (a final newline included) that is not a path, or whose value (even a whole config file) matches a credential pattern of controls/credentials.yaml; values are never shown, only the pattern's name".into(),
         }

@@ -214,7 +214,25 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             };
             let source = format!("node {}: {} ({})", nf.node, f.path, f.from);
             let unknown_owner = p.expect.iter().find_map(|e| unresolved(f, e));
+            // A directory where a file belongs (or the reverse) is not what the item audits.
+            let wants_dir = crate::node_facts::DIRECTORY_ROLES.contains(&f.role.as_str());
+            let wrong_type = match f.file_type.as_deref() {
+                Some("dir") if !wants_dir => Some("a directory, not a file"),
+                Some("file") if wants_dir => Some("a file, not a directory"),
+                _ => None,
+            };
             let (status, observations, message) = match f.state {
+                FileState::Present if wrong_type.is_some() => (
+                    Status::Error,
+                    Vec::new(),
+                    format!(
+                        "{} on node {} is {}: it is not what {} names",
+                        f.path,
+                        nf.node,
+                        wrong_type.unwrap_or_default(),
+                        f.from
+                    ),
+                ),
                 // Not where it was looked for, yet what it belongs to runs: somewhere else.
                 FileState::Absent if f.unlocated.is_some() => (
                     Status::Manual,

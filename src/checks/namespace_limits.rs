@@ -89,6 +89,13 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let inv = ctx.inventory;
     let kind = p.require.as_str();
     evidence::kinds_not_collected(check, inv, &[kind], &mut out);
+    // Which namespaces hold workloads is read from the workload lists.
+    evidence::kinds_not_collected(
+        check,
+        inv,
+        crate::checks::workload::WORKLOAD_KINDS,
+        &mut out,
+    );
     if !out.findings.is_empty() {
         return out;
     }

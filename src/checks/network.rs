@@ -577,6 +577,26 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     if kind_error(check, inv, &mut out) {
         return out;
     }
+    // Every question but allow-all policies is about workloads (the CNI's DaemonSet
+    // included), and the per-namespace ones about Namespaces too: an unread list leaves
+    // namespaces or workloads out, which would pass.
+    if p.require != Require::NoAllowAll {
+        evidence::kinds_not_collected(
+            check,
+            inv,
+            crate::checks::workload::WORKLOAD_KINDS,
+            &mut out,
+        );
+    }
+    if matches!(
+        p.require,
+        Require::AnyPolicy | Require::DefaultDenyIngress | Require::DefaultDenyEgress
+    ) {
+        evidence::kinds_not_collected(check, inv, &["Namespace"], &mut out);
+    }
+    if !out.findings.is_empty() {
+        return out;
+    }
     let cilium_seen: Vec<&str> = CILIUM_KINDS
         .iter()
         .copied()

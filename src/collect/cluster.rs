@@ -134,9 +134,15 @@ struct Failure {
 /// How one error is handled.
 enum Class {
     Retry,
+    /// A 404 for a resource discovery listed: retried briefly (a CRD just created is served
+    /// a moment later), not until the list deadline.
+    NotFound,
     Expired,
     Fatal(&'static str),
 }
+
+/// Attempts at a resource answering 404 before it is an error.
+const NOT_FOUND_ATTEMPTS: u32 = 3;
 
 fn classify(e: &kube::Error) -> (Class, String) {
     match e {
@@ -146,7 +152,8 @@ fn classify(e: &kube::Error) -> (Class, String) {
                 401 => Class::Fatal("unauthorized"),
                 403 => Class::Fatal("forbidden"),
                 410 => Class::Expired,
-                404 | 408 | 429 | 500 | 502 | 503 | 504 => Class::Retry,
+                404 => Class::NotFound,
+                408 | 429 | 500 | 502 | 503 | 504 => Class::Retry,
                 _ => Class::Fatal("error"),
             };
             (class, msg)
@@ -208,8 +215,9 @@ where
                     message,
                 })
             }
-            Class::Retry => {
-                if Instant::now() + backoff > deadline {
+            Class::Retry | Class::NotFound => {
+                let gave_up = matches!(class, Class::NotFound) && attempts >= NOT_FOUND_ATTEMPTS;
+                if gave_up || Instant::now() + backoff > deadline {
                     return Err(Failure {
                         status: "error",
                         message: format!("{message} (gave up after {attempts} attempt(s))"),
@@ -487,6 +495,18 @@ async fn list(
                 .and_then(Doc::as_str)
                 .filter(|t| !t.is_empty())
                 .map(str::to_string);
+            // "The number of subsequent items in the list which are not included in this list
+            // response": items left with no token to fetch them is a cut list, not a whole one.
+            let remaining = page
+                .pointer("/metadata/remainingItemCount")
+                .and_then(Doc::as_i64)
+                .filter(|n| *n > 0);
+            if let (None, Some(n)) = (&next, remaining) {
+                return Err(Failure {
+                    status: "error",
+                    message: format!("GET {path}: page {pages} says {n} more item(s) remain but gives no `continue` token to fetch them; the list is incomplete (a proxy in between may have cut it)"),
+                });
+            }
             let before = objects.len();
             for mut item in items {
                 if let Some(obj) = item.as_object_mut() {
@@ -762,12 +782,13 @@ mod tests {
             Class::Fatal("unauthorized")
         ));
         assert!(matches!(classify(&api_error(410)).0, Class::Expired));
-        for code in [404, 429, 500, 503] {
+        for code in [429, 500, 503] {
             assert!(
                 matches!(classify(&api_error(code)).0, Class::Retry),
                 "{code}"
             );
         }
+        assert!(matches!(classify(&api_error(404)).0, Class::NotFound));
         assert!(matches!(classify(&api_error(400)).0, Class::Fatal("error")));
     }
 

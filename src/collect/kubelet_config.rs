@@ -49,7 +49,9 @@ pub(crate) fn merge(values: &mut BTreeMap<String, ConfigValue>, doc: &Value, sou
     let mut flat = Vec::new();
     flatten("", doc, &mut flat);
     for (key, value) in flat {
-        if key == "kind" || key == "apiVersion" {
+        // `staticPodURLHeader` holds HTTP headers such as `Authorization` (a token, marked
+        // `datapolicy:"token"` upstream): no check reads it and its values never leave.
+        if key == "kind" || key == "apiVersion" || key.starts_with("staticPodURLHeader") {
             continue;
         }
         set(values, key, Read::plain(value), source.clone());

@@ -363,14 +363,38 @@ pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact
     }
     out
 }
+/// The kube-apiserver flags naming its CA and key files, whose directories are the PKI
+/// (CIS 1.1.19–1.1.21), the client CA first.
+const PKI_FLAGS: &[&str] = &[
+    "--client-ca-file",
+    "--tls-private-key-file",
+    "--service-account-signing-key-file",
+    "--service-account-key-file",
+    "--kubelet-client-key",
+    "--proxy-client-key-file",
+    "--etcd-keyfile",
+];
+
+/// How deep a walk of a node directory (the PKI, CNI configuration) goes.
+const WALK_DEPTH: usize = 4;
+
+/// How many entries a walk of a node directory looks at.
+const WALK_ENTRIES: usize = 5000;
+
 /// Whether a flag carries a secret inline (`--token`, `--bootstrap-token`, `--…-password`,
-/// `--…-secret`): its value never enters the facts. Flags naming a file keep their value.
+/// `--…-secret`, and the kubelet's `--manifest-url-header`, whose headers carry
+/// `Authorization` values: `datapolicy:"token"` upstream): its value never enters the facts.
+/// Flags naming a file keep their value.
 fn secret_flag(name: &str) -> bool {
     let n = name.trim_start_matches('-').to_ascii_lowercase();
     if n.ends_with("-file") || n.ends_with("-path") || n.ends_with("-dir") {
         return false;
     }
-    n == "token" || n.ends_with("-token") || n.contains("password") || n.contains("secret")
+    n == "token"
+        || n.ends_with("-token")
+        || n.contains("password")
+        || n.contains("secret")
+        || n.ends_with("url-header")
 }
 
 /// Arguments with inline secret values replaced by `<redacted>`.
@@ -378,7 +402,8 @@ pub fn redact_args(args: Vec<String>) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut redact_next = false;
     for a in args {
-        if redact_next && !a.starts_with('-') {
+        // pflag and Go's flag take the next argument as the value whatever it starts with.
+        if redact_next {
             out.push("<redacted>".to_string());
             redact_next = false;
             continue;
@@ -1140,6 +1165,9 @@ impl Collector<'_> {
 
     /// Files under a directory (recursively, bounded), each with a role from its name, and
     /// each directory below it with `dir_role` when one is given. `at` places the directory.
+    /// What the walk could not look at (an unreadable entry, a directory deeper than
+    /// [`WALK_DEPTH`], a link to a directory, entries past [`WALK_ENTRIES`]) is recorded as
+    /// an error under every role the walk gives, so no check passes on files it never saw.
     fn walk(
         &self,
         dir: &str,
@@ -1151,24 +1179,60 @@ impl Collector<'_> {
         let Ok(Some(resolved)) = rooted::resolve(&at.view.dir, &at.path) else {
             return Vec::new();
         };
+        let mut roles: Vec<&str> = vec![role_of("x.crt"), role_of("x.key"), role_of("x")];
+        roles.extend(dir_role);
+        roles.sort_unstable();
+        roles.dedup();
+        let unread = |path: String, why: String| -> Vec<FileFact> {
+            roles
+                .iter()
+                .map(|role| self.failed(role, &path, from, why.clone()))
+                .collect()
+        };
         let mut out = Vec::new();
-        for entry in walkdir::WalkDir::new(&resolved.host)
+        let walker = walkdir::WalkDir::new(&resolved.host)
             .min_depth(1)
-            .max_depth(4)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-            .take(5000)
-        {
-            let is_dir = entry.file_type().is_dir();
-            if is_dir && dir_role.is_none() {
-                continue;
+            .max_depth(WALK_DEPTH)
+            .sort_by_file_name();
+        for (seen, entry) in walker.into_iter().enumerate() {
+            if seen == WALK_ENTRIES {
+                out.extend(unread(
+                    dir.to_string(),
+                    format!(
+                        "{dir} holds more than {WALK_ENTRIES} entries; the rest were not looked at"
+                    ),
+                ));
+                break;
             }
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let at = e
+                        .path()
+                        .and_then(|p| p.strip_prefix(&resolved.host).ok())
+                        .map_or_else(
+                            || dir.to_string(),
+                            |rel| format!("{}/{}", dir.trim_end_matches('/'), rel.display()),
+                        );
+                    out.extend(unread(at.clone(), format!("{at} could not be read: {e}")));
+                    continue;
+                }
+            };
+            let is_dir = entry.file_type().is_dir();
             let Ok(rel) = entry.path().strip_prefix(&resolved.host) else {
                 continue;
             };
             let name = rel.display().to_string();
             let path = format!("{}/{name}", dir.trim_end_matches('/'));
+            if is_dir && entry.depth() == WALK_DEPTH {
+                out.extend(unread(
+                    path.clone(),
+                    format!("{path} is more than {WALK_DEPTH} levels below {dir}; what it holds was not looked at"),
+                ));
+            }
+            if is_dir && dir_role.is_none() {
+                continue;
+            }
             let role = match dir_role {
                 Some(r) if is_dir => r,
                 _ => role_of(&name),
@@ -1177,7 +1241,16 @@ impl Collector<'_> {
                 path: format!("{}/{name}", at.path.trim_end_matches('/')),
                 ..at.clone()
             };
-            out.push(self.stat_at(role, &path, from, Ok(inner)));
+            let fact = self.stat_at(role, &path, from, Ok(inner));
+            // A link to a directory is not walked (like `find` in the benchmark's audit);
+            // its files are unknown, not absent.
+            if entry.path_is_symlink() && fact.file_type.as_deref() == Some("dir") {
+                out.extend(unread(
+                    path.clone(),
+                    format!("{path} is a link to a directory; the files there were not looked at"),
+                ));
+            }
+            out.push(fact);
         }
         out
     }
@@ -1312,58 +1385,72 @@ impl Collector<'_> {
             "/etc/kubernetes/controller-manager.conf",
         ));
         // 1.1.19–1.1.21: PKI. CIS 1.1.19 audits `find /etc/kubernetes/pki/ | xargs stat -c
-        // %U:%G`: directories below it (pki/etcd) too.
-        let pki = match self.named(components, "kube-apiserver", "--client-ca-file") {
-            Named::Path { path, from, inst } => Path::new(&path)
+        // %U:%G`: directories below it (pki/etcd) too. The PKI is where the API server keeps
+        // its CA and keys: the directories of the files its flags name (the outermost ones:
+        // a client CA in pki/client-ca leaves pki/ itself, where the keys are, in), else the
+        // default.
+        let mut pki_dirs: Vec<(String, String, Located)> = Vec::new();
+        for flag in PKI_FLAGS {
+            let Named::Path { path, from, inst } = self.named(components, "kube-apiserver", flag)
+            else {
+                continue;
+            };
+            let Some(d) = Path::new(&path)
                 .parent()
                 .map(|d| d.display().to_string())
                 .filter(|d| d != "/" && !d.is_empty())
-                .map(|d| {
-                    (
-                        d.clone(),
-                        format!("directory of {from}"),
-                        self.locate(Some(inst), &d),
-                    )
-                }),
-            _ => None,
-        };
-        let (pki, pki_from, pki_at) = pki.unwrap_or_else(|| {
-            (
+            else {
+                continue;
+            };
+            let inside = |outer: &str, inner: &str| {
+                inner == outer || inner.starts_with(&format!("{}/", outer.trim_end_matches('/')))
+            };
+            if pki_dirs.iter().any(|(o, ..)| inside(o, &d)) {
+                continue;
+            }
+            pki_dirs.retain(|(o, ..)| !inside(&d, o));
+            let at = self.locate(Some(inst), &d);
+            pki_dirs.push((d, format!("directory of {from}"), at));
+        }
+        if pki_dirs.is_empty() {
+            pki_dirs.push((
                 "/etc/kubernetes/pki".to_string(),
                 "default path".to_string(),
                 self.locate(None, "/etc/kubernetes/pki"),
-            )
-        });
-        let pki_files = self.walk_or_stat(
-            "pki-dir",
-            &pki,
-            &pki_from,
-            pki_at,
-            true,
-            &|name| {
-                if name.ends_with(".crt") {
-                    "pki-cert"
-                } else if name.ends_with(".key") {
-                    "pki-key"
-                } else {
-                    "pki-file"
-                }
-            },
-            Some("pki-subdir"),
-        );
-        // A directory that could not be looked into: its certificates and keys are unknown
-        // too, not absent.
-        if let [dir] = &pki_files[..] {
-            if dir.state == FileState::Error {
-                for role in ["pki-cert", "pki-key"] {
-                    out.push(FileFact {
-                        role: role.to_string(),
-                        ..dir.clone()
-                    });
+            ));
+        }
+        for (pki, pki_from, pki_at) in pki_dirs {
+            let pki_files = self.walk_or_stat(
+                "pki-dir",
+                &pki,
+                &pki_from,
+                pki_at,
+                true,
+                &|name| {
+                    if name.ends_with(".crt") {
+                        "pki-cert"
+                    } else if name.ends_with(".key") {
+                        "pki-key"
+                    } else {
+                        "pki-file"
+                    }
+                },
+                Some("pki-subdir"),
+            );
+            // A directory that could not be looked into: its certificates and keys are
+            // unknown too, not absent.
+            if let [dir] = &pki_files[..] {
+                if dir.state == FileState::Error {
+                    for role in ["pki-cert", "pki-key"] {
+                        out.push(FileFact {
+                            role: role.to_string(),
+                            ..dir.clone()
+                        });
+                    }
                 }
             }
+            out.extend(pki_files);
         }
-        out.extend(pki_files);
         // 4.1.1–4.1.2: the kubelet's systemd unit and drop-ins.
         out.extend(self.kubelet_units(components));
         // 4.1.3–4.1.4: kube-proxy kubeconfig.
@@ -1898,6 +1985,9 @@ mod tests {
             "--token-auth-file=/etc/tokens.csv",
             "--enable-bootstrap-token-auth=true",
             "--oidc-client-secret=s3cr3t",
+            "--manifest-url-header=Authorization:Bearer CANARY",
+            "--token",
+            "-starts-with-a-dash",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -1911,6 +2001,9 @@ mod tests {
                 "--token-auth-file=/etc/tokens.csv",
                 "--enable-bootstrap-token-auth=true",
                 "--oidc-client-secret=<redacted>",
+                "--manifest-url-header=<redacted>",
+                "--token",
+                "<redacted>",
             ]
         );
     }
