@@ -57,6 +57,10 @@ pub struct Attestation {
     /// Why it cannot be used (evidence file missing or changed), found when loading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// The evidence file on disk, when the evidence is a file: an input the report must
+    /// never overwrite.
+    #[serde(skip)]
+    pub evidence_file: Option<std::path::PathBuf>,
 }
 
 /// How an attestation was used.
@@ -110,7 +114,21 @@ fn err(file: &str, line: u32, message: String) -> LoadErrors {
 /// Reads an attestations file; every problem is reported with file and line. Entries with
 /// `result: todo` (from `attest template`) are skipped. Evidence files are read relative
 /// to the attestations file and their SHA-256 compared.
-pub fn load(path: &Path) -> Result<Vec<Attestation>, LoadErrors> {
+pub fn load(path: &Path) -> Result<Vec<Attestation>, AttestationErrors> {
+    load_file(path).map_err(|e| AttestationErrors(e.0))
+}
+
+/// Every problem found in an attestations file.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct AttestationErrors(pub Vec<LoadError>);
+
+impl std::fmt::Display for AttestationErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::catalog::write_file_problems(f, "attestations", &self.0)
+    }
+}
+
+fn load_file(path: &Path) -> Result<Vec<Attestation>, LoadErrors> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| err(&shown, 0, format!("cannot read attestations file: {e}")))?;
@@ -173,6 +191,7 @@ pub fn load(path: &Path) -> Result<Vec<Attestation>, LoadErrors> {
         let date = date_field(&mut r, node, "date", what);
         let expires = date_field(&mut r, node, "expires", what);
         let mut problem = None;
+        let mut evidence_file = None;
         let evidence = match node.get("evidence") {
             None => {
                 r.error(
@@ -189,6 +208,7 @@ pub fn load(path: &Path) -> Result<Vec<Attestation>, LoadErrors> {
                 match (url, file, sha) {
                     (Some(u), None, None) => Some(u),
                     (None, Some(f), Some(s)) => {
+                        evidence_file = Some(base.join(&f));
                         match std::fs::read(base.join(&f)) {
                             Err(e) => {
                                 problem = Some(format!("evidence file {f} cannot be read: {e}"))
@@ -230,6 +250,7 @@ pub fn load(path: &Path) -> Result<Vec<Attestation>, LoadErrors> {
                     expires,
                     source: format!("{shown}:{}", node.line),
                     problem,
+                    evidence_file,
                 });
             }
         }
@@ -290,11 +311,34 @@ pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate
             res.status = "invalid".into();
             res.reason = format!("dated {} in the future", a.date);
         }
+        let named = |fw: &str| {
+            a.framework
+                .as_deref()
+                .is_none_or(|f| crate::catalog::framework_matches(fw, f))
+        };
+        // Frameworks share item numbers (CIS 4.1.3 and NSA/CISA 4.1.3 are different
+        // requirements): an item named in several frameworks needs its framework.
+        if let (Some(id), "unused") = (&a.item, res.status.as_str()) {
+            let holding: Vec<&str> = report
+                .frameworks
+                .iter()
+                .filter(|fw| named(&fw.id) && fw.items.iter().any(|i| &i.id == id))
+                .map(|fw| fw.id.as_str())
+                .collect();
+            if holding.len() > 1 {
+                res.status = "invalid".into();
+                res.reason = format!(
+                    "item {id} is in {}: add `framework:` to say which one was assessed",
+                    holding.join(" and ")
+                );
+            }
+        }
         let mut matched = 0;
         let mut automated = Vec::new();
+        let mut already = Vec::new();
         let mut other_reasons = Vec::new();
         for fw in report.frameworks.iter_mut() {
-            if a.framework.as_deref().is_some_and(|f| f != fw.id) {
+            if !named(&fw.id) {
                 continue;
             }
             for item in fw.items.iter_mut() {
@@ -307,6 +351,10 @@ pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate
                     continue;
                 }
                 matched += 1;
+                if let Some(earlier) = &item.attestation {
+                    already.push(format!("{} {} (by {})", fw.id, item.id, earlier.source));
+                    continue;
+                }
                 if item.status != Status::Manual {
                     automated.push(format!("{} {} ({})", fw.id, item.id, item.status.as_str()));
                     continue;
@@ -355,6 +403,11 @@ pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate
                 "no {} {} in the frameworks evaluated",
                 if a.item.is_some() { "item" } else { "check" },
                 a.item.as_deref().or(a.check.as_deref()).unwrap_or_default()
+            );
+        } else if res.status == "unused" && !already.is_empty() {
+            res.reason = format!(
+                "an earlier attestation already answers {}; keep one attestation per item",
+                already.join(", ")
             );
         } else if res.status == "unused" && !automated.is_empty() {
             res.reason = format!(

@@ -43,15 +43,7 @@ pub struct ConfigErrors(pub Vec<LoadError>);
 
 impl std::fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "the configuration file has {} problem(s); fix them and run again:",
-            self.0.len()
-        )?;
-        for e in &self.0 {
-            writeln!(f, "  {e}")?;
-        }
-        Ok(())
+        crate::catalog::write_file_problems(f, "configuration", &self.0)
     }
 }
 

@@ -61,15 +61,7 @@ pub struct ExceptionErrors(pub Vec<LoadError>);
 
 impl std::fmt::Display for ExceptionErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "the exceptions file has {} problem(s); fix them and run again:",
-            self.0.len()
-        )?;
-        for e in &self.0 {
-            writeln!(f, "  {e}")?;
-        }
-        Ok(())
+        crate::catalog::write_file_problems(f, "exceptions", &self.0)
     }
 }
 
@@ -86,10 +78,14 @@ pub struct ExceptionResult {
     /// The exception.
     #[serde(flatten)]
     pub exception: Exception,
-    /// `applied`, `unused` or `expired`.
+    /// `applied`, `covered` (every finding it matches was waived by an earlier exception,
+    /// named in `covered_by`: it waives them once that one expires), `unused` or `expired`.
     pub status: String,
-    /// How many findings it waived (or would have, when expired).
+    /// How many findings it waived (or would have, when expired or covered).
     pub matched: usize,
+    /// The earlier exception (`file:line`) that waived what this one matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covered_by: Option<String>,
 }
 
 /// The exception cited by a waived finding.
@@ -272,12 +268,14 @@ pub fn apply(
             }
             .into(),
             matched: 0,
+            covered_by: None,
         })
         .collect();
     for f in findings.iter_mut() {
         if !matches!(f.status, Status::Fail | Status::Warn) {
             continue;
         }
+        let mut waived_by: Option<String> = None;
         for r in results.iter_mut() {
             if !r.exception.matches(f) {
                 continue;
@@ -286,7 +284,17 @@ pub fn apply(
             if r.status == "expired" {
                 continue;
             }
+            // Already waived by an earlier exception: this one is counted, not cited.
+            if let Some(first) = &waived_by {
+                if r.status != "applied" {
+                    r.status = "covered".into();
+                    r.covered_by = Some(first.clone());
+                }
+                continue;
+            }
+            waived_by = Some(r.exception.source.clone());
             r.status = "applied".into();
+            r.covered_by = None;
             f.waiver = Some(Box::new(Waiver {
                 source: r.exception.source.clone(),
                 justification: r.exception.justification.clone(),
@@ -296,7 +304,6 @@ pub fn apply(
                 original_status: f.status,
             }));
             f.status = Status::Waived;
-            break;
         }
     }
     results

@@ -608,3 +608,118 @@ fn attestations_decide_manual_items_only_and_are_marked_everywhere() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("att.yaml") && err.contains(":3"), "{err}");
 }
+
+/// The attestations file and its evidence files are inputs: `--out` on or around them is
+/// refused even with `--force` (nothing of them is replaced or removed).
+#[test]
+fn out_never_replaces_the_attestations_or_their_evidence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("audit");
+    std::fs::create_dir_all(dir.join("evidence")).unwrap();
+    let evidence = dir.join("evidence/perms.txt");
+    std::fs::write(&evidence, "mode 600 on all nodes\n").unwrap();
+    let sha = kubeattest::bundle::sha256_hex(b"mode 600 on all nodes\n");
+    let att = dir.join("attestations.yaml");
+    std::fs::write(
+        &att,
+        format!(
+            "attestations:\n{}",
+            attestation(
+                "1.2.20",
+                "pass",
+                &format!("{{ file: evidence/perms.txt, sha256: {sha} }}"),
+                "2026-01-10",
+                "2099-01-10"
+            )
+        ),
+    )
+    .unwrap();
+    for out in [dir.clone(), dir.join("evidence")] {
+        let o = run(&[
+            os("scan"),
+            os("--demo"),
+            os("--quiet"),
+            os("--format"),
+            os("json"),
+            os("--attestations"),
+            att.as_os_str(),
+            os("--out"),
+            out.as_os_str(),
+            os("--force"),
+        ]);
+        assert_eq!(code(&o), 2, "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("overlaps the input"),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(att.is_file() && evidence.is_file(), "inputs left alone");
+    }
+}
+
+/// An attestation names one requirement: an item number two frameworks share (CIS 4.1.3 and
+/// NSA/CISA 4.1.3) needs its framework, a framework alias (`cis`) names its framework, and
+/// a second attestation of an item already attested is unused with that reason.
+#[test]
+fn attestations_name_one_item_of_one_framework() {
+    let tmp = tempfile::tempdir().unwrap();
+    let entry = |framework: &str, item: &str, result: &str| {
+        attestation(
+            item,
+            result,
+            "{ url: \"https://tickets.example/AUD-9\" }",
+            "2026-01-10",
+            "2099-01-10",
+        )
+        .replacen(
+            "  - framework: cis-1.12\n    item",
+            &format!("  - {framework}item"),
+            1,
+        )
+    };
+    let file = format!(
+        "attestations:\n{}{}{}",
+        entry("", "4.1.3", "pass"),
+        entry("framework: cis\n    ", "1.2.20", "pass"),
+        entry("framework: cis-1.12\n    ", "1.2.20", "fail"),
+    );
+    let att = tmp.path().join("att.yaml");
+    std::fs::write(&att, &file).unwrap();
+    let out = tmp.path().join("r");
+    let o = run(&[
+        os("scan"),
+        os("--demo"),
+        os("--quiet"),
+        os("--format"),
+        os("json"),
+        os("--attestations"),
+        att.as_os_str(),
+        os("--out"),
+        out.as_os_str(),
+    ]);
+    assert!(
+        matches!(code(&o), 0 | 1 | 3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let results = report["attestations"].as_array().expect("attestations");
+    let status = |i: usize| {
+        results[i]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let reason = |i: usize| {
+        results[i]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(status(0), "invalid", "{file}\n{results:#?}");
+    assert!(reason(0).contains("add `framework:`"), "{}", reason(0));
+    assert_eq!(status(1), "applied", "{results:#?}");
+    assert_eq!(status(2), "unused", "{results:#?}");
+    assert!(reason(2).contains("earlier attestation"), "{}", reason(2));
+}

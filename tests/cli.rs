@@ -466,7 +466,7 @@ fn exceptions_waive_matching_failures_and_are_reported() {
     let dir = Dir::new();
     dir.create(
         "exceptions.yaml",
-        "exceptions:\n  - check: host-pid-namespace\n    subject: {kind: DaemonSet, namespace: monitoring, name: node-*}\n    justification: node-exporter reads host process statistics by design.\n    approver: jane.doe@example.com\n    expires: 2999-12-31\n  - check: privileged-container\n    justification: old approval\n    approver: bob@example.com\n    expires: 2001-01-01\n  - check: host-ipc-namespace\n    subject: {name: nothing-matches}\n    justification: unused\n    approver: bob@example.com\n    expires: 2999-12-31\n",
+        "exceptions:\n  - check: host-pid-namespace\n    subject: {kind: DaemonSet, namespace: monitoring, name: node-*}\n    justification: node-exporter reads host process statistics by design.\n    approver: jane.doe@example.com\n    expires: 2999-12-31\n  - check: privileged-container\n    justification: old approval\n    approver: bob@example.com\n    expires: 2001-01-01\n  - check: host-ipc-namespace\n    subject: {name: nothing-matches}\n    justification: unused\n    approver: bob@example.com\n    expires: 2999-12-31\n  - check: host-pid-namespace\n    subject: {kind: DaemonSet, namespace: monitoring, name: node-exporter}\n    justification: the narrow waiver, for when the broad one expires\n    approver: jane.doe@example.com\n    expires: 2999-12-31\n",
     );
     kubeattest(
         dir.path(),
@@ -502,9 +502,17 @@ fn exceptions_waive_matching_failures_and_are_reported() {
         vec![
             ("host-pid-namespace", "applied"),
             ("privileged-container", "expired"),
-            ("host-ipc-namespace", "unused")
+            ("host-ipc-namespace", "unused"),
+            ("host-pid-namespace", "covered")
         ]
     );
+    // Covered, not unused: it matches, and names the exception that waived first.
+    let covered = &r.exceptions[3];
+    assert_eq!(covered.matched, 1);
+    assert!(covered
+        .covered_by
+        .as_deref()
+        .is_some_and(|s| s.starts_with("exceptions.yaml:")));
     // An expired exception waives nothing.
     assert!(r
         .findings

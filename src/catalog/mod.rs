@@ -59,6 +59,24 @@ impl fmt::Display for LoadErrors {
     }
 }
 
+/// Writes the problems of an input file (exceptions, attestations, configuration): how many,
+/// what to do, then one per line with its file and line.
+pub fn write_file_problems(
+    f: &mut fmt::Formatter<'_>,
+    what: &str,
+    errors: &[LoadError],
+) -> fmt::Result {
+    writeln!(
+        f,
+        "the {what} file has {} problem(s); fix them and run again:",
+        errors.len()
+    )?;
+    for e in errors {
+        writeln!(f, "  {e}")?;
+    }
+    Ok(())
+}
+
 /// How bad a failing check is.
 #[derive(
     Debug,
@@ -1086,4 +1104,14 @@ impl Catalog {
         }
         out
     }
+}
+
+/// Whether a framework id answers to `name`: its id, or an alias that is its id's first
+/// dash-separated part (`cis` → `cis-1.12`, `nsa` → `nsa-cisa-1.2`, `pss` → `pss-baseline`
+/// and `pss-restricted`).
+pub fn framework_matches(framework_id: &str, name: &str) -> bool {
+    framework_id.eq_ignore_ascii_case(name)
+        || framework_id
+            .to_ascii_lowercase()
+            .starts_with(&format!("{}-", name.to_ascii_lowercase()))
 }

@@ -223,9 +223,9 @@ fn add_file(inv: &mut Inventory, path: &Path) {
 }
 
 /// Reads a stream of at most the input cap (the reader stops one byte past it). The text is
-/// read whole first, so that its documents can take the fast reader of [`yaml::read_text`];
-/// input that is binary, over the cap or not UTF-8 goes through the streaming reader, which
-/// says what is wrong with it. `size_hint` is the buffer to start with (0 when unknown).
+/// read whole first, so that its documents can take the fast reader of [`yaml::read_text`]
+/// (bytes that are not UTF-8 read as U+FFFD, as kubectl reads them); input that is binary
+/// or over the cap goes through the streaming reader, which says what is wrong with it. `size_hint` is the buffer to start with (0 when unknown).
 fn add_reader(inv: &mut Inventory, file: &str, mut reader: impl Read, size_hint: usize) {
     let cap = max_input_bytes();
     let mut bytes = Vec::with_capacity(size_hint);
@@ -234,15 +234,16 @@ fn add_reader(inv: &mut Inventory, file: &str, mut reader: impl Read, size_hint:
         .read_to_end(&mut bytes)
         .is_ok();
     if complete && bytes.len() as u64 <= cap && !bytes.contains(&0) {
-        if let Ok(text) = std::str::from_utf8(&bytes) {
-            let origin = |line| Origin::File {
-                path: file.to_string(),
-                line,
-            };
-            let result = add_stream(inv, text, &origin);
-            record(inv, file, result);
-            return;
-        }
+        // Bytes that are not UTF-8 in otherwise textual input (a Latin-1 `é` in a comment)
+        // are read as U+FFFD, as kubectl's reader does, rather than losing the file.
+        let text = String::from_utf8_lossy(&bytes);
+        let origin = |line| Origin::File {
+            path: file.to_string(),
+            line,
+        };
+        let result = add_stream(inv, &text, &origin);
+        record(inv, file, result);
+        return;
     }
     add_reader_streaming(inv, file, std::io::Cursor::new(bytes).chain(reader));
 }

@@ -40,21 +40,6 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         .map(crate::signature::read_signing_key)
         .transpose()?;
     collect::set_max_input_bytes(args.max_input_size << 20);
-    let out_policy = crate::bundle::OutPolicy {
-        force: args.force,
-        inputs: args
-            .manifests
-            .iter()
-            .chain(&args.snapshot)
-            .chain(&args.node_facts)
-            .chain(&args.exceptions)
-            .chain(&args.vulnerabilities)
-            .cloned()
-            .collect(),
-    };
-    if let Some(out) = &args.out {
-        crate::bundle::check_out(out, &out_policy)?;
-    }
     if let Some(min) = &args.min_score {
         for (name, _) in &min.per {
             if !frameworks
@@ -73,6 +58,24 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         Some(p) => crate::attestations::load(p)?,
         None => Vec::new(),
     };
+    // Inputs the report must never replace: attestations and their evidence files too.
+    let out_policy = crate::bundle::OutPolicy {
+        force: args.force,
+        inputs: args
+            .manifests
+            .iter()
+            .chain(&args.snapshot)
+            .chain(&args.node_facts)
+            .chain(&args.exceptions)
+            .chain(&args.vulnerabilities)
+            .chain(&args.attestations)
+            .cloned()
+            .chain(attestations.iter().filter_map(|a| a.evidence_file.clone()))
+            .collect(),
+    };
+    if let Some(out) = &args.out {
+        crate::bundle::check_out(out, &out_policy)?;
+    }
     let started_at = evaluate::now();
     let (inventory, sources) = if args.demo {
         (collect::demo::collect()?, vec!["demo".to_string()])
@@ -400,10 +403,42 @@ pub fn gates(report: &Report, args: &ScanArgs) -> Vec<String> {
     }
     for gate in &args.fail_on_status {
         let status = gate.status();
-        out.extend(listed(
+        let by_findings = listed(
             format!("--fail-on-status {}", status.as_str()),
             report.findings.iter().filter(|f| f.status == status),
-        ));
+        );
+        // Items no finding speaks for: those the benchmark leaves to a person (manual) and
+        // those a person decided (an attested fail).
+        if by_findings.is_empty() && matches!(status, Status::Manual | Status::Fail) {
+            let items: Vec<String> = report
+                .frameworks
+                .iter()
+                .flat_map(|fw| {
+                    fw.items
+                        .iter()
+                        .filter(|i| i.status == status)
+                        .map(move |i| format!("{} {}", fw.id, i.id))
+                })
+                .collect();
+            if !items.is_empty() {
+                let mut line = format!(
+                    "--fail-on-status {}: {} framework item(s): {}",
+                    status.as_str(),
+                    items.len(),
+                    items
+                        .iter()
+                        .take(GATE_SHOWN)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                if items.len() > GATE_SHOWN {
+                    line.push_str(&format!(" … and {} more", items.len() - GATE_SHOWN));
+                }
+                out.push(line);
+            }
+        }
+        out.extend(by_findings);
         if *gate == GateStatus::Error {
             for c in report.coverage.iter().filter(|c| c.is_failure()) {
                 out.push(format!(
@@ -432,13 +467,19 @@ fn score_gate(report: &Report, min: &MinScore) -> Vec<String> {
         let Some(wanted) = wanted else {
             continue;
         };
-        match fw.summary.score {
-            Some(score) if score >= wanted => {}
-            Some(score) => out.push(format!(
-                "--min-score: {} scored {score:.1}, below {wanted}",
-                fw.id
+        match (fw.summary.exact_score(), fw.summary.score) {
+            (Some(exact), _) if exact >= wanted => {}
+            // Shown rounded where that is below the threshold, else as precisely as needed.
+            (Some(exact), Some(shown)) => out.push(format!(
+                "--min-score: {} scored {}, below {wanted}",
+                fw.id,
+                if shown < wanted {
+                    format!("{shown:.1}")
+                } else {
+                    format!("{exact:.3}")
+                }
             )),
-            None => out.push(format!(
+            _ => out.push(format!(
                 "--min-score: {} has no score (no item was decided), so it cannot reach {wanted}",
                 fw.id
             )),

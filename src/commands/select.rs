@@ -19,15 +19,7 @@ pub fn peer_ids(check: &Check) -> impl Iterator<Item = (&str, &str)> {
     })
 }
 
-/// Whether a framework id answers to `name`: its id, or an alias that is its id's first
-/// dash-separated part (`cis` → `cis-1.12`, `nsa` → `nsa-cisa-1.2`, `pss` → `pss-baseline`
-/// and `pss-restricted`).
-pub fn framework_matches(framework_id: &str, name: &str) -> bool {
-    framework_id.eq_ignore_ascii_case(name)
-        || framework_id
-            .to_ascii_lowercase()
-            .starts_with(&format!("{}-", name.to_ascii_lowercase()))
-}
+pub use crate::catalog::framework_matches;
 
 /// What an id names.
 #[derive(Debug, Clone, Copy)]

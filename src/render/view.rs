@@ -297,11 +297,15 @@ fn sign_off(report: &Report) -> SignOff {
     figures.push(fact(
         "Exceptions",
         &format!(
-            "{} given: {} applied, {} expired, {} unused",
+            "{} given: {} applied, {} expired, {} unused{}",
             report.exceptions.len(),
             ex("applied"),
             ex("expired"),
-            ex("unused")
+            ex("unused"),
+            match ex("covered") {
+                0 => String::new(),
+                n => format!(", {n} covered by an earlier exception"),
+            }
         ),
     ));
     let unread = report.coverage.iter().filter(|c| c.is_failure()).count();

@@ -578,6 +578,15 @@ pub struct Summary {
 pub const SCORE_FORMULA: &str = "100 × (pass + waived) ÷ (pass + waived + fail + warn + error); manual and not_applicable items are not scored";
 
 impl Summary {
+    /// The score before rounding to one decimal, for comparisons with a threshold (12 of 17
+    /// is 70.588…, below 70.59, though shown as 70.6).
+    pub fn exact_score(&self) -> Option<f64> {
+        let c = &self.counts;
+        let good = c.pass + c.waived;
+        let decided = good + c.fail + c.warn + c.error;
+        (decided > 0).then(|| (good as f64) * 100.0 / decided as f64)
+    }
+
     /// Counts statuses and computes the score.
     pub fn from_statuses(statuses: impl IntoIterator<Item = Status>) -> Summary {
         let counts = Counts::of(statuses);
@@ -983,5 +992,20 @@ impl Report {
     /// Whether any source could not be read.
     pub fn coverage_incomplete(&self) -> bool {
         self.coverage.iter().any(Coverage::is_failure)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_score_is_shown_rounded_and_compared_exactly() {
+        let s = Summary::from_statuses(
+            std::iter::repeat_n(Status::Pass, 12).chain(std::iter::repeat_n(Status::Fail, 5)),
+        );
+        assert_eq!(s.score, Some(70.6));
+        assert!(s.exact_score().is_some_and(|e| e < 70.59 && e > 70.58));
+        assert_eq!(Summary::from_statuses([Status::Manual]).exact_score(), None);
     }
 }

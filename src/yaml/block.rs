@@ -569,12 +569,20 @@ fn resolve(s: &str) -> Option<NodeValue> {
         "false" => return Some(NodeValue::Bool(false)),
         _ => {}
     }
-    if s.len() <= 3
-        && ["y", "n", "yes", "no", "on", "off"]
-            .iter()
-            .any(|w| s.eq_ignore_ascii_case(w))
-    {
-        return None;
+    // go-yaml v2 (kubectl's reader) knows these words in three spellings only (`yes`, `Yes`,
+    // `YES`): those depend on the YAML version asked for and are left to serde-saphyr, and
+    // any other mix of cases (`oN`, `yEs`, `tRUE`) is a string to go-yaml and to YAML 1.2.
+    let word = ["y", "n", "yes", "no", "on", "off", "true", "false"]
+        .iter()
+        .find(|w| s.eq_ignore_ascii_case(w));
+    if let Some(w) = word {
+        let mut title = w.to_string();
+        title[..1].make_ascii_uppercase();
+        return if s == *w || s == title || s == w.to_ascii_uppercase() {
+            None
+        } else {
+            Some(NodeValue::String(s.to_string()))
+        };
     }
     if !plain_start(s) {
         return None;
@@ -1032,6 +1040,22 @@ pub(super) mod tests {
         assert!(chunks("%YAML 1.2\n---\na: 1\n").is_none());
     }
 
+    /// yes/no/on/off/true/false in a mix of cases go-yaml v2 does not know (`oN`, `yEs`):
+    /// strings, as kubectl reads them, where serde-saphyr's YAML 1.1 mode would make them
+    /// booleans (its words are case-insensitive).
+    #[test]
+    fn mixed_case_boolean_words_are_strings() {
+        for v in ["oN", "yEs", "nO", "oFF", "tRUE", "fALSE", "yeS"] {
+            let text = format!("k: {v}\n");
+            let chunk = Chunk {
+                text: &text,
+                first_line: 1,
+            };
+            let doc = document(chunk).flatten().expect("read by the fast reader");
+            assert_eq!(doc.get("k").and_then(Node::as_str), Some(v), "{v}");
+        }
+    }
+
     /// Scalars whose type YAML resolves: read as serde-saphyr reads them, or declined.
     #[test]
     fn plain_scalars_resolve_as_serde_saphyr_does() {
@@ -1046,7 +1070,6 @@ pub(super) mod tests {
             "Y",
             "YES",
             "Off",
-            "oN",
             "True",
             "TRUE",
             "False",

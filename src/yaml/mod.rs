@@ -84,6 +84,8 @@ pub(crate) fn manifest_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         strict_booleans: false,
         legacy_octal_numbers: true,
+        // Merged in order by `apply_merge_keys`, as go-yaml v2 merges them.
+        merge_keys: serde_saphyr::MergeKeyPolicy::AsOrdinary,
     }
 }
 
@@ -251,8 +253,51 @@ impl<'de> Visitor<'de> for NodeVisitor {
             let line = line_of(&v.referenced);
             out.push((Key::spanned(key), v.value.into_node(line)));
         }
-        Ok(NodeValue::Map(out))
+        Ok(NodeValue::Map(apply_merge_keys(out)))
     }
+}
+
+/// Applies `<<` merge keys as go-yaml v2 does (kubectl's and the kubelet's reader; serde-saphyr
+/// hands them over as ordinary keys in [`manifest_options`]): where the `<<` stands, so a
+/// merged key overwrites one written before it and is overwritten by one written after it;
+/// of a sequence of mappings the last is applied first, so earlier ones win.
+fn apply_merge_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
+    if !entries.iter().any(|(k, _)| k.value == "<<") {
+        return entries;
+    }
+    fn set(out: &mut Vec<(Key, Node)>, k: Key, v: Node) {
+        match out.iter_mut().find(|(x, _)| x.value == k.value) {
+            Some(slot) => slot.1 = v,
+            None => out.push((k, v)),
+        }
+    }
+    let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        if k.value != "<<" {
+            set(&mut out, k, v);
+            continue;
+        }
+        match v.value {
+            NodeValue::Map(m) => m.into_iter().for_each(|(mk, mv)| set(&mut out, mk, mv)),
+            NodeValue::Seq(items) if items.iter().all(|i| matches!(i.value, NodeValue::Map(_))) => {
+                for item in items.into_iter().rev() {
+                    if let NodeValue::Map(m) = item.value {
+                        m.into_iter().for_each(|(mk, mv)| set(&mut out, mk, mv));
+                    }
+                }
+            }
+            // Not a mapping to merge: kept as the key it is written as.
+            other => set(
+                &mut out,
+                k,
+                Node {
+                    line: v.line,
+                    value: other,
+                },
+            ),
+        }
+    }
+    out
 }
 
 /// Map keys: strings, but numbers and booleans used as keys are kept as their text.
@@ -337,6 +382,29 @@ pub fn read_text(text: &str, max_bytes: usize, mut each: impl FnMut(StreamItem))
         return read_stream(text.as_bytes(), max_bytes, each);
     };
     for chunk in chunks {
+        // kubectl splits a stream at `---` only and reads the first document of each part:
+        // what follows a `...` document end up to the next `---` is never sent.
+        if chunk.text.starts_with("...") {
+            if let Some(line) = first_content_line(chunk) {
+                each(StreamItem::Error(YamlError {
+                    line,
+                    message: "what follows the document end `...` is not read by kubectl (it reads up to the next `---`), so these objects are not applied and not judged; start them with `---`".into(),
+                }));
+            }
+            continue;
+        }
+        // A byte-order mark after a `---` line (files joined together): kubectl drops it.
+        let joined;
+        let chunk = match without_bom_after_marker(chunk.text) {
+            Some(text) => {
+                joined = text;
+                block::Chunk {
+                    text: &joined,
+                    first_line: chunk.first_line,
+                }
+            }
+            None => chunk,
+        };
         let fast = block::document(chunk).and_then(|root| match root {
             None => Some(Vec::new()),
             Some(root) => emit_root(root),
@@ -357,6 +425,27 @@ pub fn read_text(text: &str, max_bytes: usize, mut each: impl FnMut(StreamItem))
             return;
         }
     }
+}
+
+/// The line of the first line of a chunk after its marker line that is neither blank nor a
+/// comment.
+fn first_content_line(chunk: block::Chunk<'_>) -> Option<u32> {
+    (chunk.first_line..)
+        .zip(chunk.text.lines())
+        .skip(1)
+        .find(|(_, l)| {
+            let t = l.trim();
+            !t.is_empty() && !t.starts_with('#')
+        })
+        .map(|(n, _)| n)
+}
+
+/// A chunk's text with a byte-order mark at the start of the line after its `---` line
+/// removed, when there is one.
+fn without_bom_after_marker(text: &str) -> Option<String> {
+    let (marker, rest) = text.split_once('\n')?;
+    let rest = rest.strip_prefix('\u{feff}')?;
+    (marker.starts_with("---")).then(|| format!("{marker}\n{rest}"))
 }
 
 /// The items of a document read by the fast reader, as [`StreamDoc::emit`] gives them; `None`
@@ -385,8 +474,32 @@ fn shift(item: &mut StreamItem, by: u32) {
             o.lines.shift(by);
         }
         StreamItem::TooLarge { line } => *line += by,
-        StreamItem::Error(e) if e.line > 0 => e.line += by,
+        StreamItem::Error(e) if e.line > 0 => {
+            e.line += by;
+            e.message = shift_line_in_text(&e.message, by);
+        }
         StreamItem::Error(_) => {}
+    }
+}
+
+/// The parser's own "at line N" inside a message, moved by `by` lines like the item's line.
+fn shift_line_in_text(message: &str, by: u32) -> String {
+    let Some(at) = message.find("at line ") else {
+        return message.to_string();
+    };
+    let start = at + "at line ".len();
+    let digits = message[start..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    match message[start..start + digits].parse::<u32>() {
+        Ok(n) => format!(
+            "{}{}{}",
+            &message[..start],
+            n.saturating_add(by),
+            &message[start + digits..]
+        ),
+        Err(_) => message.to_string(),
     }
 }
 
@@ -558,7 +671,7 @@ impl<'de> Visitor<'de> for StreamDocVisitor {
             fields.push((key, v.value.into_node(line)));
         }
         Ok(StreamDoc {
-            fields,
+            fields: apply_merge_keys(fields),
             items,
             other: None,
         })
@@ -654,7 +767,7 @@ impl Node {
         match &self.value {
             NodeValue::Null => serde_json::Value::Null,
             NodeValue::Bool(b) => serde_json::Value::Bool(*b),
-            NodeValue::Number(n) => serde_json::Value::Number(n.clone()),
+            NodeValue::Number(n) => serde_json::Value::Number(as_json_number(n.clone())),
             NodeValue::String(s) => serde_json::Value::String(s.clone()),
             NodeValue::Seq(items) => items.iter().map(Node::to_json).collect(),
             NodeValue::Map(entries) => serde_json::Value::Object(
@@ -710,9 +823,21 @@ impl Node {
             }
             NodeValue::Null => Doc::Null,
             NodeValue::Bool(b) => Doc::Bool(b),
-            NodeValue::Number(n) => Doc::Number(n),
+            NodeValue::Number(n) => Doc::Number(as_json_number(n)),
             NodeValue::String(s) => Doc::String(s.into_boxed_str()),
         }
+    }
+}
+
+/// A number as kubectl sends it: sigs.k8s.io/yaml turns YAML into JSON with Go's encoder,
+/// which writes a whole float64 without a fraction (`runAsUser: 0.0` and `1e3` arrive as
+/// `0` and `1000`, integers to the API server).
+fn as_json_number(n: serde_json::Number) -> serde_json::Number {
+    match n.as_f64() {
+        Some(f) if !n.is_i64() && !n.is_u64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+            serde_json::Number::from(f as i64)
+        }
+        _ => n,
     }
 }
 
@@ -824,6 +949,67 @@ mod tests {
         }
         let catalog = parse_document("a: yes\nb: 0400\n").unwrap();
         assert_eq!(catalog.get("a").and_then(Node::as_str), Some("yes"));
+    }
+
+    /// The objects and errors `read_text` gives for a stream.
+    fn read_all(text: &str) -> (Vec<Doc>, Vec<YamlError>) {
+        let (mut objects, mut errors) = (Vec::new(), Vec::new());
+        read_text(text, usize::MAX, |item| match item {
+            StreamItem::Object(o) => objects.push(o.value),
+            StreamItem::Error(e) => errors.push(e),
+            StreamItem::TooLarge { .. } => {}
+        });
+        (objects, errors)
+    }
+
+    /// Where kubectl (sigs.k8s.io/yaml over go-yaml v2, split at `---` by apimachinery's
+    /// YAMLReader) reads a stream otherwise than the YAML specification, manifests are read
+    /// as kubectl reads them, since that is what reaches the cluster.
+    #[test]
+    fn manifests_are_read_as_kubectl_reads_them() {
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx\n";
+        // A merge key applies where it stands: it overwrites keys written before it.
+        let (o, _) = read_all(&format!(
+            "{pod}    securityContext: &base {{privileged: true}}\n  - name: d\n    image: nginx\n    securityContext:\n      privileged: false\n      <<: *base\n"
+        ));
+        assert_eq!(
+            o[0].pointer("/spec/containers/1/securityContext/privileged"),
+            Some(&Doc::Bool(true))
+        );
+        // Keys written after it win, and of a merged list the first mapping wins.
+        let (o, _) = read_all(
+            "a: &a {p: 1, q: 1}\nb: &b {p: 2, r: 2}\nc:\n  <<: [*a, *b]\n  q: 3\nkind: T\napiVersion: v1\n",
+        );
+        let c = o[0].get("c").expect("c");
+        assert_eq!(c.get("p").and_then(Doc::as_i64), Some(1));
+        assert_eq!(c.get("q").and_then(Doc::as_i64), Some(3));
+        assert_eq!(c.get("r").and_then(Doc::as_i64), Some(2));
+        // What follows `...` up to the next `---` is never applied: an error, not an object.
+        let (o, e) = read_all(&format!("{pod}...\n{pod}---\n{pod}"));
+        assert_eq!(o.len(), 2);
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].line, 10);
+        // A byte-order mark after `---` (files joined together) is dropped.
+        let (o, e) = read_all(&format!("{pod}---\n\u{feff}{pod}"));
+        assert_eq!((o.len(), e.len()), (2, 0));
+        // Mixed-case yes/no/on/off are strings to go-yaml v2; whole floats are integers.
+        let (o, _) = read_all(&format!(
+            "{pod}    env:\n    - name: A\n      value: oN\n    securityContext:\n      runAsUser: 0.0\n"
+        ));
+        assert_eq!(
+            o[0].pointer("/spec/containers/0/env/0/value")
+                .and_then(Doc::as_str),
+            Some("oN")
+        );
+        assert_eq!(
+            o[0].pointer("/spec/containers/0/securityContext/runAsUser")
+                .and_then(Doc::as_i64),
+            Some(0)
+        );
+        // An error's own "at line N" counts in the whole stream, like its line.
+        let (_, e) = read_all(&format!("{pod}---\n{pod}---\na: \"open\n"));
+        assert_eq!(e[0].line, 19);
+        assert!(e[0].message.contains("line 19"), "{}", e[0].message);
     }
 
     #[test]

@@ -128,7 +128,7 @@ fn deep_nesting_is_refused() {
 }
 
 #[test]
-fn binary_utf16_and_latin1_files_are_reported() {
+fn binary_and_utf16_files_are_reported_and_latin1_bytes_read_as_kubectl_does() {
     let dir = Dir::new();
     let binary: Vec<u8> = (0..65_536u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
@@ -141,9 +141,25 @@ fn binary_utf16_and_latin1_files_are_reported() {
     std::fs::write(dir.path().join("utf16.yaml"), utf16).expect("write");
     assert_reported(&dir, "binary.yaml", "not UTF-8", Duration::from_secs(30));
     assert_reported(&dir, "utf16.yaml", "not UTF-8", Duration::from_secs(30));
-    let latin1 = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n".to_vec();
+    // A stray Latin-1 byte in text is read as U+FFFD, as kubectl reads it: the file is
+    // judged, not lost.
+    let latin1 = b"# caf\xe9 au lait\napiVersion: v1\nkind: Pod\nmetadata: {name: latin}\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext: {privileged: true}\n".to_vec();
     std::fs::write(dir.path().join("latin1.yaml"), latin1).expect("write");
-    assert_reported(&dir, "latin1.yaml", "latin1.yaml", Duration::from_secs(30));
+    let (run, report, _) = scan(&dir, &["latin1.yaml"], &[]);
+    assert!(matches!(run.code, 0 | 1), "{}", run.stderr);
+    assert!(
+        problems(&report, "latin1.yaml").is_empty(),
+        "{}",
+        report["coverage"]
+    );
+    let judged = report["findings"].as_array().is_some_and(|f| {
+        f.iter().any(|f| {
+            f["check"] == "privileged-container"
+                && f["status"] == "fail"
+                && f["subject"]["name"] == "latin"
+        })
+    });
+    assert!(judged, "{}", report["findings"]);
 }
 
 #[test]

@@ -26,11 +26,15 @@ pub(super) fn register(l: &mut Layout, view: &View) {
         9.0,
         ink(),
         &format!(
-            "{} exception(s) given: {} applied, {} expired (waived nothing), {} unused (matched no failing finding). An expired exception leaves its findings failing.",
+            "{} exception(s) given: {} applied, {} expired (waived nothing), {} unused (matched no failing finding){}. An expired exception leaves its findings failing.",
             view.exceptions.len(),
             n("applied"),
             n("expired"),
-            n("unused")
+            n("unused"),
+            match n("covered") {
+                0 => String::new(),
+                c => format!(", {c} covered (what they match was waived by an earlier exception; they take over when it expires)"),
+            }
         ),
         MARGIN_X,
         TEXT_W,
