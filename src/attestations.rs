@@ -336,6 +336,7 @@ pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate
         let mut matched = 0;
         let mut automated = Vec::new();
         let mut already = Vec::new();
+        let mut conflicts: Vec<(String, String, String)> = Vec::new();
         let mut other_reasons = Vec::new();
         for fw in report.frameworks.iter_mut() {
             if !named(&fw.id) {
@@ -352,7 +353,20 @@ pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate
                 }
                 matched += 1;
                 if let Some(earlier) = &item.attestation {
-                    already.push(format!("{} {} (by {})", fw.id, item.id, earlier.source));
+                    // Two people disagreeing is no answer: the item goes back to a person.
+                    if earlier_result(&results, &earlier.source) != Some(a.result)
+                        && res.status == "unused"
+                    {
+                        conflicts.push((fw.id.clone(), item.id.clone(), earlier.source.clone()));
+                        item.status = Status::Manual;
+                        item.message = format!(
+                            "attestations disagree ({} and {}): the item stays manual until one answer remains",
+                            earlier.source, a.source
+                        );
+                        item.attestation = None;
+                    } else {
+                        already.push(format!("{} {} (by {})", fw.id, item.id, earlier.source));
+                    }
                     continue;
                 }
                 if item.status != Status::Manual {
@@ -397,6 +411,31 @@ pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate
                 res.items.push(format!("{} {}", fw.id, item.id));
             }
         }
+        if !conflicts.is_empty() {
+            let names: Vec<String> = conflicts
+                .iter()
+                .map(|(fw, item, _)| format!("{fw} {item}"))
+                .collect();
+            for (_, _, source) in &conflicts {
+                if let Some(earlier) = results
+                    .iter_mut()
+                    .find(|r: &&mut AttestationResult| &r.attestation.source == source)
+                {
+                    earlier.status = "invalid".into();
+                    earlier.reason = format!(
+                        "contradicted by {} (another result for {}); the item stays manual",
+                        a.source,
+                        names.join(", ")
+                    );
+                    earlier.items.clear();
+                }
+            }
+            res.status = "invalid".into();
+            res.reason = format!(
+                "contradicts an earlier attestation of {}; the item stays manual",
+                names.join(", ")
+            );
+        }
         if matched == 0 && res.status == "unused" {
             res.status = "invalid".into();
             res.reason = format!(
@@ -432,6 +471,14 @@ pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate
         fw.summary = summary_with_attested(fw);
     }
     report.attestations = results;
+}
+
+/// The result an earlier attestation (by its `file:line`) gave.
+fn earlier_result(results: &[AttestationResult], source: &str) -> Option<Status> {
+    results
+        .iter()
+        .find(|r| r.attestation.source == source)
+        .map(|r| r.attestation.result)
 }
 
 /// A framework's summary with `attested` counted.

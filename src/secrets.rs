@@ -245,13 +245,17 @@ struct Dropped {
 const BASE64_OUTSIDE: &str = "base64 data outside PEM blocks";
 
 /// Whether a line outside PEM blocks looks like base64 data (a key without its `BEGIN`/`END`
-/// lines) rather than explanatory text: 40 or more characters of the base64 alphabet only.
+/// lines, wrapped at any width) rather than explanatory text: 16 or more characters of the
+/// base64 alphabet only, with a digit, `+` or `/` among them (a long word is letters only).
 /// `openssl x509 -text` output has spaces, colons and dots on every long line.
 fn looks_like_base64(line: &str) -> bool {
-    line.len() >= 40
+    line.len() >= 16
         && line
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        && line
+            .bytes()
+            .any(|b| b.is_ascii_digit() || matches!(b, b'+' | b'/'))
 }
 
 /// The label recorded for a block whose `BEGIN` line holds no label we may repeat.

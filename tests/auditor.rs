@@ -658,8 +658,9 @@ fn out_never_replaces_the_attestations_or_their_evidence() {
 }
 
 /// An attestation names one requirement: an item number two frameworks share (CIS 4.1.3 and
-/// NSA/CISA 4.1.3) needs its framework, a framework alias (`cis`) names its framework, and
-/// a second attestation of an item already attested is unused with that reason.
+/// NSA/CISA 4.1.3) needs its framework, a framework alias (`cis`) names its framework, a
+/// second attestation giving the same answer is unused with that reason, and two that
+/// disagree leave the item manual.
 #[test]
 fn attestations_name_one_item_of_one_framework() {
     let tmp = tempfile::tempdir().unwrap();
@@ -678,10 +679,12 @@ fn attestations_name_one_item_of_one_framework() {
         )
     };
     let file = format!(
-        "attestations:\n{}{}{}",
+        "attestations:\n{}{}{}{}{}",
         entry("", "4.1.3", "pass"),
         entry("framework: cis\n    ", "1.2.20", "pass"),
-        entry("framework: cis-1.12\n    ", "1.2.20", "fail"),
+        entry("framework: cis-1.12\n    ", "1.2.20", "pass"),
+        entry("framework: cis-1.12\n    ", "3.1.1", "pass"),
+        entry("framework: cis-1.12\n    ", "3.1.1", "fail"),
     );
     let att = tmp.path().join("att.yaml");
     std::fs::write(&att, &file).unwrap();
@@ -722,4 +725,18 @@ fn attestations_name_one_item_of_one_framework() {
     assert_eq!(status(1), "applied", "{results:#?}");
     assert_eq!(status(2), "unused", "{results:#?}");
     assert!(reason(2).contains("earlier attestation"), "{}", reason(2));
+    // Two answers that disagree are no answer: both invalid, the item manual.
+    assert_eq!(
+        (status(3), status(4)),
+        ("invalid".into(), "invalid".into()),
+        "{results:#?}"
+    );
+    assert!(reason(4).contains("contradicts"), "{}", reason(4));
+    let item = report["frameworks"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["id"] == "cis-1.12"))
+        .and_then(|f| f["items"].as_array())
+        .and_then(|i| i.iter().find(|i| i["id"] == "3.1.1"))
+        .expect("CIS 3.1.1");
+    assert_eq!(item["status"], "manual", "{item}");
 }

@@ -1682,4 +1682,29 @@ fn the_pki_is_found_from_the_api_servers_flags_and_nothing_is_skipped_silently()
     let report = evaluate_full(vec![facts]);
     let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
     assert_eq!(status("pki-key-permissive"), Status::Error);
+
+    // A key flag into a directory the system shares (/etc) makes no PKI of it.
+    let root = Root::new(
+        &[
+            ("/etc/apiserver.key", Some("KEY")),
+            ("/etc/ssl/private/other.key", Some("KEY")),
+            ("/etc/kubernetes/pki/ca.crt", Some("CA")),
+        ],
+        &[(
+            200,
+            &[
+                "kube-apiserver",
+                "--client-ca-file=/etc/kubernetes/pki/ca.crt",
+                "--tls-private-key-file=/etc/apiserver.key",
+            ],
+        )],
+    );
+    let facts = root.facts();
+    let dirs: Vec<&str> = facts
+        .files
+        .iter()
+        .filter(|f| f.role == "pki-dir")
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(dirs, ["/etc/kubernetes/pki"]);
 }

@@ -301,25 +301,41 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
 }
 
 /// Whether any of `rules` (webhook `rules`, or a ValidatingAdmissionPolicy's
-/// `matchConstraints.resourceRules`) names pods or a workload that makes them (`*`
-/// included): a policy that matches neither enforces nothing on pods.
+/// `matchConstraints.resourceRules`) can refuse a pod being made: it names pods or a workload
+/// that makes them (`*` included) in that resource's API group, for CREATE (or `*`, or with
+/// no operations listed). A rule on ConfigMaps, on `apps` pods (there are none) or on DELETE
+/// only enforces nothing on pods.
 fn rules_cover_pods<'d>(rules: impl IntoIterator<Item = &'d Doc>) -> bool {
-    const POD_MAKERS: &[&str] = &[
-        "*",
-        "*/*",
-        "pods",
-        "deployments",
-        "statefulsets",
-        "daemonsets",
-        "replicasets",
-        "replicationcontrollers",
-        "jobs",
-        "cronjobs",
+    // (resource, its group, the old group it was also served under)
+    const POD_MAKERS: &[(&str, &str, &str)] = &[
+        ("pods", "", ""),
+        ("replicationcontrollers", "", ""),
+        ("deployments", "apps", "extensions"),
+        ("statefulsets", "apps", "apps"),
+        ("daemonsets", "apps", "extensions"),
+        ("replicasets", "apps", "extensions"),
+        ("jobs", "batch", "batch"),
+        ("cronjobs", "batch", "batch"),
     ];
     rules.into_iter().any(|rule| {
-        crate::checks::path::strings(rule, "resources")
-            .iter()
-            .any(|r| POD_MAKERS.contains(&r.as_str()))
+        let strings = |key| crate::checks::path::strings(rule, key);
+        let (groups, resources, operations) = (
+            strings("apiGroups"),
+            strings("resources"),
+            strings("operations"),
+        );
+        let creates = rule.get("operations").is_none()
+            || operations.iter().any(|o| o == "*" || o == "CREATE");
+        let group_ok = |g: &str, old: &str| {
+            rule.get("apiGroups").is_none() || groups.iter().any(|x| x == "*" || x == g || x == old)
+        };
+        creates
+            && resources.iter().any(|r| {
+                matches!(r.as_str(), "*" | "*/*")
+                    || POD_MAKERS
+                        .iter()
+                        .any(|(name, g, old)| r == name && group_ok(g, old))
+            })
     })
 }
 

@@ -308,6 +308,10 @@ fn unfiltered_family(
                 Some((f, true))
             } else if policy == Some("PreferDualStack") && listed.is_empty() {
                 Some((f, false))
+            } else if listed.is_empty() && f == "IPv4" && !ranged.is_empty() {
+                // No family written: the cluster's primary one (IPv4 on most clusters),
+                // which the ranges, all IPv6, may not limit.
+                Some((f, false))
             } else {
                 None
             }
@@ -383,7 +387,7 @@ fn load_balancer_open(check: &Check, ctx: &Context, out: &mut Outcome) {
             } else {
                 (
                     Status::Manual,
-                    "the Service prefers dual-stack, so on a dual-stack cluster it has",
+                    "the Service names no family (it gets the cluster's primary one) or prefers dual-stack, so it may have",
                 )
             };
             (

@@ -375,6 +375,31 @@ const PKI_FLAGS: &[&str] = &[
     "--etcd-keyfile",
 ];
 
+/// Directories a key flag may point into that are not a Kubernetes PKI (the system's own
+/// files and keys live there): never walked as the PKI (CIS 1.1.19–1.1.21 audit the
+/// Kubernetes PKI directory).
+const SHARED_DIRS: &[&str] = &[
+    "",
+    "/etc",
+    "/var",
+    "/var/lib",
+    "/usr",
+    "/usr/local",
+    "/opt",
+    "/srv",
+    "/root",
+    "/home",
+    "/tmp",
+    "/run",
+    "/etc/ssl",
+    "/etc/ssl/certs",
+    "/etc/ssl/private",
+    "/etc/pki",
+    "/etc/pki/tls",
+    "/etc/pki/tls/certs",
+    "/etc/pki/tls/private",
+];
+
 /// How deep a walk of a node directory (the PKI, CNI configuration) goes.
 const WALK_DEPTH: usize = 4;
 
@@ -1398,7 +1423,7 @@ impl Collector<'_> {
             let Some(d) = Path::new(&path)
                 .parent()
                 .map(|d| d.display().to_string())
-                .filter(|d| d != "/" && !d.is_empty())
+                .filter(|d| !SHARED_DIRS.contains(&d.trim_end_matches('/')))
             else {
                 continue;
             };
