@@ -292,8 +292,9 @@ fn ip_families(svc: &crate::inventory::Object) -> Vec<String> {
 
 /// An IP family the Service has (or, `false`, may have) that none of its source ranges is
 /// of: listed in `spec.ipFamilies`, or both families under `ipFamilyPolicy:
-/// RequireDualStack` (sure), or under `PreferDualStack` with no family listed (only on a
-/// dual-stack cluster).
+/// RequireDualStack` (sure); under `PreferDualStack` with no family listed (only on a
+/// dual-stack cluster), or IPv4 when no family is written and every range is IPv6 (the
+/// cluster's primary family, IPv4 on most clusters).
 fn unfiltered_family(
     svc: &crate::inventory::Object,
     ranged: &std::collections::BTreeSet<&'static str>,

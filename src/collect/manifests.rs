@@ -225,7 +225,8 @@ fn add_file(inv: &mut Inventory, path: &Path) {
 /// Reads a stream of at most the input cap (the reader stops one byte past it). The text is
 /// read whole first, so that its documents can take the fast reader of [`yaml::read_text`]
 /// (bytes that are not UTF-8 read as U+FFFD, as kubectl reads them); input that is binary
-/// or over the cap goes through the streaming reader, which says what is wrong with it. `size_hint` is the buffer to start with (0 when unknown).
+/// or over the cap goes through the streaming reader, which says what is wrong with it.
+/// `size_hint` is the buffer to start with (0 when unknown).
 fn add_reader(inv: &mut Inventory, file: &str, mut reader: impl Read, size_hint: usize) {
     let cap = max_input_bytes();
     let mut bytes = Vec::with_capacity(size_hint);
