@@ -145,7 +145,7 @@ fn waived_findings_are_sarif_results_with_a_suppression() {
     let exceptions = tmp.path().join("exceptions.yaml");
     std::fs::write(
         &exceptions,
-        "exceptions:\n  - check: privileged-container\n    subject: {kind: DaemonSet, namespace: apps, name: node-agent}\n    justification: the node agent needs host access\n    approver: security@example.com\n    expires: 2999-12-31\n",
+        "exceptions:\n  - check: privileged-container\n    subject: {kind: DaemonSet, namespace: apps, name: node-agent}\n    justification: the node agent needs host access\n    approver: security@example.com\n    ticket: RISK-42\n    expires: 2999-12-31\n",
     )
     .expect("write exceptions");
     let out = tmp.path().join("bundle");
@@ -178,6 +178,7 @@ fn waived_findings_are_sarif_results_with_a_suppression() {
         r["suppressions"][0]["justification"],
         "the node agent needs host access"
     );
+    assert_eq!(r["suppressions"][0]["properties"]["ticket"], "RISK-42");
 }
 
 // ---------------------------------------------------------------------------------------

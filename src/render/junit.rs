@@ -135,12 +135,16 @@ fn testcase(
                 .take(SHOWN)
                 .map(|f| match &f.waiver {
                     Some(wv) => format!(
-                        "waived {} {}: {} (approved by {}, until {})",
+                        "waived {} {}: {} (approved by {}, until {}{})",
                         f.check,
                         f.subject.display(),
                         wv.justification,
                         wv.approver,
-                        wv.expires
+                        wv.expires,
+                        wv.ticket
+                            .as_deref()
+                            .map(|t| format!(", ticket {t}"))
+                            .unwrap_or_default()
                     ),
                     None => finding_line(f),
                 })

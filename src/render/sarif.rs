@@ -200,17 +200,21 @@ fn result(f: &Finding, check: Option<&CheckResult>, index: usize) -> Value {
         json!({ "kubeattestFinding/v1": fingerprint }),
     );
     if let Some(w) = &f.waiver {
+        let mut properties = json!({
+            "approver": w.approver,
+            "expires": w.expires.to_string(),
+            "source": w.source,
+        });
+        if let Some(ticket) = &w.ticket {
+            properties["ticket"] = ticket.as_str().into();
+        }
         r.insert(
             "suppressions".into(),
             json!([{
                 "kind": "external",
                 "status": "accepted",
                 "justification": w.justification,
-                "properties": {
-                    "approver": w.approver,
-                    "expires": w.expires.to_string(),
-                    "source": w.source,
-                },
+                "properties": properties,
             }]),
         );
     }
