@@ -468,7 +468,7 @@ fn exceptions_waive_matching_failures_and_are_reported() {
         "exceptions.yaml",
         "exceptions:\n  - check: host-pid-namespace\n    subject: {kind: DaemonSet, namespace: monitoring, name: node-*}\n    justification: node-exporter reads host process statistics by design.\n    approver: jane.doe@example.com\n    expires: 2999-12-31\n  - check: privileged-container\n    justification: old approval\n    approver: bob@example.com\n    expires: 2001-01-01\n  - check: host-ipc-namespace\n    subject: {name: nothing-matches}\n    justification: unused\n    approver: bob@example.com\n    expires: 2999-12-31\n  - check: host-pid-namespace\n    subject: {kind: DaemonSet, namespace: monitoring, name: node-exporter}\n    justification: the narrow waiver, for when the broad one expires\n    approver: jane.doe@example.com\n    expires: 2999-12-31\n",
     );
-    kubeattest(
+    let run = kubeattest(
         dir.path(),
         &[
             "scan",
@@ -479,8 +479,18 @@ fn exceptions_waive_matching_failures_and_are_reported() {
             "o",
             "--quiet",
         ],
-    )
-    .assert_code(0);
+    );
+    run.assert_code(0);
+    // An expired exception is said on stderr whatever the format (SARIF and JUnit have no
+    // register).
+    assert!(
+        run.stderr.contains("warning: exception exceptions.yaml:")
+            && run
+                .stderr
+                .contains("(privileged-container) expired on 2001-01-01"),
+        "{}",
+        run.stderr
+    );
     let r = report(&dir.path().join("o"));
     let waived = r
         .findings

@@ -247,6 +247,24 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         }
         None => {}
     }
+    // Whatever the output format (SARIF and JUnit carry no register): accepted risks and
+    // attestations that stopped counting.
+    for e in report.exceptions.iter().filter(|e| e.status == "expired") {
+        eprintln!(
+            "kubeattest: warning: exception {} ({}) expired on {}: what it waived fails again",
+            e.exception.source, e.exception.check, e.exception.expires
+        );
+    }
+    for a in report
+        .attestations
+        .iter()
+        .filter(|a| matches!(a.status.as_str(), "expired" | "invalid"))
+    {
+        eprintln!(
+            "kubeattest: warning: attestation {} is {}: {}",
+            a.attestation.source, a.status, a.reason
+        );
+    }
     let tripped = gates(&report, &args);
     for line in &tripped {
         eprintln!("kubeattest: gate: {line}");
