@@ -588,6 +588,27 @@ fn attestations_decide_manual_items_only_and_are_marked_everywhere() {
     assert!(pdf.contains("ATT. PASS"), "attested badge");
     assert!(pdf.contains("Attestations of manual items"));
     assert!(pdf.contains("ATTESTED"), "own count on the summary page");
+    // JUnit: an attested pass names its assessor too.
+    let o = run(&[
+        os("scan"),
+        os("--demo"),
+        os("--quiet"),
+        os("--framework"),
+        os("cis-1.12"),
+        os("--attestations"),
+        att.as_os_str(),
+        os("-o"),
+        os("junit"),
+    ]);
+    let junit = stdout(&o);
+    let case = junit
+        .split("<testcase ")
+        .find(|c| c.contains("name=\"1.2.20 "))
+        .expect("a case for 1.2.20");
+    assert!(
+        case.contains("attested by sam.assessor@example.com on 2026-01-10"),
+        "{case}"
+    );
 
     // A malformed file is an error naming file and line; nothing is evaluated.
     std::fs::write(
