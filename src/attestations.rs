@@ -354,9 +354,8 @@ pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate
                 matched += 1;
                 if let Some(earlier) = &item.attestation {
                     // Two people disagreeing is no answer: the item goes back to a person.
-                    if earlier_result(&results, &earlier.source) != Some(a.result)
-                        && res.status == "unused"
-                    {
+                    // The item carries the earlier attestation's result.
+                    if item.status != a.result && res.status == "unused" {
                         conflicts.push((fw.id.clone(), item.id.clone(), earlier.source.clone()));
                         item.status = Status::Manual;
                         item.message = format!(
@@ -471,14 +470,6 @@ pub fn apply(report: &mut Report, attestations: &[Attestation], today: NaiveDate
         fw.summary = summary_with_attested(fw);
     }
     report.attestations = results;
-}
-
-/// The result an earlier attestation (by its `file:line`) gave.
-fn earlier_result(results: &[AttestationResult], source: &str) -> Option<Status> {
-    results
-        .iter()
-        .find(|r| r.attestation.source == source)
-        .map(|r| r.attestation.result)
 }
 
 /// A framework's summary with `attested` counted.

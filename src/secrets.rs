@@ -250,12 +250,16 @@ const BASE64_OUTSIDE: &str = "base64 data outside PEM blocks";
 /// `openssl x509 -text` output has spaces, colons and dots on every long line.
 fn looks_like_base64(line: &str) -> bool {
     line.len() >= 16
-        && line
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        && base64_alphabet(line)
         && line
             .bytes()
             .any(|b| b.is_ascii_digit() || matches!(b, b'+' | b'/'))
+}
+
+/// Whether a line holds only characters of the base64 alphabet (padding included).
+fn base64_alphabet(line: &str) -> bool {
+    line.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
 /// The label recorded for a block whose `BEGIN` line holds no label we may repeat.
@@ -386,10 +390,7 @@ fn certificates_only(pem: &str) -> (String, Dropped) {
                         }
                     }
                 } else {
-                    if !t
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-                    {
+                    if !base64_alphabet(t) {
                         block.broken = block.broken.or(Some("not base64 inside"));
                     }
                     block.text.push_str(t);

@@ -1604,6 +1604,16 @@ fn kubelet_url_headers_never_reach_the_facts() {
     );
 }
 
+/// The paths of the PKI directories the facts record.
+fn pki_dirs(facts: &NodeFacts) -> Vec<&str> {
+    facts
+        .files
+        .iter()
+        .filter(|f| f.role == "pki-dir")
+        .map(|f| f.path.as_str())
+        .collect()
+}
+
 /// The PKI is every directory the API server's CA and key flags name (the outermost), so a
 /// client CA in a subdirectory leaves the keys beside it judged (CIS 1.1.21 audits
 /// `find /etc/kubernetes/pki/ -name '*.key'`); what the walk cannot look at (a link to a
@@ -1642,13 +1652,7 @@ fn the_pki_is_found_from_the_api_servers_flags_and_nothing_is_skipped_silently()
         root.mode(path, mode, 0, 0);
     }
     let facts = root.facts();
-    let dirs: Vec<&str> = facts
-        .files
-        .iter()
-        .filter(|f| f.role == "pki-dir")
-        .map(|f| f.path.as_str())
-        .collect();
-    assert_eq!(dirs, ["/etc/kubernetes/pki"]);
+    assert_eq!(pki_dirs(&facts), ["/etc/kubernetes/pki"]);
     let report = evaluate_full(vec![facts]);
     let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
     assert_eq!(
@@ -1700,11 +1704,5 @@ fn the_pki_is_found_from_the_api_servers_flags_and_nothing_is_skipped_silently()
         )],
     );
     let facts = root.facts();
-    let dirs: Vec<&str> = facts
-        .files
-        .iter()
-        .filter(|f| f.role == "pki-dir")
-        .map(|f| f.path.as_str())
-        .collect();
-    assert_eq!(dirs, ["/etc/kubernetes/pki"]);
+    assert_eq!(pki_dirs(&facts), ["/etc/kubernetes/pki"]);
 }

@@ -148,15 +148,28 @@ fn enforced_rank(label: &str) -> (u8, bool) {
     }
 }
 
+/// The kube-apiservers of the input, each with its flags as kube-apiserver parses them.
+fn apiservers<'c, 'a>(
+    ctx: &'c Context<'a>,
+) -> impl Iterator<
+    Item = (
+        &'c crate::checks::flag::Executable<'a>,
+        crate::checks::flag::Flags,
+    ),
+> + 'c {
+    ctx.executables()
+        .iter()
+        .filter(|e| e.name == "kube-apiserver")
+        .map(|e| (e, crate::checks::flag::parse_flags(&e.args)))
+}
+
 /// The admission configuration file a kube-apiserver of the input is started with
 /// (`--admission-control-config-file`): its PodSecurity `defaults` may enforce a level on
 /// namespaces that carry no label, so their absence proves nothing.
 fn admission_config_file(ctx: &Context) -> Option<String> {
-    ctx.executables()
-        .iter()
-        .filter(|e| e.name == "kube-apiserver")
-        .find_map(|e| {
-            crate::checks::flag::parse_flags(&e.args)
+    apiservers(ctx)
+        .find_map(|(_, flags)| {
+            flags
                 .get("--admission-control-config-file")
                 .and_then(|v| v.last())
                 .cloned()
@@ -169,18 +182,16 @@ fn admission_config_file(ctx: &Context) -> Option<String> {
 /// nothing ("Once the feature is enabled or the webhook is installed, you can configure
 /// namespaces…").
 fn pod_security_disabled(ctx: &Context) -> Option<String> {
-    ctx.executables()
-        .iter()
-        .filter(|e| e.name == "kube-apiserver")
-        .find(|e| {
-            crate::checks::flag::parse_flags(&e.args)
+    apiservers(ctx)
+        .find(|(_, flags)| {
+            flags
                 .get("--disable-admission-plugins")
                 .into_iter()
                 .flatten()
                 .flat_map(|v| crate::checks::flag::list_items(v))
                 .any(|item| item == "PodSecurity")
         })
-        .map(|e| {
+        .map(|(e, _)| {
             format!(
                 "the kube-apiserver ({}) is started with --disable-admission-plugins naming PodSecurity, so Pod Security Admission labels enforce nothing",
                 evidence::subject(e.object).display()

@@ -1427,13 +1427,11 @@ impl Collector<'_> {
             else {
                 continue;
             };
-            let inside = |outer: &str, inner: &str| {
-                inner == outer || inner.starts_with(&format!("{}/", outer.trim_end_matches('/')))
-            };
-            if pki_dirs.iter().any(|(o, ..)| inside(o, &d)) {
+            // Path::starts_with compares whole components: pki/client-ca is inside pki.
+            if pki_dirs.iter().any(|(o, ..)| Path::new(&d).starts_with(o)) {
                 continue;
             }
-            pki_dirs.retain(|(o, ..)| !inside(&d, o));
+            pki_dirs.retain(|(o, ..)| !Path::new(o).starts_with(&d));
             let at = self.locate(Some(inst), &d);
             pki_dirs.push((d, format!("directory of {from}"), at));
         }
