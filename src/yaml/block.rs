@@ -1261,6 +1261,21 @@ pub(super) mod tests {
             out
         }
 
+        /// A yes/no/on/off/true/false word spelled in a mix of cases (`oN`, `tRUE`).
+        fn has_mixed_case_boolean_word(text: &str) -> bool {
+            text.split(|c: char| !c.is_ascii_alphabetic()).any(|w| {
+                let lower = w.to_ascii_lowercase();
+                let title = lower
+                    .get(..1)
+                    .map(|h| h.to_ascii_uppercase() + &lower[1..])
+                    .unwrap_or_default();
+                ["y", "n", "yes", "no", "on", "off", "true", "false"].contains(&lower.as_str())
+                    && w != lower
+                    && w != lower.to_ascii_uppercase()
+                    && w != title
+            })
+        }
+
         fn edit() -> impl Strategy<Value = (usize, usize, String)> {
             let token = prop_oneof![
                 Just(String::new()),
@@ -1312,6 +1327,9 @@ pub(super) mod tests {
                     text.splice(i..end, insert.chars());
                 }
                 let text: String = text.into_iter().collect();
+                // serde-saphyr's YAML 1.1 words are case-insensitive where kubectl's are not
+                // (`oN` is a string to kubectl): the schemas differ there by design.
+                prop_assume!(!has_mixed_case_boolean_word(&text));
                 if let Err(e) = agree(&text) {
                     prop_assert!(false, "{}", e);
                 }
