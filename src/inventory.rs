@@ -277,7 +277,8 @@ pub enum KindState {
 pub struct Coverage {
     /// What was read: a file path, an API path, a node name.
     pub source: String,
-    /// `ok`, `error`, `forbidden`, `not_found`, `skipped`.
+    /// `ok`, `error`, `forbidden`, `not_found`, `skipped`, `invalid`; `warning` for input read as
+    /// kubectl reads it that the author should still fix (a key written twice).
     pub status: String,
     /// How many objects (or facts) it gave.
     pub items: usize,
@@ -309,7 +310,10 @@ impl Coverage {
 
     /// Whether this entry means some input was lost.
     pub fn is_failure(&self) -> bool {
-        !matches!(self.status.as_str(), "ok" | "skipped" | "not_applicable")
+        !matches!(
+            self.status.as_str(),
+            "ok" | "skipped" | "not_applicable" | "warning"
+        )
     }
 
     /// Whether this entry is an input file that could not be read to its end (a YAML

@@ -253,6 +253,26 @@ fn namespaces_separate_the_scanner_from_the_node_agent() {
         "kubeattest-agent"
     );
     assert!(shipped_config().contains("agent-namespace: kubeattest-agent"));
+    // Linux nodes only, and admitted at system-node-critical outside kube-system (GKE needs
+    // a quota scoped to that class).
+    let ds = &object(&objects, "DaemonSet")["spec"]["template"]["spec"];
+    assert_eq!(ds["nodeSelector"]["kubernetes.io/os"], "linux");
+    assert!(objects.iter().any(|o| o["kind"] == "ResourceQuota"
+        && o["metadata"]["namespace"] == "kubeattest-agent"
+        && o["spec"]["scopeSelector"]
+            .to_string()
+            .contains("system-node-critical")));
+    // Both namespaces pass namespace-without-limit-range and -resource-quota in a cluster.
+    for ns in ["kubeattest", "kubeattest-agent"] {
+        for kind in ["LimitRange", "ResourceQuota"] {
+            assert!(
+                objects
+                    .iter()
+                    .any(|o| o["kind"] == kind && o["metadata"]["namespace"] == ns),
+                "{kind} in {ns}"
+            );
+        }
+    }
 }
 
 /// The CronJob: one run at a time, bounded, restricted, its options from the ConfigMap, its

@@ -555,6 +555,23 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
     let inv = ctx.inventory;
     for (w, _) in ctx.workloads() {
         let obj = w.object;
+        // The ServiceAccount admission plugin leaves mirror pods alone and a static pod may not
+        // name a ServiceAccount: no token is ever mounted.
+        if let Some(why) = w.static_pod() {
+            let subject = evidence::subject(obj);
+            let message = format!(
+                "{}: {why}; static pods get no service account token",
+                subject.display()
+            );
+            out.findings.push(evidence::finding(
+                check,
+                Status::NotApplicable,
+                subject,
+                Vec::new(),
+                message,
+            ));
+            continue;
+        }
         let ns = obj.namespace.clone().unwrap_or_else(|| "default".into());
         let sa_name = w.service_account().to_string();
         let sa = inv.find("ServiceAccount", Some(ns.as_str()), &sa_name);
@@ -632,10 +649,17 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
         } else if automounted {
             (
                 p.on_fail,
-                format!(
-                    "{}: the token of ServiceAccount {sa_name} is mounted",
-                    subject.display()
-                ),
+                if pod_value.is_none() && sa.is_none() {
+                    format!(
+                        "{}: the token of ServiceAccount {sa_name} is mounted (the account is not in the input: judged as Kubernetes creates it, which does not turn automounting off)",
+                        subject.display()
+                    )
+                } else {
+                    format!(
+                        "{}: the token of ServiceAccount {sa_name} is mounted",
+                        subject.display()
+                    )
+                },
             )
         } else if let Some((_, secret)) = legacy.first() {
             (

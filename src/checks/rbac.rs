@@ -459,6 +459,11 @@ pub struct Params {
     pub question: Question,
     /// Status of a positive answer: `fail` (default) or `warn`.
     pub on_fail: Status,
+    /// A rule narrowed by `resourceNames` is a narrow grant that passes (`resource_names:
+    /// narrows`): reading named Secrets, or `create`, which names cannot restrict, so such a
+    /// rule grants nothing. By default it counts: impersonating the named group
+    /// `system:masters` or binding the named role `cluster-admin` is the whole escalation.
+    pub names_narrow: bool,
 }
 
 impl Params {
@@ -476,6 +481,7 @@ impl Params {
                 "subjects",
                 "wildcards",
                 "on_fail",
+                "resource_names",
                 "unused_roles",
                 "missing_subjects",
                 "duplicate_grants",
@@ -506,6 +512,20 @@ impl Params {
             return None;
         }
         let on_fail = crate::checks::read_on_fail(node, r, &aw)?;
+        let names_narrow = match node.get("resource_names") {
+            None => false,
+            Some(n) => match n.as_str() {
+                Some("narrows") if given[0] == "grants" => true,
+                Some("count") => false,
+                _ => {
+                    r.error(
+                        n.line,
+                        format!("{aw}: `resource_names` is `narrows` (a rule narrowed by resourceNames passes; `grants` only) or `count` (the default)"),
+                    );
+                    return None;
+                }
+            },
+        };
         let question = match given[0] {
             "grants" => {
                 let mut grants = Vec::new();
@@ -586,7 +606,11 @@ impl Params {
                 Question::Wildcards
             }
         };
-        Some(Params { question, on_fail })
+        Some(Params {
+            question,
+            on_fail,
+            names_narrow,
+        })
     }
 
     /// One line on how the check decides, for `explain`.
@@ -1390,13 +1414,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             })
             .collect();
         // Broad grants through bindings that are not the stock binding of this subject.
+        let narrow = |c: &Chain| p.names_narrow && c.names.is_some();
         let broad: Vec<&&Chain> = cs
             .iter()
-            .filter(|c| c.names.is_none() && !settings.is_stock_grant(c.binding, subject))
+            .filter(|c| !narrow(c) && !settings.is_stock_grant(c.binding, subject))
             .collect();
         let stock: Vec<&&Chain> = cs
             .iter()
-            .filter(|c| c.names.is_none() && settings.is_stock_grant(c.binding, subject))
+            .filter(|c| !narrow(c) && settings.is_stock_grant(c.binding, subject))
             .collect();
         let (status, message) = if !broad.is_empty() {
             failed += 1;
@@ -1440,7 +1465,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         let observations = cs
             .iter()
             .map(|c| {
-                let exempt = c.names.is_some() || settings.is_stock_grant(c.binding, subject);
+                let exempt = narrow(c) || settings.is_stock_grant(c.binding, subject);
                 c.observation(&expected, exempt)
             })
             .collect();
@@ -1497,6 +1522,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
 fn first_chain_text(chains: &[&&Chain]) -> String {
     let c = chains[0];
     let mut s = format!("via {} ({})", c.via(), c.binding.scope_display());
+    if let Some(names) = &c.names {
+        // Counted although narrowed: the named object is where the privilege lies.
+        s.push_str(&format!(", on the named {}", names.join(", ")));
+    }
     if chains.len() > 1 {
         s.push_str(&format!(" and {} more", chains.len() - 1));
     }

@@ -159,6 +159,41 @@ impl<'a> Workload<'a> {
             .unwrap_or("default")
     }
 
+    /// Why this is a static pod, which the kubelet runs from a file without admission (no
+    /// ServiceAccount, no token): a mirror pod (the kubelet's `kubernetes.io/config.mirror`
+    /// annotation, or owned by its Node), or a Pod manifest as kubeadm writes its control-plane
+    /// static pods (`kube-system`, label `tier: control-plane`). `None` for anything else.
+    pub fn static_pod(&self) -> Option<&'static str> {
+        let obj = self.object;
+        if obj.kind != "Pod" {
+            return None;
+        }
+        let meta = obj.value.get("metadata");
+        if meta
+            .and_then(|m| m.get("annotations"))
+            .is_some_and(|a| a.get("kubernetes.io/config.mirror").is_some())
+        {
+            return Some("a mirror pod (annotation kubernetes.io/config.mirror)");
+        }
+        let owned_by_node = meta
+            .and_then(|m| m.get("ownerReferences"))
+            .and_then(Doc::as_array)
+            .is_some_and(|refs| {
+                refs.iter()
+                    .any(|r| r.get("kind").and_then(Doc::as_str) == Some("Node"))
+            });
+        if owned_by_node {
+            return Some("a mirror pod (owned by its Node)");
+        }
+        let control_plane = meta
+            .and_then(|m| m.get("labels"))
+            .and_then(|l| l.get("tier"))
+            .and_then(Doc::as_str)
+            == Some("control-plane");
+        (control_plane && obj.namespace.as_deref() == Some("kube-system"))
+            .then_some("a control-plane static pod (kube-system, label tier: control-plane)")
+    }
+
     /// Containers, then init containers, then ephemeral containers.
     pub fn containers(&self) -> Vec<Container<'a>> {
         let mut out = Vec::new();

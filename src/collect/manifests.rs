@@ -435,6 +435,15 @@ fn add_items(
                 yaml::MAX_NODES_PER_OBJECT
             ),
         )),
+        StreamItem::Warning(e) => {
+            let source = origin(e.line).describe();
+            inv.coverage.push(Coverage {
+                error: Some(format!("{source}: {}", crate::quote::quote(&e.message))),
+                source,
+                status: "warning".into(),
+                items: 0,
+            });
+        }
         StreamItem::Error(e) => {
             if error.is_none() {
                 error = Some(format!(

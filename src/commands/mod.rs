@@ -64,7 +64,11 @@ pub fn select_frameworks<'c>(
 pub fn report_coverage(inv: &Inventory) {
     for c in inv.coverage.iter().filter(|c| c.status != "ok") {
         let why = c.error.as_deref().unwrap_or("");
-        let level = if c.is_failure() { "error" } else { "skipped" };
+        let level = match c.status.as_str() {
+            "warning" => "warning",
+            _ if c.is_failure() => "error",
+            _ => "skipped",
+        };
         eprintln!("kubeattest: {level}: {}", crate::quote::bounded(why, 2_000));
     }
 }

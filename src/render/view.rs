@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::catalog::Severity;
+use crate::inventory::Coverage;
 use crate::render::prose;
 use crate::results::{CheckResult, Counts, Finding, Report, Status};
 
@@ -999,13 +1000,18 @@ impl View {
         }
         problems.sort_by_key(|(rank, sev, _)| std::cmp::Reverse((*rank, *sev)));
 
-        // Failures first (they matter to an auditor), then sources read, in report order.
+        // Failures first (they matter to an auditor), then warnings, then sources read, in
+        // report order.
         let coverage_failures = report.coverage.iter().filter(|c| c.is_failure()).count();
-        let coverage: Vec<CoverageView> = report
-            .coverage
-            .iter()
-            .filter(|c| c.is_failure())
-            .chain(report.coverage.iter().filter(|c| !c.is_failure()))
+        let rank = |c: &&Coverage| match (c.is_failure(), c.status == "warning") {
+            (true, _) => 0,
+            (false, true) => 1,
+            (false, false) => 2,
+        };
+        let mut ranked: Vec<&Coverage> = report.coverage.iter().collect();
+        ranked.sort_by_key(rank);
+        let coverage: Vec<CoverageView> = ranked
+            .into_iter()
             .take(COVERAGE_LIMIT)
             .map(|c| CoverageView {
                 source: c.source.clone(),

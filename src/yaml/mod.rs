@@ -84,8 +84,10 @@ pub(crate) fn manifest_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         strict_booleans: false,
         legacy_octal_numbers: true,
-        // Merged in order by `apply_merge_keys`, as go-yaml v2 merges them.
+        // Merged in order by `resolve_keys`, as go-yaml v2 merges them.
         merge_keys: serde_saphyr::MergeKeyPolicy::AsOrdinary,
+        // A key written twice: the last one wins, as kubectl applies it (`resolve_keys`).
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
     }
 }
 
@@ -253,21 +255,52 @@ impl<'de> Visitor<'de> for NodeVisitor {
             let line = line_of(&v.referenced);
             out.push((Key::spanned(key), v.value.into_node(line)));
         }
-        Ok(NodeValue::Map(apply_merge_keys(out)))
+        Ok(NodeValue::Map(resolve_keys(out)))
     }
 }
 
-/// Applies `<<` merge keys as go-yaml v2 does (kubectl's and the kubelet's reader; serde-saphyr
-/// hands them over as ordinary keys in [`manifest_options`]): where the `<<` stands, so a
-/// merged key overwrites one written before it and is overwritten by one written after it;
-/// of a sequence of mappings the last is applied first, so earlier ones win.
-fn apply_merge_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
-    if !entries.iter().any(|(k, _)| k.value == "<<") {
+/// A mapping key written twice in a manifest: kubectl (sigs.k8s.io/yaml over go-yaml v2)
+/// applies the last one and says nothing, so a `privileged: false` above a `privileged: true`
+/// is lost without a word. The reader judges what kubectl applies and reports each one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The key.
+    pub key: String,
+    /// Line of the first time it is written.
+    pub first: u32,
+    /// Line of the one that wins.
+    pub last: u32,
+}
+
+thread_local! {
+    /// Duplicate keys met by [`resolve_keys`] while [`read_stream`] reads a document (`None`
+    /// outside: other readers resolve them silently).
+    static DUPLICATE_KEYS: std::cell::RefCell<Option<Vec<DuplicateKey>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Keys of a mapping as go-yaml v2 (kubectl's and the kubelet's reader) keeps them: a key
+/// written again replaces the earlier value, and `<<` merge keys are applied where they stand
+/// (serde-saphyr hands both over as written in [`manifest_options`]), so a merged key
+/// overwrites one written before it and is overwritten by one written after it; of a sequence
+/// of mappings the last is applied first, so earlier ones win.
+fn resolve_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
+    let merges = entries.iter().any(|(k, _)| k.value == "<<");
+    let duplicates = duplicate_keys(&entries);
+    if !merges && duplicates.is_empty() {
         return entries;
     }
+    if !duplicates.is_empty() {
+        DUPLICATE_KEYS.with(|d| {
+            if let Some(found) = d.borrow_mut().as_mut() {
+                found.extend(duplicates);
+            }
+        });
+    }
+    // The whole slot is replaced: the key's line is where the value in force is written.
     fn set(out: &mut Vec<(Key, Node)>, k: Key, v: Node) {
         match out.iter_mut().find(|(x, _)| x.value == k.value) {
-            Some(slot) => slot.1 = v,
+            Some(slot) => *slot = (k, v),
             None => out.push((k, v)),
         }
     }
@@ -298,6 +331,42 @@ fn apply_merge_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
         }
     }
     out
+}
+
+/// Keys (other than `<<`) written more than once in `entries`, each with the line of its
+/// first and of its last occurrence.
+fn duplicate_keys(entries: &[(Key, Node)]) -> Vec<DuplicateKey> {
+    // Most mappings are small and have none: compared pair by pair, nothing allocated.
+    if entries.len() < 16
+        && !(1..entries.len()).any(|i| {
+            let key = &entries[i].0.value;
+            key != "<<" && entries[..i].iter().any(|(k, _)| k.value == *key)
+        })
+    {
+        return Vec::new();
+    }
+    // (first line, last line, times written), in the order keys first appear.
+    let mut seen: foldhash::HashMap<&str, (u32, u32, usize)> = foldhash::HashMap::default();
+    let mut order = Vec::new();
+    for (k, _) in entries.iter().filter(|(k, _)| k.value != "<<") {
+        let slot = seen.entry(&k.value).or_insert_with(|| {
+            order.push(k.value.as_str());
+            (k.line, k.line, 0)
+        });
+        slot.1 = k.line;
+        slot.2 += 1;
+    }
+    order
+        .into_iter()
+        .filter_map(|key| {
+            let (first, last, times) = seen[key];
+            (times > 1).then(|| DuplicateKey {
+                key: key.to_string(),
+                first,
+                last,
+            })
+        })
+        .collect()
 }
 
 /// Map keys: strings, but numbers and booleans used as keys are kept as their text.
@@ -343,6 +412,9 @@ pub enum StreamItem {
     },
     /// A document that could not be parsed; after a syntax error the stream ends.
     Error(YamlError),
+    /// Something the reader resolved as kubectl does but the author should know (a key
+    /// written twice); the objects are still read.
+    Warning(YamlError),
 }
 
 /// Reads a manifest stream document by document without holding the text, with budgets
@@ -363,7 +435,19 @@ pub fn read_stream<R: std::io::Read>(
     let mut opts = manifest_options();
     opts.budget = Some(budget);
     let mut reader = reader;
+    DUPLICATE_KEYS.with(|d| *d.borrow_mut() = Some(Vec::new()));
     for doc in serde_saphyr::read_with_options::<_, Spanned<StreamDoc>>(&mut reader, opts) {
+        let duplicates = DUPLICATE_KEYS.with(|d| d.borrow_mut().as_mut().map(std::mem::take));
+        for dup in duplicates.into_iter().flatten() {
+            each(StreamItem::Warning(YamlError {
+                line: dup.last,
+                message: format!(
+                    "key {} is written more than once in the same mapping (first at line {}); kubectl applies the last one, so that is what is judged: remove the other",
+                    crate::quote::quote(&dup.key),
+                    dup.first
+                ),
+            }));
+        }
         match doc {
             Err(e) => each(StreamItem::Error(to_error(e))),
             Ok(doc) => {
@@ -372,6 +456,7 @@ pub fn read_stream<R: std::io::Read>(
             }
         }
     }
+    DUPLICATE_KEYS.with(|d| *d.borrow_mut() = None);
 }
 
 /// Like [`read_stream`], for a stream already in memory: documents written in the block style
@@ -474,11 +559,11 @@ fn shift(item: &mut StreamItem, by: u32) {
             o.lines.shift(by);
         }
         StreamItem::TooLarge { line } => *line += by,
-        StreamItem::Error(e) if e.line > 0 => {
+        StreamItem::Error(e) | StreamItem::Warning(e) if e.line > 0 => {
             e.line += by;
             e.message = shift_line_in_text(&e.message, by);
         }
-        StreamItem::Error(_) => {}
+        StreamItem::Error(_) | StreamItem::Warning(_) => {}
     }
 }
 
@@ -652,26 +737,34 @@ impl<'de> Visitor<'de> for StreamDocVisitor {
         let mut items = None;
         while let Some(key) = map.next_key::<Spanned<KeyString>>()? {
             let key = Key::spanned(key);
-            if key.value == "items" && items.is_none() {
+            if key.value == "items" {
                 let v: Spanned<ItemsField> = map.next_value()?;
-                match v.value {
+                let line = line_of(&v.referenced);
+                let value = match v.value {
                     ItemsField::Seq(converted) => {
                         items = Some(converted);
-                        continue;
+                        // Holds the key's place, so that an `items` written twice is found
+                        // and the last one wins.
+                        NodeValue::Null
                     }
                     ItemsField::Other(value) => {
-                        let line = line_of(&v.referenced);
-                        fields.push((key, Node { line, value }));
-                        continue;
+                        items = None;
+                        value
                     }
-                }
+                };
+                fields.push((key, Node { line, value }));
+                continue;
             }
             let v: Spanned<NodeInner> = map.next_value()?;
             let line = line_of(&v.referenced);
             fields.push((key, v.value.into_node(line)));
         }
+        let mut fields = resolve_keys(fields);
+        if items.is_some() {
+            fields.retain(|(k, _)| k.value != "items");
+        }
         Ok(StreamDoc {
-            fields: apply_merge_keys(fields),
+            fields,
             items,
             other: None,
         })
@@ -953,13 +1046,70 @@ mod tests {
 
     /// The objects and errors `read_text` gives for a stream.
     fn read_all(text: &str) -> (Vec<Doc>, Vec<YamlError>) {
-        let (mut objects, mut errors) = (Vec::new(), Vec::new());
+        let (objects, errors, _) = read_with_warnings(text);
+        (objects, errors)
+    }
+
+    fn read_with_warnings(text: &str) -> (Vec<Doc>, Vec<YamlError>, Vec<YamlError>) {
+        let (mut objects, mut errors, mut warnings) = (Vec::new(), Vec::new(), Vec::new());
         read_text(text, usize::MAX, |item| match item {
             StreamItem::Object(o) => objects.push(o.value),
             StreamItem::Error(e) => errors.push(e),
+            StreamItem::Warning(e) => warnings.push(e),
             StreamItem::TooLarge { .. } => {}
         });
-        (objects, errors)
+        (objects, errors, warnings)
+    }
+
+    /// A key written twice: kubectl applies the last one (sigs.k8s.io/yaml over go-yaml v2
+    /// keeps the later value; kubernetes/kubernetes#89303), so that is what is read, with a
+    /// warning at its line; the documents after it are read too.
+    #[test]
+    fn duplicate_keys_last_one_wins_with_a_warning() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: c\n    image: x\n    securityContext:\n      privileged: false\n      privileged: true\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b, name: c}\n---\napiVersion: v1\nkind: List\nitems: []\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: d}}\n";
+        let (objects, errors, warnings) = read_with_warnings(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let names: Vec<_> = objects
+            .iter()
+            .filter_map(|o| o.pointer("/metadata/name").and_then(Doc::as_str))
+            .collect();
+        assert_eq!(names, ["a", "c", "d"]);
+        assert_eq!(
+            objects[0].pointer("/spec/containers/0/securityContext/privileged"),
+            Some(&Doc::Bool(true))
+        );
+        let at: Vec<_> = warnings
+            .iter()
+            .map(|w| (w.line, w.message.as_str()))
+            .collect();
+        assert_eq!(at.len(), 3, "{at:?}");
+        assert_eq!(at[0].0, 11);
+        assert!(
+            at[0].1.contains("privileged") && at[0].1.contains("first at line 10"),
+            "{at:?}"
+        );
+        assert_eq!(at[1].0, 15);
+        assert_eq!(at[2].0, 20);
+        assert!(at[2].1.contains("first at line 19"), "{at:?}");
+        // The key of the value in force carries its line.
+        let (_, lines) = read_nodes(text).remove(0).into_doc_with_lines();
+        assert_eq!(
+            lines.get("spec.containers[0].securityContext.privileged"),
+            Some(11)
+        );
+    }
+
+    fn read_nodes(text: &str) -> Vec<Node> {
+        saphyr_documents_with(text, manifest_options()).expect("parsed")
+    }
+
+    /// Outside a manifest stream (the catalog, configuration files), a key written twice is
+    /// still an error.
+    #[test]
+    fn duplicate_keys_are_errors_in_strict_files() {
+        let err = parse_document("a: 1\na: 2\n").expect_err("duplicate");
+        assert_eq!(err.line, 2);
+        assert!(err.message.contains("duplicate"), "{err}");
     }
 
     /// Where kubectl (sigs.k8s.io/yaml over go-yaml v2, split at `---` by apimachinery's
