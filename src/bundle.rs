@@ -77,59 +77,196 @@ struct Manifest<'a> {
     files: Vec<ManifestEntry>,
 }
 
-/// Writes `files` (name → bytes) into an existing or new folder, each atomically, then
-/// rewrites its `MANIFEST.json` so it lists every file now in the folder (report files
-/// first, in render order). Used by `render`, which adds formats to a saved run's folder.
-/// A folder that is not a report is written to only when none of these names is taken.
+/// Writes `files` (name → bytes) into a report folder, with a `MANIFEST.json` that lists only
+/// files kubeattest wrote: those written now, those the folder's previous manifest listed,
+/// and `also_ours` (the saved report.json `render` reads beside). Used by `render`, which
+/// adds formats to a saved run's folder.
+///
+/// A report folder (one with our manifest), an empty folder or a new one is rebuilt beside
+/// its name and swapped into place, so a killed run leaves the old folder or the new one,
+/// never a mix; one holding files its manifest does not list is refused (they are not ours
+/// to certify or to replace). A folder that is not a report is written to only when none of
+/// these names is taken, each file atomically, and its new manifest lists only what was
+/// written.
 pub fn write_files(
     dir: &Path,
     report: &Report,
     files: &[(String, Vec<u8>)],
+    also_ours: &[&str],
 ) -> Result<(), BundleError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| BundleError::Io { path, source }
     };
-    if manifest_files(dir).is_none() {
-        let taken: Vec<String> = files
+    let refused = |reason| BundleError::Refused {
+        path: dir.to_path_buf(),
+        reason,
+    };
+    let present: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !is_our_temp_file(n))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(io(dir)(e)),
+    };
+    let entries = manifest_entries(dir);
+    let listed: Option<Vec<String>> = entries
+        .as_ref()
+        .map(|e| e.iter().map(|f| f.name.clone()).collect());
+    let written: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    // Present files are ours only when a manifest of ours lists them (or `also_ours`): a file
+    // of the name about to be written is someone else's until then.
+    let ours = |n: &str| {
+        also_ours.contains(&n) || listed.as_ref().is_some_and(|l| l.iter().any(|x| x == n))
+    };
+    let signature = "MANIFEST.sig";
+    let foreign: Vec<String> = present
+        .iter()
+        .filter(|n| *n != MANIFEST && *n != signature && !ours(n))
+        .cloned()
+        .collect();
+    if listed.is_none() && !foreign.is_empty() {
+        // Not a report: add our files beside the others, never over them.
+        let taken: Vec<String> = written
             .iter()
-            .map(|(n, _)| n.as_str())
-            .chain([MANIFEST])
-            .filter(|n| std::fs::symlink_metadata(dir.join(n)).is_ok())
-            .map(String::from)
+            .chain([&MANIFEST])
+            .filter(|n| present.iter().any(|p| p == *n))
+            .map(|n| n.to_string())
             .collect();
         if !taken.is_empty() {
-            return Err(BundleError::Refused {
-                path: dir.to_path_buf(),
-                reason: Refusal::WouldOverwrite(taken),
-            });
+            return Err(refused(Refusal::WouldOverwrite(taken)));
         }
+        for (name, bytes) in files {
+            let p = dir.join(name);
+            write_atomic(&p, bytes).map_err(io(&p))?;
+        }
+        let names: Vec<String> = present
+            .iter()
+            .filter(|n| also_ours.contains(&n.as_str()))
+            .cloned()
+            .chain(written.iter().map(|n| n.to_string()))
+            .collect();
+        let bytes = manifest_bytes(dir, report, names)?;
+        let mp = dir.join(MANIFEST);
+        return write_atomic(&mp, &bytes).map_err(io(&mp));
     }
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    for (name, bytes) in files {
-        let p = dir.join(name);
-        write_atomic(&p, bytes).map_err(io(&p))?;
+    if !foreign.is_empty() {
+        return Err(refused(Refusal::ForeignFiles(foreign)));
     }
+    // A report folder (or none yet): rebuilt beside it and swapped in whole.
+    let (parent, base) = beside(dir)?;
+    let tmp = staging_folder(&parent, &base)?;
+    let result = (|| {
+        let mut names = Vec::new();
+        for name in present
+            .iter()
+            .filter(|n| *n != MANIFEST && *n != signature && !written.contains(&n.as_str()))
+        {
+            // Kept as it is: hard-linked where the system can, copied otherwise. A file that
+            // no longer matches the manifest is not certified again under a new one.
+            let (from, to) = (dir.join(name), tmp.join(name));
+            let recorded = entries
+                .iter()
+                .flatten()
+                .find(|e| e.name == *name)
+                .map(|e| (e.size, e.sha256.clone()));
+            let bytes = std::fs::read(&from).map_err(io(&from))?;
+            if recorded
+                .is_some_and(|(size, sha)| size != bytes.len() as u64 || sha != sha256_hex(&bytes))
+            {
+                return Err(refused(Refusal::Tampered(name.clone())));
+            }
+            if std::fs::hard_link(&from, &to).is_err() {
+                std::fs::write(&to, &bytes).map_err(io(&to))?;
+            }
+            names.push(name.clone());
+        }
+        for (name, bytes) in files {
+            let p = tmp.join(name);
+            std::fs::write(&p, bytes).map_err(io(&p))?;
+            names.push(name.clone());
+        }
+        // The manifest changes: a signature over the old one would no longer hold, so
+        // MANIFEST.sig is not carried over.
+        let bytes = manifest_bytes(&tmp, report, names)?;
+        let mp = tmp.join(MANIFEST);
+        std::fs::write(&mp, &bytes).map_err(io(&mp))?;
+        sync_dir_files(&tmp).map_err(io(&tmp))?;
+        let aside = parent.join(format!(".{base}.old-{}", std::process::id()));
+        let previous = swap_in(&tmp, dir, &aside).map_err(io(dir))?;
+        if let Some(previous) = previous {
+            remove_any(&previous);
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        remove_any(&tmp);
+    }
+    result
+}
+
+/// The folder `dir` goes into (created) and its name, with what killed runs left there
+/// cleaned up first (see [`clean_stale`]).
+fn beside(dir: &Path) -> Result<(PathBuf, String), BundleError> {
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    std::fs::create_dir_all(&parent).map_err(|source| BundleError::Io {
+        path: parent.clone(),
+        source,
+    })?;
+    let base = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    clean_stale(&parent);
+    Ok((parent, base))
+}
+
+/// A new, empty `.BASE.tmp-PID` folder in `parent` to build a report in.
+fn staging_folder(parent: &Path, base: &str) -> Result<PathBuf, BundleError> {
+    let tmp = parent.join(format!(".{base}.tmp-{}", std::process::id()));
+    remove_any(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|source| BundleError::Io {
+        path: tmp.clone(),
+        source,
+    })?;
+    Ok(tmp)
+}
+
+/// Flushes every file of a folder to disk before it is swapped into place.
+fn sync_dir_files(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        std::fs::File::open(entry?.path())?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// `MANIFEST.json` listing `names` of `dir` (report files first, in render order).
+fn manifest_bytes(
+    dir: &Path,
+    report: &Report,
+    mut names: Vec<String>,
+) -> Result<Vec<u8>, BundleError> {
     let order = ["report.json", "findings.csv", "report.html", "report.pdf"];
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map_err(io(dir))?
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with('.') && n != "MANIFEST.json" && n != "MANIFEST.sig")
-        .collect();
-    // The manifest is about to change: a signature over the old one would no longer hold.
-    let _ = std::fs::remove_file(dir.join("MANIFEST.sig"));
     names.sort_by_key(|n| {
         (
             order.iter().position(|o| o == n).unwrap_or(order.len()),
             n.clone(),
         )
     });
+    names.dedup();
     let mut entries = Vec::new();
     for name in names {
         let p = dir.join(&name);
-        let bytes = std::fs::read(&p).map_err(io(&p))?;
+        let bytes = std::fs::read(&p).map_err(|source| BundleError::Io {
+            path: p.clone(),
+            source,
+        })?;
         entries.push(ManifestEntry {
             name,
             size: bytes.len() as u64,
@@ -142,13 +279,12 @@ pub fn write_files(
         catalog: &report.run.catalog,
         files: entries,
     };
-    let mp = dir.join("MANIFEST.json");
     let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| BundleError::Io {
-        path: mp.clone(),
+        path: dir.join(MANIFEST),
         source: std::io::Error::other(e),
     })?;
     bytes.push(b'\n');
-    write_atomic(&mp, &bytes).map_err(io(&mp))
+    Ok(bytes)
 }
 
 /// What `--out` may replace, and which paths it must stay out of.
@@ -173,6 +309,8 @@ pub enum Refusal {
     Input(PathBuf),
     /// A folder that is not a report already holds files of these names.
     WouldOverwrite(Vec<String>),
+    /// A report file no longer matches the manifest that lists it.
+    Tampered(String),
 }
 
 impl std::fmt::Display for Refusal {
@@ -199,6 +337,10 @@ impl std::fmt::Display for Refusal {
                 f,
                 "is not a kubeattest report folder (no {MANIFEST}) and already holds {}; choose another --out",
                 names.join(", ")
+            ),
+            Refusal::Tampered(name) => write!(
+                f,
+                "{name} no longer matches MANIFEST.json (changed since kubeattest wrote it); run `kubeattest verify` on the folder, and render into a new folder"
             ),
             Refusal::Input(input) => write!(
                 f,
@@ -264,6 +406,11 @@ fn occupant(dir: &Path) -> std::io::Result<Option<Refusal>> {
 
 /// The file names listed by `dir/MANIFEST.json`, when it is one of ours.
 fn manifest_files(dir: &Path) -> Option<Vec<String>> {
+    Some(manifest_entries(dir)?.into_iter().map(|f| f.name).collect())
+}
+
+/// The entries of `dir/MANIFEST.json`, when it is one of ours.
+fn manifest_entries(dir: &Path) -> Option<Vec<ManifestEntry>> {
     #[derive(Deserialize)]
     struct Listed {
         #[allow(dead_code)]
@@ -277,11 +424,11 @@ fn manifest_files(dir: &Path) -> Option<Vec<String>> {
     }
     let bytes = std::fs::read(&path).ok()?;
     let listed: Listed = serde_json::from_slice(&bytes).ok()?;
-    Some(listed.files.into_iter().map(|f| f.name).collect())
+    Some(listed.files)
 }
 
 /// `.NAME.tmp-PID`: a file `write_atomic` left behind when killed.
-fn is_our_temp_file(name: &str) -> bool {
+pub(crate) fn is_our_temp_file(name: &str) -> bool {
     temp_pid(name, ".tmp-").is_some()
 }
 
@@ -475,20 +622,9 @@ pub fn write(
         let path = path.to_path_buf();
         move |source| BundleError::Io { path, source }
     };
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(io(parent))?;
-    let base = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
-    clean_stale(parent);
+    let (parent, base) = beside(dir)?;
     check_out(dir, policy)?;
-    let tmp = parent.join(format!(".{base}.tmp-{}", std::process::id()));
-    remove_any(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let tmp = staging_folder(&parent, &base)?;
     let result = (|| {
         let mut formats = formats.to_vec();
         formats.sort();

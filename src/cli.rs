@@ -838,6 +838,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Fleet(args) => commands::fleet::fleet(&args),
         command => {
             let catalog = catalog::load(cli.catalog.as_deref())?;
+            if let (Some(dir), Some(o)) = (&cli.catalog, &catalog.overlay) {
+                commands::catalog::warn_unread(dir, o.files.iter().map(|f| &f.name));
+            }
             let code = match command {
                 Command::Scan(args) => commands::scan::scan(&catalog, *args),
                 Command::Render(args) => {

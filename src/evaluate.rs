@@ -329,6 +329,7 @@ pub fn evaluate(
             catalog: CatalogRef {
                 version: catalog.version.clone(),
                 digest: catalog.digest.clone(),
+                overlay: catalog.overlay.clone(),
             },
             started_at: info.started_at,
             finished_at: now(),

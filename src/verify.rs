@@ -109,7 +109,12 @@ pub fn verify(dir: &Path, key: Option<&VerifyingKey>) -> Outcome {
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.filter_map(Result::ok) {
             let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || name == "MANIFEST.json" || name == SIGNATURE_FILE {
+            // Hidden files count like any other (an added `.index.html` is an added file);
+            // only what an interrupted write of ours leaves behind is skipped.
+            if crate::bundle::is_our_temp_file(&name)
+                || name == "MANIFEST.json"
+                || name == SIGNATURE_FILE
+            {
                 continue;
             }
             present.insert(name, ());

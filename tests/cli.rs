@@ -366,6 +366,60 @@ fn an_invalid_overlay_stops_a_scan_before_anything_runs() {
     assert!(!dir.path().join("o").exists());
 }
 
+/// A report made with `--catalog` says so: the overlay's folder, its files (added or
+/// replacing a built-in one) and the built-in digest, in report.json and on the HTML cover.
+#[test]
+fn an_overlay_is_recorded_in_the_report() {
+    let dir = Dir::new();
+    let stock = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/controls/checks/pod-security.yaml"
+    ))
+    .expect("stock checks");
+    dir.create(
+        "cat/checks/pod-security.yaml",
+        &stock.replacen("severity: high", "severity: low", 1),
+    );
+    kubeattest(
+        dir.path(),
+        &[
+            "scan", "--demo", "--quiet", "--format", "json", "--out", "stock",
+        ],
+    )
+    .assert_code(0);
+    kubeattest(
+        dir.path(),
+        &[
+            "--catalog",
+            "cat",
+            "scan",
+            "--demo",
+            "--quiet",
+            "--format",
+            "json,html",
+            "--out",
+            "o",
+        ],
+    )
+    .assert_code(0);
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.path().join(p)).expect("report")).expect("json")
+    };
+    let (stock, with) = (read("stock/report.json"), read("o/report.json"));
+    assert!(stock["run"]["catalog"].get("overlay").is_none());
+    let overlay = &with["run"]["catalog"]["overlay"];
+    assert_eq!(overlay["path"], "cat");
+    assert_eq!(overlay["files"][0]["name"], "checks/pod-security.yaml");
+    assert_eq!(overlay["files"][0]["replaces"], true);
+    assert_eq!(overlay["builtin_digest"], stock["run"]["catalog"]["digest"]);
+    assert_ne!(
+        with["run"]["catalog"]["digest"],
+        stock["run"]["catalog"]["digest"]
+    );
+    let html = std::fs::read_to_string(dir.path().join("o/report.html")).expect("html");
+    assert!(html.contains("Catalog overlay"), "the cover says so");
+}
+
 #[test]
 fn explain_and_controls_list() {
     let dir = Dir::new();
@@ -400,6 +454,58 @@ fn default_out_dir_is_under_reports() {
         .collect();
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert!(entries[0].starts_with("demo-kubeadm-"), "{entries:?}");
+}
+
+/// An object of a snapshot that cannot be read is input lost (exit 3, named on stderr), and
+/// its kind is no longer complete: a Namespace lost is not judged as unlabelled.
+#[test]
+fn a_snapshot_object_that_cannot_be_read_is_an_error_not_an_absence() {
+    let dir = Dir::new();
+    let inv = kubeattest::collect::demo::collect().expect("demo");
+    let snap = dir.path().join("demo.snapshot.json");
+    kubeattest::collect::snapshot::write(&inv, &snap).expect("write snapshot");
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&snap).expect("read")).expect("json");
+    let namespace = doc["objects"]
+        .as_array_mut()
+        .expect("objects")
+        .iter_mut()
+        .find(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == "web")
+        .expect("namespace web");
+    namespace["metadata"]["name"] = serde_json::json!(12);
+    std::fs::write(&snap, serde_json::to_vec(&doc).expect("json")).expect("write");
+    let run = kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--snapshot",
+            "demo.snapshot.json",
+            "--quiet",
+            "--format",
+            "json",
+            "--out",
+            "o",
+        ],
+    );
+    run.assert_code(3);
+    assert!(run.stderr.contains("objects["), "{}", run.stderr);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("o/report.json")).expect("report"))
+            .expect("json");
+    let subjects = report["subjects"].as_array().expect("subjects");
+    let errors: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"] == "namespace-without-pod-security-enforcement")
+        .filter(|f| f["status"] == "error")
+        .collect();
+    assert!(
+        errors.iter().any(
+            |f| subjects[f["subject"].as_u64().expect("index") as usize]["kind"] == "Namespace"
+        ),
+        "{errors:?}"
+    );
 }
 
 #[test]

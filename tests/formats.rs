@@ -113,11 +113,31 @@ fn demo_sarif_validates_and_has_rules_results_and_levels() {
     assert!(rules.iter().any(|r| r["helpUri"].is_string()));
     let results = run["results"].as_array().expect("results");
     assert!(!results.is_empty(), "the demo fails some checks");
+    let mut fingerprints = std::collections::BTreeSet::new();
     for r in results {
         let rule = &rules[r["ruleIndex"].as_u64().expect("ruleIndex") as usize];
         assert_eq!(rule["id"], r["ruleId"]);
         assert!(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].is_string());
+        // GitHub code scanning refuses the whole file when one result has no artifact URI.
+        let phys = &r["locations"][0]["physicalLocation"];
+        assert!(phys["artifactLocation"]["uri"].is_string(), "{r}");
+        assert!(
+            phys["region"]["startLine"].as_u64().is_some_and(|l| l >= 1),
+            "{r}"
+        );
+        // Distinct results, distinct fingerprints (the same file on three nodes included).
+        let fp = r["partialFingerprints"]["kubeattestFinding/v2"].to_string();
+        assert!(fingerprints.insert(fp), "fingerprint shared: {r}");
     }
+    let node_file = results
+        .iter()
+        .find(|r| r["ruleId"] == "cni-files-permissive")
+        .expect("a node file result");
+    assert!(
+        node_file["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("kubernetes/node/"))
+    );
 }
 
 #[test]
@@ -183,6 +203,48 @@ fn waived_findings_are_sarif_results_with_a_suppression() {
 
 // ---------------------------------------------------------------------------------------
 // JUnit
+
+/// A waiver shows in junit.xml also when another subject's failure decides the item: the
+/// failing case carries the waiver (justification, approver, ticket) in its `system-out`.
+#[test]
+fn junit_names_waivers_beside_failures_of_the_same_item() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let manifests = tmp.path().join("m.yaml");
+    let pod = |name: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: apps\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: busybox:1.36\n")
+    };
+    std::fs::write(&manifests, format!("{}---\n{}", pod("agent"), pod("debug"))).expect("write");
+    let exceptions = tmp.path().join("exceptions.yaml");
+    std::fs::write(
+        &exceptions,
+        "exceptions:\n  - check: host-pid-namespace\n    subject: {kind: Pod, namespace: apps, name: agent}\n    justification: the agent reads process tables\n    approver: security@example.com\n    ticket: RISK-42\n    expires: 2999-12-31\n",
+    )
+    .expect("write exceptions");
+    let o = bin()
+        .args([
+            "scan",
+            "--quiet",
+            "--check",
+            "host-pid-namespace",
+            "-o",
+            "junit",
+            "--manifests",
+        ])
+        .arg(&manifests)
+        .arg("--exceptions")
+        .arg(&exceptions)
+        .output()
+        .expect("run");
+    let xml = String::from_utf8_lossy(&o.stdout);
+    let case = xml
+        .split("<testcase ")
+        .find(|c| c.contains("<failure") && c.contains("debug"))
+        .unwrap_or_else(|| panic!("a failing case naming the other pod: {xml}"));
+    assert!(
+        case.contains("<system-out>") && case.contains("RISK-42") && case.contains("agent"),
+        "{case}"
+    );
+}
 
 /// Reads junit.xml with `junitparser` (PyPI) and prints `suite|case|classname|result` lines.
 const JUNITPARSER: &str = r#"

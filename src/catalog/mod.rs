@@ -366,6 +366,8 @@ pub struct Catalog {
     pub rbac: crate::checks::rbac::Settings,
     /// Credentials recognised by value (`credentials.yaml`).
     pub credentials: crate::checks::credentials::Settings,
+    /// The `--catalog` overlay, when one was applied.
+    pub overlay: Option<crate::results::CatalogOverlay>,
 }
 
 /// Catalog files: relative path → text (the built-in ones borrowed from the binary, not
@@ -473,10 +475,30 @@ pub fn read_dir(dir: &Path) -> Result<Files, LoadErrors> {
 /// Loads the embedded catalog, overlaid with `overlay` when given.
 pub fn load(overlay: Option<&Path>) -> Result<Catalog, LoadErrors> {
     let mut files = embedded_files();
+    let mut applied = None;
     if let Some(dir) = overlay {
-        files.extend(read_dir(dir)?);
+        // Recorded in every report, so an auditor sees the catalog was not the stock one
+        // (changed severities move `--fail-on` gates) and can compare with the stock digest.
+        let builtin_digest = digest(&files);
+        let extra = read_dir(dir)?;
+        applied = Some(crate::results::CatalogOverlay {
+            path: dir.display().to_string(),
+            files: extra
+                .keys()
+                .map(|name| {
+                    let replaces = files.contains_key(name);
+                    crate::results::OverlayFile {
+                        name: name.clone(),
+                        replaces,
+                    }
+                })
+                .collect(),
+            builtin_digest,
+        });
+        files.extend(extra);
     }
-    let catalog = from_files(&files)?;
+    let mut catalog = from_files(&files)?;
+    catalog.overlay = applied;
     crate::checks::credentials::register_for_redaction(&catalog.credentials);
     Ok(catalog)
 }
@@ -490,6 +512,15 @@ fn digest(files: &Files) -> String {
         h.update([0]);
     }
     format!("sha256:{:x}", h.finalize())
+}
+
+/// Whether a catalog file (path relative to the catalog folder) is read: checks and
+/// frameworks in their folders, and the three settings files at the top. Any other YAML file
+/// is ignored, so the folder can hold notes.
+pub fn is_read(path: &str) -> bool {
+    path.starts_with("checks/")
+        || path.starts_with("frameworks/")
+        || matches!(path, "components.yaml" | "rbac.yaml" | "credentials.yaml")
 }
 
 /// What one catalog file contributes.
@@ -588,6 +619,7 @@ pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
         components,
         rbac,
         credentials,
+        overlay: None,
     })
 }
 

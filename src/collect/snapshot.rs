@@ -112,6 +112,10 @@ pub fn read(path: &Path) -> Result<Inventory, CollectError> {
     inv.excluded_namespaces = file.excluded_namespaces;
     let shown = path.display().to_string();
     for (i, value) in file.objects.into_iter().enumerate() {
+        let kind = value
+            .get("kind")
+            .and_then(crate::document::Doc::as_str)
+            .map(str::to_string);
         match Object::from_doc(
             value,
             Origin::Snapshot {
@@ -120,11 +124,21 @@ pub fn read(path: &Path) -> Result<Inventory, CollectError> {
             BTreeMap::new(),
         ) {
             Ok(o) => inv.objects.push(o),
-            Err(why) => inv.coverage.push(Coverage::failed(
-                format!("{shown} objects[{i}]"),
-                "skipped",
-                why,
-            )),
+            Err(why) => {
+                // An object lost is input lost: its kind is no longer known complete, so
+                // checks that believe absence (a Namespace without its labels) say error.
+                if let Some(kind) = kind {
+                    inv.kinds.insert(
+                        kind,
+                        KindState::Failed(format!("{shown} objects[{i}] could not be read: {why}")),
+                    );
+                }
+                inv.coverage.push(Coverage::failed(
+                    format!("{shown} objects[{i}]"),
+                    "invalid",
+                    format!("{shown} objects[{i}]: {why}"),
+                ));
+            }
         }
     }
     inv.finish();

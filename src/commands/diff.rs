@@ -36,8 +36,9 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<u8> {
         let mut formats = args.format.clone();
         formats.sort();
         formats.dedup();
+        let mut files = Vec::new();
         for f in formats {
-            let (name, bytes) = match f {
+            files.push(match f {
                 DiffFormat::Json => {
                     let mut b = serde_json::to_vec_pretty(&drift)?;
                     b.push(b'\n');
@@ -45,7 +46,10 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<u8> {
                 }
                 DiffFormat::Csv => ("drift.csv", drift.csv()?),
                 DiffFormat::Html => ("drift.html", drift.html().into_bytes()),
-            };
+            });
+        }
+        check_drift_out(&out, &[args.old.as_path(), args.new.as_path()])?;
+        for (name, bytes) in files {
             let p = out.join(name);
             crate::bundle::write_atomic(&p, &bytes)
                 .with_context(|| format!("cannot write {}", p.display()))?;
@@ -56,4 +60,64 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<u8> {
         Some(min) if drift.has_new_at_or_above(min) => EXIT_GATE,
         _ => EXIT_OK,
     })
+}
+
+/// The drift files, and how the start of each of ours reads.
+const DRIFT_FILES: [(&str, &[u8]); 3] = [
+    ("drift.json", b"{\n  \"old\": {"),
+    ("drift.csv", b"change,severity,check,"),
+    ("drift.html", b"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>kubeattest drift report</title>"),
+];
+
+/// Refuses a drift folder that would replace what we did not write (rule 8): a path that is,
+/// holds or lies inside one of the compared runs, a file, or a folder holding anything but
+/// drift files of ours.
+fn check_drift_out(out: &Path, inputs: &[&Path]) -> anyhow::Result<()> {
+    let policy = crate::bundle::OutPolicy {
+        force: false,
+        inputs: inputs.iter().map(|p| p.to_path_buf()).collect(),
+    };
+    // Overlap with an input is refused whatever is at the path.
+    if let Err(e @ crate::bundle::BundleError::Refused { .. }) = crate::bundle::check_out(
+        out,
+        &crate::bundle::OutPolicy {
+            force: true,
+            ..policy
+        },
+    ) {
+        return Err(e.into());
+    }
+    let entries = match std::fs::read_dir(out) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(_) if out.exists() => anyhow::bail!(
+            "--out {}: is a file, not a drift folder; choose another --out",
+            out.display()
+        ),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", out.display())),
+    };
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read {}", out.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            continue;
+        }
+        let ours = DRIFT_FILES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .is_some_and(|(_, head)| {
+                let mut start = vec![0; head.len()];
+                std::fs::File::open(entry.path())
+                    .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut start))
+                    .is_ok()
+                    && start == *head
+            });
+        if !ours {
+            anyhow::bail!(
+                "--out {}: holds {name}, which is not a drift report of ours; choose a new or empty folder",
+                out.display()
+            );
+        }
+    }
+    Ok(())
 }

@@ -34,7 +34,7 @@ pub fn exposure(args: &ExposureArgs) -> anyhow::Result<u8> {
             .collect();
         collect::cluster::collect(&cluster.options(kinds, args.quiet))?
     };
-    report_coverage(&inventory);
+    report_coverage(&inventory, args.quiet);
     let unread = inventory.coverage.iter().any(|c| c.is_failure());
     if unread && inventory.objects.is_empty() {
         // No answer rather than a wrong "nothing is exposed".

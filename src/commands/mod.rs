@@ -60,13 +60,16 @@ pub fn select_frameworks<'c>(
     Ok(out)
 }
 
-/// Prints on stderr every source that was not read in full.
-pub fn report_coverage(inv: &Inventory) {
+/// Prints on stderr every source that was not read in full (sources skipped on purpose not
+/// under `--quiet`).
+pub fn report_coverage(inv: &Inventory, quiet: bool) {
     for c in inv.coverage.iter().filter(|c| c.status != "ok") {
         let why = c.error.as_deref().unwrap_or("");
         let level = match c.status.as_str() {
             "warning" => "warning",
             _ if c.is_failure() => "error",
+            // What was skipped on purpose is news, not a problem: not under --quiet.
+            _ if quiet => continue,
             _ => "skipped",
         };
         eprintln!("kubeattest: {level}: {}", crate::quote::bounded(why, 2_000));

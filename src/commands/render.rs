@@ -56,12 +56,14 @@ pub fn render_saved(args: &RenderArgs, overlay: Option<&std::path::Path>) -> any
         entries.push(entry(f.file_name(), &rendered));
         files.push((f.file_name().to_string(), rendered));
     }
-    // Beside the saved report, report.json is already there; elsewhere, copy it so the
-    // folder is a complete bundle. MANIFEST.json is rewritten to list every file.
-    if args.out.is_none() && !formats.contains(&Format::Json) {
+    // Beside the saved report, report.json is already there (and ours to list); elsewhere,
+    // copy it so the folder is a complete bundle. MANIFEST.json lists only our files.
+    let beside = args.out.is_none();
+    if beside && !formats.contains(&Format::Json) {
         files.remove(0);
     }
-    crate::bundle::write_files(&out, &report, &files)?;
+    let also_ours: &[&str] = if beside { &["report.json"] } else { &[] };
+    crate::bundle::write_files(&out, &report, &files, also_ours)?;
     for (name, _) in &files {
         println!("{}", out.join(name).display());
     }

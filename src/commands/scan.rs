@@ -69,7 +69,16 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             .chain(&args.exceptions)
             .chain(&args.vulnerabilities)
             .chain(&args.attestations)
+            .chain(&args.config)
+            .chain(&args.cluster.kubeconfig)
             .cloned()
+            // The configuration file named by the environment, and the catalog overlay.
+            .chain(
+                std::env::var_os(crate::config::ENV)
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from),
+            )
+            .chain(catalog.overlay.as_ref().map(|o| PathBuf::from(&o.path)))
             .chain(attestations.iter().filter_map(|a| a.evidence_file.clone()))
             .collect(),
     };
@@ -171,7 +180,7 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             evidence.as_of = t.with_timezone(&chrono::Utc);
         }
     }
-    report_coverage(&inventory);
+    report_coverage(&inventory, args.quiet);
     if inventory.objects.is_empty()
         && inventory.node_facts.is_empty()
         && inventory.coverage.iter().any(|c| c.is_failure())

@@ -1,16 +1,52 @@
 //! `kubeattest snapshot`: save what a cluster scan reads, secret values removed.
 
+use anyhow::Context as _;
+
 use crate::cli::{SnapshotArgs, EXIT_INCOMPLETE, EXIT_OK};
 use crate::collect;
 use crate::commands::report_coverage;
 
+/// How every snapshot of ours starts.
+const SNAPSHOT_HEAD: &[u8] = b"{\n  \"kind\": \"KubeattestSnapshot\"";
+
+/// Refuses an `--out` that would replace what we did not write (rule 8): the kubeconfig
+/// read, a folder, or a file that is not a previous snapshot of ours.
+fn check_out(out: &std::path::Path, args: &SnapshotArgs) -> anyhow::Result<()> {
+    let inputs: Vec<std::path::PathBuf> = args.cluster.kubeconfig.iter().cloned().collect();
+    let policy = crate::bundle::OutPolicy {
+        force: true,
+        inputs,
+    };
+    crate::bundle::check_out(out, &policy)?;
+    let meta = match std::fs::symlink_metadata(out) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", out.display())),
+    };
+    let ours = meta.is_file() && {
+        let mut head = vec![0; SNAPSHOT_HEAD.len()];
+        std::fs::File::open(out)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .is_ok()
+            && head == SNAPSHOT_HEAD
+    };
+    if !ours {
+        anyhow::bail!(
+            "--out {}: already exists and is not a kubeattest snapshot; choose another file (only a previous snapshot is replaced)",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 /// Writes a snapshot of the current cluster.
 pub fn snapshot(args: SnapshotArgs) -> anyhow::Result<u8> {
+    check_out(&args.out, &args)?;
     let kinds =
         collect::cluster::resources::needed_kinds(None::<std::iter::Empty<&crate::catalog::Check>>);
     let opts = args.cluster.options(kinds, args.quiet);
     let inv = collect::cluster::collect(&opts)?;
-    report_coverage(&inv);
+    report_coverage(&inv, args.quiet);
     collect::snapshot::write(&inv, &args.out)?;
     if !args.quiet {
         eprintln!(

@@ -329,6 +329,14 @@ fn field<T: Serialize>(w: &mut Sink<'_>, key: &str, value: &T) -> Result<(), Ren
 /// Reads a `report.json` back (schema 1.x or 2.x), normalized to the current model.
 pub fn parse(bytes: &[u8]) -> Result<Report, serde_json::Error> {
     let mut report: Report = serde_json::from_slice(bytes)?;
+    // A later major version may mean things this build would silently misread.
+    let major = report.schema_version.split('.').next().unwrap_or("");
+    if !matches!(major, "1" | "2") {
+        return Err(<serde_json::Error as serde::de::Error>::custom(format!(
+            "schema_version {} is not one this kubeattest reads (1.x and 2.x); use the kubeattest that wrote it, or a newer one",
+            report.schema_version
+        )));
+    }
     report.normalize(None);
     Ok(report)
 }

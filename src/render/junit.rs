@@ -103,6 +103,8 @@ fn testcase(
         escape(&section),
         escape(&format!("{} {}", item.id, item.title))
     )?;
+    // Waivers of the item, also where another subject's finding decides it.
+    let waivers = waiver_lines(&findings_with(report, runs, item, Status::Waived));
     let body = |w: &mut dyn Write, tag: &str, kind: &str, status: Status| {
         let found = findings_with(report, runs, item, status);
         let message = if found.is_empty() {
@@ -110,9 +112,17 @@ fn testcase(
         } else {
             format!("{} finding(s) {}", found.len(), status.as_str())
         };
+        let out = if waivers.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\n      <system-out>{}</system-out>",
+                escape(&waivers.join("\n"))
+            )
+        };
         writeln!(
             w,
-            ">\n      <{tag} message=\"{}\" type=\"{kind}\">{}</{tag}>\n    </testcase>",
+            ">\n      <{tag} message=\"{}\" type=\"{kind}\">{}</{tag}>{out}\n    </testcase>",
             escape(&message),
             escape(&listing(&found, item))
         )
@@ -134,35 +144,41 @@ fn testcase(
             item.status.as_str(),
             escape(&item.message)
         )?,
-        Status::Waived => {
-            let found = findings_with(report, runs, item, Status::Waived);
-            let text: Vec<String> = found
-                .iter()
-                .take(SHOWN)
-                .map(|f| match &f.waiver {
-                    Some(wv) => format!(
-                        "waived {} {}: {} (approved by {}, until {}{})",
-                        f.check,
-                        f.subject.display(),
-                        wv.justification,
-                        wv.approver,
-                        wv.expires,
-                        wv.ticket
-                            .as_deref()
-                            .map(|t| format!(", ticket {t}"))
-                            .unwrap_or_default()
-                    ),
-                    None => finding_line(f),
-                })
-                .collect();
-            writeln!(
-                w,
-                ">\n      <system-out>{}</system-out>\n    </testcase>",
-                escape(&text.join("\n"))
-            )?
-        }
+        Status::Waived => writeln!(
+            w,
+            ">\n      <system-out>{}</system-out>\n    </testcase>",
+            escape(&waivers.join("\n"))
+        )?,
     }
     Ok(())
+}
+
+/// One line per waived finding (the first [`SHOWN`]): what, on which subject, why, who
+/// approved it, until when, and the ticket.
+fn waiver_lines(found: &[&Finding]) -> Vec<String> {
+    let mut lines: Vec<String> = found
+        .iter()
+        .take(SHOWN)
+        .map(|f| match &f.waiver {
+            Some(wv) => format!(
+                "waived {} {}: {} (approved by {}, until {}{})",
+                f.check,
+                f.subject.display(),
+                wv.justification,
+                wv.approver,
+                wv.expires,
+                wv.ticket
+                    .as_deref()
+                    .map(|t| format!(", ticket {t}"))
+                    .unwrap_or_default()
+            ),
+            None => finding_line(f),
+        })
+        .collect();
+    if found.len() > SHOWN {
+        lines.push(format!("… and {} more waived", found.len() - SHOWN));
+    }
+    lines
 }
 
 /// Writes the JUnit XML document.

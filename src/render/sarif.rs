@@ -101,11 +101,14 @@ fn rule(check: &CheckResult, items: &[String]) -> Value {
     Value::Object(r)
 }
 
-/// `file:line` → (file, line), when the source is one.
-fn file_line(source: &str) -> Option<(&str, u32)> {
+/// `file:line` → (file, line), when the source is one. A space marks a source that is not a
+/// path (`node cp-1: static pod …`, `api /api/v1/…`), unless it is the subject's own file
+/// (`manifests/my app.yaml`).
+fn file_line<'a>(source: &'a str, subject_file: Option<&str>) -> Option<(&'a str, u32)> {
     let (file, line) = source.rsplit_once(':')?;
     let line: u32 = line.parse().ok()?;
-    (line > 0 && !file.is_empty() && !file.contains(' ')).then_some((file, line))
+    let path_like = !file.contains(' ') || subject_file == Some(file);
+    (line > 0 && !file.is_empty() && path_like).then_some((file, line))
 }
 
 /// A path as a URI reference: absolute paths become `file://` URIs, relative ones stay
@@ -131,11 +134,30 @@ pub fn uri(path: &str) -> String {
 fn physical(f: &Finding) -> Option<(String, u32)> {
     let not_holding = f.observations.iter().filter(|o| !o.holds);
     let any = f.observations.iter();
+    let own = f.subject.file.as_deref();
     not_holding
         .chain(any)
-        .find_map(|o| file_line(&o.source))
+        .find_map(|o| file_line(&o.source, own))
         .map(|(file, line)| (file.to_string(), line))
-        .or_else(|| Some((f.subject.file.as_deref()?.to_string(), f.subject.line?)))
+        .or_else(|| Some((own?.to_string(), f.subject.line?)))
+}
+
+/// Where a finding with no file stands (a node's file, a component, a namespace no manifest
+/// declares): a relative URI naming it, `kubernetes/[node/NODE/]KIND/[NAMESPACE/]NAME`, at
+/// line 1. GitHub code scanning refuses a whole upload when one result lacks a physical
+/// location, as container-image scanners' SARIF names the image.
+fn logical_uri(s: &Subject) -> String {
+    let mut parts: Vec<&str> = vec!["kubernetes"];
+    if let Some(node) = &s.node {
+        parts.extend(["node", node]);
+    }
+    parts.push(&s.kind);
+    if let Some(ns) = &s.namespace {
+        parts.push(ns);
+    }
+    // A file's absolute path continues the URI's path.
+    parts.push(s.name.trim_start_matches('/'));
+    uri(&parts.join("/"))
 }
 
 fn logical(s: &Subject) -> Value {
@@ -168,15 +190,16 @@ fn result(f: &Finding, check: Option<&CheckResult>, index: usize) -> Value {
         format!("{} ({})", f.message, f.subject.display())
     };
     let mut location = Map::new();
-    if let Some((file, line)) = physical(f) {
-        location.insert(
-            "physicalLocation".into(),
-            json!({
-                "artifactLocation": { "uri": uri(&file) },
-                "region": { "startLine": line },
-            }),
-        );
-    }
+    let (artifact, line) = physical(f)
+        .map(|(file, line)| (uri(&file), line))
+        .unwrap_or_else(|| (logical_uri(&f.subject), 1));
+    location.insert(
+        "physicalLocation".into(),
+        json!({
+            "artifactLocation": { "uri": artifact },
+            "region": { "startLine": line },
+        }),
+    );
     location.insert("logicalLocations".into(), json!([logical(&f.subject)]));
     let mut r = Map::new();
     r.insert("ruleId".into(), f.check.clone().into());
@@ -185,19 +208,23 @@ fn result(f: &Finding, check: Option<&CheckResult>, index: usize) -> Value {
     r.insert("level".into(), level.into());
     r.insert("message".into(), json!({ "text": text }));
     r.insert("locations".into(), json!([Value::Object(location)]));
+    // Stable across runs (no line), distinct per node and per file: the same object in two
+    // overlays, or the same path on three nodes, are different results.
     let fingerprint = crate::bundle::sha256_hex(
         format!(
-            "{}\u{0}{}\u{0}{}\u{0}{}",
+            "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
             f.check,
             f.subject.kind,
             f.subject.namespace.as_deref().unwrap_or(""),
-            f.subject.name
+            f.subject.name,
+            f.subject.node.as_deref().unwrap_or(""),
+            artifact
         )
         .as_bytes(),
     );
     r.insert(
         "partialFingerprints".into(),
-        json!({ "kubeattestFinding/v1": fingerprint }),
+        json!({ "kubeattestFinding/v2": fingerprint }),
     );
     if let Some(w) = &f.waiver {
         let mut properties = json!({
@@ -265,7 +292,11 @@ pub fn document(report: &Report) -> Value {
         }));
     }
     let mut invocation = Map::new();
-    invocation.insert("executionSuccessful".into(), true.into());
+    // Input that could not be read is a run that did not do all it was asked.
+    invocation.insert(
+        "executionSuccessful".into(),
+        (!report.coverage_incomplete()).into(),
+    );
     if !report.run.started_at.is_empty() {
         invocation.insert("startTimeUtc".into(), report.run.started_at.clone().into());
     }
@@ -319,9 +350,29 @@ mod tests {
 
     #[test]
     fn sources_split_into_file_and_line() {
-        assert_eq!(file_line("k8s/a.yaml:12"), Some(("k8s/a.yaml", 12)));
-        assert_eq!(file_line("api /api/v1/pods"), None);
-        assert_eq!(file_line("pod kube-system/x command"), None);
+        assert_eq!(file_line("k8s/a.yaml:12", None), Some(("k8s/a.yaml", 12)));
+        assert_eq!(file_line("api /api/v1/pods", None), None);
+        assert_eq!(file_line("pod kube-system/x command", None), None);
+        assert_eq!(file_line("node cp-1: static pod /etc/x.yaml:3", None), None);
+        // A path with a space is the subject's own file.
+        assert_eq!(
+            file_line("sp ace/d s.yaml:16", Some("sp ace/d s.yaml")),
+            Some(("sp ace/d s.yaml", 16))
+        );
+    }
+
+    #[test]
+    fn findings_without_a_file_get_a_uri_naming_the_subject() {
+        let s = Subject {
+            kind: "File".into(),
+            name: "/etc/cni/net.d/10-flannel.conflist".into(),
+            node: Some("cp-1".into()),
+            ..Subject::default()
+        };
+        assert_eq!(
+            logical_uri(&s),
+            "kubernetes/node/cp-1/File/etc/cni/net.d/10-flannel.conflist"
+        );
     }
 
     #[test]

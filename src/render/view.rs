@@ -825,6 +825,25 @@ impl View {
         ));
         cover.push(fact("Catalog", &run.catalog.version));
         cover.push(fact("Catalog digest", &run.catalog.digest));
+        if let Some(o) = &run.catalog.overlay {
+            // Not the stock catalog: say so on the cover, with what it changed.
+            let replaced = o.files.iter().filter(|f| f.replaces).count();
+            cover.push(fact(
+                "Catalog overlay",
+                &format!(
+                    "{}: {} file(s) added, {} built-in file(s) replaced ({}); built-in catalog digest {}",
+                    o.path,
+                    o.files.len() - replaced,
+                    replaced,
+                    o.files
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    o.builtin_digest
+                ),
+            ));
+        }
         cover.push(fact("Report schema", &report.schema_version));
 
         let item_view = |item: &crate::results::ItemResult| {

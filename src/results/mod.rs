@@ -685,6 +685,30 @@ pub struct CatalogRef {
     pub version: String,
     /// SHA-256 over its files.
     pub digest: String,
+    /// The `--catalog` overlay applied on the built-in catalog (absent: the stock catalog).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<CatalogOverlay>,
+}
+
+/// A `--catalog` overlay: where it came from, what it added or replaced, and the built-in
+/// catalog's digest to compare with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogOverlay {
+    /// The folder given to `--catalog`.
+    pub path: String,
+    /// Its files (relative paths), each adding a file or replacing a built-in one.
+    pub files: Vec<OverlayFile>,
+    /// Digest of the built-in catalog alone.
+    pub builtin_digest: String,
+}
+
+/// One file of a catalog overlay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverlayFile {
+    /// Path relative to the overlay folder (`checks/site.yaml`).
+    pub name: String,
+    /// It replaces the built-in file of the same path (else it adds one).
+    pub replaces: bool,
 }
 
 /// What was scanned and how.
