@@ -43,8 +43,24 @@ pub enum BundleError {
     },
 }
 
-/// Writes a file atomically: a temporary file in the same folder, synced, then renamed.
+/// Writes a file atomically: a temporary file in the same folder, synced, then renamed. A
+/// character device or FIFO (`/dev/stdout`, `/dev/null`, a pipe) is written to as it is,
+/// never replaced by a file; a folder is refused.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::FileTypeExt as _;
+        let t = meta.file_type();
+        if t.is_char_device() || t.is_fifo() {
+            let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+            return f.write_all(bytes);
+        }
+        if !t.is_file() {
+            return Err(std::io::Error::other(format!(
+                "{} is not a regular file (a folder, socket or device); choose a file path",
+                path.display()
+            )));
+        }
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -311,6 +327,8 @@ pub enum Refusal {
     WouldOverwrite(Vec<String>),
     /// A report file no longer matches the manifest that lists it.
     Tampered(String),
+    /// A device, FIFO or socket.
+    Special,
 }
 
 impl std::fmt::Display for Refusal {
@@ -328,7 +346,7 @@ impl std::fmt::Display for Refusal {
                 let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
                 write!(
                     f,
-                    "holds files that are not part of the report ({}{}); move them away, or pass --force to replace the folder",
+                    "holds files that are not part of the report ({}{}); move them away (scan: or pass --force to replace the folder)",
                     shown.join(", "),
                     if names.len() > shown.len() { ", …" } else { "" }
                 )
@@ -337,6 +355,10 @@ impl std::fmt::Display for Refusal {
                 f,
                 "is not a kubeattest report folder (no {MANIFEST}) and already holds {}; choose another --out",
                 names.join(", ")
+            ),
+            Refusal::Special => write!(
+                f,
+                "is a device, FIFO or socket, not a report folder; choose a folder path (--force does not override this)"
             ),
             Refusal::Tampered(name) => write!(
                 f,
@@ -361,6 +383,11 @@ pub fn check_out(dir: &Path, policy: &OutPolicy) -> Result<(), BundleError> {
     };
     if let Some(input) = overlapping_input(dir, &policy.inputs) {
         return Err(refused(Refusal::Input(input)));
+    }
+    // A device, FIFO or socket is never ours to replace, whatever --force says.
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| !m.is_file() && !m.is_dir() && !m.is_symlink())
+    {
+        return Err(refused(Refusal::Special));
     }
     if policy.force {
         return Ok(());

@@ -596,8 +596,9 @@ pub struct RenderArgs {
     /// Formats to render, comma-separated (`all`: json, csv, html, pdf).
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [FormatChoice::Html, FormatChoice::Pdf])]
     pub format: Vec<FormatChoice>,
-    /// Output folder (default: the folder holding the report); each file is written
-    /// atomically and the folder's MANIFEST.json is rewritten to match.
+    /// Output folder (default: the folder holding the report). A report folder is rebuilt
+    /// beside its name and swapped in whole; its MANIFEST.json lists only files kubeattest
+    /// wrote, and a folder holding other files is refused.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Write less of the passing side than the report holds (`summary`, `failing`); a
@@ -838,8 +839,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Fleet(args) => commands::fleet::fleet(&args),
         command => {
             let catalog = catalog::load(cli.catalog.as_deref())?;
-            if let (Some(dir), Some(o)) = (&cli.catalog, &catalog.overlay) {
-                commands::catalog::warn_unread(dir, o.files.iter().map(|f| &f.name));
+            if let Some(dir) = &cli.catalog {
+                // The overlay was read without errors: list its names again for the warning.
+                if let Ok(files) = catalog::read_dir(dir) {
+                    commands::catalog::warn_unread(dir, files.keys());
+                }
             }
             let code = match command {
                 Command::Scan(args) => commands::scan::scan(&catalog, *args),

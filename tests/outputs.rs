@@ -234,3 +234,28 @@ fn scan_force_never_replaces_the_files_it_reads() {
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     assert!(dir.join("cat/notes.yaml").exists());
 }
+
+/// A FIFO (or a device such as /dev/null) is never replaced by a report folder, even with
+/// `--force`.
+#[test]
+fn special_files_are_never_replaced() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let made = Command::new("mkfifo")
+        .arg(dir.join("pipe"))
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        return;
+    }
+    let o = run(
+        dir,
+        &["scan", "--demo", "--quiet", "--out", "pipe", "--force"],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    use std::os::unix::fs::FileTypeExt as _;
+    assert!(std::fs::symlink_metadata(dir.join("pipe"))
+        .expect("still there")
+        .file_type()
+        .is_fifo());
+}

@@ -483,8 +483,10 @@ pub fn load(overlay: Option<&Path>) -> Result<Catalog, LoadErrors> {
         let extra = read_dir(dir)?;
         applied = Some(crate::results::CatalogOverlay {
             path: dir.display().to_string(),
+            // Files the catalog does not read (notes) are warned about, not listed.
             files: extra
                 .keys()
+                .filter(|name| is_read(name))
                 .map(|name| {
                     let replaces = files.contains_key(name);
                     crate::results::OverlayFile {
@@ -1138,12 +1140,15 @@ impl Catalog {
     }
 }
 
-/// Whether a framework id answers to `name`: its id, or an alias that is its id's first
+/// Whether a framework id answers to `name`: its id, an alias that is its id's first
 /// dash-separated part (`cis` → `cis-1.12`, `nsa` → `nsa-cisa-1.2`, `pss` → `pss-baseline`
-/// and `pss-restricted`).
+/// and `pss-restricted`), or its last parts when they start with a letter (`hygiene` →
+/// `kubeattest-hygiene`, `baseline` → `pss-baseline`).
 pub fn framework_matches(framework_id: &str, name: &str) -> bool {
-    framework_id.eq_ignore_ascii_case(name)
-        || framework_id
-            .to_ascii_lowercase()
-            .starts_with(&format!("{}-", name.to_ascii_lowercase()))
+    let id = framework_id.to_ascii_lowercase();
+    let name = name.to_ascii_lowercase();
+    id == name
+        || id.starts_with(&format!("{name}-"))
+        // `hygiene` for kubeattest-hygiene (a version is never an alias).
+        || (id.ends_with(&format!("-{name}")) && name.starts_with(|c: char| c.is_ascii_alphabetic()))
 }

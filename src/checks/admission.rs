@@ -515,6 +515,16 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
             Status::NotApplicable,
             "the input holds no Namespace, ValidatingAdmissionPolicyBinding or webhook configuration: whether the cluster has a pod policy mechanism cannot be seen from this input".into(),
         )
+    } else if let Some(undeclared) = undeclared_workload_namespaces(ctx, p) {
+        // Manifests: a namespace that runs workloads but whose Namespace object is not given
+        // may well enforce Pod Security; one unrelated Namespace object says nothing of it.
+        (
+            Status::NotApplicable,
+            format!(
+                "no policy mechanism seen in the input, but namespace(s) {} run workloads and are not in the input: whether they enforce Pod Security Admission cannot be seen; include their Namespace objects",
+                undeclared.join(", ")
+            ),
+        )
     } else {
         let psa = match &psa_disabled {
             Some(why) => why.clone(),
@@ -528,6 +538,24 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
     let finding = evidence::finding(check, status, subject, obs, message);
     // Not applicable here only ever means the input could not show it.
     out.findings.push(finding.not_assessed_if_not_applicable());
+}
+
+/// With input where absence is not known (manifests), the namespaces that run workloads
+/// (exempt ones aside) but whose Namespace object is not in the input; `None` when there is
+/// none or absence is known.
+fn undeclared_workload_namespaces(ctx: &Context, p: &Params) -> Option<Vec<String>> {
+    let inv = ctx.inventory;
+    if crate::checks::absence_is_known(inv) {
+        return None;
+    }
+    let undeclared: Vec<String> = ctx
+        .workloads_per_namespace()
+        .keys()
+        .filter(|ns| !p.exempt_namespaces.iter().any(|e| e == *ns))
+        .filter(|ns| inv.find_named("Namespace", ns).is_none())
+        .map(|ns| ns.to_string())
+        .collect();
+    (!undeclared.is_empty()).then_some(undeclared)
 }
 
 /// Evaluates the assertion over the inventory.

@@ -432,6 +432,8 @@ pub fn words(v: &Value) -> String {
 pub fn render_into(out: &mut String, v: &Value) {
     use std::fmt::Write as _;
     match v {
+        // An empty string would vanish from the sentence ("serviceAccount is , expected …").
+        Value::String(s) if s.is_empty() => out.push_str("empty"),
         Value::String(s) => out.push_str(s),
         // Writing into a String cannot fail.
         other => {

@@ -657,6 +657,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     };
     out.findings.reserve(objects.len());
     let limit_ranges = ctx.limit_range_defaults();
+    // Subjects given but left out by the `when` conditions (the check does not apply to them).
+    let mut given = 0usize;
     for (obj, wl) in objects {
         // Items of `each` are owned (a path may compute values, e.g. `@keys`).
         let items: Vec<(String, Doc)> = match (&p.target, &p.each) {
@@ -701,13 +703,21 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 }
             }
         }
+        given += 1;
         if let Some(f) = judge(check, p, obj, &units, ctx.pass_evidence()) {
             out.findings.push(f);
         }
     }
-    out.empty_reason = match p.target {
-        Target::Objects => format!("no {} objects in scope", kinds.join("/")),
-        _ => "no workloads in scope".to_string(),
+    out.empty_reason = match (&p.target, given) {
+        (Target::Objects, 0) => format!("no {} objects in scope", kinds.join("/")),
+        (_, 0) => "no workloads in scope".to_string(),
+        (Target::Objects, n) => format!(
+            "{n} {} object(s) in the input, none of the kind this check judges (see its description)",
+            kinds.join("/")
+        ),
+        (_, n) => format!(
+            "{n} workload(s) in the input, none of the kind this check judges (see its description)"
+        ),
     };
     out
 }

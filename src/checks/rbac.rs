@@ -460,9 +460,9 @@ pub struct Params {
     /// Status of a positive answer: `fail` (default) or `warn`.
     pub on_fail: Status,
     /// A rule narrowed by `resourceNames` is a narrow grant that passes (`resource_names:
-    /// narrows`): reading named Secrets, or `create`, which names cannot restrict, so such a
-    /// rule grants nothing. By default it counts: impersonating the named group
-    /// `system:masters` or binding the named role `cluster-admin` is the whole escalation.
+    /// narrows`, for reading named Secrets). By default it counts: impersonating the named
+    /// group `system:masters` or binding the named role `cluster-admin` is the whole
+    /// escalation.
     pub names_narrow: bool,
 }
 
@@ -1218,6 +1218,14 @@ pub fn who_can<'a>(
             let names = match rule_allows(r.rule, verb, resource, group) {
                 Allows::No => continue,
                 Allows::All => None,
+                // A create or deletecollection request carries no object name (the object does
+                // not exist yet, or the request is about many): resourceNames never match it.
+                // A subresource's create does name its object (`pods/exec` on one pod).
+                Allows::Names(_)
+                    if matches!(verb, "create" | "deletecollection") && !resource.contains('/') =>
+                {
+                    continue
+                }
                 Allows::Names(n) => Some(n),
             };
             for s in &b.subjects {
@@ -1527,7 +1535,11 @@ fn first_chain_text(chains: &[&&Chain]) -> String {
         s.push_str(&format!(", on the named {}", names.join(", ")));
     }
     if chains.len() > 1 {
-        s.push_str(&format!(" and {} more", chains.len() - 1));
+        let more = chains.len() - 1;
+        s.push_str(&format!(
+            "; and {more} more grant{}",
+            if more == 1 { "" } else { "s" }
+        ));
     }
     s
 }

@@ -162,7 +162,8 @@ impl<'a> Workload<'a> {
     /// Why this is a static pod, which the kubelet runs from a file without admission (no
     /// ServiceAccount, no token): a mirror pod (the kubelet's `kubernetes.io/config.mirror`
     /// annotation, or owned by its Node), or a Pod manifest as kubeadm writes its control-plane
-    /// static pods (`kube-system`, label `tier: control-plane`). `None` for anything else.
+    /// static pods (`kube-system`, label `tier: control-plane`, and like every static pod
+    /// naming no ServiceAccount and not asking for a token). `None` for anything else.
     pub fn static_pod(&self) -> Option<&'static str> {
         let obj = self.object;
         if obj.kind != "Pod" {
@@ -190,7 +191,18 @@ impl<'a> Workload<'a> {
             .and_then(|l| l.get("tier"))
             .and_then(Doc::as_str)
             == Some("control-plane");
-        (control_plane && obj.namespace.as_deref() == Some("kube-system"))
+        // A static pod may not refer to a ServiceAccount: a pod that names one, or asks for a
+        // token, is an ordinary pod whatever its labels.
+        let names_account = self.service_account() != "default";
+        let asks_token = self
+            .pod
+            .get("automountServiceAccountToken")
+            .and_then(Doc::as_bool)
+            == Some(true);
+        (control_plane
+            && obj.namespace.as_deref() == Some("kube-system")
+            && !names_account
+            && !asks_token)
             .then_some("a control-plane static pod (kube-system, label tier: control-plane)")
     }
 

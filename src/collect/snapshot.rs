@@ -116,13 +116,28 @@ pub fn read(path: &Path) -> Result<Inventory, CollectError> {
             .get("kind")
             .and_then(crate::document::Doc::as_str)
             .map(str::to_string);
-        match Object::from_doc(
-            value,
-            Origin::Snapshot {
-                path: shown.clone(),
-            },
-            BTreeMap::new(),
-        ) {
+        // What the API server would refuse (a label that is not a string) is judged by
+        // nobody, as from manifests.
+        let refused = kind.as_deref().and_then(|k| {
+            let api_version = value
+                .get("apiVersion")
+                .and_then(crate::document::Doc::as_str)
+                .unwrap_or("");
+            let evaluated = crate::collect::cluster::resources::served_kind(k, api_version).ok()?;
+            crate::collect::shape::problem(&evaluated, &value)
+                .map(|p| format!("{}: {}", p.path, p.message))
+        });
+        let parsed = match refused {
+            Some(why) => Err(why),
+            None => Object::from_doc(
+                value,
+                Origin::Snapshot {
+                    path: shown.clone(),
+                },
+                BTreeMap::new(),
+            ),
+        };
+        match parsed {
             Ok(o) => inv.objects.push(o),
             Err(why) => {
                 // An object lost is input lost: its kind is no longer known complete, so

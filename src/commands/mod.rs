@@ -46,7 +46,7 @@ pub fn select_frameworks<'c>(
             None::<()>.with_context(|| {
                 let known: Vec<&str> = catalog.frameworks.iter().map(|f| f.id.as_str()).collect();
                 format!(
-                    "unknown framework `{id}`; known: {} (aliases: cis, nsa, pss)",
+                    "unknown framework `{id}`; known: {} (aliases: cis, nsa, pss, hygiene)",
                     known.join(", ")
                 )
             })?;

@@ -79,6 +79,8 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
                     .map(PathBuf::from),
             )
             .chain(catalog.overlay.as_ref().map(|o| PathBuf::from(&o.path)))
+            // The kubeconfig files a cluster scan would read, given or not.
+            .chain(default_kubeconfigs())
             .chain(attestations.iter().filter_map(|a| a.evidence_file.clone()))
             .collect(),
     };
@@ -262,6 +264,18 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         eprintln!(
             "kubeattest: warning: exception {} ({}) expired on {}: what it waived fails again",
             e.exception.source, e.exception.check, e.exception.expires
+        );
+    }
+    // An exception for a check that ran but waiving nothing: a misspelt kind or name, or a
+    // subject that is gone (one for a check not selected is left alone).
+    for e in report
+        .exceptions
+        .iter()
+        .filter(|e| e.status == "unused" && report.checks.iter().any(|c| c.id == e.exception.check))
+    {
+        eprintln!(
+            "kubeattest: warning: exception {} ({}) matched nothing in this scan: check its subject's kind, namespace and name, or remove it",
+            e.exception.source, e.exception.check
         );
     }
     for a in report
@@ -600,4 +614,16 @@ fn default_out(report: &Report) -> PathBuf {
         .collect();
     let time = report.run.started_at.replace([':', '-'], "");
     PathBuf::from("reports").join(format!("{name}-{time}"))
+}
+
+/// The kubeconfig files read when `--kubeconfig` is not given: every file of `KUBECONFIG`
+/// (colon-separated), else `~/.kube/config`. Never a report's place, whatever the source.
+fn default_kubeconfigs() -> Vec<PathBuf> {
+    match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        Some(list) => std::env::split_paths(&list).collect(),
+        None => std::env::var_os("HOME")
+            .map(|home| PathBuf::from(home).join(".kube/config"))
+            .into_iter()
+            .collect(),
+    }
 }

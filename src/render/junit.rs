@@ -112,14 +112,7 @@ fn testcase(
         } else {
             format!("{} finding(s) {}", found.len(), status.as_str())
         };
-        let out = if waivers.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "\n      <system-out>{}</system-out>",
-                escape(&waivers.join("\n"))
-            )
-        };
+        let out = system_out(&waivers);
         writeln!(
             w,
             ">\n      <{tag} message=\"{}\" type=\"{kind}\">{}</{tag}>{out}\n    </testcase>",
@@ -138,12 +131,15 @@ fn testcase(
         Status::Fail => body(w, "failure", "fail", Status::Fail)?,
         Status::Error => body(w, "error", "error", Status::Error)?,
         Status::Warn => body(w, "skipped", "warn", Status::Warn)?,
-        Status::Manual | Status::NotApplicable => writeln!(
-            w,
-            ">\n      <skipped message=\"{}: {}\"/>\n    </testcase>",
-            item.status.as_str(),
-            escape(&item.message)
-        )?,
+        Status::Manual | Status::NotApplicable => {
+            let out = system_out(&waivers);
+            writeln!(
+                w,
+                ">\n      <skipped message=\"{}: {}\"/>{out}\n    </testcase>",
+                item.status.as_str(),
+                escape(&item.message)
+            )?
+        }
         Status::Waived => writeln!(
             w,
             ">\n      <system-out>{}</system-out>\n    </testcase>",
@@ -151,6 +147,17 @@ fn testcase(
         )?,
     }
     Ok(())
+}
+
+/// A `<system-out>` element holding `lines` (nothing when there are none).
+fn system_out(lines: &[String]) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n      <system-out>{}</system-out>",
+        escape(&lines.join("\n"))
+    )
 }
 
 /// One line per waived finding (the first [`SHOWN`]): what, on which subject, why, who
