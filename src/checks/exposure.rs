@@ -219,6 +219,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 outside += 1;
                 continue;
             }
+            // A Service that opens no node port needs no answer about its namespace.
+            Verdict::Unknown if ty != "NodePort" => {
+                outside += 1;
+                continue;
+            }
             Verdict::Unknown => {
                 let reason = if namespaces_read {
                     format!("Namespace {ns} is not in the input")
@@ -273,7 +278,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             "no Service in the inventory".into()
         } else {
             format!(
-                "none of the {outside} Service(s) is in a production namespace ({})",
+                "none of the {outside} Service(s) is a NodePort Service in a production namespace ({})",
                 p.describe_rule()
             )
         };
