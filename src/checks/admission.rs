@@ -422,6 +422,15 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
         if !denies || !on_pods {
             continue;
         }
+        // A policy on pods that checks replicas or labels limits no privilege: only one whose
+        // validations read a pod security field is a pod security mechanism.
+        if !policy_object.is_some_and(reads_pod_security_fields) {
+            unseen.push(format!(
+                "ValidatingAdmissionPolicy {} denies on pods, but its validations read no pod security field (securityContext, privileged, host namespaces, hostPath, capabilities, seccomp, AppArmor, SELinux, sysctls): confirm it enforces the Pod Security requirements",
+                policy.unwrap_or("(none)")
+            ));
+            continue;
+        }
         obs.push(Observation {
             source: b.origin.describe(),
             path: format!("ValidatingAdmissionPolicyBinding {}", b.name),
@@ -501,19 +510,11 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
                 "no namespace is labelled to enforce Pod Security Admission and no policy engine was seen, but the API server reads the admission configuration {file}: confirm its PodSecurity defaults.enforce is baseline or stricter"
             ),
         )
-    } else if !crate::checks::absence_is_known(inv)
-        && [
-            "Namespace",
-            "ValidatingAdmissionPolicyBinding",
-            "ValidatingWebhookConfiguration",
-            "MutatingWebhookConfiguration",
-        ]
-        .iter()
-        .all(|k| inv.of_kind(k).next().is_none())
-    {
+    } else if !crate::checks::absence_is_known(inv) && inv.of_kind("Namespace").next().is_none() {
+        // Manifests without a Namespace: their Pod Security labels cannot be seen.
         (
             Status::NotApplicable,
-            "the input holds no Namespace, ValidatingAdmissionPolicyBinding or webhook configuration: whether the cluster has a pod policy mechanism cannot be seen from this input".into(),
+            "the input holds no Namespace object, so whether namespaces enforce Pod Security Admission cannot be seen; include the Namespace objects".into(),
         )
     } else if let Some(undeclared) = undeclared_workload_namespaces(ctx, p) {
         // Manifests: a namespace that runs workloads but whose Namespace object is not given
@@ -538,6 +539,38 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
     let finding = evidence::finding(check, status, subject, obs, message);
     // Not applicable here only ever means the input could not show it.
     out.findings.push(finding.not_assessed_if_not_applicable());
+}
+
+/// Pod spec fields the Pod Security Standards restrict, as they appear in CEL.
+const POD_SECURITY_FIELDS: &[&str] = &[
+    "securityContext",
+    "privileged",
+    "hostNetwork",
+    "hostPID",
+    "hostIPC",
+    "hostPath",
+    "hostPort",
+    "capabilities",
+    "allowPrivilegeEscalation",
+    "runAsNonRoot",
+    "runAsUser",
+    "seccompProfile",
+    "appArmorProfile",
+    "seLinuxOptions",
+    "procMount",
+    "sysctls",
+    "windowsOptions",
+];
+
+/// Whether a ValidatingAdmissionPolicy's validations (or match conditions) read a pod
+/// security field.
+fn reads_pod_security_fields(policy: &crate::inventory::Object) -> bool {
+    ["/spec/validations", "/spec/matchConditions"]
+        .iter()
+        .filter_map(|p| policy.value.at(p).and_then(Doc::as_array))
+        .flatten()
+        .filter_map(|v| v.get("expression").and_then(Doc::as_str))
+        .any(|e| POD_SECURITY_FIELDS.iter().any(|f| e.contains(f)))
 }
 
 /// With input where absence is not known (manifests), the namespaces that run workloads

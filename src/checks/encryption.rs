@@ -25,6 +25,65 @@ const FLAG: &str = "--encryption-provider-config";
 /// each of its providers (one key: the provider's type).
 const RESOURCES: &str = "resources[].resources";
 const PROVIDERS: &str = "resources[].providers[].@keys";
+/// For each entry of `resources`, the fields each provider sets (see `mounted_file::lookup`);
+/// absent from facts collected before it was recorded.
+const FIELDS: &str = "resources[].providers[].@fields";
+
+/// Why the API server would refuse the file (validation_encryption.go): a provider that is
+/// not exactly one of the known types, a key-based provider without keys, a KMS provider
+/// without name or endpoint, `identity` without its (empty) mapping. `None` when the shape
+/// is valid or was not recorded.
+fn refused(file: &ConfigFileFact) -> Option<String> {
+    let Some(Value::Array(entries)) = file.values.get(FIELDS) else {
+        return None;
+    };
+    for (i, providers) in entries.iter().enumerate() {
+        let Some(providers) = providers.as_array() else {
+            return Some(format!("entry {} has no provider list", i + 1));
+        };
+        if providers.is_empty() {
+            return Some(format!("entry {} has no provider", i + 1));
+        }
+        for (j, provider) in providers.iter().enumerate() {
+            let at = format!("entry {} provider {}", i + 1, j + 1);
+            let Some(map) = provider.as_object() else {
+                return Some(format!("{at} is not a mapping"));
+            };
+            if map.len() != 1 {
+                return Some(format!(
+                    "{at} names {} provider types; each list item is exactly one of kms, aesgcm, aescbc, secretbox, identity",
+                    map.len()
+                ));
+            }
+            let Some((kind, fields)) = map.iter().next() else {
+                continue;
+            };
+            let set: Vec<&str> = fields
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let problem = match kind.as_str() {
+                "identity" if fields.is_null() => Some("identity is empty (write `identity: {}`)"),
+                "identity" => None,
+                "aescbc" | "aesgcm" | "secretbox" if !set.contains(&"keys") => {
+                    Some("has no keys (at least one key is required)")
+                }
+                "aescbc" | "aesgcm" | "secretbox" => None,
+                "kms" if !(set.contains(&"name") && set.contains(&"endpoint")) => {
+                    Some("has no name or no endpoint (both are required)")
+                }
+                "kms" => None,
+                _ => {
+                    Some("is not a known provider type (kms, aesgcm, aescbc, secretbox, identity)")
+                }
+            };
+            if let Some(problem) = problem {
+                return Some(format!("{at} ({kind}) {problem}"));
+            }
+        }
+    }
+    None
+}
 
 /// Parameters of an `encryption` assertion.
 #[derive(Debug, Clone)]
@@ -149,6 +208,16 @@ fn judge(p: &Params, read: &ReadFile) -> apiserver_file::Verdict {
         holds: false,
         note: None,
     };
+    if let Some(why) = refused(file) {
+        o.note = Some(why.clone());
+        return (
+            Status::Error,
+            vec![o],
+            format!(
+                "{COMPONENT} on node {node}: the API server refuses {shown} ({why}): it does not start with it, so what it encrypts cannot be judged; fix the file"
+            ),
+        );
+    }
     match first_provider(p, file) {
         FirstProvider::Unreadable(why) => (
             Status::Error,

@@ -217,6 +217,26 @@ fn mounted_at<'d>(container: &'d Doc, path: &str) -> Option<(&'d str, String)> {
 /// when a step is missing.
 pub fn lookup(content: &Value, key: &str) -> Option<Value> {
     match key.split_once('.') {
+        // Per key of a mapping, the names of its value's fields that are set (not null, not
+        // empty), or null when the value is not a mapping: the shape of a provider
+        // (`{"aescbc": ["keys"]}`, `{"kms": null}`) without any of its values.
+        None if key == "@fields" => Some(Value::Object(
+            content
+                .as_object()?
+                .iter()
+                .map(|(k, v)| {
+                    let set = v.as_object().map(|m| {
+                        Value::Array(
+                            m.iter()
+                                .filter(|(_, x)| !is_empty_value(x))
+                                .map(|(f, _)| Value::String(f.clone()))
+                                .collect(),
+                        )
+                    });
+                    (k.clone(), set.unwrap_or(Value::Null))
+                })
+                .collect(),
+        )),
         None if key == "@keys" => Some(Value::Array(
             content
                 .as_object()?
@@ -262,6 +282,17 @@ pub fn flag_text(v: &Value) -> Option<String> {
 /// The value at `key` (see [`lookup`]) as a flag would give it (see [`flag_text`]).
 pub fn value_at(content: &Value, key: &str) -> Option<String> {
     flag_text(&lookup(content, key)?)
+}
+
+/// Null, or an empty string, list or mapping.
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
