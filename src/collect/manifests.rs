@@ -379,6 +379,30 @@ fn input_cap() -> usize {
     usize::try_from(max_input_bytes()).unwrap_or(usize::MAX)
 }
 
+/// API groups of component configuration files (kubelet, kube-proxy, scheduler, API server
+/// admission and encryption, audit policy, kubeadm, kind): documents of these groups are
+/// configuration, not objects of the cluster.
+const CONFIGURATION_GROUPS: &[&str] = &[
+    "apiserver.config.k8s.io",
+    "apiserver.k8s.io",
+    "audit.k8s.io",
+    "kubelet.config.k8s.io",
+    "kubeproxy.config.k8s.io",
+    "kubescheduler.config.k8s.io",
+    "kubecontrollermanager.config.k8s.io",
+    "kubeadm.k8s.io",
+    "kind.x-k8s.io",
+    "pod-security.admission.config.k8s.io",
+    "eventratelimit.admission.k8s.io",
+];
+
+/// Whether `apiVersion` (`group/version`) is one of [`CONFIGURATION_GROUPS`].
+fn is_configuration_file(api_version: &str) -> bool {
+    api_version
+        .split_once('/')
+        .is_some_and(|(group, _)| CONFIGURATION_GROUPS.contains(&group))
+}
+
 /// Adds the objects `read` hands over (a YAML reader given the callback).
 fn add_items(
     inv: &mut Inventory,
@@ -396,6 +420,21 @@ fn add_items(
                 .get("apiVersion")
                 .and_then(Doc::as_str)
                 .unwrap_or("");
+            // A component's configuration file (kubectl reads it, the API server serves no
+            // such object): not input lost, not judged here.
+            if is_configuration_file(api_version) {
+                let source = origin(o.line).describe();
+                inv.coverage.push(Coverage {
+                    error: Some(format!(
+                        "{source}: {} ({api_version}) is a component configuration file, not an API object; not judged here (kubeattest node reads the files the components are started with)",
+                        crate::quote::quote(kind)
+                    )),
+                    source,
+                    status: "skipped".into(),
+                    items: 0,
+                });
+                return;
+            }
             // The built-in kind's shape only: a same-named resource of another group (a
             // Calico NetworkPolicy) has its own.
             let refused = match crate::collect::cluster::resources::served_kind(kind, api_version) {
@@ -460,6 +499,28 @@ fn add_items(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A component configuration file among manifests (a kind cluster, an admission
+    /// configuration) is skipped with its reason, not refused as a broken object.
+    #[test]
+    fn configuration_files_are_skipped_not_refused() {
+        let mut inv = Inventory::default();
+        let text = "apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins: []\n---\nkind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes: []\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}]}\n";
+        add_text(&mut inv, "x.yaml", text);
+        assert_eq!(inv.objects.len(), 1);
+        let skipped: Vec<_> = inv
+            .coverage
+            .iter()
+            .filter(|c| c.status == "skipped")
+            .collect();
+        assert_eq!(skipped.len(), 2, "{:?}", inv.coverage);
+        assert!(skipped[0].source.ends_with("x.yaml:1"), "{:?}", skipped[0]);
+        assert!(
+            inv.coverage.iter().all(|c| !c.is_failure()),
+            "{:?}",
+            inv.coverage
+        );
+    }
 
     #[test]
     fn lists_are_expanded_and_lines_kept() {
