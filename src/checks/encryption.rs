@@ -29,6 +29,24 @@ const PROVIDERS: &str = "resources[].providers[].@keys";
 /// absent from facts collected before it was recorded.
 const FIELDS: &str = "resources[].providers[].@fields";
 
+/// The first key-based provider (aescbc, aesgcm, secretbox with keys) after the first one in
+/// entry `entry` (1-based), from the recorded provider fields; `None` when there is none or
+/// the fields were not recorded.
+fn local_key_after_first(file: &ConfigFileFact, entry: usize) -> Option<String> {
+    let Some(Value::Array(entries)) = file.values.get(FIELDS) else {
+        return None;
+    };
+    let providers = entries.get(entry.checked_sub(1)?)?.as_array()?;
+    providers.iter().skip(1).find_map(|provider| {
+        let (kind, fields) = provider.as_object()?.iter().next()?;
+        let has_keys = fields
+            .as_array()
+            .is_some_and(|f| f.iter().any(|x| x.as_str() == Some("keys")));
+        (matches!(kind.as_str(), "aescbc" | "aesgcm" | "secretbox") && has_keys)
+            .then(|| kind.clone())
+    })
+}
+
 /// Why the API server would refuse the file (validation_encryption.go): a provider that is
 /// not exactly one of the known types, a key-based provider without keys, a KMS provider
 /// without name or endpoint, `identity` without its (empty) mapping. `None` when the shape
@@ -241,6 +259,26 @@ fn judge(p: &Params, read: &ReadFile) -> apiserver_file::Verdict {
         FirstProvider::First(kind, entry) => {
             o.observed = Value::String(kind.clone());
             o.note = Some(format!("entry {entry} of `resources`"));
+            // Asked for kms alone (the key off the node), a key-based provider after it still
+            // holds a key in the file, and decrypts what was written before the switch.
+            let local = if p.providers == ["kms"] {
+                local_key_after_first(file, entry)
+            } else {
+                None
+            };
+            if let (true, Some(local)) = (p.providers.contains(&kind), local) {
+                o.note = Some(format!(
+                    "entry {entry} of `resources`; {local} after it still holds a key in the file"
+                ));
+                return (
+                    Status::Manual,
+                    vec![o],
+                    format!(
+                        "{COMPONENT} on node {node} writes {} with {kind}, but {local} after it in entry {entry} of {shown} keeps a key on the node, which decrypts what was written before the switch: rewrite every Secret (`kubectl get secrets -A -o json | kubectl replace -f -`), remove that provider, and confirm",
+                        p.resource
+                    ),
+                );
+            }
             if p.providers.contains(&kind) {
                 o.holds = true;
                 (
