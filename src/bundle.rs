@@ -137,7 +137,7 @@ pub fn write_files(
     let ours = |n: &str| {
         also_ours.contains(&n) || listed.as_ref().is_some_and(|l| l.iter().any(|x| x == n))
     };
-    let signature = "MANIFEST.sig";
+    let signature = crate::signature::SIGNATURE_FILE;
     let foreign: Vec<String> = present
         .iter()
         .filter(|n| *n != MANIFEST && *n != signature && !ours(n))
@@ -452,6 +452,18 @@ fn manifest_entries(dir: &Path) -> Option<Vec<ManifestEntry>> {
     let bytes = std::fs::read(&path).ok()?;
     let listed: Listed = serde_json::from_slice(&bytes).ok()?;
     Some(listed.files)
+}
+
+/// Whether the regular file at `path` starts with `head`: how a single-file output of ours
+/// (a snapshot, a drift report) is told from someone else's file of the same name.
+pub fn starts_with(path: &Path, head: &[u8]) -> bool {
+    use std::io::Read as _;
+    let mut start = vec![0; head.len()];
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+        && std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut start))
+            .is_ok()
+        && start == head
 }
 
 /// `.NAME.tmp-PID`: a file `write_atomic` left behind when killed.

@@ -840,10 +840,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         command => {
             let catalog = catalog::load(cli.catalog.as_deref())?;
             if let Some(dir) = &cli.catalog {
-                // The overlay was read without errors: list its names again for the warning.
-                if let Ok(files) = catalog::read_dir(dir) {
-                    commands::catalog::warn_unread(dir, files.keys());
-                }
+                commands::catalog::warn_unread(dir, &catalog.overlay_unread);
             }
             let code = match command {
                 Command::Scan(args) => commands::scan::scan(&catalog, *args),

@@ -298,7 +298,8 @@ impl Coverage {
         }
     }
 
-    /// A source that could not be read; `status` names the kind of failure.
+    /// A source that was not read in full, or read with something to say: `status` names
+    /// which (a kind of failure, `skipped`, `warning`) and `error` says why.
     pub fn failed(source: impl Into<String>, status: &str, error: impl Into<String>) -> Coverage {
         Coverage {
             source: source.into(),

@@ -24,7 +24,7 @@ use crate::manifest::{ManifestEntry, FILE_NAME as MANIFEST};
 pub const LATEST: &str = "latest";
 
 /// The signature file `scan --sign` adds beside `MANIFEST.json` (not listed in it).
-const SIGNATURE: &str = "MANIFEST.sig";
+const SIGNATURE: &str = crate::signature::SIGNATURE_FILE;
 
 /// How a run folder is named: its start time in UTC, `20261202T031150Z`.
 const RUN_NAME_FORMAT: &str = "%Y%m%dT%H%M%SZ";

@@ -368,6 +368,8 @@ pub struct Catalog {
     pub credentials: crate::checks::credentials::Settings,
     /// The `--catalog` overlay, when one was applied.
     pub overlay: Option<crate::results::CatalogOverlay>,
+    /// YAML files of the overlay that no part of the catalog reads (for a warning).
+    pub overlay_unread: Vec<String>,
 }
 
 /// Catalog files: relative path → text (the built-in ones borrowed from the binary, not
@@ -476,6 +478,7 @@ pub fn read_dir(dir: &Path) -> Result<Files, LoadErrors> {
 pub fn load(overlay: Option<&Path>) -> Result<Catalog, LoadErrors> {
     let mut files = embedded_files();
     let mut applied = None;
+    let mut unread = Vec::new();
     if let Some(dir) = overlay {
         // Recorded in every report, so an auditor sees the catalog was not the stock one
         // (changed severities move `--fail-on` gates) and can compare with the stock digest.
@@ -497,10 +500,12 @@ pub fn load(overlay: Option<&Path>) -> Result<Catalog, LoadErrors> {
                 .collect(),
             builtin_digest,
         });
+        unread = extra.keys().filter(|n| !is_read(n)).cloned().collect();
         files.extend(extra);
     }
     let mut catalog = from_files(&files)?;
     catalog.overlay = applied;
+    catalog.overlay_unread = unread;
     crate::checks::credentials::register_for_redaction(&catalog.credentials);
     Ok(catalog)
 }
@@ -622,6 +627,7 @@ pub fn from_files(files: &Files) -> Result<Catalog, LoadErrors> {
         rbac,
         credentials,
         overlay: None,
+        overlay_unread: Vec::new(),
     })
 }
 

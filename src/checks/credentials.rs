@@ -649,17 +649,15 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
         } else if automounted {
             (
                 p.on_fail,
-                if pod_value.is_none() && sa.is_none() {
-                    format!(
-                        "{}: the token of ServiceAccount {sa_name} is mounted (the account is not in the input: judged as Kubernetes creates it, which does not turn automounting off)",
-                        subject.display()
-                    )
-                } else {
-                    format!(
-                        "{}: the token of ServiceAccount {sa_name} is mounted",
-                        subject.display()
-                    )
-                },
+                format!(
+                    "{}: the token of ServiceAccount {sa_name} is mounted{}",
+                    subject.display(),
+                    if pod_value.is_none() && sa.is_none() {
+                        " (the account is not in the input: judged as Kubernetes creates it, which does not turn automounting off)"
+                    } else {
+                        ""
+                    }
+                ),
             )
         } else if let Some((_, secret)) = legacy.first() {
             (

@@ -29,21 +29,30 @@ const PROVIDERS: &str = "resources[].providers[].@keys";
 /// absent from facts collected before it was recorded.
 const FIELDS: &str = "resources[].providers[].@fields";
 
-/// The first key-based provider (aescbc, aesgcm, secretbox with keys) after the first one in
-/// entry `entry` (1-based), from the recorded provider fields; `None` when there is none or
-/// the fields were not recorded.
+/// Providers whose key is written in the file.
+const KEY_BASED: &[&str] = &["aescbc", "aesgcm", "secretbox"];
+
+/// A recorded provider (`{"aescbc": ["keys"]}`): its first type, and the fields it sets
+/// (`None` when its value is not a mapping).
+fn provider_fields(provider: &Value) -> Option<(&str, Option<Vec<&str>>)> {
+    let (kind, fields) = provider.as_object()?.iter().next()?;
+    let set = fields
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect());
+    Some((kind.as_str(), set))
+}
+
+/// The first key-based provider with keys after the first one in entry `entry` (1-based),
+/// from the recorded provider fields; `None` when there is none or the fields were not
+/// recorded.
 fn local_key_after_first(file: &ConfigFileFact, entry: usize) -> Option<String> {
     let Some(Value::Array(entries)) = file.values.get(FIELDS) else {
         return None;
     };
     let providers = entries.get(entry.checked_sub(1)?)?.as_array()?;
     providers.iter().skip(1).find_map(|provider| {
-        let (kind, fields) = provider.as_object()?.iter().next()?;
-        let has_keys = fields
-            .as_array()
-            .is_some_and(|f| f.iter().any(|x| x.as_str() == Some("keys")));
-        (matches!(kind.as_str(), "aescbc" | "aesgcm" | "secretbox") && has_keys)
-            .then(|| kind.clone())
+        let (kind, set) = provider_fields(provider)?;
+        (KEY_BASED.contains(&kind) && set?.contains(&"keys")).then(|| kind.to_string())
     })
 }
 
@@ -73,20 +82,17 @@ fn refused(file: &ConfigFileFact) -> Option<String> {
                     map.len()
                 ));
             }
-            let Some((kind, fields)) = map.iter().next() else {
+            let Some((kind, fields)) = provider_fields(provider) else {
                 continue;
             };
-            let set: Vec<&str> = fields
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            let problem = match kind.as_str() {
-                "identity" if fields.is_null() => Some("identity is empty (write `identity: {}`)"),
+            let set = fields.as_deref().unwrap_or(&[]);
+            let problem = match kind {
+                "identity" if fields.is_none() => Some("identity is empty (write `identity: {}`)"),
                 "identity" => None,
-                "aescbc" | "aesgcm" | "secretbox" if !set.contains(&"keys") => {
+                k if KEY_BASED.contains(&k) && !set.contains(&"keys") => {
                     Some("has no keys (at least one key is required)")
                 }
-                "aescbc" | "aesgcm" | "secretbox" => None,
+                k if KEY_BASED.contains(&k) => None,
                 "kms" if !(set.contains(&"name") && set.contains(&"endpoint")) => {
                     Some("has no name or no endpoint (both are required)")
                 }

@@ -424,15 +424,11 @@ fn add_items(
             // such object): not input lost, not judged here.
             if is_configuration_file(api_version) {
                 let source = origin(o.line).describe();
-                inv.coverage.push(Coverage {
-                    error: Some(format!(
-                        "{source}: {} ({api_version}) is a component configuration file, not an API object; not judged here (kubeattest node reads the files the components are started with)",
-                        crate::quote::quote(kind)
-                    )),
-                    source,
-                    status: "skipped".into(),
-                    items: 0,
-                });
+                let why = format!(
+                    "{source}: {} ({api_version}) is a component configuration file, not an API object; not judged here (kubeattest node reads the files the components are started with)",
+                    crate::quote::quote(kind)
+                );
+                inv.coverage.push(Coverage::failed(source, "skipped", why));
                 return;
             }
             // The built-in kind's shape only: a same-named resource of another group (a
@@ -476,12 +472,8 @@ fn add_items(
         )),
         StreamItem::Warning(e) => {
             let source = origin(e.line).describe();
-            inv.coverage.push(Coverage {
-                error: Some(format!("{source}: {}", crate::quote::quote(&e.message))),
-                source,
-                status: "warning".into(),
-                items: 0,
-            });
+            let why = format!("{source}: {}", crate::quote::quote(&e.message));
+            inv.coverage.push(Coverage::failed(source, "warning", why));
         }
         StreamItem::Error(e) => {
             if error.is_none() {

@@ -73,20 +73,13 @@ const DRIFT_FILES: [(&str, &[u8]); 3] = [
 /// holds or lies inside one of the compared runs, a file, or a folder holding anything but
 /// drift files of ours.
 fn check_drift_out(out: &Path, inputs: &[&Path]) -> anyhow::Result<()> {
+    // Overlap with an input (or a device at the path) is refused whatever is there; what
+    // may be replaced is decided below, file by file.
     let policy = crate::bundle::OutPolicy {
-        force: false,
+        force: true,
         inputs: inputs.iter().map(|p| p.to_path_buf()).collect(),
     };
-    // Overlap with an input is refused whatever is at the path.
-    if let Err(e @ crate::bundle::BundleError::Refused { .. }) = crate::bundle::check_out(
-        out,
-        &crate::bundle::OutPolicy {
-            force: true,
-            ..policy
-        },
-    ) {
-        return Err(e.into());
-    }
+    crate::bundle::check_out(out, &policy)?;
     let entries = match std::fs::read_dir(out) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -99,19 +92,13 @@ fn check_drift_out(out: &Path, inputs: &[&Path]) -> anyhow::Result<()> {
     for entry in entries {
         let entry = entry.with_context(|| format!("cannot read {}", out.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') && name.contains(".tmp-") {
+        if crate::bundle::is_our_temp_file(&name) {
             continue;
         }
         let ours = DRIFT_FILES
             .iter()
             .find(|(n, _)| *n == name)
-            .is_some_and(|(_, head)| {
-                let mut start = vec![0; head.len()];
-                std::fs::File::open(entry.path())
-                    .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut start))
-                    .is_ok()
-                    && start == *head
-            });
+            .is_some_and(|(_, head)| crate::bundle::starts_with(&entry.path(), head));
         if !ours {
             anyhow::bail!(
                 "--out {}: holds {name}, which is not a drift report of ours; choose a new or empty folder",

@@ -105,6 +105,7 @@ fn testcase(
     )?;
     // Waivers of the item, also where another subject's finding decides it.
     let waivers = waiver_lines(&findings_with(report, runs, item, Status::Waived));
+    let out = system_out(&waivers);
     let body = |w: &mut dyn Write, tag: &str, kind: &str, status: Status| {
         let found = findings_with(report, runs, item, status);
         let message = if found.is_empty() {
@@ -112,7 +113,6 @@ fn testcase(
         } else {
             format!("{} finding(s) {}", found.len(), status.as_str())
         };
-        let out = system_out(&waivers);
         writeln!(
             w,
             ">\n      <{tag} message=\"{}\" type=\"{kind}\">{}</{tag}>{out}\n    </testcase>",
@@ -131,15 +131,12 @@ fn testcase(
         Status::Fail => body(w, "failure", "fail", Status::Fail)?,
         Status::Error => body(w, "error", "error", Status::Error)?,
         Status::Warn => body(w, "skipped", "warn", Status::Warn)?,
-        Status::Manual | Status::NotApplicable => {
-            let out = system_out(&waivers);
-            writeln!(
-                w,
-                ">\n      <skipped message=\"{}: {}\"/>{out}\n    </testcase>",
-                item.status.as_str(),
-                escape(&item.message)
-            )?
-        }
+        Status::Manual | Status::NotApplicable => writeln!(
+            w,
+            ">\n      <skipped message=\"{}: {}\"/>{out}\n    </testcase>",
+            item.status.as_str(),
+            escape(&item.message)
+        )?,
         Status::Waived => writeln!(
             w,
             ">\n      <system-out>{}</system-out>\n    </testcase>",

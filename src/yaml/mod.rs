@@ -297,31 +297,23 @@ fn resolve_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
             }
         });
     }
-    // The whole slot is replaced: the key's line is where the value in force is written.
-    fn set(out: &mut Vec<(Key, Node)>, k: Key, v: Node) {
-        match out.iter_mut().find(|(x, _)| x.value == k.value) {
-            Some(slot) => *slot = (k, v),
-            None => out.push((k, v)),
-        }
-    }
-    let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
+    let mut out = Resolved::with_capacity(entries.len());
     for (k, v) in entries {
         if k.value != "<<" {
-            set(&mut out, k, v);
+            out.set(k, v);
             continue;
         }
         match v.value {
-            NodeValue::Map(m) => m.into_iter().for_each(|(mk, mv)| set(&mut out, mk, mv)),
+            NodeValue::Map(m) => m.into_iter().for_each(|(mk, mv)| out.set(mk, mv)),
             NodeValue::Seq(items) if items.iter().all(|i| matches!(i.value, NodeValue::Map(_))) => {
                 for item in items.into_iter().rev() {
                     if let NodeValue::Map(m) = item.value {
-                        m.into_iter().for_each(|(mk, mv)| set(&mut out, mk, mv));
+                        m.into_iter().for_each(|(mk, mv)| out.set(mk, mv));
                     }
                 }
             }
             // Not a mapping to merge: kept as the key it is written as.
-            other => set(
-                &mut out,
+            other => out.set(
                 k,
                 Node {
                     line: v.line,
@@ -330,7 +322,35 @@ fn resolve_keys(entries: Vec<(Key, Node)>) -> Vec<(Key, Node)> {
             ),
         }
     }
-    out
+    out.entries
+}
+
+/// The keys of a mapping being resolved, with the position of each, so that a mapping of
+/// 100,000 keys with one written twice is resolved in linear time.
+struct Resolved {
+    entries: Vec<(Key, Node)>,
+    position: foldhash::HashMap<String, usize>,
+}
+
+impl Resolved {
+    fn with_capacity(n: usize) -> Resolved {
+        Resolved {
+            entries: Vec::with_capacity(n),
+            position: foldhash::HashMap::default(),
+        }
+    }
+
+    /// Sets `k` to `v`; a key already set has its whole slot replaced (the key's line is where
+    /// the value in force is written), keeping its place.
+    fn set(&mut self, k: Key, v: Node) {
+        match self.position.get(&k.value) {
+            Some(&i) => self.entries[i] = (k, v),
+            None => {
+                self.position.insert(k.value.clone(), self.entries.len());
+                self.entries.push((k, v));
+            }
+        }
+    }
 }
 
 /// Keys (other than `<<`) written more than once in `entries`, each with the line of its
