@@ -5,7 +5,8 @@
 //! annotation that repeats them — is replaced before the object enters the inventory, so no
 //! report, snapshot, log or error can contain it. The same holds for Secrets nested in other
 //! objects (a `List`, a `Template`), and for values the `credentials` checks classify as
-//! credentials (ConfigMap keys, literal env values, `--password=` style arguments), which
+//! credentials (ConfigMap keys, literal env values, annotations, `--password=` style
+//! arguments and what a shell script in `command`/`args` assigns or passes as such), which
 //! keep their names and get [`REDACTED_CREDENTIAL`] as value, or a text naming the value
 //! pattern they match (a password URL, a private key inside a config file).
 
@@ -135,6 +136,7 @@ fn redact_containers(value: &mut Doc, depth: usize) {
         Doc::Object(map) => {
             redact_env(map);
             redact_image(map);
+            redact_annotation_values(map);
             for key in ["command", "args"] {
                 if let Some(Doc::Array(args)) = map.get_mut(key) {
                     if args.iter().all(|a| a.as_str().is_some()) {
@@ -144,6 +146,7 @@ fn redact_containers(value: &mut Doc, depth: usize) {
                             .collect();
                         *args = crate::collect::node::redact_args(strings)
                             .into_iter()
+                            .map(|a| redact_script(&a).unwrap_or(a))
                             .map(|a| Doc::String(a.into_boxed_str()))
                             .collect();
                     }
@@ -178,6 +181,125 @@ fn redact_env(container: &mut Fields) {
             e.insert("value", Doc::String(r.into()));
         }
     }
+}
+
+/// Replaces the values of an object's annotations (the object's own, or a pod template's)
+/// that the credentials checks would take for credentials: by the annotation's name
+/// (`secret-token: …`, as a ConfigMap key is judged) or by a value pattern. No check reads
+/// such a value; the annotations checks do read (seccomp, AppArmor, mirror pods, load
+/// balancer source ranges, snippets by name only) are none of these.
+fn redact_annotation_values(map: &mut Fields) {
+    let Some(annotations) = map
+        .get_mut("metadata")
+        .and_then(|m| m.get_mut("annotations"))
+        .and_then(Doc::as_object_mut)
+    else {
+        return;
+    };
+    for (key, value) in annotations.iter_mut() {
+        let replacement = value
+            .as_str()
+            .and_then(|s| credential_replacement(s, credential_by_name(key, s)));
+        if let Some(r) = replacement {
+            *value = Doc::String(r.into());
+        }
+    }
+}
+
+/// Where one word of a shell script starts and ends (bytes): quotes keep their blanks and
+/// separators in the word; `;`, `&`, `|`, blanks and line ends separate words.
+fn script_words(text: &str) -> Vec<(usize, usize)> {
+    let mut words = Vec::new();
+    let mut start = None;
+    let mut quote = None;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match (quote, c) {
+            (Some('"'), '\\') | (None, '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                start.get_or_insert(i);
+            }
+            (None, c) if c.is_whitespace() || matches!(c, ';' | '&' | '|') => {
+                if let Some(s) = start.take() {
+                    words.push((s, i));
+                }
+                continue;
+            }
+            (None, _) => {}
+        }
+        start.get_or_insert(i);
+    }
+    if let Some(s) = start {
+        words.push((s, text.len()));
+    }
+    words
+}
+
+/// A command-line string (a shell script given to `sh -c`, or any argument) with what it
+/// hands on as a credential replaced: assignments to credential-named variables (`export
+/// PASSWORD=…`, `TOKEN=… ./run`), secret flags (`--password=…`, `--token …`, as
+/// [`crate::collect::node::redact_args`] judges them: a flag merely named like a credential,
+/// `--anonymous-auth`, is a setting checks read), and values matching a credential pattern. A value that is a path or
+/// a variable reference is kept. Replacements are single-quoted so a readable script stays
+/// readable in the same words. `None` when nothing is replaced.
+fn redact_script(text: &str) -> Option<String> {
+    const FLAG: &str = "'<redacted>'";
+    let unquote = |s: &str| s.trim_matches(['\'', '"']).to_string();
+    let value = |s: &str| {
+        let v = unquote(s);
+        !v.starts_with('$') && could_be_credential(&v)
+    };
+    let mut spans: Vec<(usize, usize, &str)> = Vec::new();
+    let mut redact_next = false;
+    for (start, end) in script_words(text) {
+        let word = &text[start..end];
+        if std::mem::take(&mut redact_next) && !word.starts_with('-') {
+            if value(word) {
+                spans.push((start, end, FLAG));
+            }
+            continue;
+        }
+        if word.starts_with('-') {
+            match word.split_once('=') {
+                Some((name, v)) if crate::collect::node::secret_flag(name) && value(v) => {
+                    spans.push((start + name.len() + 1, end, FLAG));
+                }
+                None => redact_next = crate::collect::node::secret_flag(word),
+                _ => {}
+            }
+            continue;
+        }
+        let Some((name, v)) = word.split_once('=') else {
+            continue;
+        };
+        let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if identifier && credential_name(name) && value(v) {
+            spans.push((start + name.len() + 1, end, "'<redacted credential>'"));
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end, with) in &spans {
+        out.push_str(&text[at..*start]);
+        out.push_str(with);
+        at = *end;
+    }
+    out.push_str(&text[at..]);
+    let patterns = redaction_patterns();
+    let out = match patterns.replace_matches(&out, redacted_matching) {
+        Some(replaced) => replaced,
+        None if spans.is_empty() => return None,
+        None => out,
+    };
+    Some(out)
 }
 
 /// Annotations of a Secret whose values are public and kept: the ServiceAccount a token
@@ -628,6 +750,69 @@ mod tests {
         let mut doc = Doc::from(value.clone());
         super::redact_object(kind, &mut doc);
         *value = doc.to_value();
+    }
+
+    #[test]
+    fn credential_annotations_and_shell_assignments_are_replaced() {
+        let mut d = json!({
+            "kind": "Deployment",
+            "metadata": {"name": "app", "annotations": {
+                "secret-token": "CANARY-A1",
+                "example.com/owner": "team-a",
+                "note": "pull with ghp_CANARY0123456789abcdefghijklmnopqrstuvwxyz",
+                "container.apparmor.security.beta.kubernetes.io/app": "runtime/default"}},
+            "spec": {"template": {
+                "metadata": {"annotations": {"password": "CANARY-A2"}},
+                "spec": {"containers": [{"name": "app", "image": "app:1",
+                    "command": ["sh", "-c",
+                        "export PASSWORD=CANARY-S1 && API_TOKEN='CANARY S2' ./run --token CANARY-S3 --db-password=\"CANARY-S4\" --anonymous-auth=0 --port 80 MODE=fast"],
+                    "args": ["--token-file=/var/run/token", "DB_PASS=$(DB_PASS)"]}]}}}
+        });
+        redact_object("Deployment", &mut d);
+        let text = d.to_string();
+        assert!(!text.contains("CANARY"), "{text}");
+        let ann = &d["metadata"]["annotations"];
+        assert_eq!(ann["secret-token"], REDACTED_CREDENTIAL);
+        assert_eq!(ann["example.com/owner"], "team-a");
+        assert_eq!(ann["note"], "<redacted credential matching github-token>");
+        assert_eq!(
+            ann["container.apparmor.security.beta.kubernetes.io/app"],
+            "runtime/default"
+        );
+        assert_eq!(
+            d["spec"]["template"]["metadata"]["annotations"]["password"],
+            REDACTED_CREDENTIAL
+        );
+        let c = &d["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(
+            c["command"][2],
+            "export PASSWORD='<redacted credential>' && API_TOKEN='<redacted credential>' ./run --token '<redacted>' --db-password='<redacted>' --anonymous-auth=0 --port 80 MODE=fast"
+        );
+        // A file path and a reference to another variable are not values.
+        assert_eq!(
+            c["args"],
+            json!(["--token-file=/var/run/token", "DB_PASS=$(DB_PASS)"])
+        );
+    }
+
+    #[test]
+    fn a_readable_script_reads_the_same_words_once_redacted() {
+        let script =
+            "exec kube-apiserver --secure-port=6443 --token=abc --etcd-servers=https://e:2379";
+        let redacted = redact_script(script).expect("the token is replaced");
+        assert_eq!(
+            crate::checks::command_line::shell_words(&redacted),
+            Ok([
+                "kube-apiserver",
+                "--secure-port=6443",
+                "--token=<redacted>",
+                "--etcd-servers=https://e:2379"
+            ]
+            .map(String::from)
+            .to_vec())
+        );
+        assert_eq!(redact_script("exec app --port=80"), None);
+        assert_eq!(redact_script("--db-password=<redacted>"), None);
     }
 
     #[test]

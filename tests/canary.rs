@@ -120,6 +120,8 @@ const CANARIES: &[&str] = &[
     "KUBEATTEST-CANARY-URL-PASSWORD",
     "KUBEATTEST-CANARY-PEM-IN-CONFIG",
     "KUBEATTEST-CANARY-IMAGE-PASSWORD",
+    "KUBEATTEST-CANARY-ANNOTATION",
+    "KUBEATTEST-CANARY-SHELL",
     SNIPPET_CANARY,
 ];
 
@@ -206,8 +208,14 @@ fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_va
                 "dsn": "postgres://app:KUBEATTEST-CANARY-URL-PASSWORD@db/app",
                 "app.conf": "tls:\n  key: |\n    -----BEGIN PRIVATE KEY-----\n    KUBEATTEST-CANARY-PEM-IN-CONFIG\n    -----END PRIVATE KEY-----\n"}}),
         json!({"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": "web", "namespace": "shop"},
+            "metadata": {"name": "web", "namespace": "shop",
+                // Tools and people park credentials in annotations too.
+                "annotations": {"secret-token": "KUBEATTEST-CANARY-ANNOTATION-VALUE",
+                    "example.com/deploy-key": "KUBEATTEST-CANARY-ANNOTATION-KEY"}},
             "spec": {"containers": [
+                {"name": "init", "image": "busybox:1.36",
+                "command": ["sh", "-c",
+                    "export PASSWORD=KUBEATTEST-CANARY-SHELL-EXPORT && exec app --token KUBEATTEST-CANARY-SHELL-FLAG"]},
                 {"name": "pull", "image": "https://deploy:KUBEATTEST-CANARY-IMAGE-PASSWORD@registry.example.com/app:1"},
                 {"name": "web", "image": "nginx:1.27",
                 "env": [{"name": "API_TOKEN", "value": "KUBEATTEST-CANARY-ENV-VALUE"},

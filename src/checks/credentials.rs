@@ -158,6 +158,21 @@ impl Settings {
             .find(|p| p.regex.is_match(value))
             .map(|p| p.name.as_str())
     }
+
+    /// `text` with every match of every value pattern replaced by `with(pattern name)`;
+    /// `None` when nothing matches.
+    pub fn replace_matches(&self, text: &str, with: impl Fn(&str) -> String) -> Option<String> {
+        let mut out: Option<String> = None;
+        for p in &self.value_patterns {
+            let current = out.as_deref().unwrap_or(text);
+            if p.regex.is_match(current) {
+                let replacement = with(&p.name);
+                let replaced = p.regex.replace_all(current, regex::NoExpand(&replacement));
+                out = Some(replaced.into_owned());
+            }
+        }
+        out
+    }
 }
 
 /// The value patterns collection redacts with: the first catalog loaded in this process

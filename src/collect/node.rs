@@ -410,7 +410,7 @@ const WALK_ENTRIES: usize = 5000;
 /// `--…-secret`, and the kubelet's `--manifest-url-header`, whose headers carry
 /// `Authorization` values: `datapolicy:"token"` upstream): its value never enters the facts.
 /// Flags naming a file keep their value.
-fn secret_flag(name: &str) -> bool {
+pub(crate) fn secret_flag(name: &str) -> bool {
     let n = name.trim_start_matches('-').to_ascii_lowercase();
     if n.ends_with("-file") || n.ends_with("-path") || n.ends_with("-dir") {
         return false;
