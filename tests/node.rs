@@ -414,6 +414,23 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
             [["secretbox"]]
         ])
     );
+    // Of the admission configuration, only the PodSecurity entry's defaults and exempt
+    // namespaces (the image policy webhook's settings, with a canary path, are not read).
+    let admission = apiserver
+        .config_files
+        .iter()
+        .find(|f| f.flag == "--admission-control-config-file")
+        .unwrap();
+    let podsecurity = |key: &str| &admission.values[&format!("plugins[name=PodSecurity].{key}")];
+    assert_eq!(
+        podsecurity("configuration.defaults")["enforce"],
+        serde_json::json!("baseline")
+    );
+    assert_eq!(
+        podsecurity("configuration.exemptions.namespaces"),
+        &serde_json::json!(["kube-system"])
+    );
+    assert_eq!(podsecurity("path"), &Value::Null);
     let scheduler = facts.component("kube-scheduler").unwrap().unwrap();
     let file = &scheduler.config_files[0];
     assert_eq!(file.path, "/etc/kubernetes/scheduler-config.yaml");

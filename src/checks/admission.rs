@@ -6,14 +6,18 @@
 //!   `pod-security.kubernetes.io/enforce` at `min_level` or stricter (`privileged` <
 //!   `baseline` < `restricted`; a value that is no level is read as `restricted`, as Pod
 //!   Security Admission reads it); namespaces in `exempt_namespaces` are `not_applicable`, and
-//!   so are namespaces manifests name without their Namespace object. A namespace without the
-//!   label is `manual` when a kube-apiserver of the input reads an admission configuration
-//!   file (its PodSecurity `defaults` apply to unlabelled namespaces), else it fails;
+//!   so are namespaces manifests name without their Namespace object. The API server's
+//!   admission configuration, as node facts read it, counts too: a namespace its PodSecurity
+//!   `exemptions.namespaces` lists fails whatever its label, and one without the label is held
+//!   to its `defaults.enforce` (privileged when not set). Without those facts, a namespace
+//!   without the label is `manual` when a kube-apiserver of the input reads an admission
+//!   configuration file, else it fails;
 //! - `policy_mechanism`: the cluster has at least one active pod policy mechanism: a namespace
-//!   enforcing Pod Security Admission at baseline or stricter, a ValidatingAdmissionPolicyBinding
-//!   whose policy exists, or a validating/mutating webhook configuration of a known policy
-//!   engine (`policy_engines`, matched against the configuration's name) with a rule for pods
-//!   or the workloads that create them.
+//!   enforcing Pod Security Admission at baseline or stricter (and not exempt), PodSecurity
+//!   defaults enforcing baseline or stricter, a ValidatingAdmissionPolicyBinding whose policy
+//!   exists, or a validating/mutating webhook configuration of a known policy engine
+//!   (`policy_engines`, matched against the configuration's name) with a rule for pods or the
+//!   workloads that create them.
 //!
 //! Evidence is the namespace and its label, or the objects that make up the mechanism.
 
@@ -177,6 +181,125 @@ fn admission_config_file(ctx: &Context) -> Option<String> {
         .filter(|f| !f.is_empty())
 }
 
+/// The flag that names kube-apiserver's admission configuration file.
+const ADMISSION_CONFIG_FLAG: &str = "--admission-control-config-file";
+
+/// What the PodSecurity plugin is configured with on every API server the node facts show:
+/// the level it enforces on namespaces without a label (`defaults.enforce`; privileged when
+/// not set) and the namespaces it never checks (`exemptions.namespaces`).
+#[derive(Debug, Default)]
+struct PsaConfig {
+    /// The weakest `defaults.enforce` of the API servers (a namespace without a label is held
+    /// only to that), as written.
+    enforce: String,
+    /// Namespaces any API server exempts (a request reaching that server is not checked).
+    exempt: BTreeSet<String>,
+    /// Where this was read, for evidence: `node cp-1: /etc/kubernetes/admission.yaml`.
+    sources: Vec<String>,
+}
+
+/// The PodSecurity configuration of the input's API servers, read from node facts: `None`
+/// when no node fact shows an API server given an admission configuration file; an error,
+/// in words, when one of them could not be read or keeps the PodSecurity settings in a file
+/// of their own (`path`), which `kubeattest node` does not follow.
+fn psa_config(ctx: &Context) -> Option<Result<PsaConfig, String>> {
+    let mut config = PsaConfig::default();
+    let mut weakest: Option<u8> = None;
+    for nf in &ctx.inventory.node_facts {
+        let Ok(Some(inst)) = nf.component("kube-apiserver") else {
+            continue;
+        };
+        let flags = crate::checks::flag::parse_flags(&inst.args);
+        let Some(path) = flags.get(ADMISSION_CONFIG_FLAG).and_then(|v| v.last()) else {
+            continue;
+        };
+        if path.is_empty() {
+            continue;
+        }
+        let Some(file) = inst
+            .config_files
+            .iter()
+            .find(|f| f.flag == ADMISSION_CONFIG_FLAG)
+        else {
+            return Some(Err(format!(
+                "node {}: the admission configuration {path} was not read (node facts from an older kubeattest)",
+                nf.node
+            )));
+        };
+        if file.state != crate::node_facts::FileState::Present {
+            return Some(Err(format!(
+                "node {}: the admission configuration {} could not be read: {}",
+                nf.node,
+                file.describe(),
+                file.error.as_deref().unwrap_or("not on the node")
+            )));
+        }
+        let value = |key: &str| file.values.get(key).filter(|v| !v.is_null());
+        if let Some(elsewhere) = value(&format!("{PSA_PLUGIN}.path")) {
+            return Some(Err(format!(
+                "node {}: the admission configuration {} keeps the PodSecurity settings in {}, which is not read",
+                nf.node,
+                file.describe(),
+                crate::quote::quote(&crate::checks::mounted_file::flag_text(elsewhere).unwrap_or_default())
+            )));
+        }
+        // Without `defaults.enforce` the plugin enforces privileged: nothing.
+        let enforce = value(&format!("{PSA_PLUGIN}.configuration.defaults"))
+            .and_then(|d| d.get("enforce"))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("privileged");
+        let Some(rank) = level_rank(enforce) else {
+            return Some(Err(format!(
+                "node {}: the admission configuration {} sets PodSecurity defaults.enforce to {}, which is no level (the API server refuses such a file)",
+                nf.node,
+                file.describe(),
+                crate::quote::quote(enforce)
+            )));
+        };
+        if weakest.is_none_or(|w| rank < w) {
+            weakest = Some(rank);
+            config.enforce = enforce.to_string();
+        }
+        if let Some(names) = value(&format!("{PSA_PLUGIN}.configuration.exemptions.namespaces"))
+            .and_then(serde_json::Value::as_array)
+        {
+            config.exempt.extend(
+                names
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .map(str::to_string),
+            );
+        }
+        config
+            .sources
+            .push(format!("node {}: {}", nf.node, file.describe()));
+    }
+    weakest.map(|_| Ok(config))
+}
+
+/// Evidence read from the PodSecurity configuration: `path` is the setting
+/// (`defaults.enforce`), `source` where the files were read.
+fn config_observation(
+    source: &str,
+    path: &str,
+    observed: Value,
+    expected: String,
+    holds: bool,
+) -> Observation {
+    Observation {
+        source: source.to_string(),
+        path: format!("admission configuration: PodSecurity {path}"),
+        observed,
+        expected,
+        holds,
+        note: None,
+    }
+}
+
+/// The PodSecurity plugin's entry of an admission configuration, as the catalog's `reads`
+/// name it (`controls/components.yaml`).
+const PSA_PLUGIN: &str = "plugins[name=PodSecurity]";
+
 /// The kube-apiserver of the input that turns the PodSecurity admission plugin off
 /// (`--disable-admission-plugins` naming it), as words: namespace labels then enforce
 /// nothing ("Once the feature is enabled or the webhook is installed, you can configure
@@ -218,6 +341,11 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
     let min = level_rank(min_level).unwrap_or(1);
     let used = ctx.workloads_per_namespace();
     let defaults_file = admission_config_file(ctx);
+    let config = psa_config(ctx);
+    let known = match &config {
+        Some(Ok(c)) => Some(c),
+        _ => None,
+    };
     let disabled = pod_security_disabled(ctx);
     let absence_known = crate::checks::absence_is_known(inv);
     let mut names: BTreeSet<&str> = inv.of_kind("Namespace").map(|n| n.name.as_str()).collect();
@@ -253,7 +381,8 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
         let level = obj.and_then(enforce_of);
         let path = format!("metadata.labels[\"{ENFORCE_LABEL}\"]");
         let (rank, is_level) = level.map_or((0, true), enforced_rank);
-        let holds = level.is_some() && rank >= min && disabled.is_none();
+        let exempted = known.filter(|c| c.exempt.contains(name));
+        let holds = level.is_some() && rank >= min && disabled.is_none() && exempted.is_none();
         let obs = Observation {
             source: obj.map_or_else(
                 || "no Namespace object in the inventory".to_string(),
@@ -270,29 +399,72 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
                 })
             }),
         };
-        let (status, message) = match (level, holds) {
-            (_, _) if disabled.is_some() => (
+        let mut observations = vec![obs];
+        let (status, message) = match (level, holds, known) {
+            (_, _, _) if disabled.is_some() => (
                 Status::Fail,
                 format!(
                     "namespace {name}: {}: any pod is admitted",
                     disabled.as_deref().unwrap_or_default()
                 ),
             ),
-            (Some(l), true) if !is_level => (
+            (_, _, _) if exempted.is_some() => {
+                let c = exempted.map(|c| c.sources.join("; ")).unwrap_or_default();
+                observations.push(config_observation(
+                    &c,
+                    "exemptions.namespaces",
+                    json!(name),
+                    "not listed".into(),
+                    false,
+                ));
+                (
+                    Status::Fail,
+                    format!("namespace {name} is exempt from Pod Security Admission in the API server's admission configuration ({c}): its pods are never checked, whatever its label"),
+                )
+            }
+            (Some(l), true, _) if !is_level => (
                 Status::Pass,
                 format!("namespace {name} enforces restricted: its label value `{l}` is not a level, which Pod Security Admission reads as restricted"),
             ),
-            (Some(l), true) => (Status::Pass, format!("namespace {name} enforces {l}")),
-            (Some(l), false) => (
+            (Some(l), true, _) => (Status::Pass, format!("namespace {name} enforces {l}")),
+            (Some(l), false, _) => (
                 Status::Fail,
                 format!("namespace {name} enforces only {l}; {min_level} or stricter expected"),
             ),
-            (None, _) => match &defaults_file {
-                Some(file) => (
+            (None, _, Some(c)) => {
+                let strong = level_rank(&c.enforce).is_some_and(|r| r >= min);
+                let from = c.sources.join("; ");
+                observations.push(config_observation(
+                    &from,
+                    "defaults.enforce",
+                    json!(c.enforce),
+                    format!("{min_level} or stricter"),
+                    strong,
+                ));
+                if strong {
+                    (
+                        Status::Pass,
+                        format!("namespace {name} has no enforce label; the API server's admission configuration ({from}) enforces {} on such namespaces", c.enforce),
+                    )
+                } else {
+                    (
+                        Status::Fail,
+                        format!("namespace {name} has no enforce label, and the API server's admission configuration ({from}) enforces only {} on such namespaces: any pod {} allows is admitted", c.enforce, c.enforce),
+                    )
+                }
+            }
+            (None, _, None) => match (&config, &defaults_file) {
+                (Some(Err(why)), _) => (
+                    Status::Manual,
+                    format!(
+                        "namespace {name} has no Pod Security Admission enforce label, and the PodSecurity defaults that apply to it are not known: {why}"
+                    ),
+                ),
+                (_, Some(file)) => (
                     Status::Manual,
                     format!("namespace {name} has no Pod Security Admission enforce label; the API server reads the admission configuration {file}, whose PodSecurity defaults.enforce applies to it: confirm that level is {min_level} or stricter"),
                 ),
-                None => (
+                (_, None) => (
                     Status::Fail,
                     format!("namespace {name} has no Pod Security Admission enforce label: any pod is admitted"),
                 ),
@@ -302,7 +474,7 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
             check,
             status,
             subject,
-            vec![obs],
+            observations,
             message,
         ));
     }
@@ -370,8 +542,16 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
     let mut unseen = Vec::new();
     // Labels enforce nothing with the PodSecurity plugin turned off.
     let psa_disabled = pod_security_disabled(ctx);
+    let config = psa_config(ctx);
+    let known = match &config {
+        Some(Ok(c)) => Some(c),
+        _ => None,
+    };
     for ns in inv.of_kind("Namespace") {
-        if p.exempt_namespaces.contains(&ns.name) || psa_disabled.is_some() {
+        if p.exempt_namespaces.contains(&ns.name)
+            || psa_disabled.is_some()
+            || known.is_some_and(|c| c.exempt.contains(&ns.name))
+        {
             continue;
         }
         if let Some(l) = enforce_of(ns).filter(|l| enforced_rank(l).0 >= 1) {
@@ -385,6 +565,16 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
                 note: Some("Pod Security Admission".into()),
             });
         }
+    }
+    // The admission configuration's defaults enforce a level on every unlabelled namespace.
+    if let Some(c) = known.filter(|c| psa_disabled.is_none() && level_rank(&c.enforce) >= Some(1)) {
+        obs.push(config_observation(
+            &c.sources.join("; "),
+            "defaults.enforce",
+            json!(c.enforce),
+            "an active policy mechanism".into(),
+            true,
+        ));
     }
     for b in inv.of_kind("ValidatingAdmissionPolicyBinding") {
         // "If the referenced resource does not exist, this binding is considered invalid and
@@ -503,7 +693,16 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
                 unseen.join("; ")
             ),
         )
-    } else if let Some(file) = admission_config_file(ctx).filter(|_| psa_disabled.is_none()) {
+    } else if let Some(Err(why)) = config.as_ref().filter(|_| psa_disabled.is_none()) {
+        (
+            Status::Manual,
+            format!(
+                "no namespace is labelled to enforce Pod Security Admission and no policy engine was seen, and the PodSecurity defaults of the admission configuration are not known: {why}"
+            ),
+        )
+    } else if let Some(file) =
+        admission_config_file(ctx).filter(|_| psa_disabled.is_none() && known.is_none())
+    {
         (
             Status::Manual,
             format!(

@@ -212,9 +212,10 @@ fn mounted_at<'d>(container: &'d Doc, path: &str) -> Option<(&'d str, String)> {
 
 /// The value at `key` of a file's content: a dotted path (`client-transport-security.cert-file`)
 /// in which `name[]` takes `name` of every item of a list (`authorizers[].type`: the `type` of
-/// each authorizer, in order) and a last step `@keys` the keys of a mapping, without their
-/// values (`providers[].@keys`: which kind each provider is, never its key material). `None`
-/// when a step is missing.
+/// each authorizer, in order), `name[field=value]` the one item whose `field` is `value`
+/// (`plugins[name=PodSecurity].configuration`), and a last step `@keys` the keys of a
+/// mapping, without their values (`providers[].@keys`: which kind each provider is, never
+/// its key material). `None` when a step is missing.
 pub fn lookup(content: &Value, key: &str) -> Option<Value> {
     match key.split_once('.') {
         // Per key of a mapping, the names of its value's fields that are set (not null, not
@@ -244,10 +245,14 @@ pub fn lookup(content: &Value, key: &str) -> Option<Value> {
                 .map(|k| Value::String(k.clone()))
                 .collect(),
         )),
+        None if key.ends_with(']') && key.contains('=') => selected(content, key).cloned(),
         None => match key.strip_suffix("[]") {
             Some(list) => content.get(list).filter(|v| v.is_array()).cloned(),
             None => content.get(key).cloned(),
         },
+        Some((step, rest)) if step.ends_with(']') && step.contains('=') => {
+            lookup(selected(content, step)?, rest)
+        }
         Some((step, rest)) => match step.strip_suffix("[]") {
             Some(list) => {
                 let items = content.get(list)?.as_array()?;
@@ -258,6 +263,18 @@ pub fn lookup(content: &Value, key: &str) -> Option<Value> {
             None => lookup(content.get(step)?, rest),
         },
     }
+}
+
+/// A step `list[field=value]`: the first item of `list` whose `field` is the string `value`
+/// (`plugins[name=PodSecurity]`: one plugin's entry, without reading the others).
+fn selected<'v>(content: &'v Value, step: &str) -> Option<&'v Value> {
+    let (list, condition) = step.strip_suffix(']')?.split_once('[')?;
+    let (field, value) = condition.split_once('=')?;
+    content
+        .get(list)?
+        .as_array()?
+        .iter()
+        .find(|item| item.get(field).and_then(Value::as_str) == Some(value))
 }
 
 /// A file's value written as a flag would give it: a string as is, a list joined with
@@ -302,6 +319,30 @@ mod tests {
 
     fn doc(v: Value) -> Doc {
         Doc::from(v)
+    }
+
+    #[test]
+    fn a_list_item_is_selected_by_a_field() {
+        let content = serde_json::json!({"plugins": [
+            {"name": "EventRateLimit", "path": "/etc/k/erl.yaml"},
+            {"name": "PodSecurity", "configuration": {"defaults": {"enforce": "baseline"},
+                "exemptions": {"namespaces": ["kube-system"]}}}
+        ]});
+        let at = |key: &str| lookup(&content, key);
+        assert_eq!(
+            at("plugins[name=PodSecurity].configuration.defaults"),
+            Some(serde_json::json!({"enforce": "baseline"}))
+        );
+        assert_eq!(
+            at("plugins[name=PodSecurity].configuration.exemptions.namespaces"),
+            Some(serde_json::json!(["kube-system"]))
+        );
+        assert_eq!(at("plugins[name=PodSecurity].path"), None);
+        assert_eq!(
+            at("plugins[name=EventRateLimit].path"),
+            Some(serde_json::json!("/etc/k/erl.yaml"))
+        );
+        assert_eq!(at("plugins[name=Missing].path"), None);
     }
 
     #[test]
