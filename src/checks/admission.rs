@@ -8,8 +8,9 @@
 //!   Security Admission reads it); namespaces in `exempt_namespaces` are `not_applicable`, and
 //!   so are namespaces manifests name without their Namespace object. The API server's
 //!   admission configuration, as node facts read it, counts too: a namespace its PodSecurity
-//!   `exemptions.namespaces` lists fails whatever its label, and one without the label is held
-//!   to its `defaults.enforce` (privileged when not set). Without those facts, a namespace
+//!   `exemptions.namespaces` lists fails whatever its label, and so does one whose workloads'
+//!   pods are created by a controller service account `exemptions.usernames` lists; one
+//!   without the label is held to its `defaults.enforce` (privileged when not set). Without those facts, a namespace
 //!   without the label is `manual` when a kube-apiserver of the input reads an admission
 //!   configuration file, else it fails;
 //! - `policy_mechanism`: the cluster has at least one active pod policy mechanism: a namespace
@@ -194,6 +195,8 @@ struct PsaConfig {
     enforce: String,
     /// Namespaces any API server exempts (a request reaching that server is not checked).
     exempt: BTreeSet<String>,
+    /// Usernames any API server exempts: requests they make are not checked.
+    exempt_users: BTreeSet<String>,
     /// Where this was read, for evidence: `node cp-1: /etc/kubernetes/admission.yaml`.
     sources: Vec<String>,
 }
@@ -270,11 +273,51 @@ fn psa_config(ctx: &Context) -> Option<Result<PsaConfig, String>> {
                     .map(str::to_string),
             );
         }
+        if let Some(names) = value(&format!("{PSA_PLUGIN}.configuration.exemptions.usernames"))
+            .and_then(serde_json::Value::as_array)
+        {
+            config.exempt_users.extend(
+                names
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .map(str::to_string),
+            );
+        }
         config
             .sources
             .push(format!("node {}: {}", nf.node, file.describe()));
     }
     weakest.map(|_| Ok(config))
+}
+
+/// The identity that creates the pods of a workload kind, as kube-controller-manager runs
+/// its controllers with their own service accounts (`--use-service-account-credentials`).
+fn pod_creator(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "Deployment" | "ReplicaSet" => "replicaset-controller",
+        "DaemonSet" => "daemon-set-controller",
+        "StatefulSet" => "statefulset-controller",
+        "Job" | "CronJob" => "job-controller",
+        "ReplicationController" => "replication-controller",
+        _ => return None,
+    })
+}
+
+impl PsaConfig {
+    /// The exempt username under which the pods of a `kind` are created, if any: the
+    /// controller's service account. "Controller service accounts … should generally not be
+    /// exempted, as doing so would implicitly exempt any user that can create the
+    /// corresponding workload resource" (Pod Security Admission, Exemptions). The user
+    /// `system:kube-controller-manager` creates them only when the controllers do not run
+    /// with their own accounts, which the API server's configuration does not tell: not
+    /// counted.
+    fn exempt_creator(&self, kind: &str) -> Option<&str> {
+        let controller = pod_creator(kind)?;
+        self.exempt_users
+            .iter()
+            .find(|u| u.strip_prefix("system:serviceaccount:kube-system:") == Some(controller))
+            .map(String::as_str)
+    }
 }
 
 /// Evidence read from the PodSecurity configuration: `path` is the setting
@@ -347,6 +390,15 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
         _ => None,
     };
     let disabled = pod_security_disabled(ctx);
+    // The kinds of workloads of each namespace, for controller identities the
+    // configuration exempts.
+    let mut kinds: std::collections::BTreeMap<&str, BTreeSet<&str>> = Default::default();
+    for (w, _) in ctx.workloads() {
+        kinds
+            .entry(w.object.namespace.as_deref().unwrap_or("default"))
+            .or_default()
+            .insert(w.object.kind.as_str());
+    }
     let absence_known = crate::checks::absence_is_known(inv);
     let mut names: BTreeSet<&str> = inv.of_kind("Namespace").map(|n| n.name.as_str()).collect();
     names.extend(used.keys().copied());
@@ -382,7 +434,18 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
         let path = format!("metadata.labels[\"{ENFORCE_LABEL}\"]");
         let (rank, is_level) = level.map_or((0, true), enforced_rank);
         let exempted = known.filter(|c| c.exempt.contains(name));
-        let holds = level.is_some() && rank >= min && disabled.is_none() && exempted.is_none();
+        // A workload whose pods are made under an exempt identity.
+        let bypass = known.and_then(|c| {
+            kinds.get(name).into_iter().flatten().find_map(|kind| {
+                c.exempt_creator(kind)
+                    .map(|user| (*kind, user, c.sources.join("; ")))
+            })
+        });
+        let holds = level.is_some()
+            && rank >= min
+            && disabled.is_none()
+            && exempted.is_none()
+            && bypass.is_none();
         let obs = Observation {
             source: obj.map_or_else(
                 || "no Namespace object in the inventory".to_string(),
@@ -420,6 +483,20 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
                 (
                     Status::Fail,
                     format!("namespace {name} is exempt from Pod Security Admission in the API server's admission configuration ({c}): its pods are never checked, whatever its label"),
+                )
+            }
+            (_, _, _) if bypass.is_some() => {
+                let (kind, user, from) = bypass.unwrap_or_default();
+                observations.push(config_observation(
+                    &from,
+                    "exemptions.usernames",
+                    json!(user),
+                    "no identity that creates pods for workloads".into(),
+                    false,
+                ));
+                (
+                    Status::Fail,
+                    format!("namespace {name}: the API server's admission configuration ({from}) exempts {user}, under which the pods of its {kind}s are created: those pods are never checked, whatever the namespace's label"),
                 )
             }
             (Some(l), true, _) if !is_level => (
