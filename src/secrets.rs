@@ -197,13 +197,46 @@ fn redact_annotation_values(map: &mut Fields) {
         return;
     };
     for (key, value) in annotations.iter_mut() {
-        let replacement = value
-            .as_str()
-            .and_then(|s| credential_replacement(s, credential_by_name(key, s)));
+        let Some(text) = value.as_str() else {
+            continue;
+        };
+        // The per-container AppArmor and seccomp annotations end with a container's name
+        // (`…/auth-proxy`), not a word about their value, which is a profile the checks read.
+        let per_container = PER_CONTAINER_ANNOTATIONS.iter().any(|p| key.starts_with(p));
+        let by_name = !per_container && credential_by_name(key, text);
+        let replacement = credential_replacement(text, by_name)
+            .or_else(|| redact_authorization_headers(text, REDACTED_CREDENTIAL));
         if let Some(r) = replacement {
             *value = Doc::String(r.into());
         }
     }
+}
+
+/// Annotation prefixes followed by a container's name.
+const PER_CONTAINER_ANNOTATIONS: &[&str] = &[
+    "container.apparmor.security.beta.kubernetes.io/",
+    "container.seccomp.security.alpha.kubernetes.io/",
+];
+
+/// What replaces a credential matched inside a shell script: only word characters, so a
+/// script that could be read word by word still can (`<` and `>` would read as redirections).
+fn script_marker(pattern: &str) -> String {
+    format!("redacted-credential-matching-{pattern}")
+}
+
+/// `text` with the credential of every HTTP authorization header it holds replaced
+/// (`Authorization: Bearer …` in a curl command, `Authorization "Basic …"` in an nginx
+/// snippet: the catalog's pattern matches a whole value only). `None` when there is none.
+fn redact_authorization_headers(text: &str, with: &str) -> Option<String> {
+    static HEADER: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)(authorization\W{0,4}(?:bearer|basic)\s+)[A-Za-z0-9._~+/-]{8,}=*")
+            .ok()
+    });
+    let re = HEADER.as_ref()?;
+    re.is_match(text).then(|| {
+        re.replace_all(text, |c: &regex::Captures| format!("{}{with}", &c[1]))
+            .into_owned()
+    })
 }
 
 /// Where one word of a shell script starts and ends (bytes): quotes keep their blanks and
@@ -219,6 +252,14 @@ fn script_words(text: &str) -> Vec<(usize, usize)> {
             continue;
         }
         match (quote, c) {
+            // A line continuation separates words like a blank.
+            (None, '\\') if text[i + 1..].starts_with('\n') => {
+                escaped = true;
+                if let Some(s) = start.take() {
+                    words.push((s, i));
+                }
+                continue;
+            }
             (Some('"'), '\\') | (None, '\\') => escaped = true,
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
@@ -245,10 +286,12 @@ fn script_words(text: &str) -> Vec<(usize, usize)> {
 /// A command-line string (a shell script given to `sh -c`, or any argument) with what it
 /// hands on as a credential replaced: assignments to credential-named variables (`export
 /// PASSWORD=…`, `TOKEN=… ./run`), secret flags (`--password=…`, `--token …`, as
-/// [`crate::collect::node::redact_args`] judges them: a flag merely named like a credential,
-/// `--anonymous-auth`, is a setting checks read), and values matching a credential pattern. A value that is a path or
-/// a variable reference is kept. Replacements are single-quoted so a readable script stays
-/// readable in the same words. `None` when nothing is replaced.
+/// [`crate::collect::node::redact_args`] judges them), flags named like a credential whose
+/// value is no number or boolean (`--api-key=…`; `--anonymous-auth=0` is a setting checks
+/// read), `-u user:password`, authorization headers and values matching a credential
+/// pattern. A value that is a path or a variable reference is kept. Replacements are
+/// single-quoted or plain words, so a readable script stays readable in the same words.
+/// `None` when nothing is replaced.
 fn redact_script(text: &str) -> Option<String> {
     const FLAG: &str = "'<redacted>'";
     let unquote = |s: &str| s.trim_matches(['\'', '"']).to_string();
@@ -256,22 +299,61 @@ fn redact_script(text: &str) -> Option<String> {
         let v = unquote(s);
         !v.starts_with('$') && could_be_credential(&v)
     };
+    // A flag merely named like a credential (`--api-key`, but also `--anonymous-auth`) hides
+    // only a value that is no setting: not a number, not a boolean.
+    let named_flag = |name: &str, v: &str| {
+        let v = unquote(v);
+        credential_name(name.trim_start_matches('-'))
+            && value(&v)
+            && v.parse::<f64>().is_err()
+            // Go's strconv.ParseBool, which pflag and flag use for boolean flags.
+            && !matches!(
+                v.as_str(),
+                "t" | "T" | "TRUE" | "true" | "True" | "f" | "F" | "FALSE" | "false" | "False"
+            )
+    };
     let mut spans: Vec<(usize, usize, &str)> = Vec::new();
     let mut redact_next = false;
+    let mut named_next = false;
+    let mut userinfo_next = false;
     for (start, end) in script_words(text) {
         let word = &text[start..end];
+        let named = std::mem::take(&mut named_next);
+        let userinfo = std::mem::take(&mut userinfo_next);
         if std::mem::take(&mut redact_next) && !word.starts_with('-') {
             if value(word) {
                 spans.push((start, end, FLAG));
             }
             continue;
         }
+        if named && !word.starts_with('-') {
+            if named_flag("credential", word) {
+                spans.push((start, end, FLAG));
+            }
+            continue;
+        }
+        // `curl -u user:password`: the password after the colon.
+        if userinfo {
+            if let Some((_, password)) = word.split_once(':') {
+                if value(password) && unquote(password).parse::<f64>().is_err() {
+                    spans.push((end - password.len(), end, FLAG));
+                }
+            }
+            continue;
+        }
         if word.starts_with('-') {
             match word.split_once('=') {
-                Some((name, v)) if crate::collect::node::secret_flag(name) && value(v) => {
+                Some((name, v))
+                    if (crate::collect::node::secret_flag(name) && value(v))
+                        || named_flag(name, v) =>
+                {
                     spans.push((start + name.len() + 1, end, FLAG));
                 }
-                None => redact_next = crate::collect::node::secret_flag(word),
+                None => {
+                    redact_next = crate::collect::node::secret_flag(word);
+                    named_next = !redact_next && credential_name(word.trim_start_matches('-'));
+                    userinfo_next = matches!(word, "-u" | "--user");
+                }
                 _ => {}
             }
             continue;
@@ -294,12 +376,15 @@ fn redact_script(text: &str) -> Option<String> {
     }
     out.push_str(&text[at..]);
     let patterns = redaction_patterns();
-    let out = match patterns.replace_matches(&out, redacted_matching) {
+    let out = match patterns.replace_matches(&out, script_marker) {
         Some(replaced) => replaced,
-        None if spans.is_empty() => return None,
         None => out,
     };
-    Some(out)
+    match redact_authorization_headers(&out, "redacted-credential") {
+        Some(replaced) => Some(replaced),
+        None if spans.is_empty() && out == text => None,
+        None => Some(out),
+    }
 }
 
 /// Annotations of a Secret whose values are public and kept: the ServiceAccount a token
@@ -793,6 +878,50 @@ mod tests {
             c["args"],
             json!(["--token-file=/var/run/token", "DB_PASS=$(DB_PASS)"])
         );
+    }
+
+    #[test]
+    fn what_checks_read_stays_and_credentials_in_longer_text_go() {
+        let mut pod = json!({
+            "kind": "Pod",
+            "metadata": {"name": "p", "annotations": {
+                // A container named like a credential: the value is a profile checks read.
+                "container.apparmor.security.beta.kubernetes.io/auth-proxy": "runtime/default",
+                "nginx.ingress.kubernetes.io/configuration-snippet":
+                    "proxy_set_header Authorization \"Bearer CANARYabcdef123456\";"}},
+            "spec": {"containers": [{"name": "auth-proxy", "image": "proxy:1",
+                "command": ["sh", "-c",
+                    "app --password \\\n  CANARY-P1 --api-key=CANARY-P2 --anonymous-auth=0 && curl -u admin:CANARY-P3 -H 'Authorization: Bearer CANARY-P4xyz' https://x.example/"]}]}
+        });
+        redact_object("Pod", &mut pod);
+        let text = pod.to_string();
+        assert!(!text.contains("CANARY"), "{text}");
+        assert!(text.contains("--anonymous-auth=0"), "{text}");
+        let mut flags = json!({"kind": "Pod", "spec": {"containers": [{"name": "c",
+            "command": ["kube-apiserver", "--anonymous-auth=f", "--enable-bootstrap-token-auth=T"]}]}});
+        redact_object("Pod", &mut flags);
+        assert_eq!(
+            flags["spec"]["containers"][0]["command"],
+            json!([
+                "kube-apiserver",
+                "--anonymous-auth=f",
+                "--enable-bootstrap-token-auth=T"
+            ])
+        );
+        assert_eq!(
+            pod["metadata"]["annotations"]
+                ["container.apparmor.security.beta.kubernetes.io/auth-proxy"],
+            "runtime/default"
+        );
+    }
+
+    #[test]
+    fn a_pattern_in_a_readable_script_keeps_it_readable() {
+        let script = "exec kube-apiserver --anonymous-auth=false --etcd-servers=https://etcd-user:pw0rd@10.0.0.10:2379";
+        let redacted = redact_script(script).expect("the password URL is replaced");
+        let words = crate::checks::command_line::shell_words(&redacted).expect("readable");
+        assert_eq!(words[1], "--anonymous-auth=false");
+        assert!(!redacted.contains("pw0rd"), "{redacted}");
     }
 
     #[test]

@@ -431,6 +431,10 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
         &serde_json::json!(["kube-system"])
     );
     assert_eq!(podsecurity("path"), &Value::Null);
+    assert_eq!(
+        podsecurity("configuration.kind"),
+        &serde_json::json!("PodSecurityConfiguration")
+    );
     let scheduler = facts.component("kube-scheduler").unwrap().unwrap();
     let file = &scheduler.config_files[0];
     assert_eq!(file.path, "/etc/kubernetes/scheduler-config.yaml");

@@ -208,17 +208,22 @@ struct PsaConfig {
 fn psa_config(ctx: &Context) -> Option<Result<PsaConfig, String>> {
     let mut config = PsaConfig::default();
     let mut weakest: Option<u8> = None;
+    // API servers started without a configuration: PodSecurity runs on its built-in
+    // defaults there (enforce privileged, nothing exempt).
+    let mut without = Vec::new();
     for nf in &ctx.inventory.node_facts {
         let Ok(Some(inst)) = nf.component("kube-apiserver") else {
             continue;
         };
         let flags = crate::checks::flag::parse_flags(&inst.args);
-        let Some(path) = flags.get(ADMISSION_CONFIG_FLAG).and_then(|v| v.last()) else {
+        let Some(path) = flags
+            .get(ADMISSION_CONFIG_FLAG)
+            .and_then(|v| v.last())
+            .filter(|p| !p.is_empty())
+        else {
+            without.push(nf.node.as_str());
             continue;
         };
-        if path.is_empty() {
-            continue;
-        }
         let Some(file) = inst
             .config_files
             .iter()
@@ -238,7 +243,9 @@ fn psa_config(ctx: &Context) -> Option<Result<PsaConfig, String>> {
             )));
         }
         let value = |key: &str| file.values.get(key).filter(|v| !v.is_null());
-        if let Some(elsewhere) = value(&format!("{PSA_PLUGIN}.path")) {
+        let embedded = value(&format!("{PSA_PLUGIN}.configuration.kind"));
+        // The API server takes an embedded configuration before a `path`.
+        if let (None, Some(elsewhere)) = (embedded, value(&format!("{PSA_PLUGIN}.path"))) {
             return Some(Err(format!(
                 "node {}: the admission configuration {} keeps the PodSecurity settings in {}, which is not read",
                 nf.node,
@@ -246,10 +253,22 @@ fn psa_config(ctx: &Context) -> Option<Result<PsaConfig, String>> {
                 crate::quote::quote(&crate::checks::mounted_file::flag_text(elsewhere).unwrap_or_default())
             )));
         }
-        // Without `defaults.enforce` the plugin enforces privileged: nothing.
-        let enforce = value(&format!("{PSA_PLUGIN}.configuration.defaults"))
+        let defaults = value(&format!("{PSA_PLUGIN}.configuration.defaults"));
+        let version = value(&format!("{PSA_PLUGIN}.configuration.apiVersion"));
+        let fields = value(&format!("{PSA_PLUGIN}.configuration.@keys"));
+        if let Some(why) = refused(embedded, version, fields, defaults) {
+            return Some(Err(format!(
+                "node {}: the admission configuration {} {why}, which the API server refuses",
+                nf.node,
+                file.describe()
+            )));
+        }
+        // Without `defaults.enforce` (or with an empty one) the plugin enforces privileged:
+        // nothing.
+        let enforce = defaults
             .and_then(|d| d.get("enforce"))
             .and_then(serde_json::Value::as_str)
+            .filter(|l| !l.is_empty())
             .unwrap_or("privileged");
         let Some(rank) = level_rank(enforce) else {
             return Some(Err(format!(
@@ -287,7 +306,97 @@ fn psa_config(ctx: &Context) -> Option<Result<PsaConfig, String>> {
             .sources
             .push(format!("node {}: {}", nf.node, file.describe()));
     }
-    weakest.map(|_| Ok(config))
+    weakest?;
+    if !without.is_empty() {
+        config.enforce = "privileged".into();
+        config.sources.push(format!(
+            "node(s) {}: no admission configuration, so PodSecurity's built-in defaults (enforce privileged)",
+            without.join(", ")
+        ));
+    }
+    Some(Ok(config))
+}
+
+/// Why the API server would refuse a PodSecurity configuration embedded in its admission
+/// configuration (decoded strictly, then validated: pod-security-admission
+/// `admission/api/{scheme,validation}`): another kind or API version, an unknown field in
+/// `defaults` or at the top, a level or version it does not know. `None` when there is
+/// nothing to refuse. `fields` are the embedded configuration's keys.
+fn refused(
+    kind: Option<&serde_json::Value>,
+    api_version: Option<&serde_json::Value>,
+    fields: Option<&serde_json::Value>,
+    defaults: Option<&serde_json::Value>,
+) -> Option<String> {
+    const TOP: &[&str] = &["apiVersion", "kind", "defaults", "exemptions"];
+    let top: Vec<&str> = fields
+        .and_then(|f| f.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k.as_str())
+        .collect();
+    if let Some(unknown) = top.iter().find(|k| !TOP.contains(k)) {
+        return Some(format!(
+            "sets an unknown PodSecurity configuration field {}",
+            crate::quote::quote(unknown)
+        ));
+    }
+    if kind.is_none() && !top.is_empty() {
+        return Some("embeds a PodSecurity configuration without apiVersion and kind".into());
+    }
+    const VERSIONS: &[&str] = &[
+        "pod-security.admission.config.k8s.io/v1",
+        "pod-security.admission.config.k8s.io/v1beta1",
+        "pod-security.admission.config.k8s.io/v1alpha1",
+    ];
+    const FIELDS: &[&str] = &[
+        "enforce",
+        "enforce-version",
+        "audit",
+        "audit-version",
+        "warn",
+        "warn-version",
+    ];
+    let q = |v: &serde_json::Value| crate::quote::quote(&v.to_string());
+    if let Some(kind) = kind.filter(|k| k.as_str() != Some("PodSecurityConfiguration")) {
+        return Some(format!(
+            "embeds a PodSecurity configuration of kind {}",
+            q(kind)
+        ));
+    }
+    if kind.is_some()
+        && !api_version
+            .and_then(|v| v.as_str())
+            .is_some_and(|v| VERSIONS.contains(&v))
+    {
+        return Some(format!(
+            "embeds a PodSecurity configuration of apiVersion {}",
+            api_version.map_or_else(|| "(none)".to_string(), q)
+        ));
+    }
+    let fields = defaults?.as_object()?;
+    if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Some(format!(
+            "sets an unknown PodSecurity field defaults.{}",
+            crate::quote::quote(unknown)
+        ));
+    }
+    for (key, v) in fields {
+        let text = v.as_str().unwrap_or("?");
+        let known = if key.ends_with("-version") {
+            text.is_empty()
+                || text == "latest"
+                || text
+                    .strip_prefix("v1.")
+                    .is_some_and(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()))
+        } else {
+            text.is_empty() || level_rank(text).is_some()
+        };
+        if !known {
+            return Some(format!("sets PodSecurity defaults.{key} to {}", q(v)));
+        }
+    }
+    None
 }
 
 /// The identity that creates the pods of a workload kind, as kube-controller-manager runs
