@@ -226,11 +226,15 @@ fn script_marker(pattern: &str) -> String {
 
 /// `text` with the credential of every HTTP authorization header it holds replaced
 /// (`Authorization: Bearer …` in a curl command, `Authorization "Basic …"` in an nginx
-/// snippet: the catalog's pattern matches a whole value only). `None` when there is none.
+/// snippet: the catalog's pattern matches a whole value only), and of the headers that
+/// carry an API key or token by name (`X-Api-Key: …`, `PRIVATE-TOKEN: …`,
+/// `X-Auth-Token: …`, `X-Vault-Token: …`). `None` when there is none.
 fn redact_authorization_headers(text: &str, with: &str) -> Option<String> {
     static HEADER: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?i)(authorization\W{0,4}(?:bearer|basic)\s+)[A-Za-z0-9._~+/-]{8,}=*")
-            .ok()
+        regex::Regex::new(
+            r"(?i)(authorization\W{0,4}(?:bearer|basic)\s+|\b(?:x-)?(?:api-?key|auth-token|access-token|private-token|vault-token)\s*:\s*)[A-Za-z0-9._~+/-]{8,}=*",
+        )
+        .ok()
     });
     let re = HEADER.as_ref()?;
     re.is_match(text).then(|| {
@@ -891,7 +895,7 @@ mod tests {
                     "proxy_set_header Authorization \"Bearer CANARYabcdef123456\";"}},
             "spec": {"containers": [{"name": "auth-proxy", "image": "proxy:1",
                 "command": ["sh", "-c",
-                    "app --password \\\n  CANARY-P1 --api-key=CANARY-P2 --anonymous-auth=0 && curl -u admin:CANARY-P3 -H 'Authorization: Bearer CANARY-P4xyz' https://x.example/"]}]}
+                    "app --password \\\n  CANARY-P1 --api-key=CANARY-P2 --anonymous-auth=0 && curl -u admin:CANARY-P3 -H 'Authorization: Bearer CANARY-P4xyz' -H \"X-Api-Key: CANARY-P5xyz\" https://x.example/"]}]}
         });
         redact_object("Pod", &mut pod);
         let text = pod.to_string();
