@@ -185,9 +185,11 @@ fn redact_env(container: &mut Fields) {
 
 /// Replaces the values of an object's annotations (the object's own, or a pod template's)
 /// that the credentials checks would take for credentials: by the annotation's name
-/// (`secret-token: …`, as a ConfigMap key is judged) or by a value pattern. No check reads
-/// such a value; the annotations checks do read (seccomp, AppArmor, mirror pods, load
-/// balancer source ranges, snippets by name only) are none of these.
+/// (`secret-token: …`, as a ConfigMap key is judged; not the per-container AppArmor and
+/// seccomp keys, which end with a container's name), by a value pattern, or an
+/// authorization header inside the value. No check reads such a value; the annotations
+/// checks do read (seccomp, AppArmor, mirror pods, load balancer source ranges, snippets by
+/// name only) keep theirs.
 fn redact_annotation_values(map: &mut Fields) {
     let Some(annotations) = map
         .get_mut("metadata")

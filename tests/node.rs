@@ -579,13 +579,11 @@ fn a_real_process_file_is_read_through_its_own_root() {
     let exe = dir.path().join("kube-scheduler");
     std::fs::copy("/bin/bash", &exe).unwrap();
     std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let scheduler = Child(
+    let scheduler = spawn_copied(
         Command::new(&exe)
             .args(["-c", "read -t 60", "kube-scheduler"])
             .arg(format!("--config={}", config.display()))
-            .stdin(Stdio::piped())
-            .spawn()
-            .unwrap(),
+            .stdin(Stdio::piped()),
     );
     std::thread::sleep(std::time::Duration::from_millis(100));
     let facts = node::collect(&Options {
@@ -611,6 +609,22 @@ fn a_real_process_file_is_read_through_its_own_root() {
 /// Kills the child on drop, so a failing assertion does not leave processes behind.
 struct Child(std::process::Child);
 
+/// Spawns an executable this test process has just written. Another test's fork may still
+/// hold the file open for writing (the descriptor closes only at that child's exec), so
+/// the kernel refuses to run it for a moment ("Text file busy"): try again then.
+fn spawn_copied(command: &mut Command) -> Child {
+    for _ in 0..100 {
+        match command.spawn() {
+            Ok(child) => return Child(child),
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("spawn: {e}"),
+        }
+    }
+    panic!("spawn: the executable stayed busy");
+}
+
 impl Drop for Child {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -627,21 +641,11 @@ fn real_processes_are_found_in_the_real_proc_by_exact_basename() {
         std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).unwrap();
         to
     };
-    let apiserver = Child(
-        Command::new(copy("/bin/sleep", "kube-apiserver"))
-            .arg("60")
-            .spawn()
-            .unwrap(),
-    );
-    let decoy = Child(
-        Command::new(copy("/bin/sleep", "kube-apiserver-proxy"))
-            .arg("60")
-            .spawn()
-            .unwrap(),
-    );
+    let apiserver = spawn_copied(Command::new(copy("/bin/sleep", "kube-apiserver")).arg("60"));
+    let decoy = spawn_copied(Command::new(copy("/bin/sleep", "kube-apiserver-proxy")).arg("60"));
     // bash ignores the arguments after `-c CMD NAME`, so the kubelet "runs" with real flags;
     // `read` waits on the open pipe without forking.
-    let kubelet = Child(
+    let kubelet = spawn_copied(
         Command::new(copy("/bin/bash", "kubelet"))
             .args([
                 "-c",
@@ -650,9 +654,7 @@ fn real_processes_are_found_in_the_real_proc_by_exact_basename() {
                 "--anonymous-auth=false",
                 "--config=/nonexistent/kubelet.yaml",
             ])
-            .stdin(Stdio::piped())
-            .spawn()
-            .unwrap(),
+            .stdin(Stdio::piped()),
     );
     // Give the kernel a moment to publish the cmdlines.
     std::thread::sleep(std::time::Duration::from_millis(100));

@@ -282,26 +282,16 @@ fn psa_config(ctx: &Context) -> Option<Result<PsaConfig, String>> {
             weakest = Some(rank);
             config.enforce = enforce.to_string();
         }
-        if let Some(names) = value(&format!("{PSA_PLUGIN}.configuration.exemptions.namespaces"))
-            .and_then(serde_json::Value::as_array)
-        {
-            config.exempt.extend(
-                names
-                    .iter()
-                    .filter_map(serde_json::Value::as_str)
-                    .map(str::to_string),
-            );
-        }
-        if let Some(names) = value(&format!("{PSA_PLUGIN}.configuration.exemptions.usernames"))
-            .and_then(serde_json::Value::as_array)
-        {
-            config.exempt_users.extend(
-                names
-                    .iter()
-                    .filter_map(serde_json::Value::as_str)
-                    .map(str::to_string),
-            );
-        }
+        let exempt = |list: &str| {
+            value(&format!("{PSA_PLUGIN}.configuration.exemptions.{list}"))
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(serde_json::Value::as_str)
+                .map(str::to_string)
+        };
+        config.exempt.extend(exempt("namespaces"));
+        config.exempt_users.extend(exempt("usernames"));
         config
             .sources
             .push(format!("node {}: {}", nf.node, file.describe()));
