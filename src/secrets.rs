@@ -100,11 +100,7 @@ pub(crate) const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-config
 /// Drops an object's [`LAST_APPLIED`] annotation: it repeats a Secret's values, and on any
 /// other object it is bulk no check reads ([`trim`](crate::collect::cluster::trim::trim)).
 pub(crate) fn drop_last_applied(value: &mut Doc) {
-    if let Some(ann) = value
-        .get_mut("metadata")
-        .and_then(|m| m.get_mut("annotations"))
-        .and_then(Doc::as_object_mut)
-    {
+    if let Some(ann) = annotations_of(value.get_mut("metadata")) {
         ann.remove(LAST_APPLIED);
     }
 }
@@ -191,11 +187,7 @@ fn redact_env(container: &mut Fields) {
 /// checks do read (seccomp, AppArmor, mirror pods, load balancer source ranges, snippets by
 /// name only) keep theirs.
 fn redact_annotation_values(map: &mut Fields) {
-    let Some(annotations) = map
-        .get_mut("metadata")
-        .and_then(|m| m.get_mut("annotations"))
-        .and_then(Doc::as_object_mut)
-    else {
+    let Some(annotations) = annotations_of(map.get_mut("metadata")) else {
         return;
     };
     for (key, value) in annotations.iter_mut() {
@@ -212,6 +204,11 @@ fn redact_annotation_values(map: &mut Fields) {
             *value = Doc::String(r.into());
         }
     }
+}
+
+/// The annotations of an object's (or a pod template's) `metadata`, when it has any.
+fn annotations_of(metadata: Option<&mut Doc>) -> Option<&mut Fields> {
+    metadata?.get_mut("annotations")?.as_object_mut()
 }
 
 /// Annotation prefixes followed by a container's name.
@@ -405,11 +402,7 @@ fn public_secret_annotation(key: &str) -> bool {
 /// Replaces a Secret's annotation values but the public ones: tools and people park
 /// credentials there too (a backup of the key, a token), and no check reads them.
 fn redact_annotations(secret: &mut Doc) {
-    if let Some(ann) = secret
-        .get_mut("metadata")
-        .and_then(|m| m.get_mut("annotations"))
-        .and_then(Doc::as_object_mut)
-    {
+    if let Some(ann) = annotations_of(secret.get_mut("metadata")) {
         for (key, value) in ann.iter_mut() {
             if !public_secret_annotation(key) {
                 *value = Doc::String(REDACTED.into());

@@ -270,14 +270,8 @@ fn psa_config(ctx: &Context) -> Option<Result<PsaConfig, String>> {
             .and_then(serde_json::Value::as_str)
             .filter(|l| !l.is_empty())
             .unwrap_or("privileged");
-        let Some(rank) = level_rank(enforce) else {
-            return Some(Err(format!(
-                "node {}: the admission configuration {} sets PodSecurity defaults.enforce to {}, which is no level (the API server refuses such a file)",
-                nf.node,
-                file.describe(),
-                crate::quote::quote(enforce)
-            )));
-        };
+        // `refused` has checked that it is a level; anything else would count as privileged.
+        let rank = level_rank(enforce).unwrap_or(0);
         if weakest.is_none_or(|w| rank < w) {
             weakest = Some(rank);
             config.enforce = enforce.to_string();
@@ -484,20 +478,21 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
     let used = ctx.workloads_per_namespace();
     let defaults_file = admission_config_file(ctx);
     let config = psa_config(ctx);
-    let known = match &config {
-        Some(Ok(c)) => Some(c),
-        _ => None,
-    };
+    let known = config.as_ref().and_then(|c| c.as_ref().ok());
     let disabled = pod_security_disabled(ctx);
-    // The kinds of workloads of each namespace, for controller identities the
-    // configuration exempts.
-    let mut kinds: std::collections::BTreeMap<&str, BTreeSet<&str>> = Default::default();
-    for (w, _) in ctx.workloads() {
-        kinds
-            .entry(w.object.namespace.as_deref().unwrap_or("default"))
-            .or_default()
-            .insert(w.object.kind.as_str());
-    }
+    // The kinds of workloads of each namespace, when the configuration exempts users (a
+    // controller's identity among them).
+    let kinds: Option<std::collections::BTreeMap<&str, BTreeSet<&str>>> =
+        known.filter(|c| !c.exempt_users.is_empty()).map(|_| {
+            let mut kinds: std::collections::BTreeMap<&str, BTreeSet<&str>> = Default::default();
+            for (w, _) in ctx.workloads() {
+                kinds
+                    .entry(w.object.namespace.as_deref().unwrap_or("default"))
+                    .or_default()
+                    .insert(w.object.kind.as_str());
+            }
+            kinds
+        });
     let absence_known = crate::checks::absence_is_known(inv);
     let mut names: BTreeSet<&str> = inv.of_kind("Namespace").map(|n| n.name.as_str()).collect();
     names.extend(used.keys().copied());
@@ -535,7 +530,8 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
         let exempted = known.filter(|c| c.exempt.contains(name));
         // A workload whose pods are made under an exempt identity.
         let bypass = known.and_then(|c| {
-            kinds.get(name).into_iter().flatten().find_map(|kind| {
+            let kinds = kinds.as_ref()?.get(name)?;
+            kinds.iter().find_map(|kind| {
                 c.exempt_creator(kind)
                     .map(|user| (*kind, user, c.sources.join("; ")))
             })
@@ -719,10 +715,7 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
     // Labels enforce nothing with the PodSecurity plugin turned off.
     let psa_disabled = pod_security_disabled(ctx);
     let config = psa_config(ctx);
-    let known = match &config {
-        Some(Ok(c)) => Some(c),
-        _ => None,
-    };
+    let known = config.as_ref().and_then(|c| c.as_ref().ok());
     for ns in inv.of_kind("Namespace") {
         if p.exempt_namespaces.contains(&ns.name)
             || psa_disabled.is_some()
