@@ -5,10 +5,12 @@
 //! annotation that repeats them — is replaced before the object enters the inventory, so no
 //! report, snapshot, log or error can contain it. The same holds for Secrets nested in other
 //! objects (a `List`, a `Template`), and for values the `credentials` checks classify as
-//! credentials (ConfigMap keys, literal env values, annotations, `--password=` style
-//! arguments and what a shell script in `command`/`args` assigns or passes as such), which
+//! credentials (ConfigMap keys, literal env values, annotations, and what a container's
+//! `command`/`args` hand on as such: see [`command`]), which
 //! keep their names and get [`REDACTED_CREDENTIAL`] as value, or a text naming the value
 //! pattern they match (a password URL, a private key inside a config file).
+
+mod command;
 
 use crate::document::{Doc, Fields};
 
@@ -133,21 +135,7 @@ fn redact_containers(value: &mut Doc, depth: usize) {
             redact_env(map);
             redact_image(map);
             redact_annotation_values(map);
-            for key in ["command", "args"] {
-                if let Some(Doc::Array(args)) = map.get_mut(key) {
-                    if args.iter().all(|a| a.as_str().is_some()) {
-                        let strings: Vec<String> = args
-                            .iter()
-                            .filter_map(|a| a.as_str().map(str::to_string))
-                            .collect();
-                        *args = crate::collect::node::redact_args(strings)
-                            .into_iter()
-                            .map(|a| redact_script(&a).unwrap_or(a))
-                            .map(|a| Doc::String(a.into_boxed_str()))
-                            .collect();
-                    }
-                }
-            }
+            redact_command_line(map);
             for (_, v) in map.iter_mut() {
                 redact_containers(v, depth + 1);
             }
@@ -158,6 +146,32 @@ fn redact_containers(value: &mut Doc, depth: usize) {
             }
         }
         _ => {}
+    }
+}
+
+/// Replaces the credentials a container's `command` and `args` hand on, read as one
+/// command line (see [`command`]). Arrays holding anything but strings are left alone.
+fn redact_command_line(container: &mut Fields) {
+    let strings = |key: &str| match container.get(key) {
+        Some(Doc::Array(a)) => a.iter().map(Doc::as_str).collect::<Option<Vec<_>>>(),
+        _ => Some(Vec::new()),
+    };
+    let (Some(command), Some(args)) = (strings("command"), strings("args")) else {
+        return;
+    };
+    let n = command.len();
+    let all: Vec<&str> = command.into_iter().chain(args).collect();
+    let Some(mut redacted) = command::redact_arguments(&all) else {
+        return;
+    };
+    let args: Vec<String> = redacted.split_off(n);
+    for (key, values) in [("command", redacted), ("args", args)] {
+        if let Some(Doc::Array(a)) = container.get_mut(key) {
+            *a = values
+                .into_iter()
+                .map(|v| Doc::String(v.into_boxed_str()))
+                .collect();
+        }
     }
 }
 
@@ -199,7 +213,7 @@ fn redact_annotation_values(map: &mut Fields) {
         let per_container = PER_CONTAINER_ANNOTATIONS.iter().any(|p| key.starts_with(p));
         let by_name = !per_container && credential_by_name(key, text);
         let replacement = credential_replacement(text, by_name)
-            .or_else(|| redact_authorization_headers(text, REDACTED_CREDENTIAL));
+            .or_else(|| command::redact_authorization_headers(text, REDACTED_CREDENTIAL));
         if let Some(r) = replacement {
             *value = Doc::String(r.into());
         }
@@ -216,179 +230,6 @@ const PER_CONTAINER_ANNOTATIONS: &[&str] = &[
     "container.apparmor.security.beta.kubernetes.io/",
     "container.seccomp.security.alpha.kubernetes.io/",
 ];
-
-/// What replaces a credential matched inside a shell script: only word characters, so a
-/// script that could be read word by word still can (`<` and `>` would read as redirections).
-fn script_marker(pattern: &str) -> String {
-    format!("redacted-credential-matching-{pattern}")
-}
-
-/// `text` with the credential of every HTTP authorization header it holds replaced
-/// (`Authorization: Bearer …` in a curl command, `Authorization "Basic …"` in an nginx
-/// snippet: the catalog's pattern matches a whole value only), and of the headers that
-/// carry an API key or token by name (`X-Api-Key: …`, `PRIVATE-TOKEN: …`,
-/// `X-Auth-Token: …`, `X-Vault-Token: …`). `None` when there is none.
-fn redact_authorization_headers(text: &str, with: &str) -> Option<String> {
-    static HEADER: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"(?i)(authorization\W{0,4}(?:bearer|basic)\s+|\b(?:x-)?(?:api-?key|auth-token|access-token|private-token|vault-token)\s*:\s*)[A-Za-z0-9._~+/-]{8,}=*",
-        )
-        .ok()
-    });
-    let re = HEADER.as_ref()?;
-    re.is_match(text).then(|| {
-        re.replace_all(text, |c: &regex::Captures| format!("{}{with}", &c[1]))
-            .into_owned()
-    })
-}
-
-/// Where one word of a shell script starts and ends (bytes): quotes keep their blanks and
-/// separators in the word; `;`, `&`, `|`, blanks and line ends separate words.
-fn script_words(text: &str) -> Vec<(usize, usize)> {
-    let mut words = Vec::new();
-    let mut start = None;
-    let mut quote = None;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        match (quote, c) {
-            // A line continuation separates words like a blank.
-            (None, '\\') if text[i + 1..].starts_with('\n') => {
-                escaped = true;
-                if let Some(s) = start.take() {
-                    words.push((s, i));
-                }
-                continue;
-            }
-            (Some('"'), '\\') | (None, '\\') => escaped = true,
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                start.get_or_insert(i);
-            }
-            (None, c) if c.is_whitespace() || matches!(c, ';' | '&' | '|') => {
-                if let Some(s) = start.take() {
-                    words.push((s, i));
-                }
-                continue;
-            }
-            (None, _) => {}
-        }
-        start.get_or_insert(i);
-    }
-    if let Some(s) = start {
-        words.push((s, text.len()));
-    }
-    words
-}
-
-/// A command-line string (a shell script given to `sh -c`, or any argument) with what it
-/// hands on as a credential replaced: assignments to credential-named variables (`export
-/// PASSWORD=…`, `TOKEN=… ./run`), secret flags (`--password=…`, `--token …`, as
-/// [`crate::collect::node::redact_args`] judges them), flags named like a credential whose
-/// value is no number or boolean (`--api-key=…`; `--anonymous-auth=0` is a setting checks
-/// read), `-u user:password`, authorization headers and values matching a credential
-/// pattern. A value that is a path or a variable reference is kept. Replacements are
-/// single-quoted or plain words, so a readable script stays readable in the same words.
-/// `None` when nothing is replaced.
-fn redact_script(text: &str) -> Option<String> {
-    const FLAG: &str = "'<redacted>'";
-    let unquote = |s: &str| s.trim_matches(['\'', '"']).to_string();
-    let value = |s: &str| {
-        let v = unquote(s);
-        !v.starts_with('$') && could_be_credential(&v)
-    };
-    // A flag merely named like a credential (`--api-key`, but also `--anonymous-auth`) hides
-    // only a value that is no setting: not a number, not a boolean.
-    let named_flag = |name: &str, v: &str| {
-        let v = unquote(v);
-        credential_name(name.trim_start_matches('-'))
-            && value(&v)
-            && v.parse::<f64>().is_err()
-            // Go's strconv.ParseBool, which pflag and flag use for boolean flags.
-            && !matches!(
-                v.as_str(),
-                "t" | "T" | "TRUE" | "true" | "True" | "f" | "F" | "FALSE" | "false" | "False"
-            )
-    };
-    let mut spans: Vec<(usize, usize, &str)> = Vec::new();
-    let mut redact_next = false;
-    let mut named_next = false;
-    let mut userinfo_next = false;
-    for (start, end) in script_words(text) {
-        let word = &text[start..end];
-        let named = std::mem::take(&mut named_next);
-        let userinfo = std::mem::take(&mut userinfo_next);
-        if std::mem::take(&mut redact_next) && !word.starts_with('-') {
-            if value(word) {
-                spans.push((start, end, FLAG));
-            }
-            continue;
-        }
-        if named && !word.starts_with('-') {
-            if named_flag("credential", word) {
-                spans.push((start, end, FLAG));
-            }
-            continue;
-        }
-        // `curl -u user:password`: the password after the colon.
-        if userinfo {
-            if let Some((_, password)) = word.split_once(':') {
-                if value(password) && unquote(password).parse::<f64>().is_err() {
-                    spans.push((end - password.len(), end, FLAG));
-                }
-            }
-            continue;
-        }
-        if word.starts_with('-') {
-            match word.split_once('=') {
-                Some((name, v))
-                    if (crate::collect::node::secret_flag(name) && value(v))
-                        || named_flag(name, v) =>
-                {
-                    spans.push((start + name.len() + 1, end, FLAG));
-                }
-                None => {
-                    redact_next = crate::collect::node::secret_flag(word);
-                    named_next = !redact_next && credential_name(word.trim_start_matches('-'));
-                    userinfo_next = matches!(word, "-u" | "--user");
-                }
-                _ => {}
-            }
-            continue;
-        }
-        let Some((name, v)) = word.split_once('=') else {
-            continue;
-        };
-        let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if identifier && credential_name(name) && value(v) {
-            spans.push((start + name.len() + 1, end, "'<redacted credential>'"));
-        }
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for (start, end, with) in &spans {
-        out.push_str(&text[at..*start]);
-        out.push_str(with);
-        at = *end;
-    }
-    out.push_str(&text[at..]);
-    let patterns = redaction_patterns();
-    let out = match patterns.replace_matches(&out, script_marker) {
-        Some(replaced) => replaced,
-        None => out,
-    };
-    match redact_authorization_headers(&out, "redacted-credential") {
-        Some(replaced) => Some(replaced),
-        None if spans.is_empty() && out == text => None,
-        None => Some(out),
-    }
-}
 
 /// Annotations of a Secret whose values are public and kept: the ServiceAccount a token
 /// Secret belongs to, and cert-manager's records of the certificate (issuer, names).
@@ -917,7 +758,7 @@ mod tests {
     #[test]
     fn a_pattern_in_a_readable_script_keeps_it_readable() {
         let script = "exec kube-apiserver --anonymous-auth=false --etcd-servers=https://etcd-user:pw0rd@10.0.0.10:2379";
-        let redacted = redact_script(script).expect("the password URL is replaced");
+        let redacted = command::redact_script(script).expect("the password URL is replaced");
         let words = crate::checks::command_line::shell_words(&redacted).expect("readable");
         assert_eq!(words[1], "--anonymous-auth=false");
         assert!(!redacted.contains("pw0rd"), "{redacted}");
@@ -927,7 +768,7 @@ mod tests {
     fn a_readable_script_reads_the_same_words_once_redacted() {
         let script =
             "exec kube-apiserver --secure-port=6443 --token=abc --etcd-servers=https://e:2379";
-        let redacted = redact_script(script).expect("the token is replaced");
+        let redacted = command::redact_script(script).expect("the token is replaced");
         assert_eq!(
             crate::checks::command_line::shell_words(&redacted),
             Ok([
@@ -939,8 +780,8 @@ mod tests {
             .map(String::from)
             .to_vec())
         );
-        assert_eq!(redact_script("exec app --port=80"), None);
-        assert_eq!(redact_script("--db-password=<redacted>"), None);
+        assert_eq!(command::redact_script("exec app --port=80"), None);
+        assert_eq!(command::redact_script("--db-password=<redacted>"), None);
     }
 
     #[test]

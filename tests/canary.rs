@@ -216,6 +216,14 @@ fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_va
                 {"name": "init", "image": "busybox:1.36",
                 "command": ["sh", "-c",
                     "export PASSWORD=KUBEATTEST-CANARY-SHELL-EXPORT && exec app --token KUBEATTEST-CANARY-SHELL-FLAG"]},
+                // Password options of well-known clients, a flag's value in the next
+                // argument, a header named like a credential.
+                {"name": "cache", "image": "redis:7",
+                "command": ["redis-server"],
+                "args": ["--requirepass", "KUBEATTEST-CANARY-REDIS-PASS", "--api-key", "KUBEATTEST-CANARY-NEXT-ARG"]},
+                {"name": "probe", "image": "mysql:8",
+                "command": ["sh", "-c",
+                    "mysqladmin ping -uroot -pKUBEATTEST-CANARY-MYSQL && curl -H 'X-Custom-Secret: KUBEATTEST-CANARY-HEADER' https://x.example/"]},
                 {"name": "pull", "image": "https://deploy:KUBEATTEST-CANARY-IMAGE-PASSWORD@registry.example.com/app:1"},
                 {"name": "web", "image": "nginx:1.27",
                 "env": [{"name": "API_TOKEN", "value": "KUBEATTEST-CANARY-ENV-VALUE"},

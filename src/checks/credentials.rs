@@ -159,15 +159,21 @@ impl Settings {
             .map(|p| p.name.as_str())
     }
 
-    /// `text` with every match of every value pattern replaced by `with(pattern name)`;
+    /// `text` with every match of every value pattern replaced by `with(pattern name, the
+    /// matched text)`;
     /// `None` when nothing matches.
-    pub fn replace_matches(&self, text: &str, with: impl Fn(&str) -> String) -> Option<String> {
+    pub fn replace_matches(
+        &self,
+        text: &str,
+        with: impl Fn(&str, &str) -> String,
+    ) -> Option<String> {
         let mut out: Option<String> = None;
         for p in &self.value_patterns {
             let current = out.as_deref().unwrap_or(text);
             if p.regex.is_match(current) {
-                let replacement = with(&p.name);
-                let replaced = p.regex.replace_all(current, regex::NoExpand(&replacement));
+                let replaced = p
+                    .regex
+                    .replace_all(current, |c: &regex::Captures| with(&p.name, &c[0]));
                 out = Some(replaced.into_owned());
             }
         }
