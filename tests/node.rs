@@ -414,8 +414,8 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
             [["secretbox"]]
         ])
     );
-    // Of the admission configuration, only the PodSecurity entry's defaults and exempt
-    // namespaces (the image policy webhook's settings, with a canary path, are not read).
+    // Of the admission configuration, only the PodSecurity entry's defaults and exemptions
+    // (the image policy webhook's settings, with a canary path, are not read).
     let admission = apiserver
         .config_files
         .iter()
@@ -429,6 +429,10 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
     assert_eq!(
         podsecurity("configuration.exemptions.namespaces"),
         &serde_json::json!(["kube-system"])
+    );
+    assert_eq!(
+        podsecurity("configuration.exemptions.runtimeClasses"),
+        &serde_json::json!(["kata-unchecked"])
     );
     assert_eq!(podsecurity("path"), &Value::Null);
     assert_eq!(

@@ -9,7 +9,8 @@
 //!   so are namespaces manifests name without their Namespace object. The API server's
 //!   admission configuration, as node facts read it, counts too: a namespace its PodSecurity
 //!   `exemptions.namespaces` lists fails whatever its label, and so does one whose workloads'
-//!   pods are created by a controller service account `exemptions.usernames` lists; one
+//!   pods are created by a controller service account `exemptions.usernames` lists, or name
+//!   a runtime class `exemptions.runtimeClasses` lists; one
 //!   without the label is held to its `defaults.enforce` (privileged when not set). Without those facts, a namespace
 //!   without the label is `manual` when a kube-apiserver of the input reads an admission
 //!   configuration file, else it fails;
@@ -197,6 +198,9 @@ struct PsaConfig {
     exempt: BTreeSet<String>,
     /// Usernames any API server exempts: requests they make are not checked.
     exempt_users: BTreeSet<String>,
+    /// Runtime classes any API server exempts: pods (and pod templates) naming one in
+    /// `runtimeClassName` are not checked.
+    exempt_runtime_classes: BTreeSet<String>,
     /// Where this was read, for evidence: `node cp-1: /etc/kubernetes/admission.yaml`.
     sources: Vec<String>,
 }
@@ -286,6 +290,9 @@ fn psa_config(ctx: &Context) -> Option<Result<PsaConfig, String>> {
         };
         config.exempt.extend(exempt("namespaces"));
         config.exempt_users.extend(exempt("usernames"));
+        config
+            .exempt_runtime_classes
+            .extend(exempt("runtimeClasses"));
         config
             .sources
             .push(format!("node {}: {}", nf.node, file.describe()));
@@ -493,6 +500,25 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
             }
             kinds
         });
+    // The first workload (by kind and name) of each namespace whose pods name an exempt
+    // runtime class.
+    let mut exempt_class: std::collections::BTreeMap<&str, (&str, &str, &str)> = Default::default();
+    if let Some(c) = known.filter(|c| !c.exempt_runtime_classes.is_empty()) {
+        for (w, _) in ctx.workloads() {
+            let Some(class) = w.pod.get("runtimeClassName").and_then(Doc::as_str) else {
+                continue;
+            };
+            if !c.exempt_runtime_classes.contains(class) {
+                continue;
+            }
+            let o = w.object;
+            let entry = (o.kind.as_str(), o.name.as_str(), class);
+            exempt_class
+                .entry(o.namespace.as_deref().unwrap_or("default"))
+                .and_modify(|e| *e = (*e).min(entry))
+                .or_insert(entry);
+        }
+    }
     let absence_known = crate::checks::absence_is_known(inv);
     let mut names: BTreeSet<&str> = inv.of_kind("Namespace").map(|n| n.name.as_str()).collect();
     names.extend(used.keys().copied());
@@ -536,11 +562,13 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
                     .map(|user| (*kind, user, c.sources.join("; ")))
             })
         });
+        let by_class = exempt_class.get(name).copied();
         let holds = level.is_some()
             && rank >= min
             && disabled.is_none()
             && exempted.is_none()
-            && bypass.is_none();
+            && bypass.is_none()
+            && by_class.is_none();
         let obs = Observation {
             source: obj.map_or_else(
                 || "no Namespace object in the inventory".to_string(),
@@ -592,6 +620,21 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
                 (
                     Status::Fail,
                     format!("namespace {name}: the API server's admission configuration ({from}) exempts {user}, under which the pods of its {kind}s are created: those pods are never checked, whatever the namespace's label"),
+                )
+            }
+            (_, _, Some(c)) if by_class.is_some() => {
+                let (kind, workload, class) = by_class.unwrap_or_default();
+                let from = c.sources.join("; ");
+                observations.push(config_observation(
+                    &from,
+                    "exemptions.runtimeClasses",
+                    json!(class),
+                    "no runtime class that workloads use".into(),
+                    false,
+                ));
+                (
+                    Status::Fail,
+                    format!("namespace {name}: the API server's admission configuration ({from}) exempts the runtime class {class}, which its {kind} {workload} runs with: those pods are never checked, whatever the namespace's label"),
                 )
             }
             (Some(l), true, _) if !is_level => (
