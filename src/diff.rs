@@ -120,6 +120,61 @@ pub struct Drift {
     pub findings: Vec<FindingChange>,
     /// Exceptions that expired in between.
     pub expired_exceptions: Vec<ExpiredException>,
+    /// Checks evaluated in one run only (another `--check`/`--skip`/`--framework` selection,
+    /// or another catalog): their findings are not compared.
+    #[serde(default, skip_serializing_if = "NotCompared::is_empty")]
+    pub not_compared: NotCompared,
+}
+
+/// Checks evaluated in one of the two runs only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NotCompared {
+    /// Check ids of the older run only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub only_old: Vec<String>,
+    /// Check ids of the newer run only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub only_new: Vec<String>,
+}
+
+impl NotCompared {
+    /// Whether both runs evaluated the same checks.
+    pub fn is_empty(&self) -> bool {
+        self.only_old.is_empty() && self.only_new.is_empty()
+    }
+
+    /// In words, for the text and HTML summaries: `None` when both runs evaluated the same
+    /// checks.
+    pub fn sentence(&self) -> Option<String> {
+        if self.is_empty() {
+            return None;
+        }
+        let part = |ids: &[String], run: &str| {
+            (!ids.is_empty()).then(|| {
+                // The full lists are in drift.json.
+                const SHOWN: usize = 8;
+                let more = ids.len().saturating_sub(SHOWN);
+                let tail = if more > 0 {
+                    format!(", and {more} more")
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{} check(s) ran only in the {run} run ({}{tail})",
+                    ids.len(),
+                    ids[..ids.len().min(SHOWN)].join(", ")
+                )
+            })
+        };
+        let parts: Vec<String> = [part(&self.only_old, "older"), part(&self.only_new, "newer")]
+            .into_iter()
+            .flatten()
+            .collect();
+        Some(format!(
+            "{}: their findings are not compared (the runs selected different checks or frameworks, or used different catalogs), and scores cover different checks",
+            parts.join("; ")
+        ))
+    }
 }
 
 fn not_passing(s: Status) -> bool {
@@ -307,6 +362,16 @@ pub fn diff(old: &Report, new: &Report) -> Drift {
         })
         .collect();
 
+    let not_compared = NotCompared {
+        only_old: old_checks
+            .difference(&new_checks)
+            .map(|c| c.to_string())
+            .collect(),
+        only_new: new_checks
+            .difference(&old_checks)
+            .map(|c| c.to_string())
+            .collect(),
+    };
     Drift {
         old: run_ref(old),
         new: run_ref(new),
@@ -314,6 +379,7 @@ pub fn diff(old: &Report, new: &Report) -> Drift {
         items,
         findings,
         expired_exceptions,
+        not_compared,
     }
 }
 
@@ -343,6 +409,9 @@ impl Drift {
             "drift from run {} ({}) to run {} ({})",
             self.old.id, self.old.started_at, self.new.id, self.new.started_at
         );
+        if let Some(note) = self.not_compared.sentence() {
+            let _ = writeln!(t, "\nnote: {note}");
+        }
         let _ = writeln!(t, "\nscores:");
         for f in &self.frameworks {
             let delta = f.delta.map_or(String::new(), |d| format!(" ({d:+.1})"));
@@ -444,6 +513,9 @@ impl Drift {
             e(&self.old.id), e(&self.old.started_at), e(&self.old.target),
             e(&self.new.id), e(&self.new.started_at), e(&self.new.target)
         ));
+        if let Some(note) = self.not_compared.sentence() {
+            h.push_str(&format!("<p><strong>Note:</strong> {}.</p>", e(&note)));
+        }
         h.push_str("<h2>Scores</h2><table><tr><th>Framework</th><th>Old</th><th>New</th><th>Change</th></tr>");
         for f in &self.frameworks {
             let s = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1}"));

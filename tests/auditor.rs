@@ -217,7 +217,12 @@ spec:
 ";
 
 fn scan_manifests(dir: &Path, out: &Path) {
-    let o = run(&[
+    scan_manifests_with(dir, out, &[]);
+}
+
+/// A json-only scan of `dir` into `out`, with `extra` arguments.
+fn scan_manifests_with(dir: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec![
         os("scan"),
         os("--quiet"),
         os("--format"),
@@ -226,7 +231,9 @@ fn scan_manifests(dir: &Path, out: &Path) {
         dir.as_os_str(),
         os("--out"),
         out.as_os_str(),
-    ]);
+    ];
+    args.extend(extra.iter().map(|a| os(a)));
+    let o = run(&args);
     assert!(
         matches!(code(&o), 0 | 3),
         "{}",
@@ -280,6 +287,53 @@ fn diff_lists_exactly_the_fixed_finding() {
     ]);
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     assert!(stdout(&o).contains("privileged-container on DaemonSet apps/node-agent"));
+}
+
+#[test]
+fn diff_says_which_checks_only_one_run_evaluated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("m");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(m.join("ds.yaml"), PRIVILEGED.replace("PRIV", "true")).unwrap();
+    let (all, one) = (tmp.path().join("all"), tmp.path().join("one"));
+    scan_manifests(&m, &all);
+    scan_manifests_with(
+        &m,
+        &one,
+        &["--check", "privileged-container,host-pid-namespace"],
+    );
+    let drift_dir = tmp.path().join("drift");
+    let o = run(&[
+        os("diff"),
+        all.as_os_str(),
+        one.as_os_str(),
+        os("--format"),
+        os("json,html"),
+        os("--out"),
+        drift_dir.as_os_str(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    // The checks the narrower run left out are named, not reported as fixed.
+    assert!(
+        stdout(&o).contains("ran only in the older run") && stdout(&o).contains("not compared"),
+        "{}",
+        stdout(&o)
+    );
+    let drift: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(drift_dir.join("drift.json")).unwrap()).unwrap();
+    let only_old = drift["not_compared"]["only_old"].as_array().unwrap();
+    assert!(
+        only_old.iter().any(|c| c == "host-network-namespace"),
+        "{only_old:?}"
+    );
+    assert!(
+        !only_old.iter().any(|c| c == "privileged-container"),
+        "{only_old:?}"
+    );
+    assert!(drift["not_compared"].get("only_new").is_none());
+    assert_eq!(drift["findings"].as_array().unwrap().len(), 0, "{drift:#}");
+    let html = std::fs::read_to_string(drift_dir.join("drift.html")).unwrap();
+    assert!(html.contains("ran only in the older run"));
 }
 
 const EXCEPTIONS: &str = "exceptions:
