@@ -295,6 +295,29 @@ fn bundles_given_one_by_one_and_stale_threshold() {
     let root = t.path().join("runs");
     let a = run_from(&t, &demo, &root, "one", "2026-06-01", 0.0, false);
     let b = run_from(&t, &demo, &root, "one", "2026-06-20", 1.0, false);
+    // A copy of a run elsewhere is the same run: listed as a duplicate, not counted twice.
+    let copy = t.path().join("copy");
+    std::fs::create_dir_all(&copy).expect("mkdir");
+    for entry in std::fs::read_dir(&b).expect("list") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), copy.join(entry.file_name())).expect("copy");
+    }
+    // Two clusters both named `kubernetes` (kubeadm's default) on different API servers.
+    let site = |server: &str, day: &str| {
+        let mut r = demo.clone();
+        r["run"]["target"]["server"] = Value::from(server);
+        run_from(
+            &t,
+            &r,
+            &root.join(server.replace([':', '/'], "_")),
+            "kubernetes",
+            day,
+            0.0,
+            false,
+        )
+    };
+    let k1 = site("https://10.0.0.1:6443", "2026-06-27");
+    let k2 = site("https://10.0.0.2:6443", "2026-06-28");
     let out = t.path().join("f");
     let run = kubeattest(
         t.path(),
@@ -302,8 +325,12 @@ fn bundles_given_one_by_one_and_stale_threshold() {
             "fleet",
             a.to_str().expect("utf-8"),
             b.to_str().expect("utf-8"),
-            // The same folder twice is one run.
+            // The same folder twice, and again through its parent, is read once.
             b.to_str().expect("utf-8"),
+            b.parent().expect("parent").to_str().expect("utf-8"),
+            copy.to_str().expect("utf-8"),
+            k1.to_str().expect("utf-8"),
+            k2.to_str().expect("utf-8"),
             "--out",
             out.to_str().expect("utf-8"),
             "--as-of",
@@ -318,13 +345,24 @@ fn bundles_given_one_by_one_and_stale_threshold() {
     let fleet: Value =
         serde_json::from_slice(&std::fs::read(out.join("fleet.json")).expect("read"))
             .expect("json");
-    assert_eq!(fleet["totals"]["runs"], 2);
+    assert_eq!(fleet["totals"]["runs"], 4);
     assert_eq!(fleet["stale_after"], "5d");
     assert_eq!(cluster(&fleet, "one")["stale"], true);
-    assert!(fleet["rejected"][0]["reason"]
+    let rejected = fleet["rejected"].as_array().expect("rejected");
+    assert_eq!(rejected.len(), 1, "{rejected:#?}");
+    assert!(rejected[0]["reason"]
         .as_str()
         .expect("reason")
         .contains("duplicate"));
+    assert!(rejected[0]["path"]
+        .as_str()
+        .expect("path")
+        .ends_with("copy"));
+    for server in ["https://10.0.0.1:6443", "https://10.0.0.2:6443"] {
+        let c = cluster(&fleet, &format!("kubernetes ({server})"));
+        assert_eq!(c["latest"]["server"], server);
+        assert_eq!(c["runs"].as_array().expect("runs").len(), 1);
+    }
     assert!(
         !out.join("fleet.pdf").exists(),
         "only the formats asked for"

@@ -70,7 +70,8 @@ pub struct Totals {
 /// One cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cluster {
-    /// The cluster's name (the reports' target name).
+    /// The cluster's name (the reports' target name), followed by its API server's URL
+    /// when clusters of different servers share that name (`kubernetes (https://10.0.0.1:6443)`).
     pub name: String,
     /// The newest run.
     pub latest: RunRef,
@@ -181,7 +182,9 @@ struct ClusterAcc {
 /// Runs folded in one at a time.
 #[derive(Default)]
 pub struct Rollup {
-    clusters: BTreeMap<String, ClusterAcc>,
+    /// By target name and API server: two clusters both called `kubernetes` (kubeadm's
+    /// default) are two clusters, not one history.
+    clusters: BTreeMap<(String, Option<String>), ClusterAcc>,
     seen: BTreeMap<String, String>,
     rejected: Vec<Rejected>,
 }
@@ -202,7 +205,10 @@ impl Rollup {
             return;
         }
         self.seen.insert(run.id.clone(), run.path.clone());
-        let acc = self.clusters.entry(run.cluster.clone()).or_default();
+        let acc = self
+            .clusters
+            .entry((run.cluster.clone(), run.server.clone()))
+            .or_default();
         acc.runs.push(RunPoint {
             id: run.id.clone(),
             started_at: run.started_at.clone(),
@@ -250,9 +256,28 @@ impl Rollup {
         // evaluating it. First seen keeps the benchmark's own item order among ties.
         let mut failing: BTreeMap<(String, String), (usize, String, Vec<String>)> = BTreeMap::new();
         let mut evaluated: BTreeMap<String, usize> = BTreeMap::new();
-        for (name, mut acc) in self.clusters {
+        let mut servers_of: BTreeMap<&str, usize> = BTreeMap::new();
+        for (name, _) in self.clusters.keys() {
+            *servers_of.entry(name).or_default() += 1;
+        }
+        let shared: std::collections::BTreeSet<String> = servers_of
+            .into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        for ((name, server), mut acc) in self.clusters {
             let Some(latest) = acc.latest.take() else {
                 continue;
+            };
+            let name = if shared.contains(&name) {
+                format!(
+                    "{name} ({})",
+                    server
+                        .as_deref()
+                        .unwrap_or("no API server: manifests or node facts")
+                )
+            } else {
+                name
             };
             acc.runs.sort_by(|a, b| {
                 (time_of(&a.started_at), &a.id).cmp(&(time_of(&b.started_at), &b.id))

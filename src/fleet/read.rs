@@ -81,6 +81,7 @@ pub struct Rejection {
 pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Rejection>) {
     let mut found = Vec::new();
     let mut rejected = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for p in paths {
         let start = if p.file_name().is_some_and(|n| n == "report.json") && p.is_file() {
             p.parent().map(Path::to_path_buf).unwrap_or_default()
@@ -106,7 +107,13 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Rejection>) {
         }
         let before = found.len();
         walk(&start, 0, &mut found, &mut rejected);
-        if found.len() == before {
+        let any = found.len() > before;
+        // A folder reached through two of the paths given (`fleet reports reports/prod`) is
+        // read once.
+        let mut fresh = found.split_off(before);
+        fresh.retain(|dir| seen.insert(std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone())));
+        found.append(&mut fresh);
+        if !any {
             rejected.push(Rejection {
                 path: p.display().to_string(),
                 reason: format!(
