@@ -223,7 +223,7 @@ fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_va
                 "args": ["--requirepass", "KUBEATTEST-CANARY-REDIS-PASS", "--api-key", "KUBEATTEST-CANARY-NEXT-ARG"]},
                 {"name": "probe", "image": "mysql:8",
                 "command": ["sh", "-c",
-                    "mysqladmin ping -uroot -pKUBEATTEST-CANARY-MYSQL && curl -H 'X-Custom-Secret: KUBEATTEST-CANARY-HEADER' https://x.example/"]},
+                    "until mysqladmin ping -uroot -pKUBEATTEST-CANARY-MYSQL; do sleep 1; done && PGPASSWORD=KUBEATTEST-CANARY-PGPASS psql -h db -c 'select 1' && curl -H 'X-Custom-Secret: KUBEATTEST-CANARY-HEADER' https://x.example/"]},
                 {"name": "pull", "image": "https://deploy:KUBEATTEST-CANARY-IMAGE-PASSWORD@registry.example.com/app:1"},
                 {"name": "web", "image": "nginx:1.27",
                 "env": [{"name": "API_TOKEN", "value": "KUBEATTEST-CANARY-ENV-VALUE"},

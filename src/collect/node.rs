@@ -412,7 +412,9 @@ const WALK_ENTRIES: usize = 5000;
 /// Flags naming a file keep their value.
 pub(crate) fn secret_flag(name: &str) -> bool {
     let n = name.trim_start_matches('-').to_ascii_lowercase();
-    if n.ends_with("-file") || n.ends_with("-path") || n.ends_with("-dir") {
+    // A file, or a switch to read the secret from standard input (`--password-stdin`).
+    if n.ends_with("-file") || n.ends_with("-path") || n.ends_with("-dir") || n.ends_with("-stdin")
+    {
         return false;
     }
     n == "token"

@@ -48,19 +48,25 @@ enum Next {
     Nothing,
     /// The value of a secret flag (`--password`, `--requirepass`, `redis-cli -a`).
     Secret,
-    /// The value of a flag merely named like a credential (`--api-key`): hidden unless it
-    /// is a number or a boolean, which are settings (`--anonymous-auth 0`).
+    /// The value of a flag merely named like a credential (`--api-key`, `password:` in a
+    /// config line): hidden unless it is a number, a boolean or a file, which are settings
+    /// (`--anonymous-auth 0`, `--kubelet-client-key pki/client.key`).
     Named,
-    /// `user:password` after `curl -u`.
+    /// `user:password` after `curl -u`, `--user`, `skopeo --creds`.
     UserInfo,
     /// An HTTP header after `curl -H` / `--header`.
     Header,
     /// `pass:password` after `openssl -passin` / `-passout`.
     OpensslPass,
+    /// `NAME=value` after `--set`, `--from-literal`, `-e`, `--env`, `--build-arg`.
+    Assignment,
+    /// A script after a shell's `-c`: read as a script of its own, not as one word.
+    Script,
 }
 
-/// Long options that take a password whatever they are called (the name says `pass`, not
-/// `password`): Redis's `--requirepass` and `--masterauth`, Java keytool's.
+/// Options that take a password whatever they are called (the name says `pass`, not
+/// `password`): Redis's `--requirepass` and `--masterauth` (also as configuration lines),
+/// Java keytool's, gpg's `--passphrase`, curl's `--oauth2-bearer`.
 const PASSWORD_OPTIONS: &[&str] = &[
     "requirepass",
     "masterauth",
@@ -70,7 +76,15 @@ const PASSWORD_OPTIONS: &[&str] = &[
     "deststorepass",
     "srckeypass",
     "destkeypass",
+    "passphrase",
+    "oauth2-bearer",
 ];
+
+/// Options whose value is `user:password` (curl, etcdctl, skopeo).
+const USERINFO_OPTIONS: &[&str] = &["user", "creds", "src-creds", "dest-creds"];
+
+/// Options whose value is a `NAME=value` assignment (helm, kubectl, docker).
+const ASSIGNMENT_OPTIONS: &[&str] = &["set", "set-string", "from-literal", "e", "env", "build-arg"];
 
 /// The MySQL and MariaDB clients: `-pPASSWORD` (attached; a lone `-p` prompts).
 const MYSQL_CLIENTS: &[&str] = &[
@@ -82,6 +96,7 @@ const MYSQL_CLIENTS: &[&str] = &[
     "mysqlshow",
     "mysqlslap",
     "mysqlpump",
+    "mysqlsh",
     "mariadb",
     "mariadb-admin",
     "mariadb-dump",
@@ -91,28 +106,131 @@ const MYSQL_CLIENTS: &[&str] = &[
     "mariadb-slap",
 ];
 
-/// Words that run the command after them (`exec mysql …`, `env A=b mysql …`).
-const WRAPPERS: &[&str] = &["exec", "env", "sudo", "nohup", "time", "command", "nice"];
+/// Clients whose short option (`-p`, `-a`, `-w`, `-P`) takes the password as the next
+/// word, or attached where the client allows it.
+const SHORT_PASSWORD_OPTIONS: &[(&str, &[&str])] = &[
+    ("-a", &["redis-cli"]),
+    (
+        "-p",
+        &[
+            "sshpass",
+            "mongo",
+            "mongosh",
+            "mongodump",
+            "mongorestore",
+            "mongoexport",
+            "mongoimport",
+            "mongostat",
+            "mongotop",
+            "cqlsh",
+            "rabbitmqadmin",
+        ],
+    ),
+    (
+        "-w",
+        &[
+            "ldapsearch",
+            "ldapadd",
+            "ldapmodify",
+            "ldapdelete",
+            "ldapwhoami",
+            "ldappasswd",
+            "ldapcompare",
+            "ldapmodrdn",
+        ],
+    ),
+    ("-P", &["mosquitto_pub", "mosquitto_sub", "zip", "unzip"]),
+];
+
+/// The clients above, and those whose options [`Scanner`] reads by name anywhere in a
+/// command (`until mysqladmin ping -pX`, `timeout 5 redis-cli -a X`, `kubectl exec … --
+/// mysql -pX`): the program is the last of them seen in the command.
+fn known_client(word: &str) -> bool {
+    MYSQL_CLIENTS.contains(&word)
+        || SHORT_PASSWORD_OPTIONS
+            .iter()
+            .any(|(_, programs)| programs.contains(&word))
+        || matches!(word, "curl" | "7z" | "7za")
+}
+
+/// Shells, whose `-c` (alone or among other short options: `-ec`, `-lc`) takes a script.
+const SHELLS: &[&str] = &[
+    "sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox", "su",
+];
+
+/// Words before the program of a command: wrappers that run the command after them (`exec
+/// mysql …`, `env A=b mysql …`) and shell keywords (`until mysqladmin …; do`).
+const BEFORE_PROGRAM: &[&str] = &[
+    "exec", "env", "sudo", "nohup", "time", "command", "nice", "if", "then", "else", "elif", "do",
+    "while", "until", "!", "{",
+];
 
 /// Go's `strconv.ParseBool` words, which pflag and flag accept for boolean flags.
 const BOOLEANS: &[&str] = &[
     "t", "T", "TRUE", "true", "True", "f", "F", "FALSE", "false", "False",
 ];
 
+/// File name endings of values that name a file rather than hold a secret.
+const FILE_ENDINGS: &[&str] = &[
+    ".key",
+    ".pem",
+    ".crt",
+    ".cert",
+    ".cer",
+    ".der",
+    ".p12",
+    ".pfx",
+    ".jks",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".conf",
+    ".cfg",
+    ".txt",
+    ".csv",
+    ".token",
+    ".kubeconfig",
+];
+
 fn unquote(s: &str) -> &str {
     s.trim_matches(['\'', '"'])
 }
 
-/// A value that could be a credential: not a variable reference, a path or empty.
+/// A value that could be a credential: not a variable reference, a path, a marker of an
+/// earlier replacement or empty.
 fn value(s: &str) -> bool {
     let v = unquote(s);
-    !v.starts_with('$') && could_be_credential(v)
+    !v.starts_with('$') && !v.starts_with("<redacted") && could_be_credential(v)
 }
 
-/// A value of a flag merely named like a credential: no number, no boolean.
+/// A value of a flag merely named like a credential: no number, no boolean, no file
+/// (`pki/client.key`, `./token.txt`).
 fn named_value(s: &str) -> bool {
     let v = unquote(s);
-    value(v) && v.parse::<f64>().is_err() && !BOOLEANS.contains(&v)
+    let file = v.starts_with("./")
+        || v.starts_with("../")
+        || v.starts_with("~/")
+        || FILE_ENDINGS.iter().any(|e| v.ends_with(e));
+    value(v) && !file && v.parse::<f64>().is_err() && !BOOLEANS.contains(&v)
+}
+
+/// The file name of a program word (`/usr/bin/mysql`, `` `mysql ``, `$(mysql`,
+/// ``RES=`mysql``).
+fn program_name(word: &str) -> &str {
+    let w = unquote(word).rsplit(['`', '(']).next().unwrap_or_default();
+    w.rsplit('/').next().unwrap_or_default()
+}
+
+/// `NAME=value` with a name a credential could be assigned to (letters, digits, `_`, and
+/// `.`/`-` for keys such as `auth.postgresPassword`): the value's start, when the name is
+/// a credential's and the value could be one.
+fn assigned_credential(word: &str) -> Option<usize> {
+    let (name, v) = word.split_once('=')?;
+    let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    (identifier && credential_name(name) && value(v)).then_some(name.len() + 1)
 }
 
 /// Headers whose value is a credential: authorization, cookies, and any header named like
@@ -156,13 +274,17 @@ fn header_value(word: &str) -> Option<(usize, usize)> {
 pub(super) struct Scanner {
     /// The program the current command runs (file name only), once its word was read.
     program: Option<String>,
+    /// The command has a `login` word: `docker login -p X`, `oc login -p X`, `helm registry
+    /// login -p X`.
+    login: bool,
     next: Next,
 }
 
 impl Scanner {
     /// The part of `word` (start, end in bytes) to replace, and with what. `starts_command`
     /// says the word is the first of a command (the first array element, or a word after
-    /// `;`, `&&`, `|` or a line end in a script).
+    /// `;`, `&&`, `|` or a line end in a script). `None` for a word to leave, and for a
+    /// script after a shell's `-c` (see [`Scanner::is_script_next`]).
     fn word(&mut self, word: &str, starts_command: bool) -> Option<(usize, usize, Replacement)> {
         if starts_command {
             *self = Scanner::default();
@@ -179,15 +301,10 @@ impl Scanner {
         let next = std::mem::take(&mut self.next);
         let whole = Some((0, word.len(), Replacement::Flag));
         match next {
+            Next::Script => return None,
             Next::Secret if !word.starts_with('-') => return whole.filter(|_| value(word)),
             Next::Named if !word.starts_with('-') => return whole.filter(|_| named_value(word)),
-            Next::UserInfo => {
-                let inner = unquote(word);
-                let (_, password) = inner.split_once(':')?;
-                let end = word.len() - (word.len() - word.trim_end_matches(['\'', '"']).len());
-                return (named_value(password) && !password.is_empty())
-                    .then(|| (end - password.len(), end, Replacement::Flag));
-            }
+            Next::UserInfo => return password_of_userinfo(word, 0),
             Next::Header => return header_value(word).map(|(s, e)| (s, e, Replacement::Flag)),
             Next::OpensslPass => {
                 let start = word.find("pass:")? + "pass:".len();
@@ -198,27 +315,52 @@ impl Scanner {
                     Replacement::Flag,
                 ));
             }
+            Next::Assignment => {
+                let start = assigned_credential(word)?;
+                return Some((start, word.len(), Replacement::Credential));
+            }
             _ => {}
         }
-        let assignment = word.split_once('=').filter(|(name, _)| {
-            name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        });
+        let name = program_name(word);
+        self.login |= word == "login";
+        if known_client(name) {
+            self.program = Some(name.to_string());
+            return None;
+        }
+        // `password: X`, `token: X` in a configuration written by a script.
+        if let Some(key) = word.strip_suffix(':') {
+            if credential_name(key) {
+                self.next = Next::Named;
+                return None;
+            }
+        }
+        let assignment = assigned_credential(word);
         if self.program.is_none()
             && assignment.is_none()
+            && !word.contains('=')
             && !word.starts_with('-')
-            && !WRAPPERS.contains(&unquote(word))
+            && !BEFORE_PROGRAM.contains(&unquote(word))
         {
-            let program = unquote(word).rsplit('/').next().unwrap_or_default();
-            self.program = Some(program.to_string());
+            self.program = Some(name.to_string());
+            // Configuration lines written by a script (`requirepass X` into redis.conf).
+            if PASSWORD_OPTIONS.contains(&name) {
+                self.next = Next::Secret;
+            }
             return None;
         }
         if word.starts_with('-') {
             return self.option(word);
         }
-        let (name, v) = assignment?;
-        (credential_name(name) && value(v))
-            .then(|| (name.len() + 1, word.len(), Replacement::Credential))
+        if PASSWORD_OPTIONS.contains(&word) {
+            self.next = Next::Secret;
+            return None;
+        }
+        assignment.map(|start| (start, word.len(), Replacement::Credential))
+    }
+
+    /// Whether the next word is a script of its own (after a shell's `-c`).
+    fn is_script_next(&self) -> bool {
+        self.next == Next::Script
     }
 
     /// A word that starts with `-`.
@@ -226,38 +368,62 @@ impl Scanner {
         let program = self.program.as_deref().unwrap_or_default();
         let name = word.split_once('=').map_or(word, |(n, _)| n);
         let bare = name.trim_start_matches('-').to_ascii_lowercase();
-        // `mysql -pPASSWORD`, `sshpass -pPASSWORD`.
-        let attached_p = MYSQL_CLIENTS.contains(&program) || program == "sshpass";
-        if attached_p && word.len() > 2 && word.starts_with("-p") && !word.starts_with("--") {
+        let short = !word.starts_with("--") && word.len() > 2;
+        // `mysql -pPASSWORD`, `sshpass -pPASSWORD`, `7z -pPASSWORD`.
+        let attached_p =
+            MYSQL_CLIENTS.contains(&program) || matches!(program, "sshpass" | "7z" | "7za");
+        if attached_p && short && word.starts_with("-p") {
             return value(&word[2..]).then_some((2, word.len(), Replacement::Flag));
         }
+        // `curl -uuser:password`.
+        if program == "curl" && short && word.starts_with("-u") {
+            return password_of_userinfo(word, 2);
+        }
         if let Some((name, v)) = word.split_once('=') {
+            let at = name.len() + 1;
             let password_option = PASSWORD_OPTIONS.contains(&bare.as_str());
             if ((secret_flag(name) || password_option) && value(v))
                 || (credential_name(&bare) && named_value(v))
             {
-                return Some((name.len() + 1, word.len(), Replacement::Flag));
+                return Some((at, word.len(), Replacement::Flag));
             }
-            if matches!(name, "--header") {
+            if name == "--header" {
                 let (s, e) = header_value(v)?;
-                return Some((name.len() + 1 + s, name.len() + 1 + e, Replacement::Flag));
+                return Some((at + s, at + e, Replacement::Flag));
+            }
+            if USERINFO_OPTIONS.contains(&bare.as_str()) {
+                return password_of_userinfo(word, at);
+            }
+            if ASSIGNMENT_OPTIONS.contains(&bare.as_str()) {
+                let start = assigned_credential(v)?;
+                return Some((at + start, word.len(), Replacement::Credential));
             }
             return None;
         }
-        self.next = if secret_flag(word)
-            || PASSWORD_OPTIONS.contains(&bare.as_str())
-            || (program == "redis-cli" && word == "-a")
-            || (program == "sshpass" && word == "-p")
+        let short_password = SHORT_PASSWORD_OPTIONS
+            .iter()
+            .any(|(option, programs)| word == *option && programs.contains(&program))
+            || (self.login && word == "-p");
+        self.next = if SHELLS.contains(&program)
+            && short
+            && !word.starts_with("--")
+            && word[1..].chars().all(|c| c.is_ascii_alphabetic())
+            && word.contains('c')
+            || SHELLS.contains(&program) && word == "-c"
         {
+            Next::Script
+        } else if secret_flag(word) || PASSWORD_OPTIONS.contains(&bare.as_str()) || short_password {
             Next::Secret
-        } else if credential_name(&bare) {
+        } else if credential_name(&bare) && !bare.ends_with("-stdin") {
             Next::Named
-        } else if matches!(word, "-u" | "--user") {
+        } else if matches!(word, "-u") || USERINFO_OPTIONS.contains(&bare.as_str()) {
             Next::UserInfo
         } else if matches!(word, "-H" | "--header") {
             Next::Header
         } else if matches!(word, "-passin" | "-passout") {
             Next::OpensslPass
+        } else if ASSIGNMENT_OPTIONS.contains(&bare.as_str()) {
+            Next::Assignment
         } else {
             Next::Nothing
         };
@@ -265,9 +431,20 @@ impl Scanner {
     }
 }
 
+/// The password of `user:password` in `word` from byte `from` on (quotes around it kept).
+fn password_of_userinfo(word: &str, from: usize) -> Option<(usize, usize, Replacement)> {
+    let end = word.trim_end_matches(['\'', '"']).len();
+    let rest = word.get(from..end)?;
+    let (_, password) = rest.split_once(':')?;
+    (!password.is_empty() && named_value(password))
+        .then(|| (end - password.len(), end, Replacement::Flag))
+}
+
 /// The arguments of a container (`command` followed by `args`, read as one command line,
-/// as the container runtime joins them) with what they pass as a credential replaced, each
-/// argument also read as a script of its own (`sh -c "…"`). `None` when nothing changes.
+/// as the container runtime joins them) with what they pass as a credential replaced; a
+/// script given to a shell's `-c`, an argument that assigns and goes on after a blank, and
+/// an argument nothing was found in, are read as scripts of their own (see
+/// [`redact_script`]). `None` when nothing changes.
 pub(super) fn redact_arguments(args: &[&str]) -> Option<Vec<String>> {
     // pflag's reading first: a secret flag takes the next argument whatever it starts with.
     let flags = crate::collect::node::redact_args(args.iter().map(|a| a.to_string()).collect());
@@ -278,11 +455,19 @@ pub(super) fn redact_arguments(args: &[&str]) -> Option<Vec<String>> {
         .enumerate()
         .zip(flags)
         .map(|((i, _), arg)| {
-            let arg = match scanner.word(&arg, i == 0) {
-                Some((s, e, with)) => format!("{}{}{}", &arg[..s], with.plain(), &arg[e..]),
-                None => arg.to_string(),
+            // A script is not one word: `PASSWORD=x exec app …` assigns only `x`.
+            let script = scanner.is_script_next()
+                || (arg.contains(char::is_whitespace) && assigned_credential(&arg).is_some());
+            let replaced = if script {
+                let _ = scanner.word(&arg, i == 0);
+                None
+            } else {
+                scanner.word(&arg, i == 0)
             };
-            let arg = redact_script(&arg).unwrap_or(arg);
+            let arg = match replaced {
+                Some((s, e, with)) => format!("{}{}{}", &arg[..s], with.plain(), &arg[e..]),
+                None => redact_script(&arg).unwrap_or(arg),
+            };
             changed |= arg != args[i];
             arg
         })
@@ -383,20 +568,44 @@ fn quote_at(word: &str, at: usize) -> Option<char> {
 
 /// A command-line string (a shell script given to `sh -c`, or any argument) with what it
 /// hands on as a credential replaced (see [`Scanner`]: assignments to credential-named
-/// variables, secret flags, flags named like a credential whose value is no number or
-/// boolean, password options of well-known clients, `-u user:password`, credential
-/// headers), and values matching a credential pattern. A value that is a path or a variable
-/// reference is kept. Replacements are single-quoted or plain words, so a readable script
-/// stays readable in the same words. `None` when nothing is replaced.
+/// variables, secret flags, flags named like a credential whose value is no number, boolean
+/// or file, password options of well-known clients, `user:password`, credential headers,
+/// configuration lines), and values matching a credential pattern. A value that is a path
+/// or a variable reference is kept. A quoted word holding blanks (`bash -c "mysql -p…"`,
+/// `psql "host=db password=…"`) is read as a script too. Replacements are single-quoted or
+/// plain words, so a readable script stays readable in the same words. `None` when nothing
+/// is replaced.
 pub(super) fn redact_script(text: &str) -> Option<String> {
+    redact_script_within(text, false, 0)
+}
+
+/// [`redact_script`]; `quoted`: `text` is the inside of a quoted word, where replacements
+/// are written without quotes.
+fn redact_script_within(text: &str, quoted: bool, depth: usize) -> Option<String> {
     let mut scanner = Scanner::default();
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for (start, end, first) in script_words(text) {
         let word = &text[start..end];
+        // A quoted script or configuration string: its own words, read the same way.
+        if let Some(q @ ('\'' | '"')) = word.chars().next() {
+            let inner = &word[1..];
+            let whole = inner.ends_with(q) && inner.find(q) == Some(inner.len() - 1);
+            if whole && depth < 4 && inner.contains(char::is_whitespace) {
+                let inner = &inner[..inner.len() - 1];
+                if let Some(r) = redact_script_within(inner, true, depth + 1) {
+                    let _ = scanner.word(word, first);
+                    out.push_str(&text[at..start + 1]);
+                    out.push_str(&r);
+                    at = start + 1 + inner.len();
+                    continue;
+                }
+            }
+        }
         if let Some((s, e, with)) = scanner.word(word, first) {
             // Inside quotes the marker is written as it is, before the closing quote.
             let (e, with) = match quote_at(word, s) {
+                _ if quoted => (e, with.plain()),
                 Some(q) if e > s && word[..e].ends_with(q) => (e - 1, with.plain()),
                 Some(_) => (e, with.plain()),
                 None => (e, with.quoted()),
@@ -535,6 +744,103 @@ mod tests {
         ] {
             assert_eq!(redact_script(script), None, "{script}");
         }
+    }
+
+    #[test]
+    fn a_script_that_starts_with_an_assignment_keeps_its_command() {
+        // The element after `sh -c` is a script: only the assigned value goes.
+        assert_eq!(
+            args(&[
+                "/bin/sh",
+                "-c",
+                "ETCD_PASSWORD=C1 exec kube-apiserver --anonymous-auth=false"
+            ]),
+            [
+                "/bin/sh",
+                "-c",
+                "ETCD_PASSWORD='<redacted credential>' exec kube-apiserver --anonymous-auth=false"
+            ]
+        );
+        assert_eq!(
+            args(&["sh", "-ec", "PGPASSWORD=C2 psql -h db -c 'select 1'"]),
+            [
+                "sh",
+                "-ec",
+                "PGPASSWORD='<redacted credential>' psql -h db -c 'select 1'"
+            ]
+        );
+        // An argument replaced once is not read again.
+        assert_eq!(
+            args(&["env", "DB_PASSWORD=C3", "/app"]),
+            ["env", "DB_PASSWORD=<redacted credential>", "/app"]
+        );
+        // A file named by a flag named like a key is a setting.
+        assert_eq!(
+            redact_arguments(&["kube-apiserver", "--kubelet-client-key", "pki/client.key"]),
+            None
+        );
+    }
+
+    #[test]
+    fn clients_behind_keywords_nested_scripts_and_option_values_lose_their_passwords() {
+        let scripts = [
+            "until mysqladmin ping -h db -uroot -pCANARY1 --silent; do sleep 2; done",
+            "if redis-cli -h redis -a CANARY2 ping | grep -q PONG; then echo ok; fi",
+            "while ! redis-cli -a CANARY3 ping; do sleep 1; done",
+            "timeout 5 redis-cli -a CANARY4 ping",
+            "nice -n 10 mysqldump -uroot -pCANARY5 app > /b.sql",
+            "RES=`mysql -uroot -pCANARY6 -e 'select 1'`",
+            "kubectl exec db-0 -- mysql -pCANARY7 -e 'select 1'",
+            "{ mysql -pCANARY8 -e 'select 1'; }",
+            "bash -c \"mysql -uroot -pCANARY9 -e 'select 1'\"",
+            "su mysql -c 'mysql -uroot -pCANARY10 -e status'",
+            "psql \"host=db user=app password=CANARY11 dbname=app\" -c 'select 1'",
+            "kubectl create secret generic db --from-literal=password=CANARY12",
+            "helm upgrade x y --set auth.postgresPassword=CANARY13 --set=auth.password=CANARY14",
+            "docker run --env=DB_PASSWORD=CANARY15 -e API_TOKEN=CANARY16 img",
+            "curl -uadmin:CANARY17 https://x && etcdctl --user=root:CANARY18 get /",
+            "mysqlsh -uroot -pCANARY19",
+            "mongosh -u root -p CANARY20 --eval 1; ldapsearch -x -w CANARY21 -b dc=x",
+            "echo \"requirepass CANARY22\" >> /etc/redis/redis.conf",
+            "cat > /c.yaml <<EOF\npassword: CANARY23\ntoken: CANARY24\nEOF",
+            "gpg --batch --passphrase CANARY25 -d f; skopeo copy --src-creds u:CANARY26 a b",
+            "docker login -u ci -p CANARY27 reg.example && oc login -u admin -p CANARY28 https://api",
+        ];
+        for script in scripts {
+            let out = redact_script(script).unwrap_or_else(|| script.to_string());
+            assert!(!out.contains("CANARY"), "{script}\n{out}");
+            // Still the same words to a shell that reads it.
+            if let Ok(before) = crate::checks::command_line::shell_words(script) {
+                let after = crate::checks::command_line::shell_words(&out).expect("readable");
+                assert_eq!(before.len(), after.len(), "{script}\n{out}");
+            }
+        }
+        for given in [
+            &[
+                "sh",
+                "-c",
+                "until mysqladmin ping -pCANARY1; do sleep 1; done",
+            ][..],
+            &[
+                "kubectl",
+                "create",
+                "secret",
+                "generic",
+                "x",
+                "--from-literal",
+                "api-key=CANARY2",
+            ],
+            &["mongo", "-u", "root", "-p", "CANARY3"],
+            &["curl", "-uadmin:CANARY4", "https://x"],
+        ] {
+            let out = args(given).join(" ");
+            assert!(!out.contains("CANARY"), "{given:?}\n{out}");
+        }
+        // `--password-stdin` takes no value: the registry after it stays.
+        assert_eq!(
+            redact_script("echo $P | docker login -u ci --password-stdin registry.example"),
+            None
+        );
     }
 
     #[test]
