@@ -92,7 +92,8 @@ pub struct FindingChange {
     pub message: String,
 }
 
-/// An exception valid at the old run and expired at the new one.
+/// An exception valid at the old run and expired at the new one (by the calendar, or
+/// because its expiry date was moved before the new run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExpiredException {
     /// Check pattern.
@@ -347,12 +348,30 @@ pub fn diff(old: &Report, new: &Report) -> Drift {
 
     let old_day = date_of(&old.run.started_at);
     let new_day = date_of(&new.run.started_at);
+    // The same exception in both runs: same check pattern and subject patterns.
+    let key = |e: &crate::exceptions::Exception| {
+        (
+            e.check.clone(),
+            e.kind.clone(),
+            e.namespace.clone(),
+            e.name.clone(),
+        )
+    };
+    let valid_before: std::collections::BTreeSet<_> = old
+        .exceptions
+        .iter()
+        .filter(|e| e.status != "expired")
+        .map(|e| key(&e.exception))
+        .collect();
     let expired_exceptions = new
         .exceptions
         .iter()
         .filter(|e| {
             let exp = e.exception.expires;
-            old_day.is_none_or(|d| exp >= d) && new_day.is_none_or(|d| exp < d)
+            let by_dates = old_day.is_none_or(|d| exp >= d) && new_day.is_none_or(|d| exp < d);
+            // Valid at the old run and expired now, also when its date was moved earlier.
+            let by_status = e.status == "expired" && valid_before.contains(&key(&e.exception));
+            by_dates || by_status
         })
         .map(|e| ExpiredException {
             check: e.exception.check.clone(),

@@ -336,6 +336,47 @@ fn diff_says_which_checks_only_one_run_evaluated() {
     assert!(html.contains("ran only in the older run"));
 }
 
+#[test]
+fn diff_lists_an_exception_whose_expiry_was_moved_before_the_new_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("m");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(m.join("ds.yaml"), PRIVILEGED.replace("PRIV", "true")).unwrap();
+    let exception = |expires: &str| {
+        format!(
+            "exceptions:\n  - check: privileged-container\n    subject: {{ kind: DaemonSet, namespace: apps, name: node-agent }}\n    justification: the agent reads host devices.\n    approver: jane.doe@example.com\n    expires: {expires}\n"
+        )
+    };
+    let (old, new) = (tmp.path().join("old"), tmp.path().join("new"));
+    for (out, expires) in [(&old, "2099-06-30"), (&new, "2020-01-31")] {
+        let file = tmp.path().join("exceptions.yaml");
+        std::fs::write(&file, exception(expires)).unwrap();
+        scan_manifests_with(&m, out, &["--exceptions", file.to_str().unwrap()]);
+    }
+    let drift_dir = tmp.path().join("drift");
+    let o = run(&[
+        os("diff"),
+        old.as_os_str(),
+        new.as_os_str(),
+        os("--format"),
+        os("json"),
+        os("--out"),
+        drift_dir.as_os_str(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let drift: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(drift_dir.join("drift.json")).unwrap()).unwrap();
+    let expired = drift["expired_exceptions"].as_array().unwrap();
+    assert_eq!(expired.len(), 1, "{drift:#}");
+    assert_eq!(expired[0]["check"], "privileged-container");
+    assert_eq!(expired[0]["expires"], "2020-01-31");
+    assert!(
+        stdout(&o).contains("exceptions expired since the old run"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 const EXCEPTIONS: &str = "exceptions:
   - check: host-pid-namespace
     subject: { kind: DaemonSet, namespace: monitoring, name: node-* }
