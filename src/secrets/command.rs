@@ -200,7 +200,11 @@ fn unquote(s: &str) -> &str {
 /// earlier replacement or empty.
 fn value(s: &str) -> bool {
     let v = unquote(s);
-    !v.starts_with('$') && !v.starts_with("<redacted") && could_be_credential(v)
+    // A redirection (`>>/var/log/etcd.log`, `2>&1`) follows a switch, it is no value.
+    let redirection = v
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .starts_with(['>', '<']);
+    !v.starts_with('$') && !redirection && !v.starts_with("<redacted") && could_be_credential(v)
 }
 
 /// A value of a flag merely named like a credential: no number, no boolean, no file
@@ -223,14 +227,17 @@ fn program_name(word: &str) -> &str {
 
 /// `NAME=value` with a name a credential could be assigned to (letters, digits, `_`, and
 /// `.`/`-` for keys such as `auth.postgresPassword`): the value's start, when the name is
-/// a credential's and the value could be one.
+/// a credential's and the value could be one (not a boolean).
 fn assigned_credential(word: &str) -> Option<usize> {
     let (name, v) = word.split_once('=')?;
     let identifier = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    (identifier && credential_name(name) && value(v)).then_some(name.len() + 1)
+    // `ServiceAccountTokenNodeBinding=true,RotateKubeletServerCertificate=false` is a list
+    // of feature gates, and `ENABLE_TOKEN=true` a setting: a boolean is no credential.
+    let boolean = v.split(',').next().is_some_and(|b| BOOLEANS.contains(&b));
+    (identifier && !boolean && credential_name(name) && value(v)).then_some(name.len() + 1)
 }
 
 /// Headers whose value is a credential: authorization, cookies, and any header named like
@@ -277,6 +284,8 @@ pub(super) struct Scanner {
     /// The command has a `login` word: `docker login -p X`, `oc login -p X`, `helm registry
     /// login -p X`.
     login: bool,
+    /// The previous word was a long option without `=` (`--name`): this one may be its value.
+    after_long_option: bool,
     next: Next,
 }
 
@@ -323,13 +332,16 @@ impl Scanner {
         }
         let name = program_name(word);
         self.login |= word == "login";
-        if known_client(name) {
+        // `docker run --name mongo`: the value of an option, not a program.
+        let option_value = std::mem::take(&mut self.after_long_option);
+        if known_client(name) && !option_value {
             self.program = Some(name.to_string());
             return None;
         }
-        // `password: X`, `token: X` in a configuration written by a script.
+        // `password: X`, `token: X`: a configuration line a script writes (the first word
+        // of its line; `echo token: …` is a message).
         if let Some(key) = word.strip_suffix(':') {
-            if credential_name(key) {
+            if self.program.is_none() && credential_name(key) {
                 self.next = Next::Named;
                 return None;
             }
@@ -344,16 +356,12 @@ impl Scanner {
             self.program = Some(name.to_string());
             // Configuration lines written by a script (`requirepass X` into redis.conf).
             if PASSWORD_OPTIONS.contains(&name) {
-                self.next = Next::Secret;
+                self.next = Next::Named;
             }
             return None;
         }
         if word.starts_with('-') {
             return self.option(word);
-        }
-        if PASSWORD_OPTIONS.contains(&word) {
-            self.next = Next::Secret;
-            return None;
         }
         assignment.map(|start| (start, word.len(), Replacement::Credential))
     }
@@ -365,6 +373,7 @@ impl Scanner {
 
     /// A word that starts with `-`.
     fn option(&mut self, word: &str) -> Option<(usize, usize, Replacement)> {
+        self.after_long_option = word.starts_with("--") && word.len() > 2 && !word.contains('=');
         let program = self.program.as_deref().unwrap_or_default();
         let name = word.split_once('=').map_or(word, |(n, _)| n);
         let bare = name.trim_start_matches('-').to_ascii_lowercase();
@@ -412,9 +421,10 @@ impl Scanner {
             || SHELLS.contains(&program) && word == "-c"
         {
             Next::Script
-        } else if secret_flag(word) || PASSWORD_OPTIONS.contains(&bare.as_str()) || short_password {
+        } else if secret_flag(word) || PASSWORD_OPTIONS.contains(&bare.as_str()) {
             Next::Secret
-        } else if credential_name(&bare) && !bare.ends_with("-stdin") {
+        } else if short_password || (credential_name(&bare) && !bare.ends_with("-stdin")) {
+            // A short option's number is a port (`sshpass -e ssh -p 2222`).
             Next::Named
         } else if matches!(word, "-u") || USERINFO_OPTIONS.contains(&bare.as_str()) {
             Next::UserInfo
@@ -733,6 +743,12 @@ mod tests {
             &["mysql", "-h", "db", "-P3306", "-p"],
             &["app", "-pC1"],
             &["DB_PASSWORD=$(DB_PASSWORD)", "mysql", "-p$(DB_PASSWORD)"],
+            // Feature gates named like a credential are settings.
+            &[
+                "kube-controller-manager",
+                "--feature-gates",
+                "ServiceAccountTokenNodeBinding=true,RotateKubeletServerCertificate=false",
+            ],
         ] {
             assert_eq!(redact_arguments(given), None, "{given:?}");
         }
@@ -741,6 +757,11 @@ mod tests {
             "curl -H 'Content-Type: application/json' -H 'X-Request-Id: abc' https://x",
             "mysql -h db -p -e 'select 1'; echo -pfoo",
             "openssl pkcs12 -passin env:PASS -passout file:/p",
+            "docker run --name mongo -p 27017:27017 mongo:7",
+            "sshpass -e ssh -p 2222 host",
+            "grep -q requirepass /etc/redis/redis.conf",
+            "exec etcd --client-cert-auth >>/var/log/etcd.log 2>&1",
+            "echo token: kube-apiserver starting",
         ] {
             assert_eq!(redact_script(script), None, "{script}");
         }
