@@ -160,10 +160,58 @@ pub fn expand(input: &str, env: &ContainerEnv) -> (String, Vec<(String, String)>
 /// Shells whose `-c` script is read.
 const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "ksh", "zsh", "busybox"];
 
-/// Whether `argv` runs a shell script (`sh -c SCRIPT`, `bash -ec SCRIPT`): the script.
+/// Programs that run the command after them: init processes, user switches, `env`, each
+/// with how many words of its own it takes after its options (`gosu USER command …`).
+const WRAPPERS: &[(&str, usize)] = &[
+    ("dumb-init", 0),
+    ("tini", 0),
+    ("tini-static", 0),
+    ("catatonit", 0),
+    ("nohup", 0),
+    ("env", 0),
+    ("gosu", 1),
+    ("su-exec", 1),
+];
+
+/// `argv` without the wrappers it starts with (`dumb-init -- kube-apiserver …`, `gosu etcd
+/// etcd …`, `env A=b kube-apiserver …`): the command they run.
+pub fn without_wrappers(argv: &[String]) -> &[String] {
+    let mut rest = argv;
+    // Wrappers may nest (`dumb-init -- gosu etcd etcd …`), a few levels at most.
+    for _ in 0..4 {
+        let Some(first) = rest.first() else {
+            break;
+        };
+        let base = first.rsplit('/').next().unwrap_or(first);
+        let Some((_, own)) = WRAPPERS.iter().find(|(w, _)| *w == base) else {
+            break;
+        };
+        let mut i = 1;
+        while let Some(a) = rest.get(i) {
+            if a == "--" {
+                i += 1;
+                break;
+            }
+            if a.starts_with('-') || (base == "env" && a.contains('=')) {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        rest = rest.get(i + own..).unwrap_or_default();
+    }
+    rest
+}
+
+/// Whether `argv` runs a shell script (`sh -c SCRIPT`, `bash -ec SCRIPT`, `su USER -c
+/// SCRIPT`): the script.
 pub fn shell_script(argv: &[String]) -> Option<&str> {
     let first = argv.first()?;
     let base = first.rsplit('/').next().unwrap_or(first);
+    if base == "su" {
+        let at = argv.iter().position(|a| a == "-c" || a == "--command")?;
+        return argv.get(at + 1).map(String::as_str);
+    }
     if !SHELLS.contains(&base) {
         return None;
     }
@@ -390,6 +438,35 @@ mod tests {
             "set -e; exec /bin/kube-apiserver --x",
             &["kube-apiserver".into()]
         ));
+    }
+
+    #[test]
+    fn wrappers_are_looked_through_to_the_command_they_run() {
+        let argv = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        for (given, command) in [
+            (
+                &[
+                    "/usr/bin/dumb-init",
+                    "--single-child",
+                    "--",
+                    "kube-apiserver",
+                    "--x",
+                ][..],
+                "kube-apiserver",
+            ),
+            (&["tini", "--", "gosu", "etcd", "etcd", "--name=a"], "etcd"),
+            (&["env", "GOMAXPROCS=2", "kube-scheduler"], "kube-scheduler"),
+            (&["kube-apiserver", "--x"], "kube-apiserver"),
+        ] {
+            let a = argv(given);
+            assert_eq!(
+                without_wrappers(&a).first().map(String::as_str),
+                Some(command)
+            );
+        }
+        let su = argv(&["su", "kube", "-c", "exec kube-apiserver"]);
+        assert_eq!(shell_script(&su), Some("exec kube-apiserver"));
+        assert_eq!(without_wrappers(&argv(&["dumb-init"])), &[] as &[String]);
     }
 
     #[test]

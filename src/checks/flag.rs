@@ -554,6 +554,7 @@ fn push_executables<'a>(
             unreadable: None,
             env,
         };
+        let argv = crate::checks::command_line::without_wrappers(&argv).to_vec();
         let words = match shell_script(&argv) {
             Some(script) => {
                 e.script = Some(script.to_string());
@@ -576,6 +577,7 @@ fn push_executables<'a>(
             }
             None => argv,
         };
+        let words = crate::checks::command_line::without_wrappers(&words);
         let Some((first, rest)) = words.split_first() else {
             continue;
         };
