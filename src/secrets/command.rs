@@ -299,13 +299,10 @@ impl Scanner {
             *self = Scanner::default();
         }
         // A word quoted as a whole (`"--password=…"`) is read as the program reads it.
-        if let Some(q @ ('\'' | '"')) = word.chars().next() {
-            let inner = &word[1..];
-            if inner.ends_with(q) && inner.find(q) == Some(inner.len() - 1) {
-                return self
-                    .word(&inner[..inner.len() - 1], false)
-                    .map(|(s, e, with)| (s + 1, e + 1, with));
-            }
+        if let Some(inner) = whole_quoted(word) {
+            return self
+                .word(inner, false)
+                .map(|(s, e, with)| (s + 1, e + 1, with));
         }
         let next = std::mem::take(&mut self.next);
         let whole = Some((0, word.len(), Replacement::Flag));
@@ -560,6 +557,13 @@ fn script_words(text: &str) -> Vec<(usize, usize, bool)> {
     words
 }
 
+/// The inside of a word quoted as a whole (`'…'`, `"…"`), if it is.
+fn whole_quoted(word: &str) -> Option<&str> {
+    let q = word.chars().next().filter(|c| matches!(c, '\'' | '"'))?;
+    let inner = word[1..].strip_suffix(q)?;
+    (!inner.contains(q)).then_some(inner)
+}
+
 /// The quote open at byte `at` of a script word, if any.
 fn quote_at(word: &str, at: usize) -> Option<char> {
     let mut quote = None;
@@ -598,18 +602,16 @@ fn redact_script_within(text: &str, quoted: bool, depth: usize) -> Option<String
     for (start, end, first) in script_words(text) {
         let word = &text[start..end];
         // A quoted script or configuration string: its own words, read the same way.
-        if let Some(q @ ('\'' | '"')) = word.chars().next() {
-            let inner = &word[1..];
-            let whole = inner.ends_with(q) && inner.find(q) == Some(inner.len() - 1);
-            if whole && depth < 4 && inner.contains(char::is_whitespace) {
-                let inner = &inner[..inner.len() - 1];
-                if let Some(r) = redact_script_within(inner, true, depth + 1) {
-                    let _ = scanner.word(word, first);
-                    out.push_str(&text[at..start + 1]);
-                    out.push_str(&r);
-                    at = start + 1 + inner.len();
-                    continue;
-                }
+        if let Some(inner) = whole_quoted(word).filter(|i| i.contains(char::is_whitespace)) {
+            if let Some(r) = (depth < 4)
+                .then(|| redact_script_within(inner, true, depth + 1))
+                .flatten()
+            {
+                let _ = scanner.word(word, first);
+                out.push_str(&text[at..start + 1]);
+                out.push_str(&r);
+                at = start + 1 + inner.len();
+                continue;
             }
         }
         if let Some((s, e, with)) = scanner.word(word, first) {
