@@ -487,36 +487,29 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
     let config = psa_config(ctx);
     let known = config.as_ref().and_then(|c| c.as_ref().ok());
     let disabled = pod_security_disabled(ctx);
-    // The kinds of workloads of each namespace, when the configuration exempts users (a
-    // controller's identity among them).
-    let kinds: Option<std::collections::BTreeMap<&str, BTreeSet<&str>>> =
-        known.filter(|c| !c.exempt_users.is_empty()).map(|_| {
-            let mut kinds: std::collections::BTreeMap<&str, BTreeSet<&str>> = Default::default();
-            for (w, _) in ctx.workloads() {
-                kinds
-                    .entry(w.object.namespace.as_deref().unwrap_or("default"))
-                    .or_default()
-                    .insert(w.object.kind.as_str());
-            }
-            kinds
-        });
-    // The first workload (by kind and name) of each namespace whose pods name an exempt
-    // runtime class.
+    // In one pass over the workloads, when the configuration exempts users or runtime
+    // classes: the kinds of workloads of each namespace (a controller's identity may be
+    // exempt), and the first workload (by kind and name) of each namespace whose pods name
+    // an exempt runtime class.
+    let mut kinds: std::collections::BTreeMap<&str, BTreeSet<&str>> = Default::default();
     let mut exempt_class: std::collections::BTreeMap<&str, (&str, &str, &str)> = Default::default();
-    if let Some(c) = known.filter(|c| !c.exempt_runtime_classes.is_empty()) {
+    if let Some(c) =
+        known.filter(|c| !c.exempt_users.is_empty() || !c.exempt_runtime_classes.is_empty())
+    {
         for (w, _) in ctx.workloads() {
-            let Some(class) = w.pod.get("runtimeClassName").and_then(Doc::as_str) else {
-                continue;
-            };
-            if !c.exempt_runtime_classes.contains(class) {
-                continue;
-            }
             let o = w.object;
-            let entry = (o.kind.as_str(), o.name.as_str(), class);
-            exempt_class
-                .entry(o.namespace.as_deref().unwrap_or("default"))
-                .and_modify(|e| *e = (*e).min(entry))
-                .or_insert(entry);
+            let ns = o.namespace.as_deref().unwrap_or("default");
+            if !c.exempt_users.is_empty() {
+                kinds.entry(ns).or_default().insert(o.kind.as_str());
+            }
+            let class = w.pod.get("runtimeClassName").and_then(Doc::as_str);
+            if let Some(class) = class.filter(|cl| c.exempt_runtime_classes.contains(*cl)) {
+                let entry = (o.kind.as_str(), o.name.as_str(), class);
+                exempt_class
+                    .entry(ns)
+                    .and_modify(|e| *e = (*e).min(entry))
+                    .or_insert(entry);
+            }
         }
     }
     let absence_known = crate::checks::absence_is_known(inv);
@@ -556,7 +549,7 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
         let exempted = known.filter(|c| c.exempt.contains(name));
         // A workload whose pods are made under an exempt identity.
         let bypass = known.and_then(|c| {
-            let kinds = kinds.as_ref()?.get(name)?;
+            let kinds = kinds.get(name)?;
             kinds.iter().find_map(|kind| {
                 c.exempt_creator(kind)
                     .map(|user| (*kind, user, c.sources.join("; ")))

@@ -158,7 +158,16 @@ pub fn expand(input: &str, env: &ContainerEnv) -> (String, Vec<(String, String)>
 }
 
 /// Shells whose `-c` script is read.
-const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "ksh", "zsh", "busybox"];
+pub(crate) const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "ksh", "zsh", "busybox"];
+
+/// A shell's option word: `Some(true)` when it is a cluster of short options holding `c`
+/// (`-c`, `-ec`, `-xc`), so the script comes next; `Some(false)` for other short options
+/// (`-e`); `None` for anything else.
+pub(crate) fn script_option(word: &str) -> Option<bool> {
+    let letters = word.strip_prefix('-')?;
+    (!letters.is_empty() && letters.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| letters.contains('c'))
+}
 
 /// Programs that run the command after them: init processes, user switches, `env`, each
 /// with how many words of its own it takes after its options (`gosu USER command …`).
@@ -221,12 +230,8 @@ pub fn shell_script(argv: &[String]) -> Option<&str> {
         i = 2;
     }
     while let Some(opt) = argv.get(i) {
-        let letters = opt.strip_prefix('-')?;
         i += 1;
-        if letters.is_empty() || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
-            return None;
-        }
-        if letters.contains('c') {
+        if script_option(opt)? {
             return argv.get(i).map(String::as_str);
         }
     }

@@ -153,10 +153,11 @@ fn known_client(word: &str) -> bool {
         || matches!(word, "curl" | "7z" | "7za")
 }
 
-/// Shells, whose `-c` (alone or among other short options: `-ec`, `-lc`) takes a script.
-const SHELLS: &[&str] = &[
-    "sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox", "su",
-];
+/// Whether a program takes a script after `-c` (alone or among other short options: `-ec`,
+/// `-lc`): the shells whose scripts the flag checks read, `mksh`, and `su USER -c`.
+fn is_shell(program: &str) -> bool {
+    crate::checks::command_line::SHELLS.contains(&program) || matches!(program, "mksh" | "su")
+}
 
 /// Words before the program of a command: wrappers that run the command after them (`exec
 /// mysql …`, `env A=b mysql …`) and shell keywords (`until mysqladmin …; do`).
@@ -194,6 +195,11 @@ const FILE_ENDINGS: &[&str] = &[
 
 fn unquote(s: &str) -> &str {
     s.trim_matches(['\'', '"'])
+}
+
+/// Where a word ends without its closing quotes.
+fn unquoted_end(word: &str) -> usize {
+    word.trim_end_matches(['\'', '"']).len()
 }
 
 /// A value that could be a credential: not a variable reference, a path, a marker of an
@@ -255,7 +261,7 @@ fn credential_header(name: &str) -> bool {
 /// starts and ends; an authorization scheme (`Bearer`) stays.
 fn header_value(word: &str) -> Option<(usize, usize)> {
     let inner_start = word.len() - word.trim_start_matches(['\'', '"']).len();
-    let inner_end = word.trim_end_matches(['\'', '"']).len().max(inner_start);
+    let inner_end = unquoted_end(word).max(inner_start);
     let inner = &word[inner_start..inner_end];
     let (name, rest) = inner.split_once(':')?;
     if !credential_header(name) {
@@ -314,7 +320,7 @@ impl Scanner {
             Next::Header => return header_value(word).map(|(s, e)| (s, e, Replacement::Flag)),
             Next::OpensslPass => {
                 let start = word.find("pass:")? + "pass:".len();
-                let end = word.trim_end_matches(['\'', '"']).len();
+                let end = unquoted_end(word);
                 return (start < end && value(&word[start..end])).then_some((
                     start,
                     end,
@@ -410,12 +416,8 @@ impl Scanner {
             .iter()
             .any(|(option, programs)| word == *option && programs.contains(&program))
             || (self.login && word == "-p");
-        self.next = if SHELLS.contains(&program)
-            && short
-            && !word.starts_with("--")
-            && word[1..].chars().all(|c| c.is_ascii_alphabetic())
-            && word.contains('c')
-            || SHELLS.contains(&program) && word == "-c"
+        self.next = if is_shell(program)
+            && crate::checks::command_line::script_option(word) == Some(true)
         {
             Next::Script
         } else if secret_flag(word) || PASSWORD_OPTIONS.contains(&bare.as_str()) {
@@ -440,7 +442,7 @@ impl Scanner {
 
 /// The password of `user:password` in `word` from byte `from` on (quotes around it kept).
 fn password_of_userinfo(word: &str, from: usize) -> Option<(usize, usize, Replacement)> {
-    let end = word.trim_end_matches(['\'', '"']).len();
+    let end = unquoted_end(word);
     let rest = word.get(from..end)?;
     let (_, password) = rest.split_once(':')?;
     (!password.is_empty() && named_value(password))
@@ -457,20 +459,15 @@ pub(super) fn redact_arguments(args: &[&str]) -> Option<Vec<String>> {
     let flags = crate::collect::node::redact_args(args.iter().map(|a| a.to_string()).collect());
     let mut scanner = Scanner::default();
     let mut changed = false;
-    let out = args
-        .iter()
+    let out = flags
+        .into_iter()
         .enumerate()
-        .zip(flags)
-        .map(|((i, _), arg)| {
-            // A script is not one word: `PASSWORD=x exec app …` assigns only `x`.
+        .map(|(i, arg)| {
+            // A script is not one word: `PASSWORD=x exec app …` assigns only `x`. The
+            // scanner still reads it, for what it announces.
             let script = scanner.is_script_next()
                 || (arg.contains(char::is_whitespace) && assigned_credential(&arg).is_some());
-            let replaced = if script {
-                let _ = scanner.word(&arg, i == 0);
-                None
-            } else {
-                scanner.word(&arg, i == 0)
-            };
+            let replaced = scanner.word(&arg, i == 0).filter(|_| !script);
             let arg = match replaced {
                 Some((s, e, with)) => format!("{}{}{}", &arg[..s], with.plain(), &arg[e..]),
                 None => redact_script(&arg).unwrap_or(arg),
