@@ -52,8 +52,11 @@ enum Next {
     /// config line): hidden unless it is a number, a boolean or a file, which are settings
     /// (`--anonymous-auth 0`, `--kubelet-client-key pki/client.key`).
     Named,
-    /// `user:password` after `curl -u`, `--user`, `skopeo --creds`.
-    UserInfo,
+    /// `user:password` after `curl -u`, `--user`, `skopeo --creds`; `user%password` after
+    /// `smbclient -U` (the separator).
+    UserInfo(char),
+    /// `name=value` cookies after `curl -b` / `--cookie`.
+    Cookie,
     /// An HTTP header after `curl -H` / `--header`.
     Header,
     /// `pass:password` after `openssl -passin` / `-passout`.
@@ -124,6 +127,7 @@ const SHORT_PASSWORD_OPTIONS: &[(&str, &[&str])] = &[
             "mongotop",
             "cqlsh",
             "rabbitmqadmin",
+            "elasticsearch-users",
         ],
     ),
     (
@@ -139,7 +143,33 @@ const SHORT_PASSWORD_OPTIONS: &[(&str, &[&str])] = &[
             "ldapmodrdn",
         ],
     ),
-    ("-P", &["mosquitto_pub", "mosquitto_sub", "zip", "unzip"]),
+    (
+        "-P",
+        &[
+            "mosquitto_pub",
+            "mosquitto_sub",
+            "zip",
+            "unzip",
+            "ssh-keygen",
+        ],
+    ),
+    // ssh-keygen's new passphrase, `openssl enc -k PASSPHRASE`.
+    ("-N", &["ssh-keygen"]),
+    ("-k", &["openssl"]),
+];
+
+/// Programs that take a password as a positional argument: the program, the subcommand
+/// words before it, and its position among the words after the program that are no options
+/// (1 is the first). `htpasswd -b` and `aws configure set` are read in
+/// [`Scanner::positional_password`].
+const POSITIONAL_PASSWORDS: &[(&str, &[&str], usize)] = &[
+    ("rabbitmqctl", &["add_user"], 3),
+    ("rabbitmqctl", &["change_password"], 3),
+    ("rabbitmqctl", &["authenticate_user"], 3),
+    // MinIO's client: `mc alias set NAME URL ACCESS_KEY SECRET_KEY` (and its old form).
+    ("mc", &["alias", "set"], 6),
+    ("mc", &["config", "host", "add"], 7),
+    ("vault", &["login"], 2),
 ];
 
 /// The clients above, and those whose options [`Scanner`] reads by name anywhere in a
@@ -150,7 +180,11 @@ fn known_client(word: &str) -> bool {
         || SHORT_PASSWORD_OPTIONS
             .iter()
             .any(|(_, programs)| programs.contains(&word))
-        || matches!(word, "curl" | "7z" | "7za")
+        || POSITIONAL_PASSWORDS.iter().any(|(p, ..)| *p == word)
+        || matches!(
+            word,
+            "curl" | "7z" | "7za" | "smbclient" | "htpasswd" | "aws"
+        )
 }
 
 /// Whether a program takes a script after `-c` (alone or among other short options: `-ec`,
@@ -292,6 +326,13 @@ pub(super) struct Scanner {
     login: bool,
     /// The previous word was a long option without `=` (`--name`): this one may be its value.
     after_long_option: bool,
+    /// The words after the program that are no options, the first few (subcommands and
+    /// positional arguments, for [`POSITIONAL_PASSWORDS`]).
+    positional: Vec<String>,
+    /// How many words after the program were no options.
+    positionals: usize,
+    /// The letters of the program's short options so far (`htpasswd -bc` gives `bc`).
+    short_letters: String,
     next: Next,
 }
 
@@ -316,7 +357,8 @@ impl Scanner {
             Next::Script => return None,
             Next::Secret if !word.starts_with('-') => return whole.filter(|_| value(word)),
             Next::Named if !word.starts_with('-') => return whole.filter(|_| named_value(word)),
-            Next::UserInfo => return password_of_userinfo(word, 0),
+            Next::UserInfo(separator) => return password_of_userinfo(word, 0, separator),
+            Next::Cookie => return cookie_values(word, 0),
             Next::Header => return header_value(word).map(|(s, e)| (s, e, Replacement::Flag)),
             Next::OpensslPass => {
                 let start = word.find("pass:")? + "pass:".len();
@@ -337,8 +379,14 @@ impl Scanner {
         self.login |= word == "login";
         // `docker run --name mongo`: the value of an option, not a program.
         let option_value = std::mem::take(&mut self.after_long_option);
-        if known_client(name) && !option_value {
-            self.program = Some(name.to_string());
+        // (A word naming the program itself is an argument: `htpasswd -b /auth/htpasswd`.)
+        if known_client(name) && !option_value && self.program.as_deref() != Some(name) {
+            let login = self.login;
+            *self = Scanner {
+                program: Some(name.to_string()),
+                login,
+                ..Scanner::default()
+            };
             return None;
         }
         // `password: X`, `token: X`: a configuration line a script writes (the first word
@@ -366,7 +414,48 @@ impl Scanner {
         if word.starts_with('-') {
             return self.option(word);
         }
-        assignment.map(|start| (start, word.len(), Replacement::Credential))
+        if let Some(start) = assignment {
+            return Some((start, word.len(), Replacement::Credential));
+        }
+        self.positional_password(word)
+    }
+
+    /// A word after the program that is no option: the password when the program takes it
+    /// at this position ([`POSITIONAL_PASSWORDS`], `htpasswd -b [FILE] USER PASSWORD`, `aws
+    /// configure set aws_secret_access_key VALUE`).
+    fn positional_password(&mut self, word: &str) -> Option<(usize, usize, Replacement)> {
+        let program = self.program.as_deref()?;
+        self.positionals += 1;
+        let n = self.positionals;
+        let at = |subcommands: &[&str], position: usize| {
+            n == position
+                && subcommands.len() <= self.positional.len()
+                && subcommands
+                    .iter()
+                    .zip(&self.positional)
+                    .all(|(a, b)| a == b)
+        };
+        let password = POSITIONAL_PASSWORDS
+            .iter()
+            .any(|(p, subcommands, position)| *p == program && at(subcommands, *position))
+            || (program == "htpasswd"
+                && self.short_letters.contains('b')
+                && n == if self.short_letters.contains('n') {
+                    2
+                } else {
+                    3
+                })
+            || (program == "aws"
+                && at(&["configure", "set"], 4)
+                && credential_name(&self.positional[2]));
+        if self.positional.len() < 4 {
+            self.positional.push(unquote(word).to_string());
+        }
+        // `vault login -method=userpass username=app`: a setting, not the token.
+        let setting = word.split_once('=').is_some_and(|(name, _)| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        (password && !setting && named_value(word)).then_some((0, word.len(), Replacement::Flag))
     }
 
     /// Whether the next word is a script of its own (after a shell's `-c`).
@@ -381,6 +470,9 @@ impl Scanner {
         let name = word.split_once('=').map_or(word, |(n, _)| n);
         let bare = name.trim_start_matches('-').to_ascii_lowercase();
         let short = !word.starts_with("--") && word.len() > 2;
+        if !word.starts_with("--") {
+            self.short_letters.push_str(word.trim_start_matches('-'));
+        }
         // `mysql -pPASSWORD`, `sshpass -pPASSWORD`, `7z -pPASSWORD`.
         let attached_p =
             MYSQL_CLIENTS.contains(&program) || matches!(program, "sshpass" | "7z" | "7za");
@@ -389,8 +481,9 @@ impl Scanner {
         }
         // `curl -uuser:password`.
         if program == "curl" && short && word.starts_with("-u") {
-            return password_of_userinfo(word, 2);
+            return password_of_userinfo(word, 2, ':');
         }
+        let separator = if program == "smbclient" { '%' } else { ':' };
         if let Some((name, v)) = word.split_once('=') {
             let at = name.len() + 1;
             let password_option = PASSWORD_OPTIONS.contains(&bare.as_str());
@@ -404,7 +497,10 @@ impl Scanner {
                 return Some((at + s, at + e, Replacement::Flag));
             }
             if USERINFO_OPTIONS.contains(&bare.as_str()) {
-                return password_of_userinfo(word, at);
+                return password_of_userinfo(word, at, separator);
+            }
+            if bare == "cookie" {
+                return cookie_values(word, at);
             }
             if ASSIGNMENT_OPTIONS.contains(&bare.as_str()) {
                 let start = assigned_credential(v)?;
@@ -426,7 +522,11 @@ impl Scanner {
             // A short option's number is a port (`sshpass -e ssh -p 2222`).
             Next::Named
         } else if matches!(word, "-u") || USERINFO_OPTIONS.contains(&bare.as_str()) {
-            Next::UserInfo
+            Next::UserInfo(separator)
+        } else if program == "smbclient" && word == "-U" {
+            Next::UserInfo('%')
+        } else if (program == "curl" && word == "-b") || word == "--cookie" {
+            Next::Cookie
         } else if matches!(word, "-H" | "--header") {
             Next::Header
         } else if matches!(word, "-passin" | "-passout") {
@@ -440,13 +540,26 @@ impl Scanner {
     }
 }
 
-/// The password of `user:password` in `word` from byte `from` on (quotes around it kept).
-fn password_of_userinfo(word: &str, from: usize) -> Option<(usize, usize, Replacement)> {
+/// The password of `user:password` (or `user%password`, the `separator`) in `word` from
+/// byte `from` on (quotes around it kept).
+fn password_of_userinfo(
+    word: &str,
+    from: usize,
+    separator: char,
+) -> Option<(usize, usize, Replacement)> {
     let end = unquoted_end(word);
     let rest = word.get(from..end)?;
-    let (_, password) = rest.split_once(':')?;
+    let (_, password) = rest.split_once(separator)?;
     (!password.is_empty() && named_value(password))
         .then(|| (end - password.len(), end, Replacement::Flag))
+}
+
+/// The values of the cookies in `word` from byte `from` on (`session=…; theme=…`): all
+/// after the first `=`. A word without `=` names a cookie file and is kept.
+fn cookie_values(word: &str, from: usize) -> Option<(usize, usize, Replacement)> {
+    let end = unquoted_end(word);
+    let start = from + word.get(from..end)?.find('=')? + 1;
+    (start < end && value(&word[start..end])).then_some((start, end, Replacement::Flag))
 }
 
 /// The arguments of a container (`command` followed by `args`, read as one command line,
@@ -485,7 +598,12 @@ pub(super) fn redact_arguments(args: &[&str]) -> Option<Vec<String>> {
 fn script_marker(pattern: &str, matched: &str) -> String {
     let scheme = matched.find("://").map_or("", |i| &matched[..i + 3]);
     let at = if matched.ends_with('@') { "@" } else { "" };
-    format!("{scheme}redacted-credential-matching-{pattern}{at}")
+    // A query parameter keeps its `?`/`&` and name (`?token=`).
+    let parameter = match matched.find('=') {
+        Some(i) if matched.starts_with(['?', '&']) => &matched[..=i],
+        _ => "",
+    };
+    format!("{scheme}{parameter}redacted-credential-matching-{pattern}{at}")
 }
 
 /// `text` with the credential of every HTTP authorization header it holds replaced
@@ -596,7 +714,9 @@ fn redact_script_within(text: &str, quoted: bool, depth: usize) -> Option<String
     let mut scanner = Scanner::default();
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for (start, end, first) in script_words(text) {
+    let words = script_words(text);
+    let echoed = echoed_credentials(text, &words);
+    for (i, &(start, end, first)) in words.iter().enumerate() {
         let word = &text[start..end];
         // A quoted script or configuration string: its own words, read the same way.
         if let Some(inner) = whole_quoted(word).filter(|i| i.contains(char::is_whitespace)) {
@@ -611,7 +731,11 @@ fn redact_script_within(text: &str, quoted: bool, depth: usize) -> Option<String
                 continue;
             }
         }
-        if let Some((s, e, with)) = scanner.word(word, first) {
+        let found = scanner.word(word, first);
+        let found = found.or_else(|| {
+            (echoed.contains(&i) && value(word)).then_some((0, word.len(), Replacement::Flag))
+        });
+        if let Some((s, e, with)) = found {
             // Inside quotes the marker is written as it is, before the closing quote.
             let (e, with) = match quote_at(word, s) {
                 _ if quoted => (e, with.plain()),
@@ -629,7 +753,116 @@ fn redact_script_within(text: &str, quoted: bool, depth: usize) -> Option<String
         .replace_matches(&out, script_marker)
         .unwrap_or(out);
     let out = redact_authorization_headers(&out, "redacted-credential").unwrap_or(out);
+    let out = redact_embedded(&out).unwrap_or(out);
     (out != text).then_some(out)
+}
+
+/// The arguments of `echo` and `printf` commands that hand their output to a password read
+/// from standard input (`echo X | docker login --password-stdin`) or write it to a file
+/// named like a credential (`echo -n X > /run/secrets/token`): indexes into `words`.
+fn echoed_credentials(text: &str, words: &[(usize, usize, bool)]) -> Vec<usize> {
+    let mut found = Vec::new();
+    let starts: Vec<usize> = (0..words.len()).filter(|&i| words[i].2).collect();
+    for (c, &first) in starts.iter().enumerate() {
+        let end = starts.get(c + 1).copied().unwrap_or(words.len());
+        let word = |i: usize| &text[words[i].0..words[i].1];
+        if !matches!(program_name(word(first)), "echo" | "printf") {
+            continue;
+        }
+        let mut arguments = Vec::new();
+        let mut to_credential_file = false;
+        let mut i = first + 1;
+        while i < end {
+            let w = word(i);
+            let redirect = w.trim_start_matches(|c: char| c.is_ascii_digit());
+            if let Some(target) = redirect.strip_prefix(">>").or(redirect.strip_prefix('>')) {
+                let target = if target.is_empty() {
+                    i += 1;
+                    if i < end {
+                        word(i)
+                    } else {
+                        ""
+                    }
+                } else {
+                    target
+                };
+                let file = unquote(target).rsplit('/').next().unwrap_or_default();
+                let stem = file.split('.').next().unwrap_or_default();
+                to_credential_file |= credential_name(file) || credential_name(stem);
+            } else if !w.starts_with('-') {
+                arguments.push(i);
+            }
+            i += 1;
+        }
+        // `|` (not `||`) between this command and the next, which reads a password from
+        // standard input (`--password-stdin`, `--token-stdin`).
+        let piped = end < words.len() && {
+            let between = &text[words[end - 1].1..words[end].0];
+            between.trim() == "|"
+        };
+        let next_reads_password = piped && {
+            let next_end = starts.get(c + 2).copied().unwrap_or(words.len());
+            (end..next_end).any(|i| {
+                word(i)
+                    .trim_start_matches('-')
+                    .strip_suffix("-stdin")
+                    .is_some_and(|name| secret_flag(&format!("--{name}")) || credential_name(name))
+            })
+        };
+        if to_credential_file || next_reads_password {
+            found.extend(arguments);
+        }
+    }
+    found
+}
+
+/// What replaces a credential found inside a word by [`redact_embedded`].
+const EMBEDDED: &str = "redacted-credential";
+
+/// `text` with credentials that sit inside a word replaced: SQL password literals (`ALTER
+/// USER … PASSWORD '…'`, `IDENTIFIED BY '…'`), credential-named members of JSON bodies
+/// (`-d '{"password":"…"}'`), a token given as the user of an HTTP URL
+/// (`https://TOKEN@github.com/…`), the password of a Go DSN (`user:…@tcp(db:3306)/`) and
+/// Redis `AUTH` arguments. `None` when there is none.
+fn redact_embedded(text: &str) -> Option<String> {
+    use regex::{Captures, Regex};
+    use std::sync::LazyLock;
+    // Each pattern: the text before the credential (group 1), then the credential (the last
+    // group). A `name` group, where there is one, must be named like a credential.
+    static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+        [
+            r#"(?i)(\b(?:PASSWORD\s*(?:=\s*)?(?:PASSWORD\s*\(\s*)?|IDENTIFIED\s+(?:WITH\s+\w+\s+)?BY\s+(?:PASSWORD\s+)?)')([^'\s]+)'"#,
+            r#"(\\?"(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\\?"\s*:\s*\\?")([^"\\]+)"#,
+            r#"(\bhttps?://)([^\s/:@'"$<>]+)@"#,
+            r#"(\b[A-Za-z0-9_.-]+:)([^\s:@/'"$<>()]+)@(?:tcp|udp|unix)?\("#,
+            r#"(\bAUTH(?:\s+[^\s'"\\;&|<>()]+)?\s+)([^\s'"\\;&|<>()]+)"#,
+        ]
+        .iter()
+        .filter_map(|p| Regex::new(p).ok())
+        .collect()
+    });
+    let mut out: Option<String> = None;
+    for re in PATTERNS.iter() {
+        let current = out.as_deref().unwrap_or(text);
+        if !re.is_match(current) {
+            continue;
+        }
+        let replaced = re.replace_all(current, |c: &Captures| {
+            let whole = &c[0];
+            let before = &c[1];
+            let credential = c.get(c.len() - 1).map_or("", |m| m.as_str());
+            let named = c.name("name").is_none_or(|n| credential_name(n.as_str()));
+            if !named || credential.starts_with(EMBEDDED) || !value(credential) {
+                return whole.to_string();
+            }
+            let after = &whole[before.len() + credential.len()..];
+            format!("{before}{EMBEDDED}{after}")
+        });
+        if replaced != current {
+            out = Some(replaced.into_owned());
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -861,6 +1094,117 @@ mod tests {
             redact_script("echo $P | docker login -u ci --password-stdin registry.example"),
             None
         );
+    }
+
+    #[test]
+    fn positional_passwords_echoed_values_and_credentials_inside_words_are_replaced() {
+        for given in [
+            &[
+                "htpasswd",
+                "-bc",
+                "/etc/nginx/.htpasswd",
+                "admin",
+                "CANARY1",
+            ][..],
+            &["htpasswd", "-nb", "admin", "CANARY2"],
+            &[
+                "mc",
+                "alias",
+                "set",
+                "m",
+                "http://minio:9000",
+                "admin",
+                "CANARY3",
+            ],
+            &["rabbitmqctl", "add_user", "admin", "CANARY4"],
+            &["vault", "login", "CANARY5"],
+            &[
+                "aws",
+                "configure",
+                "set",
+                "aws_secret_access_key",
+                "CANARY6",
+            ],
+            &["smbclient", "//srv/share", "-U", "user%CANARY7"],
+            &["curl", "-b", "session=CANARY8", "http://svc"],
+            &["openssl", "enc", "-d", "-in", "/x.enc", "-k", "CANARY9"],
+            &["ssh-keygen", "-t", "ed25519", "-N", "CANARY10", "-f", "/k"],
+            &["/exporter", "--dsn", "user:CANARY11@tcp(db:3306)/"],
+            &["git", "clone", "https://CANARY12@github.com/org/repo.git"],
+            &["psql", "-c", "ALTER USER app WITH PASSWORD 'CANARY13'"],
+            &[
+                "mysql",
+                "-e",
+                "CREATE USER 'a'@'%' IDENTIFIED BY 'CANARY14'",
+            ],
+            &[
+                "curl",
+                "-d",
+                "{\"user\":\"a\",\"password\":\"CANARY15\"}",
+                "http://x",
+            ],
+            &["curl", "https://api.example.com/ping?token=CANARY16"],
+            &[
+                "curl",
+                "https://hooks.slack.com/services/T000/B000/CANARY17abcdef",
+            ],
+        ] {
+            let out = args(given).join(" ");
+            assert!(!out.contains("CANARY"), "{given:?}\n{out}");
+        }
+        for script in [
+            "echo CANARY1 | docker login -u ci --password-stdin registry.example",
+            "echo -n 'CANARY2' > /shared/token && exec /app",
+            "printf 'AUTH CANARY3\\r\\nPING\\r\\n' | nc redis 6379",
+            "redis-cli -h redis AUTH default CANARY4",
+            "mc alias set m http://minio:9000 admin CANARY5 && mc mb m/b",
+            "kubectl exec rabbit-0 -- rabbitmqctl change_password guest CANARY6",
+            "htpasswd -bc /auth/htpasswd admin CANARY7",
+            "bin/elasticsearch-users useradd admin -p CANARY8 -r superuser",
+            "psql -U postgres -c \"ALTER USER app WITH PASSWORD 'CANARY9';\"",
+            "curl -d '{\"login\":\"x\",\"password\":\"CANARY10\"}' http://grafana:3000/api",
+            "curl -fsS \"https://hc.example/ping/x?api_key=CANARY11\"",
+            "vault login CANARY12 && vault kv get secret/x",
+        ] {
+            let out = redact_script(script).unwrap_or_else(|| script.to_string());
+            assert!(!out.contains("CANARY"), "{script}\n{out}");
+            if let Ok(before) = crate::checks::command_line::shell_words(script) {
+                let after = crate::checks::command_line::shell_words(&out).expect("readable");
+                assert_eq!(before.len(), after.len(), "{script}\n{out}");
+            }
+        }
+        // The name and the rest of a URL stay.
+        assert_eq!(
+            redact_script("curl https://x.example/ping?token=CANARY1&v=2").as_deref(),
+            Some("curl https://x.example/ping?token=redacted-credential-matching-url-with-token-parameter&v=2")
+        );
+        for given in [
+            &["htpasswd", "-B", "/etc/htpasswd", "admin"][..],
+            &[
+                "mc",
+                "alias",
+                "set",
+                "m",
+                "http://minio:9000",
+                "$(AK)",
+                "$(SK)",
+            ],
+            &["vault", "login", "-method=userpass", "username=app"],
+            &["curl", "-b", "cookies.txt", "http://svc"],
+            &["ssh-keygen", "-N", "", "-f", "/k"],
+            &["curl", "-d", "{\"name\":\"a\",\"replicas\":3}", "http://x"],
+            &["psql", "-c", "select 1"],
+            &["git", "clone", "ssh://git@github.com/org/repo.git"],
+        ] {
+            assert_eq!(redact_arguments(given), None, "{given:?}");
+        }
+        for script in [
+            "echo hello > /tmp/out.txt; echo ok | grep ok",
+            "echo \"$TOKEN\" | docker login --password-stdin r.example",
+            "redis-cli -h redis PING",
+        ] {
+            assert_eq!(redact_script(script), None, "{script}");
+        }
     }
 
     #[test]
