@@ -1733,3 +1733,38 @@ fn the_pki_is_found_from_the_api_servers_flags_and_nothing_is_skipped_silently()
     let facts = root.facts();
     assert_eq!(pki_dirs(&facts), ["/etc/kubernetes/pki"]);
 }
+
+/// kube-scheduler with `--config` takes its kubeconfig from the file's
+/// `clientConnection.kubeconfig`; `--kubeconfig` is then ignored (the reference: "This
+/// parameter is ignored if a config file is specified in --config"), so CIS 1.1.15 judges the
+/// file the scheduler loads.
+#[test]
+fn the_scheduler_kubeconfig_comes_from_its_config_file() {
+    let root = Root::new(
+        &[
+            (
+                "/etc/kubernetes/sched.yaml",
+                Some("apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nclientConnection:\n  kubeconfig: /etc/kubernetes/sched-kc.conf\n"),
+            ),
+            ("/etc/kubernetes/sched-kc.conf", Some("apiVersion: v1\n")),
+            ("/etc/kubernetes/scheduler.conf", Some("apiVersion: v1\n")),
+        ],
+        &[(
+            400,
+            &[
+                "/usr/local/bin/kube-scheduler",
+                "--config=/etc/kubernetes/sched.yaml",
+                "--kubeconfig=/etc/kubernetes/scheduler.conf",
+            ],
+        )],
+    );
+    root.mode("/etc/kubernetes/sched-kc.conf", 0o644, 0, 0);
+    root.mode("/etc/kubernetes/scheduler.conf", 0o600, 0, 0);
+    let report = evaluate_full(vec![root.facts()]);
+    let (status, message) = only(&report, "scheduler-kubeconfig-permissive");
+    assert_eq!(status, Status::Fail, "{message}");
+    assert!(
+        message.contains("/etc/kubernetes/sched-kc.conf"),
+        "{message}"
+    );
+}

@@ -16,7 +16,7 @@ use crate::catalog::Check;
 use crate::checks::condition::{render, Expectation};
 use crate::checks::evidence;
 use crate::checks::path::{FieldPath, Segment};
-use crate::checks::workload::WORKLOAD_KINDS;
+use crate::checks::workload::{self, WORKLOAD_KINDS};
 use crate::checks::{Context, Outcome, WorkloadEntry};
 use crate::inventory::{KindState, Object};
 use crate::results::{Observation, Status};
@@ -64,10 +64,20 @@ pub struct Params {
     pub expect: Vec<Condition>,
     /// Status when an expectation fails (`fail` or `warn`).
     pub on_fail: Status,
+    /// Whether ephemeral containers are judged (`ephemeral_containers: false` leaves them
+    /// out, for fields the API forbids them: resources, ports, probes, lifecycle).
+    pub ephemeral_containers: bool,
 }
 
 const KEYS: &[&str] = &[
-    "kind", "target", "kinds", "each", "when", "expect", "on_fail",
+    "kind",
+    "target",
+    "kinds",
+    "each",
+    "when",
+    "expect",
+    "on_fail",
+    "ephemeral_containers",
 ];
 
 fn roots_for(target: Target, has_each: bool) -> &'static [&'static str] {
@@ -135,6 +145,15 @@ impl Params {
             );
         }
         let on_fail = crate::checks::read_on_fail(node, r, what).unwrap_or(Status::Fail);
+        let ephemeral_containers = r
+            .opt_bool(node, "ephemeral_containers", what)
+            .unwrap_or(true);
+        if !ephemeral_containers && target != Target::Containers {
+            r.error(
+                node.line,
+                format!("{what}: `ephemeral_containers` is only allowed with target `containers`"),
+            );
+        }
         Some(Params {
             target,
             kinds,
@@ -142,6 +161,7 @@ impl Params {
             when: when?,
             expect: expect?,
             on_fail,
+            ephemeral_containers,
         })
     }
 
@@ -149,34 +169,44 @@ impl Params {
     pub fn describe(&self) -> String {
         let scope = match self.target {
             Target::Workloads => "every workload (Pods and pod templates)".to_string(),
-            Target::Containers => {
+            Target::Containers if self.ephemeral_containers => {
                 "every container, init container and ephemeral container of every workload"
+                    .to_string()
+            }
+            Target::Containers => {
+                "every container and init container of every workload (ephemeral containers \
+                 cannot set these fields)"
                     .to_string()
             }
             Target::Objects => format!("every {}", self.kinds.join(", ")),
         };
-        let list = |cs: &[Condition]| {
-            cs.iter()
-                .map(|c| {
-                    let paths: Vec<&str> = c.paths.iter().map(|p| p.text.as_str()).collect();
-                    let default = match &c.default {
-                        Some(Value::Array(a)) if a.is_empty() => {
-                            " (absent: nothing to check)".to_string()
-                        }
-                        Some(d) => format!(" (absent = {})", render(d)),
-                        None => String::new(),
-                    };
-                    format!("{} {}{default}", paths.join(" or "), c.expect.describe())
-                })
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        let mut s = format!("For {scope}: {}", list(&self.expect));
+        let mut s = format!("For {scope}: {}", in_words(&self.expect));
         if !self.when.is_empty() {
-            s.push_str(&format!(" — only where {}", list(&self.when)));
+            s.push_str(&format!(" — only where {}", in_words(&self.when)));
         }
         s
     }
+}
+
+/// Conditions in words: `metadata.namespace set; pod.hostNetwork true`.
+fn in_words(conditions: &[Condition]) -> String {
+    conditions
+        .iter()
+        .map(|c| {
+            let paths: Vec<&str> = c
+                .paths
+                .iter()
+                .map(|p| p.text.strip_prefix("object.").unwrap_or(&p.text))
+                .collect();
+            let default = match &c.default {
+                Some(Value::Array(a)) if a.is_empty() => " (absent: nothing to check)".to_string(),
+                Some(d) => format!(" (absent = {})", render(d)),
+                None => String::new(),
+            };
+            format!("{} {}{default}", paths.join(" or "), c.expect.describe())
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn read_conditions(
@@ -684,7 +714,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 if p.target == Target::Workloads {
                     units.push(base);
                 } else {
-                    for c in containers {
+                    let judged = containers.iter().filter(|c| {
+                        p.ephemeral_containers || c.role != workload::EPHEMERAL_CONTAINER
+                    });
+                    for c in judged {
                         units.push(base.with(
                             ("container", c.value, c.path.as_str()),
                             Label::Container(c.role, &c.name),
@@ -711,12 +744,15 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     out.empty_reason = match (&p.target, given) {
         (Target::Objects, 0) => format!("no {} objects in scope", kinds.join("/")),
         (_, 0) => "no workloads in scope".to_string(),
+        // Every subject was left out by the `when` conditions.
         (Target::Objects, n) => format!(
-            "{n} {} object(s) in the input, none of the kind this check judges (see its description)",
-            kinds.join("/")
+            "{n} {} object(s) in the input, none where {}",
+            kinds.join("/"),
+            in_words(&p.when)
         ),
         (_, n) => format!(
-            "{n} workload(s) in the input, none of the kind this check judges (see its description)"
+            "{n} workload(s) in the input, none where {}",
+            in_words(&p.when)
         ),
     };
     out

@@ -40,6 +40,9 @@ pub struct Workload<'a> {
     pub pod_meta_path: &'static str,
 }
 
+/// The [`Container::role`] of an ephemeral container.
+pub const EPHEMERAL_CONTAINER: &str = "ephemeral container";
+
 /// One container of a workload.
 pub struct Container<'a> {
     /// The container.
@@ -212,7 +215,7 @@ impl<'a> Workload<'a> {
         for (field, role) in [
             ("containers", "container"),
             ("initContainers", "init container"),
-            ("ephemeralContainers", "ephemeral container"),
+            ("ephemeralContainers", EPHEMERAL_CONTAINER),
         ] {
             if let Some(list) = self.pod.key(field).and_then(Doc::as_array) {
                 for (i, c) in list.iter().enumerate() {
