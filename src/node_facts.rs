@@ -349,6 +349,11 @@ pub struct KubeletFacts {
     /// Why the configuration may be incomplete (config file missing or unparsable).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// For a kubelet embedded in another process (k3s): how its arguments were found. Its
+    /// settings not seen anywhere may be ones that process makes itself, so no default is
+    /// assumed for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedded: Option<String>,
 }
 
 impl KubeletFacts {

@@ -663,7 +663,7 @@ fn real_processes_are_found_in_the_real_proc_by_exact_basename() {
     // Give the kernel a moment to publish the cmdlines.
     std::thread::sleep(std::time::Duration::from_millis(100));
     let mut errors = Vec::new();
-    let found = node::processes(Path::new("/proc"), &mut errors);
+    let found = node::processes(Path::new("/"), Path::new("/proc"), &mut errors);
     let by_pid = |pid: u32| found.iter().find(|c| c.pid == Some(pid));
     let a = by_pid(apiserver.0.id()).expect("kube-apiserver found");
     assert_eq!(a.component, "kube-apiserver");
@@ -774,8 +774,37 @@ fn k3s_embedded_components_show_only_passed_arguments_and_never_guess() {
     let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
     assert_eq!(status("apiserver-profiling-enabled"), Status::Pass);
     assert_eq!(status("apiserver-audit-log-path-missing"), Status::Pass);
-    // Not passed through: k3s may set it itself, so the verdict is error, not fail or pass.
+    // Not passed through: k3s may set it itself, so the verdict is error, not fail or pass,
+    // whether the upstream default would fail (anonymous auth) or pass (admission plugins).
     assert_eq!(status("apiserver-anonymous-auth-enabled"), Status::Error);
+    assert_eq!(status("apiserver-always-admit-enabled"), Status::Error);
+    // SQLite, k3s's default datastore: no etcd runs.
+    assert_eq!(status("etcd-auto-tls-enabled"), Status::NotApplicable);
+
+    // Arguments in k3s's configuration file are read as k3s reads them (the command line's
+    // come after them and win); the file's other settings (the token) never enter the facts.
+    let etc = root.path().join("etc/rancher/k3s");
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::write(
+        etc.join("config.yaml"),
+        "token: K10-file-token
+cluster-init: true
+kube-apiserver-arg:
+  - enable-admission-plugins=AlwaysAdmit
+  - profiling=true
+",
+    )
+    .unwrap();
+    let facts = collect(root.path());
+    assert!(!serde_json::to_string(&facts)
+        .unwrap()
+        .contains("K10-file-token"));
+    let report = evaluate(vec![facts]);
+    let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
+    assert_eq!(status("apiserver-always-admit-enabled"), Status::Fail);
+    assert_eq!(status("apiserver-profiling-enabled"), Status::Pass);
+    // `cluster-init`: embedded etcd runs, with settings k3s makes itself.
+    assert_eq!(status("etcd-auto-tls-enabled"), Status::Error);
 }
 
 /// A node root written here: files (content, or `None` for a directory) and one kubelet.
@@ -1135,7 +1164,7 @@ fn a_real_process_calling_itself_kubelet_is_not_the_kubelet() {
     );
     std::thread::sleep(std::time::Duration::from_millis(100));
     let mut errors = Vec::new();
-    let found = node::processes(Path::new("/proc"), &mut errors);
+    let found = node::processes(Path::new("/"), Path::new("/proc"), &mut errors);
     let pid = decoy.0.id();
     assert!(!found.iter().any(|c| c.pid == Some(pid)), "{found:?}");
     assert!(
@@ -1766,5 +1795,76 @@ fn the_scheduler_kubeconfig_comes_from_its_config_file() {
     assert!(
         message.contains("/etc/kubernetes/sched-kc.conf"),
         "{message}"
+    );
+}
+
+/// A static pod whose container starts its component through a shell script (GKE's
+/// kube-proxy manifest: `sh -c "exec kube-proxy … 1>>/var/log/kube-proxy.log 2>&1"`) is read
+/// word by word; one whose script cannot be read still yields the component, whose flags are
+/// then unknown instead of defaulted.
+#[test]
+fn static_pods_started_through_a_shell_are_recognised() {
+    let pod = |script: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: kube-proxy, namespace: kube-system}}\nspec:\n  hostNetwork: true\n  containers:\n  - name: kube-proxy\n    image: registry.k8s.io/kube-proxy:v1.33.4\n    command:\n    - /bin/sh\n    - -c\n    - {script:?}\n"
+        )
+    };
+    let root = kubelet_with(KUBELET_CONFIG, &[]);
+    root.write(
+        "/etc/kubernetes/manifests/kube-proxy.manifest",
+        &pod("exec kube-proxy --master=https://10.0.0.2 --metrics-bind-address=0.0.0.0 1>>/var/log/kube-proxy.log 2>&1"),
+    );
+    let report = evaluate_full(vec![root.facts()]);
+    let (status, message) = only(&report, "kube-proxy-metrics-exposed");
+    assert_eq!(status, Status::Fail, "{message}");
+    assert!(message.contains("0.0.0.0"), "{message}");
+
+    root.write(
+        "/etc/kubernetes/manifests/kube-proxy.manifest",
+        &pod("exec kube-proxy $(cat /etc/kube-proxy/flags)"),
+    );
+    let report = evaluate_full(vec![root.facts()]);
+    let (status, message) = only(&report, "kube-proxy-metrics-exposed");
+    assert_eq!(status, Status::Error, "{message}");
+    assert!(message.contains("shell script"), "{message}");
+}
+
+/// MicroK8s runs its components inside `kubelite`, each with the arguments of its file under
+/// `/var/snap/microk8s/current/args/`: those are judged, not "no kube-apiserver".
+#[test]
+fn microk8s_kubelite_components_are_read_from_their_arguments_files() {
+    let root = Root::new(
+        &[
+            (
+                "/var/snap/microk8s/current/args/kube-apiserver",
+                Some("--anonymous-auth=true\n--authorization-mode=RBAC,Node\n"),
+            ),
+            (
+                "/var/snap/microk8s/current/args/kubelet",
+                Some("--read-only-port=0\n"),
+            ),
+        ],
+        &[(
+            2116,
+            &[
+                "/snap/microk8s/7229/kubelite",
+                "--apiserver-args-file=${SNAP_DATA}/args/kube-apiserver",
+                "--kubelet-args-file=${SNAP_DATA}/args/kubelet",
+                "--start-control-plane=true",
+            ],
+        )],
+    );
+    let report = evaluate_full(vec![root.facts()]);
+    let (status, message) = only(&report, "apiserver-anonymous-auth-enabled");
+    assert_eq!(status, Status::Fail, "{message}");
+    assert!(
+        message.contains("/var/snap/microk8s/current/args/kube-apiserver"),
+        "{message}"
+    );
+    assert_eq!(only(&report, "kubelet-read-only-port-open").0, Status::Pass);
+    // dqlite, not etcd.
+    assert_eq!(
+        only(&report, "etcd-auto-tls-enabled").0,
+        Status::NotApplicable
     );
 }

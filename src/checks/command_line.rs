@@ -240,7 +240,8 @@ pub fn shell_script(argv: &[String]) -> Option<&str> {
 
 /// The words of a one-command shell script (`exec` dropped), or why they cannot be read
 /// without running a shell: variables, command substitution, globbing, several commands,
-/// redirections, comments and variable assignments are not followed.
+/// redirections (except those that end the command), comments and variable assignments are
+/// not followed.
 pub fn shell_words(script: &str) -> Result<Vec<String>, String> {
     let unreadable = |what: &str| Err(format!("the shell script uses {what}"));
     let mut words = Vec::new();
@@ -297,7 +298,20 @@ pub fn shell_words(script: &str) -> Result<Vec<String>, String> {
             '$' => return unreadable("`$` (shell expansion)"),
             '`' => return unreadable("command substitution"),
             '\n' | ';' | '&' | '|' => return unreadable("several commands"),
-            '<' | '>' => return unreadable("a redirection"),
+            // Redirections that end the command (`1>>/var/log/kube-proxy.log 2>&1`) change
+            // where its output goes, not its arguments.
+            '<' | '>' => {
+                let fd = in_word && word.chars().all(|c| c.is_ascii_digit());
+                let rest: String = std::iter::once(c).chain(chars).collect();
+                if (in_word && !fd) || !only_redirections(&rest) {
+                    return unreadable("a redirection");
+                }
+                if fd {
+                    word.clear();
+                    in_word = false;
+                }
+                break;
+            }
             '(' | ')' | '{' | '}' => return unreadable("a group or brace expansion"),
             '*' | '?' | '[' => return unreadable("a wildcard"),
             '#' | '~' if !in_word => return unreadable("a comment or `~`"),
@@ -321,6 +335,38 @@ pub fn shell_words(script: &str) -> Result<Vec<String>, String> {
         return unreadable("a variable assignment before the command");
     }
     Ok(words)
+}
+
+/// Whether `text` (from a `<` or `>` on) holds only redirections to plain words: `>>/log`,
+/// `2>&1`, `> /dev/null`, `<in`.
+fn only_redirections(text: &str) -> bool {
+    let mut words = text.split_whitespace().peekable();
+    while let Some(w) = words.next() {
+        let op = w.trim_start_matches(|c: char| c.is_ascii_digit());
+        let Some(target) = op
+            .strip_prefix(">>")
+            .or_else(|| op.strip_prefix(">&"))
+            .or_else(|| op.strip_prefix('>'))
+            .or_else(|| op.strip_prefix('<'))
+        else {
+            return false;
+        };
+        let target = if target.is_empty() {
+            match words.next() {
+                Some(t) => t,
+                None => return false,
+            }
+        } else {
+            target
+        };
+        let plain = target
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-&".contains(c));
+        if !plain {
+            return false;
+        }
+    }
+    true
 }
 
 /// Whether a script names one of `binaries` as a word (`/usr/local/bin/kube-apiserver`
@@ -428,13 +474,24 @@ mod tests {
             "kube-apiserver --a=\"$X\"",
             "mkdir -p /x && kube-apiserver",
             "kube-apiserver --a=`cat f`",
-            "kube-apiserver > /log",
+            "kube-apiserver > /log --b",
+            "kube-apiserver >$LOG",
+            "kube-apiserver --a>x",
             "kube-apiserver --a=*",
             "A=1 kube-apiserver",
             "kube-apiserver\nkube-apiserver",
         ] {
             assert!(shell_words(bad).is_err(), "{bad}");
         }
+        // Redirections that end the command leave its words as they are (GKE's form).
+        assert_eq!(
+            shell_words("exec kube-proxy --v=2 1>>/var/log/kube-proxy.log 2>&1").unwrap(),
+            ["kube-proxy", "--v=2"]
+        );
+        assert_eq!(
+            shell_words("etcd --x > /dev/null").unwrap(),
+            ["etcd", "--x"]
+        );
         let argv = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(shell_script(&argv(&["/bin/sh", "-ec", "x"])), Some("x"));
         assert_eq!(shell_script(&argv(&["bash", "-e", "-c", "x"])), Some("x"));

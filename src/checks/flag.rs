@@ -1603,11 +1603,18 @@ fn evaluate_node_facts(
             inv: ctx.inventory,
         };
         let invalid = read_node_files(&on, component, &p.expect, &mut files, &mut observations);
+        // An embedded component (k3s): a flag not passed through may be one the embedding
+        // process sets itself, so its default decides nothing, whether it would pass or fail.
         let mut invisible = false;
+        let mut unseen: Vec<&str> = Vec::new();
         if inst.via.is_some() {
             for ((o, c), file) in observations.iter_mut().zip(&p.expect).zip(&files) {
-                if !flags.contains_key(&c.flag) && !o.holds && file.is_none() {
-                    invisible = true;
+                if !flags.contains_key(&c.flag) && file.is_none() {
+                    if o.holds {
+                        unseen.push(&c.flag);
+                    } else {
+                        invisible = true;
+                    }
                     o.note = Some(format!(
                         "flag not passed through; {}",
                         inst.via.as_deref().unwrap_or("")
@@ -1632,6 +1639,16 @@ fn evaluate_node_facts(
                     nf.node,
                     component.name,
                     unknown.map_or("", String::as_str)
+                ),
+            ),
+            (None, None, None) if !unseen.is_empty() => (
+                Status::Error,
+                format!(
+                    "{} on node {}: {} not passed through, so its value is unknown ({}); confirm it by hand",
+                    component.name,
+                    nf.node,
+                    unseen.join(", "),
+                    inst.via.as_deref().unwrap_or(""),
                 ),
             ),
             (None, None, None) => (

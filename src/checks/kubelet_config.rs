@@ -340,6 +340,9 @@ fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool
         None => {
             let where_ = match &k.config_file {
                 Some(f) => format!("not set in {f}, its drop-ins or the command line"),
+                None if !k.drop_ins.is_empty() => {
+                    "not set in the --config-dir drop-ins or on the command line".into()
+                }
                 None => "not set on the command line (the kubelet runs without --config)".into(),
             };
             let default = if k.uses_config_file() {
@@ -353,7 +356,16 @@ fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool
                 "flag default"
             };
             let source = format!("node {node}: {}", k.command_line);
-            if !k.errors.is_empty() {
+            if let Some(via) = &k.embedded {
+                // The embedding process (k3s) passes settings of its own, which vary between
+                // releases: unseen is unknown, not the kubelet's default.
+                unknown = true;
+                (
+                    None,
+                    source,
+                    Some(format!("{where_}; {via}: confirm it by hand")),
+                )
+            } else if !k.errors.is_empty() {
                 unknown = true;
                 (
                     None,

@@ -6,8 +6,10 @@
 
 pub mod cluster;
 pub mod demo;
+pub mod k3s;
 pub mod kubelet_config;
 pub mod manifests;
+pub mod microk8s;
 pub mod node;
 pub mod rooted;
 pub mod shape;

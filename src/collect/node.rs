@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::catalog::{Component, ConfigFile};
-use crate::checks::flag::{parse_command, parse_flags};
+use crate::checks::flag::parse_command;
 use crate::collect::kubelet_config::{apply_flags, merge};
 use crate::collect::rooted;
 use crate::document::Doc;
@@ -85,6 +85,7 @@ const KUBELET_UNITS: &[&str] = &[
     "kubelet.service",
     "snap.kubelet.daemon.service",
     "snap.microk8s.daemon-kubelet.service",
+    "snap.microk8s.daemon-kubelite.service",
 ];
 
 /// What to collect from.
@@ -137,7 +138,7 @@ pub fn collect(opts: &Options) -> NodeFacts {
             process: None,
         },
     };
-    let mut components = processes(&opts.proc_dir, &mut c.errors);
+    let mut components = processes(&opts.root, &opts.proc_dir, &mut c.errors);
     let kubelet = match pick(&components, "kubelet") {
         Ok(Some(k)) => {
             let k = k.clone();
@@ -268,12 +269,67 @@ fn component_of(base: &str) -> Option<&'static str> {
         .map(|(name, _)| *name)
 }
 
+/// What a static pod's container runs: a component, and what it is started with.
+struct PodCommand {
+    component: &'static str,
+    /// The executable as written (or the shell running the script).
+    executable: String,
+    args: Vec<String>,
+    /// Why its arguments are not known, when they are not.
+    via: Option<String>,
+}
+
+/// The component a static pod's `command` + `args` run, read as the flag checks read
+/// manifests: through wrappers (`dumb-init --`), and through a shell's script (`sh -c "exec
+/// kube-proxy … 1>>/var/log/kube-proxy.log 2>&1"`, GKE's form), read word by word. A script
+/// that cannot be read so but names a component's binary still yields the component, with
+/// no arguments and why: its checks then cannot pass on a default.
+fn static_pod_command(argv: &[String]) -> Option<PodCommand> {
+    use crate::checks::command_line::{script_names, shell_script, shell_words, without_wrappers};
+    let argv = without_wrappers(argv);
+    let Some(script) = shell_script(argv) else {
+        let (first, rest) = argv.split_first()?;
+        return Some(PodCommand {
+            component: component_of(basename(first))?,
+            executable: first.clone(),
+            args: rest.to_vec(),
+            via: None,
+        });
+    };
+    match shell_words(script) {
+        Ok(words) => {
+            let words = without_wrappers(&words);
+            let (first, rest) = words.split_first()?;
+            Some(PodCommand {
+                component: component_of(basename(first))?,
+                executable: first.clone(),
+                args: rest.to_vec(),
+                via: None,
+            })
+        }
+        Err(why) => {
+            let component = COMPONENTS.iter().find(|(_, bins)| {
+                let bins: Vec<String> = bins.iter().map(|b| b.to_string()).collect();
+                script_names(script, &bins)
+            })?;
+            Some(PodCommand {
+                component: component.0,
+                executable: argv.first()?.clone(),
+                args: Vec::new(),
+                via: Some(format!(
+                    "started by a shell script whose words cannot be read reliably ({why}): its flags are not visible"
+                )),
+            })
+        }
+    }
+}
+
 /// Every process whose executable's basename names a component. The executable is what
 /// `/proc/<pid>/exe` points to (what the process really runs); `argv[0]`, which a process
 /// sets as it likes (`exec -a kubelet bash`), decides only when that link cannot be read
 /// (another user's process without CAP_SYS_PTRACE, a fixture). A process that calls itself
 /// a component but runs something else is not taken for it, and `errors` says so.
-pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact> {
+pub fn processes(root: &Path, proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact> {
     let entries = match std::fs::read_dir(proc_dir) {
         Ok(e) => e,
         Err(e) => {
@@ -316,7 +372,9 @@ pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact
         let base = runs.as_deref().map_or(basename(exe), basename);
         let called = basename(exe);
         if let Some(runs) = &runs {
-            if base != called && (component_of(called).is_some() || called == "k3s") {
+            if base != called
+                && (component_of(called).is_some() || matches!(called, "k3s" | "kubelite"))
+            {
                 errors.push(format!(
                     "process {pid} calls itself {} (argv[0]) but runs {}: not taken for {called}",
                     crate::quote::quote(exe),
@@ -353,11 +411,26 @@ pub fn processes(proc_dir: &Path, errors: &mut Vec<String>) -> Vec<ComponentFact
                 );
             }
             out.push(f);
+        } else if base == "kubelite" {
+            // MicroK8s: each component's whole command line is in its arguments file.
+            out.extend(
+                crate::collect::microk8s::components(root, &argv[1..])
+                    .into_iter()
+                    .map(|e| ComponentFact {
+                        location: e.file,
+                        via: e.unread.map(|why| {
+                            format!(
+                                "run by MicroK8s kubelite; {why}: its arguments are not visible"
+                            )
+                        }),
+                        ..fact(e.component, e.args, None)
+                    }),
+            );
         } else if base == "k3s" {
             out.extend(
-                k3s_components(&argv[1..])
+                crate::collect::k3s::components(root, &argv[1..], errors)
                     .into_iter()
-                    .map(|(c, args, via)| fact(c, args, Some(via))),
+                    .map(|e| fact(e.component, e.args, Some(e.via))),
             );
         }
     }
@@ -454,48 +527,6 @@ pub fn redact_args(args: Vec<String>) -> Vec<String> {
 /// The allow-listed `ETCD_*` settings among environment variables.
 fn etcd_env(vars: impl Iterator<Item = (String, String)>) -> BTreeMap<String, String> {
     vars.filter(|(k, _)| ETCD_ENV.contains(&k.as_str()))
-        .collect()
-}
-
-/// The components a `k3s server|agent` process embeds, with the arguments passed to each
-/// through `--<component>-arg`.
-fn k3s_components(args: &[String]) -> Vec<(&'static str, Vec<String>, String)> {
-    let Some(mode) = args.first().map(String::as_str) else {
-        return Vec::new();
-    };
-    let embedded: &[(&str, &str)] = match mode {
-        "server" => &[
-            ("kube-apiserver", "--kube-apiserver-arg"),
-            ("kube-controller-manager", "--kube-controller-manager-arg"),
-            ("kube-scheduler", "--kube-scheduler-arg"),
-            ("etcd", "--etcd-arg"),
-            ("kubelet", "--kubelet-arg"),
-            ("kube-proxy", "--kube-proxy-arg"),
-        ],
-        "agent" => &[
-            ("kubelet", "--kubelet-arg"),
-            ("kube-proxy", "--kube-proxy-arg"),
-        ],
-        _ => return Vec::new(),
-    };
-    let flags = parse_flags(&args[1..]);
-    embedded
-        .iter()
-        .map(|(component, pass)| {
-            let passed: Vec<String> = flags
-                .get(*pass)
-                .into_iter()
-                .flatten()
-                .map(|v| format!("--{}", v.trim_start_matches('-')))
-                .collect();
-            (
-                *component,
-                passed,
-                format!(
-                    "embedded in `k3s {mode}`: only arguments passed with {pass} are visible; settings k3s makes itself are not"
-                ),
-            )
-        })
         .collect()
 }
 
@@ -756,6 +787,7 @@ impl Collector<'_> {
         let flags = &cmd.flags;
         let mut facts = KubeletFacts {
             command_line: k.describe(),
+            embedded: k.via.clone(),
             ..KubeletFacts::default()
         };
         // An empty --config or --config-dir names nothing: the kubelet checks the length.
@@ -1039,28 +1071,22 @@ impl Collector<'_> {
             for c in containers {
                 let c = Doc::from(c);
                 let strings = |key: &str| crate::checks::path::strings(&c, key);
-                let command = strings("command");
-                let Some(first) = command.first() else {
-                    continue;
-                };
-                let Some(component) = component_of(basename(first)) else {
+                let argv: Vec<String> = strings("command")
+                    .into_iter()
+                    .chain(strings("args"))
+                    .collect();
+                let Some(run) = static_pod_command(&argv) else {
                     continue;
                 };
                 let mut fact = ComponentFact {
-                    component: component.to_string(),
+                    component: run.component.to_string(),
                     source: ComponentSource::StaticPod,
                     pid: None,
                     location: path.clone(),
-                    executable: first.clone(),
+                    executable: run.executable,
                     exe: None,
-                    args: redact_args(
-                        command[1..]
-                            .iter()
-                            .chain(&strings("args"))
-                            .cloned()
-                            .collect(),
-                    ),
-                    via: None,
+                    args: redact_args(run.args),
+                    via: run.via,
                     env: etcd_env(
                         c.get("env")
                             .and_then(Doc::as_array)
@@ -1076,7 +1102,7 @@ impl Collector<'_> {
                     config_files: Vec::new(),
                 };
                 self.pods.insert(
-                    (path.clone(), component.to_string()),
+                    (path.clone(), run.component.to_string()),
                     StaticPod {
                         spec: spec.clone(),
                         container: c.clone(),
@@ -2031,20 +2057,6 @@ mod tests {
                 "<redacted>",
             ]
         );
-    }
-
-    #[test]
-    fn k3s_args_are_passed_through() {
-        let args: Vec<String> = ["server", "--kube-apiserver-arg=profiling=false"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let comps = k3s_components(&args);
-        let api = comps
-            .iter()
-            .find(|(c, _, _)| *c == "kube-apiserver")
-            .map(|(_, a, _)| a.clone());
-        assert_eq!(api, Some(vec!["--profiling=false".to_string()]));
     }
 
     #[test]

@@ -1,0 +1,390 @@
+//! k3s: one `k3s server|agent` process runs the control-plane components, etcd, the kubelet
+//! and kube-proxy inside itself. What each embedded component is started with is visible
+//! only in part: the arguments passed with `--<component>-arg`, on the command line or in
+//! k3s's configuration file and its drop-ins, read here as k3s reads them. Settings k3s
+//! makes itself (they vary between releases) are not visible, and the checks say so instead
+//! of judging a flag's upstream default.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::checks::flag::parse_command;
+use crate::collect::rooted;
+
+/// The configuration file k3s reads unless `--config` names another (docs.k3s.io,
+/// Configuration: "By default, configuration is loaded from `/etc/rancher/k3s/config.yaml`,
+/// and drop-in files are loaded from `/etc/rancher/k3s/config.yaml.d/*.yaml`").
+const CONFIG: &str = "/etc/rancher/k3s/config.yaml";
+
+/// k3s's data directory unless `--data-dir` names another.
+const DATA_DIR: &str = "/var/lib/rancher/k3s";
+
+/// The options read from the configuration file: those that say which components run and
+/// with which arguments. Nothing else is read: the file also holds the cluster token and
+/// the datastore's credentials.
+const READ: &[&str] = &[
+    "kube-apiserver-arg",
+    "kube-controller-manager-arg",
+    "kube-scheduler-arg",
+    "etcd-arg",
+    "kubelet-arg",
+    "kube-proxy-arg",
+    "disable-apiserver",
+    "disable-controller-manager",
+    "disable-scheduler",
+    "disable-etcd",
+    "disable-kube-proxy",
+    "disable-agent",
+    "cluster-init",
+    "datastore-endpoint",
+    "server",
+    "data-dir",
+];
+
+/// k3s's switches among them: they never take the next argument.
+const SWITCHES: &[&str] = &[
+    "--disable-apiserver",
+    "--disable-controller-manager",
+    "--disable-scheduler",
+    "--disable-etcd",
+    "--disable-kube-proxy",
+    "--disable-agent",
+    "--cluster-init",
+];
+
+/// One component a k3s process runs.
+pub struct Embedded {
+    /// The component (`kube-apiserver`, `kubelet`, …).
+    pub component: &'static str,
+    /// The arguments it is known to be started with.
+    pub args: Vec<String>,
+    /// How they were found, and what is not visible.
+    pub via: String,
+}
+
+/// The components a `k3s server|agent` process (its arguments after the executable) runs,
+/// with the arguments passed to each; `root` is the node's filesystem, where the
+/// configuration file and the data directory are.
+pub fn components(root: &Path, args: &[String], errors: &mut Vec<String>) -> Vec<Embedded> {
+    let Some(mode) = args.first().map(String::as_str) else {
+        return Vec::new();
+    };
+    if !matches!(mode, "server" | "agent") {
+        return Vec::new();
+    }
+    let switches: BTreeSet<String> = SWITCHES.iter().map(|s| s.to_string()).collect();
+    let command = parse_command(&args[1..], &switches).flags;
+    let config = command
+        .get("--config")
+        .or_else(|| command.get("-c"))
+        .and_then(|v| v.last())
+        .cloned()
+        .unwrap_or_else(|| CONFIG.to_string());
+    let (from_files, read, problem) = config_args(root, &config);
+    if let Some(p) = &problem {
+        errors.push(format!("k3s: {p}"));
+    }
+    // k3s inserts the file's options right after the subcommand: those given on the command
+    // line come later and win.
+    let all: Vec<String> = from_files.into_iter().chain(args[1..].to_vec()).collect();
+    let flags = parse_command(&all, &switches).flags;
+    let on = |flag: &str| {
+        flags
+            .get(flag)
+            .and_then(|v| v.last())
+            .is_some_and(|v| !matches!(v.as_str(), "false" | "0" | "f" | "F" | "FALSE" | "False"))
+    };
+    let given = |flag: &str| {
+        flags
+            .get(flag)
+            .and_then(|v| v.last())
+            .is_some_and(|v| !v.is_empty())
+    };
+    let server = mode == "server";
+    let agent = !(server && on("--disable-agent"));
+    // Embedded etcd runs on a server that starts a cluster (`--cluster-init`) or joins one
+    // (`--server`) without an external datastore; the default datastore is SQLite.
+    let etcd = server
+        && !on("--disable-etcd")
+        && !given("--datastore-endpoint")
+        && (on("--cluster-init") || given("--server"));
+    let runs: [(&'static str, &str, bool); 6] = [
+        (
+            "kube-apiserver",
+            "--kube-apiserver-arg",
+            server && !on("--disable-apiserver"),
+        ),
+        (
+            "kube-controller-manager",
+            "--kube-controller-manager-arg",
+            server && !on("--disable-controller-manager"),
+        ),
+        (
+            "kube-scheduler",
+            "--kube-scheduler-arg",
+            server && !on("--disable-scheduler"),
+        ),
+        ("etcd", "--etcd-arg", etcd),
+        ("kubelet", "--kubelet-arg", agent),
+        (
+            "kube-proxy",
+            "--kube-proxy-arg",
+            agent && !on("--disable-kube-proxy"),
+        ),
+    ];
+    let where_ = if read.is_empty() {
+        "on its command line".to_string()
+    } else {
+        format!("on its command line or in {}", read.join(", "))
+    };
+    let unread = problem
+        .map(|p| format!(" ({p}: arguments given there are not visible)"))
+        .unwrap_or_default();
+    let data_dir = flags
+        .get("--data-dir")
+        .or_else(|| flags.get("-d"))
+        .and_then(|v| v.last())
+        .cloned()
+        .unwrap_or_else(|| DATA_DIR.to_string());
+    runs.into_iter()
+        .filter(|(_, _, running)| *running)
+        .map(|(component, pass, _)| {
+            let mut args: Vec<String> = flags
+                .get(pass)
+                .into_iter()
+                .flatten()
+                .map(|v| format!("--{}", v.trim_start_matches('-')))
+                .collect();
+            let mut own = String::new();
+            // Releases that keep the kubelet's configuration in drop-ins pass their
+            // directory (`"config-dir": cfg.KubeletConfigDir`), before the user's arguments.
+            let drop_ins = format!("{}/agent/etc/kubelet.conf.d", data_dir.trim_end_matches('/'));
+            if component == "kubelet" && matches!(rooted::resolve(root, &drop_ins), Ok(Some(_))) {
+                args.insert(0, format!("--config-dir={drop_ins}"));
+                own = format!("; k3s passes --config-dir={drop_ins}");
+            }
+            Embedded {
+                component,
+                args,
+                via: format!(
+                    "embedded in `k3s {mode}`: only arguments passed with {pass} {where_} are visible{own}; settings k3s makes itself are not{unread} (k3s logs the arguments it starts each component with: journalctl -u k3s | grep 'Running {component}')"
+                ),
+            }
+        })
+        .collect()
+}
+
+/// The options of k3s's configuration file `path` and its drop-ins (`path.d/*.yaml`, in
+/// name order) that [`READ`] names, as command-line arguments; the files read; and why a
+/// file that is there could not be read. A drop-in's `key+` appends to the value so far,
+/// `key` replaces it (k3s's configfilearg).
+fn config_args(root: &Path, path: &str) -> (Vec<String>, Vec<String>, Option<String>) {
+    let mut files = vec![path.to_string()];
+    let dir = format!("{path}.d");
+    if let Ok(Some(r)) = rooted::resolve(root, &dir) {
+        if let Ok(entries) = std::fs::read_dir(&r.host) {
+            let mut names: Vec<String> = entries
+                .flatten()
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+                .collect();
+            names.sort();
+            files.extend(names.into_iter().map(|n| format!("{dir}/{n}")));
+        }
+    }
+    let mut values: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    let mut read = Vec::new();
+    for file in files {
+        let text = match rooted::read_to_string(root, &file) {
+            Ok(Some(t)) => t,
+            Ok(None) => continue,
+            Err(e) => return (Vec::new(), read, Some(format!("cannot read {file}: {e}"))),
+        };
+        let doc = match crate::yaml::parse_document_yaml11(&text) {
+            Ok(n) => n.to_json(),
+            Err(e) => return (Vec::new(), read, Some(format!("cannot parse {file}: {e}"))),
+        };
+        read.push(file);
+        let Some(map) = doc.as_object() else {
+            continue;
+        };
+        for (key, v) in map {
+            let (name, append) = match key.strip_suffix('+') {
+                Some(n) => (n, true),
+                None => (key.as_str(), false),
+            };
+            let Some(name) = READ.iter().find(|r| **r == name) else {
+                continue;
+            };
+            let items: Vec<String> = match v {
+                Value::Array(a) => a.iter().filter_map(scalar).collect(),
+                other => scalar(other).into_iter().collect(),
+            };
+            let slot = values.entry(name).or_default();
+            if !append {
+                slot.clear();
+            }
+            slot.extend(items);
+            if !order.contains(name) {
+                order.push(name);
+            }
+        }
+    }
+    let args = order
+        .iter()
+        .flat_map(|name| {
+            values[name]
+                .iter()
+                .map(move |v| format!("--{name}={v}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    (args, read, None)
+}
+
+/// A configuration value as the command line would give it.
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn find<'a>(c: &'a [Embedded], name: &str) -> Option<&'a Embedded> {
+        c.iter().find(|e| e.component == name)
+    }
+
+    #[test]
+    fn arguments_come_from_the_command_line_and_the_configuration_file() {
+        let root = tempfile::tempdir().unwrap();
+        let etc = root.path().join("etc/rancher/k3s");
+        std::fs::create_dir_all(etc.join("config.yaml.d")).unwrap();
+        std::fs::write(
+            etc.join("config.yaml"),
+            "token: K10-secret\nkube-apiserver-arg:\n  - anonymous-auth=true\n  - profiling=true\nkubelet-arg: make-iptables-util-chains=false\n",
+        )
+        .unwrap();
+        std::fs::write(
+            etc.join("config.yaml.d/10-more.yaml"),
+            "kube-apiserver-arg+: [enable-admission-plugins=AlwaysAdmit]\n",
+        )
+        .unwrap();
+        let mut errors = Vec::new();
+        let c = components(
+            root.path(),
+            &strings(&["server", "--kube-apiserver-arg=profiling=false"]),
+            &mut errors,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let api = find(&c, "kube-apiserver").unwrap();
+        // The command line's comes last, and wins.
+        assert_eq!(
+            api.args,
+            strings(&[
+                "--anonymous-auth=true",
+                "--profiling=true",
+                "--enable-admission-plugins=AlwaysAdmit",
+                "--profiling=false"
+            ])
+        );
+        assert!(
+            api.via
+                .contains("/etc/rancher/k3s/config.yaml.d/10-more.yaml"),
+            "{}",
+            api.via
+        );
+        assert_eq!(
+            find(&c, "kubelet").unwrap().args,
+            strings(&["--make-iptables-util-chains=false"])
+        );
+        // The default datastore is SQLite: no etcd.
+        assert!(find(&c, "etcd").is_none());
+        assert!(c.iter().all(|e| !e.args.concat().contains("K10-secret")));
+    }
+
+    #[test]
+    fn disabled_components_and_the_datastore_decide_what_runs() {
+        let root = tempfile::tempdir().unwrap();
+        let mut errors = Vec::new();
+        let names = |args: &[&str], errors: &mut Vec<String>| -> Vec<&'static str> {
+            components(root.path(), &strings(args), errors)
+                .iter()
+                .map(|e| e.component)
+                .collect()
+        };
+        assert_eq!(
+            names(
+                &[
+                    "server",
+                    "--cluster-init",
+                    "--disable-apiserver",
+                    "--disable-controller-manager",
+                    "--disable-scheduler",
+                    "--disable-kube-proxy"
+                ],
+                &mut errors
+            ),
+            ["etcd", "kubelet"]
+        );
+        assert_eq!(
+            names(
+                &["server", "--disable-etcd", "--disable-agent"],
+                &mut errors
+            ),
+            [
+                "kube-apiserver",
+                "kube-controller-manager",
+                "kube-scheduler"
+            ]
+        );
+        assert_eq!(
+            names(
+                &[
+                    "server",
+                    "--server",
+                    "https://a:6443",
+                    "--datastore-endpoint=postgres://x"
+                ],
+                &mut errors
+            ),
+            [
+                "kube-apiserver",
+                "kube-controller-manager",
+                "kube-scheduler",
+                "kubelet",
+                "kube-proxy"
+            ]
+        );
+        assert_eq!(
+            names(&["agent", "--disable-kube-proxy=true"], &mut errors),
+            ["kubelet"]
+        );
+        assert_eq!(
+            names(&["server", "--server=https://a:6443"], &mut errors).len(),
+            6
+        );
+        // An unparsable configuration file is reported, not guessed at.
+        let etc = root.path().join("etc/rancher/k3s");
+        std::fs::create_dir_all(&etc).unwrap();
+        std::fs::write(etc.join("config.yaml"), "kube-apiserver-arg: [unclosed\n").unwrap();
+        let c = components(root.path(), &strings(&["server"]), &mut errors);
+        assert!(
+            errors.iter().any(|e| e.contains("cannot parse")),
+            "{errors:?}"
+        );
+        assert!(c[0].via.contains("not visible"), "{}", c[0].via);
+    }
+}
