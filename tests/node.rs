@@ -1827,6 +1827,14 @@ fn static_pods_started_through_a_shell_are_recognised() {
     let (status, message) = only(&report, "kube-proxy-metrics-exposed");
     assert_eq!(status, Status::Error, "{message}");
     assert!(message.contains("shell script"), "{message}");
+    // A program in front that is not looked through: the component is still there.
+    root.write(
+        "/etc/kubernetes/manifests/kube-proxy.manifest",
+        &pod("exec ionice -c2 kube-proxy --metrics-bind-address=0.0.0.0"),
+    );
+    let report = evaluate_full(vec![root.facts()]);
+    let (status, message) = only(&report, "kube-proxy-metrics-exposed");
+    assert_eq!(status, Status::Error, "{message}");
 }
 
 /// MicroK8s runs its components inside `kubelite`, each with the arguments of its file under

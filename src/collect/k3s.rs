@@ -43,6 +43,24 @@ const READ: &[&str] = &[
     "data-dir",
 ];
 
+/// The environment variables k3s reads in place of an option (`[$K3S_URL]` in its help),
+/// used when neither the command line nor the configuration file gives the option. Only
+/// these are read from the process's environment, which also holds `K3S_TOKEN`.
+pub const ENV: &[(&str, &str)] = &[
+    ("K3S_CONFIG_FILE", "--config"),
+    ("K3S_URL", "--server"),
+    ("K3S_CLUSTER_INIT", "--cluster-init"),
+    ("K3S_DATASTORE_ENDPOINT", "--datastore-endpoint"),
+    ("K3S_DATA_DIR", "--data-dir"),
+];
+
+/// Short names of k3s's options, as the flag parser records them (`-s` as `--s`).
+const ALIASES: &[(&str, &str)] = &[
+    ("--c", "--config"),
+    ("--s", "--server"),
+    ("--d", "--data-dir"),
+];
+
 /// k3s's switches among them: they never take the next argument.
 const SWITCHES: &[&str] = &[
     "--disable-apiserver",
@@ -64,10 +82,16 @@ pub struct Embedded {
     pub via: String,
 }
 
-/// The components a `k3s server|agent` process (its arguments after the executable) runs,
-/// with the arguments passed to each; `root` is the node's filesystem, where the
-/// configuration file and the data directory are.
-pub fn components(root: &Path, args: &[String], errors: &mut Vec<String>) -> Vec<Embedded> {
+/// The components a `k3s server|agent` process (its arguments after the executable, and
+/// the [`ENV`] variables of its environment) runs, with the arguments passed to each;
+/// `root` is the node's filesystem, where the configuration file and the data directory
+/// are.
+pub fn components(
+    root: &Path,
+    args: &[String],
+    env: &BTreeMap<String, String>,
+    errors: &mut Vec<String>,
+) -> Vec<Embedded> {
     let Some(mode) = args.first().map(String::as_str) else {
         return Vec::new();
     };
@@ -75,11 +99,16 @@ pub fn components(root: &Path, args: &[String], errors: &mut Vec<String>) -> Vec
         return Vec::new();
     }
     let switches: BTreeSet<String> = SWITCHES.iter().map(|s| s.to_string()).collect();
-    let command = parse_command(&args[1..], &switches).flags;
-    let config = command
-        .get("--config")
-        .or_else(|| command.get("-c"))
-        .and_then(|v| v.last())
+    // The environment first: the configuration file and the command line come later and win
+    // (k3s: "findConfigFileFlag" takes K3S_CONFIG_FILE over --config).
+    let from_env: Vec<String> = ENV
+        .iter()
+        .filter_map(|(var, option)| Some(format!("{option}={}", env.get(*var)?)))
+        .collect();
+    let command = long_names(parse_command(&args[1..], &switches).flags);
+    let config = env
+        .get("K3S_CONFIG_FILE")
+        .or_else(|| command.get("--config").and_then(|v| v.last()))
         .cloned()
         .unwrap_or_else(|| CONFIG.to_string());
     let (from_files, read, problem) = config_args(root, &config);
@@ -88,8 +117,12 @@ pub fn components(root: &Path, args: &[String], errors: &mut Vec<String>) -> Vec
     }
     // k3s inserts the file's options right after the subcommand: those given on the command
     // line come later and win.
-    let all: Vec<String> = from_files.into_iter().chain(args[1..].to_vec()).collect();
-    let flags = parse_command(&all, &switches).flags;
+    let all: Vec<String> = from_env
+        .into_iter()
+        .chain(from_files)
+        .chain(args[1..].to_vec())
+        .collect();
+    let flags = long_names(parse_command(&all, &switches).flags);
     let on = |flag: &str| {
         flags
             .get(flag)
@@ -144,7 +177,6 @@ pub fn components(root: &Path, args: &[String], errors: &mut Vec<String>) -> Vec
         .unwrap_or_default();
     let data_dir = flags
         .get("--data-dir")
-        .or_else(|| flags.get("-d"))
         .and_then(|v| v.last())
         .cloned()
         .unwrap_or_else(|| DATA_DIR.to_string());
@@ -176,6 +208,19 @@ pub fn components(root: &Path, args: &[String], errors: &mut Vec<String>) -> Vec
         .collect()
 }
 
+/// Flags under their long names (`-s` is `--server`), values in the order given.
+fn long_names(flags: crate::checks::flag::Flags) -> crate::checks::flag::Flags {
+    let mut out = crate::checks::flag::Flags::new();
+    for (name, values) in flags {
+        let long = ALIASES
+            .iter()
+            .find(|(short, _)| *short == name)
+            .map_or(name.as_str(), |(_, long)| long);
+        out.entry(long.to_string()).or_default().extend(values);
+    }
+    out
+}
+
 /// The options of k3s's configuration file `path` and its drop-ins (`path.d/*.yaml`, in
 /// name order) that [`READ`] names, as command-line arguments; the files read; and why a
 /// file that is there could not be read. A drop-in's `key+` appends to the value so far,
@@ -188,7 +233,10 @@ fn config_args(root: &Path, path: &str) -> (Vec<String>, Vec<String>, Option<Str
             let mut names: Vec<String> = entries
                 .flatten()
                 .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+                .filter(|n| {
+                    let n = n.to_ascii_lowercase();
+                    n.ends_with(".yaml") || n.ends_with(".yml")
+                })
                 .collect();
             names.sort();
             files.extend(names.into_iter().map(|n| format!("{dir}/{n}")));
@@ -286,6 +334,7 @@ mod tests {
         let c = components(
             root.path(),
             &strings(&["server", "--kube-apiserver-arg=profiling=false"]),
+            &BTreeMap::new(),
             &mut errors,
         );
         assert!(errors.is_empty(), "{errors:?}");
@@ -320,7 +369,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let mut errors = Vec::new();
         let names = |args: &[&str], errors: &mut Vec<String>| -> Vec<&'static str> {
-            components(root.path(), &strings(args), errors)
+            components(root.path(), &strings(args), &BTreeMap::new(), errors)
                 .iter()
                 .map(|e| e.component)
                 .collect()
@@ -372,6 +421,14 @@ mod tests {
             names(&["agent", "--disable-kube-proxy=true"], &mut errors),
             ["kubelet"]
         );
+        // Joining a cluster through K3S_URL or `-s`: embedded etcd runs.
+        let env = BTreeMap::from([("K3S_URL".to_string(), "https://a:6443".to_string())]);
+        assert!(
+            components(root.path(), &strings(&["server"]), &env, &mut errors)
+                .iter()
+                .any(|e| e.component == "etcd")
+        );
+        assert!(names(&["server", "-s", "https://a:6443"], &mut errors).contains(&"etcd"));
         assert_eq!(
             names(&["server", "--server=https://a:6443"], &mut errors).len(),
             6
@@ -380,7 +437,12 @@ mod tests {
         let etc = root.path().join("etc/rancher/k3s");
         std::fs::create_dir_all(&etc).unwrap();
         std::fs::write(etc.join("config.yaml"), "kube-apiserver-arg: [unclosed\n").unwrap();
-        let c = components(root.path(), &strings(&["server"]), &mut errors);
+        let c = components(
+            root.path(),
+            &strings(&["server"]),
+            &BTreeMap::new(),
+            &mut errors,
+        );
         assert!(
             errors.iter().any(|e| e.contains("cannot parse")),
             "{errors:?}"

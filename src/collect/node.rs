@@ -296,9 +296,19 @@ fn static_pod_command(argv: &[String]) -> Option<PodCommand> {
             via: None,
         });
     };
-    match shell_words(script) {
+    let words = shell_words(script).and_then(|words| {
+        let words = without_wrappers(&words).to_vec();
+        match words.first() {
+            Some(first) if component_of(basename(first)).is_some() => Ok(words),
+            // `exec ionice -c2 kube-apiserver …`: a program in front that is not followed.
+            _ => Err(format!(
+                "the script runs {}, not the component itself",
+                words.first().map_or("nothing", String::as_str)
+            )),
+        }
+    });
+    match words {
         Ok(words) => {
-            let words = without_wrappers(&words);
             let (first, rest) = words.split_first()?;
             Some(PodCommand {
                 component: component_of(basename(first))?,
@@ -428,7 +438,7 @@ pub fn processes(root: &Path, proc_dir: &Path, errors: &mut Vec<String>) -> Vec<
             );
         } else if base == "k3s" {
             out.extend(
-                crate::collect::k3s::components(root, &argv[1..], errors)
+                crate::collect::k3s::components(root, &argv[1..], &k3s_env(&dir), errors)
                     .into_iter()
                     .map(|e| fact(e.component, e.args, Some(e.via))),
             );
@@ -522,6 +532,23 @@ pub fn redact_args(args: Vec<String>) -> Vec<String> {
         out.push(a);
     }
     out
+}
+
+/// The environment variables k3s reads in place of its options ([`crate::collect::k3s::ENV`])
+/// of a process, when its environment can be read; nothing else of it (it holds the token).
+fn k3s_env(dir: &Path) -> BTreeMap<String, String> {
+    let environ = std::fs::read(dir.join("environ")).unwrap_or_default();
+    environ
+        .split(|b| *b == 0)
+        .filter_map(|kv| {
+            let kv = String::from_utf8_lossy(kv);
+            let (k, v) = kv.split_once('=')?;
+            crate::collect::k3s::ENV
+                .iter()
+                .any(|(name, _)| *name == k)
+                .then(|| (k.to_string(), v.to_string()))
+        })
+        .collect()
 }
 
 /// The allow-listed `ETCD_*` settings among environment variables.
@@ -970,6 +997,13 @@ impl Collector<'_> {
                 from: format!("{component} environment {k} ({})", inst.describe()),
                 inst,
             };
+        }
+        // An embedded component (k3s) is given the files of its embedding process's own
+        // layout, not the default path.
+        if let Some(via) = &inst.via {
+            return Named::Unknown(format!(
+                "{component} is not passed {flag} visibly ({via}), so which file it uses is not known"
+            ));
         }
         Named::Unset { inst, why: None }
     }

@@ -158,6 +158,66 @@ const SHORT_PASSWORD_OPTIONS: &[(&str, &[&str])] = &[
     ("-k", &["openssl"]),
 ];
 
+/// Options of the programs in [`POSITIONAL_PASSWORDS`] whose value is the next word (`mc
+/// --config-dir DIR alias set …`, `vault login -address URL TOKEN`): it is not a position.
+/// htpasswd's `-C COST` (alone or ending a cluster: `-bBC 10`) is read in
+/// [`Scanner::option`].
+const VALUE_OPTIONS: &[(&str, &[&str])] = &[
+    ("mc", &["-C", "--config-dir", "--api", "--path"]),
+    (
+        "vault",
+        &[
+            "-address",
+            "--address",
+            "-method",
+            "--method",
+            "-path",
+            "--path",
+            "-namespace",
+            "--namespace",
+            "-ca-cert",
+            "--ca-cert",
+            "-ca-path",
+            "--ca-path",
+            "-client-cert",
+            "--client-cert",
+            "-client-key",
+            "--client-key",
+            "-format",
+            "--format",
+            "-field",
+            "--field",
+            "-header",
+            "--header",
+        ],
+    ),
+    (
+        "rabbitmqctl",
+        &[
+            "-n",
+            "--node",
+            "-t",
+            "--timeout",
+            "--longnames",
+            "--erlang-cookie",
+        ],
+    ),
+    (
+        "aws",
+        &[
+            "--profile",
+            "--region",
+            "--output",
+            "--endpoint-url",
+            "--query",
+            "--cli-read-timeout",
+            "--cli-connect-timeout",
+            "--ca-bundle",
+            "--color",
+        ],
+    ),
+];
+
 /// Programs that take a password as a positional argument: the program, the subcommand
 /// words before it, and its position among the words after the program that are no options
 /// (1 is the first). `htpasswd -b` and `aws configure set` are read in
@@ -333,6 +393,8 @@ pub(super) struct Scanner {
     positionals: usize,
     /// The letters of the program's short options so far (`htpasswd -bc` gives `bc`).
     short_letters: String,
+    /// The previous word was an option whose value is the next word ([`VALUE_OPTIONS`]).
+    option_value_next: bool,
     next: Next,
 }
 
@@ -369,7 +431,7 @@ impl Scanner {
                     Replacement::Flag,
                 ));
             }
-            Next::Assignment => {
+            Next::Assignment if !word.starts_with('-') => {
                 let start = assigned_credential(word)?;
                 return Some((start, word.len(), Replacement::Credential));
             }
@@ -425,6 +487,9 @@ impl Scanner {
     /// configure set aws_secret_access_key VALUE`).
     fn positional_password(&mut self, word: &str) -> Option<(usize, usize, Replacement)> {
         let program = self.program.as_deref()?;
+        if std::mem::take(&mut self.option_value_next) {
+            return None;
+        }
         self.positionals += 1;
         let n = self.positionals;
         let at = |subcommands: &[&str], position: usize| {
@@ -473,15 +538,30 @@ impl Scanner {
         if !word.starts_with("--") {
             self.short_letters.push_str(word.trim_start_matches('-'));
         }
+        self.option_value_next = !word.contains('=')
+            && (VALUE_OPTIONS
+                .iter()
+                .any(|(p, options)| *p == program && options.contains(&word))
+                || (program == "htpasswd" && !word.starts_with("--") && word.ends_with('C')));
         // `mysql -pPASSWORD`, `sshpass -pPASSWORD`, `7z -pPASSWORD`.
         let attached_p =
             MYSQL_CLIENTS.contains(&program) || matches!(program, "sshpass" | "7z" | "7za");
         if attached_p && short && word.starts_with("-p") {
             return value(&word[2..]).then_some((2, word.len(), Replacement::Flag));
         }
-        // `curl -uuser:password`.
+        // `curl -uuser:password`, `smbclient -Uuser%password`, `curl -bsession=…`,
+        // `ssh-keygen -NPASSPHRASE`.
         if program == "curl" && short && word.starts_with("-u") {
             return password_of_userinfo(word, 2, ':');
+        }
+        if program == "smbclient" && short && word.starts_with("-U") {
+            return password_of_userinfo(word, 2, '%');
+        }
+        if program == "curl" && short && word.starts_with("-b") {
+            return cookie_values(word, 2);
+        }
+        if program == "ssh-keygen" && short && (word.starts_with("-N") || word.starts_with("-P")) {
+            return value(&word[2..]).then_some((2, word.len(), Replacement::Flag));
         }
         let separator = if program == "smbclient" { '%' } else { ':' };
         if let Some((name, v)) = word.split_once('=') {
@@ -598,9 +678,9 @@ pub(super) fn redact_arguments(args: &[&str]) -> Option<Vec<String>> {
 fn script_marker(pattern: &str, matched: &str) -> String {
     let scheme = matched.find("://").map_or("", |i| &matched[..i + 3]);
     let at = if matched.ends_with('@') { "@" } else { "" };
-    // A query parameter keeps its `?`/`&` and name (`?token=`).
+    // A query or fragment parameter keeps its `?`/`&`/`#` and name (`?token=`).
     let parameter = match matched.find('=') {
-        Some(i) if matched.starts_with(['?', '&']) => &matched[..=i],
+        Some(i) if matched.starts_with(['?', '&', '#']) => &matched[..=i],
         _ => "",
     };
     format!("{scheme}{parameter}redacted-credential-matching-{pattern}{at}")
@@ -832,10 +912,11 @@ fn redact_embedded(text: &str) -> Option<String> {
     static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         [
             r#"(?i)(\b(?:PASSWORD\s*(?:=\s*)?(?:PASSWORD\s*\(\s*)?|IDENTIFIED\s+(?:WITH\s+\w+\s+)?BY\s+(?:PASSWORD\s+)?)')([^'\s]+)'"#,
+            r#"(?i)(\bIDENTIFIED\s+(?:WITH\s+\w+\s+)?BY\s+")([^"\s]+)""#,
             r#"(\\?"(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\\?"\s*:\s*\\?")([^"\\]+)"#,
-            r#"(\bhttps?://)([^\s/:@'"$<>]+)@"#,
+            r#"(?i)(\bhttps?://)([^\s/:@'"$<>]+)@"#,
             r#"(\b[A-Za-z0-9_.-]+:)([^\s:@/'"$<>()]+)@(?:tcp|udp|unix)?\("#,
-            r#"(\bAUTH(?:\s+[^\s'"\\;&|<>()]+)?\s+)([^\s'"\\;&|<>()]+)"#,
+            r#"((?:^|[\s'"])AUTH(?:\s+[^\s'"\\;&|<>()-][^\s'"\\;&|<>()]*)?\s+)([^\s'"\\;&|<>()-][^\s'"\\;&|<>()]*)"#,
         ]
         .iter()
         .filter_map(|p| Regex::new(p).ok())
@@ -852,7 +933,12 @@ fn redact_embedded(text: &str) -> Option<String> {
             let before = &c[1];
             let credential = c.get(c.len() - 1).map_or("", |m| m.as_str());
             let named = c.name("name").is_none_or(|n| credential_name(n.as_str()));
-            if !named || credential.starts_with(EMBEDDED) || !value(credential) {
+            // Never an option (`--token-auth-file=…`): the flag checks read these words.
+            if !named
+                || credential.starts_with(EMBEDDED)
+                || credential.starts_with('-')
+                || !value(credential)
+            {
                 return whole.to_string();
             }
             let after = &whole[before.len() + credential.len()..];
@@ -1198,6 +1284,68 @@ mod tests {
         ] {
             assert_eq!(redact_arguments(given), None, "{given:?}");
         }
+        // Option values are no positions; attached forms; `-e` of openssl is no assignment.
+        for given in [
+            &[
+                "htpasswd",
+                "-bBC",
+                "10",
+                "/auth/htpasswd",
+                "admin",
+                "CANARY1",
+            ][..],
+            &[
+                "mc",
+                "--config-dir",
+                "/tmp/mc",
+                "alias",
+                "set",
+                "m",
+                "http://m:9000",
+                "ak",
+                "CANARY2",
+            ],
+            &["vault", "login", "-address", "http://vault:8200", "CANARY3"],
+            &[
+                "rabbitmqctl",
+                "-n",
+                "rabbit@x",
+                "add_user",
+                "admin",
+                "CANARY4",
+            ],
+            &[
+                "aws",
+                "--profile",
+                "p",
+                "configure",
+                "set",
+                "aws_secret_access_key",
+                "CANARY5",
+            ],
+            &["openssl", "aes-256-cbc", "-e", "-k", "CANARY6"],
+            &["smbclient", "//srv/share", "-Uadmin%CANARY7"],
+            &["curl", "-bsession=CANARY8", "http://svc"],
+            &["ssh-keygen", "-NCANARY9", "-f", "/k"],
+        ] {
+            let out = args(given).join(" ");
+            assert!(!out.contains("CANARY"), "{given:?}\n{out}");
+        }
+        assert_eq!(
+            args(&[
+                "htpasswd",
+                "-bBC",
+                "10",
+                "/auth/htpasswd",
+                "admin",
+                "CANARY1"
+            ])[4],
+            "admin"
+        );
+        // A header name ending in AUTH before an option is no Redis AUTH: the flag checks read
+        // these words.
+        let script = "exec kube-apiserver --requestheader-group-headers=X-AUTH --token-auth-file=/etc/t.csv --profiling=false";
+        assert_eq!(redact_script(script), None);
         for script in [
             "echo hello > /tmp/out.txt; echo ok | grep ok",
             "echo \"$TOKEN\" | docker login --password-stdin r.example",
