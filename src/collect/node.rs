@@ -1477,10 +1477,15 @@ impl Collector<'_> {
         // a client CA in pki/client-ca leaves pki/ itself, where the keys are, in), else the
         // default.
         let mut pki_dirs: Vec<(String, String, Located)> = Vec::new();
+        let mut unknown = None;
         for flag in PKI_FLAGS {
-            let Named::Path { path, from, inst } = self.named(components, "kube-apiserver", flag)
-            else {
-                continue;
+            let (path, from, inst) = match self.named(components, "kube-apiserver", flag) {
+                Named::Path { path, from, inst } => (path, from, inst),
+                Named::Unknown(why) => {
+                    unknown.get_or_insert(why);
+                    continue;
+                }
+                _ => continue,
             };
             let Some(d) = Path::new(&path)
                 .parent()
@@ -1497,7 +1502,13 @@ impl Collector<'_> {
             let at = self.locate(Some(inst), &d);
             pki_dirs.push((d, format!("directory of {from}"), at));
         }
-        if pki_dirs.is_empty() {
+        // An embedded API server (k3s) keeps its PKI where its process puts it: unknown, not
+        // the default path.
+        if let (true, Some(why)) = (pki_dirs.is_empty(), unknown) {
+            for role in ["pki-dir", "pki-cert", "pki-key"] {
+                out.push(self.failed(role, "/etc/kubernetes/pki", "default path", why.clone()));
+            }
+        } else if pki_dirs.is_empty() {
             pki_dirs.push((
                 "/etc/kubernetes/pki".to_string(),
                 "default path".to_string(),

@@ -442,7 +442,10 @@ impl Scanner {
         // `docker run --name mongo`: the value of an option, not a program.
         let option_value = std::mem::take(&mut self.after_long_option);
         // (A word naming the program itself is an argument: `htpasswd -b /auth/htpasswd`.)
-        if known_client(name) && !option_value && self.program.as_deref() != Some(name) {
+        // (Nor is an option naming a file: `--basic-auth-file=/etc/htpasswd`.)
+        let argument = word.starts_with('-');
+        if known_client(name) && !option_value && !argument && self.program.as_deref() != Some(name)
+        {
             let login = self.login;
             *self = Scanner {
                 program: Some(name.to_string()),
@@ -512,7 +515,14 @@ impl Scanner {
                 })
             || (program == "aws"
                 && at(&["configure", "set"], 4)
-                && credential_name(&self.positional[2]));
+                && credential_name(&self.positional[2]))
+            // `redis-cli AUTH [USER] PASSWORD`, in any letter case.
+            || (program == "redis-cli"
+                && self
+                    .positional
+                    .iter()
+                    .position(|p| p.eq_ignore_ascii_case("auth"))
+                    .is_some_and(|at| n == at + 2 || n == at + 3));
         if self.positional.len() < 4 {
             self.positional.push(unquote(word).to_string());
         }
@@ -915,7 +925,8 @@ fn redact_embedded(text: &str) -> Option<String> {
             r#"(?i)(\bIDENTIFIED\s+(?:WITH\s+\w+\s+)?BY\s+")([^"\s]+)""#,
             r#"(\\?"(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)\\?"\s*:\s*\\?")([^"\\]+)"#,
             r#"(?i)(\bhttps?://)([^\s/:@'"$<>]+)@"#,
-            r#"(\b[A-Za-z0-9_.-]+:)([^\s:@/'"$<>()]+)@(?:tcp|udp|unix)?\("#,
+            r#"(\b[A-Za-z0-9_.-]+:)([^\s:@/'"$<>()]+)@(?:(?:tcp|udp|unix)?\(|/)"#,
+            r#"(?i)(\bSET\s+PASSWORD\s+(?:FOR\s+\S+\s*)?=\s*(?:PASSWORD\s*\(\s*)?')([^'\s]+)'"#,
             r#"((?:^|[\s'"])AUTH(?:\s+[^\s'"\\;&|<>()-][^\s'"\\;&|<>()]*)?\s+)([^\s'"\\;&|<>()-][^\s'"\\;&|<>()]*)"#,
         ]
         .iter()
@@ -931,10 +942,14 @@ fn redact_embedded(text: &str) -> Option<String> {
         let replaced = re.replace_all(current, |c: &Captures| {
             let whole = &c[0];
             let before = &c[1];
-            let credential = c.get(c.len() - 1).map_or("", |m| m.as_str());
+            let last = c.get(c.len() - 1);
+            let credential = last.map_or("", |m| m.as_str());
+            // `AUTH 1>>log`: a redirection's descriptor, no credential.
+            let redirected = last.is_some_and(|m| current[m.end()..].starts_with(['>', '<']));
             let named = c.name("name").is_none_or(|n| credential_name(n.as_str()));
             // Never an option (`--token-auth-file=…`): the flag checks read these words.
             if !named
+                || redirected
                 || credential.starts_with(EMBEDDED)
                 || credential.starts_with('-')
                 || !value(credential)
@@ -1182,9 +1197,25 @@ mod tests {
         );
     }
 
+    /// Asserts no `CANARY` word survives in the arguments.
+    fn args_lose_canaries(given: &[&str]) {
+        let out = args(given).join(" ");
+        assert!(!out.contains("CANARY"), "{given:?}\n{out}");
+    }
+
+    /// Asserts no `CANARY` word survives in the script, which still reads into as many words.
+    fn script_loses_canaries(script: &str) {
+        let out = redact_script(script).unwrap_or_else(|| script.to_string());
+        assert!(!out.contains("CANARY"), "{script}\n{out}");
+        if let Ok(before) = crate::checks::command_line::shell_words(script) {
+            let after = crate::checks::command_line::shell_words(&out).expect("readable");
+            assert_eq!(before.len(), after.len(), "{script}\n{out}");
+        }
+    }
+
     #[test]
     fn positional_passwords_echoed_values_and_credentials_inside_words_are_replaced() {
-        for given in [
+        [
             &[
                 "htpasswd",
                 "-bc",
@@ -1234,11 +1265,10 @@ mod tests {
                 "curl",
                 "https://hooks.slack.com/services/T000/B000/CANARY17abcdef",
             ],
-        ] {
-            let out = args(given).join(" ");
-            assert!(!out.contains("CANARY"), "{given:?}\n{out}");
-        }
-        for script in [
+        ]
+        .into_iter()
+        .for_each(args_lose_canaries);
+        [
             "echo CANARY1 | docker login -u ci --password-stdin registry.example",
             "echo -n 'CANARY2' > /shared/token && exec /app",
             "printf 'AUTH CANARY3\\r\\nPING\\r\\n' | nc redis 6379",
@@ -1251,14 +1281,9 @@ mod tests {
             "curl -d '{\"login\":\"x\",\"password\":\"CANARY10\"}' http://grafana:3000/api",
             "curl -fsS \"https://hc.example/ping/x?api_key=CANARY11\"",
             "vault login CANARY12 && vault kv get secret/x",
-        ] {
-            let out = redact_script(script).unwrap_or_else(|| script.to_string());
-            assert!(!out.contains("CANARY"), "{script}\n{out}");
-            if let Ok(before) = crate::checks::command_line::shell_words(script) {
-                let after = crate::checks::command_line::shell_words(&out).expect("readable");
-                assert_eq!(before.len(), after.len(), "{script}\n{out}");
-            }
-        }
+        ]
+        .into_iter()
+        .for_each(script_loses_canaries);
         // The name and the rest of a URL stay.
         assert_eq!(
             redact_script("curl https://x.example/ping?token=CANARY1&v=2").as_deref(),
@@ -1285,7 +1310,7 @@ mod tests {
             assert_eq!(redact_arguments(given), None, "{given:?}");
         }
         // Option values are no positions; attached forms; `-e` of openssl is no assignment.
-        for given in [
+        [
             &[
                 "htpasswd",
                 "-bBC",
@@ -1327,10 +1352,13 @@ mod tests {
             &["smbclient", "//srv/share", "-Uadmin%CANARY7"],
             &["curl", "-bsession=CANARY8", "http://svc"],
             &["ssh-keygen", "-NCANARY9", "-f", "/k"],
-        ] {
-            let out = args(given).join(" ");
-            assert!(!out.contains("CANARY"), "{given:?}\n{out}");
-        }
+            &["redis-cli", "-h", "redis", "AUTH", "CANARY10"],
+            &["redis-cli", "auth", "default", "CANARY11"],
+            &["/exporter", "--dsn=user:CANARY12@/app"],
+            &["mysql", "-e", "SET PASSWORD FOR 'root'@'%' = 'CANARY13'"],
+        ]
+        .into_iter()
+        .for_each(args_lose_canaries);
         assert_eq!(
             args(&[
                 "htpasswd",
@@ -1344,8 +1372,26 @@ mod tests {
         );
         // A header name ending in AUTH before an option is no Redis AUTH: the flag checks read
         // these words.
-        let script = "exec kube-apiserver --requestheader-group-headers=X-AUTH --token-auth-file=/etc/t.csv --profiling=false";
-        assert_eq!(redact_script(script), None);
+        for script in [
+            "exec kube-apiserver --requestheader-group-headers=X-AUTH --token-auth-file=/etc/t.csv --profiling=false",
+            "exec kube-apiserver --requestheader-group-headers AUTH 1>>/var/log/a.log 2>&1",
+        ] {
+            assert_eq!(redact_script(script), None, "{script}");
+        }
+        // A file named like a client, given to an option, does not make that client the
+        // program: `-b` is kube-apiserver's, and no position is a password.
+        assert_eq!(
+            redact_arguments(&[
+                "kube-apiserver",
+                "--basic-auth-file=/etc/htpasswd",
+                "-b",
+                "--authorization-mode",
+                "Node,RBAC",
+                "--anonymous-auth",
+                "true",
+            ]),
+            None
+        );
         for script in [
             "echo hello > /tmp/out.txt; echo ok | grep ok",
             "echo \"$TOKEN\" | docker login --password-stdin r.example",
