@@ -744,7 +744,12 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     out.empty_reason = match (&p.target, given) {
         (Target::Objects, 0) => format!("no {} objects in scope", kinds.join("/")),
         (_, 0) => "no workloads in scope".to_string(),
-        // Every subject was left out by the `when` conditions.
+        // Every subject was left out: by the `when` conditions, or (objects) none had an
+        // item to judge.
+        (Target::Objects, n) if p.when.is_empty() => format!(
+            "{n} {} object(s) in the input, none with an item to judge",
+            kinds.join("/")
+        ),
         (Target::Objects, n) => format!(
             "{n} {} object(s) in the input, none where {}",
             kinds.join("/"),

@@ -1663,8 +1663,9 @@ fn evaluate_node_facts(
                     file.message(&component.name, &c.flag)
                 ),
             ),
+            // Error only when the failing flag itself was not seen.
             (Some(o), _, _) => (
-                if invisible {
+                if invisible && o.note.as_deref().is_some_and(|n| n.starts_with("flag not passed through")) {
                     Status::Error
                 } else {
                     Status::Fail

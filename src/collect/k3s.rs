@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::checks::condition::parse_bool;
 use crate::checks::flag::parse_command;
 use crate::collect::rooted;
 
@@ -44,14 +45,24 @@ const READ: &[&str] = &[
 ];
 
 /// The environment variables k3s reads in place of an option (`[$K3S_URL]` in its help),
-/// used when neither the command line nor the configuration file gives the option. Only
-/// these are read from the process's environment, which also holds `K3S_TOKEN`.
-pub const ENV: &[(&str, &str)] = &[
+/// and the option: used when neither the command line nor the configuration file gives the
+/// option, except `K3S_CONFIG_FILE`, which wins over `--config`.
+const ENV_OPTIONS: &[(&str, &str)] = &[
     ("K3S_CONFIG_FILE", "--config"),
     ("K3S_URL", "--server"),
     ("K3S_CLUSTER_INIT", "--cluster-init"),
     ("K3S_DATASTORE_ENDPOINT", "--datastore-endpoint"),
     ("K3S_DATA_DIR", "--data-dir"),
+];
+
+/// The names of [`ENV_OPTIONS`]: the only variables read from a k3s process's environment,
+/// which also holds `K3S_TOKEN`.
+pub const ENV: &[&str] = &[
+    "K3S_CONFIG_FILE",
+    "K3S_URL",
+    "K3S_CLUSTER_INIT",
+    "K3S_DATASTORE_ENDPOINT",
+    "K3S_DATA_DIR",
 ];
 
 /// Short names of k3s's options, as the flag parser records them (`-s` as `--s`).
@@ -101,14 +112,15 @@ pub fn components(
     let switches: BTreeSet<String> = SWITCHES.iter().map(|s| s.to_string()).collect();
     // The environment first: the configuration file and the command line come later and win
     // (k3s: "findConfigFileFlag" takes K3S_CONFIG_FILE over --config).
-    let from_env: Vec<String> = ENV
+    let from_env: Vec<String> = ENV_OPTIONS
         .iter()
         .filter_map(|(var, option)| Some(format!("{option}={}", env.get(*var)?)))
         .collect();
     let command = long_names(parse_command(&args[1..], &switches).flags);
     let config = env
         .get("K3S_CONFIG_FILE")
-        .or_else(|| command.get("--config").and_then(|v| v.last()))
+        .filter(|v| !v.is_empty())
+        .or_else(|| command.get("--config").and_then(|v| v.first()))
         .cloned()
         .unwrap_or_else(|| CONFIG.to_string());
     let (from_files, read, problem) = config_args(root, &config);
@@ -127,7 +139,7 @@ pub fn components(
         flags
             .get(flag)
             .and_then(|v| v.last())
-            .is_some_and(|v| !matches!(v.as_str(), "false" | "0" | "f" | "F" | "FALSE" | "False"))
+            .is_some_and(|v| parse_bool(v) != Some(false))
     };
     let given = |flag: &str| {
         flags
@@ -139,10 +151,20 @@ pub fn components(
     let agent = !(server && on("--disable-agent"));
     // Embedded etcd runs on a server that starts a cluster (`--cluster-init`) or joins one
     // (`--server`) without an external datastore; the default datastore is SQLite.
+    let data_dir = flags
+        .get("--data-dir")
+        .and_then(|v| v.last())
+        .cloned()
+        .unwrap_or_else(|| DATA_DIR.to_string());
+    let data_dir = data_dir.trim_end_matches('/');
+    // After its first start a server keeps running the etcd its data directory holds.
+    let etcd_data = format!("{data_dir}/server/db/etcd");
     let etcd = server
         && !on("--disable-etcd")
         && !given("--datastore-endpoint")
-        && (on("--cluster-init") || given("--server"));
+        && (on("--cluster-init")
+            || given("--server")
+            || matches!(rooted::resolve(root, &etcd_data), Ok(Some(_))));
     let runs: [(&'static str, &str, bool); 6] = [
         (
             "kube-apiserver",
@@ -175,11 +197,6 @@ pub fn components(
     let unread = problem
         .map(|p| format!(" ({p}: arguments given there are not visible)"))
         .unwrap_or_default();
-    let data_dir = flags
-        .get("--data-dir")
-        .and_then(|v| v.last())
-        .cloned()
-        .unwrap_or_else(|| DATA_DIR.to_string());
     runs.into_iter()
         .filter(|(_, _, running)| *running)
         .map(|(component, pass, _)| {
@@ -192,7 +209,7 @@ pub fn components(
             let mut own = String::new();
             // Releases that keep the kubelet's configuration in drop-ins pass their
             // directory (`"config-dir": cfg.KubeletConfigDir`), before the user's arguments.
-            let drop_ins = format!("{}/agent/etc/kubelet.conf.d", data_dir.trim_end_matches('/'));
+            let drop_ins = format!("{data_dir}/agent/etc/kubelet.conf.d");
             if component == "kubelet" && matches!(rooted::resolve(root, &drop_ins), Ok(Some(_))) {
                 args.insert(0, format!("--config-dir={drop_ins}"));
                 own = format!("; k3s passes --config-dir={drop_ins}");
@@ -245,15 +262,23 @@ fn config_args(root: &Path, path: &str) -> (Vec<String>, Vec<String>, Option<Str
     let mut values: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();
     let mut read = Vec::new();
+    let mut problem = None;
     for file in files {
+        // A file that cannot be read ends the reading: what the files before it give stays.
         let text = match rooted::read_to_string(root, &file) {
             Ok(Some(t)) => t,
             Ok(None) => continue,
-            Err(e) => return (Vec::new(), read, Some(format!("cannot read {file}: {e}"))),
+            Err(e) => {
+                problem = Some(format!("cannot read {file}: {e}"));
+                break;
+            }
         };
         let doc = match crate::yaml::parse_document_yaml11(&text) {
             Ok(n) => n.to_json(),
-            Err(e) => return (Vec::new(), read, Some(format!("cannot parse {file}: {e}"))),
+            Err(e) => {
+                problem = Some(format!("cannot parse {file}: {e}"));
+                break;
+            }
         };
         read.push(file);
         let Some(map) = doc.as_object() else {
@@ -290,7 +315,7 @@ fn config_args(root: &Path, path: &str) -> (Vec<String>, Vec<String>, Option<Str
                 .collect::<Vec<_>>()
         })
         .collect();
-    (args, read, None)
+    (args, read, problem)
 }
 
 /// A configuration value as the command line would give it.

@@ -9,25 +9,51 @@ use std::path::Path;
 use crate::checks::flag::parse_flags;
 use crate::collect::rooted;
 
-/// kubelite's option naming each component's arguments file, and the component.
-const ARGS_FILES: &[(&str, &str)] = &[
-    ("--apiserver-args-file", "kube-apiserver"),
-    ("--control-manager-args-file", "kube-controller-manager"),
-    ("--scheduler-args-file", "kube-scheduler"),
-    ("--kubelet-args-file", "kubelet"),
-    ("--proxy-args-file", "kube-proxy"),
+/// kubelite's option naming each component's arguments file, the component, and the file
+/// kubelite reads when the option is not given.
+const ARGS_FILES: &[(&str, &str, &str)] = &[
+    (
+        "--apiserver-args-file",
+        "kube-apiserver",
+        "${SNAP_DATA}/args/kube-apiserver",
+    ),
+    (
+        "--controller-manager-args-file",
+        "kube-controller-manager",
+        "${SNAP_DATA}/args/kube-controller-manager",
+    ),
+    (
+        "--scheduler-args-file",
+        "kube-scheduler",
+        "${SNAP_DATA}/args/kube-scheduler",
+    ),
+    (
+        "--kubelet-args-file",
+        "kubelet",
+        "${SNAP_DATA}/args/kubelet",
+    ),
+    (
+        "--proxy-args-file",
+        "kube-proxy",
+        "${SNAP_DATA}/args/kube-proxy",
+    ),
 ];
 
-/// The control-plane components, run only with `--start-control-plane=true`.
+/// The control-plane components, left out with `--start-control-plane=false` (kubelite
+/// starts them by default).
 const CONTROL_PLANE: &[&str] = &[
     "kube-apiserver",
     "kube-controller-manager",
     "kube-scheduler",
 ];
 
-/// Where the snap's variables point on the node (`${SNAP_DATA}` in the arguments files).
-const SNAP_DATA: &str = "/var/snap/microk8s/current";
-const SNAP: &str = "/snap/microk8s/current";
+/// The snap's variables and where they point on the node (`${SNAP_DATA}` in the arguments
+/// files); longer names first, so `$SNAP` is not taken for the start of `$SNAP_DATA`.
+const SNAP_VARIABLES: &[(&str, &str)] = &[
+    ("SNAP_COMMON", "/var/snap/microk8s/common"),
+    ("SNAP_DATA", "/var/snap/microk8s/current"),
+    ("SNAP", "/snap/microk8s/current"),
+];
 
 /// One component kubelite runs.
 pub struct Embedded {
@@ -46,37 +72,40 @@ pub struct Embedded {
 pub fn components(root: &Path, args: &[String]) -> Vec<Embedded> {
     let flags = parse_flags(args);
     let last = |f: &str| flags.get(f).and_then(|v| v.last()).cloned();
-    let control_plane = last("--start-control-plane").is_some_and(|v| v == "true");
+    let control_plane = last("--start-control-plane")
+        .is_none_or(|v| crate::checks::condition::parse_bool(&v) != Some(false));
     ARGS_FILES
         .iter()
-        .filter(|(_, c)| control_plane || !CONTROL_PLANE.contains(c))
-        .filter_map(|(option, component)| {
-            let file = expand(&last(option)?);
+        .filter(|(_, c, _)| control_plane || !CONTROL_PLANE.contains(c))
+        .map(|(option, component, default)| {
+            let file = expand(&last(option).unwrap_or_else(|| default.to_string()));
             let (args, unread) = match rooted::read_to_string(root, &file) {
                 Ok(Some(text)) => (arguments(&text), None),
                 Ok(None) => (Vec::new(), Some(format!("{file} does not exist"))),
                 Err(e) => (Vec::new(), Some(format!("cannot read {file}: {e}"))),
             };
-            Some(Embedded {
+            Embedded {
                 component,
                 args,
                 file,
                 unread,
-            })
+            }
         })
         .collect()
 }
 
 /// The snap's variables replaced by the paths they stand for on the node.
 fn expand(text: &str) -> String {
-    text.replace("${SNAP_DATA}", SNAP_DATA)
-        .replace("$SNAP_DATA", SNAP_DATA)
-        .replace("${SNAP}", SNAP)
-        .replace("$SNAP", SNAP)
+    SNAP_VARIABLES
+        .iter()
+        .fold(text.to_string(), |t, (name, path)| {
+            t.replace(&format!("${{{name}}}"), path)
+                .replace(&format!("${name}"), path)
+        })
 }
 
 /// The arguments of an arguments file: one or more per line, `#` comments and blank lines
-/// skipped, quotes around a value removed.
+/// skipped, quote characters removed (the snap's launcher reads the file through a shell).
 fn arguments(text: &str) -> Vec<String> {
     text.lines()
         .map(str::trim)
@@ -130,11 +159,20 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("does not exist"));
-        // A worker: no control plane.
-        let c = components(root.path(), &argv[..2]);
+        // A worker: no control plane; the files not named are kubelite's defaults.
+        let worker: Vec<String> = vec![
+            "--kubelet-args-file=/var/snap/microk8s/current/args/kubelet".into(),
+            "--start-control-plane=false".into(),
+        ];
+        let c = components(root.path(), &worker);
         assert_eq!(
             c.iter().map(|e| e.component).collect::<Vec<_>>(),
-            ["kubelet"]
+            ["kubelet", "kube-proxy"]
+        );
+        assert_eq!(c[1].file, "/var/snap/microk8s/current/args/kube-proxy");
+        assert_eq!(
+            expand("$SNAP_COMMON/x ${SNAP}/y"),
+            "/var/snap/microk8s/common/x /snap/microk8s/current/y"
         );
     }
 }

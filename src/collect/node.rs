@@ -334,7 +334,8 @@ fn static_pod_command(argv: &[String]) -> Option<PodCommand> {
     }
 }
 
-/// Every process whose executable's basename names a component. The executable is what
+/// Every process whose executable's basename names a component (`root`: the node's
+/// filesystem, where k3s's configuration and MicroK8s' arguments files are read). The executable is what
 /// `/proc/<pid>/exe` points to (what the process really runs); `argv[0]`, which a process
 /// sets as it likes (`exec -a kubelet bash`), decides only when that link cannot be read
 /// (another user's process without CAP_SYS_PTRACE, a fixture). A process that calls itself
@@ -408,17 +409,7 @@ pub fn processes(root: &Path, proc_dir: &Path, errors: &mut Vec<String>) -> Vec<
         if let Some(name) = component_of(base) {
             let mut f = fact(name, argv[1..].to_vec(), None);
             if name == "etcd" {
-                // Readable only with the process's uid or CAP_SYS_PTRACE; absent otherwise.
-                let environ = std::fs::read(dir.join("environ")).unwrap_or_default();
-                f.env = etcd_env(
-                    environ
-                        .split(|b| *b == 0)
-                        .map(|kv| String::from_utf8_lossy(kv).into_owned())
-                        .filter_map(|kv| {
-                            kv.split_once('=')
-                                .map(|(k, v)| (k.to_string(), v.to_string()))
-                        }),
-                );
+                f.env = environ(&dir, ETCD_ENV);
             }
             out.push(f);
         } else if base == "kubelite" {
@@ -438,9 +429,14 @@ pub fn processes(root: &Path, proc_dir: &Path, errors: &mut Vec<String>) -> Vec<
             );
         } else if base == "k3s" {
             out.extend(
-                crate::collect::k3s::components(root, &argv[1..], &k3s_env(&dir), errors)
-                    .into_iter()
-                    .map(|e| fact(e.component, e.args, Some(e.via))),
+                crate::collect::k3s::components(
+                    root,
+                    &argv[1..],
+                    &environ(&dir, crate::collect::k3s::ENV),
+                    errors,
+                )
+                .into_iter()
+                .map(|e| fact(e.component, e.args, Some(e.via))),
             );
         }
     }
@@ -534,26 +530,29 @@ pub fn redact_args(args: Vec<String>) -> Vec<String> {
     out
 }
 
-/// The environment variables k3s reads in place of its options ([`crate::collect::k3s::ENV`])
-/// of a process, when its environment can be read; nothing else of it (it holds the token).
-fn k3s_env(dir: &Path) -> BTreeMap<String, String> {
-    let environ = std::fs::read(dir.join("environ")).unwrap_or_default();
-    environ
-        .split(|b| *b == 0)
-        .filter_map(|kv| {
-            let kv = String::from_utf8_lossy(kv);
-            let (k, v) = kv.split_once('=')?;
-            crate::collect::k3s::ENV
-                .iter()
-                .any(|(name, _)| *name == k)
-                .then(|| (k.to_string(), v.to_string()))
-        })
-        .collect()
+/// The variables named in `allowed` of a process's environment (`<proc>/<pid>/environ`,
+/// readable only with the process's uid or CAP_SYS_PTRACE: empty otherwise); nothing else
+/// of it is kept, as it may hold secrets (`K3S_TOKEN`).
+fn environ(dir: &Path, allowed: &[&str]) -> BTreeMap<String, String> {
+    let bytes = std::fs::read(dir.join("environ")).unwrap_or_default();
+    allowed_env(
+        bytes
+            .split(|b| *b == 0)
+            .map(|kv| String::from_utf8_lossy(kv).into_owned())
+            .filter_map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            }),
+        allowed,
+    )
 }
 
-/// The allow-listed `ETCD_*` settings among environment variables.
-fn etcd_env(vars: impl Iterator<Item = (String, String)>) -> BTreeMap<String, String> {
-    vars.filter(|(k, _)| ETCD_ENV.contains(&k.as_str()))
+/// The variables named in `allowed` among `vars`.
+fn allowed_env(
+    vars: impl Iterator<Item = (String, String)>,
+    allowed: &[&str],
+) -> BTreeMap<String, String> {
+    vars.filter(|(k, _)| allowed.contains(&k.as_str()))
         .collect()
 }
 
@@ -1121,7 +1120,7 @@ impl Collector<'_> {
                     exe: None,
                     args: redact_args(run.args),
                     via: run.via,
-                    env: etcd_env(
+                    env: allowed_env(
                         c.get("env")
                             .and_then(Doc::as_array)
                             .into_iter()
@@ -1132,6 +1131,7 @@ impl Collector<'_> {
                                     e.get("value")?.as_str()?.to_string(),
                                 ))
                             }),
+                        ETCD_ENV,
                     ),
                     config_files: Vec::new(),
                 };

@@ -158,7 +158,8 @@ const SHORT_PASSWORD_OPTIONS: &[(&str, &[&str])] = &[
     ("-k", &["openssl"]),
 ];
 
-/// Options of the programs in [`POSITIONAL_PASSWORDS`] whose value is the next word (`mc
+/// Options of the programs whose positional passwords are read (see [`POSITIONAL_PASSWORDS`]
+/// and [`Scanner::positional_password`]) whose value is the next word (`mc
 /// --config-dir DIR alias set …`, `vault login -address URL TOKEN`): it is not a position.
 /// htpasswd's `-C COST` (alone or ending a cluster: `-bBC 10`) is read in
 /// [`Scanner::option`].
@@ -414,6 +415,8 @@ impl Scanner {
                 .map(|(s, e, with)| (s + 1, e + 1, with));
         }
         let next = std::mem::take(&mut self.next);
+        // Taken here, whatever reads this word: a stale mark would skip a later position.
+        let value_of_option = std::mem::take(&mut self.option_value_next);
         let whole = Some((0, word.len(), Replacement::Flag));
         match next {
             Next::Script => return None,
@@ -482,15 +485,21 @@ impl Scanner {
         if let Some(start) = assignment {
             return Some((start, word.len(), Replacement::Credential));
         }
-        self.positional_password(word)
+        self.positional_password(word, value_of_option)
     }
 
     /// A word after the program that is no option: the password when the program takes it
     /// at this position ([`POSITIONAL_PASSWORDS`], `htpasswd -b [FILE] USER PASSWORD`, `aws
     /// configure set aws_secret_access_key VALUE`).
-    fn positional_password(&mut self, word: &str) -> Option<(usize, usize, Replacement)> {
+    /// `value_of_option`: the word is the value of the option before it ([`VALUE_OPTIONS`]),
+    /// no position.
+    fn positional_password(
+        &mut self,
+        word: &str,
+        value_of_option: bool,
+    ) -> Option<(usize, usize, Replacement)> {
         let program = self.program.as_deref()?;
-        if std::mem::take(&mut self.option_value_next) {
+        if value_of_option {
             return None;
         }
         self.positionals += 1;
@@ -1353,6 +1362,13 @@ mod tests {
             &["curl", "-bsession=CANARY8", "http://svc"],
             &["ssh-keygen", "-NCANARY9", "-f", "/k"],
             &["redis-cli", "-h", "redis", "AUTH", "CANARY10"],
+            &[
+                "vault",
+                "login",
+                "--header",
+                "X-Vault-Namespace: a",
+                "CANARY14",
+            ],
             &["redis-cli", "auth", "default", "CANARY11"],
             &["/exporter", "--dsn=user:CANARY12@/app"],
             &["mysql", "-e", "SET PASSWORD FOR 'root'@'%' = 'CANARY13'"],
