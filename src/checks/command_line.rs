@@ -342,13 +342,7 @@ pub fn shell_words(script: &str) -> Result<Vec<String>, String> {
 fn only_redirections(text: &str) -> bool {
     let mut words = text.split_whitespace().peekable();
     while let Some(w) = words.next() {
-        let op = w.trim_start_matches(|c: char| c.is_ascii_digit());
-        let Some(target) = op
-            .strip_prefix(">>")
-            .or_else(|| op.strip_prefix(">&"))
-            .or_else(|| op.strip_prefix('>'))
-            .or_else(|| op.strip_prefix('<'))
-        else {
+        let Some((_, target)) = redirection(w) else {
             return false;
         };
         let target = if target.is_empty() {
@@ -367,6 +361,16 @@ fn only_redirections(text: &str) -> bool {
         }
     }
     true
+}
+
+/// A shell word that redirects (`>>/var/log/x`, `2>&1`, `>`, `<in`), after its descriptor:
+/// its operator (`>>`, `>&`, `>` or `<`) and its target, empty when the target is the next
+/// word.
+pub(crate) fn redirection(word: &str) -> Option<(&'static str, &str)> {
+    let op = word.trim_start_matches(|c: char| c.is_ascii_digit());
+    [">>", ">&", ">", "<"]
+        .into_iter()
+        .find_map(|o| op.strip_prefix(o).map(|target| (o, target)))
 }
 
 /// Whether a script names one of `binaries` as a word (`/usr/local/bin/kube-apiserver`

@@ -1605,16 +1605,11 @@ fn evaluate_node_facts(
         let invalid = read_node_files(&on, component, &p.expect, &mut files, &mut observations);
         // An embedded component (k3s): a flag not passed through may be one the embedding
         // process sets itself, so its default decides nothing, whether it would pass or fail.
-        let mut invisible = false;
         let mut unseen: Vec<&str> = Vec::new();
         if inst.via.is_some() {
             for ((o, c), file) in observations.iter_mut().zip(&p.expect).zip(&files) {
                 if !flags.contains_key(&c.flag) && file.is_none() {
-                    if o.holds {
-                        unseen.push(&c.flag);
-                    } else {
-                        invisible = true;
-                    }
+                    unseen.push(&c.flag);
                     o.note = Some(format!(
                         "flag not passed through; {}",
                         inst.via.as_deref().unwrap_or("")
@@ -1665,7 +1660,7 @@ fn evaluate_node_facts(
             ),
             // Error only when the failing flag itself was not seen.
             (Some(o), _, _) => (
-                if invisible && o.note.as_deref().is_some_and(|n| n.starts_with("flag not passed through")) {
+                if unseen.contains(&o.path.as_str()) {
                     Status::Error
                 } else {
                     Status::Fail

@@ -287,26 +287,23 @@ struct PodCommand {
 fn static_pod_command(argv: &[String]) -> Option<PodCommand> {
     use crate::checks::command_line::{script_names, shell_script, shell_words, without_wrappers};
     let argv = without_wrappers(argv);
-    let Some(script) = shell_script(argv) else {
-        let (first, rest) = argv.split_first()?;
-        return Some(PodCommand {
-            component: component_of(basename(first))?,
-            executable: first.clone(),
-            args: rest.to_vec(),
-            via: None,
-        });
+    // The command's words, or why a script's cannot be read, with the script.
+    let words = match shell_script(argv) {
+        None => Ok(argv.to_vec()),
+        Some(script) => shell_words(script)
+            .and_then(|words| {
+                let words = without_wrappers(&words).to_vec();
+                match words.first() {
+                    Some(first) if component_of(basename(first)).is_some() => Ok(words),
+                    // `exec ionice -c2 kube-apiserver …`: a program in front that is not followed.
+                    _ => Err(format!(
+                        "the script runs {}, not the component itself",
+                        words.first().map_or("nothing", String::as_str)
+                    )),
+                }
+            })
+            .map_err(|why| (why, script)),
     };
-    let words = shell_words(script).and_then(|words| {
-        let words = without_wrappers(&words).to_vec();
-        match words.first() {
-            Some(first) if component_of(basename(first)).is_some() => Ok(words),
-            // `exec ionice -c2 kube-apiserver …`: a program in front that is not followed.
-            _ => Err(format!(
-                "the script runs {}, not the component itself",
-                words.first().map_or("nothing", String::as_str)
-            )),
-        }
-    });
     match words {
         Ok(words) => {
             let (first, rest) = words.split_first()?;
@@ -317,7 +314,7 @@ fn static_pod_command(argv: &[String]) -> Option<PodCommand> {
                 via: None,
             })
         }
-        Err(why) => {
+        Err((why, script)) => {
             let component = COMPONENTS.iter().find(|(_, bins)| {
                 let bins: Vec<String> = bins.iter().map(|b| b.to_string()).collect();
                 script_names(script, &bins)
