@@ -185,6 +185,12 @@ pub struct ComponentFact {
     /// `--config`, etcd `--config-file`, …), with only the settings the catalog reads.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub config_files: Vec<ConfigFileFact>,
+    /// Files the process embedding it (k3s) gives it from its own layout without showing
+    /// them on any command line, keyed by the flag they stand for (`--kubeconfig`), or by
+    /// `admin-kubeconfig…` for an admin kubeconfig: judged where found there, unknown when
+    /// not there.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub layout: BTreeMap<String, String>,
 }
 
 /// A component's configuration file and the settings read from it. Only the keys the catalog

@@ -1876,3 +1876,83 @@ fn microk8s_kubelite_components_are_read_from_their_arguments_files() {
         Status::NotApplicable
     );
 }
+
+/// k3s passes its components the kubeconfigs, PKI and etcd data directory of its own data
+/// directory without showing them (k3s `pkg/daemons/control/deps`, kube-bench's k3s
+/// configuration): they are judged where k3s keeps them, and unknown when not there.
+#[test]
+fn k3s_files_are_judged_where_k3s_keeps_them() {
+    let dd = "/srv/k3s";
+    let files: Vec<(String, Option<&str>)> = [
+        "server/cred/scheduler.kubeconfig",
+        "server/cred/controller.kubeconfig",
+        "server/cred/admin.kubeconfig",
+        "server/tls/client-ca.crt",
+        "server/tls/serving-kube-apiserver.key",
+        "agent/kubelet.kubeconfig",
+        "agent/client-ca.crt",
+    ]
+    .iter()
+    .map(|p| (format!("{dd}/{p}"), Some("x")))
+    .chain([
+        (format!("{dd}/server/db/etcd"), None),
+        ("/root/.kube/k3s.yaml".to_string(), Some("x")),
+    ])
+    .collect();
+    let files: Vec<(&str, Option<&str>)> = files.iter().map(|(p, c)| (p.as_str(), *c)).collect();
+    let root = Root::new(
+        &files,
+        &[(
+            42,
+            &[
+                "/usr/local/bin/k3s",
+                "server",
+                "--data-dir",
+                dd,
+                "-o",
+                "/root/.kube/k3s.yaml",
+            ],
+        )],
+    );
+    let cred = |f: &str| format!("{dd}/server/cred/{f}");
+    root.mode(&cred("scheduler.kubeconfig"), 0o644, 0, 0);
+    root.mode(&cred("controller.kubeconfig"), 0o600, 0, 0);
+    root.mode(&cred("admin.kubeconfig"), 0o600, 0, 0);
+    root.mode("/root/.kube/k3s.yaml", 0o644, 0, 0);
+    root.mode(
+        &format!("{dd}/server/tls/serving-kube-apiserver.key"),
+        0o600,
+        0,
+        0,
+    );
+    root.mode(&format!("{dd}/server/tls/client-ca.crt"), 0o644, 0, 0);
+    root.mode(&format!("{dd}/server/db/etcd"), 0o700, 1001, 1001);
+    root.mode(&format!("{dd}/agent/kubelet.kubeconfig"), 0o600, 0, 0);
+    root.mode(&format!("{dd}/agent/client-ca.crt"), 0o644, 0, 0);
+    let report = evaluate_full(vec![root.facts()]);
+    let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
+    assert_eq!(status("scheduler-kubeconfig-permissive"), Status::Fail);
+    assert_eq!(
+        status("controller-manager-kubeconfig-permissive"),
+        Status::Pass
+    );
+    // The data directory's admin kubeconfig passes, the one written for users (-o) fails.
+    let admin = findings_of(&report, "admin-kubeconfig-permissive");
+    assert!(
+        admin
+            .iter()
+            .any(|(s, m)| *s == Status::Fail && m.contains("/root/.kube/k3s.yaml")),
+        "{admin:?}"
+    );
+    assert_eq!(status("pki-key-permissive"), Status::Pass);
+    assert_eq!(status("pki-certificate-permissive"), Status::Pass);
+    assert_eq!(status("kubelet-kubeconfig-permissive"), Status::Pass);
+    assert_eq!(status("kubelet-client-ca-permissive"), Status::Pass);
+    // No etcd runs (SQLite, no --cluster-init) until its data directory holds one; it does.
+    assert_eq!(status("etcd-data-dir-permissive"), Status::Pass);
+    assert_eq!(status("etcd-data-dir-not-etcd-owned"), Status::Pass);
+    // kube-proxy's kubeconfig is not where k3s keeps it: unknown, not absent.
+    let (st, msg) = only(&report, "proxy-kubeconfig-permissive");
+    assert_eq!(st, Status::Error, "{msg}");
+    assert!(msg.contains("kubeproxy.kubeconfig"), "{msg}");
+}

@@ -42,6 +42,7 @@ const READ: &[&str] = &[
     "datastore-endpoint",
     "server",
     "data-dir",
+    "write-kubeconfig",
 ];
 
 /// The environment variables k3s reads in place of an option (`[$K3S_URL]` in its help),
@@ -53,6 +54,7 @@ const ENV_OPTIONS: &[(&str, &str)] = &[
     ("K3S_CLUSTER_INIT", "--cluster-init"),
     ("K3S_DATASTORE_ENDPOINT", "--datastore-endpoint"),
     ("K3S_DATA_DIR", "--data-dir"),
+    ("K3S_KUBECONFIG_OUTPUT", "--write-kubeconfig"),
 ];
 
 /// The names of [`ENV_OPTIONS`]: the only variables read from a k3s process's environment,
@@ -63,6 +65,7 @@ pub const ENV: &[&str] = &[
     "K3S_CLUSTER_INIT",
     "K3S_DATASTORE_ENDPOINT",
     "K3S_DATA_DIR",
+    "K3S_KUBECONFIG_OUTPUT",
 ];
 
 /// Short names of k3s's options, as the flag parser records them (`-s` as `--s`).
@@ -70,6 +73,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("--c", "--config"),
     ("--s", "--server"),
     ("--d", "--data-dir"),
+    ("--o", "--write-kubeconfig"),
 ];
 
 /// k3s's switches among them: they never take the next argument.
@@ -91,6 +95,65 @@ pub struct Embedded {
     pub args: Vec<String>,
     /// How they were found, and what is not visible.
     pub via: String,
+    /// The files k3s gives it from its own layout without showing them (see [`layout`]).
+    pub layout: BTreeMap<String, String>,
+}
+
+/// The admin kubeconfig k3s writes for users unless `--write-kubeconfig` names another.
+const WRITTEN_KUBECONFIG: &str = "/etc/rancher/k3s/k3s.yaml";
+
+/// The files k3s passes `component` itself, under `data_dir` (its `cred/`, `tls/` and
+/// `db/` folders: k3s's `pkg/daemons/control/deps` and agent config), keyed by the flag
+/// they are given with; an admin kubeconfig, which no flag names, under
+/// `admin-kubeconfig…`. The checks judge a file found there, and treat one that is not
+/// there as unknown: the layout is k3s's, and a release may change it.
+fn layout(component: &str, data_dir: &str, written: &str) -> BTreeMap<String, String> {
+    let server = format!("{data_dir}/server");
+    let agent = format!("{data_dir}/agent");
+    let files: Vec<(&str, String)> = match component {
+        "kube-apiserver" => vec![
+            ("--client-ca-file", format!("{server}/tls/client-ca.crt")),
+            (
+                "--tls-private-key-file",
+                format!("{server}/tls/serving-kube-apiserver.key"),
+            ),
+            (
+                "--kubelet-client-key",
+                format!("{server}/tls/client-kube-apiserver.key"),
+            ),
+            (
+                "--proxy-client-key-file",
+                format!("{server}/tls/client-auth-proxy.key"),
+            ),
+            (
+                "--service-account-key-file",
+                format!("{server}/tls/service.key"),
+            ),
+            (
+                "admin-kubeconfig",
+                format!("{server}/cred/admin.kubeconfig"),
+            ),
+            ("admin-kubeconfig-written", written.to_string()),
+        ],
+        "kube-scheduler" => vec![(
+            "--kubeconfig",
+            format!("{server}/cred/scheduler.kubeconfig"),
+        )],
+        "kube-controller-manager" => {
+            vec![(
+                "--kubeconfig",
+                format!("{server}/cred/controller.kubeconfig"),
+            )]
+        }
+        "etcd" => vec![("--data-dir", format!("{server}/db/etcd"))],
+        "kubelet" => vec![
+            ("--kubeconfig", format!("{agent}/kubelet.kubeconfig")),
+            ("--client-ca-file", format!("{agent}/client-ca.crt")),
+        ],
+        "kube-proxy" => vec![("--kubeconfig", format!("{agent}/kubeproxy.kubeconfig"))],
+        _ => Vec::new(),
+    };
+    files.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// The components a `k3s server|agent` process (its arguments after the executable, and
@@ -157,6 +220,11 @@ pub fn components(
         .cloned()
         .unwrap_or_else(|| DATA_DIR.to_string());
     let data_dir = data_dir.trim_end_matches('/');
+    let written = flags
+        .get("--write-kubeconfig")
+        .and_then(|v| v.last())
+        .filter(|v| !v.is_empty())
+        .map_or(WRITTEN_KUBECONFIG, String::as_str);
     // After its first start a server keeps running the etcd its data directory holds.
     let etcd_data = format!("{data_dir}/server/db/etcd");
     let etcd = server
@@ -217,6 +285,7 @@ pub fn components(
             Embedded {
                 component,
                 args,
+                layout: layout(component, data_dir, written),
                 via: format!(
                     "embedded in `k3s {mode}`: only arguments passed with {pass} {where_} are visible{own}; settings k3s makes itself are not{unread} (k3s logs the arguments it starts each component with: journalctl -u k3s | grep 'Running {component}')"
                 ),

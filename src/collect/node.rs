@@ -279,6 +279,15 @@ struct PodCommand {
     via: Option<String>,
 }
 
+/// How a file of an embedding process's layout was found, for the facts.
+fn layout_from(component: &str, flag: &str, inst: &ComponentFact) -> String {
+    let program = basename(&inst.executable);
+    format!(
+        "{program}'s own layout: {program} gives {component} {flag} itself, and it is not shown ({})",
+        inst.describe()
+    )
+}
+
 /// The component a static pod's `command` + `args` run, read as the flag checks read
 /// manifests: through wrappers (`dumb-init --`), and through a shell's script (`sh -c "exec
 /// kube-proxy … 1>>/var/log/kube-proxy.log 2>&1"`, GKE's form), read word by word. A script
@@ -402,6 +411,7 @@ pub fn processes(root: &Path, proc_dir: &Path, errors: &mut Vec<String>) -> Vec<
             via,
             env: BTreeMap::new(),
             config_files: Vec::new(),
+            layout: BTreeMap::new(),
         };
         if let Some(name) = component_of(base) {
             let mut f = fact(name, argv[1..].to_vec(), None);
@@ -433,7 +443,10 @@ pub fn processes(root: &Path, proc_dir: &Path, errors: &mut Vec<String>) -> Vec<
                     errors,
                 )
                 .into_iter()
-                .map(|e| fact(e.component, e.args, Some(e.via))),
+                .map(|e| ComponentFact {
+                    layout: e.layout,
+                    ..fact(e.component, e.args, Some(e.via))
+                }),
             );
         }
     }
@@ -624,6 +637,13 @@ enum Named<'a> {
     Unset {
         inst: &'a ComponentFact,
         why: Option<String>,
+    },
+    /// Not passed visibly: the file the process embedding it (k3s) gives it from its own
+    /// layout ([`ComponentFact::layout`]), judged where found and unknown when not there.
+    Layout {
+        path: String,
+        from: String,
+        inst: &'a ComponentFact,
     },
     /// A configuration file it is given decides, and could not be read.
     Unknown(String),
@@ -996,6 +1016,13 @@ impl Collector<'_> {
         }
         // An embedded component (k3s) is given the files of its embedding process's own
         // layout, not the default path.
+        if let Some(path) = inst.layout.get(flag) {
+            return Named::Layout {
+                path: path.clone(),
+                from: layout_from(component, flag, inst),
+                inst,
+            };
+        }
         if let Some(via) = &inst.via {
             return Named::Unknown(format!(
                 "{component} is not passed {flag} visibly ({via}), so which file it uses is not known"
@@ -1131,6 +1158,7 @@ impl Collector<'_> {
                         ETCD_ENV,
                     ),
                     config_files: Vec::new(),
+                    layout: BTreeMap::new(),
                 };
                 self.pods.insert(
                     (path.clone(), run.component.to_string()),
@@ -1244,7 +1272,23 @@ impl Collector<'_> {
                 let at = self.locate(Some(inst), &path);
                 self.stat_at(role, &path, &from, at)
             }
+            Named::Layout { path, from, inst } => {
+                self.stat_at(role, &path, &from, self.locate_layout(inst, &path))
+            }
         }
+    }
+
+    /// Where a file of an embedding process's layout is: as any file of the component, and
+    /// unknown, not absent, when it is not there.
+    fn locate_layout(&self, inst: &ComponentFact, path: &str) -> Located {
+        let mut at = self.locate(Some(inst), path)?;
+        if at.if_absent.is_none() {
+            at.if_absent = Some(format!(
+                "{} releases may keep it elsewhere (the path it is given is not visible)",
+                basename(&inst.executable)
+            ));
+        }
+        Ok(at)
     }
 
     /// Files under a directory (recursively, bounded), each with a role from its name, and
@@ -1458,6 +1502,25 @@ impl Collector<'_> {
         ] {
             out.push(self.stat("admin-kubeconfig", p, "default path"));
         }
+        // k3s's admin kubeconfigs: the one in its data directory and the one written for users.
+        if let Ok(Some(api)) = pick(components, "kube-apiserver") {
+            for (key, path) in api.layout.range("admin-kubeconfig".to_string()..) {
+                if !key.starts_with("admin-kubeconfig") {
+                    break;
+                }
+                let from = basename(&api.executable);
+                let from = format!(
+                    "{from}'s own layout: the admin kubeconfig {from} writes ({})",
+                    api.describe()
+                );
+                out.push(self.stat_at(
+                    "admin-kubeconfig",
+                    path,
+                    &from,
+                    self.locate_layout(api, path),
+                ));
+            }
+        }
         out.push(self.stat_named(
             "scheduler-kubeconfig",
             self.named(components, "kube-scheduler", "--kubeconfig"),
@@ -1476,8 +1539,9 @@ impl Collector<'_> {
         let mut pki_dirs: Vec<(String, String, Located)> = Vec::new();
         let mut unknown = None;
         for flag in PKI_FLAGS {
-            let (path, from, inst) = match self.named(components, "kube-apiserver", flag) {
-                Named::Path { path, from, inst } => (path, from, inst),
+            let (path, from, inst, layout) = match self.named(components, "kube-apiserver", flag) {
+                Named::Path { path, from, inst } => (path, from, inst, false),
+                Named::Layout { path, from, inst } => (path, from, inst, true),
                 Named::Unknown(why) => {
                     unknown.get_or_insert(why);
                     continue;
@@ -1496,7 +1560,11 @@ impl Collector<'_> {
                 continue;
             }
             pki_dirs.retain(|(o, ..)| !Path::new(o).starts_with(&d));
-            let at = self.locate(Some(inst), &d);
+            let at = if layout {
+                self.locate_layout(inst, &d)
+            } else {
+                self.locate(Some(inst), &d)
+            };
             pki_dirs.push((d, format!("directory of {from}"), at));
         }
         // An embedded API server (k3s) keeps its PKI where its process puts it: unknown, not
@@ -1577,6 +1645,13 @@ impl Collector<'_> {
                     self.locate(Some(inst), path),
                 )
             }
+            // An embedded kubelet (k3s) whose client CA is not visible: the one k3s's layout
+            // gives it.
+            (Ok(Some(inst)), _) if inst.via.is_some() => self.stat_named(
+                "kubelet-client-ca",
+                self.named(components, "kubelet", "--client-ca-file"),
+                ca_default,
+            ),
             _ => self.stat("kubelet-client-ca", ca_default, "default path"),
         });
         let config_default = "/var/lib/kubelet/config.yaml";
