@@ -213,7 +213,7 @@ pub fn render(
             let _ = writeln!(out, "  {who}");
             last = who;
         }
-        let tag = if settings.is_stock_grant(c.binding, &c.subject) {
+        let tag = if settings.is_stock_chain(c.binding, &c.subject, c.rule.as_ref()) {
             "  [built-in]"
         } else {
             ""

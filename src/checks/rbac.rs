@@ -358,6 +358,43 @@ impl Settings {
             .any(|e| e.capture(b).is_some_and(|c| self.stock_subject(e, s, c)))
     }
 
+    /// Whether what a chain grants `s` through `b` is stock: `s` is a stock subject of `b`
+    /// ([`Self::is_stock_grant`]) and the rule (`None`: every rule of `b`) is one the role
+    /// holds as shipped ([`Self::is_stock_rule`]). A rule added to a built-in role stays
+    /// there (the API server's auto-reconciliation only adds missing permissions), so its
+    /// stock binding does not exempt it.
+    pub fn is_stock_chain(
+        &self,
+        b: &Binding<'_>,
+        s: &RbacSubject,
+        rule: Option<&RuleRef<'_>>,
+    ) -> bool {
+        self.is_stock_grant(b, s)
+            && match rule {
+                Some(r) => self.is_stock_rule(b, r),
+                None => b.rules.iter().all(|r| self.is_stock_rule(b, r)),
+            }
+    }
+
+    /// Whether a rule `b` grants is within the catalog's stock rules of its built-in
+    /// ClusterRole (`builtin_cluster_roles`). A rule of a role the catalog has no stock rules
+    /// for is taken as stock: the binding alone decides, as `stock_bindings` says.
+    pub fn is_stock_rule(&self, b: &Binding<'_>, rule: &RuleRef<'_>) -> bool {
+        if rule.stock || b.role_kind != "ClusterRole" {
+            return true;
+        }
+        let Some(stock) = self.builtin_cluster_role(&b.role_name) else {
+            return true;
+        };
+        let stock: Vec<&Doc> = stock
+            .value
+            .get("rules")
+            .and_then(Doc::as_array)
+            .map(|rules| rules.iter().collect())
+            .unwrap_or_default();
+        rule_within(rule.rule, &stock)
+    }
+
     /// Whether a binding is stock with every subject it names.
     pub fn is_stock_binding(&self, b: &Binding<'_>) -> bool {
         self.stock_bindings.iter().any(|e| {
@@ -1022,6 +1059,35 @@ pub fn rule_allows(rule: &Doc, verb: &str, resource: &str, group: Option<&str>) 
     }
 }
 
+/// Whether everything `rule` grants is granted by `stock` (wildcards only by wildcards,
+/// names only by the same names or by a rule without `resourceNames`).
+fn rule_within(rule: &Doc, stock: &[&Doc]) -> bool {
+    let verbs: Vec<&str> = str_items(rule, "verbs").collect();
+    let groups: Vec<&str> = str_items(rule, "apiGroups").collect();
+    let names = strings(rule, "resourceNames");
+    let resources_ok = str_items(rule, "resources").all(|res| {
+        verbs.iter().all(|verb| {
+            groups.iter().all(|group| {
+                stock
+                    .iter()
+                    .any(|sr| match rule_allows(sr, verb, res, Some(group)) {
+                        Allows::No => false,
+                        Allows::All => true,
+                        Allows::Names(granted) => {
+                            !names.is_empty() && names.iter().all(|n| granted.contains(n))
+                        }
+                    })
+            })
+        })
+    });
+    resources_ok
+        && str_items(rule, "nonResourceURLs").all(|url| {
+            verbs
+                .iter()
+                .all(|verb| stock.iter().any(|sr| rule_allows_url(sr, verb, url)))
+        })
+}
+
 /// Whether a rule grants `verb` on the non-resource URL `url` (`/metrics`): a
 /// `nonResourceURLs` item equal to it, `*`, or ending in `*` and a prefix of it, as the RBAC
 /// authorizer matches them.
@@ -1346,7 +1412,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         Question::Subjects(patterns) => {
             for b in &rbac.bindings {
                 for s in b.subjects.iter().filter(|s| {
-                    patterns.iter().any(|pt| pt.matches(s)) && !settings.is_stock_grant(b, s)
+                    patterns.iter().any(|pt| pt.matches(s)) && !settings.is_stock_chain(b, s, None)
                 }) {
                     chains.entry(s.clone()).or_default().push(Chain {
                         subject: s.clone(),
@@ -1425,11 +1491,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         let narrow = |c: &Chain| p.names_narrow && c.names.is_some();
         let broad: Vec<&&Chain> = cs
             .iter()
-            .filter(|c| !narrow(c) && !settings.is_stock_grant(c.binding, subject))
+            .filter(|c| !narrow(c) && !settings.is_stock_chain(c.binding, subject, c.rule.as_ref()))
             .collect();
         let stock: Vec<&&Chain> = cs
             .iter()
-            .filter(|c| !narrow(c) && settings.is_stock_grant(c.binding, subject))
+            .filter(|c| !narrow(c) && settings.is_stock_chain(c.binding, subject, c.rule.as_ref()))
             .collect();
         let (status, message) = if !broad.is_empty() {
             failed += 1;
@@ -1473,7 +1539,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         let observations = cs
             .iter()
             .map(|c| {
-                let exempt = narrow(c) || settings.is_stock_grant(c.binding, subject);
+                let exempt =
+                    narrow(c) || settings.is_stock_chain(c.binding, subject, c.rule.as_ref());
                 c.observation(&expected, exempt)
             })
             .collect();
@@ -1876,6 +1943,72 @@ mod tests {
             .map(|b| s.is_stock_grant(b, &b.subjects[0]))
             .collect();
         assert_eq!(stock, [true, false, false, false, true, false]);
+    }
+
+    #[test]
+    fn a_stock_binding_exempts_only_the_rules_its_role_ships_with() {
+        let s = settings();
+        let role = |extra: Option<Value>| {
+            let mut rules =
+                vec![json!({"nonResourceURLs": ["/healthz", "/version"], "verbs": ["get"]})];
+            rules.extend(extra);
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                   "metadata": {"name": "system:public-info-viewer"}, "rules": rules})
+        };
+        let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "system:public-info-viewer"},
+            "roleRef": {"kind": "ClusterRole", "name": "system:public-info-viewer"},
+            "subjects": [{"kind": "Group", "name": "system:unauthenticated"}]});
+        // As shipped: exempt.
+        let i = inv(vec![role(None), binding.clone()]);
+        let rbac = build(&i, &s);
+        let b = &rbac.bindings[0];
+        assert!(s.is_stock_chain(b, &b.subjects[0], None));
+        // A rule added to the built-in role (kept by auto-reconciliation): not exempt, the
+        // shipped rule still is.
+        let extra = json!({"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]});
+        let i = inv(vec![role(Some(extra)), binding]);
+        let rbac = build(&i, &s);
+        let b = &rbac.bindings[0];
+        assert!(!s.is_stock_chain(b, &b.subjects[0], None));
+        assert!(s.is_stock_chain(b, &b.subjects[0], Some(&b.rules[0])));
+        assert!(!s.is_stock_chain(b, &b.subjects[0], Some(&b.rules[1])));
+    }
+
+    #[test]
+    fn rules_within_stock_rules() {
+        let stock = [
+            Doc::from(
+                json!({"apiGroups": [""], "resources": ["pods", "services"], "verbs": ["get", "list"]}),
+            ),
+            Doc::from(
+                json!({"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["a"], "verbs": ["get"]}),
+            ),
+            Doc::from(json!({"nonResourceURLs": ["/api/*"], "verbs": ["get"]})),
+        ];
+        let stock: Vec<&Doc> = stock.iter().collect();
+        let within = |r: Value| rule_within(&Doc::from(r), &stock);
+        assert!(within(
+            json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]})
+        ));
+        assert!(!within(
+            json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]})
+        ));
+        assert!(!within(
+            json!({"apiGroups": ["*"], "resources": ["pods"], "verbs": ["get"]})
+        ));
+        assert!(within(
+            json!({"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["a"], "verbs": ["get"]})
+        ));
+        assert!(!within(
+            json!({"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]})
+        ));
+        assert!(within(
+            json!({"nonResourceURLs": ["/api/v1"], "verbs": ["get"]})
+        ));
+        assert!(!within(
+            json!({"nonResourceURLs": ["/metrics"], "verbs": ["get"]})
+        ));
     }
 
     #[test]
