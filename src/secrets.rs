@@ -108,7 +108,8 @@ pub(crate) fn drop_last_applied(value: &mut Doc) {
 }
 
 /// Replaces values the `credentials` checks classify as credentials by name: ConfigMap
-/// `data` keys (one-line values, a final newline included, as the check judges them),
+/// `data` keys (one-line values, a final newline included, as the check judges them) and
+/// `binaryData` keys (decoded),
 /// literal `env` values, and secret-looking flags in `command`/`args`.
 fn redact_credentials(kind: &str, value: &mut Doc) {
     if kind == "ConfigMap" {
@@ -117,6 +118,23 @@ fn redact_credentials(kind: &str, value: &mut Doc) {
                 let replacement = v
                     .as_str()
                     .and_then(|s| credential_replacement(s, credential_by_name(k, s)));
+                if let Some(r) = replacement {
+                    *v = Doc::String(r.into());
+                }
+            }
+        }
+        // `binaryData`: base64, judged decoded when it is text, else by its key's name.
+        if let Some(data) = value.get_mut("binaryData").and_then(Doc::as_object_mut) {
+            for (k, v) in data.iter_mut() {
+                let replacement =
+                    v.as_str()
+                        .and_then(|s| match crate::checks::credentials::binary_text(s) {
+                            Some(text) => {
+                                credential_replacement(&text, credential_by_name(k, &text))
+                            }
+                            None => crate::checks::credentials::credential_name(k)
+                                .then(|| REDACTED_CREDENTIAL.to_string()),
+                        });
                 if let Some(r) = replacement {
                     *v = Doc::String(r.into());
                 }
@@ -1006,6 +1024,17 @@ mod tests {
         // Settings and whole files are kept, as the check does not judge them by name.
         assert_eq!(cm["data"]["passwordMinLength"], "8");
         assert_eq!(cm["data"]["token.conf"], "a: 1\nb: 2\n");
+        // binaryData: decoded text judged as `data` is; bytes by the key's name.
+        let b64 = |t: &[u8]| data_encoding::BASE64.encode(t);
+        let mut cm = json!({"kind": "ConfigMap", "binaryData": {
+            "db_password": b64(b"CANARY-BIN"), "logo.png": b64(&[0x89, 0x50, 0xff, 0xfe]),
+            "private_key": b64(&[0xff, 0xfe, 0x43]), "blob": b64(b"plain text")}});
+        let canary = b64(b"CANARY-BIN");
+        redact_object("ConfigMap", &mut cm);
+        assert_eq!(cm["binaryData"]["db_password"], REDACTED_CREDENTIAL);
+        assert_eq!(cm["binaryData"]["private_key"], REDACTED_CREDENTIAL);
+        assert_eq!(cm["binaryData"]["blob"], b64(b"plain text"));
+        assert!(!cm.to_string().contains(&canary), "{cm}");
         let mut pod = json!({"kind": "Pod", "spec": {"containers": [{"name": "c",
             "env": [{"name": "API_TOKEN", "value": "CANARY"}, {"name": "LOG", "value": "debug"}],
             "args": ["--db-password=CANARY", "--verbose"]}]}});

@@ -208,6 +208,13 @@ fn credential_reason(settings: &Settings, name: &str, value: &str) -> Option<Str
     credential_by_name(name, value).then(|| "name looks like a credential".to_string())
 }
 
+/// The text a `binaryData` value (base64) holds, when it decodes to UTF-8 text.
+pub fn binary_text(value: &str) -> Option<String> {
+    let compact: String = value.split_whitespace().collect();
+    let bytes = data_encoding::BASE64.decode(compact.as_bytes()).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// Whether a name/value pair is taken for a credential by its name: the name looks like a
 /// credential and the value is one line that could be one. A multi-line value (a whole
 /// configuration file) is judged by the value patterns only. Also used by
@@ -520,14 +527,30 @@ fn configmap_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcom
     let settings = &ctx.catalog.credentials;
     for cm in ctx.inventory.of_kind("ConfigMap") {
         let mut obs = Vec::new();
-        if let Some(data) = cm.value.get("data").and_then(Doc::as_object) {
+        // `binaryData` holds base64: judged decoded when it decodes to text, else by its
+        // key's name alone (a ConfigMap is no more secret for holding bytes).
+        let fields = ["data", "binaryData"]
+            .into_iter()
+            .filter_map(|field| Some((field, cm.value.get(field).and_then(Doc::as_object)?)));
+        for (field, data) in fields {
             for (k, v) in data {
                 let val = v.as_str().unwrap_or_default();
-                // Whole config files (multi-line) are judged by value patterns only.
-                if let Some(why) = credential_reason(settings, k, val) {
+                let why = if field == "binaryData" {
+                    match binary_text(val) {
+                        Some(text) => credential_reason(settings, k, &text),
+                        // Bytes, or already redacted on the way in.
+                        None => credential_reason(settings, k, val).or_else(|| {
+                            credential_name(k).then(|| "name looks like a credential".to_string())
+                        }),
+                    }
+                } else {
+                    // Whole config files (multi-line) are judged by value patterns only.
+                    credential_reason(settings, k, val)
+                };
+                if let Some(why) = why {
                     // As every path is written (`data.api_token`, `data["app.key"]`), so
                     // its line is found.
-                    let path = crate::checks::path::join("data", k);
+                    let path = crate::checks::path::join(field, k);
                     obs.push(Observation {
                         source: evidence::source(cm, &path),
                         path,
