@@ -27,6 +27,11 @@ enum Ty {
     Bool,
     /// An integer.
     Int,
+    /// A list of integers.
+    Ints,
+    /// A resource quantity (`500m`, `1Gi`, `2`): a number, or a string the API server parses
+    /// as one.
+    Quantity,
 }
 
 impl Ty {
@@ -43,6 +48,14 @@ impl Ty {
             Ty::Str => is_str(v),
             Ty::Bool => matches!(v, Doc::Bool(_)),
             Ty::Int => matches!(v, Doc::Number(n) if n.is_i64() || n.is_u64()),
+            Ty::Ints => v
+                .as_array()
+                .is_some_and(|a| a.iter().all(|i| Ty::Int.holds(i))),
+            Ty::Quantity => match v {
+                Doc::Number(_) => true,
+                Doc::String(s) => is_quantity(s),
+                _ => false,
+            },
         }
     }
 
@@ -55,8 +68,45 @@ impl Ty {
             Ty::Str => "a string",
             Ty::Bool => "a boolean (true or false)",
             Ty::Int => "an integer",
+            Ty::Ints => "a list of integers",
+            Ty::Quantity => "a quantity (`500m`, `2`, `512Mi`, `1G`)",
         }
     }
+}
+
+/// Whether a string is a Kubernetes quantity as `resource.ParseQuantity` reads it: a signed
+/// decimal number, then nothing, a binary suffix (`Ki`…`Ei`), a decimal suffix (`n`, `u`,
+/// `m`, `k`, `M`, `G`, `T`, `P`, `E`) or an exponent (`e3`, `E-2`).
+fn is_quantity(s: &str) -> bool {
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let end = unsigned
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(unsigned.len());
+    let (number, suffix) = unsigned.split_at(end);
+    let number_ok = number.chars().any(|c| c.is_ascii_digit()) && number.matches('.').count() <= 1;
+    let exponent = |e: &str| {
+        let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+    };
+    number_ok
+        && (matches!(
+            suffix,
+            "" | "Ki"
+                | "Mi"
+                | "Gi"
+                | "Ti"
+                | "Pi"
+                | "Ei"
+                | "n"
+                | "u"
+                | "m"
+                | "k"
+                | "M"
+                | "G"
+                | "T"
+                | "P"
+                | "E"
+        ) || suffix.strip_prefix(['e', 'E']).is_some_and(exponent))
 }
 
 /// Fields of every object.
@@ -81,6 +131,10 @@ const POD_SPEC: &[(&str, Ty)] = &[
     ("securityContext.seccompProfile", Ty::Map),
     ("securityContext.seLinuxOptions", Ty::Map),
     ("securityContext.sysctls", Ty::Maps),
+    ("securityContext.fsGroup", Ty::Int),
+    ("securityContext.supplementalGroups", Ty::Ints),
+    ("securityContext.windowsOptions", Ty::Map),
+    ("securityContext.windowsOptions.hostProcess", Ty::Bool),
     ("hostNetwork", Ty::Bool),
     ("hostPID", Ty::Bool),
     ("hostIPC", Ty::Bool),
@@ -101,6 +155,10 @@ const CONTAINER: &[(&str, Ty)] = &[
     ("resources", Ty::Map),
     ("resources.limits", Ty::Map),
     ("resources.requests", Ty::Map),
+    ("resources.limits.cpu", Ty::Quantity),
+    ("resources.limits.memory", Ty::Quantity),
+    ("resources.requests.cpu", Ty::Quantity),
+    ("resources.requests.memory", Ty::Quantity),
     ("volumeMounts", Ty::Maps),
     ("securityContext", Ty::Map),
     ("securityContext.privileged", Ty::Bool),
@@ -115,6 +173,8 @@ const CONTAINER: &[(&str, Ty)] = &[
     ("securityContext.capabilities.drop", Ty::Strings),
     ("securityContext.seccompProfile", Ty::Map),
     ("securityContext.appArmorProfile", Ty::Map),
+    ("securityContext.windowsOptions", Ty::Map),
+    ("securityContext.windowsOptions.hostProcess", Ty::Bool),
 ];
 
 /// Fields of a container's `env` item (`EnvVar.value` is a string).
@@ -226,6 +286,22 @@ fn fields(v: &Doc, base: &str, table: &[(&str, Ty)]) -> Option<Problem> {
         }
         if found && !ty.holds(cur) {
             let shown = match (ty, cur) {
+                // A string that is no quantity: show it (a resource amount, never secret).
+                (Ty::Quantity, Doc::String(text)) => {
+                    return Some(Problem {
+                        path: join(base, path),
+                        message: format!(
+                            "`{}` must be {}, found {}",
+                            join(base, path),
+                            ty.name(),
+                            if text.is_empty() {
+                                "an empty string".to_string()
+                            } else {
+                                format!("`{}`", crate::quote::quote(text))
+                            }
+                        ),
+                    });
+                }
                 // A list with a wrong item: say which item.
                 (Ty::Maps | Ty::Strings, Doc::Array(items)) => {
                     let bad = items
@@ -395,6 +471,32 @@ mod tests {
     /// The module's `problem`, on a document made from JSON.
     fn problem(kind: &str, v: &serde_json::Value) -> Option<Problem> {
         super::problem(kind, &Doc::from(v.clone()))
+    }
+
+    #[test]
+    fn quantities_are_read_as_the_api_server_reads_them() {
+        for ok in [
+            "500m", "2", "0.5", ".5", "1Gi", "512Mi", "1e3", "1E-2", "+1k", "1G",
+        ] {
+            assert!(is_quantity(ok), "{ok}");
+        }
+        for bad in ["", "two", "lots", "1GB", "1 Gi", "1..5", "Mi", "1e", "1Gi "] {
+            assert!(!is_quantity(bad), "{bad}");
+        }
+        let pod = |limits: serde_json::Value| {
+            json!({"metadata": {"name": "p"}, "spec": {"containers": [
+                {"name": "a", "image": "x", "resources": {"limits": limits}}]}})
+        };
+        let p = problem("Pod", &pod(json!({"cpu": "two", "memory": "1Gi"}))).unwrap();
+        assert_eq!(p.path, "spec.containers[0].resources.limits.cpu");
+        assert!(p.message.contains("found `two`"), "{}", p.message);
+        let p = problem("Pod", &pod(json!({"memory": ""}))).unwrap();
+        assert!(p.message.contains("an empty string"), "{}", p.message);
+        assert!(problem("Pod", &pod(json!({"cpu": 2, "memory": "512Mi"}))).is_none());
+        let groups = json!({"metadata": {"name": "p"}, "spec": {
+            "securityContext": {"supplementalGroups": [1000, "0"]},
+            "containers": [{"name": "a", "image": "x"}]}});
+        assert!(problem("Pod", &groups).is_some());
     }
 
     #[test]
