@@ -45,8 +45,13 @@ pub enum SourceKind {
 pub struct Target {
     /// A short name for the target (cluster name, or `manifests`).
     pub name: String,
-    /// API server URL, when scanning a cluster.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// API server URL, when scanning a cluster (never with a `user:password@`: it is
+    /// dropped when collected, and when a snapshot or report written before is read).
+    #[serde(
+        default,
+        deserialize_with = "server_without_userinfo",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub server: Option<String>,
     /// Kubernetes version (`v1.33.4`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -536,6 +541,14 @@ impl Inventory {
         let o = self.objects.get(*by_name.get(first)? as usize)?;
         (o.name == name).then_some(o)
     }
+}
+
+/// Reads [`Target::server`] without the `user:password@` an older file may hold.
+fn server_without_userinfo<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    let server: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(server.map(|s| crate::collect::cluster::without_userinfo(&s)))
 }
 
 #[cfg(test)]

@@ -49,6 +49,40 @@ fn credential_replacement(value: &str, by_name: bool) -> Option<String> {
     by_name.then(|| REDACTED_CREDENTIAL.to_string())
 }
 
+/// A process's arguments (after `program`, its executable or component name) with the
+/// credentials they pass replaced, as a container's command line is: secret flags by name,
+/// and credentials inside values (`--etcd-servers=https://user:password@…`) by the value
+/// patterns (see [`command`]).
+pub fn redact_process_args(program: &str, args: Vec<String>) -> Vec<String> {
+    let all: Vec<&str> = std::iter::once(program)
+        .chain(args.iter().map(String::as_str))
+        .collect();
+    let mut out = match command::redact_arguments(&all) {
+        Some(mut redacted) => redacted.split_off(1),
+        None => args,
+    };
+    // An image flag (`--pod-infra-container-image`) holding a registry login.
+    let mut image_next = false;
+    for arg in out.iter_mut() {
+        let is_image_flag = |name: &str| name.starts_with('-') && name.ends_with("-image");
+        if image_next && image_userinfo(arg) {
+            *arg = REDACTED_CREDENTIAL.to_string();
+        } else if let Some((name, value)) = arg.split_once('=') {
+            if is_image_flag(name) && image_userinfo(value) {
+                *arg = format!("{name}={REDACTED_CREDENTIAL}");
+            }
+        }
+        image_next = is_image_flag(arg) && !arg.contains('=');
+    }
+    out
+}
+
+/// A configuration value with a credential it holds replaced (the catalog's value
+/// patterns: a URL with a password, a token); `None` when it holds none.
+pub(crate) fn redacted_value(value: &str) -> Option<String> {
+    credential_replacement(value, false)
+}
+
 /// The field, added to a redacted Secret, that records what was dropped from `tls.crt`:
 /// `{"tls.crt": {"dropped_blocks": N, "labels": ["PRIVATE KEY"]}}` (PEM labels only), with
 /// `"text_outside_blocks": true` when explanatory text was dropped and `"unreadable": why`
@@ -274,14 +308,19 @@ fn redact_annotations(secret: &mut Doc) {
 /// a token) or user information before the registry (`user:password@registry/app`; a
 /// digest after `@` never holds a `/`). No such reference is valid, so nothing that runs is
 /// hidden; the image checks call it invalid without repeating it.
+/// Whether an image reference starts with `user:password@` (a registry login written into
+/// it; `registry:5000/app@sha256:…` is a digest, not a login).
+fn image_userinfo(image: &str) -> bool {
+    image
+        .split_once('@')
+        .is_some_and(|(before, after)| before.contains(':') && after.contains('/'))
+}
+
 fn redact_image(container: &mut Fields) {
     let Some(image) = container.get("image").and_then(Doc::as_str) else {
         return;
     };
-    let userinfo = image
-        .split_once('@')
-        .is_some_and(|(before, after)| before.contains(':') && after.contains('/'));
-    let replacement = credential_replacement(image, userinfo);
+    let replacement = credential_replacement(image, image_userinfo(image));
     if let Some(r) = replacement {
         container.insert("image", Doc::String(r.into()));
     }

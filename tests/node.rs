@@ -1956,3 +1956,46 @@ fn k3s_files_are_judged_where_k3s_keeps_them() {
     assert_eq!(st, Status::Error, "{msg}");
     assert!(msg.contains("kubeproxy.kubeconfig"), "{msg}");
 }
+
+/// Credentials inside flag values and configuration values (a URL's `user:password@`, a
+/// registry login in an image, etcd's discovery token) never enter the facts.
+#[test]
+fn credentials_inside_values_never_enter_node_facts() {
+    let root = Root::new(
+        &[(
+            "/var/lib/kubelet/config.yaml",
+            Some("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodURL: https://u:CANARY-1@pods.example.com/list\n"),
+        )],
+        &[
+            (
+                100,
+                &[
+                    "/usr/local/bin/kube-apiserver",
+                    "--etcd-servers=https://root:CANARY-2@etcd:2379",
+                    "--oidc-issuer-url",
+                    "https://u:CANARY-3@issuer.example.com",
+                ],
+            ),
+            (
+                101,
+                &[
+                    "/usr/bin/kubelet",
+                    "--config=/var/lib/kubelet/config.yaml",
+                    "--pod-infra-container-image=user:CANARY-4@registry.example.com/pause:3.9",
+                ],
+            ),
+            (
+                102,
+                &[
+                    "/usr/local/bin/etcd",
+                    "--discovery=https://discovery.etcd.io/CANARY-5",
+                    "--initial-cluster=e1=https://u:CANARY-6@10.0.0.1:2380",
+                ],
+            ),
+        ],
+    );
+    let text = serde_json::to_string(&root.facts()).unwrap();
+    assert!(!text.contains("CANARY"), "{text}");
+    // The flags stay, so the checks still see them.
+    assert!(text.contains("--etcd-servers="), "{text}");
+}

@@ -238,7 +238,11 @@ async fn client(opts: &Options) -> Result<(Client, Option<String>, String), Coll
     let from_file = match &opts.kubeconfig {
         Some(path) => Some(
             Kubeconfig::read_from(path).map_err(|e| CollectError::Cluster {
-                message: format!("cannot read kubeconfig {}: {e}", path.display()),
+                message: format!(
+                    "cannot read kubeconfig {}: {}",
+                    path.display(),
+                    without_values(&e.to_string())
+                ),
             })?,
         ),
         None => Kubeconfig::read().ok(),
@@ -249,7 +253,10 @@ async fn client(opts: &Options) -> Result<(Client, Option<String>, String), Coll
             let config = Config::from_custom_kubeconfig(kc, &kopts)
                 .await
                 .map_err(|e| CollectError::Cluster {
-                    message: format!("cannot use the kubeconfig: {e}"),
+                    message: format!(
+                        "cannot use the kubeconfig: {}",
+                        without_values(&e.to_string())
+                    ),
                 })?;
             (config, context)
         }
@@ -271,15 +278,48 @@ async fn client(opts: &Options) -> Result<(Client, Option<String>, String), Coll
     // Retries are ours (within a deadline, reported); the client's would hide them.
     config.default_retry = false;
     config.connect_timeout = Some(opts.request_timeout);
-    let url = config
-        .cluster_url
-        .to_string()
-        .trim_end_matches('/')
-        .to_string();
+    let url = without_userinfo(config.cluster_url.to_string().trim_end_matches('/'));
+    // The client's error may carry an exec plugin's environment and output, or a proxy URL
+    // with its password: only what failed is said.
     let client = Client::try_from(config).map_err(|e| CollectError::Cluster {
-        message: format!("cannot build the API client: {e}"),
+        message: format!(
+            "cannot build the API client: {} (check the kubeconfig's user credentials: exec plugin, token, certificates, and its proxy-url)",
+            error_kind(&e.to_string())
+        ),
     })?;
     Ok((client, context, url))
+}
+
+/// A URL without the `user:password@` of its authority: what reports and messages show of
+/// an API server address.
+pub(crate) fn without_userinfo(url: &str) -> String {
+    static USERINFO: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = USERINFO.get_or_init(|| {
+        regex::Regex::new(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
+            .unwrap_or_else(|e| panic!("userinfo pattern: {e}"))
+    });
+    re.replace_all(url, "$scheme").into_owned()
+}
+
+/// An error message as it may be shown: its first line (a YAML parser's source excerpt
+/// follows it), quoted text (a value the parser quotes) left out, URLs without their
+/// `user:password@`.
+fn without_values(message: &str) -> String {
+    static QUOTED: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = QUOTED.get_or_init(|| {
+        regex::Regex::new(r#""(?:[^"\\]|\\.)*"|'[^']*'|`[^`]*`"#)
+            .unwrap_or_else(|e| panic!("quoted-text pattern: {e}"))
+    });
+    let first = message.lines().next().unwrap_or_default();
+    without_userinfo(&re.replace_all(first, "…"))
+}
+
+/// What kind of error a message reports: the text before its first `": "` (an exec plugin's
+/// failure goes on with its environment and output), URLs without `user:password@`.
+fn error_kind(message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default();
+    let kind = first.split_once(": ").map_or(first, |(kind, _)| kind);
+    without_values(kind)
 }
 
 /// Discovery: which of the wanted kinds are served, where, and which groups exist.
@@ -769,6 +809,31 @@ mod tests {
             message: "m".into(),
             ..kube::core::Status::default()
         }))
+    }
+
+    #[test]
+    fn addresses_and_errors_are_shown_without_credentials() {
+        assert_eq!(
+            without_userinfo("https://admin:CANARY@10.0.0.1:6443"),
+            "https://10.0.0.1:6443"
+        );
+        assert_eq!(
+            without_userinfo("https://10.0.0.1:6443"),
+            "https://10.0.0.1:6443"
+        );
+        let parse = "failed to parse kubeconfig YAML: invalid value: string \"CANARY\", expected u16\n  6 |     token: \"CANARY";
+        let shown = without_values(parse);
+        assert!(!shown.contains("CANARY"), "{shown}");
+        assert!(
+            shown.starts_with("failed to parse kubeconfig YAML"),
+            "{shown}"
+        );
+        let exec = "auth exec command 'get-token' failed with status 1: Output { stdout: \"{\\\"token\\\":\\\"CANARY\\\"}\" }";
+        let kind = error_kind(exec);
+        assert!(
+            !kind.contains("CANARY") && !kind.contains("get-token"),
+            "{kind}"
+        );
     }
 
     #[test]

@@ -54,6 +54,12 @@ pub(crate) fn merge(values: &mut BTreeMap<String, ConfigValue>, doc: &Value, sou
         if key == "kind" || key == "apiVersion" || key.starts_with("staticPodURLHeader") {
             continue;
         }
+        // A value holding a credential (`staticPodURL: https://user:password@…`) keeps only
+        // the pattern's name.
+        let value = match value.as_str().and_then(crate::secrets::redacted_value) {
+            Some(redacted) => Value::String(redacted),
+            None => value,
+        };
         set(values, key, Read::plain(value), source.clone());
     }
 }

@@ -407,7 +407,7 @@ pub fn processes(root: &Path, proc_dir: &Path, errors: &mut Vec<String>) -> Vec<
             location: location.clone(),
             executable: exe.clone(),
             exe: runs.clone(),
-            args: redact_args(args),
+            args: crate::secrets::redact_process_args(component, args),
             via,
             env: BTreeMap::new(),
             config_files: Vec::new(),
@@ -507,6 +507,8 @@ pub(crate) fn secret_flag(name: &str) -> bool {
         return false;
     }
     n == "token"
+        // etcd's discovery URL: its path is the cluster's discovery token.
+        || n == "discovery"
         || n.ends_with("-token")
         || n.contains("password")
         || n.contains("secret")
@@ -1142,7 +1144,7 @@ impl Collector<'_> {
                     location: path.clone(),
                     executable: run.executable,
                     exe: None,
-                    args: redact_args(run.args),
+                    args: crate::secrets::redact_process_args(run.component, run.args),
                     via: run.via,
                     env: allowed_env(
                         c.get("env")
