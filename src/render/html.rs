@@ -102,6 +102,11 @@ fn prose_filter(val: std::borrow::Cow<'_, str>, _: tera::Kwargs, _: &tera::State
     tera::Value::safe_string(&prose::html(&val))
 }
 
+/// `{{ status | words }}`: a status or count name as people read it (`not applicable`).
+fn words_filter(val: std::borrow::Cow<'_, str>, _: tera::Kwargs, _: &tera::State) -> String {
+    val.replace('_', " ")
+}
+
 /// `{{ remediation | catalog_text }}`: paragraphs (`<p>`, with code spans) and indented
 /// code (`<pre>`), every part escaped.
 fn catalog_text_filter(
@@ -139,6 +144,7 @@ pub fn render_view(view: &View) -> Result<Vec<u8>, RenderError> {
     };
     let mut tera = tera::Tera::default();
     tera.register_filter("prose", prose_filter);
+    tera.register_filter("words", words_filter);
     tera.register_filter("catalog_text", catalog_text_filter);
     tera.add_raw_templates([
         ("exposure.html", EXPOSURE_TEMPLATE),

@@ -99,7 +99,9 @@ pub fn write(report: &Report, style: Style, w: &mut dyn Write) -> Result<(), Ren
                     let counts: Vec<String> = Status::ALL
                         .iter()
                         .filter(|s| check.counts.get(**s) > 0)
-                        .map(|s| format!("{} {}", check.counts.get(*s), s.as_str()))
+                        .map(|s| {
+                            format!("{} {}", check.counts.get(*s), s.as_str().replace('_', " "))
+                        })
                         .collect();
                     let counts = if counts.is_empty() {
                         check.message.clone()

@@ -284,13 +284,14 @@ fn sign_off(report: &Report) -> SignOff {
     figures.push(fact(
         "Findings",
         &format!(
-            "{} in all: {} fail, {} warn, {} error, {} waived, {} manual, {} pass",
+            "{} in all: {} fail, {} warn, {} error, {} waived, {} manual, {} not applicable, {} pass",
             all.total(),
             all.fail,
             all.warn,
             all.error,
             all.waived,
             all.manual,
+            all.not_applicable,
             all.pass
         ),
     ));
@@ -991,6 +992,7 @@ impl View {
                 title: c.title.clone(),
                 pass_title: match c.status {
                     Status::NotApplicable => format!("Not applicable: {}", c.title),
+                    Status::Manual => format!("For a person to decide: {}", c.title),
                     _ => format!("No finding: {}", c.title),
                 },
                 severity: c.severity.as_str().to_string(),

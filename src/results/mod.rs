@@ -482,7 +482,7 @@ impl Counts {
         let parts: Vec<String> = Status::ALL
             .iter()
             .filter(|s| self.get(**s) > 0)
-            .map(|s| format!("{} {}", self.get(*s), s.as_str()))
+            .map(|s| format!("{} {}", self.get(*s), s.as_str().replace('_', " ")))
             .collect();
         format!("{} subject(s): {}", self.total(), parts.join(", "))
     }
@@ -575,7 +575,7 @@ pub struct Summary {
 }
 
 /// The published score formula.
-pub const SCORE_FORMULA: &str = "100 × (pass + waived) ÷ (pass + waived + fail + warn + error); manual and not_applicable items are not scored";
+pub const SCORE_FORMULA: &str = "100 × (pass + waived) ÷ (pass + waived + fail + warn + error); manual and not applicable items are not scored";
 
 impl Summary {
     /// The score before rounding to one decimal, for comparisons with a threshold (12 of 17

@@ -84,7 +84,7 @@ fn check(l: &mut Layout, c: &CheckView, full: bool) {
     let counts: Vec<String> = c
         .counts
         .iter()
-        .map(|n| format!("{} {}", n.name, n.count))
+        .map(|n| format!("{} {}", n.name.replace('_', " "), n.count))
         .collect();
     let mut meta = format!("Items: {}", c.items.join(", "));
     if !c.peers.is_empty() {
@@ -447,7 +447,7 @@ pub(super) fn passed(l: &mut Layout, view: &View) {
         Face::Regular,
         9.0,
         muted(),
-        "Checks that held on every subject in scope, or had nothing in scope (with the reason).",
+        "Checks with no failing subject: they held on every subject in scope, had nothing in scope, or leave the decision to a person (manual); each with the reason.",
         MARGIN_X,
         TEXT_W,
     );
@@ -456,10 +456,18 @@ pub(super) fn passed(l: &mut Layout, view: &View) {
         .passed
         .iter()
         .map(|c| {
-            let subjects = if c.passed_total == 0 && c.finding_total == 0 {
-                c.message.clone()
-            } else {
-                format!("{} subject(s) passed", c.passed_total)
+            // A manual or not-applicable check says why (its first finding's reason, else
+            // the check's), not "0 subject(s) passed".
+            let reason = c.findings.first().map_or(&c.message, |f| &f.message);
+            let more = match c.finding_total {
+                0 | 1 => String::new(),
+                n => format!(" (and {} more finding(s) like it)", n - 1),
+            };
+            let subjects = match (c.passed_total, c.finding_total) {
+                (0, 0) => c.message.clone(),
+                (0, _) => format!("{reason}{more}"),
+                (p, 0) => format!("{p} subject(s) passed"),
+                (p, _) => format!("{p} subject(s) passed; {reason}{more}"),
             };
             Row::Cells(vec![
                 Cell::text(c.pass_title.clone()),
