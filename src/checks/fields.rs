@@ -188,7 +188,7 @@ impl Params {
     }
 }
 
-/// Conditions in words: `metadata.namespace set; pod.hostNetwork true`.
+/// Conditions in words: `metadata.namespace is set; pod.hostNetwork is true`.
 fn in_words(conditions: &[Condition]) -> String {
     conditions
         .iter()
@@ -200,10 +200,10 @@ fn in_words(conditions: &[Condition]) -> String {
                 .collect();
             let default = match &c.default {
                 Some(Value::Array(a)) if a.is_empty() => " (absent: nothing to check)".to_string(),
-                Some(d) => format!(" (absent = {})", render(d)),
+                Some(d) => format!(" (taken as {} when absent)", render(d)),
                 None => String::new(),
             };
-            format!("{} {}{default}", paths.join(" or "), c.expect.describe())
+            format!("{} is {}{default}", paths.join(" or "), c.expect.describe())
         })
         .collect::<Vec<_>>()
         .join("; ")

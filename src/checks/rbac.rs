@@ -438,21 +438,27 @@ impl Settings {
         }
     }
 
-    /// Whether a role's wildcards are stock: a ClusterRole whose rules are exactly the
-    /// catalog's stock rules of the built-in ClusterRole of its name (cluster-admin), or a
-    /// `system:*` ClusterRole with the bootstrap label `kubernetes.io/bootstrapping:
-    /// rbac-defaults`. A role named admin, edit or view has no stock wildcard.
+    /// Whether a role's wildcards are stock: a ClusterRole whose rules are all within the
+    /// catalog's stock rules of the built-in ClusterRole of its name (cluster-admin), or,
+    /// for a role the catalog has no stock rules for, a `system:*` ClusterRole with the
+    /// bootstrap label `kubernetes.io/bootstrapping: rbac-defaults`. A role named admin,
+    /// edit or view has no stock wildcard.
     pub fn is_stock_wildcard_role(&self, role: &Object) -> bool {
         if role.kind != "ClusterRole" {
             return false;
         }
-        if role.name.starts_with("system:") && has_bootstrap_label(role) {
-            return true;
+        // A role whose stock rules the catalog has: each of its wildcard rules must be one it
+        // ships with (a rule added to it stays: auto-reconciliation only adds).
+        if let Some(stock) = self.builtin_cluster_role(&role.name) {
+            let stock: Vec<&Doc> = stock
+                .value
+                .get("rules")
+                .and_then(Doc::as_array)
+                .map(|rules| rules.iter().collect())
+                .unwrap_or_default();
+            return own_rules(role).iter().all(|r| rule_within(r.rule, &stock));
         }
-        self.builtin_cluster_role(&role.name).is_some_and(|stock| {
-            role.value.get("rules").map(Doc::to_value)
-                == stock.value.get("rules").map(Doc::to_value)
-        })
+        role.name.starts_with("system:") && has_bootstrap_label(role)
     }
 }
 

@@ -78,6 +78,8 @@ impl Ty {
 /// decimal number, then nothing, a binary suffix (`Ki`…`Ei`), a decimal suffix (`n`, `u`,
 /// `m`, `k`, `M`, `G`, `T`, `P`, `E`) or an exponent (`e3`, `E-2`).
 fn is_quantity(s: &str) -> bool {
+    // The API server trims the value first (`Quantity.UnmarshalJSON`).
+    let s = s.trim();
     let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
     let end = unsigned
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -473,7 +475,7 @@ mod tests {
         ] {
             assert!(is_quantity(ok), "{ok}");
         }
-        for bad in ["", "two", "lots", "1GB", "1 Gi", "1..5", "Mi", "1e", "1Gi "] {
+        for bad in ["", "two", "lots", "1GB", "1 Gi", "1..5", "Mi", "1e", " "] {
             assert!(!is_quantity(bad), "{bad}");
         }
         let pod = |limits: serde_json::Value| {

@@ -43,8 +43,17 @@ pub fn render_saved(args: &RenderArgs, overlay: Option<&std::path::Path>) -> any
     // The PDF appendix hashes the other files of the folder: include the saved report.json.
     let entry = crate::manifest::ManifestEntry::of;
     // Asked for JSON, the report is written again in the current schema (with the detail
-    // asked for); otherwise the saved bytes stand.
-    let json = if formats.contains(&Format::Json) {
+    // asked for); otherwise the saved bytes stand, unless they hold what is never written
+    // again (an API server address with `user:password@`, dropped when read).
+    let saved_server = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/run/target/server")?
+                .as_str()
+                .map(str::to_string)
+        });
+    let cleaned = saved_server.as_deref() != report.run.target.server.as_deref();
+    let json = if formats.contains(&Format::Json) || cleaned {
         Format::Json.render(&report, &[])?
     } else {
         bytes
@@ -59,7 +68,7 @@ pub fn render_saved(args: &RenderArgs, overlay: Option<&std::path::Path>) -> any
     // Beside the saved report, report.json is already there (and ours to list); elsewhere,
     // copy it so the folder is a complete bundle. MANIFEST.json lists only our files.
     let beside = args.out.is_none();
-    if beside && !formats.contains(&Format::Json) {
+    if beside && !formats.contains(&Format::Json) && !cleaned {
         files.remove(0);
     }
     let also_ours: &[&str] = if beside { &["report.json"] } else { &[] };
