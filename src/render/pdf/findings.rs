@@ -246,6 +246,14 @@ fn finding_block(l: &mut Layout, f: &FindingView) {
     // values share one Source / Path / Observed / Expected table.
     let (records, values): (Vec<&ObservationView>, Vec<&ObservationView>) =
         f.observations.iter().partition(|o| !o.records.is_empty());
+    // Where some observations hold and others do not, the row says which in words (colour
+    // alone is lost in print and in extracted text).
+    let mixed = f.observations.iter().any(|o| o.holds) && f.observations.iter().any(|o| !o.holds);
+    let verdict = |o: &ObservationView| match (mixed, o.holds) {
+        (false, _) => "",
+        (true, true) => " [met]",
+        (true, false) => " [not met]",
+    };
     if !values.is_empty() {
         let rows: Vec<Row> = values
             .iter()
@@ -255,6 +263,7 @@ fn finding_block(l: &mut Layout, f: &FindingView) {
                     (true, false) => o.note.clone(),
                     (false, false) => format!("{} ({})", o.observed, o.note),
                 };
+                let observed = format!("{observed}{}", verdict(o));
                 Row::Cells(vec![
                     Cell::mono(o.source.clone()),
                     Cell::mono(o.path.clone()),
@@ -310,6 +319,8 @@ fn record_tables(l: &mut Layout, records: &[&ObservationView]) {
     fn labels(r: &[Fact]) -> Vec<&str> {
         r.iter().map(|f| f.label.as_str()).collect()
     }
+    // Some records hold and others do not: each says which in words.
+    let mixed = records.iter().any(|o| o.holds) && records.iter().any(|o| !o.holds);
     let rows_of: Vec<&[Fact]> = records.iter().filter_map(|o| single(o)).collect();
     let shared =
         rows_of.len() == records.len() && rows_of.iter().all(|r| labels(r) == labels(rows_of[0]));
@@ -330,7 +341,12 @@ fn record_tables(l: &mut Layout, records: &[&ObservationView]) {
                 .zip(&rows_of)
                 .map(|(o, r)| {
                     let color = if o.holds { ink() } else { status_color("fail") };
-                    let mut cells = vec![Cell::mono(o.source.clone())];
+                    let source = match (mixed, o.holds) {
+                        (false, _) => o.source.clone(),
+                        (true, true) => format!("{} [met]", o.source),
+                        (true, false) => format!("{} [not met]", o.source),
+                    };
+                    let mut cells = vec![Cell::mono(source)];
                     cells.extend(
                         keep.iter()
                             .filter_map(|&i| r.get(i))
@@ -356,6 +372,12 @@ fn record_tables(l: &mut Layout, records: &[&ObservationView]) {
                     rows.push(Row::Cells(vec![
                         Cell::bold("Field"),
                         Cell::mono(o.path.clone()),
+                    ]));
+                }
+                if mixed {
+                    rows.push(Row::Cells(vec![
+                        Cell::bold("Result"),
+                        Cell::text(if o.holds { "met" } else { "not met" }.to_string()),
                     ]));
                 }
             }
