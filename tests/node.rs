@@ -1999,3 +1999,37 @@ fn credentials_inside_values_never_enter_node_facts() {
     // The flags stay, so the checks still see them.
     assert!(text.contains("--etcd-servers="), "{text}");
 }
+
+/// RKE2 runs the API server as a static pod with its PKI in RKE2's data directory; its admin
+/// kubeconfigs (`server/cred/admin.kubeconfig` there, and `/etc/rancher/rke2/rke2.yaml`) are
+/// judged, not left not applicable at kubeadm's paths.
+#[test]
+fn rke2_admin_kubeconfigs_are_judged() {
+    let api = "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver}\nspec:\n  containers:\n  - name: kube-apiserver\n    command: [kube-apiserver, --client-ca-file=/var/lib/rancher/rke2/server/tls/client-ca.crt]\n    volumeMounts:\n    - {name: dir0, mountPath: /var/lib/rancher/rke2/server/tls}\n  volumes:\n  - name: dir0\n    hostPath: {path: /var/lib/rancher/rke2/server/tls, type: DirectoryOrCreate}\n";
+    let root = kubelet_with(KUBELET_CONFIG, &[]);
+    root.write("/etc/kubernetes/manifests/kube-apiserver.yaml", api);
+    root.write("/var/lib/rancher/rke2/server/tls/client-ca.crt", "x");
+    root.write("/var/lib/rancher/rke2/server/cred/admin.kubeconfig", "x");
+    root.mode(
+        "/var/lib/rancher/rke2/server/cred/admin.kubeconfig",
+        0o600,
+        0,
+        0,
+    );
+    root.write("/etc/rancher/rke2/rke2.yaml", "x");
+    root.mode("/etc/rancher/rke2/rke2.yaml", 0o644, 0, 0);
+    let report = evaluate_full(vec![root.facts()]);
+    let admin = findings_of(&report, "admin-kubeconfig-permissive");
+    assert!(
+        admin
+            .iter()
+            .any(|(s, m)| *s == Status::Fail && m.contains("/etc/rancher/rke2/rke2.yaml")),
+        "{admin:?}"
+    );
+    assert!(
+        admin
+            .iter()
+            .any(|(s, m)| *s == Status::Pass && m.contains("server/cred/admin.kubeconfig")),
+        "{admin:?}"
+    );
+}

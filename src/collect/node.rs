@@ -279,6 +279,9 @@ struct PodCommand {
     via: Option<String>,
 }
 
+/// The admin kubeconfig RKE2 writes for users unless `--write-kubeconfig` names another.
+const RKE2_WRITTEN_KUBECONFIG: &str = "/etc/rancher/rke2/rke2.yaml";
+
 /// How a file of an embedding process's layout was found, for the facts.
 fn layout_from(component: &str, flag: &str, inst: &ComponentFact) -> String {
     let program = basename(&inst.executable);
@@ -1280,6 +1283,17 @@ impl Collector<'_> {
         }
     }
 
+    /// RKE2's data directory, when the API server's `--client-ca-file` sits where RKE2 keeps
+    /// it (`<data-dir>/server/tls/client-ca.crt`, under a `rancher/rke2` directory).
+    fn rke2_data_dir(&self, api: &ComponentFact) -> Option<String> {
+        let flags = self.command(api).flags;
+        let ca = flags.get("--client-ca-file")?.last()?;
+        let data_dir = ca.strip_suffix("/server/tls/client-ca.crt")?;
+        data_dir
+            .contains("/rancher/rke2")
+            .then(|| data_dir.to_string())
+    }
+
     /// Where a file of an embedding process's layout is: as any file of the component, and
     /// unknown, not absent, when it is not there.
     fn locate_layout(&self, inst: &ComponentFact, path: &str) -> Located {
@@ -1521,6 +1535,29 @@ impl Collector<'_> {
                     &from,
                     self.locate_layout(api, path),
                 ));
+            }
+            // RKE2 runs the API server as a static pod whose PKI is in its data directory
+            // (`<data-dir>/server/tls/client-ca.crt`): its admin kubeconfigs are that
+            // directory's `server/cred/admin.kubeconfig` and the one it writes for users.
+            if let Some(data_dir) = self.rke2_data_dir(api) {
+                for path in [
+                    format!("{data_dir}/server/cred/admin.kubeconfig"),
+                    RKE2_WRITTEN_KUBECONFIG.to_string(),
+                ] {
+                    let from = format!(
+                        "RKE2's own layout: an admin kubeconfig RKE2 writes (data directory {data_dir}, from the API server's --client-ca-file, {})",
+                        api.describe()
+                    );
+                    let at = Ok(Location {
+                        view: self.node_view(),
+                        path: path.clone(),
+                        shown: None,
+                        if_absent: Some(
+                            "RKE2 releases, or --write-kubeconfig, may keep it elsewhere".into(),
+                        ),
+                    });
+                    out.push(self.stat_at("admin-kubeconfig", &path, &from, at));
+                }
             }
         }
         out.push(self.stat_named(
