@@ -383,16 +383,20 @@ impl Settings {
         if rule.stock || b.role_kind != "ClusterRole" {
             return true;
         }
-        let Some(stock) = self.builtin_cluster_role(&b.role_name) else {
-            return true;
-        };
-        let stock: Vec<&Doc> = stock
-            .value
-            .get("rules")
-            .and_then(Doc::as_array)
-            .map(|rules| rules.iter().collect())
-            .unwrap_or_default();
-        rule_within(rule.rule, &stock)
+        self.stock_rules(&b.role_name)
+            .is_none_or(|stock| rule_within(rule.rule, &stock))
+    }
+
+    /// The catalog's stock rules of the built-in ClusterRole `name`, when it has them.
+    fn stock_rules(&self, name: &str) -> Option<Vec<&Doc>> {
+        let role = self.builtin_cluster_role(name)?;
+        Some(
+            role.value
+                .get("rules")
+                .and_then(Doc::as_array)
+                .map(|rules| rules.iter().collect())
+                .unwrap_or_default(),
+        )
     }
 
     /// Whether a binding is stock with every subject it names.
@@ -449,13 +453,7 @@ impl Settings {
         }
         // A role whose stock rules the catalog has: each of its wildcard rules must be one it
         // ships with (a rule added to it stays: auto-reconciliation only adds).
-        if let Some(stock) = self.builtin_cluster_role(&role.name) {
-            let stock: Vec<&Doc> = stock
-                .value
-                .get("rules")
-                .and_then(Doc::as_array)
-                .map(|rules| rules.iter().collect())
-                .unwrap_or_default();
+        if let Some(stock) = self.stock_rules(&role.name) {
             return own_rules(role).iter().all(|r| rule_within(r.rule, &stock));
         }
         role.name.starts_with("system:") && has_bootstrap_label(role)
