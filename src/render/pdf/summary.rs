@@ -331,8 +331,17 @@ pub(super) fn framework(l: &mut Layout, fw: &FrameworkView, view: &View) {
         let mut label = l
             .fonts
             .clean(Face::Regular, &format!("{} {}", s.id, s.title));
-        while l.fonts.width(Face::Regular, 8.0, &label) > 200.0 && label.chars().count() > 4 {
-            label.pop();
+        // Too long for the space before the bar: cut at a word and say so with "…".
+        if l.fonts.width(Face::Regular, 8.0, &label) > 198.0 {
+            while l.fonts.width(Face::Regular, 8.0, &format!("{label}…")) > 198.0
+                && label.chars().count() > 4
+            {
+                label.pop();
+            }
+            if let Some(space) = label.trim_end().rfind(' ').filter(|&i| i > label.len() / 2) {
+                label.truncate(space);
+            }
+            label = format!("{}…", label.trim_end());
         }
         l.text(MARGIN_X, y + 8.0, Face::Regular, 8.0, ink(), &label);
         let total: usize = s.counts.iter().map(|c| c.count).sum();
