@@ -433,6 +433,18 @@ fn unread_files(check: &Check, inventory: &crate::inventory::Inventory) -> Vec<F
         .filter(|c| c.is_unread_file())
         .map(|c| {
             let why = c.error.as_deref().unwrap_or("cannot read it");
+            // The subject names the file: the reason says where in it (`line 7: …`), once.
+            let why = match why.strip_prefix(c.source.as_str()).and_then(|r| r.strip_prefix(':')) {
+                Some(rest) => {
+                    let after_line = rest.trim_start_matches(|ch: char| ch.is_ascii_digit());
+                    match after_line.strip_prefix(':') {
+                        Some(reason) if reason.contains("line ") => reason.trim_start().to_string(),
+                        Some(_) => format!("line {}", rest.trim_start()),
+                        None => rest.trim_start().to_string(),
+                    }
+                }
+                None => why.to_string(),
+            };
             crate::checks::evidence::finding(
                 check,
                 Status::Error,
