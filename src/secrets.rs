@@ -62,9 +62,9 @@ pub fn redact_process_args(program: &str, args: Vec<String>) -> Vec<String> {
         None => args,
     };
     // An image flag (`--pod-infra-container-image`) holding a registry login.
+    let is_image_flag = |name: &str| name.starts_with('-') && name.ends_with("-image");
     let mut image_next = false;
     for arg in out.iter_mut() {
-        let is_image_flag = |name: &str| name.starts_with('-') && name.ends_with("-image");
         if image_next && image_userinfo(arg) {
             *arg = REDACTED_CREDENTIAL.to_string();
         } else if let Some((name, value)) = arg.split_once('=') {
@@ -304,10 +304,6 @@ fn redact_annotations(secret: &mut Doc) {
     }
 }
 
-/// Replaces an `image` that carries a credential: a value pattern (a URL with a password,
-/// a token) or user information before the registry (`user:password@registry/app`; a
-/// digest after `@` never holds a `/`). No such reference is valid, so nothing that runs is
-/// hidden; the image checks call it invalid without repeating it.
 /// Whether an image reference starts with `user:password@` (a registry login written into
 /// it; `registry:5000/app@sha256:…` is a digest, not a login).
 fn image_userinfo(image: &str) -> bool {
@@ -316,6 +312,10 @@ fn image_userinfo(image: &str) -> bool {
         .is_some_and(|(before, after)| before.contains(':') && after.contains('/'))
 }
 
+/// Replaces an `image` that carries a credential: a value pattern (a URL with a password,
+/// a token) or user information before the registry (`user:password@registry/app`; a
+/// digest after `@` never holds a `/`). No such reference is valid, so nothing that runs is
+/// hidden; the image checks call it invalid without repeating it.
 fn redact_image(container: &mut Fields) {
     let Some(image) = container.get("image").and_then(Doc::as_str) else {
         return;

@@ -45,14 +45,7 @@ pub fn render_saved(args: &RenderArgs, overlay: Option<&std::path::Path>) -> any
     // Asked for JSON, the report is written again in the current schema (with the detail
     // asked for); otherwise the saved bytes stand, unless they hold what is never written
     // again (an API server address with `user:password@`, dropped when read).
-    let saved_server = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| {
-            v.pointer("/run/target/server")?
-                .as_str()
-                .map(str::to_string)
-        });
-    let cleaned = saved_server.as_deref() != report.run.target.server.as_deref();
+    let cleaned = saved_server(&bytes).as_deref() != report.run.target.server.as_deref();
     let json = if formats.contains(&Format::Json) || cleaned {
         Format::Json.render(&report, &[])?
     } else {
@@ -77,4 +70,26 @@ pub fn render_saved(args: &RenderArgs, overlay: Option<&std::path::Path>) -> any
         println!("{}", out.join(name).display());
     }
     Ok(EXIT_OK)
+}
+
+/// The API server address a saved report.json holds, as written: only that field is
+/// kept while the document is read (the rest is skipped, not built into values again).
+fn saved_server(bytes: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Saved {
+        run: Run,
+    }
+    #[derive(serde::Deserialize)]
+    struct Run {
+        target: Target,
+    }
+    #[derive(serde::Deserialize)]
+    struct Target {
+        server: Option<String>,
+    }
+    serde_json::from_slice::<Saved>(bytes)
+        .ok()?
+        .run
+        .target
+        .server
 }
