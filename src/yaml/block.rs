@@ -788,6 +788,9 @@ impl Flow<'_> {
                 let mut done = self.closes(b'}');
                 while !done {
                     let key = match self.value(depth + 1)? {
+                        // A merge key (`{a: 1, <<: *b}`): left to serde-saphyr and
+                        // `resolve_keys`, as in a block mapping.
+                        NodeValue::String(k) if k == "<<" => return None,
                         NodeValue::String(k) => k,
                         _ => return None,
                     };

@@ -557,18 +557,25 @@ fn without_bom_after_marker(text: &str) -> Option<String> {
 /// for the shapes only serde-saphyr's path converts (a root that is not a mapping, `items`
 /// in an object that is not a List).
 fn emit_root(root: Node) -> Option<Vec<StreamItem>> {
-    let is_list = root
-        .get("kind")
-        .and_then(Node::as_str)
-        .is_some_and(|k| k.ends_with("List"));
-    let items_seq = matches!(root.get("items").map(|n| &n.value), Some(NodeValue::Seq(_)));
-    if !matches!(root.value, NodeValue::Map(_)) || (items_seq && !is_list) {
+    if !matches!(root.value, NodeValue::Map(_)) {
         return None;
     }
     // A List's items, nested Lists flattened, or the object itself.
     let mut out = Vec::new();
     flatten(root, &mut out);
     Some(out)
+}
+
+/// What is said of a document that kubectl reads as a List although its kind is not one
+/// (see [`flatten`]).
+fn not_a_list_kind(kind: Option<&str>, line: u32) -> StreamItem {
+    StreamItem::Warning(YamlError {
+        line,
+        message: format!(
+            "{} has a top-level `items` list: kubectl reads any document with one as a List and applies its items, not the document itself, so the items are what is judged",
+            kind.map_or_else(|| "the document".to_string(), |k| format!("this {k}"))
+        ),
+    })
 }
 
 /// Moves an item read from a part of a stream to the lines of the whole stream.
@@ -624,37 +631,25 @@ impl StreamDoc {
             }
             return;
         }
-        let is_list = self
+        let kind = self
             .fields
             .iter()
             .find(|(k, _)| k.value == "kind")
-            .and_then(|(_, v)| v.as_str())
-            .is_some_and(|k| k.ends_with("List"));
+            .and_then(|(_, v)| v.as_str());
         match self.items {
-            Some(items) if is_list => items.into_iter().for_each(each),
-            items => {
-                // Not a List: put the items back in place (lines of the items are lost).
+            // A List, or any document kubectl reads as one (see `flatten`).
+            Some(items) => {
+                if !kind.is_some_and(|k| k.ends_with("List")) {
+                    each(not_a_list_kind(kind, line));
+                }
+                items.into_iter().for_each(each)
+            }
+            None => {
                 let node = Node {
                     line,
                     value: NodeValue::Map(self.fields),
                 };
-                let StreamItem::Object(mut obj) = object(node) else {
-                    each(StreamItem::TooLarge { line });
-                    return;
-                };
-                if let Some(items) = items {
-                    let values: Box<[Doc]> = items
-                        .into_iter()
-                        .filter_map(|i| match i {
-                            StreamItem::Object(o) => Some(o.value),
-                            _ => None,
-                        })
-                        .collect();
-                    if let Some(map) = obj.value.as_object_mut() {
-                        map.insert("items", Doc::Array(values));
-                    }
-                }
-                each(StreamItem::Object(obj));
+                each(object(node));
             }
         }
     }
@@ -670,13 +665,15 @@ fn object(node: Node) -> StreamItem {
     StreamItem::Object(StreamObject { line, value, lines })
 }
 
-/// A `*List` node's items, nested Lists flattened (depth-bounded by the parser).
+/// A List's items, nested Lists flattened (depth-bounded by the parser). As kubectl reads
+/// them (apimachinery's unstructured decoder), a mapping with a top-level `items` sequence is
+/// a List whatever its kind: its items are applied, the rest of it is not.
 fn flatten(node: Node, out: &mut Vec<StreamItem>) {
-    let is_list = node
-        .get("kind")
-        .and_then(Node::as_str)
-        .is_some_and(|k| k.ends_with("List"));
-    if is_list && matches!(node.get("items").map(|n| &n.value), Some(NodeValue::Seq(_))) {
+    if matches!(node.get("items").map(|n| &n.value), Some(NodeValue::Seq(_))) {
+        let kind = node.get("kind").and_then(Node::as_str);
+        if !kind.is_some_and(|k| k.ends_with("List")) {
+            out.push(not_a_list_kind(kind, node.line));
+        }
         if let NodeValue::Map(entries) = node.value {
             for (k, v) in entries {
                 if k.value == "items" {
@@ -1010,9 +1007,15 @@ mod tests {
 
     #[test]
     fn stream_errors_and_non_lists_with_items() {
+        // Any kind with a top-level `items` list is a List to kubectl: a warning, then the
+        // items (here not objects, which the collector refuses).
         let items = stream("kind: Thing\nitems: [1, 2]\nmetadata: {name: t}\n---\na: [\n");
         assert!(
-            matches!(&items[0], StreamItem::Object(o) if o.value["items"] == serde_json::json!([1, 2])),
+            matches!(&items[0], StreamItem::Warning(w) if w.message.contains("this Thing has a top-level `items` list")),
+            "{items:?}"
+        );
+        assert!(
+            matches!(&items[1], StreamItem::Object(o) if o.value == serde_json::json!(1)),
             "{items:?}"
         );
         assert!(
@@ -1145,6 +1148,27 @@ mod tests {
         assert_eq!(
             o[0].pointer("/spec/containers/1/securityContext/privileged"),
             Some(&Doc::Bool(true))
+        );
+        // The same in a one-line flow mapping, with the merged mapping written in place.
+        let (o, _) = read_all(&format!(
+            "{pod}    securityContext: {{privileged: false, <<: {{privileged: true}}}}\n"
+        ));
+        assert_eq!(
+            o[0].pointer("/spec/containers/0/securityContext/privileged"),
+            Some(&Doc::Bool(true))
+        );
+        // Any document with a top-level `items` sequence is a List to kubectl: its items are
+        // applied (and judged), the document itself is not; a warning says so.
+        let (o, e, w) = read_with_warnings(&format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: m}}\nitems:\n- {}",
+            pod.trim_end().replace('\n', "\n  ")
+        ));
+        assert_eq!((o.len(), e.len(), w.len()), (1, 0, 1));
+        assert_eq!(o[0].get("kind").and_then(Doc::as_str), Some("Pod"));
+        assert!(
+            w[0].message.contains("applies its items"),
+            "{}",
+            w[0].message
         );
         // Keys written after it win, and of a merged list the first mapping wins.
         let (o, _) = read_all(
