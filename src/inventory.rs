@@ -208,6 +208,7 @@ impl Object {
         // What no check reads goes, whatever the source (files exported with `kubectl get
         // -o yaml` carry the same bulk as API lists).
         let from_file = matches!(origin, Origin::File { .. } | Origin::Demo { .. });
+        crate::collect::shape::null_labels_as_empty(&kind, &mut value);
         crate::collect::cluster::trim::trim(&kind, &mut value, from_file);
         Ok(Object {
             api_version,

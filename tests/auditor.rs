@@ -856,3 +856,33 @@ fn attestations_name_one_item_of_one_framework() {
         .expect("CIS 3.1.1");
     assert_eq!(item["status"], "manual", "{item}");
 }
+
+/// `--out --force` never replaces the folder holding the signing key: the private key exists
+/// only there, and a key lost cannot be made again with the same id.
+#[test]
+fn out_never_replaces_the_signing_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = tmp.path().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let key = keys.join("sign.key");
+    assert_eq!(code(&run(&[os("keygen"), os("--out"), key.as_os_str()])), 0);
+    let o = run(&[
+        os("scan"),
+        os("--demo"),
+        os("--quiet"),
+        os("--format"),
+        os("json"),
+        os("--sign"),
+        key.as_os_str(),
+        os("--out"),
+        keys.as_os_str(),
+        os("--force"),
+    ]);
+    assert_eq!(code(&o), 2, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("overlaps the input"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(key.is_file() && keys.join("sign.key.pub").is_file());
+}

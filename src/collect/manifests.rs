@@ -403,6 +403,25 @@ fn is_configuration_file(api_version: &str) -> bool {
         .is_some_and(|(group, _)| CONFIGURATION_GROUPS.contains(&group))
 }
 
+/// Fields of a kustomization file, which may leave out `apiVersion` and `kind`.
+const KUSTOMIZATION_FIELDS: &[&str] = &[
+    "resources",
+    "bases",
+    "components",
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "configMapGenerator",
+    "secretGenerator",
+];
+
+/// Whether a document is a kustomization (`kustomize.config.k8s.io`, or a document with no
+/// kind that lists what kustomize builds from).
+fn is_kustomization(doc: &Doc, api_version: &str) -> bool {
+    api_version.starts_with("kustomize.config.k8s.io/")
+        || (doc.get("kind").is_none() && KUSTOMIZATION_FIELDS.iter().any(|k| doc.get(k).is_some()))
+}
+
 /// Adds the objects `read` hands over (a YAML reader given the callback).
 fn add_items(
     inv: &mut Inventory,
@@ -420,6 +439,17 @@ fn add_items(
                 .get("apiVersion")
                 .and_then(Doc::as_str)
                 .unwrap_or("");
+            // A kustomization is applied as what it builds (patched, generated, renamed
+            // objects), not as the files it names: the files as written prove nothing.
+            if is_kustomization(&o.value, api_version) {
+                if error.is_none() {
+                    error = Some(format!(
+                        "{}: a kustomization: kubectl applies what it builds (patches, generated and renamed objects), not the files as written; render it (`kubectl kustomize DIR > rendered.yaml`) and scan the output",
+                        o.line
+                    ));
+                }
+                return;
+            }
             // A component's configuration file (kubectl reads it, the API server serves no
             // such object): not input lost, not judged here.
             if is_configuration_file(api_version) {
@@ -512,6 +542,30 @@ mod tests {
             "{:?}",
             inv.coverage
         );
+    }
+
+    /// A kustomization (with or without its kind) is not judged as written: the file is an
+    /// error that says to render it, so no check passes on the unpatched files.
+    #[test]
+    fn kustomizations_are_errors_that_say_render_first() {
+        for text in [
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata: {name: k}\nresources: [pod.yaml]\n",
+            "resources:\n- pod.yaml\npatches:\n- path: privileged.yaml\n",
+        ] {
+            let mut inv = Inventory::default();
+            add_text(&mut inv, "kustomization.yaml", text);
+            assert!(inv.objects.is_empty());
+            let unread: Vec<_> = inv.coverage.iter().filter(|c| c.is_unread_file()).collect();
+            assert_eq!(unread.len(), 1, "{:?}", inv.coverage);
+            assert!(
+                unread[0]
+                    .error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("kubectl kustomize")),
+                "{:?}",
+                unread[0]
+            );
+        }
     }
 
     #[test]

@@ -111,6 +111,31 @@ fn is_quantity(s: &str) -> bool {
         ) || suffix.strip_prefix(['e', 'E']).is_some_and(exponent))
 }
 
+/// Sets the `null` values of labels and annotations (the object's, and its pod template's)
+/// to `""`, as the API server's JSON decoding of a map of strings stores them: a Helm value
+/// left unset (`key:` with nothing after it) is an empty annotation, not an absent one.
+pub fn null_labels_as_empty(kind: &str, value: &mut Doc) {
+    let template_meta = crate::checks::workload::pod_paths(kind)
+        .map(|(_, meta)| meta)
+        .filter(|m| *m != "metadata");
+    for meta in std::iter::once("metadata").chain(template_meta) {
+        let mut cur = Some(&mut *value);
+        for key in meta.split('.') {
+            cur = cur.and_then(|c| c.get_mut(key));
+        }
+        let Some(meta) = cur else { continue };
+        for field in ["labels", "annotations"] {
+            if let Some(map) = meta.get_mut(field).and_then(Doc::as_object_mut) {
+                for (_, v) in map.iter_mut() {
+                    if v.is_null() {
+                        *v = Doc::String("".into());
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Fields of every object.
 const OBJECT: &[(&str, Ty)] = &[
     ("metadata", Ty::Map),

@@ -58,7 +58,8 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         Some(p) => crate::attestations::load(p)?,
         None => Vec::new(),
     };
-    // Inputs the report must never replace: attestations and their evidence files too.
+    // Inputs the report must never replace: attestations and their evidence files, and the
+    // signing key, too.
     let out_policy = crate::bundle::OutPolicy {
         force: args.force,
         inputs: args
@@ -82,6 +83,9 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             // The kubeconfig files a cluster scan would read, given or not.
             .chain(default_kubeconfigs())
             .chain(attestations.iter().filter_map(|a| a.evidence_file.clone()))
+            // The signing key and its public half (a lost private key cannot be rebuilt).
+            .chain(args.sign.iter().cloned())
+            .chain(args.sign.as_deref().map(crate::signature::public_path))
             .collect(),
     };
     if let Some(out) = &args.out {
@@ -108,12 +112,12 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             .chain(&args.attestations)
             .cloned()
             .collect();
-        let inv = collect::manifests::collect_in_except(&args.manifests, ns, &own);
-        let sources = args
-            .manifests
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
+        // In one order whatever the command line's, so the same inputs give the same report
+        // (sources, scope statement, coverage) and the same bundle hashes.
+        let mut inputs = args.manifests.clone();
+        inputs.sort();
+        let inv = collect::manifests::collect_in_except(&inputs, ns, &own);
+        let sources = inputs.iter().map(|p| p.display().to_string()).collect();
         (inv, sources)
     } else if !args.node_facts.is_empty() {
         let target = crate::inventory::Target {
