@@ -52,6 +52,8 @@ struct CheckRun<'a> {
     only_message: Option<String>,
     /// Why there are no findings, if there are none.
     empty_reason: String,
+    /// See [`Outcome::decided_empty`](crate::checks::Outcome::decided_empty).
+    decided_empty: bool,
     /// Passes counted per owner, namespace and node (the other statuses are counted after
     /// exceptions applied, from the owner recorded on their subjects).
     passes: crate::ownership::Tally,
@@ -167,6 +169,7 @@ fn run_for_report<'a, 'o>(
         unlisted_passes,
         only_message,
         empty_reason: outcome.empty_reason,
+        decided_empty: outcome.decided_empty,
         passes,
     }
 }
@@ -267,6 +270,7 @@ pub fn evaluate(
             listed_passes + run.unlisted_passes, // passes not in `findings`
             run.only_message,
             run.empty_reason,
+            run.decided_empty,
         ));
     }
     let today = chrono::DateTime::parse_from_rfc3339(&info.started_at)
@@ -282,7 +286,7 @@ pub fn evaluate(
     let mut check_status: BTreeMap<String, (Status, String, Option<String>)> = BTreeMap::new();
     // Subjects are numbered by first appearance in catalog order, whatever the schedule.
     let subjects = table.finish(&mut passed);
-    for (check, range, other_passes, only_message, empty_reason) in spans {
+    for (check, range, other_passes, only_message, empty_reason, decided_empty) in spans {
         let own = &findings[range];
         let mut counts = Counts::of(own.iter().map(|f| f.status));
         counts.add(Status::Pass, other_passes);
@@ -295,7 +299,7 @@ pub fn evaluate(
             [first, ..] if counts.error == counts.total() => first.message.clone(),
             _ => summarize(&counts, &empty_reason),
         };
-        let unassessed = unassessed(own, &counts, absence_known, &message);
+        let unassessed = unassessed(own, &counts, absence_known || decided_empty, &message);
         check_status.insert(
             check.id.clone(),
             (status, message.clone(), unassessed.clone()),
@@ -380,7 +384,11 @@ pub fn nothing_to_evaluate(
             .iter()
             .filter(|c| wanted.contains(c.id.as_str())),
     ));
-    if inventory.objects.iter().any(|o| kinds.contains(&o.kind)) {
+    // Objects of other APIs' kinds that embed a pod template are workloads too.
+    let reads_workloads = kinds.contains("Deployment");
+    if inventory.objects.iter().any(|o| {
+        kinds.contains(&o.kind) || (reads_workloads && crate::checks::workload::carries_pod(o))
+    }) {
         return None;
     }
     let read: BTreeSet<&str> = inventory.objects.iter().map(|o| o.kind.as_str()).collect();
@@ -406,20 +414,41 @@ fn in_scope(inventory: &Inventory, f: &Finding) -> bool {
 /// Evaluates one check: its overall status (worst of its findings; not_applicable when it
 /// found nothing to look at) and its findings in subject order.
 ///
-/// A check that would pass on manifests of which a file could not be read is an `error`
-/// instead, with one finding per such file: the objects in the unread part were not judged,
-/// so "nothing fails" is not known (what fails in the rest still fails).
+/// A check that would pass on manifests of which a file could not be read, or found nothing
+/// of what it looks at in them, is an `error` instead, with one finding per such file: the
+/// objects in the unread part were not judged, so "nothing fails" is not known (what fails in
+/// the rest still fails).
 pub fn run_check(check: &Check, ctx: &Context) -> (Status, Outcome) {
     let mut outcome = check.assertion.evaluate(check, ctx);
     let extra = crate::checks::node_scope::inconsistencies(check, &outcome.findings, ctx);
     outcome.findings.extend(extra);
-    if Status::worst(outcome.findings.iter().map(|f| f.status)) == Some(Status::Pass) {
-        outcome.findings.extend(unread_files(check, ctx.inventory));
+    let could_hide = match Status::worst(outcome.findings.iter().map(|f| f.status)) {
+        Some(Status::Pass) => true,
+        // Found nothing to judge: what it looks at may be in the unread part.
+        None | Some(Status::NotApplicable) => reads_objects(check),
+        _ => false,
+    };
+    if could_hide {
+        let unread = unread_files(check, ctx.inventory);
+        if !unread.is_empty() {
+            // The unread files are the reason now, not "nothing in scope".
+            outcome
+                .findings
+                .retain(|f| !(f.status == Status::NotApplicable && f.unassessed));
+            outcome.findings.extend(unread);
+        }
     }
     outcome.findings.sort_by(|a, b| a.subject.cmp(&b.subject));
     let status =
         Status::worst(outcome.findings.iter().map(|f| f.status)).unwrap_or(Status::NotApplicable);
     (status, outcome)
+}
+
+/// Whether a check reads objects a manifest file can hold (not only node facts).
+fn reads_objects(check: &Check) -> bool {
+    use crate::collect::cluster::resources::needed_kinds;
+    needed_kinds(Some(std::iter::once(check))).len()
+        > needed_kinds(Some(std::iter::empty::<&Check>())).len()
 }
 
 /// An `error` finding for each manifest file that could not be read (see [`run_check`]).

@@ -271,6 +271,16 @@ fn a_passing_part_beside_one_not_in_the_input_is_manual_not_pass() {
         item(&r, "nsa-cisa-1.2", "3.1.1").status,
         Status::NotApplicable
     );
+    // A part that looked at every workload and found its own condition (hostNetwork) met by
+    // none decided "not applicable": Host Ports passes on the other part, as PSA admits the
+    // pod, whatever else the input holds.
+    let host_ports = item(&r, "pss-baseline", "baseline.host-ports");
+    assert_eq!(host_ports.status, Status::Pass, "{}", host_ports.message);
+    assert!(r
+        .check("host-network-container-port")
+        .unwrap()
+        .unassessed
+        .is_none());
 }
 
 #[test]

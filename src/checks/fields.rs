@@ -679,7 +679,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             v.extend(
                 ctx.workloads()
                     .iter()
-                    .filter(|(w, _)| distinct.contains(&w.object.kind.as_str()))
+                    // No kinds named: every workload, those of other APIs' kinds with a pod
+                    // template (`workload::pod_spec`) too.
+                    .filter(|(w, _)| {
+                        p.kinds.is_empty() || distinct.contains(&w.object.kind.as_str())
+                    })
                     .map(|entry| (entry.0.object, Some(entry))),
             );
             v
@@ -741,6 +745,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             out.findings.push(f);
         }
     }
+    out.decided_empty = given > 0;
     out.empty_reason = match (&p.target, given) {
         (Target::Objects, 0) => format!("no {} objects in scope", kinds.join("/")),
         (_, 0) => "no workloads in scope".to_string(),

@@ -270,6 +270,10 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// Why there are no findings, if there are none.
     pub empty_reason: String,
+    /// No findings, yet nothing left unknown: subjects were in the input and the check's own
+    /// conditions (`when`) left every one out, so "not applicable" was decided, not caused
+    /// by input that was not given.
+    pub decided_empty: bool,
 }
 
 /// Whether "no object of this kind" can be read as "the cluster has none": true only where

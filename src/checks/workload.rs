@@ -5,7 +5,9 @@
 //! controller that is itself a workload (a ReplicaSet owned by a Deployment, the Pods of a
 //! ReplicaSet, the Jobs of a CronJob) are skipped, so one flaw is reported once, on the
 //! object a person edits ([`judged_through_owner`]) — unless that owner is not in the files
-//! given, or a Pod runs ephemeral containers no template has.
+//! given, a Pod runs ephemeral containers no template has, or the object's pod differs from
+//! its owner's template in what the security checks read ([`same_pod_security`]: an injected
+//! sidecar, a Job made from an older CronJob template).
 
 use crate::document::{Doc, Tree, View};
 
@@ -73,15 +75,125 @@ pub fn workload<'a>(object: &'a Object, inv: &Inventory) -> Option<Workload<'a>>
 /// and owned Pods are kept without their containers ([`trim`](crate::collect::cluster::trim)),
 /// so they are always judged through it; from files, an owner that is not among them
 /// leaves the object to be judged itself.
+///
+/// An owned object whose pod differs from its owner's template in what the security
+/// checks read ([`same_pod_security`]: a sidecar or init container injected by a mutating
+/// webhook, a Job made before its CronJob was edited, an old ReplicaSet of a Deployment) is
+/// judged itself as well: what runs is what Pod Security Admission judges.
 pub fn judged_through_owner(object: &Object, inv: &Inventory) -> bool {
     if !owned_by_workload(&object.value) || has_ephemeral_containers(&object.value) {
         return false;
     }
-    if !inv.complete {
-        return true;
+    let owner = controller_of(&object.value)
+        .and_then(|(kind, name)| inv.find(kind, object.namespace.as_deref(), name));
+    match owner {
+        // A controller-owned Pod listed from a cluster keeps no containers (see `trim`):
+        // there is nothing of its own to compare.
+        Some(_) if is_trimmed(object) => true,
+        Some(owner) => same_pod_security(object, owner),
+        None => !inv.complete,
     }
-    controller_of(&object.value)
-        .is_some_and(|(kind, name)| inv.find(kind, object.namespace.as_deref(), name).is_some())
+}
+
+/// Whether an owned Pod was kept without its containers ([`trim`](crate::collect::cluster::trim)).
+fn is_trimmed(object: &Object) -> bool {
+    object.kind == "Pod" && object.value.pointer("/spec/containers").is_none()
+}
+
+/// Annotations that set a pod's security (read by the AppArmor and seccomp checks).
+const SECURITY_ANNOTATION_PREFIXES: &[&str] = &[
+    "container.apparmor.security.beta.kubernetes.io/",
+    "seccomp.security.alpha.kubernetes.io/",
+];
+
+/// Whether two objects run the same pod as far as the security checks read it: host
+/// namespaces, pod and container security contexts, containers (names, images, ports),
+/// volumes and the security annotations. What admission and the scheduler add to every
+/// Pod (the service account token volume and its mounts, resources from a LimitRange,
+/// tolerations, the node) is not compared.
+pub fn same_pod_security(a: &Object, b: &Object) -> bool {
+    let (Some(x), Some(y)) = (pod_spec(a), pod_spec(b)) else {
+        return true;
+    };
+    let flag = |pod: &Doc, key: &str| pod.key(key).and_then(Doc::as_bool).unwrap_or(false);
+    let same_flags = ["hostNetwork", "hostPID", "hostIPC", "shareProcessNamespace"]
+        .iter()
+        .all(|k| flag(x.pod, k) == flag(y.pod, k));
+    let same_fields = [
+        "hostUsers",
+        "os",
+        "runtimeClassName",
+        "automountServiceAccountToken",
+    ]
+    .iter()
+    .all(|k| x.pod.key(k) == y.pod.key(k));
+    same_flags
+        && same_fields
+        && context(x.pod) == context(y.pod)
+        && ["containers", "initContainers"]
+            .iter()
+            .all(|k| containers(x.pod, k) == containers(y.pod, k))
+        && volumes(x.pod) == volumes(y.pod)
+        && security_annotations(x.pod_meta) == security_annotations(y.pod_meta)
+}
+
+/// A pod's security context, an empty one counting as none.
+fn context(pod: &Doc) -> Option<&Doc> {
+    pod.key("securityContext").filter(|c| !is_empty_object(c))
+}
+
+/// What the checks read of each container: name, image, security context, ports.
+fn containers<'a>(pod: &'a Doc, key: &str) -> Vec<[Option<&'a Doc>; 4]> {
+    pod.key(key)
+        .and_then(Doc::as_array)
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            [
+                c.key("name"),
+                c.key("image"),
+                c.key("securityContext").filter(|s| !is_empty_object(s)),
+                c.key("ports"),
+            ]
+        })
+        .collect()
+}
+
+/// The volumes a pod spec declares, less the ones admission adds to every Pod.
+fn volumes(pod: &Doc) -> Vec<&Doc> {
+    pod.key("volumes")
+        .and_then(Doc::as_array)
+        .unwrap_or_default()
+        .iter()
+        .filter(|v| !injected_volume(v))
+        .collect()
+}
+
+/// The pod's annotations that set its security.
+fn security_annotations(meta: &Doc) -> Vec<(&str, &Doc)> {
+    meta.key("annotations")
+        .and_then(Doc::as_object)
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| {
+                    SECURITY_ANNOTATION_PREFIXES
+                        .iter()
+                        .any(|p| k.starts_with(p))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn is_empty_object(d: &Doc) -> bool {
+    d.as_object().is_some_and(|m| m.is_empty())
+}
+
+/// The service account token volume admission adds to every Pod (`kube-api-access-…`, and
+/// the `<account>-token-…` Secret volume before Kubernetes 1.22).
+fn injected_volume(v: &Doc) -> bool {
+    let name = v.key("name").and_then(Doc::as_str).unwrap_or_default();
+    name.starts_with("kube-api-access-") || (v.key("secret").is_some() && name.contains("-token-"))
 }
 
 /// Whether a Pod has ephemeral containers.
@@ -121,7 +233,8 @@ pub fn pod_paths(kind: &str) -> Option<(&'static str, &'static str)> {
 
 /// The pod spec of an object whose kind carries one, owned or not.
 fn pod_spec(object: &Object) -> Option<Workload<'_>> {
-    let (pod_path, meta_path) = pod_paths(object.kind.as_str())?;
+    let (pod_path, meta_path) =
+        pod_paths(object.kind.as_str()).or_else(|| other_api_pod_paths(object))?;
     let pod = pointer(&object.value, pod_path)?;
     Some(Workload {
         object,
@@ -130,6 +243,28 @@ fn pod_spec(object: &Object) -> Option<Workload<'_>> {
         pod_meta: pointer(&object.value, meta_path).unwrap_or(&EMPTY),
         pod_meta_path: meta_path,
     })
+}
+
+/// Whether an object carries a pod spec (a workload of a built-in kind, or of another API's
+/// kind with a pod template).
+pub fn carries_pod(object: &Object) -> bool {
+    pod_spec(object).is_some()
+}
+
+/// Where an object of another API's kind keeps the pod it runs, when it embeds a pod
+/// template as the built-in workloads do (`spec.template` with containers): Argo Rollouts,
+/// OpenShift DeploymentConfigs, Knative Services, … Their controllers create Pods from it,
+/// so the template is judged like a Deployment's. Built-in kinds without a pod are never one.
+fn other_api_pod_paths(object: &Object) -> Option<(&'static str, &'static str)> {
+    // A same-named kind of another group is evaluated as `Kind.group`, so not known here.
+    if crate::collect::cluster::resources::known(&object.kind).is_some() {
+        return None;
+    }
+    matches!(
+        object.value.pointer("/spec/template/spec/containers"),
+        Some(Doc::Array(a)) if !a.is_empty()
+    )
+    .then_some(("spec.template.spec", "spec.template.metadata"))
 }
 
 fn pointer<'a>(v: &'a Doc, dotted: &str) -> Option<&'a Doc> {

@@ -15,7 +15,10 @@
 //! spec (service account, node, host namespaces) are kept: on large clusters these Pods are
 //! almost all of the objects. Two keep their spec: one with ephemeral containers (added to
 //! the running Pod by `kubectl debug`, they are in no template, so the Pod is judged itself),
-//! and any read from a file (`kubectl get pods -o yaml`), whose owner may not be in the input.
+//! and any read from a file (`kubectl get pods -o yaml`), whose owner may not be in the input
+//! or whose pod may differ from the owner's template (then it is judged itself). A listed
+//! Pod's containers injected by a mutating webhook are therefore not seen from a cluster;
+//! Jobs and ReplicaSets, kept whole, are compared with their owners' templates.
 
 use crate::document::Doc;
 
