@@ -226,8 +226,12 @@ fn html_contains_every_finding_and_is_self_contained() {
         for f in not.iter().take(kubeattest::render::view::FINDING_LIMIT) {
             let subject = escape(&f.subject.display());
             assert!(html.contains(&subject), "finding subject {subject} missing");
-            // Messages render their `code` spans as <code>, and paths in words.
-            let message = kubeattest::render::view::path_text(&f.message);
+            // Messages render their `code` spans as <code>, and paths in words; the subject
+            // line names a node, so the sentence does not again.
+            let mut message = kubeattest::render::view::path_text(&f.message);
+            if let Some(node) = f.subject.node.as_deref() {
+                message = message.replace(&format!(" on node {node}"), "");
+            }
             assert!(
                 html.contains(&kubeattest::render::prose::html(&message)),
                 "message of {subject} missing"

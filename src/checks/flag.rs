@@ -749,7 +749,7 @@ fn observe_with(
                 Some(vec![d.clone()]),
                 Some(format!("flag not set; the documented default {d} applies")),
             ),
-            None => (None, Some("flag not set and it has no default".to_string())),
+            None => (None, Some("not set; the flag has no default".to_string())),
         },
     };
     let (observed, holds) = match raw {

@@ -10,7 +10,7 @@
 //! rest counted ("… and N more in findings.csv"); counts come from `checks[].counts`, so no
 //! finding is copied to compute them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -414,6 +414,9 @@ pub struct ItemView {
     pub audit: String,
     /// Why, in one sentence.
     pub message: String,
+    /// For a manual item, why a person decides it: the framework leaves it to one, or
+    /// the automated checks could not settle it (and why); empty otherwise.
+    pub why_manual: String,
     /// "attested by X on D (evidence …)" when a person decided the item; empty otherwise.
     pub attested: String,
 }
@@ -448,6 +451,12 @@ pub struct CheckView {
     pub finding_total: usize,
     /// Non-passing subjects not listed in `findings`.
     pub more_findings: usize,
+    /// `error` findings that only say an input file could not be read (the same for every
+    /// check): counted here and said once per check, not listed in `findings`; the files
+    /// and their reasons are in the coverage table.
+    pub unread_inputs: usize,
+    /// `unread_inputs` in one sentence (empty when none).
+    pub unread_text: String,
     /// Findings that passed (listed compactly): the first [`PASSED_LIMIT`].
     pub passed: Vec<FindingView>,
     /// Subjects that passed, in all (listed or not).
@@ -673,6 +682,15 @@ fn label_text(key: &str) -> String {
     }
 }
 
+/// What unread input files mean for a check, once (see [`CheckView::unread_inputs`]).
+fn unread_text(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => "1 input file could not be read (its reason is in the coverage table): the objects in it were not judged, so this check cannot pass until the file is fixed or left out of the scan.".to_string(),
+        n => format!("{n} input files could not be read (their reasons are in the coverage table): the objects in them were not judged, so this check cannot pass until the files are fixed or left out of the scan."),
+    }
+}
+
 /// A field path for people: internal selector syntax in words.
 pub fn path_text(path: &str) -> String {
     path.replace("[*]", "[each]")
@@ -722,10 +740,19 @@ fn finding_view(f: &Finding) -> FindingView {
             }
         }
     }
-    // Node findings name the node in the subject line, not only in the location.
+    // Node findings name the node in the subject line, not only in the location; once
+    // there, the location and the sentence need not name it again.
     let mut subject = s.display();
-    if let Some(node) = s.node.as_deref().filter(|n| !subject.contains(n)) {
-        subject = format!("{subject} on node {node}");
+    let mut location = location;
+    let mut message = path_text(&f.message);
+    if let Some(node) = s.node.as_deref() {
+        if !subject.contains(node) {
+            subject = format!("{subject} on node {node}");
+        }
+        if location == format!("node {node}") {
+            location.clear();
+        }
+        message = message.replace(&format!(" on node {node}"), "");
     }
     FindingView {
         status: f.status.as_str().to_string(),
@@ -733,7 +760,7 @@ fn finding_view(f: &Finding) -> FindingView {
         namespace: s.namespace.as_deref().unwrap_or_default().to_string(),
         location,
         // Field messages name the path as the check walked it (`volumes[0].@keys`).
-        message: path_text(&f.message),
+        message,
         waiver: f.waiver.as_deref().map(waiver_text).unwrap_or_default(),
         expected,
         observations,
@@ -802,7 +829,16 @@ impl View {
                 &sc.excluded_namespaces.join(", "),
             ));
         }
-        cover.push(fact("Frameworks", &sc.frameworks.join(", ")));
+        // Titles for people, each with the id `--framework` takes.
+        let frameworks: Vec<String> = sc
+            .frameworks
+            .iter()
+            .map(|id| match report.frameworks.iter().find(|f| &f.id == id) {
+                Some(f) => format!("{} {} ({id})", f.title, f.version),
+                None => id.clone(),
+            })
+            .collect();
+        cover.push(fact("Frameworks", &frameworks.join("; ")));
         let unread = report.coverage.iter().filter(|c| c.is_failure()).count();
         cover.push(fact(
             "Coverage",
@@ -885,6 +921,18 @@ impl View {
                 profile: item.profile.clone().unwrap_or_default(),
                 audit: item.audit.as_deref().unwrap_or_default().trim().to_string(),
                 message: item.message.clone(),
+                why_manual: match (item.status, item.automated) {
+                    (Status::Manual, false) => {
+                        "Not automated: the framework leaves this item to a person.".to_string()
+                    }
+                    (Status::Manual, true) if !item.message.is_empty() => {
+                        format!("Not settled by the checks: {}", item.message)
+                    }
+                    (Status::Manual, true) => {
+                        "Not settled by the checks: part of it could not be assessed.".to_string()
+                    }
+                    _ => String::new(),
+                },
             }
         };
 
@@ -939,7 +987,7 @@ impl View {
                 worst.sort_by_key(|i| {
                     std::cmp::Reverse((st_rank(&i.status), sev_rank(&i.severity)))
                 });
-                let fw_checks: std::collections::BTreeSet<&str> = fw
+                let fw_checks: BTreeSet<&str> = fw
                     .items
                     .iter()
                     .flat_map(|i| i.checks.iter().map(String::as_str))
@@ -973,11 +1021,29 @@ impl View {
             })
             .collect();
 
+        let unread_files: BTreeSet<&str> = report
+            .coverage
+            .iter()
+            .filter(|c| c.is_unread_file())
+            .map(|c| c.source.as_str())
+            .collect();
+        let is_unread_input = |f: &Finding| {
+            f.status == Status::Error
+                && &*f.subject.kind == "File"
+                && f.subject.node.is_none()
+                && f.subject
+                    .file
+                    .as_deref()
+                    .is_some_and(|file| unread_files.contains(file))
+        };
         let mut problems = Vec::new();
         let mut passed = Vec::new();
         for c in &report.checks {
             let own: &[Finding] = listing.findings(&c.id);
-            let not_passing = own.iter().filter(|f| f.status != Status::Pass);
+            let unread_inputs = own.iter().filter(|f| is_unread_input(f)).count();
+            let not_passing = own
+                .iter()
+                .filter(|f| f.status != Status::Pass && !is_unread_input(f));
             // Passes are findings at `--detail full`, compact entries at `failing`.
             let passing = listing.of(c).filter(|l| l.status() == Status::Pass);
             let finding_total = c.counts.total() - c.counts.pass;
@@ -1006,7 +1072,9 @@ impl View {
                     .map(|(k, v)| format!("{k} {}", v.join(", ")))
                     .collect(),
                 counts: counts_of(&c.counts, false),
-                more_findings: finding_total.saturating_sub(findings.len()),
+                more_findings: finding_total.saturating_sub(findings.len() + unread_inputs),
+                unread_inputs,
+                unread_text: unread_text(unread_inputs),
                 finding_total,
                 findings,
                 more_passed: c.counts.pass.saturating_sub(passed_list.len()),

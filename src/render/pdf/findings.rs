@@ -30,7 +30,7 @@ pub(super) fn findings(l: &mut Layout, view: &View) {
         9.0,
         muted(),
         &format!(
-            "Checks that did not pass, worst first. Each finding names the subject, where it was observed, the value seen and what was expected; the remediation follows. Every observation was collected during the run ({}).",
+            "Checks that did not pass, worst first. Each finding names the subject, where it was observed, the value seen and what was expected; the remediation follows. Subjects that passed are counted in each check's heading and listed in findings.csv and report.json. Every observation was collected during the run ({}).",
             view.cover.iter().find(|f| f.label == "Run").map(|f| f.value.as_str()).unwrap_or("")
         ),
         MARGIN_X,
@@ -93,8 +93,20 @@ fn check(l: &mut Layout, c: &CheckView, full: bool) {
     meta.push_str(&format!(" · findings: {}", counts.join(", ")));
     l.paragraph(Face::Regular, 8.0, muted(), &meta, MARGIN_X, TEXT_W);
     l.space(3.0);
+    if !c.unread_text.is_empty() {
+        l.paragraph(
+            Face::Regular,
+            9.0,
+            status_color("error"),
+            &c.unread_text,
+            MARGIN_X,
+            TEXT_W,
+        );
+    }
     if c.findings.is_empty() {
-        l.rich_paragraph(9.0, ink(), &c.message, MARGIN_X, TEXT_W);
+        if c.unread_text.is_empty() {
+            l.rich_paragraph(9.0, ink(), &c.message, MARGIN_X, TEXT_W);
+        }
     } else {
         // The first subjects with their full evidence, the rest one row each: an auditor
         // sees what the evidence looks like, and the document stays short.
@@ -184,25 +196,20 @@ fn check(l: &mut Layout, c: &CheckView, full: bool) {
             .unwrap_or_default();
         l.rich_paragraph(8.5, ink(), &first, MARGIN_X, TEXT_W);
     }
-    if c.passed_total > 0 {
-        let text = if full && !c.passed.is_empty() {
-            let names: Vec<String> = c.passed.iter().map(|f| f.subject.clone()).collect();
-            let more = if c.more_passed > 0 {
-                format!(" … and {} more in findings.csv", c.more_passed)
-            } else {
-                String::new()
-            };
-            format!(
-                "{} subject(s) passed this check: {}{more}.",
-                c.passed_total,
-                names.join(", ")
-            )
+    // At the default detail the heading's counts say how many passed (the chapter's
+    // introduction says where they are listed); `--detail full` names them.
+    if full && !c.passed.is_empty() {
+        let names: Vec<String> = c.passed.iter().map(|f| f.subject.clone()).collect();
+        let more = if c.more_passed > 0 {
+            format!(" … and {} more in findings.csv", c.more_passed)
         } else {
-            format!(
-                "{} subject(s) passed this check (listed in findings.csv and report.json).",
-                c.passed_total
-            )
+            String::new()
         };
+        let text = format!(
+            "{} subject(s) passed this check: {}{more}.",
+            c.passed_total,
+            names.join(", ")
+        );
         l.paragraph(Face::Regular, 8.0, muted(), &text, MARGIN_X, TEXT_W);
     }
 }
@@ -243,7 +250,7 @@ fn finding_block(l: &mut Layout, f: &FindingView) {
         );
     }
     // Records (RBAC grant chains, certificates) get a table of their own fields; plain
-    // values share one Source / Path / Observed / Expected table.
+    // values share one Source / Field / Observed / Expected table.
     let (records, values): (Vec<&ObservationView>, Vec<&ObservationView>) =
         f.observations.iter().partition(|o| !o.records.is_empty());
     // Where some observations hold and others do not, the row says which in words (colour
@@ -279,7 +286,7 @@ fn finding_block(l: &mut Layout, f: &FindingView) {
         l.table(
             &[
                 ("Source", 0.26),
-                ("Path", 0.24),
+                ("Field", 0.24),
                 ("Observed", 0.32),
                 ("Expected", 0.18),
             ],
@@ -443,20 +450,26 @@ pub(super) fn manual(l: &mut Layout, view: &View) {
             .manual
             .iter()
             .map(|i| {
-                let audit = if i.audit.is_empty() {
-                    i.message.clone()
+                // Why a person decides it, then how (the instructions, when the item has
+                // them).
+                let how = if i.audit.is_empty() {
+                    i.why_manual.clone()
                 } else {
-                    i.audit.clone()
+                    format!("{}\n{}", i.why_manual, i.audit)
                 };
                 Row::Cells(vec![
                     Cell::bold(i.id.clone()),
                     Cell::text(i.title.clone()),
-                    Cell::mono(prose::plain(&audit)),
+                    Cell::mono(prose::plain(&how)),
                 ])
             })
             .collect();
         l.table(
-            &[("Item", 0.08), ("Title", 0.34), ("How to assess", 0.58)],
+            &[
+                ("Item", 0.08),
+                ("Title", 0.34),
+                ("Why, and how to assess", 0.58),
+            ],
             &rows,
             7.5,
         );

@@ -205,12 +205,21 @@ fn worst_items(l: &mut Layout, view: &View) {
                 ])
             })
             .collect();
+        // Wide enough for the longest item id on one line (`baseline.host-namespaces`
+        // would otherwise break every few letters), taken from the title's share.
+        let id_width = fw
+            .worst
+            .iter()
+            .take(15)
+            .map(|i| l.fonts.width(Face::Bold, 8.0, &i.id))
+            .fold(0.0_f32, f32::max);
+        let item = ((id_width + 8.0) / TEXT_W).clamp(0.08, 0.3);
         l.table(
             &[
                 ("Status", 0.11),
                 ("Severity", 0.1),
-                ("Item", 0.08),
-                ("Title", 0.43),
+                ("Item", item),
+                ("Title", 0.51 - item),
                 ("Check", 0.28),
             ],
             &rows,
