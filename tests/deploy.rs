@@ -54,24 +54,30 @@ fn object<'a>(objects: &'a [Value], kind: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind} in deploy/"))
 }
 
+/// `kubectl kustomize deploy/` (real kustomize), with `home` as its HOME.
+fn kustomize_deploy(kubectl: &Path, home: &Path) -> Vec<u8> {
+    let built = Command::new(kubectl)
+        .arg("kustomize")
+        .arg(repo().join("deploy"))
+        .env("HOME", home)
+        .output()
+        .expect("run kubectl kustomize");
+    assert!(
+        built.status.success(),
+        "kubectl kustomize deploy/: {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    built.stdout
+}
+
 /// What `kubectl apply -k deploy/` applies, as files to scan: the kustomization rendered by
 /// real kustomize (`kubectl kustomize`), else (no kubectl) the files it lists as written.
 /// The kustomization itself is never scanned as written: kubeattest refuses to judge one.
 fn deploy_manifests(tmp: &Path) -> Vec<PathBuf> {
     let kubectl = Path::new("/usr/bin/kubectl");
     if kubectl.exists() {
-        let built = Command::new(kubectl)
-            .current_dir(repo())
-            .args(["kustomize", "deploy"])
-            .output()
-            .expect("run kubectl kustomize");
-        assert!(
-            built.status.success(),
-            "kubectl kustomize deploy/: {}",
-            String::from_utf8_lossy(&built.stderr)
-        );
         let rendered = tmp.join("rendered.yaml");
-        std::fs::write(&rendered, &built.stdout).expect("write");
+        std::fs::write(&rendered, kustomize_deploy(kubectl, tmp)).expect("write");
         return vec![rendered];
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("deploy"))
@@ -181,18 +187,8 @@ fn kubectl_applies_the_kustomization_in_a_client_dry_run() {
         return;
     }
     let tmp = tempfile::tempdir().expect("tmp");
-    let built = Command::new(kubectl)
-        .arg("kustomize")
-        .arg(repo().join("deploy"))
-        .env("HOME", tmp.path())
-        .output()
-        .expect("run kubectl kustomize");
-    assert!(
-        built.status.success(),
-        "kubectl kustomize deploy/: {}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    let text = String::from_utf8_lossy(&built.stdout);
+    let built = kustomize_deploy(kubectl, tmp.path());
+    let text = String::from_utf8_lossy(&built);
     let docs: Vec<Value> = kubeattest::yaml::parse_documents(&text)
         .expect("kustomize output")
         .iter()

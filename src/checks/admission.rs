@@ -556,7 +556,11 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
             })
         });
         let by_class = exempt_class.get(name).copied();
+        // A manifest is not stored yet: Pod Security Admission refuses to create (or
+        // relabel) a namespace whose label is not a level, so it keeps what it had.
+        let refused = !is_level && !crate::checks::absence_is_known(ctx.inventory);
         let holds = level.is_some()
+            && !refused
             && rank >= min
             && disabled.is_none()
             && exempted.is_none()
@@ -630,6 +634,13 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
                     format!("namespace {name}: the API server's admission configuration ({from}) exempts the runtime class {class}, which its {kind} {workload} runs with: those pods are never checked, whatever the namespace's label"),
                 )
             }
+            (Some(l), false, _) if refused => (
+                Status::Fail,
+                format!(
+                    "namespace {name}: its enforce label {} is not a level (privileged, baseline or restricted); Pod Security Admission refuses to create or relabel a namespace with it",
+                    if l.is_empty() { "is empty, which".to_string() } else { format!("value `{l}`") }
+                ),
+            ),
             (Some(l), true, _) if !is_level => (
                 Status::Pass,
                 format!("namespace {name} enforces restricted: its label value `{l}` is not a level, which Pod Security Admission reads as restricted"),

@@ -81,18 +81,32 @@ pub fn workload<'a>(object: &'a Object, inv: &Inventory) -> Option<Workload<'a>>
 /// webhook, a Job made before its CronJob was edited, an old ReplicaSet of a Deployment) is
 /// judged itself as well: what runs is what Pod Security Admission judges.
 pub fn judged_through_owner(object: &Object, inv: &Inventory) -> bool {
-    if !owned_by_workload(&object.value) || has_ephemeral_containers(&object.value) {
+    if has_ephemeral_containers(&object.value) {
         return false;
     }
-    let owner = controller_of(&object.value)
-        .and_then(|(kind, name)| inv.find(kind, object.namespace.as_deref(), name));
+    let Some((kind, api_version, name)) = controller_ref(&object.value) else {
+        return false;
+    };
+    // A built-in workload controller, or one of another API whose object embeds a pod
+    // template (an Argo Rollout owns its ReplicaSets).
+    let builtin = WORKLOAD_KINDS.contains(&kind);
+    let evaluated = crate::collect::cluster::resources::evaluated_kind(kind, api_version);
+    let owner = inv
+        .find(&evaluated, object.namespace.as_deref(), name)
+        .filter(|o| builtin || carries_pod(o));
     match owner {
         // A controller-owned Pod listed from a cluster keeps no containers (see `trim`):
         // there is nothing of its own to compare.
         Some(_) if is_trimmed(object) => true,
-        Some(owner) => same_pod_security(object, owner),
-        None => !inv.complete,
+        Some(owner) => runs_nothing(object) || same_pod_security(object, owner),
+        None => builtin && !inv.complete,
     }
+}
+
+/// Whether an owned object is scaled to zero (an old ReplicaSet a Deployment keeps for
+/// rollbacks): it runs no pod, so its template is not judged on its own.
+fn runs_nothing(object: &Object) -> bool {
+    object.value.pointer("/spec/replicas").and_then(Doc::as_i64) == Some(0)
 }
 
 /// Whether an owned Pod was kept without its containers ([`trim`](crate::collect::cluster::trim)).
@@ -100,17 +114,18 @@ fn is_trimmed(object: &Object) -> bool {
     object.kind == "Pod" && object.value.pointer("/spec/containers").is_none()
 }
 
-/// Annotations that set a pod's security (read by the AppArmor and seccomp checks).
-const SECURITY_ANNOTATION_PREFIXES: &[&str] = &[
-    "container.apparmor.security.beta.kubernetes.io/",
-    "seccomp.security.alpha.kubernetes.io/",
-];
+/// The seccomp annotations (read by the seccomp checks). AppArmor's are not compared: the
+/// API server copies a Pod's AppArmor fields and annotations into each other (1.30+), so a
+/// Pod may differ there from its template without any change of profile.
+const SECURITY_ANNOTATION_PREFIXES: &[&str] = &["seccomp.security.alpha.kubernetes.io/"];
 
-/// Whether two objects run the same pod as far as the security checks read it: host
-/// namespaces, pod and container security contexts, containers (names, images, ports),
-/// volumes and the security annotations. What admission and the scheduler add to every
-/// Pod (the service account token volume and its mounts, resources from a LimitRange,
-/// tolerations, the node) is not compared.
+/// Whether two objects run the same pod as far as the checks read it: host namespaces,
+/// service account, pod and container security contexts, containers (names, images,
+/// commands, environment, ports, mounts), volumes and the seccomp annotations. What
+/// admission, the scheduler and the StatefulSet controller add to every Pod (the service
+/// account token volume and its mounts, resources from a LimitRange, tolerations, the node,
+/// claim volumes, host ports copied from container ports on the host network, AppArmor
+/// fields mirrored from annotations) is not compared.
 pub fn same_pod_security(a: &Object, b: &Object) -> bool {
     let (Some(x), Some(y)) = (pod_spec(a), pod_spec(b)) else {
         return true;
@@ -129,43 +144,87 @@ pub fn same_pod_security(a: &Object, b: &Object) -> bool {
     .all(|k| x.pod.key(k) == y.pod.key(k));
     same_flags
         && same_fields
-        && context(x.pod) == context(y.pod)
+        && x.service_account() == y.service_account()
+        && same_context(x.pod.key("securityContext"), y.pod.key("securityContext"))
         && ["containers", "initContainers"]
             .iter()
-            .all(|k| containers(x.pod, k) == containers(y.pod, k))
+            .all(|k| same_containers(x.pod, y.pod, k))
         && volumes(x.pod) == volumes(y.pod)
         && security_annotations(x.pod_meta) == security_annotations(y.pod_meta)
 }
 
-/// A pod's security context, an empty one counting as none.
-fn context(pod: &Doc) -> Option<&Doc> {
-    pod.key("securityContext").filter(|c| !is_empty_object(c))
+/// Two security contexts alike, an empty one counting as none and the AppArmor profile
+/// (mirrored from annotations by the API server) left out.
+fn same_context(a: Option<&Doc>, b: Option<&Doc>) -> bool {
+    context_entries(a) == context_entries(b)
 }
 
-/// What the checks read of each container: name, image, security context, ports.
-fn containers<'a>(pod: &'a Doc, key: &str) -> Vec<[Option<&'a Doc>; 4]> {
-    pod.key(key)
+fn context_entries(c: Option<&Doc>) -> Vec<(&str, &Doc)> {
+    c.and_then(Doc::as_object)
+        .map(|m| m.iter().filter(|(k, _)| *k != "appArmorProfile").collect())
+        .unwrap_or_default()
+}
+
+/// Container fields compared as written.
+const CONTAINER_FIELDS: &[&str] = &["name", "image", "command", "args", "env", "envFrom"];
+
+/// Whether the containers under `key` (`containers`, `initContainers`) of two pod specs are
+/// alike in what the checks read.
+fn same_containers(x: &Doc, y: &Doc, key: &str) -> bool {
+    let host_network = |pod: &Doc| pod.key("hostNetwork").and_then(Doc::as_bool) == Some(true);
+    let a = x.key(key).and_then(Doc::as_array).unwrap_or_default();
+    let b = y.key(key).and_then(Doc::as_array).unwrap_or_default();
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(c, d)| {
+            CONTAINER_FIELDS.iter().all(|f| c.key(f) == d.key(f))
+                && same_context(c.key("securityContext"), d.key("securityContext"))
+                && ports(c, host_network(x)) == ports(d, host_network(y))
+                && mounts(c) == mounts(d)
+        })
+}
+
+/// A container's ports as (container port, host port): on the host network a Pod's host
+/// port defaults to its container port (not its template's, since 1.28), so that one counts
+/// as unset.
+fn ports(c: &Doc, host_network: bool) -> Vec<(Option<i64>, Option<i64>)> {
+    c.key("ports")
         .and_then(Doc::as_array)
         .unwrap_or_default()
         .iter()
-        .map(|c| {
-            [
-                c.key("name"),
-                c.key("image"),
-                c.key("securityContext").filter(|s| !is_empty_object(s)),
-                c.key("ports"),
-            ]
+        .map(|p| {
+            let container = p.key("containerPort").and_then(Doc::as_i64);
+            let host = p
+                .key("hostPort")
+                .and_then(Doc::as_i64)
+                .filter(|h| *h != 0 && !(host_network && Some(*h) == container));
+            (container, host)
         })
         .collect()
 }
 
-/// The volumes a pod spec declares, less the ones admission adds to every Pod.
+/// A container's volume mounts, less the service account token's that admission adds.
+fn mounts(c: &Doc) -> Vec<&Doc> {
+    c.key("volumeMounts")
+        .and_then(Doc::as_array)
+        .unwrap_or_default()
+        .iter()
+        .filter(|m| !injected_name(m.key("name").and_then(Doc::as_str).unwrap_or_default()))
+        .collect()
+}
+
+/// The volumes a pod spec declares, less the ones admission adds to every Pod and the claim
+/// volumes a StatefulSet's controller adds from its claim templates.
 fn volumes(pod: &Doc) -> Vec<&Doc> {
     pod.key("volumes")
         .and_then(Doc::as_array)
         .unwrap_or_default()
         .iter()
-        .filter(|v| !injected_volume(v))
+        .filter(|v| {
+            let name = v.key("name").and_then(Doc::as_str).unwrap_or_default();
+            !(v.key("persistentVolumeClaim").is_some()
+                || (injected_name(name)
+                    && (v.key("projected").is_some() || v.key("secret").is_some())))
+        })
         .collect()
 }
 
@@ -185,15 +244,10 @@ fn security_annotations(meta: &Doc) -> Vec<(&str, &Doc)> {
         .unwrap_or_default()
 }
 
-fn is_empty_object(d: &Doc) -> bool {
-    d.as_object().is_some_and(|m| m.is_empty())
-}
-
-/// The service account token volume admission adds to every Pod (`kube-api-access-…`, and
-/// the `<account>-token-…` Secret volume before Kubernetes 1.22).
-fn injected_volume(v: &Doc) -> bool {
-    let name = v.key("name").and_then(Doc::as_str).unwrap_or_default();
-    name.starts_with("kube-api-access-") || (v.key("secret").is_some() && name.contains("-token-"))
+/// The name of the service account token volume admission adds to every Pod
+/// (`kube-api-access-…`; the `<account>-token-…` Secret before Kubernetes 1.22).
+fn injected_name(name: &str) -> bool {
+    name.starts_with("kube-api-access-") || name.contains("-token-")
 }
 
 /// Whether a Pod has ephemeral containers.
@@ -201,14 +255,22 @@ pub fn has_ephemeral_containers<T: Tree + Lookup<Node = T>>(v: &T) -> bool {
     matches!(v.at("/spec/ephemeralContainers").map(Tree::view), Some(View::Array(a)) if !a.is_empty())
 }
 
-/// The kind and name of the workload controller that owns an object.
-fn controller_of(v: &Doc) -> Option<(&str, &str)> {
+/// The kind, API version and name of an object's controller (its owner reference marked
+/// `controller`), whatever its kind.
+fn controller_ref(v: &Doc) -> Option<(&str, &str, &str)> {
     v.at("/metadata/ownerReferences")
         .and_then(Doc::as_array)?
         .iter()
         .find(|r| r.key("controller").and_then(Doc::as_bool) == Some(true))
-        .and_then(|r| Some((r.key("kind")?.as_str()?, r.key("name")?.as_str()?)))
-        .filter(|(kind, _)| WORKLOAD_KINDS.contains(kind))
+        .and_then(|r| {
+            Some((
+                r.key("kind")?.as_str()?,
+                r.key("apiVersion")
+                    .and_then(Doc::as_str)
+                    .unwrap_or_default(),
+                r.key("name")?.as_str()?,
+            ))
+        })
 }
 
 /// Where a kind keeps its pod spec and its pod's metadata, as dotted paths (`spec.template.spec`,

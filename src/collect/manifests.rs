@@ -403,23 +403,22 @@ fn is_configuration_file(api_version: &str) -> bool {
         .is_some_and(|(group, _)| CONFIGURATION_GROUPS.contains(&group))
 }
 
-/// Fields of a kustomization file, which may leave out `apiVersion` and `kind`.
-const KUSTOMIZATION_FIELDS: &[&str] = &[
-    "resources",
-    "bases",
-    "components",
-    "patches",
-    "patchesStrategicMerge",
-    "patchesJson6902",
-    "configMapGenerator",
-    "secretGenerator",
-];
+/// The names kustomize reads a kustomization from (in a folder it is pointed at).
+const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-/// Whether a document is a kustomization (`kustomize.config.k8s.io`, or a document with no
-/// kind that lists what kustomize builds from).
-fn is_kustomization(doc: &Doc, api_version: &str) -> bool {
+/// Whether a document is a kustomization: of `kustomize.config.k8s.io`, a `Kustomization`
+/// with no `apiVersion`, or without a kind (kustomize allows leaving both out) in a file
+/// named as kustomize reads one. A kind-less
+/// document elsewhere (a Helm chart's `values.yaml`, whose `resources:` is common) is not.
+fn is_kustomization(doc: &Doc, api_version: &str, file: &str) -> bool {
+    let name = Path::new(file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let kind = doc.get("kind").and_then(Doc::as_str);
     api_version.starts_with("kustomize.config.k8s.io/")
-        || (doc.get("kind").is_none() && KUSTOMIZATION_FIELDS.iter().any(|k| doc.get(k).is_some()))
+        || (api_version.is_empty() && matches!(kind, Some("Kustomization" | "Component")))
+        || (doc.get("kind").is_none() && KUSTOMIZATION_FILES.contains(&name))
 }
 
 /// Adds the objects `read` hands over (a YAML reader given the callback).
@@ -441,7 +440,11 @@ fn add_items(
                 .unwrap_or("");
             // A kustomization is applied as what it builds (patched, generated, renamed
             // objects), not as the files it names: the files as written prove nothing.
-            if is_kustomization(&o.value, api_version) {
+            let file = match origin(o.line) {
+                Origin::File { path, .. } => path,
+                _ => String::new(),
+            };
+            if is_kustomization(&o.value, api_version, &file) {
                 if error.is_none() {
                     error = Some(format!(
                         "{}: a kustomization: kubectl applies what it builds (patches, generated and renamed objects), not the files as written; render it (`kubectl kustomize DIR > rendered.yaml`) and scan the output",
@@ -548,12 +551,13 @@ mod tests {
     /// error that says to render it, so no check passes on the unpatched files.
     #[test]
     fn kustomizations_are_errors_that_say_render_first() {
-        for text in [
-            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata: {name: k}\nresources: [pod.yaml]\n",
-            "resources:\n- pod.yaml\npatches:\n- path: privileged.yaml\n",
+        for (file, text) in [
+            ("base/k.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata: {name: k}\nresources: [pod.yaml]\n"),
+            ("base/kustomization.yaml", "resources:\n- pod.yaml\npatches:\n- path: privileged.yaml\n"),
+            ("base/k.yml", "kind: Kustomization\nresources: [pod.yaml]\n"),
         ] {
             let mut inv = Inventory::default();
-            add_text(&mut inv, "kustomization.yaml", text);
+            add_text(&mut inv, file, text);
             assert!(inv.objects.is_empty());
             let unread: Vec<_> = inv.coverage.iter().filter(|c| c.is_unread_file()).collect();
             assert_eq!(unread.len(), 1, "{:?}", inv.coverage);
@@ -566,6 +570,18 @@ mod tests {
                 unread[0]
             );
         }
+        // A Helm chart's values (no kind, a `resources:` of its own) is not one.
+        let mut inv = Inventory::default();
+        add_text(
+            &mut inv,
+            "chart/values.yaml",
+            "resources:\n  limits: {cpu: 1}\n",
+        );
+        assert!(
+            inv.coverage.iter().all(|c| !c.is_unread_file()),
+            "{:?}",
+            inv.coverage
+        );
     }
 
     #[test]

@@ -115,9 +115,10 @@ fn is_quantity(s: &str) -> bool {
 /// to `""`, as the API server's JSON decoding of a map of strings stores them: a Helm value
 /// left unset (`key:` with nothing after it) is an empty annotation, not an absent one.
 pub fn null_labels_as_empty(kind: &str, value: &mut Doc) {
-    let template_meta = crate::checks::workload::pod_paths(kind)
-        .map(|(_, meta)| meta)
-        .filter(|m| *m != "metadata");
+    // Other APIs' kinds keep a pod template where the built-in workloads do.
+    let template_meta =
+        crate::checks::workload::pod_paths(kind).map_or("spec.template.metadata", |(_, meta)| meta);
+    let template_meta = Some(template_meta).filter(|m| *m != "metadata");
     for meta in std::iter::once("metadata").chain(template_meta) {
         let mut cur = Some(&mut *value);
         for key in meta.split('.') {

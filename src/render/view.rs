@@ -923,7 +923,7 @@ impl View {
                 message: item.message.clone(),
                 why_manual: match (item.status, item.automated) {
                     (Status::Manual, false) => {
-                        "Not automated: the framework leaves this item to a person.".to_string()
+                        "No automated check decides this item: a person assesses it.".to_string()
                     }
                     (Status::Manual, true) if !item.message.is_empty() => {
                         format!("Not settled by the checks: {}", item.message)

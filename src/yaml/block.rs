@@ -787,10 +787,13 @@ impl Flow<'_> {
                 let mut seen = None;
                 let mut done = self.closes(b'}');
                 while !done {
+                    // A merge key (`{a: 1, <<: *b}`): left to serde-saphyr and
+                    // `resolve_keys`, as in a block mapping. A quoted `"<<"` is a plain key to
+                    // go-yaml v2, and kept as one here.
+                    self.skip_spaces();
+                    let quoted = matches!(self.peek(), Some(b'"' | b'\''));
                     let key = match self.value(depth + 1)? {
-                        // A merge key (`{a: 1, <<: *b}`): left to serde-saphyr and
-                        // `resolve_keys`, as in a block mapping.
-                        NodeValue::String(k) if k == "<<" => return None,
+                        NodeValue::String(k) if k == "<<" && !quoted => return None,
                         NodeValue::String(k) => k,
                         _ => return None,
                     };

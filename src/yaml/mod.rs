@@ -638,10 +638,16 @@ impl StreamDoc {
             .and_then(|(_, v)| v.as_str());
         match self.items {
             // A List, or any document kubectl reads as one (see `flatten`).
-            Some(items) => {
+            Some(mut items) => {
                 if !kind.is_some_and(|k| k.ends_with("List")) {
                     each(not_a_list_kind(kind, line));
                 }
+                let api_version = self
+                    .fields
+                    .iter()
+                    .find(|(k, _)| k.value == "apiVersion")
+                    .and_then(|(_, v)| v.as_str());
+                typed_list_items(&mut items, kind, api_version);
                 items.into_iter().for_each(each)
             }
             None => {
@@ -670,10 +676,15 @@ fn object(node: Node) -> StreamItem {
 /// a List whatever its kind: its items are applied, the rest of it is not.
 fn flatten(node: Node, out: &mut Vec<StreamItem>) {
     if matches!(node.get("items").map(|n| &n.value), Some(NodeValue::Seq(_))) {
-        let kind = node.get("kind").and_then(Node::as_str);
-        if !kind.is_some_and(|k| k.ends_with("List")) {
-            out.push(not_a_list_kind(kind, node.line));
+        let kind = node.get("kind").and_then(Node::as_str).map(str::to_string);
+        let api_version = node
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .map(str::to_string);
+        if !kind.as_deref().is_some_and(|k| k.ends_with("List")) {
+            out.push(not_a_list_kind(kind.as_deref(), node.line));
         }
+        let from = out.len();
         if let NodeValue::Map(entries) = node.value {
             for (k, v) in entries {
                 if k.value == "items" {
@@ -685,9 +696,37 @@ fn flatten(node: Node, out: &mut Vec<StreamItem>) {
                 }
             }
         }
+        typed_list_items(&mut out[from..], kind.as_deref(), api_version.as_deref());
         return;
     }
     out.push(object(node));
+}
+
+/// The items of a typed List (`PodList`) that name no kind and no API version take the
+/// List's (`Pod`, its `apiVersion`), as kubectl reads them (apimachinery's unstructured
+/// decoder: "API server doesn't set each item's APIVersion and Kind").
+fn typed_list_items(items: &mut [StreamItem], kind: Option<&str>, api_version: Option<&str>) {
+    let Some(item_kind) = kind
+        .and_then(|k| k.strip_suffix("List"))
+        .filter(|k| !k.is_empty())
+    else {
+        return;
+    };
+    for item in items {
+        let StreamItem::Object(o) = item else {
+            continue;
+        };
+        let Some(map) = o.value.as_object_mut() else {
+            continue;
+        };
+        if map.contains_key("kind") || map.contains_key("apiVersion") {
+            continue;
+        }
+        map.insert("kind", Doc::String(item_kind.into()));
+        if let Some(v) = api_version {
+            map.insert("apiVersion", Doc::String(v.into()));
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for StreamDoc {
@@ -1170,6 +1209,25 @@ mod tests {
             "{}",
             w[0].message
         );
+        // A quoted "<<" is a plain key to go-yaml v2 (kubectl), in a flow mapping too.
+        let (o, _) = read_all(&format!(
+            "{pod}    securityContext: {{privileged: true, \"<<\": {{privileged: false}}}}\n"
+        ));
+        assert_eq!(
+            o[0].pointer("/spec/containers/0/securityContext/privileged"),
+            Some(&Doc::Bool(true))
+        );
+        // The items of a typed List that name no kind are of the List's kind, as kubectl
+        // reads them (a PodList from the API).
+        let (o, _) = read_all(&format!(
+            "apiVersion: v1\nkind: PodList\nitems:\n- {}",
+            pod.trim_end()
+                .split_once("kind: Pod\n")
+                .map_or("", |(_, rest)| rest)
+                .replace('\n', "\n  ")
+        ));
+        assert_eq!(o[0].get("kind").and_then(Doc::as_str), Some("Pod"));
+        assert_eq!(o[0].get("apiVersion").and_then(Doc::as_str), Some("v1"));
         // Keys written after it win, and of a merged list the first mapping wins.
         let (o, _) = read_all(
             "a: &a {p: 1, q: 1}\nb: &b {p: 2, r: 2}\nc:\n  <<: [*a, *b]\n  q: 3\nkind: T\napiVersion: v1\n",

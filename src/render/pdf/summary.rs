@@ -205,15 +205,7 @@ fn worst_items(l: &mut Layout, view: &View) {
                 ])
             })
             .collect();
-        // Wide enough for the longest item id on one line (`baseline.host-namespaces`
-        // would otherwise break every few letters), taken from the title's share.
-        let id_width = fw
-            .worst
-            .iter()
-            .take(15)
-            .map(|i| l.fonts.width(Face::Bold, 8.0, &i.id))
-            .fold(0.0_f32, f32::max);
-        let item = ((id_width + 8.0) / TEXT_W).clamp(0.08, 0.3);
+        let item = id_column(l, fw.worst.iter().take(15).map(|i| i.id.as_str()), 0.08);
         l.table(
             &[
                 ("Status", 0.11),
@@ -396,16 +388,33 @@ pub(super) fn framework(l: &mut Layout, fw: &FrameworkView, view: &View) {
             ]));
         }
     }
+    let item = id_column(
+        l,
+        fw.sections
+            .iter()
+            .flat_map(|s| s.items.iter().map(|i| i.id.as_str())),
+        0.09,
+    );
     l.table(
         &[
-            ("Item", 0.09),
-            ("Title", 0.5),
+            ("Item", item),
+            ("Title", 0.59 - item),
             ("Status", 0.13),
             ("Decided by", 0.28),
         ],
         &rows,
         8.0,
     );
+}
+
+/// The share of the text width an item id column needs to hold the longest id on one line
+/// (`baseline.host-namespaces` would otherwise break every few letters), at least `least`
+/// and at most 0.3; the title column gives up the difference.
+fn id_column<'a>(l: &Layout, ids: impl Iterator<Item = &'a str>, least: f32) -> f32 {
+    let widest = ids
+        .map(|id| l.fonts.width(Face::Bold, 8.0, id))
+        .fold(0.0_f32, f32::max);
+    ((widest + 8.0) / TEXT_W).clamp(least, 0.3)
 }
 
 fn max_section(fw: &FrameworkView) -> usize {
