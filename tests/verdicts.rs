@@ -281,6 +281,16 @@ fn a_passing_part_beside_one_not_in_the_input_is_manual_not_pass() {
         .unwrap()
         .unassessed
         .is_none());
+    // Left out because a field is absent (no `metadata.namespace`: where it lands is decided
+    // at deploy time) is not decided: not assessed.
+    dir.create("q/pod.yaml", &GOOD_POD.replace("  namespace: shop\n", ""));
+    kubeattest(dir.path(), &["scan", "--manifests", "q", "--out", "out3"]).assert_code(0);
+    let r = report(&dir.path().join("out3"));
+    assert!(r
+        .check("workload-in-default-namespace")
+        .unwrap()
+        .unassessed
+        .is_some());
 }
 
 #[test]

@@ -745,7 +745,13 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             out.findings.push(f);
         }
     }
-    out.decided_empty = given > 0;
+    // Left out by conditions on values (`hostNetwork` is true) is decided; left out because a
+    // field is absent (`metadata.namespace` exists) is not, where absence proves nothing.
+    out.decided_empty = given > 0
+        && !p
+            .when
+            .iter()
+            .any(|c| matches!(c.expect.op, crate::checks::condition::Op::Exists));
     out.empty_reason = match (&p.target, given) {
         (Target::Objects, 0) => format!("no {} objects in scope", kinds.join("/")),
         (_, 0) => "no workloads in scope".to_string(),
