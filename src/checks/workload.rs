@@ -69,8 +69,9 @@ pub fn workload<'a>(object: &'a Object, inv: &Inventory) -> Option<Workload<'a>>
 }
 
 /// Whether an object is judged through the workload controller that owns it, and so not on
-/// its own: a workload controller owns it, it runs no ephemeral containers (added to a
-/// running Pod by `kubectl debug`, they are in no template), and the owner is in the input.
+/// its own: a workload controller (built in, or of another API with a pod template) owns it,
+/// it runs no ephemeral containers (added to a running Pod by `kubectl debug`, they are in no
+/// template), and the owner is in the input.
 /// From a cluster the owner is taken as listed (its kind's list failing is reported as such),
 /// and owned Pods are kept without their containers ([`trim`](crate::collect::cluster::trim)),
 /// so they are always judged through it; from files, an owner that is not among them
@@ -90,7 +91,12 @@ pub fn judged_through_owner(object: &Object, inv: &Inventory) -> bool {
     // A built-in workload controller, or one of another API whose object embeds a pod
     // template (an Argo Rollout owns its ReplicaSets).
     let builtin = WORKLOAD_KINDS.contains(&kind);
-    let evaluated = crate::collect::cluster::resources::evaluated_kind(kind, api_version);
+    // A reference without its API version (hand-written) names the kind as written.
+    let evaluated = if api_version.is_empty() {
+        kind.into()
+    } else {
+        crate::collect::cluster::resources::evaluated_kind(kind, api_version)
+    };
     let owner = inv
         .find(&evaluated, object.namespace.as_deref(), name)
         .filter(|o| builtin || carries_pod(o));
