@@ -385,7 +385,9 @@ pub fn nothing_to_evaluate(
             .filter(|c| wanted.contains(c.id.as_str())),
     ));
     // Objects of other APIs' kinds that embed a pod template are workloads too.
-    let reads_workloads = kinds.contains("Deployment");
+    let reads_workloads = crate::checks::workload::WORKLOAD_KINDS
+        .iter()
+        .any(|k| kinds.contains(*k));
     if inventory.objects.iter().any(|o| {
         kinds.contains(&o.kind) || (reads_workloads && crate::checks::workload::carries_pod(o))
     }) {
@@ -422,21 +424,21 @@ pub fn run_check(check: &Check, ctx: &Context) -> (Status, Outcome) {
     let mut outcome = check.assertion.evaluate(check, ctx);
     let extra = crate::checks::node_scope::inconsistencies(check, &outcome.findings, ctx);
     outcome.findings.extend(extra);
-    let could_hide = match Status::worst(outcome.findings.iter().map(|f| f.status)) {
-        Some(Status::Pass) => true,
-        // Found nothing to judge: what it looks at may be in the unread part.
-        None | Some(Status::NotApplicable) => reads_objects(check),
-        _ => false,
-    };
+    // Unread files first: most runs have none, and then nothing else is worked out.
+    let unread = unread_files(check, ctx.inventory);
+    let could_hide = !unread.is_empty()
+        && match Status::worst(outcome.findings.iter().map(|f| f.status)) {
+            Some(Status::Pass) => true,
+            // Found nothing to judge: what it looks at may be in the unread part.
+            None | Some(Status::NotApplicable) => reads_objects(check),
+            _ => false,
+        };
     if could_hide {
-        let unread = unread_files(check, ctx.inventory);
-        if !unread.is_empty() {
-            // The unread files are the reason now, not "nothing in scope".
-            outcome
-                .findings
-                .retain(|f| !(f.status == Status::NotApplicable && f.unassessed));
-            outcome.findings.extend(unread);
-        }
+        // The unread files are the reason now, not "nothing in scope".
+        outcome
+            .findings
+            .retain(|f| !(f.status == Status::NotApplicable && f.unassessed));
+        outcome.findings.extend(unread);
     }
     outcome.findings.sort_by(|a, b| a.subject.cmp(&b.subject));
     let status =

@@ -408,17 +408,23 @@ const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml"
 
 /// Whether a document is a kustomization: of `kustomize.config.k8s.io`, a `Kustomization`
 /// with no `apiVersion`, or without a kind (kustomize allows leaving both out) in a file
-/// named as kustomize reads one. A kind-less
-/// document elsewhere (a Helm chart's `values.yaml`, whose `resources:` is common) is not.
-fn is_kustomization(doc: &Doc, api_version: &str, file: &str) -> bool {
-    let name = Path::new(file)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let kind = doc.get("kind").and_then(Doc::as_str);
-    api_version.starts_with("kustomize.config.k8s.io/")
-        || (api_version.is_empty() && matches!(kind, Some("Kustomization" | "Component")))
-        || (doc.get("kind").is_none() && KUSTOMIZATION_FILES.contains(&name))
+/// named as kustomize reads one. A kind-less document elsewhere (a Helm chart's
+/// `values.yaml`, whose `resources:` is common) is not. `file` is asked for only then (it
+/// costs the path's copy, for every document otherwise).
+fn is_kustomization(doc: &Doc, api_version: &str, file: impl FnOnce() -> String) -> bool {
+    if api_version.starts_with("kustomize.config.k8s.io/") {
+        return true;
+    }
+    match doc.get("kind") {
+        Some(kind) => {
+            api_version.is_empty() && matches!(kind.as_str(), Some("Kustomization" | "Component"))
+        }
+        None => {
+            let file = file();
+            let name = Path::new(&file).file_name().and_then(|n| n.to_str());
+            name.is_some_and(|n| KUSTOMIZATION_FILES.contains(&n))
+        }
+    }
 }
 
 /// Adds the objects `read` hands over (a YAML reader given the callback).
@@ -440,11 +446,10 @@ fn add_items(
                 .unwrap_or("");
             // A kustomization is applied as what it builds (patched, generated, renamed
             // objects), not as the files it names: the files as written prove nothing.
-            let file = match origin(o.line) {
+            if is_kustomization(&o.value, api_version, || match origin(o.line) {
                 Origin::File { path, .. } => path,
                 _ => String::new(),
-            };
-            if is_kustomization(&o.value, api_version, &file) {
+            }) {
                 if error.is_none() {
                     error = Some(format!(
                         "{}: a kustomization: kubectl applies what it builds (patches, generated and renamed objects), not the files as written; render it (`kubectl kustomize DIR > rendered.yaml`) and scan the output",
