@@ -42,6 +42,33 @@ impl PartialEq for Fields {
     }
 }
 
+/// Hashed as [`PartialEq`] compares: maps as sets of entries, whatever their order (each
+/// entry hashed on its own, the results summed).
+impl std::hash::Hash for Fields {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
+        let entries = self.iter().fold(0u64, |sum, entry| {
+            sum.wrapping_add(BuildHasherDefault::<DefaultHasher>::default().hash_one(entry))
+        });
+        self.len().hash(state);
+        entries.hash(state);
+    }
+}
+
+impl std::hash::Hash for Doc {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            Doc::Null => {}
+            Doc::Bool(b) => b.hash(state),
+            Doc::Number(n) => n.hash(state),
+            Doc::String(s) => s.hash(state),
+            Doc::Array(a) => a.hash(state),
+            Doc::Object(f) => f.hash(state),
+        }
+    }
+}
+
 impl Fields {
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&Doc> {

@@ -168,9 +168,29 @@ impl Object {
     /// Builds an object from its document, or says why it is not a Kubernetes object. What
     /// no check reads is dropped and secret values are redacted here, whatever the source.
     pub fn from_doc(
-        mut value: Doc,
+        value: Doc,
         origin: Origin,
         lines: impl Into<FieldLines>,
+    ) -> Result<Object, String> {
+        // Only a list from the API server has owned Pods of which one is kept whole per pod
+        // its controller runs (see `from_listed`).
+        let whole = !matches!(origin, Origin::Api { .. });
+        Object::build(value, origin, lines.into(), whole)
+    }
+
+    /// An object listed from the API server: as [`Object::from_doc`]; `whole`: a Pod created
+    /// by a workload controller keeps its spec (the first of its controller's Pods to run a
+    /// given pod, see [`owned_pod_variant`](crate::checks::workload::owned_pod_variant)),
+    /// where the others keep only what [`trim`](crate::collect::cluster::trim::trim) leaves.
+    pub fn from_listed(value: Doc, origin: Origin, whole: bool) -> Result<Object, String> {
+        Object::build(value, origin, FieldLines::default(), whole)
+    }
+
+    fn build(
+        mut value: Doc,
+        origin: Origin,
+        lines: FieldLines,
+        whole: bool,
     ) -> Result<Object, String> {
         let obj = value
             .as_object()
@@ -207,9 +227,8 @@ impl Object {
             crate::collect::cluster::resources::evaluated_kind(&kind, &api_version).into_owned();
         // What no check reads goes, whatever the source (files exported with `kubectl get
         // -o yaml` carry the same bulk as API lists).
-        let from_file = matches!(origin, Origin::File { .. } | Origin::Demo { .. });
         crate::collect::shape::null_labels_as_empty(&kind, &mut value);
-        crate::collect::cluster::trim::trim(&kind, &mut value, from_file);
+        crate::collect::cluster::trim::trim(&kind, &mut value, whole);
         Ok(Object {
             api_version,
             kind,
@@ -217,7 +236,7 @@ impl Object {
             name,
             value,
             origin,
-            lines: lines.into(),
+            lines,
             subject: SubjectCell::default(),
         })
     }

@@ -1049,3 +1049,113 @@ fn unread_or_cut_workload_lists_make_namespace_and_workload_checks_error() {
         assert_only_gets(&server);
     }
 }
+
+/// A Deployment's ReplicaSet and three of its Pods as the API server stores them, the last
+/// two with a privileged init container a mutating webhook injected.
+fn injected_cluster() -> Cluster {
+    let mut cluster = clusters::demo();
+    let template = serde_json::json!({
+        "metadata": {"labels": {"app": "shop"}},
+        "spec": {"containers": [{"name": "shop", "image": "registry.example.com/shop:1.0"}]}});
+    let pod = |name: &str, injected: bool| {
+        let mut spec = serde_json::json!({
+            "nodeName": "worker-1",
+            "serviceAccountName": "default",
+            "containers": [{"name": "shop", "image": "registry.example.com/shop:1.0",
+                "volumeMounts": [{"name": format!("kube-api-access-{name}"),
+                    "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true}]}],
+            "volumes": [{"name": format!("kube-api-access-{name}"),
+                "projected": {"sources": [{"serviceAccountToken": {"path": "token"}}]}}]});
+        if injected {
+            spec["initContainers"] = serde_json::json!([{"name": "mesh-init",
+                "image": "registry.example.com/mesh-init:1.22",
+                "securityContext": {"privileged": true}}]);
+        }
+        serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("shop-5d8f-{name}"), "namespace": "shop",
+                "labels": {"app": "shop"},
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                    "name": "shop-5d8f", "uid": "0b6a8f10-0000-4000-8000-00000000aa01",
+                    "controller": true}]},
+            "spec": spec, "status": {"phase": "Running"}})
+    };
+    cluster.objects.extend([
+        serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "shop", "labels": {"kubernetes.io/metadata.name": "shop"}}}),
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "shop", "namespace": "shop",
+                "uid": "0b6a8f10-0000-4000-8000-00000000aa00"},
+            "spec": {"selector": {"matchLabels": {"app": "shop"}}, "template": template}}),
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": "shop-5d8f", "namespace": "shop",
+                "uid": "0b6a8f10-0000-4000-8000-00000000aa01",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment",
+                    "name": "shop", "uid": "0b6a8f10-0000-4000-8000-00000000aa00",
+                    "controller": true}]},
+            "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "shop"}},
+                "template": template}}),
+        pod("a1b2c", false),
+        pod("d3e4f", true),
+        pod("g5h6i", true),
+    ]);
+    cluster
+}
+
+/// A sidecar a webhook injected into the Pods of a compliant Deployment is seen from a live
+/// cluster (and its snapshot), once for the Pods that run it alike: the first such Pod is
+/// kept whole and judged, the others are kept trimmed; the Pod that runs the template and
+/// the Deployment itself pass.
+#[test]
+fn sidecars_injected_into_owned_pods_are_judged_from_a_live_cluster() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = TestServer::start(injected_cluster(), vec![]);
+    let check = ["--check", "privileged-container"];
+    let live = scan(&server, tmp.path(), "live", &check);
+    let shop = |report: &Value| -> Vec<String> {
+        entries(report)
+            .iter()
+            .filter(|f| f["check"] == "privileged-container" && f["subject"]["namespace"] == "shop")
+            .map(|f| {
+                format!(
+                    "{} {}/{}",
+                    f["status"].as_str().unwrap_or(""),
+                    f["subject"]["kind"].as_str().unwrap_or(""),
+                    f["subject"]["name"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        shop(&live.report),
+        ["fail Pod/shop-5d8f-d3e4f", "pass Deployment/shop"],
+        "{}",
+        live.stderr()
+    );
+    assert_only_gets(&server);
+
+    let snap = tmp.path().join("snap.json");
+    let kc = server.kubeconfig(tmp.path());
+    let o = kubeattest(&[
+        "snapshot",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let out = tmp.path().join("offline");
+    let o = kubeattest(&[
+        "--catalog",
+        TEST_CATALOG,
+        "scan",
+        "--snapshot",
+        snap.to_str().expect("path"),
+        "--out",
+        out.to_str().expect("path"),
+        "--check",
+        "privileged-container",
+    ]);
+    assert!(o.status.code().is_some(), "{o:?}");
+    let offline = support::report_json(&out.join("report.json")).expect("offline report");
+    assert_eq!(shop(&offline), shop(&live.report));
+}

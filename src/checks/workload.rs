@@ -73,9 +73,10 @@ pub fn workload<'a>(object: &'a Object, inv: &Inventory) -> Option<Workload<'a>>
 /// it runs no ephemeral containers (added to a running Pod by `kubectl debug`, they are in no
 /// template), and the owner is in the input.
 /// From a cluster the owner is taken as listed (its kind's list failing is reported as such),
-/// and owned Pods are kept without their containers ([`trim`](crate::collect::cluster::trim)),
-/// so they are always judged through it; from files, an owner that is not among them
-/// leaves the object to be judged itself.
+/// and of the owned Pods that run alike only the first keeps its containers
+/// ([`trim`](crate::collect::cluster::trim)): the others are judged through their owner, or
+/// through that first Pod when it differs from the template; from files, an owner that is
+/// not among them leaves the object to be judged itself.
 ///
 /// An owned object whose pod differs from its owner's template in what the security
 /// checks read ([`same_pod_security`]: a sidecar or init container injected by a mutating
@@ -101,8 +102,8 @@ pub fn judged_through_owner(object: &Object, inv: &Inventory) -> bool {
         .find(&evaluated, object.namespace.as_deref(), name)
         .filter(|o| builtin || carries_pod(o));
     match owner {
-        // A controller-owned Pod listed from a cluster keeps no containers (see `trim`):
-        // there is nothing of its own to compare.
+        // A controller-owned Pod listed from a cluster without its containers runs what an
+        // earlier Pod of the same controller runs, which is compared (see `trim`).
         Some(_) if is_trimmed(object) => true,
         Some(owner) => runs_nothing(object) || same_pod_security(object, owner),
         None => builtin && !inv.complete,
@@ -136,58 +137,118 @@ pub fn same_pod_security(a: &Object, b: &Object) -> bool {
     let (Some(x), Some(y)) = (pod_spec(a), pod_spec(b)) else {
         return true;
     };
-    let flag = |pod: &Doc, key: &str| pod.key(key).and_then(Doc::as_bool).unwrap_or(false);
-    let same_flags = ["hostNetwork", "hostPID", "hostIPC", "shareProcessNamespace"]
+    PodSecurity::of(x.pod, x.pod_meta) == PodSecurity::of(y.pod, y.pod_meta)
+}
+
+/// Of a Pod listed from a cluster and created by a workload controller: its controller (by
+/// uid, else kind and name) and a fingerprint of what the security checks read of it, alike
+/// for two Pods exactly when [`same_pod_security`] finds them alike (up to hash collisions).
+/// Of the Pods of one controller that run alike, only the first is kept whole
+/// ([`trim`](crate::collect::cluster::trim)): on a large cluster the Pods of one ReplicaSet are
+/// all alike, and a sidecar a webhook injected into them is still seen, once. `None` for any
+/// other object.
+pub fn owned_pod_variant(pod: &Doc) -> Option<(String, u64)> {
+    use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
+    if !owned_by_workload(pod) {
+        return None;
+    }
+    let owner = pod
+        .at("/metadata/ownerReferences")
+        .and_then(Doc::as_array)?
         .iter()
-        .all(|k| flag(x.pod, k) == flag(y.pod, k));
-    let same_fields = [
-        "hostUsers",
-        "os",
-        "runtimeClassName",
-        "automountServiceAccountToken",
-    ]
-    .iter()
-    .all(|k| x.pod.key(k) == y.pod.key(k));
-    same_flags
-        && same_fields
-        && x.service_account() == y.service_account()
-        && same_context(x.pod.key("securityContext"), y.pod.key("securityContext"))
-        && ["containers", "initContainers"]
-            .iter()
-            .all(|k| same_containers(x.pod, y.pod, k))
-        && volumes(x.pod) == volumes(y.pod)
-        && security_annotations(x.pod_meta) == security_annotations(y.pod_meta)
+        .find(|r| r.key("controller").and_then(Doc::as_bool) == Some(true))?;
+    let key = match owner.key("uid").and_then(Doc::as_str) {
+        Some(uid) => uid.to_string(),
+        None => format!(
+            "{}/{}",
+            owner.key("kind").and_then(Doc::as_str).unwrap_or_default(),
+            owner.key("name").and_then(Doc::as_str).unwrap_or_default()
+        ),
+    };
+    let security = PodSecurity::of(
+        pod.key("spec").unwrap_or(&EMPTY),
+        pod.key("metadata").unwrap_or(&EMPTY),
+    );
+    Some((
+        key,
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(&security),
+    ))
 }
 
-/// Two security contexts alike, an empty one counting as none and the AppArmor profile
-/// (mirrored from annotations by the API server) left out.
-fn same_context(a: Option<&Doc>, b: Option<&Doc>) -> bool {
-    context_entries(a) == context_entries(b)
+/// What the security checks read of a pod, less what admission, the scheduler and the
+/// StatefulSet controller add to every Pod (see [`same_pod_security`]).
+#[derive(PartialEq, Hash)]
+struct PodSecurity<'a> {
+    /// hostNetwork, hostPID, hostIPC, shareProcessNamespace (absent is false).
+    flags: [bool; 4],
+    /// hostUsers, os, runtimeClassName, automountServiceAccountToken, as written.
+    fields: [Option<&'a Doc>; 4],
+    service_account: &'a str,
+    context: Vec<(&'a str, &'a Doc)>,
+    /// Containers, then init containers.
+    containers: [Vec<ContainerSecurity<'a>>; 2],
+    volumes: Vec<&'a Doc>,
+    annotations: Vec<(&'a str, &'a Doc)>,
 }
 
+/// What the security checks read of one container.
+#[derive(PartialEq, Hash)]
+struct ContainerSecurity<'a> {
+    /// [`CONTAINER_FIELDS`], as written.
+    fields: [Option<&'a Doc>; 6],
+    context: Vec<(&'a str, &'a Doc)>,
+    ports: Vec<(Option<i64>, Option<i64>)>,
+    mounts: Vec<&'a Doc>,
+}
+
+impl<'a> PodSecurity<'a> {
+    fn of(pod: &'a Doc, meta: &'a Doc) -> PodSecurity<'a> {
+        let flag = |key: &str| pod.key(key).and_then(Doc::as_bool).unwrap_or(false);
+        let host_network = flag("hostNetwork");
+        let containers = |key: &str| {
+            pod.key(key)
+                .and_then(Doc::as_array)
+                .unwrap_or_default()
+                .iter()
+                .map(|c| ContainerSecurity {
+                    fields: CONTAINER_FIELDS.map(|f| c.key(f)),
+                    context: context_entries(c.key("securityContext")),
+                    ports: ports(c, host_network),
+                    mounts: mounts(c),
+                })
+                .collect()
+        };
+        PodSecurity {
+            flags: ["hostNetwork", "hostPID", "hostIPC", "shareProcessNamespace"].map(flag),
+            fields: [
+                "hostUsers",
+                "os",
+                "runtimeClassName",
+                "automountServiceAccountToken",
+            ]
+            .map(|k| pod.key(k)),
+            service_account: service_account(pod),
+            context: context_entries(pod.key("securityContext")),
+            containers: [containers("containers"), containers("initContainers")],
+            volumes: volumes(pod),
+            annotations: security_annotations(meta),
+        }
+    }
+}
+
+/// A security context's entries by name, an empty one counting as none and the AppArmor
+/// profile (mirrored from annotations by the API server) left out.
 fn context_entries(c: Option<&Doc>) -> Vec<(&str, &Doc)> {
-    c.and_then(Doc::as_object)
+    let mut entries: Vec<_> = c
+        .and_then(Doc::as_object)
         .map(|m| m.iter().filter(|(k, _)| *k != "appArmorProfile").collect())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    entries.sort_unstable_by_key(|(k, _)| *k);
+    entries
 }
 
 /// Container fields compared as written.
-const CONTAINER_FIELDS: &[&str] = &["name", "image", "command", "args", "env", "envFrom"];
-
-/// Whether the containers under `key` (`containers`, `initContainers`) of two pod specs are
-/// alike in what the checks read.
-fn same_containers(x: &Doc, y: &Doc, key: &str) -> bool {
-    let host_network = |pod: &Doc| pod.key("hostNetwork").and_then(Doc::as_bool) == Some(true);
-    let a = x.key(key).and_then(Doc::as_array).unwrap_or_default();
-    let b = y.key(key).and_then(Doc::as_array).unwrap_or_default();
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(c, d)| {
-            CONTAINER_FIELDS.iter().all(|f| c.key(f) == d.key(f))
-                && same_context(c.key("securityContext"), d.key("securityContext"))
-                && ports(c, host_network(x)) == ports(d, host_network(y))
-                && mounts(c) == mounts(d)
-        })
-}
+const CONTAINER_FIELDS: [&str; 6] = ["name", "image", "command", "args", "env", "envFrom"];
 
 /// A container's ports as (container port, host port): on the host network a Pod's host
 /// port defaults to its container port (not its template's, since 1.28), so that one counts
@@ -236,7 +297,8 @@ fn volumes(pod: &Doc) -> Vec<&Doc> {
 
 /// The pod's annotations that set its security.
 fn security_annotations(meta: &Doc) -> Vec<(&str, &Doc)> {
-    meta.key("annotations")
+    let mut entries: Vec<_> = meta
+        .key("annotations")
         .and_then(Doc::as_object)
         .map(|m| {
             m.iter()
@@ -247,7 +309,9 @@ fn security_annotations(meta: &Doc) -> Vec<(&str, &Doc)> {
                 })
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    entries.sort_unstable_by_key(|(k, _)| *k);
+    entries
 }
 
 /// The name of the service account token volume admission adds to every Pod
@@ -358,11 +422,7 @@ impl<'a> Workload<'a> {
     /// `serviceAccountName`, else the deprecated `serviceAccount` (when the new field is
     /// empty or absent), else `default`.
     pub fn service_account(&self) -> &'a str {
-        ["serviceAccountName", "serviceAccount"]
-            .into_iter()
-            .filter_map(|f| self.pod.get(f).and_then(Doc::as_str))
-            .find(|n| !n.is_empty())
-            .unwrap_or("default")
+        service_account(self.pod)
     }
 
     /// Why this is a static pod, which the kubelet runs from a file without admission (no
@@ -436,5 +496,59 @@ impl<'a> Workload<'a> {
             }
         }
         out
+    }
+}
+
+/// The ServiceAccount a pod spec runs as (see [`Workload::service_account`]).
+fn service_account(pod: &Doc) -> &str {
+    ["serviceAccountName", "serviceAccount"]
+        .into_iter()
+        .filter_map(|f| pod.get(f).and_then(Doc::as_str))
+        .find(|n| !n.is_empty())
+        .unwrap_or("default")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(name: &str, node: &str, map_order_flipped: bool, init: Option<bool>) -> Doc {
+        let context = if map_order_flipped {
+            json!({"runAsNonRoot": true, "allowPrivilegeEscalation": false})
+        } else {
+            json!({"allowPrivilegeEscalation": false, "runAsNonRoot": true})
+        };
+        let mut v = json!({
+            "metadata": {"name": name, "ownerReferences": [{"apiVersion": "apps/v1",
+                "kind": "ReplicaSet", "name": "rs", "uid": "u-1", "controller": true}]},
+            "spec": {"nodeName": node, "containers": [{"name": "c", "image": "i:1",
+                "securityContext": context,
+                "volumeMounts": [{"name": format!("kube-api-access-{name}"), "mountPath": "/t"}]}],
+                "volumes": [{"name": format!("kube-api-access-{name}"),
+                    "projected": {"sources": []}}]}
+        });
+        if let Some(privileged) = init {
+            v["spec"]["initContainers"] =
+                json!([{"name": "init", "image": "m:1", "securityContext": {"privileged": privileged}}]);
+        }
+        Doc::from(v)
+    }
+
+    /// Pods of one controller that differ only in what the platform adds to each (token
+    /// volume names, node) or in key order run the same pod; an injected container, or a
+    /// different value in it, makes another.
+    #[test]
+    fn owned_pod_variants_follow_what_the_checks_read() {
+        let variant = |d: &Doc| owned_pod_variant(d).expect("owned");
+        let a = variant(&pod("a", "n1", false, None));
+        assert_eq!(a.0, "u-1");
+        assert_eq!(a, variant(&pod("b", "n2", true, None)));
+        let injected = variant(&pod("c", "n1", false, Some(true)));
+        assert_ne!(a, injected);
+        assert_eq!(injected, variant(&pod("d", "n2", true, Some(true))));
+        assert_ne!(injected, variant(&pod("e", "n1", false, Some(false))));
+        let bare = Doc::from(json!({"metadata": {"name": "p"}, "spec": {}}));
+        assert!(owned_pod_variant(&bare).is_none());
     }
 }

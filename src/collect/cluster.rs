@@ -502,6 +502,7 @@ async fn list(
         let mut skipped = Vec::new();
         let mut token: Option<String> = None;
         let mut tokens = foldhash::HashSet::default();
+        let mut variants = foldhash::HashSet::default();
         let mut pages = 0usize;
         loop {
             let mut lp = ListParams::default().limit(opts.page_size);
@@ -562,8 +563,12 @@ async fn list(
                 if !in_scope(opts, &res.kind, &item, ns.as_deref()) {
                     continue;
                 }
-                // `from_doc` drops managedFields, redacts and trims it.
-                match Object::from_doc(item, Origin::Api { path: path.clone() }, BTreeMap::new()) {
+                // Of the Pods of one controller that run alike, the first is kept whole.
+                let whole = res.kind == "Pod"
+                    && crate::checks::workload::owned_pod_variant(&item)
+                        .is_some_and(|variant| variants.insert(variant));
+                // `from_listed` drops managedFields, redacts and trims it.
+                match Object::from_listed(item, Origin::Api { path: path.clone() }, whole) {
                     Ok(o) => objects.push(o),
                     Err(why) => skipped.push(why),
                 }

@@ -10,15 +10,17 @@
 //!
 //! A Pod created by a workload controller (ReplicaSet, Job, DaemonSet, StatefulSet, …) is
 //! judged through its controller's pod template, not on its own
-//! ([`judged_through_owner`](crate::checks::workload::judged_through_owner)), so of such a
-//! Pod listed from a cluster only its identity, labels, owner and the scalar fields of its
-//! spec (service account, node, host namespaces) are kept: on large clusters these Pods are
-//! almost all of the objects. Two keep their spec: one with ephemeral containers (added to
-//! the running Pod by `kubectl debug`, they are in no template, so the Pod is judged itself),
-//! and any read from a file (`kubectl get pods -o yaml`), whose owner may not be in the input
-//! or whose pod may differ from the owner's template (then it is judged itself). A listed
-//! Pod's containers injected by a mutating webhook are therefore not seen from a cluster;
-//! Jobs and ReplicaSets, kept whole, are compared with their owners' templates.
+//! ([`judged_through_owner`](crate::checks::workload::judged_through_owner)), unless it runs
+//! something else than that template. Listed from a cluster, the first Pod of each
+//! controller to run a given pod ([`owned_pod_variant`]) is kept whole, to be compared with
+//! its controller's template (a sidecar injected by a mutating webhook is seen there); of the
+//! others, which run the same pod, only the identity, labels, owner and the scalar fields of
+//! the spec (service account, node, host namespaces) are kept: on large clusters these Pods
+//! are almost all of the objects. A Pod with ephemeral containers (added to the running Pod by
+//! `kubectl debug`, they are in no template) is judged itself and keeps its spec; so does any
+//! Pod read from a file (`kubectl get pods -o yaml`) or a snapshot.
+//!
+//! [`owned_pod_variant`]: crate::checks::workload::owned_pod_variant
 
 use crate::document::Doc;
 
@@ -32,9 +34,10 @@ const OWNED_POD_METADATA: &[&str] = &[
     "creationTimestamp",
 ];
 
-/// Drops the parts of a listed object that no check reads. `from_file`: the object was read
-/// from a file, where a controller-owned Pod keeps its spec.
-pub fn trim(kind: &str, value: &mut Doc, from_file: bool) {
+/// Drops the parts of a listed object that no check reads. `whole`: a controller-owned Pod
+/// keeps its spec (read from a file or a snapshot, or the first of its controller's Pods to
+/// run a given pod).
+pub fn trim(kind: &str, value: &mut Doc, whole: bool) {
     crate::secrets::drop_last_applied(value);
     if kind != "Pod" {
         return;
@@ -42,7 +45,7 @@ pub fn trim(kind: &str, value: &mut Doc, from_file: bool) {
     if let Some(status) = value.get_mut("status").and_then(Doc::as_object_mut) {
         status.retain(|k, _| k == "phase");
     }
-    if !from_file
+    if !whole
         && crate::checks::workload::owned_by_workload(value)
         && !crate::checks::workload::has_ephemeral_containers(value)
     {
