@@ -2033,3 +2033,43 @@ fn rke2_admin_kubeconfigs_are_judged() {
         "{admin:?}"
     );
 }
+
+/// The kubelet expands `$(VAR)` in a static pod's command from the container's environment,
+/// so the node collector reads the flags as the component gets them: `--authorization-mode=$(MODE)`
+/// with `MODE=AlwaysAllow` fails CIS 1.2.6 (the literal `$(MODE)` passed it).
+#[test]
+fn static_pod_flags_are_read_with_their_variables_expanded() {
+    let root = materialize("kubeadm-cp-good");
+    // The API server's process is gone: its static pod decides.
+    std::fs::remove_dir_all(root.path().join("proc/200")).unwrap();
+    let manifest = root
+        .path()
+        .join("etc/kubernetes/manifests/kube-apiserver.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("    - --authorization-mode=Node,RBAC\n"));
+    let text = text
+        .replace(
+            "    - --authorization-mode=Node,RBAC\n",
+            "    - --authorization-mode=$(MODE)\n",
+        )
+        .replace(
+            "    image: registry.k8s.io/kube-apiserver:v1.33.4\n",
+            "    image: registry.k8s.io/kube-apiserver:v1.33.4\n    env:\n    - name: MODE\n      value: AlwaysAllow\n",
+        );
+    std::fs::write(&manifest, text).unwrap();
+    let facts = collect(root.path());
+    let apiserver = facts
+        .components
+        .iter()
+        .find(|c| c.component == "kube-apiserver")
+        .expect("the static pod is read");
+    assert!(
+        apiserver
+            .args
+            .contains(&"--authorization-mode=AlwaysAllow".to_string()),
+        "{:?}",
+        apiserver.args
+    );
+    let report = serde_json::to_value(evaluate(vec![facts])).unwrap();
+    assert_eq!(item_status(&report, "1.2.6"), "fail");
+}

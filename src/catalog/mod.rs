@@ -265,6 +265,12 @@ pub struct Component {
     /// The component runs on every node (the kubelet): node facts in which it is not found
     /// are an `error` (the collector could not see it), never `not_applicable`.
     pub every_node: bool,
+    /// The component parses its flags with Go's flag package (etcd), not pflag: `_` in a
+    /// flag name is not read as `-`.
+    pub go_flag_package: bool,
+    /// `bool_flags` lists every boolean flag of the component (the kubelet's): every other
+    /// flag takes a value.
+    pub all_bool_flags: bool,
 }
 
 /// A deprecated list flag that, given with at least one item, enables exactly its items and
@@ -852,6 +858,8 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 "daemonset",
                 "empty_is_unset",
                 "every_node",
+                "go_flag_package",
+                "all_bool_flags",
             ],
         );
         let Some(name) = r.string(c, "name", "a component") else {
@@ -973,6 +981,8 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 daemonset: r.opt_bool(c, "daemonset", &what).unwrap_or(false),
                 empty_is_unset,
                 every_node: r.opt_bool(c, "every_node", &what).unwrap_or(false),
+                go_flag_package: r.opt_bool(c, "go_flag_package", &what).unwrap_or(false),
+                all_bool_flags: r.opt_bool(c, "all_bool_flags", &what).unwrap_or(false),
             },
         );
     }

@@ -182,6 +182,36 @@ pub struct CommandLine {
 /// Parses a command line (without the binary) as pflag does: `--f=v`; `--f v` unless `--f`
 /// is one of `bool_flags`, which never take the next argument (`--f` alone is `true`).
 pub fn parse_command(tokens: &[String], bool_flags: &BTreeSet<String>) -> CommandLine {
+    parse(tokens, bool_flags, |_| false, false)
+}
+
+/// Parses a component's command line as its flag parser reads it ([`parse_command`]), and
+/// further: a Kubernetes component (pflag with component-base's `WordSepNormalizeFunc`) reads
+/// `_` in a flag name as `-` (`--anonymous_auth` is `--anonymous-auth`), unless the catalog
+/// says it parses with Go's flag package (etcd); and a flag that needs a value
+/// (`value_flags`, or any flag but a boolean one where `bool_flags` lists them all) written
+/// without `=` takes the next argument whatever it is, as pflag does: when that is another
+/// flag (`--audit-log-path --profiling=false`), that flag is not set, and the value flag
+/// counts as set without a value.
+pub fn parse_component_command(tokens: &[String], component: &Component) -> CommandLine {
+    let takes_value = |flag: &str| {
+        component.value_flags.contains(flag)
+            || (component.all_bool_flags && !component.bool_flags.contains(flag))
+    };
+    parse(
+        tokens,
+        &component.bool_flags,
+        takes_value,
+        !component.go_flag_package,
+    )
+}
+
+fn parse(
+    tokens: &[String],
+    bool_flags: &BTreeSet<String>,
+    takes_value: impl Fn(&str) -> bool,
+    word_sep: bool,
+) -> CommandLine {
     let mut out = CommandLine::default();
     let mut i = 0;
     while i < tokens.len() {
@@ -199,30 +229,46 @@ pub fn parse_command(tokens: &[String], bool_flags: &BTreeSet<String>) -> Comman
         }
         let bare = t.trim_start_matches('-');
         let (name, value) = match bare.split_once('=') {
-            Some((n, v)) => (n.to_string(), v.to_string()),
-            None if bool_flags.contains(&format!("--{bare}")) => {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (bare.to_string(), None),
+        };
+        let name = if word_sep {
+            name.replace('_', "-")
+        } else {
+            name
+        };
+        let flag = format!("--{name}");
+        let value = match value {
+            Some(v) => v,
+            None if bool_flags.contains(&flag) => {
                 if let Some(next) = tokens.get(i).filter(|n| !n.starts_with('-')) {
-                    out.positionals
-                        .push((Some(format!("--{bare}")), next.clone()));
+                    out.positionals.push((Some(flag.clone()), next.clone()));
                     i += 1;
                 }
-                (bare.to_string(), "true".to_string())
+                "true".to_string()
             }
-            None => {
-                // `--f v`: the next token is the value unless it is another flag.
-                match tokens.get(i) {
-                    Some(next) if !next.starts_with('-') => {
-                        i += 1;
-                        (bare.to_string(), next.clone())
+            // pflag gives a value flag the next argument, whatever it is.
+            None if takes_value(&flag) => match tokens.get(i) {
+                Some(next) => {
+                    i += 1;
+                    if next.starts_with('-') {
+                        String::new()
+                    } else {
+                        next.clone()
                     }
-                    _ => (bare.to_string(), "true".to_string()),
                 }
-            }
+                None => String::new(),
+            },
+            // `--f v`: the next token is the value unless it is another flag.
+            None => match tokens.get(i) {
+                Some(next) if !next.starts_with('-') => {
+                    i += 1;
+                    next.clone()
+                }
+                _ => "true".to_string(),
+            },
         };
-        out.flags
-            .entry(format!("--{name}"))
-            .or_default()
-            .push(value);
+        out.flags.entry(flag).or_default().push(value);
     }
     out
 }
@@ -601,7 +647,7 @@ pub fn instances<'a>(executables: &[Executable<'a>], component: &Component) -> V
         if !runs {
             continue;
         }
-        let cmd = parse_command(&e.args, &component.bool_flags);
+        let cmd = parse_component_command(&e.args, component);
         let refers = |text: &str| {
             e.unresolved
                 .iter()
@@ -1583,7 +1629,7 @@ fn evaluate_node_facts(
         n += 1;
         let r = resolve(
             component,
-            parse_command(&inst.args, &component.bool_flags),
+            parse_component_command(&inst.args, component),
             BTreeMap::new(),
         );
         let mut flags = r.flags;
@@ -1781,6 +1827,48 @@ mod tests {
 
     fn t(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// pflag with component-base's `WordSepNormalizeFunc`: `_` in a name is `-` (etcd, on
+    /// Go's flag package, keeps it); a value flag written without `=` takes the next argument
+    /// whatever it is, and one that swallowed a flag counts as set without a value.
+    #[test]
+    fn component_command_lines_are_read_as_their_flag_parser_reads_them() {
+        let catalog = crate::catalog::load(None).expect("catalog");
+        let get = |name: &str| catalog.component(name).expect("component");
+        let (apiserver, kubelet, etcd) = (get("kube-apiserver"), get("kubelet"), get("etcd"));
+        let cmd = parse_component_command(
+            &t(&[
+                "--anonymous-auth=false",
+                "--anonymous_auth=true",
+                "--audit-log-path",
+                "--profiling=false",
+            ]),
+            apiserver,
+        );
+        assert_eq!(cmd.flags["--anonymous-auth"], t(&["false", "true"]));
+        assert_eq!(cmd.flags["--audit-log-path"], t(&[""]));
+        assert!(!cmd.flags.contains_key("--profiling"), "{:?}", cmd.flags);
+        // The kubelet lists all its boolean flags: any other takes the next argument.
+        let cmd = parse_component_command(
+            &t(&[
+                "--cert-dir",
+                "--anonymous-auth=false",
+                "--read_only_port=10255",
+                "--rotate-certificates",
+                "--v",
+                "2",
+            ]),
+            kubelet,
+        );
+        assert_eq!(cmd.flags["--cert-dir"], t(&[""]));
+        assert!(!cmd.flags.contains_key("--anonymous-auth"));
+        assert_eq!(cmd.flags["--read-only-port"], t(&["10255"]));
+        assert_eq!(cmd.flags["--rotate-certificates"], t(&["true"]));
+        assert_eq!(cmd.flags["--v"], t(&["2"]));
+        let cmd = parse_component_command(&t(&["--client_cert_auth=true"]), etcd);
+        assert!(cmd.flags.contains_key("--client_cert_auth"));
+        assert!(!cmd.flags.contains_key("--client-cert-auth"));
     }
 
     #[test]

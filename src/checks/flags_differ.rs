@@ -235,7 +235,7 @@ fn instances(ctx: &Context, of: &FlagOf) -> Vec<Seen> {
         };
         let r = flag::resolve(
             &component,
-            flag::parse_command(&fact.args, &component.bool_flags),
+            flag::parse_component_command(&fact.args, &component),
             BTreeMap::new(),
         );
         let mut flags = r.flags;

@@ -811,6 +811,15 @@ impl Binding<'_> {
         evidence::subject(self.object).display()
     }
 
+    /// Whether `rule` is written in the bound role itself (the input's role, or the catalog's
+    /// stock role of that name), not aggregated into it from another.
+    fn holds_rule(&self, rule: &RuleRef<'_>) -> bool {
+        match self.role {
+            Some(role) => std::ptr::eq(role, rule.owner),
+            None => rule.stock && rule.owner.name == self.role_name,
+        }
+    }
+
     /// `ClusterRole cluster-admin` (with `(not found)` when missing).
     pub fn role_display(&self) -> String {
         match self.role {
@@ -868,23 +877,33 @@ pub fn own_rules(obj: &Object) -> Vec<RuleRef<'_>> {
         .unwrap_or_default()
 }
 
-/// The effective rules of a ClusterRole: its own, plus (transitively) those of every
-/// ClusterRole its `aggregationRule` selects. Rules the API server already copied in are
-/// kept; duplicates do not change any answer.
-pub fn cluster_role_rules<'a>(inv: &'a Inventory, role: &'a Object) -> Vec<RuleRef<'a>> {
-    aggregate(role, || inv.of_kind("ClusterRole"), |_| false)
-}
-
-/// The rules of `role` and, transitively, of every ClusterRole of `pool` its
-/// `aggregationRule` selects; rules of roles for which `stock` holds are marked as stock.
-fn aggregate<'a, I>(
+/// The effective rules of a ClusterRole (of the input, or a built-in one the catalog
+/// supplies): its own, plus (transitively) those of every ClusterRole its `aggregationRule`
+/// selects, among the input's and the built-in ones the input does not hold (a selector on
+/// `aggregate-to-admin` picks the built-in `edit`; an empty one picks every role, built-in
+/// `cluster-admin` included). An aggregated ClusterRole written in a manifest has its own
+/// rules replaced by the aggregation controller, so they do not count; one listed from a
+/// cluster (or a snapshot, or the catalog) holds what the controller copied in, which is
+/// kept (duplicates do not change any answer).
+pub fn cluster_role_rules<'a>(
+    inv: &'a Inventory,
+    settings: &'a Settings,
     role: &'a Object,
-    pool: impl Fn() -> I,
-    stock: impl Fn(&Object) -> bool,
-) -> Vec<RuleRef<'a>>
-where
-    I: Iterator<Item = &'a Object>,
-{
+) -> Vec<RuleRef<'a>> {
+    let pool = || {
+        inv.of_kind("ClusterRole").chain(
+            settings
+                .builtin_cluster_roles
+                .iter()
+                .filter(|b| inv.find_named("ClusterRole", &b.name).is_none()),
+        )
+    };
+    let is_stock = |o: &Object| {
+        settings
+            .builtin_cluster_roles
+            .iter()
+            .any(|b| std::ptr::eq(b, o))
+    };
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     let mut stack = vec![role];
@@ -892,11 +911,16 @@ where
         if !seen.insert(r.name.clone()) {
             continue;
         }
-        let is_stock = stock(r);
-        out.extend(own_rules(r).into_iter().map(|mut rr| {
-            rr.stock = is_stock;
-            rr
-        }));
+        let stock = is_stock(r);
+        let replaced = !stock
+            && r.value.get("aggregationRule").is_some()
+            && matches!(r.origin, Origin::File { .. });
+        if !replaced {
+            out.extend(own_rules(r).into_iter().map(|mut rr| {
+                rr.stock = stock;
+                rr
+            }));
+        }
         let selectors = r
             .value
             .at("/aggregationRule/clusterRoleSelectors")
@@ -915,8 +939,9 @@ where
 }
 
 /// Whether `role` is an aggregated ClusterRole read from a manifest whose effective rules
-/// are empty: the control plane would fill them in from roles not in the input. A role
-/// listed from a cluster (or a snapshot of one) already holds what the controller copied in.
+/// are empty: no role of the input or of the built-in ones selected, the control plane would
+/// fill them in from roles not in the input. A role listed from a cluster (or a snapshot of
+/// one) already holds what the controller copied in.
 fn aggregation_unknown(role: &Object, rules: &[RuleRef<'_>]) -> bool {
     role.kind == "ClusterRole"
         && role.value.get("aggregationRule").is_some()
@@ -966,31 +991,10 @@ pub fn build<'a>(inv: &'a Inventory, settings: &'a Settings) -> Rbac<'a> {
             _ => None,
         };
         let rules = match (role, stock) {
-            (Some(r), _) if r.kind == "ClusterRole" => aggregated
+            (Some(r), _) if r.kind != "ClusterRole" => own_rules(r),
+            (Some(r), _) | (None, Some(r)) => aggregated
                 .entry(std::ptr::from_ref(r))
-                .or_insert_with(|| cluster_role_rules(inv, r))
-                .clone(),
-            (Some(r), _) => own_rules(r),
-            (None, Some(st)) => aggregated
-                .entry(std::ptr::from_ref(st))
-                .or_insert_with(|| {
-                    // The input's ClusterRoles, and the stock roles it does not hold.
-                    let pool = || {
-                        inv.of_kind("ClusterRole").chain(
-                            settings
-                                .builtin_cluster_roles
-                                .iter()
-                                .filter(|b| inv.find_named("ClusterRole", &b.name).is_none()),
-                        )
-                    };
-                    let is_stock = |o: &Object| {
-                        settings
-                            .builtin_cluster_roles
-                            .iter()
-                            .any(|b| std::ptr::eq(b, o))
-                    };
-                    aggregate(st, pool, is_stock)
-                })
+                .or_insert_with(|| cluster_role_rules(inv, settings, r))
                 .clone(),
             (None, None) => Vec::new(),
         };
@@ -1151,20 +1155,17 @@ impl Chain<'_> {
         let b = self.binding;
         match &self.rule {
             None => format!("{} → {}", b.display(), b.role_display()),
-            Some(r) if r.stock => format!(
+            Some(r) if b.holds_rule(r) => format!(
                 "{} → {} rules[{}]",
                 b.display(),
-                b.role_words(true),
+                b.role_words(r.stock),
                 r.index
             ),
-            Some(r) if b.role.is_some_and(|role| std::ptr::eq(role, r.owner)) => {
-                format!("{} → {} rules[{}]", b.display(), b.role_display(), r.index)
-            }
             Some(r) => format!(
                 "{} → {} ← {} rules[{}] (aggregated)",
                 b.display(),
                 b.role_display(),
-                evidence::subject(r.owner).display(),
+                rule_owner(r),
                 r.index
             ),
         }
@@ -1189,15 +1190,17 @@ impl Chain<'_> {
         if let Some(r) = &self.rule {
             observed["rule"] = r.rule.to_value();
             path.push_str(&format!(" → rules[{}]", r.index));
-            if r.stock {
-                note = Some(format!(
-                    "{} {} is not in the input: judged with its stock rules ({})",
-                    b.role_kind,
-                    b.role_name,
-                    r.owner.origin.describe()
-                ));
-            } else if b.role.is_none_or(|role| !std::ptr::eq(role, r.owner)) {
-                let from = evidence::subject(r.owner).display();
+            if b.holds_rule(r) {
+                if r.stock {
+                    note = Some(format!(
+                        "{} {} is not in the input: judged with its stock rules ({})",
+                        b.role_kind,
+                        b.role_name,
+                        r.owner.origin.describe()
+                    ));
+                }
+            } else {
+                let from = rule_owner(r);
                 observed["aggregated_from"] = json!(from);
                 note = Some(if b.role.is_none() {
                     format!(
@@ -1224,6 +1227,17 @@ impl Chain<'_> {
             holds,
             note,
         }
+    }
+}
+
+/// The role a rule was aggregated from: `ClusterRole extra`, or for a built-in one not in the
+/// input `ClusterRole edit (not in the input; its stock rules from the catalog)`.
+fn rule_owner(rule: &RuleRef<'_>) -> String {
+    let owner = evidence::subject(rule.owner).display();
+    if rule.stock {
+        format!("{owner} (not in the input; its stock rules from the catalog)")
+    } else {
+        owner
     }
 }
 

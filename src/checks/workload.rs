@@ -529,8 +529,7 @@ mod tests {
                     "projected": {"sources": []}}]}
         });
         if let Some(privileged) = init {
-            v["spec"]["initContainers"] =
-                json!([{"name": "init", "image": "m:1", "securityContext": {"privileged": privileged}}]);
+            v["spec"]["initContainers"] = json!([{"name": "init", "image": "m:1", "securityContext": {"privileged": privileged}}]);
         }
         Doc::from(v)
     }

@@ -701,15 +701,13 @@ impl Collector<'_> {
         }
     }
 
-    /// A component's command line as its flag parser reads it (its boolean flags never take
-    /// the next argument).
+    /// A component's command line as its flag parser reads it
+    /// ([`parse_component_command`](crate::checks::flag::parse_component_command)).
     fn command(&self, fact: &ComponentFact) -> crate::checks::flag::CommandLine {
-        let none = BTreeSet::new();
-        let bools = self
-            .components
-            .get(&fact.component)
-            .map_or(&none, |c| &c.bool_flags);
-        parse_command(&fact.args, bools)
+        match self.components.get(&fact.component) {
+            Some(c) => crate::checks::flag::parse_component_command(&fact.args, c),
+            None => parse_command(&fact.args, &BTreeSet::new()),
+        }
     }
 
     /// Where the file at `path`, named by `inst` (or by nothing: a default path), is: for a
@@ -1133,9 +1131,21 @@ impl Collector<'_> {
             for c in containers {
                 let c = Doc::from(c);
                 let strings = |key: &str| crate::checks::path::strings(&c, key);
+                // The kubelet expands `$(VAR)` from the container's environment, as for any
+                // pod (the manifest and cluster paths do the same, in `checks::flag`).
+                let env = crate::checks::command_line::ContainerEnv::of(&c);
                 let argv: Vec<String> = strings("command")
                     .into_iter()
                     .chain(strings("args"))
+                    .map(|a| {
+                        let (text, unresolved) = crate::checks::command_line::expand(&a, &env);
+                        for (var, why) in unresolved {
+                            self.errors.push(format!(
+                                "static pod {path}: $({var}) in the command line {why}; it is read as written"
+                            ));
+                        }
+                        text
+                    })
                     .collect();
                 let Some(run) = static_pod_command(&argv) else {
                     continue;

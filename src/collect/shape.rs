@@ -456,6 +456,9 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
     if let Some(p) = fields(obj, "", table) {
         return Some(p);
     }
+    if matches!(kind, "RoleBinding" | "ClusterRoleBinding") {
+        return binding_problem(kind, obj);
+    }
     for (i, rule) in obj
         .get("rules")
         .and_then(Doc::as_array)
@@ -470,6 +473,112 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
         }
     }
     None
+}
+
+/// What the API server refuses in a binding (`ValidateRoleBinding`,
+/// `ValidateClusterRoleBinding`): a roleRef that names no Role or ClusterRole (a
+/// ClusterRoleBinding only a ClusterRole), and subjects of another kind than ServiceAccount,
+/// User or Group, without a name, a ServiceAccount of a ClusterRoleBinding without its
+/// namespace, or an API group other than the kind's (an empty one is defaulted). The
+/// authorizer would match no request to such a binding, so judging it would be a guess.
+fn binding_problem(kind: &str, obj: &Doc) -> Option<Problem> {
+    const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+    let text = |v: &Doc, key: &str| {
+        v.get(key)
+            .and_then(Doc::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let role_ref = obj.get("roleRef").unwrap_or(&Doc::Null);
+    let allowed: &[&str] = if kind == "ClusterRoleBinding" {
+        &["ClusterRole"]
+    } else {
+        &["Role", "ClusterRole"]
+    };
+    let role_kind = text(role_ref, "kind");
+    if !allowed.contains(&role_kind.as_str()) {
+        return Some(Problem {
+            path: "roleRef.kind".into(),
+            message: format!(
+                "`roleRef.kind` must be {}, found {}",
+                allowed.join(" or "),
+                shown(&role_kind)
+            ),
+        });
+    }
+    if text(role_ref, "name").is_empty() {
+        return Some(Problem {
+            path: "roleRef.name".into(),
+            message: "`roleRef.name` is required".into(),
+        });
+    }
+    for (i, subject) in obj
+        .get("subjects")
+        .and_then(Doc::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let at = format!("subjects[{i}]");
+        let subject_kind = text(subject, "kind");
+        let group = text(subject, "apiGroup");
+        let problem = |field: &str, message: String| {
+            Some(Problem {
+                path: format!("{at}.{field}"),
+                message,
+            })
+        };
+        match subject_kind.as_str() {
+            "ServiceAccount" | "User" | "Group" => {}
+            _ => {
+                return problem(
+                    "kind",
+                    format!(
+                        "`{at}.kind` must be ServiceAccount, User or Group, found {}",
+                        shown(&subject_kind)
+                    ),
+                )
+            }
+        }
+        if text(subject, "name").is_empty() {
+            return problem("name", format!("`{at}.name` is required"));
+        }
+        if subject_kind == "ServiceAccount" {
+            if !group.is_empty() {
+                return problem(
+                    "apiGroup",
+                    format!(
+                        "`{at}.apiGroup` of a ServiceAccount must be empty (\"\"), found `{}`",
+                        crate::quote::bounded(&group, 80)
+                    ),
+                );
+            }
+            if kind == "ClusterRoleBinding" && text(subject, "namespace").is_empty() {
+                return problem(
+                    "namespace",
+                    format!("`{at}.namespace` is required: a ClusterRoleBinding names the ServiceAccount's namespace"),
+                );
+            }
+        } else if !group.is_empty() && group != RBAC_GROUP {
+            return problem(
+                "apiGroup",
+                format!(
+                    "`{at}.apiGroup` of a {subject_kind} must be {RBAC_GROUP}, found `{}`",
+                    crate::quote::bounded(&group, 80)
+                ),
+            );
+        }
+    }
+    None
+}
+
+/// A value as a problem shows it: `` `Role` ``, or "nothing" when it is absent or empty.
+fn shown(value: &str) -> String {
+    if value.is_empty() {
+        "nothing".into()
+    } else {
+        format!("`{}`", crate::quote::bounded(value, 80))
+    }
 }
 
 /// The line of a problem's field (or the nearest enclosing field), from an object's lines.
@@ -641,6 +750,74 @@ mod tests {
             ),
             None
         );
+    }
+
+    /// Bindings the API server refuses (`ValidateRoleBinding`, `ValidateClusterRoleBinding`,
+    /// `validateRoleBindingSubject`); defaulted API groups and a RoleBinding's
+    /// ServiceAccount without namespace are fine.
+    #[test]
+    fn bindings_are_validated_as_the_api_server_does() {
+        let binding = |role_kind: &str, subject: serde_json::Value| {
+            json!({"metadata": {"name": "b"},
+                   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": "r"},
+                   "subjects": [subject]})
+        };
+        let sa = json!({"kind": "ServiceAccount", "name": "app", "namespace": "web"});
+        let refused = [
+            (
+                "ClusterRoleBinding",
+                binding("Role", sa.clone()),
+                "roleRef.kind",
+            ),
+            ("RoleBinding", binding("", sa.clone()), "roleRef.kind"),
+            (
+                "ClusterRoleBinding",
+                binding(
+                    "ClusterRole",
+                    json!({"kind": "ServiceAccount", "name": "default"}),
+                ),
+                "subjects[0].namespace",
+            ),
+            (
+                "RoleBinding",
+                binding("Role", json!({"kind": "serviceaccount", "name": "app"})),
+                "subjects[0].kind",
+            ),
+            (
+                "RoleBinding",
+                binding("Role", json!({"kind": "Group", "name": ""})),
+                "subjects[0].name",
+            ),
+            (
+                "RoleBinding",
+                binding(
+                    "Role",
+                    json!({"kind": "ServiceAccount", "name": "app",
+                           "apiGroup": "rbac.authorization.k8s.io"}),
+                ),
+                "subjects[0].apiGroup",
+            ),
+        ];
+        for (kind, v, path) in refused {
+            let p = problem(kind, &v).unwrap_or_else(|| panic!("{kind} {v} passed"));
+            assert_eq!(p.path, path, "{}", p.message);
+        }
+        for (kind, v) in [
+            (
+                "RoleBinding",
+                binding("Role", json!({"kind": "ServiceAccount", "name": "app"})),
+            ),
+            ("ClusterRoleBinding", binding("ClusterRole", sa)),
+            (
+                "ClusterRoleBinding",
+                binding(
+                    "ClusterRole",
+                    json!({"kind": "Group", "name": "system:masters"}),
+                ),
+            ),
+        ] {
+            assert_eq!(problem(kind, &v), None, "{kind} {v}");
+        }
     }
 
     #[test]
