@@ -187,9 +187,7 @@ pub fn render(
         let subjects: Vec<String> = b.subjects.iter().map(|s| s.display()).collect();
         let _ = writeln!(
             out,
-            "  unknown: {} → {}: {}; {} may or may not be granted this",
-            b.display(),
-            b.role_display(),
+            "  unknown: {}; {} may or may not be granted this",
             b.unknown_reason(),
             if subjects.is_empty() {
                 "no subject".to_string()

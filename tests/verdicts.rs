@@ -107,7 +107,9 @@ fn who_can_never_answers_cluster_scoped_resources_through_a_role_binding() {
     );
     assert!(run.stdout.contains("User alice"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("unknown: RoleBinding ops/c"),
+        run.stdout.contains(
+            "unknown: ClusterRole elsewhere is not in the input (bound by RoleBinding ops/c)"
+        ),
         "a binding to a role not in the input is shown as unknown: {}",
         run.stdout
     );

@@ -273,17 +273,24 @@ fn denies_everything(rule: &Doc, dir: &str) -> bool {
 /// rules, or has a deny rule that denies every peer.
 fn cilium_spec_denies(spec: &Doc, dir: &str) -> bool {
     let all = spec.get("endpointSelector").is_some_and(selector::is_empty);
-    if !all {
+    // "Rules with EnableDefaultDeny disabled are ignored when determining the default mode."
+    let default_deny_off = spec
+        .at(&format!("/enableDefaultDeny/{dir}"))
+        .and_then(Doc::as_bool)
+        == Some(false);
+    if !all || default_deny_off {
         return false;
     }
     let deny = spec.get(format!("{dir}Deny")).and_then(Doc::as_array);
     if deny.is_some_and(|rs| rs.iter().any(|r| denies_everything(r, dir))) {
         return true;
     }
+    // An empty list is no rule at all: "If omitted or empty, this rule does not apply".
     spec.get(dir).is_some_and(|v| {
         v.as_array().is_some_and(|a| {
-            a.iter()
-                .all(|r| r.as_object().is_some_and(crate::document::Fields::is_empty))
+            !a.is_empty()
+                && a.iter()
+                    .all(|r| r.as_object().is_some_and(crate::document::Fields::is_empty))
         })
     }) && deny.is_none()
 }
@@ -433,18 +440,124 @@ pub fn selects_pod(
                     .at("/spec/podSelector")
                     .is_none_or(|s| selector::selects(s, labels))
         }
-        "CiliumNetworkPolicy" => {
-            p.namespace.as_deref() == Some(ns)
-                && cilium_specs(&p.value).iter().any(|spec| {
-                    spec.get("endpointSelector")
-                        .is_some_and(|s| selector::selects(s, labels))
-                })
+        _ => cilium_selection(p, ns, labels) == Selection::Yes,
+    }
+}
+
+/// Whether a policy may select a pod: it does ([`selects_pod`]), or it is a Cilium policy
+/// whose selector names endpoint labels Cilium adds that are not modelled here (the service
+/// account, the namespace's labels) or a label source other than `k8s`/`any`.
+pub fn may_select_pod(
+    p: &Object,
+    ns: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> bool {
+    match p.kind.as_str() {
+        "NetworkPolicy" => selects_pod(p, ns, labels),
+        _ => cilium_selection(p, ns, labels) != Selection::No,
+    }
+}
+
+/// Whether a Cilium policy selects an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selection {
+    Yes,
+    No,
+    Unknown,
+}
+
+/// Whether a Cilium policy (namespaced or cluster-wide) selects a pod with these labels in
+/// `ns`, by any of its specs' `endpointSelector`s (a spec with only a `nodeSelector` selects
+/// nodes, not pods). Cilium gives every pod label the source `k8s` (`k8s:app`); a selector key
+/// without a source, or with `any:`, matches any source; the pod's namespace is the label
+/// `io.kubernetes.pod.namespace`. A selector on another label Cilium adds (`io.cilium.k8s.…`,
+/// other `io.kubernetes.…`) or another source is not decided here.
+fn cilium_selection(
+    p: &Object,
+    ns: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> Selection {
+    if p.kind == "CiliumNetworkPolicy" && p.namespace.as_deref() != Some(ns) {
+        return Selection::No;
+    }
+    let mut result = Selection::No;
+    for sel in cilium_specs(&p.value)
+        .iter()
+        .filter_map(|spec| spec.get("endpointSelector"))
+    {
+        match cilium_selects(sel, ns, labels) {
+            Selection::Yes => return Selection::Yes,
+            Selection::Unknown => result = Selection::Unknown,
+            Selection::No => {}
         }
-        // Cluster-wide Cilium policies select by endpoint labels, which include the namespace
-        // as `k8s:io.kubernetes.pod.namespace`; only the empty selector is decided here.
-        _ => cilium_specs(&p.value)
-            .iter()
-            .any(|spec| spec.get("endpointSelector").is_some_and(selector::is_empty)),
+    }
+    result
+}
+
+/// One Cilium endpoint selector against a pod (see [`cilium_selection`]).
+fn cilium_selects(
+    sel: &Doc,
+    ns: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> Selection {
+    // The value a selector key names, `Err` when it is not decided here.
+    let value = |key: &str| -> Result<Option<&str>, ()> {
+        let key = match key.split_once(':') {
+            Some(("k8s" | "any", rest)) => rest,
+            Some(_) => return Err(()),
+            None => key,
+        };
+        if key == "io.kubernetes.pod.namespace" {
+            Ok(Some(ns))
+        } else if key.starts_with("io.cilium.k8s.") || key.starts_with("io.kubernetes.") {
+            Err(())
+        } else {
+            Ok(labels.get(key).map(String::as_str))
+        }
+    };
+    let mut unknown = false;
+    for (k, v) in sel
+        .get("matchLabels")
+        .and_then(Doc::as_object)
+        .map(|m| m.iter().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        match value(k) {
+            Ok(have) if have != v.as_str() => return Selection::No,
+            Ok(_) => {}
+            Err(()) => unknown = true,
+        }
+    }
+    for e in sel
+        .get("matchExpressions")
+        .and_then(Doc::as_array)
+        .unwrap_or_default()
+    {
+        let key = e.get("key").and_then(Doc::as_str).unwrap_or_default();
+        let values: Vec<&str> = e
+            .get("values")
+            .and_then(Doc::as_array)
+            .map(|a| a.iter().filter_map(Doc::as_str).collect())
+            .unwrap_or_default();
+        let Ok(have) = value(key) else {
+            unknown = true;
+            continue;
+        };
+        let ok = match e.get("operator").and_then(Doc::as_str) {
+            Some("In") => have.is_some_and(|v| values.contains(&v)),
+            Some("NotIn") => !have.is_some_and(|v| values.contains(&v)),
+            Some("Exists") => have.is_some(),
+            Some("DoesNotExist") => have.is_none(),
+            _ => false,
+        };
+        if !ok {
+            return Selection::No;
+        }
+    }
+    if unknown {
+        Selection::Unknown
+    } else {
+        Selection::Yes
     }
 }
 
@@ -544,9 +657,18 @@ impl<'a> Unevaluated<'a> {
             by_ns: BTreeMap::new(),
         };
         for o in inv.objects.iter().filter(|o| is_unevaluated_policy(o)) {
+            // The cluster-scoped kinds apply everywhere, even where a manifest without a
+            // namespace was placed in the default one.
+            let cluster_scoped = matches!(
+                o.kind.as_str(),
+                "GlobalNetworkPolicy"
+                    | "AdminNetworkPolicy"
+                    | "BaselineAdminNetworkPolicy"
+                    | "ClusterNetworkPolicy"
+            );
             match o.namespace.as_deref() {
-                Some(ns) => u.by_ns.entry(ns).or_default().push(o),
-                None => u.cluster_wide.push(o),
+                Some(ns) if !cluster_scoped => u.by_ns.entry(ns).or_default().push(o),
+                _ => u.cluster_wide.push(o),
             }
         }
         u
@@ -721,6 +843,16 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         }
         return out;
     }
+    // The workloads of each namespace, for cluster-wide Cilium policies (when there are any).
+    let mut workloads_by_ns: BTreeMap<&str, Vec<&crate::checks::workload::Workload>> =
+        BTreeMap::new();
+    if !by_ns.clusterwide.is_empty() {
+        for w in &workloads {
+            if let Some(ns) = w.object.namespace.as_deref() {
+                workloads_by_ns.entry(ns).or_default().push(w);
+            }
+        }
+    }
     for ns in &namespaces {
         let subject = evidence::namespace(inv.find_named("Namespace", ns), ns);
         if p.exempt_namespaces.contains(ns) {
@@ -739,7 +871,23 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             ));
             continue;
         }
-        let here: Vec<&Object> = by_ns.candidates(ns);
+        let mut here: Vec<&Object> = by_ns.candidates(ns);
+        if p.require == Require::AnyPolicy {
+            // A cluster-wide Cilium policy is a policy of this namespace when it selects a
+            // pod of it (not when it only selects nodes, or pods elsewhere).
+            let no_labels = BTreeMap::new();
+            let pods = workloads_by_ns
+                .get(ns.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            here.retain(|pol| {
+                pol.kind != "CiliumClusterwideNetworkPolicy"
+                    || cilium_selection(pol, ns, &no_labels) == Selection::Yes
+                    || pods.iter().any(|w| {
+                        cilium_selection(pol, ns, &selector::labels_of(w.pod_meta))
+                            == Selection::Yes
+                    })
+            });
+        }
         let names: Vec<String> = here.iter().map(|pol| policy_name(pol)).collect();
         let (ok, expected, decided_by) = match p.require {
             Require::AnyPolicy => (!here.is_empty(), "at least one network policy", None),
@@ -942,14 +1090,23 @@ fn metadata_unreachable(
             .into_iter()
             .filter(|pol| selects_pod(pol, ns, &labels))
             .collect();
-        if let Some(cilium) = selecting.iter().find(|pol| pol.kind != "NetworkPolicy") {
+        let cilium = by_ns
+            .candidates(ns)
+            .into_iter()
+            .find(|pol| pol.kind != "NetworkPolicy" && may_select_pod(pol, ns, &labels));
+        if let Some(cilium) = cilium {
             out.findings.push(evidence::finding(
                 check,
                 Status::Manual,
                 subject,
                 Vec::new(),
                 format!(
-                    "{display}: selected by {}, whose egress rules this check does not evaluate; confirm they do not allow {target}",
+                    "{display}: {} {}, whose egress rules this check does not evaluate; confirm they do not allow {target}",
+                    if selects_pod(cilium, ns, &labels) {
+                        "selected by"
+                    } else {
+                        "may be selected by"
+                    },
                     policy_name(cilium)
                 ),
             ));
@@ -972,11 +1129,9 @@ fn metadata_unreachable(
                 })
         });
         let labels_path = || format!("{}.labels", w.pod_meta_path);
-        // Policies of another engine matter only where no NetworkPolicy limits the egress.
-        let other_engine = governing
-            .is_empty()
-            .then(|| unevaluated.in_namespace(ns))
-            .flatten();
+        // Policies of another engine may allow what the NetworkPolicies deny (an
+        // AdminNetworkPolicy `Allow`, a Calico policy of a lower order), or deny it.
+        let other_engine = unevaluated.in_namespace(ns);
         let (status, obs, message) = match (allowing, cilium_unread) {
             // An unread Cilium policy may limit the egress, or allow the address.
             (None, Some(why)) => (
@@ -988,7 +1143,7 @@ fn metadata_unreachable(
                     format!("{display}: its NetworkPolicies allow no egress to the metadata service ({first}), but Cilium policies, which may allow it, could not be read: {why}")
                 },
             ),
-            (None, None) if other_engine.is_some() => (
+            (None, None) if governing.is_empty() && other_engine.is_some() => (
                 Status::Manual,
                 observation(w.object, labels_path(), json!({ "egress_policies": names }), false),
                 format!(
@@ -1008,6 +1163,16 @@ fn metadata_unreachable(
                     "{display}: egress rule {} of {} allows the metadata service ({ip})",
                     i + 1,
                     policy_name(pol)
+                ),
+            ),
+            (None, None) if other_engine.is_some() => (
+                Status::Manual,
+                observation(w.object, labels_path(), json!({ "egress_policies": names }), false),
+                format!(
+                    "{display}: {} {} no egress to {target}, but {}",
+                    names.join(", "),
+                    if names.len() == 1 { "allows" } else { "allow" },
+                    other_engine.unwrap_or_default()
                 ),
             ),
             (None, None) if !ctx.pass_evidence() => {

@@ -883,8 +883,8 @@ pub fn own_rules(obj: &Object) -> Vec<RuleRef<'_>> {
 /// `aggregate-to-admin` picks the built-in `edit`; an empty one picks every role, built-in
 /// `cluster-admin` included). An aggregated ClusterRole written in a manifest has its own
 /// rules replaced by the aggregation controller, so they do not count; one listed from a
-/// cluster (or a snapshot, or the catalog) holds what the controller copied in, which is
-/// kept (duplicates do not change any answer).
+/// cluster (or a snapshot, the catalog, or a file exported from a cluster, see [`exported`])
+/// holds what the controller copied in, which is kept (duplicates do not change any answer).
 pub fn cluster_role_rules<'a>(
     inv: &'a Inventory,
     settings: &'a Settings,
@@ -914,7 +914,8 @@ pub fn cluster_role_rules<'a>(
         let stock = is_stock(r);
         let replaced = !stock
             && r.value.get("aggregationRule").is_some()
-            && matches!(r.origin, Origin::File { .. });
+            && matches!(r.origin, Origin::File { .. })
+            && !exported(r);
         if !replaced {
             out.extend(own_rules(r).into_iter().map(|mut rr| {
                 rr.stock = stock;
@@ -936,6 +937,20 @@ pub fn cluster_role_rules<'a>(
         }
     }
     out
+}
+
+/// Whether a role read from a file was exported from a cluster (`kubectl get clusterrole
+/// edit -o yaml`): it carries what only the API server sets (a uid, a resource version) or the
+/// label of the roles the API server creates itself. Its rules are then what the aggregation
+/// controller copied in, not rules it would replace.
+fn exported(role: &Object) -> bool {
+    let meta = role.value.get("metadata");
+    meta.is_some_and(|m| m.get("uid").is_some() || m.get("resourceVersion").is_some())
+        || role
+            .value
+            .at("/metadata/labels/kubernetes.io~1bootstrapping")
+            .and_then(Doc::as_str)
+            == Some("rbac-defaults")
 }
 
 /// Whether `role` is an aggregated ClusterRole read from a manifest whose effective rules

@@ -509,7 +509,7 @@ fn binding_problem(kind: &str, obj: &Doc) -> Option<Problem> {
     if text(role_ref, "name").is_empty() {
         return Some(Problem {
             path: "roleRef.name".into(),
-            message: "`roleRef.name` is required".into(),
+            message: required_string("roleRef.name", role_ref.get("name")),
         });
     }
     for (i, subject) in obj
@@ -541,7 +541,10 @@ fn binding_problem(kind: &str, obj: &Doc) -> Option<Problem> {
             }
         }
         if text(subject, "name").is_empty() {
-            return problem("name", format!("`{at}.name` is required"));
+            return problem(
+                "name",
+                required_string(&format!("{at}.name"), subject.get("name")),
+            );
         }
         if subject_kind == "ServiceAccount" {
             if !group.is_empty() {
@@ -570,6 +573,17 @@ fn binding_problem(kind: &str, obj: &Doc) -> Option<Problem> {
         }
     }
     None
+}
+
+/// Why a required string field is refused: absent or empty, or not a string (a number or a
+/// list the API server cannot decode into a name).
+fn required_string(path: &str, value: Option<&Doc>) -> String {
+    match value {
+        Some(v) if !v.is_null() && v.as_str().is_none() => {
+            format!("`{path}` must be a string, found {}", type_of(v))
+        }
+        _ => format!("`{path}` is required"),
+    }
 }
 
 /// A value as a problem shows it: `` `Role` ``, or "nothing" when it is absent or empty.
