@@ -115,6 +115,43 @@ fn coverage<'a>(report: &'a Value, source: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no coverage entry {source}: {}", report["coverage"]))
 }
 
+/// `kubeattest snapshot <snapshot_args>` of the server's cluster, then `kubeattest --catalog
+/// TEST scan --snapshot … <scan_args>`; both must exit 0. Returns the scan's report.json.
+fn snapshot_then_scan(
+    server: &TestServer,
+    tmp: &Path,
+    name: &str,
+    snapshot_args: &[&str],
+    scan_args: &[&str],
+) -> Value {
+    let kc = server.kubeconfig(tmp);
+    let snap = tmp.join(format!("{name}.json"));
+    let mut args = vec!["snapshot"];
+    args.extend_from_slice(snapshot_args);
+    args.extend([
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    let o = kubeattest(&args);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let out = tmp.join(format!("{name}-offline"));
+    let mut args = vec![
+        "--catalog",
+        TEST_CATALOG,
+        "scan",
+        "--snapshot",
+        snap.to_str().expect("path"),
+        "--out",
+        out.to_str().expect("path"),
+    ];
+    args.extend_from_slice(scan_args);
+    let o = kubeattest(&args);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    support::report_json(&out.join("report.json")).expect("offline report")
+}
+
 fn assert_only_gets(server: &TestServer) {
     let requests = server.requests();
     assert!(!requests.is_empty());
@@ -418,30 +455,7 @@ fn namespace_scope_is_applied_and_recorded() {
     }
 
     // A snapshot keeps the scope, and a scan of it reports it.
-    let kc = server.kubeconfig(tmp.path());
-    let snap = tmp.path().join("payments.json");
-    let o = kubeattest(&[
-        "snapshot",
-        "-n",
-        "payments",
-        "--kubeconfig",
-        kc.to_str().expect("path"),
-        "--out",
-        snap.to_str().expect("path"),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let offline = tmp.path().join("payments-offline");
-    let o = kubeattest(&[
-        "--catalog",
-        TEST_CATALOG,
-        "scan",
-        "--snapshot",
-        snap.to_str().expect("path"),
-        "--out",
-        offline.to_str().expect("path"),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let offline = support::report_json(&offline.join("report.json")).expect("report");
+    let offline = snapshot_then_scan(&server, tmp.path(), "payments", &["-n", "payments"], &[]);
     assert_eq!(
         offline["run"]["scope"]["namespaces"],
         serde_json::json!(["payments"])
@@ -1133,29 +1147,6 @@ fn sidecars_injected_into_owned_pods_are_judged_from_a_live_cluster() {
     );
     assert_only_gets(&server);
 
-    let snap = tmp.path().join("snap.json");
-    let kc = server.kubeconfig(tmp.path());
-    let o = kubeattest(&[
-        "snapshot",
-        "--kubeconfig",
-        kc.to_str().expect("path"),
-        "--out",
-        snap.to_str().expect("path"),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let out = tmp.path().join("offline");
-    let o = kubeattest(&[
-        "--catalog",
-        TEST_CATALOG,
-        "scan",
-        "--snapshot",
-        snap.to_str().expect("path"),
-        "--out",
-        out.to_str().expect("path"),
-        "--check",
-        "privileged-container",
-    ]);
-    assert!(o.status.code().is_some(), "{o:?}");
-    let offline = support::report_json(&out.join("report.json")).expect("offline report");
+    let offline = snapshot_then_scan(&server, tmp.path(), "snap", &[], &check);
     assert_eq!(shop(&offline), shop(&live.report));
 }

@@ -534,23 +534,11 @@ fn cilium_selects(
         .unwrap_or_default()
     {
         let key = e.get("key").and_then(Doc::as_str).unwrap_or_default();
-        let values: Vec<&str> = e
-            .get("values")
-            .and_then(Doc::as_array)
-            .map(|a| a.iter().filter_map(Doc::as_str).collect())
-            .unwrap_or_default();
         let Ok(have) = value(key) else {
             unknown = true;
             continue;
         };
-        let ok = match e.get("operator").and_then(Doc::as_str) {
-            Some("In") => have.is_some_and(|v| values.contains(&v)),
-            Some("NotIn") => !have.is_some_and(|v| values.contains(&v)),
-            Some("Exists") => have.is_some(),
-            Some("DoesNotExist") => have.is_none(),
-            _ => false,
-        };
-        if !ok {
+        if !selector::expression_holds(e, have) {
             return Selection::No;
         }
     }

@@ -28,6 +28,23 @@ pub fn is_empty(selector: &Doc) -> bool {
     none("matchLabels") && none("matchExpressions")
 }
 
+/// Whether one `matchExpressions` requirement holds for a label's value (`None`: the label is
+/// absent); an unknown operator never holds.
+pub fn expression_holds(expression: &Doc, have: Option<&str>) -> bool {
+    let values: Vec<&str> = expression
+        .get("values")
+        .and_then(Doc::as_array)
+        .map(|a| a.iter().filter_map(Doc::as_str).collect())
+        .unwrap_or_default();
+    match expression.get("operator").and_then(Doc::as_str) {
+        Some("In") => have.is_some_and(|v| values.contains(&v)),
+        Some("NotIn") => !have.is_some_and(|v| values.contains(&v)),
+        Some("Exists") => have.is_some(),
+        Some("DoesNotExist") => have.is_none(),
+        _ => false,
+    }
+}
+
 /// Whether a label selector selects these labels. An unknown operator selects nothing.
 pub fn selects(selector: &Doc, labels: &BTreeMap<String, String>) -> bool {
     if let Some(ml) = selector.get("matchLabels").and_then(Doc::as_object) {
@@ -40,20 +57,8 @@ pub fn selects(selector: &Doc, labels: &BTreeMap<String, String>) -> bool {
     if let Some(exprs) = selector.get("matchExpressions").and_then(Doc::as_array) {
         for e in exprs {
             let key = e.get("key").and_then(Doc::as_str).unwrap_or_default();
-            let values: Vec<&str> = e
-                .get("values")
-                .and_then(Doc::as_array)
-                .map(|a| a.iter().filter_map(Doc::as_str).collect())
-                .unwrap_or_default();
             let have = labels.get(key).map(String::as_str);
-            let ok = match e.get("operator").and_then(Doc::as_str) {
-                Some("In") => have.is_some_and(|v| values.contains(&v)),
-                Some("NotIn") => !have.is_some_and(|v| values.contains(&v)),
-                Some("Exists") => have.is_some(),
-                Some("DoesNotExist") => have.is_none(),
-                _ => false,
-            };
-            if !ok {
+            if !expression_holds(e, have) {
                 return false;
             }
         }
