@@ -15,6 +15,29 @@ fn os(s: &str) -> &std::ffi::OsStr {
     std::ffi::OsStr::new(s)
 }
 
+/// `scan --demo … <flag> <input> --out <out> --force` is refused (exit 2) because the output
+/// folder holds the input.
+fn refused_as_overlapping(flag: &std::ffi::OsStr, input: &std::path::Path, out: &std::path::Path) {
+    let o = run(&[
+        os("scan"),
+        os("--demo"),
+        os("--quiet"),
+        os("--format"),
+        os("json"),
+        flag,
+        input.as_os_str(),
+        os("--out"),
+        out.as_os_str(),
+        os("--force"),
+    ]);
+    assert_eq!(code(&o), 2, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("overlaps the input"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
 }
@@ -751,24 +774,7 @@ fn out_never_replaces_the_attestations_or_their_evidence() {
     )
     .unwrap();
     for out in [dir.clone(), dir.join("evidence")] {
-        let o = run(&[
-            os("scan"),
-            os("--demo"),
-            os("--quiet"),
-            os("--format"),
-            os("json"),
-            os("--attestations"),
-            att.as_os_str(),
-            os("--out"),
-            out.as_os_str(),
-            os("--force"),
-        ]);
-        assert_eq!(code(&o), 2, "{}", String::from_utf8_lossy(&o.stderr));
-        assert!(
-            String::from_utf8_lossy(&o.stderr).contains("overlaps the input"),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        refused_as_overlapping(os("--attestations"), &att, &out);
         assert!(att.is_file() && evidence.is_file(), "inputs left alone");
     }
 }
@@ -866,23 +872,6 @@ fn out_never_replaces_the_signing_key() {
     std::fs::create_dir_all(&keys).unwrap();
     let key = keys.join("sign.key");
     assert_eq!(code(&run(&[os("keygen"), os("--out"), key.as_os_str()])), 0);
-    let o = run(&[
-        os("scan"),
-        os("--demo"),
-        os("--quiet"),
-        os("--format"),
-        os("json"),
-        os("--sign"),
-        key.as_os_str(),
-        os("--out"),
-        keys.as_os_str(),
-        os("--force"),
-    ]);
-    assert_eq!(code(&o), 2, "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("overlaps the input"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    refused_as_overlapping(os("--sign"), &key, &keys);
     assert!(key.is_file() && keys.join("sign.key.pub").is_file());
 }

@@ -831,13 +831,16 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         }
         return out;
     }
-    // The workloads of each namespace, for cluster-wide Cilium policies (when there are any).
-    let mut workloads_by_ns: BTreeMap<&str, Vec<&crate::checks::workload::Workload>> =
-        BTreeMap::new();
+    // The pod labels of each namespace's workloads, for cluster-wide Cilium policies (when
+    // there are any).
+    let mut pod_labels_by_ns: BTreeMap<&str, Vec<BTreeMap<String, String>>> = BTreeMap::new();
     if !by_ns.clusterwide.is_empty() {
         for w in &workloads {
             if let Some(ns) = w.object.namespace.as_deref() {
-                workloads_by_ns.entry(ns).or_default().push(w);
+                pod_labels_by_ns
+                    .entry(ns)
+                    .or_default()
+                    .push(selector::labels_of(w.pod_meta));
             }
         }
     }
@@ -864,16 +867,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             // A cluster-wide Cilium policy is a policy of this namespace when it selects a
             // pod of it (not when it only selects nodes, or pods elsewhere).
             let no_labels = BTreeMap::new();
-            let pods = workloads_by_ns
+            let pods = pod_labels_by_ns
                 .get(ns.as_str())
                 .map_or(&[][..], Vec::as_slice);
             here.retain(|pol| {
                 pol.kind != "CiliumClusterwideNetworkPolicy"
-                    || cilium_selection(pol, ns, &no_labels) == Selection::Yes
-                    || pods.iter().any(|w| {
-                        cilium_selection(pol, ns, &selector::labels_of(w.pod_meta))
-                            == Selection::Yes
-                    })
+                    || std::iter::once(&no_labels)
+                        .chain(pods)
+                        .any(|labels| cilium_selection(pol, ns, labels) == Selection::Yes)
             });
         }
         let names: Vec<String> = here.iter().map(|pol| policy_name(pol)).collect();
@@ -1073,14 +1074,10 @@ fn metadata_unreachable(
             continue;
         }
         let labels = selector::labels_of(w.pod_meta);
-        let selecting: Vec<&Object> = by_ns
-            .candidates(ns)
-            .into_iter()
-            .filter(|pol| selects_pod(pol, ns, &labels))
-            .collect();
-        let cilium = by_ns
-            .candidates(ns)
-            .into_iter()
+        let candidates = by_ns.candidates(ns);
+        let cilium = candidates
+            .iter()
+            .copied()
             .find(|pol| pol.kind != "NetworkPolicy" && may_select_pod(pol, ns, &labels));
         if let Some(cilium) = cilium {
             out.findings.push(evidence::finding(
@@ -1100,9 +1097,10 @@ fn metadata_unreachable(
             ));
             continue;
         }
-        let governing: Vec<&Object> = selecting
+        // No Cilium policy selects it (that was `manual` above): its NetworkPolicies decide.
+        let governing: Vec<&Object> = candidates
             .into_iter()
-            .filter(|pol| policy_types(&pol.value).1)
+            .filter(|pol| selects_pod(pol, ns, &labels) && policy_types(&pol.value).1)
             .collect();
         let names: Vec<String> = governing.iter().map(|pol| policy_name(pol)).collect();
         let allowing = governing.iter().find_map(|pol| {

@@ -9,6 +9,7 @@
 //! its owner's template in what the security checks read ([`same_pod_security`]: an injected
 //! sidecar, a Job made from an older CronJob template).
 
+use crate::collect::cluster::trim::is_trimmed;
 use crate::document::{Doc, Tree, View};
 
 use super::path::Lookup;
@@ -104,7 +105,7 @@ pub fn judged_through_owner(object: &Object, inv: &Inventory) -> bool {
     match owner {
         // A controller-owned Pod listed from a cluster without its containers runs what an
         // earlier Pod of the same controller runs, which is compared (see `trim`).
-        Some(_) if is_trimmed(object) => true,
+        Some(_) if is_trimmed(&object.kind, &object.value) => true,
         Some(owner) => runs_nothing(object) || same_pod_security(object, owner),
         None => builtin && !inv.complete,
     }
@@ -114,11 +115,6 @@ pub fn judged_through_owner(object: &Object, inv: &Inventory) -> bool {
 /// rollbacks): it runs no pod, so its template is not judged on its own.
 fn runs_nothing(object: &Object) -> bool {
     object.value.pointer("/spec/replicas").and_then(Doc::as_i64) == Some(0)
-}
-
-/// Whether an owned Pod was kept without its containers ([`trim`](crate::collect::cluster::trim)).
-fn is_trimmed(object: &Object) -> bool {
-    object.kind == "Pod" && object.value.pointer("/spec/containers").is_none()
 }
 
 /// The seccomp annotations (read by the seccomp checks). AppArmor's are not compared: the
@@ -152,11 +148,7 @@ pub fn owned_pod_variant(pod: &Doc) -> Option<(String, u64)> {
     if !owned_by_workload(pod) {
         return None;
     }
-    let owner = pod
-        .at("/metadata/ownerReferences")
-        .and_then(Doc::as_array)?
-        .iter()
-        .find(|r| r.key("controller").and_then(Doc::as_bool) == Some(true))?;
+    let owner = controller_entry(pod)?;
     let key = match owner.key("uid").and_then(Doc::as_str) {
         Some(uid) => uid.to_string(),
         None => format!(
@@ -328,19 +320,23 @@ pub fn has_ephemeral_containers<T: Tree + Lookup<Node = T>>(v: &T) -> bool {
 /// The kind, API version and name of an object's controller (its owner reference marked
 /// `controller`), whatever its kind.
 fn controller_ref(v: &Doc) -> Option<(&str, &str, &str)> {
+    controller_entry(v).and_then(|r| {
+        Some((
+            r.key("kind")?.as_str()?,
+            r.key("apiVersion")
+                .and_then(Doc::as_str)
+                .unwrap_or_default(),
+            r.key("name")?.as_str()?,
+        ))
+    })
+}
+
+/// An object's owner reference marked `controller`.
+fn controller_entry(v: &Doc) -> Option<&Doc> {
     v.at("/metadata/ownerReferences")
         .and_then(Doc::as_array)?
         .iter()
         .find(|r| r.key("controller").and_then(Doc::as_bool) == Some(true))
-        .and_then(|r| {
-            Some((
-                r.key("kind")?.as_str()?,
-                r.key("apiVersion")
-                    .and_then(Doc::as_str)
-                    .unwrap_or_default(),
-                r.key("name")?.as_str()?,
-            ))
-        })
 }
 
 /// Where a kind keeps its pod spec and its pod's metadata, as dotted paths (`spec.template.spec`,

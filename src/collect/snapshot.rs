@@ -118,11 +118,10 @@ pub fn read(path: &Path) -> Result<Inventory, CollectError> {
             .map(str::to_string);
         // What the API server would refuse (a label that is not a string) is judged by
         // nobody, as from manifests.
-        // A controller-owned Pod kept without its spec's lists when it was listed (see
-        // `trim`) is not a Pod without containers.
-        let trimmed = kind.as_deref() == Some("Pod")
-            && crate::checks::workload::owned_by_workload(&value)
-            && value.pointer("/spec/containers").is_none();
+        // A controller-owned Pod trimmed when it was listed is not a Pod without containers.
+        let trimmed = kind
+            .as_deref()
+            .is_some_and(|k| crate::collect::cluster::trim::is_trimmed(k, &value));
         let refused = kind.as_deref().filter(|_| !trimmed).and_then(|k| {
             let api_version = value
                 .get("apiVersion")

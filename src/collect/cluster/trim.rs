@@ -58,6 +58,14 @@ pub fn trim(kind: &str, value: &mut Doc, whole: bool) {
     }
 }
 
+/// Whether an object is a controller-owned Pod that [`trim`] kept without its spec's lists
+/// (it has no containers): what it runs is its controller's, not a Pod without containers.
+pub fn is_trimmed(kind: &str, value: &Doc) -> bool {
+    kind == "Pod"
+        && crate::checks::workload::owned_by_workload(value)
+        && value.pointer("/spec/containers").is_none()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
