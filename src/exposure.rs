@@ -900,6 +900,12 @@ fn judge_routes(
     (r, why)
 }
 
+/// The Service an Ingress backend sends to: `service.name`, or `serviceName` in the
+/// `v1beta1` versions.
+fn backend_service(backend: &Doc) -> Option<&str> {
+    str_at(backend, "/service/name").or_else(|| str_at(backend, "/serviceName"))
+}
+
 fn ingresses(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<Entry>) {
     for ing in inv.of_kind("Ingress") {
         let ns = namespace_of(ing);
@@ -925,16 +931,17 @@ fn ingresses(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<
                 .into_iter()
                 .flatten()
             {
-                if let Some(name) = str_at(path, "/backend/service/name") {
+                if let Some(name) = path.get("backend").and_then(backend_service) {
                     e.insert((String::new(), name.to_string()));
                 }
             }
         }
-        if let Some(name) = str_at(spec, "/defaultBackend/service/name") {
-            hosts
-                .entry("*".into())
-                .or_default()
-                .insert((String::new(), name.to_string()));
+        // A default backend (a Service or another resource) answers every name.
+        if let Some((backend, _)) = crate::checks::ingress::default_backend(ing) {
+            let e = hosts.entry("*".into()).or_default();
+            if let Some(name) = backend_service(backend) {
+                e.insert((String::new(), name.to_string()));
+            }
         }
         for (host, svcs) in hosts {
             let (tls, tls_reason) = if host == "*" && hostless_tls {

@@ -49,7 +49,7 @@ pub struct Target {
     /// dropped when collected, and when a snapshot or report written before is read).
     #[serde(
         default,
-        deserialize_with = "server_without_userinfo",
+        deserialize_with = "server_without_credentials",
         skip_serializing_if = "Option::is_none"
     )]
     pub server: Option<String>,
@@ -563,12 +563,12 @@ impl Inventory {
     }
 }
 
-/// Reads [`Target::server`] without the `user:password@` an older file may hold.
-fn server_without_userinfo<'de, D: serde::Deserializer<'de>>(
+/// Reads [`Target::server`] without the `user:password@` or query an older file may hold.
+fn server_without_credentials<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<String>, D::Error> {
     let server: Option<String> = serde::Deserialize::deserialize(d)?;
-    Ok(server.map(|s| crate::collect::cluster::without_userinfo(&s)))
+    Ok(server.map(|s| crate::collect::cluster::without_url_credentials(&s)))
 }
 
 #[cfg(test)]

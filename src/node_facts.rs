@@ -174,6 +174,11 @@ pub struct ComponentFact {
     pub exe: Option<String>,
     /// The arguments after the executable, as given.
     pub args: Vec<String>,
+    /// `$(VAR)` references in a static pod's command line that its manifest does not resolve
+    /// (the value comes from a Secret, a field, …): variable → why. They stay as written in
+    /// `args`, and the flags that use them are unknown.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unresolved: BTreeMap<String, String>,
     /// How the arguments were derived, when not read directly (k3s/rke2 embedding).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,

@@ -188,6 +188,7 @@ fn redact_containers(value: &mut Doc, depth: usize) {
             redact_image(map);
             redact_annotation_values(map);
             redact_command_line(map);
+            redact_embedded(map);
             for (_, v) in map.iter_mut() {
                 redact_containers(v, depth + 1);
             }
@@ -198,6 +199,62 @@ fn redact_containers(value: &mut Doc, depth: usize) {
             }
         }
         _ => {}
+    }
+}
+
+/// HTTP headers whose value is a credential whatever it looks like.
+const CREDENTIAL_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie"];
+
+/// Replaces credentials written into other fields of pods and webhooks, which no check
+/// reads: the headers of an `httpGet` probe or lifecycle hook (`Authorization`, `X-Api-Key`)
+/// and a credential in its `path` (`?token=`), the user information of a `gitRepo`
+/// volume's repository, `flexVolume` options and `csi` volume attributes named as
+/// credentials, and the user information and query of a webhook's `clientConfig.url`.
+fn redact_embedded(map: &mut Fields) {
+    if let Some(Doc::Object(get)) = map.get_mut("httpGet") {
+        if let Some(Doc::Array(headers)) = get.get_mut("httpHeaders") {
+            for h in headers.iter_mut().filter_map(Doc::as_object_mut) {
+                let by_name = h.get("name").and_then(Doc::as_str).is_some_and(|n| {
+                    CREDENTIAL_HEADERS.contains(&n.to_ascii_lowercase().as_str())
+                        || credential_name(n)
+                });
+                redact_string(h, "value", by_name);
+            }
+        }
+        redact_string(get, "path", false);
+    }
+    for (volume, options) in [("flexVolume", "options"), ("csi", "volumeAttributes")] {
+        if let Some(Doc::Object(o)) = map.get_mut(volume).and_then(|v| v.get_mut(options)) {
+            for (k, v) in o.iter_mut() {
+                let replacement = v
+                    .as_str()
+                    .and_then(|s| credential_replacement(s, credential_by_name(k, s)));
+                if let Some(r) = replacement {
+                    *v = Doc::String(r.into());
+                }
+            }
+        }
+    }
+    let urls = [("gitRepo", "repository"), ("clientConfig", "url")];
+    for (outer, field) in urls {
+        if let Some(Doc::String(url)) = map.get_mut(outer).and_then(|o| o.get_mut(field)) {
+            let shown = crate::collect::cluster::without_url_credentials(url);
+            if shown != **url {
+                *url = shown.into();
+            }
+        }
+    }
+}
+
+/// Replaces `map[key]` when it is a string holding a credential (by a value pattern, or
+/// whatever it holds when `by_name`).
+fn redact_string(map: &mut Fields, key: &str, by_name: bool) {
+    let replacement = map
+        .get(key)
+        .and_then(Doc::as_str)
+        .and_then(|v| credential_replacement(v, by_name && could_be_credential(v)));
+    if let Some(r) = replacement {
+        map.insert(key, Doc::String(r.into()));
     }
 }
 
@@ -1080,6 +1137,49 @@ mod tests {
         redact_object("Pod", &mut pod);
         assert!(!pod.to_string().contains("CANARY"), "{pod}");
         assert_eq!(pod["spec"]["containers"][0]["env"][1]["value"], "debug");
+    }
+
+    #[test]
+    fn credentials_in_probes_volumes_and_webhook_urls_are_redacted() {
+        let get = json!({"path": "/healthz?token=CANARY-Q1", "port": 8080, "httpHeaders": [
+            {"name": "Authorization", "value": "Bearer CANARY-H1"},
+            {"name": "X-Api-Key", "value": "CANARY-H2"},
+            {"name": "Cookie", "value": "session=CANARY-H3"},
+            {"name": "Accept", "value": "application/json"}]});
+        let mut pod = json!({"kind": "Pod", "spec": {
+            "containers": [{"name": "c", "livenessProbe": {"httpGet": get},
+                "lifecycle": {"postStart": {"httpGet": {"port": 80, "httpHeaders": [
+                    {"name": "authorization", "value": "Basic Q0FOQVJZLUxJRkU="}]}}}}],
+            "volumes": [
+                {"name": "g", "gitRepo": {"repository": "https://deploy:CANARY-G@git.example.com/app.git"}},
+                {"name": "f", "flexVolume": {"driver": "example/cifs",
+                    "options": {"password": "CANARY-F", "share": "//srv/data"}}},
+                {"name": "s", "csi": {"driver": "x", "volumeAttributes": {"secretKey": "CANARY-C"}}}]}});
+        redact_object("Pod", &mut pod);
+        let text = pod.to_string();
+        assert!(
+            !text.contains("CANARY") && !text.contains("Q0FOQVJZ"),
+            "{text}"
+        );
+        let spec = &pod["spec"];
+        let probe = &spec["containers"][0]["livenessProbe"]["httpGet"];
+        assert_eq!(probe["httpHeaders"][3]["value"], "application/json");
+        assert_eq!(probe["port"], 8080);
+        assert_eq!(
+            spec["volumes"][0]["gitRepo"]["repository"],
+            "https://git.example.com/app.git"
+        );
+        assert_eq!(
+            spec["volumes"][1]["flexVolume"]["options"]["share"],
+            "//srv/data"
+        );
+        let mut hook = json!({"kind": "ValidatingWebhookConfiguration", "webhooks": [
+            {"name": "w", "clientConfig": {"url": "https://hook:CANARY-W@hooks.example.com/validate?token=CANARY-T"}}]});
+        redact_object("ValidatingWebhookConfiguration", &mut hook);
+        assert_eq!(
+            hook["webhooks"][0]["clientConfig"]["url"],
+            "https://hooks.example.com/validate"
+        );
     }
 
     #[test]

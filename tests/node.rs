@@ -2073,3 +2073,50 @@ fn static_pod_flags_are_read_with_their_variables_expanded() {
     let report = serde_json::to_value(evaluate(vec![facts])).unwrap();
     assert_eq!(item_status(&report, "1.2.6"), "fail");
 }
+
+/// A `$(VAR)` reference the static pod's manifest does not resolve (a Secret's value, a
+/// variable `envFrom` may define) hides the flag that uses it: its checks are manual with the
+/// reason, never judged on the literal `$(VAR)` (which passed "not AlwaysAllow"), and a
+/// reference standing for a whole argument leaves every flag of the component unknown.
+#[test]
+fn static_pod_flags_behind_unresolved_variables_are_manual() {
+    let cases = [
+        (
+            "    - --authorization-mode=$(MODE)\n",
+            "    env:\n    - name: MODE\n      valueFrom:\n        secretKeyRef: {name: modes, key: mode}\n",
+            "1.2.6",
+        ),
+        (
+            "    - $(EXTRA)\n    - --authorization-mode=Node,RBAC\n",
+            "    envFrom:\n    - configMapRef: {name: apiserver-flags}\n",
+            "1.2.6",
+        ),
+        (
+            "    - --authorization-mode=Node,RBAC\n    - --encryption-provider-config=$(ENC)\n",
+            "    env:\n    - name: ENC\n      valueFrom:\n        fieldRef: {fieldPath: metadata.annotations['enc']}\n",
+            "1.2.28",
+        ),
+    ];
+    for (line, env, item) in cases {
+        let root = materialize("kubeadm-cp-good");
+        std::fs::remove_dir_all(root.path().join("proc/200")).unwrap();
+        let manifest = root
+            .path()
+            .join("etc/kubernetes/manifests/kube-apiserver.yaml");
+        let text = std::fs::read_to_string(&manifest)
+            .unwrap()
+            .replace("    - --authorization-mode=Node,RBAC\n", line)
+            .replace(
+                "    - --encryption-provider-config=/etc/kubernetes/enc/encryption.yaml\n",
+                "",
+            )
+            .replace(
+                "    image: registry.k8s.io/kube-apiserver:v1.33.4\n",
+                &format!("    image: registry.k8s.io/kube-apiserver:v1.33.4\n{env}"),
+            );
+        std::fs::write(&manifest, text).unwrap();
+        let facts = collect(root.path());
+        let report = serde_json::to_value(evaluate(vec![facts])).unwrap();
+        assert_eq!(item_status(&report, item), "manual", "{line}");
+    }
+}

@@ -50,6 +50,9 @@ pub struct CertInfo {
     /// RSASSA-PSS with its hash (`rsassa-pss with SHA-1`, the default of RFC 4055 when the
     /// parameters name none), or `rsassa-pss with unreadable parameters`.
     pub signature_algorithm: String,
+    /// How strong the signature's hash is.
+    #[serde(skip)]
+    pub signature_hash: SignatureHash,
     /// DNS names and IP addresses of the subjectAltName extension.
     pub sans: Vec<String>,
     /// Whether basicConstraints marks it a CA certificate.
@@ -63,30 +66,126 @@ fn rfc3339(ts: i64) -> String {
         .unwrap_or_else(|| ts.to_string())
 }
 
-/// The name of a signature algorithm; for RSASSA-PSS with the hash its parameters name
-/// (SHA-1 when they name none, per RFC 4055 §3.1).
-fn signature_name(alg: &AlgorithmIdentifier) -> String {
+/// Whether a signature algorithm's hash resists collisions, as the weak-signature check asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignatureHash {
+    /// SHA-2, SHA-3, or an EdDSA signature.
+    Strong,
+    /// SHA-1, MD5, MD4 or MD2.
+    Weak,
+    /// An algorithm this table does not know, or RSASSA-PSS parameters that cannot be read.
+    #[default]
+    Unknown,
+}
+
+/// Signature algorithms by OID: the name shown and the strength of the hash. Matched on the
+/// OID, never on a name: a registry without a name for one (`ecdsa-with-SHA1`) made it look
+/// strong.
+const SIGNATURE_ALGORITHMS: &[(&str, &str, SignatureHash)] = {
+    use SignatureHash::{Strong, Weak};
+    &[
+        ("1.2.840.113549.1.1.2", "md2WithRSAEncryption", Weak),
+        ("1.2.840.113549.1.1.3", "md4WithRSAEncryption", Weak),
+        ("1.2.840.113549.1.1.4", "md5WithRSAEncryption", Weak),
+        ("1.2.840.113549.1.1.5", "sha1WithRSAEncryption", Weak),
+        ("1.3.14.3.2.3", "md5WithRSA", Weak),
+        ("1.3.14.3.2.29", "sha1WithRSASignature", Weak),
+        ("1.2.840.10040.4.3", "dsa-with-sha1", Weak),
+        ("1.3.14.3.2.27", "dsaWithSHA1", Weak),
+        ("1.2.840.10045.4.1", "ecdsa-with-SHA1", Weak),
+        ("1.2.840.113549.1.1.11", "sha256WithRSAEncryption", Strong),
+        ("1.2.840.113549.1.1.12", "sha384WithRSAEncryption", Strong),
+        ("1.2.840.113549.1.1.13", "sha512WithRSAEncryption", Strong),
+        ("1.2.840.113549.1.1.14", "sha224WithRSAEncryption", Strong),
+        ("1.2.840.10045.4.3.1", "ecdsa-with-SHA224", Strong),
+        ("1.2.840.10045.4.3.2", "ecdsa-with-SHA256", Strong),
+        ("1.2.840.10045.4.3.3", "ecdsa-with-SHA384", Strong),
+        ("1.2.840.10045.4.3.4", "ecdsa-with-SHA512", Strong),
+        ("2.16.840.1.101.3.4.3.1", "dsa-with-sha224", Strong),
+        ("2.16.840.1.101.3.4.3.2", "dsa-with-sha256", Strong),
+        ("2.16.840.1.101.3.4.3.9", "ecdsa-with-sha3-224", Strong),
+        ("2.16.840.1.101.3.4.3.10", "ecdsa-with-sha3-256", Strong),
+        ("2.16.840.1.101.3.4.3.11", "ecdsa-with-sha3-384", Strong),
+        ("2.16.840.1.101.3.4.3.12", "ecdsa-with-sha3-512", Strong),
+        (
+            "2.16.840.1.101.3.4.3.13",
+            "rsassa-pkcs1-v1_5-with-sha3-224",
+            Strong,
+        ),
+        (
+            "2.16.840.1.101.3.4.3.14",
+            "rsassa-pkcs1-v1_5-with-sha3-256",
+            Strong,
+        ),
+        (
+            "2.16.840.1.101.3.4.3.15",
+            "rsassa-pkcs1-v1_5-with-sha3-384",
+            Strong,
+        ),
+        (
+            "2.16.840.1.101.3.4.3.16",
+            "rsassa-pkcs1-v1_5-with-sha3-512",
+            Strong,
+        ),
+        ("1.3.101.112", "Ed25519", Strong),
+        ("1.3.101.113", "Ed448", Strong),
+    ]
+};
+
+/// Hash algorithms RSASSA-PSS parameters may name (RFC 4055 §2.1, RFC 8702).
+const PSS_HASHES: &[(&str, &str, SignatureHash)] = {
+    use SignatureHash::{Strong, Weak};
+    &[
+        ("1.3.14.3.2.26", "SHA-1", Weak),
+        ("1.2.840.113549.2.5", "MD5", Weak),
+        ("1.2.840.113549.2.2", "MD2", Weak),
+        ("2.16.840.1.101.3.4.2.4", "SHA-224", Strong),
+        ("2.16.840.1.101.3.4.2.1", "SHA-256", Strong),
+        ("2.16.840.1.101.3.4.2.2", "SHA-384", Strong),
+        ("2.16.840.1.101.3.4.2.3", "SHA-512", Strong),
+        ("2.16.840.1.101.3.4.2.5", "SHA-512/224", Strong),
+        ("2.16.840.1.101.3.4.2.6", "SHA-512/256", Strong),
+        ("2.16.840.1.101.3.4.2.7", "SHA3-224", Strong),
+        ("2.16.840.1.101.3.4.2.8", "SHA3-256", Strong),
+        ("2.16.840.1.101.3.4.2.9", "SHA3-384", Strong),
+        ("2.16.840.1.101.3.4.2.10", "SHA3-512", Strong),
+    ]
+};
+
+/// Looks an OID up in `table`: its name and strength, or the registry's name (else the dotted
+/// OID) and `Unknown`.
+fn named(
+    oid: &x509_parser::der_parser::Oid,
+    table: &[(&str, &str, SignatureHash)],
+) -> (String, SignatureHash) {
+    let id = oid.to_id_string();
+    match table.iter().find(|(o, _, _)| *o == id) {
+        Some((_, name, strength)) => (name.to_string(), *strength),
+        None => (
+            oid2sn(oid, oid_registry())
+                .map(str::to_string)
+                .unwrap_or_else(|_| format!("the algorithm of OID {id}")),
+            SignatureHash::Unknown,
+        ),
+    }
+}
+
+/// The name of a signature algorithm and the strength of its hash; for RSASSA-PSS with the
+/// hash its parameters name (SHA-1 when they name none, per RFC 4055 §3.1).
+fn signature(alg: &AlgorithmIdentifier) -> (String, SignatureHash) {
     let oid = &alg.algorithm;
-    let name = oid2sn(oid, oid_registry())
-        .map(str::to_string)
-        .unwrap_or_else(|_| oid.to_id_string());
     if *oid != OID_PKCS1_RSASSAPSS {
-        return name;
+        return named(oid, SIGNATURE_ALGORITHMS);
     }
     match SignatureAlgorithm::try_from(alg) {
         Ok(SignatureAlgorithm::RSASSA_PSS(params)) => {
-            let hash = params.hash_algorithm_oid();
-            let hash = match hash.to_id_string().as_str() {
-                "1.3.14.3.2.26" => "SHA-1".to_string(),
-                "1.2.840.113549.2.5" => "MD5".to_string(),
-                "1.2.840.113549.2.2" => "MD2".to_string(),
-                id => oid2sn(hash, oid_registry())
-                    .map(str::to_string)
-                    .unwrap_or_else(|_| id.to_string()),
-            };
-            format!("{name} with {hash}")
+            let (hash, strength) = named(params.hash_algorithm_oid(), PSS_HASHES);
+            (format!("rsassa-pss with {hash}"), strength)
         }
-        _ => format!("{name} with unreadable parameters"),
+        _ => (
+            "rsassa-pss with unreadable parameters".to_string(),
+            SignatureHash::Unknown,
+        ),
     }
 }
 
@@ -121,7 +220,7 @@ pub fn parse_pem_chain(pem: &[u8]) -> Result<Vec<CertInfo>, String> {
             }
         };
         let key_algorithm_oid = (key_type == "other").then(|| key_alg.to_id_string());
-        let signature_algorithm = signature_name(&cert.signature_algorithm);
+        let (signature_algorithm, signature_hash) = signature(&cert.signature_algorithm);
         let mut sans = Vec::new();
         if let Ok(Some(ext)) = cert.subject_alternative_name() {
             for n in &ext.value.general_names {
@@ -154,6 +253,7 @@ pub fn parse_pem_chain(pem: &[u8]) -> Result<Vec<CertInfo>, String> {
             key_bits,
             key_algorithm_oid,
             signature_algorithm,
+            signature_hash,
             sans,
             is_ca: cert
                 .basic_constraints()
@@ -191,12 +291,19 @@ pub fn is_tls_secret(obj: &Object) -> bool {
 /// The certificate chain of a `kubernetes.io/tls` Secret, from `data["tls.crt"]` (base64) or
 /// `stringData["tls.crt"]` (PEM), with the field it came from.
 pub fn secret_chain(obj: &Object) -> Result<(Vec<CertInfo>, &'static str), String> {
+    let (pem, field) = secret_pem(obj)?;
+    parse_pem_chain(&pem).map(|c| (c, field))
+}
+
+/// The PEM text of a `kubernetes.io/tls` Secret's `tls.crt` and the field it came from
+/// (`stringData` wins over `data`, as the API server merges them).
+pub fn secret_pem(obj: &Object) -> Result<(Vec<u8>, &'static str), String> {
     // Redaction recorded that tls.crt could not be read as PEM text (and replaced it whole).
     if let Some(why) = crate::secrets::dropped_from_tls_crt(&obj.value).unreadable {
         return Err(format!("tls.crt cannot be read as PEM: {why}"));
     }
     if let Some(pem) = obj.value.at("/stringData/tls.crt").and_then(Doc::as_str) {
-        return parse_pem_chain(pem.as_bytes()).map(|c| (c, "stringData[\"tls.crt\"]"));
+        return Ok((pem.as_bytes().to_vec(), "stringData[\"tls.crt\"]"));
     }
     let b64 = obj
         .value
@@ -207,7 +314,12 @@ pub fn secret_chain(obj: &Object) -> Result<(Vec<CertInfo>, &'static str), Strin
     let pem = data_encoding::BASE64
         .decode(clean.as_bytes())
         .map_err(|e| format!("tls.crt is not valid base64: {e}"))?;
-    parse_pem_chain(&pem).map(|c| (c, "data[\"tls.crt\"]"))
+    Ok((pem, "data[\"tls.crt\"]"))
+}
+
+/// Whether PEM text holds at least one `CERTIFICATE` block.
+pub fn holds_certificate(pem: &[u8]) -> bool {
+    Pem::iter_from_buffer(pem).any(|b| b.is_ok_and(|b| b.label == "CERTIFICATE"))
 }
 
 /// Whether a certificate's SANs cover a host name (`*.example.com` covers one label). The
@@ -243,6 +355,7 @@ mod tests {
             key_bits: 256,
             key_algorithm_oid: None,
             signature_algorithm: String::new(),
+            signature_hash: SignatureHash::Strong,
             sans: sans.iter().map(|s| s.to_string()).collect(),
             is_ca: false,
         }

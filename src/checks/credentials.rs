@@ -247,7 +247,13 @@ const CREDENTIAL_WORDS: &[&str] = &[
     "secretkey",
     "clientsecret",
     "auth",
+    "passphrase",
+    "creds",
 ];
+
+/// Words that name a credential only as the last word: `JWT`, `SERVICE_JWT` hold a token,
+/// while `JWT_ISSUER` or `JWT_ALGORITHM` configure how tokens are checked.
+const CREDENTIAL_LAST_WORDS: &[&str] = &["jwt"];
 
 /// Credential words that also mark a credential as the ending of a single word:
 /// `PGPASSWORD` (libpq's password variable), `HTPASSWD`, `APITOKEN`, `JWTSECRET`. Not
@@ -256,6 +262,7 @@ const CREDENTIAL_WORDS: &[&str] = &[
 const CREDENTIAL_ENDINGS: &[&str] = &[
     "password",
     "passwd",
+    "passphrase",
     "secret",
     "token",
     "apikey",
@@ -398,7 +405,10 @@ pub fn credential_name(name: &str) -> bool {
                 .iter()
                 .any(|e| p.len() > e.len() && p.ends_with(e))
         })
-        || secret_key_name(&w, &parts);
+        || secret_key_name(&w, &parts)
+        || parts
+            .last()
+            .is_some_and(|last| CREDENTIAL_LAST_WORDS.contains(&last.as_str()));
     // The last word decides what the variable is: `DB_PASSWORD_FILE` is a file.
     let describes = parts
         .last()
@@ -819,6 +829,12 @@ mod tests {
             "GITHUB_TOKEN",
             "clientSecret",
             "PRIVATE_KEY",
+            "PASSPHRASE",
+            "GPG_PASSPHRASE",
+            "JWT",
+            "SERVICE_JWT",
+            "CREDS",
+            "aws_creds",
         ] {
             assert!(credential_name(n), "{n} should look like a credential");
         }
@@ -832,6 +848,7 @@ mod tests {
             "APITOKEN",
             "APIToken",
             "JWTSECRET",
+            "GPGPASSPHRASE",
             "DBPassword",
             "mysqlRootPassword",
             "AWSCREDENTIALS",
@@ -846,6 +863,9 @@ mod tests {
             "OAUTH",
             "PGPASSFILE",
             "HTPASSWD_FILE",
+            "JWT_ISSUER",
+            "JWT_ALGORITHM",
+            "PASSPHRASE_FILE",
         ] {
             assert!(!credential_name(n), "{n} should not look like a credential");
         }

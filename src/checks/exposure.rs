@@ -44,6 +44,9 @@ pub struct Params {
     pub require: Require,
     /// Namespace names that are production (a regular expression, matched whole).
     pub names: Option<regex::Regex>,
+    /// Namespace names that `names` matches but that are not production (`non-prod`,
+    /// `pre-prod`), matched whole.
+    pub not_names: Option<regex::Regex>,
     /// Namespace labels that make it production: key → accepted values.
     pub labels: BTreeMap<String, Vec<String>>,
 }
@@ -67,6 +70,7 @@ impl Params {
                 return Some(Params {
                     require: Require::LoadBalancerOpen,
                     names: None,
+                    not_names: None,
                     labels: BTreeMap::new(),
                 });
             }
@@ -88,19 +92,22 @@ impl Params {
             return None;
         };
         let pw = format!("`production` of {aw}");
-        r.known_keys(prod, &pw, &["names", "labels"]);
-        let names = match r.opt_string(prod, "names", &pw) {
-            None => None,
+        r.known_keys(prod, &pw, &["names", "not_names", "labels"]);
+        let mut pattern = |key: &str| match r.opt_string(prod, key, &pw) {
+            None => Ok(None),
             Some(p) => match regex::Regex::new(&format!("^(?:{p})$")) {
-                Ok(re) => Some(re),
+                Ok(re) => Ok(Some(re)),
                 Err(e) => {
                     r.error(
-                        prod.get("names").map_or(prod.line, |n| n.line),
-                        format!("{pw}: `names` is not a valid regular expression: {e}"),
+                        prod.get(key).map_or(prod.line, |n| n.line),
+                        format!("{pw}: `{key}` is not a valid regular expression: {e}"),
                     );
-                    return None;
+                    Err(())
                 }
             },
+        };
+        let (Ok(names), Ok(not_names)) = (pattern("names"), pattern("not_names")) else {
+            return None;
         };
         let mut labels = BTreeMap::new();
         if let Some(l) = prod.get("labels") {
@@ -116,6 +123,7 @@ impl Params {
         Some(Params {
             require,
             names,
+            not_names,
             labels,
         })
     }
@@ -135,7 +143,12 @@ impl Params {
     fn describe_rule(&self) -> String {
         let mut rule = Vec::new();
         if let Some(re) = &self.names {
-            rule.push(format!("its name matches `{}`", shown(re)));
+            let unless = self
+                .not_names
+                .as_ref()
+                .map(|n| format!(" (but not `{}`)", shown(n)))
+                .unwrap_or_default();
+            rule.push(format!("its name matches `{}`{unless}", shown(re)));
         }
         for (k, vs) in &self.labels {
             rule.push(format!("it is labelled {k}={}", vs.join("|")));
@@ -144,26 +157,33 @@ impl Params {
     }
 
     /// Whether a namespace is production (and why), is not, or cannot be told.
+    /// A label the rule names decides over the name: `env: dev` on a namespace called
+    /// `shop-prod` says it is not production.
     fn production(&self, ns: &str, labels: Option<&BTreeMap<String, String>>) -> Verdict {
+        let set: Vec<(&String, &String, bool)> = self
+            .labels
+            .iter()
+            .filter_map(|(k, vs)| {
+                let v = labels?.get(k)?;
+                Some((k, v, vs.contains(v)))
+            })
+            .collect();
+        if let Some((k, v, _)) = set.iter().find(|(_, _, production)| *production) {
+            return Verdict::Yes(format!("it is labelled {k}={v}"));
+        }
+        if !set.is_empty() {
+            return Verdict::No;
+        }
         if let Some(re) = &self.names {
-            if re.is_match(ns) {
+            let excluded = self.not_names.as_ref().is_some_and(|n| n.is_match(ns));
+            if re.is_match(ns) && !excluded {
                 return Verdict::Yes(format!("its name matches `{}`", shown(re)));
             }
         }
-        if self.labels.is_empty() {
+        if self.labels.is_empty() || labels.is_some() {
             return Verdict::No;
         }
-        let Some(labels) = labels else {
-            return Verdict::Unknown;
-        };
-        for (k, vs) in &self.labels {
-            if let Some(v) = labels.get(k) {
-                if vs.iter().any(|x| x == v) {
-                    return Verdict::Yes(format!("it is labelled {k}={v}"));
-                }
-            }
-        }
-        Verdict::No
+        Verdict::Unknown
     }
 }
 
@@ -324,6 +344,41 @@ fn unfiltered_family(
         })
 }
 
+/// Cloud annotations that make a LoadBalancer Service's load balancer internal (reachable
+/// from the cloud's private network only): annotation → the values that do.
+const INTERNAL_LOAD_BALANCER: &[(&str, &[&str])] = &[
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-scheme",
+        &["internal"],
+    ),
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-internal",
+        &["true", "0.0.0.0/0"],
+    ),
+    ("networking.gke.io/load-balancer-type", &["Internal"]),
+    ("cloud.google.com/load-balancer-type", &["Internal"]),
+    (
+        "service.beta.kubernetes.io/azure-load-balancer-internal",
+        &["true"],
+    ),
+    (
+        "service.beta.kubernetes.io/oci-load-balancer-internal",
+        &["true"],
+    ),
+];
+
+/// The annotation (`name: value`) that makes a Service's load balancer internal, if any.
+fn internal_load_balancer(svc: &crate::inventory::Object) -> Option<String> {
+    let annotations = svc.value.at("/metadata/annotations")?;
+    INTERNAL_LOAD_BALANCER.iter().find_map(|(name, values)| {
+        let v = annotations.get(name)?.as_str()?;
+        values
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(v.trim()))
+            .then(|| format!("{name}: {v}"))
+    })
+}
+
 fn load_balancer_open(check: &Check, ctx: &Context, out: &mut Outcome) {
     let mut others = 0;
     for svc in ctx.inventory.of_kind("Service") {
@@ -357,10 +412,16 @@ fn load_balancer_open(check: &Check, ctx: &Context, out: &mut Outcome) {
                 json!({"ranges": listed, "invalid": ranges.invalid}),
             )
         } else if ranges.from == RangesFrom::Unset {
+            let reach = match internal_load_balancer(svc) {
+                Some(annotation) => format!(
+                    "so every address that reaches the internal load balancer ({annotation}: the cloud's private network, peered networks and VPNs included) may connect"
+                ),
+                None => "so every address may connect".to_string(),
+            };
             (
                 Status::Fail,
                 format!(
-                    "{}: no source ranges (field and annotation unset or empty), so every address may connect",
+                    "{}: no source ranges (field and annotation unset or empty), {reach}",
                     subject.display()
                 ),
                 json!({"ranges": []}),

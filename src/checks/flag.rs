@@ -179,6 +179,57 @@ pub struct CommandLine {
     pub positionals: Vec<(Option<String>, String)>,
 }
 
+/// What `$(VAR)` references the kubelet's expansion left unresolved hide of a command line.
+#[derive(Debug, Default)]
+pub struct Hidden {
+    /// Flags whose value uses such a reference: flag → why its value is unknown.
+    pub unknown: BTreeMap<String, String>,
+    /// Why no flag can be read, when a reference stands for an argument or a flag's name (it
+    /// may hold any flags).
+    pub unreadable: Option<String>,
+}
+
+impl CommandLine {
+    /// What the references in `unresolved` (variable → why its value is not seen) hide.
+    pub fn hidden_by(&self, unresolved: &[(String, String)]) -> Hidden {
+        let refers = |text: &str| {
+            unresolved
+                .iter()
+                .find(|(var, _)| text.contains(&format!("$({var})")))
+        };
+        let unreadable = self
+            .positionals
+            .iter()
+            .map(|(_, w)| w)
+            .chain(self.flags.keys())
+            .find_map(|w| {
+                let (var, why) = refers(w)?;
+                Some(format!(
+                    "the argument {} uses $({var}), which {why}: it may hold any flags",
+                    crate::quote::quote(w)
+                ))
+            });
+        let unknown = self
+            .flags
+            .iter()
+            .filter_map(|(flag, values)| {
+                let (v, (var, why)) = values.iter().find_map(|v| Some((v, refers(v)?)))?;
+                Some((
+                    flag.clone(),
+                    format!(
+                        "{flag} is given as {}: $({var}) {why}",
+                        crate::quote::quote(v)
+                    ),
+                ))
+            })
+            .collect();
+        Hidden {
+            unknown,
+            unreadable,
+        }
+    }
+}
+
 /// Parses a command line (without the binary) as pflag does: `--f=v`; `--f v` unless `--f`
 /// is one of `bool_flags`, which never take the next argument (`--f` alone is `true`).
 pub fn parse_command(tokens: &[String], bool_flags: &BTreeSet<String>) -> CommandLine {
@@ -648,46 +699,18 @@ pub fn instances<'a>(executables: &[Executable<'a>], component: &Component) -> V
             continue;
         }
         let cmd = parse_component_command(&e.args, component);
-        let refers = |text: &str| {
-            e.unresolved
-                .iter()
-                .find(|(var, _)| text.contains(&format!("$({var})")))
-        };
-        let mut unreadable = e.unreadable.clone().map(|why| {
-            format!(
-                "{} is started by a shell script whose words cannot be read reliably: {why}",
-                component.name
-            )
-        });
-        // A reference standing for an argument or a flag's name may hold any flags.
-        if unreadable.is_none() {
-            let words = cmd
-                .positionals
-                .iter()
-                .map(|(_, w)| w)
-                .chain(cmd.flags.keys());
-            for w in words {
-                if let Some((var, why)) = refers(w) {
-                    unreadable = Some(format!(
-                        "the argument {} uses $({var}), which {why}: it may hold any flags",
-                        crate::quote::quote(w)
-                    ));
-                    break;
-                }
-            }
-        }
-        let mut unknown = BTreeMap::new();
-        for (flag, values) in &cmd.flags {
-            if let Some((v, (var, why))) = values.iter().find_map(|v| Some((v, refers(v)?))) {
-                unknown.insert(
-                    flag.clone(),
-                    format!(
-                        "{flag} is given as {}: $({var}) {why}",
-                        crate::quote::quote(v)
-                    ),
-                );
-            }
-        }
+        let hidden = cmd.hidden_by(&e.unresolved);
+        let unreadable = e
+            .unreadable
+            .clone()
+            .map(|why| {
+                format!(
+                    "{} is started by a shell script whose words cannot be read reliably: {why}",
+                    component.name
+                )
+            })
+            .or(hidden.unreadable);
+        let unknown = hidden.unknown;
         let r = resolve(component, cmd, unknown);
         let (mut flags, mut unknown, notes) = (r.flags, r.unknown, r.notes);
         // Only literal values: one taken from a Secret or ConfigMap cannot be seen here.
@@ -1627,11 +1650,14 @@ fn evaluate_node_facts(
             }
         };
         n += 1;
-        let r = resolve(
-            component,
-            parse_component_command(&inst.args, component),
-            BTreeMap::new(),
-        );
+        let cmd = parse_component_command(&inst.args, component);
+        let unresolved: Vec<(String, String)> = inst
+            .unresolved
+            .iter()
+            .map(|(var, why)| (var.clone(), why.clone()))
+            .collect();
+        let hidden = cmd.hidden_by(&unresolved);
+        let r = resolve(component, cmd, hidden.unknown);
         let mut flags = r.flags;
         let from_env = merge_env(
             component,
@@ -1640,7 +1666,14 @@ fn evaluate_node_facts(
         );
         let source = format!("node {}: {}", nf.node, inst.describe());
         let (mut files, mut observations) = observe_all(p, component, &flags, &from_env, &source);
-        let unknown = mark_unknown(p, &r.unknown, None, &r.notes, &mut files, &mut observations);
+        let unknown = mark_unknown(
+            p,
+            &r.unknown,
+            hidden.unreadable.as_deref(),
+            &r.notes,
+            &mut files,
+            &mut observations,
+        );
         let on = OnNode {
             node: &nf.node,
             fact: inst,

@@ -188,10 +188,28 @@ fn rule_hosts(ing: &Object) -> Vec<(usize, Option<String>)> {
                 .collect()
         })
         .unwrap_or_default();
-    if ing.value.at("/spec/defaultBackend").is_some() {
+    if default_backend(ing).is_some() {
         out.push((usize::MAX, None));
     }
     out
+}
+
+/// An Ingress's default backend and the field that holds it: `spec.defaultBackend`, or
+/// `spec.backend` in the `v1beta1` versions (`extensions/v1beta1`,
+/// `networking.k8s.io/v1beta1`), which named it so.
+pub fn default_backend(ing: &Object) -> Option<(&Doc, &'static str)> {
+    if let Some(b) = ing.value.at("/spec/defaultBackend") {
+        return Some((b, "spec.defaultBackend"));
+    }
+    let v1beta1 = ing
+        .value
+        .get("apiVersion")
+        .and_then(Doc::as_str)
+        .is_some_and(|v| v.ends_with("/v1beta1"));
+    ing.value
+        .at("/spec/backend")
+        .filter(|_| v1beta1)
+        .map(|b| (b, "spec.backend"))
 }
 
 /// The host of an Ingress rule; `None` when unset or empty (a catch-all).
@@ -229,7 +247,9 @@ fn tls_hosts(check: &Check, ing: &Object) -> (Status, String, Vec<Observation>) 
             ),
             None => (
                 if i == usize::MAX {
-                    "spec.defaultBackend".to_string()
+                    default_backend(ing)
+                        .map_or("spec.defaultBackend", |(_, field)| field)
+                        .to_string()
                 } else {
                     format!("spec.rules[{i}]")
                 },
@@ -271,6 +291,8 @@ fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observatio
     // Secrets the input does not hold where their absence proves nothing (manifests).
     let mut unseen = Vec::new();
     let absence_known = crate::checks::absence_is_known(inv);
+    // An entry without a Secret: its certificate is for a person to check.
+    let mut manual = false;
     let tls = ing
         .value
         .at("/spec/tls")
@@ -279,16 +301,25 @@ fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observatio
     for (i, entry) in tls.iter().enumerate() {
         let hosts = strings(entry, "hosts");
         let path = format!("spec.tls[{i}].secretName");
-        let Some(name) = entry.get("secretName").and_then(Doc::as_str) else {
+        // `secretName: ""` is no name: the field is `omitempty`.
+        let Some(name) = entry
+            .get("secretName")
+            .and_then(Doc::as_str)
+            .filter(|n| !n.is_empty())
+        else {
+            // The API leaves it optional: the controller then picks the certificate (its
+            // default one, or one kept outside the cluster, as AWS's controller finds in ACM).
+            let why = "no secretName: the Ingress controller picks the certificate (its default certificate, or one kept outside the cluster such as an AWS ACM certificate), which the input does not show";
+            unseen.push(format!("tls[{i}] (no secretName)"));
             obs.push(Observation {
                 source: evidence::source(ing, &format!("spec.tls[{i}]")),
                 path,
                 observed: Value::Null,
                 expected: "a secretName".into(),
-                holds: false,
-                note: Some("no secretName: the controller's default certificate is served".into()),
+                holds: true,
+                note: Some(why.into()),
             });
-            problems.push(format!("tls[{i}] names no Secret"));
+            manual = true;
             continue;
         };
         let secret = inv.find("Secret", Some(ns.as_str()), name);
@@ -372,6 +403,15 @@ fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observatio
     }
     if !problems.is_empty() {
         (Status::Fail, problems.join("; "), obs)
+    } else if manual {
+        (
+            Status::Manual,
+            format!(
+                "{}: the Ingress controller picks the certificate (its default one, or one kept outside the cluster such as an AWS ACM certificate); check that it covers the hosts",
+                unseen.join(", ")
+            ),
+            obs,
+        )
     } else if !unseen.is_empty() {
         (
             Status::NotApplicable,

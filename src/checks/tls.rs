@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
-use crate::checks::certificate::CertInfo;
+use crate::checks::certificate::{CertInfo, SignatureHash};
 use crate::checks::evidence;
 use crate::checks::{Context, Outcome};
 use crate::inventory::KindState;
@@ -223,25 +223,19 @@ pub fn judge(p: &Params, chain: &[CertInfo], now: i64) -> (Status, String, Strin
             )
         }
         Require::StrongSignature => {
-            let alg = leaf.signature_algorithm.to_ascii_lowercase();
-            if alg.contains("unreadable parameters") {
-                return (
-                    Status::Error,
+            let expected = "not SHA-1, MD5 or MD2".to_string();
+            let signed = format!("signed with {}", leaf.signature_algorithm);
+            match leaf.signature_hash {
+                SignatureHash::Strong => (Status::Pass, signed, expected),
+                SignatureHash::Weak => (Status::Fail, signed, expected),
+                SignatureHash::Unknown => (
+                    Status::Manual,
                     format!(
-                        "signed with {}: the hash cannot be told",
-                        leaf.signature_algorithm
+                        "{signed}, an algorithm whose hash kubeattest cannot tell: check it by hand"
                     ),
-                    "not SHA-1, MD5 or MD2".into(),
-                );
+                    expected,
+                ),
             }
-            let weak = ["sha1", "sha-1", "md5", "md4", "md2"]
-                .iter()
-                .any(|w| alg.contains(w));
-            (
-                if weak { Status::Fail } else { Status::Pass },
-                format!("signed with {}", leaf.signature_algorithm),
-                "not SHA-1, MD5 or MD2".into(),
-            )
         }
         Require::SanPresent => {
             if leaf.sans.is_empty() {
@@ -287,6 +281,21 @@ fn certificates_only(
     }
     let (blocks, labels) = (rec.dropped_blocks, rec.labels);
     if blocks == 0 {
+        // Nothing dropped says nothing when there is no certificate either.
+        let certificate = crate::checks::certificate::secret_pem(obj).and_then(|(pem, _)| {
+            crate::checks::certificate::holds_certificate(&pem)
+                .then_some(())
+                .ok_or_else(|| "no CERTIFICATE block in tls.crt".to_string())
+        });
+        if let Err(why) = certificate {
+            return evidence::finding(
+                check,
+                Status::Error,
+                subject,
+                Vec::new(),
+                format!("cannot read the certificate: {why}"),
+            );
+        }
         let message = if rec.text_outside_blocks {
             "tls.crt holds certificates only (and text outside the PEM blocks, which RFC 7468 permits; not shown)"
         } else {
@@ -307,8 +316,13 @@ fn certificates_only(
         holds: false,
         note: Some("the blocks were removed on the way in and are never shown".into()),
     };
+    let what = if labels.iter().all(|l| l.contains("KEY")) {
+        "a key stored where it is treated as public"
+    } else {
+        "tls.crt must hold CERTIFICATE blocks only (a key belongs in tls.key)"
+    };
     let message = format!(
-        "tls.crt also held {blocks} block(s) that are not certificates ({}): a key stored where it is treated as public",
+        "tls.crt also held {blocks} PEM block(s) other than CERTIFICATE ({}): {what}",
         labels.join(", ")
     );
     evidence::finding(check, Status::Fail, subject, vec![obs], message)
@@ -389,6 +403,17 @@ mod tests {
             key_bits: bits,
             key_algorithm_oid: (key == "other").then(|| "1.2.3.4".into()),
             signature_algorithm: alg.into(),
+            // The fixtures cover the OID table; here the name stands for it.
+            signature_hash: if alg.contains("unreadable") {
+                SignatureHash::Unknown
+            } else if ["sha1", "sha-1"]
+                .iter()
+                .any(|w| alg.to_ascii_lowercase().contains(w))
+            {
+                SignatureHash::Weak
+            } else {
+                SignatureHash::Strong
+            },
             sans: sans.iter().map(|s| s.to_string()).collect(),
             is_ca: false,
         }
@@ -477,7 +502,7 @@ mod tests {
                 0
             )
             .0,
-            Status::Error
+            Status::Manual
         );
         let n = params(Require::SanPresent);
         assert_eq!(

@@ -278,7 +278,7 @@ async fn client(opts: &Options) -> Result<(Client, Option<String>, String), Coll
     // Retries are ours (within a deadline, reported); the client's would hide them.
     config.default_retry = false;
     config.connect_timeout = Some(opts.request_timeout);
-    let url = without_userinfo(config.cluster_url.to_string().trim_end_matches('/'));
+    let url = without_url_credentials(config.cluster_url.to_string().trim_end_matches('/'));
     // The client's error may carry an exec plugin's environment and output, or a proxy URL
     // with its password: only what failed is said.
     let client = Client::try_from(config).map_err(|e| CollectError::Cluster {
@@ -290,15 +290,21 @@ async fn client(opts: &Options) -> Result<(Client, Option<String>, String), Coll
     Ok((client, context, url))
 }
 
-/// A URL without the `user:password@` of its authority: what reports and messages show of
-/// an API server address.
-pub(crate) fn without_userinfo(url: &str) -> String {
+/// URLs without what may carry a credential: the `user:password@` of the authority, and the
+/// query and fragment (`?token=…`); what reports and messages show of an API server address.
+pub(crate) fn without_url_credentials(text: &str) -> String {
     static USERINFO: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = USERINFO.get_or_init(|| {
+    static QUERY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let userinfo = USERINFO.get_or_init(|| {
         regex::Regex::new(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
             .unwrap_or_else(|e| panic!("userinfo pattern: {e}"))
     });
-    re.replace_all(url, "$scheme").into_owned()
+    let query = QUERY.get_or_init(|| {
+        regex::Regex::new(r"(?P<url>[A-Za-z][A-Za-z0-9+.-]*://[^\s?#]*)[?#][^\s]*")
+            .unwrap_or_else(|e| panic!("query pattern: {e}"))
+    });
+    let text = userinfo.replace_all(text, "$scheme");
+    query.replace_all(&text, "$url").into_owned()
 }
 
 /// An error message as it may be shown: its first line (a YAML parser's source excerpt
@@ -311,7 +317,7 @@ fn without_values(message: &str) -> String {
             .unwrap_or_else(|e| panic!("quoted-text pattern: {e}"))
     });
     let first = message.lines().next().unwrap_or_default();
-    without_userinfo(&re.replace_all(first, "…"))
+    without_url_credentials(&re.replace_all(first, "…"))
 }
 
 /// What kind of error a message reports: the text before its first `": "` (an exec plugin's
@@ -819,12 +825,18 @@ mod tests {
     #[test]
     fn addresses_and_errors_are_shown_without_credentials() {
         assert_eq!(
-            without_userinfo("https://admin:CANARY@10.0.0.1:6443"),
+            without_url_credentials("https://admin:CANARY@10.0.0.1:6443"),
             "https://10.0.0.1:6443"
         );
         assert_eq!(
-            without_userinfo("https://10.0.0.1:6443"),
+            without_url_credentials("https://10.0.0.1:6443"),
             "https://10.0.0.1:6443"
+        );
+        assert_eq!(
+            without_url_credentials(
+                "at https://u:CANARY@10.0.0.1:6443/k8s/?token=CANARY#CANARY: refused"
+            ),
+            "at https://10.0.0.1:6443/k8s/ refused"
         );
         let parse = "failed to parse kubeconfig YAML: invalid value: string \"CANARY\", expected u16\n  6 |     token: \"CANARY";
         let shown = without_values(parse);

@@ -411,6 +411,7 @@ pub fn processes(root: &Path, proc_dir: &Path, errors: &mut Vec<String>) -> Vec<
             executable: exe.clone(),
             exe: runs.clone(),
             args: crate::secrets::redact_process_args(component, args),
+            unresolved: BTreeMap::new(),
             via,
             env: BTreeMap::new(),
             config_files: Vec::new(),
@@ -1134,16 +1135,13 @@ impl Collector<'_> {
                 // The kubelet expands `$(VAR)` from the container's environment, as for any
                 // pod (the manifest and cluster paths do the same, in `checks::flag`).
                 let env = crate::checks::command_line::ContainerEnv::of(&c);
+                let mut unresolved = BTreeMap::new();
                 let argv: Vec<String> = strings("command")
                     .into_iter()
                     .chain(strings("args"))
                     .map(|a| {
-                        let (text, unresolved) = crate::checks::command_line::expand(&a, &env);
-                        for (var, why) in unresolved {
-                            self.errors.push(format!(
-                                "static pod {path}: $({var}) in the command line {why}; it is read as written"
-                            ));
-                        }
+                        let (text, refs) = crate::checks::command_line::expand(&a, &env);
+                        unresolved.extend(refs);
                         text
                     })
                     .collect();
@@ -1158,6 +1156,7 @@ impl Collector<'_> {
                     executable: run.executable,
                     exe: None,
                     args: crate::secrets::redact_process_args(run.component, run.args),
+                    unresolved,
                     via: run.via,
                     env: allowed_env(
                         c.get("env")
