@@ -414,6 +414,20 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
             [["secretbox"]]
         ])
     );
+    // What the API server checks of the providers, without a key or the endpoint: each key's
+    // decoded length, the KMS provider's apiVersion and endpoint scheme.
+    assert_eq!(
+        encryption.values["resources[].providers[].@provider"],
+        serde_json::json!([
+            [{"identity": {}}],
+            [
+                {"aescbc": {"keys": [{"named": true, "secret": 32}]}},
+                {"kms": {"apiVersion": "v2", "cachesize": null, "endpoint": {"scheme": "unix"}}},
+                {"identity": {}}
+            ],
+            [{"secretbox": {"keys": [{"named": true, "secret": 32}]}}]
+        ])
+    );
     // Of the admission configuration, only the PodSecurity entry's defaults and exemptions
     // (the image policy webhook's settings, with a canary path, are not read).
     let admission = apiserver
@@ -519,7 +533,7 @@ fn configuration_files_named_on_the_command_line_are_read_on_the_node() {
     // Secrets in an entry before the wildcard, identity first: written in clear text.
     write(
         "etc/kubernetes/enc/encryption.yaml",
-        "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - identity: {}\n      - aescbc: {keys: [{name: k, secret: c2VjcmV0}]}\n  - resources: ['*.*']\n    providers:\n      - aescbc: {keys: [{name: k, secret: c2VjcmV0}]}\n",
+        "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - identity: {}\n      - aescbc: {keys: [{name: k, secret: c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=}]}\n  - resources: ['*.*']\n    providers:\n      - aescbc: {keys: [{name: k, secret: c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=}]}\n",
     );
     let report = cli_scan(root.path());
     let expected = with(&[

@@ -36,6 +36,64 @@ fn a_malformed_pod_among_good_ones_is_named_not_judged_and_exits_3() {
     assert!(r.findings.iter().any(|f| &*f.subject.name == "good"));
 }
 
+/// A Namespace manifest whose Pod Security label is not a level (`Restricted`, left empty)
+/// cannot be applied: Pod Security Admission refuses to create it (`ValidateNamespace`). It
+/// is an input error like any object the API server refuses (named, not judged, exit 3), not
+/// a failing namespace; the same label stored in a cluster is read as restricted (fixture
+/// `namespace-without-pod-security-enforcement/pass/unparseable-level-stored-is-restricted`).
+#[test]
+fn a_namespace_manifest_with_a_pod_security_label_admission_refuses_is_not_judged() {
+    let dir = Dir::new();
+    dir.create(
+        "m/ns.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: Restricted\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: app\n  labels:\n    pod-security.kubernetes.io/enforce:\n",
+    );
+    dir.create("m/pod.yaml", GOOD_POD);
+    dir.create(
+        "m/pod2.yaml",
+        &GOOD_POD.replace("namespace: shop", "namespace: app"),
+    );
+    let check = "namespace-without-pod-security-enforcement";
+    let run = kubeattest(
+        dir.path(),
+        &["scan", "--manifests", "m", "--check", check, "--out", "out"],
+    );
+    run.assert_code(3);
+    for at in ["m/ns.yaml:6", "m/ns.yaml:13"] {
+        assert!(run.stderr.contains(at), "{at}: {}", run.stderr);
+    }
+    assert!(
+        run.stderr.contains("Pod Security Admission refuses"),
+        "{}",
+        run.stderr
+    );
+    let r = report(&dir.path().join("out"));
+    let entry = r
+        .coverage
+        .iter()
+        .find(|c| c.source.ends_with("ns.yaml"))
+        .expect("the namespaces' file is in coverage");
+    assert_eq!(entry.status, "invalid");
+    let why = entry.error.as_deref().unwrap_or_default();
+    assert!(
+        why.contains("`Restricted`") && why.contains("is empty"),
+        "{why}"
+    );
+    // Neither namespace reads as one that enforces nothing.
+    let findings: Vec<_> = r.findings.iter().filter(|f| f.check == check).collect();
+    assert!(!findings.is_empty());
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.status != Status::Fail && f.status != Status::Pass),
+        "{:?}",
+        findings
+            .iter()
+            .map(|f| (&f.subject.name, f.status))
+            .collect::<Vec<_>>()
+    );
+}
+
 #[test]
 fn a_null_list_item_or_nameless_object_exits_3() {
     let dir = Dir::new();

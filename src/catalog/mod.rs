@@ -287,6 +287,11 @@ pub struct ExclusiveList {
     pub disables: String,
     /// Every item the component knows, in its order.
     pub all: Vec<String>,
+    /// Items the component registers only in other releases than the catalog's, with when
+    /// (`PodSecurityPolicy: removed in 1.25`): given one, a release without it refuses to
+    /// start, so a condition on the lists is `manual`. Any other item not in `all` makes the
+    /// component refuse to start, and a condition on the lists is `error`.
+    pub other_releases: BTreeMap<String, String>,
 }
 
 /// A flag that names a configuration file which takes over other flags (kube-proxy and
@@ -920,8 +925,13 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
         let mut exclusive_lists = Vec::new();
         for e in r.opt_seq(c, "exclusive_lists", &what) {
             let ew = format!("{what}, an `exclusive_lists` entry");
-            r.known_keys(e, &ew, &["flag", "enables", "disables", "all"]);
+            r.known_keys(
+                e,
+                &ew,
+                &["flag", "enables", "disables", "all", "other_releases"],
+            );
             let all = r.string_list(e, "all", &ew);
+            let other_releases = r.string_map(e, "other_releases", &ew);
             if let (Some(flag), Some(enables), Some(disables)) = (
                 r.string(e, "flag", &ew),
                 r.string(e, "enables", &ew),
@@ -932,6 +942,7 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                     enables,
                     disables,
                     all,
+                    other_releases,
                 });
             }
         }

@@ -4,8 +4,10 @@
 //! configurations:
 //! - `psa_enforce`: every namespace with workloads carries
 //!   `pod-security.kubernetes.io/enforce` at `min_level` or stricter (`privileged` <
-//!   `baseline` < `restricted`; a value that is no level is read as `restricted`, as Pod
-//!   Security Admission reads it); namespaces in `exempt_namespaces` are `not_applicable`, and
+//!   `baseline` < `restricted`; a stored value that is no level is read as `restricted`, as
+//!   Pod Security Admission reads it, while a manifest with one never reaches the checks: the
+//!   collector refuses it as the API server would); namespaces in `exempt_namespaces` are
+//!   `not_applicable`, and
 //!   so are namespaces manifests name without their Namespace object. The API server's
 //!   admission configuration, as node facts read it, counts too: a namespace its PodSecurity
 //!   `exemptions.namespaces` lists fails whatever its label, and so does one whose workloads'
@@ -556,11 +558,10 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
             })
         });
         let by_class = exempt_class.get(name).copied();
-        // A manifest is not stored yet: Pod Security Admission refuses to create (or
-        // relabel) a namespace whose label is not a level, so it keeps what it had.
-        let refused = !is_level && !crate::checks::absence_is_known(ctx.inventory);
+        // A label that is no level reaches here only from a cluster (stored before Pod
+        // Security Admission checked it): manifests with one are refused as input
+        // (`collect::shape::pod_security_labels_problem`), as the API server would refuse them.
         let holds = level.is_some()
-            && !refused
             && rank >= min
             && disabled.is_none()
             && exempted.is_none()
@@ -634,16 +635,12 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
                     format!("namespace {name}: the API server's admission configuration ({from}) exempts the runtime class {class}, which its {kind} {workload} runs with: those pods are never checked, whatever the namespace's label"),
                 )
             }
-            (Some(l), false, _) if refused => (
-                Status::Fail,
-                format!(
-                    "namespace {name}: its enforce label {} is not a level (privileged, baseline or restricted); Pod Security Admission refuses to create or relabel a namespace with it",
-                    if l.is_empty() { "is empty, which".to_string() } else { format!("value `{l}`") }
-                ),
-            ),
             (Some(l), true, _) if !is_level => (
                 Status::Pass,
-                format!("namespace {name} enforces restricted: its label value `{l}` is not a level, which Pod Security Admission reads as restricted"),
+                format!(
+                    "namespace {name} enforces restricted: its stored label value `{}` is not a level, which Pod Security Admission reads as restricted (api.PolicyToEvaluate)",
+                    crate::quote::bounded(l, 80)
+                ),
             ),
             (Some(l), true, _) => (Status::Pass, format!("namespace {name} enforces {l}")),
             (Some(l), false, _) => (

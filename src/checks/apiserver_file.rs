@@ -26,6 +26,9 @@ pub struct ReadFile<'a> {
     pub file: &'a ConfigFileFact,
     /// Where it was read, for evidence: `node cp-1: file /etc/…, given by --flag (process …)`.
     pub source: String,
+    /// The API server's command line on that node (its other flags may decide whether it
+    /// accepts the file: `--feature-gates`).
+    pub args: &'a [String],
 }
 
 /// A verdict: status, evidence, message.
@@ -265,6 +268,7 @@ fn locate<'a>(
         FileState::Present => Ok(ReadFile {
             node,
             file,
+            args: &inst.args,
             source: format!(
                 "node {node}: file {}, given by {flag} ({described})",
                 file.describe()

@@ -9,7 +9,9 @@
 //! requests: when its level is above what is allowed (payloads logged) the check fails; when
 //! it is below (not logged for those), a person decides, so the check is `manual` naming the
 //! rule. No flag is `fail`; a file the node could not see is `manual`, one that could not be
-//! used is `error`.
+//! used is `error`, and so is a policy the API server refuses to load (see [`refused`]: another
+//! apiVersion than audit.k8s.io/v1, no rules, a level, stage, group name or URL it does not
+//! take); one whose apiVersion was not recorded (facts from an older kubeattest) never passes.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +30,18 @@ const FLAG: &str = "--audit-policy-file";
 const RULES: &str = "rules";
 /// See [`RULES`]: the stages the whole policy writes no event for.
 const OMIT: &str = "omitStages";
+/// See [`RULES`]: the policy's apiVersion.
+const API_VERSION: &str = "apiVersion";
+/// The only apiVersion the policy loader reads (k8s.io/apiserver/pkg/audit/policy/reader.go,
+/// `apiGroupVersions`, since Kubernetes 1.24).
+const POLICY_VERSION: &str = "audit.k8s.io/v1";
+/// The stages a rule may omit (apis/audit/validation/validation.go `validOmitStages`).
+const STAGES: &[&str] = &[
+    "RequestReceived",
+    "ResponseStarted",
+    "ResponseComplete",
+    "Panic",
+];
 
 /// Whether a rule writes no event for a request: its `omitStages`, with the policy's ("the
 /// union of both are omitted"), hold every stage the request passes through:
@@ -250,7 +264,13 @@ fn applies(rule: &Value, req: &Request) -> Applies {
                 continue;
             }
             let resources = strings(gr.get("resources"));
-            if resources.is_empty() || resources.iter().any(|p| resource_matches(p, req)) {
+            // An entry without resources matches every resource of its group, whatever
+            // names it lists (policy/checker.go `ruleMatchesResource`; such names are refused
+            // anyway).
+            if resources.is_empty() {
+                return if limited { Applies::Some } else { Applies::All };
+            }
+            if resources.iter().any(|p| resource_matches(p, req)) {
                 matched = true;
                 // Names limit the entry to some objects; an entry without names wins.
                 if strings(gr.get("resourceNames")).is_empty() {
@@ -317,13 +337,168 @@ fn place(rules: &[Value], policy_omits: &[&str], req: &Request, e: &Expectation)
     }
 }
 
+/// Whether `name` is a DNS subdomain as the API server requires of a group name
+/// (apimachinery `IsDNS1123Subdomain`): at most 253 characters, dot-separated labels of
+/// lower-case letters, digits and `-`, each starting and ending with a letter or digit.
+fn is_dns_subdomain(name: &str) -> bool {
+    let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    name.len() <= 253
+        && name.split('.').all(|label| {
+            let b = label.as_bytes();
+            !b.is_empty()
+                && b.iter().all(|&c| alnum(c) || c == b'-')
+                && b.first().copied().is_some_and(alnum)
+                && b.last().copied().is_some_and(alnum)
+        })
+}
+
+/// Why the API server refuses to load the policy (k8s.io/apiserver/pkg/audit/policy/reader.go
+/// `LoadPolicyFromBytes`, apis/audit/validation/validation.go `ValidatePolicy`), or `None`:
+/// an apiVersion other than audit.k8s.io/v1, no rules, a field of the wrong type (the decoder
+/// refuses it), a rule without a level or with one it does not know (levels are
+/// case-sensitive), an omitStage it does not know, a group name that is not a DNS subdomain,
+/// `resourceNames` without `resources`, a non-resource URL that does not start with `/` or
+/// has `*` before its end, or `nonResourceURLs` with `resources` or `namespaces`.
+/// `api_version` is `None` when it was not recorded.
+fn refused(rules: &[Value], api_version: Option<&Value>) -> Option<String> {
+    let q = |s: &str| crate::quote::quote(s);
+    match api_version {
+        None => {}
+        Some(Value::String(v)) if v == POLICY_VERSION => {}
+        Some(v) => {
+            return Some(format!(
+                "its apiVersion is {}; the API server (1.24 and later) reads only {POLICY_VERSION}",
+                v.as_str()
+                    .map_or_else(|| "not set".to_string(), |v| format!("`{}`", q(v)))
+            ))
+        }
+    }
+    if rules.is_empty() {
+        return Some("it has no rules (a policy with 0 rules is refused)".into());
+    }
+    let string_list = |v: Option<&Value>| match v {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(a)) => a.iter().all(Value::is_string),
+        _ => false,
+    };
+    for (i, rule) in rules.iter().enumerate() {
+        let at = format!("rule {}", i + 1);
+        let Some(fields) = rule.as_object() else {
+            return Some(format!("{at} is not a mapping"));
+        };
+        for key in [
+            "users",
+            "userGroups",
+            "verbs",
+            "namespaces",
+            "nonResourceURLs",
+            "omitStages",
+        ] {
+            if !string_list(fields.get(key)) {
+                return Some(format!("{at}: `{key}` is not a list of strings"));
+            }
+        }
+        if !matches!(
+            fields.get("omitManagedFields"),
+            None | Some(Value::Null | Value::Bool(_))
+        ) {
+            return Some(format!("{at}: `omitManagedFields` is not a boolean"));
+        }
+        match fields.get("level") {
+            None | Some(Value::Null) => return Some(format!("{at} has no level (it is required)")),
+            Some(Value::String(l)) if l.is_empty() => {
+                return Some(format!("{at} has no level (it is required)"))
+            }
+            Some(Value::String(l)) if level_index(l).is_none() => {
+                return Some(format!(
+                    "{at} has level `{}`, which is not one of {} (levels are case-sensitive)",
+                    q(l),
+                    LEVELS.join(", ")
+                ))
+            }
+            Some(Value::String(_)) => {}
+            Some(_) => return Some(format!("{at}: `level` is not a string")),
+        }
+        if let Some(stage) = strings(fields.get(OMIT))
+            .into_iter()
+            .find(|s| !STAGES.contains(s))
+        {
+            return Some(format!(
+                "{at} omits stage `{}`, which is not one of {} (stages are case-sensitive)",
+                q(stage),
+                STAGES.join(", ")
+            ));
+        }
+        let urls = strings(fields.get("nonResourceURLs"));
+        for url in &urls {
+            if *url == "*" {
+                continue;
+            }
+            if !url.starts_with('/') {
+                return Some(format!(
+                    "{at}: the non-resource URL `{}` does not begin with `/`",
+                    q(url)
+                ));
+            }
+            let last = url.chars().next_back().map_or(0, char::len_utf8);
+            if url[..url.len() - last].contains('*') {
+                return Some(format!(
+                    "{at}: the non-resource URL `{}` has `*` before its end",
+                    q(url)
+                ));
+            }
+        }
+        let groups = match fields.get("resources") {
+            None | Some(Value::Null) => &[][..],
+            Some(Value::Array(g)) => g.as_slice(),
+            Some(_) => return Some(format!("{at}: `resources` is not a list")),
+        };
+        for (j, gr) in groups.iter().enumerate() {
+            let gat = format!("{at} resources[{j}]");
+            let Some(gr) = gr.as_object() else {
+                return Some(format!("{gat} is not a mapping"));
+            };
+            let group = match gr.get("group") {
+                None | Some(Value::Null) => "",
+                Some(Value::String(g)) => g.as_str(),
+                Some(_) => return Some(format!("{gat}: `group` is not a string")),
+            };
+            if !group.is_empty() && !is_dns_subdomain(group) {
+                return Some(format!(
+                    "{gat}: the group `{}` is not a valid API group name (a lower-case DNS subdomain, without a version)",
+                    q(group)
+                ));
+            }
+            for key in ["resources", "resourceNames"] {
+                if !string_list(gr.get(key)) {
+                    return Some(format!("{gat}: `{key}` is not a list of strings"));
+                }
+            }
+            if !strings(gr.get("resourceNames")).is_empty()
+                && strings(gr.get("resources")).is_empty()
+            {
+                return Some(format!(
+                    "{gat} lists resourceNames without resources (at least one resource is required)"
+                ));
+            }
+        }
+        if !urls.is_empty() && (!groups.is_empty() || !strings(fields.get("namespaces")).is_empty())
+        {
+            return Some(format!(
+                "{at} applies to both resources (or namespaces) and non-resource URLs"
+            ));
+        }
+    }
+    None
+}
+
 /// Judges the policy one node read.
 fn judge(p: &Params, read: &ReadFile) -> Verdict {
     let ReadFile { node, file, .. } = read;
     let shown = file.describe();
     let rules: &[Value] = match file.values.get(RULES) {
         Some(Value::Array(r)) => r,
-        // A policy without rules logs nothing.
+        // No rules: refused below.
         Some(Value::Null) => &[],
         None => {
             return (
@@ -362,6 +537,22 @@ fn judge(p: &Params, read: &ReadFile) -> Verdict {
             )
         }
     };
+    if let Some(why) = refused(rules, file.values.get(API_VERSION)) {
+        return (
+            Status::Error,
+            vec![Observation {
+                source: read.source.clone(),
+                path: "rules".into(),
+                observed: Value::Null,
+                expected: format!("an audit policy that logs {}", p.words()),
+                holds: false,
+                note: Some(why.clone()),
+            }],
+            format!(
+                "{COMPONENT} on node {node}: the API server refuses the audit policy {shown} ({why}): it does not start with it, so what it logs cannot be judged; fix the file"
+            ),
+        );
+    }
     let mut observations = Vec::new();
     // The first request logged outside its levels for all, then for some.
     let mut failing: Option<String> = None;
@@ -441,6 +632,11 @@ fn judge(p: &Params, read: &ReadFile) -> Verdict {
             format!(
                 "{COMPONENT} on node {node}: the audit policy {shown}: {why}; decide whether leaving those out is intended"
             ),
+        ),
+        (None, None) if !file.values.contains_key(API_VERSION) => (
+            Status::Manual,
+            observations,
+            format!("{COMPONENT} on node {node}: the audit policy {shown} logs every request looked at as required if the API server loads it, but the node facts do not record its apiVersion (the API server reads only {POLICY_VERSION}): collect them again with this version of kubeattest"),
         ),
         (None, None) => (
             Status::Pass,
@@ -592,7 +788,7 @@ mod tests {
     fn the_catalog_reads_the_rules() {
         let file = apiserver_file::catalog_entry(FLAG);
         assert_eq!(file.kind.as_deref(), Some("Policy"));
-        assert_eq!(file.reads, [RULES, OMIT]);
+        assert_eq!(file.reads, [RULES, OMIT, API_VERSION]);
     }
 
     #[test]
@@ -610,5 +806,94 @@ mod tests {
         assert!(!resource_matches("*/log", &r("pods/exec")));
         assert_eq!(resource_name("apps", "deployments"), "deployments.apps");
         assert_eq!(resource_name("", "pods/exec"), "pods/exec");
+    }
+
+    /// What the policy loader and ValidatePolicy refuse, with the reviewer's cases (a1, a2,
+    /// a3/a4, a9-a12).
+    #[test]
+    fn policies_the_api_server_refuses_are_refusals() {
+        let v1 = json!(POLICY_VERSION);
+        let why = |rules: Value, version: &Value| {
+            refused(rules.as_array().unwrap(), Some(version)).unwrap_or_default()
+        };
+        let catch_all = json!({"level": "Metadata"});
+        for (rules, expected) in [
+            (json!([{"level": "metadata"}]), "level `metadata`"),
+            (json!([]), "no rules"),
+            (
+                json!([{"level": "None", "resources": [{"group": "", "resourceNames": ["foo"]}]}, catch_all]),
+                "resourceNames without resources",
+            ),
+            (
+                json!([{"level": "Metadata", "omitStages": ["RequestRecieved"]}]),
+                "stage `RequestRecieved`",
+            ),
+            (
+                json!([{"level": "Metadata", "resources": [{"group": "rbac.authorization.k8s.io/v1"}]}, catch_all]),
+                "not a valid API group name",
+            ),
+            (
+                json!([{"level": "Metadata", "nonResourceURLs": ["/healthz*"], "resources": [{"group": ""}]}, catch_all]),
+                "both resources",
+            ),
+            (
+                json!([{"level": "None", "nonResourceURLs": ["/api*"], "namespaces": ["a"]}, catch_all]),
+                "both resources",
+            ),
+            (
+                json!([{"level": "None", "nonResourceURLs": ["healthz"]}, catch_all]),
+                "does not begin with `/`",
+            ),
+            (
+                json!([{"level": "None", "nonResourceURLs": ["/a*/b"]}, catch_all]),
+                "before its end",
+            ),
+            (json!([{"verbs": ["get"]}, catch_all]), "has no level"),
+            (
+                json!([{"level": "Metadata", "verbs": "get"}]),
+                "`verbs` is not a list",
+            ),
+            (json!(["Metadata"]), "not a mapping"),
+        ] {
+            let got = why(rules.clone(), &v1);
+            assert!(got.contains(expected), "{rules}: {got:?}");
+        }
+        let got = why(json!([catch_all]), &json!("audit.k8s.io/v1beta1"));
+        assert!(got.contains("audit.k8s.io/v1beta1"), "{got}");
+        assert!(why(json!([catch_all]), &Value::Null).contains("not set"));
+        // Accepted: the task page's example, `*` URLs, groups with dots and dashes, and
+        // stages the API server knows.
+        for rules in [
+            json!([
+                {"level": "None", "userGroups": ["system:authenticated"], "nonResourceURLs": ["/api*", "/version", "*"]},
+                {"level": "Request", "resources": [{"group": ""}, {"group": "rbac.authorization.k8s.io", "resources": ["roles"], "resourceNames": ["x"]}]},
+                {"level": "Metadata", "omitStages": ["RequestReceived", "Panic"], "omitManagedFields": true}
+            ]),
+            json!([{"level": "RequestResponse", "resources": [{"group": "cert-manager.io"}]}]),
+        ] {
+            assert_eq!(
+                refused(rules.as_array().unwrap(), Some(&v1)),
+                None,
+                "{rules}"
+            );
+        }
+        assert!(is_dns_subdomain("a.b-c.d1"));
+        for bad in ["A.b", "a..b", "-a", "a/v1", ""] {
+            assert!(!is_dns_subdomain(bad), "{bad}");
+        }
+    }
+
+    /// An entry for a group without `resources` matches every resource of the group, as
+    /// `ruleMatchesResource` returns before looking at names.
+    #[test]
+    fn a_group_entry_without_resources_matches_every_resource_of_it() {
+        let rules = json!([
+            {"level": "None", "resources": [{"group": "", "resourceNames": ["foo"]}]},
+            {"level": "Metadata"}
+        ]);
+        assert_eq!(
+            level_of(rules, "", "secrets", "get", &metadata_only()),
+            ("None".into(), Some(1), vec![])
+        );
     }
 }

@@ -334,6 +334,117 @@ pub struct Resolved {
     pub unknown: BTreeMap<String, String>,
     /// How a flag was read, when not as written.
     pub notes: BTreeMap<String, String>,
+    /// Flags the component refuses to start with (an admission plugin it does not know),
+    /// with the reason: a condition on them is `error`.
+    pub refused: BTreeMap<String, String>,
+}
+
+/// Why the component refuses the items of an `exclusive_lists` entry's flags (kube-apiserver
+/// `AdmissionOptions.Validate`: "enable-admission-plugins plugin %q is unknown"): an item
+/// that is not one of `all`, read as pflag reads a string slice (one CSV record: spaces kept,
+/// a quoted `"A,B"` one item); `Ok(Some)` names an item registered only by other releases
+/// (`other_releases`), whose verdict is unknown. Flags in `unknown` are not read.
+fn unregistered(
+    component: &Component,
+    e: &crate::catalog::ExclusiveList,
+    flags: &Flags,
+    unknown: &BTreeMap<String, String>,
+) -> Result<Option<String>, String> {
+    let q = crate::quote::quote;
+    let mut elsewhere = None;
+    // A value the input does not show (`$(VAR)` from a Secret) names nothing to check.
+    for flag in [&e.flag, &e.enables, &e.disables]
+        .into_iter()
+        .filter(|f| !unknown.contains_key(*f))
+    {
+        for value in flags.get(flag).into_iter().flatten() {
+            let items = csv_record(value).map_err(|why| {
+                format!(
+                    "{flag}={} is not a list {} can read ({why}): it refuses to start",
+                    q(value),
+                    component.name
+                )
+            })?;
+            for item in items {
+                if e.all.contains(&item) {
+                    continue;
+                }
+                if let Some(when) = e.other_releases.get(&item) {
+                    elsewhere.get_or_insert_with(|| {
+                        format!(
+                            "{flag} names {}, which {} registers only in some releases ({when}): a release without it refuses to start, and which release runs is not known",
+                            q(&item),
+                            component.name
+                        )
+                    });
+                    continue;
+                }
+                let hint = if item.contains(',') {
+                    " (the quotes make it one name)"
+                } else if item.trim() != item {
+                    " (the spaces are part of the name)"
+                } else {
+                    ""
+                };
+                return Err(format!(
+                    "{flag} names `{}`{hint}, which is not an admission plugin {} knows (names are case-sensitive): it refuses to start (\"plugin is unknown\")",
+                    q(&item),
+                    component.name
+                ));
+            }
+        }
+    }
+    Ok(elsewhere)
+}
+
+/// One CSV record as Go's encoding/csv reads it, which is how pflag reads a string slice
+/// flag (`readAsCSV`): items split at commas, spaces kept, an item starting with `"` quoted
+/// to its closing `"` (`""` inside is a quote) and followed by a comma or the end; an empty
+/// value is no item. A quote inside an unquoted item, text after a closing quote or an
+/// unclosed quote is an error (pflag then refuses the flag).
+pub fn csv_record(value: &str) -> Result<Vec<String>, String> {
+    let mut items = Vec::new();
+    if value.is_empty() {
+        return Ok(items);
+    }
+    let mut chars = value.chars().peekable();
+    loop {
+        let mut item = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        item.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => item.push(c),
+                    None => return Err("a quoted item is not closed".into()),
+                }
+            }
+            items.push(item);
+            match chars.next() {
+                None | Some('\n') => return Ok(items),
+                Some(',') => continue,
+                Some(_) => return Err("text follows a closing quote".into()),
+            }
+        }
+        loop {
+            match chars.next() {
+                None | Some('\n') => {
+                    items.push(item);
+                    return Ok(items);
+                }
+                Some(',') => {
+                    items.push(item);
+                    break;
+                }
+                Some('"') => return Err("a quote inside an unquoted item".into()),
+                Some(c) => item.push(c),
+            }
+        }
+    }
 }
 
 /// Applies what the component's catalog entry says about its flags to a parsed command line:
@@ -347,6 +458,7 @@ pub fn resolve(
 ) -> Resolved {
     let mut flags = cmd.flags;
     let mut notes = BTreeMap::new();
+    let mut refused = BTreeMap::new();
     for (flag, word) in &cmd.positionals {
         if let Some(flag) = flag {
             notes.insert(
@@ -388,6 +500,21 @@ pub fn resolve(
             .collect()
     };
     for e in &component.exclusive_lists {
+        match unregistered(component, e, &flags, &unknown) {
+            Err(why) => {
+                for f in [&e.flag, &e.enables, &e.disables] {
+                    refused.insert(f.clone(), why.clone());
+                }
+                continue;
+            }
+            Ok(Some(why)) => {
+                for f in [&e.flag, &e.enables, &e.disables] {
+                    unknown.entry(f.clone()).or_insert_with(|| why.clone());
+                }
+                continue;
+            }
+            Ok(None) => {}
+        }
         if let Some(why) = unknown.get(&e.flag).cloned() {
             for f in [&e.enables, &e.disables] {
                 unknown.entry(f.clone()).or_insert_with(|| why.clone());
@@ -448,6 +575,7 @@ pub fn resolve(
         flags,
         unknown,
         notes,
+        refused,
     }
 }
 
@@ -473,6 +601,8 @@ pub struct Instance<'a> {
     pub unreadable: Option<String>,
     /// How a flag was read, when not as written: flag → note.
     pub notes: BTreeMap<String, String>,
+    /// Flags the component refuses to start with: flag → why.
+    pub refused: BTreeMap<String, String>,
 }
 
 impl Instance<'_> {
@@ -712,7 +842,7 @@ pub fn instances<'a>(executables: &[Executable<'a>], component: &Component) -> V
             .or(hidden.unreadable);
         let unknown = hidden.unknown;
         let r = resolve(component, cmd, unknown);
-        let (mut flags, mut unknown, notes) = (r.flags, r.unknown, r.notes);
+        let (mut flags, mut unknown, notes, refused) = (r.flags, r.unknown, r.notes, r.refused);
         // Only literal values: one taken from a Secret or ConfigMap cannot be seen here.
         let literal = e.env.vars.iter().filter_map(|(k, v)| match v {
             EnvValue::Known(v) => Some((k.as_str(), v.as_str())),
@@ -749,6 +879,7 @@ pub fn instances<'a>(executables: &[Executable<'a>], component: &Component) -> V
             unknown,
             unreadable,
             notes,
+            refused,
         });
     }
     out
@@ -1096,6 +1227,24 @@ fn mark_unknown(
             why
         })
         .collect()
+}
+
+/// Marks each condition on a flag the component refuses to start with (`refused`): its
+/// observation holds nothing and says why. Returns the first reason, if any.
+fn mark_refused(
+    p: &Params,
+    refused: &BTreeMap<String, String>,
+    observations: &mut [Observation],
+) -> Option<String> {
+    let mut first = None;
+    for (c, o) in p.expect.iter().zip(observations.iter_mut()) {
+        if let Some(why) = refused.get(&c.flag) {
+            o.holds = false;
+            o.note = Some(format!("{why}; the value cannot be judged"));
+            first.get_or_insert_with(|| why.clone());
+        }
+    }
+    first
 }
 
 /// The first observation the command line shows failing (not one whose value is `unknown`),
@@ -1543,9 +1692,18 @@ fn evaluate_conditions(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             &mut files,
             &mut observations,
         );
+        let refusal = mark_refused(p, &inst.refused, &mut observations);
         let (failing, undecided) = first_failing_and_undecided(p, &files, &observations, &unknown);
         let unknown = unknown.iter().flatten().next();
         let (status, message) = match (failing, invalid, undecided) {
+            _ if refusal.is_some() => (
+                Status::Error,
+                format!(
+                    "{}: {}, so what it runs with cannot be judged; fix the command line",
+                    component.name,
+                    refusal.as_deref().unwrap_or_default()
+                ),
+            ),
             (None, Some(why), _) => (
                 Status::Error,
                 format!(
@@ -1696,9 +1854,19 @@ fn evaluate_node_facts(
                 }
             }
         }
+        let refusal = mark_refused(p, &r.refused, &mut observations);
         let (failing, undecided) = first_failing_and_undecided(p, &files, &observations, &unknown);
         let unknown = unknown.iter().flatten().next();
         let (status, message) = match (failing, invalid, undecided) {
+            _ if refusal.is_some() => (
+                Status::Error,
+                format!(
+                    "{} on node {}: {}, so what it runs with cannot be judged; fix the command line",
+                    component.name,
+                    nf.node,
+                    refusal.as_deref().unwrap_or_default()
+                ),
+            ),
             (None, Some(why), _) => (
                 Status::Error,
                 format!(
@@ -1912,6 +2080,94 @@ mod tests {
         assert_eq!(list_items("\"say \"\"hi\"\"\""), t(&["say \"hi\""]));
         assert_eq!(list_items(""), t(&[]));
         assert_eq!(list_items("a,,b,"), t(&["a", "b"]));
+    }
+
+    /// pflag hands a string slice to Go's encoding/csv: spaces are kept, quotes only open an
+    /// item, and a stray quote is an error.
+    #[test]
+    fn csv_records_are_read_as_go_reads_them() {
+        assert_eq!(csv_record("Node,RBAC"), Ok(t(&["Node", "RBAC"])));
+        assert_eq!(csv_record("a, b,"), Ok(t(&["a", " b", ""])));
+        assert_eq!(csv_record("\"a,b\",c"), Ok(t(&["a,b", "c"])));
+        assert_eq!(csv_record("\"say \"\"hi\"\"\""), Ok(t(&["say \"hi\""])));
+        assert_eq!(csv_record(""), Ok(t(&[])));
+        assert!(csv_record("a\"b").is_err());
+        assert!(csv_record("\"a\"b").is_err());
+        assert!(csv_record("\"a").is_err());
+    }
+
+    /// kube-apiserver refuses to start with an admission plugin it does not register
+    /// (`AdmissionOptions.Validate`): case-sensitive, one quoted item, a space kept; a name
+    /// only other releases register leaves the lists unknown.
+    #[test]
+    fn unknown_admission_plugins_are_refused() {
+        let catalog = crate::catalog::load(None).expect("catalog");
+        let apiserver = catalog.component("kube-apiserver").expect("component");
+        let resolved = |args: &[&str]| {
+            resolve(
+                apiserver,
+                parse_component_command(&t(args), apiserver),
+                BTreeMap::new(),
+            )
+        };
+        for (args, name) in [
+            (
+                &["--enable-admission-plugins=NodeRestriction,NoSuchPlugin"][..],
+                "`NoSuchPlugin`",
+            ),
+            (
+                &["--enable-admission-plugins=noderestriction,alwaysadmit"],
+                "`noderestriction`",
+            ),
+            (
+                &["--enable-admission-plugins=\"NodeRestriction,AlwaysAdmit\""],
+                "the quotes",
+            ),
+            (
+                &["--enable-admission-plugins=NodeRestriction, AlwaysAdmit"],
+                "the spaces",
+            ),
+            (&["--disable-admission-plugins=Bogus"], "`Bogus`"),
+            (&["--admission-control=NodeRestriction,Bogus"], "`Bogus`"),
+            (&["--enable-admission-plugins=NodeRestriction,"], "``"),
+        ] {
+            let r = resolved(args);
+            let why = r
+                .refused
+                .get("--enable-admission-plugins")
+                .cloned()
+                .unwrap_or_default();
+            assert!(why.contains(name), "{args:?}: {why:?}");
+            assert!(r.refused.contains_key("--disable-admission-plugins"));
+        }
+        // A value the input does not show is unknown, not an unknown plugin.
+        let hidden = resolve(
+            apiserver,
+            parse_component_command(&t(&["--enable-admission-plugins=$(PLUGINS)"]), apiserver),
+            [(
+                "--enable-admission-plugins".to_string(),
+                "hidden".to_string(),
+            )]
+            .into(),
+        );
+        assert!(hidden.refused.is_empty(), "{hidden:?}");
+        let r = resolved(&["--enable-admission-plugins=NodeRestriction,PodSecurityPolicy"]);
+        assert!(r.refused.is_empty());
+        assert!(r.unknown["--enable-admission-plugins"].contains("removed in 1.25"));
+        for args in [
+            &["--enable-admission-plugins=\"NodeRestriction\",PodSecurity"][..],
+            &[
+                "--enable-admission-plugins=",
+                "--disable-admission-plugins=AlwaysAdmit",
+            ],
+            &["--admission-control=NodeRestriction,ServiceAccount"],
+        ] {
+            let r = resolved(args);
+            assert!(
+                r.refused.is_empty() && r.unknown.is_empty(),
+                "{args:?}: {r:?}"
+            );
+        }
     }
 
     #[test]

@@ -215,7 +215,10 @@ fn mounted_at<'d>(container: &'d Doc, path: &str) -> Option<(&'d str, String)> {
 /// each authorizer, in order), `name[field=value]` the one item whose `field` is `value`
 /// (`plugins[name=PodSecurity].configuration`), and a last step `@keys` the keys of a
 /// mapping, without their values (`providers[].@keys`: which kind each provider is, never
-/// its key material). `None` when a step is missing.
+/// its key material); `@fields` the fields each key's value sets, and `@provider` what the API
+/// server checks of an encryption provider without its secrets
+/// ([`provider_shape`](crate::checks::encryption::provider_shape)). `None` when a step is
+/// missing.
 pub fn lookup(content: &Value, key: &str) -> Option<Value> {
     match key.split_once('.') {
         // Per key of a mapping, the names of its value's fields that are set (not null, not
@@ -238,6 +241,8 @@ pub fn lookup(content: &Value, key: &str) -> Option<Value> {
                 })
                 .collect(),
         )),
+        // What the API server checks of an encryption provider, without its secrets.
+        None if key == "@provider" => Some(crate::checks::encryption::provider_shape(content)),
         None if key == "@keys" => Some(Value::Array(
             content
                 .as_object()?

@@ -473,7 +473,10 @@ fn add_items(
             // Calico NetworkPolicy) has its own.
             let refused = match crate::collect::cluster::resources::served_kind(kind, api_version) {
                 Err(why) => Some((o.line, why)),
+                // A manifest is yet to be applied: what admission refuses counts too (a live
+                // cluster's or snapshot's objects are stored already).
                 Ok(evaluated) => shape::problem(&evaluated, &o.value)
+                    .or_else(|| shape::pod_security_labels_problem(&evaluated, &o.value))
                     .map(|p| (shape::line(&p, &o.lines).unwrap_or(o.line), p.message)),
             };
             if let Some((line, why)) = refused {

@@ -475,6 +475,62 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
     None
 }
 
+/// What Pod Security Admission refuses in a Namespace being created or relabelled
+/// (k8s.io/pod-security-admission `admission.ValidateNamespace`, which requires the labels
+/// `api.PolicyToEvaluate` reads to parse): a `pod-security.kubernetes.io/` level label
+/// (`enforce`, `audit`, `warn`) that is not `privileged`, `baseline` or `restricted` (lower
+/// case, nothing around it), or a version label that is not `latest` or `v1.<minor>`. Only for
+/// manifests, which are yet to be applied: a namespace a cluster already stores with such a
+/// label (labelled before the plugin ran) is enforced at `restricted`, and is judged so.
+pub fn pod_security_labels_problem(kind: &str, obj: &Doc) -> Option<Problem> {
+    if kind != "Namespace" {
+        return None;
+    }
+    let labels = obj.get("metadata")?.get("labels")?.as_object()?;
+    for (key, value) in labels.iter() {
+        let Some(name) = key.strip_prefix("pod-security.kubernetes.io/") else {
+            continue;
+        };
+        let value = match value {
+            Doc::Null => "",
+            Doc::String(s) => &**s,
+            // Not a string: `problem` has said so already.
+            _ => continue,
+        };
+        let (ok, wanted) = match name {
+            "enforce" | "audit" | "warn" => (
+                matches!(value, "privileged" | "baseline" | "restricted"),
+                "a level: privileged, baseline or restricted, in lower case",
+            ),
+            "enforce-version" | "audit-version" | "warn-version" => (
+                value == "latest"
+                    || value.strip_prefix("v1.").is_some_and(|m| {
+                        !m.is_empty()
+                            && m.bytes().all(|b| b.is_ascii_digit())
+                            && (m == "0" || !m.starts_with('0'))
+                    }),
+                "`latest` or `v1.<minor>`",
+            ),
+            _ => continue,
+        };
+        if !ok {
+            let path = format!("metadata.labels[\"{}\"]", crate::quote::quote(key));
+            return Some(Problem {
+                message: format!(
+                    "`{path}` is {}, not {wanted}: Pod Security Admission refuses to create or relabel a namespace with it",
+                    if value.is_empty() {
+                        "empty".to_string()
+                    } else {
+                        shown(value)
+                    }
+                ),
+                path,
+            });
+        }
+    }
+    None
+}
+
 /// What the API server refuses in a binding (`ValidateRoleBinding`,
 /// `ValidateClusterRoleBinding`): a roleRef that names no Role or ClusterRole (a
 /// ClusterRoleBinding only a ClusterRole), and subjects of another kind than ServiceAccount,
@@ -832,6 +888,58 @@ mod tests {
         ] {
             assert_eq!(problem(kind, &v), None, "{kind} {v}");
         }
+    }
+
+    /// Pod Security Admission refuses a Namespace whose level or version labels it cannot
+    /// parse (api.PolicyToEvaluate); only manifests are checked, by the collector.
+    #[test]
+    fn pod_security_labels_are_read_as_admission_reads_them() {
+        let ns = |key: &str, value: serde_json::Value| {
+            Doc::from(json!({"metadata": {"name": "a", "labels": {key: value}}}))
+        };
+        let enforce = "pod-security.kubernetes.io/enforce";
+        for (key, value) in [
+            (enforce, json!("Restricted")),
+            (enforce, json!("BASELINE")),
+            (enforce, json!(" baseline")),
+            (enforce, json!("bogus")),
+            (enforce, json!("")),
+            (enforce, serde_json::Value::Null),
+            ("pod-security.kubernetes.io/warn", json!("Privileged")),
+            ("pod-security.kubernetes.io/enforce-version", json!("v1.01")),
+            ("pod-security.kubernetes.io/audit-version", json!("1.30")),
+        ] {
+            let p = pod_security_labels_problem("Namespace", &ns(key, value.clone()))
+                .unwrap_or_else(|| panic!("{key}={value} passed"));
+            assert!(p.path.contains(key), "{}", p.path);
+        }
+        for (key, value) in [
+            (enforce, json!("restricted")),
+            ("pod-security.kubernetes.io/enforce-version", json!("v1.30")),
+            ("pod-security.kubernetes.io/warn-version", json!("latest")),
+            ("pod-security.kubernetes.io/audit-version", json!("v1.0")),
+            ("pod-security.kubernetes.io/other", json!("Anything")),
+            ("app", json!("Restricted")),
+        ] {
+            assert_eq!(
+                pod_security_labels_problem("Namespace", &ns(key, value.clone())),
+                None,
+                "{key}={value}"
+            );
+        }
+        assert_eq!(
+            pod_security_labels_problem("ConfigMap", &ns(enforce, json!("bogus"))),
+            None
+        );
+        // The API server's own decoding accepts the label: `problem` (snapshots too) does not
+        // refuse it, a stored namespace is read as restricted.
+        assert_eq!(
+            problem(
+                "Namespace",
+                &json!({"metadata": {"name": "a", "labels": {enforce: "bogus"}}})
+            ),
+            None
+        );
     }
 
     #[test]
