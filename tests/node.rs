@@ -755,6 +755,75 @@ fn agent_logs_keep_the_latest_facts_per_node() {
     assert_eq!(coverage[0].items, 3);
 }
 
+/// Two facts files for one node: the newer collection is judged whatever the reading order
+/// (a stale pass hid a current failure), and the one set aside is said so in coverage.
+#[test]
+fn the_newest_facts_of_a_node_win_across_files_and_the_older_are_reported() {
+    let root = materialize("worker");
+    let new = collect(root.path());
+    let mut old = new.clone();
+    old.collected_at = "2025-01-01T00:00:00Z".into();
+    let dir = tempfile::tempdir().unwrap();
+    // The older file comes last in reading order.
+    let (a, b) = (dir.path().join("a-new.json"), dir.path().join("b-old.json"));
+    std::fs::write(&a, serde_json::to_string(&new).unwrap()).unwrap();
+    std::fs::write(&b, serde_json::to_string(&old).unwrap()).unwrap();
+    for paths in [vec![dir.path().to_path_buf()], vec![b.clone(), a.clone()]] {
+        let (facts, coverage) = node::read_facts(&paths);
+        assert_eq!(facts.len(), 1);
+        assert_eq!(facts[0].collected_at, new.collected_at);
+        let warned: Vec<_> = coverage.iter().filter(|c| c.status == "warning").collect();
+        assert_eq!(warned.len(), 1, "{coverage:?}");
+        assert!(warned[0].source.contains("b-old.json"), "{warned:?}");
+        assert!(
+            warned[0]
+                .error
+                .as_deref()
+                .unwrap_or_default()
+                .contains("set aside"),
+            "{warned:?}"
+        );
+    }
+}
+
+/// File facts are judged from what was observed: a present file whose facts have no mode or
+/// owner (edited by hand, damaged) is an error, not a failing "mode is null"; an owner the
+/// node's /etc/passwd calls root but whose id is not 0 is not root.
+#[test]
+fn file_facts_without_a_mode_or_with_a_false_root_are_not_judged_as_root_owned() {
+    let root = materialize("worker");
+    let good = collect(root.path());
+    let report = serde_json::to_value(evaluate(vec![good.clone()])).unwrap();
+    assert_eq!(item_status(&report, "4.1.9"), "pass");
+    assert_eq!(item_status(&report, "4.1.10"), "pass");
+
+    let mut damaged = good.clone();
+    let i = damaged
+        .files
+        .iter()
+        .position(|f| f.role == "kubelet-config")
+        .unwrap();
+    damaged.files[i].mode = None;
+    damaged.files[i].owner = None;
+    damaged.files[i].group = None;
+    damaged.files[i].uid = None;
+    damaged.files[i].gid = None;
+    let report = serde_json::to_value(evaluate(vec![damaged.clone()])).unwrap();
+    assert_eq!(item_status(&report, "4.1.9"), "error");
+    assert_eq!(item_status(&report, "4.1.10"), "error");
+    damaged.files[i].mode = Some("100600".into());
+    let report = serde_json::to_value(evaluate(vec![damaged])).unwrap();
+    assert_eq!(item_status(&report, "4.1.9"), "error");
+
+    let mut renamed = good;
+    renamed.files[i].owner = Some("root".into());
+    renamed.files[i].group = Some("root".into());
+    renamed.files[i].uid = Some(1001);
+    renamed.files[i].gid = Some(1001);
+    let report = serde_json::to_value(evaluate(vec![renamed])).unwrap();
+    assert_eq!(item_status(&report, "4.1.10"), "fail");
+}
+
 #[test]
 fn k3s_embedded_components_show_only_passed_arguments_and_never_guess() {
     let root = tempfile::tempdir().unwrap();

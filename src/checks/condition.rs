@@ -616,6 +616,11 @@ fn quantity(s: &str) -> Option<f64> {
     None
 }
 
+/// A file mode as node facts record it (`"0600"`), when it is one.
+pub fn file_mode(text: &str) -> Option<u32> {
+    octal(&Value::String(text.to_string())).filter(|m| *m <= 0o7777)
+}
+
 /// An octal file mode from `"600"`, `"0600"` or a number written as octal digits (600).
 fn octal<T: Tree>(v: &T) -> Option<u32> {
     let t = text(v);

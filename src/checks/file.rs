@@ -122,6 +122,8 @@ fn name(recorded: Option<&str>, id: Option<u32>) -> Option<Result<String, String
     match (recorded, id) {
         (_, Some(0)) => Some(Ok("root".to_string())),
         (Some(n), Some(id)) if n == id.to_string() => Some(Err(n.to_string())),
+        // Root is id 0: another id the node's files also call root is not it.
+        (Some("root"), Some(id)) => Some(Ok(format!("root (id {id}, not 0)"))),
         (Some(n), _) => Some(Ok(n.to_string())),
         (None, Some(id)) => Some(Err(id.to_string())),
         (None, None) => None,
@@ -144,6 +146,38 @@ fn observed(f: &FileFact, op: Op) -> Option<Value> {
             _ => None,
         },
     }
+}
+
+/// What a present file's facts lack for the conditions (a mode that is no octal mode, no
+/// owner or group): facts edited by hand or damaged, in which nothing was observed.
+fn unreadable(f: &FileFact, expect: &[Expectation]) -> Option<String> {
+    let mut lacking = Vec::new();
+    for e in expect {
+        match e.op {
+            Op::ModeAtMost => {
+                if f.mode
+                    .as_deref()
+                    .and_then(crate::checks::condition::file_mode)
+                    .is_none()
+                {
+                    lacking.push(match &f.mode {
+                        Some(m) => {
+                            format!("a mode ({} is not an octal mode)", crate::quote::quote(m))
+                        }
+                        None => "a mode".to_string(),
+                    });
+                }
+            }
+            _ => {
+                if name(f.owner.as_deref(), f.uid).is_none()
+                    || name(f.group.as_deref(), f.gid).is_none()
+                {
+                    lacking.push("an owner and group".to_string());
+                }
+            }
+        }
+    }
+    (!lacking.is_empty()).then(|| lacking.join(" or "))
 }
 
 /// Why an owner condition cannot be told: the file's uid or gid has no name on the node and
@@ -265,6 +299,16 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                         "node {}: {}",
                         nf.node,
                         f.error.as_deref().unwrap_or("could not be read")
+                    ),
+                ),
+                FileState::Present if unreadable(f, &p.expect).is_some() => (
+                    Status::Error,
+                    Vec::new(),
+                    format!(
+                        "the node facts of {} on node {} hold no {}, so nothing can be judged; collect them again with `kubeattest node`",
+                        f.path,
+                        nf.node,
+                        unreadable(f, &p.expect).unwrap_or_default()
                     ),
                 ),
                 FileState::Present if unknown_owner.is_some() => (

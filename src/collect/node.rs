@@ -2006,8 +2006,9 @@ pub fn parse_facts_text(text: &str) -> Result<Vec<NodeFacts>, String> {
 }
 
 /// Reads node-facts files or directories of them (`*.json`, `*.jsonl`, `*.log`). A file holds
-/// one document, or one document per line (the agent's log), in which case the last one per
-/// node wins. Returns the facts (one per node, sorted by name) and a coverage entry per file.
+/// one document, or one document per line (the agent's log). The newest facts of a node win
+/// (by `collected_at`; the later in reading order when equal), and facts set aside from
+/// another file get a coverage warning. Returns the facts (one per node, sorted by name) and a coverage entry per file.
 pub fn read_facts(paths: &[PathBuf]) -> (Vec<NodeFacts>, Vec<Coverage>) {
     let mut files = Vec::new();
     for p in paths {
@@ -2029,7 +2030,8 @@ pub fn read_facts(paths: &[PathBuf]) -> (Vec<NodeFacts>, Vec<Coverage>) {
             files.push(p.clone());
         }
     }
-    let mut by_node: BTreeMap<String, NodeFacts> = BTreeMap::new();
+    // Node → its newest facts and the file they came from.
+    let mut by_node: BTreeMap<String, (NodeFacts, PathBuf)> = BTreeMap::new();
     let mut coverage = Vec::new();
     for f in files {
         let shown = format!("node facts {}", f.display());
@@ -2077,13 +2079,33 @@ pub fn read_facts(paths: &[PathBuf]) -> (Vec<NodeFacts>, Vec<Coverage>) {
                 continue;
             }
             n += 1;
-            by_node.insert(d.node.clone(), d);
+            // The newest collection of a node is judged; an older one from another file is
+            // said to be set aside (a log's earlier lines are its history, not a conflict).
+            let node = d.node.clone();
+            let newer = by_node
+                .get(&node)
+                .is_none_or(|(kept, _)| collected(&d) >= collected(kept));
+            if newer {
+                let replaced = by_node.insert(node.clone(), (d, f.clone()));
+                if let (Some((older, older_file)), Some((kept, _))) = (replaced, by_node.get(&node))
+                {
+                    if older_file != f {
+                        coverage.push(set_aside(&older, &older_file, kept, &f));
+                    }
+                }
+            } else if let Some((kept, kept_file)) = by_node.get(&node) {
+                if *kept_file != f {
+                    coverage.push(set_aside(&d, &f, kept, kept_file));
+                }
+            }
         }
         if n > 0 {
             coverage.push(Coverage::ok(shown, n));
         }
     }
     // What a node could not collect is coverage too: the report says what is missing.
+    let by_node: BTreeMap<String, NodeFacts> =
+        by_node.into_iter().map(|(k, (nf, _))| (k, nf)).collect();
     for nf in by_node.values() {
         for e in &nf.errors {
             coverage.push(Coverage::failed(
@@ -2094,6 +2116,27 @@ pub fn read_facts(paths: &[PathBuf]) -> (Vec<NodeFacts>, Vec<Coverage>) {
         }
     }
     (by_node.into_values().collect(), coverage)
+}
+
+/// The coverage warning for a node's facts set aside for newer ones from another file.
+fn set_aside(older: &NodeFacts, older_file: &Path, kept: &NodeFacts, kept_file: &Path) -> Coverage {
+    Coverage::failed(
+        format!("node facts {}", older_file.display()),
+        "warning",
+        format!(
+            "node {}: the facts collected at {} are set aside for newer ones collected at {} ({}); remove the older file if it is not meant to be read",
+            older.node,
+            older.collected_at,
+            kept.collected_at,
+            kept_file.display()
+        ),
+    )
+}
+
+/// When facts were collected, for ordering: the parsed time, else none (an unreadable time
+/// is older than any readable one).
+fn collected(nf: &NodeFacts) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    chrono::DateTime::parse_from_rfc3339(&nf.collected_at).ok()
 }
 
 /// The paths of a kubelet configuration file that the kubelet resolves against the file's
