@@ -60,6 +60,9 @@ pub struct ImageScan {
     pub digests: Vec<String>,
     /// When the scan ran, by the scanner's own timestamp.
     pub scanned_at: Option<DateTime<Utc>>,
+    /// When the vulnerability database the scan used was built, when the report says (Grype
+    /// `descriptor.db.built`, or `descriptor.db.status.built` from its version 6 database).
+    pub database_built: Option<DateTime<Utc>>,
     /// Its vulnerabilities, one per package, id, severity and fixability (identical entries,
     /// such as one package found at two paths, once).
     pub vulnerabilities: Vec<Vulnerability>,
@@ -371,6 +374,7 @@ fn scan(
         references,
         digests,
         scanned_at,
+        database_built: None,
         vulnerabilities: found.vulnerabilities,
         vulnerability_results: found.looked,
     }
@@ -527,7 +531,7 @@ fn grype(file: &str, v: &Value) -> Result<ImageScan, String> {
             fixable: fixed,
         });
     }
-    Ok(scan(
+    let mut out = scan(
         file,
         "grype",
         image,
@@ -538,7 +542,10 @@ fn grype(file: &str, v: &Value) -> Result<ImageScan, String> {
             vulnerabilities: dedup(vulns),
             looked: matches.is_some(),
         },
-    ))
+    );
+    out.database_built = time(v.pointer("/descriptor/db/built"))
+        .or_else(|| time(v.pointer("/descriptor/db/status/built")));
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -344,6 +344,10 @@ fn docker_hub_named_once(entry: &str) -> String {
     entry.to_string()
 }
 
+/// Whether an image comes from an allow-list entry: its registry host, or a repository path
+/// under it that is the image's repository or one of its parents (`ghcr.io/acme` allows
+/// `ghcr.io/acme/web`, `docker.io/library/nginx` allows `nginx`; `ghcr.io/acme` does not
+/// allow `ghcr.io/acme-evil/web`).
 fn allowed(r: &ImageRef, registries: &[String]) -> bool {
     registries.iter().any(|a| {
         let a = a.trim_end_matches('/');
@@ -354,7 +358,7 @@ fn allowed(r: &ImageRef, registries: &[String]) -> bool {
             && (prefix.is_empty()
                 || r.repository
                     .strip_prefix(prefix)
-                    .is_some_and(|rest| rest.starts_with('/')))
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
     })
 }
 
@@ -656,7 +660,11 @@ mod tests {
         assert!(allowed(&ok("ghcr.io/acme/app:1"), &regs));
         assert!(!allowed(&ok("ghcr.io/other/app:1"), &regs));
         assert!(!allowed(&ok("ghcr.io/acme-evil/app:1"), &regs));
-        assert!(!allowed(&ok("ghcr.io/acme:1"), &regs));
+        // An entry naming a whole repository allows that repository.
+        assert!(allowed(&ok("ghcr.io/acme:1"), &regs));
+        let repo = vec![docker_hub_named_once("docker.io/library/nginx")];
+        assert!(allowed(&ok("nginx:1.27"), &repo));
+        assert!(!allowed(&ok("nginx-unprivileged:1.27"), &repo));
         assert!(allowed(&ok("registry.example/x:1"), &regs));
         assert!(!allowed(&ok("registry.example.evil.io/x:1"), &regs));
         assert!(!allowed(&ok("nginx:1"), &regs));

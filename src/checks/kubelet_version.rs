@@ -108,6 +108,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             continue;
         };
         let (status, message) = match release::standing_of(text, &p.fixed) {
+            // A kubelet reports all three numbers; `v1.22` could be any patch of the line.
+            Some(_) if !release::has_patch(text) => (
+                Status::Error,
+                format!("node {name} reports kubelet version `{text}` without a patch number, so where it stands against the fix cannot be told"),
+            ),
             None => (
                 Status::Error,
                 format!("node {name} reports kubelet version `{text}`, which is not a version like v1.21.5"),

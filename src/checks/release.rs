@@ -24,6 +24,14 @@ pub fn parse(s: &str) -> Option<Version> {
     Some((major, minor, patch))
 }
 
+/// Whether a version gives all three numbers (`v1.22.3`, not `v1.22`).
+pub fn has_patch(s: &str) -> bool {
+    let s = s.trim_start_matches('v');
+    s.split(['-', '@', '+'])
+        .next()
+        .is_some_and(|n| n.split('.').count() == 3)
+}
+
 /// What follows the numbers of a version (`-eks-1a2b3c`, `-gke.301`, `+k3s1`, `-rc.0`): a
 /// vendor's or a pre-release build, which may hold fixes its number does not show.
 pub fn build_suffix(s: &str) -> Option<&str> {
