@@ -331,6 +331,12 @@ pub struct ConfigValue {
     /// boolean): such a value decides nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invalid: Option<String>,
+    /// Why this value, from a file, may not be the one in effect: a drop-in the kubelet
+    /// reads after that file could not be read (or the drop-in directory could not be
+    /// walked), and it may set the key too. Such a value decides nothing; a flag, which wins
+    /// over every file, is never shadowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadowed: Option<String>,
 }
 
 /// A value that a later source replaced.
@@ -350,6 +356,9 @@ pub struct KubeletFacts {
     /// The file named by `--config` (path on the node), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_file: Option<String>,
+    /// The directory named by `--config-dir` (path on the node), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_dir: Option<String>,
     /// Drop-ins read from `--config-dir`, in the order applied.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drop_ins: Vec<String>,
@@ -360,6 +369,11 @@ pub struct KubeletFacts {
     /// Why the configuration may be incomplete (config file missing or unparsable).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// Files the kubelet refuses, and why (empty, or not a `kubelet.config.k8s.io/v1beta1`
+    /// KubeletConfiguration): it does not start with this configuration, so none of its
+    /// values decides anything. A refused file is never merged into `values`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
     /// For a kubelet embedded in another process (k3s): how its arguments were found. Its
     /// settings not seen anywhere may be ones that process makes itself, so no default is
     /// assumed for them.
@@ -464,10 +478,23 @@ pub const FILE_ROLES: &[(&str, &str)] = &[
         "kubelet client CA (--client-ca-file / authentication.x509.clientCAFile)",
     ),
     ("kubelet-config", "kubelet config file (--config)"),
+    (
+        "kubelet-config-drop-in",
+        "kubelet config drop-ins (*.conf under --config-dir, subdirectories included)",
+    ),
+    (
+        "kubelet-config-dir",
+        "kubelet config drop-in directory (--config-dir) and its subdirectories",
+    ),
 ];
 
 /// File roles that name directories; every other role names a regular file.
-pub const DIRECTORY_ROLES: &[&str] = &["etcd-data-dir", "pki-dir", "pki-subdir"];
+pub const DIRECTORY_ROLES: &[&str] = &[
+    "etcd-data-dir",
+    "pki-dir",
+    "pki-subdir",
+    "kubelet-config-dir",
+];
 
 /// Whether `role` is a known file role.
 pub fn is_file_role(role: &str) -> bool {

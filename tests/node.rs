@@ -275,6 +275,24 @@ fn kubelet_config_at_a_non_default_path_is_read_from_there() {
         .unwrap();
     assert_eq!(cfg.path, "/etc/kubelet/custom-config.yaml");
     assert_eq!(cfg.mode.as_deref(), Some("0600"));
+    // Its drop-in and their directory are judged with it (CIS 4.1.9/4.1.10); the README
+    // beside them is not read by the kubelet.
+    let roles: Vec<(&str, &str)> = facts
+        .files
+        .iter()
+        .filter(|f| f.role.starts_with("kubelet-config-"))
+        .map(|f| (f.role.as_str(), f.path.as_str()))
+        .collect();
+    assert_eq!(
+        roles,
+        vec![
+            ("kubelet-config-dir", "/etc/kubelet/config.d"),
+            (
+                "kubelet-config-drop-in",
+                "/etc/kubelet/config.d/10-seccomp.conf"
+            ),
+        ]
+    );
 
     let report = evaluate(vec![facts]);
     let status = |check: &str| {
@@ -981,10 +999,27 @@ fn kubelet_values_are_read_as_the_kubelet_reads_them() {
     let report = evaluate(vec![facts]);
     let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
     assert_eq!(status("kubelet-anonymous-auth-enabled"), Status::Pass);
+    // A feature gate that is not a boolean (`Quoted: "no"`): the kubelet cannot decode
+    // `featureGates` (a map[string]bool) and does not start, so no gate decides.
+    assert_eq!(
+        status("kubelet-server-cert-rotation-disabled"),
+        Status::Error
+    );
+    let without_quoted = root_with(
+        &[(
+            "/var/lib/kubelet/config.yaml",
+            Some(&config.replace("  Quoted: \"no\"\n", "")),
+        )],
+        &["--config=/var/lib/kubelet/config.yaml"],
+    );
+    let report = evaluate(vec![collect(without_quoted.path())]);
+    let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
     assert_eq!(
         status("kubelet-server-cert-rotation-disabled"),
         Status::Fail
     );
+    let report = evaluate(vec![collect(root.path())]);
+    let status = |id: &str| report.checks.iter().find(|c| c.id == id).unwrap().status;
     assert_eq!(
         status("kubelet-certificate-rotation-disabled"),
         Status::Fail
@@ -2202,4 +2237,420 @@ fn static_pod_flags_behind_unresolved_variables_are_manual() {
         let report = serde_json::to_value(evaluate(vec![facts])).unwrap();
         assert_eq!(item_status(&report, item), "manual", "{line}");
     }
+}
+
+/// The finding of `check` on `facts`, as (status, message), with every observation's note.
+fn judged(facts: NodeFacts, check: &str) -> (Status, String) {
+    let report = evaluate_full(vec![facts]);
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.check == check)
+        .unwrap_or_else(|| panic!("no finding of {check}"));
+    let notes: Vec<String> = f
+        .observations
+        .iter()
+        .filter_map(|o| o.note.clone())
+        .collect();
+    (f.status, format!("{} [{}]", f.message, notes.join(" | ")))
+}
+
+/// Feature gates as component-base's featuregate sets them (feature_gate.go,
+/// `setUnsetBetaGates`): `AllBeta=false`, on the command line or in `featureGates`, turns off
+/// every Beta gate not set explicitly, and `AllAlpha` every Alpha one. The kubelet applies the
+/// merged gates (config file, drop-ins, then `--feature-gates`, per gate) at once
+/// (cmd/kubelet/app/server.go). RotateKubeletServerCertificate is Beta
+/// (pkg/features/kube_features.go), and the kubelet starts its serving-certificate manager
+/// only with the gate on (pkg/kubelet/kubelet.go), so serverTLSBootstrap alone does not
+/// give rotated serving certificates either.
+#[test]
+fn all_beta_false_turns_off_the_beta_gates_not_set_explicitly() {
+    let gates = |g: &str| format!("{KUBELET_CONFIG}featureGates:\n{g}");
+    let check = "kubelet-server-cert-rotation-disabled";
+    for (config, flags, want) in [
+        (
+            KUBELET_CONFIG.to_string(),
+            &["--feature-gates=AllBeta=false"][..],
+            Status::Fail,
+        ),
+        (gates("  AllBeta: false\n"), &[][..], Status::Fail),
+        (
+            gates("  AllBeta: false\n  RotateKubeletServerCertificate: true\n"),
+            &[][..],
+            Status::Pass,
+        ),
+        (
+            KUBELET_CONFIG.to_string(),
+            &["--feature-gates=AllBeta=false,RotateKubeletServerCertificate=true"][..],
+            Status::Pass,
+        ),
+        (
+            gates("  RotateKubeletServerCertificate: true\n"),
+            &["--feature-gates=AllBeta=false"][..],
+            Status::Pass,
+        ),
+        (
+            gates("  AllBeta: false\n"),
+            &["--feature-gates=AllBeta=true"][..],
+            Status::Pass,
+        ),
+        // AllAlpha leaves a Beta gate alone.
+        (
+            KUBELET_CONFIG.to_string(),
+            &["--feature-gates=AllAlpha=false"][..],
+            Status::Pass,
+        ),
+        (KUBELET_CONFIG.to_string(), &[][..], Status::Pass),
+    ] {
+        let (status, message) = judged(kubelet_with(&config, flags).facts(), check);
+        assert_eq!(status, want, "{config:?} {flags:?}: {message}");
+        if want == Status::Fail {
+            assert!(message.contains("AllBeta"), "{message}");
+            assert!(message.contains("Beta"), "{message}");
+            assert!(!message.contains("default true applies"), "{message}");
+        }
+    }
+    // CIS 4.2.9's rotation alternative: serverTLSBootstrap with the gate off is no serving
+    // certificate.
+    let bootstrap = format!("{KUBELET_CONFIG}serverTLSBootstrap: true\n");
+    let (status, message) = judged(
+        kubelet_with(&bootstrap, &[]).facts(),
+        "kubelet-tls-cert-missing",
+    );
+    assert_eq!(status, Status::Pass, "{message}");
+    let (status, message) = judged(
+        kubelet_with(&bootstrap, &["--feature-gates=AllBeta=false"]).facts(),
+        "kubelet-tls-cert-missing",
+    );
+    assert_eq!(status, Status::Fail, "{message}");
+    assert!(message.contains("AllBeta"), "{message}");
+}
+
+/// The kubelet decodes its config file with Go's JSON decoding into KubeletConfiguration's
+/// typed fields (after sigs.k8s.io/yaml turns the YAML into JSON;
+/// pkg/kubelet/kubeletconfig/util/codec): a number where a boolean belongs, a boolean where
+/// a number or text belongs, a fraction where an integer belongs, a non-boolean feature gate
+/// or a number where a duration belongs is a type error, so the kubelet refuses the file and
+/// does not start, whatever a flag says over it. Such a value decides nothing.
+#[test]
+fn values_the_kubelet_cannot_decode_are_errors() {
+    let base = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n\
+                authentication:\n  x509: {clientCAFile: /etc/kubernetes/pki/ca.crt}\n";
+    for (line, check, flags) in [
+        (
+            "authentication:\n  anonymous: {enabled: 0}\n",
+            "kubelet-anonymous-auth-enabled",
+            &[][..],
+        ),
+        (
+            "rotateCertificates: 0\n",
+            "kubelet-certificate-rotation-disabled",
+            &[][..],
+        ),
+        (
+            "seccompDefault: 1\n",
+            "kubelet-seccomp-default-disabled",
+            &[][..],
+        ),
+        (
+            "makeIPTablesUtilChains: 1\n",
+            "kubelet-iptables-util-chains-disabled",
+            &[][..],
+        ),
+        (
+            "featureGates:\n  RotateKubeletServerCertificate: 0\n",
+            "kubelet-server-cert-rotation-disabled",
+            &[][..],
+        ),
+        (
+            "featureGates:\n  SomeOtherGate: \"yes\"\n",
+            "kubelet-server-cert-rotation-disabled",
+            &[][..],
+        ),
+        (
+            "readOnlyPort: false\n",
+            "kubelet-read-only-port-open",
+            &[][..],
+        ),
+        (
+            "readOnlyPort: false\n",
+            "kubelet-read-only-port-open",
+            &["--read-only-port=0"][..],
+        ),
+        (
+            "eventRecordQPS: 2.5\n",
+            "kubelet-event-qps-negative",
+            &[][..],
+        ),
+        (
+            "podPidsLimit: true\n",
+            "kubelet-pod-pids-unlimited",
+            &[][..],
+        ),
+        (
+            "authorization: {mode: true}\n",
+            "kubelet-authorization-always-allow",
+            &[][..],
+        ),
+        (
+            "streamingConnectionIdleTimeout: 300\n",
+            "kubelet-streaming-idle-timeout-disabled",
+            &[][..],
+        ),
+        (
+            "tlsCipherSuites: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n",
+            "kubelet-weak-tls-cipher-suites",
+            &[][..],
+        ),
+    ] {
+        let config = format!("{base}{line}");
+        let config = config.replacen(
+            "authentication:\n  x509: {clientCAFile: /etc/kubernetes/pki/ca.crt}\nauthentication:\n  anonymous: {enabled: 0}\n",
+            "authentication:\n  anonymous: {enabled: 0}\n  x509: {clientCAFile: /etc/kubernetes/pki/ca.crt}\n",
+            1,
+        );
+        let (status, message) = judged(kubelet_with(&config, flags).facts(), check);
+        assert_eq!(status, Status::Error, "{line:?} {flags:?}: {message}");
+        assert!(
+            message.contains("cannot decode") && message.contains("does not start"),
+            "{line:?}: {message}"
+        );
+    }
+    // A whole number written as a float is a number to the kubelet (sigs.k8s.io/yaml writes
+    // 0.0 as 0).
+    let config = format!("{base}readOnlyPort: 0.0\n");
+    let (status, message) = judged(
+        kubelet_with(&config, &[]).facts(),
+        "kubelet-read-only-port-open",
+    );
+    assert_eq!(status, Status::Pass, "{message}");
+}
+
+/// Only `kubelet.config.k8s.io/v1beta1` KubeletConfiguration is registered in the kubelet's
+/// scheme for its config file (pkg/kubelet/apis/config/scheme; `kubelet.config.k8s.io/v1`
+/// holds only CredentialProviderConfig), and a drop-in of any other apiVersion/kind is
+/// refused (cmd/kubelet/app/server.go, mergeKubeletConfigurations): the kubelet does not
+/// start, so nothing in that configuration decides, and the refused file is never merged.
+#[test]
+fn a_file_of_another_api_version_is_refused_not_merged() {
+    let drop_in = "apiVersion: kubelet.config.k8s.io/v1alpha1\nkind: KubeletConfiguration\n\
+                   readOnlyPort: 0\nrotateCertificates: true\n";
+    let config = KUBELET_CONFIG.replace("readOnlyPort: 0", "readOnlyPort: 10255");
+    let root = Root::new(
+        &[
+            ("/var/lib/kubelet/config.yaml", Some(&config)),
+            ("/etc/kubernetes/kubelet.conf.d/99-x.conf", Some(drop_in)),
+        ],
+        &[(
+            100,
+            &[
+                "/usr/bin/kubelet",
+                "--config=/var/lib/kubelet/config.yaml",
+                "--config-dir=/etc/kubernetes/kubelet.conf.d",
+            ],
+        )],
+    );
+    let facts = root.facts();
+    let k = facts.kubelet.as_ref().unwrap();
+    assert_eq!(k.values["readOnlyPort"].value, Value::from(10255));
+    let (status, message) = judged(facts, "kubelet-read-only-port-open");
+    assert_eq!(status, Status::Error, "{message}");
+    assert!(
+        message.contains("99-x.conf") && message.contains("v1beta1"),
+        "{message}"
+    );
+    // A --config-dir that is not there fails the kubelet's walk of it: it does not start.
+    let (status, message) = judged(
+        kubelet_with(KUBELET_CONFIG, &["--config-dir=/etc/kubernetes/nowhere.d"]).facts(),
+        "kubelet-anonymous-auth-enabled",
+    );
+    assert_eq!(status, Status::Error, "{message}");
+    assert!(message.contains("does not exist"), "{message}");
+    for api in ["kubelet.config.k8s.io/v1", "kubelet.config.k8s.io/v1alpha1"] {
+        let config = KUBELET_CONFIG.replace("kubelet.config.k8s.io/v1beta1", api);
+        let (status, message) = judged(
+            kubelet_with(&config, &[]).facts(),
+            "kubelet-anonymous-auth-enabled",
+        );
+        assert_eq!(status, Status::Error, "{api}: {message}");
+        assert!(message.contains(api), "{message}");
+    }
+}
+
+/// When the kubelet's configuration cannot be read, its staticPodPath is unknown: the
+/// static pod manifests (CIS 1.1.1–1.1.8) are an error saying so, never "does not exist" at
+/// a default path. Only a configuration known not to set staticPodPath falls back to the
+/// default directories; a `--pod-manifest-path` flag decides whatever the files say.
+#[test]
+fn static_pod_manifests_are_unknown_when_the_kubelet_config_is_unreadable() {
+    let root = materialize("kubeadm-cp-good");
+    let from = root.path().join("etc/kubernetes/manifests");
+    let to = root.path().join("srv/static");
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::rename(&from, &to).unwrap();
+    std::fs::set_permissions(
+        to.join("kube-apiserver.yaml"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let config = root.path().join("var/lib/kubelet/config.yaml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("/etc/kubernetes/manifests", "/srv/static");
+    std::fs::write(&config, &text).unwrap();
+    let (status, message) = judged(collect(root.path()), "apiserver-manifest-permissive");
+    assert_eq!(status, Status::Fail, "{message}");
+
+    std::fs::write(&config, format!("{text}---\nkind: Other\n")).unwrap();
+    for check in [
+        "apiserver-manifest-permissive",
+        "controller-manager-manifest-not-root-owned",
+        "etcd-manifest-permissive",
+    ] {
+        let (status, message) = judged(collect(root.path()), check);
+        assert_eq!(status, Status::Error, "{check}: {message}");
+        assert!(
+            message.contains("staticPodPath") && message.contains("cannot parse"),
+            "{check}: {message}"
+        );
+    }
+}
+
+/// The kubelet's `--config-dir` drop-ins set its configuration as its `--config` file does:
+/// CIS 4.1.9/4.1.10 judge every drop-in it reads (`*.conf`, subdirectories too) and the
+/// directories that hold them, with or without `--config`.
+#[test]
+fn kubelet_config_drop_ins_are_judged_for_mode_and_owner() {
+    let drop_in = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n\
+                   readOnlyPort: 0\n";
+    let files = [
+        ("/var/lib/kubelet/config.yaml", Some(KUBELET_CONFIG)),
+        ("/etc/kubernetes/kubelet.conf.d/10-a.conf", Some(drop_in)),
+        (
+            "/etc/kubernetes/kubelet.conf.d/sub/20-b.conf",
+            Some(drop_in),
+        ),
+        ("/etc/kubernetes/kubelet.conf.d/README", Some("not read")),
+    ];
+    let with_config = [
+        "/usr/bin/kubelet",
+        "--config=/var/lib/kubelet/config.yaml",
+        "--config-dir=/etc/kubernetes/kubelet.conf.d",
+    ];
+    let dir_only = [
+        "/usr/bin/kubelet",
+        "--config-dir=/etc/kubernetes/kubelet.conf.d",
+    ];
+    for argv in [&with_config[..], &dir_only[..]] {
+        let root = Root::new(&files, &[(100, argv)]);
+        root.mode("/var/lib/kubelet/config.yaml", 0o600, 0, 0);
+        root.mode("/etc/kubernetes/kubelet.conf.d", 0o755, 0, 0);
+        root.mode("/etc/kubernetes/kubelet.conf.d/sub", 0o755, 0, 0);
+        root.mode("/etc/kubernetes/kubelet.conf.d/10-a.conf", 0o600, 0, 0);
+        root.mode("/etc/kubernetes/kubelet.conf.d/sub/20-b.conf", 0o600, 0, 0);
+        root.mode("/etc/kubernetes/kubelet.conf.d/README", 0o666, 1001, 1001);
+        let report = evaluate_full(vec![root.facts()]);
+        for check in [
+            "kubelet-config-file-permissive",
+            "kubelet-config-file-not-root-owned",
+            "kubelet-config-dir-permissive",
+        ] {
+            let all = findings_of(&report, check);
+            assert!(!all.is_empty(), "{check}");
+            assert!(
+                all.iter().all(|(s, _)| *s == Status::Pass),
+                "{argv:?} {check}: {all:?}"
+            );
+        }
+        let judged_paths = findings_of(&report, "kubelet-config-file-not-root-owned");
+        assert!(
+            judged_paths
+                .iter()
+                .any(|(_, m)| m.contains("sub/20-b.conf")),
+            "{judged_paths:?}"
+        );
+
+        root.mode(
+            "/etc/kubernetes/kubelet.conf.d/sub/20-b.conf",
+            0o666,
+            1001,
+            1001,
+        );
+        root.mode("/etc/kubernetes/kubelet.conf.d/sub", 0o777, 0, 0);
+        let report = evaluate_full(vec![root.facts()]);
+        for check in [
+            "kubelet-config-file-permissive",
+            "kubelet-config-file-not-root-owned",
+            "kubelet-config-dir-permissive",
+        ] {
+            let all = findings_of(&report, check);
+            let failing: Vec<&String> = all
+                .iter()
+                .filter(|(s, _)| *s == Status::Fail)
+                .map(|(_, m)| m)
+                .collect();
+            assert_eq!(failing.len(), 1, "{argv:?} {check}: {all:?}");
+            assert!(failing[0].contains("kubelet.conf.d/sub"), "{failing:?}");
+        }
+    }
+}
+
+/// When the config file cannot be parsed, a key it might set is said to be unreadable
+/// because the file failed to parse, not "not set".
+#[test]
+fn a_key_in_an_unparsable_config_file_could_not_be_read() {
+    let config = format!("{KUBELET_CONFIG}seccompDefault: true\n---\nkind: Other\n");
+    let (status, message) = judged(
+        kubelet_with(&config, &[]).facts(),
+        "kubelet-seccomp-default-disabled",
+    );
+    assert_eq!(status, Status::Error, "{message}");
+    assert!(
+        message.contains("could not be read") && message.contains("cannot parse"),
+        "{message}"
+    );
+    assert!(!message.contains("not set in"), "{message}");
+}
+
+/// Drop-ins override the config file and the drop-ins before them: one that cannot be read
+/// (or parsed) may set any key, so what the files before it set is unknown, while a later
+/// drop-in, or a flag, still decides.
+#[test]
+fn a_drop_in_that_cannot_be_read_leaves_what_it_may_override_unknown() {
+    let broken =
+        "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n---\nx: 1\n";
+    let later = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n\
+                 readOnlyPort: 0\n";
+    let root = Root::new(
+        &[
+            ("/var/lib/kubelet/config.yaml", Some(KUBELET_CONFIG)),
+            (
+                "/etc/kubernetes/kubelet.conf.d/10-broken.conf",
+                Some(broken),
+            ),
+            ("/etc/kubernetes/kubelet.conf.d/20-later.conf", Some(later)),
+        ],
+        &[(
+            100,
+            &[
+                "/usr/bin/kubelet",
+                "--config=/var/lib/kubelet/config.yaml",
+                "--config-dir=/etc/kubernetes/kubelet.conf.d",
+                "--anonymous-auth=false",
+            ],
+        )],
+    );
+    let report = evaluate_full(vec![root.facts()]);
+    let (status, message) = only(&report, "kubelet-authorization-always-allow");
+    assert_eq!(status, Status::Error, "{message}");
+    assert!(
+        message.contains("10-broken.conf") && message.contains("may not be"),
+        "{message}"
+    );
+    // Set by a later drop-in, or by a flag: known.
+    assert_eq!(only(&report, "kubelet-read-only-port-open").0, Status::Pass);
+    assert_eq!(
+        only(&report, "kubelet-anonymous-auth-enabled").0,
+        Status::Pass
+    );
 }

@@ -9,9 +9,14 @@
 //! and the evidence says so. A node without a kubelet is `error` (the agent could not see
 //! it), and so is one where more than one kubelet runs (which one is the node's cannot be
 //! told); a config file that could not be read makes unset keys `error`, never defaults. A
-//! value the kubelet refuses, so that it does not start (`--anonymous-auth=`,
-//! `--read-only-port=abc`, `readOnlyPort: ""`), is `error`: "empty means unset" holds only
-//! for text and list keys.
+//! configuration the kubelet refuses, so that it does not start, is `error` for every key,
+//! with the reason: a file that is not a `kubelet.config.k8s.io/v1beta1`
+//! KubeletConfiguration, a flag pflag cannot read (`--anonymous-auth=`,
+//! `--read-only-port=abc`), or a value in a file that Go cannot decode into the field's type
+//! (`readOnlyPort: ""`, `rotateCertificates: 0`, a feature gate that is not a boolean), even
+//! where a flag overrides it. "Empty means unset" holds only for text and list keys. A
+//! feature gate set nowhere takes `AllAlpha`/`AllBeta` when its maturity (`prerelease`) is
+//! Alpha/Beta and that global gate is set, else its default.
 
 use serde_json::Value;
 
@@ -36,13 +41,64 @@ pub struct KeyCondition {
     pub default: Option<Value>,
     /// Value when unset and the kubelet runs without `--config` (defaults to `default`).
     pub flag_default: Option<Value>,
-    /// A zero (`0`, `0s`) written in the config file or a drop-in means "unset, use the
-    /// default" (kubelet defaulting of durations such as streamingConnectionIdleTimeout); a
-    /// zero given as a flag is taken as written.
+    /// A zero (`0s`; `0` for a number key) written in the config file or a drop-in means
+    /// "unset, use the default" (kubelet defaulting of durations such as
+    /// streamingConnectionIdleTimeout); a zero given as a flag is taken as written. (A bare
+    /// number where a duration belongs is no duration: the kubelet cannot decode it.)
     pub zero_is_default: bool,
     /// When set, a key set nowhere passes, for this reason (a benchmark that accepts the
     /// setting's absence, whatever the kubelet's own default); the evidence says it is unset.
     pub unset_passes: Option<String>,
+    /// For a feature gate (`featureGates.<Gate>`): its maturity, which decides whether
+    /// `AllAlpha` or `AllBeta`, when set, replaces its default. Required with a default.
+    pub prerelease: Option<Prerelease>,
+}
+
+/// A feature gate's maturity (`PreRelease` in pkg/features/kube_features.go).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prerelease {
+    /// Alpha: `AllAlpha` sets it when it is not set itself.
+    Alpha,
+    /// Beta: `AllBeta` sets it when it is not set itself.
+    Beta,
+    /// Generally available: neither global gate touches it.
+    Ga,
+    /// Deprecated: neither global gate touches it.
+    Deprecated,
+}
+
+impl Prerelease {
+    /// Reads `alpha`, `beta`, `ga` or `deprecated`.
+    fn read(s: &str) -> Option<Prerelease> {
+        Some(match s {
+            "alpha" => Prerelease::Alpha,
+            "beta" => Prerelease::Beta,
+            "ga" => Prerelease::Ga,
+            "deprecated" => Prerelease::Deprecated,
+            _ => return None,
+        })
+    }
+
+    /// How Kubernetes names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Prerelease::Alpha => "Alpha",
+            Prerelease::Beta => "Beta",
+            Prerelease::Ga => "GA",
+            Prerelease::Deprecated => "Deprecated",
+        }
+    }
+
+    /// The global gate that sets every gate of this maturity not set itself
+    /// (component-base featuregate/feature_gate.go: `setUnsetAlphaGates`,
+    /// `setUnsetBetaGates`).
+    fn global(self) -> Option<&'static str> {
+        match self {
+            Prerelease::Alpha => Some("AllAlpha"),
+            Prerelease::Beta => Some("AllBeta"),
+            Prerelease::Ga | Prerelease::Deprecated => None,
+        }
+    }
 }
 
 /// Parameters of a `kubelet_config` assertion.
@@ -79,7 +135,17 @@ impl Params {
     pub fn describe(&self) -> String {
         let group = |g: &[KeyCondition]| -> String {
             g.iter()
-                .map(|c| format!("{} {}", c.key, c.expect.describe()))
+                .map(
+                    |c| match (c.prerelease, c.prerelease.and_then(Prerelease::global)) {
+                        (Some(p), Some(all)) => format!(
+                            "{} {} (a {} gate: {all}, when set, replaces its default)",
+                            c.key,
+                            c.expect.describe(),
+                            p.name()
+                        ),
+                        _ => format!("{} {}", c.key, c.expect.describe()),
+                    },
+                )
                 .collect::<Vec<_>>()
                 .join("; ")
         };
@@ -117,10 +183,26 @@ fn read_conditions(
                 "flag_default",
                 "zero_is_default",
                 "unset_passes",
+                "prerelease",
             ],
         );
         let zero_is_default = r.opt_bool(c, "zero_is_default", &cw).unwrap_or(false);
         let unset_passes = r.opt_string(c, "unset_passes", &cw);
+        let line_of = |k: &str| c.get(k).map_or(c.line, |n| n.line);
+        let prerelease = match r.opt_string(c, "prerelease", &cw) {
+            None => None,
+            Some(p) => match Prerelease::read(&p) {
+                Some(p) => Some(p),
+                None => {
+                    r.error(
+                        line_of("prerelease"),
+                        format!("{cw}: `prerelease` is alpha, beta, ga or deprecated, not `{p}`"),
+                    );
+                    *ok = false;
+                    None
+                }
+            },
+        };
         let key = r.string(c, "key", &cw);
         let e = Expectation::read(c, r, &cw);
         let scalar = |k: &str, r: &mut Reader| -> Option<Value> {
@@ -135,6 +217,27 @@ fn read_conditions(
         };
         let default = scalar("default", r);
         let flag_default = scalar("flag_default", r);
+        if let Some(key) = &key {
+            let gate = key
+                .strip_prefix("featureGates.")
+                .filter(|g| !matches!(*g, "AllAlpha" | "AllBeta"));
+            let has_default = default.is_some() || flag_default.is_some();
+            if gate.is_none() && c.get("prerelease").is_some() {
+                r.error(
+                    line_of("prerelease"),
+                    format!("{cw}: `prerelease` is for feature gates (`featureGates.<Gate>`), not `{key}`"),
+                );
+                *ok = false;
+            } else if gate.is_some() && has_default && c.get("prerelease").is_none() {
+                r.error(
+                    line_of("default"),
+                    format!(
+                        "{cw}: a feature gate's default holds only while AllAlpha/AllBeta leave it alone: give `prerelease` (alpha, beta, ga or deprecated, as pkg/features/kube_features.go has it)"
+                    ),
+                );
+                *ok = false;
+            }
+        }
         match (key, e) {
             (Some(key), Some(expect)) => out.push(KeyCondition {
                 key,
@@ -143,6 +246,7 @@ fn read_conditions(
                 flag_default,
                 zero_is_default,
                 unset_passes,
+                prerelease,
             }),
             _ => *ok = false,
         }
@@ -168,19 +272,123 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// The type of a condition's key in KubeletConfiguration, as far as its values say.
+/// The Go type of a KubeletConfiguration field, as far as decoding it goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum KeyType {
-    /// A boolean (`authentication.anonymous.enabled`).
+    /// A boolean (`authentication.anonymous.enabled`, a feature gate).
     Bool,
-    /// An integer (`readOnlyPort`).
-    Int,
-    /// A Go duration (`streamingConnectionIdleTimeout`).
+    /// An integer of so many bits (`readOnlyPort` is an int32, `podPidsLimit` an int64).
+    Int(u32),
+    /// A `metav1.Duration`, written as a Go duration text (`streamingConnectionIdleTimeout`).
     Duration,
+    /// Text (`authorization.mode`, `tlsCertFile`).
+    Text,
+    /// A list of text (`tlsCipherSuites`).
+    List,
+    /// A map of settings (`authentication`, `featureGates`).
+    Object,
 }
 
-/// The type of a condition's key, from its value and defaults: `None` for text and lists.
+impl KeyType {
+    /// What belongs in such a field, in words.
+    fn words(self) -> &'static str {
+        match self {
+            KeyType::Bool => "a boolean",
+            KeyType::Int(32) => "a 32-bit integer",
+            KeyType::Int(_) => "an integer",
+            KeyType::Duration => "a duration",
+            KeyType::Text => "text",
+            KeyType::List => "a list of text",
+            KeyType::Object => "a map of settings",
+        }
+    }
+
+    /// Whether Go's JSON decoding (sigs.k8s.io/json, as the kubelet decodes its config file
+    /// and drop-ins after sigs.k8s.io/yaml turned the YAML into JSON) takes `v` for a field
+    /// of this type. A null leaves the field unset and is taken; a whole number written as a
+    /// float is a number (`0.0` becomes `0`); an empty duration fails
+    /// `time.ParseDuration`.
+    fn takes(self, v: &Value) -> bool {
+        match (self, v) {
+            (_, Value::Null) => true,
+            (KeyType::Bool, Value::Bool(_)) => true,
+            (KeyType::Int(bits), Value::Number(n)) => fits(n, bits),
+            (KeyType::Duration, Value::String(s)) => !s.is_empty(),
+            (KeyType::Text, Value::String(_)) => true,
+            (KeyType::List, Value::Array(items)) => {
+                items.iter().all(|i| i.is_string() || i.is_null())
+            }
+            (KeyType::Object, Value::Object(_)) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Whether a JSON number decodes into a Go integer of `bits` bits.
+fn fits(n: &serde_json::Number, bits: u32) -> bool {
+    let (min, max) = if bits >= 64 {
+        (i64::MIN as f64, i64::MAX as f64)
+    } else {
+        (
+            -(2f64.powi(bits as i32 - 1)),
+            2f64.powi(bits as i32 - 1) - 1.0,
+        )
+    };
+    match (n.as_i64(), n.as_u64(), n.as_f64()) {
+        (Some(i), _, _) => (min..=max).contains(&(i as f64)),
+        (None, Some(u), _) => (u as f64) <= max,
+        (None, None, Some(f)) => f.is_finite() && f.fract() == 0.0 && (min..=max).contains(&f),
+        _ => false,
+    }
+}
+
+/// KubeletConfiguration fields the catalog reads, with their Go types, ported from
+/// staging/src/k8s.io/kubelet/config/v1beta1/types.go. Feature gates (`featureGates.<Gate>`,
+/// a `map[string]bool`) are booleans. A key not listed is typed by its condition's values.
+const KEY_TYPES: &[(&str, KeyType)] = &[
+    ("authentication", KeyType::Object),
+    ("authentication.anonymous", KeyType::Object),
+    ("authentication.anonymous.enabled", KeyType::Bool),
+    ("authentication.webhook", KeyType::Object),
+    ("authentication.webhook.enabled", KeyType::Bool),
+    ("authentication.webhook.cacheTTL", KeyType::Duration),
+    ("authentication.x509", KeyType::Object),
+    ("authentication.x509.clientCAFile", KeyType::Text),
+    ("authorization", KeyType::Object),
+    ("authorization.mode", KeyType::Text),
+    ("readOnlyPort", KeyType::Int(32)),
+    ("port", KeyType::Int(32)),
+    ("streamingConnectionIdleTimeout", KeyType::Duration),
+    ("makeIPTablesUtilChains", KeyType::Bool),
+    ("eventRecordQPS", KeyType::Int(32)),
+    ("eventBurst", KeyType::Int(32)),
+    ("tlsCertFile", KeyType::Text),
+    ("tlsPrivateKeyFile", KeyType::Text),
+    ("tlsCipherSuites", KeyType::List),
+    ("tlsMinVersion", KeyType::Text),
+    ("rotateCertificates", KeyType::Bool),
+    ("serverTLSBootstrap", KeyType::Bool),
+    ("podPidsLimit", KeyType::Int(64)),
+    ("seccompDefault", KeyType::Bool),
+    ("protectKernelDefaults", KeyType::Bool),
+    ("staticPodPath", KeyType::Text),
+    ("featureGates", KeyType::Object),
+];
+
+/// The declared type of a KubeletConfiguration key, when [`KEY_TYPES`] knows it.
+fn declared_type(key: &str) -> Option<KeyType> {
+    if key.starts_with("featureGates.") {
+        return Some(KeyType::Bool);
+    }
+    KEY_TYPES.iter().find(|(k, _)| *k == key).map(|(_, t)| *t)
+}
+
+/// The type of a condition's key: declared, else as far as its values say (`None` for text
+/// and lists).
 fn key_type(c: &KeyCondition) -> Option<KeyType> {
+    if let Some(t) = declared_type(&c.key) {
+        return Some(t);
+    }
     [
         Some(&c.expect.value),
         c.default.as_ref(),
@@ -190,96 +398,202 @@ fn key_type(c: &KeyCondition) -> Option<KeyType> {
     .flatten()
     .find_map(|v| match v {
         Value::Bool(_) => Some(KeyType::Bool),
-        Value::Number(_) => Some(KeyType::Int),
+        Value::Number(_) => Some(KeyType::Int(64)),
         Value::String(_) if Scale::of(v) == Scale::Duration => Some(KeyType::Duration),
         _ => None,
     })
 }
 
-/// Why the kubelet refuses the value found for a boolean, integer or duration key, so that it
-/// does not start and the value decides nothing: as the collector recorded it (`invalid`),
-/// or, in facts collected before it did and in configuration files, a text where a boolean
-/// or a number belongs (pflag's strconv and Go's JSON decoding both refuse
-/// `--anonymous-auth=`, `--read-only-port=abc` and `readOnlyPort: ""`), or an empty
-/// duration (`time.ParseDuration("")` fails). A flag's text that pflag does read
-/// (`--read-only-port=0x0`, in older facts) is returned as `Ok` with the value it reads as.
-fn refused(c: &KeyCondition, v: &ConfigValue) -> Option<Result<(Value, String), String>> {
-    if let Some(why) = &v.invalid {
-        return Some(Err(why.clone()));
+/// A value in words, for a message (`the number 0`, `an empty string`).
+fn value_words(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.is_empty() => "an empty string".to_string(),
+        Value::String(s) => format!("the string {}", crate::quote::quote(s)),
+        Value::Number(n) => format!("the number {n}"),
+        Value::Bool(b) => format!("the boolean {b}"),
+        Value::Array(_) => "a list".to_string(),
+        Value::Object(_) => "a map".to_string(),
+        Value::Null => "null".to_string(),
     }
+}
+
+/// How a flag's text reads for a boolean, integer or duration key, in facts collected before
+/// the collector read flags by their types (`invalid` says so since): a text pflag reads is
+/// `Ok` with the value it reads as (`--read-only-port=0x0`); one it refuses is `Err` (the
+/// kubelet does not start). `None`: taken as it is.
+fn flag_read(c: &KeyCondition, v: &ConfigValue) -> Option<Result<(Value, String), String>> {
+    let ValueSource::Flag { flag, .. } = &v.source else {
+        return None;
+    };
     let Value::String(text) = &v.value else {
         return None;
     };
     let kind = key_type(c)?;
     let q = crate::quote::quote;
-    let what = match kind {
-        KeyType::Bool => "a boolean",
-        KeyType::Int => "an integer",
-        KeyType::Duration => "a duration",
-    };
-    match (&v.source, kind) {
-        // Durations are text: only an empty one is refused.
-        (_, KeyType::Duration) if !text.is_empty() => None,
-        (ValueSource::Flag { flag, .. }, _) => {
-            match kind {
-                KeyType::Bool => {
-                    if let Some(b) = crate::checks::condition::parse_bool(text) {
-                        return Some(Ok((
-                            Value::Bool(b),
-                            format!("{flag}={} reads as {b}", q(text)),
-                        )));
-                    }
-                }
-                KeyType::Int => {
-                    if let Some(n) = crate::checks::command_line::go_parse_int(text) {
-                        return Some(Ok((
-                            Value::from(n),
-                            format!(
-                                "{flag}={} reads as {n} (Go integer syntax: a leading 0 is octal, 0x hexadecimal)",
-                                q(text)
-                            ),
-                        )));
-                    }
-                }
-                KeyType::Duration => {}
+    match kind {
+        KeyType::Bool => {
+            if let Some(b) = crate::checks::condition::parse_bool(text) {
+                return Some(Ok((
+                    Value::Bool(b),
+                    format!("{flag}={} reads as {b}", q(text)),
+                )));
             }
-            Some(Err(format!(
-                "{flag}={} is not {what}: the kubelet refuses the flag and does not start",
-                q(text)
-            )))
         }
-        (other, _) => Some(Err(format!(
-            "{} is {} in {}, where {what} belongs: the kubelet cannot decode the file and does not start",
-            c.key,
-            if text.is_empty() {
-                "an empty string".to_string()
-            } else {
-                format!("the string {}", q(text))
-            },
-            other.describe()
-        ))),
+        KeyType::Int(_) => {
+            if let Some(n) = crate::checks::command_line::go_parse_int(text) {
+                return Some(Ok((
+                    Value::from(n),
+                    format!(
+                        "{flag}={} reads as {n} (Go integer syntax: a leading 0 is octal, 0x hexadecimal)",
+                        q(text)
+                    ),
+                )));
+            }
+        }
+        // Durations are text: only an empty one is refused (`time.ParseDuration("")`).
+        KeyType::Duration if !text.is_empty() => return None,
+        KeyType::Duration => {}
+        KeyType::Text | KeyType::List | KeyType::Object => return None,
     }
+    Some(Err(format!(
+        "{flag}={} is not {}: the kubelet refuses the flag and does not start",
+        q(text),
+        kind.words()
+    )))
+}
+
+/// Why the kubelet does not start with the configuration a condition reads, so that nothing
+/// in it decides the condition, or `None`. The kubelet refuses:
+/// - a file of its configuration as a whole (`refused`: empty, another apiVersion or kind);
+/// - a flag pflag cannot read (`invalid`, or text where a boolean or number belongs in older
+///   facts), for the key, or for any feature gate when the key is one (`--feature-gates` is
+///   one flag);
+/// - a value in its config file or a drop-in that Go cannot decode into the field's type,
+///   the key's own or one it overrode (the file is decoded before flags apply), a non-map
+///   where a map of settings holding the key belongs (`authentication: true`), and, for a
+///   feature gate, any gate that is not a boolean (`featureGates` is one `map[string]bool`).
+fn refusal<'k>(c: &KeyCondition, k: &'k KubeletFacts) -> Option<(Option<&'k ConfigValue>, String)> {
+    if !k.refused.is_empty() {
+        return Some((None, k.refused.join("; ")));
+    }
+    // The keys whose values decide whether the kubelet can read the one judged.
+    let gate = c.key.starts_with("featureGates.");
+    let mut keys: Vec<(&String, &ConfigValue)> = Vec::new();
+    if gate {
+        keys.extend(
+            k.values
+                .iter()
+                .filter(|(key, _)| key.starts_with("featureGates.")),
+        );
+    } else if let Some((key, v)) = k.values.get_key_value(&c.key) {
+        keys.push((key, v));
+    }
+    // A setting where a map holding the key belongs (`authentication: true`).
+    let mut prefix = String::new();
+    let mut parents = Vec::new();
+    for part in c.key.split('.') {
+        if !prefix.is_empty() {
+            parents.push(prefix.clone());
+            prefix.push('.');
+        }
+        prefix.push_str(part);
+    }
+    keys.extend(parents.iter().filter_map(|p| k.values.get_key_value(p)));
+    for (key, v) in keys {
+        let kind = if *key == c.key {
+            key_type(c)
+        } else if parents.contains(key) {
+            Some(KeyType::Object)
+        } else {
+            declared_type(key)
+        };
+        // A flag the kubelet cannot read.
+        if let Some(why) = &v.invalid {
+            return Some((Some(v), why.clone()));
+        }
+        if *key == c.key {
+            if let Some(Err(why)) = flag_read(c, v) {
+                return Some((Some(v), why));
+            }
+        }
+        let Some(kind) = kind else { continue };
+        let from_files = std::iter::once((&v.value, &v.source))
+            .chain(v.overrides.iter().map(|o| (&o.value, &o.source)))
+            .filter(|(_, s)| !matches!(s, ValueSource::Flag { .. }));
+        for (value, source) in from_files {
+            if !kind.takes(value) {
+                let over = if std::ptr::eq(value, &v.value) {
+                    String::new()
+                } else {
+                    format!(", whatever {} sets over it", v.source.describe())
+                };
+                return Some((
+                    Some(v),
+                    format!(
+                        "{key} is {} in {}, where {} belongs: the kubelet cannot decode the file and does not start{over}",
+                        value_words(value),
+                        source.describe(),
+                        kind.words()
+                    ),
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// When a feature gate is set nowhere: the global gate (`AllAlpha`, `AllBeta`) that sets it
+/// by its maturity, when that one is set, as (the value it gives, where it is set, why that
+/// decides).
+fn global_gate(c: &KeyCondition, k: &KubeletFacts) -> Option<(Value, String, String)> {
+    let gate = c.key.strip_prefix("featureGates.")?;
+    let maturity = c.prerelease?;
+    let all = maturity.global()?;
+    let v = k.values.get(&format!("featureGates.{all}"))?;
+    let on = v.value.as_bool()?;
+    Some((
+        Value::Bool(on),
+        format!(
+            "{all}={on} in {}, which sets every {} gate not set explicitly",
+            v.source.describe(),
+            maturity.name()
+        ),
+        format!(
+            "{all}={on} ({}) turns every {} gate not set explicitly {}, and {gate} is {} (pkg/features/kube_features.go), so it is {on}",
+            v.source.describe(),
+            maturity.name(),
+            if on { "on" } else { "off" },
+            maturity.name()
+        ),
+    ))
 }
 
 /// Observes one condition on one node's kubelet.
 fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool) {
     let mut unknown = false;
+    if let Some((v, why)) = refusal(c, k) {
+        let source = match v {
+            Some(v) => v.source.describe(),
+            None => k.command_line.clone(),
+        };
+        return (
+            Observation {
+                source: format!("node {node}: {source}"),
+                path: c.key.clone(),
+                observed: k
+                    .values
+                    .get(&c.key)
+                    .map_or(Value::Null, |v| v.value.clone()),
+                expected: c.expect.describe(),
+                holds: false,
+                note: Some(why),
+            },
+            true,
+        );
+    }
     let read_as: Option<ConfigValue>;
     let found = match k.values.get(&c.key) {
-        Some(v) => match refused(c, v) {
-            Some(Err(why)) => {
-                return (
-                    Observation {
-                        source: format!("node {node}: {}", v.source.describe()),
-                        path: c.key.clone(),
-                        observed: v.value.clone(),
-                        expected: c.expect.describe(),
-                        holds: false,
-                        note: Some(why),
-                    },
-                    true,
-                );
-            }
+        Some(v) => match flag_read(c, v) {
             Some(Ok((value, note))) => {
                 read_as = Some(ConfigValue {
                     value,
@@ -288,10 +602,30 @@ fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool
                 });
                 read_as.as_ref()
             }
-            None => Some(v),
+            // A flag the kubelet refuses is a refusal, above.
+            Some(Err(_)) | None => Some(v),
         },
         None => None,
     };
+    // A file's value that a drop-in which could not be read may replace.
+    if let Some((v, why)) = found.and_then(|v| v.shadowed.as_ref().map(|w| (v, w))) {
+        return (
+            Observation {
+                source: format!("node {node}: {}", v.source.describe()),
+                path: c.key.clone(),
+                observed: v.value.clone(),
+                expected: c.expect.describe(),
+                holds: false,
+                note: Some(format!(
+                    "{} is {} in {}, but that may not be the value in effect: {why}",
+                    c.key,
+                    render(&v.value),
+                    v.source.describe()
+                )),
+            },
+            true,
+        );
+    }
     // A value the kubelet takes as unset: empty anywhere, or zero in a file for keys whose
     // zero means "use the default".
     let unset_why = found.and_then(|v| {
@@ -366,14 +700,23 @@ fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool
                     Some(format!("{where_}; {via}: confirm it by hand")),
                 )
             } else if !k.errors.is_empty() {
+                // A file that failed to parse (or could not be read) may set it.
                 unknown = true;
                 (
                     None,
                     source,
                     Some(format!(
-                        "{where_}, but the configuration could not be read in full: {}",
+                        "{} could not be read: {}; the command line and the files that were read do not set it",
+                        c.key,
                         k.errors.join("; ")
                     )),
+                )
+            } else if let Some((value, from, why)) = global_gate(c, k) {
+                // A gate set nowhere, of the maturity AllAlpha/AllBeta sets.
+                (
+                    Some(value),
+                    format!("node {node}: {from}"),
+                    Some(format!("{} is {where_}; {why}", c.key)),
                 )
             } else if let Some(why) = &c.unset_passes {
                 // The benchmark accepts the absence: say it is unset, what the kubelet then
@@ -606,4 +949,84 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog;
+
+    fn load(assert: &str) -> Vec<String> {
+        let mut files = catalog::embedded_files();
+        files.insert(
+            "checks/zz-test.yaml".into(),
+            format!(
+                "checks:\n  - id: test-kubelet-check\n    title: t\n    severity: low\n    description: d\n    rationale: r\n    remediation: x\n    assert:\n      kind: kubelet_config\n      expect:\n{assert}"
+            )
+            .into(),
+        );
+        match catalog::from_files(&files) {
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                e.0.iter()
+                    .map(|e| format!("{}:{}: {}", e.file, e.line, e.message))
+                    .collect()
+            }
+        }
+    }
+
+    #[test]
+    fn a_gate_default_needs_its_maturity() {
+        let ok = load("        - { key: featureGates.X, op: ne, value: false, default: true, prerelease: beta }\n");
+        assert!(ok.is_empty(), "{ok:?}");
+        // No default: nothing relies on it.
+        let ok = load("        - { key: featureGates.X, op: eq, value: true }\n");
+        assert!(ok.is_empty(), "{ok:?}");
+        let errors =
+            load("        - { key: featureGates.X, op: ne, value: false, default: true }\n");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("zz-test.yaml:") && e.contains("give `prerelease`")),
+            "{errors:?}"
+        );
+        let errors = load("        - { key: readOnlyPort, op: eq, value: 0, prerelease: beta }\n");
+        assert!(
+            errors.iter().any(|e| e.contains("for feature gates")),
+            "{errors:?}"
+        );
+        let errors = load(
+            "        - { key: featureGates.X, op: ne, value: false, default: true, prerelease: stable }\n",
+        );
+        assert!(
+            errors.iter().any(|e| e.contains("not `stable`")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn values_are_decoded_as_go_decodes_them() {
+        let t = |v: Value| (KeyType::Int(32).takes(&v), KeyType::Int(64).takes(&v));
+        assert_eq!(t(serde_json::json!(0)), (true, true));
+        assert_eq!(t(serde_json::json!(0.0)), (true, true));
+        assert_eq!(t(serde_json::json!(2.5)), (false, false));
+        assert_eq!(t(serde_json::json!(10_000_000_000_i64)), (false, true));
+        assert_eq!(t(serde_json::json!(-2_147_483_648_i64)), (true, true));
+        assert_eq!(t(serde_json::json!(false)), (false, false));
+        assert_eq!(t(serde_json::json!("0")), (false, false));
+        assert_eq!(t(Value::Null), (true, true));
+        assert!(!KeyType::Bool.takes(&serde_json::json!(0)));
+        assert!(!KeyType::Bool.takes(&serde_json::json!("true")));
+        assert!(KeyType::Bool.takes(&serde_json::json!(true)));
+        assert!(!KeyType::Text.takes(&serde_json::json!(true)));
+        assert!(!KeyType::List.takes(&serde_json::json!("TLS_X")));
+        assert!(!KeyType::List.takes(&serde_json::json!(["TLS_X", 1])));
+        assert!(KeyType::List.takes(&serde_json::json!(["TLS_X"])));
+        assert!(!KeyType::Duration.takes(&serde_json::json!(300)));
+        assert!(!KeyType::Duration.takes(&serde_json::json!("")));
+        assert!(KeyType::Duration.takes(&serde_json::json!("5m")));
+        assert!(!KeyType::Object.takes(&serde_json::json!(true)));
+        assert_eq!(declared_type("featureGates.Anything"), Some(KeyType::Bool));
+        assert_eq!(declared_type("podPidsLimit"), Some(KeyType::Int(64)));
+    }
 }

@@ -44,6 +44,14 @@ const KUBELET_FLAG_KEYS: &[(&str, &str)] = &[
     ("--pod-manifest-path", "staticPodPath"),
 ];
 
+/// Marks every value set so far as possibly not in effect, for `why` (a drop-in read after
+/// the files that set them could not be read); a value already marked keeps its reason.
+pub(crate) fn shadow(values: &mut BTreeMap<String, ConfigValue>, why: &str) {
+    for v in values.values_mut() {
+        v.shadowed.get_or_insert_with(|| why.to_string());
+    }
+}
+
 /// Flattens a config document into dotted keys and lays it over `values`.
 pub(crate) fn merge(values: &mut BTreeMap<String, ConfigValue>, doc: &Value, source: ValueSource) {
     let mut flat = Vec::new();
@@ -119,6 +127,7 @@ fn set(values: &mut BTreeMap<String, ConfigValue>, key: String, read: Read, sour
             overrides,
             note: read.note,
             invalid: read.invalid,
+            shadowed: None,
         },
     );
 }

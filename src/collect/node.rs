@@ -9,16 +9,22 @@
 //!   (said in `via`). Every process found is recorded; when more than one runs the same
 //!   component, none of them is taken for the node's (see [`NodeFacts::component`]).
 //! - Static-pod manifests are read from the kubelet's effective `staticPodPath` (default
-//!   `/etc/kubernetes/manifests`, plus rke2's `pod-manifests`), as the kubelet reads it: every
-//!   regular file whose name does not start with a dot (`kube-apiserver.manifest` too), or
-//!   the one file the path names.
+//!   `/etc/kubernetes/manifests`, plus rke2's `pod-manifests`, only when the kubelet's
+//!   configuration is known not to set one), as the kubelet reads it: every regular file
+//!   whose name does not start with a dot (`kube-apiserver.manifest` too), or the one file
+//!   the path names. When a file of the kubelet's configuration could not be read, or the
+//!   kubelet refuses one, where the manifests are is unknown: the manifest facts are errors
+//!   saying so, never "absent" at a default path.
 //! - The kubelet's effective configuration is the file named by `--config`, then the
-//!   `--config-dir` drop-ins in name order, then command-line flags, which win; every value
-//!   keeps its source and what it replaced. Flags are read with the kubelet's flag types from
-//!   the catalog (`bool_flags`, `int_flags` in `components.yaml`): a boolean never takes the
-//!   next argument, an integer is read in Go's syntax, and a value the kubelet would refuse
-//!   is recorded as such. Default paths are never guessed when the kubelet says where its
-//!   config is.
+//!   `--config-dir` drop-ins (`*.conf`, walked as `filepath.WalkDir` does: name order,
+//!   subdirectories included), then command-line flags, which win; every value keeps its
+//!   source and what it replaced. A file that is not a `kubelet.config.k8s.io/v1beta1`
+//!   KubeletConfiguration, or is empty, is refused as the kubelet refuses it and never
+//!   merged. Flags are read with the kubelet's flag types from the catalog (`bool_flags`,
+//!   `int_flags` in `components.yaml`): a boolean never takes the next argument, an integer
+//!   is read in Go's syntax, and a value the kubelet would refuse is recorded as such.
+//!   Default paths are never guessed when the kubelet says where its config is. The config
+//!   file, every drop-in and the directories holding them are stat'ed like the other files.
 //! - Every file the benchmark names is stat'ed (mode, owner and group, names from the root's
 //!   `/etc/passwd` and `/etc/group`), including paths taken from flags, where the component
 //!   sees them: a process's file in its own root (`/proc/<pid>/root`), a static pod's through
@@ -37,7 +43,7 @@ use serde_json::Value;
 
 use crate::catalog::{Component, ConfigFile};
 use crate::checks::flag::parse_command;
-use crate::collect::kubelet_config::{apply_flags, merge};
+use crate::collect::kubelet_config::{apply_flags, merge, shadow};
 use crate::collect::rooted;
 use crate::document::Doc;
 use crate::inventory::Coverage;
@@ -62,6 +68,12 @@ const CONTROL_PLANE: &[&str] = &[
     "kube-scheduler",
     "etcd",
 ];
+
+/// The only apiVersion of a KubeletConfiguration the kubelet reads.
+const KUBELET_CONFIG_API: &str = "kubelet.config.k8s.io/v1beta1";
+
+/// Directory levels below `--config-dir` read for drop-ins.
+const DROP_IN_DEPTH: usize = 16;
 
 /// Default static pod directories (kubeadm, rke2).
 const STATIC_POD_DIRS: &[&str] = &[
@@ -137,6 +149,7 @@ pub fn collect(opts: &Options) -> NodeFacts {
             dir: opts.root.clone(),
             process: None,
         },
+        drop_in_walk: DropIns::default(),
     };
     let mut components = processes(&opts.root, &opts.proc_dir, &mut c.errors);
     let kubelet = match pick(&components, "kubelet") {
@@ -151,24 +164,10 @@ pub fn collect(opts: &Options) -> NodeFacts {
             None
         }
     };
-    let static_dirs: Vec<(String, String)> = match kubelet
-        .as_ref()
-        .and_then(|k| k.values.get("staticPodPath"))
-        .and_then(|v| {
-            v.value
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .map(|s| (s.to_string(), v.source.describe()))
-        }) {
-        Some((dir, source)) => vec![(dir, format!("kubelet staticPodPath ({source})"))],
-        None => STATIC_POD_DIRS
-            .iter()
-            .map(|d| (d.to_string(), "default path".to_string()))
-            .collect(),
-    };
+    let static_dirs = static_pod_dirs(kubelet.as_ref());
     let mut manifests: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut pods = Vec::new();
-    for (dir, _) in &static_dirs {
+    for (dir, _) in static_dirs.iter().flatten() {
         for fact in c.static_pods(dir) {
             let held = manifests.entry(fact.component.clone()).or_default();
             if !held.contains(&fact.location) {
@@ -210,6 +209,43 @@ pub fn collect(opts: &Options) -> NodeFacts {
         files,
         errors: c.errors,
     }
+}
+
+/// Where the kubelet reads static pods: its effective `staticPodPath`; the default
+/// directories only when its configuration is known not to set one (no kubelet seen, or
+/// every file of its configuration read). `Err`: unknown, and why (a file of its
+/// configuration could not be read, or the kubelet refuses one), unless the
+/// `--pod-manifest-path` flag, which wins over every file, sets it.
+fn static_pod_dirs(kubelet: Option<&KubeletFacts>) -> Result<Vec<(String, String)>, String> {
+    let set = kubelet.and_then(|k| k.values.get("staticPodPath"));
+    let by_flag = set.is_some_and(|v| matches!(v.source, ValueSource::Flag { .. }));
+    if let Some(k) = kubelet.filter(|_| !by_flag) {
+        let why: Vec<&str> = k
+            .refused
+            .iter()
+            .chain(&k.errors)
+            .map(String::as_str)
+            .collect();
+        if !why.is_empty() {
+            return Err(format!(
+                "where the kubelet reads static pod manifests is unknown: its staticPodPath could not be read ({}), so the manifests were not looked for",
+                why.join("; ")
+            ));
+        }
+    }
+    let dir = set.and_then(|v| {
+        v.value
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(|s| (s.to_string(), v.source.describe()))
+    });
+    Ok(match dir {
+        Some((dir, source)) => vec![(dir, format!("kubelet staticPodPath ({source})"))],
+        None => STATIC_POD_DIRS
+            .iter()
+            .map(|d| (d.to_string(), "default path".to_string()))
+            .collect(),
+    })
 }
 
 fn node_name(opts: &Options) -> String {
@@ -588,6 +624,31 @@ struct Collector<'o> {
     /// The kubelet's filesystem (its own root, else the node's): static pods and their
     /// hostPath volumes are there.
     kubelet_view: View,
+    /// The kubelet's `--config-dir` drop-ins as read: the directories walked (the top one
+    /// first) and, when the walk could not be completed, why.
+    drop_in_walk: DropIns,
+}
+
+/// What the walk of the kubelet's `--config-dir` found.
+#[derive(Debug, Clone, Default)]
+struct DropIns {
+    /// Drop-in files the kubelet reads, in the order it applies them.
+    files: Vec<String>,
+    /// The directory and its subdirectories, in the order walked.
+    dirs: Vec<String>,
+    /// Why the walk stopped short, when it did: what it holds beyond is unknown.
+    unread: Option<String>,
+}
+
+/// Why a kubelet configuration file gave no values.
+#[derive(Debug, Clone)]
+enum Unread {
+    /// It could not be read or parsed here: what it holds is unknown.
+    Failed(String),
+    /// The kubelet refuses it and does not start (empty, not a
+    /// `kubelet.config.k8s.io/v1beta1` KubeletConfiguration, a `--config-dir` that is not
+    /// there).
+    Refused(String),
 }
 
 /// A static pod's container, as its manifest gives it.
@@ -844,6 +905,11 @@ impl Collector<'_> {
                 .and_then(|v| v.last())
                 .filter(|v| !v.is_empty())
         };
+        // A file the kubelet refuses is never merged: it does not start with it.
+        let unread = |facts: &mut KubeletFacts, why: Unread| match why {
+            Unread::Failed(e) => facts.errors.push(e),
+            Unread::Refused(e) => facts.refused.push(e),
+        };
         if let Some(path) = given("--config") {
             facts.config_file = Some(path.clone());
             let source = ValueSource::ConfigFile { path: path.clone() };
@@ -852,26 +918,50 @@ impl Collector<'_> {
                     resolve_relative_paths(&mut v, path);
                     merge(&mut facts.values, &v, source);
                 }
-                Err(e) => facts.errors.push(e),
+                Err(why) => unread(&mut facts, why),
             }
         }
         if let Some(dir) = given("--config-dir") {
-            match self.drop_ins(k, dir.trim_end_matches('/'), 0) {
-                Ok(paths) => {
-                    for path in paths {
-                        match self.read_kubelet_yaml(k, &path) {
-                            Ok(v) => merge(
-                                &mut facts.values,
-                                &v,
-                                ValueSource::DropIn { path: path.clone() },
-                            ),
-                            Err(e) => facts.errors.push(e),
-                        }
-                        facts.drop_ins.push(path);
+            facts.config_dir = Some(dir.clone());
+            let mut walk = DropIns::default();
+            let top = dir.trim_end_matches('/');
+            let walked = self.drop_ins(k, if top.is_empty() { "/" } else { top }, 0, &mut walk);
+            for path in &walk.files {
+                match self.read_kubelet_yaml(k, path) {
+                    Ok(v) => merge(
+                        &mut facts.values,
+                        &v,
+                        ValueSource::DropIn { path: path.clone() },
+                    ),
+                    // What an unread drop-in sets would replace what the files before it set.
+                    Err(Unread::Failed(e)) => {
+                        shadow(
+                            &mut facts.values,
+                            &format!("{path}, a drop-in read after it, could not be read ({e})"),
+                        );
+                        facts.errors.push(e);
                     }
+                    Err(why) => unread(&mut facts, why),
                 }
-                Err(e) => facts.errors.push(e),
+                facts.drop_ins.push(path.clone());
             }
+            if let Err(why) = walked {
+                let text = match &why {
+                    Unread::Failed(e) | Unread::Refused(e) => e.clone(),
+                };
+                // Drop-ins never seen may come anywhere in the order.
+                if matches!(why, Unread::Failed(_)) {
+                    shadow(
+                        &mut facts.values,
+                        &format!(
+                            "drop-ins under --config-dir {dir} could not all be read ({text})"
+                        ),
+                    );
+                }
+                walk.unread = Some(text);
+                unread(&mut facts, why);
+            }
+            self.drop_in_walk = walk;
         }
         apply_flags(
             &mut facts.values,
@@ -879,39 +969,65 @@ impl Collector<'_> {
             self.components.get("kubelet"),
             &k.describe(),
         );
-        for e in &facts.errors {
+        for e in facts.refused.iter().chain(&facts.errors) {
             self.errors.push(format!("kubelet: {e}"));
         }
         facts
     }
 
-    /// The kubelet's drop-in files under `dir`, as its `mergeKubeletConfigurations` walks
-    /// them (`filepath.WalkDir`, lexical order, subdirectories included): every file whose
-    /// name ends in `.conf`, dot-files too. `depth` bounds the walk.
-    fn drop_ins(&self, k: &ComponentFact, dir: &str, depth: usize) -> Result<Vec<String>, String> {
-        let at = self.locate(Some(k), dir)?;
-        let Some(r) = rooted::resolve(&at.view.dir, &at.path)? else {
-            return Ok(Vec::new());
+    /// The kubelet's drop-in files under `dir`, as its `mergeKubeletConfigurations`
+    /// (cmd/kubelet/app/server.go) walks them with `filepath.WalkDir`: lexical order,
+    /// subdirectories included where they come, every file whose name ends in `.conf`
+    /// (`filepath.Ext`), dot-files too. A `--config-dir` that is not there fails the walk,
+    /// and the kubelet does not start. What the walk could not look at (a directory that
+    /// cannot be listed, or deeper than [`DROP_IN_DEPTH`]) stops it: the drop-ins beyond
+    /// are unknown.
+    fn drop_ins(
+        &self,
+        k: &ComponentFact,
+        dir: &str,
+        depth: usize,
+        walk: &mut DropIns,
+    ) -> Result<(), Unread> {
+        let at = self.locate(Some(k), dir).map_err(Unread::Failed)?;
+        let Some(r) = rooted::resolve(&at.view.dir, &at.path).map_err(Unread::Failed)? else {
+            return Err(match (depth, &at.if_absent) {
+                (0, None) => Unread::Refused(format!(
+                    "the kubelet's --config-dir {dir} does not exist: the kubelet fails to walk it and does not start"
+                )),
+                (0, Some(why)) => Unread::Failed(format!(
+                    "cannot list the kubelet's --config-dir {dir}: it does not exist on the node, and {why}"
+                )),
+                _ => Unread::Failed(format!("cannot list {dir}: it vanished during the walk")),
+            });
         };
-        let rd = std::fs::read_dir(&r.host).map_err(|e| format!("cannot list {dir}: {e}"))?;
-        let mut entries: Vec<(String, bool)> = rd
-            .flatten()
-            .filter_map(|e| {
-                let name = e.file_name().to_str()?.to_string();
-                Some((name, e.file_type().is_ok_and(|t| t.is_dir())))
-            })
-            .collect();
+        walk.dirs.push(dir.to_string());
+        if depth > DROP_IN_DEPTH {
+            return Err(Unread::Failed(format!(
+                "{dir} is more than {DROP_IN_DEPTH} levels below the kubelet's --config-dir; the drop-ins there were not read"
+            )));
+        }
+        let rd = std::fs::read_dir(&r.host)
+            .map_err(|e| Unread::Failed(format!("cannot list {dir}: {e}")))?;
+        let mut entries: Vec<(String, bool)> = Vec::new();
+        for e in rd {
+            let e = e.map_err(|e| Unread::Failed(format!("cannot list {dir}: {e}")))?;
+            let Some(name) = e.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            // Links are not followed into directories (`WalkDir`); a linked file is read.
+            entries.push((name, e.file_type().is_ok_and(|t| t.is_dir())));
+        }
         entries.sort();
-        let mut out = Vec::new();
         for (name, is_dir) in entries {
-            let path = format!("{dir}/{name}");
-            if is_dir && depth < 16 {
-                out.extend(self.drop_ins(k, &path, depth + 1)?);
-            } else if !is_dir && name.ends_with(".conf") {
-                out.push(path);
+            let path = format!("{}/{name}", dir.trim_end_matches('/'));
+            if is_dir {
+                self.drop_ins(k, &path, depth + 1, walk)?;
+            } else if name.ends_with(".conf") {
+                walk.files.push(path);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Reads the configuration files `fact` is given that the catalog reads settings from,
@@ -1038,40 +1154,43 @@ impl Collector<'_> {
     /// A kubelet configuration file or drop-in, read where the kubelet reads it, as it reads
     /// it: YAML 1.1 (sigs.k8s.io/yaml over go-yaml v2), where a plain `off` or `no` is
     /// `false`.
-    fn read_kubelet_yaml(&self, k: &ComponentFact, path: &str) -> Result<Value, String> {
-        let at = self.locate(Some(k), path)?;
-        let text = match rooted::read_to_string(&at.view.dir, &at.path)? {
+    ///
+    /// The kubelet reads only `kubelet.config.k8s.io/v1beta1` KubeletConfiguration: its
+    /// config-file scheme registers that version alone (pkg/kubelet/apis/config/scheme;
+    /// `kubelet.config.k8s.io/v1` and `v1alpha1` hold only CredentialProviderConfig), and
+    /// `mergeKubeletConfigurations` (cmd/kubelet/app/server.go) refuses a drop-in of any
+    /// other apiVersion/kind. An empty file is refused too (configfiles.go).
+    fn read_kubelet_yaml(&self, k: &ComponentFact, path: &str) -> Result<Value, Unread> {
+        let at = self.locate(Some(k), path).map_err(Unread::Failed)?;
+        let text = match rooted::read_to_string(&at.view.dir, &at.path).map_err(Unread::Failed)? {
             Some(t) => t,
             None => {
-                return Err(match (&at.shown, &at.if_absent) {
+                return Err(Unread::Failed(match (&at.shown, &at.if_absent) {
                     (_, Some(why)) => {
                         format!("cannot read {path}: it does not exist on the node, and {why}")
                     }
                     (Some(s), None) => format!("cannot read {path}: {s} does not exist"),
                     (None, None) => format!("cannot read {path}: it does not exist"),
-                })
+                }))
             }
         };
         if text.trim().is_empty() {
-            return Err(format!(
-                "{path} is empty: the kubelet refuses an empty configuration file"
-            ));
+            return Err(Unread::Refused(format!(
+                "{path} is empty: the kubelet refuses an empty configuration file and does not start"
+            )));
         }
         let v = crate::yaml::parse_document_yaml11(&text)
             .map(|n| n.to_json())
-            .map_err(|e| format!("cannot parse {path}: {e}"))?;
-        // The kubelet decodes the file by its type and refuses any other (server.go: "no
-        // apiVersion/kind" for a drop-in; the codec for the --config file).
+            .map_err(|e| Unread::Failed(format!("cannot parse {path}: {e}")))?;
         let kind = v.get("kind").and_then(Value::as_str);
-        let group = v
-            .get("apiVersion")
-            .and_then(Value::as_str)
-            .and_then(|a| a.split_once('/'))
-            .map(|(g, _)| g);
-        if kind != Some("KubeletConfiguration") || group != Some("kubelet.config.k8s.io") {
-            return Err(format!(
-                "{path} is not a KubeletConfiguration (apiVersion kubelet.config.k8s.io/…): the kubelet refuses it"
-            ));
+        let api = v.get("apiVersion").and_then(Value::as_str);
+        if kind != Some("KubeletConfiguration") || api != Some(KUBELET_CONFIG_API) {
+            let q = |v: Option<&str>| v.map_or_else(|| "none".to_string(), crate::quote::quote);
+            return Err(Unread::Refused(format!(
+                "{path} has apiVersion {} and kind {}: the kubelet reads only {KUBELET_CONFIG_API} KubeletConfiguration files, so it refuses this one and does not start",
+                q(api),
+                q(kind)
+            )));
         }
         Ok(v)
     }
@@ -1439,7 +1558,7 @@ impl Collector<'_> {
         &self,
         components: &[ComponentFact],
         kubelet: Option<&KubeletFacts>,
-        static_dirs: &[(String, String)],
+        static_dirs: &Result<Vec<(String, String)>, String>,
         manifests: &BTreeMap<String, Vec<String>>,
     ) -> Vec<FileFact> {
         let mut out = Vec::new();
@@ -1452,10 +1571,12 @@ impl Collector<'_> {
                 if_absent: None,
             })
         };
-        // 1.1.1–1.1.8: static pod manifests: every file that holds the component.
+        // 1.1.1–1.1.8: static pod manifests: every file that holds the component; unknown
+        // when where the kubelet reads them is.
         let (dir, dir_from) = static_dirs
-            .first()
-            .cloned()
+            .as_ref()
+            .ok()
+            .and_then(|d| d.first().cloned())
             .unwrap_or_else(|| (STATIC_POD_DIRS[0].to_string(), "default path".into()));
         for (component, role) in [
             ("kube-apiserver", "apiserver-manifest"),
@@ -1476,6 +1597,15 @@ impl Collector<'_> {
                 }
                 None => {
                     let path = format!("{}/{component}.yaml", dir.trim_end_matches('/'));
+                    if let Err(why) = static_dirs {
+                        out.push(self.failed(
+                            role,
+                            &path,
+                            "static pod directory (unknown; the default path is shown)",
+                            why.clone(),
+                        ));
+                        continue;
+                    }
                     out.push(self.stat_at(
                         role,
                         &path,
@@ -1720,6 +1850,38 @@ impl Collector<'_> {
                     ));
                 }
                 // A kubelet without --config uses no config file: nothing to stat.
+                // Its --config-dir drop-ins set its configuration as the file does: each one
+                // it reads, and the directories that hold them.
+                if let Some(top) = &k.config_dir {
+                    let from = format!("kubelet --config-dir {top} ({})", k.command_line);
+                    let walk = &self.drop_in_walk;
+                    let dirs = if walk.dirs.is_empty() {
+                        std::slice::from_ref(top)
+                    } else {
+                        &walk.dirs[..]
+                    };
+                    for d in dirs {
+                        out.push(self.stat_at(
+                            "kubelet-config-dir",
+                            d,
+                            &from,
+                            self.locate(Some(inst), d),
+                        ));
+                    }
+                    for f in &walk.files {
+                        out.push(self.stat_at(
+                            "kubelet-config-drop-in",
+                            f,
+                            &from,
+                            self.locate(Some(inst), f),
+                        ));
+                    }
+                    // Drop-ins the walk could not reach are unknown, not absent.
+                    if let Some(why) = &walk.unread {
+                        let rest = format!("{}/*.conf", top.trim_end_matches('/'));
+                        out.push(self.failed("kubelet-config-drop-in", &rest, &from, why.clone()));
+                    }
+                }
             }
             _ => out.push(self.stat(
                 "kubelet-config",
