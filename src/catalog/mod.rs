@@ -1179,3 +1179,26 @@ pub fn framework_matches(framework_id: &str, name: &str) -> bool {
         // `hygiene` for kubeattest-hygiene (a version is never an alias).
         || (id.ends_with(&format!("-{name}")) && name.starts_with(|c: char| c.is_ascii_alphabetic()))
 }
+
+/// Test support: the catalog's load errors (`file:line: message`) once a check `id` whose
+/// `assert:` block is `assert` (indented lines) is added to the embedded catalog, as
+/// `checks/zz-test.yaml`.
+#[cfg(test)]
+pub(crate) fn load_errors_with_assert(id: &str, assert: &str) -> Vec<String> {
+    let mut files = embedded_files();
+    files.insert(
+        "checks/zz-test.yaml".into(),
+        format!(
+            "checks:\n  - id: {id}\n    title: t\n    severity: low\n    description: d\n    rationale: r\n    remediation: x\n    assert:\n{assert}"
+        )
+        .into(),
+    );
+    match from_files(&files) {
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            e.0.iter()
+                .map(|e| format!("{}:{}: {}", e.file, e.line, e.message))
+                .collect()
+        }
+    }
+}

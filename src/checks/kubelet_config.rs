@@ -957,22 +957,10 @@ mod tests {
     use crate::catalog;
 
     fn load(assert: &str) -> Vec<String> {
-        let mut files = catalog::embedded_files();
-        files.insert(
-            "checks/zz-test.yaml".into(),
-            format!(
-                "checks:\n  - id: test-kubelet-check\n    title: t\n    severity: low\n    description: d\n    rationale: r\n    remediation: x\n    assert:\n      kind: kubelet_config\n      expect:\n{assert}"
-            )
-            .into(),
-        );
-        match catalog::from_files(&files) {
-            Ok(_) => Vec::new(),
-            Err(e) => {
-                e.0.iter()
-                    .map(|e| format!("{}:{}: {}", e.file, e.line, e.message))
-                    .collect()
-            }
-        }
+        catalog::load_errors_with_assert(
+            "test-kubelet-check",
+            &format!("      kind: kubelet_config\n      expect:\n{assert}"),
+        )
     }
 
     #[test]
