@@ -185,7 +185,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         out.empty_reason = if known {
             "no Node objects in the input".into()
         } else {
-            "the manifests hold no Node objects, so the kubelets' versions are not in the input"
+            "the input holds no Node objects (from a cluster or a snapshot), so the kubelets' versions are not in it"
                 .into()
         };
     }

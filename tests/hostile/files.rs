@@ -171,7 +171,9 @@ fn a_50_mb_single_line_is_bounded() {
     );
     dir.create("line.json", &line);
     let (run, report, took) = scan(&dir, &["line.json"], &[]);
-    assert!(took < Duration::from_secs(120), "{took:?}");
+    // A bound against a hang, not a speed figure: a debug build on a loaded 2-core host
+    // took 146 s.
+    assert!(took < Duration::from_secs(300), "{took:?}");
     assert!(matches!(run.code, 0 | 3), "{}", run.stderr);
     assert_good_judged(&report);
     // Over a smaller cap, it is an error naming the file, and nothing else is lost.
