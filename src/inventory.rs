@@ -568,7 +568,7 @@ fn server_without_credentials<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<String>, D::Error> {
     let server: Option<String> = serde::Deserialize::deserialize(d)?;
-    Ok(server.map(|s| crate::collect::cluster::without_url_credentials(&s)))
+    Ok(server.map(|s| crate::secrets::without_url_credentials(&s)))
 }
 
 #[cfg(test)]

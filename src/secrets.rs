@@ -148,14 +148,7 @@ pub(crate) fn drop_last_applied(value: &mut Doc) {
 fn redact_credentials(kind: &str, value: &mut Doc) {
     if kind == "ConfigMap" {
         if let Some(data) = value.get_mut("data").and_then(Doc::as_object_mut) {
-            for (k, v) in data.iter_mut() {
-                let replacement = v
-                    .as_str()
-                    .and_then(|s| credential_replacement(s, credential_by_name(k, s)));
-                if let Some(r) = replacement {
-                    *v = Doc::String(r.into());
-                }
-            }
+            redact_named_values(data);
         }
         // `binaryData`: base64, judged decoded when it is text, else by its key's name.
         if let Some(data) = value.get_mut("binaryData").and_then(Doc::as_object_mut) {
@@ -225,25 +218,49 @@ fn redact_embedded(map: &mut Fields) {
     }
     for (volume, options) in [("flexVolume", "options"), ("csi", "volumeAttributes")] {
         if let Some(Doc::Object(o)) = map.get_mut(volume).and_then(|v| v.get_mut(options)) {
-            for (k, v) in o.iter_mut() {
-                let replacement = v
-                    .as_str()
-                    .and_then(|s| credential_replacement(s, credential_by_name(k, s)));
-                if let Some(r) = replacement {
-                    *v = Doc::String(r.into());
-                }
-            }
+            redact_named_values(o);
         }
     }
     let urls = [("gitRepo", "repository"), ("clientConfig", "url")];
     for (outer, field) in urls {
         if let Some(Doc::String(url)) = map.get_mut(outer).and_then(|o| o.get_mut(field)) {
-            let shown = crate::collect::cluster::without_url_credentials(url);
+            let shown = without_url_credentials(url);
             if shown != **url {
                 *url = shown.into();
             }
         }
     }
+}
+
+/// Replaces the string values of a key → value map (ConfigMap `data`, volume options) that
+/// hold a credential: by a value pattern, or by their key's name (one-line values).
+fn redact_named_values(map: &mut Fields) {
+    for (k, v) in map.iter_mut() {
+        let replacement = v
+            .as_str()
+            .and_then(|s| credential_replacement(s, credential_by_name(k, s)));
+        if let Some(r) = replacement {
+            *v = Doc::String(r.into());
+        }
+    }
+}
+
+/// URLs without what may carry a credential: the `user:password@` of the authority, and the
+/// query and fragment (`?token=…`); what reports and messages show of an API server address,
+/// and what a snapshot keeps of a webhook or repository URL.
+pub(crate) fn without_url_credentials(text: &str) -> String {
+    static USERINFO: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static QUERY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let userinfo = USERINFO.get_or_init(|| {
+        regex::Regex::new(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
+            .unwrap_or_else(|e| panic!("userinfo pattern: {e}"))
+    });
+    let query = QUERY.get_or_init(|| {
+        regex::Regex::new(r"(?P<url>[A-Za-z][A-Za-z0-9+.-]*://[^\s?#]*)[?#][^\s]*")
+            .unwrap_or_else(|e| panic!("query pattern: {e}"))
+    });
+    let text = userinfo.replace_all(text, "$scheme");
+    query.replace_all(&text, "$url").into_owned()
 }
 
 /// Replaces `map[key]` when it is a string holding a credential (by a value pattern, or
@@ -293,12 +310,7 @@ fn redact_env(container: &mut Fields) {
             .get("name")
             .and_then(Doc::as_str)
             .is_some_and(credential_name);
-        let Some(literal) = e.get("value").and_then(Doc::as_str) else {
-            continue;
-        };
-        if let Some(r) = credential_replacement(literal, named && could_be_credential(literal)) {
-            e.insert("value", Doc::String(r.into()));
-        }
+        redact_string(e, "value", named);
     }
 }
 

@@ -248,6 +248,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             };
             let source = format!("node {}: {} ({})", nf.node, f.path, f.from);
             let unknown_owner = p.expect.iter().find_map(|e| unresolved(f, e));
+            let lacking = unreadable(f, &p.expect);
             // A directory where a file belongs (or the reverse) is not what the item audits.
             let wants_dir = crate::node_facts::DIRECTORY_ROLES.contains(&f.role.as_str());
             let wrong_type = match f.file_type.as_deref() {
@@ -301,14 +302,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                         f.error.as_deref().unwrap_or("could not be read")
                     ),
                 ),
-                FileState::Present if unreadable(f, &p.expect).is_some() => (
+                FileState::Present if lacking.is_some() => (
                     Status::Error,
                     Vec::new(),
                     format!(
                         "the node facts of {} on node {} hold no {}, so nothing can be judged; collect them again with `kubeattest node`",
                         f.path,
                         nf.node,
-                        unreadable(f, &p.expect).unwrap_or_default()
+                        lacking.as_deref().unwrap_or_default()
                     ),
                 ),
                 FileState::Present if unknown_owner.is_some() => (

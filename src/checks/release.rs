@@ -9,9 +9,7 @@ pub type Version = (u64, u64, u64);
 
 /// Parses `v1.2.3`, `1.2.3`, `1.2` (patch 0); what follows `-`, `+` or `@` is ignored.
 pub fn parse(s: &str) -> Option<Version> {
-    let s = s.trim_start_matches('v');
-    let s = s.split(['-', '@', '+']).next()?;
-    let mut it = s.split('.').map(|p| p.parse::<u64>());
+    let mut it = numbers(s)?.split('.').map(|p| p.parse::<u64>());
     let major = it.next()?.ok()?;
     let minor = it.next()?.ok()?;
     let patch = match it.next() {
@@ -26,10 +24,12 @@ pub fn parse(s: &str) -> Option<Version> {
 
 /// Whether a version gives all three numbers (`v1.22.3`, not `v1.22`).
 pub fn has_patch(s: &str) -> bool {
-    let s = s.trim_start_matches('v');
-    s.split(['-', '@', '+'])
-        .next()
-        .is_some_and(|n| n.split('.').count() == 3)
+    numbers(s).is_some_and(|n| n.split('.').count() == 3)
+}
+
+/// The numbers of a version: without the leading `v` and what follows `-`, `+` or `@`.
+fn numbers(s: &str) -> Option<&str> {
+    s.trim_start_matches('v').split(['-', '@', '+']).next()
 }
 
 /// What follows the numbers of a version (`-eks-1a2b3c`, `-gke.301`, `+k3s1`, `-rc.0`): a

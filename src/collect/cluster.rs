@@ -26,6 +26,7 @@ use kube::{Client, Config};
 
 use crate::collect::CollectError;
 use crate::inventory::{Coverage, Inventory, KindState, Object, Origin, SourceKind, Target};
+use crate::secrets::without_url_credentials;
 use progress::Progress;
 
 /// The namespace of the node agents by default (`deploy/node-agent.yaml`): their own, apart
@@ -288,23 +289,6 @@ async fn client(opts: &Options) -> Result<(Client, Option<String>, String), Coll
         ),
     })?;
     Ok((client, context, url))
-}
-
-/// URLs without what may carry a credential: the `user:password@` of the authority, and the
-/// query and fragment (`?token=…`); what reports and messages show of an API server address.
-pub(crate) fn without_url_credentials(text: &str) -> String {
-    static USERINFO: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    static QUERY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let userinfo = USERINFO.get_or_init(|| {
-        regex::Regex::new(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
-            .unwrap_or_else(|e| panic!("userinfo pattern: {e}"))
-    });
-    let query = QUERY.get_or_init(|| {
-        regex::Regex::new(r"(?P<url>[A-Za-z][A-Za-z0-9+.-]*://[^\s?#]*)[?#][^\s]*")
-            .unwrap_or_else(|e| panic!("query pattern: {e}"))
-    });
-    let text = userinfo.replace_all(text, "$scheme");
-    query.replace_all(&text, "$url").into_owned()
 }
 
 /// An error message as it may be shown: its first line (a YAML parser's source excerpt

@@ -2170,7 +2170,8 @@ pub fn parse_facts_text(text: &str) -> Result<Vec<NodeFacts>, String> {
 /// Reads node-facts files or directories of them (`*.json`, `*.jsonl`, `*.log`). A file holds
 /// one document, or one document per line (the agent's log). The newest facts of a node win
 /// (by `collected_at`; the later in reading order when equal), and facts set aside from
-/// another file get a coverage warning. Returns the facts (one per node, sorted by name) and a coverage entry per file.
+/// another file get a coverage warning. Returns the facts (one per node, sorted by name) and
+/// a coverage entry per file.
 pub fn read_facts(paths: &[PathBuf]) -> (Vec<NodeFacts>, Vec<Coverage>) {
     let mut files = Vec::new();
     for p in paths {
