@@ -206,7 +206,21 @@ fn load_file(path: &Path) -> Result<Vec<Attestation>, LoadErrors> {
                 let file = r.opt_string(ev, "file", "evidence");
                 let sha = r.opt_string(ev, "sha256", "evidence");
                 match (url, file, sha) {
-                    (Some(u), None, None) => Some(u),
+                    (Some(u), None, None) => {
+                        if let Some(why) = unusable_url(&u) {
+                            r.error(
+                                ev.get("url").map_or(ev.line, |n| n.line),
+                                format!(
+                                    "evidence url `{}` {why}",
+                                    crate::quote::bounded(
+                                        &crate::secrets::without_url_credentials(&u),
+                                        120
+                                    )
+                                ),
+                            );
+                        }
+                        Some(u)
+                    }
                     (None, Some(f), Some(s)) => {
                         evidence_file = Some(base.join(&f));
                         match std::fs::read(base.join(&f)) {
@@ -516,6 +530,27 @@ pub fn template(framework: &Framework) -> String {
     t
 }
 
+/// Why an evidence link cannot be followed by an auditor (`None`: it can): it must be an
+/// absolute URL (`https://…`, or another scheme such as a ticket system's), and may not carry
+/// a user name or password, which would end up in the report.
+fn unusable_url(url: &str) -> Option<&'static str> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Some("is not an absolute URL (e.g. https://tickets.example.com/SEC-123)");
+    };
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if !scheme_ok || host.is_empty() || url.chars().any(char::is_whitespace) {
+        return Some("is not an absolute URL (e.g. https://tickets.example.com/SEC-123)");
+    }
+    if host.contains('@') {
+        return Some("carries a user name or password; link to the evidence without credentials");
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -553,5 +588,43 @@ mod tests {
         );
         let a = load(&p).unwrap();
         assert!(a[0].problem.as_deref().unwrap().contains("changed after"));
+    }
+
+    #[test]
+    fn evidence_urls_must_be_absolute_and_without_credentials() {
+        let tmp = tempfile::tempdir().unwrap();
+        let entry = |url: &str| {
+            format!("  - item: \"1.1.9\"\n    result: pass\n    statement: s\n    evidence: {{ url: \"{url}\" }}\n    assessor: a\n    date: 2026-01-01\n    expires: 2027-01-01\n")
+        };
+        let good = [
+            "https://tickets.example.com/SEC-1?view=full",
+            "jira://SEC/1",
+        ];
+        let p = write(
+            tmp.path(),
+            &format!("attestations:\n{}", good.map(entry).concat()),
+        );
+        assert_eq!(load(&p).unwrap().len(), 2);
+        for (bad, says) in [
+            ("not a url", "not an absolute URL"),
+            ("tickets.example.com/SEC-1", "not an absolute URL"),
+            ("https://", "not an absolute URL"),
+            (
+                "https://bob:CANARY@wiki.example.com/x",
+                "user name or password",
+            ),
+        ] {
+            let p = write(tmp.path(), &format!("attestations:\n{}", entry(bad)));
+            let e = load(&p).unwrap_err();
+            let text: Vec<String> =
+                e.0.iter()
+                    .map(|e| format!("{}:{}", e.line, e.message))
+                    .collect();
+            assert!(
+                text.iter().any(|t| t.starts_with("5:") && t.contains(says)),
+                "{bad}: {text:?}"
+            );
+            assert!(!text.iter().any(|t| t.contains("CANARY")), "{text:?}");
+        }
     }
 }

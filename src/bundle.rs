@@ -315,7 +315,7 @@ pub struct OutPolicy {
 /// Why a report may not be written at a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// A file (or symbolic link) is there.
+    /// A file is there.
     NotAFolder,
     /// A non-empty folder without our `MANIFEST.json`.
     NotAReport,
@@ -329,6 +329,8 @@ pub enum Refusal {
     Tampered(String),
     /// A device, FIFO or socket.
     Special,
+    /// A symbolic link (`--force` replaces the link, never what it points to).
+    Link,
 }
 
 impl std::fmt::Display for Refusal {
@@ -355,6 +357,10 @@ impl std::fmt::Display for Refusal {
                 f,
                 "is not a kubeattest report folder (no {MANIFEST}) and already holds {}; choose another --out",
                 names.join(", ")
+            ),
+            Refusal::Link => write!(
+                f,
+                "is a symbolic link, not a report folder; choose another --out, or pass --force to replace the link (what it points to is left alone)"
             ),
             Refusal::Special => write!(
                 f,
@@ -410,6 +416,9 @@ fn occupant(dir: &Path) -> std::io::Result<Option<Refusal>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
+    if meta.is_symlink() {
+        return Ok(Some(Refusal::Link));
+    }
     if !meta.is_dir() {
         return Ok(Some(Refusal::NotAFolder));
     }

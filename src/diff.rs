@@ -125,6 +125,18 @@ pub struct Drift {
     /// or another catalog): their findings are not compared.
     #[serde(default, skip_serializing_if = "NotCompared::is_empty")]
     pub not_compared: NotCompared,
+    /// Why the comparison may not be drift at all, in words: the runs are of different targets,
+    /// are one run, or are given newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cautions: Vec<String>,
+    /// Whether both runs are of one target (name and API server): only then are their
+    /// differences drift.
+    #[serde(default = "same_target_default")]
+    pub same_target: bool,
+}
+
+fn same_target_default() -> bool {
+    true
 }
 
 /// Checks evaluated in one of the two runs only.
@@ -391,6 +403,7 @@ pub fn diff(old: &Report, new: &Report) -> Drift {
             .map(|c| c.to_string())
             .collect(),
     };
+    let (same_target, cautions) = cautions(old, new);
     Drift {
         old: run_ref(old),
         new: run_ref(new),
@@ -399,7 +412,39 @@ pub fn diff(old: &Report, new: &Report) -> Drift {
         findings,
         expired_exceptions,
         not_compared,
+        cautions,
+        same_target,
     }
+}
+
+/// Whether the two runs are of one target, and what makes their comparison doubtful.
+fn cautions(old: &Report, new: &Report) -> (bool, Vec<String>) {
+    let (a, b) = (&old.run.target, &new.run.target);
+    let same_target = a.name == b.name && a.server == b.server;
+    let mut out = Vec::new();
+    if !same_target {
+        let shown = |t: &crate::inventory::Target| match &t.server {
+            Some(server) => format!("{} at {server}", t.name),
+            None => t.name.clone(),
+        };
+        out.push(format!(
+            "the runs are of different targets ({} and {}): what one has and the other lacks is not drift",
+            shown(a),
+            shown(b)
+        ));
+    }
+    if old.run.id == new.run.id {
+        out.push(format!(
+            "both reports are run {}: nothing can have drifted",
+            old.run.id
+        ));
+    } else if old.run.started_at > new.run.started_at {
+        out.push(format!(
+            "the older run given ({}) started after the newer one ({}): give the earlier run first (kubeattest diff OLD NEW)",
+            old.run.started_at, new.run.started_at
+        ));
+    }
+    (same_target, out)
 }
 
 impl Drift {
@@ -428,6 +473,9 @@ impl Drift {
             "drift from run {} ({}) to run {} ({})",
             self.old.id, self.old.started_at, self.new.id, self.new.started_at
         );
+        for caution in &self.cautions {
+            let _ = writeln!(t, "\nnote: {caution}");
+        }
         if let Some(note) = self.not_compared.sentence() {
             let _ = writeln!(t, "\nnote: {note}");
         }
@@ -532,6 +580,9 @@ impl Drift {
             e(&self.old.id), e(&self.old.started_at), e(&self.old.target),
             e(&self.new.id), e(&self.new.started_at), e(&self.new.target)
         ));
+        for caution in &self.cautions {
+            h.push_str(&format!("<p><strong>Note:</strong> {}.</p>", e(caution)));
+        }
         if let Some(note) = self.not_compared.sentence() {
             h.push_str(&format!("<p><strong>Note:</strong> {}.</p>", e(&note)));
         }

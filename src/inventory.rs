@@ -119,6 +119,11 @@ impl Origin {
     }
 }
 
+/// The namespace of namespaced manifest objects that name none (without `-n`): not a name
+/// Kubernetes allows, so they relate only to each other, never to a real namespace such as
+/// `default`; reports show it in words ([`crate::results::Subject::display`]).
+pub const UNSET_NAMESPACE: &str = "(unset)";
+
 /// One Kubernetes object as collected (secret values already removed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Object {

@@ -312,6 +312,64 @@ fn diff_lists_exactly_the_fixed_finding() {
     assert!(stdout(&o).contains("privileged-container on DaemonSet apps/node-agent"));
 }
 
+/// Runs of different targets are not drift of one another: the comparison says so, and
+/// `--fail-on-new` refuses to gate on it; a run given newest first, or twice, is named too.
+#[test]
+fn diff_says_when_the_runs_are_not_one_target_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("m");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(m.join("ds.yaml"), PRIVILEGED.replace("PRIV", "true")).unwrap();
+    let (manifests, demo) = (tmp.path().join("manifests"), tmp.path().join("demo"));
+    let o = run(&[
+        os("scan"),
+        os("--demo"),
+        os("--quiet"),
+        os("--format"),
+        os("json"),
+        os("--out"),
+        demo.as_os_str(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    scan_manifests(&m, &manifests);
+    let drift_dir = tmp.path().join("drift");
+    let o = run(&[
+        os("diff"),
+        demo.as_os_str(),
+        manifests.as_os_str(),
+        os("--format"),
+        os("json"),
+        os("--out"),
+        drift_dir.as_os_str(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(
+        stdout(&o)
+            .contains("different targets (demo-kubeadm at https://10.0.0.10:6443 and manifests)"),
+        "{}",
+        stdout(&o)
+    );
+    let drift: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(drift_dir.join("drift.json")).unwrap()).unwrap();
+    assert_eq!(drift["same_target"], false);
+    let o = run(&[
+        os("diff"),
+        demo.as_os_str(),
+        manifests.as_os_str(),
+        os("--fail-on-new"),
+        os("low"),
+    ]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("runs of different targets"));
+    let o = run(&[os("diff"), demo.as_os_str(), demo.as_os_str()]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).contains("nothing can have drifted"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 #[test]
 fn diff_says_which_checks_only_one_run_evaluated() {
     let tmp = tempfile::tempdir().unwrap();

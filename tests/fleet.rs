@@ -369,6 +369,105 @@ fn bundles_given_one_by_one_and_stale_threshold() {
     );
 }
 
+/// Two folders holding the same run id with different contents: one of them was altered (a
+/// forged copy re-hashed into its MANIFEST.json verifies as intact when unsigned), so neither
+/// is counted, whichever sorts first; a report.json whose run id is not its manifest's is
+/// refused as altered.
+#[test]
+fn differing_copies_of_one_run_are_not_counted() {
+    let t = Dir::new();
+    let (demo, _) = base_reports(&t);
+    let genuine = run_from(
+        &t,
+        &demo,
+        &t.path().join("b"),
+        "one",
+        "2026-06-20",
+        0.0,
+        false,
+    );
+    let forged = run_from(
+        &t,
+        &demo,
+        &t.path().join("a"),
+        "one",
+        "2026-06-20",
+        30.0,
+        false,
+    );
+    let other = run_from(
+        &t,
+        &demo,
+        &t.path().join("c"),
+        "two",
+        "2026-06-20",
+        0.0,
+        false,
+    );
+    let out = t.path().join("f");
+    let run = kubeattest(
+        t.path(),
+        &[
+            "fleet",
+            t.path().join("a").to_str().expect("utf-8"),
+            t.path().join("b").to_str().expect("utf-8"),
+            t.path().join("c").to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+        ],
+    );
+    run.assert_code(3);
+    let fleet: Value =
+        serde_json::from_slice(&std::fs::read(out.join("fleet.json")).expect("read"))
+            .expect("json");
+    assert_eq!(fleet["totals"]["runs"], 1, "{fleet:#}");
+    let rejected = fleet["rejected"].as_array().expect("rejected");
+    let paths: Vec<&str> = rejected
+        .iter()
+        .map(|r| r["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            forged.to_str().expect("utf-8"),
+            genuine.to_str().expect("utf-8")
+        ]
+    );
+    assert!(rejected.iter().all(|r| r["reason"]
+        .as_str()
+        .expect("reason")
+        .contains("conflicting copies")));
+    assert!(cluster(&fleet, "two").is_object());
+
+    // A manifest naming another run than its report.json.
+    let manifest = other.join("MANIFEST.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(
+        &manifest,
+        text.replace("\"two-2026-06-20\"", "\"two-2026-06-21\""),
+    )
+    .expect("write");
+    let run = kubeattest(
+        t.path(),
+        &[
+            "fleet",
+            other.to_str().expect("utf-8"),
+            "--out",
+            t.path().join("g").to_str().expect("utf-8"),
+        ],
+    );
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("names run two-2026-06-21"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn out_is_protected_like_scan() {
     let t = Dir::new();

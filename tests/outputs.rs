@@ -235,6 +235,40 @@ fn scan_force_never_replaces_the_files_it_reads() {
     assert!(dir.join("cat/notes.yaml").exists());
 }
 
+/// A folder or file reached through a symbolic link inside a `--manifests` folder is an input
+/// too: `--out` there is refused with or without `--force`, and the manifest stays (it was
+/// deleted by `--force`, and written into without it).
+#[test]
+fn scan_never_writes_into_what_a_link_in_the_manifests_leads_to() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    for sub in ["in", "shared", "files"] {
+        std::fs::create_dir(dir.join(sub)).expect("mkdir");
+    }
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: web\n";
+    std::fs::write(dir.join("shared/app.yaml"), manifest).expect("manifest");
+    std::fs::write(dir.join("files/one.yaml"), manifest).expect("manifest");
+    std::os::unix::fs::symlink("../shared", dir.join("in/shared")).expect("link");
+    std::os::unix::fs::symlink("../files/one.yaml", dir.join("in/one.yaml")).expect("link");
+    for (out, force) in [
+        ("shared", true),
+        ("shared", false),
+        ("shared/report", false),
+        ("files", true),
+    ] {
+        let mut args = vec!["scan", "--manifests", "in", "--quiet", "--format", "json"];
+        args.extend(["--out", out]);
+        if force {
+            args.push("--force");
+        }
+        let o = run(dir, &args);
+        assert_eq!(code(&o), 2, "{out} {force}: {}", stderr(&o));
+        assert!(stderr(&o).contains("overlaps the input"), "{}", stderr(&o));
+    }
+    assert!(dir.join("shared/app.yaml").is_file() && dir.join("files/one.yaml").is_file());
+    assert!(!dir.join("shared/report").exists());
+}
+
 /// A FIFO (or a device such as /dev/null) is never replaced by a report folder, even with
 /// `--force`.
 #[test]

@@ -109,7 +109,7 @@ fn a_null_list_item_or_nameless_object_exits_3() {
 }
 
 #[test]
-fn objects_without_a_namespace_are_in_default_or_the_single_dash_n() {
+fn objects_without_a_namespace_are_in_their_own_or_the_single_dash_n() {
     let dir = Dir::new();
     let p = dir.create(
         "m.yaml",
@@ -122,8 +122,10 @@ fn objects_without_a_namespace_are_in_default_or_the_single_dash_n() {
             .find(|o| o.kind == kind)
             .and_then(|o| o.namespace.clone())
     };
-    assert_eq!(ns("ServiceAccount").as_deref(), Some("default"));
-    assert_eq!(ns("RoleBinding").as_deref(), Some("default"));
+    // Deployed together into a namespace the files do not name: related to each other, never
+    // to objects that name `default`.
+    assert_eq!(ns("ServiceAccount").as_deref(), Some("(unset)"));
+    assert_eq!(ns("RoleBinding").as_deref(), Some("(unset)"));
     assert_eq!(
         ns("ClusterRole"),
         None,
@@ -131,10 +133,10 @@ fn objects_without_a_namespace_are_in_default_or_the_single_dash_n() {
     );
     let settings = kubeattest::catalog::load(None).expect("catalog").rbac;
     let rbac = kubeattest::checks::rbac::build(&inv, &settings);
-    assert_eq!(rbac.bindings[0].scope_display(), "namespace default");
+    assert_eq!(rbac.bindings[0].scope_display(), "namespace (unset)");
     assert_eq!(
         rbac.bindings[0].subjects[0].display(),
-        "ServiceAccount default/worker"
+        "ServiceAccount (unset)/worker"
     );
     let inv = collect::manifests::collect_in(std::slice::from_ref(&p), "team-a");
     assert_eq!(

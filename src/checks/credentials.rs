@@ -607,7 +607,7 @@ fn configmap_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcom
 
 fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
     let inv = ctx.inventory;
-    for (w, _) in ctx.workloads() {
+    for (w, containers) in ctx.workloads() {
         let obj = w.object;
         // The ServiceAccount admission plugin leaves mirror pods alone and a static pod may not
         // name a ServiceAccount: no token is ever mounted.
@@ -647,7 +647,7 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
             && sa_name != "default"
             && !crate::checks::absence_is_known(inv);
         let automounted = pod_value.or(sa_value).unwrap_or(true);
-        let legacy = legacy_token_volumes(w, inv, &ns);
+        let legacy = legacy_token_uses(w, containers, inv, &ns);
         let mounted = automounted || !legacy.is_empty();
         if !mounted && !unknown_account && !ctx.pass_evidence() {
             out.findings.push(evidence::compact_pass(check, subject));
@@ -679,12 +679,12 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
             holds: !automounted,
             note: None,
         }];
-        for (path, secret) in &legacy {
+        for (path, secret, _) in &legacy {
             obs.push(Observation {
                 source: evidence::source(obj, path),
                 path: path.clone(),
                 observed: json!({"secret": secret, "type": LEGACY_TOKEN_TYPE}),
-                expected: "no long-lived service account token Secret mounted".into(),
+                expected: "no long-lived service account token Secret in the containers".into(),
                 holds: false,
                 note: Some(
                     "a token Secret never expires, unlike the projected token the kubelet rotates"
@@ -713,11 +713,11 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
                     }
                 ),
             )
-        } else if let Some((_, secret)) = legacy.first() {
+        } else if let Some((_, secret, how)) = legacy.first() {
             (
                 p.on_fail,
                 format!(
-                    "{}: the long-lived service account token Secret {ns}/{secret} is mounted as a volume",
+                    "{}: the long-lived service account token Secret {ns}/{secret} is given to the containers {how}",
                     subject.display()
                 ),
             )
@@ -738,18 +738,25 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
 /// The type of the legacy, long-lived service account token Secret.
 const LEGACY_TOKEN_TYPE: &str = "kubernetes.io/service-account-token";
 
-/// The pod's volumes that mount a legacy token Secret of its namespace ([`LEGACY_TOKEN_TYPE`],
-/// in the input), as a `secret` volume or a projected `secret` source: (path, Secret name).
-fn legacy_token_volumes(
+/// Where the pod hands a legacy token Secret of its namespace ([`LEGACY_TOKEN_TYPE`], in the
+/// input) to its containers: a `secret` volume, a projected `secret` source, an
+/// `env[].valueFrom.secretKeyRef` or an `envFrom[].secretRef`: (path, Secret name, how).
+fn legacy_token_uses(
     w: &crate::checks::workload::Workload,
+    containers: &[crate::checks::workload::Container],
     inv: &crate::inventory::Inventory,
     ns: &str,
-) -> Vec<(String, String)> {
+) -> Vec<(String, String, &'static str)> {
     let is_token = |name: &str| {
         inv.find("Secret", Some(ns), name)
             .is_some_and(|s| s.value.get("type").and_then(Doc::as_str) == Some(LEGACY_TOKEN_TYPE))
     };
     let mut out = Vec::new();
+    let mut found = |path: String, name: Option<&str>, how: &'static str| {
+        if let Some(name) = name.filter(|n| is_token(n)) {
+            out.push((path, name.to_string(), how));
+        }
+    };
     let volumes = w
         .pod
         .get("volumes")
@@ -758,25 +765,41 @@ fn legacy_token_volumes(
         .flatten();
     for (i, v) in volumes.enumerate() {
         let base = format!("{}.volumes[{i}]", w.pod_path);
-        if let Some(name) = v.at("/secret/secretName").and_then(Doc::as_str) {
-            if is_token(name) {
-                out.push((format!("{base}.secret.secretName"), name.to_string()));
-            }
-        }
+        found(
+            format!("{base}.secret.secretName"),
+            v.at("/secret/secretName").and_then(Doc::as_str),
+            "as a volume",
+        );
         let sources = v
             .at("/projected/sources")
             .and_then(Doc::as_array)
             .into_iter()
             .flatten();
         for (j, src) in sources.enumerate() {
-            if let Some(name) = src.at("/secret/name").and_then(Doc::as_str) {
-                if is_token(name) {
-                    out.push((
-                        format!("{base}.projected.sources[{j}].secret.name"),
-                        name.to_string(),
-                    ));
-                }
-            }
+            found(
+                format!("{base}.projected.sources[{j}].secret.name"),
+                src.at("/secret/name").and_then(Doc::as_str),
+                "as a volume",
+            );
+        }
+    }
+    // A token read into an environment variable is as long-lived and as usable as a mounted one.
+    for c in containers {
+        let env = c.value.get("env").and_then(Doc::as_array);
+        for (i, e) in env.into_iter().flatten().enumerate() {
+            found(
+                format!("{}.env[{i}].valueFrom.secretKeyRef.name", c.path),
+                e.at("/valueFrom/secretKeyRef/name").and_then(Doc::as_str),
+                "as an environment variable",
+            );
+        }
+        let env_from = c.value.get("envFrom").and_then(Doc::as_array);
+        for (i, e) in env_from.into_iter().flatten().enumerate() {
+            found(
+                format!("{}.envFrom[{i}].secretRef.name", c.path),
+                e.at("/secretRef/name").and_then(Doc::as_str),
+                "as environment variables",
+            );
         }
     }
     out

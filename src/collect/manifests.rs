@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::collect::{max_input_bytes, open_input, shape, special_kind};
 use crate::document::Doc;
-use crate::inventory::{Coverage, Inventory, Object, Origin, SourceKind, Target};
+use crate::inventory::{Coverage, Inventory, Object, Origin, SourceKind, Target, UNSET_NAMESPACE};
 use crate::yaml::{self, StreamItem};
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
@@ -67,13 +67,12 @@ pub fn is_cluster_scoped_kind(kind: &str) -> bool {
     CLUSTER_SCOPED_KINDS.contains(&kind)
 }
 
-/// The namespace of objects whose manifest names none, as `kubectl apply` decides it.
-pub const DEFAULT_NAMESPACE: &str = "default";
-
 /// Collects every manifest under `inputs` into an inventory; namespaced objects without
-/// `metadata.namespace` are in `default`.
+/// `metadata.namespace` are in [`UNSET_NAMESPACE`]: the namespace they are deployed to is
+/// chosen at deploy time (`kubectl apply -n`, Helm, the GitOps tool), so they relate to each
+/// other (deployed together) but not to objects that name a namespace, `default` included.
 pub fn collect(inputs: &[PathBuf]) -> Inventory {
-    collect_in(inputs, DEFAULT_NAMESPACE)
+    collect_in(inputs, UNSET_NAMESPACE)
 }
 
 /// Collects every manifest under `inputs`; namespaced objects without `metadata.namespace`
@@ -199,6 +198,22 @@ fn add_dir(inv: &mut Inventory, dir: &Path, own: &[PathBuf]) {
         inv.objects.append(&mut one.objects);
         inv.coverage.append(&mut one.coverage);
     }
+}
+
+/// Where the symbolic links met while walking the input folders lead (resolved): inputs as
+/// much as the folders given, though their paths lie elsewhere, so `--out` must stay out of
+/// them too.
+pub fn linked_inputs(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut linked = Vec::new();
+    for dir in inputs.iter().filter(|i| i.is_dir()) {
+        let walk = walkdir::WalkDir::new(dir).follow_links(true).into_iter();
+        for entry in walk.flatten().filter(walkdir::DirEntry::path_is_symlink) {
+            if let Ok(target) = entry.path().canonicalize() {
+                linked.push(target);
+            }
+        }
+    }
+    linked
 }
 
 /// A path as shown in coverage and messages: control characters escaped.

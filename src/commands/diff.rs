@@ -30,6 +30,15 @@ pub fn diff(args: &DiffArgs) -> anyhow::Result<u8> {
     let old = read_report(&args.old)?;
     let new = read_report(&args.new)?;
     let drift = diff::diff(&old, &new);
+    if args.fail_on_new.is_some() && !drift.same_target {
+        anyhow::bail!(
+            "{} and {} are runs of different targets ({} and {}): --fail-on-new gates drift between runs of one target; compare runs of the same cluster (or manifests)",
+            args.old.display(),
+            args.new.display(),
+            drift.old.target,
+            drift.new.target
+        );
+    }
     print!("{}", drift.text());
     if !args.format.is_empty() {
         let out = args.out.clone().unwrap_or_else(|| PathBuf::from("drift"));

@@ -40,7 +40,25 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<u8> {
     for r in missing {
         rollup.reject(r);
     }
+    // With a pinned key only copies signed by it are read, and a forged copy is rejected by
+    // its signature; without one, differing copies of a run cannot be told apart.
+    let conflicting = if key.is_some() {
+        Default::default()
+    } else {
+        read::conflicting_copies(&found)
+    };
     for dir in &found {
+        if let Some((id, dirs)) = conflicting.iter().find(|(_, dirs)| dirs.contains(dir)) {
+            let all: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+            rollup.reject(read::Rejection {
+                path: dir.display().to_string(),
+                reason: format!(
+                    "conflicting copies of run {id} ({}): their report.json differ, so at least one was altered; none is counted (sign runs with `scan --sign` and pass `--key` so that only runs signed by that key are read)",
+                    all.join(", ")
+                ),
+            });
+            continue;
+        }
         match read::read_run(dir, key.as_ref()) {
             Ok(run) => rollup.add(run),
             Err(reason) => rollup.reject(read::Rejection {

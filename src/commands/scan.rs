@@ -86,6 +86,8 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             // The signing key and its public half (a lost private key cannot be rebuilt).
             .chain(args.sign.iter().cloned())
             .chain(args.sign.as_deref().map(crate::signature::public_path))
+            // What symbolic links inside the manifest folders lead to is read as well.
+            .chain(collect::manifests::linked_inputs(&args.manifests))
             .collect(),
     };
     if let Some(out) = &args.out {
@@ -100,10 +102,11 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             vec![format!("snapshot {}", path.display())],
         )
     } else if !args.manifests.is_empty() {
-        // Objects without a namespace go where `kubectl apply -n NS` would put them.
+        // Objects without a namespace go where `kubectl apply -n NS` would put them; without
+        // `-n` that namespace is chosen at deploy time, so it is none of the named ones.
         let ns = match args.cluster.namespace.as_slice() {
             [one] => one.as_str(),
-            _ => collect::manifests::DEFAULT_NAMESPACE,
+            _ => crate::inventory::UNSET_NAMESPACE,
         };
         // The exceptions and attestations files may sit among the manifests (`deploy/`).
         let own: Vec<PathBuf> = args

@@ -10,6 +10,7 @@
 //! and checks are skipped without being held, so a fleet of any size needs the memory of
 //! one summary at a time.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -187,7 +188,13 @@ pub fn read_run(
             }
         ));
     }
-    let listed = manifest_entry(dir, "report.json")?;
+    let (run_id, files) = manifest(dir)?;
+    let listed = files
+        .into_iter()
+        .find(|f| f.name == "report.json")
+        .ok_or_else(|| {
+            format!("no report.json in {MANIFEST}: the run was written without JSON (scan with --format json)")
+        })?;
     let path = dir.join("report.json");
     let file =
         std::fs::File::open(&path).map_err(|e| format!("report.json: cannot read it: {e}"))?;
@@ -207,13 +214,22 @@ pub fn read_run(
                 .into(),
         );
     }
+    // The manifest's run id decides which copies of a run are compared (`conflicting_copies`).
+    if raw.run.id != run_id {
+        return Err(format!(
+            "report.json is run {} but {MANIFEST} names run {}: one of them was altered",
+            crate::quote::bounded(&raw.run.id, 80),
+            crate::quote::bounded(&run_id, 80)
+        ));
+    }
     summarize(dir, raw, outcome.signed_by)
 }
 
-/// `name`'s entry in the folder's manifest.
-fn manifest_entry(dir: &Path, name: &str) -> Result<ManifestEntry, String> {
+/// The run id `MANIFEST.json` names and the files it lists.
+fn manifest(dir: &Path) -> Result<(String, Vec<ManifestEntry>), String> {
     #[derive(Deserialize)]
-    struct Files {
+    struct Listed {
+        run_id: String,
         files: Vec<ManifestEntry>,
     }
     let mp = dir.join(MANIFEST);
@@ -222,15 +238,30 @@ fn manifest_entry(dir: &Path, name: &str) -> Result<ManifestEntry, String> {
         return Err(format!("{MANIFEST}: larger than 1 MiB; not one of ours"));
     }
     let bytes = std::fs::read(&mp).map_err(|e| format!("{MANIFEST}: cannot read it: {e}"))?;
-    let files: Files = serde_json::from_slice(&bytes)
+    let listed: Listed = serde_json::from_slice(&bytes)
         .map_err(|e| format!("{MANIFEST}: not a kubeattest manifest ({e})"))?;
-    files
-        .files
+    Ok((listed.run_id, listed.files))
+}
+
+/// Run ids found in more than one folder with different contents (report.json's SHA-256 as
+/// MANIFEST.json lists it), with those folders. A run is written once: copies that differ mean
+/// at least one was altered, and which one cannot be told without a pinned key, so none is
+/// counted. Folders whose manifest cannot be read are left to [`read_run`] to reject.
+pub fn conflicting_copies(dirs: &[PathBuf]) -> BTreeMap<String, Vec<PathBuf>> {
+    let mut by_run: BTreeMap<String, Vec<(PathBuf, String)>> = BTreeMap::new();
+    for dir in dirs {
+        if let Ok((run_id, files)) = manifest(dir) {
+            if let Some(report) = files.into_iter().find(|f| f.name == "report.json") {
+                let sha = report.sha256.to_ascii_lowercase();
+                by_run.entry(run_id).or_default().push((dir.clone(), sha));
+            }
+        }
+    }
+    by_run
         .into_iter()
-        .find(|f| f.name == name)
-        .ok_or_else(|| {
-            format!("no {name} in {MANIFEST}: the run was written without JSON (scan with --format json)")
-        })
+        .filter(|(_, copies)| copies.iter().any(|(_, sha)| *sha != copies[0].1))
+        .map(|(id, copies)| (id, copies.into_iter().map(|(dir, _)| dir).collect()))
+        .collect()
 }
 
 struct HashingReader<R: Read> {

@@ -142,9 +142,13 @@ pub struct Subject {
 }
 
 impl Subject {
-    /// `Kind ns/name` or `Kind name`.
+    /// `Kind ns/name`, `Kind name (namespace not set)` (see [`crate::inventory::UNSET_NAMESPACE`])
+    /// or `Kind name`.
     pub fn display(&self) -> String {
         match &self.namespace {
+            Some(ns) if &**ns == crate::inventory::UNSET_NAMESPACE => {
+                format!("{} {} (namespace not set)", self.kind, self.name)
+            }
             Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
             None => format!("{} {}", self.kind, self.name),
         }

@@ -78,6 +78,8 @@ pub fn item_status<'a>(
     }
     match decided(&parts(checks, verdict)) {
         Status::Fail => Status::Fail,
+        // A failure accepted by an exception stays visible on the item, as on automated ones.
+        Status::Waived => Status::Waived,
         _ if !automated => Status::Manual,
         status => status,
     }
@@ -291,9 +293,13 @@ mod tests {
         let (s, m) = roll(false, &["a"], &[("a", Status::NotApplicable, None)]);
         assert_eq!(s, Status::Manual);
         assert!(m.contains("not_applicable: a: msg"), "{m}");
-        for other in [Status::Error, Status::Warn, Status::Waived, Status::Manual] {
+        for other in [Status::Error, Status::Warn, Status::Manual] {
             assert_eq!(roll(false, &["a"], &[("a", other, None)]).0, Status::Manual);
         }
+        // A failure an exception accepts stays on the item, as on automated items.
+        let (s, m) = roll(false, &["a"], &[("a", Status::Waived, None)]);
+        assert_eq!(s, Status::Waived);
+        assert!(m.contains("a: msg"), "{m}");
         let (s, m) = roll(
             false,
             &["a", "b"],
