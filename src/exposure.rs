@@ -29,6 +29,7 @@
 //! documents, and [`text`] prints it for `kubeattest exposure`.
 
 use crate::checks::path::Lookup;
+use crate::cidr;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::document::Doc;
@@ -323,7 +324,7 @@ fn open_ingress_rule(p: &Object) -> Option<(String, String)> {
         for (j, peer) in peers.iter().enumerate() {
             let cidr = peer.at("/ipBlock/cidr").and_then(Doc::as_str);
             let excepts = !array(peer.get("ipBlock").unwrap_or(&Doc::Null), "except").is_empty();
-            if let Some(c) = cidr.filter(|c| !excepts && cidr_is_whole(c) == Some(true)) {
+            if let Some(c) = cidr.filter(|c| !excepts && crate::cidr::is_whole(c) == Some(true)) {
                 return Some((
                     format!("spec.ingress[{i}].from[{j}]"),
                     format!("admits any address ({c})"),
@@ -679,7 +680,7 @@ impl SourceRanges {
     pub fn whole_families(&self) -> Vec<&'static str> {
         let mut by_family: BTreeMap<&'static str, Vec<(u128, u128)>> = BTreeMap::new();
         for r in &self.ranges {
-            if let Some((family, first, last)) = cidr_interval(&r.text) {
+            if let Some((family, first, last)) = cidr::interval(&r.text) {
                 by_family.entry(family).or_default().push((first, last));
             }
         }
@@ -714,7 +715,7 @@ impl SourceRanges {
     pub fn families(&self) -> BTreeSet<&'static str> {
         self.ranges
             .iter()
-            .filter_map(|r| cidr_interval(&r.text).map(|(f, ..)| f))
+            .filter_map(|r| cidr::interval(&r.text).map(|(f, ..)| f))
             .collect()
     }
 
@@ -773,7 +774,7 @@ pub fn source_ranges(svc: &Object) -> SourceRanges {
     let mut invalid = Vec::new();
     for spec in specs {
         let text = spec.trim();
-        match cidr_is_whole(text) {
+        match cidr::is_whole(text) {
             Some(whole) => ranges.push(SourceRange {
                 text: text.to_string(),
                 whole,
@@ -785,71 +786,6 @@ pub fn source_ranges(svc: &Object) -> SourceRanges {
         from,
         ranges,
         invalid,
-    }
-}
-
-/// Parses a CIDR as `k8s.io/utils/net.ParseCIDRSloppy` does: `Some(true)` when the network
-/// holds every address of its family, `Some(false)` for a narrower one, `None` when the text
-/// is not a CIDR.
-pub fn cidr_is_whole(text: &str) -> Option<bool> {
-    let (addr, prefix) = text.split_once('/')?;
-    if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let prefix: u32 = prefix.parse().ok()?;
-    if addr.contains(':') {
-        let ip: std::net::Ipv6Addr = addr.parse().ok()?;
-        if prefix > 128 {
-            return None;
-        }
-        Some(prefix == 0 || (prefix == 96 && ip.to_ipv4_mapped().is_some()))
-    } else {
-        let octets: Vec<&str> = addr.split('.').collect();
-        let valid = octets.len() == 4
-            && octets.iter().all(|o| {
-                !o.is_empty()
-                    && o.bytes().all(|b| b.is_ascii_digit())
-                    && o.parse::<u32>().is_ok_and(|n| n <= 255)
-            });
-        (valid && prefix <= 32).then_some(prefix == 0)
-    }
-}
-
-/// A CIDR's family and its first and last address, as `ParseCIDRSloppy` reads it (an
-/// IPv4-mapped IPv6 network of prefix 96 or more is the IPv4 network it maps).
-fn cidr_interval(text: &str) -> Option<(&'static str, u128, u128)> {
-    let (addr, prefix) = text.split_once('/')?;
-    cidr_is_whole(text)?;
-    let prefix: u32 = prefix.parse().ok()?;
-    let span = |bits: u32, value: u128, prefix: u32| {
-        let host = bits - prefix;
-        let mask = if host >= 128 {
-            u128::MAX
-        } else {
-            (1u128 << host) - 1
-        };
-        (value & !mask, value | mask)
-    };
-    if addr.contains(':') {
-        let ip: std::net::Ipv6Addr = addr.parse().ok()?;
-        match ip.to_ipv4_mapped() {
-            Some(v4) if prefix >= 96 => {
-                let (first, last) = span(32, u128::from(u32::from(v4)), prefix - 96);
-                Some(("IPv4", first, last))
-            }
-            _ => {
-                let (first, last) = span(128, u128::from(ip), prefix);
-                Some(("IPv6", first, last))
-            }
-        }
-    } else {
-        // Octets with leading zeros are read as decimal (`ParseCIDRSloppy`).
-        let mut v = 0u32;
-        for o in addr.split('.') {
-            v = (v << 8) | o.parse::<u32>().ok()?;
-        }
-        let (first, last) = span(32, u128::from(v), prefix);
-        Some(("IPv4", first, last))
     }
 }
 
@@ -1546,7 +1482,7 @@ mod tests {
             "0:0:0:0:0:0:0:0/0",
             "::ffff:0.0.0.0/96",
         ] {
-            assert_eq!(cidr_is_whole(whole), Some(true), "{whole}");
+            assert_eq!(cidr::is_whole(whole), Some(true), "{whole}");
         }
         for narrow in [
             "10.0.0.0/8",
@@ -1554,7 +1490,7 @@ mod tests {
             "2001:db8::/32",
             "::ffff:10.0.0.0/104",
         ] {
-            assert_eq!(cidr_is_whole(narrow), Some(false), "{narrow}");
+            assert_eq!(cidr::is_whole(narrow), Some(false), "{narrow}");
         }
         let ranges = |list: &[&str]| SourceRanges {
             from: RangesFrom::Field,
@@ -1562,7 +1498,7 @@ mod tests {
                 .iter()
                 .map(|t| SourceRange {
                     text: t.to_string(),
-                    whole: cidr_is_whole(t) == Some(true),
+                    whole: cidr::is_whole(t) == Some(true),
                 })
                 .collect(),
             invalid: Vec::new(),
@@ -1598,7 +1534,7 @@ mod tests {
             "10.0.0/8",
             "::/129",
         ] {
-            assert_eq!(cidr_is_whole(invalid), None, "{invalid}");
+            assert_eq!(cidr::is_whole(invalid), None, "{invalid}");
         }
     }
 

@@ -10,6 +10,7 @@ pub mod attribution;
 pub mod bundle;
 pub mod catalog;
 pub mod checks;
+pub mod cidr;
 pub mod cli;
 pub mod collect;
 pub mod commands;

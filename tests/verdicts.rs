@@ -619,3 +619,125 @@ fn a_built_in_kind_under_the_wrong_api_group_is_refused_by_name() {
     let r = report(&dir.path().join("out"));
     assert!(r.findings.iter().all(|f| &*f.subject.name != "web"));
 }
+
+/// The review's EG-1 and EG-2 reproducers (session 28, reviewer "egress"): NetworkPolicies the
+/// API server rejects, for a wrong type below `spec` (a selector that would have selected
+/// every pod, an `ipBlock` that would have held no address) or a value it refuses (a CIDR it
+/// cannot parse, an `except` outside its `cidr`, a quoted port number, a protocol in lower
+/// case). Each used to make the workload look isolated: metadata unreachable, selected by a
+/// policy. Each is now named with its file, line and field and not judged, and the workload
+/// is judged without it: it fails both checks.
+#[test]
+fn network_policies_the_api_server_rejects_are_not_judged() {
+    let dir = Dir::new();
+    dir.create(
+        "m/app.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app, namespace: web}\nspec:\n  selector: {matchLabels: {app: app}}\n  template:\n    metadata: {labels: {app: app}}\n    spec:\n      containers: [{name: c, image: \"nginx@sha256:0000000000000000000000000000000000000000000000000000000000000000\"}]\n",
+    );
+    let policy = |spec: &str| {
+        format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: p, namespace: web}}\nspec:\n{spec}")
+    };
+    let egress = |rule: &str| {
+        policy(&format!(
+            "  podSelector: {{}}\n  policyTypes: [Egress]\n  egress:\n{rule}"
+        ))
+    };
+    // (case, policy, line of the field, field)
+    let cases = [
+        (
+            "f1e",
+            policy("  podSelector:\n    matchExpressions: {key: app, operator: In, values: [nothing-has-this]}\n  policyTypes: [Egress]\n"),
+            6,
+            "spec.podSelector.matchExpressions",
+        ),
+        (
+            "f2b",
+            policy("  podSelector:\n    matchLabels: [other]\n  policyTypes: [Egress]\n"),
+            6,
+            "spec.podSelector.matchLabels",
+        ),
+        (
+            "f2c",
+            egress("  - to:\n    - ipBlock: [{cidr: 0.0.0.0/0}]\n"),
+            9,
+            "spec.egress[0].to[0].ipBlock",
+        ),
+        (
+            "f2d",
+            egress("  - to:\n    - ipBlock: {cidr: [0.0.0.0/0]}\n"),
+            9,
+            "spec.egress[0].to[0].ipBlock.cidr",
+        ),
+        (
+            "c4",
+            egress("  - to: [{ipBlock: {cidr: \"169.254.0.0/33\"}}]\n"),
+            8,
+            "spec.egress[0].to[0].ipBlock.cidr",
+        ),
+        (
+            "f1f",
+            egress("  - to: [{ipBlock: {cidr: \"169.254.0.0/l6\"}}]\n"),
+            8,
+            "spec.egress[0].to[0].ipBlock.cidr",
+        ),
+        (
+            "f1b",
+            egress("  - to:\n    - ipBlock:\n        cidr: 169.254.169.254/32\n        except: [169.254.0.0/16]\n"),
+            11,
+            "spec.egress[0].to[0].ipBlock.except[0]",
+        ),
+        (
+            "f1c",
+            egress("  - ports:\n    - port: \"80\"\n      protocol: TCP\n"),
+            9,
+            "spec.egress[0].ports[0].port",
+        ),
+        (
+            "f1d",
+            egress("  - ports:\n    - port: 80\n      protocol: tcp\n"),
+            10,
+            "spec.egress[0].ports[0].protocol",
+        ),
+    ];
+    for (case, text, _, _) in &cases {
+        dir.create(&format!("m/{case}.yaml"), text);
+    }
+    let checks = "workload-can-reach-instance-metadata,workload-not-selected-by-network-policy";
+    let run = kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "m",
+            "--check",
+            checks,
+            "--out",
+            "out",
+        ],
+    );
+    run.assert_code(3);
+    for (case, _, line, field) in &cases {
+        let said = format!("m/{case}.yaml:{line}: NetworkPolicy p: `{field}`");
+        assert!(run.stderr.contains(&said), "{said}\n{}", run.stderr);
+    }
+    assert_eq!(
+        run.stderr
+            .matches("the object is not judged (fix the manifest: the API server would reject it)")
+            .count(),
+        cases.len(),
+        "{}",
+        run.stderr
+    );
+    let r = report(&dir.path().join("out"));
+    let verdicts: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| &*f.subject.name == "app")
+        .map(|f| (f.check.to_string(), f.status))
+        .collect();
+    assert_eq!(verdicts.len(), 2, "{verdicts:?}");
+    assert!(
+        verdicts.iter().all(|(_, s)| *s == Status::Fail),
+        "{verdicts:?}"
+    );
+}

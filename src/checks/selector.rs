@@ -45,11 +45,14 @@ pub fn expression_holds(expression: &Doc, have: Option<&str>) -> bool {
     }
 }
 
-/// Whether a label selector selects these labels. An unknown operator selects nothing.
+/// Whether a label selector selects these labels. An unknown operator selects nothing; a
+/// `matchLabels` value left empty (`null`) is `""`, as the API server decodes it, and
+/// selects only objects that have the label with that empty value.
 pub fn selects(selector: &Doc, labels: &BTreeMap<String, String>) -> bool {
     if let Some(ml) = selector.get("matchLabels").and_then(Doc::as_object) {
         for (k, v) in ml {
-            if labels.get(k).map(String::as_str) != v.as_str() {
+            let want = if v.is_null() { Some("") } else { v.as_str() };
+            if labels.get(k).map(String::as_str) != want {
                 return false;
             }
         }
@@ -93,5 +96,10 @@ mod tests {
         assert!(!is_empty(&crate::document::Doc::from(
             json!({"matchLabels": {"a": "b"}})
         )));
+        // `tier:` with nothing after it is `tier: ""`: a pod without the label is not selected.
+        let empty_value = crate::document::Doc::from(json!({"matchLabels": {"tier": null}}));
+        assert!(!selects(&empty_value, &l));
+        let tiered: BTreeMap<String, String> = [("tier".to_string(), String::new())].into();
+        assert!(selects(&empty_value, &tiered));
     }
 }

@@ -6,6 +6,11 @@
 //!
 //! The API server rejects these shapes, so only manifests are checked. `null` is accepted
 //! everywhere (it means "not set" to the API server too).
+//!
+//! Some values are checked as well, where the API server's validation refuses what a check
+//! would otherwise read as something else: a binding's role and subjects, a NetworkPolicy's
+//! selectors, address ranges, ports and protocols, an aggregated ClusterRole's selectors. A
+//! cluster never holds such an object, so it isolates or grants nothing, and is not judged.
 
 use crate::document::Doc;
 
@@ -32,6 +37,12 @@ enum Ty {
     /// A resource quantity (`500m`, `1Gi`, `2`): a number, or a string the API server parses
     /// as one.
     Quantity,
+    /// An integer or a string (`IntOrString`: a port number or name).
+    IntOrStr,
+    /// A mapping whose fields have these types.
+    Fields(&'static [(&'static str, Ty)]),
+    /// A list of mappings whose fields have these types.
+    Each(&'static [(&'static str, Ty)]),
 }
 
 impl Ty {
@@ -39,8 +50,8 @@ impl Ty {
         let is_map = |v: &Doc| matches!(v, Doc::Object(_));
         let is_str = |v: &Doc| matches!(v, Doc::String(_));
         match self {
-            Ty::Map => is_map(v),
-            Ty::Maps => v.as_array().is_some_and(|a| a.iter().all(is_map)),
+            Ty::Map | Ty::Fields(_) => is_map(v),
+            Ty::Maps | Ty::Each(_) => v.as_array().is_some_and(|a| a.iter().all(is_map)),
             Ty::Strings => v.as_array().is_some_and(|a| a.iter().all(is_str)),
             Ty::StrMap => v
                 .as_object()
@@ -56,13 +67,14 @@ impl Ty {
                 Doc::String(s) => is_quantity(s),
                 _ => false,
             },
+            Ty::IntOrStr => is_str(v) || Ty::Int.holds(v),
         }
     }
 
     fn name(self) -> &'static str {
         match self {
-            Ty::Map => "a mapping",
-            Ty::Maps => "a list of mappings",
+            Ty::Map | Ty::Fields(_) => "a mapping",
+            Ty::Maps | Ty::Each(_) => "a list of mappings",
             Ty::Strings => "a list of strings",
             Ty::StrMap => "a mapping of strings",
             Ty::Str => "a string",
@@ -70,6 +82,7 @@ impl Ty {
             Ty::Int => "an integer",
             Ty::Ints => "a list of integers",
             Ty::Quantity => "a quantity (`500m`, `2`, `512Mi`, `1G`)",
+            Ty::IntOrStr => "an integer or a string",
         }
     }
 }
@@ -217,10 +230,22 @@ const BY_KIND: &[(&str, &[(&str, Ty)])] = &[
     (
         "NetworkPolicy",
         &[
-            ("spec.podSelector", Ty::Map),
+            ("spec.podSelector", Ty::Fields(LABEL_SELECTOR)),
             ("spec.policyTypes", Ty::Strings),
-            ("spec.ingress", Ty::Maps),
-            ("spec.egress", Ty::Maps),
+            (
+                "spec.ingress",
+                Ty::Each(&[
+                    ("from", Ty::Each(POLICY_PEER)),
+                    ("ports", Ty::Each(POLICY_PORT)),
+                ]),
+            ),
+            (
+                "spec.egress",
+                Ty::Each(&[
+                    ("to", Ty::Each(POLICY_PEER)),
+                    ("ports", Ty::Each(POLICY_PORT)),
+                ]),
+            ),
         ],
     ),
     // `map[string]string`: an unquoted number or a list is refused by the API server (and
@@ -244,7 +269,13 @@ const BY_KIND: &[(&str, &[(&str, Ty)])] = &[
     ),
 ];
 
-const RULES: &[(&str, Ty)] = &[("rules", Ty::Maps), ("aggregationRule", Ty::Map)];
+const RULES: &[(&str, Ty)] = &[
+    ("rules", Ty::Maps),
+    (
+        "aggregationRule",
+        Ty::Fields(&[("clusterRoleSelectors", Ty::Each(LABEL_SELECTOR))]),
+    ),
+];
 const BINDING: &[(&str, Ty)] = &[("roleRef", Ty::Map), ("subjects", Ty::Maps)];
 const RULE: &[(&str, Ty)] = &[
     ("verbs", Ty::Strings),
@@ -252,6 +283,37 @@ const RULE: &[(&str, Ty)] = &[
     ("apiGroups", Ty::Strings),
     ("resourceNames", Ty::Strings),
     ("nonResourceURLs", Ty::Strings),
+];
+
+/// A label selector (`metav1.LabelSelector`): read with the wrong types, `matchLabels` or
+/// `matchExpressions` would be no term at all, and the selector would select everything.
+const LABEL_SELECTOR: &[(&str, Ty)] = &[
+    ("matchLabels", Ty::StrMap),
+    (
+        "matchExpressions",
+        Ty::Each(&[
+            ("key", Ty::Str),
+            ("operator", Ty::Str),
+            ("values", Ty::Strings),
+        ]),
+    ),
+];
+
+/// A NetworkPolicy peer (an item of an ingress rule's `from`, an egress rule's `to`).
+const POLICY_PEER: &[(&str, Ty)] = &[
+    ("podSelector", Ty::Fields(LABEL_SELECTOR)),
+    ("namespaceSelector", Ty::Fields(LABEL_SELECTOR)),
+    (
+        "ipBlock",
+        Ty::Fields(&[("cidr", Ty::Str), ("except", Ty::Strings)]),
+    ),
+];
+
+/// A NetworkPolicy port (an item of a rule's `ports`).
+const POLICY_PORT: &[(&str, Ty)] = &[
+    ("port", Ty::IntOrStr),
+    ("endPort", Ty::Int),
+    ("protocol", Ty::Str),
 ];
 
 /// Where a kind keeps its pod spec (and the mappings on the way to it).
@@ -298,7 +360,8 @@ fn join(base: &str, key: &str) -> String {
     }
 }
 
-/// Checks `fields` under `base` of `v`; the first wrong type found.
+/// Checks `fields` under `base` of `v`, and the fields of the mappings a [`Ty::Fields`] or
+/// [`Ty::Each`] describes; the first wrong type found.
 fn fields(v: &Doc, base: &str, table: &[(&str, Ty)]) -> Option<Problem> {
     for (path, ty) in table {
         let mut cur = v;
@@ -324,11 +387,12 @@ fn fields(v: &Doc, base: &str, table: &[(&str, Ty)]) -> Option<Problem> {
                     }
                 }
                 // A list with a wrong item: say which item.
-                (Ty::Maps | Ty::Strings, Doc::Array(items)) => {
+                (Ty::Maps | Ty::Each(_) | Ty::Strings, Doc::Array(items)) => {
+                    let maps = *ty != Ty::Strings;
                     let bad = items
                         .iter()
                         .position(|i| {
-                            !(if *ty == Ty::Maps {
+                            !(if maps {
                                 matches!(i, Doc::Object(_))
                             } else {
                                 matches!(i, Doc::String(_))
@@ -340,11 +404,7 @@ fn fields(v: &Doc, base: &str, table: &[(&str, Ty)]) -> Option<Problem> {
                         message: format!(
                             "`{}[{bad}]` must be {}, found {}",
                             join(base, path),
-                            if *ty == Ty::Maps {
-                                "a mapping"
-                            } else {
-                                "a string"
-                            },
+                            if maps { "a mapping" } else { "a string" },
                             type_of(&items[bad])
                         ),
                     });
@@ -377,6 +437,19 @@ fn fields(v: &Doc, base: &str, table: &[(&str, Ty)]) -> Option<Problem> {
                     ty.name()
                 ),
             });
+        }
+        let nested = match ty {
+            Ty::Fields(inner) if found => fields(cur, &join(base, path), inner),
+            Ty::Each(inner) if found => cur
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .find_map(|(i, item)| fields(item, &format!("{}[{i}]", join(base, path)), inner)),
+            _ => None,
+        };
+        if nested.is_some() {
+            return nested;
         }
     }
     None
@@ -458,6 +531,20 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
     }
     if matches!(kind, "RoleBinding" | "ClusterRoleBinding") {
         return binding_problem(kind, obj);
+    }
+    if kind == "NetworkPolicy" {
+        return network_policy_problem(obj);
+    }
+    if kind == "ClusterRole" {
+        let selectors = obj.get("aggregationRule").map_or(&Doc::Null, |a| {
+            a.get("clusterRoleSelectors").unwrap_or(&Doc::Null)
+        });
+        for (i, sel) in items(selectors) {
+            let at = format!("aggregationRule.clusterRoleSelectors[{i}]");
+            if let Some(p) = selector_problem(sel, &at) {
+                return Some(p);
+            }
+        }
     }
     for (i, rule) in obj
         .get("rules")
@@ -629,6 +716,315 @@ fn binding_problem(kind: &str, obj: &Doc) -> Option<Problem> {
         }
     }
     None
+}
+
+/// The items of a list, with their index (none when `v` is not a list).
+fn items(v: &Doc) -> impl Iterator<Item = (usize, &Doc)> {
+    v.as_array().into_iter().flatten().enumerate()
+}
+
+/// The string at `key` of a mapping; `""` when absent or not a string.
+fn string<'a>(v: &'a Doc, key: &str) -> &'a str {
+    v.get(key).and_then(Doc::as_str).unwrap_or_default()
+}
+
+/// Whether a mapping sets `key` (to something other than `null`).
+fn is_set(v: &Doc, key: &str) -> bool {
+    v.get(key).is_some_and(|x| !x.is_null())
+}
+
+/// What the API server refuses in a label selector whose types are right
+/// (`ValidateLabelSelectorRequirement`): a requirement without a key, with an operator other
+/// than `In`, `NotIn`, `Exists` or `DoesNotExist`, without values for `In` or `NotIn`, or with
+/// values for `Exists` or `DoesNotExist` (read here, `NotIn` with no values and a missing key
+/// would hold for every object). The syntax of label keys and values is not checked.
+fn selector_problem(selector: &Doc, at: &str) -> Option<Problem> {
+    let expressions = selector.get("matchExpressions").unwrap_or(&Doc::Null);
+    for (i, requirement) in items(expressions) {
+        let at = format!("{at}.matchExpressions[{i}]");
+        let problem = |field: &str, message: String| {
+            Some(Problem {
+                path: format!("{at}.{field}"),
+                message,
+            })
+        };
+        if string(requirement, "key").is_empty() {
+            return problem("key", format!("`{at}.key` is required"));
+        }
+        let values = requirement
+            .get("values")
+            .and_then(Doc::as_array)
+            .map_or(0, <[Doc]>::len);
+        match string(requirement, "operator") {
+            op @ ("In" | "NotIn") if values == 0 => {
+                return problem(
+                    "values",
+                    format!("`{at}.values` must list at least one value when `operator` is {op}"),
+                )
+            }
+            op @ ("Exists" | "DoesNotExist") if values > 0 => {
+                return problem(
+                    "values",
+                    format!("`{at}.values` must be empty when `operator` is {op}"),
+                )
+            }
+            "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
+            other => {
+                return problem(
+                    "operator",
+                    format!(
+                        "`{at}.operator` must be In, NotIn, Exists or DoesNotExist, found {}",
+                        shown(other)
+                    ),
+                )
+            }
+        }
+    }
+    None
+}
+
+/// What the API server refuses in a NetworkPolicy whose types are right
+/// (`ValidateNetworkPolicySpec`): a selector [`selector_problem`] refuses, a `policyTypes`
+/// entry other than `Ingress` or `Egress` (or more than two), a peer that names nothing or
+/// an `ipBlock` beside a selector, an `ipBlock` whose `cidr` or `except` entry is not a CIDR
+/// or whose `except` entry is not a strict subset of its `cidr`, and a port
+/// [`policy_port_problem`] refuses. A cluster refuses the policy, so it isolates nothing; judged,
+/// a range that cannot be read would allow nothing and the pods would look isolated.
+fn network_policy_problem(obj: &Doc) -> Option<Problem> {
+    let spec = obj.get("spec")?;
+    if let Some(p) = spec
+        .get("podSelector")
+        .and_then(|s| selector_problem(s, "spec.podSelector"))
+    {
+        return Some(p);
+    }
+    let types = spec
+        .get("policyTypes")
+        .and_then(Doc::as_array)
+        .unwrap_or_default();
+    if types.len() > 2 {
+        return Some(Problem {
+            path: "spec.policyTypes".into(),
+            message: "`spec.policyTypes` may not list more than two types (Ingress, Egress)".into(),
+        });
+    }
+    for (i, t) in types.iter().enumerate() {
+        let t = t.as_str().unwrap_or_default();
+        if !matches!(t, "Ingress" | "Egress") {
+            let path = format!("spec.policyTypes[{i}]");
+            return Some(Problem {
+                message: format!("`{path}` must be Ingress or Egress, found {}", shown(t)),
+                path,
+            });
+        }
+    }
+    for (direction, peers) in [("ingress", "from"), ("egress", "to")] {
+        for (i, rule) in items(spec.get(direction).unwrap_or(&Doc::Null)) {
+            let at = format!("spec.{direction}[{i}]");
+            for (j, port) in items(rule.get("ports").unwrap_or(&Doc::Null)) {
+                if let Some(p) = policy_port_problem(port, &format!("{at}.ports[{j}]")) {
+                    return Some(p);
+                }
+            }
+            for (j, peer) in items(rule.get(peers).unwrap_or(&Doc::Null)) {
+                if let Some(p) = policy_peer_problem(peer, &format!("{at}.{peers}[{j}]")) {
+                    return Some(p);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// What `ValidateNetworkPolicyPeer` and `ValidateIPBlock` refuse in one peer.
+fn policy_peer_problem(peer: &Doc, at: &str) -> Option<Problem> {
+    let named: Vec<&str> = ["podSelector", "namespaceSelector", "ipBlock"]
+        .into_iter()
+        .filter(|k| is_set(peer, k))
+        .collect();
+    if named.is_empty() {
+        return Some(Problem {
+            path: at.into(),
+            message: format!("`{at}` must name a peer: podSelector, namespaceSelector or ipBlock"),
+        });
+    }
+    if named.len() > 1 && named.contains(&"ipBlock") {
+        return Some(Problem {
+            path: at.into(),
+            message: format!(
+                "`{at}` may not give ipBlock together with {}: a peer is either an address range or selected pods",
+                named[0]
+            ),
+        });
+    }
+    for key in ["podSelector", "namespaceSelector"] {
+        if let Some(p) = peer
+            .get(key)
+            .and_then(|s| selector_problem(s, &format!("{at}.{key}")))
+        {
+            return Some(p);
+        }
+    }
+    let block = peer.get("ipBlock").filter(|b| !b.is_null())?;
+    let at = format!("{at}.ipBlock");
+    let cidr = string(block, "cidr");
+    let not_a_range = |path: String, value: &str| {
+        Some(Problem {
+            message: format!(
+                "`{path}` must be a CIDR range (`10.0.0.0/16`, `2001:db8::/64`), found {}",
+                shown(value)
+            ),
+            path,
+        })
+    };
+    if cidr.is_empty() {
+        return Some(Problem {
+            path: format!("{at}.cidr"),
+            message: format!("`{at}.cidr` is required"),
+        });
+    }
+    if crate::cidr::interval(cidr).is_none() {
+        return not_a_range(format!("{at}.cidr"), cidr);
+    }
+    for (i, except) in items(block.get("except").unwrap_or(&Doc::Null)) {
+        let except = except.as_str().unwrap_or_default();
+        let path = format!("{at}.except[{i}]");
+        match crate::cidr::strictly_inside(except, cidr) {
+            None => return not_a_range(path, except),
+            Some(false) => {
+                return Some(Problem {
+                    message: format!(
+                        "`{path}` ({}) must be a range inside `cidr` ({}) and narrower than it",
+                        shown(except),
+                        shown(cidr)
+                    ),
+                    path,
+                })
+            }
+            Some(true) => {}
+        }
+    }
+    None
+}
+
+/// What `ValidateNetworkPolicyPort` refuses in one port: a protocol other than `TCP`, `UDP`
+/// or `SCTP` (upper case), a number outside 1–65535, a name that is not an IANA service name
+/// ([`port_name_problem`]), and an `endPort` without a numeric `port`, below it or outside
+/// 1–65535.
+fn policy_port_problem(port: &Doc, at: &str) -> Option<Problem> {
+    let problem = |field: &str, message: String| {
+        Some(Problem {
+            path: format!("{at}.{field}"),
+            message,
+        })
+    };
+    if let Some(protocol) = port.get("protocol").and_then(Doc::as_str) {
+        if !matches!(protocol, "TCP" | "UDP" | "SCTP") {
+            return problem(
+                "protocol",
+                format!(
+                    "`{at}.protocol` must be TCP, UDP or SCTP (in upper case), found {}",
+                    shown(protocol)
+                ),
+            );
+        }
+    }
+    let number = |v: &Doc| match v {
+        Doc::Number(n) => n.to_string(),
+        _ => String::new(),
+    };
+    let in_range = |v: &Doc| v.as_i64().is_some_and(|n| (1..=65535).contains(&n));
+    let end = port.get("endPort").filter(|e| !e.is_null());
+    match port.get("port").filter(|p| !p.is_null()) {
+        Some(Doc::String(name)) => {
+            if let Some(why) = port_name_problem(name) {
+                let quoted = if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+                    " (a number in quotes is a name: write it without quotes)"
+                } else {
+                    ""
+                };
+                return problem(
+                    "port",
+                    format!(
+                        "`{at}.port` must be a port number or the name of a container port, found {}: a port name {why}{quoted}",
+                        shown(name)
+                    ),
+                );
+            }
+            if end.is_some() {
+                return problem(
+                    "endPort",
+                    format!("`{at}.endPort` may not be set when `port` is a name: a range runs from one number to another"),
+                );
+            }
+        }
+        Some(first) => {
+            if !in_range(first) {
+                return problem(
+                    "port",
+                    format!(
+                        "`{at}.port` must be a port number from 1 to 65535, found {}",
+                        number(first)
+                    ),
+                );
+            }
+            if let Some(end) = end {
+                if !in_range(end) {
+                    return problem(
+                        "endPort",
+                        format!(
+                            "`{at}.endPort` must be a port number from 1 to 65535, found {}",
+                            number(end)
+                        ),
+                    );
+                }
+                if end.as_i64() < first.as_i64() {
+                    return problem(
+                        "endPort",
+                        format!(
+                            "`{at}.endPort` ({}) must not be less than `port` ({})",
+                            number(end),
+                            number(first)
+                        ),
+                    );
+                }
+            }
+        }
+        None => {
+            if end.is_some() {
+                return problem(
+                    "endPort",
+                    format!(
+                        "`{at}.endPort` may not be set without `port`: a range starts at `port`"
+                    ),
+                );
+            }
+        }
+    }
+    None
+}
+
+/// Why a string is not a port name as `IsValidPortName` reads it (an IANA service name: at
+/// most 15 characters, lower-case letters, digits and hyphens, at least one letter, no hyphen
+/// at either end or next to another); `None` when it is one.
+fn port_name_problem(name: &str) -> Option<&'static str> {
+    if name.len() > 15 {
+        Some("is at most 15 characters long")
+    } else if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        Some("has only lower-case letters, digits and hyphens")
+    } else if !name.bytes().any(|b| b.is_ascii_lowercase()) {
+        Some("has at least one letter")
+    } else if name.contains("--") {
+        Some("has no two hyphens in a row")
+    } else if name.starts_with('-') || name.ends_with('-') {
+        Some("neither begins nor ends with a hyphen")
+    } else {
+        None
+    }
 }
 
 /// Why a required string field is refused: absent or empty, or not a string (a number or a
@@ -937,6 +1333,392 @@ mod tests {
             problem(
                 "Namespace",
                 &json!({"metadata": {"name": "a", "labels": {enforce: "bogus"}}})
+            ),
+            None
+        );
+    }
+
+    /// A NetworkPolicy with this spec.
+    fn policy(spec: serde_json::Value) -> serde_json::Value {
+        json!({"metadata": {"name": "p", "namespace": "web"}, "spec": spec})
+    }
+
+    /// An egress policy of every pod with these rules.
+    fn egress(rules: serde_json::Value) -> serde_json::Value {
+        policy(json!({"podSelector": {}, "policyTypes": ["Egress"], "egress": rules}))
+    }
+
+    /// Wrong types below `spec` (the review's EG-1 cases): read as unset, a selector would
+    /// select every pod and an `ipBlock` no address.
+    #[test]
+    fn network_policy_fields_below_spec_have_their_types() {
+        let cases = [
+            (
+                policy(json!({"podSelector": {"matchExpressions":
+                    {"key": "app", "operator": "In", "values": ["nothing-has-this"]}}})),
+                "spec.podSelector.matchExpressions",
+                "must be a list of mappings, found a mapping",
+            ),
+            (
+                policy(json!({"podSelector": {"matchLabels": ["other"]}})),
+                "spec.podSelector.matchLabels",
+                "must be a mapping of strings, found a list",
+            ),
+            (
+                policy(json!({"podSelector": {"matchLabels": {"app": 1}}})),
+                "spec.podSelector.matchLabels[\"app\"]",
+                "must be a string, found a number",
+            ),
+            (
+                policy(json!({"podSelector": {"matchExpressions": [
+                    {"key": "app", "operator": "In", "values": "web"}]}})),
+                "spec.podSelector.matchExpressions[0].values",
+                "must be a list of strings",
+            ),
+            (
+                egress(json!([{"to": [{"ipBlock": [{"cidr": "0.0.0.0/0"}]}]}])),
+                "spec.egress[0].to[0].ipBlock",
+                "must be a mapping, found a list",
+            ),
+            (
+                egress(json!([{"to": [{"ipBlock": {"cidr": ["0.0.0.0/0"]}}]}])),
+                "spec.egress[0].to[0].ipBlock.cidr",
+                "must be a string, found a list",
+            ),
+            (
+                egress(
+                    json!([{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": "10.0.0.0/8"}}]}]),
+                ),
+                "spec.egress[0].to[0].ipBlock.except",
+                "must be a list of strings",
+            ),
+            (
+                egress(json!([{"to": {"podSelector": {}}}])),
+                "spec.egress[0].to",
+                "must be a list of mappings",
+            ),
+            (
+                egress(json!([{"to": ["0.0.0.0/0"]}])),
+                "spec.egress[0].to[0]",
+                "must be a mapping, found a string",
+            ),
+            (
+                egress(json!([{"to": [{"namespaceSelector": {"matchLabels": "kube-system"}}]}])),
+                "spec.egress[0].to[0].namespaceSelector.matchLabels",
+                "must be a mapping of strings",
+            ),
+            (
+                policy(
+                    json!({"podSelector": {}, "ingress": [{"from": [{"podSelector":
+                    {"matchExpressions": [{"key": "app", "operator": ["In"], "values": ["a"]}]}}]}]}),
+                ),
+                "spec.ingress[0].from[0].podSelector.matchExpressions[0].operator",
+                "must be a string",
+            ),
+            (
+                egress(json!([{"ports": {"port": 53}}])),
+                "spec.egress[0].ports",
+                "must be a list of mappings",
+            ),
+            (
+                egress(json!([{"ports": [{"port": [53]}]}])),
+                "spec.egress[0].ports[0].port",
+                "must be an integer or a string",
+            ),
+            (
+                egress(json!([{"ports": [{"port": 53.5}]}])),
+                "spec.egress[0].ports[0].port",
+                "must be an integer or a string",
+            ),
+            (
+                egress(json!([{"ports": [{"port": 1, "endPort": "1024"}]}])),
+                "spec.egress[0].ports[0].endPort",
+                "must be an integer",
+            ),
+            (
+                egress(json!([{"ports": [{"port": 53, "protocol": ["UDP"]}]}])),
+                "spec.egress[0].ports[0].protocol",
+                "must be a string",
+            ),
+        ];
+        for (v, path, says) in cases {
+            let p = problem("NetworkPolicy", &v).unwrap_or_else(|| panic!("{v} passed"));
+            assert_eq!(p.path, path, "{}", p.message);
+            assert!(p.message.contains(says), "{}", p.message);
+        }
+    }
+
+    /// Values the API server refuses (`ValidateNetworkPolicySpec`, the review's EG-2 cases and
+    /// the rest of its rules): judged, each would make pods look isolated that no policy
+    /// isolates.
+    #[test]
+    fn network_policy_values_are_validated_as_the_api_server_does() {
+        let block = |b: serde_json::Value| egress(json!([{"to": [{"ipBlock": b}]}]));
+        let port = |p: serde_json::Value| egress(json!([{"ports": [p]}]));
+        let cases = [
+            (
+                block(json!({"cidr": "169.254.0.0/33"})),
+                "spec.egress[0].to[0].ipBlock.cidr",
+                "must be a CIDR range",
+            ),
+            (
+                block(json!({"cidr": "169.254.0.0/l6"})),
+                "spec.egress[0].to[0].ipBlock.cidr",
+                "found `169.254.0.0/l6`",
+            ),
+            (
+                block(json!({"cidr": "169.254.169.254"})),
+                "spec.egress[0].to[0].ipBlock.cidr",
+                "must be a CIDR range",
+            ),
+            (
+                block(json!({"cidr": ""})),
+                "spec.egress[0].to[0].ipBlock.cidr",
+                "is required",
+            ),
+            (
+                block(json!({"except": ["10.0.0.0/8"]})),
+                "spec.egress[0].to[0].ipBlock.cidr",
+                "is required",
+            ),
+            (
+                block(json!({"cidr": "169.254.169.254/32", "except": ["169.254.0.0/16"]})),
+                "spec.egress[0].to[0].ipBlock.except[0]",
+                "must be a range inside `cidr`",
+            ),
+            (
+                block(json!({"cidr": "10.0.0.0/8", "except": ["10.0.0.0/8"]})),
+                "spec.egress[0].to[0].ipBlock.except[0]",
+                "narrower than it",
+            ),
+            (
+                block(json!({"cidr": "0.0.0.0/0", "except": ["fd00:ec2::254/128"]})),
+                "spec.egress[0].to[0].ipBlock.except[0]",
+                "must be a range inside `cidr`",
+            ),
+            (
+                block(json!({"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "169.254.169.254"]})),
+                "spec.egress[0].to[0].ipBlock.except[1]",
+                "must be a CIDR range",
+            ),
+            (
+                port(json!({"port": "80", "protocol": "TCP"})),
+                "spec.egress[0].ports[0].port",
+                "has at least one letter (a number in quotes is a name: write it without quotes)",
+            ),
+            (
+                port(json!({"port": 80, "protocol": "tcp"})),
+                "spec.egress[0].ports[0].protocol",
+                "must be TCP, UDP or SCTP",
+            ),
+            (
+                port(json!({"port": 53, "protocol": ""})),
+                "spec.egress[0].ports[0].protocol",
+                "must be TCP, UDP or SCTP",
+            ),
+            (
+                port(json!({"port": 0})),
+                "spec.egress[0].ports[0].port",
+                "from 1 to 65535, found 0",
+            ),
+            (
+                port(json!({"port": 65536})),
+                "spec.egress[0].ports[0].port",
+                "from 1 to 65535, found 65536",
+            ),
+            (
+                port(json!({"port": "HTTP"})),
+                "spec.egress[0].ports[0].port",
+                "lower-case letters",
+            ),
+            (
+                port(json!({"port": "my-long-service-name"})),
+                "spec.egress[0].ports[0].port",
+                "at most 15 characters",
+            ),
+            (
+                port(json!({"port": "dns--tcp"})),
+                "spec.egress[0].ports[0].port",
+                "no two hyphens",
+            ),
+            (
+                port(json!({"port": "-dns"})),
+                "spec.egress[0].ports[0].port",
+                "ends with a hyphen",
+            ),
+            (
+                port(json!({"port": ""})),
+                "spec.egress[0].ports[0].port",
+                "a port name",
+            ),
+            (
+                port(json!({"endPort": 1024})),
+                "spec.egress[0].ports[0].endPort",
+                "without `port`",
+            ),
+            (
+                port(json!({"port": "http", "endPort": 1024})),
+                "spec.egress[0].ports[0].endPort",
+                "when `port` is a name",
+            ),
+            (
+                port(json!({"port": 1024, "endPort": 80})),
+                "spec.egress[0].ports[0].endPort",
+                "must not be less than `port` (1024)",
+            ),
+            (
+                port(json!({"port": 1, "endPort": 70000})),
+                "spec.egress[0].ports[0].endPort",
+                "from 1 to 65535, found 70000",
+            ),
+            (
+                egress(json!([{"to": [{}]}])),
+                "spec.egress[0].to[0]",
+                "must name a peer",
+            ),
+            (
+                egress(json!([{"to": [{"podSelector": null}]}])),
+                "spec.egress[0].to[0]",
+                "must name a peer",
+            ),
+            (
+                egress(json!([{"to": [{"podSelector": {}, "ipBlock": {"cidr": "10.0.0.0/8"}}]}])),
+                "spec.egress[0].to[0]",
+                "may not give ipBlock together with podSelector",
+            ),
+            (
+                policy(json!({"podSelector": {}, "policyTypes": ["Ingress", "egress"]})),
+                "spec.policyTypes[1]",
+                "must be Ingress or Egress, found `egress`",
+            ),
+            (
+                policy(json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress", "Ingress"]})),
+                "spec.policyTypes",
+                "more than two",
+            ),
+            (
+                policy(
+                    json!({"podSelector": {"matchExpressions": [{"key": "app", "operator": "NotIn"}]}}),
+                ),
+                "spec.podSelector.matchExpressions[0].values",
+                "at least one value when `operator` is NotIn",
+            ),
+            (
+                policy(json!({"podSelector": {"matchExpressions": [
+                    {"key": "app", "operator": "Exists", "values": ["web"]}]}})),
+                "spec.podSelector.matchExpressions[0].values",
+                "must be empty when `operator` is Exists",
+            ),
+            (
+                policy(json!({"podSelector": {"matchExpressions": [
+                    {"key": "app", "operator": "in", "values": ["web"]}]}})),
+                "spec.podSelector.matchExpressions[0].operator",
+                "found `in`",
+            ),
+            (
+                policy(
+                    json!({"podSelector": {"matchExpressions": [{"operator": "DoesNotExist"}]}}),
+                ),
+                "spec.podSelector.matchExpressions[0].key",
+                "is required",
+            ),
+            (
+                policy(
+                    json!({"podSelector": {}, "ingress": [{"from": [{"namespaceSelector":
+                    {"matchExpressions": [{"key": "team", "operator": "Bogus"}]}}]}]}),
+                ),
+                "spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].operator",
+                "must be In, NotIn, Exists or DoesNotExist",
+            ),
+            (
+                policy(
+                    json!({"podSelector": {}, "ingress": [{"ports": [{"port": 8080, "protocol": "http"}]}]}),
+                ),
+                "spec.ingress[0].ports[0].protocol",
+                "must be TCP, UDP or SCTP",
+            ),
+        ];
+        for (v, path, says) in cases {
+            let p = problem("NetworkPolicy", &v).unwrap_or_else(|| panic!("{v} passed"));
+            assert_eq!(p.path, path, "{}", p.message);
+            assert!(p.message.contains(says), "{}", p.message);
+        }
+    }
+
+    /// What the API server accepts is not refused: named ports, IPv6 and zero-padded IPv4
+    /// ranges (`ParseCIDRSloppy`), `except` inside `cidr`, ranges, every protocol, selectors
+    /// of every operator, `null` for unset.
+    #[test]
+    fn valid_network_policies_are_not_refused() {
+        let valid = [
+            egress(json!([{"ports": [
+                {"port": "http"}, {"port": "dns-tcp", "protocol": "TCP"}, {"port": "dns", "protocol": "UDP"},
+                {"port": "h2c"}, {"port": "a23456789012345"}, {"port": 443}, {"port": 1, "endPort": 79},
+                {"port": 8080, "endPort": 8080}, {"port": 65535}, {"protocol": "SCTP"}, {"port": 53, "protocol": null},
+                {"port": null}]}])),
+            egress(json!([{"to": [
+                {"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32", "10.0.0.0/8"]}},
+                {"ipBlock": {"cidr": "::/0", "except": ["fd00:ec2::254/128"]}},
+                {"ipBlock": {"cidr": "fd00:ec2::/32"}},
+                {"ipBlock": {"cidr": "2001:DB8:0:0::/64"}},
+                {"ipBlock": {"cidr": "010.000.0.0/8", "except": ["10.1.0.0/16"]}},
+                {"ipBlock": {"cidr": "10.0.0.1/8"}},
+                {"ipBlock": {"cidr": "0.0.0.0/0", "except": null}},
+                {"podSelector": {}, "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "dns"}}},
+                {"podSelector": {"matchLabels": {"app": null}}},
+                {"namespaceSelector": {}}]}])),
+            policy(json!({"podSelector": {"matchExpressions": [
+                {"key": "app", "operator": "In", "values": ["a", "b"]},
+                {"key": "tier", "operator": "NotIn", "values": ["db"]},
+                {"key": "x", "operator": "Exists"},
+                {"key": "y", "operator": "DoesNotExist", "values": []}]},
+                "policyTypes": ["Ingress", "Egress"], "ingress": [{}], "egress": [{"to": [], "ports": []}]})),
+            policy(json!({"podSelector": null, "policyTypes": null, "ingress": null})),
+            policy(
+                json!({"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+                "ports": [{"port": "https"}]}]}),
+            ),
+        ];
+        for v in valid {
+            assert_eq!(problem("NetworkPolicy", &v), None, "{v}");
+        }
+        // A same-named kind of another API group has its own shape (the collector passes the
+        // kind it evaluates, `NetworkPolicy.crd.projectcalico.org`).
+        assert_eq!(
+            problem(
+                "NetworkPolicy.crd.projectcalico.org",
+                &egress(json!([{"to": [{}]}]))
+            ),
+            None
+        );
+    }
+
+    /// An aggregated ClusterRole's selectors are label selectors like a NetworkPolicy's:
+    /// read with the wrong type or a term the API server refuses, one would select every role.
+    #[test]
+    fn aggregation_selectors_are_label_selectors() {
+        let role = |selectors: serde_json::Value| json!({"metadata": {"name": "agg"}, "aggregationRule": {"clusterRoleSelectors": selectors}});
+        let p = problem("ClusterRole", &role(json!([{"matchLabels": ["x"]}]))).expect("problem");
+        assert_eq!(
+            p.path,
+            "aggregationRule.clusterRoleSelectors[0].matchLabels"
+        );
+        let p = problem(
+            "ClusterRole",
+            &role(json!([{"matchExpressions": [{"key": "k", "operator": "NotIn", "values": []}]}])),
+        )
+        .expect("problem");
+        assert_eq!(
+            p.path,
+            "aggregationRule.clusterRoleSelectors[0].matchExpressions[0].values"
+        );
+        assert!(problem("ClusterRole", &role(json!({"matchLabels": {}}))).is_some());
+        assert_eq!(
+            problem(
+                "ClusterRole",
+                &role(
+                    json!([{"matchLabels": {"rbac.example.com/aggregate-to-monitoring": "true"}}])
+                )
             ),
             None
         );
