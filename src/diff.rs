@@ -462,8 +462,10 @@ impl Drift {
         self.findings.iter().filter(|f| f.change == change).count()
     }
 
-    /// The text summary printed on stdout.
+    /// The text summary printed on stdout (text from the reports with its control
+    /// characters escaped).
     pub fn text(&self) -> String {
+        use crate::quote::escape_controls as esc;
         use std::fmt::Write as _;
         let st = |s: Option<Status>| s.map_or("absent", Status::as_str);
         let score = |s: Option<f64>| s.map_or("-".to_string(), |v| format!("{v:.1}"));
@@ -471,13 +473,16 @@ impl Drift {
         let _ = writeln!(
             t,
             "drift from run {} ({}) to run {} ({})",
-            self.old.id, self.old.started_at, self.new.id, self.new.started_at
+            esc(&self.old.id),
+            esc(&self.old.started_at),
+            esc(&self.new.id),
+            esc(&self.new.started_at)
         );
         for caution in &self.cautions {
             let _ = writeln!(t, "\nnote: {caution}");
         }
         if let Some(note) = self.not_compared.sentence() {
-            let _ = writeln!(t, "\nnote: {note}");
+            let _ = writeln!(t, "\nnote: {}", esc(&note));
         }
         let _ = writeln!(t, "\nscores:");
         for f in &self.frameworks {
@@ -485,7 +490,7 @@ impl Drift {
             let _ = writeln!(
                 t,
                 "  {:<12} {} -> {}{delta}",
-                f.framework,
+                esc(&f.framework),
                 score(f.old),
                 score(f.new)
             );
@@ -503,8 +508,8 @@ impl Drift {
                 "  {:<7} {:<8} {} on {}: {} -> {}",
                 f.change.as_str(),
                 f.severity.as_str(),
-                f.check,
-                f.subject.display(),
+                esc(&f.check),
+                esc(&f.subject.display()),
                 st(f.old),
                 st(f.new)
             );
@@ -515,9 +520,9 @@ impl Drift {
                 let _ = writeln!(
                     t,
                     "  {} {} {}: {} -> {}",
-                    i.framework,
-                    i.item,
-                    i.title,
+                    esc(&i.framework),
+                    esc(&i.item),
+                    esc(&i.title),
                     st(i.old),
                     st(i.new)
                 );
@@ -529,7 +534,10 @@ impl Drift {
                 let _ = writeln!(
                     t,
                     "  {} ({}), expired {}, approved by {}",
-                    e.check, e.source, e.expires, e.approver
+                    esc(&e.check),
+                    esc(&e.source),
+                    e.expires,
+                    esc(&e.approver)
                 );
             }
         }

@@ -1388,41 +1388,48 @@ pub fn view(exposure: Option<&Exposure>) -> Option<ExposureView> {
 
 /// The inventory as text for a terminal (`kubeattest exposure`): every entry, per namespace.
 pub fn text(e: &Exposure, target: &str) -> String {
+    // Names and reasons come from the input: no terminal sequences.
+    use crate::quote::escape_controls as esc;
     let mut s = String::new();
     let namespaces: BTreeSet<&str> = e.entries.iter().map(|x| x.namespace.as_str()).collect();
     s.push_str(&format!(
-        "Exposure of {target}: {} way(s) in, in {} namespace(s)\n",
+        "Exposure of {}: {} way(s) in, in {} namespace(s)\n",
+        esc(target),
         e.entries.len(),
         namespaces.len()
     ));
     for n in &e.not_read {
         s.push_str(&format!(
             "  not read: {} ({}); entries of this kind may be missing\n",
-            n.kind, n.reason
+            esc(&n.kind),
+            esc(&n.reason)
         ));
     }
     let mut current = None;
     for x in &e.entries {
         if current != Some(x.namespace.as_str()) {
             current = Some(x.namespace.as_str());
-            s.push_str(&format!("\nnamespace {}\n", x.namespace));
+            s.push_str(&format!("\nnamespace {}\n", esc(&x.namespace)));
         }
         s.push_str(&format!(
             "  {:<21} {} {}: {}\n",
             x.way.label(),
-            x.kind,
-            x.name,
+            esc(&x.kind),
+            esc(&x.name),
             crate::quote::bounded(&x.address, 300)
         ));
         s.push_str(&format!(
             "      TLS: {} ({})\n      NetworkPolicy restricts ingress: {} ({})\n",
             yes_no(x.tls),
-            x.tls_reason,
+            esc(&x.tls_reason),
             yes_no(x.ingress_restricted),
-            x.ingress_reason
+            esc(&x.ingress_reason)
         ));
         if !x.backends.is_empty() {
-            s.push_str(&format!("      backed by {}\n", x.backends.join(", ")));
+            s.push_str(&format!(
+                "      backed by {}\n",
+                esc(&x.backends.join(", "))
+            ));
         }
     }
     if e.entries.is_empty() {

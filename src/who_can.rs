@@ -3,12 +3,14 @@
 //! (`checks::rbac`). Grants through stock bindings (`controls/rbac.yaml`) are marked
 //! `[built-in]`, not hidden;
 //! bindings whose role is not in the input (and not a built-in ClusterRole) are listed as
-//! unknown, never left out silently.
+//! unknown, never left out silently. Names from the input are written with their control
+//! characters escaped.
 
 use std::fmt::Write as _;
 
 use crate::checks::rbac::{self, Settings};
 use crate::inventory::Inventory;
+use crate::quote::escape_controls as esc;
 
 /// A parsed `RESOURCE` argument: `secrets`, `deployments.apps`, `pods/exec`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,15 +163,16 @@ pub fn render(
     let mut out = String::new();
     let scope = match namespace {
         _ if url => "(a non-resource URL: only cluster-wide bindings grant it)".to_string(),
-        Some(ns) => format!("in namespace {ns}"),
+        Some(ns) => format!("in namespace {}", esc(ns)),
         None => "in any namespace".to_string(),
     };
-    let _ = writeln!(out, "who can {verb} {resource} {scope}:");
+    let _ = writeln!(out, "who can {} {} {scope}:", esc(verb), esc(resource));
     for kind in rbac::RBAC_KINDS {
         if let crate::inventory::KindState::Failed(why) = inv.kind_state(kind) {
             let _ = writeln!(
                 out,
-                "  warning: {kind} not collected ({why}); the answer is incomplete"
+                "  warning: {kind} not collected ({}); the answer is incomplete",
+                esc(&why)
             );
         }
     }
@@ -188,11 +191,11 @@ pub fn render(
         let _ = writeln!(
             out,
             "  unknown: {}; {} may or may not be granted this",
-            b.unknown_reason(),
+            esc(&b.unknown_reason()),
             if subjects.is_empty() {
                 "no subject".to_string()
             } else {
-                subjects.join(", ")
+                esc(&subjects.join(", ")).into_owned()
             }
         );
     }
@@ -208,7 +211,7 @@ pub fn render(
     for c in &chains {
         let who = c.subject.display();
         if who != last {
-            let _ = writeln!(out, "  {who}");
+            let _ = writeln!(out, "  {}", esc(&who));
             last = who;
         }
         let tag = if settings.is_stock_chain(c.binding, &c.subject, c.rule.as_ref()) {
@@ -235,9 +238,11 @@ pub fn render(
         };
         let _ = writeln!(
             out,
-            "    via {}, {}{groups}{names}{tag}",
-            c.via(),
-            c.binding.scope_display()
+            "    via {}, {}{}{}{tag}",
+            esc(&c.via()),
+            esc(&c.binding.scope_display()),
+            esc(&groups),
+            esc(&names)
         );
     }
     out

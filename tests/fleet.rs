@@ -574,3 +574,59 @@ fn with_a_key_only_runs_signed_by_it_count() {
         "{rejected}"
     );
 }
+
+/// Cluster names come from the report folders: fleet.csv neutralises those that would run
+/// as spreadsheet formulas, and the summary on stdout escapes terminal sequences.
+#[test]
+fn cluster_names_cannot_run_formulas_or_drive_the_terminal() {
+    let t = Dir::new();
+    let privileged = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/checks/privileged-container/fail/daemonset-privileged.yaml");
+    let names = [
+        ("c1", "=HYPERLINK(\"http://evil.example\",\"x\")"),
+        ("c2", "@SUM(1+1)"),
+        ("c3", "ops\u{1b}[2J\r"),
+    ];
+    for (dir, name) in names {
+        kubeattest(
+            t.path(),
+            &[
+                "scan",
+                "--manifests",
+                privileged.to_str().expect("utf-8"),
+                "--cluster-name",
+                name,
+                "--format",
+                "json",
+                "--out",
+                &format!("runs/{dir}"),
+                "--quiet",
+            ],
+        )
+        .assert_code(0);
+    }
+    let run = kubeattest(
+        t.path(),
+        &["fleet", "runs", "--out", "f", "--format", "csv,json"],
+    );
+    run.assert_code(0);
+    assert!(
+        !run.stdout.contains(['\u{1b}', '\r']),
+        "raw ESC or CR on stdout: {:?}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("ops\\u{1b}[2J\\u{d}"), "{}", run.stdout);
+    let mut csv = csv::Reader::from_path(t.path().join("f/fleet.csv")).expect("csv");
+    let clusters: std::collections::BTreeSet<String> = csv
+        .records()
+        .map(|r| r.expect("row")[0].to_string())
+        .collect();
+    assert!(
+        clusters.contains("'=HYPERLINK(\"http://evil.example\",\"x\")"),
+        "{clusters:?}"
+    );
+    assert!(clusters.contains("'@SUM(1+1)"), "{clusters:?}");
+    assert!(clusters
+        .iter()
+        .all(|c| !c.starts_with(['=', '+', '-', '@', '\t', '\r'])));
+}

@@ -486,6 +486,125 @@ fn fail_on_status_error_trips_on_unreadable_input() {
     assert_eq!(out.status.code(), Some(3));
 }
 
+/// A Deployment whose name and owner label carry a carriage return and terminal sequences
+/// (erase line, clear screen), with a LoadBalancer Service of the same kind of name.
+const HOSTILE_NAMES: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: \"web\\r\\e[2Kkubeattest: all gates passed\\e[8m\"
+  namespace: shop
+  labels:
+    team: \"payments\\e[2J\\r\"
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: c
+        image: nginx:1.25
+        securityContext: {privileged: true}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: \"lb\\e[2Khidden\\r\"
+  namespace: shop
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports: [{port: 80}]
+";
+
+/// Text from manifests reaches the terminal with its control characters escaped: gate
+/// lines, the summary (owners), `-o table`, `-o wide` and `exposure`.
+#[test]
+fn names_from_manifests_cannot_drive_the_terminal() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let manifest = tmp.path().join("d.yaml");
+    std::fs::write(&manifest, HOSTILE_NAMES).expect("write");
+    let raw = |what: &str, text: &str| {
+        assert!(
+            !text.contains(['\u{1b}', '\r']),
+            "{what}: raw ESC or CR: {text:?}"
+        );
+    };
+    let m = manifest.to_str().expect("utf-8");
+    for format in ["table", "wide"] {
+        let out = run(&["scan", "--manifests", m, "--fail-on", "high", "-o", format]);
+        assert_eq!(out.status.code(), Some(1));
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        raw(format, &stdout);
+        raw("gate lines", &stderr);
+        assert!(
+            stderr.contains("kubeattest: gate:   fail privileged-container Deployment shop/web\\u{d}\\u{1b}[2Kkubeattest: all gates passed\\u{1b}[8m (high)"),
+            "{stderr}"
+        );
+        if format == "wide" {
+            assert!(stdout.contains("shop/web\\u{d}\\u{1b}[2K"), "{stdout}");
+        }
+    }
+    let out = bin()
+        .args(["scan", "--manifests", m, "--owner-label", "team", "--out"])
+        .arg(tmp.path().join("bundle"))
+        .output()
+        .expect("run");
+    let summary = String::from_utf8_lossy(&out.stdout);
+    raw("summary", &summary);
+    raw("summary stderr", &String::from_utf8_lossy(&out.stderr));
+    assert!(
+        summary.contains("failing findings by owner: payments\\u{1b}[2J\\u{d} "),
+        "{summary}"
+    );
+    let out = run(&["exposure", "--manifests", m]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    raw("exposure", &stdout);
+    raw("exposure stderr", &stderr);
+    assert!(
+        stdout.contains("Service lb\\u{1b}[2Khidden\\u{d}:"),
+        "{stdout}"
+    );
+}
+
+/// `-o table` sends people to report.json's `coverage` only when one is written.
+#[test]
+fn table_names_report_json_only_when_it_is_written() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let broken = tmp.path().join("broken.yaml");
+    std::fs::write(&broken, "kind: [unclosed\n").expect("write");
+    let last_line = |extra: &[&str]| {
+        let out = bin()
+            .current_dir(tmp.path())
+            .args(["scan", "-o", "table", "--manifests"])
+            .arg(repo().join(PRIVILEGED))
+            .arg(&broken)
+            .args(extra)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(3));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines().last().unwrap_or("").to_string()
+    };
+    let alone = last_line(&[]);
+    assert!(alone.starts_with("coverage: 1 source(s) could not be read"));
+    assert!(!alone.contains("report.json"), "{alone}");
+    assert!(alone.contains("-o json"), "{alone}");
+    let csv_only = last_line(&["--out", "csv-only", "--format", "csv"]);
+    assert!(!csv_only.contains("report.json"), "{csv_only}");
+    let written = last_line(&["--out", "bundle"]);
+    assert!(
+        written.contains("see `coverage` in report.json"),
+        "{written}"
+    );
+    assert!(tmp.path().join("bundle/report.json").is_file());
+}
+
 // ---------------------------------------------------------------------------------------
 // Selecting work
 
@@ -850,7 +969,7 @@ fn oscal_assessment_results_of_demo_and_manifests_are_read_by_trestle() {
             .expect("in MANIFEST");
         assert_eq!(r["rlinks"][0]["hashes"][0]["value"], listed["sha256"]);
     }
-    // One finding per framework item, satisfied only when it passed or was waived.
+    // One finding per framework item, satisfied only when it passed.
     let report = read_json(&out.join("report.json"));
     let items: Vec<&Value> = report["frameworks"]
         .as_array()
@@ -861,7 +980,7 @@ fn oscal_assessment_results_of_demo_and_manifests_are_read_by_trestle() {
     let findings = ar["results"][0]["findings"].as_array().expect("findings");
     assert_eq!(findings.len(), items.len());
     for (f, i) in findings.iter().zip(&items) {
-        let satisfied = matches!(i["status"].as_str(), Some("pass" | "waived"));
+        let satisfied = i["status"] == "pass";
         assert_eq!(
             f["target"]["status"]["state"],
             if satisfied {
@@ -938,6 +1057,134 @@ fn oscal_assessment_results_validate_against_the_nist_1_1_2_schema() {
                 .any(|e| e.instance_path().to_string() == pointer),
             "the schema did not reject {pointer}"
         );
+    }
+}
+
+/// The same object in two files (overlays): two subjects, every observation its own UUID,
+/// no observation listed twice by a finding; and `import-ap` names a resource that exists.
+#[test]
+fn oscal_keeps_the_same_object_in_two_files_apart() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let fixture = std::fs::read_to_string(repo().join(PRIVILEGED)).expect("fixture");
+    for overlay in ["a", "b"] {
+        std::fs::create_dir_all(tmp.path().join(overlay)).expect("mkdir");
+        std::fs::write(tmp.path().join(overlay).join("d.yaml"), &fixture).expect("write");
+    }
+    let (_t, out) = scan(&[
+        "--manifests",
+        tmp.path().to_str().expect("utf-8"),
+        "--format",
+        "oscal",
+    ]);
+    let path = out.join("oscal-assessment-results.json");
+    oscal_checked(&path);
+    let doc = read_json(&path);
+    assert_valid(&oscal_validator(), &doc, "overlay OSCAL");
+    let ar = &doc["assessment-results"];
+    let result = &ar["results"][0];
+    let items: Vec<&Value> = result["local-definitions"]["inventory-items"]
+        .as_array()
+        .expect("inventory items")
+        .iter()
+        .filter(|i| {
+            i["description"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("DaemonSet apps/node-agent "))
+        })
+        .collect();
+    assert_eq!(items.len(), 2, "one inventory item per file: {items:?}");
+    let privileged: Vec<&Value> = result["observations"]
+        .as_array()
+        .expect("observations")
+        .iter()
+        .filter(|o| o["title"] == "fail privileged-container DaemonSet apps/node-agent")
+        .collect();
+    assert_eq!(privileged.len(), 2, "one observation per file");
+    assert_ne!(
+        privileged[0]["subjects"][0]["subject-uuid"],
+        privileged[1]["subjects"][0]["subject-uuid"]
+    );
+    for f in result["findings"].as_array().expect("findings") {
+        let related: Vec<&Value> = f["related-observations"]
+            .as_array()
+            .map(|a| a.iter().map(|r| &r["observation-uuid"]).collect())
+            .unwrap_or_default();
+        let mut unique = related.clone();
+        unique.sort_by_key(|u| u.as_str().unwrap_or("").to_string());
+        unique.dedup();
+        assert_eq!(unique.len(), related.len(), "{}", f["title"]);
+    }
+    // No report.json was written: import-ap points at a resource of this document.
+    let href = ar["import-ap"]["href"].as_str().expect("import-ap");
+    let target = href.strip_prefix('#').expect("a fragment");
+    assert!(ar["back-matter"]["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .any(|r| r["uuid"] == target && r["props"].to_string().contains("catalog-digest")));
+}
+
+/// A waived item is not satisfied: its finding names a `deviation-approved` risk carrying
+/// the exception, due when the exception ends.
+#[test]
+fn oscal_records_a_waiver_as_an_approved_deviation() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let exceptions = tmp.path().join("exceptions.yaml");
+    std::fs::write(
+        &exceptions,
+        "exceptions:\n  - check: privileged-container\n    subject: {kind: DaemonSet, namespace: apps, name: node-agent}\n    justification: the node agent needs host access\n    approver: security@example.com\n    ticket: RISK-42\n    expires: 2999-12-31\n",
+    )
+    .expect("write exceptions");
+    let out = tmp.path().join("bundle");
+    let status = bin()
+        .args([
+            "scan",
+            "--manifests",
+            PRIVILEGED,
+            "--format",
+            "json,oscal",
+            "--quiet",
+        ])
+        .arg("--exceptions")
+        .arg(&exceptions)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .expect("run");
+    assert!(status.code().is_some_and(|c| c == 0 || c == 3), "{status}");
+    let path = out.join("oscal-assessment-results.json");
+    oscal_checked(&path);
+    let doc = read_json(&path);
+    assert_valid(&oscal_validator(), &doc, "waived OSCAL");
+    let result = &doc["assessment-results"]["results"][0];
+    let risks = result["risks"].as_array().expect("risks");
+    assert_eq!(
+        risks.len(),
+        1,
+        "one risk per exception that waived findings"
+    );
+    let risk = &risks[0];
+    assert_eq!(risk["status"], "deviation-approved");
+    assert_eq!(risk["deadline"], "2999-12-31T23:59:59Z");
+    let description = risk["description"].as_str().expect("description");
+    for s in [
+        "the node agent needs host access",
+        "security@example.com",
+        "2999-12-31",
+        "RISK-42",
+    ] {
+        assert!(description.contains(s), "{description}");
+    }
+    let waived: Vec<&Value> = result["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["props"].to_string().contains("\"waived\""))
+        .collect();
+    assert!(!waived.is_empty(), "some item is waived");
+    for f in waived {
+        assert_eq!(f["target"]["status"]["state"], "not-satisfied");
+        assert_eq!(f["related-risks"][0]["risk-uuid"], risk["uuid"]);
     }
 }
 

@@ -1,10 +1,13 @@
-//! `kubeattest controls list`: frameworks, their items and the checks deciding them.
+//! `kubeattest controls list`: frameworks, their items and the checks deciding them. A
+//! catalog given with `--catalog` is input: its text is written with control characters
+//! escaped.
 
 use std::io::Write as _;
 
 use crate::catalog::Catalog;
 use crate::cli::EXIT_OK;
 use crate::commands::select_frameworks;
+use crate::quote::escape_controls as esc;
 
 /// Lists framework items.
 pub fn controls_list(catalog: &Catalog, framework: Option<&str>) -> anyhow::Result<u8> {
@@ -16,9 +19,9 @@ pub fn controls_list(catalog: &Catalog, framework: Option<&str>) -> anyhow::Resu
         writeln!(
             out,
             "{} — {} {} ({} items, {} mapped to checks, {} manual)",
-            fw.id,
-            fw.title,
-            fw.version,
+            esc(&fw.id),
+            esc(&fw.title),
+            esc(&fw.version),
             fw.items.len(),
             mapped,
             fw.items.len() - mapped
@@ -27,7 +30,7 @@ pub fn controls_list(catalog: &Catalog, framework: Option<&str>) -> anyhow::Resu
             let checks = if item.checks.is_empty() {
                 "manual".to_string()
             } else {
-                item.checks.join(", ")
+                esc(&item.checks.join(", ")).into_owned()
             };
             let label = if item.automated {
                 "automated"
@@ -37,7 +40,8 @@ pub fn controls_list(catalog: &Catalog, framework: Option<&str>) -> anyhow::Resu
             writeln!(
                 out,
                 "  {:<8} [{label:<9}] {}  → {checks}",
-                item.id, item.title
+                esc(&item.id),
+                esc(&item.title)
             )?;
         }
     }

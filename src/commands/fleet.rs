@@ -73,7 +73,7 @@ pub fn fleet(args: &FleetArgs) -> anyhow::Result<u8> {
     for r in &report.rejected {
         eprintln!(
             "kubeattest: rejected: {}: {}",
-            r.path,
+            crate::quote::escape_controls(&r.path),
             crate::quote::bounded(&r.reason, 2_000)
         );
     }
@@ -201,8 +201,10 @@ fn write(
     Ok(())
 }
 
-/// The summary printed on standard output.
+/// The summary printed on standard output; cluster names and what the reports say are
+/// written with their control characters escaped.
 fn text(report: &Fleet) -> String {
+    use crate::quote::escape_controls as esc;
     let mut out = format!(
         "{} cluster(s), {} run(s) counted, {} rejected; as of {}\n",
         report.totals.clusters, report.totals.runs, report.totals.rejected, report.as_of
@@ -215,7 +217,7 @@ fn text(report: &Fleet) -> String {
                 let d = fleet::delta_text(f.delta);
                 format!(
                     "{} {}{}",
-                    f.id,
+                    esc(&f.id),
                     fleet::score_text(f.summary.score),
                     if d.is_empty() {
                         String::new()
@@ -228,13 +230,13 @@ fn text(report: &Fleet) -> String {
         let why = report.attention(c);
         out.push_str(&format!(
             "  {}  {}  {}{}\n",
-            c.name,
-            c.latest.started_at,
+            esc(&c.name),
+            esc(&c.latest.started_at),
             scores.join(", "),
             if why.is_empty() {
                 String::new()
             } else {
-                format!("  [{}]", why.join("; "))
+                format!("  [{}]", esc(&why.join("; ")))
             }
         ));
     }

@@ -66,6 +66,13 @@ pub fn render_saved(args: &RenderArgs, overlay: Option<&std::path::Path>) -> any
     }
     let also_ours: &[&str] = if beside { &["report.json"] } else { &[] };
     crate::bundle::write_files(&out, &report, &files, also_ours)?;
+    if let Some(w) = formats
+        .contains(&Format::Sarif)
+        .then(|| render::sarif::github_limit_warning(&report))
+        .flatten()
+    {
+        eprintln!("kubeattest: warning: {w}");
+    }
     for (name, _) in &files {
         println!("{}", out.join(name).display());
     }

@@ -13,6 +13,7 @@ use crate::collect;
 use crate::commands::{report_coverage, select, select_frameworks};
 use crate::evaluate::{self, RunInfo};
 use crate::inventory::Inventory;
+use crate::quote::escape_controls;
 use crate::render;
 use crate::results::{Report, Status};
 
@@ -250,7 +251,9 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     match args.output {
         Some(format) => {
             let mut stdout = std::io::stdout().lock();
-            print(&report, format, &mut stdout)?;
+            let report_json =
+                out.is_some() && FormatChoice::expand(&args.format).contains(&render::Format::Json);
+            print(&report, format, report_json, &mut stdout)?;
             stdout.flush()?;
             if let (Some(out), false) = (&out, args.quiet) {
                 eprintln!("report written to {}", out.display());
@@ -270,7 +273,9 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     for e in report.exceptions.iter().filter(|e| e.status == "expired") {
         eprintln!(
             "kubeattest: warning: exception {} ({}) expired on {}: what it waived fails again",
-            e.exception.source, e.exception.check, e.exception.expires
+            escape_controls(&e.exception.source),
+            escape_controls(&e.exception.check),
+            e.exception.expires
         );
     }
     // An exception for a check that ran but waiving nothing: a misspelt kind or name, or a
@@ -282,7 +287,8 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     {
         eprintln!(
             "kubeattest: warning: exception {} ({}) matched nothing in this scan: check its subject's kind, namespace and name, or remove it",
-            e.exception.source, e.exception.check
+            escape_controls(&e.exception.source),
+            escape_controls(&e.exception.check)
         );
     }
     for a in report
@@ -292,12 +298,23 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     {
         eprintln!(
             "kubeattest: warning: attestation {} is {}: {}",
-            a.attestation.source, a.status, a.reason
+            escape_controls(&a.attestation.source),
+            a.status,
+            escape_controls(&a.reason)
         );
+    }
+    let sarif_written = args.output == Some(OutputFormat::Sarif)
+        || (out.is_some() && FormatChoice::expand(&args.format).contains(&render::Format::Sarif));
+    if let Some(w) = sarif_written
+        .then(|| render::sarif::github_limit_warning(&report))
+        .flatten()
+    {
+        eprintln!("kubeattest: warning: {w}");
     }
     let tripped = gates(&report, &args);
     for line in &tripped {
-        eprintln!("kubeattest: gate: {line}");
+        // Subjects and sources come from the input: no terminal sequences.
+        eprintln!("kubeattest: gate: {}", escape_controls(line));
     }
     let code = if tripped.is_empty() {
         exit_code(&report, None)
@@ -346,16 +363,21 @@ fn keep_reports(out: &std::path::Path, args: &ScanArgs) {
     }
 }
 
-/// Prints one format of the report (for `-o`).
+/// Prints one format of the report (for `-o`); `report_json`: a report.json is written too.
 pub fn print(
     report: &Report,
     format: OutputFormat,
+    report_json: bool,
     w: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     use std::io::IsTerminal as _;
     let colour = std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let style = |wide| render::table::Style { wide, colour };
+    let style = |wide| render::table::Style {
+        wide,
+        colour,
+        report_json,
+    };
     match format {
         OutputFormat::Table => render::table::write(report, style(false), w)?,
         OutputFormat::Wide => render::table::write(report, style(true), w)?,

@@ -1,7 +1,10 @@
 //! `fleet.csv`: one row per cluster, run and framework (the newest run's rows carry the
-//! item counts; older runs only their score), for spreadsheets and trend charts.
+//! item counts; older runs only their score), for spreadsheets and trend charts. Text read
+//! from the report folders (cluster name, run, framework, path) is neutralised as in
+//! findings.csv: a cell cannot start a spreadsheet formula.
 
 use crate::fleet::{score_text, Fleet};
+use crate::render::csv::cell;
 use crate::render::RenderError;
 use crate::results::Status;
 
@@ -24,11 +27,11 @@ pub fn render(fleet: &Fleet) -> Result<Vec<u8>, RenderError> {
             let latest = run.id == c.latest.id;
             for (fw, score) in &run.scores {
                 let mut row = vec![
-                    c.name.clone(),
-                    run.id.clone(),
-                    run.started_at.clone(),
+                    cell(&c.name).into_owned(),
+                    cell(&run.id).into_owned(),
+                    cell(&run.started_at).into_owned(),
                     latest.to_string(),
-                    fw.clone(),
+                    cell(fw).into_owned(),
                     score.map(|_| score_text(*score)).unwrap_or_default(),
                 ];
                 let counts = latest
@@ -45,7 +48,7 @@ pub fn render(fleet: &Fleet) -> Result<Vec<u8>, RenderError> {
                     String::new()
                 });
                 row.push(run.coverage_failures.to_string());
-                row.push(run.path.clone());
+                row.push(cell(&run.path).into_owned());
                 w.write_record(&row)?;
             }
         }

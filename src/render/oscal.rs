@@ -2,21 +2,25 @@
 //! document, for GRC platforms.
 //!
 //! One result (the run) with: an observation per check (its counts) and per finding that did
-//! not pass (its evidence), each naming its subject as an inventory item of
-//! `local-definitions`; a finding per framework item whose target is the item
-//! (`objective-id` `cis-1.12_5.2.2`: OSCAL tokens cannot start with a digit) with state
-//! `satisfied` (pass, waived) or `not-satisfied` (anything else, with the kubeattest status
-//! as a prop and reason `fail` or `other`); and the bundle files already written as
-//! back-matter resources with their SHA-256. UUIDs are derived from the run id and names
-//! (SHA-256, shaped as version-5 UUIDs, which OSCAL's UUID pattern requires), so the same
-//! report always gives the same document.
+//! not pass (its evidence), each naming its subject (object, node and file: the same object
+//! in two overlays is two subjects) as an inventory item of `local-definitions`; a risk per
+//! exception that waived findings (status `deviation-approved`, deadline its expiry); a
+//! finding per framework item whose target is the item (`objective-id` `cis-1.12_5.2.2`:
+//! OSCAL tokens cannot start with a digit) with state `satisfied` (pass) or `not-satisfied`
+//! (anything else, waived included, with the kubeattest status as a prop, reason `fail` or
+//! `other`, and the waivers' risks as `related-risks`); and, as back-matter resources, the
+//! kubeattest catalog (what `import-ap` names: no OSCAL assessment plan is written) and the
+//! bundle files already written with their SHA-256. UUIDs are derived from the run id and
+//! names (SHA-256, shaped as version-5 UUIDs, which OSCAL's UUID pattern requires) and never
+//! repeat within a document, so the same report always gives the same document.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use serde_json::{json, Value};
 
 use crate::bundle::ManifestEntry;
+use crate::exceptions::Waiver;
 use crate::render::RenderError;
 use crate::results::{Finding, Report, Status, Subject};
 
@@ -79,14 +83,36 @@ fn prop(name: &str, value: &str) -> Value {
     json!({ "name": name, "ns": "https://kubeattest.dev/ns/oscal", "value": text(value) })
 }
 
+/// What tells subjects apart: object, node and file with line (the same object in two
+/// overlays, or two documents of one file, are different subjects, as in SARIF's
+/// fingerprints).
 fn subject_key(s: &Subject) -> String {
     format!(
-        "{}/{}/{}/{}",
+        "{}/{}/{}/{}/{}:{}",
         s.kind,
         s.namespace.as_deref().unwrap_or(""),
         s.name,
-        s.node.as_deref().unwrap_or("")
+        s.node.as_deref().unwrap_or(""),
+        s.file.as_deref().unwrap_or(""),
+        s.line.unwrap_or(0)
     )
+}
+
+/// Names already given a UUID in this document: a repeated name gets ` #2`, ` #3`…, so no
+/// two things share a UUID (OSCAL's are "globally unique"), whatever the input repeats.
+#[derive(Default)]
+struct Names(HashMap<String, usize>);
+
+impl Names {
+    fn unique(&mut self, name: String) -> String {
+        let n = self.0.entry(name.clone()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            name
+        } else {
+            format!("{name} #{n}")
+        }
+    }
 }
 
 fn inventory_item(run: &str, s: &Subject) -> Value {
@@ -100,14 +126,20 @@ fn inventory_item(run: &str, s: &Subject) -> Value {
     if let Some(n) = &s.node {
         props.push(prop("node", n));
     }
+    // The file tells apart the same object in two files.
+    let description = match (&s.file, s.line) {
+        (Some(f), Some(l)) => format!("{} ({f}:{l})", s.display()),
+        (Some(f), None) => format!("{} ({f})", s.display()),
+        _ => s.display(),
+    };
     json!({
         "uuid": uuid(run, &format!("subject {}", subject_key(s))),
-        "description": s.display(),
+        "description": description,
         "props": props,
     })
 }
 
-fn finding_observation(run: &str, f: &Finding, collected: &str) -> Value {
+fn finding_observation(run: &str, f: &Finding, collected: &str, name: &str) -> Value {
     let evidence: Vec<Value> = f
         .observations
         .iter()
@@ -126,7 +158,7 @@ fn finding_observation(run: &str, f: &Finding, collected: &str) -> Value {
         })
         .collect();
     let mut o = json!({
-        "uuid": uuid(run, &format!("observation {} {}", f.check, subject_key(&f.subject))),
+        "uuid": uuid(run, name),
         "title": text(&format!("{} {} {}", f.status.as_str(), f.check, f.subject.display())),
         "description": if f.message.is_empty() { f.check.clone() } else { f.message.clone() },
         "props": [prop("check", &f.check), prop("status", f.status.as_str()), prop("severity", f.severity.as_str())],
@@ -143,6 +175,75 @@ fn finding_observation(run: &str, f: &Finding, collected: &str) -> Value {
         o["relevant-evidence"] = Value::Array(evidence);
     }
     o
+}
+
+/// The findings one exception waived, with their observations.
+struct Waived<'r> {
+    waiver: &'r Waiver,
+    checks: Vec<&'r str>,
+    subjects: Vec<String>,
+    observations: Vec<String>,
+}
+
+/// How many waived subjects a risk's statement names.
+const RISK_SUBJECTS: usize = 10;
+
+/// The UUID of the risk an exception (by its `file:line`) stands for.
+fn risk_uuid(run: &str, source: &str) -> String {
+    uuid(run, &format!("risk {source}"))
+}
+
+/// An exception's waived findings as an accepted deviation: a risk with status
+/// `deviation-approved` until the exception's last valid day.
+fn risk(run: &str, w: &Waived) -> Value {
+    let e = w.waiver;
+    let mut description = format!(
+        "Waived by the exception at {}; justification: {}; approved by {}; valid until {} (its last day)",
+        e.source, e.justification, e.approver, e.expires
+    );
+    if let Some(t) = &e.ticket {
+        description.push_str(&format!("; ticket {t}"));
+    }
+    let mut subjects = w
+        .subjects
+        .iter()
+        .take(RISK_SUBJECTS)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if w.subjects.len() > RISK_SUBJECTS {
+        subjects.push_str(&format!(" and {} more", w.subjects.len() - RISK_SUBJECTS));
+    }
+    let mut props = vec![
+        prop("exception", &e.source),
+        prop("approver", &e.approver),
+        prop("expires", &e.expires.to_string()),
+    ];
+    if let Some(t) = &e.ticket {
+        props.push(prop("ticket", t));
+    }
+    let mut r = json!({
+        "uuid": risk_uuid(run, &e.source),
+        "title": text(&format!("Accepted deviation: {} ({})", w.checks.join(", "), e.source)),
+        "description": text(&description),
+        "statement": text(&format!(
+            "{} finding(s) that did not pass are accepted, not fixed, until {}: {subjects}",
+            w.subjects.len(),
+            e.expires
+        )),
+        "props": props,
+        "status": "deviation-approved",
+        // The end of the last valid day: after it, what it waived fails again.
+        "deadline": format!("{}T23:59:59Z", e.expires),
+    });
+    if !w.observations.is_empty() {
+        r["related-observations"] = w
+            .observations
+            .iter()
+            .map(|u| json!({ "observation-uuid": u }))
+            .collect();
+    }
+    r
 }
 
 /// Builds the document; `bundle` lists the files already written beside it.
@@ -169,23 +270,47 @@ pub fn document(report: &Report, bundle: &[ManifestEntry]) -> Value {
         by_check.entry(c.id.as_str()).or_default().push(id);
     }
     let mut subjects: BTreeMap<String, Value> = BTreeMap::new();
+    let mut names = Names::default();
+    // Per exception (by its `file:line`), what it waived.
+    let mut waived: BTreeMap<&str, Waived> = BTreeMap::new();
     for f in report.findings.iter().filter(|f| f.status != Status::Pass) {
+        let key = subject_key(&f.subject);
+        let name = names.unique(format!("observation {} {key}", f.check));
         subjects
-            .entry(subject_key(&f.subject))
+            .entry(key)
             .or_insert_with(|| inventory_item(run, &f.subject));
-        let o = finding_observation(run, f, collected);
-        if let Some(id) = o["uuid"].as_str() {
-            by_check
-                .entry(f.check.as_str())
-                .or_default()
-                .push(id.to_string());
+        let o = finding_observation(run, f, collected, &name);
+        let id = uuid(run, &name);
+        if let (Status::Waived, Some(w)) = (f.status, &f.waiver) {
+            let group = waived.entry(w.source.as_str()).or_insert_with(|| Waived {
+                waiver: w,
+                checks: Vec::new(),
+                subjects: Vec::new(),
+                observations: Vec::new(),
+            });
+            if !group.checks.contains(&f.check.as_str()) {
+                group.checks.push(f.check.as_str());
+            }
+            group.subjects.push(f.subject.display());
+            group.observations.push(id.clone());
         }
+        by_check.entry(f.check.as_str()).or_default().push(id);
         observations.push(o);
+    }
+    let mut risks = Vec::new();
+    let mut risks_by_check: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for w in waived.values() {
+        let id = risk_uuid(run, &w.waiver.source);
+        for c in &w.checks {
+            risks_by_check.entry(*c).or_default().push(id.clone());
+        }
+        risks.push(risk(run, w));
     }
     let mut findings = Vec::new();
     for fw in &report.frameworks {
         for item in &fw.items {
-            let satisfied = matches!(item.status, Status::Pass | Status::Waived);
+            // Waived is not satisfied: the deviation is accepted (a risk), not gone.
+            let satisfied = item.status == Status::Pass;
             let mut status =
                 json!({ "state": if satisfied { "satisfied" } else { "not-satisfied" } });
             if !satisfied {
@@ -195,6 +320,10 @@ pub fn document(report: &Report, bundle: &[ManifestEntry]) -> Value {
                     "other"
                 }
                 .into();
+            }
+            if item.status == Status::Waived {
+                status["remarks"] =
+                    "Waived: an accepted deviation (see related-risks), not a pass.".into();
             }
             let target_id = token(&format!("{}_{}", fw.id, item.id));
             let mut f = json!({
@@ -209,37 +338,59 @@ pub fn document(report: &Report, bundle: &[ManifestEntry]) -> Value {
                     "status": status,
                 },
             });
+            let mut seen = std::collections::HashSet::new();
             let related: Vec<Value> = item
                 .checks
                 .iter()
                 .filter_map(|c| by_check.get(c.as_str()))
                 .flatten()
+                .filter(|u| seen.insert(u.as_str()))
                 .map(|u| json!({ "observation-uuid": u }))
                 .collect();
             if !related.is_empty() {
                 f["related-observations"] = Value::Array(related);
             }
+            let related: Vec<Value> = item
+                .checks
+                .iter()
+                .filter_map(|c| risks_by_check.get(c.as_str()))
+                .flatten()
+                .filter(|u| seen.insert(u.as_str()))
+                .map(|u| json!({ "risk-uuid": u }))
+                .collect();
+            if !related.is_empty() {
+                f["related-risks"] = Value::Array(related);
+            }
             findings.push(f);
         }
     }
-    let resources: Vec<Value> = bundle
-        .iter()
-        .map(|e| {
-            json!({
-                "uuid": uuid(run, &format!("file {}", e.name)),
-                "title": e.name,
-                "props": [prop("size", &e.size.to_string())],
-                "rlinks": [{
-                    "href": e.name,
-                    "hashes": [{ "algorithm": "SHA-256", "value": e.sha256 }],
-                }],
-            })
+    // No OSCAL assessment plan is written: what plays its part is the catalog, named here
+    // for `import-ap` to point at (report.json, when written, is not a plan either).
+    let catalog = &report.run.catalog;
+    let plan = uuid(run, "assessment plan");
+    let mut resources = vec![json!({
+        "uuid": plan,
+        "title": text(&format!("kubeattest catalog {}", catalog.version)),
+        "description": text(&format!(
+            "No OSCAL assessment plan exists for this run. What was assessed and how is the kubeattest catalog built into kubeattest {} (catalog {}, digest {}), with the frameworks of this run: {}.",
+            report.run.tool.version,
+            catalog.version,
+            catalog.digest,
+            report.run.scope.frameworks.join(", ")
+        )),
+        "props": [prop("catalog-version", &catalog.version), prop("catalog-digest", &catalog.digest)],
+    })];
+    resources.extend(bundle.iter().map(|e| {
+        json!({
+            "uuid": uuid(run, &format!("file {}", e.name)),
+            "title": e.name,
+            "props": [prop("size", &e.size.to_string())],
+            "rlinks": [{
+                "href": e.name,
+                "hashes": [{ "algorithm": "SHA-256", "value": e.sha256 }],
+            }],
         })
-        .collect();
-    let import_ap = bundle.iter().find(|e| e.name == "report.json").map_or_else(
-        || "report.json".to_string(),
-        |e| format!("#{}", uuid(run, &format!("file {}", e.name))),
-    );
+    }));
     let mut result = json!({
         "uuid": uuid(run, "result"),
         "title": text(&format!("kubeattest run {} on {}", run, report.run.target.name)),
@@ -256,10 +407,13 @@ pub fn document(report: &Report, bundle: &[ManifestEntry]) -> Value {
     if !observations.is_empty() {
         result["observations"] = Value::Array(observations);
     }
+    if !risks.is_empty() {
+        result["risks"] = Value::Array(risks);
+    }
     if !findings.is_empty() {
         result["findings"] = Value::Array(findings);
     }
-    let mut ar = json!({
+    let ar = json!({
         "uuid": uuid(run, "assessment-results"),
         "metadata": {
             "title": text(&format!("kubeattest assessment results: {}", report.run.target.name)),
@@ -268,12 +422,13 @@ pub fn document(report: &Report, bundle: &[ManifestEntry]) -> Value {
             "oscal-version": OSCAL_VERSION,
             "props": [prop("run-id", run), prop("catalog-version", &report.run.catalog.version), prop("catalog-digest", &report.run.catalog.digest)],
         },
-        "import-ap": { "href": import_ap },
+        "import-ap": {
+            "href": format!("#{plan}"),
+            "remarks": "Not an OSCAL assessment plan: kubeattest writes none. The back-matter resource named here is the kubeattest catalog the run assessed against.",
+        },
         "results": [result],
+        "back-matter": { "resources": resources },
     });
-    if !resources.is_empty() {
-        ar["back-matter"] = json!({ "resources": resources });
-    }
     json!({ "assessment-results": ar })
 }
 
@@ -300,6 +455,20 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "5");
         assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"));
+    }
+
+    #[test]
+    fn repeated_names_get_their_own_uuid() {
+        let mut names = Names::default();
+        let a = names.unique("observation x k".into());
+        let b = names.unique("observation x k".into());
+        let c = names.unique("observation x k".into());
+        assert_eq!(a, "observation x k");
+        assert_eq!(
+            (b.as_str(), c.as_str()),
+            ("observation x k #2", "observation x k #3")
+        );
+        assert_ne!(uuid("run", &a), uuid("run", &b));
     }
 
     #[test]

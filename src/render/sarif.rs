@@ -24,6 +24,34 @@ use crate::results::{CheckResult, Finding, Report, Status, Subject};
 /// The `$schema` written in the document.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// The most results GitHub code scanning accepts in one run: it rejects a file with more.
+pub const GITHUB_MAX_RESULTS: usize = 25_000;
+
+/// Whether a finding of this status is a result (the others are notifications or left out).
+fn is_result(status: Status) -> bool {
+    matches!(status, Status::Fail | Status::Warn | Status::Waived)
+}
+
+/// A warning for standard error when the document holds more results than GitHub code
+/// scanning accepts in one run (the output is not cut: other consumers take it whole).
+pub fn github_limit_warning(report: &Report) -> Option<String> {
+    limit_warning(
+        report
+            .findings
+            .iter()
+            .filter(|f| is_result(f.status))
+            .count(),
+    )
+}
+
+fn limit_warning(results: usize) -> Option<String> {
+    (results > GITHUB_MAX_RESULTS).then(|| {
+        format!(
+            "the SARIF output holds {results} results; GitHub code scanning accepts at most {GITHUB_MAX_RESULTS} per run and rejects the whole file above that: select fewer checks (--check, --skip) or scan fewer manifests or namespaces per upload, each with its own category"
+        )
+    })
+}
+
 /// The SARIF level of a failure of this severity.
 fn level(severity: Severity) -> &'static str {
     match severity {
@@ -274,9 +302,7 @@ pub fn document(report: &Report) -> Value {
     for f in &report.findings {
         let i = index.get(f.check.as_str()).copied().unwrap_or(0);
         match f.status {
-            Status::Fail | Status::Warn | Status::Waived => {
-                results.push(result(f, report.checks.get(i), i))
-            }
+            s if is_result(s) => results.push(result(f, report.checks.get(i), i)),
             Status::Error => notifications.push(json!({
                 "level": "error",
                 "message": { "text": format!("{}: {} could not be assessed: {}", f.check, f.subject.display(), f.message) },
@@ -342,6 +368,16 @@ pub fn write(report: &Report, w: &mut dyn Write) -> Result<(), RenderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn more_results_than_github_takes_give_a_warning() {
+        assert_eq!(limit_warning(GITHUB_MAX_RESULTS), None);
+        let w = limit_warning(GITHUB_MAX_RESULTS + 1).expect("warning");
+        assert!(
+            w.contains("25001 results") && w.contains("at most 25000"),
+            "{w}"
+        );
+    }
 
     #[test]
     fn rule_names_are_pascal_case() {

@@ -1,7 +1,10 @@
 //! The compact terminal summary: per framework, counts and score, then the worst items.
+//! Names from the input (target, owners) and catalog text are written with their control
+//! characters escaped.
 
 use std::fmt::Write as _;
 
+use crate::quote::escape_controls as esc;
 use crate::results::{Report, Status};
 
 /// How many non-passing items to list per framework.
@@ -15,20 +18,26 @@ pub fn render(report: &Report) -> String {
         s,
         "kubeattest {} — target {}{}{}",
         report.run.tool.version,
-        t.name,
+        esc(&t.name),
         t.kubernetes_version
             .as_deref()
-            .map(|v| format!(" ({v})"))
+            .map(|v| format!(" ({})", esc(v)))
             .unwrap_or_default(),
         t.platform
             .as_deref()
-            .map(|p| format!(" [{p}]"))
+            .map(|p| format!(" [{}]", esc(p)))
             .unwrap_or_default(),
     );
     for fw in &report.frameworks {
         let sm = &fw.summary;
         let score = sm.score.map_or("n/a".to_string(), |v| format!("{v:.1}%"));
-        let _ = writeln!(s, "\n{} — {} {}", fw.id, fw.title, fw.version);
+        let _ = writeln!(
+            s,
+            "\n{} — {} {}",
+            esc(&fw.id),
+            esc(&fw.title),
+            esc(&fw.version)
+        );
         let counts: Vec<String> = Status::ALL
             .iter()
             .map(|st| format!("{} {}", st.as_str(), sm.count(*st)))
@@ -46,7 +55,13 @@ pub fn render(report: &Report) -> String {
             if title.chars().count() > 70 {
                 title = title.chars().take(69).collect::<String>() + "…";
             }
-            let _ = writeln!(s, "  {:<5} {:<8} {title}", label(item.status), item.id);
+            let _ = writeln!(
+                s,
+                "  {:<5} {:<8} {}",
+                label(item.status),
+                esc(&item.id),
+                esc(&title)
+            );
         }
         if worst.len() > WORST_ITEMS {
             let _ = writeln!(
@@ -62,7 +77,7 @@ pub fn render(report: &Report) -> String {
         .iter()
         .filter(|g| g.counts.fail > 0)
         .take(5)
-        .map(|g| format!("{} {}", g.name, g.counts.fail))
+        .map(|g| format!("{} {}", esc(&g.name), g.counts.fail))
         .collect();
     if !owners.is_empty() {
         let _ = writeln!(

@@ -11,10 +11,12 @@
 //! framework ends with its totals and score. `wide` adds, under each item, the checks that
 //! decide it with their findings per status (`NOT RUN` for one `--check`/`--skip` left out)
 //! and, for an item that is manual, not applicable or in error, why. Colour only when asked for (a terminal without
-//! `NO_COLOR`): the caller decides.
+//! `NO_COLOR`): the caller decides. Text from the input (messages quote subject names) and
+//! from catalogs is written with its control characters escaped.
 
 use std::io::Write;
 
+use crate::quote::escape_controls as esc;
 use crate::render::RenderError;
 use crate::results::{Report, Status};
 
@@ -25,6 +27,8 @@ pub struct Style {
     pub wide: bool,
     /// ANSI colours on the status labels.
     pub colour: bool,
+    /// A report.json is written beside (the listing can send people to it).
+    pub report_json: bool,
 }
 
 /// The bracketed label of a status.
@@ -64,7 +68,13 @@ pub fn write(report: &Report, style: Style, w: &mut dyn Write) -> Result<(), Ren
         if n > 0 {
             writeln!(w)?;
         }
-        writeln!(w, "== {} {} {} ==", fw.id, fw.title, fw.version)?;
+        writeln!(
+            w,
+            "== {} {} {} ==",
+            esc(&fw.id),
+            esc(&fw.title),
+            esc(&fw.version)
+        )?;
         let mut shown_section: Option<&str> = None;
         for item in &fw.items {
             if shown_section != Some(item.section.as_str()) {
@@ -83,17 +93,23 @@ pub fn write(report: &Report, style: Style, w: &mut dyn Write) -> Result<(), Ren
                         prev == s.id || prev.starts_with(&format!("{}.", s.id))
                     });
                     if !already {
-                        writeln!(w, "[INFO] {} {}", s.id, s.title)?;
+                        writeln!(w, "[INFO] {} {}", esc(&s.id), esc(&s.title))?;
                     }
                 }
                 shown_section = Some(item.section.as_str());
             }
-            writeln!(w, "{} {} {}", tag(item.status, style), item.id, item.title)?;
+            writeln!(
+                w,
+                "{} {} {}",
+                tag(item.status, style),
+                esc(&item.id),
+                esc(&item.title)
+            )?;
             if style.wide {
                 for c in &item.checks {
                     let Some(check) = report.check(c) else {
                         // Left out by --check/--skip: listed, so the gap shows.
-                        writeln!(w, "       NOT RUN {c}")?;
+                        writeln!(w, "       NOT RUN {}", esc(c))?;
                         continue;
                     };
                     let counts: Vec<String> = Status::ALL
@@ -104,7 +120,7 @@ pub fn write(report: &Report, style: Style, w: &mut dyn Write) -> Result<(), Ren
                         })
                         .collect();
                     let counts = if counts.is_empty() {
-                        check.message.clone()
+                        esc(&check.message).into_owned()
                     } else {
                         counts.join(", ")
                     };
@@ -112,7 +128,7 @@ pub fn write(report: &Report, style: Style, w: &mut dyn Write) -> Result<(), Ren
                         w,
                         "       {} {} ({}): {counts}",
                         label(check.status),
-                        check.id,
+                        esc(&check.id),
                         check.severity.as_str()
                     )?;
                 }
@@ -124,12 +140,12 @@ pub fn write(report: &Report, style: Style, w: &mut dyn Write) -> Result<(), Ren
                         Status::Error | Status::NotApplicable | Status::Manual
                     );
                 if why && !item.message.is_empty() {
-                    writeln!(w, "       {}", item.message)?;
+                    writeln!(w, "       {}", esc(&item.message))?;
                 }
             }
         }
         let sm = &fw.summary;
-        writeln!(w, "\n== Summary {} ==", fw.id)?;
+        writeln!(w, "\n== Summary {} ==", esc(&fw.id))?;
         for s in Status::ALL {
             writeln!(w, "{} items {}", sm.count(s), label(s))?;
         }
@@ -138,9 +154,15 @@ pub fn write(report: &Report, style: Style, w: &mut dyn Write) -> Result<(), Ren
     }
     let failed = report.coverage.iter().filter(|c| c.is_failure()).count();
     if failed > 0 {
+        // Without report.json they are only on standard error: say how to keep them.
+        let look = if style.report_json {
+            "see `coverage` in report.json"
+        } else {
+            "named on standard error; rerun with `-o json`, or with `--out DIR` and json among the `--format`s, to have them under `coverage`"
+        };
         writeln!(
             w,
-            "\ncoverage: {failed} source(s) could not be read (see `coverage` in report.json)"
+            "\ncoverage: {failed} source(s) could not be read ({look})"
         )?;
     }
     Ok(())
