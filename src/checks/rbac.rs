@@ -217,6 +217,10 @@ pub struct Settings {
     /// Built-in ClusterRoles with their stock rules, used when a binding names one that is
     /// not in the input.
     pub builtin_cluster_roles: Vec<Object>,
+    /// Built-in ClusterRoles that are not in `builtin_cluster_roles`, each with only its
+    /// stock rules that contain `*` (`stock_wildcard_rules`): what the `wildcards` question
+    /// exempts in a ClusterRole of that exact name. Never used to judge bindings.
+    pub stock_wildcard_roles: Vec<Object>,
 }
 
 impl Settings {
@@ -232,6 +236,7 @@ impl Settings {
                 "cluster_scoped_resources",
                 "namespaced_requests",
                 "builtin_cluster_roles",
+                "stock_wildcard_rules",
             ],
         );
         let mut s = Settings::default();
@@ -304,7 +309,60 @@ impl Settings {
                 Err(e) => r.error(n.line, format!("{what}: {e}")),
             }
         }
+        s.read_stock_wildcard_rules(doc, r);
         s
+    }
+
+    /// Reads `stock_wildcard_rules`: `{name, rules}` entries whose every rule has `*` in a
+    /// field, for ClusterRoles that `builtin_cluster_roles` does not already give.
+    fn read_stock_wildcard_rules(&mut self, doc: &Node, r: &mut Reader) {
+        for (i, n) in r
+            .opt_seq(doc, "stock_wildcard_rules", "rbac.yaml")
+            .iter()
+            .enumerate()
+        {
+            let what = format!("stock_wildcard_rules #{}", i + 1);
+            r.known_keys(n, &what, &["name", "rules"]);
+            let Some(name) = r.string(n, "name", &what) else {
+                continue;
+            };
+            if self.builtin_cluster_role(&name).is_some()
+                || self.stock_wildcard_roles.iter().any(|o| o.name == name)
+            {
+                r.error(
+                    n.line,
+                    format!(
+                        "{what}: ClusterRole {name} is listed twice (here or in builtin_cluster_roles, whose wildcard rules already count)"
+                    ),
+                );
+                continue;
+            }
+            let rules: Vec<Value> = r.seq(n, "rules", &what).iter().map(Node::to_json).collect();
+            if let Some(k) = rules.iter().position(|rule| !has_wildcard(rule)) {
+                r.error(
+                    n.line,
+                    format!(
+                        "{what} ({name}): rule #{} has no `*`; list only wildcard rules",
+                        k + 1
+                    ),
+                );
+                continue;
+            }
+            let value = json!({
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRole",
+                "metadata": {"name": name},
+                "rules": Value::Array(rules),
+            });
+            let origin = Origin::File {
+                path: r.file.clone(),
+                line: n.line,
+            };
+            match Object::from_value(value, origin, BTreeMap::new()) {
+                Ok(o) => self.stock_wildcard_roles.push(o),
+                Err(e) => r.error(n.line, format!("{what}: {e}")),
+            }
+        }
     }
 
     /// Whether a resource (`nodes`, `nodes/proxy`) lives outside namespaces, so only a
@@ -442,22 +500,65 @@ impl Settings {
         }
     }
 
-    /// Whether a role's wildcards are stock: a ClusterRole whose rules are all within the
-    /// catalog's stock rules of the built-in ClusterRole of its name (cluster-admin), or,
-    /// for a role the catalog has no stock rules for, a `system:*` ClusterRole with the
-    /// bootstrap label `kubernetes.io/bootstrapping: rbac-defaults`. A role named admin,
-    /// edit or view has no stock wildcard.
-    pub fn is_stock_wildcard_role(&self, role: &Object) -> bool {
+    /// The stock rules with `*` of the built-in ClusterRole `name`: those of its entry in
+    /// `builtin_cluster_roles` (cluster-admin, system:discovery, system:monitoring) and of
+    /// its entry in `stock_wildcard_rules` (the controller roles, system:kube-controller-manager,
+    /// …). Empty for any other name, and for admin, edit and view, which have no stock
+    /// wildcard.
+    fn stock_wildcard_rules(&self, name: &str) -> Vec<&Doc> {
+        let mut out: Vec<&Doc> = self
+            .stock_rules(name)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|rule| wildcard_fields(rule).next().is_some())
+            .collect();
+        if let Some(role) = self.stock_wildcard_roles.iter().find(|o| o.name == name) {
+            if let Some(rules) = role.value.get("rules").and_then(Doc::as_array) {
+                out.extend(rules.iter());
+            }
+        }
+        out
+    }
+
+    /// Whether a wildcard rule of `role` is stock: `role` is a ClusterRole and everything the
+    /// rule grants is within a stock wildcard rule of the built-in ClusterRole of that exact
+    /// name ([`Self::stock_wildcard_rules`]). A name, a `system:` prefix or the
+    /// `kubernetes.io/bootstrapping: rbac-defaults` label alone exempts nothing: anyone can
+    /// create a ClusterRole with them, and a rule added to a built-in role stays there (the
+    /// API server's auto-reconciliation only adds missing permissions).
+    pub fn is_stock_wildcard_rule(&self, role: &Object, rule: &Doc) -> bool {
         if role.kind != "ClusterRole" {
             return false;
         }
-        // A role whose stock rules the catalog has: each of its wildcard rules must be one it
-        // ships with (a rule added to it stays: auto-reconciliation only adds).
-        if let Some(stock) = self.stock_rules(&role.name) {
-            return own_rules(role).iter().all(|r| rule_within(r.rule, &stock));
-        }
-        role.name.starts_with("system:") && has_bootstrap_label(role)
+        let stock = self.stock_wildcard_rules(&role.name);
+        !stock.is_empty() && rule_within(rule, &stock)
     }
+
+    /// Whether the built-in ClusterRole `name` has stock rules with `*`.
+    pub fn has_stock_wildcards(&self, name: &str) -> bool {
+        !self.stock_wildcard_rules(name).is_empty()
+    }
+}
+
+/// The fields of a rule (`verbs`, `resources`, `apiGroups`, `nonResourceURLs`) with `*`
+/// alone or within a value: `*/exec` is that subresource of every resource, `/apis/*` every
+/// path under it.
+fn wildcard_fields(rule: &Doc) -> impl Iterator<Item = &'static str> + '_ {
+    ["verbs", "resources", "apiGroups", "nonResourceURLs"]
+        .into_iter()
+        .filter(move |k| strings(rule, k).iter().any(|v| v.contains('*')))
+}
+
+/// [`wildcard_fields`] for a rule of the catalog, before it becomes a [`Doc`].
+fn has_wildcard(rule: &Value) -> bool {
+    ["verbs", "resources", "apiGroups", "nonResourceURLs"]
+        .iter()
+        .any(|k| {
+            rule.get(k).and_then(Value::as_array).is_some_and(|vs| {
+                vs.iter()
+                    .any(|v| v.as_str().is_some_and(|v| v.contains('*')))
+            })
+        })
 }
 
 fn has_bootstrap_label(role: &Object) -> bool {
@@ -1654,45 +1755,73 @@ fn wildcards(check: &Check, p: &Params, inv: &Inventory, settings: &Settings, ou
     {
         roles += 1;
         let mut obs = Vec::new();
+        // The indices of the wildcard rules that are not stock.
+        let mut not_stock = Vec::new();
         for r in own_rules(role) {
-            let wild: Vec<&str> = ["verbs", "resources", "apiGroups", "nonResourceURLs"]
-                .into_iter()
-                // `*` alone, or within a value: `*/exec` is that subresource of every
-                // resource, `/apis/*` every path under it.
-                .filter(|k| strings(r.rule, k).iter().any(|v| v.contains('*')))
-                .collect();
-            if !wild.is_empty() {
-                obs.push(Observation {
-                    source: evidence::source(role, &format!("rules[{}]", r.index)),
-                    path: format!("rules[{}] ({})", r.index, wild.join(", ")),
-                    observed: r.rule.to_value(),
-                    expected: "explicit lists, no `*`".into(),
-                    holds: false,
-                    note: None,
-                });
+            let wild: Vec<&str> = wildcard_fields(r.rule).collect();
+            if wild.is_empty() {
+                continue;
             }
+            let stock = settings.is_stock_wildcard_rule(role, r.rule);
+            if !stock {
+                not_stock.push(format!("rules[{}]", r.index));
+            }
+            obs.push(Observation {
+                source: evidence::source(role, &format!("rules[{}]", r.index)),
+                path: format!("rules[{}] ({})", r.index, wild.join(", ")),
+                observed: r.rule.to_value(),
+                expected: if stock {
+                    format!(
+                        "a stock wildcard rule of the built-in ClusterRole {}",
+                        role.name
+                    )
+                } else {
+                    "explicit lists, no `*`".into()
+                },
+                holds: stock,
+                note: None,
+            });
         }
         if obs.is_empty() {
             continue;
         }
         let subject = evidence::subject(role);
-        let (status, message) = if settings.is_stock_wildcard_role(role) {
-            for o in &mut obs {
-                o.holds = true;
-            }
+        let (status, message) = if not_stock.is_empty() {
             (
                 Status::Pass,
                 format!(
-                    "{} is a built-in role (the stock rules of controls/rbac.yaml, or a system: role with the rbac-defaults label); its wildcard is stock",
+                    "{} is a built-in ClusterRole and each of its rules with `*` is within its stock wildcard rules (controls/rbac.yaml); its wildcard is stock",
                     subject.display()
                 ),
             )
         } else {
             failed += 1;
-            (
-                p.on_fail,
-                format!("{} has {} rule(s) with `*`", subject.display(), obs.len()),
-            )
+            let message = if role.kind == "ClusterRole" && settings.has_stock_wildcards(&role.name)
+            {
+                format!(
+                    "{} has {} rule(s) with `*` beyond the stock wildcard rules of the built-in ClusterRole {}: {}",
+                    subject.display(),
+                    not_stock.len(),
+                    role.name,
+                    not_stock.join(", ")
+                )
+            } else if role.kind == "ClusterRole"
+                && (role.name.starts_with("system:") || has_bootstrap_label(role))
+            {
+                format!(
+                    "{} has {} rule(s) with `*`; no built-in ClusterRole named {} has a stock wildcard rule (a `system:` name or the rbac-defaults label does not make a role built in)",
+                    subject.display(),
+                    not_stock.len(),
+                    role.name
+                )
+            } else {
+                format!(
+                    "{} has {} rule(s) with `*`",
+                    subject.display(),
+                    not_stock.len()
+                )
+            };
+            (p.on_fail, message)
         };
         out.findings
             .push(evidence::finding(check, status, subject, obs, message));
@@ -1737,6 +1866,85 @@ mod tests {
     fn cluster_role(name: &str, resources: &[&str]) -> Value {
         json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": name},
                "rules": [{"apiGroups": ["", "certificates.k8s.io"], "resources": resources, "verbs": ["*"]}]})
+    }
+
+    /// Whether each rule of a ClusterRole named `name` is a stock wildcard rule.
+    fn stock_wildcards(name: &str, rules: Value) -> Vec<bool> {
+        let s = settings();
+        let role = obj(
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+               "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+               "rules": rules}),
+        );
+        own_rules(&role)
+            .iter()
+            .map(|r| s.is_stock_wildcard_rule(&role, r.rule))
+            .collect()
+    }
+
+    #[test]
+    fn stock_wildcards_are_exempt_by_name_and_content_only() {
+        // The horizontal-pod-autoscaler's stock `*/scale` and metrics rules, and a narrower one.
+        assert_eq!(
+            stock_wildcards(
+                "system:controller:horizontal-pod-autoscaler",
+                json!([
+                    {"apiGroups": ["*"], "resources": ["*/scale"], "verbs": ["get", "update"]},
+                    {"apiGroups": ["custom.metrics.k8s.io"], "resources": ["*"], "verbs": ["list"]},
+                    {"apiGroups": ["apps"], "resources": ["*/scale"], "verbs": ["get"]},
+                    {"apiGroups": ["*"], "resources": ["*/exec"], "verbs": ["get"]},
+                    {"apiGroups": ["*"], "resources": ["*/scale"], "verbs": ["*"]},
+                    {"apiGroups": ["*"], "resources": ["*"], "verbs": ["get"]},
+                ])
+            ),
+            [true, true, true, false, false, false]
+        );
+        // system:monitoring's `/livez/*` (builtin_cluster_roles) is stock; `/*` is not.
+        assert_eq!(
+            stock_wildcards(
+                "system:monitoring",
+                json!([
+                    {"nonResourceURLs": ["/livez/*", "/metrics"], "verbs": ["get"]},
+                    {"nonResourceURLs": ["/*"], "verbs": ["get"]},
+                ])
+            ),
+            [true, false]
+        );
+        // The rules of one built-in role do not exempt another's, nor a made-up system: role.
+        let gc = json!([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["delete", "get"]}]);
+        assert_eq!(
+            stock_wildcards("system:controller:generic-garbage-collector", gc.clone()),
+            [true]
+        );
+        assert_eq!(
+            stock_wildcards("system:controller:job-controller", gc.clone()),
+            [false]
+        );
+        assert_eq!(stock_wildcards("system:sneaky", gc), [false]);
+        assert_eq!(
+            stock_wildcards(
+                "view",
+                json!([{"apiGroups": [""], "resources": ["*"], "verbs": ["get"]}])
+            ),
+            [false]
+        );
+    }
+
+    #[test]
+    fn stock_wildcard_rules_must_be_wildcards_and_not_repeat_a_role() {
+        let yaml = "stock_wildcard_rules:\n  - name: x\n    rules:\n      - { apiGroups: [\"\"], resources: [pods], verbs: [get] }\n  - name: cluster-admin\n    rules:\n      - { apiGroups: [\"*\"], resources: [\"*\"], verbs: [get] }\nbuiltin_cluster_roles:\n  - name: cluster-admin\n    rules: []\n";
+        let doc = crate::yaml::parse_document(yaml).expect("yaml");
+        let mut errors = Vec::new();
+        let mut r = Reader {
+            file: "rbac.yaml".into(),
+            errors: &mut errors,
+        };
+        let s = Settings::read(&doc, &mut r);
+        assert!(s.stock_wildcard_roles.is_empty());
+        let errors: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        let errors = errors.join("\n");
+        assert!(errors.contains("rule #1 has no `*`"), "{errors}");
+        assert!(errors.contains("cluster-admin is listed twice"), "{errors}");
     }
 
     fn binding(kind: &str, ns: Option<&str>, role_kind: &str, role: &str) -> Value {
