@@ -837,13 +837,13 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Keygen { out } => commands::verify::keygen(&out),
         Command::Diff(args) => commands::diff::diff(&args),
         Command::Fleet(args) => commands::fleet::fleet(&args),
+        Command::Scan(args) => commands::scan::run(cli.catalog.as_deref(), *args),
         command => {
             let catalog = catalog::load(cli.catalog.as_deref())?;
             if let Some(dir) = &cli.catalog {
                 commands::catalog::warn_unread(dir, &catalog.overlay_unread);
             }
             let code = match command {
-                Command::Scan(args) => commands::scan::scan(&catalog, *args),
                 Command::Render(args) => {
                     commands::render::render_saved(&args, cli.catalog.as_deref())
                 }
@@ -867,7 +867,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 | Command::Verify { .. }
                 | Command::Keygen { .. }
                 | Command::Diff(_)
-                | Command::Fleet(_) => unreachable!("handled above"),
+                | Command::Fleet(_)
+                | Command::Scan(_) => unreachable!("handled above"),
             };
             // The process ends right after: freeing the catalog's thousands of strings one
             // by one is time for nothing (as for the report, see `commands::scan`).

@@ -79,21 +79,37 @@ pub fn collect(inputs: &[PathBuf]) -> Inventory {
 /// are put in `namespace` (`kubectl apply -n NS`), and cluster-scoped objects lose a stray
 /// namespace (the API server ignores it too).
 pub fn collect_in(inputs: &[PathBuf], namespace: &str) -> Inventory {
-    collect_in_except(inputs, namespace, &[])
+    read(inputs, namespace, &[]).inventory
+}
+
+/// What [`read`] returns: the inventory, and where the symbolic links met while walking the
+/// input folders lead.
+#[derive(Debug)]
+pub struct Manifests {
+    /// The objects read, in their namespaces, sorted.
+    pub inventory: Inventory,
+    /// The resolved targets of the symbolic links met while walking the input folders:
+    /// inputs as much as the folders given, though their paths lie elsewhere, so `--out`
+    /// must stay out of them too.
+    pub linked: Vec<PathBuf>,
 }
 
 /// Like [`collect_in`], but a file met while walking a folder that is one of `own_files` (the
 /// run's exceptions or attestations file: kubeattest's input, not a manifest) is not read
 /// as a manifest. A file named directly in `inputs` is always read.
-pub fn collect_in_except(inputs: &[PathBuf], namespace: &str, own_files: &[PathBuf]) -> Inventory {
+pub fn read(inputs: &[PathBuf], namespace: &str, own_files: &[PathBuf]) -> Manifests {
     let own: Vec<PathBuf> = own_files
         .iter()
         .filter_map(|p| p.canonicalize().ok())
         .collect();
-    let mut inv = collect_raw(inputs, &own);
+    let mut linked = Vec::new();
+    let mut inv = collect_raw(inputs, &own, &mut linked);
     place_in_namespaces(&mut inv, namespace);
     inv.finish();
-    inv
+    Manifests {
+        inventory: inv,
+        linked,
+    }
 }
 
 /// Gives namespaced objects without a namespace `namespace`, and drops the namespace of
@@ -108,7 +124,7 @@ pub fn place_in_namespaces(inv: &mut Inventory, namespace: &str) {
     }
 }
 
-fn collect_raw(inputs: &[PathBuf], own: &[PathBuf]) -> Inventory {
+fn collect_raw(inputs: &[PathBuf], own: &[PathBuf], linked: &mut Vec<PathBuf>) -> Inventory {
     let mut inv = Inventory::new(
         Target {
             name: "manifests".into(),
@@ -122,7 +138,7 @@ fn collect_raw(inputs: &[PathBuf], own: &[PathBuf]) -> Inventory {
             let stdin = std::io::stdin().lock();
             add_reader(&mut inv, "-", stdin.take(max_input_bytes() + 1), 0);
         } else if input.is_dir() {
-            add_dir(&mut inv, input, own);
+            add_dir(&mut inv, input, own, linked);
         } else {
             add_file(&mut inv, input);
         }
@@ -131,13 +147,21 @@ fn collect_raw(inputs: &[PathBuf], own: &[PathBuf]) -> Inventory {
     inv
 }
 
-/// Every manifest file under a folder; special files and symbolic-link loops are reported.
-fn add_dir(inv: &mut Inventory, dir: &Path, own: &[PathBuf]) {
+/// Every manifest file under a folder; special files and symbolic-link loops are reported,
+/// and where the links met lead is added to `linked`.
+fn add_dir(inv: &mut Inventory, dir: &Path, own: &[PathBuf], linked: &mut Vec<PathBuf>) {
     let mut files: Vec<PathBuf> = Vec::new();
     for entry in walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
     {
+        if let Ok(e) = &entry {
+            if e.path_is_symlink() {
+                if let Ok(target) = e.path().canonicalize() {
+                    linked.push(target);
+                }
+            }
+        }
         match entry {
             Ok(e) if e.file_type().is_dir() => {}
             Ok(e) if e.file_type().is_file() => {
@@ -198,22 +222,6 @@ fn add_dir(inv: &mut Inventory, dir: &Path, own: &[PathBuf]) {
         inv.objects.append(&mut one.objects);
         inv.coverage.append(&mut one.coverage);
     }
-}
-
-/// Where the symbolic links met while walking the input folders lead (resolved): inputs as
-/// much as the folders given, though their paths lie elsewhere, so `--out` must stay out of
-/// them too.
-pub fn linked_inputs(inputs: &[PathBuf]) -> Vec<PathBuf> {
-    let mut linked = Vec::new();
-    for dir in inputs.iter().filter(|i| i.is_dir()) {
-        let walk = walkdir::WalkDir::new(dir).follow_links(true).into_iter();
-        for entry in walk.flatten().filter(walkdir::DirEntry::path_is_symlink) {
-            if let Ok(target) = entry.path().canonicalize() {
-                linked.push(target);
-            }
-        }
-    }
-    linked
 }
 
 /// A path as shown in coverage and messages: control characters escaped.

@@ -1,7 +1,7 @@
 //! `kubeattest scan`: collect, evaluate, write the report folder, print the summary.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 
@@ -17,8 +17,54 @@ use crate::quote::escape_controls;
 use crate::render;
 use crate::results::{Report, Status};
 
-/// Runs a scan.
-pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
+/// Loads the catalog (`catalog_dir`: an overlay) and runs a scan. Manifests are read while
+/// the built-in catalog loads, as neither needs the other: what reading redacts follows the
+/// built-in credential patterns. An overlay may change those, so with one the catalog is
+/// loaded first.
+pub fn run(catalog_dir: Option<&Path>, mut args: ScanArgs) -> anyhow::Result<u8> {
+    // In one order whatever the command line's, so the same inputs give the same report
+    // (sources, scope statement, coverage) and the same bundle hashes.
+    args.manifests.sort();
+    collect::set_max_input_bytes(args.max_input_size << 20);
+    let (catalog, manifests) = if reads_manifests(&args) && catalog_dir.is_none() {
+        let (catalog, manifests) =
+            rayon::join(|| crate::catalog::load(None), || read_manifests(&args));
+        (catalog?, Some(manifests))
+    } else {
+        (crate::catalog::load(catalog_dir)?, None)
+    };
+    if let Some(dir) = catalog_dir {
+        crate::commands::catalog::warn_unread(dir, &catalog.overlay_unread);
+    }
+    scan(&catalog, args, manifests)
+}
+
+/// Whether the scan's objects come from `--manifests` (not the demo, a snapshot, nodes or a
+/// cluster).
+fn reads_manifests(args: &ScanArgs) -> bool {
+    !args.demo && args.snapshot.is_none() && !args.manifests.is_empty()
+}
+
+/// Reads `--manifests`. Objects without a namespace are in a namespace of their own: the
+/// one they are deployed to is chosen at deploy time (`-n` is refused with `--manifests`).
+/// The exceptions and attestations files may sit among the manifests (`deploy/`) and are
+/// not read as manifests.
+fn read_manifests(args: &ScanArgs) -> collect::manifests::Manifests {
+    let own: Vec<PathBuf> = args
+        .exceptions
+        .iter()
+        .chain(&args.attestations)
+        .cloned()
+        .collect();
+    collect::manifests::read(&args.manifests, crate::inventory::UNSET_NAMESPACE, &own)
+}
+
+/// Runs a scan with a loaded catalog; `manifests`: `--manifests` already read.
+fn scan(
+    catalog: &Catalog,
+    args: ScanArgs,
+    manifests: Option<collect::manifests::Manifests>,
+) -> anyhow::Result<u8> {
     // `--registries` is a run parameter of the registry allow-list check.
     let with_registries;
     let catalog = if args.registries.iter().any(|r| !r.trim().is_empty()) {
@@ -40,7 +86,6 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
         .as_deref()
         .map(crate::signature::read_signing_key)
         .transpose()?;
-    collect::set_max_input_bytes(args.max_input_size << 20);
     if let Some(min) = &args.min_score {
         for (name, _) in &min.per {
             if !frameworks
@@ -58,6 +103,10 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
     let attestations = match &args.attestations {
         Some(p) => crate::attestations::load(p)?,
         None => Vec::new(),
+    };
+    let manifests = match manifests {
+        Some(m) => Some(m),
+        None => reads_manifests(&args).then(|| read_manifests(&args)),
     };
     // Inputs the report must never replace: attestations and their evidence files, and the
     // signing key, too.
@@ -88,7 +137,7 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             .chain(args.sign.iter().cloned())
             .chain(args.sign.as_deref().map(crate::signature::public_path))
             // What symbolic links inside the manifest folders lead to is read as well.
-            .chain(collect::manifests::linked_inputs(&args.manifests))
+            .chain(manifests.iter().flat_map(|m| m.linked.iter().cloned()))
             .collect(),
     };
     if let Some(out) = &args.out {
@@ -102,27 +151,13 @@ pub fn scan(catalog: &Catalog, args: ScanArgs) -> anyhow::Result<u8> {
             collect::snapshot::read(path)?,
             vec![format!("snapshot {}", path.display())],
         )
-    } else if !args.manifests.is_empty() {
-        // Objects without a namespace go where `kubectl apply -n NS` would put them; without
-        // `-n` that namespace is chosen at deploy time, so it is none of the named ones.
-        let ns = match args.cluster.namespace.as_slice() {
-            [one] => one.as_str(),
-            _ => crate::inventory::UNSET_NAMESPACE,
-        };
-        // The exceptions and attestations files may sit among the manifests (`deploy/`).
-        let own: Vec<PathBuf> = args
-            .exceptions
+    } else if let Some(m) = manifests {
+        let sources = args
+            .manifests
             .iter()
-            .chain(&args.attestations)
-            .cloned()
+            .map(|p| p.display().to_string())
             .collect();
-        // In one order whatever the command line's, so the same inputs give the same report
-        // (sources, scope statement, coverage) and the same bundle hashes.
-        let mut inputs = args.manifests.clone();
-        inputs.sort();
-        let inv = collect::manifests::collect_in_except(&inputs, ns, &own);
-        let sources = inputs.iter().map(|p| p.display().to_string()).collect();
-        (inv, sources)
+        (m.inventory, sources)
     } else if !args.node_facts.is_empty() {
         let target = crate::inventory::Target {
             name: "nodes".into(),

@@ -16,6 +16,7 @@
 use foldhash::HashMap;
 use std::io::Write;
 
+use rayon::prelude::*;
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
@@ -59,20 +60,45 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), RenderError> {
     // address (hashing a whole subject per finding was 4 % of a scan's work).
     let mut by_address: HashMap<*const Subject, u32> = HashMap::default();
     write!(w, "  \"findings\": [")?;
-    for (i, f) in report.findings.iter().enumerate() {
-        let subject: &Subject = &f.subject;
-        let id = *by_address
-            .entry(std::sync::Arc::as_ptr(&f.subject))
-            .or_insert_with(|| {
-                let next = table.len() as u32;
-                *index.entry(subject).or_insert_with(|| {
-                    table.push(subject);
-                    next
-                })
-            });
-        w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-        let record = FindingRecord::of(f, id, by_id.get(f.check.as_str()).map(|c| c.severity));
-        serde_json::to_writer(&mut *w, &record)?;
+    // Findings are the bulk of the file: each batch is serialized on all cores, in slices
+    // written in order, so the output is the same as one record after the other and memory
+    // holds one batch's text at a time.
+    let mut ids: Vec<u32> = Vec::with_capacity(FINDINGS_BATCH);
+    for (b, batch) in report.findings.chunks(FINDINGS_BATCH).enumerate() {
+        ids.clear();
+        for f in batch {
+            let subject: &Subject = &f.subject;
+            ids.push(
+                *by_address
+                    .entry(std::sync::Arc::as_ptr(&f.subject))
+                    .or_insert_with(|| {
+                        let next = table.len() as u32;
+                        *index.entry(subject).or_insert_with(|| {
+                            table.push(subject);
+                            next
+                        })
+                    }),
+            );
+        }
+        let first = b == 0;
+        let parts: Vec<Result<Vec<u8>, serde_json::Error>> = batch
+            .par_chunks(FINDINGS_SLICE)
+            .zip(ids.par_chunks(FINDINGS_SLICE))
+            .enumerate()
+            .map(|(s, (findings, ids))| {
+                let mut buf = Vec::with_capacity(findings.len() * 512);
+                for (k, (f, id)) in findings.iter().zip(ids).enumerate() {
+                    let very_first = first && s == 0 && k == 0;
+                    buf.extend_from_slice(if very_first { b"\n    " } else { b",\n    " });
+                    let severity = by_id.get(f.check.as_str()).map(|c| c.severity);
+                    serde_json::to_writer(&mut buf, &FindingRecord::of(f, *id, severity))?;
+                }
+                Ok(buf)
+            })
+            .collect();
+        for part in parts {
+            w.write_all(&part?)?;
+        }
     }
     w.write_all(if report.findings.is_empty() {
         b"]"
@@ -145,6 +171,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> Result<(), RenderError> {
     sink.finish()?;
     Ok(())
 }
+
+/// Findings serialized per batch (see [`write`]): the text of one batch is held at a time.
+const FINDINGS_BATCH: usize = 8192;
+/// Findings per task within a batch.
+const FINDINGS_SLICE: usize = 256;
 
 /// A check as written: static text only where there is something to act on.
 #[derive(Serialize)]
