@@ -844,6 +844,49 @@ fn forbidden_discovery_of_a_group_fails_only_its_kinds() {
     assert_eq!(s["kinds"]["Deployment"]["state"], "collected");
 }
 
+/// The coverage a snapshot records is the evidence: a list or a discovery document that
+/// failed keeps its kinds failed when the file is read, even if `kinds` was edited to say
+/// they were collected (the paths are the ones the collector writes).
+#[test]
+fn a_snapshot_whose_kinds_were_edited_to_collected_keeps_its_failed_lists_failed() {
+    let server = TestServer::start(
+        clusters::demo(),
+        vec![
+            ("pods", Fault::Always(403)),
+            ("rbac.authorization.k8s.io/v1", Fault::Always(403)),
+        ],
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kc = server.kubeconfig(tmp.path());
+    let snap = tmp.path().join("snap.json");
+    let o = kubeattest(&[
+        "snapshot",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let mut s: Value =
+        serde_json::from_str(&std::fs::read_to_string(&snap).expect("snapshot")).expect("json");
+    assert_eq!(s["kinds"]["Pod"]["state"], "failed");
+    for state in s["kinds"].as_object_mut().expect("kinds").values_mut() {
+        *state = serde_json::json!({"state": "collected"});
+    }
+    let edited = tmp.path().join("edited.json");
+    std::fs::write(&edited, serde_json::to_vec_pretty(&s).expect("json")).expect("write");
+    let inv = kubeattest::collect::snapshot::read(&edited).expect("read");
+    use kubeattest::inventory::KindState;
+    for kind in ["Pod", "ClusterRole", "RoleBinding"] {
+        match inv.kind_state(kind) {
+            KindState::Failed(why) => assert!(why.contains("its coverage records /ap"), "{why}"),
+            other => panic!("{kind}: {other:?}"),
+        }
+    }
+    assert_eq!(inv.kind_state("Deployment"), KindState::Collected);
+    assert_eq!(inv.kind_state("Namespace"), KindState::Collected);
+}
+
 #[test]
 fn who_can_answers_for_the_current_cluster_with_gets_only() {
     let tmp = tempfile::tempdir().expect("tmp");

@@ -3,7 +3,10 @@
 //! which sees only reads), and the CEL of every
 //! exported policy, run by the `cel` crate, agrees with the check's own fixtures: each
 //! object the check fails is denied, every other object admitted, so every failing fixture
-//! is denied and every passing one admitted.
+//! is denied and every passing one admitted. Requests are run as the API server runs them
+//! (match conditions, then variables, then the validation): an UPDATE of metadata alone is
+//! admitted, one of the pod spec judged as its CREATE, and Pod policies also see the
+//! `pods/ephemeralcontainers` requests of `kubectl debug`.
 
 mod support;
 
@@ -40,16 +43,43 @@ fn to_cel(v: &serde_json::Value) -> cel::Value {
     }
 }
 
-/// Runs a policy on one admitted object: its variables in order, then the validation.
-/// An evaluation error denies (the policies use failurePolicy: Fail).
+/// Runs a policy on one object created: as [`judges`] for a CREATE.
 fn admits(policy: &Policy, object: &serde_json::Value) -> Result<bool, String> {
-    let mut ctx = cel::Context::default();
-    ctx.add_variable_from_value("object", to_cel(object));
+    judges(policy, "CREATE", object, None)
+}
+
+/// Runs a policy on one request, as the API server does: its match conditions (any false:
+/// the policy is skipped, the request admitted), then its variables in order, then the
+/// validation. `old` is the stored object of an UPDATE (`oldObject`, null on CREATE). An
+/// evaluation error denies (the policies use failurePolicy: Fail).
+fn judges(
+    policy: &Policy,
+    operation: &str,
+    object: &serde_json::Value,
+    old: Option<&serde_json::Value>,
+) -> Result<bool, String> {
+    let request = serde_json::json!({ "operation": operation });
+    let base = || {
+        let mut c = cel::Context::default();
+        c.add_variable_from_value("object", to_cel(object));
+        c.add_variable_from_value("oldObject", old.map_or(cel::Value::Null, to_cel));
+        c.add_variable_from_value("request", to_cel(&request));
+        c
+    };
+    for (name, expr) in &policy.match_conditions {
+        let program =
+            cel::Program::compile(expr).map_err(|e| format!("match condition {name}: {e}"))?;
+        match program.execute(&base()) {
+            Ok(cel::Value::Bool(true)) => {}
+            Ok(cel::Value::Bool(false)) => return Ok(true),
+            Ok(other) => return Err(format!("match condition {name} gave {other:?}")),
+            Err(e) => return Err(format!("match condition {name}: {e:?}")),
+        }
+    }
     let mut variables: HashMap<String, cel::Value> = HashMap::new();
     for (name, expr) in &policy.variables {
         let program = cel::Program::compile(expr).map_err(|e| format!("{name}: {e}"))?;
-        let mut c = cel::Context::default();
-        c.add_variable_from_value("object", to_cel(object));
+        let mut c = base();
         c.add_variable_from_value("variables", cel::Value::from(variables.clone()));
         match program.execute(&c) {
             Ok(v) => {
@@ -58,6 +88,7 @@ fn admits(policy: &Policy, object: &serde_json::Value) -> Result<bool, String> {
             Err(e) => return Err(format!("variable {name}: {e:?}")),
         }
     }
+    let mut ctx = base();
     ctx.add_variable_from_value("variables", cel::Value::from(variables));
     let program = cel::Program::compile(&policy.expression).map_err(|e| e.to_string())?;
     match program.execute(&ctx) {
@@ -65,6 +96,37 @@ fn admits(policy: &Policy, object: &serde_json::Value) -> Result<bool, String> {
         Ok(other) => Err(format!("validation gave {other:?}, not a boolean")),
         Err(e) => Err(format!("validation failed to evaluate: {e:?}")),
     }
+}
+
+/// `object` as it was before an UPDATE that changed only metadata a check does not read:
+/// other labels, no finalizer, no owner (Pod Security admission exempts such updates).
+fn before_metadata_update(object: &serde_json::Value) -> serde_json::Value {
+    let mut old = object.clone();
+    if let Some(meta) = old
+        .get_mut("metadata")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        meta.insert("labels".into(), serde_json::json!({"old": "label"}));
+        meta.remove("finalizers");
+        meta.remove("ownerReferences");
+    }
+    old
+}
+
+/// `object` as it was before an UPDATE that changed its pod spec (a Pod's `spec`, a
+/// workload's pod template): the update is judged as a CREATE would be.
+fn before_spec_update(object: &serde_json::Value) -> Option<serde_json::Value> {
+    let pointer = match object.get("kind")?.as_str()? {
+        "Pod" => "/spec",
+        "CronJob" => "/spec/jobTemplate/spec/template/spec",
+        "PodTemplate" => "/template/spec",
+        _ => "/spec/template/spec",
+    };
+    let mut old = object.clone();
+    old.pointer_mut(pointer)?
+        .as_object_mut()?
+        .insert("kubeattestBefore".into(), serde_json::Value::Bool(true));
+    Some(old)
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -82,13 +144,7 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_exported_policy_agrees_with_its_fixtures() {
-    // The CEL parser (ANTLR) recurses deeply on long expressions in a debug build.
-    std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(agreement)
-        .expect("thread")
-        .join()
-        .expect("agreement");
+    with_big_stack(agreement);
 }
 
 fn agreement() {
@@ -140,7 +196,8 @@ fn agreement() {
                             && *f.subject.name == *obj.name
                             && f.subject.namespace.as_deref() == obj.namespace.as_deref()
                     });
-                    let admitted = match admits(policy, &decoded(obj.value.to_value())) {
+                    let object = decoded(obj.value.to_value());
+                    let admitted = match admits(policy, &object) {
                         Ok(a) => a,
                         Err(e) => {
                             problems.push(format!(
@@ -152,6 +209,30 @@ fn agreement() {
                             false
                         }
                     };
+                    // An UPDATE of metadata alone is admitted whatever the object; one of
+                    // the pod spec is judged as the CREATE was.
+                    let old = before_metadata_update(&object);
+                    if judges(policy, "UPDATE", &object, Some(&old)) != Ok(true) {
+                        problems.push(format!(
+                            "{}: a metadata-only UPDATE of {} {} in {} is not admitted",
+                            check.id,
+                            obj.kind,
+                            obj.name,
+                            file.display()
+                        ));
+                    }
+                    if let Some(old) = before_spec_update(&object) {
+                        let update = judges(policy, "UPDATE", &object, Some(&old));
+                        if update.as_ref().ok() != Some(&admitted) {
+                            problems.push(format!(
+                                "{}: an UPDATE of the pod spec of {} {} in {} gives {update:?}, its CREATE {admitted}",
+                                check.id,
+                                obj.kind,
+                                obj.name,
+                                file.display()
+                            ));
+                        }
+                    }
                     failing_matched |= fails;
                     evaluated += 1;
                     denied += usize::from(!admitted);
@@ -338,6 +419,207 @@ fn a_namespace_that_cannot_exist_is_refused() {
         run.stderr
     );
     assert!(!t.path().join("policies.yaml").exists());
+}
+
+/// Runs `f` on a thread with room for the CEL parser, which recurses deeply on long
+/// expressions in a debug build.
+fn with_big_stack(f: fn()) {
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(f)
+        .expect("thread")
+        .join()
+        .expect("test thread");
+}
+
+fn exported() -> (vap::Export, String) {
+    let catalog = catalog::load(None).expect("catalog");
+    let frameworks: Vec<_> = FRAMEWORKS
+        .iter()
+        .map(|id| catalog.framework(id).expect("framework"))
+        .collect();
+    let export = vap::export(&catalog, &frameworks);
+    let yaml = vap::to_yaml(&export, &frameworks, vap::Action::Deny, &[]);
+    (export, yaml)
+}
+
+fn policy<'a>(export: &'a vap::Export, check: &str) -> &'a Policy {
+    export
+        .policies
+        .iter()
+        .find(|p| p.check == check)
+        .unwrap_or_else(|| panic!("{check} not exported"))
+}
+
+/// `kubectl debug` adds an ephemeral container through the `pods/ephemeralcontainers`
+/// subresource (an UPDATE), which a rule for `pods` does not match: every policy matching
+/// Pods matches it too, and judges the container it adds (the request carries the Pod).
+#[test]
+fn pod_policies_judge_containers_added_through_the_ephemeralcontainers_subresource() {
+    with_big_stack(ephemeral_containers);
+}
+
+fn ephemeral_containers() {
+    let (export, yaml) = exported();
+    let debug = vap::ResourceRule {
+        api_group: "",
+        api_version: "v1",
+        operations: &["UPDATE"],
+        resource: "pods/ephemeralcontainers".into(),
+    };
+    let mut pod_policies = 0;
+    for policy in &export.policies {
+        let rules = vap::resource_rules(policy);
+        let pods = policy.kinds.iter().any(|k| k == "Pod");
+        assert_eq!(rules.contains(&debug), pods, "{}: {rules:?}", policy.check);
+        if pods {
+            pod_policies += 1;
+            assert!(
+                rules
+                    .iter()
+                    .any(|r| r.resource == "pods" && r.operations == ["CREATE", "UPDATE"]),
+                "{}: {rules:?}",
+                policy.check
+            );
+        }
+        for r in rules.iter().filter(|r| r.resource.contains('/')) {
+            assert_eq!(*r, debug, "{}: no other subresource", policy.check);
+        }
+    }
+    assert!(pod_policies >= 20, "{pod_policies}");
+    assert_eq!(
+        yaml.matches(
+            "      - apiGroups: [\"\"]\n        apiVersions: [\"v1\"]\n        operations: [\"UPDATE\"]\n        resources: [\"pods/ephemeralcontainers\"]\n"
+        )
+        .count(),
+        pod_policies
+    );
+
+    // `kubectl debug --profile=sysadmin` on a Pod the policies admit: privileged, denied.
+    let privileged = policy(&export, "privileged-container");
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}
+    });
+    let debugged = |security_context: serde_json::Value| {
+        let mut p = pod.clone();
+        p["spec"]["ephemeralContainers"] = serde_json::json!([{
+            "name": "debugger", "image": "busybox", "targetContainerName": "web",
+            "securityContext": security_context
+        }]);
+        p
+    };
+    assert_eq!(judges(privileged, "CREATE", &pod, None), Ok(true));
+    assert_eq!(
+        judges(
+            privileged,
+            "UPDATE",
+            &debugged(serde_json::json!({"privileged": true})),
+            Some(&pod)
+        ),
+        Ok(false)
+    );
+    assert_eq!(
+        judges(
+            privileged,
+            "UPDATE",
+            &debugged(serde_json::json!({"privileged": false})),
+            Some(&pod)
+        ),
+        Ok(true)
+    );
+}
+
+/// Pod Security admission does not judge an UPDATE that changes only metadata (labels,
+/// finalizers, ownerReferences; not the seccomp or AppArmor annotations), so a Pod admitted
+/// before a policy was bound can still be relabelled, adopted, or let go of its finalizer.
+/// The policies do the same through a match condition; a change of the pod spec (or of a
+/// workload's pod template) is judged as a CREATE.
+#[test]
+fn updates_that_leave_the_pod_spec_unchanged_are_not_judged() {
+    with_big_stack(updates);
+}
+
+fn updates() {
+    let (export, yaml) = exported();
+    assert_eq!(
+        yaml.matches("\n  matchConditions:\n    - name: \"create-or-judged-fields-changed\"\n")
+            .count(),
+        export.policies.len()
+    );
+    let privileged = policy(&export, "privileged-container");
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "old", "namespace": "default", "labels": {"app": "old"}},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1.27",
+                                 "securityContext": {"privileged": true}}]}
+    });
+    assert_eq!(judges(privileged, "CREATE", &pod, None), Ok(false));
+    let mut held = pod.clone();
+    held["metadata"]["labels"]["tier"] = "front".into();
+    held["metadata"]["finalizers"] = serde_json::json!(["example.com/keep"]);
+    held["metadata"]["ownerReferences"] = serde_json::json!([{
+        "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "old-1", "uid": "u1",
+        "controller": true
+    }]);
+    // Labelled, held by a finalizer, adopted: admitted; and let go again: admitted.
+    assert_eq!(judges(privileged, "UPDATE", &held, Some(&pod)), Ok(true));
+    assert_eq!(judges(privileged, "UPDATE", &pod, Some(&held)), Ok(true));
+    // A new image is a change of the spec: judged, denied.
+    let mut new_image = pod.clone();
+    new_image["spec"]["containers"][0]["image"] = "nginx:1.28".into();
+    assert_eq!(
+        judges(privileged, "UPDATE", &new_image, Some(&pod)),
+        Ok(false)
+    );
+
+    // A workload: scaled or relabelled, admitted; its pod template changed, judged.
+    let deployment = serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "old", "namespace": "default"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "old"}},
+                 "template": {"metadata": {"labels": {"app": "old"}},
+                              "spec": pod["spec"].clone()}}
+    });
+    let mut scaled = deployment.clone();
+    scaled["spec"]["replicas"] = 3.into();
+    scaled["metadata"]["annotations"] =
+        serde_json::json!({"deployment.kubernetes.io/revision": "2"});
+    assert_eq!(
+        judges(privileged, "UPDATE", &scaled, Some(&deployment)),
+        Ok(true)
+    );
+    let mut restarted = deployment.clone();
+    restarted["spec"]["template"]["metadata"]["annotations"] =
+        serde_json::json!({"kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z"});
+    assert_eq!(
+        judges(privileged, "UPDATE", &restarted, Some(&deployment)),
+        Ok(false)
+    );
+
+    // The AppArmor annotations are metadata Pod Security admission does judge: so do we.
+    let apparmor = policy(&export, "pss-apparmor-annotation-overridden");
+    let key = "container.apparmor.security.beta.kubernetes.io/c";
+    let confined = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "a", "namespace": "default",
+                     "annotations": {key: "runtime/default"}},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}
+    });
+    let mut unconfined = confined.clone();
+    unconfined["metadata"]["annotations"][key] = "unconfined".into();
+    assert_eq!(judges(apparmor, "CREATE", &confined, None), Ok(true));
+    assert_eq!(
+        judges(apparmor, "UPDATE", &unconfined, Some(&confined)),
+        Ok(false)
+    );
+    let mut relabelled = unconfined.clone();
+    relabelled["metadata"]["labels"] = serde_json::json!({"app": "a"});
+    assert_eq!(
+        judges(apparmor, "UPDATE", &relabelled, Some(&unconfined)),
+        Ok(true)
+    );
 }
 
 /// An object as the API server hands it to admission: decoded into its Go type, so a field

@@ -115,13 +115,32 @@ pub enum CollectError {
         #[source]
         source: std::io::Error,
     },
-    /// A snapshot file is not a kubeattest snapshot.
+    /// A snapshot file is not a kubeattest snapshot (JSON of another kind, or not JSON).
     #[error("{path} is not a kubeattest snapshot: {message}; create one with `kubeattest snapshot --out FILE`")]
     SnapshotFormat {
         /// The snapshot path.
         path: PathBuf,
         /// What is wrong.
         message: String,
+    },
+    /// A kubeattest snapshot this build cannot read as written: cut short, an unknown or
+    /// misspelt key, a value of the wrong type, a version that never existed, no `objects`.
+    #[error("{path}: {message}")]
+    SnapshotInvalid {
+        /// The snapshot path.
+        path: PathBuf,
+        /// What is wrong, and where (line and column, or the key).
+        message: String,
+    },
+    /// A snapshot written by a newer kubeattest, in a format this build does not know.
+    #[error("{path} was written by a newer kubeattest: snapshot_version {version}, this build reads up to {supported}; upgrade kubeattest to read it")]
+    SnapshotTooNew {
+        /// The snapshot path.
+        path: PathBuf,
+        /// The file's `snapshot_version`.
+        version: u64,
+        /// The newest version this build reads.
+        supported: u32,
     },
     /// A snapshot could not be written.
     #[error("cannot write snapshot {path}: {source}")]

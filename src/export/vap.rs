@@ -10,7 +10,16 @@
 //! `checks::fields`: the first present path of a condition decides, every value it reaches
 //! must satisfy the operator, and when every path is absent the catalog's `default`
 //! decides (worked out here, so the CEL carries a constant). `when` conditions become
-//! implications; containers are every container, init container and ephemeral container.
+//! implications; containers are every container, init container and ephemeral container
+//! (init and regular ones only for checks written `ephemeral_containers: false`).
+//!
+//! Which requests reach a policy ([`resource_rules`]): CREATE and UPDATE of every kind it
+//! matches, and for Pods also UPDATE of the `pods/ephemeralcontainers` subresource, since an
+//! ephemeral container (`kubectl debug`) can only be added through it and a rule for `pods`
+//! does not match a subresource. That request carries the whole Pod, ephemeral containers
+//! included, as `object` (kind `Pod`), so the same expressions judge it. UPDATEs that leave
+//! what the check reads unchanged (a Pod's labels, finalizers, ownerReferences) are not
+//! judged, as Pod Security admission does not judge them: see [`updates`].
 //!
 //! What cannot be said faithfully is not exported, with the reason: other assertion kinds
 //! (they need more than the one object admitted), operators over files, quantities or
@@ -25,6 +34,8 @@ use crate::checks::condition::Op;
 use crate::checks::fields::{Condition, Params, Target};
 use crate::checks::path::{FieldPath, Segment};
 use crate::checks::Assertion;
+
+mod updates;
 
 /// Checks left out because their CEL did not agree with their own fixtures, and why.
 pub const DISAGREE: &[(&str, &str)] = &[];
@@ -62,6 +73,8 @@ pub struct Policy {
     pub kinds: Vec<String>,
     /// `variables` in order: (name, CEL).
     pub variables: Vec<(String, String)>,
+    /// `matchConditions` in order: (name, CEL); a request is judged only when all are true.
+    pub match_conditions: Vec<(String, String)>,
     /// The validation: true admits.
     pub expression: String,
     /// What the client is told when it is refused.
@@ -149,6 +162,49 @@ const POD: &str = "variables.template.spec";
 const POD_META: &str = "has(variables.template.metadata) ? variables.template.metadata : {}";
 /// Every container, init container and ephemeral container.
 const CONTAINERS: &str = "(has(variables.pod.containers) ? variables.pod.containers : []) + (has(variables.pod.initContainers) ? variables.pod.initContainers : []) + (has(variables.pod.ephemeralContainers) ? variables.pod.ephemeralContainers : [])";
+/// Every container and init container (a check written `ephemeral_containers: false`, for
+/// fields the API forbids ephemeral containers: ports, probes, resources).
+const CONTAINERS_NOT_EPHEMERAL: &str = "(has(variables.pod.containers) ? variables.pod.containers : []) + (has(variables.pod.initContainers) ? variables.pod.initContainers : [])";
+
+/// One entry of a policy's `matchConstraints.resourceRules`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceRule {
+    /// API group (`""` for the core group).
+    pub api_group: &'static str,
+    /// API version.
+    pub api_version: &'static str,
+    /// Operations matched.
+    pub operations: &'static [&'static str],
+    /// Resource, or `resource/subresource`.
+    pub resource: String,
+}
+
+/// The requests a policy is evaluated on: CREATE and UPDATE of each kind it matches, plus
+/// UPDATE of `pods/ephemeralcontainers` where it matches Pods (the only way to add an
+/// ephemeral container; a rule for `pods` does not match the subresource).
+pub fn resource_rules(policy: &Policy) -> Vec<ResourceRule> {
+    let mut rules = Vec::new();
+    for k in &policy.kinds {
+        let Some((api_group, api_version, resource)) = resource_of(k) else {
+            continue;
+        };
+        rules.push(ResourceRule {
+            api_group,
+            api_version,
+            operations: &["CREATE", "UPDATE"],
+            resource: resource.to_string(),
+        });
+        if k == "Pod" {
+            rules.push(ResourceRule {
+                api_group,
+                api_version,
+                operations: &["UPDATE"],
+                resource: format!("{resource}/ephemeralcontainers"),
+            });
+        }
+    }
+    rules
+}
 
 /// Policies for the `fields` checks deciding items of `frameworks`; the rest skipped.
 pub fn export(catalog: &Catalog, frameworks: &[&Framework]) -> Export {
@@ -218,7 +274,12 @@ fn policy(check: &Check, items: Vec<String>) -> Result<Policy, String> {
                 r
             };
             let expression = if p.target == Target::Containers {
-                variables.push(("containers".to_string(), CONTAINERS.to_string()));
+                let containers = if p.ephemeral_containers {
+                    CONTAINERS
+                } else {
+                    CONTAINERS_NOT_EPHEMERAL
+                };
+                variables.push(("containers".to_string(), containers.to_string()));
                 let unit = unit(p, &roots(Some("c")))?;
                 format!("variables.containers.all(c, {unit})")
             } else {
@@ -248,11 +309,16 @@ fn policy(check: &Check, items: Vec<String>) -> Result<Policy, String> {
             return Err(format!("kind `{k}` has no known API resource to match"));
         }
     }
+    let match_conditions = updates::condition(p)?
+        .map(|cel| (updates::NAME.to_string(), cel))
+        .into_iter()
+        .collect();
     Ok(Policy {
         check: check.id.clone(),
         items,
         kinds,
         variables,
+        match_conditions,
         expression,
         message: format!(
             "{} ({}): {}",
@@ -694,13 +760,23 @@ pub fn to_yaml(
             q(&p.items.join(", "))
         ));
         out.push_str("spec:\n  failurePolicy: Fail\n  matchConstraints:\n    resourceRules:\n");
-        for k in &p.kinds {
-            if let Some((g, v, r)) = resource_of(k) {
+        for rule in resource_rules(p) {
+            let operations: Vec<String> = rule.operations.iter().map(|o| q(o)).collect();
+            out.push_str(&format!(
+                "      - apiGroups: [{}]\n        apiVersions: [{}]\n        operations: [{}]\n        resources: [{}]\n",
+                q(rule.api_group),
+                q(rule.api_version),
+                operations.join(", "),
+                q(&rule.resource)
+            ));
+        }
+        if !p.match_conditions.is_empty() {
+            out.push_str("  matchConditions:\n");
+            for (n, e) in &p.match_conditions {
                 out.push_str(&format!(
-                    "      - apiGroups: [{}]\n        apiVersions: [{}]\n        operations: [\"CREATE\", \"UPDATE\"]\n        resources: [{}]\n",
-                    q(g),
-                    q(v),
-                    q(r)
+                    "    - name: {}\n      expression: {}\n",
+                    q(n),
+                    q(e)
                 ));
             }
         }

@@ -77,6 +77,59 @@ pub fn known(kind: &str) -> Option<Known> {
     KNOWN.iter().copied().find(|k| k.kind == kind)
 }
 
+/// The resource name (plural) the API serves a kind of [`KNOWN`] under: `pods`,
+/// `networkpolicies`, `ingresses`, `gateways` (the lower-cased kind, English plural).
+pub fn plural(kind: &str) -> String {
+    let lower = kind.to_ascii_lowercase();
+    let consonant_y = lower.ends_with('y')
+        && !matches!(
+            lower.as_bytes().get(lower.len().wrapping_sub(2)),
+            Some(b'a' | b'e' | b'i' | b'o' | b'u')
+        );
+    if consonant_y {
+        format!("{}ies", &lower[..lower.len() - 1])
+    } else if lower.ends_with('s') {
+        format!("{lower}es")
+    } else {
+        format!("{lower}s")
+    }
+}
+
+/// What a request path of a cluster scan (as its coverage records it) reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiPath<'a> {
+    /// The list of a kind of [`KNOWN`], cluster-wide or in one namespace:
+    /// `/api/v1/pods`, `/apis/apps/v1/namespaces/web/deployments`.
+    List(&'static str),
+    /// The discovery document of an API group version (`/api/v1`, `/apis/apps/v1`): the
+    /// group (`""` for the core group).
+    Discovery(&'a str),
+}
+
+/// Reads a request path as a list of a known kind or a discovery document; `None` for any
+/// other source (`/version`, `/apis`, a node, a file, a kind of no known group).
+pub fn api_path(path: &str) -> Option<ApiPath<'_>> {
+    let (group, rest) = if let Some(rest) = path.strip_prefix("/api/") {
+        ("", rest)
+    } else {
+        let rest = path.strip_prefix("/apis/")?;
+        rest.split_once('/')?
+    };
+    let mut segments = rest.split('/');
+    let _version = segments.next().filter(|v| !v.is_empty())?;
+    let rest: Vec<&str> = segments.collect();
+    let resource = match rest.as_slice() {
+        [] => return Some(ApiPath::Discovery(group)),
+        [resource] => *resource,
+        ["namespaces", namespace, resource] if !namespace.is_empty() => *resource,
+        _ => return None,
+    };
+    KNOWN
+        .iter()
+        .find(|k| k.group == group && plural(k.kind) == resource)
+        .map(|k| ApiPath::List(k.kind))
+}
+
 /// The kind an object is evaluated as. A kind of [`KNOWN`] under another API group is a
 /// different resource that shares the name (Calico's `crd.projectcalico.org/v1`
 /// NetworkPolicy, Knative's `serving.knative.dev/v1` Service, Istio's
@@ -202,6 +255,105 @@ pub fn needed_kinds<'a>(checks: Option<impl Iterator<Item = &'a Check>>) -> BTre
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_known_kind_has_the_plural_the_api_serves() {
+        // As Kubernetes 1.33 (and Cilium, Gateway API) serve them; a kind added to KNOWN
+        // must be added here, so a coverage entry of its list is never missed.
+        let served = [
+            ("Namespace", "namespaces"),
+            ("Node", "nodes"),
+            ("Pod", "pods"),
+            ("PodTemplate", "podtemplates"),
+            ("ReplicationController", "replicationcontrollers"),
+            ("Service", "services"),
+            ("ServiceAccount", "serviceaccounts"),
+            ("Secret", "secrets"),
+            ("ConfigMap", "configmaps"),
+            ("LimitRange", "limitranges"),
+            ("ResourceQuota", "resourcequotas"),
+            ("PersistentVolume", "persistentvolumes"),
+            ("Deployment", "deployments"),
+            ("StatefulSet", "statefulsets"),
+            ("DaemonSet", "daemonsets"),
+            ("ReplicaSet", "replicasets"),
+            ("Job", "jobs"),
+            ("CronJob", "cronjobs"),
+            ("Ingress", "ingresses"),
+            ("IngressClass", "ingressclasses"),
+            ("NetworkPolicy", "networkpolicies"),
+            ("CiliumNetworkPolicy", "ciliumnetworkpolicies"),
+            (
+                "CiliumClusterwideNetworkPolicy",
+                "ciliumclusterwidenetworkpolicies",
+            ),
+            ("Gateway", "gateways"),
+            ("HTTPRoute", "httproutes"),
+            ("Role", "roles"),
+            ("ClusterRole", "clusterroles"),
+            ("RoleBinding", "rolebindings"),
+            ("ClusterRoleBinding", "clusterrolebindings"),
+            (
+                "ValidatingWebhookConfiguration",
+                "validatingwebhookconfigurations",
+            ),
+            (
+                "MutatingWebhookConfiguration",
+                "mutatingwebhookconfigurations",
+            ),
+            ("ValidatingAdmissionPolicy", "validatingadmissionpolicies"),
+            (
+                "ValidatingAdmissionPolicyBinding",
+                "validatingadmissionpolicybindings",
+            ),
+            ("PodDisruptionBudget", "poddisruptionbudgets"),
+        ];
+        for k in KNOWN {
+            let want = served
+                .iter()
+                .find(|(kind, _)| *kind == k.kind)
+                .map(|(_, p)| *p)
+                .unwrap_or_else(|| panic!("{}: add its served plural to this table", k.kind));
+            assert_eq!(plural(k.kind), want, "{}", k.kind);
+        }
+    }
+
+    #[test]
+    fn coverage_paths_name_their_kind_or_group() {
+        assert_eq!(api_path("/api/v1/pods"), Some(ApiPath::List("Pod")));
+        assert_eq!(
+            api_path("/api/v1/namespaces"),
+            Some(ApiPath::List("Namespace"))
+        );
+        assert_eq!(
+            api_path("/api/v1/namespaces/web/pods"),
+            Some(ApiPath::List("Pod"))
+        );
+        assert_eq!(
+            api_path("/apis/apps/v1/namespaces/web/deployments"),
+            Some(ApiPath::List("Deployment"))
+        );
+        assert_eq!(
+            api_path("/apis/networking.k8s.io/v1/networkpolicies"),
+            Some(ApiPath::List("NetworkPolicy"))
+        );
+        assert_eq!(
+            api_path("/apis/cilium.io/v2/ciliumnetworkpolicies"),
+            Some(ApiPath::List("CiliumNetworkPolicy"))
+        );
+        assert_eq!(api_path("/api/v1"), Some(ApiPath::Discovery("")));
+        assert_eq!(
+            api_path("/apis/rbac.authorization.k8s.io/v1"),
+            Some(ApiPath::Discovery("rbac.authorization.k8s.io"))
+        );
+        // Not a list of a known kind of that group, or not an API path at all.
+        assert_eq!(api_path("/apis/apps/v1/pods"), None);
+        assert_eq!(api_path("/api/v1/events"), None);
+        assert_eq!(api_path("/apis"), None);
+        assert_eq!(api_path("/version"), None);
+        assert_eq!(api_path("node-1"), None);
+        assert_eq!(api_path("/api/v1/namespaces/web/pods/p/log"), None);
+    }
 
     #[test]
     fn a_built_in_kind_of_another_group_is_another_resource() {
