@@ -141,20 +141,17 @@ fn no_objects_key_is_an_error_when_kinds_are_said_collected() {
         "{}",
         run.stderr
     );
-    // Nothing said collected: read, and every check that needs objects is an error
-    // (no kind collected), never a pass.
+    // Nothing said collected and no objects: nothing can be evaluated (with objects, see
+    // `a_snapshot_recording_no_kind_as_collected_is_incomplete_not_a_clean_run`).
     let text = written(1, "").replace("\"complete\": true", "\"complete\": false");
     let path = dir.create("nothing.json", &text);
-    scan(&dir, &path, &["--check", "privileged-container"]).assert_code(0);
-    let r = report(&dir.path().join("o"));
-    let verdicts: Vec<Status> = r
-        .findings
-        .iter()
-        .filter(|f| f.check == "privileged-container")
-        .map(|f| f.status)
-        .collect();
-    assert!(!verdicts.is_empty());
-    assert!(verdicts.iter().all(|s| *s == Status::Error), "{verdicts:?}");
+    let run = scan(&dir, &path, &["--check", "privileged-container"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("records no kind as collected"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -275,5 +272,30 @@ fn an_object_that_cannot_be_read_is_named_by_kind_namespace_and_name() {
         ),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn a_snapshot_recording_no_kind_as_collected_is_incomplete_not_a_clean_run() {
+    let dir = Dir::new();
+    let path = dir.path().join("nothing.json");
+    let text = written(
+        SNAPSHOT_VERSION,
+        &format!(",\n  \"objects\": [{PRIVILEGED_POD}]"),
+    )
+    .replace("\"complete\": true", "\"complete\": false");
+    std::fs::write(&path, text).expect("write snapshot");
+    let run = scan(&dir, &path, &["--check", "privileged-container"]);
+    // Every object check is error; the run says some input was not read (exit 3).
+    run.assert_code(3);
+    let r = report(&dir.path().join("o"));
+    assert!(r.findings.iter().all(|f| f.status != Status::Pass));
+    assert!(
+        r.coverage.iter().any(|c| c.is_failure()
+            && c.error
+                .as_deref()
+                .is_some_and(|m| m.contains("records no kind as collected"))),
+        "{:?}",
+        r.coverage
     );
 }

@@ -133,6 +133,17 @@ pub fn read(path: &Path) -> Result<Inventory, CollectError> {
         }
     }
     inv.coverage = file.coverage;
+    // Nothing recorded as collected: what the checks read is unknown, and the run must not
+    // look complete (exit 0) with every object check in error.
+    if !file.complete && inv.kinds.is_empty() {
+        inv.coverage.push(Coverage::failed(
+            &shown,
+            "error",
+            format!(
+                "{shown} records no kind as collected (`complete` is false and `kinds` is empty): checks that read objects cannot be judged; write it anew with `kubeattest snapshot`"
+            ),
+        ));
+    }
     inv.node_facts = file.node_facts;
     inv.namespaces = file.namespaces;
     inv.excluded_namespaces = file.excluded_namespaces;
