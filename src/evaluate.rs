@@ -419,11 +419,17 @@ fn in_scope(inventory: &Inventory, f: &Finding) -> bool {
 /// A check that would pass on manifests of which a file could not be read, or found nothing
 /// of what it looks at in them, is an `error` instead, with one finding per such file: the
 /// objects in the unread part were not judged, so "nothing fails" is not known (what fails in
-/// the rest still fails).
+/// the rest still fails). A check that reads node facts gives `error` for every node it is
+/// about whose facts are missing while others' were read
+/// ([`unseen`](crate::checks::node_scope::unseen)).
 pub fn run_check(check: &Check, ctx: &Context) -> (Status, Outcome) {
     let mut outcome = check.assertion.evaluate(check, ctx);
     let extra = crate::checks::node_scope::inconsistencies(check, &outcome.findings, ctx);
     outcome.findings.extend(extra);
+    // Nodes whose facts are missing while others' were read: not looked at, never a pass.
+    outcome
+        .findings
+        .extend(crate::checks::node_scope::unseen(check, ctx));
     // Unread files first: most runs have none, and then nothing else is worked out.
     let unread = unread_files(check, ctx.inventory);
     let could_hide = !unread.is_empty()

@@ -56,7 +56,8 @@ pub struct Target {
     /// Kubernetes version (`v1.33.4`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubernetes_version: Option<String>,
-    /// Platform (`kubeadm`, `eks`, `gke`, `aks`, `k3s`, `rke2`, `openshift`), when known.
+    /// Platform (`kubeadm`, `eks`, `eks-distro`, `gke`, `aks`, `k3s`, `rke2`, `openshift`),
+    /// when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<String>,
     /// kubeconfig context, when scanning a cluster.
@@ -364,6 +365,10 @@ pub struct Inventory {
     pub objects: Vec<Object>,
     /// Facts collected on nodes (`kubeattest node`), one document per node.
     pub node_facts: Vec<NodeFacts>,
+    /// Nodes whose facts were looked for and not read, with why in words (their node agent's
+    /// log could not be read, no node agent runs there): by node name. A listed Node without
+    /// facts and without an entry here was simply not covered.
+    pub node_facts_missing: BTreeMap<String, String>,
     /// Every source read or failed.
     pub coverage: Vec<Coverage>,
     /// Per kind: collected, failed or not served. Kinds not listed here count as collected

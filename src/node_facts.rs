@@ -496,6 +496,32 @@ pub const DIRECTORY_ROLES: &[&str] = &[
     "kubelet-config-dir",
 ];
 
+/// The components that make a node a control-plane node (role `control-plane`).
+pub const CONTROL_PLANE_COMPONENTS: &[&str] = &[
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "etcd",
+];
+
+/// File roles found on control-plane nodes only (the benchmark's control-plane section);
+/// every other role is a file of any node (the kubelet's, kube-proxy's, the CNI's).
+pub const CONTROL_PLANE_FILE_ROLES: &[&str] = &[
+    "apiserver-manifest",
+    "controller-manager-manifest",
+    "scheduler-manifest",
+    "etcd-manifest",
+    "etcd-data-dir",
+    "admin-kubeconfig",
+    "scheduler-kubeconfig",
+    "controller-manager-kubeconfig",
+    "pki-dir",
+    "pki-subdir",
+    "pki-file",
+    "pki-cert",
+    "pki-key",
+];
+
 /// Whether `role` is a known file role.
 pub fn is_file_role(role: &str) -> bool {
     FILE_ROLES.iter().any(|(r, _)| *r == role)

@@ -1193,3 +1193,381 @@ fn sidecars_injected_into_owned_pods_are_judged_from_a_live_cluster() {
     let offline = snapshot_then_scan(&server, tmp.path(), "snap", &[], &check);
     assert_eq!(shop(&offline), shop(&live.report));
 }
+
+/// The demo's node facts, one JSON document per node.
+fn demo_node_facts() -> Vec<Value> {
+    serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/collect/demo/node-facts.json"
+        ))
+        .expect("demo node facts"),
+    )
+    .expect("json")
+}
+
+/// The demo cluster with a node agent on each of `agents` (pod `agent-NODE`), whose log holds
+/// the demo's facts of its node when the node is in `logs`.
+fn cluster_with_agents(agents: &[&str], logs: &[&str]) -> Cluster {
+    let facts = demo_node_facts();
+    let mut cluster = clusters::demo();
+    for node in agents {
+        cluster.objects.push(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("agent-{node}"), "namespace": "kubeattest-agent",
+                "labels": {"app.kubernetes.io/name": "kubeattest-node-agent"}},
+            "spec": {"nodeName": node, "containers": [{"name": "agent", "image": "kubeattest"}]}
+        }));
+        if logs.contains(node) {
+            let line = facts
+                .iter()
+                .find(|f| f["node"] == *node)
+                .expect("demo facts of the node")
+                .to_string();
+            cluster
+                .pod_logs
+                .insert(format!("kubeattest-agent/agent-{node}"), line);
+        }
+    }
+    cluster
+}
+
+/// Findings of one check about one node, as `status — message`.
+fn about_node(report: &Value, check: &str, node: &str) -> Vec<String> {
+    entries(report)
+        .iter()
+        .filter(|f| f["check"] == check && f["subject"]["node"] == node)
+        .map(|f| {
+            format!(
+                "{} — {}",
+                f["status"].as_str().unwrap_or(""),
+                f["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+/// A listed Node whose facts are missing while the other nodes' were read was not looked at:
+/// every check that reads node facts and is about that node gives `error` for it, with the
+/// reason in words (its agent's log could not be read, no agent runs there), and never
+/// passes on the other nodes' facts. Checks about control-plane nodes only are left alone by
+/// a worker without facts.
+#[test]
+fn node_checks_error_for_a_listed_node_whose_facts_are_missing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let nodes = ["cp-1", "worker-1", "worker-2"];
+    // Every agent answers: worker-2's kubelet.conf is 0644, the only failure.
+    let server = TestServer::start(cluster_with_agents(&nodes, &nodes), vec![]);
+    let all = scan(&server, tmp.path(), "all", &[]);
+    assert_eq!(all.code(), 0, "{}", all.stderr());
+    assert_eq!(
+        check(&all.report, "kubelet-kubeconfig-permissive")["status"],
+        "fail"
+    );
+
+    // worker-2's agent log answers 404.
+    let server = TestServer::start(cluster_with_agents(&nodes, &["cp-1", "worker-1"]), vec![]);
+    let unreadable = scan(&server, tmp.path(), "unreadable", &[]);
+    assert_eq!(unreadable.code(), 3, "{}", unreadable.stderr());
+    let c = check(&unreadable.report, "kubelet-kubeconfig-permissive");
+    assert_eq!(c["status"], "error", "{c}");
+    let found = about_node(
+        &unreadable.report,
+        "kubelet-kubeconfig-permissive",
+        "worker-2",
+    );
+    assert_eq!(
+        found,
+        ["error — node worker-2 was not checked (no node facts): the log of its node agent (pod kubeattest-agent/agent-worker-2) could not be read: the API server answered HTTP 404 (NotFound): the server could not find the requested resource"],
+    );
+    // The reason is a sentence, in coverage and on stderr alike: no client debug dump.
+    let cov = coverage(
+        &unreadable.report,
+        "/api/v1/namespaces/kubeattest-agent/pods/agent-worker-2/log",
+    );
+    assert_eq!(cov["status"], "error");
+    for text in [cov["error"].to_string(), unreadable.stderr()] {
+        assert!(text.contains("HTTP 404 (NotFound)"), "{text}");
+        for dump in ["ApiError", "Status {", "ListMeta", "Some("] {
+            assert!(!text.contains(dump), "{dump} in {text}");
+        }
+    }
+    // Every check that changed reads node facts and is now an error, never a pass; the
+    // control-plane files and flags are about cp-1 only and did not change.
+    for c in unreadable.report["checks"].as_array().expect("checks") {
+        let id = c["id"].as_str().expect("id");
+        let before = &check(&all.report, id)["status"];
+        if c["status"] != *before {
+            assert_eq!(c["status"], "error", "{id}: {before} -> {}", c["status"]);
+            assert!(
+                !about_node(&unreadable.report, id, "worker-2").is_empty(),
+                "{id} changed without a finding about worker-2"
+            );
+        }
+        if c["status"] == "pass" {
+            assert!(
+                about_node(&unreadable.report, id, "worker-2").is_empty(),
+                "{id}"
+            );
+        }
+    }
+    for id in [
+        "apiserver-manifest-permissive",
+        "pki-key-permissive",
+        "apiserver-profiling-enabled",
+    ] {
+        assert_eq!(
+            check(&unreadable.report, id)["status"],
+            check(&all.report, id)["status"],
+            "{id}"
+        );
+        assert!(
+            about_node(&unreadable.report, id, "worker-2").is_empty(),
+            "{id}"
+        );
+    }
+
+    // worker-2 has no agent at all (pending, or a taint the DaemonSet does not tolerate).
+    let server = TestServer::start(
+        cluster_with_agents(&["cp-1", "worker-1"], &["cp-1", "worker-1"]),
+        vec![],
+    );
+    let no_agent = scan(&server, tmp.path(), "no-agent", &[]);
+    assert_eq!(no_agent.code(), 3, "{}", no_agent.stderr());
+    assert_eq!(
+        check(&no_agent.report, "kubelet-kubeconfig-permissive")["status"],
+        "error"
+    );
+    let found = about_node(
+        &no_agent.report,
+        "kubelet-anonymous-auth-enabled",
+        "worker-2",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("error — node worker-2 was not checked (no node facts): no node agent pod runs on it (namespace kubeattest-agent)"),
+        "{found:?}"
+    );
+    let cov = coverage(&no_agent.report, "node worker-2");
+    assert_eq!(cov["status"], "error", "{cov}");
+    assert!(no_agent
+        .stderr()
+        .contains("node worker-2: no node facts: no node agent pod runs on it"));
+    // A snapshot keeps why, and the verdict.
+    let offline = {
+        let kc = server.kubeconfig(tmp.path());
+        let snap = tmp.path().join("no-agent.snapshot.json");
+        let o = kubeattest(&[
+            "snapshot",
+            "--kubeconfig",
+            kc.to_str().expect("path"),
+            "--out",
+            snap.to_str().expect("path"),
+        ]);
+        assert_eq!(o.status.code(), Some(3), "{o:?}");
+        let out = tmp.path().join("no-agent-offline");
+        let o = kubeattest(&[
+            "--catalog",
+            TEST_CATALOG,
+            "scan",
+            "--snapshot",
+            snap.to_str().expect("path"),
+            "--out",
+            out.to_str().expect("path"),
+        ]);
+        assert_eq!(o.status.code(), Some(3), "{o:?}");
+        support::report_json(&out.join("report.json")).expect("offline report")
+    };
+    assert_eq!(
+        about_node(&offline, "kubelet-anonymous-auth-enabled", "worker-2"),
+        found
+    );
+    assert_only_gets(&server);
+}
+
+/// A Pod is created by a built-in controller only when its owner reference says so by API
+/// group and kind: the Pods of a custom resource that reuses a built-in kind's name
+/// (OpenKruise's `apps.kruise.io` StatefulSet) are judged themselves, and so are the Pods of
+/// a ReplicaSet missing from the lists (created after the ReplicaSets were listed): all of
+/// them, with everything they run, none trimmed away.
+#[test]
+fn pods_whose_controller_is_not_listed_are_judged_themselves() {
+    let pod = |name: &str, owner: &Value| {
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "payments", "uid": format!("uid-{name}"),
+                         "labels": {"app": name}, "ownerReferences": [owner]},
+            "spec": {"serviceAccountName": "default", "nodeName": "worker-1",
+                     "containers": [{"name": "web", "image": "nginx:1.27",
+                                     "securityContext": {"privileged": true}}]},
+            "status": {"phase": "Running"}
+        })
+    };
+    let kruise = serde_json::json!({"apiVersion": "apps.kruise.io/v1beta1", "kind": "StatefulSet",
+        "name": "kruise-web", "uid": "11111111-2222-3333-4444-555555555555",
+        "controller": true, "blockOwnerDeletion": true});
+    let late = serde_json::json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "name": "late-web-5d8f", "uid": "66666666-7777-8888-9999-000000000000",
+        "controller": true, "blockOwnerDeletion": true});
+    let mut cluster = clusters::demo();
+    for i in 0..2 {
+        cluster
+            .objects
+            .push(pod(&format!("kruise-web-{i}"), &kruise));
+    }
+    for i in 0..3 {
+        cluster
+            .objects
+            .push(pod(&format!("late-web-5d8f-{i}"), &late));
+    }
+    let server = TestServer::start(cluster, vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = scan(&server, tmp.path(), "owners", &["-n", "payments"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let mut judged: Vec<String> = entries(&run.report)
+        .iter()
+        .filter(|f| f["check"] == "privileged-container")
+        .filter(|f| {
+            let name = f["subject"]["name"].as_str().unwrap_or("");
+            name.starts_with("kruise-web") || name.starts_with("late-web")
+        })
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["status"].as_str().unwrap_or(""),
+                f["subject"]["name"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    judged.sort();
+    assert_eq!(
+        judged,
+        [
+            "fail kruise-web-0",
+            "fail kruise-web-1",
+            "fail late-web-5d8f-0",
+            "fail late-web-5d8f-1",
+            "fail late-web-5d8f-2"
+        ]
+    );
+    // The same from a snapshot of the cluster.
+    let offline = snapshot_then_scan(&server, tmp.path(), "owners", &["-n", "payments"], &[]);
+    let offline_judged = entries(&offline)
+        .iter()
+        .filter(|f| {
+            f["check"] == "privileged-container"
+                && f["status"] == "fail"
+                && f["subject"]["namespace"] == "payments"
+                && f["subject"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("kruise-web") || n.starts_with("late-web"))
+        })
+        .count();
+    assert_eq!(offline_judged, 5);
+    assert_only_gets(&server);
+}
+
+/// EKS Distro (EKS Anywhere) is self-managed: its version `v1.27.1-eks-1-27-4` is not managed
+/// EKS's `v1.29.1-eks-b9c9ed7`, and kubeadm's objects (kubeadm-config, control-plane mirror
+/// pods) win over any version string. A Pod list that failed is an error for the
+/// control-plane flag checks even where the platform seems managed.
+#[test]
+fn self_managed_control_planes_are_not_taken_for_managed_ones() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let platform = |run: &Run| run.report["run"]["target"]["platform"].clone();
+    for (version, whole, without_kube_system) in [
+        ("v1.27.1-eks-1-27-4", "kubeadm", "eks-distro"),
+        // kubeadm's objects say more than a managed platform's version string.
+        ("v1.29.1-eks-b9c9ed7", "kubeadm", "eks"),
+    ] {
+        let mut cluster = clusters::demo();
+        cluster.version = clusters::version(version);
+        let server = TestServer::start(cluster, vec![]);
+        let run = scan(&server, tmp.path(), &format!("{version}-all"), &[]);
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        assert_eq!(platform(&run), whole, "{version}");
+        assert_eq!(
+            check(&run.report, "apiserver-profiling-enabled")["status"],
+            "fail",
+            "{version}"
+        );
+        let run = scan(
+            &server,
+            tmp.path(),
+            &format!("{version}-without-kube-system"),
+            &["--exclude-namespace", "kube-system"],
+        );
+        assert_eq!(platform(&run), without_kube_system, "{version}");
+        if without_kube_system == "eks-distro" {
+            // The control plane is the cluster owner's: not seen is an error.
+            let c = check(&run.report, "apiserver-profiling-enabled");
+            assert_eq!(c["status"], "error", "{c}");
+            assert!(c["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("kube-apiserver not found"));
+        }
+    }
+    // Managed EKS whose Pods cannot be listed: the failed list decides, not the platform.
+    let mut cluster = clusters::demo();
+    cluster.version = clusters::version("v1.30.2-eks-1552ad0");
+    cluster
+        .objects
+        .retain(|o| !(o["kind"] == "ConfigMap" && o["metadata"]["name"] == "kubeadm-config"));
+    let server = TestServer::start(cluster, vec![("pods", Fault::Always(403))]);
+    let run = scan(&server, tmp.path(), "eks-pods-forbidden", &[]);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert_eq!(platform(&run), "eks");
+    let c = check(&run.report, "apiserver-profiling-enabled");
+    assert_eq!(c["status"], "error", "{c}");
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("pods could not be listed"),
+        "{c}"
+    );
+}
+
+/// `-n` naming a namespace the cluster does not have (the Namespaces were listed and it is
+/// not among them) is said on stderr and in coverage as a warning; as for other warnings,
+/// the exit code stays 0, and nothing passes for want of objects.
+#[test]
+fn a_namespace_scope_naming_no_namespace_is_said() {
+    let server = TestServer::start(clusters::demo(), vec![]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let good = scan(&server, tmp.path(), "payments", &["-n", "payments"]);
+    assert_eq!(good.code(), 0, "{}", good.stderr());
+    assert!(
+        !good.stderr().contains("does not exist"),
+        "{}",
+        good.stderr()
+    );
+    let typo = scan(
+        &server,
+        tmp.path(),
+        "typo",
+        &["-n", "paymnets", "-n", "payments"],
+    );
+    assert_eq!(typo.code(), 0, "{}", typo.stderr());
+    let said = "namespace paymnets given with -n/--namespace does not exist: it is not among the cluster's Namespaces, so nothing was scanned in it (check its spelling)";
+    assert!(
+        typo.stderr()
+            .contains(&format!("kubeattest: warning: {said}")),
+        "{}",
+        typo.stderr()
+    );
+    assert!(!typo.stderr().contains("namespace payments given"));
+    let cov = coverage(&typo.report, "namespace paymnets");
+    assert_eq!(cov["status"], "warning");
+    assert_eq!(cov["error"], said);
+    // Only the misspelt namespace: nothing passes in it that failed in the real one.
+    let alone = scan(&server, tmp.path(), "alone", &["-n", "paymnets"]);
+    assert_eq!(alone.code(), 0, "{}", alone.stderr());
+    for c in alone.report["checks"].as_array().expect("checks") {
+        let id = c["id"].as_str().expect("id");
+        if check(&good.report, id)["status"] == "fail" {
+            assert_ne!(c["status"], "pass", "{id}");
+        }
+    }
+}

@@ -1983,21 +1983,23 @@ fn absent_component(ctx: &Context, component: &Component) -> (Status, String) {
             ),
         );
     }
+    // Pods that could not be listed may hold the component's static pods, whatever the
+    // platform seems to be: a guess at the platform never hides a failed list.
+    if let KindState::Failed(reason) = inv.kind_state("Pod") {
+        return (
+            Status::Error,
+            format!(
+                "cannot look for {}: pods could not be listed: {reason}",
+                component.name
+            ),
+        );
+    }
     if inv.target.managed_control_plane() {
         return (
             Status::NotApplicable,
             format!(
                 "managed control plane ({}): the provider runs {} and its flags cannot be read",
                 inv.target.platform.as_deref().unwrap_or("?"),
-                component.name
-            ),
-        );
-    }
-    if let KindState::Failed(reason) = inv.kind_state("Pod") {
-        return (
-            Status::Error,
-            format!(
-                "cannot look for {}: pods could not be listed: {reason}",
                 component.name
             ),
         );

@@ -147,6 +147,8 @@ struct Shared<'a> {
     limit_ranges: OnceLock<fields::LimitRangeDefaults>,
     /// Network policies of other engines, per namespace, for the `network` checks.
     unevaluated_policies: OnceLock<network::Unevaluated<'a>>,
+    /// The nodes without facts, for the checks that read node facts.
+    unseen_nodes: OnceLock<Vec<node_scope::UnseenNode>>,
 }
 
 impl<'a> Context<'a> {
@@ -253,6 +255,14 @@ impl<'a> Context<'a> {
         self.shared
             .unevaluated_policies
             .get_or_init(|| network::Unevaluated::new(self.inventory))
+    }
+
+    /// The nodes whose facts are missing while others' were read
+    /// ([`node_scope::unseen_nodes`]), found on the first call.
+    pub fn unseen_nodes(&self) -> &[node_scope::UnseenNode] {
+        self.shared
+            .unseen_nodes
+            .get_or_init(|| node_scope::unseen_nodes(self.inventory))
     }
 
     /// The RBAC state of the inventory ([`rbac::build`]), built on the first call.

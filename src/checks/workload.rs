@@ -72,12 +72,16 @@ pub fn workload<'a>(object: &'a Object, inv: &Inventory) -> Option<Workload<'a>>
 /// Whether an object is judged through the workload controller that owns it, and so not on
 /// its own: a workload controller (built in, or of another API with a pod template) owns it,
 /// it runs no ephemeral containers (added to a running Pod by `kubectl debug`, they are in no
-/// template), and the owner is in the input.
-/// From a cluster the owner is taken as listed (its kind's list failing is reported as such),
-/// and of the owned Pods that run alike only the first keeps its containers
+/// template), and the owner is in the inventory. An owner reference names its owner by API
+/// version and kind: a custom resource that reuses a built-in kind's name (OpenKruise's
+/// `apps.kruise.io` StatefulSet) is not the built-in kind ([`builtin_owner`]).
+///
+/// An owner that is not in the inventory (a custom resource that was not listed, or one
+/// created after its kind was listed) leaves the object to be judged itself, from a cluster
+/// as from files. From a cluster, of the owned Pods that run alike only the first keeps its
+/// containers, and only when their controller was listed
 /// ([`trim`](crate::collect::cluster::trim)): the others are judged through their owner, or
-/// through that first Pod when it differs from the template; from files, an owner that is
-/// not among them leaves the object to be judged itself.
+/// through that first Pod when it differs from the template.
 ///
 /// An owned object whose pod differs from its owner's template in what the security
 /// checks read ([`same_pod_security`]: a sidecar or init container injected by a mutating
@@ -87,12 +91,17 @@ pub fn judged_through_owner(object: &Object, inv: &Inventory) -> bool {
     if has_ephemeral_containers(&object.value) {
         return false;
     }
+    // A Pod kept without its containers runs what the first Pod of the same controller runs,
+    // which was kept whole and is judged (itself, or through their owner): see `trim`.
+    if is_trimmed(&object.kind, &object.value) {
+        return true;
+    }
     let Some((kind, api_version, name)) = controller_ref(&object.value) else {
         return false;
     };
     // A built-in workload controller, or one of another API whose object embeds a pod
     // template (an Argo Rollout owns its ReplicaSets).
-    let builtin = WORKLOAD_KINDS.contains(&kind);
+    let builtin = builtin_owner(kind, api_version);
     // A reference without its API version (hand-written) names the kind as written.
     let evaluated = if api_version.is_empty() {
         kind.into()
@@ -103,12 +112,24 @@ pub fn judged_through_owner(object: &Object, inv: &Inventory) -> bool {
         .find(&evaluated, object.namespace.as_deref(), name)
         .filter(|o| builtin || carries_pod(o));
     match owner {
-        // A controller-owned Pod listed from a cluster without its containers runs what an
-        // earlier Pod of the same controller runs, which is compared (see `trim`).
-        Some(_) if is_trimmed(&object.kind, &object.value) => true,
         Some(owner) => runs_nothing(object) || same_pod_security(object, owner),
-        None => builtin && !inv.complete,
+        None => false,
     }
+}
+
+/// Whether an owner reference's API version and kind name a built-in workload controller:
+/// a kind of [`WORKLOAD_KINDS`] under its own API group (`apps` for Deployment, StatefulSet,
+/// DaemonSet and ReplicaSet, `batch` for Job and CronJob, the core group `v1` for
+/// ReplicationController; see [`resources::evaluated_kind`], which also accepts the
+/// `extensions` group that once served Deployments, DaemonSets and ReplicaSets). The same
+/// kind name under another group (`apps.kruise.io/v1beta1` StatefulSet), or without an API
+/// version, is not one.
+///
+/// [`resources::evaluated_kind`]: crate::collect::cluster::resources::evaluated_kind
+pub fn builtin_owner(kind: &str, api_version: &str) -> bool {
+    WORKLOAD_KINDS.contains(&kind)
+        && !api_version.is_empty()
+        && crate::collect::cluster::resources::evaluated_kind(kind, api_version) == kind
 }
 
 /// Whether an owned object is scaled to zero (an old ReplicaSet a Deployment keeps for
@@ -399,18 +420,32 @@ fn pointer<'a>(v: &'a Doc, dotted: &str) -> Option<&'a Doc> {
     dotted.split('.').try_fold(v, |cur, key| cur.key(key))
 }
 
-/// Whether a controller that is itself a workload owns this object (it is then judged
-/// through that controller's template). Also asked of an object as it is read, before it
-/// becomes a document ([`trim`](crate::collect::cluster::trim::trim)).
+/// Whether a built-in workload controller ([`builtin_owner`]: by API group and kind) owns
+/// this object; it is then judged through that controller's template when the controller is
+/// in the inventory ([`judged_through_owner`]). Also asked of an object as it is read, before
+/// it becomes a document ([`trim`](crate::collect::cluster::trim::trim)).
 pub fn owned_by_workload<T: Tree + Lookup<Node = T>>(v: &T) -> bool {
     let Some(View::Array(refs)) = v.at("/metadata/ownerReferences").map(Tree::view) else {
         return false;
     };
     refs.iter().any(|r| {
+        let text = |key: &str| match r.key(key).map(Tree::view) {
+            Some(View::String(s)) => s,
+            _ => "",
+        };
         matches!(r.key("controller").map(Tree::view), Some(View::Bool(true)))
-            && matches!(r.key("kind").map(Tree::view),
-                        Some(View::String(k)) if WORKLOAD_KINDS.contains(&k))
+            && builtin_owner(text("kind"), text("apiVersion"))
     })
+}
+
+/// The uid of an object's controller (its owner reference marked `controller`), if given.
+pub fn controller_uid(v: &Doc) -> Option<&str> {
+    controller_entry(v)?.key("uid")?.as_str()
+}
+
+/// Whether an object has an owner reference marked `controller`, whatever its kind.
+pub fn has_controller(v: &Doc) -> bool {
+    controller_entry(v).is_some()
 }
 
 impl<'a> Workload<'a> {
@@ -545,5 +580,92 @@ mod tests {
         assert_ne!(injected, variant(&pod("e", "n1", false, Some(false))));
         let bare = Doc::from(json!({"metadata": {"name": "p"}, "spec": {}}));
         assert!(owned_pod_variant(&bare).is_none());
+    }
+
+    /// An owner reference names its owner by API version and kind: only a workload kind under
+    /// its own group is a built-in controller.
+    #[test]
+    fn built_in_owners_are_told_by_group_and_kind() {
+        for (kind, api_version) in [
+            ("ReplicaSet", "apps/v1"),
+            ("StatefulSet", "apps/v1"),
+            ("DaemonSet", "apps/v1"),
+            ("Deployment", "apps/v1"),
+            ("ReplicaSet", "extensions/v1beta1"),
+            ("Job", "batch/v1"),
+            ("CronJob", "batch/v1"),
+            ("ReplicationController", "v1"),
+        ] {
+            assert!(builtin_owner(kind, api_version), "{api_version} {kind}");
+        }
+        for (kind, api_version) in [
+            ("StatefulSet", "apps.kruise.io/v1beta1"),
+            ("DaemonSet", "apps.kruise.io/v1alpha1"),
+            ("Job", "batch.volcano.sh/v1alpha1"),
+            ("StatefulSet", "v1"),
+            ("ReplicationController", "apps/v1"),
+            ("ReplicaSet", ""),
+            ("Rollout", "argoproj.io/v1alpha1"),
+        ] {
+            assert!(!builtin_owner(kind, api_version), "{api_version} {kind}");
+        }
+        let owned = |api_version: &str| {
+            Doc::from(json!({"metadata": {"name": "p", "ownerReferences": [{
+                "apiVersion": api_version, "kind": "StatefulSet", "name": "web",
+                "uid": "u-1", "controller": true}]}, "spec": {"containers": [{"name": "c"}]}}))
+        };
+        assert!(owned_by_workload(&owned("apps/v1")));
+        assert!(owned_pod_variant(&owned("apps/v1")).is_some());
+        assert!(!owned_by_workload(&owned("apps.kruise.io/v1beta1")));
+        assert!(owned_pod_variant(&owned("apps.kruise.io/v1beta1")).is_none());
+        assert_eq!(controller_uid(&owned("apps/v1")), Some("u-1"));
+    }
+
+    /// A Pod whose controller is not in the inventory is judged itself, from a cluster too:
+    /// a custom resource that was not listed, or a ReplicaSet created after the list.
+    #[test]
+    fn pods_whose_owner_is_not_in_the_inventory_are_judged_themselves() {
+        use crate::inventory::{Inventory, Origin, SourceKind, Target};
+        let pod = |api_version: &str, kind: &str| {
+            Object::from_listed(
+                Doc::from(json!({"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": "web-0", "namespace": "payments", "ownerReferences": [{
+                        "apiVersion": api_version, "kind": kind, "name": "web",
+                        "uid": "u-1", "controller": true}]},
+                    "spec": {"containers": [{"name": "c", "image": "nginx"}]}})),
+                Origin::Api {
+                    path: "/api/v1/pods".into(),
+                },
+                true,
+            )
+            .expect("pod")
+        };
+        let mut inv = Inventory::new(
+            Target {
+                source: Some(SourceKind::Cluster),
+                ..Target::default()
+            },
+            false,
+        );
+        let kruise = pod("apps.kruise.io/v1beta1", "StatefulSet");
+        let replicaset = pod("apps/v1", "ReplicaSet");
+        inv.objects = vec![kruise.clone(), replicaset.clone()];
+        assert!(!judged_through_owner(&kruise, &inv));
+        assert!(!judged_through_owner(&replicaset, &inv));
+        // Its listed ReplicaSet, running the same pod: judged through it.
+        let rs = Object::from_listed(
+            Doc::from(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": "web", "namespace": "payments", "uid": "u-1"},
+                "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "nginx"}]}}}})),
+            Origin::Api {
+                path: "/apis/apps/v1/replicasets".into(),
+            },
+            true,
+        )
+        .expect("rs");
+        inv.objects.push(rs);
+        inv.finish();
+        assert!(judged_through_owner(&replicaset, &inv));
+        assert!(!judged_through_owner(&kruise, &inv));
     }
 }

@@ -474,13 +474,46 @@ fn kind_reason(res: &Served, f: &Failure, namespace: Option<&str>) -> String {
     }
 }
 
+/// The kinds whose objects create Pods (their controllers).
+const POD_CONTROLLERS: &[&str] = &[
+    "ReplicaSet",
+    "DaemonSet",
+    "StatefulSet",
+    "Job",
+    "ReplicationController",
+];
+
+/// The uids of the Pod controllers listed.
+type Owners = foldhash::HashSet<String>;
+
+/// One list job's outcome: its position, resource, namespace, and objects or failure.
+type Listed = (
+    usize,
+    Served,
+    Option<String>,
+    Result<(Vec<Object>, Vec<String>), Failure>,
+);
+
+/// The uids of the Pod controllers ([`POD_CONTROLLERS`]) among the lists done.
+fn listed_controllers(done: &[Listed]) -> Owners {
+    done.iter()
+        .filter(|(_, res, ..)| POD_CONTROLLERS.contains(&res.kind.as_str()))
+        .filter_map(|(.., result)| result.as_ref().ok())
+        .flat_map(|(objects, _)| objects)
+        .filter_map(|o| o.value.pointer("/metadata/uid").and_then(Doc::as_str))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Lists one resource (in one namespace or cluster-wide), page by page, converting each page
-/// into inventory objects before asking for the next. Restarts on 410 Expired.
+/// into inventory objects before asking for the next. Restarts on 410 Expired. `owners`: the
+/// Pod controllers listed; a Pod is trimmed only when its controller is one of them.
 async fn list(
     client: &Client,
     opts: &Options,
     res: &Served,
     namespace: Option<&str>,
+    owners: &Owners,
     progress: &Progress,
 ) -> Result<(Vec<Object>, Vec<String>), Failure> {
     let path = res.base_path(namespace);
@@ -553,10 +586,14 @@ async fn list(
                 if !in_scope(opts, &res.kind, &item, ns.as_deref()) {
                     continue;
                 }
-                // Of the Pods of one controller that run alike, the first is kept whole.
+                // Of the Pods of one listed controller that run alike, the first is kept
+                // whole; a Pod whose controller was not listed is judged itself, whole.
                 let whole = res.kind == "Pod"
-                    && crate::checks::workload::owned_pod_variant(&item)
-                        .is_some_and(|variant| variants.insert(variant));
+                    && crate::checks::workload::owned_pod_variant(&item).is_some_and(|variant| {
+                        !crate::checks::workload::controller_uid(&item)
+                            .is_some_and(|uid| owners.contains(uid))
+                            || variants.insert(variant)
+                    });
                 // `from_listed` drops managedFields, redacts and trims it.
                 match Object::from_listed(item, Origin::Api { path: path.clone() }, whole) {
                     Ok(o) => objects.push(o),
@@ -634,6 +671,38 @@ fn type_name(v: &Doc) -> &'static str {
     }
 }
 
+/// A coverage warning for each namespace `-n` names that the cluster does not have: the
+/// Namespaces were listed (cluster-wide, whatever `-n`) and it is not among them, so nothing
+/// was scanned in it (a misspelt name lists nothing, with no error from the server).
+fn absent_namespaces(
+    opts: &Options,
+    states: &BTreeMap<String, KindState>,
+    objects: &[Object],
+) -> Vec<Coverage> {
+    if states.get("Namespace") != Some(&KindState::Collected) {
+        return Vec::new();
+    }
+    let existing: BTreeSet<&str> = objects
+        .iter()
+        .filter(|o| o.kind == "Namespace")
+        .map(|o| o.name.as_str())
+        .collect();
+    opts.namespaces
+        .iter()
+        .filter(|ns| !existing.contains(ns.as_str()) && !opts.exclude_namespaces.contains(ns))
+        .map(|ns| {
+            let ns = crate::quote::quote(ns);
+            Coverage::failed(
+                format!("namespace {ns}"),
+                "warning",
+                format!(
+                    "namespace {ns} given with -n/--namespace does not exist: it is not among the cluster's Namespaces, so nothing was scanned in it (check its spelling)"
+                ),
+            )
+        })
+        .collect()
+}
+
 /// Whether an object is inside the namespace scope.
 fn in_scope(opts: &Options, kind: &str, item: &Doc, ns: Option<&str>) -> bool {
     let ns = if kind == "Namespace" {
@@ -690,23 +759,58 @@ async fn collect_async(opts: &Options) -> Result<Inventory, CollectError> {
     }
     progress.set_lists(jobs.len());
     let sem = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
-    let mut set = tokio::task::JoinSet::new();
-    for (i, (res, ns)) in jobs.into_iter().enumerate() {
+    let mut set: tokio::task::JoinSet<Listed> = tokio::task::JoinSet::new();
+    let spawn = |set: &mut tokio::task::JoinSet<Listed>,
+                 i: usize,
+                 res: Served,
+                 ns: Option<String>,
+                 owners: Arc<Owners>| {
         let client = client.clone();
         let opts = opts.clone();
         let sem = sem.clone();
         let progress = progress.clone();
         set.spawn(async move {
             let _permit = sem.acquire_owned().await;
-            let result = list(&client, &opts, &res, ns.as_deref(), &progress).await;
+            let result = list(&client, &opts, &res, ns.as_deref(), &owners, &progress).await;
             progress.list_done();
             (i, res, ns, result)
         });
+    };
+    // Pods are listed once the controllers that create them are, so that only the Pods of a
+    // listed controller are trimmed (see `trim`): the others are judged themselves, whole.
+    let (pod_jobs, other_jobs): (Vec<_>, Vec<_>) = jobs
+        .into_iter()
+        .enumerate()
+        .partition(|(_, (res, _))| res.kind == "Pod");
+    let mut controllers_left = other_jobs
+        .iter()
+        .filter(|(_, (res, _))| POD_CONTROLLERS.contains(&res.kind.as_str()))
+        .count();
+    let no_owners = Arc::new(Owners::default());
+    for (i, (res, ns)) in other_jobs {
+        spawn(&mut set, i, res, ns, no_owners.clone());
     }
+    let mut pod_jobs = Some(pod_jobs);
     let mut done = Vec::new();
-    while let Some(joined) = set.join_next().await {
+    loop {
+        if controllers_left == 0 {
+            if let Some(jobs) = pod_jobs.take() {
+                let owners = Arc::new(listed_controllers(&done));
+                for (i, (res, ns)) in jobs {
+                    spawn(&mut set, i, res, ns, owners.clone());
+                }
+            }
+        }
+        let Some(joined) = set.join_next().await else {
+            break;
+        };
         match joined {
-            Ok(r) => done.push(r),
+            Ok(r) => {
+                if POD_CONTROLLERS.contains(&r.1.kind.as_str()) {
+                    controllers_left = controllers_left.saturating_sub(1);
+                }
+                done.push(r);
+            }
             Err(e) => {
                 return Err(CollectError::Cluster {
                     message: format!("a list task failed: {e}"),
@@ -748,6 +852,7 @@ async fn collect_async(opts: &Options) -> Result<Inventory, CollectError> {
     if let Some(t) = ticker {
         let _ = t.await;
     }
+    coverage.extend(absent_namespaces(opts, &states, &objects));
 
     let nodes: Vec<&Doc> = objects
         .iter()
@@ -780,9 +885,25 @@ async fn collect_async(opts: &Options) -> Result<Inventory, CollectError> {
     };
     let mut inv = Inventory::new(target, false);
     if let Some(ns) = &opts.agent_namespace {
-        let (facts, agent_coverage) = agent::fetch(&client, ns, &objects).await;
-        coverage.extend(agent_coverage);
-        inv.node_facts = facts;
+        let fetched = agent::fetch(&client, ns, &objects, opts.request_timeout).await;
+        // The agents' pods were listed: one missing from the list is missing from the cluster.
+        let agents_listed = states.get("Pod") == Some(&KindState::Collected)
+            && (opts.namespaces.is_empty() || opts.namespaces.contains(ns))
+            && !opts.exclude_namespaces.contains(ns);
+        inv.node_facts_missing = agent::missing_nodes(ns, &objects, &fetched, agents_listed);
+        coverage.extend(fetched.coverage);
+        // A node no agent's log covers is input not read, as an unreadable log is (those
+        // have their entry already).
+        for (node, why) in &inv.node_facts_missing {
+            if !fetched.unread.contains_key(node) {
+                coverage.push(Coverage::failed(
+                    format!("node {node}"),
+                    "error",
+                    format!("node {node}: no node facts: {why}"),
+                ));
+            }
+        }
+        inv.node_facts = fetched.facts;
     }
     inv.objects = objects;
     inv.coverage = coverage;

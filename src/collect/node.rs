@@ -49,7 +49,7 @@ use crate::document::Doc;
 use crate::inventory::Coverage;
 use crate::node_facts::{
     Ambiguous, ComponentFact, ComponentSource, ConfigFileFact, FileFact, FileState, KubeletFacts,
-    NodeFacts, ValueSource, ETCD_ENV, FACTS_KIND, FACTS_VERSION,
+    NodeFacts, ValueSource, CONTROL_PLANE_COMPONENTS, ETCD_ENV, FACTS_KIND, FACTS_VERSION,
 };
 
 /// Control-plane and node components and the executable basenames that run them.
@@ -60,13 +60,6 @@ pub const COMPONENTS: &[(&str, &[&str])] = &[
     ("etcd", &["etcd"]),
     ("kubelet", &["kubelet"]),
     ("kube-proxy", &["kube-proxy"]),
-];
-
-const CONTROL_PLANE: &[&str] = &[
-    "kube-apiserver",
-    "kube-controller-manager",
-    "kube-scheduler",
-    "etcd",
 ];
 
 /// The only apiVersion of a KubeletConfiguration the kubelet reads.
@@ -189,7 +182,7 @@ pub fn collect(opts: &Options) -> NodeFacts {
     let mut roles = Vec::new();
     if components
         .iter()
-        .any(|c| CONTROL_PLANE.contains(&c.component.as_str()))
+        .any(|c| CONTROL_PLANE_COMPONENTS.contains(&c.component.as_str()))
     {
         roles.push("control-plane".to_string());
     } else if components.iter().any(|c| c.component == "kubelet") {

@@ -7,6 +7,7 @@
 //!   "target": {…}, "complete": false, "kinds": {"Secret": {"state": "failed", "reason": "…"}},
 //!   "coverage": [{source, status, items, error}], "objects": [ …Kubernetes objects… ],
 //!   "node_facts": [ …documents written by `kubeattest node`… ],
+//!   "node_facts_missing": {"worker-2": "…why its facts could not be read…"},   (if any)
 //!   "namespaces": ["…"], "excluded_namespaces": ["…"] }   (scope of a cluster scan, if limited)
 //! ```
 //! Objects are stored as collected, which means secret values are already redacted.
@@ -55,6 +56,8 @@ struct SnapshotFile {
     objects: Option<Vec<crate::document::Doc>>,
     #[serde(default)]
     node_facts: Vec<NodeFacts>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    node_facts_missing: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     namespaces: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -74,6 +77,8 @@ struct SnapshotRef<'a> {
     coverage: &'a [Coverage],
     objects: Vec<&'a crate::document::Doc>,
     node_facts: &'a [NodeFacts],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    node_facts_missing: &'a BTreeMap<String, String>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     namespaces: &'a [String],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -145,6 +150,7 @@ pub fn read(path: &Path) -> Result<Inventory, CollectError> {
         ));
     }
     inv.node_facts = file.node_facts;
+    inv.node_facts_missing = file.node_facts_missing;
     inv.namespaces = file.namespaces;
     inv.excluded_namespaces = file.excluded_namespaces;
     for (i, value) in objects.into_iter().enumerate() {
@@ -389,6 +395,7 @@ pub fn write(inv: &Inventory, path: &Path) -> Result<(), CollectError> {
         coverage: &inv.coverage,
         objects: inv.objects.iter().map(|o| &o.value).collect(),
         node_facts: &inv.node_facts,
+        node_facts_missing: &inv.node_facts_missing,
         namespaces: &inv.namespaces,
         excluded_namespaces: &inv.excluded_namespaces,
     };

@@ -1,6 +1,7 @@
 //! Clusters the test API server serves: the demo cluster (read from the same YAML files the
 //! binary embeds, canary secrets included), and for scale tests synthetic controller-owned
-//! pods ([`synthetic_pod`]) or a synthetic cluster of mixed kinds ([`Cluster::synthetic_objects`]:
+//! pods ([`synthetic_pod`], with the ReplicaSets that own them) or a synthetic cluster of
+//! mixed kinds ([`Cluster::synthetic_objects`]:
 //! workloads of every kind, bare and owned pods, RBAC, network policies, ingresses, TLS
 //! secrets, config maps over up to 500 namespaces, about a third of them with a flaw).
 //! Synthetic objects are made when listed, so a 100,000-object cluster costs the server
@@ -93,14 +94,34 @@ impl Cluster {
         (self.synthetic_objects / 20).clamp(1, 500)
     }
 
+    /// How many ReplicaSets own the synthetic pods: one per app (see [`synthetic_pod`]).
+    fn load_owners(&self) -> usize {
+        self.synthetic_pods.min(SYNTHETIC_APPS)
+    }
+
+    /// How many ReplicaSets own the mixed objects' owned pods: one per mixed namespace.
+    fn mixed_owners(&self) -> usize {
+        if self.synthetic_objects == 0 {
+            0
+        } else {
+            self.mixed_namespaces()
+        }
+    }
+
+    /// How many synthetic objects of `kind` come before the mixed ones: the synthetic pods,
+    /// and the ReplicaSets that own them and the mixed owned pods.
+    fn leading(&self, kind: &str) -> usize {
+        match kind {
+            "Pod" => self.synthetic_pods,
+            "ReplicaSet" => self.load_owners() + self.mixed_owners(),
+            _ => 0,
+        }
+    }
+
     /// How many synthetic objects of `kind` the server lists after the recorded ones.
     pub fn synthetic_count(&self, kind: &str) -> usize {
         if self.synthetic_objects == 0 {
-            return if kind == "Pod" {
-                self.synthetic_pods
-            } else {
-                0
-            };
+            return self.leading(kind);
         }
         let rest = self
             .synthetic_objects
@@ -112,27 +133,27 @@ impl Cluster {
                 .find(|(k, _)| *k == kind)
                 .map_or(0, |(_, share)| rest * share / 1000),
         };
-        mixed
-            + if kind == "Pod" {
-                self.synthetic_pods
-            } else {
-                0
-            }
+        mixed + self.leading(kind)
     }
 
     /// Synthetic object `n` of `kind`, if it lies in `namespace` (`None`: any).
     pub fn synthetic_object(&self, kind: &str, n: usize, namespace: Option<&str>) -> Option<Value> {
+        let within = |ns: &str| namespace.is_none_or(|want| want == ns);
         if kind == "Pod" && n < self.synthetic_pods {
             let ns = format!("load-{}", n % SYNTHETIC_NAMESPACES);
-            return namespace
-                .is_none_or(|want| want == ns)
-                .then(|| synthetic_pod(n));
+            return within(&ns).then(|| synthetic_pod(n));
         }
-        let n = if kind == "Pod" {
-            n - self.synthetic_pods
-        } else {
-            n
-        };
+        if kind == "ReplicaSet" && n < self.load_owners() {
+            let ns = format!("load-{}", n % SYNTHETIC_NAMESPACES);
+            return within(&ns).then(|| owner_replicaset(n, &ns, &load_owner_uid(n)));
+        }
+        if kind == "ReplicaSet" && n < self.leading(kind) {
+            let j = n - self.load_owners();
+            let ns = format!("bench-{j:03}");
+            return within(&ns)
+                .then(|| owner_replicaset(j % SYNTHETIC_APPS, &ns, &mixed_owner_uid(j)));
+        }
+        let n = n - self.leading(kind);
         let namespaces = self.mixed_namespaces();
         let ns = format!("bench-{:03}", n % namespaces);
         let cluster_scoped = matches!(kind, "Namespace" | "ClusterRole" | "ClusterRoleBinding");
@@ -142,13 +163,14 @@ impl Cluster {
         if cluster_scoped && namespace.is_some() {
             return None;
         }
-        Some(mixed_object(kind, n, &ns, n / namespaces))
+        Some(mixed_object(kind, n, n % namespaces, n / namespaces))
     }
 }
 
-/// Mixed object `n` of `kind` in namespace `ns`, the `local`-th of its kind there; names
-/// are unique per kind and namespace and references point within the namespace.
-fn mixed_object(kind: &str, n: usize, ns: &str, local: usize) -> Value {
+/// Mixed object `n` of `kind` in namespace `bench-{j}`, the `local`-th of its kind there;
+/// names are unique per kind and namespace and references point within the namespace.
+fn mixed_object(kind: &str, n: usize, j: usize, local: usize) -> Value {
+    let ns = &format!("bench-{j:03}");
     let name = format!("{}-{local}", kind.to_ascii_lowercase());
     let app = format!("app-{}", local % 40);
     let flawed = n % 3 == 0;
@@ -196,8 +218,8 @@ fn mixed_object(kind: &str, n: usize, ns: &str, local: usize) -> Value {
                    "status": {"phase": "Running", "podIP": "10.0.0.1", "conditions": [{"type": "Ready", "status": "True"}]}})
         }
         "Pod" => {
-            let mut pod = synthetic_pod(n);
-            pod["metadata"]["namespace"] = json!(ns);
+            // Owned by the namespace's ReplicaSet, whose template it runs.
+            let mut pod = owned_pod(n, j % SYNTHETIC_APPS, ns, &mixed_owner_uid(j));
             pod["metadata"]["name"] = json!(format!("owned-{local}"));
             pod
         }
@@ -312,32 +334,36 @@ fn mixed_object(kind: &str, n: usize, ns: &str, local: usize) -> Value {
 /// Namespaces synthetic pods are spread over.
 pub const SYNTHETIC_NAMESPACES: usize = 100;
 
-/// Synthetic pod `i`: a realistic ReplicaSet-owned pod (~3 KB of JSON) with status.
+/// Apps the synthetic pods belong to, one ReplicaSet each.
+const SYNTHETIC_APPS: usize = 1000;
+
+/// The uid of the ReplicaSet of synthetic app `k`.
+fn load_owner_uid(k: usize) -> String {
+    format!("11111111-2222-4333-8444-{k:012}")
+}
+
+/// The uid of the ReplicaSet of the owned pods of mixed namespace `bench-{j}`.
+fn mixed_owner_uid(j: usize) -> String {
+    format!("12222222-2222-4333-8444-{j:012}")
+}
+
+/// Synthetic pod `i`: a realistic ReplicaSet-owned pod (~3 KB of JSON) with status, of app
+/// `i % 1000` in namespace `load-{i % 100}`, owned by that app's ReplicaSet (listed too), whose
+/// template it runs.
 pub fn synthetic_pod(i: usize) -> Value {
     let ns = format!("load-{}", i % SYNTHETIC_NAMESPACES);
-    let app = format!("app-{}", i % 1000);
+    let k = i % SYNTHETIC_APPS;
+    owned_pod(i, k, &ns, &load_owner_uid(k))
+}
+
+/// The pod spec of app `k`'s pods (the same for all of them but the node).
+fn app_pod_spec(k: usize) -> Value {
+    let app = format!("app-{k}");
     json!({
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": {
-            "name": format!("{app}-7c9d8f6b5d-{i:06}"), "namespace": ns,
-            "uid": format!("00000000-0000-4000-8000-{i:012}"),
-            "resourceVersion": format!("{}", 100000 + i),
-            "creationTimestamp": "2026-01-01T00:00:00Z",
-            "generateName": format!("{app}-7c9d8f6b5d-"),
-            "labels": {"app.kubernetes.io/name": app, "pod-template-hash": "7c9d8f6b5d", "tier": "backend"},
-            "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "9090"},
-            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{app}-7c9d8f6b5d"),
-                "uid": "11111111-2222-4333-8444-555555555555", "controller": true, "blockOwnerDeletion": true}],
-            "managedFields": [{"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1",
-                "time": "2026-01-01T00:00:00Z", "fieldsType": "FieldsV1",
-                "fieldsV1": {"f:metadata": {"f:generateName": {}, "f:labels": {".": {}, "f:app.kubernetes.io/name": {}}},
-                             "f:spec": {"f:containers": {"k:{\"name\":\"app\"}": {".": {}, "f:image": {}}}}}}]
-        },
-        "spec": {
-            "serviceAccountName": "default", "nodeName": format!("node-{}", i % 200),
+            "serviceAccountName": "default",
             "securityContext": {"runAsNonRoot": true, "seccompProfile": {"type": "RuntimeDefault"}},
             "containers": [{
-                "name": "app", "image": format!("registry.example.com/team/{app}:1.2.{}", i % 10),
+                "name": "app", "image": format!("registry.example.com/team/{app}:1.2.{}", k % 10),
                 "ports": [{"containerPort": 8080, "protocol": "TCP"}],
                 "env": [{"name": "LOG_LEVEL", "value": "info"}, {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
                 "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
@@ -352,7 +378,49 @@ pub fn synthetic_pod(i: usize) -> Value {
             "volumes": [{"name": "kube-api-access", "projected": {"sources": [{"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}}]}}],
             "restartPolicy": "Always", "dnsPolicy": "ClusterFirst", "schedulerName": "default-scheduler",
             "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}]
+    })
+}
+
+/// The ReplicaSet of app `k` in `ns`, whose pods are [`owned_pod`]s.
+fn owner_replicaset(k: usize, ns: &str, uid: &str) -> Value {
+    let app = format!("app-{k}");
+    json!({
+        "apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {"name": format!("{app}-7c9d8f6b5d"), "namespace": ns, "uid": uid,
+            "labels": {"app.kubernetes.io/name": app, "pod-template-hash": "7c9d8f6b5d"}},
+        "spec": {"replicas": 2,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": app, "pod-template-hash": "7c9d8f6b5d"}},
+            "template": {
+                "metadata": {"labels": {"app.kubernetes.io/name": app, "pod-template-hash": "7c9d8f6b5d", "tier": "backend"},
+                             "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "9090"}},
+                "spec": app_pod_spec(k)}},
+        "status": {"replicas": 2, "readyReplicas": 2}
+    })
+}
+
+/// Pod `i` of app `k` in `ns`, owned by the ReplicaSet `owner_uid` of [`owner_replicaset`].
+fn owned_pod(i: usize, k: usize, ns: &str, owner_uid: &str) -> Value {
+    let app = format!("app-{k}");
+    let mut spec = app_pod_spec(k);
+    spec["nodeName"] = json!(format!("node-{}", i % 200));
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {
+            "name": format!("{app}-7c9d8f6b5d-{i:06}"), "namespace": ns,
+            "uid": format!("00000000-0000-4000-8000-{i:012}"),
+            "resourceVersion": format!("{}", 100000 + i),
+            "creationTimestamp": "2026-01-01T00:00:00Z",
+            "generateName": format!("{app}-7c9d8f6b5d-"),
+            "labels": {"app.kubernetes.io/name": app, "pod-template-hash": "7c9d8f6b5d", "tier": "backend"},
+            "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "9090"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{app}-7c9d8f6b5d"),
+                "uid": owner_uid, "controller": true, "blockOwnerDeletion": true}],
+            "managedFields": [{"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1",
+                "time": "2026-01-01T00:00:00Z", "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:metadata": {"f:generateName": {}, "f:labels": {".": {}, "f:app.kubernetes.io/name": {}}},
+                             "f:spec": {"f:containers": {"k:{\"name\":\"app\"}": {".": {}, "f:image": {}}}}}}]
         },
+        "spec": spec,
         "status": {
             "phase": "Running", "hostIP": "10.1.0.1", "podIP": format!("10.244.{}.{}", (i / 250) % 250, i % 250),
             "startTime": "2026-01-01T00:00:01Z", "qosClass": "Burstable",

@@ -1,15 +1,23 @@
 //! Platform detection: which distribution or managed service runs the cluster, from the
-//! version string, node labels and provider IDs, and the API groups served.
+//! API groups served, kubeadm's own objects, the version string, and node labels and
+//! provider IDs.
 //!
 //! Managed platforms (EKS, GKE, AKS) run the control plane themselves: its flags are not ours
-//! to check, and the flag checks say `not_applicable` ("managed control plane").
+//! to check, and the flag checks say `not_applicable` ("managed control plane"). Evidence of
+//! a control plane of the cluster's own therefore comes first: kubeadm's
+//! `kube-system/kubeadm-config` ConfigMap or its control-plane mirror pods make the cluster
+//! `kubeadm` whatever its version string says (EKS Anywhere builds its clusters with kubeadm
+//! on EKS Distro). A version string names managed EKS only in its form `v1.29.1-eks-b9c9ed7`
+//! (`-eks-` and a commit's hex digits); EKS Distro's `v1.27.1-eks-1-27-4` (`-eks-` and the
+//! release `<major>-<minor>-<number>`) is self-managed (`eks-distro`).
 
 use crate::document::Doc;
 
 /// What platform detection looks at.
 #[derive(Debug, Default)]
 pub struct Clues<'a> {
-    /// `gitVersion` from `/version` (`v1.33.4`, `v1.30.2-eks-1552ad0`, `v1.31.1+k3s1`).
+    /// `gitVersion` from `/version` (`v1.33.4`, `v1.30.2-eks-1552ad0`, `v1.27.1-eks-1-27-4`,
+    /// `v1.31.1+k3s1`).
     pub git_version: &'a str,
     /// Node objects (labels, `spec.providerID`).
     pub nodes: Vec<&'a Doc>,
@@ -19,12 +27,46 @@ pub struct Clues<'a> {
     pub kubeadm_config: bool,
 }
 
-/// The platform name (`kubeadm`, `eks`, `gke`, `aks`, `k3s`, `rke2`, `openshift`), with the
-/// clue that decided it, or `None` when nothing says.
+/// Which EKS build a version string names, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EksVersion {
+    /// Managed EKS: `-eks-` and the hex digits of a commit (`v1.29.1-eks-b9c9ed7`).
+    Managed,
+    /// EKS Distro, self-managed (EKS Anywhere, kOps, …): `-eks-<major>-<minor>-<number>`
+    /// (`v1.27.1-eks-1-27-4`).
+    Distro,
+}
+
+/// The EKS build a `gitVersion` names: only the two forms above count; any other `-eks-`
+/// suffix names neither.
+fn eks_version(v: &str) -> Option<EksVersion> {
+    let (_, suffix) = v.rsplit_once("-eks-")?;
+    let numbers: Vec<&str> = suffix.split('-').collect();
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if numbers.len() == 3 && numbers.iter().all(|n| all_digits(n)) {
+        return Some(EksVersion::Distro);
+    }
+    let hex = (6..=40).contains(&suffix.len())
+        && suffix
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    hex.then_some(EksVersion::Managed)
+}
+
+/// The platform name (`kubeadm`, `eks`, `eks-distro`, `gke`, `aks`, `k3s`, `rke2`,
+/// `openshift`), with the clue that decided it, or `None` when nothing says. kubeadm's own
+/// objects come before any version string: they show a control plane run by the cluster's
+/// owner.
 pub fn detect(clues: &Clues) -> Option<(&'static str, String)> {
     let v = clues.git_version;
     if clues.groups.iter().any(|g| g.ends_with(".openshift.io")) {
         return Some(("openshift", "API groups *.openshift.io are served".into()));
+    }
+    if clues.kubeadm_config {
+        return Some((
+            "kubeadm",
+            "kube-system/kubeadm-config ConfigMap or kubeadm control-plane mirror pods".into(),
+        ));
     }
     if v.contains("+k3s") {
         return Some(("k3s", format!("version {v}")));
@@ -32,8 +74,15 @@ pub fn detect(clues: &Clues) -> Option<(&'static str, String)> {
     if v.contains("+rke2") {
         return Some(("rke2", format!("version {v}")));
     }
-    if v.contains("-eks-") {
-        return Some(("eks", format!("version {v}")));
+    match eks_version(v) {
+        Some(EksVersion::Managed) => return Some(("eks", format!("version {v}"))),
+        Some(EksVersion::Distro) => {
+            return Some((
+                "eks-distro",
+                format!("version {v} (EKS Distro, self-managed)"),
+            ))
+        }
+        None => {}
     }
     if v.contains("-gke.") {
         return Some(("gke", format!("version {v}")));
@@ -65,9 +114,6 @@ pub fn detect(clues: &Clues) -> Option<(&'static str, String)> {
             return Some(("k3s", "node instance type k3s".into()));
         }
     }
-    if clues.kubeadm_config {
-        return Some(("kubeadm", "kube-system/kubeadm-config ConfigMap".into()));
-    }
     None
 }
 
@@ -87,6 +133,14 @@ mod tests {
     #[test]
     fn versions() {
         assert_eq!(by_version("v1.30.2-eks-1552ad0"), Some("eks"));
+        assert_eq!(by_version("v1.29.1-eks-b9c9ed7"), Some("eks"));
+        assert_eq!(by_version("v1.15.11-eks-af3caf"), Some("eks"));
+        // EKS Distro (EKS Anywhere, kOps): self-managed, whatever the `-eks-`.
+        assert_eq!(by_version("v1.27.1-eks-1-27-4"), Some("eks-distro"));
+        assert_eq!(by_version("v1.34.4-eks-1-34-17"), Some("eks-distro"));
+        // Neither form: nothing is decided from it.
+        assert_eq!(by_version("v1.30.2-eks-custom"), None);
+        assert_eq!(by_version("v1.30.2-eks-1-27"), None);
         assert_eq!(by_version("v1.30.5-gke.1014001"), Some("gke"));
         assert_eq!(by_version("v1.31.1+k3s1"), Some("k3s"));
         assert_eq!(by_version("v1.31.1+rke2r1"), Some("rke2"));
@@ -110,5 +164,23 @@ mod tests {
             ..Clues::default()
         };
         assert_eq!(detect(&clues).map(|d| d.0), Some("openshift"));
+    }
+
+    /// kubeadm's objects show a control plane of the cluster's own: they win over a version
+    /// string of a managed platform (EKS Anywhere runs kubeadm on EKS Distro).
+    #[test]
+    fn kubeadm_evidence_comes_before_versions() {
+        for v in [
+            "v1.27.1-eks-1-27-4",
+            "v1.29.1-eks-b9c9ed7",
+            "v1.30.5-gke.1014001",
+        ] {
+            let clues = Clues {
+                git_version: v,
+                kubeadm_config: true,
+                ..Clues::default()
+            };
+            assert_eq!(detect(&clues).map(|d| d.0), Some("kubeadm"), "{v}");
+        }
     }
 }
