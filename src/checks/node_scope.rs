@@ -181,6 +181,17 @@ pub struct UnseenNode {
     /// pod, or of unknown role where no control plane is known and the platform does not run
     /// it.
     pub control_plane: bool,
+    /// The operating system of a node that is not Linux (its `kubernetes.io/os` label): the
+    /// benchmark's node checks, and the node agent, are for Linux nodes.
+    pub os: Option<String>,
+}
+
+/// The operating system a Node object's `kubernetes.io/os` label names, when it is not Linux.
+pub fn node_os(node: &crate::inventory::Object) -> Option<&str> {
+    node.value
+        .pointer("/metadata/labels/kubernetes.io~1os")
+        .and_then(Doc::as_str)
+        .filter(|os| *os != "linux")
 }
 
 /// Labels that make a Node a control-plane node (any value).
@@ -241,6 +252,10 @@ pub fn unseen_nodes(inv: &Inventory) -> Vec<UnseenNode> {
                     .to_string()
             }),
             control_plane: any_may_be || labelled.contains(name) || running.contains(name),
+            os: inv
+                .find_named("Node", name)
+                .and_then(node_os)
+                .map(str::to_string),
         }
         })
         .collect()
@@ -268,14 +283,24 @@ pub fn unseen(check: &Check, ctx: &Context) -> Vec<Finding> {
     ctx.unseen_nodes()
         .iter()
         .filter(|n| nodes == Nodes::Every || n.control_plane)
-        .map(|n| {
-            evidence::finding(
+        .map(|n| match &n.os {
+            Some(os) => evidence::finding(
+                check,
+                Status::NotApplicable,
+                node_subject(&n.name),
+                Vec::new(),
+                format!(
+                    "node {} runs {os}: the benchmark's node checks are written for Linux nodes, and the node agent runs on Linux only",
+                    n.name
+                ),
+            ),
+            None => evidence::finding(
                 check,
                 Status::Error,
                 node_subject(&n.name),
                 Vec::new(),
                 format!("node {} was not checked (no node facts): {}", n.name, n.why),
-            )
+            ),
         })
         .collect()
 }
@@ -331,6 +356,7 @@ mod tests {
                 name: "worker-2".into(),
                 why: why.into(),
                 control_plane: false,
+                os: None,
             }]
         );
         // Every node's files and the kubelet: error for worker-2, with the reason.
@@ -361,6 +387,31 @@ mod tests {
             assert!(about.is_empty(), "{check}: {about:?}");
             assert_eq!(status, judged(&all, check, "worker-2").0, "{check}");
         }
+    }
+
+    #[test]
+    fn a_windows_node_without_facts_is_not_applicable_not_input_lost() {
+        let mut inv = demo_without(&["worker-2"], None);
+        let node = inv
+            .objects
+            .iter_mut()
+            .find(|o| o.kind == "Node" && o.name == "worker-2")
+            .expect("worker-2");
+        if let Some(labels) = node
+            .value
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("labels"))
+            .and_then(Doc::as_object_mut)
+        {
+            labels.insert("kubernetes.io/os", Doc::from(serde_json::json!("windows")));
+        }
+        let (status, about) = judged(&inv, "kubelet-kubeconfig-permissive", "worker-2");
+        assert_eq!(
+            about,
+            ["not_applicable node worker-2 runs windows: the benchmark's node checks are written for Linux nodes, and the node agent runs on Linux only"]
+        );
+        // The Linux nodes were read and pass.
+        assert_eq!(status, Status::Pass);
     }
 
     #[test]
