@@ -124,6 +124,18 @@ fn snapshot_then_scan(
     snapshot_args: &[&str],
     scan_args: &[&str],
 ) -> Value {
+    snapshot_then_scan_exiting(server, tmp, name, snapshot_args, scan_args, 0)
+}
+
+/// [`snapshot_then_scan`] where both commands must exit `code`.
+fn snapshot_then_scan_exiting(
+    server: &TestServer,
+    tmp: &Path,
+    name: &str,
+    snapshot_args: &[&str],
+    scan_args: &[&str],
+    code: i32,
+) -> Value {
     let kc = server.kubeconfig(tmp);
     let snap = tmp.join(format!("{name}.json"));
     let mut args = vec!["snapshot"];
@@ -135,7 +147,7 @@ fn snapshot_then_scan(
         snap.to_str().expect("path"),
     ]);
     let o = kubeattest(&args);
-    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(o.status.code(), Some(code), "{o:?}");
     let out = tmp.join(format!("{name}-offline"));
     let mut args = vec![
         "--catalog",
@@ -148,7 +160,7 @@ fn snapshot_then_scan(
     ];
     args.extend_from_slice(scan_args);
     let o = kubeattest(&args);
-    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(o.status.code(), Some(code), "{o:?}");
     support::report_json(&out.join("report.json")).expect("offline report")
 }
 
@@ -1353,31 +1365,8 @@ fn node_checks_error_for_a_listed_node_whose_facts_are_missing() {
     assert!(no_agent
         .stderr()
         .contains("node worker-2: no node facts: no node agent pod runs on it"));
-    // A snapshot keeps why, and the verdict.
-    let offline = {
-        let kc = server.kubeconfig(tmp.path());
-        let snap = tmp.path().join("no-agent.snapshot.json");
-        let o = kubeattest(&[
-            "snapshot",
-            "--kubeconfig",
-            kc.to_str().expect("path"),
-            "--out",
-            snap.to_str().expect("path"),
-        ]);
-        assert_eq!(o.status.code(), Some(3), "{o:?}");
-        let out = tmp.path().join("no-agent-offline");
-        let o = kubeattest(&[
-            "--catalog",
-            TEST_CATALOG,
-            "scan",
-            "--snapshot",
-            snap.to_str().expect("path"),
-            "--out",
-            out.to_str().expect("path"),
-        ]);
-        assert_eq!(o.status.code(), Some(3), "{o:?}");
-        support::report_json(&out.join("report.json")).expect("offline report")
-    };
+    // A snapshot keeps why, and the verdict (both runs exit 3: a node's facts are missing).
+    let offline = snapshot_then_scan_exiting(&server, tmp.path(), "no-agent", &[], &[], 3);
     assert_eq!(
         about_node(&offline, "kubelet-anonymous-auth-enabled", "worker-2"),
         found

@@ -166,16 +166,7 @@ fn classify(e: &kube::Error) -> (Class, String) {
         // connection refused, DNS and TLS failures will not heal within the deadline, so
         // they end the request at once with the whole cause chain.
         other => {
-            let mut text = other.to_string();
-            let mut cause = std::error::Error::source(other);
-            while let Some(c) = cause {
-                let more = c.to_string();
-                if !text.contains(&more) {
-                    text.push_str(": ");
-                    text.push_str(&more);
-                }
-                cause = c.source();
-            }
+            let text = cause_chain(other);
             let lower = text.to_ascii_lowercase();
             if lower.contains("timed out") || lower.contains("timeout") {
                 (Class::Retry, text)
@@ -912,6 +903,22 @@ async fn collect_async(opts: &Options) -> Result<Inventory, CollectError> {
     inv.excluded_namespaces = opts.exclude_namespaces.clone();
     inv.finish();
     Ok(inv)
+}
+
+/// An error and its causes, each once, joined with `: ` (kube's own message often repeats
+/// its cause's).
+pub(crate) fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 #[cfg(test)]

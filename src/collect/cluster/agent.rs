@@ -75,16 +75,7 @@ fn in_words(e: &kube::Error) -> String {
             }
         }
         other => {
-            let mut text = other.to_string();
-            let mut cause = std::error::Error::source(other);
-            while let Some(c) = cause {
-                let more = c.to_string();
-                if !text.contains(&more) {
-                    text.push_str(": ");
-                    text.push_str(&more);
-                }
-                cause = c.source();
-            }
+            let text = super::cause_chain(other);
             crate::secrets::without_url_credentials(&crate::quote::bounded(&text, 300))
         }
     }
