@@ -23,9 +23,10 @@
 //!
 //! What cannot be said faithfully is not exported, with the reason: other assertion kinds
 //! (they need more than the one object admitted), operators over files, quantities or
-//! durations, fields named by CEL keywords, and the checks listed in [`DISAGREE`], whose
+//! durations, fields named by CEL keywords, the checks listed in [`DISAGREE`], whose
 //! CEL disagreed with their own fixtures (`tests/vap.rs` evaluates every exported policy
-//! against them, object by object).
+//! against them, object by object), and those in [`CREATED_BY_CONTROLLERS`], whose
+//! subjects Kubernetes' controllers create failing.
 
 use serde_json::Value;
 
@@ -39,6 +40,14 @@ mod updates;
 
 /// Checks left out because their CEL did not agree with their own fixtures, and why.
 pub const DISAGREE: &[(&str, &str)] = &[];
+
+/// Checks whose subjects Kubernetes' own controllers create in a form the check fails: a
+/// policy would refuse the controller's request and break what it sets up, so they are not
+/// exported (a mutating policy, or the remediation after creation, is the way there).
+pub const CREATED_BY_CONTROLLERS: &[(&str, &str)] = &[(
+    "default-service-account-token-automounted",
+    "the service account controller creates the `default` ServiceAccount of every new namespace without `automountServiceAccountToken`; a policy would refuse it and leave the namespace without its default ServiceAccount (set the field after creation, as the remediation says)",
+)];
 
 /// What `--action` sets on each binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -226,6 +235,16 @@ pub fn export(catalog: &Catalog, frameworks: &[&Framework]) -> Export {
             out.skipped.push(Skipped {
                 check: check.id.clone(),
                 reason: format!("its CEL disagreed with its fixtures: {why}"),
+            });
+            continue;
+        }
+        if let Some((_, why)) = CREATED_BY_CONTROLLERS
+            .iter()
+            .find(|(id, _)| *id == check.id)
+        {
+            out.skipped.push(Skipped {
+                check: check.id.clone(),
+                reason: (*why).to_string(),
             });
             continue;
         }
