@@ -27,9 +27,18 @@ pub fn run(catalog_dir: Option<&Path>, mut args: ScanArgs) -> anyhow::Result<u8>
     args.manifests.sort();
     collect::set_max_input_bytes(args.max_input_size << 20);
     let (catalog, manifests) = if reads_manifests(&args) && catalog_dir.is_none() {
-        let (catalog, manifests) =
-            rayon::join(|| crate::catalog::load(None), || read_manifests(&args));
-        (catalog?, Some(manifests))
+        // On a thread of its own, not in `rayon::join`: both sides hand their files to the
+        // pool, whose workers then parse each file at the top of their stack. Inside `join`
+        // a worker busy with one side would parse the other's files on top of its own
+        // frames, and a deeply nested manifest could overflow its stack.
+        let (catalog, manifests) = std::thread::scope(|s| {
+            let catalog = s.spawn(|| crate::catalog::load(None));
+            let manifests = read_manifests(&args);
+            (catalog.join(), manifests)
+        });
+        let catalog =
+            catalog.map_err(|_| anyhow::anyhow!("the thread loading the catalog stopped"))??;
+        (catalog, Some(manifests))
     } else {
         (crate::catalog::load(catalog_dir)?, None)
     };
