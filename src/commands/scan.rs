@@ -40,7 +40,9 @@ pub fn run(catalog_dir: Option<&Path>, mut args: ScanArgs) -> anyhow::Result<u8>
             catalog.map_err(|_| anyhow::anyhow!("the thread loading the catalog stopped"))??;
         (catalog, Some(manifests))
     } else {
-        (crate::catalog::load(catalog_dir)?, None)
+        let catalog = crate::catalog::load(catalog_dir)?;
+        let manifests = reads_manifests(&args).then(|| read_manifests(&args));
+        (catalog, manifests)
     };
     if let Some(dir) = catalog_dir {
         crate::commands::catalog::warn_unread(dir, &catalog.overlay_unread);
@@ -68,7 +70,8 @@ fn read_manifests(args: &ScanArgs) -> collect::manifests::Manifests {
     collect::manifests::read(&args.manifests, crate::inventory::UNSET_NAMESPACE, &own)
 }
 
-/// Runs a scan with a loaded catalog; `manifests`: `--manifests` already read.
+/// Runs a scan with a loaded catalog; `manifests`: what `--manifests` read (`None` for the
+/// other sources).
 fn scan(
     catalog: &Catalog,
     args: ScanArgs,
@@ -112,10 +115,6 @@ fn scan(
     let attestations = match &args.attestations {
         Some(p) => crate::attestations::load(p)?,
         None => Vec::new(),
-    };
-    let manifests = match manifests {
-        Some(m) => Some(m),
-        None => reads_manifests(&args).then(|| read_manifests(&args)),
     };
     // Inputs the report must never replace: attestations and their evidence files, and the
     // signing key, too.
