@@ -127,6 +127,31 @@ fn snapshot_then_scan(
     snapshot_then_scan_exiting(server, tmp, name, snapshot_args, scan_args, 0)
 }
 
+/// `kubeattest snapshot <args>` of the server's cluster into `tmp/NAME.json`, which must exit
+/// `code`. Returns the file and what it holds.
+fn take_snapshot(
+    server: &TestServer,
+    tmp: &Path,
+    name: &str,
+    args: &[&str],
+    code: i32,
+) -> (PathBuf, Value) {
+    let kc = server.kubeconfig(tmp);
+    let snap = tmp.join(format!("{name}.json"));
+    let mut all = vec!["snapshot"];
+    all.extend_from_slice(args);
+    all.extend([
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    let o = kubeattest(&all);
+    assert_eq!(o.status.code(), Some(code), "{o:?}");
+    let s = serde_json::from_str(&std::fs::read_to_string(&snap).expect("snapshot")).expect("json");
+    (snap, s)
+}
+
 /// [`snapshot_then_scan`] where both commands must exit `code`.
 fn snapshot_then_scan_exiting(
     server: &TestServer,
@@ -136,18 +161,7 @@ fn snapshot_then_scan_exiting(
     scan_args: &[&str],
     code: i32,
 ) -> Value {
-    let kc = server.kubeconfig(tmp);
-    let snap = tmp.join(format!("{name}.json"));
-    let mut args = vec!["snapshot"];
-    args.extend_from_slice(snapshot_args);
-    args.extend([
-        "--kubeconfig",
-        kc.to_str().expect("path"),
-        "--out",
-        snap.to_str().expect("path"),
-    ]);
-    let o = kubeattest(&args);
-    assert_eq!(o.status.code(), Some(code), "{o:?}");
+    let (snap, _) = take_snapshot(server, tmp, name, snapshot_args, code);
     let out = tmp.join(format!("{name}-offline"));
     let mut args = vec![
         "--catalog",
@@ -185,28 +199,7 @@ fn scan_equals_snapshot_of_the_same_cluster_and_sends_only_gets() {
     assert_eq!(target["context"], "test-ctx");
     assert_eq!(target["source"], "cluster");
 
-    let snap = tmp.path().join("snap.json");
-    let kc = server.kubeconfig(tmp.path());
-    let o = kubeattest(&[
-        "snapshot",
-        "--kubeconfig",
-        kc.to_str().expect("path"),
-        "--out",
-        snap.to_str().expect("path"),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let offline_out = tmp.path().join("offline");
-    let o = kubeattest(&[
-        "--catalog",
-        TEST_CATALOG,
-        "scan",
-        "--snapshot",
-        snap.to_str().expect("path"),
-        "--out",
-        offline_out.to_str().expect("path"),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let offline = support::report_json(&offline_out.join("report.json")).expect("offline report");
+    let offline = snapshot_then_scan(&server, tmp.path(), "snap", &[], &[]);
     assert_eq!(findings(&live.report), findings(&offline));
     assert_eq!(offline["run"]["target"]["platform"], "kubeadm");
     assert!(!findings(&live.report).is_empty());
@@ -421,19 +414,7 @@ fn unserved_groups_are_not_applicable() {
         ..clusters::demo()
     };
     let server = TestServer::start(cluster, vec![]);
-    let kc = server.kubeconfig(tmp.path());
-    let snap = tmp.path().join("snap.json");
-    let o = kubeattest(&[
-        "snapshot",
-        "--kubeconfig",
-        kc.to_str().expect("path"),
-        "--out",
-        snap.to_str().expect("path"),
-        "--quiet",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let s: Value =
-        serde_json::from_str(&std::fs::read_to_string(&snap).expect("snapshot")).expect("json");
+    let (_, s) = take_snapshot(&server, tmp.path(), "snap", &["--quiet"], 0);
     assert_eq!(s["kinds"]["NetworkPolicy"]["state"], "not_served");
     assert!(s["kinds"]["NetworkPolicy"]["reason"]
         .as_str()
@@ -835,18 +816,7 @@ fn forbidden_discovery_of_a_group_fails_only_its_kinds() {
         vec![("rbac.authorization.k8s.io/v1", Fault::Always(403))],
     );
     let tmp = tempfile::tempdir().expect("tmp");
-    let kc = server.kubeconfig(tmp.path());
-    let snap = tmp.path().join("snap.json");
-    let o = kubeattest(&[
-        "snapshot",
-        "--kubeconfig",
-        kc.to_str().expect("path"),
-        "--out",
-        snap.to_str().expect("path"),
-    ]);
-    assert_eq!(o.status.code(), Some(3), "{o:?}");
-    let s: Value =
-        serde_json::from_str(&std::fs::read_to_string(&snap).expect("snapshot")).expect("json");
+    let (_, s) = take_snapshot(&server, tmp.path(), "snap", &[], 3);
     assert_eq!(s["kinds"]["ClusterRole"]["state"], "failed");
     assert!(s["kinds"]["ClusterRole"]["reason"]
         .as_str()
@@ -869,18 +839,7 @@ fn a_snapshot_whose_kinds_were_edited_to_collected_keeps_its_failed_lists_failed
         ],
     );
     let tmp = tempfile::tempdir().expect("tmp");
-    let kc = server.kubeconfig(tmp.path());
-    let snap = tmp.path().join("snap.json");
-    let o = kubeattest(&[
-        "snapshot",
-        "--kubeconfig",
-        kc.to_str().expect("path"),
-        "--out",
-        snap.to_str().expect("path"),
-    ]);
-    assert_eq!(o.status.code(), Some(3), "{o:?}");
-    let mut s: Value =
-        serde_json::from_str(&std::fs::read_to_string(&snap).expect("snapshot")).expect("json");
+    let (_, mut s) = take_snapshot(&server, tmp.path(), "snap", &[], 3);
     assert_eq!(s["kinds"]["Pod"]["state"], "failed");
     for state in s["kinds"].as_object_mut().expect("kinds").values_mut() {
         *state = serde_json::json!({"state": "collected"});

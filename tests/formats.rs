@@ -159,23 +159,23 @@ fn manifest_sarif_points_at_the_offending_field_line() {
     assert_eq!(r["level"], "error");
 }
 
-#[test]
-fn waived_findings_are_sarif_results_with_a_suppression() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let exceptions = tmp.path().join("exceptions.yaml");
+/// `scan --manifests PRIVILEGED --format FORMATS` with the privileged node-agent DaemonSet
+/// waived by an exception (RISK-42), into `tmp/bundle`; returns that folder.
+fn scan_with_node_agent_waived(tmp: &Path, formats: &str) -> PathBuf {
+    let exceptions = tmp.join("exceptions.yaml");
     std::fs::write(
         &exceptions,
         "exceptions:\n  - check: privileged-container\n    subject: {kind: DaemonSet, namespace: apps, name: node-agent}\n    justification: the node agent needs host access\n    approver: security@example.com\n    ticket: RISK-42\n    expires: 2999-12-31\n",
     )
     .expect("write exceptions");
-    let out = tmp.path().join("bundle");
+    let out = tmp.join("bundle");
     let status = bin()
         .args([
             "scan",
             "--manifests",
             PRIVILEGED,
             "--format",
-            "sarif",
+            formats,
             "--quiet",
         ])
         .arg("--exceptions")
@@ -185,6 +185,13 @@ fn waived_findings_are_sarif_results_with_a_suppression() {
         .status()
         .expect("run");
     assert!(status.code().is_some_and(|c| c == 0 || c == 3), "{status}");
+    out
+}
+
+#[test]
+fn waived_findings_are_sarif_results_with_a_suppression() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = scan_with_node_agent_waived(tmp.path(), "sarif");
     let doc = read_json(&out.join("report.sarif"));
     assert_valid(&sarif_validator(), &doc, "waived report.sarif");
     let r = doc["runs"][0]["results"]
@@ -1129,29 +1136,7 @@ fn oscal_keeps_the_same_object_in_two_files_apart() {
 #[test]
 fn oscal_records_a_waiver_as_an_approved_deviation() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let exceptions = tmp.path().join("exceptions.yaml");
-    std::fs::write(
-        &exceptions,
-        "exceptions:\n  - check: privileged-container\n    subject: {kind: DaemonSet, namespace: apps, name: node-agent}\n    justification: the node agent needs host access\n    approver: security@example.com\n    ticket: RISK-42\n    expires: 2999-12-31\n",
-    )
-    .expect("write exceptions");
-    let out = tmp.path().join("bundle");
-    let status = bin()
-        .args([
-            "scan",
-            "--manifests",
-            PRIVILEGED,
-            "--format",
-            "json,oscal",
-            "--quiet",
-        ])
-        .arg("--exceptions")
-        .arg(&exceptions)
-        .arg("--out")
-        .arg(&out)
-        .status()
-        .expect("run");
-    assert!(status.code().is_some_and(|c| c == 0 || c == 3), "{status}");
+    let out = scan_with_node_agent_waived(tmp.path(), "json,oscal");
     let path = out.join("oscal-assessment-results.json");
     oscal_checked(&path);
     let doc = read_json(&path);

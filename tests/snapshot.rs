@@ -38,6 +38,16 @@ fn written(version: u32, rest: &str) -> String {
     )
 }
 
+/// Writes `text` as `name`, scans it and asserts the scan was refused (exit 2) with `want`
+/// on standard error, which it returns.
+fn refused(dir: &Dir, name: &str, text: &str, want: &str) -> String {
+    let path = dir.create(name, text);
+    let run = scan(dir, &path, &["--check", "privileged-container"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains(want), "{}", run.stderr);
+    run.stderr
+}
+
 const PRIVILEGED_POD: &str = r#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"}, "spec": {"containers": [{"name": "c", "image": "nginx", "securityContext": {"privileged": true}}]}}"#;
 
 #[test]
@@ -100,14 +110,11 @@ fn a_comment_key_is_read_and_any_other_unknown_key_refused() {
         .any(|f| f.check == "privileged-container" && f.status == Status::Fail));
 
     let extra = written(1, ",\n  \"objects\": [],\n  \"nodeFacts\": []");
-    let path = dir.create("extra.json", &extra);
-    let run = scan(&dir, &path, &["--check", "privileged-container"]);
-    run.assert_code(2);
-    assert!(
-        run.stderr
-            .contains("extra.json: line 10, column 13: unknown field `nodeFacts`"),
-        "{}",
-        run.stderr
+    refused(
+        &dir,
+        "extra.json",
+        &extra,
+        "extra.json: line 10, column 13: unknown field `nodeFacts`",
     );
 }
 
@@ -115,15 +122,11 @@ fn a_comment_key_is_read_and_any_other_unknown_key_refused() {
 fn no_objects_key_is_an_error_when_kinds_are_said_collected() {
     let dir = Dir::new();
     // `complete: true` says every kind was collected.
-    let path = dir.create("complete.json", &written(1, ""));
-    let run = scan(&dir, &path, &["--check", "privileged-container"]);
-    run.assert_code(2);
-    assert!(
-        run.stderr.contains(
-            "complete.json: no `objects` key, yet `complete` is true (every kind collected)"
-        ),
-        "{}",
-        run.stderr
+    refused(
+        &dir,
+        "complete.json",
+        &written(1, ""),
+        "complete.json: no `objects` key, yet `complete` is true (every kind collected)",
     );
     // So does `kinds`.
     let text = written(1, "")
@@ -132,26 +135,16 @@ fn no_objects_key_is_an_error_when_kinds_are_said_collected() {
             "\"kinds\": {}",
             "\"kinds\": {\"Pod\": {\"state\": \"collected\"}, \"Secret\": {\"state\": \"failed\", \"reason\": \"403\"}}",
         );
-    let path = dir.create("kinds.json", &text);
-    let run = scan(&dir, &path, &["--check", "privileged-container"]);
-    run.assert_code(2);
-    assert!(
-        run.stderr
-            .contains("kinds.json: no `objects` key, yet `kinds` says Pod was collected"),
-        "{}",
-        run.stderr
+    refused(
+        &dir,
+        "kinds.json",
+        &text,
+        "kinds.json: no `objects` key, yet `kinds` says Pod was collected",
     );
     // Nothing said collected and no objects: nothing can be evaluated (with objects, see
     // `a_snapshot_recording_no_kind_as_collected_is_incomplete_not_a_clean_run`).
     let text = written(1, "").replace("\"complete\": true", "\"complete\": false");
-    let path = dir.create("nothing.json", &text);
-    let run = scan(&dir, &path, &["--check", "privileged-container"]);
-    run.assert_code(2);
-    assert!(
-        run.stderr.contains("records no kind as collected"),
-        "{}",
-        run.stderr
-    );
+    refused(&dir, "nothing.json", &text, "records no kind as collected");
 }
 
 #[test]
@@ -203,34 +196,24 @@ fn a_snapshot_of_a_newer_kubeattest_says_so() {
             ",\n  \"objects\": [],\n  \"images\": {}".to_string(),
         ),
     ] {
-        let path = dir.create(name, &written(newer, &rest));
-        let run = scan(&dir, &path, &["--check", "privileged-container"]);
-        run.assert_code(2);
-        assert!(
-            run.stderr.contains(&format!("{name} {want}")),
-            "{}",
-            run.stderr
+        let stderr = refused(
+            &dir,
+            name,
+            &written(newer, &rest),
+            &format!("{name} {want}"),
         );
-        assert!(
-            !run.stderr.contains("not a kubeattest snapshot"),
-            "{}",
-            run.stderr
-        );
+        assert!(!stderr.contains("not a kubeattest snapshot"), "{stderr}");
     }
 }
 
 #[test]
 fn snapshot_version_zero_is_refused() {
     let dir = Dir::new();
-    let path = dir.create("v0.json", &written(0, ",\n  \"objects\": []"));
-    let run = scan(&dir, &path, &["--check", "privileged-container"]);
-    run.assert_code(2);
-    assert!(
-        run.stderr.contains(
-            "v0.json: snapshot_version 0 was never written by kubeattest (versions start at 1"
-        ),
-        "{}",
-        run.stderr
+    refused(
+        &dir,
+        "v0.json",
+        &written(0, ",\n  \"objects\": []"),
+        "v0.json: snapshot_version 0 was never written by kubeattest (versions start at 1",
     );
 }
 
@@ -239,17 +222,8 @@ fn a_snapshot_cut_short_names_its_line_once() {
     let dir = Dir::new();
     let whole = written(1, &format!(",\n  \"objects\": [{PRIVILEGED_POD}]"));
     let cut = &whole[..whole.find("\"nginx\"").expect("image") + 4];
-    let path = dir.create("cut.json", cut);
-    let run = scan(&dir, &path, &["--check", "privileged-container"]);
-    run.assert_code(2);
-    assert!(
-        run.stderr.contains(
-            "cut.json: not valid JSON (line 9, column 152: EOF while parsing a string); was the file cut short or edited?"
-        ),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(run.stderr.matches("line").count(), 1, "{}", run.stderr);
+    let stderr = refused(&dir, "cut.json", cut, "cut.json: not valid JSON (line 9, column 152: EOF while parsing a string); was the file cut short or edited?");
+    assert_eq!(stderr.matches("line").count(), 1, "{stderr}");
 }
 
 #[test]
@@ -262,16 +236,12 @@ fn an_object_that_cannot_be_read_is_named_by_kind_namespace_and_name() {
             PRIVILEGED_POD.replace("\"privileged\": true", "\"privileged\": \"true\"")
         ),
     );
-    let path = dir.create("bad-object.json", &text);
-    let run = scan(&dir, &path, &["--check", "privileged-container"]);
     // Its only object unreadable, the snapshot gave no input at all.
-    run.assert_code(2);
-    assert!(
-        run.stderr.contains(
-            "bad-object.json objects[0] (Pod default/p): spec.containers[0].securityContext.privileged"
-        ),
-        "{}",
-        run.stderr
+    refused(
+        &dir,
+        "bad-object.json",
+        &text,
+        "bad-object.json objects[0] (Pod default/p): spec.containers[0].securityContext.privileged",
     );
 }
 
