@@ -420,6 +420,99 @@ fn an_overlay_is_recorded_in_the_report() {
     assert!(html.contains("Catalog overlay"), "the cover says so");
 }
 
+/// With `--catalog`, manifests are read after the overlay is loaded, so a credential pattern
+/// the overlay adds redacts what reading keeps: the finding names the pattern and no output
+/// holds the value.
+#[test]
+fn an_overlay_credential_pattern_redacts_manifests() {
+    let dir = Dir::new();
+    let stock = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/controls/credentials.yaml"
+    ))
+    .expect("stock credentials");
+    dir.create(
+        "cat/credentials.yaml",
+        &stock.replacen(
+            "value_patterns:\n",
+            "value_patterns:\n  - name: acme-deploy-key\n    description: an ACME deploy key\n    regex: '\\bacmekey_[a-z0-9]{24}\\b'\n",
+            1,
+        ),
+    );
+    let canary = "acmekey_q7w3e9r1t5y8u2i6o4p0a3s7";
+    dir.create(
+        "k8s/cm.yaml",
+        &format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: web\ndata:\n  endpoint: \"https://deploy.example/hook {canary}\"\n"
+        ),
+    );
+    let run = kubeattest(
+        dir.path(),
+        &[
+            "--catalog",
+            "cat",
+            "scan",
+            "--manifests",
+            "k8s",
+            "--check",
+            "credential-in-configmap",
+            "--format",
+            "json,csv,html",
+            "--detail",
+            "full",
+            "--out",
+            "o",
+        ],
+    );
+    run.assert_code(0);
+    let findings = report(&dir.path().join("o")).findings;
+    let fail = findings
+        .iter()
+        .find(|f| f.check == "credential-in-configmap" && f.status == Status::Fail)
+        .expect("the ConfigMap fails");
+    assert!(
+        serde_json::to_string(fail)
+            .expect("json")
+            .contains("acme-deploy-key"),
+        "{fail:?}"
+    );
+    for file in ["report.json", "findings.csv", "report.html"] {
+        let text = std::fs::read_to_string(dir.path().join("o").join(file)).expect("output");
+        assert!(!text.contains(canary), "{file} holds the value");
+    }
+    assert!(!run.stdout.contains(canary) && !run.stderr.contains(canary));
+}
+
+/// `explain` shows an overlay's text with control characters escaped.
+#[test]
+fn explain_escapes_control_characters_of_catalog_text() {
+    let dir = Dir::new();
+    let stock = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/controls/checks/pod-security.yaml"
+    ))
+    .expect("stock checks");
+    dir.create(
+        "cat/checks/pod-security.yaml",
+        &stock.replacen(
+            "title: Privileged container",
+            "title: \"Privileged \\e[2J container\"",
+            1,
+        ),
+    );
+    let run = kubeattest(
+        dir.path(),
+        &["--catalog", "cat", "explain", "privileged-container"],
+    );
+    run.assert_code(0);
+    assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Privileged \\u{1b}[2J container"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn explain_and_controls_list() {
     let dir = Dir::new();

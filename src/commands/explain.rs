@@ -1,5 +1,6 @@
 //! `kubeattest explain ID`: what a check looks at, why, how to fix it, where it is used.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 
 use anyhow::bail;
@@ -7,6 +8,7 @@ use anyhow::bail;
 use crate::catalog::Catalog;
 use crate::cli::EXIT_OK;
 use crate::commands::select;
+use crate::quote::escape_controls;
 
 /// Explains a check, named by its id, a framework item id (`5.2.2`, `cis-1.12/5.2.2`:
 /// the checks deciding it) or another tool's id (`C-0057`).
@@ -21,7 +23,7 @@ pub fn explain(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> {
                     select::Named::Check(c) => checks.push(&c.id),
                     select::Named::Item(fw, item) => {
                         if !json {
-                            let mut out = std::io::stdout().lock();
+                            let mut out = String::new();
                             writeln!(out, "{} {} — {}", fw.id, item.id, item.title)?;
                             if item.checks.is_empty() {
                                 writeln!(out, "  manual: no check decides it")?;
@@ -41,6 +43,7 @@ pub fn explain(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> {
                                 writeln!(out, "  decided by: {}", item.checks.join(", "))?;
                             }
                             writeln!(out)?;
+                            print_text(&out)?;
                         }
                         checks.extend(item.checks.iter().map(String::as_str));
                     }
@@ -76,7 +79,6 @@ fn explain_check(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> 
         bail!("unknown check, item or peer id `{id}`; {hint}");
     };
     let used_by = catalog.items_using(id);
-    let mut out = std::io::stdout().lock();
     if json {
         let v = serde_json::json!({
             "id": check.id,
@@ -92,9 +94,14 @@ fn explain_check(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> 
             "used_by": used_by.iter().map(|(f, i)| serde_json::json!({"framework": f, "item": i})).collect::<Vec<_>>(),
             "defined_at": format!("{}:{}", check.file, check.line),
         });
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string_pretty(&v)?
+        )?;
         return Ok(EXIT_OK);
     }
+    let mut out = String::new();
     writeln!(out, "{} — {}", check.id, check.title)?;
     writeln!(out, "severity: {}", check.severity.as_str())?;
     writeln!(out, "\nWhat it checks\n  {}", check.description.trim())?;
@@ -130,7 +137,18 @@ fn explain_check(catalog: &Catalog, id: &str, json: bool) -> anyhow::Result<u8> 
         }
     }
     writeln!(out, "\nDefined at controls/{}:{}", check.file, check.line)?;
+    print_text(&out)?;
     Ok(EXIT_OK)
+}
+
+/// Writes `text` to stdout line by line with control characters escaped: a catalog
+/// overlay's text cannot move the cursor or rewrite the terminal.
+fn print_text(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for line in text.lines() {
+        writeln!(out, "{}", escape_controls(line))?;
+    }
+    Ok(())
 }
 
 fn indent(s: &str) -> String {
