@@ -163,6 +163,10 @@ pub fn render(
     let mut out = String::new();
     let scope = match namespace {
         _ if url => "(a non-resource URL: only cluster-wide bindings grant it)".to_string(),
+        // A cluster-scoped resource is in no namespace: only cluster-wide bindings grant it.
+        _ if !settings.is_namespaced_request(verb, &r.resource) => {
+            "(cluster-scoped: only cluster-wide bindings grant it)".to_string()
+        }
         Some(ns) => format!("in namespace {}", esc(ns)),
         None => "in any namespace".to_string(),
     };

@@ -161,6 +161,13 @@ fn who_can_never_answers_cluster_scoped_resources_through_a_role_binding() {
     );
     assert!(run.stdout.contains("nobody"), "{}", run.stdout);
     assert!(!run.stdout.contains("alice"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("(cluster-scoped: only cluster-wide bindings grant it)")
+            && !run.stdout.contains("in any namespace"),
+        "{}",
+        run.stdout
+    );
     let run = kubeattest(
         dir.path(),
         &["who-can", "create", "pods/exec", "--manifests", "m.yaml"],
@@ -740,4 +747,58 @@ fn network_policies_the_api_server_rejects_are_not_judged() {
         verdicts.iter().all(|(_, s)| *s == Status::Fail),
         "{verdicts:?}"
     );
+}
+
+/// Evidence points where the value is written: a limit a LimitRange gives is cited at the
+/// LimitRange's line, not at the Pod's first line; a TLS Secret whose certificate is not
+/// base64 is an `error` cited at its `tls.crt` field.
+#[test]
+fn evidence_cites_the_file_and_line_that_hold_the_value() {
+    let dir = Dir::new();
+    dir.create(
+        "m/limits.yaml",
+        "apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: defaults\n  namespace: shop\nspec:\n  limits:\n  - type: Container\n    default:\n      cpu: 500m\n      memory: 256Mi\n",
+    );
+    dir.create("m/pod.yaml", GOOD_POD);
+    dir.create(
+        "m/tls.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: web-tls\n  namespace: shop\ntype: kubernetes.io/tls\ndata:\n  tls.crt: REPLACE_WITH_BASE64_CERT\n  tls.key: REPLACE_WITH_BASE64_KEY\n",
+    );
+    kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "m",
+            "--format",
+            "json",
+            "--detail",
+            "full",
+            "--out",
+            "out",
+        ],
+    )
+    .assert_code(0);
+    let r = report(&dir.path().join("out"));
+    for (check, line) in [("cpu-limit-missing", 10), ("memory-limit-missing", 11)] {
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.check == check && &*f.subject.name == "good")
+            .expect("the pod is judged");
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert_eq!(
+            f.observations[0].source,
+            format!("m/limits.yaml:{line}"),
+            "{f:?}"
+        );
+    }
+    let expired = r
+        .findings
+        .iter()
+        .find(|f| f.check == "tls-certificate-expired")
+        .expect("the secret is judged");
+    assert_eq!(expired.status, Status::Error);
+    assert_eq!(expired.observations[0].source, "m/tls.yaml:8");
+    assert_eq!(expired.observations[0].path, "data[\"tls.crt\"]");
 }

@@ -655,20 +655,24 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
         }
         let pod_path = format!("{}.automountServiceAccountToken", w.pod_path);
         // Where `mounted` was decided: the pod's field, else its ServiceAccount's, else the
-        // default.
-        let (source, decided) = match (pod_value, sa_value) {
-            (Some(_), _) => (evidence::source(obj, &pod_path), pod_path.clone()),
+        // default. `path` stays a field path; where it is not the pod's, the note says whose.
+        let (source, decided, note) = match (pod_value, sa_value) {
+            (Some(_), _) => (evidence::source(obj, &pod_path), pod_path.clone(), None),
             (None, Some(_)) => (
                 sa.map_or_else(String::new, |s| {
                     evidence::source(s, "automountServiceAccountToken")
                 }),
-                format!("ServiceAccount {ns}/{sa_name} automountServiceAccountToken"),
+                "automountServiceAccountToken".to_string(),
+                Some(format!(
+                    "set on ServiceAccount {ns}/{sa_name}, not on the pod"
+                )),
             ),
             (None, None) => (
                 evidence::source(obj, w.pod_path),
-                format!(
+                pod_path.clone(),
+                Some(format!(
                     "not set on the pod nor on ServiceAccount {ns}/{sa_name}: defaults to true"
-                ),
+                )),
             ),
         };
         let mut obs = vec![Observation {
@@ -677,7 +681,7 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
             observed: json!({"automount": automounted, "service_account": sa_name, "pod": pod_value, "service_account_setting": sa_value}),
             expected: "false unless the workload calls the Kubernetes API".into(),
             holds: !automounted,
-            note: None,
+            note,
         }];
         for (path, secret, _) in &legacy {
             obs.push(Observation {

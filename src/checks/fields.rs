@@ -741,7 +741,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             }
         }
         given += 1;
-        if let Some(f) = judge(check, p, obj, &units, ctx.pass_evidence()) {
+        if let Some(mut f) = judge(check, p, obj, &units, ctx.pass_evidence()) {
+            if wl.is_some() {
+                limit_ranges.cite(obj.namespace.as_deref(), &mut f);
+            }
             out.findings.push(f);
         }
     }
@@ -781,15 +784,27 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
 /// every container that sets none, so `paths: [container.resources.limits.cpu,
 /// limit_range.cpu]` asks for a limit given either way.
 pub struct LimitRangeDefaults {
-    by_namespace: BTreeMap<String, (Doc, String)>,
+    by_namespace: BTreeMap<String, LimitDefaults>,
+}
+
+/// The default limits of one namespace, the path prefix observations of them carry, and
+/// where each resource's value is written (a LimitRange's `file:line`).
+struct LimitDefaults {
+    limits: Doc,
+    from: String,
+    sources: BTreeMap<String, String>,
 }
 
 impl LimitRangeDefaults {
     /// Those of the inventory, found once per run (shared by the `fields` checks through
     /// [`Context::limit_range_defaults`]).
     pub fn new(inv: &crate::inventory::Inventory) -> Self {
-        let mut found: BTreeMap<String, (serde_json::Map<String, Value>, Vec<String>)> =
-            BTreeMap::new();
+        type Found = (
+            serde_json::Map<String, Value>,
+            Vec<String>,
+            BTreeMap<String, String>,
+        );
+        let mut found: BTreeMap<String, Found> = BTreeMap::new();
         for range in inv.of_kind("LimitRange") {
             let Some(ns) = range.namespace.as_deref() else {
                 continue;
@@ -800,20 +815,24 @@ impl LimitRangeDefaults {
                 .and_then(|spec| spec.get("limits"))
                 .and_then(Doc::as_array)
                 .unwrap_or(&[]);
-            for item in items
+            for (i, item) in items
                 .iter()
-                .filter(|l| l.get("type").and_then(Doc::as_str) == Some("Container"))
+                .enumerate()
+                .filter(|(_, l)| l.get("type").and_then(Doc::as_str) == Some("Container"))
             {
-                let (limits, names) = found.entry(ns.to_string()).or_default();
+                let (limits, names, sources) = found.entry(ns.to_string()).or_default();
                 let before = limits.len();
                 for key in ["default", "max"] {
                     let Some(values) = item.get(key).and_then(Doc::as_object) else {
                         continue;
                     };
                     for (resource, v) in values.iter() {
-                        limits
-                            .entry(resource.to_string())
-                            .or_insert_with(|| v.to_value());
+                        if limits.contains_key(resource) {
+                            continue;
+                        }
+                        limits.insert(resource.to_string(), v.to_value());
+                        let at = format!("spec.limits[{i}].{key}.{resource}");
+                        sources.insert(resource.to_string(), evidence::source(range, &at));
                     }
                 }
                 if limits.len() > before && !names.contains(&range.name) {
@@ -824,10 +843,18 @@ impl LimitRangeDefaults {
         LimitRangeDefaults {
             by_namespace: found
                 .into_iter()
-                .filter(|(_, (limits, _))| !limits.is_empty())
-                .map(|(ns, (limits, names))| {
+                .filter(|(_, (limits, _, _))| !limits.is_empty())
+                .map(|(ns, (limits, names, sources))| {
                     let from = format!("LimitRange {ns}/{} default limits", names.join(", "));
-                    (ns, (Doc::from(Value::Object(limits)), from))
+                    let limits = Doc::from(Value::Object(limits));
+                    (
+                        ns,
+                        LimitDefaults {
+                            limits,
+                            from,
+                            sources,
+                        },
+                    )
                 })
                 .collect(),
         }
@@ -838,7 +865,31 @@ impl LimitRangeDefaults {
         const NONE: &Doc = &Doc::Null;
         self.by_namespace
             .get(namespace.unwrap_or("default"))
-            .map_or((NONE, ""), |(d, from)| (d, from.as_str()))
+            .map_or((NONE, ""), |d| (&d.limits, d.from.as_str()))
+    }
+
+    /// Points observations of a namespace's default limits (their path starts with the
+    /// prefix [`LimitRangeDefaults::of`] gives) at the LimitRange line that sets the value,
+    /// not at the workload that inherits it.
+    fn cite(&self, namespace: Option<&str>, finding: &mut crate::results::Finding) {
+        let Some(d) = self.by_namespace.get(namespace.unwrap_or("default")) else {
+            return;
+        };
+        for o in &mut finding.observations {
+            let Some(resource) = o
+                .path
+                .strip_prefix(d.from.as_str())
+                .and_then(|rest| rest.strip_prefix('.'))
+            else {
+                continue;
+            };
+            if let Some(source) = d
+                .sources
+                .get(resource.trim_matches(|c| c == '[' || c == ']' || c == '"'))
+            {
+                o.source.clone_from(source);
+            }
+        }
     }
 }
 
@@ -916,10 +967,12 @@ fn judge(
         .filter(|n| n.contains('`'))
         .map(|n| format!("{n}: "))
         .unwrap_or_default();
-    let more = if failing.len() > 1 {
-        format!(" (and {} more)", failing.len() - 1)
-    } else {
-        String::new()
+    // Said apart from the first failure's words, which may end in a list of allowed values
+    // ("expected one of NET_BIND_SERVICE"): "(and 1 more)" there reads as one more allowed.
+    let more = match failing.len() {
+        0 | 1 => String::new(),
+        2 => "; 1 more observation fails".to_string(),
+        n => format!("; {} more observations fail", n - 1),
     };
     let message = format!("{prefix}{}{more}", first_words.unwrap_or_default());
     Some(evidence::finding(

@@ -245,16 +245,17 @@ fn tls_hosts(check: &Check, ing: &Object) -> (Status, String, Vec<Observation>) 
                 listed.iter().any(|e| tls_host_covers(e, h)),
                 h.clone(),
             ),
-            None => (
-                if i == usize::MAX {
-                    default_backend(ing)
-                        .map_or("spec.defaultBackend", |(_, field)| field)
-                        .to_string()
-                } else {
-                    format!("spec.rules[{i}]")
-                },
+            None if i == usize::MAX => (
+                default_backend(ing)
+                    .map_or("spec.defaultBackend", |(_, field)| field)
+                    .to_string(),
                 hostless_tls,
-                "(no host: catch-all for every name)".into(),
+                "the default backend (catch-all for every name)".into(),
+            ),
+            None => (
+                format!("spec.rules[{i}]"),
+                hostless_tls,
+                format!("rule {} (no host: catch-all for every name)", i + 1),
             ),
         };
         if !covered {

@@ -36,7 +36,7 @@ use crate::checks::rbac::{kinds_state, own_rules, Binding, Params, RbacSubject, 
 use crate::checks::selector;
 use crate::checks::workload::WORKLOAD_KINDS;
 use crate::checks::{absence_is_known, Context, Outcome};
-use crate::inventory::{Inventory, KindState, Object};
+use crate::inventory::{Inventory, KindState, Object, UNSET_NAMESPACE};
 use crate::results::{Observation, Status};
 
 /// Rules listed in the evidence of one unused role; the rest are counted.
@@ -315,6 +315,16 @@ fn missing_subjects(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
             if name == "default" || inv.find("ServiceAccount", Some(ns), name).is_some() {
                 present += 1;
             } else if let Some(why) = absence_unknown(inv, Some(ns)) {
+                // The account is in the input, written without a namespace (kubectl puts it
+                // in the context's namespace): say so, not that it is missing.
+                let why = if inv
+                    .find("ServiceAccount", Some(UNSET_NAMESPACE), name)
+                    .is_some()
+                {
+                    format!("the input holds a ServiceAccount {name} without a namespace, which is this account only if it is applied in namespace {ns}")
+                } else {
+                    why
+                };
                 unknown.push((path, who, why));
             } else {
                 missing.push((
@@ -358,7 +368,7 @@ fn missing_subjects(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                 Status::NotApplicable,
                 obs_of(&unknown, true),
                 format!(
-                    "{}: {} not in the input, but {}",
+                    "{}: {} not in the input as named, but {}",
                     subject.display(),
                     unknown
                         .iter()

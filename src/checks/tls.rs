@@ -12,7 +12,7 @@
 //! `error`, never a pass. Expiry is judged against the time of evaluation.
 
 use crate::checks::path::Lookup;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
@@ -275,7 +275,7 @@ fn certificates_only(
             check,
             Status::Error,
             subject,
-            Vec::new(),
+            vec![unreadable(obj, why)],
             format!("tls.crt cannot be read as PEM ({why}), so what it holds cannot be told"),
         );
     }
@@ -292,7 +292,7 @@ fn certificates_only(
                 check,
                 Status::Error,
                 subject,
-                Vec::new(),
+                vec![unreadable(obj, &why)],
                 format!("cannot read the certificate: {why}"),
             );
         }
@@ -328,6 +328,24 @@ fn certificates_only(
     evidence::finding(check, Status::Fail, subject, vec![obs], message)
 }
 
+/// Where a Secret's unreadable `tls.crt` is written (file and line of the field), for the
+/// `error` findings that could not read it.
+fn unreadable(obj: &crate::inventory::Object, why: &str) -> Observation {
+    let field = if obj.value.at("/stringData/tls.crt").is_some() {
+        "stringData[\"tls.crt\"]"
+    } else {
+        "data[\"tls.crt\"]"
+    };
+    Observation {
+        source: evidence::source(obj, field),
+        path: field.to_string(),
+        observed: Value::Null,
+        expected: "a PEM certificate chain".into(),
+        holds: false,
+        note: Some(why.to_string()),
+    }
+}
+
 /// Evaluates the assertion over the inventory.
 pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     evaluate_at(check, p, ctx, chrono::Utc::now().timestamp())
@@ -357,7 +375,7 @@ pub fn evaluate_at(check: &Check, p: &Params, ctx: &Context, now: i64) -> Outcom
                 check,
                 Status::Error,
                 subject,
-                Vec::new(),
+                vec![unreadable(obj, why)],
                 format!("cannot read the certificate: {why}"),
             )),
             Ok((chain, field)) => {

@@ -357,7 +357,22 @@ fn record(inv: &mut Inventory, file: &str, (count, skipped, error): StreamResult
         });
         return;
     }
-    inv.coverage.push(Coverage::ok(file, count));
+    // A file whose every document was skipped (a component's configuration file) is said
+    // once, as skipped, not also as read with nothing in it.
+    let only_skipped = count == 0
+        && inv
+            .coverage
+            .iter()
+            .rev()
+            .take_while(|c| {
+                c.source
+                    .strip_prefix(file)
+                    .is_some_and(|rest| rest.starts_with(':'))
+            })
+            .any(|c| c.status == "skipped");
+    if !only_skipped {
+        inv.coverage.push(Coverage::ok(file, count));
+    }
     for (line, why) in skipped {
         inv.coverage.push(Coverage {
             source: format!("{file}:{line}"),
@@ -570,6 +585,27 @@ mod tests {
             .filter(|c| c.status == "skipped")
             .collect();
         assert_eq!(skipped.len(), 2, "{:?}", inv.coverage);
+        // Read with one object: the file is also `ok`, once.
+        assert_eq!(
+            inv.coverage.iter().filter(|c| c.status == "ok").count(),
+            1,
+            "{:?}",
+            inv.coverage
+        );
+        let mut only = Inventory::default();
+        add_text(
+            &mut only,
+            "audit.yaml",
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: Metadata}]\n",
+        );
+        assert_eq!(
+            only.coverage
+                .iter()
+                .map(|c| c.status.as_str())
+                .collect::<Vec<_>>(),
+            ["skipped"],
+            "a skipped file is not also read"
+        );
         assert!(skipped[0].source.ends_with("x.yaml:1"), "{:?}", skipped[0]);
         assert!(
             inv.coverage.iter().all(|c| !c.is_failure()),
