@@ -802,3 +802,47 @@ fn evidence_cites_the_file_and_line_that_hold_the_value() {
     assert_eq!(expired.observations[0].source, "m/tls.yaml:8");
     assert_eq!(expired.observations[0].path, "data[\"tls.crt\"]");
 }
+
+/// A binding naming `ServiceAccount default/x` beside an account and a Deployment written
+/// without a namespace: both may be that account once applied, so the hygiene findings say
+/// so instead of calling the account missing or unused.
+#[test]
+fn namespace_less_accounts_are_named_where_a_binding_may_mean_them() {
+    let dir = Dir::new();
+    dir.create(
+        "m.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: dns}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: dns}\nspec:\n  selector: {matchLabels: {app: dns}}\n  template:\n    metadata: {labels: {app: dns}}\n    spec:\n      serviceAccountName: dns\n      containers: [{name: c, image: registry.example/dns:1}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: dns-viewer}\nrules:\n- {apiGroups: [\"\"], resources: [services], verbs: [list]}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: dns-viewer}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: dns-viewer}\nsubjects:\n- {kind: ServiceAccount, name: dns, namespace: default}\n",
+    );
+    kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "m.yaml",
+            "--framework",
+            "hygiene",
+            "--format",
+            "json",
+            "--out",
+            "out",
+        ],
+    )
+    .assert_code(0);
+    let r = report(&dir.path().join("out"));
+    for check in [
+        "rbac-binding-subject-missing",
+        "service-account-rights-unused",
+    ] {
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.check == check)
+            .unwrap_or_else(|| panic!("{check} judged"));
+        assert_eq!(f.status, Status::NotApplicable, "{f:?}");
+        assert!(
+            f.message.contains("without a namespace") && f.message.contains("namespace default"),
+            "{check}: {}",
+            f.message
+        );
+    }
+}

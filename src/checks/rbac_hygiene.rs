@@ -772,10 +772,20 @@ fn unused_service_accounts(check: &Check, p: &Params, ctx: &Context, out: &mut O
         let (status, message) = match absence_unknown(inv, Some(&ns)) {
             Some(why) => {
                 obs.iter_mut().for_each(|o| o.holds = true);
+                // A workload written without a namespace (kubectl puts it in the context's
+                // namespace) that runs as an account of this name may well be its user.
+                let why = if used.contains(&(UNSET_NAMESPACE.to_string(), sa.name.clone())) {
+                    format!(
+                        "a workload in the input without a namespace runs as ServiceAccount {}, which is this account if it is applied in namespace {ns}",
+                        sa.name
+                    )
+                } else {
+                    why
+                };
                 (
                     Status::NotApplicable,
                     format!(
-                        "{}: no pod in the input runs as it, but {why}",
+                        "{}: no pod in the input runs as it as named, but {why}",
                         sa.display()
                     ),
                 )
