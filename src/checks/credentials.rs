@@ -89,9 +89,9 @@ impl Params {
     pub fn describe(&self) -> String {
         match self.require {
             Require::SecretEnv => "Flags containers that receive a Secret through env[].valueFrom.secretKeyRef or envFrom[].secretRef".into(),
-            Require::LiteralEnv => "Flags containers with an environment variable that has a literal value and either a name that looks like a credential (password, secret, token, api key, *_KEY, private key, credentials, as a word in snake_case or camelCase or as the end of one word such as PGPASSWORD) with a value that is not empty, a path, a $(VAR) reference or a boolean (of any number of lines), or a value that matches a credential pattern of controls/credentials.yaml (PEM private key, AWS key id, GitHub/GitLab/Slack/Stripe token, JWT, Bearer/Basic value, URL with a password); valueFrom references, names whose last word points at or configures one (*_FILE, *_PATH, passwordMinLength, tokenTtl) and public keys are not credentials; values are never shown, only the pattern's name".into(),
+            Require::LiteralEnv => "Flags containers with an environment variable that has a literal value and either a name that looks like a credential (password, secret, token, api key, *_KEY, private key, credentials, as a word in snake_case or camelCase or as the end of one word such as PGPASSWORD) with a value that is not empty, a path, a $(VAR) reference or a boolean (of any number of lines), or a value that matches a credential pattern of controls/credentials.yaml (PEM private key, AWS key id, GitHub/GitLab/Slack/Stripe token, JWT, Bearer/Basic value, URL with a password); valueFrom references, names whose last word points at or configures one (*_FILE, *_PATH, *_NAMESPACE, passwordMinLength, tokenTtl), a *_SECRET_KEY beside a *_SECRET_NAME of the same prefix (the key inside that Secret) and public keys are not credentials; values are never shown, only the pattern's name".into(),
             Require::ServiceAccountToken => "Flags workloads whose effective automountServiceAccountToken is true: the pod spec's value, else its ServiceAccount's, else the default true".into(),
-            Require::ConfigmapKeys => "Flags ConfigMaps with a key whose name looks like a credential and a non-empty one-line value (a final newline included) that is not a path, or whose value (even a whole config file) matches a credential pattern of controls/credentials.yaml; values are never shown, only the pattern's name".into(),
+            Require::ConfigmapKeys => "Flags ConfigMaps with a key whose name looks like a credential and a non-empty one-line value (a final newline included) that is not a path (a `…-secret-key` beside a `…-secret-name` of the same prefix names the key inside that Secret and is not one), or whose value (even a whole config file) matches a credential pattern of controls/credentials.yaml; values are never shown, only the pattern's name".into(),
         }
     }
 }
@@ -199,13 +199,46 @@ pub(crate) fn redaction_patterns() -> &'static Settings {
 /// Why a name/value pair is taken for a credential: its name, or a value pattern (also one
 /// matched, and the value replaced, when the object was collected).
 fn credential_reason(settings: &Settings, name: &str, value: &str) -> Option<String> {
+    value_reason(settings, value)
+        .or_else(|| credential_by_name(name, value).then(|| "name looks like a credential".to_string()))
+}
+
+/// Why a value is taken for a credential by its value alone (a pattern matched).
+fn value_reason(settings: &Settings, value: &str) -> Option<String> {
     if let Some(p) = crate::secrets::redacted_match(value) {
         return Some(format!("value matches {p}"));
     }
-    if let Some(p) = settings.value_pattern(value) {
-        return Some(format!("value matches {p}"));
+    settings
+        .value_pattern(value)
+        .map(|p| format!("value matches {p}"))
+}
+
+/// The prefixes (as [`parts`]) of names ending in `secret name` (`api-token-secret-name`,
+/// `tokenSecretName`): settings that name the Secret holding a credential.
+fn secret_name_prefixes<'a>(names: impl Iterator<Item = &'a str>) -> BTreeSet<Vec<String>> {
+    names
+        .filter_map(|n| {
+            let mut p = parts(n);
+            let k = p.len();
+            (k >= 2 && p[k - 2] == "secret" && p[k - 1] == "name").then(|| {
+                p.truncate(k - 2);
+                p
+            })
+        })
+        .collect()
+}
+
+/// Whether a name ending in `secret key` (`api-token-secret-key`) sits beside a
+/// `…-secret-name` of the same prefix: it names the key inside that Secret, not a secret
+/// key (Tekton's resolver settings, external-secrets style references).
+fn names_key_of_named_secret(name: &str, prefixes: &BTreeSet<Vec<String>>) -> bool {
+    let mut p = parts(name);
+    let k = p.len();
+    if k < 2 || p[k - 2] != "secret" || p[k - 1] != "key" {
+        return false;
     }
-    credential_by_name(name, value).then(|| "name looks like a credential".to_string())
+    p.truncate(k - 2);
+    prefixes.contains(&p)
 }
 
 /// The text a `binaryData` value (base64) holds, when it decodes to UTF-8 text.
@@ -316,6 +349,7 @@ const NOT_A_VALUE_WORDS: &[&str] = &[
     "mount",
     "env",
     "secretname",
+    "namespace",
 ];
 
 /// Splits a name into lowercase words, on `_`, `-`, `.`, `/` and a lower-case letter or
@@ -438,6 +472,11 @@ fn workload_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome
         let mut obs = Vec::new();
         for c in containers {
             let env = c.value.get("env").and_then(Doc::as_array);
+            let secret_names = secret_name_prefixes(
+                env.into_iter()
+                    .flatten()
+                    .filter_map(|e| e.get("name").and_then(Doc::as_str)),
+            );
             for (i, e) in env.into_iter().flatten().enumerate() {
                 let name = e.get("name").and_then(Doc::as_str).unwrap_or("?");
                 // Written only for what is recorded: most variables are not.
@@ -458,9 +497,14 @@ fn workload_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome
                     }
                     Require::LiteralEnv => {
                         let literal = e.get("value").and_then(Doc::as_str);
-                        if let Some(why) =
-                            literal.and_then(|v| credential_reason(settings, name, v))
-                        {
+                        let reference = names_key_of_named_secret(name, &secret_names);
+                        if let Some(why) = literal.and_then(|v| {
+                            if reference {
+                                value_reason(settings, v)
+                            } else {
+                                credential_reason(settings, name, v)
+                            }
+                        }) {
                             let path = path();
                             obs.push(Observation {
                                 source: evidence::source(obj, &path),
@@ -543,9 +587,12 @@ fn configmap_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcom
             .into_iter()
             .filter_map(|field| Some((field, cm.value.get(field).and_then(Doc::as_object)?)));
         for (field, data) in fields {
+            let secret_names = secret_name_prefixes(data.iter().map(|(k, _)| k.as_ref()));
             for (k, v) in data {
                 let val = v.as_str().unwrap_or_default();
-                let why = if field == "binaryData" {
+                let why = if names_key_of_named_secret(k, &secret_names) {
+                    value_reason(settings, val)
+                } else if field == "binaryData" {
                     match binary_text(val) {
                         Some(text) => credential_reason(settings, k, &text),
                         // Bytes, or already redacted on the way in.
