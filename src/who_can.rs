@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use crate::checks::rbac::{self, Settings};
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, UNSET_NAMESPACE};
 use crate::quote::escape_controls as esc;
 
 /// A parsed `RESOURCE` argument: `secrets`, `deployments.apps`, `pods/exec`.
@@ -147,19 +147,33 @@ pub fn render(
     let url = resource.starts_with('/');
     let r = parse_resource(resource);
     let state = rbac::build(inv, settings);
-    let mut chains = if url {
-        rbac::who_can_url(&state, settings, verb, resource)
-    } else {
-        rbac::who_can(
-            &state,
-            settings,
-            verb,
-            &r.resource,
-            r.group.as_deref(),
-            namespace,
-        )
+    let answer = |namespace: Option<&str>| -> (Vec<rbac::Chain<'_>>, Vec<&rbac::Binding<'_>>) {
+        let mut chains = if url {
+            rbac::who_can_url(&state, settings, verb, resource)
+        } else {
+            rbac::who_can(
+                &state,
+                settings,
+                verb,
+                &r.resource,
+                r.group.as_deref(),
+                namespace,
+            )
+        };
+        chains.sort_by_key(|c| c.subject.clone());
+        let unknown: Vec<&rbac::Binding> = if url {
+            // Only cluster-wide bindings grant non-resource URLs.
+            state
+                .bindings
+                .iter()
+                .filter(|b| b.scope.is_none() && settings.is_unresolved(b))
+                .collect()
+        } else {
+            rbac::unresolved(&state, settings, &[(verb, r.resource.as_str())], namespace)
+        };
+        (chains, unknown)
     };
-    chains.sort_by_key(|c| c.subject.clone());
+    let (chains, unknown) = answer(namespace);
     let mut out = String::new();
     let scope = match namespace {
         _ if url => "(a non-resource URL: only cluster-wide bindings grant it)".to_string(),
@@ -180,17 +194,52 @@ pub fn render(
             );
         }
     }
-    let unknown: Vec<&rbac::Binding> = if url {
-        // Only cluster-wide bindings grant non-resource URLs.
-        state
-            .bindings
-            .iter()
-            .filter(|b| b.scope.is_none() && settings.is_unresolved(b))
-            .collect()
-    } else {
-        rbac::unresolved(&state, settings, &[(verb, r.resource.as_str())], namespace)
+    // Roles and bindings written without a namespace land in the namespace they are applied
+    // to (`kubectl apply -n NS`): asked about a named namespace, their grants are shown
+    // apart, as what holds if they are applied there, never left out.
+    let unplaced = match namespace {
+        Some(ns) if ns != UNSET_NAMESPACE && !url => {
+            let (c, u) = answer(Some(UNSET_NAMESPACE));
+            let placed = |b: &rbac::Binding| b.scope.as_deref() == Some(UNSET_NAMESPACE);
+            let c: Vec<_> = c.into_iter().filter(|c| placed(c.binding)).collect();
+            let u: Vec<_> = u.into_iter().filter(|b| placed(b)).collect();
+            Some((ns, c, u))
+        }
+        _ => None,
     };
-    for b in &unknown {
+    write_unknown(&mut out, &unknown);
+    let unplaced_grants = unplaced
+        .as_ref()
+        .is_some_and(|(_, c, u)| !c.is_empty() || !u.is_empty());
+    if chains.is_empty() {
+        match (unknown.is_empty(), unplaced_grants) {
+            (true, false) => {
+                let _ = writeln!(out, "  nobody (no binding grants it)");
+            }
+            (false, false) => {
+                let _ = writeln!(out, "  nobody else (no other binding grants it)");
+            }
+            (_, true) => {
+                let _ = writeln!(out, "  no binding with a namespace grants it");
+            }
+        }
+    }
+    write_chains(&mut out, &chains, settings, &r, url, "  ");
+    if let Some((ns, c, u)) = unplaced.filter(|_| unplaced_grants) {
+        let _ = writeln!(
+            out,
+            "  if the roles and bindings written without a namespace are applied in namespace {}:",
+            esc(ns)
+        );
+        write_unknown(&mut out, &u);
+        write_chains(&mut out, &c, settings, &r, url, "    ");
+    }
+    out
+}
+
+/// Bindings whose role is unknown, one line each.
+fn write_unknown(out: &mut String, unknown: &[&rbac::Binding]) {
+    for b in unknown {
         let subjects: Vec<String> = b.subjects.iter().map(|s| s.display()).collect();
         let _ = writeln!(
             out,
@@ -203,19 +252,22 @@ pub fn render(
             }
         );
     }
-    if chains.is_empty() {
-        if unknown.is_empty() {
-            let _ = writeln!(out, "  nobody (no binding grants it)");
-        } else {
-            let _ = writeln!(out, "  nobody else (no other binding grants it)");
-        }
-        return out;
-    }
+}
+
+/// One block per subject, one `via` line per chain, indented by `indent`.
+fn write_chains(
+    out: &mut String,
+    chains: &[rbac::Chain],
+    settings: &Settings,
+    r: &ResourceArg,
+    url: bool,
+    indent: &str,
+) {
     let mut last = String::new();
-    for c in &chains {
+    for c in chains {
         let who = c.subject.display();
         if who != last {
-            let _ = writeln!(out, "  {}", esc(&who));
+            let _ = writeln!(out, "{indent}{}", esc(&who));
             last = who;
         }
         let tag = if settings.is_stock_chain(c.binding, &c.subject, c.rule.as_ref()) {
@@ -242,14 +294,13 @@ pub fn render(
         };
         let _ = writeln!(
             out,
-            "    via {}, {}{}{}{tag}",
+            "{indent}  via {}, {}{}{}{tag}",
             esc(&c.via()),
             esc(&c.binding.scope_display()),
             esc(&groups),
             esc(&names)
         );
     }
-    out
 }
 
 #[cfg(test)]

@@ -182,6 +182,38 @@ fn who_can_never_answers_cluster_scoped_resources_through_a_role_binding() {
     );
 }
 
+/// Asked about a named namespace, `who-can` shows the grants of roles and bindings written
+/// without a namespace as what holds if they are applied there: never "nobody".
+#[test]
+fn who_can_in_a_namespace_shows_namespace_less_grants_apart() {
+    let dir = Dir::new();
+    dir.create(
+        "m.yaml",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: reader}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: secret-reader}\nrules:\n- {apiGroups: [\"\"], resources: [secrets], verbs: [get]}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: secret-reader}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secret-reader}\nsubjects:\n- {kind: ServiceAccount, name: reader}\n",
+    );
+    let run = kubeattest(
+        dir.path(),
+        &[
+            "who-can",
+            "get",
+            "secrets",
+            "-n",
+            "app",
+            "--manifests",
+            "m.yaml",
+        ],
+    );
+    run.assert_code(0);
+    assert!(!run.stdout.contains("nobody"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "if the roles and bindings written without a namespace are applied in namespace app:"
+        ) && run.stdout.contains("ServiceAccount (unset)/reader"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn a_binding_to_a_role_not_in_the_input_is_an_error_not_a_pass() {
     let dir = Dir::new();

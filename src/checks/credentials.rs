@@ -199,8 +199,9 @@ pub(crate) fn redaction_patterns() -> &'static Settings {
 /// Why a name/value pair is taken for a credential: its name, or a value pattern (also one
 /// matched, and the value replaced, when the object was collected).
 fn credential_reason(settings: &Settings, name: &str, value: &str) -> Option<String> {
-    value_reason(settings, value)
-        .or_else(|| credential_by_name(name, value).then(|| "name looks like a credential".to_string()))
+    value_reason(settings, value).or_else(|| {
+        credential_by_name(name, value).then(|| "name looks like a credential".to_string())
+    })
 }
 
 /// Why a value is taken for a credential by its value alone (a pattern matched).
