@@ -27,9 +27,6 @@ use crate::results::Report;
 use fonts::Fonts;
 use layout::Layout;
 
-/// Table of contents lines per page.
-const TOC_PER_PAGE: usize = 44;
-
 /// Renders the report as PDF; `bundle` holds the other files of the folder (name, bytes),
 /// whose sizes and SHA-256 the appendix lists.
 pub fn render(
@@ -86,10 +83,13 @@ pub fn render(
         "appendix".into(),
     ));
     toc.push((1, "Sign-off".into(), "sign-off".into()));
-    let toc_pages = toc.len().div_ceil(TOC_PER_PAGE);
+    let toc_pages = cover::toc_pages(&toc);
 
+    // The cover (one page, or more when its facts do not fit), then empty pages for the
+    // contents, filled once every chapter's page is known.
     cover::cover(&mut l, &view);
-    for _ in 0..toc_pages {
+    let toc_first = l.pages.len();
+    for _ in &toc_pages {
         l.new_page();
     }
     summary::summary(&mut l, &view);
@@ -105,7 +105,7 @@ pub fn render(
     findings::passed(&mut l, &view);
     appendix::appendix(&mut l, &view, bundle);
     signoff::sign_off(&mut l, &view);
-    cover::table_of_contents(&mut l, &toc, toc_pages);
+    cover::table_of_contents(&mut l, &toc, &toc_pages, toc_first);
     cover::header_footer(&mut l, &view);
     l.link_ops();
 
