@@ -451,7 +451,11 @@ fn large_report_uses_compact_tables() {
     let path = tmp.path().join("big.pdf");
     std::fs::write(&path, &pdf).expect("write pdf");
     let text = pdf_text(&path);
-    assert!(text.contains("did not pass; one row each"));
+    // Every listed check had more subjects than the PDF lists: the sentence says of how many.
+    assert!(
+        squash(&text).contains("subjects that did not pass, one row each"),
+        "no capped compact table"
+    );
     let pages = text.matches('\u{c}').count();
     assert!(pages < 300, "{pages} pages");
     // Bounded by what failed per check, not by the number of findings.
@@ -476,4 +480,327 @@ fn empty_report_renders() {
     let path = tmp.path().join("empty.pdf");
     std::fs::write(&path, &pdf).expect("write pdf");
     assert!(pdf_text(&path).contains("No check failed."));
+}
+
+/// The text of each page of `pdf`, in order.
+fn pdf_pages(pdf: &Path) -> Vec<String> {
+    let text = pdf_text(pdf);
+    let mut pages: Vec<String> = text.split('\u{c}').map(str::to_string).collect();
+    // pdftotext ends the last page with a form feed too.
+    if pages.last().is_some_and(|p| p.trim().is_empty()) {
+        pages.pop();
+    }
+    pages
+}
+
+/// The text of `pdf` with its layout kept (`pdftotext -layout`).
+fn pdf_layout_text(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("cannot run pdftotext (install poppler-utils)");
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A page's text without the running header and footer every page but the cover carries.
+fn page_body(page: &str) -> String {
+    page.lines()
+        .map(str::trim)
+        .filter(|l| {
+            !(l.is_empty()
+                || l.starts_with("kubeattest · ")
+                || *l == "Kubernetes compliance report"
+                || l.starts_with("Generated ")
+                || (l.starts_with("page ") && l.contains(" of ")))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs kubeattest with `args` in `dir`; the exit code is 0 or 3 (failing findings).
+fn run_in(dir: &Path, args: &[&str]) {
+    let out = bin()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run kubeattest");
+    assert!(
+        out.status.code().is_some_and(|c| c == 0 || c == 3),
+        "kubeattest {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Session 30 review, P1: the cover's closing note ran onto page 2 and the contents were
+/// drawn over it; a page of only header and footer followed the contents. Every page has
+/// content of its own, the contents page holds nothing of the cover, and the contents'
+/// page numbers lead to their chapters.
+#[test]
+fn demo_pdf_front_matter_has_no_overlap_and_no_blank_page() {
+    let (_tmp, dir) = demo_bundle();
+    let pdf = dir.join("report.pdf");
+    let pages = pdf_pages(&pdf);
+    for (i, page) in pages.iter().enumerate() {
+        assert!(
+            !page_body(page).is_empty(),
+            "page {} holds only the header and footer",
+            i + 1
+        );
+    }
+    let contents = pages
+        .iter()
+        .position(|p| p.lines().any(|l| l.trim() == "Contents"))
+        .expect("a Contents page");
+    assert!(
+        !pages[contents].contains("Score =") && !pages[contents].contains("Read as"),
+        "the Contents page holds cover text:\n{}",
+        pages[contents]
+    );
+    assert!(
+        pages[..contents].iter().any(|p| p.contains("Score =")),
+        "the cover's closing note is missing"
+    );
+    // The contents' page numbers, read with -layout ("Title ...... 12").
+    let layout = pdf_layout_text(&pdf);
+    for title in [
+        "Executive summary",
+        "Findings with evidence and remediation",
+        "Manual items",
+        "Passed checks",
+        "Sign-off",
+    ] {
+        let number: usize = layout
+            .lines()
+            .find_map(|l| {
+                let l = l.trim();
+                l.strip_prefix(title)?
+                    .split_whitespace()
+                    .last()?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("{title} is not in the contents"));
+        assert!(
+            page_body(&pages[number - 1])
+                .lines()
+                .next()
+                .is_some_and(|l| l.starts_with(title)),
+            "the contents send {title} to page {number}, which begins:\n{}",
+            page_body(&pages[number - 1])
+        );
+    }
+}
+
+/// Session 30 review, P2: with a catalog overlay, a preparer and an organisation the cover
+/// had more lines than page 1, and the last scores were drawn below its edge. The cover
+/// continues on the next page instead: every framework's score is before the contents.
+#[test]
+fn long_cover_continues_on_the_next_page_and_loses_nothing() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(repo().join("controls/checks")).expect("controls/checks") {
+        let path = entry.expect("entry").path();
+        let to = tmp
+            .path()
+            .join("overlay/checks")
+            .join(path.file_name().expect("name"));
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("overlay dir");
+        std::fs::copy(&path, &to).expect("copy a catalog file");
+    }
+    run_in(
+        tmp.path(),
+        &[
+            "--catalog",
+            "overlay",
+            "scan",
+            "--demo",
+            "--quiet",
+            "--preparer",
+            "Alice Auditor, Senior IT Auditor, External Assurance Team (engagement KA-2026-117)",
+            "--organisation",
+            "Example Corporation International Holdings — Platform Security and Compliance Office, Frankfurt am Main",
+            "--out",
+            "out",
+        ],
+    );
+    let out = tmp.path().join("out");
+    let report = read_report(&out);
+    let pages = pdf_pages(&out.join("report.pdf"));
+    let contents = pages
+        .iter()
+        .position(|p| p.lines().any(|l| l.trim() == "Contents"))
+        .expect("a Contents page");
+    assert!(contents >= 2, "the cover did not need a second page");
+    let cover = squash(&pages[..contents].join("\n"));
+    assert!(cover.contains("Catalog overlay"), "{cover}");
+    assert!(cover.contains("Frankfurt am Main"), "{cover}");
+    assert!(cover.contains("Score ="), "{cover}");
+    let view = kubeattest::render::view::View::new(&report);
+    assert!(!view.frameworks.is_empty());
+    for fw in &view.frameworks {
+        let name = format!("{} {}", fw.title, fw.version);
+        assert!(cover.contains(&name), "{name} is not on the cover: {cover}");
+        assert!(
+            cover.contains(&fw.score),
+            "no score {} on the cover: {cover}",
+            fw.score
+        );
+    }
+    assert!(!pages[contents].contains("Score ="));
+    assert!(!page_body(&pages[contents - 1]).is_empty());
+}
+
+/// Session 30 review, P5: no empty `/GTS_PDFXVersion` (read as a PDF/X claim), `/PageMode`
+/// as a name, and the document's language in the catalog.
+#[test]
+fn pdf_metadata_claims_no_pdfx_and_names_its_language() {
+    let (_tmp, dir) = demo_bundle();
+    let pdf = dir.join("report.pdf");
+    let info = String::from_utf8_lossy(&poppler("pdfinfo", &[], &pdf).stdout).into_owned();
+    assert!(!info.contains("PDF subtype"), "{info}");
+    assert!(!info.contains("PDF/X"), "{info}");
+    let bytes = std::fs::read(&pdf).expect("read pdf");
+    let raw = String::from_utf8_lossy(&bytes);
+    assert!(!raw.contains("GTS_PDFXVersion"));
+    assert!(raw.contains("/Lang(en)") || raw.contains("/Lang (en)"));
+    assert!(
+        raw.contains("/PageMode/UseOutlines") || raw.contains("/PageMode /UseOutlines"),
+        "PageMode is not the name /UseOutlines"
+    );
+    assert!(!raw.contains("/PageMode("));
+    assert!(bytes.starts_with(b"%PDF-1.4"), "/Lang needs PDF 1.4");
+}
+
+/// Session 30 review, P3: the registers' badges name the entry's state (applied, expired,
+/// unused), as report.html does, not a finding status (an expired attestation of a passing
+/// item read FAIL).
+#[test]
+fn pdf_registers_show_entry_states_not_finding_statuses() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        tmp.path().join("exceptions.yaml"),
+        r#"exceptions:
+  - check: host-pid-namespace
+    subject: { kind: DaemonSet, namespace: monitoring, name: node-* }
+    justification: node-exporter reads host process statistics by design.
+    approver: jane.doe@example.com
+    expires: 2099-06-30
+  - check: host-network-namespace
+    justification: expired waiver for the register
+    approver: old.approver@example.com
+    expires: 2020-01-01
+  - check: host-ipc-namespace
+    subject: { kind: Deploymnet }
+    justification: misspelt kind, unused
+    approver: x@example.com
+    expires: 2099-01-01
+"#,
+    )
+    .expect("exceptions");
+    std::fs::write(
+        tmp.path().join("attestations.yaml"),
+        r#"attestations:
+  - framework: cis-1.12
+    item: "1.2.20"
+    result: pass
+    statement: --request-timeout is 60s on all three control plane nodes.
+    evidence: { url: "https://tickets.example/AUD-17" }
+    assessor: sam.assessor@example.com
+    date: 2025-11-30
+    expires: 2099-05-30
+  - framework: cis
+    item: "5.4.2"
+    result: pass
+    statement: expired one
+    evidence: { url: "https://tickets.example/AUD-19" }
+    assessor: sam.assessor@example.com
+    date: 2020-01-01
+    expires: 2020-06-30
+"#,
+    )
+    .expect("attestations");
+    run_in(
+        tmp.path(),
+        &[
+            "scan",
+            "--demo",
+            "--quiet",
+            "--exceptions",
+            "exceptions.yaml",
+            "--attestations",
+            "attestations.yaml",
+            "--out",
+            "out",
+        ],
+    );
+    let layout = pdf_layout_text(&tmp.path().join("out/report.pdf"));
+    let entry = |about: &str| -> String {
+        layout
+            .lines()
+            .map(str::trim)
+            .find(|l| l.contains(about) && l.split_whitespace().count() > 2)
+            .map(|l| l.split_whitespace().next().unwrap_or_default().to_string())
+            .unwrap_or_else(|| panic!("no register entry for {about}"))
+    };
+    assert_eq!(entry("host-network-namespace — any subject"), "EXPIRED");
+    assert_eq!(entry("host-pid-namespace — DaemonSet"), "APPLIED");
+    assert_eq!(entry("host-ipc-namespace — Deploymnet"), "UNUSED");
+    assert_eq!(entry("cis item 5.4.2"), "EXPIRED");
+    assert_eq!(entry("cis-1.12 item 1.2.20 — attested pass"), "APPLIED");
+}
+
+/// Session 30 review, P4: with more failing subjects than the PDF lists, the sentence above
+/// a compact table said "25 subject(s) did not pass" of 30. It gives the true count, and
+/// sends the reader to findings.csv and report.json (report.html lists 25 too).
+#[test]
+fn pdf_compact_tables_state_how_many_did_not_pass() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let manifests: String = (0..30)
+        .map(|i| {
+            format!(
+                "apiVersion: apps/v1
+kind: Deployment
+metadata: {{ name: app-{i:02}, namespace: shop }}
+spec:
+  selector: {{ matchLabels: {{ app: a{i} }} }}
+  template:
+    metadata: {{ labels: {{ app: a{i} }} }}
+    spec:
+      containers:
+        - name: main
+          image: registry.example.com/shop/app:latest
+          securityContext: {{ privileged: true }}
+---
+"
+            )
+        })
+        .collect();
+    std::fs::write(tmp.path().join("many.yaml"), manifests).expect("manifests");
+    run_in(
+        tmp.path(),
+        &[
+            "scan",
+            "--manifests",
+            "many.yaml",
+            "--quiet",
+            "--out",
+            "out",
+        ],
+    );
+    let text = squash(&pdf_text(&tmp.path().join("out/report.pdf")));
+    // A medium check: one row each, no evidence blocks.
+    assert!(
+        text.contains("The first 25 of the 30 subjects that did not pass, one row each"),
+        "{text}"
+    );
+    // A critical or high check: two subjects with their evidence, then the next 23 of 28.
+    assert!(
+        text.contains("The next 23 of the 28 other subjects that did not pass, one row each"),
+        "{text}"
+    );
+    assert!(text.contains("… and 5 more subject(s) that did not pass"));
+    assert!(!text.contains("25 subject(s) did not pass"));
+    assert!(!text.contains("23 other subject(s) did not pass"));
 }

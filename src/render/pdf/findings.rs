@@ -7,7 +7,7 @@ use super::layout::{
 };
 /// Non-passing subjects of a critical or high check shown with their whole evidence; the
 /// next ones (up to the view's limit), and every subject of a medium or low check, are
-/// listed one row each in a compact table. report.html and report.json keep the rest.
+/// listed one row each in a compact table. findings.csv and report.json keep the rest.
 const DETAIL_LIMIT: usize = 2;
 
 /// Whether a check of this severity gets full evidence blocks and its whole remediation
@@ -48,6 +48,28 @@ pub(super) fn findings(l: &mut Layout, view: &View) {
     }
     for c in &view.problems {
         check(l, c, view.full_detail);
+    }
+}
+
+/// The sentence above a check's compact table: how many subjects it lists out of how many
+/// did not pass (`shown` with full evidence above it, `listed` in it, `more` in neither),
+/// and where the others are; every count is true whatever the limits.
+fn compact_intro(shown: usize, listed: usize, more: usize) -> String {
+    match (shown, more) {
+        (0, 0) => format!(
+            "{listed} subject(s) did not pass; one row each, with what was seen (their evidence is in report.html and report.json)."
+        ),
+        (0, _) => format!(
+            "The first {listed} of the {} subjects that did not pass, one row each, with what was seen; all are in findings.csv and report.json.",
+            listed + more
+        ),
+        (_, 0) => format!(
+            "{listed} other subject(s) did not pass; one row each (their evidence is in report.html and report.json)."
+        ),
+        _ => format!(
+            "The next {listed} of the {} other subjects that did not pass, one row each; all are in findings.csv and report.json.",
+            listed + more
+        ),
     }
 }
 
@@ -122,17 +144,7 @@ fn check(l: &mut Layout, c: &CheckView, full: bool) {
             finding_block(l, f);
         }
         if !rest.is_empty() {
-            let intro = if blocks.is_empty() {
-                format!(
-                    "{} subject(s) did not pass; one row each, with what was seen (every observation is in report.html and report.json).",
-                    rest.len()
-                )
-            } else {
-                format!(
-                    "{} other subject(s) did not pass; one row each (every observation is in report.html and report.json).",
-                    rest.len()
-                )
-            };
+            let intro = compact_intro(blocks.len(), rest.len(), c.more_findings);
             l.paragraph(Face::Regular, 8.5, ink(), &intro, MARGIN_X, TEXT_W);
             let rows: Vec<Row> = rest
                 .iter()
@@ -160,9 +172,10 @@ fn check(l: &mut Layout, c: &CheckView, full: bool) {
             l.table(
                 &[
                     ("Status", 0.1),
-                    ("Subject", 0.33),
-                    ("Location", 0.17),
-                    ("Observed", 0.4),
+                    // Wide enough for `folder/file.yaml:123` on one line.
+                    ("Subject", 0.31),
+                    ("Location", 0.21),
+                    ("Observed", 0.38),
                 ],
                 &rows,
                 7.0,
@@ -530,4 +543,27 @@ pub(super) fn passed(l: &mut Layout, view: &View) {
         &rows,
         7.5,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact_intro;
+
+    #[test]
+    fn compact_intro_counts_every_subject_that_did_not_pass() {
+        assert!(compact_intro(0, 7, 0).starts_with("7 subject(s) did not pass;"));
+        assert!(compact_intro(2, 5, 0).starts_with("5 other subject(s) did not pass;"));
+        let capped = compact_intro(0, 25, 5);
+        assert!(
+            capped.starts_with("The first 25 of the 30 subjects that did not pass"),
+            "{capped}"
+        );
+        assert!(!capped.contains("report.html"), "{capped}");
+        let capped = compact_intro(2, 23, 185);
+        assert!(
+            capped.starts_with("The next 23 of the 208 other subjects that did not pass"),
+            "{capped}"
+        );
+        assert!(capped.contains("findings.csv and report.json"), "{capped}");
+    }
 }

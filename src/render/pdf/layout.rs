@@ -336,7 +336,7 @@ impl<'f> Layout<'f> {
         self.links.push((p, [x, y, w, h], anchor.to_string()));
     }
 
-    /// A status badge with its top-left corner at (x, y).
+    /// A status badge with its top-left corner at (x, y); returns its width.
     pub fn badge(&mut self, x: f32, y: f32, status: &str, size: f32) -> f32 {
         let label = match status.strip_prefix("attested_") {
             Some("not_applicable") => "ATT. N/A".to_string(),
@@ -345,11 +345,23 @@ impl<'f> Layout<'f> {
             None if status == "not_applicable" => "N/A".to_string(),
             None => status.replace('_', " ").to_uppercase(),
         };
-        let w = self.fonts.width(Face::Bold, size, &label) + 8.0;
-        let w = w.max(44.0);
-        self.rect(x, y, w, size + 4.0, status_color(status));
-        let tw = self.fonts.width(Face::Bold, size, &label);
-        let fg = if status == "not_applicable" {
+        self.labelled_badge(x, y, &label, status, size)
+    }
+
+    /// A badge reading `label` in the colours of the finding status `colour_of` (a register
+    /// entry's state in the colour of what it does to findings); returns its width.
+    pub fn labelled_badge(
+        &mut self,
+        x: f32,
+        y: f32,
+        label: &str,
+        colour_of: &str,
+        size: f32,
+    ) -> f32 {
+        let tw = self.fonts.width(Face::Bold, size, label);
+        let w = (tw + 8.0).max(44.0);
+        self.rect(x, y, w, size + 4.0, status_color(colour_of));
+        let fg = if colour_of == "not_applicable" {
             ink()
         } else {
             rgb(255, 255, 255)
@@ -360,7 +372,7 @@ impl<'f> Layout<'f> {
             Face::Bold,
             size,
             fg,
-            &label,
+            label,
         );
         w
     }

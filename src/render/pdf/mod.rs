@@ -27,9 +27,6 @@ use crate::results::Report;
 use fonts::Fonts;
 use layout::Layout;
 
-/// Table of contents lines per page.
-const TOC_PER_PAGE: usize = 44;
-
 /// Renders the report as PDF; `bundle` holds the other files of the folder (name, bytes),
 /// whose sizes and SHA-256 the appendix lists.
 pub fn render(
@@ -86,10 +83,13 @@ pub fn render(
         "appendix".into(),
     ));
     toc.push((1, "Sign-off".into(), "sign-off".into()));
-    let toc_pages = toc.len().div_ceil(TOC_PER_PAGE);
+    let toc_pages = cover::toc_pages(&toc);
 
+    // The cover (one page, or more when its facts do not fit), then empty pages for the
+    // contents, filled once every chapter's page is known.
     cover::cover(&mut l, &view);
-    for _ in 0..toc_pages {
+    let toc_first = l.pages.len();
+    for _ in &toc_pages {
         l.new_page();
     }
     summary::summary(&mut l, &view);
@@ -105,7 +105,7 @@ pub fn render(
     findings::passed(&mut l, &view);
     appendix::appendix(&mut l, &view, bundle);
     signoff::sign_off(&mut l, &view);
-    cover::table_of_contents(&mut l, &toc, toc_pages);
+    cover::table_of_contents(&mut l, &toc, &toc_pages, toc_first);
     cover::header_footer(&mut l, &view);
     l.link_ops();
 
@@ -143,11 +143,44 @@ pub fn render(
     };
     let mut warnings = Vec::new();
     let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
+    // `/Lang` is a PDF 1.4 entry (printpdf declares 1.3).
+    lo.version = "1.4".to_string();
+    fix_document_dictionaries(&mut lo);
     compress_streams(&mut lo);
     let mut bytes = Vec::new();
     lo.save_to(&mut bytes)
         .map_err(|e| RenderError::Pdf(e.to_string()))?;
     Ok(bytes)
+}
+
+/// Corrects what printpdf writes into the catalog and the document information dictionary:
+/// the language (`/Lang (en)`, for screen readers and text-to-speech), `/PageMode` as the
+/// name the specification requires (printpdf writes the string `(UseOutlines)`), and no
+/// `/GTS_PDFXVersion` (printpdf writes it empty, which readers take as a PDF/X claim) nor
+/// `/Keywords` (never set here, so written empty).
+fn fix_document_dictionaries(doc: &mut lopdf::Document) {
+    use lopdf::Object;
+    let root = doc.trailer.get(b"Root").and_then(Object::as_reference).ok();
+    if let Some(catalog) = root
+        .and_then(|id| doc.get_object_mut(id).ok())
+        .and_then(|o| o.as_dict_mut().ok())
+    {
+        catalog.set("Lang", Object::string_literal("en"));
+        let mode = if catalog.has(b"Outlines") {
+            "UseOutlines"
+        } else {
+            "UseNone"
+        };
+        catalog.set("PageMode", Object::Name(mode.as_bytes().to_vec()));
+    }
+    let info = doc.trailer.get(b"Info").and_then(Object::as_reference).ok();
+    if let Some(info) = info
+        .and_then(|id| doc.get_object_mut(id).ok())
+        .and_then(|o| o.as_dict_mut().ok())
+    {
+        info.remove(b"GTS_PDFXVersion");
+        info.remove(b"Keywords");
+    }
 }
 
 /// Compresses (Flate) every stream that allows it and has no filter yet, where that makes

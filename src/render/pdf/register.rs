@@ -44,7 +44,8 @@ pub(super) fn register(l: &mut Layout, view: &View) {
         l.space(6.0);
         entry_heading(
             l,
-            &badge_status(&e.status),
+            &e.status,
+            exception_colour(&e.status),
             &format!("{} — {}", e.check, e.subject),
         );
         let mut rows = vec![
@@ -86,21 +87,40 @@ pub(super) fn register(l: &mut Layout, view: &View) {
     );
 }
 
-fn badge_status(status: &str) -> String {
-    match status {
+/// The colour of an exception's state, as in report.html: an applied exception in the
+/// colour of the findings it waived, an expired or invalid one in that of the failures it
+/// leaves, an unused or covered one grey.
+fn exception_colour(state: &str) -> &'static str {
+    match state {
         "applied" => "waived",
         "expired" | "invalid" => "fail",
         _ => "not_applicable",
     }
-    .to_string()
 }
 
-/// The first line of a register entry: its status badge and what it is about.
-fn entry_heading(l: &mut Layout, badge: &str, text: &str) {
+/// The colour of an attestation's state, as in report.html: applied in the colour of
+/// attested items, unused grey, expired or invalid (the item stays manual) red.
+fn attestation_colour(state: &str) -> &'static str {
+    match state {
+        "applied" => "attested",
+        "unused" => "not_applicable",
+        _ => "fail",
+    }
+}
+
+/// The first line of a register entry: a badge naming its state (applied, expired, …; not
+/// a finding status) and what it is about.
+fn entry_heading(l: &mut Layout, state: &str, colour_of: &str, text: &str) {
     let y = l.y;
-    let w = l.badge(MARGIN_X, y, badge, 7.5);
+    let label = state.replace('_', " ").to_uppercase();
+    let w = l.labelled_badge(MARGIN_X, y, &label, colour_of, 7.5);
     l.text(MARGIN_X + w + 6.0, y + 8.0, Face::Bold, 9.5, ink(), text);
     l.y += 14.0;
+}
+
+/// A status as words (`not_applicable` → `not applicable`).
+fn words(status: &str) -> String {
+    status.replace('_', " ")
 }
 
 fn fact(label: &str, value: &str) -> Row {
@@ -156,6 +176,8 @@ pub(super) fn expired_notice(l: &mut Layout, view: &View) {
 
 /// The attestations given for the run, after the exceptions register.
 pub(super) fn attestations(l: &mut Layout, view: &View) {
+    // The heading stays with its introduction and the first entry.
+    l.ensure(150.0);
     l.heading(2, "Attestations of manual items", Some("attestations"));
     if view.attestations.is_empty() {
         l.rich_paragraph(
@@ -178,16 +200,14 @@ pub(super) fn attestations(l: &mut Layout, view: &View) {
     for a in &view.attestations {
         l.ensure(90.0);
         l.space(6.0);
-        let badge = if a.status == "applied" {
-            format!("attested_{}", a.result)
-        } else if a.status == "unused" {
-            "not_applicable".to_string()
+        let about = if a.status == "applied" {
+            format!("{} — attested {}", a.target, words(&a.result))
         } else {
-            "fail".to_string()
+            a.target.clone()
         };
-        entry_heading(l, &badge, &format!("{} — {}", a.target, a.status));
+        entry_heading(l, &a.status, attestation_colour(&a.status), &about);
         let mut rows = vec![
-            fact("Result", &a.result),
+            fact("Result", &words(&a.result)),
             fact("Statement", &a.statement),
             fact("Evidence", &a.evidence),
             fact("Assessor", &a.assessor),
