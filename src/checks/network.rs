@@ -391,40 +391,91 @@ pub fn allow_all_rules(p: &Object) -> Vec<(String, String)> {
         }
         for (i, r) in rules(&p.value, dir).iter().enumerate() {
             let peers = r.get(peer).and_then(Doc::as_array);
-            let ports = r.get("ports").and_then(Doc::as_array);
-            let no_peers = peers.is_none_or(<[Doc]>::is_empty);
-            let no_ports = ports.is_none_or(<[Doc]>::is_empty);
-            if no_peers && no_ports {
-                out.push((
+            let ports = r.get("ports").and_then(Doc::as_array).unwrap_or_default();
+            // Any port: no `ports`, or ranges that together cover every TCP port.
+            let Some(port_words) = every_port(ports) else {
+                continue;
+            };
+            match peers.filter(|p| !p.is_empty()) {
+                // No peers: every source (or destination), pods and addresses alike.
+                None if ports.is_empty() => out.push((
                     format!("spec.{dir}[{i}]"),
                     format!("an empty {dir} rule allows all {dir} traffic on every port"),
-                ));
-            } else if dir == "ingress" {
-                let world = peers.into_iter().flatten().find_map(|pe| {
-                    let except = pe
-                        .at("/ipBlock/except")
-                        .and_then(Doc::as_array)
-                        .is_some_and(|e| !e.is_empty());
-                    let cidr = pe.at("/ipBlock/cidr").and_then(Doc::as_str)?;
-                    egress::whole_family(cidr)
-                        .filter(|_| !except)
-                        .map(|family| (cidr, family))
-                });
-                if let Some((cidr, family)) = world {
-                    let written = if cidr == family {
-                        String::new()
-                    } else {
-                        format!(", written {cidr}")
-                    };
-                    out.push((
-                        format!("spec.{dir}[{i}].{peer}"),
-                        format!("allows ingress from any address ({family}{written})"),
-                    ));
+                )),
+                None => out.push((
+                    format!("spec.{dir}[{i}]"),
+                    format!(
+                        "the {dir} rule names no peer, so it allows every {} {port_words}",
+                        if dir == "ingress" {
+                            "source"
+                        } else {
+                            "destination"
+                        }
+                    ),
+                )),
+                Some(peers) => {
+                    let world = peers.iter().find_map(|pe| {
+                        let except = pe
+                            .at("/ipBlock/except")
+                            .and_then(Doc::as_array)
+                            .is_some_and(|e| !e.is_empty());
+                        let cidr = pe.at("/ipBlock/cidr").and_then(Doc::as_str)?;
+                        egress::whole_family(cidr)
+                            .filter(|_| !except)
+                            .map(|family| (cidr, family))
+                    });
+                    if let Some((cidr, family)) = world {
+                        let written = if cidr == family {
+                            String::new()
+                        } else {
+                            format!(", written {cidr}")
+                        };
+                        let way = if dir == "ingress" { "from" } else { "to" };
+                        out.push((
+                            format!("spec.{dir}[{i}].{peer}"),
+                            format!(
+                                "allows {dir} {way} any address ({family}{written}) {port_words}"
+                            ),
+                        ));
+                    }
                 }
             }
         }
     }
     out
+}
+
+/// Words for a rule's `ports` when they leave every port open ("on every port"; with
+/// ranges, "on every TCP port"), `None` when they name some ports only. An entry without
+/// `port` is every port of its protocol; `endPort` makes a range; a named port is one port.
+fn every_port(ports: &[Doc]) -> Option<&'static str> {
+    if ports.is_empty() {
+        return Some("on every port");
+    }
+    let mut tcp: Vec<(i64, i64)> = Vec::new();
+    for entry in ports {
+        let protocol = entry.get("protocol").and_then(Doc::as_str).unwrap_or("TCP");
+        if protocol != "TCP" {
+            continue;
+        }
+        let Some(port) = entry.get("port") else {
+            return Some("on every TCP port");
+        };
+        let Some(first) = port.as_i64() else {
+            continue; // a named port
+        };
+        let last = entry.get("endPort").and_then(Doc::as_i64).unwrap_or(first);
+        tcp.push((first, last));
+    }
+    tcp.sort_unstable();
+    let mut next = 1;
+    for (first, last) in tcp {
+        if first > next {
+            return None;
+        }
+        next = next.max(last + 1);
+    }
+    (next > 65535).then_some("on every TCP port")
 }
 
 /// Whether a policy selects a pod with these labels in namespace `ns`.
@@ -1271,7 +1322,10 @@ fn no_allow_all(check: &Check, policies: &[&Object], p: &Params, out: &mut Outco
         let (status, message, obs) = if bad.is_empty() {
             (
                 Status::Pass,
-                format!("{} restricts the traffic it allows", subject.display()),
+                format!(
+                    "{}: no rule allows every source or destination on every port",
+                    subject.display()
+                ),
                 Vec::new(),
             )
         } else {
@@ -1379,5 +1433,26 @@ mod tests {
         assert_eq!(allow_all_rules(&p).len(), 1);
         let p = pol(json!({"podSelector": {}, "ingress": [{"ports": [{"port": 443}]}]}));
         assert!(allow_all_rules(&p).is_empty());
+        // The whole address space on one port is that port, as with no `from`.
+        let p = pol(
+            json!({"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 443}]}]}),
+        );
+        assert!(allow_all_rules(&p).is_empty());
+        // Ranges covering every TCP port are every port.
+        let p = pol(json!({"podSelector": {}, "ingress": [{"ports": [
+            {"port": 1, "endPort": 30000, "protocol": "TCP"}, {"port": 30001, "endPort": 65535},
+            {"port": 1, "endPort": 65535, "protocol": "UDP"}]}]}));
+        assert_eq!(allow_all_rules(&p).len(), 1);
+        let p = pol(
+            json!({"podSelector": {}, "ingress": [{"ports": [{"port": 2, "endPort": 65535}]}]}),
+        );
+        assert!(allow_all_rules(&p).is_empty());
+        let p = pol(json!({"podSelector": {}, "ingress": [{"ports": [{"protocol": "TCP"}]}]}));
+        assert_eq!(allow_all_rules(&p).len(), 1);
+        // Egress to the whole address space on every port.
+        let p = pol(
+            json!({"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}),
+        );
+        assert_eq!(allow_all_rules(&p).len(), 1);
     }
 }
