@@ -574,9 +574,12 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                     others += 1;
                     continue;
                 }
-                // Permissions of x that y already grants.
+                // Permissions of x that y already grants; the rules of x with a permission
+                // y does not grant are only partly covered.
                 let mut dup: Vec<(&Atom, String, String)> = Vec::new();
                 let mut rules = BTreeSet::new();
+                let mut partly: BTreeSet<(usize, usize)> = BTreeSet::new();
+                let mut extra = 0usize;
                 for (a, owner, idx) in &grants[xi] {
                     if let Some((_, yo, yidx)) = grants[yi].iter().find(|(ya, ..)| ya.covers(a)) {
                         let owner = evidence::subject(owner).display();
@@ -590,13 +593,32 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                             format!("{owner} rules[{idx}]"),
                             format!("{yo} rules[{yidx}]"),
                         ));
+                    } else {
+                        extra += 1;
+                        partly.insert((std::ptr::from_ref(*owner) as usize, *idx));
                     }
                 }
                 if !dup.is_empty() {
-                    first = Some((y, dup, rules));
+                    // A rule of x is "in" y's only when every permission it grants is.
+                    let rules: Vec<String> = rules
+                        .into_iter()
+                        .map(|(a, b)| {
+                            let whole = !grants[xi].iter().any(|(_, o, i)| {
+                                partly.contains(&(std::ptr::from_ref(*o) as usize, *i))
+                                    && format!("{} rules[{i}]", evidence::subject(o).display())
+                                        == a
+                            });
+                            if whole {
+                                format!("{a} ⊆ {b}")
+                            } else {
+                                format!("{a} partly in {b}")
+                            }
+                        })
+                        .collect();
+                    first = Some((y, dup, rules, extra));
                 }
             }
-            let Some((y, mut dup, rules)) = first else {
+            let Some((y, mut dup, rules, extra)) = first else {
                 continue;
             };
             dup.sort_by(|a, b| a.0.cmp(b.0));
@@ -628,7 +650,8 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                         "more_permissions": dup.len().saturating_sub(PERMISSIONS_SHOWN),
                         "granted_by": {"binding": x.display(), "role": x.role_display(), "scope": x.scope_display()},
                         "also_granted_by": {"binding": y.display(), "role": y.role_display(), "scope": y.scope_display()},
-                        "rules": rules.iter().map(|(a, b)| format!("{a} ⊆ {b}")).collect::<Vec<_>>(),
+                        "rules": rules,
+                        "not_granted_by_the_other": extra,
                     });
                     if others > 0 {
                         v["also_granted_by_others"] = json!(others);
@@ -638,11 +661,19 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                 expected: "each permission granted through one binding".into(),
                 holds: false,
                 note: Some(format!(
-                    "{} permission(s) of {} are already granted by {} ({}){more}",
+                    "{} permission(s) of {} are already granted by {} ({}){more}{}",
                     dup.len(),
                     x.display(),
                     y.display(),
-                    y.scope_display()
+                    y.scope_display(),
+                    match extra {
+                        0 => String::new(),
+                        n => format!(
+                            "; {} also grants {n} permission(s) that {} does not: removing it would take those away",
+                            x.display(),
+                            y.display()
+                        ),
+                    }
                 )),
             });
         }
