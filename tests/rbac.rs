@@ -167,7 +167,8 @@ fn who_can_sees_input_roles_aggregated_into_stock_view() {
 #[test]
 fn stock_system_roles_not_in_the_input_are_judged_from_their_rules() {
     let catalog = catalog::load(None).expect("the built-in catalog loads");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks/secrets-readable/pass");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks/secrets-readable/pass");
     let inv = collect::manifests::collect(&[
         dir.join("second-scheduler-stock-roles.yaml"),
         dir.join("metrics-server-stock-roles.yaml"),
@@ -184,11 +185,25 @@ fn stock_system_roles_not_in_the_input_are_judged_from_their_rules() {
     assert_eq!(delete.len(), 1, "{delete:?}");
     assert!(delete[0].starts_with("ServiceAccount kube-system/my-scheduler ClusterRoleBinding my-scheduler-as-kube-scheduler → ClusterRole system:kube-scheduler (not in the input; its stock rules from the catalog)"), "{delete:?}");
     assert_eq!(who("create", "pods/binding", None).len(), 1);
-    assert_eq!(who("update", "persistentvolumes", None).len(), 1, "system:volume-scheduler");
+    assert_eq!(
+        who("update", "persistentvolumes", None).len(),
+        1,
+        "system:volume-scheduler"
+    );
     assert!(who("create", "persistentvolumes", None).is_empty());
-    let cm = rbac::who_can(&r, &catalog.rbac, "get", "configmaps", Some(""), Some("kube-system"));
+    let cm = rbac::who_can(
+        &r,
+        &catalog.rbac,
+        "get",
+        "configmaps",
+        Some(""),
+        Some("kube-system"),
+    );
     assert_eq!(cm.len(), 1, "{cm:?}");
-    assert_eq!(cm[0].names.as_deref(), Some(&["extension-apiserver-authentication".to_string()][..]));
+    assert_eq!(
+        cm[0].names.as_deref(),
+        Some(&["extension-apiserver-authentication".to_string()][..])
+    );
     assert!(who("get", "configmaps", Some("web")).is_empty());
 }
 
