@@ -1,7 +1,9 @@
 //! The exposure inventory: every way into the cluster from outside it, per namespace.
 //!
 //! Built from the inventory alone, whatever the source (cluster, snapshot, manifests, demo):
-//! Services of type LoadBalancer and NodePort, every Service `externalIPs` address, every
+//! Services of type LoadBalancer and NodePort (and the node ports a LoadBalancer opens on
+//! every node, [`node_ports`], which its source ranges do not filter), every Service
+//! `externalIPs` address, every
 //! Ingress host and Gateway API HTTPRoute hostname, and every workload on the host network
 //! or with a `hostPort`. Each entry says whether traffic is encrypted (TLS) and whether a
 //! NetworkPolicy restricts ingress to the pods behind it, each as yes / no / unknown with
@@ -599,6 +601,21 @@ fn services(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<E
                         service_ports.join(", ")
                     ),
                 ));
+                // The node ports a LoadBalancer opens take any source: its source ranges
+                // filter only what comes through the load balancer.
+                let node: Vec<String> = node_ports(svc)
+                    .into_iter()
+                    .map(|(_, p)| node_port_text(p))
+                    .collect();
+                if !node.is_empty() {
+                    out.push(entry(
+                        Way::NodePort,
+                        format!(
+                            "every node, ports {} (node ports of this LoadBalancer Service: its source ranges do not apply to them)",
+                            node.join(", ")
+                        ),
+                    ));
+                }
             }
             "NodePort" => {
                 let node_ports: Vec<String> = ports.iter().map(|p| port_text(p, true)).collect();
@@ -615,6 +632,43 @@ fn services(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<E
                 format!("{} ports {}", external.join(", "), service_ports.join(", ")),
             ));
         }
+    }
+}
+
+/// The ports of a Service that open a node port on every node, with their index in
+/// `spec.ports`: every port of a NodePort Service; every port of a LoadBalancer Service unless
+/// `spec.allocateLoadBalancerNodePorts` is `false`, and then those that name a `nodePort`
+/// ("if the caller requests specific NodePorts (by specifying a value), those requests will
+/// be respected, regardless of this field"); none for other types. A LoadBalancer's
+/// `loadBalancerSourceRanges` do not filter traffic sent to its node ports.
+pub fn node_ports(svc: &Object) -> Vec<(usize, &Doc)> {
+    let spec = svc.value.get("spec").unwrap_or(&Doc::Null);
+    let ty = spec
+        .get("type")
+        .and_then(Doc::as_str)
+        .unwrap_or("ClusterIP");
+    let all = match ty {
+        "NodePort" => true,
+        "LoadBalancer" => {
+            spec.get("allocateLoadBalancerNodePorts")
+                .and_then(Doc::as_bool)
+                != Some(false)
+        }
+        _ => return Vec::new(),
+    };
+    array(spec, "ports")
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| all || p.get("nodePort").and_then(Doc::as_u64).is_some())
+        .collect()
+}
+
+/// A node port in words: `30443/TCP (→ 443/TCP)`, `node port for 443/TCP not yet allocated`.
+pub fn node_port_text(p: &Doc) -> String {
+    let service = port_text(p, false);
+    match p.get("nodePort").and_then(Doc::as_u64) {
+        Some(_) => format!("{} (→ {service})", port_text(p, true)),
+        None => format!("node port for {service} not yet allocated"),
     }
 }
 

@@ -372,3 +372,95 @@ spec:
     assert!(ports.address.contains("8080/TCP"), "{}", ports.address);
     assert!(!ports.address.contains("9000"), "{}", ports.address);
 }
+
+/// A LoadBalancer Service opens a node port on every node unless
+/// `allocateLoadBalancerNodePorts: false` and no port asks for one, and its source ranges do
+/// not filter that node port (session 30, upstream D1): the exposure lists that way in, the
+/// hygiene check on production namespaces fails it, and the source-range pass says the node
+/// ports are not covered.
+#[test]
+fn load_balancer_node_ports_are_a_way_in_its_source_ranges_do_not_cover() {
+    let dir = Dir::new();
+    dir.create(
+        "m.yaml",
+        r#"apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: prod}
+spec:
+  type: LoadBalancer
+  loadBalancerSourceRanges: [10.0.0.0/8]
+  ports: [{port: 443, nodePort: 30443}, {port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: direct, namespace: prod}
+spec:
+  type: LoadBalancer
+  allocateLoadBalancerNodePorts: false
+  loadBalancerSourceRanges: [10.0.0.0/8]
+  ports: [{port: 443}]
+"#,
+    );
+    let e = exposure_json(&dir, &["--manifests", "m.yaml"]);
+    let np = find(&e, Way::NodePort, "prod", "web");
+    assert!(
+        np.address.contains("30443/TCP (→ 443/TCP)")
+            && np
+                .address
+                .contains("node port for 80/TCP not yet allocated")
+            && np.address.contains("source ranges do not apply"),
+        "{}",
+        np.address
+    );
+    assert!(
+        !e.entries
+            .iter()
+            .any(|x| x.way == Way::NodePort && x.name == "direct"),
+        "{:#?}",
+        e.entries
+    );
+    let run = kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "m.yaml",
+            "-o",
+            "json",
+            "--detail",
+            "full",
+        ],
+    );
+    let r: serde_json::Value = serde_json::from_str(&run.stdout).expect("report JSON");
+    let finding = |check: &str, name: &str| -> (String, String) {
+        let f = r["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|f| {
+                f["check"] == check && run.stdout.contains(name) && {
+                    let msg = f["message"].as_str().unwrap_or_default();
+                    msg.contains(&format!("prod/{name}"))
+                }
+            })
+            .unwrap_or_else(|| panic!("no {check} finding for {name}"));
+        (
+            f["status"].as_str().unwrap_or_default().to_string(),
+            f["message"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    let (status, msg) = finding("node-port-in-production-namespace", "web");
+    assert_eq!(status, "fail", "{msg}");
+    assert!(msg.contains("30443/TCP"), "{msg}");
+    let (status, _) = finding("node-port-in-production-namespace", "direct");
+    assert_eq!(status, "pass");
+    let (status, msg) = finding("load-balancer-without-source-ranges", "web");
+    assert_eq!(status, "pass", "{msg}");
+    assert!(
+        msg.contains("not covered by the source ranges") && !msg.contains(": connections limited"),
+        "{msg}"
+    );
+    let (status, msg) = finding("load-balancer-without-source-ranges", "direct");
+    assert_eq!(status, "pass", "{msg}");
+    assert!(msg.contains(": connections limited to 10.0.0.0/8"), "{msg}");
+}

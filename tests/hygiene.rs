@@ -198,3 +198,97 @@ fn duplicate_grants_name_one_covering_binding_and_count_the_others() {
         twice[0].message
     );
 }
+
+/// A manifest scan cannot see every binding, account or pod: the hygiene findings that rest
+/// on absence are `not_applicable` and marked `unassessed`, so their items are `manual`,
+/// never `pass` (session 30, pdfhtml H1: item 2.1 passed with an unbound Role not assessed).
+#[test]
+fn hygiene_items_are_not_passed_on_what_manifests_cannot_show() {
+    let dir = Dir::new();
+    dir.create(
+        "m.yaml",
+        r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: bound, namespace: a }
+rules: [{ apiGroups: [""], resources: [configmaps], verbs: [get] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: unbound, namespace: a }
+rules: [{ apiGroups: [""], resources: [configmaps], verbs: [get] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: b, namespace: a }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: bound }
+subjects:
+- { kind: User, name: alice, apiGroup: rbac.authorization.k8s.io }
+- { kind: ServiceAccount, name: ghost, namespace: a }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: b2, namespace: a }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: bound }
+subjects:
+- { kind: ServiceAccount, name: real, namespace: a }
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: real, namespace: a }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: p, namespace: a }
+spec:
+  serviceAccountName: real
+  containers: [{ name: c, image: nginx }]
+"#,
+    );
+    kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "m.yaml",
+            "--format",
+            "json",
+            "--out",
+            "out",
+            "--quiet",
+            "--detail",
+            "full",
+        ],
+    );
+    let r = report(&dir.path().join("out"));
+    for (check, item) in [
+        ("rbac-role-unused", "2.1"),
+        ("rbac-binding-subject-missing", "2.2"),
+        ("service-account-rights-unused", "2.4"),
+    ] {
+        let na: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.check == check && f.status == Status::NotApplicable)
+            .collect();
+        assert!(!na.is_empty(), "{check}: no not_applicable finding");
+        assert!(na.iter().all(|f| f.unassessed), "{check}: {na:?}");
+        let c = r
+            .checks
+            .iter()
+            .find(|c| c.id == check)
+            .expect("check result");
+        assert!(c.unassessed.is_some(), "{check}");
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.check == check && f.status == Status::Pass),
+            "{check}: no passing subject"
+        );
+        // A passing part beside an unassessed one: for a person, never a pass.
+        assert_eq!(
+            item_status(&r, "kubeattest-hygiene", item),
+            Status::Manual,
+            "{item}"
+        );
+    }
+}

@@ -6,8 +6,9 @@
 //! compared as networks, not as text (`10.0.0.0/0` and `::ffff:0:0/96` are every address);
 //! an entry that is not a CIDR is an `error` (the API server refuses such a Service).
 //!
-//! Decides `require: node_port_in_production`: every Service of a production namespace must
-//! not be of type NodePort. A namespace is production when its name matches the `names`
+//! Decides `require: node_port_in_production`: no Service of a production namespace opens a
+//! node port: type NodePort, or type LoadBalancer unless `allocateLoadBalancerNodePorts:
+//! false` and no port names a `nodePort` ([`crate::exposure::node_ports`]). A namespace is production when its name matches the `names`
 //! pattern, or when its Namespace object carries one of the `labels` (key → accepted
 //! values). Services outside production namespaces are counted, not listed (the check is
 //! `not_applicable` with the rule applied when no Service is in one); when the name does not decide and the Namespace's labels are not in the
@@ -23,7 +24,7 @@ use serde_json::json;
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::{evidence, selector, Context, Outcome};
-use crate::exposure::{source_ranges, RangesFrom};
+use crate::exposure::{node_port_text, node_ports, source_ranges, RangesFrom};
 use crate::inventory::KindState;
 use crate::results::{Observation, Status};
 use crate::yaml::Node;
@@ -134,7 +135,7 @@ impl Params {
             return "Flags LoadBalancer Services whose source ranges (spec.loadBalancerSourceRanges, else the load-balancer-source-ranges annotation, else 0.0.0.0/0) include a network holding every address".into();
         }
         format!(
-            "Flags Services of type NodePort in production namespaces; a namespace is production when {}",
+            "Flags Services that open a node port (type NodePort, or LoadBalancer unless allocateLoadBalancerNodePorts is false and no nodePort is asked for) in production namespaces; a namespace is production when {}",
             self.describe_rule()
         )
     }
@@ -240,7 +241,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 continue;
             }
             // A Service that opens no node port needs no answer about its namespace.
-            Verdict::Unknown if ty != "NodePort" => {
+            Verdict::Unknown if node_ports(svc).is_empty() => {
                 outside += 1;
                 continue;
             }
@@ -262,16 +263,49 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 continue;
             }
         };
-        let node_port = ty == "NodePort";
-        let obs = Observation {
-            source: evidence::source(svc, "spec.type"),
-            path: "spec.type".into(),
-            observed: json!(ty),
-            expected: "not NodePort in a production namespace".into(),
-            holds: !node_port,
-            note: Some(format!("namespace {ns} is production: {why}")),
+        let opened = node_ports(svc);
+        let ports: Vec<String> = opened.iter().map(|(_, p)| node_port_text(p)).collect();
+        let note = Some(format!("namespace {ns} is production: {why}"));
+        let expected = "no node port in a production namespace".to_string();
+        let obs = if ty == "LoadBalancer" {
+            let allocate = svc.value.at("/spec/allocateLoadBalancerNodePorts");
+            match (allocate.and_then(Doc::as_bool), opened.first()) {
+                // Node ports asked for by number are opened whatever the field says.
+                (Some(false), Some((i, p))) => Observation {
+                    source: evidence::source(svc, &format!("spec.ports[{i}].nodePort")),
+                    path: format!("spec.ports[{i}].nodePort"),
+                    observed: p.get("nodePort").map_or(json!(null), Doc::to_value),
+                    expected,
+                    holds: false,
+                    note,
+                },
+                (value, _) => Observation {
+                    source: evidence::source(svc, "spec.allocateLoadBalancerNodePorts"),
+                    path: "spec.allocateLoadBalancerNodePorts".into(),
+                    observed: value.map_or(json!("not set (default true)"), |v| json!(v)),
+                    expected,
+                    holds: opened.is_empty(),
+                    note,
+                },
+            }
+        } else {
+            Observation {
+                source: evidence::source(svc, "spec.type"),
+                path: "spec.type".into(),
+                observed: json!(ty),
+                expected,
+                holds: opened.is_empty(),
+                note,
+            }
         };
-        let (status, message) = if node_port {
+        let (status, message) = if opened.is_empty() {
+            let what = if ty == "LoadBalancer" {
+                "of type LoadBalancer with allocateLoadBalancerNodePorts: false and no nodePort asked for: it opens no node port".to_string()
+            } else {
+                format!("of type {ty}")
+            };
+            (Status::Pass, format!("{} is {what}", subject.display()))
+        } else if ty == "NodePort" {
             (
                 Status::Fail,
                 format!(
@@ -281,8 +315,12 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             )
         } else {
             (
-                Status::Pass,
-                format!("{} is of type {ty}", subject.display()),
+                Status::Fail,
+                format!(
+                    "{} is a LoadBalancer Service in production namespace {ns} ({why}) that opens node ports on every node ({}): every node's address exposes it, and its source ranges do not apply there",
+                    subject.display(),
+                    ports.join(", ")
+                ),
             )
         };
         out.findings.push(evidence::finding(
@@ -298,7 +336,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             "no Service in the inventory".into()
         } else {
             format!(
-                "none of the {outside} Service(s) is a NodePort Service in a production namespace ({})",
+                "none of the {outside} Service(s) opens a node port in a production namespace ({})",
                 p.describe_rule()
             )
         };
@@ -467,15 +505,25 @@ fn load_balancer_open(check: &Check, ctx: &Context, out: &mut Outcome) {
                 json!({"ranges": listed, "ip_families": ip_families(svc)}),
             )
         } else {
-            (
-                Status::Pass,
+            let opened: Vec<String> = node_ports(svc)
+                .into_iter()
+                .map(|(_, p)| node_port_text(p))
+                .collect();
+            let message = if opened.is_empty() {
                 format!(
                     "{}: connections limited to {}",
                     subject.display(),
                     listed.join(", ")
-                ),
-                json!({"ranges": listed}),
-            )
+                )
+            } else {
+                format!(
+                    "{}: connections through the load balancer limited to {}; the node ports it opens on every node ({}) are not covered by the source ranges (see node-port-in-production-namespace)",
+                    subject.display(),
+                    listed.join(", "),
+                    opened.join(", ")
+                )
+            };
+            (Status::Pass, message, json!({"ranges": listed}))
         };
         let obs = Observation {
             source: evidence::source(svc, &path),

@@ -14,6 +14,10 @@
 //! namespaces listed in `exempt_namespaces` are `not_applicable` with that reason. Never
 //! passes when NetworkPolicies were not collected; when Cilium's CRDs are served but its
 //! policies could not be read, a verdict an unread Cilium policy could change is `error`.
+//! A manifest's policy without `metadata.namespace` lands where kubectl is pointed, which the
+//! files do not say: where one would change a failing verdict of a named namespace (select
+//! the workload, give the namespace a policy or a default deny, limit or open a workload's
+//! egress), the verdict is `manual` and names it ([`unplaced`]).
 
 use crate::checks::path::Lookup;
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,7 +32,7 @@ use crate::checks::egress;
 use crate::checks::evidence;
 use crate::checks::selector;
 use crate::checks::{Context, Outcome};
-use crate::inventory::{Inventory, KindState, Object};
+use crate::inventory::{Inventory, KindState, Object, UNSET_NAMESPACE};
 use crate::results::{Observation, Status, Subject};
 use crate::yaml::Node;
 
@@ -731,6 +735,58 @@ impl<'a> Unevaluated<'a> {
     }
 }
 
+/// The namespaced policies a manifest wrote without `metadata.namespace` (kept in
+/// [`UNSET_NAMESPACE`]): kubectl puts them in the namespace it is run against, which the files
+/// do not say, so each may apply in any named namespace of the input.
+fn unplaced<'a>(policies: &[&'a Object]) -> Vec<&'a Object> {
+    policies
+        .iter()
+        .copied()
+        .filter(|p| {
+            p.kind != "CiliumClusterwideNetworkPolicy"
+                && p.namespace.as_deref() == Some(UNSET_NAMESPACE)
+        })
+        .collect()
+}
+
+/// Why a verdict in namespace `ns` waits on namespace-less policies: `NetworkPolicy
+/// default-deny-all has no namespace in the input: it applies here only if applied in
+/// namespace default`.
+fn unplaced_words(pols: &[&Object], ns: &str) -> String {
+    let names: Vec<String> = pols
+        .iter()
+        .map(|p| format!("{} {}", p.kind, p.name))
+        .collect();
+    if names.len() == 1 {
+        format!(
+            "{} has no namespace in the input: it applies here only if applied in namespace {ns}",
+            names[0]
+        )
+    } else {
+        format!(
+            "{} have no namespace in the input: they apply here only if applied in namespace {ns}",
+            names.join(", ")
+        )
+    }
+}
+
+/// The namespace-less policies that would select a pod with `labels` if applied in its
+/// (named) namespace; none for a pod that names no namespace either (they are its own).
+fn unplaced_selecting<'a>(
+    unplaced: &[&'a Object],
+    ns: &str,
+    labels: &BTreeMap<String, String>,
+) -> Vec<&'a Object> {
+    if ns == UNSET_NAMESPACE {
+        return Vec::new();
+    }
+    unplaced
+        .iter()
+        .copied()
+        .filter(|pol| may_select_pod(pol, UNSET_NAMESPACE, labels))
+        .collect()
+}
+
 /// Evaluates the assertion over the inventory.
 pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
@@ -770,6 +826,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         .filter(|o| o.kind == "NetworkPolicy" || cilium_seen.contains(&o.kind.as_str()))
         .collect();
     let unevaluated = ctx.unevaluated_policies();
+    let unplaced = unplaced(&policies);
     if p.require == Require::CniEnforces {
         cni(check, ctx, &mut out);
         return out;
@@ -855,6 +912,18 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                         subject.display()
                     ),
                 )
+            } else if let (true, [_, ..]) = (
+                by.is_empty(),
+                unplaced_selecting(&unplaced, &ns, &labels).as_slice(),
+            ) {
+                (
+                    Status::Manual,
+                    format!(
+                        "{} is selected by no network policy of namespace {ns}; {}",
+                        subject.display(),
+                        unplaced_words(&unplaced_selecting(&unplaced, &ns, &labels), &ns)
+                    ),
+                )
             } else if by.is_empty() {
                 (
                     Status::Fail,
@@ -929,6 +998,20 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             });
         }
         let names: Vec<String> = here.iter().map(|pol| policy_name(pol)).collect();
+        // Namespace-less policies that would meet the requirement if applied here.
+        let would_meet: Vec<&Object> = if ns == UNSET_NAMESPACE {
+            Vec::new()
+        } else {
+            unplaced
+                .iter()
+                .copied()
+                .filter(|pol| match p.require {
+                    Require::DefaultDenyIngress => is_default_deny(pol, "ingress"),
+                    Require::DefaultDenyEgress => is_default_deny(pol, "egress"),
+                    _ => true,
+                })
+                .collect()
+        };
         let (ok, expected, decided_by) = match p.require {
             Require::AnyPolicy => (!here.is_empty(), "at least one network policy", None),
             Require::DefaultDenyIngress | Require::DefaultDenyEgress => {
@@ -996,6 +1079,19 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             (
                 Status::Manual,
                 format!("namespace {ns} has no {missing}; {other}"),
+            )
+        } else if !would_meet.is_empty() {
+            let missing = if here.is_empty() {
+                "no network policy".to_string()
+            } else {
+                format!("no {}", expected.trim_start_matches("a "))
+            };
+            (
+                Status::Manual,
+                format!(
+                    "namespace {ns} has {missing} written for it; {}",
+                    unplaced_words(&would_meet, ns)
+                ),
             )
         } else if here.is_empty() && n_workloads == 0 {
             (
@@ -1088,6 +1184,12 @@ fn metadata_unreachable(
     unevaluated: &Unevaluated,
     out: &mut Outcome,
 ) {
+    // The namespace-less policies (see [`unplaced`]).
+    let unplaced: Vec<&Object> = by_ns
+        .namespaced
+        .get(UNSET_NAMESPACE)
+        .map(|v| v.iter().map(|(_, p)| *p).collect())
+        .unwrap_or_default();
     let target = p.metadata_words();
     // Messages name the first address; the expectation names them all.
     let first = p
@@ -1169,6 +1271,21 @@ fn metadata_unreachable(
         // Policies of another engine may allow what the NetworkPolicies deny (an
         // AdminNetworkPolicy `Allow`, a Calico policy of a lower order), or deny it.
         let other_engine = unevaluated.in_namespace(ns);
+        // Namespace-less policies that would govern its egress if applied in its namespace:
+        // they may limit it (no policy here does), or allow the address (where those here
+        // do not). One of them that allows the address changes no failing verdict.
+        let unplaced_here: Vec<&Object> = unplaced_selecting(&unplaced, ns, &labels)
+            .into_iter()
+            .filter(|pol| pol.kind != "NetworkPolicy" || policy_types(&pol.value).1)
+            .collect();
+        let unplaced_allows = unplaced_here.iter().any(|pol| {
+            pol.kind != "NetworkPolicy"
+                || rules(&pol.value, "egress").iter().any(|rule| {
+                    p.metadata_addresses
+                        .iter()
+                        .any(|ip| egress::rule_allows(rule, *ip, p.metadata_port))
+                })
+        });
         let (status, obs, message) = match (allowing, cilium_unread) {
             // An unread Cilium policy may limit the egress, or allow the address.
             (None, Some(why)) => (
@@ -1186,6 +1303,14 @@ fn metadata_unreachable(
                 format!(
                     "{display}: no NetworkPolicy limits its egress; {}",
                     other_engine.unwrap_or_default()
+                ),
+            ),
+            (None, None) if governing.is_empty() && !unplaced_here.is_empty() && !unplaced_allows => (
+                Status::Manual,
+                observation(w.object, labels_path(), json!({ "egress_policies": names }), false),
+                format!(
+                    "{display}: no NetworkPolicy of namespace {ns} limits its egress; {}",
+                    unplaced_words(&unplaced_here, ns)
                 ),
             ),
             _ if governing.is_empty() => (
@@ -1210,6 +1335,16 @@ fn metadata_unreachable(
                     names.join(", "),
                     if names.len() == 1 { "allows" } else { "allow" },
                     other_engine.unwrap_or_default()
+                ),
+            ),
+            (None, None) if unplaced_allows => (
+                Status::Manual,
+                observation(w.object, labels_path(), json!({ "egress_policies": names }), false),
+                format!(
+                    "{display}: {} {} no egress to {target}, but {}, and may allow it",
+                    names.join(", "),
+                    if names.len() == 1 { "allows" } else { "allow" },
+                    unplaced_words(&unplaced_here, ns)
                 ),
             ),
             (None, None) if !ctx.pass_evidence() => {

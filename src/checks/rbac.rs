@@ -20,8 +20,10 @@
 //! through ClusterRoleBindings (but for `namespaced_requests`: `bind` on `clusterroles` is
 //! checked in the namespace of the RoleBinding being created). A binding whose role is not in
 //! the input is judged with the stock rules of a built-in ClusterRole (`builtin_cluster_roles`:
-//! cluster-admin, admin, edit, view, a few system roles), with the input's ClusterRoles that
-//! its stock `aggregationRule` selects; any other missing role, or an aggregated ClusterRole of
+//! cluster-admin, admin, edit, view, the system roles of the bootstrap policy), with the
+//! input's ClusterRoles that its stock `aggregationRule` selects, or of a built-in Role of
+//! kube-system or kube-public (`builtin_roles`: extension-apiserver-authentication-reader, …);
+//! any other missing role, or an aggregated ClusterRole of
 //! a manifest that nothing in the input feeds, makes its subjects `error` for permission
 //! questions ("its rules are unknown"), never a pass.
 
@@ -198,6 +200,50 @@ fn capture<'t>(pattern: &str, text: &'t str) -> Option<&'t str> {
     }
 }
 
+/// Reads one entry of `builtin_cluster_roles` (`namespace` `None`: a ClusterRole with `name`,
+/// `labels`, `aggregationRule`, `rules`) or of `builtin_roles` (a Role of `namespace`).
+fn read_builtin_role(
+    n: &Node,
+    r: &mut Reader,
+    what: &str,
+    namespace: Option<String>,
+) -> Option<Object> {
+    let keys: &[&str] = if namespace.is_some() {
+        &["namespace", "name", "labels", "rules"]
+    } else {
+        &["name", "labels", "aggregationRule", "rules"]
+    };
+    r.known_keys(n, what, keys);
+    let name = r.string(n, "name", what)?;
+    let rules = r.seq(n, "rules", what).iter().map(Node::to_json).collect();
+    let mut value = json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": if namespace.is_some() { "Role" } else { "ClusterRole" },
+        "metadata": {"name": name},
+        "rules": Value::Array(rules),
+    });
+    if let Some(ns) = namespace {
+        value["metadata"]["namespace"] = json!(ns);
+    }
+    if let Some(labels) = n.get("labels") {
+        value["metadata"]["labels"] = labels.to_json();
+    }
+    if let Some(agg) = n.get("aggregationRule") {
+        value["aggregationRule"] = agg.to_json();
+    }
+    let origin = Origin::File {
+        path: r.file.clone(),
+        line: n.line,
+    };
+    match Object::from_value(value, origin, BTreeMap::new()) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            r.error(n.line, format!("{what}: {e}"));
+            None
+        }
+    }
+}
+
 /// Which subjects, roles and bindings are built into Kubernetes (from `controls/rbac.yaml`).
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -217,6 +263,9 @@ pub struct Settings {
     /// Built-in ClusterRoles with their stock rules, used when a binding names one that is
     /// not in the input.
     pub builtin_cluster_roles: Vec<Object>,
+    /// The Roles the bootstrap policy creates in kube-system and kube-public with their stock
+    /// rules, used when a RoleBinding of that namespace names one that is not in the input.
+    pub builtin_roles: Vec<Object>,
     /// Built-in ClusterRoles that are not in `builtin_cluster_roles`, each with only its
     /// stock rules that contain `*` (`stock_wildcard_rules`): what the `wildcards` question
     /// exempts in a ClusterRole of that exact name. Never used to judge bindings.
@@ -236,6 +285,7 @@ impl Settings {
                 "cluster_scoped_resources",
                 "namespaced_requests",
                 "builtin_cluster_roles",
+                "builtin_roles",
                 "stock_wildcard_rules",
             ],
         );
@@ -283,30 +333,21 @@ impl Settings {
             .enumerate()
         {
             let what = format!("builtin_cluster_roles #{}", i + 1);
-            r.known_keys(n, &what, &["name", "labels", "aggregationRule", "rules"]);
-            let Some(name) = r.string(n, "name", &what) else {
+            if let Some(o) = read_builtin_role(n, r, &what, None) {
+                s.builtin_cluster_roles.push(o);
+            }
+        }
+        for (i, n) in r
+            .opt_seq(doc, "builtin_roles", "rbac.yaml")
+            .iter()
+            .enumerate()
+        {
+            let what = format!("builtin_roles #{}", i + 1);
+            let Some(ns) = r.string(n, "namespace", &what) else {
                 continue;
             };
-            let rules = r.seq(n, "rules", &what).iter().map(Node::to_json).collect();
-            let mut value = json!({
-                "apiVersion": "rbac.authorization.k8s.io/v1",
-                "kind": "ClusterRole",
-                "metadata": {"name": name},
-                "rules": Value::Array(rules),
-            });
-            if let Some(labels) = n.get("labels") {
-                value["metadata"]["labels"] = labels.to_json();
-            }
-            if let Some(agg) = n.get("aggregationRule") {
-                value["aggregationRule"] = agg.to_json();
-            }
-            let origin = Origin::File {
-                path: r.file.clone(),
-                line: n.line,
-            };
-            match Object::from_value(value, origin, BTreeMap::new()) {
-                Ok(o) => s.builtin_cluster_roles.push(o),
-                Err(e) => r.error(n.line, format!("{what}: {e}")),
+            if let Some(o) = read_builtin_role(n, r, &what, Some(ns)) {
+                s.builtin_roles.push(o);
             }
         }
         s.read_stock_wildcard_rules(doc, r);
@@ -393,12 +434,25 @@ impl Settings {
         Cow::Borrowed(&b.rules)
     }
 
-    /// The catalog's stock role for a binding whose role is not in the input.
+    /// The stock Role `name` the API server creates in `namespace`, when the catalog ships
+    /// its rules.
+    pub fn builtin_role(&self, namespace: Option<&str>, name: &str) -> Option<&Object> {
+        self.builtin_roles
+            .iter()
+            .find(|o| o.name == name && o.namespace.as_deref() == namespace)
+    }
+
+    /// The catalog's stock role for a binding whose role is not in the input: a built-in
+    /// ClusterRole, or a built-in Role of the RoleBinding's namespace.
     pub fn stock_role<'a>(&'a self, b: &Binding<'_>) -> Option<&'a Object> {
-        if b.role.is_some() || b.role_kind != "ClusterRole" {
+        if b.role.is_some() {
             return None;
         }
-        self.builtin_cluster_role(&b.role_name)
+        match b.role_kind.as_str() {
+            "ClusterRole" => self.builtin_cluster_role(&b.role_name),
+            "Role" => self.builtin_role(b.object.namespace.as_deref(), &b.role_name),
+            _ => None,
+        }
     }
 
     /// Whether a binding's rules are unknown: its role is not in the input and is not a
@@ -501,7 +555,8 @@ impl Settings {
     }
 
     /// The stock rules with `*` of the built-in ClusterRole `name`: those of its entry in
-    /// `builtin_cluster_roles` (cluster-admin, system:discovery, system:monitoring) and of
+    /// `builtin_cluster_roles` (cluster-admin, system:discovery, system:monitoring,
+    /// system:kube-controller-manager, system:kubelet-api-admin) and of
     /// its entry in `stock_wildcard_rules` (the controller roles, system:kube-controller-manager,
     /// …). Empty for any other name, and for admin, edit and view, which have no stock
     /// wildcard.
@@ -1104,10 +1159,20 @@ pub fn build<'a>(inv: &'a Inventory, settings: &'a Settings) -> Rbac<'a> {
         };
         let stock = match role {
             None if role_kind == "ClusterRole" => settings.builtin_cluster_role(&role_name),
+            None if role_kind == "Role" => {
+                settings.builtin_role(obj.namespace.as_deref(), &role_name)
+            }
             _ => None,
         };
         let rules = match (role, stock) {
             (Some(r), _) if r.kind != "ClusterRole" => own_rules(r),
+            (None, Some(r)) if r.kind != "ClusterRole" => own_rules(r)
+                .into_iter()
+                .map(|mut rr| {
+                    rr.stock = true;
+                    rr
+                })
+                .collect(),
             (Some(r), _) | (None, Some(r)) => aggregated
                 .entry(std::ptr::from_ref(r))
                 .or_insert_with(|| cluster_role_rules(inv, settings, r))

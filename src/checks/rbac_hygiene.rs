@@ -255,8 +255,10 @@ fn unused_roles(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
                 ),
             ),
         };
-        out.findings
-            .push(evidence::finding(check, status, subject, obs, message));
+        out.findings.push(
+            evidence::finding(check, status, subject, obs, message)
+                .not_assessed_if_not_applicable(),
+        );
     }
     if roles == 0 {
         out.empty_reason =
@@ -388,8 +390,10 @@ fn missing_subjects(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                 ),
             )
         };
-        out.findings
-            .push(evidence::finding(check, status, subject, obs, message));
+        out.findings.push(
+            evidence::finding(check, status, subject, obs, message)
+                .not_assessed_if_not_applicable(),
+        );
     }
     if examined == 0 {
         out.empty_reason = "no binding outside the built-in ones names a ServiceAccount".into();
@@ -830,8 +834,10 @@ fn unused_service_accounts(check: &Check, p: &Params, ctx: &Context, out: &mut O
                 ),
             ),
         };
-        out.findings
-            .push(evidence::finding(check, status, subject, obs, message));
+        out.findings.push(
+            evidence::finding(check, status, subject, obs, message)
+                .not_assessed_if_not_applicable(),
+        );
     }
 }
 
