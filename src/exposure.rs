@@ -618,7 +618,7 @@ fn services(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<E
                 }
             }
             "NodePort" => {
-                let node_ports: Vec<String> = ports.iter().map(|p| port_text(p, true)).collect();
+                let node_ports: Vec<String> = ports.iter().map(node_port_text).collect();
                 out.push(entry(
                     Way::NodePort,
                     format!("every node, ports {}", node_ports.join(", ")),

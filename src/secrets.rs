@@ -235,10 +235,12 @@ fn redact_embedded(map: &mut Fields) {
 /// Replaces the string values of a key → value map (ConfigMap `data`, volume options) that
 /// hold a credential: by a value pattern, or by their key's name (one-line values).
 fn redact_named_values(map: &mut Fields) {
+    let prefixes = crate::checks::credentials::secret_name_prefixes(map.iter().map(|(k, _)| k));
     for (k, v) in map.iter_mut() {
-        let replacement = v
-            .as_str()
-            .and_then(|s| credential_replacement(s, credential_by_name(k, s)));
+        let replacement = v.as_str().and_then(|s| {
+            let reference = crate::checks::credentials::names_key_of_named_secret(k, s, &prefixes);
+            credential_replacement(s, credential_by_name(k, s) && !reference)
+        });
         if let Some(r) = replacement {
             *v = Doc::String(r.into());
         }
@@ -305,11 +307,17 @@ fn redact_env(container: &mut Fields) {
     let Some(Doc::Array(env)) = container.get_mut("env") else {
         return;
     };
+    // A `…_SECRET_KEY` beside a `…_SECRET_NAME` names the key inside that Secret (see
+    // `credentials::names_key_of_named_secret`): kept, as the check reads it.
+    let prefixes = crate::checks::credentials::secret_name_prefixes(
+        env.iter()
+            .filter_map(|e| e.get("name").and_then(Doc::as_str)),
+    );
     for e in env.iter_mut().filter_map(Doc::as_object_mut) {
-        let named = e
-            .get("name")
-            .and_then(Doc::as_str)
-            .is_some_and(credential_name);
+        let name = e.get("name").and_then(Doc::as_str).unwrap_or_default();
+        let value = e.get("value").and_then(Doc::as_str).unwrap_or_default();
+        let named = crate::checks::credentials::credential_name_for(name, value)
+            && !crate::checks::credentials::names_key_of_named_secret(name, value, &prefixes);
         redact_string(e, "value", named);
     }
 }

@@ -216,7 +216,9 @@ fn value_reason(settings: &Settings, value: &str) -> Option<String> {
 
 /// The prefixes (as [`parts`]) of names ending in `secret name` (`api-token-secret-name`,
 /// `tokenSecretName`): settings that name the Secret holding a credential.
-fn secret_name_prefixes<'a>(names: impl Iterator<Item = &'a str>) -> BTreeSet<Vec<String>> {
+pub(crate) fn secret_name_prefixes<'a>(
+    names: impl Iterator<Item = &'a str>,
+) -> BTreeSet<Vec<String>> {
     names
         .filter_map(|n| {
             let mut p = parts(n);
@@ -232,14 +234,25 @@ fn secret_name_prefixes<'a>(names: impl Iterator<Item = &'a str>) -> BTreeSet<Ve
 /// Whether a name ending in `secret key` (`api-token-secret-key`) sits beside a
 /// `…-secret-name` of the same prefix: it names the key inside that Secret, not a secret
 /// key (Tekton's resolver settings, external-secrets style references).
-fn names_key_of_named_secret(name: &str, prefixes: &BTreeSet<Vec<String>>) -> bool {
+pub(crate) fn names_key_of_named_secret(
+    name: &str,
+    value: &str,
+    prefixes: &BTreeSet<Vec<String>>,
+) -> bool {
     let mut p = parts(name);
     let k = p.len();
-    if k < 2 || p[k - 2] != "secret" || p[k - 1] != "key" {
+    // Without a prefix it is `SECRET_KEY` itself (Django's), a credential.
+    if k < 3 || p[k - 2] != "secret" || p[k - 1] != "key" {
         return false;
     }
     p.truncate(k - 2);
-    prefixes.contains(&p)
+    // A key of a Secret's data: alphanumerics, `-`, `_` and `.`, at most 253 characters.
+    let key_name = !value.is_empty()
+        && value.len() <= 253
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    key_name && prefixes.contains(&p)
 }
 
 /// The text a `binaryData` value (base64) holds, when it decodes to UTF-8 text.
@@ -254,7 +267,34 @@ pub fn binary_text(value: &str) -> Option<String> {
 /// configuration file) is judged by the value patterns only. Also used by
 /// [`crate::secrets`], so what is judged this way is what is redacted.
 pub fn credential_by_name(name: &str, value: &str) -> bool {
-    credential_name(name) && one_line(value).is_some_and(could_be_credential)
+    one_line(value).is_some_and(|v| could_be_credential(v) && credential_name_for(name, v))
+}
+
+/// [`credential_name`], and a name ending in `namespace` whose value cannot be a
+/// namespace's name: `DB_PASSWORD_NAMESPACE` names where a Secret lives only when its value
+/// is a DNS-1123 label.
+pub fn credential_name_for(name: &str, value: &str) -> bool {
+    if credential_name(name) {
+        return true;
+    }
+    let words = parts(name);
+    match words.split_last() {
+        Some((last, rest)) if last == "namespace" && !rest.is_empty() => {
+            !dns_label(value.trim_end_matches(['\n', '\r'])) && credential_name(&rest.join("_"))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a value can be a namespace's name: a DNS-1123 label (lower-case letters, digits
+/// and `-`, starting and ending with a letter or digit, at most 63 characters).
+fn dns_label(v: &str) -> bool {
+    v.len() <= 63
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !v.starts_with('-')
+        && !v.ends_with('-')
+        && !v.is_empty()
 }
 
 /// The value without its final line breaks, when that leaves one line: a YAML block scalar
@@ -498,7 +538,8 @@ fn workload_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome
                     }
                     Require::LiteralEnv => {
                         let literal = e.get("value").and_then(Doc::as_str);
-                        let reference = names_key_of_named_secret(name, &secret_names);
+                        let reference = literal
+                            .is_some_and(|v| names_key_of_named_secret(name, v, &secret_names));
                         if let Some(why) = literal.and_then(|v| {
                             if reference {
                                 value_reason(settings, v)
@@ -588,10 +629,10 @@ fn configmap_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcom
             .into_iter()
             .filter_map(|field| Some((field, cm.value.get(field).and_then(Doc::as_object)?)));
         for (field, data) in fields {
-            let secret_names = secret_name_prefixes(data.iter().map(|(k, _)| k.as_ref()));
+            let secret_names = secret_name_prefixes(data.iter().map(|(k, _)| k));
             for (k, v) in data {
                 let val = v.as_str().unwrap_or_default();
-                let why = if names_key_of_named_secret(k, &secret_names) {
+                let why = if names_key_of_named_secret(k, val, &secret_names) {
                     value_reason(settings, val)
                 } else if field == "binaryData" {
                     match binary_text(val) {
@@ -976,6 +1017,29 @@ mod tests {
         assert_eq!(one_line("hunter2"), Some("hunter2"));
         assert_eq!(one_line("a\nb\n"), None);
         assert!(credential_by_name("password", "hunter2\n"));
+        // Where a Secret lives is no credential; a value no namespace can be named is.
+        assert!(!credential_by_name(
+            "API_TOKEN_SECRET_NAMESPACE",
+            "tekton-pipelines"
+        ));
+        assert!(credential_by_name(
+            "DB_PASSWORD_NAMESPACE",
+            "hunter2-Sup3rS3cret"
+        ));
+        assert!(!credential_by_name("RELEASE_NAMESPACE", "Not A Label!"));
+        let named = secret_name_prefixes(["api-token-secret-name", "secret-name"].into_iter());
+        assert!(names_key_of_named_secret(
+            "api-token-secret-key",
+            "token",
+            &named
+        ));
+        assert!(!names_key_of_named_secret(
+            "api-token-secret-key",
+            "xK9#mP2vL5@nQ8",
+            &named
+        ));
+        // `SECRET_KEY` beside `SECRET_NAME` is still Django's secret key.
+        assert!(!names_key_of_named_secret("secret-key", "token", &named));
         assert!(!credential_by_name("password", "user=a\npassword=b\n"));
         assert!(!credential_by_name("password", "\n"));
         assert!(!credential_by_name("password", "/etc/pw\n"));

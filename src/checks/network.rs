@@ -393,60 +393,125 @@ pub fn allow_all_rules(p: &Object) -> Vec<(String, String)> {
         if !on {
             continue;
         }
+        let who = if dir == "ingress" {
+            "source"
+        } else {
+            "destination"
+        };
+        // The ports every peer may use, over all rules of the direction: rules add up, so
+        // rules that each open part of the ports to everyone may open them all together.
+        let mut open_ports: Vec<&Doc> = Vec::new();
+        let mut open_rules = Vec::new();
+        let before = out.len();
         for (i, r) in rules(&p.value, dir).iter().enumerate() {
             let peers = r.get(peer).and_then(Doc::as_array);
             let ports = r.get("ports").and_then(Doc::as_array).unwrap_or_default();
-            // Any port: no `ports`, or ranges that together cover every TCP port.
+            let everyone = match peers.filter(|p| !p.is_empty()) {
+                // No peers: every source (or destination), pods and addresses alike.
+                None => Some(String::new()),
+                Some(peers) => whole_address_space(peers),
+            };
+            let Some(written) = everyone else {
+                continue;
+            };
+            open_rules.push(i);
+            if ports.is_empty() {
+                open_ports.clear();
+                open_ports.push(&Doc::Null);
+            } else if !open_ports.first().is_some_and(|d| d.is_null()) {
+                open_ports.extend(ports.iter());
+            }
             let Some(port_words) = every_port(ports) else {
                 continue;
             };
-            match peers.filter(|p| !p.is_empty()) {
-                // No peers: every source (or destination), pods and addresses alike.
-                None if ports.is_empty() => out.push((
+            let way = if dir == "ingress" { "from" } else { "to" };
+            out.push(match (peers.filter(|p| !p.is_empty()), ports.is_empty()) {
+                (None, true) => (
                     format!("spec.{dir}[{i}]"),
                     format!("an empty {dir} rule allows all {dir} traffic on every port"),
-                )),
-                None => out.push((
+                ),
+                (None, false) => (
                     format!("spec.{dir}[{i}]"),
-                    format!(
-                        "the {dir} rule names no peer, so it allows every {} {port_words}",
-                        if dir == "ingress" {
-                            "source"
-                        } else {
-                            "destination"
-                        }
-                    ),
-                )),
-                Some(peers) => {
-                    let world = peers.iter().find_map(|pe| {
-                        let except = pe
-                            .at("/ipBlock/except")
-                            .and_then(Doc::as_array)
-                            .is_some_and(|e| !e.is_empty());
-                        let cidr = pe.at("/ipBlock/cidr").and_then(Doc::as_str)?;
-                        egress::whole_family(cidr)
-                            .filter(|_| !except)
-                            .map(|family| (cidr, family))
-                    });
-                    if let Some((cidr, family)) = world {
-                        let written = if cidr == family {
-                            String::new()
-                        } else {
-                            format!(", written {cidr}")
-                        };
-                        let way = if dir == "ingress" { "from" } else { "to" };
-                        out.push((
-                            format!("spec.{dir}[{i}].{peer}"),
-                            format!(
-                                "allows {dir} {way} any address ({family}{written}) {port_words}"
-                            ),
-                        ));
-                    }
-                }
-            }
+                    format!("the {dir} rule names no peer, so it allows every {who} {port_words}"),
+                ),
+                (Some(_), _) => (
+                    format!("spec.{dir}[{i}].{peer}"),
+                    format!("allows {dir} {way} any address ({written}) {port_words}"),
+                ),
+            });
+        }
+        // No single rule opens everything, but together they do.
+        let together = open_ports.first().is_some_and(|d| d.is_null())
+            || every_port_of(open_ports.iter().copied()).is_some();
+        if out.len() == before && open_rules.len() > 1 && together {
+            let listed: Vec<String> = open_rules.iter().map(|i| format!("{dir}[{i}]")).collect();
+            out.push((
+                format!("spec.{dir}"),
+                format!(
+                    "its {dir} rules {} together allow every {who} on every TCP port",
+                    listed.join(", ")
+                ),
+            ));
         }
     }
     out
+}
+
+/// Words for peers that together cover a whole address family (`0.0.0.0/0`, or
+/// `0.0.0.0/1` and `128.0.0.0/1`), counting only `ipBlock`s without exceptions; `None` when
+/// they do not.
+fn whole_address_space(peers: &[Doc]) -> Option<String> {
+    let mut blocks: Vec<(&str, &str)> = Vec::new();
+    for pe in peers {
+        let except = pe
+            .at("/ipBlock/except")
+            .and_then(Doc::as_array)
+            .is_some_and(|e| !e.is_empty());
+        if let Some(cidr) = pe
+            .at("/ipBlock/cidr")
+            .and_then(Doc::as_str)
+            .filter(|_| !except)
+        {
+            blocks.push((cidr, ""));
+        }
+    }
+    for (cidr, _) in &blocks {
+        if let Some(family) = egress::whole_family(cidr) {
+            return Some(if *cidr == family {
+                family.to_string()
+            } else {
+                format!("{family}, written {cidr}")
+            });
+        }
+    }
+    for (family, top, whole) in [
+        ("IPv4", u128::from(u32::MAX), "0.0.0.0/0"),
+        ("IPv6", u128::MAX, "::/0"),
+    ] {
+        let mut ranges: Vec<(u128, u128)> = blocks
+            .iter()
+            .filter_map(|(c, _)| crate::cidr::interval(c))
+            .filter(|(f, _, _)| *f == family)
+            .map(|(_, a, b)| (a, b))
+            .collect();
+        ranges.sort_unstable();
+        let mut next: Option<u128> = Some(0);
+        for (a, b) in ranges {
+            match next {
+                Some(n) if a <= n => next = b.checked_add(1).map(|x| x.max(n)),
+                _ => {}
+            }
+        }
+        let covered = match next {
+            None => true, // past u128::MAX
+            Some(n) => n > top,
+        };
+        if covered {
+            let cidrs: Vec<&str> = blocks.iter().map(|(c, _)| *c).collect();
+            return Some(format!("{whole}, written {}", cidrs.join(" and ")));
+        }
+    }
+    None
 }
 
 /// Words for a rule's `ports` when they leave every port open ("on every port"; with
@@ -456,6 +521,11 @@ fn every_port(ports: &[Doc]) -> Option<&'static str> {
     if ports.is_empty() {
         return Some("on every port");
     }
+    every_port_of(ports.iter())
+}
+
+/// [`every_port`] over port entries of one or more rules (none: no port at all).
+fn every_port_of<'a>(ports: impl Iterator<Item = &'a Doc>) -> Option<&'static str> {
     let mut tcp: Vec<(i64, i64)> = Vec::new();
     for entry in ports {
         let protocol = entry.get("protocol").and_then(Doc::as_str).unwrap_or("TCP");
@@ -1584,6 +1654,18 @@ mod tests {
         assert!(allow_all_rules(&p).is_empty());
         let p = pol(json!({"podSelector": {}, "ingress": [{"ports": [{"protocol": "TCP"}]}]}));
         assert_eq!(allow_all_rules(&p).len(), 1);
+        // Rules add up: two rules each opening half the ports to everyone open them all.
+        let p = pol(json!({"podSelector": {}, "ingress": [
+            {"ports": [{"port": 1, "endPort": 30000}]},
+            {"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 30001, "endPort": 65535}]}]}));
+        assert_eq!(allow_all_rules(&p).len(), 1);
+        // CIDRs add up too.
+        let p = pol(json!({"podSelector": {}, "ingress": [{"from": [
+            {"ipBlock": {"cidr": "0.0.0.0/1"}}, {"ipBlock": {"cidr": "128.0.0.0/1"}}]}]}));
+        assert_eq!(allow_all_rules(&p).len(), 1);
+        let p = pol(json!({"podSelector": {}, "ingress": [{"from": [
+            {"ipBlock": {"cidr": "0.0.0.0/1"}}, {"ipBlock": {"cidr": "128.0.0.0/2"}}]}]}));
+        assert!(allow_all_rules(&p).is_empty());
         // Egress to the whole address space on every port.
         let p = pol(
             json!({"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}),

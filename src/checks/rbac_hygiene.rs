@@ -609,8 +609,7 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                         .map(|(a, b)| {
                             let whole = !grants[xi].iter().any(|(_, o, i)| {
                                 partly.contains(&(std::ptr::from_ref(*o) as usize, *i))
-                                    && format!("{} rules[{i}]", evidence::subject(o).display())
-                                        == a
+                                    && format!("{} rules[{i}]", evidence::subject(o).display()) == a
                             });
                             if whole {
                                 format!("{a} ⊆ {b}")
