@@ -18,7 +18,7 @@ use crate::checks::evidence;
 use crate::checks::path::{FieldPath, Segment};
 use crate::checks::workload::{self, WORKLOAD_KINDS};
 use crate::checks::{Context, Outcome, WorkloadEntry};
-use crate::inventory::{KindState, Object};
+use crate::inventory::{KindState, Object, UNSET_NAMESPACE};
 use crate::results::{Observation, Status};
 use crate::yaml::{Node, NodeValue};
 
@@ -312,6 +312,17 @@ impl<'a> Unit<'a> {
             len: base.len(),
             label,
         }
+    }
+
+    /// The same unit with the root named `name` (when it has one) replaced.
+    fn replacing(mut self, name: &str, doc: &'a Doc, base: &'a str) -> Unit<'a> {
+        for root in self.roots[..self.len].iter_mut() {
+            if root.0 == name {
+                root.1 = doc;
+                root.2 = base;
+            }
+        }
+        self
     }
 
     fn with(mut self, root: (&'static str, &'a Doc, &'a str), label: Label<'a>) -> Unit<'a> {
@@ -744,6 +755,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         if let Some(mut f) = judge(check, p, obj, &units, ctx.pass_evidence()) {
             if wl.is_some() {
                 limit_ranges.cite(obj.namespace.as_deref(), &mut f);
+                unplaced_limit_range(check, p, obj, &units, limit_ranges, &mut f);
             }
             out.findings.push(f);
         }
@@ -792,6 +804,7 @@ pub struct LimitRangeDefaults {
 struct LimitDefaults {
     limits: Doc,
     from: String,
+    names: String,
     sources: BTreeMap<String, String>,
 }
 
@@ -847,11 +860,13 @@ impl LimitRangeDefaults {
                 .map(|(ns, (limits, names, sources))| {
                     let from = format!("LimitRange {ns}/{} default limits", names.join(", "));
                     let limits = Doc::from(Value::Object(limits));
+                    let names = names.join(", ");
                     (
                         ns,
                         LimitDefaults {
                             limits,
                             from,
+                            names,
                             sources,
                         },
                     )
@@ -866,6 +881,14 @@ impl LimitRangeDefaults {
         self.by_namespace
             .get(namespace.unwrap_or("default"))
             .map_or((NONE, ""), |d| (&d.limits, d.from.as_str()))
+    }
+
+    /// The defaults of the LimitRanges written without a namespace, where they come from
+    /// and their names: they give limits to the namespace they are applied in.
+    fn unplaced(&self) -> Option<(&Doc, &str, &str)> {
+        self.by_namespace
+            .get(UNSET_NAMESPACE)
+            .map(|d| (&d.limits, d.from.as_str(), d.names.as_str()))
     }
 
     /// Points observations of a namespace's default limits (their path starts with the
@@ -890,6 +913,39 @@ impl LimitRangeDefaults {
                 o.source.clone_from(source);
             }
         }
+    }
+}
+
+/// A failure of a workload in a named namespace that a LimitRange written without a
+/// namespace would prevent, if it is applied there (as the Kubernetes task pages apply theirs
+/// with `--namespace`): `manual`, naming the LimitRange, not `fail`.
+fn unplaced_limit_range(
+    check: &Check,
+    p: &Params,
+    obj: &Object,
+    units: &[Unit],
+    limit_ranges: &LimitRangeDefaults,
+    f: &mut crate::results::Finding,
+) {
+    let Some(ns) = obj.namespace.as_deref().filter(|ns| *ns != UNSET_NAMESPACE) else {
+        return;
+    };
+    let Some((defaults, from, names)) = limit_ranges.unplaced() else {
+        return;
+    };
+    if f.status != p.on_fail || f.status == Status::Pass {
+        return;
+    }
+    let placed: Vec<Unit> = units
+        .iter()
+        .map(|u| u.replacing("limit_range", defaults, from))
+        .collect();
+    if judge(check, p, obj, &placed, false).is_some_and(|g| g.status == Status::Pass) {
+        f.status = Status::Manual;
+        f.message = format!(
+            "{}; but LimitRange {names} has no namespace in the input: it gives the limits only if applied in namespace {ns}",
+            f.message
+        );
     }
 }
 
