@@ -808,6 +808,21 @@ impl<'a> Unevaluated<'a> {
 /// The namespaced policies a manifest wrote without `metadata.namespace` (kept in
 /// [`UNSET_NAMESPACE`]): kubectl puts them in the namespace it is run against, which the files
 /// do not say, so each may apply in any named namespace of the input.
+/// The namespaced policies of named namespaces (the counterpart of [`unplaced`] for
+/// workloads written without a namespace).
+fn placed<'a>(policies: &[&'a Object]) -> Vec<&'a Object> {
+    policies
+        .iter()
+        .copied()
+        .filter(|p| {
+            p.kind != "CiliumClusterwideNetworkPolicy"
+                && p.namespace
+                    .as_deref()
+                    .is_some_and(|ns| ns != UNSET_NAMESPACE)
+        })
+        .collect()
+}
+
 fn unplaced<'a>(policies: &[&'a Object]) -> Vec<&'a Object> {
     policies
         .iter()
@@ -823,6 +838,25 @@ fn unplaced<'a>(policies: &[&'a Object]) -> Vec<&'a Object> {
 /// default-deny-all has no namespace in the input: it applies here only if applied in
 /// namespace default`.
 fn unplaced_words(pols: &[&Object], ns: &str) -> String {
+    if ns == UNSET_NAMESPACE {
+        // The other way round: what names no namespace may be applied where these are.
+        let names: Vec<String> = pols
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {}/{}",
+                    p.kind,
+                    p.namespace.as_deref().unwrap_or_default(),
+                    p.name
+                )
+            })
+            .collect();
+        return format!(
+            "the workloads without a namespace are deployed where they are applied, and {} would apply to them if applied in {}",
+            names.join(", "),
+            if pols.len() == 1 { "its namespace" } else { "their namespaces" }
+        );
+    }
     let names: Vec<String> = pols
         .iter()
         .map(|p| format!("{} {}", p.kind, p.name))
@@ -841,14 +875,24 @@ fn unplaced_words(pols: &[&Object], ns: &str) -> String {
 }
 
 /// The namespace-less policies that would select a pod with `labels` if applied in its
-/// (named) namespace; none for a pod that names no namespace either (they are its own).
+/// (named) namespace. For a pod that names no namespace (those policies are its own), the
+/// policies of named namespaces (`named`) that would select it if it were applied in theirs.
 fn unplaced_selecting<'a>(
     unplaced: &[&'a Object],
+    named: &[&'a Object],
     ns: &str,
     labels: &BTreeMap<String, String>,
 ) -> Vec<&'a Object> {
     if ns == UNSET_NAMESPACE {
-        return Vec::new();
+        return named
+            .iter()
+            .copied()
+            .filter(|pol| {
+                pol.namespace
+                    .as_deref()
+                    .is_some_and(|own| may_select_pod(pol, own, labels))
+            })
+            .collect();
     }
     unplaced
         .iter()
@@ -897,6 +941,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         .collect();
     let unevaluated = ctx.unevaluated_policies();
     let unplaced = unplaced(&policies);
+    let named = placed(&policies);
     if p.require == Require::CniEnforces {
         cni(check, ctx, &mut out);
         return out;
@@ -984,14 +1029,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 )
             } else if let (true, [_, ..]) = (
                 by.is_empty(),
-                unplaced_selecting(&unplaced, &ns, &labels).as_slice(),
+                unplaced_selecting(&unplaced, &named, &ns, &labels).as_slice(),
             ) {
                 (
                     Status::Manual,
                     format!(
                         "{} is selected by no network policy of namespace {ns}; {}",
                         subject.display(),
-                        unplaced_words(&unplaced_selecting(&unplaced, &ns, &labels), &ns)
+                        unplaced_words(&unplaced_selecting(&unplaced, &named, &ns, &labels), &ns)
                     ),
                 )
             } else if by.is_empty() {
@@ -1069,19 +1114,21 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         }
         let names: Vec<String> = here.iter().map(|pol| policy_name(pol)).collect();
         // Namespace-less policies that would meet the requirement if applied here.
+        // For the workloads written without a namespace, the other way round: the policies
+        // of named namespaces they would get if applied there.
         let would_meet: Vec<&Object> = if ns == UNSET_NAMESPACE {
-            Vec::new()
+            &named
         } else {
-            unplaced
-                .iter()
-                .copied()
-                .filter(|pol| match p.require {
-                    Require::DefaultDenyIngress => is_default_deny(pol, "ingress"),
-                    Require::DefaultDenyEgress => is_default_deny(pol, "egress"),
-                    _ => true,
-                })
-                .collect()
-        };
+            &unplaced
+        }
+        .iter()
+        .copied()
+        .filter(|pol| match p.require {
+            Require::DefaultDenyIngress => is_default_deny(pol, "ingress"),
+            Require::DefaultDenyEgress => is_default_deny(pol, "egress"),
+            _ => true,
+        })
+        .collect();
         let (ok, expected, decided_by) = match p.require {
             Require::AnyPolicy => (!here.is_empty(), "at least one network policy", None),
             Require::DefaultDenyIngress | Require::DefaultDenyEgress => {
@@ -1260,6 +1307,12 @@ fn metadata_unreachable(
         .get(UNSET_NAMESPACE)
         .map(|v| v.iter().map(|(_, p)| *p).collect())
         .unwrap_or_default();
+    let named: Vec<&Object> = by_ns
+        .namespaced
+        .iter()
+        .filter(|(ns, _)| **ns != UNSET_NAMESPACE)
+        .flat_map(|(_, v)| v.iter().map(|(_, p)| *p))
+        .collect();
     let target = p.metadata_words();
     // Messages name the first address; the expectation names them all.
     let first = p
@@ -1344,7 +1397,7 @@ fn metadata_unreachable(
         // Namespace-less policies that would govern its egress if applied in its namespace:
         // they may limit it (no policy here does), or allow the address (where those here
         // do not). One of them that allows the address changes no failing verdict.
-        let unplaced_here: Vec<&Object> = unplaced_selecting(&unplaced, ns, &labels)
+        let unplaced_here: Vec<&Object> = unplaced_selecting(&unplaced, &named, ns, &labels)
             .into_iter()
             .filter(|pol| pol.kind != "NetworkPolicy" || policy_types(&pol.value).1)
             .collect();
