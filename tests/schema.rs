@@ -217,10 +217,11 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     // of CIS 4.1.9 (not_applicable on the demo nodes); 425.3 KB with the failing evidence and
     // text of the Pod Security Standards v1.34 Host Probes / Lifecycle Hooks check
     // (pss-probe-host-set fails the four kubeadm static pods) and v1.35's restricted /proc
-    // check for user-namespace pods.
+    // check for user-namespace pods; 427.2 KB with the node ports LoadBalancer Services open
+    // (exposure) and "; N more observations fail" said apart from lists of allowed values.
     assert!(
-        json <= 426_500,
-        "demo report.json is {json} bytes (425.3 KB)"
+        json <= 427_500,
+        "demo report.json is {json} bytes (427.2 KB)"
     );
 }
 
