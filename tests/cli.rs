@@ -353,6 +353,16 @@ fn catalog_validate_names_file_and_line_of_every_problem() {
     ok.assert_code(0);
 }
 
+/// A file of the built-in catalog (`controls/`), to copy into an overlay.
+fn stock_catalog_file(path: &str) -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("controls")
+            .join(path),
+    )
+    .expect("the built-in catalog file exists")
+}
+
 #[test]
 fn an_invalid_overlay_stops_a_scan_before_anything_runs() {
     let dir = Dir::new();
@@ -371,11 +381,7 @@ fn an_invalid_overlay_stops_a_scan_before_anything_runs() {
 #[test]
 fn an_overlay_is_recorded_in_the_report() {
     let dir = Dir::new();
-    let stock = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/controls/checks/pod-security.yaml"
-    ))
-    .expect("stock checks");
+    let stock = stock_catalog_file("checks/pod-security.yaml");
     dir.create(
         "cat/checks/pod-security.yaml",
         &stock.replacen("severity: high", "severity: low", 1),
@@ -426,11 +432,7 @@ fn an_overlay_is_recorded_in_the_report() {
 #[test]
 fn an_overlay_credential_pattern_redacts_manifests() {
     let dir = Dir::new();
-    let stock = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/controls/credentials.yaml"
-    ))
-    .expect("stock credentials");
+    let stock = stock_catalog_file("credentials.yaml");
     dir.create(
         "cat/credentials.yaml",
         &stock.replacen(
@@ -487,11 +489,7 @@ fn an_overlay_credential_pattern_redacts_manifests() {
 #[test]
 fn explain_escapes_control_characters_of_catalog_text() {
     let dir = Dir::new();
-    let stock = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/controls/checks/pod-security.yaml"
-    ))
-    .expect("stock checks");
+    let stock = stock_catalog_file("checks/pod-security.yaml");
     dir.create(
         "cat/checks/pod-security.yaml",
         &stock.replacen(
