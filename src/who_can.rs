@@ -207,7 +207,7 @@ pub fn render(
         }
         _ => None,
     };
-    write_unknown(&mut out, &unknown);
+    write_unknown(&mut out, &unknown, "  ");
     let unplaced_grants = unplaced
         .as_ref()
         .is_some_and(|(_, c, u)| !c.is_empty() || !u.is_empty());
@@ -231,19 +231,19 @@ pub fn render(
             "  if the roles and bindings written without a namespace are applied in namespace {}:",
             esc(ns)
         );
-        write_unknown(&mut out, &u);
+        write_unknown(&mut out, &u, "    ");
         write_chains(&mut out, &c, settings, &r, url, "    ");
     }
     out
 }
 
-/// Bindings whose role is unknown, one line each.
-fn write_unknown(out: &mut String, unknown: &[&rbac::Binding]) {
+/// Bindings whose role is unknown, one line each, indented by `indent`.
+fn write_unknown(out: &mut String, unknown: &[&rbac::Binding], indent: &str) {
     for b in unknown {
         let subjects: Vec<String> = b.subjects.iter().map(|s| s.display()).collect();
         let _ = writeln!(
             out,
-            "  unknown: {}; {} may or may not be granted this",
+            "{indent}unknown: {}; {} may or may not be granted this",
             esc(&b.unknown_reason()),
             if subjects.is_empty() {
                 "no subject".to_string()

@@ -461,7 +461,7 @@ pub fn allow_all_rules(p: &Object) -> Vec<(String, String)> {
 /// `0.0.0.0/1` and `128.0.0.0/1`), counting only `ipBlock`s without exceptions; `None` when
 /// they do not.
 fn whole_address_space(peers: &[Doc]) -> Option<String> {
-    let mut blocks: Vec<(&str, &str)> = Vec::new();
+    let mut blocks: Vec<&str> = Vec::new();
     for pe in peers {
         let except = pe
             .at("/ipBlock/except")
@@ -472,10 +472,10 @@ fn whole_address_space(peers: &[Doc]) -> Option<String> {
             .and_then(Doc::as_str)
             .filter(|_| !except)
         {
-            blocks.push((cidr, ""));
+            blocks.push(cidr);
         }
     }
-    for (cidr, _) in &blocks {
+    for cidr in &blocks {
         if let Some(family) = egress::whole_family(cidr) {
             return Some(if *cidr == family {
                 family.to_string()
@@ -490,7 +490,7 @@ fn whole_address_space(peers: &[Doc]) -> Option<String> {
     ] {
         let mut ranges: Vec<(u128, u128)> = blocks
             .iter()
-            .filter_map(|(c, _)| crate::cidr::interval(c))
+            .filter_map(|c| crate::cidr::interval(c))
             .filter(|(f, _, _)| *f == family)
             .map(|(_, a, b)| (a, b))
             .collect();
@@ -507,8 +507,7 @@ fn whole_address_space(peers: &[Doc]) -> Option<String> {
             Some(n) => n > top,
         };
         if covered {
-            let cidrs: Vec<&str> = blocks.iter().map(|(c, _)| *c).collect();
-            return Some(format!("{whole}, written {}", cidrs.join(" and ")));
+            return Some(format!("{whole}, written {}", blocks.join(" and ")));
         }
     }
     None
