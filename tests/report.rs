@@ -55,7 +55,13 @@ fn poppler(tool: &str, args: &[&str], file: &Path) -> std::process::Output {
 }
 
 fn pdf_text(pdf: &Path) -> String {
+    pdftotext(pdf, &[])
+}
+
+/// `pdftotext [options] PDF -`: the text of `pdf`.
+fn pdftotext(pdf: &Path, options: &[&str]) -> String {
     let out = Command::new("pdftotext")
+        .args(options)
         .arg(pdf)
         .arg("-")
         .output()
@@ -495,14 +501,7 @@ fn pdf_pages(pdf: &Path) -> Vec<String> {
 
 /// The text of `pdf` with its layout kept (`pdftotext -layout`).
 fn pdf_layout_text(pdf: &Path) -> String {
-    let out = Command::new("pdftotext")
-        .arg("-layout")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("cannot run pdftotext (install poppler-utils)");
-    assert!(out.status.success(), "pdftotext failed");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    pdftotext(pdf, &["-layout"])
 }
 
 /// A page's text without the running header and footer every page but the cover carries.

@@ -415,12 +415,7 @@ pub fn allow_all_rules(p: &Object) -> Vec<(String, String)> {
                 continue;
             };
             open_rules.push(i);
-            if ports.is_empty() {
-                open_ports.clear();
-                open_ports.push(&Doc::Null);
-            } else if !open_ports.first().is_some_and(|d| d.is_null()) {
-                open_ports.extend(ports.iter());
-            }
+            open_ports.extend(ports.iter());
             let Some(port_words) = every_port(ports) else {
                 continue;
             };
@@ -440,10 +435,12 @@ pub fn allow_all_rules(p: &Object) -> Vec<(String, String)> {
                 ),
             });
         }
-        // No single rule opens everything, but together they do.
-        let together = open_ports.first().is_some_and(|d| d.is_null())
-            || every_port_of(open_ports.iter().copied()).is_some();
-        if out.len() == before && open_rules.len() > 1 && together {
+        // No single rule opens everything (one without `ports` would have been flagged
+        // above), but together they do.
+        if out.len() == before
+            && open_rules.len() > 1
+            && every_port_of(open_ports.iter().copied()).is_some()
+        {
             let listed: Vec<String> = open_rules.iter().map(|i| format!("{dir}[{i}]")).collect();
             out.push((
                 format!("spec.{dir}"),

@@ -582,24 +582,17 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                 // y does not grant are only partly covered.
                 let mut dup: Vec<(&Atom, String, String)> = Vec::new();
                 let mut rules = BTreeSet::new();
-                let mut partly: BTreeSet<(usize, usize)> = BTreeSet::new();
+                let mut partly: BTreeSet<String> = BTreeSet::new();
                 let mut extra = 0usize;
                 for (a, owner, idx) in &grants[xi] {
+                    let label = format!("{} rules[{idx}]", evidence::subject(owner).display());
                     if let Some((_, yo, yidx)) = grants[yi].iter().find(|(ya, ..)| ya.covers(a)) {
-                        let owner = evidence::subject(owner).display();
-                        let yo = evidence::subject(yo).display();
-                        dup.push((
-                            a,
-                            format!("{owner} rules[{idx}]"),
-                            format!("{yo} rules[{yidx}]"),
-                        ));
-                        rules.insert((
-                            format!("{owner} rules[{idx}]"),
-                            format!("{yo} rules[{yidx}]"),
-                        ));
+                        let other = format!("{} rules[{yidx}]", evidence::subject(yo).display());
+                        dup.push((a, label.clone(), other.clone()));
+                        rules.insert((label, other));
                     } else {
                         extra += 1;
-                        partly.insert((std::ptr::from_ref(*owner) as usize, *idx));
+                        partly.insert(label);
                     }
                 }
                 if !dup.is_empty() {
@@ -607,14 +600,10 @@ fn duplicate_grants(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                     let rules: Vec<String> = rules
                         .into_iter()
                         .map(|(a, b)| {
-                            let whole = !grants[xi].iter().any(|(_, o, i)| {
-                                partly.contains(&(std::ptr::from_ref(*o) as usize, *i))
-                                    && format!("{} rules[{i}]", evidence::subject(o).display()) == a
-                            });
-                            if whole {
-                                format!("{a} ⊆ {b}")
-                            } else {
+                            if partly.contains(&a) {
                                 format!("{a} partly in {b}")
+                            } else {
+                                format!("{a} ⊆ {b}")
                             }
                         })
                         .collect();

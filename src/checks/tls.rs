@@ -303,11 +303,7 @@ fn certificates_only(
         };
         return evidence::finding(check, Status::Pass, subject, Vec::new(), message.into());
     }
-    let field = if obj.value.at("/stringData/tls.crt").is_some() {
-        "stringData[\"tls.crt\"]"
-    } else {
-        "data[\"tls.crt\"]"
-    };
+    let field = crt_field(obj);
     let obs = Observation {
         source: evidence::source(obj, field),
         path: field.to_string(),
@@ -328,14 +324,19 @@ fn certificates_only(
     evidence::finding(check, Status::Fail, subject, vec![obs], message)
 }
 
-/// Where a Secret's unreadable `tls.crt` is written (file and line of the field), for the
-/// `error` findings that could not read it.
-fn unreadable(obj: &crate::inventory::Object, why: &str) -> Observation {
-    let field = if obj.value.at("/stringData/tls.crt").is_some() {
+/// The field a Secret's `tls.crt` is written in (`stringData` wins, as the API server merges).
+fn crt_field(obj: &crate::inventory::Object) -> &'static str {
+    if obj.value.at("/stringData/tls.crt").is_some() {
         "stringData[\"tls.crt\"]"
     } else {
         "data[\"tls.crt\"]"
-    };
+    }
+}
+
+/// Where a Secret's unreadable `tls.crt` is written (file and line of the field), for the
+/// `error` findings that could not read it.
+fn unreadable(obj: &crate::inventory::Object, why: &str) -> Observation {
+    let field = crt_field(obj);
     Observation {
         source: evidence::source(obj, field),
         path: field.to_string(),
