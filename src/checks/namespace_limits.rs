@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::{absence_is_known, evidence, Context, Outcome};
-use crate::inventory::Object;
+use crate::inventory::{Object, UNSET_NAMESPACE};
 use crate::results::{Observation, Status};
 use crate::yaml::Node;
 
@@ -100,9 +100,16 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         return out;
     }
     let mut held: BTreeMap<&str, Vec<&Object>> = BTreeMap::new();
+    // Objects written without a namespace land wherever they are applied: named where a
+    // named namespace's verdict cannot use them.
+    let mut unplaced: Vec<&str> = Vec::new();
     for o in inv.of_kind(kind) {
-        if let Some(ns) = o.namespace.as_deref() {
-            held.entry(ns).or_default().push(o);
+        let Some(ns) = o.namespace.as_deref() else {
+            continue;
+        };
+        held.entry(ns).or_default().push(o);
+        if ns == UNSET_NAMESPACE && (kind != "LimitRange" || gives_defaults(o)) {
+            unplaced.push(&o.name);
         }
     }
     let known = absence_is_known(inv);
@@ -159,7 +166,15 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 Status::NotApplicable,
                 Vec::new(),
                 format!(
-                    "the manifests hold no {kind} for namespace {ns}; whether the cluster has one is not in the input"
+                    "the manifests hold no {kind} for namespace {ns}; whether the cluster has one is not in the input{}",
+                    match unplaced.as_slice() {
+                        _ if ns == UNSET_NAMESPACE => String::new(),
+                        [] => String::new(),
+                        names => format!(
+                            " ({kind} {} is written without a namespace: it counts only if applied in namespace {ns})",
+                            names.join(", ")
+                        ),
+                    }
                 ),
             ),
             None if kind == "LimitRange" => (
