@@ -13,8 +13,9 @@
 //!
 //! A reference the kubelet refuses (`InvalidImageName`: a short digest, an empty tag, an
 //! upper-case repository) pins nothing (`digest`, `tag_pinned` fail) and names no known
-//! registry (`registry_allowed` is an error); a container without an image (a template left
-//! for config management to fill in) is `manual`. Neither is ever a pass.
+//! registry (`registry_allowed` is an error); a container without an image, or with a
+//! placeholder (`ko://…`, `${IMAGE}`, `{{ .Values.image }}`: a template left for a build or
+//! config management to fill in), is `manual`. None of these is ever a pass.
 //!
 //! Evidence is the container and its image reference.
 
@@ -111,10 +112,26 @@ pub enum ImageRefError {
     /// to fill in (the API server requires it before anything runs).
     #[error("image not set")]
     NotSet,
+    /// A placeholder a build or templating step replaces (`ko://…`, `${IMAGE}`, `$(IMAGE)`,
+    /// `{{ .Values.image }}`, `<image>`): the image that will run is not in the input.
+    #[error("a placeholder for an image filled in later (render the manifests, then scan what will be applied)")]
+    Placeholder,
     /// Not a reference of the `distribution/reference` grammar the kubelet parses with; it
     /// refuses to start the container (`InvalidImageName`). Says what is wrong.
     #[error("not a valid image reference ({0})")]
     Invalid(String),
+}
+
+/// Whether an image field holds a placeholder rather than a reference: ko's `ko://` import
+/// paths, shell or envsubst variables (`${IMAGE}`, `$(IMAGE)`), Go/Helm templates (`{{ … }}`)
+/// and `<image>`-style blanks. None of these is a reference the kubelet could pull.
+fn is_placeholder(image: &str) -> bool {
+    let image = image.trim();
+    image.starts_with("ko://")
+        || image.contains("${")
+        || image.contains("$(")
+        || image.contains("{{")
+        || (image.starts_with('<') && image.ends_with('>'))
 }
 
 /// The reference grammar (`distribution/reference`, the parser behind the kubelet's
@@ -233,6 +250,9 @@ pub fn parse_image(image: &str) -> Result<ImageRef, ImageRefError> {
     let invalid = |why: &str| Err(ImageRefError::Invalid(why.to_string()));
     if image.trim().is_empty() {
         return Err(ImageRefError::NotSet);
+    }
+    if is_placeholder(image) {
+        return Err(ImageRefError::Placeholder);
     }
     if image.len() == 64
         && image
@@ -376,12 +396,15 @@ impl Params {
 
     /// A container's status, and why when the reference itself decides it: a reference that
     /// does not parse pins nothing (`on_fail` for `digest` and `tag_pinned`) and comes from
-    /// no known registry (`error`); an image not set is left to a person (`manual`).
+    /// no known registry (`error`); an image not set, or a placeholder filled in later, is
+    /// left to a person (`manual`).
     fn judge(&self, parsed: &Result<ImageRef, ImageRefError>) -> (Status, Option<String>) {
         match parsed {
             Ok(r) if self.holds(r) => (Status::Pass, None),
             Ok(_) => (self.on_fail, None),
-            Err(e @ ImageRefError::NotSet) => (Status::Manual, Some(e.to_string())),
+            Err(e @ (ImageRefError::NotSet | ImageRefError::Placeholder)) => {
+                (Status::Manual, Some(e.to_string()))
+            }
             Err(e) if self.require == Require::RegistryAllowed => (
                 Status::Error,
                 Some(format!("{e}, so its registry is unknown")),
@@ -611,6 +634,20 @@ mod tests {
                 (status, why.as_deref()),
                 (Status::Manual, Some("image not set"))
             );
+            for placeholder in [
+                "ko://knative.dev/serving/cmd/controller",
+                "${CONTROLLER_IMAGE}",
+                "registry.example/app:$(TAG)",
+                "{{ .Values.image.repository }}:{{ .Values.image.tag }}",
+                "<your-image>",
+            ] {
+                let (status, why) = p(require).judge(&parse_image(placeholder));
+                assert_eq!(status, Status::Manual, "{placeholder}");
+                assert!(
+                    why.is_some_and(|w| w.contains("placeholder")),
+                    "{placeholder}"
+                );
+            }
         }
     }
 
