@@ -297,7 +297,7 @@ pub fn evaluate(
             _ if counts.total() == 1 => only_message.unwrap_or_default(),
             // Every subject could not be assessed: the first reason says why.
             [first, ..] if counts.error == counts.total() => first.message.clone(),
-            _ => summarize(&counts, &empty_reason),
+            _ => summarize(&counts, &empty_reason, own),
         };
         let unassessed = unassessed(own, &counts, absence_known || decided_empty, &message);
         check_status.insert(
@@ -522,11 +522,19 @@ fn unassessed(
 }
 
 /// One sentence on a check's overall result from its counts (several subjects, or none).
-fn summarize(counts: &Counts, empty_reason: &str) -> String {
+fn summarize(counts: &Counts, empty_reason: &str, findings: &[Finding]) -> String {
     if counts.total() == 0 {
         return empty_reason.to_string();
     }
-    counts.summary()
+    // A pass over the other namespaces says which ones were not judged.
+    match crate::checks::evidence::exempt_namespaces(findings).as_slice() {
+        [] => counts.summary(),
+        exempt => format!(
+            "{}; not judged in {} (system namespaces are exempt from this check)",
+            counts.summary(),
+            exempt.join(", ")
+        ),
+    }
 }
 
 /// Rolls a framework's items up from their checks (see [`crate::results::item_status`]).

@@ -617,7 +617,8 @@ fn services(inv: &Inventory, pods: &[Pods], policies: &Policies, out: &mut Vec<E
                     ));
                 }
             }
-            "NodePort" => {
+            // The API server refuses a NodePort Service without ports: nothing is opened.
+            "NodePort" if !ports.is_empty() => {
                 let node_ports: Vec<String> = ports.iter().map(node_port_text).collect();
                 out.push(entry(
                     Way::NodePort,

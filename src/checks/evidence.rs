@@ -116,8 +116,24 @@ pub fn exempt_namespace(check: &Check, subject: Arc<Subject>, ns: &str) -> Findi
         Status::NotApplicable,
         subject,
         Vec::new(),
-        format!("namespace {ns} is exempt from this check (system namespace)"),
+        format!("namespace {ns}{EXEMPT}"),
     )
+}
+
+/// How an exempt namespace's finding ends (see [`exempt_namespace`]); the check's summary
+/// names these namespaces, so that an item passing on the others says what it left out.
+pub const EXEMPT: &str = " is exempt from this check (system namespace)";
+
+/// The namespaces exempt findings name, in order, once each.
+pub fn exempt_namespaces(findings: &[Finding]) -> Vec<&str> {
+    let mut out: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.status == Status::NotApplicable)
+        .filter_map(|f| f.message.strip_prefix("namespace ")?.strip_suffix(EXEMPT))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// A finding that says the check could not look at (or had nothing to look at for) a kind.

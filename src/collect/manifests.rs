@@ -191,11 +191,23 @@ fn add_dir(inv: &mut Inventory, dir: &Path, own: &[PathBuf], linked: &mut Vec<Pa
                         "{path}: symbolic link loop back to {}; not followed",
                         shown(a)
                     ),
-                    None => format!(
-                        "{path}: cannot read: {}",
-                        e.io_error()
-                            .map_or_else(|| e.to_string(), |io| io.to_string())
-                    ),
+                    // A link whose target is missing: say so, since `ls` lists the link.
+                    None => match e.path().and_then(|p| std::fs::read_link(p).ok()) {
+                        Some(target)
+                            if e.io_error().map(std::io::Error::kind)
+                                == Some(std::io::ErrorKind::NotFound) =>
+                        {
+                            format!(
+                                "{path}: symbolic link to {}, which does not exist; not read",
+                                target.display()
+                            )
+                        }
+                        _ => format!(
+                            "{path}: cannot read: {}",
+                            e.io_error()
+                                .map_or_else(|| e.to_string(), |io| io.to_string())
+                        ),
+                    },
                 };
                 inv.coverage.push(Coverage::failed(&path, "error", why));
             }
