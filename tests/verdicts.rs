@@ -781,6 +781,149 @@ fn network_policies_the_api_server_rejects_are_not_judged() {
     );
 }
 
+/// A NetworkPolicy whose selector's labels are written without `matchLabels`
+/// (`podSelector: {app: web}`, a peer's `namespaceSelector: {team: ops}`) was read as `{}`,
+/// every pod: the namespace passed its default-deny and coverage checks and every pod counted
+/// as selected. kubectl refuses such a policy (unknown field), and forced through with
+/// `--validate=false` the key is dropped and the selector selects everything, so what it does
+/// cannot be known from the file. It now makes nothing pass: the network checks are `manual`,
+/// naming the policy, the file and line of the key, and what was meant; stderr warns too.
+/// See: /tmp/review/session31/linters/own/netpol-selector-typo.yaml (session 31 review).
+#[test]
+fn a_network_policy_with_a_mistyped_selector_makes_nothing_pass() {
+    let dir = Dir::new();
+    dir.create(
+        "m/np.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-web\n  namespace: shop\nspec:\n  podSelector:\n    app: web\n  policyTypes: [Ingress, Egress]\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: from-ops\n  namespace: shop\nspec:\n  podSelector:\n    matchLabels: {app: web}\n  ingress:\n  - from:\n    - namespaceSelector:\n        team: ops\n",
+    );
+    dir.create("m/pod.yaml", GOOD_POD);
+    let run = kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "m",
+            "--format",
+            "json",
+            "--detail",
+            "full",
+            "--out",
+            "out",
+        ],
+    );
+    run.assert_code(0);
+    for said in [
+        "m/np.yaml:8: NetworkPolicy deny-web: `spec.podSelector` has the key `app`, which a label selector does not have (did you mean matchLabels?)",
+        "m/np.yaml:22: NetworkPolicy from-ops: `spec.ingress[0].from[0].namespaceSelector` has the key `team`",
+    ] {
+        assert!(run.stderr.contains(said), "{said}\n{}", run.stderr);
+    }
+    let r = report(&dir.path().join("out"));
+    let network = [
+        "namespace-without-network-policy",
+        "namespace-without-default-deny-ingress",
+        "namespace-without-default-deny-egress",
+        "workload-not-selected-by-network-policy",
+        "workload-can-reach-instance-metadata",
+        "network-policy-allows-all",
+    ];
+    for check in network {
+        let found: Vec<_> = r.findings.iter().filter(|f| f.check == check).collect();
+        assert!(!found.is_empty(), "{check}: no finding");
+        for f in found {
+            assert_eq!(f.status, Status::Manual, "{check}: {f:?}");
+            assert!(
+                f.message.contains("did you mean matchLabels?"),
+                "{check}: {f:?}"
+            );
+        }
+    }
+    let ns = r
+        .findings
+        .iter()
+        .find(|f| f.check == "namespace-without-default-deny-ingress")
+        .expect("the namespace is judged");
+    assert_eq!(ns.observations[0].source, "m/np.yaml:8", "{ns:?}");
+}
+
+/// A namespace with a deny-all-egress policy and a "deny-all-ingress" policy carrying
+/// `ingress: [{}]` (which allows all ingress) has no default deny for ingress; the failure
+/// cited the egress policy's line. It now cites the rule that keeps deny-all-ingress from
+/// being one and says why; the same for egress.
+/// See: /tmp/review/session31/nsa/REPORT.md, D7 (session 31 review).
+#[test]
+fn a_missing_default_deny_cites_the_policy_that_comes_nearest() {
+    let dir = Dir::new();
+    let policy = |name: &str, types: &str, rules: &str| {
+        format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  podSelector: {{}}\n  policyTypes: [{types}]\n{rules}")
+    };
+    // Lines 1–6 and 8–15: the empty rule is on line 15.
+    dir.create(
+        "in/np.yaml",
+        &format!(
+            "{}---\n{}",
+            policy("deny-all-egress", "Egress", ""),
+            policy("deny-all-ingress", "Ingress", "  ingress:\n  - {}\n")
+        ),
+    );
+    dir.create(
+        "eg/np.yaml",
+        &format!(
+            "{}---\n{}",
+            policy("deny-all-ingress", "Ingress", ""),
+            policy("deny-all-egress", "Egress", "  egress:\n  - {}\n")
+        ),
+    );
+    for (folder, check, name, dir_word) in [
+        (
+            "in",
+            "namespace-without-default-deny-ingress",
+            "deny-all-ingress",
+            "ingress",
+        ),
+        (
+            "eg",
+            "namespace-without-default-deny-egress",
+            "deny-all-egress",
+            "egress",
+        ),
+    ] {
+        dir.create(&format!("{folder}/pod.yaml"), GOOD_POD);
+        let out = format!("out-{folder}");
+        kubeattest(
+            dir.path(),
+            &[
+                "scan",
+                "--manifests",
+                folder,
+                "--check",
+                check,
+                "--format",
+                "json",
+                "--out",
+                &out,
+            ],
+        )
+        .assert_code(0);
+        let r = report(&dir.path().join(&out));
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.check == check)
+            .expect("the namespace is judged");
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert_eq!(
+            f.observations[0].source,
+            format!("{folder}/np.yaml:15"),
+            "{f:?}"
+        );
+        let why = format!(
+            "NetworkPolicy shop/{name} is not one: it selects every pod, but an empty {dir_word} rule allows all {dir_word} traffic on every port (spec.{dir_word}[0])"
+        );
+        assert!(f.message.contains(&why), "{why}\n{f:?}");
+    }
+}
+
 /// Evidence points where the value is written: a limit a LimitRange gives is cited at the
 /// LimitRange's line, not at the Pod's first line; a TLS Secret whose certificate is not
 /// base64 is an `error` cited at its `tls.crt` field.

@@ -17,7 +17,9 @@
 //! A manifest's policy without `metadata.namespace` lands where kubectl is pointed, which the
 //! files do not say: where one would change a failing verdict of a named namespace (select
 //! the workload, give the namespace a policy or a default deny, limit or open a workload's
-//! egress), the verdict is `manual` and names it ([`unplaced`]).
+//! egress), the verdict is `manual` and names it ([`unplaced`]). A NetworkPolicy with a selector
+//! key kubectl refuses and drops when forced ([`mistyped_selector`]) is never counted: where it
+//! may apply, the verdict is `manual` and names it ([`Unevaluated`]).
 
 use crate::checks::path::Lookup;
 use std::collections::{BTreeMap, BTreeSet};
@@ -297,6 +299,87 @@ fn cilium_spec_denies(spec: &Doc, dir: &str) -> bool {
                     .all(|r| r.as_object().is_some_and(crate::document::Fields::is_empty))
         })
     }) && deny.is_none()
+}
+
+/// A label selector of a NetworkPolicy written with a key a label selector does not have
+/// (`spec.podSelector: {app: web}`: the labels without `matchLabels`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MistypedSelector {
+    /// The selector's path (`spec.podSelector`, `spec.ingress[0].from[1].namespaceSelector`).
+    pub selector: String,
+    /// The unknown key's path (`spec.podSelector.app`).
+    pub path: String,
+    /// The unknown key.
+    pub key: String,
+}
+
+impl MistypedSelector {
+    /// Why the policy is not counted: what kubectl does with it, and what it may select.
+    pub fn words(&self) -> String {
+        let lower = self.key.to_ascii_lowercase();
+        let meant = if lower.contains("expression") {
+            "matchExpressions"
+        } else {
+            "matchLabels"
+        };
+        let every = if self.selector.ends_with("namespaceSelector") {
+            "every namespace"
+        } else {
+            "every pod"
+        };
+        format!(
+            "`{}` has the key `{}`, which a label selector does not have (did you mean {meant}?): kubectl refuses the policy, and applied with --validate=false the key is dropped and the selector selects {every}, so what it selects cannot be known from the file",
+            self.selector,
+            crate::quote::bounded(&self.key, 80)
+        )
+    }
+}
+
+/// The first label selector of a NetworkPolicy (`spec.podSelector`, then each peer's
+/// `podSelector` and `namespaceSelector`, ingress before egress) with a key other than
+/// `matchLabels` and `matchExpressions`. Such a policy is not evaluated: it may be refused,
+/// or stored selecting everything ([`Unevaluated`]).
+pub fn mistyped_selector(policy: &Doc) -> Option<MistypedSelector> {
+    let unknown = |sel: &Doc, at: String| -> Option<MistypedSelector> {
+        let (key, _) = sel
+            .as_object()?
+            .iter()
+            .find(|(k, _)| !matches!(&**k, "matchLabels" | "matchExpressions"))?;
+        Some(MistypedSelector {
+            path: crate::checks::path::join(&at, key),
+            selector: at,
+            key: key.to_string(),
+        })
+    };
+    let spec = policy.get("spec")?;
+    if let Some(m) = spec
+        .get("podSelector")
+        .and_then(|s| unknown(s, "spec.podSelector".into()))
+    {
+        return Some(m);
+    }
+    for (dir, peer) in [("ingress", "from"), ("egress", "to")] {
+        for (i, rule) in rules(policy, dir).iter().enumerate() {
+            let peers = rule.get(peer).and_then(Doc::as_array).unwrap_or_default();
+            for (j, item) in peers.iter().enumerate() {
+                for key in ["podSelector", "namespaceSelector"] {
+                    if let Some(m) = item
+                        .get(key)
+                        .and_then(|s| unknown(s, format!("spec.{dir}[{i}].{peer}[{j}].{key}")))
+                    {
+                        return Some(m);
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Whether a NetworkPolicy is read as written: its selectors have no unknown keys
+/// ([`mistyped_selector`]).
+pub fn is_evaluated_policy(p: &Object) -> bool {
+    p.kind != "NetworkPolicy" || mistyped_selector(&p.value).is_none()
 }
 
 /// Whether a policy is a default deny for a direction (`ingress` or `egress`).
@@ -749,12 +832,15 @@ fn is_unevaluated_policy(o: &Object) -> bool {
         )
 }
 
-/// The policies of other engines in the input, per namespace and cluster-wide. They may
-/// select a pod no evaluated policy selects, so where one may apply, "no policy" is a
-/// question for a person (`manual`), not a `fail`.
+/// The policies of other engines in the input, per namespace and cluster-wide, and the
+/// NetworkPolicies whose selectors cannot be read ([`mistyped_selector`]). They may select a
+/// pod no evaluated policy selects, so where one may apply, "no policy" is a question for a
+/// person (`manual`), not a `fail`.
 pub struct Unevaluated<'a> {
     cluster_wide: Vec<&'a Object>,
     by_ns: BTreeMap<&'a str, Vec<&'a Object>>,
+    /// NetworkPolicies whose selectors cannot be read, in inventory order.
+    mistyped: Vec<(&'a Object, MistypedSelector)>,
 }
 
 impl<'a> Unevaluated<'a> {
@@ -764,8 +850,18 @@ impl<'a> Unevaluated<'a> {
         let mut u = Unevaluated {
             cluster_wide: Vec::new(),
             by_ns: BTreeMap::new(),
+            mistyped: Vec::new(),
         };
-        for o in inv.objects.iter().filter(|o| is_unevaluated_policy(o)) {
+        for o in &inv.objects {
+            if o.kind == "NetworkPolicy" {
+                if let Some(m) = mistyped_selector(&o.value) {
+                    u.mistyped.push((o, m));
+                }
+                continue;
+            }
+            if !is_unevaluated_policy(o) {
+                continue;
+            }
             // The cluster-scoped kinds apply everywhere, even where a manifest without a
             // namespace was placed in the default one.
             let cluster_scoped = matches!(
@@ -783,22 +879,69 @@ impl<'a> Unevaluated<'a> {
         u
     }
 
+    /// The NetworkPolicies whose selectors cannot be read that may apply in `ns`: its own;
+    /// those written without a namespace (they may be applied in any); for `ns` itself
+    /// [`UNSET_NAMESPACE`], those of every namespace (its workloads may be deployed there).
+    fn mistyped_in<'s>(
+        &'s self,
+        ns: &'s str,
+    ) -> impl Iterator<Item = &'s (&'a Object, MistypedSelector)> + 's {
+        self.mistyped.iter().filter(move |(o, _)| {
+            ns == UNSET_NAMESPACE || matches!(o.namespace.as_deref(), Some(own) if own == ns || own == UNSET_NAMESPACE)
+        })
+    }
+
+    /// Where the first NetworkPolicy whose selectors cannot be read that may apply in `ns`
+    /// has its unknown key (`file:line`).
+    fn mistyped_source(&self, ns: &str) -> Option<String> {
+        self.mistyped_in(ns)
+            .next()
+            .map(|(o, m)| evidence::source(o, &m.path))
+    }
+
     /// What a finding says when those that may apply in `ns` leave it open; `None` when
     /// there are none.
     fn in_namespace(&self, ns: &str) -> Option<String> {
         let here = self.by_ns.get(ns).map_or(&[][..], Vec::as_slice);
-        let all: Vec<String> = here
+        let other: Vec<String> = here
             .iter()
             .chain(&self.cluster_wide)
             .map(|o| policy_name(o))
             .collect();
-        (!all.is_empty()).then(|| {
-            format!(
-                "{} of another policy engine, which this check does not evaluate, may apply: confirm by hand",
-                all.join(", ")
-            )
-        })
+        let mut parts: Vec<String> = Vec::new();
+        if !other.is_empty() {
+            parts.push(format!(
+                "{} of another policy engine, which this check does not evaluate, may apply",
+                other.join(", ")
+            ));
+        }
+        parts.extend(
+            self.mistyped_in(ns)
+                .map(|(o, m)| unreadable_words(o, m, ns)),
+        );
+        (!parts.is_empty()).then(|| format!("{}: confirm by hand", parts.join("; ")))
     }
+}
+
+/// What a finding in namespace `ns` says of a NetworkPolicy whose selector cannot be read:
+/// its name, where the unknown key is, and why it is not counted.
+fn unreadable_words(p: &Object, m: &MistypedSelector, ns: &str) -> String {
+    let own = p.namespace.as_deref().unwrap_or_default();
+    let placed = if own == ns {
+        String::new()
+    } else if own == UNSET_NAMESPACE {
+        format!(" (written without a namespace: it applies here only if applied in namespace {ns})")
+    } else {
+        format!(
+            " (of namespace {own}: it applies to these workloads only if they are deployed there)"
+        )
+    };
+    format!(
+        "{}{placed} at {} is not counted: {}",
+        policy_name(p),
+        evidence::source(p, &m.path),
+        m.words()
+    )
 }
 
 /// The namespaced policies a manifest wrote without `metadata.namespace` (kept in
@@ -897,6 +1040,53 @@ fn unplaced_selecting<'a>(
         .collect()
 }
 
+/// Whether a NetworkPolicy governs a direction (`ingress` or `egress`); a Cilium policy is
+/// not judged so here.
+fn governs(p: &Object, dir: &str) -> bool {
+    let (ing, eg) = policy_types(&p.value);
+    p.kind == "NetworkPolicy" && if dir == "ingress" { ing } else { eg }
+}
+
+/// The NetworkPolicy of a namespace that comes nearest to a default deny for `dir` without
+/// being one, with the field that keeps it from being one and why: first one that selects
+/// every pod but has rules in that direction (an empty rule `{}` allows everything), then one
+/// that allows nothing in that direction but selects only some pods. `None` when no policy
+/// governing the direction comes near.
+fn near_default_deny<'a>(here: &[&'a Object], dir: &str) -> Option<(&'a Object, String, String)> {
+    let all_pods = |p: &Object| {
+        p.value
+            .at("/spec/podSelector")
+            .is_none_or(selector::is_empty)
+    };
+    let candidates = || here.iter().copied().filter(|p| governs(p, dir));
+    if let Some(p) = candidates().find(|p| all_pods(p) && !rules(&p.value, dir).is_empty()) {
+        let prefix = format!("spec.{dir}");
+        let (path, why) = match allow_all_rules(p)
+            .into_iter()
+            .find(|(path, _)| path.starts_with(&prefix))
+        {
+            Some((path, why)) => {
+                let why = format!("it selects every pod, but {why} ({path})");
+                (path, why)
+            }
+            None => {
+                let path = format!("spec.{dir}[0]");
+                let why = format!(
+                    "it selects every pod, but its {dir} rules allow some {dir} traffic ({prefix}); a default deny has none"
+                );
+                (path, why)
+            }
+        };
+        return Some((p, path, why));
+    }
+    let p = candidates().find(|p| !all_pods(p) && rules(&p.value, dir).is_empty())?;
+    Some((
+        p,
+        "spec.podSelector".into(),
+        format!("it denies {dir} only for the pods its podSelector matches, not every pod (spec.podSelector)"),
+    ))
+}
+
 /// Evaluates the assertion over the inventory.
 pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
@@ -935,6 +1125,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         .iter()
         .filter(|o| o.kind == "NetworkPolicy" || cilium_seen.contains(&o.kind.as_str()))
         .collect();
+    // A NetworkPolicy whose selectors cannot be read is left out: it may be refused, or
+    // stored selecting everything ([`Unevaluated`] names it where it may apply).
+    let (policies, mistyped): (Vec<&Object>, Vec<&Object>) =
+        policies.into_iter().partition(|o| is_evaluated_policy(o));
     let unevaluated = ctx.unevaluated_policies();
     let unplaced = unplaced(&policies);
     let named = placed(&policies);
@@ -943,7 +1137,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         return out;
     }
     if p.require == Require::NoAllowAll {
-        no_allow_all(check, &policies, p, &mut out);
+        no_allow_all(check, &policies, &mistyped, p, &mut out);
         return out;
     }
     let by_ns = PoliciesByNamespace::new(&policies);
@@ -1149,20 +1343,48 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             | Require::CniEnforces
             | Require::MetadataUnreachable => (true, "", None),
         };
-        let obs = Observation {
-            // The deciding policy, else the first seen, else the namespace itself.
-            source: here
+        let dir = match p.require {
+            Require::DefaultDenyIngress => Some("ingress"),
+            Require::DefaultDenyEgress => Some("egress"),
+            _ => None,
+        };
+        // Without a default deny: the policy that comes nearest to one, and why it is not.
+        let near = dir
+            .filter(|_| !ok)
+            .and_then(|dir| near_default_deny(&here, dir));
+        // Without what the check asks for, a policy that cannot be read and may apply here
+        // decides the verdict (`manual`): its unknown key is cited.
+        let mistyped_source = if ok {
+            None
+        } else {
+            unevaluated.mistyped_source(ns)
+        };
+        let source = match (&near, mistyped_source) {
+            (_, Some(source)) => source,
+            (Some((pol, path, _)), None) => evidence::source(pol, path),
+            // The deciding policy, else the first governing the direction, else the first
+            // seen, else the namespace itself.
+            (None, None) => here
                 .iter()
                 .find(|pol| decided_by.as_deref() == Some(policy_name(pol).as_str()))
+                .or_else(|| dir.and_then(|dir| here.iter().find(|pol| governs(pol, dir))))
                 .or(here.first())
                 .map(|pol| pol.origin.describe())
                 .or_else(|| inv.find_named("Namespace", ns).map(|n| n.origin.describe()))
                 .unwrap_or_else(|| format!("workloads of namespace {ns}")),
+        };
+        let near_words = near
+            .as_ref()
+            .map(|(pol, _, why)| format!("; {} is not one: {why}", policy_name(pol)));
+        let obs = Observation {
+            source,
             path: format!("namespace {ns}: network policies"),
             observed: json!({"policies": names, "workloads": n_workloads, "decided_by": decided_by}),
             expected: expected.into(),
             holds: ok,
-            note: None,
+            note: near
+                .as_ref()
+                .map(|(pol, _, why)| format!("{}: {why}", policy_name(pol))),
         };
         let (status, message) = if ok {
             (
@@ -1224,9 +1446,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             (
                 Status::Fail,
                 format!(
-                    "namespace {ns} has no {} (policies: {})",
+                    "namespace {ns} has no {} (policies: {}){}",
                     expected.trim_start_matches("a "),
-                    names.join(", ")
+                    names.join(", "),
+                    near_words.unwrap_or_default()
                 ),
             )
         };
@@ -1562,7 +1785,54 @@ fn cni(check: &Check, ctx: &Context, out: &mut Outcome) {
         .push(evidence::finding(check, status, subject, obs, message));
 }
 
-fn no_allow_all(check: &Check, policies: &[&Object], p: &Params, out: &mut Outcome) {
+fn no_allow_all(
+    check: &Check,
+    policies: &[&Object],
+    mistyped: &[&Object],
+    p: &Params,
+    out: &mut Outcome,
+) {
+    // A policy whose selectors cannot be read: refused, it allows nothing; applied without
+    // validation, a peer's selector may allow more than written.
+    for pol in mistyped {
+        let Some(m) = mistyped_selector(&pol.value) else {
+            continue;
+        };
+        if pol
+            .namespace
+            .as_ref()
+            .is_some_and(|ns| p.exempt_namespaces.contains(ns))
+        {
+            continue;
+        }
+        let subject = evidence::subject(pol);
+        let obs = vec![Observation {
+            source: evidence::source(pol, &m.path),
+            path: m.path.clone(),
+            observed: pol
+                .value
+                .at(&format!(
+                    "/{}",
+                    m.selector.replace(['.', '['], "/").replace(']', "")
+                ))
+                .map(Doc::to_value)
+                .unwrap_or(Value::Null),
+            expected: "a label selector of matchLabels and matchExpressions".into(),
+            holds: false,
+            note: None,
+        }];
+        out.findings.push(evidence::finding(
+            check,
+            Status::Manual,
+            subject.clone(),
+            obs,
+            format!(
+                "{}: not evaluated: {}; confirm by hand what it allows",
+                subject.display(),
+                m.words()
+            ),
+        ));
+    }
     for pol in policies {
         if pol
             .namespace
@@ -1610,7 +1880,7 @@ fn no_allow_all(check: &Check, policies: &[&Object], p: &Params, out: &mut Outco
         out.findings
             .push(evidence::finding(check, status, subject, obs, message));
     }
-    if policies.is_empty() {
+    if policies.is_empty() && mistyped.is_empty() {
         out.empty_reason = "no network policies in the inventory".into();
     }
 }
@@ -1629,6 +1899,43 @@ mod tests {
             BTreeMap::new(),
         )
         .expect("object")
+    }
+
+    /// A selector's labels written without `matchLabels` (the API server drops the key when
+    /// validation is off, leaving `{}`: every pod) are found with their path; `matchLabels`,
+    /// `matchExpressions` and `null` are selectors as written.
+    #[test]
+    fn mistyped_selectors_are_found_with_their_path() {
+        let found = |spec: Value| mistyped_selector(&pol(spec).value);
+        let m = found(json!({"podSelector": {"app": "web"}})).expect("found");
+        assert_eq!(m.selector, "spec.podSelector");
+        assert_eq!(m.path, "spec.podSelector.app");
+        assert!(
+            m.words().contains("did you mean matchLabels?"),
+            "{}",
+            m.words()
+        );
+        let m = found(json!({"podSelector": {}, "egress": [{"to": [
+            {"podSelector": {"matchLabels": {"a": "b"}}},
+            {"namespaceSelector": {"matchExpression": [{"key": "team", "operator": "Exists"}]}}]}]}))
+        .expect("found");
+        assert_eq!(
+            m.path,
+            "spec.egress[0].to[1].namespaceSelector.matchExpression"
+        );
+        assert!(m.words().contains("did you mean matchExpressions?"));
+        assert!(m.words().contains("every namespace"));
+        let m =
+            found(json!({"podSelector": {"matchLabels": {}, "k8s.io/app": "x"}})).expect("found");
+        assert_eq!(m.path, "spec.podSelector[\"k8s.io/app\"]");
+        for fine in [
+            json!({"podSelector": {}}),
+            json!({"podSelector": null}),
+            json!({"podSelector": {"matchLabels": {"app": "web"}, "matchExpressions": []},
+                   "ingress": [{"from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"a": "b"}}}]}, {}]}),
+        ] {
+            assert_eq!(found(fine.clone()), None, "{fine}");
+        }
     }
 
     #[test]

@@ -548,6 +548,19 @@ fn add_items(
             }
             match Object::from_doc(o.value, origin(o.line), o.lines) {
                 Ok(obj) => {
+                    // A selector key kubectl refuses (strict field validation) and drops when
+                    // forced: the network checks do not count the policy, and say so.
+                    if obj.kind == "NetworkPolicy" {
+                        if let Some(m) = crate::checks::network::mistyped_selector(&obj.value) {
+                            let source = crate::checks::evidence::source(&obj, &m.path);
+                            let why = format!(
+                                "{source}: NetworkPolicy {}: {}; the network checks do not count it",
+                                crate::quote::quote(&obj.name),
+                                m.words()
+                            );
+                            inv.coverage.push(Coverage::failed(source, "warning", why));
+                        }
+                    }
                     inv.objects.push(obj);
                     count += 1;
                 }
