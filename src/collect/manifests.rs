@@ -234,7 +234,70 @@ fn add_dir(inv: &mut Inventory, dir: &Path, own: &[PathBuf], linked: &mut Vec<Pa
         inv.objects.append(&mut one.objects);
         inv.coverage.append(&mut one.coverage);
     }
+    warn_on_duplicates(inv);
 }
+
+/// A warning for each object written twice (same API group, kind, namespace and name): the
+/// cluster holds one of them, whichever was applied last, while both are judged as written.
+fn warn_on_duplicates(inv: &mut Inventory) {
+    let mut first: foldhash::HashMap<(&str, &str, Option<&str>, &str), usize> =
+        foldhash::HashMap::default();
+    let mut warnings = Vec::new();
+    let mut more = 0usize;
+    for (i, o) in inv.objects.iter().enumerate() {
+        let group = o.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let key = (
+            group,
+            o.kind.as_str(),
+            o.namespace.as_deref(),
+            o.name.as_str(),
+        );
+        if o.name.is_empty() {
+            continue; // generateName: each apply makes a new object
+        }
+        if let Some(&j) = first.get(&key) {
+            more += 1;
+            if more > DUPLICATES_NAMED {
+                continue;
+            }
+            let earlier = &inv.objects[j];
+            let file = match &o.origin {
+                Origin::File { path, .. } => path.clone(),
+                other => other.describe(),
+            };
+            warnings.push(Coverage::failed(
+                file,
+                "warning",
+                format!(
+                    "{} {} is written twice, at {} and at {}: applied to one cluster, it keeps one of them (the last applied), while both are judged as written",
+                    o.kind,
+                    match o.namespace.as_deref() {
+                        Some(ns) if ns != crate::inventory::UNSET_NAMESPACE => format!("{ns}/{}", o.name),
+                        _ => o.name.clone(),
+                    },
+                    earlier.origin.describe(),
+                    o.origin.describe()
+                ),
+            ));
+        } else {
+            first.insert(key, i);
+        }
+    }
+    if more > DUPLICATES_NAMED {
+        warnings.push(Coverage::failed(
+            "manifests",
+            "warning",
+            format!(
+                "{} more objects are written twice (folders for several clusters or environments?); scan each folder on its own to judge what one cluster holds",
+                more - DUPLICATES_NAMED
+            ),
+        ));
+    }
+    inv.coverage.append(&mut warnings);
+}
+
+/// How many objects written twice [`warn_on_duplicates`] names one by one.
+const DUPLICATES_NAMED: usize = 20;
 
 /// A path as shown in coverage and messages: control characters escaped.
 fn shown(p: &Path) -> String {
