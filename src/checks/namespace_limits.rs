@@ -293,9 +293,9 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             .filter_map(|(o, b)| b.as_ref().err().map(|why| (o.name.clone(), json!(why))))
             .collect();
         let expected = if kind == "LimitRange" {
-            "a LimitRange giving containers a non-zero default cpu or memory limit"
+            "a LimitRange with non-zero default cpu or memory limits"
         } else {
-            "a ResourceQuota without scopes capping cpu or memory (non-zero) in `hard`"
+            "an unscoped ResourceQuota capping cpu or memory"
         };
         let observation = |holds: bool| Observation {
             source: deciding
