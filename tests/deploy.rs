@@ -294,7 +294,8 @@ fn namespaces_separate_the_scanner_from_the_node_agent() {
         && o["spec"]["scopeSelector"]
             .to_string()
             .contains("system-node-critical")));
-    // Both namespaces pass namespace-without-limit-range and -resource-quota in a cluster.
+    // Both namespaces hold a LimitRange and a ResourceQuota (kubeattest-agent's quotas cap no
+    // cpu or memory, which deploy/exceptions.yaml waives).
     for ns in ["kubeattest", "kubeattest-agent"] {
         for kind in ["LimitRange", "ResourceQuota"] {
             assert!(

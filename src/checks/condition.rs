@@ -593,7 +593,7 @@ pub fn duration_seconds(s: &str) -> Option<f64> {
 
 /// Kubernetes quantities: `500m`, `2`, `512Mi`, `1G`, `1e3`.
 fn quantity(s: &str) -> Option<f64> {
-    const SUFFIXES: [(&str, f64); 13] = [
+    const SUFFIXES: [(&str, f64); 15] = [
         ("Ki", 1024.0),
         ("Mi", 1_048_576.0),
         ("Gi", 1_073_741_824.0),
@@ -607,6 +607,8 @@ fn quantity(s: &str) -> Option<f64> {
         ("M", 1e6),
         ("G", 1e9),
         ("T", 1e12),
+        ("P", 1e15),
+        ("E", 1e18),
     ];
     for (suffix, factor) in SUFFIXES {
         if let Some(num) = s.strip_suffix(suffix) {
