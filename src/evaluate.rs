@@ -512,6 +512,16 @@ fn unassessed(
     if let Some(f) = findings.iter().find(|f| f.unassessed) {
         return Some(f.message.clone());
     }
+    // Nothing judged but exempt system namespaces: an item cannot pass on this check.
+    if counts.total() > 0 && counts.not_applicable == counts.total() {
+        let exempt = crate::checks::evidence::exempt_namespaces(findings);
+        if !exempt.is_empty() {
+            return Some(format!(
+                "its only subjects are in {}, which this check exempts (system namespaces)",
+                exempt.join(", ")
+            ));
+        }
+    }
     (counts.total() == 0 && !absence_known).then(|| {
         if message.is_empty() {
             "nothing of what it looks at is in the input".to_string()

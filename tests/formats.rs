@@ -632,10 +632,14 @@ fn check_and_skip_accept_check_item_and_peer_ids() {
     let by_checkov = run(&["scan", "--demo", "-o", "json", "--check", "CKV_K8S_16"]);
     let v2: Value = serde_json::from_slice(&by_checkov.stdout).expect("JSON");
     assert_eq!(checks_of(&v2), vec!["privileged-container"]);
-    // Every item left is decided by the selected check.
+    // Every item left is one the selected check decides (beside checks left out).
     for fw in v["frameworks"].as_array().expect("frameworks") {
         for item in fw["items"].as_array().expect("items") {
-            assert_eq!(item["checks"], serde_json::json!(["privileged-container"]));
+            let checks = item["checks"].as_array().expect("checks");
+            assert!(
+                checks.contains(&serde_json::json!("privileged-container")),
+                "{item}"
+            );
         }
     }
     let by_item = run(&[

@@ -400,8 +400,9 @@ const NOT_A_VALUE_WORDS: &[&str] = &[
     "env",
     "secretname",
     "namespace",
-    // Settings that qualify a credential scheme: `GF_AUTH_ANONYMOUS_ORG_ROLE` (a role name),
-    // `AUTH_HOST`, `SECRET_STORE_BACKEND`, `TOKEN_REVIEW_GROUP`, `CREDENTIALS_SOURCE`.
+    // Settings that qualify a credential scheme and never hold one: `GF_AUTH_ANONYMOUS_ORG_ROLE`
+    // (a role name), `AUTH_HOST`, `SECRET_STORE_BACKEND`, `TOKEN_REVIEW_GROUP`. Not `header`,
+    // `addr` or `source`: `AUTH_HEADER` may hold `Token …`, `REDIS_AUTH_ADDR` `user:pw@host`.
     "role",
     "roles",
     "scope",
@@ -409,16 +410,10 @@ const NOT_A_VALUE_WORDS: &[&str] = &[
     "host",
     "hostname",
     "port",
-    "server",
-    "address",
-    "addr",
     "domain",
     "backend",
     "group",
     "groups",
-    "source",
-    "header",
-    "prefix",
     "format",
     "version",
     "interval",
@@ -516,11 +511,17 @@ pub fn credential_name(name: &str) -> bool {
         || parts
             .last()
             .is_some_and(|last| CREDENTIAL_LAST_WORDS.contains(&last.as_str()));
-    // The last word decides what the variable is: `DB_PASSWORD_FILE` is a file.
-    let describes = parts
-        .last()
-        .is_some_and(|last| NOT_A_VALUE_WORDS.contains(&last.as_str()))
-        || w.iter().any(|x| x == "secretname" || x == "tokenurl");
+    // The last word decides what the variable is: `DB_PASSWORD_FILE` is a file. Not an `id`
+    // after `secret` or `token`: Vault's AppRole `SECRET_ID` logs in, and the vault image's
+    // `VAULT_DEV_ROOT_TOKEN_ID` is the root token itself.
+    let secret_id = parts.len() >= 2
+        && parts[parts.len() - 1] == "id"
+        && matches!(parts[parts.len() - 2].as_str(), "secret" | "token");
+    let describes = !secret_id
+        && (parts
+            .last()
+            .is_some_and(|last| NOT_A_VALUE_WORDS.contains(&last.as_str()))
+            || w.iter().any(|x| x == "secretname" || x == "tokenurl"));
     hit && !describes
 }
 
@@ -1109,6 +1110,11 @@ mod tests {
             "DB_PASSWD",
             "DB_PWD",
             "AUTH_HEADER",
+            "OKTA_AUTH_HEADER",
+            "REDIS_AUTH_ADDR",
+            "VAULT_SECRET_ID",
+            "APPROLE_SECRET_ID",
+            "VAULT_DEV_ROOT_TOKEN_ID",
         ] {
             assert!(credential_name(n), "{n} should look like a credential");
         }
@@ -1120,6 +1126,10 @@ mod tests {
             "TLS_KEY_FILE",
             "CACHE_KEY",
             "KEY",
+            "VAULT_ROLE_ID",
+            "GF_AUTH_ANONYMOUS_ORG_ROLE",
+            "AUTH_HOST",
+            "SECRET_STORE_BACKEND",
         ] {
             assert!(!credential_name(n), "{n} should not look like a credential");
         }

@@ -114,8 +114,10 @@ pub enum ImageRefError {
     NotSet,
     /// A placeholder a build or templating step replaces (`ko://…`, `${IMAGE}`, `$(IMAGE)`,
     /// `{{ .Values.image }}`, `<image>`): the image that will run is not in the input.
+    /// Holds the registry host when it is written out before the placeholder
+    /// (`registry.example/app:${TAG}`): that part is known.
     #[error("a placeholder for an image filled in later (render the manifests, then scan what will be applied)")]
-    Placeholder,
+    Placeholder(Option<String>),
     /// Not a reference of the `distribution/reference` grammar the kubelet parses with; it
     /// refuses to start the container (`InvalidImageName`). Says what is wrong.
     #[error("not a valid image reference ({0})")]
@@ -127,11 +129,14 @@ pub enum ImageRefError {
 /// and `<image>`-style blanks. None of these is a reference the kubelet could pull.
 fn is_placeholder(image: &str) -> bool {
     let image = image.trim();
+    let variable = image.as_bytes().windows(2).any(|w| {
+        w[0] == b'$' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'_' | b'{' | b'('))
+    });
     image.starts_with("ko://")
-        || image.contains("${")
-        || image.contains("$(")
+        || variable
         || image.contains("{{")
         || (image.starts_with('<') && image.ends_with('>'))
+        || (image.len() > 4 && image.starts_with("__") && image.ends_with("__"))
 }
 
 /// The reference grammar (`distribution/reference`, the parser behind the kubelet's
@@ -252,7 +257,15 @@ pub fn parse_image(image: &str) -> Result<ImageRef, ImageRefError> {
         return Err(ImageRefError::NotSet);
     }
     if is_placeholder(image) {
-        return Err(ImageRefError::Placeholder);
+        // The registry host, when written out before the placeholder starts.
+        let host = (!image.contains("://"))
+            .then(|| image.split_once('/'))
+            .flatten()
+            .map(|(first, _)| first)
+            .filter(|h| !is_placeholder(h) && !h.contains(['<', '>']))
+            .filter(|h| h.contains(['.', ':']) || *h == "localhost")
+            .map(str::to_string);
+        return Err(ImageRefError::Placeholder(host));
     }
     if image.len() == 64
         && image
@@ -402,7 +415,23 @@ impl Params {
         match parsed {
             Ok(r) if self.holds(r) => (Status::Pass, None),
             Ok(_) => (self.on_fail, None),
-            Err(e @ (ImageRefError::NotSet | ImageRefError::Placeholder)) => {
+            // A registry written out before the placeholder decides the allow-list alone
+            // when no allowed entry names that host.
+            Err(ImageRefError::Placeholder(Some(host)))
+                if self.require == Require::RegistryAllowed
+                    && !self.registries.iter().any(|a| {
+                        let a = a.trim_end_matches('/');
+                        a.split_once('/').map_or(a, |(h, _)| h).eq_ignore_ascii_case(host)
+                    }) =>
+            {
+                (
+                    self.on_fail,
+                    Some(format!(
+                        "registry {host} is not allowed (the rest of the reference is a placeholder filled in later)"
+                    )),
+                )
+            }
+            Err(e @ (ImageRefError::NotSet | ImageRefError::Placeholder(_))) => {
                 (Status::Manual, Some(e.to_string()))
             }
             Err(e) if self.require == Require::RegistryAllowed => (
@@ -620,6 +649,16 @@ mod tests {
             registries: vec!["docker.io".into()],
             on_fail: Status::Fail,
         };
+        // A registry written out before the placeholder: not allowed decides a fail.
+        let untrusted = parse_image("untrusted.example.org/app:${TAG}");
+        let (status, why) = p(Require::RegistryAllowed).judge(&untrusted);
+        assert_eq!(status, Status::Fail, "{why:?}");
+        assert_eq!(p(Require::TagPinned).judge(&untrusted).0, Status::Manual);
+        // Not placeholders: a `$` that starts no variable is an invalid reference.
+        assert!(matches!(
+            parse_image("app:v1$"),
+            Err(ImageRefError::Invalid(_))
+        ));
         let bad = parse_image("nginx@sha256:abc");
         assert_eq!(p(Require::Digest).judge(&bad).0, Status::Fail);
         assert_eq!(p(Require::TagPinned).judge(&bad).0, Status::Fail);
@@ -637,7 +676,9 @@ mod tests {
             for placeholder in [
                 "ko://knative.dev/serving/cmd/controller",
                 "${CONTROLLER_IMAGE}",
-                "registry.example/app:$(TAG)",
+                "$IMAGE",
+                "docker.io/app:$TAG",
+                "__IMAGE__",
                 "{{ .Values.image.repository }}:{{ .Values.image.tag }}",
                 "<your-image>",
             ] {

@@ -301,21 +301,35 @@ fn cilium_spec_denies(spec: &Doc, dir: &str) -> bool {
     }) && deny.is_none()
 }
 
-/// A label selector of a NetworkPolicy written with a key a label selector does not have
-/// (`spec.podSelector: {app: web}`: the labels without `matchLabels`).
+/// A NetworkPolicy field written with a key its type does not have: a label selector's labels
+/// without `matchLabels` (`spec.podSelector: {app: web}`), or a misspelt field (`spec.egres`,
+/// `spec.podselector`, a peer's `podselector`, a port's `endport`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MistypedSelector {
-    /// The selector's path (`spec.podSelector`, `spec.ingress[0].from[1].namespaceSelector`).
+    /// The path of the mapping holding the key (`spec.podSelector`,
+    /// `spec.ingress[0].from[1].namespaceSelector`, `spec`, `spec.egress[0]`).
     pub selector: String,
     /// The unknown key's path (`spec.podSelector.app`).
     pub path: String,
     /// The unknown key.
     pub key: String,
+    /// The keys the mapping may hold.
+    pub known: &'static [&'static str],
 }
 
 impl MistypedSelector {
     /// Why the policy is not counted: what kubectl does with it, and what it may select.
     pub fn words(&self) -> String {
+        let key = crate::quote::bounded(&self.key, 80);
+        if !self.selector.ends_with("Selector") {
+            let meant = near_key(&self.key, self.known)
+                .map(|k| format!(" (did you mean {k}?)"))
+                .unwrap_or_default();
+            return format!(
+                "`{}` has the key `{key}`, which a NetworkPolicy does not have there{meant}: kubectl refuses the policy, and applied with --validate=false the key is dropped, so what the policy selects and allows cannot be known from the file",
+                self.selector
+            );
+        }
         let lower = self.key.to_ascii_lowercase();
         let meant = if lower.contains("expression") {
             "matchExpressions"
@@ -328,47 +342,106 @@ impl MistypedSelector {
             "every pod"
         };
         format!(
-            "`{}` has the key `{}`, which a label selector does not have (did you mean {meant}?): kubectl refuses the policy, and applied with --validate=false the key is dropped and the selector selects {every}, so what it selects cannot be known from the file",
+            "`{}` has the key `{key}`, which a label selector does not have (did you mean {meant}?): kubectl refuses the policy, and applied with --validate=false the key is dropped and the selector selects {every}, so what it selects cannot be known from the file",
             self.selector,
-            crate::quote::bounded(&self.key, 80)
         )
     }
 }
+
+/// The known key an unknown one was probably meant as: the same but for case, or at most two
+/// letters apart (`egres`, `podselector`, `endport`).
+fn near_key(key: &str, known: &[&'static str]) -> Option<&'static str> {
+    let key = key.to_ascii_lowercase();
+    known.iter().copied().find(|k| {
+        let k = k.to_ascii_lowercase();
+        k == key || edit_distance(&k, &key) <= 2
+    })
+}
+
+/// Levenshtein distance over bytes (keys are short ASCII names).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, y) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(x != y);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The keys of a NetworkPolicy's mappings (networking.k8s.io/v1 API reference).
+const SPEC_KEYS: &[&str] = &["podSelector", "policyTypes", "ingress", "egress"];
+const INGRESS_RULE_KEYS: &[&str] = &["from", "ports"];
+const EGRESS_RULE_KEYS: &[&str] = &["to", "ports"];
+const PEER_KEYS: &[&str] = &["podSelector", "namespaceSelector", "ipBlock"];
+const IP_BLOCK_KEYS: &[&str] = &["cidr", "except"];
+const PORT_KEYS: &[&str] = &["protocol", "port", "endPort"];
+const SELECTOR_KEYS: &[&str] = &["matchLabels", "matchExpressions"];
 
 /// The first label selector of a NetworkPolicy (`spec.podSelector`, then each peer's
 /// `podSelector` and `namespaceSelector`, ingress before egress) with a key other than
 /// `matchLabels` and `matchExpressions`. Such a policy is not evaluated: it may be refused,
 /// or stored selecting everything ([`Unevaluated`]).
 pub fn mistyped_selector(policy: &Doc) -> Option<MistypedSelector> {
-    let unknown = |sel: &Doc, at: String| -> Option<MistypedSelector> {
-        let (key, _) = sel
+    let unknown = |map: &Doc, at: String, known: &'static [&'static str]| {
+        let (key, _) = map
             .as_object()?
             .iter()
-            .find(|(k, _)| !matches!(&**k, "matchLabels" | "matchExpressions"))?;
+            .find(|(k, _)| !known.contains(&&**k))?;
         Some(MistypedSelector {
             path: crate::checks::path::join(&at, key),
             selector: at,
             key: key.to_string(),
+            known,
         })
     };
     let spec = policy.get("spec")?;
-    if let Some(m) = spec
-        .get("podSelector")
-        .and_then(|s| unknown(s, "spec.podSelector".into()))
-    {
+    if let Some(m) = unknown(spec, "spec".into(), SPEC_KEYS).or_else(|| {
+        spec.get("podSelector")
+            .and_then(|s| unknown(s, "spec.podSelector".into(), SELECTOR_KEYS))
+    }) {
         return Some(m);
     }
-    for (dir, peer) in [("ingress", "from"), ("egress", "to")] {
+    for (dir, peer, rule_keys) in [
+        ("ingress", "from", INGRESS_RULE_KEYS),
+        ("egress", "to", EGRESS_RULE_KEYS),
+    ] {
         for (i, rule) in rules(policy, dir).iter().enumerate() {
+            if let Some(m) = unknown(rule, format!("spec.{dir}[{i}]"), rule_keys) {
+                return Some(m);
+            }
             let peers = rule.get(peer).and_then(Doc::as_array).unwrap_or_default();
             for (j, item) in peers.iter().enumerate() {
+                let at = format!("spec.{dir}[{i}].{peer}[{j}]");
+                if let Some(m) = unknown(item, at.clone(), PEER_KEYS) {
+                    return Some(m);
+                }
                 for key in ["podSelector", "namespaceSelector"] {
                     if let Some(m) = item
                         .get(key)
-                        .and_then(|s| unknown(s, format!("spec.{dir}[{i}].{peer}[{j}].{key}")))
+                        .and_then(|s| unknown(s, format!("{at}.{key}"), SELECTOR_KEYS))
                     {
                         return Some(m);
                     }
+                }
+                if let Some(m) = item
+                    .get("ipBlock")
+                    .and_then(|b| unknown(b, format!("{at}.ipBlock"), IP_BLOCK_KEYS))
+                {
+                    return Some(m);
+                }
+            }
+            let ports = rule
+                .get("ports")
+                .and_then(Doc::as_array)
+                .unwrap_or_default();
+            for (j, port) in ports.iter().enumerate() {
+                if let Some(m) = unknown(port, format!("spec.{dir}[{i}].ports[{j}]"), PORT_KEYS) {
+                    return Some(m);
                 }
             }
         }
@@ -1817,7 +1890,7 @@ fn no_allow_all(
                 ))
                 .map(Doc::to_value)
                 .unwrap_or(Value::Null),
-            expected: "a label selector of matchLabels and matchExpressions".into(),
+            expected: format!("only the keys {}", m.known.join(", ")),
             holds: false,
             note: None,
         }];
@@ -1928,9 +2001,46 @@ mod tests {
         let m =
             found(json!({"podSelector": {"matchLabels": {}, "k8s.io/app": "x"}})).expect("found");
         assert_eq!(m.path, "spec.podSelector[\"k8s.io/app\"]");
+        // A misspelt field anywhere in the policy is found too, with the key meant.
+        for (spec, path, meant) in [
+            (
+                json!({"podselector": {"matchLabels": {"app": "x"}}}),
+                "spec.podselector",
+                "podSelector",
+            ),
+            (
+                json!({"podSelector": {}, "egres": []}),
+                "spec.egres",
+                "egress",
+            ),
+            (
+                json!({"podSelector": {}, "ingress": [{"form": []}]}),
+                "spec.ingress[0].form",
+                "from",
+            ),
+            (
+                json!({"podSelector": {}, "egress": [{"to": [{"ipblock": {"cidr": "10.0.0.0/8"}}]}]}),
+                "spec.egress[0].to[0].ipblock",
+                "ipBlock",
+            ),
+            (
+                json!({"podSelector": {}, "egress": [{"ports": [{"port": 1, "endport": 9}]}]}),
+                "spec.egress[0].ports[0].endport",
+                "endPort",
+            ),
+        ] {
+            let m = found(spec.clone()).expect("found");
+            assert_eq!(m.path, path, "{spec}");
+            assert!(
+                m.words().contains(&format!("did you mean {meant}?")),
+                "{}",
+                m.words()
+            );
+        }
         for fine in [
             json!({"podSelector": {}}),
             json!({"podSelector": null}),
+            json!({"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}], "ports": [{"protocol": "TCP", "port": 80, "endPort": 90}]}]}),
             json!({"podSelector": {"matchLabels": {"app": "web"}, "matchExpressions": []},
                    "ingress": [{"from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"a": "b"}}}]}, {}]}),
         ] {

@@ -105,6 +105,7 @@ pub fn read(inputs: &[PathBuf], namespace: &str, own_files: &[PathBuf]) -> Manif
     let mut linked = Vec::new();
     let mut inv = collect_raw(inputs, &own, &mut linked);
     place_in_namespaces(&mut inv, namespace);
+    warn_on_duplicates(&mut inv);
     inv.finish();
     Manifests {
         inventory: inv,
@@ -234,7 +235,6 @@ fn add_dir(inv: &mut Inventory, dir: &Path, own: &[PathBuf], linked: &mut Vec<Pa
         inv.objects.append(&mut one.objects);
         inv.coverage.append(&mut one.coverage);
     }
-    warn_on_duplicates(inv);
 }
 
 /// A warning for each object written twice (same API group, kind, namespace and name): the
@@ -244,6 +244,7 @@ fn warn_on_duplicates(inv: &mut Inventory) {
         foldhash::HashMap::default();
     let mut warnings = Vec::new();
     let mut more = 0usize;
+    let mut first_unnamed: Option<(String, String)> = None;
     for (i, o) in inv.objects.iter().enumerate() {
         let group = o.api_version.rsplit_once('/').map_or("", |(g, _)| g);
         let key = (
@@ -252,19 +253,27 @@ fn warn_on_duplicates(inv: &mut Inventory) {
             o.namespace.as_deref(),
             o.name.as_str(),
         );
-        if o.name.is_empty() {
-            continue; // generateName: each apply makes a new object
+        // `generateName` (no `metadata.name`): each create makes a new object.
+        let named = o
+            .value
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Doc::as_str)
+            .is_some_and(|n| !n.is_empty());
+        if !named {
+            continue;
         }
         if let Some(&j) = first.get(&key) {
             more += 1;
-            if more > DUPLICATES_NAMED {
-                continue;
-            }
-            let earlier = &inv.objects[j];
             let file = match &o.origin {
                 Origin::File { path, .. } => path.clone(),
                 other => other.describe(),
             };
+            if more > DUPLICATES_NAMED {
+                first_unnamed.get_or_insert((file, o.origin.describe()));
+                continue;
+            }
+            let earlier = &inv.objects[j];
             warnings.push(Coverage::failed(
                 file,
                 "warning",
@@ -283,12 +292,12 @@ fn warn_on_duplicates(inv: &mut Inventory) {
             first.insert(key, i);
         }
     }
-    if more > DUPLICATES_NAMED {
+    if let Some((file, at)) = first_unnamed {
         warnings.push(Coverage::failed(
-            "manifests",
+            file,
             "warning",
             format!(
-                "{} more objects are written twice (folders for several clusters or environments?); scan each folder on its own to judge what one cluster holds",
+                "{} more objects are written twice, the first at {at} (folders for several clusters or environments?); scan each folder on its own to judge what one cluster holds",
                 more - DUPLICATES_NAMED
             ),
         ));
