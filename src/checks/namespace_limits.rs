@@ -193,9 +193,8 @@ fn quota_caps(quota: &Object) -> Result<Vec<String>, String> {
                 ),
             }
         }));
-        if scoped.is_empty() {
-            scoped.push("a scopeSelector".into());
-        }
+        // An empty scopeSelector (`{}`, no expressions) is the AND of nothing: every pod,
+        // as without one.
     }
     if !scoped.is_empty() {
         return Err(format!(
@@ -458,6 +457,13 @@ mod tests {
             {"scopeName": "PriorityClass", "operator": "In", "values": ["high"]}]}}),
         );
         assert!(selected.unwrap_err().contains("PriorityClass In high"));
+        // An empty scope selector selects every pod.
+        for empty in [json!({}), json!({"matchExpressions": []})] {
+            assert_eq!(
+                q(json!({"hard": {"cpu": "4"}, "scopeSelector": empty})),
+                Ok(vec!["cpu".to_string()])
+            );
+        }
         assert!(q(json!({"hard": {"requests.cpu": "0"}}))
             .unwrap_err()
             .contains("to 0"));
