@@ -332,11 +332,13 @@ const CREDENTIAL_WORDS: &[&str] = &[
     "auth",
     "passphrase",
     "creds",
+    "secretid",
 ];
 
 /// Words that name a credential only as the last word: `JWT`, `SERVICE_JWT` hold a token,
-/// while `JWT_ISSUER` or `JWT_ALGORITHM` configure how tokens are checked.
-const CREDENTIAL_LAST_WORDS: &[&str] = &["jwt"];
+/// while `JWT_ISSUER` or `JWT_ALGORITHM` configure how tokens are checked; RabbitMQ's
+/// `RABBITMQ_ERLANG_COOKIE` is the cluster's shared secret, `SESSION_COOKIE_SECURE` a flag.
+const CREDENTIAL_LAST_WORDS: &[&str] = &["jwt", "cookie"];
 
 /// Credential words that also mark a credential as the ending of a single word:
 /// `PGPASSWORD` (libpq's password variable), `HTPASSWD`, `APITOKEN`, `JWTSECRET`. Not
@@ -410,6 +412,8 @@ const NOT_A_VALUE_WORDS: &[&str] = &[
     "host",
     "hostname",
     "port",
+    "server",
+    "address",
     "domain",
     "backend",
     "group",
@@ -1115,6 +1119,8 @@ mod tests {
             "VAULT_SECRET_ID",
             "APPROLE_SECRET_ID",
             "VAULT_DEV_ROOT_TOKEN_ID",
+            "RABBITMQ_ERLANG_COOKIE",
+            "SECRETID",
         ] {
             assert!(credential_name(n), "{n} should look like a credential");
         }
@@ -1130,6 +1136,10 @@ mod tests {
             "GF_AUTH_ANONYMOUS_ORG_ROLE",
             "AUTH_HOST",
             "SECRET_STORE_BACKEND",
+            "AUTH_SERVER",
+            "TOKEN_SERVER_ADDRESS",
+            "AUTHORIZATION_MODE",
+            "SESSION_COOKIE_SECURE",
         ] {
             assert!(!credential_name(n), "{n} should not look like a credential");
         }
@@ -1139,6 +1149,10 @@ mod tests {
     fn values_that_are_credentials_whatever_the_name() {
         let s = crate::catalog::load(None).expect("catalog").credentials;
         let cases = [
+            ("Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b", "authorization-header-value"),
+            ("SSWS 00QCjAl4MlV-WPXM0ABcdEfGhIjKlMnOpQrS", "authorization-header-value"),
+            ("Splunk 12345678-1234-1234-1234-123456789012", "authorization-header-value"),
+
             (
                 "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
                 "pem-private-key",

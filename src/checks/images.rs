@@ -264,7 +264,10 @@ pub fn parse_image(image: &str) -> Result<ImageRef, ImageRefError> {
             .map(|(first, _)| first)
             .filter(|h| !is_placeholder(h) && !h.contains(['<', '>']))
             .filter(|h| h.contains(['.', ':']) || *h == "localhost")
-            .map(str::to_string);
+            .map(|h| match h {
+                "index.docker.io" | "registry-1.docker.io" => "docker.io".to_string(),
+                other => other.to_string(),
+            });
         return Err(ImageRefError::Placeholder(host));
     }
     if image.len() == 64

@@ -161,6 +161,17 @@ fn limit_range_bounds(range: &Object) -> Result<Vec<String>, String> {
 /// memory figures of 0 caps no cpu or memory.
 fn quota_caps(quota: &Object) -> Result<Vec<String>, String> {
     let spec = quota.value.get("spec");
+    // A key a ResourceQuota spec does not have (`scope:` for `scopes:`): kubectl refuses it,
+    // and forced through it is dropped, so what the quota covers is not known.
+    if let Some((key, _)) = spec.and_then(|s| s.as_object()).and_then(|m| {
+        m.iter()
+            .find(|(k, _)| !matches!(&**k, "hard" | "scopes" | "scopeSelector"))
+    }) {
+        return Err(format!(
+            "has the key `{}` in its spec, which a ResourceQuota does not have (kubectl refuses it), so what it covers is not known",
+            crate::quote::bounded(key, 80)
+        ));
+    }
     let mut scoped: Vec<String> = spec
         .and_then(|s| s.get("scopes"))
         .and_then(|s| s.as_array())
@@ -194,7 +205,17 @@ fn quota_caps(quota: &Object) -> Result<Vec<String>, String> {
             }
         }));
         // An empty scopeSelector (`{}`, no expressions) is the AND of nothing: every pod,
-        // as without one.
+        // as without one. One with another key (`matchExpression`) cannot be read.
+        if let Some((key, _)) = spec
+            .and_then(|s| s.get("scopeSelector"))
+            .and_then(|s| s.as_object())
+            .and_then(|m| m.iter().find(|(k, _)| &**k != "matchExpressions"))
+        {
+            scoped.push(format!(
+                "a scopeSelector with the key `{}`, which kubectl refuses (did you mean matchExpressions?)",
+                crate::quote::bounded(key, 80)
+            ));
+        }
     }
     if !scoped.is_empty() {
         return Err(format!(
@@ -457,6 +478,14 @@ mod tests {
             {"scopeName": "PriorityClass", "operator": "In", "values": ["high"]}]}}),
         );
         assert!(selected.unwrap_err().contains("PriorityClass In high"));
+        assert!(
+            q(json!({"hard": {"cpu": "4"}, "scopeSelector": {"matchExpression": []}}))
+                .unwrap_err()
+                .contains("matchExpression")
+        );
+        assert!(q(json!({"hard": {"cpu": "4"}, "scope": ["BestEffort"]}))
+            .unwrap_err()
+            .contains("`scope`"));
         // An empty scope selector selects every pod.
         for empty in [json!({}), json!({"matchExpressions": []})] {
             assert_eq!(

@@ -325,9 +325,13 @@ impl MistypedSelector {
             let meant = near_key(&self.key, self.known)
                 .map(|k| format!(" (did you mean {k}?)"))
                 .unwrap_or_default();
+            let holder = if self.selector.is_empty() {
+                "the policy".to_string()
+            } else {
+                format!("`{}`", self.selector)
+            };
             return format!(
-                "`{}` has the key `{key}`, which a NetworkPolicy does not have there{meant}: kubectl refuses the policy, and applied with --validate=false the key is dropped, so what the policy selects and allows cannot be known from the file",
-                self.selector
+                "{holder} has the key `{key}`, which a NetworkPolicy does not have there{meant}: kubectl refuses the policy, and applied with --validate=false the key is dropped, so what the policy selects and allows cannot be known from the file"
             );
         }
         let lower = self.key.to_ascii_lowercase();
@@ -374,6 +378,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The keys of a NetworkPolicy's mappings (networking.k8s.io/v1 API reference).
+const TOP_KEYS: &[&str] = &["apiVersion", "kind", "metadata", "spec", "status"];
 const SPEC_KEYS: &[&str] = &["podSelector", "policyTypes", "ingress", "egress"];
 const INGRESS_RULE_KEYS: &[&str] = &["from", "ports"];
 const EGRESS_RULE_KEYS: &[&str] = &["to", "ports"];
@@ -399,6 +404,10 @@ pub fn mistyped_selector(policy: &Doc) -> Option<MistypedSelector> {
             known,
         })
     };
+    // `Spec:` or `sepc:` leaves the policy with no spec: an empty one selects every pod.
+    if let Some(m) = unknown(policy, String::new(), TOP_KEYS) {
+        return Some(m);
+    }
     let spec = policy.get("spec")?;
     if let Some(m) = unknown(spec, "spec".into(), SPEC_KEYS).or_else(|| {
         spec.get("podSelector")

@@ -264,6 +264,11 @@ fn warn_on_duplicates(inv: &mut Inventory) {
             continue;
         }
         if let Some(&j) = first.get(&key) {
+            let earlier = &inv.objects[j];
+            // The same file named twice is one object read twice, not two.
+            if earlier.origin == o.origin {
+                continue;
+            }
             more += 1;
             let file = match &o.origin {
                 Origin::File { path, .. } => path.clone(),
@@ -273,7 +278,6 @@ fn warn_on_duplicates(inv: &mut Inventory) {
                 first_unnamed.get_or_insert((file, o.origin.describe()));
                 continue;
             }
-            let earlier = &inv.objects[j];
             warnings.push(Coverage::failed(
                 file,
                 "warning",
