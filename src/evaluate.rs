@@ -291,15 +291,24 @@ pub fn evaluate(
         let mut counts = Counts::of(own.iter().map(|f| f.status));
         counts.add(Status::Pass, other_passes);
         let status = counts.worst().unwrap_or(Status::NotApplicable);
+        // The system namespaces this check left out, said in its summary and its
+        // assessment.
+        let exempt = crate::checks::evidence::exempt_namespaces(own);
         let message = match own {
             // A lone finding speaks for the check (its message, after any waiver).
             [one] if counts.total() == 1 && !one.message.is_empty() => one.message.clone(),
             _ if counts.total() == 1 => only_message.unwrap_or_default(),
             // Every subject could not be assessed: the first reason says why.
             [first, ..] if counts.error == counts.total() => first.message.clone(),
-            _ => summarize(&counts, &empty_reason, own),
+            _ => summarize(&counts, &empty_reason, &exempt),
         };
-        let unassessed = unassessed(own, &counts, absence_known || decided_empty, &message);
+        let unassessed = unassessed(
+            own,
+            &counts,
+            &exempt,
+            absence_known || decided_empty,
+            &message,
+        );
         check_status.insert(
             check.id.clone(),
             (status, message.clone(), unassessed.clone()),
@@ -506,6 +515,7 @@ fn unread_files(check: &Check, inventory: &crate::inventory::Inventory) -> Vec<F
 fn unassessed(
     findings: &[Finding],
     counts: &Counts,
+    exempt: &[&str],
     absence_known: bool,
     message: &str,
 ) -> Option<String> {
@@ -513,14 +523,11 @@ fn unassessed(
         return Some(f.message.clone());
     }
     // Nothing judged but exempt system namespaces: an item cannot pass on this check.
-    if counts.total() > 0 && counts.not_applicable == counts.total() {
-        let exempt = crate::checks::evidence::exempt_namespaces(findings);
-        if !exempt.is_empty() {
-            return Some(format!(
-                "its only subjects are in {}, which this check exempts (system namespaces)",
-                exempt.join(", ")
-            ));
-        }
+    if counts.total() > 0 && counts.not_applicable == counts.total() && !exempt.is_empty() {
+        return Some(format!(
+            "its only subjects are in {}, which this check exempts (system namespaces)",
+            exempt.join(", ")
+        ));
     }
     (counts.total() == 0 && !absence_known).then(|| {
         if message.is_empty() {
@@ -532,12 +539,12 @@ fn unassessed(
 }
 
 /// One sentence on a check's overall result from its counts (several subjects, or none).
-fn summarize(counts: &Counts, empty_reason: &str, findings: &[Finding]) -> String {
+fn summarize(counts: &Counts, empty_reason: &str, exempt: &[&str]) -> String {
     if counts.total() == 0 {
         return empty_reason.to_string();
     }
     // A pass over the other namespaces says which ones were not judged.
-    match crate::checks::evidence::exempt_namespaces(findings).as_slice() {
+    match exempt {
         [] => counts.summary(),
         exempt => format!(
             "{}; not judged in {} (system namespaces are exempt from this check)",

@@ -403,7 +403,7 @@ pub fn inventory(inv: &Inventory) -> Exposure {
         .objects
         .iter()
         .filter(|o| o.kind == "NetworkPolicy" || cilium.contains(&o.kind.as_str()))
-        // A NetworkPolicy whose selectors cannot be read restricts nothing known.
+        // A NetworkPolicy with a key it does not have restricts nothing known.
         .filter(|o| network::is_evaluated_policy(o))
     {
         by_ns.entry(namespace_of(p)).or_default().push(p);

@@ -124,6 +124,14 @@ pub enum ImageRefError {
     Invalid(String),
 }
 
+/// Docker Hub's other host names (`index.docker.io`, `registry-1.docker.io`) as `docker.io`.
+fn docker_hub_as_docker_io(host: &str) -> &str {
+    match host {
+        "index.docker.io" | "registry-1.docker.io" => "docker.io",
+        other => other,
+    }
+}
+
 /// Whether an image field holds a placeholder rather than a reference: ko's `ko://` import
 /// paths, shell or envsubst variables (`${IMAGE}`, `$(IMAGE)`), Go/Helm templates (`{{ … }}`)
 /// and `<image>`-style blanks. None of these is a reference the kubelet could pull.
@@ -233,10 +241,7 @@ fn split_registry(image: &str) -> (&str, String) {
         }
         _ => ("docker.io", image),
     };
-    let registry = match registry {
-        "index.docker.io" | "registry-1.docker.io" => "docker.io",
-        other => other,
-    };
+    let registry = docker_hub_as_docker_io(registry);
     let rest = if registry == "docker.io" && !rest.contains('/') {
         format!("library/{rest}")
     } else {
@@ -264,10 +269,7 @@ pub fn parse_image(image: &str) -> Result<ImageRef, ImageRefError> {
             .map(|(first, _)| first)
             .filter(|h| !is_placeholder(h) && !h.contains(['<', '>']))
             .filter(|h| h.contains(['.', ':']) || *h == "localhost")
-            .map(|h| match h {
-                "index.docker.io" | "registry-1.docker.io" => "docker.io".to_string(),
-                other => other.to_string(),
-            });
+            .map(|h| docker_hub_as_docker_io(h).to_string());
         return Err(ImageRefError::Placeholder(host));
     }
     if image.len() == 64
@@ -380,14 +382,20 @@ fn docker_hub_named_once(entry: &str) -> String {
     entry.to_string()
 }
 
+/// An allow-list entry's registry host and repository prefix (`ghcr.io/acme` → `ghcr.io`,
+/// `acme`; `registry.example` → `registry.example` and no prefix).
+fn allow_entry(a: &str) -> (&str, &str) {
+    let a = a.trim_end_matches('/');
+    a.split_once('/').unwrap_or((a, ""))
+}
+
 /// Whether an image comes from an allow-list entry: its registry host, or a repository path
 /// under it that is the image's repository or one of its parents (`ghcr.io/acme` allows
 /// `ghcr.io/acme/web`, `docker.io/library/nginx` allows `nginx`; `ghcr.io/acme` does not
 /// allow `ghcr.io/acme-evil/web`).
 fn allowed(r: &ImageRef, registries: &[String]) -> bool {
     registries.iter().any(|a| {
-        let a = a.trim_end_matches('/');
-        let (host, prefix) = a.split_once('/').unwrap_or((a, ""));
+        let (host, prefix) = allow_entry(a);
         // Host names are case-insensitive (`REGISTRY.EXAMPLE.COM` is registry.example.com);
         // repository paths are lowercase by the grammar.
         host.eq_ignore_ascii_case(&r.registry)
@@ -422,10 +430,10 @@ impl Params {
             // when no allowed entry names that host.
             Err(ImageRefError::Placeholder(Some(host)))
                 if self.require == Require::RegistryAllowed
-                    && !self.registries.iter().any(|a| {
-                        let a = a.trim_end_matches('/');
-                        a.split_once('/').map_or(a, |(h, _)| h).eq_ignore_ascii_case(host)
-                    }) =>
+                    && !self
+                        .registries
+                        .iter()
+                        .any(|a| allow_entry(a).0.eq_ignore_ascii_case(host)) =>
             {
                 (
                     self.on_fail,

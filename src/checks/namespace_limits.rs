@@ -179,12 +179,11 @@ fn quota_caps(quota: &Object) -> Result<Vec<String>, String> {
         .iter()
         .map(text)
         .collect();
-    let expressions = spec.and_then(|s| s.get("scopeSelector")).map(|sel| {
-        sel.get("matchExpressions")
+    if let Some(sel) = spec.and_then(|s| s.get("scopeSelector")) {
+        let expressions = sel
+            .get("matchExpressions")
             .and_then(|m| m.as_array())
-            .unwrap_or_default()
-    });
-    if let Some(expressions) = expressions {
+            .unwrap_or_default();
         scoped.extend(expressions.iter().map(|e| {
             let field = |k: &str| e.get(k).map(text).unwrap_or_default();
             let values = e
@@ -206,9 +205,8 @@ fn quota_caps(quota: &Object) -> Result<Vec<String>, String> {
         }));
         // An empty scopeSelector (`{}`, no expressions) is the AND of nothing: every pod,
         // as without one. One with another key (`matchExpression`) cannot be read.
-        if let Some((key, _)) = spec
-            .and_then(|s| s.get("scopeSelector"))
-            .and_then(|s| s.as_object())
+        if let Some((key, _)) = sel
+            .as_object()
             .and_then(|m| m.iter().find(|(k, _)| &**k != "matchExpressions"))
         {
             scoped.push(format!(
@@ -279,19 +277,23 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     if !out.findings.is_empty() {
         return out;
     }
-    let mut held: BTreeMap<&str, Vec<&Object>> = BTreeMap::new();
-    // Objects written without a namespace land wherever they are applied: named where a
-    // named namespace's verdict cannot use them.
-    let mut unplaced: Vec<&str> = Vec::new();
+    // Each object judged once: what it bounds, or what it lacks.
+    type Judged<'o> = (&'o Object, Result<Vec<String>, String>);
+    let mut held: BTreeMap<&str, Vec<Judged>> = BTreeMap::new();
     for o in inv.of_kind(kind) {
-        let Some(ns) = o.namespace.as_deref() else {
-            continue;
-        };
-        held.entry(ns).or_default().push(o);
-        if ns == UNSET_NAMESPACE && bounds(kind, o).is_ok() {
-            unplaced.push(&o.name);
+        if let Some(ns) = o.namespace.as_deref() {
+            held.entry(ns).or_default().push((o, bounds(kind, o)));
         }
     }
+    // Objects written without a namespace land wherever they are applied: named where a
+    // named namespace's verdict cannot use them.
+    let unplaced: Vec<&str> = held
+        .get(UNSET_NAMESPACE)
+        .into_iter()
+        .flatten()
+        .filter(|(_, b)| b.is_ok())
+        .map(|(o, _)| o.name.as_str())
+        .collect();
     let known = absence_is_known(inv);
     for (ns, n_workloads) in ctx.workloads_per_namespace() {
         let subject = evidence::namespace(inv.find_named("Namespace", ns), ns);
@@ -300,9 +302,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 .push(evidence::exempt_namespace(check, subject, ns));
             continue;
         }
-        let here = held.get(ns).map(Vec::as_slice).unwrap_or_default();
-        let judged: Vec<(&Object, Result<Vec<String>, String>)> =
-            here.iter().map(|o| (*o, bounds(kind, o))).collect();
+        let judged = held.get(ns).map(Vec::as_slice).unwrap_or_default();
+        let here: Vec<&Object> = judged.iter().map(|(o, _)| *o).collect();
         let deciding = judged
             .iter()
             .find_map(|(o, b)| b.as_ref().ok().map(|r| (*o, r)));

@@ -17,9 +17,9 @@
 //! A manifest's policy without `metadata.namespace` lands where kubectl is pointed, which the
 //! files do not say: where one would change a failing verdict of a named namespace (select
 //! the workload, give the namespace a policy or a default deny, limit or open a workload's
-//! egress), the verdict is `manual` and names it ([`unplaced`]). A NetworkPolicy with a selector
-//! key kubectl refuses and drops when forced ([`mistyped_selector`]) is never counted: where it
-//! may apply, the verdict is `manual` and names it ([`Unevaluated`]).
+//! egress), the verdict is `manual` and names it ([`unplaced`]). A NetworkPolicy with a key
+//! kubectl refuses and drops when forced ([`unknown_key`]) is never counted: where it may
+//! apply, the verdict is `manual` and names it ([`Unevaluated`]).
 
 use crate::checks::path::Lookup;
 use std::collections::{BTreeMap, BTreeSet};
@@ -305,10 +305,10 @@ fn cilium_spec_denies(spec: &Doc, dir: &str) -> bool {
 /// without `matchLabels` (`spec.podSelector: {app: web}`), or a misspelt field (`spec.egres`,
 /// `spec.podselector`, a peer's `podselector`, a port's `endport`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MistypedSelector {
+pub struct UnknownKey {
     /// The path of the mapping holding the key (`spec.podSelector`,
     /// `spec.ingress[0].from[1].namespaceSelector`, `spec`, `spec.egress[0]`).
-    pub selector: String,
+    pub holder: String,
     /// The unknown key's path (`spec.podSelector.app`).
     pub path: String,
     /// The unknown key.
@@ -317,18 +317,18 @@ pub struct MistypedSelector {
     pub known: &'static [&'static str],
 }
 
-impl MistypedSelector {
+impl UnknownKey {
     /// Why the policy is not counted: what kubectl does with it, and what it may select.
     pub fn words(&self) -> String {
         let key = crate::quote::bounded(&self.key, 80);
-        if !self.selector.ends_with("Selector") {
+        if !self.holder.ends_with("Selector") {
             let meant = near_key(&self.key, self.known)
                 .map(|k| format!(" (did you mean {k}?)"))
                 .unwrap_or_default();
-            let holder = if self.selector.is_empty() {
+            let holder = if self.holder.is_empty() {
                 "the policy".to_string()
             } else {
-                format!("`{}`", self.selector)
+                format!("`{}`", self.holder)
             };
             return format!(
                 "{holder} has the key `{key}`, which a NetworkPolicy does not have there{meant}: kubectl refuses the policy, and applied with --validate=false the key is dropped, so what the policy selects and allows cannot be known from the file"
@@ -340,14 +340,14 @@ impl MistypedSelector {
         } else {
             "matchLabels"
         };
-        let every = if self.selector.ends_with("namespaceSelector") {
+        let every = if self.holder.ends_with("namespaceSelector") {
             "every namespace"
         } else {
             "every pod"
         };
         format!(
             "`{}` has the key `{key}`, which a label selector does not have (did you mean {meant}?): kubectl refuses the policy, and applied with --validate=false the key is dropped and the selector selects {every}, so what it selects cannot be known from the file",
-            self.selector,
+            self.holder,
         )
     }
 }
@@ -387,19 +387,20 @@ const IP_BLOCK_KEYS: &[&str] = &["cidr", "except"];
 const PORT_KEYS: &[&str] = &["protocol", "port", "endPort"];
 const SELECTOR_KEYS: &[&str] = &["matchLabels", "matchExpressions"];
 
-/// The first label selector of a NetworkPolicy (`spec.podSelector`, then each peer's
-/// `podSelector` and `namespaceSelector`, ingress before egress) with a key other than
-/// `matchLabels` and `matchExpressions`. Such a policy is not evaluated: it may be refused,
-/// or stored selecting everything ([`Unevaluated`]).
-pub fn mistyped_selector(policy: &Doc) -> Option<MistypedSelector> {
+/// The first key of a NetworkPolicy its type does not have: at the top, in `spec`, then
+/// `spec.podSelector`, then each rule, peer (its selectors, `ipBlock`) and port, ingress
+/// before egress; a label selector may hold only `matchLabels` and `matchExpressions`. Such a
+/// policy is not evaluated: it may be refused, or stored selecting everything
+/// ([`Unevaluated`]).
+pub fn unknown_key(policy: &Doc) -> Option<UnknownKey> {
     let unknown = |map: &Doc, at: String, known: &'static [&'static str]| {
         let (key, _) = map
             .as_object()?
             .iter()
             .find(|(k, _)| !known.contains(&&**k))?;
-        Some(MistypedSelector {
+        Some(UnknownKey {
             path: crate::checks::path::join(&at, key),
-            selector: at,
+            holder: at,
             key: key.to_string(),
             known,
         })
@@ -458,10 +459,10 @@ pub fn mistyped_selector(policy: &Doc) -> Option<MistypedSelector> {
     None
 }
 
-/// Whether a NetworkPolicy is read as written: its selectors have no unknown keys
-/// ([`mistyped_selector`]).
+/// Whether a NetworkPolicy is read as written: it has no key its type does not have
+/// ([`unknown_key`]).
 pub fn is_evaluated_policy(p: &Object) -> bool {
-    p.kind != "NetworkPolicy" || mistyped_selector(&p.value).is_none()
+    p.kind != "NetworkPolicy" || unknown_key(&p.value).is_none()
 }
 
 /// Whether a policy is a default deny for a direction (`ingress` or `egress`).
@@ -915,14 +916,14 @@ fn is_unevaluated_policy(o: &Object) -> bool {
 }
 
 /// The policies of other engines in the input, per namespace and cluster-wide, and the
-/// NetworkPolicies whose selectors cannot be read ([`mistyped_selector`]). They may select a
+/// NetworkPolicies with a key they do not have ([`unknown_key`]). They may select a
 /// pod no evaluated policy selects, so where one may apply, "no policy" is a question for a
 /// person (`manual`), not a `fail`.
 pub struct Unevaluated<'a> {
     cluster_wide: Vec<&'a Object>,
     by_ns: BTreeMap<&'a str, Vec<&'a Object>>,
-    /// NetworkPolicies whose selectors cannot be read, in inventory order.
-    mistyped: Vec<(&'a Object, MistypedSelector)>,
+    /// NetworkPolicies with a key they do not have ([`unknown_key`]), in inventory order.
+    mistyped: Vec<(&'a Object, UnknownKey)>,
 }
 
 impl<'a> Unevaluated<'a> {
@@ -936,7 +937,7 @@ impl<'a> Unevaluated<'a> {
         };
         for o in &inv.objects {
             if o.kind == "NetworkPolicy" {
-                if let Some(m) = mistyped_selector(&o.value) {
+                if let Some(m) = unknown_key(&o.value) {
                     u.mistyped.push((o, m));
                 }
                 continue;
@@ -961,19 +962,24 @@ impl<'a> Unevaluated<'a> {
         u
     }
 
-    /// The NetworkPolicies whose selectors cannot be read that may apply in `ns`: its own;
+    /// Whether `o` is one of the NetworkPolicies with a key they do not have.
+    fn has_unknown_key(&self, o: &Object) -> bool {
+        self.mistyped.iter().any(|(m, _)| std::ptr::eq(*m, o))
+    }
+
+    /// The NetworkPolicies with a key they do not have that may apply in `ns`: its own;
     /// those written without a namespace (they may be applied in any); for `ns` itself
     /// [`UNSET_NAMESPACE`], those of every namespace (its workloads may be deployed there).
     fn mistyped_in<'s>(
         &'s self,
         ns: &'s str,
-    ) -> impl Iterator<Item = &'s (&'a Object, MistypedSelector)> + 's {
+    ) -> impl Iterator<Item = &'s (&'a Object, UnknownKey)> + 's {
         self.mistyped.iter().filter(move |(o, _)| {
             ns == UNSET_NAMESPACE || matches!(o.namespace.as_deref(), Some(own) if own == ns || own == UNSET_NAMESPACE)
         })
     }
 
-    /// Where the first NetworkPolicy whose selectors cannot be read that may apply in `ns`
+    /// Where the first NetworkPolicy with a key it does not have that may apply in `ns`
     /// has its unknown key (`file:line`).
     fn mistyped_source(&self, ns: &str) -> Option<String> {
         self.mistyped_in(ns)
@@ -1005,9 +1011,9 @@ impl<'a> Unevaluated<'a> {
     }
 }
 
-/// What a finding in namespace `ns` says of a NetworkPolicy whose selector cannot be read:
+/// What a finding in namespace `ns` says of a NetworkPolicy with a key it does not have:
 /// its name, where the unknown key is, and why it is not counted.
-fn unreadable_words(p: &Object, m: &MistypedSelector, ns: &str) -> String {
+fn unreadable_words(p: &Object, m: &UnknownKey, ns: &str) -> String {
     let own = p.namespace.as_deref().unwrap_or_default();
     let placed = if own == ns {
         String::new()
@@ -1207,11 +1213,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         .iter()
         .filter(|o| o.kind == "NetworkPolicy" || cilium_seen.contains(&o.kind.as_str()))
         .collect();
-    // A NetworkPolicy whose selectors cannot be read is left out: it may be refused, or
-    // stored selecting everything ([`Unevaluated`] names it where it may apply).
-    let (policies, mistyped): (Vec<&Object>, Vec<&Object>) =
-        policies.into_iter().partition(|o| is_evaluated_policy(o));
+    // A NetworkPolicy with a key it does not have is left out: it may be refused, or stored
+    // selecting everything ([`Unevaluated`] found them once for the run, and names each where
+    // it may apply).
     let unevaluated = ctx.unevaluated_policies();
+    let policies: Vec<&Object> = policies
+        .into_iter()
+        .filter(|o| !unevaluated.has_unknown_key(o))
+        .collect();
     let unplaced = unplaced(&policies);
     let named = placed(&policies);
     if p.require == Require::CniEnforces {
@@ -1219,7 +1228,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         return out;
     }
     if p.require == Require::NoAllowAll {
-        no_allow_all(check, &policies, &mistyped, p, &mut out);
+        no_allow_all(check, &policies, &unevaluated.mistyped, p, &mut out);
         return out;
     }
     let by_ns = PoliciesByNamespace::new(&policies);
@@ -1870,21 +1879,19 @@ fn cni(check: &Check, ctx: &Context, out: &mut Outcome) {
 fn no_allow_all(
     check: &Check,
     policies: &[&Object],
-    mistyped: &[&Object],
+    mistyped: &[(&Object, UnknownKey)],
     p: &Params,
     out: &mut Outcome,
 ) {
-    // A policy whose selectors cannot be read: refused, it allows nothing; applied without
-    // validation, a peer's selector may allow more than written.
-    for pol in mistyped {
-        let Some(m) = mistyped_selector(&pol.value) else {
-            continue;
-        };
-        if pol
-            .namespace
+    let exempt = |pol: &Object| {
+        pol.namespace
             .as_ref()
             .is_some_and(|ns| p.exempt_namespaces.contains(ns))
-        {
+    };
+    // A policy with a key it does not have: refused, it allows nothing; applied without
+    // validation, a peer's selector may allow more than written.
+    for (pol, m) in mistyped {
+        if exempt(pol) {
             continue;
         }
         let subject = evidence::subject(pol);
@@ -1895,7 +1902,7 @@ fn no_allow_all(
                 .value
                 .at(&format!(
                     "/{}",
-                    m.selector.replace(['.', '['], "/").replace(']', "")
+                    m.holder.replace(['.', '['], "/").replace(']', "")
                 ))
                 .map(Doc::to_value)
                 .unwrap_or(Value::Null),
@@ -1916,11 +1923,7 @@ fn no_allow_all(
         ));
     }
     for pol in policies {
-        if pol
-            .namespace
-            .as_ref()
-            .is_some_and(|ns| p.exempt_namespaces.contains(ns))
-        {
+        if exempt(pol) {
             continue;
         }
         let subject = evidence::subject(pol);
@@ -1987,10 +1990,10 @@ mod tests {
     /// validation is off, leaving `{}`: every pod) are found with their path; `matchLabels`,
     /// `matchExpressions` and `null` are selectors as written.
     #[test]
-    fn mistyped_selectors_are_found_with_their_path() {
-        let found = |spec: Value| mistyped_selector(&pol(spec).value);
+    fn unknown_keys_are_found_with_their_path() {
+        let found = |spec: Value| unknown_key(&pol(spec).value);
         let m = found(json!({"podSelector": {"app": "web"}})).expect("found");
-        assert_eq!(m.selector, "spec.podSelector");
+        assert_eq!(m.holder, "spec.podSelector");
         assert_eq!(m.path, "spec.podSelector.app");
         assert!(
             m.words().contains("did you mean matchLabels?"),

@@ -627,7 +627,7 @@ fn add_items(
                     // A selector key kubectl refuses (strict field validation) and drops when
                     // forced: the network checks do not count the policy, and say so.
                     if obj.kind == "NetworkPolicy" {
-                        if let Some(m) = crate::checks::network::mistyped_selector(&obj.value) {
+                        if let Some(m) = crate::checks::network::unknown_key(&obj.value) {
                             let source = crate::checks::evidence::source(&obj, &m.path);
                             let why = format!(
                                 "{source}: NetworkPolicy {}: {}; the network checks do not count it",
