@@ -49,6 +49,8 @@ fn credentials_found_by_value_never_appear_in_any_output() {
         "Bearer KubeattestCanaryBearer01",
         "AKIAKUBEATTESTCANARY",
         "xoxb-KubeattestCanarySlack-01",
+        "exporter:KubeattestCanaryDsn1@(mysql:3306)/",
+        "Server=db;User Id=sa;Password=KubeattestCanaryConn1;",
     ];
     let mut env = String::new();
     for (i, c) in canaries.iter().enumerate() {
@@ -94,6 +96,8 @@ fn credentials_found_by_value_never_appear_in_any_output() {
         "aws-access-key-id",
         "slack-token",
         "pem-private-key",
+        "dsn-with-password",
+        "connection-string-password",
     ] {
         assert!(
             report.contains(pattern),
@@ -122,6 +126,8 @@ const CANARIES: &[&str] = &[
     "KUBEATTEST-CANARY-IMAGE-PASSWORD",
     "KUBEATTEST-CANARY-ANNOTATION",
     "KUBEATTEST-CANARY-SHELL",
+    "KUBEATTEST-CANARY-DSN",
+    "KUBEATTEST-CANARY-CONN",
     SNIPPET_CANARY,
 ];
 
@@ -228,7 +234,12 @@ fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_va
                 {"name": "web", "image": "nginx:1.27",
                 "env": [{"name": "API_TOKEN", "value": "KUBEATTEST-CANARY-ENV-VALUE"},
                     {"name": "DATABASE_URL",
-                     "value": "postgres://app:KUBEATTEST-CANARY-URL-PASSWORD@db/app"}],
+                     "value": "postgres://app:KUBEATTEST-CANARY-URL-PASSWORD@db/app"},
+                    // No scheme: mysqld_exporter's DSN, an ADO.NET connection string.
+                    {"name": "DATA_SOURCE_NAME",
+                     "value": "exporter:KUBEATTEST-CANARY-DSN@(mysql:3306)/"},
+                    {"name": "ConnectionStrings__Default",
+                     "value": "Server=db;User Id=sa;Password=KUBEATTEST-CANARY-CONN;"}],
                 "args": ["--db-password=KUBEATTEST-CANARY-ARG-VALUE", "--port=80"]}]}}),
     ];
     // The `secrets` list: a TLS Secret whose tls.crt holds its key, and an item whose body
@@ -350,6 +361,8 @@ fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_va
         ("credential-in-configmap", "url-with-password"),
         ("credential-in-configmap", "pem-private-key"),
         ("credential-in-environment-variable", "url-with-password"),
+        ("credential-in-environment-variable", "dsn-with-password"),
+        ("credential-in-environment-variable", "connection-string-password"),
     ] {
         assert!(
             report.findings.iter().any(|f| f.check == check
