@@ -404,7 +404,22 @@ pub fn nothing_to_evaluate(
     }
     let read: BTreeSet<&str> = inventory.objects.iter().map(|o| o.kind.as_str()).collect();
     Some(if read.is_empty() {
-        "nothing to evaluate: no Kubernetes object was read from the input".to_string()
+        // What was set aside says why (printed even with `--quiet`, where the progress
+        // lines that named it are not).
+        let skipped: Vec<&str> = inventory
+            .coverage
+            .iter()
+            .filter(|c| c.status == "skipped")
+            .filter_map(|c| c.error.as_deref())
+            .collect();
+        format!(
+            "nothing to evaluate: no Kubernetes object was read from the input{}",
+            match skipped.as_slice() {
+                [] => String::new(),
+                [one] => format!("; skipped: {one}"),
+                [first, rest @ ..] => format!("; skipped: {first} (and {} more)", rest.len()),
+            }
+        )
     } else {
         format!(
             "nothing to evaluate: the input holds only kinds that no selected check looks at ({}); give manifests of workloads, RBAC, namespaces or policies",

@@ -665,7 +665,8 @@ fn a_built_in_kind_under_the_wrong_api_group_is_refused_by_name() {
 /// cannot parse, an `except` outside its `cidr`, a quoted port number, a protocol in lower
 /// case). Each used to make the workload look isolated: metadata unreachable, selected by a
 /// policy. Each is now named with its file, line and field and not judged, and the workload
-/// is judged without it: it fails both checks.
+/// is judged without it: in manifests, with no other policy written for its namespace, both
+/// checks leave it not assessed (never `pass`: the refused policies isolate nothing).
 #[test]
 fn network_policies_the_api_server_rejects_are_not_judged() {
     let dir = Dir::new();
@@ -776,9 +777,16 @@ fn network_policies_the_api_server_rejects_are_not_judged() {
         .collect();
     assert_eq!(verdicts.len(), 2, "{verdicts:?}");
     assert!(
-        verdicts.iter().all(|(_, s)| *s == Status::Fail),
+        verdicts.iter().all(|(_, s)| *s == Status::NotApplicable),
         "{verdicts:?}"
     );
+    assert!(r
+        .findings
+        .iter()
+        .filter(|f| &*f.subject.name == "app")
+        .all(|f| f.unassessed
+            && f.message
+                .contains("the manifests hold no network policy for namespace")));
 }
 
 /// A NetworkPolicy whose selector's labels are written without `matchLabels`

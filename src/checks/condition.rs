@@ -227,6 +227,15 @@ impl Expectation {
             // usually pass when the field is unset, which "true" would not say.)
             Op::Ne if self.value == Value::Bool(true) => "false".to_string(),
             Op::Ne => format!("not {v}"),
+            // `[""]`: the empty string only (SELinux user and role).
+            Op::In
+                if self
+                    .value
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(|x| x == "")) =>
+            {
+                "empty".to_string()
+            }
             Op::In => format!("one of {v}"),
             Op::NotIn => format!("none of {v}"),
             Op::Matches => format!("matching {v}"),

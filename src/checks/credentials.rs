@@ -855,14 +855,36 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
             (
                 Status::Pass,
                 format!(
-                    "{}: the service account token is not automounted",
-                    subject.display()
+                    "{}: the service account token is not automounted{}",
+                    subject.display(),
+                    match projected_token_volume(w) {
+                        Some(volume) => format!(
+                            "; volume {volume} mounts a projected token explicitly (it expires and is rotated; not judged)"
+                        ),
+                        None => String::new(),
+                    }
                 ),
             )
         };
         out.findings
             .push(evidence::finding(check, status, subject, obs, message));
     }
+}
+
+/// The name of the first volume that projects a service account token (`projected.sources[]
+/// .serviceAccountToken`): a token the pod asks for explicitly, which automounting off
+/// does not remove.
+fn projected_token_volume<'a>(w: &crate::checks::workload::Workload<'a>) -> Option<&'a str> {
+    w.pod
+        .get("volumes")
+        .and_then(Doc::as_array)?
+        .iter()
+        .find(|v| {
+            v.at("/projected/sources")
+                .and_then(Doc::as_array)
+                .is_some_and(|s| s.iter().any(|src| src.get("serviceAccountToken").is_some()))
+        })
+        .map(|v| v.get("name").and_then(Doc::as_str).unwrap_or("(unnamed)"))
 }
 
 /// The type of the legacy, long-lived service account token Secret.

@@ -241,7 +241,16 @@ fn read_conditions(
         match (paths, expect) {
             (Some(paths), Some(expect)) => out.push(Condition {
                 paths,
-                expected: expect.describe(),
+                // A default of no values lets an unset field hold (the Pod Security
+                // Standards allow "Undefined/nil"): the words say so.
+                expected: if is_no_values(default.as_ref())
+                    && expect.op == crate::checks::condition::Op::In
+                    && expect.means.is_none()
+                {
+                    format!("unset or {}", expect.describe())
+                } else {
+                    expect.describe()
+                },
                 expect,
                 default,
                 when_absent,
@@ -469,11 +478,17 @@ impl Condition {
                     Value::Array(items) if wildcard => items.clone(),
                     other => vec![other.clone()],
                 };
-                (
-                    self.expect.holds(Some(&values)),
-                    d.clone(),
-                    Some(format!("not set; the default {} applies", render(d))),
-                )
+                let holds = self.expect.holds(Some(&values));
+                if is_no_values(Some(d)) {
+                    // No values: nothing to show but that it is unset.
+                    (holds, Value::Null, Some("not set".to_string()))
+                } else {
+                    (
+                        holds,
+                        d.clone(),
+                        Some(format!("not set; the default {} applies", render(d))),
+                    )
+                }
             }
             None => (
                 self.expect.holds::<Value>(None),
@@ -496,6 +511,12 @@ impl Condition {
             root: &first.root,
         }
     }
+}
+
+/// Whether a condition's `default` is an empty list: an unset field gives no values, and an
+/// element-wise condition holds for it.
+fn is_no_values(default: Option<&Value>) -> bool {
+    matches!(default, Some(Value::Array(items)) if items.is_empty())
 }
 
 /// What [`Condition::observe`] saw on one subject.

@@ -1175,6 +1175,13 @@ fn near_default_deny<'a>(here: &[&'a Object], dir: &str) -> Option<(&'a Object, 
     ))
 }
 
+/// Why a namespace without any policy in the given manifests is not assessed.
+fn not_in_input(ns: &str) -> String {
+    format!(
+        "the manifests hold no network policy for namespace {ns}; whether the cluster has one is not in the input"
+    )
+}
+
 /// Evaluates the assertion over the inventory.
 pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
@@ -1232,6 +1239,9 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         return out;
     }
     let by_ns = PoliciesByNamespace::new(&policies);
+    // Manifests show the policies someone chose to give: a namespace none of them is
+    // written for is not assessed (its policies may be deployed from elsewhere).
+    let known = crate::checks::absence_is_known(inv);
     if p.require == Require::MetadataUnreachable {
         metadata_unreachable(
             check,
@@ -1320,6 +1330,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                         unplaced_words(&unplaced_selecting(&unplaced, &named, &ns, &labels), &ns)
                     ),
                 )
+            } else if by.is_empty() && !known && by_ns.candidates(&ns).is_empty() {
+                (Status::NotApplicable, not_in_input(&ns))
             } else if by.is_empty() {
                 (
                     Status::Fail,
@@ -1334,13 +1346,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     format!("{} is selected by {}", subject.display(), by.join(", ")),
                 )
             };
-            out.findings.push(evidence::finding(
-                check,
-                status,
-                subject,
-                observations,
-                message,
-            ));
+            // Only a namespace the manifests give no policy for is `not_applicable` here.
+            out.findings.push(
+                evidence::finding(check, status, subject, observations, message)
+                    .not_assessed_if_not_applicable(),
+            );
         }
         if workloads.is_empty() {
             out.empty_reason = "no workloads in the inventory".into();
@@ -1519,6 +1529,8 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     unplaced_words(&would_meet, ns)
                 ),
             )
+        } else if here.is_empty() && !known {
+            (Status::NotApplicable, not_in_input(ns))
         } else if here.is_empty() && n_workloads == 0 {
             (
                 Status::Fail,
@@ -1544,13 +1556,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 ),
             )
         };
-        out.findings.push(evidence::finding(
-            check,
-            status,
-            subject,
-            vec![obs],
-            message,
-        ));
+        // Only a namespace the manifests give no policy for is `not_applicable` here.
+        out.findings.push(
+            evidence::finding(check, status, subject, vec![obs], message)
+                .not_assessed_if_not_applicable(),
+        );
     }
     if namespaces.is_empty() {
         out.empty_reason = "no namespaces or workloads in the inventory".into();
@@ -1624,6 +1634,7 @@ fn metadata_unreachable(
         .flat_map(|(_, v)| v.iter().map(|(_, p)| *p))
         .collect();
     let target = p.metadata_words();
+    let known = crate::checks::absence_is_known(ctx.inventory);
     // Messages name the first address; the expectation names them all.
     let first = p
         .metadata_addresses
@@ -1661,6 +1672,7 @@ fn metadata_unreachable(
         }
         let labels = selector::labels_of(w.pod_meta);
         let candidates = by_ns.candidates(ns);
+        let no_policy_here = candidates.is_empty();
         let cilium = candidates
             .iter()
             .copied()
@@ -1746,6 +1758,11 @@ fn metadata_unreachable(
                     unplaced_words(&unplaced_here, ns)
                 ),
             ),
+            _ if governing.is_empty() && !known && no_policy_here => (
+                Status::NotApplicable,
+                observation(w.object, labels_path(), json!({ "egress_policies": names }), false),
+                not_in_input(ns),
+            ),
             _ if governing.is_empty() => (
                 Status::Fail,
                 observation(w.object, labels_path(), json!({ "egress_policies": names }), false),
@@ -1791,7 +1808,7 @@ fn metadata_unreachable(
             ),
         };
         let finding = evidence::finding(check, status, subject, vec![obs], message);
-        out.findings.push(finding);
+        out.findings.push(finding.not_assessed_if_not_applicable());
     }
     if out.findings.is_empty() {
         out.empty_reason = "no workloads in the inventory".into();

@@ -192,7 +192,7 @@ const CONTAINER: &[(&str, Ty)] = &[
     ("args", Ty::Strings),
     ("env", Ty::Maps),
     ("envFrom", Ty::Maps),
-    ("ports", Ty::Maps),
+    ("ports", Ty::Each(CONTAINER_PORT)),
     ("resources", Ty::Map),
     ("resources.limits", Ty::Map),
     ("resources.requests", Ty::Map),
@@ -216,6 +216,14 @@ const CONTAINER: &[(&str, Ty)] = &[
     ("securityContext.appArmorProfile", Ty::Map),
     ("securityContext.windowsOptions", Ty::Map),
     ("securityContext.windowsOptions.hostProcess", Ty::Bool),
+];
+
+/// Fields of a container's `ports` item (`ContainerPort`: int32 port numbers).
+const CONTAINER_PORT: &[(&str, Ty)] = &[
+    ("containerPort", Ty::Int),
+    ("hostPort", Ty::Int),
+    ("name", Ty::Str),
+    ("protocol", Ty::Str),
 ];
 
 /// Fields of a container's `env` item (`EnvVar.value` is a string).
@@ -511,6 +519,9 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
                 if let Some(p) = fields(c, &at, CONTAINER) {
                     return Some(p);
                 }
+                if let Some(p) = container_problem(c, &at) {
+                    return Some(p);
+                }
                 for (j, e) in c
                     .get("env")
                     .and_then(Doc::as_array)
@@ -557,6 +568,36 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
             if let Some(p) = fields(rule, &format!("rules[{i}]"), RULE) {
                 return Some(p);
             }
+        }
+    }
+    None
+}
+
+/// What the API server's validation refuses in a container whose fields have the right
+/// types (`ValidateContainers`): a missing name (the checks name containers, and a nameless
+/// one could only be shown as "?"), and a port item without a `containerPort` in 1-65535.
+fn container_problem(c: &Doc, at: &str) -> Option<Problem> {
+    if string(c, "name").is_empty() {
+        let path = format!("{at}.name");
+        return Some(Problem {
+            message: format!(
+                "{}: every container needs a name",
+                required_string(&path, c.get("name"))
+            ),
+            path,
+        });
+    }
+    for (i, port) in items(c.get("ports").unwrap_or(&Doc::Null)) {
+        let path = format!("{at}.ports[{i}].containerPort");
+        let number = port.get("containerPort").and_then(Doc::as_i64);
+        if !number.is_some_and(|n| (1..=65535).contains(&n)) {
+            return Some(Problem {
+                message: match number {
+                    Some(n) => format!("`{path}` is {n}: a port number is 1 to 65535"),
+                    None => format!("`{path}` is required: a container port names its number"),
+                },
+                path,
+            });
         }
     }
     None
@@ -1141,6 +1182,39 @@ mod tests {
             problem("Role", &rule).expect("problem").path,
             "rules[0].verbs"
         );
+    }
+
+    #[test]
+    fn a_container_needs_a_name_and_each_port_its_number() {
+        let pod =
+            |c: serde_json::Value| json!({"metadata": {"name": "p"}, "spec": {"containers": [c]}});
+        let nameless = problem("Pod", &pod(json!({"image": "x"}))).expect("problem");
+        assert_eq!(nameless.path, "spec.containers[0].name");
+        for port in [
+            json!({"name": "http"}),
+            json!({"containerPort": 0}),
+            json!({"containerPort": 70000}),
+        ] {
+            let p = problem(
+                "Pod",
+                &pod(json!({"name": "a", "image": "x", "ports": [port]})),
+            )
+            .expect("problem");
+            assert_eq!(p.path, "spec.containers[0].ports[0].containerPort");
+        }
+        let quoted = problem(
+            "Pod",
+            &pod(json!({"name": "a", "ports": [{"containerPort": "80"}]})),
+        );
+        assert!(quoted
+            .expect("problem")
+            .message
+            .contains("must be an integer"));
+        assert!(problem(
+            "Pod",
+            &pod(json!({"name": "a", "ports": [{"containerPort": 80, "protocol": "TCP"}]}))
+        )
+        .is_none());
     }
 
     #[test]
