@@ -86,11 +86,16 @@ pub struct Expectation {
     pub max: usize,
 }
 
-/// Parameters of an `audit_policy` assertion.
+/// Parameters of an `audit_policy` assertion: either requests to place (`expect`), or
+/// `logs_anything: true`, which asks only whether some rule records any request at all.
 #[derive(Debug, Clone)]
 pub struct Params {
-    /// The requests judged.
+    /// The requests judged (empty with `logs_anything`).
     pub expect: Vec<Expectation>,
+    /// Whether the policy records anything: a rule with a level other than `None`, not
+    /// hidden behind a rule that takes every request at `None`, whose omitted stages leave
+    /// some event written.
+    pub logs_anything: bool,
 }
 
 fn level_index(level: &str) -> Option<usize> {
@@ -101,9 +106,23 @@ impl Params {
     /// Reads and validates the assertion block.
     pub fn read(node: &Node, r: &mut Reader, what: &str) -> Option<Params> {
         let aw = format!("the `audit_policy` assertion of {what}");
-        r.known_keys(node, &aw, &["kind", "expect"]);
+        r.known_keys(node, &aw, &["kind", "expect", "logs_anything"]);
         let mut expect = Vec::new();
         let mut ok = true;
+        let logs_anything = r.opt_bool(node, "logs_anything", &aw).unwrap_or(false);
+        if logs_anything {
+            if node.get("expect").is_some() {
+                r.error(
+                    node.line,
+                    format!("{aw}: give `expect` or `logs_anything: true`, not both"),
+                );
+                return None;
+            }
+            return Some(Params {
+                expect,
+                logs_anything,
+            });
+        }
         for (i, e) in r.seq(node, "expect", &aw).iter().enumerate() {
             let ew = format!("{aw}, `expect` #{}", i + 1);
             r.known_keys(e, &ew, &["group", "resources", "verbs", "levels"]);
@@ -144,7 +163,10 @@ impl Params {
         if expect.is_empty() {
             ok = false;
         }
-        ok.then_some(Params { expect })
+        ok.then_some(Params {
+            expect,
+            logs_anything,
+        })
     }
 
     /// One line on how the check decides, for `explain`.
@@ -158,6 +180,9 @@ impl Params {
     /// Every request and its levels: `secrets (get) at Metadata; pods/exec (create) at
     /// Metadata or more`.
     fn words(&self) -> String {
+        if self.logs_anything {
+            return "some request (a rule with a level other than None that is reached and writes an event)".into();
+        }
         let parts: Vec<String> = self.expect.iter().map(Expectation::words).collect();
         parts.join("; ")
     }
@@ -553,6 +578,9 @@ fn judge(p: &Params, read: &ReadFile) -> Verdict {
             ),
         );
     }
+    if p.logs_anything {
+        return judge_logs_anything(rules, &policy_omits, read);
+    }
     let mut observations = Vec::new();
     // The first request logged outside its levels for all, then for some.
     let mut failing: Option<String> = None;
@@ -643,6 +671,135 @@ fn judge(p: &Params, read: &ReadFile) -> Verdict {
             observations,
             format!("{COMPONENT} on node {node}: the audit policy {shown} logs every request looked at as required"),
         ),
+    }
+}
+
+/// The stages an event may be written at for an ordinary or a long-running request; `Panic`
+/// is left out (written only when a handler panics).
+const EVENT_STAGES: &[&str] = &["RequestReceived", "ResponseStarted", "ResponseComplete"];
+
+/// Whether a rule takes every request: it names no users, groups, verbs, namespaces,
+/// resources or non-resource URLs (policy/checker.go `ruleMatches` returns true).
+fn takes_every_request(rule: &Value) -> bool {
+    [
+        "users",
+        "userGroups",
+        "verbs",
+        "namespaces",
+        "resources",
+        "nonResourceURLs",
+    ]
+    .iter()
+    .all(|k| match rule.get(*k) {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(_) => false,
+    })
+}
+
+/// The first rule (1-based) that records some request, with its level; or why none does:
+/// every rule reached is at `None`, or omits every stage an event is written at, or a rule
+/// that takes every request at `None` hides the rules after it.
+fn first_logging_rule(rules: &[Value], policy_omits: &[&str]) -> Result<(usize, usize), String> {
+    let mut silenced = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let level = rule
+            .get("level")
+            .and_then(Value::as_str)
+            .and_then(level_index)
+            .unwrap_or(0);
+        let rule_omits = strings(rule.get(OMIT));
+        let writes = EVENT_STAGES
+            .iter()
+            .any(|s| !policy_omits.contains(s) && !rule_omits.contains(s));
+        if level > 0 && writes {
+            return Ok((i + 1, level));
+        }
+        if level > 0 {
+            silenced.push(i + 1);
+        }
+        if takes_every_request(rule) {
+            let rest = rules.len() - (i + 1);
+            let hidden = if rest == 0 {
+                String::new()
+            } else {
+                format!(", so the {rest} rule(s) after it are never reached")
+            };
+            let what = if level > 0 {
+                "writes no event (it omits every stage)"
+            } else {
+                "is at level None"
+            };
+            return Err(format!(
+                "rule {} takes every request and {what}{hidden}{}",
+                i + 1,
+                silenced_words(&silenced[..silenced.len().saturating_sub(usize::from(level > 0))])
+            ));
+        }
+    }
+    Err(format!(
+        "every rule is at level None or writes no event{}",
+        silenced_words(&silenced)
+    ))
+}
+
+/// `; rules 2, 3 have a level but omit every stage an event is written at`.
+fn silenced_words(rules: &[usize]) -> String {
+    if rules.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = rules.iter().map(usize::to_string).collect();
+    format!(
+        "; rule(s) {} have a level but omit every stage an event is written at ({})",
+        list.join(", "),
+        EVENT_STAGES.join(", ")
+    )
+}
+
+/// Judges `logs_anything`: the policy loads (checked before) and some rule records a request.
+fn judge_logs_anything(rules: &[Value], policy_omits: &[&str], read: &ReadFile) -> Verdict {
+    let ReadFile { node, file, .. } = read;
+    let shown = file.describe();
+    let levels: Vec<Value> = rules
+        .iter()
+        .map(|r| r.get("level").cloned().unwrap_or(Value::Null))
+        .collect();
+    let mut o = Observation {
+        source: read.source.clone(),
+        path: "rules[*].level".into(),
+        observed: Value::Array(levels),
+        expected:
+            "a rule that records requests (a level other than None, reached, writing an event)"
+                .into(),
+        holds: false,
+        note: None,
+    };
+    match first_logging_rule(rules, policy_omits) {
+        Err(why) => {
+            o.note = Some(why.clone());
+            (
+                Status::Fail,
+                vec![o],
+                format!("{COMPONENT} on node {node}: the audit policy {shown} records no request: {why}"),
+            )
+        }
+        Ok((n, level)) if !file.values.contains_key(API_VERSION) => {
+            o.note = Some(format!("rule {n} records requests at {}", LEVELS[level]));
+            (
+                Status::Manual,
+                vec![o],
+                format!("{COMPONENT} on node {node}: the audit policy {shown} records requests (rule {n}, at {}) if the API server loads it, but the node facts do not record its apiVersion (the API server reads only {POLICY_VERSION}): collect them again with this version of kubeattest", LEVELS[level]),
+            )
+        }
+        Ok((n, level)) => {
+            o.holds = true;
+            o.note = Some(format!("rule {n} records requests at {}", LEVELS[level]));
+            (
+                Status::Pass,
+                vec![o],
+                format!("{COMPONENT} on node {node}: the audit policy {shown} loads ({POLICY_VERSION}) and records requests: rule {n} at {}", LEVELS[level]),
+            )
+        }
     }
 }
 
@@ -881,6 +1038,46 @@ mod tests {
         for bad in ["A.b", "a..b", "-a", "a/v1", ""] {
             assert!(!is_dns_subdomain(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_policy_logs_something_only_through_a_rule_it_reaches() {
+        let first =
+            |rules: Value, omits: &[&str]| first_logging_rule(rules.as_array().unwrap(), omits);
+        assert_eq!(first(json!([{"level": "Metadata"}]), &[]), Ok((1, 1)));
+        assert_eq!(
+            first(
+                json!([{"level": "None", "users": ["a"]}, {"level": "Request"}]),
+                &[]
+            ),
+            Ok((2, 2))
+        );
+        // Every rule at None.
+        let why = first(
+            json!([{"level": "None", "verbs": ["get"]}, {"level": "None"}]),
+            &[],
+        )
+        .unwrap_err();
+        assert!(why.contains("rule 2 takes every request"), "{why}");
+        let why = first(json!([{"level": "None", "verbs": ["get"]}]), &[]).unwrap_err();
+        assert!(why.contains("every rule is at level None"), "{why}");
+        // A catch-all at None hides the rules after it.
+        let why = first(json!([{"level": "None"}, {"level": "Metadata"}]), &[]).unwrap_err();
+        assert!(why.contains("never reached"), "{why}");
+        // Omitted stages: the policy's and the rule's together.
+        let why = first(
+            json!([{"level": "Metadata", "omitStages": ["ResponseStarted"]}]),
+            &["RequestReceived", "ResponseComplete"],
+        )
+        .unwrap_err();
+        assert!(why.contains("omits every stage"), "{why}");
+        assert_eq!(
+            first(
+                json!([{"level": "Metadata", "omitStages": ["RequestReceived", "ResponseComplete"]}]),
+                &[]
+            ),
+            Ok((1, 1))
+        );
     }
 
     /// An entry for a group without `resources` matches every resource of the group, as

@@ -50,6 +50,9 @@ pub struct FlagCondition {
     pub expect: Expectation,
     /// Overrides the component's documented default.
     pub default: Option<String>,
+    /// Why the condition holds when the flag is not given (what the component then runs
+    /// with): the evidence and a passing message say it was unset and why that passes.
+    pub unset_passes: Option<String>,
 }
 
 /// Parameters of a `flag` assertion.
@@ -74,7 +77,11 @@ fn read_conditions(
     let mut expect = Vec::new();
     for (i, c) in items.iter().enumerate() {
         let cw = format!("{what}, `expect` #{}", i + 1);
-        r.known_keys(c, &cw, &["flag", "op", "value", "means", "default"]);
+        r.known_keys(
+            c,
+            &cw,
+            &["flag", "op", "value", "means", "default", "unset_passes"],
+        );
         let flag = r.string(c, "flag", &cw);
         if let Some(f) = &flag {
             if !f.starts_with("--") || f.len() < 3 || f.contains('=') {
@@ -93,11 +100,20 @@ fn read_conditions(
             Some(crate::yaml::NodeValue::String(s)) if s.is_empty() => Some(String::new()),
             _ => r.opt_string(c, "default", &cw),
         };
+        let unset_passes = r.opt_string(c, "unset_passes", &cw);
+        if unset_passes.is_some() && default.is_some() {
+            r.error(
+                c.line,
+                format!("{cw}: give `default` or `unset_passes`, not both"),
+            );
+            *ok = false;
+        }
         match (flag, e) {
             (Some(flag), Some(expect_)) => expect.push(FlagCondition {
                 flag,
                 expect: expect_,
                 default,
+                unset_passes,
             }),
             _ => *ok = false,
         }
@@ -942,6 +958,21 @@ fn observe_with(
         .get(&cond.flag)
         .filter(|_| empty_unset.is_none())
         .map(|values| effective_values(component, &cond.flag, values));
+    if let (None, Some(why), false) = (&given, &cond.unset_passes, literal) {
+        // Unset is accepted: say so, and what the component then runs with.
+        let note = format!("not set; {why}");
+        return Observation {
+            source,
+            path: cond.flag.clone(),
+            observed: Value::Null,
+            expected: cond.expect.describe(),
+            holds: true,
+            note: Some(match empty_unset {
+                Some(e) => format!("{e}; {note}"),
+                None => note,
+            }),
+        };
+    }
     let (raw, note) = match &given {
         Some((values, note)) => (Some(values.clone()), note.clone()),
         None => match &default {
@@ -1524,6 +1555,7 @@ fn observe_file_key(
     };
     let cond = FlagCondition {
         default: None,
+        unset_passes: None,
         ..cond.clone()
     };
     let mut o = observe(&cond, &flags, &plain, source);
@@ -1662,6 +1694,28 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     out
 }
 
+/// For a passing message: the conditions that hold because their flag is not given and
+/// unset is accepted (`unset_passes`), with why (` (--tls-min-version not set; …)`).
+fn unset_accepted(p: &Params, observations: &[Observation]) -> String {
+    let notes: Vec<String> = p
+        .expect
+        .iter()
+        .filter(|c| c.unset_passes.is_some())
+        .filter_map(|c| {
+            observations
+                .iter()
+                .find(|o| o.path == c.flag && o.holds && o.observed.is_null())
+                .and_then(|o| o.note.as_ref())
+                .map(|n| format!("{} {n}", c.flag))
+        })
+        .collect();
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
+    }
+}
+
 /// Evaluates `expect` over the inventory (without `or`).
 fn evaluate_conditions(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
@@ -1719,7 +1773,14 @@ fn evaluate_conditions(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     unknown.map_or("", String::as_str)
                 ),
             ),
-            (None, None, None) => (Status::Pass, format!("{} flags comply", component.name)),
+            (None, None, None) => (
+                Status::Pass,
+                format!(
+                    "{} flags comply{}",
+                    component.name,
+                    unset_accepted(p, &observations)
+                ),
+            ),
             (None, None, Some((c, file))) => {
                 (Status::Manual, file.message(&component.name, &c.flag))
             }
@@ -1895,7 +1956,12 @@ fn evaluate_node_facts(
             ),
             (None, None, None) => (
                 Status::Pass,
-                format!("{} flags comply on node {}", component.name, nf.node),
+                format!(
+                    "{} flags comply on node {}{}",
+                    component.name,
+                    nf.node,
+                    unset_accepted(p, &observations)
+                ),
             ),
             (None, None, Some((c, file))) => (
                 Status::Manual,
@@ -2200,6 +2266,7 @@ mod tests {
             flag: flag.into(),
             expect: Expectation::new(Op::Exists, Value::Null).expect("exists"),
             default: None,
+            unset_passes: None,
         };
         let check = |c: &Component, flag: &str, tokens: &[&str]| {
             observe(&cond(flag), &parse_flags(&t(tokens)), c, String::new())
@@ -2241,6 +2308,7 @@ mod tests {
             flag: "--token-auth-file".into(),
             expect: Expectation::new(Op::Absent, Value::Null).expect("absent"),
             default: None,
+            unset_passes: None,
         };
         assert!(
             !observe(
@@ -2294,6 +2362,7 @@ mod tests {
             flag: "--profiling".into(),
             expect: Expectation::new(Op::Eq, Value::String("false".into())).expect("eq"),
             default: None,
+            unset_passes: None,
         };
         let o = observe(
             &cond,

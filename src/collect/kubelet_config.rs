@@ -36,6 +36,7 @@ const KUBELET_FLAG_KEYS: &[(&str, &str)] = &[
     ("--tls-cert-file", "tlsCertFile"),
     ("--tls-private-key-file", "tlsPrivateKeyFile"),
     ("--tls-cipher-suites", "tlsCipherSuites"),
+    ("--tls-min-version", "tlsMinVersion"),
     ("--rotate-certificates", "rotateCertificates"),
     ("--rotate-server-certificates", "serverTLSBootstrap"),
     ("--pod-max-pids", "podPidsLimit"),
