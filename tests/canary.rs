@@ -362,7 +362,10 @@ fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_va
         ("credential-in-configmap", "pem-private-key"),
         ("credential-in-environment-variable", "url-with-password"),
         ("credential-in-environment-variable", "dsn-with-password"),
-        ("credential-in-environment-variable", "connection-string-password"),
+        (
+            "credential-in-environment-variable",
+            "connection-string-password",
+        ),
     ] {
         assert!(
             report.findings.iter().any(|f| f.check == check
