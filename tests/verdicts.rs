@@ -352,7 +352,7 @@ fn a_passing_part_beside_one_not_in_the_input_is_manual_not_pass() {
     assert_eq!(anon.status, Status::Manual, "{}", anon.message);
     assert!(
         anon.message
-            .contains("apiserver-anonymous-auth-enabled: not assessed: no kube-apiserver"),
+            .contains("apiserver-anonymous-auth-enabled: not assessed: no container in the given manifests runs `kube-apiserver`"),
         "{}",
         anon.message
     );
