@@ -279,3 +279,86 @@ roleRef: {kind: ClusterRole, name: metrics-pods, apiGroup: rbac.authorization.k8
         "{metrics}"
     );
 }
+
+/// A built-in ClusterRole written into the input with fewer rules is given its stock rules
+/// back by the API server at every start-up (RBAC auto-reconciliation), unless it carries
+/// `rbac.authorization.kubernetes.io/autoupdate: "false"` (session 32, peers D1: Polaris'
+/// `failure.default_clusteradmin_clusterrole.yaml` passed every grant check). The evidence
+/// says why the stock rule counts; aggregation sees the reconciled role's rules and labels.
+#[test]
+fn reduced_built_in_roles_get_their_stock_rules_back_unless_autoupdate_is_false() {
+    let catalog = catalog::load(None).expect("the built-in catalog loads");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checks/secrets-readable");
+    let chains_of = |file: &str, ns: Option<&str>| -> Vec<(String, Option<String>)> {
+        let inv = collect::manifests::collect(&[dir.join(file)]);
+        let r = rbac::build(&inv, &catalog.rbac);
+        assert!(r.bindings.iter().all(|b| !catalog.rbac.is_unresolved(b)));
+        rbac::who_can(&r, &catalog.rbac, "get", "secrets", Some(""), ns)
+            .iter()
+            .map(|c| {
+                (
+                    format!("{} {}", c.subject.display(), c.via()),
+                    c.observation("not granted", false).note,
+                )
+            })
+            .collect()
+    };
+
+    let reconciled = chains_of("fail/reduced-cluster-admin-reconciled.yaml", None);
+    assert_eq!(reconciled.len(), 1, "{reconciled:?}");
+    let (via, note) = &reconciled[0];
+    assert_eq!(
+        via,
+        "User testuser ClusterRoleBinding testuser-admin → ClusterRole cluster-admin (a stock rule the API server adds back) rules[0]"
+    );
+    let note = note.as_deref().unwrap_or_default();
+    assert!(
+        note.starts_with("ClusterRole cluster-admin is built in and has no annotation rbac.authorization.kubernetes.io/autoupdate: \"false\", so the API server adds its missing stock permissions back at every start-up"),
+        "{note}"
+    );
+    assert!(chains_of("pass/reduced-cluster-admin-autoupdate-false.yaml", None).is_empty());
+
+    // edit, cut down and stripped of its labels, gets both back and is aggregated into the
+    // protected admin.
+    let aggregated = chains_of(
+        "fail/reduced-edit-reconciled-aggregates-into-admin.yaml",
+        Some("web"),
+    );
+    assert!(!aggregated.is_empty());
+    for (via, note) in &aggregated {
+        assert!(
+            via.starts_with("Group web-admins RoleBinding web/web-admins → ClusterRole admin ← ClusterRole edit (a stock rule the API server adds back) rules["),
+            "{via}"
+        );
+        assert!(
+            note.as_deref()
+                .is_some_and(|n| n.starts_with("rule aggregated from ClusterRole edit (a stock rule the API server adds back); ClusterRole edit is built in")),
+            "{note:?}"
+        );
+    }
+    assert!(chains_of(
+        "pass/reduced-edit-protected-aggregates-into-admin.yaml",
+        Some("web")
+    )
+    .is_empty());
+
+    // The checks behind NSA/CISA 3.2.3 (least privilege) fail on the reduced cluster-admin.
+    let inv =
+        collect::manifests::collect(&[dir.join("fail/reduced-cluster-admin-reconciled.yaml")]);
+    let ctx = Context::new(&inv, &catalog);
+    for id in [
+        "secrets-readable",
+        "pod-exec-allowed",
+        "rbac-escalation-verbs-allowed",
+        "admin-equivalent-granted",
+        "node-proxy-access",
+    ] {
+        let check = catalog
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .expect("the check is in the catalog");
+        let (status, _) = run_check(check, &ctx);
+        assert_eq!(status, Status::Fail, "{id}");
+    }
+}

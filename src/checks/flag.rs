@@ -1,6 +1,9 @@
 //! `flag`: a control-plane component's effective flags.
 //!
-//! Decides from the static pod / mirror pod that runs the component: the container whose
+//! Decides from the static pod / mirror pod that runs the component, or the pod template of a
+//! workload that does (a self-hosted control plane's DaemonSet or Deployment, in kube-system,
+//! an `openshift-` namespace or labelled `tier: control-plane`; a template its controller in
+//! the inventory holds is judged there): the container whose
 //! `command` (or, without one, `args`) starts with one of the component's binaries (matched by
 //! basename), or runs it through a shell's `-c` script that splits into words without a shell
 //! (otherwise its flags are `manual`), reading `command` and `args` together after the
@@ -25,7 +28,8 @@
 //! setting in it. kube-proxy is also found in DaemonSet pod templates (`daemonset` in
 //! `components.yaml`). A component that is not found is `not_applicable`
 //! (manifests, managed control planes) or `error` (a cluster whose control plane should be
-//! visible), never `pass`.
+//! visible), never `pass`; `manual` when only a pod or workload outside those namespaces runs
+//! it (an application's own copy, or one whose namespace is not set), naming it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,7 +41,7 @@ use crate::catalog::{Check, Component, ConfigFile};
 use crate::checks::condition::{words, Expectation, Op};
 use crate::checks::evidence;
 use crate::checks::{Context, Outcome};
-use crate::inventory::{KindState, Object, SourceKind};
+use crate::inventory::{Inventory, KindState, Object, SourceKind};
 use crate::results::{Finding, Observation, Status, Subject};
 use crate::yaml::Node;
 
@@ -165,7 +169,7 @@ impl Params {
             })
             .collect();
         format!(
-            "Reads the flags of {} from its static pod / mirror pod (command and args): {}{}",
+            "Reads the flags of {} from the container that runs it (static pod, mirror pod or a workload's pod template; command and args): {}{}",
             self.component,
             conds.join("; "),
             if alternatives.is_empty() {
@@ -697,19 +701,72 @@ pub struct Executable<'a> {
     pub env: crate::checks::command_line::ContainerEnv,
 }
 
-/// Every container with a `command` (or `args`) of the `pods` that can be control-plane
-/// pods ([`control_plane_pod`]), in order.
-pub fn executables<'a>(pods: impl IntoIterator<Item = &'a Object>) -> Vec<Executable<'a>> {
+/// Every container with a `command` (or `args`) that can run a control-plane component, in
+/// inventory order: those of Pods that can be control-plane pods ([`control_plane_pod`]), and
+/// those of the pod templates of workloads that can be (Deployment, DaemonSet, StatefulSet,
+/// ReplicaSet, ReplicationController, Job, CronJob: self-hosted control planes run the API
+/// server from a DaemonSet or a Deployment), but for a template whose controller in the
+/// inventory holds the same one (a Deployment's ReplicaSet).
+pub fn executables(inv: &Inventory) -> Vec<Executable<'_>> {
     let mut out = Vec::new();
-    for obj in pods
-        .into_iter()
-        .filter(|o| o.kind == "Pod" && control_plane_pod(o))
-    {
-        if let Some(spec) = obj.value.get("spec") {
-            push_executables(obj, "spec", spec, &mut out);
+    for (obj, spec_path, spec) in pod_specs(inv) {
+        if control_plane_pod(obj) || template_labelled_control_plane(obj) {
+            push_executables(obj, spec_path, spec, &mut out);
         }
     }
     out
+}
+
+/// Every pod spec of the inventory's Pods and workload templates ([`executables`]), with the
+/// object and the spec's path, whether it can be the control plane's or not.
+fn pod_specs(inv: &Inventory) -> impl Iterator<Item = (&Object, &'static str, &Doc)> {
+    inv.objects.iter().filter_map(move |obj| {
+        if obj.kind == "PodTemplate" {
+            return None;
+        }
+        let (spec_path, _) = crate::checks::workload::pod_paths(&obj.kind)?;
+        if obj.kind != "Pod" && crate::checks::workload::judged_through_owner(obj, inv) {
+            return None;
+        }
+        let spec = spec_path
+            .split('.')
+            .try_fold(&obj.value, |cur, key| cur.get(key))?;
+        Some((obj, spec_path, spec))
+    })
+}
+
+/// Whether a workload's pod template is labelled `tier: control-plane`, as kubeadm labels
+/// control-plane pods.
+fn template_labelled_control_plane(o: &Object) -> bool {
+    let Some((_, meta_path)) = crate::checks::workload::pod_paths(&o.kind) else {
+        return false;
+    };
+    meta_path
+        .split('.')
+        .try_fold(&o.value, |cur, key| cur.get(key))
+        .and_then(|m| m.get("labels"))
+        .and_then(|l| l.get("tier"))
+        .and_then(Doc::as_str)
+        == Some("control-plane")
+}
+
+/// The Pods and workloads of the inventory with a container that runs `component` where
+/// [`executables`] does not look (an application's namespace): named when the component is
+/// not found, so the finding never says that no container runs it.
+fn runs_elsewhere<'a>(inv: &'a Inventory, component: &Component) -> Vec<&'a Object> {
+    let mut others: Vec<&Object> = Vec::new();
+    for (obj, spec_path, spec) in pod_specs(inv) {
+        if control_plane_pod(obj) || template_labelled_control_plane(obj) {
+            continue;
+        }
+        let mut found = Vec::new();
+        push_executables(obj, spec_path, spec, &mut found);
+        if !instances(&found, component).is_empty() && !others.iter().any(|o| std::ptr::eq(*o, obj))
+        {
+            others.push(obj);
+        }
+    }
+    others
 }
 
 /// Whether a Pod can be a control-plane component: a mirror pod of a static pod (the
@@ -827,6 +884,19 @@ fn push_executables<'a>(
         e.name = first.rsplit('/').next().unwrap_or(first).to_string();
         e.args = rest.to_vec();
         out.push(e);
+    }
+}
+
+/// Adds to `found` the instances of `more` whose container it does not hold yet (a DaemonSet
+/// of kube-system is among [`executables`] and the DaemonSet templates alike).
+pub fn extend_new<'a>(found: &mut Vec<Instance<'a>>, more: Vec<Instance<'a>>) {
+    for inst in more {
+        if !found
+            .iter()
+            .any(|f| std::ptr::eq(f.object, inst.object) && f.container_path == inst.container_path)
+        {
+            found.push(inst);
+        }
     }
 }
 
@@ -1724,7 +1794,7 @@ fn evaluate_conditions(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut found = instances(ctx.executables(), &component);
     if component.daemonset {
         let templates = template_executables(inv.of_kind("DaemonSet"));
-        found.extend(instances(&templates, &component));
+        extend_new(&mut found, instances(&templates, &component));
     }
     for inst in &found {
         let source = inst.source();
@@ -2070,21 +2140,63 @@ fn absent_component(ctx: &Context, component: &Component) -> (Status, String) {
             ),
         );
     }
-    match inv.target.source {
-        Some(SourceKind::Manifests) => (
+    let binaries = component.binaries.join("` or `");
+    let elsewhere = runs_elsewhere(inv, component);
+    // Where the input leaves the namespace open, the workload may be applied in kube-system;
+    // one in an application's namespace is that application's own (a Patroni etcd).
+    let unset = elsewhere.iter().any(|o| {
+        o.namespace
+            .as_deref()
+            .is_none_or(|ns| ns == crate::inventory::UNSET_NAMESPACE)
+    });
+    let others = (!elsewhere.is_empty()).then(|| {
+        let names: Vec<String> = elsewhere
+            .iter()
+            .map(|o| {
+                format!(
+                    "{} at {}",
+                    evidence::subject(o).display(),
+                    o.origin.describe()
+                )
+            })
+            .collect();
+        let runs = if names.len() == 1 { "runs" } else { "run" };
+        if unset {
+            format!(
+                "{} {runs} it, and a workload without a namespace goes where it is applied: whether it is this cluster's {} cannot be told from the input; if it is, check its flags by hand",
+                names.join(", "),
+                component.name
+            )
+        } else {
+            format!(
+                "{} {runs} it in an application's namespace, taken as that application's own {}, not the cluster's",
+                names.join(", "),
+                component.name
+            )
+        }
+    });
+    let where_ = "no container in kube-system, an openshift- namespace or a pod labelled tier: control-plane";
+    match (inv.target.source, others) {
+        (Some(SourceKind::Manifests), Some(others)) => (
+            if unset {
+                Status::Manual
+            } else {
+                Status::NotApplicable
+            },
+            format!("{where_} runs `{binaries}`; {others}"),
+        ),
+        (Some(SourceKind::Manifests), None) => (
             Status::NotApplicable,
             format!(
-                "no {} static pod in the given manifests (a container whose command runs `{}`)",
-                component.name,
-                component.binaries.join("` or `")
+                "no container in the given manifests runs `{binaries}` (as a static pod, a pod or the pod template of a workload)"
             ),
         ),
-        _ => (
+        (_, others) => (
             Status::Error,
             format!(
-                "{} not found: no static pod or mirror pod whose command runs `{}` was collected; scan the control-plane nodes with `kubeattest node`, or check that kube-system pods are in scope",
+                "{} not found: no static pod, mirror pod or workload of kube-system, an openshift- namespace or labelled tier: control-plane whose command runs `{binaries}` was collected{}; scan the control-plane nodes with `kubeattest node`, or check that kube-system pods are in scope",
                 component.name,
-                component.binaries.join("` or `")
+                others.map(|o| format!(" ({o})")).unwrap_or_default()
             ),
         ),
     }

@@ -188,7 +188,7 @@ fn instances(ctx: &Context, of: &FlagOf) -> Vec<Seen> {
     let mut found = flag::instances(ctx.executables(), &component);
     if component.daemonset {
         let templates = flag::template_executables(ctx.inventory.of_kind("DaemonSet"));
-        found.extend(flag::instances(&templates, &component));
+        flag::extend_new(&mut found, flag::instances(&templates, &component));
     }
     for inst in &found {
         let value = if let Some(why) = &inst.unreadable {

@@ -235,12 +235,13 @@ impl<'a> Context<'a> {
         per
     }
 
-    /// Every pod container with a `command`, found on the first call: the control-plane
+    /// Every container with a `command` of a pod or workload template that can be the
+    /// control plane's ([`flag::executables`]), found on the first call: the control-plane
     /// flag checks (one per flag, dozens of them) then look only at these.
     pub fn executables(&self) -> &[flag::Executable<'a>] {
         self.shared
             .executables
-            .get_or_init(|| flag::executables(self.inventory.of_kind("Pod")))
+            .get_or_init(|| flag::executables(self.inventory))
     }
 
     /// The default container limits of each namespace's LimitRanges, found on the first call.

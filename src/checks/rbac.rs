@@ -25,7 +25,11 @@
 //! kube-system or kube-public (`builtin_roles`: extension-apiserver-authentication-reader, …);
 //! any other missing role, or an aggregated ClusterRole of
 //! a manifest that nothing in the input feeds, makes its subjects `error` for permission
-//! questions ("its rules are unknown"), never a pass.
+//! questions ("its rules are unknown"), never a pass. A built-in role that is in the input
+//! (from any source) grants its own rules and its stock ones together, unless annotated
+//! `rbac.authorization.kubernetes.io/autoupdate: "false"`: the API server's
+//! auto-reconciliation adds the missing stock permissions back at every start-up
+//! ([`Settings::reconciled_stock`]).
 
 use crate::checks::path::Lookup;
 use foldhash::HashMap;
@@ -442,6 +446,25 @@ impl Settings {
             .find(|o| o.name == name && o.namespace.as_deref() == namespace)
     }
 
+    /// The catalog's stock version of a role of the input that the API server reconciles: a
+    /// ClusterRole (or a Role of kube-system or kube-public) with the name of a built-in one
+    /// whose stock rules the catalog ships, without the annotation
+    /// `rbac.authorization.kubernetes.io/autoupdate: "false"`. At every start-up the API
+    /// server adds the missing stock permissions (rules, aggregation selectors, labels) back
+    /// to such a role, so what it grants is its own rules and the stock ones together; with
+    /// the annotation it is left as it is.
+    pub fn reconciled_stock<'a>(&'a self, role: &Object) -> Option<&'a Object> {
+        if is_protected(role) {
+            return None;
+        }
+        match role.kind.as_str() {
+            "ClusterRole" => self.builtin_cluster_role(&role.name),
+            "Role" => self.builtin_role(role.namespace.as_deref(), &role.name),
+            _ => None,
+        }
+        .filter(|stock| !std::ptr::eq(*stock, role))
+    }
+
     /// The catalog's stock role for a binding whose role is not in the input: a built-in
     /// ClusterRole, or a built-in Role of the RoleBinding's namespace.
     pub fn stock_role<'a>(&'a self, b: &Binding<'_>) -> Option<&'a Object> {
@@ -614,6 +637,18 @@ fn has_wildcard(rule: &Value) -> bool {
                     .any(|v| v.as_str().is_some_and(|v| v.contains('*')))
             })
         })
+}
+
+/// The annotation that stops the API server from reconciling a built-in role or binding.
+pub const AUTOUPDATE_ANNOTATION: &str = "rbac.authorization.kubernetes.io/autoupdate";
+
+/// Whether a role carries `rbac.authorization.kubernetes.io/autoupdate: "false"`, the only
+/// value that stops the API server from adding the stock permissions of a built-in role back.
+fn is_protected(role: &Object) -> bool {
+    role.value
+        .at("/metadata/annotations/rbac.authorization.kubernetes.io~1autoupdate")
+        .and_then(Doc::as_str)
+        == Some("false")
 }
 
 fn has_bootstrap_label(role: &Object) -> bool {
@@ -922,8 +957,12 @@ pub struct RuleRef<'a> {
     pub index: usize,
     /// The rule.
     pub rule: &'a Doc,
-    /// The rule is the catalog's stock rule of a built-in ClusterRole not in the input.
+    /// The rule is the catalog's stock rule of a built-in role: one not in the input, or
+    /// one of the input that the API server gives its stock rules back (`restored`).
     pub stock: bool,
+    /// The rule is a stock rule of a built-in role of the input that lacks it: the API
+    /// server adds it back at every start-up ([`Settings::reconciled_stock`]).
+    pub restored: bool,
 }
 
 /// A binding with its resolved role.
@@ -979,7 +1018,13 @@ impl Binding<'_> {
     /// stock role of that name), not aggregated into it from another.
     fn holds_rule(&self, rule: &RuleRef<'_>) -> bool {
         match self.role {
-            Some(role) => std::ptr::eq(role, rule.owner),
+            Some(role) => {
+                std::ptr::eq(role, rule.owner)
+                    || (rule.restored
+                        && rule.owner.kind == role.kind
+                        && rule.owner.name == role.name
+                        && rule.owner.namespace == role.namespace)
+            }
             None => rule.stock && rule.owner.name == self.role_name,
         }
     }
@@ -992,14 +1037,19 @@ impl Binding<'_> {
         }
     }
 
-    /// [`Binding::role_display`], or for a role not in the input whose `stock` rules the
-    /// catalog supplies: `ClusterRole edit (not in the input; its stock rules from the
-    /// catalog)`.
-    pub fn role_words(&self, stock: bool) -> String {
+    /// [`Binding::role_display`] for the role holding `rule`: for a role not in the input
+    /// whose stock rules the catalog supplies `ClusterRole edit (not in the input; its stock
+    /// rules from the catalog)`, for a stock rule a built-in role of the input gets back
+    /// `ClusterRole cluster-admin (a stock rule the API server adds back)`.
+    pub fn role_words(&self, rule: &RuleRef<'_>) -> String {
         match self.role {
-            None if stock => format!(
+            None if rule.stock => format!(
                 "{} {} (not in the input; its stock rules from the catalog)",
                 self.role_kind, self.role_name
+            ),
+            Some(_) if rule.restored => format!(
+                "{} (a stock rule the API server adds back)",
+                self.role_display()
             ),
             _ => self.role_display(),
         }
@@ -1035,6 +1085,7 @@ pub fn own_rules(obj: &Object) -> Vec<RuleRef<'_>> {
                     index,
                     rule,
                     stock: false,
+                    restored: false,
                 })
                 .collect()
         })
@@ -1076,6 +1127,11 @@ pub fn cluster_role_rules<'a>(
             continue;
         }
         let stock = is_stock(r);
+        let reconciled = if stock {
+            None
+        } else {
+            settings.reconciled_stock(r)
+        };
         let replaced = !stock
             && r.value.get("aggregationRule").is_some()
             && matches!(r.origin, Origin::File { .. })
@@ -1086,21 +1142,53 @@ pub fn cluster_role_rules<'a>(
                 rr
             }));
         }
-        let selectors = r
-            .value
-            .at("/aggregationRule/clusterRoleSelectors")
-            .and_then(Doc::as_array);
-        for sel in selectors.into_iter().flatten() {
+        out.extend(restored_rules(reconciled));
+        // Reconciliation adds the stock aggregation selectors back too.
+        let selectors = [Some(r), reconciled]
+            .into_iter()
+            .flatten()
+            .filter_map(|o| {
+                o.value
+                    .at("/aggregationRule/clusterRoleSelectors")
+                    .and_then(Doc::as_array)
+            })
+            .flatten();
+        for sel in selectors {
             for other in pool() {
-                if other.name != r.name
-                    && selector::selects(sel, &selector::labels_of(&other.value["metadata"]))
-                {
+                if other.name != r.name && selector::selects(sel, &role_labels(settings, other)) {
                     stack.push(other);
                 }
             }
         }
     }
     out
+}
+
+/// The stock rules of a reconciled built-in role ([`Settings::reconciled_stock`]), marked as
+/// added back by the API server; none for `None`.
+fn restored_rules(stock: Option<&Object>) -> impl Iterator<Item = RuleRef<'_>> {
+    stock.into_iter().flat_map(|s| {
+        own_rules(s).into_iter().map(|mut rr| {
+            rr.stock = true;
+            rr.restored = true;
+            rr
+        })
+    })
+}
+
+/// A role's labels as aggregation sees them: those of a reconciled built-in role get the
+/// stock labels back (`edit` is labelled `aggregate-to-admin` again), its own values winning
+/// where both set a key, as the API server merges them.
+fn role_labels(settings: &Settings, role: &Object) -> BTreeMap<String, String> {
+    let own = selector::labels_of(&role.value["metadata"]);
+    match settings.reconciled_stock(role) {
+        Some(stock) => {
+            let mut labels = selector::labels_of(&stock.value["metadata"]);
+            labels.extend(own);
+            labels
+        }
+        None => own,
+    }
 }
 
 /// Whether a role read from a file was exported from a cluster (`kubectl get clusterrole
@@ -1173,7 +1261,10 @@ pub fn build<'a>(inv: &'a Inventory, settings: &'a Settings) -> Rbac<'a> {
             _ => None,
         };
         let rules = match (role, stock) {
-            (Some(r), _) if r.kind != "ClusterRole" => own_rules(r),
+            (Some(r), _) if r.kind != "ClusterRole" => own_rules(r)
+                .into_iter()
+                .chain(restored_rules(settings.reconciled_stock(r)))
+                .collect(),
             (None, Some(r)) if r.kind != "ClusterRole" => own_rules(r)
                 .into_iter()
                 .map(|mut rr| {
@@ -1344,12 +1435,9 @@ impl Chain<'_> {
         let b = self.binding;
         match &self.rule {
             None => format!("{} → {}", b.display(), b.role_display()),
-            Some(r) if b.holds_rule(r) => format!(
-                "{} → {} rules[{}]",
-                b.display(),
-                b.role_words(r.stock),
-                r.index
-            ),
+            Some(r) if b.holds_rule(r) => {
+                format!("{} → {} rules[{}]", b.display(), b.role_words(r), r.index)
+            }
             Some(r) => format!(
                 "{} → {} ← {} rules[{}] (aggregated)",
                 b.display(),
@@ -1380,7 +1468,9 @@ impl Chain<'_> {
             observed["rule"] = r.rule.to_value();
             path.push_str(&format!(" → rules[{}]", r.index));
             if b.holds_rule(r) {
-                if r.stock {
+                if r.restored {
+                    note = Some(restored_reason(r));
+                } else if r.stock {
                     note = Some(format!(
                         "{} {} is not in the input: judged with its stock rules ({})",
                         b.role_kind,
@@ -1396,6 +1486,8 @@ impl Chain<'_> {
                         "rule aggregated from {from} into the stock {} {} (not in the input)",
                         b.role_kind, b.role_name
                     )
+                } else if r.restored {
+                    format!("rule aggregated from {from}; {}", restored_reason(r))
                 } else {
                     format!("rule aggregated from {from}")
                 });
@@ -1423,11 +1515,26 @@ impl Chain<'_> {
 /// input `ClusterRole edit (not in the input; its stock rules from the catalog)`.
 fn rule_owner(rule: &RuleRef<'_>) -> String {
     let owner = evidence::subject(rule.owner).display();
-    if rule.stock {
+    if rule.restored {
+        format!("{owner} (a stock rule the API server adds back)")
+    } else if rule.stock {
         format!("{owner} (not in the input; its stock rules from the catalog)")
     } else {
         owner
     }
+}
+
+/// Why a stock rule counts for a built-in role of the input that lacks it: `ClusterRole
+/// cluster-admin is built in and has no annotation rbac.authorization.kubernetes.io/autoupdate:
+/// "false", so the API server adds its missing stock permissions back at every start-up (stock
+/// rules: rbac.yaml:333)`.
+fn restored_reason(rule: &RuleRef<'_>) -> String {
+    format!(
+        "{} {} is built in and has no annotation {AUTOUPDATE_ANNOTATION}: \"false\", so the API server adds its missing stock permissions back at every start-up; this rule is one of them (stock rules: {})",
+        rule.owner.kind,
+        rule.owner.name,
+        rule.owner.origin.describe()
+    )
 }
 
 /// Whether a binding can grant `verb` on `resource` in `namespace` (`None`: anywhere): a
