@@ -239,7 +239,10 @@ fn snapshot_and_reports_hold_no_key_in_tls_crt_miskinded_secret_or_credential_va
                     {"name": "DATA_SOURCE_NAME",
                      "value": "exporter:KUBEATTEST-CANARY-DSN@(mysql:3306)/"},
                     {"name": "ConnectionStrings__Default",
-                     "value": "Server=db;User Id=sa;Password=KUBEATTEST-CANARY-CONN;"}],
+                     "value": "Server=db;User Id=sa;Password=KUBEATTEST-CANARY-CONN;"},
+                    {"name": "ODBC", "value": "Driver={ODBC Driver 18};UID=sa;PWD={KUBEATTEST-CANARY-CONN}"},
+                    {"name": "REPLICA_DSN",
+                     "value": "app:p@KUBEATTEST-CANARY-DSN/x@tcp6([::1]:3306)/shop"}],
                 "args": ["--db-password=KUBEATTEST-CANARY-ARG-VALUE", "--port=80"]}]}}),
     ];
     // The `secrets` list: a TLS Secret whose tls.crt holds its key, and an item whose body

@@ -755,7 +755,7 @@ fn a_check_selected_alone_reads_the_workloads_it_judges() {
         ),
         (
             "workload-can-reach-instance-metadata",
-            "workload-can-reach-instance-metadata/fail/no-policy.yaml",
+            "workload-can-reach-instance-metadata/fail/ingress-only-policy.yaml",
             "fail",
         ),
     ] {

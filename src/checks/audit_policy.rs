@@ -277,8 +277,15 @@ fn applies(rule: &Value, req: &Request) -> Applies {
     if !strings(rule.get("nonResourceURLs")).is_empty() {
         return Applies::No;
     }
+    // Every request comes from an authenticated or an unauthenticated user: a rule for both
+    // groups is limited by neither.
+    let groups_of_all = {
+        let g = strings(rule.get("userGroups"));
+        g.contains(&"system:authenticated") && g.contains(&"system:unauthenticated")
+    };
     let mut limited = ["users", "userGroups", "namespaces"]
         .iter()
+        .filter(|k| !(**k == "userGroups" && groups_of_all))
         .any(|k| !strings(rule.get(*k)).is_empty());
     let groups = rule.get("resources").and_then(Value::as_array);
     if let Some(groups) = groups.filter(|g| !g.is_empty()) {
@@ -756,6 +763,80 @@ fn silenced_words(rules: &[usize]) -> String {
     )
 }
 
+/// Requests of the kinds the benchmarks ask to audit (CIS 3.2.2, NSA/CISA 4.1.2): group,
+/// resource and verb, as the API server names them (lower case). A rule that records none of
+/// them (reached by none, or matching none: a verb written `CREATE`) records nothing of use.
+const PROBES: &[(&str, &str, &str)] = &[
+    ("", "secrets", "get"),
+    ("", "configmaps", "get"),
+    ("", "pods", "create"),
+    ("", "pods", "delete"),
+    ("", "pods/exec", "create"),
+    ("", "serviceaccounts/token", "create"),
+    ("", "namespaces", "list"),
+    ("", "nodes", "get"),
+    ("", "services", "create"),
+    ("apps", "deployments", "create"),
+    ("apps", "deployments", "patch"),
+    ("rbac.authorization.k8s.io", "clusterrolebindings", "create"),
+    ("rbac.authorization.k8s.io", "roles", "update"),
+    ("authentication.k8s.io", "tokenreviews", "create"),
+];
+
+/// The first of the [`PROBES`] some rule records (for every such request or some of them,
+/// before a rule at `None` or writing no event decides for all of them): the request in words,
+/// the rule (1-based) and its level.
+fn first_probe_logged(rules: &[Value], policy_omits: &[&str]) -> Option<(String, usize, usize)> {
+    PROBES.iter().find_map(|&(group, resource, verb)| {
+        let req = Request {
+            group,
+            resource,
+            verb,
+        };
+        // Rules at None for all authenticated, and for all unauthenticated, users: together
+        // they decide every request.
+        let (mut authenticated, mut unauthenticated) = (false, false);
+        for (i, rule) in rules.iter().enumerate() {
+            let applies = applies(rule, &req);
+            if applies == Applies::No {
+                continue;
+            }
+            let level = rule
+                .get("level")
+                .and_then(Value::as_str)
+                .and_then(level_index)
+                .unwrap_or(0);
+            let records = level > 0 && !omits_every_event(rule, policy_omits, &req);
+            if !records {
+                let mut others = rule.clone();
+                if let Some(m) = others.as_object_mut() {
+                    m.remove("userGroups");
+                }
+                if self::applies(&others, &req) == Applies::All {
+                    let groups = strings(rule.get("userGroups"));
+                    authenticated |= groups.contains(&"system:authenticated");
+                    unauthenticated |= groups.contains(&"system:unauthenticated");
+                    if authenticated && unauthenticated {
+                        return None;
+                    }
+                }
+            }
+            if records {
+                let what = if group.is_empty() {
+                    format!("{verb} {resource}")
+                } else {
+                    format!("{verb} {resource}.{group}")
+                };
+                return Some((what, i + 1, level));
+            }
+            if applies == Applies::All {
+                return None;
+            }
+        }
+        None
+    })
+}
+
 /// Judges `logs_anything`: the policy loads (checked before) and some rule records a request.
 fn judge_logs_anything(rules: &[Value], policy_omits: &[&str], read: &ReadFile) -> Verdict {
     let ReadFile { node, file, .. } = read;
@@ -783,6 +864,23 @@ fn judge_logs_anything(rules: &[Value], policy_omits: &[&str], read: &ReadFile) 
                 format!("{COMPONENT} on node {node}: the audit policy {shown} records no request: {why}"),
             )
         }
+        Ok((n, level)) if first_probe_logged(rules, policy_omits).is_none() => {
+            let why = format!(
+                "rule {n} is at {}, but none of the requests checked ({}) reaches a rule that records it: earlier rules at None decide them, or the rules match none of them (verbs and resources are matched as the API server names them, in lower case)",
+                LEVELS[level],
+                PROBES
+                    .iter()
+                    .map(|(g, r, v)| if g.is_empty() { format!("{v} {r}") } else { format!("{v} {r}.{g}") })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            o.note = Some(why.clone());
+            (
+                Status::Fail,
+                vec![o],
+                format!("{COMPONENT} on node {node}: the audit policy {shown} records no request checked: {why}"),
+            )
+        }
         Ok((n, level)) if !file.values.contains_key(API_VERSION) => {
             o.note = Some(format!("rule {n} records requests at {}", LEVELS[level]));
             (
@@ -791,13 +889,15 @@ fn judge_logs_anything(rules: &[Value], policy_omits: &[&str], read: &ReadFile) 
                 format!("{COMPONENT} on node {node}: the audit policy {shown} records requests (rule {n}, at {}) if the API server loads it, but the node facts do not record its apiVersion (the API server reads only {POLICY_VERSION}): collect them again with this version of kubeattest", LEVELS[level]),
             )
         }
-        Ok((n, level)) => {
+        Ok(_) => {
+            // Some probe is recorded (checked above).
+            let (what, n, level) = first_probe_logged(rules, policy_omits).unwrap_or_default();
             o.holds = true;
-            o.note = Some(format!("rule {n} records requests at {}", LEVELS[level]));
+            o.note = Some(format!("rule {n} records {what} at {}", LEVELS[level]));
             (
                 Status::Pass,
                 vec![o],
-                format!("{COMPONENT} on node {node}: the audit policy {shown} loads ({POLICY_VERSION}) and records requests: rule {n} at {}", LEVELS[level]),
+                format!("{COMPONENT} on node {node}: the audit policy {shown} loads ({POLICY_VERSION}) and records requests: rule {n} records {what} at {}", LEVELS[level]),
             )
         }
     }

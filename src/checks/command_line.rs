@@ -373,13 +373,39 @@ pub(crate) fn redirection(word: &str) -> Option<(&'static str, &str)> {
         .find_map(|o| op.strip_prefix(o).map(|target| (o, target)))
 }
 
-/// Whether a script names one of `binaries` as a word (`/usr/local/bin/kube-apiserver`
-/// counts), however the rest of it reads.
+/// Whether a script may run one of `binaries` (`/usr/local/bin/kube-apiserver` counts),
+/// however the rest of it reads: named as a word of a command (first, or behind a wrapper
+/// such as `ionice -c2`, which may run it), unless that command only prints, greps or
+/// fetches the name (`echo kube-apiserver`, `grep kube-apiserver`, `curl …`).
 pub fn script_names(script: &str, binaries: &[String]) -> bool {
+    // Commands whose words are never run.
+    const MENTIONS: &[&str] = &[
+        "echo", "printf", "grep", "egrep", "fgrep", "curl", "wget", "cat", "logger", "which",
+        "type", "test", "[", "[[", "pgrep", "pkill", "killall", "etcdctl", "kubectl",
+    ];
+    // Words before the command that do not name it.
+    const LEADING: &[&str] = &[
+        "then", "do", "else", "elif", "if", "while", "until", "exec", "!",
+    ];
+    let bare = |w: &str| w.trim_matches(|c| c == '"' || c == '\'').to_string();
+    let name = |w: &str| {
+        let w = bare(w);
+        w.rsplit('/').next().unwrap_or(&w).to_string()
+    };
     script
-        .split(|c: char| c.is_whitespace() || ";&|()<>\"'`{}".contains(c))
-        .map(|w| w.rsplit('/').next().unwrap_or(w))
-        .any(|w| binaries.iter().any(|b| b == w))
+        .split(|c: char| ";&|(){}\n`".contains(c))
+        .any(|command| {
+            let words: Vec<&str> = command.split_whitespace().collect();
+            let first = words.iter().find(|w| {
+                let w = bare(w);
+                let assignment = w.contains('=') && !w.starts_with('-');
+                !LEADING.contains(&w.as_str()) && !assignment
+            });
+            if first.is_some_and(|w| MENTIONS.contains(&name(w).as_str())) {
+                return false;
+            }
+            words.iter().any(|w| binaries.contains(&name(w)))
+        })
 }
 
 /// Reads an integer as Go's `strconv.ParseInt(s, 0, 64)` does (pflag `Int` flags): an
@@ -500,10 +526,27 @@ mod tests {
         assert_eq!(shell_script(&argv(&["/bin/sh", "-ec", "x"])), Some("x"));
         assert_eq!(shell_script(&argv(&["bash", "-e", "-c", "x"])), Some("x"));
         assert_eq!(shell_script(&argv(&["kube-apiserver", "-c", "x"])), None);
+        let apiserver = ["kube-apiserver".to_string()];
         assert!(script_names(
             "set -e; exec /bin/kube-apiserver --x",
-            &["kube-apiserver".into()]
+            &apiserver
         ));
+        for runs in [
+            "if [ -f /x ]; then FOO=1 kube-apiserver --x; fi",
+            "sleep 1 && \"/usr/bin/kube-apiserver\" --x",
+            "su -s /bin/sh -c kube-apiserver nobody",
+            "exec ionice -c2 kube-apiserver --x",
+        ] {
+            assert!(script_names(runs, &apiserver), "{runs}");
+        }
+        // Mentioned, not run (session 32 recheck R4).
+        for mentions in [
+            "etcdctl snapshot save /b/snap.db && echo kube-apiserver",
+            "curl https://kube-apiserver:6443/healthz",
+            "backup --target=kube-apiserver",
+        ] {
+            assert!(!script_names(mentions, &apiserver), "{mentions}");
+        }
     }
 
     #[test]

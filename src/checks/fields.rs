@@ -182,10 +182,23 @@ impl Params {
         };
         let mut s = format!("For {scope}: {}", in_words(&self.expect));
         if !self.when.is_empty() {
-            s.push_str(&format!(" — only where {}", in_words(&self.when)));
+            s.push_str(&format!(" — only where {}", when_words(&self.when)));
         }
         s
     }
+}
+
+/// The `when` conditions in words: each condition's `means`, which says it whole (the N/A
+/// message is for people: no paths), else as [`in_words`] gives it.
+fn when_words(conditions: &[Condition]) -> String {
+    conditions
+        .iter()
+        .map(|c| match &c.expect.means {
+            Some(m) => m.clone(),
+            None => in_words(std::slice::from_ref(c)),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Conditions in words: `metadata.namespace is set; pod.hostNetwork is true`.
@@ -800,11 +813,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         (Target::Objects, n) => format!(
             "{n} {} object(s) in the input, none where {}",
             kinds.join("/"),
-            in_words(&p.when)
+            when_words(&p.when)
         ),
         (_, n) => format!(
             "{n} workload(s) in the input, none where {}",
-            in_words(&p.when)
+            when_words(&p.when)
         ),
     };
     out

@@ -725,7 +725,9 @@ fn pod_specs(inv: &Inventory) -> impl Iterator<Item = (&Object, &'static str, &D
             return None;
         }
         let (spec_path, _) = crate::checks::workload::pod_paths(&obj.kind)?;
-        if obj.kind != "Pod" && crate::checks::workload::judged_through_owner(obj, inv) {
+        // A Pod or ReplicaSet whose controller in the input runs the same pod is judged
+        // there, once (a self-hosted API server's Deployment, its ReplicaSet and Pods).
+        if crate::checks::workload::judged_through_owner(obj, inv) {
             return None;
         }
         let spec = spec_path
