@@ -752,23 +752,31 @@ fn template_labelled_control_plane(o: &Object) -> bool {
         == Some("control-plane")
 }
 
-/// The Pods and workloads of the inventory with a container that runs `component` where
-/// [`executables`] does not look (an application's namespace): named when the component is
-/// not found, so the finding never says that no container runs it.
-fn runs_elsewhere<'a>(inv: &'a Inventory, component: &Component) -> Vec<&'a Object> {
-    let mut others: Vec<&Object> = Vec::new();
+/// Every container with a `command` of a pod or workload template that [`executables`] does
+/// not look at (an application's namespace), found once per run (`Context::other_executables`):
+/// where a component is not found, the objects among them that run it are named
+/// ([`runs_elsewhere`]).
+pub fn other_executables(inv: &Inventory) -> Vec<Executable<'_>> {
+    let mut out = Vec::new();
     for (obj, spec_path, spec) in pod_specs(inv) {
-        if control_plane_pod(obj) || template_labelled_control_plane(obj) {
-            continue;
-        }
-        let mut found = Vec::new();
-        push_executables(obj, spec_path, spec, &mut found);
-        if !instances(&found, component).is_empty() && !others.iter().any(|o| std::ptr::eq(*o, obj))
-        {
-            others.push(obj);
+        if !(control_plane_pod(obj) || template_labelled_control_plane(obj)) {
+            push_executables(obj, spec_path, spec, &mut out);
         }
     }
-    others
+    out
+}
+
+/// The Pods and workloads among `others` ([`other_executables`]) with a container that runs
+/// `component`: named when the component is not found, so the finding never says that no
+/// container runs it.
+fn runs_elsewhere<'a>(others: &[Executable<'a>], component: &Component) -> Vec<&'a Object> {
+    let mut objects: Vec<&Object> = Vec::new();
+    for inst in instances(others, component) {
+        if !objects.iter().any(|o| std::ptr::eq(*o, inst.object)) {
+            objects.push(inst.object);
+        }
+    }
+    objects
 }
 
 /// Whether a Pod can be a control-plane component: a mirror pod of a static pod (the
@@ -2143,7 +2151,7 @@ fn absent_component(ctx: &Context, component: &Component) -> (Status, String) {
         );
     }
     let binaries = component.binaries.join("` or `");
-    let elsewhere = runs_elsewhere(inv, component);
+    let elsewhere = runs_elsewhere(ctx.other_executables(), component);
     // Where the input leaves the namespace open, the workload may be applied in kube-system;
     // one in an application's namespace is that application's own (a Patroni etcd).
     let unset = elsewhere.iter().any(|o| {

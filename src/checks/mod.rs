@@ -140,6 +140,8 @@ struct Shared<'a> {
     workloads: OnceLock<Vec<WorkloadEntry<'a>>>,
     /// Every pod container that names an executable, in inventory order.
     executables: OnceLock<Vec<flag::Executable<'a>>>,
+    /// Every other pod container that names an executable (an application's namespace).
+    other_executables: OnceLock<Vec<flag::Executable<'a>>>,
     /// Every `kubernetes.io/tls` Secret with its certificate chain, in inventory order.
     tls_secrets: OnceLock<Vec<TlsSecret<'a>>>,
     /// The default container limits of each namespace's LimitRanges (`fields` root
@@ -242,6 +244,15 @@ impl<'a> Context<'a> {
         self.shared
             .executables
             .get_or_init(|| flag::executables(self.inventory))
+    }
+
+    /// Every container with a `command` that [`Context::executables`] leaves out (an
+    /// application's namespace), found on the first call: a component no control-plane
+    /// container runs is looked for there once, not once per flag check.
+    pub fn other_executables(&self) -> &[flag::Executable<'a>] {
+        self.shared
+            .other_executables
+            .get_or_init(|| flag::other_executables(self.inventory))
     }
 
     /// The default container limits of each namespace's LimitRanges, found on the first call.
