@@ -336,12 +336,7 @@ struct Placed {
 fn place(rules: &[Value], policy_omits: &[&str], req: &Request, e: &Expectation) -> Placed {
     let mut some = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
-        let written = rule
-            .get("level")
-            .and_then(Value::as_str)
-            .and_then(level_index)
-            // A rule without a valid level is refused by the API server; read it as None.
-            .unwrap_or(0);
+        let written = rule_level(rule);
         let silenced = written > 0 && omits_every_event(rule, policy_omits, req);
         let level = if silenced { 0 } else { written };
         match applies(rule, req) {
@@ -710,11 +705,7 @@ fn takes_every_request(rule: &Value) -> bool {
 fn first_logging_rule(rules: &[Value], policy_omits: &[&str]) -> Result<(usize, usize), String> {
     let mut silenced = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
-        let level = rule
-            .get("level")
-            .and_then(Value::as_str)
-            .and_then(level_index)
-            .unwrap_or(0);
+        let level = rule_level(rule);
         let rule_omits = strings(rule.get(OMIT));
         let writes = EVENT_STAGES
             .iter()
@@ -783,6 +774,20 @@ const PROBES: &[(&str, &str, &str)] = &[
     ("authentication.k8s.io", "tokenreviews", "create"),
 ];
 
+/// A probe in words: `create pods/exec`, `create clusterrolebindings.rbac.authorization.k8s.io`.
+fn probe_words(group: &str, resource: &str, verb: &str) -> String {
+    format!("{verb} {}", resource_name(group, resource))
+}
+
+/// A rule's level as an index of [`LEVELS`]; a rule without a valid level is refused by the
+/// API server, and is read as `None`.
+fn rule_level(rule: &Value) -> usize {
+    rule.get("level")
+        .and_then(Value::as_str)
+        .and_then(level_index)
+        .unwrap_or(0)
+}
+
 /// The first of the [`PROBES`] some rule records (for every such request or some of them,
 /// before a rule at `None` or writing no event decides for all of them): the request in words,
 /// the rule (1-based) and its level.
@@ -801,36 +806,24 @@ fn first_probe_logged(rules: &[Value], policy_omits: &[&str]) -> Option<(String,
             if applies == Applies::No {
                 continue;
             }
-            let level = rule
-                .get("level")
-                .and_then(Value::as_str)
-                .and_then(level_index)
-                .unwrap_or(0);
-            let records = level > 0 && !omits_every_event(rule, policy_omits, &req);
-            if !records {
-                let mut others = rule.clone();
-                if let Some(m) = others.as_object_mut() {
-                    m.remove("userGroups");
-                }
-                if self::applies(&others, &req) == Applies::All {
-                    let groups = strings(rule.get("userGroups"));
-                    authenticated |= groups.contains(&"system:authenticated");
-                    unauthenticated |= groups.contains(&"system:unauthenticated");
-                    if authenticated && unauthenticated {
-                        return None;
-                    }
-                }
-            }
-            if records {
-                let what = if group.is_empty() {
-                    format!("{verb} {resource}")
-                } else {
-                    format!("{verb} {resource}.{group}")
-                };
-                return Some((what, i + 1, level));
+            let level = rule_level(rule);
+            if level > 0 && !omits_every_event(rule, policy_omits, &req) {
+                return Some((probe_words(group, resource, verb), i + 1, level));
             }
             if applies == Applies::All {
                 return None;
+            }
+            let mut others = rule.clone();
+            if let Some(m) = others.as_object_mut() {
+                m.remove("userGroups");
+            }
+            if self::applies(&others, &req) == Applies::All {
+                let groups = strings(rule.get("userGroups"));
+                authenticated |= groups.contains(&"system:authenticated");
+                unauthenticated |= groups.contains(&"system:unauthenticated");
+                if authenticated && unauthenticated {
+                    return None;
+                }
             }
         }
         None
@@ -855,8 +848,9 @@ fn judge_logs_anything(rules: &[Value], policy_omits: &[&str], read: &ReadFile) 
         holds: false,
         note: None,
     };
-    match first_logging_rule(rules, policy_omits) {
-        Err(why) => {
+    let logged = first_probe_logged(rules, policy_omits);
+    match (first_logging_rule(rules, policy_omits), logged) {
+        (Err(why), _) => {
             o.note = Some(why.clone());
             (
                 Status::Fail,
@@ -864,13 +858,13 @@ fn judge_logs_anything(rules: &[Value], policy_omits: &[&str], read: &ReadFile) 
                 format!("{COMPONENT} on node {node}: the audit policy {shown} records no request: {why}"),
             )
         }
-        Ok((n, level)) if first_probe_logged(rules, policy_omits).is_none() => {
+        (Ok((n, level)), None) => {
             let why = format!(
                 "rule {n} is at {}, but none of the requests checked ({}) reaches a rule that records it: earlier rules at None decide them, or the rules match none of them (verbs and resources are matched as the API server names them, in lower case)",
                 LEVELS[level],
                 PROBES
                     .iter()
-                    .map(|(g, r, v)| if g.is_empty() { format!("{v} {r}") } else { format!("{v} {r}.{g}") })
+                    .map(|(g, r, v)| probe_words(g, r, v))
                     .collect::<Vec<_>>()
                     .join(", ")
             );
@@ -881,7 +875,7 @@ fn judge_logs_anything(rules: &[Value], policy_omits: &[&str], read: &ReadFile) 
                 format!("{COMPONENT} on node {node}: the audit policy {shown} records no request checked: {why}"),
             )
         }
-        Ok((n, level)) if !file.values.contains_key(API_VERSION) => {
+        (Ok((n, level)), Some(_)) if !file.values.contains_key(API_VERSION) => {
             o.note = Some(format!("rule {n} records requests at {}", LEVELS[level]));
             (
                 Status::Manual,
@@ -889,9 +883,7 @@ fn judge_logs_anything(rules: &[Value], policy_omits: &[&str], read: &ReadFile) 
                 format!("{COMPONENT} on node {node}: the audit policy {shown} records requests (rule {n}, at {}) if the API server loads it, but the node facts do not record its apiVersion (the API server reads only {POLICY_VERSION}): collect them again with this version of kubeattest", LEVELS[level]),
             )
         }
-        Ok(_) => {
-            // Some probe is recorded (checked above).
-            let (what, n, level) = first_probe_logged(rules, policy_omits).unwrap_or_default();
+        (Ok(_), Some((what, n, level))) => {
             o.holds = true;
             o.note = Some(format!("rule {n} records {what} at {}", LEVELS[level]));
             (

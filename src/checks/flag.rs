@@ -708,9 +708,14 @@ pub struct Executable<'a> {
 /// server from a DaemonSet or a Deployment), but for a template whose controller in the
 /// inventory holds the same one (a Deployment's ReplicaSet).
 pub fn executables(inv: &Inventory) -> Vec<Executable<'_>> {
+    executables_where(inv, true)
+}
+
+/// The executables of the pod specs that are the control plane's (`true`) or not.
+fn executables_where(inv: &Inventory, control_plane: bool) -> Vec<Executable<'_>> {
     let mut out = Vec::new();
     for (obj, spec_path, spec) in pod_specs(inv) {
-        if control_plane_pod(obj) || template_labelled_control_plane(obj) {
+        if (control_plane_pod(obj) || template_labelled_control_plane(obj)) == control_plane {
             push_executables(obj, spec_path, spec, &mut out);
         }
     }
@@ -757,13 +762,7 @@ fn template_labelled_control_plane(o: &Object) -> bool {
 /// where a component is not found, the objects among them that run it are named
 /// ([`runs_elsewhere`]).
 pub fn other_executables(inv: &Inventory) -> Vec<Executable<'_>> {
-    let mut out = Vec::new();
-    for (obj, spec_path, spec) in pod_specs(inv) {
-        if !(control_plane_pod(obj) || template_labelled_control_plane(obj)) {
-            push_executables(obj, spec_path, spec, &mut out);
-        }
-    }
-    out
+    executables_where(inv, false)
 }
 
 /// The Pods and workloads among `others` ([`other_executables`]) with a container that runs
