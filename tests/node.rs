@@ -76,6 +76,11 @@ fn evaluate(facts: Vec<NodeFacts>) -> Report {
 
 /// The CIS 1.12 report on node facts alone, for a run described by `run`.
 fn evaluate_with(facts: Vec<NodeFacts>, run: RunInfo) -> Report {
+    evaluate_framework(facts, run, "cis-1.12")
+}
+
+/// The report of `framework` on node facts alone.
+fn evaluate_framework(facts: Vec<NodeFacts>, run: RunInfo, framework: &str) -> Report {
     let catalog = catalog::load(None).unwrap();
     let mut inv = Inventory::new(
         Target {
@@ -86,7 +91,7 @@ fn evaluate_with(facts: Vec<NodeFacts>, run: RunInfo) -> Report {
         true,
     );
     inv.node_facts = facts;
-    let fw = catalog.framework("cis-1.12").unwrap();
+    let fw = catalog.framework(framework).unwrap();
     evaluate::evaluate(&catalog, &inv, &[fw], run)
 }
 
@@ -1519,6 +1524,93 @@ fn container_paths_are_looked_up_where_the_component_sees_them() {
     let (status, message) = only(&report, "proxy-kubeconfig-permissive");
     assert_eq!(status, Status::Error, "{message}");
     assert!(message.contains("cannot be opened"), "{message}");
+
+    // The same file on the node, for a process whose cgroup puts it in a pod's container
+    // (kubeadm's kube-proxy reads a ConfigMap volume there): the node's file may be another
+    // one, so it decides nothing.
+    root.write("/var/lib/kube-proxy/kubeconfig.conf", "apiVersion: v1\n");
+    root.mode("/var/lib/kube-proxy/kubeconfig.conf", 0o600, 0, 0);
+    let report = evaluate_full(vec![root.facts()]);
+    assert_eq!(only(&report, "proxy-kubeconfig-permissive").0, Status::Pass);
+    root.write(
+        "/proc/150/cgroup",
+        "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-containerd-0a1b.scope\n",
+    );
+    let report = evaluate_full(vec![root.facts()]);
+    let (status, message) = only(&report, "proxy-kubeconfig-permissive");
+    assert_eq!(status, Status::Error, "{message}");
+    assert!(message.contains("runs in a container"), "{message}");
+}
+
+/// What the kubelet does with its configuration files, beyond reading them: a `null` in a
+/// `--config-dir` drop-in unsets nothing (the kubelet merges drop-ins as JSON merge patches
+/// and decodes the result over the `--config` file's values, cmd/kubelet/app/server.go), a
+/// TLS value its validation does not know stops it, and a client CA file named in a file that
+/// could not be read is not looked for at the default path.
+#[test]
+fn kubelet_configuration_is_judged_as_the_kubelet_validates_it() {
+    let open = format!(
+        "{}makeIPTablesUtilChains: false\n",
+        KUBELET_CONFIG.replace("anonymous: {enabled: false}", "anonymous: {enabled: true}")
+    );
+    let nulls = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n\
+                 authentication:\n  anonymous: {enabled: null}\nmakeIPTablesUtilChains: null\n";
+    let root = Root::new(
+        &[
+            ("/var/lib/kubelet/config.yaml", Some(&open)),
+            ("/etc/kubernetes/kubelet.conf.d/90-null.conf", Some(nulls)),
+        ],
+        &[(
+            100,
+            &[
+                "/usr/bin/kubelet",
+                "--config=/var/lib/kubelet/config.yaml",
+                "--config-dir=/etc/kubernetes/kubelet.conf.d",
+            ],
+        )],
+    );
+    let report = evaluate_full(vec![root.facts()]);
+    for check in [
+        "kubelet-anonymous-auth-enabled",
+        "kubelet-iptables-util-chains-disabled",
+    ] {
+        let (status, message) = only(&report, check);
+        assert_eq!(status, Status::Fail, "{check}: {message}");
+    }
+
+    for (flags, config) in [
+        (
+            &["--tls-cipher-suites=TLS_AES_128_GCM_SHA256,0x0005"][..],
+            "",
+        ),
+        (&[], "tlsMinVersion: TLS1.2\n"),
+        (
+            &[],
+            "tlsCipherSuites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls_rsa_with_rc4_128_sha]\n",
+        ),
+    ] {
+        let root = kubelet_with(&format!("{KUBELET_CONFIG}{config}"), flags);
+        let report = evaluate_framework(vec![root.facts()], RunInfo::default(), "nsa-cisa-1.2");
+        let (status, message) = only(&report, "kubelet-tls-weakened");
+        assert_eq!(status, Status::Error, "{flags:?} {config:?}: {message}");
+        assert!(message.contains("refuses"), "{message}");
+    }
+    let root = kubelet_with(
+        KUBELET_CONFIG,
+        &["--tls-cipher-suites=TLS_RSA_WITH_RC4_128_SHA"],
+    );
+    let report = evaluate_framework(vec![root.facts()], RunInfo::default(), "nsa-cisa-1.2");
+    assert_eq!(only(&report, "kubelet-tls-weakened").0, Status::Fail);
+
+    // --config relative to a working directory the collector cannot see.
+    let root = Root::new(
+        &[("/etc/kubernetes/pki/ca.crt", Some("x"))],
+        &[(100, &["/usr/bin/kubelet", "--config=config.yaml"])],
+    );
+    let report = evaluate_full(vec![root.facts()]);
+    let (status, message) = only(&report, "kubelet-client-ca-permissive");
+    assert_eq!(status, Status::Error, "{message}");
+    assert!(message.contains("clientCAFile"), "{message}");
 }
 
 /// etcd started without a data directory keeps `<name>.etcd` in its working directory

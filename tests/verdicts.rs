@@ -657,6 +657,24 @@ fn a_built_in_kind_under_the_wrong_api_group_is_refused_by_name() {
     );
     let r = report(&dir.path().join("out"));
     assert!(r.findings.iter().all(|f| &*f.subject.name != "web"));
+
+    // Kinds are case-sensitive: a `pod` or a `ClusterRolebinding` is refused by name, not
+    // dropped without a word beside the objects that are judged.
+    dir.create(
+        "m/wrong.yaml",
+        "apiVersion: v1\nkind: pod\nmetadata:\n  name: lower\n  namespace: shop\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext: {privileged: true}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRolebinding\nmetadata:\n  name: anon\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects:\n- {kind: User, name: system:anonymous}\n",
+    );
+    let run = kubeattest(
+        dir.path(),
+        &["scan", "--manifests", "m", "--out", "out", "--force"],
+    );
+    run.assert_code(3);
+    for line in [
+        "m/wrong.yaml:1: pod lower: kind pod is not served: kinds are case-sensitive (did you mean Pod?)",
+        "m/wrong.yaml:12: ClusterRolebinding anon: kind ClusterRolebinding is not served: kinds are case-sensitive (did you mean ClusterRoleBinding?)",
+    ] {
+        assert!(run.stderr.contains(line), "{line}\n{}", run.stderr);
+    }
 }
 
 /// The review's EG-1 and EG-2 reproducers (session 28, reviewer "egress"): NetworkPolicies the

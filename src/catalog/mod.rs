@@ -271,6 +271,21 @@ pub struct Component {
     /// `bool_flags` lists every boolean flag of the component (the kubelet's): every other
     /// flag takes a value.
     pub all_bool_flags: bool,
+    /// Flags whose values the component checks at start against a fixed set (TLS cipher
+    /// suite names, TLS versions): another value makes it refuse to start.
+    pub accepted_values: BTreeMap<String, AcceptedValues>,
+}
+
+/// The values a flag accepts (`value_sets` of components.yaml).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AcceptedValues {
+    /// What the values are, in words ("a TLS cipher suite name Go knows").
+    pub what: String,
+    /// The flag holds a comma-separated list and every occurrence adds items (pflag
+    /// `StringSlice`): every item must be accepted. Otherwise the last occurrence decides.
+    pub list: bool,
+    /// The accepted values, exact (case-sensitive).
+    pub values: BTreeSet<String>,
 }
 
 /// A deprecated list flag that, given with at least one item, enables exactly its items and
@@ -842,7 +857,8 @@ fn read_peers(node: &Node, r: &mut Reader, what: &str) -> BTreeMap<String, Vec<S
 }
 
 fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Component>) {
-    r.known_keys(doc, "components.yaml", &["components"]);
+    r.known_keys(doc, "components.yaml", &["components", "value_sets"]);
+    let value_sets = read_value_sets(doc, r);
     for c in r.seq(doc, "components", "components.yaml") {
         r.known_keys(
             c,
@@ -865,6 +881,7 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 "every_node",
                 "go_flag_package",
                 "all_bool_flags",
+                "accepted_values",
             ],
         );
         let Some(name) = r.string(c, "name", "a component") else {
@@ -947,6 +964,20 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
             }
         }
         let config_files = read_config_files(c, r, &what);
+        let mut accepted_values = BTreeMap::new();
+        for (flag, set) in r.string_map(c, "accepted_values", &what) {
+            match value_sets.get(&set) {
+                Some(values) => {
+                    accepted_values.insert(flag, values.clone());
+                }
+                None => r.error(
+                    c.line,
+                    format!(
+                        "{what}: `accepted_values` names `{set}` for {flag}, which `value_sets` does not define"
+                    ),
+                ),
+            }
+        }
         let listed = exclusive_lists
             .iter()
             .flat_map(|e| [&e.flag, &e.enables, &e.disables]);
@@ -964,6 +995,7 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
             .chain(&bool_flags)
             .chain(&int_flags)
             .chain(&ip_flags)
+            .chain(accepted_values.keys())
             .chain(listed)
             .chain(named)
         {
@@ -994,9 +1026,37 @@ fn read_components(doc: &Node, r: &mut Reader, out: &mut BTreeMap<String, Compon
                 every_node: r.opt_bool(c, "every_node", &what).unwrap_or(false),
                 go_flag_package: r.opt_bool(c, "go_flag_package", &what).unwrap_or(false),
                 all_bool_flags: r.opt_bool(c, "all_bool_flags", &what).unwrap_or(false),
+                accepted_values,
             },
         );
     }
+}
+
+/// The `value_sets` of components.yaml: name → the values a flag naming it accepts.
+fn read_value_sets(doc: &Node, r: &mut Reader) -> BTreeMap<String, AcceptedValues> {
+    let mut out = BTreeMap::new();
+    let Some(sets) = doc.get("value_sets").filter(|n| n.value != NodeValue::Null) else {
+        return out;
+    };
+    for (name, set) in r.map(sets, "`value_sets` of components.yaml") {
+        let what = format!("value set `{name}`");
+        r.known_keys(set, &what, &["what", "list", "values"]);
+        let values: BTreeSet<String> = r.string_list(set, "values", &what).into_iter().collect();
+        if values.is_empty() {
+            r.error(set.line, format!("{what} has no `values`"));
+        }
+        if let Some(words) = r.string(set, "what", &what) {
+            out.insert(
+                name.to_string(),
+                AcceptedValues {
+                    what: words,
+                    list: r.opt_bool(set, "list", &what).unwrap_or(false),
+                    values,
+                },
+            );
+        }
+    }
+    out
 }
 
 /// The `config_files` of a component.

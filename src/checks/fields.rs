@@ -201,6 +201,25 @@ fn when_words(conditions: &[Condition]) -> String {
         .join("; ")
 }
 
+/// The `when` conditions that left subjects out, in words, with how many each left out when
+/// more than one did ("the namespace is not kube-system"); all of them when none is known.
+fn excluded_by(conditions: &[Condition], left_out: &[usize]) -> String {
+    let by: Vec<(&Condition, usize)> = conditions
+        .iter()
+        .zip(left_out.iter().copied())
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    match by.as_slice() {
+        [] => when_words(conditions),
+        [(c, _)] => when_words(std::slice::from_ref(*c)),
+        many => many
+            .iter()
+            .map(|(c, n)| format!("{} ({n} left out)", when_words(std::slice::from_ref(*c))))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
 /// Conditions in words: `metadata.namespace is set; pod.hostNetwork is true`.
 fn in_words(conditions: &[Condition]) -> String {
     conditions
@@ -738,6 +757,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let limit_ranges = ctx.limit_range_defaults();
     // Subjects given but left out by the `when` conditions (the check does not apply to them).
     let mut given = 0usize;
+    let mut left_out = vec![0usize; p.when.len()];
     for (obj, wl) in objects {
         // Items of `each` are owned (a path may compute values, e.g. `@keys`).
         let items: Vec<(String, Doc)> = match (&p.target, &p.each) {
@@ -786,6 +806,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             }
         }
         given += 1;
+        // The `when` condition that leaves the subject out, for the words when none is judged.
+        if let Some(i) = units
+            .first()
+            .and_then(|u| p.when.iter().position(|c| !c.holds(u.roots())))
+            .filter(|_| !units.iter().any(|u| all_hold(&p.when, u.roots())))
+        {
+            left_out[i] += 1;
+        }
         if let Some(mut f) = judge(check, p, obj, &units, ctx.pass_evidence()) {
             if wl.is_some() {
                 limit_ranges.cite(obj.namespace.as_deref(), &mut f);
@@ -813,11 +841,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         (Target::Objects, n) => format!(
             "{n} {} object(s) in the input, none where {}",
             kinds.join("/"),
-            when_words(&p.when)
+            excluded_by(&p.when, &left_out)
         ),
         (_, n) => format!(
             "{n} workload(s) in the input, none where {}",
-            when_words(&p.when)
+            excluded_by(&p.when, &left_out)
         ),
     };
     out

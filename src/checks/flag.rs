@@ -511,6 +511,37 @@ pub fn resolve(
             }
         }
     }
+    // A value outside the set the component checks at start (a cipher suite's hex id): it
+    // does not start, so nothing it would run with can be judged.
+    for (flag, set) in &component.accepted_values {
+        let Some(values) = flags.get(flag).filter(|_| !unknown.contains_key(flag)) else {
+            continue;
+        };
+        let judged: Vec<String> = if set.list {
+            values.iter().flat_map(|v| list_items(v)).collect()
+        } else {
+            values
+                .last()
+                .map(|v| v.trim().to_string())
+                .into_iter()
+                .collect()
+        };
+        let bad: Vec<String> = judged
+            .into_iter()
+            .filter(|v| !v.is_empty() && !set.values.contains(v))
+            .collect();
+        if !bad.is_empty() {
+            refused.insert(
+                flag.clone(),
+                format!(
+                    "{flag}={} is not {}: {} refuses to start with it",
+                    crate::quote::quote(&bad.join(",")),
+                    set.what,
+                    component.name
+                ),
+            );
+        }
+    }
     let items = |flags: &Flags, flag: &str| -> Vec<String> {
         flags
             .get(flag)
@@ -2288,6 +2319,68 @@ mod tests {
     /// kube-apiserver refuses to start with an admission plugin it does not register
     /// (`AdmissionOptions.Validate`): case-sensitive, one quoted item, a space kept; a name
     /// only other releases register leaves the lists unknown.
+    /// component-base's TLSCipherSuites and TLSVersion accept names only: a hex id, a name in
+    /// the wrong case or an unknown version stops the component; the last version decides.
+    #[test]
+    fn tls_values_outside_the_accepted_sets_are_refused() {
+        let catalog = crate::catalog::load(None).expect("catalog");
+        for name in [
+            "kube-apiserver",
+            "kube-controller-manager",
+            "kube-scheduler",
+        ] {
+            let c = catalog.component(name).expect("component");
+            let resolved =
+                |args: &[&str]| resolve(c, parse_component_command(&t(args), c), BTreeMap::new());
+            for (args, flag, shown) in [
+                (
+                    &["--tls-cipher-suites=TLS_AES_128_GCM_SHA256,0x0005"][..],
+                    "--tls-cipher-suites",
+                    "0x0005",
+                ),
+                (
+                    &["--tls-cipher-suites=tls_ecdhe_rsa_with_aes_128_gcm_sha256"],
+                    "--tls-cipher-suites",
+                    "tls_ecdhe",
+                ),
+                (
+                    &[
+                        "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                        "--tls-cipher-suites=RC4",
+                    ],
+                    "--tls-cipher-suites",
+                    "RC4",
+                ),
+                (&["--tls-min-version=TLS1.2"], "--tls-min-version", "TLS1.2"),
+                (
+                    &[
+                        "--tls-min-version=VersionTLS12",
+                        "--tls-min-version=VersionTLS14",
+                    ],
+                    "--tls-min-version",
+                    "VersionTLS14",
+                ),
+            ] {
+                let why = resolved(args)
+                    .refused
+                    .get(flag)
+                    .cloned()
+                    .unwrap_or_default();
+                assert!(
+                    why.contains(shown) && why.contains(name),
+                    "{args:?}: {why:?}"
+                );
+            }
+            for args in [
+                &["--tls-cipher-suites=TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305,TLS_RSA_WITH_RC4_128_SHA"][..],
+                &["--tls-cipher-suites="],
+                &["--tls-min-version=TLS1.0", "--tls-min-version=VersionTLS13"],
+            ] {
+                assert!(resolved(args).refused.is_empty(), "{args:?}");
+            }
+        }
+    }
+
     #[test]
     fn unknown_admission_plugins_are_refused() {
         let catalog = crate::catalog::load(None).expect("catalog");

@@ -21,7 +21,7 @@
 use serde_json::Value;
 
 use crate::catalog::reader::Reader;
-use crate::catalog::Check;
+use crate::catalog::{Check, Component};
 use crate::checks::condition::{render, Expectation, Scale};
 use crate::checks::node_scope::no_node_facts;
 use crate::checks::{evidence, Context, Outcome};
@@ -472,7 +472,11 @@ fn flag_read(c: &KeyCondition, v: &ConfigValue) -> Option<Result<(Value, String)
 ///   the key's own or one it overrode (the file is decoded before flags apply), a non-map
 ///   where a map of settings holding the key belongs (`authentication: true`), and, for a
 ///   feature gate, any gate that is not a boolean (`featureGates` is one `map[string]bool`).
-fn refusal<'k>(c: &KeyCondition, k: &'k KubeletFacts) -> Option<(Option<&'k ConfigValue>, String)> {
+fn refusal<'k>(
+    c: &KeyCondition,
+    k: &'k KubeletFacts,
+    kubelet: &Component,
+) -> Option<(Option<&'k ConfigValue>, String)> {
     if !k.refused.is_empty() {
         return Some((None, k.refused.join("; ")));
     }
@@ -539,7 +543,42 @@ fn refusal<'k>(c: &KeyCondition, k: &'k KubeletFacts) -> Option<(Option<&'k Conf
             }
         }
     }
-    None
+    accepted_refusal(c, k, kubelet)
+}
+
+/// A value outside the set the kubelet's configuration validation accepts for the key (a
+/// cipher suite's hex id in `tlsCipherSuites`, `TLS1.2` in `tlsMinVersion`): the kubelet
+/// checks the merged configuration, flags included, and does not start.
+fn accepted_refusal<'k>(
+    c: &KeyCondition,
+    k: &'k KubeletFacts,
+    kubelet: &Component,
+) -> Option<(Option<&'k ConfigValue>, String)> {
+    let flag = crate::collect::kubelet_config::flag_of_key(&c.key)?;
+    let set = kubelet.accepted_values.get(flag)?;
+    let v = k.values.get(&c.key)?;
+    let items: Vec<&str> = match &v.value {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let bad: Vec<&str> = items
+        .into_iter()
+        .filter(|i| !i.is_empty() && !set.values.contains(*i))
+        .collect();
+    if bad.is_empty() {
+        return None;
+    }
+    Some((
+        Some(v),
+        format!(
+            "{} is {} in {}, which is not {}: the kubelet refuses its configuration and does not start",
+            c.key,
+            crate::quote::quote(&bad.join(",")),
+            v.source.describe(),
+            set.what
+        ),
+    ))
 }
 
 /// When a feature gate is set nowhere: the global gate (`AllAlpha`, `AllBeta`) that sets it
@@ -569,9 +608,14 @@ fn global_gate(c: &KeyCondition, k: &KubeletFacts) -> Option<(Value, String, Str
 }
 
 /// Observes one condition on one node's kubelet.
-fn observe(node: &str, c: &KeyCondition, k: &KubeletFacts) -> (Observation, bool) {
+fn observe(
+    node: &str,
+    c: &KeyCondition,
+    k: &KubeletFacts,
+    kubelet: &Component,
+) -> (Observation, bool) {
     let mut unknown = false;
-    if let Some((v, why)) = refusal(c, k) {
+    if let Some((v, why)) = refusal(c, k, kubelet) {
         let source = match v {
             Some(v) => v.source.describe(),
             None => k.command_line.clone(),
@@ -820,6 +864,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         out.findings.push(no_node_facts(check, ctx));
         return out;
     }
+    let kubelet = crate::checks::flag::component(ctx, "kubelet");
     for nf in facts {
         let subject = Subject {
             kind: "Component".into(),
@@ -851,10 +896,21 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             ));
             continue;
         };
+        let upgraded;
+        let k = match crate::collect::kubelet_config::with_flag_keys(&k.values) {
+            Some(values) => {
+                upgraded = KubeletFacts {
+                    values,
+                    ..k.clone()
+                };
+                &upgraded
+            }
+            None => k,
+        };
         let node = &nf.node;
         let groups: Vec<Vec<(Observation, bool)>> = std::iter::once(&p.expect)
             .chain(&p.or)
-            .map(|g| g.iter().map(|c| observe(node, c, k)).collect())
+            .map(|g| g.iter().map(|c| observe(node, c, k, &kubelet)).collect())
             .collect();
         let statuses: Vec<Status> = groups.iter().map(|g| group_status(g)).collect();
         let status = if statuses.contains(&Status::Pass) {

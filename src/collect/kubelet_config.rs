@@ -45,6 +45,46 @@ const KUBELET_FLAG_KEYS: &[(&str, &str)] = &[
     ("--pod-manifest-path", "staticPodPath"),
 ];
 
+/// The kubelet flag that sets a KubeletConfiguration key, when one does.
+pub fn flag_of_key(key: &str) -> Option<&'static str> {
+    KUBELET_FLAG_KEYS
+        .iter()
+        .find(|(_, k)| *k == key)
+        .map(|(f, _)| *f)
+}
+
+/// Node facts collected before a flag was mapped to its KubeletConfiguration key keep the
+/// flag under its own name (`--tls-min-version`): the same values with such flags moved to
+/// their keys, or `None` when there is nothing to move.
+pub fn with_flag_keys(
+    values: &BTreeMap<String, ConfigValue>,
+) -> Option<BTreeMap<String, ConfigValue>> {
+    let stale =
+        |(flag, key): &&(&str, &str)| values.contains_key(*flag) && !values.contains_key(*key);
+    if !KUBELET_FLAG_KEYS.iter().any(|p| stale(&p)) {
+        return None;
+    }
+    let mut out = values.clone();
+    for (flag, key) in KUBELET_FLAG_KEYS.iter().filter(stale) {
+        if let Some(mut v) = out.remove(*flag) {
+            // A list flag recorded as text reads as its comma-separated items.
+            if *key == "tlsCipherSuites" {
+                if let Value::String(text) = &v.value {
+                    v.value = Value::Array(
+                        text.split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(|s| Value::String(s.to_string()))
+                            .collect(),
+                    );
+                }
+            }
+            out.insert(key.to_string(), v);
+        }
+    }
+    Some(out)
+}
+
 /// Marks every value set so far as possibly not in effect, for `why` (a drop-in read after
 /// the files that set them could not be read); a value already marked keeps its reason.
 pub(crate) fn shadow(values: &mut BTreeMap<String, ConfigValue>, why: &str) {
@@ -54,10 +94,47 @@ pub(crate) fn shadow(values: &mut BTreeMap<String, ConfigValue>, why: &str) {
 }
 
 /// Flattens a config document into dotted keys and lays it over `values`.
-pub(crate) fn merge(values: &mut BTreeMap<String, ConfigValue>, doc: &Value, source: ValueSource) {
+///
+/// `base` is given for a `--config-dir` drop-in: the values of the `--config` file alone. A
+/// `null` in a drop-in unsets nothing: the kubelet merges drop-ins as JSON merge patches and
+/// decodes the result into the configuration it loaded from the `--config` file
+/// (`mergeKubeletConfigurations`, cmd/kubelet/app/server.go), so a `null` drops what earlier
+/// drop-ins set for the key (and below it) and leaves the file's value, or the default, in
+/// effect.
+pub(crate) fn merge(
+    values: &mut BTreeMap<String, ConfigValue>,
+    doc: &Value,
+    source: ValueSource,
+    base: Option<&BTreeMap<String, ConfigValue>>,
+) {
     let mut flat = Vec::new();
     flatten("", doc, &mut flat);
     for (key, value) in flat {
+        if let (Some(base), Value::Null) = (base, &value) {
+            let below = format!("{key}.");
+            let reached: Vec<String> = values
+                .keys()
+                .filter(|k| **k == key || k.starts_with(&below))
+                .cloned()
+                .collect();
+            for k in reached {
+                match base.get(&k) {
+                    Some(b) => {
+                        let mut kept = b.clone();
+                        kept.note = Some(format!(
+                            "{key} is null in {}, which the kubelet's merge of drop-ins drops: the value of {} stays in effect",
+                            source.describe(),
+                            b.source.describe()
+                        ));
+                        values.insert(k, kept);
+                    }
+                    None => {
+                        values.remove(&k);
+                    }
+                }
+            }
+            continue;
+        }
         // `staticPodURLHeader` holds HTTP headers such as `Authorization` (a token, marked
         // `datapolicy:"token"` upstream): no check reads it and its values never leave.
         if key == "kind" || key == "apiVersion" || key.starts_with("staticPodURLHeader") {
@@ -270,6 +347,7 @@ mod tests {
             ValueSource::ConfigFile {
                 path: "/c.yaml".into(),
             },
+            None,
         );
         let cmd = parse_command(&["--anonymous-auth=true".to_string()], &BTreeSet::new());
         apply_flags(&mut values, &cmd, None, "process kubelet");
@@ -278,5 +356,69 @@ mod tests {
         assert_eq!(v.overrides[0].value, Value::Bool(false));
         assert!(!values.contains_key("kind"));
         assert_eq!(values["readOnlyPort"].value, Value::from(0));
+    }
+
+    /// A `null` in a drop-in is dropped by the kubelet's JSON merge patch: the `--config`
+    /// file's value stays (or the key is unset when the file does not set it), and what an
+    /// earlier drop-in set for the key is gone too.
+    #[test]
+    fn a_null_in_a_drop_in_leaves_the_config_file_value() {
+        let mut values = BTreeMap::new();
+        let file = serde_json::json!({"authentication": {"anonymous": {"enabled": true}},
+            "makeIPTablesUtilChains": false});
+        merge(
+            &mut values,
+            &file,
+            ValueSource::ConfigFile {
+                path: "/c.yaml".into(),
+            },
+            None,
+        );
+        let base = values.clone();
+        let earlier = serde_json::json!({"readOnlyPort": 10255, "makeIPTablesUtilChains": true});
+        let dropin = |p: &str| ValueSource::DropIn { path: p.into() };
+        merge(&mut values, &earlier, dropin("/d/10.conf"), Some(&base));
+        let nulls = serde_json::json!({"authentication": null,
+            "makeIPTablesUtilChains": null, "readOnlyPort": null});
+        merge(&mut values, &nulls, dropin("/d/20.conf"), Some(&base));
+        let anon = &values["authentication.anonymous.enabled"];
+        assert_eq!(anon.value, Value::Bool(true));
+        assert!(matches!(anon.source, ValueSource::ConfigFile { .. }));
+        assert!(anon
+            .note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("/d/20.conf"));
+        assert_eq!(values["makeIPTablesUtilChains"].value, Value::Bool(false));
+        assert!(!values.contains_key("readOnlyPort"), "{values:?}");
+    }
+
+    /// Facts from before `--tls-min-version` was mapped keep it under the flag's name: read
+    /// as `tlsMinVersion`; a key already there is left alone.
+    #[test]
+    fn flags_recorded_under_their_own_names_are_read_as_their_keys() {
+        let mut values = BTreeMap::new();
+        let cmd = parse_command(
+            &["--tls-min-version=VersionTLS10".to_string()],
+            &BTreeSet::new(),
+        );
+        apply_flags(&mut values, &cmd, None, "process kubelet");
+        let old = values.remove("tlsMinVersion").expect("mapped");
+        values.insert("--tls-min-version".to_string(), old);
+        values.insert(
+            "--tls-cipher-suites".to_string(),
+            ConfigValue {
+                value: Value::from("TLS_RSA_WITH_RC4_128_SHA, TLS_AES_128_GCM_SHA256"),
+                ..values["--tls-min-version"].clone()
+            },
+        );
+        let read = with_flag_keys(&values).expect("moved");
+        assert_eq!(read["tlsMinVersion"].value, Value::from("VersionTLS10"));
+        assert_eq!(
+            read["tlsCipherSuites"].value,
+            serde_json::json!(["TLS_RSA_WITH_RC4_128_SHA", "TLS_AES_128_GCM_SHA256"])
+        );
+        assert!(!read.contains_key("--tls-min-version"));
+        assert!(with_flag_keys(&read).is_none());
     }
 }

@@ -802,6 +802,14 @@ impl Collector<'_> {
                         ));
                         Ok(at)
                     }
+                    // A process in a pod's container reads its own filesystem (a ConfigMap
+                    // volume for kubeadm's kube-proxy): the node's file at that path may be
+                    // another one, so it decides nothing.
+                    None if self.container_of(inst).is_some() => Err(format!(
+                        "{} runs in a container ({}) whose own root cannot be opened, so the file it reads at {path} is not known (the node's file at that path may be another one); run the collector with CAP_SYS_PTRACE to read it inside the container",
+                        inst.describe(),
+                        self.container_of(inst).unwrap_or_default()
+                    )),
                     None => Ok(Location {
                         view,
                         path,
@@ -909,7 +917,7 @@ impl Collector<'_> {
             match self.read_kubelet_yaml(k, path) {
                 Ok(mut v) => {
                     resolve_relative_paths(&mut v, path);
-                    merge(&mut facts.values, &v, source);
+                    merge(&mut facts.values, &v, source, None);
                 }
                 Err(why) => unread(&mut facts, why),
             }
@@ -919,12 +927,15 @@ impl Collector<'_> {
             let mut walk = DropIns::default();
             let top = dir.trim_end_matches('/');
             let walked = self.drop_ins(k, if top.is_empty() { "/" } else { top }, 0, &mut walk);
+            // What the --config file set: a `null` in a drop-in falls back to it.
+            let base = facts.values.clone();
             for path in &walk.files {
                 match self.read_kubelet_yaml(k, path) {
                     Ok(v) => merge(
                         &mut facts.values,
                         &v,
                         ValueSource::DropIn { path: path.clone() },
+                        Some(&base),
                     ),
                     // What an unread drop-in sets would replace what the files before it set.
                     Err(Unread::Failed(e)) => {
@@ -1823,6 +1834,24 @@ impl Collector<'_> {
                 self.named(components, "kubelet", "--client-ca-file"),
                 ca_default,
             ),
+            // A configuration file that could not be read may name another client CA file:
+            // the default path would be a guess.
+            (Ok(Some(_)), None)
+                if kubelet.is_some_and(|k| !k.errors.is_empty() || !k.refused.is_empty()) =>
+            {
+                let why = kubelet
+                    .map(|k| k.errors.iter().chain(&k.refused).cloned().collect::<Vec<_>>())
+                    .unwrap_or_default()
+                    .join("; ");
+                self.failed(
+                    "kubelet-client-ca",
+                    ca_default,
+                    "default path",
+                    format!(
+                        "the kubelet's configuration, which names its client CA file (authentication.x509.clientCAFile), could not be read: {why}"
+                    ),
+                )
+            }
             _ => self.stat("kubelet-client-ca", ca_default, "default path"),
         });
         let config_default = "/var/lib/kubelet/config.yaml";
@@ -2005,6 +2034,27 @@ impl Collector<'_> {
             out.push(f);
         }
         out
+    }
+
+    /// The container a process runs in, from `/proc/<pid>/cgroup`: a path under a kubelet's
+    /// `kubepods` cgroup or a container runtime's scope (`cri-containerd-…`, `crio-…`,
+    /// `docker-…`, `libpod-…`), as its last component.
+    fn container_of(&self, k: &ComponentFact) -> Option<String> {
+        let pid = k.pid?;
+        let text =
+            std::fs::read_to_string(self.proc_dir.join(pid.to_string()).join("cgroup")).ok()?;
+        text.lines()
+            .filter_map(|l| l.splitn(3, ':').nth(2))
+            .find(|path| {
+                path.split('/').any(|c| {
+                    c.starts_with("kubepods")
+                        || ["cri-containerd-", "crio-", "docker-", "libpod-"]
+                            .iter()
+                            .any(|p| c.starts_with(p) && c.ends_with(".scope"))
+                })
+            })
+            .and_then(|path| path.rsplit('/').find(|c| !c.is_empty()))
+            .map(|c| format!("cgroup {c}"))
     }
 
     /// The systemd service a process runs in, from `/proc/<pid>/cgroup` (the last

@@ -160,6 +160,16 @@ pub fn served_kind<'k>(
     let evaluated = evaluated_kind(kind, api_version);
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
     let built_in = !group.contains('.') || group.ends_with(".k8s.io");
+    // Kinds are case-sensitive: `kind: pod` is refused ("no matches for kind").
+    if let (None, true) = (known(kind), built_in) {
+        if let Some(k) = KNOWN.iter().find(|k| k.kind.eq_ignore_ascii_case(kind)) {
+            return Err(format!(
+                "kind {} is not served: kinds are case-sensitive (did you mean {}?)",
+                crate::quote::quote(kind),
+                k.kind
+            ));
+        }
+    }
     match known(kind) {
         Some(k) if built_in && evaluated != kind => {
             let served = if k.group.is_empty() {
