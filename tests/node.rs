@@ -2746,3 +2746,42 @@ fn a_drop_in_that_cannot_be_read_leaves_what_it_may_override_unknown() {
         Status::Pass
     );
 }
+
+/// CNI configuration where a distribution's container runtime reads it (k3s's embedded
+/// containerd, MicroK8s, OpenShift), as kube-bench's platform configurations audit it: judged
+/// there, and an absent `/etc/cni/net.d` then says nothing (CIS 1.1.9-1.1.10).
+#[test]
+fn cni_files_of_distributions_are_judged_where_their_runtime_reads_them() {
+    let root = Root::new(
+        &[
+            (
+                "/var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist",
+                Some("{}"),
+            ),
+            ("/var/lib/kubelet/config.yaml", Some(KUBELET_CONFIG)),
+        ],
+        &[(
+            100,
+            &["/usr/bin/kubelet", "--config=/var/lib/kubelet/config.yaml"],
+        )],
+    );
+    root.mode(
+        "/var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist",
+        0o644,
+        0,
+        0,
+    );
+    let report = evaluate_full(vec![root.facts()]);
+    let findings = findings_of(&report, "cni-files-permissive");
+    assert!(
+        findings.iter().any(|(s, m)| *s == Status::Fail
+            && m.contains("/var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist")),
+        "{findings:?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .all(|(_, m)| !m.contains("/etc/cni/net.d does not exist")),
+        "{findings:?}"
+    );
+}

@@ -84,6 +84,16 @@ const UNIT_DIRS: &[&str] = &[
     "/lib/systemd/system",
 ];
 
+/// CNI configuration directories of distributions whose container runtime is not configured
+/// with `/etc/cni/net.d` (k3s and RKE2's embedded containerd, MicroK8s, OpenShift's CRI-O and
+/// Multus), as kube-bench's platform configurations audit them.
+const CNI_PLATFORM_DIRS: &[(&str, &str)] = &[
+    ("/var/lib/rancher/k3s/agent/etc/cni/net.d", "k3s"),
+    ("/var/snap/microk8s/current/args/cni-network", "MicroK8s"),
+    ("/etc/kubernetes/cni/net.d", "OpenShift"),
+    ("/run/multus/cni/net.d", "OpenShift (Multus)"),
+];
+
 /// Units that run a kubelet: distribution packages and kubeadm (`kubelet.service`), the
 /// kubelet snap and MicroK8s (the names kube-bench's `svc` list has).
 const KUBELET_UNITS: &[&str] = &[
@@ -1626,6 +1636,7 @@ impl Collector<'_> {
             }
             _ => None,
         };
+        let named = cni.is_some();
         let (cni_dir, cni_from, cni_at) = cni.unwrap_or_else(|| {
             (
                 "/etc/cni/net.d".to_string(),
@@ -1633,7 +1644,7 @@ impl Collector<'_> {
                 self.locate(None, "/etc/cni/net.d"),
             )
         });
-        out.extend(self.walk_or_stat(
+        let mut cni_files = self.walk_or_stat(
             "cni-file",
             &cni_dir,
             &cni_from,
@@ -1641,7 +1652,31 @@ impl Collector<'_> {
             false,
             &|_| "cni-file",
             None,
-        ));
+        );
+        // Distributions whose container runtime reads CNI configuration elsewhere: their
+        // directories count where they exist, and then an absent default path says nothing.
+        if !named {
+            let mut elsewhere = Vec::new();
+            for (dir, whose) in CNI_PLATFORM_DIRS {
+                let facts = self.walk_or_stat(
+                    "cni-file",
+                    dir,
+                    &format!("CNI configuration directory of {whose}"),
+                    self.locate(None, dir),
+                    false,
+                    &|_| "cni-file",
+                    None,
+                );
+                if facts.iter().any(|f| f.state != FileState::Absent) {
+                    elsewhere.extend(facts);
+                }
+            }
+            if !elsewhere.is_empty() && cni_files.iter().all(|f| f.state == FileState::Absent) {
+                cni_files.clear();
+            }
+            cni_files.extend(elsewhere);
+        }
+        out.extend(cni_files);
         let networks = "/var/lib/cni/networks";
         out.extend(self.walk_or_stat(
             "cni-file",
