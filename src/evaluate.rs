@@ -369,6 +369,50 @@ pub fn evaluate(
     }
 }
 
+/// Whether an object is of a kind a check of `frameworks` reads (objects of other APIs' kinds
+/// that embed a pod template are workloads too).
+fn read_by_checks<'a>(
+    catalog: &'a Catalog,
+    frameworks: &[&Framework],
+) -> impl Fn(&crate::inventory::Object) -> bool + 'a {
+    let wanted: BTreeSet<&str> = frameworks
+        .iter()
+        .flat_map(|f| f.items.iter())
+        .flat_map(|i| i.checks.iter().map(String::as_str))
+        .collect();
+    let kinds = crate::collect::cluster::resources::needed_kinds(Some(
+        catalog
+            .checks
+            .iter()
+            .filter(|c| wanted.contains(c.id.as_str())),
+    ));
+    let reads_workloads = crate::checks::workload::WORKLOAD_KINDS
+        .iter()
+        .any(|k| kinds.contains(*k));
+    move |o| kinds.contains(&o.kind) || (reads_workloads && crate::checks::workload::carries_pod(o))
+}
+
+/// The kinds of a manifest scan's objects that no check of `frameworks` reads, with how many
+/// objects of each: read, and judged by nothing (a custom resource, a kind of another tool).
+pub fn unjudged_kinds(
+    catalog: &Catalog,
+    inventory: &Inventory,
+    frameworks: &[&Framework],
+) -> Vec<(String, usize)> {
+    if inventory.target.source != Some(crate::inventory::SourceKind::Manifests) {
+        return Vec::new();
+    }
+    let read_by_checks = read_by_checks(catalog, frameworks);
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for o in inventory.objects.iter().filter(|o| !read_by_checks(o)) {
+        *counts.entry(o.kind.as_str()).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(k, n)| (k.to_string(), n))
+        .collect()
+}
+
 /// Why a manifest scan has nothing to evaluate, if so: no object was read, or every object
 /// read is of a kind no check of the selected frameworks looks at. Such a run must not
 /// produce a report full of `not_applicable` items and a pass or two on absence.
@@ -382,24 +426,8 @@ pub fn nothing_to_evaluate(
     {
         return None;
     }
-    let wanted: BTreeSet<&str> = frameworks
-        .iter()
-        .flat_map(|f| f.items.iter())
-        .flat_map(|i| i.checks.iter().map(String::as_str))
-        .collect();
-    let kinds = crate::collect::cluster::resources::needed_kinds(Some(
-        catalog
-            .checks
-            .iter()
-            .filter(|c| wanted.contains(c.id.as_str())),
-    ));
-    // Objects of other APIs' kinds that embed a pod template are workloads too.
-    let reads_workloads = crate::checks::workload::WORKLOAD_KINDS
-        .iter()
-        .any(|k| kinds.contains(*k));
-    if inventory.objects.iter().any(|o| {
-        kinds.contains(&o.kind) || (reads_workloads && crate::checks::workload::carries_pod(o))
-    }) {
+    let read_by_checks = read_by_checks(catalog, frameworks);
+    if inventory.objects.iter().any(|o| read_by_checks(o)) {
         return None;
     }
     let read: BTreeSet<&str> = inventory.objects.iter().map(|o| o.kind.as_str()).collect();

@@ -639,6 +639,26 @@ fn a_file_that_cannot_be_read_keeps_every_check_from_passing() {
     assert!(r.subjects.iter().any(|s| &*s.name == "good"));
 }
 
+/// Objects of kinds no selected check reads (a custom resource beside judged objects) are
+/// counted in one note, not dropped without a word (kubescape review D3, session 32).
+#[test]
+fn objects_no_check_reads_are_named_in_a_note() {
+    let dir = Dir::new();
+    dir.create("m/good.yaml", GOOD_POD);
+    dir.create(
+        "m/info.yaml",
+        "apiVersion: example.io/v1\nkind: ControlPlaneInfo\nmetadata:\n  name: cp\n---\napiVersion: example.io/v1\nkind: ControlPlaneInfo\nmetadata:\n  name: cp2\n",
+    );
+    let run = kubeattest(dir.path(), &["scan", "--manifests", "m", "--out", "out"]);
+    assert!(
+        run.stderr.contains(
+            "note: 2 object(s) of kinds no selected check reads were read and not judged: ControlPlaneInfo (2)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_built_in_kind_under_the_wrong_api_group_is_refused_by_name() {
     let dir = Dir::new();

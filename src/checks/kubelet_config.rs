@@ -843,11 +843,15 @@ fn failing_words(node: &str, o: &Observation, with_source: bool) -> String {
     } else {
         crate::checks::condition::words(&o.observed)
     };
-    // When a flag overrode the config file, say so in the message too.
+    // When a flag overrode the config file, or a default applies (no file or flag sets
+    // the key: naming the process would send the reader to a file that does not hold it),
+    // say so in the message too.
     let from = o
         .note
         .as_deref()
-        .filter(|n| n.contains(" overrides "))
+        .filter(|n| {
+            n.contains(" overrides ") || (n.contains(" default ") && n.ends_with(" applies"))
+        })
         .unwrap_or_else(|| o.source.trim_start_matches(&format!("node {node}: ")))
         .to_string();
     if !with_source {

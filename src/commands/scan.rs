@@ -243,6 +243,22 @@ fn scan(
     if let Some(why) = crate::evaluate::nothing_to_evaluate(catalog, &inventory, &frameworks) {
         bail!("{why}");
     }
+    let unjudged = crate::evaluate::unjudged_kinds(catalog, &inventory, &frameworks);
+    if !unjudged.is_empty() && !args.quiet {
+        let total: usize = unjudged.iter().map(|(_, n)| n).sum();
+        let mut named: Vec<String> = unjudged
+            .iter()
+            .take(8)
+            .map(|(k, n)| format!("{k} ({n})"))
+            .collect();
+        if unjudged.len() > 8 {
+            named.push(format!("and {} more kinds", unjudged.len() - 8));
+        }
+        eprintln!(
+            "kubeattest: note: {total} object(s) of kinds no selected check reads were read and not judged: {}",
+            named.join(", ")
+        );
+    }
     let info = RunInfo {
         id: run_id(&started_at),
         started_at,
