@@ -427,7 +427,7 @@ pub fn nothing_to_evaluate(
         return None;
     }
     let read_by_checks = read_by_checks(catalog, frameworks);
-    if inventory.objects.iter().any(|o| read_by_checks(o)) {
+    if inventory.objects.iter().any(&read_by_checks) {
         return None;
     }
     let read: BTreeSet<&str> = inventory.objects.iter().map(|o| o.kind.as_str()).collect();
