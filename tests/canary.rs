@@ -455,3 +455,187 @@ fn snippet_annotation_values_never_appear_in_any_format() {
         .iter()
         .all(|o| o.observed == serde_json::json!("<not shown>")));
 }
+
+/// Every form of the session 33 reviews (trivy D1, leaks L1–L3): credentials kept in the
+/// files tools read (kubeconfig, `.npmrc`, `.netrc`, `.pgpass`, Maven `settings.xml`,
+/// `redis.conf`, Vault agent HCL), all-letter passwords in config files, credentials inside
+/// longer env values, and what `sh -c` scripts hand to `kubectl create secret`, `chpasswd`,
+/// `.pgpass` and `lftp`. None leaves the process, through a live snapshot, a scan of it or a
+/// scan of the same objects as manifests; the checks still fail, naming each pattern. Names
+/// that only name a header, a store or a prompt (L6) keep their values.
+#[test]
+fn credentials_in_tool_files_longer_values_and_scripts_never_leave_the_process() {
+    const MARK: &str = "kubeattestcanary";
+    let client_key = b64(&format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        b64("kubeattestcanaryclientkey")
+    ));
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster:\n    server: https://10.0.0.1:6443\nusers:\n- name: ci\n  user:\n    token: kubeattestcanarykubetoken\n- name: admin\n  user:\n    client-key-data: {client_key}\ncurrent-context: prod\n"
+    );
+    let configmap = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "ci-files", "namespace": "shop"},
+        "data": {
+            "app.env": "DB_HOST=db\nDB_PASSWORD=kubeattestcanaryplainenv\n",
+            "config.yaml": "database:\n  password: kubeattestcanaryplainyaml\n",
+            "colon": "DB_PASSWORD:kubeattestcanarycolon",
+            "kubeconfig": kubeconfig,
+            ".npmrc": format!("//registry.npmjs.org/:_authToken=npm_kubeattestcanarynpm\n//nexus/:_auth={}\n", b64("ci:kubeattestcanarynpmauth")),
+            ".netrc": "machine github.com\nlogin ci-bot\npassword kubeattestcanarynetrc\n",
+            "pgpass": "db:5432:app:app:kubeattestcanarypgpass\n",
+            "settings.xml": "<settings><servers><server><id>n</id><password>kubeattestcanarymaven</password></server></servers></settings>\n",
+            "redis.conf": "port 6379\nrequirepass kubeattestcanaryredis\n",
+            "vault-agent.hcl": "vault { address = \"https://vault:8200\" }\ntoken = \"kubeattestcanaryvault\"\n"}});
+    let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}},
+        "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [
+            {"name": "app", "image": "registry.example/app:1.0",
+             "env": [
+                {"name": "JAVA_OPTS", "value": "-Xmx512m -Dspring.datasource.password=kubeattestcanaryjava -Duser.timezone=UTC"},
+                {"name": "AZURE_STORAGE_CONNECTION_STRING",
+                 "value": "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=kubeattestcanaryazure==;EndpointSuffix=core.windows.net"},
+                {"name": "OPTS", "value": "--user admin --pass kubeattestcanaryopts"},
+                {"name": "API_KEY_HEADER", "value": "X-Api-Key"},
+                {"name": "SECRET_STORE", "value": "vault"}]},
+            {"name": "shell", "image": "registry.example/tools:1.0",
+             "command": ["sh", "-c",
+                "kubectl create secret generic x --from-literal=pw=kubeattestcanaryliteral\necho kubeattestcanarychpasswd | chpasswd\necho \"root:kubeattestcanaryroot\" | chpasswd\necho \"kubeattestcanarypgfile\" > /root/.pgpass\nlftp -u user,kubeattestcanarylftp ftp.example.com\n"]}]}}}});
+    let mut cluster = support::clusters::Cluster {
+        version: support::clusters::version("v1.33.4"),
+        ..Default::default()
+    };
+    cluster.objects = vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}),
+        configmap.clone(),
+        deployment.clone(),
+    ];
+    let server = TestServer::start(cluster, Vec::new());
+    let tmp = support::Dir::new();
+    let kc = server.kubeconfig(tmp.path());
+    let snap = tmp.path().join("snap.json");
+    let path = |p: &std::path::Path| p.to_str().expect("utf-8").to_string();
+    let snap_run = support::kubeattest(
+        tmp.path(),
+        &[
+            "snapshot",
+            "--kubeconfig",
+            &path(&kc),
+            "--out",
+            &path(&snap),
+        ],
+    );
+    assert!(snap.is_file(), "{}", snap_run.stderr);
+    tmp.create(
+        "in/objects.yaml",
+        &format!("{configmap}\n---\n{deployment}\n"),
+    );
+    let offline = support::kubeattest(
+        tmp.path(),
+        &[
+            "scan",
+            "--snapshot",
+            &path(&snap),
+            "--format",
+            "all",
+            "--out",
+            "offline",
+        ],
+    );
+    let manifests = support::kubeattest(
+        tmp.path(),
+        &[
+            "scan",
+            "--manifests",
+            "in",
+            "--format",
+            "json,csv,html,sarif",
+            "--out",
+            "manifests",
+        ],
+    );
+    /// No canary in the text, in base64 (of the text's strings), or decoded from it.
+    fn assert_clean(name: &str, text: &str) {
+        assert!(
+            !text.to_ascii_lowercase().contains(MARK),
+            "a canary leaked into {name}"
+        );
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "+/=".contains(c))) {
+            if word.len() < 16 {
+                continue;
+            }
+            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(word) {
+                let decoded = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+                assert!(
+                    !decoded.contains(MARK) && !decoded.contains("private key"),
+                    "a base64 value in {name} decodes to a canary"
+                );
+            }
+        }
+    }
+    for run in [&snap_run, &offline, &manifests] {
+        assert_clean("stdout", &run.stdout);
+        assert_clean("stderr", &run.stderr);
+    }
+    let mut files = 0;
+    for e in walkdir::WalkDir::new(tmp.path()) {
+        let e = e.expect("walk");
+        if !e.file_type().is_file()
+            || e.file_name() == "kubeconfig"
+            || e.path().starts_with(tmp.path().join("in"))
+        {
+            continue;
+        }
+        let bytes = std::fs::read(e.path()).expect("read");
+        assert_clean(
+            &e.path().display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+        );
+        files += 1;
+    }
+    assert!(files >= 6, "snapshot and report files written ({files})");
+    // Header, store and prompt names keep their values (L6); the script stays readable.
+    let snap_text = std::fs::read_to_string(&snap).expect("snapshot");
+    assert!(snap_text.contains("X-Api-Key"), "API_KEY_HEADER kept");
+    assert!(snap_text.contains("--from-literal=pw="), "the key stays");
+    // The checks fail, from the snapshot and from manifests, naming each pattern.
+    for dir in ["offline", "manifests"] {
+        let report = support::report(&tmp.path().join(dir));
+        let observed = |check: &str| {
+            report
+                .findings
+                .iter()
+                .filter(|f| f.check == check)
+                .map(|f| serde_json::to_string(&f.observations).unwrap_or_default())
+                .collect::<String>()
+        };
+        let configmap = observed("credential-in-configmap");
+        for pattern in [
+            "credential-assignment-in-file",
+            "kubeconfig-client-key",
+            "npmrc-auth",
+            "netrc-password",
+            "pgpass-line",
+            "xml-credential-element",
+            "redis-password-setting",
+            "token-setting",
+        ] {
+            assert!(
+                configmap.contains(&format!("value matches {pattern}")),
+                "{dir}: credential-in-configmap names {pattern}: {configmap}"
+            );
+        }
+        let env = observed("credential-in-environment-variable");
+        for pattern in [
+            "credential-assignment-in-file",
+            "azure-connection-string-key",
+            "password-option-in-value",
+        ] {
+            assert!(
+                env.contains(&format!("value matches {pattern}")),
+                "{dir}: credential-in-environment-variable names {pattern}: {env}"
+            );
+        }
+        assert!(!env.contains("API_KEY_HEADER") && !env.contains("SECRET_STORE"));
+    }
+}

@@ -89,7 +89,7 @@ impl Params {
     pub fn describe(&self) -> String {
         match self.require {
             Require::SecretEnv => "Flags containers that receive a Secret through env[].valueFrom.secretKeyRef or envFrom[].secretRef".into(),
-            Require::LiteralEnv => "Flags containers with an environment variable that has a literal value and either a name that looks like a credential (password, secret, token, api key, *_KEY, private key, credentials, as a word in snake_case or camelCase or as the end of one word such as PGPASSWORD) with a value that is not empty, a path, a $(VAR) reference or a boolean (of any number of lines), or a value that matches a credential pattern of controls/credentials.yaml (PEM private key, AWS key id, GitHub/GitLab/Slack/Stripe token, JWT, Bearer/Basic value, URL with a password); valueFrom references, names whose last word points at or configures one (*_FILE, *_PATH, *_NAMESPACE, passwordMinLength, tokenTtl), a *_SECRET_KEY beside a *_SECRET_NAME of the same prefix (the key inside that Secret) and public keys are not credentials; values are never shown, only the pattern's name".into(),
+            Require::LiteralEnv => "Flags containers with an environment variable that has a literal value and either a name that looks like a credential (password, secret, token, api key, *_KEY, private key, credentials, as a word in snake_case or camelCase or as the end of one word such as PGPASSWORD) with a value that is not empty, a path, a $(VAR) reference or a boolean (of any number of lines), or a value that matches a credential pattern of controls/credentials.yaml (PEM private key, AWS key id, GitHub/GitLab/Slack/Stripe token, JWT, Bearer/Basic value, URL with a password); valueFrom references, names whose last word points at or configures one (*_FILE, *_PATH, *_NAMESPACE, *_HEADER, *_STORE, *_PROMPT, passwordMinLength, tokenTtl), a *_SECRET_KEY beside a *_SECRET_NAME of the same prefix (the key inside that Secret) and public keys are not credentials; values are never shown, only the pattern's name".into(),
             Require::ServiceAccountToken => "Flags workloads whose effective automountServiceAccountToken is true: the pod spec's value, else its ServiceAccount's, else the default true".into(),
             Require::ConfigmapKeys => "Flags ConfigMaps with a key whose name looks like a credential and a non-empty one-line value (a final newline included) that is not a path (a `…-secret-key` beside a `…-secret-name` of the same prefix names the key inside that Secret and is not one), or whose value (even a whole config file) matches a credential pattern of controls/credentials.yaml; values are never shown, only the pattern's name".into(),
         }
@@ -107,18 +107,55 @@ pub struct ValuePattern {
     pub regex: regex::Regex,
 }
 
+/// What a pattern's `value` group may hold without being a credential
+/// (`credentials.yaml` `not_values`: booleans, switches, placeholders, a variable's name).
+#[derive(Debug, Clone)]
+pub struct NotValue {
+    /// What it stands for, in words.
+    pub description: String,
+    /// The pattern, matched against the whole captured value.
+    pub regex: regex::Regex,
+}
+
 /// Credential patterns of the catalog (`credentials.yaml`).
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     /// Values that are credentials whatever their name.
     pub value_patterns: Vec<ValuePattern>,
+    /// Values a pattern's `value` group may capture without it being a credential.
+    pub not_values: Vec<NotValue>,
 }
 
 impl Settings {
     /// Reads `credentials.yaml`; a bad regex is a load error at its line.
     pub fn read(doc: &Node, r: &mut Reader) -> Settings {
-        r.known_keys(doc, "credentials.yaml", &["value_patterns"]);
+        r.known_keys(doc, "credentials.yaml", &["value_patterns", "not_values"]);
         let mut s = Settings::default();
+        for (i, n) in r
+            .opt_seq(doc, "not_values", "credentials.yaml")
+            .iter()
+            .enumerate()
+        {
+            let what = format!("not_values #{}", i + 1);
+            r.known_keys(n, &what, &["description", "regex"]);
+            let (Some(description), Some(text)) = (
+                r.string(n, "description", &what),
+                r.string(n, "regex", &what),
+            ) else {
+                continue;
+            };
+            // Matched against the whole value, never a part of it.
+            match regex::Regex::new(&format!("^(?:{text})$")) {
+                Ok(regex) => s.not_values.push(NotValue { description, regex }),
+                Err(e) => {
+                    let shown: String = e.to_string().chars().take(300).collect();
+                    r.error(
+                        n.get("regex").map_or(n.line, |x| x.line),
+                        format!("{what}: invalid regex: {shown}"),
+                    )
+                }
+            }
+        }
         for (i, n) in r
             .opt_seq(doc, "value_patterns", "credentials.yaml")
             .iter()
@@ -155,13 +192,36 @@ impl Settings {
     pub fn value_pattern(&self, value: &str) -> Option<&str> {
         self.value_patterns
             .iter()
-            .find(|p| p.regex.is_match(value))
+            .find(|p| self.matches(p, value))
             .map(|p| p.name.as_str())
     }
 
+    /// Whether `text` holds a match of `p` that counts: one whose `value` group, when the
+    /// pattern has one and it took part, is not one of [`Settings::not_values`].
+    fn matches(&self, p: &ValuePattern, text: &str) -> bool {
+        if !p.regex.is_match(text) {
+            return false;
+        }
+        if p.regex.capture_names().all(|n| n != Some("value")) {
+            return true;
+        }
+        p.regex.captures_iter(text).any(|c| self.counts(&c))
+    }
+
+    /// Whether a match counts (see [`Settings::matches`]).
+    fn counts(&self, c: &regex::Captures) -> bool {
+        c.name("value").is_none_or(|v| !self.not_value(v.as_str()))
+    }
+
+    /// Whether a captured value is one of [`Settings::not_values`].
+    fn not_value(&self, value: &str) -> bool {
+        self.not_values.iter().any(|n| n.regex.is_match(value))
+    }
+
     /// `text` with every match of every value pattern replaced by `with(pattern name, the
-    /// matched text)`;
-    /// `None` when nothing matches.
+    /// matched text)`: of a pattern with a `value` group, only what the group captured
+    /// (`password=` stays before it), and not at all when that is one of
+    /// [`Settings::not_values`]. `None` when nothing is replaced.
     pub fn replace_matches(
         &self,
         text: &str,
@@ -170,10 +230,23 @@ impl Settings {
         let mut out: Option<String> = None;
         for p in &self.value_patterns {
             let current = out.as_deref().unwrap_or(text);
-            if p.regex.is_match(current) {
-                let replaced = p
-                    .regex
-                    .replace_all(current, |c: &regex::Captures| with(&p.name, &c[0]));
+            if !p.regex.is_match(current) {
+                continue;
+            }
+            let replaced = p.regex.replace_all(current, |c: &regex::Captures| {
+                let whole = &c[0];
+                match c.get(0).zip(c.name("value")) {
+                    Some((_, v)) if self.not_value(v.as_str()) => whole.to_string(),
+                    Some((m, v)) => format!(
+                        "{}{}{}",
+                        &whole[..v.start() - m.start()],
+                        with(&p.name, v.as_str()),
+                        &whole[v.end() - m.start()..]
+                    ),
+                    None => with(&p.name, whole),
+                }
+            });
+            if replaced != current {
                 out = Some(replaced.into_owned());
             }
         }
@@ -403,8 +476,8 @@ const NOT_A_VALUE_WORDS: &[&str] = &[
     "secretname",
     "namespace",
     // Settings that qualify a credential scheme and never hold one: `GF_AUTH_ANONYMOUS_ORG_ROLE`
-    // (a role name), `AUTH_HOST`, `SECRET_STORE_BACKEND`, `TOKEN_REVIEW_GROUP`. Not `header`,
-    // `addr` or `source`: `AUTH_HEADER` may hold `Token …`, `REDIS_AUTH_ADDR` `user:pw@host`.
+    // (a role name), `AUTH_HOST`, `SECRET_STORE_BACKEND`, `TOKEN_REVIEW_GROUP`. Not `addr` or
+    // `source`: `REDIS_AUTH_ADDR` may hold `user:pw@host`.
     "role",
     "roles",
     "scope",
@@ -422,6 +495,14 @@ const NOT_A_VALUE_WORDS: &[&str] = &[
     "version",
     "interval",
     "period",
+    // The name of the header that carries a credential (`API_KEY_HEADER=X-Api-Key`,
+    // `AUTH_TOKEN_HEADER=Authorization`), the backend that stores it (`SECRET_STORE=vault`),
+    // the text that asks for it (`PASSWORD_PROMPT`). An `AUTH_HEADER` holding `Bearer …` or
+    // `Token …` is still found by its value (`authorization-header-value`).
+    "header",
+    "headers",
+    "store",
+    "prompt",
 ];
 
 /// Splits a name into lowercase words, on `_`, `-`, `.`, `/` and a lower-case letter or
@@ -1135,8 +1216,6 @@ mod tests {
             "APP_SECRET",
             "DB_PASSWD",
             "DB_PWD",
-            "AUTH_HEADER",
-            "OKTA_AUTH_HEADER",
             "REDIS_AUTH_ADDR",
             "VAULT_SECRET_ID",
             "APPROLE_SECRET_ID",
@@ -1162,6 +1241,14 @@ mod tests {
             "TOKEN_SERVER_ADDRESS",
             "AUTHORIZATION_MODE",
             "SESSION_COOKIE_SECURE",
+            // A header's name, a store, a prompt (session 33, L6).
+            "API_KEY_HEADER",
+            "AUTH_TOKEN_HEADER",
+            "TOKEN_HEADER",
+            "AUTH_HEADER",
+            "SECRET_STORE",
+            "PASSWORD_PROMPT",
+            "api-key-header",
         ] {
             assert!(!credential_name(n), "{n} should not look like a credential");
         }
@@ -1215,6 +1302,111 @@ mod tests {
             .expect("credential");
         assert_eq!(why, "value matches url-with-password");
         assert!(!why.contains("s3cr3t"));
+    }
+
+    #[test]
+    fn credentials_in_config_files_and_longer_values() {
+        let s = crate::catalog::load(None).expect("catalog").credentials;
+        let kubeconfig = "users:\n- name: ci\n  user:\n    token: zqx301kv\n";
+        let key_data = "users:\n- name: a\n  user:\n    client-key-data: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1J\n";
+        let cases = [
+            // All-letter literals under credential names (trivy D1, KSV0109).
+            ("DB_PASSWORD:supersecret", "credential-assignment-in-file"),
+            ("DB_PASSWORD=supersecret", "credential-assignment-in-file"),
+            ("DB_HOST=db\nDB_PASSWORD=supersecret\n", "credential-assignment-in-file"),
+            ("database:\n  password: changeme\n", "credential-assignment-in-file"),
+            ("- password: changeme", "credential-assignment-in-file"),
+            ("{password: changeme}", "credential-assignment-in-file"),
+            (kubeconfig, "token-setting"),
+            (key_data, "kubeconfig-client-key"),
+            ("//registry.npmjs.org/:_authToken=npm_abc", "npmrc-auth"),
+            ("//nexus/:_auth=Y2k6enF4", "npmrc-auth"),
+            ("//nexus/:_password=\"cGFzcw==\"", "npmrc-auth"),
+            ("machine github.com\nlogin bot\npassword hunter\n", "netrc-password"),
+            ("machine h login u password hunter", "netrc-password"),
+            ("db:5432:app:app:hunter2\n", "pgpass-line"),
+            ("*:*:*:replicator:hunter\n", "pgpass-line"),
+            ("<server><password>hunter</password></server>", "xml-credential-element"),
+            ("<clientSecret>\n  abc\n</clientSecret>", "xml-credential-element"),
+            ("port 6379\nrequirepass hunter\n", "redis-password-setting"),
+            ("masterauth \"hunter\"", "redis-password-setting"),
+            ("vault { address = \"https://vault:8200\" }\ntoken = \"hunter\"\n", "token-setting"),
+            ("{\"token\": \"hunter\"}", "token-setting"),
+            // Credentials inside a longer value (leaks L2).
+            ("-Xmx512m -Dspring.datasource.password=hunter9 -Duser.timezone=UTC", "credential-assignment-in-file"),
+            ("-Xmx512m -Dspring.datasource.password=hunter -Dx=y", "credential-assignment-in-file"),
+            ("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=Q2ZmZjY5==;EndpointSuffix=core.windows.net", "azure-connection-string-key"),
+            ("Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=r;SharedAccessKey=abc=", "azure-connection-string-key"),
+            ("BlobEndpoint=https://a.blob.core.windows.net/;SharedAccessSignature=sv=2022&sig=abc", "azure-connection-string-key"),
+            ("--user admin --pass hunter", "password-option-in-value"),
+            ("-v --password=hunter", "password-option-in-value"),
+            ("--db-password hunter --port 5432", "password-option-in-value"),
+        ];
+        for (value, want) in cases {
+            assert_eq!(s.value_pattern(value), Some(want), "{value:?}");
+        }
+        for value in [
+            // Settings, switches, placeholders, references, variable names.
+            "password: true",
+            "password: required",
+            "auth_token: disabled",
+            "DB_PASSWORD=DB_PASSWORD",
+            "password = PASSWORD",
+            "password: null",
+            "password: ~",
+            "password:",
+            "password: ${DB_PASSWORD}",
+            "password: {{ .Values.password }}",
+            "password: <set-me>",
+            "password: xxxx",
+            "Password: Enter your password",
+            "password: |",
+            "passwd:         files systemd",
+            "password_encryption = scram-sha-256",
+            "max_token: 100000",
+            "token: https://idp.example.com/oauth/token",
+            "token: ~/.config/token",
+            "csrf_token: enabled",
+            "token: required",
+            "//registry.npmjs.org/:_authToken=${NPM_TOKEN}",
+            "always-auth=true",
+            "machine github.com login bot",
+            "12:30:00",
+            "00:11:22:33:44:55",
+            "<password>${env.REPO_PASSWORD}</password>",
+            "<password>{COQLCE6DU6GtcS5P=}</password>",
+            "<privateKey>/path/to/private/key</privateKey>",
+            "<passphrase>optional; leave empty if not used.</passphrase>",
+            "<secretName>db</secretName>",
+            "requirepass \"\"",
+            "# requirepass foobared",
+            "AccountName=acct;EndpointSuffix=core.windows.net",
+            "--password-stdin",
+            "--pass 2",
+            "--password $(DB_PASSWORD)",
+            "--token-file /var/run/token",
+            "--bypass host",
+            "-Dspring.datasource.password=${DB_PASSWORD}",
+        ] {
+            assert_eq!(s.value_pattern(value), None, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn a_script_keeps_the_key_before_a_pattern_s_value() {
+        let s = crate::catalog::load(None).expect("catalog").credentials;
+        let out = s.replace_matches("java -Xmx1g -Dapp.password=hunter -jar a.jar", |p, _| {
+            format!("<{p}>")
+        });
+        assert_eq!(
+            out.as_deref(),
+            Some("java -Xmx1g -Dapp.password=<credential-assignment-in-file> -jar a.jar")
+        );
+        // A value that is none (`true`) is left as it is.
+        assert_eq!(
+            s.replace_matches("password: true", |p, _| p.to_string()),
+            None
+        );
     }
 
     #[test]

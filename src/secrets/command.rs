@@ -63,6 +63,9 @@ enum Next {
     OpensslPass,
     /// `NAME=value` after `--set`, `--from-literal`, `-e`, `--env`, `--build-arg`.
     Assignment,
+    /// `key=value` after `kubectl create secret … --from-literal`: the value is a secret
+    /// whatever its key is called.
+    SecretLiteral,
     /// A script after a shell's `-c`: read as a script of its own, not as one word.
     Script,
 }
@@ -244,9 +247,16 @@ fn known_client(word: &str) -> bool {
         || POSITIONAL_PASSWORDS.iter().any(|(p, ..)| *p == word)
         || matches!(
             word,
-            "curl" | "7z" | "7za" | "smbclient" | "htpasswd" | "aws"
+            "curl" | "7z" | "7za" | "smbclient" | "htpasswd" | "aws" | "lftp"
         )
 }
+
+/// Files that hold credentials whatever they are called (their names, without a leading
+/// `.`): libpq's password file, the netrc file of ftp, curl and git, MySQL's option file.
+const CREDENTIAL_FILES: &[&str] = &["pgpass", "netrc", "_netrc", "my.cnf"];
+
+/// Programs that read `user:password` lines from standard input and set the passwords.
+const PASSWORD_READERS: &[&str] = &["chpasswd", "chgpasswd"];
 
 /// Whether a program takes a script after `-c` (alone or among other short options: `-ec`,
 /// `-lc`): the shells whose scripts the flag checks read, `mksh`, and `su USER -c`.
@@ -438,6 +448,9 @@ impl Scanner {
                 let start = assigned_credential(word)?;
                 return Some((start, word.len(), Replacement::Credential));
             }
+            Next::SecretLiteral if !word.starts_with('-') => {
+                return secret_literal(word, 0);
+            }
             _ => {}
         }
         let name = program_name(word);
@@ -532,7 +545,7 @@ impl Scanner {
                     .iter()
                     .position(|p| p.eq_ignore_ascii_case("auth"))
                     .is_some_and(|at| n == at + 2 || n == at + 3));
-        if self.positional.len() < 4 {
+        if self.positional.len() < 8 {
             self.positional.push(unquote(word).to_string());
         }
         // `vault login -method=userpass username=app`: a setting, not the token.
@@ -545,6 +558,16 @@ impl Scanner {
     /// Whether the next word is a script of its own (after a shell's `-c`).
     fn is_script_next(&self) -> bool {
         self.next == Next::Script
+    }
+
+    /// Whether the command creates a Secret (`kubectl create secret generic …`, `oc -n ns
+    /// create secret …`): its `--from-literal` values are secrets, whatever their keys.
+    fn creates_secret(&self) -> bool {
+        matches!(self.program.as_deref(), Some("kubectl" | "oc"))
+            && self
+                .positional
+                .windows(2)
+                .any(|w| w[0] == "create" && w[1] == "secret")
     }
 
     /// A word that starts with `-`.
@@ -601,6 +624,9 @@ impl Scanner {
             if bare == "cookie" {
                 return cookie_values(word, at);
             }
+            if bare == "from-literal" && self.creates_secret() {
+                return secret_literal(word, at);
+            }
             if ASSIGNMENT_OPTIONS.contains(&bare.as_str()) {
                 let start = assigned_credential(v)?;
                 return Some((at + start, word.len(), Replacement::Credential));
@@ -620,6 +646,9 @@ impl Scanner {
         } else if short_password || (credential_name(&bare) && !bare.ends_with("-stdin")) {
             // A short option's number is a port (`sshpass -e ssh -p 2222`).
             Next::Named
+        } else if word == "-u" && matches!(program, "lftp" | "open") {
+            // lftp's `-u user,password` (also its `open` command, in `lftp -c '…'`).
+            Next::UserInfo(',')
         } else if matches!(word, "-u") || USERINFO_OPTIONS.contains(&bare.as_str()) {
             Next::UserInfo(separator)
         } else if program == "smbclient" && word == "-U" {
@@ -630,6 +659,8 @@ impl Scanner {
             Next::Header
         } else if matches!(word, "-passin" | "-passout") {
             Next::OpensslPass
+        } else if bare == "from-literal" && self.creates_secret() {
+            Next::SecretLiteral
         } else if ASSIGNMENT_OPTIONS.contains(&bare.as_str()) {
             Next::Assignment
         } else {
@@ -651,6 +682,14 @@ fn password_of_userinfo(
     let (_, password) = rest.split_once(separator)?;
     (!password.is_empty() && named_value(password))
         .then(|| (end - password.len(), end, Replacement::Flag))
+}
+
+/// The value of `key=value` in `word` from byte `from` on (`kubectl create secret generic x
+/// --from-literal=key=value`): a secret whatever the key.
+fn secret_literal(word: &str, from: usize) -> Option<(usize, usize, Replacement)> {
+    let end = unquoted_end(word);
+    let start = from + word.get(from..end)?.find('=')? + 1;
+    (start < end && value(&word[start..end])).then_some((start, end, Replacement::Credential))
 }
 
 /// The values of the cookies in `word` from byte `from` on (`session=…; theme=…`): all
@@ -888,7 +927,9 @@ fn echoed_credentials(text: &str, words: &[(usize, usize, bool)]) -> Vec<usize> 
                 };
                 let file = unquote(target).rsplit('/').next().unwrap_or_default();
                 let stem = file.split('.').next().unwrap_or_default();
-                to_credential_file |= credential_name(file) || credential_name(stem);
+                to_credential_file |= credential_name(file)
+                    || credential_name(stem)
+                    || CREDENTIAL_FILES.contains(&file.trim_start_matches('.'));
             } else if !w.starts_with('-') {
                 arguments.push(i);
             }
@@ -902,12 +943,16 @@ fn echoed_credentials(text: &str, words: &[(usize, usize, bool)]) -> Vec<usize> 
         };
         let next_reads_password = piped && {
             let next_end = starts.get(c + 2).copied().unwrap_or(words.len());
+            let program = |name: &str| (end..next_end).any(|i| program_name(word(i)) == name);
             (end..next_end).any(|i| {
                 word(i)
                     .trim_start_matches('-')
                     .strip_suffix("-stdin")
                     .is_some_and(|name| secret_flag(&format!("--{name}")) || credential_name(name))
             })
+                // `echo user:password | chpasswd`, `echo password | passwd --stdin user`.
+                || PASSWORD_READERS.iter().any(|p| program(p))
+                || (program("passwd") && (end..next_end).any(|i| word(i) == "--stdin"))
         };
         if to_credential_file || next_reads_password {
             found.extend(arguments);
@@ -1405,6 +1450,50 @@ mod tests {
             "echo hello > /tmp/out.txt; echo ok | grep ok",
             "echo \"$TOKEN\" | docker login --password-stdin r.example",
             "redis-cli -h redis PING",
+        ] {
+            assert_eq!(redact_script(script), None, "{script}");
+        }
+    }
+
+    #[test]
+    fn secret_literals_password_readers_credential_files_and_lftp_logins_are_replaced() {
+        // Session 33, leaks L3.
+        [
+            "kubectl create secret generic x --from-literal=pw=CANARY1",
+            "kubectl -n shop create secret generic x --from-literal pw=CANARY2 --from-literal=user=CANARY3",
+            "oc create secret generic x --from-literal='k=CANARY4'",
+            "echo CANARY5 | chpasswd",
+            "echo \"root:CANARY6\" | chpasswd",
+            "echo 'app:CANARY7' | sudo chpasswd -e",
+            "echo CANARY8 | passwd --stdin app",
+            "echo \"CANARY9\" > /root/.pgpass",
+            "echo 'db:5432:*:app:CANARY10' >> ~/.pgpass && chmod 600 ~/.pgpass",
+            "printf 'machine h login u password CANARY11' > ~/.netrc",
+            "lftp -u user,CANARY12 ftp.example.com",
+            "timeout 30 lftp -u user,CANARY13 -e 'mirror; quit' ftp.example.com",
+            "lftp -c 'open -u user,CANARY14 ftp.example.com; mirror'",
+            "java -Xmx1g -Dspring.datasource.password=CANARY -jar app.jar",
+        ]
+        .into_iter()
+        .for_each(script_loses_canaries);
+        assert_eq!(
+            args(&[
+                "kubectl",
+                "create",
+                "secret",
+                "generic",
+                "x",
+                "--from-literal=pw=CANARY1"
+            ])[5],
+            "--from-literal=pw=<redacted credential>"
+        );
+        // A ConfigMap's literals are no secrets; a user name stays.
+        for script in [
+            "kubectl create configmap x --from-literal=mode=fast",
+            "kubectl create secret generic x --from-file=key=/etc/k",
+            "echo hello | grep h",
+            "echo \"$PW\" | chpasswd",
+            "lftp -u user ftp.example.com",
         ] {
             assert_eq!(redact_script(script), None, "{script}");
         }
