@@ -194,10 +194,11 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     // /proc check for user-namespace pods (one not_applicable row). That is over issue 15's
     // 300 KB: the bound is 305 KB until the CSV is trimmed again. 305.9 KB with NSA/CISA
     // 4.1.1's audit-policy-logs-nothing (one failing row) and 2.6.1's four *-tls-weakened
-    // checks (nine passing rows).
+    // checks (nine passing rows); 306.4 KB since six failing kubelet rows say the
+    // KubeletConfiguration default applies (no file or flag sets the key).
     assert!(
-        csv <= 306_100,
-        "demo findings.csv is {csv} bytes (issue 15 asks for at most 300 KB; 306.1 KB now)"
+        csv <= 306_400,
+        "demo findings.csv is {csv} bytes (issue 15 asks for at most 300 KB; 306.4 KB now)"
     );
     let json = std::fs::metadata(out.join("report.json"))
         .expect("json")

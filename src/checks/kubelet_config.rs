@@ -846,12 +846,11 @@ fn failing_words(node: &str, o: &Observation, with_source: bool) -> String {
     // When a flag overrode the config file, or a default applies (no file or flag sets
     // the key: naming the process would send the reader to a file that does not hold it),
     // say so in the message too.
-    let from = o
-        .note
-        .as_deref()
-        .filter(|n| {
-            n.contains(" overrides ") || (n.contains(" default ") && n.ends_with(" applies"))
-        })
+    let note = o.note.as_deref();
+    let from = note
+        .and_then(|n| n.rsplit("; ").next())
+        .filter(|n| n.starts_with("the ") && n.contains(" default ") && n.ends_with(" applies"))
+        .or_else(|| note.filter(|n| n.contains(" overrides ")))
         .unwrap_or_else(|| o.source.trim_start_matches(&format!("node {node}: ")))
         .to_string();
     if !with_source {
