@@ -1121,3 +1121,39 @@ fn a_self_hosted_api_server_is_judged_from_its_pod_template() {
         found[0].message
     );
 }
+
+/// Trivy review D4 (session 33): a volume mount the API server refuses (no `mountPath`, a
+/// volume the pod does not define) is named with file:line, not judged; an API version
+/// Kubernetes no longer serves is judged as written, with a warning naming its replacement.
+#[test]
+fn refused_mounts_and_removed_api_versions_are_named() {
+    let dir = Dir::new();
+    dir.create("m/good.yaml", GOOD_POD);
+    dir.create(
+        "m/mounts.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: nopath\n  namespace: shop\nspec:\n  volumes:\n  - name: data\n    emptyDir: {}\n  containers:\n  - name: c\n    image: nginx\n    volumeMounts:\n    - name: data\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: novolume\n  namespace: shop\nspec:\n  containers:\n  - name: c\n    image: nginx\n    volumeMounts:\n    - name: token\n      mountPath: /var/run/secrets/kubernetes.io/serviceaccount\n",
+    );
+    dir.create(
+        "m/old.yaml",
+        "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: nightly\n  namespace: shop\nspec:\n  schedule: '0 1 * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n          - name: c\n            image: busybox\n            securityContext: {privileged: true}\n",
+    );
+    // A StatefulSet's pods mount its claim templates by name.
+    dir.create(
+        "m/sts.yaml",
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n  namespace: shop\nspec:\n  serviceName: db\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec:\n      containers:\n      - name: c\n        image: postgres\n        volumeMounts:\n        - {name: data, mountPath: /var/lib/postgresql}\n  volumeClaimTemplates:\n  - metadata: {name: data}\n    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n",
+    );
+    let run = kubeattest(dir.path(), &["scan", "--manifests", "m", "--out", "out"]);
+    run.assert_code(3);
+    assert!(!run.stderr.contains("sts.yaml"), "{}", run.stderr);
+    for line in [
+        "m/mounts.yaml:14: Pod nopath: `spec.containers[0].volumeMounts[0].mountPath` is required",
+        "m/mounts.yaml:26: Pod novolume: `spec.containers[0].volumeMounts[0].name` is token, which no volume of the pod is called",
+        "m/old.yaml:1: CronJob nightly: apiVersion batch/v1beta1 is no longer served (removed in Kubernetes 1.25; use batch/v1); judged as written",
+    ] {
+        assert!(run.stderr.contains(line), "{line}\n{}", run.stderr);
+    }
+    let r = report(&dir.path().join("out"));
+    assert!(r.findings.iter().any(|f| f.check == "privileged-container"
+        && &*f.subject.name == "nightly"
+        && f.status == Status::Fail));
+}

@@ -622,6 +622,20 @@ fn add_items(
                 ));
                 return;
             }
+            // A removed API version: judged for what it holds, and the author told.
+            if let Some(why) = crate::collect::cluster::resources::removed_api(kind, api_version) {
+                let source = origin(o.line).describe();
+                let name = o
+                    .value
+                    .pointer("/metadata/name")
+                    .and_then(Doc::as_str)
+                    .unwrap_or("(no name)");
+                let why = format!(
+                    "{source}: {kind} {}: {why}; judged as written",
+                    crate::quote::quote(name)
+                );
+                inv.coverage.push(Coverage::failed(source, "warning", why));
+            }
             match Object::from_doc(o.value, origin(o.line), o.lines) {
                 Ok(obj) => {
                     // A selector key kubectl refuses (strict field validation) and drops when

@@ -507,6 +507,16 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
                 path,
             });
         }
+        // A StatefulSet's claim templates give its pods volumes of their names too.
+        let claims = obj
+            .get("spec")
+            .and_then(|s| s.get("volumeClaimTemplates"))
+            .filter(|_| kind == "StatefulSet")
+            .unwrap_or(&Doc::Null);
+        let volumes: Vec<&str> = items(cur.get("volumes").unwrap_or(&Doc::Null))
+            .map(|(_, v)| string(v, "name"))
+            .chain(items(claims).filter_map(|(_, c)| c.get("metadata").map(|m| string(m, "name"))))
+            .collect();
         for list in ["containers", "initContainers", "ephemeralContainers"] {
             for (i, c) in cur
                 .get(list)
@@ -519,7 +529,7 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
                 if let Some(p) = fields(c, &at, CONTAINER) {
                     return Some(p);
                 }
-                if let Some(p) = container_problem(c, &at) {
+                if let Some(p) = container_problem(c, &at, &volumes) {
                     return Some(p);
                 }
                 for (j, e) in c
@@ -575,8 +585,9 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
 
 /// What the API server's validation refuses in a container whose fields have the right
 /// types (`ValidateContainers`): a missing name (the checks name containers, and a nameless
-/// one could only be shown as "?"), and a port item without a `containerPort` in 1-65535.
-fn container_problem(c: &Doc, at: &str) -> Option<Problem> {
+/// one could only be shown as "?"), a port item without a `containerPort` in 1-65535, and a
+/// volume mount without a `mountPath` or naming no volume of the pod (`volumes`).
+fn container_problem(c: &Doc, at: &str, volumes: &[&str]) -> Option<Problem> {
     if string(c, "name").is_empty() {
         let path = format!("{at}.name");
         return Some(Problem {
@@ -596,6 +607,27 @@ fn container_problem(c: &Doc, at: &str) -> Option<Problem> {
                     Some(n) => format!("`{path}` is {n}: a port number is 1 to 65535"),
                     None => format!("`{path}` is required: a container port names its number"),
                 },
+                path,
+            });
+        }
+    }
+    for (i, mount) in items(c.get("volumeMounts").unwrap_or(&Doc::Null)) {
+        let at = format!("{at}.volumeMounts[{i}]");
+        let name = string(mount, "name");
+        if string(mount, "mountPath").is_empty() {
+            let path = format!("{at}.mountPath");
+            return Some(Problem {
+                message: format!("`{path}` is required: a volume mount names where it is mounted"),
+                path,
+            });
+        }
+        if !volumes.contains(&name) {
+            let path = format!("{at}.name");
+            return Some(Problem {
+                message: format!(
+                    "`{path}` is {}, which no volume of the pod is called: the mount names one of the pod's volumes",
+                    crate::quote::quote(name)
+                ),
                 path,
             });
         }

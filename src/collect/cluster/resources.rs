@@ -149,6 +149,101 @@ pub fn evaluated_kind<'k>(kind: &'k str, api_version: &str) -> std::borrow::Cow<
     }
 }
 
+/// API versions Kubernetes no longer serves, with the release that removed them and the
+/// version that replaces them (the deprecated API migration guide), for the kinds checks read.
+const REMOVED_APIS: &[(&str, &[&str], &str, &str)] = &[
+    (
+        "extensions/v1beta1",
+        &[
+            "Deployment",
+            "DaemonSet",
+            "ReplicaSet",
+            "NetworkPolicy",
+            "PodSecurityPolicy",
+        ],
+        "1.16",
+        "apps/v1 (networking.k8s.io/v1 for NetworkPolicy)",
+    ),
+    (
+        "extensions/v1beta1",
+        &["Ingress"],
+        "1.22",
+        "networking.k8s.io/v1",
+    ),
+    (
+        "apps/v1beta1",
+        &["Deployment", "StatefulSet"],
+        "1.16",
+        "apps/v1",
+    ),
+    (
+        "apps/v1beta2",
+        &["Deployment", "DaemonSet", "ReplicaSet", "StatefulSet"],
+        "1.16",
+        "apps/v1",
+    ),
+    (
+        "networking.k8s.io/v1beta1",
+        &["Ingress", "IngressClass"],
+        "1.22",
+        "networking.k8s.io/v1",
+    ),
+    (
+        "rbac.authorization.k8s.io/v1beta1",
+        &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
+        "1.22",
+        "rbac.authorization.k8s.io/v1",
+    ),
+    (
+        "rbac.authorization.k8s.io/v1alpha1",
+        &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
+        "1.22",
+        "rbac.authorization.k8s.io/v1",
+    ),
+    (
+        "admissionregistration.k8s.io/v1beta1",
+        &[
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration",
+        ],
+        "1.22",
+        "admissionregistration.k8s.io/v1",
+    ),
+    ("batch/v1beta1", &["CronJob"], "1.25", "batch/v1"),
+    ("batch/v2alpha1", &["CronJob"], "1.21", "batch/v1"),
+    (
+        "policy/v1beta1",
+        &["PodSecurityPolicy"],
+        "1.25",
+        "nothing (Pod Security Admission replaces it)",
+    ),
+    (
+        "policy/v1beta1",
+        &["PodDisruptionBudget"],
+        "1.25",
+        "policy/v1",
+    ),
+];
+
+/// Why a manifest object's API version is no longer served, when it is one Kubernetes
+/// removed, or a `batch` version that never existed (`batch/v2`): the API server refuses it,
+/// though what it holds can still be judged.
+pub fn removed_api(kind: &str, api_version: &str) -> Option<String> {
+    if let Some((_, _, release, instead)) = REMOVED_APIS
+        .iter()
+        .find(|(v, kinds, _, _)| *v == api_version && kinds.contains(&kind))
+    {
+        return Some(format!(
+            "apiVersion {api_version} is no longer served (removed in Kubernetes {release}; use {instead})"
+        ));
+    }
+    let known_batch = ["batch/v1", "batch/v1beta1", "batch/v2alpha1"];
+    (matches!(kind, "Job" | "CronJob")
+        && api_version.starts_with("batch/")
+        && !known_batch.contains(&api_version))
+    .then(|| format!("apiVersion {api_version} is not a version Kubernetes serves (batch/v1 is)"))
+}
+
 /// The kind a manifest object is evaluated as ([`evaluated_kind`]), or why the API server
 /// would refuse it: a built-in kind under another built-in API group (`apiVersion: v1` with
 /// `kind: Deployment`) is a mistake, not another resource. A group of a custom resource
