@@ -195,10 +195,11 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     // 300 KB: the bound is 305 KB until the CSV is trimmed again. 305.9 KB with NSA/CISA
     // 4.1.1's audit-policy-logs-nothing (one failing row) and 2.6.1's four *-tls-weakened
     // checks (nine passing rows); 306.4 KB since six failing kubelet rows say the
-    // KubeletConfiguration default applies (no file or flag sets the key).
+    // KubeletConfiguration default applies (no file or flag sets the key); 306.6 KB with
+    // NSA/CISA 2.6.1's etcd-tls-weakened (one passing row).
     assert!(
-        csv <= 306_400,
-        "demo findings.csv is {csv} bytes (issue 15 asks for at most 300 KB; 306.4 KB now)"
+        csv <= 306_600,
+        "demo findings.csv is {csv} bytes (issue 15 asks for at most 300 KB; 306.6 KB now)"
     );
     let json = std::fs::metadata(out.join("report.json"))
         .expect("json")
@@ -232,10 +233,11 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     // namespaces saying "not judged in kube-system", and the nearest would-be default deny
     // cited with why it is not one; 431.3 KB with the failing evidence and text of NSA/CISA
     // 4.1.1's audit-policy-logs-nothing and the summaries of 2.6.1's four *-tls-weakened checks;
-    // 431.6 KB with "unset or one of …" where an unset field complies (PSS, capabilities).
+    // 431.6 KB with "unset or one of …" where an unset field complies (PSS, capabilities);
+    // 431.7 KB with NSA/CISA 2.6.1's etcd-tls-weakened.
     assert!(
-        json <= 431_600,
-        "demo report.json is {json} bytes (431.6 KB)"
+        json <= 431_700,
+        "demo report.json is {json} bytes (431.7 KB)"
     );
 }
 
