@@ -392,25 +392,29 @@ fn read_by_checks<'a>(
     move |o| kinds.contains(&o.kind) || (reads_workloads && crate::checks::workload::carries_pod(o))
 }
 
-/// The kinds of a manifest scan's objects that no check of `frameworks` reads, with how many
-/// objects of each: read, and judged by nothing (a custom resource, a kind of another tool).
+/// The objects of a manifest scan whose kind no check of `frameworks` reads (a custom
+/// resource, a kind of another tool), counted per file and kind: read, and judged by nothing.
 pub fn unjudged_kinds(
     catalog: &Catalog,
     inventory: &Inventory,
     frameworks: &[&Framework],
-) -> Vec<(String, usize)> {
+) -> BTreeMap<String, BTreeMap<String, usize>> {
+    let mut out: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     if inventory.target.source != Some(crate::inventory::SourceKind::Manifests) {
-        return Vec::new();
+        return out;
     }
     let read_by_checks = read_by_checks(catalog, frameworks);
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for o in inventory.objects.iter().filter(|o| !read_by_checks(o)) {
-        *counts.entry(o.kind.as_str()).or_default() += 1;
+        let file = match &o.origin {
+            crate::inventory::Origin::File { path, .. } => path.clone(),
+            other => other.describe(),
+        };
+        *out.entry(file)
+            .or_default()
+            .entry(o.kind.clone())
+            .or_default() += 1;
     }
-    counts
-        .into_iter()
-        .map(|(k, n)| (k.to_string(), n))
-        .collect()
+    out
 }
 
 /// Why a manifest scan has nothing to evaluate, if so: no object was read, or every object

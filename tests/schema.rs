@@ -196,10 +196,12 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     // 4.1.1's audit-policy-logs-nothing (one failing row) and 2.6.1's four *-tls-weakened
     // checks (nine passing rows); 306.4 KB since six failing kubelet rows say the
     // KubeletConfiguration default applies (no file or flag sets the key); 306.6 KB with
-    // NSA/CISA 2.6.1's etcd-tls-weakened (one passing row).
+    // NSA/CISA 2.6.1's etcd-tls-weakened (one passing row); 307.0 KB since a kubelet setting
+    // set nowhere says where it was looked for ("not set in /var/lib/kubelet/config.yaml, its
+    // drop-ins or the command line"), not the process.
     assert!(
-        csv <= 306_600,
-        "demo findings.csv is {csv} bytes (issue 15 asks for at most 300 KB; 306.6 KB now)"
+        csv <= 307_000,
+        "demo findings.csv is {csv} bytes (issue 15 asks for at most 300 KB; 307.0 KB now)"
     );
     let json = std::fs::metadata(out.join("report.json"))
         .expect("json")
@@ -234,10 +236,11 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     // cited with why it is not one; 431.3 KB with the failing evidence and text of NSA/CISA
     // 4.1.1's audit-policy-logs-nothing and the summaries of 2.6.1's four *-tls-weakened checks;
     // 431.6 KB with "unset or one of …" where an unset field complies (PSS, capabilities);
-    // 431.7 KB with NSA/CISA 2.6.1's etcd-tls-weakened.
+    // 431.7 KB with NSA/CISA 2.6.1's etcd-tls-weakened; 431.8 KB since a kubelet setting set
+    // nowhere says where it was looked for.
     assert!(
-        json <= 431_700,
-        "demo report.json is {json} bytes (431.7 KB)"
+        json <= 431_800,
+        "demo report.json is {json} bytes (431.8 KB)"
     );
 }
 

@@ -517,18 +517,19 @@ pub fn resolve(
         let Some(values) = flags.get(flag).filter(|_| !unknown.contains_key(flag)) else {
             continue;
         };
+        // Each item as the component is given it: `A, B` hands it ` B`, which it refuses.
         let judged: Vec<String> = if set.list {
-            values.iter().flat_map(|v| list_items(v)).collect()
-        } else {
             values
-                .last()
-                .map(|v| v.trim().to_string())
-                .into_iter()
+                .iter()
+                .filter(|v| !v.is_empty())
+                .flat_map(|v| csv_items(v))
                 .collect()
+        } else {
+            values.last().cloned().into_iter().collect()
         };
         let bad: Vec<String> = judged
             .into_iter()
-            .filter(|v| !v.is_empty() && !set.values.contains(v))
+            .filter(|v| !(set.values.contains(v) || (!set.list && v.is_empty())))
             .collect();
         if !bad.is_empty() {
             refused.insert(
@@ -1142,6 +1143,17 @@ fn observe_with(
 /// quoted item is unquoted (`"NodeRestriction"`; `"a,b"` is one item; `""` inside quotes is
 /// a quote). Items are trimmed and empty ones dropped.
 pub fn list_items(value: &str) -> Vec<String> {
+    csv_items(value)
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The items of a list flag's value exactly as pflag's `StringSlice` reads them (a CSV
+/// record, no space trimmed, an empty item kept): what a component that checks each item
+/// (component-base `TLSCipherSuites`) is given.
+fn csv_items(value: &str) -> Vec<String> {
     let mut items = Vec::new();
     let mut item = String::new();
     let mut chars = value.chars().peekable();
@@ -1165,10 +1177,6 @@ pub fn list_items(value: &str) -> Vec<String> {
     }
     items.push(item);
     items
-        .into_iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
 }
 
 /// The values a flag given on the command line takes effect with, and a note when they are
@@ -2359,6 +2367,17 @@ mod tests {
                     ],
                     "--tls-min-version",
                     "VersionTLS14",
+                ),
+                // pflag's StringSlice keeps the space: the component is given ` TLS_…`.
+                (
+                    &["--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_AES_128_GCM_SHA256"],
+                    "--tls-cipher-suites",
+                    "TLS_AES_128_GCM_SHA256",
+                ),
+                (
+                    &["--tls-cipher-suites=TLS_AES_128_GCM_SHA256,"],
+                    "--tls-cipher-suites",
+                    "is not",
                 ),
             ] {
                 let why = resolved(args)

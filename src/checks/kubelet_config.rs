@@ -856,6 +856,14 @@ fn failing_words(node: &str, o: &Observation, with_source: bool) -> String {
     if !with_source {
         return format!("{} is {seen}, expected {}", o.path, o.expected);
     }
+    // Set nowhere and without a default: where it was looked for, not the process.
+    if let Some(nowhere) = note
+        .filter(|_| o.observed.is_null())
+        .and_then(|n| n.split("; ").next())
+        .and_then(|n| n.strip_prefix("not set "))
+    {
+        return format!("{} is not set {nowhere}, expected {}", o.path, o.expected);
+    }
     format!("{} is {seen} ({from}), expected {}", o.path, o.expected)
 }
 

@@ -1,5 +1,6 @@
 //! `kubeattest scan`: collect, evaluate, write the report folder, print the summary.
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -243,20 +244,44 @@ fn scan(
     if let Some(why) = crate::evaluate::nothing_to_evaluate(catalog, &inventory, &frameworks) {
         bail!("{why}");
     }
+    // Objects read and judged by nothing: one line on the terminal, and per file in the
+    // report's coverage, so the bundle records them too.
     let unjudged = crate::evaluate::unjudged_kinds(catalog, &inventory, &frameworks);
-    if !unjudged.is_empty() && !args.quiet {
-        let total: usize = unjudged.iter().map(|(_, n)| n).sum();
-        let mut named: Vec<String> = unjudged
+    let words = |kinds: &BTreeMap<&str, usize>| {
+        let mut named: Vec<String> = kinds
             .iter()
             .take(8)
             .map(|(k, n)| format!("{k} ({n})"))
             .collect();
-        if unjudged.len() > 8 {
-            named.push(format!("and {} more kinds", unjudged.len() - 8));
+        if kinds.len() > 8 {
+            named.push(format!("and {} more kinds", kinds.len() - 8));
         }
+        named.join(", ")
+    };
+    let mut all: BTreeMap<&str, usize> = BTreeMap::new();
+    for (file, kinds) in &unjudged {
+        let here: BTreeMap<&str, usize> = kinds.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+        for (k, n) in &here {
+            *all.entry(k).or_default() += n;
+        }
+        let total: usize = here.values().sum();
+        inventory.coverage.push(crate::inventory::Coverage {
+            items: total,
+            ..crate::inventory::Coverage::failed(
+                file.as_str(),
+                "skipped",
+                format!(
+                    "{file}: {total} object(s) of kinds no selected check reads, read and not judged: {}",
+                    words(&here)
+                ),
+            )
+        });
+    }
+    if !all.is_empty() && !args.quiet {
+        let total: usize = all.values().sum();
         eprintln!(
             "kubeattest: note: {total} object(s) of kinds no selected check reads were read and not judged: {}",
-            named.join(", ")
+            words(&all)
         );
     }
     let info = RunInfo {

@@ -154,51 +154,57 @@ pub fn evaluated_kind<'k>(kind: &'k str, api_version: &str) -> std::borrow::Cow<
 const REMOVED_APIS: &[(&str, &[&str], &str, &str)] = &[
     (
         "extensions/v1beta1",
-        &[
-            "Deployment",
-            "DaemonSet",
-            "ReplicaSet",
-            "NetworkPolicy",
-            "PodSecurityPolicy",
-        ],
+        &["Deployment", "DaemonSet", "ReplicaSet"],
         "1.16",
-        "apps/v1 (networking.k8s.io/v1 for NetworkPolicy)",
+        "use apps/v1",
+    ),
+    (
+        "extensions/v1beta1",
+        &["NetworkPolicy"],
+        "1.16",
+        "use networking.k8s.io/v1",
+    ),
+    (
+        "extensions/v1beta1",
+        &["PodSecurityPolicy"],
+        "1.16",
+        "PodSecurityPolicy itself is gone since 1.25: Pod Security Admission replaces it",
     ),
     (
         "extensions/v1beta1",
         &["Ingress"],
         "1.22",
-        "networking.k8s.io/v1",
+        "use networking.k8s.io/v1",
     ),
     (
         "apps/v1beta1",
         &["Deployment", "StatefulSet"],
         "1.16",
-        "apps/v1",
+        "use apps/v1",
     ),
     (
         "apps/v1beta2",
         &["Deployment", "DaemonSet", "ReplicaSet", "StatefulSet"],
         "1.16",
-        "apps/v1",
+        "use apps/v1",
     ),
     (
         "networking.k8s.io/v1beta1",
         &["Ingress", "IngressClass"],
         "1.22",
-        "networking.k8s.io/v1",
+        "use networking.k8s.io/v1",
     ),
     (
         "rbac.authorization.k8s.io/v1beta1",
         &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
         "1.22",
-        "rbac.authorization.k8s.io/v1",
+        "use rbac.authorization.k8s.io/v1",
     ),
     (
         "rbac.authorization.k8s.io/v1alpha1",
         &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
         "1.22",
-        "rbac.authorization.k8s.io/v1",
+        "use rbac.authorization.k8s.io/v1",
     ),
     (
         "admissionregistration.k8s.io/v1beta1",
@@ -207,21 +213,21 @@ const REMOVED_APIS: &[(&str, &[&str], &str, &str)] = &[
             "MutatingWebhookConfiguration",
         ],
         "1.22",
-        "admissionregistration.k8s.io/v1",
+        "use admissionregistration.k8s.io/v1",
     ),
-    ("batch/v1beta1", &["CronJob"], "1.25", "batch/v1"),
-    ("batch/v2alpha1", &["CronJob"], "1.21", "batch/v1"),
+    ("batch/v1beta1", &["CronJob"], "1.25", "use batch/v1"),
+    ("batch/v2alpha1", &["CronJob"], "1.21", "use batch/v1"),
     (
         "policy/v1beta1",
         &["PodSecurityPolicy"],
         "1.25",
-        "nothing (Pod Security Admission replaces it)",
+        "Pod Security Admission replaces it",
     ),
     (
         "policy/v1beta1",
         &["PodDisruptionBudget"],
         "1.25",
-        "policy/v1",
+        "use policy/v1",
     ),
 ];
 
@@ -234,7 +240,7 @@ pub fn removed_api(kind: &str, api_version: &str) -> Option<String> {
         .find(|(v, kinds, _, _)| *v == api_version && kinds.contains(&kind))
     {
         return Some(format!(
-            "apiVersion {api_version} is no longer served (removed in Kubernetes {release}; use {instead})"
+            "apiVersion {api_version} is no longer served (removed in Kubernetes {release}; {instead})"
         ));
     }
     let known_batch = ["batch/v1", "batch/v1beta1", "batch/v2alpha1"];
