@@ -485,7 +485,16 @@ fn credentials_in_tool_files_longer_values_and_scripts_never_leave_the_process()
             "pgpass": "db:5432:app:app:kubeattestcanarypgpass\n",
             "settings.xml": "<settings><servers><server><id>n</id><password>kubeattestcanarymaven</password></server></servers></settings>\n",
             "redis.conf": "port 6379\nrequirepass kubeattestcanaryredis\n",
-            "vault-agent.hcl": "vault { address = \"https://vault:8200\" }\ntoken = \"kubeattestcanaryvault\"\n"}});
+            "vault-agent.hcl": "vault { address = \"https://vault:8200\" }\ntoken = \"kubeattestcanaryvault\"\n",
+            // Review recheck R1-R4: short quoted values, capitals, symbols, a closing quote.
+            "short.json": "{\n  \"password\": \"zqbkv\",\n  \"host\": \"db\"\n}\n",
+            "settings.json": "{\n  \"usePassword\": \"required\"\n}\n",
+            "short.yaml": "password: 'zqdkv'\n",
+            "profile.sh": "export PGPASSWORD=\"zqazk\"\n",
+            "caps.env": "ADMIN_PASSWORD=KUBEATTESTCANARYCAPS\n",
+            "dollar.yaml": "password: Pa$$kubeattestcanarydollar\n",
+            "java.env": "JAVA_OPTS=\"-Xmx1g -Ddb.password=kubeattestcanaryjavaquoted\"\n",
+            "compose.yaml": "environment:\n  - \"DB_PASSWORD=kubeattestcanarycompose\"\n"}});
     let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "web", "namespace": "shop"},
         "spec": {"selector": {"matchLabels": {"app": "web"}},
@@ -497,6 +506,7 @@ fn credentials_in_tool_files_longer_values_and_scripts_never_leave_the_process()
                  "value": "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=kubeattestcanaryazure==;EndpointSuffix=core.windows.net"},
                 {"name": "OPTS", "value": "--user admin --pass kubeattestcanaryopts"},
                 {"name": "API_KEY_HEADER", "value": "X-Api-Key"},
+                {"name": "AUTH_HEADER", "value": "kubeattestcanaryauthheader123abcdef"},
                 {"name": "SECRET_STORE", "value": "vault"}]},
             {"name": "shell", "image": "registry.example/tools:1.0",
              "command": ["sh", "-c",
@@ -555,7 +565,7 @@ fn credentials_in_tool_files_longer_values_and_scripts_never_leave_the_process()
         ],
     );
     /// No canary in the text, in base64 (of the text's strings), or decoded from it.
-    fn assert_clean(name: &str, text: &str) {
+    fn assert_marked_clean(name: &str, text: &str) {
         assert!(
             !text.to_ascii_lowercase().contains(MARK),
             "a canary leaked into {name}"
@@ -572,6 +582,13 @@ fn credentials_in_tool_files_longer_values_and_scripts_never_leave_the_process()
                 );
             }
         }
+    }
+    /// Also none of the short quoted passwords, too short to hold the mark.
+    fn assert_clean(name: &str, text: &str) {
+        for short in ["zqbkv", "zqdkv", "zqazk"] {
+            assert!(!text.contains(short), "{short} leaked into {name}");
+        }
+        assert_marked_clean(name, text);
     }
     for run in [&snap_run, &offline, &manifests] {
         assert_clean("stdout", &run.stdout);
@@ -598,6 +615,11 @@ fn credentials_in_tool_files_longer_values_and_scripts_never_leave_the_process()
     let snap_text = std::fs::read_to_string(&snap).expect("snapshot");
     assert!(snap_text.contains("X-Api-Key"), "API_KEY_HEADER kept");
     assert!(snap_text.contains("--from-literal=pw="), "the key stays");
+    // A file whose quoted settings are no credential stays readable (R4).
+    assert!(
+        snap_text.contains(r#"\"usePassword\": \"required\""#),
+        "a quoted setting kept"
+    );
     // The checks fail, from the snapshot and from manifests, naming each pattern.
     for dir in ["offline", "manifests"] {
         let report = support::report(&tmp.path().join(dir));
@@ -637,5 +659,9 @@ fn credentials_in_tool_files_longer_values_and_scripts_never_leave_the_process()
             );
         }
         assert!(!env.contains("API_KEY_HEADER") && !env.contains("SECRET_STORE"));
+        assert!(
+            env.contains("AUTH_HEADER"),
+            "{dir}: AUTH_HEADER is a credential (R6)"
+        );
     }
 }

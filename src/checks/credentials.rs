@@ -89,7 +89,7 @@ impl Params {
     pub fn describe(&self) -> String {
         match self.require {
             Require::SecretEnv => "Flags containers that receive a Secret through env[].valueFrom.secretKeyRef or envFrom[].secretRef".into(),
-            Require::LiteralEnv => "Flags containers with an environment variable that has a literal value and either a name that looks like a credential (password, secret, token, api key, *_KEY, private key, credentials, as a word in snake_case or camelCase or as the end of one word such as PGPASSWORD) with a value that is not empty, a path, a $(VAR) reference or a boolean (of any number of lines), or a value that matches a credential pattern of controls/credentials.yaml (PEM private key, AWS key id, GitHub/GitLab/Slack/Stripe token, JWT, Bearer/Basic value, URL with a password); valueFrom references, names whose last word points at or configures one (*_FILE, *_PATH, *_NAMESPACE, *_HEADER, *_STORE, *_PROMPT, passwordMinLength, tokenTtl), a *_SECRET_KEY beside a *_SECRET_NAME of the same prefix (the key inside that Secret) and public keys are not credentials; values are never shown, only the pattern's name".into(),
+            Require::LiteralEnv => "Flags containers with an environment variable that has a literal value and either a name that looks like a credential (password, secret, token, api key, *_KEY, private key, credentials, as a word in snake_case or camelCase or as the end of one word such as PGPASSWORD) with a value that is not empty, a path, a $(VAR) reference or a boolean (of any number of lines), or a value that matches a credential pattern of controls/credentials.yaml (PEM private key, AWS key id, GitHub/GitLab/Slack/Stripe token, JWT, Bearer/Basic value, URL with a password); valueFrom references, names whose last word points at or configures one (*_FILE, *_PATH, *_NAMESPACE, the name of a header such as *_KEY_HEADER or *_TOKEN_HEADER, *_STORE, *_PROMPT, passwordMinLength, tokenTtl), a *_SECRET_KEY beside a *_SECRET_NAME of the same prefix (the key inside that Secret) and public keys are not credentials; values are never shown, only the pattern's name".into(),
             Require::ServiceAccountToken => "Flags workloads whose effective automountServiceAccountToken is true: the pod spec's value, else its ServiceAccount's, else the default true".into(),
             Require::ConfigmapKeys => "Flags ConfigMaps with a key whose name looks like a credential and a non-empty one-line value (a final newline included) that is not a path (a `…-secret-key` beside a `…-secret-name` of the same prefix names the key inside that Secret and is not one), or whose value (even a whole config file) matches a credential pattern of controls/credentials.yaml; values are never shown, only the pattern's name".into(),
         }
@@ -196,21 +196,24 @@ impl Settings {
             .map(|p| p.name.as_str())
     }
 
-    /// Whether `text` holds a match of `p` that counts: one whose `value` group, when the
-    /// pattern has one and it took part, is not one of [`Settings::not_values`].
+    /// Whether `text` holds a match of `p` that counts: one whose value group (see
+    /// [`value_group`]), when the pattern has one and it took part, is not one of
+    /// [`Settings::not_values`].
     fn matches(&self, p: &ValuePattern, text: &str) -> bool {
         if !p.regex.is_match(text) {
             return false;
         }
-        if p.regex.capture_names().all(|n| n != Some("value")) {
+        if !p.regex.capture_names().flatten().any(is_value_group) {
             return true;
         }
-        p.regex.captures_iter(text).any(|c| self.counts(&c))
+        p.regex
+            .captures_iter(text)
+            .any(|c| self.counts(&p.regex, &c))
     }
 
     /// Whether a match counts (see [`Settings::matches`]).
-    fn counts(&self, c: &regex::Captures) -> bool {
-        c.name("value").is_none_or(|v| !self.not_value(v.as_str()))
+    fn counts(&self, re: &regex::Regex, c: &regex::Captures) -> bool {
+        value_group(re, c).is_none_or(|v| !self.not_value(v.as_str()))
     }
 
     /// Whether a captured value is one of [`Settings::not_values`].
@@ -235,7 +238,7 @@ impl Settings {
             }
             let replaced = p.regex.replace_all(current, |c: &regex::Captures| {
                 let whole = &c[0];
-                match c.get(0).zip(c.name("value")) {
+                match c.get(0).zip(value_group(&p.regex, c)) {
                     Some((_, v)) if self.not_value(v.as_str()) => whole.to_string(),
                     Some((m, v)) => format!(
                         "{}{}{}",
@@ -252,6 +255,20 @@ impl Settings {
         }
         out
     }
+}
+
+/// Whether a capture group holds a pattern's value: `value`, or a name starting with it
+/// (`value_dq`, `value_sq`), as Rust's `regex` refuses one name for two alternatives.
+fn is_value_group(name: &str) -> bool {
+    name.starts_with("value")
+}
+
+/// The value a match captured: its first value group (see [`is_value_group`]) that took part.
+fn value_group<'t>(re: &regex::Regex, c: &regex::Captures<'t>) -> Option<regex::Match<'t>> {
+    re.capture_names()
+        .flatten()
+        .filter(|n| is_value_group(n))
+        .find_map(|n| c.name(n))
 }
 
 /// The value patterns collection redacts with: the first catalog loaded in this process
@@ -495,12 +512,8 @@ const NOT_A_VALUE_WORDS: &[&str] = &[
     "version",
     "interval",
     "period",
-    // The name of the header that carries a credential (`API_KEY_HEADER=X-Api-Key`,
-    // `AUTH_TOKEN_HEADER=Authorization`), the backend that stores it (`SECRET_STORE=vault`),
-    // the text that asks for it (`PASSWORD_PROMPT`). An `AUTH_HEADER` holding `Bearer …` or
-    // `Token …` is still found by its value (`authorization-header-value`).
-    "header",
-    "headers",
+    // The backend that stores a credential (`SECRET_STORE=vault`), the text that asks for it
+    // (`PASSWORD_PROMPT`). A header's name is [`header_name`].
     "store",
     "prompt",
 ];
@@ -593,6 +606,7 @@ pub fn credential_name(name: &str) -> bool {
                 .any(|e| p.len() > e.len() && p.ends_with(e))
         })
         || secret_key_name(&w, &parts)
+        || parts.ends_with(&["authorization".to_string(), "header".to_string()])
         || parts
             .last()
             .is_some_and(|last| CREDENTIAL_LAST_WORDS.contains(&last.as_str()));
@@ -606,8 +620,22 @@ pub fn credential_name(name: &str) -> bool {
         && (parts
             .last()
             .is_some_and(|last| NOT_A_VALUE_WORDS.contains(&last.as_str()))
+            || header_name(&parts)
             || w.iter().any(|x| x == "secretname" || x == "tokenurl"));
     hit && !describes
+}
+
+/// Whether a name is that of the header that carries a key or a token
+/// (`API_KEY_HEADER=X-Api-Key`, `AUTH_TOKEN_HEADER=Authorization`, `TOKEN_HEADER`), not the
+/// header's content: `AUTH_HEADER` and `AUTHORIZATION_HEADER` hold `Bearer …` or a bare key
+/// more often than a header's name, and stay credentials (review recheck R6).
+fn header_name(parts: &[String]) -> bool {
+    match parts {
+        [.., before, last] if last == "header" || last == "headers" => {
+            matches!(before.as_str(), "key" | "apikey" | "token")
+        }
+        _ => false,
+    }
 }
 
 /// Whether a value could be a credential (never shown; only used to drop obvious non-values).
@@ -1245,10 +1273,30 @@ mod tests {
             "API_KEY_HEADER",
             "AUTH_TOKEN_HEADER",
             "TOKEN_HEADER",
-            "AUTH_HEADER",
+            "CSRF_TOKEN_HEADERS",
             "SECRET_STORE",
             "PASSWORD_PROMPT",
             "api-key-header",
+        ] {
+            assert!(!credential_name(n), "{n} should not look like a credential");
+        }
+    }
+
+    #[test]
+    fn a_header_s_content_is_a_credential_but_a_key_or_token_header_s_name_is_not() {
+        // Review recheck R6: `AUTH_HEADER` holds `Bearer …` or a bare key.
+        for n in [
+            "AUTH_HEADER",
+            "AUTHORIZATION_HEADER",
+            "PROXY_AUTHORIZATION_HEADER",
+        ] {
+            assert!(credential_name(n), "{n} should look like a credential");
+        }
+        for n in [
+            "API_KEY_HEADER",
+            "AUTH_TOKEN_HEADER",
+            "TOKEN_HEADER",
+            "apiKeyHeader",
         ] {
             assert!(!credential_name(n), "{n} should not look like a credential");
         }
@@ -1341,6 +1389,25 @@ mod tests {
             ("--user admin --pass hunter", "password-option-in-value"),
             ("-v --password=hunter", "password-option-in-value"),
             ("--db-password hunter --port 5432", "password-option-in-value"),
+            // Quoted as unquoted: four characters or more (review recheck R1).
+            ("password: \"admin\"", "credential-assignment-in-file"),
+            ("  \"password\": \"admin\",", "credential-assignment-in-file"),
+            ("password: 'admin'", "credential-assignment-in-file"),
+            ("db = { password = \"admin\" }", "credential-assignment-in-file"),
+            ("export PGPASSWORD=\"admin\"", "credential-assignment-in-file"),
+            // A word in capitals is a password; a variable's name has an underscore (R3).
+            ("DB_PASSWORD=CHANGEME", "credential-assignment-in-file"),
+            ("password: ADMIN", "credential-assignment-in-file"),
+            // Symbols without a digit; a closing quote after the value (R2).
+            ("password: Pa$$word", "credential-assignment-in-file"),
+            ("password: correct.horse", "credential-assignment-in-file"),
+            ("password: p&ss", "credential-assignment-in-file"),
+            ("password: ab/cd", "credential-assignment-in-file"),
+            ("JAVA_OPTS=\"-Xmx1g -Ddb.password=hunter\"", "credential-assignment-in-file"),
+            ("JAVA_OPTS='-Xmx1g -Ddb.password=hunter'", "credential-assignment-in-file"),
+            ("- \"DB_PASSWORD=supersecret\"", "credential-assignment-in-file"),
+            ("- \"DB_PASSWORD=abc1\"", "credential-assignment-in-file"),
+            ("environment: [\"DB_PASSWORD=abc1\"]", "credential-assignment-in-file"),
         ];
         for (value, want) in cases {
             assert_eq!(s.value_pattern(value), Some(want), "{value:?}");
@@ -1387,6 +1454,21 @@ mod tests {
             "--token-file /var/run/token",
             "--bypass host",
             "-Dspring.datasource.password=${DB_PASSWORD}",
+            // The stop-list applies to quoted values too (review recheck R4).
+            "\"password\": \"required\"",
+            "\"usePassword\": \"enabled\"",
+            "\"api_key\": \"disabled\"",
+            "\"password\": \"xxxxxx\"",
+            "password: \"PASSWORD\"",
+            "password: 'true'",
+            "DB_PASSWORD=DB_PASSWORD_VALUE",
+            "password: /etc/secret/db",
+            "password: ${DB_PASSWORD}",
+            "password: $(cat /run/pw)",
+            "SECRET_KEY = settings.SECRET_KEY",
+            "password: process.env.DB_PASSWORD,",
+            "password: config.password",
+            "password: \"abc\"",
         ] {
             assert_eq!(s.value_pattern(value), None, "{value:?}");
         }
