@@ -309,7 +309,8 @@ pub struct Coverage {
     /// What was read: a file path, an API path, a node name.
     pub source: String,
     /// `ok`, `error`, `forbidden`, `not_found`, `skipped`, `invalid`; `warning` for input read as
-    /// kubectl reads it that the author should still fix (a key written twice).
+    /// kubectl reads it that the author should still fix (a key written twice); `not_judged`
+    /// for objects read whose kinds no selected check reads (a custom resource).
     pub status: String,
     /// How many objects (or facts) it gave.
     pub items: usize,
@@ -344,7 +345,7 @@ impl Coverage {
     pub fn is_failure(&self) -> bool {
         !matches!(
             self.status.as_str(),
-            "ok" | "skipped" | "not_applicable" | "warning"
+            "ok" | "skipped" | "not_applicable" | "warning" | "not_judged"
         )
     }
 

@@ -141,8 +141,11 @@ fn our_manifests_pass_our_checks_with_the_shipped_exceptions() {
     );
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     let coverage = report["coverage"].as_array().expect("coverage");
+    // Every file read in full (a PersistentVolumeClaim no check reads is `not_judged`).
     assert!(
-        coverage.iter().all(|c| c["status"] == "ok"),
+        coverage
+            .iter()
+            .all(|c| c["status"] == "ok" || c["status"] == "not_judged"),
         "unread input: {coverage:?}"
     );
     let exceptions = report["exceptions"].as_array().expect("exceptions");

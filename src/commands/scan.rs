@@ -269,7 +269,7 @@ fn scan(
             items: total,
             ..crate::inventory::Coverage::failed(
                 file.as_str(),
-                "skipped",
+                "not_judged",
                 format!(
                     "{file}: {total} object(s) of kinds no selected check reads, read and not judged: {}",
                     words(&here)
