@@ -126,6 +126,20 @@ pub struct Settings {
     pub not_values: Vec<NotValue>,
 }
 
+/// Compiles an entry's regex; one that does not compile is a load error at its line (the
+/// message cut to 300 characters).
+fn compile(r: &mut Reader, n: &Node, what: &str, text: &str) -> Option<regex::Regex> {
+    regex::Regex::new(text)
+        .map_err(|e| {
+            let shown: String = e.to_string().chars().take(300).collect();
+            r.error(
+                n.get("regex").map_or(n.line, |x| x.line),
+                format!("{what}: invalid regex: {shown}"),
+            )
+        })
+        .ok()
+}
+
 impl Settings {
     /// Reads `credentials.yaml`; a bad regex is a load error at its line.
     pub fn read(doc: &Node, r: &mut Reader) -> Settings {
@@ -145,15 +159,8 @@ impl Settings {
                 continue;
             };
             // Matched against the whole value, never a part of it.
-            match regex::Regex::new(&format!("^(?:{text})$")) {
-                Ok(regex) => s.not_values.push(NotValue { description, regex }),
-                Err(e) => {
-                    let shown: String = e.to_string().chars().take(300).collect();
-                    r.error(
-                        n.get("regex").map_or(n.line, |x| x.line),
-                        format!("{what}: invalid regex: {shown}"),
-                    )
-                }
+            if let Some(regex) = compile(r, n, &what, &format!("^(?:{text})$")) {
+                s.not_values.push(NotValue { description, regex });
             }
         }
         for (i, n) in r
@@ -170,19 +177,12 @@ impl Settings {
             ) else {
                 continue;
             };
-            match regex::Regex::new(&text) {
-                Ok(regex) => s.value_patterns.push(ValuePattern {
+            if let Some(regex) = compile(r, n, &format!("{what} ({name})"), &text) {
+                s.value_patterns.push(ValuePattern {
                     name,
                     description,
                     regex,
-                }),
-                Err(e) => {
-                    let shown: String = e.to_string().chars().take(300).collect();
-                    r.error(
-                        n.get("regex").map_or(n.line, |x| x.line),
-                        format!("{what} ({name}): invalid regex: {shown}"),
-                    )
-                }
+                });
             }
         }
         s

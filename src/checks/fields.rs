@@ -806,20 +806,24 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             }
         }
         given += 1;
-        // The `when` condition that leaves the subject out, for the words when none is judged.
-        if let Some(i) = units
-            .first()
-            .and_then(|u| p.when.iter().position(|c| !c.holds(u.roots())))
-            .filter(|_| !units.iter().any(|u| all_hold(&p.when, u.roots())))
-        {
-            left_out[i] += 1;
-        }
-        if let Some(mut f) = judge(check, p, obj, &units, ctx.pass_evidence()) {
-            if wl.is_some() {
-                limit_ranges.cite(obj.namespace.as_deref(), &mut f);
-                unplaced_limit_range(check, p, obj, &units, limit_ranges, &mut f);
+        match judge(check, p, obj, &units, ctx.pass_evidence()) {
+            Some(mut f) => {
+                if wl.is_some() {
+                    limit_ranges.cite(obj.namespace.as_deref(), &mut f);
+                    unplaced_limit_range(check, p, obj, &units, limit_ranges, &mut f);
+                }
+                out.findings.push(f);
             }
-            out.findings.push(f);
+            // No unit was assessed: the `when` condition that left the subject out, for the
+            // words when none is judged.
+            None => {
+                if let Some(i) = units
+                    .first()
+                    .and_then(|u| p.when.iter().position(|c| !c.holds(u.roots())))
+                {
+                    left_out[i] += 1;
+                }
+            }
         }
     }
     // Left out by conditions on values (`hostNetwork` is true) is decided; left out because a

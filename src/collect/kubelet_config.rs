@@ -70,19 +70,27 @@ pub fn with_flag_keys(
             // A list flag recorded as text reads as its comma-separated items.
             if *key == "tlsCipherSuites" {
                 if let Value::String(text) = &v.value {
-                    v.value = Value::Array(
-                        text.split(',')
-                            .map(str::trim)
-                            .filter(|s| !s.is_empty())
-                            .map(|s| Value::String(s.to_string()))
-                            .collect(),
-                    );
+                    v.value = suite_list(std::slice::from_ref(text));
                 }
             }
             out.insert(key.to_string(), v);
         }
     }
     Some(out)
+}
+
+/// The `--tls-cipher-suites` flag's occurrences as the `tlsCipherSuites` list: every
+/// comma-separated item, trimmed, empty ones dropped.
+fn suite_list(given: &[String]) -> Value {
+    Value::Array(
+        given
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| Value::String(s.to_string()))
+            .collect(),
+    )
 }
 
 /// Marks every value set so far as possibly not in effect, for `why` (a drop-in read after
@@ -289,13 +297,7 @@ pub(crate) fn apply_flags(
             .find(|(f, _)| f == flag)
             .map_or(flag.as_str(), |(_, k)| *k);
         if key == "tlsCipherSuites" {
-            let list = given
-                .iter()
-                .flat_map(|v| v.split(','))
-                .map(|s| Value::String(s.trim().to_string()))
-                .filter(|s| s.as_str() != Some(""))
-                .collect();
-            set(values, key.into(), Read::plain(Value::Array(list)), source);
+            set(values, key.into(), Read::plain(suite_list(given)), source);
         } else if flag == "--feature-gates" || is(|c| &c.bool_map_flags, flag) {
             // A map of gate=bool: repeated, the flag merges per gate and the later wins.
             for gate in given.iter().flat_map(|v| v.split(',')) {
