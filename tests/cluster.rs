@@ -1519,3 +1519,73 @@ fn a_namespace_scope_naming_no_namespace_is_said() {
         }
     }
 }
+
+/// Objects a conforming API server never serves (a ConfigMap value that is a list, an env
+/// value that is a mapping, a command holding a number, binaryData that is not base64) are
+/// not judged from a live cluster either, as they are not from a snapshot: the list's
+/// coverage says which was skipped and why, and none of their values reaches any output.
+#[test]
+fn malformed_served_objects_are_skipped_and_never_leak() {
+    const CANARY: &str = "KUBEATTEST-CANARY-MALFORMED";
+    let mut cluster = clusters::demo();
+    cluster.objects.extend([
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "bad-cm", "namespace": "web"},
+            "data": {"password": [CANARY], "other": {"token": CANARY}}}),
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "bad-binary", "namespace": "web"},
+            "binaryData": {"blob": format!("{CANARY} is not base64")}}),
+        serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "bad-env", "namespace": "web"},
+            "spec": {"containers": [{"name": "c", "image": "nginx:1.27",
+                "command": ["mysql", 1, format!("-p{CANARY}")],
+                "env": [{"name": "DB_PASSWORD", "value": {"v": CANARY}}]}]}}),
+    ]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = TestServer::start(cluster, vec![]);
+    let run = scan(&server, tmp.path(), "report", &["--format", "json,csv"]);
+    let kc = server.kubeconfig(tmp.path());
+    let snap = tmp.path().join("snap.json");
+    let snap_run = kubeattest(&[
+        "snapshot",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    let skipped: Vec<String> = run.report["coverage"]
+        .as_array()
+        .expect("coverage")
+        .iter()
+        .filter(|c| c["status"] == "skipped")
+        .map(|c| c["error"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let said = skipped.join("\n");
+    assert!(said.contains("ConfigMap web/bad-"), "{said}");
+    assert!(said.contains("Pod web/bad-env"), "{said}");
+    for f in entries(&run.report) {
+        let s = f["subject"].to_string();
+        assert!(
+            !(s.contains("bad-env") || s.contains("bad-cm") || s.contains("bad-binary")),
+            "a refused object was judged: {f}"
+        );
+    }
+    let mut texts = vec![
+        String::from_utf8_lossy(&run.output.stdout).into_owned(),
+        run.stderr(),
+        String::from_utf8_lossy(&snap_run.stdout).into_owned(),
+        String::from_utf8_lossy(&snap_run.stderr).into_owned(),
+    ];
+    for entry in walk(tmp.path()) {
+        texts.push(String::from_utf8_lossy(&std::fs::read(&entry).expect("read")).into_owned());
+    }
+    assert!(
+        snap.exists(),
+        "{}",
+        String::from_utf8_lossy(&snap_run.stderr)
+    );
+    for t in &texts {
+        assert!(!t.contains(CANARY), "the canary leaked");
+    }
+    assert_only_gets(&server);
+}

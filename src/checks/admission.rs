@@ -26,7 +26,7 @@
 //! Evidence is the namespace and its label, or the objects that make up the mechanism.
 
 use crate::checks::path::Lookup;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::document::Doc;
 use serde_json::{json, Value};
@@ -49,6 +49,10 @@ pub enum Require {
     PsaEnforce {
         /// `baseline` or `restricted`.
         min_level: String,
+        /// Name fragments of policy engines' webhook configurations: with one for pods in
+        /// the input, a namespace Pod Security Admission does not hold is `manual`, not
+        /// `fail` (the engine's policies may hold it; they are not read).
+        engines: Vec<String>,
     },
     /// At least one active pod policy mechanism.
     PolicyMechanism {
@@ -103,7 +107,10 @@ impl Params {
                     );
                     return None;
                 }
-                Require::PsaEnforce { min_level }
+                Require::PsaEnforce {
+                    min_level,
+                    engines: r.string_list(node, "policy_engines", &aw),
+                }
             }
             "policy_mechanism" => Require::PolicyMechanism {
                 engines: r.string_list(node, "policy_engines", &aw),
@@ -127,7 +134,7 @@ impl Params {
     /// One line on how the check decides, for `explain`.
     pub fn describe(&self) -> String {
         match &self.require {
-            Require::PsaEnforce { min_level } => format!(
+            Require::PsaEnforce { min_level, .. } => format!(
                 "Requires every namespace with workloads to carry {ENFORCE_LABEL} at {min_level} or stricter{}",
                 if self.exempt_namespaces.is_empty() { String::new() } else { format!(" (not assessed: {})", self.exempt_namespaces.join(", ")) }
             ),
@@ -467,7 +474,14 @@ fn pod_security_disabled(ctx: &Context) -> Option<String> {
         })
 }
 
-fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outcome) {
+fn psa(
+    check: &Check,
+    p: &Params,
+    min_level: &str,
+    engines: &[String],
+    ctx: &Context,
+    out: &mut Outcome,
+) {
     let inv = ctx.inventory;
     if let KindState::Failed(reason) | KindState::NotServed(reason) = inv.kind_state("Namespace") {
         out.findings.push(evidence::about_kind(
@@ -484,6 +498,7 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
         return;
     }
     let min = level_rank(min_level).unwrap_or(1);
+    let engine_hooks = engine_webhooks(inv, engines);
     let used = ctx.workloads_per_namespace();
     let defaults_file = admission_config_file(ctx);
     let config = psa_config(ctx);
@@ -686,6 +701,23 @@ fn psa(check: &Check, p: &Params, min_level: &str, ctx: &Context, out: &mut Outc
                 ),
             },
         };
+        // A policy engine admitting pods may hold the namespace where Pod Security Admission
+        // does not; what its policies enforce is not read.
+        let (status, message) = match status {
+            Status::Fail if !engine_hooks.is_empty() => {
+                let hooks: Vec<&str> = engine_hooks.iter().map(|o| o.path.as_str()).collect();
+                observations.extend(engine_hooks.iter().cloned());
+                (
+                    Status::Manual,
+                    format!(
+                        "{}; the policy engine webhook {} intercepts pods: confirm its policies hold this namespace to {min_level} or stricter (they are not read)",
+                        message.trim_end_matches(": any pod is admitted"),
+                        hooks.join(", ")
+                    ),
+                )
+            }
+            other => (other, message),
+        };
         out.findings.push(evidence::finding(
             check,
             status,
@@ -749,6 +781,130 @@ fn webhook_covers_pods(w: &crate::inventory::Object) -> bool {
             .flatten()
             .flat_map(|h| h.get("rules").and_then(Doc::as_array).into_iter().flatten()),
     )
+}
+
+/// Whether one policy of a known engine can refuse a request: `Some(false)` when it only
+/// audits, warns or dry-runs, `None` when it is no policy of these engines (or is one this
+/// does not read).
+fn engine_policy_refuses(o: &crate::inventory::Object) -> Option<bool> {
+    let group = o.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let spec = o.value.get("spec");
+    let text = |d: Option<&Doc>, key: &str| {
+        d.and_then(|d| d.get(key))
+            .and_then(Doc::as_str)
+            .map(str::to_ascii_lowercase)
+    };
+    match (group, o.kind.as_str()) {
+        // Kyverno: each validate rule's `failureAction`, else the policy's
+        // `validationFailureAction` (Audit when unset); an override to Enforce counts.
+        ("kyverno.io", "ClusterPolicy" | "Policy") => {
+            let default = text(spec, "validationFailureAction").unwrap_or_else(|| "audit".into());
+            let overrides = spec
+                .and_then(|s| s.get("validationFailureActionOverrides"))
+                .and_then(Doc::as_array)
+                .is_some_and(|a| {
+                    a.iter()
+                        .any(|o| text(Some(o), "action").as_deref() == Some("enforce"))
+                });
+            let rules = spec.and_then(|s| s.get("rules")).and_then(Doc::as_array);
+            Some(
+                overrides
+                    || rules.into_iter().flatten().any(|r| {
+                        r.get("validate").is_some_and(|v| {
+                            text(Some(v), "failureAction").unwrap_or_else(|| default.clone())
+                                == "enforce"
+                        })
+                    }),
+            )
+        }
+        // Gatekeeper constraints: `enforcementAction` deny (the default), or scoped with a
+        // deny action.
+        ("constraints.gatekeeper.sh", _) => match text(spec, "enforcementAction").as_deref() {
+            None | Some("deny") => Some(true),
+            Some("scoped") => Some(
+                spec.and_then(|s| s.get("scopedEnforcementActions"))
+                    .and_then(Doc::as_array)
+                    .is_some_and(|a| {
+                        a.iter()
+                            .any(|x| text(Some(x), "action").as_deref() == Some("deny"))
+                    }),
+            ),
+            Some(_) => Some(false),
+        },
+        // Kubewarden: `mode` protect (the default) refuses, monitor only logs.
+        ("policies.kubewarden.io", "ClusterAdmissionPolicy" | "AdmissionPolicy") => {
+            Some(text(spec, "mode").as_deref() != Some("monitor"))
+        }
+        _ => None,
+    }
+}
+
+/// The engines (of `engines`) whose policies are in the input and all only audit: why each
+/// refuses nothing. An engine with no policy in the input, or one policy that refuses (or is
+/// not read), is not named.
+fn auditing_engines(
+    inv: &crate::inventory::Inventory,
+    engines: &[String],
+) -> Vec<(String, String)> {
+    let mut by_engine: BTreeMap<&str, (usize, bool)> = BTreeMap::new();
+    for o in &inv.objects {
+        let Some(refuses) = engine_policy_refuses(o) else {
+            continue;
+        };
+        let engine = if o.api_version.contains("kyverno") {
+            "kyverno"
+        } else if o.api_version.contains("gatekeeper") {
+            "gatekeeper"
+        } else {
+            "kubewarden"
+        };
+        let e = by_engine.entry(engine).or_insert((0, false));
+        e.0 += 1;
+        e.1 |= refuses;
+    }
+    by_engine
+        .into_iter()
+        .filter(|(e, (_, refuses))| !refuses && engines.iter().any(|x| x == e))
+        .map(|(e, (n, _))| {
+            (
+                e.to_string(),
+                format!("{e}'s {n} policy object(s) in the input only audit, warn or dry-run, so its webhook refuses nothing"),
+            )
+        })
+        .collect()
+}
+
+/// The webhook configurations of known policy engines (`engines`, matched against the
+/// configuration's name) with a webhook for pods, as observations; an engine whose policies
+/// in the input all only audit is left out ([`auditing_engines`]).
+fn engine_webhooks(inv: &crate::inventory::Inventory, engines: &[String]) -> Vec<Observation> {
+    let mut out = Vec::new();
+    if engines.is_empty() {
+        return out;
+    }
+    let auditing = auditing_engines(inv, engines);
+    for kind in [
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+    ] {
+        for w in inv.of_kind(kind) {
+            let name = w.name.to_ascii_lowercase();
+            if webhook_covers_pods(w)
+                && engines.iter().any(|e| name.contains(e.as_str()))
+                && !auditing.iter().any(|(e, _)| name.contains(e.as_str()))
+            {
+                out.push(Observation {
+                    source: w.origin.describe(),
+                    path: format!("{kind} {}", w.name),
+                    observed: json!(w.name),
+                    expected: "an active policy mechanism".into(),
+                    holds: true,
+                    note: Some("policy engine webhook".into()),
+                });
+            }
+        }
+    }
+    out
 }
 
 fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: &mut Outcome) {
@@ -847,27 +1003,7 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
             note: Some("ValidatingAdmissionPolicy".into()),
         });
     }
-    for kind in [
-        "ValidatingWebhookConfiguration",
-        "MutatingWebhookConfiguration",
-    ] {
-        for w in inv.of_kind(kind) {
-            if webhook_covers_pods(w)
-                && engines
-                    .iter()
-                    .any(|e| w.name.to_ascii_lowercase().contains(e.as_str()))
-            {
-                obs.push(Observation {
-                    source: w.origin.describe(),
-                    path: format!("{kind} {}", w.name),
-                    observed: json!(w.name),
-                    expected: "an active policy mechanism".into(),
-                    holds: true,
-                    note: Some("policy engine webhook".into()),
-                });
-            }
-        }
-    }
+    obs.extend(engine_webhooks(inv, engines));
     let unknown: Vec<String> = [
         "Namespace",
         "ValidatingAdmissionPolicyBinding",
@@ -943,9 +1079,13 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
             Some(why) => why.clone(),
             None => "no namespace enforces Pod Security Admission (baseline or stricter)".into(),
         };
+        let auditing: Vec<String> = auditing_engines(inv, engines)
+            .into_iter()
+            .map(|(_, why)| format!("; {why}"))
+            .collect();
         (
             Status::Fail,
-            format!("{psa}, and no ValidatingAdmissionPolicyBinding that denies (validationActions with Deny) on pods or policy-engine webhook for pods exists"),
+            format!("{psa}, and no ValidatingAdmissionPolicyBinding that denies (validationActions with Deny) on pods or policy-engine webhook for pods exists{}", auditing.concat()),
         )
     };
     let finding = evidence::finding(check, status, subject, obs, message);
@@ -1007,7 +1147,9 @@ fn undeclared_workload_namespaces(ctx: &Context, p: &Params) -> Option<Vec<Strin
 pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
     match &p.require {
-        Require::PsaEnforce { min_level } => psa(check, p, min_level, ctx, &mut out),
+        Require::PsaEnforce { min_level, engines } => {
+            psa(check, p, min_level, engines, ctx, &mut out)
+        }
         Require::PolicyMechanism { engines } => mechanism(check, p, engines, ctx, &mut out),
     }
     out

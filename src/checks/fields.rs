@@ -44,6 +44,9 @@ pub struct Condition {
     pub default: Option<Value>,
     /// What the finding says when every path is absent (and no default applies), e.g.
     /// "runAsNonRoot not set on pod or container; runAsUser not set; image user unknown".
+    /// On a `when` condition: a subject it leaves out is recorded `not_applicable` with this
+    /// text (the field's absence is why the check cannot judge it), instead of being left out
+    /// unsaid.
     pub when_absent: Option<String>,
     /// `expect` in words ([`Expectation::describe`]), written once for every observation.
     pub expected: String,
@@ -815,13 +818,27 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 out.findings.push(f);
             }
             // No unit was assessed: the `when` condition that left the subject out, for the
-            // words when none is judged.
+            // words when none is judged, or for the subject's own finding when the condition
+            // says what its absence means.
             None => {
                 if let Some(i) = units
                     .first()
                     .and_then(|u| p.when.iter().position(|c| !c.holds(u.roots())))
                 {
-                    left_out[i] += 1;
+                    match &p.when[i].when_absent {
+                        Some(why) => out.findings.push(
+                            evidence::finding(
+                                check,
+                                Status::NotApplicable,
+                                evidence::subject(obj),
+                                Vec::new(),
+                                why.clone(),
+                            )
+                            // The input does not show it: not assessed, as other absences.
+                            .not_assessed(),
+                        ),
+                        None => left_out[i] += 1,
+                    }
                 }
             }
         }

@@ -274,11 +274,14 @@ fn denies_everything(rule: &Doc, dir: &str) -> bool {
     (all_entities || all_cidrs) && no_ports
 }
 
-/// Whether one Cilium spec is a default deny for a direction: it selects every endpoint and
-/// either has the direction with only empty rules (Cilium's default-deny switch) and no deny
-/// rules, or has a deny rule that denies every peer.
-fn cilium_spec_denies(spec: &Doc, dir: &str) -> bool {
-    let all = spec.get("endpointSelector").is_some_and(selector::is_empty);
+/// Whether one Cilium spec is a default deny for a direction: it selects every endpoint (or,
+/// with `ns`, every endpoint of that namespace) and either has the direction with only empty
+/// rules (Cilium's default-deny switch) and no deny rules, or has a deny rule that denies
+/// every peer.
+fn cilium_spec_denies(spec: &Doc, dir: &str, ns: Option<&str>) -> bool {
+    let all = spec.get("endpointSelector").is_some_and(|sel| {
+        selector::is_empty(sel) || ns.is_some_and(|ns| cilium_selects_namespace(sel, ns))
+    });
     // "Rules with EnableDefaultDeny disabled are ignored when determining the default mode."
     let default_deny_off = spec
         .at(&format!("/enableDefaultDeny/{dir}"))
@@ -467,6 +470,13 @@ pub fn is_evaluated_policy(p: &Object) -> bool {
 
 /// Whether a policy is a default deny for a direction (`ingress` or `egress`).
 pub fn is_default_deny(p: &Object, dir: &str) -> bool {
+    default_deny_in(p, dir, None)
+}
+
+/// [`is_default_deny`], for the pods of namespace `ns`: a Cilium policy whose endpoint
+/// selector names only the namespace (`k8s:io.kubernetes.pod.namespace: web`, the documented
+/// way for a cluster-wide policy to target one) selects every pod there.
+fn default_deny_in(p: &Object, dir: &str, ns: Option<&str>) -> bool {
     if p.kind == "NetworkPolicy" {
         let (ing, eg) = policy_types(&p.value);
         let governs = if dir == "ingress" { ing } else { eg };
@@ -479,8 +489,34 @@ pub fn is_default_deny(p: &Object, dir: &str) -> bool {
         // Cilium: `spec` or any item of `specs`.
         cilium_specs(&p.value)
             .iter()
-            .any(|spec| cilium_spec_denies(spec, dir))
+            .any(|spec| cilium_spec_denies(spec, dir, ns))
     }
+}
+
+/// Whether a Cilium endpoint selector constrains only the pod's namespace, to `ns`:
+/// every `matchLabels` key and `matchExpressions` key is `io.kubernetes.pod.namespace`
+/// (with the source `k8s:` or `any:`, or none) and holds for `ns`.
+fn cilium_selects_namespace(sel: &Doc, ns: &str) -> bool {
+    let is_ns_key = |key: &str| {
+        let key = match key.split_once(':') {
+            Some(("k8s" | "any", rest)) => rest,
+            Some(_) => return false,
+            None => key,
+        };
+        key == "io.kubernetes.pod.namespace"
+    };
+    let labels = sel.get("matchLabels").and_then(Doc::as_object);
+    let expressions = sel.get("matchExpressions").and_then(Doc::as_array);
+    let named = labels.is_some_and(|m| !m.is_empty()) || expressions.is_some_and(|e| !e.is_empty());
+    named
+        && labels
+            .into_iter()
+            .flat_map(|m| m.iter())
+            .all(|(k, v)| is_ns_key(k) && v.as_str() == Some(ns))
+        && expressions.into_iter().flatten().all(|e| {
+            is_ns_key(e.get("key").and_then(Doc::as_str).unwrap_or_default())
+                && selector::expression_holds(e, Some(ns))
+        })
 }
 
 /// The rules of a Cilium policy that open it to everyone: an ingress rule from the entities
@@ -1389,7 +1425,10 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             continue;
         }
         let mut here: Vec<&Object> = by_ns.candidates(ns);
-        if p.require == Require::AnyPolicy {
+        if matches!(
+            p.require,
+            Require::AnyPolicy | Require::DefaultDenyIngress | Require::DefaultDenyEgress
+        ) {
             // A cluster-wide Cilium policy is a policy of this namespace when it selects a
             // pod of it (not when it only selects nodes, or pods elsewhere).
             let no_labels = BTreeMap::new();
@@ -1428,7 +1467,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 } else {
                     "egress"
                 };
-                let deny = here.iter().find(|pol| is_default_deny(pol, dir));
+                let deny = here.iter().find(|pol| default_deny_in(pol, dir, Some(ns)));
                 (
                     deny.is_some(),
                     if dir == "ingress" {

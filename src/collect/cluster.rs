@@ -585,6 +585,13 @@ async fn list(
                             .is_some_and(|uid| owners.contains(uid))
                             || variants.insert(variant)
                     });
+                // What a conforming API server never serves (a ConfigMap value that is a
+                // list, an env value that is a mapping) is judged by nobody, as from a
+                // snapshot or manifests: its fields would escape redaction and read as unset.
+                if let Some(why) = refused(&res.kind, &res.api_version, &item) {
+                    skipped.push(why);
+                    continue;
+                }
                 // `from_listed` drops managedFields, redacts and trims it.
                 match Object::from_listed(item, Origin::Api { path: path.clone() }, whole) {
                     Ok(o) => objects.push(o),
@@ -614,6 +621,24 @@ async fn list(
             token = Some(t);
         }
     }
+}
+
+/// Why a listed item cannot be judged, naming it: the shape the API server's validation
+/// would have refused (`collect::shape`). Values are never quoted.
+fn refused(kind: &str, api_version: &str, item: &Doc) -> Option<String> {
+    let evaluated = resources::served_kind(kind, api_version).ok()?;
+    let problem = crate::collect::shape::problem(&evaluated, item)?;
+    let text = |pointer: &str| item.pointer(pointer).and_then(Doc::as_str);
+    let name = match (text("/metadata/namespace"), text("/metadata/name")) {
+        (Some(ns), Some(n)) => format!("{ns}/{n}"),
+        (None, Some(n)) => n.to_string(),
+        _ => "(unnamed)".to_string(),
+    };
+    Some(format!(
+        "{kind} {}: {} (a conforming API server refuses this shape; the object is not judged)",
+        crate::quote::bounded(&name, 120),
+        problem.message
+    ))
 }
 
 /// Most pages one list may take (each of `--page-size` objects); the list deadline bounds
@@ -817,11 +842,14 @@ async fn collect_async(opts: &Options) -> Result<Inventory, CollectError> {
             Ok((objs, skipped)) => {
                 coverage.push(Coverage::ok(&path, objs.len()));
                 if let Some(first) = skipped.first() {
-                    coverage.push(Coverage::failed(
-                        &path,
-                        "skipped",
-                        format!("{} listed item(s) skipped: {first}", skipped.len()),
-                    ));
+                    let reason = format!("{} listed item(s) skipped: {first}", skipped.len());
+                    // An object lost is input lost: checks that believe absence of this kind
+                    // say error, not pass.
+                    states.insert(
+                        res.kind.clone(),
+                        KindState::Failed(format!("GET {path}: {reason}")),
+                    );
+                    coverage.push(Coverage::failed(&path, "skipped", reason));
                 }
                 states
                     .entry(res.kind.clone())

@@ -258,10 +258,17 @@ const BY_KIND: &[(&str, &[(&str, Ty)])] = &[
     ),
     // `map[string]string`: an unquoted number or a list is refused by the API server (and
     // would otherwise be read as no value by the credential checks).
-    ("ConfigMap", &[("data", Ty::StrMap)]),
+    (
+        "ConfigMap",
+        &[("data", Ty::StrMap), ("binaryData", Ty::StrMap)],
+    ),
     (
         "Secret",
-        &[("data", Ty::StrMap), ("stringData", Ty::StrMap)],
+        &[
+            ("type", Ty::Str),
+            ("data", Ty::StrMap),
+            ("stringData", Ty::StrMap),
+        ],
     ),
     (
         "Ingress",
@@ -555,6 +562,9 @@ pub fn problem(kind: &str, obj: &Doc) -> Option<Problem> {
     }
     if kind == "NetworkPolicy" {
         return network_policy_problem(obj);
+    }
+    if kind == "ConfigMap" {
+        return binary_data_problem(obj);
     }
     if kind == "ClusterRole" {
         let selectors = obj.get("aggregationRule").map_or(&Doc::Null, |a| {
@@ -1100,6 +1110,21 @@ fn port_name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
+/// A ConfigMap `binaryData` value that is not base64: the API server decodes it into bytes
+/// and refuses the object; read as text it would escape redaction. The value is not shown.
+fn binary_data_problem(obj: &Doc) -> Option<Problem> {
+    let data = obj.get("binaryData")?.as_object()?;
+    data.iter().find_map(|(key, v)| {
+        // Go's base64 decoding skips line breaks, so a wrapped value is accepted.
+        let compact: String = v.as_str()?.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+        let path = format!("binaryData[\"{}\"]", crate::quote::quote(key));
+        data_encoding::BASE64.decode(compact.as_bytes()).is_err().then(|| Problem {
+            message: format!("`{path}` is not base64: the API server refuses it (encode the bytes, or put text under `data`)"),
+            path,
+        })
+    })
+}
+
 /// Why a required string field is refused: absent or empty, or not a string (a number or a
 /// list the API server cannot decode into a name).
 fn required_string(path: &str, value: Option<&Doc>) -> String {
@@ -1308,6 +1333,22 @@ mod tests {
             "env": [{"name": "A", "value": "1"}, {"name": "DB_PASSWORD", "value": {"k": "v"}}]}]}});
         let p = problem("Pod", &pod).expect("problem");
         assert_eq!(p.path, "spec.containers[0].env[1].value");
+    }
+
+    #[test]
+    fn binary_data_must_be_base64_and_a_secret_type_a_string() {
+        let cm = json!({"metadata": {"name": "c"}, "binaryData": {"blob": "aGVsbG8=\n", "x": "CANARY not base64"}});
+        let p = problem("ConfigMap", &cm).expect("problem");
+        assert_eq!(p.path, "binaryData[\"x\"]");
+        assert!(!p.message.contains("CANARY"), "{}", p.message);
+        let ok = json!({"metadata": {"name": "c"}, "binaryData": {"blob": "aGVs\nbG8="}});
+        assert!(problem("ConfigMap", &ok).is_none());
+        let cm = json!({"metadata": {"name": "c"}, "binaryData": {"x": ["CANARY"]}});
+        assert!(problem("ConfigMap", &cm).is_some());
+        let secret = json!({"metadata": {"name": "s"}, "type": {"CANARY": "x"}});
+        let p = problem("Secret", &secret).expect("problem");
+        assert_eq!(p.path, "type");
+        assert!(!p.message.contains("CANARY"), "{}", p.message);
     }
 
     #[test]
