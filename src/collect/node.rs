@@ -1413,8 +1413,15 @@ impl Collector<'_> {
             Named::Unset { why: Some(why), .. } => {
                 self.stat(role, default, &format!("default path ({why})"))
             }
-            Named::Ambiguous(many) => self.failed(role, default, "default path", many.to_string()),
-            Named::Unknown(why) => self.failed(role, default, "default path", why),
+            // Which file is in use is not known: the fact must not name the default as if it
+            // were the one.
+            Named::Ambiguous(many) => self.failed(
+                role,
+                &unknown_path(default),
+                "default path",
+                many.to_string(),
+            ),
+            Named::Unknown(why) => self.failed(role, &unknown_path(default), "default path", why),
             Named::Path { path, from, inst } => {
                 let at = self.locate(Some(inst), &path);
                 self.stat_at(role, &path, &from, at)
@@ -2401,15 +2408,67 @@ fn resolve_relative_paths(v: &mut Value, file: &str) {
     for pointer in RELATIVE_TO_FILE {
         if let Some(Value::String(p)) = v.pointer_mut(pointer) {
             if !p.is_empty() && !p.starts_with('/') {
-                *p = format!("{}/{p}", dir.trim_end_matches('/'));
+                *p = joined(dir, p);
             }
         }
+    }
+}
+
+/// What a file fact names when the component's file is not known: not the default path
+/// itself, which an auditor would then look at.
+fn unknown_path(default: &str) -> String {
+    format!("path not known (default {default})")
+}
+
+/// `dir/rel` cleaned lexically as Go's `filepath.Join` does (the kubelet joins with it):
+/// `.` segments and empty ones go, `..` takes back the segment before it (never above `/`).
+fn joined(dir: &str, rel: &str) -> String {
+    let absolute = dir.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in dir.split('/').chain(rel.split('/')) {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|p| *p != "..") {
+                    parts.pop();
+                } else if !absolute {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let body = parts.join("/");
+    match (absolute, body.is_empty()) {
+        (true, _) => format!("/{body}"),
+        (false, true) => ".".into(),
+        (false, false) => body,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_config_paths_are_joined_and_cleaned_as_the_kubelet_does() {
+        assert_eq!(
+            joined("/var/lib/kubelet", "./pki/ca.crt"),
+            "/var/lib/kubelet/pki/ca.crt"
+        );
+        assert_eq!(
+            joined("/var/lib/kubelet", "pki/ca.crt"),
+            "/var/lib/kubelet/pki/ca.crt"
+        );
+        assert_eq!(
+            joined("/var/lib/kubelet", "../../etc/ca.crt"),
+            "/var/etc/ca.crt"
+        );
+        assert_eq!(joined("/var/lib", "../../../etc/ca.crt"), "/etc/ca.crt");
+        assert_eq!(joined("/", "../../ca.crt"), "/ca.crt");
+        assert_eq!(joined(".", "pki//ca.crt"), "pki/ca.crt");
+        assert_eq!(joined("conf", "../../ca.crt"), "../ca.crt");
+    }
 
     #[test]
     fn a_configuration_file_gives_only_the_settings_the_catalog_reads() {
