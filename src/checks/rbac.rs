@@ -667,6 +667,9 @@ pub struct Grant {
     pub resources: Vec<String>,
     /// API groups (`""` core); empty = any group.
     pub api_groups: Vec<String>,
+    /// Every one of `verbs` (in one binding's scope), not any one of them: a role that
+    /// writes out every verb on `*` is `*` by another name.
+    pub every_verb: bool,
 }
 
 /// What an `rbac` assertion asks.
@@ -764,7 +767,7 @@ impl Params {
                 let items = r.seq(node, "grants", &aw);
                 for (i, g) in items.iter().enumerate() {
                     let gw = format!("{aw}, `grants` #{}", i + 1);
-                    r.known_keys(g, &gw, &["verbs", "resources", "api_groups"]);
+                    r.known_keys(g, &gw, &["verbs", "resources", "api_groups", "every_verb"]);
                     let verbs = r.string_list(g, "verbs", &gw);
                     let resources = r.string_list(g, "resources", &gw);
                     let api_groups = match g.get("api_groups") {
@@ -785,6 +788,7 @@ impl Params {
                         verbs,
                         resources,
                         api_groups,
+                        every_verb: r.opt_bool(g, "every_verb", &gw).unwrap_or(false),
                     });
                 }
                 if grants.is_empty() {
@@ -871,7 +875,12 @@ impl Params {
 
 impl Grant {
     fn describe(&self) -> String {
-        format!("{} on {}", self.verbs.join("/"), self.resources.join(", "))
+        let verbs = if self.every_verb {
+            format!("every one of {}", self.verbs.join(", "))
+        } else {
+            self.verbs.join("/")
+        };
+        format!("{verbs} on {}", self.resources.join(", "))
     }
 
     /// Whether the grant asked about is `create` on core `pods`: a pass then says that the
@@ -1681,15 +1690,37 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 }
             }
             for g in grants {
-                for verb in &g.verbs {
-                    for res in &g.resources {
-                        let groups: Vec<Option<&str>> = if g.api_groups.is_empty() {
-                            vec![None]
-                        } else {
-                            g.api_groups.iter().map(|x| Some(x.as_str())).collect()
-                        };
-                        for grp in groups {
-                            for c in who_can(rbac, settings, verb, res, grp, None) {
+                let groups: Vec<Option<&str>> = if g.api_groups.is_empty() {
+                    vec![None]
+                } else {
+                    g.api_groups.iter().map(|x| Some(x.as_str())).collect()
+                };
+                for res in &g.resources {
+                    for grp in &groups {
+                        let per_verb: Vec<Vec<Chain>> = g
+                            .verbs
+                            .iter()
+                            .map(|verb| who_can(rbac, settings, verb, res, *grp, None))
+                            .collect();
+                        if !g.every_verb {
+                            for c in per_verb.into_iter().flatten() {
+                                chains.entry(c.subject.clone()).or_default().push(c);
+                            }
+                            continue;
+                        }
+                        // Every verb, each granted to the subject in one same scope.
+                        let key = |c: &Chain| (c.subject.clone(), c.binding.scope.clone());
+                        let mut held: Option<std::collections::BTreeSet<_>> = None;
+                        for cs in &per_verb {
+                            let here: std::collections::BTreeSet<_> = cs.iter().map(key).collect();
+                            held = Some(match held {
+                                None => here,
+                                Some(h) => h.intersection(&here).cloned().collect(),
+                            });
+                        }
+                        let held = held.unwrap_or_default();
+                        for c in per_verb.into_iter().flatten() {
+                            if held.contains(&key(&c)) {
                                 chains.entry(c.subject.clone()).or_default().push(c);
                             }
                         }
