@@ -200,10 +200,11 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     // set nowhere says where it was looked for ("not set in /var/lib/kubelet/config.yaml, its
     // drop-ins or the command line"), not the process; 308.4 KB since a privileged container
     // fails the capability and seccomp checks (one row turns from pass to fail, six name
-    // `privileged` beside what they named before).
+    // `privileged` beside what they named before); 308.6 KB since admin-equivalent-granted's
+    // two failing rows expect no grant of `*` nor of every verb written out.
     assert!(
-        csv <= 308_400,
-        "demo findings.csv is {csv} bytes (issue 15 asks for at most 300 KB; 308.4 KB now)"
+        csv <= 308_600,
+        "demo findings.csv is {csv} bytes (issue 15 asks for at most 300 KB; 308.6 KB now)"
     );
     let json = std::fs::metadata(out.join("report.json"))
         .expect("json")
@@ -241,10 +242,12 @@ fn demo_report_is_v2_and_passes_are_compact_by_default() {
     // 431.7 KB with NSA/CISA 2.6.1's etcd-tls-weakened; 431.8 KB since a kubelet setting set
     // nowhere says where it was looked for; 434.3 KB since a privileged container fails the
     // capability and seccomp checks (it holds every capability and runs Unconfined: two
-    // containers, one new failing finding and three more observations).
+    // containers, one new failing finding and three more observations); 434.4 KB since
+    // admin-equivalent-granted also asks for every verb written out on `*` (its expected
+    // text names that grant).
     assert!(
-        json <= 434_300,
-        "demo report.json is {json} bytes (434.3 KB)"
+        json <= 434_400,
+        "demo report.json is {json} bytes (434.4 KB)"
     );
 }
 

@@ -895,6 +895,21 @@ fn push_executables<'a>(
             unreadable: None,
             env,
         };
+        // No `command` and flags first: the image's entrypoint runs them, which the manifest
+        // does not show. The image's name says which component it most likely is; its flags
+        // are then read but not judged (`unreadable`).
+        if strings("command").is_empty() && argv.first().is_some_and(|a| a.starts_with('-')) {
+            if let Some(name) = c.get("image").and_then(Doc::as_str).and_then(image_program) {
+                e.unreadable = Some(format!(
+                    "the container gives no `command`, so the image's entrypoint runs with these flags; the image {} is taken for {name} by its name, but what it runs is not in the manifest",
+                    crate::quote::bounded(c.get("image").and_then(Doc::as_str).unwrap_or_default(), 120)
+                ));
+                e.name = name;
+                e.args = argv;
+                out.push(e);
+            }
+            continue;
+        }
         let argv = crate::checks::command_line::without_wrappers(&argv).to_vec();
         let words = match shell_script(&argv) {
             Some(script) => {
@@ -928,6 +943,20 @@ fn push_executables<'a>(
     }
 }
 
+/// The program an image most likely runs, by its name: the last path segment without tag,
+/// digest or architecture suffix (`registry.k8s.io/kube-apiserver-amd64:v1.30.0` →
+/// `kube-apiserver`).
+fn image_program(image: &str) -> Option<String> {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let name = last.split(':').next().unwrap_or(last);
+    let name = ["-amd64", "-arm64", "-arm", "-ppc64le", "-s390x"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(name);
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 /// Adds to `found` the instances of `more` whose container it does not hold yet (a DaemonSet
 /// of kube-system is among [`executables`] and the DaemonSet templates alike).
 pub fn extend_new<'a>(found: &mut Vec<Instance<'a>>, more: Vec<Instance<'a>>) {
@@ -957,16 +986,14 @@ pub fn instances<'a>(executables: &[Executable<'a>], component: &Component) -> V
         }
         let cmd = parse_component_command(&e.args, component);
         let hidden = cmd.hidden_by(&e.unresolved);
-        let unreadable = e
-            .unreadable
-            .clone()
-            .map(|why| {
-                format!(
-                    "{} is started by a shell script whose words cannot be read reliably: {why}",
-                    component.name
-                )
-            })
-            .or(hidden.unreadable);
+        let unreadable = match (&e.unreadable, &e.script) {
+            (Some(why), Some(_)) => Some(format!(
+                "{} is started by a shell script whose words cannot be read reliably: {why}",
+                component.name
+            )),
+            (why, _) => why.clone(),
+        }
+        .or(hidden.unreadable);
         let unknown = hidden.unknown;
         let r = resolve(component, cmd, unknown);
         let (mut flags, mut unknown, notes, refused) = (r.flags, r.unknown, r.notes, r.refused);
@@ -1932,6 +1959,30 @@ fn evaluate_conditions(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let on_nodes = evaluate_node_facts(check, p, ctx, &component, &found, &mut out);
     if found.is_empty() && on_nodes == 0 {
         out.findings.push(absent_finding(check, ctx, &component));
+    } else if inv.target.source == Some(SourceKind::Manifests) {
+        // A workload that names no namespace and runs the component may be applied in
+        // kube-system: beside the instances judged, it is neither judged nor forgotten.
+        for o in runs_elsewhere(ctx.other_executables(), &component)
+            .into_iter()
+            .filter(|o| {
+                o.namespace
+                    .as_deref()
+                    .is_none_or(|ns| ns == crate::inventory::UNSET_NAMESPACE)
+            })
+        {
+            out.findings.push(evidence::finding(
+                check,
+                Status::Manual,
+                evidence::subject(o),
+                Vec::new(),
+                format!(
+                    "{} runs {} and names no namespace, so it goes where it is applied: whether it is this cluster's {} cannot be told from the input; if it is, check its flags by hand",
+                    evidence::subject(o).display(),
+                    component.name,
+                    component.name
+                ),
+            ));
+        }
     }
     out
 }
