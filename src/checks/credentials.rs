@@ -335,6 +335,15 @@ impl Settings {
     /// (`PGPASSWORD`), with none of `setting_names.not_words` (`max_token`). Stricter than a
     /// variable's name: `password_encryption` and `auth` are settings about credentials.
     pub(crate) fn setting_name(&self, key: &str) -> bool {
+        // Each way of ending in one of them ends the key's letters and digits with it: most
+        // keys are left here, before they are split into words.
+        if !self
+            .setting_endings
+            .iter()
+            .any(|e| letters_end_with(key, e))
+        {
+            return false;
+        }
         let p = parts(key);
         let Some(last) = p.last() else {
             return false;
@@ -394,6 +403,17 @@ impl Settings {
             && could_be_credential(value)
             && !self.not_value(value)
     }
+}
+
+/// Whether the letters and digits of `key`, in lower case, end with `ending` (`DbPassword`,
+/// `db.password` and `DB_PASSWORD` end with `password`).
+fn letters_end_with(key: &str, ending: &str) -> bool {
+    let mut letters = key
+        .bytes()
+        .rev()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase());
+    ending.bytes().rev().all(|e| letters.next() == Some(e))
 }
 
 /// Whether a capture group holds a pattern's value: `value`, or a name starting with it

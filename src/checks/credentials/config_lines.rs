@@ -82,7 +82,7 @@ pub(super) fn find(format: Format, text: &str, s: &Settings) -> Vec<Range<usize>
         }
         Format::Pgpass if text.contains(':') => pgpass(text, s, &mut out),
         Format::Options
-            if text.contains('-') && (names_a_credential(text) || text.contains("-p ")) =>
+            if (text.contains("--") && names_a_credential(text)) || text.contains("-p ") =>
         {
             options(text, s, &mut out)
         }
@@ -671,7 +671,11 @@ fn netrc(text: &str, s: &Settings, out: &mut Vec<Range<usize>>) {
 fn pgpass(text: &str, s: &Settings, out: &mut Vec<Range<usize>>) {
     for r in lines(text) {
         let line = text[r.clone()].trim_end();
-        if line.starts_with('#') || line.contains([' ', '\t']) {
+        // Four separators at least (more when one is escaped), no blank, no comment.
+        if line.bytes().filter(|&c| c == b':').count() < 4
+            || line.starts_with('#')
+            || line.contains([' ', '\t'])
+        {
             continue;
         }
         // Fields split on `:` not escaped by `\`.
