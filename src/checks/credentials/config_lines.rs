@@ -761,8 +761,10 @@ fn options(text: &str, s: &Settings, out: &mut Vec<Range<usize>>) {
             let (name, value) = if let Some(body) = w.strip_prefix("--") {
                 match body.split_once('=') {
                     Some((n, v)) => {
-                        let at = words[k].start + 2 + n.len() + 1;
-                        (n, Some(at..at + v.len()))
+                        // `--password='…'`: the value inside its quotes.
+                        let inner = v.trim_start_matches(['"', '\'']);
+                        let at = words[k].start + 2 + n.len() + 1 + (v.len() - inner.len());
+                        (n, Some(at..at + inner.len()))
                     }
                     None => (body, next()),
                 }
