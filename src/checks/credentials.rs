@@ -19,6 +19,8 @@
 //! messages or logs. Evidence is the container, the variable or key *name*, the name of the
 //! pattern that matched, and the Secret name and key when referenced.
 
+mod config_lines;
+
 use crate::checks::path::Lookup;
 use std::collections::BTreeSet;
 
@@ -103,8 +105,17 @@ pub struct ValuePattern {
     pub name: String,
     /// What it recognises, in words.
     pub description: String,
-    /// The pattern, matched anywhere in the value.
-    pub regex: regex::Regex,
+    /// How it is recognised: a pattern, or a format's settings read.
+    pub matcher: Matcher,
+}
+
+/// How a [`ValuePattern`] recognises a credential.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    /// A pattern matched anywhere in the value (`regex:`).
+    Regex(regex::Regex),
+    /// The settings of a format, read line by line (`reader:`, see [`config_lines`]).
+    Reader(config_lines::Format),
 }
 
 /// What a pattern's `value` group may hold without being a credential
@@ -124,6 +135,13 @@ pub struct Settings {
     pub value_patterns: Vec<ValuePattern>,
     /// Values a pattern's `value` group may capture without it being a credential.
     pub not_values: Vec<NotValue>,
+    /// The last words (or last two words joined) of a setting's key that make it hold a
+    /// credential in a file a reader reads (`setting_names.endings`: `password`, `token`,
+    /// `apikey`…).
+    pub setting_endings: Vec<String>,
+    /// Words that make such a key a setting about a credential, wherever they are in it
+    /// (`setting_names.not_words`: `max_token`).
+    pub setting_not_words: Vec<String>,
 }
 
 /// Compiles an entry's regex; one that does not compile is a load error at its line (the
@@ -143,8 +161,18 @@ fn compile(r: &mut Reader, n: &Node, what: &str, text: &str) -> Option<regex::Re
 impl Settings {
     /// Reads `credentials.yaml`; a bad regex is a load error at its line.
     pub fn read(doc: &Node, r: &mut Reader) -> Settings {
-        r.known_keys(doc, "credentials.yaml", &["value_patterns", "not_values"]);
+        r.known_keys(
+            doc,
+            "credentials.yaml",
+            &["value_patterns", "not_values", "setting_names"],
+        );
         let mut s = Settings::default();
+        if let Some(n) = doc.get("setting_names") {
+            let what = "setting_names";
+            r.known_keys(n, what, &["description", "endings", "not_words"]);
+            s.setting_endings = r.string_list(n, "endings", what);
+            s.setting_not_words = r.string_list(n, "not_words", what);
+        }
         for (i, n) in r
             .opt_seq(doc, "not_values", "credentials.yaml")
             .iter()
@@ -169,21 +197,46 @@ impl Settings {
             .enumerate()
         {
             let what = format!("value_patterns #{}", i + 1);
-            r.known_keys(n, &what, &["name", "description", "regex"]);
-            let (Some(name), Some(description), Some(text)) = (
+            r.known_keys(n, &what, &["name", "description", "regex", "reader"]);
+            let (Some(name), Some(description)) = (
                 r.string(n, "name", &what),
                 r.string(n, "description", &what),
-                r.string(n, "regex", &what),
             ) else {
                 continue;
             };
-            if let Some(regex) = compile(r, n, &format!("{what} ({name})"), &text) {
-                s.value_patterns.push(ValuePattern {
-                    name,
-                    description,
-                    regex,
-                });
-            }
+            let matcher = match r.opt_string(n, "reader", &what) {
+                Some(reader) => match config_lines::Format::named(&reader) {
+                    Some(f) => Matcher::Reader(f),
+                    None => {
+                        let known: Vec<&str> = config_lines::Format::NAMES
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect();
+                        r.error(
+                            n.get("reader").map_or(n.line, |x| x.line),
+                            format!(
+                                "{what} ({name}): unknown reader `{reader}` (one of {})",
+                                known.join(", ")
+                            ),
+                        );
+                        continue;
+                    }
+                },
+                None => {
+                    let Some(text) = r.string(n, "regex", &what) else {
+                        continue;
+                    };
+                    let Some(regex) = compile(r, n, &format!("{what} ({name})"), &text) else {
+                        continue;
+                    };
+                    Matcher::Regex(regex)
+                }
+            };
+            s.value_patterns.push(ValuePattern {
+                name,
+                description,
+                matcher,
+            });
         }
         s
     }
@@ -200,15 +253,17 @@ impl Settings {
     /// [`value_group`]), when the pattern has one and it took part, is not one of
     /// [`Settings::not_values`].
     fn matches(&self, p: &ValuePattern, text: &str) -> bool {
-        if !p.regex.is_match(text) {
+        let re = match &p.matcher {
+            Matcher::Regex(re) => re,
+            Matcher::Reader(f) => return !config_lines::find(*f, text, self).is_empty(),
+        };
+        if !re.is_match(text) {
             return false;
         }
-        if !p.regex.capture_names().flatten().any(is_value_group) {
+        if !re.capture_names().flatten().any(is_value_group) {
             return true;
         }
-        p.regex
-            .captures_iter(text)
-            .any(|c| self.counts(&p.regex, &c))
+        re.captures_iter(text).any(|c| self.counts(re, &c))
     }
 
     /// Whether a match counts (see [`Settings::matches`]).
@@ -233,12 +288,30 @@ impl Settings {
         let mut out: Option<String> = None;
         for p in &self.value_patterns {
             let current = out.as_deref().unwrap_or(text);
-            if !p.regex.is_match(current) {
+            let re = match &p.matcher {
+                Matcher::Regex(re) => re,
+                Matcher::Reader(f) => {
+                    let spans = config_lines::find(*f, current, self);
+                    if !spans.is_empty() {
+                        let mut replaced = String::with_capacity(current.len());
+                        let mut at = 0;
+                        for r in spans {
+                            replaced.push_str(&current[at..r.start]);
+                            replaced.push_str(&with(&p.name, &current[r.clone()]));
+                            at = r.end;
+                        }
+                        replaced.push_str(&current[at..]);
+                        out = Some(replaced);
+                    }
+                    continue;
+                }
+            };
+            if !re.is_match(current) {
                 continue;
             }
-            let replaced = p.regex.replace_all(current, |c: &regex::Captures| {
+            let replaced = re.replace_all(current, |c: &regex::Captures| {
                 let whole = &c[0];
-                match c.get(0).zip(value_group(&p.regex, c)) {
+                match c.get(0).zip(value_group(re, c)) {
                     Some((_, v)) if self.not_value(v.as_str()) => whole.to_string(),
                     Some((m, v)) => format!(
                         "{}{}{}",
@@ -255,6 +328,92 @@ impl Settings {
         }
         out
     }
+
+    /// Whether a setting's key names a credential, for the settings a reader reads from a
+    /// file ([`config_lines`]): a name [`credential_name`] takes for one whose last word, or
+    /// last two words joined, is one of `setting_names.endings` or ends in a credential word
+    /// (`PGPASSWORD`), with none of `setting_names.not_words` (`max_token`). Stricter than a
+    /// variable's name: `password_encryption` and `auth` are settings about credentials.
+    pub(crate) fn setting_name(&self, key: &str) -> bool {
+        // Each way of ending in one of them ends the key's letters and digits with it: most
+        // keys are left here, before they are split into words.
+        if !self
+            .setting_endings
+            .iter()
+            .any(|e| letters_end_with(key, e))
+        {
+            return false;
+        }
+        let p = parts(key);
+        let Some(last) = p.last() else {
+            return false;
+        };
+        let pair = (p.len() >= 2).then(|| format!("{}{}", p[p.len() - 2], last));
+        let ends = self.setting_endings.iter().any(|e| {
+            e == last
+                || pair.as_deref() == Some(e.as_str())
+                || (CREDENTIAL_ENDINGS.contains(&e.as_str())
+                    && last.len() > e.len()
+                    && last.ends_with(e.as_str()))
+        });
+        ends && !p.iter().any(|w| self.setting_not_words.contains(w)) && credential_name(key)
+    }
+
+    /// Whether a setting's value, read from a file, is a literal credential: four characters
+    /// or more (three with a digit or symbol), not one of [`Settings::not_values`], no
+    /// reference (`${…}`, `{{…}}`, `$(…)`, `#{…}`, `@…@`, `__…__`), path, URL without a
+    /// password, YAML syntax (`*alias`, `!tag`, `|`) or sentence (`optional; leave empty.`);
+    /// unquoted (`quoted` false), no code either (`os.getenv("X")`).
+    pub(crate) fn literal(&self, value: &str, quoted: bool) -> bool {
+        let v = value.trim();
+        let n = v.chars().count();
+        let short_symbolic = n == 3 && v.bytes().any(|c| !c.is_ascii_alphabetic());
+        (n >= 4 || short_symbolic) && self.literal_text(v) && (quoted || !v.contains('('))
+    }
+
+    /// [`Settings::literal`] of any length, as an XML element's text or attribute is read:
+    /// the element or attribute says it is a value (`<password>abc</password>`).
+    pub(crate) fn literal_text(&self, value: &str) -> bool {
+        let v = value.trim();
+        let reference = ["${", "{{", "$(", "#{", "%("].iter().any(|r| v.contains(r))
+            || (v.len() > 2 && v.starts_with('@') && v.ends_with('@'))
+            || (v.len() > 4 && v.starts_with("__") && v.ends_with("__"));
+        let syntax = v.starts_with([
+            '$', '<', '{', '%', '/', '*', '&', '!', '[', '(', '~', '|', '>', '#',
+        ]) || v.starts_with("./")
+            || v.starts_with("../");
+        let url = v.split_once("://").is_some_and(|(scheme, rest)| {
+            !scheme.is_empty()
+                && scheme
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-'))
+                && !rest.split('/').next().unwrap_or_default().contains('@')
+        });
+        let words = v.split_whitespace().count();
+        let prose = words > 1 && (v.contains("; ") || v.ends_with(['.', '?']) || words > 6);
+        !(reference || syntax || url || prose) && could_be_credential(v) && !self.not_value(v)
+    }
+
+    /// Whether a value a tool's own format gives as a password (`.netrc`, `.pgpass`, an
+    /// option's value) could be one: not empty, a reference, a path or one of
+    /// [`Settings::not_values`].
+    pub(crate) fn plain(&self, value: &str) -> bool {
+        !value.is_empty()
+            && !value.starts_with(['$', '<', '{', '/'])
+            && could_be_credential(value)
+            && !self.not_value(value)
+    }
+}
+
+/// Whether the letters and digits of `key`, in lower case, end with `ending` (`DbPassword`,
+/// `db.password` and `DB_PASSWORD` end with `password`).
+fn letters_end_with(key: &str, ending: &str) -> bool {
+    let mut letters = key
+        .bytes()
+        .rev()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase());
+    ending.bytes().rev().all(|e| letters.next() == Some(e))
 }
 
 /// Whether a capture group holds a pattern's value: `value`, or a name starting with it

@@ -131,6 +131,9 @@ const SHORT_PASSWORD_OPTIONS: &[(&str, &[&str])] = &[
             "cqlsh",
             "rabbitmqadmin",
             "elasticsearch-users",
+            // The account's password (crypt(3) hash), which `useradd`/`usermod` store.
+            "useradd",
+            "usermod",
         ],
     ),
     (
@@ -206,6 +209,10 @@ const VALUE_OPTIONS: &[(&str, &[&str])] = &[
             "--erlang-cookie",
         ],
     ),
+    // kubectl's and oc's global options before the subcommand (`kubectl create -n ns
+    // secret …`): their value is no subcommand.
+    ("kubectl", KUBECTL_VALUE_OPTIONS),
+    ("oc", KUBECTL_VALUE_OPTIONS),
     (
         "aws",
         &[
@@ -220,6 +227,27 @@ const VALUE_OPTIONS: &[(&str, &[&str])] = &[
             "--color",
         ],
     ),
+];
+
+/// kubectl's (and oc's) options that take the next word as their value.
+const KUBECTL_VALUE_OPTIONS: &[&str] = &[
+    "-n",
+    "--namespace",
+    "--context",
+    "--cluster",
+    "--kubeconfig",
+    "--user",
+    "-s",
+    "--server",
+    "-o",
+    "--output",
+    "--as",
+    "--as-group",
+    "--request-timeout",
+    "-l",
+    "--selector",
+    "-f",
+    "--filename",
 ];
 
 /// Programs that take a password as a positional argument: the program, the subcommand
@@ -452,6 +480,16 @@ impl Scanner {
                 return secret_literal(word, 0);
             }
             _ => {}
+        }
+        // `chpasswd <<< "user:password"`: a here-string is the program's standard input.
+        if word == "<<<"
+            && self
+                .program
+                .as_deref()
+                .is_some_and(|p| PASSWORD_READERS.contains(&p))
+        {
+            self.next = Next::UserInfo(':');
+            return None;
         }
         let name = program_name(word);
         self.login |= word == "login";
@@ -950,9 +988,10 @@ fn echoed_credentials(text: &str, words: &[(usize, usize, bool)]) -> Vec<usize> 
                     .strip_suffix("-stdin")
                     .is_some_and(|name| secret_flag(&format!("--{name}")) || credential_name(name))
             })
-                // `echo user:password | chpasswd`, `echo password | passwd --stdin user`.
+                // `echo user:password | chpasswd`, `echo password | passwd --stdin user`,
                 || PASSWORD_READERS.iter().any(|p| program(p))
-                || (program("passwd") && (end..next_end).any(|i| word(i) == "--stdin"))
+                // `passwd` reads the new password (twice) from a pipe, `--stdin` or not.
+                || program("passwd")
         };
         if to_credential_file || next_reads_password {
             found.extend(arguments);
@@ -1328,9 +1367,22 @@ mod tests {
             "curl -d '{\"login\":\"x\",\"password\":\"CANARY10\"}' http://grafana:3000/api",
             "curl -fsS \"https://hc.example/ping/x?api_key=CANARY11\"",
             "vault login CANARY12 && vault kv get secret/x",
+            // kubectl's options before `secret` (recheck s34); a here-string to chpasswd;
+            // passwd reading a pipe without --stdin; useradd's and usermod's `-p`.
+            "kubectl create -n ns secret generic x --from-literal=pw=CANARY13",
+            "kubectl --context prod create --namespace ns secret generic x --from-literal pw=CANARY14",
+            "chpasswd <<< \"root:CANARY15\"",
+            "echo -e \"CANARY16\\nCANARY16\" | passwd bob",
+            "useradd -m -p CANARY17 bob",
         ]
         .into_iter()
         .for_each(script_loses_canaries);
+        // The key of `--from-literal` stays, and so does a namespace.
+        assert_eq!(
+            redact_script("kubectl create -n ns secret generic x --from-literal=pw=CANARY1")
+                .as_deref(),
+            Some("kubectl create -n ns secret generic x --from-literal=pw='<redacted credential>'")
+        );
         // The name and the rest of a URL stay.
         assert_eq!(
             redact_script("curl https://x.example/ping?token=CANARY1&v=2").as_deref(),
