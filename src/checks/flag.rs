@@ -511,6 +511,23 @@ pub fn resolve(
             }
         }
     }
+    // A boolean flag's value is read by Go's strconv.ParseBool: anything else (`no`, `off`,
+    // `yes`) and the component does not start.
+    for flag in &component.bool_flags {
+        let Some(values) = flags.get(flag).filter(|_| !unknown.contains_key(flag)) else {
+            continue;
+        };
+        if let Some(bad) = values.iter().find(|v| !v.is_empty() && !is_go_bool(v)) {
+            refused.insert(
+                flag.clone(),
+                format!(
+                    "{flag}={} is not a boolean Go reads (true, false, 1, 0, t, f): {} refuses to start with it",
+                    crate::quote::quote(bad),
+                    component.name
+                ),
+            );
+        }
+    }
     // A value outside the set the component checks at start (a cipher suite's hex id): it
     // does not start, so nothing it would run with can be judged.
     for (flag, set) in &component.accepted_values {
@@ -941,6 +958,14 @@ fn push_executables<'a>(
         e.args = rest.to_vec();
         out.push(e);
     }
+}
+
+/// Whether Go's `strconv.ParseBool` reads `v`.
+fn is_go_bool(v: &str) -> bool {
+    matches!(
+        v,
+        "1" | "t" | "T" | "TRUE" | "true" | "True" | "0" | "f" | "F" | "FALSE" | "false" | "False"
+    )
 }
 
 /// The program an image most likely runs, by its name: the last path segment without tag,
