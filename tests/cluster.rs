@@ -491,15 +491,7 @@ fn canary_secret_values_appear_nowhere() {
     // A fault too, so error paths are exercised.
     let server = TestServer::start(cluster, vec![("configmaps", Fault::Always(403))]);
     let run = scan(&server, tmp.path(), "report", &["--format", "json,csv"]);
-    let kc = server.kubeconfig(tmp.path());
-    let snap = tmp.path().join("snap.json");
-    let snap_run = kubeattest(&[
-        "snapshot",
-        "--kubeconfig",
-        kc.to_str().expect("path"),
-        "--out",
-        snap.to_str().expect("path"),
-    ]);
+    let (snap, snap_run) = snapshot(&server, tmp.path());
     let offline = kubeattest(&[
         "scan",
         "--snapshot",
@@ -1520,6 +1512,20 @@ fn a_namespace_scope_naming_no_namespace_is_said() {
     }
 }
 
+/// `kubeattest snapshot` of the server's cluster into `tmp/snap.json`: its path and the run.
+fn snapshot(server: &TestServer, tmp: &Path) -> (PathBuf, Output) {
+    let kc = server.kubeconfig(tmp);
+    let snap = tmp.join("snap.json");
+    let run = kubeattest(&[
+        "snapshot",
+        "--kubeconfig",
+        kc.to_str().expect("path"),
+        "--out",
+        snap.to_str().expect("path"),
+    ]);
+    (snap, run)
+}
+
 /// Objects a conforming API server never serves (a ConfigMap value that is a list, an env
 /// value that is a mapping, a command holding a number, binaryData that is not base64) are
 /// not judged from a live cluster either, as they are not from a snapshot: the list's
@@ -1544,15 +1550,7 @@ fn malformed_served_objects_are_skipped_and_never_leak() {
     let tmp = tempfile::tempdir().expect("tmp");
     let server = TestServer::start(cluster, vec![]);
     let run = scan(&server, tmp.path(), "report", &["--format", "json,csv"]);
-    let kc = server.kubeconfig(tmp.path());
-    let snap = tmp.path().join("snap.json");
-    let snap_run = kubeattest(&[
-        "snapshot",
-        "--kubeconfig",
-        kc.to_str().expect("path"),
-        "--out",
-        snap.to_str().expect("path"),
-    ]);
+    let (snap, snap_run) = snapshot(&server, tmp.path());
     let skipped: Vec<String> = run.report["coverage"]
         .as_array()
         .expect("coverage")
