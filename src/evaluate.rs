@@ -454,7 +454,7 @@ pub fn nothing_to_evaluate(
         )
     } else {
         format!(
-            "nothing to evaluate: the input holds only kinds that no selected check looks at ({}); give manifests of workloads, RBAC, namespaces or policies",
+            "nothing to evaluate: the input holds only kinds that no selected check looks at here ({}); give manifests of the kinds the selected checks read (workloads, RBAC, namespaces, policies), or, for checks of nodes (the kubelet, control-plane files), node facts: `kubeattest node`, then `scan --node-facts`",
             read.into_iter().collect::<Vec<_>>().join(", ")
         )
     })

@@ -830,10 +830,11 @@ fn workload_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome
                 match p.require {
                     Require::SecretEnv => {
                         if let Some(r) = e.at("/valueFrom/secretKeyRef") {
-                            let path = path();
+                            // The line of the reference itself, not of the entry's `- name:`.
+                            let path = format!("{}.valueFrom.secretKeyRef", path());
                             obs.push(Observation {
                                 source: evidence::source(obj, &path),
-                                path: format!("{path}.valueFrom.secretKeyRef"),
+                                path,
                                 observed: json!({"env": name, "secret": r.get("name"), "key": r.get("key")}),
                                 expected: "Secret mounted as a file, not an env var".into(),
                                 holds: false,
@@ -852,10 +853,10 @@ fn workload_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome
                                 credential_reason(settings, name, v)
                             }
                         }) {
-                            let path = path();
+                            let path = format!("{}.value", path());
                             obs.push(Observation {
                                 source: evidence::source(obj, &path),
-                                path: format!("{path}.value"),
+                                path,
                                 observed: json!({"env": name, "value": "<not shown>", "recognised_by": why}),
                                 expected: "credentials from a Secret (valueFrom or a mounted file), not a literal value".into(),
                                 holds: false,
