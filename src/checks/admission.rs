@@ -498,7 +498,7 @@ fn psa(
         return;
     }
     let min = level_rank(min_level).unwrap_or(1);
-    let engine_hooks = engine_webhooks(inv, engines);
+    let engine_hooks = engine_webhooks(inv, engines, &auditing_engines(inv, engines));
     let used = ctx.workloads_per_namespace();
     let defaults_file = admission_config_file(ctx);
     let config = psa_config(ctx);
@@ -783,10 +783,10 @@ fn webhook_covers_pods(w: &crate::inventory::Object) -> bool {
     )
 }
 
-/// Whether one policy of a known engine can refuse a request: `Some(false)` when it only
-/// audits, warns or dry-runs, `None` when it is no policy of these engines (or is one this
-/// does not read).
-fn engine_policy_refuses(o: &crate::inventory::Object) -> Option<bool> {
+/// The engine one policy object belongs to, and whether it can refuse a request (`false`
+/// when it only audits, warns or dry-runs); `None` when it is no policy of these engines (or
+/// is one this does not read).
+fn engine_policy_refuses(o: &crate::inventory::Object) -> Option<(&'static str, bool)> {
     let group = o.api_version.rsplit_once('/').map_or("", |(g, _)| g);
     let spec = o.value.get("spec");
     let text = |d: Option<&Doc>, key: &str| {
@@ -807,7 +807,8 @@ fn engine_policy_refuses(o: &crate::inventory::Object) -> Option<bool> {
                         .any(|o| text(Some(o), "action").as_deref() == Some("enforce"))
                 });
             let rules = spec.and_then(|s| s.get("rules")).and_then(Doc::as_array);
-            Some(
+            Some((
+                "kyverno",
                 overrides
                     || rules.into_iter().flatten().any(|r| {
                         r.get("validate").is_some_and(|v| {
@@ -815,26 +816,29 @@ fn engine_policy_refuses(o: &crate::inventory::Object) -> Option<bool> {
                                 == "enforce"
                         })
                     }),
-            )
+            ))
         }
         // Gatekeeper constraints: `enforcementAction` deny (the default), or scoped with a
         // deny action.
-        ("constraints.gatekeeper.sh", _) => match text(spec, "enforcementAction").as_deref() {
-            None | Some("deny") => Some(true),
-            Some("scoped") => Some(
-                spec.and_then(|s| s.get("scopedEnforcementActions"))
+        ("constraints.gatekeeper.sh", _) => {
+            let refuses = match text(spec, "enforcementAction").as_deref() {
+                None | Some("deny") => true,
+                Some("scoped") => spec
+                    .and_then(|s| s.get("scopedEnforcementActions"))
                     .and_then(Doc::as_array)
                     .is_some_and(|a| {
                         a.iter()
                             .any(|x| text(Some(x), "action").as_deref() == Some("deny"))
                     }),
-            ),
-            Some(_) => Some(false),
-        },
-        // Kubewarden: `mode` protect (the default) refuses, monitor only logs.
-        ("policies.kubewarden.io", "ClusterAdmissionPolicy" | "AdmissionPolicy") => {
-            Some(text(spec, "mode").as_deref() != Some("monitor"))
+                Some(_) => false,
+            };
+            Some(("gatekeeper", refuses))
         }
+        // Kubewarden: `mode` protect (the default) refuses, monitor only logs.
+        ("policies.kubewarden.io", "ClusterAdmissionPolicy" | "AdmissionPolicy") => Some((
+            "kubewarden",
+            text(spec, "mode").as_deref() != Some("monitor"),
+        )),
         _ => None,
     }
 }
@@ -848,15 +852,8 @@ fn auditing_engines(
 ) -> Vec<(String, String)> {
     let mut by_engine: BTreeMap<&str, (usize, bool)> = BTreeMap::new();
     for o in &inv.objects {
-        let Some(refuses) = engine_policy_refuses(o) else {
+        let Some((engine, refuses)) = engine_policy_refuses(o) else {
             continue;
-        };
-        let engine = if o.api_version.contains("kyverno") {
-            "kyverno"
-        } else if o.api_version.contains("gatekeeper") {
-            "gatekeeper"
-        } else {
-            "kubewarden"
         };
         let e = by_engine.entry(engine).or_insert((0, false));
         e.0 += 1;
@@ -875,14 +872,17 @@ fn auditing_engines(
 }
 
 /// The webhook configurations of known policy engines (`engines`, matched against the
-/// configuration's name) with a webhook for pods, as observations; an engine whose policies
-/// in the input all only audit is left out ([`auditing_engines`]).
-fn engine_webhooks(inv: &crate::inventory::Inventory, engines: &[String]) -> Vec<Observation> {
+/// configuration's name) with a webhook for pods, as observations; an engine of `auditing`
+/// (its policies in the input all only audit, [`auditing_engines`]) is left out.
+fn engine_webhooks(
+    inv: &crate::inventory::Inventory,
+    engines: &[String],
+    auditing: &[(String, String)],
+) -> Vec<Observation> {
     let mut out = Vec::new();
     if engines.is_empty() {
         return out;
     }
-    let auditing = auditing_engines(inv, engines);
     for kind in [
         "ValidatingWebhookConfiguration",
         "MutatingWebhookConfiguration",
@@ -1003,7 +1003,9 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
             note: Some("ValidatingAdmissionPolicy".into()),
         });
     }
-    obs.extend(engine_webhooks(inv, engines));
+    // Read once: they leave webhooks out and are named when nothing else enforces.
+    let auditing = auditing_engines(inv, engines);
+    obs.extend(engine_webhooks(inv, engines, &auditing));
     let unknown: Vec<String> = [
         "Namespace",
         "ValidatingAdmissionPolicyBinding",
@@ -1079,13 +1081,10 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
             Some(why) => why.clone(),
             None => "no namespace enforces Pod Security Admission (baseline or stricter)".into(),
         };
-        let auditing: Vec<String> = auditing_engines(inv, engines)
-            .into_iter()
-            .map(|(_, why)| format!("; {why}"))
-            .collect();
+        let auditing: String = auditing.iter().map(|(_, why)| format!("; {why}")).collect();
         (
             Status::Fail,
-            format!("{psa}, and no ValidatingAdmissionPolicyBinding that denies (validationActions with Deny) on pods or policy-engine webhook for pods exists{}", auditing.concat()),
+            format!("{psa}, and no ValidatingAdmissionPolicyBinding that denies (validationActions with Deny) on pods or policy-engine webhook for pods exists{auditing}"),
         )
     };
     let finding = evidence::finding(check, status, subject, obs, message);

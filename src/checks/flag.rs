@@ -960,6 +960,14 @@ fn push_executables<'a>(
     }
 }
 
+/// Whether a workload's manifest names no namespace: it goes where it is applied, which
+/// may be kube-system.
+fn names_no_namespace(o: &Object) -> bool {
+    o.namespace
+        .as_deref()
+        .is_none_or(|ns| ns == crate::inventory::UNSET_NAMESPACE)
+}
+
 /// Whether Go's `strconv.ParseBool` reads `v`.
 fn is_go_bool(v: &str) -> bool {
     matches!(
@@ -1989,11 +1997,7 @@ fn evaluate_conditions(check: &Check, p: &Params, ctx: &Context) -> Outcome {
         // kube-system: beside the instances judged, it is neither judged nor forgotten.
         for o in runs_elsewhere(ctx.other_executables(), &component)
             .into_iter()
-            .filter(|o| {
-                o.namespace
-                    .as_deref()
-                    .is_none_or(|ns| ns == crate::inventory::UNSET_NAMESPACE)
-            })
+            .filter(|o| names_no_namespace(o))
         {
             out.findings.push(evidence::finding(
                 check,
@@ -2268,11 +2272,7 @@ fn absent_component(ctx: &Context, component: &Component) -> (Status, String) {
     let elsewhere = runs_elsewhere(ctx.other_executables(), component);
     // Where the input leaves the namespace open, the workload may be applied in kube-system;
     // one in an application's namespace is that application's own (a Patroni etcd).
-    let unset = elsewhere.iter().any(|o| {
-        o.namespace
-            .as_deref()
-            .is_none_or(|ns| ns == crate::inventory::UNSET_NAMESPACE)
-    });
+    let unset = elsewhere.iter().any(|o| names_no_namespace(o));
     let others = (!elsewhere.is_empty()).then(|| {
         let names: Vec<String> = elsewhere
             .iter()

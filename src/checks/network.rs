@@ -493,18 +493,21 @@ fn default_deny_in(p: &Object, dir: &str, ns: Option<&str>) -> bool {
     }
 }
 
+/// A Cilium selector key as the Kubernetes label it matches: without its source `k8s:` or
+/// `any:` (or none); `None` for a label of another source, which is not a pod label.
+fn cilium_label(key: &str) -> Option<&str> {
+    match key.split_once(':') {
+        Some(("k8s" | "any", rest)) => Some(rest),
+        Some(_) => None,
+        None => Some(key),
+    }
+}
+
 /// Whether a Cilium endpoint selector constrains only the pod's namespace, to `ns`:
 /// every `matchLabels` key and `matchExpressions` key is `io.kubernetes.pod.namespace`
 /// (with the source `k8s:` or `any:`, or none) and holds for `ns`.
 fn cilium_selects_namespace(sel: &Doc, ns: &str) -> bool {
-    let is_ns_key = |key: &str| {
-        let key = match key.split_once(':') {
-            Some(("k8s" | "any", rest)) => rest,
-            Some(_) => return false,
-            None => key,
-        };
-        key == "io.kubernetes.pod.namespace"
-    };
+    let is_ns_key = |key: &str| cilium_label(key) == Some("io.kubernetes.pod.namespace");
     let labels = sel.get("matchLabels").and_then(Doc::as_object);
     let expressions = sel.get("matchExpressions").and_then(Doc::as_array);
     let named = labels.is_some_and(|m| !m.is_empty()) || expressions.is_some_and(|e| !e.is_empty());
@@ -825,11 +828,7 @@ fn cilium_selects(
 ) -> Selection {
     // The value a selector key names, `Err` when it is not decided here.
     let value = |key: &str| -> Result<Option<&str>, ()> {
-        let key = match key.split_once(':') {
-            Some(("k8s" | "any", rest)) => rest,
-            Some(_) => return Err(()),
-            None => key,
-        };
+        let key = cilium_label(key).ok_or(())?;
         if key == "io.kubernetes.pod.namespace" {
             Ok(Some(ns))
         } else if key.starts_with("io.cilium.k8s.") || key.starts_with("io.kubernetes.") {
