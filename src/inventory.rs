@@ -213,6 +213,11 @@ impl Object {
             .ok_or_else(|| format!("not a Kubernetes object: {kind} has no `apiVersion`"))?
             .to_string();
         let meta = obj.get("metadata");
+        if meta.is_none() {
+            return Err(format!(
+                "not a Kubernetes object: {kind} ({api_version}) has no `metadata` (a kubeconfig, an AdmissionReview or a tool's own settings file is no manifest); leave it out of the input"
+            ));
+        }
         let name = meta
             .and_then(|m| m.get("name").or_else(|| m.get("generateName")))
             .and_then(Doc::as_str)
@@ -222,7 +227,13 @@ impl Object {
             .and_then(|m| m.get("namespace"))
             .and_then(Doc::as_str)
             .map(str::to_string);
+        // An empty namespace is no namespace: the API server fills in the request's (kubectl
+        // the context's), as for one left out, and checks read it as left out.
+        let namespace = namespace.filter(|ns| !ns.is_empty());
         if let Some(m) = value.get_mut("metadata").and_then(Doc::as_object_mut) {
+            if namespace.is_none() && m.get("namespace").and_then(Doc::as_str) == Some("") {
+                m.remove("namespace");
+            }
             // Large and never evaluated; dropping it bounds memory on big clusters.
             m.remove("managedFields");
         }

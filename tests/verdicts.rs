@@ -1157,3 +1157,48 @@ fn refused_mounts_and_removed_api_versions_are_named() {
         && &*f.subject.name == "nightly"
         && f.status == Status::Fail));
 }
+
+/// CIS 5.1.1 asks for every binding to cluster-admin to be justified. The stock ones
+/// (`cluster-admin` → system:masters, kubeadm's `kubeadm:cluster-admins`) pass, but the
+/// summary said only "no subject outside the built-in list is bound", hiding that a
+/// cluster-admin grant exists. It now names them.
+/// See: /tmp/review/session34/kubebench/REPORT.md, D5 (session 34 review).
+#[test]
+fn the_cluster_admin_summary_names_the_stock_bindings_it_passes() {
+    let dir = Dir::new();
+    dir.create(
+        "m/rbac.yaml",
+        &std::fs::read_to_string(
+            "tests/fixtures/checks/cluster-admin-bound/pass/only-built-in-system-masters.yaml",
+        )
+        .expect("fixture"),
+    );
+    let run = kubeattest(
+        dir.path(),
+        &[
+            "scan",
+            "--manifests",
+            "m",
+            "--format",
+            "json",
+            "--detail",
+            "full",
+            "--out",
+            "out",
+        ],
+    );
+    run.assert_code(0);
+    let r = report(&dir.path().join("out"));
+    let summary = r
+        .findings
+        .iter()
+        .find(|f| f.check == "cluster-admin-bound" && f.subject.kind == "RBAC".into())
+        .expect("the summary finding");
+    assert_eq!(summary.status, Status::Pass, "{summary:?}");
+    assert!(
+        summary.message.ends_with(
+            "stock binding(s) to it: ClusterRoleBinding cluster-admin (Group system:masters), ClusterRoleBinding kubeadm:cluster-admins (Group kubeadm:cluster-admins)"
+        ),
+        "{summary:?}"
+    );
+}

@@ -21,12 +21,13 @@
 //!   defaults enforcing baseline or stricter, a ValidatingAdmissionPolicyBinding whose policy
 //!   exists, or a validating/mutating webhook configuration of a known policy engine
 //!   (`policy_engines`, matched against the configuration's name) with a rule for pods or the
-//!   workloads that create them.
+//!   workloads that create them, unless the engine's policies in the input can refuse no pod
+//!   (see `policy_engine`).
 //!
 //! Evidence is the namespace and its label, or the objects that make up the mechanism.
 
 use crate::checks::path::Lookup;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::document::Doc;
 use serde_json::{json, Value};
@@ -34,6 +35,8 @@ use serde_json::{json, Value};
 use crate::catalog::reader::Reader;
 use crate::catalog::Check;
 use crate::checks::evidence;
+use crate::checks::policy_engine::Engines;
+use crate::checks::selector;
 use crate::checks::{Context, Outcome};
 use crate::inventory::KindState;
 use crate::results::{Observation, Status, Subject};
@@ -498,7 +501,7 @@ fn psa(
         return;
     }
     let min = level_rank(min_level).unwrap_or(1);
-    let engine_hooks = engine_webhooks(inv, engines, &auditing_engines(inv, engines));
+    let policy_engines = Engines::read(inv, engines);
     let used = ctx.workloads_per_namespace();
     let defaults_file = admission_config_file(ctx);
     let config = psa_config(ctx);
@@ -701,12 +704,23 @@ fn psa(
                 ),
             },
         };
-        // A policy engine admitting pods may hold the namespace where Pod Security Admission
-        // does not; what its policies enforce is not read.
+        // A policy engine admitting this namespace's pods may hold it where Pod Security
+        // Admission does not; what its policies enforce is not read.
+        let engine_hooks = match status {
+            Status::Fail => policy_engines.hooks_for_namespace(
+                name,
+                &obj.map(|o| selector::labels_of(&o.value["metadata"]))
+                    .unwrap_or_default(),
+            ),
+            _ => Vec::new(),
+        };
         let (status, message) = match status {
             Status::Fail if !engine_hooks.is_empty() => {
-                let hooks: Vec<&str> = engine_hooks.iter().map(|o| o.path.as_str()).collect();
-                observations.extend(engine_hooks.iter().cloned());
+                let hooks: Vec<&str> = engine_hooks
+                    .iter()
+                    .map(|h| h.observation.path.as_str())
+                    .collect();
+                observations.extend(engine_hooks.iter().map(|h| h.observation.clone()));
                 (
                     Status::Manual,
                     format!(
@@ -736,7 +750,7 @@ fn psa(
 /// that makes them (`*` included) in that resource's API group, for CREATE (or `*`, or with
 /// no operations listed). A rule on ConfigMaps, on `apps` pods (there are none) or on DELETE
 /// only enforces nothing on pods.
-fn rules_cover_pods<'d>(rules: impl IntoIterator<Item = &'d Doc>) -> bool {
+pub(crate) fn rules_cover_pods<'d>(rules: impl IntoIterator<Item = &'d Doc>) -> bool {
     // (resource, its group, the old group it was also served under)
     const POD_MAKERS: &[(&str, &str, &str)] = &[
         ("pods", "", ""),
@@ -768,143 +782,6 @@ fn rules_cover_pods<'d>(rules: impl IntoIterator<Item = &'d Doc>) -> bool {
                         .any(|(name, g, old)| r == name && group_ok(g, old))
             })
     })
-}
-
-/// Whether a webhook configuration has a webhook whose rules cover pods
-/// ([`rules_cover_pods`]).
-fn webhook_covers_pods(w: &crate::inventory::Object) -> bool {
-    rules_cover_pods(
-        w.value
-            .get("webhooks")
-            .and_then(Doc::as_array)
-            .into_iter()
-            .flatten()
-            .flat_map(|h| h.get("rules").and_then(Doc::as_array).into_iter().flatten()),
-    )
-}
-
-/// The engine one policy object belongs to, and whether it can refuse a request (`false`
-/// when it only audits, warns or dry-runs); `None` when it is no policy of these engines (or
-/// is one this does not read).
-fn engine_policy_refuses(o: &crate::inventory::Object) -> Option<(&'static str, bool)> {
-    let group = o.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    let spec = o.value.get("spec");
-    let text = |d: Option<&Doc>, key: &str| {
-        d.and_then(|d| d.get(key))
-            .and_then(Doc::as_str)
-            .map(str::to_ascii_lowercase)
-    };
-    match (group, o.kind.as_str()) {
-        // Kyverno: each validate rule's `failureAction`, else the policy's
-        // `validationFailureAction` (Audit when unset); an override to Enforce counts.
-        ("kyverno.io", "ClusterPolicy" | "Policy") => {
-            let default = text(spec, "validationFailureAction").unwrap_or_else(|| "audit".into());
-            let overrides = spec
-                .and_then(|s| s.get("validationFailureActionOverrides"))
-                .and_then(Doc::as_array)
-                .is_some_and(|a| {
-                    a.iter()
-                        .any(|o| text(Some(o), "action").as_deref() == Some("enforce"))
-                });
-            let rules = spec.and_then(|s| s.get("rules")).and_then(Doc::as_array);
-            Some((
-                "kyverno",
-                overrides
-                    || rules.into_iter().flatten().any(|r| {
-                        r.get("validate").is_some_and(|v| {
-                            text(Some(v), "failureAction").unwrap_or_else(|| default.clone())
-                                == "enforce"
-                        })
-                    }),
-            ))
-        }
-        // Gatekeeper constraints: `enforcementAction` deny (the default), or scoped with a
-        // deny action.
-        ("constraints.gatekeeper.sh", _) => {
-            let refuses = match text(spec, "enforcementAction").as_deref() {
-                None | Some("deny") => true,
-                Some("scoped") => spec
-                    .and_then(|s| s.get("scopedEnforcementActions"))
-                    .and_then(Doc::as_array)
-                    .is_some_and(|a| {
-                        a.iter()
-                            .any(|x| text(Some(x), "action").as_deref() == Some("deny"))
-                    }),
-                Some(_) => false,
-            };
-            Some(("gatekeeper", refuses))
-        }
-        // Kubewarden: `mode` protect (the default) refuses, monitor only logs.
-        ("policies.kubewarden.io", "ClusterAdmissionPolicy" | "AdmissionPolicy") => Some((
-            "kubewarden",
-            text(spec, "mode").as_deref() != Some("monitor"),
-        )),
-        _ => None,
-    }
-}
-
-/// The engines (of `engines`) whose policies are in the input and all only audit: why each
-/// refuses nothing. An engine with no policy in the input, or one policy that refuses (or is
-/// not read), is not named.
-fn auditing_engines(
-    inv: &crate::inventory::Inventory,
-    engines: &[String],
-) -> Vec<(String, String)> {
-    let mut by_engine: BTreeMap<&str, (usize, bool)> = BTreeMap::new();
-    for o in &inv.objects {
-        let Some((engine, refuses)) = engine_policy_refuses(o) else {
-            continue;
-        };
-        let e = by_engine.entry(engine).or_insert((0, false));
-        e.0 += 1;
-        e.1 |= refuses;
-    }
-    by_engine
-        .into_iter()
-        .filter(|(e, (_, refuses))| !refuses && engines.iter().any(|x| x == e))
-        .map(|(e, (n, _))| {
-            (
-                e.to_string(),
-                format!("{e}'s {n} policy object(s) in the input only audit, warn or dry-run, so its webhook refuses nothing"),
-            )
-        })
-        .collect()
-}
-
-/// The webhook configurations of known policy engines (`engines`, matched against the
-/// configuration's name) with a webhook for pods, as observations; an engine of `auditing`
-/// (its policies in the input all only audit, [`auditing_engines`]) is left out.
-fn engine_webhooks(
-    inv: &crate::inventory::Inventory,
-    engines: &[String],
-    auditing: &[(String, String)],
-) -> Vec<Observation> {
-    let mut out = Vec::new();
-    if engines.is_empty() {
-        return out;
-    }
-    for kind in [
-        "ValidatingWebhookConfiguration",
-        "MutatingWebhookConfiguration",
-    ] {
-        for w in inv.of_kind(kind) {
-            let name = w.name.to_ascii_lowercase();
-            if webhook_covers_pods(w)
-                && engines.iter().any(|e| name.contains(e.as_str()))
-                && !auditing.iter().any(|(e, _)| name.contains(e.as_str()))
-            {
-                out.push(Observation {
-                    source: w.origin.describe(),
-                    path: format!("{kind} {}", w.name),
-                    observed: json!(w.name),
-                    expected: "an active policy mechanism".into(),
-                    holds: true,
-                    note: Some("policy engine webhook".into()),
-                });
-            }
-        }
-    }
-    out
 }
 
 fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: &mut Outcome) {
@@ -1004,8 +881,8 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
         });
     }
     // Read once: they leave webhooks out and are named when nothing else enforces.
-    let auditing = auditing_engines(inv, engines);
-    obs.extend(engine_webhooks(inv, engines, &auditing));
+    let policy_engines = Engines::read(inv, engines);
+    obs.extend(policy_engines.hooks().map(|h| h.observation.clone()));
     let unknown: Vec<String> = [
         "Namespace",
         "ValidatingAdmissionPolicyBinding",
@@ -1081,7 +958,11 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
             Some(why) => why.clone(),
             None => "no namespace enforces Pod Security Admission (baseline or stricter)".into(),
         };
-        let auditing: String = auditing.iter().map(|(_, why)| format!("; {why}")).collect();
+        let auditing: String = policy_engines
+            .refusing_nothing()
+            .iter()
+            .map(|why| format!("; {why}"))
+            .collect();
         (
             Status::Fail,
             format!("{psa}, and no ValidatingAdmissionPolicyBinding that denies (validationActions with Deny) on pods or policy-engine webhook for pods exists{auditing}"),

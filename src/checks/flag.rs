@@ -479,14 +479,17 @@ pub fn resolve(
     let mut flags = cmd.flags;
     let mut notes = BTreeMap::new();
     let mut refused = BTreeMap::new();
+    // Every component refuses an argument that is no flag (cobra's `Args` check, the
+    // kubelet's "unknown command", etcd's "is not a valid flag").
     for (flag, word) in &cmd.positionals {
         if let Some(flag) = flag {
-            notes.insert(
+            refused.insert(
                 flag.clone(),
                 format!(
-                    "`{flag} {}`: a boolean flag does not take the next argument, so {flag} is true and {} is a separate argument (only {flag}=value sets it)",
+                    "`{flag} {}`: a boolean flag does not take the next argument, so {} is a separate argument, and {} refuses to start with an argument that is no flag (only {flag}=value sets it)",
                     crate::quote::quote(word),
-                    crate::quote::quote(word)
+                    crate::quote::quote(word),
+                    component.name
                 ),
             );
         }
@@ -517,12 +520,17 @@ pub fn resolve(
         let Some(values) = flags.get(flag).filter(|_| !unknown.contains_key(flag)) else {
             continue;
         };
-        if let Some(bad) = values.iter().find(|v| !v.is_empty() && !is_go_bool(v)) {
+        // An empty value (`--f=`) too: ParseBool refuses "".
+        if let Some(bad) = values.iter().find(|v| !is_go_bool(v)) {
             refused.insert(
                 flag.clone(),
                 format!(
-                    "{flag}={} is not a boolean Go reads (true, false, 1, 0, t, f): {} refuses to start with it",
-                    crate::quote::quote(bad),
+                    "{} is not a boolean Go reads (true, false, 1, 0, t, f): {} refuses to start with it",
+                    if bad.is_empty() {
+                        format!("{flag}= (an empty value)")
+                    } else {
+                        format!("{flag}={}", crate::quote::quote(bad))
+                    },
                     component.name
                 ),
             );
@@ -956,6 +964,14 @@ fn push_executables<'a>(
         };
         e.name = first.rsplit('/').next().unwrap_or(first).to_string();
         e.args = rest.to_vec();
+        // No `command`: the image's entrypoint, if it has one, runs with all of `args`
+        // (`kube-apiserver` then being a stray argument); the manifest cannot tell.
+        if strings("command").is_empty() && e.script.is_none() {
+            e.unreadable = Some(format!(
+                "the container gives no `command`, so the image's entrypoint, if it has one, runs with these arguments; the container is taken for {} by its first argument, but what it runs is not in the manifest",
+                e.name
+            ));
+        }
         out.push(e);
     }
 }

@@ -359,6 +359,22 @@ fn allow_list_entry(raw: &str) -> Result<String, String> {
     } else {
         None
     };
+    // The first part of an image reference is its registry only with a `.`, a `:` or a
+    // capital in it, or as `localhost` (distribution/reference's splitDockerDomain); any
+    // other first part is Docker Hub's (`acme/web` is docker.io/acme/web), so such an entry
+    // names no registry an image can come from.
+    let host = entry.split('/').next().unwrap_or_default();
+    if why.is_none()
+        && !host.is_empty()
+        && !host.contains(['.', ':'])
+        && host != "localhost"
+        && !host.bytes().any(|b| b.is_ascii_uppercase())
+    {
+        return Err(format!(
+            "--registries: `{}` can never match an image: `{host}` is no registry host (a host has a `.` or a `:`, or is localhost); images without one come from Docker Hub: write `docker.io/{entry}`",
+            raw.trim()
+        ));
+    }
     match why {
         Some(why) => Err(format!(
             "--registries: `{}` can never match an image: {why}",
@@ -733,6 +749,9 @@ mod tests {
             "registry.example.com/*",
             "ghcr.io/acme/app:1.0",
             "a b",
+            // No registry host: Docker Hub's `openpolicyagent/…` is docker.io/openpolicyagent.
+            "openpolicyagent",
+            "openpolicyagent/opa",
         ] {
             assert!(
                 apply_allow_list(&mut catalog, &[bad.into()]).is_err(),
@@ -741,6 +760,8 @@ mod tests {
         }
         // A registry port is no tag.
         assert!(apply_allow_list(&mut catalog, &["localhost:5000".into()]).is_ok());
+        assert!(apply_allow_list(&mut catalog, &["localhost".into()]).is_ok());
+        assert!(apply_allow_list(&mut catalog, &["docker.io/openpolicyagent".into()]).is_ok());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Decides from Ingress objects, the `kubernetes.io/tls` Secrets they name (their `tls.crt`
 //! only, via `checks::certificate`) and the images of ingress controller workloads:
 //! - `tls_hosts`: every host of every rule is listed under `spec.tls`; a rule without a host
-//!   (a catch-all) must be covered by a host-less TLS entry;
+//!   (a catch-all) must be covered by a host-less TLS entry; a named host only a host-less
+//!   entry may cover (the controller's wildcard host) is `manual`;
 //! - `tls_secrets`: each `spec.tls[].secretName` exists in the Ingress's namespace, is of type
 //!   `kubernetes.io/tls`, and its certificate's SANs cover the entry's hosts;
 //! - `forbidden_annotations`: none of the listed annotations (ingress-nginx snippets,
@@ -238,6 +239,10 @@ fn tls_hosts(check: &Check, ing: &Object) -> (Status, String, Vec<Observation>) 
     let hostless_tls = entries.iter().any(Vec::is_empty);
     let mut obs = Vec::new();
     let mut bad = Vec::new();
+    // Named hosts only a host-less TLS entry may cover: "Defaults to the wildcard host
+    // setting for the loadbalancer controller" (IngressTLS.hosts), which the input does not
+    // show.
+    let mut undecided = Vec::new();
     for (i, host) in rule_hosts(ing) {
         let (path, covered, shown) = match &host {
             Some(h) => (
@@ -258,7 +263,10 @@ fn tls_hosts(check: &Check, ing: &Object) -> (Status, String, Vec<Observation>) 
                 format!("rule {} (no host: catch-all for every name)", i + 1),
             ),
         };
-        if !covered {
+        let maybe = !covered && host.is_some() && hostless_tls;
+        if maybe {
+            undecided.push(shown.clone());
+        } else if !covered {
             bad.push(shown.clone());
         }
         obs.push(Observation {
@@ -267,14 +275,25 @@ fn tls_hosts(check: &Check, ing: &Object) -> (Status, String, Vec<Observation>) 
             observed: json!({"host": host, "tls_hosts": listed}),
             expected: "host listed under spec.tls".into(),
             holds: covered,
-            note: None,
+            note: maybe.then(|| {
+                "not listed, but a spec.tls entry without hosts applies to the ingress controller's wildcard host, which the input does not show".into()
+            }),
         });
     }
     let _ = check;
     if obs.is_empty() {
         return (Status::NotApplicable, "no rules".into(), obs);
     }
-    if bad.is_empty() {
+    if bad.is_empty() && !undecided.is_empty() {
+        (
+            Status::Manual,
+            format!(
+                "not listed under spec.tls: {}; a TLS entry without hosts covers the ingress controller's wildcard host: confirm the controller serves these hosts over TLS",
+                undecided.join(", ")
+            ),
+            obs,
+        )
+    } else if bad.is_empty() {
         (Status::Pass, "every host is served over TLS".into(), obs)
     } else {
         (
@@ -317,7 +336,8 @@ fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observatio
                 path,
                 observed: Value::Null,
                 expected: "a secretName".into(),
-                holds: true,
+                // Not seen to hold: nothing was judged.
+                holds: false,
                 note: Some(why.into()),
             });
             manual = true;
@@ -334,7 +354,7 @@ fn tls_secrets(inv: &Inventory, ing: &Object) -> (Status, String, Vec<Observatio
                 path,
                 observed: json!({"secret": name}),
                 expected: "an existing kubernetes.io/tls Secret whose SANs cover the hosts".into(),
-                holds: true,
+                holds: false,
                 note: Some(why),
             });
             continue;

@@ -27,6 +27,7 @@ pub mod namespace_limits;
 pub mod network;
 pub mod node_scope;
 pub mod path;
+pub mod policy_engine;
 pub mod rbac;
 pub mod rbac_hygiene;
 pub mod release;

@@ -504,10 +504,19 @@ fn cilium_label(key: &str) -> Option<&str> {
 }
 
 /// Whether a Cilium endpoint selector constrains only the pod's namespace, to `ns`:
-/// every `matchLabels` key and `matchExpressions` key is `io.kubernetes.pod.namespace`
-/// (with the source `k8s:` or `any:`, or none) and holds for `ns`.
+/// every `matchLabels` key and `matchExpressions` key is `io.kubernetes.pod.namespace`, or
+/// the namespace's own name label `io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name`
+/// (with the source `k8s:` or `any:`, or none), and holds for `ns`.
 fn cilium_selects_namespace(sel: &Doc, ns: &str) -> bool {
-    let is_ns_key = |key: &str| cilium_label(key) == Some("io.kubernetes.pod.namespace");
+    let is_ns_key = |key: &str| {
+        matches!(
+            cilium_label(key),
+            Some(
+                "io.kubernetes.pod.namespace"
+                    | "io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name"
+            )
+        )
+    };
     let labels = sel.get("matchLabels").and_then(Doc::as_object);
     let expressions = sel.get("matchExpressions").and_then(Doc::as_array);
     let named = labels.is_some_and(|m| !m.is_empty()) || expressions.is_some_and(|e| !e.is_empty());
@@ -829,7 +838,9 @@ fn cilium_selects(
     // The value a selector key names, `Err` when it is not decided here.
     let value = |key: &str| -> Result<Option<&str>, ()> {
         let key = cilium_label(key).ok_or(())?;
-        if key == "io.kubernetes.pod.namespace" {
+        if key == "io.kubernetes.pod.namespace"
+            || key == "io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name"
+        {
             Ok(Some(ns))
         } else if key.starts_with("io.cilium.k8s.") || key.starts_with("io.kubernetes.") {
             Err(())

@@ -1818,6 +1818,9 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
             ),
         ));
     }
+    // Stock bindings that grant it: passing, but a binding to cluster-admin still wants the
+    // justification CIS 5.1.1 asks for, so the summary names them.
+    let mut stock_held = BTreeSet::new();
     for (subject, cs) in &chains {
         // Dedupe identical chains (a rule matched for several verbs).
         let mut seen = BTreeSet::new();
@@ -1872,6 +1875,11 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                 ),
             )
         } else {
+            stock_held.extend(
+                stock
+                    .iter()
+                    .map(|c| format!("{} ({})", c.binding.display(), subject.display())),
+            );
             (
                 Status::Pass,
                 format!(
@@ -1912,9 +1920,14 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
                     ""
                 }
             ),
-            Question::RoleRefs(r) => format!(
+            Question::RoleRefs(r) if stock_held.is_empty() => format!(
                 "no subject outside the built-in list is bound to {}",
                 r.join(", ")
+            ),
+            Question::RoleRefs(r) => format!(
+                "no subject outside the built-in list is bound to {}; stock binding(s) to it: {}",
+                r.join(", "),
+                stock_held.into_iter().collect::<Vec<_>>().join(", ")
             ),
             Question::Subjects(s) => format!(
                 "no binding outside the built-in ones names {}",

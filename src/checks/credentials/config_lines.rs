@@ -82,7 +82,10 @@ pub(super) fn find(format: Format, text: &str, s: &Settings) -> Vec<Range<usize>
         }
         Format::Pgpass if text.contains(':') => pgpass(text, s, &mut out),
         Format::Options
-            if (text.contains("--") && names_a_credential(text)) || text.contains("-p ") =>
+            if (text.contains("--") && names_a_credential(text))
+                || text.contains("-p ")
+                || (text.contains(" -p")
+                    && (text.contains("mysql") || text.contains("mariadb"))) =>
         {
             options(text, s, &mut out)
         }
@@ -710,6 +713,26 @@ fn pgpass(text: &str, s: &Settings, out: &mut Vec<Range<usize>>) {
     }
 }
 
+/// The MySQL and MariaDB command-line clients, whose password option takes only an attached
+/// value (MySQL's "Command Options for Connecting to the Server").
+const MYSQL_CLIENTS: &[&str] = &[
+    "mysql",
+    "mysqldump",
+    "mysqladmin",
+    "mysqlcheck",
+    "mysqlimport",
+    "mysqlshow",
+    "mysqlpump",
+    "mysqlslap",
+    "mysqlsh",
+    "mariadb",
+    "mariadb-dump",
+    "mariadb-admin",
+    "mariadb-check",
+    "mariadb-import",
+    "mariadb-show",
+];
+
 /// Options named like a credential inside a value (see [`Format::Options`]).
 fn options(text: &str, s: &Settings, out: &mut Vec<Range<usize>>) {
     for r in lines(text) {
@@ -753,10 +776,25 @@ fn options(text: &str, s: &Settings, out: &mut Vec<Range<usize>>) {
                 || w.starts_with("--user=")
                 || w.starts_with("--username=")
         });
+        // The MySQL clients read `-p`/`--password` with a value only when it is attached
+        // (`-pX`, `--password=X`): alone they ask for it, and the next word is the database.
+        // Which words are a MySQL client's own, up to the next `;`, `|` or `&`.
+        let mut mysql = Vec::with_capacity(words.len());
+        let mut inside = false;
+        for k in 0..words.len() {
+            let gap_from = if k == 0 { 0 } else { words[k - 1].end };
+            if line[gap_from..words[k].start].contains([';', '|', '&']) {
+                inside = false;
+            }
+            let w = word(k);
+            inside |= MYSQL_CLIENTS.contains(&w.rsplit('/').next().unwrap_or(w));
+            mysql.push(inside);
+        }
         for k in 0..words.len() {
             let w = word(k);
             let next = || {
-                (k + 1 < words.len() && !word(k + 1).starts_with('-')).then(|| words[k + 1].clone())
+                (k + 1 < words.len() && !word(k + 1).starts_with('-') && !mysql[k])
+                    .then(|| words[k + 1].clone())
             };
             let (name, value) = if let Some(body) = w.strip_prefix("--") {
                 match body.split_once('=') {
@@ -770,6 +808,11 @@ fn options(text: &str, s: &Settings, out: &mut Vec<Range<usize>>) {
                 }
             } else if w == "-p" && user {
                 ("password", next())
+            } else if mysql[k] && w.len() > 2 && w.starts_with("-p") {
+                // `-pX`, `-p'X'`: the attached password, inside its quotes.
+                let inner = w[2..].trim_start_matches(['"', '\'']);
+                let at = words[k].end - inner.len();
+                ("password", Some(at..words[k].end))
             } else {
                 continue;
             };
@@ -853,6 +896,8 @@ mod tests {
             ("machine h\n  login bob\n  password hunter2\nmachine g login x password y2\n", "netrc-password"),
             // Options inside a value.
             ("--user admin -p hunter2", "password-option-in-value"),
+            ("mysql -u root -pHunter2x shop", "password-option-in-value"),
+            ("mysqldump --user root --password=Hunter2x shop", "password-option-in-value"),
             ("--user admin --pwd hunter2", "password-option-in-value"),
             ("--user=admin --PASSWORD=hunter2", "password-option-in-value"),
             ("OPTS=--PASSWORD hunter2", "password-option-in-value"),
@@ -881,6 +926,9 @@ mod tests {
             "EXTRA_ARGS=--tls-secret ingress-tls --v 2",
             "ARGS=--secret my-secret-name",
             "--user admin -p 2222",
+            // MySQL clients: `-p` or `--password` alone asks; the next word is the database.
+            "mysql -u root -p shop",
+            "/usr/bin/mysqldump --user root --password shop > /backup/shop.sql",
             "-p hunter2",
             // Comments.
             "; password = changeme",
