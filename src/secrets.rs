@@ -34,6 +34,10 @@ fn redacted_matching(pattern: &str) -> String {
 
 const REDACTED_MATCH: &str = "<redacted credential matching ";
 
+/// What replaces, inside a longer word of a command line (a URL, a script), a value that
+/// matches a credential value pattern; the pattern's name follows it.
+pub const REDACTED_MATCH_IN_WORD: &str = "redacted-credential-matching-";
+
 /// The pattern name a value redacted by [`redacted_matching`] records.
 pub fn redacted_match(value: &str) -> Option<&str> {
     value.strip_prefix(REDACTED_MATCH)?.strip_suffix('>')

@@ -883,6 +883,14 @@ fn mechanism(check: &Check, p: &Params, engines: &[String], ctx: &Context, out: 
     // Read once: they leave webhooks out and are named when nothing else enforces.
     let policy_engines = Engines::read(inv, engines);
     obs.extend(policy_engines.hooks().map(|h| h.observation.clone()));
+    // An engine's webhook alone shows no enforcement: its policies decide (Kyverno
+    // registers its webhooks for audit-only policies too).
+    for h in policy_engines.unread_hooks() {
+        unseen.push(format!(
+            "the policy engine webhook {} intercepts pods, and none of the engine's policies are in the input (a cluster scan does not list policy objects), so whether one enforces is not known",
+            h.observation.path
+        ));
+    }
     let unknown: Vec<String> = [
         "Namespace",
         "ValidatingAdmissionPolicyBinding",

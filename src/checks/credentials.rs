@@ -42,6 +42,8 @@ pub enum Require {
     SecretEnv,
     /// No credential-looking env var with a literal value.
     LiteralEnv,
+    /// No credential passed literally on a container's command line.
+    LiteralCommand,
     /// No credential-looking ConfigMap key.
     ConfigmapKeys,
     /// No service-account token mounted automatically.
@@ -66,6 +68,7 @@ impl Params {
         let require = match req.as_str() {
             "secret_env" => Require::SecretEnv,
             "literal_env" => Require::LiteralEnv,
+            "literal_command" => Require::LiteralCommand,
             "configmap_keys" => Require::ConfigmapKeys,
             "service_account_token" => Require::ServiceAccountToken,
             other => {
@@ -77,6 +80,7 @@ impl Params {
                     &[
                         "secret_env",
                         "literal_env",
+                        "literal_command",
                         "configmap_keys",
                         "service_account_token",
                     ],
@@ -92,6 +96,7 @@ impl Params {
         match self.require {
             Require::SecretEnv => "Flags containers that receive a Secret through env[].valueFrom.secretKeyRef or envFrom[].secretRef".into(),
             Require::LiteralEnv => "Flags containers with an environment variable that has a literal value and either a name that looks like a credential (password, secret, token, api key, *_KEY, private key, credentials, as a word in snake_case or camelCase or as the end of one word such as PGPASSWORD) with a value that is not empty, a path, a $(VAR) reference or a boolean (of any number of lines), or a value that matches a credential pattern of controls/credentials.yaml (PEM private key, AWS key id, GitHub/GitLab/Slack/Stripe token, JWT, Bearer/Basic value, URL with a password); valueFrom references, names whose last word points at or configures one (*_FILE, *_PATH, *_NAMESPACE, the name of a header such as *_KEY_HEADER or *_TOKEN_HEADER, *_STORE, *_PROMPT, passwordMinLength, tokenTtl), a *_SECRET_KEY beside a *_SECRET_NAME of the same prefix (the key inside that Secret) and public keys are not credentials; values are never shown, only the pattern's name".into(),
+            Require::LiteralCommand => "Flags containers whose command or args pass a credential as written: the value of a password option or secret flag (--password=…, -p… after a user, redis-cli -a, sshpass -p), of a credential-named variable assigned in a script, a credential header (Authorization, X-…-Token), or a value that matches a credential pattern of controls/credentials.yaml (URL with a password, token formats, PEM key); a $(VAR) reference, a path or a placeholder is not one; values are never shown, only what recognised them".into(),
             Require::ServiceAccountToken => "Flags workloads whose effective automountServiceAccountToken is true: the pod spec's value, else its ServiceAccount's, else the default true".into(),
             Require::ConfigmapKeys => "Flags ConfigMaps with a key whose name looks like a credential and a non-empty one-line value (a final newline included) that is not a path (a `…-secret-key` beside a `…-secret-name` of the same prefix names the key inside that Secret and is not one), or whose value (even a whole config file) matches a credential pattern of controls/credentials.yaml; values are never shown, only the pattern's name".into(),
         }
@@ -797,6 +802,31 @@ fn header_name(parts: &[String]) -> bool {
     }
 }
 
+/// What recognised a credential passed on a command line, in words, or `None`. The
+/// inventory's command lines are already redacted ([`crate::secrets`]): what the redaction
+/// replaced is read back from its marks, never from the value.
+fn command_credential(arg: &str) -> Option<String> {
+    let marker = crate::secrets::REDACTED_MATCH_IN_WORD;
+    if let Some(at) = arg.find(marker) {
+        let pattern: String = arg[at + marker.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        return Some(format!("value matches {pattern}"));
+    }
+    if let Some(p) = arg
+        .find("<redacted credential matching ")
+        .and_then(|at| crate::secrets::redacted_match(arg[at..].split_inclusive('>').next()?))
+    {
+        return Some(format!("value matches {p}"));
+    }
+    if arg.contains(crate::secrets::REDACTED_CREDENTIAL) {
+        return Some("a variable named like a credential set to a literal value".into());
+    }
+    arg.contains(crate::secrets::REDACTED)
+        .then(|| "the value of a password option, secret flag or credential header".into())
+}
+
 /// Whether a value could be a credential (never shown; only used to drop obvious non-values).
 /// Also used by [`crate::secrets`] to decide which values never leave the process.
 pub fn could_be_credential(value: &str) -> bool {
@@ -864,7 +894,28 @@ fn workload_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome
                             });
                         }
                     }
-                    Require::ConfigmapKeys | Require::ServiceAccountToken => {}
+                    Require::ConfigmapKeys
+                    | Require::ServiceAccountToken
+                    | Require::LiteralCommand => {}
+                }
+            }
+            if p.require == Require::LiteralCommand {
+                for key in ["command", "args"] {
+                    let items = c.value.get(key).and_then(Doc::as_array);
+                    for (i, item) in items.into_iter().flatten().enumerate() {
+                        let Some(why) = item.as_str().and_then(command_credential) else {
+                            continue;
+                        };
+                        let path = format!("{}.{key}[{i}]", c.path);
+                        obs.push(Observation {
+                            source: evidence::source(obj, &path),
+                            path,
+                            observed: json!({"argument": format!("{key}[{i}]"), "value": "<not shown>", "recognised_by": why}),
+                            expected: "credentials from a Secret (a mounted file, or $(VAR) from valueFrom), not written on the command line".into(),
+                            holds: false,
+                            note: Some(format!("{} {}", c.role, c.name)),
+                        });
+                    }
                 }
             }
             if p.require == Require::SecretEnv {
@@ -898,6 +949,7 @@ fn workload_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome
                         .observed
                         .get("env")
                         .or_else(|| o.observed.get("secret"))
+                        .or_else(|| o.observed.get("argument"))
                         .and_then(Value::as_str)?;
                     Some(
                         match o.observed.get("recognised_by").and_then(Value::as_str) {
@@ -909,6 +961,7 @@ fn workload_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome
                 .collect();
             let what = match p.require {
                 Require::SecretEnv => "Secrets passed as environment variables",
+                Require::LiteralCommand => "credentials written on the command line",
                 _ => "credential-looking environment variables with literal values",
             };
             (
@@ -1041,6 +1094,23 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
             && sa.is_none()
             && sa_name != "default"
             && !crate::checks::absence_is_known(inv);
+        // The account given without a namespace, turning automounting off: it lands in the
+        // workload's namespace only if applied there, which the input does not say.
+        let unplaced_account = (pod_value.is_none() && sa.is_none())
+            .then(|| {
+                inv.of_kind("ServiceAccount").find(|s| {
+                    s.name == sa_name
+                        && s.namespace
+                            .as_deref()
+                            .is_none_or(|n| n == crate::inventory::UNSET_NAMESPACE)
+                        && s.value
+                            .get("automountServiceAccountToken")
+                            .and_then(Doc::as_bool)
+                            == Some(false)
+                })
+            })
+            .flatten()
+            .filter(|_| obj.namespace.is_some());
         let automounted = pod_value.or(sa_value).unwrap_or(true);
         let legacy = legacy_token_uses(w, containers, inv, &ns);
         let mounted = automounted || !legacy.is_empty();
@@ -1091,7 +1161,23 @@ fn token_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome) {
                 ),
             });
         }
-        let (status, message) = if unknown_account {
+        let (status, message) = if let Some(a) = unplaced_account.filter(|_| legacy.is_empty()) {
+            obs.push(Observation {
+                source: a.origin.describe(),
+                path: "metadata.namespace".into(),
+                observed: json!({"service_account": sa_name, "namespace": null}),
+                expected: format!("ServiceAccount {ns}/{sa_name}"),
+                holds: false,
+                note: Some("turns automounting off, but names no namespace".into()),
+            });
+            (
+                Status::Manual,
+                format!(
+                    "{}: ServiceAccount {sa_name} is in the input without a namespace and turns token automounting off; it is this workload's account only if applied to namespace {ns}, which the input does not say: confirm it, or give it metadata.namespace",
+                    subject.display()
+                ),
+            )
+        } else if unknown_account {
             (
                 Status::Error,
                 format!(
@@ -1231,7 +1317,7 @@ pub fn evaluate(check: &Check, p: &Params, ctx: &Context) -> Outcome {
     let mut out = Outcome::default();
     let inv = ctx.inventory;
     match p.require {
-        Require::SecretEnv | Require::LiteralEnv => {
+        Require::SecretEnv | Require::LiteralEnv | Require::LiteralCommand => {
             evidence::kinds_not_collected(check, inv, WORKLOAD_KINDS, &mut out);
             workload_findings(check, p, ctx, &mut out);
             if ctx.workloads().is_empty() {

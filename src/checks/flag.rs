@@ -752,8 +752,11 @@ pub struct Executable<'a> {
     pub unresolved: Vec<(String, String)>,
     /// The shell script it runs, when it runs one.
     pub script: Option<String>,
-    /// Why the script cannot be split into words, if so.
+    /// Why the script cannot be split into words, or what it runs cannot be known, if so.
     pub unreadable: Option<String>,
+    /// No `command`: the image's entrypoint, which the manifest does not show, runs `args`
+    /// (`unreadable` says so).
+    pub entrypoint_unknown: bool,
     /// Its environment.
     pub env: crate::checks::command_line::ContainerEnv,
 }
@@ -918,6 +921,7 @@ fn push_executables<'a>(
             unresolved,
             script: None,
             unreadable: None,
+            entrypoint_unknown: false,
             env,
         };
         // No `command` and flags first: the image's entrypoint runs them, which the manifest
@@ -929,6 +933,7 @@ fn push_executables<'a>(
                     "the container gives no `command`, so the image's entrypoint runs with these flags; the image {} is taken for {name} by its name, but what it runs is not in the manifest",
                     crate::quote::bounded(c.get("image").and_then(Doc::as_str).unwrap_or_default(), 120)
                 ));
+                e.entrypoint_unknown = true;
                 e.name = name;
                 e.args = argv;
                 out.push(e);
@@ -965,12 +970,14 @@ fn push_executables<'a>(
         e.name = first.rsplit('/').next().unwrap_or(first).to_string();
         e.args = rest.to_vec();
         // No `command`: the image's entrypoint, if it has one, runs with all of `args`
-        // (`kube-apiserver` then being a stray argument); the manifest cannot tell.
-        if strings("command").is_empty() && e.script.is_none() {
+        // (`kube-apiserver` or `sh -c …` then being its arguments); the manifest cannot tell.
+        if strings("command").is_empty() {
             e.unreadable = Some(format!(
-                "the container gives no `command`, so the image's entrypoint, if it has one, runs with these arguments; the container is taken for {} by its first argument, but what it runs is not in the manifest",
-                e.name
+                "the container gives no `command`, so the image's entrypoint, if it has one, runs with these arguments; the container is taken for {} by {}, but what it runs is not in the manifest",
+                e.name,
+                if e.script.is_some() { "the script in its arguments" } else { "its first argument" }
             ));
+            e.entrypoint_unknown = true;
         }
         out.push(e);
     }
@@ -1036,6 +1043,7 @@ pub fn instances<'a>(executables: &[Executable<'a>], component: &Component) -> V
         let cmd = parse_component_command(&e.args, component);
         let hidden = cmd.hidden_by(&e.unresolved);
         let unreadable = match (&e.unreadable, &e.script) {
+            (why, _) if e.entrypoint_unknown => why.clone(),
             (Some(why), Some(_)) => Some(format!(
                 "{} is started by a shell script whose words cannot be read reliably: {why}",
                 component.name

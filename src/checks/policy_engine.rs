@@ -21,27 +21,74 @@ use crate::document::Doc;
 use crate::inventory::{Inventory, Object};
 use crate::results::Observation;
 
-/// Kinds whose objects make pods: a policy on any of them refuses a pod being made (Kyverno
-/// also writes its Pod rules onto these).
-const POD_MAKER_KINDS: &[&str] = &[
-    "Pod",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
+/// The kinds that make pods, with their API group: a policy on any of them refuses a pod
+/// being made (Kyverno also writes its Pod rules onto these).
+const POD_MAKERS_BY_GROUP: &[(&str, &str)] = &[
+    ("Pod", ""),
+    ("ReplicationController", ""),
+    ("Deployment", "apps"),
+    ("StatefulSet", "apps"),
+    ("DaemonSet", "apps"),
+    ("ReplicaSet", "apps"),
+    ("Job", "batch"),
+    ("CronJob", "batch"),
 ];
+
+/// Where a policy can refuse a pod: in the namespaces whose name matches one of `only`
+/// (every namespace when `None`), none of `except`, and whose labels every one of
+/// `selectors` selects. Names may hold the engines' `*` and `?` wildcards.
+#[derive(Default)]
+struct Scope<'a> {
+    only: Option<Vec<String>>,
+    except: Vec<String>,
+    selectors: Vec<&'a Doc>,
+}
+
+impl<'a> Scope<'a> {
+    fn only(names: Vec<String>) -> Self {
+        Scope {
+            only: Some(names),
+            ..Scope::default()
+        }
+    }
+
+    /// Every namespace a `namespaceSelector` (if any) selects.
+    fn selected(selector: Option<&'a Doc>) -> Self {
+        Scope {
+            selectors: selector.filter(|s| !s.is_null()).into_iter().collect(),
+            ..Scope::default()
+        }
+    }
+
+    fn covers(&self, name: &str, labels: &BTreeMap<String, String>) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|p| wildcard(p, name)))
+            && !self.except.iter().any(|p| wildcard(p, name))
+            && self.selectors.iter().all(|s| selector::selects(s, labels))
+    }
+}
+
+/// Whether `name` matches `pattern`, where `*` stands for any text and `?` for one
+/// character (Kyverno's and Gatekeeper's namespace patterns).
+fn wildcard(pattern: &str, name: &str) -> bool {
+    fn at(p: &[u8], n: &[u8]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some((b'*', rest)) => (0..=n.len()).any(|i| at(rest, &n[i..])),
+            Some((b'?', rest)) => !n.is_empty() && at(rest, &n[1..]),
+            Some((c, rest)) => n.first() == Some(c) && at(rest, &n[1..]),
+        }
+    }
+    at(pattern.as_bytes(), name.as_bytes())
+}
 
 /// One policy object of an engine.
 struct Policy<'a> {
     engine: &'static str,
-    /// Whether it can refuse a pod (or a workload making pods) at admission.
-    refuses_pods: bool,
-    /// The namespace a namespaced policy (Kyverno `Policy`, Kubewarden `AdmissionPolicy`)
-    /// is limited to; `None` for cluster-wide ones.
-    namespace: Option<&'a str>,
+    /// Where it can refuse a pod (or a workload making pods) at admission; empty when
+    /// nowhere.
+    scopes: Vec<Scope<'a>>,
 }
 
 /// Whether a kind name as the engines write it (`Pod`, `apps/v1/Deployment`, `*`, `Pod/exec`
@@ -54,7 +101,9 @@ fn kind_makes_pods(kind: &str) -> bool {
         .iter()
         .position(|p| p.starts_with(|c: char| c.is_ascii_uppercase()))
     {
-        Some(at) => at + 1 == parts.len() && POD_MAKER_KINDS.contains(&parts[at]),
+        Some(at) => {
+            at + 1 == parts.len() && POD_MAKERS_BY_GROUP.iter().any(|(k, _)| *k == parts[at])
+        }
         None => parts.last() == Some(&"*"),
     }
 }
@@ -72,40 +121,156 @@ fn strings(d: Option<&Doc>) -> impl Iterator<Item = &str> {
         .filter_map(Doc::as_str)
 }
 
-/// Whether a Kyverno rule's `match` names a kind that makes pods (`resources.kinds`, under
-/// `any`/`all` too).
+/// Whether a Kyverno resource filter (`match`/`exclude`, or an item of their `any`/`all`)
+/// takes in pods being made: its `resources.kinds` name a kind that makes pods, and its
+/// `resources.operations`, if given, include CREATE.
+fn kyverno_filter_on_pods(f: &Doc) -> bool {
+    let creates = match f.at("/resources/operations") {
+        None | Some(Doc::Null) => true,
+        Some(ops) => strings(Some(ops)).any(|o| o.eq_ignore_ascii_case("create")),
+    };
+    creates && strings(f.at("/resources/kinds")).any(kind_makes_pods)
+}
+
+/// Whether a Kyverno rule's `match` takes in pods being made: the filter itself, any item
+/// of `any`, or every item of `all` (all must hold at once) does.
 fn kyverno_rule_on_pods(rule: &Doc) -> bool {
-    let m = rule.get("match");
-    let mut blocks: Vec<&Doc> = m.into_iter().collect();
-    for key in ["any", "all"] {
-        blocks.extend(
-            m.and_then(|m| m.get(key))
+    let Some(m) = rule.get("match") else {
+        return false;
+    };
+    let list = |key| m.get(key).and_then(Doc::as_array);
+    let all = list("all").filter(|a| !a.is_empty());
+    (m.get("resources").is_some() && kyverno_filter_on_pods(m))
+        || list("any").is_some_and(|a| a.iter().any(kyverno_filter_on_pods))
+        || all.is_some_and(|a| a.iter().all(kyverno_filter_on_pods))
+}
+
+/// Whether a Kyverno rule's `exclude` leaves out every pod: a filter (itself or an item of
+/// `any`) that names a kind making pods and nothing else that would narrow it (names,
+/// namespaces, selectors, operations, subjects or roles).
+fn kyverno_excludes_all_pods(rule: &Doc) -> bool {
+    let Some(x) = rule.get("exclude") else {
+        return false;
+    };
+    let whole = |f: &Doc| {
+        let only_kinds = f
+            .get("resources")
+            .and_then(Doc::as_object)
+            .is_some_and(|r| r.iter().all(|(k, _)| k == "kinds"));
+        let narrowed = ["subjects", "roles", "clusterRoles"]
+            .iter()
+            .any(|k| f.get(k).is_some_and(|v| !v.is_null()));
+        only_kinds && !narrowed && strings(f.at("/resources/kinds")).any(kind_makes_pods)
+    };
+    whole(x)
+        || x.get("any")
+            .and_then(Doc::as_array)
+            .is_some_and(|a| a.iter().any(whole))
+}
+
+/// The namespaces a Kyverno resource filter names (`resources.namespaces`), if any.
+fn kyverno_namespaces(f: &Doc) -> Option<Vec<String>> {
+    let names: Vec<String> = strings(f.at("/resources/namespaces"))
+        .map(str::to_string)
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
+/// Where a Kyverno validate rule on pods enforces: by its action, in the namespaces its
+/// `match` names (all when a filter that takes in pods names none) but those a filter of
+/// `exclude` holding only `resources.namespaces` leaves out; else only where an override
+/// (of the rule or of the policy) turns it to Enforce.
+fn kyverno_rule_scopes<'a>(
+    rule: &'a Doc,
+    enforces: bool,
+    policy_overrides: Option<&'a Doc>,
+) -> Vec<Scope<'a>> {
+    if enforces {
+        let m = rule.get("match");
+        let mut filters: Vec<&Doc> = Vec::new();
+        if let Some(m) = m.filter(|m| m.get("resources").is_some()) {
+            filters.push(m);
+        }
+        for key in ["any", "all"] {
+            filters.extend(
+                m.and_then(|m| m.get(key))
+                    .and_then(Doc::as_array)
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        let mut only: Option<Vec<String>> = Some(Vec::new());
+        for f in filters.iter().filter(|f| kyverno_filter_on_pods(f)) {
+            match (kyverno_namespaces(f), only.as_mut()) {
+                (Some(names), Some(o)) => o.extend(names),
+                (None, _) => only = None,
+                _ => {}
+            }
+        }
+        let x = rule.get("exclude");
+        let mut except = Vec::new();
+        for f in x.into_iter().chain(
+            x.and_then(|x| x.get("any"))
+                .and_then(Doc::as_array)
+                .into_iter()
+                .flatten(),
+        ) {
+            let only_namespaces = f
+                .get("resources")
+                .and_then(Doc::as_object)
+                .is_some_and(|r| r.iter().all(|(k, _)| k == "namespaces"));
+            if only_namespaces {
+                except.extend(kyverno_namespaces(f).unwrap_or_default());
+            }
+        }
+        return vec![Scope {
+            only: only.filter(|o| !o.is_empty()),
+            except,
+            selectors: Vec::new(),
+        }];
+    }
+    let overrides = rule
+        .at("/validate/failureActionOverrides")
+        .and_then(Doc::as_array)
+        .into_iter()
+        .flatten()
+        .chain(
+            policy_overrides
                 .and_then(Doc::as_array)
                 .into_iter()
                 .flatten(),
         );
-    }
-    blocks
-        .iter()
-        .any(|b| strings(b.at("/resources/kinds")).any(kind_makes_pods))
-}
-
-/// Whether an override list (`validationFailureActionOverrides`, a rule's
-/// `failureActionOverrides`) turns enforcement on somewhere.
-fn overrides_enforce(list: Option<&Doc>) -> bool {
-    list.and_then(Doc::as_array).is_some_and(|a| {
-        a.iter()
-            .any(|o| text(Some(o), "action").as_deref() == Some("enforce"))
-    })
+    overrides
+        .filter(|o| text(Some(o), "action").as_deref() == Some("enforce"))
+        .map(|o| {
+            let names: Vec<String> = strings(o.get("namespaces")).map(str::to_string).collect();
+            Scope {
+                only: (!names.is_empty()).then_some(names),
+                except: Vec::new(),
+                selectors: o
+                    .get("namespaceSelector")
+                    .filter(|s| !s.is_null())
+                    .into_iter()
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// A policy object of a known engine; `None` for anything else (or a kind this does not
 /// read).
-fn policy(o: &Object) -> Option<Policy<'_>> {
+fn policy<'a>(o: &'a Object) -> Option<Policy<'a>> {
     let group = o.api_version.rsplit_once('/').map_or("", |(g, _)| g);
     let spec = o.value.get("spec");
-    let namespace = || o.namespace.as_deref();
-    let (engine, refuses_pods, namespace) = match (group, o.kind.as_str()) {
+    // A namespaced policy holds only its own namespace.
+    let own = |scopes: Vec<Scope<'a>>, namespaced: bool| -> Vec<Scope<'a>> {
+        match (namespaced, o.namespace.as_deref()) {
+            (false, _) => scopes,
+            (true, Some(ns)) if !scopes.is_empty() => vec![Scope::only(vec![ns.to_string()])],
+            (true, _) => Vec::new(),
+        }
+    };
+    let (engine, scopes) = match (group, o.kind.as_str()) {
         // Kyverno: a validate rule on pods whose `failureAction` (else the policy's
         // `validationFailureAction`, Audit when unset) is Enforce, or is overridden to Enforce
         // somewhere; nothing when `admission: false` (background scans only).
@@ -115,31 +280,30 @@ fn policy(o: &Object) -> Option<Policy<'_>> {
                 .and_then(|s| s.get("admission"))
                 .and_then(Doc::as_bool)
                 .unwrap_or(true);
-            let policy_overrides =
-                overrides_enforce(spec.and_then(|s| s.get("validationFailureActionOverrides")));
-            let refuses = admission
-                && kyverno_rules(spec).any(|r| {
-                    let Some(v) = r.get("validate") else {
-                        return false;
-                    };
-                    let enforces = text(Some(v), "failureAction")
-                        .unwrap_or_else(|| default.clone())
-                        == "enforce"
-                        || overrides_enforce(v.get("failureActionOverrides"))
-                        || policy_overrides;
-                    enforces && kyverno_rule_on_pods(r)
-                });
-            (
-                "kyverno",
-                refuses,
-                (kind == "Policy").then(namespace).flatten(),
-            )
+            let policy_overrides = spec.and_then(|s| s.get("validationFailureActionOverrides"));
+            let mut scopes = Vec::new();
+            for r in kyverno_rules(spec).filter(|_| admission) {
+                let Some(v) = r.get("validate") else { continue };
+                if !kyverno_rule_on_pods(r) || kyverno_excludes_all_pods(r) {
+                    continue;
+                }
+                let enforces =
+                    text(Some(v), "failureAction").unwrap_or_else(|| default.clone()) == "enforce";
+                scopes.extend(kyverno_rule_scopes(r, enforces, policy_overrides));
+            }
+            ("kyverno", own(scopes, kind == "Policy"))
         }
         // Kyverno's CEL policies: `validationActions` with Deny on pods, unless admission
         // is switched off.
         ("policies.kyverno.io", kind @ ("ValidatingPolicy" | "NamespacedValidatingPolicy")) => {
-            let denies = strings(spec.and_then(|s| s.get("validationActions")))
-                .any(|a| a.eq_ignore_ascii_case("deny"));
+            // Without `validationActions` Kyverno denies (ValidatingPolicySpec's default).
+            let actions: Vec<&str> =
+                strings(spec.and_then(|s| s.get("validationActions"))).collect();
+            let denies =
+                actions.is_empty() || actions.iter().any(|a| a.eq_ignore_ascii_case("deny"));
+            // `evaluation.mode: JSON` judges JSON payloads, not Kubernetes requests.
+            let json_mode =
+                text(spec.and_then(|s| s.get("evaluation")), "mode").as_deref() == Some("json");
             let admission = spec
                 .and_then(|s| s.at("/evaluation/admission/enabled"))
                 .and_then(Doc::as_bool)
@@ -150,18 +314,19 @@ fn policy(o: &Object) -> Option<Policy<'_>> {
                     .into_iter()
                     .flatten(),
             );
-            (
-                "kyverno",
-                denies && admission && on_pods,
-                (kind == "NamespacedValidatingPolicy")
-                    .then(namespace)
-                    .flatten(),
-            )
+            let scopes = if denies && admission && on_pods && !json_mode {
+                vec![Scope::selected(
+                    spec.and_then(|s| s.at("/matchConstraints/namespaceSelector")),
+                )]
+            } else {
+                Vec::new()
+            };
+            ("kyverno", own(scopes, kind == "NamespacedValidatingPolicy"))
         }
         // Gatekeeper constraints: `enforcementAction` deny (the default), or scoped with
         // deny at the webhook's enforcement point (`validation.gatekeeper.sh` or `*`; the
         // audit point only reports); on pods: `match.kinds` absent (every kind) or naming one
-        // that makes pods.
+        // that makes pods; where: `match.namespaces`, `excludedNamespaces`, `namespaceSelector`.
         ("constraints.gatekeeper.sh", _) => {
             let refuses = match text(spec, "enforcementAction").as_deref() {
                 None | Some("deny") => true,
@@ -185,16 +350,52 @@ fn policy(o: &Object) -> Option<Policy<'_>> {
                     }),
                 Some(_) => false,
             };
-            let on_pods = match spec.and_then(|s| s.at("/match/kinds")) {
-                None | Some(Doc::Null) => true,
-                Some(kinds) => kinds.as_array().into_iter().flatten().any(|k| {
-                    k.get("kinds").is_none() || strings(k.get("kinds")).any(kind_makes_pods)
+            // `match.kinds` absent or empty matches every kind; in an entry, empty `kinds`
+            // or `apiGroups` match every kind or group (Gatekeeper's kindsMatch).
+            let on_pods = match spec
+                .and_then(|s| s.at("/match/kinds"))
+                .and_then(Doc::as_array)
+                .filter(|a| !a.is_empty())
+            {
+                None => true,
+                Some(entries) => entries.iter().any(|k| {
+                    let kinds: Vec<&str> = strings(k.get("kinds")).collect();
+                    let groups: Vec<&str> = strings(k.get("apiGroups")).collect();
+                    let group_ok =
+                        |g: &str| groups.is_empty() || groups.iter().any(|x| *x == "*" || *x == g);
+                    let any_group = group_ok("") || group_ok("apps") || group_ok("batch");
+                    (kinds.is_empty() && any_group)
+                        || kinds.iter().any(|kind| {
+                            (*kind == "*" && any_group)
+                                || POD_MAKERS_BY_GROUP
+                                    .iter()
+                                    .any(|(k, g)| k == kind && group_ok(g))
+                        })
                 }),
             };
-            ("gatekeeper", refuses && on_pods, None)
+            let m = spec.and_then(|s| s.get("match"));
+            let names: Vec<String> = strings(m.and_then(|m| m.get("namespaces")))
+                .map(str::to_string)
+                .collect();
+            let scopes = if refuses && on_pods {
+                vec![Scope {
+                    only: (!names.is_empty()).then_some(names),
+                    except: strings(m.and_then(|m| m.get("excludedNamespaces")))
+                        .map(str::to_string)
+                        .collect(),
+                    selectors: m
+                        .and_then(|m| m.get("namespaceSelector"))
+                        .filter(|s| !s.is_null())
+                        .into_iter()
+                        .collect(),
+                }]
+            } else {
+                Vec::new()
+            };
+            ("gatekeeper", scopes)
         }
         // Kubewarden: `mode` protect (the default) refuses, monitor only logs; on pods when
-        // its webhook-style `rules` cover them.
+        // its webhook-style `rules` cover them; where: its `namespaceSelector`.
         ("policies.kubewarden.io", kind @ ("ClusterAdmissionPolicy" | "AdmissionPolicy")) => {
             let on_pods = rules_cover_pods(
                 spec.and_then(|s| s.get("rules"))
@@ -202,19 +403,18 @@ fn policy(o: &Object) -> Option<Policy<'_>> {
                     .into_iter()
                     .flatten(),
             );
-            (
-                "kubewarden",
-                text(spec, "mode").as_deref() != Some("monitor") && on_pods,
-                (kind == "AdmissionPolicy").then(namespace).flatten(),
-            )
+            let scopes = if text(spec, "mode").as_deref() != Some("monitor") && on_pods {
+                vec![Scope::selected(
+                    spec.and_then(|s| s.get("namespaceSelector")),
+                )]
+            } else {
+                Vec::new()
+            };
+            ("kubewarden", own(scopes, kind == "AdmissionPolicy"))
         }
         _ => return None,
     };
-    Some(Policy {
-        engine,
-        refuses_pods,
-        namespace,
-    })
+    Some(Policy { engine, scopes })
 }
 
 fn kyverno_rules(spec: Option<&Doc>) -> impl Iterator<Item = &Doc> {
@@ -226,13 +426,11 @@ fn kyverno_rules(spec: Option<&Doc>) -> impl Iterator<Item = &Doc> {
 
 /// What the input shows of one engine's policies.
 #[derive(Default)]
-struct Seen {
+struct Seen<'a> {
     /// Policy objects in the input.
     policies: usize,
-    /// A cluster-wide policy can refuse a pod.
-    cluster_refuses: bool,
-    /// Namespaces where a namespaced policy can refuse a pod.
-    namespaces: BTreeSet<String>,
+    /// Where its policies can refuse a pod.
+    scopes: Vec<Scope<'a>>,
 }
 
 /// A webhook configuration of a known engine that is sent pods.
@@ -247,7 +445,7 @@ pub struct Hook<'a> {
 
 /// The known engines of an input and what their policies can refuse.
 pub struct Engines<'a> {
-    seen: BTreeMap<&'static str, Seen>,
+    seen: BTreeMap<&'static str, Seen<'a>>,
     hooks: Vec<Hook<'a>>,
 }
 
@@ -260,13 +458,7 @@ impl<'a> Engines<'a> {
             let Some(p) = policy(o) else { continue };
             let s = seen.entry(p.engine).or_default();
             s.policies += 1;
-            match (p.refuses_pods, p.namespace) {
-                (false, _) => {}
-                (true, None) => s.cluster_refuses = true,
-                (true, Some(ns)) => {
-                    s.namespaces.insert(ns.to_string());
-                }
-            }
+            s.scopes.extend(p.scopes);
         }
         let mut hooks = Vec::new();
         if !engines.is_empty() {
@@ -313,28 +505,46 @@ impl<'a> Engines<'a> {
         Engines { seen, hooks }
     }
 
-    fn seen(&self, engine: &str) -> Option<&Seen> {
+    fn seen(&self, engine: &str) -> Option<&Seen<'a>> {
         self.seen
             .iter()
             .find(|(e, _)| **e == engine)
             .map(|(_, s)| s)
     }
 
-    /// Whether an engine's policies may refuse a pod in `namespace` (any namespace when
-    /// `None`): it has none in the input (what it enforces is not read), or one that can.
-    fn may_refuse(&self, engine: &str, namespace: Option<&str>) -> bool {
+    /// Whether an engine's policies may refuse a pod in namespace `namespace` (name and
+    /// labels; anywhere when `None`): it has none in the input (what it enforces is not
+    /// read), or one that can there.
+    fn may_refuse(
+        &self,
+        engine: &str,
+        namespace: Option<(&str, &BTreeMap<String, String>)>,
+    ) -> bool {
         self.seen(engine).is_none_or(|s| {
             s.policies == 0
-                || s.cluster_refuses
-                || namespace.map_or(!s.namespaces.is_empty(), |n| s.namespaces.contains(n))
+                || match namespace {
+                    None => !s.scopes.is_empty(),
+                    Some((name, labels)) => s.scopes.iter().any(|c| c.covers(name, labels)),
+                }
         })
     }
 
-    /// The webhooks that may refuse a pod anywhere in the cluster.
+    /// Whether the input holds any of an engine's policies.
+    fn policies_read(&self, engine: &str) -> bool {
+        self.seen(engine).is_some_and(|s| s.policies > 0)
+    }
+
+    /// The webhooks whose engine has a policy in the input that can refuse a pod.
     pub fn hooks(&self) -> impl Iterator<Item = &Hook<'a>> {
         self.hooks
             .iter()
-            .filter(|h| self.may_refuse(&h.engine, None))
+            .filter(|h| self.policies_read(&h.engine) && self.may_refuse(&h.engine, None))
+    }
+
+    /// The webhooks whose engine has no policy in the input (a cluster scan does not list
+    /// policy objects): what they enforce is unknown.
+    pub fn unread_hooks(&self) -> impl Iterator<Item = &Hook<'a>> {
+        self.hooks.iter().filter(|h| !self.policies_read(&h.engine))
     }
 
     /// The webhooks that are sent the pods of namespace `name` (labels `labels`, the
@@ -352,7 +562,7 @@ impl<'a> Engines<'a> {
                 h.selectors
                     .iter()
                     .any(|s| s.is_none_or(|s| selector::selects(s, &labels)))
-                    && self.may_refuse(&h.engine, Some(name))
+                    && self.may_refuse(&h.engine, Some((name, &labels)))
             })
             .collect()
     }

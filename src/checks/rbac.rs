@@ -921,10 +921,12 @@ impl RbacSubject {
                 };
             }
         }
+        // An empty namespace is the binding's, as the authorizer reads it (appliesToUser).
         let namespace = if kind == "ServiceAccount" {
             subject
                 .get("namespace")
                 .and_then(Doc::as_str)
+                .filter(|ns| !ns.is_empty())
                 .map(str::to_string)
                 .or_else(|| binding.namespace.clone())
         } else {

@@ -300,9 +300,11 @@ fn missing_subjects(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome)
                 continue;
             }
             let name = s.get("name").and_then(Doc::as_str).unwrap_or_default();
+            // An empty namespace is the binding's, as for one left out.
             let ns = s
                 .get("namespace")
                 .and_then(Doc::as_str)
+                .filter(|ns| !ns.is_empty())
                 .or(b.object.namespace.as_deref());
             let path = format!("subjects[{i}]");
             let Some(ns) = ns else {

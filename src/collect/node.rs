@@ -558,21 +558,38 @@ pub(crate) fn secret_flag(name: &str) -> bool {
         || n.ends_with("url-header")
 }
 
-/// Arguments with inline secret values replaced by `<redacted>`.
+/// Whether a value is only a container's `$(VAR)` reference, which the kubelet fills in
+/// when it starts the container (from `valueFrom`, a Secret): the manifest holds the name,
+/// not the value.
+fn variable_reference(v: &str) -> bool {
+    v.strip_prefix("$(")
+        .and_then(|r| r.strip_suffix(')'))
+        .is_some_and(|name| {
+            name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
+/// Arguments with inline secret values replaced by `<redacted>` (a `$(VAR)` reference is
+/// kept: it names the variable, not the value).
 pub fn redact_args(args: Vec<String>) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut redact_next = false;
     for a in args {
         // pflag and Go's flag take the next argument as the value whatever it starts with.
         if redact_next {
-            out.push("<redacted>".to_string());
+            out.push(if variable_reference(&a) {
+                a
+            } else {
+                "<redacted>".to_string()
+            });
             redact_next = false;
             continue;
         }
         redact_next = false;
         if a.starts_with('-') {
             match a.split_once('=') {
-                Some((name, _)) if secret_flag(name) => {
+                Some((name, v)) if secret_flag(name) && !variable_reference(v) => {
                     out.push(format!("{name}=<redacted>"));
                     continue;
                 }

@@ -779,7 +779,10 @@ fn script_marker(pattern: &str, matched: &str) -> String {
         Some(i) if matched.starts_with(['?', '&', '#']) => &matched[..=i],
         _ => "",
     };
-    format!("{scheme}{parameter}redacted-credential-matching-{pattern}{at}")
+    format!(
+        "{scheme}{parameter}{}{pattern}{at}",
+        super::REDACTED_MATCH_IN_WORD
+    )
 }
 
 /// `text` with the credential of every HTTP authorization header it holds replaced

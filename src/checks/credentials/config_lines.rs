@@ -778,16 +778,33 @@ fn options(text: &str, s: &Settings, out: &mut Vec<Range<usize>>) {
         });
         // The MySQL clients read `-p`/`--password` with a value only when it is attached
         // (`-pX`, `--password=X`): alone they ask for it, and the next word is the database.
-        // Which words are a MySQL client's own, up to the next `;`, `|` or `&`.
+        // Which words are a MySQL client's own: from the client's name where a command
+        // starts (the line's first word, or the first after `;`, `|`, `&`, `&&`, `||`, past
+        // `sudo`, `exec`, `env` and `VAR=value`) up to the next such separator.
         let mut mysql = Vec::with_capacity(words.len());
-        let mut inside = false;
+        let (mut inside, mut command_start) = (false, true);
         for k in 0..words.len() {
             let gap_from = if k == 0 { 0 } else { words[k - 1].end };
-            if line[gap_from..words[k].start].contains([';', '|', '&']) {
-                inside = false;
-            }
             let w = word(k);
-            inside |= MYSQL_CLIENTS.contains(&w.rsplit('/').next().unwrap_or(w));
+            let separator = !w.is_empty() && w.bytes().all(|b| matches!(b, b';' | b'|' | b'&'));
+            if separator || line[gap_from..words[k].start].contains([';', '|', '&']) {
+                inside = false;
+                command_start = true;
+            }
+            if separator {
+                mysql.push(false);
+                continue;
+            }
+            if command_start {
+                if MYSQL_CLIENTS.contains(&w.rsplit('/').next().unwrap_or(w)) {
+                    inside = true;
+                    command_start = false;
+                } else if !(matches!(w, "sudo" | "exec" | "env" | "nohup" | "time")
+                    || (w.contains('=') && !w.starts_with('-')))
+                {
+                    command_start = false;
+                }
+            }
             mysql.push(inside);
         }
         for k in 0..words.len() {
@@ -897,6 +914,11 @@ mod tests {
             // Options inside a value.
             ("--user admin -p hunter2", "password-option-in-value"),
             ("mysql -u root -pHunter2x shop", "password-option-in-value"),
+            // Another command after a separator, or `mysql` as an option's value.
+            ("mysql -u root -p shop && docker login -u x -p Hunter2x reg", "password-option-in-value"),
+            ("mysql -u root -p shop | docker login -u x -p Hunter2x reg", "password-option-in-value"),
+            ("migrate --driver mysql --user app --password Hunter2x up", "password-option-in-value"),
+            ("docker login -u mysql -p Hunter2x reg", "password-option-in-value"),
             ("mysqldump --user root --password=Hunter2x shop", "password-option-in-value"),
             ("--user admin --pwd hunter2", "password-option-in-value"),
             ("--user=admin --PASSWORD=hunter2", "password-option-in-value"),
@@ -928,6 +950,7 @@ mod tests {
             "--user admin -p 2222",
             // MySQL clients: `-p` or `--password` alone asks; the next word is the database.
             "mysql -u root -p shop",
+            "sudo MYSQL_HOST=db mysql -u root -p shop",
             "/usr/bin/mysqldump --user root --password shop > /backup/shop.sql",
             "-p hunter2",
             // Comments.
