@@ -60,6 +60,11 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Whether it leaves out every namespace (`exclude` or `excludedNamespaces` of `*`).
+    fn covers_nothing(&self) -> bool {
+        self.except.iter().any(|p| p == "*") || self.only.as_ref().is_some_and(Vec::is_empty)
+    }
+
     fn covers(&self, name: &str, labels: &BTreeMap<String, String>) -> bool {
         self.only
             .as_ref()
@@ -218,7 +223,10 @@ fn kyverno_rule_scopes<'a>(
             let only_namespaces = f
                 .get("resources")
                 .and_then(Doc::as_object)
-                .is_some_and(|r| r.iter().all(|(k, _)| k == "namespaces"));
+                .is_some_and(|r| r.iter().all(|(k, _)| k == "namespaces"))
+                && ["subjects", "roles", "clusterRoles"]
+                    .iter()
+                    .all(|k| f.get(k).is_none_or(Doc::is_null));
             if only_namespaces {
                 except.extend(kyverno_namespaces(f).unwrap_or_default());
             }
@@ -266,7 +274,17 @@ fn policy<'a>(o: &'a Object) -> Option<Policy<'a>> {
     let own = |scopes: Vec<Scope<'a>>, namespaced: bool| -> Vec<Scope<'a>> {
         match (namespaced, o.namespace.as_deref()) {
             (false, _) => scopes,
-            (true, Some(ns)) if !scopes.is_empty() => vec![Scope::only(vec![ns.to_string()])],
+            (true, Some(ns))
+                if scopes.iter().any(|c| {
+                    let labels = BTreeMap::from([(
+                        "kubernetes.io/metadata.name".to_string(),
+                        ns.to_string(),
+                    )]);
+                    c.covers(ns, &labels)
+                }) =>
+            {
+                vec![Scope::only(vec![ns.to_string()])]
+            }
             (true, _) => Vec::new(),
         }
     };
@@ -374,6 +392,8 @@ fn policy<'a>(o: &'a Object) -> Option<Policy<'a>> {
                 }),
             };
             let m = spec.and_then(|s| s.get("match"));
+            // `match.scope: Cluster` takes in only cluster-scoped objects: never a pod.
+            let on_pods = on_pods && text(m, "scope").as_deref() != Some("cluster");
             let names: Vec<String> = strings(m.and_then(|m| m.get("namespaces")))
                 .map(str::to_string)
                 .collect();
@@ -523,7 +543,7 @@ impl<'a> Engines<'a> {
         self.seen(engine).is_none_or(|s| {
             s.policies == 0
                 || match namespace {
-                    None => !s.scopes.is_empty(),
+                    None => s.scopes.iter().any(|c| !c.covers_nothing()),
                     Some((name, labels)) => s.scopes.iter().any(|c| c.covers(name, labels)),
                 }
         })

@@ -549,6 +549,15 @@ pub(crate) fn secret_flag(name: &str) -> bool {
     {
         return false;
     }
+    // The name of a Secret object, of where one is, or of the variable that holds it
+    // (`--secret-name=tls`, `--tls-secret-namespace`, `--client-secret-env OIDC_SECRET`),
+    // or a rule on passwords (`--password-min-length`), not a secret.
+    if ["-name", "-namespace", "-ref", "-env", "-length"]
+        .iter()
+        .any(|s| n.ends_with(s))
+    {
+        return false;
+    }
     n == "token"
         // etcd's discovery URL: its path is the cluster's discovery token.
         || n == "discovery"
@@ -558,27 +567,33 @@ pub(crate) fn secret_flag(name: &str) -> bool {
         || n.ends_with("url-header")
 }
 
-/// Whether a value is only a container's `$(VAR)` reference, which the kubelet fills in
-/// when it starts the container (from `valueFrom`, a Secret): the manifest holds the name,
-/// not the value.
-fn variable_reference(v: &str) -> bool {
-    v.strip_prefix("$(")
-        .and_then(|r| r.strip_suffix(')'))
-        .is_some_and(|name| {
+/// Whether a secret flag's value is no secret: only a container's `$(VAR)` reference,
+/// which the kubelet fills in when it starts the container, or a shell's `${VAR}` (the
+/// manifest holds the name, not the value); a boolean or a number of up to three digits,
+/// which set how a credential is checked (`--enable-password-auth=false`,
+/// `--password-min-length=12`).
+pub(crate) fn not_a_secret(v: &str) -> bool {
+    let name = |r: Option<&str>| {
+        r.is_some_and(|name| {
             name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
+    };
+    name(v.strip_prefix("$(").and_then(|r| r.strip_suffix(')')))
+        || name(v.strip_prefix("${").and_then(|r| r.strip_suffix('}')))
+        || matches!(v.to_ascii_lowercase().as_str(), "true" | "false")
+        || (!v.is_empty() && v.len() <= 3 && v.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Arguments with inline secret values replaced by `<redacted>` (a `$(VAR)` reference is
-/// kept: it names the variable, not the value).
+/// Arguments with inline secret values replaced by `<redacted>` (a `$(VAR)` reference, a
+/// boolean or a small number is kept: see [`not_a_secret`]).
 pub fn redact_args(args: Vec<String>) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut redact_next = false;
     for a in args {
         // pflag and Go's flag take the next argument as the value whatever it starts with.
         if redact_next {
-            out.push(if variable_reference(&a) {
+            out.push(if not_a_secret(&a) {
                 a
             } else {
                 "<redacted>".to_string()
@@ -589,7 +604,7 @@ pub fn redact_args(args: Vec<String>) -> Vec<String> {
         redact_next = false;
         if a.starts_with('-') {
             match a.split_once('=') {
-                Some((name, v)) if secret_flag(name) && !variable_reference(v) => {
+                Some((name, v)) if secret_flag(name) && !not_a_secret(v) => {
                     out.push(format!("{name}=<redacted>"));
                     continue;
                 }

@@ -785,9 +785,11 @@ fn options(text: &str, s: &Settings, out: &mut Vec<Range<usize>>) {
         let (mut inside, mut command_start) = (false, true);
         for k in 0..words.len() {
             let gap_from = if k == 0 { 0 } else { words[k - 1].end };
-            let w = word(k);
-            let separator = !w.is_empty() && w.bytes().all(|b| matches!(b, b';' | b'|' | b'&'));
-            if separator || line[gap_from..words[k].start].contains([';', '|', '&']) {
+            // A separator may be written against the next command (`&docker`).
+            let whole = word(k);
+            let w = whole.trim_start_matches([';', '|', '&']);
+            let separator = w.is_empty();
+            if w.len() < whole.len() || line[gap_from..words[k].start].contains([';', '|', '&']) {
                 inside = false;
                 command_start = true;
             }
@@ -917,6 +919,7 @@ mod tests {
             // Another command after a separator, or `mysql` as an option's value.
             ("mysql -u root -p shop && docker login -u x -p Hunter2x reg", "password-option-in-value"),
             ("mysql -u root -p shop | docker login -u x -p Hunter2x reg", "password-option-in-value"),
+            ("mysql -u root -p shop &docker login -u x -p Hunter2x reg", "password-option-in-value"),
             ("migrate --driver mysql --user app --password Hunter2x up", "password-option-in-value"),
             ("docker login -u mysql -p Hunter2x reg", "password-option-in-value"),
             ("mysqldump --user root --password=Hunter2x shop", "password-option-in-value"),
