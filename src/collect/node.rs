@@ -569,9 +569,8 @@ pub(crate) fn secret_flag(name: &str) -> bool {
 
 /// Whether a secret flag's value is no secret: only a container's `$(VAR)` reference,
 /// which the kubelet fills in when it starts the container, or a shell's `${VAR}` (the
-/// manifest holds the name, not the value); a boolean or a number of up to three digits,
-/// which set how a credential is checked (`--enable-password-auth=false`,
-/// `--password-min-length=12`).
+/// manifest holds the name, not the value); a boolean, which switches how a credential is
+/// checked (`--enable-password-auth=false`). A number stays hidden: it may be a password.
 pub(crate) fn not_a_secret(v: &str) -> bool {
     let name = |r: Option<&str>| {
         r.is_some_and(|name| {
@@ -582,11 +581,10 @@ pub(crate) fn not_a_secret(v: &str) -> bool {
     name(v.strip_prefix("$(").and_then(|r| r.strip_suffix(')')))
         || name(v.strip_prefix("${").and_then(|r| r.strip_suffix('}')))
         || matches!(v.to_ascii_lowercase().as_str(), "true" | "false")
-        || (!v.is_empty() && v.len() <= 3 && v.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Arguments with inline secret values replaced by `<redacted>` (a `$(VAR)` reference, a
-/// boolean or a small number is kept: see [`not_a_secret`]).
+/// Arguments with inline secret values replaced by `<redacted>` (a `$(VAR)` reference or a
+/// boolean is kept: see [`not_a_secret`]).
 pub fn redact_args(args: Vec<String>) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut redact_next = false;
