@@ -1025,8 +1025,7 @@ fn listener_admits_namespace(
                     gw.name
                 ));
             };
-            let mut labels = selector::labels_of(&ns.value["metadata"]);
-            labels.insert("kubernetes.io/metadata.name".into(), route_ns.into());
+            let labels = selector::namespace_labels(ns.value.get("metadata"), route_ns);
             Ok(selector::selects(sel, &labels))
         }
         "None" => Ok(false),

@@ -36,11 +36,44 @@ const REDACTED_MATCH: &str = "<redacted credential matching ";
 
 /// What replaces, inside a longer word of a command line (a URL, a script), a value that
 /// matches a credential value pattern; the pattern's name follows it.
-pub const REDACTED_MATCH_IN_WORD: &str = "redacted-credential-matching-";
+const REDACTED_MATCH_IN_WORD: &str = "redacted-credential-matching-";
 
 /// The pattern name a value redacted by [`redacted_matching`] records.
 pub fn redacted_match(value: &str) -> Option<&str> {
     value.strip_prefix(REDACTED_MATCH)?.strip_suffix('>')
+}
+
+/// What the redaction left in a text (a command line's argument) where it replaced a
+/// credential, read back from its own marks.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Mark<'a> {
+    /// A value that matched this credential value pattern.
+    Pattern(&'a str),
+    /// A value assigned to a variable named like a credential ([`REDACTED_CREDENTIAL`]).
+    Named,
+    /// The value of a password option, secret flag or credential header ([`REDACTED`]).
+    Flag,
+}
+
+/// The first mark of a replaced credential in `text`, if any.
+pub fn mark_in(text: &str) -> Option<Mark<'_>> {
+    if let Some(at) = text.find(REDACTED_MATCH_IN_WORD) {
+        let rest = &text[at + REDACTED_MATCH_IN_WORD.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(rest.len());
+        return Some(Mark::Pattern(&rest[..end]));
+    }
+    if let Some(p) = text
+        .find(REDACTED_MATCH)
+        .and_then(|at| redacted_match(text[at..].split_inclusive('>').next()?))
+    {
+        return Some(Mark::Pattern(p));
+    }
+    if text.contains(REDACTED_CREDENTIAL) {
+        return Some(Mark::Named);
+    }
+    text.contains(REDACTED).then_some(Mark::Flag)
 }
 
 /// The replacement for a credential value outside a Secret: one matching a value pattern

@@ -709,8 +709,7 @@ fn psa(
         let engine_hooks = match status {
             Status::Fail => policy_engines.hooks_for_namespace(
                 name,
-                &obj.map(|o| selector::labels_of(&o.value["metadata"]))
-                    .unwrap_or_default(),
+                &selector::namespace_labels(obj.and_then(|o| o.value.get("metadata")), name),
             ),
             _ => Vec::new(),
         };

@@ -806,25 +806,12 @@ fn header_name(parts: &[String]) -> bool {
 /// inventory's command lines are already redacted ([`crate::secrets`]): what the redaction
 /// replaced is read back from its marks, never from the value.
 fn command_credential(arg: &str) -> Option<String> {
-    let marker = crate::secrets::REDACTED_MATCH_IN_WORD;
-    if let Some(at) = arg.find(marker) {
-        let pattern: String = arg[at + marker.len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
-        return Some(format!("value matches {pattern}"));
-    }
-    if let Some(p) = arg
-        .find("<redacted credential matching ")
-        .and_then(|at| crate::secrets::redacted_match(arg[at..].split_inclusive('>').next()?))
-    {
-        return Some(format!("value matches {p}"));
-    }
-    if arg.contains(crate::secrets::REDACTED_CREDENTIAL) {
-        return Some("a variable named like a credential set to a literal value".into());
-    }
-    arg.contains(crate::secrets::REDACTED)
-        .then(|| "the value of a password option, secret flag or credential header".into())
+    use crate::secrets::Mark;
+    Some(match crate::secrets::mark_in(arg)? {
+        Mark::Pattern(p) => format!("value matches {p}"),
+        Mark::Named => "a variable named like a credential set to a literal value".into(),
+        Mark::Flag => "the value of a password option, secret flag or credential header".into(),
+    })
 }
 
 /// Whether a value could be a credential (never shown; only used to drop obvious non-values).
@@ -847,7 +834,12 @@ fn workload_findings(check: &Check, p: &Params, ctx: &Context, out: &mut Outcome
         let obj = w.object;
         let mut obs = Vec::new();
         for c in containers {
-            let env = c.value.get("env").and_then(Doc::as_array);
+            // The command-line requirement reads no variable.
+            let env = c
+                .value
+                .get("env")
+                .and_then(Doc::as_array)
+                .filter(|_| p.require != Require::LiteralCommand);
             let secret_names = secret_name_prefixes(
                 env.into_iter()
                     .flatten()

@@ -157,20 +157,26 @@ fn kyverno_excludes_all_pods(rule: &Doc) -> bool {
     let Some(x) = rule.get("exclude") else {
         return false;
     };
-    let whole = |f: &Doc| {
-        let only_kinds = f
-            .get("resources")
-            .and_then(Doc::as_object)
-            .is_some_and(|r| r.iter().all(|(k, _)| k == "kinds"));
-        let narrowed = ["subjects", "roles", "clusterRoles"]
+    kyverno_exclude_filters(x).any(|f| {
+        kyverno_filter_only(f, "kinds") && strings(f.at("/resources/kinds")).any(kind_makes_pods)
+    })
+}
+
+/// The filters of a Kyverno `exclude` that each exclude on their own: the block itself and
+/// the items of its `any`.
+fn kyverno_exclude_filters(x: &Doc) -> impl Iterator<Item = &Doc> {
+    std::iter::once(x).chain(x.get("any").and_then(Doc::as_array).into_iter().flatten())
+}
+
+/// Whether a Kyverno filter selects by `resources.<key>` alone: no other resource field
+/// and no `subjects`, `roles` or `clusterRoles`, which would narrow it to some requests.
+fn kyverno_filter_only(f: &Doc, key: &str) -> bool {
+    f.get("resources")
+        .and_then(Doc::as_object)
+        .is_some_and(|r| r.iter().all(|(k, _)| k == key))
+        && ["subjects", "roles", "clusterRoles"]
             .iter()
-            .any(|k| f.get(k).is_some_and(|v| !v.is_null()));
-        only_kinds && !narrowed && strings(f.at("/resources/kinds")).any(kind_makes_pods)
-    };
-    whole(x)
-        || x.get("any")
-            .and_then(Doc::as_array)
-            .is_some_and(|a| a.iter().any(whole))
+            .all(|k| f.get(k).is_none_or(Doc::is_null))
 }
 
 /// The namespaces a Kyverno resource filter names (`resources.namespaces`), if any.
@@ -212,25 +218,13 @@ fn kyverno_rule_scopes<'a>(
                 _ => {}
             }
         }
-        let x = rule.get("exclude");
-        let mut except = Vec::new();
-        for f in x.into_iter().chain(
-            x.and_then(|x| x.get("any"))
-                .and_then(Doc::as_array)
-                .into_iter()
-                .flatten(),
-        ) {
-            let only_namespaces = f
-                .get("resources")
-                .and_then(Doc::as_object)
-                .is_some_and(|r| r.iter().all(|(k, _)| k == "namespaces"))
-                && ["subjects", "roles", "clusterRoles"]
-                    .iter()
-                    .all(|k| f.get(k).is_none_or(Doc::is_null));
-            if only_namespaces {
-                except.extend(kyverno_namespaces(f).unwrap_or_default());
-            }
-        }
+        let except: Vec<String> = rule
+            .get("exclude")
+            .into_iter()
+            .flat_map(kyverno_exclude_filters)
+            .filter(|f| kyverno_filter_only(f, "namespaces"))
+            .flat_map(|f| kyverno_namespaces(f).unwrap_or_default())
+            .collect();
         return vec![Scope {
             only: only.filter(|o| !o.is_empty()),
             except,
@@ -254,12 +248,7 @@ fn kyverno_rule_scopes<'a>(
             let names: Vec<String> = strings(o.get("namespaces")).map(str::to_string).collect();
             Scope {
                 only: (!names.is_empty()).then_some(names),
-                except: Vec::new(),
-                selectors: o
-                    .get("namespaceSelector")
-                    .filter(|s| !s.is_null())
-                    .into_iter()
-                    .collect(),
+                ..Scope::selected(o.get("namespaceSelector"))
             }
         })
         .collect()
@@ -275,13 +264,9 @@ fn policy<'a>(o: &'a Object) -> Option<Policy<'a>> {
         match (namespaced, o.namespace.as_deref()) {
             (false, _) => scopes,
             (true, Some(ns))
-                if scopes.iter().any(|c| {
-                    let labels = BTreeMap::from([(
-                        "kubernetes.io/metadata.name".to_string(),
-                        ns.to_string(),
-                    )]);
-                    c.covers(ns, &labels)
-                }) =>
+                if scopes
+                    .iter()
+                    .any(|c| c.covers(ns, &selector::namespace_labels(None, ns))) =>
             {
                 vec![Scope::only(vec![ns.to_string()])]
             }
@@ -403,11 +388,7 @@ fn policy<'a>(o: &'a Object) -> Option<Policy<'a>> {
                     except: strings(m.and_then(|m| m.get("excludedNamespaces")))
                         .map(str::to_string)
                         .collect(),
-                    selectors: m
-                        .and_then(|m| m.get("namespaceSelector"))
-                        .filter(|s| !s.is_null())
-                        .into_iter()
-                        .collect(),
+                    ..Scope::selected(m.and_then(|m| m.get("namespaceSelector")))
                 }]
             } else {
                 Vec::new()
@@ -444,7 +425,8 @@ fn kyverno_rules(spec: Option<&Doc>) -> impl Iterator<Item = &Doc> {
         .flatten()
 }
 
-/// What the input shows of one engine's policies.
+/// What the input shows of one engine's policies (only engines with at least one policy
+/// in the input have one).
 #[derive(Default)]
 struct Seen<'a> {
     /// Policy objects in the input.
@@ -525,13 +507,6 @@ impl<'a> Engines<'a> {
         Engines { seen, hooks }
     }
 
-    fn seen(&self, engine: &str) -> Option<&Seen<'a>> {
-        self.seen
-            .iter()
-            .find(|(e, _)| **e == engine)
-            .map(|(_, s)| s)
-    }
-
     /// Whether an engine's policies may refuse a pod in namespace `namespace` (name and
     /// labels; anywhere when `None`): it has none in the input (what it enforces is not
     /// read), or one that can there.
@@ -540,18 +515,15 @@ impl<'a> Engines<'a> {
         engine: &str,
         namespace: Option<(&str, &BTreeMap<String, String>)>,
     ) -> bool {
-        self.seen(engine).is_none_or(|s| {
-            s.policies == 0
-                || match namespace {
-                    None => s.scopes.iter().any(|c| !c.covers_nothing()),
-                    Some((name, labels)) => s.scopes.iter().any(|c| c.covers(name, labels)),
-                }
+        self.seen.get(engine).is_none_or(|s| match namespace {
+            None => s.scopes.iter().any(|c| !c.covers_nothing()),
+            Some((name, labels)) => s.scopes.iter().any(|c| c.covers(name, labels)),
         })
     }
 
     /// Whether the input holds any of an engine's policies.
     fn policies_read(&self, engine: &str) -> bool {
-        self.seen(engine).is_some_and(|s| s.policies > 0)
+        self.seen.contains_key(engine)
     }
 
     /// The webhooks whose engine has a policy in the input that can refuse a pod.
@@ -567,22 +539,21 @@ impl<'a> Engines<'a> {
         self.hooks.iter().filter(|h| !self.policies_read(&h.engine))
     }
 
-    /// The webhooks that are sent the pods of namespace `name` (labels `labels`, the
-    /// `kubernetes.io/metadata.name` label added) and whose engine may refuse one there.
+    /// The webhooks that are sent the pods of namespace `name` (its labels as a
+    /// `namespaceSelector` sees them, [`selector::namespace_labels`]) and whose engine may
+    /// refuse one there.
     pub fn hooks_for_namespace(
         &self,
         name: &str,
         labels: &BTreeMap<String, String>,
     ) -> Vec<&Hook<'a>> {
-        let mut labels = labels.clone();
-        labels.insert("kubernetes.io/metadata.name".into(), name.into());
         self.hooks
             .iter()
             .filter(|h| {
                 h.selectors
                     .iter()
-                    .any(|s| s.is_none_or(|s| selector::selects(s, &labels)))
-                    && self.may_refuse(&h.engine, Some((name, &labels)))
+                    .any(|s| s.is_none_or(|s| selector::selects(s, labels)))
+                    && self.may_refuse(&h.engine, Some((name, labels)))
             })
             .collect()
     }
@@ -595,7 +566,7 @@ impl<'a> Engines<'a> {
             .into_iter()
             .filter(|e| !self.may_refuse(e, None))
             .filter_map(|e| {
-                let n = self.seen(e)?.policies;
+                let n = self.seen.get(e)?.policies;
                 Some(format!(
                     "{e}'s {n} policy object(s) in the input refuse no pod (they only audit, warn, dry-run or mutate, are switched off for admission, or apply to other kinds), so its webhook refuses nothing"
                 ))

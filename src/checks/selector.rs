@@ -17,6 +17,15 @@ pub fn labels_of(meta: &Doc) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// The labels a `namespaceSelector` sees on namespace `name`: those of its Namespace
+/// object's metadata (none when it is not in the input) and the `kubernetes.io/metadata.name`
+/// label the API server sets on every namespace.
+pub fn namespace_labels(meta: Option<&Doc>, name: &str) -> BTreeMap<String, String> {
+    let mut labels = meta.map(labels_of).unwrap_or_default();
+    labels.insert("kubernetes.io/metadata.name".into(), name.into());
+    labels
+}
+
 /// Whether a selector selects everything (`{}`, or no terms at all).
 pub fn is_empty(selector: &Doc) -> bool {
     let none = |k: &str| match selector.get(k) {
